@@ -1,0 +1,43 @@
+"""Domain errors: each says, in plain words, why a command was refused."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command that the domain rules refuse; nothing is appended."""
+
+    code = "refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotFound(DomainError):
+    """The command names something that does not exist."""
+
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The actor's role may not do this."""
+
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The command contradicts what is already recorded (e.g. a reused id with other content)."""
+
+    code = "conflict"
+
+
+class InvalidCommand(DomainError):
+    """The command is well-formed but makes no sense in the current state."""
+
+    code = "invalid"
+
+
+class RateLimited(DomainError):
+    """Too many commands from one anonymous source."""
+
+    code = "rate_limited"

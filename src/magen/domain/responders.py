@@ -1,0 +1,205 @@
+"""Responders: check-in with capabilities, status and position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field
+
+from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
+from magen.domain.errors import InvalidCommand, NotFound
+from magen.domain.state import State
+from magen.domain.values import GeoPoint
+
+
+class ResponderKind(StrEnum):
+    POLICE_ON_DUTY = "police_on_duty"
+    POLICE_OFF_DUTY = "police_off_duty"
+    VOLUNTEER = "volunteer"  # armed civilian response squad (kitat konenut)
+    MEDIC = "medic"
+    OTHER = "other"
+
+
+class Capability(StrEnum):
+    ARMED = "armed"
+    MEDIC = "medic"
+    VEHICLE = "vehicle"
+    RADIO = "radio"
+
+
+class ResponderStatus(StrEnum):
+    AVAILABLE = "available"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    ENGAGED = "engaged"
+    WOUNDED = "wounded"
+    NEEDS_AMMUNITION = "needs_ammunition"
+    NEEDS_MEDICAL_KIT = "needs_medical_kit"
+    OFF_DUTY = "off_duty"
+
+
+@dataclass
+class Responder:
+    responder_id: str  # the account id
+    kind: ResponderKind
+    capabilities: frozenset[Capability]
+    radio_channel: str
+    status: ResponderStatus
+    where: GeoPoint | None
+    where_at: datetime | None
+    checked_in_at: datetime
+    active: bool = True
+
+
+@dataclass
+class Responders:
+    """Slice: responders by account id (latest position only; every update is in the log)."""
+
+    by_id: dict[str, Responder] = field(default_factory=dict)
+
+
+@event
+class ResponderCheckedIn(Event):
+    type: Literal["ResponderCheckedIn"] = "ResponderCheckedIn"
+    responder_id: str
+    kind: ResponderKind
+    capabilities: frozenset[Capability]
+    radio_channel: str
+    status: ResponderStatus
+    where: GeoPoint | None
+
+
+@event
+class ResponderCheckedOut(Event):
+    type: Literal["ResponderCheckedOut"] = "ResponderCheckedOut"
+    responder_id: str
+
+
+@event
+class ResponderStatusChanged(Event):
+    type: Literal["ResponderStatusChanged"] = "ResponderStatusChanged"
+    responder_id: str
+    status: ResponderStatus
+    note: str = ""
+
+
+@event
+class ResponderMoved(Event):
+    type: Literal["ResponderMoved"] = "ResponderMoved"
+    responder_id: str
+    where: GeoPoint
+    observed_at: datetime
+
+
+class CheckIn(Command):
+    kind: ResponderKind
+    capabilities: frozenset[Capability] = frozenset()
+    radio_channel: Annotated[str, Field(max_length=40)] = ""
+    status: ResponderStatus = ResponderStatus.AVAILABLE
+    where: GeoPoint | None = None
+
+
+class CheckOut(Command):
+    pass
+
+
+class ChangeStatus(Command):
+    status: ResponderStatus
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+class ReportPosition(Command):
+    where: GeoPoint
+    observed_at: AwareDatetime | None = None
+
+
+def _me(ctx: DecisionContext) -> str:
+    if ctx.actor.account_id is None:
+        raise InvalidCommand("a responder must be signed in")
+    return ctx.actor.account_id
+
+
+def active_responder(state: State, responder_id: str) -> Responder:
+    """The checked-in responder with this id."""
+    r = state.slice(Responders).by_id.get(responder_id)
+    if r is None or not r.active:
+        raise NotFound("check in first")
+    return r
+
+
+@decider(CheckIn)
+def _check_in(state: State, cmd: CheckIn, ctx: DecisionContext) -> list[Event]:
+    return [
+        ResponderCheckedIn(
+            responder_id=_me(ctx),
+            kind=cmd.kind,
+            capabilities=cmd.capabilities,
+            radio_channel=cmd.radio_channel,
+            status=cmd.status,
+            where=cmd.where,
+        )
+    ]
+
+
+@decider(CheckOut)
+def _check_out(state: State, cmd: CheckOut, ctx: DecisionContext) -> list[Event]:
+    active_responder(state, _me(ctx))
+    return [ResponderCheckedOut(responder_id=_me(ctx))]
+
+
+@decider(ChangeStatus)
+def _status(state: State, cmd: ChangeStatus, ctx: DecisionContext) -> list[Event]:
+    r = active_responder(state, _me(ctx))
+    if r.status is cmd.status and not cmd.note:
+        return []
+    return [ResponderStatusChanged(responder_id=r.responder_id, status=cmd.status, note=cmd.note)]
+
+
+@decider(ReportPosition)
+def _position(state: State, cmd: ReportPosition, ctx: DecisionContext) -> list[Event]:
+    r = active_responder(state, _me(ctx))
+    observed = cmd.observed_at or ctx.now
+    if observed > ctx.now:
+        observed = ctx.now  # a fast device clock must not make a position look newer than now
+    return [ResponderMoved(responder_id=r.responder_id, where=cmd.where, observed_at=observed)]
+
+
+@evolver(ResponderCheckedIn)
+def _on_in(state: State, e: ResponderCheckedIn, r: Recorded) -> None:
+    state.slice(Responders).by_id[e.responder_id] = Responder(
+        responder_id=e.responder_id,
+        kind=e.kind,
+        capabilities=e.capabilities,
+        radio_channel=e.radio_channel,
+        status=e.status,
+        where=e.where,
+        where_at=r.recorded_at if e.where is not None else None,
+        checked_in_at=r.recorded_at,
+    )
+
+
+@evolver(ResponderCheckedOut)
+def _on_out(state: State, e: ResponderCheckedOut, r: Recorded) -> None:
+    resp = state.slice(Responders).by_id.get(e.responder_id)
+    if resp is not None:
+        resp.active = False
+        resp.status = ResponderStatus.OFF_DUTY
+
+
+@evolver(ResponderStatusChanged)
+def _on_status(state: State, e: ResponderStatusChanged, r: Recorded) -> None:
+    resp = state.slice(Responders).by_id.get(e.responder_id)
+    if resp is not None:
+        resp.status = e.status
+
+
+@evolver(ResponderMoved)
+def _on_moved(state: State, e: ResponderMoved, r: Recorded) -> None:
+    resp = state.slice(Responders).by_id.get(e.responder_id)
+    # Positions can arrive out of order from a phone's retry queue: keep the newest observation.
+    if resp is not None and (resp.where_at is None or e.observed_at >= resp.where_at):
+        resp.where = e.where
+        resp.where_at = e.observed_at

@@ -1,0 +1,61 @@
+"""Value types shared by every part of the domain."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    """What an account may do; checked only in app/auth.py."""
+
+    ADMIN = "admin"
+    DISPATCHER = "dispatcher"
+    RESPONDER = "responder"
+    MEDIC = "medic"
+    HOSPITAL = "hospital"
+    REGISTRAR = "registrar"
+    ANALYST = "analyst"
+    RESIDENT = "resident"
+    ANONYMOUS = "anonymous"
+
+
+class SourceTier(StrEnum):
+    """How far a report can be trusted, from who made it (architecture decision 3)."""
+
+    VERIFIED = "verified"  # a checked-in responder, medic, dispatcher or admin
+    REGISTERED = "registered"  # a resident with an account
+    ANONYMOUS = "anonymous"  # anyone
+
+
+OPERATOR_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER})
+VERIFIED_ROLES = frozenset(
+    {Role.ADMIN, Role.DISPATCHER, Role.RESPONDER, Role.MEDIC, Role.HOSPITAL, Role.REGISTRAR}
+)
+
+
+def tier_of(role: Role) -> SourceTier:
+    """The source tier of a report made under a role."""
+    if role in VERIFIED_ROLES:
+        return SourceTier.VERIFIED
+    if role is Role.ANONYMOUS:
+        return SourceTier.ANONYMOUS
+    return SourceTier.REGISTERED
+
+
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
+FreeText = Annotated[str, Field(max_length=2000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class GeoPoint(BaseModel):
+    """A WGS84 position."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = None

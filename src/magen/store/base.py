@@ -1,0 +1,76 @@
+"""The event log contract that every storage backend fulfils.
+
+The log is the source of truth: an ordered sequence of events, each at a gap-free integer
+position (1, 2, 3, ...) in commit order. A backend knows nothing of the domain: an event is an
+id, a type tag and an opaque body (canonical JSON bytes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended."""
+
+    event_id: uuid.UUID
+    type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event in the log, at its position."""
+
+    position: int
+    event_id: uuid.UUID
+    type: str
+    data: bytes
+
+
+class LogError(Exception):
+    """The log could not do what was asked."""
+
+
+class EventConflict(LogError):
+    """An event id already in the log was appended again with different content."""
+
+    def __init__(self, event_id: uuid.UUID, position: int) -> None:
+        super().__init__(f"event {event_id} is already at position {position} with other content")
+        self.event_id = event_id
+        self.position = position
+
+
+class LogUnavailable(LogError):
+    """The storage cannot be reached now; the caller may retry (the API answers 503)."""
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """An append-only, ordered, durable, idempotent event log.
+
+    - `append` is atomic for its batch: every event is appended, or none. It returns only once
+      the batch is durable (on disk or committed), one position per event in batch order.
+      An event whose id is already in the log with the same type and body is not appended
+      again: its original position is returned. The same id with other content raises
+      `EventConflict` and appends nothing from the batch.
+    - Positions start at 1, increase by one, and are assigned in commit order: a reader that has
+      seen position N never later sees a new event at a position <= N.
+    - `read(after)` returns events with position > after, in order.
+    - `subscribe(after)` yields every event after that position, then new ones as they are
+      committed (by this process or, for shared backends, any other), until cancelled.
+    """
+
+    async def append(self, events: Sequence[NewEvent]) -> list[int]: ...
+
+    def read(self, after: int = 0, limit: int | None = None) -> list[StoredEvent]: ...
+
+    def head(self) -> int: ...
+
+    def subscribe(self, after: int = 0) -> AsyncIterator[StoredEvent]: ...
+
+    async def close(self) -> None: ...
