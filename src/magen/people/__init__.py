@@ -1,0 +1,1 @@
+"""People: triage, identity matching between missing, casualties and survivors, PFIF."""
