@@ -162,8 +162,9 @@ def _status(state: State, cmd: ChangeStatus, ctx: DecisionContext) -> list[Event
 def _position(state: State, cmd: ReportPosition, ctx: DecisionContext) -> list[Event]:
     r = active_responder(state, _me(ctx))
     observed = cmd.observed_at or ctx.now
-    if observed > ctx.now:
-        observed = ctx.now  # a fast device clock must not make a position look newer than now
+    observed = min(
+        observed, ctx.now
+    )  # a fast device clock must not make a position look newer than now
     return [ResponderMoved(responder_id=r.responder_id, where=cmd.where, observed_at=observed)]
 
 

@@ -27,7 +27,7 @@ class State:
         if found is None:
             found = cls()
             self._slices[cls] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, State):

@@ -68,8 +68,9 @@ class MemoryEventLog:
                 yield ev
                 seen = ev.position
             if not batch:
+                last = seen
                 async with self._changed:
-                    await self._changed.wait_for(lambda: self.head() > seen)
+                    await self._changed.wait_for(lambda: self.head() > last)  # noqa: B023
 
     async def close(self) -> None:
         return None

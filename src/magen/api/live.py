@@ -1,0 +1,93 @@
+"""The live feed: a WebSocket that resumes exactly from the last position a client saw.
+
+Protocol (server to client, JSON text frames):
+- {"kind": "event", "position": N, "type": ..., "data": ...} for each event the actor may see;
+- {"kind": "heartbeat", "position": N, "at": ...} every few seconds and after catching up, so a
+  client knows the feed is alive and how far the log has gone even when it sees nothing.
+A client that reconnects with `?after=<last position it saw>` gets exactly what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from magen.api.deps import actor_of, runtime
+from magen.api.wire import recorded_view
+from magen.app import auth
+from magen.app.security import InvalidCredentials
+from magen.domain.base import Actor, Recorded
+
+HEARTBEAT_S = 5.0
+_BACKLOG_CHUNK = 1000
+
+
+def _frame(r: Recorded) -> dict[str, Any]:
+    return {"kind": "event", **recorded_view(r)}
+
+
+@websocket("/api/v1/live")
+async def live(socket: WebSocket[Any, Any, Any]) -> None:
+    """Stream the events this actor may see, from `after` on."""
+    try:
+        actor = actor_of(socket)
+    except InvalidCredentials as exc:
+        await socket.close(code=4401, reason=str(exc)[:120])
+        return
+    raw_after = socket.query_params.get("after", "0")
+    if not raw_after.isdigit():
+        await socket.close(code=4400, reason="after must be a non-negative integer")
+        return
+    await socket.accept()
+    service = runtime(socket).service
+    sub = service.hub.subscribe()
+    try:
+        sent = await _send_backlog(socket, actor, int(raw_after))
+        await _send_live(socket, actor, sub, sent)
+    except (WebSocketDisconnect, ConnectionError):
+        pass
+    finally:
+        sub.close()
+        with contextlib.suppress(Exception):
+            await socket.close()
+
+
+async def _send_backlog(socket: WebSocket[Any, Any, Any], actor: Actor, after: int) -> int:
+    service = runtime(socket).service
+    sent = after
+    while sent < service.state.position:
+        batch = await asyncio.to_thread(service.events_after, sent, _BACKLOG_CHUNK)
+        if not batch:
+            break
+        for r in batch:
+            if auth.can_read(actor, r):
+                await socket.send_json(_frame(r))
+            sent = r.position
+    await socket.send_json({"kind": "heartbeat", "position": sent, "at": _now(socket)})
+    return sent
+
+
+async def _send_live(socket: WebSocket[Any, Any, Any], actor: Actor, sub: Any, sent: int) -> None:
+    while True:
+        try:
+            r = await asyncio.wait_for(sub.get(), HEARTBEAT_S)
+        except TimeoutError:
+            await socket.send_json({"kind": "heartbeat", "position": sent, "at": _now(socket)})
+            continue
+        if r is None:
+            # Dropped for falling behind: tell the client to resume from what it saw.
+            await socket.close(code=4408, reason=f"too slow; reconnect with after={sent}")
+            return
+        if r.position <= sent:
+            continue  # already sent from the backlog
+        if auth.can_read(actor, r):
+            await socket.send_json(_frame(r))
+        sent = r.position
+
+
+def _now(socket: WebSocket[Any, Any, Any]) -> str:
+    return runtime(socket).service.clock.now().isoformat()

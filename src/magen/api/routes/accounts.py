@@ -1,0 +1,169 @@
+"""Accounts, sign-in tokens and device API keys."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import anyio
+from litestar import Request, Response, Router, get, post
+from pydantic import BaseModel, ConfigDict, Field
+
+from magen.api.deps import runtime
+from magen.api.routes._common import run_command
+from magen.app.security import authenticate, hash_password, new_api_key
+from magen.app.service import Service
+from magen.domain.accounts import Accounts, CreateAccount, IssueApiKey, RevokeApiKey
+from magen.domain.base import SYSTEM, Actor
+from magen.domain.errors import Forbidden, NotFound
+from magen.domain.values import Role
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TokenRequest(_Wire):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class NewAccount(_Wire):
+    command_id: uuid.UUID
+    username: Annotated[str, Field(min_length=2, max_length=64)]
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+    role: Role
+    display_name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Registration(_Wire):
+    command_id: uuid.UUID
+    username: Annotated[str, Field(min_length=2, max_length=64)]
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+    display_name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class NewApiKey(_Wire):
+    command_id: uuid.UUID
+    label: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CommandRef(_Wire):
+    command_id: uuid.UUID
+
+
+@post("/auth/token", status_code=200)
+async def sign_in(request: Request[Any, Any, Any], data: TokenRequest) -> dict[str, Any]:
+    """Exchange a username and password for an expiring bearer token."""
+    rt = runtime(request)
+    # argon2 is deliberately slow: keep it off the event loop.
+    actor = await anyio.to_thread.run_sync(
+        authenticate, rt.service.state, data.username, data.password
+    )
+    assert actor.account_id is not None
+    token, expires = rt.tokens.issue(actor.account_id, actor.role.value, rt.service.clock.now())
+    return {
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_at": expires.isoformat(),
+        "account_id": actor.account_id,
+        "role": actor.role.value,
+    }
+
+
+async def _create(service: Service, actor: Actor, data: NewAccount) -> Response[dict[str, Any]]:
+    password_hash = await anyio.to_thread.run_sync(hash_password, data.password)
+    command = CreateAccount(
+        command_id=data.command_id,
+        username=data.username,
+        role=data.role,
+        display_name=data.display_name,
+        password_hash=password_hash,
+    )
+    return await run_command(service, actor, command)
+
+
+@post("/accounts")
+async def create_account(
+    service: Service, actor: Actor, data: NewAccount
+) -> Response[dict[str, Any]]:
+    """Create an account with a role (admin)."""
+    return await _create(service, actor, data)
+
+
+@post("/accounts/register")
+async def register(
+    request: Request[Any, Any, Any], service: Service, actor: Actor, data: Registration
+) -> Response[dict[str, Any]]:
+    """A resident creates their own account, when the town allows it."""
+    if not runtime(request).settings.open_registration:
+        raise Forbidden("self-registration is closed; ask the municipality for an account")
+    # Registration is the one command an anonymous person may cause; it can only make residents.
+    new = NewAccount(
+        command_id=data.command_id,
+        username=data.username,
+        password=data.password,
+        role=Role.RESIDENT,
+        display_name=data.display_name,
+    )
+    if actor.role is not Role.ANONYMOUS and actor.role is not Role.ADMIN:
+        raise Forbidden("you already have an account")
+    return await _create(service, SYSTEM, new)
+
+
+@get("/accounts/me")
+async def me(service: Service, actor: Actor) -> dict[str, Any]:
+    """Who the presented credentials speak for."""
+    if actor.account_id is None:
+        return {"account_id": None, "role": actor.role.value}
+    account = service.state.slice(Accounts).by_id[actor.account_id]
+    return {
+        "account_id": account.account_id,
+        "username": account.username,
+        "role": account.role.value,
+        "display_name": account.display_name,
+    }
+
+
+@post("/accounts/{account_id:str}/keys")
+async def issue_key(
+    service: Service, actor: Actor, account_id: str, data: NewApiKey
+) -> Response[dict[str, Any]]:
+    """Issue a device API key for an account (admin); the key is shown only in this answer."""
+    key_id, full, digest = new_api_key()
+    response = await run_command(
+        service,
+        actor,
+        IssueApiKey(
+            command_id=data.command_id,
+            account_id=account_id,
+            key_id=key_id,
+            secret_hash=digest,
+            label=data.label,
+        ),
+    )
+    body = dict(response.content)
+    if body.get("replayed"):
+        body["api_key"] = None  # a key's secret is never stored, so a retry cannot repeat it
+    else:
+        body["api_key"] = full
+    return Response(body, status_code=response.status_code)
+
+
+@post("/keys/{key_id:str}/revoke")
+async def revoke_key(
+    service: Service, actor: Actor, key_id: str, data: CommandRef
+) -> Response[dict[str, Any]]:
+    """Revoke a device API key (admin)."""
+    if key_id not in service.state.slice(Accounts).keys and actor.role is Role.ADMIN:
+        raise NotFound(f"no key {key_id}")
+    return await run_command(
+        service, actor, RevokeApiKey(command_id=data.command_id, key_id=key_id)
+    )
+
+
+router = Router(
+    path="/api/v1",
+    route_handlers=[sign_in, create_account, register, me, issue_key, revoke_key],
+    tags=["accounts"],
+)

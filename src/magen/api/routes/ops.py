@@ -1,0 +1,75 @@
+"""Health, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from litestar import MediaType, Request, Response, get
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from magen.api.deps import runtime
+from magen.app.service import Service
+
+
+@get("/healthz", media_type=MediaType.JSON)
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@get("/readyz", media_type=MediaType.JSON)
+async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """The process can serve: its event log answers."""
+    service = runtime(request).service
+    try:
+        head = await anyio.to_thread.run_sync(service.log.head)
+    except Exception as exc:  # any storage failure means not ready; say which
+        return Response(
+            {"status": "unavailable", "database": "unreachable", "reason": str(exc)[:200]},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return Response(
+        {"status": "ok", "database": "ok", "log_head": head, "applied": service.state.position}
+    )
+
+
+class _ServiceCollector:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def collect(self) -> Any:
+        s = self.service
+        commands = CounterMetricFamily(
+            "magen_commands", "Commands handled, by type and outcome", labels=["command", "outcome"]
+        )
+        for (name, outcome), n in sorted(s.metrics.commands.items()):
+            commands.add_metric([name, outcome], n)
+        yield commands
+        yield CounterMetricFamily(
+            "magen_events_appended", "Events appended", value=s.metrics.appended
+        )
+        yield GaugeMetricFamily(
+            "magen_log_position", "Last applied log position", value=s.state.position
+        )
+        yield GaugeMetricFamily(
+            "magen_live_subscribers", "Live feed subscribers", value=s.hub.subscribers
+        )
+        yield GaugeMetricFamily(
+            "magen_replayed_at_start",
+            "Events replayed at start-up",
+            value=s.metrics.replayed_at_start,
+        )
+
+
+@get("/metrics", media_type="text/plain; version=0.0.4")
+async def metrics(request: Request[Any, Any, Any]) -> bytes:
+    """Counters and gauges in the Prometheus text format."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_ServiceCollector(runtime(request).service))
+    return generate_latest(registry)
+
+
+handlers = [healthz, readyz, metrics]

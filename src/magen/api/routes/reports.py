@@ -1,0 +1,96 @@
+"""Threat sightings and SOS calls from residents and responders."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Response, Router, get, post
+from pydantic import BaseModel, ConfigDict, Field
+
+from magen.api.routes._common import run_command
+from magen.app.projections import sos_view
+from magen.app.service import Service
+from magen.domain.base import Actor
+from magen.domain.reports import (
+    Count,
+    RaiseSos,
+    Reports,
+    ReportSighting,
+    ResolveSos,
+    SosOutcome,
+    UpdateSos,
+)
+from magen.domain.values import FreeText, GeoPoint
+
+
+class SosChange(BaseModel):
+    """The fields of an SOS its reporter or a responder may change."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: uuid.UUID
+    where: GeoPoint | None = None
+    people: Annotated[int, Field(ge=1, le=1000)] | None = None
+    injured: Count | None = None
+    children: Count | None = None
+    silent: bool | None = None
+    text: FreeText | None = None
+
+
+class SosResolution(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: uuid.UUID
+    outcome: SosOutcome
+    note: FreeText = ""
+
+
+@post("/sightings")
+async def report_sighting(
+    service: Service, actor: Actor, data: ReportSighting
+) -> Response[dict[str, Any]]:
+    """Report armed attackers seen at a place (anyone; anonymous reports are rate-limited)."""
+    return await run_command(service, actor, data)
+
+
+@post("/sos")
+async def raise_sos(service: Service, actor: Actor, data: RaiseSos) -> Response[dict[str, Any]]:
+    """Call for help: where, how many people, injured, children, silent."""
+    return await run_command(service, actor, data)
+
+
+@post("/sos/{sos_id:str}/update")
+async def update_sos(
+    service: Service, actor: Actor, sos_id: str, data: SosChange
+) -> Response[dict[str, Any]]:
+    """Change an open SOS (its reporter, or a responder)."""
+    command = UpdateSos(sos_id=sos_id, **data.model_dump(exclude_none=True))
+    return await run_command(service, actor, command)
+
+
+@post("/sos/{sos_id:str}/resolve")
+async def resolve_sos(
+    service: Service, actor: Actor, sos_id: str, data: SosResolution
+) -> Response[dict[str, Any]]:
+    """Close an SOS with its outcome (its reporter, or a responder)."""
+    command = ResolveSos(
+        command_id=data.command_id, sos_id=sos_id, outcome=data.outcome, note=data.note
+    )
+    return await run_command(service, actor, command)
+
+
+@get("/sos/mine")
+async def my_sos(service: Service, actor: Actor) -> list[dict[str, Any]]:
+    """The SOS calls this account raised."""
+    if actor.account_id is None:
+        return []
+    items = service.state.slice(Reports).sos.values()
+    return [sos_view(s) for s in items if s.reporter == actor.account_id]
+
+
+router = Router(
+    path="/api/v1",
+    route_handlers=[report_sighting, raise_sos, update_sos, resolve_sos, my_sos],
+    tags=["reports"],
+)

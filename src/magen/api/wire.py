@@ -1,0 +1,49 @@
+"""How recorded events and command outcomes look on the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from magen.app.service import Outcome
+from magen.domain.accounts import SECRET_FIELDS
+from magen.domain.base import Event, Recorded
+
+
+def event_data(event: Event) -> dict[str, Any]:
+    """An event's fields as JSON-ready data, without secrets."""
+    return event.model_dump(mode="json", exclude=set(SECRET_FIELDS) | {"type"})
+
+
+def recorded_view(r: Recorded) -> dict[str, Any]:
+    """A recorded event as the live feed and the audit endpoint send it."""
+    return {
+        "position": r.position,
+        "type": r.event.type,
+        "id": str(r.event_id),
+        "recorded_at": r.recorded_at.isoformat(),
+        "actor": {"id": r.actor.account_id, "role": r.actor.role.value},
+        "data": event_data(r.event),
+    }
+
+
+def primary_id(event: Event) -> str | None:
+    """The id of the thing an event is about (its first `*_id` field)."""
+    for name in type(event).model_fields:
+        if name.endswith("_id"):
+            value = getattr(event, name)
+            return str(value) if value is not None else None
+    return None
+
+
+def outcome_view(outcome: Outcome, head: int) -> dict[str, Any]:
+    """The answer to a command: where its events stand in the log."""
+    events = [
+        {"position": r.position, "type": r.event.type, "id": primary_id(r.event)}
+        for r in outcome.events
+    ]
+    return {
+        "position": max(outcome.positions) if outcome.positions else head,
+        "replayed": outcome.replayed,
+        "id": events[0]["id"] if events else None,
+        "events": events,
+    }

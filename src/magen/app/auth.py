@@ -1,0 +1,145 @@
+"""Who may do and see what. Every authorisation decision in Magen is made here.
+
+Commands: `can_command` (by role) and `can_act_on` (by ownership), checked by the service before
+anything is decided. Reading: `can_read` for each recorded event (live feed, audit), and
+`Audience` for the projections. Anything not listed here is for operators only: a new event or
+command is private until someone decides otherwise.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from magen.domain import accounts, reports, responders
+from magen.domain.base import Actor, Command, Recorded
+from magen.domain.errors import Forbidden
+from magen.domain.state import State
+from magen.domain.values import Role
+
+R = Role
+OPERATORS = frozenset({R.ADMIN, R.DISPATCHER})
+FIELD = frozenset({R.ADMIN, R.DISPATCHER, R.RESPONDER, R.MEDIC})
+MEDICAL = frozenset({R.ADMIN, R.DISPATCHER, R.MEDIC, R.HOSPITAL, R.REGISTRAR})
+READ_ALL = frozenset({R.ADMIN, R.ANALYST})
+EVERYONE = frozenset(Role)
+SIGNED_IN = EVERYONE - {R.ANONYMOUS}
+
+
+class Audience(StrEnum):
+    """Who may read a kind of event (admins and analysts read everything)."""
+
+    PUBLIC = "public"  # safe in an attacker's hands: alerts, guidance, danger areas
+    FIELD = "field"  # responders, medics, operators: threats, SOS, responder positions
+    OPERATORS = "operators"
+    MEDICAL = "medical"
+    ACCOUNTS = "accounts"  # account administration: admins only
+
+
+_AUDIENCE_ROLES: dict[Audience, frozenset[Role]] = {
+    Audience.PUBLIC: EVERYONE,
+    Audience.FIELD: FIELD,
+    Audience.OPERATORS: OPERATORS,
+    Audience.MEDICAL: MEDICAL,
+    Audience.ACCOUNTS: frozenset({R.ADMIN}),
+}
+
+_EVENT_AUDIENCE: dict[str, Audience] = {
+    "AccountCreated": Audience.ACCOUNTS,
+    "AccountDeactivated": Audience.ACCOUNTS,
+    "ApiKeyIssued": Audience.ACCOUNTS,
+    "ApiKeyRevoked": Audience.ACCOUNTS,
+    "ThreatSighted": Audience.FIELD,
+    "SosRaised": Audience.FIELD,
+    "SosUpdated": Audience.FIELD,
+    "SosResolved": Audience.FIELD,
+    "ResponderCheckedIn": Audience.FIELD,
+    "ResponderCheckedOut": Audience.FIELD,
+    "ResponderStatusChanged": Audience.FIELD,
+    "ResponderMoved": Audience.FIELD,
+}
+
+# Events a reporter may always read back: their own reports.
+_OWNER_READABLE = frozenset({"ThreatSighted", "SosRaised", "SosUpdated", "SosResolved"})
+
+_COMMAND_ROLES: dict[type[Command], frozenset[Role]] = {
+    accounts.CreateAccount: frozenset({R.ADMIN}),
+    accounts.DeactivateAccount: frozenset({R.ADMIN}),
+    accounts.IssueApiKey: frozenset({R.ADMIN}),
+    accounts.RevokeApiKey: frozenset({R.ADMIN}),
+    reports.ReportSighting: EVERYONE - {R.ANALYST},
+    reports.RaiseSos: EVERYONE - {R.ANALYST},
+    reports.UpdateSos: EVERYONE - {R.ANALYST},
+    reports.ResolveSos: EVERYONE - {R.ANALYST},
+    responders.CheckIn: frozenset({R.RESPONDER, R.MEDIC}),
+    responders.CheckOut: frozenset({R.RESPONDER, R.MEDIC}),
+    responders.ChangeStatus: frozenset({R.RESPONDER, R.MEDIC}),
+    responders.ReportPosition: frozenset({R.RESPONDER, R.MEDIC}),
+}
+
+
+def register_audience(event_type: str, audience: Audience, *, owner_readable: bool = False) -> None:
+    """Declare who reads a kind of event (for parts of the domain added later)."""
+    _EVENT_AUDIENCE[event_type] = audience
+    if owner_readable:
+        global _OWNER_READABLE  # noqa: PLW0603 - the set is extended once at import time
+        _OWNER_READABLE = _OWNER_READABLE | {event_type}
+
+
+def register_command(command: type[Command], roles: frozenset[Role]) -> None:
+    """Declare which roles may send a command (for parts of the domain added later)."""
+    _COMMAND_ROLES[command] = roles
+
+
+def audience_of(event_type: str) -> Audience:
+    """The audience of a kind of event; operators only when nobody has said otherwise."""
+    return _EVENT_AUDIENCE.get(event_type, Audience.OPERATORS)
+
+
+def can_command(actor: Actor, command: Command) -> bool:
+    """Whether the actor's role may send this kind of command at all."""
+    return actor.role in _COMMAND_ROLES.get(type(command), OPERATORS)
+
+
+def can_act_on(actor: Actor, command: Command, state: State) -> bool:
+    """Whether the actor may act on the particular thing the command names."""
+    if isinstance(command, reports.UpdateSos | reports.ResolveSos):
+        sos = state.slice(reports.Reports).sos.get(command.sos_id)
+        if sos is None:
+            return True  # the decider answers "not found"
+        if actor.role in FIELD:
+            return True
+        owner = actor.account_id is not None and sos.reporter == actor.account_id
+        anonymous_owner = actor.source_key is not None and sos.source_key == actor.source_key
+        return owner or anonymous_owner
+    return True
+
+
+def authorise(actor: Actor, command: Command, state: State) -> None:
+    """Refuse a command the actor may not send, with the reason."""
+    if not can_command(actor, command):
+        raise Forbidden(f"the {actor.role.value} role may not {type(command).__name__}")
+    if not can_act_on(actor, command, state):
+        raise Forbidden("you may change only your own reports")
+
+
+def can_read(actor: Actor, recorded: Recorded) -> bool:
+    """Whether the actor may see this recorded event (live feed, audit)."""
+    if actor.role in READ_ALL:
+        return True
+    if actor.role in _AUDIENCE_ROLES[audience_of(recorded.event.type)]:
+        return True
+    return (
+        recorded.event.type in _OWNER_READABLE
+        and actor.account_id is not None
+        and recorded.actor.account_id == actor.account_id
+    )
+
+
+def can_read_audit(actor: Actor) -> bool:
+    """Whether the actor may read the whole log (audit, export)."""
+    return actor.role in READ_ALL
+
+
+def sees(actor: Actor, audience: Audience) -> bool:
+    """Whether the actor's role is in an audience."""
+    return actor.role in READ_ALL or actor.role in _AUDIENCE_ROLES[audience]

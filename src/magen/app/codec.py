@@ -1,0 +1,75 @@
+"""Encode events with their envelope into log bodies, and back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from magen.domain.base import Actor, Event, Recorded, event_class, upcast
+from magen.domain.values import Role
+from magen.store.base import NewEvent, StoredEvent
+
+
+class _ActorWire(msgspec.Struct, frozen=True):
+    id: str | None
+    role: str
+    src: str | None = None
+
+
+class _Envelope(msgspec.Struct, frozen=True):
+    type: str
+    v: int
+    at: datetime
+    actor: _ActorWire
+    cmd: str | None
+    ch: str | None
+    data: msgspec.Raw
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(_Envelope)
+
+
+def encode(
+    event: Event,
+    *,
+    event_id: uuid.UUID,
+    recorded_at: datetime,
+    actor: Actor,
+    command_id: uuid.UUID | None,
+    command_hash: str | None,
+) -> NewEvent:
+    """The log body of one event: a canonical JSON envelope around the event's own JSON."""
+    envelope = _Envelope(
+        type=event.type,
+        v=type(event).version,
+        at=recorded_at,
+        actor=_ActorWire(id=actor.account_id, role=actor.role.value, src=actor.source_key),
+        cmd=str(command_id) if command_id else None,
+        ch=command_hash,
+        data=msgspec.Raw(event.model_dump_json().encode()),
+    )
+    return NewEvent(event_id=event_id, type=event.type, data=_encoder.encode(envelope))
+
+
+def decode(stored: StoredEvent) -> Recorded:
+    """The recorded event behind a log row, lifted to the current event version."""
+    env = _decoder.decode(stored.data)
+    cls = event_class(env.type)
+    if env.v == cls.version:
+        ev = cls.model_validate_json(bytes(env.data))
+    else:
+        body: dict[str, Any] = msgspec.json.decode(bytes(env.data))
+        ev = cls.model_validate(upcast(env.type, env.v, body))
+    return Recorded(
+        position=stored.position,
+        event_id=stored.event_id,
+        recorded_at=env.at,
+        actor=Actor(account_id=env.actor.id, role=Role(env.actor.role), source_key=env.actor.src),
+        command_id=uuid.UUID(env.cmd) if env.cmd else None,
+        command_hash=env.ch,
+        event=ev,
+    )

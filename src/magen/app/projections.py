@@ -1,0 +1,111 @@
+"""Role-filtered read models of the state: what each actor may see of the picture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from magen.app.auth import Audience, sees
+from magen.domain.base import Actor
+from magen.domain.reports import Reports, Sighting, Sos
+from magen.domain.responders import Responder, Responders
+from magen.domain.state import State
+
+Section = Callable[[State, Actor], Any]
+_SECTIONS: dict[str, Section] = {}
+
+
+def section(name: str) -> Callable[[Section], Section]:
+    """Register a named section of the picture (each decides what the actor may see)."""
+
+    def register(fn: Section) -> Section:
+        _SECTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def picture(state: State, actor: Actor) -> dict[str, Any]:
+    """The picture for one actor, at the state's log position."""
+    out: dict[str, Any] = {"position": state.position, "role": actor.role.value}
+    for name, fn in _SECTIONS.items():
+        value = fn(state, actor)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _mine(actor: Actor, reporter: str | None) -> bool:
+    return actor.account_id is not None and reporter == actor.account_id
+
+
+def sighting_view(s: Sighting) -> dict[str, Any]:
+    """A sighting as the API shows it."""
+    return {
+        "id": s.sighting_id,
+        "lat": s.where.lat,
+        "lon": s.where.lon,
+        "observed_at": s.observed_at.isoformat(),
+        "count": s.count,
+        "mobility": s.mobility.value,
+        "armed": s.armed.value,
+        "heading_deg": s.heading_deg,
+        "text": s.text,
+        "tier": s.tier.value,
+        "position": s.position,
+    }
+
+
+def sos_view(s: Sos) -> dict[str, Any]:
+    """An SOS as the API shows it."""
+    return {
+        "id": s.sos_id,
+        "lat": s.where.lat,
+        "lon": s.where.lon,
+        "raised_at": s.raised_at.isoformat(),
+        "updated_at": s.updated_at.isoformat(),
+        "people": s.people,
+        "injured": s.injured,
+        "children": s.children,
+        "silent": s.silent,
+        "text": s.text,
+        "tier": s.tier.value,
+        "resolved": s.resolved.value if s.resolved else None,
+    }
+
+
+def responder_view(r: Responder) -> dict[str, Any]:
+    """A responder as the API shows it."""
+    return {
+        "id": r.responder_id,
+        "kind": r.kind.value,
+        "capabilities": sorted(c.value for c in r.capabilities),
+        "radio_channel": r.radio_channel,
+        "status": r.status.value,
+        "lat": r.where.lat if r.where else None,
+        "lon": r.where.lon if r.where else None,
+        "where_at": r.where_at.isoformat() if r.where_at else None,
+    }
+
+
+@section("sightings")
+def _sightings(state: State, actor: Actor) -> list[dict[str, Any]]:
+    items = state.slice(Reports).sightings.values()
+    if sees(actor, Audience.FIELD):
+        return [sighting_view(s) for s in items]
+    return [sighting_view(s) for s in items if _mine(actor, s.reporter)]
+
+
+@section("sos")
+def _sos(state: State, actor: Actor) -> list[dict[str, Any]]:
+    items = state.slice(Reports).sos.values()
+    if sees(actor, Audience.FIELD):
+        return [sos_view(s) for s in items if s.resolved is None]
+    return [sos_view(s) for s in items if _mine(actor, s.reporter)]
+
+
+@section("responders")
+def _responders(state: State, actor: Actor) -> list[dict[str, Any]] | None:
+    if not sees(actor, Audience.FIELD):
+        return None
+    return [responder_view(r) for r in state.slice(Responders).by_id.values() if r.active]

@@ -1,0 +1,127 @@
+"""Credentials: password hashing, signed expiring tokens, device API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from magen.domain.accounts import Accounts
+from magen.domain.base import Actor
+from magen.domain.state import State
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
+API_KEY_PREFIX = "mgk"
+
+
+class InvalidCredentials(Exception):
+    """The credentials are wrong, expired or revoked."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password."""
+    if len(password) < 8:
+        raise ValueError("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether a password matches its hash (slow by design)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    """Issues and checks HMAC-signed bearer tokens; the secret is shared by all workers."""
+
+    secret: bytes
+    lifetime: timedelta = timedelta(hours=12)
+
+    def issue(self, account_id: str, role: str, now: datetime) -> tuple[str, datetime]:
+        expires = now + self.lifetime
+        claims = {"sub": account_id, "role": role, "iat": now, "exp": expires}
+        return jwt.encode(claims, self.secret, algorithm=TOKEN_ALGORITHM), expires
+
+    def verify(self, token: str, now: datetime) -> tuple[str, str]:
+        """The (account id, role) a valid token speaks for."""
+        try:
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[TOKEN_ALGORITHM],
+                options={"require": ["sub", "exp", "role"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidCredentials("invalid token") from exc
+        if int(claims["exp"]) <= now.timestamp():
+            raise InvalidCredentials("token expired; sign in again")
+        return str(claims["sub"]), str(claims["role"])
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """A fresh device key: (key id, the full key to hand out once, the hash to store)."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    full = f"{API_KEY_PREFIX}_{key_id}_{secret}"
+    return key_id, full, hashlib.sha256(secret.encode()).hexdigest()
+
+
+def actor_for_api_key(state: State, key: str) -> Actor:
+    """The actor a device key speaks for."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        raise InvalidCredentials("malformed API key")
+    accounts = state.slice(Accounts)
+    stored = accounts.keys.get(parts[1])
+    if stored is None or stored.revoked:
+        raise InvalidCredentials("unknown or revoked API key")
+    digest = hashlib.sha256(parts[2].encode()).hexdigest()
+    if not hmac.compare_digest(digest, stored.secret_hash):
+        raise InvalidCredentials("unknown or revoked API key")
+    account = accounts.by_id.get(stored.account_id)
+    if account is None or not account.active:
+        raise InvalidCredentials("the key's account is deactivated")
+    return Actor(account_id=account.account_id, role=account.role)
+
+
+def actor_for_token(state: State, issuer: TokenIssuer, token: str, now: datetime) -> Actor:
+    """The actor a bearer token speaks for; a deactivated account's tokens stop working."""
+    account_id, _ = issuer.verify(token, now)
+    account = state.slice(Accounts).by_id.get(account_id)
+    if account is None or not account.active:
+        raise InvalidCredentials("account unknown or deactivated")
+    # The role comes from the current account, so a role change takes effect at once.
+    return Actor(account_id=account_id, role=account.role)
+
+
+def anonymous_source_key(secret: bytes, client: str, device: str | None) -> str:
+    """A pseudonymous, non-reversible key for an anonymous source (network and device)."""
+    raw = f"{client}|{device or ''}".encode()
+    return "anon_" + hmac.new(secret, raw, hashlib.sha256).hexdigest()[:16]
+
+
+def authenticate(state: State, username: str, password: str) -> Actor:
+    """The actor behind a username and password."""
+    accounts = state.slice(Accounts)
+    account_id = accounts.by_username.get(username)
+    account = accounts.by_id.get(account_id) if account_id else None
+    if account is None:
+        # Spend the same time as a real check so usernames cannot be probed by timing.
+        verify_password(_DUMMY_HASH, password)
+        raise InvalidCredentials("wrong username or password")
+    if not verify_password(account.password_hash, password) or not account.active:
+        raise InvalidCredentials("wrong username or password")
+    return Actor(account_id=account.account_id, role=account.role)
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password")

@@ -1,0 +1,280 @@
+"""The command service: authorise, decide, append, evolve, publish."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from magen.app import auth
+from magen.app.codec import decode, encode
+from magen.app.pubsub import Hub
+from magen.app.ratelimit import RateLimiter
+from magen.clock import Clock
+from magen.domain import State, decide, evolve
+from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, event_id_for
+from magen.domain.errors import Conflict, RateLimited
+from magen.domain.values import Role
+from magen.store.base import EventConflict, EventLog
+
+log = logging.getLogger("magen.service")
+
+# How long a handler waits for an earlier position (appended by a concurrent handler or another
+# worker) before reading it from the store itself.
+_GAP_WAIT_S = 0.25
+_READ_CHUNK = 5_000
+
+Listener = Callable[[Recorded, State], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a handled command did: its events at their positions."""
+
+    events: tuple[Recorded, ...]
+    replayed: bool = False  # the same command had already been handled; nothing was appended
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        return tuple(r.position for r in self.events)
+
+
+@dataclass
+class ServiceMetrics:
+    """Counters for /metrics."""
+
+    commands: dict[tuple[str, str], int] = field(default_factory=dict)
+    appended: int = 0
+    replayed_at_start: int = 0
+
+    def count(self, command: str, outcome: str) -> None:
+        key = (command, outcome)
+        self.commands[key] = self.commands.get(key, 0) + 1
+
+
+class Service:
+    """The application: one folded state, kept in step with the log."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        clock: Clock,
+        *,
+        rate_limiter: RateLimiter | None = None,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        self.log = log
+        self.clock = clock
+        self.state = State()
+        self.hub = Hub()
+        self.metrics = ServiceMetrics()
+        self.rate_limiter = rate_limiter or RateLimiter()
+        self._monotonic = monotonic or (lambda: clock.now().timestamp())
+        self._commands: dict[uuid.UUID, tuple[str, tuple[int, ...]]] = {}
+        self._inflight: dict[uuid.UUID, asyncio.Future[Outcome]] = {}
+        self._pending: dict[int, Recorded] = {}
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._tie = itertools.count()
+        self._listeners: list[Listener] = []
+        self._follower: asyncio.Task[None] | None = None
+
+    # --- start-up ---------------------------------------------------------------------
+
+    def load(self) -> int:
+        """Fold the whole log into state; returns the number of events replayed."""
+        count = 0
+        while True:
+            batch = self.log.read(self.state.position, _READ_CHUNK)
+            if not batch:
+                break
+            for stored in batch:
+                self._apply(decode(stored))
+                count += 1
+        self.metrics.replayed_at_start = count
+        return count
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(recorded, state)` after each event is applied (derived views)."""
+        self._listeners.append(listener)
+
+    def follow(self) -> None:
+        """Keep state in step with events appended by other workers sharing the log."""
+        if self._follower is None:
+            self._follower = asyncio.get_running_loop().create_task(self._follow())
+
+    async def _follow(self) -> None:
+        async for stored in self.log.subscribe(self.state.position):
+            if stored.position > self.state.position and stored.position not in self._pending:
+                self._offer([decode(stored)])
+
+    async def close(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+
+    # --- commands ---------------------------------------------------------------------
+
+    async def handle(self, actor: Actor, command: Command) -> Outcome:
+        """Authorise, decide, append durably, apply and publish one command.
+
+        A command id seen before with the same content returns the original outcome and appends
+        nothing; the same id with other content is a Conflict.
+        """
+        name = type(command).__name__
+        fingerprint = command.fingerprint(actor)
+        seen = self._commands.get(command.command_id)
+        if seen is not None:
+            return self._replay(command, fingerprint, seen)
+        running = self._inflight.get(command.command_id)
+        if running is not None:
+            outcome = await asyncio.shield(running)
+            if outcome.events and outcome.events[0].command_hash != fingerprint:
+                raise Conflict("this command id was already used for a different request")
+            return Outcome(outcome.events, replayed=True)
+
+        if actor.role is Role.ANONYMOUS and not self.rate_limiter.allow(
+            actor.source_key or "anonymous", self._monotonic()
+        ):
+            self.metrics.count(name, "rate_limited")
+            raise RateLimited("too many reports from this device; wait a minute and try again")
+        try:
+            auth.authorise(actor, command, self.state)
+            now = self.clock.now()
+            events = decide(self.state, command, DecisionContext(actor=actor, now=now))
+        except Exception:
+            self.metrics.count(name, "refused")
+            raise
+
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._inflight[command.command_id] = future
+        try:
+            outcome = await self._append(actor, command, fingerprint, events, now)
+            future.set_result(outcome)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: a lone handler has nobody else to tell
+            raise
+        finally:
+            del self._inflight[command.command_id]
+        self.metrics.count(name, "ok")
+        return outcome
+
+    async def _append(
+        self,
+        actor: Actor,
+        command: Command,
+        fingerprint: str,
+        events: list[Event],
+        now: datetime,
+    ) -> Outcome:
+        if not events:
+            return Outcome(())
+        new = [
+            encode(
+                ev,
+                event_id=event_id_for(command.command_id, i),
+                recorded_at=now,
+                actor=actor,
+                command_id=command.command_id,
+                command_hash=fingerprint,
+            )
+            for i, ev in enumerate(events)
+        ]
+        try:
+            # Shielded: once the append is under way its result must be applied even if the
+            # client that asked goes away, or later positions would wait on a gap.
+            positions = await asyncio.shield(self.log.append(new))
+        except EventConflict:
+            # Another worker (or a concurrent retry) appended this command first.
+            await self._catch_up()
+            seen = self._commands.get(command.command_id)
+            if seen is None:
+                raise
+            return self._replay(command, fingerprint, seen)
+        recorded = [
+            Recorded(
+                position=p,
+                event_id=n.event_id,
+                recorded_at=now,
+                actor=actor,
+                command_id=command.command_id,
+                command_hash=fingerprint,
+                event=ev,
+            )
+            for p, n, ev in zip(positions, new, events, strict=True)
+        ]
+        self.metrics.appended += len(recorded)
+        self._offer(recorded)
+        await self._wait_applied(max(positions))
+        return Outcome(tuple(recorded))
+
+    def _replay(
+        self, command: Command, fingerprint: str, seen: tuple[str, tuple[int, ...]]
+    ) -> Outcome:
+        digest, positions = seen
+        if digest != fingerprint:
+            raise Conflict("this command id was already used for a different request")
+        return Outcome(tuple(self.read_positions(positions)), replayed=True)
+
+    # --- applying events in position order ----------------------------------------------
+
+    def _offer(self, recorded: list[Recorded]) -> None:
+        for r in recorded:
+            if r.position > self.state.position:
+                self._pending[r.position] = r
+        while (nxt := self._pending.pop(self.state.position + 1, None)) is not None:
+            self._apply(nxt)
+        while self._waiters and self._waiters[0][0] <= self.state.position:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+
+    def _apply(self, r: Recorded) -> None:
+        evolve(self.state, r)
+        if r.command_id is not None and r.command_hash is not None:
+            digest, positions = self._commands.get(r.command_id, (r.command_hash, ()))
+            self._commands[r.command_id] = (digest, (*positions, r.position))
+        for listener in self._listeners:
+            try:
+                listener(r, self.state)
+            except Exception:
+                # A derived view must never stop the log from being applied.
+                log.exception("listener failed on position %s", r.position)
+        self.hub.publish(r)
+
+    async def _wait_applied(self, position: int) -> None:
+        while self.state.position < position:
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiters, (position, next(self._tie), fut))
+            try:
+                await asyncio.wait_for(asyncio.shield(fut), _GAP_WAIT_S)
+            except TimeoutError:
+                await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Read from the store whatever this process has not applied yet."""
+        batch = await asyncio.to_thread(self.log.read, self.state.position, _READ_CHUNK)
+        self._offer([decode(s) for s in batch])
+
+    # --- reading ----------------------------------------------------------------------
+
+    def read_positions(self, positions: tuple[int, ...]) -> Iterator[Recorded]:
+        """The recorded events at given positions."""
+        for p in positions:
+            batch = self.log.read(p - 1, 1)
+            if batch:
+                yield decode(batch[0])
+
+    def events_after(self, after: int, limit: int = 1000) -> list[Recorded]:
+        """Recorded events after a position, from the buffer or the log."""
+        recent = self.hub.recent_after(after)
+        if recent is not None and (not recent or recent[0].position == after + 1):
+            return recent[:limit]
+        return [decode(s) for s in self.log.read(after, limit)]

@@ -1,0 +1,347 @@
+"""The `magen` command line: serve, users, log, replay, bench, demo and each part's own commands.
+
+Errors are one clear line on stderr and exit status 2; never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import importlib
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from magen.config import Settings
+
+# Packages that add their own subcommands through `register(subparsers)`.
+_COMMAND_MODULES: list[str] = []
+
+DEFAULT_DB = os.environ.get("MAGEN_DB", "var/magen.db")
+
+
+class CliError(Exception):
+    """A problem with what the user asked; printed as one line."""
+
+
+def _fail(message: str) -> int:
+    print(f"magen: {message}", file=sys.stderr)
+    return 2
+
+
+# --- serve ----------------------------------------------------------------------------------
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    env = {"MAGEN_DB": args.db}
+    if args.town:
+        if not Path(args.town).exists():
+            raise CliError(f"town pack not found: {args.town}")
+        env["MAGEN_TOWN"] = str(args.town)
+    if args.workers > 1:
+        env["MAGEN_FOLLOW_LOG"] = "1"
+        if not os.environ.get("MAGEN_SECRET"):
+            # Every worker must sign and check tokens with the same secret.
+            from magen.config import load_secret
+
+            env["MAGEN_SECRET"] = load_secret(args.db).decode("latin-1")
+    os.environ.update(env)
+    print(f"magen: serving http://{args.host}:{args.port}/ (database {args.db})", flush=True)
+    uvicorn.run(
+        "magen.api.app:asgi_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=False,
+    )
+    return 0
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def _with_service(db: str, fn: Callable[[Any], Any]) -> Any:
+    from magen.api.app import build_service
+    from magen.clock import SystemClock
+
+    async def run() -> Any:
+        settings = Settings(database=db, secret=b"cli")
+        service = build_service(settings, SystemClock())
+        try:
+            return await fn(service)
+        finally:
+            await service.log.close()
+
+    return asyncio.run(run())
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    from magen.app.security import hash_password
+    from magen.domain.accounts import CreateAccount
+    from magen.domain.base import SYSTEM
+    from magen.domain.errors import DomainError
+    from magen.domain.values import Role
+
+    try:
+        role = Role(args.role)
+    except ValueError:
+        raise CliError(
+            f"unknown role {args.role!r}; one of: {', '.join(r.value for r in Role)}"
+        ) from None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = os.environ.get("MAGEN_PASSWORD") or getpass.getpass("password: ")
+    try:
+        digest = hash_password(password)
+        command = CreateAccount(
+            command_id=uuid.uuid4(),
+            username=args.username,
+            role=role,
+            display_name=args.display_name or args.username,
+            password_hash=digest,
+        )
+    except ValueError as exc:
+        raise CliError(_first_error(exc)) from None
+
+    async def add(service: Any) -> Any:
+        return await service.handle(SYSTEM, command)
+
+    try:
+        outcome = _with_service(args.db, add)
+    except DomainError as exc:
+        raise CliError(exc.reason) from None
+    account_id = outcome.events[0].event.account_id
+    print(f"added {args.username} ({role.value}) as {account_id}")
+    return 0
+
+
+def _first_error(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        e = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+    return str(exc)
+
+
+def _cmd_users_list(args: argparse.Namespace) -> int:
+    from magen.domain.accounts import Accounts
+
+    async def show(service: Any) -> list[Any]:
+        return list(service.state.slice(Accounts).by_id.values())
+
+    for acc in _with_service(args.db, show):
+        flag = "" if acc.active else "  (deactivated)"
+        print(f"{acc.account_id}  {acc.username:<20} {acc.role.value:<11} {acc.display_name}{flag}")
+    return 0
+
+
+# --- log export and replay ---------------------------------------------------------------
+
+
+def _open_existing(db: str) -> Any:
+    from magen.store.factory import open_log
+
+    plain = db.removeprefix("sqlite:///").removeprefix("sqlite://")
+    if ("://" not in db or db.startswith("sqlite")) and not Path(plain).exists():
+        raise CliError(f"no event log at {db}")
+    return open_log(db)
+
+
+def _cmd_log_export(args: argparse.Namespace) -> int:
+    from magen.api.wire import recorded_view
+    from magen.app.codec import decode
+
+    log = _open_existing(args.db)
+    out = open(args.out, "w", encoding="utf-8") if args.out != "-" else sys.stdout  # noqa: SIM115
+    count = 0
+    try:
+        after = args.after
+        while True:
+            batch = log.read(after, 5000)
+            if not batch:
+                break
+            for stored in batch:
+                if args.raw:
+                    line = stored.data.decode()
+                    row = json.loads(line)
+                    row["position"] = stored.position
+                    row["id"] = str(stored.event_id)
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                else:
+                    view = recorded_view(decode(stored))
+                    out.write(json.dumps(view, ensure_ascii=False) + "\n")
+                count += 1
+                after = stored.position
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        asyncio.run(log.close())
+    print(f"exported {count} events", file=sys.stderr)
+    return 0
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"not an ISO 8601 time: {text!r} (e.g. 2023-10-07T06:45:00+03:00)") from None
+    if when.tzinfo is None:
+        raise CliError(f"give a time zone with --until, e.g. {text}+03:00 or {text}Z")
+    return when
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from magen.app.codec import decode
+    from magen.app.projections import picture
+    from magen.domain import State, evolve
+    from magen.domain.base import SYSTEM
+
+    until = _parse_time(args.until) if args.until else None
+    log = _open_existing(args.db)
+    state = State()
+    try:
+        after = 0
+        done = False
+        while not done:
+            batch = log.read(after, 5000)
+            if not batch:
+                break
+            for stored in batch:
+                recorded = decode(stored)
+                if until is not None and recorded.recorded_at > until:
+                    done = True
+                    break
+                evolve(state, recorded)
+                after = stored.position
+    finally:
+        asyncio.run(log.close())
+    view = picture(state, SYSTEM)
+    view["until"] = until.isoformat() if until else None
+    print(json.dumps(view, ensure_ascii=False, indent=None if args.compact else 2))
+    return 0
+
+
+# --- bench and demo --------------------------------------------------------------------------
+
+
+def _bench_dir() -> Path:
+    here = Path(__file__).resolve().parents[2] / "bench"
+    for candidate in (Path.cwd() / "bench", here):
+        if candidate.is_dir():
+            return candidate
+    raise CliError("no bench/ folder here: run from the Magen source tree")
+
+
+def _cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
+    bench = _bench_dir()
+    names = sorted(p.stem for p in bench.glob("*.py") if not p.stem.startswith("_"))
+    targets = names if args.name == "all" else [args.name]
+    for name in targets:
+        if name not in names:
+            raise CliError(f"no benchmark {name!r}; one of: {', '.join(names)}")
+    sys.path.insert(0, str(bench))
+    status = 0
+    for name in targets:
+        print(f"== bench {name}", flush=True)
+        module = importlib.import_module(name)
+        status = status or int(module.main(rest) or 0)
+    return status
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from magen.demo import run_demo
+
+    return run_demo(args)
+
+
+# --- wiring --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="magen", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API and pages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--db", default=DEFAULT_DB, help="SQLite path or postgresql:// URL")
+    serve.add_argument("--town", help="town pack file")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(run=_cmd_serve)
+
+    users = sub.add_parser("users", help="manage accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="add an account (password from MAGEN_PASSWORD or a prompt)")
+    add.add_argument("--username", required=True)
+    add.add_argument("--role", required=True)
+    add.add_argument("--display-name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--db", default=DEFAULT_DB)
+    add.set_defaults(run=_cmd_users_add)
+    ls = users.add_parser("list", help="list accounts")
+    ls.add_argument("--db", default=DEFAULT_DB)
+    ls.set_defaults(run=_cmd_users_list)
+
+    logp = sub.add_parser("log", help="the event log").add_subparsers(
+        dest="log_command", required=True
+    )
+    export = logp.add_parser("export", help="write the log as JSON lines (secrets redacted)")
+    export.add_argument("--db", default=DEFAULT_DB)
+    export.add_argument("--out", default="-", help="file, or - for stdout")
+    export.add_argument("--after", type=int, default=0, help="start after this position")
+    export.add_argument(
+        "--raw", action="store_true", help="the stored envelopes as they are, secrets included"
+    )
+    export.set_defaults(run=_cmd_log_export)
+
+    replay = sub.add_parser("replay", help="the picture at a past moment, rebuilt from the log")
+    replay.add_argument("--db", default=DEFAULT_DB)
+    replay.add_argument("--until", help="ISO 8601 time with zone; default: the whole log")
+    replay.add_argument("--compact", action="store_true")
+    replay.set_defaults(run=_cmd_replay)
+
+    bench = sub.add_parser("bench", help="run a benchmark from bench/ (or 'all')")
+    bench.add_argument("name")
+    bench.set_defaults(run_rest=_cmd_bench)
+
+    demo = sub.add_parser("demo", help="start Magen with the sample town and demo accounts")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--db", default="var/demo.db")
+    demo.add_argument("--speed", type=float, default=10.0, help="simulation time acceleration")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--no-sim", action="store_true", help="do not play the scenario")
+    demo.set_defaults(run=_cmd_demo)
+
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    try:
+        if hasattr(args, "run_rest"):
+            return int(args.run_rest(args, rest))
+        if rest:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        return int(args.run(args))
+    except CliError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130

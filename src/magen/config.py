@@ -1,0 +1,63 @@
+"""Server settings, from arguments or MAGEN_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a Magen server needs to run."""
+
+    database: str = "var/magen.db"
+    town: Path | None = None
+    secret: bytes = field(default=b"", repr=False)
+    open_registration: bool = True  # residents may create their own accounts
+    max_body_bytes: int = 64 * 1024
+    token_hours: float = 12.0
+    anonymous_per_minute: float = 12.0
+    anonymous_burst: int = 6
+    follow_log: bool = False  # several workers share the log: follow others' appends
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from the environment, with explicit values taking precedence."""
+        values: dict[str, object] = {
+            "database": os.environ.get("MAGEN_DB", cls.database),
+            "town": Path(os.environ["MAGEN_TOWN"]) if os.environ.get("MAGEN_TOWN") else None,
+            "open_registration": _env_bool("MAGEN_OPEN_REGISTRATION", cls.open_registration),
+            "follow_log": _env_bool("MAGEN_FOLLOW_LOG", cls.follow_log),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        if not settings.secret:
+            settings = cls(**{**settings.__dict__, "secret": load_secret(settings.database)})
+        return settings
+
+
+def load_secret(database: str) -> bytes:
+    """The token-signing secret: MAGEN_SECRET, or one kept beside an SQLite database."""
+    env = os.environ.get("MAGEN_SECRET")
+    if env:
+        return env.encode()
+    if database.startswith(("postgresql://", "postgres://")):
+        raise SystemExit("set MAGEN_SECRET: every worker sharing PostgreSQL needs the same one")
+    if database.startswith("memory://"):
+        return secrets.token_bytes(32)
+    path = Path(database.removeprefix("sqlite:///").removeprefix("sqlite://") + ".secret")
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(fresh)
+    return fresh
