@@ -1,0 +1,78 @@
+"""Bare validated-insert endpoints: the framework alone, for benchmarks to compare against.
+
+Each app has one route, POST /api/v1/sightings, that validates the body with Magen's own
+`ReportSighting` model, inserts it into an in-memory dict (nothing on disk, no auth, no
+domain rules) and answers 201 with a body shaped like Magen's real answer. Serve with
+`uvicorn --app-dir bench --factory _bare:litestar_app` (or `_bare:fastapi_app`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi import Response as FastAPIResponse
+from litestar import Litestar, Response, get, post
+
+from magen.domain.reports import ReportSighting
+
+PATH = "/api/v1/sightings"
+
+
+class _Inbox:
+    """Validated sightings by command id, in arrival order."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[int, ReportSighting]] = {}
+
+    def insert(self, command: ReportSighting) -> tuple[dict[str, Any], bool]:
+        """Keep a sighting once; the answer and whether it was new."""
+        key = command.command_id.hex
+        kept = self.items.get(key)
+        fresh = kept is None
+        if kept is None:
+            kept = self.items[key] = (len(self.items) + 1, command)
+        position = kept[0]
+        sighting_id = f"sig_{key[:20]}"
+        body = {
+            "position": position,
+            "replayed": not fresh,
+            "id": sighting_id,
+            "events": [{"position": position, "type": "ThreatSighted", "id": sighting_id}],
+        }
+        return body, fresh
+
+
+def litestar_app() -> Any:
+    """The bare endpoint in Litestar, declared the way Magen declares its routes."""
+    inbox = _Inbox()
+
+    @post(PATH)
+    async def report_sighting(data: ReportSighting) -> Response[dict[str, Any]]:
+        body, fresh = inbox.insert(data)
+        return Response(body, status_code=201 if fresh else 200)
+
+    @get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return Litestar(route_handlers=[report_sighting, healthz], debug=False)
+
+
+def fastapi_app() -> Any:
+    """The same bare endpoint in FastAPI, declared the way FastAPI documents it."""
+    inbox = _Inbox()
+    app = FastAPI()
+
+    @app.post(PATH, status_code=201)
+    async def report_sighting(data: ReportSighting, response: FastAPIResponse) -> dict[str, Any]:
+        body, fresh = inbox.insert(data)
+        if not fresh:
+            response.status_code = 200
+        return body
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,108 @@
+"""Litestar against FastAPI on the same bare validated insert endpoint, under the same load.
+
+Both apps (bench/_bare.py) validate Magen's `ReportSighting` with pydantic, insert it into an
+in-memory dict and answer 201; both run under uvicorn with one worker, uvloop, httptools and no
+access log, driven by the same wrk script. Rounds alternate which framework goes first, so drift
+in the machine's load does not favour either.
+
+    .venv/bin/python bench/framework.py [--seconds 10] [--connections 64] [--rounds 2] [--pin]
+
+Prints a table, then one JSON line: litestar_per_s, fastapi_per_s, ratio, p99s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import BenchError, WrkRun, cpu_split, nonce, run_wrk, serve, table, workspace
+
+APPS = {"litestar": "_bare:litestar_app", "fastapi": "_bare:fastapi_app"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="magen bench framework", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="measured load per run")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured load first")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per framework, alternating")
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="pin the server to one CPU and wrk to another (taskset)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except BenchError as exc:
+        print(f"bench framework: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    server_cpus, client_cpus = cpu_split(args.pin)
+    load = {"threads": args.threads, "connections": args.connections, "cpus": client_cpus}
+    runs: dict[str, list[WrkRun]] = {name: [] for name in APPS}
+    with workspace(keep=False) as work:
+        for r in range(args.rounds):
+            order = list(APPS) if r % 2 == 0 else list(reversed(APPS))
+            for name in order:
+                with serve(APPS[name], cpus=server_cpus, workdir=work) as server:
+                    if args.warmup > 0:
+                        run_wrk(server.url, run_nonce=nonce(), workdir=work,
+                                seconds=args.warmup, **load)  # fmt: skip
+                    run = run_wrk(
+                        server.url, run_nonce=nonce(), workdir=work, seconds=args.seconds, **load
+                    )
+                    runs[name].append(run)
+
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s x {args.rounds} rounds, "
+        f"server cpus={server_cpus or 'any'}, wrk cpus={client_cpus or 'any'}"
+    )
+    rows = [
+        [name, i + 1, run.created / run.seconds, run.ms("p50"), run.ms("p99"), run.non_2xx]
+        for name, name_runs in runs.items()
+        for i, run in enumerate(name_runs)
+    ]
+    print(table(rows, ["framework", "round", "201/s", "p50 ms", "p99 ms", "non-2xx"]))
+    summary = {name: _summary(name_runs) for name, name_runs in runs.items()}
+    ratio = summary["litestar"]["per_s"] / summary["fastapi"]["per_s"]
+    print(f"litestar / fastapi = {ratio:.2f} (mean of {args.rounds} rounds each)")
+    errors = sum(run.errors for name_runs in runs.values() for run in name_runs)
+    result: dict[str, Any] = {
+        "litestar_per_s": summary["litestar"]["per_s"],
+        "litestar_p50_ms": summary["litestar"]["p50_ms"],
+        "litestar_p99_ms": summary["litestar"]["p99_ms"],
+        "fastapi_per_s": summary["fastapi"]["per_s"],
+        "fastapi_p50_ms": summary["fastapi"]["p50_ms"],
+        "fastapi_p99_ms": summary["fastapi"]["p99_ms"],
+        "ratio": round(ratio, 3),
+        "errors": errors,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "connections": args.connections,
+        "pinned": server_cpus is not None,
+    }
+    print(json.dumps(result))
+    return 0 if errors == 0 else 1
+
+
+def _summary(runs: list[WrkRun]) -> dict[str, float]:
+    return {
+        "per_s": round(statistics.fmean(r.created / r.seconds for r in runs), 1),
+        "p50_ms": round(statistics.fmean(r.ms("p50") for r in runs), 2),
+        "p99_ms": round(statistics.fmean(r.ms("p99") for r in runs), 2),
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
