@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 
 from magen.app.security import (
     API_KEY_PREFIX,
@@ -76,3 +77,8 @@ async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 
 async def provide_service(request: Request[Any, Any, Any]) -> Service:
     return runtime(request).service
+
+
+# Route handlers name their dependencies with these, e.g. `actor: ActorDep`.
+ActorDep = NamedDependency[Actor]
+ServiceDep = NamedDependency[Service]

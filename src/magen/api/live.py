@@ -45,15 +45,33 @@ async def live(socket: WebSocket[Any, Any, Any]) -> None:
     await socket.accept()
     service = runtime(socket).service
     sub = service.hub.subscribe()
+    sender = asyncio.create_task(_stream(socket, actor, sub, int(raw_after)))
+    listener = asyncio.create_task(_until_disconnect(socket))
     try:
-        sent = await _send_backlog(socket, actor, int(raw_after))
-        await _send_live(socket, actor, sub, sent)
-    except (WebSocketDisconnect, ConnectionError):
-        pass
+        await asyncio.wait({sender, listener}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         sub.close()
+        for task in (sender, listener):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, ConnectionError):
+                await task
         with contextlib.suppress(Exception):
             await socket.close()
+
+
+async def _stream(socket: WebSocket[Any, Any, Any], actor: Actor, sub: Any, after: int) -> None:
+    with contextlib.suppress(WebSocketDisconnect, ConnectionError):
+        sent = await _send_backlog(socket, actor, after)
+        await _send_live(socket, actor, sub, sent)
+
+
+async def _until_disconnect(socket: WebSocket[Any, Any, Any]) -> None:
+    # Clients send nothing we act on; reading is how a closed connection is noticed at once.
+    with contextlib.suppress(WebSocketDisconnect, ConnectionError):
+        while True:
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
 
 
 async def _send_backlog(socket: WebSocket[Any, Any, Any], actor: Actor, after: int) -> int:

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from magen.api.deps import runtime
+from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import run_command
 from magen.app.security import authenticate, hash_password, new_api_key
-from magen.app.service import Service
 from magen.domain.accounts import Accounts, CreateAccount, IssueApiKey, RevokeApiKey
-from magen.domain.base import SYSTEM, Actor
+from magen.domain.base import SYSTEM
 from magen.domain.errors import Forbidden, NotFound
 from magen.domain.values import Role
 
@@ -53,7 +53,7 @@ class CommandRef(_Wire):
 
 
 @post("/auth/token", status_code=200)
-async def sign_in(request: Request[Any, Any, Any], data: TokenRequest) -> dict[str, Any]:
+async def sign_in(request: Request[Any, Any, Any], data: JSONBody[TokenRequest]) -> dict[str, Any]:
     """Exchange a username and password for an expiring bearer token."""
     rt = runtime(request)
     # argon2 is deliberately slow: keep it off the event loop.
@@ -71,7 +71,9 @@ async def sign_in(request: Request[Any, Any, Any], data: TokenRequest) -> dict[s
     }
 
 
-async def _create(service: Service, actor: Actor, data: NewAccount) -> Response[dict[str, Any]]:
+async def _create(
+    service: ServiceDep, actor: ActorDep, data: JSONBody[NewAccount]
+) -> Response[dict[str, Any]]:
     password_hash = await anyio.to_thread.run_sync(hash_password, data.password)
     command = CreateAccount(
         command_id=data.command_id,
@@ -85,7 +87,7 @@ async def _create(service: Service, actor: Actor, data: NewAccount) -> Response[
 
 @post("/accounts")
 async def create_account(
-    service: Service, actor: Actor, data: NewAccount
+    service: ServiceDep, actor: ActorDep, data: JSONBody[NewAccount]
 ) -> Response[dict[str, Any]]:
     """Create an account with a role (admin)."""
     return await _create(service, actor, data)
@@ -93,7 +95,10 @@ async def create_account(
 
 @post("/accounts/register")
 async def register(
-    request: Request[Any, Any, Any], service: Service, actor: Actor, data: Registration
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    actor: ActorDep,
+    data: JSONBody[Registration],
 ) -> Response[dict[str, Any]]:
     """A resident creates their own account, when the town allows it."""
     if not runtime(request).settings.open_registration:
@@ -112,7 +117,7 @@ async def register(
 
 
 @get("/accounts/me")
-async def me(service: Service, actor: Actor) -> dict[str, Any]:
+async def me(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
     """Who the presented credentials speak for."""
     if actor.account_id is None:
         return {"account_id": None, "role": actor.role.value}
@@ -127,7 +132,7 @@ async def me(service: Service, actor: Actor) -> dict[str, Any]:
 
 @post("/accounts/{account_id:str}/keys")
 async def issue_key(
-    service: Service, actor: Actor, account_id: str, data: NewApiKey
+    service: ServiceDep, actor: ActorDep, account_id: FromPath[str], data: JSONBody[NewApiKey]
 ) -> Response[dict[str, Any]]:
     """Issue a device API key for an account (admin); the key is shown only in this answer."""
     key_id, full, digest = new_api_key()
@@ -152,7 +157,7 @@ async def issue_key(
 
 @post("/keys/{key_id:str}/revoke")
 async def revoke_key(
-    service: Service, actor: Actor, key_id: str, data: CommandRef
+    service: ServiceDep, actor: ActorDep, key_id: FromPath[str], data: JSONBody[CommandRef]
 ) -> Response[dict[str, Any]]:
     """Revoke a device API key (admin)."""
     if key_id not in service.state.slice(Accounts).keys and actor.role is Role.ADMIN:

@@ -7,16 +7,15 @@ from typing import Annotated, Any
 from litestar import Router, get
 from litestar.params import Parameter
 
+from magen.api.deps import ActorDep, ServiceDep
 from magen.api.wire import recorded_view
 from magen.app import auth
 from magen.app.projections import picture
-from magen.app.service import Service
-from magen.domain.base import Actor
 from magen.domain.errors import Forbidden
 
 
 @get("/picture")
-async def get_picture(service: Service, actor: Actor) -> dict[str, Any]:
+async def get_picture(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
     """The picture this actor may see, with the log position it reflects."""
     view = picture(service.state, actor)
     view["generated_at"] = service.clock.now().isoformat()
@@ -25,8 +24,8 @@ async def get_picture(service: Service, actor: Actor) -> dict[str, Any]:
 
 @get("/events")
 async def get_events(
-    service: Service,
-    actor: Actor,
+    service: ServiceDep,
+    actor: ActorDep,
     after: Annotated[int, Parameter(ge=0)] = 0,
     limit: Annotated[int, Parameter(ge=1, le=5000)] = 1000,
 ) -> dict[str, Any]:

@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Response, Router, get, post
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
+from magen.api.deps import ActorDep, ServiceDep
 from magen.api.routes._common import run_command
 from magen.app.projections import sos_view
-from magen.app.service import Service
-from magen.domain.base import Actor
 from magen.domain.reports import (
     Count,
     RaiseSos,
@@ -48,21 +48,23 @@ class SosResolution(BaseModel):
 
 @post("/sightings")
 async def report_sighting(
-    service: Service, actor: Actor, data: ReportSighting
+    service: ServiceDep, actor: ActorDep, data: JSONBody[ReportSighting]
 ) -> Response[dict[str, Any]]:
     """Report armed attackers seen at a place (anyone; anonymous reports are rate-limited)."""
     return await run_command(service, actor, data)
 
 
 @post("/sos")
-async def raise_sos(service: Service, actor: Actor, data: RaiseSos) -> Response[dict[str, Any]]:
+async def raise_sos(
+    service: ServiceDep, actor: ActorDep, data: JSONBody[RaiseSos]
+) -> Response[dict[str, Any]]:
     """Call for help: where, how many people, injured, children, silent."""
     return await run_command(service, actor, data)
 
 
 @post("/sos/{sos_id:str}/update")
 async def update_sos(
-    service: Service, actor: Actor, sos_id: str, data: SosChange
+    service: ServiceDep, actor: ActorDep, sos_id: FromPath[str], data: JSONBody[SosChange]
 ) -> Response[dict[str, Any]]:
     """Change an open SOS (its reporter, or a responder)."""
     command = UpdateSos(sos_id=sos_id, **data.model_dump(exclude_none=True))
@@ -71,7 +73,7 @@ async def update_sos(
 
 @post("/sos/{sos_id:str}/resolve")
 async def resolve_sos(
-    service: Service, actor: Actor, sos_id: str, data: SosResolution
+    service: ServiceDep, actor: ActorDep, sos_id: FromPath[str], data: JSONBody[SosResolution]
 ) -> Response[dict[str, Any]]:
     """Close an SOS with its outcome (its reporter, or a responder)."""
     command = ResolveSos(
@@ -81,7 +83,7 @@ async def resolve_sos(
 
 
 @get("/sos/mine")
-async def my_sos(service: Service, actor: Actor) -> list[dict[str, Any]]:
+async def my_sos(service: ServiceDep, actor: ActorDep) -> list[dict[str, Any]]:
     """The SOS calls this account raised."""
     if actor.account_id is None:
         return []

@@ -5,28 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, Router, post
+from litestar.params import JSONBody
 
+from magen.api.deps import ActorDep, ServiceDep
 from magen.api.routes._common import run_command
-from magen.app.service import Service
-from magen.domain.base import Actor
 from magen.domain.responders import ChangeStatus, CheckIn, CheckOut, ReportPosition
 
 
 @post("/responders/check-in")
-async def check_in(service: Service, actor: Actor, data: CheckIn) -> Response[dict[str, Any]]:
+async def check_in(
+    service: ServiceDep, actor: ActorDep, data: JSONBody[CheckIn]
+) -> Response[dict[str, Any]]:
     """Report for duty with capabilities, status and (optionally) position."""
     return await run_command(service, actor, data)
 
 
 @post("/responders/check-out")
-async def check_out(service: Service, actor: Actor, data: CheckOut) -> Response[dict[str, Any]]:
+async def check_out(
+    service: ServiceDep, actor: ActorDep, data: JSONBody[CheckOut]
+) -> Response[dict[str, Any]]:
     """Go off duty."""
     return await run_command(service, actor, data)
 
 
 @post("/responders/status")
 async def change_status(
-    service: Service, actor: Actor, data: ChangeStatus
+    service: ServiceDep, actor: ActorDep, data: JSONBody[ChangeStatus]
 ) -> Response[dict[str, Any]]:
     """Report a new status: en route, on scene, engaged, wounded, needs ammunition..."""
     return await run_command(service, actor, data)
@@ -34,7 +38,7 @@ async def change_status(
 
 @post("/responders/position")
 async def report_position(
-    service: Service, actor: Actor, data: ReportPosition
+    service: ServiceDep, actor: ActorDep, data: JSONBody[ReportPosition]
 ) -> Response[dict[str, Any]]:
     """Report where the responder is now."""
     return await run_command(service, actor, data)

@@ -1,0 +1,91 @@
+"""A Magen API over an in-memory log, with one signed-in client per role (for API tests)."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar.testing import TestClient
+
+from magen.api.app import create_app
+from magen.app.security import hash_password
+from magen.clock import ManualClock
+from magen.config import Settings
+from magen.domain.accounts import CreateAccount
+from magen.domain.base import SYSTEM
+from magen.domain.values import Role
+from magen.store.memory import MemoryEventLog
+
+START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+BAKA = {"lat": 31.7615, "lon": 35.2160}
+
+
+def cid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Kit:
+    client: TestClient[Any]
+    clock: ManualClock
+    log: MemoryEventLog
+    tokens: dict[Role, str] = field(default_factory=dict)
+    accounts: dict[Role, str] = field(default_factory=dict)
+
+    def auth(self, role: Role) -> dict[str, str]:
+        if role is Role.ANONYMOUS:
+            return {}
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def post(self, role: Role, path: str, body: dict[str, Any]) -> Any:
+        return self.client.post(path, json=body, headers=self.auth(role))
+
+    def get(self, role: Role, path: str) -> Any:
+        return self.client.get(path, headers=self.auth(role))
+
+
+@functools.cache
+def password_hash() -> str:
+    """One argon2 hash for every test account: hashing is slow by design."""
+    return hash_password(PASSWORD)
+
+
+@contextmanager
+def api_kit(**settings: Any) -> Iterator[Kit]:
+    """A running app with one account per role, each with a token."""
+    clock = ManualClock(START)
+    log = MemoryEventLog()
+    app = create_app(
+        Settings(database="memory://", secret=b"t" * 32, **settings), clock=clock, log=log
+    )
+    with TestClient(app) as client:
+        kit = Kit(client=client, clock=clock, log=log)
+        runtime = client.app.state["runtime"]
+        for role in Role:
+            if role is Role.ANONYMOUS:
+                continue
+            command = CreateAccount(
+                command_id=uuid.uuid4(),
+                username=f"user-{role.value}",
+                role=role,
+                display_name=role.value.title(),
+                password_hash=password_hash(),
+            )
+            outcome = client.blocking_portal.call(runtime.service.handle, SYSTEM, command)  # type: ignore[union-attr]
+            account_id = outcome.events[0].event.account_id
+            kit.accounts[role] = account_id
+            kit.tokens[role] = runtime.tokens.issue(account_id, role.value, clock.now())[0]
+        yield kit
+
+
+def sign_in(client: TestClient[Any], username: str, password: str = PASSWORD) -> str:
+    """Sign in through the API and return the bearer token."""
+    r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
