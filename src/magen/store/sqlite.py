@@ -1,0 +1,626 @@
+"""The embedded event log: SQLite in WAL mode, fsync on every commit, appends share commits.
+
+One writer thread owns the write connection. Appends wait in a queue; the writer takes every
+batch waiting, writes them all in one transaction and fsyncs once (group commit), then answers
+each caller. Concurrent callers therefore pay for one fsync between them, not one each.
+
+Several processes may open the same file: each transaction takes SQLite's write lock
+(`BEGIN IMMEDIATE`, waiting up to `busy_timeout`) and numbers its events from the current
+maximum inside that lock, so positions stay gap-free and in commit order across processes.
+Reads use one connection per thread and never wait for the writer (WAL readers see the last
+commit). Subscribers are woken at once by this process's commits and poll for other
+processes' commits every `poll_interval` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import itertools
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from magen.store.base import EventConflict, LogError, LogUnavailable, NewEvent, StoredEvent
+
+log = logging.getLogger("magen.store.sqlite")
+
+SCHEMA_VERSION: Final = 1
+
+_SCHEMA: Final = """
+CREATE TABLE events (
+    position INTEGER PRIMARY KEY,
+    event_id BLOB NOT NULL,
+    type     TEXT NOT NULL,
+    data     BLOB NOT NULL
+) STRICT
+"""
+_COLUMNS: Final = ("position", "event_id", "type", "data")
+_HEAD: Final = "SELECT coalesce(max(position), 0) FROM events"
+_IDS: Final = (
+    "SELECT position, event_id FROM events WHERE position > ? AND position <= ?"
+    " ORDER BY position LIMIT ?"
+)
+_READ: Final = (
+    "SELECT position, event_id, type, data FROM events WHERE position > ? ORDER BY position LIMIT ?"
+)
+_INSERT: Final = "INSERT INTO events (position, event_id, type, data) VALUES (?, ?, ?, ?)"
+# SQLite's default limit on bound parameters is 32766 since 3.32; stay far below it.
+_LOOKUP_CHUNK: Final = 500
+_INSERT_CHUNK: Final = 250
+_INDEX_CHUNK: Final = 65_536
+# Ids added in bulk at least this many at a time go straight into the sorted arrays.
+_MERGE_MIN: Final = 4_096
+# A group commit stops taking batches past this many events so one huge backlog does not hold
+# every caller behind a single enormous transaction.
+_GROUP_EVENTS: Final = 20_000
+_SUBSCRIBE_CHUNK: Final = 500
+
+_T = TypeVar("_T")
+_Outcome = list[int] | BaseException
+_Row = tuple[int, bytes, str, bytes]
+
+
+@dataclass(slots=True)
+class _Append:
+    """One caller's batch waiting for the writer, and where to send the answer."""
+
+    events: tuple[NewEvent, ...]
+    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]]
+
+
+_STOP: Final = object()
+
+
+class SqliteEventLog:
+    """An `EventLog` in one SQLite file, durable on acknowledgement, shared by processes."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = 10.0,
+        poll_interval: float = 0.025,
+    ) -> None:
+        self.path = Path(path)
+        self._busy_timeout = busy_timeout
+        self._poll_interval = poll_interval
+        self._lock = threading.Lock()
+        self._closed = False
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._generation = 0
+        self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
+        self._queue: queue.SimpleQueue[_Append | object] = queue.SimpleQueue()
+        self._writer = self._open_writer()
+        # Owned by the writer thread: ids of events up to position `_indexed`.
+        self._ids = _IdIndex()
+        self._indexed = 0
+        self._thread = threading.Thread(
+            target=self._write_loop, name=f"magen-log-writer:{self.path.name}", daemon=True
+        )
+        self._thread.start()
+
+    # --- opening -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                cached_statements=128,
+            )
+        except sqlite3.Error as exc:
+            raise LogError(f"cannot open the event log at {self.path}: {exc}") from exc
+        return conn
+
+    def _open_writer(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"cannot create the directory for the event log at {self.path}: {exc}"
+            raise LogError(msg) from exc
+        created = not self.path.exists()
+        conn = self._connect()
+        try:
+            self._prepare(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise LogError(f"cannot open the event log at {self.path}: {exc}") from exc
+        except LogError:
+            conn.close()
+            raise
+        if created:
+            _fsync_directory(self.path.parent)
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        mode = _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        if str(mode).lower() != "wal":
+            raise LogError(f"the event log at {self.path} cannot use WAL mode (it is in {mode})")
+        # FULL: in WAL mode NORMAL would acknowledge commits that a power cut can still undo.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                conn.execute(_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version != SCHEMA_VERSION:
+                raise LogError(
+                    f"the event log at {self.path} has schema version {version}; "
+                    f"this Magen reads version {SCHEMA_VERSION}"
+                )
+            columns = tuple(row[1] for row in conn.execute("PRAGMA table_info(events)"))
+            if columns != _COLUMNS:
+                raise LogError(f"{self.path} is an SQLite database but not a Magen event log")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        with self._lock:
+            if self._closed:
+                raise LogError(f"the event log at {self.path} is closed")
+            conn = self._connect()
+            conn.execute("PRAGMA query_only = ON")
+            self._readers.append(conn)
+        self._local.conn = conn
+        return conn
+
+    # --- reading -------------------------------------------------------------------------
+
+    def read(self, after: int = 0, limit: int | None = None) -> list[StoredEvent]:
+        """The events after a position, oldest first, at most `limit` of them."""
+        rows = self._query(_READ, (after, -1 if limit is None else max(limit, 0)))
+        return [StoredEvent(p, uuid.UUID(bytes=i), t, d) for p, i, t, d in rows]
+
+    def head(self) -> int:
+        """The position of the last committed event (0 when empty)."""
+        head: int = self._query(_HEAD, ())[0][0]
+        return head
+
+    def _query(self, sql: str, params: tuple[int, ...]) -> list[_Row]:
+        conn = self._reader()
+        try:
+            rows: list[_Row] = conn.execute(sql, params).fetchall()
+        except sqlite3.ProgrammingError as exc:
+            # The connection was closed under this thread by close().
+            raise LogError(f"the event log at {self.path} is closed") from exc
+        except sqlite3.OperationalError as exc:
+            raise LogUnavailable(f"cannot read the event log at {self.path}: {exc}") from exc
+        return rows
+
+    async def subscribe(self, after: int = 0) -> AsyncIterator[StoredEvent]:
+        """Every event after `after`, then each new one as it is committed, until cancelled."""
+        seen = after
+        while True:
+            generation = self._generation
+            batch = self.read(seen, _SUBSCRIBE_CHUNK)
+            for stored in batch:
+                seen = stored.position
+                yield stored
+            if not batch:
+                await self._wait_for_commit(generation)
+
+    async def _wait_for_commit(self, generation: int) -> None:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._generation != generation:
+                return
+            self._waiters[waiter] = loop
+        try:
+            # The timeout is the poll for commits made by other processes.
+            await asyncio.wait_for(waiter, self._poll_interval)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._waiters.pop(waiter, None)
+
+    # --- appending -----------------------------------------------------------------------
+
+    async def append(self, events: Sequence[NewEvent]) -> list[int]:
+        """Append a batch atomically; return once it is on disk, one position per event."""
+        batch = _checked(events)
+        if not batch:
+            return []
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[int]] = loop.create_future()
+        self._submit(_Append(batch, loop, future))
+        return await future
+
+    def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
+        """Append a batch from code without an event loop (blocks until it is on disk)."""
+        batch = _checked(events)
+        if not batch:
+            return []
+        future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
+        self._submit(_Append(batch, None, future))
+        return future.result()
+
+    def _submit(self, request: _Append) -> None:
+        with self._lock:
+            if self._closed:
+                raise LogError(f"the event log at {self.path} is closed")
+            self._queue.put(request)
+
+    def _write_loop(self) -> None:
+        carried: _Append | None = None
+        stopping = False
+        while not stopping:
+            item = carried if carried is not None else self._queue.get()
+            carried = None
+            group: list[_Append] = []
+            size = 0
+            while True:
+                if item is _STOP:
+                    stopping = True
+                elif isinstance(item, _Append):
+                    if group and size + len(item.events) > _GROUP_EVENTS:
+                        carried = item
+                        break
+                    group.append(item)
+                    size += len(item.events)
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if group:
+                self._commit_group(group)
+
+    def _commit_group(self, group: list[_Append]) -> None:
+        try:
+            outcomes, appended = self._write(group)
+        except sqlite3.OperationalError as exc:
+            log.warning("group commit of %d batches failed: %s", len(group), exc)
+            outcomes = [_unavailable(self.path, exc) for _ in group]
+            appended = False
+        except Exception as exc:
+            log.exception("group commit of %d batches failed", len(group))
+            outcomes = [LogError(f"cannot append to {self.path}: {exc}") for _ in group]
+            appended = False
+        _answer(group, outcomes)
+        if appended:
+            self._notify()
+
+    def _write(self, group: list[_Append]) -> tuple[list[_Outcome], bool]:
+        """Write every batch of the group in one transaction; a conflicting batch alone fails."""
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Numbered inside the write lock: no other process can commit between here and COMMIT.
+            head: int = conn.execute(_HEAD).fetchone()[0]
+            self._catch_up(conn, head)
+            keys = {ev.event_id.bytes for req in group for ev in req.events}
+            known = _stored(conn, self._ids.find(keys))
+            rows: list[_Row] = []
+            outcomes: list[_Outcome] = []
+            for req in group:
+                outcome = _place(req.events, known, head + len(rows) + 1, rows)
+                outcomes.append(outcome)
+            _insert(conn, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._ids.add([row[1] for row in rows], [row[0] for row in rows])
+        self._indexed = head + len(rows)
+        return outcomes, bool(rows)
+
+    def _catch_up(self, conn: sqlite3.Connection, head: int) -> None:
+        """Index the ids of events committed since this writer last looked (by any process)."""
+        if head < self._indexed:
+            # The file was replaced under us (restored from a backup): index it afresh.
+            self._ids = _IdIndex()
+            self._indexed = 0
+        while self._indexed < head:
+            rows = conn.execute(_IDS, (self._indexed, head, _INDEX_CHUNK)).fetchall()
+            if not rows:
+                break
+            self._ids.add([key for _, key in rows], [position for position, _ in rows])
+            self._indexed = rows[-1][0]
+
+    def _notify(self) -> None:
+        with self._lock:
+            self._generation += 1
+            waiters = list(self._waiters.items())
+            self._waiters.clear()
+        loops: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+        for waiter, loop in waiters:
+            loops.setdefault(loop, []).append(waiter)
+        for loop, futures in loops.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
+                loop.call_soon_threadsafe(_wake, futures)
+
+    # --- maintenance ---------------------------------------------------------------------
+
+    def backup(self, dest: str | Path) -> int:
+        """Copy a consistent snapshot of the log to `dest`; return the head it holds."""
+        dest = Path(dest)
+        if dest.resolve() == self.path.resolve():
+            raise LogError(f"cannot back up the event log at {self.path} onto itself")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LogError(f"cannot create the directory for the backup {dest}: {exc}") from exc
+        partial = dest.with_name(dest.name + ".partial")
+        partial.unlink(missing_ok=True)
+        source = self._connect()
+        try:
+            target = sqlite3.connect(partial, isolation_level=None)
+            try:
+                # One step (pages=-1) copies a single consistent snapshot; writers go on meanwhile.
+                source.backup(target)
+                head: int = target.execute(_HEAD).fetchone()[0]
+            finally:
+                target.close()
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise LogError(f"cannot back up the event log at {self.path} to {dest}: {exc}") from exc
+        finally:
+            source.close()
+        os.replace(partial, dest)
+        _fsync_directory(dest.parent)
+        return head
+
+    async def close(self) -> None:
+        """Commit what is queued, stop the writer and close every connection."""
+        await asyncio.to_thread(self.close_sync)
+
+    def close_sync(self) -> None:
+        """Commit what is queued, stop the writer and close every connection (blocking)."""
+        with self._lock:
+            first = not self._closed
+            self._closed = True
+            if first:
+                self._queue.put(_STOP)
+        self._thread.join()
+        if not first:
+            return
+        self._writer.close()
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
+        # Subscribers waiting now find the log closed at once instead of at their next poll.
+        self._notify()
+
+    def __repr__(self) -> str:
+        return f"SqliteEventLog({str(self.path)!r})"
+
+
+# --- the id index ---------------------------------------------------------------------------
+
+
+class _IdIndex:
+    """The position of every event id, in 24 bytes per event, searched in bulk.
+
+    Why not a UNIQUE index in SQLite: ids are random, so at scale every insert dirties a
+    different B-tree page and each commit writes (and fsyncs) about one 4 KiB page per event;
+    that cost several times the whole append. Instead each writer keeps this index and brings
+    it up to date inside the write lock, from the positions other writers have committed.
+    Older ids sit in arrays sorted by their high 64 bits; recent ones in a dict, merged into
+    the arrays once it outgrows an eighth of them (amortised O(1) per id).
+    """
+
+    def __init__(self) -> None:
+        self._hi = np.empty(0, np.uint64)
+        self._lo = np.empty(0, np.uint64)
+        self._positions = np.empty(0, np.int64)
+        self._recent: dict[bytes, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._hi) + len(self._recent)
+
+    def find(self, keys: Iterable[bytes]) -> dict[bytes, int]:
+        """The positions of those ids that are indexed."""
+        found: dict[bytes, int] = {}
+        rest: list[bytes] = []
+        for key in keys:
+            position = self._recent.get(key)
+            if position is None:
+                rest.append(key)
+            else:
+                found[key] = position
+        if not rest or not len(self._hi):
+            return found
+        hi, lo = _halves(rest)
+        left = np.searchsorted(self._hi, hi, "left")
+        right = np.searchsorted(self._hi, hi, "right")
+        for i in np.flatnonzero(right > left).tolist():
+            for j in range(int(left[i]), int(right[i])):
+                if self._lo[j] == lo[i]:
+                    found[rest[i]] = int(self._positions[j])
+                    break
+        return found
+
+    def add(self, keys: list[bytes], positions: list[int]) -> None:
+        """Index ids not indexed yet, at their positions."""
+        if len(keys) >= _MERGE_MIN:
+            self._merge(keys, positions)
+            return
+        self._recent.update(zip(keys, positions, strict=True))
+        if len(self._recent) >= max(_MERGE_MIN, len(self._hi) // 8):
+            self._merge(list(self._recent), list(self._recent.values()))
+            self._recent = {}
+
+    def _merge(self, keys: list[bytes], positions: list[int]) -> None:
+        hi, lo = _halves(keys)
+        order = np.argsort(hi, kind="stable")
+        hi, lo = hi[order], lo[order]
+        pos = np.asarray(positions, np.int64)[order]
+        at = np.searchsorted(self._hi, hi)
+        self._hi = np.insert(self._hi, at, hi)
+        self._lo = np.insert(self._lo, at, lo)
+        self._positions = np.insert(self._positions, at, pos)
+
+
+def _halves(keys: list[bytes]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """The high and low 64 bits of 16-byte ids."""
+    both = np.frombuffer(b"".join(keys), dtype=">u8").reshape(-1, 2).astype(np.uint64)
+    return both[:, 0].copy(), both[:, 1].copy()
+
+
+# --- the group commit's bookkeeping ---------------------------------------------------------
+
+
+def _checked(events: Iterable[NewEvent]) -> tuple[NewEvent, ...]:
+    batch = tuple(events)
+    for ev in batch:
+        if not isinstance(ev, NewEvent) or not isinstance(ev.data, bytes):
+            raise TypeError(f"append takes NewEvent with bytes data, not {ev!r:.80}")
+    return batch
+
+
+def _stored(
+    conn: sqlite3.Connection, found: dict[bytes, int]
+) -> dict[bytes, tuple[int, str, bytes]]:
+    """The stored type and body of events already in the log, by id."""
+    by_position = {position: key for key, position in found.items()}
+    known: dict[bytes, tuple[int, str, bytes]] = {}
+    ordered = list(by_position)
+    for start in range(0, len(ordered), _LOOKUP_CHUNK):
+        chunk = ordered[start : start + _LOOKUP_CHUNK]
+        for position, type_, data in conn.execute(_stored_sql(len(chunk)), chunk):
+            known[by_position[position]] = (position, type_, data)
+    return known
+
+
+@functools.cache
+def _stored_sql(count: int) -> str:
+    marks = ",".join("?" * count)
+    # Only "?" placeholders are spliced in.
+    return f"SELECT position, type, data FROM events WHERE position IN ({marks})"  # noqa: S608
+
+
+def _insert(conn: sqlite3.Connection, rows: list[_Row]) -> None:
+    """Insert rows with one statement per chunk (one step each, not one per row)."""
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        chunk = rows[start : start + _INSERT_CHUNK]
+        conn.execute(_insert_sql(len(chunk)), [value for row in chunk for value in row])
+
+
+@functools.cache
+def _insert_sql(count: int) -> str:
+    return _INSERT + ", (?, ?, ?, ?)" * (count - 1)
+
+
+def _place(
+    events: tuple[NewEvent, ...],
+    known: dict[bytes, tuple[int, str, bytes]],
+    next_position: int,
+    rows: list[_Row],
+) -> _Outcome:
+    """Positions for one batch, adding its new rows to `rows`; or the conflict that refuses it.
+
+    `known` holds the events already in the log and those placed earlier in this group; it is
+    extended only when the whole batch is accepted, so a refused batch leaves no trace.
+    """
+    positions: list[int] = []
+    fresh: dict[bytes, tuple[int, str, bytes]] = {}
+    for ev in events:
+        key = ev.event_id.bytes
+        twin = known.get(key) or fresh.get(key)
+        if twin is not None:
+            position, type_, data = twin
+            if type_ != ev.type or data != ev.data:
+                return EventConflict(ev.event_id, position)
+            positions.append(position)
+            continue
+        fresh[key] = (next_position, ev.type, ev.data)
+        positions.append(next_position)
+        next_position += 1
+    known.update(fresh)
+    rows.extend((position, key, type_, data) for key, (position, type_, data) in fresh.items())
+    return positions
+
+
+def _answer(group: list[_Append], outcomes: list[_Outcome]) -> None:
+    """Hand each caller its outcome, one wake-up per event loop."""
+    loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[list[int]], _Outcome]]] = {}
+    for req, outcome in zip(group, outcomes, strict=True):
+        if req.loop is None:
+            _settle(req.future, outcome)
+        else:
+            fut = req.future
+            assert isinstance(fut, asyncio.Future)
+            loops.setdefault(req.loop, []).append((fut, outcome))
+    for loop, items in loops.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
+            loop.call_soon_threadsafe(_settle_all, items)
+
+
+def _settle_all(items: list[tuple[asyncio.Future[list[int]], _Outcome]]) -> None:
+    for fut, outcome in items:
+        _settle(fut, outcome)
+
+
+def _settle(
+    fut: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]], outcome: _Outcome
+) -> None:
+    if fut.done():  # the caller gave up waiting (cancelled); the batch stands regardless
+        return
+    if isinstance(outcome, BaseException):
+        fut.set_exception(outcome)
+    else:
+        fut.set_result(outcome)
+
+
+def _wake(futures: list[asyncio.Future[None]]) -> None:
+    for fut in futures:
+        if not fut.done():
+            fut.set_result(None)
+
+
+def _unavailable(path: Path, exc: sqlite3.Error) -> LogError:
+    return LogUnavailable(f"cannot append to the event log at {path} now: {exc}")
+
+
+def _retry_busy(action: Callable[[], _T], attempts: int = 200) -> _T:
+    """Run `action`, retrying while another process holds a lock SQLite will not wait on."""
+    for attempt in itertools.count():
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt >= attempts:
+                raise
+            time.sleep(0.01)
+    raise AssertionError("unreachable")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a newly created file's directory entry durable."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a directory; the data itself is synced by SQLite
+    finally:
+        os.close(fd)
