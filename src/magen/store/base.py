@@ -60,6 +60,9 @@ class EventLog(Protocol):
       `EventConflict` and appends nothing from the batch.
     - Positions start at 1, increase by one, and are assigned in commit order: a reader that has
       seen position N never later sees a new event at a position <= N.
+    - The events a batch newly appends take consecutive positions in batch order: no event of
+      another batch (from this process or any other) falls between them. Duplicates within a
+      batch, or of events already logged, get the first one's position and take none.
     - `read(after)` returns events with position > after, in order.
     - `subscribe(after)` yields every event after that position, then new ones as they are
       committed (by this process or, for shared backends, any other), until cancelled.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 
@@ -15,13 +16,22 @@ class MemoryEventLog:
     def __init__(self) -> None:
         self._events: list[StoredEvent] = []
         self._by_id: dict[uuid.UUID, int] = {}
-        self._changed = asyncio.Condition()
+        # Plain futures, not an asyncio.Condition: a Condition binds to the first event loop that
+        # waits on it, and a test may subscribe from one loop and append from another.
+        self._waiters: set[asyncio.Future[None]] = set()
 
     async def append(self, events: Sequence[NewEvent]) -> list[int]:
+        before = len(self._events)
         positions = self._append_now(events)
-        async with self._changed:
-            self._changed.notify_all()
+        if len(self._events) > before:
+            self._wake()
         return positions
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, set()
+        for fut in waiters:
+            with contextlib.suppress(RuntimeError):  # its loop is closed: nobody waits there
+                fut.get_loop().call_soon_threadsafe(_resolve, fut)
 
     def _append_now(self, events: Sequence[NewEvent]) -> list[int]:
         positions: list[int] = []
@@ -68,9 +78,17 @@ class MemoryEventLog:
                 yield ev
                 seen = ev.position
             if not batch:
-                last = seen
-                async with self._changed:
-                    await self._changed.wait_for(lambda: self.head() > last)  # noqa: B023
+                waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._waiters.add(waiter)
+                try:
+                    await waiter
+                finally:
+                    self._waiters.discard(waiter)
 
     async def close(self) -> None:
         return None
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
