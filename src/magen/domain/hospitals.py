@@ -1,0 +1,548 @@
+"""Hospitals: registration and status reports in the terms of EDXL-HAVE 1.0.
+
+A status report may carry only some sections (emergency department traffic, capacity and
+census by triage colour, beds by type, facility, security, staffing, morgue, comments); the
+hospital's status is the latest value of each section. The enumerations use the EDXL-HAVE
+values so that export and import are a one-to-one mapping.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from magen.domain.accounts import Accounts
+from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
+from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
+from magen.domain.people import observed_time
+from magen.domain.state import State
+from magen.domain.values import GeoPoint, Role, ShortText
+
+_HOSPITAL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Comment = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class EmsTraffic(StrEnum):
+    """Whether the emergency department takes ambulances (EDXL-HAVE EMSTrafficStatus)."""
+
+    NORMAL = "Normal"
+    ADVISORY = "Advisory"  # resource limits may affect some patients
+    CLOSED = "Closed"  # asks for ambulances to be re-routed
+    NOT_APPLICABLE = "NotApplicable"  # no emergency department
+
+
+class BedType(StrEnum):
+    """EDXL-HAVE bed types."""
+
+    ADULT_ICU = "AdultICU"
+    PEDIATRIC_ICU = "PediatricICU"
+    NEONATAL_ICU = "NeonatalICU"
+    EMERGENCY_DEPARTMENT = "EmergencyDepartment"
+    NURSERY = "NurseryBeds"
+    MEDICAL_SURGICAL = "MedicalSurgical"
+    REHAB_LONG_TERM = "RehabLongTermCare"
+    BURN = "Burn"
+    PEDIATRICS = "Pediatrics"
+    ADULT_PSYCHIATRIC = "AdultPsychiatric"
+    PEDIATRIC_PSYCHIATRIC = "PediatricPsychiatric"
+    NEGATIVE_FLOW_ISOLATION = "NegativeFlowIsolation"
+    OTHER_ISOLATION = "OtherIsolation"
+    OPERATING_ROOMS = "OperatingRooms"
+
+
+class FacilityStatus(StrEnum):
+    NORMAL = "Normal"
+    COMPROMISED = "Compromised"  # damage, backup power, contamination
+    EVACUATING = "Evacuating"
+    CLOSED = "Closed"
+
+
+class SecurityStatus(StrEnum):
+    NORMAL = "Normal"
+    ELEVATED = "Elevated"
+    RESTRICTED_ACCESS = "RestrictedAccess"
+    LOCKDOWN = "Lockdown"  # entry for authorised people only
+    QUARANTINE = "Quarantine"
+
+
+class ClinicalStatus(StrEnum):
+    NORMAL = "Normal"
+    FULL = "Full"
+
+
+class Staffing(StrEnum):
+    ADEQUATE = "Adequate"
+    INSUFFICIENT = "Insufficient"
+
+
+class MorgueStatus(StrEnum):
+    OPEN = "Open"
+    FULL = "Full"
+    EXCEEDED = "Exceeded"
+
+
+class OffloadStatus(StrEnum):
+    NORMAL = "Normal"
+    DELAYED = "Delayed"
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TriageCensus(_Value):
+    """Patients by triage colour (EDXL-HAVE TriageCount: red, yellow, green, black)."""
+
+    red: Count = 0
+    yellow: Count = 0
+    green: Count = 0
+    black: Count = 0
+
+    def of(self, colour: str) -> int:
+        """The count for one tag colour."""
+        if colour not in {"red", "yellow", "green", "black"}:
+            raise ValueError(f"no triage colour {colour!r}")
+        return int(getattr(self, colour))
+
+    @property
+    def total(self) -> int:
+        return self.red + self.yellow + self.green + self.black
+
+
+class BedCapacity(_Value):
+    """Beds of one type: available now and the baseline (maximum) number."""
+
+    bed_type: BedType
+    available: Count
+    baseline: Count | None = None
+    additional_24h: Count | None = None  # beds that can be freed within 24 hours
+
+
+class AmbulanceOffload(_Value):
+    """How long ambulances wait to hand patients over."""
+
+    status: OffloadStatus
+    minutes: Annotated[int, Field(ge=0, le=1440)] | None = None
+
+
+class MorgueCapacity(_Value):
+    status: MorgueStatus | None = None
+    units: Count | None = None
+
+
+class HospitalStatus(_Value):
+    """One status report; a section left out (None, or no beds) leaves that section unchanged."""
+
+    ems_traffic: EmsTraffic | None = None
+    ems_traffic_reason: Annotated[str, Field(max_length=500)] = ""
+    ems_capacity: TriageCensus | None = None  # how many of each colour it can accept now
+    census: TriageCensus | None = None  # how many of each colour it holds
+    offload: AmbulanceOffload | None = None
+    beds: tuple[BedCapacity, ...] = Field(default=(), max_length=len(BedType))
+    clinical: ClinicalStatus | None = None
+    morgue: MorgueCapacity | None = None
+    facility: FacilityStatus | None = None
+    security: SecurityStatus | None = None
+    staffing: Staffing | None = None
+    comments: tuple[Comment, ...] = Field(default=(), max_length=20)
+
+    @field_validator("beds")
+    @classmethod
+    def _one_per_type(cls, v: tuple[BedCapacity, ...]) -> tuple[BedCapacity, ...]:
+        types = [b.bed_type for b in v]
+        if len(set(types)) != len(types):
+            raise ValueError("each bed type may appear once in a report")
+        return v
+
+    @model_validator(mode="after")
+    def _reason_needs_traffic(self) -> Self:
+        if self.ems_traffic_reason and self.ems_traffic is None:
+            raise ValueError("a traffic reason needs the traffic status it explains")
+        return self
+
+    def is_empty(self) -> bool:
+        """Whether the report says nothing."""
+        return self == HospitalStatus()
+
+    def merged(self, newer: HospitalStatus) -> HospitalStatus:
+        """This status updated with every section the newer report carries."""
+        update: dict[str, object] = {}
+        for name in type(self).model_fields:
+            value = getattr(newer, name)
+            if name == "ems_traffic_reason":
+                if newer.ems_traffic is not None:
+                    update[name] = value  # a new traffic status replaces the old reason
+            elif name == "beds":
+                if value:
+                    by_type = {b.bed_type: b for b in self.beds}
+                    by_type.update({b.bed_type: b for b in value})
+                    update[name] = tuple(by_type[t] for t in BedType if t in by_type)
+            elif name == "comments":
+                if value:
+                    update[name] = value
+            elif value is not None:
+                update[name] = value
+        return self.model_copy(update=update)
+
+    def beds_of(self, bed_type: BedType) -> BedCapacity | None:
+        """The reported capacity of one bed type."""
+        return next((b for b in self.beds if b.bed_type is bed_type), None)
+
+
+# --- slice --------------------------------------------------------------------------------
+
+
+@dataclass
+class Hospital:
+    hospital_id: str
+    name: str
+    where: GeoPoint
+    account_id: str | None  # the hospital account that reports its status
+    trauma_centre: bool
+    paediatric: bool
+    registered_at: datetime
+    status: HospitalStatus = field(default_factory=HospitalStatus)
+    status_at: datetime | None = None  # when the latest report was observed
+    reports: int = 0
+
+
+@dataclass
+class Hospitals:
+    """Slice: registered hospitals by id, with their latest status."""
+
+    by_id: dict[str, Hospital] = field(default_factory=dict)
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@event
+class HospitalRegistered(Event):
+    type: Literal["HospitalRegistered"] = "HospitalRegistered"
+    hospital_id: str
+    name: str
+    where: GeoPoint
+    account_id: str | None
+    trauma_centre: bool
+    paediatric: bool
+
+
+@event
+class HospitalStatusReported(Event):
+    type: Literal["HospitalStatusReported"] = "HospitalStatusReported"
+    hospital_id: str
+    observed_at: datetime
+    status: HospitalStatus
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+class RegisterHospital(Command):
+    hospital_id: Annotated[str, Field(min_length=2, max_length=64)]
+    name: ShortText
+    where: GeoPoint
+    account_id: str | None = None
+    trauma_centre: bool = False
+    paediatric: bool = False
+
+    @field_validator("hospital_id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not _HOSPITAL_ID.match(v):
+            raise ValueError("hospital id: lowercase letters, digits, '_' or '-', 2-64 long")
+        return v
+
+
+class ReportHospitalStatus(Command):
+    hospital_id: str
+    status: HospitalStatus
+    observed_at: AwareDatetime | None = None
+
+
+# Who may send each command; the app registers these with its role policy.
+COMMAND_ROLES: dict[type[Command], frozenset[Role]] = {
+    RegisterHospital: frozenset({Role.ADMIN}),
+    ReportHospitalStatus: frozenset({Role.HOSPITAL, Role.ADMIN, Role.DISPATCHER}),
+}
+
+
+def hospital(state: State, hospital_id: str) -> Hospital:
+    """The registered hospital with this id."""
+    found = state.slice(Hospitals).by_id.get(hospital_id)
+    if found is None:
+        raise NotFound(f"no hospital {hospital_id!r} is registered")
+    return found
+
+
+@decider(RegisterHospital)
+def _register(state: State, cmd: RegisterHospital, ctx: DecisionContext) -> list[Event]:
+    if cmd.hospital_id in state.slice(Hospitals).by_id:
+        raise Conflict(f"hospital {cmd.hospital_id!r} is already registered")
+    if cmd.account_id is not None:
+        account = state.slice(Accounts).by_id.get(cmd.account_id)
+        if account is None or not account.active:
+            raise NotFound(f"no active account {cmd.account_id}")
+        if account.role is not Role.HOSPITAL:
+            raise InvalidCommand("the linked account must have the hospital role")
+        for other in state.slice(Hospitals).by_id.values():
+            if other.account_id == cmd.account_id:
+                raise Conflict(f"that account already reports for {other.name}")
+    return [
+        HospitalRegistered(
+            hospital_id=cmd.hospital_id,
+            name=cmd.name,
+            where=cmd.where,
+            account_id=cmd.account_id,
+            trauma_centre=cmd.trauma_centre,
+            paediatric=cmd.paediatric,
+        )
+    ]
+
+
+@decider(ReportHospitalStatus)
+def _report(state: State, cmd: ReportHospitalStatus, ctx: DecisionContext) -> list[Event]:
+    found = hospital(state, cmd.hospital_id)
+    # Domain rule: a hospital account speaks only for its own hospital (operators may relay
+    # a status phoned in by any hospital).
+    if ctx.actor.role is Role.HOSPITAL and ctx.actor.account_id != found.account_id:
+        raise Forbidden(f"this account does not report for {found.name}")
+    if cmd.status.is_empty():
+        raise InvalidCommand("a status report must say something")
+    observed = observed_time(cmd.observed_at, ctx)
+    if found.status_at is not None and observed < found.status_at:
+        raise InvalidCommand("a newer status is already recorded for this hospital")
+    return [
+        HospitalStatusReported(
+            hospital_id=found.hospital_id, observed_at=observed, status=cmd.status
+        )
+    ]
+
+
+# --- evolvers -----------------------------------------------------------------------------
+
+
+@evolver(HospitalRegistered)
+def _on_registered(state: State, e: HospitalRegistered, r: Recorded) -> None:
+    state.slice(Hospitals).by_id[e.hospital_id] = Hospital(
+        hospital_id=e.hospital_id,
+        name=e.name,
+        where=e.where,
+        account_id=e.account_id,
+        trauma_centre=e.trauma_centre,
+        paediatric=e.paediatric,
+        registered_at=r.recorded_at,
+    )
+
+
+@evolver(HospitalStatusReported)
+def _on_status(state: State, e: HospitalStatusReported, r: Recorded) -> None:
+    found = state.slice(Hospitals).by_id.get(e.hospital_id)
+    if found is None:
+        return
+    found.status = found.status.merged(e.status)
+    found.status_at = e.observed_at
+    found.reports += 1
+
+
+# --- destination recommendation -----------------------------------------------------------
+
+TravelTimes = Mapping[str, float] | Callable[[Hospital], float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationPolicy:
+    """The minutes each drawback of a hospital costs a casualty, to rank destinations."""
+
+    per_patient_over_capacity: float = 20.0  # expected extra wait per patient beyond capacity
+    unknown_capacity: float = 15.0  # no usable capacity figure reported
+    stale_status: float = 10.0  # the latest report is older than `stale_after`
+    stale_after: timedelta = timedelta(hours=1)
+    advisory: float = 10.0  # EMS traffic "Advisory"
+    compromised: float = 20.0  # facility "Compromised"
+    lockdown: float = 5.0  # entry controlled: handover takes longer
+    insufficient_staff: float = 10.0
+    no_trauma_centre: float = 15.0  # for immediate (red) casualties
+    not_paediatric: float = 15.0  # for children
+    max_offload: float = 60.0  # reported ambulance offload minutes count up to this
+
+
+DEFAULT_POLICY = DestinationPolicy()
+
+_CLOSED_FACILITY = frozenset({FacilityStatus.CLOSED, FacilityStatus.EVACUATING})
+_COLOUR = {"immediate": "red", "delayed": "yellow", "minor": "green", "expectant": "black"}
+# Beds that receive each kind of casualty when no capacity by triage colour is reported.
+_BEDS_FOR: dict[tuple[str, bool], tuple[BedType, ...]] = {
+    ("red", False): (BedType.EMERGENCY_DEPARTMENT, BedType.ADULT_ICU, BedType.OPERATING_ROOMS),
+    ("red", True): (BedType.EMERGENCY_DEPARTMENT, BedType.PEDIATRIC_ICU),
+    ("yellow", False): (BedType.EMERGENCY_DEPARTMENT, BedType.MEDICAL_SURGICAL),
+    ("yellow", True): (BedType.EMERGENCY_DEPARTMENT, BedType.PEDIATRICS),
+    ("green", False): (BedType.EMERGENCY_DEPARTMENT,),
+    ("green", True): (BedType.EMERGENCY_DEPARTMENT, BedType.PEDIATRICS),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """One candidate hospital with its travel time, expected cost and the reasons for it."""
+
+    hospital_id: str
+    name: str
+    travel_minutes: float
+    cost_minutes: float
+    capacity_left: int | None  # beds/slots left after patients already on the way
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """Hospitals ranked best first, and those ruled out with why."""
+
+    ranked: tuple[Destination, ...]
+    excluded: tuple[tuple[str, str], ...]  # (hospital id, reason)
+
+    @property
+    def best(self) -> Destination | None:
+        return self.ranked[0] if self.ranked else None
+
+
+def _travel(h: Hospital, travel: TravelTimes) -> float | None:
+    minutes = travel.get(h.hospital_id) if isinstance(travel, Mapping) else travel(h)
+    if minutes is None or not math.isfinite(minutes) or minutes < 0:
+        return None
+    return float(minutes)
+
+
+def _capacity(status: HospitalStatus, colour: str, child: bool) -> tuple[int | None, bool]:
+    """Slots for this colour, and whether they are per colour (EMS capacity) or beds."""
+    if status.ems_capacity is not None:
+        return status.ems_capacity.of(colour), True
+    beds = [status.beds_of(t) for t in _BEDS_FOR[("red" if colour == "black" else colour, child)]]
+    known = [b.available for b in beds if b is not None]
+    if not known:
+        return None, False
+    return sum(known), False
+
+
+def _excluded(h: Hospital, minutes: float | None) -> str | None:
+    s = h.status
+    if minutes is None:
+        return "no route or travel time"
+    if s.facility in _CLOSED_FACILITY:
+        return f"facility {s.facility.value.lower()}"
+    if s.ems_traffic is EmsTraffic.CLOSED:
+        return "closed to ambulances"
+    if s.ems_traffic is EmsTraffic.NOT_APPLICABLE:
+        return "no emergency department"
+    if s.security is SecurityStatus.QUARANTINE:
+        return "under quarantine"
+    return None
+
+
+def _capacity_cost(
+    h: Hospital,
+    category: str,
+    colour: str,
+    *,
+    child: bool,
+    coming: Mapping[str, int],
+    policy: DestinationPolicy,
+) -> tuple[float, int | None, str]:
+    capacity, per_colour = _capacity(h.status, colour, child)
+    if capacity is None:
+        if h.status.clinical is ClinicalStatus.FULL:
+            return policy.per_patient_over_capacity, None, "reports clinical status full"
+        return policy.unknown_capacity, None, "capacity not reported"
+    # Per-colour capacity is used up by patients of that colour; beds by anyone.
+    taken = coming.get(category, 0) if per_colour else sum(coming.values())
+    left = capacity - taken
+    if left <= 0:
+        reason = f"over capacity ({capacity} slots, {taken} on the way)"
+        return policy.per_patient_over_capacity * (1 - left), left, reason
+    return 0.0, left, (f"{left} {colour} slots left" if per_colour else f"{left} beds free")
+
+
+def _penalties(
+    h: Hospital, colour: str, child: bool, now: datetime | None, policy: DestinationPolicy
+) -> list[tuple[float, str]]:
+    s = h.status
+    out: list[tuple[float, str]] = []
+    if h.status_at is None:
+        out.append((0.0, "no status report yet"))
+    elif now is not None and now - h.status_at > policy.stale_after:
+        age = int((now - h.status_at).total_seconds() // 60)
+        out.append((policy.stale_status, f"status {age} min old"))
+    if s.ems_traffic is EmsTraffic.ADVISORY:
+        why = f": {s.ems_traffic_reason}" if s.ems_traffic_reason else ""
+        out.append((policy.advisory, f"EMS advisory{why}"))
+    if s.offload is not None and s.offload.minutes is not None:
+        offload = min(float(s.offload.minutes), policy.max_offload)
+        out.append((offload, f"ambulance offload {s.offload.minutes} min"))
+    if s.facility is FacilityStatus.COMPROMISED:
+        out.append((policy.compromised, "facility compromised"))
+    if s.security is SecurityStatus.LOCKDOWN:
+        out.append((policy.lockdown, "in lockdown"))
+    if s.staffing is Staffing.INSUFFICIENT:
+        out.append((policy.insufficient_staff, "staffing insufficient"))
+    if colour == "red" and not h.trauma_centre:
+        out.append((policy.no_trauma_centre, "not a trauma centre"))
+    if child and not h.paediatric:
+        out.append((policy.not_paediatric, "no paediatric service"))
+    return out
+
+
+def recommend_destination(
+    hospitals: Iterable[Hospital],
+    travel: TravelTimes,
+    *,
+    category: str | None = None,
+    child: bool = False,
+    en_route: Mapping[str, Mapping[str, int]] | None = None,
+    now: datetime | None = None,
+    policy: DestinationPolicy = DEFAULT_POLICY,
+) -> Recommendation:
+    """Rank hospitals for one casualty by travel time plus the cost of their limits.
+
+    `category` is a triage category value ("immediate", "delayed", "minor", "expectant") or
+    None if untriaged (treated as delayed). `travel` gives minutes by hospital id, or a
+    function of the hospital; None, infinite or missing means unreachable. `en_route` counts
+    casualties already heading to each hospital by category (see `hospital_loads`), so
+    the same free bed is not promised twice.
+    """
+    category = category or "delayed"
+    colour = _COLOUR.get(category)
+    if colour is None:
+        raise ValueError(f"unknown triage category {category!r}")
+    ranked: list[Destination] = []
+    excluded: list[tuple[str, str]] = []
+    for h in hospitals:
+        minutes = _travel(h, travel)
+        why_not = _excluded(h, minutes)
+        if why_not is not None or minutes is None:
+            excluded.append((h.hospital_id, why_not or "no route or travel time"))
+            continue
+        coming = (en_route or {}).get(h.hospital_id, {})
+        cost, left, capacity_reason = _capacity_cost(
+            h, category, colour, child=child, coming=coming, policy=policy
+        )
+        penalties = _penalties(h, colour, child, now, policy)
+        ranked.append(
+            Destination(
+                hospital_id=h.hospital_id,
+                name=h.name,
+                travel_minutes=minutes,
+                cost_minutes=minutes + cost + sum(p for p, _ in penalties),
+                capacity_left=left,
+                reasons=(f"{minutes:.0f} min away", capacity_reason, *(r for _, r in penalties)),
+            )
+        )
+    ranked.sort(key=lambda d: (d.cost_minutes, -(d.capacity_left or 0), d.hospital_id))
+    return Recommendation(tuple(ranked), tuple(sorted(excluded)))

@@ -1,0 +1,282 @@
+"""Values that describe a person, shared by casualties and missing-person reports.
+
+Names are kept in whatever script they were given (Hebrew, Arabic, Latin, Cyrillic, Thai...)
+and normalised to Unicode NFC so that the same name typed on two keyboards compares equal.
+Descriptions follow what people remember of a stranger: sex, age range, build, hair,
+clothing and distinguishing marks; every part is optional.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from magen.domain.base import DecisionContext
+from magen.domain.errors import InvalidCommand
+
+# A device's clock may be off; beyond this a claimed time is refused rather than trusted.
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+# People report what they saw days later (a missing person last seen on the first morning).
+MAX_CLAIMED_AGE = timedelta(days=30)
+MAX_AGE_YEARS = 130
+MAX_ALTERNATE_NAMES = 20
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+# PFIF record ids: a lowercase domain naming the home repository, "/", a local id.
+RECORD_ID = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?/[\x21-\x7e]+$")
+_PHONE = re.compile(r"^[-+()\d ]{3,40}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Line = Annotated[str, Field(max_length=200)]
+Note = Annotated[str, Field(max_length=2000)]
+
+
+def clean_text(value: str) -> str:
+    """Normalise to NFC and collapse runs of whitespace, so equal names compare equal."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def observed_time(
+    claimed: datetime | None, ctx: DecisionContext, *, historical: bool = False
+) -> datetime:
+    """The time a command claims something happened, or now; refuse implausible claims.
+
+    `historical` admits old times (records imported from another repository keep their own
+    dates); a time in the future is refused either way.
+    """
+    if claimed is None:
+        return ctx.now
+    if claimed - ctx.now > MAX_FUTURE_SKEW:
+        raise InvalidCommand("the time given is in the future; check the device clock")
+    if not historical and ctx.now - claimed > MAX_CLAIMED_AGE:
+        raise InvalidCommand("the time given is more than 30 days ago")
+    return claimed
+
+
+class Sex(StrEnum):
+    """Physical sex as PFIF records it; unknown is left out."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+class Build(StrEnum):
+    """Body build as a witness would put it."""
+
+    SLIGHT = "slight"
+    MEDIUM = "medium"
+    HEAVY = "heavy"
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PersonName(_Value):
+    """A person's name as given, in any script, with alternates (transliterations, nicknames)."""
+
+    full_name: Name
+    given_name: Name | None = None
+    family_name: Name | None = None
+    alternates: tuple[Name, ...] = Field(default=(), max_length=MAX_ALTERNATE_NAMES)
+
+    @field_validator("full_name", "given_name", "family_name")
+    @classmethod
+    def _clean(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        cleaned = clean_text(v)
+        if not cleaned:
+            raise ValueError("a name cannot be blank")
+        return cleaned
+
+    @field_validator("alternates")
+    @classmethod
+    def _clean_alternates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for name in v:
+            cleaned = clean_text(name)
+            if cleaned:
+                seen.setdefault(cleaned, None)
+        return tuple(seen)
+
+    def all_names(self) -> tuple[str, ...]:
+        """The full name, the given/family split when it adds something, and alternates."""
+        names = [self.full_name]
+        if self.given_name and self.family_name:
+            names.append(f"{self.given_name} {self.family_name}")
+        names.extend(self.alternates)
+        return tuple(dict.fromkeys(names))
+
+
+class AgeRange(_Value):
+    """An age in whole years, exact (min == max) or as a range a witness would give."""
+
+    min_years: Annotated[int, Field(ge=0, le=MAX_AGE_YEARS)]
+    max_years: Annotated[int, Field(ge=0, le=MAX_AGE_YEARS)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min_years > self.max_years:
+            raise ValueError("the youngest age cannot be above the oldest")
+        return self
+
+    @classmethod
+    def exactly(cls, years: int) -> AgeRange:
+        """An exact age."""
+        return cls(min_years=years, max_years=years)
+
+    def contains(self, years: float) -> bool:
+        """Whether an age in years falls in the range."""
+        return self.min_years <= years < self.max_years + 1
+
+
+class Description(_Value):
+    """What can be seen of a person; every part optional."""
+
+    sex: Sex | None = None
+    age: AgeRange | None = None
+    build: Build | None = None
+    height_cm: Annotated[int, Field(ge=30, le=250)] | None = None
+    hair: Annotated[str, Field(max_length=200)] = ""
+    eyes: Annotated[str, Field(max_length=100)] = ""
+    clothing: Note = ""
+    marks: Note = ""  # scars, tattoos, birthmarks, piercings, jewellery
+    other: Note = ""
+
+    @field_validator("hair", "eyes", "clothing", "marks", "other")
+    @classmethod
+    def _clean(cls, v: str) -> str:
+        return unicodedata.normalize("NFC", v).strip()
+
+    def merged(self, newer: Description) -> Description:
+        """This description with every part the newer one states replacing the old."""
+        given = newer.model_dump(exclude_defaults=True)
+        return self.model_copy(update={k: getattr(newer, k) for k in given})
+
+    def is_empty(self) -> bool:
+        """Whether nothing at all is described."""
+        return self == Description()
+
+
+class Contact(_Value):
+    """How to reach the person who filed a report (a relative, a shelter desk)."""
+
+    name: Name
+    relation: Annotated[str, Field(max_length=100)] = ""
+    phone: Annotated[str, Field(max_length=40)] = ""
+    email: Annotated[str, Field(max_length=200)] = ""
+
+    @field_validator("name")
+    @classmethod
+    def _clean_name(cls, v: str) -> str:
+        return clean_text(v)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        v = v.strip()
+        if v and not _PHONE.match(v):
+            raise ValueError("a phone number has digits, spaces, '+', '-' and brackets only")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        v = v.strip()
+        if v and not _EMAIL.match(v):
+            raise ValueError("an e-mail address looks like name@example.org")
+        return v
+
+
+def check_partial_date(value: str) -> str:
+    """Return a YYYY, YYYY-MM or YYYY-MM-DD date if it is a real (possibly partial) date."""
+    if not _PARTIAL_DATE.match(value):
+        raise ValueError(f"a date of birth is YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+    parts = [int(p) for p in value.split("-")]
+    try:
+        date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date") from None
+    return value
+
+
+PartialDate = Annotated[str, Field(min_length=4, max_length=10)]
+
+
+def age_from_birth(born: str, on: date) -> AgeRange:
+    """The age range implied by a (possibly partial) date of birth on a given day."""
+    parts = [int(p) for p in check_partial_date(born).split("-")]
+    year = parts[0]
+    month_range = (parts[1], parts[1]) if len(parts) > 1 else (1, 12)
+    day_range = (parts[2], parts[2]) if len(parts) > 2 else (1, 31)
+
+    def age(month: int, day: int) -> int:
+        return on.year - year - ((on.month, on.day) < (month, day))
+
+    # The earliest possible birthday gives the oldest age, the latest the youngest.
+    oldest = age(month_range[0], day_range[0])
+    youngest = age(month_range[1], day_range[1])
+    if oldest < 0:
+        raise ValueError(f"date of birth {born} is after {on.isoformat()}")
+    return AgeRange(min_years=max(youngest, 0), max_years=min(oldest, MAX_AGE_YEARS))
+
+
+class Address(_Value):
+    """A home address in PFIF's parts; the street without its number, for privacy."""
+
+    street: Line = ""
+    neighborhood: Line = ""
+    city: Line = ""
+    state: Line = ""
+    postal_code: Annotated[str, Field(max_length=20)] = ""
+    country: Annotated[str, Field(max_length=2)] = ""  # ISO 3166-1 alpha-2
+
+    @field_validator("street", "neighborhood", "city", "state", "postal_code")
+    @classmethod
+    def _clean(cls, v: str) -> str:
+        return clean_text(v)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        v = v.strip().upper()
+        if v and not _COUNTRY.match(v):
+            raise ValueError("a country is a two-letter ISO 3166-1 code such as IL")
+        return v
+
+    def is_empty(self) -> bool:
+        """Whether no part is known."""
+        return self == Address()
+
+
+class Provenance(_Value):
+    """Where an imported record came from (PFIF: data must stay traceable to its source)."""
+
+    record_id: Annotated[str, Field(min_length=3, max_length=500)]
+    source_date: datetime
+    source_name: Line = ""
+    source_url: Annotated[str, Field(max_length=2000)] = ""
+    author_name: Line = ""
+
+    @field_validator("record_id")
+    @classmethod
+    def _record_id(cls, v: str) -> str:
+        if not RECORD_ID.match(v):
+            raise ValueError("a record id is a lowercase domain, '/', and a local id")
+        return v
+
+    @field_validator("source_date")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("source_date needs a timezone")
+        return v

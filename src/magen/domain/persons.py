@@ -1,0 +1,890 @@
+"""Missing persons, survivors, candidate matches and what a family is told.
+
+A family files a missing-person report from its own account, or a registrar files it for
+them (a family without an account is reached through the report's contact). Residents check
+themselves in as safe; a registrar checks in people at a shelter. Notes (PFIF's note records)
+add what anyone learns about a reported person.
+
+Matches link a report to a casualty, a survivor, or another report of the same person. The
+matching engine (or a registrar) proposes; only a registrar confirms or rejects, and only a
+registrar records that the family was told. The outcome of a confirmed match is derived from
+the candidate: safe for a survivor or a discharged casualty, injured for a casualty in care,
+deceased for a casualty recorded dead, who must first be formally identified.
+
+Domain rules on roles, repeated here although the app checks roles too, because they decide
+what a family learns: a resident may act only on reports filed from their own account;
+confirming, rejecting and recording a notification are registrar acts.
+
+`family_view` is what a family account may see: its own reports and their confirmed
+outcomes, in the registrar's words. It never shows a casualty's details, a candidate, a
+score or a proposal; a death is shown only after the registrar has recorded telling them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, field_validator
+
+from magen.domain.accounts import Accounts
+from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
+from magen.domain.casualties import Casualties, CasualtyStatus, IdentificationStatus
+from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
+from magen.domain.people import (
+    RECORD_ID,
+    Address,
+    AgeRange,
+    Contact,
+    Description,
+    Name,
+    Note,
+    PartialDate,
+    PersonName,
+    Provenance,
+    age_from_birth,
+    check_partial_date,
+    observed_time,
+)
+from magen.domain.state import State
+from magen.domain.values import GeoPoint, Role
+
+Place = Annotated[str, Field(max_length=300)]
+RecordId = Annotated[str, Field(min_length=3, max_length=500)]
+REGISTRAR_ROLES = frozenset({Role.REGISTRAR})
+
+
+class ReportStatus(StrEnum):
+    SEARCHING = "searching"
+    FOUND = "found"  # a match was confirmed
+    SAFE = "safe"  # the family or a registrar marked the person safe
+    DUPLICATE = "duplicate"  # the same person as another report
+
+
+class Outcome(StrEnum):
+    SAFE = "safe"
+    INJURED = "injured"
+    DECEASED = "deceased"
+
+
+class CandidateKind(StrEnum):
+    CASUALTY = "casualty"
+    SURVIVOR = "survivor"
+    MISSING = "missing"  # another missing-person report: a duplicate
+
+
+class MatchStatus(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class NoteStatus(StrEnum):
+    """PFIF 1.4 note status."""
+
+    INFORMATION_SOUGHT = "information_sought"
+    IS_NOTE_AUTHOR = "is_note_author"
+    BELIEVED_ALIVE = "believed_alive"
+    BELIEVED_MISSING = "believed_missing"
+    BELIEVED_DEAD = "believed_dead"
+
+
+class Channel(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    MESSAGE = "message"
+
+
+_DEFAULT_RELEASE = {
+    Outcome.SAFE: "Found safe.",
+    Outcome.INJURED: "Found alive and receiving care. A registrar will call you.",
+    Outcome.DECEASED: "A registrar will meet you in person.",
+}
+
+
+# --- slice --------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonNote:
+    note_id: str
+    report_id: str
+    at: datetime  # when the author wrote it (PFIF source_date)
+    author_name: str
+    status: NoteStatus | None
+    text: str
+    last_known_location: str
+    linked_record_id: str | None
+    author_made_contact: bool | None
+    source_record_id: str | None  # PFIF note_record_id when imported
+    by: str | None
+
+
+@dataclass
+class Notification:
+    at: datetime
+    by: str | None
+    match_id: str | None
+    channel: Channel
+    note: str
+
+
+@dataclass
+class MissingReport:
+    report_id: str
+    name: PersonName
+    date_of_birth: str | None
+    age: AgeRange | None
+    description: Description
+    last_seen_place: str
+    last_seen_where: GeoPoint | None
+    last_seen_at: datetime | None
+    home: Address | None
+    contact: Contact | None
+    family_account: str | None  # the account that sees the outcome
+    reported_by: str | None
+    reported_at: datetime
+    source: Provenance | None  # set when imported from another repository (PFIF)
+    status: ReportStatus = ReportStatus.SEARCHING
+    outcome: Outcome | None = None
+    outcome_match: str | None = None
+    release: str = ""  # what the registrar releases to the family
+    closed_at: datetime | None = None
+    duplicate_of: str | None = None
+    notes: list[PersonNote] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+
+
+@dataclass
+class Survivor:
+    survivor_id: str
+    name: PersonName
+    date_of_birth: str | None
+    age: AgeRange | None
+    description: Description
+    place: str
+    where: GeoPoint | None
+    checked_in_at: datetime
+    self_reported: bool
+    checked_in_by: str | None
+    contact: Contact | None
+    source: Provenance | None
+
+
+@dataclass
+class Match:
+    match_id: str
+    report_id: str
+    candidate_kind: CandidateKind
+    candidate_id: str
+    score: float
+    explanation: str
+    proposed_by: str | None
+    proposed_at: datetime
+    status: MatchStatus = MatchStatus.PROPOSED
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    reason: str = ""
+    outcome: Outcome | None = None
+
+
+@dataclass
+class Persons:
+    """Slice: missing-person reports, survivors and matches, by id."""
+
+    missing: dict[str, MissingReport] = field(default_factory=dict)
+    survivors: dict[str, Survivor] = field(default_factory=dict)
+    matches: dict[str, Match] = field(default_factory=dict)
+    # PFIF record id -> report or survivor id, so a re-import is recognised.
+    by_source: dict[str, str] = field(default_factory=dict)
+    # (report, kind, candidate) -> match id: one live proposal per pair.
+    by_pair: dict[tuple[str, CandidateKind, str], str] = field(default_factory=dict)
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@event
+class MissingPersonReported(Event):
+    type: Literal["MissingPersonReported"] = "MissingPersonReported"
+    report_id: str
+    name: PersonName
+    date_of_birth: str | None
+    age: AgeRange | None
+    description: Description
+    last_seen_place: str
+    last_seen_where: GeoPoint | None
+    last_seen_at: datetime | None
+    home: Address | None
+    contact: Contact | None
+    family_account: str | None
+    source: Provenance | None
+
+
+@event
+class SurvivorCheckedIn(Event):
+    type: Literal["SurvivorCheckedIn"] = "SurvivorCheckedIn"
+    survivor_id: str
+    name: PersonName
+    date_of_birth: str | None
+    age: AgeRange | None
+    description: Description
+    place: str
+    where: GeoPoint | None
+    self_reported: bool
+    contact: Contact | None
+    source: Provenance | None
+
+
+@event
+class PersonMarkedSafe(Event):
+    type: Literal["PersonMarkedSafe"] = "PersonMarkedSafe"
+    report_id: str
+    by_family: bool
+    note: str
+
+
+@event
+class PersonNoteAdded(Event):
+    type: Literal["PersonNoteAdded"] = "PersonNoteAdded"
+    note_id: str
+    report_id: str
+    at: datetime
+    author_name: str
+    status: NoteStatus | None
+    text: str
+    last_known_location: str
+    linked_record_id: str | None
+    author_made_contact: bool | None
+    source_record_id: str | None
+
+
+@event
+class MatchProposed(Event):
+    type: Literal["MatchProposed"] = "MatchProposed"
+    match_id: str
+    report_id: str
+    candidate_kind: CandidateKind
+    candidate_id: str
+    score: float
+    explanation: str
+
+
+@event
+class MatchConfirmed(Event):
+    type: Literal["MatchConfirmed"] = "MatchConfirmed"
+    match_id: str
+    report_id: str
+    outcome: Outcome | None  # None for a duplicate report
+    release: str
+
+
+@event
+class MatchRejected(Event):
+    type: Literal["MatchRejected"] = "MatchRejected"
+    match_id: str
+    reason: str
+
+
+@event
+class NotificationRecorded(Event):
+    type: Literal["NotificationRecorded"] = "NotificationRecorded"
+    report_id: str
+    match_id: str | None
+    at: datetime
+    channel: Channel
+    note: str
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+class _WithBirth(Command):
+    date_of_birth: PartialDate | None = None
+    age: AgeRange | None = None
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _birth(cls, v: str | None) -> str | None:
+        return None if v is None else check_partial_date(v)
+
+
+class ReportMissingPerson(_WithBirth):
+    name: PersonName
+    description: Description = Field(default_factory=Description)
+    last_seen_place: Place = ""
+    last_seen_where: GeoPoint | None = None
+    last_seen_at: AwareDatetime | None = None
+    home: Address | None = None
+    contact: Contact | None = None
+    # Set by a registrar filing for a family that has an account; a resident files for itself.
+    family_account: str | None = None
+    source: Provenance | None = None
+
+
+class CheckInSurvivor(_WithBirth):
+    name: PersonName
+    description: Description = Field(default_factory=Description)
+    place: Place = ""
+    where: GeoPoint | None = None
+    contact: Contact | None = None
+    source: Provenance | None = None
+
+
+class MarkPersonSafe(Command):
+    report_id: str
+    note: Note = ""
+
+
+class AddPersonNote(Command):
+    report_id: str
+    author_name: Name
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    status: NoteStatus | None = None
+    last_known_location: Place = ""
+    linked_record_id: RecordId | None = None
+    author_made_contact: bool | None = None
+    at: AwareDatetime | None = None
+    source_record_id: RecordId | None = None
+
+    @field_validator("linked_record_id", "source_record_id")
+    @classmethod
+    def _record_id(cls, v: str | None) -> str | None:
+        if v is not None and not RECORD_ID.match(v):
+            raise ValueError("a record id is a lowercase domain, '/', and a local id")
+        return v
+
+
+class ProposeMatch(Command):
+    report_id: str
+    candidate_kind: CandidateKind
+    candidate_id: str
+    score: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+    explanation: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ConfirmMatch(Command):
+    match_id: str
+    release: Note = ""  # what the family may be told; a plain default when empty
+
+
+class RejectMatch(Command):
+    match_id: str
+    reason: Note = ""
+
+
+class RecordNotification(Command):
+    report_id: str
+    match_id: str | None = None
+    channel: Channel = Channel.IN_PERSON
+    note: Note = ""
+    at: AwareDatetime | None = None
+
+
+# Who may send each command; the app registers these with its role policy.
+COMMAND_ROLES: dict[type[Command], frozenset[Role]] = {
+    ReportMissingPerson: frozenset({Role.RESIDENT, Role.REGISTRAR, Role.ADMIN}),
+    CheckInSurvivor: frozenset({Role.RESIDENT, Role.REGISTRAR, Role.ADMIN}),
+    MarkPersonSafe: frozenset({Role.RESIDENT, Role.REGISTRAR}),
+    AddPersonNote: frozenset({Role.RESIDENT, Role.REGISTRAR, Role.ADMIN}),
+    ProposeMatch: frozenset({Role.REGISTRAR, Role.ADMIN}),
+    ConfirmMatch: REGISTRAR_ROLES,
+    RejectMatch: REGISTRAR_ROLES,
+    RecordNotification: REGISTRAR_ROLES,
+}
+
+
+def _new_id(prefix: str, command_id: uuid.UUID) -> str:
+    return f"{prefix}_{command_id.hex[:20]}"
+
+
+def report_id_for(command_id: uuid.UUID) -> str:
+    """The id of the report a ReportMissingPerson command creates."""
+    return _new_id("mis", command_id)
+
+
+def survivor_id_for(command_id: uuid.UUID) -> str:
+    """The id of the survivor record a CheckInSurvivor command creates."""
+    return _new_id("srv", command_id)
+
+
+def missing_report(state: State, report_id: str) -> MissingReport:
+    """The missing-person report with this id."""
+    found = state.slice(Persons).missing.get(report_id)
+    if found is None:
+        raise NotFound(f"no missing-person report {report_id}")
+    return found
+
+
+def _match(state: State, match_id: str) -> Match:
+    found = state.slice(Persons).matches.get(match_id)
+    if found is None:
+        raise NotFound(f"no match {match_id}")
+    return found
+
+
+def _registrar(ctx: DecisionContext, doing: str) -> None:
+    if ctx.actor.role not in REGISTRAR_ROLES:
+        raise Forbidden(f"only a registrar may {doing}")
+
+
+def _own_report(ctx: DecisionContext, report: MissingReport) -> None:
+    """A resident acts only on reports filed from their own account."""
+    if ctx.actor.role is Role.RESIDENT and (
+        ctx.actor.account_id is None or report.family_account != ctx.actor.account_id
+    ):
+        raise Forbidden("you may act only on reports you filed")
+
+
+def _check_age(date_of_birth: str | None, age: AgeRange | None, on: date) -> None:
+    if date_of_birth is None or age is None:
+        return
+    implied = age_from_birth(date_of_birth, on)
+    if implied.max_years < age.min_years or implied.min_years > age.max_years:
+        raise InvalidCommand(
+            f"the age {age.min_years}-{age.max_years} does not fit the date of birth"
+            f" {date_of_birth} (that makes {implied.min_years}-{implied.max_years})"
+        )
+
+
+def _new_source(state: State, source: Provenance | None) -> None:
+    if source is not None and source.record_id in state.slice(Persons).by_source:
+        raise Conflict(f"record {source.record_id} was already imported")
+
+
+@decider(ReportMissingPerson)
+def _report(state: State, cmd: ReportMissingPerson, ctx: DecisionContext) -> list[Event]:
+    family = cmd.family_account
+    if ctx.actor.role is Role.RESIDENT:
+        if ctx.actor.account_id is None:
+            raise Forbidden("sign in to file a report")
+        if family not in (None, ctx.actor.account_id):
+            raise Forbidden("a resident files reports for their own account only")
+        family = ctx.actor.account_id
+    elif family is not None:
+        account = state.slice(Accounts).by_id.get(family)
+        if account is None or not account.active:
+            raise NotFound(f"no active account {family}")
+        if account.role is not Role.RESIDENT:
+            raise InvalidCommand("the family account must be a resident account")
+    if family is None and cmd.contact is None and cmd.source is None:
+        raise InvalidCommand("say how to reach the family: give a contact or a family account")
+    _new_source(state, cmd.source)
+    last_seen = (
+        None
+        if cmd.last_seen_at is None
+        else observed_time(cmd.last_seen_at, ctx, historical=cmd.source is not None)
+    )
+    _check_age(cmd.date_of_birth, cmd.age, (last_seen or ctx.now).date())
+    return [
+        MissingPersonReported(
+            report_id=report_id_for(cmd.command_id),
+            name=cmd.name,
+            date_of_birth=cmd.date_of_birth,
+            age=cmd.age,
+            description=cmd.description,
+            last_seen_place=cmd.last_seen_place.strip(),
+            last_seen_where=cmd.last_seen_where,
+            last_seen_at=last_seen,
+            home=None if cmd.home is None or cmd.home.is_empty() else cmd.home,
+            contact=cmd.contact,
+            family_account=family,
+            source=cmd.source,
+        )
+    ]
+
+
+@decider(CheckInSurvivor)
+def _check_in(state: State, cmd: CheckInSurvivor, ctx: DecisionContext) -> list[Event]:
+    if ctx.actor.role is Role.RESIDENT and ctx.actor.account_id is None:
+        raise Forbidden("sign in to check yourself in")
+    _new_source(state, cmd.source)
+    _check_age(cmd.date_of_birth, cmd.age, ctx.now.date())
+    return [
+        SurvivorCheckedIn(
+            survivor_id=survivor_id_for(cmd.command_id),
+            name=cmd.name,
+            date_of_birth=cmd.date_of_birth,
+            age=cmd.age,
+            description=cmd.description,
+            place=cmd.place.strip(),
+            where=cmd.where,
+            # A resident checks in only themselves; anyone else checks in others.
+            self_reported=ctx.actor.role is Role.RESIDENT,
+            contact=cmd.contact,
+            source=cmd.source,
+        )
+    ]
+
+
+@decider(MarkPersonSafe)
+def _mark_safe(state: State, cmd: MarkPersonSafe, ctx: DecisionContext) -> list[Event]:
+    report = missing_report(state, cmd.report_id)
+    _own_report(ctx, report)
+    if report.status is not ReportStatus.SEARCHING:
+        raise InvalidCommand(f"this report is already closed ({report.status.value})")
+    return [
+        PersonMarkedSafe(
+            report_id=report.report_id,
+            by_family=ctx.actor.role is Role.RESIDENT,
+            note=cmd.note,
+        )
+    ]
+
+
+@decider(AddPersonNote)
+def _note(state: State, cmd: AddPersonNote, ctx: DecisionContext) -> list[Event]:
+    report = missing_report(state, cmd.report_id)
+    _own_report(ctx, report)
+    if cmd.source_record_id is not None and any(
+        n.source_record_id == cmd.source_record_id for n in report.notes
+    ):
+        raise Conflict(f"note {cmd.source_record_id} was already imported")
+    return [
+        PersonNoteAdded(
+            note_id=_new_id("note", cmd.command_id),
+            report_id=report.report_id,
+            at=observed_time(cmd.at, ctx, historical=cmd.source_record_id is not None),
+            author_name=cmd.author_name,
+            status=cmd.status,
+            text=cmd.text,
+            last_known_location=cmd.last_known_location.strip(),
+            linked_record_id=cmd.linked_record_id,
+            author_made_contact=cmd.author_made_contact,
+            source_record_id=cmd.source_record_id,
+        )
+    ]
+
+
+def _candidate_exists(state: State, kind: CandidateKind, candidate_id: str) -> None:
+    if kind is CandidateKind.CASUALTY:
+        known = candidate_id in state.slice(Casualties).by_id
+    elif kind is CandidateKind.SURVIVOR:
+        known = candidate_id in state.slice(Persons).survivors
+    else:
+        known = candidate_id in state.slice(Persons).missing
+    if not known:
+        raise NotFound(f"no {kind.value} {candidate_id}")
+
+
+@decider(ProposeMatch)
+def _propose(state: State, cmd: ProposeMatch, ctx: DecisionContext) -> list[Event]:
+    report = missing_report(state, cmd.report_id)
+    if report.status is not ReportStatus.SEARCHING:
+        raise InvalidCommand(f"this report is already closed ({report.status.value})")
+    _candidate_exists(state, cmd.candidate_kind, cmd.candidate_id)
+    if cmd.candidate_kind is CandidateKind.MISSING and cmd.candidate_id == cmd.report_id:
+        raise InvalidCommand("a report cannot duplicate itself")
+    persons = state.slice(Persons)
+    existing = persons.by_pair.get((cmd.report_id, cmd.candidate_kind, cmd.candidate_id))
+    if existing is not None:
+        status = persons.matches[existing].status
+        if status is MatchStatus.REJECTED:
+            raise Conflict("a registrar already rejected this match")
+        raise Conflict(f"this match is already {status.value}")
+    return [
+        MatchProposed(
+            match_id=_new_id("mat", cmd.command_id),
+            report_id=cmd.report_id,
+            candidate_kind=cmd.candidate_kind,
+            candidate_id=cmd.candidate_id,
+            score=cmd.score,
+            explanation=cmd.explanation,
+        )
+    ]
+
+
+def _outcome(state: State, m: Match) -> Outcome | None:
+    if m.candidate_kind is CandidateKind.SURVIVOR:
+        return Outcome.SAFE
+    if m.candidate_kind is CandidateKind.MISSING:
+        return None
+    c = state.slice(Casualties).by_id[m.candidate_id]
+    if c.status is CasualtyStatus.DECEASED:
+        if c.identification is not IdentificationStatus.IDENTIFIED:
+            # Families are told of a death only after formal identification.
+            raise InvalidCommand(f"tag {c.tag} is dead and not formally identified; identify first")
+        return Outcome.DECEASED
+    if c.status is CasualtyStatus.DISCHARGED:
+        return Outcome.SAFE
+    return Outcome.INJURED
+
+
+@decider(ConfirmMatch)
+def _confirm(state: State, cmd: ConfirmMatch, ctx: DecisionContext) -> list[Event]:
+    _registrar(ctx, "confirm a match")
+    m = _match(state, cmd.match_id)
+    if m.status is not MatchStatus.PROPOSED:
+        raise InvalidCommand(f"this match is already {m.status.value}")
+    report = missing_report(state, m.report_id)
+    if report.status is not ReportStatus.SEARCHING:
+        raise InvalidCommand(f"the report is already closed ({report.status.value})")
+    if m.candidate_kind is CandidateKind.MISSING:
+        other = missing_report(state, m.candidate_id)
+        if other.duplicate_of == report.report_id:
+            raise InvalidCommand("the other report is already a duplicate of this one")
+    outcome = _outcome(state, m)
+    release = cmd.release.strip() or (_DEFAULT_RELEASE[outcome] if outcome else "")
+    return [
+        MatchConfirmed(
+            match_id=m.match_id, report_id=report.report_id, outcome=outcome, release=release
+        )
+    ]
+
+
+@decider(RejectMatch)
+def _reject(state: State, cmd: RejectMatch, ctx: DecisionContext) -> list[Event]:
+    _registrar(ctx, "reject a match")
+    m = _match(state, cmd.match_id)
+    if m.status is not MatchStatus.PROPOSED:
+        raise InvalidCommand(f"this match is already {m.status.value}")
+    return [MatchRejected(match_id=m.match_id, reason=cmd.reason)]
+
+
+@decider(RecordNotification)
+def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list[Event]:
+    _registrar(ctx, "record that a family was told")
+    report = missing_report(state, cmd.report_id)
+    if cmd.match_id is not None:
+        m = _match(state, cmd.match_id)
+        # A family whose report duplicates another is told of the other report's outcome.
+        if m.report_id != _primary(state.slice(Persons), report).report_id:
+            raise InvalidCommand("that match belongs to another report")
+        if m.status is not MatchStatus.CONFIRMED:
+            raise InvalidCommand("a family is told only of a confirmed match")
+    return [
+        NotificationRecorded(
+            report_id=report.report_id,
+            match_id=cmd.match_id,
+            at=observed_time(cmd.at, ctx),
+            channel=cmd.channel,
+            note=cmd.note,
+        )
+    ]
+
+
+# --- evolvers -----------------------------------------------------------------------------
+
+
+@evolver(MissingPersonReported)
+def _on_reported(state: State, e: MissingPersonReported, r: Recorded) -> None:
+    persons = state.slice(Persons)
+    persons.missing[e.report_id] = MissingReport(
+        report_id=e.report_id,
+        name=e.name,
+        date_of_birth=e.date_of_birth,
+        age=e.age,
+        description=e.description,
+        last_seen_place=e.last_seen_place,
+        last_seen_where=e.last_seen_where,
+        last_seen_at=e.last_seen_at,
+        home=e.home,
+        contact=e.contact,
+        family_account=e.family_account,
+        reported_by=r.actor.account_id,
+        reported_at=r.recorded_at,
+        source=e.source,
+    )
+    if e.source is not None:
+        persons.by_source[e.source.record_id] = e.report_id
+
+
+@evolver(SurvivorCheckedIn)
+def _on_checked_in(state: State, e: SurvivorCheckedIn, r: Recorded) -> None:
+    persons = state.slice(Persons)
+    persons.survivors[e.survivor_id] = Survivor(
+        survivor_id=e.survivor_id,
+        name=e.name,
+        date_of_birth=e.date_of_birth,
+        age=e.age,
+        description=e.description,
+        place=e.place,
+        where=e.where,
+        checked_in_at=r.recorded_at,
+        self_reported=e.self_reported,
+        checked_in_by=r.actor.account_id,
+        contact=e.contact,
+        source=e.source,
+    )
+    if e.source is not None:
+        persons.by_source[e.source.record_id] = e.survivor_id
+
+
+@evolver(PersonMarkedSafe)
+def _on_safe(state: State, e: PersonMarkedSafe, r: Recorded) -> None:
+    report = state.slice(Persons).missing.get(e.report_id)
+    if report is not None:
+        report.status = ReportStatus.SAFE
+        report.outcome = Outcome.SAFE
+        report.release = e.note
+        report.closed_at = r.recorded_at
+
+
+@evolver(PersonNoteAdded)
+def _on_note(state: State, e: PersonNoteAdded, r: Recorded) -> None:
+    report = state.slice(Persons).missing.get(e.report_id)
+    if report is not None:
+        report.notes.append(
+            PersonNote(
+                note_id=e.note_id,
+                report_id=e.report_id,
+                at=e.at,
+                author_name=e.author_name,
+                status=e.status,
+                text=e.text,
+                last_known_location=e.last_known_location,
+                linked_record_id=e.linked_record_id,
+                author_made_contact=e.author_made_contact,
+                source_record_id=e.source_record_id,
+                by=r.actor.account_id,
+            )
+        )
+
+
+@evolver(MatchProposed)
+def _on_proposed(state: State, e: MatchProposed, r: Recorded) -> None:
+    persons = state.slice(Persons)
+    persons.matches[e.match_id] = Match(
+        match_id=e.match_id,
+        report_id=e.report_id,
+        candidate_kind=e.candidate_kind,
+        candidate_id=e.candidate_id,
+        score=e.score,
+        explanation=e.explanation,
+        proposed_by=r.actor.account_id,
+        proposed_at=r.recorded_at,
+    )
+    persons.by_pair[(e.report_id, e.candidate_kind, e.candidate_id)] = e.match_id
+
+
+@evolver(MatchConfirmed)
+def _on_confirmed(state: State, e: MatchConfirmed, r: Recorded) -> None:
+    persons = state.slice(Persons)
+    m = persons.matches.get(e.match_id)
+    report = persons.missing.get(e.report_id)
+    if m is None or report is None:
+        return
+    m.status = MatchStatus.CONFIRMED
+    m.decided_by = r.actor.account_id
+    m.decided_at = r.recorded_at
+    m.outcome = e.outcome
+    report.closed_at = r.recorded_at
+    if m.candidate_kind is CandidateKind.MISSING:
+        report.status = ReportStatus.DUPLICATE
+        report.duplicate_of = m.candidate_id
+        return
+    report.status = ReportStatus.FOUND
+    report.outcome = e.outcome
+    report.outcome_match = e.match_id
+    report.release = e.release
+
+
+@evolver(MatchRejected)
+def _on_rejected(state: State, e: MatchRejected, r: Recorded) -> None:
+    m = state.slice(Persons).matches.get(e.match_id)
+    if m is not None:
+        m.status = MatchStatus.REJECTED
+        m.decided_by = r.actor.account_id
+        m.decided_at = r.recorded_at
+        m.reason = e.reason
+
+
+@evolver(NotificationRecorded)
+def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
+    report = state.slice(Persons).missing.get(e.report_id)
+    if report is not None:
+        report.notifications.append(
+            Notification(
+                at=e.at, by=r.actor.account_id, match_id=e.match_id, channel=e.channel, note=e.note
+            )
+        )
+
+
+# --- what a family may see ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyReport:
+    """One of a family's reports as the family sees it."""
+
+    report_id: str
+    name: str  # as the family filed it
+    filed_at: datetime
+    status: Literal["searching", "found", "safe"]
+    outcome: Outcome | None
+    message: str  # the registrar's words, or the family's own when they marked safe
+    outcome_at: datetime | None
+    told_at: tuple[datetime, ...]  # when a registrar recorded telling the family
+
+
+@dataclass(frozen=True, slots=True)
+class OwnCheckIn:
+    survivor_id: str
+    name: str
+    place: str
+    checked_in_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyView:
+    """Everything a family account may see about the people it looks for."""
+
+    reports: tuple[FamilyReport, ...]
+    check_ins: tuple[OwnCheckIn, ...]
+
+
+def _primary(persons: Persons, report: MissingReport) -> MissingReport:
+    """Follow duplicate links to the report that carries the outcome."""
+    seen = {report.report_id}
+    while report.duplicate_of is not None:
+        nxt = persons.missing.get(report.duplicate_of)
+        if nxt is None or nxt.report_id in seen:
+            break
+        seen.add(nxt.report_id)
+        report = nxt
+    return report
+
+
+def _family_report(persons: Persons, own: MissingReport) -> FamilyReport:
+    primary = _primary(persons, own)
+    told = tuple(n.at for n in own.notifications)
+    searching = FamilyReport(
+        own.report_id, own.name.full_name, own.reported_at, "searching", None, "", None, told
+    )
+    if primary.outcome is None or primary.status is ReportStatus.SEARCHING:
+        return searching
+    if primary.outcome is Outcome.DECEASED:
+        # A death is shown only after the registrar has told this family (in person).
+        told_of_it = [n.at for n in own.notifications if n.match_id == primary.outcome_match]
+        if not told_of_it:
+            return searching
+    status: Literal["found", "safe"] = "safe" if primary.status is ReportStatus.SAFE else "found"
+    return FamilyReport(
+        report_id=own.report_id,
+        name=own.name.full_name,
+        filed_at=own.reported_at,
+        status=status,
+        outcome=primary.outcome,
+        message=primary.release,
+        outcome_at=primary.closed_at,
+        told_at=told,
+    )
+
+
+def family_view(state: State, account_id: str) -> FamilyView:
+    """What a family account may see: its own reports, their released outcomes, its check-ins."""
+    persons = state.slice(Persons)
+    reports = tuple(
+        _family_report(persons, report)
+        for report in sorted(persons.missing.values(), key=lambda m: m.reported_at)
+        if report.family_account == account_id
+    )
+    check_ins = tuple(
+        OwnCheckIn(s.survivor_id, s.name.full_name, s.place, s.checked_in_at)
+        for s in sorted(persons.survivors.values(), key=lambda s: s.checked_in_at)
+        if s.self_reported and s.checked_in_by == account_id
+    )
+    return FamilyView(reports, check_ins)
