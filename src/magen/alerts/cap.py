@@ -1,0 +1,877 @@
+"""CAP 1.2 for alerts: export every alert, override and danger area; a feed; import upstream.
+
+Export turns each logged event of an alert, an operator override or a danger area into one
+CAP message: the first is an `Alert`, later changes an `Update` referencing the earlier
+messages, an all clear an `Update` with response type `AllClear`, a withdrawn override a
+`Cancel`. Each message has one `info` block per language (he-IL, ar, en-US). Zones become
+`area` blocks carrying the zone id as a `magen:zone` geocode (and the zone's polygon when the
+caller supplies it), so a peer can import them exactly.
+
+Import (`parse_cap`) turns one upstream CAP message into alert commands for the app to
+decide: it never changes anything itself, and a message it cannot read raises `CapError`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Literal, cast
+from urllib.parse import quote
+
+from lxml import etree
+from pydantic import ValidationError
+
+from magen.alerts.capxml import (
+    CapArea,
+    CapCircle,
+    CapError,
+    CapInfo,
+    CapMessage,
+    CapRef,
+    cap_element,
+    cap_time,
+    decode_cap,
+    encode_cap,
+)
+from magen.domain.alerts import (
+    ALL_CLEAR_INSTRUCTIONS,
+    ALL_CLEAR_TITLE,
+    CATEGORY_TITLES,
+    DANGER_LIFTED,
+    DANGER_TITLES,
+    LANGS,
+    OVERRIDE_INSTRUCTIONS,
+    OVERRIDE_TITLES,
+    OVERRIDE_WITHDRAWN,
+    AlertCategory,
+    AlertEnded,
+    AlertIssued,
+    Alerts,
+    AlertUpdated,
+    CapSource,
+    Circle,
+    DangerArea,
+    DangerAreaDeclared,
+    DangerAreaLifted,
+    DangerAreaUpdated,
+    DangerReason,
+    DeclareAllClear,
+    EndAlert,
+    GuidanceOverride,
+    GuidanceOverrideCleared,
+    GuidanceOverrideIssued,
+    IssueAlert,
+    Lang,
+    LocalText,
+    Logged,
+    OfficialAlert,
+    OverrideAction,
+    Polygon,
+    UpdateAlert,
+)
+from magen.domain.alerts import CapRef as DomainCapRef
+from magen.domain.base import Recorded
+from magen.domain.state import State
+
+__all__ = [
+    "CapConfig",
+    "CapError",
+    "ZoneArea",
+    "alert_messages",
+    "cap_feed",
+    "current_messages",
+    "danger_area_messages",
+    "export_event",
+    "message_for_event",
+    "override_messages",
+    "parse_cap",
+]
+
+ZONE_GEOCODE = "magen:zone"
+CODE_KIND = "magen:kind"
+CODE_CATEGORY = "magen:category"
+CODE_ACTION = "magen:action"
+CODE_REASON = "magen:danger_reason"
+PARAM_SECONDS = "magen:seconds_to_shelter"
+PARAM_PROPOSAL = "magen:proposal"
+PARAM_THREAT = "magen:threat"
+
+LANGUAGE_TAGS: dict[Lang, str] = {"he": "he-IL", "ar": "ar", "en": "en-US"}
+# Re-importing the same upstream message yields the same command ids, so the app's
+# idempotency returns the first result instead of appending twice.
+CAP_IMPORT_NAMESPACE = uuid.UUID("0b7e3f52-3c1d-4f0e-8a43-5f2d9c1e7a64")
+
+Geometry = Circle | Polygon
+ImportedCommand = IssueAlert | UpdateAlert | EndAlert | DeclareAllClear
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneArea:
+    """What export knows of a zone: its name per language and, if known, its outline."""
+
+    name: LocalText
+    ring: tuple[tuple[float, float], ...] | None = None  # closed ring of (lon, lat)
+
+
+def _unknown_zone(zone_id: str) -> ZoneArea | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CapConfig:
+    """Who this system is as a CAP sender, and how it writes messages."""
+
+    sender: str  # e.g. "magen@baka.jerusalem.example"
+    sender_name: LocalText = field(
+        default_factory=lambda: LocalText(he="מגן", ar="ماجن", en="Magen")
+    )
+    status: Literal["Actual", "Exercise", "Test"] = "Actual"
+    tz: tzinfo = UTC
+    identifier_prefix: str = "magen-"
+    zone_area: Callable[[str], ZoneArea | None] = _unknown_zone
+    web: str | None = None
+    languages: tuple[Lang, ...] = LANGS
+
+    def __post_init__(self) -> None:
+        for name, value in (("sender", self.sender), ("identifier_prefix", self.identifier_prefix)):
+            if re.search(r"[\s,<&]", value):
+                raise ValueError(f"CAP {name} may not contain spaces, commas, < or &")
+        if not self.sender:
+            raise ValueError("CAP sender must not be empty")
+        if not self.languages or any(lang not in LANGS for lang in self.languages):
+            raise ValueError(f"languages must be among {LANGS}")
+
+
+# --- export -------------------------------------------------------------------------------
+
+_Profile = tuple[tuple[str, ...], tuple[str, ...], str, str, str]
+# category, responseType, urgency, severity, certainty per Home Front Command alert type.
+_ALERT_PROFILE: dict[AlertCategory, _Profile] = {
+    AlertCategory.MISSILES: (("Security",), ("Shelter",), "Immediate", "Extreme", "Observed"),
+    AlertCategory.HOSTILE_AIRCRAFT_INTRUSION: (
+        ("Security",),
+        ("Shelter",),
+        "Immediate",
+        "Extreme",
+        "Observed",
+    ),
+    AlertCategory.TERRORIST_INFILTRATION: (
+        ("Security",),
+        ("Shelter",),
+        "Immediate",
+        "Extreme",
+        "Likely",
+    ),
+    AlertCategory.UNCONVENTIONAL_MISSILE: (
+        ("Security", "CBRNE"),
+        ("Shelter",),
+        "Immediate",
+        "Extreme",
+        "Observed",
+    ),
+    AlertCategory.EARTHQUAKE: (("Geo",), ("Evacuate",), "Immediate", "Severe", "Observed"),
+    AlertCategory.TSUNAMI: (("Geo",), ("Evacuate",), "Immediate", "Extreme", "Likely"),
+    AlertCategory.HAZARDOUS_MATERIALS: (
+        ("CBRNE",),
+        ("Shelter",),
+        "Immediate",
+        "Severe",
+        "Observed",
+    ),
+    AlertCategory.RADIOLOGICAL_EVENT: (("CBRNE",), ("Shelter",), "Immediate", "Extreme", "Likely"),
+    AlertCategory.EARLY_WARNING: (("Security",), ("Prepare",), "Expected", "Severe", "Likely"),
+}
+_DANGER_CATEGORY: dict[DangerReason, str] = {
+    DangerReason.ARMED_ATTACKERS: "Security",
+    DangerReason.HOSTAGE_SITUATION: "Security",
+    DangerReason.SUSPICIOUS_OBJECT: "Security",
+    DangerReason.IMPACT_SITE: "Security",
+    DangerReason.FIRE: "Fire",
+    DangerReason.HAZARDOUS_MATERIALS: "CBRNE",
+    DangerReason.STRUCTURAL_COLLAPSE: "Rescue",
+    DangerReason.OTHER: "Safety",
+}
+_ALERT_AREA = LocalText(he="אזור ההתרעה", ar="منطقة الإنذار", en="Alert area")
+_DANGER_AREA = LocalText(he="אזור הסכנה", ar="منطقة الخطر", en="Danger area")
+_OVERRIDE_AREA = LocalText(he="אזור ההנחיה", ar="منطقة التعليمات", en="Area of this instruction")
+
+
+def _cap_geometry(area: Geometry, desc: str) -> CapArea:
+    if isinstance(area, Circle):
+        radius_km = Decimal(repr(area.radius_m)).scaleb(-3)
+        return CapArea(
+            desc=desc, circles=(CapCircle(lat=area.lat, lon=area.lon, radius_km=radius_km),)
+        )
+    return CapArea(desc=desc, polygons=(tuple((lat, lon) for lon, lat in area.ring),))
+
+
+def _zone_areas(zone_ids: Iterable[str], lang: Lang, config: CapConfig) -> list[CapArea]:
+    out = []
+    for z in zone_ids:
+        known = config.zone_area(z)
+        name = (known.name.in_(lang) or known.name.en or z) if known is not None else z
+        polygons: tuple[tuple[tuple[float, float], ...], ...] = ()
+        if known is not None and known.ring is not None:
+            polygons = (tuple((lat, lon) for lon, lat in known.ring),)
+        out.append(CapArea(desc=name, polygons=polygons, geocodes=((ZONE_GEOCODE, z),)))
+    return out
+
+
+def _areas(
+    zone_ids: Iterable[str],
+    geometry: Iterable[Geometry],
+    desc: LocalText,
+    lang: Lang,
+    config: CapConfig,
+) -> tuple[CapArea, ...]:
+    zones = _zone_areas(zone_ids, lang, config)
+    return (*zones, *(_cap_geometry(g, desc.in_(lang)) for g in geometry))
+
+
+def _identity(
+    thing_id: str, index: int, logged: Logged, source: CapSource | None, config: CapConfig
+) -> tuple[str, str, datetime]:
+    if source is not None:
+        return source.sender, source.identifier, source.sent
+    identifier = f"{config.identifier_prefix}{thing_id}"
+    if index:
+        identifier += f"-{logged.position}"
+    return config.sender, identifier, logged.recorded_at
+
+
+def _status(config: CapConfig, drill: bool) -> Literal["Actual", "Exercise", "Test"]:
+    return "Exercise" if drill and config.status == "Actual" else config.status
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    """What one message says, before it is written out per language."""
+
+    msg_type: Literal["Alert", "Update", "Cancel"]
+    categories: tuple[str, ...]
+    response_types: tuple[str, ...]
+    urgency: str
+    severity: str
+    certainty: str
+    title: LocalText
+    instruction: LocalText
+    codes: tuple[tuple[str, str], ...]
+    zone_ids: tuple[str, ...] = ()
+    geometry: tuple[Geometry, ...] = ()
+    area_desc: LocalText = _ALERT_AREA
+    description: str | None = None
+    parameters: tuple[tuple[str, str], ...] = ()
+    effective: datetime | None = None
+    expires: datetime | None = None
+
+
+def _message(
+    body: _Body,
+    identity: tuple[str, str, datetime],
+    references: Sequence[CapRef],
+    status: Literal["Actual", "Exercise", "Test"],
+    config: CapConfig,
+) -> CapMessage:
+    sender, identifier, sent = identity
+    infos = tuple(
+        CapInfo(
+            language=LANGUAGE_TAGS[lang],
+            categories=body.categories,
+            event=body.title.in_(lang),
+            response_types=body.response_types,
+            urgency=body.urgency,
+            severity=body.severity,
+            certainty=body.certainty,
+            event_codes=body.codes,
+            effective=body.effective,
+            expires=body.expires,
+            sender_name=config.sender_name.in_(lang) or None,
+            headline=body.title.in_(lang),
+            description=body.description or None,
+            instruction=body.instruction.in_(lang),
+            web=config.web,
+            parameters=body.parameters,
+            areas=_areas(body.zone_ids, body.geometry, body.area_desc, lang, config),
+        )
+        for lang in config.languages
+        if body.instruction.in_(lang)
+    )
+    return CapMessage(
+        identifier=identifier,
+        sender=sender,
+        sent=sent,
+        status=status,
+        msg_type=body.msg_type,
+        references=tuple(references),
+        infos=infos,
+    )
+
+
+def _chain(
+    thing_id: str,
+    logs: Sequence[Logged],
+    *,
+    body_of: Callable[[Logged], _Body],
+    source_of: Callable[[Logged], CapSource | None],
+    status: Literal["Actual", "Exercise", "Test"],
+    config: CapConfig,
+) -> list[tuple[int, CapMessage]]:
+    out: list[tuple[int, CapMessage]] = []
+    refs: list[CapRef] = []
+    for i, logged in enumerate(logs):
+        identity = _identity(thing_id, i, logged, source_of(logged), config)
+        out.append((logged.position, _message(body_of(logged), identity, refs, status, config)))
+        refs.append(CapRef(sender=identity[0], identifier=identity[1], sent=identity[2]))
+    return out
+
+
+def _seconds_params(seconds: dict[str, int]) -> tuple[tuple[str, str], ...]:
+    return tuple((PARAM_SECONDS, f"{z}={s}") for z, s in sorted(seconds.items()))
+
+
+def _alert_body(alert: OfficialAlert, logged: Logged) -> _Body:
+    cats, responses, urgency, severity, certainty = _ALERT_PROFILE[alert.category]
+    codes = (("magen:kind", "alert"), (CODE_CATEGORY, alert.category.value))
+    e = logged.event
+    if isinstance(e, AlertEnded):
+        return _Body(
+            msg_type="Update",
+            categories=cats,
+            response_types=("AllClear",),
+            urgency="Past",
+            severity="Minor",
+            certainty="Observed",
+            title=ALL_CLEAR_TITLE,
+            instruction=ALL_CLEAR_INSTRUCTIONS[alert.category],
+            codes=codes,
+            zone_ids=e.zone_ids,
+        )
+    assert isinstance(e, AlertIssued | AlertUpdated)
+    return _Body(
+        msg_type="Alert" if isinstance(e, AlertIssued) else "Update",
+        categories=cats,
+        response_types=responses,
+        urgency=urgency,
+        severity=severity,
+        certainty=certainty,
+        title=CATEGORY_TITLES[alert.category],
+        instruction=e.instruction,
+        codes=codes,
+        zone_ids=e.zone_ids,
+        geometry=e.areas,
+        parameters=_seconds_params(e.seconds_to_shelter),
+        effective=alert.issued_at,
+        expires=e.expires_at,
+    )
+
+
+def _alert_source(logged: Logged) -> CapSource | None:
+    source = getattr(logged.event, "source", None)
+    return source if isinstance(source, CapSource) else None
+
+
+def alert_messages(alert: OfficialAlert, config: CapConfig) -> list[CapMessage]:
+    """Every CAP message of an alert so far, in log order."""
+    return [m for _, m in _alert_chain(alert, config)]
+
+
+def _alert_chain(alert: OfficialAlert, config: CapConfig) -> list[tuple[int, CapMessage]]:
+    return _chain(
+        alert.alert_id,
+        alert.messages,
+        body_of=lambda logged: _alert_body(alert, logged),
+        source_of=_alert_source,
+        status=_status(config, alert.drill),
+        config=config,
+    )
+
+
+def _override_body(o: GuidanceOverride, logged: Logged) -> _Body:
+    codes = (("magen:kind", "override"), (CODE_ACTION, o.action.value))
+    params = ((PARAM_PROPOSAL, o.proposal_id),) if o.proposal_id else ()
+    geometry = (o.area,) if o.area is not None else ()
+    body = _Body(
+        msg_type="Alert",
+        categories=("Security",),
+        response_types=("Avoid" if o.action is OverrideAction.AVOID_AREA else "Shelter",),
+        urgency="Immediate",
+        severity="Severe",
+        certainty="Likely",
+        title=OVERRIDE_TITLES[o.action],
+        instruction=o.instruction,
+        codes=codes,
+        zone_ids=o.zone_ids,
+        geometry=geometry,
+        area_desc=_OVERRIDE_AREA,
+        description=o.reason or None,
+        parameters=params,
+        effective=o.issued_at,
+        expires=o.expires_at,
+    )
+    if isinstance(logged.event, GuidanceOverrideCleared):
+        return replace(
+            body,
+            msg_type="Cancel",
+            response_types=("AllClear",),
+            urgency="Past",
+            severity="Minor",
+            certainty="Observed",
+            instruction=OVERRIDE_WITHDRAWN,
+            description=logged.event.note or None,
+            effective=None,
+            expires=None,
+        )
+    return body
+
+
+def override_messages(override: GuidanceOverride, config: CapConfig) -> list[CapMessage]:
+    """Every CAP message of an operator override so far, in log order."""
+    return [m for _, m in _override_chain(override, config)]
+
+
+def _override_chain(o: GuidanceOverride, config: CapConfig) -> list[tuple[int, CapMessage]]:
+    return _chain(
+        o.override_id,
+        o.messages,
+        body_of=lambda logged: _override_body(o, logged),
+        source_of=lambda _: None,
+        status=_status(config, drill=False),
+        config=config,
+    )
+
+
+def _danger_body(d: DangerArea, logged: Logged) -> _Body:
+    e = logged.event
+    codes_kind = ("magen:kind", "danger_area")
+    if isinstance(e, DangerAreaLifted):
+        return _Body(
+            msg_type="Update",
+            categories=(_DANGER_CATEGORY[d.reason],),
+            response_types=("AllClear",),
+            urgency="Past",
+            severity="Minor",
+            certainty="Observed",
+            title=DANGER_TITLES[d.reason],
+            instruction=DANGER_LIFTED,
+            codes=(codes_kind, (CODE_REASON, d.reason.value)),
+            geometry=(d.area,),
+            area_desc=_DANGER_AREA,
+            description=e.note or None,
+        )
+    assert isinstance(e, DangerAreaDeclared | DangerAreaUpdated)
+    return _Body(
+        msg_type="Alert" if isinstance(e, DangerAreaDeclared) else "Update",
+        categories=(_DANGER_CATEGORY[e.reason],),
+        response_types=("Avoid",),
+        urgency="Immediate",
+        severity="Severe",
+        certainty="Observed",
+        title=DANGER_TITLES[e.reason],
+        instruction=OVERRIDE_INSTRUCTIONS[OverrideAction.AVOID_AREA],
+        codes=(codes_kind, (CODE_REASON, e.reason.value)),
+        geometry=(e.area,),
+        area_desc=_DANGER_AREA,
+        description=e.note or None,
+        parameters=((PARAM_THREAT, e.threat_id),) if e.threat_id else (),
+        effective=d.starts_at,
+    )
+
+
+def danger_area_messages(area: DangerArea, config: CapConfig) -> list[CapMessage]:
+    """Every CAP message of a danger area so far, in log order."""
+    return [m for _, m in _danger_chain(area, config)]
+
+
+def _danger_chain(d: DangerArea, config: CapConfig) -> list[tuple[int, CapMessage]]:
+    return _chain(
+        d.area_id,
+        d.messages,
+        body_of=lambda logged: _danger_body(d, logged),
+        source_of=lambda _: None,
+        status=_status(config, drill=False),
+        config=config,
+    )
+
+
+def message_for_event(recorded: Recorded, state: State, config: CapConfig) -> CapMessage | None:
+    """The CAP message of one recorded event (state at or after it); None if it has none."""
+    alerts = state.slice(Alerts)
+    e = recorded.event
+    chain: list[tuple[int, CapMessage]] = []
+    if isinstance(e, AlertIssued | AlertUpdated | AlertEnded) and e.alert_id in alerts.alerts:
+        chain = _alert_chain(alerts.alerts[e.alert_id], config)
+    elif (
+        isinstance(e, GuidanceOverrideIssued | GuidanceOverrideCleared)
+        and e.override_id in alerts.overrides
+    ):
+        chain = _override_chain(alerts.overrides[e.override_id], config)
+    elif (
+        isinstance(e, DangerAreaDeclared | DangerAreaUpdated | DangerAreaLifted)
+        and e.area_id in alerts.danger_areas
+    ):
+        chain = _danger_chain(alerts.danger_areas[e.area_id], config)
+    return next((m for p, m in chain if p == recorded.position), None)
+
+
+def export_event(recorded: Recorded, state: State, config: CapConfig) -> bytes | None:
+    """One recorded event as CAP 1.2 XML; None for events that are not alerts or orders."""
+    message = message_for_event(recorded, state, config)
+    return None if message is None else encode_cap(message, config.tz)
+
+
+def current_messages(
+    state: State,
+    config: CapConfig,
+    now: datetime,
+    keep_ended: timedelta = timedelta(hours=1),
+) -> list[CapMessage]:
+    """Messages of every alert, override and danger area in force, or ended within
+    `keep_ended` (so that subscribers see the all clear), in log order."""
+    alerts = state.slice(Alerts)
+    horizon = now - keep_ended
+    chains: list[list[tuple[int, CapMessage]]] = []
+    for a in alerts.alerts.values():
+        closed = a.closed_at()
+        if closed is None or closed > horizon:
+            chains.append(_alert_chain(a, config))
+    for o in alerts.overrides.values():
+        closed = o.closed_at()
+        if closed is None or closed > horizon:
+            chains.append(_override_chain(o, config))
+    for d in alerts.danger_areas.values():
+        if d.lifted_at is None or d.lifted_at > horizon:
+            chains.append(_danger_chain(d, config))
+    return [m for _, m in sorted((pm for c in chains for pm in c), key=lambda pm: pm[0])]
+
+
+_ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def _atom(
+    parent: etree._Element, tag: str, text: str | None = None, **attrib: str
+) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{_ATOM_NS}}}{tag}", attrib)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def cap_feed(
+    state: State,
+    config: CapConfig,
+    now: datetime,
+    *,
+    feed_id: str,
+    title: str = "Magen alerts",
+    self_url: str | None = None,
+    entry_url: Callable[[CapMessage], str] | None = None,
+    keep_ended: timedelta = timedelta(hours=1),
+) -> bytes:
+    """An Atom feed of the current CAP messages, newest first, each embedded whole."""
+    messages = current_messages(state, config, now, keep_ended)
+    feed = etree.Element(f"{{{_ATOM_NS}}}feed", nsmap=cast(dict[str, str], {None: _ATOM_NS}))
+    _atom(feed, "id", feed_id)
+    _atom(feed, "title", title)
+    _atom(feed, "updated", cap_time(max((m.sent for m in messages), default=now), config.tz))
+    _atom(_atom(feed, "author"), "name", config.sender_name.en or config.sender)
+    if self_url is not None:
+        _atom(feed, "link", rel="self", href=self_url, type="application/atom+xml")
+    for m in reversed(messages):
+        _entry(feed, m, feed_id, config, entry_url)
+    return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _entry(
+    feed: etree._Element,
+    m: CapMessage,
+    feed_id: str,
+    config: CapConfig,
+    entry_url: Callable[[CapMessage], str] | None,
+) -> None:
+    english = [i for i in m.infos if i.language.startswith("en")]
+    first = next(iter(english or m.infos), None)
+    entry = _atom(feed, "entry")
+    _atom(entry, "id", f"{feed_id}/{quote(m.sender, safe='')}/{quote(m.identifier, safe='')}")
+    _atom(entry, "title", (first.headline or first.event) if first is not None else m.identifier)
+    _atom(entry, "updated", cap_time(m.sent, config.tz))
+    _atom(entry, "category", term=m.msg_type)
+    if first is not None and first.instruction:
+        _atom(entry, "summary", first.instruction)
+    if entry_url is not None:
+        _atom(entry, "link", rel="alternate", type="application/cap+xml", href=entry_url(m))
+    _atom(entry, "content", type="application/cap+xml").append(cap_element(m, config.tz))
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    # Latin words must stand alone ("uav" is not in "yuava"); Hebrew and Arabic phrases are
+    # matched as written, since prefixes (ו, ה, ال) attach to words.
+    parts = [rf"\b{re.escape(p)}\b" if p.isascii() else re.escape(p) for p in phrases]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+_ALL_CLEAR_WORDS = _words(
+    "all clear", "event ended", "event has ended", "האירוע הסתיים", "סיום אירוע", "انتهى الحدث"
+)
+# Order matters: the more specific alert types are tried first.
+_CATEGORY_WORDS: tuple[tuple[AlertCategory, re.Pattern[str]], ...] = (
+    (
+        AlertCategory.UNCONVENTIONAL_MISSILE,
+        _words("unconventional", "non-conventional", "בלתי קונבנציונלי", "غير تقليدي"),
+    ),
+    (
+        AlertCategory.EARLY_WARNING,
+        _words(
+            "early warning",
+            "pre-alert",
+            "התרעה מקדימה",
+            "הנחיה מקדימה",
+            "צפויות להתקבל התרעות",
+            "إنذار مبكر",
+            "بلاغ مسبق",
+        ),
+    ),
+    (
+        AlertCategory.HOSTILE_AIRCRAFT_INTRUSION,
+        _words(
+            "hostile aircraft",
+            "aircraft intrusion",
+            "uav",
+            "drone",
+            "כלי טיס",
+            'כטב"ם',
+            "כטב״ם",
+            "طائرة معادية",
+            "تسلل طائرة",
+        ),
+    ),
+    (
+        AlertCategory.TERRORIST_INFILTRATION,
+        _words("infiltration", "terrorist", "מחבלים", "تسلل مخربين", "تسلل"),
+    ),
+    (
+        AlertCategory.MISSILES,
+        _words(
+            "rocket",
+            "rockets",
+            "missile",
+            "missiles",
+            "red alert",
+            "צבע אדום",
+            "רקטות",
+            "טילים",
+            "صواريخ",
+            "قذائف",
+        ),
+    ),
+    (AlertCategory.EARTHQUAKE, _words("earthquake", "רעידת אדמה", "زلزال", "هزة أرضية")),
+    (AlertCategory.TSUNAMI, _words("tsunami", "צונאמי", "تسونامي")),
+    (
+        AlertCategory.HAZARDOUS_MATERIALS,
+        _words("hazardous materials", "hazmat", "חומרים מסוכנים", 'חומ"ס', "חומ״ס", "مواد خطرة"),
+    ),
+    (AlertCategory.RADIOLOGICAL_EVENT, _words("radiological", "radiation", "רדיולוגי", "إشعاعي")),
+)
+_LANG_OF_TAG = {"he": "he", "iw": "he", "ar": "ar", "en": "en"}
+
+
+def _category_of(info: CapInfo) -> AlertCategory | None:
+    code = info.event_code(CODE_CATEGORY)
+    if code is not None:
+        try:
+            return AlertCategory(code.strip())
+        except ValueError:
+            raise CapError(f"unknown {CODE_CATEGORY} event code {code!r}") from None
+    text = f"{info.event} {info.headline or ''}"
+    return next((c for c, words in _CATEGORY_WORDS if words.search(text)), None)
+
+
+def _is_all_clear(info: CapInfo) -> bool:
+    return "AllClear" in info.response_types or bool(
+        _ALL_CLEAR_WORDS.search(f"{info.event} {info.headline or ''}")
+    )
+
+
+@dataclass
+class _Group:
+    """The info blocks (one per language) about one alert type in one message."""
+
+    infos: list[CapInfo] = field(default_factory=list)
+
+
+def _geometry(area: CapArea, where: str) -> list[Geometry]:
+    out: list[Geometry] = []
+    try:
+        for ring in area.polygons:
+            out.append(Polygon(ring=tuple((lon, lat) for lat, lon in ring)))
+        for c in area.circles:
+            out.append(Circle(lat=c.lat, lon=c.lon, radius_m=float(c.radius_km.scaleb(3))))
+    except ValidationError as exc:
+        reasons = "; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors())
+        raise CapError(f"{where}: {reasons}") from None
+    return out
+
+
+def _zones_and_areas(
+    infos: Sequence[CapInfo],
+    zones_for_area: Callable[[Geometry], Sequence[str]],
+    zone_geocode: str,
+) -> tuple[tuple[str, ...], tuple[Geometry, ...]]:
+    zones: dict[str, None] = {}
+    areas: dict[Geometry, None] = {}
+    for info in infos:
+        for n, area in enumerate(info.areas, 1):
+            named = [v.strip() for k, v in area.geocodes if k == zone_geocode and v.strip()]
+            if named:
+                # A zone named outright: its outline, if given, is the zone's own.
+                zones.update(dict.fromkeys(named))
+                continue
+            for g in _geometry(area, f"{info.language} area {n}"):
+                areas[g] = None
+    for g in areas:
+        zones.update(dict.fromkeys(zones_for_area(g)))
+    return tuple(zones), tuple(areas)
+
+
+def _instruction(infos: Sequence[CapInfo]) -> LocalText | None:
+    texts: dict[str, str] = {}
+    for info in infos:
+        lang = _LANG_OF_TAG.get(info.language.split("-")[0].lower())
+        if lang is not None and info.instruction and lang not in texts:
+            texts[lang] = info.instruction
+    return LocalText(**texts) if texts else None
+
+
+def _seconds(infos: Sequence[CapInfo]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for info in infos:
+        for name, value in info.parameters:
+            if name != PARAM_SECONDS:
+                continue
+            zone, _, secs = value.rpartition("=")
+            if not zone or not secs.strip().isdigit():
+                raise CapError(f"{PARAM_SECONDS} {value!r} is not 'zone=seconds'")
+            out[zone.strip()] = int(secs)
+    return out
+
+
+def _expires(infos: Sequence[CapInfo]) -> datetime | None:
+    return next((i.expires for i in infos if i.expires is not None), None)
+
+
+def parse_cap(
+    data: bytes,
+    zones_for_area: Callable[[Circle | Polygon], Sequence[str]],
+    *,
+    zone_geocode: str = ZONE_GEOCODE,
+) -> list[ImportedCommand]:
+    """Turn one upstream CAP 1.2 message into the alert commands it asks for.
+
+    `zones_for_area` maps an area's geometry to the ids of the town's zones it touches; areas
+    that name a zone by the `zone_geocode` geocode are taken as that zone. A message about
+    another town, a test, a draft, or an operator order of another system yields no command.
+    Anything unreadable, hostile or invalid raises CapError, and no command is returned.
+    """
+    msg = decode_cap(data)
+    if msg.status not in {"Actual", "Exercise"} or msg.msg_type in {"Ack", "Error"}:
+        return []
+    source = CapSource(sender=msg.sender, identifier=msg.identifier, sent=msg.sent)
+    refs = tuple(DomainCapRef(sender=r.sender, identifier=r.identifier) for r in msg.references)
+    seed = f"{msg.sender}|{msg.identifier}|{msg.sent.isoformat()}"
+
+    def command_id(n: int) -> uuid.UUID:
+        return uuid.uuid5(CAP_IMPORT_NAMESPACE, f"{seed}|{n}")
+
+    try:
+        if msg.msg_type == "Cancel":
+            return [EndAlert(command_id=command_id(0), references=refs, source=source)]
+        return _commands(
+            msg,
+            source,
+            refs,
+            command_id=command_id,
+            zones_for_area=zones_for_area,
+            zone_geocode=zone_geocode,
+        )
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise CapError(f"the message cannot become an alert: {reasons}") from None
+
+
+def _commands(
+    msg: CapMessage,
+    source: CapSource,
+    refs: tuple[DomainCapRef, ...],
+    *,
+    command_id: Callable[[int], uuid.UUID],
+    zones_for_area: Callable[[Geometry], Sequence[str]],
+    zone_geocode: str,
+) -> list[ImportedCommand]:
+    groups: dict[tuple[bool, AlertCategory | None], _Group] = {}
+    for info in msg.infos:
+        if info.event_code(CODE_KIND) in {"override", "danger_area"}:
+            continue  # another system's operator orders are not official alerts
+        clear = _is_all_clear(info)
+        category = _category_of(info)
+        if not clear and category is None:
+            raise CapError(
+                f"cannot tell which Home Front Command alert {info.event!r} is "
+                f"(CAP category {', '.join(info.categories)})"
+            )
+        groups.setdefault((clear, category), _Group()).infos.append(info)
+
+    out: list[ImportedCommand] = []
+    for (clear, category), group in groups.items():
+        zones, areas = _zones_and_areas(group.infos, zones_for_area, zone_geocode)
+        cid = command_id(len(out))
+        if clear:
+            if refs:
+                out.append(EndAlert(command_id=cid, references=refs, zone_ids=zones, source=source))
+            elif zones:
+                cats = (category,) if category is not None else ()
+                out.append(
+                    DeclareAllClear(command_id=cid, zone_ids=zones, categories=cats, source=source)
+                )
+            continue
+        assert category is not None
+        if msg.msg_type == "Update":
+            if not zones:  # the new definition leaves this town: the alert ends here
+                out.append(EndAlert(command_id=cid, references=refs, source=source))
+                continue
+            out.append(
+                UpdateAlert(
+                    command_id=cid,
+                    references=refs,
+                    zone_ids=zones,
+                    seconds_to_shelter=_seconds(group.infos),
+                    areas=areas,
+                    instruction=_instruction(group.infos),
+                    expires_at=_expires(group.infos),
+                    source=source,
+                )
+            )
+        elif zones:
+            first = group.infos[0]
+            out.append(
+                IssueAlert(
+                    command_id=cid,
+                    category=category,
+                    zone_ids=zones,
+                    seconds_to_shelter=_seconds(group.infos),
+                    areas=areas,
+                    instruction=_instruction(group.infos),
+                    source=source,
+                    drill=msg.status == "Exercise",
+                    issued_at=first.effective or msg.sent,
+                    expires_at=_expires(group.infos),
+                )
+            )
+    return out
