@@ -1,0 +1,205 @@
+"""The `magen` command line, run as a user would: real processes, bad input named plainly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+
+def magen(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "magen", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "magen.db")
+
+
+def test_users_add_then_list(db: str) -> None:
+    r = magen(
+        "users",
+        "add",
+        "--username",
+        "dina",
+        "--role",
+        "dispatcher",
+        "--db",
+        db,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "dina (dispatcher)" in r.stdout
+    listed = magen("users", "list", "--db", db)
+    assert "dina" in listed.stdout
+    assert "dispatcher" in listed.stdout
+
+
+def test_users_add_refuses_bad_input_with_one_line(db: str) -> None:
+    bad_role = magen(
+        "users",
+        "add",
+        "--username",
+        "x1",
+        "--role",
+        "general",
+        "--db",
+        db,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert bad_role.returncode == 2
+    assert "unknown role 'general'" in bad_role.stderr
+    assert "Traceback" not in bad_role.stderr
+    short = magen(
+        "users",
+        "add",
+        "--username",
+        "x2",
+        "--role",
+        "resident",
+        "--db",
+        db,
+        "--password-stdin",
+        stdin="short\n",
+    )
+    assert short.returncode == 2
+    assert "at least 8 characters" in short.stderr
+    bad_name = magen(
+        "users",
+        "add",
+        "--username",
+        "Not Valid!",
+        "--role",
+        "resident",
+        "--db",
+        db,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert bad_name.returncode == 2
+    assert "username" in bad_name.stderr
+    magen(
+        "users",
+        "add",
+        "--username",
+        "dup",
+        "--role",
+        "resident",
+        "--db",
+        db,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    dup = magen(
+        "users",
+        "add",
+        "--username",
+        "dup",
+        "--role",
+        "resident",
+        "--db",
+        db,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert dup.returncode == 2
+    assert "taken" in dup.stderr
+
+
+def _fill(db: str) -> list[datetime]:
+    """Append reports at known times through the service, returning their times."""
+    import asyncio
+
+    from magen.store.factory import open_log
+
+    from magen.app.service import Service
+    from magen.clock import ManualClock
+    from magen.domain.base import Actor
+    from magen.domain.reports import RaiseSos, ReportSighting
+    from magen.domain.values import GeoPoint, Role
+
+    async def go() -> list[datetime]:
+        clock = ManualClock(datetime(2023, 10, 7, 4, 0, tzinfo=UTC))
+        log = open_log(db)
+        service = Service(log, clock)
+        service.load()
+        officer = Actor("acc_x", Role.RESPONDER)
+        times = []
+        for i in range(4):
+            clock.advance(timedelta(minutes=10))
+            times.append(clock.now())
+            here = GeoPoint(lat=31.76 + i / 1000, lon=35.21)
+            await service.handle(
+                officer, ReportSighting(command_id=uuid.uuid4(), where=here, count=i + 2)
+            )
+            await service.handle(
+                officer, RaiseSos(command_id=uuid.uuid4(), where=here, people=i + 1)
+            )
+        await log.close()
+        return times
+
+    return asyncio.run(go())
+
+
+def test_log_export_writes_json_lines(db: str, tmp_path: Path) -> None:
+    _fill(db)
+    out = tmp_path / "log.jsonl"
+    r = magen("log", "export", "--db", db, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["position"] for row in rows] == list(range(1, 9))
+    assert {row["type"] for row in rows} == {"ThreatSighted", "SosRaised"}
+    after = magen("log", "export", "--db", db, "--after", "6")
+    assert [json.loads(x)["position"] for x in after.stdout.splitlines()] == [7, 8]
+
+
+def test_replay_until_shows_the_earlier_picture(db: str) -> None:
+    times = _fill(db)
+    r = magen("replay", "--db", db, "--until", times[1].isoformat())
+    assert r.returncode == 0, r.stderr
+    view = json.loads(r.stdout)
+    assert view["position"] == 4
+    assert len(view["sightings"]) == 2
+    assert len(view["sos"]) == 2
+    whole = json.loads(magen("replay", "--db", db).stdout)
+    assert whole["position"] == 8
+
+
+def test_replay_refuses_a_time_without_zone(db: str) -> None:
+    _fill(db)
+    r = magen("replay", "--db", db, "--until", "2023-10-07T07:00:00")
+    assert r.returncode == 2
+    assert "time zone" in r.stderr
+    r = magen("replay", "--db", db, "--until", "yesterday")
+    assert r.returncode == 2
+    assert "ISO 8601" in r.stderr
+
+
+def test_missing_database_is_named(tmp_path: Path) -> None:
+    r = magen("log", "export", "--db", str(tmp_path / "nope.db"))
+    assert r.returncode == 2
+    assert "no event log at" in r.stderr
+
+
+def test_unknown_bench_is_named() -> None:
+    r = magen("bench", "no-such-bench")
+    assert r.returncode == 2
+    assert "no benchmark 'no-such-bench'" in r.stderr
