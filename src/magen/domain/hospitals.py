@@ -184,7 +184,7 @@ class HospitalStatus(_Value):
                 if value:
                     by_type = {b.bed_type: b for b in self.beds}
                     by_type.update({b.bed_type: b for b in value})
-                    update[name] = tuple(by_type[t] for t in BedType if t in by_type)
+                    update[name] = tuple(by_type.values())
             elif name == "comments":
                 if value:
                     update[name] = value
