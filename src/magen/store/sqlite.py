@@ -7,6 +7,8 @@ each caller. Concurrent callers therefore pay for one fsync between them, not on
 Several processes may open the same file: each transaction takes SQLite's write lock
 (`BEGIN IMMEDIATE`, waiting up to `busy_timeout`) and numbers its events from the current
 maximum inside that lock, so positions stay gap-free and in commit order across processes.
+Writers take turns through a gate file beside the database (`<db>-gate`): without it a busy
+writer re-takes SQLite's lock microseconds after each commit and starves the others.
 Reads use one connection per thread and never wait for the writer (WAL readers see the last
 commit). Subscribers are woken at once by this process's commits and poll for other
 processes' commits every `poll_interval` seconds.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import fcntl
 import functools
 import itertools
 import logging
@@ -26,7 +29,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
@@ -107,6 +110,11 @@ class SqliteEventLog:
         self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
         self._queue: queue.SimpleQueue[_Append | object] = queue.SimpleQueue()
         self._writer = self._open_writer()
+        try:
+            self._gate = _Gate(Path(f"{self.path}-gate"))
+        except LogError:
+            self._writer.close()
+            raise
         # Owned by the writer thread: ids of events up to position `_indexed`.
         self._ids = _IdIndex()
         self._indexed = 0
@@ -148,6 +156,8 @@ class SqliteEventLog:
             raise
         if created:
             _fsync_directory(self.path.parent)
+        # From here on the writer waits for the lock itself, in turn with the others (_begin).
+        conn.execute("PRAGMA busy_timeout = 0")
         return conn
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
@@ -294,7 +304,7 @@ class SqliteEventLog:
     def _commit_group(self, group: list[_Append]) -> None:
         try:
             outcomes, appended = self._write(group)
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, TimeoutError) as exc:
             log.warning("group commit of %d batches failed: %s", len(group), exc)
             outcomes = [_unavailable(self.path, exc) for _ in group]
             appended = False
@@ -309,7 +319,7 @@ class SqliteEventLog:
     def _write(self, group: list[_Append]) -> tuple[list[_Outcome], bool]:
         """Write every batch of the group in one transaction; a conflicting batch alone fails."""
         conn = self._writer
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin(conn)
         try:
             # Numbered inside the write lock: no other process can commit between here and COMMIT.
             head: int = conn.execute(_HEAD).fetchone()[0]
@@ -330,6 +340,28 @@ class SqliteEventLog:
         self._ids.add([row[1] for row in rows], [row[0] for row in rows])
         self._indexed = head + len(rows)
         return outcomes, bool(rows)
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """Take SQLite's write lock, in turn with the other writers on this file.
+
+        Turnstile: a writer holds the gate while it waits for the lock, so the writer that
+        just committed queues at the gate instead of snatching the lock straight back.
+        """
+        deadline = time.monotonic() + self._busy_timeout
+        with self._gate.held(deadline):
+            for pause in _pauses(deadline):
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc):
+                        raise
+                    if pause is None:
+                        raise TimeoutError(
+                            f"another writer held the lock for {self._busy_timeout} s"
+                        ) from exc
+                    time.sleep(pause)
+                else:
+                    return
 
     def _catch_up(self, conn: sqlite3.Connection, head: int) -> None:
         """Index the ids of events committed since this writer last looked (by any process)."""
@@ -402,6 +434,7 @@ class SqliteEventLog:
         if not first:
             return
         self._writer.close()
+        self._gate.close()
         with self._lock:
             readers, self._readers = self._readers, []
         for conn in readers:
@@ -411,6 +444,53 @@ class SqliteEventLog:
 
     def __repr__(self) -> str:
         return f"SqliteEventLog({str(self.path)!r})"
+
+
+# --- taking turns with other writers ------------------------------------------------------
+
+
+class _Gate:
+    """An exclusive flock on a file beside the database, shared by every writer of it."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise LogError(f"cannot create the writers' gate file {path}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def held(self, deadline: float) -> Iterator[None]:
+        """Hold the gate (polling, so a stuck holder cannot block past `deadline`)."""
+        for pause in _pauses(deadline):
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if pause is None:
+                    raise TimeoutError("another writer held the gate too long") from None
+                time.sleep(pause)
+            else:
+                break
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def _pauses(deadline: float) -> Iterator[float | None]:
+    """Pauses between attempts, growing from 0.1 ms to 2 ms; None once past the deadline."""
+    pause = 0.0001
+    while time.monotonic() < deadline:
+        yield pause
+        pause = min(pause * 2, 0.002)
+    yield None
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    primary = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # extended codes keep it in the low byte
+    return primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 # --- the id index ---------------------------------------------------------------------------
@@ -596,7 +676,7 @@ def _wake(futures: list[asyncio.Future[None]]) -> None:
             fut.set_result(None)
 
 
-def _unavailable(path: Path, exc: sqlite3.Error) -> LogError:
+def _unavailable(path: Path, exc: Exception) -> LogError:
     return LogUnavailable(f"cannot append to the event log at {path} now: {exc}")
 
 
