@@ -36,6 +36,7 @@ from magen.alerts.capxml import (
     cap_time,
     decode_cap,
     encode_cap,
+    validate_cap,
 )
 from magen.domain.alerts import (
     ALL_CLEAR_INSTRUCTIONS,
@@ -80,15 +81,19 @@ from magen.domain.state import State
 __all__ = [
     "CapConfig",
     "CapError",
+    "CapMessage",
     "ZoneArea",
     "alert_messages",
     "cap_feed",
     "current_messages",
     "danger_area_messages",
+    "decode_cap",
+    "encode_cap",
     "export_event",
     "message_for_event",
     "override_messages",
     "parse_cap",
+    "validate_cap",
 ]
 
 ZONE_GEOCODE = "magen:zone"
@@ -529,8 +534,8 @@ def current_messages(
     now: datetime,
     keep_ended: timedelta = timedelta(hours=1),
 ) -> list[CapMessage]:
-    """Messages of every alert, override and danger area in force, or ended within
-    `keep_ended` (so that subscribers see the all clear), in log order."""
+    """Every message of the alerts, overrides and danger areas in force or closed lately."""
+    # Things closed within `keep_ended` stay, so a subscriber sees their all clear.
     alerts = state.slice(Alerts)
     horizon = now - keep_ended
     chains: list[list[tuple[int, CapMessage]]] = []
