@@ -306,6 +306,13 @@ def test_free_text_is_exported_even_with_characters_xml_cannot_carry(log: Log) -
     assert decode_cap(xml).infos[0].description == "bag near <gate> & fence"
 
 
+def test_zone_outlines_are_closed_for_cap() -> None:
+    open_ring = ZoneArea(name=LocalText(en="Baka"), ring=BAKA.ring[:-1] if BAKA.ring else None)
+    assert open_ring.ring == BAKA.ring
+    with pytest.raises(ValueError, match="at least 3 distinct points"):
+        ZoneArea(name=LocalText(en="x"), ring=((35.2, 31.7), (35.3, 31.7), (35.2, 31.7)))
+
+
 def test_config_refuses_senders_cap_forbids() -> None:
     with pytest.raises(ValueError, match="spaces, commas"):
         CapConfig(sender="magen baka")

@@ -119,7 +119,17 @@ class ZoneArea:
     """What export knows of a zone: its name per language and, if known, its outline."""
 
     name: LocalText
-    ring: tuple[tuple[float, float], ...] | None = None  # closed ring of (lon, lat)
+    ring: tuple[tuple[float, float], ...] | None = None  # ring of (lon, lat), closed on entry
+
+    def __post_init__(self) -> None:
+        ring = self.ring
+        if ring is None:
+            return
+        if len(set(ring)) < 3:
+            raise ValueError("a zone outline needs at least 3 distinct points")
+        if ring[0] != ring[-1]:
+            # CAP polygons must be closed; a zone file may leave the closing point implicit.
+            object.__setattr__(self, "ring", (*ring, ring[0]))
 
 
 def _unknown_zone(zone_id: str) -> ZoneArea | None:
@@ -340,7 +350,7 @@ def _seconds_params(seconds: dict[str, int]) -> tuple[tuple[str, str], ...]:
 
 def _alert_body(alert: OfficialAlert, logged: Logged) -> _Body:
     cats, responses, urgency, severity, certainty = _ALERT_PROFILE[alert.category]
-    codes = (("magen:kind", "alert"), (CODE_CATEGORY, alert.category.value))
+    codes = ((CODE_KIND, "alert"), (CODE_CATEGORY, alert.category.value))
     e = logged.event
     if isinstance(e, AlertEnded):
         return _Body(
@@ -396,7 +406,7 @@ def _alert_chain(alert: OfficialAlert, config: CapConfig) -> list[tuple[int, Cap
 
 
 def _override_body(o: GuidanceOverride, logged: Logged) -> _Body:
-    codes = (("magen:kind", "override"), (CODE_ACTION, o.action.value))
+    codes = ((CODE_KIND, "override"), (CODE_ACTION, o.action.value))
     params = ((PARAM_PROPOSAL, o.proposal_id),) if o.proposal_id else ()
     geometry = (o.area,) if o.area is not None else ()
     body = _Body(
@@ -451,7 +461,7 @@ def _override_chain(o: GuidanceOverride, config: CapConfig) -> list[tuple[int, C
 
 def _danger_body(d: DangerArea, logged: Logged) -> _Body:
     e = logged.event
-    codes_kind = ("magen:kind", "danger_area")
+    codes_kind = (CODE_KIND, "danger_area")
     if isinstance(e, DangerAreaLifted):
         return _Body(
             msg_type="Update",
