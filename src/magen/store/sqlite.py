@@ -9,6 +9,14 @@ Several processes may open the same file: each transaction takes SQLite's write 
 maximum inside that lock, so positions stay gap-free and in commit order across processes.
 Writers take turns through a gate file beside the database (`<db>-gate`): without it a busy
 writer re-takes SQLite's lock microseconds after each commit and starves the others.
+
+Idempotency needs each new id checked against every id in the log. A UNIQUE index would do it,
+but ids are random, so each insert would dirty a different B-tree page and every commit would
+write and fsync about one 4 KiB page per event: several times the cost of the append itself.
+Each writer instead keeps the log's ids in memory (`_IdIndex`, 24 bytes per event), built on
+its first append and brought up to date inside the write lock from whatever other writers
+committed meanwhile.
+
 Reads use one connection per thread and never wait for the writer (WAL readers see the last
 commit). Subscribers are woken at once by this process's commits and poll for other
 processes' commits every `poll_interval` seconds.
@@ -118,6 +126,7 @@ class SqliteEventLog:
         # Owned by the writer thread: ids of events up to position `_indexed`.
         self._ids = _IdIndex()
         self._indexed = 0
+        self._others_wrote = False
         self._thread = threading.Thread(
             target=self._write_loop, name=f"magen-log-writer:{self.path.name}", daemon=True
         )
@@ -183,7 +192,8 @@ class SqliteEventLog:
                 raise LogError(f"{self.path} is an SQLite database but not a Magen event log")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     def _reader(self) -> sqlite3.Connection:
@@ -195,6 +205,7 @@ class SqliteEventLog:
                 raise LogError(f"the event log at {self.path} is closed")
             conn = self._connect()
             conn.execute("PRAGMA query_only = ON")
+            # Kept until close(): a pool's threads live as long as the log, so this stays small.
             self._readers.append(conn)
         self._local.conn = conn
         return conn
@@ -319,6 +330,10 @@ class SqliteEventLog:
     def _write(self, group: list[_Append]) -> tuple[list[_Outcome], bool]:
         """Write every batch of the group in one transaction; a conflicting batch alone fails."""
         conn = self._writer
+        if self._indexed == 0 or self._others_wrote:
+            # Most of the catching up happens before taking the lock, so a writer that opens a
+            # large log does not hold the others off while it indexes it.
+            self._catch_up(conn, conn.execute(_HEAD).fetchone()[0])
         self._begin(conn)
         try:
             # Numbered inside the write lock: no other process can commit between here and COMMIT.
@@ -369,6 +384,7 @@ class SqliteEventLog:
             # The file was replaced under us (restored from a backup): index it afresh.
             self._ids = _IdIndex()
             self._indexed = 0
+        self._others_wrote = head > self._indexed
         while self._indexed < head:
             rows = conn.execute(_IDS, (self._indexed, head, _INDEX_CHUNK)).fetchall()
             if not rows:
