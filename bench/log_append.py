@@ -86,11 +86,13 @@ async def _run(args: argparse.Namespace, directory: Path) -> dict[str, float | i
     await log.close()
 
     log = SqliteEventLog(directory / "bench.db")
+    for start in range(0, args.prefill, 5_000):
+        await log.append([_event(-1, start + k) for k in range(min(5_000, args.prefill - start))])
     await _load(log, args.callers, max(per_caller // 10, args.batch), args.batch)
     elapsed, latencies = await _load(log, args.callers, per_caller, args.batch)
     head = log.head()
     await log.close()
-    assert head == total + args.callers * max(per_caller // 10, args.batch), head
+    assert head == args.prefill + total + args.callers * max(per_caller // 10, args.batch), head
 
     memory = MemoryEventLog()
     mem_elapsed, _ = await _load(memory, args.callers, per_caller, args.batch)
@@ -107,6 +109,7 @@ async def _run(args: argparse.Namespace, directory: Path) -> dict[str, float | i
         "callers": args.callers,
         "batch": args.batch,
         "events": total,
+        "prefill": args.prefill,
         "memory_per_s": round(total / mem_elapsed),
         "naive_per_s": round(naive_per_s),
         "ratio_vs_naive": round(per_s / naive_per_s, 1),
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=100_000, help="events in the timed run")
     parser.add_argument("--callers", type=int, default=64, help="concurrent asyncio callers")
     parser.add_argument("--batch", type=int, default=1, help="events per append")
+    parser.add_argument("--prefill", type=int, default=0, help="events in the log beforehand")
     parser.add_argument("--naive-events", type=int, default=5_000, help="events for the peer")
     parser.add_argument("--dir", type=Path, default=None, help="where to put the files")
     args = parser.parse_args(argv)
@@ -131,8 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'memory (no disk)':<34}{result['memory_per_s']:>12,}")
     print(
         f"{result['callers']} callers x {result['batch']} event(s) per append, "
-        f"{result['events']:,} events; append latency p50 {result['p50_ms']} ms, "
-        f"p99 {result['p99_ms']} ms; group commit is {result['ratio_vs_naive']}x per-append commits"
+        f"{result['events']:,} events onto {result['prefill']:,}; append latency "
+        f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms; "
+        f"group commit is {result['ratio_vs_naive']}x per-append commits"
     )
     print(json.dumps(result))
     return 0
