@@ -184,7 +184,8 @@ _POOL = [uuid.UUID(int=n * 0x9E3779B97F4A7C15 + 1) for n in range(6)]
 
 
 def _content(slot: int, variant: int) -> tuple[str, bytes]:
-    return (f"Type{variant % 2}", f'{{"slot":{slot},"v":{variant}}}'.encode())
+    # Variant 0 is the usual content; 1 changes the type, 2 the body, 3 both.
+    return (f"Type{variant & 1}", f'{{"slot":{slot},"v":{variant >> 1}}}'.encode())
 
 
 class _ModelLog:
@@ -209,12 +210,14 @@ class _ModelLog:
         return positions
 
 
-_event_specs = st.tuples(st.integers(0, len(_POOL) - 1), st.sampled_from([0, 0, 0, 1]))
+_event_specs = st.tuples(
+    st.integers(0, len(_POOL) - 1), st.sampled_from([0, 0, 0, 0, 0, 0, 1, 2, 3])
+)
 _batches = st.lists(st.lists(_event_specs, max_size=5), min_size=1, max_size=8)
 
 
 @settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
