@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from magen.domain import accounts, reports, responders
+from magen.domain import accounts, alerts, reports, responders
 from magen.domain.base import Actor, Command, Recorded
 from magen.domain.errors import Forbidden
 from magen.domain.state import State
@@ -75,6 +75,46 @@ _COMMAND_ROLES: dict[type[Command], frozenset[Role]] = {
     responders.ChangeStatus: frozenset({R.RESPONDER, R.MEDIC}),
     responders.ReportPosition: frozenset({R.RESPONDER, R.MEDIC}),
 }
+
+# Alerts, danger areas, shelter status and overrides are what residents must act on: public.
+# A danger area is where people must not go, so the public layer stays safe in an attacker's
+# hands. Only operators issue them; an upstream CAP bridge signs in with an operator's device key.
+_EVENT_AUDIENCE.update(
+    dict.fromkeys(
+        (
+            "AlertIssued",
+            "AlertUpdated",
+            "AlertEnded",
+            "DangerAreaDeclared",
+            "DangerAreaUpdated",
+            "DangerAreaLifted",
+            "ShelterStatusChanged",
+            "GuidanceOverrideIssued",
+            "GuidanceOverrideCleared",
+            "GuidanceChanged",
+        ),
+        Audience.PUBLIC,
+    )
+)
+_COMMAND_ROLES.update(
+    dict.fromkeys(
+        (
+            alerts.IssueAlert,
+            alerts.UpdateAlert,
+            alerts.EndAlert,
+            alerts.DeclareAllClear,
+            alerts.DeclareDangerArea,
+            alerts.UpdateDangerArea,
+            alerts.LiftDangerArea,
+            alerts.ChangeShelterStatus,
+            alerts.IssueGuidanceOverride,
+            alerts.ClearGuidanceOverride,
+        ),
+        OPERATORS,
+    )
+)
+# Only the guidance service records guidance, as the system actor (an admin).
+_COMMAND_ROLES[alerts.RecordGuidanceChanges] = frozenset({R.ADMIN})
 
 
 def register_audience(event_type: str, audience: Audience, *, owner_readable: bool = False) -> None:
