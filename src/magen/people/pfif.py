@@ -1,0 +1,960 @@
+"""PFIF 1.4 (People Finder Interchange Format): persons and notes in and out, with its rules.
+
+PFIF 1.4 (http://zesty.ca/pfif/1.4, 29 May 2012) is specified by a RELAX NG schema embedded in
+its specification; no XSD exists. `check` applies that schema's rules and the data model's
+prose: the required fields (person: person_record_id, source_date, full_name; note:
+note_record_id, author_name, source_date, text; a note outside a person also needs
+person_record_id, and inside one it must match it), each field at most once, no unknown
+elements, and the formats: record ids "lowercase.domain/local-id", times
+"YYYY-MM-DDThh:mm:ssZ" in UTC, dates of birth YYYY, YYYY-MM or YYYY-MM-DD, ages "N" or "N-M",
+sex female/male/other, two-letter upper-case country codes, e-mail and phone shapes,
+author_made_contact true/false, and the five note statuses. PFIF says the order of fields
+is not significant; `check(..., canonical_order=True)` also requires the specification's
+order, which is how `dumps` writes. Empty optional fields are read as absent, as Person Finder
+(the reference implementation) writes them.
+
+`parse` reads untrusted XML safely (no DTD, no entities, no network, size limit) and raises
+`PfifError` listing every rule broken. `export_pfif` maps Magen's reports and survivors to
+PFIF (casualties never leave: their details are released only by registrars), and
+`import_commands` maps a PFIF document to domain commands with stable ids, so importing the
+same document twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any, Final, Literal
+
+from lxml import etree
+from pydantic import ValidationError
+
+from magen.domain.base import Command
+from magen.domain.people import (
+    RECORD_ID,
+    Address,
+    AgeRange,
+    Contact,
+    Description,
+    PersonName,
+    Provenance,
+    Sex,
+)
+from magen.domain.persons import (
+    AddPersonNote,
+    CheckInSurvivor,
+    MissingReport,
+    NoteStatus,
+    Outcome,
+    Persons,
+    ReportMissingPerson,
+    ReportStatus,
+    Survivor,
+    report_id_for,
+)
+from magen.domain.state import State
+from magen.interop import XmlError, parse_untrusted_xml, plain_errors
+
+PFIF_NS: Final = "http://zesty.ca/pfif/1.4"
+MIME_TYPE: Final = "application/pfif+xml"
+_OLD_VERSIONS = {f"http://zesty.ca/pfif/1.{n}": f"1.{n}" for n in (1, 2, 3)}
+_COMMAND_NAMESPACE = uuid.UUID("3c1f5f0e-2b8a-4f0e-a5a4-7d0f8c6e9b21")
+MAX_PROBLEMS_SHOWN = 20
+
+Kind = Literal[
+    "record_id", "time", "text", "email", "phone", "url", "sex", "approx_date", "approx_age",
+    "country", "boolean", "status",
+]  # fmt: skip
+
+# (field, kind, required), in the order of the specification.
+PERSON_FIELDS: Final[tuple[tuple[str, Kind, bool], ...]] = (
+    ("person_record_id", "record_id", True),
+    ("entry_date", "time", False),
+    ("expiry_date", "time", False),
+    ("author_name", "text", False),
+    ("author_email", "email", False),
+    ("author_phone", "phone", False),
+    ("source_name", "text", False),
+    ("source_date", "time", True),
+    ("source_url", "url", False),
+    ("full_name", "text", True),
+    ("given_name", "text", False),
+    ("family_name", "text", False),
+    ("alternate_names", "text", False),
+    ("description", "text", False),
+    ("sex", "sex", False),
+    ("date_of_birth", "approx_date", False),
+    ("age", "approx_age", False),
+    ("home_street", "text", False),
+    ("home_neighborhood", "text", False),
+    ("home_city", "text", False),
+    ("home_state", "text", False),
+    ("home_postal_code", "text", False),
+    ("home_country", "country", False),
+    ("photo_url", "url", False),
+    ("profile_urls", "text", False),
+)
+NOTE_FIELDS: Final[tuple[tuple[str, Kind, bool], ...]] = (
+    ("note_record_id", "record_id", True),
+    ("person_record_id", "record_id", False),
+    ("linked_person_record_id", "record_id", False),
+    ("entry_date", "time", False),
+    ("author_name", "text", True),
+    ("author_email", "email", False),
+    ("author_phone", "phone", False),
+    ("source_date", "time", True),
+    ("author_made_contact", "boolean", False),
+    ("status", "status", False),
+    ("email_of_found_person", "email", False),
+    ("phone_of_found_person", "phone", False),
+    ("last_known_location", "text", False),
+    ("text", "text", True),
+    ("photo_url", "url", False),
+)
+_MULTILINE = frozenset({"alternate_names", "profile_urls"})
+
+_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$")
+_EMAIL = re.compile(r"^.+@.+$", re.DOTALL)
+_PHONE = re.compile(r"^[-+()\d ]+$")
+_APPROX_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_APPROX_AGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+# XML 1.0 cannot carry these characters at all, escaped or not.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class PfifError(XmlError):
+    """A PFIF document that breaks the format's rules; `problems` lists each one."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        shown = "; ".join(self.problems[:MAX_PROBLEMS_SHOWN])
+        more = len(self.problems) - MAX_PROBLEMS_SHOWN
+        super().__init__(shown + (f"; and {more} more" if more > 0 else ""))
+
+
+# --- the model ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PfifNote:
+    """A PFIF note record: what someone learnt about a person, and when."""
+
+    note_record_id: str
+    author_name: str
+    source_date: datetime
+    text: str
+    person_record_id: str | None = None
+    linked_person_record_id: str | None = None
+    entry_date: datetime | None = None
+    author_email: str | None = None
+    author_phone: str | None = None
+    author_made_contact: bool | None = None
+    status: NoteStatus | None = None
+    email_of_found_person: str | None = None
+    phone_of_found_person: str | None = None
+    last_known_location: str | None = None
+    photo_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PfifPerson:
+    """A PFIF person record with the notes nested in it."""
+
+    person_record_id: str
+    source_date: datetime
+    full_name: str  # several full names are separated by newlines, most used first
+    entry_date: datetime | None = None
+    expiry_date: datetime | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    author_phone: str | None = None
+    source_name: str | None = None
+    source_url: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    alternate_names: tuple[str, ...] = ()
+    description: str | None = None
+    sex: Sex | None = None
+    date_of_birth: str | None = None
+    age: str | None = None  # "N" or "N-M" years, as of source_date
+    home_street: str | None = None
+    home_neighborhood: str | None = None
+    home_city: str | None = None
+    home_state: str | None = None
+    home_postal_code: str | None = None
+    home_country: str | None = None
+    photo_url: str | None = None
+    profile_urls: tuple[str, ...] = ()
+    notes: tuple[PfifNote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PfifDocument:
+    """Persons (with their notes) and notes that stand outside any person."""
+
+    persons: tuple[PfifPerson, ...] = ()
+    notes: tuple[PfifNote, ...] = ()
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+
+def format_time(dt: datetime) -> str:
+    """A PFIF time: UTC, 'YYYY-MM-DDThh:mm:ss[.ffffff]Z'."""
+    if dt.tzinfo is None:
+        raise PfifError(["PFIF times must be timezone-aware"])
+    utc = dt.astimezone(UTC)
+    fraction = f".{utc.microsecond:06d}" if utc.microsecond else ""
+    return f"{utc:%Y-%m-%dT%H:%M:%S}{fraction}Z"
+
+
+def parse_time(text: str) -> datetime:
+    """A PFIF time as an aware datetime; fractions beyond microseconds are dropped."""
+    match = _TIME.match(text)
+    if match is None:
+        raise ValueError("is not a UTC time like 2023-10-07T06:30:00Z")
+    whole = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")
+    micro = int((match.group(2) or "0")[:6].ljust(6, "0"))
+    return whole.replace(microsecond=micro, tzinfo=UTC)
+
+
+def _time_rule(text: str) -> None:
+    parse_time(text)
+
+
+def _any_text(text: str) -> None:
+    """Free text and URLs: PFIF puts no rule on them beyond being present."""
+
+
+def _approx_date(text: str) -> None:
+    if not _APPROX_DATE.match(text):
+        raise ValueError("is not a date of birth YYYY, YYYY-MM or YYYY-MM-DD")
+    parts = [int(p) for p in text.split("-")]
+    try:
+        date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise ValueError("is not a real date") from None
+
+
+def _approx_age(text: str) -> None:
+    match = _APPROX_AGE.match(text)
+    if match is None:
+        raise ValueError("is not an age 'N' or a range 'N-M'")
+    if match.group(2) is not None and int(match.group(1)) > int(match.group(2)):
+        raise ValueError("is a range whose lower end is above its upper end")
+
+
+def _record_id(text: str) -> None:
+    if not RECORD_ID.match(text):
+        raise ValueError("is not a record id 'lowercase.domain/local-id' in ASCII")
+
+
+def _pattern(regex: re.Pattern[str], what: str) -> Callable[[str], None]:
+    def check(text: str) -> None:
+        if not regex.match(text):
+            raise ValueError(f"is not {what}")
+
+    return check
+
+
+def _one_of(allowed: Iterable[str]) -> Callable[[str], None]:
+    values = tuple(allowed)
+
+    def check(text: str) -> None:
+        if text not in values:
+            raise ValueError(f"is not one of {', '.join(values)}")
+
+    return check
+
+
+_CHECKS: Mapping[Kind, Callable[[str], None]] = {
+    "record_id": _record_id,
+    "time": _time_rule,
+    "text": _any_text,
+    "url": _any_text,
+    "email": _pattern(_EMAIL, "an e-mail address"),
+    "phone": _pattern(_PHONE, "a phone number (digits, spaces, '+', '-', brackets)"),
+    "sex": _one_of(s.value for s in Sex),
+    "approx_date": _approx_date,
+    "approx_age": _approx_age,
+    "country": _pattern(_COUNTRY, "a two-letter upper-case ISO 3166-1 country code"),
+    "boolean": _one_of(("true", "false")),
+    "status": _one_of(s.value for s in NoteStatus),
+}
+
+
+def _p(name: str) -> str:
+    return f"{{{PFIF_NS}}}{name}"
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def _values(
+    el: etree._Element,
+    rules: tuple[tuple[str, Kind, bool], ...],
+    label: str,
+    problems: list[str],
+    *,
+    canonical_order: bool,
+    holds_notes: bool = False,
+) -> tuple[dict[str, str], set[str]]:
+    """Check one record's fields: the present fields' stripped text, and the fields found bad."""
+    order = {name: i for i, (name, _, _) in enumerate(rules)}
+    kinds = {name: kind for name, kind, _ in rules}
+    values: dict[str, str] = {}
+    bad: set[str] = set()
+    seen: list[str] = []
+    after_note = False
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        if qname.namespace != PFIF_NS:
+            problems.append(f"{label}: element {child.tag} is not part of PFIF 1.4")
+            continue
+        name = qname.localname
+        if holds_notes and name == "note":
+            after_note = True
+            continue
+        if name not in kinds:
+            problems.append(f"{label}: unknown field <{name}>")
+            continue
+        if name in seen:
+            problems.append(f"{label}: field {name} appears more than once")
+            continue
+        seen.append(name)
+        if canonical_order and after_note:
+            problems.append(f"{label}: field {name} comes after a note; fields come first")
+        if len(child):
+            problems.append(f"{label}: field {name} must hold text only")
+            bad.add(name)
+            continue
+        text = (child.text or "").strip()
+        if not text:
+            continue  # empty optional fields mean "not given"; required ones are caught below
+        try:
+            _CHECKS[kinds[name]](text)
+        except ValueError as exc:
+            problems.append(f"{label}: {name} {text[:60]!r} {exc}")
+            bad.add(name)
+            continue
+        values[name] = text
+    _missing_required(rules, values, bad=bad, seen=seen, label=label, problems=problems)
+    if canonical_order and [order[n] for n in seen] != sorted(order[n] for n in seen):
+        problems.append(f"{label}: fields are not in the order of the PFIF 1.4 specification")
+    return values, bad
+
+
+def _missing_required(
+    rules: tuple[tuple[str, Kind, bool], ...],
+    values: Mapping[str, str],
+    *,
+    bad: set[str],
+    seen: list[str],
+    label: str,
+    problems: list[str],
+) -> None:
+    for name, _, required in rules:
+        if not required or name in values or name in bad:
+            continue
+        state = "is empty" if name in seen else "is missing"
+        problems.append(f"{label}: required field {name} {state}")
+
+
+def _check_note(
+    note: etree._Element,
+    label: str,
+    problems: list[str],
+    *,
+    parent_id: str | None,
+    in_person: bool,
+    canonical_order: bool,
+) -> dict[str, str]:
+    values, bad = _values(note, NOTE_FIELDS, label, problems, canonical_order=canonical_order)
+    owner = values.get("person_record_id")
+    if not in_person and owner is None and "person_record_id" not in bad:
+        problems.append(f"{label}: a note outside a person needs person_record_id")
+    if in_person and owner is not None and parent_id is not None and owner != parent_id:
+        problems.append(f"{label}: person_record_id {owner} is not the enclosing person's")
+    return values
+
+
+def _check(root: etree._Element, *, canonical_order: bool) -> list[str]:
+    problems: list[str] = []
+    if root.tag != _p("pfif"):
+        namespace = etree.QName(root).namespace or ""
+        if namespace in _OLD_VERSIONS and _local(root) == "pfif":
+            return [f"this is PFIF {_OLD_VERSIONS[namespace]}; Magen reads PFIF 1.4 ({PFIF_NS})"]
+        return [f"expected a PFIF 1.4 document (<pfif:pfif> in {PFIF_NS}), found {root.tag}"]
+    person_ids: set[str] = set()
+    note_ids: set[str] = set()
+    records = 0
+    loose_notes = False
+    for child in root:
+        if not isinstance(child.tag, str):
+            continue
+        records += 1
+        if child.tag == _p("person"):
+            label = _label(f"person {records}", child, "person_record_id")
+            if canonical_order and loose_notes:
+                problems.append(f"{label}: persons come before notes that stand alone")
+            values, _ = _values(
+                child, PERSON_FIELDS, label, problems,
+                canonical_order=canonical_order, holds_notes=True,
+            )  # fmt: skip
+            pid = values.get("person_record_id")
+            if pid is not None:
+                if pid in person_ids:
+                    problems.append(f"{label}: person_record_id appears twice in the document")
+                person_ids.add(pid)
+            nested = (n for n in child if n.tag == _p("note"))
+            for n, note in enumerate(nested, start=1):
+                note_label = _label(f"{label}, note {n}", note, "note_record_id")
+                note_values = _check_note(
+                    note, note_label, problems, parent_id=pid, in_person=True,
+                    canonical_order=canonical_order,
+                )  # fmt: skip
+                _unique_note(note_values, note_ids, note_label, problems)
+        elif child.tag == _p("note"):
+            loose_notes = True
+            label = _label(f"note {records}", child, "note_record_id")
+            note_values = _check_note(
+                child, label, problems, parent_id=None, in_person=False,
+                canonical_order=canonical_order,
+            )  # fmt: skip
+            _unique_note(note_values, note_ids, label, problems)
+        else:
+            problems.append(f"unexpected element {child.tag} in <pfif:pfif>")
+    if records == 0:
+        problems.append("a PFIF document holds at least one person or note")
+    return problems
+
+
+def _label(base: str, el: etree._Element, id_field: str) -> str:
+    """Name a record in problems by its position and, when it has one, its id."""
+    record_id = (el.findtext(_p(id_field)) or "").strip()
+    return f"{base} ({record_id[:80]})" if record_id else base
+
+
+def _unique_note(values: dict[str, str], seen: set[str], label: str, problems: list[str]) -> None:
+    nid = values.get("note_record_id")
+    if nid is None:
+        return
+    if nid in seen:
+        problems.append(f"{label}: note_record_id {nid} appears twice in the document")
+    seen.add(nid)
+
+
+def check(root: etree._Element, *, canonical_order: bool = False) -> list[str]:
+    """Every PFIF 1.4 rule the document breaks, in plain words (empty when valid)."""
+    return _check(root, canonical_order=canonical_order)
+
+
+def validate(data: bytes, *, canonical_order: bool = False) -> list[str]:
+    """Parse untrusted bytes safely and list every PFIF 1.4 rule they break."""
+    try:
+        root = parse_untrusted_xml(data, what="PFIF", error=XmlError)
+    except XmlError as exc:
+        return [str(exc)]
+    return check(root, canonical_order=canonical_order)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _lines(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    return tuple(line.strip() for line in text.split("\n") if line.strip())
+
+
+def _note_from(values: Mapping[str, str], parent_id: str | None) -> PfifNote:
+    made_contact = values.get("author_made_contact")
+    status = values.get("status")
+    entry = values.get("entry_date")
+    return PfifNote(
+        note_record_id=values["note_record_id"],
+        author_name=values["author_name"],
+        source_date=parse_time(values["source_date"]),
+        text=values["text"],
+        person_record_id=values.get("person_record_id") or parent_id,
+        linked_person_record_id=values.get("linked_person_record_id"),
+        entry_date=parse_time(entry) if entry else None,
+        author_email=values.get("author_email"),
+        author_phone=values.get("author_phone"),
+        author_made_contact=None if made_contact is None else made_contact == "true",
+        status=NoteStatus(status) if status else None,
+        email_of_found_person=values.get("email_of_found_person"),
+        phone_of_found_person=values.get("phone_of_found_person"),
+        last_known_location=values.get("last_known_location"),
+        photo_url=values.get("photo_url"),
+    )
+
+
+def _person_from(values: Mapping[str, str], notes: tuple[PfifNote, ...]) -> PfifPerson:
+    simple = {
+        name: values.get(name)
+        for name, kind, _ in PERSON_FIELDS
+        if kind not in {"time", "sex"} and name not in _MULTILINE
+    }
+    entry, expiry, sex = values.get("entry_date"), values.get("expiry_date"), values.get("sex")
+    return PfifPerson(
+        **{k: v for k, v in simple.items() if k not in {"person_record_id", "full_name"}},
+        person_record_id=values["person_record_id"],
+        full_name=values["full_name"],
+        source_date=parse_time(values["source_date"]),
+        entry_date=parse_time(entry) if entry else None,
+        expiry_date=parse_time(expiry) if expiry else None,
+        sex=Sex(sex) if sex else None,
+        alternate_names=_lines(values.get("alternate_names")),
+        profile_urls=_lines(values.get("profile_urls")),
+        notes=notes,
+    )
+
+
+def _field_values(el: etree._Element) -> dict[str, str]:
+    return {
+        _local(c): (c.text or "").strip()
+        for c in el
+        if isinstance(c.tag, str) and etree.QName(c).namespace == PFIF_NS and (c.text or "").strip()
+    }
+
+
+def parse(data: bytes, *, max_bytes: int = 50 * 1024 * 1024) -> PfifDocument:
+    """Read a PFIF 1.4 document from outside; raise PfifError naming every rule it breaks."""
+    try:
+        root = parse_untrusted_xml(data, what="PFIF", error=XmlError, max_bytes=max_bytes)
+    except XmlError as exc:
+        raise PfifError([str(exc)]) from None
+    problems = check(root)
+    if problems:
+        raise PfifError(problems)
+    persons: list[PfifPerson] = []
+    notes: list[PfifNote] = []
+    for child in root:
+        if child.tag == _p("person"):
+            values = _field_values(child)
+            pid = values["person_record_id"]
+            nested = tuple(_note_from(_field_values(n), pid) for n in child if n.tag == _p("note"))
+            persons.append(_person_from(values, nested))
+        elif child.tag == _p("note"):
+            notes.append(_note_from(_field_values(child), None))
+    return PfifDocument(tuple(persons), tuple(notes))
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _text_of(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "\n".join(value) if value else None
+    if isinstance(value, Sex | NoteStatus):
+        return value.value
+    return str(value)
+
+
+def _write_fields(
+    parent: etree._Element, record: object, rules: tuple[tuple[str, Kind, bool], ...]
+) -> None:
+    for name, _, required in rules:
+        text = _text_of(getattr(record, name))
+        if text is None and not required:
+            continue
+        etree.SubElement(parent, _p(name)).text = _NOT_XML.sub("", text or "")
+
+
+def _write_note(parent: etree._Element, note: PfifNote) -> None:
+    _write_fields(etree.SubElement(parent, _p("note")), note, NOTE_FIELDS)
+
+
+def dumps(doc: PfifDocument) -> bytes:
+    """The PFIF 1.4 XML of a document, fields in the specification's order; refuses bad data."""
+    root = etree.Element(_p("pfif"), nsmap={"pfif": PFIF_NS})
+    for person in doc.persons:
+        el = etree.SubElement(root, _p("person"))
+        _write_fields(el, person, PERSON_FIELDS)
+        for note in person.notes:
+            _write_note(el, note)
+    for note in doc.notes:
+        _write_note(root, note)
+    problems = check(root, canonical_order=True)
+    if problems:
+        raise PfifError(problems)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+# --- from Magen's state -------------------------------------------------------------------
+
+_DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+REGISTRAR_AUTHOR = "Magen registrar"
+
+
+def describe(d: Description) -> str:
+    """A description as free text, the way PFIF carries it (sex and age have own fields)."""
+    parts = []
+    if d.build is not None:
+        parts.append(f"Build: {d.build.value}")
+    if d.height_cm is not None:
+        parts.append(f"Height: about {d.height_cm} cm")
+    for label, value in (
+        ("Hair", d.hair),
+        ("Eyes", d.eyes),
+        ("Clothing", d.clothing),
+        ("Distinguishing marks", d.marks),
+    ):
+        if value:
+            parts.append(f"{label}: {value}")
+    if d.other:
+        parts.append(d.other)
+    return "\n".join(parts)
+
+
+def _age_text(age: AgeRange | None) -> str | None:
+    if age is None:
+        return None
+    if age.min_years == age.max_years:
+        return str(age.min_years)
+    return f"{age.min_years}-{age.max_years}"
+
+
+def _or_none(text: str) -> str | None:
+    return text or None
+
+
+def _record_id_of(domain: str, local: str, source: Provenance | None) -> str:
+    return source.record_id if source is not None else f"{domain}/{local}"
+
+
+def _report_notes(
+    persons: Persons, report: MissingReport, domain: str, record_id: str
+) -> tuple[PfifNote, ...]:
+    notes = [
+        PfifNote(
+            note_record_id=n.source_record_id or f"{domain}/{n.note_id}",
+            person_record_id=record_id,
+            linked_person_record_id=n.linked_record_id,
+            author_name=n.author_name,
+            source_date=n.at,
+            author_made_contact=n.author_made_contact,
+            status=n.status,
+            last_known_location=_or_none(n.last_known_location),
+            text=n.text,
+        )
+        for n in report.notes
+    ]
+    if report.status is ReportStatus.DUPLICATE and report.duplicate_of in persons.missing:
+        primary = persons.missing[report.duplicate_of]
+        primary_id = _record_id_of(domain, primary.report_id, primary.source)
+        notes.append(
+            PfifNote(
+                note_record_id=f"{domain}/duplicate.{report.report_id}",
+                person_record_id=record_id,
+                linked_person_record_id=primary_id,
+                author_name=REGISTRAR_AUTHOR,
+                source_date=report.closed_at or report.reported_at,
+                text=f"A registrar confirmed this is the same person as {primary_id}.",
+            )
+        )
+    outcome_note = _outcome_note(report, domain, record_id)
+    if outcome_note is not None:
+        notes.append(outcome_note)
+    return tuple(notes)
+
+
+def _outcome_note(report: MissingReport, domain: str, record_id: str) -> PfifNote | None:
+    """The public status of a closed report, once the family has been told (never before)."""
+    if report.status is ReportStatus.SAFE and report.closed_at is not None:
+        return PfifNote(
+            note_record_id=f"{domain}/outcome.{report.report_id}",
+            person_record_id=record_id,
+            author_name="Family",
+            source_date=report.closed_at,
+            status=NoteStatus.BELIEVED_ALIVE,
+            text="The family reported this person safe.",
+        )
+    if report.status is not ReportStatus.FOUND or report.outcome is None:
+        return None
+    told = [n.at for n in report.notifications if n.match_id == report.outcome_match]
+    if not told:
+        return None
+    dead = report.outcome is Outcome.DECEASED
+    return PfifNote(
+        note_record_id=f"{domain}/outcome.{report.report_id}",
+        person_record_id=record_id,
+        author_name=REGISTRAR_AUTHOR,
+        source_date=min(told),
+        status=NoteStatus.BELIEVED_DEAD if dead else NoteStatus.BELIEVED_ALIVE,
+        text="A registrar confirmed this and informed the family.",
+    )
+
+
+def _report_person(
+    persons: Persons,
+    report: MissingReport,
+    *,
+    domain: str,
+    source_name: str,
+    include_contacts: bool,
+) -> PfifPerson:
+    src = report.source
+    record_id = _record_id_of(domain, report.report_id, src)
+    contact = report.contact
+    home = report.home or Address()
+    description = describe(report.description)
+    return PfifPerson(
+        person_record_id=record_id,
+        entry_date=report.reported_at,
+        author_name=contact.name if contact else (_or_none(src.author_name) if src else None),
+        author_email=_or_none(contact.email) if contact and include_contacts else None,
+        author_phone=_or_none(contact.phone) if contact and include_contacts else None,
+        source_name=(src.source_name or None) if src else source_name,
+        source_date=src.source_date if src else report.reported_at,
+        source_url=_or_none(src.source_url) if src else None,
+        full_name=report.name.full_name,
+        given_name=report.name.given_name,
+        family_name=report.name.family_name,
+        alternate_names=report.name.alternates,
+        description=description or None,
+        sex=report.description.sex,
+        date_of_birth=report.date_of_birth,
+        age=_age_text(report.age),
+        home_street=_or_none(home.street),
+        home_neighborhood=_or_none(home.neighborhood),
+        home_city=_or_none(home.city),
+        home_state=_or_none(home.state),
+        home_postal_code=_or_none(home.postal_code),
+        home_country=_or_none(home.country),
+        notes=_report_notes(persons, report, domain, record_id),
+    )
+
+
+def _survivor_person(s: Survivor, *, domain: str, source_name: str) -> PfifPerson:
+    src = s.source
+    record_id = _record_id_of(domain, s.survivor_id, src)
+    where = f" at {s.place}" if s.place else ""
+    note = PfifNote(
+        note_record_id=f"{domain}/checkin.{s.survivor_id}",
+        person_record_id=record_id,
+        author_name=s.name.full_name if s.self_reported else REGISTRAR_AUTHOR,
+        source_date=s.checked_in_at,
+        status=NoteStatus.IS_NOTE_AUTHOR if s.self_reported else NoteStatus.BELIEVED_ALIVE,
+        author_made_contact=None if s.self_reported else True,
+        # A shelter is named, never given as coordinates (people there may be hiding).
+        last_known_location=s.place or None,
+        text=f"Checked in safe{where}.",
+    )
+    description = describe(s.description)
+    return PfifPerson(
+        person_record_id=record_id,
+        entry_date=s.checked_in_at,
+        author_name=_or_none(src.author_name) if src else None,
+        source_name=(src.source_name or None) if src else source_name,
+        source_date=src.source_date if src else s.checked_in_at,
+        source_url=_or_none(src.source_url) if src else None,
+        full_name=s.name.full_name,
+        given_name=s.name.given_name,
+        family_name=s.name.family_name,
+        alternate_names=s.name.alternates,
+        description=description or None,
+        sex=s.description.sex,
+        date_of_birth=s.date_of_birth,
+        age=_age_text(s.age),
+        notes=(note,),
+    )
+
+
+def export_pfif(
+    state: State, *, domain: str, source_name: str = "Magen", include_contacts: bool = False
+) -> PfifDocument:
+    """Missing-person reports and survivors as PFIF persons with notes.
+
+    `domain` names this repository in new record ids. Contacts' phone numbers and e-mail
+    addresses stay out unless `include_contacts`. Outcomes appear only once a registrar has
+    recorded telling the family. Casualties are not exported.
+    """
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"{domain!r} is not a lowercase domain name")
+    persons = state.slice(Persons)
+    reports = sorted(persons.missing.values(), key=lambda r: (r.reported_at, r.report_id))
+    survivors = sorted(persons.survivors.values(), key=lambda s: (s.checked_in_at, s.survivor_id))
+    out = [
+        _report_person(
+            persons, r, domain=domain, source_name=source_name, include_contacts=include_contacts
+        )
+        for r in reports
+    ]
+    out.extend(_survivor_person(s, domain=domain, source_name=source_name) for s in survivors)
+    return PfifDocument(persons=tuple(out))
+
+
+# --- into Magen's state -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """The commands that bring a PFIF document into Magen, and what was left out and why."""
+
+    commands: tuple[Command, ...]
+    skipped: tuple[tuple[str, str], ...]  # (record id, reason)
+
+
+_FOUND = frozenset({NoteStatus.IS_NOTE_AUTHOR, NoteStatus.BELIEVED_ALIVE})
+
+
+def command_id_for(record_id: str) -> uuid.UUID:
+    """The stable id of the command that imports a PFIF record."""
+    return uuid.uuid5(_COMMAND_NAMESPACE, record_id)
+
+
+def _name(p: PfifPerson) -> PersonName:
+    full = _lines(p.full_name)
+    return PersonName(
+        full_name=full[0] if full else p.full_name,
+        given_name=p.given_name,
+        family_name=p.family_name,
+        alternates=full[1:] + p.alternate_names,
+    )
+
+
+def _age(text: str | None) -> AgeRange | None:
+    if text is None:
+        return None
+    low, _, high = text.partition("-")
+    return AgeRange(min_years=int(low), max_years=int(high or low))
+
+
+def _is_found(p: PfifPerson) -> bool:
+    stated = [n for n in p.notes if n.status is not None]
+    if not stated:
+        return False
+    latest = max(stated, key=lambda n: n.source_date)
+    return latest.status in _FOUND
+
+
+def _person_command(p: PfifPerson) -> Command:
+    source = Provenance(
+        record_id=p.person_record_id,
+        source_date=p.source_date,
+        source_name=p.source_name or "",
+        source_url=p.source_url or "",
+        author_name=p.author_name or "",
+    )
+    common: dict[str, Any] = {
+        "command_id": command_id_for(p.person_record_id),
+        "name": _name(p),
+        "date_of_birth": p.date_of_birth,
+        "age": _age(p.age),
+        "description": Description(sex=p.sex, other=p.description or ""),
+        "source": source,
+    }
+    if _is_found(p):
+        latest = max((n for n in p.notes if n.status in _FOUND), key=lambda n: n.source_date)
+        return CheckInSurvivor(**common, place=latest.last_known_location or "")
+    contact = None
+    if p.author_name:
+        contact = Contact(
+            name=p.author_name, phone=p.author_phone or "", email=p.author_email or ""
+        )
+    home = Address(
+        street=p.home_street or "",
+        neighborhood=p.home_neighborhood or "",
+        city=p.home_city or "",
+        state=p.home_state or "",
+        postal_code=p.home_postal_code or "",
+        country=p.home_country or "",
+    )
+    return ReportMissingPerson(**common, contact=contact, home=None if home.is_empty() else home)
+
+
+def _note_command(note: PfifNote, report_id: str) -> AddPersonNote:
+    return AddPersonNote(
+        command_id=command_id_for(note.note_record_id),
+        report_id=report_id,
+        author_name=note.author_name,
+        text=note.text,
+        status=note.status,
+        last_known_location=note.last_known_location or "",
+        linked_record_id=note.linked_person_record_id,
+        author_made_contact=note.author_made_contact,
+        at=note.source_date,
+        source_record_id=note.note_record_id,
+    )
+
+
+def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> ImportPlan:
+    """Commands that bring a PFIF document into Magen, skipping what is already there.
+
+    A person whose latest note says believed_alive or is_note_author is checked in as a
+    survivor; anyone else becomes a missing-person report, with its notes. Expired records
+    (expiry_date passed) are skipped: PFIF requires they are no longer shown.
+    """
+    persons = state.slice(Persons)
+    imported_notes = {
+        n.source_record_id for r in persons.missing.values() for n in r.notes if n.source_record_id
+    }
+    commands: list[Command] = []
+    skipped: list[tuple[str, str]] = []
+    # person record id -> report id (None when the person is a survivor)
+    reports: dict[str, str | None] = {
+        record_id: (local if local in persons.missing else None)
+        for record_id, local in persons.by_source.items()
+    }
+    for p in doc.persons:
+        if p.expiry_date is not None and p.expiry_date <= now:
+            skipped.append((p.person_record_id, "expired"))
+            continue
+        if p.person_record_id not in reports:
+            try:
+                cmd = _person_command(p)
+            except ValidationError as exc:
+                skipped.append((p.person_record_id, plain_errors(exc)))
+                continue
+            commands.append(cmd)
+            is_report = isinstance(cmd, ReportMissingPerson)
+            reports[p.person_record_id] = report_id_for(cmd.command_id) if is_report else None
+    nested = [(p.person_record_id, n, False) for p in doc.persons for n in p.notes]
+    loose = [(n.person_record_id, n, True) for n in doc.notes]
+    for owner, note, is_loose in nested + loose:
+        if note.note_record_id in imported_notes:
+            continue
+        if owner is None or owner not in reports:
+            if is_loose:  # a nested note goes with its skipped person
+                skipped.append((note.note_record_id, f"its person {owner} is not known here"))
+            continue
+        report_id = reports[owner]
+        if report_id is None:
+            continue  # a survivor's notes: the check-in already says what they say
+        try:
+            commands.append(_note_command(note, report_id))
+        except ValidationError as exc:
+            skipped.append((note.note_record_id, plain_errors(exc)))
+            continue
+        imported_notes.add(note.note_record_id)
+    return ImportPlan(tuple(commands), tuple(skipped))
+
+
+def without_entry_dates(doc: PfifDocument) -> PfifDocument:
+    """The document with every entry_date cleared (they are local to each repository)."""
+    return PfifDocument(
+        persons=tuple(
+            replace(
+                p,
+                entry_date=None,
+                notes=tuple(replace(n, entry_date=None) for n in p.notes),
+            )
+            for p in doc.persons
+        ),
+        notes=tuple(replace(n, entry_date=None) for n in doc.notes),
+    )
