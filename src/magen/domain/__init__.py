@@ -4,7 +4,16 @@ Importing this package registers every event type and rule; a new part of the do
 module to `_PARTS`.
 """
 
-from magen.domain import accounts, alerts, casualties, hospitals, persons, reports, responders
+from magen.domain import (
+    accounts,
+    alerts,
+    casualties,
+    hospitals,
+    persons,
+    picture,
+    reports,
+    responders,
+)
 from magen.domain.base import (
     Actor,
     Command,
@@ -17,7 +26,7 @@ from magen.domain.base import (
 )
 from magen.domain.state import State
 
-_PARTS = (accounts, reports, responders, hospitals, casualties, persons, alerts)
+_PARTS = (accounts, reports, responders, picture, hospitals, casualties, persons, alerts)
 
 __all__ = [
     "Actor",

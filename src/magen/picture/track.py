@@ -1,0 +1,483 @@
+"""One threat track: its sightings, its motion filter and its evidence, folded in log order.
+
+Motion is a Kalman filter in a local metric frame with an integrated Ornstein-Uhlenbeck
+velocity (the Singer model): a group's velocity drifts back towards zero with time
+constant `tau_s`, so over a long silence its position spreads like a random walk at its
+mobility's typical speed, rather than being extrapolated in a straight line it cannot keep
+in a street grid. The x and y axes share dynamics and an isotropic measurement noise, so
+one 2x2 covariance serves both and an update is a handful of float operations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from magen.domain.reports import Armed, Mobility
+from magen.domain.values import SourceTier
+from magen.picture.evidence import (
+    RANK,
+    Confidence,
+    GroupSize,
+    TrustModel,
+    confidence,
+    credibility_score,
+    group_size,
+)
+from magen.picture.evidence import stronger as stronger_tier
+
+
+@dataclass(frozen=True, slots=True)
+class Motion:
+    """How a group with one mobility moves: top speed, typical speed and turn time."""
+
+    max_speed_mps: float
+    speed_sigma_mps: float  # per axis, in steady state
+    tau_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class FusionConfig:
+    """The fusion model's constants; the defaults suit a town on foot and by car."""
+
+    # Top speed (for the movement gate), steady-state speed per axis and turn time.
+    on_foot: Motion = Motion(max_speed_mps=2.5, speed_sigma_mps=1.0, tau_s=120.0)
+    vehicle: Motion = Motion(max_speed_mps=15.0, speed_sigma_mps=6.0, tau_s=60.0)
+    unknown: Motion = Motion(max_speed_mps=8.0, speed_sigma_mps=2.0, tau_s=120.0)
+    # Reporter position noise (1 sigma per axis): how far from the group people place it.
+    verified_sigma_m: float = 25.0
+    registered_sigma_m: float = 50.0
+    anonymous_sigma_m: float = 80.0
+    # Reports are typed after the fact: this much delay, times the group's speed, is noise.
+    time_noise_s: float = 20.0
+    gate_sigmas: float = 3.0  # slack on the movement gate for position noise
+    gate_chi2: float = 13.82  # 2 degrees of freedom, 99.9 %
+    # The cost (negative log-likelihood, less the log of the track's existence probability)
+    # above which a sighting starts a new track rather than join the best one.
+    new_track_cost: float = 14.5
+    heading_weight: float = 2.0  # cost of a reported heading opposite to the track's
+    mobility_mismatch_cost: float = 2.0  # cost of "by car" for a group on foot, or back
+    same_reporter_bonus: float = 1.0  # someone reporting again still watches their group
+    # Tracks without a sighting for this long stop attracting new ones ...
+    association_horizon_s: float = 1200.0
+    tentative_horizon_s: float = 180.0  # ... or this long, when only one source reported it
+    # A track is stale once this long without a sighting, or sooner once its predicted
+    # whereabouts have spread beyond this (a car unseen for two minutes could be anywhere).
+    stale_after_s: float = 300.0
+    stale_spread_m: float = 300.0
+    # A source's reports within about this long of each other form a burst; each of its
+    # votes (mobility, armed) weighs one report divided by the burst's size.
+    burst_window_s: float = 60.0
+    burst_cap: float = 50.0
+    # One source moves a track's estimate at most this often, by tier.
+    verified_interval_s: float = 5.0
+    registered_interval_s: float = 15.0
+    anonymous_interval_s: float = 60.0
+    mobility_memory_s: float = 120.0  # how fast mobility votes fade
+    # Two corroborated tracks within `coalesce_max_m` and alike (chi-square, 2 dof, in
+    # position and velocity), updated within `coalesce_window_s` of each other and alike for
+    # `coalesce_after_s`, follow one group: fusion merges them (never two an operator split).
+    coalesce_chi2: float = 5.99
+    coalesce_break_chi2: float = 13.82  # a clear parting restarts the clock
+    coalesce_min_sightings: int = 3
+    coalesce_max_m: float = 400.0
+    coalesce_window_s: float = 300.0
+    coalesce_after_s: float = 90.0
+    recent_window_s: float = 600.0  # reported positions kept for the console's area
+    cell_m: float = 250.0  # spatial index cell
+    trust: TrustModel = field(default_factory=TrustModel)
+
+    def sigma_m(self, tier: SourceTier) -> float:
+        """Position noise of one report from this tier."""
+        if tier is SourceTier.VERIFIED:
+            return self.verified_sigma_m
+        if tier is SourceTier.REGISTERED:
+            return self.registered_sigma_m
+        return self.anonymous_sigma_m
+
+    def source_interval_s(self, tier: SourceTier) -> float:
+        """How often one source of this tier may move a track's estimate."""
+        if tier is SourceTier.VERIFIED:
+            return self.verified_interval_s
+        if tier is SourceTier.REGISTERED:
+            return self.registered_interval_s
+        return self.anonymous_interval_s
+
+    def motion(self, mobility: Mobility) -> Motion:
+        """How a group with this mobility moves."""
+        if mobility is Mobility.ON_FOOT:
+            return self.on_foot
+        if mobility is Mobility.VEHICLE:
+            return self.vehicle
+        return self.unknown
+
+    @property
+    def max_association_m(self) -> float:
+        """The farthest a sighting can be from a track it joins.
+
+        Joining needs m2 / 2 + ln S - bonus < new_track_cost, and the distance squared is
+        m2 * S; its largest value over S is 2 exp(new_track_cost + bonus - 1).
+        """
+        return math.sqrt(2.0 * math.exp(self.new_track_cost + self.same_reporter_bonus - 1.0))
+
+
+def ou_transition(motion: Motion, dt: float) -> tuple[float, float, float, float, float]:
+    """(f12, f22, q11, q12, q22) of the integrated OU velocity model over `dt` seconds."""
+    beta = 1.0 / motion.tau_s
+    e = math.exp(-beta * dt)
+    one_e = 1.0 - e
+    s2 = motion.speed_sigma_mps * motion.speed_sigma_mps
+    f12 = one_e / beta
+    q22 = s2 * (1.0 - e * e)
+    q12 = s2 / beta * one_e * one_e
+    q11 = 2.0 * s2 / beta * (dt - 2.0 * one_e / beta + (1.0 - e * e) / (2.0 * beta))
+    return f12, e, q11, q12, q22
+
+
+MOBILITY_QUORUM = 0.75  # weighted votes; a registered reporter's vote weighs 0.5
+
+
+class Closure(StrEnum):
+    """Why a track was closed."""
+
+    NEUTRALISED = "neutralised"
+    FALSE_ALARM = "false_alarm"
+    MERGED = "merged"
+
+
+@dataclass(frozen=True, slots=True)
+class SightingReport:
+    """One threat sighting as fusion sees it; `reporter` keys the independent source."""
+
+    sighting_id: str
+    lon: float
+    lat: float
+    observed_at: datetime
+    tier: SourceTier
+    reporter: str
+    count: int | None = None
+    mobility: Mobility = Mobility.UNKNOWN
+    armed: Armed = Armed.UNKNOWN
+    heading_deg: float | None = None
+    accuracy_m: float | None = None
+
+
+def reporter_key(account_id: str | None, source_key: str | None, sighting_id: str) -> str:
+    """The independent-source key of a report: its account, its anonymous source, or itself."""
+    if account_id is not None:
+        return f"acct:{account_id}"
+    if source_key is not None:
+        return f"anon:{source_key}"
+    # Nothing ties it to other reports: it stands alone (and, being anonymous, counts little).
+    return f"once:{sighting_id}"
+
+
+class Observation:
+    """A sighting in the local frame, with its log sequence and measurement variance."""
+
+    __slots__ = (
+        "armed",
+        "count",
+        "heading",
+        "lat",
+        "lon",
+        "mobility",
+        "observed_at",
+        "reporter",
+        "seq",
+        "sighting_id",
+        "t",
+        "tier",
+        "var",
+        "x",
+        "y",
+    )
+
+    def __init__(self, seq: int, r: SightingReport, x: float, y: float, var: float) -> None:
+        self.seq = seq
+        self.sighting_id = r.sighting_id
+        self.x = x
+        self.y = y
+        self.lon = r.lon
+        self.lat = r.lat
+        self.observed_at = r.observed_at
+        self.t = r.observed_at.timestamp()
+        self.count = r.count
+        self.mobility = r.mobility
+        self.armed = r.armed
+        self.heading = None if r.heading_deg is None else math.radians(r.heading_deg)
+        self.tier = r.tier
+        self.reporter = r.reporter
+        self.var = var
+
+
+class Reporter:
+    """What one independent source has told a track."""
+
+    __slots__ = ("burst", "last_t", "max_count", "placed_t", "reports", "tier")
+
+    def __init__(self, tier: SourceTier, t: float) -> None:
+        self.tier = tier
+        self.reports = 0
+        self.max_count: int | None = None
+        self.last_t = t
+        self.placed_t = t  # when this source last moved the track's estimate
+        self.burst = 1.0
+
+    def key(self) -> tuple[Any, ...]:
+        """Everything it holds, for equality."""
+        return (self.tier, self.reports, self.max_count, self.last_t, self.placed_t, self.burst)
+
+
+class Track:
+    """A group of attackers as fusion believes it: a fold of its sightings in log order."""
+
+    __slots__ = (
+        "armed_no",
+        "armed_yes",
+        "cell",
+        "closed_at",
+        "closed_at_dt",
+        "closure",
+        "confirmed",
+        "expires",
+        "first",
+        "foot",
+        "last",
+        "merged_into",
+        "obs",
+        "pp",
+        "pv",
+        "reporters",
+        "seq",
+        "summary",
+        "t",
+        "tiers",
+        "track_id",
+        "vehicle",
+        "vote_t",
+        "vv",
+        "vx",
+        "vy",
+        "x",
+        "y",
+    )
+
+    def __init__(self, track_id: str, seq: int) -> None:
+        self.track_id = track_id
+        self.seq = seq
+        self.obs: list[Observation] = []
+        self.confirmed = False
+        self.closure: Closure | None = None
+        self.closed_at = math.inf
+        self.closed_at_dt: datetime | None = None
+        self.merged_into: str | None = None
+        self.cell: tuple[int, int] | None = None
+        self.expires = -math.inf  # when it leaves the association index
+        self.first: Observation | None = None
+        self.last: Observation | None = None
+        self.reporters: dict[str, Reporter] = {}
+        self.summary: tuple[Confidence, GroupSize] | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every sighting's effect (the list of sightings is kept)."""
+        self.x = self.y = self.vx = self.vy = 0.0
+        self.pp = self.pv = self.vv = 0.0
+        self.t = -math.inf
+        self.first = None
+        self.last = None
+        self.reporters = {}
+        self.tiers = [
+            0,
+            0,
+            0,
+        ]  # independent reporters by tier rank: anonymous, registered, verified
+        self.foot = self.vehicle = 0.0
+        self.vote_t = -math.inf
+        self.armed_yes = self.armed_no = 0.0
+        self.summary = None
+
+    @property
+    def mobility(self) -> Mobility:
+        """The mobility most of the recent weighted reports give, when enough of them do."""
+        # One resident's "by car" must not widen the gates of a track: it takes more than one
+        # registered reporter, or a verified one, to settle how a group moves.
+        if self.foot > self.vehicle and self.foot >= MOBILITY_QUORUM:
+            return Mobility.ON_FOOT
+        if self.vehicle > self.foot and self.vehicle >= MOBILITY_QUORUM:
+            return Mobility.VEHICLE
+        return Mobility.UNKNOWN
+
+    def absorb(self, o: Observation, cfg: FusionConfig) -> None:
+        """Fold one sighting into the track (sightings arrive in log order)."""
+        places, vote = self._hear(o, cfg)
+        self._vote(o, vote, cfg)
+        motion = cfg.motion(self.mobility)
+        if self.first is None:
+            self.x, self.y, self.t = o.x, o.y, o.t
+            self.vx = self.vy = self.pv = 0.0
+            self.pp = o.var
+            self.vv = motion.speed_sigma_mps * motion.speed_sigma_mps
+        elif places:
+            speed2 = self.vx * self.vx + self.vy * self.vy
+            r = o.var + speed2 * cfg.time_noise_s * cfg.time_noise_s
+            self._update(o, r, motion)
+            # A filter fed noisy positions can imagine speeds no group reaches.
+            speed = math.sqrt(self.vx * self.vx + self.vy * self.vy)
+            if speed > motion.max_speed_mps:
+                self.vx *= motion.max_speed_mps / speed
+                self.vy *= motion.max_speed_mps / speed
+        self.obs.append(o)
+        if self.first is None or o.t < self.first.t:
+            self.first = o
+        if self.last is None or o.t >= self.last.t:
+            self.last = o
+        self.summary = None
+
+    def _hear(self, o: Observation, cfg: FusionConfig) -> tuple[bool, float]:
+        """Book a report under its source: (whether it may move the estimate, its vote)."""
+        rep = self.reporters.get(o.reporter)
+        places = True
+        if rep is None:
+            rep = Reporter(o.tier, o.t)
+            self.reporters[o.reporter] = rep
+            self.tiers[RANK[o.tier]] += 1
+        else:
+            # One source moves the estimate at most once per interval of its tier: repeats
+            # add little news, and an anonymous flood must not anchor a track.
+            places = abs(o.t - rep.placed_t) >= cfg.source_interval_s(rep.tier)
+            if places:
+                rep.placed_t = o.t
+            # A decaying count of this source's recent reports: steady reporting every
+            # interval d settles at 1 / (1 - exp(-d / window)), a flood at far more.
+            gap = abs(o.t - rep.last_t)
+            rep.burst = rep.burst * math.exp(-gap / cfg.burst_window_s) + 1.0
+            rep.last_t = max(rep.last_t, o.t)
+            tier = stronger_tier(rep.tier, o.tier)
+            if tier is not rep.tier:
+                self.tiers[RANK[rep.tier]] -= 1
+                self.tiers[RANK[tier]] += 1
+                rep.tier = tier
+        rep.reports += 1
+        if o.count is not None and (rep.max_count is None or o.count > rep.max_count):
+            rep.max_count = o.count
+        return places, cfg.trust.weight(o.tier) / min(rep.burst, cfg.burst_cap)
+
+    def _vote(self, o: Observation, vote: float, cfg: FusionConfig) -> None:
+        # Mobility votes fade so a group that leaves its car is soon tracked on foot.
+        if o.t >= self.vote_t:
+            fade = math.exp((self.vote_t - o.t) / cfg.mobility_memory_s)
+            self.foot *= fade
+            self.vehicle *= fade
+            self.vote_t = o.t
+            mobility_vote = vote
+        else:
+            mobility_vote = vote * math.exp((o.t - self.vote_t) / cfg.mobility_memory_s)
+        if o.mobility is Mobility.ON_FOOT:
+            self.foot += mobility_vote
+        elif o.mobility is Mobility.VEHICLE:
+            self.vehicle += mobility_vote
+        if o.armed is Armed.YES:
+            self.armed_yes += vote
+        elif o.armed is Armed.NO:
+            self.armed_no += vote
+
+    def existence(self, trust: TrustModel) -> float:
+        """The chance the group exists, from its independent reporters (noisy-or)."""
+        return credibility_score(self.tiers[2], self.tiers[1], self.tiers[0], trust)
+
+    def predict(self, t: float, motion: Motion) -> tuple[float, float, float]:
+        """Predicted (x, y, position variance) at time t, before any measurement there."""
+        dt = t - self.t
+        if dt >= 0.0:
+            f12, _, q11, _, _ = ou_transition(motion, dt)
+            var = self.pp + 2.0 * f12 * self.pv + f12 * f12 * self.vv + q11
+            return self.x + f12 * self.vx, self.y + f12 * self.vy, var
+        f12, _, q11, _, _ = ou_transition(motion, -dt)
+        var = self.pp + f12 * f12 * self.vv + q11
+        return self.x - f12 * self.vx, self.y - f12 * self.vy, var
+
+    def predict_ahead(
+        self, t: float, motion: Motion
+    ) -> tuple[float, float, float, float, float, float]:
+        """Predicted (x, y, vx, vy, position variance, velocity variance) at t >= self.t."""
+        dt = max(t - self.t, 0.0)
+        f12, e, q11, _, q22 = ou_transition(motion, dt)
+        pp = self.pp + 2.0 * f12 * self.pv + f12 * f12 * self.vv + q11
+        return (
+            self.x + f12 * self.vx,
+            self.y + f12 * self.vy,
+            e * self.vx,
+            e * self.vy,
+            pp,
+            e * e * self.vv + q22,
+        )
+
+    def _update(self, o: Observation, r: float, motion: Motion) -> None:
+        dt = o.t - self.t
+        if dt >= 0.0:
+            f12, e, q11, q12, q22 = ou_transition(motion, dt)
+            pp = self.pp + 2.0 * f12 * self.pv + f12 * f12 * self.vv + q11
+            pv = e * (self.pv + f12 * self.vv) + q12
+            vv = e * e * self.vv + q22
+            x = self.x + f12 * self.vx
+            y = self.y + f12 * self.vy
+            self.vx *= e
+            self.vy *= e
+            zx, zy = o.x, o.y
+            self.t = o.t
+        else:
+            # A late report: carry it forward along the velocity to the track's time, paying
+            # for the carry in variance, and update there.
+            f12, _, q11, _, _ = ou_transition(motion, -dt)
+            pp, pv, vv = self.pp, self.pv, self.vv
+            x, y = self.x, self.y
+            zx = o.x + f12 * self.vx
+            zy = o.y + f12 * self.vy
+            r += f12 * f12 * self.vv + q11
+        s = pp + r
+        k1 = pp / s
+        k2 = pv / s
+        ix = zx - x
+        iy = zy - y
+        self.x = x + k1 * ix
+        self.y = y + k1 * iy
+        self.vx += k2 * ix
+        self.vy += k2 * iy
+        self.pp = (1.0 - k1) * pp
+        self.pv = (1.0 - k1) * pv
+        self.vv = vv - k2 * pv
+
+    def rebuild(self, cfg: FusionConfig) -> None:
+        """Recompute everything from the sightings, in log order."""
+        obs = sorted(self.obs, key=lambda o: o.seq)
+        self.obs = []
+        self.reset()
+        for o in obs:
+            self.absorb(o, cfg)
+
+    def evidence(self, trust: TrustModel) -> tuple[Confidence, GroupSize]:
+        """Credibility and group size from the independent reporters (cached until changed)."""
+        if self.summary is None:
+            reps = self.reporters.values()
+            self.summary = (
+                confidence((r.tier for r in reps), trust),
+                group_size(((r.tier, r.max_count) for r in reps if r.max_count is not None), trust),
+            )
+        return self.summary
+
+    def state(self) -> tuple[Any, ...]:
+        """Everything that defines the track, for equality and tests."""
+        return (
+            self.track_id,
+            self.seq,
+            tuple(o.seq for o in self.obs),
+            (self.x, self.y, self.vx, self.vy, self.pp, self.pv, self.vv, self.t),
+            tuple((k, r.key()) for k, r in self.reporters.items()),
+            (self.foot, self.vehicle, self.vote_t, self.armed_yes, self.armed_no),
+            (self.confirmed, self.closure, self.closed_at, self.merged_into, self.cell),
+        )
