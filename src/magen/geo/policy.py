@@ -1,0 +1,226 @@
+"""What to do under each alert, as data: the Home Front Command's instructions, encoded.
+
+Sources (Home Front Command / Pikud HaOref public instructions, as published by the IDF and
+relayed by municipalities):
+
+- Rocket and missile fire: enter the most protected space you can reach within your zone's
+  time to shelter, in this order: the home's protected room (mamad) or the floor's protected
+  space (mamak); a building shelter reachable by an inner staircase; a public shelter (miklat)
+  *only if it can be reached in time*; an inner stairwell (not the top two floors or the ground
+  floor of a building over three floors; the middle floor of a three-floor building); an inner
+  room with as few outer walls, windows and openings as possible. Close the door and windows,
+  sit on the floor below window level, and stay 10 minutes unless told otherwise. Outdoors in
+  a built-up area enter the nearest building; in the open lie down and protect your head.
+- Hostile aircraft intrusion: enter a protected space as for rocket fire, and stay until the
+  Home Front Command announces the event is over.
+- Terrorist infiltration: get inside a building at once, lock doors and windows, turn off the
+  lights, keep away from doors and windows, stay quiet, open to no one, and stay until the end
+  of the event is announced.
+- Infiltration and rocket fire together: do not go out to a protected space outside the home,
+  including the stairwell and public shelters; enter the mamad or an inner room and lock it
+  (do not remove the mamad door handle: jam it with something heavy).
+
+Magen adds one rule of its own, from Ofakim: a ground threat declared by an operator near a
+building does not silently change an official instruction. The engine *proposes* a lock-in
+override; it becomes guidance only once an authorised operator issues it, and the guidance then
+says it is the operator's instruction.
+
+`RULES` is evaluated top-down; the first rule whose conditions all hold decides the action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+from magen.geo.texts import BODIES, CLOSINGS, ISSUED_BY_LABELS, OPENERS, ROUTINE_NEAREST
+
+
+class AlertCategory(StrEnum):
+    """Official alert categories (Home Front Command), as they arrive per zone."""
+
+    MISSILES = "missiles"
+    HOSTILE_AIRCRAFT_INTRUSION = "hostile_aircraft_intrusion"
+    TERRORIST_INFILTRATION = "terrorist_infiltration"
+    ALL_CLEAR = "all_clear"
+    NONE = "none"
+
+
+FIRE_CATEGORIES = frozenset({AlertCategory.MISSILES, AlertCategory.HOSTILE_AIRCRAFT_INTRUSION})
+
+
+class ShelterStatus(StrEnum):
+    """Whether a public shelter can take people now."""
+
+    OPEN = "open"
+    FULL = "full"
+    CLOSED = "closed"
+    COMPROMISED = "compromised"  # attackers at or near it: never send anyone there
+
+
+class OverrideKind(StrEnum):
+    """What an operator override orders."""
+
+    LOCK_IN_NEAR_DANGER = "lock_in_near_danger"  # everyone within radius of a danger area
+    LOCK_IN_ZONE = "lock_in_zone"  # everyone in an alert zone
+
+
+class Action(IntEnum):
+    """What a person should do now (stored as int8 per building)."""
+
+    NO_ALERT = 0
+    GO_TO_SHELTER = 1
+    STAY_IN_PROTECTED_SPACE = 2
+    LOCK_IN = 3
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class IssuedBy(IntEnum):
+    """Whose instruction the guidance is."""
+
+    NONE = 0  # routine information, nobody's instruction
+    OFFICIAL_ALERT = 1
+    OPERATOR_OVERRIDE = 2
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class Reason(IntEnum):
+    """Why the guidance is what it is (stored as int8 per building)."""
+
+    ROUTINE = 0
+    SHELTER_IN_TIME = 1
+    PROTECTED_SPACE_AT_HOME = 2
+    NO_SHELTER_IN_TIME = 3
+    ROUTE_BLOCKED_BY_DANGER = 4
+    INFILTRATION = 5
+    INFILTRATION_AND_FIRE = 6
+    GROUND_THREAT_NEARBY = 7
+    GROUND_THREAT_AND_FIRE = 8
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class Condition(StrEnum):
+    """Facts the rules test, computed per building (or point)."""
+
+    FIRE = "fire"  # official missiles or hostile aircraft alert in the zone
+    INFILTRATION = "infiltration"  # official terrorist infiltration alert in the zone
+    OPERATOR_LOCK_IN = "operator_lock_in"  # an issued operator lock-in covers it
+    PROTECTED_SPACE_AT_HOME = "protected_space_at_home"  # known to have a mamad/mamak
+    SHELTER_IN_TIME = "shelter_in_time"  # an open shelter by a safe route within the time
+    SHELTER_IN_TIME_IGNORING_DANGER = "shelter_in_time_ignoring_danger"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """If every condition holds: this action, for this reason, on whose authority."""
+
+    when: frozenset[Condition]
+    action: Action
+    reason: Reason
+    issued_by: IssuedBy
+
+
+def _rule(conds: set[Condition], action: Action, reason: Reason, by: IssuedBy) -> Rule:
+    return Rule(frozenset(conds), action, reason, by)
+
+
+C = Condition
+A = Action
+R = Reason
+OFFICIAL = IssuedBy.OFFICIAL_ALERT
+OPERATOR = IssuedBy.OPERATOR_OVERRIDE
+RULES: tuple[Rule, ...] = (
+    _rule({C.INFILTRATION, C.FIRE}, A.LOCK_IN, R.INFILTRATION_AND_FIRE, OFFICIAL),
+    _rule({C.INFILTRATION}, A.LOCK_IN, R.INFILTRATION, OFFICIAL),
+    _rule({C.OPERATOR_LOCK_IN, C.FIRE}, A.LOCK_IN, R.GROUND_THREAT_AND_FIRE, OPERATOR),
+    _rule({C.OPERATOR_LOCK_IN}, A.LOCK_IN, R.GROUND_THREAT_NEARBY, OPERATOR),
+    _rule(
+        {C.FIRE, C.PROTECTED_SPACE_AT_HOME},
+        A.STAY_IN_PROTECTED_SPACE,
+        R.PROTECTED_SPACE_AT_HOME,
+        OFFICIAL,
+    ),
+    _rule({C.FIRE, C.SHELTER_IN_TIME}, A.GO_TO_SHELTER, R.SHELTER_IN_TIME, OFFICIAL),
+    _rule(
+        {C.FIRE, C.SHELTER_IN_TIME_IGNORING_DANGER},
+        A.STAY_IN_PROTECTED_SPACE,
+        R.ROUTE_BLOCKED_BY_DANGER,
+        OFFICIAL,
+    ),
+    _rule({C.FIRE}, A.STAY_IN_PROTECTED_SPACE, R.NO_SHELTER_IN_TIME, OFFICIAL),
+    _rule(set(), A.NO_ALERT, R.ROUTINE, IssuedBy.NONE),
+)
+
+
+LANGUAGES = ("he", "ar", "en")
+Texts = dict[str, str]
+
+# Reasons whose body is shared with another reason, and settings that fall back.
+_BODY_OF = {
+    Reason.GROUND_THREAT_NEARBY: Reason.INFILTRATION,
+    Reason.GROUND_THREAT_AND_FIRE: Reason.INFILTRATION_AND_FIRE,
+}
+_SHELTERING = frozenset(
+    {
+        Reason.SHELTER_IN_TIME,
+        Reason.PROTECTED_SPACE_AT_HOME,
+        Reason.NO_SHELTER_IN_TIME,
+        Reason.ROUTE_BLOCKED_BY_DANGER,
+    }
+)
+
+
+def issued_by_label(by: IssuedBy) -> Texts:
+    """Whose instruction it is, in every language."""
+    return ISSUED_BY_LABELS[by.key]
+
+
+def _body(reason: Reason, setting: str) -> Texts:
+    key = _BODY_OF.get(reason, reason).key
+    if (key, setting) in BODIES:
+        return BODIES[(key, setting)]
+    if reason is Reason.PROTECTED_SPACE_AT_HOME:
+        # Someone outdoors has no home protected room at hand: the outdoor instruction holds.
+        return BODIES[(Reason.NO_SHELTER_IN_TIME.key, setting)]
+    return BODIES[(key, "building")]
+
+
+def texts_for(
+    reason: Reason,
+    *,
+    outdoors: bool,
+    categories: frozenset[AlertCategory],
+    ground_threat: bool,
+    values: dict[str, str],
+) -> Texts:
+    """The message in every language: opener(s), what to do, and for how long."""
+    setting = "outdoors" if outdoors else "building"
+    parts: list[Texts] = []
+    for cat in (
+        AlertCategory.TERRORIST_INFILTRATION,
+        AlertCategory.MISSILES,
+        AlertCategory.HOSTILE_AIRCRAFT_INTRUSION,
+    ):
+        if cat in categories:
+            parts.append(OPENERS[cat.value])
+    if ground_threat:
+        parts.append(OPENERS["ground_threat"])
+    parts.append(_body(reason, setting))
+    if reason is Reason.ROUTINE and values.get("shelter"):
+        parts.append(ROUTINE_NEAREST)
+    if reason in _SHELTERING:
+        # An aircraft may loiter: its "until the end is announced" outranks the 10 minutes.
+        for cat in (AlertCategory.HOSTILE_AIRCRAFT_INTRUSION, AlertCategory.MISSILES):
+            if cat in categories:
+                parts.append(CLOSINGS[cat.value])
+                break
+    return {lang: " ".join(p[lang] for p in parts).format(**values) for lang in LANGUAGES}

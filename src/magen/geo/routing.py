@@ -1,0 +1,888 @@
+"""Walking routes on the town's street graph, around danger areas, with scipy's Dijkstra.
+
+Graph. The walking graph is a CSR matrix whose structure never changes: one slot per ordered
+pair of adjacent street nodes (parallel streets folded into the cheapest). A danger picture
+only changes the weights: a blocked street's slots become +inf, which csgraph's Dijkstra never
+relaxes. So a new picture costs one array copy, not a graph rebuild.
+
+Destinations. Shelters (or any target point) join the graph as virtual source rows with one
+slot to each end of the street they open onto, weighted by the walk along that street. One
+multi-source `dijkstra(min_only=True)` then gives every street node its cheapest destination;
+a building or a person reaches it from either end of their own street, or straight along it
+when the destination is on the same street.
+
+Costs and lengths. Costs are metres times the street's exposure factor (see
+`magen.geo.streets`); lengths and times are real metres along the chosen route, summed over
+the shortest-path tree by pointer doubling. A street, a building's path to the street or a
+shelter's entrance path is blocked when any part of it passes within a danger area (exact
+segment-to-geometry distance, via shapely's STRtree).
+
+Incremental updates (`WalkNetwork.update`). When weights change, the old tree is repaired
+instead of recomputed: (1) slots that got dearer and carry a tree link cut the subtree below
+them; only that subtree is searched again, seeded from its intact neighbours; (2) slots that
+got cheaper seed a search from the nodes they improve; a node takes the new value only if it
+is strictly better. Both steps are exact, so the repaired tree has the same costs as a full
+search (the property tests check it).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from magen.geo.snap import Segments
+from magen.geo.streets import EdgeFlag
+from magen.geo.town import MAX_ACCESS_M, Town
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Walking speed of an adult hurrying to shelter. 1.4 m/s is the customary design speed of an
+# able adult pedestrian (traffic engineering uses 1.2 m/s to cover slower walkers); under an
+# alert people hurry but also carry children and help the elderly, so 1.4 m/s stands for the
+# whole trip. A deployment sets its own (`Policy.walking_speed_mps`).
+WALKING_SPEED_MPS = 1.4
+# csgraph reads a stored zero as "no edge"; a millimetre of cost is harmless.
+_MIN_WEIGHT = 1e-3
+
+
+@dataclass(frozen=True)
+class DangerArea:
+    """A place to keep away from: a circle, or a polygon grown by a radius (WGS84)."""
+
+    id: str
+    lon: float
+    lat: float
+    radius_m: float
+    polygon: tuple[tuple[float, float], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.radius_m) and self.radius_m >= 0):
+            raise ValueError("danger area radius must be a finite, non-negative number")
+        if self.polygon is not None and len(self.polygon) < 3:
+            raise ValueError("a danger polygon needs at least three corners")
+        if self.polygon is None and self.radius_m <= 0:
+            raise ValueError("a danger circle needs a positive radius")
+
+
+@dataclass(frozen=True, eq=False)
+class DangerShape:
+    """A danger area in the town's metres: a core geometry and a distance around it."""
+
+    core: shapely.Geometry
+    radius: float
+
+    @classmethod
+    def of(cls, town: Town, area: DangerArea) -> DangerShape:
+        """Project a danger area into the town's metres."""
+        if area.polygon is None:
+            x, y = town.to_xy(area.lon, area.lat)
+            return cls(shapely.Point(float(x), float(y)), float(area.radius_m))
+        xy = town.projection.points_to_xy(np.asarray(area.polygon, dtype=np.float64))
+        poly = shapely.Polygon(xy)
+        if not poly.is_valid:
+            poly = shapely.convex_hull(shapely.make_valid(poly))
+        return cls(poly, float(area.radius_m))
+
+    def hits(self, a: FloatArray, b: FloatArray) -> BoolArray:
+        """Which segments (a[i], b[i]) pass within the area."""
+        if not a.shape[0]:
+            return np.zeros(0, dtype=bool)
+        lines = shapely.linestrings(np.stack([a, b], axis=1))
+        return np.asarray(shapely.dwithin(lines, self.core, self.radius))
+
+    def distance(self, xy: FloatArray) -> FloatArray:
+        """Distance from points to the area (0 inside)."""
+        d = shapely.distance(shapely.points(xy), self.core)
+        return np.asarray(np.maximum(np.asarray(d, dtype=np.float64) - self.radius, 0.0))
+
+
+class SegmentIndex:
+    """An R-tree over segments, to find those within a danger area exactly and fast."""
+
+    def __init__(self, a: FloatArray, b: FloatArray) -> None:
+        self.a = a
+        self.b = b
+        lines = shapely.linestrings(np.stack([a, b], axis=1)) if a.shape[0] else []
+        self._tree = shapely.STRtree(lines)
+
+    def within(self, shape: DangerShape) -> IntArray:
+        """Indices of the segments that pass within the area, ascending."""
+        hit = self._tree.query(shape.core, predicate="dwithin", distance=shape.radius)
+        return np.sort(np.asarray(hit, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class Access:
+    """How points join the walking graph: a street, where along it, and the path to it."""
+
+    origin: FloatArray  # (k, 2) the point itself (building centroid, shelter, person)
+    foot: FloatArray  # (k, 2) the point on the street
+    edge: IntArray  # -1 when no walkable street is within reach
+    seg: IntArray
+    along: FloatArray  # metres from the street's u end
+    lateral: FloatArray  # metres from the point to the street
+
+    def __len__(self) -> int:
+        return int(self.edge.shape[0])
+
+    def take(self, idx: IntArray | int) -> Access:
+        """A subset of the accesses."""
+        i = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+        return Access(
+            self.origin[i], self.foot[i], self.edge[i], self.seg[i], self.along[i], self.lateral[i]
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Blocking:
+    """What the danger areas close: street segments and edges, and access paths."""
+
+    seg: BoolArray
+    edge: BoolArray
+    building: BoolArray  # a building's path to its street
+    shelter: BoolArray  # a shelter's path from its street
+    prefix: IntArray  # cumulative count of blocked segments (len seg + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Tree:
+    """A shortest-path forest from destinations over the walking graph."""
+
+    cost: FloatArray  # (nodes,) cheapest weighted cost to a destination; inf beyond limit
+    length: FloatArray  # (nodes,) real metres along that route
+    site: IntArray  # (nodes,) the destination reached, -1 if none
+    pred: IntArray  # (nodes,) next node toward the destination; -1 at the destination's street
+    link_edge: IntArray  # (nodes,) street walked from pred (or the destination's street); -1
+    limit: float
+    # What the tree was computed from, for incremental updates.
+    parent: IntArray  # (nodes,) pred in the full graph (>= nodes: a destination row); -1
+    link_slot: IntArray  # (nodes,) CSR slot of the tree link into the node; -1
+    weights: FloatArray  # all slot weights (street slots, then destination slots)
+    destinations: Destinations
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The best destination of each access point."""
+
+    cost: FloatArray
+    length: FloatArray
+    site: IntArray  # -1 if none within reach
+    side: npt.NDArray[np.int8]  # 0 via the street's u end, 1 via v, 2 straight along the street
+
+
+class Destinations:
+    """Points searches run from (shelter sites, or one target), joined to the graph."""
+
+    def __init__(self, net: WalkNetwork, access: Access) -> None:
+        self.access = access
+        st = net.town.streets
+        m = len(access)
+        ok = access.edge >= 0
+        e = np.where(ok, access.edge, 0)
+        u = np.where(ok, st.edge_u[e], -1)
+        v = np.where(ok, st.edge_v[e], -1)
+        # Slots per destination row: u end, then v end unless the street is a loop.
+        has_v = ok & (v != u)
+        per_row = ok.astype(np.int64) + has_v.astype(np.int64)
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(per_row, out=indptr[1:])
+        slot_u = np.where(ok, indptr[:-1], -1)
+        slot_v = np.where(has_v, indptr[:-1] + 1, slot_u)
+        col = np.empty(int(indptr[-1]), dtype=np.int64)
+        col[slot_u[ok]] = u[ok]
+        col[slot_v[has_v]] = v[has_v]
+        # CSR wants sorted columns within a row.
+        swap = has_v & (v < u)
+        col[slot_u[swap]], col[slot_v[swap]] = v[swap], u[swap]
+        slot_u = np.where(swap, slot_u + 1, slot_u)
+        slot_v = np.where(swap, slot_v - 1, slot_v)
+        self.indptr = indptr
+        self.col = col
+        self.row = np.repeat(np.arange(m, dtype=np.int64), per_row)
+        self.slot_u = slot_u
+        self.slot_v = slot_v
+
+    def __len__(self) -> int:
+        return len(self.access)
+
+    def weights(
+        self, net: WalkNetwork, blocking: Blocking, closed: BoolArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Cost and real length of every destination slot under a blocking."""
+        cu, lu, cv, lv = net.sides(self.access, closed, blocking)
+        cost = np.full(self.col.shape[0], np.inf)
+        length = np.full(self.col.shape[0], np.inf)
+        ok = self.slot_u >= 0
+        cost[self.slot_u[ok]] = cu[ok]
+        length[self.slot_u[ok]] = lu[ok]
+        better = ok & (cv < cost[np.where(ok, self.slot_v, 0)])
+        cost[self.slot_v[better]] = cv[better]
+        length[self.slot_v[better]] = lv[better]
+        return cost, length
+
+    def same_street_pairs(self, access: Access) -> tuple[IntArray, IntArray]:
+        """Every (access point, destination) pair on the same street."""
+        cand = np.flatnonzero(self.access.edge >= 0)
+        cand = cand[np.argsort(self.access.edge[cand], kind="stable")]
+        edges = self.access.edge[cand]
+        lo = np.searchsorted(edges, access.edge, side="left")
+        hi = np.searchsorted(edges, access.edge, side="right")
+        count = np.where(access.edge >= 0, hi - lo, 0)
+        who = np.repeat(np.arange(len(access), dtype=np.int64), count)
+        first = np.cumsum(count) - count
+        k = np.arange(who.shape[0], dtype=np.int64) - first[who]
+        return who, cand[lo[who] + k]
+
+
+class WalkNetwork:
+    """The walking graph of a town, ready for repeated searches."""
+
+    def __init__(self, town: Town, exposure_weight: float = 1.0) -> None:
+        self.town = town
+        self.exposure_weight = exposure_weight
+        st = town.streets
+        n = st.node_count
+        self.n = n
+        self.edge_factor = 1.0 + exposure_weight * (st.edge_exposure - 1.0)
+        self.edge_cost = st.edge_length * self.edge_factor
+        self.max_factor = float(self.edge_factor.max()) if self.edge_factor.shape[0] else 1.0
+        walk = st.edges_with(EdgeFlag.WALK) & (st.edge_u != st.edge_v)
+        e = np.flatnonzero(walk).astype(np.int64)
+        row = np.concatenate([st.edge_u[e], st.edge_v[e]])
+        col = np.concatenate([st.edge_v[e], st.edge_u[e]])
+        edge = np.concatenate([e, e])
+        cost = self.edge_cost[edge]
+        # Entries sorted by (row, col, cost, edge): the first of each (row, col) run is the
+        # cheapest of parallel streets and owns the slot.
+        order = np.lexsort((edge, cost, col, row))
+        row, col, edge, cost = row[order], col[order], edge[order], cost[order]
+        first = np.ones(row.shape[0], dtype=bool)
+        first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+        self.entry_slot = np.cumsum(first) - 1
+        self.entry_edge = edge
+        self.entry_cost = cost
+        self.slot_row = row[first]
+        self.slot_col = col[first]
+        self.slot_edge = edge[first]
+        self.slot_cost = cost[first]
+        self.slot_len = st.edge_length[self.slot_edge]
+        self.slot_key = self.slot_row * n + self.slot_col
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.slot_row, minlength=n), out=self.indptr[1:])
+        self.segments: Segments = town.segments
+        self.seg_edge_start = self.segments.edge_offsets[:-1]
+        self.seg_edge_end = self.segments.edge_offsets[1:]
+        # One destination per site: its first shelter stands for it.
+        sh = town.shelters
+        rep = np.full(sh.site_count, len(sh), dtype=np.int64)
+        np.minimum.at(rep, sh.site, np.arange(len(sh), dtype=np.int64))
+        self.site_shelter = rep
+
+    @property
+    def slot_count(self) -> int:
+        return int(self.slot_row.shape[0])
+
+    # --- accesses -------------------------------------------------------------------------
+
+    def _foot(self, seg: IntArray, along: FloatArray) -> FloatArray:
+        s = self.segments
+        ok = seg >= 0
+        if not s.a.shape[0]:
+            return np.full((seg.shape[0], 2), np.nan)
+        i = np.where(ok, seg, 0)
+        d = s.b[i] - s.a[i]
+        seg_len = np.hypot(*d.T)
+        safe = np.where(seg_len > 0, seg_len, 1.0)
+        t = np.clip(np.where(seg_len > 0, (along - s.along_start[i]) / safe, 0.0), 0.0, 1.0)
+        return np.where(ok[:, None], s.a[i] + d * t[:, None], np.nan)
+
+    @cached_property
+    def building_access(self) -> Access:
+        """How every building reaches its street."""
+        b = self.town.buildings
+        return Access(b.xy, self._foot(b.seg, b.along), b.edge, b.seg, b.along, b.lateral)
+
+    @cached_property
+    def shelter_access(self) -> Access:
+        """How every shelter is reached from its street."""
+        s = self.town.shelters
+        return Access(s.xy, self._foot(s.seg, s.along), s.edge, s.seg, s.along, s.lateral)
+
+    @cached_property
+    def sites(self) -> Destinations:
+        """Shelter sites as search destinations."""
+        return Destinations(self, self.shelter_access.take(self.site_shelter))
+
+    @cached_property
+    def building_pairs(self) -> tuple[IntArray, IntArray]:
+        """(building, site) pairs on the same street."""
+        return self.sites.same_street_pairs(self.building_access)
+
+    def point_access(self, lon: float, lat: float, max_distance_m: float = MAX_ACCESS_M) -> Access:
+        """How a WGS84 point reaches the nearest walkable street."""
+        snapped = self.town.access(lon, lat, max_distance_m)
+        x, y = self.town.to_xy(lon, lat)
+        origin = np.array([[float(x), float(y)]])
+        return Access(origin, snapped.xy, snapped.edge, snapped.seg, snapped.along, snapped.lateral)
+
+    # --- danger ---------------------------------------------------------------------------
+
+    @cached_property
+    def street_index(self) -> SegmentIndex:
+        return SegmentIndex(self.segments.a, self.segments.b)
+
+    @cached_property
+    def building_index(self) -> SegmentIndex:
+        acc = self.building_access
+        ok = acc.edge >= 0
+        return SegmentIndex(acc.origin, np.where(ok[:, None], acc.foot, acc.origin))
+
+    @cached_property
+    def shelter_index(self) -> SegmentIndex:
+        acc = self.shelter_access
+        ok = acc.edge >= 0
+        return SegmentIndex(acc.origin, np.where(ok[:, None], acc.foot, acc.origin))
+
+    def blocked_by(self, shape: DangerShape) -> tuple[IntArray, IntArray, IntArray]:
+        """Street segments, building paths and shelter paths within one danger area."""
+        return (
+            self.street_index.within(shape),
+            self.building_index.within(shape),
+            self.shelter_index.within(shape),
+        )
+
+    def blocking(self, parts: list[tuple[IntArray, IntArray, IntArray]]) -> Blocking:
+        """Combine per-area results into one blocking."""
+        seg = np.zeros(self.segments.a.shape[0], dtype=bool)
+        bld = np.zeros(len(self.town.buildings), dtype=bool)
+        shl = np.zeros(len(self.town.shelters), dtype=bool)
+        for s, b, h in parts:
+            seg[s] = True
+            bld[b] = True
+            shl[h] = True
+        edge = np.zeros(self.town.streets.edge_count, dtype=bool)
+        edge[self.segments.edge[seg]] = True
+        prefix = np.zeros(seg.shape[0] + 1, dtype=np.int64)
+        np.cumsum(seg, out=prefix[1:])
+        return Blocking(seg=seg, edge=edge, building=bld, shelter=shl, prefix=prefix)
+
+    def connector_blocked(self, access: Access, shapes: list[DangerShape]) -> BoolArray:
+        """Whether each access path (point to street) passes within any danger area."""
+        out = np.zeros(len(access), dtype=bool)
+        end = np.where((access.edge >= 0)[:, None], access.foot, access.origin)
+        for shape in shapes:
+            out |= shape.hits(access.origin, end)
+        return out
+
+    def sites_closed(self, blocking: Blocking, site_usable: BoolArray) -> BoolArray:
+        """Sites that cannot be a destination: unusable, or their entrance path is in danger."""
+        return np.asarray(blocking.shelter[self.site_shelter] | ~site_usable)
+
+    # --- weights --------------------------------------------------------------------------
+
+    def sides(
+        self, access: Access, closed: BoolArray, blocking: Blocking
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Cost and length from each access point to its street's u and v ends (inf if blocked)."""
+        st = self.town.streets
+        ok = access.edge >= 0
+        e = np.where(ok, access.edge, 0)
+        s = np.where(ok, access.seg, 0)
+        to_u = access.along
+        to_v = st.edge_length[e] - access.along
+        pre = blocking.prefix
+        blocked_u = (pre[s + 1] - pre[self.seg_edge_start[e]]) > 0
+        blocked_v = (pre[self.seg_edge_end[e]] - pre[s]) > 0
+        shut = ~ok | closed
+        factor = self.edge_factor[e]
+        cost_u = np.where(shut | blocked_u, np.inf, access.lateral + to_u * factor)
+        cost_v = np.where(shut | blocked_v, np.inf, access.lateral + to_v * factor)
+        return cost_u, access.lateral + to_u, cost_v, access.lateral + to_v
+
+    def street_weights(self, blocking: Blocking) -> tuple[FloatArray, FloatArray, IntArray]:
+        """Cost, real length and street of every street slot under a blocking."""
+        blocked = blocking.edge[self.entry_edge]
+        if not blocked.any():
+            return self.slot_cost, self.slot_len, self.slot_edge
+        cost = self.slot_cost.copy()
+        edge = self.slot_edge.copy()
+        hit = np.zeros(self.slot_count, dtype=bool)
+        hit[self.entry_slot[blocked]] = True
+        cost[hit] = np.inf
+        edge[hit] = -1
+        # A blocked street may have an open parallel street between the same two nodes.
+        spare = hit[self.entry_slot] & ~blocked
+        if spare.any():
+            slots, first = np.unique(self.entry_slot[spare], return_index=True)
+            idx = np.flatnonzero(spare)[first]
+            cost[slots] = self.entry_cost[idx]
+            edge[slots] = self.entry_edge[idx]
+        length = np.where(edge >= 0, self.town.streets.edge_length[np.maximum(edge, 0)], np.inf)
+        return cost, length, edge
+
+    def _matrix(self, dests: Destinations, weights: FloatArray) -> csr_matrix:
+        """The CSR graph (streets, then destination rows) with given slot weights."""
+        size = self.n + len(dests)
+        indptr = np.concatenate([self.indptr, self.indptr[-1] + dests.indptr[1:]])
+        indices = np.concatenate([self.slot_col, dests.col])
+        return csr_matrix((np.maximum(weights, _MIN_WEIGHT), indices, indptr), shape=(size, size))
+
+    # --- search ---------------------------------------------------------------------------
+
+    def search(
+        self, blocking: Blocking, dests: Destinations, closed: BoolArray, limit: float = np.inf
+    ) -> Tree:
+        """Cheapest destination for every street node: one multi-source Dijkstra."""
+        s_cost, _, _ = self.street_weights(blocking)
+        d_cost, _ = dests.weights(self, blocking, closed)
+        weights = np.concatenate([s_cost, d_cost])
+        n = self.n
+        open_rows = np.flatnonzero(np.isfinite(d_cost))
+        sources = np.unique(dests.row[open_rows]) + n
+        if not sources.shape[0]:
+            parent = np.full(n, -1, dtype=np.int64)
+            cost = np.full(n, np.inf)
+            return self._finish(
+                cost,
+                parent,
+                blocking=blocking,
+                dests=dests,
+                closed=closed,
+                weights=weights,
+                limit=limit,
+            )
+        dist, pred, _ = dijkstra(
+            self._matrix(dests, weights),
+            directed=True,
+            indices=sources,
+            return_predecessors=True,
+            limit=limit,
+            min_only=True,
+        )
+        cost = np.asarray(dist[:n], dtype=np.float64)
+        parent = np.where(np.isfinite(cost), np.asarray(pred[:n], dtype=np.int64), -1)
+        return self._finish(
+            cost,
+            parent,
+            blocking=blocking,
+            dests=dests,
+            closed=closed,
+            weights=weights,
+            limit=limit,
+        )
+
+    def _finish(
+        self,
+        cost: FloatArray,
+        parent: IntArray,
+        *,
+        blocking: Blocking,
+        dests: Destinations,
+        closed: BoolArray,
+        weights: FloatArray,
+        limit: float,
+    ) -> Tree:
+        """Derive links, lengths and destinations of a tree from costs and parents."""
+        n = self.n
+        _, s_len, s_edge = self.street_weights(blocking)
+        _, d_len = dests.weights(self, blocking, closed)
+        reached = parent >= 0
+        inner = reached & (parent < n)
+        root = reached & (parent >= n)
+        link_slot = np.full(n, -1, dtype=np.int64)
+        x = np.flatnonzero(inner)
+        link_slot[x] = np.searchsorted(self.slot_key, parent[x] * n + x)
+        r = np.flatnonzero(root)
+        d = parent[r] - n
+        slot_u = dests.slot_u[d]
+        link_slot[r] = self.slot_count + np.where(dests.col[slot_u] == r, slot_u, dests.slot_v[d])
+        all_len = np.concatenate([s_len, d_len])
+        link_len = np.where(reached, all_len[np.maximum(link_slot, 0)], 0.0)
+        link_edge = np.full(n, -1, dtype=np.int64)
+        link_edge[x] = s_edge[link_slot[x]]
+        link_edge[r] = dests.access.edge[d]
+        root_site = np.full(n, -1, dtype=np.int64)
+        root_site[r] = d
+        pred = np.where(inner, parent, -1)
+        length, site = _accumulate(pred, link_len, root_site, reached)
+        return Tree(
+            cost=np.where(reached, cost, np.inf),
+            length=np.where(reached, length, np.inf),
+            site=site,
+            pred=pred,
+            link_edge=link_edge,
+            limit=float(limit),
+            parent=parent,
+            link_slot=link_slot,
+            weights=weights,
+            destinations=dests,
+        )
+
+    def update(self, old: Tree, blocking: Blocking, closed: BoolArray) -> Tree:
+        """The tree for new blocking and closures, repaired from an old tree of the same kind."""
+        dests = old.destinations
+        s_cost, _, _ = self.street_weights(blocking)
+        d_cost, _ = dests.weights(self, blocking, closed)
+        new = np.concatenate([s_cost, d_cost])
+        dearer = new > old.weights
+        cheaper = new < old.weights
+        cost = old.cost.copy()
+        parent = old.parent.copy()
+        if dearer.any():
+            self._repair_dearer(cost, parent, old, np.maximum(old.weights, new), dearer)
+        if cheaper.any():
+            self._repair_cheaper(
+                cost, parent, dests=dests, weights=new, cheaper=cheaper, limit=old.limit
+            )
+        return self._finish(
+            cost,
+            parent,
+            blocking=blocking,
+            dests=dests,
+            closed=closed,
+            weights=new,
+            limit=old.limit,
+        )
+
+    def _slot_rows(self, dests: Destinations) -> tuple[IntArray, IntArray]:
+        rows = np.concatenate([self.slot_row, dests.row + self.n])
+        cols = np.concatenate([self.slot_col, dests.col])
+        return rows, cols
+
+    def _repair_dearer(
+        self, cost: FloatArray, parent: IntArray, old: Tree, weights: FloatArray, dearer: BoolArray
+    ) -> None:
+        """Re-search only the subtrees hanging from tree links that got dearer (in place)."""
+        n = self.n
+        cut = (old.link_slot >= 0) & dearer[np.maximum(old.link_slot, 0)]
+        if not cut.any():
+            return
+        hit = _descendants(cut, np.where(parent < n, parent, -1))
+        idx = np.flatnonzero(hit)
+        cost[idx] = np.inf
+        parent[idx] = -1
+        rows, cols = self._slot_rows(old.destinations)
+        row_cost = np.where(rows < n, cost[np.minimum(rows, n - 1)], 0.0)
+        row_hit = np.where(rows < n, hit[np.minimum(rows, n - 1)], False)
+        col_hit = hit[cols]
+        seed = col_hit & ~row_hit & np.isfinite(row_cost + weights)
+        inside = col_hit & row_hit & np.isfinite(weights)
+        self._seeded_search(
+            cost,
+            parent,
+            nodes=idx,
+            rows=rows,
+            cols=cols,
+            weights=weights,
+            seed=seed,
+            inside=inside,
+            limit=old.limit,
+        )
+
+    def _repair_cheaper(
+        self,
+        cost: FloatArray,
+        parent: IntArray,
+        *,
+        dests: Destinations,
+        weights: FloatArray,
+        cheaper: BoolArray,
+        limit: float,
+    ) -> None:
+        """Spread improvements from slots that got cheaper (in place)."""
+        n = self.n
+        rows, cols = self._slot_rows(dests)
+        row_cost = np.where(rows < n, cost[np.minimum(rows, n - 1)], 0.0)
+        cand = row_cost + weights
+        seed = cheaper & (cand < cost[cols]) & (cand <= limit)
+        if not seed.any():
+            return
+        everything = np.arange(n, dtype=np.int64)
+        inside = (rows < n) & np.isfinite(weights)
+        self._seeded_search(
+            cost,
+            parent,
+            nodes=everything,
+            rows=rows,
+            cols=cols,
+            weights=weights,
+            seed=seed,
+            inside=inside,
+            limit=limit,
+            improve=True,
+        )
+
+    def _seeded_search(
+        self,
+        cost: FloatArray,
+        parent: IntArray,
+        *,
+        nodes: IntArray,
+        rows: IntArray,
+        cols: IntArray,
+        weights: FloatArray,
+        seed: BoolArray,
+        inside: BoolArray,
+        limit: float,
+        improve: bool = False,
+    ) -> None:
+        """Dijkstra over `nodes` from a super source whose entries are the seed slots."""
+        n = self.n
+        k = nodes.shape[0]
+        local = np.full(n, -1, dtype=np.int64)
+        local[nodes] = np.arange(k, dtype=np.int64)
+        s_rows, s_cols = rows[seed], cols[seed]
+        s_cost = np.where(s_rows < n, cost[np.minimum(s_rows, n - 1)], 0.0) + weights[seed]
+        # Keep the best seed per node, remembering where it comes from.
+        order = np.lexsort((s_rows, s_cost, s_cols))
+        s_rows, s_cols, s_cost = s_rows[order], s_cols[order], s_cost[order]
+        first = np.ones(s_cols.shape[0], dtype=bool)
+        first[1:] = s_cols[1:] != s_cols[:-1]
+        s_rows, s_cols, s_cost = s_rows[first], s_cols[first], s_cost[first]
+        if not s_cols.shape[0]:
+            return
+        seed_from = np.full(k, -1, dtype=np.int64)
+        seed_from[local[s_cols]] = s_rows
+        i_rows, i_cols, i_w = local[rows[inside]], local[cols[inside]], weights[inside]
+        super_row = np.full(s_cols.shape[0], k, dtype=np.int64)
+        mat = coo_matrix(
+            (
+                np.maximum(np.concatenate([i_w, s_cost]), _MIN_WEIGHT),
+                (np.concatenate([i_rows, super_row]), np.concatenate([i_cols, local[s_cols]])),
+            ),
+            shape=(k + 1, k + 1),
+        ).tocsr()
+        dist, pred = dijkstra(mat, directed=True, indices=k, return_predecessors=True, limit=limit)
+        dist = np.asarray(dist[:k], dtype=np.float64)
+        pred = np.asarray(pred[:k], dtype=np.int64)
+        inner = nodes[np.clip(pred, 0, k - 1)]
+        new_parent = np.where(pred == k, seed_from, np.where(pred >= 0, inner, -1))
+        take = dist < cost[nodes] if improve else np.isfinite(dist)
+        cost[nodes[take]] = dist[take]
+        parent[nodes[take]] = new_parent[take]
+
+    # --- reaching destinations from access points ---------------------------------------------
+
+    def reach(
+        self,
+        tree: Tree,
+        access: Access,
+        *,
+        connector_blocked: BoolArray,
+        blocking: Blocking,
+        closed: BoolArray,
+        pairs: tuple[IntArray, IntArray] | None = None,
+    ) -> Reach:
+        """The best destination for each access point: via either end of its street or along it."""
+        st = self.town.streets
+        dests = tree.destinations
+        cu, lu, cv, lv = self.sides(access, connector_blocked, blocking)
+        e = np.where(access.edge >= 0, access.edge, 0)
+        u = st.edge_u[e]
+        v = st.edge_v[e]
+        via_u = cu + tree.cost[u]
+        via_v = cv + tree.cost[v]
+        cost = np.minimum(via_u, via_v)
+        side = np.where(via_v < via_u, 1, 0).astype(np.int8)
+        length = np.where(side == 0, lu + tree.length[u], lv + tree.length[v])
+        site = np.where(side == 0, tree.site[u], tree.site[v])
+        who, dest = pairs if pairs is not None else dests.same_street_pairs(access)
+        if who.shape[0]:
+            d = dests.access
+            gap = np.abs(access.along[who] - d.along[dest])
+            first = np.minimum(access.seg[who], d.seg[dest])
+            last = np.maximum(access.seg[who], d.seg[dest])
+            pre = blocking.prefix
+            ok = ~connector_blocked[who] & ~closed[dest] & ((pre[last + 1] - pre[first]) == 0)
+            c = np.where(
+                ok, access.lateral[who] + gap * self.edge_factor[e[who]] + d.lateral[dest], np.inf
+            )
+            better = c < cost[who]
+            if better.any():
+                # Several destinations on one street: the cheapest wins (ties: lowest index).
+                w, c2, ds = who[better], c[better], dest[better]
+                order = np.lexsort((ds, c2, w))
+                w, c2, ds = w[order], c2[order], ds[order]
+                keep = np.ones(w.shape[0], dtype=bool)
+                keep[1:] = w[1:] != w[:-1]
+                w, c2, ds = w[keep], c2[keep], ds[keep]
+                cost[w] = c2
+                length[w] = (
+                    access.lateral[w] + np.abs(access.along[w] - d.along[ds]) + d.lateral[ds]
+                )
+                site[w] = ds
+                side[w] = 2
+        # Beyond the search limit the tree knows nothing, so neither does the access point.
+        none = ~np.isfinite(cost) | (cost > tree.limit)
+        return Reach(
+            cost=np.where(none, np.inf, cost),
+            length=np.where(none, np.inf, length),
+            site=np.where(none, -1, site),
+            side=side,
+        )
+
+    # --- routes ---------------------------------------------------------------------------
+
+    def route_xy(self, tree: Tree, access: Access, i: int, side: int, site: int) -> FloatArray:
+        """The polyline (metres) from access point i to the destination it reaches."""
+        if site < 0:
+            return np.zeros((0, 2))
+        st = self.town.streets
+        dest = tree.destinations.access.take(site)
+        start = access.take(i)
+        pts: list[FloatArray] = [start.origin, start.foot]
+        e = int(start.edge[0])
+        if side == 2:
+            pts.append(self._along(e, float(start.along[0]), float(dest.along[0])))
+        else:
+            node = int(st.edge_u[e] if side == 0 else st.edge_v[e])
+            end = 0.0 if side == 0 else float(st.edge_length[e])
+            pts.append(self._along(e, float(start.along[0]), end))
+            while tree.pred[node] >= 0:
+                pts.append(self._edge_from(int(tree.link_edge[node]), node))
+                node = int(tree.pred[node])
+            de = int(dest.edge[0])
+            from_along = 0.0 if int(st.edge_u[de]) == node else float(st.edge_length[de])
+            pts.append(self._along(de, from_along, float(dest.along[0])))
+        pts += [dest.foot, dest.origin]
+        line = np.concatenate(pts)
+        keep = np.ones(line.shape[0], dtype=bool)
+        keep[1:] = np.any(np.abs(np.diff(line, axis=0)) > 1e-9, axis=1)
+        return np.asarray(line[keep])
+
+    def _edge_from(self, edge: int, node: int) -> FloatArray:
+        """An edge's polyline, starting from one of its ends."""
+        st = self.town.streets
+        g = st.geom_xy[st.edge_geom_offsets[edge] : st.edge_geom_offsets[edge + 1]]
+        return g if int(st.edge_u[edge]) == node else g[::-1]
+
+    def _along(self, edge: int, a0: float, a1: float) -> FloatArray:
+        """The part of an edge's polyline between two distances from its u end."""
+        st = self.town.streets
+        g = st.geom_xy[st.edge_geom_offsets[edge] : st.edge_geom_offsets[edge + 1]]
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(g, axis=0).T))])
+        lo, hi = min(a0, a1), max(a0, a1)
+        inner = g[(cum > lo) & (cum < hi)]
+        part = np.vstack([_interp(g, cum, lo), inner, _interp(g, cum, hi)])
+        return part if a0 <= a1 else part[::-1]
+
+
+def _interp(g: FloatArray, cum: FloatArray, at: float) -> FloatArray:
+    return np.array([[np.interp(at, cum, g[:, 0]), np.interp(at, cum, g[:, 1])]])
+
+
+def _descendants(marked: BoolArray, pred: IntArray) -> BoolArray:
+    """Nodes that are marked or have a marked ancestor in the forest given by pred."""
+    n = pred.shape[0]
+    parent = np.where(pred >= 0, pred, np.arange(n, dtype=np.int64))
+    flag = marked.copy()
+    while True:
+        flag = flag | flag[parent]
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return flag
+        parent = grand
+
+
+def _accumulate(
+    pred: IntArray, link_len: FloatArray, root_site: IntArray, reached: BoolArray
+) -> tuple[FloatArray, IntArray]:
+    """Real length to the destination and the destination of every node, by pointer doubling.
+
+    `acc[x]` is the length from x up to its current `parent` (exclusive of the parent's own
+    link); each round doubles how far `parent` points, so depth d takes log2(d) rounds.
+    """
+    n = pred.shape[0]
+    has_parent = pred >= 0
+    parent = np.where(has_parent, pred, np.arange(n, dtype=np.int64))
+    acc = np.where(has_parent & reached, link_len, 0.0)
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            break
+        acc = acc + acc[parent]
+        parent = grand
+    # parent is now the root (the node entered from the destination): add its own link.
+    total = acc + np.where(reached, link_len[parent], 0.0)
+    return total, np.where(reached, root_site[parent], -1)
+
+
+_NETWORKS: weakref.WeakKeyDictionary[Town, dict[float, WalkNetwork]] = weakref.WeakKeyDictionary()
+
+
+def walk_network(town: Town, exposure_weight: float = 1.0) -> WalkNetwork:
+    """The (cached) walking network of a town."""
+    per_town = _NETWORKS.setdefault(town, {})
+    net = per_town.get(exposure_weight)
+    if net is None:
+        net = WalkNetwork(town, exposure_weight)
+        per_town[exposure_weight] = net
+    return net
+
+
+@dataclass(frozen=True)
+class Route:
+    """A walking route: WGS84 polyline, real length, time at a speed, and weighted cost."""
+
+    lonlat: list[tuple[float, float]]
+    length_m: float
+    seconds: float
+    cost: float
+
+
+def walking_seconds(
+    length_m: FloatArray | float, speed_mps: float = WALKING_SPEED_MPS
+) -> FloatArray:
+    """Walking time in seconds for lengths in metres."""
+    return np.asarray(np.asarray(length_m, dtype=np.float64) / speed_mps)
+
+
+def shortest_route(
+    town: Town,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    danger_areas: tuple[DangerArea, ...] = (),
+    *,
+    speed_mps: float = WALKING_SPEED_MPS,
+    exposure_weight: float = 1.0,
+    limit_m: float = np.inf,
+) -> Route | None:
+    """The cheapest walking route between two WGS84 points (lon, lat) around danger areas."""
+    net = walk_network(town, exposure_weight)
+    target = net.point_access(*destination)
+    start = net.point_access(*origin)
+    if target.edge[0] < 0 or start.edge[0] < 0:
+        return None
+    shapes = [DangerShape.of(town, a) for a in danger_areas]
+    blocking = net.blocking([net.blocked_by(s) for s in shapes])
+    dests = Destinations(net, target)
+    closed = net.connector_blocked(target, shapes)
+    tree = net.search(blocking, dests, closed, limit_m)
+    reach = net.reach(
+        tree,
+        start,
+        connector_blocked=net.connector_blocked(start, shapes),
+        blocking=blocking,
+        closed=closed,
+    )
+    if reach.site[0] < 0:
+        return None
+    xy = net.route_xy(tree, start, 0, int(reach.side[0]), 0)
+    lon, lat = town.to_lonlat(xy[:, 0], xy[:, 1])
+    length = float(reach.length[0])
+    return Route(
+        lonlat=list(zip(lon.tolist(), lat.tolist(), strict=True)),
+        length_m=length,
+        seconds=float(walking_seconds(length, speed_mps)),
+        cost=float(reach.cost[0]),
+    )

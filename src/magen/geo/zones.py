@@ -1,0 +1,158 @@
+"""Alert zones of a town: polygons with a time to reach shelter.
+
+The Home Front Command divides the country into alert zones, each with its own time to reach a
+protected space (90 seconds in Jerusalem). When no zone file is given, the town is cut into a
+grid of square cells (default 500 m) over its map, each with the same default time, so that
+alerts and guidance changes can still be addressed and published per zone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from magen.geo.errors import TownImportError, require_readable
+from magen.geo.projection import LocalProjection
+
+DEFAULT_CELL_M = 500.0
+DEFAULT_SECONDS_TO_SHELTER = 90
+
+
+@dataclass(frozen=True)
+class ZoneSpec:
+    """One alert zone: id, display name, seconds to shelter and WGS84 (multi)polygon."""
+
+    id: str
+    name: str
+    seconds_to_shelter: int
+    geometry: BaseGeometry
+
+
+def slug(text: str) -> str:
+    """A lowercase ASCII identifier made from a name."""
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return out or "zone"
+
+
+def _row_label(row: int) -> str:
+    label = ""
+    row += 1
+    while row:
+        row, rem = divmod(row - 1, 26)
+        label = chr(65 + rem) + label
+    return label
+
+
+def default_zones(
+    bounds: tuple[float, float, float, float],
+    projection: LocalProjection,
+    town_name: str,
+    *,
+    cell_m: float = DEFAULT_CELL_M,
+    seconds: int = DEFAULT_SECONDS_TO_SHELTER,
+) -> list[ZoneSpec]:
+    """A grid of square cells covering the bounds; rows A, B... from the north, columns from 1."""
+    if cell_m <= 0:
+        raise ValueError("zone cell size must be positive")
+    lon0, lat0, lon1, lat1 = bounds
+    corners_x, corners_y = projection.to_xy([lon0, lon1, lon0, lon1], [lat0, lat0, lat1, lat1])
+    x0, x1 = float(corners_x.min()), float(corners_x.max())
+    y0, y1 = float(corners_y.min()), float(corners_y.max())
+    nx = max(1, int(np.ceil((x1 - x0) / cell_m)))
+    ny = max(1, int(np.ceil((y1 - y0) / cell_m)))
+    # Centre the grid on the map so border cells are trimmed evenly.
+    gx0 = (x0 + x1) / 2 - nx * cell_m / 2
+    gy1 = (y0 + y1) / 2 + ny * cell_m / 2
+    xs = gx0 + cell_m * np.arange(nx + 1)
+    ys = gy1 - cell_m * np.arange(ny + 1)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    glon, glat = projection.to_lonlat(grid_x.ravel(), grid_y.ravel())
+    glon = glon.reshape(grid_x.shape)
+    glat = glat.reshape(grid_x.shape)
+    prefix = slug(town_name)
+    zones: list[ZoneSpec] = []
+    for r in range(ny):
+        for c in range(nx):
+            ring = [
+                (glon[r, c], glat[r, c]),
+                (glon[r, c + 1], glat[r, c + 1]),
+                (glon[r + 1, c + 1], glat[r + 1, c + 1]),
+                (glon[r + 1, c], glat[r + 1, c]),
+                (glon[r, c], glat[r, c]),
+            ]
+            label = f"{_row_label(r)}{c + 1}"
+            zones.append(
+                ZoneSpec(
+                    id=f"{prefix}-{label.lower()}",
+                    name=f"{town_name} {label}",
+                    seconds_to_shelter=seconds,
+                    geometry=shapely.Polygon(ring),
+                )
+            )
+    return zones
+
+
+def read_zones(path: str | Path, default_seconds: int) -> list[ZoneSpec]:
+    """Read alert zones from a GeoJSON file of (multi)polygons with id, name and seconds."""
+    p = require_readable(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TownImportError(p, f"not valid GeoJSON ({exc})") from exc
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list) or not features:
+        raise TownImportError(p, "no zone features in the file")
+    zones: list[ZoneSpec] = []
+    for i, feature in enumerate(features):
+        props: dict[str, Any] = feature.get("properties") or {}
+        try:
+            geom = shapely.geometry.shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TownImportError(p, f"zone {i}: unreadable geometry ({exc})") from exc
+        if geom.geom_type not in {"Polygon", "MultiPolygon"} or geom.is_empty:
+            raise TownImportError(p, f"zone {i}: geometry must be a Polygon or MultiPolygon")
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        seconds = props.get("seconds_to_shelter", props.get("seconds", default_seconds))
+        try:
+            seconds_int = int(seconds)
+        except (TypeError, ValueError) as exc:
+            raise TownImportError(p, f"zone {i}: seconds_to_shelter is not a number") from exc
+        ident = str(props.get("id") or f"zone-{i + 1}")
+        zones.append(
+            ZoneSpec(
+                id=ident,
+                name=str(props.get("name") or ident),
+                seconds_to_shelter=seconds_int,
+                geometry=geom,
+            )
+        )
+    if len({z.id for z in zones}) != len(zones):
+        raise TownImportError(p, "zone ids are not unique")
+    return zones
+
+
+def zone_lookup(
+    tree: shapely.STRtree, lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> npt.NDArray[np.int64]:
+    """The index of the zone containing each point (the first by index on a border), or -1."""
+    lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+    lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+    out = np.full(lon_a.shape[0], -1, dtype=np.int64)
+    if not len(tree) or not lon_a.shape[0]:
+        return out
+    pts, zone = tree.query(shapely.points(lon_a, lat_a), predicate="intersects")
+    order = np.lexsort((zone, pts))
+    pts, zone = pts[order], zone[order]
+    first = np.ones(pts.shape[0], dtype=bool)
+    first[1:] = pts[1:] != pts[:-1]
+    out[pts[first]] = zone[first]
+    return out
