@@ -380,3 +380,64 @@ def test_the_safe_parser_is_shared() -> None:
     with pytest.raises(XmlError, match="DTD"):
         parse_untrusted_xml(EXTERNAL_ENTITY, what="test")
     assert parse_untrusted_xml(b"<r><!-- note --><a/></r>", what="test")[0].tag == "a"
+
+
+def _with_census(body: str) -> bytes:
+    return f"""<HospitalStatus xmlns="{HAVE_NS}" xmlns:xnl="urn:oasis:names:tc:ciq:xnl:3">
+  <Hospital>
+    <Organization><OrganizationInformation>
+      <xnl:OrganisationName><xnl:NameElement>Barzilai</xnl:NameElement></xnl:OrganisationName>
+    </OrganizationInformation></Organization>
+    {body}
+    <LastUpdateTime>2023-10-07T10:30:00Z</LastUpdateTime>
+  </Hospital>
+</HospitalStatus>""".encode()
+
+
+def _ed_census(codes: str, urn: str = "") -> str:
+    listed = f"<TriageCodeListURN>{urn}</TriageCodeListURN>" if urn else ""
+    census = f"<EMSCensus>{listed}{codes}</EMSCensus>"
+    return f"<EmergencyDepartmentStatus>{census}</EmergencyDepartmentStatus>"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            _ed_census("<TriageCode><TriageCodeValue>Red</TriageCodeValue></TriageCode>"),
+            "every TriageCodeValue needs its TriageCountQuantity",
+        ),
+        (
+            _ed_census(
+                "<TriageCode><TriageCodeValue>Red</TriageCodeValue>"
+                "<TriageCountQuantity>-2</TriageCountQuantity></TriageCode>"
+            ),
+            "EMSCensus: the Red count is negative",
+        ),
+        (_ed_census("", urn="urn:example:start-colours"), "only the default colours are read"),
+        (
+            "<HospitalBedCapacityStatus>"
+            + "<BedCapacity><BedType>Burn</BedType><Capacity><AvailableCount>1</AvailableCount>"
+            "</Capacity></BedCapacity>" * 2 + "</HospitalBedCapacityStatus>",
+            "bed type Burn is reported twice",
+        ),
+    ],
+)
+def test_census_and_bed_errors_name_the_problem(body: str, message: str) -> None:
+    with pytest.raises(EdxlError, match=message):
+        import_have(_with_census(body))
+
+
+def test_a_bed_without_a_count_is_skipped_and_a_local_time_needs_a_zone() -> None:
+    vague = (
+        "<HospitalBedCapacityStatus><BedCapacity><BedType>Burn</BedType>"
+        "<Capacity><CapacityStatus>Vacant/Available</CapacityStatus></Capacity>"
+        "</BedCapacity></HospitalBedCapacityStatus>"
+    )
+    [h] = import_have(_with_census(vague))
+    assert h.status.beds == ()
+    no_zone = _with_census("").replace(b"10:30:00Z", b"10:30:00")
+    with pytest.raises(EdxlError, match="has no time zone"):
+        import_have(no_zone)
+    with pytest.raises(EdxlError, match="timezone-aware"):
+        export_have([_hospital(status_at=datetime(2023, 10, 7))])

@@ -671,3 +671,35 @@ def test_an_account_can_be_created_in_the_same_log() -> None:
         ),
     )  # fmt: skip
     assert len(log.state.slice(accounts.Accounts).by_id) == 1
+
+
+def test_care_after_discharge_is_refused(log: Log) -> None:
+    c = _record(log)
+    log.run(
+        HOSPITAL, RecordArrival(command_id=_id(), casualty_id=c.casualty_id, hospital_id="soroka")
+    )
+    log.run(HOSPITAL, DischargeCasualty(command_id=_id(), casualty_id=c.casualty_id))
+    log.now += timedelta(minutes=5)
+    with pytest.raises(InvalidCommand, match="discharged before the time given"):
+        _tourniquet(log, c, BodySite.LEFT_ARM, log.now)
+    assert hospital_loads(log.state.slice(Casualties).by_id.values()) == {}
+
+
+def test_admitted_casualties_count_in_the_hospital_load(log: Log) -> None:
+    c = _record(log)
+    log.run(
+        HOSPITAL, RecordArrival(command_id=_id(), casualty_id=c.casualty_id, hospital_id="soroka")
+    )
+    log.run(HOSPITAL, AdmitCasualty(command_id=_id(), casualty_id=c.casualty_id))
+    load = hospital_loads(log.state.slice(Casualties).by_id.values())["soroka"]
+    assert (load.en_route, load.arrived, load.admitted) == ((), 0, 1)
+
+
+def test_an_explicit_protocol_wins_over_the_age(log: Log) -> None:
+    c = _record(
+        log,
+        description=Description(age=AgeRange.exactly(9)),
+        protocol=Protocol.JUMPSTART,
+        answers={"child_walks": "yes"},
+    )
+    assert c.triage[0].protocol is Protocol.JUMPSTART

@@ -587,3 +587,15 @@ def test_person_events_survive_json_and_replay(log: Log) -> None:
             Recorded(r.position, r.event_id, r.recorded_at, r.actor, r.command_id, None, again),
         )
     assert replayed == log.state
+
+
+def test_value_rules() -> None:
+    with pytest.raises(ValidationError, match="youngest age"):
+        AgeRange(min_years=40, max_years=30)
+    with pytest.raises(ValidationError, match="e-mail"):
+        Contact(name="x", email="not an address")
+    with pytest.raises(ValidationError, match="two-letter"):
+        Address(country="Israel")
+    assert Address(country=" il ").country == "IL"
+    with pytest.raises(ValidationError, match="timezone"):
+        Provenance(record_id="example.org/p", source_date=datetime(2023, 10, 7))

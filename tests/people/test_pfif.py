@@ -27,6 +27,7 @@ from magen.domain.persons import (
     CandidateKind,
     CheckInSurvivor,
     ConfirmMatch,
+    MarkPersonSafe,
     NoteStatus,
     Persons,
     ProposeMatch,
@@ -716,3 +717,68 @@ def test_import_reports_records_that_do_not_fit_magen() -> None:
     [(record, reason)] = plan.skipped
     assert record == "example.org/long"
     assert reason == "full_name: String should have at most 200 characters"
+
+
+def test_duplicates_and_safe_reports_publish_a_note_and_descriptions_read_well() -> None:
+    log, ids = _magen()
+    family_safe = ReportMissingPerson(
+        command_id=uuid.uuid4(),
+        name=PersonName(full_name="Avi Levi"),
+        contact=Contact(name="Dana Levi"),
+        age=AgeRange.exactly(12),
+        description=Description(height_cm=150, marks="scar on the left cheek"),
+    )
+    log.run(REGISTRAR, family_safe)
+    safe_id = report_id_for(family_safe.command_id)
+    log.run(REGISTRAR, MarkPersonSafe(command_id=uuid.uuid4(), report_id=safe_id))
+    dup = ReportMissingPerson(
+        command_id=uuid.uuid4(), name=PersonName(full_name="Noa Levy"), contact=Contact(name="Avi")
+    )
+    log.run(REGISTRAR, dup)
+    dup_id = report_id_for(dup.command_id)
+    log.run(
+        ADMIN,
+        ProposeMatch(
+            command_id=uuid.uuid4(),
+            report_id=dup_id,
+            candidate_kind=CandidateKind.MISSING,
+            candidate_id=ids["noa"],
+            score=0.9,
+        ),
+    )
+    match_id = next(reversed(log.state.slice(Persons).matches))
+    log.run(REGISTRAR, ConfirmMatch(command_id=uuid.uuid4(), match_id=match_id))
+    doc = export_pfif(log.state, domain="magen.example.org")
+    assert validate(dumps(doc), canonical_order=True) == []
+    by_id = {p.person_record_id: p for p in doc.persons}
+    avi = by_id[f"magen.example.org/{safe_id}"]
+    assert (avi.age, avi.description) == (
+        "12",
+        "Height: about 150 cm\nDistinguishing marks: scar on the left cheek",
+    )
+    assert (avi.notes[-1].status, avi.notes[-1].author_name) == (
+        NoteStatus.BELIEVED_ALIVE,
+        "Family",
+    )
+    duplicate = by_id[f"magen.example.org/{dup_id}"].notes[-1]
+    assert duplicate.linked_person_record_id == f"magen.example.org/{ids['noa']}"
+    assert duplicate.status is None
+
+
+def test_import_of_a_person_without_status_notes_is_a_report_and_bad_notes_are_skipped() -> None:
+    person = PfifPerson(
+        "example.org/p",
+        T0,
+        "Yosef Cohen",
+        notes=(
+            PfifNote("example.org/n1", "x", T0, "no status"),
+            PfifNote("example.org/n2", "y" * 300, T0, "an author name too long for Magen"),
+        ),
+    )
+    plan = import_commands(PfifDocument(persons=(person,)), State(), now=T0)
+    assert [type(c).__name__ for c in plan.commands] == ["ReportMissingPerson", "AddPersonNote"]
+    [(record, reason)] = plan.skipped
+    assert (record, reason) == (
+        "example.org/n2",
+        "author_name: String should have at most 200 characters",
+    )

@@ -112,10 +112,6 @@ class TriageCensus(_Value):
             raise ValueError(f"no triage colour {colour!r}")
         return int(getattr(self, colour))
 
-    @property
-    def total(self) -> int:
-        return self.red + self.yellow + self.green + self.black
-
 
 class BedCapacity(_Value):
     """Beds of one type: available now and the baseline (maximum) number."""

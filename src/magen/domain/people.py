@@ -134,10 +134,6 @@ class AgeRange(_Value):
         """An exact age."""
         return cls(min_years=years, max_years=years)
 
-    def contains(self, years: float) -> bool:
-        """Whether an age in years falls in the range."""
-        return self.min_years <= years < self.max_years + 1
-
 
 class Description(_Value):
     """What can be seen of a person; every part optional."""
@@ -238,7 +234,7 @@ class Address(_Value):
     city: Line = ""
     state: Line = ""
     postal_code: Annotated[str, Field(max_length=20)] = ""
-    country: Annotated[str, Field(max_length=2)] = ""  # ISO 3166-1 alpha-2
+    country: Annotated[str, Field(max_length=10)] = ""  # ISO 3166-1 alpha-2
 
     @field_validator("street", "neighborhood", "city", "state", "postal_code")
     @classmethod
