@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -15,16 +16,22 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from magen import __version__
 from magen.api import errors, live
-from magen.api.deps import Runtime, provide_actor, provide_service
+from magen.api.deps import CachingTokenIssuer, Runtime, provide_actor, provide_service
 from magen.api.routes import accounts, ops, picture, reports, responders
 from magen.app.ratelimit import RateLimiter
-from magen.app.security import TokenIssuer
 from magen.app.service import Service
 from magen.clock import Clock, SystemClock
 from magen.config import Settings
 from magen.store.base import EventLog
 
 ROUTERS = [accounts.router, reports.router, responders.router, picture.router]
+
+# A server's heap is mostly long-lived: imported modules, the folded state, the live buffer.
+# With CPython's default thresholds (700, 10, 10) the collector runs every few requests and each
+# full pass walks all of it, stalling every request in flight. Measured with bench/ingest.py:
+# these thresholds, after freezing what start-up built, halve the CPU per report and bring p99
+# from over 100 ms to under 30 ms. Cyclic garbage waits longer to be freed; nothing else changes.
+SERVING_GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def build_service(settings: Settings, clock: Clock, log: EventLog | None = None) -> Service:
@@ -59,7 +66,7 @@ def create_app(
         holder["service"] = svc
         app.state["runtime"] = Runtime(
             service=svc,
-            tokens=TokenIssuer(settings.secret, timedelta(hours=settings.token_hours)),
+            tokens=CachingTokenIssuer(settings.secret, timedelta(hours=settings.token_hours)),
             settings=settings,
         )
         if settings.follow_log:
@@ -89,6 +96,17 @@ def create_app(
     )
 
 
+def settle_heap() -> None:
+    """Freeze what start-up built and collect young objects less often (serving processes)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVING_GC_THRESHOLDS)
+
+
 def asgi_app() -> Any:
     """Entry point for `uvicorn --factory magen.api.app:asgi_app` (settings from MAGEN_*)."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    # After the lifespan has folded the log into state; only here, because tests build many
+    # apps in one process and should keep the interpreter's defaults.
+    app.on_startup.append(settle_heap)
+    return app
