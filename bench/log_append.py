@@ -77,22 +77,20 @@ def _naive(path: Path, total: int, batch: int) -> float:
 
 
 async def _run(args: argparse.Namespace, directory: Path) -> dict[str, float | int]:
-    per_caller = max(args.events // args.callers, args.batch)
+    # Whole batches only, so the counts below are exact.
+    per_caller = max(args.events // args.callers // args.batch, 1) * args.batch
+    warm = max(per_caller // 10 // args.batch, 1) * args.batch
     total = per_caller * args.callers
-
-    log = SqliteEventLog(directory / "warm.db")
-    # Warm-up: lets the WAL file reach its working size, so growth is not timed.
-    await _load(log, args.callers, max(per_caller // 10, args.batch), args.batch)
-    await log.close()
 
     log = SqliteEventLog(directory / "bench.db")
     for start in range(0, args.prefill, 5_000):
         await log.append([_event(-1, start + k) for k in range(min(5_000, args.prefill - start))])
-    await _load(log, args.callers, max(per_caller // 10, args.batch), args.batch)
+    # Warm-up: lets the WAL file reach its working size, so its growth is not timed.
+    await _load(log, args.callers, warm, args.batch)
     elapsed, latencies = await _load(log, args.callers, per_caller, args.batch)
     head = log.head()
     await log.close()
-    assert head == args.prefill + total + args.callers * max(per_caller // 10, args.batch), head
+    assert head == args.prefill + total + args.callers * warm, head
 
     memory = MemoryEventLog()
     mem_elapsed, _ = await _load(memory, args.callers, per_caller, args.batch)
