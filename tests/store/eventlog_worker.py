@@ -16,7 +16,7 @@ import json
 import sys
 import uuid
 
-from magen.store.base import NewEvent
+from magen.store.base import EventLog, NewEvent
 from magen.store.factory import open_log
 
 NAMESPACE = uuid.UUID("7d1c8b0e-4f7a-4a53-9a0c-2f5b3f1f6c11")
@@ -40,8 +40,7 @@ def shared_event(number: int) -> NewEvent:
     return NewEvent(event_id, "SharedAppended", json.dumps({"shared": number}).encode())
 
 
-async def _task(log: object, args: argparse.Namespace, task: int) -> None:
-    append = log.append  # type: ignore[attr-defined]
+async def _task(log: EventLog, args: argparse.Namespace, task: int) -> None:
     seq = 0
     while args.forever or seq < args.batches:
         events = [
@@ -50,7 +49,7 @@ async def _task(log: object, args: argparse.Namespace, task: int) -> None:
         ]
         if task == 0 and seq < args.shared:
             events.append(shared_event(seq))
-        positions = await append(events)
+        positions = await log.append(events)
         line = {
             "task": task,
             "seq": seq,
