@@ -72,6 +72,12 @@ class Server:
     process: subprocess.Popen[bytes]
     log_path: Path
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server process has used so far (Linux)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, lines: int = 20) -> str:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
@@ -229,6 +235,7 @@ def run_wrk(
     token: str | None = None,
     cpus: str | None = None,
     path: str = SIGHTINGS_PATH,
+    spread: str = "clustered",
 ) -> WrkRun:
     """Drive `path` with unique sightings for a fixed time; what wrk measured."""
     wrk = shutil.which("wrk")
@@ -247,7 +254,7 @@ def run_wrk(
     ]
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
-    cmd += [url + path, "--", run_nonce, path]
+    cmd += [url + path, "--", run_nonce, path, spread]
     done = subprocess.run(
         _pinned(cmd, cpus),
         capture_output=True,
@@ -272,15 +279,24 @@ def run_wrk(
     )
 
 
-def sighting_body(run_nonce: str, thread: int, n: int) -> bytes:
+SPREADS = ("clustered", "uniform")
+
+
+def sighting_body(run_nonce: str, thread: int, n: int, spread: str = "clustered") -> bytes:
     """The exact body `sightings.lua` sends as request `n` of wrk thread `thread`."""
     command_id = f"{run_nonce}-{thread:04x}-4{(n // 4096) % 4096:03x}-8{n % 4096:03x}-{n:012x}"
-    k = (n * 7919 + thread * 104729) % 36_000_000
+    if spread == "uniform":
+        k = (n * 7919 + thread * 104729) % 36_000_000
+        lat, lon = k % 6000, (k // 6000) % 6000
+    else:
+        site = (n * 31 + thread * 17) % 24
+        lat = 150 + (site * 2459) % 5700 + (n * 104729 + thread * 7) % 301 - 150
+        lon = 150 + (site * 3733) % 5700 + (n * 7919 + thread * 13) % 301 - 150
     mobility = ("on_foot", "vehicle", "unknown")[n % 3]
     armed = ("yes", "unknown")[n % 2]
     return (
-        f'{{"command_id":"{command_id}","where":{{"lat":31.{74000 + k % 6000:05d},'
-        f'"lon":35.{18000 + (k // 6000) % 6000:05d}}},"count":{1 + n % 12},'
+        f'{{"command_id":"{command_id}","where":{{"lat":31.{74000 + lat:05d},'
+        f'"lon":35.{18000 + lon:05d}}},"count":{1 + n % 12},'
         f'"mobility":"{mobility}","armed":"{armed}","heading_deg":{n % 360},'
         f'"text":"seen near the school"}}'
     ).encode()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import (
     SIGHTINGS_PATH,
+    SPREADS,
     BenchError,
     Server,
     WrkRun,
@@ -89,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         help="pin the server to one CPU and wrk to another (taskset)",
     )
     parser.add_argument("--auth", choices=("token", "key"), default="token")
+    parser.add_argument(
+        "--spread",
+        choices=SPREADS,
+        default="clustered",
+        help="places: near 24 sites across town, or uniform over 6 x 6 km (fusion's worst case)",
+    )
     parser.add_argument("--dir", help="where to make the temporary database (default: TMPDIR)")
     parser.add_argument("--keep", action="store_true", help="keep the database and server logs")
     args = parser.parse_args(argv)
@@ -106,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         "threads": args.threads,
         "connections": args.connections,
         "cpus": client_cpus,
+        "spread": args.spread,
     }
     with workspace(args.keep, args.dir) as work:
         db = work / "magen.db"
@@ -117,19 +124,19 @@ def _run(args: argparse.Namespace) -> int:
                 warm = {**load, "seconds": args.warmup}
                 run_wrk(server.url, run_nonce=nonce(), workdir=work, token=token, **warm)
             run_nonce = nonce()
-            cpu0 = _cpu_seconds(server)
+            cpu0 = server.cpu_seconds()
             magen = run_wrk(server.url, run_nonce=run_nonce, workdir=work, token=token, **load)
-            magen_cpu = _cpu_seconds(server) - cpu0
-            retried = _retry_unanswered(server, magen, run_nonce, token)
+            magen_cpu = server.cpu_seconds() - cpu0
+            retried = _retry_unanswered(server, magen, run_nonce, token, args.spread)
         audit = _audit(db, magen, run_nonce, retried)
 
         with serve("_bare:litestar_app", cpus=server_cpus, workdir=work) as bare_server:
             if args.warmup > 0:
                 warm = {**load, "seconds": args.warmup}
                 run_wrk(bare_server.url, run_nonce=nonce(), workdir=work, **warm)
-            cpu0 = _cpu_seconds(bare_server)
+            cpu0 = bare_server.cpu_seconds()
             bare = run_wrk(bare_server.url, run_nonce=nonce(), workdir=work, **load)
-            bare_cpu = _cpu_seconds(bare_server) - cpu0
+            bare_cpu = bare_server.cpu_seconds() - cpu0
 
     return _report(args, server_cpus, client_cpus, magen, magen_cpu, bare, bare_cpu, audit)
 
@@ -194,16 +201,12 @@ def _responder_credential(server: Server, kind: str) -> str:
     return api_key
 
 
-def _cpu_seconds(server: Server) -> float:
-    """User plus system CPU time the server process has used so far."""
-    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # --- checking the log -------------------------------------------------------------------------
 
 
-def _retry_unanswered(server: Server, run: WrkRun, run_nonce: str, token: str) -> dict[str, int]:
+def _retry_unanswered(
+    server: Server, run: WrkRun, run_nonce: str, token: str, spread: str
+) -> dict[str, int]:
     """Resend, as a phone would, every request wrk sent but saw no answer to; statuses by key."""
     acked = set(run.acked)
     outcomes: dict[str, int] = {}
@@ -213,7 +216,7 @@ def _retry_unanswered(server: Server, run: WrkRun, run_nonce: str, token: str) -
             if key in acked:
                 continue
             status, _ = post_raw(
-                server.url + SIGHTINGS_PATH, sighting_body(run_nonce, thread, n), token
+                server.url + SIGHTINGS_PATH, sighting_body(run_nonce, thread, n, spread), token
             )
             outcomes[key] = status
     return outcomes
@@ -279,15 +282,12 @@ def _report(
         _row("bare litestar", bare, bare_cpu),
     ]
     print(
-        f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, "
-        f"auth={args.auth}, server cpus={server_cpus or 'any'}, wrk cpus={client_cpus or 'any'}"
+        f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, auth={args.auth}, "
+        f"spread={args.spread}, server cpus={server_cpus or 'any'}, "
+        f"wrk cpus={client_cpus or 'any'}"
     )
-    print(
-        table(
-            rows,
-            ["endpoint", "201/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "cpu %"],
-        )
-    )
+    header = ["endpoint", "201/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "cpu %"]
+    print(table(rows, [*header, "cpu us/req"]))
     print(
         f"log: {audit.events_in_log:,} sightings for {audit.generated:,} requests generated; "
         f"{audit.unanswered_at_stop} unanswered at stop (retried: {audit.retried_replayed} "
@@ -318,12 +318,13 @@ def _report(
         "duplicated": audit.duplicated,
         "errors": errors,
         "log_ok": audit.ok,
-        "server_cpu_s_per_1k": round(1000 * magen_cpu / max(magen.requests, 1), 3),
-        "bare_cpu_s_per_1k": round(1000 * bare_cpu / max(bare.requests, 1), 3),
+        "cpu_us_per_req": round(1e6 * magen_cpu / max(magen.requests, 1), 1),
+        "bare_cpu_us_per_req": round(1e6 * bare_cpu / max(bare.requests, 1), 1),
         "seconds": args.seconds,
         "connections": args.connections,
         "wrk_threads": args.threads,
         "auth": args.auth,
+        "spread": args.spread,
         "pinned": server_cpus is not None,
         "journal_mode": audit.journal_mode,
         "goals_met": goals,
@@ -342,6 +343,7 @@ def _row(name: str, run: WrkRun, cpu_s: float) -> list[object]:
         run.ms("max"),
         run.non_2xx,
         100 * cpu_s / run.seconds,
+        1e6 * cpu_s / max(run.requests, 1),
     ]
 
 

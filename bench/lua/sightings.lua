@@ -1,6 +1,9 @@
 -- Threat sightings for wrk: every request carries a fresh command id and its own place.
 --
--- Arguments (after `--`): a run nonce of 8 hex digits, then the request path.
+-- Arguments (after `--`): a run nonce of 8 hex digits, the request path, and the spread of
+-- places: "clustered" (default: within about 170 m of one of 24 sites across the town, as
+-- when many residents report the same few groups of attackers) or "uniform" (anywhere in a
+-- 6 x 6 km box: every report far from the others, the fusion engine's worst case).
 -- The command id packs nonce, thread and a per-thread counter into its first 20 hex digits,
 -- which are exactly the digits the server keeps in the sighting id ("sig_" + 20 hex), so the
 -- harness can match acknowledgements to log entries. Bodies are a pure function of
@@ -17,6 +20,7 @@ end
 
 local nonce = "00000000"
 local path = "/api/v1/sightings"
+local spread = "clustered"
 counter = 0
 acked = {}
 statuses = {}
@@ -27,6 +31,7 @@ local ARMED = { "yes", "unknown" }
 function init(args)
    nonce = args[1] or nonce
    path = args[2] or path
+   spread = args[3] or spread
    wrk.method = "POST"
    wrk.headers["Content-Type"] = "application/json"
 end
@@ -36,11 +41,20 @@ function request()
    local n = counter
    local id = string.format("%s-%04x-4%03x-8%03x-%012x",
       nonce, tid, math.floor(n / 4096) % 4096, n % 4096, n)
-   local k = (n * 7919 + tid * 104729) % 36000000
+   -- Places in 1e-5 degree steps from (31.74, 35.18), so both sides compute them exactly.
+   local lat, lon
+   if spread == "uniform" then
+      local k = (n * 7919 + tid * 104729) % 36000000
+      lat, lon = k % 6000, math.floor(k / 6000) % 6000
+   else
+      local site = (n * 31 + tid * 17) % 24
+      lat = 150 + (site * 2459) % 5700 + (n * 104729 + tid * 7) % 301 - 150
+      lon = 150 + (site * 3733) % 5700 + (n * 7919 + tid * 13) % 301 - 150
+   end
    local body = string.format(
       '{"command_id":"%s","where":{"lat":31.%05d,"lon":35.%05d},"count":%d,'
          .. '"mobility":"%s","armed":"%s","heading_deg":%d,"text":"seen near the school"}',
-      id, 74000 + k % 6000, 18000 + math.floor(k / 6000) % 6000, 1 + n % 12,
+      id, 74000 + lat, 18000 + lon, 1 + n % 12,
       MOBILITY[1 + n % 3], ARMED[1 + n % 2], n % 360)
    return wrk.format(nil, path, nil, body)
 end
