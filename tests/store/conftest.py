@@ -1,8 +1,9 @@
 """The event log backends the contract suite runs against.
 
 A backend is one entry in `BACKENDS`: whether it is durable (shared by processes, survives a
-restart) and a context manager that yields a `LogBackend` for one test. The PostgreSQL
-backend joins the suite by adding its entry (create a scratch database, hand out its URL).
+restart) and a context manager that yields a `LogBackend` for one test. PostgreSQL is the
+session's server (`support.postgres`: MAGEN_TEST_PG_URL, else a throwaway cluster); each fresh
+log is a new schema in its scratch database.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import require
 
 from magen.store.base import EventLog
 from store.eventlog_kit import LogBackend
+from support.postgres import PostgresMissing, shared_server
 
 BackendFactory = Callable[[Path], contextlib.AbstractContextManager[LogBackend]]
 
@@ -34,9 +37,20 @@ def _sqlite(tmp: Path) -> Iterator[LogBackend]:
     )
 
 
+@contextlib.contextmanager
+def _postgres(_tmp: Path) -> Iterator[LogBackend]:
+    try:
+        server = shared_server()
+    except PostgresMissing as exc:
+        require(False, f"PostgreSQL: {exc}")
+        raise
+    yield LogBackend("postgres", durable=True, fresh_url=server.fresh_url)
+
+
 BACKENDS: dict[str, tuple[bool, BackendFactory]] = {
     "memory": (False, _memory),
     "sqlite": (True, _sqlite),
+    "postgres": (True, _postgres),
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from magen.store.base import EventLog, LogError
+from magen.store.base import EventLog, LogError, LogUnavailable
 from magen.store.factory import open_log, sqlite_path
 from magen.store.memory import MemoryEventLog
 from magen.store.sqlite import SqliteEventLog
@@ -68,10 +68,11 @@ def test_sqlite_path_reads_every_form(url: str, path: Path | None) -> None:
     assert sqlite_path(url) == path
 
 
-@pytest.mark.parametrize("url", ["postgresql://magen@db/magen", "postgres://magen@db/magen"])
-def test_postgres_is_refused_until_its_backend_lands(url: str) -> None:
-    with pytest.raises(LogError, match="PostgreSQL backend not installed yet"):
-        open_log(url)
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_postgres_urls_open_the_postgres_log_and_say_when_it_is_unreachable(scheme: str) -> None:
+    # Nothing listens on port 1: the URL is taken as PostgreSQL's, and the refusal is plain.
+    with pytest.raises(LogUnavailable, match="cannot connect to PostgreSQL"):
+        open_log(f"{scheme}://magen@127.0.0.1:1/magen?connect_timeout=2")
 
 
 @pytest.mark.parametrize("url", ["mysql://db/magen", "", "sqlite://"])

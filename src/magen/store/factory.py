@@ -28,9 +28,9 @@ def open_log(url: str) -> EventLog:
 
         return MemoryEventLog()
     if url.startswith(_POSTGRES_SCHEMES):
-        # When store/postgres.py lands: `from magen.store.postgres import PostgresEventLog;
-        # return PostgresEventLog(url)` replaces this line.
-        raise LogError("PostgreSQL backend not installed yet")
+        from magen.store.postgres import PostgresEventLog
+
+        return PostgresEventLog(url)
     path = sqlite_path(url)
     if path is None:
         raise LogError(
