@@ -102,10 +102,26 @@ def _id() -> uuid.UUID:
 
 
 def _hospitals(log: Log) -> None:
+    # The hospital account is put straight into the log so that its id is HOSPITAL's.
+    created = accounts.AccountCreated(
+        account_id="acc_soroka",
+        username="soroka",
+        role=Role.HOSPITAL,
+        display_name="Soroka",
+        password_hash="h" * 40,
+    )
+    r = Recorded(len(log.recorded) + 1, uuid.uuid4(), log.now, ADMIN, None, None, created)
+    log.recorded.append(r)
+    evolve(log.state, r)
     log.run(
         ADMIN,
         RegisterHospital(
-            command_id=_id(), hospital_id="soroka", name="Soroka", where=HERE, trauma_centre=True
+            command_id=_id(),
+            hospital_id="soroka",
+            name="Soroka",
+            where=HERE,
+            trauma_centre=True,
+            account_id="acc_soroka",
         ),
     )
     log.run(
@@ -439,7 +455,7 @@ def test_scene_to_evacuation_to_arrival_to_admission_to_discharge(log: Log) -> N
 def test_a_casualty_driven_by_private_car_arrives_without_an_evacuation(log: Log) -> None:
     c = _record(log)
     log.run(
-        HOSPITAL, RecordArrival(command_id=_id(), casualty_id=c.casualty_id, hospital_id="barzilai")
+        MEDIC, RecordArrival(command_id=_id(), casualty_id=c.casualty_id, hospital_id="barzilai")
     )
     assert c.status is CasualtyStatus.ARRIVED
     assert c.evacuated_at is None
@@ -448,9 +464,9 @@ def test_a_casualty_driven_by_private_car_arrives_without_an_evacuation(log: Log
 def test_transfer_between_hospitals(log: Log) -> None:
     c = _record(log)
     log.run(
-        HOSPITAL, RecordArrival(command_id=_id(), casualty_id=c.casualty_id, hospital_id="barzilai")
+        MEDIC, RecordArrival(command_id=_id(), casualty_id=c.casualty_id, hospital_id="barzilai")
     )
-    log.run(HOSPITAL, AdmitCasualty(command_id=_id(), casualty_id=c.casualty_id))
+    log.run(MEDIC, AdmitCasualty(command_id=_id(), casualty_id=c.casualty_id))
     with pytest.raises(InvalidCommand, match="already in"):
         log.run(
             MEDIC,
@@ -497,14 +513,14 @@ def test_invalid_transitions_are_refused_with_plain_reasons(log: Log) -> None:
         )
     with pytest.raises(NotFound, match="no hospital"):
         log.run(HOSPITAL, RecordArrival(command_id=_id(), casualty_id=cid, hospital_id="nowhere"))
-    log.run(HOSPITAL, RecordArrival(command_id=_id(), casualty_id=cid, hospital_id="barzilai"))
+    log.run(MEDIC, RecordArrival(command_id=_id(), casualty_id=cid, hospital_id="barzilai"))
     assert c.hospital_id == "barzilai"  # diverted: it arrives where it arrives
     with pytest.raises(InvalidCommand, match="already in hospital"):
         log.run(HOSPITAL, RecordArrival(command_id=_id(), casualty_id=cid, hospital_id="soroka"))
-    log.run(HOSPITAL, AdmitCasualty(command_id=_id(), casualty_id=cid))
+    log.run(MEDIC, AdmitCasualty(command_id=_id(), casualty_id=cid))
     with pytest.raises(InvalidCommand, match="already admitted"):
-        log.run(HOSPITAL, AdmitCasualty(command_id=_id(), casualty_id=cid))
-    log.run(HOSPITAL, DischargeCasualty(command_id=_id(), casualty_id=cid))
+        log.run(MEDIC, AdmitCasualty(command_id=_id(), casualty_id=cid))
+    log.run(MEDIC, DischargeCasualty(command_id=_id(), casualty_id=cid))
     for cmd in (
         EvacuateCasualty(command_id=_id(), casualty_id=cid),
         RecordArrival(command_id=_id(), casualty_id=cid, hospital_id="soroka"),
@@ -703,3 +719,16 @@ def test_an_explicit_protocol_wins_over_the_age(log: Log) -> None:
         answers={"child_walks": "yes"},
     )
     assert c.triage[0].protocol is Protocol.JUMPSTART
+
+
+def test_a_hospital_account_acts_only_for_its_own_hospital(log: Log) -> None:
+    c = _record(log)
+    cid = c.casualty_id
+    with pytest.raises(Forbidden, match="does not act for Barzilai"):
+        log.run(HOSPITAL, RecordArrival(command_id=_id(), casualty_id=cid, hospital_id="barzilai"))
+    log.run(MEDIC, RecordArrival(command_id=_id(), casualty_id=cid, hospital_id="barzilai"))
+    with pytest.raises(Forbidden, match="does not act for Barzilai"):
+        log.run(HOSPITAL, AdmitCasualty(command_id=_id(), casualty_id=cid))
+    with pytest.raises(Forbidden, match="does not act for Barzilai"):
+        log.run(HOSPITAL, DischargeCasualty(command_id=_id(), casualty_id=cid))
+    assert c.status is CasualtyStatus.ARRIVED

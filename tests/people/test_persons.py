@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from magen.domain.accounts import CreateAccount, account_id_for
+from magen.domain.accounts import AccountCreated, CreateAccount, account_id_for
 from magen.domain.base import (
     Actor,
     Command,
@@ -116,8 +116,25 @@ def _resident(log: Log, username: str) -> Actor:
 @pytest.fixture
 def log() -> Log:
     out = Log()
+    created = AccountCreated(
+        account_id=HOSPITAL.account_id,
+        username="soroka",
+        role=Role.HOSPITAL,
+        display_name="Soroka",
+        password_hash="h" * 40,
+    )
+    r = Recorded(1, uuid.uuid4(), T0, ADMIN, None, None, created)
+    out.recorded.append(r)
+    evolve(out.state, r)
     out.run(
-        ADMIN, RegisterHospital(command_id=_id(), hospital_id="soroka", name="Soroka", where=HERE)
+        ADMIN,
+        RegisterHospital(
+            command_id=_id(),
+            hospital_id="soroka",
+            name="Soroka",
+            where=HERE,
+            account_id=HOSPITAL.account_id,
+        ),
     )
     return out
 

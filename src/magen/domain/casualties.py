@@ -11,9 +11,10 @@ discharged, or to deceased from any point before discharge. A casualty brought t
 private car arrives without a recorded evacuation; a transfer between hospitals is an
 evacuation from arrived or admitted.
 
-Domain rule on roles: only a medic or a registrar may record a death or identify a
+Domain rules on roles: only a medic or a registrar may record a death or identify a
 casualty. The app's role policy says the same; the rule is repeated here because a death
-record and an identification are what a family is eventually told.
+record and an identification are what a family is eventually told. A hospital account
+records arrivals, admissions and discharges at its own hospital only.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pydantic import AwareDatetime, Field, field_validator
 
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
-from magen.domain.hospitals import BedType, hospital
+from magen.domain.hospitals import BedType, Hospital, hospital
 from magen.domain.people import Description, Name, Note, PersonName, clean_text, observed_time
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
@@ -511,6 +512,12 @@ def _triaged(
     )
 
 
+def _acts_for(ctx: DecisionContext, h: Hospital) -> None:
+    """Refuse a hospital account acting for another hospital (medics act anywhere)."""
+    if ctx.actor.role is Role.HOSPITAL and ctx.actor.account_id != h.account_id:
+        raise Forbidden(f"this account does not act for {h.name}")
+
+
 def _not_closed(c: Casualty, doing: str) -> None:
     if c.status is CasualtyStatus.DECEASED:
         raise InvalidCommand(f"cannot {doing}: tag {c.tag} has been recorded dead")
@@ -646,7 +653,7 @@ def _arrive(state: State, cmd: RecordArrival, ctx: DecisionContext) -> list[Even
         raise InvalidCommand(
             f"tag {c.tag} is already in hospital; record an evacuation to transfer it"
         )
-    hospital(state, cmd.hospital_id)
+    _acts_for(ctx, hospital(state, cmd.hospital_id))
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.found_at, "time the casualty was found")
     _not_before(at, c.evacuated_at, "evacuation")
@@ -659,8 +666,9 @@ def _admit(state: State, cmd: AdmitCasualty, ctx: DecisionContext) -> list[Event
     _not_closed(c, "admit")
     if c.status is CasualtyStatus.ADMITTED:
         raise InvalidCommand(f"tag {c.tag} is already admitted")
-    if c.status is not CasualtyStatus.ARRIVED:
+    if c.status is not CasualtyStatus.ARRIVED or c.hospital_id is None:
         raise InvalidCommand(f"tag {c.tag} has not arrived at a hospital yet")
+    _acts_for(ctx, hospital(state, c.hospital_id))
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.arrived_at, "arrival")
     return [CasualtyAdmitted(casualty_id=c.casualty_id, at=at, ward=cmd.ward)]
@@ -670,8 +678,9 @@ def _admit(state: State, cmd: AdmitCasualty, ctx: DecisionContext) -> list[Event
 def _discharge(state: State, cmd: DischargeCasualty, ctx: DecisionContext) -> list[Event]:
     c = casualty(state, cmd.casualty_id)
     _not_closed(c, "discharge")
-    if c.status not in {CasualtyStatus.ARRIVED, CasualtyStatus.ADMITTED}:
+    if c.status not in {CasualtyStatus.ARRIVED, CasualtyStatus.ADMITTED} or c.hospital_id is None:
         raise InvalidCommand(f"tag {c.tag} is not in a hospital; only a hospital discharges")
+    _acts_for(ctx, hospital(state, c.hospital_id))
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.admitted_at or c.arrived_at, "arrival or admission")
     return [
