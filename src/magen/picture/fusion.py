@@ -138,10 +138,10 @@ class Fuser:
         self._alike: dict[frozenset[str], float] = {}
         self._grid: dict[tuple[int, int], dict[str, Track]] = {}
         self._expiry: list[tuple[float, int, str]] = []
+        self._blocks: dict[int, tuple[tuple[int, int], ...]] = {}
         self._clock = -math.inf
         self._sightings = 0
         self._track_seq = 0
-        self._reach_cells = math.ceil(self.config.max_association_m / self.config.cell_m)
 
     # --- sightings ---------------------------------------------------------------------------
 
@@ -162,6 +162,8 @@ class Fuser:
             var += report.accuracy_m * report.accuracy_m
         self._sightings += 1
         o = Observation(self._sightings, report, x, y, var)
+        if o.mobility is not Mobility.UNKNOWN:
+            o.vmax = cfg.motion(o.mobility).max_speed_mps
         if o.t > self._clock:
             self._clock = o.t
             self._expire()
@@ -175,6 +177,10 @@ class Fuser:
 
     def _coalesce(self, track: Track) -> Track:
         """Merge tracks that have turned out to follow one group; return the survivor."""
+        # Twins take a minute and more to show: looking now and then is enough.
+        if track.t - track.coalesce_at < self.config.coalesce_every_s:
+            return track
+        track.coalesce_at = track.t
         while track.cell is not None and self._may_coalesce(track):
             twin = self._twin(track)
             if twin is None:
@@ -187,7 +193,7 @@ class Fuser:
     def _alike_m2(self, a: Track, b: Track) -> tuple[float, float]:
         """Chi-square distances of two tracks in position and velocity, at the later time."""
         early, late = (a, b) if a.t <= b.t else (b, a)
-        motion = self.config.motion(early.mobility)
+        motion = early.motion
         x, y, vx, vy, pp, vv = early.predict_ahead(late.t, motion)
         dx, dy = x - late.x, y - late.y
         if dx * dx + dy * dy > self.config.coalesce_max_m**2:
@@ -205,7 +211,7 @@ class Fuser:
         cfg = self.config
         return (
             len(track.obs) >= cfg.coalesce_min_sightings
-            and track.existence(cfg.trust) >= cfg.trust.corroborated_at
+            and track.existence >= cfg.trust.corroborated_at
         )
 
     def _twin(self, track: Track) -> Track | None:
@@ -213,65 +219,111 @@ class Fuser:
         cfg = self.config
         assert track.cell is not None
         cx, cy = track.cell
-        reach = math.ceil(cfg.coalesce_max_m / cfg.cell_m) + 1
         best: Track | None = None
         best_m2 = cfg.coalesce_chi2
-        for gx in range(cx - reach, cx + reach + 1):
-            for gy in range(cy - reach, cy + reach + 1):
-                for other in self._grid.get((gx, gy), {}).values():
-                    if (
-                        other is track
-                        or other.closure is not None
-                        or not self._may_coalesce(other)
-                        or abs(other.t - track.t) > cfg.coalesce_window_s
-                        or frozenset((track.track_id, other.track_id)) in self._apart
-                    ):
-                        continue
-                    pair = frozenset((track.track_id, other.track_id))
-                    m2, v2 = self._alike_m2(track, other)
-                    if m2 > cfg.coalesce_chi2 or v2 > cfg.coalesce_chi2:
-                        # Noise makes two views of one group drift apart now and then; only
-                        # a clear parting restarts the clock.
-                        if m2 > cfg.coalesce_break_chi2 or v2 > cfg.coalesce_break_chi2:
-                            self._alike.pop(pair, None)
-                        continue
-                    # Groups cross paths; only tracks alike for a while are one group.
-                    since = self._alike.setdefault(pair, track.t)
-                    if track.t - since >= cfg.coalesce_after_s and m2 <= best_m2:
-                        best, best_m2 = other, m2
+        get = self._grid.get
+        x, y = track.x, track.y
+        # A prediction carries an estimate at most tau * speed ahead.
+        shift = track.motion.tau_s * math.hypot(track.vx, track.vy)
+        near = cfg.coalesce_max_m + shift + track.motion.tau_s * track.vmax
+        for gx, gy in self._block(math.ceil(near / cfg.cell_m)):
+            bucket = get((cx + gx, cy + gy))
+            if bucket is None:
+                continue
+            for other in bucket.values():
+                if (
+                    other is track
+                    or other.closure is not None
+                    or abs(other.t - track.t) > cfg.coalesce_window_s
+                    or len(other.obs) < cfg.coalesce_min_sightings
+                    or other.existence < cfg.trust.corroborated_at
+                ):
+                    continue
+                reach = (
+                    cfg.coalesce_max_m + shift + other.motion.tau_s * math.hypot(other.vx, other.vy)
+                )
+                if (other.x - x) ** 2 + (other.y - y) ** 2 > reach * reach:
+                    continue
+                pair = frozenset((track.track_id, other.track_id))
+                if pair in self._apart:
+                    continue
+                m2, v2 = self._alike_m2(track, other)
+                if m2 > cfg.coalesce_chi2 or v2 > cfg.coalesce_chi2:
+                    # Noise makes two views of one group drift apart now and then; only a
+                    # clear parting restarts the clock.
+                    if m2 > cfg.coalesce_break_chi2 or v2 > cfg.coalesce_break_chi2:
+                        self._alike.pop(pair, None)
+                    continue
+                # Groups cross paths; only tracks alike for a while are one group.
+                since = self._alike.setdefault(pair, track.t)
+                if track.t - since >= cfg.coalesce_after_s and m2 <= best_m2:
+                    best, best_m2 = other, m2
         return best
+
+    def _block(self, reach: int) -> tuple[tuple[int, int], ...]:
+        """Cell offsets within `reach` cells, nearest first (cached)."""
+        block = self._blocks.get(reach)
+        if block is None:
+            cells = [(gx, gy) for gx in range(-reach, reach + 1) for gy in range(-reach, reach + 1)]
+            block = tuple(sorted(cells, key=lambda c: (max(abs(c[0]), abs(c[1])), c)))
+            self._blocks[reach] = block
+        return block
+
+    def _reach_m(self, o: Observation) -> float:
+        """The farthest a track this sighting could join can be (see `_score`)."""
+        cfg = self.config
+        # The sighting's noise plus the vaguest prediction a track may have and still take
+        # sightings; the cost limit then bounds the distance (the chi-square gate also does).
+        s_max = (
+            cfg.stale_spread_m * cfg.stale_spread_m
+            + o.var
+            + (cfg.vehicle.max_speed_mps * cfg.time_noise_s) ** 2
+        )
+        budget = cfg.new_track_cost + cfg.same_reporter_bonus
+        m2 = min(2.0 * (budget - math.log(s_max)), cfg.gate_chi2)
+        if m2 <= 0.0:
+            return math.sqrt(2.0 * math.exp(budget - 1.0))
+        return math.sqrt(m2 * s_max)
 
     def _associate(self, o: Observation) -> Track | None:
         cfg = self.config
+        reach_m = self._reach_m(o)
+        reach2 = reach_m * reach_m
         cx = math.floor(o.x / cfg.cell_m)
         cy = math.floor(o.y / cfg.cell_m)
-        reach = self._reach_cells
-        reach2 = cfg.max_association_m * cfg.max_association_m
-        grid = self._grid
-        ox, oy = o.x, o.y
+        get = self._grid.get
+        sqrt = math.sqrt
+        ox, oy, ot, ovar, ovmax = o.x, o.y, o.t, o.var, o.vmax
+        sigmas = cfg.gate_sigmas
         best: Track | None = None
         best_cost = cfg.new_track_cost
         street: list[tuple[float, Track, float]] = []
-        for gx in range(cx - reach, cx + reach + 1):
-            for gy in range(cy - reach, cy + reach + 1):
-                bucket = grid.get((gx, gy))
-                if not bucket:
+        for gx, gy in self._block(math.ceil(reach_m / cfg.cell_m)):
+            bucket = get((cx + gx, cy + gy))
+            if bucket is None:
+                continue
+            for track in bucket.values():
+                dx = ox - track.x
+                dy = oy - track.y
+                d2 = dx * dx + dy * dy
+                if d2 > reach2:
                     continue
-                for track in bucket.values():
-                    dx = ox - track.x
-                    dy = oy - track.y
-                    if dx * dx + dy * dy > reach2:
-                        continue
-                    scored = self._score(track, o)
-                    if scored is None:
-                        continue
-                    cost, street_reach = scored
-                    if street_reach > 0.0:
-                        street.append((cost, track, street_reach))
-                    elif cost < best_cost or (
-                        cost == best_cost and best is not None and track.seq < best.seq
-                    ):
-                        best, best_cost = track, cost
+                # The movement gate at its loosest, before the full score.
+                vmax = track.vmax if track.vmax > ovmax else ovmax
+                dt = ot - track.t
+                limit = vmax * (dt if dt > 0.0 else -dt) + sigmas * sqrt(ovar + track.pp)
+                if d2 > limit * limit:
+                    continue
+                scored = self._score(track, o, d2)
+                if scored is None:
+                    continue
+                cost, street_reach = scored
+                if street_reach > 0.0:
+                    street.append((cost, track, street_reach))
+                elif cost < best_cost or (
+                    cost == best_cost and best is not None and track.seq < best.seq
+                ):
+                    best, best_cost = track, cost
         if street:
             for cost, track in self._street_gate(o, street):
                 if cost < best_cost or (
@@ -280,7 +332,7 @@ class Fuser:
                     best, best_cost = track, cost
         return best
 
-    def _score(self, track: Track, o: Observation) -> tuple[float, float] | None:
+    def _score(self, track: Track, o: Observation, dist2: float) -> tuple[float, float] | None:
         """(cost, street reach to check or 0) if the sighting may belong to the track."""
         cfg = self.config
         # Closed tracks take late reports of before the closure and, when dismissed, keep
@@ -292,23 +344,34 @@ class Fuser:
         ):
             return None
         mobility = track.mobility
-        motion = cfg.motion(mobility)
-        if o.mobility is not Mobility.UNKNOWN and (
-            mobility is Mobility.UNKNOWN
-            or cfg.motion(o.mobility).max_speed_mps > motion.max_speed_mps
-        ):
-            # They may have changed to the faster way of moving the sighting reports.
-            vmax = cfg.motion(o.mobility).max_speed_mps
-        else:
-            vmax = motion.max_speed_mps
-        dx = o.x - track.x
-        dy = o.y - track.y
-        dist2 = dx * dx + dy * dy
+        motion = track.motion
+        # They may have changed to the faster way of moving that the sighting reports.
+        vmax = o.vmax if o.vmax > 0.0 and mobility is Mobility.UNKNOWN else motion.max_speed_mps
+        vmax = max(vmax, o.vmax)
         slack = cfg.gate_sigmas * math.sqrt(o.var + track.pp)
         move = vmax * abs(o.t - track.t)
         if dist2 > (move + slack) ** 2:
             return None
-        px, py, pvar = track.predict(o.t, motion)
+        # The track's prediction at the sighting's time (see Track.predict), inlined: this is
+        # the hottest line of fusion.
+        dt = o.t - track.t
+        beta = 1.0 / motion.tau_s
+        e = math.exp(-beta * (dt if dt >= 0.0 else -dt))
+        one_e = 1.0 - e
+        f12 = one_e / beta
+        s2 = motion.speed_sigma_mps * motion.speed_sigma_mps
+        q11 = 2.0 * s2 / beta * (abs(dt) - 2.0 * one_e / beta + (1.0 - e * e) / (2.0 * beta))
+        if dt >= 0.0:
+            pvar = track.pp + 2.0 * f12 * track.pv + f12 * f12 * track.vv + q11
+            px = track.x + f12 * track.vx
+            py = track.y + f12 * track.vy
+        else:
+            pvar = track.pp + f12 * f12 * track.vv + q11
+            px = track.x - f12 * track.vx
+            py = track.y - f12 * track.vy
+        if pvar > cfg.stale_spread_m * cfg.stale_spread_m:
+            # Where the group is now is anyone's guess: a sighting starts a new track.
+            return None
         speed2 = track.vx * track.vx + track.vy * track.vy
         s = pvar + o.var + speed2 * cfg.time_noise_s * cfg.time_noise_s
         ex = o.x - px
@@ -317,7 +380,7 @@ class Fuser:
         if m2 > cfg.gate_chi2:
             return None
         # A track few and weak sources vouch for is less likely to be what was seen.
-        cost = 0.5 * m2 + math.log(s) - math.log(track.existence(cfg.trust))
+        cost = 0.5 * m2 + math.log(s) - track.log_existence
         if o.reporter in track.reporters:
             # Someone reporting again most likely still watches the group they reported.
             cost -= cfg.same_reporter_bonus
@@ -359,7 +422,7 @@ class Fuser:
             n += 1
             track_id = f"{base}_{n}"
         self._track_seq += 1
-        track = Track(track_id, self._track_seq)
+        track = Track(track_id, self._track_seq, self.config)
         self._tracks[track_id] = track
         return track
 
@@ -512,7 +575,7 @@ class Fuser:
         track = self._tracks[act.track_id]
         wanted = set(act.sighting_ids)
         self._track_seq += 1
-        new = Track(act.new_track_id, self._track_seq)
+        new = Track(act.new_track_id, self._track_seq, self.config)
         self._tracks[new.track_id] = new
         new.obs = [o for o in track.obs if o.sighting_id in wanted]
         track.obs = [o for o in track.obs if o.sighting_id not in wanted]
@@ -610,7 +673,7 @@ class Fuser:
         assert track.last is not None
         if now - track.last.t > self.config.stale_after_s:
             return True
-        _, _, var = track.predict(max(now, track.t), self.config.motion(track.mobility))
+        _, _, var = track.predict(max(now, track.t), track.motion)
         return var > self.config.stale_spread_m * self.config.stale_spread_m
 
     def _heading(self, track: Track, speed: float) -> float | None:

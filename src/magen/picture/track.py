@@ -53,6 +53,9 @@ class FusionConfig:
     anonymous_sigma_m: float = 80.0
     # Reports are typed after the fact: this much delay, times the group's speed, is noise.
     time_noise_s: float = 20.0
+    # However many report a group, where they stand is not where it is: the estimate is no
+    # better than this (1 sigma), which keeps the filter from growing overconfident.
+    min_position_sigma_m: float = 30.0
     gate_sigmas: float = 3.0  # slack on the movement gate for position noise
     gate_chi2: float = 13.82  # 2 degrees of freedom, 99.9 %
     # The cost (negative log-likelihood, less the log of the track's existence probability)
@@ -86,8 +89,9 @@ class FusionConfig:
     coalesce_max_m: float = 400.0
     coalesce_window_s: float = 300.0
     coalesce_after_s: float = 90.0
+    coalesce_every_s: float = 30.0  # how often a track looks for a twin
     recent_window_s: float = 600.0  # reported positions kept for the console's area
-    cell_m: float = 250.0  # spatial index cell
+    cell_m: float = 600.0  # spatial index cell
     trust: TrustModel = field(default_factory=TrustModel)
 
     def sigma_m(self, tier: SourceTier) -> float:
@@ -113,15 +117,6 @@ class FusionConfig:
         if mobility is Mobility.VEHICLE:
             return self.vehicle
         return self.unknown
-
-    @property
-    def max_association_m(self) -> float:
-        """The farthest a sighting can be from a track it joins.
-
-        Joining needs m2 / 2 + ln S - bonus < new_track_cost, and the distance squared is
-        m2 * S; its largest value over S is 2 exp(new_track_cost + bonus - 1).
-        """
-        return math.sqrt(2.0 * math.exp(self.new_track_cost + self.same_reporter_bonus - 1.0))
 
 
 def ou_transition(motion: Motion, dt: float) -> tuple[float, float, float, float, float]:
@@ -192,6 +187,7 @@ class Observation:
         "t",
         "tier",
         "var",
+        "vmax",
         "x",
         "y",
     )
@@ -212,6 +208,7 @@ class Observation:
         self.tier = r.tier
         self.reporter = r.reporter
         self.var = var
+        self.vmax = 0.0  # top speed of the mobility it reports; 0 when it does not say
 
 
 class Reporter:
@@ -236,18 +233,25 @@ class Track:
     """A group of attackers as fusion believes it: a fold of its sightings in log order."""
 
     __slots__ = (
+        "_unknown_motion",
         "armed_no",
         "armed_yes",
         "cell",
         "closed_at",
         "closed_at_dt",
         "closure",
+        "coalesce_at",
         "confirmed",
+        "existence",
         "expires",
         "first",
+        "floor",
         "foot",
         "last",
+        "log_existence",
         "merged_into",
+        "mobility",
+        "motion",
         "obs",
         "pp",
         "pv",
@@ -258,6 +262,7 @@ class Track:
         "tiers",
         "track_id",
         "vehicle",
+        "vmax",
         "vote_t",
         "vv",
         "vx",
@@ -266,7 +271,10 @@ class Track:
         "y",
     )
 
-    def __init__(self, track_id: str, seq: int) -> None:
+    def __init__(self, track_id: str, seq: int, cfg: FusionConfig) -> None:
+        self._unknown_motion = cfg.unknown
+        self.floor = cfg.min_position_sigma_m * cfg.min_position_sigma_m
+        self.coalesce_at = -math.inf  # track time of its last look for a twin
         self.track_id = track_id
         self.seq = seq
         self.obs: list[Observation] = []
@@ -297,26 +305,20 @@ class Track:
             0,
         ]  # independent reporters by tier rank: anonymous, registered, verified
         self.foot = self.vehicle = 0.0
+        self.mobility = Mobility.UNKNOWN
+        self.motion = self._unknown_motion
+        self.vmax = self.motion.max_speed_mps
+        self.existence = 0.0
+        self.log_existence = -math.inf
         self.vote_t = -math.inf
         self.armed_yes = self.armed_no = 0.0
         self.summary = None
-
-    @property
-    def mobility(self) -> Mobility:
-        """The mobility most of the recent weighted reports give, when enough of them do."""
-        # One resident's "by car" must not widen the gates of a track: it takes more than one
-        # registered reporter, or a verified one, to settle how a group moves.
-        if self.foot > self.vehicle and self.foot >= MOBILITY_QUORUM:
-            return Mobility.ON_FOOT
-        if self.vehicle > self.foot and self.vehicle >= MOBILITY_QUORUM:
-            return Mobility.VEHICLE
-        return Mobility.UNKNOWN
 
     def absorb(self, o: Observation, cfg: FusionConfig) -> None:
         """Fold one sighting into the track (sightings arrive in log order)."""
         places, vote = self._hear(o, cfg)
         self._vote(o, vote, cfg)
-        motion = cfg.motion(self.mobility)
+        motion = self.motion
         if self.first is None:
             self.x, self.y, self.t = o.x, o.y, o.t
             self.vx = self.vy = self.pv = 0.0
@@ -346,6 +348,7 @@ class Track:
             rep = Reporter(o.tier, o.t)
             self.reporters[o.reporter] = rep
             self.tiers[RANK[o.tier]] += 1
+            self._weigh(cfg.trust)
         else:
             # One source moves the estimate at most once per interval of its tier: repeats
             # add little news, and an anonymous flood must not anchor a track.
@@ -362,6 +365,7 @@ class Track:
                 self.tiers[RANK[rep.tier]] -= 1
                 self.tiers[RANK[tier]] += 1
                 rep.tier = tier
+                self._weigh(cfg.trust)
         rep.reports += 1
         if o.count is not None and (rep.max_count is None or o.count > rep.max_count):
             rep.max_count = o.count
@@ -381,14 +385,25 @@ class Track:
             self.foot += mobility_vote
         elif o.mobility is Mobility.VEHICLE:
             self.vehicle += mobility_vote
+        # One resident's "by car" must not widen the gates of a track: it takes more than one
+        # registered reporter, or a verified one, to settle how a group moves.
+        if self.foot > self.vehicle and self.foot >= MOBILITY_QUORUM:
+            self.mobility = Mobility.ON_FOOT
+        elif self.vehicle > self.foot and self.vehicle >= MOBILITY_QUORUM:
+            self.mobility = Mobility.VEHICLE
+        else:
+            self.mobility = Mobility.UNKNOWN
+        self.motion = cfg.motion(self.mobility)
+        self.vmax = self.motion.max_speed_mps
         if o.armed is Armed.YES:
             self.armed_yes += vote
         elif o.armed is Armed.NO:
             self.armed_no += vote
 
-    def existence(self, trust: TrustModel) -> float:
-        """The chance the group exists, from its independent reporters (noisy-or)."""
-        return credibility_score(self.tiers[2], self.tiers[1], self.tiers[0], trust)
+    def _weigh(self, trust: TrustModel) -> None:
+        """Recompute the chance the group exists from its independent reporters (noisy-or)."""
+        self.existence = credibility_score(self.tiers[2], self.tiers[1], self.tiers[0], trust)
+        self.log_existence = math.log(self.existence) if self.existence > 0.0 else -math.inf
 
     def predict(self, t: float, motion: Motion) -> tuple[float, float, float]:
         """Predicted (x, y, position variance) at time t, before any measurement there."""
@@ -448,7 +463,7 @@ class Track:
         self.y = y + k1 * iy
         self.vx += k2 * ix
         self.vy += k2 * iy
-        self.pp = (1.0 - k1) * pp
+        self.pp = max((1.0 - k1) * pp, self.floor)
         self.pv = (1.0 - k1) * pv
         self.vv = vv - k2 * pv
 
@@ -480,4 +495,5 @@ class Track:
             tuple((k, r.key()) for k, r in self.reporters.items()),
             (self.foot, self.vehicle, self.vote_t, self.armed_yes, self.armed_no),
             (self.confirmed, self.closure, self.closed_at, self.merged_into, self.cell),
+            self.coalesce_at,
         )
