@@ -55,6 +55,7 @@ from magen.geo.policy import (
 from magen.geo.routing import (
     WALKING_SPEED_MPS,
     Access,
+    AreaHits,
     Blocking,
     DangerArea,
     DangerShape,
@@ -260,9 +261,7 @@ class GuidanceEngine:
         self.net = walk_network(town, policy.exposure_weight)
         self._cache_size = cache_size
         self._trees: OrderedDict[bytes, Tree] = OrderedDict()
-        self._areas: OrderedDict[
-            DangerArea, tuple[DangerShape, tuple[IntArray, IntArray, IntArray]]
-        ] = OrderedDict()
+        self._areas: OrderedDict[DangerArea, tuple[DangerShape, AreaHits]] = OrderedDict()
         self._near: OrderedDict[tuple[DangerArea, float], IntArray] = OrderedDict()
         self.stats = {"tree_hits": 0, "tree_updates": 0, "tree_searches": 0}
 
@@ -280,7 +279,7 @@ class GuidanceEngine:
 
     # --- cached pieces --------------------------------------------------------------------
 
-    def _area(self, area: DangerArea) -> tuple[DangerShape, tuple[IntArray, IntArray, IntArray]]:
+    def _area(self, area: DangerArea) -> tuple[DangerShape, AreaHits]:
         hit = self._areas.get(area)
         if hit is None:
             shape = DangerShape.of(self.town, area)
@@ -471,7 +470,7 @@ class GuidanceEngine:
     def _overrides(
         self,
         inputs: GuidanceInputs,
-        areas: Mapping[str, tuple[DangerShape, tuple[IntArray, IntArray, IntArray]]],
+        areas: Mapping[str, tuple[DangerShape, AreaHits]],
     ) -> tuple[tuple[Override, ...], BoolArray, IntArray]:
         size = len(self.town.buildings)
         covered = np.zeros(size, dtype=bool)

@@ -392,14 +392,18 @@ def _shelters(merged: list[MergedShelter], town_map: _Map) -> tuple[Shelters, li
     lonlat = np.array([(s.lon, s.lat) for s in merged], dtype=np.float64).reshape(-1, 2)
     xy = town_map.projection.points_to_xy(lonlat)
     snapped = town_map.snap(xy, MAX_SHELTER_ACCESS_M)
+    # On the map means near enough to a walkable street to be walked to; the reason given for
+    # the others says whether they are off the extract altogether or just far from a street.
     lon0, lat0, lon1, lat1 = town_map.bounds
+    margin = MAX_SHELTER_ACCESS_M / 111_000.0
+    cos_lat = max(np.cos(np.radians((lat0 + lat1) / 2)), 0.1)
     in_box = (
-        (lonlat[:, 0] >= lon0)
-        & (lonlat[:, 0] <= lon1)
-        & (lonlat[:, 1] >= lat0)
-        & (lonlat[:, 1] <= lat1)
+        (lonlat[:, 0] >= lon0 - margin / cos_lat)
+        & (lonlat[:, 0] <= lon1 + margin / cos_lat)
+        & (lonlat[:, 1] >= lat0 - margin)
+        & (lonlat[:, 1] <= lat1 + margin)
     )
-    keep = in_box & (snapped.edge >= 0)
+    keep = snapped.edge >= 0
     outside = [
         OutsideShelter(
             id=s.id,

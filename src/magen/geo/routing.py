@@ -99,6 +99,37 @@ class DangerShape:
         lines = shapely.linestrings(np.stack([a, b], axis=1))
         return np.asarray(shapely.dwithin(lines, self.core, self.radius))
 
+    def stretch(self, a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """For segments known to pass within the area: the fractions [t0, t1] inside it."""
+        n = a.shape[0]
+        if not n:
+            return np.zeros(0), np.zeros(0)
+        d = b - a
+        dd = np.einsum("ij,ij->i", d, d)
+        if isinstance(self.core, shapely.Point):
+            # |a + t d - c| <= r: a quadratic in t.
+            f = a - np.array([self.core.x, self.core.y])
+            half_b = np.einsum("ij,ij->i", f, d)
+            c = np.einsum("ij,ij->i", f, f) - self.radius**2
+            root = np.sqrt(np.maximum(half_b**2 - dd * c, 0.0))
+            safe = np.where(dd > 0, dd, 1.0)
+            t0 = np.where(dd > 0, (-half_b - root) / safe, 0.0)
+            t1 = np.where(dd > 0, (-half_b + root) / safe, 1.0)
+            return np.clip(t0, 0.0, 1.0), np.clip(t1, 0.0, 1.0)
+        # A polygon: cut the segments with the grown polygon (grown a little more so that the
+        # polygonal buffer contains the true one) and take the extent of the pieces.
+        quad = 16
+        grown = self.core.buffer(self.radius / np.cos(np.pi / (4 * quad)), quad_segs=quad)
+        lines = shapely.linestrings(np.stack([a, b], axis=1))
+        t0 = np.zeros(n)
+        t1 = np.ones(n)
+        for i, piece in enumerate(shapely.intersection(lines, grown)):
+            pts = shapely.get_coordinates(piece)
+            if pts.shape[0] and dd[i] > 0:
+                t = (pts - a[i]) @ d[i] / dd[i]
+                t0[i], t1[i] = max(0.0, float(t.min())), min(1.0, float(t.max()))
+        return t0, t1
+
     def distance(self, xy: FloatArray) -> FloatArray:
         """Distance from points to the area (0 inside)."""
         d = shapely.distance(shapely.points(xy), self.core)
@@ -143,14 +174,42 @@ class Access:
 
 
 @dataclass(frozen=True, eq=False)
+class AreaHits:
+    """What one danger area closes."""
+
+    seg: IntArray  # street segments passing within the area
+    lo: FloatArray  # for each, the stretch within the area: metres from the edge's u end
+    hi: FloatArray
+    building: IntArray  # buildings whose path to the street passes within it
+    shelter: IntArray  # shelters whose entrance path passes within it
+
+
+@dataclass(frozen=True, eq=False)
 class Blocking:
     """What the danger areas close: street segments and edges, and access paths."""
 
     seg: BoolArray
+    lo: FloatArray  # (segments,) closed stretch of each segment along its edge; +inf if open
+    hi: FloatArray  # -inf if open
     edge: BoolArray
     building: BoolArray  # a building's path to its street
     shelter: BoolArray  # a shelter's path from its street
     prefix: IntArray  # cumulative count of blocked segments (len seg + 1)
+
+    def closed_between(
+        self, seg_a: IntArray, along_a: FloatArray, seg_b: IntArray, along_b: FloatArray
+    ) -> BoolArray:
+        """Whether walking along one edge between two points (segment, along) meets danger."""
+        first = np.minimum(seg_a, seg_b)
+        last = np.maximum(seg_a, seg_b)
+        lo = np.minimum(along_a, along_b)
+        hi = np.maximum(along_a, along_b)
+        inner = (self.prefix[last] - self.prefix[np.minimum(first + 1, last)]) > 0
+        ends = self._meets(first, lo, hi) | self._meets(last, lo, hi)
+        return np.asarray(inner | ends)
+
+    def _meets(self, seg: IntArray, lo: FloatArray, hi: FloatArray) -> BoolArray:
+        return np.asarray(self.seg[seg] & (self.lo[seg] <= hi) & (self.hi[seg] >= lo))
 
 
 @dataclass(frozen=True, eq=False)
@@ -353,28 +412,41 @@ class WalkNetwork:
         ok = acc.edge >= 0
         return SegmentIndex(acc.origin, np.where(ok[:, None], acc.foot, acc.origin))
 
-    def blocked_by(self, shape: DangerShape) -> tuple[IntArray, IntArray, IntArray]:
-        """Street segments, building paths and shelter paths within one danger area."""
-        return (
-            self.street_index.within(shape),
-            self.building_index.within(shape),
-            self.shelter_index.within(shape),
+    def blocked_by(self, shape: DangerShape) -> AreaHits:
+        """Street segments (and which stretch of each), building and shelter paths in an area."""
+        seg = self.street_index.within(shape)
+        a = self.segments.a[seg]
+        d = self.segments.b[seg] - a
+        length = np.hypot(*d.T)
+        t0, t1 = shape.stretch(a, self.segments.b[seg])
+        start = self.segments.along_start[seg]
+        return AreaHits(
+            seg=seg,
+            lo=start + t0 * length,
+            hi=start + t1 * length,
+            building=self.building_index.within(shape),
+            shelter=self.shelter_index.within(shape),
         )
 
-    def blocking(self, parts: list[tuple[IntArray, IntArray, IntArray]]) -> Blocking:
+    def blocking(self, parts: list[AreaHits]) -> Blocking:
         """Combine per-area results into one blocking."""
-        seg = np.zeros(self.segments.a.shape[0], dtype=bool)
+        n_seg = self.segments.a.shape[0]
+        seg = np.zeros(n_seg, dtype=bool)
+        lo = np.full(n_seg, np.inf)
+        hi = np.full(n_seg, -np.inf)
         bld = np.zeros(len(self.town.buildings), dtype=bool)
         shl = np.zeros(len(self.town.shelters), dtype=bool)
-        for s, b, h in parts:
-            seg[s] = True
-            bld[b] = True
-            shl[h] = True
+        for part in parts:
+            seg[part.seg] = True
+            np.minimum.at(lo, part.seg, part.lo)
+            np.maximum.at(hi, part.seg, part.hi)
+            bld[part.building] = True
+            shl[part.shelter] = True
         edge = np.zeros(self.town.streets.edge_count, dtype=bool)
         edge[self.segments.edge[seg]] = True
-        prefix = np.zeros(seg.shape[0] + 1, dtype=np.int64)
+        prefix = np.zeros(n_seg + 1, dtype=np.int64)
         np.cumsum(seg, out=prefix[1:])
-        return Blocking(seg=seg, edge=edge, building=bld, shelter=shl, prefix=prefix)
+        return Blocking(seg=seg, lo=lo, hi=hi, edge=edge, building=bld, shelter=shl, prefix=prefix)
 
     def connector_blocked(self, access: Access, shapes: list[DangerShape]) -> BoolArray:
         """Whether each access path (point to street) passes within any danger area."""
@@ -401,8 +473,13 @@ class WalkNetwork:
         to_u = access.along
         to_v = st.edge_length[e] - access.along
         pre = blocking.prefix
-        blocked_u = (pre[s + 1] - pre[self.seg_edge_start[e]]) > 0
-        blocked_v = (pre[self.seg_edge_end[e]] - pre[s]) > 0
+        own = blocking.seg[s]
+        blocked_u = ((pre[s] - pre[self.seg_edge_start[e]]) > 0) | (
+            own & (blocking.lo[s] <= access.along)
+        )
+        blocked_v = ((pre[self.seg_edge_end[e]] - pre[s + 1]) > 0) | (
+            own & (blocking.hi[s] >= access.along)
+        )
         shut = ~ok | closed
         factor = self.edge_factor[e]
         cost_u = np.where(shut | blocked_u, np.inf, access.lateral + to_u * factor)
@@ -700,10 +777,10 @@ class WalkNetwork:
         if who.shape[0]:
             d = dests.access
             gap = np.abs(access.along[who] - d.along[dest])
-            first = np.minimum(access.seg[who], d.seg[dest])
-            last = np.maximum(access.seg[who], d.seg[dest])
-            pre = blocking.prefix
-            ok = ~connector_blocked[who] & ~closed[dest] & ((pre[last + 1] - pre[first]) == 0)
+            way_closed = blocking.closed_between(
+                access.seg[who], access.along[who], d.seg[dest], d.along[dest]
+            )
+            ok = ~connector_blocked[who] & ~closed[dest] & ~way_closed
             c = np.where(
                 ok, access.lateral[who] + gap * self.edge_factor[e[who]] + d.lateral[dest], np.inf
             )

@@ -252,7 +252,7 @@ class Town:
         """The building containing a WGS84 point, else the nearest within max_distance_m."""
         x, y = self.to_xy(lon, lat)
         pt = shapely.Point(float(x), float(y))
-        inside = self._building_tree.query(pt, predicate="contains")
+        inside = self._building_tree.query(pt, predicate="within")
         if inside.shape[0]:
             return int(inside.min())
         if max_distance_m <= 0:
