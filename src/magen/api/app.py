@@ -17,14 +17,24 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from magen import __version__
 from magen.api import errors, live
 from magen.api.deps import CachingTokenIssuer, Runtime, provide_actor, provide_service
-from magen.api.routes import accounts, ops, picture, reports, responders
+from magen.api.routes import accounts, alerts, guidance, ops, picture, reports, responders, town
+from magen.app.guidance import GuidanceService
 from magen.app.ratelimit import RateLimiter
 from magen.app.service import Service
 from magen.clock import Clock, SystemClock
 from magen.config import Settings
+from magen.geo.town import load_town
 from magen.store.base import EventLog
 
-ROUTERS = [accounts.router, reports.router, responders.router, picture.router]
+ROUTERS = [
+    accounts.router,
+    reports.router,
+    responders.router,
+    picture.router,
+    alerts.router,
+    guidance.router,
+    town.router,
+]
 
 # A server's heap is mostly long-lived: imported modules, the folded state, the live buffer.
 # With CPython's default thresholds (700, 10, 10) the collector runs every few requests and each
@@ -64,16 +74,24 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         svc = service or build_service(settings, clock, log)
         holder["service"] = svc
+        pack = load_town(settings.town) if settings.town is not None else None
+        guide = GuidanceService.attach(svc, pack) if pack is not None else None
         app.state["runtime"] = Runtime(
             service=svc,
             tokens=CachingTokenIssuer(settings.secret, timedelta(hours=settings.token_hours)),
             settings=settings,
+            town=pack,
+            guidance=guide,
         )
         if settings.follow_log:
             svc.follow()
+        if guide is not None:
+            guide.start()
         try:
             yield
         finally:
+            if guide is not None:
+                await guide.close()
             await svc.close()
             if service is None:
                 await svc.log.close()

@@ -11,6 +11,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
+from magen.app.guidance import GuidanceService
 from magen.app.security import (
     API_KEY_PREFIX,
     InvalidCredentials,
@@ -23,6 +24,7 @@ from magen.app.service import Service
 from magen.config import Settings
 from magen.domain.base import Actor
 from magen.domain.values import Role
+from magen.geo.town import Town
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Runtime:
     service: Service
     tokens: TokenIssuer
     settings: Settings
+    town: Town | None = None  # the town pack, when the server was given one
+    guidance: GuidanceService | None = None  # present with the town
 
 
 def runtime(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:

@@ -1,0 +1,774 @@
+"""The guidance service: the town's guidance kept in step with the log, published per zone.
+
+Inputs are derived from the state alone (`derive_inputs`): official alerts per zone, danger
+areas, shelter statuses and operator overrides in force at the log's own time, the
+`recorded_at` of the latest event applied. Guidance is therefore a function of the log: a
+replay to the same position gives the same guidance. Only alert, danger-area, shelter and
+override events (or the log's time passing an expiry or a scheduled start) mark it stale;
+anything else (sightings, SOS, guidance records) leaves it as it is. A stale guidance is
+recomputed when first read and, in the background, published as `GuidanceChanged` events,
+one per zone whose counts changed, never one per building.
+
+The engine (`magen.geo.guidance`) models rocket, aircraft and infiltration alerts and operator
+lock-ins. Two things it does not model are laid over its result here, so the guidance never
+says "no alert" while an official one holds: other official alert types (early warning,
+earthquake, tsunami, hazardous materials, radiological) give their own action with the
+Home Front Command's instruction, and an operator's "stay in your home's protected space"
+replaces trips to public shelters where it applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from magen.app.service import Service
+from magen.domain.alerts import (
+    CATEGORY_TITLES,
+    OVERRIDE_TITLES,
+    AlertCategory,
+    AlertEnded,
+    AlertIssued,
+    Alerts,
+    AlertUpdated,
+    Circle,
+    DangerAreaDeclared,
+    DangerAreaLifted,
+    DangerAreaUpdated,
+    GuidanceAction,
+    GuidanceOverrideCleared,
+    GuidanceOverrideIssued,
+    GuidanceReason,
+    Lang,
+    LocalText,
+    OverrideAction,
+    Polygon,
+    RecordGuidanceChanges,
+    ShelterStatusChanged,
+    ZoneGuidanceSummary,
+)
+from magen.domain.base import SYSTEM, Event, Recorded
+from magen.domain.errors import Conflict, DomainError
+from magen.domain.state import State
+from magen.geo import policy as gp
+from magen.geo.guidance import (
+    Guidance,
+    GuidanceEngine,
+    GuidanceInputs,
+    GuidanceResult,
+    Override,
+    ProposedOverride,
+    ZoneAlert,
+    building_guidance,
+    point_guidance,
+)
+from magen.geo.routing import DangerArea, DangerShape
+from magen.geo.town import Town
+
+log = logging.getLogger("magen.guidance")
+
+Int8Array = npt.NDArray[np.int8]
+IntArray = npt.NDArray[np.int64]
+
+# What makes guidance stale, and the reason recorded with the change.
+TRIGGERS: dict[type[Event], GuidanceReason] = {
+    AlertIssued: GuidanceReason.OFFICIAL_ALERT,
+    AlertUpdated: GuidanceReason.OFFICIAL_ALERT,
+    AlertEnded: GuidanceReason.ALL_CLEAR,
+    DangerAreaDeclared: GuidanceReason.DANGER_AREA,
+    DangerAreaUpdated: GuidanceReason.DANGER_AREA,
+    DangerAreaLifted: GuidanceReason.DANGER_AREA_LIFTED,
+    ShelterStatusChanged: GuidanceReason.SHELTER_STATUS,
+    GuidanceOverrideIssued: GuidanceReason.OPERATOR_OVERRIDE,
+    GuidanceOverrideCleared: GuidanceReason.OVERRIDE_CLEARED,
+}
+
+# Official alert types the engine decides on (an unconventional missile is still rocket fire:
+# into the protected space within the zone's time).
+_ENGINE_CATEGORY: dict[AlertCategory, gp.AlertCategory] = {
+    AlertCategory.MISSILES: gp.AlertCategory.MISSILES,
+    AlertCategory.UNCONVENTIONAL_MISSILE: gp.AlertCategory.MISSILES,
+    AlertCategory.HOSTILE_AIRCRAFT_INTRUSION: gp.AlertCategory.HOSTILE_AIRCRAFT_INTRUSION,
+    AlertCategory.TERRORIST_INFILTRATION: gp.AlertCategory.TERRORIST_INFILTRATION,
+}
+_FIRE = frozenset({gp.AlertCategory.MISSILES, gp.AlertCategory.HOSTILE_AIRCRAFT_INTRUSION})
+# The others, with the action their official instruction amounts to, strongest first.
+_OFFICIAL_ONLY: dict[AlertCategory, GuidanceAction] = {
+    AlertCategory.EARTHQUAKE: GuidanceAction.EVACUATE,
+    AlertCategory.TSUNAMI: GuidanceAction.EVACUATE,
+    AlertCategory.RADIOLOGICAL_EVENT: GuidanceAction.STAY_IN_PROTECTED_SPACE,
+    AlertCategory.HAZARDOUS_MATERIALS: GuidanceAction.STAY_IN_PROTECTED_SPACE,
+    AlertCategory.EARLY_WARNING: GuidanceAction.STAY_NEAR_PROTECTED_SPACE,
+}
+_OFFICIAL_RANK = {a: i for i, a in enumerate(dict.fromkeys(_OFFICIAL_ONLY.values()))}
+
+ACTIONS: tuple[GuidanceAction, ...] = tuple(GuidanceAction)
+_ACTION_CODE = {a: i for i, a in enumerate(ACTIONS)}
+_FROM_ENGINE = np.array(
+    [
+        _ACTION_CODE[
+            {
+                gp.Action.NO_ALERT: GuidanceAction.ROUTINE,
+                gp.Action.GO_TO_SHELTER: GuidanceAction.GO_TO_SHELTER,
+                gp.Action.STAY_IN_PROTECTED_SPACE: GuidanceAction.STAY_IN_PROTECTED_SPACE,
+                gp.Action.LOCK_IN: GuidanceAction.LOCK_IN,
+            }[a]
+        ]
+        for a in gp.Action
+    ],
+    dtype=np.int8,
+)
+ISSUERS: tuple[str, ...] = tuple(i.key for i in gp.IssuedBy)
+
+# Ids of the engine's proposals and of the pieces an override is split into.
+PROPOSAL_PREFIX = "lock-in-near:"
+_PART = "#"
+GUIDANCE_NAMESPACE = uuid.UUID("3f0c2a9e-6b1d-4c7a-9e25-8d4f6a1b0c37")
+
+
+# --- inputs from state ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StayOrder:
+    """An operator's order to stay in the home's protected space (not modelled by the engine)."""
+
+    override_id: str
+    zone_ids: tuple[str, ...]
+    area: DangerArea | None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Everything guidance depends on, derived from the state at one time."""
+
+    inputs: GuidanceInputs
+    # zone id -> (action, alert id) for official alerts the engine does not model
+    official_only: dict[str, tuple[GuidanceAction, str]] = field(default_factory=dict)
+    stay_orders: tuple[StayOrder, ...] = ()
+    # When the derivation next changes by time alone (an expiry or a scheduled start).
+    next_change: datetime | None = None
+
+
+def engine_area(area_id: str, area: Circle | Polygon, grow_m: float = 0.0) -> DangerArea:
+    """A domain area (circle or polygon) as the engine's danger area."""
+    if isinstance(area, Circle):
+        return DangerArea(area_id, area.lon, area.lat, area.radius_m + grow_m)
+    lon, lat = area.ring[0]
+    return DangerArea(area_id, lon, lat, grow_m, polygon=area.ring)
+
+
+def _override_owner(engine_id: str) -> str:
+    return engine_id.split(_PART, 1)[0]
+
+
+def _alert_inputs(
+    alerts: Alerts, zone_ids: set[str], now: datetime
+) -> tuple[dict[str, ZoneAlert], dict[str, tuple[GuidanceAction, str]], list[datetime]]:
+    categories: dict[str, set[gp.AlertCategory]] = {}
+    seconds: dict[str, int] = {}
+    official_only: dict[str, tuple[GuidanceAction, str]] = {}
+    expiries: list[datetime] = []
+    for alert in sorted(alerts.active_alerts(now), key=lambda a: a.messages[0].position):
+        if alert.expires_at is not None:
+            expiries.append(alert.expires_at)
+        for z in alert.active_zones:
+            if z not in zone_ids:
+                continue  # another town's zone
+            cat = _ENGINE_CATEGORY.get(alert.category)
+            if cat is None:
+                action = _OFFICIAL_ONLY[alert.category]
+                held = official_only.get(z)
+                if held is None or _OFFICIAL_RANK[action] < _OFFICIAL_RANK[held[0]]:
+                    official_only[z] = (action, alert.alert_id)
+                continue
+            categories.setdefault(z, set()).add(cat)
+            s = alert.seconds_to_shelter.get(z)
+            if s is not None and cat in _FIRE:
+                seconds[z] = min(s, seconds.get(z, s))
+    zone_alerts = {
+        z: ZoneAlert(frozenset(cats), seconds.get(z)) for z, cats in sorted(categories.items())
+    }
+    return zone_alerts, official_only, expiries
+
+
+def _override_inputs(
+    alerts: Alerts, zone_ids: set[str], now: datetime, margin_m: float
+) -> tuple[list[Override], list[StayOrder], list[DangerArea], list[datetime]]:
+    overrides: list[Override] = []
+    stays: list[StayOrder] = []
+    dangers: list[DangerArea] = []
+    expiries: list[datetime] = []
+    for o in sorted(alerts.active_overrides(now), key=lambda o: o.override_id):
+        if o.expires_at is not None:
+            expiries.append(o.expires_at)
+        zones = tuple(z for z in o.zone_ids if z in zone_ids)
+        if o.action is OverrideAction.STAY_IN_PROTECTED_SPACE:
+            area = engine_area(f"{o.override_id}{_PART}area", o.area) if o.area else None
+            stays.append(StayOrder(o.override_id, zones, area))
+        elif o.action is OverrideAction.AVOID_AREA:
+            # Keeping people away is what a danger area does to routes.
+            if o.area is not None:
+                dangers.append(engine_area(f"{o.override_id}{_PART}avoid", o.area))
+        elif (o.proposal_id or "").startswith(PROPOSAL_PREFIX):
+            # A confirmed proposal: the engine's own lock-in around that danger area, which
+            # lapses with the area (its area on the wire is the same circle, for CAP).
+            overrides.append(
+                Override(
+                    id=o.override_id,
+                    kind=gp.OverrideKind.LOCK_IN_NEAR_DANGER,
+                    radius_m=margin_m,
+                    danger_area_id=(o.proposal_id or "").removeprefix(PROPOSAL_PREFIX),
+                )
+            )
+        else:
+            overrides += [
+                Override(f"{o.override_id}{_PART}{z}", gp.OverrideKind.LOCK_IN_ZONE, zone_id=z)
+                for z in zones
+            ]
+            if o.area is not None:
+                # A lock-in drawn by hand is the engine's lock-in around the area itself
+                # (within 0 m), and, like a danger area, nobody is routed through it.
+                area_id = f"{o.override_id}{_PART}area"
+                dangers.append(engine_area(area_id, o.area))
+                overrides.append(
+                    Override(area_id, gp.OverrideKind.LOCK_IN_NEAR_DANGER, danger_area_id=area_id)
+                )
+    return overrides, stays, dangers, expiries
+
+
+def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> Derived:
+    """The guidance inputs the state asks for at `now` (pure)."""
+    alerts = state.slice(Alerts)
+    zone_ids = {str(z) for z in town.zones.id}
+    shelter_ids = {str(s) for s in town.shelters.id}
+    zone_alerts, official_only, upcoming = _alert_inputs(alerts, zone_ids, now)
+    dangers: list[DangerArea] = []
+    for d in sorted(alerts.danger_areas.values(), key=lambda d: d.area_id):
+        if d.lifted_at is None and d.starts_at > now:
+            upcoming.append(d.starts_at)
+        elif d.lifted_at is None:
+            dangers.append(engine_area(d.area_id, d.area))
+    overrides, stays, drawn, expiries = _override_inputs(alerts, zone_ids, now, margin_m)
+    statuses = {
+        sid: gp.ShelterStatus(s.status.value)
+        for sid, s in sorted(alerts.shelters.items())
+        if sid in shelter_ids
+    }
+    inputs = GuidanceInputs(
+        alerts=zone_alerts,
+        danger_areas=(*dangers, *drawn),
+        shelter_status=statuses,
+        overrides=tuple(overrides),
+    )
+    return Derived(
+        inputs=inputs,
+        official_only=official_only,
+        stay_orders=tuple(stays),
+        next_change=min((t for t in (*upcoming, *expiries) if t > now), default=None),
+    )
+
+
+# --- one computed guidance --------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class GuidanceSnapshot:
+    """The guidance of every building at one log position, with what it was computed from."""
+
+    position: int  # the log position the inputs were derived at
+    as_of: datetime  # the log's time there
+    version: int  # grows whenever guidance is recomputed
+    derived: Derived
+    result: GuidanceResult
+    action: Int8Array  # index into ACTIONS, per building
+    issued_by: Int8Array  # index into ISSUERS
+    shelter: IntArray  # shelter index shown (the route's end, or the nearest when routine), -1
+    override: IntArray  # index into override_ids, -1
+    override_ids: tuple[str, ...]
+    official: IntArray  # index into official_ids (alerts the engine does not model), -1
+    official_ids: tuple[str, ...]
+
+    def zone_counts(self, town: Town) -> dict[str, dict[GuidanceAction, int]]:
+        """Buildings per action in each zone."""
+        n_zones = len(town.zones)
+        zone = town.buildings.zone
+        inside = zone >= 0
+        table = np.zeros((n_zones, len(ACTIONS)), dtype=np.int64)
+        np.add.at(table, (zone[inside], self.action[inside].astype(np.int64)), 1)
+        return {
+            str(town.zones.id[z]): {ACTIONS[a]: int(table[z, a]) for a in np.flatnonzero(table[z])}
+            for z in range(n_zones)
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class _Overlaid:
+    action: Int8Array
+    issued_by: Int8Array
+    shelter: IntArray
+    override: IntArray
+    override_ids: tuple[str, ...]
+    official: IntArray
+    official_ids: tuple[str, ...]
+
+
+def _overlay(
+    town: Town, engine: GuidanceEngine, derived: Derived, result: GuidanceResult
+) -> _Overlaid:
+    size = len(town.buildings)
+    action = _FROM_ENGINE[result.action.astype(np.int64)]
+    issued_by = result.issued_by.astype(np.int8)
+    override_ids = tuple(dict.fromkeys(_override_owner(o.id) for o in result.active_overrides))
+    index = {oid: i for i, oid in enumerate(override_ids)}
+    engine_to_owner = np.array(
+        [index[_override_owner(o.id)] for o in result.active_overrides] + [-1], dtype=np.int64
+    )
+    override = engine_to_owner[result.override]
+    routine = _ACTION_CODE[GuidanceAction.ROUTINE]
+    official = np.full(size, -1, dtype=np.int64)
+    official_ids = tuple(dict.fromkeys(a for _, a in derived.official_only.values()))
+    if derived.official_only:
+        zone_of = {str(z): i for i, z in enumerate(town.zones.id)}
+        for zid, (act, alert_id) in derived.official_only.items():
+            hit = (town.buildings.zone == zone_of[zid]) & (action == routine)
+            action[hit] = _ACTION_CODE[act]
+            issued_by[hit] = gp.IssuedBy.OFFICIAL_ALERT
+            official[hit] = official_ids.index(alert_id)
+    if derived.stay_orders:
+        movable = (action == routine) | (action == _ACTION_CODE[GuidanceAction.GO_TO_SHELTER])
+        for order in derived.stay_orders:
+            hit = _stay_cover(town, engine, order) & movable
+            if order.override_id not in index:
+                index[order.override_id] = len(override_ids)
+                override_ids = (*override_ids, order.override_id)
+            action[hit] = _ACTION_CODE[GuidanceAction.STAY_IN_PROTECTED_SPACE]
+            issued_by[hit] = gp.IssuedBy.OPERATOR_OVERRIDE
+            override[hit] = index[order.override_id]
+            movable &= ~hit
+    shown = (action == routine) | (action == _ACTION_CODE[GuidanceAction.GO_TO_SHELTER])
+    shelter = np.where(shown, result.shelter, -1).astype(np.int64)
+    return _Overlaid(action, issued_by, shelter, override, override_ids, official, official_ids)
+
+
+def _stay_cover(town: Town, engine: GuidanceEngine, order: StayOrder) -> npt.NDArray[np.bool_]:
+    zone_of = {str(z): i for i, z in enumerate(town.zones.id)}
+    cover = np.isin(town.buildings.zone, [zone_of[z] for z in order.zone_ids])
+    if order.area is not None:
+        cover[engine.buildings_near(order.area, 0.0)] = True
+    return cover
+
+
+# --- the service -------------------------------------------------------------------------
+
+
+class GuidanceService:
+    """Holds a town's guidance, recomputes it when the log asks, and publishes it per zone."""
+
+    def __init__(
+        self,
+        service: Service,
+        town: Town,
+        *,
+        engine: GuidanceEngine | None = None,
+        publish: bool = True,
+    ) -> None:
+        self.service = service
+        self.town = town
+        self.engine = engine or GuidanceEngine(town)
+        self.publish = publish
+        self.recomputes = 0
+        self.recompute_ms: list[float] = []
+        self._as_of = self._log_time()
+        self._snapshot: GuidanceSnapshot | None = None
+        self._stale: GuidanceReason | None = GuidanceReason.TOWN_CHANGED
+        self._next_change: datetime | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._again = False
+        self._ticker: asyncio.Task[None] | None = None
+        self._building_cache: dict[tuple[int, int], Guidance] = {}
+
+    @classmethod
+    def attach(cls, service: Service, town: Town, *, publish: bool = True) -> GuidanceService:
+        """A guidance service following `service` from its current position."""
+        guidance = cls(service, town, publish=publish)
+        service.add_listener(guidance._on_event)
+        guidance.current()
+        if publish:
+            # Whatever the log holds that no guidance record reflects yet (a changed town
+            # pack, alerts entered while no server ran) is published once at start.
+            guidance._mark_stale(GuidanceReason.TOWN_CHANGED)
+        return guidance
+
+    def _log_time(self) -> datetime:
+        pos = self.service.state.position
+        last = next(self.service.read_positions((pos,)), None) if pos else None
+        return last.recorded_at if last is not None else self.service.clock.now()
+
+    # --- following the log ----------------------------------------------------------------
+
+    def _on_event(self, recorded: Recorded, state: State) -> None:
+        self._as_of = max(self._as_of, recorded.recorded_at)
+        reason = TRIGGERS.get(type(recorded.event))
+        passed = self._next_change is not None and recorded.recorded_at >= self._next_change
+        if reason is None and passed:
+            reason = GuidanceReason.ALERT_EXPIRED
+        if reason is not None:
+            self._mark_stale(reason)
+
+    def _mark_stale(self, reason: GuidanceReason) -> None:
+        self._stale = reason
+        if not self.publish:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # replaying at start-up: `current()` recomputes when first asked
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush())
+        else:
+            self._again = True
+
+    def tick(self, now: datetime) -> None:
+        """Let the clock pass: recompute if an alert or override expired, or an area started."""
+        if self._next_change is not None and now >= self._next_change:
+            self._as_of = max(self._as_of, now)
+            self._mark_stale(GuidanceReason.ALERT_EXPIRED)
+
+    async def run_ticker(self, every_s: float = 1.0) -> None:
+        """Call `tick` with the service's clock forever (a background task)."""
+        while True:
+            self.tick(self.service.clock.now())
+            await asyncio.sleep(every_s)
+
+    def start(self) -> None:
+        """Start the background ticker on the running loop."""
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self.run_ticker())
+
+    async def close(self) -> None:
+        """Stop background work."""
+        for task in (self._ticker, self._flusher):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def settled(self) -> None:
+        """Wait until every change so far is recomputed and published."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+
+    # --- computing ------------------------------------------------------------------------
+
+    def current(self) -> GuidanceSnapshot:
+        """The guidance now, recomputed first if the log changed what it depends on."""
+        snap = self._snapshot
+        if snap is not None and self._stale is None:
+            return snap
+        self._stale = None
+        state = self.service.state
+        derived = derive_inputs(state, self.town, self._as_of, self.engine.policy.lock_in_margin_m)
+        self._next_change = derived.next_change
+        if snap is not None and derived == snap.derived:
+            # The engine's inputs are as they were (an alert for another town, a new wording):
+            # no recompute, but what is shown (alert texts) reflects the newer position.
+            self._snapshot = replace(snap, position=state.position, as_of=self._as_of)
+            return self._snapshot
+        started = time.perf_counter()
+        result = self.engine.compute(derived.inputs)
+        laid = _overlay(self.town, self.engine, derived, result)
+        self.recompute_ms.append((time.perf_counter() - started) * 1000)
+        self.recomputes += 1
+        self._building_cache.clear()
+        self._snapshot = GuidanceSnapshot(
+            position=state.position,
+            as_of=self._as_of,
+            version=self.recomputes,
+            derived=derived,
+            result=result,
+            action=laid.action,
+            issued_by=laid.issued_by,
+            shelter=laid.shelter,
+            override=laid.override,
+            override_ids=laid.override_ids,
+            official=laid.official,
+            official_ids=laid.official_ids,
+        )
+        return self._snapshot
+
+    # --- publishing -----------------------------------------------------------------------
+
+    def changes(self, reason: GuidanceReason) -> RecordGuidanceChanges | None:
+        """The command recording every zone whose counts differ from what the log holds."""
+        snap = self.current()
+        recorded = self.service.state.slice(Alerts).guidance
+        zones: list[ZoneGuidanceSummary] = []
+        for zid, counts in snap.zone_counts(self.town).items():
+            if not counts:
+                continue  # a zone without buildings has no guidance to speak of
+            before = recorded.get(zid)
+            if before is not None and before.derived_from > snap.position:
+                continue  # another worker recorded newer guidance
+            # A zone never recorded is routine everywhere: a fresh town publishes nothing.
+            was = before.counts if before is not None else self._routine(zid)
+            if was != counts:
+                zones.append(ZoneGuidanceSummary(zone_id=zid, counts=counts, reason=reason))
+        if not zones:
+            return None
+        body = json.dumps(
+            [z.model_dump(mode="json") for z in zones], sort_keys=True, separators=(",", ":")
+        )
+        digest = hashlib.sha256(body.encode()).hexdigest()[:32]
+        # The same change at the same position has the same id, so workers sharing the log
+        # record it once.
+        command_id = uuid.uuid5(GUIDANCE_NAMESPACE, f"{snap.position}|{digest}")
+        return RecordGuidanceChanges(
+            command_id=command_id, derived_from=snap.position, zones=tuple(zones)
+        )
+
+    @cached_property
+    def _zone_sizes(self) -> dict[str, int]:
+        counts = np.bincount(
+            self.town.buildings.zone[self.town.buildings.zone >= 0], minlength=len(self.town.zones)
+        )
+        return {str(z): int(counts[i]) for i, z in enumerate(self.town.zones.id)}
+
+    def _routine(self, zone_id: str) -> dict[GuidanceAction, int]:
+        n = self._zone_sizes.get(zone_id, 0)
+        return {GuidanceAction.ROUTINE: n} if n else {}
+
+    async def _flush(self) -> None:
+        while True:
+            self._again = False
+            reason = self._stale or GuidanceReason.TOWN_CHANGED
+            command = self.changes(reason)
+            if command is not None:
+                try:
+                    await self.service.handle(SYSTEM, command)
+                except Conflict as exc:
+                    log.info("guidance not recorded: %s", exc.reason)
+                except DomainError as exc:
+                    log.warning("guidance not recorded: %s", exc.reason)
+            if not self._again and self._stale is None:
+                return
+
+    async def publish_now(self) -> None:
+        """Record the current guidance's changes at once (start-up, tests)."""
+        command = self.changes(self._stale or GuidanceReason.TOWN_CHANGED)
+        if command is not None:
+            await self.service.handle(SYSTEM, command)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def at(self, lon: float, lat: float) -> Guidance:
+        """The engine's guidance for a WGS84 point (inside a building: the building's)."""
+        snap = self.current()
+        b = self.town.building_at(lon, lat)
+        if b is None:
+            return point_guidance(self.town, snap.result, lon, lat)
+        key = (snap.version, b)
+        found = self._building_cache.get(key)
+        if found is None:
+            found = building_guidance(self.town, snap.result, b)
+            self._building_cache[key] = found
+        return found
+
+    def proposals(self) -> tuple[ProposedOverride, ...]:
+        """The lock-ins the engine proposes around declared danger areas (not overrides')."""
+        return tuple(p for p in self.current().result.proposals if _PART not in p.danger_area_id)
+
+    def proposal(self, proposal_id: str) -> ProposedOverride | None:
+        """One proposal by id, if the engine proposes it now."""
+        return next((p for p in self.proposals() if p.override.id == proposal_id), None)
+
+    def proposal_area(self, proposal: ProposedOverride) -> Circle | Polygon:
+        """The area a proposed lock-in covers, as a domain area (for the override and CAP)."""
+        danger = self.service.state.slice(Alerts).danger_areas[proposal.danger_area_id]
+        margin = proposal.override.radius_m
+        if isinstance(danger.area, Circle):
+            return Circle(
+                lat=danger.area.lat, lon=danger.area.lon, radius_m=danger.area.radius_m + margin
+            )
+        proj = self.town.projection
+        core = shapely.Polygon(proj.points_to_xy(np.asarray(danger.area.ring)))
+        grown = core.buffer(margin, quad_segs=8).simplify(1.0)
+        ring = proj.points_to_lonlat(np.asarray(grown.exterior.coords))
+        return Polygon(ring=tuple((round(x, 7), round(y, 7)) for x, y in ring.tolist()))
+
+
+# --- how a point's guidance is shown -----------------------------------------------------
+
+
+def _text(t: LocalText | dict[str, str], lang: Lang) -> str:
+    if isinstance(t, LocalText):
+        return t.in_(lang) or t.en
+    return t.get(lang) or t.get("en", "")
+
+
+def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang) -> dict[str, Any]:
+    """What anyone at a point should do now: public, nothing private in it."""
+    snap = guidance.current()
+    town = guidance.town
+    g = guidance.at(lon, lat)
+    alerts = guidance.service.state.slice(Alerts)
+    zone_id = g.zone_id
+    action = ACTIONS[int(_FROM_ENGINE[int(g.action)])]
+    issued_by = g.issued_by.key
+    reason = g.reason.key
+    texts: dict[str, str] = dict(g.texts)
+    override_id = _override_owner(g.override_id) if g.override_id else None
+    shelter = g.shelter
+    route = g.route
+    seconds = g.seconds
+    official = _official_in(snap, zone_id)
+    stay = _stay_at(guidance, snap=snap, zone_id=zone_id, building=g.building, lon=lon, lat=lat)
+    if official is not None and action is GuidanceAction.ROUTINE:
+        act, alert_id = official
+        alert = alerts.alerts[alert_id]
+        action, issued_by, reason = act, gp.IssuedBy.OFFICIAL_ALERT.key, "official_alert"
+        texts = _joined(CATEGORY_TITLES[alert.category], alert.instruction)
+        shelter, route, seconds = None, (), None
+    if stay is not None and action in (GuidanceAction.ROUTINE, GuidanceAction.GO_TO_SHELTER):
+        order = alerts.overrides[stay]
+        action, issued_by, reason = (
+            GuidanceAction.STAY_IN_PROTECTED_SPACE,
+            gp.IssuedBy.OPERATOR_OVERRIDE.key,
+            "operator_override",
+        )
+        texts = _joined(OVERRIDE_TITLES[order.action], order.instruction)
+        override_id = stay
+        shelter, route, seconds = None, (), None
+    zone_name = None
+    budget = None
+    if zone_id is not None:
+        z = int(np.flatnonzero(town.zones.id == zone_id)[0])
+        zone_name = str(town.zones.name[z])
+        budget = int(snap.result.context.zone_budget[z])
+    override = None
+    if override_id is not None and override_id in alerts.overrides:
+        o = alerts.overrides[override_id]
+        override = {
+            "id": o.override_id,
+            "action": o.action.value,
+            "title": _text(OVERRIDE_TITLES[o.action], lang),
+            "instruction": _text(o.instruction, lang),
+            "proposal_id": o.proposal_id,
+        }
+    in_force = [
+        {
+            "id": a.alert_id,
+            "category": a.category.value,
+            "title": _text(CATEGORY_TITLES[a.category], lang),
+            "instruction": _text(a.instruction, lang),
+            "drill": a.drill,
+        }
+        for a in (alerts.alerts_in_zone(zone_id, snap.as_of) if zone_id else [])
+    ]
+    return {
+        "position": snap.position,
+        "as_of": snap.as_of.isoformat(),
+        "lat": lat,
+        "lon": lon,
+        "lang": lang,
+        "action": action.value,
+        "reason": reason,
+        "issued_by": issued_by,
+        "issued_by_label": _text(gp.issued_by_label(gp.IssuedBy[issued_by.upper()]), lang),
+        "text": _text(texts, lang),
+        "texts": texts,
+        "zone": None if zone_id is None else {"id": zone_id, "name": zone_name},
+        "seconds_to_shelter": budget,
+        "in_building": g.building is not None,
+        "alerts": in_force,
+        "override": override,
+        "proposed": bool(g.proposed_override_ids),
+        "shelter": None
+        if shelter is None
+        else {
+            "id": shelter.id,
+            "name": shelter.label,
+            "address": shelter.address,
+            "category": shelter.category,
+            "capacity": shelter.capacity,
+            "lon": shelter.lon,
+            "lat": shelter.lat,
+        },
+        "walking_seconds": None if seconds is None else math.ceil(seconds),
+        "route": [[round(x, 6), round(y, 6)] for x, y in route],
+    }
+
+
+def _joined(title: LocalText, instruction: LocalText) -> dict[str, str]:
+    return {
+        lang: " ".join(p for p in (title.in_(lang), instruction.in_(lang)) if p)
+        for lang in ("he", "ar", "en")
+    }
+
+
+def _official_in(snap: GuidanceSnapshot, zone_id: str | None) -> tuple[GuidanceAction, str] | None:
+    if zone_id is None:
+        return None
+    return snap.derived.official_only.get(zone_id)
+
+
+def _stay_at(
+    guidance: GuidanceService,
+    *,
+    snap: GuidanceSnapshot,
+    zone_id: str | None,
+    building: int | None,
+    lon: float,
+    lat: float,
+) -> str | None:
+    if not snap.derived.stay_orders:
+        return None
+    if building is not None:
+        i = int(snap.override[building])
+        oid = snap.override_ids[i] if i >= 0 else None
+        orders = {o.override_id for o in snap.derived.stay_orders}
+        return oid if oid in orders else None
+    x, y = guidance.town.to_xy(lon, lat)
+    here = np.array([[float(x), float(y)]])
+    for order in snap.derived.stay_orders:
+        if zone_id is not None and zone_id in order.zone_ids:
+            return order.override_id
+        if (
+            order.area is not None
+            and DangerShape.of(guidance.town, order.area).distance(here)[0] <= 0
+        ):
+            return order.override_id
+    return None
+
+
+def building_map(snap: GuidanceSnapshot) -> dict[str, Any]:
+    """Per-building action codes for the console (indices match the town map's buildings)."""
+    seconds = np.where(snap.shelter >= 0, snap.result.seconds, np.nan)
+    return {
+        "position": snap.position,
+        "as_of": snap.as_of.isoformat(),
+        "buildings": int(snap.action.shape[0]),
+        "legend": {
+            "action": [a.value for a in ACTIONS],
+            "issued_by": list(ISSUERS),
+        },
+        "action": snap.action.tolist(),
+        "issued_by": snap.issued_by.tolist(),
+        "shelter": snap.shelter.tolist(),
+        "seconds": np.where(np.isfinite(seconds), np.ceil(seconds), -1).astype(np.int64).tolist(),
+        "override": [snap.override_ids[i] if i >= 0 else None for i in snap.override.tolist()],
+    }
