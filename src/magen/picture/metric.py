@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 # IUGG mean Earth radius; the equirectangular frame is exact enough over a town (< 0.2 %).
 EARTH_RADIUS_M = 6_371_008.8
 _DEG = math.pi / 180.0
+
+if TYPE_CHECKING:
+    from magen.geo.town import Town
 
 FloatArray = NDArray[np.float64]
 
@@ -147,3 +150,31 @@ class StreetGraphMetric:
         bound = math.inf if math.isinf(limit) else 500.0 * math.ceil(limit / 500.0)
         along = self._from_node(int(src_node[0]), bound)[dst_node]
         return np.asarray(src_off[0] + along + dst_off, dtype=np.float64)
+
+
+def walking_graph(town: Town) -> tuple[FloatArray, csr_matrix]:
+    """A town's walkable streets as node positions and a symmetric CSR matrix of metres."""
+    from magen.geo.streets import EdgeFlag
+
+    streets = town.streets
+    walk = streets.edges_with(EdgeFlag.WALK)
+    u = streets.edge_u[walk]
+    v = streets.edge_v[walk]
+    used, inverse = np.unique(np.concatenate([u, v]), return_inverse=True)
+    a, b = inverse[: len(u)], inverse[len(u) :]
+    # csgraph reads a stored zero as "no street"; parallel streets keep the shortest.
+    length = np.maximum(streets.edge_length[walk], 1e-3)
+    rows, cols, w = np.r_[a, b], np.r_[b, a], np.r_[length, length]
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w = rows[order], cols[order], w[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    n = len(used)
+    graph = coo_matrix((w[first], (rows[first], cols[first])), shape=(n, n)).tocsr()
+    return np.asarray(streets.node_lonlat[used], dtype=np.float64), graph
+
+
+def town_metric(town: Town, *, cache_size: int = 512) -> StreetGraphMetric:
+    """Walking distances over a town pack's streets."""
+    nodes, graph = walking_graph(town)
+    return StreetGraphMetric(nodes, graph, cache_size=cache_size)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,8 +24,11 @@ from scipy.spatial import cKDTree
 from magen.domain.reports import Armed, Mobility
 from magen.domain.values import SourceTier
 from magen.picture.fusion import Fuser, TrackStatus, TrackView
-from magen.picture.metric import LocalFrame
+from magen.picture.metric import LocalFrame, walking_graph
 from magen.picture.track import SightingReport
+
+if TYPE_CHECKING:
+    from magen.geo.town import Town
 
 FloatArray = NDArray[np.float64]
 
@@ -85,6 +89,19 @@ def grid_streets(
     xy = xy[keep]
     lonlat = np.stack([frame.lon0 + xy[:, 0] / frame.kx, frame.lat0 + xy[:, 1] / frame.ky], axis=1)
     return Streets(node_lonlat=lonlat, graph=graph, frame=frame)
+
+
+def town_streets(town: Town) -> Streets:
+    """The walkable streets of a town pack, for groups to walk."""
+    nodes, graph = walking_graph(town)
+    _, label = connected_components(graph, directed=False)
+    keep = np.flatnonzero(label == np.bincount(label).argmax())
+    centre = nodes[keep].mean(axis=0)
+    return Streets(
+        node_lonlat=nodes[keep],
+        graph=graph[keep][:, keep].tocsr(),
+        frame=LocalFrame(float(centre[0]), float(centre[1])),
+    )
 
 
 @dataclass(frozen=True)
