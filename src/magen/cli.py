@@ -21,7 +21,7 @@ from typing import Any
 from magen.config import Settings
 
 # Packages that add their own subcommands through `register(subparsers)`.
-_COMMAND_MODULES: list[str] = ["magen.geo.commands"]
+_COMMAND_MODULES: list[str] = ["magen.geo.commands", "magen.store.commands"]
 
 DEFAULT_DB = os.environ.get("MAGEN_DB", "var/magen.db")
 
@@ -75,7 +75,8 @@ def _with_service(db: str, fn: Callable[[Any], Any]) -> Any:
     from magen.clock import SystemClock
 
     async def run() -> Any:
-        settings = Settings(database=db, secret=b"cli")
+        # The server's own secret: snapshots are signed with it (see magen.app.snapshots).
+        settings = Settings.from_env(database=db)
         service = build_service(settings, SystemClock())
         try:
             return await fn(service)

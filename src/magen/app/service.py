@@ -16,12 +16,13 @@ from magen.app import auth
 from magen.app.codec import decode, encode
 from magen.app.pubsub import Hub
 from magen.app.ratelimit import RateLimiter
+from magen.app.snapshots import CommandIndex, Snapshots, paused_gc
 from magen.clock import Clock
 from magen.domain import State, decide, evolve
 from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, event_id_for
 from magen.domain.errors import Conflict, RateLimited
 from magen.domain.values import Role
-from magen.store.base import EventConflict, EventLog
+from magen.store.base import EventConflict, EventLog, LogError
 
 log = logging.getLogger("magen.service")
 
@@ -29,6 +30,8 @@ log = logging.getLogger("magen.service")
 # worker) before reading it from the store itself.
 _GAP_WAIT_S = 0.25
 _READ_CHUNK = 5_000
+# How long the follower waits before subscribing again after the log failed under it.
+_FOLLOW_RETRY_S = 1.0
 
 Listener = Callable[[Recorded, State], None]
 
@@ -52,6 +55,7 @@ class ServiceMetrics:
     commands: dict[tuple[str, str], int] = field(default_factory=dict)
     appended: int = 0
     replayed_at_start: int = 0
+    snapshot_position: int | None = None  # where start-up resumed from, if a snapshot was used
 
     def count(self, command: str, outcome: str) -> None:
         key = (command, outcome)
@@ -68,15 +72,17 @@ class Service:
         *,
         rate_limiter: RateLimiter | None = None,
         monotonic: Callable[[], float] | None = None,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self.log = log
+        self.snapshots = snapshots
         self.clock = clock
         self.state = State()
         self.hub = Hub()
         self.metrics = ServiceMetrics()
         self.rate_limiter = rate_limiter or RateLimiter()
         self._monotonic = monotonic or (lambda: clock.now().timestamp())
-        self._commands: dict[uuid.UUID, tuple[str, tuple[int, ...]]] = {}
+        self._commands = CommandIndex()
         self._inflight: dict[uuid.UUID, asyncio.Future[Outcome]] = {}
         self._pending: dict[int, Recorded] = {}
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
@@ -87,17 +93,28 @@ class Service:
     # --- start-up ---------------------------------------------------------------------
 
     def load(self) -> int:
-        """Fold the whole log into state; returns the number of events replayed."""
+        """Resume from the newest usable snapshot, then fold the rest of the log into state.
+
+        Returns the number of events replayed.
+        """
+        if self.snapshots is not None:
+            self.metrics.snapshot_position = self.snapshots.restore(self)
         count = 0
-        while True:
-            batch = self.log.read(self.state.position, _READ_CHUNK)
-            if not batch:
-                break
-            for stored in batch:
-                self._apply(decode(stored))
-                count += 1
+        with paused_gc():
+            while True:
+                batch = self.log.read(self.state.position, _READ_CHUNK)
+                if not batch:
+                    break
+                for stored in batch:
+                    self._apply(decode(stored))
+                    count += 1
         self.metrics.replayed_at_start = count
         return count
+
+    def keep_snapshots(self) -> None:
+        """Save snapshots in the background as the policy says (see `magen.app.snapshots`)."""
+        if self.snapshots is not None:
+            self.snapshots.keep(self)
 
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(recorded, state)` after each event is applied (derived views)."""
@@ -109,11 +126,22 @@ class Service:
             self._follower = asyncio.get_running_loop().create_task(self._follow())
 
     async def _follow(self) -> None:
-        async for stored in self.log.subscribe(self.state.position):
-            if stored.position > self.state.position and stored.position not in self._pending:
-                self._offer([decode(stored)])
+        while True:
+            try:
+                async for stored in self.log.subscribe(self.state.position):
+                    if (
+                        stored.position > self.state.position
+                        and stored.position not in self._pending
+                    ):
+                        self._offer([decode(stored)])
+            except LogError as exc:
+                # The storage failed under the subscription; resume from what is applied.
+                log.warning("following the log failed (%s); resuming", exc)
+            await asyncio.sleep(_FOLLOW_RETRY_S)
 
     async def close(self) -> None:
+        if self.snapshots is not None:
+            await self.snapshots.stop()
         if self._follower is not None:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -23,17 +23,41 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     """The process can serve: its event log answers."""
     service = runtime(request).service
+    backend = _BACKENDS.get(type(service.log).__name__, type(service.log).__name__)
     try:
         head = await anyio.to_thread.run_sync(service.log.head)
     except Exception as exc:  # any storage failure means not ready; say which
         return Response(
-            {"status": "unavailable", "database": "unreachable", "reason": str(exc)[:200]},
+            {
+                "status": "unavailable",
+                "database": "unreachable",
+                "backend": backend,
+                "reason": str(exc)[:300],
+            },
             status_code=503,
             headers={"Retry-After": "5"},
         )
+    applied = service.state.position
     return Response(
-        {"status": "ok", "database": "ok", "log_head": head, "applied": service.state.position}
+        {
+            "status": "ok",
+            "database": "ok",
+            "backend": backend,
+            "log_head": head,
+            "applied": applied,
+            # Events committed (by any worker) that this one has not applied yet.
+            "lag": max(head - applied, 0),
+            "resumed_from_snapshot": service.metrics.snapshot_position,
+            "replayed_at_start": service.metrics.replayed_at_start,
+        }
     )
+
+
+_BACKENDS = {
+    "PostgresEventLog": "postgresql",
+    "SqliteEventLog": "sqlite",
+    "MemoryEventLog": "memory",
+}
 
 
 class _ServiceCollector:
