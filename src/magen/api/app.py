@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import logging
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -24,7 +27,9 @@ from magen.app.service import Service
 from magen.clock import Clock, SystemClock
 from magen.config import Settings
 from magen.geo.town import load_town
-from magen.store.base import EventLog
+from magen.store.base import EventLog, LogUnavailable
+
+_log = logging.getLogger("magen.api")
 
 ROUTERS = [
     accounts.router,
@@ -45,18 +50,40 @@ SERVING_GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def build_service(settings: Settings, clock: Clock, log: EventLog | None = None) -> Service:
-    """A service over the configured log, with its state folded from it."""
-    if log is None:
-        from magen.store.factory import open_log
+    """A service over the configured log, resumed from its newest snapshot and folded to the head.
 
-        log = open_log(settings.database)
-    service = Service(
-        log,
-        clock,
-        rate_limiter=RateLimiter(settings.anonymous_per_minute, settings.anonymous_burst),
-    )
-    service.load()
-    return service
+    While the database is unreachable this waits (MAGEN_DB_WAIT_S, default 60 s) rather than
+    fail: a worker restarted during a database restart then comes up once it is back.
+    """
+    from magen.app.snapshots import SnapshotPolicy, Snapshots
+    from magen.store.snapshot import snapshot_store
+
+    deadline = time.monotonic() + float(os.environ.get("MAGEN_DB_WAIT_S", "60"))
+    pause = 0.25
+    while True:
+        try:
+            if log is None:
+                from magen.store.factory import open_log
+
+                log = open_log(settings.database)
+            store = snapshot_store(log)
+            snapshots = (
+                Snapshots(store, settings.secret, SnapshotPolicy.from_env()) if store else None
+            )
+            service = Service(
+                log,
+                clock,
+                rate_limiter=RateLimiter(settings.anonymous_per_minute, settings.anonymous_burst),
+                snapshots=snapshots,
+            )
+            service.load()
+            return service
+        except LogUnavailable as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            _log.warning("waiting for the event log: %s", exc)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def create_app(
@@ -85,6 +112,8 @@ def create_app(
         )
         if settings.follow_log:
             svc.follow()
+        if service is None:
+            svc.keep_snapshots()
         if guide is not None:
             guide.start()
         try:
