@@ -104,7 +104,7 @@ async def guidance_here(
         Literal["he", "ar", "en"] | None,
         Parameter(description="he, ar or en; else from Accept-Language; else Hebrew"),
     ] = None,
-) -> Response[dict[str, Any]]:
+) -> Response[Any]:
     """What to do now at a point: the action, why, whose instruction, the shelter and route.
 
     Public and free of private data; cacheable for a few seconds (ETag: the log position).
@@ -127,7 +127,7 @@ async def guidance_here(
         "Content-Language": chosen,
     }
     if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
-        return Response({}, status_code=304, headers=headers)
+        return Response(b"", status_code=304, headers=headers)
     return Response(guidance_view(guidance, lon, lat, chosen), headers=headers)
 
 
