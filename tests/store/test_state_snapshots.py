@@ -356,8 +356,9 @@ async def test_the_serving_process_saves_snapshots_as_the_policy_says(tmp_path: 
             await asyncio.sleep(0.3)
             assert store.positions() == []  # fewer than ten events: nothing due yet
             await town.play(service, 30)
+            # Polling the store is the point: the snapshot is written by another process.
             async with asyncio.timeout(20):
-                while not store.positions() or store.positions()[0] < 10:
+                while not store.positions() or store.positions()[0] < 10:  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
         finally:
             await service.close()
