@@ -201,7 +201,7 @@ class Fuser:
             return math.inf, math.inf
         dvx, dvy = vx - late.vx, vy - late.vy
         return (
-            (dx * dx + dy * dy) / (pp + late.pp),
+            (dx * dx + dy * dy) / (pp + late.pp + 2.0 * self.config.model_var),
             (dvx * dvx + dvy * dvy) / (vv + late.vv + 1e-9),
         )
 
@@ -276,6 +276,7 @@ class Fuser:
         # sightings; the cost limit then bounds the distance (the chi-square gate also does).
         s_max = (
             cfg.stale_spread_m * cfg.stale_spread_m
+            + cfg.model_var
             + o.var
             + (cfg.vehicle.max_speed_mps * cfg.time_noise_s) ** 2
         )
@@ -295,6 +296,7 @@ class Fuser:
         sqrt = math.sqrt
         ox, oy, ot, ovar, ovmax = o.x, o.y, o.t, o.var, o.vmax
         sigmas = cfg.gate_sigmas
+        model = cfg.model_var
         best: Track | None = None
         best_cost = cfg.new_track_cost
         street: list[tuple[float, Track, float]] = []
@@ -311,7 +313,7 @@ class Fuser:
                 # The movement gate at its loosest, before the full score.
                 vmax = track.vmax if track.vmax > ovmax else ovmax
                 dt = ot - track.t
-                limit = vmax * (dt if dt > 0.0 else -dt) + sigmas * sqrt(ovar + track.pp)
+                limit = vmax * (dt if dt > 0.0 else -dt) + sigmas * sqrt(ovar + track.pp + model)
                 if d2 > limit * limit:
                     continue
                 scored = self._score(track, o, d2)
@@ -348,7 +350,7 @@ class Fuser:
         # They may have changed to the faster way of moving that the sighting reports.
         vmax = o.vmax if o.vmax > 0.0 and mobility is Mobility.UNKNOWN else motion.max_speed_mps
         vmax = max(vmax, o.vmax)
-        slack = cfg.gate_sigmas * math.sqrt(o.var + track.pp)
+        slack = cfg.gate_sigmas * math.sqrt(o.var + track.pp + cfg.model_var)
         move = vmax * abs(o.t - track.t)
         if dist2 > (move + slack) ** 2:
             return None
@@ -373,7 +375,7 @@ class Fuser:
             # Where the group is now is anyone's guess: a sighting starts a new track.
             return None
         speed2 = track.vx * track.vx + track.vy * track.vy
-        s = pvar + o.var + speed2 * cfg.time_noise_s * cfg.time_noise_s
+        s = pvar + cfg.model_var + o.var + speed2 * cfg.time_noise_s * cfg.time_noise_s
         ex = o.x - px
         ey = o.y - py
         m2 = (ex * ex + ey * ey) / s
@@ -653,7 +655,7 @@ class Fuser:
             merged_into=track.merged_into,
             lon=lon,
             lat=lat,
-            position_error_m=math.sqrt(max(track.pp, 0.0)),
+            position_error_m=math.sqrt(max(track.pp, 0.0) + cfg.model_var),
             last_reported_lon=track.last.lon,
             last_reported_lat=track.last.lat,
             first_seen=track.first.observed_at,

@@ -53,9 +53,10 @@ class FusionConfig:
     anonymous_sigma_m: float = 80.0
     # Reports are typed after the fact: this much delay, times the group's speed, is noise.
     time_noise_s: float = 20.0
-    # However many report a group, where they stand is not where it is: the estimate is no
-    # better than this (1 sigma), which keeps the filter from growing overconfident.
-    min_position_sigma_m: float = 30.0
+    # However many report a group, where they stand is not where it is: gates and likeness
+    # tests add this much (1 sigma) to the filter's own position error, so a track that many
+    # people report does not grow too sure of itself to take the next sighting.
+    model_sigma_m: float = 30.0
     gate_sigmas: float = 3.0  # slack on the movement gate for position noise
     gate_chi2: float = 13.82  # 2 degrees of freedom, 99.9 %
     # The cost (negative log-likelihood, less the log of the track's existence probability)
@@ -93,6 +94,11 @@ class FusionConfig:
     recent_window_s: float = 600.0  # reported positions kept for the console's area
     cell_m: float = 600.0  # spatial index cell
     trust: TrustModel = field(default_factory=TrustModel)
+
+    @property
+    def model_var(self) -> float:
+        """`model_sigma_m` squared."""
+        return self.model_sigma_m * self.model_sigma_m
 
     def sigma_m(self, tier: SourceTier) -> float:
         """Position noise of one report from this tier."""
@@ -245,7 +251,6 @@ class Track:
         "existence",
         "expires",
         "first",
-        "floor",
         "foot",
         "last",
         "log_existence",
@@ -273,7 +278,6 @@ class Track:
 
     def __init__(self, track_id: str, seq: int, cfg: FusionConfig) -> None:
         self._unknown_motion = cfg.unknown
-        self.floor = cfg.min_position_sigma_m * cfg.min_position_sigma_m
         self.coalesce_at = -math.inf  # track time of its last look for a twin
         self.track_id = track_id
         self.seq = seq
@@ -463,7 +467,7 @@ class Track:
         self.y = y + k1 * iy
         self.vx += k2 * ix
         self.vy += k2 * iy
-        self.pp = max((1.0 - k1) * pp, self.floor)
+        self.pp = (1.0 - k1) * pp
         self.pv = (1.0 - k1) * pv
         self.vv = vv - k2 * pv
 
