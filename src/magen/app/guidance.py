@@ -137,6 +137,8 @@ ISSUERS: tuple[str, ...] = tuple(i.key for i in gp.IssuedBy)
 # Ids of the engine's proposals and of the pieces an override is split into.
 PROPOSAL_PREFIX = "lock-in-near:"
 _PART = "#"
+# Buildings whose full guidance (route, texts) is kept between requests, per recompute.
+_BUILDING_CACHE = 4096
 GUIDANCE_NAMESPACE = uuid.UUID("3f0c2a9e-6b1d-4c7a-9e25-8d4f6a1b0c37")
 
 
@@ -407,12 +409,24 @@ class GuidanceService:
         """A guidance service following `service` from its current position."""
         guidance = cls(service, town, publish=publish)
         service.add_listener(guidance._on_event)
+        guidance.warm()
         guidance.current()
         if publish:
             # Whatever the log holds that no guidance record reflects yet (a changed town
             # pack, alerts entered while no server ran) is published once at start.
             guidance._mark_stale(GuidanceReason.TOWN_CHANGED)
         return guidance
+
+    def warm(self) -> None:
+        """Build the map's search indices now, not on the first danger area or request."""
+        # On the full Jerusalem pack these take about 0.3 s; during an attack that is the
+        # first danger area's recompute, so it is paid at start-up instead.
+        net = self.engine.net
+        for index in (net.street_index, net.building_index, net.shelter_index):
+            assert index is not None
+        lon, lat = self.town.projection.lon_0, self.town.projection.lat_0
+        self.town.building_at(lon, lat)
+        self.town.access(lon, lat)
 
     def _log_time(self) -> datetime:
         pos = self.service.state.position
@@ -564,6 +578,9 @@ class GuidanceService:
                     log.info("guidance not recorded: %s", exc.reason)
                 except DomainError as exc:
                     log.warning("guidance not recorded: %s", exc.reason)
+                except Exception:
+                    # The log may be unreachable; the next change publishes the counts anew.
+                    log.exception("guidance not recorded")
             if not self._again and self._stale is None:
                 return
 
@@ -585,6 +602,8 @@ class GuidanceService:
         found = self._building_cache.get(key)
         if found is None:
             found = building_guidance(self.town, snap.result, b)
+            if len(self._building_cache) >= _BUILDING_CACHE:
+                self._building_cache.clear()
             self._building_cache[key] = found
         return found
 
