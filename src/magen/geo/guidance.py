@@ -30,12 +30,10 @@ import math
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 import shapely
-from scipy.spatial import cKDTree
 
 from magen.geo.policy import (
     FIRE_CATEGORIES,
@@ -265,18 +263,6 @@ class GuidanceEngine:
         self._near: OrderedDict[tuple[DangerArea, float], IntArray] = OrderedDict()
         self.stats = {"tree_hits": 0, "tree_updates": 0, "tree_searches": 0}
 
-    @cached_property
-    def _building_tree(self) -> cKDTree:
-        return cKDTree(self.town.buildings.xy)
-
-    @cached_property
-    def _zone_index(self) -> dict[str, int]:
-        return {str(z): i for i, z in enumerate(self.town.zones.id)}
-
-    @cached_property
-    def _shelter_index(self) -> dict[str, int]:
-        return {str(s): i for i, s in enumerate(self.town.shelters.id)}
-
     # --- cached pieces --------------------------------------------------------------------
 
     def _area(self, area: DangerArea) -> tuple[DangerShape, AreaHits]:
@@ -291,15 +277,30 @@ class GuidanceEngine:
             self._areas.move_to_end(area)
         return hit
 
+    def _areas_of(self, areas: tuple[DangerArea, ...]) -> dict[str, tuple[DangerShape, AreaHits]]:
+        """Every area's shape and hits: cached ones looked up, new ones queried together."""
+        fresh = [a for a in dict.fromkeys(areas) if a not in self._areas]
+        if fresh:
+            shapes = [DangerShape.of(self.town, a) for a in fresh]
+            for area, shape, hits in zip(
+                fresh, shapes, self.net.blocked_by_each(shapes), strict=True
+            ):
+                self._areas[area] = (shape, hits)
+        out = {}
+        for a in areas:
+            self._areas.move_to_end(a)
+            out[a.id] = self._areas[a]
+        while len(self._areas) > max(64 * self._cache_size, len(areas)):
+            self._areas.popitem(last=False)
+        return out
+
     def _tree(self, blocking: Blocking, closed: BoolArray, limit: float) -> Tree:
         net = self.net
-        s_cost, _, _ = net.street_weights(blocking)
-        d_cost, _ = net.sites.weights(net, blocking, closed)
-        digest = hashlib.blake2b(digest_size=16)
-        digest.update(np.float64(limit).tobytes())
-        digest.update(np.isfinite(s_cost).tobytes())
-        digest.update(d_cost.tobytes())
-        key = digest.digest()
+        w = net.weights(blocking, net.sites, closed)
+        # The tree depends on the slot weights and the limit only: that is the cache key.
+        key = hashlib.blake2b(
+            np.float64(limit).tobytes() + w.cost.tobytes(), digest_size=16
+        ).digest()
         tree = self._trees.get(key)
         if tree is not None:
             self._trees.move_to_end(key)
@@ -307,10 +308,10 @@ class GuidanceEngine:
             return tree
         base = next((t for t in reversed(self._trees.values()) if t.limit == limit), None)
         if base is not None:
-            tree = net.update(base, blocking, closed)
+            tree = net.update(base, blocking, closed, w)
             self.stats["tree_updates"] += 1
         else:
-            tree = net.search(blocking, net.sites, closed, limit)
+            tree = net.search(blocking, net.sites, closed, limit, w)
             self.stats["tree_searches"] += 1
         self._trees[key] = tree
         while len(self._trees) > self._cache_size:
@@ -327,9 +328,11 @@ class GuidanceEngine:
         c = shape.core.centroid
         corners = shapely.get_coordinates(shape.core)
         reach = float(np.hypot(*(corners - (c.x, c.y)).T).max()) + shape.radius + distance_m
-        cand = np.asarray(self._building_tree.query_ball_point((c.x, c.y), reach), dtype=np.int64)
+        cand = np.asarray(
+            self.net.building_kdtree.query_ball_point((c.x, c.y), reach), dtype=np.int64
+        )
         cand.sort()
-        near = cand[shape.distance(self.town.buildings.xy[cand]) <= distance_m]
+        near = cand[shape.distance(self.net.building_points[cand]) <= distance_m]
         self._near[key] = near
         while len(self._near) > 64 * self._cache_size:
             self._near.popitem(last=False)
@@ -347,7 +350,7 @@ class GuidanceEngine:
             [AlertCategory.TERRORIST_INFILTRATION in c for c in categories], dtype=bool
         )
         site_usable, site_choice = self._sites(inputs)
-        areas = {a.id: self._area(a) for a in inputs.danger_areas}
+        areas = self._areas_of(inputs.danger_areas)
         if len(areas) != len(inputs.danger_areas):
             raise ValueError("danger area ids must be unique")
         shapes = {k: v[0] for k, v in areas.items()}
@@ -444,7 +447,7 @@ class GuidanceEngine:
         categories: list[frozenset[AlertCategory]] = [frozenset()] * (n + 1)
         budget = np.append(zones.seconds_to_shelter.astype(np.float64), 0.0)
         for zone_id, alert in inputs.alerts.items():
-            z = self._zone_index.get(zone_id)
+            z = self.town.zone_positions.get(zone_id)
             if z is None:
                 raise ValueError(f"alert for unknown zone {zone_id!r}")
             categories[z] = alert.active
@@ -456,7 +459,7 @@ class GuidanceEngine:
         sh = self.town.shelters
         usable = np.ones(len(sh), dtype=bool)
         for sid, status in inputs.shelter_status.items():
-            i = self._shelter_index.get(sid)
+            i = self.town.shelter_positions.get(sid)
             if i is None:
                 raise ValueError(f"status for unknown shelter {sid!r}")
             usable[i] = status in self.policy.usable_statuses
@@ -484,7 +487,7 @@ class GuidanceEngine:
                     continue  # the danger area was lifted: its lock-in lapses with it
                 hit = self.buildings_near(area, ov.radius_m)
             else:
-                z = self._zone_index.get(ov.zone_id or "")
+                z = self.town.zone_positions.get(ov.zone_id or "")
                 if z is None:
                     raise ValueError(f"override {ov.id!r} names unknown zone {ov.zone_id!r}")
                 hit = np.flatnonzero(self.town.buildings.zone == z)

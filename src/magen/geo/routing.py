@@ -36,6 +36,7 @@ import numpy.typing as npt
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from magen.geo.snap import Segments
 from magen.geo.streets import EdgeFlag
@@ -52,6 +53,8 @@ BoolArray = npt.NDArray[np.bool_]
 WALKING_SPEED_MPS = 1.4
 # csgraph reads a stored zero as "no edge"; a millimetre of cost is harmless.
 _MIN_WEIGHT = 1e-3
+# Beyond this many cheaper slots, repairing a tree costs as much as searching afresh.
+_MAX_CHEAPER_REPAIR = 256
 
 
 @dataclass(frozen=True)
@@ -99,41 +102,49 @@ class DangerShape:
         lines = shapely.linestrings(np.stack([a, b], axis=1))
         return np.asarray(shapely.dwithin(lines, self.core, self.radius))
 
-    def stretch(self, a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """For segments known to pass within the area: the fractions [t0, t1] inside it."""
-        n = a.shape[0]
-        if not n:
-            return np.zeros(0), np.zeros(0)
-        d = b - a
-        dd = np.einsum("ij,ij->i", d, d)
-        if isinstance(self.core, shapely.Point):
-            # |a + t d - c| <= r: a quadratic in t.
-            f = a - np.array([self.core.x, self.core.y])
-            half_b = np.einsum("ij,ij->i", f, d)
-            c = np.einsum("ij,ij->i", f, f) - self.radius**2
-            root = np.sqrt(np.maximum(half_b**2 - dd * c, 0.0))
-            safe = np.where(dd > 0, dd, 1.0)
-            t0 = np.where(dd > 0, (-half_b - root) / safe, 0.0)
-            t1 = np.where(dd > 0, (-half_b + root) / safe, 1.0)
-            return np.clip(t0, 0.0, 1.0), np.clip(t1, 0.0, 1.0)
-        # A polygon: cut the segments with the grown polygon (grown a little more so that the
-        # polygonal buffer contains the true one) and take the extent of the pieces.
-        quad = 16
-        grown = self.core.buffer(self.radius / np.cos(np.pi / (4 * quad)), quad_segs=quad)
-        lines = shapely.linestrings(np.stack([a, b], axis=1))
-        t0 = np.zeros(n)
-        t1 = np.ones(n)
-        for i, piece in enumerate(shapely.intersection(lines, grown)):
-            pts = shapely.get_coordinates(piece)
-            if pts.shape[0] and dd[i] > 0:
-                t = (pts - a[i]) @ d[i] / dd[i]
-                t0[i], t1[i] = max(0.0, float(t.min())), min(1.0, float(t.max()))
-        return t0, t1
-
-    def distance(self, xy: FloatArray) -> FloatArray:
-        """Distance from points to the area (0 inside)."""
-        d = shapely.distance(shapely.points(xy), self.core)
+    def distance(self, xy: FloatArray | npt.NDArray[np.object_]) -> FloatArray:
+        """Distance from points (xy, or shapely points) to the area (0 inside)."""
+        pts = xy if xy.dtype == object else shapely.points(xy)
+        d = shapely.distance(pts, self.core)
         return np.asarray(np.maximum(np.asarray(d, dtype=np.float64) - self.radius, 0.0))
+
+
+def _stretch(
+    shapes: npt.NDArray[np.object_], a: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """For segment i known to pass within shapes[i]: the fractions [t0, t1] of it inside."""
+    n = a.shape[0]
+    t0 = np.zeros(n)
+    t1 = np.ones(n)
+    if not n:
+        return t0, t1
+    d = b - a
+    dd = np.einsum("ij,ij->i", d, d)
+    cores = np.array([sh.core for sh in shapes], dtype=object)
+    radius = np.array([sh.radius for sh in shapes], dtype=np.float64)
+    circle = shapely.get_type_id(cores) == 0
+    if circle.any():
+        # |a + t d - c| <= r: a quadratic in t.
+        i = np.flatnonzero(circle)
+        f = a[i] - shapely.get_coordinates(cores[i])
+        half_b = np.einsum("ij,ij->i", f, d[i])
+        c = np.einsum("ij,ij->i", f, f) - radius[i] ** 2
+        root = np.sqrt(np.maximum(half_b**2 - dd[i] * c, 0.0))
+        safe = np.where(dd[i] > 0, dd[i], 1.0)
+        t0[i] = np.where(dd[i] > 0, (-half_b - root) / safe, 0.0)
+        t1[i] = np.where(dd[i] > 0, (-half_b + root) / safe, 1.0)
+    # A polygon: cut the segment with the grown polygon (grown a little more so that the
+    # polygonal buffer contains the true one) and take the extent of the pieces.
+    quad = 16
+    for k in np.flatnonzero(~circle).tolist():
+        core: shapely.Geometry = cores[k]
+        grown = shapely.buffer(core, radius[k] / np.cos(np.pi / (4 * quad)), quad_segs=quad)
+        piece = shapely.intersection(shapely.LineString([a[k], b[k]]), grown)
+        pts = shapely.get_coordinates(piece)
+        if pts.shape[0] and dd[k] > 0:
+            t = (pts - a[k]) @ d[k] / dd[k]
+            t0[k], t1[k] = float(t.min()), float(t.max())
+    return np.clip(t0, 0.0, 1.0), np.clip(t1, 0.0, 1.0)
 
 
 class SegmentIndex:
@@ -147,8 +158,19 @@ class SegmentIndex:
 
     def within(self, shape: DangerShape) -> IntArray:
         """Indices of the segments that pass within the area, ascending."""
-        hit = self._tree.query(shape.core, predicate="dwithin", distance=shape.radius)
-        return np.sort(np.asarray(hit, dtype=np.int64))
+        return self.within_each([shape])[0]
+
+    def within_each(self, shapes: list[DangerShape]) -> list[IntArray]:
+        """For each area, the segments that pass within it (one R-tree query for all)."""
+        if not shapes:
+            return []
+        cores = np.array([sh.core for sh in shapes], dtype=object)
+        radii = np.array([sh.radius for sh in shapes], dtype=np.float64)
+        area, item = self._tree.query(cores, predicate="dwithin", distance=radii)
+        order = np.lexsort((item, area))
+        area, item = area[order], item[order].astype(np.int64)
+        cuts = np.searchsorted(area, np.arange(1, len(shapes)))
+        return list(np.split(item, cuts))
 
 
 @dataclass(frozen=True)
@@ -227,6 +249,32 @@ class Tree:
     link_slot: IntArray  # (nodes,) CSR slot of the tree link into the node; -1
     weights: FloatArray  # all slot weights (street slots, then destination slots)
     destinations: Destinations
+
+
+@dataclass(frozen=True, eq=False)
+class Weights:
+    """Every slot's cost and real length under one blocking (streets, then destinations)."""
+
+    cost: FloatArray
+    length: FloatArray
+    street_edge: IntArray  # the street each street slot stands for, -1 if all are blocked
+
+
+@dataclass(frozen=True, eq=False)
+class _Ends:
+    """What never changes about how a set of access points meets the graph."""
+
+    ok: BoolArray
+    edge: IntArray  # 0 where not ok
+    seg: IntArray
+    u: IntArray
+    v: IntArray
+    first_seg: IntArray
+    end_seg: IntArray
+    cost_u: FloatArray  # unblocked cost to each end
+    cost_v: FloatArray
+    len_u: FloatArray
+    len_v: FloatArray
 
 
 @dataclass(frozen=True)
@@ -346,6 +394,7 @@ class WalkNetwork:
         rep = np.full(sh.site_count, len(sh), dtype=np.int64)
         np.minimum.at(rep, sh.site, np.arange(len(sh), dtype=np.int64))
         self.site_shelter = rep
+        self._ends_cache: dict[int, tuple[Access, _Ends]] = {}
 
     @property
     def slot_count(self) -> int:
@@ -383,6 +432,16 @@ class WalkNetwork:
         return Destinations(self, self.shelter_access.take(self.site_shelter))
 
     @cached_property
+    def building_kdtree(self) -> cKDTree:
+        """A KD-tree of building centroids."""
+        return cKDTree(self.town.buildings.xy)
+
+    @cached_property
+    def building_points(self) -> npt.NDArray[np.object_]:
+        """Building centroids as shapely points."""
+        return np.asarray(shapely.points(self.town.buildings.xy), dtype=object)
+
+    @cached_property
     def building_pairs(self) -> tuple[IntArray, IntArray]:
         """(building, site) pairs on the same street."""
         return self.sites.same_street_pairs(self.building_access)
@@ -414,19 +473,28 @@ class WalkNetwork:
 
     def blocked_by(self, shape: DangerShape) -> AreaHits:
         """Street segments (and which stretch of each), building and shelter paths in an area."""
-        seg = self.street_index.within(shape)
+        return self.blocked_by_each([shape])[0]
+
+    def blocked_by_each(self, shapes: list[DangerShape]) -> list[AreaHits]:
+        """`blocked_by` for several areas at once (one R-tree query per index)."""
+        if not shapes:
+            return []
+        segs = self.street_index.within_each(shapes)
+        seg = np.concatenate(segs)
+        owner = np.repeat(np.arange(len(shapes)), [x.shape[0] for x in segs])
         a = self.segments.a[seg]
-        d = self.segments.b[seg] - a
-        length = np.hypot(*d.T)
-        t0, t1 = shape.stretch(a, self.segments.b[seg])
+        b = self.segments.b[seg]
+        t0, t1 = _stretch(np.array(shapes, dtype=object)[owner], a, b)
+        length = np.hypot(*(b - a).T)
         start = self.segments.along_start[seg]
-        return AreaHits(
-            seg=seg,
-            lo=start + t0 * length,
-            hi=start + t1 * length,
-            building=self.building_index.within(shape),
-            shelter=self.shelter_index.within(shape),
-        )
+        lo = np.split(start + t0 * length, np.cumsum([x.shape[0] for x in segs])[:-1])
+        hi = np.split(start + t1 * length, np.cumsum([x.shape[0] for x in segs])[:-1])
+        buildings = self.building_index.within_each(shapes)
+        shelters = self.shelter_index.within_each(shapes)
+        return [
+            AreaHits(seg=segs[i], lo=lo[i], hi=hi[i], building=buildings[i], shelter=shelters[i])
+            for i in range(len(shapes))
+        ]
 
     def blocking(self, parts: list[AreaHits]) -> Blocking:
         """Combine per-area results into one blocking."""
@@ -462,29 +530,52 @@ class WalkNetwork:
 
     # --- weights --------------------------------------------------------------------------
 
+    def _ends(self, access: Access) -> _Ends:
+        """The unchanging part of how access points meet the graph (kept for long-lived sets)."""
+        cached = self._ends_cache.get(id(access))
+        if cached is not None and cached[0] is access:
+            return cached[1]
+        st = self.town.streets
+        ok = access.edge >= 0
+        e = np.where(ok, access.edge, 0)
+        factor = self.edge_factor[e]
+        to_v = st.edge_length[e] - access.along
+        ends = _Ends(
+            ok=ok,
+            edge=e,
+            seg=np.where(ok, access.seg, 0),
+            u=st.edge_u[e],
+            v=st.edge_v[e],
+            first_seg=self.seg_edge_start[e],
+            end_seg=self.seg_edge_end[e],
+            cost_u=np.where(ok, access.lateral + access.along * factor, np.inf),
+            cost_v=np.where(ok, access.lateral + to_v * factor, np.inf),
+            len_u=access.lateral + access.along,
+            len_v=access.lateral + to_v,
+        )
+        if len(access) > 64:  # building and shelter sets live as long as the network
+            self._ends_cache[id(access)] = (access, ends)
+        return ends
+
     def sides(
         self, access: Access, closed: BoolArray, blocking: Blocking
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Cost and length from each access point to its street's u and v ends (inf if blocked)."""
-        st = self.town.streets
-        ok = access.edge >= 0
-        e = np.where(ok, access.edge, 0)
-        s = np.where(ok, access.seg, 0)
-        to_u = access.along
-        to_v = st.edge_length[e] - access.along
+        ends = self._ends(access)
+        if not blocking.seg.any():
+            cost_u = np.where(closed, np.inf, ends.cost_u)
+            cost_v = np.where(closed, np.inf, ends.cost_v)
+            return cost_u, ends.len_u, cost_v, ends.len_v
+        s = ends.seg
         pre = blocking.prefix
         own = blocking.seg[s]
-        blocked_u = ((pre[s] - pre[self.seg_edge_start[e]]) > 0) | (
-            own & (blocking.lo[s] <= access.along)
-        )
-        blocked_v = ((pre[self.seg_edge_end[e]] - pre[s + 1]) > 0) | (
+        blocked_u = ((pre[s] - pre[ends.first_seg]) > 0) | (own & (blocking.lo[s] <= access.along))
+        blocked_v = ((pre[ends.end_seg] - pre[s + 1]) > 0) | (
             own & (blocking.hi[s] >= access.along)
         )
-        shut = ~ok | closed
-        factor = self.edge_factor[e]
-        cost_u = np.where(shut | blocked_u, np.inf, access.lateral + to_u * factor)
-        cost_v = np.where(shut | blocked_v, np.inf, access.lateral + to_v * factor)
-        return cost_u, access.lateral + to_u, cost_v, access.lateral + to_v
+        cost_u = np.where(closed | blocked_u, np.inf, ends.cost_u)
+        cost_v = np.where(closed | blocked_v, np.inf, ends.cost_v)
+        return cost_u, ends.len_u, cost_v, ends.len_v
 
     def street_weights(self, blocking: Blocking) -> tuple[FloatArray, FloatArray, IntArray]:
         """Cost, real length and street of every street slot under a blocking."""
@@ -516,30 +607,33 @@ class WalkNetwork:
 
     # --- search ---------------------------------------------------------------------------
 
+    def weights(self, blocking: Blocking, dests: Destinations, closed: BoolArray) -> Weights:
+        """Slot weights for a blocking and a set of closed destinations."""
+        s_cost, s_len, s_edge = self.street_weights(blocking)
+        d_cost, d_len = dests.weights(self, blocking, closed)
+        return Weights(
+            cost=np.concatenate([s_cost, d_cost]),
+            length=np.concatenate([s_len, d_len]),
+            street_edge=s_edge,
+        )
+
     def search(
-        self, blocking: Blocking, dests: Destinations, closed: BoolArray, limit: float = np.inf
+        self,
+        blocking: Blocking,
+        dests: Destinations,
+        closed: BoolArray,
+        limit: float = np.inf,
+        weights: Weights | None = None,
     ) -> Tree:
         """Cheapest destination for every street node: one multi-source Dijkstra."""
-        s_cost, _, _ = self.street_weights(blocking)
-        d_cost, _ = dests.weights(self, blocking, closed)
-        weights = np.concatenate([s_cost, d_cost])
+        w = weights if weights is not None else self.weights(blocking, dests, closed)
         n = self.n
-        open_rows = np.flatnonzero(np.isfinite(d_cost))
-        sources = np.unique(dests.row[open_rows]) + n
+        d_cost = w.cost[self.slot_count :]
+        sources = np.unique(dests.row[np.isfinite(d_cost)]) + n
         if not sources.shape[0]:
-            parent = np.full(n, -1, dtype=np.int64)
-            cost = np.full(n, np.inf)
-            return self._finish(
-                cost,
-                parent,
-                blocking=blocking,
-                dests=dests,
-                closed=closed,
-                weights=weights,
-                limit=limit,
-            )
+            return self._finish(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), w, dests, limit)
         dist, pred, _ = dijkstra(
-            self._matrix(dests, weights),
+            self._matrix(dests, w.cost),
             directed=True,
             indices=sources,
             return_predecessors=True,
@@ -548,45 +642,42 @@ class WalkNetwork:
         )
         cost = np.asarray(dist[:n], dtype=np.float64)
         parent = np.where(np.isfinite(cost), np.asarray(pred[:n], dtype=np.int64), -1)
-        return self._finish(
-            cost,
-            parent,
-            blocking=blocking,
-            dests=dests,
-            closed=closed,
-            weights=weights,
-            limit=limit,
-        )
+        return self._finish(cost, parent, w, dests, limit)
+
+    def _link_slots(self, parent: IntArray, x: IntArray) -> IntArray:
+        """The street slot of each link parent[x] -> x (rows are short: scan them)."""
+        p = parent[x]
+        start = self.indptr[p]
+        degree = self.indptr[p + 1] - start
+        out = np.full(x.shape[0], -1, dtype=np.int64)
+        todo = np.arange(x.shape[0])
+        j = 0
+        while todo.shape[0]:
+            pos = start[todo] + j
+            hit = self.slot_col[pos] == x[todo]
+            out[todo[hit]] = pos[hit]
+            todo = todo[~hit & (degree[todo] > j + 1)]
+            j += 1
+        return out
 
     def _finish(
-        self,
-        cost: FloatArray,
-        parent: IntArray,
-        *,
-        blocking: Blocking,
-        dests: Destinations,
-        closed: BoolArray,
-        weights: FloatArray,
-        limit: float,
+        self, cost: FloatArray, parent: IntArray, w: Weights, dests: Destinations, limit: float
     ) -> Tree:
         """Derive links, lengths and destinations of a tree from costs and parents."""
         n = self.n
-        _, s_len, s_edge = self.street_weights(blocking)
-        _, d_len = dests.weights(self, blocking, closed)
         reached = parent >= 0
         inner = reached & (parent < n)
         root = reached & (parent >= n)
         link_slot = np.full(n, -1, dtype=np.int64)
         x = np.flatnonzero(inner)
-        link_slot[x] = np.searchsorted(self.slot_key, parent[x] * n + x)
+        link_slot[x] = self._link_slots(parent, x)
         r = np.flatnonzero(root)
         d = parent[r] - n
         slot_u = dests.slot_u[d]
         link_slot[r] = self.slot_count + np.where(dests.col[slot_u] == r, slot_u, dests.slot_v[d])
-        all_len = np.concatenate([s_len, d_len])
-        link_len = np.where(reached, all_len[np.maximum(link_slot, 0)], 0.0)
+        link_len = np.where(reached, w.length[np.maximum(link_slot, 0)], 0.0)
         link_edge = np.full(n, -1, dtype=np.int64)
-        link_edge[x] = s_edge[link_slot[x]]
+        link_edge[x] = w.street_edge[link_slot[x]]
         link_edge[r] = dests.access.edge[d]
         root_site = np.full(n, -1, dtype=np.int64)
         root_site[r] = d
@@ -601,18 +692,22 @@ class WalkNetwork:
             limit=float(limit),
             parent=parent,
             link_slot=link_slot,
-            weights=weights,
+            weights=w.cost,
             destinations=dests,
         )
 
-    def update(self, old: Tree, blocking: Blocking, closed: BoolArray) -> Tree:
+    def update(
+        self, old: Tree, blocking: Blocking, closed: BoolArray, weights: Weights | None = None
+    ) -> Tree:
         """The tree for new blocking and closures, repaired from an old tree of the same kind."""
         dests = old.destinations
-        s_cost, _, _ = self.street_weights(blocking)
-        d_cost, _ = dests.weights(self, blocking, closed)
-        new = np.concatenate([s_cost, d_cost])
+        w = weights if weights is not None else self.weights(blocking, dests, closed)
+        new = w.cost
         dearer = new > old.weights
         cheaper = new < old.weights
+        if cheaper.sum() > _MAX_CHEAPER_REPAIR:
+            # Many streets reopened at once: spreading from all of them costs a full search.
+            return self.search(blocking, dests, closed, old.limit, w)
         cost = old.cost.copy()
         parent = old.parent.copy()
         if dearer.any():
@@ -621,15 +716,7 @@ class WalkNetwork:
             self._repair_cheaper(
                 cost, parent, dests=dests, weights=new, cheaper=cheaper, limit=old.limit
             )
-        return self._finish(
-            cost,
-            parent,
-            blocking=blocking,
-            dests=dests,
-            closed=closed,
-            weights=new,
-            limit=old.limit,
-        )
+        return self._finish(cost, parent, w, dests, old.limit)
 
     def _slot_rows(self, dests: Destinations) -> tuple[IntArray, IntArray]:
         rows = np.concatenate([self.slot_row, dests.row + self.n])
@@ -761,12 +848,10 @@ class WalkNetwork:
         pairs: tuple[IntArray, IntArray] | None = None,
     ) -> Reach:
         """The best destination for each access point: via either end of its street or along it."""
-        st = self.town.streets
         dests = tree.destinations
         cu, lu, cv, lv = self.sides(access, connector_blocked, blocking)
-        e = np.where(access.edge >= 0, access.edge, 0)
-        u = st.edge_u[e]
-        v = st.edge_v[e]
+        ends = self._ends(access)
+        e, u, v = ends.edge, ends.u, ends.v
         via_u = cu + tree.cost[u]
         via_v = cv + tree.cost[v]
         cost = np.minimum(via_u, via_v)

@@ -227,6 +227,16 @@ class Town:
         return shapely.STRtree(self.building_polygons)
 
     @cached_property
+    def zone_positions(self) -> dict[str, int]:
+        """The index of each alert zone by id."""
+        return {z: i for i, z in enumerate(self.zones.id.tolist())}
+
+    @cached_property
+    def shelter_positions(self) -> dict[str, int]:
+        """The index of each shelter by id."""
+        return {s: i for i, s in enumerate(self.shelters.id.tolist())}
+
+    @cached_property
     def _zone_tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.zones.geometries())
 
