@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pytest
+import shapely
 
 from magen.app.guidance import ACTIONS, GuidanceService, GuidanceSnapshot
 from magen.app.service import Service
@@ -30,6 +31,7 @@ from magen.domain.alerts import (
     IssueGuidanceOverride,
     LiftDangerArea,
     OverrideAction,
+    Polygon,
     ShelterStatus,
 )
 from magen.domain.base import Actor, Command, Recorded
@@ -371,5 +373,80 @@ def test_stay_in_protected_space_order_keeps_people_from_public_shelters(town: T
         assert {snap.override_ids[i] for i in snap.override[moved]} == {oid}
         # Elsewhere nothing changed.
         assert (snap.action[~in_zone & going] == shelter).all()
+
+    _run(go)
+
+
+def test_hand_drawn_orders_lock_in_inside_and_keep_routes_out(town: Town) -> None:
+    async def go() -> None:
+        rig = Rig(town)
+        await rig.do(_missiles(town))
+        shelter = rig.guidance.at(*HERE).shelter
+        assert shelter is not None
+        around = Circle(lat=shelter.lat, lon=shelter.lon, radius_m=50)
+        [avoid] = await rig.do(
+            IssueGuidanceOverride(command_id=_cid(), action=OverrideAction.AVOID_AREA, area=around)
+        )
+        rerouted = rig.guidance.at(*HERE)
+        assert rerouted.shelter is None or rerouted.shelter.id != shelter.id
+        assert rerouted.issued_by.key == "official_alert"  # avoiding is not locking in
+        await rig.do(
+            ClearGuidanceOverride(command_id=_cid(), override_id=avoid.event.override_id)  # type: ignore[attr-defined]
+        )
+        assert rig.guidance.at(*HERE).shelter == shelter
+        [lock] = await rig.do(
+            IssueGuidanceOverride(
+                command_id=_cid(),
+                action=OverrideAction.LOCK_IN,
+                area=Circle(lat=HERE[1], lon=HERE[0], radius_m=120),
+            )
+        )
+        here = rig.guidance.at(*HERE)
+        assert here.action.key == "lock_in"
+        assert here.issued_by.key == "operator_override"
+        snap = rig.guidance.current()
+        inside = snap.action == ACTIONS.index(GuidanceAction.LOCK_IN)
+        oid = lock.event.override_id  # type: ignore[attr-defined]
+        assert inside.any()
+        assert {snap.override_ids[i] for i in snap.override[inside]} == {oid}
+        # An operator's own area is no threat report: nothing is proposed around it.
+        assert rig.guidance.proposals() == ()
+
+    _run(go)
+
+
+def test_a_polygon_threat_proposes_its_outline_grown_by_the_margin(town: Town) -> None:
+    async def go() -> None:
+        rig = Rig(town)
+        ring = ((35.2150, 31.7600), (35.2170, 31.7600), (35.2160, 31.7615))
+        [declared] = await rig.do(
+            DeclareDangerArea(
+                command_id=_cid(),
+                area=Polygon(ring=ring),
+                reason=DangerReason.HOSTAGE_SITUATION,
+            )
+        )
+        [proposal] = rig.guidance.proposals()
+        assert proposal.danger_area_id == declared.event.area_id  # type: ignore[attr-defined]
+        grown = rig.guidance.proposal_area(proposal)
+        assert isinstance(grown, Polygon)
+        outline = shapely.Polygon(grown.ring)
+        assert outline.contains(shapely.Polygon(ring))
+        # About the margin beyond the threat on every side (degrees to metres, roughly).
+        west = min(x for x, _ in grown.ring)
+        assert (35.2150 - west) * 111_320 * 0.85 == pytest.approx(
+            proposal.override.radius_m, rel=0.05
+        )
+        # Confirmed, the override carries that outline (for CAP) and locks the area in.
+        await rig.do(
+            IssueGuidanceOverride(
+                command_id=_cid(),
+                action=OverrideAction.LOCK_IN,
+                area=grown,
+                proposal_id=proposal.override.id,
+            )
+        )
+        lock = ACTIONS.index(GuidanceAction.LOCK_IN)
+        assert int((rig.guidance.current().action == lock).sum()) == proposal.buildings
 
     _run(go)
