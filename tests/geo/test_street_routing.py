@@ -9,6 +9,7 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.sparse.csgraph import dijkstra
 
 from geo.geokit import TinyMap, grid_map, lonlat
 from magen.geo.importer import ImportReport
@@ -17,6 +18,7 @@ from magen.geo.routing import (
     DangerShape,
     Tree,
     WalkNetwork,
+    drive_matrix,
     shortest_route,
     walk_network,
     walking_seconds,
@@ -155,6 +157,27 @@ def test_walking_straight_along_a_shared_street(tiny_town: TinyTown) -> None:
     route = shortest_route(town, lonlat(50, 20), lonlat(250, -20), (beyond,), exposure_weight=0.0)
     assert route is not None
     assert route.length_m == pytest.approx(240.0, abs=0.05)
+
+
+def test_driving_graph_keeps_one_way_streets_one_way(tiny_town: TinyTown) -> None:
+    m = TinyMap()
+    m.street(1, [(0, 0), (100, 0)], highway="residential", oneway="yes")
+    m.street(2, [(100, 0), (100, 100), (0, 100), (0, 0)], highway="residential")
+    m.street(3, [(0, 0), (-100, 0)], highway="footway")
+    m.building(10, 50, 20)
+    m.shelter(50, -20, shelter_no="1")
+    town, _ = tiny_town(m)
+    graph = drive_matrix(town)
+    a = town.snap(*lonlat(0, 0))
+    b = town.snap(*lonlat(100, 0))
+    dist = dijkstra(graph, indices=[a, b])
+    assert dist[0, b] == pytest.approx(100.0, abs=0.05)  # along the one-way street
+    assert dist[1, a] == pytest.approx(300.0, abs=0.05)  # the long way round
+    footway_end = town.snap(*lonlat(-100, 0))
+    assert np.isinf(dist[0, footway_end])  # no driving on a footway
+    walk = shortest_route(town, lonlat(100, 0), lonlat(0, 0), exposure_weight=0.0)
+    assert walk is not None
+    assert walk.length_m == pytest.approx(100.0, abs=0.05)  # people walk both ways
 
 
 def test_walking_time_at_a_given_speed() -> None:

@@ -992,6 +992,27 @@ def walk_network(town: Town, exposure_weight: float = 1.0) -> WalkNetwork:
     return net
 
 
+def drive_matrix(town: Town) -> csr_matrix:
+    """The driving graph as a CSR matrix of street lengths (m); one-way streets one way only."""
+    st = town.streets
+    drive = st.edges_with(EdgeFlag.DRIVE) & (st.edge_u != st.edge_v)
+    forward = drive & ~st.edges_with(EdgeFlag.ONEWAY_BACKWARD)
+    backward = drive & ~st.edges_with(EdgeFlag.ONEWAY_FORWARD)
+    row = np.concatenate([st.edge_u[forward], st.edge_v[backward]])
+    col = np.concatenate([st.edge_v[forward], st.edge_u[backward]])
+    length = np.concatenate([st.edge_length[forward], st.edge_length[backward]])
+    # Parallel streets: keep the shortest (a COO -> CSR conversion would add them up).
+    order = np.lexsort((length, col, row))
+    row, col, length = row[order], col[order], length[order]
+    first = np.ones(row.shape[0], dtype=bool)
+    first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+    n = st.node_count
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row[first], minlength=n), out=indptr[1:])
+    data = np.maximum(length[first], _MIN_WEIGHT)
+    return csr_matrix((data, col[first], indptr), shape=(n, n))
+
+
 @dataclass(frozen=True)
 class Route:
     """A walking route: WGS84 polyline, real length, time at a speed, and weighted cost."""
