@@ -450,3 +450,51 @@ def test_a_polygon_threat_proposes_its_outline_grown_by_the_margin(town: Town) -
         assert int((rig.guidance.current().action == lock).sum()) == proposal.buildings
 
     _run(go)
+
+
+def test_scheduled_areas_start_and_orders_expire_with_the_clock(town: Town) -> None:
+    async def go() -> None:
+        rig = Rig(town)
+        await rig.do(_missiles(town))
+        shelter = rig.guidance.at(*HERE).shelter
+        assert shelter is not None
+        await rig.do(
+            DeclareDangerArea(
+                command_id=_cid(),
+                area=Circle(lat=shelter.lat, lon=shelter.lon, radius_m=60),
+                reason=DangerReason.SUSPICIOUS_OBJECT,
+                starts_at=START + timedelta(minutes=10),
+            )
+        )
+        assert rig.guidance.at(*HERE).shelter == shelter  # not yet
+        head = rig.log.head()
+        rig.clock.advance(timedelta(minutes=11))
+        rig.guidance.tick(rig.clock.now())
+        await rig.guidance.settled()
+        moved = rig.guidance.at(*HERE)
+        assert moved.shelter is None or moved.shelter.id != shelter.id
+        started = [r for r in rig.recorded() if r.position > head]
+        assert started
+        assert all(r.event.reason is GuidanceReason.DANGER_AREA for r in started)
+
+        zone = str(town.zones.id[int(town.buildings.zone[0])])
+        await rig.do(
+            IssueGuidanceOverride(
+                command_id=_cid(),
+                action=OverrideAction.LOCK_IN,
+                zone_ids=(zone,),
+                expires_at=rig.clock.now() + timedelta(minutes=30),
+            )
+        )
+        lock = ACTIONS.index(GuidanceAction.LOCK_IN)
+        assert rig.guidance.current().action[0] == lock
+        head = rig.log.head()
+        rig.clock.advance(timedelta(minutes=31))
+        rig.guidance.tick(rig.clock.now())
+        await rig.guidance.settled()
+        assert rig.guidance.current().action[0] != lock
+        lapsed = [r for r in rig.recorded() if r.position > head]
+        assert lapsed
+        assert all(r.event.reason is GuidanceReason.OVERRIDE_CLEARED for r in lapsed)
+
+    _run(go)

@@ -162,8 +162,8 @@ class Derived:
     # zone id -> (action, alert id) for official alerts the engine does not model
     official_only: dict[str, tuple[GuidanceAction, str]] = field(default_factory=dict)
     stay_orders: tuple[StayOrder, ...] = ()
-    # When the derivation next changes by time alone (an expiry or a scheduled start).
-    next_change: datetime | None = None
+    # When the derivation next changes by time alone (an expiry or a scheduled start), and why.
+    next_change: tuple[datetime, GuidanceReason] | None = None
 
 
 def engine_area(area_id: str, area: Circle | Polygon, grow_m: float = 0.0) -> DangerArea:
@@ -258,14 +258,15 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
     alerts = state.slice(Alerts)
     zone_ids = {str(z) for z in town.zones.id}
     shelter_ids = {str(s) for s in town.shelters.id}
-    zone_alerts, official_only, upcoming = _alert_inputs(alerts, zone_ids, now)
+    zone_alerts, official_only, alert_ends = _alert_inputs(alerts, zone_ids, now)
     dangers: list[DangerArea] = []
+    starts: list[datetime] = []
     for d in sorted(alerts.danger_areas.values(), key=lambda d: d.area_id):
         if d.lifted_at is None and d.starts_at > now:
-            upcoming.append(d.starts_at)
+            starts.append(d.starts_at)
         elif d.lifted_at is None:
             dangers.append(engine_area(d.area_id, d.area))
-    overrides, stays, drawn, expiries = _override_inputs(alerts, zone_ids, now, margin_m)
+    overrides, stays, drawn, override_ends = _override_inputs(alerts, zone_ids, now, margin_m)
     statuses = {
         sid: gp.ShelterStatus(s.status.value)
         for sid, s in sorted(alerts.shelters.items())
@@ -281,7 +282,19 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         inputs=inputs,
         official_only=official_only,
         stay_orders=tuple(stays),
-        next_change=min((t for t in (*upcoming, *expiries) if t > now), default=None),
+        next_change=min(
+            (
+                (t, why)
+                for times, why in (
+                    (alert_ends, GuidanceReason.ALERT_EXPIRED),
+                    (starts, GuidanceReason.DANGER_AREA),
+                    (override_ends, GuidanceReason.OVERRIDE_CLEARED),
+                )
+                for t in times
+                if t > now
+            ),
+            default=None,
+        ),
     )
 
 
@@ -398,7 +411,7 @@ class GuidanceService:
         self._as_of = self._log_time()
         self._snapshot: GuidanceSnapshot | None = None
         self._stale: GuidanceReason | None = GuidanceReason.TOWN_CHANGED
-        self._next_change: datetime | None = None
+        self._next_change: tuple[datetime, GuidanceReason] | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._again = False
         self._ticker: asyncio.Task[None] | None = None
@@ -422,8 +435,7 @@ class GuidanceService:
         # On the full Jerusalem pack these take about 0.3 s; during an attack that is the
         # first danger area's recompute, so it is paid at start-up instead.
         net = self.engine.net
-        for index in (net.street_index, net.building_index, net.shelter_index):
-            assert index is not None
+        _ = (net.street_index, net.building_index, net.shelter_index)
         lon, lat = self.town.projection.lon_0, self.town.projection.lat_0
         self.town.building_at(lon, lat)
         self.town.access(lon, lat)
@@ -438,9 +450,9 @@ class GuidanceService:
     def _on_event(self, recorded: Recorded, state: State) -> None:
         self._as_of = max(self._as_of, recorded.recorded_at)
         reason = TRIGGERS.get(type(recorded.event))
-        passed = self._next_change is not None and recorded.recorded_at >= self._next_change
-        if reason is None and passed:
-            reason = GuidanceReason.ALERT_EXPIRED
+        due = self._next_change
+        if reason is None and due is not None and recorded.recorded_at >= due[0]:
+            reason = due[1]
         if reason is not None:
             self._mark_stale(reason)
 
@@ -459,9 +471,10 @@ class GuidanceService:
 
     def tick(self, now: datetime) -> None:
         """Let the clock pass: recompute if an alert or override expired, or an area started."""
-        if self._next_change is not None and now >= self._next_change:
+        due = self._next_change
+        if due is not None and now >= due[0]:
             self._as_of = max(self._as_of, now)
-            self._mark_stale(GuidanceReason.ALERT_EXPIRED)
+            self._mark_stale(due[1])
 
     async def run_ticker(self, every_s: float = 1.0) -> None:
         """Call `tick` with the service's clock forever (a background task)."""
