@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import anyio
@@ -33,6 +34,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
                 "database": "unreachable",
                 "backend": backend,
                 "reason": str(exc)[:300],
+                "worker": os.getpid(),
             },
             status_code=503,
             headers={"Retry-After": "5"},
@@ -49,6 +51,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             "lag": max(head - applied, 0),
             "resumed_from_snapshot": service.metrics.snapshot_position,
             "replayed_at_start": service.metrics.replayed_at_start,
+            "worker": os.getpid(),  # which of several API worker processes answered
         }
     )
 
