@@ -386,6 +386,10 @@ def test_point_guidance_outdoors_and_inside(baka: Town, missiles: GuidanceResult
         assert "If you cannot make it in time" in out.texts["en"]
     else:
         assert "lie on the ground" in out.texts["en"]
+    far = point_guidance(baka, missiles, 35.0, 31.0)  # far off the map, in no zone
+    assert far.action is Action.NO_ALERT
+    assert far.zone_id is None
+    assert far.shelter is None
     gunmen = DangerArea("g", lon, lat, 30.0)
     result = compute_guidance(
         baka,

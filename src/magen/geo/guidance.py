@@ -358,6 +358,8 @@ class GuidanceEngine:
         clear = net.blocking([])
         closed = net.sites_closed(blocking, site_usable)
         clear_closed = net.sites_closed(clear, site_usable)
+        # No route longer than the longest time to shelter in force can matter, so the
+        # search stops there; zones without an alert then learn only of shelters that close.
         if fire_z.any():
             fire_budget = float(budget[:n_zones][fire_z[:n_zones]].max())
             limit = fire_budget * policy.walking_speed_mps * net.max_factor
