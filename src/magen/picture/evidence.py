@@ -8,8 +8,8 @@ anonymous crowd, let alone one flooding source, cannot make a track credible.
 
 Group size is the tier-weighted median of each reporter's largest claim, never a sum, so
 forty people reporting the same five attackers give five and a few panicked "twenty"s do
-not move it; the interval is the weighted inter-quartile range, widened when fewer than
-three reporters gave a number.
+not move it; the interval is the weighted inter-quartile range (claims over 2.5 times the
+median left out of its top), widened when fewer than three reporters gave a number.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class TrustModel:
     anonymous_weight: float = 0.15
     # The summed count weight of all anonymous reporters on one track.
     anonymous_cap_weight: float = 0.3
+    # Claims above this many times the median are taken as exaggeration for the interval.
+    exaggeration: float = 2.5
 
     def __post_init__(self) -> None:
         if self.anonymous_cap_p >= self.corroborated_at:
@@ -173,7 +175,15 @@ def group_size(claims: Iterable[tuple[SourceTier, int]], model: TrustModel) -> G
     median = weighted_quantile(values, weights, 0.5)
     estimate = max(1, math.floor(median + 0.5))
     low = max(1, math.floor(weighted_quantile(values, weights, 0.25)))
-    high = max(estimate, math.ceil(weighted_quantile(values, weights, 0.75)))
+    # Claims far above the median are panic more often than sight: they do not stretch the
+    # interval (they already cannot move the median).
+    plausible = [k for k, v in enumerate(values) if v <= model.exaggeration * median]
+    high = max(
+        estimate,
+        math.ceil(
+            weighted_quantile([values[k] for k in plausible], [weights[k] for k in plausible], 0.75)
+        ),
+    )
     if len(values) < 3:
         # One or two claims say little about exaggeration or a partial view.
         low = min(low, max(1, math.floor(estimate * 0.5)))

@@ -17,8 +17,10 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-# IUGG mean Earth radius; the equirectangular frame is exact enough over a town (< 0.2 %).
-EARTH_RADIUS_M = 6_371_008.8
+# WGS84. The frame uses the ellipsoid's radii of curvature at its origin, so distances are
+# right to about 1e-4 over a few kilometres.
+_A = 6_378_137.0
+_E2 = 6.694379990141e-3
 _DEG = math.pi / 180.0
 
 if TYPE_CHECKING:
@@ -35,8 +37,11 @@ class LocalFrame:
     def __init__(self, lon0: float, lat0: float) -> None:
         self.lon0 = lon0
         self.lat0 = lat0
-        self.ky = EARTH_RADIUS_M * _DEG
-        self.kx = self.ky * math.cos(lat0 * _DEG)
+        sin2 = math.sin(lat0 * _DEG) ** 2
+        meridian = _A * (1.0 - _E2) / (1.0 - _E2 * sin2) ** 1.5
+        normal = _A / math.sqrt(1.0 - _E2 * sin2)
+        self.ky = meridian * _DEG
+        self.kx = normal * math.cos(lat0 * _DEG) * _DEG
 
     def to_xy(self, lon: float, lat: float) -> tuple[float, float]:
         """Project one WGS84 point to metres."""
@@ -93,12 +98,16 @@ class CrowFlies:
 
 
 class StreetGraphMetric:
-    """Shortest-path distance over a street graph between the nodes nearest each point.
+    """How far apart two points are along a street graph, forgiving where pins are dropped.
 
     The graph is a symmetric CSR matrix of edge lengths in metres over `node_lonlat`. A
-    point's distance includes its straight offset to its nearest node, so two points near
-    the same node are as far apart as their offsets. Single-source distances are cached per
-    node (bounded LRU) because successive sightings of a group snap to the same few nodes.
+    reported position is rarely on the street the group walks: people pin their own window
+    or a yard. So a point stands for every node within `snap_m` of it (its nearest node if
+    none), and the distance is the shortest street path between any node of one point and
+    any node of the other, never less than the straight line. That makes it a gate that
+    rejects what no street allows, not one that punishes a pin on the parallel street.
+    Multi-source searches are cached (bounded LRU), as a group's sightings snap to the same
+    few nodes.
     """
 
     def __init__(
@@ -106,6 +115,7 @@ class StreetGraphMetric:
         node_lonlat: FloatArray,
         graph: csr_matrix,
         *,
+        snap_m: float = 60.0,
         cache_size: int = 512,
     ) -> None:
         nodes = np.asarray(node_lonlat, dtype=np.float64)
@@ -115,27 +125,35 @@ class StreetGraphMetric:
             raise ValueError("graph must be n x n over the nodes")
         centre = nodes.mean(axis=0)
         self.frame = LocalFrame(float(centre[0]), float(centre[1]))
+        self.snap_m = snap_m
         self._graph = csr_matrix(graph, dtype=np.float64)
         self._tree = cKDTree(self.frame.array_to_xy(nodes))
-        self._cache: OrderedDict[int, tuple[float, FloatArray]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, ...], tuple[float, FloatArray]] = OrderedDict()
         self._cache_size = cache_size
 
-    def snap(self, lonlat: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
-        """The nearest node of each (lon, lat) row and the straight distance to it."""
+    def near(self, lonlat: FloatArray) -> list[tuple[int, ...]]:
+        """The nodes each (lon, lat) row stands for: those within `snap_m`, else the nearest."""
         xy = self.frame.array_to_xy(np.asarray(lonlat, dtype=np.float64).reshape(-1, 2))
-        offset, node = self._tree.query(xy)
-        return np.asarray(node, dtype=np.intp), np.asarray(offset, dtype=np.float64)
+        _, nearest = self._tree.query(xy)
+        around = self._tree.query_ball_point(xy, self.snap_m)
+        return [
+            tuple(sorted(int(k) for k in ball)) if len(ball) else (int(n),)
+            for ball, n in zip(around, np.atleast_1d(nearest), strict=True)
+        ]
 
-    def _from_node(self, node: int, limit: float) -> FloatArray:
-        cached = self._cache.get(node)
+    def _from(self, sources: tuple[int, ...], limit: float) -> FloatArray:
+        cached = self._cache.get(sources)
         if cached is not None and cached[0] >= limit:
-            self._cache.move_to_end(node)
+            self._cache.move_to_end(sources)
             return cached[1]
         dist = np.asarray(
-            dijkstra(self._graph, directed=False, indices=node, limit=limit), dtype=np.float64
+            dijkstra(
+                self._graph, directed=False, indices=list(sources), limit=limit, min_only=True
+            ),
+            dtype=np.float64,
         )
-        self._cache[node] = (limit, dist)
-        self._cache.move_to_end(node)
+        self._cache[sources] = (limit, dist)
+        self._cache.move_to_end(sources)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return dist
@@ -143,13 +161,14 @@ class StreetGraphMetric:
     def distance_m(
         self, origin: tuple[float, float], targets: FloatArray, limit: float = math.inf
     ) -> FloatArray:
-        """Metres along streets from `origin` to each target; inf beyond `limit`."""
-        src_node, src_off = self.snap(np.asarray([origin], dtype=np.float64))
-        dst_node, dst_off = self.snap(targets)
+        """Metres along streets from `origin` to each target; may be inf beyond `limit`."""
+        points = np.asarray(targets, dtype=np.float64).reshape(-1, 2)
         # Round the search bound up so nearby limits share one cached search.
         bound = math.inf if math.isinf(limit) else 500.0 * math.ceil(limit / 500.0)
-        along = self._from_node(int(src_node[0]), bound)[dst_node]
-        return np.asarray(src_off[0] + along + dst_off, dtype=np.float64)
+        dist = self._from(self.near(np.asarray([origin]))[0], bound)
+        along = np.array([dist[list(nodes)].min() for nodes in self.near(points)])
+        straight = CrowFlies().distance_m(origin, points)
+        return np.asarray(np.maximum(along, straight), dtype=np.float64)
 
 
 def walking_graph(town: Town) -> tuple[FloatArray, csr_matrix]:
@@ -174,7 +193,7 @@ def walking_graph(town: Town) -> tuple[FloatArray, csr_matrix]:
     return np.asarray(streets.node_lonlat[used], dtype=np.float64), graph
 
 
-def town_metric(town: Town, *, cache_size: int = 512) -> StreetGraphMetric:
+def town_metric(town: Town, *, snap_m: float = 60.0, cache_size: int = 512) -> StreetGraphMetric:
     """Walking distances over a town pack's streets."""
     nodes, graph = walking_graph(town)
-    return StreetGraphMetric(nodes, graph, cache_size=cache_size)
+    return StreetGraphMetric(nodes, graph, snap_m=snap_m, cache_size=cache_size)

@@ -1,0 +1,98 @@
+"""Distances for fusion: the local frame, straight lines and street graphs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pyproj import Geod
+from scipy.sparse import coo_matrix
+
+from magen.domain.values import SourceTier
+from magen.picture.fusion import Fuser
+from magen.picture.metric import CrowFlies, LocalFrame, StreetGraphMetric, town_metric
+from picture.picturekit import FRAME, lonlat, sighting
+from support.bakapack import baka_town
+
+GEOD = Geod(ellps="WGS84")
+
+
+def test_the_local_frame_is_metric_over_a_town() -> None:
+    frame = LocalFrame(35.2155, 31.7624)
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        x, y = rng.uniform(-3000.0, 3000.0, size=2)
+        lon, lat = frame.to_lonlat(x, y)
+        assert frame.to_xy(lon, lat) == pytest.approx((x, y), abs=1e-6)
+        _, _, true = GEOD.inv(frame.lon0, frame.lat0, lon, lat)
+        assert np.hypot(x, y) == pytest.approx(true, rel=3e-4)
+
+
+def test_crow_flies_scales_by_its_detour_factor() -> None:
+    targets = np.array([lonlat(300.0, 400.0), lonlat(0.0, 0.0)])
+    origin = lonlat(0.0, 0.0)
+    assert CrowFlies().distance_m(origin, targets) == pytest.approx([500.0, 0.0], abs=1.0)
+    assert CrowFlies(1.3).distance_m(origin, targets)[0] == pytest.approx(650.0, abs=1.5)
+    with pytest.raises(ValueError, match="detour"):
+        CrowFlies(0.9)
+
+
+def _two_streets(gap: float) -> StreetGraphMetric:
+    """Two parallel streets `gap` m apart, 1 km long, joined only by a 2 km loop at one end."""
+    xs = np.arange(0.0, 1001.0, 50.0)
+    a = [(x, 0.0) for x in xs]
+    b = [(x, gap) for x in xs]
+    loop = [(1000.0 + 500.0 * k, gap / 2.0) for k in (1, 2)]
+    nodes = a + b + loop
+    n = len(xs)
+    edges = [(i, i + 1) for i in range(n - 1)] + [(n + i, n + i + 1) for i in range(n - 1)]
+    edges += [(n - 1, 2 * n), (2 * n, 2 * n + 1), (2 * n + 1, 2 * n - 1)]
+    xy = np.array(nodes)
+    u, v = np.array(edges).T
+    w = np.hypot(*(xy[u] - xy[v]).T)
+    graph = coo_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(len(xy),) * 2)
+    return StreetGraphMetric(np.array([lonlat(x, y) for x, y in nodes]), graph.tocsr())
+
+
+def test_street_distance_goes_round_by_the_streets() -> None:
+    metric = _two_streets(180.0)
+    origin = lonlat(500.0, 0.0)
+    targets = np.array([lonlat(500.0, 180.0), lonlat(700.0, 0.0)])
+    along = metric.distance_m(origin, targets)
+    assert along[1] == pytest.approx(200.0, abs=1.0)
+    assert along[0] > 2000.0
+    fresh = _two_streets(180.0)
+    near = fresh.distance_m(origin, targets, limit=600.0)
+    assert np.isinf(near[0])
+    assert near[1] == pytest.approx(200.0, abs=1.0)
+    # A longer limit later is searched again, not served from the short cached search.
+    assert fresh.distance_m(origin, targets, limit=10_000.0)[0] == pytest.approx(along[0])
+
+
+def test_a_street_metric_keeps_apart_groups_that_no_street_joins() -> None:
+    def run(fuser: Fuser) -> bool:
+        for k in range(5):
+            fuser.ingest(
+                sighting(f"a{k}", 500.0, 0.0, 10.0 * k, f"acct:v{k}", tier=SourceTier.VERIFIED)
+            )
+        joined = fuser.ingest(
+            sighting("b", 500.0, 180.0, 100.0, "acct:w", tier=SourceTier.VERIFIED)
+        )
+        return joined == fuser.track_of("a0")
+
+    assert run(Fuser(frame=FRAME))  # in a straight line it is close enough
+    assert not run(Fuser(frame=FRAME, metric=_two_streets(180.0)))
+
+
+def test_street_distances_in_baka_are_never_shorter_than_straight_lines() -> None:
+    town = baka_town()
+    metric = town_metric(town)
+    rng = np.random.default_rng(3)
+    nodes = town.streets.node_lonlat
+    for i in rng.choice(len(nodes), size=20, replace=False):
+        origin = (float(nodes[i, 0]), float(nodes[i, 1]))
+        targets = nodes[rng.choice(len(nodes), size=30, replace=False)]
+        street = metric.distance_m(origin, targets)
+        straight = CrowFlies().distance_m(origin, targets)
+        finite = np.isfinite(street)
+        assert finite.mean() > 0.8
+        assert np.all(street[finite] >= straight[finite] - 1.0)
