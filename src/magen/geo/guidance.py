@@ -320,23 +320,34 @@ class GuidanceEngine:
 
     def buildings_near(self, area: DangerArea, distance_m: float) -> IntArray:
         """Buildings whose centroid lies within distance_m of a danger area (or inside it)."""
-        key = (area, float(distance_m))
-        hit = self._near.get(key)
-        if hit is not None:
-            return hit
-        shape, _ = self._area(area)
-        c = shape.core.centroid
-        corners = shapely.get_coordinates(shape.core)
-        reach = float(np.hypot(*(corners - (c.x, c.y)).T).max()) + shape.radius + distance_m
-        cand = np.asarray(
-            self.net.building_kdtree.query_ball_point((c.x, c.y), reach), dtype=np.int64
-        )
-        cand.sort()
-        near = cand[shape.distance(self.net.building_points[cand]) <= distance_m]
-        self._near[key] = near
-        while len(self._near) > 64 * self._cache_size:
-            self._near.popitem(last=False)
-        return near
+        return self.buildings_near_each([area], distance_m)[0]
+
+    def buildings_near_each(self, areas: list[DangerArea], distance_m: float) -> list[IntArray]:
+        """`buildings_near` for several areas (one KD-tree query for the new ones)."""
+        fresh = [a for a in dict.fromkeys(areas) if (a, float(distance_m)) not in self._near]
+        if fresh:
+            shapes = [self._area(a)[0] for a in fresh]
+            centres = np.array([[c.x, c.y] for c in (sh.core.centroid for sh in shapes)])
+            reach = np.array(
+                [
+                    float(np.hypot(*(shapely.get_coordinates(sh.core) - centre).T).max())
+                    + sh.radius
+                    + distance_m
+                    for sh, centre in zip(shapes, centres, strict=True)
+                ]
+            )
+            found = self.net.building_kdtree.query_ball_point(centres, reach)
+            owner = np.repeat(np.arange(len(fresh)), [len(f) for f in found])
+            cand = np.concatenate([np.asarray(f, dtype=np.int64) for f in found])
+            cores = np.array([sh.core for sh in shapes], dtype=object)[owner]
+            radii = np.array([sh.radius for sh in shapes])[owner]
+            gap = shapely.distance(self.net.building_points[cand], cores) - radii
+            keep = gap <= distance_m
+            for k, area in enumerate(fresh):
+                self._near[(area, float(distance_m))] = np.sort(cand[keep & (owner == k)])
+            while len(self._near) > max(64 * self._cache_size, len(areas)):
+                self._near.popitem(last=False)
+        return [self._near[(a, float(distance_m))] for a in areas]
 
     # --- the computation -------------------------------------------------------------------
 
@@ -505,10 +516,13 @@ class GuidanceEngine:
         issued = {(o.kind, o.danger_area_id) for o in active}
         out: list[ProposedOverride] = []
         zone_ids = self.town.zones.id
-        for area in sorted(inputs.danger_areas, key=lambda a: a.id):
-            if (OverrideKind.LOCK_IN_NEAR_DANGER, area.id) in issued:
-                continue
-            near = self.buildings_near(area, self.policy.lock_in_margin_m)
+        pending = [
+            a
+            for a in sorted(inputs.danger_areas, key=lambda a: a.id)
+            if (OverrideKind.LOCK_IN_NEAR_DANGER, a.id) not in issued
+        ]
+        nearby = self.buildings_near_each(pending, self.policy.lock_in_margin_m)
+        for area, near in zip(pending, nearby, strict=True):
             change = int((action[near] != Action.LOCK_IN).sum())
             if not change:
                 continue

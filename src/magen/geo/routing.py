@@ -965,9 +965,17 @@ def _accumulate(
     link); each round doubles how far `parent` points, so depth d takes log2(d) rounds.
     """
     n = pred.shape[0]
-    has_parent = pred >= 0
-    parent = np.where(has_parent, pred, np.arange(n, dtype=np.int64))
-    acc = np.where(has_parent & reached, link_len, 0.0)
+    total = np.zeros(n)
+    site = np.full(n, -1, dtype=np.int64)
+    # Only reached nodes matter (a limited search reaches a fraction): work on those alone.
+    idx = np.flatnonzero(reached)
+    local = np.full(n, -1, dtype=np.int64)
+    local[idx] = np.arange(idx.shape[0], dtype=np.int64)
+    up = pred[idx]
+    has_parent = up >= 0
+    parent = np.where(has_parent, local[np.maximum(up, 0)], np.arange(idx.shape[0]))
+    own = link_len[idx]
+    acc = np.where(has_parent, own, 0.0)
     while True:
         grand = parent[parent]
         if np.array_equal(grand, parent):
@@ -975,8 +983,9 @@ def _accumulate(
         acc = acc + acc[parent]
         parent = grand
     # parent is now the root (the node entered from the destination): add its own link.
-    total = acc + np.where(reached, link_len[parent], 0.0)
-    return total, np.where(reached, root_site[parent], -1)
+    total[idx] = acc + own[parent]
+    site[idx] = root_site[idx[parent]]
+    return total, site
 
 
 _NETWORKS: weakref.WeakKeyDictionary[Town, dict[float, WalkNetwork]] = weakref.WeakKeyDictionary()
