@@ -21,8 +21,8 @@ Incremental updates (`WalkNetwork.update`). When weights change, the old tree is
 instead of recomputed: (1) slots that got dearer and carry a tree link cut the subtree below
 them; only that subtree is searched again, seeded from its intact neighbours; (2) slots that
 got cheaper seed a search from the nodes they improve; a node takes the new value only if it
-is strictly better. Both steps are exact, so the repaired tree has the same costs as a full
-search (the property tests check it).
+is strictly better (when very many got cheaper, a full search is as fast and is used). Both
+steps are exact, so the repaired tree has the same costs as a full search (property-tested).
 """
 
 from __future__ import annotations
@@ -553,7 +553,11 @@ class WalkNetwork:
             len_u=access.lateral + access.along,
             len_v=access.lateral + to_v,
         )
-        if len(access) > 64:  # building and shelter sets live as long as the network
+        sites = self.__dict__.get("sites")
+        lasting = access is self.__dict__.get("building_access") or (
+            sites is not None and access is sites.access
+        )
+        if lasting:  # the building and shelter sets live as long as the network
             self._ends_cache[id(access)] = (access, ends)
         return ends
 
