@@ -1,0 +1,1371 @@
+"""Candidate links between missing-person reports, casualties and survivors (pure).
+
+The method is Fellegi-Sunter record linkage, as in splink, with comparisons built for this
+problem: names in any script compared as sets of name parts (so given/family order does not
+matter) through phonetic keys, nicknames and fuzzy similarity (`names`); birth date or age
+range; sex; hair, build, clothing and distinguishing marks reduced to a shared vocabulary
+in Hebrew, Arabic and English (`descriptions`); distance between last-known and found places;
+and whether the times are compatible.
+
+Only pairs that share a blocking key are compared: name-part pairs (exact phonetic keys, and
+one-edit variants for typos), birth date, name part with sex and age band for one-word names,
+and description terms with sex and age band for records without a name. Blocking runs as
+sorted-array joins, never over all pairs.
+
+Each comparison lands on a level; the model holds, per level, the probability of that level
+among true matches (m) and among non-matches (u). `fit_model` estimates both, and the match
+rate, by expectation-maximisation over the candidate pairs themselves, so no labelled data is
+needed. The score of a pair is the posterior match probability; its explanation lists each
+piece of evidence with its weight (log2 of m/u) for or against.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from magen.people.descriptions import (
+    BODY_PARTS,
+    BUILD_ORDER,
+    COLOURS,
+    GARMENTS,
+    HAIR,
+    MARKS,
+    SIDES,
+    Description,
+    describe,
+)
+from magen.people.names import NameToken, tokens
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+class RecordKind(StrEnum):
+    """What a person record is."""
+
+    MISSING = "missing"  # a report that someone is missing
+    CASUALTY = "casualty"  # a casualty, named or described only
+    SURVIVOR = "survivor"  # someone who checked in as safe
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """What is known of one person in one report or record; None means unknown."""
+
+    id: str
+    kind: RecordKind
+    names: tuple[str, ...] = ()  # full names in any script; alternates welcome
+    sex: str | None = None  # "male" or "female"
+    age_min: float | None = None
+    age_max: float | None = None
+    birth_date: date | None = None
+    hair: str | None = None
+    build: str | None = None
+    clothing: str | None = None
+    marks: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    time: datetime | None = None  # last seen (missing) or found / checked in
+
+
+# ----------------------------------------------------------------------------------------
+# Comparisons and their levels, weakest first. The model is indexed by these.
+
+COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "name",
+        (
+            "no part agrees",
+            "one part similar",
+            "one part agrees, the others differ",
+            "two parts similar",
+            "one part agrees, the other is not given",
+            "one part agrees, another is similar",
+            "two parts agree, a third differs",
+            "two parts sound the same",
+            "two parts spelled the same",
+            "three parts agree",
+        ),
+    ),
+    ("sex", ("differs", "agrees")),
+    ("birth date", ("over 2 years apart", "differs", "nearly agrees", "agrees")),
+    (
+        "age",
+        (
+            "over 10 years apart",
+            "stated ages 2-10 years apart",
+            "3-10 years apart",
+            "up to 3 years apart",
+            "ranges overlap",
+            "agrees",
+        ),
+    ),
+    ("hair", ("differs", "agrees")),
+    ("build", ("differs", "close", "agrees")),
+    ("clothing", ("nothing shared", "some terms shared", "one item agrees", "several items agree")),
+    ("marks", ("none shared", "same kind of mark", "same mark in the same place")),
+    ("place", ("over 10 km apart", "3-10 km apart", "1-3 km apart", "within 1 km")),
+    ("time", ("implausible", "plausible")),
+)
+_NAME, _SEX, _DOB, _AGE, _HAIR, _BUILD, _CLOTHING, _MARKS, _PLACE, _TIME = range(10)
+_N_COMPARISONS = len(COMPARISONS)
+_MAX_LEVELS = max(len(levels) for _, levels in COMPARISONS)
+_NULL = -1
+
+
+@dataclass(frozen=True, slots=True)
+class MatchModel:
+    """Fellegi-Sunter parameters over all pairs, as in splink.
+
+    `m` is how often each level occurs when both records are the same person, `u` how often
+    between two records taken at random, and `prior` the probability that two random records
+    are the same person. Blocking only decides which pairs are scored.
+    """
+
+    m: tuple[tuple[float, ...], ...]
+    u: tuple[tuple[float, ...], ...]
+    prior: float
+
+    def weights(self) -> FloatArray:
+        """log2(m/u) per comparison (rows) and level (columns); padding is zero."""
+        out = np.zeros((_N_COMPARISONS, _MAX_LEVELS))
+        for c, (m, u) in enumerate(zip(self.m, self.u, strict=True)):
+            out[c, : len(m)] = np.log2(np.asarray(m) / np.asarray(u))
+        return out
+
+
+# Starting values for estimation, and smoothing towards them. They are rough priors, not the
+# results of a fit: m of true matches, u of random pairs.
+DEFAULT_MODEL = MatchModel(
+    m=(
+        (0.01, 0.015, 0.02, 0.01, 0.08, 0.15, 0.02, 0.3, 0.3, 0.095),
+        (0.02, 0.98),
+        (0.01, 0.02, 0.05, 0.92),
+        (0.01, 0.02, 0.05, 0.1, 0.37, 0.45),
+        (0.12, 0.88),
+        (0.03, 0.2, 0.77),
+        (0.15, 0.25, 0.3, 0.3),
+        (0.1, 0.2, 0.7),
+        (0.1, 0.1, 0.2, 0.6),
+        (0.03, 0.97),
+    ),
+    u=(
+        (0.88, 0.09, 0.02, 0.002, 0.005, 0.001, 0.0002, 0.0002, 0.00002, 0.00001),
+        (0.5, 0.5),
+        (0.97, 0.027, 0.002, 0.001),
+        (0.6, 0.15, 0.1, 0.08, 0.05, 0.02),
+        (0.75, 0.25),
+        (0.2, 0.45, 0.35),
+        (0.55, 0.4, 0.04, 0.01),
+        (0.8, 0.17, 0.03),
+        (0.1, 0.4, 0.35, 0.15),
+        (0.2, 0.8),
+    ),
+    prior=1e-4,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One comparison's finding and its weight: positive for a match, negative against."""
+
+    field: str
+    finding: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchCandidate:
+    """A possible link for a registrar to confirm or reject."""
+
+    a_id: str
+    b_id: str
+    score: float  # posterior probability that both are the same person
+    weight: float  # total log2 Bayes factor, prior included
+    evidence: tuple[Evidence, ...]
+
+    def explain(self) -> str:
+        """The evidence for and against, strongest first, as one readable paragraph."""
+        ranked = sorted(self.evidence, key=lambda e: -abs(e.weight))
+        pro = [f"{e.field}: {e.finding} ({e.weight:+.1f})" for e in ranked if e.weight > 0]
+        con = [f"{e.field}: {e.finding} ({e.weight:+.1f})" for e in ranked if e.weight <= 0]
+        text = f"{self.score:.0%} likely the same person."
+        if pro:
+            text += " For: " + "; ".join(pro) + "."
+        if con:
+            text += " Against: " + "; ".join(con) + "."
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Linkage:
+    """Candidates with how many pairs blocking let through, per rule, and the model used."""
+
+    candidates: list[MatchCandidate]
+    comparisons: int
+    comparisons_by_rule: dict[str, int]
+    model: MatchModel
+
+
+# ----------------------------------------------------------------------------------------
+# Name parts: the tokens of all of a record's names, grouped so that the Hebrew, Arabic and
+# Latin spellings of one name count once.
+
+_MAX_PARTS = 4
+# Jaro-Winkler similarity at which two Latin spellings count as the same name mistyped.
+_SPELLING_SIMILAR = 0.88
+# Term-frequency adjustments are bounded: a typo-rare spelling is not a rare name.
+_TF_CAP = 5.0
+_NONE, _WEAK, _STRONG, _EXACT = 0, 1, 2, 3  # how two name parts compare, for the levels
+_NAME_NONE, _NAME_SIMILAR, _NAME_NICKNAME, _NAME_PHONETIC, _NAME_EXACT = range(5)
+_CODE_TEXT = {
+    _NAME_SIMILAR: "similar",
+    _NAME_NICKNAME: "nickname",
+    _NAME_PHONETIC: "sounds the same",
+    _NAME_EXACT: "same",
+}
+
+
+def _token_code(a: NameToken, b: NameToken) -> int:
+    """How two words compare, finest first, for grouping and for explanations."""
+    shared = a.keys & b.keys
+    if a.text == b.text or a.spelling == b.spelling:
+        code = _NAME_EXACT
+    elif shared:
+        # A one-consonant key (Ali, Eli, Leah) is too common to count as more than similar.
+        code = _NAME_PHONETIC if max(len(k) for k in shared) >= 2 else _NAME_SIMILAR
+    elif a.groups & b.groups:
+        code = _NAME_NICKNAME
+    elif _KeySets.of(a.keys, ()).code(_KeySets.of(b.keys, ())) == _WEAK or (
+        a.script == b.script == "other"
+        and min(len(a.latin), len(b.latin)) >= 4
+        and JaroWinkler.normalized_similarity(a.latin, b.latin) >= _SPELLING_SIMILAR
+    ):
+        code = _NAME_SIMILAR
+    else:
+        code = _NAME_NONE
+    return code
+
+
+def _part_code(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> int:
+    best = _NAME_NONE
+    for ta in a:
+        for tb in b:
+            best = max(best, _token_code(ta, tb))
+            if best == _NAME_EXACT:
+                return best
+    return best
+
+
+def _group_parts(names: Sequence[str]) -> list[tuple[NameToken, ...]]:
+    """Name parts of a record: each word of the first name, joined by its other spellings.
+
+    Words of one written name are distinct parts even when they sound alike (in Hebrew
+    שרה and צור share a skeleton); a word of another rendering joins the part it matches
+    best, or starts a new one.
+    """
+    groups: list[list[NameToken]] = []
+    seen: set[str] = set()
+    for name in names:
+        taken: set[int] = set()
+        for tok in tokens(name):
+            if tok.text in seen:
+                continue
+            seen.add(tok.text)
+            scores = [
+                (max(_token_code(tok, other) for other in group), -g)
+                for g, group in enumerate(groups)
+                if g not in taken
+            ]
+            best = max(scores, default=(_NAME_NONE, 0))
+            # Renderings of one name line up word for word, so any likeness places a word.
+            if best[0] >= _NAME_SIMILAR:
+                g = -best[1]
+                groups[g].append(tok)
+            else:
+                g = len(groups)
+                groups.append([tok])
+            taken.add(g)
+    return [tuple(g) for g in groups][:_MAX_PARTS]
+
+
+def _deleted(key: str) -> Iterator[str]:
+    """One-deletion variants of a key (a two-consonant key keeps its first)."""
+    if len(key) == 2:
+        yield key[0]
+    elif len(key) >= 3:
+        for i in range(len(key)):
+            yield key[:i] + key[i + 1 :]
+
+
+@dataclass(frozen=True, slots=True)
+class _KeySets:
+    """What decides whether two name parts agree or are similar.
+
+    They agree exactly when they share a spelling (`exact`: the same letters, or the same
+    romanisation of an alphabetic script); they agree when `agree` sets meet (keys of two or
+    more consonants, nickname groups, spellings).
+    They are similar when one key is another with a consonant more (`keys` meets `dels`), or,
+    for keys of four or more consonants, one consonant differs (`subs` meet): a substitution
+    in a three-consonant key changes too much of it (Shmuel, Yisrael: SML, SRL).
+    """
+
+    exact: frozenset[str]
+    agree: frozenset[str]
+    keys: frozenset[str]
+    dels: frozenset[str]
+    subs: frozenset[str]
+
+    @classmethod
+    def of(cls, keys: Iterable[str], groups: Iterable[int], texts: Iterable[str] = ()) -> _KeySets:
+        ks = frozenset(k for k in keys if k)
+        exact = frozenset(f"t:{t}" for t in texts)
+        # The same spelling agrees even when its key is a single consonant (Yael, Ali).
+        agree = {k for k in ks if len(k) >= 2} | {f"g{g}" for g in groups} | exact
+        return cls(
+            exact=exact,
+            agree=frozenset(agree),
+            keys=ks,
+            dels=frozenset(d for k in ks for d in _deleted(k)),
+            subs=frozenset(d for k in ks if len(k) >= 4 or len(k) == 2 for d in _deleted(k)),
+        )
+
+    def code(self, other: _KeySets) -> int:
+        """3 if the parts share a spelling, 2 if they agree, 1 if similar, 0 otherwise."""
+        if self.exact & other.exact:
+            return _EXACT
+        if self.agree & other.agree:
+            return _STRONG
+        if (
+            self.keys & other.keys
+            or self.keys & other.dels
+            or self.dels & other.keys
+            or self.subs & other.subs
+        ):
+            return _WEAK
+        return _NONE
+
+
+class _PartTable:
+    """Interned name parts with the key sets that decide how two parts compare."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, ...], int] = {}
+        self.parts: list[tuple[NameToken, ...]] = []
+        self.keys: list[tuple[str, ...]] = []  # blocking keys: phonetic keys and groups
+        self.sets: list[_KeySets] = []
+        # The Latin/Cyrillic spelling of a part, if it has one, for string similarity.
+        self.latin: list[str] = []
+        self.codes: dict[int, int] = {}
+        self.tf: dict[str, float] = {}
+        self.tf_mean = 0.0
+
+    def intern(self, part: tuple[NameToken, ...]) -> int:
+        signature = tuple(sorted(t.text for t in part))
+        pid = self.ids.get(signature)
+        if pid is None:
+            pid = len(self.parts)
+            self.ids[signature] = pid
+            self.parts.append(part)
+            keys = {k for t in part for k in t.keys if k}
+            groups = {g for t in part for g in t.groups}
+            self.keys.append(tuple(sorted(keys | {f"g{g}" for g in groups})))
+            spellings = {t.spelling for t in part}
+            self.sets.append(_KeySets.of(keys, groups, spellings))
+            self.latin.append(next((t.latin for t in part if t.script == "other"), ""))
+        return pid
+
+    def code(self, a: int, b: int) -> int:
+        """2 if two parts agree, 1 if they are similar, 0 if neither."""
+        return self.sets[a].code(self.sets[b])
+
+    def count_frequencies(self, tables: Iterable[_Table]) -> None:
+        """Share of records carrying each agreement key, for term-frequency adjustment."""
+        counts: dict[str, int] = {}
+        n = 0
+        for table in tables:
+            n += len(table.records)
+            for row in table.parts.tolist():
+                seen: set[str] = set()
+                for pid in row:
+                    if pid >= 0:
+                        seen |= self.sets[pid].agree
+                for key in seen:
+                    counts[key] = counts.get(key, 0) + 1
+        self.tf = {k: c / max(n, 1) for k, c in counts.items()}
+        # A random record's chance of sharing an agreeing key with another, on average.
+        self.tf_mean = sum(f * f for f in self.tf.values()) / max(sum(self.tf.values()), 1e-12)
+
+    def adjustment(self, a: int, b: int) -> float:
+        """log2 weight for agreeing on a rarer (positive) or commoner (negative) name."""
+        shared = self.sets[a].agree & self.sets[b].agree
+        if not shared:
+            return 0.0
+        tf = max(self.tf.get(k, 0.0) for k in shared)
+        if tf <= 0:
+            return 0.0
+        return float(np.clip(math.log2(self.tf_mean / tf), -_TF_CAP, _TF_CAP))
+
+    def code_matrix(self, pa: IntArray, pb: IntArray) -> IntArray:
+        """Codes for arrays of part-id pairs (-1 where either part is missing)."""
+        valid = (pa >= 0) & (pb >= 0)
+        out = np.full(pa.shape, _NULL, dtype=np.int64)
+        if not valid.any():
+            return out
+        width = len(self.parts) + 1
+        unique, inverse = np.unique(pa[valid] * width + pb[valid], return_inverse=True)
+        codes = np.empty(len(unique), dtype=np.int64)
+        cache, sets = self.codes, self.sets
+        fresh: list[int] = []
+        for i, key in enumerate(unique.tolist()):
+            code = cache.get(key)
+            if code is None:
+                code = sets[key // width].code(sets[key % width])
+                fresh.append(i)
+            codes[i] = code
+        self._spelling(unique, codes, fresh, width)
+        for i in fresh:
+            cache[int(unique[i])] = int(codes[i])
+        out[valid] = codes[inverse]
+        return out
+
+    def _spelling(self, unique: IntArray, codes: IntArray, fresh: list[int], width: int) -> None:
+        """Count near-identical Latin spellings as similar: typos that change a consonant."""
+        todo = [i for i in fresh if codes[i] == _NONE]
+        left = [self.latin[int(unique[i]) // width] for i in todo]
+        right = [self.latin[int(unique[i]) % width] for i in todo]
+        pick = [
+            j for j, (x, y) in enumerate(zip(left, right, strict=True)) if len(x) >= 4 <= len(y)
+        ]
+        if not pick:
+            return
+        scores = process.cpdist(
+            [left[j] for j in pick],
+            [right[j] for j in pick],
+            scorer=JaroWinkler.normalized_similarity,
+        )
+        for j, score in zip(pick, scores.tolist(), strict=True):
+            if score >= _SPELLING_SIMILAR:
+                codes[todo[j]] = _WEAK
+
+
+# ----------------------------------------------------------------------------------------
+# Records as arrays.
+
+_HAIRS = {h: i for i, h in enumerate(HAIR)}
+_BUILDS = {b: i for i, b in enumerate(BUILD_ORDER)}
+_TERMS = {t: i for i, t in enumerate((*COLOURS, *GARMENTS))}
+_MARK_KINDS = {m: i for i, m in enumerate(MARKS)}
+_N_BODY = len(BODY_PARTS) * (len(SIDES) + 1)
+_WORDS = 4  # 256-bit sets for outfits and mark places
+
+
+def _outfit_bit(outfit: str) -> int:
+    colour, garment = outfit.split(" ", 1)
+    return (list(COLOURS).index(colour) * len(GARMENTS) + list(GARMENTS).index(garment)) % 256
+
+
+def _place_bit(place: str) -> int:
+    words = place.split(" ")
+    mark, part = words[0], words[-1]
+    side = 1 + list(SIDES).index(words[1]) if len(words) == 3 else 0
+    body = list(BODY_PARTS).index(part) * (len(SIDES) + 1) + side
+    return (_MARK_KINDS[mark] * _N_BODY + body) % 256
+
+
+def _mask(bits: Iterable[int], words: int = 1) -> list[int]:
+    out = [0] * words
+    for bit in bits:
+        out[bit // 64] |= 1 << (bit % 64)
+    return out
+
+
+def _hours(t: datetime) -> float:
+    aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+    return aware.timestamp() / 3600.0
+
+
+def _age_range(record: PersonRecord, as_of: date | None) -> tuple[float, float]:
+    if record.age_min is not None or record.age_max is not None:
+        lo = record.age_min if record.age_min is not None else record.age_max
+        hi = record.age_max if record.age_max is not None else record.age_min
+        return (min(lo or 0.0, hi or 0.0), max(lo or 0.0, hi or 0.0))
+    if record.birth_date is not None:
+        ref = record.time.date() if record.time is not None else as_of
+        if ref is not None:
+            b = record.birth_date
+            age = ref.year - b.year - ((ref.month, ref.day) < (b.month, b.day))
+            return (float(age), float(age))
+    return (math.nan, math.nan)
+
+
+@dataclass(slots=True)
+class _Table:
+    """Column arrays of one side's records."""
+
+    records: Sequence[PersonRecord]
+    parts: IntArray  # (n, _MAX_PARTS) part ids, -1 padding
+    nparts: IntArray
+    sex: IntArray  # 0 unknown, 1 male, 2 female
+    age_lo: FloatArray
+    age_hi: FloatArray
+    dob: IntArray  # proleptic ordinal, -1 unknown
+    dob_ymd: IntArray  # (n, 3)
+    hair: IntArray
+    build: IntArray
+    terms: NDArray[np.uint64]
+    outfits: NDArray[np.uint64]  # (n, _WORDS)
+    mark_kinds: NDArray[np.uint64]
+    mark_places: NDArray[np.uint64]  # (n, _WORDS)
+    lon: FloatArray
+    lat: FloatArray
+    hours: FloatArray
+    found: NDArray[np.bool_]
+    descriptions: list[Description] = field(default_factory=list)
+
+
+_SEXES = {"male": 1, "m": 1, "female": 2, "f": 2}
+
+
+def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | None) -> _Table:
+    n = len(records)
+    part_ids = np.full((n, _MAX_PARTS), -1, dtype=np.int64)
+    nparts = np.zeros(n, dtype=np.int64)
+    sex = np.zeros(n, dtype=np.int64)
+    age = np.full((n, 2), math.nan)
+    dob = np.full(n, -1, dtype=np.int64)
+    ymd = np.full((n, 3), -1, dtype=np.int64)
+    hair = np.full(n, _NULL, dtype=np.int64)
+    build = np.full(n, _NULL, dtype=np.int64)
+    terms = np.zeros(n, dtype=np.uint64)
+    outfits = np.zeros((n, _WORDS), dtype=np.uint64)
+    kinds = np.zeros(n, dtype=np.uint64)
+    places = np.zeros((n, _WORDS), dtype=np.uint64)
+    lon = np.full(n, math.nan)
+    lat = np.full(n, math.nan)
+    hours = np.full(n, math.nan)
+    found = np.zeros(n, dtype=np.bool_)
+    descriptions = []
+    for i, r in enumerate(records):
+        grouped = _group_parts(r.names)
+        for j, part in enumerate(grouped):
+            part_ids[i, j] = parts.intern(part)
+        nparts[i] = len(grouped)
+        sex[i] = _SEXES.get((r.sex or "").lower(), 0)
+        age[i] = _age_range(r, as_of)
+        if r.birth_date is not None:
+            dob[i] = r.birth_date.toordinal()
+            ymd[i] = (r.birth_date.year, r.birth_date.month, r.birth_date.day)
+        d = describe(r.hair, r.build, r.clothing, r.marks)
+        descriptions.append(d)
+        if d.hair is not None:
+            hair[i] = _HAIRS[d.hair]
+        if d.build is not None:
+            build[i] = _BUILDS[d.build]
+        terms[i] = _mask(_TERMS[t] for t in d.clothing)[0]
+        outfits[i] = _mask((_outfit_bit(o) for o in d.outfits), _WORDS)
+        kinds[i] = _mask(_MARK_KINDS[m] for m in d.marks)[0]
+        places[i] = _mask((_place_bit(p) for p in d.mark_places), _WORDS)
+        if r.lon is not None and r.lat is not None:
+            lon[i], lat[i] = r.lon, r.lat
+        if r.time is not None:
+            hours[i] = _hours(r.time)
+        found[i] = r.kind is not RecordKind.MISSING
+    return _Table(
+        records=records,
+        parts=part_ids,
+        nparts=nparts,
+        sex=sex,
+        age_lo=age[:, 0],
+        age_hi=age[:, 1],
+        dob=dob,
+        dob_ymd=ymd,
+        hair=hair,
+        build=build,
+        terms=terms,
+        outfits=outfits,
+        mark_kinds=kinds,
+        mark_places=places,
+        lon=lon,
+        lat=lat,
+        hours=hours,
+        found=found,
+        descriptions=descriptions,
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# Blocking.
+
+_AGE_BAND = 5
+_DESC_AGE_BAND = 10
+
+
+def _bands(lo: float, hi: float, width: int, slack: float) -> list[str]:
+    if math.isnan(lo):
+        return ["?"]
+    first = int(max(0.0, lo - slack) // width)
+    last = int((hi + slack) // width)
+    return [str(b) for b in range(first, last + 1)]
+
+
+def _deletions(key: str) -> Iterator[str]:
+    if len(key) >= 2 and not key.startswith("g"):
+        for i in range(len(key)):
+            yield key[:i] + key[i + 1 :]
+
+
+class _Keys:
+    """Blocking keys of one side, by rule, as parallel (key id, record index) lists."""
+
+    def __init__(self, ids: dict[str, int]) -> None:
+        self.ids = ids
+        self.rules: dict[str, tuple[list[int], list[int]]] = {}
+
+    def add(self, rule: str, key: str, index: int) -> None:
+        kid = self.ids.setdefault(key, len(self.ids))
+        keys, rows = self.rules.setdefault(rule, ([], []))
+        keys.append(kid)
+        rows.append(index)
+
+    def arrays(self, rule: str) -> tuple[IntArray, IntArray]:
+        keys, rows = self.rules.get(rule, ([], []))
+        return np.asarray(keys, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+
+
+# Join a rule of one side with a rule of the other: (query side rule, index side rule).
+_JOINS = (
+    ("name pair", "name pair", "name pair"),
+    ("birth date", "birth date", "birth date"),
+    ("single name part", "one-part query", "part index"),
+    ("single name part", "part index", "one-part query"),
+    ("description", "nameless query", "description index"),
+    ("description", "description index", "nameless query"),
+)
+
+
+def _description_terms(d: Description) -> list[str]:
+    terms = [f"o:{o}" for o in sorted(d.outfits)] + [f"m:{p}" for p in sorted(d.mark_places)]
+    terms += [f"g:{g}" for g in sorted(d.clothing & _GARMENT_SET)]
+    if d.hair is not None and d.build is not None:
+        terms.append(f"h:{d.hair}:{d.build}")
+    return terms
+
+
+def _wanted(table: _Table, parts: _PartTable) -> tuple[set[str], set[str]]:
+    """Part keys of one-part names and description terms of nameless records: what the
+    other side must index for the rules that query them."""
+    part_keys: set[str] = set()
+    terms: set[str] = set()
+    for i in range(len(table.records)):
+        n = int(table.nparts[i])
+        if n == 1:
+            part_keys.update(parts.keys[int(table.parts[i, 0])])
+        elif n == 0:
+            terms.update(_description_terms(table.descriptions[i]))
+    return part_keys, terms
+
+
+_SEX_CODES = ("?", "m", "f")
+_GARMENT_SET = frozenset(GARMENTS)
+
+
+def _query_cells(sex: str, bands: list[str]) -> list[str]:
+    """Sex/age cells a query looks in: its own and the unknown cells, or all when unknown."""
+    sexes = ("*",) if sex == "?" else (sex, "?")
+    ages = ("*",) if bands == ["?"] else (*bands, "?")
+    return [f"{s}|{b}" for s in sexes for b in ages]
+
+
+def _index_cells(sex: str, bands: list[str]) -> list[str]:
+    """Sex/age cells a record is indexed under: its own (or unknown) and the wildcard."""
+    return [f"{s}|{b}" for s in (sex, "*") for b in (*bands, "*")]
+
+
+def _pair_keys(key_sets: list[tuple[str, ...]]) -> list[str]:
+    """Keys for every two parts of a name, exact and with one consonant deleted (typos)."""
+    seen: set[str] = set()
+    for x in range(len(key_sets)):
+        for y in range(x + 1, len(key_sets)):
+            for ka in key_sets[x]:
+                for kb in key_sets[y]:
+                    seen.add("|".join(sorted((ka, kb))))
+                    seen.update("|".join(sorted((d, kb))) for d in _deletions(ka))
+                    seen.update("|".join(sorted((ka, d))) for d in _deletions(kb))
+    return sorted(seen)
+
+
+def _blocking_keys(
+    table: _Table, parts: _PartTable, ids: dict[str, int], want: tuple[set[str], set[str]]
+) -> _Keys:
+    out = _Keys(ids)
+    # Many records spell their name identically; their pair keys are computed once.
+    pair_cache: dict[tuple[int, ...], list[str]] = {}
+    for i in range(len(table.records)):
+        pids = tuple(int(p) for p in table.parts[i] if p >= 0)
+        keys = pair_cache.get(pids)
+        if keys is None:
+            keys = pair_cache[pids] = _pair_keys([parts.keys[p] for p in pids])
+        for key in keys:
+            out.add("name pair", key, i)
+        if table.dob[i] >= 0:
+            out.add("birth date", f"D{int(table.dob[i])}", i)
+        _part_keys(out, table, i, [parts.keys[p] for p in pids], want[0])
+        _described_keys(out, table, i, bool(pids), want[1])
+    return out
+
+
+def _part_keys(
+    out: _Keys, table: _Table, i: int, key_sets: list[tuple[str, ...]], want: set[str]
+) -> None:
+    """Single-part names query, and every record is indexed, by part, sex and age band."""
+    sex = _SEX_CODES[int(table.sex[i])]
+    bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _AGE_BAND, 2.0)
+    for ks in key_sets:
+        for k in ks:
+            if len(key_sets) == 1:
+                for cell in _query_cells(sex, bands):
+                    out.add("one-part query", f"{k}|{cell}", i)
+            if k in want:
+                for cell in _index_cells(sex, bands):
+                    out.add("part index", f"{k}|{cell}", i)
+
+
+def _described_keys(out: _Keys, table: _Table, i: int, named: bool, want: set[str]) -> None:
+    """Nameless records query, and every record is indexed, by description terms."""
+    terms = _description_terms(table.descriptions[i])
+    if not terms:
+        return
+    sex = _SEX_CODES[int(table.sex[i])]
+    bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _DESC_AGE_BAND, 3.0)
+    for term in terms:
+        if not named:
+            for cell in _query_cells(sex, bands):
+                out.add("nameless query", f"{term}|{cell}", i)
+        if term in want:
+            for cell in _index_cells(sex, bands):
+                out.add("description index", f"{term}|{cell}", i)
+
+
+def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray) -> IntArray:
+    """Pairs (as a*nb + b codes are made by the caller) of rows sharing a key: (2, k)."""
+    if len(a_keys) == 0 or len(b_keys) == 0:
+        return np.empty((2, 0), dtype=np.int64)
+    order = np.argsort(b_keys, kind="stable")
+    b_keys, b_rows = b_keys[order], b_rows[order]
+    start = np.searchsorted(b_keys, a_keys, side="left")
+    stop = np.searchsorted(b_keys, a_keys, side="right")
+    counts = stop - start
+    total = int(counts.sum())
+    a_out = np.repeat(a_rows, counts)
+    # Offsets into b for each repeated a entry: start + (0..count-1).
+    first = np.repeat(start - np.cumsum(counts) + counts, counts)
+    b_out = b_rows[first + np.arange(total)]
+    return np.vstack((a_out, b_out))
+
+
+_RULES = tuple(dict.fromkeys(rule for rule, _, _ in _JOINS))
+
+
+def _candidate_pairs(
+    ka: _Keys, kb: _Keys, nb: int, same_side: bool
+) -> tuple[IntArray, IntArray, IntArray, dict[str, int]]:
+    """Pairs sharing a key under any rule, with a bit set per rule that found each pair."""
+    by_rule: dict[str, list[IntArray]] = {}
+    for rule, qa, qb in _JOINS:
+        pairs = _join(*ka.arrays(qa), *kb.arrays(qb))
+        if same_side:
+            lo, hi = np.minimum(pairs[0], pairs[1]), np.maximum(pairs[0], pairs[1])
+            pairs = np.vstack((lo, hi))[:, lo < hi]
+        by_rule.setdefault(rule, []).append(pairs[0] * nb + pairs[1])
+    rule_codes = {rule: np.unique(np.concatenate(parts)) for rule, parts in by_rule.items()}
+    allc = np.unique(np.concatenate(list(rule_codes.values())))
+    found_by = np.zeros(len(allc), dtype=np.int64)
+    for bit, rule in enumerate(_RULES):
+        found_by[np.searchsorted(allc, rule_codes[rule])] |= 1 << bit
+    counts = {rule: len(codes) for rule, codes in rule_codes.items()}
+    return allc // nb, allc % nb, found_by, counts
+
+
+# ----------------------------------------------------------------------------------------
+# Comparison levels, vectorised over candidate pairs.
+
+
+@dataclass(slots=True)
+class _NameDetail:
+    first: IntArray  # flat index (a part * _MAX_PARTS + b part) of the best part pair
+    second: IntArray  # flat index of the best disjoint part pair, -1 if none
+    third: IntArray
+    rarity: FloatArray  # term-frequency adjustment (log2) of the agreeing parts
+
+
+def _name_levels(
+    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable
+) -> tuple[IntArray, _NameDetail]:
+    pa, pb = np.broadcast_arrays(a.parts[ia][:, :, None], b.parts[ib][:, None, :])
+    codes = parts.code_matrix(np.ascontiguousarray(pa), np.ascontiguousarray(pb))
+    rest = codes.reshape(len(ia), -1)
+    cells = np.arange(_MAX_PARTS * _MAX_PARTS)
+    picks, strengths = [], []
+    # Greedy assignment: the best part pair, then the best among the remaining rows/columns.
+    for _ in range(3):
+        pick = np.argmax(rest, axis=1)
+        strength = np.take_along_axis(rest, pick[:, None], axis=1)[:, 0]
+        picks.append(np.where(strength > 0, pick, -1))
+        strengths.append(np.where(strength < 0, -1, strength))
+        taken = ((cells // _MAX_PARTS)[None, :] == (pick // _MAX_PARTS)[:, None]) | (
+            (cells % _MAX_PARTS)[None, :] == (pick % _MAX_PARTS)[:, None]
+        )
+        rest = np.where(taken, -2, rest)
+    s1, s2, _ = strengths
+    na, nb = a.nparts[ia], b.nparts[ib]
+    used = sum((s > 0).astype(np.int64) for s in strengths)
+    conflict = (na - used > 0) & (nb - used > 0)
+    agree1, agree2, agree3 = (s >= _STRONG for s in strengths)
+    two = agree1 & agree2
+    level = np.select(
+        [
+            two & agree3,
+            two & ~conflict & (s2 == _EXACT),
+            two & ~conflict,
+            two,
+            agree1 & (s2 == _WEAK),
+            agree1 & ~conflict,
+            (s1 == _WEAK) & (s2 == _WEAK),
+            agree1,
+            s1 == _WEAK,
+        ],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1],
+        default=0,
+    )
+    level = np.where((na == 0) | (nb == 0), _NULL, level)
+    first, second = picks[0], picks[1]
+    rarity = np.zeros(len(ia))
+    for flat, strength in zip(picks, strengths, strict=True):
+        rows = np.flatnonzero(strength >= _STRONG)
+        pid_a = a.parts[ia[rows], flat[rows] // _MAX_PARTS]
+        pid_b = b.parts[ib[rows], flat[rows] % _MAX_PARTS]
+        width = len(parts.parts) + 1
+        unique, inverse = np.unique(pid_a * width + pid_b, return_inverse=True)
+        adjust = np.array([parts.adjustment(k // width, k % width) for k in unique.tolist()])
+        if len(rows):
+            rarity[rows] += adjust[inverse]
+    rarity = np.where(level == _NULL, 0.0, rarity)
+    return level, _NameDetail(first, second, picks[2], rarity)
+
+
+def _dob_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
+    da, db = a.dob[ia], b.dob[ib]
+    ya, yb = a.dob_ymd[ia], b.dob_ymd[ib]
+    same = (ya == yb).sum(axis=1)
+    swapped = (ya[:, 0] == yb[:, 0]) & (ya[:, 1] == yb[:, 2]) & (ya[:, 2] == yb[:, 1])
+    level = np.select(
+        [da == db, (same == 2) | swapped, np.abs(da - db) <= 730], [3, 2, 1], default=0
+    )
+    return np.where((da < 0) | (db < 0), _NULL, level)
+
+
+def _age_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray, dob: IntArray) -> IntArray:
+    lo_a, hi_a, lo_b, hi_b = a.age_lo[ia], a.age_hi[ia], b.age_lo[ib], b.age_hi[ib]
+    gap = np.maximum(np.maximum(lo_a - hi_b, lo_b - hi_a), 0.0)
+    # Two stated ages (not a medic's estimate) should be within a birthday of each other.
+    narrow = np.maximum(hi_a - lo_a, hi_b - lo_b) <= 2.0
+    level = np.select(
+        [gap > 10, narrow & (gap > 1), gap > 3, narrow, gap > 0], [0, 1, 2, 5, 3], default=4
+    )
+    unknown = np.isnan(lo_a) | np.isnan(lo_b) | (dob != _NULL)
+    return np.where(unknown, _NULL, level)
+
+
+def _popcount(x: NDArray[np.uint64]) -> IntArray:
+    counts = np.bitwise_count(x)
+    if counts.ndim == 2:
+        counts = counts.sum(axis=1)
+    return counts.astype(np.int64)
+
+
+def _levels(
+    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable
+) -> tuple[NDArray[np.int64], _NameDetail]:
+    out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int64)
+    out[:, _NAME], detail = _name_levels(a, b, ia, ib, parts)
+    sa, sb = a.sex[ia], b.sex[ib]
+    out[:, _SEX] = np.where((sa == 0) | (sb == 0), _NULL, (sa == sb).astype(np.int64))
+    out[:, _DOB] = _dob_levels(a, b, ia, ib)
+    out[:, _AGE] = _age_levels(a, b, ia, ib, out[:, _DOB])
+    ha, hb = a.hair[ia], b.hair[ib]
+    out[:, _HAIR] = np.where((ha < 0) | (hb < 0), _NULL, (ha == hb).astype(np.int64))
+    ba, bb = a.build[ia], b.build[ib]
+    out[:, _BUILD] = np.where((ba < 0) | (bb < 0), _NULL, 2 - np.minimum(np.abs(ba - bb), 2))
+    ta, tb = a.terms[ia], b.terms[ib]
+    shared_outfits = _popcount(a.outfits[ia] & b.outfits[ib])
+    clothing = np.select(
+        [shared_outfits >= 2, shared_outfits == 1, _popcount(ta & tb) > 0], [3, 2, 1], default=0
+    )
+    out[:, _CLOTHING] = np.where((ta == 0) | (tb == 0), _NULL, clothing)
+    ka, kb = a.mark_kinds[ia], b.mark_kinds[ib]
+    marks = np.select(
+        [_popcount(a.mark_places[ia] & b.mark_places[ib]) > 0, _popcount(ka & kb) > 0],
+        [2, 1],
+        default=0,
+    )
+    out[:, _MARKS] = np.where((ka == 0) | (kb == 0), _NULL, marks)
+    km = _distance_km(a.lon[ia], a.lat[ia], b.lon[ib], b.lat[ib])
+    place = np.select([km > 10, km > 3, km > 1], [0, 1, 2], default=3)
+    out[:, _PLACE] = np.where(np.isnan(km), _NULL, place)
+    out[:, _TIME] = _time_levels(a, b, ia, ib)
+    return out, detail
+
+
+def _distance_km(
+    lon_a: FloatArray, lat_a: FloatArray, lon_b: FloatArray, lat_b: FloatArray
+) -> FloatArray:
+    # Equirectangular is exact enough within a region of a few tens of kilometres.
+    mean_lat = np.radians((lat_a + lat_b) / 2)
+    dx = (lon_a - lon_b) * 111.32 * np.cos(mean_lat)
+    dy = (lat_a - lat_b) * 110.574
+    return np.asarray(np.hypot(dx, dy), dtype=np.float64)
+
+
+def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
+    ta, tb = a.hours[ia], b.hours[ib]
+    fa, fb = a.found[ia], b.found[ib]
+    # Found more than an hour before being last seen cannot be the same person; two records of
+    # the same kind should be close in time.
+    missing_found = ~fa & fb
+    found_missing = fa & ~fb
+    plausible = np.where(
+        missing_found,
+        tb >= ta - 1.0,
+        np.where(found_missing, ta >= tb - 1.0, np.abs(ta - tb) <= 3.0),
+    )
+    return np.where(np.isnan(ta) | np.isnan(tb), _NULL, plausible.astype(np.int64))
+
+
+# ----------------------------------------------------------------------------------------
+# Model fitting and scoring.
+
+
+def _log_bayes(levels: NDArray[np.int64], weights: FloatArray) -> FloatArray:
+    cols = np.arange(_N_COMPARISONS)[None, :]
+    w = weights[cols, np.maximum(levels, 0)]
+    return np.asarray(np.where(levels == _NULL, 0.0, w).sum(axis=1), dtype=np.float64)
+
+
+def _log_odds(p: float) -> float:
+    return math.log2(p / (1 - p))
+
+
+def _total_weight(
+    levels: NDArray[np.int64], model: MatchModel, rarity: FloatArray | None = None
+) -> FloatArray:
+    """Posterior log2 odds of each pair: prior plus evidence (plus name rarity)."""
+    total = _log_odds(model.prior) + _log_bayes(levels, model.weights())
+    return total if rarity is None else total + rarity
+
+
+def _patterns(levels: NDArray[np.int64]) -> tuple[NDArray[np.int64], FloatArray]:
+    """Distinct rows of the level matrix and how often each occurs."""
+    radix = _MAX_LEVELS + 1
+    codes = np.zeros(len(levels), dtype=np.int64)
+    for c in range(_N_COMPARISONS):
+        codes = codes * radix + (levels[:, c] + 1)
+    unique, counts = np.unique(codes, return_counts=True)
+    pat = np.zeros((len(unique), _N_COMPARISONS), dtype=np.int64)
+    for c in reversed(range(_N_COMPARISONS)):
+        pat[:, c] = unique % radix - 1
+        unique = unique // radix
+    return pat, counts.astype(np.float64)
+
+
+Rows = tuple[tuple[float, ...], ...]
+
+
+def _rows(pat: NDArray[np.int64], w: FloatArray, start: Rows, alpha: float) -> Rows:
+    """Level frequencies per comparison, weighted, smoothed towards `start`."""
+    out = []
+    for c, (_, labels) in enumerate(COMPARISONS):
+        present = pat[:, c] != _NULL
+        total = w[present].sum() + alpha
+        out.append(
+            tuple(
+                float((w[pat[:, c] == level].sum() + alpha * start[c][level]) / total)
+                for level in range(len(labels))
+            )
+        )
+    return tuple(out)
+
+
+def _em(
+    levels: NDArray[np.int64],
+    m: Rows,
+    u: Rows,
+    prior: float,
+    *,
+    fit_m: bool,
+    iterations: int = 100,
+    tol: float = 1e-6,
+) -> tuple[Rows, float]:
+    """Estimate the match rate among these pairs and, if `fit_m`, m; u stays fixed."""
+    pat, count = _patterns(levels)
+    alpha = max(1.0, _SMOOTHING * float(count.sum()))
+    m0 = m
+    weights = MatchModel(m, u, prior).weights()
+    for _ in range(iterations):
+        log_odds = _log_odds(prior) + _log_bayes(pat, weights)
+        p = 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
+        new_prior = float(np.clip(np.sum(count * p) / count.sum(), 1e-9, 1 - 1e-9))
+        new_m = _rows(pat, count * p, m0, alpha) if fit_m else m
+        new_weights = MatchModel(new_m, u, new_prior).weights()
+        shift = max(float(np.abs(new_weights - weights).max()), abs(new_prior - prior))
+        m, prior, weights = new_m, new_prior, new_weights
+        if shift < tol:
+            break
+    return m, prior
+
+
+def _random_levels(run: _Run, size: int) -> NDArray[np.int64]:
+    """Comparison levels of pairs drawn at random (all pairs when there are few)."""
+    na, nb = len(run.a.records), len(run.b.records)
+    same = run.a is run.b
+    if na * nb <= size:
+        ia, ib = np.divmod(np.arange(na * nb, dtype=np.int64), nb)
+    else:
+        # A fixed seed keeps the engine deterministic: same records, same model.
+        rng = np.random.default_rng(_U_SEED)
+        ia, ib = rng.integers(0, na, size), rng.integers(0, nb, size)
+    if same:
+        keep = ia != ib
+        ia, ib = ia[keep], ib[keep]
+    levels, _ = _levels(run.a, run.b, ia, ib, run.parts)
+    return levels
+
+
+# EM sessions, as in splink: pairs found by a rule, learning m for every comparison but the
+# ones the rule blocked on (their agreement there says nothing about matching).
+_SESSIONS = (("birth date", (_DOB, _AGE)), ("name pair", (_NAME,)))
+
+
+def _fit(run: _Run, start: MatchModel) -> MatchModel:
+    """Estimate u on random pairs, m by EM sessions, and the prior from a session."""
+    random_levels = _random_levels(run, _U_SAMPLE)
+    u = _rows(*_patterns(random_levels), start.u, 1.0) if len(random_levels) else start.u
+    learned: dict[int, list[tuple[float, ...]]] = {}
+    for rule, excluded in _SESSIONS:
+        mask = _found_by(run, rule)
+        if mask.sum() < _MIN_SESSION_PAIRS:
+            continue
+        levels = run.levels[mask].copy()
+        levels[:, list(excluded)] = _NULL
+        m_session, _ = _em(levels, start.m, u, 0.3, fit_m=True)
+        for c in range(_N_COMPARISONS):
+            if c not in excluded:
+                learned.setdefault(c, []).append(m_session[c])
+    m = tuple(
+        tuple(float(x) for x in np.mean(learned[c], axis=0)) if c in learned else start.m[c]
+        for c in range(_N_COMPARISONS)
+    )
+    prior = _estimate_prior(run, m, u, start.prior)
+    named_share = float(np.mean(random_levels[:, _NAME] != _NULL)) if len(random_levels) else 0.0
+    u = _correct_u(u, m, prior)
+    u = (_name_u_from_blocks(run, u[_NAME], m[_NAME], prior, named_share), *u[1:])
+    return MatchModel(m, u, _estimate_prior(run, m, u, prior))
+
+
+def _correct_u(u: Rows, m: Rows, prior: float) -> Rows:
+    """Take the few true matches out of the random-pair frequencies.
+
+    Where records are dense (a large incident) they are a visible share of the random pairs
+    that agree on everything.
+    """
+    return tuple(
+        tuple(
+            max((f - prior * mm) / (1 - prior), 0.05 * f, 1e-9)
+            for f, mm in zip(u_row, m_row, strict=True)
+        )
+        for u_row, m_row in zip(u, m, strict=True)
+    )
+
+
+# Name levels from here up (two parts agreeing, or one agreeing and one similar) are always
+# found by the name-pair rule, so the candidates hold every such pair.
+_BLOCKED_NAME_LEVEL = 5
+
+
+def _name_u_from_blocks(
+    run: _Run, u: tuple[float, ...], m: tuple[float, ...], prior: float, named_share: float
+) -> tuple[float, ...]:
+    """u of the rare name levels counted exactly among the candidates, not sampled.
+
+    Random pairs that share two name parts are too rare to count in a sample of a few
+    hundred thousand; the blocked candidates contain all of them.
+    """
+    na, nb = len(run.a.records), len(run.b.records)
+    total = (na * (na - 1) // 2 if run.a is run.b else na * nb) * named_share
+    if total <= 0:
+        return u
+    names = run.levels[:, _NAME]
+    counts = np.bincount(names[names >= 0], minlength=len(u))
+    out = list(u)
+    for level in range(_BLOCKED_NAME_LEVEL, len(u)):
+        matches = prior * total * m[level]
+        out[level] = max(float(counts[level]) - matches, 0.5) / (total * (1 - prior))
+    low = sum(out[:_BLOCKED_NAME_LEVEL])
+    rest = 1.0 - sum(out[_BLOCKED_NAME_LEVEL:])
+    for level in range(_BLOCKED_NAME_LEVEL):
+        out[level] *= rest / low
+    return tuple(out)
+
+
+def _found_by(run: _Run, rule: str) -> NDArray[np.bool_]:
+    return np.asarray((run.found_by & (1 << _RULES.index(rule))) != 0)
+
+
+def _estimate_prior(run: _Run, m: Rows, u: Rows, fallback: float) -> float:
+    """P(two random records match), from the matches found by one rule.
+
+    EM over the pairs of a rule, with the rule's own comparisons left out, counts the matches
+    among them; dividing by how often a match is found by that rule (from m, and from how
+    often both records carry the field) gives all matches. The birth-date rule is preferred:
+    its non-matches are chance coincidences, unlike name blocks full of namesakes.
+    """
+    na, nb = len(run.a.records), len(run.b.records)
+    total = na * (na - 1) // 2 if run.a is run.b else na * nb
+    if total == 0:
+        return fallback
+    estimates = (
+        ("birth date", (_DOB, _AGE), _share(run.a.dob >= 0) * _share(run.b.dob >= 0), m[_DOB][3]),
+        (
+            "name pair",
+            (_NAME,),
+            _share(run.a.nparts >= 2) * _share(run.b.nparts >= 2),
+            sum(m[_NAME][5:]),
+        ),
+    )
+    for rule, excluded, both_present, m_found in estimates:
+        mask = _found_by(run, rule)
+        if mask.sum() < _MIN_SESSION_PAIRS or both_present * m_found <= 0:
+            continue
+        levels = run.levels[mask].copy()
+        levels[:, list(excluded)] = _NULL
+        _, rate = _em(levels, m, u, 0.5, fit_m=False)
+        matches = rate * float(mask.sum()) / (both_present * m_found)
+        return float(np.clip(matches / total, 1e-12, 0.5))
+    return fallback
+
+
+def _share(flags: NDArray[np.bool_]) -> float:
+    return float(flags.mean()) if len(flags) else 0.0
+
+
+# ----------------------------------------------------------------------------------------
+# Public API.
+
+# Fewer pairs than this in a session leave EM too little to learn m from.
+_MIN_SESSION_PAIRS = 100
+# EM smooths m towards the starting model with this share of the data as pseudo-counts.
+_SMOOTHING = 0.01
+_U_SAMPLE = 300_000
+_U_SEED = 20231007
+
+
+@dataclass(slots=True)
+class _Run:
+    a: _Table
+    b: _Table
+    ia: IntArray
+    ib: IntArray
+    found_by: IntArray  # bit per blocking rule that found the pair
+    levels: NDArray[np.int64]
+    detail: _NameDetail
+    parts: _PartTable
+    by_rule: dict[str, int]
+
+
+def _run(
+    records_a: Sequence[PersonRecord],
+    records_b: Sequence[PersonRecord] | None,
+    as_of: date | None,
+) -> _Run:
+    parts = _PartTable()
+    ids: dict[str, int] = {}
+    a = _table(records_a, parts, as_of)
+    b = a if records_b is None else _table(records_b, parts, as_of)
+    parts.count_frequencies([a] if b is a else [a, b])
+    want_a, want_b = _wanted(a, parts), _wanted(b, parts)
+    want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
+    ka = _blocking_keys(a, parts, ids, want)
+    kb = ka if records_b is None else _blocking_keys(b, parts, ids, want)
+    ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), records_b is None)
+    levels, detail = _levels(a, b, ia, ib, parts)
+    return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule)
+
+
+def fit_model(
+    records_a: Sequence[PersonRecord],
+    records_b: Sequence[PersonRecord] | None = None,
+    *,
+    start: MatchModel = DEFAULT_MODEL,
+    as_of: date | None = None,
+) -> MatchModel:
+    """Estimate a model by EM over the candidate pairs (records_b None: within records_a)."""
+    return _fit(_run(records_a, records_b, as_of), start)
+
+
+def link(
+    records_a: Sequence[PersonRecord],
+    records_b: Sequence[PersonRecord] | None = None,
+    *,
+    model: MatchModel | None = None,
+    min_score: float = 0.5,
+    as_of: date | None = None,
+) -> Linkage:
+    """Score every blocked pair and return those at or above `min_score`, best first.
+
+    With `records_b` None the records are compared among themselves (duplicates). Without a
+    model, one is fitted on these records by EM when there are enough candidate pairs.
+    """
+    run = _run(records_a, records_b, as_of)
+    if model is None:
+        model = _fit(run, DEFAULT_MODEL)
+    total = _total_weight(run.levels, model, run.detail.rarity)
+    score = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
+    keep = np.flatnonzero(score >= min_score)
+    order = keep[np.lexsort((run.ib[keep], run.ia[keep], -score[keep]))]
+    candidates = [
+        MatchCandidate(
+            a_id=run.a.records[int(run.ia[k])].id,
+            b_id=run.b.records[int(run.ib[k])].id,
+            score=float(score[k]),
+            weight=float(total[k]),
+            evidence=_evidence(run, int(k), model),
+        )
+        for k in order
+    ]
+    return Linkage(candidates, len(run.ia), run.by_rule, model)
+
+
+def match(
+    records_a: Sequence[PersonRecord],
+    records_b: Sequence[PersonRecord],
+    *,
+    model: MatchModel | None = None,
+    min_score: float = 0.5,
+    as_of: date | None = None,
+) -> list[MatchCandidate]:
+    """Candidate links between two sets of records, most likely first."""
+    return link(records_a, records_b, model=model, min_score=min_score, as_of=as_of).candidates
+
+
+def find_duplicates(
+    records: Sequence[PersonRecord],
+    *,
+    model: MatchModel | None = None,
+    min_score: float = 0.5,
+    as_of: date | None = None,
+) -> list[MatchCandidate]:
+    """Pairs of records within one set that are likely the same person, most likely first."""
+    return link(records, None, model=model, min_score=min_score, as_of=as_of).candidates
+
+
+def best_links(candidates: Iterable[MatchCandidate]) -> list[MatchCandidate]:
+    """Keep each `a_id`'s most likely candidate only (ties go to the smaller `b_id`)."""
+    best: dict[str, MatchCandidate] = {}
+    for c in candidates:
+        held = best.get(c.a_id)
+        if held is None or (c.score, held.b_id) > (held.score, c.b_id):
+            best[c.a_id] = c
+    return sorted(best.values(), key=lambda c: (-c.score, c.a_id))
+
+
+# ----------------------------------------------------------------------------------------
+# Explanations.
+
+
+def _evidence(run: _Run, k: int, model: MatchModel) -> tuple[Evidence, ...]:
+    levels = run.levels[k]
+    weights = model.weights()
+    found: list[Evidence] = []
+    for c, (name, labels) in enumerate(COMPARISONS):
+        level = int(levels[c])
+        if level == _NULL:
+            continue
+        finding = labels[level]
+        if c == _NAME:
+            finding = _name_finding(run, k, finding)
+            rarity = float(run.detail.rarity[k])
+            if abs(rarity) >= 0.5:
+                finding += ", a rarer name" if rarity > 0 else ", a common name"
+            found.append(Evidence(name, finding, float(weights[c, level]) + rarity))
+            continue
+        if c == _AGE:
+            finding += _age_text(run, k)
+        elif c == _PLACE:
+            a, b = int(run.ia[k]), int(run.ib[k])
+            km = _distance_km(
+                run.a.lon[a : a + 1],
+                run.a.lat[a : a + 1],
+                run.b.lon[b : b + 1],
+                run.b.lat[b : b + 1],
+            )
+            finding += f" ({float(km[0]):.1f} km)"
+        elif c in (_HAIR, _BUILD, _CLOTHING, _MARKS):
+            finding += _description_text(run, k, c)
+        found.append(Evidence(name, finding, float(weights[c, level])))
+    return tuple(found)
+
+
+def _name_finding(run: _Run, k: int, label: str) -> str:
+    ia, ib = int(run.ia[k]), int(run.ib[k])
+    first, second = int(run.detail.first[k]), int(run.detail.second[k])
+    bits = []
+    for flat in (first, second, int(run.detail.third[k])):
+        pid_a = int(run.a.parts[ia, flat // _MAX_PARTS]) if flat >= 0 else -1
+        pid_b = int(run.b.parts[ib, flat % _MAX_PARTS]) if flat >= 0 else -1
+        if pid_a < 0 or pid_b < 0:
+            continue
+        pa, pb = run.parts.parts[pid_a], run.parts.parts[pid_b]
+        code = _part_code(pa, pb)
+        if code == _NAME_NONE and run.parts.code(pid_a, pid_b) == _WEAK:
+            code = _NAME_SIMILAR
+        if code > _NAME_NONE:
+            bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' ({_CODE_TEXT[code]})")
+    if first >= 0 and second >= 0:
+        order_a = first // _MAX_PARTS < second // _MAX_PARTS
+        order_b = first % _MAX_PARTS < second % _MAX_PARTS
+        if order_a != order_b:
+            bits.append("given and family name in swapped order")
+    return label + (": " + ", ".join(bits) if bits else "")
+
+
+def _age_text(run: _Run, k: int) -> str:
+    ia, ib = int(run.ia[k]), int(run.ib[k])
+
+    def fmt(t: _Table, i: int) -> str:
+        lo, hi = float(t.age_lo[i]), float(t.age_hi[i])
+        return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+
+    return f" ({fmt(run.a, ia)} vs {fmt(run.b, ib)})"
+
+
+def _description_text(run: _Run, k: int, c: int) -> str:
+    da = run.a.descriptions[int(run.ia[k])]
+    db = run.b.descriptions[int(run.ib[k])]
+    if c == _HAIR:
+        return f" ({da.hair} vs {db.hair})"
+    if c == _BUILD:
+        return f" ({da.build} vs {db.build})"
+    if c == _CLOTHING:
+        shared = sorted(da.outfits & db.outfits) or sorted(da.clothing & db.clothing)
+        return f" ({', '.join(shared)})" if shared else ""
+    shared = sorted(da.mark_places & db.mark_places) or sorted(da.marks & db.marks)
+    return f" ({', '.join(shared)})" if shared else ""

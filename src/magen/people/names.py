@@ -1,0 +1,660 @@
+"""Person names across scripts: romanisation, phonetic keys, particles and nicknames (pure).
+
+Romanisation uses anyascii (ISC licence, pure Python, every script). It was chosen over
+unidecode (GPL, and SHOUTS letters such as Hebrew shin as "SH"), `transliterate` (no Hebrew,
+Arabic or Thai) and PyICU (needs a native build; its `Any-Latin; Latin-ASCII` chain turns
+Щукин into "Sukin" and Юлия into "Ulia", and splits Thai words into syllables). For Hebrew and
+Arabic every library yields the same unpointed consonant skeleton, so the matching keys for
+those two abjads come straight from the letters: each letter maps to a consonant class, and
+letters whose sound the spelling does not fix (vav: v/o/u, kaf: k/kh, shin: sh/s, tha: t/s...)
+give alternative keys.
+
+A key keeps consonant classes only and drops vowels and glides (a e i o u y j), because
+transliterations disagree mostly on vowels (Yosef, Iosif, Yusuf, Joseph) and because the abjads
+write few of them. Equivalent spellings collapse to one class: kh/ch/h, tz/ts/z/s, sh/sch,
+w/v/b, ph/f/p, k/q/c, th/t, dh/d, gh/g.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import product
+
+from anyascii import anyascii
+
+# Each name keeps at most this many alternative keys; abjad ambiguity multiplies them.
+_MAX_KEYS = 8
+
+_HEBREW = re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]")
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+# Niqqud, cantillation, Arabic harakat and tatweel: they carry no letters.
+_MARKS = re.compile(r"[\u0591-\u05c7\u064b-\u065f\u0670\u0640]")
+_SPLIT = re.compile(r"[\s,;/()\[\]\"“”.]+")
+_HYPHEN = re.compile(r"[-\u05be\u2010-\u2015]+")  # ASCII, maqaf and Unicode dashes
+_GERESH = "'\u05f3\u2019`´"
+
+# Hebrew letter -> consonant class alternatives ("" drops the letter).
+_HE: dict[str, tuple[str, ...]] = {
+    "א": ("",),
+    "ב": ("B",),
+    "ג": ("G",),
+    "ד": ("D",),
+    "ה": ("H",),
+    "ו": ("B", ""),
+    "ז": ("S",),
+    "ח": ("H",),
+    "ט": ("T",),
+    "י": ("",),
+    "כ": ("K", "H"),
+    "ך": ("H",),
+    "ל": ("L",),
+    "מ": ("M",),
+    "ם": ("M",),
+    "נ": ("N",),
+    "ן": ("N",),
+    "ס": ("S",),
+    "ע": ("",),
+    "פ": ("P",),
+    "ף": ("P",),
+    "צ": ("S",),
+    "ץ": ("S",),
+    "ק": ("K",),
+    "ר": ("R",),
+    "ש": ("X", "S"),
+    "ת": ("T",),
+}
+# Hebrew letters with geresh, used for sounds Hebrew lacks (Arabic and foreign names).
+_HE_GERESH: dict[str, tuple[str, ...]] = {
+    "ג": ("",),  # ג׳ = j, a glide like y
+    "ז": ("S",),  # ז׳ = zh
+    "צ": ("H",),  # צ׳ = ch
+    "ח": ("H",),  # ח׳ = kh
+    "ע": ("G",),  # ע׳ = gh
+    "ט": ("S", "D"),  # ט׳ = emphatic dh (ظ)
+    "ד": ("D", "S"),  # ד׳ = dh (ذ)
+    "ת": ("T", "S"),  # ת׳ = th (ث)
+}
+_AR: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys("اأإآٱىءئؤع", ("",)),
+    "ب": ("B",),
+    "ت": ("T",),
+    "ث": ("T", "S"),
+    "ج": ("",),
+    "ح": ("H",),
+    "خ": ("H",),
+    "د": ("D",),
+    "ذ": ("D", "S"),
+    "ر": ("R",),
+    "ز": ("S",),
+    "س": ("S",),
+    "ش": ("X",),
+    "ص": ("S",),
+    "ض": ("D",),
+    "ط": ("T",),
+    "ظ": ("S", "D"),
+    "غ": ("G",),
+    "ف": ("P",),
+    "ق": ("K",),
+    "ك": ("K",),
+    "ک": ("K",),
+    "ل": ("L",),
+    "م": ("M",),
+    "ن": ("N",),
+    "ه": ("H",),
+    "ة": ("",),
+    "و": ("B", ""),
+    "ي": ("",),
+    "ی": ("",),
+    "پ": ("P",),
+    "چ": ("H",),
+    "گ": ("G",),
+    "ڤ": ("B",),
+}
+_VAV_LIKE = {"ו", "و"}
+# Fallback for keyless names: glides become Y, vowels vanish.
+_GLIDES = str.maketrans({**dict.fromkeys("yj", "Y"), **dict.fromkeys("aeiouwhv'", "")})
+
+# Latin spelling -> consonant class; longest first, vowels and glides map to "".
+_LATIN_RULES: tuple[tuple[str, str], ...] = (
+    ("shch", "X"),
+    ("tsch", "H"),
+    ("dzh", ""),
+    ("sch", "X"),
+    ("tch", "H"),
+    ("sh", "X"),
+    ("zh", "S"),
+    ("ch", "H"),
+    ("kh", "H"),
+    ("cz", "H"),
+    ("gh", "G"),
+    ("ph", "P"),
+    ("th", "T"),
+    ("dh", "D"),
+    ("dj", ""),
+    ("ck", "K"),
+    ("tz", "S"),
+    ("ts", "S"),
+    ("ce", "S"),
+    ("ci", "S"),
+    ("cy", "S"),
+    ("x", "KS"),
+    ("c", "K"),
+    ("q", "K"),
+    ("k", "K"),
+    ("g", "G"),
+    ("w", "B"),
+    ("v", "B"),
+    ("b", "B"),
+    ("f", "P"),
+    ("p", "P"),
+    ("z", "S"),
+    ("s", "S"),
+    ("d", "D"),
+    ("t", "T"),
+    ("h", "H"),
+    ("l", "L"),
+    ("m", "M"),
+    ("n", "N"),
+    ("r", "R"),
+    *((v, "") for v in "aeiouyj"),
+)
+_LATIN_RE = re.compile("|".join(re.escape(s) for s, _ in _LATIN_RULES))
+_LATIN_MAP = dict(_LATIN_RULES)
+
+# Connecting words in names: "son of", "father of", the Arabic article.
+_PARTICLES = frozenset(
+    {
+        "ben",
+        "bar",
+        "bat",
+        "bin",
+        "bint",
+        "ibn",
+        "abu",
+        "abou",
+        "al",
+        "el",
+        "ul",
+        "בן",
+        "בר",
+        "בת",
+        "אבו",
+        "אל",
+        "بن",
+        "ابن",
+        "بنت",
+        "أبو",
+        "ابو",
+        "ال",
+    }
+)
+# Prefixes that Latin spellings glue to the next word (Bendavid, Alhuzail, Abuarar).
+_GLUED_PREFIXES = ("abou", "abu", "ben", "bin", "ibn", "al", "el")
+# Sun-letter assimilations of the article after "abd" (Abd ar-Rahman, Abd as-Salam).
+_ABD_ARTICLES = frozenset(
+    {"al", "el", "ul", "il", "ar", "ur", "as", "us", "ad", "ud", "an", "un", "at", "ut", "az"}
+)
+_ABD_LATIN = re.compile(r"^abd(?:[aeiou]l|[aeiou](?=([bdlnrstz])\1))?(?P<rest>[a-z]{3,})$")
+_ABD_NATIVE = ("עבד", "عبد")
+
+
+@dataclass(frozen=True, slots=True)
+class NameToken:
+    """One word of a name with its romanisation, phonetic keys and nickname groups."""
+
+    text: str
+    latin: str
+    keys: frozenset[str]
+    groups: frozenset[int]
+    script: str  # "hebrew", "arabic" or "other" (Latin, Cyrillic, Thai... via anyascii)
+    spelling: str  # the word with variations that are not different names smoothed out
+
+
+def script_of(text: str) -> str:
+    """Name the script a word is written in: hebrew, arabic or other."""
+    if _HEBREW.search(text):
+        return "hebrew"
+    if _ARABIC.search(text):
+        return "arabic"
+    return "other"
+
+
+def romanize(text: str) -> str:
+    """Lower-case ASCII letters and spaces for any script (anyascii)."""
+    plain = anyascii(_MARKS.sub("", unicodedata.normalize("NFC", text))).lower()
+    return " ".join(re.sub(r"[^a-z ]+", "", plain).split())
+
+
+def _clean(word: str) -> str:
+    text = _MARKS.sub("", unicodedata.normalize("NFC", word)).lstrip(_GERESH).casefold()
+    # A trailing geresh is part of a Hebrew letter (עג'אג' = Ajaj); elsewhere it is noise.
+    return text if _HEBREW.search(text[-2:]) else text.rstrip(_GERESH)
+
+
+def _abjad_keys(word: str, table: dict[str, tuple[str, ...]], glides: bool = False) -> set[str]:
+    letters = list(word)
+    if glides:
+        table = {**table, **dict.fromkeys("יيىج", ("Y",))}
+    classes: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(letters):
+        ch = letters[i]
+        geresh = i + 1 < len(letters) and letters[i + 1] in _GERESH
+        if geresh and ch in _HE_GERESH:
+            classes.append(("Y",) if glides and ch == "ג" else _HE_GERESH[ch])
+            i += 2
+            continue
+        options = table.get(ch)
+        if options is None:
+            i += 1
+            continue
+        last = i == len(letters) - 1
+        if ch == "כ" and i == 0:
+            options = ("K",)  # a word-initial kaf always has its dagesh: k, never kh
+        elif ch in _VAV_LIKE:
+            # A word-initial or doubled vav is a consonant. Modern Hebrew spelling doubles a
+            # consonantal vav inside longer words, so a single one there is a vowel (o, u);
+            # short words (דוד, לוי) and Arabic keep both readings.
+            doubled = i + 1 < len(letters) and letters[i + 1] == ch
+            if i == 0 or doubled:
+                options = ("B",)
+                i += 1 if doubled else 0
+            elif ch == "ו" and len(letters) > 3:
+                options = ("",)
+        elif ch == "ה" and last and i > 0:
+            options = ("",)  # final he marks a vowel (Moshe, Sarah)
+        elif ch == "ه" and last and i > 0:
+            options = ("", "H")  # final ha: a vowel (Fatmeh) or a consonant (Allah)
+        classes.append(options)
+        i += 1
+    keys: set[str] = set()
+    for combo in product(*classes):
+        keys.update(_both_keys(combo))
+        if len(keys) >= _MAX_KEYS:
+            break
+    return keys
+
+
+def _both_keys(classes: Iterable[str]) -> tuple[str, str]:
+    """The key collapsing every repeat, and the strict key keeping repeats split by a vowel.
+
+    Abjads do not write the vowel between two like consonants (ששון, Sasson), so the
+    collapsed key is what compares across scripts; the strict key keeps Arar (RR) apart from
+    a plain R.
+    """
+    marked = "".join(c or "_" for c in classes)
+    strict = _collapse(marked).replace("_", "")
+    return _collapse(marked.replace("_", "")), strict
+
+
+def _collapse(classes: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", classes)
+
+
+def latin_keys(latin: str) -> set[str]:
+    """The consonant-class keys of a romanised word (a final h may be silent or not)."""
+    word = re.sub(r"[^a-z]", "", latin.lower())
+    words = {word}
+    if re.search(r"[aeiouy]h$", word):
+        words.add(word[:-1])  # Sarah = Sara, but Samah keeps its h
+    return {k for w in words for k in _both_keys(_LATIN_MAP[m] for m in _LATIN_RE.findall(w))}
+
+
+def latin_key(latin: str) -> str:
+    """The main (collapsed) consonant-class key of a romanised word."""
+    word = re.sub(r"[^a-z]", "", latin.lower())
+    word = re.sub(r"(?<=[aeiouy])h$", "", word)
+    return _collapse("".join(_LATIN_MAP[m] for m in _LATIN_RE.findall(word)))
+
+
+@lru_cache(maxsize=200_000)
+def keys_of(word: str) -> frozenset[str]:
+    """Every phonetic key a single word may have, whatever its script."""
+    clean = _clean(word)
+    script = script_of(clean)
+    if script == "hebrew":
+        keys = _abjad_keys(clean, _HE)
+        if clean.startswith("אל") and len(clean) > 4:
+            # The Arabic article written joined in Hebrew letters (אלהוזייל = al-Huzayel).
+            keys |= _abjad_keys(clean[2:], _HE)
+    elif script == "arabic":
+        keys = _abjad_keys(clean, _AR)
+    else:
+        latin = romanize(clean).replace(" ", "")
+        keys = latin_keys(latin)
+        for prefix in _GLUED_PREFIXES:
+            rest = latin[len(prefix) :]
+            if latin.startswith(prefix) and len(rest) >= 3:
+                keys |= latin_keys(rest)
+    keys.discard("")
+    if not keys:
+        # A name of vowels and glides only (Ajaj, Aya): keep the glides so it has a key.
+        if script == "hebrew":
+            keys = _abjad_keys(clean, _HE, glides=True)
+        elif script == "arabic":
+            keys = _abjad_keys(clean, _AR, glides=True)
+        else:
+            keys = {_collapse(romanize(clean).replace(" ", "").translate(_GLIDES))}
+        keys = {k for k in keys if k} or {"Y"}
+    return frozenset(keys)
+
+
+def _words(name: str) -> list[tuple[str, bool]]:
+    """Split a name into words, flagging those that were hyphen-joined to the next word."""
+    out: list[tuple[str, bool]] = []
+    for chunk in _SPLIT.split(unicodedata.normalize("NFC", name)):
+        parts = [p for p in _HYPHEN.split(chunk) if p.strip(_GERESH)]
+        out.extend((part, i < len(parts) - 1) for i, part in enumerate(parts))
+    return out
+
+
+def _split_native_article(word: str) -> str:
+    # Arabic writes the article joined to the noun; Hebrew renderings often do too (אל־/אל).
+    if script_of(word) == "arabic" and word.startswith("ال") and len(word) > 4:
+        return word[2:]
+    return word
+
+
+def name_words(name: str) -> list[str]:
+    """Meaningful words of a name: particles dropped, 'Abd al-X' joined into one word."""
+    raw = _words(name)
+    words: list[str] = []
+    n = len(raw)
+    for i, (word, joined) in enumerate(raw):
+        folded = _clean(word)
+        if folded in _PARTICLES and (joined or n >= 3) and i < n - 1:
+            continue
+        words.append(_split_native_article(word))
+    return _join_abd(words)
+
+
+def _join_abd(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        folded = _clean(word)
+        latin = romanize(folded).replace(" ", "")
+        match = _ABD_LATIN.match(latin) if script_of(folded) == "other" else None
+        if match and folded.isascii():
+            # Abdurrahman: the doubled letter is the assimilated article, not the name.
+            out.append("abd" + re.sub(r"^(.)\1", r"\1", match.group("rest")))
+        elif (latin == "abd" or folded in _ABD_NATIVE) and i + 1 < len(words):
+            nxt = words[i + 1]
+            if _clean(nxt) in _ABD_ARTICLES and i + 2 < len(words):
+                nxt = words[i + 2]
+                i += 1
+            out.append(word + _split_native_article(nxt))
+            i += 1
+        else:
+            out.append(word)
+        i += 1
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def token(word: str) -> NameToken:
+    """Analyse one name word."""
+    clean = _clean(word)
+    latin = romanize(clean).replace(" ", "")
+    script = script_of(clean)
+    return NameToken(
+        text=clean,
+        latin=latin,
+        keys=keys_of(clean),
+        groups=nickname_groups(clean),
+        script=script,
+        spelling=spelling(clean, script, latin),
+    )
+
+
+_HE_FINALS = str.maketrans("ךםןףץ\u05f3", "כמנפצ'")
+_AR_NORMAL = str.maketrans("أإآٱىةؤئ", "اااايهوي")
+_LATIN_SPELLING = (("ph", "f"), ("ou", "u"), ("ee", "i"), ("w", "v"), ("y", "i"), ("j", "i"))
+
+
+def spelling(word: str, script: str, latin: str) -> str:
+    """A word with spelling variation that is not a different name smoothed out.
+
+    Hebrew final letters and Arabic alef, ya and ta-marbuta forms are written either way;
+    Latin doubles a letter or adds a silent h at will (Youssef, Yousef; Sarah, Sara).
+    """
+    if script == "hebrew":
+        return word.translate(_HE_FINALS)
+    if script == "arabic":
+        return word.translate(_AR_NORMAL)
+    text = re.sub(r"(.)\1+", r"\1", latin)
+    text = re.sub(r"(?<=[aeiouy])h$", "", text)
+    for old, new in _LATIN_SPELLING:
+        text = text.replace(old, new)
+    return text
+
+
+@lru_cache(maxsize=200_000)
+def tokens(name: str) -> tuple[NameToken, ...]:
+    """Analyse a full name into its meaningful words."""
+    return tuple(token(w) for w in name_words(name))
+
+
+# Diminutives, nicknames and cross-language forms of the same given name. Each line is one
+# group; forms may be written in any script. Not exhaustive: common names in the town.
+NICKNAMES: tuple[tuple[str, ...], ...] = (
+    ("avraham", "abraham", "avi", "avrum", "avrumi", "abe", "ibrahim", "אברהם", "אבי", "אברמי"),
+    ("moshe", "moses", "moishe", "moshiko", "musa", "moussa", "moisei", "משה", "מוישה", "موسى"),
+    (
+        "yosef",
+        "joseph",
+        "yossi",
+        "yosi",
+        "joe",
+        "yusuf",
+        "youssef",
+        "iosif",
+        "osip",
+        "יוסף",
+        "יוסי",
+        "يوسف",
+        "иосиф",
+    ),
+    (
+        "yaakov",
+        "jacob",
+        "yakov",
+        "kobi",
+        "koby",
+        "yanki",
+        "yakub",
+        "yaqub",
+        "iakov",
+        "יעקב",
+        "קובי",
+        "яков",
+        "يعقوب",
+    ),
+    ("yitzhak", "isaac", "itzik", "izik", "ishak", "ishaq", "isaak", "יצחק", "איציק", "إسحاق"),
+    ("shmuel", "samuel", "shmulik", "samuil", "shmuli", "שמואל", "שמוליק", "самуил"),
+    ("david", "dudi", "dave", "davud", "daoud", "dawood", "dudu", "דוד", "דודי", "داود"),
+    ("binyamin", "benjamin", "beni", "benny", "ben", "veniamin", "בנימין", "בני", "вениамин"),
+    ("yehuda", "judah", "yudi", "yehudah", "יהודה", "יודה"),
+    (
+        "eliyahu",
+        "elijah",
+        "eli",
+        "elias",
+        "ilyas",
+        "ilya",
+        "ilia",
+        "אליהו",
+        "אלי",
+        "איליה",
+        "илья",
+        "إلياس",
+    ),
+    (
+        "shlomo",
+        "solomon",
+        "sulaiman",
+        "suleiman",
+        "sulayman",
+        "momo",
+        "shlomi",
+        "שלמה",
+        "שלומי",
+        "سليمان",
+    ),
+    ("mordechai", "moti", "motti", "mordekhai", "מרדכי", "מוטי"),
+    ("menachem", "meni", "mendel", "מנחם", "מני"),
+    ("shimon", "simon", "semyon", "semen", "shimi", "שמעון", "שימי", "семён", "семен"),
+    ("aharon", "aaron", "harun", "haroun", "aron", "אהרן", "אהרון", "هارون"),
+    ("gavriel", "gabriel", "gabi", "gaby", "jibril", "gavri", "גבריאל", "גבי", "جبريل"),
+    ("refael", "raphael", "rafi", "rafael", "רפאל", "רפי"),
+    ("daniel", "dani", "danny", "daniil", "דניאל", "דני", "даниил"),
+    ("yonatan", "jonathan", "yoni", "יונתן", "יוני"),
+    ("yehoshua", "joshua", "shuki", "יהושע", "שוקי"),
+    (
+        "michael",
+        "mikhail",
+        "misha",
+        "mikhael",
+        "michel",
+        "mika",
+        "מיכאל",
+        "מישה",
+        "михаил",
+        "миша",
+        "ميخائيل",
+    ),
+    (
+        "alexander",
+        "aleksandr",
+        "sasha",
+        "sanya",
+        "shura",
+        "alex",
+        "iskander",
+        "אלכסנדר",
+        "סשה",
+        "александр",
+        "саша",
+        "إسكندر",
+    ),
+    ("dmitry", "dmitri", "dima", "mitya", "דמיטרי", "דימה", "дмитрий", "дима"),
+    ("vladimir", "volodya", "vova", "volodymyr", "ולדימיר", "וובה", "владимир", "вова", "володя"),
+    ("yevgeny", "evgeny", "evgenii", "zhenya", "eugene", "יבגני", "ז'ניה", "евгений", "женя"),
+    ("nikolai", "kolya", "nikolay", "nicholas", "ניקולאי", "קוליה", "николай", "коля"),
+    ("pavel", "pasha", "paul", "פאבל", "פשה", "павел", "паша"),
+    ("sergei", "sergey", "seryozha", "serezha", "סרגיי", "סריוז'ה", "сергей", "серёжа", "сережа"),
+    ("boris", "borya", "בוריס", "בוריה", "борис", "боря"),
+    ("yuri", "yura", "yury", "יורי", "יורה", "юрий", "юра"),
+    ("konstantin", "kostya", "קונסטנטין", "קוסטיה", "константин", "костя"),
+    ("andrei", "andrey", "andrew", "andryusha", "אנדריי", "אנדריושה", "андрей", "андрюша"),
+    ("ivan", "vanya", "איוון", "ואניה", "иван", "ваня"),
+    ("maria", "masha", "mariya", "mary", "marie", "מריה", "מאשה", "мария", "маша"),
+    ("ekaterina", "katya", "katerina", "catherine", "kate", "יקטרינה", "קטיה", "екатерина", "катя"),
+    ("elena", "lena", "yelena", "helen", "alena", "ילנה", "לנה", "елена", "лена"),
+    ("olga", "olya", "olha", "אולגה", "אוליה", "ольга", "оля"),
+    ("natalia", "natasha", "natalya", "nataliya", "נטליה", "נטשה", "наталья", "наташа"),
+    ("tatiana", "tanya", "tatyana", "טטיאנה", "טניה", "татьяна", "таня"),
+    ("svetlana", "sveta", "סבטלנה", "סבטה", "светлана", "света"),
+    ("anastasia", "nastya", "nastia", "אנסטסיה", "נסטיה", "анастасия", "настя"),
+    ("irina", "ira", "אירינה", "אירה", "ирина", "ира"),
+    ("yulia", "julia", "yuliya", "yulya", "julie", "יוליה", "юлия", "юля"),
+    ("victoria", "viktoria", "vika", "ויקטוריה", "ויקה", "виктория", "вика"),
+    ("ludmila", "lyudmila", "luda", "mila", "לודמילה", "לודה", "людмила", "люда"),
+    ("anna", "anya", "hana", "hannah", "chana", "channah", "אנה", "חנה", "אניה", "анна", "аня"),
+    ("miriam", "maryam", "miri", "mira", "מרים", "מירי", "مريم"),
+    ("rachel", "rahel", "rochel", "racheli", "rachelle", "רחל", "רחלי"),
+    ("rivka", "rebecca", "riki", "rivki", "רבקה", "ריקי"),
+    ("sarah", "sara", "sarale", "sari", "שרה", "سارة"),
+    ("leah", "lea", "lia", "לאה"),
+    (
+        "elisheva",
+        "elisabeth",
+        "elizabeth",
+        "liza",
+        "eliza",
+        "elisaveta",
+        "אלישבע",
+        "ליזה",
+        "елизавета",
+    ),
+    ("esther", "ester", "esti", "אסתר", "אסתי"),
+    (
+        "mohammed",
+        "muhammad",
+        "mohamed",
+        "mohammad",
+        "muhamad",
+        "hamoudi",
+        "hamuda",
+        "محمد",
+        "מוחמד",
+        "حمودي",
+    ),
+    ("ahmed", "ahmad", "achmed", "akhmed", "hamada", "أحمد", "אחמד", "حمادة"),
+    ("mahmoud", "mahmud", "mahmood", "محمود", "מחמוד"),
+    ("abdallah", "abdullah", "abdalla", "abed", "عبد الله", "עבדאללה"),
+    ("khaled", "khalid", "chaled", "halid", "خالد", "ח'אלד"),
+    ("hussein", "husayn", "hussain", "husein", "hussien", "حسين", "חוסיין"),
+    ("hassan", "hasan", "hassen", "حسن", "חסן"),
+    ("fatima", "fatma", "fatmeh", "fatimah", "fatme", "فاطمة", "פאטמה"),
+    ("aisha", "ayesha", "aysha", "aicha", "عائشة", "עאישה"),
+    ("khadija", "khadijah", "hadija", "khadeeja", "خديجة", "ח'דיג'ה"),
+    ("nur", "noor", "nour", "نور", "נור"),
+    ("yasmin", "jasmine", "yasmine", "yasmina", "jasmin", "ياسمين", "יאסמין"),
+    ("issa", "isa", "eisa", "عيسى", "עיסא"),
+    ("zakaria", "zakariya", "zacharia", "zechariah", "zachary", "زكريا", "זכריה"),
+)
+
+
+def _group_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]:
+    by_form: dict[str, set[int]] = {}
+    by_key: dict[str, set[int]] = {}
+    for gid, forms in enumerate(NICKNAMES):
+        for form in forms:
+            by_form.setdefault(_clean(form), set()).add(gid)
+            if script_of(form) != "other":
+                continue
+            for key in keys_of(form):
+                # Short keys (Avi -> "B") would pull unrelated names into the group.
+                if len(key) >= 3:
+                    by_key.setdefault(key, set()).add(gid)
+    return (
+        {k: frozenset(v) for k, v in by_form.items()},
+        {k: frozenset(v) for k, v in by_key.items()},
+    )
+
+
+_BY_FORM, _BY_KEY = _group_index()
+
+
+def nickname_groups(word: str) -> frozenset[int]:
+    """The nickname groups a word belongs to, by spelling or by phonetic key."""
+    clean = _clean(word)
+    groups: set[int] = set(_BY_FORM.get(clean, ()))
+    if script_of(clean) == "other":
+        groups.update(_BY_FORM.get(romanize(clean).replace(" ", ""), ()))
+        # Abjad keys are ambiguous (יגור reads GBR like Gavri); only alphabets go by key.
+        for key in keys_of(clean):
+            groups.update(_BY_KEY.get(key, ()))
+    return frozenset(groups)
+
+
+def same_name_forms(a: str, b: str) -> bool:
+    """Whether two words are known forms of the same name (nickname or phonetic key)."""
+    ta, tb = token(a), token(b)
+    return bool(ta.groups & tb.groups) or bool(ta.keys & tb.keys)
+
+
+def iter_tokens(names: Iterable[str]) -> Iterator[NameToken]:
+    """Every meaningful token of several names, each distinct spelling once."""
+    seen: set[str] = set()
+    for name in names:
+        for tok in tokens(name):
+            if tok.text not in seen:
+                seen.add(tok.text)
+                yield tok
