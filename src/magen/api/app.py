@@ -20,7 +20,18 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from magen import __version__
 from magen.api import errors, live
 from magen.api.deps import CachingTokenIssuer, Runtime, provide_actor, provide_service
-from magen.api.routes import accounts, alerts, guidance, ops, picture, reports, responders, town
+from magen.api.routes import (
+    accounts,
+    alerts,
+    guidance,
+    history,
+    ops,
+    pages,
+    picture,
+    reports,
+    responders,
+    town,
+)
 from magen.app.guidance import GuidanceService
 from magen.app.ratelimit import RateLimiter
 from magen.app.service import Service
@@ -39,6 +50,8 @@ ROUTERS = [
     alerts.router,
     guidance.router,
     town.router,
+    history.router,
+    *pages.ROUTERS,
 ]
 
 # A server's heap is mostly long-lived: imported modules, the folded state, the live buffer.

@@ -1,0 +1,638 @@
+"""The HTML pages: resident page (works without JavaScript), staff sign-in, console, responder.
+
+The resident page's forms post here as plain HTML forms; the page's script posts the same
+forms with `Accept: application/json` and gets JSON back, so one code path serves both, and
+a form's command id makes any resend one report. Staff pages are HTML shells whose scripts
+use the JSON API with the bearer token kept in sessionStorage; the token is also set as an
+HttpOnly cookie so that the server can refuse a page to a role that may not use it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+import anyio
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import CacheControlHeader, Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from magen.api.deps import Runtime, runtime
+from magen.api.wire import primary_id
+from magen.app.security import (
+    InvalidCredentials,
+    actor_for_token,
+    anonymous_source_key,
+    authenticate,
+)
+from magen.app.service import Outcome
+from magen.domain.accounts import Accounts
+from magen.domain.base import Actor, Command
+from magen.domain.errors import Conflict, DomainError
+from magen.domain.reports import Reports, ResolveSos, Sos, SosOutcome
+from magen.domain.values import Role
+from magen.people.triage import (
+    Protocol,
+    Question,
+    TriageError,
+    next_step,
+)
+from magen.web import LEAFLET_DIR, STATIC_DIR, forms
+from magen.web.addresses import AddressBook, Place, address_book
+from magen.web.i18n import Lang, choose, is_lang, text
+from magen.web.render import render
+from magen.web.times import local_time
+
+TOKEN_COOKIE = "magen_token"  # noqa: S105 - the cookie's name, not a secret
+DEVICE_COOKIE = "magen_device"
+LANG_COOKIE = "magen_lang"
+YEAR_S = 365 * 24 * 3600
+CONSOLE_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.ANALYST, Role.REGISTRAR})
+RESPONDER_ROLES = frozenset({Role.RESPONDER, Role.MEDIC})
+# Pages carry a fresh command id each time: a cached copy would make two reports one.
+_NO_STORE = {"Cache-Control": "no-store"}
+_FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+FormData = Annotated[dict[str, str], _FORM]
+
+
+# --- who is asking, in which language -------------------------------------------------------
+
+
+def _lang(request: Request[Any, Any, Any]) -> Lang:
+    return choose(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def _lang_cookie(request: Request[Any, Any, Any]) -> list[Cookie]:
+    asked = request.query_params.get("lang")
+    if is_lang(asked) and asked != request.cookies.get(LANG_COOKIE):
+        return [Cookie(key=LANG_COOKIE, value=asked, max_age=YEAR_S, samesite="lax")]
+    return []
+
+
+def _signed_in(request: Request[Any, Any, Any]) -> Actor | None:
+    """The account behind the session cookie, if any and still valid."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        return None
+    rt = runtime(request)
+    try:
+        return actor_for_token(rt.service.state, rt.tokens, token, rt.service.clock.now())
+    except InvalidCredentials:
+        return None
+
+
+def _device(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
+    """This browser's pseudonymous device id (a cookie), so its own reports stay its own."""
+    device = request.cookies.get(DEVICE_COOKIE, "")
+    if len(device) == 32 and all(c in "0123456789abcdef" for c in device):
+        return device, []
+    fresh = uuid.uuid4().hex
+    cookie = Cookie(key=DEVICE_COOKIE, value=fresh, max_age=YEAR_S, httponly=True, samesite="lax")
+    return fresh, [cookie]
+
+
+def _resident(request: Request[Any, Any, Any], device: str) -> Actor:
+    signed = _signed_in(request)
+    if signed is not None:
+        return signed
+    rt = runtime(request)
+    client = request.client.host if request.client else "unknown"
+    key = anonymous_source_key(rt.settings.secret, client, device)
+    return Actor(account_id=None, role=Role.ANONYMOUS, source_key=key)
+
+
+def _same_origin(request: Request[Any, Any, Any]) -> bool:
+    """Whether a form post comes from our own pages (a cross-site form is refused)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return origin is None  # no header: an old browser or a tool, not a cross-site page
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _display_name(rt: Runtime, actor: Actor | None) -> str | None:
+    if actor is None or actor.account_id is None:
+        return None
+    account = rt.service.state.slice(Accounts).by_id.get(actor.account_id)
+    return account.display_name if account else None
+
+
+def _html(body: str, *, status: int = 200, cookies: list[Cookie] | None = None) -> Response[str]:
+    return Response(
+        body, media_type=MediaType.HTML, status_code=status, cookies=cookies, headers=_NO_STORE
+    )
+
+
+# --- the resident page ----------------------------------------------------------------------
+
+
+def _book(rt: Runtime) -> AddressBook | None:
+    return address_book(rt.town) if rt.town is not None else None
+
+
+def _own_open_sos(rt: Runtime, actor: Actor) -> list[Sos]:
+    items = rt.service.state.slice(Reports).sos.values()
+    return [
+        s
+        for s in items
+        if s.resolved is None
+        and (
+            (actor.account_id is not None and s.reporter == actor.account_id)
+            or (actor.account_id is None and s.source_key == actor.source_key)
+        )
+    ]
+
+
+def _guidance(rt: Runtime, where: forms.Location | None, lang: Lang) -> dict[str, Any] | None:
+    if where is None or rt.guidance is None or rt.town is None:
+        return None
+    west, south, east, north = rt.town.bounds
+    if not (west <= where.lon <= east and south <= where.lat <= north):
+        return None
+    from magen.app.guidance import guidance_view
+
+    return guidance_view(rt.guidance, where.lon, where.lat, lang)
+
+
+def _resident_page(
+    request: Request[Any, Any, Any],
+    *,
+    template: str = "resident.html",
+    form: Mapping[str, str] | None = None,
+    error: forms.FormError | None = None,
+    error_text: str | None = None,
+    done: str | None = None,
+    status: int = 200,
+    cookies: list[Cookie] | None = None,
+) -> Response[str]:
+    rt = runtime(request)
+    lang = _lang(request)
+    device, device_cookies = _device(request)
+    actor = _resident(request, device)
+    values: Mapping[str, str] = form if form is not None else request.query_params
+    where: forms.Location | None = None
+    suggestions: tuple[Place, ...] = ()
+    lookup_error: str | None = None
+    if any(values.get(k) for k in ("lat", "pick", "address")):
+        try:
+            where = forms.location(values, _book(rt))
+        except forms.FormError as exc:
+            suggestions = exc.suggestions
+            if form is None:
+                lookup_error = text(exc.key, lang, **exc.values)
+    message = error_text
+    if error is not None:
+        message = text(error.key, lang, **error.values)
+        suggestions = suggestions or error.suggestions
+    open_sos = [
+        {"id": s.sos_id, "at": local_time(s.raised_at), "silent": s.silent}
+        for s in _own_open_sos(rt, actor)
+    ]
+    body = render(
+        template,
+        lang,
+        path=request.url.path,
+        script_keys=_RESIDENT_SCRIPT_KEYS,
+        where=where,
+        guidance=_guidance(rt, where, lang),
+        have_guidance=rt.guidance is not None,
+        suggestions=suggestions,
+        lookup_error=lookup_error,
+        error=message,
+        done=done,
+        open_sos=open_sos,
+        form=values,
+        new_id=lambda: str(uuid.uuid4()),
+        account=_display_name(rt, actor),
+        directions=list(forms.DIRECTIONS),
+    )
+    return _html(
+        body,
+        status=status,
+        cookies=[*_lang_cookie(request), *device_cookies, *(cookies or [])],
+    )
+
+
+_RESIDENT_SCRIPT_KEYS = [
+    "offline",
+    "queued",
+    "sent_queued",
+    "saved_offline",
+    "error",
+    "gps_wait",
+    "gps_failed",
+    "location_gps",
+    "location_map",
+    "location_needed",
+    "tap_map",
+    "map_attribution",
+    "did_you_mean",
+    "no_address",
+]
+
+
+@get(["/", "/resident"], include_in_schema=False)
+async def resident_page(request: Request[Any, Any, Any]) -> Response[str]:
+    """The resident page: the safe action here, SOS, sighting report, "I am safe"."""
+    return _resident_page(request)
+
+
+@get("/resident/silent", include_in_schema=False)
+async def silent_page(request: Request[Any, Any, Any]) -> Response[str]:
+    """The silent SOS: a dark screen, three numbers and one button."""
+    return _resident_page(request, template="silent.html")
+
+
+async def _submit(
+    request: Request[Any, Any, Any], actor: Actor, commands: list[Command]
+) -> list[Outcome]:
+    service = runtime(request).service
+    return [await service.handle(actor, c) for c in commands]
+
+
+def _refused(
+    request: Request[Any, Any, Any],
+    data: dict[str, str],
+    template: str,
+    *,
+    key: forms.FormError | None = None,
+    reason: str | None = None,
+    status: int = 422,
+) -> Response[Any]:
+    lang = _lang(request)
+    message = text(key.key, lang, **key.values) if key else (reason or "")
+    if _wants_json(request):
+        suggestions = [
+            {"label": p.label, "lat": p.lat, "lon": p.lon, "kind": p.kind}
+            for p in (key.suggestions if key else ())
+        ]
+        body = {"ok": False, "reason": message, "suggestions": suggestions}
+        return Response(body, status_code=status, headers=_NO_STORE)
+    return _resident_page(
+        request,
+        template=template,
+        form=data,
+        error=key,
+        error_text=None if key else text("error", lang, reason=reason),
+        status=status,
+    )
+
+
+def _status_of(exc: DomainError) -> int:
+    from magen.api.errors import _STATUS
+
+    return _STATUS.get(type(exc), 422)
+
+
+async def _report(
+    request: Request[Any, Any, Any],
+    data: dict[str, str],
+    build: str,
+    template: str,
+) -> Response[Any]:
+    if not _same_origin(request):
+        return Response("cross-site form refused", status_code=403, media_type=MediaType.TEXT)
+    rt = runtime(request)
+    lang = _lang(request)
+    device, cookies = _device(request)
+    actor = _resident(request, device)
+    try:
+        where = forms.location(data, _book(rt))
+        command: Command = forms.sos(data, where) if build == "sos" else forms.sighting(data, where)
+    except forms.FormError as exc:
+        return _refused(request, data, template, key=exc)
+    try:
+        (outcome,) = await _submit(request, actor, [command])
+    except Conflict:
+        # The id was used for another report (a page kept from before): this is a new one.
+        # Show it again under a fresh id so one more press sends it.
+        fresh = {k: v for k, v in data.items() if k != "command_id"}
+        return _refused(request, fresh, template, key=forms.FormError("form_stale"), status=409)
+    except DomainError as exc:
+        return _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
+    at = local_time(outcome.events[0].recorded_at) if outcome.events else ""
+    # The next report from here is most likely about the same place.
+    keep = {"lat": f"{where.lat:.6f}", "lon": f"{where.lon:.6f}", "place": where.label}
+    if build == "sos":
+        silent = data.get("silent") in {"1", "on", "true", "yes"}
+        done = text("sos_done_silent" if silent else "sos_done", lang, t=at)
+    else:
+        done = text("sighting_done", lang, t=at)
+    if _wants_json(request):
+        body = {
+            "ok": True,
+            "id": primary_id(outcome.events[0].event) if outcome.events else None,
+            "replayed": outcome.replayed,
+            "position": max(outcome.positions) if outcome.positions else None,
+            "message": done,
+        }
+        return Response(
+            body, status_code=200 if outcome.replayed else 201, headers=_NO_STORE, cookies=cookies
+        )
+    # Post/redirect/get would lose the message on a failing network; answer the page itself.
+    return _resident_page(
+        request,
+        template=template,
+        form=keep,
+        done=done,
+        status=201 if not outcome.replayed else 200,
+    )
+
+
+@post("/resident/sos", include_in_schema=False)
+async def post_sos(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """An SOS from the resident page's form."""
+    template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
+    return await _report(request, data, "sos", template)
+
+
+@post("/resident/sighting", include_in_schema=False)
+async def post_sighting(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """A sighting from the resident page's form."""
+    return await _report(request, data, "sighting", "resident.html")
+
+
+@post("/resident/safe", include_in_schema=False)
+async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """ "I am safe": close this person's open calls for help."""
+    if not _same_origin(request):
+        return Response("cross-site form refused", status_code=403, media_type=MediaType.TEXT)
+    rt = runtime(request)
+    lang = _lang(request)
+    template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
+    device, _ = _device(request)
+    actor = _resident(request, device)
+    try:
+        base = forms.command_id(data)
+    except forms.FormError as exc:
+        return _refused(request, data, template, key=exc)
+    open_sos = _own_open_sos(rt, actor)
+    # One command per call, its id derived from the form's: a resent form closes nothing twice.
+    commands: list[Command] = [
+        ResolveSos(command_id=uuid.uuid5(base, s.sos_id), sos_id=s.sos_id, outcome=SosOutcome.SAFE)
+        for s in open_sos
+    ]
+    try:
+        await _submit(request, actor, commands)
+    except DomainError as exc:
+        return _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
+    done = text("safe_done" if commands else "safe_none", lang)
+    if _wants_json(request):
+        return Response({"ok": True, "closed": len(commands), "message": done}, headers=_NO_STORE)
+    return _resident_page(request, template=template, done=done)
+
+
+@get("/resident/places", include_in_schema=False)
+async def places(request: Request[Any, Any, Any], q: str = "") -> Response[Any]:
+    """Places matching what someone typed, best first (for the address box's suggestions)."""
+    book = _book(runtime(request))
+    found = book.search(q[:200]) if book is not None else []
+    body = [{"label": p.label, "lat": p.lat, "lon": p.lon, "kind": p.kind} for p in found]
+    return Response(body, headers={"Cache-Control": "public, max-age=300"})
+
+
+# --- staff sign-in --------------------------------------------------------------------------
+
+
+def _home_of(role: Role) -> str:
+    if role in CONSOLE_ROLES:
+        return "/console"
+    if role in RESPONDER_ROLES:
+        return "/responder"
+    return "/resident"
+
+
+def _local_path(target: str | None) -> str | None:
+    """A redirect target only when it stays on this site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _login_page(
+    request: Request[Any, Any, Any], *, error: str | None = None, status: int = 200
+) -> Response[str]:
+    lang = _lang(request)
+    body = render(
+        "login.html",
+        lang,
+        path=request.url.path,
+        error=error,
+        next=_local_path(request.query_params.get("next")) or "",
+        message=request.query_params.get("why", ""),
+        account=_display_name(runtime(request), _signed_in(request)),
+    )
+    return _html(body, status=status, cookies=_lang_cookie(request))
+
+
+@get("/login", include_in_schema=False)
+async def login_page(request: Request[Any, Any, Any]) -> Response[str]:
+    """The staff sign-in form."""
+    return _login_page(request)
+
+
+@post("/login", include_in_schema=False)
+async def login(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """Sign in: set the session cookie; answer JSON (with the token) to the page's script."""
+    if not _same_origin(request):
+        return Response("cross-site form refused", status_code=403, media_type=MediaType.TEXT)
+    rt = runtime(request)
+    username = (data.get("username") or "").strip()[:64]
+    password = (data.get("password") or "")[:200]
+    try:
+        if not username or not password:
+            raise InvalidCredentials("missing")
+        # argon2 is deliberately slow: keep it off the event loop.
+        actor = await anyio.to_thread.run_sync(authenticate, rt.service.state, username, password)
+    except InvalidCredentials:
+        if _wants_json(request):
+            reason = text("bad_login", _lang(request))
+            return Response({"ok": False, "reason": reason}, status_code=401, headers=_NO_STORE)
+        return _login_page(request, error=text("bad_login", _lang(request)), status=401)
+    assert actor.account_id is not None
+    now = rt.service.clock.now()
+    token, expires = rt.tokens.issue(actor.account_id, actor.role.value, now)
+    max_age = max(1, int((expires - now).total_seconds()))
+    cookie = Cookie(
+        key=TOKEN_COOKIE,
+        value=token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    target = _local_path(data.get("next")) or _home_of(actor.role)
+    if _wants_json(request):
+        body = {
+            "ok": True,
+            "access_token": token,
+            "expires_at": expires.isoformat(),
+            "role": actor.role.value,
+            "redirect": target,
+        }
+        return Response(body, cookies=[cookie], headers=_NO_STORE)
+    return Redirect(target, status_code=303, cookies=[cookie], headers=_NO_STORE)
+
+
+@post("/logout", include_in_schema=False)
+async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Sign out: forget the session cookie."""
+    gone = Cookie(key=TOKEN_COOKIE, value="", max_age=0, httponly=True, samesite="lax")
+    return Redirect("/login", status_code=303, cookies=[gone])
+
+
+@get("/session", include_in_schema=False)
+async def session(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """The session's token for this site's own scripts (a new tab has an empty sessionStorage).
+
+    Only same-origin scripts can read the answer, and the cookie is never sent cross-site.
+    """
+    actor = _signed_in(request)
+    token = request.cookies.get(TOKEN_COOKIE)
+    if actor is None or token is None:
+        return Response({"ok": False}, status_code=401, headers=_NO_STORE)
+    return Response(
+        {"ok": True, "access_token": token, "role": actor.role.value}, headers=_NO_STORE
+    )
+
+
+# --- staff pages ----------------------------------------------------------------------------
+
+
+def _staff_page(
+    request: Request[Any, Any, Any],
+    roles: frozenset[Role],
+    refused_key: str,
+    template: str,
+    **ctx: Any,
+) -> Response[Any]:
+    actor = _signed_in(request)
+    path = request.url.path
+    if actor is None:
+        return Redirect(f"/login?next={quote(path)}", status_code=303, headers=_NO_STORE)
+    lang = _lang(request)
+    rt = runtime(request)
+    if actor.role not in roles:
+        body = render(
+            "refused.html",
+            lang,
+            path=path,
+            message=text(refused_key, lang, role=actor.role.value),
+            account=_display_name(rt, actor),
+        )
+        return _html(body, status=403, cookies=_lang_cookie(request))
+    body = render(
+        template,
+        lang,
+        path=path,
+        all_strings=True,
+        role=actor.role.value,
+        account=_display_name(rt, actor),
+        has_town=rt.town is not None,
+        **ctx,
+    )
+    return _html(body, cookies=_lang_cookie(request))
+
+
+@get("/console", include_in_schema=False)
+async def console_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The operations console (admins, dispatchers; analysts and registrars read)."""
+    actor = _signed_in(request)
+    read_only = actor is not None and actor.role in {Role.ANALYST, Role.REGISTRAR}
+    return _staff_page(
+        request, CONSOLE_ROLES, "console_refused", "console.html", read_only=read_only
+    )
+
+
+@get("/responder", include_in_schema=False)
+async def responder_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The responder view (phone): assignment, status, one-tap sighting, triage."""
+    return _staff_page(request, RESPONDER_ROLES, "responder_refused", "responder.html")
+
+
+def _question_view(q: Question, lang: Lang) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "kind": q.kind.value,
+        "text": q.text.in_(lang),
+        "options": [{"id": o.id, "text": o.text.in_(lang)} for o in q.options],
+        "unit": q.unit.in_(lang) if q.unit else None,
+    }
+
+
+@post("/responder/triage", include_in_schema=False)
+async def triage_step(request: Request[Any, Any, Any], data: dict[str, Any]) -> Response[Any]:
+    """The next START/JumpSTART question for the answers so far, or the category."""
+    if _signed_in(request) is None:
+        return Response({"ok": False, "reason": "sign in"}, status_code=401)
+    lang = _lang(request)
+    try:
+        protocol = Protocol(str(data.get("protocol", "start")))
+        answers = data.get("answers") or {}
+        if not isinstance(answers, dict):
+            raise TriageError("answers must be an object")
+        step = next_step(protocol, answers)
+    except (TriageError, ValueError) as exc:
+        return Response({"ok": False, "reason": str(exc)}, status_code=422)
+    if isinstance(step, Question):
+        return Response({"ok": True, "question": _question_view(step, lang)})
+    return Response(
+        {
+            "ok": True,
+            "result": {
+                "category": step.category.value,
+                "colour": step.category.colour,
+                "explain": step.explain(lang),
+            },
+        }
+    )
+
+
+def _asset_cache() -> CacheControlHeader:
+    # Asset URLs carry the version (?v=...), so a day's caching never serves a stale script.
+    return CacheControlHeader(max_age=86_400, public=True)
+
+
+static = create_static_files_router(
+    path="/static", directories=[STATIC_DIR], cache_control=_asset_cache(), name="static"
+)
+vendor_leaflet = create_static_files_router(
+    path="/vendor/leaflet",
+    directories=[LEAFLET_DIR],
+    cache_control=_asset_cache(),
+    name="vendor_leaflet",
+)
+
+router = Router(
+    path="",
+    route_handlers=[
+        resident_page,
+        silent_page,
+        post_sos,
+        post_sighting,
+        post_safe,
+        places,
+        login_page,
+        login,
+        logout,
+        session,
+        console_page,
+        responder_page,
+        triage_step,
+    ],
+    include_in_schema=False,
+)
+
+ROUTERS = [router, static, vendor_leaflet]

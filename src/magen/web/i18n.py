@@ -1,0 +1,376 @@
+"""The pages' words in Hebrew, Arabic and English, and choosing the reader's language.
+
+Words are plain and calm: the people reading them may be hiding, hurt or running a defence.
+A key missing in one language falls back to English so a page never shows a bare key.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Lang = Literal["he", "ar", "en"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
+DEFAULT_LANG: Lang = "he"  # the town's own language when the browser names none we have
+RTL: frozenset[Lang] = frozenset({"he", "ar"})
+LANG_NAMES: dict[Lang, str] = {"he": "עברית", "ar": "العربية", "en": "English"}
+
+# key -> (he, ar, en)
+_T: dict[str, tuple[str, str, str]] = {
+    # --- shared ---------------------------------------------------------------------------
+    "app": ("מגן", "ماغن", "Magen"),
+    "emergency_numbers": (
+        "משטרה 100 · מד״א 101 · כבאות 102",
+        "الشرطة 100 · نجمة داود الحمراء 101 · الإطفاء 102",
+        "Police 100 · Ambulance 101 · Fire 102",
+    ),
+    "offline": (
+        "אין חיבור. הדיווחים נשמרים בטלפון ויישלחו כשהחיבור יחזור.",
+        "لا يوجد اتصال. البلاغات محفوظة في الهاتف وستُرسل عند عودة الاتصال.",
+        "No connection. Reports are kept on this phone and sent when the connection returns.",
+    ),
+    "queued": (
+        "ממתינים לשליחה: {n}",
+        "بانتظار الإرسال: {n}",
+        "Waiting to send: {n}",
+    ),
+    "sent_queued": (
+        "הדיווח שנשמר נשלח.",
+        "تم إرسال البلاغ المحفوظ.",
+        "The saved report was sent.",
+    ),
+    "saved_offline": (
+        "נשמר בטלפון. יישלח אוטומטית כשיהיה חיבור.",
+        "محفوظ في الهاتف. سيُرسل تلقائيًا عند توفر الاتصال.",
+        "Saved on this phone. It will be sent by itself when there is a connection.",
+    ),
+    "error": ("לא הצלחנו: {reason}", "لم ننجح: {reason}", "That did not work: {reason}"),
+    "back": ("חזרה", "رجوع", "Back"),
+    "sign_out": ("יציאה", "خروج", "Sign out"),
+    "signed_in_as": ("מחובר/ת: {name}", "مسجّل الدخول: {name}", "Signed in: {name}"),
+    "map_attribution": (
+        "© תורמי OpenStreetMap (ODbL)",
+        "© مساهمو OpenStreetMap (ODbL)",
+        "© OpenStreetMap contributors (ODbL)",
+    ),
+    # --- location -------------------------------------------------------------------------
+    "where_title": ("איפה את/ה?", "أين أنت؟", "Where are you?"),
+    "use_gps": ("השתמש/י במיקום שלי", "استخدم موقعي", "Use my location"),
+    "gps_wait": ("מאתרים מיקום…", "جارٍ تحديد الموقع…", "Finding your location…"),
+    "gps_failed": (
+        "המיקום לא זמין. כתבו כתובת או בחרו על המפה.",
+        "الموقع غير متاح. اكتب عنوانًا أو اختر على الخريطة.",
+        "Location is not available. Type an address or choose on the map.",
+    ),
+    "choose_on_map": ("בחירה על המפה", "اختر على الخريطة", "Choose on the map"),
+    "tap_map": (
+        "הקישו על המפה במקום שבו אתם נמצאים.",
+        "انقر على الخريطة حيث أنت.",
+        "Tap the map where you are.",
+    ),
+    "address": ("כתובת", "العنوان", "Address"),
+    "address_hint": ("רחוב ומספר בית", "الشارع ورقم البيت", "Street and house number"),
+    "find": ("חיפוש", "بحث", "Find"),
+    "no_address": (
+        "לא מצאנו את הכתובת. בדקו את שם הרחוב והמספר.",
+        "لم نجد العنوان. تحقق من اسم الشارع والرقم.",
+        "We could not find that address. Check the street name and number.",
+    ),
+    "did_you_mean": ("התכוונתם ל:", "هل تقصد:", "Did you mean:"),
+    "location_set": ("המיקום: {place}", "الموقع: {place}", "Location: {place}"),
+    "location_gps": (
+        "המיקום שלי (±{m} מ׳)",
+        "موقعي (±{m} م)",
+        "My location (±{m} m)",
+    ),
+    "location_map": ("נקודה שנבחרה על המפה", "نقطة مختارة على الخريطة", "Point chosen on the map"),
+    "location_needed": (
+        "צריך מיקום: כתבו כתובת, השתמשו במיקום או בחרו על המפה.",
+        "نحتاج إلى موقع: اكتب عنوانًا أو استخدم موقعك أو اختر على الخريطة.",
+        "We need a location: type an address, use your location or choose on the map.",
+    ),
+    "form_stale": (
+        "הטופס ישן. נסו שוב בטופס הזה.",
+        "النموذج قديم. حاول مرة أخرى في هذا النموذج.",
+        "This form was out of date. Please try again on this one.",
+    ),
+    "bad_count": (
+        "כתבו מספר שלם בין {low} ל-{high}.",
+        "اكتب عددًا صحيحًا بين {low} و{high}.",
+        "Write a whole number from {low} to {high}.",
+    ),
+    "more_than_people": (
+        "מספר הפצועים או הילדים גדול ממספר האנשים.",
+        "عدد المصابين أو الأطفال أكبر من عدد الأشخاص.",
+        "There are more injured or children than people.",
+    ),
+    # --- guidance -------------------------------------------------------------------------
+    "now_title": ("מה לעשות עכשיו", "ماذا تفعل الآن", "What to do now"),
+    "now_unknown": (
+        "כדי לדעת מה לעשות במקום שבו אתם נמצאים, תנו מיקום למטה.",
+        "لمعرفة ما يجب فعله حيث أنت، أعطِ موقعًا أدناه.",
+        "To know what to do where you are, give a location below.",
+    ),
+    "now_unavailable": (
+        "אין כרגע הנחיה למקום הזה. פעלו לפי הנחיות פיקוד העורף.",
+        "لا توجد الآن إرشادات لهذا المكان. اتبع تعليمات الجبهة الداخلية.",
+        "There is no guidance for this place right now. Follow the Home Front Command.",
+    ),
+    "shelter_at": ("מקלט: {name}", "ملجأ: {name}", "Shelter: {name}"),
+    "walk_minutes": ("{m} דקות הליכה", "{m} دقائق مشيًا", "{m} min walk"),
+    "issued_by": ("מקור: {who}", "المصدر: {who}", "From: {who}"),
+    "as_of": ("נכון ל-{t}", "حتى {t}", "As of {t}"),
+    # --- actions --------------------------------------------------------------------------
+    "sos": ("SOS – צריך עזרה", "SOS – أحتاج مساعدة", "SOS – I need help"),
+    "sos_silent": ("SOS שקט", "SOS صامت", "Silent SOS"),
+    "report_sighting": ("דיווח על מחבלים", "الإبلاغ عن مسلحين", "Report attackers"),
+    "i_am_safe": ("אני בטוח/ה", "أنا بأمان", "I am safe"),
+    # --- SOS form -------------------------------------------------------------------------
+    "sos_title": ("קריאה לעזרה", "طلب مساعدة", "Call for help"),
+    "people": (
+        "כמה אנשים איתך (כולל את/ה)",
+        "كم شخصًا معك (بما فيهم أنت)",
+        "How many people, you included",
+    ),
+    "injured": ("כמה פצועים", "كم مصابًا", "How many injured"),
+    "children": ("כמה ילדים", "كم طفلًا", "How many children"),
+    "silent_box": (
+        "מצב שקט: אל תתקשרו אליי, אל תשלחו צליל",
+        "وضع صامت: لا تتصلوا بي ولا تصدروا صوتًا",
+        "Silent: do not call me, make no sound",
+    ),
+    "details": ("פרטים נוספים (לא חובה)", "تفاصيل أخرى (اختياري)", "Anything else (optional)"),
+    "send_sos": ("שליחת SOS", "إرسال SOS", "Send SOS"),
+    "silent_title": ("SOS שקט", "SOS صامت", "Silent SOS"),
+    "silent_intro": (
+        "המסך נשאר כהה. שום דבר לא ישמיע צליל. השתיקו את הטלפון.",
+        "تبقى الشاشة داكنة. لن يصدر أي صوت. اجعل هاتفك صامتًا.",
+        "The screen stays dark. Nothing will make a sound. Put your phone on silent.",
+    ),
+    "send_silent": ("שליחה בשקט", "أرسل بصمت", "Send silently"),
+    "sos_done": (
+        "ה-SOS התקבל ({t}). הכוחות יודעים איפה אתם.",
+        "تم استلام SOS ({t}). فرق الإنقاذ تعرف مكانكم.",
+        "Your SOS was received ({t}). Help knows where you are.",
+    ),
+    "sos_done_silent": (
+        "נשלח. הישארו במחבוא ובשקט. השאירו את הדף פתוח.",
+        "أُرسل. ابقوا مختبئين وصامتين. أبقِ الصفحة مفتوحة.",
+        "Sent. Stay hidden and silent. Keep this page open.",
+    ),
+    "sos_open": (
+        "יש לכם קריאה פתוחה מ-{t}.",
+        "لديكم طلب مفتوح منذ {t}.",
+        "You have an open call for help from {t}.",
+    ),
+    # --- sighting form --------------------------------------------------------------------
+    "sighting_title": ("ראיתם מחבלים?", "هل رأيت مسلحين؟", "Did you see attackers?"),
+    "how_many": ("כמה", "كم عددهم", "How many"),
+    "moving": ("איך הם נעים", "كيف يتحركون", "How they move"),
+    "on_foot": ("ברגל", "سيرًا على الأقدام", "On foot"),
+    "vehicle": ("ברכב", "بمركبة", "In a vehicle"),
+    "unknown": ("לא ידוע", "غير معروف", "Not sure"),
+    "direction": ("לאן הם הולכים", "إلى أين يتجهون", "Which way they are going"),
+    "dir_n": ("צפונה", "شمالًا", "North"),
+    "dir_ne": ("צפון-מזרח", "شمال شرق", "North-east"),
+    "dir_e": ("מזרחה", "شرقًا", "East"),
+    "dir_se": ("דרום-מזרח", "جنوب شرق", "South-east"),
+    "dir_s": ("דרומה", "جنوبًا", "South"),
+    "dir_sw": ("דרום-מערב", "جنوب غرب", "South-west"),
+    "dir_w": ("מערבה", "غربًا", "West"),
+    "dir_nw": ("צפון-מערב", "شمال غرب", "North-west"),
+    "send_report": ("שליחת דיווח", "إرسال البلاغ", "Send report"),
+    "sighting_done": (
+        "הדיווח התקבל ({t}). תודה. הישארו במקום מוגן.",
+        "تم استلام البلاغ ({t}). شكرًا. ابقَ في مكان محمي.",
+        "Your report was received ({t}). Thank you. Stay in a protected place.",
+    ),
+    # --- safe -----------------------------------------------------------------------------
+    "safe_title": ("אני בטוח/ה", "أنا بأمان", "I am safe"),
+    "safe_intro": (
+        "סגרו את הקריאה לעזרה כשאתם כבר לא בסכנה.",
+        "أغلق طلب المساعدة عندما لا تكون في خطر.",
+        "Close your call for help once you are out of danger.",
+    ),
+    "safe_none": (
+        "אין לכם קריאה פתוחה. אם מחפשים אתכם, אפשר להתייצב בנקודת קליטה.",
+        "ليس لديك طلب مفتوح. إذا كان أحد يبحث عنك، توجّه إلى نقطة استقبال.",
+        "You have no open call for help. If someone is looking for you, go to a reception point.",
+    ),
+    "safe_done": (
+        "תודה. סימנו שאתם בטוחים.",
+        "شكرًا. سجّلنا أنك بأمان.",
+        "Thank you. You are marked safe.",
+    ),
+    # --- login ----------------------------------------------------------------------------
+    "login_title": ("כניסת צוות", "دخول الطاقم", "Staff sign-in"),
+    "username": ("שם משתמש", "اسم المستخدم", "Username"),
+    "password": ("סיסמה", "كلمة المرور", "Password"),
+    "sign_in": ("כניסה", "دخول", "Sign in"),
+    "bad_login": (
+        "שם המשתמש או הסיסמה שגויים.",
+        "اسم المستخدم أو كلمة المرور غير صحيحة.",
+        "The username or password is wrong.",
+    ),
+    "resident_link": (
+        "תושבים: לדף התושב, בלי כניסה",
+        "السكان: إلى صفحة السكان دون تسجيل دخول",
+        "Residents: go to the resident page, no sign-in needed",
+    ),
+    "console_refused": (
+        "מסך המבצעים מיועד למוקדנים, למנהלים ולאנליסטים. את/ה מחובר/ת כ-{role}.",
+        "شاشة العمليات مخصصة للمرسلين والمديرين والمحللين. أنت مسجّل كـ {role}.",
+        "The operations console is for dispatchers, administrators and analysts."
+        " You are signed in as {role}.",
+    ),
+    "responder_refused": (
+        "מסך הכוחות מיועד לכוחות בשטח ולחובשים. את/ה מחובר/ת כ-{role}.",
+        "شاشة المستجيبين مخصصة للطواقم الميدانية والمسعفين. أنت مسجّل كـ {role}.",
+        "The responder view is for responders and medics. You are signed in as {role}.",
+    ),
+    "sign_in_other": ("כניסה בחשבון אחר", "الدخول بحساب آخر", "Sign in with another account"),
+    # --- responder ------------------------------------------------------------------------
+    "responder_title": ("כוח בשטח", "المستجيب الميداني", "Responder"),
+    "assignment": ("המשימה שלי", "مهمتي", "My assignment"),
+    "no_assignment": (
+        "אין משימה כרגע. דווחו סטטוס ומיקום.",
+        "لا توجد مهمة الآن. أبلغ عن حالتك وموقعك.",
+        "No assignment now. Report your status and position.",
+    ),
+    "check_in": ("התייצבות למשמרת", "بدء المناوبة", "Check in for duty"),
+    "kind": ("סוג", "النوع", "Kind"),
+    "kind_police_on_duty": ("שוטר/ת בתפקיד", "شرطي في الخدمة", "Police on duty"),
+    "kind_police_off_duty": ("שוטר/ת לא בתפקיד", "شرطي خارج الخدمة", "Police off duty"),
+    "kind_volunteer": ("כיתת כוננות", "فرقة تأهب", "Response squad"),
+    "kind_medic": ("חובש/ת", "مسعف", "Medic"),
+    "kind_other": ("אחר", "آخر", "Other"),
+    "status": ("סטטוס", "الحالة", "Status"),
+    "st_available": ("זמין", "متاح", "Available"),
+    "st_en_route": ("בדרך", "في الطريق", "En route"),
+    "st_on_scene": ("בזירה", "في الموقع", "On scene"),
+    "st_engaged": ("בקרב", "في اشتباك", "Engaged"),
+    "st_wounded": ("פצוע", "مصاب", "Wounded"),
+    "st_needs_ammunition": ("צריך תחמושת", "بحاجة إلى ذخيرة", "Need ammunition"),
+    "st_needs_medical_kit": ("צריך ציוד רפואי", "بحاجة إلى معدات طبية", "Need medical kit"),
+    "st_off_duty": ("לא בתפקיד", "خارج الخدمة", "Off duty"),
+    "quick_sighting": (
+        "דיווח מחבלים במיקום שלי",
+        "الإبلاغ عن مسلحين في موقعي",
+        "Report attackers at my position",
+    ),
+    "triage_title": (
+        "מיון נפגע (START/JumpSTART)",
+        "فرز مصاب (START/JumpSTART)",
+        "Triage a casualty (START/JumpSTART)",
+    ),
+    "triage_child": ("ילד/ה (מתחת לגיל 8)?", "طفل (دون 8 سنوات)؟", "A child (under 8)?"),
+    "triage_start": ("התחלת מיון", "بدء الفرز", "Start triage"),
+    "triage_result": ("תוצאה", "النتيجة", "Result"),
+    "triage_again": ("נפגע הבא", "المصاب التالي", "Next casualty"),
+    "yes": ("כן", "نعم", "Yes"),
+    "no": ("לא", "لا", "No"),
+    "position_sent": ("המיקום נשלח", "تم إرسال الموقع", "Position sent"),
+    # --- console --------------------------------------------------------------------------
+    "console_title": ("תמונת מצב", "صورة الوضع", "Operations"),
+    "live": ("חי", "مباشر", "LIVE"),
+    "replay": ("שחזור", "إعادة", "REPLAY"),
+    "back_to_live": ("חזרה לזמן אמת", "العودة إلى المباشر", "Back to live"),
+    "connection_lost": (
+        "החיבור אבד — התמונה נכונה ל-{t}",
+        "انقطع الاتصال — الصورة حتى {t}",
+        "CONNECTION LOST — picture as of {t}",
+    ),
+    "reconnecting": ("מתחבר מחדש…", "إعادة الاتصال…", "reconnecting…"),
+    "incidents": ("אירועים לפי עדיפות", "الحوادث حسب الأولوية", "Incidents by priority"),
+    "sos_calls": ("קריאות SOS פתוחות", "طلبات SOS المفتوحة", "Open SOS calls"),
+    "tracks": ("איומים לאישור", "تهديدات للتأكيد", "Tracks to confirm"),
+    "confirm": ("אישור", "تأكيد", "Confirm"),
+    "dismiss": ("דחייה", "رفض", "Dismiss"),
+    "recommendations": ("המלצות שיבוץ", "توصيات الإرسال", "Dispatch recommendations"),
+    "accept": ("קבלה", "قبول", "Accept"),
+    "override": ("שינוי", "تعديل", "Override"),
+    "alerts": ("התרעות", "الإنذارات", "Alerts"),
+    "overrides": ("הנחיות מבצעיות", "توجيهات تشغيلية", "Guidance overrides"),
+    "clear": ("ביטול", "إلغاء", "Clear"),
+    "danger_areas": ("אזורי סכנה", "مناطق الخطر", "Danger areas"),
+    "casualties": ("לוח נפגעים", "لوحة المصابين", "Casualty board"),
+    "reunification": ("איחוד משפחות", "لمّ شمل العائلات", "Reunification"),
+    "responders": ("כוחות", "المستجيبون", "Responders"),
+    "sightings": ("דיווחים", "البلاغات", "Sightings"),
+    "nothing_open": ("אין", "لا شيء", "None"),
+    "search": ("חיפוש", "بحث", "Search"),
+    "help": ("קיצורי מקלדת", "اختصارات لوحة المفاتيح", "Keyboard shortcuts"),
+    "time": ("זמן", "الوقت", "Time"),
+    "stale": ("ישן {m} דק׳", "قديم {m} د", "stale {m} min"),
+    "read_only": ("צפייה בלבד", "للقراءة فقط", "read only"),
+    "lift": ("הסרה", "رفع", "Lift"),
+    "end": ("סיום", "إنهاء", "End"),
+    "issue_alert": ("הוצאת התרעה", "إصدار إنذار", "Issue an alert"),
+    "drill": ("תרגיל", "تمرين", "drill"),
+    "sos_line": (
+        "אנשים {people} · פצועים {injured} · ילדים {children}",
+        "أشخاص {people} · مصابون {injured} · أطفال {children}",
+        "people {people} · injured {injured} · children {children}",
+    ),
+    "silent_word": ("שקט", "صامت", "silent"),
+    "map_menu": (
+        "קליק ימני על המפה: הכרזת אזור סכנה או הנחיית הסתגרות",
+        "نقرة يمنى على الخريطة: إعلان منطقة خطر أو أمر إغلاق",
+        "Right-click the map to declare a danger area or a lock-in",
+    ),
+}
+
+_INDEX = {lang: i for i, lang in enumerate(LANGS)}
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    """The words for a key in a language (English when that language lacks them)."""
+    row = _T[key]
+    words = row[_INDEX[lang]] or row[_INDEX["en"]]
+    return words.format(**values) if values else words
+
+
+def texts(lang: Lang, keys: list[str] | None = None) -> dict[str, str]:
+    """Every string (or the named ones) in a language, for a page's script."""
+    return {k: text(k, lang) for k in (keys if keys is not None else _T)}
+
+
+def is_lang(value: str | None) -> bool:
+    """Whether a value names one of the page languages."""
+    return value in _INDEX
+
+
+def from_accept_language(header: str | None) -> Lang | None:
+    """The first language of ours in an Accept-Language header, by the browser's preference."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranked.append((-q, i, tag.strip().lower().split("-")[0]))
+    for neg_q, _, base in sorted(ranked):
+        if neg_q < 0 and base in _INDEX:
+            return LANGS[_INDEX[base]]
+        if base == "iw" and neg_q < 0:  # Hebrew's old code, still sent by some Android builds
+            return "he"
+    return None
+
+
+def choose(query: str | None, cookie: str | None, accept_language: str | None) -> Lang:
+    """The page language: asked for in the URL, else remembered, else the browser's, else ours."""
+    for candidate in (query, cookie):
+        if candidate is not None and candidate in _INDEX:
+            return LANGS[_INDEX[candidate]]
+    return from_accept_language(accept_language) or DEFAULT_LANG
+
+
+def direction(lang: Lang) -> str:
+    """The writing direction of a language, for the html `dir` attribute."""
+    return "rtl" if lang in RTL else "ltr"

@@ -1,0 +1,159 @@
+/* Shared by the staff pages: words, the session token, JSON API calls, the live feed. */
+(function () {
+  "use strict";
+
+  var S = {};
+  try { S = JSON.parse(document.getElementById("strings").textContent); } catch (e) { S = {}; }
+  var CFG = {};
+  try { CFG = JSON.parse(document.getElementById("config").textContent); } catch (e) { CFG = {}; }
+
+  function say(key, values) {
+    var s = S[key] || key;
+    for (var k in values || {}) s = s.split("{" + k + "}").join(values[k]);
+    return s;
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  /* The bearer token: from sessionStorage, or (a new tab) from the session cookie. */
+  function token() {
+    var t = sessionStorage.getItem("magen.token");
+    if (t) return Promise.resolve(t);
+    return fetch("/session", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j || !j.ok) { signIn(); throw new Error("signed out"); }
+        sessionStorage.setItem("magen.token", j.access_token);
+        sessionStorage.setItem("magen.role", j.role);
+        return j.access_token;
+      });
+  }
+
+  function signIn() {
+    sessionStorage.removeItem("magen.token");
+    location.assign("/login?next=" + encodeURIComponent(location.pathname));
+  }
+
+  /* Call the JSON API; resolves {status, ok, json}; a 401 sends the user to sign in. */
+  function api(method, path, body) {
+    return token().then(function (t) {
+      var h = { "Authorization": "Bearer " + t, "Accept": "application/json" };
+      if (body !== undefined) h["Content-Type"] = "application/json";
+      return fetch(path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    }).then(function (r) {
+      if (r.status === 401) signIn();
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, ok: r.ok, json: j }; });
+    });
+  }
+
+  /* A command: a fresh command id, retried on network failure with the same id (never twice). */
+  function command(path, body, tries) {
+    body = body || {};
+    if (!body.command_id) body.command_id = uuid();
+    tries = tries === undefined ? 4 : tries;
+    return api("POST", path, body).catch(function (e) {
+      if (tries <= 0) throw e;
+      return new Promise(function (ok) { setTimeout(ok, 800); }).then(function () { return command(path, body, tries - 1); });
+    });
+  }
+
+  function hhmmss(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  }
+
+  function minutesSince(iso, nowMs) {
+    return Math.max(0, Math.floor(((nowMs || Date.now()) - new Date(iso).getTime()) / 60000));
+  }
+
+  /* The live feed: resumes from the last position seen, with backoff; reports a lost
+     connection at once (socket closed) or when no heartbeat came for two intervals. */
+  function LiveFeed(opts) {
+    this.after = opts.after || 0;
+    this.onEvent = opts.onEvent;
+    this.onState = opts.onState;
+    this.heartbeatMs = opts.heartbeatMs || 5000;
+    this.lastMessage = 0;
+    this.lastAt = null;
+    this.up = false;
+    this.delay = 500;
+    this.socket = null;
+    this.stopped = false;
+    var self = this;
+    this.watchdog = setInterval(function () { self.check(); }, 500);
+    // The browser knows before any heartbeat is missed: say so at once.
+    window.addEventListener("offline", function () { self.drop(); });
+    window.addEventListener("online", function () {
+      if (!self.socket && self.retry) { clearTimeout(self.retry); self.retry = null; self.delay = 500; self.open(); }
+    });
+  }
+  LiveFeed.prototype.drop = function () {
+    var ws = this.socket;
+    this.socket = null;
+    if (ws) try { ws.close(); } catch (e) { /* already closing */ }
+    this.lost();
+  };
+  LiveFeed.prototype.open = function () {
+    var self = this;
+    if (self.stopped) return;
+    token().then(function (t) {
+      var proto = location.protocol === "https:" ? "wss:" : "ws:";
+      var ws = new WebSocket(proto + "//" + location.host + "/api/v1/live?after=" + self.after +
+        "&access_token=" + encodeURIComponent(t));
+      self.socket = ws;
+      ws.onmessage = function (m) {
+        var f;
+        try { f = JSON.parse(m.data); } catch (e) { return; }
+        self.lastMessage = Date.now();
+        self.delay = 500;
+        if (f.kind === "event") {
+          self.after = Math.max(self.after, f.position);
+          self.lastAt = f.recorded_at;
+          self.onEvent(f);
+        } else if (f.kind === "heartbeat") {
+          self.after = Math.max(self.after, f.position);
+          self.lastAt = f.at;
+        }
+        if (!self.up) { self.up = true; self.onState(true, self); }
+        else self.onState(true, self, f);
+      };
+      ws.onclose = function (ev) {
+        if (self.socket !== ws) return;
+        self.socket = null;
+        if (ev.code === 4401) { signIn(); return; }
+        self.lost();
+      };
+    }, function () { self.lost(); });
+  };
+  LiveFeed.prototype.lost = function () {
+    var self = this;
+    if (self.up) { self.up = false; self.onState(false, self); }
+    if (self.stopped || self.retry) return;
+    var wait = self.delay * (0.75 + Math.random() * 0.5);
+    self.delay = Math.min(self.delay * 2, 10000);
+    self.retry = setTimeout(function () { self.retry = null; self.open(); }, wait);
+  };
+  LiveFeed.prototype.check = function () {
+    if (this.up && Date.now() - this.lastMessage > 2 * this.heartbeatMs) this.drop();
+  };
+
+  document.addEventListener("submit", function (ev) {
+    if (ev.target.matches && ev.target.matches("form[data-signout]")) {
+      sessionStorage.removeItem("magen.token");
+      sessionStorage.removeItem("magen.role");
+    }
+  }, true);
+
+  window.Magen = {
+    S: S, CFG: CFG, say: say, uuid: uuid, token: token, api: api, command: command,
+    hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed
+  };
+})();

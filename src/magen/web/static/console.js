@@ -1,0 +1,672 @@
+/* The operations console: the live picture on the town map, the queues beside it, a time
+   slider that replays the log, and keyboard shortcuts for the frequent acts.
+
+   The picture comes from GET /api/v1/picture; every live event (WebSocket) schedules a fresh
+   one, so the console never computes the picture itself. A lost feed greys the map and says
+   how old the picture is at once; nothing old is ever shown as current. */
+(function () {
+  "use strict";
+
+  var M = window.Magen;
+  var say = M.say;
+  var CFG = M.CFG;
+  var READ_ONLY = !!CFG.read_only;
+  var CAN_REPLAY = CFG.role !== "registrar";
+  var LANG = CFG.lang || "en";
+  var STALE_TRACK_MS = 5 * 60 * 1000;  // the fuser's own threshold when a view does not say
+  var MAX_SIGHTINGS = 600;
+
+  // Commands the panels send. Tracks and dispatch follow the picture's and dispatch's APIs.
+  var ENDPOINTS = {
+    confirmTrack: function (id) { return "/api/v1/tracks/" + encodeURIComponent(id) + "/confirm"; },
+    dismissTrack: function (id) { return "/api/v1/tracks/" + encodeURIComponent(id) + "/dismiss"; },
+    acceptRecommendation: function (id) { return "/api/v1/dispatch/recommendations/" + encodeURIComponent(id) + "/accept"; },
+    overrideRecommendation: function (id) { return "/api/v1/dispatch/recommendations/" + encodeURIComponent(id) + "/override"; },
+    endAlert: function (id) { return "/api/v1/alerts/" + encodeURIComponent(id) + "/end"; },
+    issueAlert: function () { return "/api/v1/alerts"; },
+    liftDanger: function (id) { return "/api/v1/danger-areas/" + encodeURIComponent(id) + "/lift"; },
+    declareDanger: function () { return "/api/v1/danger-areas"; },
+    clearOverride: function (id) { return "/api/v1/guidance/overrides/" + encodeURIComponent(id) + "/clear"; },
+    issueOverride: function () { return "/api/v1/guidance/overrides"; },
+    shelterStatus: function (id) { return "/api/v1/shelters/" + encodeURIComponent(id) + "/status"; }
+  };
+
+  /* --- map -------------------------------------------------------------------------------- */
+
+  var mapEl = document.getElementById("map");
+  mapEl.setAttribute("dir", "ltr");
+  var map = MagenTown.create(mapEl, say("map_attribution"), {});
+  map.setView([31.7615, 35.216], 15);
+  var town = null;
+  var zones = [];
+  var layers = {};
+  ["danger", "alerts", "overrides", "sightings", "tracks", "incidents", "responders", "casualties", "hospitals"].forEach(function (k) {
+    layers[k] = L.layerGroup().addTo(map);
+  });
+  var markers = {};  // "kind:id" -> layer, to pan to a selected item
+
+  MagenTown.load(map, {}).then(function (t) {
+    town = t;
+    if (t && t.bounds) map.fitBounds(t.bounds);
+    if (t) {
+      Object.keys(t.shelters).forEach(function (id) { bindShelter(id, t.shelters[id]); });
+    }
+    if (shown) show(shown);
+  });
+  if (CFG.has_town) {
+    fetch("/api/v1/town", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (info) { if (info) { zones = info.zones || []; fillAlertForm(); } });
+  }
+
+  /* --- clock: the server's, so ages are right even when this machine's clock is off ------- */
+
+  var skewMs = 0;
+  function serverNow() { return Date.now() + skewMs; }
+  function learnClock(iso) { if (iso) skewMs = new Date(iso).getTime() - Date.now(); }
+
+  /* --- the picture ------------------------------------------------------------------------ */
+
+  var live = null;      // the latest live picture
+  var shown = null;     // the picture on screen (live, or replayed)
+  var mode = "live";    // "live" | "replay"
+  var head = 0;
+  var lost = false;
+  var feed = null;
+
+  var fetching = false, again = false;
+  function refresh() {
+    if (fetching) { again = true; return; }
+    fetching = true;
+    M.api("GET", "/api/v1/picture").then(function (r) {
+      fetching = false;
+      if (r.ok) {
+        live = r.json;
+        learnClock(live.generated_at);
+        setHead(live.position);
+        if (mode === "live") show(live);
+        if (!feed) startFeed(live.position);
+        loadProposals();
+      }
+      if (again) { again = false; refresh(); }
+    }, function () {
+      fetching = false;
+      if (!feed) setTimeout(refresh, 2000);
+    });
+  }
+
+  var soon = null;
+  function refreshSoon() {
+    if (soon) return;
+    soon = setTimeout(function () { soon = null; refresh(); }, 40);
+  }
+
+  function startFeed(after) {
+    feed = new M.LiveFeed({
+      after: after,
+      onEvent: function (f) { setHead(f.position); refreshSoon(); },
+      onState: function (up, fd, frame) {
+        if (frame && frame.kind === "heartbeat") { learnClock(frame.at); setHead(frame.position); }
+        if (up && lost) { lost = false; connection(); refresh(); }
+        else if (!up && !lost) { lost = true; connection(); }
+        else if (up) connection();
+      }
+    });
+    feed.open();
+  }
+
+  function connection() {
+    var banner = document.getElementById("banner");
+    document.body.classList.toggle("lost", lost);
+    var badge = document.getElementById("mode");
+    if (lost) {
+      var at = feed && feed.lastAt ? feed.lastAt : (live && live.generated_at);
+      banner.textContent = say("connection_lost", { t: M.hhmmss(at) }) + " · " + say("reconnecting");
+      banner.className = "banner";
+      banner.hidden = false;
+      badge.className = "badge lost";
+      badge.textContent = "✕";
+      return;
+    }
+    if (mode === "replay") return replayBanner();
+    banner.hidden = true;
+    badge.className = "badge live";
+    badge.dataset.mode = "live";
+    badge.textContent = say("live");
+    document.getElementById("asof").textContent = M.hhmmss(feed && feed.lastAt);
+  }
+
+  /* --- time slider ------------------------------------------------------------------------ */
+
+  var slider = document.getElementById("slider");
+  var sliderAt = document.getElementById("slider-at");
+  var toLive = document.getElementById("to-live");
+  if (!CAN_REPLAY) slider.parentNode.hidden = true;
+
+  function setHead(p) {
+    if (p <= head) return;
+    head = p;
+    var atEnd = mode === "live";
+    slider.max = String(head);
+    if (atEnd) slider.value = String(head);
+    if (mode === "live") sliderAt.textContent = "#" + head;
+  }
+
+  var replayTimer = null, replayWanted = null;
+  function replay(position) {
+    if (position >= head) return backToLive();
+    mode = "replay";
+    replayWanted = position;
+    sliderAt.textContent = "#" + position;
+    document.body.classList.add("replaying");
+    toLive.hidden = false;
+    clearTimeout(replayTimer);
+    replayTimer = setTimeout(function () {
+      M.api("GET", "/api/v1/picture/at?position=" + position).then(function (r) {
+        if (mode !== "replay" || replayWanted !== position) return;  // the slider moved on
+        if (r.ok) { show(r.json); replayBanner(); }
+      });
+    }, 120);
+  }
+
+  function replayBanner() {
+    if (lost) return connection();
+    var banner = document.getElementById("banner");
+    var badge = document.getElementById("mode");
+    var p = shown && shown.replay ? shown : null;
+    var at = p && p.as_of ? M.hhmmss(p.as_of) : "—";
+    banner.textContent = say("replay") + " — " + at + " (#" + (p ? p.position : replayWanted) + " / " + head + ")";
+    banner.className = "banner replay";
+    banner.hidden = false;
+    badge.className = "badge replay";
+    badge.dataset.mode = "replay";
+    badge.textContent = say("replay");
+    document.getElementById("asof").textContent = at;
+    sliderAt.textContent = at + " #" + (p ? p.position : replayWanted);
+  }
+
+  function backToLive() {
+    mode = "live";
+    replayWanted = null;
+    slider.value = String(head);
+    sliderAt.textContent = "#" + head;
+    toLive.hidden = true;
+    document.body.classList.remove("replaying");
+    if (live) show(live);
+    connection();
+    refresh();
+  }
+
+  slider.addEventListener("input", function () { replay(parseInt(slider.value, 10)); });
+  toLive.addEventListener("click", backToLive);
+
+  /* --- drawing ---------------------------------------------------------------------------- */
+
+  function nowOf(p) { return p && p.replay && p.as_of ? new Date(p.as_of).getTime() : serverNow(); }
+  function ageMin(iso, p) { return iso ? Math.max(0, Math.floor((nowOf(p) - new Date(iso).getTime()) / 60000)) : 0; }
+  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
+  function idOf(x) { return x.id || x.track_id || x.incident_id || x.casualty_id || x.recommendation_id || x.hospital_id; }
+  function cls(id) { return String(id).replace(/[^A-Za-z0-9_-]/g, "_"); }
+
+  function show(p) {
+    shown = p;
+    Object.keys(layers).forEach(function (k) { layers[k].clearLayers(); });
+    markers = {};
+    drawDanger(p.danger_areas || []);
+    drawAlerts(p.alerts || []);
+    drawOverrides(p.overrides || []);
+    drawShelters(p.shelters || []);
+    drawSightings(p.sightings || [], p);
+    drawTracks(p.tracks, p);
+    drawIncidents(p);
+    drawResponders(p.responders || []);
+    drawCasualties(p.casualties);
+    drawHospitals(p.hospitals);
+    drawRecommendations(p.recommendations || p.dispatch);
+    drawReunification(p.matches || p.reunification);
+    if (mode === "live") document.getElementById("asof").textContent = M.hhmmss(feed && feed.lastAt ? feed.lastAt : p.generated_at);
+    applySearch();
+    restoreSelection();
+  }
+
+  function area(a, style) {
+    if (!a) return null;
+    if (a.kind === "circle") return L.circle([a.lat, a.lon], Object.assign({ radius: a.radius_m }, style));
+    if (a.kind === "polygon") return L.polygon(a.ring.map(function (c) { return [c[1], c[0]]; }), style);
+    return null;
+  }
+
+  function panel(name) { return document.querySelector('[data-panel="' + name + '"]'); }
+
+  function fill(name, items, render, opts) {
+    var sec = panel(name);
+    if (!sec) return;
+    opts = opts || {};
+    if (items === undefined || items === null) { sec.hidden = !opts.always; if (!opts.always) return; items = []; }
+    sec.hidden = false;
+    if (opts.title) sec.querySelector("[data-title]").textContent = opts.title;
+    var list = sec.querySelector("[data-list]");
+    list.innerHTML = "";
+    sec.querySelector("[data-count]").textContent = items.length;
+    if (!items.length) {
+      var none = document.createElement("li");
+      none.className = "none";
+      none.textContent = say("nothing_open");
+      list.appendChild(none);
+      return;
+    }
+    items.forEach(function (it) {
+      var li = document.createElement("li");
+      li.dataset.kind = name;
+      li.dataset.id = idOf(it);
+      render(li, it);
+      li.addEventListener("click", function (ev) {
+        if (ev.target.tagName === "BUTTON") return;
+        select(li);
+        focusOn(li);
+      });
+      list.appendChild(li);
+    });
+  }
+
+  function actButton(li, label, act, key) {
+    if (READ_ONLY || mode !== "live") return;
+    var acts = li.querySelector(".acts");
+    if (!acts) { acts = document.createElement("div"); acts.className = "acts"; li.appendChild(acts); }
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    if (key) b.dataset.key = key;
+    b.addEventListener("click", function () { act(b); });
+    acts.appendChild(b);
+  }
+
+  function run(path, body, button) {
+    if (button) button.disabled = true;
+    return M.command(path, body).then(function (r) {
+      if (!r.ok) alert(say("error", { reason: (r.json && r.json.reason) || r.status }));
+      refreshSoon();
+      return r;
+    }, function () {
+      if (button) button.disabled = false;
+      alert(say("error", { reason: "network" }));
+    });
+  }
+
+  function drawDanger(items) {
+    items.forEach(function (d) {
+      var shape = area(d.area, { color: "#b00020", weight: 2, fillColor: "#b00020", fillOpacity: 0.18, className: "mk mk-danger danger-" + cls(d.id) });
+      if (shape) {
+        shape.bindTooltip((d.title && (d.title[LANG] || d.title.en)) + (d.note ? " · " + d.note : ""));
+        shape.addTo(layers.danger);
+        markers["danger:" + d.id] = shape;
+      }
+    });
+    fill("danger", items, function (li, d) {
+      li.innerHTML = "<b>" + esc(d.title && (d.title[LANG] || d.title.en)) + "</b> " + esc(d.note) +
+        '<div class="t">' + esc(M.hhmmss(d.declared_at)) + "</div>";
+      actButton(li, say("lift"), function (b) { run(ENDPOINTS.liftDanger(d.id), {}, b); });
+    }, { always: true });
+  }
+
+  function drawAlerts(items) {
+    items.forEach(function (a) {
+      (a.areas || []).forEach(function (x) {
+        var shape = area(x, { color: "#d35400", weight: 2, dashArray: "8 6", fillOpacity: 0.06, className: "mk mk-alert" });
+        if (shape) shape.addTo(layers.alerts);
+      });
+    });
+    fill("alerts", items, function (li, a) {
+      li.className = "p2";
+      li.innerHTML = "<b>" + esc(a.title && (a.title[LANG] || a.title.en)) + "</b>" + (a.drill ? " (" + esc(say("drill")) + ")" : "") +
+        '<div class="t">' + esc((a.zones || []).join(", ")) + " · " + esc(M.hhmmss(a.issued_at)) + "</div>";
+      actButton(li, say("end"), function (b) { run(ENDPOINTS.endAlert(a.id), {}, b); });
+    }, { always: true });
+  }
+
+  function drawOverrides(items) {
+    items.forEach(function (o) {
+      var shape = area(o.area, { color: "#6f42c1", weight: 2, fillOpacity: 0.08, className: "mk mk-override" });
+      if (shape) { shape.bindTooltip(o.title && (o.title[LANG] || o.title.en)); shape.addTo(layers.overrides); }
+    });
+    var rows = items.slice();
+    proposals.forEach(function (p) { rows.push({ id: p.id, proposal: p }); });
+    fill("overrides", rows, function (li, o) {
+      if (o.proposal) {
+        var p = o.proposal;
+        li.className = "p3";
+        li.innerHTML = "<b>" + esc(p.action) + "?</b> " + esc(p.buildings) + " bldg · " +
+          esc(p.danger_area && p.danger_area.title && (p.danger_area.title[LANG] || p.danger_area.title.en));
+        actButton(li, say("confirm"), function (b) { run(ENDPOINTS.issueOverride(), { proposal_id: p.id }, b); }, "c");
+        return;
+      }
+      li.innerHTML = "<b>" + esc(o.title && (o.title[LANG] || o.title.en)) + "</b> " + esc(o.reason) +
+        '<div class="t">' + esc((o.zones || []).join(", ")) + " · " + esc(M.hhmmss(o.issued_at)) + "</div>";
+      actButton(li, say("clear"), function (b) { run(ENDPOINTS.clearOverride(o.id), {}, b); });
+    }, { always: true });
+  }
+
+  var proposals = [];
+  var proposalsAt = 0;
+  function loadProposals() {
+    if (READ_ONLY || !CFG.has_town || Date.now() - proposalsAt < 3000) return;
+    proposalsAt = Date.now();
+    M.api("GET", "/api/v1/guidance/proposals").then(function (r) {
+      proposals = r.ok ? (r.json.proposals || []) : [];
+      if (mode === "live" && live) drawOverrides(live.overrides || []);
+    }, function () { /* the next refresh tries again */ });
+  }
+
+  var shelterStatus = {};
+  function drawShelters(items) {
+    shelterStatus = {};
+    items.forEach(function (s) { shelterStatus[s.id] = s.status; });
+    if (!town) return;
+    Object.keys(town.shelters).forEach(function (id) { town.setShelterStatus(id, shelterStatus[id] || "open"); });
+  }
+
+  function bindShelter(id, marker) {
+    marker.on("click", function () {
+      var f = marker.feature.properties;
+      var div = document.createElement("div");
+      div.innerHTML = "<b>" + esc(f.name) + "</b><br>" + esc(f.address) + "<br>" + esc(shelterStatus[id] || "open");
+      if (!READ_ONLY && mode === "live") {
+        ["open", "full", "closed", "compromised"].forEach(function (st) {
+          var b = document.createElement("button");
+          b.type = "button";
+          b.textContent = st;
+          b.addEventListener("click", function () { run(ENDPOINTS.shelterStatus(id), { status: st }, b); map.closePopup(); });
+          div.appendChild(b);
+        });
+      }
+      L.popup().setLatLng(marker.getLatLng()).setContent(div).openOn(map);
+    });
+  }
+
+  function drawSightings(items, p) {
+    var recent = items.slice(-MAX_SIGHTINGS);
+    recent.forEach(function (s) {
+      var age = ageMin(s.observed_at, p);
+      var m = L.circleMarker([s.lat, s.lon], {
+        radius: 5, color: "#fff", weight: 1.5, fillColor: age > 15 ? "#c9a27a" : "#e67e22", fillOpacity: 0.95,
+        className: "mk mk-sighting sig-" + cls(s.id)
+      });
+      m.bindTooltip((s.count ? s.count + " · " : "") + s.mobility + " · " + s.tier + " · " + age + "′" + (s.text ? " · " + s.text : ""));
+      m.addTo(layers.sightings);
+      markers["sightings:" + s.id] = m;
+    });
+    var sec = panel("sightings");
+    if (sec) sec.querySelector("[data-count]").textContent = items.length;
+  }
+
+  function trackCount(t) {
+    var s = t.size;
+    if (s && typeof s === "object") return s.estimate != null ? s.estimate : (s.low != null ? s.low + "–" + s.high : "?");
+    return t.count != null ? t.count : "?";
+  }
+  function trackConfidence(t) {
+    var c = t.confidence;
+    if (c && typeof c === "object") return c.level + (c.score != null ? " " + Math.round(c.score * 100) + "%" : "");
+    return c != null ? String(c) : "";
+  }
+  function trackStale(t, p) {
+    if (t.status) return t.status === "stale";
+    return nowOf(p) - new Date(t.last_seen).getTime() > STALE_TRACK_MS;
+  }
+  function trackOpen(t) { return !t.status || t.status === "new" || t.status === "confirmed" || t.status === "stale"; }
+
+  function drawTracks(items, p) {
+    if (!items) { fill("tracks", null); return; }
+    var open = items.filter(trackOpen);
+    open.forEach(function (t) {
+      var stale = trackStale(t, p);
+      var age = ageMin(t.last_seen, p);
+      var label = trackCount(t) + " · " + trackConfidence(t) + " · " + (stale ? say("stale", { m: age }) : age + "′");
+      var heading = t.heading_deg;
+      var html = '<div class="trk' + (stale ? " stale" : "") + (t.confirmed ? " confirmed" : "") + '">' +
+        (heading != null ? '<div class="arrow" style="transform: rotate(' + heading + 'deg)"></div>' : "") +
+        '<div class="dot"></div><div class="lbl">' + esc(label) + "</div></div>";
+      var icon = L.divIcon({ html: html, className: "mk mk-track track-" + cls(idOf(t)) + (stale ? " is-stale" : ""), iconSize: [28, 28], iconAnchor: [14, 14] });
+      var m = L.marker([t.lat, t.lon], { icon: icon, keyboard: false }).addTo(layers.tracks);
+      if (t.position_error_m) {
+        L.circle([t.lat, t.lon], { radius: t.position_error_m, color: stale ? "#888" : "#b00020", weight: 1, dashArray: stale ? "4 4" : null, fillOpacity: 0.05, interactive: false }).addTo(layers.tracks);
+      }
+      markers["tracks:" + idOf(t)] = m;
+    });
+    var pending = open.filter(function (t) { return !t.confirmed; });
+    pending.sort(function (a, b) { return new Date(b.last_seen) - new Date(a.last_seen); });
+    fill("tracks", pending, function (li, t) {
+      var stale = trackStale(t, p);
+      if (stale) li.classList.add("stale");
+      li.innerHTML = "<b>" + esc(trackCount(t)) + " · " + esc(t.mobility || "") + "</b> " + esc(trackConfidence(t)) +
+        '<div class="t">' + (stale ? esc(say("stale", { m: ageMin(t.last_seen, p) })) : ageMin(t.last_seen, p) + "′") +
+        " · " + esc(t.sightings != null ? t.sightings : "") + "</div>";
+      actButton(li, say("confirm"), function (b) { run(ENDPOINTS.confirmTrack(idOf(t)), {}, b); }, "c");
+      actButton(li, say("dismiss"), function (b) { run(ENDPOINTS.dismissTrack(idOf(t)), {}, b); }, "d");
+    });
+  }
+
+  function sosLine(s) { return say("sos_line", { people: s.people, injured: s.injured, children: s.children }); }
+
+  function sosScore(s) {
+    // Without the incidents engine's ranking: the injured first, then children, silence, size.
+    return Math.min(s.injured, 5) * 4 + Math.min(s.children, 5) * 2 + (s.silent ? 3 : 0) + Math.min(s.people, 20) * 0.5;
+  }
+
+  function drawIncidents(p) {
+    var incidents = p.incidents;
+    var sos = p.sos || [];
+    sos.forEach(function (s) {
+      var m = L.circleMarker([s.lat, s.lon], {
+        radius: 8, color: s.silent ? "#000" : "#fff", weight: s.silent ? 3 : 2, fillColor: "#b00020", fillOpacity: 0.95,
+        className: "mk mk-sos sos-" + cls(s.id)
+      });
+      m.bindTooltip("SOS · " + sosLine(s) + (s.silent ? " · " + say("silent_word") : "") + (s.text ? " · " + s.text : ""));
+      m.addTo(layers.incidents);
+      markers["incidents:" + s.id] = m;
+    });
+    if (incidents) {
+      var open = incidents.filter(function (i) { return i.open !== false; });
+      open.sort(function (a, b) { return (b.priority || 0) - (a.priority || 0); });
+      open.forEach(function (i) { if (!markers["incidents:" + idOf(i)] && i.lat != null) markers["incidents:" + idOf(i)] = L.circleMarker([i.lat, i.lon], { radius: 10, color: "#b00020", fill: false }).addTo(layers.incidents); });
+      fill("incidents", open, function (li, i) {
+        li.className = i.urgency === "critical" ? "p1" : i.urgency === "high" ? "p2" : "p3";
+        li.innerHTML = "<b>" + esc(i.urgency || "") + " " + (i.priority != null ? Math.round(i.priority) : "") + "</b> · " +
+          esc(sosLine(i)) + (i.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
+          '<div class="t">' + esc((i.reasons || []).join(" · ")) + "</div>";
+      }, { always: true, title: say("incidents") });
+      return;
+    }
+    var queue = sos.slice().sort(function (a, b) { return sosScore(b) - sosScore(a) || new Date(a.raised_at) - new Date(b.raised_at); });
+    fill("incidents", queue, function (li, s) {
+      var score = sosScore(s);
+      li.className = score >= 12 ? "p1" : score >= 5 ? "p2" : "p3";
+      li.innerHTML = "<b>SOS</b> " + esc(sosLine(s)) + (s.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
+        " " + esc(s.text) + '<div class="t">' + esc(M.hhmmss(s.raised_at)) + " · " + ageMin(s.raised_at, p) + "′ · " + esc(s.tier) + "</div>";
+    }, { always: true, title: say("sos_calls") });
+  }
+
+  var STATUS_LETTER = { available: "A", en_route: "→", on_scene: "S", engaged: "!", wounded: "+", needs_ammunition: "a", needs_medical_kit: "m", off_duty: "–" };
+  function drawResponders(items) {
+    items.forEach(function (r) {
+      if (r.lat == null) return;
+      var icon = L.divIcon({ html: '<div class="rsp st-' + esc(r.status) + '">' + (STATUS_LETTER[r.status] || "?") + "</div>", className: "mk mk-responder", iconSize: [22, 22], iconAnchor: [11, 11] });
+      var m = L.marker([r.lat, r.lon], { icon: icon, keyboard: false }).addTo(layers.responders);
+      m.bindTooltip(say("kind_" + r.kind) + " · " + say("st_" + r.status) + (r.radio_channel ? " · ch " + r.radio_channel : ""));
+      markers["responders:" + r.id] = m;
+    });
+    fill("responders", items, function (li, r) {
+      li.className = r.status === "wounded" || r.status === "engaged" ? "p1" : (r.status || "").indexOf("needs") === 0 ? "p2" : "";
+      li.innerHTML = "<b>" + esc(say("st_" + r.status)) + "</b> · " + esc(say("kind_" + r.kind)) +
+        '<div class="t">' + esc(r.capabilities.join(", ")) + (r.where_at ? " · " + esc(M.hhmmss(r.where_at)) : "") + "</div>";
+    }, { always: true });
+  }
+
+  var TRIAGE_ORDER = { immediate: 0, delayed: 1, minor: 2, expectant: 3 };
+  function drawCasualties(items) {
+    if (!items) { fill("casualties", null); return; }
+    items.forEach(function (c) {
+      if (c.lat == null) return;
+      L.circleMarker([c.lat, c.lon], { radius: 6, color: "#fff", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.9, className: "mk mk-casualty" }).addTo(layers.casualties);
+    });
+    var sorted = items.slice().sort(function (a, b) { return (TRIAGE_ORDER[a.category] || 9) - (TRIAGE_ORDER[b.category] || 9); });
+    fill("casualties", sorted, function (li, c) {
+      li.className = c.category === "immediate" ? "p1" : c.category === "delayed" ? "p2" : "p3";
+      li.innerHTML = "<b>" + esc(c.tag || idOf(c)) + "</b> " + esc(c.category || "") + " · " + esc(c.status || "") +
+        (c.hospital ? " → " + esc(c.hospital) : "");
+    });
+  }
+
+  function drawHospitals(items) {
+    (items || []).forEach(function (h) {
+      if (h.lat == null) return;
+      var icon = L.divIcon({ html: '<div class="rsp" style="background:#0b4f8a">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
+      L.marker([h.lat, h.lon], { icon: icon, keyboard: false }).bindTooltip(esc(h.name || idOf(h))).addTo(layers.hospitals);
+    });
+  }
+
+  function drawRecommendations(items) {
+    if (!items) { fill("recommendations", null); return; }
+    fill("recommendations", items, function (li, r) {
+      li.innerHTML = "<b>" + esc(r.responder_id || r.responder || "") + "</b> → " + esc(r.incident_id || r.target || "") +
+        (r.eta_s != null ? " · " + Math.ceil(r.eta_s / 60) + "′" : "");
+      actButton(li, say("accept"), function (b) { run(ENDPOINTS.acceptRecommendation(idOf(r)), {}, b); }, "a");
+      actButton(li, say("override"), function (b) { run(ENDPOINTS.overrideRecommendation(idOf(r)), {}, b); });
+    });
+  }
+
+  function drawReunification(items) {
+    if (!items) { fill("reunification", null); return; }
+    fill("reunification", items, function (li, m) {
+      li.innerHTML = "<b>" + esc(m.status || "") + "</b> " + esc(m.report_id || "") + " ↔ " + esc(m.candidate_id || "") +
+        (m.score != null ? " · " + Math.round(m.score * 100) + "%" : "");
+    });
+  }
+
+  /* --- issuing from the map: right-click (or long press) to declare a danger area ----------- */
+
+  var REASONS = ["armed_attackers", "hostage_situation", "suspicious_object", "impact_site", "fire", "hazardous_materials", "structural_collapse", "other"];
+  map.on("contextmenu", function (e) {
+    if (READ_ONLY || mode !== "live") return;
+    var div = document.createElement("div");
+    var sel = document.createElement("select");
+    REASONS.forEach(function (r) { var o = document.createElement("option"); o.value = r; o.textContent = r; sel.appendChild(o); });
+    var radius = document.createElement("input");
+    radius.type = "number"; radius.value = "150"; radius.min = "20"; radius.max = "5000"; radius.style.width = "6rem";
+    var declare = document.createElement("button");
+    declare.type = "button";
+    declare.textContent = say("danger_areas") + " +";
+    declare.addEventListener("click", function () {
+      run(ENDPOINTS.declareDanger(), { area: { kind: "circle", lat: e.latlng.lat, lon: e.latlng.lng, radius_m: parseFloat(radius.value) }, reason: sel.value }, declare);
+      map.closePopup();
+    });
+    var lock = document.createElement("button");
+    lock.type = "button";
+    lock.textContent = "lock_in";
+    lock.addEventListener("click", function () {
+      run(ENDPOINTS.issueOverride(), { action: "lock_in", area: { kind: "circle", lat: e.latlng.lat, lon: e.latlng.lng, radius_m: parseFloat(radius.value) } }, lock);
+      map.closePopup();
+    });
+    div.appendChild(sel); div.appendChild(radius); div.appendChild(document.createElement("br"));
+    div.appendChild(declare); div.appendChild(lock);
+    L.popup().setLatLng(e.latlng).setContent(div).openOn(map);
+  });
+
+  var CATEGORIES = ["missiles", "hostile_aircraft_intrusion", "terrorist_infiltration", "unconventional_missile", "earthquake", "tsunami", "hazardous_materials", "radiological_event", "early_warning"];
+  function fillAlertForm() {
+    var box = document.querySelector("[data-issue-alert]");
+    if (!box || READ_ONLY || !zones.length) return;
+    var form = box.querySelector("form");
+    var cat = form.elements.category;
+    CATEGORIES.forEach(function (c) { var o = document.createElement("option"); o.value = c; o.textContent = c; cat.appendChild(o); });
+    zones.forEach(function (z) { var o = document.createElement("option"); o.value = z.id; o.textContent = z.name; form.elements.zones.appendChild(o); });
+    box.hidden = false;
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var chosen = Array.prototype.filter.call(form.elements.zones.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+      if (!chosen.length) return;
+      run(ENDPOINTS.issueAlert(), { category: cat.value, zone_ids: chosen, drill: form.elements.drill.checked }, form.querySelector("button"));
+    });
+  }
+
+  /* --- selection, search, keyboard -------------------------------------------------------- */
+
+  var selected = null;  // {kind, id}
+  function items() { return Array.prototype.slice.call(document.querySelectorAll("#panels section:not([hidden]) li[data-id]:not([hidden])")); }
+  function select(li) {
+    var old = document.querySelector("#panels li.sel");
+    if (old) old.classList.remove("sel");
+    if (!li) { selected = null; return; }
+    li.classList.add("sel");
+    li.scrollIntoView({ block: "nearest" });
+    selected = { kind: li.dataset.kind, id: li.dataset.id };
+  }
+  function restoreSelection() {
+    if (!selected) return;
+    var li = document.querySelector('#panels li[data-kind="' + selected.kind + '"][data-id="' + CSS.escape(selected.id) + '"]');
+    if (li) li.classList.add("sel"); else selected = null;
+  }
+  function focusOn(li) {
+    var m = markers[li.dataset.kind + ":" + li.dataset.id];
+    if (!m) return;
+    if (m.getLatLng) map.setView(m.getLatLng(), Math.max(map.getZoom(), 17));
+    else if (m.getBounds) map.fitBounds(m.getBounds());
+    if (m.openTooltip) m.openTooltip();
+  }
+  function pressOnSelected(key) {
+    var li = document.querySelector("#panels li.sel");
+    if (!li) return;
+    var b = li.querySelector('button[data-key="' + key + '"]');
+    if (b && !b.disabled) b.click();
+  }
+
+  var search = document.getElementById("search");
+  function applySearch() {
+    var q = search.value.trim().toLowerCase();
+    items().concat(Array.prototype.slice.call(document.querySelectorAll("#panels li[data-id][hidden]"))).forEach(function (li) {
+      li.hidden = q !== "" && li.textContent.toLowerCase().indexOf(q) < 0;
+    });
+  }
+  search.addEventListener("input", applySearch);
+  search.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { var first = items()[0]; if (first) { select(first); focusOn(first); } search.blur(); }
+    if (ev.key === "Escape") { search.value = ""; applySearch(); search.blur(); }
+  });
+
+  var help = document.getElementById("help");
+  document.getElementById("help-button").addEventListener("click", function () { help.hidden = !help.hidden; });
+
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT") && t.type !== "range") return;
+    var list = items();
+    var at = list.indexOf(document.querySelector("#panels li.sel"));
+    switch (ev.key) {
+      case "?": help.hidden = !help.hidden; break;
+      case "Escape": help.hidden = true; select(null); break;
+      case "/": ev.preventDefault(); search.focus(); break;
+      case "j": if (list.length) select(list[Math.min(at + 1, list.length - 1)]); break;
+      case "k": if (list.length) select(list[Math.max(at - 1, 0)]); break;
+      case "Enter": if (at >= 0) focusOn(list[at]); break;
+      case "c": pressOnSelected("c"); break;
+      case "d": pressOnSelected("d"); break;
+      case "a": pressOnSelected("a"); break;
+      case "l": backToLive(); break;
+      case "[": if (CAN_REPLAY) { slider.value = String(Math.max(0, parseInt(slider.value, 10) - 1)); replay(parseInt(slider.value, 10)); } break;
+      case "]": if (CAN_REPLAY) { slider.value = String(Math.min(head, parseInt(slider.value, 10) + 1)); replay(parseInt(slider.value, 10)); } break;
+      default: return;
+    }
+  });
+
+  // Ages on the map and in the queues move on even when nothing new arrives.
+  setInterval(function () { if (shown && mode === "live" && !lost) show(shown); }, 30000);
+
+  refresh();
+  window.magenConsole = {
+    map: map,
+    picture: function () { return shown; },
+    mode: function () { return mode; },
+    lost: function () { return lost; },
+    head: function () { return head; }
+  };
+})();

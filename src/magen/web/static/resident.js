@@ -1,0 +1,332 @@
+/* The resident page, improved when JavaScript runs: location from GPS, the map or an address
+   list; guidance for that place; and reports that survive a lost network. Without this file
+   every form still works as a plain HTML post.
+
+   Offline: a report is kept in localStorage with its command id and sent when the network
+   returns. The server keeps one report per command id, so however often a report is resent
+   (a lost answer, two tabs) it counts once. */
+(function () {
+  "use strict";
+
+  var OUTBOX = "magen.outbox";
+  var RETRY_MS = 10000;
+  var S = {};
+  try { S = JSON.parse(document.getElementById("strings").textContent); } catch (e) { S = {}; }
+  var LANG = document.documentElement.lang || "he";
+  var VERSION = (document.currentScript && document.currentScript.src.split("?")[1]) || "";
+  var silentPage = !!document.querySelector("form[data-silent]");
+
+  function say(key, values) {
+    var s = S[key] || key;
+    for (var k in values || {}) s = s.split("{" + k + "}").join(values[k]);
+    return s;
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  /* --- messages --------------------------------------------------------------------------- */
+
+  function banner(cls, text) {
+    var main = document.querySelector("main");
+    var old = main.querySelectorAll(".done[data-js], .error[data-js]");
+    for (var i = 0; i < old.length; i++) old[i].remove();
+    var p = document.createElement("p");
+    p.className = cls;
+    p.setAttribute("data-js", "");
+    p.setAttribute(cls === "error" ? "data-error" : "data-done", "");
+    p.setAttribute("role", cls === "error" ? "alert" : "status");
+    p.textContent = text;
+    var net = document.getElementById("net");
+    net.parentNode.insertBefore(p, net.nextSibling);
+    p.scrollIntoView({ block: "nearest" });
+  }
+
+  /* --- the outbox ------------------------------------------------------------------------- */
+
+  function outbox() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  }
+  function saveOutbox(items) { localStorage.setItem(OUTBOX, JSON.stringify(items)); }
+  function enqueue(item) {
+    var items = outbox();
+    for (var i = 0; i < items.length; i++) if (items[i].id === item.id) return;  // already kept
+    items.push(item);
+    saveOutbox(items);
+  }
+  function drop(id) { saveOutbox(outbox().filter(function (x) { return x.id !== id; })); }
+
+  function renderNet() {
+    var net = document.getElementById("net");
+    var n = outbox().length;
+    var parts = [];
+    if (!navigator.onLine) parts.push(say("offline"));
+    if (n) parts.push(say("queued", { n: n }));
+    net.textContent = parts.join(" ");
+    net.hidden = parts.length === 0;
+  }
+
+  function send(item) {
+    return fetch(item.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
+      body: item.body
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, ok: r.ok, json: j }; });
+    });
+  }
+
+  // Worth another try later: the network, an overloaded or restarting server, a rate limit.
+  function transient(status) { return status >= 500 || status === 429 || status === 408; }
+
+  var flushing = false;
+  function flushNow() {
+    if (flushing || !outbox().length) return Promise.resolve();
+    flushing = true;
+    function next() {
+      var items = outbox();
+      if (!items.length) return Promise.resolve();
+      var item = items[0];
+      return send(item).then(function (res) {
+        if (transient(res.status)) return;  // keep it; try again later
+        drop(item.id);
+        if (res.ok) {
+          banner("done", say("sent_queued") + " " + (res.json.message || ""));
+          if (item.url.indexOf("/sos") >= 0) showSafe();
+        } else {
+          banner("error", say("error", { reason: res.json.reason || res.status }));
+        }
+        return next();
+      }, function () { /* still offline */ });
+    }
+    var run = function () { return next(); };
+    var p = navigator.locks ? navigator.locks.request(OUTBOX, run) : run();
+    return Promise.resolve(p).then(function () { flushing = false; renderNet(); },
+      function () { flushing = false; renderNet(); });
+  }
+
+  /* --- forms ------------------------------------------------------------------------------ */
+
+  function renew(form) {
+    var f = form.elements.command_id;
+    if (f) f.value = uuid();
+  }
+
+  function showSafe() {
+    var safe = document.querySelector("[data-safe-form]");
+    var none = document.querySelector("[data-safe-none]");
+    if (safe) safe.hidden = false;
+    if (none) none.hidden = true;
+  }
+
+  function showSuggestions(form, list) {
+    var ul = form.querySelector("[data-places]");
+    if (!ul) return;
+    ul.innerHTML = "";
+    (list || []).forEach(function (p) {
+      var li = document.createElement("li");
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = p.label;
+      b.addEventListener("click", function () { pickPlace(form, p); ul.hidden = true; });
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+    ul.hidden = !(list && list.length);
+  }
+
+  function submit(form, ev) {
+    ev.preventDefault();
+    var places = form.querySelector("[data-places]");
+    if (places) places.hidden = true;
+    var body = new URLSearchParams(new FormData(form)).toString();
+    var item = { id: form.elements.command_id.value, url: form.getAttribute("action"), body: body, at: Date.now() };
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    function queued() {
+      enqueue(item);
+      renew(form);
+      banner("done", say("saved_offline"));
+      if (item.url.indexOf("/sos") >= 0) showSafe();
+      renderNet();
+    }
+    var done = navigator.onLine ? send(item).then(function (res) {
+      if (transient(res.status)) return queued();
+      if (res.ok) {
+        renew(form);
+        banner("done", res.json.message || "");
+        if (item.url.indexOf("/sos") >= 0) showSafe();
+        if (item.url.indexOf("/safe") >= 0) form.hidden = true;
+      } else {
+        banner("error", res.json.reason || say("error", { reason: res.status }));
+        showSuggestions(form, res.json.suggestions);
+      }
+    }, queued) : Promise.resolve(queued());
+    done.then(function () { if (button) button.disabled = false; });
+  }
+
+  /* --- where am I ------------------------------------------------------------------------- */
+
+  function setWhere(lat, lon, accuracy, label, shown) {
+    var blocks = document.querySelectorAll("[data-where]");
+    for (var i = 0; i < blocks.length; i++) {
+      var b = blocks[i];
+      b.querySelector("[name=lat]").value = lat.toFixed(6);
+      b.querySelector("[name=lon]").value = lon.toFixed(6);
+      b.querySelector("[name=accuracy]").value = accuracy == null ? "" : Math.round(accuracy);
+      b.querySelector("[name=place]").value = label || "";
+      var addr = b.querySelector("[data-address]");
+      if (addr) addr.value = "";
+      var pick = b.querySelector("input[type=hidden][name=pick]");
+      if (pick) pick.remove();
+      b.querySelector("[data-here]").textContent = shown;
+    }
+    guidance(lat, lon);
+  }
+
+  function pickPlace(form, p) {
+    var block = form.querySelector("[data-where]") || form;
+    var pick = block.querySelector("input[type=hidden][name=pick]");
+    if (!pick) {
+      pick = document.createElement("input");
+      pick.type = "hidden";
+      pick.name = "pick";
+      block.appendChild(pick);
+    }
+    pick.value = p.lat.toFixed(6) + "," + p.lon.toFixed(6) + "," + p.label;
+    var addr = block.querySelector("[data-address]");
+    if (addr) addr.value = p.label;
+    var here = block.querySelector("[data-here]");
+    if (here) here.textContent = p.label;
+    guidance(p.lat, p.lon);
+  }
+
+  function locate(auto) {
+    if (!navigator.geolocation) { if (!auto) banner("error", say("gps_failed")); return; }
+    if (!auto) banner("done", say("gps_wait"));
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var c = pos.coords;
+      setWhere(c.latitude, c.longitude, c.accuracy, "", say("location_gps", { m: Math.round(c.accuracy) }));
+      if (!auto) banner("done", say("location_gps", { m: Math.round(c.accuracy) }));
+    }, function () {
+      if (!auto) banner("error", say("gps_failed"));
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+  }
+
+  function guidance(lat, lon) {
+    var box = document.querySelector("[data-guidance]");
+    if (!box) return;
+    fetch("/api/v1/guidance?lat=" + lat + "&lon=" + lon + "&lang=" + LANG, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (g) {
+        if (!g) return;
+        var now = document.getElementById("now");
+        now.className = "now act-" + g.action;
+        box.innerHTML = "";
+        var a = document.createElement("p");
+        a.className = "action";
+        a.textContent = g.text;
+        box.appendChild(a);
+        if (g.shelter) {
+          var s = document.createElement("p");
+          var mins = g.walking_seconds ? " · " + Math.ceil(g.walking_seconds / 60) + "′" : "";
+          s.textContent = g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "") + mins;
+          box.appendChild(s);
+        }
+        var m = document.createElement("p");
+        m.className = "meta";
+        m.textContent = g.issued_by_label;
+        box.appendChild(m);
+      })
+      .catch(function () { /* keep what the page showed */ });
+  }
+
+  var typing = null;
+  function suggest(input) {
+    var form = input.form;
+    var pick = form.querySelector("input[type=hidden][name=pick]");
+    if (pick) pick.remove();
+    clearTimeout(typing);
+    var q = input.value.trim();
+    if (q.length < 2) { showSuggestions(form, []); return; }
+    typing = setTimeout(function () {
+      fetch("/resident/places?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (list) { if (input.value.trim() === q) showSuggestions(form, list); })
+        .catch(function () { /* offline: the server will look the address up when it arrives */ });
+    }, 250);
+  }
+
+  /* --- choose on the map (loaded only when asked: the page must stay small) --------------- */
+
+  function loadScript(src) {
+    return new Promise(function (ok, fail) {
+      var s = document.createElement("script");
+      s.src = src; s.onload = ok; s.onerror = fail;
+      document.head.appendChild(s);
+    });
+  }
+
+  var map = null;
+  function pickOnMap() {
+    var el = document.getElementById("map");
+    el.hidden = false;
+    if (map) return;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = "/vendor/leaflet/leaflet.css?" + VERSION;
+    document.head.appendChild(css);
+    loadScript("/vendor/leaflet/leaflet.js?" + VERSION)
+      .then(function () { return loadScript("/static/townmap.js?" + VERSION); })
+      .then(function () {
+        map = MagenTown.create(el, say("map_attribution"));
+        map.setView([31.7615, 35.216], 15);
+        return MagenTown.load(map, { buildings: false, zones: false });
+      })
+      .then(function (town) {
+        if (town && town.bounds) map.fitBounds(town.bounds);
+        banner("done", say("tap_map"));
+        var marker = null;
+        map.on("click", function (e) {
+          if (marker) marker.setLatLng(e.latlng); else marker = L.marker(e.latlng).addTo(map);
+          setWhere(e.latlng.lat, e.latlng.lng, null, "", say("location_map"));
+        });
+      })
+      .catch(function () { el.hidden = true; banner("error", say("gps_failed")); });
+  }
+
+  /* --- start ------------------------------------------------------------------------------ */
+
+  var extras = document.querySelectorAll(".js-only");
+  for (var i = 0; i < extras.length; i++) extras[i].hidden = false;
+  var forms = document.querySelectorAll("form[data-queue]");
+  for (var j = 0; j < forms.length; j++) {
+    (function (f) { f.addEventListener("submit", function (ev) { submit(f, ev); }); })(forms[j]);
+  }
+  var inputs = document.querySelectorAll("[data-address]");
+  for (var k = 0; k < inputs.length; k++) {
+    (function (inp) { inp.addEventListener("input", function () { suggest(inp); }); })(inputs[k]);
+  }
+  var gps = document.querySelector("[data-gps]");
+  if (gps) gps.addEventListener("click", function () { locate(false); });
+  var mapButton = document.querySelector("[data-pickmap]");
+  if (mapButton) mapButton.addEventListener("click", pickOnMap);
+  // The silent page asks for the position at once: one tap fewer for someone hiding.
+  if (silentPage && !document.querySelector("[data-where] [name=lat]").value) locate(true);
+
+  window.addEventListener("online", function () { renderNet(); flushNow(); });
+  window.addEventListener("offline", renderNet);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) flushNow(); });
+  setInterval(function () { if (navigator.onLine) flushNow(); }, RETRY_MS);
+  renderNet();
+  flushNow();
+  window.magenResident = { outbox: outbox, flush: flushNow };
+})();

@@ -1,0 +1,113 @@
+"""Helpers for the browser tests: a Magen server handle, page error watching, screenshots."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PASSWORD = "browser tests only"  # every test account's
+TZ = "Asia/Jerusalem"  # the town's clock, as on the phones and screens that use it
+DUBNOV_13 = {"lat": 31.768189, "lon": 35.218725}  # a building in the Baka pack
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running Magen server and an HTTP client for its API."""
+
+    url: str
+    db: Path
+    process: subprocess.Popen[bytes]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            r = httpx.post(
+                f"{self.url}/api/v1/auth/token",
+                json={"username": username, "password": PASSWORD},
+                timeout=30,
+            )
+            r.raise_for_status()
+            self.tokens[username] = r.json()["access_token"]
+        return self.tokens[username]
+
+    def headers(self, username: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username)}"} if username else {}
+
+    def post(self, username: str | None, path: str, body: dict[str, Any]) -> httpx.Response:
+        body = {"command_id": str(uuid.uuid4()), **body}
+        return httpx.post(
+            f"{self.url}{path}", json=body, headers=self.headers(username), timeout=30
+        )
+
+    def get(self, username: str | None, path: str) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", headers=self.headers(username), timeout=30)
+
+    def picture(self, username: str = "dispatcher") -> dict[str, Any]:
+        r = self.get(username, "/api/v1/picture")
+        r.raise_for_status()
+        return dict(r.json())
+
+
+@dataclass
+class PageErrors:
+    """JavaScript errors a page raised; a test fails if there are any."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Any) -> Any:
+        page.on("pageerror", lambda e: self.errors.append(f"exception: {e}"))
+        page.on("console", self._console)
+        page.on("response", self._response)
+        return page
+
+    def _console(self, message: Any) -> None:
+        # A refused page (403) or an offline fetch is reported as a failed resource; what
+        # matters is the page's own errors, and its assets (checked in `_response`).
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"console: {message.text}")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400 and ("/static/" in response.url or "/vendor/" in response.url):
+            self.errors.append(f"asset {response.url}: {response.status}")
+
+
+def sign_in(context: Any, server: Server, username: str, then: str) -> Any:
+    """Sign in through the login page (as a person would) and open a page."""
+    page = context.new_page()
+    page.goto(f"{server.url}/login?next={then}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form[data-login] button[type=submit]")
+    return page
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a screenshot under test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,172 @@
+"""The operations console in real headless Chromium against a real server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from browser.browserkit import DUBNOV_13, TZ, PageErrors, Server, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+CONSOLE_VIEWPORT = {"width": 1400, "height": 900}
+
+
+@pytest.fixture
+def console(browser: Any, server: Server, page_errors: PageErrors) -> Iterator[Any]:
+    """The console, signed in as the dispatcher, with its first picture drawn."""
+    context = browser.new_context(timezone_id=TZ, viewport=CONSOLE_VIEWPORT, locale="en-GB")
+    page = page_errors.watch(sign_in(context, server, "dispatcher", "/console"))
+    assert page.url.endswith("/console")
+    page.wait_for_function("window.magenConsole && window.magenConsole.picture() !== null")
+    page.wait_for_selector("#mode[data-mode=live]")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _sighting(server: Server, where: dict[str, float], **extra: Any) -> str:
+    r = server.post("officer1", "/api/v1/sightings", {"where": where, **extra})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def test_a_sighting_filed_through_the_api_is_on_the_map_within_a_second(
+    console: Any, server: Server
+) -> None:
+    where = {"lat": 31.7629, "lon": 35.2141}
+    server.token("officer1")  # signing in is not part of filing (argon2 is slow by design)
+    start = time.monotonic()
+    sighting_id = _sighting(server, where, count=3, mobility="on_foot")
+    console.wait_for_selector(f"path.mk-sighting.sig-{sighting_id}", timeout=1000)
+    elapsed = time.monotonic() - start
+    assert elapsed < 1.0
+    # Drawn where it was seen: the marker's centre is the point the map puts at that place.
+    offset = console.evaluate(
+        """([id, lat, lon]) => {
+            const map = window.magenConsole.map;
+            const box = map.getContainer().getBoundingClientRect();
+            const want = map.latLngToContainerPoint([lat, lon]);
+            const el = document.querySelector('path.sig-' + id).getBoundingClientRect();
+            const x = el.x + el.width / 2 - box.x, y = el.y + el.height / 2 - box.y;
+            return Math.hypot(x - want.x, y - want.y);
+        }""",
+        [sighting_id, where["lat"], where["lon"]],
+    )
+    assert offset < 2.0
+
+
+def test_the_time_slider_shows_the_earlier_picture(console: Any, server: Server) -> None:
+    first = _sighting(server, {"lat": 31.7601, "lon": 35.2121})
+    earlier = server.picture()["position"]
+    second = _sighting(server, {"lat": 31.7611, "lon": 35.2191})
+    console.wait_for_selector(f"path.sig-{second}")
+    console.eval_on_selector(
+        "#slider",
+        "(el, p) => { el.value = String(p); el.dispatchEvent(new Event('input')); }",
+        earlier,
+    )
+    console.wait_for_selector("#mode[data-mode=replay]")
+    console.wait_for_function(
+        "p => window.magenConsole.picture().replay && window.magenConsole.picture().position === p",
+        arg=earlier,
+    )
+    assert console.locator(f"path.sig-{first}").count() == 1
+    assert console.locator(f"path.sig-{second}").count() == 0
+    banner = console.locator("#banner")
+    assert banner.is_visible()
+    assert f"#{earlier}" in banner.inner_text()
+    # Live again: the later sighting is back, the replay banner gone.
+    console.click("#to-live")
+    console.wait_for_selector(f"path.sig-{second}")
+    console.wait_for_selector("#mode[data-mode=live]")
+    assert not banner.is_visible()
+
+
+def test_a_lost_connection_is_shown_at_once_and_the_console_resumes(
+    console: Any, server: Server
+) -> None:
+    console.context.set_offline(True)
+    console.wait_for_function("window.magenConsole.lost()", timeout=12_000)
+    banner = console.locator("#banner")
+    assert banner.is_visible()
+    assert "CONNECTION LOST" in banner.inner_text()
+    assert "picture as of" in banner.inner_text()
+    assert "lost" in (console.get_attribute("body", "class") or "")
+    # Something happens while this console is cut off ...
+    missed = _sighting(server, {"lat": 31.7633, "lon": 35.2177})
+    console.context.set_offline(False)
+    # ... and appears once it has reconnected from the last position it saw.
+    console.wait_for_selector(f"path.sig-{missed}", timeout=15_000)
+    console.wait_for_function("!window.magenConsole.lost()")
+    assert not banner.is_visible()
+
+
+def test_a_resident_account_cannot_open_the_console(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(timezone_id=TZ, locale="en-GB")
+    try:
+        page = page_errors.watch(sign_in(context, server, "resident1", "/console"))
+        refused = page.locator("[data-refused]")
+        assert refused.is_visible()
+        assert "resident" in refused.inner_text()
+        response = page.goto(f"{server.url}/console")
+        assert response is not None
+        assert response.status == 403
+        assert page.locator("#map").count() == 0
+    finally:
+        context.close()
+    # Nor can the API be talked into showing a resident what only operators see.
+    assert server.get("resident1", "/api/v1/picture/at?position=1").status_code == 403
+
+
+def test_console_screenshot_with_a_busy_picture(console: Any, server: Server) -> None:
+    officer = server.token("officer1")
+    assert officer
+    r = server.post(
+        "officer1",
+        "/api/v1/responders/check-in",
+        {"kind": "police_on_duty", "where": {"lat": 31.7641, "lon": 35.2125}},
+    )
+    assert r.status_code in (200, 201, 422), r.text
+    r = server.post(
+        "volunteer1",
+        "/api/v1/responders/check-in",
+        {"kind": "volunteer", "where": {"lat": 31.7618, "lon": 35.2168}},
+    )
+    assert r.status_code == 201, r.text
+    server.post("volunteer1", "/api/v1/responders/status", {"status": "engaged"})
+    for i in range(4):
+        _sighting(
+            server,
+            {"lat": 31.7655 - i * 0.0004, "lon": 35.2130 + i * 0.0005},
+            count=4,
+            mobility="on_foot",
+            heading_deg=135,
+        )
+    r = server.post(
+        None, "/api/v1/sos", {"where": DUBNOV_13, "people": 3, "injured": 1, "silent": True}
+    )
+    assert r.status_code == 201, r.text
+    sos_id = r.json()["id"]
+    r = server.post(
+        "dispatcher",
+        "/api/v1/danger-areas",
+        {
+            "area": {"kind": "circle", "lat": 31.7647, "lon": 35.2140, "radius_m": 180},
+            "reason": "armed_attackers",
+            "note": "group on foot heading south-east",
+        },
+    )
+    assert r.status_code == 201, r.text
+    console.wait_for_selector(f"path.sos-{sos_id}")
+    console.wait_for_selector("path.mk-danger")
+    console.wait_for_selector(".mk-responder")
+    queue = console.locator('[data-panel="incidents"] li[data-id]')
+    assert queue.count() >= 1
+    screenshot(console, "console")
