@@ -30,12 +30,15 @@ PlaceKind = Literal["address", "street", "shelter"]
 _STREET_WORDS = frozenset(
     {"st", "street", "rd", "road", "ave", "avenue", "blvd", "רחוב", "רח", "שדרות", "שד", "شارع"}
 )
-_PUNCT = re.compile(r"[\"'`׳״.,;:()\[\]/\\-]+")
+# Quotes mark Hebrew abbreviations inside a word (בן אב"י): dropped, never a word break.
+_QUOTES = re.compile(r"[\"'`׳״]+")
+_PUNCT = re.compile(r"[.,;:()\[\]/\\-]+")
 _NUMBER = re.compile(r"^(\d{1,4})([^\d\s]?)$")
 _DIGRAPHS = (("kh", "k"), ("ch", "k"), ("sh", "s"), ("ph", "f"), ("tz", "c"), ("ts", "c"))
 _FOLD = str.maketrans({"v": "b", "w": "b", "p": "f", "q": "k", "x": "k", "j": "g"})
 _DROP = re.compile(r"[aeiouyh\W\d_]+")
 MIN_STREET_SCORE = 62.0
+MIN_SOUND_SCORE = 75.0
 MIN_SHELTER_SCORE = 80.0
 
 
@@ -54,7 +57,7 @@ def normalise(text: str) -> str:
     """Lower case, no punctuation, no Hebrew points, single spaces, no 'street' words."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    words = _PUNCT.sub(" ", bare).split()
+    words = _PUNCT.sub(" ", _QUOTES.sub("", bare)).split()
     return " ".join(w for w in words if w not in _STREET_WORDS)
 
 
@@ -150,10 +153,15 @@ class AddressBook:
         sounds = (
             process.extract(skel, self._skel, scorer=fuzz.ratio, limit=8) if len(skel) >= 2 else []
         )
-        for _, score, i in [*plain, *sounds]:
-            scores[i] = max(scores.get(i, 0.0), float(score))
+        for _, score, i in plain:
+            if score >= MIN_STREET_SCORE:
+                scores[i] = max(scores.get(i, 0.0), float(score))
+        # Skeletons are short and alike by chance: only a close one counts.
+        for _, score, i in sounds:
+            if score >= MIN_SOUND_SCORE:
+                scores[i] = max(scores.get(i, 0.0), float(score))
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        return [(self._streets[i], s) for i, s in ranked if s >= MIN_STREET_SCORE][:5]
+        return [(self._streets[i], s) for i, s in ranked][:5]
 
     def _on_street(self, street: str, number: str | None, score: float) -> list[Place]:
         centre = self._centre[street]

@@ -18,7 +18,7 @@ import anyio
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
@@ -395,7 +395,7 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
 
 
 @get("/resident/places", include_in_schema=False)
-async def places(request: Request[Any, Any, Any], q: str = "") -> Response[Any]:
+async def places(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Response[Any]:
     """Places matching what someone typed, best first (for the address box's suggestions)."""
     book = _book(runtime(request))
     found = book.search(q[:200]) if book is not None else []
@@ -573,7 +573,9 @@ def _question_view(q: Question, lang: Lang) -> dict[str, Any]:
 
 
 @post("/responder/triage", include_in_schema=False)
-async def triage_step(request: Request[Any, Any, Any], data: dict[str, Any]) -> Response[Any]:
+async def triage_step(
+    request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]
+) -> Response[Any]:
     """The next START/JumpSTART question for the answers so far, or the category."""
     if _signed_in(request) is None:
         return Response({"ok": False, "reason": "sign in"}, status_code=401)

@@ -1,0 +1,61 @@
+"""Choosing the page language and the words in it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from magen.web import i18n
+from magen.web.i18n import choose, direction, from_accept_language, text
+
+PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("he-IL,he;q=0.9,en;q=0.8", "he"),
+        ("ar-EG", "ar"),
+        ("en-GB,en;q=0.9", "en"),
+        ("fr-FR,ar;q=0.5,he;q=0.7", "he"),  # by preference, not by order
+        ("iw", "he"),  # Hebrew's old code
+        ("fr,de;q=0.9", None),
+        ("en;q=0", None),  # "not English"
+        ("", None),
+        (None, None),
+        ("he;q=abc,ar", "ar"),  # a broken q-value counts for nothing
+    ],
+)
+def test_the_browser_s_languages_choose_the_page_s(
+    header: str | None, expected: str | None
+) -> None:
+    assert from_accept_language(header) == expected
+
+
+def test_the_url_beats_the_cookie_which_beats_the_browser() -> None:
+    assert choose("ar", "en", "he") == "ar"
+    assert choose(None, "en", "he") == "en"
+    assert choose(None, None, "ar") == "ar"
+    assert choose("xx", "zz", "fr") == i18n.DEFAULT_LANG
+    assert choose(None, None, None) == "he"
+
+
+def test_hebrew_and_arabic_read_right_to_left() -> None:
+    assert direction("he") == "rtl"
+    assert direction("ar") == "rtl"
+    assert direction("en") == "ltr"
+
+
+def test_every_string_exists_in_all_three_languages_with_the_same_blanks() -> None:
+    for key, row in i18n._T.items():
+        assert len(row) == 3, key
+        assert all(words.strip() for words in row), key
+        blanks = {frozenset(PLACEHOLDER.findall(words)) for words in row}
+        assert len(blanks) == 1, (key, blanks)
+
+
+def test_text_fills_its_blanks() -> None:
+    assert text("queued", "en", n=3) == "Waiting to send: 3"
+    assert "3" in text("queued", "he", n=3)
+    assert text("sos", "ar").startswith("SOS")
