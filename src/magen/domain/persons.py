@@ -23,16 +23,17 @@ score or a proposal; a death is shown only after the registrar has recorded tell
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
 from magen.domain.accounts import Accounts
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
-from magen.domain.casualties import Casualties, CasualtyStatus, IdentificationStatus
+from magen.domain.casualties import Casualties, Casualty, CasualtyStatus, IdentificationStatus
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.people import (
     RECORD_ID,
@@ -45,12 +46,16 @@ from magen.domain.people import (
     PartialDate,
     PersonName,
     Provenance,
+    Sex,
     age_from_birth,
     check_partial_date,
     observed_time,
 )
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
+
+if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads only when records are built
+    from magen.people.matching import MatchCandidate, PersonRecord, RecordKind
 
 Place = Annotated[str, Field(max_length=300)]
 RecordId = Annotated[str, Field(min_length=3, max_length=500)]
@@ -888,3 +893,175 @@ def family_view(state: State, account_id: str) -> FamilyView:
         if s.self_reported and s.checked_in_by == account_id
     )
     return FamilyView(reports, check_ins)
+
+
+# --- records for the matching engine ------------------------------------------------------
+
+_BUILD_WORDS = {"slight": "slim", "medium": "medium", "heavy": "heavy"}
+_PROPOSAL_NAMESPACE = uuid.UUID("b7e0f0a4-5d6c-4c8e-9a51-2f3d8e1c7a60")
+
+
+def _age_and_birth(
+    date_of_birth: str | None, age: AgeRange | None, on: date
+) -> tuple[float | None, float | None, date | None]:
+    """The matcher takes an exact birth date, or an age range; a partial date gives a range."""
+    born = None
+    if date_of_birth is not None and len(date_of_birth) == len("YYYY-MM-DD"):
+        born = date.fromisoformat(date_of_birth)
+    if age is None and date_of_birth is not None and born is None:
+        try:
+            age = age_from_birth(date_of_birth, on)
+        except ValueError:
+            age = None  # a birth date after the day of the record says nothing usable
+    if age is None:
+        return None, None, born
+    return float(age.min_years), float(age.max_years), born
+
+
+def _record(
+    record_id: str,
+    kind: RecordKind,
+    *,
+    names: tuple[str, ...],
+    description: Description,
+    ages: tuple[float | None, float | None, date | None],
+    where: GeoPoint | None,
+    when: datetime | None,
+) -> PersonRecord:
+    from magen.people.matching import PersonRecord
+
+    sex = description.sex.value if description.sex in {Sex.FEMALE, Sex.MALE} else None
+    return PersonRecord(
+        id=record_id,
+        kind=kind,
+        names=names,
+        sex=sex,
+        age_min=ages[0],
+        age_max=ages[1],
+        birth_date=ages[2],
+        hair=description.hair or None,
+        build=_BUILD_WORDS[description.build.value] if description.build else None,
+        clothing=description.clothing or None,
+        marks=description.marks or None,
+        lon=where.lon if where else None,
+        lat=where.lat if where else None,
+        time=when,
+    )
+
+
+def report_record(report: MissingReport) -> PersonRecord:
+    """A missing-person report as the matching engine reads it."""
+    from magen.people.matching import RecordKind
+
+    on = (report.last_seen_at or report.reported_at).date()
+    return _record(
+        report.report_id,
+        RecordKind.MISSING,
+        names=report.name.all_names(),
+        description=report.description,
+        ages=_age_and_birth(report.date_of_birth, report.age, on),
+        where=report.last_seen_where,
+        when=report.last_seen_at,
+    )
+
+
+def survivor_record(s: Survivor) -> PersonRecord:
+    """A checked-in survivor as the matching engine reads it."""
+    from magen.people.matching import RecordKind
+
+    return _record(
+        s.survivor_id,
+        RecordKind.SURVIVOR,
+        names=s.name.all_names(),
+        description=s.description,
+        ages=_age_and_birth(s.date_of_birth, s.age, s.checked_in_at.date()),
+        where=s.where,
+        when=s.checked_in_at,
+    )
+
+
+def casualty_record(c: Casualty) -> PersonRecord:
+    """A casualty, named or described only, as the matching engine reads it."""
+    from magen.people.matching import RecordKind
+
+    name = c.known_name
+    return _record(
+        c.casualty_id,
+        RecordKind.CASUALTY,
+        names=name.all_names() if name else (),
+        description=c.description,
+        ages=_age_and_birth(None, c.description.age, c.found_at.date()),
+        where=c.where,
+        when=c.found_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingInput:
+    """Open reports, and the casualties and survivors they may be."""
+
+    reports: tuple[PersonRecord, ...]
+    candidates: tuple[PersonRecord, ...]
+
+
+def matching_input(state: State) -> MatchingInput:
+    """The records to match: reports still searching against every casualty and survivor."""
+    persons = state.slice(Persons)
+    reports = tuple(
+        report_record(r) for r in persons.missing.values() if r.status is ReportStatus.SEARCHING
+    )
+    casualties = state.slice(Casualties).by_id.values()
+    candidates = tuple(casualty_record(c) for c in casualties) + tuple(
+        survivor_record(s) for s in persons.survivors.values()
+    )
+    return MatchingInput(reports, candidates)
+
+
+def _kind_of(state: State, record_id: str) -> CandidateKind | None:
+    if record_id in state.slice(Casualties).by_id:
+        return CandidateKind.CASUALTY
+    persons = state.slice(Persons)
+    if record_id in persons.survivors:
+        return CandidateKind.SURVIVOR
+    if record_id in persons.missing:
+        return CandidateKind.MISSING
+    return None
+
+
+def proposals(state: State, candidates: Iterable[MatchCandidate]) -> list[ProposeMatch]:
+    """ProposeMatch commands for the engine's candidates that are new and still open.
+
+    Ids derive from the pair, so proposing the same candidates again is idempotent. Of two
+    reports that are the same person, the later one is proposed as the duplicate.
+    """
+    persons = state.slice(Persons)
+    out: list[ProposeMatch] = []
+    seen: set[tuple[str, str]] = set()
+    for c in candidates:
+        report_id, other = c.a_id, c.b_id
+        kind = _kind_of(state, other)
+        if (
+            kind is CandidateKind.MISSING
+            and other in persons.missing
+            and report_id in persons.missing
+        ):
+            first, second = persons.missing[report_id], persons.missing[other]
+            if (second.reported_at, second.report_id) > (first.reported_at, first.report_id):
+                report_id, other = other, report_id
+        report = persons.missing.get(report_id)
+        if kind is None or report is None or report.status is not ReportStatus.SEARCHING:
+            continue
+        if (report_id, kind, other) in persons.by_pair or (report_id, other) in seen:
+            continue
+        seen.add((report_id, other))
+        out.append(
+            ProposeMatch(
+                command_id=uuid.uuid5(_PROPOSAL_NAMESPACE, f"{report_id}|{other}"),
+                report_id=report_id,
+                candidate_kind=kind,
+                candidate_id=other,
+                score=min(max(c.score, 0.0), 1.0),
+                explanation=c.explain()[:2000],
+            )
+        )
+    return out
