@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sightings", type=int, default=200_000, help="about this many")
     parser.add_argument("--groups", type=int, default=400)
-    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--minutes", type=float, default=240.0)
     parser.add_argument("--blocks", type=int, default=110, help="street grid side, in blocks")
-    parser.add_argument("--checkpoints", type=int, default=6)
+    parser.add_argument("--checkpoints", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     streets = grid_streets(rng, blocks=(args.blocks, args.blocks), block_m=100.0)
     duration = args.minutes * 60.0
     # Report rate per group so that true, duplicate, false and flood reports add up.
-    per_group = args.sightings / (args.groups * 1.13)
+    per_group = args.sightings / (args.groups * 0.98)
     spec = dataclasses.replace(
         ScenarioSpec(),
         groups=args.groups,

@@ -375,3 +375,38 @@ def test_the_frame_defaults_to_the_first_sighting() -> None:
     r = sighting("s", 120.0, -40.0, 0.0, "acct:a")
     f.ingest(r)
     assert f.frame == LocalFrame(r.lon, r.lat)
+
+
+def test_merging_from_a_saved_state_equals_folding_everything_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def run() -> Fuser:
+        f = _fuser()
+        long = walk(
+            "a",
+            (0.0, 0.0),
+            (0.5, 0.0),
+            [10.0 * k for k in range(150)],
+            ["acct:a1", "acct:a2", "acct:a3"],
+            counts=[4, 5],
+        )
+        young = walk(
+            "b",
+            (900.0, 0.0),
+            (0.0, 0.5),
+            [1200.0 + 10.0 * k for k in range(8)],
+            ["acct:b1", "acct:b2"],
+            counts=[2],
+        )
+        for r in sorted(long + young, key=lambda r: r.observed_at):
+            f.ingest(r)
+        ta, tb = f.track_of("a000"), f.track_of("b000")
+        assert ta is not None
+        assert tb is not None
+        assert f.apply(MergeAct(ta, (tb,), at(1300)))
+        assert f.apply(SplitAct(ta, tuple(f"a{k:03d}" for k in range(100, 150)), "trk_s", at(1301)))
+        return f
+
+    saved = run()
+    monkeypatch.setattr("magen.picture.track.MARK_EVERY", 10**9)
+    assert run() == saved

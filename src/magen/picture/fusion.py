@@ -556,8 +556,9 @@ class Fuser:
         return True
 
     def _merge(self, into: Track, others: list[Track], at: datetime | None) -> None:
+        union = list(into.obs)
         for other in others:
-            into.obs.extend(other.obs)
+            union.extend(other.obs)
             into.confirmed = into.confirmed or other.confirmed
             for o in other.obs:
                 self._track_of[o.sighting_id] = into.track_id
@@ -570,7 +571,7 @@ class Fuser:
             other.closed_at_dt = at
             other.merged_into = into.track_id
             self._unindex(other)
-        into.rebuild(self.config)
+        into.refold(union, self.config)
         self._place(into)
 
     def _split(self, act: SplitAct) -> None:
@@ -579,14 +580,14 @@ class Fuser:
         self._track_seq += 1
         new = Track(act.new_track_id, self._track_seq, self.config)
         self._tracks[new.track_id] = new
-        new.obs = [o for o in track.obs if o.sighting_id in wanted]
-        track.obs = [o for o in track.obs if o.sighting_id not in wanted]
-        for o in new.obs:
+        moved = [o for o in track.obs if o.sighting_id in wanted]
+        track.refold([o for o in track.obs if o.sighting_id not in wanted], self.config)
+        new.refold(moved, self.config)
+        for o in moved:
             self._track_of[o.sighting_id] = new.track_id
         # The operator said these are two groups: fusion must not merge them again.
         self._apart.add(frozenset((track.track_id, new.track_id)))
         for t in (track, new):
-            t.rebuild(self.config)
             self._place(t)
 
     # --- reading -----------------------------------------------------------------------------
@@ -625,7 +626,7 @@ class Fuser:
         assert self.frame is not None
         assert track.first is not None
         assert track.last is not None
-        conf, size = track.evidence(cfg.trust)
+        conf, size = track.evidence(cfg)
         if track.closure is not None:
             status = TrackStatus(track.closure.value)
         elif self._stale(track, now):

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from magen.domain.reports import Armed, Mobility
 from magen.domain.values import SourceTier
@@ -66,7 +66,7 @@ class FusionConfig:
     mobility_mismatch_cost: float = 2.0  # cost of "by car" for a group on foot, or back
     same_reporter_bonus: float = 1.0  # someone reporting again still watches their group
     # Tracks without a sighting for this long stop attracting new ones ...
-    association_horizon_s: float = 1200.0
+    association_horizon_s: float = 600.0
     tentative_horizon_s: float = 180.0  # ... or this long, when only one source reported it
     # A track is stale once this long without a sighting, or sooner once its predicted
     # whereabouts have spread beyond this (a car unseen for two minutes could be anywhere).
@@ -90,8 +90,9 @@ class FusionConfig:
     coalesce_max_m: float = 400.0
     coalesce_window_s: float = 300.0
     coalesce_after_s: float = 90.0
-    coalesce_every_s: float = 30.0  # how often a track looks for a twin
+    coalesce_every_s: float = 60.0  # how often a track looks for a twin
     recent_window_s: float = 600.0  # reported positions kept for the console's area
+    count_window_s: float = 1800.0  # reporters whose claims make the group's size
     cell_m: float = 600.0  # spatial index cell
     trust: TrustModel = field(default_factory=TrustModel)
 
@@ -139,6 +140,10 @@ def ou_transition(motion: Motion, dt: float) -> tuple[float, float, float, float
 
 
 MOBILITY_QUORUM = 0.75  # weighted votes; a registered reporter's vote weighs 0.5
+
+
+MARK_EVERY = 32  # sightings between saved states of a track
+MARKS_KEPT = 8
 
 
 class Closure(StrEnum):
@@ -217,22 +222,15 @@ class Observation:
         self.vmax = 0.0  # top speed of the mobility it reports; 0 when it does not say
 
 
-class Reporter:
-    """What one independent source has told a track."""
+class Reporter(NamedTuple):
+    """What one independent source has told a track (replaced, never changed, on news)."""
 
-    __slots__ = ("burst", "last_t", "max_count", "placed_t", "reports", "tier")
-
-    def __init__(self, tier: SourceTier, t: float) -> None:
-        self.tier = tier
-        self.reports = 0
-        self.max_count: int | None = None
-        self.last_t = t
-        self.placed_t = t  # when this source last moved the track's estimate
-        self.burst = 1.0
-
-    def key(self) -> tuple[Any, ...]:
-        """Everything it holds, for equality."""
-        return (self.tier, self.reports, self.max_count, self.last_t, self.placed_t, self.burst)
+    tier: SourceTier
+    reports: int
+    max_count: int | None
+    last_t: float
+    placed_t: float  # when this source last moved the track's estimate
+    burst: float
 
 
 class Track:
@@ -254,6 +252,7 @@ class Track:
         "foot",
         "last",
         "log_existence",
+        "marks",
         "merged_into",
         "mobility",
         "motion",
@@ -293,6 +292,8 @@ class Track:
         self.last: Observation | None = None
         self.reporters: dict[str, Reporter] = {}
         self.summary: tuple[Confidence, GroupSize] | None = None
+        # Saved states after every MARK_EVERY sightings: (how many sightings, the state).
+        self.marks: list[tuple[int, tuple[Any, ...]]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -303,11 +304,8 @@ class Track:
         self.first = None
         self.last = None
         self.reporters = {}
-        self.tiers = [
-            0,
-            0,
-            0,
-        ]  # independent reporters by tier rank: anonymous, registered, verified
+        # Independent reporters by tier rank: anonymous, registered, verified.
+        self.tiers = [0, 0, 0]
         self.foot = self.vehicle = 0.0
         self.mobility = Mobility.UNKNOWN
         self.motion = self._unknown_motion
@@ -343,13 +341,17 @@ class Track:
         if self.last is None or o.t >= self.last.t:
             self.last = o
         self.summary = None
+        if len(self.obs) % MARK_EVERY == 0:
+            self.marks.append((len(self.obs), self._save()))
+            if len(self.marks) > MARKS_KEPT:
+                del self.marks[0]
 
     def _hear(self, o: Observation, cfg: FusionConfig) -> tuple[bool, float]:
         """Book a report under its source: (whether it may move the estimate, its vote)."""
         rep = self.reporters.get(o.reporter)
-        places = True
         if rep is None:
-            rep = Reporter(o.tier, o.t)
+            places = True
+            rep = Reporter(o.tier, 1, o.count, o.t, o.t, 1.0)
             self.reporters[o.reporter] = rep
             self.tiers[RANK[o.tier]] += 1
             self._weigh(cfg.trust)
@@ -357,22 +359,27 @@ class Track:
             # One source moves the estimate at most once per interval of its tier: repeats
             # add little news, and an anonymous flood must not anchor a track.
             places = abs(o.t - rep.placed_t) >= cfg.source_interval_s(rep.tier)
-            if places:
-                rep.placed_t = o.t
             # A decaying count of this source's recent reports: steady reporting every
             # interval d settles at 1 / (1 - exp(-d / window)), a flood at far more.
-            gap = abs(o.t - rep.last_t)
-            rep.burst = rep.burst * math.exp(-gap / cfg.burst_window_s) + 1.0
-            rep.last_t = max(rep.last_t, o.t)
+            burst = rep.burst * math.exp(-abs(o.t - rep.last_t) / cfg.burst_window_s) + 1.0
             tier = stronger_tier(rep.tier, o.tier)
+            count = rep.max_count
+            if o.count is not None and (count is None or o.count > count):
+                count = o.count
             if tier is not rep.tier:
                 self.tiers[RANK[rep.tier]] -= 1
                 self.tiers[RANK[tier]] += 1
-                rep.tier = tier
+            self.reporters[o.reporter] = Reporter(
+                tier,
+                rep.reports + 1,
+                count,
+                max(rep.last_t, o.t),
+                o.t if places else rep.placed_t,
+                burst,
+            )
+            if tier is not rep.tier:
                 self._weigh(cfg.trust)
-        rep.reports += 1
-        if o.count is not None and (rep.max_count is None or o.count > rep.max_count):
-            rep.max_count = o.count
+            rep = self.reporters[o.reporter]
         return places, cfg.trust.weight(o.tier) / min(rep.burst, cfg.burst_cap)
 
     def _vote(self, o: Observation, vote: float, cfg: FusionConfig) -> None:
@@ -471,21 +478,69 @@ class Track:
         self.pv = (1.0 - k1) * pv
         self.vv = vv - k2 * pv
 
-    def rebuild(self, cfg: FusionConfig) -> None:
-        """Recompute everything from the sightings, in log order."""
-        obs = sorted(self.obs, key=lambda o: o.seq)
-        self.obs = []
-        self.reset()
-        for o in obs:
-            self.absorb(o, cfg)
+    def refold(self, sightings: list[Observation], cfg: FusionConfig) -> None:
+        """Become the fold of these sightings in log order, from a saved state where possible.
 
-    def evidence(self, trust: TrustModel) -> tuple[Confidence, GroupSize]:
-        """Credibility and group size from the independent reporters (cached until changed)."""
+        The fold of a list is the fold of its first n sightings, then the rest; a state saved
+        after n sightings that the new list shares saves folding them again. Merging a young
+        track into a long one thus costs the young track's length, not the long one's.
+        """
+        new = sorted(sightings, key=lambda o: o.seq)
+        common = 0
+        limit = min(len(new), len(self.obs))
+        while common < limit and new[common] is self.obs[common]:
+            common += 1
+        start, saved = 0, None
+        for n, state in reversed(self.marks):
+            if n <= common:
+                start, saved = n, state
+                break
+        self.marks = [m for m in self.marks if m[0] <= start]
+        if saved is None:
+            self.reset()
+        else:
+            self._restore(saved)
+        self.obs = new[:start]
+        for o in new[start:]:
+            self.absorb(o, cfg)
+        self.summary = None
+
+    def _save(self) -> tuple[Any, ...]:
+        return (
+            (self.x, self.y, self.vx, self.vy, self.pp, self.pv, self.vv, self.t),
+            (self.first, self.last),
+            dict(self.reporters),
+            list(self.tiers),
+            (self.foot, self.vehicle, self.vote_t, self.armed_yes, self.armed_no),
+            (self.mobility, self.motion, self.vmax, self.existence, self.log_existence),
+        )
+
+    def _restore(self, saved: tuple[Any, ...]) -> None:
+        kinematics, ends, reporters, tiers, votes, derived = saved
+        self.x, self.y, self.vx, self.vy, self.pp, self.pv, self.vv, self.t = kinematics
+        self.first, self.last = ends
+        self.reporters = dict(reporters)
+        self.tiers = list(tiers)
+        self.foot, self.vehicle, self.vote_t, self.armed_yes, self.armed_no = votes
+        self.mobility, self.motion, self.vmax, self.existence, self.log_existence = derived
+
+    def evidence(self, cfg: FusionConfig) -> tuple[Confidence, GroupSize]:
+        """Credibility from every reporter; size from those of the last `count_window_s`."""
         if self.summary is None:
             reps = self.reporters.values()
+            # A group changes over hours, and a track that crossed another's path for a while
+            # should not carry those claims for good.
+            since = (self.last.t if self.last is not None else 0.0) - cfg.count_window_s
             self.summary = (
-                confidence((r.tier for r in reps), trust),
-                group_size(((r.tier, r.max_count) for r in reps if r.max_count is not None), trust),
+                confidence((r.tier for r in reps), cfg.trust),
+                group_size(
+                    (
+                        (r.tier, r.max_count)
+                        for r in reps
+                        if r.max_count is not None and r.last_t >= since
+                    ),
+                    cfg.trust,
+                ),
             )
         return self.summary
 
@@ -496,7 +551,7 @@ class Track:
             self.seq,
             tuple(o.seq for o in self.obs),
             (self.x, self.y, self.vx, self.vy, self.pp, self.pv, self.vv, self.t),
-            tuple((k, r.key()) for k, r in self.reporters.items()),
+            tuple(self.reporters.items()),
             (self.foot, self.vehicle, self.vote_t, self.armed_yes, self.armed_no),
             (self.confirmed, self.closure, self.closed_at, self.merged_into, self.cell),
             self.coalesce_at,
