@@ -341,15 +341,15 @@ class _KeySets:
 
     def code(self, other: _KeySets) -> int:
         """3 if the parts share a spelling, 2 if they agree, 1 if similar, 0 otherwise."""
-        if self.exact & other.exact:
+        if not self.exact.isdisjoint(other.exact):
             return _EXACT
-        if self.agree & other.agree:
+        if not self.agree.isdisjoint(other.agree):
             return _STRONG
-        if (
-            self.keys & other.keys
-            or self.keys & other.dels
-            or self.dels & other.keys
-            or self.subs & other.subs
+        if not (
+            self.keys.isdisjoint(other.keys)
+            and self.keys.isdisjoint(other.dels)
+            and self.dels.isdisjoint(other.keys)
+            and self.subs.isdisjoint(other.subs)
         ):
             return _WEAK
         return _NONE
@@ -363,9 +363,10 @@ class _PartTable:
         self.parts: list[tuple[NameToken, ...]] = []
         self.keys: list[tuple[str, ...]] = []  # blocking keys: phonetic keys and groups
         self.sets: list[_KeySets] = []
+        # Everything two parts could share; disjoint means the parts are unrelated.
+        self.near: list[frozenset[str]] = []
         # The Latin/Cyrillic spelling of a part, if it has one, for string similarity.
         self.latin: list[str] = []
-        self.codes: dict[int, int] = {}
         self.tf: dict[str, float] = {}
         self.tf_mean = 0.0
 
@@ -380,7 +381,9 @@ class _PartTable:
             groups = {g for t in part for g in t.groups}
             self.keys.append(tuple(sorted(keys | {f"g{g}" for g in groups})))
             spellings = {t.spelling for t in part}
-            self.sets.append(_KeySets.of(keys, groups, spellings))
+            sets = _KeySets.of(keys, groups, spellings)
+            self.sets.append(sets)
+            self.near.append(sets.agree | sets.keys | sets.dels | sets.subs)
             self.latin.append(next((t.latin for t in part if t.script == "other"), ""))
         return pid
 
@@ -423,39 +426,33 @@ class _PartTable:
             return out
         width = len(self.parts) + 1
         unique, inverse = np.unique(pa[valid] * width + pb[valid], return_inverse=True)
-        codes = np.empty(len(unique), dtype=np.int64)
-        cache, sets = self.codes, self.sets
-        fresh: list[int] = []
-        for i, key in enumerate(unique.tolist()):
-            code = cache.get(key)
-            if code is None:
-                code = sets[key // width].code(sets[key % width])
-                fresh.append(i)
-            codes[i] = code
-        self._spelling(unique, codes, fresh, width)
-        for i in fresh:
-            cache[int(unique[i])] = int(codes[i])
+        codes = np.zeros(len(unique), dtype=np.int64)
+        sets, near = self.sets, self.near
+        pairs = np.divmod(unique, width)
+        for i, (x, y) in enumerate(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)):
+            # Most pairs share nothing at all: one set test settles them.
+            if not near[x].isdisjoint(near[y]):
+                codes[i] = sets[x].code(sets[y])
+        self._spelling(unique, codes, width)
         out[valid] = codes[inverse]
         return out
 
-    def _spelling(self, unique: IntArray, codes: IntArray, fresh: list[int], width: int) -> None:
+    def _spelling(self, unique: IntArray, codes: IntArray, width: int) -> None:
         """Count near-identical Latin spellings as similar: typos that change a consonant."""
-        todo = [i for i in fresh if codes[i] == _NONE]
-        left = [self.latin[int(unique[i]) // width] for i in todo]
-        right = [self.latin[int(unique[i]) % width] for i in todo]
-        pick = [
-            j for j, (x, y) in enumerate(zip(left, right, strict=True)) if len(x) >= 4 <= len(y)
-        ]
-        if not pick:
+        lengths = np.fromiter((len(t) for t in self.latin), np.int64, len(self.latin))
+        pa, pb = np.divmod(unique, width)
+        la, lb = lengths[pa], lengths[pb]
+        todo = np.flatnonzero((codes == _NONE) & (la >= 4) & (lb >= 4) & (np.abs(la - lb) <= 2))
+        if not len(todo):
             return
+        latin = np.asarray(self.latin, dtype=object)
         scores = process.cpdist(
-            [left[j] for j in pick],
-            [right[j] for j in pick],
+            latin[pa[todo]].tolist(),
+            latin[pb[todo]].tolist(),
             scorer=JaroWinkler.normalized_similarity,
+            score_cutoff=_SPELLING_SIMILAR,
         )
-        for j, score in zip(pick, scores.tolist(), strict=True):
-            if score >= _SPELLING_SIMILAR:
-                codes[todo[j]] = _WEAK
+        codes[todo[np.asarray(scores) >= _SPELLING_SIMILAR]] = _WEAK
 
 
 # ----------------------------------------------------------------------------------------
@@ -625,21 +622,21 @@ def _deletions(key: str) -> Iterator[str]:
 
 
 class _Keys:
-    """Blocking keys of one side, by rule, as parallel (key id, record index) lists."""
+    """Blocking keys of one side, by rule, as parallel (key, record index) lists."""
 
-    def __init__(self, ids: dict[str, int]) -> None:
-        self.ids = ids
-        self.rules: dict[str, tuple[list[int], list[int]]] = {}
+    def __init__(self) -> None:
+        self.rules: dict[str, tuple[list[str], list[int]]] = {}
 
-    def add(self, rule: str, key: str, index: int) -> None:
-        kid = self.ids.setdefault(key, len(self.ids))
-        keys, rows = self.rules.setdefault(rule, ([], []))
-        keys.append(kid)
-        rows.append(index)
+    def add(self, rule: str, keys: Sequence[str], index: int) -> None:
+        found, rows = self.rules.setdefault(rule, ([], []))
+        found.extend(keys)
+        rows.extend([index] * len(keys))
 
-    def arrays(self, rule: str) -> tuple[IntArray, IntArray]:
-        keys, rows = self.rules.get(rule, ([], []))
-        return np.asarray(keys, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+    def arrays(self, rule: str, ids: dict[str, int]) -> tuple[IntArray, IntArray]:
+        """Key ids (interned in `ids`, shared by both sides) and record indices of a rule."""
+        found, rows = self.rules.get(rule, ([], []))
+        kids = np.fromiter((ids.setdefault(k, len(ids)) for k in found), np.int64, len(found))
+        return kids, np.asarray(rows, dtype=np.int64)
 
 
 # Join a rule of one side with a rule of the other: (query side rule, index side rule).
@@ -704,10 +701,8 @@ def _pair_keys(key_sets: list[tuple[str, ...]]) -> list[str]:
     return sorted(seen)
 
 
-def _blocking_keys(
-    table: _Table, parts: _PartTable, ids: dict[str, int], want: tuple[set[str], set[str]]
-) -> _Keys:
-    out = _Keys(ids)
+def _blocking_keys(table: _Table, parts: _PartTable, want: tuple[set[str], set[str]]) -> _Keys:
+    out = _Keys()
     # Many records spell their name identically; their pair keys are computed once.
     pair_cache: dict[tuple[int, ...], list[str]] = {}
     for i in range(len(table.records)):
@@ -715,10 +710,9 @@ def _blocking_keys(
         keys = pair_cache.get(pids)
         if keys is None:
             keys = pair_cache[pids] = _pair_keys([parts.keys[p] for p in pids])
-        for key in keys:
-            out.add("name pair", key, i)
+        out.add("name pair", keys, i)
         if table.dob[i] >= 0:
-            out.add("birth date", f"D{int(table.dob[i])}", i)
+            out.add("birth date", [f"D{int(table.dob[i])}"], i)
         _part_keys(out, table, i, [parts.keys[p] for p in pids], want[0])
         _described_keys(out, table, i, bool(pids), want[1])
     return out
@@ -730,14 +724,13 @@ def _part_keys(
     """Single-part names query, and every record is indexed, by part, sex and age band."""
     sex = _SEX_CODES[int(table.sex[i])]
     bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _AGE_BAND, 2.0)
-    for ks in key_sets:
-        for k in ks:
-            if len(key_sets) == 1:
-                for cell in _query_cells(sex, bands):
-                    out.add("one-part query", f"{k}|{cell}", i)
-            if k in want:
-                for cell in _index_cells(sex, bands):
-                    out.add("part index", f"{k}|{cell}", i)
+    if len(key_sets) == 1:
+        cells = _query_cells(sex, bands)
+        out.add("one-part query", [f"{k}|{c}" for k in key_sets[0] for c in cells], i)
+    wanted = [k for ks in key_sets for k in ks if k in want]
+    if wanted:
+        cells = _index_cells(sex, bands)
+        out.add("part index", [f"{k}|{c}" for k in wanted for c in cells], i)
 
 
 def _described_keys(out: _Keys, table: _Table, i: int, named: bool, want: set[str]) -> None:
@@ -747,13 +740,13 @@ def _described_keys(out: _Keys, table: _Table, i: int, named: bool, want: set[st
         return
     sex = _SEX_CODES[int(table.sex[i])]
     bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _DESC_AGE_BAND, 3.0)
-    for term in terms:
-        if not named:
-            for cell in _query_cells(sex, bands):
-                out.add("nameless query", f"{term}|{cell}", i)
-        if term in want:
-            for cell in _index_cells(sex, bands):
-                out.add("description index", f"{term}|{cell}", i)
+    if not named:
+        cells = _query_cells(sex, bands)
+        out.add("nameless query", [f"{t}|{c}" for t in terms for c in cells], i)
+    wanted = [t for t in terms if t in want]
+    if wanted:
+        cells = _index_cells(sex, bands)
+        out.add("description index", [f"{t}|{c}" for t in wanted for c in cells], i)
 
 
 def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray) -> IntArray:
@@ -781,8 +774,9 @@ def _candidate_pairs(
 ) -> tuple[IntArray, IntArray, IntArray, dict[str, int]]:
     """Pairs sharing a key under any rule, with a bit set per rule that found each pair."""
     by_rule: dict[str, list[IntArray]] = {}
+    ids: dict[str, int] = {}
     for rule, qa, qb in _JOINS:
-        pairs = _join(*ka.arrays(qa), *kb.arrays(qb))
+        pairs = _join(*ka.arrays(qa, ids), *kb.arrays(qb, ids))
         if same_side:
             lo, hi = np.minimum(pairs[0], pairs[1]), np.maximum(pairs[0], pairs[1])
             pairs = np.vstack((lo, hi))[:, lo < hi]
@@ -894,10 +888,13 @@ def _popcount(x: NDArray[np.uint64]) -> IntArray:
 
 
 def _levels(
-    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable
+    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable, *, names: bool = True
 ) -> tuple[NDArray[np.int64], _NameDetail]:
     out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int64)
-    out[:, _NAME], detail = _name_levels(a, b, ia, ib, parts)
+    none = np.full(len(ia), -1, dtype=np.int64)
+    detail = _NameDetail(none, none, none, np.zeros(len(ia)))
+    if names:
+        out[:, _NAME], detail = _name_levels(a, b, ia, ib, parts)
     sa, sb = a.sex[ia], b.sex[ib]
     out[:, _SEX] = np.where((sa == 0) | (sb == 0), _NULL, (sa == sb).astype(np.int64))
     out[:, _DOB] = _dob_levels(a, b, ia, ib)
@@ -1033,20 +1030,26 @@ def _em(
     return m, prior
 
 
-def _random_levels(run: _Run, size: int) -> NDArray[np.int64]:
-    """Comparison levels of pairs drawn at random (all pairs when there are few)."""
+def _random_levels(run: _Run, size: int, name_size: int) -> NDArray[np.int64]:
+    """Comparison levels of pairs drawn at random (all pairs when there are few).
+
+    Names, the costly comparison, are compared on the first `name_size` pairs only (the
+    other pairs carry a null name level); their rare levels are counted among the
+    candidates instead (`_name_u_from_blocks`).
+    """
     na, nb = len(run.a.records), len(run.b.records)
-    same = run.a is run.b
     if na * nb <= size:
         ia, ib = np.divmod(np.arange(na * nb, dtype=np.int64), nb)
     else:
         # A fixed seed keeps the engine deterministic: same records, same model.
         rng = np.random.default_rng(_U_SEED)
         ia, ib = rng.integers(0, na, size), rng.integers(0, nb, size)
-    if same:
+    if run.a is run.b:
         keep = ia != ib
         ia, ib = ia[keep], ib[keep]
-    levels, _ = _levels(run.a, run.b, ia, ib, run.parts)
+    levels, _ = _levels(run.a, run.b, ia, ib, run.parts, names=False)
+    k = min(name_size, len(ia))
+    levels[:k, _NAME], _ = _name_levels(run.a, run.b, ia[:k], ib[:k], run.parts)
     return levels
 
 
@@ -1057,7 +1060,7 @@ _SESSIONS = (("birth date", (_DOB, _AGE)), ("name pair", (_NAME,)))
 
 def _fit(run: _Run, start: MatchModel) -> MatchModel:
     """Estimate u on random pairs, m by EM sessions, and the prior from a session."""
-    random_levels = _random_levels(run, _U_SAMPLE)
+    random_levels = _random_levels(run, _U_SAMPLE, _U_NAME_SAMPLE)
     u = _rows(*_patterns(random_levels), start.u, 1.0) if len(random_levels) else start.u
     learned: dict[int, list[tuple[float, ...]]] = {}
     for rule, excluded in _SESSIONS:
@@ -1075,7 +1078,8 @@ def _fit(run: _Run, start: MatchModel) -> MatchModel:
         for c in range(_N_COMPARISONS)
     )
     prior = _estimate_prior(run, m, u, start.prior)
-    named_share = float(np.mean(random_levels[:, _NAME] != _NULL)) if len(random_levels) else 0.0
+    sampled = random_levels[: min(_U_NAME_SAMPLE, len(random_levels)), _NAME]
+    named_share = float(np.mean(sampled != _NULL)) if len(sampled) else 0.0
     u = _correct_u(u, m, prior)
     u = (_name_u_from_blocks(run, u[_NAME], m[_NAME], prior, named_share), *u[1:])
     return MatchModel(m, u, _estimate_prior(run, m, u, prior))
@@ -1175,6 +1179,7 @@ _MIN_SESSION_PAIRS = 100
 # EM smooths m towards the starting model with this share of the data as pseudo-counts.
 _SMOOTHING = 0.01
 _U_SAMPLE = 300_000
+_U_NAME_SAMPLE = 50_000
 _U_SEED = 20231007
 
 
@@ -1197,14 +1202,13 @@ def _run(
     as_of: date | None,
 ) -> _Run:
     parts = _PartTable()
-    ids: dict[str, int] = {}
     a = _table(records_a, parts, as_of)
     b = a if records_b is None else _table(records_b, parts, as_of)
     parts.count_frequencies([a] if b is a else [a, b])
     want_a, want_b = _wanted(a, parts), _wanted(b, parts)
     want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
-    ka = _blocking_keys(a, parts, ids, want)
-    kb = ka if records_b is None else _blocking_keys(b, parts, ids, want)
+    ka = _blocking_keys(a, parts, want)
+    kb = ka if records_b is None else _blocking_keys(b, parts, want)
     ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), records_b is None)
     levels, detail = _levels(a, b, ia, ib, parts)
     return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule)
