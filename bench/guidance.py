@@ -17,11 +17,14 @@ The full pack is compiled once into `var/bench/` (or `--cache`) from `data/`.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
 import math
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -356,6 +359,19 @@ def _mismatches(ours: GuidanceResult, peer: PeerResult) -> int:
     return int(bad.sum())
 
 
+@contextmanager
+def _timed(samples: list[float]) -> Iterator[None]:
+    """Time a block into samples, as timeit does: collected first, no collector inside."""
+    gc.collect()
+    gc.disable()
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        samples.append(time.perf_counter() - started)
+        gc.enable()
+
+
 def _ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000.0, 2)
 
@@ -367,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--danger-areas", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=15, help="timed runs of the engine")
-    parser.add_argument("--peer-repeat", type=int, default=3, help="timed runs of networkx")
+    parser.add_argument("--peer-repeat", type=int, default=5, help="timed runs of networkx")
     parser.add_argument(
         "--no-plain-peer", action="store_true", help="skip networkx without a search cutoff"
     )
@@ -387,50 +403,44 @@ def main(argv: list[str] | None = None) -> int:
     alerts = {str(z): ZoneAlert(frozenset({AlertCategory.MISSILES})) for z in town.zones.id}
     inputs = GuidanceInputs(alerts=alerts, danger_areas=areas)
 
+    started = time.perf_counter()
+    peer = NetworkxPeer(town, net, policy)
+    peer_setup_s = time.perf_counter() - started
+
+    # Engine and peer runs are interleaved so that both see the same machine load.
     full: list[float] = []
+    peer_times: list[float] = []
     result: GuidanceResult | None = None
-    for _ in range(max(args.repeat, 1)):
+    theirs: PeerResult | None = None
+    for i in range(max(args.repeat, args.peer_repeat, 1)):
         engine = GuidanceEngine(town, policy)  # no cache: every run computes everything
-        started = time.perf_counter()
-        result = engine.compute(inputs)
-        full.append(time.perf_counter() - started)
+        with _timed(full):
+            result = engine.compute(inputs)
+        if i < args.peer_repeat:
+            with _timed(peer_times):
+                theirs = peer.compute(inputs)
     assert result is not None
+    assert theirs is not None
     warm = GuidanceEngine(town, policy)
     incremental: list[float] = []
     for i in range(max(args.repeat, 1)):
         # The picture before: one danger area fewer (a different one each time).
         fewer = tuple(a for j, a in enumerate(areas) if j != i % len(areas))
         warm.compute(GuidanceInputs(alerts=alerts, danger_areas=fewer))
-        started = time.perf_counter()
-        again = warm.compute(inputs)
-        incremental.append(time.perf_counter() - started)
-    assert (
-        _mismatches(
-            again,
-            PeerResult(
-                result.action, result.reason, result.issued_by, result.shelter, result.seconds, []
-            ),
-        )
-        == 0
+        with _timed(incremental):
+            again = warm.compute(inputs)
+    same = PeerResult(
+        result.action, result.reason, result.issued_by, result.shelter, result.seconds, []
     )
-
-    started = time.perf_counter()
-    peer = NetworkxPeer(town, net, policy)
-    peer_setup_s = time.perf_counter() - started
-    peer_times: list[float] = []
-    theirs: PeerResult | None = None
-    for _ in range(max(args.peer_repeat, 1)):
-        started = time.perf_counter()
-        theirs = peer.compute(inputs)
-        peer_times.append(time.perf_counter() - started)
-    assert theirs is not None
+    assert _mismatches(again, same) == 0, "the warm engine disagrees with a fresh one"
     mismatches = _mismatches(result, theirs)
     plain_ms: float | None = None
     if not args.no_plain_peer:
         # What a plain osmnx user writes: nearest shelter over the whole graph, then the rules.
-        started = time.perf_counter()
-        plain = peer.compute(inputs, cutoff=False)
-        plain_ms = round((time.perf_counter() - started) * 1000.0, 2)
+        plain_times: list[float] = []
+        with _timed(plain_times):
+            plain = peer.compute(inputs, cutoff=False)
+        plain_ms = _ms(plain_times)
         mismatches += _mismatches(result, plain)
     ours_proposals = [(p.danger_area_id, p.would_change) for p in result.proposals]
     same_proposals = ours_proposals == theirs.proposals
