@@ -227,7 +227,6 @@ class PostgresEventLog:
             max_size=pool_size,
             open=False,
             timeout=max(connect_timeout, 2.0),
-            check=ConnectionPool.check_connection,
             name=f"magen-read:{self.schema}",
         )
         self._pool.open(wait=False)
@@ -313,8 +312,18 @@ class PostgresEventLog:
         with psycopg.connect(self.url, **self._connect_kwargs) as conn:
             conn.execute("SELECT 1")
 
+    def _reachable(self) -> bool:
+        try:
+            self._probe()
+        except psycopg.Error:
+            return False
+        return True
+
     def _recovered(self) -> None:
         log.warning("PostgreSQL is reachable again")
+        # Pooled connections from before the outage are dead: replace them now, not on use.
+        with contextlib.suppress(psycopg.Error, PoolClosed):
+            self._pool.check()
         self._notify()
 
     # --- reading -------------------------------------------------------------------------
@@ -332,20 +341,10 @@ class PostgresEventLog:
         return int(rows[0][0]) if rows else 0
 
     def _query(self, statement: sql.Composed, params: tuple[Any, ...]) -> list[TupleRow]:
-        self._check_open()
-        self._outage.check()
-        try:
-            with self._pool.connection() as conn:
-                cur = conn.cursor(binary=True)
-                return cur.execute(statement, params).fetchall()
-        except PoolClosed as exc:
-            raise LogError("the PostgreSQL event log is closed") from exc
-        except PoolTimeout as exc:
-            raise self._outage.failed(exc) from exc
-        except psycopg.OperationalError as exc:
-            raise self._outage.failed(exc) from exc
-        except psycopg.Error as exc:
-            raise LogError(f"cannot read the event log: {_reason(exc)}") from exc
+        def run(conn: psycopg.Connection[TupleRow]) -> list[TupleRow]:
+            return conn.cursor(binary=True).execute(statement, params).fetchall()
+
+        return self._run(run)
 
     async def subscribe(self, after: int = 0) -> AsyncIterator[StoredEvent]:
         """Every event after `after`, then each new one as it is committed, until cancelled.
@@ -578,18 +577,31 @@ class PostgresEventLog:
         return PostgresSnapshotStore(self)
 
     def _run(self, fn: Callable[[psycopg.Connection[TupleRow]], _T]) -> _T:
-        """Run `fn` on a pooled connection, mapping failures like reads do."""
+        """Run `fn` on a pooled connection; connection failures become `LogUnavailable`.
+
+        A pooled connection may have died with a server restart while idle: if the server
+        answers a fresh connection, the pool drops its dead ones and `fn` runs once more.
+        Otherwise the outage is recorded and every call fails at once until a probe gets through.
+        """
         self._check_open()
         self._outage.check()
-        try:
-            with self._pool.connection() as conn:
-                return fn(conn)
-        except PoolClosed as exc:
-            raise LogError("the PostgreSQL event log is closed") from exc
-        except (PoolTimeout, psycopg.OperationalError) as exc:
-            raise self._outage.failed(exc) from exc
-        except psycopg.Error as exc:
-            raise LogError(f"event log maintenance failed: {_reason(exc)}") from exc
+        for attempt in (1, 2):
+            try:
+                with self._pool.connection() as conn:
+                    return fn(conn)
+            except PoolClosed as exc:
+                raise LogError("the PostgreSQL event log is closed") from exc
+            except PoolTimeout as exc:
+                raise self._outage.failed(exc) from exc
+            except psycopg.OperationalError as exc:
+                if attempt == 1 and self._reachable():
+                    with contextlib.suppress(psycopg.Error):
+                        self._pool.check()
+                    continue
+                raise self._outage.failed(exc) from exc
+            except psycopg.Error as exc:
+                raise LogError(f"cannot read the event log: {_reason(exc)}") from exc
+        raise AssertionError("unreachable")
 
     # --- closing -------------------------------------------------------------------------
 
@@ -705,7 +717,9 @@ class _Listener:
         while not self._stopping:
             try:
                 conn = psycopg.connect(self._owner.url, **self._owner._connect_kwargs)
-            except psycopg.Error:
+            except psycopg.Error as exc:
+                # The server is gone (not just this connection): say so at once, to everyone.
+                self._owner._outage.failed(exc)
                 if self._sleep(pause.next()):
                     return
                 continue
