@@ -86,7 +86,8 @@ class PageErrors:
     def _console(self, message: Any) -> None:
         # A refused page (403) or an offline fetch is reported as a failed resource; what
         # matters is the page's own errors, and its assets (checked in `_response`).
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        network = ("Failed to load resource", "WebSocket connection to")
+        if message.type == "error" and not message.text.startswith(network):
             self.errors.append(f"console: {message.text}")
 
     def _response(self, response: Any) -> None:

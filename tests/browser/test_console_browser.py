@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -97,6 +101,7 @@ def test_a_lost_connection_is_shown_at_once_and_the_console_resumes(
     assert "CONNECTION LOST" in banner.inner_text()
     assert "picture as of" in banner.inner_text()
     assert "lost" in (console.get_attribute("body", "class") or "")
+    screenshot(console, "console-connection-lost")
     # Something happens while this console is cut off ...
     missed = _sighting(server, {"lat": 31.7633, "lon": 35.2177})
     console.context.set_offline(False)
@@ -170,3 +175,118 @@ def test_console_screenshot_with_a_busy_picture(console: Any, server: Server) ->
     queue = console.locator('[data-panel="incidents"] li[data-id]')
     assert queue.count() >= 1
     screenshot(console, "console")
+
+
+def _track(track_id: str, minutes_ago: float, **extra: Any) -> dict[str, Any]:
+    seen = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+    return {
+        "id": track_id,
+        "status": "new",
+        "confirmed": False,
+        "lat": 31.7640,
+        "lon": 35.2150,
+        "position_error_m": 40.0,
+        "heading_deg": 90.0,
+        "speed_mps": 1.2,
+        "mobility": "on_foot",
+        "armed": "yes",
+        "size": {"estimate": 4, "low": 3, "high": 5, "claims": 2},
+        "confidence": {"level": "corroborated", "score": 0.82, "reporters": 2},
+        "sightings": 3,
+        "first_seen": seen,
+        "last_seen": seen,
+        **extra,
+    }
+
+
+def test_tracks_and_incidents_panels_and_their_shortcuts(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """The panels for the picture's tracks and incidents, shown on a picture that has them.
+
+    The picture API does not list tracks and incidents yet: this serves the console a real
+    picture with both sections added, in the shape of the fusion and incident engines' views,
+    and checks what the console makes of them and what it sends when an operator acts.
+    """
+    real = server.picture()
+    real["tracks"] = [
+        _track("trk_fresh", 1),
+        _track("trk_old", 7, status="stale", lat=31.7600, lon=35.2100),
+        _track("trk_known", 2, status="confirmed", confirmed=True, lat=31.7620),
+    ]
+    real["incidents"] = [
+        {
+            "id": "inc_low",
+            "lat": 31.761,
+            "lon": 35.214,
+            "people": 1,
+            "injured": 0,
+            "children": 0,
+            "silent": False,
+            "open": True,
+            "priority": 3.0,
+            "urgency": "normal",
+            "reasons": ["1 person"],
+        },
+        {
+            "id": "inc_high",
+            "lat": 31.762,
+            "lon": 35.215,
+            "people": 5,
+            "injured": 3,
+            "children": 2,
+            "silent": True,
+            "open": True,
+            "priority": 31.0,
+            "urgency": "critical",
+            "reasons": ["3 injured", "armed group 80 m away"],
+        },
+    ]
+
+    def picture(route: Any) -> None:
+        real["generated_at"] = datetime.now(UTC).isoformat()
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(real))
+
+    def act(route: Any) -> None:
+        route.fulfill(status=201, content_type="application/json", body='{"replayed": false}')
+
+    context = browser.new_context(timezone_id=TZ, viewport=CONSOLE_VIEWPORT, locale="en-GB")
+    try:
+        context.route(re.compile(r".*/api/v1/picture$"), picture)
+        context.route(re.compile(r".*/api/v1/tracks/.*"), act)
+        page = page_errors.watch(sign_in(context, server, "dispatcher", "/console"))
+        page.wait_for_selector(".mk-track.track-trk_fresh")
+        stale = page.locator(".mk-track.track-trk_old")
+        assert "is-stale" in (stale.get_attribute("class") or "")
+        assert "stale 7 min" in stale.inner_text()
+        assert "4 · corroborated 82%" in page.locator(".mk-track.track-trk_fresh").inner_text()
+        # Only tracks still to confirm are queued; the confirmed one is on the map only.
+        tracks = page.locator('[data-panel="tracks"] li[data-id]')
+        assert [tracks.nth(i).get_attribute("data-id") for i in range(tracks.count())] == [
+            "trk_fresh",
+            "trk_old",
+        ]
+        assert page.locator(".mk-track.track-trk_known").count() == 1
+        incidents = page.locator('[data-panel="incidents"] li[data-id]')
+        assert incidents.first.get_attribute("data-id") == "inc_high"  # by priority
+        assert "Incidents by priority" in page.locator('[data-panel="incidents"] h2').inner_text()
+        screenshot(page, "console-tracks-stubbed")
+
+        # Keyboard: select the first queued track, confirm it with "c".
+        page.locator('[data-panel="tracks"] li[data-id="trk_fresh"] b').click()
+        with page.expect_request(re.compile(r".*/api/v1/tracks/.*")) as request:
+            page.keyboard.press("c")
+        assert request.value.url.endswith("/api/v1/tracks/trk_fresh/confirm")
+        assert uuid.UUID(request.value.post_data_json["command_id"])
+        # "?" shows the shortcuts, Escape hides them; "/" goes to the search box.
+        page.keyboard.press("?")
+        assert page.locator("#help").is_visible()
+        page.keyboard.press("Escape")
+        assert not page.locator("#help").is_visible()
+        page.keyboard.press("/")
+        assert page.evaluate("() => document.activeElement.id") == "search"
+        page.keyboard.type("trk_old")
+        assert page.locator('[data-panel="tracks"] li[data-id="trk_fresh"]').is_hidden()
+        assert page.locator('[data-panel="tracks"] li[data-id="trk_old"]').is_visible()
+    finally:
+        context.close()

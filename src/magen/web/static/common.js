@@ -104,6 +104,7 @@
   LiveFeed.prototype.open = function () {
     var self = this;
     if (self.stopped) return;
+    if (navigator.onLine === false) { self.lost(); return; }  // the "online" event reopens
     token().then(function (t) {
       var proto = location.protocol === "https:" ? "wss:" : "ws:";
       var ws = new WebSocket(proto + "//" + location.host + "/api/v1/live?after=" + self.after +

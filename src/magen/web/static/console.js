@@ -334,7 +334,7 @@
       if (o.proposal) {
         var p = o.proposal;
         li.className = "p3";
-        li.innerHTML = "<b>" + esc(p.action) + "?</b> " + esc(p.buildings) + " bldg · " +
+        li.innerHTML = "<b>" + esc(say("proposal", { action: say("act_" + p.action), n: p.buildings })) + "</b> · " +
           esc(p.danger_area && p.danger_area.title && (p.danger_area.title[LANG] || p.danger_area.title.en));
         actButton(li, say("confirm"), function (b) { run(ENDPOINTS.issueOverride(), { proposal_id: p.id }, b); }, "c");
         return;
@@ -422,10 +422,12 @@
       var age = ageMin(t.last_seen, p);
       var label = trackCount(t) + " · " + trackConfidence(t) + " · " + (stale ? say("stale", { m: age }) : age + "′");
       var heading = t.heading_deg;
+      // A dot for the group, an arrow the way it is heading (none when that is not known).
+      var arrow = heading != null ? '<g transform="rotate(' + Number(heading) + ' 22 22)"><path class="hd" d="M22 0 L29 14 L22 11 L15 14 Z"/></g>' : "";
       var html = '<div class="trk' + (stale ? " stale" : "") + (t.confirmed ? " confirmed" : "") + '">' +
-        (heading != null ? '<div class="arrow" style="transform: rotate(' + heading + 'deg)"></div>' : "") +
-        '<div class="dot"></div><div class="lbl">' + esc(label) + "</div></div>";
-      var icon = L.divIcon({ html: html, className: "mk mk-track track-" + cls(idOf(t)) + (stale ? " is-stale" : ""), iconSize: [28, 28], iconAnchor: [14, 14] });
+        '<svg width="44" height="44" viewBox="0 0 44 44" aria-hidden="true">' + arrow +
+        '<circle class="body" cx="22" cy="22" r="9"/></svg><div class="lbl">' + esc(label) + "</div></div>";
+      var icon = L.divIcon({ html: html, className: "mk mk-track track-" + cls(idOf(t)) + (stale ? " is-stale" : ""), iconSize: [44, 44], iconAnchor: [22, 22] });
       var m = L.marker([t.lat, t.lon], { icon: icon, keyboard: false }).addTo(layers.tracks);
       if (t.position_error_m) {
         L.circle([t.lat, t.lon], { radius: t.position_error_m, color: stale ? "#888" : "#b00020", weight: 1, dashArray: stale ? "4 4" : null, fillOpacity: 0.05, interactive: false }).addTo(layers.tracks);
@@ -437,9 +439,9 @@
     fill("tracks", pending, function (li, t) {
       var stale = trackStale(t, p);
       if (stale) li.classList.add("stale");
-      li.innerHTML = "<b>" + esc(trackCount(t)) + " · " + esc(t.mobility || "") + "</b> " + esc(trackConfidence(t)) +
-        '<div class="t">' + (stale ? esc(say("stale", { m: ageMin(t.last_seen, p) })) : ageMin(t.last_seen, p) + "′") +
-        " · " + esc(t.sightings != null ? t.sightings : "") + "</div>";
+      li.innerHTML = "<b>" + esc(trackCount(t)) + " · " + esc(t.mobility ? say(t.mobility) : "") + "</b> " + esc(trackConfidence(t)) +
+        '<div class="t">' + esc(stale ? say("stale", { m: ageMin(t.last_seen, p) }) : say("min_ago", { m: ageMin(t.last_seen, p) })) +
+        (t.sightings != null ? " · " + esc(say("n_sightings", { n: t.sightings })) : "") + "</div>";
       actButton(li, say("confirm"), function (b) { run(ENDPOINTS.confirmTrack(idOf(t)), {}, b); }, "c");
       actButton(li, say("dismiss"), function (b) { run(ENDPOINTS.dismissTrack(idOf(t)), {}, b); }, "d");
     });
@@ -623,7 +625,7 @@
   function applySearch() {
     var q = search.value.trim().toLowerCase();
     items().concat(Array.prototype.slice.call(document.querySelectorAll("#panels li[data-id][hidden]"))).forEach(function (li) {
-      li.hidden = q !== "" && li.textContent.toLowerCase().indexOf(q) < 0;
+      li.hidden = q !== "" && (li.textContent + " " + li.dataset.id).toLowerCase().indexOf(q) < 0;
     });
   }
   search.addEventListener("input", applySearch);
