@@ -173,10 +173,14 @@ def start_private(base: Path | None = None) -> PgServer:
             "PostgreSQL is not installed (scripts/setup.sh dev installs it; or set "
             f"{ENV_URL} to an existing server)"
         )
-    root = Path(tempfile.mkdtemp(prefix="magen-pg-", dir=base))
+    as_root = os.geteuid() == 0
+    # As root the cluster belongs to `postgres`, who must be able to reach it: not under a
+    # private TMPDIR, so the system /tmp unless told otherwise.
+    parent = base or ("/tmp" if as_root else None)
+    root = Path(tempfile.mkdtemp(prefix="magen-pg-", dir=parent))
     datadir = root / "data"
     run_as: list[str] = []
-    if os.geteuid() == 0:
+    if as_root:
         # PostgreSQL will not run as root: the `postgres` user owns and runs the cluster.
         if shutil.which("runuser") is None:
             raise PostgresMissing("running as root without runuser to become `postgres`")
@@ -221,6 +225,14 @@ def start_private(base: Path | None = None) -> PgServer:
     return server
 
 
+def existing(url: str) -> PgServer:
+    """An existing server, with a scratch database of our own that `destroy()` drops."""
+    try:
+        return _with_scratch_database(PgServer(admin_url=url, url=url, database=""))
+    except psycopg.Error as exc:
+        raise PostgresMissing(f"cannot use the PostgreSQL at that URL: {exc}") from exc
+
+
 def _with_scratch_database(server: PgServer) -> PgServer:
     name = f"magen_test_{os.getpid()}_{secrets.token_hex(3)}"
     with psycopg.connect(server.admin_url, autocommit=True, connect_timeout=10) as conn:
@@ -249,8 +261,8 @@ def shared_server() -> PgServer:
             url = os.environ.get(ENV_URL)
             if url:
                 try:
-                    server = _with_scratch_database(PgServer(admin_url=url, url=url, database=""))
-                except psycopg.Error as exc:
+                    server = existing(url)
+                except PostgresMissing as exc:
                     raise PostgresMissing(f"{ENV_URL} is set but unusable: {exc}") from exc
             else:
                 server = _with_scratch_database(start_private())
