@@ -368,7 +368,7 @@ class _PartTable:
         # The Latin/Cyrillic spelling of a part, if it has one, for string similarity.
         self.latin: list[str] = []
         self.tf: dict[str, float] = {}
-        self.tf_mean = 0.0
+        self.tf_mean = (0.0, 0.0)
 
     def intern(self, part: tuple[NameToken, ...]) -> int:
         signature = tuple(sorted(t.text for t in part))
@@ -405,18 +405,27 @@ class _PartTable:
                 for key in seen:
                     counts[key] = counts.get(key, 0) + 1
         self.tf = {k: c / max(n, 1) for k, c in counts.items()}
-        # A random record's chance of sharing an agreeing key with another, on average.
-        self.tf_mean = sum(f * f for f in self.tf.values()) / max(sum(self.tf.values()), 1e-12)
+        # The average frequency of the value two random records agree on, for spellings
+        # and for the looser keys: the reference a specific value is rarer or commoner than.
+        spelled = [f for k, f in self.tf.items() if k.startswith("t:")]
+        loose = [f for k, f in self.tf.items() if not k.startswith("t:")]
+        self.tf_mean = (_mean_agreeing(spelled), _mean_agreeing(loose))
 
     def adjustment(self, a: int, b: int) -> float:
         """log2 weight for agreeing on a rarer (positive) or commoner (negative) name."""
-        shared = self.sets[a].agree & self.sets[b].agree
-        if not shared:
+        x, y = self.sets[a], self.sets[b]
+        # The most specific agreement decides: a shared spelling, else the commonest key.
+        spelled = x.exact & y.exact
+        if spelled:
+            tf, mean = min(self.tf.get(k, 0.0) for k in spelled), self.tf_mean[0]
+        else:
+            shared = x.agree & y.agree
+            if not shared:
+                return 0.0
+            tf, mean = max(self.tf.get(k, 0.0) for k in shared), self.tf_mean[1]
+        if tf <= 0 or mean <= 0:
             return 0.0
-        tf = max(self.tf.get(k, 0.0) for k in shared)
-        if tf <= 0:
-            return 0.0
-        return float(np.clip(math.log2(self.tf_mean / tf), -_TF_CAP, _TF_CAP))
+        return float(np.clip(math.log2(mean / tf), -_TF_CAP, _TF_CAP))
 
     def code_matrix(self, pa: IntArray, pb: IntArray) -> IntArray:
         """Codes for arrays of part-id pairs (-1 where either part is missing)."""
@@ -453,6 +462,15 @@ class _PartTable:
             score_cutoff=_SPELLING_SIMILAR,
         )
         codes[todo[np.asarray(scores) >= _SPELLING_SIMILAR]] = _WEAK
+
+
+def _mean_agreeing(frequencies: Sequence[float]) -> float:
+    """Chance two random records agree on a value, per value share (as splink: sum f^2).
+
+    Records carry several keys each, so frequencies are first made shares of their sum.
+    """
+    total = sum(frequencies)
+    return sum(f * f for f in frequencies) / total if total else 0.0
 
 
 # ----------------------------------------------------------------------------------------
@@ -652,9 +670,11 @@ _JOINS = (
 
 def _description_terms(d: Description) -> list[str]:
     terms = [f"o:{o}" for o in sorted(d.outfits)] + [f"m:{p}" for p in sorted(d.mark_places)]
-    terms += [f"g:{g}" for g in sorted(d.clothing & _GARMENT_SET)]
-    if d.hair is not None and d.build is not None:
-        terms.append(f"h:{d.hair}:{d.build}")
+    if d.hair is not None:
+        # A garment alone (jeans) is too common to block on; with the hair colour it will do.
+        terms += [f"g:{g}:{d.hair}" for g in sorted(d.clothing & _GARMENT_SET)]
+        if d.build is not None:
+            terms.append(f"h:{d.hair}:{d.build}")
     return terms
 
 
@@ -696,8 +716,18 @@ def _pair_keys(key_sets: list[tuple[str, ...]]) -> list[str]:
             for ka in key_sets[x]:
                 for kb in key_sets[y]:
                     seen.add("|".join(sorted((ka, kb))))
-                    seen.update("|".join(sorted((d, kb))) for d in _deletions(ka))
-                    seen.update("|".join(sorted((ka, d))) for d in _deletions(kb))
+                    # A typo variant must keep three consonants in all, or the block
+                    # holds every name with an L and an S.
+                    seen.update(
+                        "|".join(sorted((d, kb)))
+                        for d in _deletions(ka)
+                        if min(len(d), len(kb)) >= 2
+                    )
+                    seen.update(
+                        "|".join(sorted((ka, d)))
+                        for d in _deletions(kb)
+                        if min(len(ka), len(d)) >= 2
+                    )
     return sorted(seen)
 
 
