@@ -14,7 +14,7 @@ import pytest
 
 from browser.browserkit import DUBNOV_13, TZ, PageErrors, Server, screenshot, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
 CONSOLE_VIEWPORT = {"width": 1400, "height": 900}
 
@@ -62,6 +62,8 @@ def test_a_sighting_filed_through_the_api_is_on_the_map_within_a_second(
         [sighting_id, where["lat"], where["lon"]],
     )
     assert offset < 2.0
+    attribution = console.locator(".leaflet-control-attribution").inner_text()
+    assert attribution == "© OpenStreetMap contributors (ODbL)"
 
 
 def test_the_time_slider_shows_the_earlier_picture(console: Any, server: Server) -> None:

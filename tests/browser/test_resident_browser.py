@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import DUBNOV_13, TZ, PageErrors, Server, screenshot, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
 PHONE = {"width": 390, "height": 844}
 
@@ -202,5 +202,104 @@ def test_staff_sign_in_keeps_the_token_for_the_page_scripts(
         assert cookies["magen_token"]["httpOnly"] is True
         page.wait_for_selector("[data-current-status]")
         screenshot(page, "responder-en")
+    finally:
+        context.close()
+
+
+def test_with_javascript_the_phone_s_position_gives_the_safe_action_and_places_the_sos(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    here = {"latitude": DUBNOV_13["lat"], "longitude": DUBNOV_13["lon"], "accuracy": 15}
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="en-GB",
+        geolocation=here,
+        permissions=["geolocation"],
+    )
+    try:
+        page = page_errors.watch(context.new_page())
+        page.goto(f"{server.url}/resident")
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url) as guidance:
+            page.click("[data-gps]")
+        assert guidance.value.ok
+        advice = guidance.value.json()
+        page.wait_for_function(
+            "t => document.querySelector('#now .action')?.textContent === t", arg=advice["text"]
+        )
+        assert f"act-{advice['action']}" in (page.get_attribute("#now", "class") or "")
+        form = page.locator("#sos form")
+        assert form.locator("[name=lat]").input_value() == f"{DUBNOV_13['lat']:.6f}"
+        assert "±15 m" in form.locator("[data-here]").inner_text()
+        form.locator("input[name=people]").fill("2")
+        marker = "gps " + form.locator("[name=command_id]").input_value()
+        form.locator("textarea[name=text]").fill(marker)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("[data-done]:has-text('Your SOS was received')")
+        assert page.locator("form[data-safe-form]").is_visible()
+        # "I am safe" closes it again.
+        page.locator("form[data-safe-form] button").click()
+        page.wait_for_selector("[data-done]:has-text('You are marked safe')")
+    finally:
+        context.close()
+    sos = [
+        s for s in server.get("dispatcher", "/api/v1/picture").json()["sos"] if marker in s["text"]
+    ]
+    assert sos == []  # resolved: no longer open
+    picture = server.picture("analyst")
+    assert picture["role"] == "analyst"
+
+
+def test_typing_an_address_offers_places_to_pick(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(timezone_id=TZ, viewport=PHONE, locale="en-GB")
+    try:
+        page = page_errors.watch(context.new_page())
+        page.goto(f"{server.url}/resident")
+        form = page.locator("#sighting form")
+        form.locator("[data-address]").fill("Dubnov 1")
+        choice = form.locator("[data-places] button", has_text="דובנוב 1")
+        choice.first.wait_for()
+        choice.first.click()
+        assert form.locator("input[type=hidden][name=pick]").input_value().endswith(",דובנוב 1")
+        marker = "pick " + form.locator("[name=command_id]").input_value()
+        form.locator("textarea[name=text]").fill(marker)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("[data-done]:has-text('Your report was received')")
+    finally:
+        context.close()
+    found = [s for s in _sightings(server).values() if marker in s["text"]]
+    assert len(found) == 1
+    assert found[0]["text"].startswith("[דובנוב 1]")
+
+
+def test_the_map_loads_only_when_asked_and_a_tap_places_the_reports(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(timezone_id=TZ, viewport=PHONE, locale="ar")
+    try:
+        page = page_errors.watch(context.new_page())
+        loaded: list[str] = []
+        page.on("request", lambda r: loaded.append(r.url))
+        page.goto(f"{server.url}/resident")
+        page.wait_for_load_state("networkidle")
+        # A weak phone downloads no map until the person asks for one.
+        assert not [u for u in loaded if "leaflet" in u or "map.geojson" in u]
+        page.click("[data-pickmap]")
+        page.wait_for_selector("#map .leaflet-control-attribution")
+        assert (
+            page.locator("#map .leaflet-control-attribution").inner_text()
+            == "© OpenStreetMap contributors (ODbL)"
+        )
+        page.wait_for_function("() => !!window.L")
+        box = page.locator("#map").bounding_box()
+        assert box is not None
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url):
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        lat = page.locator("#sos form [name=lat]").input_value()
+        assert lat
+        assert abs(float(lat) - 31.76) < 0.05
+        screenshot(page, "resident-map-ar")
     finally:
         context.close()

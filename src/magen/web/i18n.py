@@ -47,11 +47,6 @@ _T: dict[str, tuple[str, str, str]] = {
     "back": ("חזרה", "رجوع", "Back"),
     "sign_out": ("יציאה", "خروج", "Sign out"),
     "signed_in_as": ("מחובר/ת: {name}", "مسجّل الدخول: {name}", "Signed in: {name}"),
-    "map_attribution": (
-        "© תורמי OpenStreetMap (ODbL)",
-        "© مساهمو OpenStreetMap (ODbL)",
-        "© OpenStreetMap contributors (ODbL)",
-    ),
     # --- location -------------------------------------------------------------------------
     "where_title": ("איפה את/ה?", "أين أنت؟", "Where are you?"),
     "use_gps": ("השתמש/י במיקום שלי", "استخدم موقعي", "Use my location"),
@@ -179,6 +174,7 @@ _T: dict[str, tuple[str, str, str]] = {
     "dir_w": ("מערבה", "غربًا", "West"),
     "dir_nw": ("צפון-מערב", "شمال غرب", "North-west"),
     "send_report": ("שליחת דיווח", "إرسال البلاغ", "Send report"),
+    "report_sent": ("נשלח ({t}).", "أُرسل ({t}).", "Sent ({t})."),
     "sighting_done": (
         "הדיווח התקבל ({t}). תודה. הישארו במקום מוגן.",
         "تم استلام البلاغ ({t}). شكرًا. ابقَ في مكان محمي.",

@@ -237,7 +237,6 @@ _RESIDENT_SCRIPT_KEYS = [
     "location_map",
     "location_needed",
     "tap_map",
-    "map_attribution",
     "did_you_mean",
     "no_address",
 ]

@@ -35,7 +35,7 @@
 
   var mapEl = document.getElementById("map");
   mapEl.setAttribute("dir", "ltr");
-  var map = MagenTown.create(mapEl, say("map_attribution"), {});
+  var map = MagenTown.create(mapEl, {});
   map.setView([31.7615, 35.216], 15);
   var town = null;
   var zones = [];

@@ -287,7 +287,7 @@
     loadScript("/vendor/leaflet/leaflet.js?" + VERSION)
       .then(function () { return loadScript("/static/townmap.js?" + VERSION); })
       .then(function () {
-        map = MagenTown.create(el, say("map_attribution"));
+        map = MagenTown.create(el, {});
         map.setView([31.7615, 35.216], 15);
         return MagenTown.load(map, { buildings: false, zones: false });
       })

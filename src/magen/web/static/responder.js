@@ -28,7 +28,7 @@
 
   var mapEl = document.getElementById("map");
   mapEl.setAttribute("dir", "ltr");
-  var map = MagenTown.create(mapEl, say("map_attribution"), {});
+  var map = MagenTown.create(mapEl, {});
   map.setView([31.7615, 35.216], 15);
   MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix) map.fitBounds(t.bounds); });
   var meMarker = null;
@@ -46,6 +46,7 @@
       showCheckIn(!mine);
       if (mine) markStatus(mine.status);
       drawAssignment(p);
+      document.body.dataset.ready = "1";
     });
   }
 
@@ -135,7 +136,7 @@
     };
     var n = parseInt(f.elements.count.value, 10);
     if (n > 0) body.count = n;
-    M.command("/api/v1/sightings", body).then(function (r) { if (answer(r)) { tell(say("sighting_done", { t: M.hhmmss() })); f.reset(); } },
+    M.command("/api/v1/sightings", body).then(function (r) { if (answer(r)) { tell(say("report_sent", { t: M.hhmmss() })); f.reset(); } },
       function () { fail(say("offline")); });
   });
 

@@ -99,13 +99,16 @@
       .catch(function () { return null; });
   }
 
+  // The licence's own words, the same on every map in every language (ODbL 4.3).
+  var ATTRIBUTION = "© OpenStreetMap contributors (ODbL)";
+
   /* A plain map with the attribution every map must carry. */
-  function create(el, attribution, extra) {
+  function create(el, extra) {
     var o = { preferCanvas: false, zoomSnap: 0.25, attributionControl: true };
     for (var k in extra || {}) o[k] = extra[k];
     var map = L.map(el, o);
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution(attribution);
+    map.attributionControl.addAttribution(ATTRIBUTION);
     return map;
   }
 

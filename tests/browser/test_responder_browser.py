@@ -1,0 +1,94 @@
+"""The responder view on a phone, in real headless Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
+
+PHONE = {"width": 390, "height": 844}
+HERE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}
+
+
+def test_a_responder_checks_in_reports_status_and_a_sighting_where_they_stand(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="he-IL",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "volunteer1", "/responder"))
+        assert page.get_attribute("html", "dir") == "rtl"
+        page.wait_for_selector("body[data-ready]")
+        checkin = page.locator("[data-checkin]")
+        if checkin.is_visible():  # not on duty yet in this session
+            page.select_option("[data-checkin-form] select[name=kind]", "volunteer")
+            page.click("[data-checkin-form] button")
+            checkin.wait_for(state="hidden")
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/responders/status")) as done:
+            page.click("[data-status=engaged]")
+        assert done.value.status == 201
+        page.wait_for_selector("[data-status=engaged][aria-pressed=true]")
+        me = [r for r in server.picture()["responders"] if r["kind"] == "volunteer"]
+        assert [r["status"] for r in me] == ["engaged"]
+
+        page.fill("[data-sighting-form] input[name=count]", "2")
+        page.check("[data-sighting-form] input[value=vehicle]")
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/sightings")) as sent:
+            page.click("[data-sighting-form] button[type=submit]")
+        assert sent.value.status == 201
+        sighting_id = sent.value.json()["id"]
+        sighting = {s["id"]: s for s in server.picture()["sightings"]}[sighting_id]
+        assert (sighting["lat"], sighting["lon"]) == (HERE["latitude"], HERE["longitude"])
+        assert (sighting["count"], sighting["mobility"], sighting["tier"]) == (
+            2,
+            "vehicle",
+            "verified",
+        )
+        attribution = page.locator(".leaflet-control-attribution").inner_text()
+        assert attribution == "© OpenStreetMap contributors (ODbL)"
+        screenshot(page, "responder-he")
+    finally:
+        context.close()
+
+
+def test_triage_leads_a_medic_to_a_tag_colour(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(timezone_id=TZ, viewport=PHONE, locale="en-GB")
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        triage = page.locator("[data-triage]")
+        page.click("[data-triage-start]")
+        # START: cannot walk; breathes; 40 a minute -> immediate.
+        triage.locator("button", has_text="No").first.wait_for()
+        question = triage.locator(".action").inner_text()
+        assert "walk" in question.lower()
+        triage.locator("button", has_text="No").click()
+        page.wait_for_function(
+            "q => document.querySelector('[data-triage] .action')?.textContent !== q",
+            arg=question,
+        )
+        assert "breath" in triage.locator(".action").inner_text().lower()
+        triage.locator("button", has_text="Yes").click()
+        triage.locator("input[type=number]").wait_for()
+        triage.locator("input[type=number]").fill("40")
+        triage.locator("button").click()
+        tag = triage.locator(".tag")
+        tag.wait_for()
+        assert tag.inner_text() == "IMMEDIATE"
+        assert "red" in (tag.get_attribute("class") or "")
+        screenshot(page, "responder-triage-en")
+        triage.locator("button").click()  # next casualty
+        triage.locator("input[type=checkbox]").wait_for()
+    finally:
+        context.close()
