@@ -837,7 +837,7 @@ def _name_levels(
 ) -> tuple[IntArray, _NameDetail]:
     pa, pb = np.broadcast_arrays(a.parts[ia][:, :, None], b.parts[ib][:, None, :])
     codes = parts.code_matrix(np.ascontiguousarray(pa), np.ascontiguousarray(pb))
-    rest = codes.reshape(len(ia), -1)
+    rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
     cells = np.arange(_MAX_PARTS * _MAX_PARTS)
     picks, strengths = [], []
     # Greedy assignment: the best part pair, then the best among the remaining rows/columns.
@@ -1144,9 +1144,10 @@ def _name_u_from_blocks(
     hundred thousand; the blocked candidates contain all of them.
     """
     na, nb = len(run.a.records), len(run.b.records)
-    total = (na * (na - 1) // 2 if run.a is run.b else na * nb) * named_share
-    if total <= 0:
-        return u
+    pairs = na * (na - 1) // 2 if run.a is run.b else na * nb
+    total = pairs * named_share
+    if pairs <= _U_NAME_SAMPLE or total <= 0:
+        return u  # every pair was compared: the sample is exact
     names = run.levels[:, _NAME]
     counts = np.bincount(names[names >= 0], minlength=len(u))
     out = list(u)
@@ -1155,6 +1156,8 @@ def _name_u_from_blocks(
         out[level] = max(float(counts[level]) - matches, 0.5) / (total * (1 - prior))
     low = sum(out[:_BLOCKED_NAME_LEVEL])
     rest = 1.0 - sum(out[_BLOCKED_NAME_LEVEL:])
+    if rest <= 0 or low <= 0:
+        return u
     for level in range(_BLOCKED_NAME_LEVEL):
         out[level] *= rest / low
     return tuple(out)

@@ -200,6 +200,7 @@ _ABD_ARTICLES = frozenset(
 )
 _ABD_LATIN = re.compile(r"^abd(?:[aeiou]l|[aeiou](?=([bdlnrstz])\1))?(?P<rest>[a-z]{3,})$")
 _ABD_NATIVE = ("עבד", "عبد")
+_ABD_WORD = re.compile(r"abd(?:[aeiou][lr]?)?")  # Abd, Abdel, Abdul, Abdur as a word
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,12 +384,13 @@ def _join_abd(words: list[str]) -> list[str]:
         if match and folded.isascii():
             # Abdurrahman: the doubled letter is the assimilated article, not the name.
             out.append("abd" + re.sub(r"^(.)\1", r"\1", match.group("rest")))
-        elif (latin == "abd" or folded in _ABD_NATIVE) and i + 1 < len(words):
+        elif (_ABD_WORD.fullmatch(latin) or folded in _ABD_NATIVE) and i + 1 < len(words):
             nxt = words[i + 1]
             if _clean(nxt) in _ABD_ARTICLES and i + 2 < len(words):
                 nxt = words[i + 2]
                 i += 1
-            out.append(word + _split_native_article(nxt))
+            head = word if folded in _ABD_NATIVE else "abd"  # Abdel Rahman = Abd Rahman
+            out.append(head + _split_native_article(nxt))
             i += 1
         else:
             out.append(word)

@@ -1,0 +1,52 @@
+"""Descriptions in Hebrew, Arabic and English reduce to the same terms."""
+
+from __future__ import annotations
+
+from magen.people.descriptions import describe
+
+
+def test_three_languages_say_the_same_thing() -> None:
+    he = describe("שיער שחור", "רזה", "חולצה אדומה, ג'ינס כחול ונעלי ספורט", "קעקוע בזרוע שמאל")
+    en = describe("black", "thin", "red t-shirt and blue jeans, sneakers", "tattoo on left arm")
+    ar = describe("أسود", "نحيف", "قميص أحمر، جينز أزرق وحذاء رياضي", "وشم على الذراع اليسرى")
+    for d in (he, en, ar):
+        assert d.hair == "black"
+        assert d.build == "slim"
+        assert {"red shirt", "blue jeans"} <= d.outfits
+        assert "sneakers" in d.clothing
+        assert d.marks == frozenset({"tattoo"})
+        assert "tattoo left arm" in d.mark_places
+
+
+def test_colours_bind_to_their_own_garment() -> None:
+    # Hebrew and Arabic put the colour after the garment, English before it.
+    assert describe(clothing="חולצה לבנה ומכנסיים שחורים").outfits == {
+        "white shirt",
+        "black trousers",
+    }
+    assert describe(clothing="white shirt, black trousers").outfits == {
+        "white shirt",
+        "black trousers",
+    }
+    assert describe(clothing="قميص أبيض وبنطال أسود").outfits == {"white shirt", "black trousers"}
+
+
+def test_inflections_and_glued_prefixes() -> None:
+    d = describe(clothing="בחולצה ירוקה עם כובע אדום")
+    assert d.outfits == {"green shirt", "red cap"}
+    assert describe(hair="ג'ינג'ית").hair == "red"
+    assert describe(hair="بشعر أشقر").hair == "blond"
+
+
+def test_unknown_words_are_ignored_and_empty_fields_are_empty() -> None:
+    d = describe(hair=None, build="", clothing="something unusual", marks=None)
+    assert d.hair is None
+    assert d.build is None
+    assert not d.clothing
+    assert not d.marks
+
+
+def test_mark_without_place_counts_as_a_kind_only() -> None:
+    d = describe(marks="scar")
+    assert d.marks == {"scar"}
+    assert not d.mark_places

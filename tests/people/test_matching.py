@@ -1,0 +1,244 @@
+"""Identity matching: accuracy on a generated population, blocking, explanations, edge cases."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from magen.people.matching import (
+    COMPARISONS,
+    DEFAULT_MODEL,
+    Linkage,
+    MatchCandidate,
+    PersonRecord,
+    RecordKind,
+    best_links,
+    find_duplicates,
+    fit_model,
+    link,
+    match,
+)
+from magen.people.synth import SynthPopulation, generate
+
+T0 = datetime(2023, 10, 7, 4, 0, tzinfo=UTC)
+OFAKIM = (34.6203, 31.3141)
+
+
+def _f1(predicted: set[tuple[str, str]], truth: frozenset[tuple[str, str]]) -> float:
+    correct = len(predicted & truth)
+    if not correct:
+        return 0.0
+    precision, recall = correct / len(predicted), correct / len(truth)
+    return 2 * precision * recall / (precision + recall)
+
+
+@pytest.fixture(scope="module")
+def population() -> SynthPopulation:
+    return generate(random.Random(2), missing_reports=2000, records=500)
+
+
+@pytest.fixture(scope="module")
+def linkage(population: SynthPopulation) -> Linkage:
+    return link(population.reports, population.records)
+
+
+def test_links_a_generated_population(population: SynthPopulation, linkage: Linkage) -> None:
+    links = {(c.a_id, c.b_id) for c in best_links(linkage.candidates)}
+    assert _f1(links, population.truth) >= 0.9
+
+
+def test_blocking_compares_a_small_share_of_pairs(
+    population: SynthPopulation, linkage: Linkage
+) -> None:
+    all_pairs = len(population.reports) * len(population.records)
+    assert linkage.comparisons < 0.01 * all_pairs
+    assert sum(linkage.comparisons_by_rule.values()) >= linkage.comparisons
+    assert set(linkage.comparisons_by_rule) == {
+        "name pair",
+        "birth date",
+        "single name part",
+        "description",
+    }
+
+
+def test_candidates_are_sorted_and_above_the_threshold(linkage: Linkage) -> None:
+    scores = [c.score for c in linkage.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.5 <= s <= 1.0 for s in scores)
+
+
+def test_linking_is_deterministic(population: SynthPopulation, linkage: Linkage) -> None:
+    again = link(population.reports, population.records)
+    assert [(c.a_id, c.b_id, c.score) for c in again.candidates] == [
+        (c.a_id, c.b_id, c.score) for c in linkage.candidates
+    ]
+    assert again.model == linkage.model
+
+
+def test_fitted_model_is_sensible(linkage: Linkage) -> None:
+    model = linkage.model
+    weights = model.weights()
+    names = [n for n, _ in COMPARISONS]
+    name, sex, dob = (names.index(x) for x in ("name", "sex", "birth date"))
+    assert 0 < model.prior < 0.01
+    # Agreement counts for a match, disagreement against.
+    assert weights[name, 8] > weights[name, 7] > 0 > weights[name, 0]
+    assert weights[sex, 1] > 0 > weights[sex, 0]
+    assert weights[dob, 3] > 5 > 0 > weights[dob, 0]
+
+
+def test_finds_duplicate_reports(population: SynthPopulation) -> None:
+    pairs = {tuple(sorted((c.a_id, c.b_id))) for c in find_duplicates(population.reports)}
+    assert _f1({(a, b) for a, b in pairs}, population.duplicate_truth()) >= 0.9
+
+
+def _report(rid: str, *names: str, **kw: object) -> PersonRecord:
+    base: dict[str, object] = {
+        "sex": "male",
+        "lon": OFAKIM[0],
+        "lat": OFAKIM[1],
+        "time": T0,
+    }
+    return PersonRecord(id=rid, kind=RecordKind.MISSING, names=names, **{**base, **kw})  # type: ignore[arg-type]
+
+
+def _found(rid: str, kind: RecordKind, *names: str, **kw: object) -> PersonRecord:
+    base: dict[str, object] = {
+        "sex": "male",
+        "lon": OFAKIM[0] + 0.003,
+        "lat": OFAKIM[1],
+        "time": T0 + timedelta(hours=2),
+    }
+    return PersonRecord(id=rid, kind=kind, names=names, **{**base, **kw})  # type: ignore[arg-type]
+
+
+def _crowd(n: int) -> list[PersonRecord]:
+    """Unrelated reports, so the model has a population to estimate from."""
+    pop = generate(random.Random(11), missing_reports=n, records=10)
+    return list(pop.reports)
+
+
+@pytest.fixture(scope="module")
+def crowd() -> list[PersonRecord]:
+    return _crowd(1500)
+
+
+def _only(candidates: list[MatchCandidate], a_id: str) -> MatchCandidate:
+    mine = [c for c in candidates if c.a_id == a_id]
+    assert len(mine) == 1, mine
+    return mine[0]
+
+
+def test_matches_across_scripts_order_and_nickname(crowd: list[PersonRecord]) -> None:
+    reports = [
+        *crowd,
+        _report("x-he", "יוסף אבוטבול", age_min=34, age_max=34),
+        _report("x-ru", "Саша Розенблюм", age_min=52, age_max=52),
+        _report("x-ar", "خالد أبو ربيعة", birth_date=date(1990, 5, 1)),
+    ]
+    records = [
+        _found("s-he", RecordKind.SURVIVOR, "Aboutboul Yossef", age_min=34, age_max=34),
+        _found("s-ru", RecordKind.SURVIVOR, "אלכסנדר רוזנבלום", age_min=52, age_max=52),
+        _found("c-ar", RecordKind.CASUALTY, "Khaled Abu-Rabia", birth_date=date(1990, 5, 1)),
+    ]
+    candidates = match(reports, records)
+    assert _only(candidates, "x-he").b_id == "s-he"
+    assert _only(candidates, "x-ru").b_id == "s-ru"
+    assert _only(candidates, "x-ar").b_id == "c-ar"
+    he = _only(candidates, "x-he")
+    name = next(e for e in he.evidence if e.field == "name")
+    assert "swapped order" in name.finding
+    assert name.weight > 0
+    text = he.explain()
+    assert text.startswith(f"{he.score:.0%} likely the same person.")
+    assert "For: " in text
+    assert "age: agrees" in text
+
+
+def test_evidence_against_is_listed_as_against(crowd: list[PersonRecord]) -> None:
+    reports = [*crowd, _report("x1", "Moshe Buzaglo", age_min=40, age_max=40, hair="black")]
+    records = [
+        _found("s1", RecordKind.SURVIVOR, "משה בוזגלו", age_min=40, age_max=40, hair="שיער אפור")
+    ]
+    candidate = _only(match(reports, records, min_score=0.0), "x1")
+    against = [e for e in candidate.evidence if e.weight < 0]
+    assert any(e.field == "hair" and "black vs grey" in e.finding for e in against)
+    assert "Against: hair" in candidate.explain()
+
+
+def test_a_casualty_found_before_being_last_seen_is_implausible(
+    crowd: list[PersonRecord],
+) -> None:
+    late = T0 + timedelta(hours=6)
+    reports = [*crowd, _report("x1", "Itamar Goldfeld", age_min=20, age_max=20, time=late)]
+    records = [_found("c1", RecordKind.CASUALTY, "איתמר גולדפלד", age_min=15, age_max=25)]
+    candidate = _only(match(reports, records, min_score=0.0), "x1")
+    time = next(e for e in candidate.evidence if e.field == "time")
+    assert time.finding == "implausible"
+    assert time.weight < 0
+
+
+def test_a_nameless_casualty_is_found_by_description(crowd: list[PersonRecord]) -> None:
+    reports = [
+        *crowd,
+        _report(
+            "x1",
+            "Noa Weissblum",
+            sex="female",
+            age_min=27,
+            age_max=27,
+            hair="blond",
+            build="slim",
+            clothing="yellow dress, white sneakers",
+            marks="tattoo on left arm, scar on face",
+        ),
+    ]
+    records = [
+        _found(
+            "c1",
+            RecordKind.CASUALTY,
+            sex="female",
+            age_min=22,
+            age_max=32,
+            hair="בלונדינית",
+            build="רזה",
+            clothing="שמלה צהובה, נעלי ספורט לבנות",
+            marks="קעקוע בזרוע שמאל",
+        )
+    ]
+    candidates = match(reports, records, min_score=0.0)
+    candidate = _only(candidates, "x1")
+    assert candidate is candidates[0]  # the best of every report for this casualty
+    assert candidate.score > 0.9
+    fields = {e.field for e in candidate.evidence}
+    assert "name" not in fields
+    assert {"clothing", "marks", "hair", "age"} <= fields
+    clothing = next(e for e in candidate.evidence if e.field == "clothing")
+    assert "yellow dress" in clothing.finding
+
+
+def test_empty_and_tiny_inputs() -> None:
+    assert match([], []) == []
+    one = [_report("x1", "Dan Gal")]
+    assert match(one, []) == []
+    assert find_duplicates(one) == []
+    # Too few pairs to fit: the default model still scores them.
+    linkage = link(one, [_found("s1", RecordKind.SURVIVOR, "Dan Gal")], min_score=0.0)
+    assert [c.b_id for c in linkage.candidates] == ["s1"]
+
+
+def test_best_links_keeps_one_candidate_per_report() -> None:
+    def cand(a: str, b: str, score: float) -> MatchCandidate:
+        return MatchCandidate(a, b, score, 0.0, ())
+
+    best = best_links([cand("r1", "b2", 0.7), cand("r1", "b1", 0.9), cand("r2", "b1", 0.6)])
+    assert [(c.a_id, c.b_id) for c in best] == [("r1", "b1"), ("r2", "b1")]
+
+
+def test_fit_model_and_reuse(population: SynthPopulation) -> None:
+    model = fit_model(population.reports[:500], population.records)
+    assert model != DEFAULT_MODEL
+    again = link(population.reports[:50], population.records, model=model)
+    assert again.model is model
