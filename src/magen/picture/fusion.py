@@ -2,25 +2,30 @@
 
 Association, for each sighting in log order:
 
-- Candidates are the open tracks (and closed ones, see below) within reach in a grid
-  index, updated within `association_horizon_s` of the latest sighting time seen.
+- Candidates are the tracks in a grid index near the sighting that had a sighting within
+  `association_horizon_s` (`tentative_horizon_s` for a track only one source reported).
 - Gate 1, movement: the group could have got there. The distance from the track's estimate
-  is at most the mobility's top speed times the time between them, plus three sigmas of
-  position noise. With a street metric this distance is measured along streets.
-- Gate 2, statistics: the Mahalanobis distance to the track's prediction is inside 99.9 %.
+  is at most the faster mobility's top speed times the time between them, plus three sigmas
+  of position noise. With a street metric that distance is measured along streets.
+- Gate 2, statistics: the Mahalanobis distance to the track's prediction is inside 99.9 %,
+  and the prediction is not so vague (`stale_spread_m`) that anything would fit it.
 - Among the tracks that pass, the lowest cost wins: the negative log-likelihood of the
-  sighting under the track's prediction, plus penalties when the reported heading or
-  mobility disagrees. A sighting starts a new track when no track passes or when even the
-  best costs more than `new_track_cost` (a prediction too vague, or the sighting far out in
-  its tail).
-- A closed track takes only late reports observed before it was closed, and a track
-  dismissed as a false alarm also keeps absorbing the sources that raised it, so they
-  cannot raise it again; a new independent reporter starts a new track.
+  sighting under the prediction, less the log of the chance the track's group exists (its
+  reporters' credibility), less a bonus when the same source already reports the track,
+  plus penalties when the reported heading or mobility disagrees. A sighting starts a new
+  track when no track passes or the best costs more than `new_track_cost`.
+- A closed track takes only late reports observed before it was closed; one dismissed as a
+  false alarm also keeps absorbing the sources that raised it, so they cannot raise it
+  again, while a new independent reporter starts a new track.
+- Twins: one group followed by two tracks (an outlier started a second, which others then
+  fed) shows as two corroborated tracks that stay alike in position and velocity; after
+  `coalesce_after_s` fusion merges the younger into the older. Operators' splits are never
+  undone, and tracks only anonymous sources vouch for are never merged this way.
 
 Everything is a fold in log order: a track's state is its sightings folded in log order
-(merging and splitting rebuild tracks exactly), and the whole picture is a deterministic
-function of (sightings, operator acts) in log order, so replaying any prefix of the log
-gives the picture as it stood at that position.
+(merging and splitting refold tracks exactly, from a saved state when one is shared), and
+the whole picture is a deterministic function of (sightings, operator acts) in log order,
+so replaying any prefix of the log gives the picture as it stood at that position.
 """
 
 from __future__ import annotations
@@ -185,7 +190,10 @@ class Fuser:
             twin = self._twin(track)
             if twin is None:
                 return track
-            into, other = (track, twin) if track.seq < twin.seq else (twin, track)
+            # The track with more sightings lives on: it is the one the console has been
+            # showing, and refolding the other into it is the cheaper.
+            keep = (len(track.obs), -track.seq) > (len(twin.obs), -twin.seq)
+            into, other = (track, twin) if keep else (twin, track)
             self._merge(into, [other], track.last.observed_at if track.last else None)
             track = into
         return track
@@ -223,9 +231,10 @@ class Fuser:
         best_m2 = cfg.coalesce_chi2
         get = self._grid.get
         x, y = track.x, track.y
-        # A prediction carries an estimate at most tau * speed ahead.
+        # A prediction carries an estimate at most tau * speed ahead. A twin that moves
+        # faster than this track is found when it looks itself, its reach being the longer.
         shift = track.motion.tau_s * math.hypot(track.vx, track.vy)
-        near = cfg.coalesce_max_m + shift + track.motion.tau_s * track.vmax
+        near = cfg.coalesce_max_m + 2.0 * shift
         for gx, gy in self._block(math.ceil(near / cfg.cell_m)):
             bucket = get((cx + gx, cy + gy))
             if bucket is None:
