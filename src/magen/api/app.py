@@ -27,6 +27,7 @@ from magen.api.routes import (
     history,
     ops,
     pages,
+    people,
     picture,
     reports,
     responders,
@@ -51,6 +52,7 @@ ROUTERS = [
     guidance.router,
     town.router,
     history.router,
+    people.router,
     *pages.ROUTERS,
 ]
 

@@ -109,12 +109,13 @@ async def provide_service(request: Request[Any, Any, Any]) -> Service:
     return runtime(request).service
 
 
-async def provide_actor(request: Request[Any, Any, Any], service: Service) -> Actor:
+# Route handlers name their dependencies with these, e.g. `actor: ActorDep`.
+ActorDep = NamedDependency[Actor]
+ServiceDep = NamedDependency[Service]
+
+
+async def provide_actor(request: Request[Any, Any, Any], service: ServiceDep) -> Actor:
     # Taking `service` orders the two dependencies: Litestar resolves independent ones
     # concurrently in an anyio task group, which costs more per request than both together.
     return actor_of(request)
 
-
-# Route handlers name their dependencies with these, e.g. `actor: ActorDep`.
-ActorDep = NamedDependency[Actor]
-ServiceDep = NamedDependency[Service]

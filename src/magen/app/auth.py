@@ -32,6 +32,7 @@ class Audience(StrEnum):
     FIELD = "field"  # responders, medics, operators: threats, SOS, responder positions
     OPERATORS = "operators"
     MEDICAL = "medical"
+    REGISTRY = "registry"  # missing persons and matches: registrars
     ACCOUNTS = "accounts"  # account administration: admins only
 
 
@@ -40,6 +41,7 @@ _AUDIENCE_ROLES: dict[Audience, frozenset[Role]] = {
     Audience.FIELD: FIELD,
     Audience.OPERATORS: OPERATORS,
     Audience.MEDICAL: MEDICAL,
+    Audience.REGISTRY: frozenset({R.REGISTRAR}),
     Audience.ACCOUNTS: frozenset({R.ADMIN}),
 }
 

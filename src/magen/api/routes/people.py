@@ -1,0 +1,372 @@
+"""Casualties from the point of injury to hospital, hospitals, missing persons and matching.
+
+Most routes send one command about one record and are declared in tables; the handlers below
+them are the reads, the guided triage, and the PFIF and EDXL-HAVE exchanges.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import anyio
+from litestar import Request, Router, get, post
+from litestar.exceptions import ClientException
+from litestar.params import FromQuery, JSONBody, Parameter
+
+from magen.api.deps import ActorDep, ServiceDep
+from magen.api.routes._common import command_on_item, command_route
+from magen.app import people_policy  # noqa: F401 - registers roles and audiences
+from magen.app.auth import Audience, sees
+from magen.app.service import Service
+from magen.domain import casualties as cas
+from magen.domain import hospitals as hos
+from magen.domain import persons as per
+from magen.domain.base import Actor
+from magen.domain.errors import Forbidden, InvalidCommand
+from magen.domain.values import Role
+from magen.interop.edxl_have import EdxlError, export_have, import_have, status_commands
+from magen.people import matching, pfif, triage
+
+C = "casualty_id"
+CASUALTY_ROUTES = [
+    command_route("/casualties", cas.RecordCasualty, "Record a casualty at the point of injury"),
+    command_on_item("/casualties/{item_id:str}/triage", cas.TriageCasualty, C, "Triage again"),
+    command_on_item(
+        "/casualties/{item_id:str}/interventions", cas.RecordIntervention, C, "Record a treatment"
+    ),
+    command_on_item(
+        "/casualties/{item_id:str}/interventions/end", cas.EndIntervention, C, "End a treatment"
+    ),
+    command_on_item("/casualties/{item_id:str}/describe", cas.DescribeCasualty, C, "Describe"),
+    command_on_item("/casualties/{item_id:str}/evacuate", cas.EvacuateCasualty, C, "Evacuate"),
+    command_on_item("/casualties/{item_id:str}/arrival", cas.RecordArrival, C, "Arrived"),
+    command_on_item("/casualties/{item_id:str}/admit", cas.AdmitCasualty, C, "Admit"),
+    command_on_item("/casualties/{item_id:str}/discharge", cas.DischargeCasualty, C, "Discharge"),
+    command_on_item("/casualties/{item_id:str}/death", cas.RecordDeath, C, "Record a death"),
+    command_on_item("/casualties/{item_id:str}/identify", cas.IdentifyCasualty, C, "Identify"),
+]
+HOSPITAL_ROUTES = [
+    command_route("/hospitals", hos.RegisterHospital, "Register a hospital"),
+    command_on_item(
+        "/hospitals/{item_id:str}/status", hos.ReportHospitalStatus, "hospital_id", "Report status"
+    ),
+]
+R = "report_id"
+PERSON_ROUTES = [
+    command_route("/persons/missing", per.ReportMissingPerson, "Report a missing person"),
+    command_route("/persons/survivors", per.CheckInSurvivor, "Check a person in as safe"),
+    command_on_item("/persons/missing/{item_id:str}/safe", per.MarkPersonSafe, R, "Found safe"),
+    command_on_item("/persons/missing/{item_id:str}/notes", per.AddPersonNote, R, "Add a note"),
+    command_on_item(
+        "/persons/missing/{item_id:str}/notified", per.RecordNotification, R, "Family told"
+    ),
+    command_route("/persons/matches", per.ProposeMatch, "Propose a match"),
+    command_on_item(
+        "/persons/matches/{item_id:str}/confirm", per.ConfirmMatch, "match_id", "Confirm a match"
+    ),
+    command_on_item(
+        "/persons/matches/{item_id:str}/reject", per.RejectMatch, "match_id", "Reject a match"
+    ),
+]
+
+# Ambulances in a town under attack: straight-line distance times a detour factor, at a speed
+# that allows for blocked streets. A rough guide for ranking, not a promise of arrival time.
+_AMBULANCE_KMH = 35.0
+_DETOUR = 1.4
+_FIT_MIN_RECORDS = 200
+
+
+def _require(actor: Actor, audience: Audience, what: str) -> None:
+    if not sees(actor, audience):
+        raise Forbidden(f"the {actor.role.value} role may not read {what}")
+
+
+def _own_hospital(service: Service, actor: Actor) -> str | None:
+    """The hospital a hospital account reports for, if any."""
+    if actor.role is not Role.HOSPITAL:
+        return None
+    for h in service.state.slice(hos.Hospitals).by_id.values():
+        if h.account_id == actor.account_id:
+            return h.hospital_id
+    raise Forbidden("this hospital account is not linked to a registered hospital")
+
+
+def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
+    """A casualty as the medical roles see it."""
+    latest = c.triage[-1] if c.triage else None
+    return {
+        "id": c.casualty_id,
+        "tag": c.tag,
+        "status": c.status.value,
+        "category": latest.category.value if latest else None,
+        "triaged_at": latest.at.isoformat() if latest else None,
+        "lat": c.where.lat if c.where else None,
+        "lon": c.where.lon if c.where else None,
+        "place": c.place,
+        "found_at": c.found_at.isoformat(),
+        "description": c.description.model_dump(mode="json"),
+        "name": c.name.model_dump(mode="json") if c.name else None,
+        "interventions": [
+            {
+                "kind": i.kind.value,
+                "at": i.at.isoformat(),
+                "ended_at": i.ended_at.isoformat() if i.ended_at else None,
+            }
+            for i in c.interventions
+        ],
+        "destination": c.destination,
+        "hospital_id": c.hospital_id,
+        "evacuated_at": c.evacuated_at.isoformat() if c.evacuated_at else None,
+        "arrived_at": c.arrived_at.isoformat() if c.arrived_at else None,
+        "identification": c.identification.value,
+        "warnings": [
+            {"kind": w.kind, "message": w.message, "since": w.since.isoformat()}
+            for w in cas.warnings(c, now)
+        ],
+    }
+
+
+@get("/casualties")
+async def list_casualties(service: ServiceDep, actor: ActorDep) -> list[dict[str, Any]]:
+    """The casualty board (a hospital sees only casualties coming to or at it)."""
+    _require(actor, Audience.MEDICAL, "casualties")
+    own = _own_hospital(service, actor)
+    now = service.clock.now()
+    items = list(service.state.slice(cas.Casualties).by_id.values())
+    if own is not None:
+        items = [c for c in items if own in (c.destination, c.hospital_id)]
+    return [casualty_view(c, now) for c in sorted(items, key=lambda c: c.found_at)]
+
+
+@post("/triage/step", status_code=200)
+async def triage_step(actor: ActorDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    """The next START/JumpSTART question for the answers so far, or the category."""
+    _require(actor, Audience.FIELD, "triage")
+    try:
+        protocol = triage.Protocol(str(data.get("protocol", "start")))
+        answers = data.get("answers", {})
+        if not isinstance(answers, dict):
+            raise InvalidCommand("answers must be an object of question id to answer")
+        step = triage.next_step(protocol, answers)
+    except (ValueError, triage.TriageError) as exc:
+        raise InvalidCommand(str(exc)) from None
+    if isinstance(step, triage.TriageResult):
+        return {
+            "done": True,
+            "category": step.category.value,
+            "reason": step.reason,
+            "explain": {lang: step.explain(lang) for lang in ("he", "ar", "en")},
+        }
+    return {
+        "done": False,
+        "question": {
+            "id": step.id,
+            "kind": step.kind.value,
+            "text": {"he": step.text.he, "ar": step.text.ar, "en": step.text.en},
+            "options": [
+                {"id": o.id, "text": {"he": o.text.he, "ar": o.text.ar, "en": o.text.en}}
+                for o in step.options
+            ],
+        },
+    }
+
+
+@get("/hospitals")
+async def list_hospitals(service: ServiceDep, actor: ActorDep) -> list[dict[str, Any]]:
+    """Hospitals with their latest reported status and incoming patients."""
+    _require(actor, Audience.MEDICAL, "hospitals")
+    loads = cas.hospital_loads(service.state.slice(cas.Casualties).by_id.values())
+    out = []
+    for h in service.state.slice(hos.Hospitals).by_id.values():
+        load = loads.get(h.hospital_id)
+        out.append(
+            {
+                "id": h.hospital_id,
+                "name": h.name,
+                "lat": h.where.lat,
+                "lon": h.where.lon,
+                "trauma_centre": h.trauma_centre,
+                "paediatric": h.paediatric,
+                "status": h.status.model_dump(mode="json"),
+                "status_at": h.status_at.isoformat() if h.status_at else None,
+                "incoming": len(load.en_route) if load else 0,
+                "incoming_by_category": load.en_route_by_category if load else {},
+                "arrived": load.arrived if load else 0,
+                "admitted": load.admitted if load else 0,
+            }
+        )
+    return out
+
+
+def _minutes(lat: float, lon: float, h: hos.Hospital) -> float:
+    dlat = math.radians(h.where.lat - lat)
+    dlon = math.radians(h.where.lon - lon) * math.cos(math.radians(lat))
+    km = 6371.0 * math.hypot(dlat, dlon) * _DETOUR
+    return km / _AMBULANCE_KMH * 60.0
+
+
+@get("/hospitals/recommendation")
+async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the URL
+    service: ServiceDep,
+    actor: ActorDep,
+    lat: Annotated[float, Parameter(ge=-90, le=90)],
+    lon: Annotated[float, Parameter(ge=-180, le=180)],
+    category: FromQuery[str | None] = None,
+    child: FromQuery[bool] = False,
+) -> dict[str, Any]:
+    """Where to take a casualty from here: hospitals ranked by capacity and travel time."""
+    _require(actor, Audience.MEDICAL, "hospital recommendations")
+    try:
+        wanted = triage.TriageCategory(category) if category else None
+    except ValueError:
+        raise InvalidCommand(f"unknown triage category {category!r}") from None
+    state = service.state
+    loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
+    rec = hos.recommend_destination(
+        state.slice(hos.Hospitals).by_id.values(),
+        lambda h: _minutes(lat, lon, h),
+        category=wanted,
+        child=child,
+        en_route={k: v.en_route_by_category for k, v in loads.items()},
+        now=service.clock.now(),
+    )
+    return {
+        "ranked": [
+            {
+                "hospital_id": d.hospital_id,
+                "name": d.name,
+                "travel_minutes": round(d.travel_minutes, 1),
+                "cost_minutes": round(d.cost_minutes, 1),
+                "capacity_left": d.capacity_left,
+                "reasons": list(d.reasons),
+            }
+            for d in rec.ranked
+        ],
+        "excluded": [{"hospital_id": h, "reason": why} for h, why in rec.excluded],
+        "travel_model": f"straight line x{_DETOUR} at {_AMBULANCE_KMH:.0f} km/h",
+    }
+
+
+@get("/hospitals/edxl-have", media_type="application/xml")
+async def have_export(service: ServiceDep, actor: ActorDep) -> bytes:
+    """Every hospital's status as one EDXL-HAVE 1.0 document."""
+    _require(actor, Audience.MEDICAL, "hospital status")
+    return export_have(service.state.slice(hos.Hospitals).by_id.values())
+
+
+@post("/hospitals/edxl-have", status_code=200)
+async def have_import(
+    request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
+) -> dict[str, Any]:
+    """Hospital status from an EDXL-HAVE 1.0 document (hardened parsing)."""
+    if actor.role not in {Role.ADMIN, Role.DISPATCHER, Role.HOSPITAL}:
+        raise Forbidden(f"the {actor.role.value} role may not import hospital status")
+    body = await request.body()
+    try:
+        parsed = await anyio.to_thread.run_sync(import_have, body)
+    except EdxlError as exc:
+        raise ClientException(f"not a valid EDXL-HAVE document: {exc}") from None
+    commands, unknown = status_commands(parsed, service.state.slice(hos.Hospitals).by_id)
+    positions: list[int] = []
+    for command in commands:
+        positions.extend((await service.handle(actor, command)).positions)
+    return {"reported": len(commands), "unknown": unknown, "positions": positions}
+
+
+@get("/persons/family")
+async def family(service: ServiceDep, actor: ActorDep) -> Any:
+    """What this account reported and the outcomes the registrar has released to it."""
+    if actor.account_id is None:
+        raise Forbidden("sign in to see the people you reported")
+    return per.family_view(service.state, actor.account_id)
+
+
+@get("/persons/board")
+async def board(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
+    """The reunification board: open reports, survivors and matches (registrars)."""
+    _require(actor, Audience.REGISTRY, "the reunification board")
+    persons = service.state.slice(per.Persons)
+    return {
+        "missing": list(persons.missing.values()),
+        "survivors": list(persons.survivors.values()),
+        "matches": list(persons.matches.values()),
+    }
+
+
+@post("/persons/matching/run", status_code=200)
+async def run_matching(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
+    """Match open reports against casualties and survivors and propose the likely ones."""
+    _require(actor, Audience.REGISTRY, "matching")
+    data = per.matching_input(service.state)
+    if not data.reports or not data.candidates:
+        return {"candidates": 0, "proposed": 0}
+    # Fitting the model by EM needs a population; early in an incident there are a handful of
+    # records, and the published default weights are the better judge.
+    fit = min(len(data.reports), len(data.candidates)) >= _FIT_MIN_RECORDS
+    model = None if fit else matching.DEFAULT_MODEL
+    candidates = await anyio.to_thread.run_sync(
+        lambda: matching.match(data.reports, data.candidates, model=model)
+    )
+    proposed = 0
+    for command in per.proposals(service.state, matching.best_links(candidates)):
+        outcome = await service.handle(actor, command)
+        proposed += 0 if outcome.replayed else 1
+    return {"candidates": len(candidates), "proposed": proposed}
+
+
+@get("/pfif/export", media_type="application/xml")
+async def pfif_export(
+    service: ServiceDep, actor: ActorDep, domain: FromQuery[str] = "magen.local"
+) -> bytes:
+    """Missing-person reports and survivors as PFIF 1.4 (no casualties, no contact details)."""
+    _require(actor, Audience.REGISTRY, "the persons registry")
+    try:
+        doc = pfif.export_pfif(service.state, domain=domain)
+    except ValueError as exc:
+        raise InvalidCommand(str(exc)) from None
+    return pfif.dumps(doc)
+
+
+@post("/pfif/import", status_code=200)
+async def pfif_import(
+    request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
+) -> dict[str, Any]:
+    """Persons and notes from a PFIF 1.4 document; re-importing adds nothing."""
+    _require(actor, Audience.REGISTRY, "the persons registry")
+    body = await request.body()
+    try:
+        doc = await anyio.to_thread.run_sync(pfif.parse, body)
+    except pfif.PfifError as exc:
+        raise ClientException(f"not a valid PFIF 1.4 document: {exc}") from None
+    plan = pfif.import_commands(doc, service.state, now=service.clock.now())
+    positions: list[int] = []
+    for command in plan.commands:
+        positions.extend((await service.handle(actor, command)).positions)
+    return {
+        "imported": len(plan.commands),
+        "skipped": [{"record_id": r, "reason": why} for r, why in plan.skipped],
+        "positions": positions,
+    }
+
+
+router = Router(
+    path="/api/v1",
+    route_handlers=[
+        *CASUALTY_ROUTES,
+        *HOSPITAL_ROUTES,
+        *PERSON_ROUTES,
+        list_casualties,
+        triage_step,
+        list_hospitals,
+        recommend,
+        have_export,
+        have_import,
+        family,
+        board,
+        run_matching,
+        pfif_export,
+        pfif_import,
+    ],
+    tags=["people"],
+)
