@@ -292,3 +292,85 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
         assert page.locator('[data-panel="tracks"] li[data-id="trk_old"]').is_visible()
     finally:
         context.close()
+
+
+def test_an_operator_issues_and_clears_from_the_console(console: Any, server: Server) -> None:
+    page = console
+    # A shelter's status, from its marker on the map.
+    shelter_id = page.evaluate(
+        """() => {
+            const map = document.getElementById('map').getBoundingClientRect();
+            const inside = [...document.querySelectorAll('path.mk-shelter[data-shelter]')]
+                .filter(el => { const r = el.getBoundingClientRect();
+                    return r.left > map.left + 60 && r.right < map.right - 60
+                        && r.top > map.top + 60 && r.bottom < map.bottom - 60; });
+            return inside[0].getAttribute('data-shelter');
+        }"""
+    )
+    page.locator(f'path.mk-shelter[data-shelter="{shelter_id}"]').click()
+    with page.expect_response(lambda r: r.url.endswith(f"/shelters/{shelter_id}/status")) as r:
+        page.locator(".leaflet-popup button", has_text="compromised").click()
+    assert r.value.status == 201
+    page.wait_for_selector(f'path.st-compromised[data-shelter="{shelter_id}"]')
+
+    # An alert for one zone, from the alerts panel.
+    page.click("[data-issue-alert] summary")
+    form = page.locator("[data-alert-form]")
+    form.locator("select[name=category]").select_option("terrorist_infiltration")
+    zone = form.locator("select[name=zones] option").first.get_attribute("value")
+    form.locator("select[name=zones]").select_option([zone])
+    form.locator("input[name=drill]").check()
+    form.locator("button[type=submit]").click()
+    alert = page.locator('[data-panel="alerts"] li[data-id]')
+    alert.first.wait_for()
+    assert "drill" in alert.first.inner_text()
+    alert_id = alert.first.get_attribute("data-id")
+    assert [a["id"] for a in server.picture()["alerts"]] == [alert_id]
+
+    # A danger area, from a right-click on the map.
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, button="right")
+    popup = page.locator(".leaflet-popup")
+    popup.locator("select").select_option("suspicious_object")
+    popup.locator("input[type=number]").fill("120")
+    popup.locator("button").first.click()
+    danger = page.locator('[data-panel="danger"] li[data-id]')
+    danger.first.wait_for()
+    page.wait_for_selector("path.mk-danger")
+    areas = server.picture()["danger_areas"]
+    suspicious = [d for d in areas if d["reason"] == "suspicious_object"]
+    assert len(suspicious) == 1
+    assert suspicious[0]["area"]["radius_m"] == 120
+
+    # And cleared again: the alert ended, the area lifted, both gone from the panels.
+    page.locator(f'[data-panel="alerts"] li[data-id="{alert_id}"] button').click()
+    page.locator(f'[data-panel="alerts"] li[data-id="{alert_id}"]').wait_for(state="detached")
+    area_id = suspicious[0]["id"]
+    page.locator(f'[data-panel="danger"] li[data-id="{area_id}"] button').click()
+    page.locator(f'[data-panel="danger"] li[data-id="{area_id}"]').wait_for(state="detached")
+    assert server.picture()["alerts"] == []
+
+
+def test_an_analyst_reads_and_replays_but_acts_on_nothing(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    r = server.post(
+        "dispatcher",
+        "/api/v1/danger-areas",
+        {
+            "area": {"kind": "circle", "lat": 31.762, "lon": 35.214, "radius_m": 90},
+            "reason": "fire",
+        },
+    )
+    assert r.status_code == 201, r.text
+    context = browser.new_context(timezone_id=TZ, viewport=CONSOLE_VIEWPORT, locale="en-GB")
+    try:
+        page = page_errors.watch(sign_in(context, server, "analyst", "/console"))
+        page.wait_for_selector('[data-panel="danger"] li[data-id]')
+        assert page.locator("#panels button:visible").count() == 0
+        assert page.locator("[data-issue-alert]").is_hidden()
+        assert "read only" in page.locator(".cbar .who").inner_text()
+        assert page.locator("#slider").is_visible()
+    finally:
+        context.close()

@@ -76,6 +76,7 @@
             var c = f.geometry.coordinates;
             var p = f.properties;
             var m = L.circleMarker([c[1], c[0]], shelterStyle("unknown")).addTo(map);
+            if (m.getElement()) m.getElement().setAttribute("data-shelter", p.id);
             m.bindTooltip(p.name + (p.address ? " · " + p.address : "") +
               (p.capacity ? " · " + p.capacity : ""));
             m.feature = f;
@@ -93,6 +94,9 @@
             if (!m) return;
             m.setStyle(shelterStyle(status));
             m.status = status;
+            // setStyle keeps the element's classes; the status class is for people and tests.
+            var el = m.getElement && m.getElement();
+            if (el) el.setAttribute("class", "leaflet-interactive " + shelterStyle(status).className);
           }
         };
       })
