@@ -19,8 +19,8 @@ Association, for each sighting in log order:
   again, while a new independent reporter starts a new track.
 - Twins: one group followed by two tracks (an outlier started a second, which others then
   fed) shows as two corroborated tracks that stay alike in position and velocity; after
-  `coalesce_after_s` fusion merges the younger into the older. Operators' splits are never
-  undone, and tracks only anonymous sources vouch for are never merged this way.
+  `coalesce_after_s` fusion merges the less reported into the better reported. Operators'
+  splits are never undone, and tracks only anonymous sources vouch for never merge this way.
 
 Everything is a fold in log order: a track's state is its sightings folded in log order
 (merging and splitting refold tracks exactly, from a saved state when one is shared), and

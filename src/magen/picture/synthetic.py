@@ -374,23 +374,24 @@ def _group_reports(
             mobility = true_mobility
         else:
             mobility = Mobility.UNKNOWN
-        fields = {
-            "x": x,
-            "y": y,
-            "observed_s": observed,
-            "arrival_s": observed + delay,
-            "reporter": reporter,
-            "tier": tier,
-            "group": g.group,
-            "count": _claim(rng, spec, g.size),
-            "mobility": mobility,
-            "armed": Armed.YES if rng.random() < 0.6 else Armed.UNKNOWN,
-            "heading": heading,
-        }
-        reports.add(**fields)  # type: ignore[arg-type]
-        if rng.random() < spec.duplicate_share:
-            fields["arrival_s"] = observed + delay + float(rng.uniform(1.0, 20.0))
-            reports.add(**fields)  # type: ignore[arg-type]
+        count = _claim(rng, spec, g.size)
+        armed = Armed.YES if rng.random() < 0.6 else Armed.UNKNOWN
+        # A double tap sends the same report twice, seconds apart, under two ids.
+        copies = 2 if rng.random() < spec.duplicate_share else 1
+        for copy in range(copies):
+            reports.add(
+                x=x,
+                y=y,
+                observed_s=observed,
+                arrival_s=observed + delay + (float(rng.uniform(1.0, 20.0)) if copy else 0.0),
+                reporter=reporter,
+                tier=tier,
+                group=g.group,
+                count=count,
+                mobility=mobility,
+                armed=armed,
+                heading=heading,
+            )
 
 
 def generate(rng: np.random.Generator, streets: Streets, spec: ScenarioSpec) -> Scenario:
