@@ -1,0 +1,1163 @@
+"""Dispatch recommendations: which available responder should go where, and why.
+
+The problem. Tasks (open incidents, active threat tracks) each have needs: one responder
+per need, some needing a capability (an armed responder for a threat, a medic for the
+injured). Each need `j` of a task with priority `p` weighs `w_j = (1 + p / priority_scale)
+* further_need_weight ** k` (k: the need's rank within its task, so every task's first
+responder comes before another's third). Sending responder `r` saves `w_j * (H - t_rj)`
+against the horizon `H` (no one is sent further than that); leaving a need unserved costs
+`w_j * H`. The plan maximises the saving, i.e. minimises the priority-weighted travel time
+with unserved needs at the horizon: a maximum-weight bipartite matching, solved exactly by
+`scipy.optimize.linear_sum_assignment` on the negated savings (a pair saving nothing is no
+pair). A responder lacking a need's capability, or who cannot reach the task, saves nothing
+and is never recommended.
+
+Travel. Times come from Dijkstra searches out of the tasks over the reversed street graph
+(`magen.dispatch.travel`), on foot or, for responders with a vehicle, by car. Danger areas
+are closed to everyone, except that an armed responder heading to a task may enter the areas
+that contain it or are declared around it (the threat they are sent to).
+
+Exact, with bounded searches. A search to every node is what costs; most pairs are far and
+never matter. Each task's search stops at a limit; beyond it a pair's time is bounded from
+below by the limit and by the straight-line distance (no street route is shorter). The
+matching is solved with those lower bounds; if it uses only exact pairs it is optimal for
+the true times too (each bound is at most the truth, so no other matching can do better),
+else the limits of the tasks whose bounded pairs were used grow and the matching is solved
+again. Deterministic: inputs are sorted, ties broken by position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+
+from magen.dispatch.travel import (
+    BoolArray,
+    Closure,
+    FloatArray,
+    IntArray,
+    Mode,
+    ModeGraph,
+    Points,
+    TravelNetwork,
+    travel_network,
+)
+from magen.domain.responders import Capability
+from magen.geo.routing import DangerArea
+from magen.geo.town import MAX_ACCESS_M, Town
+
+_BIT = {c: 1 << i for i, c in enumerate(Capability)}
+# Rows per Dijkstra call: each holds a distance for every node of the town.
+_BATCH = 48
+
+
+class TaskKind(StrEnum):
+    """What a task is."""
+
+    INCIDENT = "incident"
+    THREAT = "threat"
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """An available responder as the engine sees it."""
+
+    responder_id: str
+    lon: float
+    lat: float
+    capabilities: frozenset[Capability]
+    label: str = "responder"  # e.g. "officer", "volunteer", "medic"
+
+    @property
+    def mode(self) -> Mode:
+        """By car with a vehicle, else on foot."""
+        return Mode.BY_CAR if Capability.VEHICLE in self.capabilities else Mode.ON_FOOT
+
+    @property
+    def armed(self) -> bool:
+        return Capability.ARMED in self.capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One responder a task needs, and the capabilities that responder must have."""
+
+    requires: frozenset[Capability] = frozenset()
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """Something to send responders to: an incident or a threat, with its needs."""
+
+    task_id: str
+    kind: TaskKind
+    lon: float
+    lat: float
+    priority: float
+    needs: tuple[Need, ...]
+    label: str = ""
+    # Danger areas declared around this task: an armed responder sent to it may enter them.
+    # (Areas that contain the task's place are open to them too, without being named here.)
+    open_areas: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    """Speeds, the horizon and the weights of the dispatch objective."""
+
+    # Armed responders and medics hurry: a jog, not the 1.4 m/s walk of residents to shelter.
+    on_foot_mps: float = 2.0
+    # Emergency driving through town streets, junctions included (36 km/h on average).
+    by_car_mps: float = 10.0
+    access_mps: float = 1.4  # from a point to its street and back, on foot
+    horizon_s: float = 900.0  # nobody is recommended for a trip longer than this
+    priority_scale: float = 10.0
+    further_need_weight: float = 0.7
+    max_access_m: float = MAX_ACCESS_M
+    # Bounded searches go this much beyond the lower bound of the pairs a plan uses (street
+    # routes run longer than bounds, most of all over short distances), and no shorter than
+    # `first_search_m`.
+    search_margin: float = 1.5
+    search_slack_m: float = 500.0
+    first_search_m: float = 250.0
+    candidates: int = 3
+    column_after: int = 3  # a responder's own search, after its times were short this often
+
+    def speed(self, mode: Mode) -> float:
+        """Speed along streets in a mode."""
+        return self.by_car_mps if mode is Mode.BY_CAR else self.on_foot_mps
+
+    def weight(self, priority: float, rank: int) -> float:
+        """The weight of a task's rank-th need."""
+        return (1.0 + max(priority, 0.0) / self.priority_scale) * self.further_need_weight**rank
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """Send this responder to this task, and why."""
+
+    recommendation_id: str
+    responder_id: str
+    task_id: str
+    task_kind: TaskKind
+    need: int  # index into the task's needs
+    requires: frozenset[Capability]
+    mode: Mode
+    travel_s: float
+    distance_m: float  # along streets, plus the walks to and from them
+    priority: float
+    weight: float
+    nearest: bool  # no able responder is nearer (in time)
+    nearer: int  # able responders known to be nearer: the plan needs them elsewhere
+    avoids: tuple[str, ...]  # danger areas the route goes around
+    enters: tuple[str, ...]  # danger areas an armed responder enters to reach the threat
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unmet:
+    """A need no available responder is recommended for, and why."""
+
+    task_id: str
+    need: int
+    requires: frozenset[Capability]
+    why: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Recommendations (by task priority), unmet needs, the objective and search effort."""
+
+    recommendations: tuple[Recommendation, ...]
+    unmet: tuple[Unmet, ...]
+    cost: float  # priority-weighted travel seconds, an unserved need counting the horizon
+    rounds: int  # matchings solved until every pair used was exact
+    searches: int  # Dijkstra rows run
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_travel_s(self) -> float:
+        return float(sum(r.travel_s for r in self.recommendations))
+
+
+def recommendation_id(responder_id: str, task_id: str) -> str:
+    """A stable id for sending one responder to one task."""
+    digest = hashlib.blake2b(f"{responder_id}|{task_id}".encode(), digest_size=8).hexdigest()
+    return f"rec_{digest}"
+
+
+def _mask(caps: Iterable[Capability]) -> int:
+    m = 0
+    for c in caps:
+        m |= _BIT[c]
+    return m
+
+
+# --- travel times, exact where searched -------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Block:
+    """Pairs routed under one closure in one mode: tasks (rows) by units (columns)."""
+
+    mode: Mode
+    graph: ModeGraph
+    closure: Closure
+    key: tuple[int, ...]  # the areas open to it (indices); () for the block closing them all
+    tasks: IntArray  # task indices, ascending
+    units: IntArray  # unit indices, ascending
+    t_points: Points
+    u_points: Points
+    speed: float
+    max_m: float  # searching further is pointless: beyond the horizon
+    limit: FloatArray  # per row: searched from the task this far
+    col_limit: FloatArray  # per unit: searched from the responder this far
+    known: FloatArray  # (rows, units) best street metres found (+inf: none yet)
+    bound: FloatArray  # (rows, units) a lower bound on street metres (crow-flies, landmarks)
+    direct: FloatArray  # (rows, units) straight along a shared street, else +inf
+    walk_s: FloatArray  # (rows, units) the walks to and from the streets
+    lateral: FloatArray  # (rows, units) metres of those walks
+    blocked: BoolArray  # (rows, units) cannot make this trip at all
+    to_u: FloatArray  # per unit, metres to its street's ends (+inf: closed or one-way)
+    to_v: FloatArray
+    searched: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        graph: ModeGraph,
+        closure: Closure,
+        key: tuple[int, ...],
+        rows: IntArray,
+        members: IntArray,
+        *,
+        tp: Points,
+        up: Points,
+        blocked: BoolArray,
+        cfg: DispatchConfig,
+    ) -> _Block:
+        """A block over given task and unit points."""
+        to_u, to_v = graph.leave_arcs(up, closure)
+        euclid = np.hypot(
+            tp.foot[:, None, 0] - up.foot[None, :, 0], tp.foot[:, None, 1] - up.foot[None, :, 1]
+        )
+        lateral = tp.lateral[:, None] + up.lateral[None, :]
+        blocked = blocked | ~tp.ok[:, None] | ~up.ok[None, :]
+        direct = _direct(graph, closure, tp, up)
+        # Any route leaves the responder's street, crosses the graph and reaches the task's.
+        arc_row, _, arc_m = graph.source_arcs(tp, closure)
+        first_in = np.full(len(tp), np.inf)
+        np.minimum.at(first_in, arc_row, arc_m)
+        via = first_in[:, None] + np.minimum(to_u, to_v)[None, :] + graph.bounds(up, tp)
+        bound = np.maximum(np.where(np.isnan(euclid), np.inf, euclid), np.minimum(via, direct))
+        return cls(
+            mode=graph.mode,
+            graph=graph,
+            closure=closure,
+            key=key,
+            tasks=rows,
+            units=members,
+            t_points=tp,
+            u_points=up,
+            speed=cfg.speed(graph.mode),
+            max_m=cfg.horizon_s * cfg.speed(graph.mode),
+            limit=np.zeros(rows.shape[0]),
+            col_limit=np.zeros(members.shape[0]),
+            known=np.full((rows.shape[0], members.shape[0]), np.inf),
+            bound=bound,
+            direct=direct,
+            walk_s=np.where(np.isnan(lateral), np.inf, lateral / cfg.access_mps),
+            lateral=lateral,
+            blocked=np.asarray(blocked, dtype=bool),
+            to_u=to_u,
+            to_v=to_v,
+        )
+
+    def run(self, rows: IntArray, limit: float) -> None:
+        """Search from these rows' tasks up to `limit` metres (one Dijkstra call)."""
+        dist, _ = self.graph.search(_take(self.t_points, rows), self.closure, limit)
+        st = self.graph.town.streets
+        e = np.where(self.u_points.ok, self.u_points.edge, 0)
+        via_u = self.to_u[None, :] + dist[:, st.edge_u[e]]
+        via_v = self.to_v[None, :] + dist[:, st.edge_v[e]]
+        # Every value found is a real route: keep the shortest (a responder's own search
+        # may have found a route beyond this row's limit).
+        found = np.minimum(np.minimum(via_u, via_v), self.direct[rows])
+        self.known[rows] = np.minimum(self.known[rows], found)
+        self.limit[rows] = limit
+        self.searched += rows.shape[0]
+
+    def run_columns(self, cols: IntArray, limit: float) -> None:
+        """Search from these columns' responders up to `limit` metres (one Dijkstra call)."""
+        dist = self.graph.search_out(_take(self.u_points, cols), self.closure, limit)
+        arc_row, arc_node, arc_m = self.graph.source_arcs(self.t_points, self.closure)
+        reach = dist[:, arc_node] + arc_m[None, :]  # (cols, arcs), arcs sorted by row
+        found = np.full((self.tasks.shape[0], cols.shape[0]), np.inf)
+        if arc_row.shape[0]:
+            starts = np.flatnonzero(np.r_[True, arc_row[1:] != arc_row[:-1]])
+            found[arc_row[starts]] = np.minimum.reduceat(reach, starts, axis=1).T
+        self.known[:, cols] = np.minimum(
+            np.minimum(self.known[:, cols], found), self.direct[:, cols]
+        )
+        self.col_limit[cols] = limit
+        self.searched += cols.shape[0]
+
+    def street_m(self, rows: IntArray | slice) -> tuple[FloatArray, BoolArray]:
+        """Street metres of rows' pairs (a lower bound where not exact), and which are exact."""
+        known = self.known[rows]
+        lim = np.maximum(self.limit[rows][:, None], self.col_limit[None, :])
+        exact = (known <= lim) | (lim >= self.max_m)
+        bound = np.maximum(self.bound[rows], np.minimum(known, lim))
+        return np.where(exact, known, bound), exact
+
+
+def _take(p: Points, idx: IntArray) -> Points:
+    return Points(
+        origin=p.origin[idx],
+        foot=p.foot[idx],
+        edge=p.edge[idx],
+        seg=p.seg[idx],
+        along=p.along[idx],
+        lateral=p.lateral[idx],
+    )
+
+
+class _Travel:
+    """Travel times from units to tasks: exact where searched, lower bounds elsewhere.
+
+    `secs`, `exact` and `metres` are (tasks, units) and follow every search.
+    """
+
+    def __init__(
+        self,
+        net: TravelNetwork,
+        units: Sequence[Unit],
+        tasks: Sequence[Task],
+        areas: Sequence[DangerArea],
+        cfg: DispatchConfig,
+    ) -> None:
+        self.net = net
+        self.cfg = cfg
+        self.units = units
+        self.tasks = tasks
+        self.areas = list(areas)
+        town = net.town
+        self.unit_xy = _xy(town, [(u.lon, u.lat) for u in units])
+        self.task_xy = _xy(town, [(t.lon, t.lat) for t in tasks])
+        n_t, n_u, n_a = len(tasks), len(units), len(self.areas)
+        self.secs = np.full((n_t, n_u), np.inf)
+        self.exact = np.ones((n_t, n_u), dtype=bool)
+        self.metres = np.full((n_t, n_u), np.inf)
+        self.armed = np.array([u.armed for u in units], dtype=bool)
+        self.by_car = np.array([u.mode is Mode.BY_CAR for u in units], dtype=bool)
+        self.inside = net.inside(self.task_xy, self.areas)
+        named = np.array(
+            [[a.id in t.open_areas for a in self.areas] for t in tasks], dtype=bool
+        ).reshape(n_t, n_a)
+        # Per task, the areas an armed responder sent there may enter.
+        self.open_sets = self.inside | named
+        self.open_key = [tuple(np.flatnonzero(row).tolist()) for row in self.open_sets]
+        self.has_open = self.open_sets.any(axis=1)
+        self.unit_legs = np.zeros((n_u, n_a), dtype=bool)
+        self.task_legs: dict[Mode, BoolArray] = {}
+        self.blocks: list[_Block] = []
+        self.block_of: dict[tuple[Mode, tuple[int, ...]], _Block] = {}
+        self._widened: set[tuple[int, int]] = set()
+        self._loose_units: dict[int, int] = {}
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for t, key in enumerate(self.open_key):
+            if key:
+                groups.setdefault(key, []).append(t)
+        for mode in Mode:
+            members = np.flatnonzero(self.by_car == (mode is Mode.BY_CAR)).astype(np.int64)
+            if not members.shape[0] or not n_t:
+                continue
+            graph = net.graphs[mode]
+            up = graph.points(self.unit_xy[members], cfg.max_access_m)
+            tp = graph.points(self.task_xy, cfg.max_access_m)
+            legs_u = net.legs_in(up, self.areas)
+            self.unit_legs[members] = legs_u
+            legs_t = self.task_legs[mode] = net.legs_in(tp, self.areas)
+            everything = np.arange(n_t, dtype=np.int64)
+            self._add(graph, (), everything, members, tp=tp, up=up, legs_t=legs_t, legs_u=legs_u)
+            armed = np.flatnonzero(self.armed[members])
+            for key, rows in sorted(groups.items()):
+                if armed.shape[0]:
+                    idx = np.array(rows, dtype=np.int64)
+                    self._add(
+                        graph,
+                        key,
+                        idx,
+                        members[armed],
+                        tp=_take(tp, idx),
+                        up=_take(up, armed),
+                        legs_t=legs_t[idx],
+                        legs_u=legs_u[armed],
+                    )
+
+    def _add(
+        self,
+        graph: ModeGraph,
+        key: tuple[int, ...],
+        rows: IntArray,
+        members: IntArray,
+        *,
+        tp: Points,
+        up: Points,
+        legs_t: BoolArray,
+        legs_u: BoolArray,
+    ) -> None:
+        shut = np.ones(len(self.areas), dtype=bool)
+        shut[list(key)] = False
+        closure = self.net.closure([a for k, a in enumerate(self.areas) if shut[k]])
+        # A walk to or from the street through a closed area rules the trip out.
+        blocked = np.any(legs_t & shut, axis=1)[:, None] | np.any(legs_u & shut, axis=1)[None, :]
+        block = _Block.build(
+            graph, closure, key, rows, members, tp=tp, up=up, blocked=blocked, cfg=self.cfg
+        )
+        self.blocks.append(block)
+        self.block_of[(graph.mode, key)] = block
+        self._refresh(block, np.arange(rows.shape[0], dtype=np.int64))
+
+    def _refresh(self, b: _Block, rows: IntArray) -> None:
+        """Copy rows of a block into the (tasks, units) matrices, where the block routes."""
+        street, ok = b.street_m(rows)
+        blocked = b.blocked[rows]
+        ix = np.ix_(b.tasks[rows], b.units)
+        secs = np.where(blocked, np.inf, b.walk_s[rows] + street / b.speed)
+        exact = ok | blocked
+        metres = np.where(blocked, np.inf, street + b.lateral[rows])
+        if b.key:
+            self.secs[ix], self.exact[ix], self.metres[ix] = secs, exact, metres
+            return
+        # A closed block also holds armed responders' pairs with tasks they may route to
+        # through the task's own areas: those pairs belong to the task's open block.
+        elsewhere = self.armed[b.units][None, :] & self.has_open[b.tasks[rows]][:, None]
+        self.secs[ix] = np.where(elsewhere, self.secs[ix], secs)
+        self.exact[ix] = np.where(elsewhere, self.exact[ix], exact)
+        self.metres[ix] = np.where(elsewhere, self.metres[ix], metres)
+
+    def pair_block(self, task: int, unit: int) -> _Block:
+        """The block a pair is routed in."""
+        mode = Mode.BY_CAR if self.by_car[unit] else Mode.ON_FOOT
+        key = self.open_key[task] if self.armed[unit] else ()
+        return self.block_of[(mode, key)]
+
+    def pair_row(self, task: int, unit: int) -> tuple[_Block, int, int]:
+        """The block of a pair and its row and column there."""
+        b = self.pair_block(task, unit)
+        return b, int(np.searchsorted(b.tasks, task)), int(np.searchsorted(b.units, unit))
+
+    def search(
+        self,
+        wants: dict[tuple[int, int], float],
+        columns: dict[tuple[int, int], float] | None = None,
+    ) -> None:
+        """Search block rows ((block, row) -> metres) and columns at least that far.
+
+        Rows are searched in batches of similar reach, each as far as its farthest row wants.
+        """
+        todo: dict[int, list[tuple[float, int]]] = {}
+        for (k, i), metres in wants.items():
+            b = self.blocks[k]
+            new = min(max(metres, self.cfg.first_search_m), b.max_m)
+            if new > b.limit[i]:
+                todo.setdefault(k, []).append((new, i))
+        cols: dict[int, list[tuple[float, int]]] = {}
+        for (k, j), metres in (columns or {}).items():
+            b = self.blocks[k]
+            new = min(metres, b.max_m)
+            if new > b.col_limit[j]:
+                cols.setdefault(k, []).append((new, j))
+        for k in sorted(set(todo) | set(cols)):
+            b = self.blocks[k]
+            rows = sorted(todo.get(k, []))
+            for lo in range(0, len(rows), _BATCH):
+                part = rows[lo : lo + _BATCH]
+                b.run(np.array([i for _, i in part], dtype=np.int64), part[-1][0])
+            units = sorted(cols.get(k, []))
+            for lo in range(0, len(units), _BATCH):
+                part = units[lo : lo + _BATCH]
+                b.run_columns(np.array([j for _, j in part], dtype=np.int64), part[-1][0])
+            changed = range(b.tasks.shape[0]) if units else sorted(i for _, i in rows)
+            self._refresh(b, np.array(changed, dtype=np.int64))
+
+    def first_wants(
+        self, pairs: list[tuple[int, int]], able: BoolArray
+    ) -> dict[tuple[int, int], float]:
+        """How far to search first, per block row.
+
+        Beyond the bound of each pair a bound-only plan uses, and of the few nearest
+        responders able to do something the task needs (its needs, plus `candidates`).
+        """
+        cfg = self.cfg
+        wants: dict[tuple[int, int], float] = {}
+        for k, b in enumerate(self.blocks):
+            n_rows, n_cols = b.tasks.shape[0], b.units.shape[0]
+            if not n_rows or not n_cols:
+                continue
+            d = np.where(able[np.ix_(b.tasks, b.units)] & ~b.blocked, b.bound, np.inf)
+            count = np.array([len(self.tasks[t].needs) for t in b.tasks.tolist()])
+            count = np.minimum(count + cfg.candidates, n_cols)
+            kmax = int(count.max())
+            near = np.sort(np.partition(d, kmax - 1, axis=1)[:, :kmax], axis=1)
+            reach = near[np.arange(n_rows), count - 1] * cfg.search_margin + cfg.search_slack_m
+            for i in np.flatnonzero(np.isfinite(reach)).tolist():
+                wants[(k, i)] = float(reach[i])
+        for t, u in pairs:
+            b, i, j = self.pair_row(t, u)
+            k = self.blocks.index(b)
+            metres = float(b.bound[i, j]) * cfg.search_margin + cfg.search_slack_m
+            wants[(k, i)] = max(wants.get((k, i), 0.0), metres)
+        return wants
+
+    def widen(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Search further for pairs whose time is only a lower bound.
+
+        A pair's task row is searched further (to the horizon if it was widened before); a
+        responder who turns up in such pairs again is searched from, once, to the horizon:
+        a far responder in demand would otherwise move from task to task round after round.
+        """
+        wants: dict[tuple[int, int], float] = {}
+        columns: dict[tuple[int, int], float] = {}
+        for t, u in pairs:
+            b, i, j = self.pair_row(t, u)
+            k = self.blocks.index(b)
+            if self._loose_units.get(u, 0) >= self.cfg.column_after:
+                columns[(k, j)] = b.max_m
+                continue
+            self._loose_units[u] = self._loose_units.get(u, 0) + 1
+            street = max(float(b.bound[i, j]), min(float(b.known[i, j]), float(b.limit[i])))
+            grown = max(
+                1.5 * float(b.limit[i]), self.cfg.search_margin * street + self.cfg.search_slack_m
+            )
+            metres = b.max_m if (k, i) in self._widened else grown
+            self._widened.add((k, i))
+            wants[(k, i)] = max(wants.get((k, i), 0.0), metres)
+        self.search(wants, columns)
+
+    def search_all(self) -> None:
+        """Search every pair exactly, as far as the horizon."""
+        self.search(
+            {(k, i): b.max_m for k, b in enumerate(self.blocks) for i in range(b.tasks.shape[0])}
+        )
+
+    @property
+    def searches(self) -> int:
+        return sum(b.searched for b in self.blocks)
+
+
+def _xy(town: Town, lonlat: list[tuple[float, float]]) -> FloatArray:
+    if not lonlat:
+        return np.zeros((0, 2))
+    arr = np.asarray(lonlat, dtype=np.float64)
+    x, y = town.to_xy(arr[:, 0], arr[:, 1])
+    return np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
+
+
+def _direct(graph: ModeGraph, closure: Closure, tp: Points, up: Points) -> FloatArray:
+    """Metres straight along a street both points are on (+inf elsewhere)."""
+    out = np.full((len(tp), len(up)), np.inf)
+    ti, ui = np.nonzero((tp.edge[:, None] == up.edge[None, :]) & (tp.edge[:, None] >= 0))
+    if not ti.shape[0]:
+        return out
+    e = tp.edge[ti]
+    a_t, a_u = tp.along[ti], up.along[ui]
+    # The responder goes from its `along` to the task's: forwards (u -> v) or backwards.
+    allowed = np.where(a_u <= a_t, graph.forward_ok[e], graph.backward_ok[e])
+    open_ = closure.between_open(e, a_u, a_t)
+    out[ti, ui] = np.where(allowed & open_, np.abs(a_t - a_u), np.inf)
+    return out
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Slots:
+    task: IntArray
+    need: IntArray
+    weight: FloatArray
+    mask: npt.NDArray[np.int64]
+
+
+def _slots(tasks: Sequence[Task], cfg: DispatchConfig) -> _Slots:
+    task, need, weight, mask = [], [], [], []
+    for i, t in enumerate(tasks):
+        for k, n in enumerate(t.needs):
+            task.append(i)
+            need.append(k)
+            weight.append(cfg.weight(t.priority, k))
+            mask.append(_mask(n.requires))
+    return _Slots(
+        task=np.array(task, dtype=np.int64),
+        need=np.array(need, dtype=np.int64),
+        weight=np.array(weight, dtype=np.float64),
+        mask=np.array(mask, dtype=np.int64),
+    )
+
+
+def _able(slots: _Slots, unit_masks: npt.NDArray[np.int64]) -> BoolArray:
+    """(slots, units): whether the unit has every capability the need requires."""
+    return np.asarray((unit_masks[None, :] & slots.mask[:, None]) == slots.mask[:, None])
+
+
+def _savings(slots: _Slots, able: BoolArray, secs: FloatArray, horizon: float) -> FloatArray:
+    t = secs[slots.task]
+    return np.where(able & (t < horizon), slots.weight[:, None] * (horizon - t), 0.0)
+
+
+def _match(savings: FloatArray) -> list[tuple[int, int]]:
+    """(slot, unit) pairs of a maximum-saving matching."""
+    if not savings.size:
+        return []
+    rows, cols = linear_sum_assignment(savings, maximize=True)
+    keep = savings[rows, cols] > 0.0
+    return list(zip(rows[keep].tolist(), cols[keep].tolist(), strict=True))
+
+
+def _order(units: Sequence[Unit], tasks: Sequence[Task]) -> tuple[list[Unit], list[Task]]:
+    return (
+        sorted(units, key=lambda u: u.responder_id),
+        sorted(tasks, key=lambda t: (-t.priority, t.task_id)),
+    )
+
+
+class Dispatcher:
+    """Recommends who goes where on one town's streets."""
+
+    def __init__(self, town: Town, config: DispatchConfig | None = None) -> None:
+        self.town = town
+        self.config = config or DispatchConfig()
+        self.net = travel_network(town)
+
+    def plan(
+        self, units: Sequence[Unit], tasks: Sequence[Task], areas: Sequence[DangerArea] = ()
+    ) -> Plan:
+        """The optimal recommendations for these responders, tasks and danger areas."""
+        cfg = self.config
+        units, tasks = _order(units, tasks)
+        areas = sorted(dict.fromkeys(areas), key=lambda a: a.id)
+        slots = _slots(tasks, cfg)
+        unit_masks = np.array([_mask(u.capabilities) for u in units], dtype=np.int64)
+        if not units or not slots.task.shape[0]:
+            return self._finish(
+                units, tasks, slots=slots, unit_masks=unit_masks, travel=None, pairs=[], rounds=0
+            )
+        travel = _Travel(self.net, units, tasks, areas, cfg)
+        # Round 0 matches on lower bounds alone; its pairs say how far to search.
+        rounds = 0
+        able_slot = _able(slots, unit_masks)
+        pairs = _match(_savings(slots, able_slot, travel.secs, cfg.horizon_s))
+        # (tasks, units): able to fill at least one of the task's needs
+        able_task = np.zeros((len(tasks), len(units)), dtype=bool)
+        np.logical_or.at(able_task, slots.task, able_slot)
+        first = [(int(slots.task[j]), u) for j, u in pairs]
+        travel.search(travel.first_wants(first, able_task))
+        while True:
+            rounds += 1
+            pairs = _match(_savings(slots, able_slot, travel.secs, cfg.horizon_s))
+            loose = [
+                (int(slots.task[j]), u) for j, u in pairs if not travel.exact[slots.task[j], u]
+            ]
+            if not loose:
+                return self._finish(
+                    units,
+                    tasks,
+                    slots=slots,
+                    unit_masks=unit_masks,
+                    travel=travel,
+                    pairs=pairs,
+                    rounds=rounds,
+                )
+            travel.widen(loose)
+
+    def travel_times(
+        self, units: Sequence[Unit], tasks: Sequence[Task], areas: Sequence[DangerArea] = ()
+    ) -> FloatArray:
+        """Exact (tasks, units) travel seconds within the horizon (+inf beyond), in input order."""
+        cfg = self.config
+        if not units or not tasks:
+            return np.full((len(tasks), len(units)), np.inf)
+        areas = sorted(dict.fromkeys(areas), key=lambda a: a.id)
+        travel = _Travel(self.net, units, tasks, areas, cfg)
+        travel.search_all()
+        return np.where(travel.secs < cfg.horizon_s, travel.secs, np.inf)
+
+    # --- explaining -----------------------------------------------------------------------
+
+    def _finish(
+        self,
+        units: list[Unit],
+        tasks: list[Task],
+        *,
+        slots: _Slots,
+        unit_masks: npt.NDArray[np.int64],
+        travel: _Travel | None,
+        pairs: list[tuple[int, int]],
+        rounds: int,
+    ) -> Plan:
+        cfg = self.config
+        served = dict(pairs)
+        recs: list[Recommendation] = []
+        cost = 0.0
+        secs: FloatArray | None = None
+        if travel is not None:
+            secs, exact, metres = travel.secs, travel.exact, travel.metres
+            able = _able(slots, unit_masks)
+            areas_of = _Explainer(travel).explain([(int(slots.task[j]), u) for j, u in pairs])
+            for j, u in pairs:
+                t = int(slots.task[j])
+                task, unit = tasks[t], units[u]
+                # Nearest for sure when no able responder's time, even a lower bound, is less;
+                # nearer ones are only counted where their time is known exactly.
+                quicker = able[j] & (secs[t] < secs[t, u])
+                nearest = not quicker.any()
+                nearer = int(np.sum(quicker & exact[t]))
+                avoids, enters = areas_of[(t, u)]
+                need = task.needs[int(slots.need[j])]
+                recs.append(
+                    Recommendation(
+                        recommendation_id=recommendation_id(unit.responder_id, task.task_id),
+                        responder_id=unit.responder_id,
+                        task_id=task.task_id,
+                        task_kind=task.kind,
+                        need=int(slots.need[j]),
+                        requires=need.requires,
+                        mode=unit.mode,
+                        travel_s=round(float(secs[t, u]), 1),
+                        distance_m=round(float(metres[t, u]), 1),
+                        priority=task.priority,
+                        weight=float(slots.weight[j]),
+                        nearest=nearest,
+                        nearer=nearer,
+                        avoids=avoids,
+                        enters=enters,
+                        reason=_reason(
+                            unit,
+                            need,
+                            float(secs[t, u]),
+                            nearest=nearest,
+                            nearer=nearer,
+                            avoids=avoids,
+                            enters=enters,
+                        ),
+                    )
+                )
+                cost += float(slots.weight[j]) * float(secs[t, u])
+        unmet = []
+        for j in range(slots.task.shape[0]):
+            if j in served:
+                continue
+            t = int(slots.task[j])
+            need = tasks[t].needs[int(slots.need[j])]
+            cost += float(slots.weight[j]) * cfg.horizon_s
+            able_units = (unit_masks & slots.mask[j]) == slots.mask[j]
+            why = f"no available {_describe_need(need)}"
+            if able_units.any():
+                reach = secs[t][able_units] if secs is not None else np.zeros(0)
+                if not (reach < cfg.horizon_s).any():
+                    why += f" can reach it safely within {duration(cfg.horizon_s)}"
+                else:
+                    why = f"every available {_describe_need(need)} is needed more elsewhere"
+            unmet.append(Unmet(tasks[t].task_id, int(slots.need[j]), need.requires, why))
+        order = {t.task_id: i for i, t in enumerate(tasks)}
+        recs.sort(key=lambda r: (order[r.task_id], r.need))
+        return Plan(
+            recommendations=tuple(recs),
+            unmet=tuple(unmet),
+            cost=cost,
+            rounds=rounds,
+            searches=travel.searches if travel is not None else 0,
+        )
+
+    def route(self, unit: Unit, task: Task, areas: Sequence[DangerArea] = ()) -> Route | None:
+        """The street route a responder would take to a task (None when it cannot go)."""
+        areas = sorted(dict.fromkeys(areas), key=lambda a: a.id)
+        travel = _Travel(self.net, [unit], [task], areas, self.config)
+        if not travel.blocks:
+            return None
+        b = travel.pair_block(0, 0)
+        travel.search({(travel.blocks.index(b), 0): b.max_m})
+        secs, metres = float(travel.secs[0, 0]), float(travel.metres[0, 0])
+        if not secs < self.config.horizon_s:
+            return None
+        found = _routes(b, {(0, 0): metres}).get((0, 0))
+        if found is None:
+            return None
+        return _as_route(self.town, b, found[1], secs=secs, metres=metres)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A responder's route: WGS84 polyline, the street stretches walked or driven, time."""
+
+    lonlat: list[tuple[float, float]]
+    pieces: tuple[tuple[int, float, float], ...]  # (street, from metre, to metre) in order
+    origin_xy: tuple[float, float]  # the responder, local metres
+    target_xy: tuple[float, float]  # the task
+    start_foot_xy: tuple[float, float]  # where the responder reaches the street
+    end_foot_xy: tuple[float, float]  # where the task is reached from the street
+    mode: Mode
+    distance_m: float
+    travel_s: float
+
+
+Pieces = list[tuple[int, float, float]]
+
+
+def _routes(
+    b: _Block, wants: dict[tuple[int, int], float], *, paths: bool = True
+) -> dict[tuple[int, int], tuple[float, Pieces]]:
+    """Street metres (and stretches, responder first) of block cells' routes.
+
+    `wants` maps cells (row, column) to how far to search; rows are searched in batches of
+    similar reach. Cells with no route within reach are left out.
+    """
+    graph = b.graph
+    tp = b.t_points
+    reach: dict[int, float] = {}
+    for (i, _), metres in wants.items():
+        if tp.ok[i]:
+            reach[i] = max(reach.get(i, 0.0), min(metres + 1.0, b.max_m))
+    rows = sorted(reach, key=lambda i: (reach[i], i))
+    out: dict[tuple[int, int], tuple[float, Pieces]] = {}
+    for lo in range(0, len(rows), _BATCH):
+        part = np.array(sorted(rows[lo : lo + _BATCH]), dtype=np.int64)
+        limit = max(reach[i] for i in part.tolist())
+        dist, pred = graph.search(_take(tp, part), b.closure, limit, predecessors=paths)
+        mine = set(part.tolist())
+        cells = [(i, j) for i, j in wants if i in mine]
+        out.update(_trace(b, part, cells, dist, pred))
+    return out
+
+
+def _trace(
+    b: _Block,
+    rows: IntArray,
+    cells: list[tuple[int, int]],
+    dist: FloatArray,
+    pred: npt.NDArray[np.int32] | None,
+) -> dict[tuple[int, int], tuple[float, Pieces]]:
+    """Each cell's street metres and, given predecessors, its route back to the task."""
+    graph = b.graph
+    st = graph.town.streets
+    tp, up = b.t_points, b.u_points
+    out: dict[tuple[int, int], tuple[float, Pieces]] = {}
+    for i, j in cells:
+        if not (tp.ok[i] and up.ok[j]):
+            continue
+        r = int(np.searchsorted(rows, i))
+        e_u, a_u = int(up.edge[j]), float(up.along[j])
+        e_t, a_t = int(tp.edge[i]), float(tp.along[i])
+        ends = (
+            (float(b.to_u[j]) + float(dist[r, st.edge_u[e_u]]), int(st.edge_u[e_u]), 0.0),
+            (
+                float(b.to_v[j]) + float(dist[r, st.edge_v[e_u]]),
+                int(st.edge_v[e_u]),
+                float(st.edge_length[e_u]),
+            ),
+        )
+        via, x, at = min(ends, key=lambda c: c[0])
+        if float(b.direct[i, j]) <= via:
+            if np.isfinite(b.direct[i, j]):
+                out[(i, j)] = (float(b.direct[i, j]), [(e_u, a_u, a_t)])
+            continue
+        if not np.isfinite(via):
+            continue
+        if pred is None:
+            out[(i, j)] = (via, [])
+            continue
+        pieces: Pieces = [(e_u, a_u, at)]
+        for _ in range(graph.n):
+            y = int(pred[r, x])
+            if not 0 <= y < graph.n:  # the search's source: the task's own street is next
+                break
+            e = graph.slot_edge(b.closure, y, x)
+            length = float(st.edge_length[e])
+            pieces.append((e, 0.0, length) if int(st.edge_u[e]) == x else (e, length, 0.0))
+            x = y
+        start = 0.0 if int(st.edge_u[e_t]) == x else float(st.edge_length[e_t])
+        pieces.append((e_t, start, a_t))
+        out[(i, j)] = (via, pieces)
+    return out
+
+
+class _Explainer:
+    """Routes of chosen pairs, to name the danger areas they avoid or enter."""
+
+    def __init__(self, travel: _Travel) -> None:
+        self.travel = travel
+        net = travel.net
+        n_a = len(travel.areas)
+        self.dist_u = np.zeros((len(travel.units), n_a))
+        self.dist_t = np.zeros((len(travel.tasks), n_a))
+        for k, a in enumerate(travel.areas):
+            self.dist_u[:, k] = net.shape(a).distance(travel.unit_xy)
+            self.dist_t[:, k] = net.shape(a).distance(travel.task_xy)
+        self._none = net.closure(())
+
+    def explain(
+        self, pairs: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...]]]:
+        """For each chosen (task, unit): the areas its route avoids, and those it enters."""
+        travel = self.travel
+        out: dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        if not travel.areas:
+            return dict.fromkeys(pairs, ((), ()))
+        enters: dict[tuple[int, int], list[int]] = {}
+        look_enter: dict[int, list[tuple[int, int, list[int]]]] = {}
+        look_avoid: dict[int, list[tuple[int, int, list[int]]]] = {}
+        for t, u in pairs:
+            b, i, j = travel.pair_row(t, u)
+            key = travel.open_key[t] if travel.armed[u] else ()
+            # Entering is certain when the task lies inside the area or a walk crosses it.
+            sure = [
+                k
+                for k in key
+                if travel.inside[t, k] or travel.unit_legs[u, k] or travel.task_legs[b.mode][t, k]
+            ]
+            enters[(t, u)] = sure
+            unsure = [k for k in key if k not in sure]
+            if unsure:
+                look_enter.setdefault(id(b), []).append((i, j, unsure))
+            # Only an area within the ellipse every route no longer than this one stays in
+            # (|responder, p| + |p, task| <= its length) can have been avoided.
+            total = float(travel.metres[t, u])
+            near = [
+                k
+                for k in range(len(travel.areas))
+                if k not in key and self.dist_u[u, k] + self.dist_t[t, k] <= total + 1.0
+            ]
+            if near:
+                look_avoid.setdefault(id(b), []).append((i, j, near))
+        blocks = {id(b): b for b in travel.blocks}
+        for bid, cells in look_enter.items():
+            b = blocks[bid]
+            found = _routes(b, {(i, j): b.max_m for i, j, _ in cells})
+            for i, j, cand in cells:
+                route = found.get((i, j))
+                if route is not None:
+                    t, u = int(b.tasks[i]), int(b.units[j])
+                    enters[(t, u)] += self._on(route[1], cand)
+        avoids: dict[tuple[int, int], list[int]] = {}
+        for bid, cells in look_avoid.items():
+            b = blocks[bid]
+            free = self._free(b, sorted({i for i, _, _ in cells}))
+            # How much street a detour-free route would have to save: none if even its lower
+            # bound is as long as the route taken.
+            street = {
+                (i, j): float(travel.metres[b.tasks[i], b.units[j]]) - float(b.lateral[i, j])
+                for i, j, _ in cells
+            }
+            idx = np.array([[i, j] for i, j, _ in cells], dtype=np.int64)
+            lower = free.graph.pair_bounds(
+                _take(free.u_points, idx[:, 1]), _take(free.t_points, idx[:, 0]), free.closure
+            )
+            short = {
+                (i, j): street[(i, j)]
+                for (i, j, _), lb in zip(cells, lower.tolist(), strict=True)
+                if lb < street[(i, j)] - 1.0
+            }
+            shorter = {
+                c: m
+                for c, (m, _) in _routes(free, short, paths=False).items()
+                if m < short[c] - 1.0
+            }
+            found = _routes(free, shorter)
+            for i, j, cand in cells:
+                route = found.get((i, j))
+                if route is not None:
+                    t, u = int(b.tasks[i]), int(b.units[j])
+                    avoids[(t, u)] = self._on(route[1], cand) + [
+                        k for k in cand if travel.unit_legs[u, k] or travel.task_legs[b.mode][t, k]
+                    ]
+        for t, u in pairs:
+            names = travel.areas
+            out[(t, u)] = (
+                tuple(names[k].id for k in sorted(set(avoids.get((t, u), [])))),
+                tuple(names[k].id for k in sorted(set(enters[(t, u)]))),
+            )
+        return out
+
+    def _free(self, b: _Block, rows: list[int]) -> _Block:
+        """The block's pairs with no area closed (only the rows asked for are filled)."""
+        graph = b.graph
+        to_u, to_v = graph.leave_arcs(b.u_points, self._none)
+        direct = np.full(b.known.shape, np.inf)
+        idx = np.array(rows, dtype=np.int64)
+        direct[idx] = _direct(graph, self._none, _take(b.t_points, idx), b.u_points)
+        return replace(b, closure=self._none, direct=direct, to_u=to_u, to_v=to_v)
+
+    def _on(self, pieces: Pieces, candidates: list[int]) -> list[int]:
+        """The candidate areas whose closed stretches a route's street pieces pass."""
+        travel = self.travel
+        segs = travel.net.town.segments
+        out = []
+        for k, h in zip(
+            candidates, travel.net.hits([travel.areas[k] for k in candidates]), strict=True
+        ):
+            edge_of = segs.edge[h.seg]
+            for e, a0, a1 in pieces:
+                m = edge_of == e
+                lo, hi = min(a0, a1), max(a0, a1)
+                if m.any() and bool(np.any((h.lo[m] <= hi) & (h.hi[m] >= lo))):
+                    out.append(k)
+                    break
+        return out
+
+
+def _as_route(town: Town, b: _Block, pieces: Pieces, *, secs: float, metres: float) -> Route:
+    xy: list[FloatArray] = [b.u_points.origin[0:1], b.u_points.foot[0:1]]
+    for e, a0, a1 in pieces:
+        xy.append(_cut(town, e, a0, a1))
+    xy += [b.t_points.foot[0:1], b.t_points.origin[0:1]]
+    line = np.concatenate(xy)
+    keep = np.ones(line.shape[0], dtype=bool)
+    keep[1:] = np.any(np.abs(np.diff(line, axis=0)) > 1e-9, axis=1)
+    line = line[keep]
+    lon, lat = town.to_lonlat(line[:, 0], line[:, 1])
+    return Route(
+        lonlat=list(zip(np.atleast_1d(lon).tolist(), np.atleast_1d(lat).tolist(), strict=True)),
+        pieces=tuple(pieces),
+        origin_xy=(float(b.u_points.origin[0, 0]), float(b.u_points.origin[0, 1])),
+        target_xy=(float(b.t_points.origin[0, 0]), float(b.t_points.origin[0, 1])),
+        start_foot_xy=(float(b.u_points.foot[0, 0]), float(b.u_points.foot[0, 1])),
+        end_foot_xy=(float(b.t_points.foot[0, 0]), float(b.t_points.foot[0, 1])),
+        mode=b.mode,
+        distance_m=metres,
+        travel_s=secs,
+    )
+
+
+def _cut(town: Town, edge: int, a0: float, a1: float) -> FloatArray:
+    """The stretch of a street's polyline from metre a0 to metre a1 (either way)."""
+    st = town.streets
+    g = st.geom_xy[st.edge_geom_offsets[edge] : st.edge_geom_offsets[edge + 1]]
+    cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(g, axis=0).T))])
+    lo, hi = min(a0, a1), max(a0, a1)
+    inner = (cum > lo) & (cum < hi)
+    at = np.array([lo, *cum[inner].tolist(), hi])
+    pts = np.column_stack([np.interp(at, cum, g[:, 0]), np.interp(at, cum, g[:, 1])])
+    return pts if a0 <= a1 else pts[::-1]
+
+
+# --- reasons ----------------------------------------------------------------------------------
+
+
+def _describe_need(need: Need) -> str:
+    if Capability.ARMED in need.requires and Capability.MEDIC in need.requires:
+        return "armed medic"
+    if Capability.ARMED in need.requires:
+        return "armed responder"
+    if Capability.MEDIC in need.requires:
+        return "medic"
+    return "responder"
+
+
+def _who(unit: Unit, need: Need) -> str:
+    words = []
+    if Capability.ARMED in need.requires:
+        words.append("armed")
+    if Capability.MEDIC in need.requires and unit.label != "medic":
+        words.append("medic-trained")
+    words.append(unit.label)
+    return " ".join(words)
+
+
+def duration(seconds: float) -> str:
+    """Seconds as people say them: '45 s', '2 min 10 s', '12 min'."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    minutes, rest = divmod(s, 60)
+    if minutes >= 10 or rest == 0:
+        return f"{round(s / 60)} min"
+    return f"{minutes} min {rest} s"
+
+
+def _reason(
+    unit: Unit,
+    need: Need,
+    secs: float,
+    *,
+    nearest: bool,
+    nearer: int,
+    avoids: tuple[str, ...],
+    enters: tuple[str, ...],
+) -> str:
+    who = _who(unit, need)
+    how = "by car" if unit.mode is Mode.BY_CAR else "on foot"
+    if nearest:
+        head = f"nearest {who}, {duration(secs)} {how}"
+    elif nearer == 1:
+        head = f"{who}, {duration(secs)} {how} (a nearer one is needed elsewhere)"
+    elif nearer:
+        head = f"{who}, {duration(secs)} {how} ({nearer} nearer are needed elsewhere)"
+    else:
+        head = f"{who}, {duration(secs)} {how}"
+    parts = [head]
+    if need.why:
+        parts.append(need.why)
+    if avoids:
+        parts.append(f"avoids danger area{'s' if len(avoids) > 1 else ''} {', '.join(avoids)}")
+    if enters:
+        parts.append(
+            f"enters danger area{'s' if len(enters) > 1 else ''} {', '.join(enters)} "
+            "to reach the threat"
+        )
+    return "; ".join(parts)
+
+
+# --- the peer: greedy nearest-available -------------------------------------------------------
+
+
+def greedy(
+    units: Sequence[Unit],
+    tasks: Sequence[Task],
+    secs: FloatArray,
+    config: DispatchConfig | None = None,
+) -> list[tuple[int, int, int]]:
+    """Needs in priority order, each given the nearest able responder still free.
+
+    `secs` is (tasks, units) in the order given; returns (task, need, unit) indices.
+    """
+    cfg = config or DispatchConfig()
+    free = np.ones(len(units), dtype=bool)
+    masks = np.array([_mask(u.capabilities) for u in units], dtype=np.int64)
+    order = sorted(range(len(tasks)), key=lambda i: (-tasks[i].priority, tasks[i].task_id))
+    out = []
+    for t in order:
+        for k, need in enumerate(tasks[t].needs):
+            m = _mask(need.requires)
+            cand = np.where(free & ((masks & m) == m) & (secs[t] < cfg.horizon_s), secs[t], np.inf)
+            if not cand.shape[0]:
+                continue
+            u = int(np.argmin(cand))
+            if np.isfinite(cand[u]):
+                free[u] = False
+                out.append((t, k, u))
+    return out
+
+
+def plan_cost(
+    tasks: Sequence[Task],
+    served: Iterable[tuple[int, int, float]],
+    config: DispatchConfig | None = None,
+) -> float:
+    """The objective of a set of (task, need, seconds) assignments (lower is better)."""
+    cfg = config or DispatchConfig()
+    got = {(t, k): s for t, k, s in served}
+    total = 0.0
+    for t, task in enumerate(tasks):
+        for k in range(len(task.needs)):
+            w = cfg.weight(task.priority, k)
+            total += w * got.get((t, k), cfg.horizon_s)
+    return total

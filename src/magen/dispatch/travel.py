@@ -1,0 +1,512 @@
+"""Travel over the street graph for dispatch: on foot or by car, around danger areas.
+
+Graphs. One CSR matrix per mode with a fixed structure, stored *reversed* (a slot per arc
+head -> tail), so a search from an incident gives every node its distance *to* the incident.
+Walking uses every walkable street both ways; driving uses drivable streets and their one-way
+flags. Parallel streets share a slot whose weight is the shortest street not closed. A danger
+picture changes weights only (closed slots become +inf, which csgraph's Dijkstra never
+relaxes), so a new picture costs one `minimum.reduceat`, not a rebuild.
+
+Points. Responders and incidents join their mode's graph at the nearest point on a street of
+its main component (the largest connected, for cars strongly connected, part): a
+responder leaves towards either end of that street, an incident is reached from either end,
+each only where the one-way flags allow and the stretch walked is open. Two points on the same
+street may also go straight along it. The path from the point to the street (`lateral`) is
+walked; a point whose path to the street passes within a danger area cannot use it.
+
+Bounds. Distances to and from a dozen landmarks around the town's edge give, by the
+triangle inequality, lower bounds on the street distance between any two nodes (ALT). Closing
+streets only lengthens routes, so bounds from the open graph hold under any closure.
+
+Closures. A danger area closes the streets it touches (exactly which stretch, from
+`magen.geo.routing`): whole streets for through traffic, and the closed stretch for points on
+them. Closures are built (and kept) per set of areas, so an armed responder heading to a
+threat can be routed with that threat's own areas open and every other one closed; a closure
+touches only the slots of the streets it closes.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from magen.geo.routing import AreaHits, DangerArea, DangerShape, walk_network
+from magen.geo.snap import Snapped, segment_tree, snap_points
+from magen.geo.streets import EdgeFlag
+from magen.geo.town import MAX_ACCESS_M, Town
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# csgraph reads a stored zero as "no edge"; a millimetre is harmless.
+_MIN_WEIGHT = 1e-3
+# Landmarks per mode: each adds two searches at start-up and a term to every bound.
+_LANDMARKS = 12
+# Closures kept per set of danger areas: the picture's current sets, with room to spare.
+_CLOSURE_CACHE = 256
+
+
+class Mode(StrEnum):
+    """How a responder travels."""
+
+    ON_FOOT = "on_foot"
+    BY_CAR = "by_car"
+
+
+@dataclass(frozen=True, eq=False)
+class Points:
+    """Where points join one mode's graph; `edge` is -1 for a point too far from any street."""
+
+    origin: FloatArray  # (k, 2) the points, local metres
+    foot: FloatArray  # (k, 2) where they meet the street
+    edge: IntArray
+    seg: IntArray
+    along: FloatArray  # metres from the edge's u end
+    lateral: FloatArray  # metres from the point to the street
+
+    def __len__(self) -> int:
+        return int(self.edge.shape[0])
+
+    @property
+    def ok(self) -> BoolArray:
+        return np.asarray(self.edge >= 0)
+
+
+@dataclass(eq=False)
+class Closure:
+    """What a set of danger areas closes: streets to through travel, stretches to points."""
+
+    area_ids: frozenset[str]
+    edge: BoolArray  # streets closed to through travel
+    lo: FloatArray  # per street, the first closed metre from u (+inf when open)
+    hi: FloatArray  # ... and the last (-inf when open)
+    # Every closed stretch, sorted by street: (street, from metre, to metre).
+    stretch_edge: IntArray
+    stretch_lo: FloatArray
+    stretch_hi: FloatArray
+    weights: dict[Mode, FloatArray] = field(default_factory=dict)  # per mode, built on use
+
+    def to_u_open(self, edge: IntArray, along: FloatArray) -> BoolArray:
+        """Whether the stretch from each point back to its street's u end is open."""
+        return np.asarray(~(self.lo[edge] <= along))
+
+    def to_v_open(self, edge: IntArray, along: FloatArray) -> BoolArray:
+        """Whether the stretch from each point on to its street's v end is open."""
+        return np.asarray(~(self.hi[edge] >= along))
+
+    def between_open(self, edge: IntArray, along_a: FloatArray, along_b: FloatArray) -> BoolArray:
+        """Whether the stretch between two points on the same street is open."""
+        out = np.ones(edge.shape[0], dtype=bool)
+        if not self.stretch_edge.shape[0] or not edge.shape[0]:
+            return out
+        first = np.searchsorted(self.stretch_edge, edge, side="left")
+        last = np.searchsorted(self.stretch_edge, edge, side="right")
+        lo = np.minimum(along_a, along_b)
+        hi = np.maximum(along_a, along_b)
+        for i in np.flatnonzero(last > first).tolist():
+            k = slice(int(first[i]), int(last[i]))
+            meets = (self.stretch_lo[k] <= hi[i]) & (self.stretch_hi[k] >= lo[i])
+            out[i] = not bool(meets.any())
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Landmarks:
+    """Street metres to (`to`) and from (`frm`) each landmark node, with no area closed."""
+
+    nodes: IntArray
+    to: FloatArray  # (landmarks, nodes)
+    frm: FloatArray
+
+
+class ModeGraph:
+    """One mode's reversed street graph, with its slots' streets and its snapping index."""
+
+    def __init__(self, town: Town, mode: Mode) -> None:
+        st = town.streets
+        self.town = town
+        self.mode = mode
+        self.n = st.node_count
+        loop = st.edge_u == st.edge_v
+        if mode is Mode.ON_FOOT:
+            usable = st.edges_with(EdgeFlag.WALK) & ~loop
+            self.forward_ok = usable.copy()
+            self.backward_ok = usable.copy()
+        else:
+            usable = st.edges_with(EdgeFlag.DRIVE) & ~loop
+            self.forward_ok = usable & ~st.edges_with(EdgeFlag.ONEWAY_BACKWARD)
+            self.backward_ok = usable & ~st.edges_with(EdgeFlag.ONEWAY_FORWARD)
+        fwd = np.flatnonzero(self.forward_ok)
+        bwd = np.flatnonzero(self.backward_ok)
+        # Forward arcs tail -> head; the reversed graph has head -> tail.
+        tail = np.concatenate([st.edge_u[fwd], st.edge_v[bwd]])
+        head = np.concatenate([st.edge_v[fwd], st.edge_u[bwd]])
+        edge = np.concatenate([fwd, bwd]).astype(np.int64)
+        length = st.edge_length[edge]
+        order = np.lexsort((edge, length, tail, head))
+        head, tail, edge, length = head[order], tail[order], edge[order], length[order]
+        first = np.ones(head.shape[0], dtype=bool)
+        first[1:] = (head[1:] != head[:-1]) | (tail[1:] != tail[:-1])
+        self.entry_edge = edge
+        self.entry_len = np.maximum(length, _MIN_WEIGHT)
+        self.run_start = np.flatnonzero(first)
+        self.entry_slot = np.cumsum(first) - 1
+        # Entries by street, to find the slots a closure touches without scanning them all.
+        by_edge = np.argsort(edge, kind="stable")
+        self.edge_entries = by_edge.astype(np.int64)
+        self.edge_entry_ptr = np.zeros(st.edge_count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(edge, minlength=st.edge_count), out=self.edge_entry_ptr[1:])
+        self.run_len = np.diff(np.append(self.run_start, edge.shape[0]))
+        self.slot_row = head[first].astype(np.int64)
+        self.slot_col = tail[first].astype(np.int64)
+        self.indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.slot_row, minlength=self.n), out=self.indptr[1:])
+        self.open_weights = self.entry_len[self.run_start]
+        # The forward graph: the same slots ordered by tail, for searches out of a responder.
+        self.fwd_perm = np.lexsort((self.slot_row, self.slot_col))
+        self.fwd_col = self.slot_row[self.fwd_perm]
+        self.fwd_indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.slot_col, minlength=self.n), out=self.fwd_indptr[1:])
+        # Points join the largest part of the graph one can leave and come back to.
+        connection = "weak" if mode is Mode.ON_FOOT else "strong"
+        graph = csr_matrix((self.open_weights, self.slot_col, self.indptr), shape=(self.n, self.n))
+        _, label = connected_components(graph, directed=True, connection=connection)
+        counts = np.bincount(label[np.concatenate([st.edge_u[usable], st.edge_v[usable]])])
+        main = int(np.argmax(counts)) if counts.shape[0] else -1
+        in_main = label == main
+        self.snappable = usable & in_main[st.edge_u] & in_main[st.edge_v]
+
+    @cached_property
+    def landmarks(self) -> Landmarks:
+        """Street distances to and from a few far-apart nodes, for lower bounds (ALT)."""
+        st = self.town.streets
+        nodes = np.unique(
+            np.concatenate([st.edge_u[self.snappable], st.edge_v[self.snappable]])
+        ).astype(np.int64)
+        picks: list[int] = []
+        if nodes.shape[0]:
+            xy = st.node_xy[nodes]
+            # Farthest-point selection: the first is the farthest from the centre, each next
+            # the farthest from those chosen: landmarks ring the town, where bounds are best.
+            gap = np.hypot(*(xy - xy.mean(axis=0)).T)
+            for _ in range(min(_LANDMARKS, nodes.shape[0])):
+                k = int(np.argmax(gap))
+                picks.append(int(nodes[k]))
+                gap = np.minimum(gap, np.hypot(*(xy - xy[k]).T))
+        idx = np.array(picks, dtype=np.int64)
+        reverse = csr_matrix(
+            (self.open_weights, self.slot_col, self.indptr), shape=(self.n, self.n)
+        )
+        to = np.asarray(dijkstra(reverse, directed=True, indices=idx)).reshape(len(picks), self.n)
+        frm = np.asarray(dijkstra(reverse.T.tocsr(), directed=True, indices=idx)).reshape(
+            len(picks), self.n
+        )
+        return Landmarks(nodes=idx, to=to, frm=frm)
+
+    def bounds(self, starts: Points, targets: Points) -> FloatArray:
+        """(targets, starts) lower bounds on the street metres between their streets' ends."""
+        lm = self.landmarks
+        st = self.town.streets
+        out = np.zeros((len(targets), len(starts)))
+        if not lm.nodes.shape[0] or not len(targets) or not len(starts):
+            return out
+        su = st.edge_u[np.where(starts.ok, starts.edge, 0)]
+        sv = st.edge_v[np.where(starts.ok, starts.edge, 0)]
+        tu = st.edge_u[np.where(targets.ok, targets.edge, 0)]
+        tv = st.edge_v[np.where(targets.ok, targets.edge, 0)]
+        for k in range(lm.nodes.shape[0]):
+            frm, to = lm.frm[k], lm.to[k]
+            # d(x, y) >= d(L, y) - d(L, x) and >= d(x, L) - d(y, L); x and y may be either end.
+            a = np.minimum(frm[tu], frm[tv])[:, None] - np.maximum(frm[su], frm[sv])[None, :]
+            b = np.minimum(to[su], to[sv])[None, :] - np.maximum(to[tu], to[tv])[:, None]
+            np.maximum(out, np.maximum(a, b), out=out)
+        return np.where(np.isfinite(out), out, 0.0)
+
+    def search_out(self, starts: Points, closure: Closure, limit: float) -> FloatArray:
+        """Metres from each start (rows) to every node, exact up to `limit`, else +inf."""
+        return _search_out(self, starts, closure, limit)
+
+    def pair_bounds(self, starts: Points, targets: Points, closure: Closure) -> FloatArray:
+        """Lower bounds on street metres from starts[i] to targets[i], pair by pair."""
+        st = self.town.streets
+        lm = self.landmarks
+        e_s = np.where(starts.ok, starts.edge, 0)
+        e_t = np.where(targets.ok, targets.edge, 0)
+        su, sv, tu, tv = st.edge_u[e_s], st.edge_v[e_s], st.edge_u[e_t], st.edge_v[e_t]
+        node = np.zeros(len(starts))
+        for k in range(lm.nodes.shape[0]):
+            frm, to = lm.frm[k], lm.to[k]
+            a = np.minimum(frm[tu], frm[tv]) - np.maximum(frm[su], frm[sv])
+            b = np.minimum(to[su], to[sv]) - np.maximum(to[tu], to[tv])
+            node = np.maximum(node, np.where(np.isfinite(a), a, 0.0))
+            node = np.maximum(node, np.where(np.isfinite(b), b, 0.0))
+        to_u, to_v = self.leave_arcs(starts, closure)
+        rows, _, arrive = self.source_arcs(targets, closure)
+        first_in = np.full(len(targets), np.inf)
+        np.minimum.at(first_in, rows, arrive)
+        crow = np.hypot(*(targets.foot - starts.foot).T)
+        same = starts.edge == targets.edge
+        via = np.minimum(to_u, to_v) + node + first_in
+        # Two points on one street may go straight along it: the crow flies no shorter.
+        return np.asarray(np.where(same, crow, np.maximum(crow, via)))
+
+    @cached_property
+    def _tree(self) -> tuple[shapely.STRtree, IntArray]:
+        segs = self.town.segments
+        return segment_tree(segs, self.snappable[segs.edge])
+
+    def points(self, xy: FloatArray, max_distance_m: float = MAX_ACCESS_M) -> Points:
+        """Join points (local metres) to the graph."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        tree, tree_seg = self._tree
+        s: Snapped = snap_points(self.town.segments, tree, tree_seg, xy, max_distance_m)
+        return Points(
+            origin=xy, foot=s.xy, edge=s.edge, seg=s.seg, along=s.along, lateral=s.lateral
+        )
+
+    def weights(self, closure: Closure) -> FloatArray:
+        """Slot weights with the closure's streets closed (+inf where every street is)."""
+        found = closure.weights.get(self.mode)
+        if found is not None:
+            return found
+        w = self.open_weights
+        closed = np.flatnonzero(closure.edge)
+        if closed.shape[0]:
+            entries = self.edge_entries[_ranges(self.edge_entry_ptr, closed)]
+            slots = np.unique(self.entry_slot[entries])
+            w = w.copy()
+            w[slots] = np.inf
+            # A slot of parallel streets stays open through the shortest one not closed.
+            multi = slots[self.run_len[slots] > 1]
+            for k in multi.tolist():
+                run = slice(int(self.run_start[k]), int(self.run_start[k] + self.run_len[k]))
+                open_ = ~closure.edge[self.entry_edge[run]]
+                if open_.any():
+                    w[k] = float(self.entry_len[run][open_].min())
+        closure.weights[self.mode] = w
+        return w
+
+    def slot_edge(self, closure: Closure, head: int, tail: int) -> int:
+        """The open street a route takes from `tail` to `head` (forward), or -1."""
+        lo, hi = self.indptr[head], self.indptr[head + 1]
+        k = lo + int(np.searchsorted(self.slot_col[lo:hi], tail))
+        if k >= hi or self.slot_col[k] != tail:
+            return -1
+        start = self.run_start[k]
+        stop = (
+            self.run_start[k + 1] if k + 1 < self.run_start.shape[0] else self.entry_edge.shape[0]
+        )
+        for i in range(start, stop):
+            e = int(self.entry_edge[i])
+            if not closure.edge[e]:
+                return e
+        return -1
+
+    # --- reaching points ------------------------------------------------------------------
+
+    def source_arcs(
+        self, targets: Points, closure: Closure
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Virtual rows for targets: (row index, node, metres), reversed-graph arcs."""
+        st = self.town.streets
+        ok = targets.ok
+        e = np.where(ok, targets.edge, 0)
+        a = np.where(ok, targets.along, 0.0)
+        # Reaching the point from u drives u -> v along its street, from v drives v -> u.
+        from_u = ok & self.forward_ok[e] & closure.to_u_open(e, a)
+        from_v = ok & self.backward_ok[e] & closure.to_v_open(e, a)
+        idx = np.arange(len(targets), dtype=np.int64)
+        rows = np.concatenate([idx[from_u], idx[from_v]])
+        nodes = np.concatenate([st.edge_u[e][from_u], st.edge_v[e][from_v]]).astype(np.int64)
+        dist = np.concatenate([a[from_u], (st.edge_length[e] - a)[from_v]])
+        order = np.lexsort((nodes, rows))
+        return rows[order], nodes[order], np.maximum(dist[order], _MIN_WEIGHT)
+
+    def leave_arcs(self, starts: Points, closure: Closure) -> tuple[FloatArray, FloatArray]:
+        """Metres from each start to its street's u and v ends (+inf where it cannot go)."""
+        st = self.town.streets
+        ok = starts.ok
+        e = np.where(ok, starts.edge, 0)
+        a = np.where(ok, starts.along, 0.0)
+        to_u = ok & self.backward_ok[e] & closure.to_u_open(e, a)
+        to_v = ok & self.forward_ok[e] & closure.to_v_open(e, a)
+        return (
+            np.where(to_u, a, np.inf),
+            np.where(to_v, st.edge_length[e] - a, np.inf),
+        )
+
+    def search(
+        self,
+        targets: Points,
+        closure: Closure,
+        limit: float,
+        *,
+        predecessors: bool = False,
+    ) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
+        """Metres from every node to each target (rows), exact up to `limit`, else +inf.
+
+        One Dijkstra call for all rows: callers keep `targets` to a few dozen, since the
+        result holds a row of every node per target.
+        """
+        w = self.weights(closure)
+        k = len(targets)
+        rows, nodes, dist = self.source_arcs(targets, closure)
+        indptr = np.concatenate(
+            [self.indptr, self.indptr[-1] + np.cumsum(np.bincount(rows, minlength=k))]
+        )
+        size = self.n + k
+        graph = csr_matrix(
+            (np.concatenate([w, dist]), np.concatenate([self.slot_col, nodes]), indptr),
+            shape=(size, size),
+        )
+        src = np.arange(self.n, self.n + k)
+        if predecessors:
+            d, p = dijkstra(
+                graph, directed=True, indices=src, limit=limit, return_predecessors=True
+            )
+            return d[:, : self.n], p[:, : self.n]
+        d = dijkstra(graph, directed=True, indices=src, limit=limit)
+        return d[:, : self.n], None
+
+
+def _search_out(graph: ModeGraph, starts: Points, closure: Closure, limit: float) -> FloatArray:
+    """Metres from each start (rows) to every node, exact up to `limit`, else +inf."""
+    w = graph.weights(closure)[graph.fwd_perm]
+    k = len(starts)
+    to_u, to_v = graph.leave_arcs(starts, closure)
+    st = graph.town.streets
+    e = np.where(starts.ok, starts.edge, 0)
+    idx = np.arange(k, dtype=np.int64)
+    rows = np.concatenate([idx, idx])
+    nodes = np.concatenate([st.edge_u[e], st.edge_v[e]]).astype(np.int64)
+    dist = np.concatenate([to_u, to_v])
+    keep = np.isfinite(dist)
+    rows, nodes, dist = rows[keep], nodes[keep], np.maximum(dist[keep], _MIN_WEIGHT)
+    order = np.lexsort((nodes, rows))
+    rows, nodes, dist = rows[order], nodes[order], dist[order]
+    indptr = np.concatenate(
+        [graph.fwd_indptr, graph.fwd_indptr[-1] + np.cumsum(np.bincount(rows, minlength=k))]
+    )
+    size = graph.n + k
+    matrix = csr_matrix(
+        (np.concatenate([w, dist]), np.concatenate([graph.fwd_col, nodes]), indptr),
+        shape=(size, size),
+    )
+    d = dijkstra(matrix, directed=True, indices=np.arange(graph.n, size), limit=limit)
+    return np.asarray(d[:, : graph.n])
+
+
+def _ranges(ptr: IntArray, rows: IntArray) -> IntArray:
+    """The positions ptr[r]:ptr[r + 1] of every row r, concatenated."""
+    lo, hi = ptr[rows], ptr[rows + 1]
+    count = hi - lo
+    starts = np.repeat(lo - (np.cumsum(count) - count), count)
+    return np.asarray(starts + np.arange(int(count.sum())), dtype=np.int64)
+
+
+class TravelNetwork:
+    """Both modes' graphs of a town and its danger geometry, cached per town."""
+
+    def __init__(self, town: Town) -> None:
+        self.town = town
+        self.walk = walk_network(town)  # its segment R-tree finds what an area closes
+        self.graphs = {m: ModeGraph(town, m) for m in Mode}
+        self._hits: dict[DangerArea, AreaHits] = {}
+        self._shapes: dict[DangerArea, DangerShape] = {}
+        self._closures: dict[frozenset[DangerArea], Closure] = {}
+
+    def shape(self, area: DangerArea) -> DangerShape:
+        """A danger area in the town's metres (cached)."""
+        found = self._shapes.get(area)
+        if found is None:
+            found = self._shapes[area] = DangerShape.of(self.town, area)
+        return found
+
+    def hits(self, areas: Sequence[DangerArea]) -> list[AreaHits]:
+        """What each area closes (cached per area)."""
+        if len(self._hits) > 1024:  # areas come and go over an attack; keep the cache small
+            self._hits.clear()
+        todo = [a for a in dict.fromkeys(areas) if a not in self._hits]
+        if todo:
+            for a, h in zip(
+                todo, self.walk.blocked_by_each([self.shape(a) for a in todo]), strict=True
+            ):
+                self._hits[a] = h
+        return [self._hits[a] for a in areas]
+
+    def closure(self, areas: Sequence[DangerArea]) -> Closure:
+        """What these areas close together (cached per set of areas)."""
+        key = frozenset(areas)
+        found = self._closures.get(key)
+        if found is not None:
+            return found
+        n_edges = self.town.streets.edge_count
+        hits = self.hits(sorted(key, key=lambda a: a.id))
+        seg_edge = self.town.segments.edge
+        s_edge = np.concatenate([seg_edge[h.seg] for h in hits]) if hits else np.zeros(0, int)
+        s_lo = np.concatenate([h.lo for h in hits]) if hits else np.zeros(0)
+        s_hi = np.concatenate([h.hi for h in hits]) if hits else np.zeros(0)
+        order = np.lexsort((s_lo, s_edge))
+        s_edge = s_edge.astype(np.int64)[order]
+        s_lo, s_hi = s_lo[order], s_hi[order]
+        edge = np.zeros(n_edges, dtype=bool)
+        edge[s_edge] = True
+        lo = np.full(n_edges, np.inf)
+        hi = np.full(n_edges, -np.inf)
+        np.minimum.at(lo, s_edge, s_lo)
+        np.maximum.at(hi, s_edge, s_hi)
+        found = Closure(
+            area_ids=frozenset(a.id for a in key),
+            edge=edge,
+            lo=lo,
+            hi=hi,
+            stretch_edge=s_edge,
+            stretch_lo=s_lo,
+            stretch_hi=s_hi,
+        )
+        if len(self._closures) >= _CLOSURE_CACHE:
+            del self._closures[next(iter(self._closures))]
+        self._closures[key] = found
+        return found
+
+    def forget(self) -> None:
+        """Drop what was computed for danger areas (a benchmark's cold start)."""
+        self._hits.clear()
+        self._closures.clear()
+
+    def legs_in(self, points: Points, areas: Sequence[DangerArea]) -> BoolArray:
+        """(points, areas): whether a point's path to its street passes within each area."""
+        out = np.zeros((len(points), len(areas)), dtype=bool)
+        end = np.where(points.ok[:, None], points.foot, points.origin)
+        for j, area in enumerate(areas):
+            out[:, j] = self.shape(area).hits(points.origin, end)
+        return out
+
+    def inside(self, xy: FloatArray, areas: Sequence[DangerArea]) -> BoolArray:
+        """(points, areas): whether each point lies within each area."""
+        out = np.zeros((xy.shape[0], len(areas)), dtype=bool)
+        pts = shapely.points(xy)
+        for j, area in enumerate(areas):
+            out[:, j] = self.shape(area).distance(pts) <= 0.0
+        return out
+
+
+_NETWORKS: weakref.WeakKeyDictionary[Town, TravelNetwork] = weakref.WeakKeyDictionary()
+
+
+def travel_network(town: Town) -> TravelNetwork:
+    """The (cached) dispatch travel network of a town."""
+    net = _NETWORKS.get(town)
+    if net is None:
+        net = _NETWORKS[town] = TravelNetwork(town)
+    return net
