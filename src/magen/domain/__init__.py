@@ -8,6 +8,7 @@ from magen.domain import (
     accounts,
     alerts,
     casualties,
+    dispatch,
     hospitals,
     persons,
     picture,
@@ -26,7 +27,17 @@ from magen.domain.base import (
 )
 from magen.domain.state import State
 
-_PARTS = (accounts, reports, responders, picture, hospitals, casualties, persons, alerts)
+_PARTS = (
+    accounts,
+    reports,
+    responders,
+    picture,
+    dispatch,
+    hospitals,
+    casualties,
+    persons,
+    alerts,
+)
 
 __all__ = [
     "Actor",
