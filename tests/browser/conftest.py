@@ -34,6 +34,7 @@ ACCOUNTS = {
     "officer1": Role.RESPONDER,
     "volunteer1": Role.RESPONDER,
     "resident1": Role.RESIDENT,
+    "registrar": Role.REGISTRAR,
 }
 
 

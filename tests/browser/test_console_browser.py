@@ -176,7 +176,19 @@ def test_console_screenshot_with_a_busy_picture(console: Any, server: Server) ->
     console.wait_for_selector(".mk-responder")
     queue = console.locator('[data-panel="incidents"] li[data-id]')
     assert queue.count() >= 1
-    screenshot(console, "console")
+    screenshot(console, "console-en")
+    for lang, direction in (("he", "rtl"), ("ar", "rtl")):
+        console.goto(f"{server.url}/console?lang={lang}")
+        assert console.get_attribute("html", "dir") == direction
+        console.wait_for_selector(f"path.sos-{sos_id}")
+        console.wait_for_selector("#mode[data-mode=live]")
+        # The side panels follow the reading direction: on the left in Hebrew and Arabic.
+        panels = console.locator("#panels").bounding_box()
+        map_box = console.locator("#map").bounding_box()
+        assert panels is not None
+        assert map_box is not None
+        assert panels["x"] < map_box["x"]
+        screenshot(console, f"console-{lang}")
 
 
 def _track(track_id: str, minutes_ago: float, **extra: Any) -> dict[str, Any]:
@@ -372,5 +384,67 @@ def test_an_analyst_reads_and_replays_but_acts_on_nothing(
         assert page.locator("[data-issue-alert]").is_hidden()
         assert "read only" in page.locator(".cbar .who").inner_text()
         assert page.locator("#slider").is_visible()
+    finally:
+        context.close()
+
+
+def _triage_answers(server: Server, wanted: list[Any]) -> dict[str, Any]:
+    """Walk START with the server's own questions, answering in turn."""
+    answers: dict[str, Any] = {}
+    for value in wanted:
+        r = server.post(
+            "officer1", "/api/v1/triage/step", {"protocol": "start", "answers": answers}
+        )
+        assert r.status_code == 200, r.text
+        step = r.json()
+        assert not step["done"], step
+        answers[step["question"]["id"]] = value
+    return answers
+
+
+def test_the_casualty_board_and_the_reunification_board(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    answers = _triage_answers(server, [False, True, 40])  # cannot walk, breathes, 40 a minute
+    r = server.post(
+        "officer1",
+        "/api/v1/casualties",
+        {"tag": "T-17", "where": DUBNOV_13, "protocol": "start", "answers": answers},
+    )
+    assert r.status_code == 201, r.text
+    r = server.post("resident1", "/api/v1/persons/missing", {"name": {"full_name": "Noa Levi"}})
+    assert r.status_code == 201, r.text
+    r = server.post("registrar", "/api/v1/persons/survivors", {"name": {"full_name": "Noa Levy"}})
+    assert r.status_code == 201, r.text
+    r = server.post("registrar", "/api/v1/persons/matching/run", {})
+    assert r.status_code == 200, r.text
+    assert r.json()["proposed"] >= 1
+
+    context = browser.new_context(timezone_id=TZ, viewport=CONSOLE_VIEWPORT, locale="en-GB")
+    try:
+        dispatcher = page_errors.watch(sign_in(context, server, "dispatcher", "/console"))
+        casualty = dispatcher.locator('[data-panel="casualties"] li[data-id]', has_text="T-17")
+        casualty.wait_for()
+        assert "immediate" in casualty.inner_text()
+        assert "p1" in (casualty.get_attribute("class") or "")
+        dispatcher.wait_for_selector("path.mk-casualty")
+        # The dispatcher does not see the registry's board.
+        assert dispatcher.locator('[data-panel="reunification"]').is_hidden()
+        dispatcher.close()
+
+        context.clear_cookies()
+        registrar = page_errors.watch(sign_in(context, server, "registrar", "/console"))
+        match = registrar.locator('[data-panel="reunification"] li[data-id]').first
+        match.wait_for()
+        assert "%" in match.inner_text()
+        # The registrar decides matches, and nothing else: no other panel offers an act.
+        assert registrar.locator('[data-panel="danger"] button:visible').count() == 0
+        match_id = match.get_attribute("data-id")
+        with registrar.expect_response(lambda r: r.url.endswith(f"/{match_id}/confirm")) as done:
+            match.locator("button", has_text="Confirm").click()
+        assert done.value.status == 201, done.value.text()
+        registrar.locator(f'[data-panel="reunification"] li[data-id="{match_id}"]').wait_for(
+            state="detached"
+        )
     finally:
         context.close()

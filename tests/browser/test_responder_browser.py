@@ -88,7 +88,16 @@ def test_triage_leads_a_medic_to_a_tag_colour(
         assert tag.inner_text() == "IMMEDIATE"
         assert "red" in (tag.get_attribute("class") or "")
         screenshot(page, "responder-triage-en")
-        triage.locator("button").click()  # next casualty
+        # Recorded with its tag number, at the responder's position when there is one.
+        triage.locator("input[name=tag]").fill("mda 0042")
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/casualties")) as recorded:
+            triage.locator("[data-record]").click()
+        assert recorded.value.status == 201, recorded.value.text()
+        page.wait_for_selector("[data-status-line]:has-text('MDA 0042')")
+        triage.locator("[data-again]").click()  # next casualty
         triage.locator("input[type=checkbox]").wait_for()
     finally:
         context.close()
+    board = server.get("dispatcher", "/api/v1/casualties").json()
+    tagged = [c for c in board if c["tag"] == "MDA 0042"]
+    assert [(c["category"], c["status"]) for c in tagged] == [("immediate", "at_scene")]

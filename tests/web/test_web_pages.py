@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from magen.domain.persons import Persons
 from magen.domain.reports import Reports
 from magen.domain.values import Role
 from support.apikit import PASSWORD, Kit, api_kit
@@ -201,6 +202,24 @@ def test_i_am_safe_closes_only_my_own_calls(kit: Kit) -> None:
     assert "no open call for help" in again.text
 
 
+def test_a_signed_in_resident_who_is_safe_checks_in_for_the_registry_once(kit: Kit) -> None:
+    client = _fresh_client(kit)
+    client.cookies.set("magen_token", kit.tokens[Role.RESIDENT])
+    page = client.get("/resident?lang=en").text
+    r = client.post(
+        "/resident/safe", data={"form": "safe", "command_id": _command_id(page, "safe")}
+    )
+    assert "You are marked safe" in r.text
+    again = client.post("/resident/safe", data={"form": "safe", "command_id": str(uuid.uuid4())})
+    assert again.status_code == 200
+    persons = kit.client.app.state["runtime"].service.state.slice(Persons)
+    mine = [s for s in persons.survivors.values() if s.checked_in_by == kit.accounts[Role.RESIDENT]]
+    assert len(mine) == 1
+    assert mine[0].self_reported
+    assert mine[0].name.full_name == "Resident"
+    client.cookies.clear()
+
+
 def test_staff_sign_in_sets_an_http_only_cookie_and_goes_to_their_page(kit: Kit) -> None:
     client = _fresh_client(kit)
     r = client.post(
@@ -291,29 +310,6 @@ def test_signed_out_staff_pages_go_to_sign_in(kit: Kit) -> None:
     assert (r.status_code, r.headers["location"]) == (303, "/login?next=/console")
     client.cookies.set("magen_token", "not-a-token")
     assert client.get("/responder", follow_redirects=False).status_code == 303
-
-
-def test_triage_walks_start_to_a_category(kit: Kit) -> None:
-    client = _fresh_client(kit)
-    client.cookies.set("magen_token", kit.tokens[Role.MEDIC])
-    first = client.post(
-        "/responder/triage?lang=en", json={"protocol": "start", "answers": {}}
-    ).json()
-    assert first["ok"] is True
-    question = first["question"]
-    assert question["kind"] == "yes_no"
-    done = client.post(
-        "/responder/triage", json={"protocol": "start", "answers": {question["id"]: True}}
-    ).json()
-    assert done["result"]["category"] == "minor"
-    assert done["result"]["colour"] == "green"
-    bad = client.post("/responder/triage", json={"protocol": "start", "answers": {"nonsense": 1}})
-    assert bad.status_code == 422
-    client.cookies.clear()
-    assert (
-        client.post("/responder/triage", json={"protocol": "start", "answers": {}}).status_code
-        == 401
-    )
 
 
 def test_places_suggests_addresses(kit: Kit) -> None:

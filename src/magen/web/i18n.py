@@ -262,6 +262,13 @@ _T: dict[str, tuple[str, str, str]] = {
     "triage_start": ("התחלת מיון", "بدء الفرز", "Start triage"),
     "triage_result": ("תוצאה", "النتيجة", "Result"),
     "triage_again": ("נפגע הבא", "المصاب التالي", "Next casualty"),
+    "tag_number": ("מספר תג", "رقم البطاقة", "Tag number"),
+    "record_casualty": ("רישום הנפגע", "تسجيل المصاب", "Record the casualty"),
+    "casualty_recorded": (
+        "הנפגע {tag} נרשם.",
+        "تم تسجيل المصاب {tag}.",
+        "Casualty {tag} recorded.",
+    ),
     "yes": ("כן", "نعم", "Yes"),
     "no": ("לא", "لا", "No"),
     "position_sent": ("המיקום נשלח", "تم إرسال الموقع", "Position sent"),
@@ -299,6 +306,9 @@ _T: dict[str, tuple[str, str, str]] = {
     "stale": ("ישן {m} דק׳", "قديم {m} د", "stale {m} min"),
     "read_only": ("צפייה בלבד", "للقراءة فقط", "read only"),
     "lift": ("הסרה", "رفع", "Lift"),
+    "tier_anonymous": ("אנונימי", "مجهول", "anonymous"),
+    "tier_registered": ("רשום", "مسجّل", "registered"),
+    "tier_verified": ("מאומת", "موثّق", "verified"),
     "min_ago": ("לפני {m} דק׳", "قبل {m} د", "{m} min ago"),
     "n_sightings": ("{n} דיווחים", "{n} بلاغات", "{n} reports"),
     "proposal": (

@@ -18,12 +18,13 @@ import anyio
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery, JSONBody
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from magen.api.deps import Runtime, runtime
 from magen.api.wire import primary_id
+from magen.app import auth
 from magen.app.security import (
     InvalidCredentials,
     actor_for_token,
@@ -34,14 +35,10 @@ from magen.app.service import Outcome
 from magen.domain.accounts import Accounts
 from magen.domain.base import Actor, Command
 from magen.domain.errors import Conflict, DomainError
+from magen.domain.people import PersonName
+from magen.domain.persons import CheckInSurvivor, Persons
 from magen.domain.reports import Reports, ResolveSos, Sos, SosOutcome
 from magen.domain.values import Role
-from magen.people.triage import (
-    Protocol,
-    Question,
-    TriageError,
-    next_step,
-)
 from magen.web import LEAFLET_DIR, STATIC_DIR, forms
 from magen.web.addresses import AddressBook, Place, address_book
 from magen.web.i18n import Lang, choose, is_lang, text
@@ -383,6 +380,9 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
         ResolveSos(command_id=uuid.uuid5(base, s.sos_id), sos_id=s.sos_id, outcome=SosOutcome.SAFE)
         for s in open_sos
     ]
+    survivor = _safe_check_in(rt, actor, base)
+    if survivor is not None:
+        commands.append(survivor)
     try:
         await _submit(request, actor, commands)
     except DomainError as exc:
@@ -391,6 +391,23 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
     if _wants_json(request):
         return Response({"ok": True, "closed": len(commands), "message": done}, headers=_NO_STORE)
     return _resident_page(request, template=template, done=done)
+
+
+def _safe_check_in(rt: Runtime, actor: Actor, base: uuid.UUID) -> CheckInSurvivor | None:
+    """A signed-in resident saying "I am safe" checks in as a survivor, once, for the registry.
+
+    Families looking for this person are then matched against it by the registrars.
+    """
+    name = _display_name(rt, actor)
+    if actor.role is not Role.RESIDENT or actor.account_id is None or not name:
+        return None
+    survivors = rt.service.state.slice(Persons).survivors.values()
+    if any(s.self_reported and s.checked_in_by == actor.account_id for s in survivors):
+        return None
+    command = CheckInSurvivor(
+        command_id=uuid.uuid5(base, "survivor"), name=PersonName(full_name=name[:200])
+    )
+    return command if auth.can_command(actor, command) else None
 
 
 @get("/resident/places", include_in_schema=False)
@@ -561,46 +578,6 @@ async def responder_page(request: Request[Any, Any, Any]) -> Response[Any]:
     return _staff_page(request, RESPONDER_ROLES, "responder_refused", "responder.html")
 
 
-def _question_view(q: Question, lang: Lang) -> dict[str, Any]:
-    return {
-        "id": q.id,
-        "kind": q.kind.value,
-        "text": q.text.in_(lang),
-        "options": [{"id": o.id, "text": o.text.in_(lang)} for o in q.options],
-        "unit": q.unit.in_(lang) if q.unit else None,
-    }
-
-
-@post("/responder/triage", include_in_schema=False)
-async def triage_step(
-    request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]
-) -> Response[Any]:
-    """The next START/JumpSTART question for the answers so far, or the category."""
-    if _signed_in(request) is None:
-        return Response({"ok": False, "reason": "sign in"}, status_code=401)
-    lang = _lang(request)
-    try:
-        protocol = Protocol(str(data.get("protocol", "start")))
-        answers = data.get("answers") or {}
-        if not isinstance(answers, dict):
-            raise TriageError("answers must be an object")
-        step = next_step(protocol, answers)
-    except (TriageError, ValueError) as exc:
-        return Response({"ok": False, "reason": str(exc)}, status_code=422)
-    if isinstance(step, Question):
-        return Response({"ok": True, "question": _question_view(step, lang)})
-    return Response(
-        {
-            "ok": True,
-            "result": {
-                "category": step.category.value,
-                "colour": step.category.colour,
-                "explain": step.explain(lang),
-            },
-        }
-    )
-
-
 def _asset_cache() -> CacheControlHeader:
     # Asset URLs carry the version (?v=...), so a day's caching never serves a stale script.
     return CacheControlHeader(max_age=86_400, public=True)
@@ -631,7 +608,6 @@ router = Router(
         session,
         console_page,
         responder_page,
-        triage_step,
     ],
     include_in_schema=False,
 )

@@ -11,6 +11,11 @@
   var say = M.say;
   var CFG = M.CFG;
   var READ_ONLY = !!CFG.read_only;
+  var ROLE = CFG.role;
+  // Who reads the people boards (app/auth.py audiences): medical and registry roles.
+  var SEES_CASUALTIES = ["admin", "dispatcher", "registrar", "analyst"].indexOf(ROLE) >= 0;
+  var SEES_REGISTRY = ["admin", "registrar", "analyst"].indexOf(ROLE) >= 0;
+  var DECIDES_MATCHES = ["admin", "registrar"].indexOf(ROLE) >= 0;
   var CAN_REPLAY = CFG.role !== "registrar";
   var LANG = CFG.lang || "en";
   var STALE_TRACK_MS = 5 * 60 * 1000;  // the fuser's own threshold when a view does not say
@@ -86,6 +91,7 @@
         if (mode === "live") show(live);
         if (!feed) startFeed(live.position);
         loadProposals();
+        loadBoards();
       }
       if (again) { again = false; refresh(); }
     }, function () {
@@ -204,7 +210,7 @@
   function nowOf(p) { return p && p.replay && p.as_of ? new Date(p.as_of).getTime() : serverNow(); }
   function ageMin(iso, p) { return iso ? Math.max(0, Math.floor((nowOf(p) - new Date(iso).getTime()) / 60000)) : 0; }
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; }); }
-  function idOf(x) { return x.id || x.track_id || x.incident_id || x.casualty_id || x.recommendation_id || x.hospital_id; }
+  function idOf(x) { return x.id || x.track_id || x.incident_id || x.casualty_id || x.match_id || x.recommendation_id || x.hospital_id; }
   function cls(id) { return String(id).replace(/[^A-Za-z0-9_-]/g, "_"); }
 
   function show(p) {
@@ -219,10 +225,8 @@
     drawTracks(p.tracks, p);
     drawIncidents(p);
     drawResponders(p.responders || []);
-    drawCasualties(p.casualties);
-    drawHospitals(p.hospitals);
     drawRecommendations(p.recommendations || p.dispatch);
-    drawReunification(p.matches || p.reunification);
+    drawBoards();
     if (mode === "live") document.getElementById("asof").textContent = M.hhmmss(feed && feed.lastAt ? feed.lastAt : p.generated_at);
     applySearch();
     restoreSelection();
@@ -268,8 +272,8 @@
     });
   }
 
-  function actButton(li, label, act, key) {
-    if (READ_ONLY || mode !== "live") return;
+  function actButton(li, label, act, key, allowed) {
+    if ((allowed === undefined ? READ_ONLY : !allowed) || mode !== "live") return;
     var acts = li.querySelector(".acts");
     if (!acts) { acts = document.createElement("div"); acts.className = "acts"; li.appendChild(acts); }
     var b = document.createElement("button");
@@ -390,7 +394,8 @@
         radius: 5, color: "#fff", weight: 1.5, fillColor: age > 15 ? "#c9a27a" : "#e67e22", fillOpacity: 0.95,
         className: "mk mk-sighting sig-" + cls(s.id)
       });
-      m.bindTooltip((s.count ? s.count + " · " : "") + s.mobility + " · " + s.tier + " · " + age + "′" + (s.text ? " · " + s.text : ""));
+      m.bindTooltip((s.count ? s.count + " · " : "") + say(s.mobility === "unknown" ? "unknown" : s.mobility) + " · " + say("tier_" + s.tier) +
+        " · " + say("min_ago", { m: age }) + (s.text ? " · " + s.text : ""));
       m.addTo(layers.sightings);
       markers["sightings:" + s.id] = m;
     });
@@ -483,7 +488,7 @@
       var score = sosScore(s);
       li.className = score >= 12 ? "p1" : score >= 5 ? "p2" : "p3";
       li.innerHTML = "<b>SOS</b> " + esc(sosLine(s)) + (s.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
-        " " + esc(s.text) + '<div class="t">' + esc(M.hhmmss(s.raised_at)) + " · " + ageMin(s.raised_at, p) + "′ · " + esc(s.tier) + "</div>";
+        " " + esc(s.text) + '<div class="t">' + esc(M.hhmmss(s.raised_at)) + " · " + esc(say("min_ago", { m: ageMin(s.raised_at, p) })) + " · " + esc(say("tier_" + s.tier)) + "</div>";
     }, { always: true, title: say("sos_calls") });
   }
 
@@ -503,18 +508,60 @@
     }, { always: true });
   }
 
+  /* --- the people boards: live only (they are reads of their own, not the picture's) ------- */
+
+  var boards = { casualties: null, hospitals: null, registry: null };
+  var boardsAt = 0, boardsTimer = null;
+  function loadBoards() {
+    var wait = 1500 - (Date.now() - boardsAt);
+    if (wait > 0) {
+      if (!boardsTimer) boardsTimer = setTimeout(function () { boardsTimer = null; loadBoards(); }, wait);
+      return;
+    }
+    boardsAt = Date.now();
+    var calls = [];
+    if (SEES_CASUALTIES) {
+      calls.push(M.api("GET", "/api/v1/casualties").then(function (r) { boards.casualties = r.ok ? r.json : null; }));
+      calls.push(M.api("GET", "/api/v1/hospitals").then(function (r) { boards.hospitals = r.ok ? r.json : null; }));
+    }
+    if (SEES_REGISTRY) {
+      calls.push(M.api("GET", "/api/v1/persons/board").then(function (r) { boards.registry = r.ok ? r.json : null; }));
+    }
+    Promise.all(calls).then(drawBoards, function () { /* the next refresh tries again */ });
+  }
+
+  function drawBoards() {
+    layers.casualties.clearLayers();
+    layers.hospitals.clearLayers();
+    // A replayed picture is the log's; these boards are now's: never mix the two.
+    var live = mode === "live";
+    drawCasualties(live ? boards.casualties : null);
+    drawHospitals(live ? boards.hospitals : null);
+    drawReunification(live ? boards.registry : null);
+  }
+
   var TRIAGE_ORDER = { immediate: 0, delayed: 1, minor: 2, expectant: 3 };
+  var TRIAGE_COLOUR = { immediate: "#b00020", delayed: "#e0b000", minor: "#1b6e2a", expectant: "#000" };
   function drawCasualties(items) {
     if (!items) { fill("casualties", null); return; }
-    items.forEach(function (c) {
-      if (c.lat == null) return;
-      L.circleMarker([c.lat, c.lon], { radius: 6, color: "#fff", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.9, className: "mk mk-casualty" }).addTo(layers.casualties);
+    var open = items.filter(function (c) { return ["discharged", "dead"].indexOf(c.status) < 0; });
+    open.forEach(function (c) {
+      if (c.lat == null || c.status !== "at_scene") return;
+      L.circleMarker([c.lat, c.lon], {
+        radius: 6, color: "#fff", weight: 1.5, fillColor: TRIAGE_COLOUR[c.category] || "#6f42c1", fillOpacity: 0.95,
+        className: "mk mk-casualty cas-" + cls(c.id)
+      }).bindTooltip(c.tag + " · " + (c.category || "")).addTo(layers.casualties);
     });
-    var sorted = items.slice().sort(function (a, b) { return (TRIAGE_ORDER[a.category] || 9) - (TRIAGE_ORDER[b.category] || 9); });
+    var sorted = open.slice().sort(function (a, b) {
+      return ((TRIAGE_ORDER[a.category] != null ? TRIAGE_ORDER[a.category] : 9) - (TRIAGE_ORDER[b.category] != null ? TRIAGE_ORDER[b.category] : 9)) ||
+        new Date(a.found_at) - new Date(b.found_at);
+    });
     fill("casualties", sorted, function (li, c) {
       li.className = c.category === "immediate" ? "p1" : c.category === "delayed" ? "p2" : "p3";
-      li.innerHTML = "<b>" + esc(c.tag || idOf(c)) + "</b> " + esc(c.category || "") + " · " + esc(c.status || "") +
-        (c.hospital ? " → " + esc(c.hospital) : "");
+      var where = c.hospital_id || c.destination;
+      li.innerHTML = "<b>" + esc(c.tag) + "</b> " + esc(c.category || "—") + " · " + esc(c.status) +
+        (where ? " → " + esc(where) : "") +
+        '<div class="t">' + esc(M.hhmmss(c.found_at)) + (c.warnings && c.warnings.length ? " · ⚠ " + esc(c.warnings.map(function (w) { return w.message; }).join("; ")) : "") + "</div>";
     });
   }
 
@@ -522,8 +569,25 @@
     (items || []).forEach(function (h) {
       if (h.lat == null) return;
       var icon = L.divIcon({ html: '<div class="rsp" style="background:#0b4f8a">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
-      L.marker([h.lat, h.lon], { icon: icon, keyboard: false }).bindTooltip(esc(h.name || idOf(h))).addTo(layers.hospitals);
+      L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
+        .bindTooltip(esc(h.name) + " · " + esc(h.incoming) + " → · " + esc(h.admitted))
+        .addTo(layers.hospitals);
     });
+  }
+
+  function drawReunification(board) {
+    if (!board) { fill("reunification", null); return; }
+    var proposed = (board.matches || []).filter(function (m) { return m.status === "proposed"; });
+    proposed.sort(function (a, b) { return b.score - a.score; });
+    var searching = (board.missing || []).filter(function (m) { return m.status === "searching"; }).length;
+    fill("reunification", proposed, function (li, m) {
+      li.innerHTML = "<b>" + Math.round(m.score * 100) + "%</b> " + esc(m.report_id) + " ↔ " + esc(m.candidate_kind) + " " + esc(m.candidate_id) +
+        '<div class="t">' + esc(m.explanation) + "</div>";
+      actButton(li, say("confirm"), function (b) { run("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + "/confirm", {}, b).then(loadBoards); }, "c", DECIDES_MATCHES);
+      actButton(li, say("dismiss"), function (b) { run("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + "/reject", {}, b).then(loadBoards); }, "d", DECIDES_MATCHES);
+    }, { always: true });
+    var count = panel("reunification").querySelector("[data-count]");
+    count.textContent = proposed.length + " / " + searching;
   }
 
   function drawRecommendations(items) {
@@ -533,14 +597,6 @@
         (r.eta_s != null ? " · " + Math.ceil(r.eta_s / 60) + "′" : "");
       actButton(li, say("accept"), function (b) { run(ENDPOINTS.acceptRecommendation(idOf(r)), {}, b); }, "a");
       actButton(li, say("override"), function (b) { run(ENDPOINTS.overrideRecommendation(idOf(r)), {}, b); });
-    });
-  }
-
-  function drawReunification(items) {
-    if (!items) { fill("reunification", null); return; }
-    fill("reunification", items, function (li, m) {
-      li.innerHTML = "<b>" + esc(m.status || "") + "</b> " + esc(m.report_id || "") + " ↔ " + esc(m.candidate_id || "") +
-        (m.score != null ? " · " + Math.round(m.score * 100) + "%" : "");
     });
   }
 

@@ -140,45 +140,31 @@
       function () { fail(say("offline")); });
   });
 
-  /* --- triage ----------------------------------------------------------------------------- */
+  /* --- triage (the questions and their order come from the server: people/triage.py) ---- */
 
+  var LANG = document.documentElement.lang || "en";
+  var COLOUR = { minor: "green", delayed: "yellow", immediate: "red", expectant: "black" };
   var box = document.querySelector("[data-triage]");
-  var protocol = "start", answers = {};
+  var protocol = "start", child = false, answers = {};
 
-  function post(body) {
-    return fetch("/responder/triage", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (r) { return r.json(); });
-  }
+  function words(t) { return (t && (t[LANG] || t.en)) || ""; }
 
   function step() {
-    post({ protocol: protocol, answers: answers }).then(function (j) {
+    M.api("POST", "/api/v1/triage/step", { protocol: protocol, answers: answers }).then(function (r) {
       box.innerHTML = "";
-      if (!j.ok) { fail(j.reason); return; }
-      if (j.result) {
-        var tag = document.createElement("div");
-        tag.className = "tag " + j.result.colour;
-        tag.textContent = j.result.category.toUpperCase();
-        var why = document.createElement("p");
-        why.textContent = j.result.explain;
-        var again = document.createElement("button");
-        again.type = "button"; again.className = "big"; again.textContent = say("triage_again");
-        again.addEventListener("click", reset);
-        box.appendChild(tag); box.appendChild(why); box.appendChild(again);
-        return;
-      }
+      if (!r.ok) { fail(say("error", { reason: r.json.reason || r.status })); return; }
+      var j = r.json;
+      if (j.done) return result(j);
       var q = j.question;
       var h = document.createElement("p");
       h.className = "action";
-      h.textContent = q.text;
+      h.textContent = words(q.text);
       box.appendChild(h);
       if (q.kind === "count") {
         var input = document.createElement("input");
         input.type = "number"; input.min = "1"; input.max = "150"; input.inputMode = "numeric";
         var ok = document.createElement("button");
-        ok.type = "button"; ok.className = "big"; ok.textContent = (q.unit || "") + " ✓";
+        ok.type = "button"; ok.className = "big"; ok.textContent = "✓";
         ok.addEventListener("click", function () {
           var v = parseInt(input.value, 10);
           if (v > 0) { answers[q.id] = v; step(); }
@@ -188,33 +174,71 @@
       }
       q.options.forEach(function (o) {
         var b = document.createElement("button");
-        b.type = "button"; b.className = "big"; b.textContent = o.text;
+        b.type = "button"; b.className = "big"; b.textContent = words(o.text);
         b.addEventListener("click", function () {
           answers[q.id] = q.kind === "yes_no" ? o.id === "yes" : o.id;
           step();
         });
         box.appendChild(b);
       });
+    }, function () { fail(say("offline")); });
+  }
+
+  function result(j) {
+    var tag = document.createElement("div");
+    tag.className = "tag " + (COLOUR[j.category] || "");
+    tag.textContent = j.category.toUpperCase();
+    var why = document.createElement("p");
+    why.textContent = words(j.explain);
+    var label = document.createElement("label");
+    label.textContent = say("tag_number");
+    var number = document.createElement("input");
+    number.name = "tag"; number.maxLength = 40; number.autocomplete = "off";
+    label.appendChild(number);
+    var record = document.createElement("button");
+    record.type = "button"; record.className = "big"; record.textContent = say("record_casualty");
+    record.setAttribute("data-record", "");
+    record.addEventListener("click", function () {
+      var t = number.value.trim();
+      if (!t) { number.focus(); return; }
+      var body = { tag: t, protocol: protocol, answers: answers, looks_like_child: child };
+      if (fix) body.where = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy };
+      record.disabled = true;
+      M.command("/api/v1/casualties", body).then(function (r) {
+        record.disabled = false;
+        if (answer(r)) { tell(say("casualty_recorded", { tag: t })); record.hidden = true; }
+      }, function () { record.disabled = false; fail(say("offline")); });
     });
+    var again = document.createElement("button");
+    again.type = "button"; again.className = "big"; again.textContent = say("triage_again");
+    again.setAttribute("data-again", "");
+    again.addEventListener("click", reset);
+    [tag, why, label, record, again].forEach(function (el) { box.appendChild(el); });
+  }
+
+  function start(isChild) {
+    child = isChild;
+    protocol = isChild ? "jumpstart" : "start";
+    answers = {};
+    step();
   }
 
   function reset() {
-    answers = {};
     box.innerHTML = "";
     var label = document.createElement("label");
     label.className = "choice";
-    var child = document.createElement("input");
-    child.type = "checkbox";
-    label.appendChild(child);
+    var check = document.createElement("input");
+    check.type = "checkbox";
+    label.appendChild(check);
     label.appendChild(document.createTextNode(" " + say("triage_child")));
-    var start = document.createElement("button");
-    start.type = "button"; start.className = "big"; start.textContent = say("triage_start");
-    start.addEventListener("click", function () { protocol = child.checked ? "jumpstart" : "start"; step(); });
-    box.appendChild(label); box.appendChild(start);
+    var go = document.createElement("button");
+    go.type = "button"; go.className = "big"; go.textContent = say("triage_start");
+    go.setAttribute("data-triage-start", "");
+    go.addEventListener("click", function () { start(check.checked); });
+    box.appendChild(label); box.appendChild(go);
   }
   box.querySelector("[data-triage-start]").addEventListener("click", function () {
-    protocol = box.querySelector("[data-child]").checked ? "jumpstart" : "start";
-    step();
+    start(box.querySelector("[data-child]").checked);
   });
 
   /* --- live -------------------------------------------------------------------------------- */
