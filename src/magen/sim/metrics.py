@@ -1,0 +1,364 @@
+"""What a run achieved, measured from Magen's event log and, where the log cannot know, the truth.
+
+- Exposure: resident-minutes in the open within 200 m of an attacker (the simulator's truth).
+- Picture: first sighting to first confirmed track; estimated attackers (the console's
+  estimate, `magen.picture.scale`) against the true number, minute by minute; the attack's
+  size claimed in the end by the tracks operators stood behind against the true size; and how
+  far the raw reports overstated it (what a radio net heard: the counts of the last ten
+  minutes' reports added up, and the distinct 150 m places they named).
+- Dispatch: SOS to the first assignment covering it (against NFPA 1225's 60-second alarm
+  processing target) and assignment to arrival.
+- Casualties tracked to a destination, and missing-person reports resolved, where the log
+  has them.
+
+Everything is computed by folding the log once, in order, as Magen itself would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from magen.domain import State, evolve
+from magen.domain.alerts import (
+    AlertIssued,
+    DangerAreaDeclared,
+    GuidanceChanged,
+    GuidanceOverrideIssued,
+)
+from magen.domain.base import Recorded
+from magen.domain.picture import Picture, TrackConfirmed
+from magen.domain.reports import Reports, SosRaised, ThreatSighted
+from magen.picture.fusion import TrackStatus, TrackView
+from magen.picture.incidents import build_incidents
+from magen.picture.metric import LocalFrame
+from magen.picture.scale import estimate_scale
+from magen.sim.truth import Truth
+
+NFPA_1225_PROCESSING_S = 60.0
+RAW_WINDOW_S = 300.0
+RAW_PLACE_M = 150.0
+SAMPLE_S = 60.0
+
+
+def _median(xs: list[float]) -> float | None:
+    return float(np.median(xs)) if xs else None
+
+
+def _p90(xs: list[float]) -> float | None:
+    return float(np.percentile(xs, 90)) if xs else None
+
+
+@dataclass
+class Metrics:
+    """A run's measures (times in seconds, exposure in person-minutes)."""
+
+    exposure_person_min: float | None = None
+    exposure_by_purpose_min: dict[str, float] = field(default_factory=dict)
+    first_sighting_s: float | None = None  # from the scenario's start
+    first_confirmed_s: float | None = None
+    first_track_s: float | None = None  # first sighting to first confirmed track
+    sightings: int = 0
+    sightings_true: int | None = None
+    sightings_false: int | None = None
+    tracks_confirmed: int = 0
+    tracks_total: int = 0
+    count_t_s: list[float] = field(default_factory=list)
+    count_estimated: list[int] = field(default_factory=list)
+    count_low: list[int] = field(default_factory=list)
+    count_high: list[int] = field(default_factory=list)
+    count_unverified_groups: list[int] = field(default_factory=list)
+    count_true: list[int] = field(default_factory=list)
+    count_raw: list[int] = field(default_factory=list)  # raw reports' claim (see `_places`)
+    raw_places: list[int] = field(default_factory=list)  # distinct places in those reports
+    true_attackers: int | None = None
+    attackers_claimed_final: int | None = None  # size of the attack by stood-behind tracks
+    count_error_final: float | None = None  # (claimed - true) / true
+    raw_overstatement_peak: float | None = None  # peak raw count / true active then
+    raw_places_peak: int = 0
+    true_places_peak: int | None = None
+    sos_raised: int = 0
+    sos_assigned: int = 0
+    sos_to_assign_s: list[float] = field(default_factory=list)
+    sos_to_assign_median_s: float | None = None
+    sos_to_assign_p90_s: float | None = None
+    sos_within_nfpa_share: float | None = None
+    assign_to_arrival_s: list[float] = field(default_factory=list)
+    assign_to_arrival_median_s: float | None = None
+    assignments: int = 0
+    arrivals: int = 0
+    casualties_true: int | None = None
+    casualties_recorded: int = 0
+    casualties_with_destination: int = 0
+    casualties_arrived: int = 0
+    casualty_api: bool = False
+    missing_reported: int = 0
+    missing_resolved: int = 0
+    persons_api: bool = False
+    alerts_issued: int = 0
+    guidance_records: int = 0
+    danger_areas: int = 0
+    overrides: int = 0
+    events: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Sampler:
+    """The console's scale estimate at regular moments while the log is folded."""
+
+    def __init__(self, start: datetime, m: Metrics, truth: Truth | None) -> None:
+        self.start = start
+        self.next = start
+        self.m = m
+        self.truth = truth
+        self.raw: list[tuple[datetime, int | None, float, float]] = []
+
+    def until(self, when: datetime, state: State) -> None:
+        while self.next <= when:
+            self.sample(self.next, state)
+            self.next += timedelta(seconds=SAMPLE_S)
+
+    def sample(self, at: datetime, state: State) -> None:
+        m = self.m
+        fuser = state.slice(Picture).fuser
+        est = estimate_scale(fuser.tracks(at))
+        t = (at - self.start).total_seconds()
+        m.count_t_s.append(t)
+        m.count_estimated.append(est.attackers)
+        m.count_low.append(est.attackers_low)
+        m.count_high.append(est.attackers_high)
+        m.count_unverified_groups.append(est.unverified_groups)
+        if self.truth is not None:
+            m.count_true.append(_true_at(self.truth, t))
+        recent = [r for r in self.raw if (at - r[0]).total_seconds() <= RAW_WINDOW_S and r[0] <= at]
+        places = _places([(r[2], r[3]) for r in recent], [r[1] or 1 for r in recent])
+        m.count_raw.append(sum(places))
+        m.raw_places.append(len(places))
+
+
+def _true_at(truth: Truth, t: float) -> int:
+    i = int(np.searchsorted(np.asarray(truth.sample_s), t, side="right")) - 1
+    return int(truth.attackers_active[i]) if i >= 0 else 0
+
+
+def _places(points: list[tuple[float, float]], counts: list[int] | None = None) -> list[int]:
+    """Distinct places among points (greedy clusters of RAW_PLACE_M), each with its top count.
+
+    This is the picture raw reports paint for someone who adds them up: so many places, each
+    with as many attackers as the largest number anyone reported there.
+    """
+    if not points:
+        return []
+    arr = np.asarray(points, dtype=np.float64)
+    frame = LocalFrame(float(arr[:, 0].mean()), float(arr[:, 1].mean()))
+    xy = frame.array_to_xy(arr)
+    centres: list[np.ndarray] = []
+    top: list[int] = []
+    for i, p in enumerate(xy):
+        n = counts[i] if counts is not None else 1
+        for k, c in enumerate(centres):
+            if float(np.hypot(*(p - c))) <= RAW_PLACE_M:
+                top[k] = max(top[k], n)
+                break
+        else:
+            centres.append(p)
+            top.append(n)
+    return top
+
+
+def _stood_behind(tracks: list[TrackView]) -> int:
+    """The attack's size by the tracks operators confirmed or reporters corroborated."""
+    total = 0
+    for t in tracks:
+        if t.status in (TrackStatus.FALSE_ALARM, TrackStatus.MERGED):
+            continue
+        if not (t.confirmed or t.credible):
+            continue
+        total += t.size.estimate if t.size.estimate is not None else 1
+    return total
+
+
+class _Fold:
+    """One pass over the log: the state as Magen had it, and the moments that matter."""
+
+    def __init__(self, start: datetime, truth: Truth | None) -> None:
+        self.m = Metrics()
+        self.state = State()
+        self.start = start
+        self.truth = truth
+        self.sampler = _Sampler(start, self.m, truth)
+        self.sos_raised_at: dict[str, datetime] = {}
+        self.sos_assigned: dict[str, datetime] = {}
+        self.assigned_at: dict[str, datetime] = {}
+        self.first_sighting: datetime | None = None
+        self.first_confirm: datetime | None = None
+        self.casualties: dict[str, dict[str, Any]] = {}
+        self.missing: dict[str, bool] = {}
+        self.last = start
+        self._by_type: dict[str, Any] = {
+            "AssignmentMade": self._assignment,
+            "ResponderArrived": self._arrival,
+            "CasualtyRecorded": self._casualty,
+            "CasualtyEvacuated": self._evacuated,
+            "CasualtyArrived": self._hospital,
+            "MissingPersonReported": self._missing,
+            "PersonMarkedSafe": self._found,
+            "MatchConfirmed": self._found,
+        }
+
+    def add(self, r: Recorded) -> None:
+        m = self.m
+        self.sampler.until(r.recorded_at, self.state)
+        evolve(self.state, r)
+        self.last = max(self.last, r.recorded_at)
+        m.events += 1
+        ev = r.event
+        if isinstance(ev, ThreatSighted):
+            m.sightings += 1
+            self.first_sighting = self.first_sighting or r.recorded_at
+            self.sampler.raw.append((ev.observed_at, ev.count, ev.where.lon, ev.where.lat))
+        elif isinstance(ev, TrackConfirmed):
+            m.tracks_confirmed += 1
+            self.first_confirm = self.first_confirm or r.recorded_at
+        elif isinstance(ev, SosRaised):
+            m.sos_raised += 1
+            self.sos_raised_at[ev.sos_id] = r.recorded_at
+        elif isinstance(ev, AlertIssued):
+            m.alerts_issued += 1
+        elif isinstance(ev, GuidanceChanged):
+            m.guidance_records += 1
+        elif isinstance(ev, DangerAreaDeclared):
+            m.danger_areas += 1
+        elif isinstance(ev, GuidanceOverrideIssued):
+            m.overrides += 1
+        else:
+            handler = self._by_type.get(ev.type)
+            if handler is not None:
+                # Parts of the domain read only by their published fields.
+                handler(ev.model_dump(mode="json"), r.recorded_at)
+
+    # --- dispatch, casualties, persons ----------------------------------------------------
+
+    def _assignment(self, data: dict[str, Any], at: datetime) -> None:
+        self.m.assignments += 1
+        self.assigned_at[data["assignment_id"]] = at
+        if data["target"] != "incident":
+            return
+        target = data["target_id"]
+        covered = {target}
+        for inc in build_incidents(self.state.slice(Reports).sos.values(), at):
+            if target in inc.sos_ids:
+                covered |= set(inc.sos_ids)
+        for sid in sorted(covered):
+            if sid in self.sos_raised_at and sid not in self.sos_assigned:
+                self.sos_assigned[sid] = at
+
+    def _arrival(self, data: dict[str, Any], at: datetime) -> None:
+        self.m.arrivals += 1
+        made = self.assigned_at.get(data["assignment_id"])
+        if made is not None:
+            self.m.assign_to_arrival_s.append((at - made).total_seconds())
+
+    def _casualty(self, data: dict[str, Any], at: datetime) -> None:
+        self.casualties[data["casualty_id"]] = {"destination": None, "arrived": False}
+
+    def _evacuated(self, data: dict[str, Any], at: datetime) -> None:
+        c = self.casualties.get(data["casualty_id"])
+        if c is not None:
+            c["destination"] = data.get("destination") or "evacuated"
+
+    def _hospital(self, data: dict[str, Any], at: datetime) -> None:
+        c = self.casualties.get(data["casualty_id"])
+        if c is not None:
+            c["arrived"] = True
+            c["destination"] = c["destination"] or data["hospital_id"]
+
+    def _missing(self, data: dict[str, Any], at: datetime) -> None:
+        self.missing[data["report_id"]] = False
+
+    def _found(self, data: dict[str, Any], at: datetime) -> None:
+        if data.get("report_id") in self.missing:
+            self.missing[data["report_id"]] = True
+
+    # --- the summary --------------------------------------------------------------------
+
+    def finish(self) -> Metrics:
+        m, truth, start = self.m, self.truth, self.start
+        end = start + timedelta(seconds=truth.duration_s) if truth is not None else self.last
+        self.sampler.until(end, self.state)
+        everything = self.state.slice(Picture).fuser.tracks(end, include_closed=True)
+        m.tracks_total = len(everything)
+        m.attackers_claimed_final = _stood_behind(everything)
+        if self.first_sighting is not None:
+            m.first_sighting_s = (self.first_sighting - start).total_seconds()
+        if self.first_confirm is not None:
+            m.first_confirmed_s = (self.first_confirm - start).total_seconds()
+        if self.first_sighting is not None and self.first_confirm is not None:
+            m.first_track_s = (self.first_confirm - self.first_sighting).total_seconds()
+        self._dispatch_summary()
+        c = self.casualties
+        m.casualty_api = bool(c)
+        m.casualties_recorded = len(c)
+        m.casualties_with_destination = sum(1 for x in c.values() if x["destination"])
+        m.casualties_arrived = sum(1 for x in c.values() if x["arrived"])
+        m.persons_api = bool(self.missing)
+        m.missing_reported = len(self.missing)
+        m.missing_resolved = sum(self.missing.values())
+        if m.raw_places:
+            m.raw_places_peak = max(m.raw_places)
+        if truth is not None:
+            _against_truth(m, truth)
+        return m
+
+    def _dispatch_summary(self) -> None:
+        m = self.m
+        m.sos_to_assign_s = sorted(
+            (at - self.sos_raised_at[s]).total_seconds() for s, at in self.sos_assigned.items()
+        )
+        m.sos_assigned = len(self.sos_assigned)
+        m.sos_to_assign_median_s = _median(m.sos_to_assign_s)
+        m.sos_to_assign_p90_s = _p90(m.sos_to_assign_s)
+        if m.sos_to_assign_s:
+            within = sum(1 for x in m.sos_to_assign_s if x <= NFPA_1225_PROCESSING_S)
+            m.sos_within_nfpa_share = within / len(m.sos_to_assign_s)
+        m.assign_to_arrival_median_s = _median(m.assign_to_arrival_s)
+
+
+def _against_truth(m: Metrics, truth: Truth) -> None:
+    m.exposure_person_min = truth.exposure_person_min[-1] if truth.exposure_person_min else 0.0
+    m.exposure_by_purpose_min = dict(truth.exposure_by_purpose_min)
+    m.true_attackers = truth.true_attackers
+    if truth.true_attackers and m.attackers_claimed_final is not None:
+        m.count_error_final = (
+            m.attackers_claimed_final - truth.true_attackers
+        ) / truth.true_attackers
+    m.sightings_true = sum(1 for v in truth.sightings.values() if v is not None)
+    m.sightings_false = sum(1 for v in truth.sightings.values() if v is None)
+    m.casualties_true = len(truth.casualties)
+    ratios = [raw / true for raw, true in zip(m.count_raw, m.count_true, strict=True) if true > 0]
+    m.raw_overstatement_peak = max(ratios) if ratios else None
+    m.true_places_peak = _true_places_peak(truth)
+
+
+def measure(events: Iterable[Recorded], start: datetime, truth: Truth | None = None) -> Metrics:
+    """Fold a run's log and say how it went."""
+    fold = _Fold(start, truth)
+    for r in events:
+        fold.add(r)
+    return fold.finish()
+
+
+def _true_places_peak(truth: Truth) -> int:
+    """The most distinct places attackers truly held at one moment (teams 150 m apart)."""
+    by_time: dict[float, list[tuple[float, float]]] = {}
+    for samples in truth.teams.values():
+        for t, lon, lat, members in samples:
+            if members > 0:
+                by_time.setdefault(t, []).append((lon, lat))
+    return max((len(_places(p)) for p in by_time.values()), default=0)

@@ -1,0 +1,371 @@
+"""Scenario files: a seeded attack on a real town map, written in TOML and checked by pydantic.
+
+A scenario says where (the town pack, or the OSM extract and shelter lists to build it from),
+when (start time and length), what the authorities announce (official alerts per zone), who
+attacks (groups, entry points, on foot or by vehicle, how they roam), who lives there
+(residents per square metre of building footprint, households, protected spaces), how people
+report (probability, delay, noise, exaggeration, duplicates, false reports), who responds and
+how operators work, and how exposure turns into casualties. Every number has a default; a
+scenario states what differs. `load_scenario` reports the first problem by its field path.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from magen.domain.alerts import AlertCategory
+from magen.domain.responders import Capability, ResponderKind
+from magen.domain.values import Latitude, Longitude
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+
+Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Minutes = Annotated[float, Field(ge=0.0, le=24 * 60, allow_inf_nan=False)]
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be used, with the field at fault."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Span(_Strict):
+    """A range to draw uniformly from: [low, high]."""
+
+    low: NonNegative
+    high: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) is below low ({self.low})")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: object) -> object:
+        # TOML writers say `delay_s = [10, 40]`; the pair is the natural spelling.
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise ValueError("give a range as [low, high]")
+            return {"low": value[0], "high": value[1]}
+        return value
+
+
+class LogNormal(_Strict):
+    """A positive delay or factor: the median and the spread of its logarithm."""
+
+    median: Positive
+    sigma: Annotated[float, Field(ge=0.0, le=3.0, allow_inf_nan=False)] = 0.5
+
+
+class Point(_Strict):
+    lon: Longitude
+    lat: Latitude
+
+
+class About(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: str = ""
+    start: AwareDatetime
+    duration_min: Annotated[float, Field(gt=0, le=24 * 60)]
+    tick_s: Annotated[float, Field(ge=1.0, le=60.0)] = 5.0
+
+
+class TownSource(_Strict):
+    """The map: a built pack, or the sources to build one from (paths relative to the repo)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] = "Town"
+    pack: str | None = None
+    osm: str | None = None
+    shelters: list[str] = Field(default_factory=list)
+    zone_seconds: Annotated[int, Field(ge=0, le=600)] = 90
+
+    @model_validator(mode="after")
+    def _some_source(self) -> TownSource:
+        if self.pack is None and self.osm is None:
+            raise ValueError("give `pack` (a built town pack) or `osm` with `shelters`")
+        if self.osm is not None and not self.shelters:
+            raise ValueError("building a pack from `osm` needs at least one file in `shelters`")
+        return self
+
+
+class AlertSpec(_Strict):
+    """An official alert the authorities issue at a moment of the scenario."""
+
+    at_min: Minutes
+    category: AlertCategory
+    zones: Literal["all"] | list[Annotated[str, Field(min_length=1)]] = "all"
+    seconds_to_shelter: Annotated[int, Field(ge=0, le=600)] | None = None
+    duration_min: Annotated[float, Field(gt=0, le=24 * 60)] = 10.0
+
+
+class AttackerGroup(_Strict):
+    """A group that enters the town together (a vehicle's load, or a squad on foot)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1, le=100)]
+    mobility: Literal["vehicle", "on_foot"] = "vehicle"
+    entry: Point
+    enter_at_min: Minutes
+    # Where a vehicle stops and the group goes on foot; None: the most populated street
+    # corner within `roam_m` of the entry.
+    dismount: Point | None = None
+    teams: list[Annotated[int, Field(ge=1)]] | None = None  # sizes after splitting up
+    foot_speed_mps: Span = Span(low=0.9, high=1.6)
+    vehicle_speed_mps: Annotated[float, Field(gt=0, le=40)] = 8.0
+    roam_m: Annotated[float, Field(gt=0, le=5000)] = 500.0
+    house_entry_share: Share = 0.45
+    dwell_min: Span = Span(low=2.0, high=8.0)
+    stop_s: Span = Span(low=20.0, high=90.0)
+    # Some teams hold a house (hostages, a barricade) until they are neutralised.
+    hold_share: Share = 0.1
+
+    @model_validator(mode="after")
+    def _teams_add_up(self) -> AttackerGroup:
+        if self.teams is not None and sum(self.teams) != self.size:
+            raise ValueError(
+                f"teams {self.teams} add up to {sum(self.teams)}, not size {self.size}"
+            )
+        return self
+
+    def team_sizes(self) -> list[int]:
+        """The teams the group splits into on foot (default: pairs and threes)."""
+        if self.teams is not None:
+            return list(self.teams)
+        sizes, left = [], self.size
+        while left > 0:
+            take = 3 if left in (3, 5) or left > 4 else min(left, 2)
+            sizes.append(take)
+            left -= take
+        return sizes
+
+
+class Residents(_Strict):
+    """Who lives in the town and how they behave."""
+
+    per_m2: Annotated[float, Field(gt=0, le=1.0)] = 0.03  # people per m2 of footprint
+    per_building_max: Annotated[int, Field(ge=1, le=5000)] = 400
+    household_mean: Annotated[float, Field(ge=1.0, le=10.0)] = 3.0
+    protected_space_share: Share = 0.35  # households with a mamad at home
+    registered_share: Share = 0.3  # households with a Magen account (else anonymous)
+    outings_per_hour: NonNegative = 0.12  # a household leaving home for a walk or errand
+    outing_min: Span = Span(low=10.0, high=40.0)
+    outing_m: Span = Span(low=150.0, high=700.0)
+    walk_speed_mps: Span = Span(low=1.0, high=1.5)
+    react_s: Span = Span(low=5.0, high=25.0)  # from a siren to leaving home
+    notify_s: Span = Span(low=10.0, high=90.0)  # from a notification to reading it
+    recheck_s: Annotated[float, Field(ge=5, le=3600)] = 60.0  # outdoors, reading guidance again
+    stay_after_siren_min: NonNegative = 10.0
+    notice_m: NonNegative = 120.0  # attackers seen or gunfire heard: take cover
+    hide_min: NonNegative = 60.0  # how long a household that saw attackers stays in
+    word_of_mouth_per_hour: NonNegative = 1.0  # learning of the attack from others, once begun
+
+
+class Reporting(_Strict):
+    """How residents report what they see (calibrated to overstate, as in Ofakim)."""
+
+    sight_m: NonNegative = 150.0  # people in the street see this far
+    window_m: NonNegative = 60.0  # people indoors see (or hear) this far
+    report_probability: Share = 0.1
+    delay_s: LogNormal = LogNormal(median=60.0, sigma=0.8)
+    position_noise_m: NonNegative = 60.0
+    count_exaggeration: LogNormal = LogNormal(median=2.0, sigma=0.6)
+    repeat_probability: Share = 0.35
+    repeat_every_min: Span = Span(low=2.0, high=8.0)
+    duplicate_probability: Share = 0.15
+    false_per_hour: NonNegative = 10.0
+    false_hotspots: Annotated[int, Field(ge=0, le=50)] = 2
+    false_hotspot_share: Share = 0.5
+    false_count: LogNormal = LogNormal(median=4.0, sigma=0.6)
+    sos_probability: Share = 0.85
+    sos_delay_s: LogNormal = LogNormal(median=45.0, sigma=0.6)
+    sos_duplicate_probability: Share = 0.2
+
+
+class ResponderGroup(_Strict):
+    """Responders of one kind: on duty from the start, or reachable at home."""
+
+    kind: ResponderKind
+    count: Annotated[int, Field(ge=0, le=500)]
+    start: Point | Literal["homes"] = "homes"
+    spread_m: NonNegative = 50.0
+    capabilities: list[Capability] = Field(default_factory=list)
+    vehicle: bool = False
+    on_duty: bool = False  # checked in when the scenario starts
+    reachable_share: Share = 1.0
+    reach_delay_min: Span = Span(low=0.0, high=0.0)  # from the attack's start to checking in
+    speed_mps: Annotated[float, Field(gt=0, le=40)] = 2.5
+
+
+class Operators(_Strict):
+    """The dispatchers at the console and how quickly they act on what Magen proposes."""
+
+    count: Annotated[int, Field(ge=1, le=20)] = 2
+    poll_s: Annotated[float, Field(ge=1, le=300)] = 10.0
+    confirm_delay_s: Span = Span(low=10.0, high=35.0)
+    confirm_min_sightings: Annotated[int, Field(ge=1, le=20)] = 2
+    danger_radius_m: Annotated[float, Field(gt=0, le=2000)] = 150.0
+    danger_move_m: Annotated[float, Field(gt=0, le=2000)] = 75.0
+    danger_stale_min: Positive = 15.0
+    proposal_delay_s: Span = Span(low=10.0, high=30.0)
+    assign_delay_s: Span = Span(low=8.0, high=30.0)
+    dismiss_after_min: Positive = 12.0  # an uncorroborated anonymous track nobody saw again
+
+
+class Casualties(_Strict):
+    """How exposure to attackers turns into casualties."""
+
+    lethal_m: NonNegative = 50.0
+    hazard_per_min: NonNegative = 0.15  # per person in the open, per attacker within lethal_m
+    house_hazard: Share = 0.35  # per person in a house the attackers break into
+    locked_factor: Share = 0.3  # locked in, away from doors: the hazard that remains
+    killed_share: Share = 0.35
+
+
+class Engagement(_Strict):
+    """Responders against attackers."""
+
+    range_m: NonNegative = 60.0
+    neutralise_per_min: NonNegative = 0.35  # per armed responder in range, per attacker
+    wounded_per_min: NonNegative = 0.04  # per responder in range, per attacker
+
+
+class Hospital(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    where: Point
+    trauma: bool = False
+
+
+class Transport(_Strict):
+    load_min: Span = Span(low=3.0, high=8.0)
+    drive_speed_mps: Positive = 12.0
+
+
+class Scenario(_Strict):
+    """A whole scenario file."""
+
+    scenario: About
+    town: TownSource
+    alerts: list[AlertSpec] = Field(default_factory=list)
+    attackers: list[AttackerGroup] = Field(default_factory=list)
+    residents: Residents = Residents()
+    reporting: Reporting = Reporting()
+    responders: list[ResponderGroup] = Field(default_factory=list)
+    operators: Operators = Operators()
+    casualties: Casualties = Casualties()
+    engagement: Engagement = Engagement()
+    hospitals: list[Hospital] = Field(default_factory=list)
+    transport: Transport = Transport()
+
+    @field_validator("attackers")
+    @classmethod
+    def _names_unique(cls, groups: list[AttackerGroup]) -> list[AttackerGroup]:
+        seen: set[str] = set()
+        for g in groups:
+            if g.name in seen:
+                raise ValueError(f"two attacker groups are called {g.name!r}")
+            seen.add(g.name)
+        return groups
+
+    @property
+    def start(self) -> datetime:
+        return self.scenario.start
+
+    @property
+    def end(self) -> datetime:
+        return self.scenario.start + timedelta(minutes=self.scenario.duration_min)
+
+    @property
+    def duration_s(self) -> float:
+        return self.scenario.duration_min * 60.0
+
+    @property
+    def true_attackers(self) -> int:
+        return sum(g.size for g in self.attackers)
+
+    def shortened(self, minutes: float) -> Scenario:
+        """The same scenario cut to its first `minutes` (for quick runs)."""
+        about = self.scenario.model_copy(
+            update={"duration_min": min(self.scenario.duration_min, minutes)}
+        )
+        return self.model_copy(update={"scenario": about})
+
+    def starting_at(self, start: datetime) -> Scenario:
+        """The same scenario moved to begin at another moment (the demo starts it now)."""
+        return self.model_copy(
+            update={"scenario": self.scenario.model_copy(update={"start": start})}
+        )
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def describe_errors(exc: ValidationError, source: str) -> str:
+    """The validation problems of a scenario, one per line, each naming its field."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        lines.append(f"{source}: {_where(loc)}: {err['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """A scenario from TOML text; ScenarioError names the file and field at fault."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(describe_errors(exc, source)) from None
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """A scenario file by path, or by the name of one shipped with Magen (`ofakim_baka`)."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" and p.exists():
+        return p
+    shipped = SCENARIO_DIR / f"{Path(str(name_or_path)).stem}.toml"
+    if shipped.exists() and p.suffix in ("", ".toml") and len(p.parts) == 1:
+        return shipped
+    if p.exists():
+        return p
+    names = ", ".join(sorted(q.stem for q in SCENARIO_DIR.glob("*.toml")))
+    raise ScenarioError(f"no scenario {str(name_or_path)!r}: give a .toml file or one of: {names}")
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Read and check a scenario file (or a shipped one by name)."""
+    path = scenario_path(name_or_path)
+    return parse_scenario(path.read_text(encoding="utf-8"), path.name)
+
+
+def lognormal(rng_normal: float, spec: LogNormal) -> float:
+    """A draw from a log-normal given one standard normal draw."""
+    return spec.median * math.exp(spec.sigma * rng_normal)
