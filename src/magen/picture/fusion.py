@@ -19,8 +19,8 @@ Association, for each sighting in log order:
   again, while a new independent reporter starts a new track.
 - Twins: one group followed by two tracks (an outlier started a second, which others then
   fed) shows as two corroborated tracks that stay alike in position and velocity; after
-  `coalesce_after_s` fusion merges the less reported into the better reported. Operators'
-  splits are never undone, and tracks only anonymous sources vouch for never merge this way.
+  `coalesce_after_s` fusion merges the younger into the older. Operators' splits are never
+  undone, and tracks only anonymous sources vouch for never merge this way.
 
 Everything is a fold in log order: a track's state is its sightings folded in log order
 (merging and splitting refold tracks exactly, from a saved state when one is shared), and
@@ -190,10 +190,9 @@ class Fuser:
             twin = self._twin(track)
             if twin is None:
                 return track
-            # The track with more sightings lives on: it is the one the console has been
-            # showing, and refolding the other into it is the cheaper.
-            keep = (len(track.obs), -track.seq) > (len(twin.obs), -twin.seq)
-            into, other = (track, twin) if keep else (twin, track)
+            # The older track lives on: the console has shown it longest, and refolding the
+            # younger into it starts from the older's state saved before the younger began.
+            into, other = (track, twin) if track.seq < twin.seq else (twin, track)
             self._merge(into, [other], track.last.observed_at if track.last else None)
             track = into
         return track
