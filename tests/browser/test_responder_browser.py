@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import DUBNOV_13, TZ, PageErrors, Server, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
@@ -101,3 +103,42 @@ def test_triage_leads_a_medic_to_a_tag_colour(
     board = server.get("dispatcher", "/api/v1/casualties").json()
     tagged = [c for c in board if c["tag"] == "MDA 0042"]
     assert [(c["category"], c["status"]) for c in tagged] == [("immediate", "at_scene")]
+
+
+def test_my_assignment_is_shown_with_its_target_on_the_map(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """The picture does not list assignments yet: this serves one, in the dispatch slice's
+    shape, beside a real SOS, and checks that the responder sees it and where it is."""
+    me = server.get("officer1", "/api/v1/accounts/me").json()["account_id"]
+    r = server.post(None, "/api/v1/sos", {"where": DUBNOV_13, "people": 2, "injured": 1})
+    assert r.status_code == 201, r.text
+    sos_id = r.json()["id"]
+
+    def picture(route: Any) -> None:
+        real = server.picture("officer1")
+        real["assignments"] = [
+            {
+                "assignment_id": "asg_1",
+                "responder_id": me,
+                "target": "incident",
+                "target_id": sos_id,
+                "status": "assigned",
+                "note": "second floor",
+            }
+        ]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(real))
+
+    context = browser.new_context(timezone_id=TZ, viewport=PHONE, locale="en-GB")
+    try:
+        context.route(re.compile(r".*/api/v1/picture$"), picture)
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        text = page.locator("[data-assignment]").inner_text()
+        assert "assigned" in text
+        assert "people 2 · injured 1" in text
+        assert "second floor" in text
+        # The target is marked where the SOS is; no straight line pretends to be a route.
+        assert page.locator("#map path.leaflet-interactive[stroke='#b00020']").count() == 1
+    finally:
+        context.close()

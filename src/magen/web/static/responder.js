@@ -50,20 +50,44 @@
     });
   }
 
+  var ACTIVE = { assigned: 1, acknowledged: 1, arrived: 1 };
+
+  // Where an assignment's target is, from the picture: an incident (or its first SOS), a track.
+  function targetOf(p, a) {
+    var pools = a.target === "track" ? [p.tracks] : [p.incidents, p.sos];
+    for (var i = 0; i < pools.length; i++) {
+      var hit = (pools[i] || []).filter(function (x) {
+        return (x.id || x.incident_id || x.track_id) === a.target_id || (x.sos_ids || []).indexOf(a.target_id) >= 0;
+      })[0];
+      if (hit) return hit;
+    }
+    return null;
+  }
+
   function drawAssignment(p) {
     task.clearLayers();
     var box = document.querySelector("[data-assignment]");
-    var a = (p.assignments || []).filter(function (x) { return x.responder_id === me && !x.done; })[0];
+    var a = (p.assignments || []).filter(function (x) { return x.responder_id === me && ACTIVE[x.status]; })[0];
     if (!a) { box.innerHTML = "<p>" + say("no_assignment") + "</p>"; return; }
     box.innerHTML = "";
+    var target = targetOf(p, a);
     var h = document.createElement("p");
     h.className = "action";
-    h.textContent = (a.title || a.kind || "") + (a.text ? " · " + a.text : "");
+    h.textContent = (a.target === "track" ? say("tracks") : say("sos_calls")) + " · " + a.status +
+      (target && target.people != null ? " · " + say("sos_line", { people: target.people, injured: target.injured, children: target.children }) : "") +
+      (a.note ? " · " + a.note : "");
     box.appendChild(h);
-    if (a.lat != null) L.circleMarker([a.lat, a.lon], { radius: 10, color: "#b00020", weight: 3, fill: false }).addTo(task);
-    if (a.route && a.route.length) {
-      var line = L.polyline(a.route.map(function (c) { return [c[1], c[0]]; }), { color: "#1f6feb", weight: 5 }).addTo(task);
-      map.fitBounds(line.getBounds(), { padding: [20, 20] });
+    if (target && target.lat != null) {
+      L.circleMarker([target.lat, target.lon], { radius: 11, color: "#b00020", weight: 4, fill: false }).addTo(task);
+      // Only a street route is drawn: a straight line could lead through a danger area.
+      if (a.route && a.route.length) {
+        var line = L.polyline(a.route.map(function (c) { return [c[1], c[0]]; }), { color: "#1f6feb", weight: 5 }).addTo(task);
+        map.fitBounds(line.getBounds(), { padding: [24, 24] });
+      } else if (fix) {
+        map.fitBounds(L.latLngBounds([[fix.lat, fix.lon], [target.lat, target.lon]]), { padding: [32, 32], maxZoom: 17 });
+      } else {
+        map.setView([target.lat, target.lon], 17);
+      }
     }
   }
 
