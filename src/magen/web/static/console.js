@@ -504,7 +504,7 @@
     fill("responders", items, function (li, r) {
       li.className = r.status === "wounded" || r.status === "engaged" ? "p1" : (r.status || "").indexOf("needs") === 0 ? "p2" : "";
       li.innerHTML = "<b>" + esc(say("st_" + r.status)) + "</b> · " + esc(say("kind_" + r.kind)) +
-        '<div class="t">' + esc(r.capabilities.join(", ")) + (r.where_at ? " · " + esc(M.hhmmss(r.where_at)) : "") + "</div>";
+        '<div class="t">' + esc([r.capabilities.join(", "), r.where_at ? M.hhmmss(r.where_at) : ""].filter(Boolean).join(" · ")) + "</div>";
     }, { always: true });
   }
 
