@@ -7,7 +7,6 @@ check an act against that picture before it is recorded; evolvers apply it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
@@ -29,7 +28,7 @@ from magen.picture.acts import (
 )
 
 if TYPE_CHECKING:
-    from magen.picture.fusion import Fuser, FusionConfig
+    from magen.picture.fusion import Fuser, FusionConfig, SightingReport
     from magen.picture.metric import LocalFrame, Metric
 
 # Fusion imports the domain's value types, so the domain imports it lazily (acts need nothing).
@@ -41,11 +40,58 @@ def _new_fuser() -> Fuser:
     return Fuser()
 
 
-@dataclass
 class Picture:
-    """Slice: fusion's live state (tracks, their sightings, operators' acts)."""
+    """Slice: fusion's live state (tracks, their sightings, operators' acts).
 
-    fuser: Fuser = field(default_factory=_new_fuser)
+    Sightings are queued as they are applied and folded into the fuser, in log order, the
+    first time anyone reads it. A report is acknowledged as soon as it is durable and in the
+    queue; fusing it is paid once by the next reader (the console, a decider, dispatch)
+    rather than inside every report's request, and a burst of reports is fused in one go.
+    The picture read at any position is the same either way.
+    """
+
+    __slots__ = ("_fuser", "_pending")
+
+    def __init__(self, fuser: Fuser | None = None) -> None:
+        self._fuser = fuser if fuser is not None else _new_fuser()
+        self._pending: list[SightingReport] = []
+
+    @property
+    def fuser(self) -> Fuser:
+        """The fuser with every applied sighting folded in."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            for report in pending:
+                self._fuser.ingest(report)
+        return self._fuser
+
+    @fuser.setter
+    def fuser(self, value: Fuser) -> None:
+        self._fuser = value
+        self._pending = []
+
+    @property
+    def sightings_seen(self) -> int:
+        """How many sightings were applied, fused or still queued."""
+        return self._fuser.sightings + len(self._pending)
+
+    def queue(self, report: SightingReport) -> None:
+        """Take a sighting to fuse on the next read."""
+        self._pending.append(report)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Picture):
+            return NotImplemented
+        return self.fuser == other.fuser
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"fuser": self.fuser}
+
+    def __setstate__(self, data: dict[str, object]) -> None:
+        self._fuser = data["fuser"]  # type: ignore[assignment]
+        self._pending = []
 
 
 def configure_picture(
@@ -58,7 +104,7 @@ def configure_picture(
     """Set the fusion model and town metric of a state before any event is folded into it."""
     from magen.picture.fusion import Fuser
 
-    if state.slice(Picture).fuser.sightings:
+    if state.slice(Picture).sightings_seen:
         raise ValueError("configure the picture before replaying the log")
     state.slice(Picture).fuser = Fuser(config, metric=metric, frame=frame)
 
@@ -212,7 +258,7 @@ def _reopen(state: State, cmd: ReopenTrack, ctx: DecisionContext) -> list[Event]
 def _on_sighting(state: State, e: ThreatSighted, r: Recorded) -> None:
     from magen.picture.fusion import SightingReport, reporter_key
 
-    state.slice(Picture).fuser.ingest(
+    state.slice(Picture).queue(
         SightingReport(
             sighting_id=e.sighting_id,
             lon=e.where.lon,
