@@ -21,7 +21,7 @@ from typing import Any
 from magen.config import Settings
 
 # Packages that add their own subcommands through `register(subparsers)`.
-_COMMAND_MODULES: list[str] = ["magen.geo.commands", "magen.store.commands"]
+_COMMAND_MODULES: list[str] = ["magen.geo.commands", "magen.store.commands", "magen.sim.commands"]
 
 DEFAULT_DB = os.environ.get("MAGEN_DB", "var/magen.db")
 

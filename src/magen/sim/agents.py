@@ -113,6 +113,22 @@ class Sim:
         lon, lat = self.lonlat(xy)
         return point(lon, lat, accuracy_m)
 
+    def sos_households(self) -> dict[int, str]:
+        """Households with an open SOS, and the first one's id."""
+        out: dict[int, str] = {}
+        for sos_id, info in self.sos.items():
+            if "resolved" not in info:
+                out.setdefault(int(info["household"]), sos_id)
+        return out
+
+    def open_sos_of(self, household: int) -> list[str]:
+        """Every open SOS raised about a household (duplicates too)."""
+        return [
+            sos_id
+            for sos_id, info in self.sos.items()
+            if int(info["household"]) == household and "resolved" not in info
+        ]
+
     def zone_ids(self, spec: AlertSpec) -> list[str]:
         if spec.zones == "all":
             return [str(z) for z in self.town.zones.id.tolist()]
@@ -570,14 +586,36 @@ class Reporters:
 
 
 @dataclass
-class Assignment:
+class Job:
+    """An assignment a responder has taken: where to, and what happened on the way."""
+
     assignment_id: str
-    target: str  # incident | track
+    kind: str  # incident | track
     target_id: str
-    lon: float
-    lat: float
-    acked: bool = False
-    arrived: bool = False
+    xy: FloatArray
+    arrived_at: float | None = None
+    done: bool = False
+    searched_until: float = math.inf
+
+
+@dataclass(frozen=True)
+class Hospitals:
+    """The hospitals casualties are taken to, as registered in Magen."""
+
+    ids: tuple[str, ...]
+    xy: tuple[FloatArray, ...]
+    trauma: tuple[bool, ...]
+
+    def nearest(self, xy: FloatArray, trauma: bool) -> tuple[str, float] | None:
+        """The nearest (trauma) hospital and its straight-line distance."""
+        best: tuple[str, float] | None = None
+        for hid, hxy, is_trauma in zip(self.ids, self.xy, self.trauma, strict=True):
+            if trauma and not is_trauma:
+                continue
+            d = float(np.hypot(*(hxy - xy)))
+            if best is None or d < best[1]:
+                best = (hid, d)
+        return best if best is not None or not trauma else self.nearest(xy, False)
 
 
 class Responder:
@@ -585,6 +623,9 @@ class Responder:
 
     POSITION_EVERY_S = 30.0
     SIGHTING_EVERY_S = 90.0
+    SEARCH_S = 180.0  # looking for a track's attackers where they were reported
+    HUNT_M = 250.0
+    ON_SCENE_S = (90.0, 300.0)
 
     def __init__(
         self, sim: Sim, who: Who, group: ResponderGroup, body: Body, reach_at: float | None
@@ -593,31 +634,62 @@ class Responder:
         self.who = who
         self.group = group
         self.body = body
-        self.reach_at = reach_at
+        self.reach_at = reach_at  # when they can come (None: cannot be reached today)
+        self.home_xy = body.xy.copy()
         self.checked_in = False
-        self.assignment: Assignment | None = None
+        self.available_at: float | None = None  # when they went on duty
+        self.job: Job | None = None
+        self.engaging: str | None = None  # the team this responder is closing with
+        self.status = "off_duty"
         self._last_position = -math.inf
         self._last_sighting: dict[str, float] = {}
-        self.status = "available"
+        self.rng = sim.streams["responders"]
 
     @property
     def responder_id(self) -> str:
-        assert self.who.account_id is not None
-        return self.who.account_id
+        return self.who.account_id or self.who.label
+
+    @property
+    def on_duty(self) -> bool:
+        return self.checked_in and self.available_at is not None
 
     async def check_in(self, t: float) -> None:
+        """Open the app: on duty for those on duty, off duty (reachable by call-up) otherwise."""
         sim = self.sim
+        status = "available" if self.group.on_duty else "off_duty"
         body = {
             "kind": self.group.kind.value,
             "capabilities": [c.value for c in self.group.capabilities],
             "radio_channel": "sim",
-            "status": "available",
+            "status": status,
             "where": sim.where(self.body.xy, 10.0),
         }
         if await sim.api.command("/api/v1/responders/check-in", self.who, body):
             self.checked_in = True
-            self.body.present = True
+            self.status = status
+            self.body.present = self.group.on_duty
             self._last_position = t
+            if self.group.on_duty:
+                self.available_at = t
+
+    async def come(self, t: float, callup_id: str | None = None) -> None:
+        """Off duty, reached (by a call-up or by word of mouth): on the way, available."""
+        if not self.checked_in or self.on_duty or self.body.wounded:
+            return
+        sim = self.sim
+        if callup_id is not None:
+            eta = round(self.rng.uniform(2.0, 10.0))
+            await sim.api.command(
+                f"/api/v1/callups/{callup_id}/ack", self.who, {"coming": True, "eta_min": eta}
+            )
+        await self.set_status("available", "coming in")
+        self.available_at = t
+        self.body.present = True
+
+    async def decline(self, callup_id: str) -> None:
+        await self.sim.api.command(
+            f"/api/v1/callups/{callup_id}/ack", self.who, {"coming": False, "note": "cannot come"}
+        )
 
     async def set_status(self, status: str, note: str = "") -> None:
         if status == self.status:
@@ -627,46 +699,36 @@ class Responder:
             "/api/v1/responders/status", self.who, {"status": status, "note": note}
         )
 
-    async def tick(self, t: float) -> None:
-        if not self.checked_in:
-            return
-        sim, w = self.sim, self.sim.world
-        body = self.body
-        if body.wounded:
-            await self.set_status("wounded")
-            return
-        moving = body.leg is not None
-        if moving and t - self._last_position >= self.POSITION_EVERY_S:
-            self._last_position = t
+    # --- assignments ------------------------------------------------------------------------
+
+    def notify(self, assignment_id: str, kind: str, target_id: str, at: float) -> None:
+        """The app shows a new assignment; the responder reads it a little later."""
+
+        async def read(t: float) -> None:
+            await self.take(assignment_id, kind, target_id, t)
+
+        self.sim.agenda.at(at, read)
+
+    async def take(self, assignment_id: str, kind: str, target_id: str, t: float) -> None:
+        sim = self.sim
+        if self.job is not None or self.body.wounded:
             await sim.api.command(
-                "/api/v1/responders/position",
-                self.who,
-                {"where": sim.where(body.xy, 8.0), "observed_at": sim.when(t).isoformat()},
+                f"/api/v1/dispatch/assignments/{assignment_id}/cancel", self.who, {"note": "busy"}
             )
-        for team in w.active_teams():
-            if not team.visible:
-                continue
-            if float(np.hypot(*(team.xy - body.xy))) > sim.scenario.reporting.sight_m:
-                continue
-            if t - self._last_sighting.get(team.team_id, -math.inf) < self.SIGHTING_EVERY_S:
-                continue
-            self._last_sighting[team.team_id] = t
-            noise = sim.streams["responders"].normal(0.0, 15.0, 2)
-            heading = team.heading(t)
-            answer = await sim.api.command(
-                "/api/v1/sightings",
-                self.who,
-                {
-                    "where": sim.where(team.xy + noise, 15.0),
-                    "observed_at": sim.when(t).isoformat(),
-                    "count": int(team.members),
-                    "mobility": team.mobility,
-                    "armed": "yes",
-                    **({"heading_deg": round(heading, 1) % 360.0} if heading is not None else {}),
-                },
-            )
-            if answer and answer.get("id"):
-                sim.sightings[answer["id"]] = team.team_id
+            return
+        path = f"/api/v1/{'incidents' if kind == 'incident' else 'tracks'}/{target_id}"
+        target = await sim.api.get(path, self.who)
+        if target is None:
+            return
+        if not await sim.api.command(
+            f"/api/v1/dispatch/assignments/{assignment_id}/ack", self.who, {}
+        ):
+            return
+        xy = sim.world.xy_of(float(target["lon"]), float(target["lat"]))
+        self.job = Job(assignment_id, kind, target_id, xy)
+        self.status = "en_route"  # acknowledging puts the responder en route
+        self.go_to(xy, t)
+        await self._report_position(t)
 
     def go_to(self, xy: FloatArray, t: float) -> None:
         """Set off towards a point, by car or on foot."""
@@ -674,26 +736,232 @@ class Responder:
         path = self.sim.world.map.route(self.body.xy, xy, kind)
         self.body.leg = Leg.along(path, t, self.body.speed)
 
+    async def _report_position(self, t: float) -> None:
+        self._last_position = t
+        await self.sim.api.command(
+            "/api/v1/responders/position",
+            self.who,
+            {
+                "where": self.sim.where(self.body.xy, 8.0),
+                "observed_at": self.sim.when(t).isoformat(),
+            },
+        )
+
+    # --- every step --------------------------------------------------------------------------
+
+    async def tick(self, t: float, medics: Medics | None = None) -> None:
+        if not self.on_duty:
+            return
+        body = self.body
+        if body.wounded:
+            if self.status != "wounded":
+                await self.set_status("wounded", "hit")
+                self.job = None
+            return
+        if body.leg is not None and t - self._last_position >= self.POSITION_EVERY_S:
+            await self._report_position(t)
+        await self._see(t)
+        job = self.job
+        if job is None:
+            return
+        if job.arrived_at is None and body.leg is None:
+            job.arrived_at = t
+            await self._report_position(t)
+            await self.sim.api.command(
+                f"/api/v1/dispatch/assignments/{job.assignment_id}/arrived", self.who, {}
+            )
+            self.status = "on_scene"
+            if job.kind == "incident":
+                await self._at_incident(job, t, medics)
+            else:
+                job.searched_until = t + self.SEARCH_S
+        if job.kind == "track" and job.arrived_at is not None and not job.done:
+            await self._hunt(job, t)
+
+    async def _see(self, t: float) -> None:
+        sim, body = self.sim, self.body
+        for team in sim.world.active_teams():
+            if not team.visible:
+                continue
+            if float(np.hypot(*(team.xy - body.xy))) > sim.scenario.reporting.sight_m:
+                continue
+            if t - self._last_sighting.get(team.team_id, -math.inf) < self.SIGHTING_EVERY_S:
+                continue
+            self._last_sighting[team.team_id] = t
+            noise = self.rng.normal(0.0, 15.0, 2)
+            heading = team.heading(t)
+            body_json: dict[str, Any] = {
+                "where": sim.where(team.xy + noise, 15.0),
+                "observed_at": sim.when(t).isoformat(),
+                "count": int(team.members),
+                "mobility": team.mobility,
+                "armed": "yes",
+            }
+            if heading is not None:
+                body_json["heading_deg"] = round(heading, 1) % 360.0
+            answer = await sim.api.command("/api/v1/sightings", self.who, body_json)
+            if answer and answer.get("id"):
+                sim.sightings[answer["id"]] = team.team_id
+
+    async def _hunt(self, job: Job, t: float) -> None:
+        """At a track: close with the nearest attackers; done when they are down or gone."""
+        w = self.sim.world
+        near = [
+            tm
+            for tm in w.active_teams()
+            if tm.phase.name != "DRIVING"
+            and float(np.hypot(*(tm.xy - self.body.xy))) <= self.HUNT_M
+        ]
+        if near:
+            target = min(near, key=lambda tm: float(np.hypot(*(tm.xy - self.body.xy))))
+            self.engaging = target.team_id
+            if self.body.leg is None or float(np.hypot(*(self.body.leg.xy[-1] - target.xy))) > 20.0:
+                self.go_to(target.xy, t)
+            if self.status != "engaged":
+                await self.set_status("engaged", "contact")
+            job.searched_until = t + self.SEARCH_S
+            return
+        if t >= job.searched_until:
+            await self.finish(t, "no attackers here now")
+
+    async def _at_incident(self, job: Job, t: float, medics: Medics | None) -> None:
+        """At people calling for help: reach them, resolve their calls, treat or hand over."""
+        sim, w = self.sim, self.sim.world
+        here = [
+            h
+            for h, sos_id in sim.sos_households().items()
+            if float(np.hypot(*(w.households.xy[h] - self.body.xy))) <= 90.0
+        ]
+        casualties = []
+        for h in here:
+            casualties.extend(w.reach(h, t))
+        stay = float(self.rng.uniform(*self.ON_SCENE_S))
+        if self.body.medic and medics is not None and casualties:
+            stay = await medics.treat(self, casualties, t)
+
+        async def wrap_up(t2: float) -> None:
+            for h in here:
+                for sos_id in sim.open_sos_of(h):
+                    await sim.api.command(
+                        f"/api/v1/sos/{sos_id}/resolve",
+                        self.who,
+                        {"outcome": "rescued", "note": "reached"},
+                    )
+                    sim.sos[sos_id]["resolved"] = t2
+            await self.finish(t2, "done")
+
+        sim.agenda.at(t + stay, wrap_up)
+
+    async def finish(self, t: float, note: str) -> None:
+        job = self.job
+        if job is None or job.done:
+            return
+        job.done = True
+        self.engaging = None
+        await self.sim.api.command(
+            f"/api/v1/dispatch/assignments/{job.assignment_id}/complete", self.who, {"note": note}
+        )
+        self.job = None
+        self.status = "available"
+
     @property
     def available(self) -> bool:
-        return self.checked_in and not self.body.wounded and self.assignment is None
+        return self.on_duty and not self.body.wounded and self.job is None
+
+
+class Medics:
+    """Casualties through Magen's casualty records: found, evacuated, at hospital or dead."""
+
+    def __init__(self, sim: Sim, hospitals: Hospitals) -> None:
+        self.sim = sim
+        self.hospitals = hospitals
+        self.tags = itertools.count(1)
+        self.recorded = 0
+
+    async def treat(self, medic: Responder, casualties: list[Any], t: float) -> float:
+        """Record, evacuate and deliver the casualties a medic reached; the time it takes."""
+        sim = self.sim
+        rng = medic.rng
+        load = 60.0 * draw(rng, sim.scenario.transport.load_min)
+        for c in casualties:
+            tag = f"SIM-{next(self.tags):04d}"
+            answer = await sim.api.command(
+                "/api/v1/casualties",
+                medic.who,
+                {"tag": tag, "where": sim.where(c.xy, 10.0), "found_at": sim.when(t).isoformat()},
+            )
+            if not answer or not answer.get("id"):
+                continue
+            cid = answer["id"]
+            sim.casualty_ids[c.casualty_id] = cid
+            self.recorded += 1
+            if c.killed:
+                await sim.api.command(
+                    f"/api/v1/casualties/{cid}/death",
+                    medic.who,
+                    {"place": "at the scene", "at": sim.when(t).isoformat()},
+                )
+                c.hospital = "deceased"
+                continue
+            best = self.hospitals.nearest(c.xy, trauma=True)
+            if best is None:
+                continue
+            hid, metres = best
+            leave = t + load
+            drive = 1.4 * metres / sim.scenario.transport.drive_speed_mps
+            sim.agenda.at(leave, self._evacuate(medic, cid, hid, c))
+            sim.agenda.at(leave + drive, self._arrive(medic, cid, hid, c))
+        return load
+
+    def _evacuate(self, medic: Responder, cid: str, hid: str, c: Any) -> Action:
+        async def go(t: float) -> None:
+            await self.sim.api.command(
+                f"/api/v1/casualties/{cid}/evacuate",
+                medic.who,
+                {
+                    "vehicle": medic.responder_id[-8:],
+                    "vehicle_kind": "ambulance",
+                    "destination": hid,
+                    "at": self.sim.when(t).isoformat(),
+                },
+            )
+
+        return go
+
+    def _arrive(self, medic: Responder, cid: str, hid: str, c: Any) -> Action:
+        async def there(t: float) -> None:
+            answer = await self.sim.api.command(
+                f"/api/v1/casualties/{cid}/arrival",
+                medic.who,
+                {"hospital_id": hid, "at": self.sim.when(t).isoformat()},
+            )
+            if answer is not None:
+                c.hospital = hid
+                c.hospital_at = t
+
+        return there
 
 
 # --- operators ----------------------------------------------------------------------------
 
 
 class Operators:
-    """The console: confirm tracks, draw danger areas, confirm lock-ins, dispatch."""
+    """The console: confirm tracks, draw danger areas, confirm lock-ins, call up, dispatch."""
 
-    def __init__(self, sim: Sim, staff: list[Who]) -> None:
+    CALLUP_RADIUS_M = 5000.0
+
+    def __init__(self, sim: Sim, staff: list[Who], responders: dict[str, Responder]) -> None:
         self.sim = sim
         self.staff = staff
+        self.responders = responders
         self.rng = sim.streams["operators"]
         self._turn = 0
-        self.pending: set[str] = set()  # ids already scheduled for an act
+        self.pending: set[str] = set()  # acts already scheduled, by key
         self.danger: dict[str, dict[str, Any]] = {}  # track id -> {area_id, lon, lat}
         self.confirmed: list[str] = []
         self.proposals_confirmed = 0
+        self.assigned = 0
+        self.callup_id: str | None = None
 
     def who(self) -> Who:
         self._turn = (self._turn + 1) % len(self.staff)
@@ -702,51 +970,81 @@ class Operators:
     async def poll(self, t: float) -> None:
         sim = self.sim
         spec = sim.scenario.operators
-        picture = await sim.api.get("/api/v1/picture", self.staff[0])
-        if picture is None:
-            return
-        await self._tracks(picture.get("tracks") or [], t)
-        proposals = await sim.api.get("/api/v1/guidance/proposals", self.staff[0])
+        lead = self.staff[0]
+        tracks = await sim.api.get("/api/v1/tracks", lead, include_closed="true")
+        if tracks is not None:
+            await self._tracks(tracks.get("tracks", []), t)
+        proposals = await sim.api.get("/api/v1/guidance/proposals", lead)
         for p in (proposals or {}).get("proposals", []):
             key = f"proposal:{p['id']}"
-            if key in self.pending:
-                continue
-            self.pending.add(key)
-            delay = draw(self.rng, spec.proposal_delay_s)
-            sim.agenda.at(t + delay, self._confirm_proposal(p["id"]))
+            if key not in self.pending:
+                self.pending.add(key)
+                sim.agenda.at(
+                    t + draw(self.rng, spec.proposal_delay_s), self._confirm_proposal(p["id"])
+                )
+        recs = await sim.api.get("/api/v1/dispatch/recommendations", lead)
+        for rec in (recs or {}).get("recommendations", []):
+            key = f"rec:{rec['responder_id']}:{rec['target']['id']}"
+            if key not in self.pending:
+                self.pending.add(key)
+                sim.agenda.at(t + draw(self.rng, spec.assign_delay_s), self._assign(rec, key))
 
     async def _tracks(self, tracks: list[dict[str, Any]], t: float) -> None:
         sim = self.sim
         spec = sim.scenario.operators
         for tr in tracks:
-            tid = tr.get("id") or tr.get("track_id")
-            status = tr.get("status")
-            if tid is None:
-                continue
-            if status == "new" and f"confirm:{tid}" not in self.pending:
-                credible = bool((tr.get("confidence") or {}).get("credible"))
-                if credible or int(tr.get("sightings", 0)) >= spec.confirm_min_sightings:
-                    self.pending.add(f"confirm:{tid}")
-                    delay = draw(self.rng, spec.confirm_delay_s)
-                    sim.agenda.at(t + delay, self._confirm(tid))
+            tid, status = tr["id"], tr["status"]
+            corroborated = (
+                bool(tr.get("credible"))
+                or int(tr.get("sightings", 0)) >= spec.confirm_min_sightings
+            )
+            if status == "new" and corroborated and f"confirm:{tid}" not in self.pending:
+                self.pending.add(f"confirm:{tid}")
+                sim.agenda.at(t + draw(self.rng, spec.confirm_delay_s), self._confirm(tid))
             if status == "confirmed":
-                await self._keep_danger_area(tid, tr, t)
-            elif tid in self.danger and status in ("stale", "neutralised", "false_alarm", "merged"):
+                await self._keep_danger_area(tid, tr)
+            elif tid in self.danger and status != "confirmed":
                 await self._lift(tid)
 
     def _confirm(self, track_id: str) -> Action:
         async def confirm(t: float) -> None:
             answer = await self.sim.api.command(
-                f"/api/v1/tracks/{track_id}/confirm",
-                self.who(),
-                {"note": "confirmed by the sim operator"},
+                f"/api/v1/tracks/{track_id}/confirm", self.who(), {"note": "corroborated"}
             )
             if answer is not None:
                 self.confirmed.append(track_id)
+                if self.callup_id is None:
+                    await self._call_up(track_id, t)
 
         return confirm
 
-    async def _keep_danger_area(self, track_id: str, tr: dict[str, Any], t: float) -> None:
+    async def _call_up(self, track_id: str, t: float) -> None:
+        """The first confirmed track: call every off-duty responder in the town to come."""
+        sim = self.sim
+        lon, lat = sim.town.projection.lon_0, sim.town.projection.lat_0
+        answer = await sim.api.command(
+            "/api/v1/callups",
+            self.who(),
+            {
+                "centre": point(lon, lat),
+                "radius_m": self.CALLUP_RADIUS_M,
+                "note": "armed attackers in town",
+            },
+        )
+        if not answer or not answer.get("id"):
+            return
+        self.callup_id = answer["id"]
+        for r in self.responders.values():
+            if r.on_duty or not r.checked_in:
+                continue
+            if r.reach_at is None:
+                delay = float(r.rng.uniform(120.0, 600.0))
+                sim.agenda.at(t + delay, _decliner(r, self.callup_id))
+            else:
+                when = min(r.reach_at, t + float(r.rng.uniform(60.0, 240.0)))
+                sim.agenda.at(max(when, t + 30.0), _comer(r, self.callup_id))
+
+    async def _keep_danger_area(self, track_id: str, tr: dict[str, Any]) -> None:
         sim = self.sim
         spec = sim.scenario.operators
         lon, lat = float(tr["lon"]), float(tr["lat"])
@@ -801,14 +1099,60 @@ class Operators:
 
         return confirm
 
+    def _assign(self, rec: dict[str, Any], key: str) -> Action:
+        async def assign(t: float) -> None:
+            responder = self.responders.get(rec["responder_id"])
+            body: dict[str, Any] = {
+                "responder_id": rec["responder_id"],
+                "recommendation_id": rec["id"],
+            }
+            answer = await self.sim.api.command(
+                "/api/v1/dispatch/assignments", self.who(), body, expect=(200, 201)
+            )
+            self.pending.discard(key)  # a later recommendation for the same pair may come
+            if not answer or not answer.get("id") or responder is None:
+                return
+            self.assigned += 1
+            delay = float(self.rng.uniform(3.0, 15.0))
+            responder.notify(answer["id"], rec["target"]["kind"], rec["target"]["id"], t + delay)
+
+        return assign
+
+    def report_neutralised(self, track_id: str, at: float) -> None:
+        """A responder radios that the attackers of a track are down."""
+
+        async def act(t: float) -> None:
+            await self.sim.api.command(
+                f"/api/v1/tracks/{track_id}/neutralise", self.who(), {"note": "reported down"}
+            )
+
+        if f"neutralise:{track_id}" not in self.pending:
+            self.pending.add(f"neutralise:{track_id}")
+            self.sim.agenda.at(at, act)
+
+
+def _comer(r: Responder, callup_id: str) -> Action:
+    async def come(t: float) -> None:
+        await r.come(t, callup_id)
+
+    return come
+
+
+def _decliner(r: Responder, callup_id: str) -> Action:
+    async def decline(t: float) -> None:
+        await r.decline(callup_id)
+
+    return decline
+
 
 def responder_groups(
     sim: Sim,
 ) -> list[tuple[ResponderGroup, int, FloatArray, float | None]]:
-    """Each responder's group, index, start point and check-in time (None: not reachable)."""
+    """Each responder's group, index, start point and when they can come (None: unreachable)."""
     rng = sim.streams["responders"]
     w = sim.world
     out = []
+    first = min((g.enter_at_min for g in sim.scenario.attackers), default=0.0)
     for group in sim.scenario.responders:
         for i in range(group.count):
             if group.start == "homes":
@@ -818,10 +1162,10 @@ def responder_groups(
             else:
                 xy = w.xy_of(group.start.lon, group.start.lat) + rng.normal(0.0, group.spread_m, 2)
             reachable = rng.random() < group.reachable_share
+            at: float | None
             if group.on_duty:
-                at: float | None = 0.0
+                at = 0.0
             elif reachable:
-                first = min((g.enter_at_min for g in sim.scenario.attackers), default=0.0)
                 at = 60.0 * (first + draw(rng, group.reach_delay_min))
             else:
                 at = None

@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +38,8 @@ from magen.sim.agents import (
     AlarmOnly,
     Authority,
     FollowMagen,
+    Hospitals,
+    Medics,
     Operators,
     Reporters,
     Residents,
@@ -45,7 +47,7 @@ from magen.sim.agents import (
     Sim,
     responder_groups,
 )
-from magen.sim.client import Api, Ids, Provisioner
+from magen.sim.client import Api, Ids, Provisioner, Who
 from magen.sim.clocks import ScaledClock
 from magen.sim.reporting import ReportingModel
 from magen.sim.scenario import Scenario
@@ -165,6 +167,7 @@ class Simulation:
             FollowMagen(self.sim) if self.policy == "magen" else AlarmOnly(self.sim)
         )
         self.responders: list[Responder] = []
+        self.medics: Medics | None = None
         self.operators: Operators | None = None
         self.authority: Authority | None = None
         hh = world.households
@@ -183,8 +186,9 @@ class Simulation:
     # --- set-up ---------------------------------------------------------------------------
 
     async def setup(self) -> None:
-        """Accounts for the authorities, operators and responders; responders' bodies."""
+        """Accounts for the authorities, operators and responders; hospitals; bodies."""
         sim = self.sim
+        admin = await self.provision.account("sim-admin", Role.ADMIN, "Simulation administrator")
         hfc = await self.provision.account("sim-hfc", Role.DISPATCHER, "Home Front Command (sim)")
         staff = [
             await self.provision.account(
@@ -192,8 +196,7 @@ class Simulation:
             )
             for i in range(self.scenario.operators.count)
         ]
-        self.operators = Operators(sim, staff)
-        self.authority = Authority(sim, hfc, self.residents)
+        self.medics = Medics(sim, await self._hospitals(admin))
         for group, i, xy, at in responder_groups(sim):
             role = Role.MEDIC if group.kind.value == "medic" else Role.RESPONDER
             name = f"sim-{group.kind.value.replace('_', '-')}-{i + 1:02d}"
@@ -210,6 +213,31 @@ class Simulation:
             )
             sim.world.bodies[body.responder_id] = body
             self.responders.append(Responder(sim, who, group, body, at))
+        by_id = {r.responder_id: r for r in self.responders}
+        self.operators = Operators(sim, staff, by_id)
+        self.authority = Authority(sim, hfc, self.residents)
+
+    async def _hospitals(self, admin: Who) -> Hospitals:
+        ids, xys, trauma = [], [], []
+        for i, h in enumerate(self.scenario.hospitals):
+            slug = "".join(c if c.isalnum() else "-" for c in h.name.lower()).strip("-")
+            hid = f"h{i + 1}-{slug}"[:64]
+            answer = await self.api.command(
+                "/api/v1/hospitals",
+                admin,
+                {
+                    "hospital_id": hid,
+                    "name": h.name,
+                    "where": {"lon": h.where.lon, "lat": h.where.lat},
+                    "trauma_centre": h.trauma,
+                },
+            )
+            if answer is None:
+                continue
+            ids.append(hid)
+            xys.append(self.sim.world.xy_of(h.where.lon, h.where.lat))
+            trauma.append(h.trauma)
+        return Hospitals(tuple(ids), tuple(xys), tuple(trauma))
 
     def schedule(self) -> None:
         sim = self.sim
@@ -219,8 +247,10 @@ class Simulation:
         assert self.operators is not None
         self.authority.schedule()
         for r in self.responders:
-            if r.reach_at is not None and r.reach_at <= end:
-                sim.agenda.at(r.reach_at, r.check_in)
+            sim.agenda.at(0.0, r.check_in)
+            if not r.group.on_duty and r.reach_at is not None and r.reach_at <= end:
+                # Word of mouth reaches them even without a call-up.
+                sim.agenda.at(r.reach_at, r.come)
         sim.agenda.every(dt, dt, self.tick, end)
         poll = self.scenario.operators.poll_s
         sim.agenda.every(poll, poll, self.operators.poll, end)
@@ -265,11 +295,24 @@ class Simulation:
                 self.reporters.schedule_sos(sos)
         await self.residents.tick(t)
         for responder in self.responders:
-            await responder.tick(t)
+            await responder.tick(t, self.medics)
+        for team_id in out.neutralised:
+            self._neutralised(team_id, t)
         if int(t / TEAM_SAMPLE_S) != int((t - dt) / TEAM_SAMPLE_S):
             self._sample_teams(t)
         if self.progress is not None:
             self.progress(t, self)
+
+    def _neutralised(self, team_id: str, t: float) -> None:
+        """Responders on a track whose attackers went down say so, and are done there."""
+        assert self.operators is not None
+        for r in self.responders:
+            job = r.job
+            if r.engaging == team_id and job is not None and job.kind == "track":
+                self.operators.report_neutralised(
+                    job.target_id, t + float(r.rng.uniform(20.0, 90.0))
+                )
+                self.sim.agenda.at(t + 30.0, _finisher(r, "attackers down"))
 
     async def sample(self, t: float) -> None:
         w, tr = self.sim.world, self.truth
@@ -322,6 +365,13 @@ class Simulation:
         tr.attackers_active.append(w.attackers_active())
         out = w.households.outdoors()
         tr.outdoors_people.append(int(w.households.size[out].sum()))
+
+
+def _finisher(r: Responder, note: str) -> Callable[[float], Awaitable[None]]:
+    async def finish(t: float) -> None:
+        await r.finish(t, note)
+
+    return finish
 
 
 # --- serving Magen in-process -------------------------------------------------------------
@@ -399,6 +449,7 @@ async def run_headless(
                 scenario, town, seed, policy, api, Provisioner(service), driver, progress
             )
             truth = await simulation.run()
+    truth.pack = str(pack)
     stats = _run_stats(simulation, service)
     return RunResult(truth=truth, log=log, policy=policy, seed=seed, stats=stats)
 

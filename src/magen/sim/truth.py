@@ -43,6 +43,7 @@ class Truth:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
+    pack: str | None = None  # the town pack the run played on
     wall_s: float = 0.0
 
     def to_json(self) -> str:
@@ -59,6 +60,7 @@ class Truth:
         """Everything but what depends on the machine (wall-clock time)."""
         out = asdict(self)
         out.pop("wall_s")
+        out.pop("pack")
         return out
 
 

@@ -1,0 +1,162 @@
+"""`magen sim ...` (check and run scenarios) and `magen report` (the after-action report)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from magen.sim.scenario import SCENARIO_DIR, ScenarioError
+
+DEFAULT_SCENARIO = "ofakim_baka"
+
+
+def _fail(message: str) -> int:
+    print(f"magen: {message}", file=sys.stderr)
+    return 2
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from magen.geo.errors import TownImportError
+    from magen.sim.scenario import load_scenario
+    from magen.sim.town import scenario_town
+
+    try:
+        scenario = load_scenario(args.scenario)
+        pack, town = scenario_town(scenario, Path(args.towns))
+    except (ScenarioError, TownImportError) as exc:
+        return _fail(str(exc))
+    print(
+        f"{scenario.scenario.name}: {scenario.scenario.duration_min:g} min from "
+        f"{scenario.start.isoformat()} on {town.name} ({pack}); {len(scenario.alerts)} alerts, "
+        f"{scenario.true_attackers} attackers in {len(scenario.attackers)} groups, "
+        f"{sum(r.count for r in scenario.responders)} responders"
+    )
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from magen.sim.scenario import load_scenario
+
+    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        try:
+            s = load_scenario(path)
+            print(f"{path.stem:<20} {s.scenario.name} ({s.scenario.duration_min:g} min)")
+        except ScenarioError as exc:
+            print(f"{path.stem:<20} INVALID: {exc}")
+    return 0
+
+
+def _summary(m: Any, truth: Any) -> dict[str, Any]:
+    return {
+        "policy": truth.policy,
+        "exposure_person_min": m.exposure_person_min,
+        "first_track_s": m.first_track_s,
+        "sos_to_assign_median_s": m.sos_to_assign_median_s,
+        "assign_to_arrival_median_s": m.assign_to_arrival_median_s,
+        "count_error_final": m.count_error_final,
+        "raw_overstatement_peak": m.raw_overstatement_peak,
+        "casualties_true": m.casualties_true,
+        "sightings": m.sightings,
+        "events": m.events,
+        "wall_s": truth.wall_s,
+    }
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from magen.report import build_report
+    from magen.report.build import read_events
+    from magen.sim.metrics import measure
+    from magen.sim.runner import POLICIES, Policy, run_headless, save_run
+    from magen.sim.scenario import load_scenario
+    from magen.sim.town import scenario_town
+
+    try:
+        scenario = load_scenario(args.scenario)
+        if args.minutes:
+            scenario = scenario.shortened(args.minutes)
+        pack, town = scenario_town(scenario, Path(args.towns))
+    except ScenarioError as exc:
+        return _fail(str(exc))
+    policies: list[Policy] = list(POLICIES) if args.policy == "both" else [args.policy]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    truths = {}
+    for policy in policies:
+        print(
+            f"playing {scenario.scenario.name} (seed {args.seed}), residents: {policy}...",
+            flush=True,
+        )
+        result = asyncio.run(
+            run_headless(scenario, seed=args.seed, policy=policy, pack=pack, town=town)
+        )
+        db = str(out / f"{policy}.db")
+        asyncio.run(save_run(result, db))
+        m = measure(read_events(result.log), scenario.start, result.truth)
+        truths[policy] = result.truth
+        print(json.dumps(_summary(m, result.truth)), flush=True)
+        print(f"  log: {db}  truth: {db}.truth.json", flush=True)
+    if args.report:
+        for policy in policies:
+            baseline = truths.get("alarm_only") if policy == "magen" else None
+            files = build_report(
+                str(out / f"{policy}.db"), out / f"report-{policy}", town=town, baseline=baseline
+            )
+            print(f"  report: {files.html}", flush=True)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from magen.geo.errors import TownImportError
+    from magen.geo.town import load_town
+    from magen.report import ReportError, build_report
+    from magen.sim.truth import read_truth
+
+    try:
+        town = load_town(args.town) if args.town else None
+        baseline = read_truth(args.baseline) if args.baseline else None
+        if args.baseline and baseline is None:
+            return _fail(f"no simulation truth beside {args.baseline}")
+        files = build_report(args.db, args.out, town=town, baseline=baseline)
+    except (ReportError, TownImportError) as exc:
+        return _fail(str(exc))
+    print(f"wrote {files.html} and {files.pdf} ({len(files.images)} images)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add `magen sim` and `magen report` to the command line."""
+    sim = sub.add_parser("sim", help="the attack simulator").add_subparsers(
+        dest="sim_command", required=True
+    )
+    ls = sim.add_parser("list", help="the scenarios shipped with Magen")
+    ls.set_defaults(run=_cmd_list)
+    check = sim.add_parser("check", help="validate a scenario file against its town")
+    check.add_argument(
+        "scenario", nargs="?", default=DEFAULT_SCENARIO, help="a .toml file or a shipped name"
+    )
+    check.add_argument("--towns", default="var/towns", help="where built town packs are kept")
+    check.set_defaults(run=_cmd_check)
+    run = sim.add_parser("run", help="play a scenario headless against an in-process Magen")
+    run.add_argument(
+        "scenario", nargs="?", default=DEFAULT_SCENARIO, help="a .toml file or a shipped name"
+    )
+    run.add_argument("--seed", type=int, default=7)
+    run.add_argument("--policy", choices=["magen", "alarm_only", "both"], default="both")
+    run.add_argument("--minutes", type=float, help="play only the first minutes")
+    run.add_argument("--out", default="var/sim", help="folder for the logs, truths and reports")
+    run.add_argument("--report", action="store_true", help="also write the after-action reports")
+    run.add_argument("--towns", default="var/towns", help="where built town packs are kept")
+    run.set_defaults(run=_cmd_run)
+
+    report = sub.add_parser("report", help="write the after-action report of an event log")
+    report.add_argument("--db", default="var/demo.db", help="SQLite path or database URL")
+    report.add_argument(
+        "--out", default="var/report", help="folder to write report.html and report.pdf"
+    )
+    report.add_argument("--town", help="town pack for the maps (default: the one the run used)")
+    report.add_argument("--baseline", help="a baseline run's database, to compare exposure")
+    report.set_defaults(run=_cmd_report)
