@@ -753,21 +753,29 @@ class Dispatcher:
                 )
                 cost += float(slots.weight[j]) * float(secs[t, u])
         unmet = []
+        used = np.zeros(len(units), dtype=bool)
+        used[[u for _, u in pairs]] = True
         for j in range(slots.task.shape[0]):
             if j in served:
                 continue
             t = int(slots.task[j])
             need = tasks[t].needs[int(slots.need[j])]
             cost += float(slots.weight[j]) * cfg.horizon_s
-            able_units = (unit_masks & slots.mask[j]) == slots.mask[j]
-            why = f"no available {_describe_need(need)}"
-            if able_units.any():
-                reach = secs[t][able_units] if secs is not None else np.zeros(0)
-                if not (reach < cfg.horizon_s).any():
-                    why += f" can reach it safely within {duration(cfg.horizon_s)}"
-                else:
-                    why = f"every available {_describe_need(need)} is needed more elsewhere"
-            unmet.append(Unmet(tasks[t].task_id, int(slots.need[j]), need.requires, why))
+            unmet.append(
+                Unmet(
+                    tasks[t].task_id,
+                    int(slots.need[j]),
+                    need.requires,
+                    _why_unmet(
+                        need,
+                        (unit_masks & slots.mask[j]) == slots.mask[j],
+                        secs=secs,
+                        task=t,
+                        used=used,
+                        cfg=cfg,
+                    ),
+                )
+            )
         order = {t.task_id: i for i, t in enumerate(tasks)}
         recs.sort(key=lambda r: (order[r.task_id], r.need))
         return Plan(
@@ -1050,6 +1058,26 @@ def _cut(town: Town, edge: int, a0: float, a1: float) -> FloatArray:
 
 
 # --- reasons ----------------------------------------------------------------------------------
+
+
+def _why_unmet(
+    need: Need,
+    able: BoolArray,
+    *,
+    secs: FloatArray | None,
+    task: int,
+    used: BoolArray,
+    cfg: DispatchConfig,
+) -> str:
+    who = _describe_need(need)
+    if not able.any():
+        return f"no available {who}"
+    reach = able & (secs[task] < cfg.horizon_s) if secs is not None else able
+    if not reach.any():
+        return f"no available {who} can reach it safely within {duration(cfg.horizon_s)}"
+    if used[reach].all():
+        return f"every available {who} who can reach it is recommended already"
+    return f"the available {who}s who can reach it are needed more elsewhere"
 
 
 def _describe_need(need: Need) -> str:

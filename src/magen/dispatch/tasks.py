@@ -1,0 +1,185 @@
+"""What needs responders: open incidents and active threats, each with its needs and priority.
+
+Threats. An open track that is neither stale (its whereabouts too vague to send anyone to)
+nor uncorroborated (an anonymous flood must not pull officers away) needs armed responders:
+one per estimated attacker (one when nobody gave a number), at least `min_armed`, at most
+`max_armed`. Its priority is `threat_priority` plus `points_per_attacker` a head, more once an
+operator has confirmed it.
+
+Incidents. An open incident needs an armed responder first when a credible threat is within
+`escort_within_m` (nobody else can reach people pinned down by attackers), a medic per
+`injured_per_medic` injured (at most `max_medics`), and anyone at all when it needs neither.
+Its priority is the incident's own (`magen.picture.incidents`).
+
+Responders already assigned fill needs first (the most specific need each can fill), so a
+task keeps only what is still missing. Danger areas declared around a task (`threat_id`: the
+track, the incident or one of its SOS) are open to armed responders sent there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from magen.dispatch.assign import Need, Task, TaskKind
+from magen.domain.reports import Armed
+from magen.domain.responders import Capability
+from magen.picture.fusion import TrackStatus, TrackView
+from magen.picture.incidents import Incident
+
+ARMED = frozenset({Capability.ARMED})
+MEDIC = frozenset({Capability.MEDIC})
+
+
+@dataclass(frozen=True)
+class NeedsConfig:
+    """How many responders of which kind a task needs, and how urgent a threat is."""
+
+    threat_priority: float = 30.0
+    points_per_attacker: float = 3.0
+    confirmed_points: float = 5.0
+    armed_per_attacker: float = 1.0
+    min_armed: int = 2
+    max_armed: int = 6
+    injured_per_medic: int = 3
+    max_medics: int = 3
+    escort_within_m: float = 250.0
+
+
+@dataclass(frozen=True, slots=True)
+class AreaLink:
+    """A danger area's id and what it was declared around (a track, an incident, an SOS)."""
+
+    area_id: str
+    threat_id: str | None
+
+
+def active_threat(track: TrackView) -> bool:
+    """Whether a track is something to send armed responders to now."""
+    return track.open and track.status is not TrackStatus.STALE and track.credible
+
+
+def threat_task(track: TrackView, config: NeedsConfig | None = None) -> Task:
+    """The task of an active threat track."""
+    cfg = config or NeedsConfig()
+    size = track.size.estimate
+    attackers = size if size is not None else 1
+    armed = min(max(math.ceil(attackers * cfg.armed_per_attacker), cfg.min_armed), cfg.max_armed)
+    priority = cfg.threat_priority + cfg.points_per_attacker * attackers
+    if track.confirmed:
+        priority += cfg.confirmed_points
+    if size is None:
+        why = "armed attackers, number unknown"
+    else:
+        why = f"{size} armed attacker{'s' if size != 1 else ''}"
+    if track.armed is Armed.NO:
+        why = why.replace("armed attacker", "attacker")
+    label = f"threat: {why}" + (", confirmed" if track.confirmed else "")
+    return Task(
+        task_id=track.track_id,
+        kind=TaskKind.THREAT,
+        lon=track.lon,
+        lat=track.lat,
+        priority=round(priority, 3),
+        needs=tuple(Need(ARMED, why) for _ in range(armed)),
+        label=label,
+    )
+
+
+def incident_task(
+    incident: Incident, threats: Mapping[str, TrackView], config: NeedsConfig | None = None
+) -> Task:
+    """The task of an open incident (`threats`: tracks by id, to judge the nearest one)."""
+    cfg = config or NeedsConfig()
+    needs: list[Need] = []
+    near = threats.get(incident.nearest_threat_id or "")
+    if (
+        near is not None
+        and active_threat(near)
+        and incident.nearest_threat_m is not None
+        and incident.nearest_threat_m <= cfg.escort_within_m
+    ):
+        needs.append(Need(ARMED, f"threat {incident.nearest_threat_m:.0f} m away"))
+    if incident.injured:
+        medics = min(math.ceil(incident.injured / cfg.injured_per_medic), cfg.max_medics)
+        needs += [Need(MEDIC, f"{incident.injured} injured")] * medics
+    if not needs:
+        needs.append(Need(frozenset(), "people calling for help"))
+    parts = [f"{incident.people} {'person' if incident.people == 1 else 'people'}"]
+    if incident.injured:
+        parts.append(f"{incident.injured} injured")
+    if incident.children:
+        parts.append(f"{incident.children} {'child' if incident.children == 1 else 'children'}")
+    if incident.silent:
+        parts.append("silent")
+    return Task(
+        task_id=incident.incident_id,
+        kind=TaskKind.INCIDENT,
+        lon=incident.lon,
+        lat=incident.lat,
+        priority=incident.priority,
+        needs=tuple(needs),
+        label="SOS: " + ", ".join(parts),
+    )
+
+
+def still_needed(
+    needs: Sequence[Need], assigned: Iterable[frozenset[Capability]]
+) -> tuple[Need, ...]:
+    """The needs left once assigned responders (their capabilities) fill what they can."""
+    left = list(needs)
+    # The most capable responders first, each filling the most specific need it can.
+    for caps in sorted(assigned, key=lambda c: (-len(c), sorted(c))):
+        fits = [i for i, n in enumerate(left) if n.requires <= caps]
+        if fits:
+            del left[max(fits, key=lambda i: (len(left[i].requires), -i))]
+    return tuple(left)
+
+
+def open_tasks(
+    incidents: Iterable[Incident],
+    tracks: Iterable[TrackView],
+    *,
+    assigned: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
+    areas: Iterable[AreaLink] = (),
+    config: NeedsConfig | None = None,
+) -> list[Task]:
+    """Every task with needs left: active threats and open incidents, by priority."""
+    cfg = config or NeedsConfig()
+    assigned = assigned or {}
+    track_list = list(tracks)
+    by_id = {t.track_id: t for t in track_list}
+    around: dict[str, set[str]] = {}
+    for link in areas:
+        if link.threat_id is not None:
+            around.setdefault(link.threat_id, set()).add(link.area_id)
+    out: list[Task] = []
+    for track in track_list:
+        if active_threat(track):
+            out.append(
+                _finish(threat_task(track, cfg), assigned, around.get(track.track_id, set()))
+            )
+    for incident in incidents:
+        if not incident.open:
+            continue
+        names = {incident.incident_id, *incident.sos_ids}
+        linked = set().union(*(around.get(n, set()) for n in names))
+        out.append(_finish(incident_task(incident, by_id, cfg), assigned, linked))
+    return sorted((t for t in out if t.needs), key=lambda t: (-t.priority, t.task_id))
+
+
+def _finish(
+    task: Task, assigned: Mapping[str, Sequence[frozenset[Capability]]], areas: set[str]
+) -> Task:
+    needs = still_needed(task.needs, assigned.get(task.task_id, ()))
+    return Task(
+        task_id=task.task_id,
+        kind=task.kind,
+        lon=task.lon,
+        lat=task.lat,
+        priority=task.priority,
+        needs=needs,
+        label=task.label,
+        open_areas=frozenset(areas),
+    )

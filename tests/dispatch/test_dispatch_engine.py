@@ -1,0 +1,245 @@
+"""The dispatch engine on the Baka streets: capabilities, danger areas, priorities, reasons."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from dispatch.dispatchkit import (
+    ARMED,
+    MEDIC,
+    VEHICLE,
+    optimum,
+    route_enters,
+    street_points,
+    task,
+    unit,
+)
+from magen.dispatch.assign import (
+    DispatchConfig,
+    Dispatcher,
+    TaskKind,
+    duration,
+    greedy,
+    plan_cost,
+)
+from magen.geo.routing import DangerArea
+from magen.geo.town import Town
+from support.bakapack import baka_town
+
+
+@pytest.fixture(scope="module")
+def town() -> Town:
+    return baka_town()
+
+
+@pytest.fixture(scope="module")
+def dispatcher(town: Town) -> Dispatcher:
+    return Dispatcher(town)
+
+
+@pytest.fixture(scope="module")
+def spots(town: Town) -> np.ndarray:
+    return street_points(town)
+
+
+def _near(spots: np.ndarray, lonlat: tuple[float, float], k: int) -> tuple[float, float]:
+    """The k-th street point nearest to a place."""
+    d = np.hypot(*(spots - np.asarray(lonlat)).T)
+    p = spots[np.argsort(d)[k]]
+    return float(p[0]), float(p[1])
+
+
+def test_armed_go_to_the_threat_medics_to_the_injured(
+    dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    threat = task(
+        "trk",
+        tuple(spots[10]),
+        frozenset({ARMED}),
+        frozenset({ARMED}),
+        priority=40,
+        kind=TaskKind.THREAT,
+    )
+    sos = task("sos", tuple(spots[200]), frozenset({MEDIC}), priority=12)
+    units = [
+        unit("cop", tuple(spots[15]), ARMED, VEHICLE),
+        unit("vol", tuple(spots[30]), ARMED, label="volunteer"),
+        unit("medic", tuple(spots[190]), MEDIC, label="medic"),
+        unit("walker", tuple(spots[11]), label="volunteer"),  # nearest to the threat, unarmed
+    ]
+    plan = dispatcher.plan(units, [threat, sos])
+    sent = {(r.responder_id, r.task_id) for r in plan.recommendations}
+    assert sent == {("cop", "trk"), ("vol", "trk"), ("medic", "sos")}
+    assert not plan.unmet
+    medic = next(r for r in plan.recommendations if r.responder_id == "medic")
+    assert medic.reason.startswith("nearest medic, ")
+    assert "on foot" in medic.reason
+    cop = next(r for r in plan.recommendations if r.responder_id == "cop")
+    assert "armed officer" in cop.reason
+    assert "by car" in cop.reason
+
+
+def test_an_unarmed_route_goes_around_a_danger_area_and_says_so(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    rng = random.Random(4)
+    for _ in range(40):
+        a, b = rng.sample(range(len(spots)), 2)
+        medic = unit("medic", tuple(spots[a]), MEDIC, label="medic")
+        sos = task("sos", tuple(spots[b]), frozenset({MEDIC}))
+        free = dispatcher.route(medic, sos)
+        if free is None or not 300 < free.distance_m < 900:
+            continue
+        # A danger area on the middle of the direct route.
+        mid = free.lonlat[len(free.lonlat) // 2]
+        area = DangerArea("DA-3", mid[0], mid[1], 25.0)
+        plan = dispatcher.plan([medic], [sos], [area])
+        if not plan.recommendations:
+            continue  # the area cut the only way; covered elsewhere
+        rec = plan.recommendations[0]
+        around = dispatcher.route(medic, sos, [area])
+        assert around is not None
+        assert not route_enters(town, around, area)
+        assert around.distance_m > free.distance_m
+        assert rec.travel_s == pytest.approx(around.travel_s, abs=0.1)
+        assert rec.avoids == ("DA-3",)
+        assert rec.reason.endswith("avoids danger area DA-3")
+        return
+    pytest.fail("no route of the right length found on Baka")
+
+
+def test_an_armed_responder_enters_the_threats_own_area_and_no_one_else_does(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    here = tuple(spots[120])
+    area = DangerArea("DA-1", here[0], here[1], 120.0)
+    threat = task("trk", here, frozenset({ARMED}), priority=40, kind=TaskKind.THREAT)
+    hiding = task("sos", _near(spots, here, 1), frozenset({MEDIC}), priority=20)
+    units = [
+        unit("cop", _near(spots, here, 40), ARMED, VEHICLE),
+        unit("medic", _near(spots, here, 45), MEDIC, label="medic"),
+    ]
+    plan = dispatcher.plan(units, [threat, hiding], [area])
+    (rec,) = plan.recommendations
+    assert (rec.responder_id, rec.task_id) == ("cop", "trk")
+    assert rec.enters == ("DA-1",)
+    assert "enters danger area DA-1 to reach the threat" in rec.reason
+    (left,) = plan.unmet
+    assert left.task_id == "sos"
+    assert "can reach it safely" in left.why
+    route = dispatcher.route(units[0], threat, [area])
+    assert route is not None
+    assert route_enters(town, route, area)
+
+
+def test_an_armed_medic_may_go_into_the_area_around_people_hiding(
+    dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    here = tuple(spots[120])
+    area = DangerArea("DA-1", here[0], here[1], 120.0)
+    hiding = task("sos", here, frozenset({MEDIC}), priority=20)
+    armed_medic = unit("armed-medic", _near(spots, here, 45), MEDIC, ARMED, label="medic")
+    (rec,) = dispatcher.plan([armed_medic], [hiding], [area]).recommendations
+    assert rec.enters == ("DA-1",)
+
+
+def test_when_responders_are_scarce_the_urgent_task_gets_them(
+    dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    here = tuple(spots[50])
+    urgent = task("urgent", _near(spots, here, 30), priority=40)
+    minor = task("minor", _near(spots, here, 2), priority=2)
+    only = unit("only", here, label="volunteer")
+    plan = dispatcher.plan([only], [urgent, minor])
+    assert [r.task_id for r in plan.recommendations] == ["urgent"]
+    assert [u.task_id for u in plan.unmet] == ["minor"]
+    assert "recommended already" in plan.unmet[0].why
+
+
+def test_every_task_gets_its_first_responder_before_any_gets_a_second(
+    dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    here = tuple(spots[60])
+    two = task("two", _near(spots, here, 3), frozenset(), frozenset(), priority=10)
+    one = task("one", _near(spots, here, 6), priority=10)
+    units = [unit("a", _near(spots, here, 1)), unit("b", _near(spots, here, 2))]
+    plan = dispatcher.plan(units, [two, one])
+    assert sorted(r.task_id for r in plan.recommendations) == ["one", "two"]
+
+
+def test_a_need_no_one_has_the_capability_for_is_reported(
+    dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    plan = dispatcher.plan(
+        [unit("vol", tuple(spots[5]))], [task("sos", tuple(spots[9]), frozenset({MEDIC}))]
+    )
+    assert not plan.recommendations
+    assert plan.unmet[0].why == "no available medic"
+
+
+def test_the_plan_does_not_depend_on_input_order(dispatcher: Dispatcher, spots: np.ndarray) -> None:
+    rng = np.random.default_rng(8)
+    pick = rng.choice(len(spots), 30, replace=False)
+    caps = [(), (ARMED,), (ARMED, VEHICLE), (MEDIC,), (MEDIC, VEHICLE)]
+    units = [unit(f"u{i}", tuple(spots[p]), *caps[i % 5]) for i, p in enumerate(pick[:20])]
+    tasks = [
+        task(f"t{i}", tuple(spots[p]), frozenset({MEDIC}), frozenset(), priority=float(i))
+        for i, p in enumerate(pick[20:])
+    ]
+    areas = [DangerArea("DA-1", *spots[pick[0]], 80.0)]
+    first = dispatcher.plan(units, tasks, areas)
+    again = dispatcher.plan(units[::-1], tasks[::-1], areas)
+    assert first.recommendations == again.recommendations
+    assert first.unmet == again.unmet
+
+
+def test_bounded_searches_find_the_same_optimum_as_full_ones(
+    dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    rng = np.random.default_rng(2)
+    cfg = dispatcher.config
+    pick = rng.choice(len(spots), 60, replace=False)
+    caps = [(), (ARMED,), (ARMED, VEHICLE), (MEDIC,), (MEDIC, VEHICLE)]
+    units = [unit(f"u{i:02d}", tuple(spots[p]), *caps[i % 5]) for i, p in enumerate(pick[:40])]
+    tasks = [
+        task(
+            f"t{i:02d}",
+            tuple(spots[p]),
+            frozenset({MEDIC}),
+            frozenset({ARMED}),
+            priority=float(rng.uniform(0, 40)),
+        )
+        for i, p in enumerate(pick[40:])
+    ]
+    areas = [DangerArea("DA-1", *spots[pick[41]], 60.0), DangerArea("DA-2", *spots[pick[3]], 90.0)]
+    plan = dispatcher.plan(units, tasks, areas)
+    secs = dispatcher.travel_times(units, tasks, areas)
+    assert plan.cost == pytest.approx(optimum(units, tasks, secs, cfg), rel=1e-9)
+    pairs = greedy(units, tasks, secs, cfg)
+    worse = plan_cost(tasks, [(t, k, float(secs[t, u])) for t, k, u in pairs], cfg)
+    assert plan.cost <= worse + 1e-6
+    ids = {u.responder_id: i for i, u in enumerate(units)}
+    tix = {t.task_id: i for i, t in enumerate(tasks)}
+    for r in plan.recommendations:
+        assert r.travel_s == pytest.approx(
+            float(secs[tix[r.task_id], ids[r.responder_id]]), abs=0.1
+        )
+
+
+def test_nobody_is_sent_past_the_horizon(town: Town, spots: np.ndarray) -> None:
+    quick = Dispatcher(town, DispatchConfig(horizon_s=60.0))
+    far = np.argmax(np.hypot(*(spots - spots[0]).T))
+    plan = quick.plan([unit("walker", tuple(spots[0]))], [task("sos", tuple(spots[far]))])
+    assert not plan.recommendations
+    assert "within 1 min" in plan.unmet[0].why
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0, "0 s"), (45.4, "45 s"), (130, "2 min 10 s"), (600, "10 min"), (725, "12 min")],
+)
+def test_durations_read_as_people_say_them(seconds: float, said: str) -> None:
+    assert duration(seconds) == said

@@ -1,0 +1,177 @@
+"""Tasks from the picture: which tracks and incidents need whom, and what assignments fill."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from magen.dispatch.assign import Need, TaskKind
+from magen.dispatch.tasks import (
+    ARMED,
+    MEDIC,
+    AreaLink,
+    NeedsConfig,
+    open_tasks,
+    still_needed,
+    threat_task,
+)
+from magen.domain.reports import Armed, Sos, SosOutcome
+from magen.domain.responders import Capability
+from magen.domain.values import GeoPoint, SourceTier
+from magen.picture.acts import ConfirmAct, NeutraliseAct
+from magen.picture.fusion import Fuser, TrackView
+from magen.picture.incidents import Incident, build_incidents
+from picture.picturekit import T0, at, lonlat, sighting
+
+
+def _group(
+    fuser: Fuser,
+    prefix: str,
+    x: float,
+    y: float,
+    reporters: list[str],
+    *,
+    count: int | None = 4,
+    tier: SourceTier = SourceTier.VERIFIED,
+) -> str:
+    track = ""
+    for k, who in enumerate(reporters):
+        track = fuser.ingest(
+            sighting(f"{prefix}{k}", x, y, 10.0 * k, who, tier=tier, count=count, armed=Armed.YES)
+        )
+    return track
+
+
+def _tracks(fuser: Fuser, seconds: float = 40.0) -> list[TrackView]:
+    return fuser.tracks(at(seconds), include_closed=True)
+
+
+def _sos(
+    sos_id: str,
+    x: float,
+    y: float,
+    *,
+    injured: int = 0,
+    people: int = 2,
+    t: float = 0.0,
+    resolved: SosOutcome | None = None,
+) -> Sos:
+    lon, lat = lonlat(x, y)
+    return Sos(
+        sos_id=sos_id,
+        where=GeoPoint(lat=lat, lon=lon),
+        raised_at=at(t),
+        updated_at=at(t),
+        people=people,
+        injured=injured,
+        children=0,
+        silent=False,
+        text="",
+        tier=SourceTier.REGISTERED,
+        reporter=f"acc_{sos_id}",
+        source_key=None,
+        resolved=resolved,
+        resolved_at=at(t + 1) if resolved else None,
+        history=[int(t) + 1],
+    )
+
+
+def _incidents(reports: list[Sos], tracks: list[TrackView]) -> list[Incident]:
+    return build_incidents(reports, at(60.0), [t for t in tracks if t.open])
+
+
+def test_a_corroborated_armed_group_needs_one_armed_responder_per_attacker() -> None:
+    fuser = Fuser()
+    track_id = _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"], count=4)
+    fuser.apply(ConfirmAct(track_id, at(35.0)))
+    (track,) = _tracks(fuser)
+    task = threat_task(track)
+    assert task.kind is TaskKind.THREAT
+    assert task.needs == (Need(ARMED, "4 armed attackers"),) * 4
+    cfg = NeedsConfig()
+    assert task.priority == cfg.threat_priority + 4 * cfg.points_per_attacker + cfg.confirmed_points
+    assert task.label == "threat: 4 armed attackers, confirmed"
+
+
+def test_a_group_of_unknown_size_still_needs_two_and_a_big_one_at_most_six() -> None:
+    fuser = Fuser()
+    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"], count=None)
+    _group(fuser, "b", 2000, 0, ["acct:cop3", "acct:cop4"], count=20)
+    small, big = sorted(_tracks(fuser), key=lambda t: t.lon)
+    assert len(threat_task(small).needs) == 2
+    assert threat_task(small).needs[0].why == "armed attackers, number unknown"
+    assert len(threat_task(big).needs) == 6
+
+
+def test_uncorroborated_and_closed_tracks_send_nobody() -> None:
+    fuser = Fuser()
+    _group(fuser, "anon", 0, 0, ["anon:flood"] * 5, tier=SourceTier.ANONYMOUS)
+    gone = _group(fuser, "b", 3000, 0, ["acct:cop1", "acct:cop2"])
+    fuser.apply(NeutraliseAct(gone, at(30.0)))
+    assert open_tasks([], _tracks(fuser)) == []
+
+
+def test_a_stale_track_sends_nobody() -> None:
+    fuser = Fuser()
+    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
+    (track,) = fuser.tracks(T0 + timedelta(hours=1))
+    assert track.status.value == "stale"
+    assert open_tasks([], [track]) == []
+
+
+def test_injured_people_near_attackers_need_an_armed_escort_first_then_medics() -> None:
+    fuser = Fuser()
+    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"])
+    tracks = _tracks(fuser)
+    near = _sos("sos_near", 120, 0, injured=4, people=6)
+    far = _sos("sos_far", 1500, 0, people=3)
+    tasks = {t.task_id: t for t in open_tasks(_incidents([near, far], tracks), tracks)}
+    assert [n.requires for n in tasks["sos_near"].needs] == [ARMED, MEDIC, MEDIC]
+    assert tasks["sos_near"].needs[0].why.startswith("threat ")
+    assert tasks["sos_near"].label == "SOS: 6 people, 4 injured"
+    assert tasks["sos_far"].needs == (Need(frozenset(), "people calling for help"),)
+
+
+def test_assigned_responders_fill_needs_and_a_covered_task_leaves_the_board() -> None:
+    needs = (Need(ARMED), Need(MEDIC), Need(MEDIC))
+    assert still_needed(needs, [frozenset({Capability.MEDIC})]) == (Need(ARMED), Need(MEDIC))
+    assert still_needed(needs, [frozenset({Capability.ARMED, Capability.VEHICLE})]) == (
+        Need(MEDIC),
+        Need(MEDIC),
+    )
+    assert still_needed((Need(),), [frozenset()]) == ()
+    reports = [_sos("sos_a", 0, 0), _sos("sos_b", 900, 0, injured=1)]
+    incidents = _incidents(reports, [])
+    tasks = open_tasks(incidents, [], assigned={"sos_a": [frozenset()]})
+    assert [t.task_id for t in tasks] == ["sos_b"]
+
+
+def test_resolved_incidents_need_no_one() -> None:
+    done = _sos("sos_done", 0, 0, injured=2, resolved=SosOutcome.RESCUED)
+    assert open_tasks(_incidents([done], []), []) == []
+
+
+def test_areas_declared_around_a_task_are_open_to_its_armed_responders() -> None:
+    fuser = Fuser()
+    track_id = _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
+    tracks = _tracks(fuser)
+    # Two calls from one flat: one incident, known by its first SOS.
+    reports = [_sos("sos_1", 2000, 0), _sos("sos_2", 2010, 5, t=30.0)]
+    links = [
+        AreaLink("DA-1", track_id),
+        AreaLink("DA-2", "sos_2"),
+        AreaLink("DA-3", None),
+        AreaLink("DA-4", "somewhere-else"),
+    ]
+    tasks = {t.task_id: t for t in open_tasks(_incidents(reports, tracks), tracks, areas=links)}
+    assert tasks[track_id].open_areas == {"DA-1"}
+    assert tasks["sos_1"].open_areas == {"DA-2"}
+
+
+def test_tasks_come_most_urgent_first() -> None:
+    fuser = Fuser()
+    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
+    tracks = _tracks(fuser)
+    reports = [_sos("sos_x", 3000, 0, injured=3), _sos("sos_y", 5000, 0)]
+    tasks = open_tasks(_incidents(reports, tracks), tracks)
+    assert [t.priority for t in tasks] == sorted((t.priority for t in tasks), reverse=True)
+    assert tasks[0].kind is TaskKind.THREAT
