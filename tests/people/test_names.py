@@ -146,7 +146,7 @@ def test_abjad_keys_do_not_invent_nicknames() -> None:
     ],
 )
 def test_particles_and_compound_names(name: str, words: list[str]) -> None:
-    assert name_words(name) == words
+    assert list(name_words(name)) == words
 
 
 def test_compound_given_names_agree_across_scripts() -> None:

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -266,7 +267,8 @@ def _part_code(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> int:
     return best
 
 
-def _group_parts(names: Sequence[str]) -> list[tuple[NameToken, ...]]:
+@lru_cache(maxsize=200_000)
+def _group_parts(names: tuple[str, ...]) -> tuple[tuple[NameToken, ...], ...]:
     """Name parts of a record: each word of the first name, joined by its other spellings.
 
     Words of one written name are distinct parts even when they sound alike (in Hebrew
@@ -295,7 +297,7 @@ def _group_parts(names: Sequence[str]) -> list[tuple[NameToken, ...]]:
                 g = len(groups)
                 groups.append([tok])
             taken.add(g)
-    return [tuple(g) for g in groups][:_MAX_PARTS]
+    return tuple(tuple(g) for g in groups[:_MAX_PARTS])
 
 
 def _deleted(key: str) -> Iterator[str]:
@@ -571,7 +573,7 @@ def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | Non
     found = np.zeros(n, dtype=np.bool_)
     descriptions = []
     for i, r in enumerate(records):
-        grouped = _group_parts(r.names)
+        grouped = _group_parts(tuple(r.names))
         for j, part in enumerate(grouped):
             part_ids[i, j] = parts.intern(part)
         nparts[i] = len(grouped)
@@ -650,11 +652,14 @@ class _Keys:
         found.extend(keys)
         rows.extend([index] * len(keys))
 
-    def arrays(self, rule: str, ids: dict[str, int]) -> tuple[IntArray, IntArray]:
-        """Key ids (interned in `ids`, shared by both sides) and record indices of a rule."""
+    def arrays(self, rule: str) -> tuple[IntArray, IntArray]:
+        """Key hashes and record indices of a rule.
+
+        Keys are compared by their 64-bit hash: a collision (odds of about one in 10^12 for
+        a town's records) would only add a candidate pair, which is then scored as any other.
+        """
         found, rows = self.rules.get(rule, ([], []))
-        kids = np.fromiter((ids.setdefault(k, len(ids)) for k in found), np.int64, len(found))
-        return kids, np.asarray(rows, dtype=np.int64)
+        return np.fromiter(map(hash, found), np.int64, len(found)), np.asarray(rows, np.int64)
 
 
 # Join a rule of one side with a rule of the other: (query side rule, index side rule).
@@ -804,9 +809,8 @@ def _candidate_pairs(
 ) -> tuple[IntArray, IntArray, IntArray, dict[str, int]]:
     """Pairs sharing a key under any rule, with a bit set per rule that found each pair."""
     by_rule: dict[str, list[IntArray]] = {}
-    ids: dict[str, int] = {}
     for rule, qa, qb in _JOINS:
-        pairs = _join(*ka.arrays(qa, ids), *kb.arrays(qb, ids))
+        pairs = _join(*ka.arrays(qa), *kb.arrays(qb))
         if same_side:
             lo, hi = np.minimum(pairs[0], pairs[1]), np.maximum(pairs[0], pairs[1])
             pairs = np.vstack((lo, hi))[:, lo < hi]
@@ -919,6 +923,27 @@ def _popcount(x: NDArray[np.uint64]) -> IntArray:
 
 def _levels(
     a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable, *, names: bool = True
+) -> tuple[NDArray[np.int64], _NameDetail]:
+    """Comparison levels of pairs, in chunks so memory stays flat however many there are."""
+    if len(ia) <= _CHUNK:
+        return _levels_chunk(a, b, ia, ib, parts, names=names)
+    chunks = [
+        _levels_chunk(a, b, ia[i : i + _CHUNK], ib[i : i + _CHUNK], parts, names=names)
+        for i in range(0, len(ia), _CHUNK)
+    ]
+    levels = np.concatenate([c[0] for c in chunks])
+    detail = _NameDetail(
+        *(np.concatenate([getattr(c[1], f) for c in chunks]) for f in _NameDetail.__slots__)
+    )
+    return levels, detail
+
+
+# Pairs compared at once: bounds the temporary arrays (16 part pairs per pair).
+_CHUNK = 200_000
+
+
+def _levels_chunk(
+    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable, *, names: bool
 ) -> tuple[NDArray[np.int64], _NameDetail]:
     out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int64)
     none = np.full(len(ia), -1, dtype=np.int64)

@@ -215,6 +215,7 @@ class NameToken:
     spelling: str  # the word with variations that are not different names smoothed out
 
 
+@lru_cache(maxsize=200_000)
 def script_of(text: str) -> str:
     """Name the script a word is written in: hebrew, arabic or other."""
     if _HEBREW.search(text):
@@ -224,12 +225,14 @@ def script_of(text: str) -> str:
     return "other"
 
 
+@lru_cache(maxsize=200_000)
 def romanize(text: str) -> str:
     """Lower-case ASCII letters and spaces for any script (anyascii)."""
     plain = anyascii(_MARKS.sub("", unicodedata.normalize("NFC", text))).lower()
     return " ".join(re.sub(r"[^a-z ]+", "", plain).split())
 
 
+@lru_cache(maxsize=200_000)
 def _clean(word: str) -> str:
     text = _MARKS.sub("", unicodedata.normalize("NFC", word)).lstrip(_GERESH).casefold()
     # A trailing geresh is part of a Hebrew letter (עג'אג' = Ajaj); elsewhere it is noise.
@@ -360,7 +363,8 @@ def _split_native_article(word: str) -> str:
     return word
 
 
-def name_words(name: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def name_words(name: str) -> tuple[str, ...]:
     """Meaningful words of a name: particles dropped, 'Abd al-X' joined into one word."""
     raw = _words(name)
     words: list[str] = []
@@ -370,7 +374,7 @@ def name_words(name: str) -> list[str]:
         if folded in _PARTICLES and (joined or n >= 3) and i < n - 1:
             continue
         words.append(_split_native_article(word))
-    return _join_abd(words)
+    return tuple(_join_abd(words))
 
 
 def _join_abd(words: list[str]) -> list[str]:
