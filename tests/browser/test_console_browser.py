@@ -204,7 +204,7 @@ def _track(track_id: str, minutes_ago: float, **extra: Any) -> dict[str, Any]:
         "speed_mps": 1.2,
         "mobility": "on_foot",
         "armed": "yes",
-        "size": {"estimate": 4, "low": 3, "high": 5, "claims": 2},
+        "count": {"estimate": 4, "low": 3, "high": 5, "claims": 2},
         "confidence": {"level": "corroborated", "score": 0.82, "reporters": 2},
         "sightings": 3,
         "first_seen": seen,
@@ -218,9 +218,10 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
 ) -> None:
     """The panels for the picture's tracks and incidents, shown on a picture that has them.
 
-    The picture API does not list tracks and incidents yet: this serves the console a real
-    picture with both sections added, in the shape of the fusion and incident engines' views,
-    and checks what the console makes of them and what it sends when an operator acts.
+    This serves the console a real picture with tracks, incidents and recommendations added in
+    the shape of the picture's own views (app/picture_views.py), so that stale tracks, a ranked
+    queue and an unmet need are all on screen at once, and checks what the console sends when
+    an operator acts.
     """
     real = server.picture()
     real["tracks"] = [
@@ -257,6 +258,30 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
         },
     ]
 
+    real["recommendations"] = {
+        "recommendations": [
+            {
+                "id": "rec_1",
+                "responder_id": "acc_someone",
+                "responder": "Police on duty 7",
+                "target": {"kind": "incident", "id": "inc_high"},
+                "task": "SOS: 5 people, 3 injured",
+                "travel_s": 140.0,
+                "priority": 31.0,
+                "mode": "drive",
+                "reason": "nearest armed responder",
+            }
+        ],
+        "unmet": [
+            {
+                "target": {"kind": "track", "id": "trk_fresh"},
+                "task": "armed group",
+                "need": {"index": 1},
+                "why": "no second armed responder within reach",
+            }
+        ],
+    }
+
     def picture(route: Any) -> None:
         real["generated_at"] = datetime.now(UTC).isoformat()
         route.fulfill(status=200, content_type="application/json", body=json.dumps(real))
@@ -268,6 +293,7 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
     try:
         context.route(re.compile(r".*/api/v1/picture$"), picture)
         context.route(re.compile(r".*/api/v1/tracks/.*"), act)
+        context.route(re.compile(r".*/api/v1/dispatch/assignments$"), act)
         page = page_errors.watch(sign_in(context, server, "dispatcher", "/console"))
         page.wait_for_selector(".mk-track.track-trk_fresh")
         stale = page.locator(".mk-track.track-trk_old")
@@ -292,6 +318,17 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
             page.keyboard.press("c")
         assert request.value.url.endswith("/api/v1/tracks/trk_fresh/confirm")
         assert uuid.UUID(request.value.post_data_json["command_id"])
+        # A recommendation accepted with "a": the assignment names the recommendation.
+        recommendation = page.locator('[data-panel="recommendations"] li[data-id="rec_1"]')
+        assert "Police on duty 7" in recommendation.inner_text()
+        assert "3 min away" in recommendation.inner_text()
+        unmet = page.locator('[data-panel="recommendations"] li.p1', has_text="no second armed")
+        assert unmet.count() == 1
+        recommendation.locator("b").click()
+        with page.expect_request(re.compile(r".*/api/v1/dispatch/assignments$")) as request:
+            page.keyboard.press("a")
+        assert request.value.post_data_json["recommendation_id"] == "rec_1"
+        assert request.value.post_data_json["responder_id"] == "acc_someone"
         # "?" shows the shortcuts, Escape hides them; "/" goes to the search box.
         page.keyboard.press("?")
         assert page.locator("#help").is_visible()

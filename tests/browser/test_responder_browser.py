@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import DUBNOV_13, TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
@@ -108,10 +108,12 @@ def test_triage_leads_a_medic_to_a_tag_colour(
 def test_my_assignment_is_shown_with_its_target_on_the_map(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
-    """The picture does not list assignments yet: this serves one, in the dispatch slice's
-    shape, beside a real SOS, and checks that the responder sees it and where it is."""
+    """Serves the picture with one assignment (in the dispatch view's shape) beside a real
+    SOS: the responder sees it, where it is, and takes it with one press."""
     me = server.get("officer1", "/api/v1/accounts/me").json()["account_id"]
-    r = server.post(None, "/api/v1/sos", {"where": DUBNOV_13, "people": 2, "injured": 1})
+    # Away from the other tests' calls, so that it is an incident of its own.
+    alone = {"lat": 31.7583, "lon": 35.2108}
+    r = server.post(None, "/api/v1/sos", {"where": alone, "people": 2, "injured": 1})
     assert r.status_code == 201, r.text
     sos_id = r.json()["id"]
 
@@ -119,11 +121,11 @@ def test_my_assignment_is_shown_with_its_target_on_the_map(
         real = server.picture("officer1")
         real["assignments"] = [
             {
-                "assignment_id": "asg_1",
+                "id": "asg_1",
                 "responder_id": me,
-                "target": "incident",
-                "target_id": sos_id,
+                "target": {"kind": "incident", "id": sos_id},
                 "status": "assigned",
+                "active": True,
                 "note": "second floor",
             }
         ]
@@ -132,13 +134,20 @@ def test_my_assignment_is_shown_with_its_target_on_the_map(
     context = browser.new_context(timezone_id=TZ, viewport=PHONE, locale="en-GB")
     try:
         context.route(re.compile(r".*/api/v1/picture$"), picture)
+        context.route(
+            re.compile(r".*/api/v1/dispatch/assignments/.*"),
+            lambda route: route.fulfill(status=201, content_type="application/json", body="{}"),
+        )
         page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
         page.wait_for_selector("body[data-ready]")
         text = page.locator("[data-assignment]").inner_text()
-        assert "assigned" in text
+        assert "assigned to you" in text
         assert "people 2 · injured 1" in text
         assert "second floor" in text
         # The target is marked where the SOS is; no straight line pretends to be a route.
         assert page.locator("#map path.leaflet-interactive[stroke='#b00020']").count() == 1
+        with page.expect_request(re.compile(r".*/dispatch/assignments/asg_1/ack")) as ack:
+            page.click("[data-step=ack]")
+        assert "command_id" in ack.value.post_data_json
     finally:
         context.close()

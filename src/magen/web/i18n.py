@@ -272,6 +272,13 @@ _T: dict[str, tuple[str, str, str]] = {
     "yes": ("כן", "نعم", "Yes"),
     "no": ("לא", "لا", "No"),
     "position_sent": ("המיקום נשלח", "تم إرسال الموقع", "Position sent"),
+    "task_assigned": ("שובצת", "تم تكليفك", "assigned to you"),
+    "task_acknowledged": ("בדרך", "في الطريق", "on the way"),
+    "task_arrived": ("בזירה", "في الموقع", "on scene"),
+    "done_task": ("המשימה הושלמה", "اكتملت المهمة", "Task done"),
+    "callup": ("קריאה להתייצבות באזורך", "استدعاء في منطقتك", "Call-up near you"),
+    "coming": ("מגיע/ה", "قادم", "Coming"),
+    "cannot": ("לא יכול/ה", "لا أستطيع", "Cannot come"),
     # --- console --------------------------------------------------------------------------
     "console_title": ("תמונת מצב", "صورة الوضع", "Operations"),
     "live": ("חי", "مباشر", "LIVE"),
@@ -310,6 +317,7 @@ _T: dict[str, tuple[str, str, str]] = {
     "tier_registered": ("רשום", "مسجّل", "registered"),
     "tier_verified": ("מאומת", "موثّق", "verified"),
     "min_ago": ("לפני {m} דק׳", "قبل {m} د", "{m} min ago"),
+    "travel_min": ("{m} דק׳ הגעה", "{m} د للوصول", "{m} min away"),
     "n_sightings": ("{n} דיווחים", "{n} بلاغات", "{n} reports"),
     "proposal": (
         "מוצע: {action} ל-{n} בניינים",

@@ -25,8 +25,8 @@
   var ENDPOINTS = {
     confirmTrack: function (id) { return "/api/v1/tracks/" + encodeURIComponent(id) + "/confirm"; },
     dismissTrack: function (id) { return "/api/v1/tracks/" + encodeURIComponent(id) + "/dismiss"; },
-    acceptRecommendation: function (id) { return "/api/v1/dispatch/recommendations/" + encodeURIComponent(id) + "/accept"; },
-    overrideRecommendation: function (id) { return "/api/v1/dispatch/recommendations/" + encodeURIComponent(id) + "/override"; },
+    assign: function () { return "/api/v1/dispatch/assignments"; },
+    cancelAssignment: function (id) { return "/api/v1/dispatch/assignments/" + encodeURIComponent(id) + "/cancel"; },
     endAlert: function (id) { return "/api/v1/alerts/" + encodeURIComponent(id) + "/end"; },
     issueAlert: function () { return "/api/v1/alerts"; },
     liftDanger: function (id) { return "/api/v1/danger-areas/" + encodeURIComponent(id) + "/lift"; },
@@ -225,7 +225,7 @@
     drawTracks(p.tracks, p);
     drawIncidents(p);
     drawResponders(p.responders || []);
-    drawRecommendations(p.recommendations || p.dispatch);
+    drawRecommendations(p.recommendations);
     drawBoards();
     if (mode === "live") document.getElementById("asof").textContent = M.hhmmss(feed && feed.lastAt ? feed.lastAt : p.generated_at);
     applySearch();
@@ -262,6 +262,7 @@
       var li = document.createElement("li");
       li.dataset.kind = name;
       li.dataset.id = idOf(it);
+      if (it.sos_ids) li.dataset.sos = it.sos_ids.join(" ");  // an incident's calls, for search
       render(li, it);
       li.addEventListener("click", function (ev) {
         if (ev.target.tagName === "BUTTON") return;
@@ -404,9 +405,9 @@
   }
 
   function trackCount(t) {
-    var s = t.size;
+    var s = t.count && typeof t.count === "object" ? t.count : t.size;
     if (s && typeof s === "object") return s.estimate != null ? s.estimate : (s.low != null ? s.low + "–" + s.high : "?");
-    return t.count != null ? t.count : "?";
+    return t.count != null && typeof t.count !== "object" ? t.count : "?";
   }
   function trackConfidence(t) {
     var c = t.confidence;
@@ -493,6 +494,10 @@
   }
 
   var STATUS_LETTER = { available: "A", en_route: "→", on_scene: "S", engaged: "!", wounded: "+", needs_ammunition: "a", needs_medical_kit: "m", off_duty: "–" };
+  function assignmentOf(p, responderId) {
+    return (p.assignments || []).filter(function (a) { return a.responder_id === responderId && a.active !== false; })[0];
+  }
+
   function drawResponders(items) {
     items.forEach(function (r) {
       if (r.lat == null) return;
@@ -503,7 +508,9 @@
     });
     fill("responders", items, function (li, r) {
       li.className = r.status === "wounded" || r.status === "engaged" ? "p1" : (r.status || "").indexOf("needs") === 0 ? "p2" : "";
+      var a = assignmentOf(shown || {}, r.id);
       li.innerHTML = "<b>" + esc(say("st_" + r.status)) + "</b> · " + esc(say("kind_" + r.kind)) +
+        (a ? " → " + esc(targetLabel(a.target, a.status)) : "") +
         '<div class="t">' + esc([r.capabilities.join(", "), r.where_at ? M.hhmmss(r.where_at) : ""].filter(Boolean).join(" · ")) + "</div>";
     }, { always: true });
   }
@@ -590,14 +597,55 @@
     count.textContent = proposed.length + " / " + searching;
   }
 
-  function drawRecommendations(items) {
-    if (!items) { fill("recommendations", null); return; }
-    fill("recommendations", items, function (li, r) {
-      li.innerHTML = "<b>" + esc(r.responder_id || r.responder || "") + "</b> → " + esc(r.incident_id || r.target || "") +
-        (r.eta_s != null ? " · " + Math.ceil(r.eta_s / 60) + "′" : "");
-      actButton(li, say("accept"), function (b) { run(ENDPOINTS.acceptRecommendation(idOf(r)), {}, b); }, "a");
-      actButton(li, say("override"), function (b) { run(ENDPOINTS.overrideRecommendation(idOf(r)), {}, b); });
+  function targetLabel(t, fallback) {
+    var kind = t && (t.kind || t);
+    return (kind === "track" ? say("tracks") : say("incidents")) + (fallback ? " · " + fallback : "");
+  }
+
+  function drawRecommendations(recs) {
+    if (!recs) { fill("recommendations", null); return; }
+    var items = Array.isArray(recs) ? recs : (recs.recommendations || []);
+    var unmet = Array.isArray(recs) ? [] : (recs.unmet || []);
+    var rows = items.concat(unmet.map(function (u) { return { id: "unmet-" + (u.target && u.target.id) + "-" + (u.need && u.need.index), unmet: u }; }));
+    fill("recommendations", rows, function (li, r) {
+      if (r.unmet) {
+        li.className = "p1";
+        li.innerHTML = "<b>⚠ " + esc(r.unmet.task || (r.unmet.target && r.unmet.target.id)) + "</b>" + '<div class="t">' + esc(r.unmet.why) + "</div>";
+        return;
+      }
+      li.className = r.priority >= 25 ? "p1" : r.priority >= 12 ? "p2" : "p3";
+      li.innerHTML = "<b>" + esc(r.responder || r.responder_id) + "</b> → " + esc(r.task || targetLabel(r.target, r.target && r.target.id)) +
+        '<div class="t">' + (r.travel_s != null ? esc(say("travel_min", { m: Math.max(1, Math.ceil(r.travel_s / 60)) })) + " · " : "") +
+        esc(r.mode || "") + (r.reason ? " · " + esc(r.reason) : "") + "</div>";
+      actButton(li, say("accept"), function (b) {
+        run(ENDPOINTS.assign(), { responder_id: r.responder_id, recommendation_id: r.id }, b);
+      }, "a");
+      actButton(li, say("override"), function (b) { overrideForm(li, r, b); });
     });
+  }
+
+  // Overriding: send another available responder to the same target, with a reason.
+  function overrideForm(li, r, button) {
+    if (li.querySelector("select")) return;
+    var sel = document.createElement("select");
+    ((shown && shown.responders) || []).forEach(function (x) {
+      if (x.id === r.responder_id) return;
+      var o = document.createElement("option");
+      o.value = x.id; o.textContent = say("kind_" + x.kind) + " · " + say("st_" + x.status);
+      sel.appendChild(o);
+    });
+    var note = document.createElement("input");
+    note.placeholder = say("details");
+    var send = document.createElement("button");
+    send.type = "button"; send.textContent = say("override");
+    send.addEventListener("click", function () {
+      if (!sel.value) return;
+      var body = { responder_id: sel.value, note: note.value };
+      body[r.target && r.target.kind === "track" ? "track_id" : "incident_id"] = r.target && r.target.id;
+      run(ENDPOINTS.assign(), body, send);
+    });
+    li.appendChild(sel); li.appendChild(note); li.appendChild(send);
+    button.disabled = true;
   }
 
   /* --- issuing from the map: right-click (or long press) to declare a danger area ----------- */
@@ -681,7 +729,7 @@
   function applySearch() {
     var q = search.value.trim().toLowerCase();
     items().concat(Array.prototype.slice.call(document.querySelectorAll("#panels li[data-id][hidden]"))).forEach(function (li) {
-      li.hidden = q !== "" && (li.textContent + " " + li.dataset.id).toLowerCase().indexOf(q) < 0;
+      li.hidden = q !== "" && (li.textContent + " " + li.dataset.id + " " + (li.dataset.sos || "")).toLowerCase().indexOf(q) < 0;
     });
   }
   search.addEventListener("input", applySearch);

@@ -51,32 +51,63 @@
   }
 
   var ACTIVE = { assigned: 1, acknowledged: 1, arrived: 1 };
+  // The next step of an assignment, and the dispatch API's verb for it.
+  var NEXT_STEP = { assigned: ["ack", "st_en_route"], acknowledged: ["arrived", "st_on_scene"], arrived: ["complete", "done_task"] };
+
+  function targetRef(a) {
+    var t = a.target;
+    return t && typeof t === "object" ? { kind: t.kind, id: t.id } : { kind: t, id: a.target_id };
+  }
 
   // Where an assignment's target is, from the picture: an incident (or its first SOS), a track.
   function targetOf(p, a) {
-    var pools = a.target === "track" ? [p.tracks] : [p.incidents, p.sos];
+    var ref = targetRef(a);
+    var pools = ref.kind === "track" ? [p.tracks] : [p.incidents, p.sos];
     for (var i = 0; i < pools.length; i++) {
       var hit = (pools[i] || []).filter(function (x) {
-        return (x.id || x.incident_id || x.track_id) === a.target_id || (x.sos_ids || []).indexOf(a.target_id) >= 0;
+        return (x.id || x.incident_id || x.track_id) === ref.id || (x.sos_ids || []).indexOf(ref.id) >= 0;
       })[0];
       if (hit) return hit;
     }
     return null;
   }
 
+  function stepButton(box, a) {
+    var next = NEXT_STEP[a.status];
+    if (!next) return;
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "big"; b.textContent = say(next[1]);
+    b.setAttribute("data-step", next[0]);
+    b.addEventListener("click", function () {
+      b.disabled = true;
+      var id = a.id || a.assignment_id;
+      M.command("/api/v1/dispatch/assignments/" + encodeURIComponent(id) + "/" + next[0], {}).then(function (r) {
+        b.disabled = false;
+        if (answer(r)) { tell(say(next[1])); refresh(); }
+      }, function () { b.disabled = false; fail(say("offline")); });
+    });
+    box.appendChild(b);
+  }
+
   function drawAssignment(p) {
     task.clearLayers();
     var box = document.querySelector("[data-assignment]");
     var a = (p.assignments || []).filter(function (x) { return x.responder_id === me && ACTIVE[x.status]; })[0];
-    if (!a) { box.innerHTML = "<p>" + say("no_assignment") + "</p>"; return; }
     box.innerHTML = "";
+    drawCallups(box, p);
+    if (!a) {
+      if (!box.children.length) box.innerHTML = "<p>" + say("no_assignment") + "</p>";
+      return;
+    }
     var target = targetOf(p, a);
     var h = document.createElement("p");
     h.className = "action";
-    h.textContent = (a.target === "track" ? say("tracks") : say("sos_calls")) + " · " + a.status +
+    h.setAttribute("data-task", a.status);
+    h.textContent = (targetRef(a).kind === "track" ? say("tracks") : say("sos_calls")) + " · " + say("task_" + a.status) +
       (target && target.people != null ? " · " + say("sos_line", { people: target.people, injured: target.injured, children: target.children }) : "") +
       (a.note ? " · " + a.note : "");
     box.appendChild(h);
+    stepButton(box, a);
     if (target && target.lat != null) {
       L.circleMarker([target.lat, target.lon], { radius: 11, color: "#b00020", weight: 4, fill: false }).addTo(task);
       // Only a street route is drawn: a straight line could lead through a danger area.
@@ -89,6 +120,29 @@
         map.setView([target.lat, target.lon], 17);
       }
     }
+  }
+
+  // A call-up that reaches me and that I have not answered: coming, or cannot.
+  function drawCallups(box, p) {
+    (p.callups || []).forEach(function (c) {
+      if (!c.open || (c.answers || []).some(function (x) { return x.responder_id === me; })) return;
+      var q = document.createElement("p");
+      q.className = "action";
+      q.textContent = say("callup") + (c.note ? " · " + c.note : "");
+      box.appendChild(q);
+      [[true, "coming"], [false, "cannot"]].forEach(function (pair) {
+        var b = document.createElement("button");
+        b.type = "button"; b.className = "big"; b.textContent = say(pair[1]);
+        b.setAttribute("data-callup", pair[1]);
+        b.addEventListener("click", function () {
+          b.disabled = true;
+          M.command("/api/v1/callups/" + encodeURIComponent(c.id) + "/ack", { coming: pair[0] }).then(function (r) {
+            if (answer(r)) { tell(say(pair[1])); refresh(); } else b.disabled = false;
+          }, function () { b.disabled = false; fail(say("offline")); });
+        });
+        box.appendChild(b);
+      });
+    });
   }
 
   function markStatus(st) {
