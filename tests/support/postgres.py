@@ -182,13 +182,14 @@ def start_private(base: Path | None = None) -> PgServer:
     run_as: list[str] = []
     if as_root:
         # PostgreSQL will not run as root: the `postgres` user owns and runs the cluster.
-        if shutil.which("runuser") is None:
+        runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+        if runuser is None:
             raise PostgresMissing("running as root without runuser to become `postgres`")
         try:
             shutil.chown(root, user="postgres", group="postgres")
         except LookupError as exc:
             raise PostgresMissing("running as root and there is no `postgres` user") from exc
-        run_as = ["runuser", "-u", "postgres", "--"]
+        run_as = [runuser, "-u", "postgres", "--"]
     done = subprocess.run(
         [
             *run_as,

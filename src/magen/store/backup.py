@@ -142,9 +142,11 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    installed = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
-    if installed:
-        return str(installed[-1])
+    # Debian keeps each major version's programs apart; the newest reads every older server.
+    installed = Path("/usr/lib/postgresql").glob(f"*/bin/{name}")
+    versions = [(int(p.parents[1].name), p) for p in installed if p.parents[1].name.isdigit()]
+    if versions:
+        return str(max(versions)[1])
     raise BackupError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
 
 
