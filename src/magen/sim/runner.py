@@ -510,18 +510,17 @@ async def run_live(
     *,
     seed: int,
     base_url: str,
-    service: Service,
+    provision: Provisioner,
     town: Town,
     clock: ScaledClock,
     policy: Policy = "magen",
     progress: Callable[[float, Simulation], None] | None = None,
-) -> Truth:
+) -> Simulation:
     """Play a scenario against a served Magen (the demo), paced by its scaled clock."""
     driver = PacedDriver(clock)
     rngs = streams(seed)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
         api = Api(client, Ids(rngs["ids"]))
-        simulation = Simulation(
-            scenario, town, seed, policy, api, Provisioner(service), driver, progress
-        )
-        return await simulation.run()
+        simulation = Simulation(scenario, town, seed, policy, api, provision, driver, progress)
+        await simulation.run()
+        return simulation
