@@ -411,7 +411,7 @@
   }
   function trackConfidence(t) {
     var c = t.confidence;
-    if (c && typeof c === "object") return c.level + (c.score != null ? " " + Math.round(c.score * 100) + "%" : "");
+    if (c && typeof c === "object") return say("conf_" + c.level) + (c.score != null ? " " + Math.round(c.score * 100) + "%" : "");
     return c != null ? String(c) : "";
   }
   function trackStale(t, p) {
@@ -478,7 +478,7 @@
       open.forEach(function (i) { if (!markers["incidents:" + idOf(i)] && i.lat != null) markers["incidents:" + idOf(i)] = L.circleMarker([i.lat, i.lon], { radius: 10, color: "#b00020", fill: false }).addTo(layers.incidents); });
       fill("incidents", open, function (li, i) {
         li.className = i.urgency === "critical" ? "p1" : i.urgency === "high" ? "p2" : "p3";
-        li.innerHTML = "<b>" + esc(i.urgency || "") + " " + (i.priority != null ? Math.round(i.priority) : "") + "</b> · " +
+        li.innerHTML = "<b>" + esc(i.urgency ? say("urgency_" + i.urgency) : "") + " " + (i.priority != null ? Math.round(i.priority) : "") + "</b> · " +
           esc(sosLine(i)) + (i.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
           '<div class="t">' + esc((i.reasons || []).join(" · ")) + "</div>";
       }, { always: true, title: say("incidents") });
