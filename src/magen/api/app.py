@@ -23,16 +23,19 @@ from magen.api.deps import CachingTokenIssuer, Runtime, provide_actor, provide_s
 from magen.api.routes import (
     accounts,
     alerts,
+    dispatch,
     guidance,
     history,
     ops,
     pages,
     people,
     picture,
+    picture_ops,
     reports,
     responders,
     town,
 )
+from magen.app.dispatch import DispatchService
 from magen.app.guidance import GuidanceService
 from magen.app.ratelimit import RateLimiter
 from magen.app.service import Service
@@ -53,6 +56,8 @@ ROUTERS = [
     town.router,
     history.router,
     people.router,
+    picture_ops.router,
+    dispatch.router,
     *pages.ROUTERS,
 ]
 
@@ -124,6 +129,7 @@ def create_app(
             settings=settings,
             town=pack,
             guidance=guide,
+            dispatch=DispatchService.attach(svc, pack),
         )
         if settings.follow_log:
             svc.follow()

@@ -11,6 +11,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 
+from magen.app.dispatch import DispatchService
 from magen.app.guidance import GuidanceService
 from magen.app.security import (
     API_KEY_PREFIX,
@@ -64,6 +65,7 @@ class Runtime:
     settings: Settings
     town: Town | None = None  # the town pack, when the server was given one
     guidance: GuidanceService | None = None  # present with the town
+    dispatch: DispatchService | None = None  # recommendations need the town
 
 
 def runtime(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
@@ -118,4 +120,3 @@ async def provide_actor(request: Request[Any, Any, Any], service: ServiceDep) ->
     # Taking `service` orders the two dependencies: Litestar resolves independent ones
     # concurrently in an anyio task group, which costs more per request than both together.
     return actor_of(request)
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from magen.domain import accounts, alerts, reports, responders
+from magen.domain import accounts, alerts, dispatch, picture, reports, responders
 from magen.domain.base import Actor, Command, Recorded
 from magen.domain.errors import Forbidden
 from magen.domain.state import State
@@ -119,12 +119,91 @@ _COMMAND_ROLES.update(
 _COMMAND_ROLES[alerts.RecordGuidanceChanges] = frozenset({R.ADMIN})
 
 
-def register_audience(event_type: str, audience: Audience, *, owner_readable: bool = False) -> None:
-    """Declare who reads a kind of event (for parts of the domain added later)."""
+def register_audience(
+    event_type: str, audience: Audience, *, owner_readable: bool = False, readers: str = ""
+) -> None:
+    """Declare who reads a kind of event (for parts of the domain added later).
+
+    `readers` names a field of the event holding the account (or accounts) that may read it
+    too, whatever their role: the responder an assignment sends, the responders a call-up calls.
+    """
     _EVENT_AUDIENCE[event_type] = audience
     if owner_readable:
         global _OWNER_READABLE  # noqa: PLW0603 - the set is extended once at import time
         _OWNER_READABLE = _OWNER_READABLE | {event_type}
+    if readers:
+        _NAMED_READERS[event_type] = readers
+
+
+_NAMED_READERS: dict[str, str] = {}
+
+
+def _named_reader(actor: Actor, recorded: Recorded) -> bool:
+    field = _NAMED_READERS.get(recorded.event.type)
+    if field is None or actor.account_id is None:
+        return False
+    named = getattr(recorded.event, field, None)
+    if isinstance(named, str):
+        return named == actor.account_id
+    return isinstance(named, tuple) and actor.account_id in named
+
+
+# The threat picture and the operators' acts on it are for the field (decision 4).
+_EVENT_AUDIENCE.update(
+    dict.fromkeys(
+        (
+            "TrackConfirmed",
+            "TracksMerged",
+            "TrackSplit",
+            "TrackDismissed",
+            "TrackNeutralised",
+            "TrackReopened",
+        ),
+        Audience.FIELD,
+    )
+)
+_COMMAND_ROLES.update(
+    dict.fromkeys(
+        (
+            picture.ConfirmTrack,
+            picture.MergeTracks,
+            picture.SplitTrack,
+            picture.DismissTrack,
+            picture.NeutraliseTrack,
+            picture.ReopenTrack,
+        ),
+        OPERATORS,
+    )
+)
+# Dispatch: an assignment is for operators and the responder it sends (who acknowledges,
+# arrives and completes it; the decider checks it is theirs); a call-up for operators and the
+# responders it called, who answer it.
+for _name in (
+    "AssignmentMade",
+    "AssignmentAcknowledged",
+    "ResponderArrived",
+    "AssignmentCompleted",
+    "AssignmentCancelled",
+    "CallUpAcknowledged",
+):
+    register_audience(_name, Audience.OPERATORS, readers="responder_id")
+for _name in ("CallUpIssued", "CallUpClosed"):
+    register_audience(_name, Audience.OPERATORS, readers="called")
+_COMMAND_ROLES[dispatch.MakeAssignment] = OPERATORS
+_COMMAND_ROLES.update(
+    dict.fromkeys(
+        (
+            dispatch.AcknowledgeAssignment,
+            dispatch.ReportArrival,
+            dispatch.CompleteAssignment,
+            dispatch.CancelAssignment,
+        ),
+        OPERATORS | {R.RESPONDER, R.MEDIC},
+    )
+)
+_COMMAND_ROLES[dispatch.IssueCallUp] = OPERATORS
+_COMMAND_ROLES[dispatch.CloseCallUp] = OPERATORS
+_COMMAND_ROLES[dispatch.AcknowledgeCallUp] = frozenset({R.RESPONDER, R.MEDIC})
 
 
 def register_command(command: type[Command], roles: frozenset[Role]) -> None:
@@ -169,6 +248,8 @@ def can_read(actor: Actor, recorded: Recorded) -> bool:
     if actor.role in READ_ALL:
         return True
     if actor.role in _AUDIENCE_ROLES[audience_of(recorded.event.type)]:
+        return True
+    if _named_reader(actor, recorded):
         return True
     return (
         recorded.event.type in _OWNER_READABLE

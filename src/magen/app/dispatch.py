@@ -1,0 +1,235 @@
+"""The dispatch board: tracks, incidents, open tasks and recommendations, derived from the log.
+
+Everything here is a function of the folded state, the town and a time: tracks from the
+picture's fusion, incidents from the SOS reports (`build_incidents`), active danger areas
+from the alerts, responders and their assignments from the log. Available responders are
+those checked in, reported available, with a known position and no active assignment;
+assigned responders fill their task's needs before anything is recommended. A board is
+computed when first asked for at a log position and time (times are taken to
+`BOARD_EVERY_S`, so that a console polling every second does not recompute every second)
+and reused until either moves. Recommendations are never recorded: accepting one records
+an assignment that names it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from magen.app.guidance import engine_area
+from magen.app.service import Service
+from magen.dispatch.assign import (
+    DispatchConfig,
+    Dispatcher,
+    Plan,
+    Recommendation,
+    Route,
+    Task,
+    Unit,
+)
+from magen.dispatch.tasks import AreaLink, NeedsConfig, open_tasks
+from magen.domain.alerts import Alerts
+from magen.domain.dispatch import Dispatch
+from magen.domain.picture import Picture
+from magen.domain.reports import Reports
+from magen.domain.responders import Capability, Responders, ResponderStatus
+from magen.domain.state import State
+from magen.geo.routing import DangerArea
+from magen.geo.town import Town
+from magen.picture.fusion import TrackView
+from magen.picture.incidents import Incident, build_incidents
+from magen.picture.scale import ScaleEstimate, TownStreets, estimate_scale
+
+BOARD_EVERY_S = 5.0
+
+_LABELS = {
+    "police_on_duty": "officer",
+    "police_off_duty": "off-duty officer",
+    "volunteer": "volunteer",
+    "medic": "medic",
+    "other": "responder",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Board:
+    """The dispatch picture at one log position and time."""
+
+    position: int
+    as_of: datetime
+    tracks: tuple[TrackView, ...]  # open ones (stale included), then closed ones
+    incidents: tuple[Incident, ...]  # open ones by priority, then resolved ones
+    tasks: tuple[Task, ...]
+    units: Mapping[str, Unit]  # available responders, by id
+    plan: Plan | None  # None without a town map
+    areas: tuple[DangerArea, ...]
+    # An assignment's target (an SOS of an incident, a track merged into another) -> task id
+    task_of: Mapping[str, str]
+    _recs: dict[str, Recommendation] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.plan is not None:
+            self._recs.update({r.recommendation_id: r for r in self.plan.recommendations})
+
+    def recommendation(self, recommendation_id: str) -> Recommendation | None:
+        """A current recommendation by id."""
+        return self._recs.get(recommendation_id)
+
+    def task(self, task_id: str) -> Task | None:
+        """An open task by id."""
+        return next((t for t in self.tasks if t.task_id == task_id), None)
+
+    def track(self, track_id: str) -> TrackView | None:
+        """A track by id."""
+        return next((t for t in self.tracks if t.track_id == track_id), None)
+
+    def incident(self, incident_id: str) -> Incident | None:
+        """An incident by its id or the id of any of its SOS reports."""
+        key = self.task_of.get(incident_id, incident_id)
+        return next((i for i in self.incidents if i.incident_id == key), None)
+
+
+def _final_track(views: Mapping[str, TrackView], track_id: str) -> str:
+    seen = set()
+    while track_id not in seen:
+        seen.add(track_id)
+        view = views.get(track_id)
+        if view is None or view.merged_into is None:
+            return track_id
+        track_id = view.merged_into
+    return track_id
+
+
+class DispatchService:
+    """Derives the dispatch board of one service's state (and town, when it has one)."""
+
+    def __init__(
+        self,
+        service: Service,
+        town: Town | None,
+        *,
+        config: DispatchConfig | None = None,
+        needs: NeedsConfig | None = None,
+    ) -> None:
+        self.service = service
+        self.town = town
+        self.needs = needs or NeedsConfig()
+        self.dispatcher = Dispatcher(town, config) if town is not None else None
+        self._streets = TownStreets(town) if town is not None else None
+        self._board: Board | None = None
+        self._key: tuple[int, datetime] | None = None
+        self.computed = 0
+        self.compute_ms: list[float] = []
+
+    @classmethod
+    def attach(cls, service: Service, town: Town | None) -> DispatchService:
+        """A dispatch service over `service`, findable from its state (`for_state`)."""
+        found = cls(service, town)
+        _ATTACHED.add(found)
+        found.warm()
+        return found
+
+    @staticmethod
+    def for_state(state: State) -> DispatchService | None:
+        """The dispatch service attached to the service holding this state, if any."""
+        for d in list(_ATTACHED):
+            if d.service.state is state:
+                return d
+        return None
+
+    def warm(self) -> None:
+        """Build the town's dispatch graphs and landmarks now, not on the first request."""
+        if self.dispatcher is not None:
+            for graph in self.dispatcher.net.graphs.values():
+                _ = graph.landmarks
+                graph.points(graph.town.streets.node_xy[:1])
+
+    def now(self) -> datetime:
+        """The service clock's time."""
+        return self.service.clock.now()
+
+    def board(self, now: datetime | None = None) -> Board:
+        """The board at the state's position and `now` (to `BOARD_EVERY_S`)."""
+        at = now or self.now()
+        stamp = math.floor(at.timestamp() / BOARD_EVERY_S) * BOARD_EVERY_S
+        at = datetime.fromtimestamp(stamp, UTC)
+        key = (self.service.state.position, at)
+        if self._board is None or self._key != key:
+            started = time.perf_counter()
+            self._board = self._compute(self.service.state, at)
+            self._key = key
+            self.computed += 1
+            self.compute_ms = [*self.compute_ms[-99:], (time.perf_counter() - started) * 1000]
+        return self._board
+
+    def scale(self, board: Board) -> ScaleEstimate:
+        """The attack's scale as the board's tracks stand."""
+        return estimate_scale(board.tracks, namer=self._streets)
+
+    def route(self, board: Board, rec: Recommendation) -> Route | None:
+        """The street route of a recommendation."""
+        task = board.task(rec.task_id)
+        unit = board.units.get(rec.responder_id)
+        if self.dispatcher is None or task is None or unit is None:
+            return None
+        return self.dispatcher.route(unit, task, board.areas)
+
+    def _compute(self, state: State, now: datetime) -> Board:
+        fuser = state.slice(Picture).fuser
+        tracks = fuser.tracks(now, include_closed=True) if fuser.sightings else []
+        views = {t.track_id: t for t in tracks}
+        live = [t for t in tracks if t.open]
+        incidents = build_incidents(state.slice(Reports).sos.values(), now, live)
+        task_of: dict[str, str] = {}
+        for i in incidents:
+            task_of.update(dict.fromkeys(i.sos_ids, i.incident_id))
+        for t in tracks:
+            if t.merged_into is not None:
+                task_of[t.track_id] = _final_track(views, t.track_id)
+        dangers = sorted(state.slice(Alerts).active_danger_areas(now), key=lambda d: d.area_id)
+        areas = tuple(engine_area(d.area_id, d.area) for d in dangers)
+        links = [AreaLink(d.area_id, d.threat_id) for d in dangers]
+        responders = state.slice(Responders).by_id
+        dispatch = state.slice(Dispatch)
+        assigned: dict[str, list[frozenset[Capability]]] = {}
+        for a in dispatch.assignments.values():
+            r = responders.get(a.responder_id)
+            if a.active and r is not None:
+                task_id = task_of.get(a.target_id, a.target_id)
+                assigned.setdefault(task_id, []).append(r.capabilities)
+        units = {
+            r.responder_id: Unit(
+                responder_id=r.responder_id,
+                lon=r.where.lon,
+                lat=r.where.lat,
+                capabilities=r.capabilities,
+                label=_LABELS.get(r.kind.value, "responder"),
+            )
+            for r in sorted(responders.values(), key=lambda r: r.responder_id)
+            if r.active
+            and r.where is not None
+            and r.status is ResponderStatus.AVAILABLE
+            and dispatch.active_assignment(r.responder_id) is None
+        }
+        tasks = open_tasks(incidents, tracks, assigned=assigned, areas=links, config=self.needs)
+        plan = None
+        if self.dispatcher is not None:
+            plan = self.dispatcher.plan(list(units.values()), tasks, areas)
+        return Board(
+            position=state.position,
+            as_of=now,
+            tracks=tuple(sorted(tracks, key=lambda t: not t.open)),
+            incidents=tuple(incidents),
+            tasks=tuple(tasks),
+            units=units,
+            plan=plan,
+            areas=areas,
+            task_of=task_of,
+        )
+
+
+_ATTACHED: weakref.WeakSet[DispatchService] = weakref.WeakSet()
