@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from magen.app import dispatch as app_dispatch
 from magen.app.codec import decode
 from magen.app.dispatch import DispatchService
 from magen.app.service import Service
@@ -250,11 +251,37 @@ def test_replaying_the_log_gives_the_same_state_and_the_same_board(
         fresh = Service(log, ManualClock(clock.now()))
         fresh.load()
         replayed = DispatchService.attach(fresh, town)
-        a, b = live.board(clock.now()), replayed.board(clock.now())
+        a, b = live.planned(clock.now()), replayed.planned(clock.now())
         assert a.plan is not None
         assert b.plan is not None
         assert a.plan.recommendations == b.plan.recommendations
         assert a.plan.unmet == b.plan.unmet
         assert [t.task_id for t in a.tasks] == [t.task_id for t in b.tasks]
+
+    asyncio.run(go())
+
+
+def test_a_slow_plan_is_reused_while_young_but_the_board_follows_the_log(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def go() -> None:
+        clock = ManualClock(START)
+        service = Service(MemoryEventLog(), clock)
+        board = DispatchService.attach(service, baka_town())
+        await _setup(service)
+        monkeypatch.setattr(app_dispatch, "SLOW_PLAN_S", 0.0)  # every plan counts as slow
+        monkeypatch.setattr(app_dispatch, "PLAN_SHARE", 1e-9)  # and stays young for ages
+        first = board.planned()
+        await service.handle(
+            Actor("acc_res2", Role.RESIDENT),
+            RaiseSos(command_id=_cid(), where=GeoPoint(lat=31.7560, lon=35.2100)),
+        )
+        assert board.board().position == service.state.position > first.position
+        assert board.planned() is first
+        monkeypatch.setattr(app_dispatch, "SLOW_PLAN_S", 1e9)  # fast plans are always fresh
+        fresh = board.planned()
+        assert fresh.position == service.state.position
+        assert fresh.plan is not None
+        assert len(fresh.tasks) == len(first.tasks) + 1
 
     asyncio.run(go())

@@ -7,8 +7,9 @@ those checked in, reported available, with a known position and no active assign
 assigned responders fill their task's needs before anything is recommended. A board is
 computed when first asked for at a log position and time (times are taken to
 `BOARD_EVERY_S`, so that a console polling every second does not recompute every second)
-and reused until either moves. Recommendations are never recorded: accepting one records
-an assignment that names it.
+and reused until either moves; its recommendations likewise, except that a slow plan (a big
+town) is not remade more often than it takes to make. Recommendations are never recorded:
+accepting one records an assignment that names it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 import time
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from magen.app.guidance import engine_area
@@ -45,6 +46,9 @@ from magen.picture.incidents import Incident, build_incidents
 from magen.picture.scale import ScaleEstimate, TownStreets, estimate_scale
 
 BOARD_EVERY_S = 5.0
+# Plans slower than this are reused while younger than their own time over PLAN_SHARE.
+SLOW_PLAN_S = 0.2
+PLAN_SHARE = 0.25
 
 _LABELS = {
     "police_on_duty": "officer",
@@ -122,6 +126,9 @@ class DispatchService:
         self._streets = TownStreets(town) if town is not None else None
         self._board: Board | None = None
         self._key: tuple[int, datetime] | None = None
+        self._planned: Board | None = None
+        self._planned_at = 0.0
+        self._plan_s = 0.0
         self.computed = 0
         self.compute_ms: list[float] = []
 
@@ -152,19 +159,47 @@ class DispatchService:
         """The service clock's time."""
         return self.service.clock.now()
 
+    def _now(self, now: datetime | None) -> datetime:
+        return now or self.now()
+
     def board(self, now: datetime | None = None) -> Board:
-        """The board at the state's position and `now` (to `BOARD_EVERY_S`)."""
-        at = now or self.now()
-        stamp = math.floor(at.timestamp() / BOARD_EVERY_S) * BOARD_EVERY_S
-        at = datetime.fromtimestamp(stamp, UTC)
-        key = (self.service.state.position, at)
+        """The board at the state's position and `now` (to `BOARD_EVERY_S`), without a plan."""
+        key = (self.service.state.position, self._stamp(self._now(now)))
         if self._board is None or self._key != key:
-            started = time.perf_counter()
-            self._board = self._compute(self.service.state, at)
+            self._board = self._compute(self.service.state, key[1])
             self._key = key
-            self.computed += 1
-            self.compute_ms = [*self.compute_ms[-99:], (time.perf_counter() - started) * 1000]
         return self._board
+
+    def planned(self, now: datetime | None = None) -> Board:
+        """The board with its recommendations (`plan`; None without a town map).
+
+        Computed for the current position and time, except that a plan slower than
+        `SLOW_PLAN_S` is reused until `PLAN_SHARE` of the time since it was made went into
+        making it: on a big town a console polling the picture must not keep a core busy.
+        Each plan carries the position and time it was made at.
+        """
+        board = self.board(now)
+        done = self._planned
+        if done is not None and (done.position, done.as_of) == (board.position, board.as_of):
+            return done
+        young = time.monotonic() - self._planned_at < self._plan_s / PLAN_SHARE
+        if done is not None and self._plan_s > SLOW_PLAN_S and young:
+            return done
+        plan = None
+        started = time.perf_counter()
+        if self.dispatcher is not None:
+            plan = self.dispatcher.plan(list(board.units.values()), board.tasks, board.areas)
+        self._plan_s = time.perf_counter() - started
+        self._planned_at = time.monotonic()
+        self._planned = replace(board, plan=plan, _recs={})
+        self.computed += 1
+        self.compute_ms = [*self.compute_ms[-99:], self._plan_s * 1000]
+        return self._planned
+
+    @staticmethod
+    def _stamp(at: datetime) -> datetime:
+        stamp = math.floor(at.timestamp() / BOARD_EVERY_S) * BOARD_EVERY_S
+        return datetime.fromtimestamp(stamp, UTC)
 
     def scale(self, board: Board) -> ScaleEstimate:
         """The attack's scale as the board's tracks stand."""
@@ -216,9 +251,6 @@ class DispatchService:
             and dispatch.active_assignment(r.responder_id) is None
         }
         tasks = open_tasks(incidents, tracks, assigned=assigned, areas=links, config=self.needs)
-        plan = None
-        if self.dispatcher is not None:
-            plan = self.dispatcher.plan(list(units.values()), tasks, areas)
         return Board(
             position=state.position,
             as_of=now,
@@ -226,7 +258,7 @@ class DispatchService:
             incidents=tuple(incidents),
             tasks=tuple(tasks),
             units=units,
-            plan=plan,
+            plan=None,
             areas=areas,
             task_of=task_of,
         )

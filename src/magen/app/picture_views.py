@@ -305,7 +305,8 @@ def _scale(state: State, actor: Actor) -> dict[str, Any] | None:
 
 @section("recommendations")
 def _recommendations(state: State, actor: Actor) -> dict[str, Any] | None:
-    board = _board(state, actor)
+    found = DispatchService.for_state(state) if sees(actor, Audience.FIELD) else None
+    board = found.planned() if found is not None else None
     if board is None or board.plan is None:
         return None
     return recommendations_view(board, board.plan)

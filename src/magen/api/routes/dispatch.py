@@ -99,7 +99,7 @@ class CallUpAnswer(BaseModel):
 async def list_recommendations(request: Request[Any, Any, Any], actor: ActorDep) -> dict[str, Any]:
     """Who should go where now, why, and the needs no available responder can meet."""
     require_field(actor)
-    board = dispatch_of(request).board()
+    board = dispatch_of(request).planned()
     if board.plan is None:
         raise HTTPException(status_code=503, detail="recommendations need the town map")
     return recommendations_view(board, board.plan)
@@ -112,7 +112,7 @@ async def get_recommendation(
     """One current recommendation with its street route (WGS84 [lon, lat] pairs)."""
     require_field(actor)
     dispatch = dispatch_of(request)
-    board = dispatch.board()
+    board = dispatch.planned()
     rec = board.recommendation(recommendation_id)
     if rec is None:
         raise NotFound(f"no current recommendation {recommendation_id}")
@@ -203,7 +203,7 @@ def _accepted(
         target_id=data.recommendation_id,
     )
     auth.authorise(actor, probe, service.state)
-    rec = dispatch_of(request).board().recommendation(data.recommendation_id)
+    rec = dispatch_of(request).planned().recommendation(data.recommendation_id)
     if rec is None:
         raise Conflict(
             f"recommendation {data.recommendation_id} is no longer current; "
