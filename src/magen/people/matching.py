@@ -199,7 +199,9 @@ class MatchCandidate:
         ranked = sorted(self.evidence, key=lambda e: -abs(e.weight))
         pro = [f"{e.field}: {e.finding} ({e.weight:+.1f})" for e in ranked if e.weight > 0]
         con = [f"{e.field}: {e.finding} ({e.weight:+.1f})" for e in ranked if e.weight <= 0]
-        text = f"{self.score:.0%} likely the same person."
+        # Near certainty is shown as 99.9%, never a rounded-up 100%.
+        shown = f"{self.score:.0%}" if self.score < 0.99 else f"{min(self.score, 0.999):.1%}"
+        text = f"{shown} likely the same person."
         if pro:
             text += " For: " + "; ".join(pro) + "."
         if con:
@@ -246,7 +248,7 @@ def _token_code(a: NameToken, b: NameToken) -> int:
         code = _NAME_PHONETIC if max(len(k) for k in shared) >= 2 else _NAME_SIMILAR
     elif a.groups & b.groups:
         code = _NAME_NICKNAME
-    elif _KeySets.of(a.keys, ()).code(_KeySets.of(b.keys, ())) == _WEAK or (
+    elif _token_sets(a).code(_token_sets(b)) == _WEAK or (
         a.script == b.script == "other"
         and min(len(a.latin), len(b.latin)) >= 4
         and JaroWinkler.normalized_similarity(a.latin, b.latin) >= _SPELLING_SIMILAR
@@ -255,6 +257,11 @@ def _token_code(a: NameToken, b: NameToken) -> int:
     else:
         code = _NAME_NONE
     return code
+
+
+@lru_cache(maxsize=100_000)
+def _token_sets(t: NameToken) -> _KeySets:
+    return _KeySets.of(t.keys, ())
 
 
 def _part_code(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> int:
@@ -427,7 +434,7 @@ class _PartTable:
             tf, mean = max(self.tf.get(k, 0.0) for k in shared), self.tf_mean[1]
         if tf <= 0 or mean <= 0:
             return 0.0
-        return float(np.clip(math.log2(mean / tf), -_TF_CAP, _TF_CAP))
+        return max(-_TF_CAP, min(_TF_CAP, math.log2(mean / tf)))
 
     def code_matrix(self, pa: IntArray, pb: IntArray) -> IntArray:
         """Codes for arrays of part-id pairs (-1 where either part is missing)."""
@@ -439,11 +446,14 @@ class _PartTable:
         unique, inverse = np.unique(pa[valid] * width + pb[valid], return_inverse=True)
         codes = np.zeros(len(unique), dtype=np.int64)
         sets, near = self.sets, self.near
-        pairs = np.divmod(unique, width)
-        for i, (x, y) in enumerate(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)):
-            # Most pairs share nothing at all: one set test settles them.
-            if not near[x].isdisjoint(near[y]):
-                codes[i] = sets[x].code(sets[y])
+        xs, ys = (p.tolist() for p in np.divmod(unique, width))
+        # Most pairs share nothing at all: one set test settles them.
+        related = [
+            i
+            for i, (x, y) in enumerate(zip(xs, ys, strict=True))
+            if not near[x].isdisjoint(near[y])
+        ]
+        codes[related] = [sets[xs[i]].code(sets[ys[i]]) for i in related]
         self._spelling(unique, codes, width)
         out[valid] = codes[inverse]
         return out
