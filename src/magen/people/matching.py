@@ -723,27 +723,34 @@ def _index_cells(sex: str, bands: list[str]) -> list[str]:
     return [f"{s}|{b}" for s in (sex, "*") for b in (*bands, "*")]
 
 
+@lru_cache(maxsize=100_000)
+def _typo_keys(key: str) -> tuple[str, ...]:
+    """One-consonant deletions of a key that keep at least two consonants."""
+    return tuple(d for d in dict.fromkeys(_deletions(key)) if len(d) >= 2)
+
+
+def _joined(a: str, b: str) -> str:
+    return f"{a}|{b}" if a < b else f"{b}|{a}"
+
+
 def _pair_keys(key_sets: list[tuple[str, ...]]) -> list[str]:
-    """Keys for every two parts of a name, exact and with one consonant deleted (typos)."""
+    """Keys for every two parts of a name, exact and with one consonant deleted (typos).
+
+    A typo variant must keep two consonants on each side, or the block would hold every
+    name with an L and an S.
+    """
     seen: set[str] = set()
     for x in range(len(key_sets)):
         for y in range(x + 1, len(key_sets)):
             for ka in key_sets[x]:
+                typos_a = _typo_keys(ka)
                 for kb in key_sets[y]:
-                    seen.add("|".join(sorted((ka, kb))))
-                    # A typo variant must keep three consonants in all, or the block
-                    # holds every name with an L and an S.
-                    seen.update(
-                        "|".join(sorted((d, kb)))
-                        for d in _deletions(ka)
-                        if min(len(d), len(kb)) >= 2
-                    )
-                    seen.update(
-                        "|".join(sorted((ka, d)))
-                        for d in _deletions(kb)
-                        if min(len(ka), len(d)) >= 2
-                    )
-    return sorted(seen)
+                    seen.add(_joined(ka, kb))
+                    if len(kb) >= 2:
+                        seen.update(_joined(d, kb) for d in typos_a)
+                    if len(ka) >= 2:
+                        seen.update(_joined(ka, d) for d in _typo_keys(kb))
+    return list(seen)
 
 
 def _blocking_keys(table: _Table, parts: _PartTable, want: tuple[set[str], set[str]]) -> _Keys:
