@@ -96,7 +96,13 @@ def key_moments(m: Metrics, start: datetime, end: datetime) -> list[tuple[str, d
         ("Most reports", start + timedelta(seconds=peak_s)),
         ("End", end),
     ]
-    return sorted(((t, min(w, end)) for t, w in picks), key=lambda p: p[1])
+    chosen: list[tuple[str, datetime]] = []
+    for title, when in sorted(((t, min(w, end)) for t, w in picks), key=lambda p: p[1]):
+        if chosen and (when - chosen[-1][1]).total_seconds() < 60.0:
+            chosen[-1] = (title, when)  # one map per moment: the later title says more
+        else:
+            chosen.append((title, when))
+    return chosen
 
 
 def _fmt(value: float | None, unit: str = "", digits: int = 0) -> str:

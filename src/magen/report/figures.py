@@ -87,13 +87,20 @@ class TownCanvas:
         return PolygonPatch(pts, closed=True, **style)
 
 
+def _clipped(ax: Any, patch: Any) -> None:
+    """Add a patch drawn only inside the map's frame (areas may reach past the town)."""
+    ax.add_patch(patch)
+    patch.set_clip_path(ax.patch)
+
+
 def map_figure(canvas: TownCanvas, moment: Moment, start: datetime) -> Figure:
     """The town at one moment: what Magen showed, and (when known) where attackers truly were."""
     fig = Figure(figsize=(6.4, 6.4), dpi=110)
     ax = fig.subplots()
     canvas.draw_base(ax)
     for area in moment.lock_ins:
-        ax.add_patch(
+        _clipped(
+            ax,
             canvas.area(
                 area,
                 facecolor="#7b1fa2",
@@ -101,11 +108,11 @@ def map_figure(canvas: TownCanvas, moment: Moment, start: datetime) -> Figure:
                 edgecolor="#7b1fa2",
                 linestyle="--",
                 linewidth=0.8,
-            )
+            ),
         )
     for area in moment.danger:
-        ax.add_patch(
-            canvas.area(area, facecolor=THREAT, alpha=0.18, edgecolor=THREAT, linewidth=0.8)
+        _clipped(
+            ax, canvas.area(area, facecolor=THREAT, alpha=0.18, edgecolor=THREAT, linewidth=0.8)
         )
     if moment.sightings:
         pts = np.array([canvas.xy(lon, lat) for lon, lat in moment.sightings])

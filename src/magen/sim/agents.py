@@ -825,30 +825,42 @@ class Responder:
             await self.finish(t, "no attackers here now")
 
     async def _at_incident(self, job: Job, t: float, medics: Medics | None) -> None:
-        """At people calling for help: reach them, resolve their calls, treat or hand over."""
+        """At people calling for help: reach them, record the hurt, treat or leave for a medic."""
         sim, w = self.sim, self.sim.world
         here = [
             h
-            for h, sos_id in sim.sos_households().items()
+            for h in sim.sos_households()
             if float(np.hypot(*(w.households.xy[h] - self.body.xy))) <= 90.0
         ]
-        casualties = []
         for h in here:
-            casualties.extend(w.reach(h, t))
+            w.reach(h, t)
+        hurt = [c for h in here for c in w.untreated(h)]
         stay = float(self.rng.uniform(*self.ON_SCENE_S))
-        if self.body.medic and medics is not None and casualties:
-            stay = await medics.treat(self, casualties, t)
+        if medics is not None:
+            await medics.record(self, hurt, t)
+            if self.body.medic:
+                stay = max(stay, await medics.treat(self, hurt, t))
+        waiting = {h for h in here if any(not c.killed for c in w.untreated(h))}
 
         async def wrap_up(t2: float) -> None:
             for h in here:
                 for sos_id in sim.open_sos_of(h):
+                    if h in waiting:
+                        # Wounded still here: the call stays open so a medic is sent.
+                        injured = len([c for c in w.untreated(h) if not c.killed])
+                        await sim.api.command(
+                            f"/api/v1/sos/{sos_id}/update",
+                            self.who,
+                            {"injured": injured, "text": "wounded waiting for a medic"},
+                        )
+                        continue
                     await sim.api.command(
                         f"/api/v1/sos/{sos_id}/resolve",
                         self.who,
                         {"outcome": "rescued", "note": "reached"},
                     )
                     sim.sos[sos_id]["resolved"] = t2
-            await self.finish(t2, "done")
+            await self.finish(t2, "wounded wait for a medic" if waiting else "done")
 
         sim.agenda.at(t + stay, wrap_up)
 
@@ -878,23 +890,30 @@ class Medics:
         self.tags = itertools.count(1)
         self.recorded = 0
 
-    async def treat(self, medic: Responder, casualties: list[Any], t: float) -> float:
-        """Record, evacuate and deliver the casualties a medic reached; the time it takes."""
+    async def record(self, who: Responder, casualties: list[Any], t: float) -> None:
+        """Record the casualties nobody has recorded yet, under fresh tag numbers."""
         sim = self.sim
-        rng = medic.rng
-        load = 60.0 * draw(rng, sim.scenario.transport.load_min)
         for c in casualties:
+            if c.casualty_id in sim.casualty_ids:
+                continue
             tag = f"SIM-{next(self.tags):04d}"
             answer = await sim.api.command(
                 "/api/v1/casualties",
-                medic.who,
+                who.who,
                 {"tag": tag, "where": sim.where(c.xy, 10.0), "found_at": sim.when(t).isoformat()},
             )
-            if not answer or not answer.get("id"):
+            if answer and answer.get("id"):
+                sim.casualty_ids[c.casualty_id] = answer["id"]
+                self.recorded += 1
+
+    async def treat(self, medic: Responder, casualties: list[Any], t: float) -> float:
+        """A medic certifies the dead and takes the wounded to hospital; the time on scene."""
+        sim = self.sim
+        load = 60.0 * draw(medic.rng, sim.scenario.transport.load_min)
+        for c in casualties:
+            cid = sim.casualty_ids.get(c.casualty_id)
+            if cid is None:
                 continue
-            cid = answer["id"]
-            sim.casualty_ids[c.casualty_id] = cid
-            self.recorded += 1
             if c.killed:
                 await sim.api.command(
                     f"/api/v1/casualties/{cid}/death",
@@ -907,6 +926,7 @@ class Medics:
             if best is None:
                 continue
             hid, metres = best
+            c.hospital = hid  # taken: no longer waiting at the scene
             leave = t + load
             drive = 1.4 * metres / sim.scenario.transport.drive_speed_mps
             sim.agenda.at(leave, self._evacuate(medic, cid, hid, c))
@@ -936,7 +956,6 @@ class Medics:
                 {"hospital_id": hid, "at": self.sim.when(t).isoformat()},
             )
             if answer is not None:
-                c.hospital = hid
                 c.hospital_at = t
 
         return there
@@ -962,6 +981,10 @@ class Operators:
         self.proposals_confirmed = 0
         self.assigned = 0
         self.callup_id: str | None = None
+        # When a target first had a recommendation, and when someone was first sent there:
+        # the dispatcher's processing time, apart from waiting for a free responder.
+        self.first_recommended: dict[str, float] = {}
+        self.first_assigned: dict[str, float] = {}
 
     def who(self) -> Who:
         self._turn = (self._turn + 1) % len(self.staff)
@@ -984,6 +1007,7 @@ class Operators:
                 )
         recs = await sim.api.get("/api/v1/dispatch/recommendations", lead)
         for rec in (recs or {}).get("recommendations", []):
+            self.first_recommended.setdefault(rec["target"]["id"], t)
             key = f"rec:{rec['responder_id']}:{rec['target']['id']}"
             if key not in self.pending:
                 self.pending.add(key)
@@ -1113,6 +1137,7 @@ class Operators:
             if not answer or not answer.get("id") or responder is None:
                 return
             self.assigned += 1
+            self.first_assigned.setdefault(rec["target"]["id"], t)
             delay = float(self.rng.uniform(3.0, 15.0))
             responder.notify(answer["id"], rec["target"]["kind"], rec["target"]["id"], t + delay)
 

@@ -76,7 +76,8 @@ class Metrics:
     count_raw: list[int] = field(default_factory=list)  # raw reports' claim (see `_places`)
     raw_places: list[int] = field(default_factory=list)  # distinct places in those reports
     true_attackers: int | None = None
-    attackers_claimed_final: int | None = None  # size of the attack by stood-behind tracks
+    attackers_claimed_final: int | None = None  # the attack's size by confirmed tracks
+    attackers_credible_final: int | None = None  # ... and tracks reporters corroborated
     count_error_final: float | None = None  # (claimed - true) / true
     raw_overstatement_peak: float | None = None  # peak raw count / true active then
     raw_places_peak: int = 0
@@ -87,6 +88,8 @@ class Metrics:
     sos_to_assign_median_s: float | None = None
     sos_to_assign_p90_s: float | None = None
     sos_within_nfpa_share: float | None = None
+    processing_s: list[float] = field(default_factory=list)  # recommended -> assigned
+    processing_median_s: float | None = None
     assign_to_arrival_s: list[float] = field(default_factory=list)
     assign_to_arrival_median_s: float | None = None
     assignments: int = 0
@@ -172,13 +175,13 @@ def _places(points: list[tuple[float, float]], counts: list[int] | None = None) 
     return top
 
 
-def _stood_behind(tracks: list[TrackView]) -> int:
-    """The attack's size by the tracks operators confirmed or reporters corroborated."""
+def _stood_behind(tracks: list[TrackView], *, confirmed_only: bool) -> int:
+    """The attack's size by the tracks operators confirmed (or that reporters corroborated)."""
     total = 0
     for t in tracks:
         if t.status in (TrackStatus.FALSE_ALARM, TrackStatus.MERGED):
             continue
-        if not (t.confirmed or t.credible):
+        if not (t.confirmed or (t.credible and not confirmed_only)):
             continue
         total += t.size.estimate if t.size.estimate is not None else 1
     return total
@@ -294,7 +297,8 @@ class _Fold:
         self.sampler.until(end, self.state)
         everything = self.state.slice(Picture).fuser.tracks(end, include_closed=True)
         m.tracks_total = len(everything)
-        m.attackers_claimed_final = _stood_behind(everything)
+        m.attackers_claimed_final = _stood_behind(everything, confirmed_only=True)
+        m.attackers_credible_final = _stood_behind(everything, confirmed_only=False)
         if self.first_sighting is not None:
             m.first_sighting_s = (self.first_sighting - start).total_seconds()
         if self.first_confirm is not None:
@@ -344,6 +348,12 @@ def _against_truth(m: Metrics, truth: Truth) -> None:
     ratios = [raw / true for raw, true in zip(m.count_raw, m.count_true, strict=True) if true > 0]
     m.raw_overstatement_peak = max(ratios) if ratios else None
     m.true_places_peak = _true_places_peak(truth)
+    m.processing_s = sorted(
+        at - truth.recommended_at[target]
+        for target, at in truth.assigned_at.items()
+        if target in truth.recommended_at
+    )
+    m.processing_median_s = _median(m.processing_s)
 
 
 def measure(events: Iterable[Recorded], start: datetime, truth: Truth | None = None) -> Metrics:

@@ -356,7 +356,10 @@ class Simulation:
             for c in w.casualties
         ]
         assert self.authority is not None
+        assert self.operators is not None
         tr.alerts = list(self.authority.issued)
+        tr.recommended_at = dict(self.operators.first_recommended)
+        tr.assigned_at = dict(self.operators.first_assigned)
         tr.calls = dict(sorted(self.api.stats.calls.items()))
         tr.refused = dict(sorted(self.api.stats.refused.items()))
         tr.wall_s = round(wall_s, 3)
@@ -449,8 +452,13 @@ async def run_headless(
                 scenario, town, seed, policy, api, Provisioner(service), driver, progress
             )
             truth = await simulation.run()
+            dispatch = getattr(app.state["runtime"], "dispatch", None)
+            plan_ms = list(getattr(dispatch, "compute_ms", []))
     truth.pack = str(pack)
     stats = _run_stats(simulation, service)
+    # A plan slower than the dispatch board's reuse threshold is reused for a while by wall
+    # time, which would make a run depend on the machine's load: worth seeing in the stats.
+    stats["dispatch_plan_ms_max"] = round(max(plan_ms), 1) if plan_ms else None
     return RunResult(truth=truth, log=log, policy=policy, seed=seed, stats=stats)
 
 

@@ -245,8 +245,9 @@ class Engagement(_Strict):
     """Responders against attackers."""
 
     range_m: NonNegative = 60.0
-    neutralise_per_min: NonNegative = 0.35  # per armed responder in range, per attacker
-    wounded_per_min: NonNegative = 0.04  # per responder in range, per attacker
+    neutralise_per_min: NonNegative = 0.1  # per armed responder in range, per attacker
+    wounded_per_min: NonNegative = 0.05  # per responder in range, per attacker
+    barricade_factor: Share = 0.25  # attackers inside a house are that much harder to reach
 
 
 class Hospital(_Strict):
@@ -334,16 +335,21 @@ def describe_errors(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+def scenario_from(raw: dict[str, object], source: str = "<scenario>") -> Scenario:
+    """A scenario from parsed TOML; ScenarioError names the source and field at fault."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(describe_errors(exc, source)) from None
+
+
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """A scenario from TOML text; ScenarioError names the file and field at fault."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(describe_errors(exc, source)) from None
+    return scenario_from(raw, source)
 
 
 def scenario_path(name_or_path: str | Path) -> Path:

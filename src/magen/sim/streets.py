@@ -171,7 +171,8 @@ class Movers:
         safe = np.where(span > 0, span, 1.0)
         frac = np.clip(np.where(span > 0, (s + base - self._cum[i]) / safe, 0.0), 0.0, 1.0)
         pos = self._xy[i] + frac[:, None] * (self._xy[i + 1] - self._xy[i])
-        return self._keys[order], pos, s >= length
+        arrived = t >= self._t0[order] + length / self._speed[order]
+        return self._keys[order], pos, arrived
 
 
 def _undirected(town: Town, mask: npt.NDArray[np.bool_]) -> csr_matrix:

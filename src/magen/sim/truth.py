@@ -41,6 +41,9 @@ class Truth:
     casualties: list[dict[str, Any]] = field(default_factory=list)
     exposure_by_purpose_min: dict[str, float] = field(default_factory=dict)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    # Per dispatch target: when it first had a recommendation, and when someone was sent.
+    recommended_at: dict[str, float] = field(default_factory=dict)
+    assigned_at: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     pack: str | None = None  # the town pack the run played on

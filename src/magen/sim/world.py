@@ -767,7 +767,10 @@ class World:
             close = [fighters[i] for i in np.flatnonzero(d <= spec.range_m).tolist()]
             if not close:
                 continue
-            p_kill = 1.0 - math.exp(-spec.neutralise_per_min * len(close) * dt / 60.0)
+            rate = spec.neutralise_per_min * len(close)
+            if team.phase in (Phase.INSIDE, Phase.HOLDING):
+                rate *= spec.barricade_factor
+            p_kill = 1.0 - math.exp(-rate * dt / 60.0)
             killed = int(self.harm_rng.binomial(team.members, p_kill))
             p_hit = 1.0 - math.exp(-spec.wounded_per_min * team.members * dt / 60.0)
             for body in close:
@@ -806,6 +809,14 @@ class World:
 
     def casualties_at(self, h: int) -> list[Casualty]:
         return [c for c in self.casualties if c.household == h and c.reached_at is None]
+
+    def untreated(self, h: int) -> list[Casualty]:
+        """A household's reached casualties still at the scene (not taken, not certified)."""
+        return [
+            c
+            for c in self.casualties
+            if c.household == h and c.reached_at is not None and c.hospital is None
+        ]
 
     def reach(self, h: int, t: float) -> list[Casualty]:
         """Help reaches a household: its casualties are attended, the rest may move again."""
