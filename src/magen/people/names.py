@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import product
+from itertools import groupby, product
 
 from anyascii import anyascii
 
@@ -296,7 +296,8 @@ def _both_keys(classes: Iterable[str]) -> tuple[str, str]:
 
 
 def _collapse(classes: str) -> str:
-    return re.sub(r"(.)\1+", r"\1", classes)
+    """Squeeze runs of one letter into one (SSN -> SN)."""
+    return "".join(ch for ch, _ in groupby(classes))
 
 
 def latin_keys(latin: str) -> set[str]:
@@ -306,13 +307,6 @@ def latin_keys(latin: str) -> set[str]:
     if re.search(r"[aeiouy]h$", word):
         words.add(word[:-1])  # Sarah = Sara, but Samah keeps its h
     return {k for w in words for k in _both_keys(_LATIN_MAP[m] for m in _LATIN_RE.findall(w))}
-
-
-def latin_key(latin: str) -> str:
-    """The main (collapsed) consonant-class key of a romanised word."""
-    word = re.sub(r"[^a-z]", "", latin.lower())
-    word = re.sub(r"(?<=[aeiouy])h$", "", word)
-    return _collapse("".join(_LATIN_MAP[m] for m in _LATIN_RE.findall(word)))
 
 
 @lru_cache(maxsize=200_000)
@@ -433,7 +427,7 @@ def spelling(word: str, script: str, latin: str) -> str:
         return word.translate(_HE_FINALS)
     if script == "arabic":
         return word.translate(_AR_NORMAL)
-    text = re.sub(r"(.)\1+", r"\1", latin)
+    text = _collapse(latin)
     text = re.sub(r"(?<=[aeiouy])h$", "", text)
     for old, new in _LATIN_SPELLING:
         text = text.replace(old, new)
@@ -654,13 +648,3 @@ def same_name_forms(a: str, b: str) -> bool:
     """Whether two words are known forms of the same name (nickname or phonetic key)."""
     ta, tb = token(a), token(b)
     return bool(ta.groups & tb.groups) or bool(ta.keys & tb.keys)
-
-
-def iter_tokens(names: Iterable[str]) -> Iterator[NameToken]:
-    """Every meaningful token of several names, each distinct spelling once."""
-    seen: set[str] = set()
-    for name in names:
-        for tok in tokens(name):
-            if tok.text not in seen:
-                seen.add(tok.text)
-                yield tok
