@@ -7,16 +7,6 @@ import random
 import numpy as np
 import pytest
 
-from dispatch.dispatchkit import (
-    ARMED,
-    MEDIC,
-    VEHICLE,
-    optimum,
-    route_enters,
-    street_points,
-    task,
-    unit,
-)
 from magen.dispatch.assign import (
     DispatchConfig,
     Dispatcher,
@@ -28,6 +18,16 @@ from magen.dispatch.assign import (
 from magen.geo.routing import DangerArea
 from magen.geo.town import Town
 from support.bakapack import baka_town
+from support.dispatchkit import (
+    ARMED,
+    MEDIC,
+    VEHICLE,
+    optimum,
+    route_enters,
+    street_points,
+    task,
+    unit,
+)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch.dispatchkit import ARMED, MEDIC, VEHICLE, optimum, route_enters, street_points
 from magen.dispatch.assign import (
     DispatchConfig,
     Dispatcher,
@@ -31,6 +30,7 @@ from magen.domain.responders import Capability
 from magen.geo.routing import DangerArea
 from magen.geo.town import Town
 from support.bakapack import baka_town
+from support.dispatchkit import ARMED, MEDIC, VEHICLE, optimum, route_enters, street_points
 
 TOWN: Town = baka_town()
 SPOTS = street_points(TOWN)
