@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from tests.conftest import require
 
 from magen.app import snapshots as snapshots_module
+from magen.app.codec import decode as decode_event
 from magen.app.service import Service
 from magen.app.snapshots import (
     CommandIndex,
@@ -29,6 +30,7 @@ from magen.app.snapshots import (
     signing_key,
 )
 from magen.clock import ManualClock
+from magen.domain import State, evolve
 from magen.domain.base import Actor, Command
 from magen.domain.errors import Conflict, DomainError
 from magen.domain.reports import (
@@ -382,6 +384,31 @@ async def test_a_forked_snapshot_matches_the_state_at_its_position(tmp_path: Pat
         _, state, commands = decode(blob, signing_key(SECRET))
         assert state == service.state
         assert dict(commands.items()) == dict(service._commands.items())
+
+
+async def test_a_forked_snapshot_holds_its_position_while_commands_keep_coming(
+    tmp_path: Path,
+) -> None:
+    async with opened(str(tmp_path / "magen.db")) as log:
+        service = service_over(log)
+        service.load()
+        town = Town(seed=13)
+        await town.play(service, 30)
+        assert service.snapshots is not None
+        before = service.state.position
+        saving = asyncio.create_task(service.snapshots.save_in_background(service))
+        await town.play(service, 30)  # applied while the child encodes
+        position = await saving
+        assert position is not None
+        assert before <= position < service.state.position
+        blob = service.snapshots.store.load(position)
+        assert blob is not None
+        header, state, _ = decode(blob, signing_key(SECRET))
+        assert header.last_event_id == str(log.read(position - 1, 1)[0].event_id)
+        replayed = State()
+        for stored in log.read(0, position):
+            evolve(replayed, decode_event(stored))
+        assert state == replayed
 
 
 # --- the command index ---------------------------------------------------------------------------

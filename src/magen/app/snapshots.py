@@ -64,6 +64,7 @@ SNAPSHOT_VERSION: Final = 1
 MAGIC: Final = b"MAGENSN1"
 _MAC_BYTES: Final = 32
 _HEADER_LEN: Final = struct.Struct(">I")
+_RAW_LEN: Final = struct.Struct(">Q")  # before the body a forked child sends
 _CODEC: Final = "pickle5+zstd"
 # Packages that read state but never shape it; everything else in magen can.
 _OUTER_LAYERS: Final = frozenset(
@@ -259,19 +260,31 @@ def encode(
     state: State, commands: CommandIndex, last_event_id: uuid.UUID | None, key: bytes
 ) -> bytes:
     """A signed snapshot of a state and its command index."""
+    raw_bytes, body = encode_body(state, commands)
+    return seal(state.position, last_event_id, raw_bytes, body, key)
+
+
+def encode_body(state: State, commands: CommandIndex) -> tuple[int, bytes]:
+    """The compressed body of a snapshot, and its size before compression."""
     with paused_gc():
         raw = pickle.dumps(
             {"state": state, "commands": commands.compacted()}, protocol=pickle.HIGHEST_PROTOCOL
         )
-    body = zstandard.ZstdCompressor(level=3).compress(raw)
+    return len(raw), zstandard.ZstdCompressor(level=3).compress(raw)
+
+
+def seal(
+    position: int, last_event_id: uuid.UUID | None, raw_bytes: int, body: bytes, key: bytes
+) -> bytes:
+    """A snapshot: header, body and signature."""
     header = json.dumps(
         {
-            "position": state.position,
+            "position": position,
             "last_event_id": str(last_event_id) if last_event_id else None,
             "fingerprint": schema_fingerprint(),
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "codec": _CODEC,
-            "raw_bytes": len(raw),
+            "raw_bytes": raw_bytes,
         },
         sort_keys=True,
     ).encode()
@@ -433,7 +446,8 @@ class Snapshots:
 
     def encode(self, service: Service) -> bytes:
         """A signed snapshot of the service as it stands (blocks while it pickles)."""
-        return encode(service.state, service._commands, self._last_event_id(service), self._key)
+        last_event_id = _event_id_at(service.log, service.state.position)
+        return encode(service.state, service._commands, last_event_id, self._key)
 
     def save_now(self, service: Service) -> int:
         """Save a snapshot of the service in this thread; its position."""
@@ -442,15 +456,6 @@ class Snapshots:
         self._saved_position = position
         self._saved_at = time.monotonic()
         return position
-
-    def _last_event_id(self, service: Service) -> uuid.UUID | None:
-        position = service.state.position
-        if position == 0:
-            return None
-        at = service.log.read(position - 1, 1)
-        if not at:
-            raise LogError(f"the log has no event at position {position}")
-        return at[0].event_id
 
     def keep(self, service: Service) -> None:
         """Save in the background, as the policy says, until `stop()`."""
@@ -491,21 +496,21 @@ class Snapshots:
         """Save a snapshot from a forked copy of this process; its position, or None."""
         if not hasattr(os, "fork"):
             return await asyncio.to_thread(self.save_now, service)
-        position = service.state.position
-        last_event_id = await asyncio.to_thread(self._last_event_id, service)
-        # Between two awaits nothing applies events: the fork sees the state at `position`.
-        if service.state.position != position:
-            return None
         started = time.perf_counter()
-        pid, reader = _fork_encoder(service, last_event_id, self._key)
+        # Forked from the event loop, between two events: the child holds the state at this
+        # position however many events the parent applies while the child encodes.
+        position = service.state.position
+        pid, reader = _fork_encoder(service)
         self._child = pid
         try:
-            blob = await asyncio.to_thread(_collect, pid, reader)
+            encoded = await asyncio.to_thread(_collect, pid, reader)
         finally:
             self._child = None
-        if blob is None:
+        if encoded is None:
             log.warning("the snapshot process failed; keeping the older snapshots")
             return None
+        last_event_id = await asyncio.to_thread(_event_id_at, service.log, position)
+        blob = seal(position, last_event_id, *encoded, self._key)
         await asyncio.to_thread(self.store.save, position, blob)
         self._saved_position = position
         self._saved_at = time.monotonic()
@@ -518,8 +523,18 @@ class Snapshots:
         return position
 
 
-def _fork_encoder(service: Service, last_event_id: uuid.UUID | None, key: bytes) -> tuple[int, int]:
-    """Fork a child that writes a snapshot of the service to a pipe; (pid, read end)."""
+def _event_id_at(events: EventLog, position: int) -> uuid.UUID | None:
+    """The id of the event at a log position (None at position 0)."""
+    if position == 0:
+        return None
+    at = events.read(position - 1, 1)
+    if not at:
+        raise LogError(f"the log has no event at position {position}")
+    return at[0].event_id
+
+
+def _fork_encoder(service: Service) -> tuple[int, int]:
+    """Fork a child that writes the service's snapshot body to a pipe; (pid, read end)."""
     reader, writer = os.pipe()
     with warnings.catch_warnings():
         # Python 3.12 warns about forking with threads; the child only pickles and exits.
@@ -533,9 +548,10 @@ def _fork_encoder(service: Service, last_event_id: uuid.UUID | None, key: bytes)
             signal.set_wakeup_fd(-1)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, signal.SIG_DFL)
-            blob = encode(service.state, service._commands, last_event_id, key)
+            raw_bytes, body = encode_body(service.state, service._commands)
             with os.fdopen(writer, "wb") as out:
-                out.write(blob)
+                out.write(_RAW_LEN.pack(raw_bytes))
+                out.write(body)
             status = 0
         except BaseException:  # noqa: S110 - nothing can be reported from here but the status
             pass
@@ -547,13 +563,15 @@ def _fork_encoder(service: Service, last_event_id: uuid.UUID | None, key: bytes)
     return pid, reader
 
 
-def _collect(pid: int, reader: int) -> bytes | None:
-    """Read the child's snapshot to the end and reap it; None if it failed."""
+def _collect(pid: int, reader: int) -> tuple[int, bytes] | None:
+    """Read the child's body to the end and reap it: (raw size, body), or None if it failed."""
     chunks: list[bytes] = []
     with os.fdopen(reader, "rb") as pipe:
         while chunk := pipe.read(1 << 20):
             chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+    data = b"".join(chunks)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or len(data) < _RAW_LEN.size:
         return None
-    return b"".join(chunks)
+    (raw_bytes,) = _RAW_LEN.unpack_from(data)
+    return raw_bytes, data[_RAW_LEN.size :]
