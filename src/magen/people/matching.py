@@ -666,24 +666,29 @@ class _Keys:
         found.extend(keys)
         rows.extend([index] * len(keys))
 
-    def arrays(self, rule: str) -> tuple[IntArray, IntArray]:
-        """Key hashes and record indices of a rule.
+    def arrays(self, rules: tuple[str, ...]) -> tuple[IntArray, IntArray]:
+        """Key hashes and record indices of some rules' keys.
 
         Keys are compared by their 64-bit hash: a collision (odds of about one in 10^12 for
         a town's records) would only add a candidate pair, which is then scored as any other.
         """
-        found, rows = self.rules.get(rule, ([], []))
+        found = [k for rule in rules for k in self.rules.get(rule, ([], []))[0]]
+        rows = [r for rule in rules for r in self.rules.get(rule, ([], []))[1]]
         return np.fromiter(map(hash, found), np.int64, len(found)), np.asarray(rows, np.int64)
 
 
 # Join a rule of one side with a rule of the other: (query side rule, index side rule).
-_JOINS = (
-    ("name pair", "name pair", "name pair"),
-    ("birth date", "birth date", "birth date"),
-    ("single name part", "one-part query", "part index"),
-    ("single name part", "part index", "one-part query"),
-    ("description", "nameless query", "description index"),
-    ("description", "description index", "nameless query"),
+_JOINS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    # Same consonants, or one side has a consonant more (a typo adds or drops one) ...
+    ("name pair", ("name exact", "name typo"), ("name exact",)),
+    ("name pair", ("name exact",), ("name typo",)),
+    # ... or, in longer names, one consonant differs on both.
+    ("name pair", ("name typo long",), ("name typo long",)),
+    ("birth date", ("birth date",), ("birth date",)),
+    ("single name part", ("one-part query",), ("part index",)),
+    ("single name part", ("part index",), ("one-part query",)),
+    ("description", ("nameless query",), ("description index",)),
+    ("description", ("description index",), ("nameless query",)),
 )
 
 
@@ -737,36 +742,45 @@ def _joined(a: str, b: str) -> str:
     return f"{a}|{b}" if a < b else f"{b}|{a}"
 
 
-def _pair_keys(key_sets: list[tuple[str, ...]]) -> list[str]:
-    """Keys for every two parts of a name, exact and with one consonant deleted (typos).
+_PairKeys = tuple[list[str], list[str], list[str]]
+
+
+def _pair_keys(key_sets: list[tuple[str, ...]]) -> _PairKeys:
+    """Keys for every two parts of a name: exact, with one consonant deleted, and the
+    deletions from keys of four or more consonants (to meet a substitution).
 
     A typo variant must keep two consonants on each side, or the block would hold every
     name with an L and an S.
     """
-    seen: set[str] = set()
+    exact: set[str] = set()
+    typo: set[str] = set()
+    long: set[str] = set()
     for x in range(len(key_sets)):
         for y in range(x + 1, len(key_sets)):
             for ka in key_sets[x]:
-                typos_a = _typo_keys(ka)
                 for kb in key_sets[y]:
-                    seen.add(_joined(ka, kb))
-                    if len(kb) >= 2:
-                        seen.update(_joined(d, kb) for d in typos_a)
-                    if len(ka) >= 2:
-                        seen.update(_joined(ka, d) for d in _typo_keys(kb))
-    return list(seen)
+                    exact.add(_joined(ka, kb))
+                    for one, other in ((ka, kb), (kb, ka)):
+                        if len(other) < 2:
+                            continue
+                        variants = [_joined(d, other) for d in _typo_keys(one)]
+                        typo.update(variants)
+                        if len(one) >= 4:
+                            long.update(variants)
+    return list(exact), list(typo - exact), list(long)
 
 
 def _blocking_keys(table: _Table, parts: _PartTable, want: tuple[set[str], set[str]]) -> _Keys:
     out = _Keys()
     # Many records spell their name identically; their pair keys are computed once.
-    pair_cache: dict[tuple[int, ...], list[str]] = {}
+    pair_cache: dict[tuple[int, ...], _PairKeys] = {}
     for i in range(len(table.records)):
         pids = tuple(int(p) for p in table.parts[i] if p >= 0)
         keys = pair_cache.get(pids)
         if keys is None:
             keys = pair_cache[pids] = _pair_keys([parts.keys[p] for p in pids])
-        out.add("name pair", keys, i)
+        for rule, found in zip(("name exact", "name typo", "name typo long"), keys, strict=True):
+            out.add(rule, found, i)
         if table.dob[i] >= 0:
             out.add("birth date", [f"D{int(table.dob[i])}"], i)
         _part_keys(out, table, i, [parts.keys[p] for p in pids], want[0])
