@@ -31,6 +31,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child-load", help=argparse.SUPPRESS)
     parser.add_argument("--child-save", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # Stopped from outside, still run the clean-up (the throwaway PostgreSQL cluster).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.child_load:
         return _child_load(args.child_load, save=args.child_save)
     try:
@@ -108,7 +111,7 @@ def _run(args: argparse.Namespace, workers: list[int]) -> int:
             ingest.append(_ingest(args, work, "sqlite", str(work / "magen.db"), 1))
             for n in workers:
                 ingest.append(_ingest(args, work, "postgresql", pg.fresh_url(f"ingest{n}"), n))
-        cold = None if args.skip_cold else _cold_start(pg.fresh_url("cold"), args.events)
+        cold = None if args.skip_cold else _cold_start(pg.fresh_url("cold"), args.events, work)
     return _report(args, ingest, cold)
 
 
@@ -340,7 +343,7 @@ class ColdStart:
     snapshot: dict[str, Any]
 
 
-def _cold_start(url: str, events: int) -> ColdStart:
+def _cold_start(url: str, events: int, work: Path) -> ColdStart:
     from magen.store.postgres import PostgresEventLog
 
     print(f"-- cold start: loading {events:,} events into PostgreSQL with COPY", flush=True)
@@ -354,48 +357,109 @@ def _cold_start(url: str, events: int) -> ColdStart:
     if head != events:
         raise BenchError(f"bulk load left head {head}, expected {events}")
     print(f"   {events:,} events encoded and copied in {load_s:.1f} s", flush=True)
+    code = _frozen_code(work)
     print("-- cold start: full replay (no snapshot yet), then save a snapshot", flush=True)
-    replay = _spawn_load(url, save=True)
+    replay = _spawn_load(url, code, save=True)
     print("-- cold start: resume from that snapshot", flush=True)
-    snapshot = _spawn_load(url, save=False)
+    snapshot = _spawn_load(url, code, save=False)
     if snapshot.get("snapshot_position") != events:
         raise BenchError(f"the second start did not resume from the snapshot: {snapshot}")
-    if replay.get("fingerprint") != snapshot.get("fingerprint"):
-        raise BenchError("the code changed between the two starts; run again")
     return ColdStart(events, load_s, events / load_s, replay, snapshot)
 
 
+def _frozen_code(work: Path) -> Path:
+    """A copy of Magen's source for the start-up processes.
+
+    A snapshot is trusted only by the code that made it (its fingerprint hashes the source):
+    both starts must run the same code even if someone edits the tree meanwhile.
+    """
+    import magen
+
+    source = Path(magen.__file__).resolve().parent
+    target = work / "code" / "magen"
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
+    return target.parent
+
+
 def _history(count: int) -> Iterator[Any]:
-    """`count` sightings as the API would have logged them over six hours of an attack."""
+    """`count` events as the API would have logged them over six hours of a city-wide attack.
+
+    A realistic mix: responders check in, then most traffic is their position pings; a quarter
+    are threat sightings around two dozen places; the rest SOS calls, their updates and
+    responders' status changes.
+    """
     from magen.app.codec import encode
-    from magen.domain.base import Actor, event_id_for
-    from magen.domain.reports import Armed, Mobility, ThreatSighted
+    from magen.domain.base import Actor, Event, event_id_for
+    from magen.domain.reports import Armed, Mobility, SosRaised, SosUpdated, ThreatSighted
+    from magen.domain.responders import (
+        ResponderCheckedIn,
+        ResponderKind,
+        ResponderMoved,
+        ResponderStatus,
+        ResponderStatusChanged,
+    )
     from magen.domain.values import GeoPoint, Role, tier_of
 
     rng = random.Random(20231007)
-    actors = [Actor(f"acc_resp{n:03d}", Role.RESPONDER) for n in range(200)]
-    actors += [Actor(f"acc_res{n:04d}", Role.RESIDENT) for n in range(2000)]
-    actors += [Actor(None, Role.ANONYMOUS, source_key=f"anon_{n:04x}") for n in range(3000)]
-    step = timedelta(hours=6) / max(count, 1)
+    responders = [Actor(f"acc_resp{n:04d}", Role.RESPONDER) for n in range(min(1500, count))]
+    public = [Actor(f"acc_res{n:04d}", Role.RESIDENT) for n in range(5000)]
+    public += [Actor(None, Role.ANONYMOUS, source_key=f"anon_{n:04x}") for n in range(5000)]
     sites = [(rng.uniform(31.742, 31.797), rng.uniform(35.182, 35.237)) for _ in range(24)]
+    sos: list[str] = []
+    step = timedelta(hours=6) / max(count, 1)
+
+    def near(lat: float, lon: float, spread: float) -> GeoPoint:
+        return GeoPoint(
+            lat=lat + rng.uniform(-spread, spread), lon=lon + rng.uniform(-spread, spread)
+        )
+
+    def anywhere() -> GeoPoint:
+        return GeoPoint(lat=rng.uniform(31.742, 31.797), lon=rng.uniform(35.182, 35.237))
+
     for n in range(count):
         command_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-        actor = actors[rng.randrange(len(actors))]
-        lat, lon = sites[n % len(sites)]
         at = START + step * n
-        event = ThreatSighted(
-            sighting_id=f"sig_{command_id.hex[:20]}",
-            where=GeoPoint(
-                lat=lat + rng.uniform(-0.0015, 0.0015), lon=lon + rng.uniform(-0.0015, 0.0015)
-            ),
-            observed_at=at,
-            count=1 + n % 12,
-            mobility=(Mobility.ON_FOOT, Mobility.VEHICLE, Mobility.UNKNOWN)[n % 3],
-            armed=(Armed.YES, Armed.UNKNOWN)[n % 2],
-            heading_deg=float(n % 360),
-            text="seen near the school",
-            tier=tier_of(actor.role),
-        )
+        roll = rng.random()
+        event: Event
+        if n < len(responders):
+            actor = responders[n]
+            event = ResponderCheckedIn(
+                responder_id=str(actor.account_id), kind=ResponderKind.POLICE_ON_DUTY,
+                capabilities=frozenset(), radio_channel=f"ch{n % 16}",
+                status=ResponderStatus.AVAILABLE, where=anywhere(),
+            )  # fmt: skip
+        elif roll < 0.60:
+            actor = responders[rng.randrange(len(responders))]
+            event = ResponderMoved(
+                responder_id=str(actor.account_id), where=anywhere(), observed_at=at
+            )
+        elif roll < 0.85:
+            actor = public[rng.randrange(len(public))]
+            lat, lon = sites[rng.randrange(len(sites))]
+            event = ThreatSighted(
+                sighting_id=f"sig_{command_id.hex[:20]}", where=near(lat, lon, 1.5e-3),
+                observed_at=at, count=1 + n % 12,
+                mobility=(Mobility.ON_FOOT, Mobility.VEHICLE, Mobility.UNKNOWN)[n % 3],
+                armed=(Armed.YES, Armed.UNKNOWN)[n % 2], heading_deg=float(n % 360),
+                text="seen near the school", tier=tier_of(actor.role),
+            )  # fmt: skip
+        elif roll < 0.93 or not sos:
+            actor = public[rng.randrange(len(public))]
+            sos.append(f"sos_{command_id.hex[:20]}")
+            event = SosRaised(
+                sos_id=sos[-1], where=anywhere(), observed_at=at, people=1 + n % 6,
+                injured=n % 3, children=n % 2, silent=n % 5 == 0, text="we are hiding",
+                tier=tier_of(actor.role),
+            )  # fmt: skip
+        elif roll < 0.97:
+            actor = public[rng.randrange(len(public))]
+            event = SosUpdated(sos_id=sos[rng.randrange(len(sos))], people=1 + n % 7)
+        else:
+            actor = responders[rng.randrange(len(responders))]
+            event = ResponderStatusChanged(
+                responder_id=str(actor.account_id),
+                status=(ResponderStatus.AVAILABLE, ResponderStatus.EN_ROUTE)[n % 2],
+            )
         yield encode(
             event,
             event_id=event_id_for(command_id, 0),
@@ -406,7 +470,7 @@ def _history(count: int) -> Iterator[Any]:
         )
 
 
-def _spawn_load(url: str, *, save: bool) -> dict[str, Any]:
+def _spawn_load(url: str, code: Path, *, save: bool) -> dict[str, Any]:
     """Start a fresh process that builds the service over `url`; what it measured."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child-load", url]
     if save:
@@ -416,48 +480,61 @@ def _spawn_load(url: str, *, save: bool) -> dict[str, Any]:
         cmd,
         capture_output=True,
         text=True,
-        env={**os.environ, "MAGEN_SECRET": SECRET},
+        env={**os.environ, "MAGEN_SECRET": SECRET, "PYTHONPATH": str(code)},
         timeout=3600,
         check=False,
     )
     if done.returncode != 0:
         raise BenchError(f"the start-up process failed: {done.stderr.strip()[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["process_s"] = result["ready_at_s"]
+    if not result["code"].startswith(str(code)):
+        raise BenchError(f"the start-up process ran {result['code']}, not the frozen copy")
     result["wall_s"] = time.perf_counter() - started
     return result
 
 
 def _child_load(url: str, *, save: bool) -> int:
-    """In a fresh process: build the service as a worker does; print what it took (JSON)."""
+    """In a fresh process, start as a worker does; print what each step took (JSON).
+
+    Ready means: the service is built (snapshot restored and/or log replayed), the parts of
+    state that fold lazily are folded (the picture fuses queued sightings on first read, which
+    a worker's first console request would otherwise pay), and the heap is settled as
+    `asgi_app` settles it before serving.
+    """
     spawned = _process_start_s()
-    from magen.api.app import build_service
-    from magen.app.snapshots import schema_fingerprint
+    import magen
+    from magen.api.app import build_service, settle_heap
     from magen.clock import SystemClock
     from magen.config import Settings
+    from magen.domain.picture import Picture
 
     imported = time.time()
     service = build_service(Settings(database=url, secret=SECRET.encode()), SystemClock())
+    built = time.time()
+    _ = service.state.slice(Picture).fuser
+    folded = time.time()
+    settle_heap()
     ready = time.time()
+    keeper = service.snapshots
     result: dict[str, Any] = {
+        "code": str(Path(magen.__file__).resolve().parent),
         "imports_s": round(imported - spawned, 3),
-        "build_s": round(ready - imported, 3),
-        "ready_at_s": round(ready - spawned, 3),
+        "build_s": round(built - imported, 3),
+        "lazy_fold_s": round(folded - built, 3),
+        "settle_s": round(ready - folded, 3),
+        "ready_s": round(ready - spawned, 3),
         "replayed": service.metrics.replayed_at_start,
         "snapshot_position": service.metrics.snapshot_position,
-        "restore_s": round(service.snapshots.last_restore.seconds, 3)
-        if service.snapshots
-        else None,
+        "restore_s": round(keeper.last_restore.seconds, 3) if keeper else 0.0,
+        "discarded": keeper.last_restore.discarded if keeper else None,
         "head": service.state.position,
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "fingerprint": schema_fingerprint(),
     }
-    if save and service.snapshots is not None:
+    if save and keeper is not None:
         started = time.perf_counter()
-        service.snapshots.save_now(service)
+        keeper.save_now(service)
         result["save_s"] = round(time.perf_counter() - started, 3)
-        store = service.snapshots.store
-        blob = store.load(store.positions()[0])
+        blob = keeper.store.load(keeper.store.positions()[0])
         result["snapshot_mb"] = round(len(blob or b"") / 1e6, 1)
     asyncio.run(service.log.close())
     print(json.dumps(result))
@@ -480,12 +557,12 @@ def _process_start_s() -> float:
 
 def _report(args: argparse.Namespace, ingest: list[Ingest], cold: ColdStart | None) -> int:
     cores = len(os.sched_getaffinity(0))
-    print()
-    print(
-        f"ingest: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, "
-        f"spread={args.spread}, {cores} CPU cores shared by wrk, PostgreSQL and every worker"
-    )
     if ingest:
+        print()
+        print(
+            f"ingest: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, "
+            f"spread={args.spread}, {cores} CPU cores shared by wrk, PostgreSQL and every worker"
+        )
         rows = [
             [
                 f"{i.backend} x{i.workers}",
@@ -522,13 +599,14 @@ def _report(args: argparse.Namespace, ingest: list[Ingest], cold: ColdStart | No
         print(
             f"cold start of {cold.events:,} events (PostgreSQL; bulk load {cold.generate_s:.1f} s)"
         )
+        steps = ["ready_s", "imports_s", "build_s", "lazy_fold_s", "settle_s", "replayed", "rss_mb"]
         rows = [
-            ["full replay", replay["process_s"], replay["imports_s"], replay["build_s"],
-             replay["replayed"], replay["rss_mb"]],
-            ["from snapshot", snap["process_s"], snap["imports_s"], snap["build_s"],
-             snap["replayed"], snap["rss_mb"]],
-        ]  # fmt: skip
-        print(table(rows, ["start", "ready s", "imports s", "load s", "replayed", "max rss MB"]))
+            ["full replay", *(replay[k] for k in steps)],
+            ["from snapshot", *(snap[k] for k in steps)],
+        ]
+        header = ["start", "ready s", "imports s", "restore+replay s", "lazy folds s",
+                  "heap settle s", "replayed", "max rss MB"]  # fmt: skip
+        print(table(rows, header))
         print(
             f"snapshot: {replay.get('snapshot_mb', 0):.1f} MB compressed, saved in "
             f"{replay.get('save_s', 0):.1f} s; restored in {snap['restore_s']:.1f} s"
@@ -536,18 +614,19 @@ def _report(args: argparse.Namespace, ingest: list[Ingest], cold: ColdStart | No
         result.update(
             {
                 "events": cold.events,
-                "cold_start_replay_s": replay["process_s"],
-                "cold_start_snapshot_s": snap["process_s"],
+                "cold_start_replay_s": replay["ready_s"],
+                "cold_start_snapshot_s": snap["ready_s"],
                 "cold_start_replay_load_s": replay["build_s"],
                 "cold_start_snapshot_load_s": snap["build_s"],
+                "cold_start_imports_s": snap["imports_s"],
                 "snapshot_restore_s": snap["restore_s"],
                 "snapshot_save_s": replay.get("save_s"),
                 "snapshot_mb": replay.get("snapshot_mb"),
-                "speedup": round(replay["process_s"] / snap["process_s"], 1),
+                "speedup": round(replay["ready_s"] / snap["ready_s"], 1),
                 "bulk_load_per_s": round(cold.copy_per_s, 1),
             }
         )
-        result["goals_met"] = {"cold_start_snapshot_s": snap["process_s"] <= GOAL_COLD_START_S}
+        result["goals_met"] = {"cold_start_snapshot_s": snap["ready_s"] <= GOAL_COLD_START_S}
     print(json.dumps(result))
     return 0 if result["log_ok"] else 1
 

@@ -341,6 +341,26 @@ def test_decode_refuses_bad_magic_and_truncation() -> None:
             decode(bad, key)
 
 
+def test_restored_pydantic_values_behave_as_the_originals() -> None:
+    key = signing_key(SECRET)
+    state = State()
+    state.position = 0
+    places = [GeoPoint(lat=31.76, lon=35.21), GeoPoint(lat=31.77, lon=35.22, accuracy_m=5)]
+    commands = CommandIndex()
+    # A slice-like holder for the values (any picklable object works).
+    state._slices[dict] = {"places": places}
+    _, restored, _ = decode(encode(state, commands, None, key), key)
+    again = restored.slice(dict)["places"]
+    assert again == places
+    assert [p.model_fields_set for p in again] == [p.model_fields_set for p in places]
+    moved = again[0].model_copy(update={"accuracy_m": 3.0})
+    assert moved.accuracy_m == 3.0
+    assert again[0].model_fields_set == {"lat", "lon"}  # the shared set was not touched
+    with pytest.raises(ValueError, match="frozen"):
+        again[0].lat = 0.0  # type: ignore[misc]
+    assert again[1].model_dump(exclude_unset=True) == {"lat": 31.77, "lon": 35.22, "accuracy_m": 5}
+
+
 # --- saving in the background --------------------------------------------------------------------
 
 
