@@ -123,9 +123,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium through Playwright."""
+    """Headless Debian Chromium through Playwright.
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while
+    it is open, which would break every later test in the session that runs asyncio itself.
+    """
     require(
         Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None,
         f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
