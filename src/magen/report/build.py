@@ -111,8 +111,10 @@ def _fmt(value: float | None, unit: str = "", digits: int = 0) -> str:
     return f"{value:,.{digits}f}{unit}"
 
 
-def _percent(share: float | None) -> str:
-    return "not measured" if share is None else f"{100.0 * share:+.0f} %"
+def _percent(share: float | None, *, signed: bool = True) -> str:
+    if share is None:
+        return "not measured"
+    return f"{100.0 * share:+.0f} %" if signed else f"{100.0 * share:.0f} %"
 
 
 def metric_rows(m: Metrics, baseline: Truth | None) -> list[tuple[str, str, str]]:
@@ -158,17 +160,26 @@ def metric_rows(m: Metrics, baseline: Truth | None) -> list[tuple[str, str, str]
         ("Tracks (confirmed / all)", f"{m.tracks_confirmed} / {m.tracks_total}", ""),
     ]
     if m.true_attackers is not None:
+        most = max(m.count_true, default=0)
         rows.append(
             (
-                "Attackers: true / claimed by stood-behind tracks",
+                "Attackers at once: most in truth / the console's largest estimate",
+                f"{most} / {max(m.count_estimated, default=0)}",
+                f"error {_percent(m.count_error_final)}; mean error while active "
+                f"{_percent(m.count_error_mean, signed=False)}",
+            )
+        )
+        rows.append(
+            (
+                "Attackers in all: true / summed over every confirmed track of the day",
                 f"{m.true_attackers} / {m.attackers_claimed_final}",
-                "error " + _percent(m.count_error_final),
+                "a group seen again after hiding becomes a new track",
             )
         )
     if m.raw_overstatement_peak is not None:
         rows.append(
             (
-                "Raw reports' claim at its peak, times the truth",
+                "Raw reports' claim at its peak, times the most attackers active",
                 f"{m.raw_overstatement_peak:.1f}x",
                 f"{m.raw_places_peak} places named; attackers held {m.true_places_peak} at most",
             )

@@ -78,8 +78,9 @@ class Metrics:
     true_attackers: int | None = None
     attackers_claimed_final: int | None = None  # the attack's size by confirmed tracks
     attackers_credible_final: int | None = None  # ... and tracks reporters corroborated
-    count_error_final: float | None = None  # (claimed - true) / true
-    raw_overstatement_peak: float | None = None  # peak raw count / true active then
+    count_error_final: float | None = None  # (largest estimate - most active) / most active
+    count_error_mean: float | None = None  # mean |estimate - true| / true while any active
+    raw_overstatement_peak: float | None = None  # peak raw claim / most attackers ever active
     raw_places_peak: int = 0
     true_places_peak: int | None = None
     sos_raised: int = 0
@@ -338,15 +339,23 @@ def _against_truth(m: Metrics, truth: Truth) -> None:
     m.exposure_person_min = truth.exposure_person_min[-1] if truth.exposure_person_min else 0.0
     m.exposure_by_purpose_min = dict(truth.exposure_by_purpose_min)
     m.true_attackers = truth.true_attackers
-    if truth.true_attackers and m.attackers_claimed_final is not None:
-        m.count_error_final = (
-            m.attackers_claimed_final - truth.true_attackers
-        ) / truth.true_attackers
+    # How big the attack was, as the console finally put it (its largest estimate), against
+    # the truth (the most attackers active at once).
+    most = max(m.count_true, default=0)
+    if most:
+        m.count_error_final = (max(m.count_estimated, default=0) - most) / most
+    errors = [
+        abs(est - true) / true
+        for est, true in zip(m.count_estimated, m.count_true, strict=True)
+        if true > 0
+    ]
+    m.count_error_mean = sum(errors) / len(errors) if errors else None
     m.sightings_true = sum(1 for v in truth.sightings.values() if v is not None)
     m.sightings_false = sum(1 for v in truth.sightings.values() if v is None)
     m.casualties_true = len(truth.casualties)
-    ratios = [raw / true for raw, true in zip(m.count_raw, m.count_true, strict=True) if true > 0]
-    m.raw_overstatement_peak = max(ratios) if ratios else None
+    # At their peak, the raw reports claimed this many times the most attackers ever active.
+    most = max(m.count_true, default=0)
+    m.raw_overstatement_peak = max(m.count_raw, default=0) / most if most else None
     m.true_places_peak = _true_places_peak(truth)
     m.processing_s = sorted(
         at - truth.recommended_at[target]

@@ -246,7 +246,7 @@ class Engagement(_Strict):
 
     range_m: NonNegative = 60.0
     neutralise_per_min: NonNegative = 0.1  # per armed responder in range, per attacker
-    wounded_per_min: NonNegative = 0.05  # per responder in range, per attacker
+    wounded_per_min: NonNegative = 0.015  # per responder in range, per attacker
     barricade_factor: Share = 0.25  # attackers inside a house are that much harder to reach
 
 
