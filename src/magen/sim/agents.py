@@ -961,6 +961,139 @@ class Medics:
         return there
 
 
+# --- families -----------------------------------------------------------------------------
+
+_GIVEN = (
+    "Noa",
+    "Yosef",
+    "Tamar",
+    "David",
+    "Maya",
+    "Avi",
+    "Rachel",
+    "Moshe",
+    "Shira",
+    "Eitan",
+    "Yael",
+    "Omer",
+    "Miriam",
+    "Ari",
+    "Dana",
+    "Itai",
+    "Lea",
+    "Nir",
+    "Hila",
+    "Amir",
+)
+_FAMILY = (
+    "Levi",
+    "Cohen",
+    "Mizrahi",
+    "Peretz",
+    "Biton",
+    "Dahan",
+    "Avraham",
+    "Friedman",
+    "Azulay",
+    "Malka",
+    "Edri",
+    "Katz",
+    "Amar",
+    "Ohana",
+    "Shapiro",
+    "Ben David",
+)
+
+
+class Relatives:
+    """Families who cannot reach their own: missing-person reports, and saying they are safe.
+
+    A relative (a resident with an account) reports a household that was away from home when
+    the attack began, or a person who was hurt, as missing; when the household is home again
+    the relative marks the report safe. The hurt are found through the registry's matching of
+    casualty records, which the simulator does not play: their reports stay open.
+    """
+
+    def __init__(self, sim: Sim) -> None:
+        self.sim = sim
+        self.rng = sim.streams["persons"]
+        self.reports: dict[str, int] = {}  # report id -> the household it is about
+        self.filers: dict[str, Who] = {}
+        self.resolved: set[str] = set()
+        self._seen_casualties = 0
+        self._worried = False
+
+    def _name(self, h: int, k: int) -> dict[str, str]:
+        given = _GIVEN[(h * 7 + k * 3) % len(_GIVEN)]
+        family = _FAMILY[h % len(_FAMILY)]
+        return {"full_name": f"{given} {family}", "given_name": given, "family_name": family}
+
+    async def tick(self, t: float) -> None:
+        w, spec = self.sim.world, self.sim.scenario.persons
+        if w.attack_began is not None and not self._worried:
+            self._worried = True
+            delay = 60.0 * draw(self.rng, spec.report_delay_min)
+            self.sim.agenda.at(t + delay, self._away)
+        for c in w.casualties[self._seen_casualties :]:
+            if c.household is not None and self.rng.random() < spec.missing_probability:
+                delay = 60.0 * draw(self.rng, spec.report_delay_min)
+                self.sim.agenda.at(t + delay, self._filer(c.household, 1, c.t, "hurt"))
+        self._seen_casualties = len(w.casualties)
+
+    async def _away(self, t: float) -> None:
+        w = self.sim.world
+        began = w.attack_began if w.attack_began is not None else t
+        for h in np.flatnonzero(w.households.place != HOME).tolist():
+            if self.rng.random() < self.sim.scenario.persons.missing_probability:
+                await self.report(int(h), 0, began, "away")
+
+    def _filer(self, h: int, k: int, seen: float, why: str) -> Action:
+        async def file(t: float) -> None:
+            await self.report(h, k, seen, why)
+
+        return file
+
+    async def report(self, h: int, k: int, seen: float, why: str) -> None:
+        sim = self.sim
+        who = self.filers.get(f"{h}")
+        if who is None:
+            who = await sim.provision.account(f"sim-family-{h:05d}", Role.RESIDENT, f"Family {h}")
+            self.filers[f"{h}"] = who
+        answer = await sim.api.command(
+            "/api/v1/persons/missing",
+            who,
+            {
+                "name": self._name(h, k),
+                "last_seen_where": sim.where(sim.world.households.xy[h], 100.0),
+                "last_seen_at": sim.when(seen).isoformat(),
+                "last_seen_place": "out when the attack began" if why == "away" else "hurt",
+            },
+        )
+        if answer and answer.get("id") and why == "away":
+            self.reports[answer["id"]] = h
+
+    async def check(self, t: float) -> None:
+        """Families whose people are home again say so (after a while)."""
+        hh = self.sim.world.households
+        spec = self.sim.scenario.persons
+        for report_id, h in self.reports.items():
+            if report_id in self.resolved or hh.place[h] != HOME:
+                continue
+            self.resolved.add(report_id)
+            delay = 60.0 * draw(self.rng, spec.found_delay_min)
+            self.sim.agenda.at(t + delay, self._safe(report_id, h))
+
+    def _safe(self, report_id: str, h: int) -> Action:
+        async def safe(t: float) -> None:
+            await self.sim.api.command(
+                f"/api/v1/persons/missing/{report_id}/safe",
+                self.filers[f"{h}"],
+                {"note": "home and safe"},
+            )
+
+        return safe
+
+
 # --- operators ----------------------------------------------------------------------------
 
 
@@ -1147,6 +1280,9 @@ class Operators:
         """A responder radios that the attackers of a track are down."""
 
         async def act(t: float) -> None:
+            track = await self.sim.api.get(f"/api/v1/tracks/{track_id}", self.staff[0])
+            if track is None or track.get("status") not in ("new", "confirmed", "stale"):
+                return  # merged or closed meanwhile: nothing to neutralise
             await self.sim.api.command(
                 f"/api/v1/tracks/{track_id}/neutralise", self.who(), {"note": "reported down"}
             )

@@ -41,6 +41,7 @@ from magen.sim.agents import (
     Hospitals,
     Medics,
     Operators,
+    Relatives,
     Reporters,
     Residents,
     Responder,
@@ -71,10 +72,12 @@ STREAMS = (
     "operators",
     "ids",
     "households",
+    "persons",  # appended: a child stream's seed depends only on its place in this list
 )
 # Accounts and responders on duty are provisioned this long before the scenario begins.
 SETUP_LEAD_S = 120.0
 SAMPLE_S = 60.0
+RELATIVES_S = 300.0  # how often families try to reach their own again
 TEAM_SAMPLE_S = 30.0
 
 
@@ -167,6 +170,7 @@ class Simulation:
             FollowMagen(self.sim) if self.policy == "magen" else AlarmOnly(self.sim)
         )
         self.responders: list[Responder] = []
+        self.relatives = Relatives(self.sim)
         self.medics: Medics | None = None
         self.operators: Operators | None = None
         self.authority: Authority | None = None
@@ -255,6 +259,7 @@ class Simulation:
         poll = self.scenario.operators.poll_s
         sim.agenda.every(poll, poll, self.operators.poll, end)
         sim.agenda.every(0.0, SAMPLE_S, self.sample, end)
+        sim.agenda.every(RELATIVES_S, RELATIVES_S, self.relatives.check, end)
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -294,6 +299,7 @@ class Simulation:
             for sos in model.on_need(need):
                 self.reporters.schedule_sos(sos)
         await self.residents.tick(t)
+        await self.relatives.tick(t)
         for responder in self.responders:
             await responder.tick(t, self.medics)
         for team_id in out.neutralised:

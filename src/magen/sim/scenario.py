@@ -250,6 +250,14 @@ class Engagement(_Strict):
     barricade_factor: Share = 0.25  # attackers inside a house are that much harder to reach
 
 
+class Persons(_Strict):
+    """Relatives looking for family they cannot reach."""
+
+    missing_probability: Share = 0.5  # a relative reports a household away from home, or hurt
+    report_delay_min: Span = Span(low=20.0, high=60.0)  # from the attack or the injury
+    found_delay_min: Span = Span(low=10.0, high=45.0)  # from being home to saying so
+
+
 class Hospital(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     where: Point
@@ -276,6 +284,7 @@ class Scenario(_Strict):
     engagement: Engagement = Engagement()
     hospitals: list[Hospital] = Field(default_factory=list)
     transport: Transport = Transport()
+    persons: Persons = Persons()
 
     @field_validator("attackers")
     @classmethod
