@@ -186,6 +186,29 @@ def test_a_killed_writer_connection_is_replaced_without_failing_the_append(
     assert [s.position for s in log.read()] == [1, 2]
 
 
+@pytest.mark.slow
+def test_a_writer_frozen_inside_its_transaction_cannot_stall_the_others(url: str) -> None:
+    frozen, other = PostgresEventLog(url), PostgresEventLog(url, lock_timeout=15)
+    try:
+        frozen.append_sync([ev()])
+        # A session set up as Magen's writers are, stopped after taking the head row (as a
+        # SIGSTOPped worker would be): the server ends it, and the others carry on.
+        stuck = frozen._connect_writer()
+        stuck.execute("BEGIN")
+        stuck.execute(
+            sql.SQL("SELECT * FROM {} FOR UPDATE").format(
+                sql.Identifier(_schema(url), "magen_head")
+            )
+        )
+        started = time.monotonic()
+        assert other.append_sync([ev()]) == [2]
+        assert 4 < time.monotonic() - started < 12
+        stuck.close()
+    finally:
+        frozen.close_sync()
+        other.close_sync()
+
+
 # --- bulk loading -------------------------------------------------------------------------------
 
 

@@ -210,6 +210,11 @@ class PostgresEventLog:
         }
         self._session_settings = {
             "lock_timeout": f"{round(lock_timeout * 1000)}ms",
+            # A server that accepts but never answers fails the append instead of hanging it.
+            "statement_timeout": "30s",
+            # A writer frozen mid-transaction (a stopped process) would hold the head row and
+            # stall every worker; the server ends its transaction instead.
+            "idle_in_transaction_session_timeout": "5s",
             # Acknowledge only what is flushed to disk, whatever the server's default.
             "synchronous_commit": "on",
         }
@@ -550,6 +555,7 @@ class PostgresEventLog:
         self._outage.check()
         conn = self._connect_writer()
         try:
+            conn.execute("SET statement_timeout = 0")  # one COPY of millions of rows is slow
             with conn.transaction():
                 head = _scalar(conn.execute(self._sql.lock_head))
                 count = 0
