@@ -84,6 +84,7 @@ class PgServer:
     port: int = 0
     _run_as: list[str] = field(default_factory=list)
     _numbers: Iterator[int] = field(default_factory=itertools.count)
+    _databases: list[str] = field(default_factory=list)  # made by fresh_database()
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -104,6 +105,7 @@ class PgServer:
             name = f"{self.database}_{prefix}{next(self._numbers)}"
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self._databases.append(name)
         return _replace_database(self.admin_url, name)
 
     # --- only for a server we started ------------------------------------------------------
@@ -149,11 +151,12 @@ class PgServer:
                 contextlib.suppress(psycopg.Error),
                 psycopg.connect(self.admin_url, autocommit=True) as conn,
             ):
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(self.database)
+                for name in [*self._databases, self.database]:
+                    conn.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                            sql.Identifier(name)
+                        )
                     )
-                )
             return
         with contextlib.suppress(PostgresMissing, subprocess.TimeoutExpired):
             self.stop("immediate")
