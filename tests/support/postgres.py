@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import itertools
 import os
+import pwd
 import secrets
 import shutil
 import socket
@@ -177,11 +178,6 @@ def start_private(base: Path | None = None) -> PgServer:
             f"{ENV_URL} to an existing server)"
         )
     as_root = os.geteuid() == 0
-    # As root the cluster belongs to `postgres`, who must be able to reach it: not under a
-    # private TMPDIR, so the system /tmp unless told otherwise.
-    parent = base or ("/tmp" if as_root else None)
-    root = Path(tempfile.mkdtemp(prefix="magen-pg-", dir=parent))
-    datadir = root / "data"
     run_as: list[str] = []
     if as_root:
         # PostgreSQL will not run as root: the `postgres` user owns and runs the cluster.
@@ -189,10 +185,17 @@ def start_private(base: Path | None = None) -> PgServer:
         if runuser is None:
             raise PostgresMissing("running as root without runuser to become `postgres`")
         try:
-            shutil.chown(root, user="postgres", group="postgres")
-        except LookupError as exc:
+            pwd.getpwnam("postgres")
+        except KeyError as exc:
             raise PostgresMissing("running as root and there is no `postgres` user") from exc
         run_as = [runuser, "-u", "postgres", "--"]
+    # As root the cluster belongs to `postgres`, who must be able to reach it: not under a
+    # private TMPDIR, so the system /tmp unless told otherwise.
+    parent = base or ("/tmp" if as_root else None)
+    root = Path(tempfile.mkdtemp(prefix="magen-pg-", dir=parent))
+    datadir = root / "data"
+    if as_root:
+        shutil.chown(root, user="postgres", group="postgres")
     done = subprocess.run(
         [
             *run_as,
