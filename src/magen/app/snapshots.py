@@ -547,7 +547,13 @@ class Snapshots:
     async def save_in_background(self, service: Service) -> int | None:
         """Save a snapshot from a forked copy of this process; its position, or None."""
         if not hasattr(os, "fork"):
-            return await asyncio.to_thread(self.save_now, service)
+            # No copy-on-write image to encode from: encode here, pausing the loop, rather
+            # than in a thread while events change the state under the pickler.
+            position = service.state.position
+            blob = self.encode(service)
+            await asyncio.to_thread(self.store.save, position, blob)
+            self._saved_position, self._saved_at = position, time.monotonic()
+            return position
         started = time.perf_counter()
         # Forked from the event loop, between two events: the child holds the state at this
         # position however many events the parent applies while the child encodes.
