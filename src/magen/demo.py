@@ -53,6 +53,7 @@ DEFAULT_SCENARIO = "ofakim_baka"
 # the console before the first siren (at least this many real seconds).
 _LEAD_REAL_S = 20.0
 _PROGRESS_EVERY_S = 300.0
+_BEHIND_MARGIN_S = 60.0
 
 
 async def create_demo_accounts(service: Service) -> list[DemoAccount]:
@@ -147,7 +148,12 @@ def _progress(step_s: float) -> Any:
 
 
 def _clock_for(args: argparse.Namespace, scenario: Any) -> tuple[Any, Any]:
-    """The server's clock, and the scenario moved to start just after now on it."""
+    """The server's clock, and the scenario moved onto it.
+
+    The clock runs `--speed` times the wall but starts far enough in the past that it never
+    runs ahead of the wall: signed tokens carry their issue time, and a token issued "in the
+    future" would be refused by browsers' sessions. The morning therefore ends about now.
+    """
     from magen.clock import SystemClock
     from magen.sim.clocks import ScaledClock
     from magen.sim.runner import SETUP_LEAD_S
@@ -156,7 +162,10 @@ def _clock_for(args: argparse.Namespace, scenario: Any) -> tuple[Any, Any]:
         return SystemClock(), None
     opened = datetime.now(UTC).replace(microsecond=0)
     lead = max(SETUP_LEAD_S, _LEAD_REAL_S * args.speed)
-    return ScaledClock(opened, args.speed), scenario.starting_at(opened + timedelta(seconds=lead))
+    span = lead + scenario.duration_s
+    behind = max(0.0, span * (1.0 - 1.0 / args.speed)) + _BEHIND_MARGIN_S
+    start = opened - timedelta(seconds=behind)
+    return ScaledClock(start, args.speed), scenario.starting_at(start + timedelta(seconds=lead))
 
 
 async def _play(
@@ -249,6 +258,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from magen.sim.scenario import ScenarioError, load_scenario
     from magen.sim.town import town_pack
 
+    if args.speed <= 0:
+        print(f"magen: --speed must be positive (got {args.speed:g})")
+        return 2
     try:
         scenario = load_scenario(getattr(args, "scenario", None) or DEFAULT_SCENARIO)
         print(
