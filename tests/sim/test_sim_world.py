@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import numpy as np
 from hypothesis import given, settings
@@ -124,3 +126,35 @@ def test_the_scaled_clock_runs_fast_and_slows_down_without_a_jump() -> None:
     clock.set_rate(1.0)
     wall[0] += 6.0
     assert (clock.now() - start).total_seconds() == 66.0
+
+
+def test_the_time_rule_sends_only_those_who_can_reach_a_shelter_in_time() -> None:
+    from magen.sim.agents import Agenda, AlarmInTime, AlarmOnly, Sim
+
+    def sim() -> Sim:
+        w = _world()
+        rngs = {n: np.random.default_rng(i) for i, n in enumerate(("households", "persons"))}
+        return Sim(
+            scenario=w.scenario,
+            town=baka_town(),
+            world=w,
+            api=cast(Any, None),
+            agenda=Agenda(),
+            provision=cast(Any, None),
+            streams=rngs,
+        )
+
+    siren = next(a for a in load_scenario("ofakim_baka").alerts if a.seconds_to_shelter == 45)
+    everyone = list(range(len(sim().world.households)))
+    alarm, in_time = sim(), sim()
+    AlarmOnly(alarm).on_siren(everyone, 0.0, siren)
+    AlarmInTime(in_time).on_siren(everyone, 0.0, siren)
+    assert 0 < len(in_time.agenda) < len(alarm.agenda) / 5
+    w = in_time.world
+    while len(in_time.agenda):
+        t, action = in_time.agenda.pop()
+        asyncio.run(action(t))
+    sent = [h for h in range(len(w.households)) if w.households.legs.legs.get(h) is not None]
+    assert sent
+    for h in sent:
+        assert 10.0 + w.households.legs[h].length / 1.4 <= 45.0 + 1e-6

@@ -300,6 +300,35 @@ class AlarmOnly(Residents):
             w.start_outing(h, t)
 
 
+class AlarmInTime(AlarmOnly):
+    """The Home Front Command's own rule, without Magen: a shelter only if reachable in time.
+
+    On a siren, a household without a protected space goes to the nearest public shelter only
+    if it can get there within the zone's seconds (10 s to get out, then 1.4 m/s, as the
+    guidance engine assumes); otherwise it stays in (inner room, stairwell). Outside alerts it
+    behaves as `AlarmOnly`. A reference that separates what the time rule alone gives from
+    what Magen's picture of the ground threat adds.
+    """
+
+    name = "alarm_in_time"
+    EXIT_S = 10.0
+    WALK_MPS = 1.4
+
+    def on_siren(self, households: list[int], t: float, spec: AlertSpec) -> None:
+        w = self.sim.world
+        budget = float(spec.seconds_to_shelter if spec.seconds_to_shelter is not None else 90)
+        reachable = []
+        for h in households:
+            if w.households.place[h] == SHELTER:
+                reachable.append(h)
+                continue
+            _, path = w.shelter_path(h)
+            metres = float(np.hypot(*np.diff(path, axis=0).T).sum())
+            if self.EXIT_S + metres / self.WALK_MPS <= budget:
+                reachable.append(h)
+        super().on_siren(reachable, t, spec)
+
+
 class FollowMagen(Residents):
     """Residents with Magen: they ask the guidance where they stand and do what it says."""
 

@@ -145,7 +145,12 @@ def register(sub: Any) -> None:
         "scenario", nargs="?", default=DEFAULT_SCENARIO, help="a .toml file or a shipped name"
     )
     run.add_argument("--seed", type=int, default=7)
-    run.add_argument("--policy", choices=["magen", "alarm_only", "both"], default="both")
+    run.add_argument(
+        "--policy",
+        choices=["magen", "alarm_only", "alarm_in_time", "both"],
+        default="both",
+        help="the residents' rule; both = magen and alarm_only",
+    )
     run.add_argument("--minutes", type=float, help="play only the first minutes")
     run.add_argument("--out", default="var/sim", help="folder for the logs, truths and reports")
     run.add_argument("--report", action="store_true", help="also write the after-action reports")
