@@ -393,7 +393,7 @@ def _render_html(
         "rows": rows,
         "maps": [(mo.title, rel(mo.at), n) for mo, n in maps],
         "plots": plots,
-        "timeline": [(rel(at), at.strftime("%H:%M:%S"), text) for at, text in timeline],
+        "timeline": [(rel(at), figures.clock_time(at, start), text) for at, text in timeline],
         "guidance": guidance_rows,
         "guidance_more": max(0, len(guidance) - _GUIDANCE_MAX),
         "events": start_events,

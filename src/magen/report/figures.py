@@ -7,7 +7,7 @@ display, safe in a server process; PNG and PDF come from the Agg and PDF backend
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -85,6 +85,15 @@ class TownCanvas:
             return CirclePatch(self.xy(area.lon, area.lat), area.radius_m, **style)
         pts = np.array([self.xy(lon, lat) for lon, lat in area.ring])
         return PolygonPatch(pts, closed=True, **style)
+
+
+def clock_time(at: datetime, start: datetime) -> str:
+    """A moment on the clock of the scenario's place (its start's UTC offset)."""
+    local = at.astimezone(start.tzinfo)
+    offset = local.utcoffset() or timedelta(0)
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    zone = f"UTC{hours:+d}" + (f":{abs(rest) // 60:02d}" if rest else "") if offset else "UTC"
+    return f"{local:%H:%M} {zone}"
 
 
 def _clipped(ax: Any, patch: Any) -> None:
@@ -179,7 +188,9 @@ def map_figure(canvas: TownCanvas, moment: Moment, start: datetime) -> Figure:
         pts = np.array([canvas.xy(lon, lat) for lon, lat, _ in moment.truth])
         ax.scatter(pts[:, 0], pts[:, 1], s=34, marker="x", c=TRUTH, linewidths=1.4, zorder=8)
     minutes = (moment.at - start).total_seconds() / 60.0
-    ax.set_title(f"{moment.title}: +{minutes:.0f} min ({moment.at:%H:%M} UTC)", fontsize=10)
+    ax.set_title(
+        f"{moment.title}: +{minutes:.0f} min ({clock_time(moment.at, start)})", fontsize=10
+    )
     legend = [
         Line2D(
             [],
