@@ -128,13 +128,12 @@ def _fill(db: str) -> list[datetime]:
     """Append reports at known times through the service, returning their times."""
     import asyncio
 
-    from magen.store.factory import open_log
-
     from magen.app.service import Service
     from magen.clock import ManualClock
     from magen.domain.base import Actor
     from magen.domain.reports import RaiseSos, ReportSighting
     from magen.domain.values import GeoPoint, Role
+    from magen.store.factory import open_log
 
     async def go() -> list[datetime]:
         clock = ManualClock(datetime(2023, 10, 7, 4, 0, tzinfo=UTC))
