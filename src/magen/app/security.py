@@ -59,7 +59,13 @@ class TokenIssuer:
                 token,
                 self.secret,
                 algorithms=[TOKEN_ALGORITHM],
-                options={"require": ["sub", "exp", "role"], "verify_exp": False},
+                # Expiry is checked against the injected clock below; PyJWT would check `exp`
+                # and `iat` against the wall clock, which a simulation's clock is not.
+                options={
+                    "require": ["sub", "exp", "role"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise InvalidCredentials("invalid token") from exc

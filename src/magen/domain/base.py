@@ -8,10 +8,12 @@ with `@event`, and register its evolver with `@evolver(TheEvent)`. A command is 
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
@@ -42,10 +44,36 @@ class Command(BaseModel):
     command_id: uuid.UUID
 
     def fingerprint(self, actor: Actor) -> str:
-        """A digest of what the command asks, so a replayed id with other content is caught."""
-        body = self.model_dump_json(exclude={"command_id"})
+        """A digest of what the command asks, so a replayed id with other content is caught.
+
+        Canonical across processes: sets are sorted (their iteration order depends on each
+        process's hash seed), so a retry that reaches another worker, or comes after a
+        restart, is still recognised as the same command.
+        """
+        body = json.dumps(
+            _canonical(self.model_dump(mode="python", exclude={"command_id"})),
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )
         raw = f"{type(self).__name__}|{actor.account_id}|{body}".encode()
         return hashlib.sha256(raw).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """Plain JSON-ready data in one order whatever the process: sets sorted, enums by value."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 @dataclass(frozen=True, slots=True)
