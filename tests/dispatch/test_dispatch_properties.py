@@ -167,7 +167,7 @@ def test_the_instances_exercise_danger_areas_and_both_modes() -> None:
     """Guard against a strategy that never draws what the properties are about."""
     seen: set[str] = set()
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=100, deadline=None, derandomize=True, database=None)
     @given(instances())
     def look(inst: Instance) -> None:
         plan = DISPATCHER.plan(inst.units, inst.tasks, inst.areas)
