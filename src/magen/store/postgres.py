@@ -49,6 +49,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
+from magen.store._groupcommit import Append, Outcome, answer, checked, wake
 from magen.store.base import EventConflict, LogError, LogUnavailable, NewEvent, StoredEvent
 
 log = logging.getLogger("magen.store.postgres")
@@ -65,7 +66,6 @@ _SNAPSHOT_CHUNK: Final = 32 * 1024 * 1024
 _SETUP_LOCK: Final = 0x6D6167656E  # "magen"
 
 _T = TypeVar("_T")
-_Outcome = list[int] | BaseException
 _Known = dict[uuid.UUID, tuple[int, str, bytes]]
 
 
@@ -164,15 +164,6 @@ class _Statements:
         )
 
 
-@dataclass(slots=True)
-class _Append:
-    """One caller's batch waiting for the writer, and where to send the answer."""
-
-    events: tuple[NewEvent, ...]
-    loop: asyncio.AbstractEventLoop | None
-    future: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]]
-
-
 _STOP: Final = object()
 
 
@@ -224,7 +215,7 @@ class PostgresEventLog:
         self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
         self._outage = _Outage(self._probe, self._recovered)
         self._writer: psycopg.Connection[TupleRow] | None = self._connect_writer(first=True)
-        self._queue: queue.SimpleQueue[_Append | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Append | object] = queue.SimpleQueue()
         self._pool = ConnectionPool(
             url,
             kwargs=self._connect_kwargs,
@@ -402,46 +393,46 @@ class PostgresEventLog:
             loops.setdefault(loop, []).append(waiter)
         for loop, futures in loops.items():
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
-                loop.call_soon_threadsafe(_wake, futures)
+                loop.call_soon_threadsafe(wake, futures)
 
     # --- appending -----------------------------------------------------------------------
 
     async def append(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch atomically; return once it is committed, one position per event."""
-        batch = _checked(events)
+        batch = checked(events)
         if not batch:
             return []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[int]] = loop.create_future()
-        self._submit(_Append(batch, loop, future))
+        self._submit(Append(batch, loop, future))
         return await future
 
     def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch from code without an event loop (blocks until committed)."""
-        batch = _checked(events)
+        batch = checked(events)
         if not batch:
             return []
         future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
-        self._submit(_Append(batch, None, future))
+        self._submit(Append(batch, None, future))
         return future.result()
 
-    def _submit(self, request: _Append) -> None:
+    def _submit(self, request: Append) -> None:
         with self._lock:
             self._check_open_locked()
             self._queue.put(request)
 
     def _write_loop(self) -> None:
-        carried: _Append | None = None
+        carried: Append | None = None
         stopping = False
         while not stopping:
             item = carried if carried is not None else self._queue.get()
             carried = None
-            group: list[_Append] = []
+            group: list[Append] = []
             size = 0
             while True:
                 if item is _STOP:
                     stopping = True
-                elif isinstance(item, _Append):
+                elif isinstance(item, Append):
                     if group and size + len(item.events) > _GROUP_EVENTS:
                         carried = item
                         break
@@ -456,7 +447,7 @@ class PostgresEventLog:
         if self._writer is not None:
             self._writer.close()
 
-    def _commit_group(self, group: list[_Append]) -> None:
+    def _commit_group(self, group: list[Append]) -> None:
         try:
             outcomes, appended = self._write_with_reconnect(group)
         except LogError as exc:
@@ -466,11 +457,11 @@ class PostgresEventLog:
             log.exception("group commit of %d batches failed", len(group))
             outcomes = [LogError(f"cannot append to the event log: {exc}") for _ in group]
             appended = False
-        _answer(group, outcomes)
+        answer(group, outcomes)
         if appended:
             self._notify()
 
-    def _write_with_reconnect(self, group: list[_Append]) -> tuple[list[_Outcome], bool]:
+    def _write_with_reconnect(self, group: list[Append]) -> tuple[list[Outcome], bool]:
         for attempt in (1, 2):
             self._outage.check()
             reused = self._writer is not None
@@ -505,8 +496,8 @@ class PostgresEventLog:
             self._writer = None
 
     def _write(
-        self, conn: psycopg.Connection[TupleRow], group: list[_Append]
-    ) -> tuple[list[_Outcome], bool]:
+        self, conn: psycopg.Connection[TupleRow], group: list[Append]
+    ) -> tuple[list[Outcome], bool]:
         """Write every batch of the group in one transaction; a conflicting batch alone fails."""
         committing = False
         try:
@@ -856,20 +847,12 @@ class _Outage:
 # --- the group commit's bookkeeping ---------------------------------------------------------
 
 
-def _checked(events: Iterable[NewEvent]) -> tuple[NewEvent, ...]:
-    batch = tuple(events)
-    for ev in batch:
-        if not isinstance(ev, NewEvent) or not isinstance(ev.data, bytes):
-            raise TypeError(f"append takes NewEvent with bytes data, not {ev!r:.80}")
-    return batch
-
-
 def _place(
     events: tuple[NewEvent, ...],
     known: _Known,
     next_position: int,
     rows: list[tuple[int, uuid.UUID, str, bytes]],
-) -> _Outcome:
+) -> Outcome:
     """Positions for one batch, adding its new rows to `rows`; or the conflict that refuses it.
 
     `known` holds the events already in the log and those placed earlier in this group; it is
@@ -891,43 +874,6 @@ def _place(
     known.update(fresh)
     rows.extend((position, key, type_, data) for key, (position, type_, data) in fresh.items())
     return positions
-
-
-def _answer(group: list[_Append], outcomes: Sequence[_Outcome]) -> None:
-    """Hand each caller its outcome, one wake-up per event loop."""
-    loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[list[int]], _Outcome]]] = {}
-    for req, outcome in zip(group, outcomes, strict=True):
-        if req.loop is None:
-            _settle(req.future, outcome)
-        else:
-            fut = req.future
-            assert isinstance(fut, asyncio.Future)
-            loops.setdefault(req.loop, []).append((fut, outcome))
-    for loop, items in loops.items():
-        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
-            loop.call_soon_threadsafe(_settle_all, items)
-
-
-def _settle_all(items: list[tuple[asyncio.Future[list[int]], _Outcome]]) -> None:
-    for fut, outcome in items:
-        _settle(fut, outcome)
-
-
-def _settle(
-    fut: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]], outcome: _Outcome
-) -> None:
-    if fut.done():  # the caller gave up waiting (cancelled); the batch stands regardless
-        return
-    if isinstance(outcome, BaseException):
-        fut.set_exception(outcome)
-    else:
-        fut.set_result(outcome)
-
-
-def _wake(futures: list[asyncio.Future[None]]) -> None:
-    for fut in futures:
-        if not fut.done():
-            fut.set_result(None)
 
 
 def _scalar(cursor: psycopg.Cursor[TupleRow]) -> int:

@@ -38,13 +38,13 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from magen.store._groupcommit import Append, Outcome, answer, checked, wake
 from magen.store.base import EventConflict, LogError, LogUnavailable, NewEvent, StoredEvent
 
 log = logging.getLogger("magen.store.sqlite")
@@ -81,17 +81,7 @@ _GROUP_EVENTS: Final = 20_000
 _SUBSCRIBE_CHUNK: Final = 500
 
 _T = TypeVar("_T")
-_Outcome = list[int] | BaseException
 _Row = tuple[int, bytes, str, bytes]
-
-
-@dataclass(slots=True)
-class _Append:
-    """One caller's batch waiting for the writer, and where to send the answer."""
-
-    events: tuple[NewEvent, ...]
-    loop: asyncio.AbstractEventLoop | None
-    future: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]]
 
 
 _STOP: Final = object()
@@ -116,7 +106,7 @@ class SqliteEventLog:
         self._readers: list[sqlite3.Connection] = []
         self._generation = 0
         self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
-        self._queue: queue.SimpleQueue[_Append | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Append | object] = queue.SimpleQueue()
         self._writer = self._open_writer()
         try:
             self._gate = _Gate(Path(f"{self.path}-gate"))
@@ -265,41 +255,41 @@ class SqliteEventLog:
 
     async def append(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch atomically; return once it is on disk, one position per event."""
-        batch = _checked(events)
+        batch = checked(events)
         if not batch:
             return []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[int]] = loop.create_future()
-        self._submit(_Append(batch, loop, future))
+        self._submit(Append(batch, loop, future))
         return await future
 
     def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch from code without an event loop (blocks until it is on disk)."""
-        batch = _checked(events)
+        batch = checked(events)
         if not batch:
             return []
         future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
-        self._submit(_Append(batch, None, future))
+        self._submit(Append(batch, None, future))
         return future.result()
 
-    def _submit(self, request: _Append) -> None:
+    def _submit(self, request: Append) -> None:
         with self._lock:
             if self._closed:
                 raise LogError(f"the event log at {self.path} is closed")
             self._queue.put(request)
 
     def _write_loop(self) -> None:
-        carried: _Append | None = None
+        carried: Append | None = None
         stopping = False
         while not stopping:
             item = carried if carried is not None else self._queue.get()
             carried = None
-            group: list[_Append] = []
+            group: list[Append] = []
             size = 0
             while True:
                 if item is _STOP:
                     stopping = True
-                elif isinstance(item, _Append):
+                elif isinstance(item, Append):
                     if group and size + len(item.events) > _GROUP_EVENTS:
                         carried = item
                         break
@@ -312,7 +302,7 @@ class SqliteEventLog:
             if group:
                 self._commit_group(group)
 
-    def _commit_group(self, group: list[_Append]) -> None:
+    def _commit_group(self, group: list[Append]) -> None:
         try:
             outcomes, appended = self._write(group)
         except (sqlite3.OperationalError, TimeoutError) as exc:
@@ -323,11 +313,11 @@ class SqliteEventLog:
             log.exception("group commit of %d batches failed", len(group))
             outcomes = [LogError(f"cannot append to {self.path}: {exc}") for _ in group]
             appended = False
-        _answer(group, outcomes)
+        answer(group, outcomes)
         if appended:
             self._notify()
 
-    def _write(self, group: list[_Append]) -> tuple[list[_Outcome], bool]:
+    def _write(self, group: list[Append]) -> tuple[list[Outcome], bool]:
         """Write every batch of the group in one transaction; a conflicting batch alone fails."""
         conn = self._writer
         if self._indexed == 0 or self._others_wrote:
@@ -342,7 +332,7 @@ class SqliteEventLog:
             keys = {ev.event_id.bytes for req in group for ev in req.events}
             known = _stored(conn, self._ids.find(keys))
             rows: list[_Row] = []
-            outcomes: list[_Outcome] = []
+            outcomes: list[Outcome] = []
             for req in group:
                 outcome = _place(req.events, known, head + len(rows) + 1, rows)
                 outcomes.append(outcome)
@@ -402,7 +392,7 @@ class SqliteEventLog:
             loops.setdefault(loop, []).append(waiter)
         for loop, futures in loops.items():
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
-                loop.call_soon_threadsafe(_wake, futures)
+                loop.call_soon_threadsafe(wake, futures)
 
     # --- maintenance ---------------------------------------------------------------------
 
@@ -584,14 +574,6 @@ def _halves(keys: list[bytes]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.u
 # --- the group commit's bookkeeping ---------------------------------------------------------
 
 
-def _checked(events: Iterable[NewEvent]) -> tuple[NewEvent, ...]:
-    batch = tuple(events)
-    for ev in batch:
-        if not isinstance(ev, NewEvent) or not isinstance(ev.data, bytes):
-            raise TypeError(f"append takes NewEvent with bytes data, not {ev!r:.80}")
-    return batch
-
-
 def _stored(
     conn: sqlite3.Connection, found: dict[bytes, int]
 ) -> dict[bytes, tuple[int, str, bytes]]:
@@ -630,7 +612,7 @@ def _place(
     known: dict[bytes, tuple[int, str, bytes]],
     next_position: int,
     rows: list[_Row],
-) -> _Outcome:
+) -> Outcome:
     """Positions for one batch, adding its new rows to `rows`; or the conflict that refuses it.
 
     `known` holds the events already in the log and those placed earlier in this group; it is
@@ -653,43 +635,6 @@ def _place(
     known.update(fresh)
     rows.extend((position, key, type_, data) for key, (position, type_, data) in fresh.items())
     return positions
-
-
-def _answer(group: list[_Append], outcomes: list[_Outcome]) -> None:
-    """Hand each caller its outcome, one wake-up per event loop."""
-    loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[list[int]], _Outcome]]] = {}
-    for req, outcome in zip(group, outcomes, strict=True):
-        if req.loop is None:
-            _settle(req.future, outcome)
-        else:
-            fut = req.future
-            assert isinstance(fut, asyncio.Future)
-            loops.setdefault(req.loop, []).append((fut, outcome))
-    for loop, items in loops.items():
-        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
-            loop.call_soon_threadsafe(_settle_all, items)
-
-
-def _settle_all(items: list[tuple[asyncio.Future[list[int]], _Outcome]]) -> None:
-    for fut, outcome in items:
-        _settle(fut, outcome)
-
-
-def _settle(
-    fut: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]], outcome: _Outcome
-) -> None:
-    if fut.done():  # the caller gave up waiting (cancelled); the batch stands regardless
-        return
-    if isinstance(outcome, BaseException):
-        fut.set_exception(outcome)
-    else:
-        fut.set_result(outcome)
-
-
-def _wake(futures: list[asyncio.Future[None]]) -> None:
-    for fut in futures:
-        if not fut.done():
-            fut.set_result(None)
 
 
 def _unavailable(path: Path, exc: Exception) -> LogError:

@@ -1,0 +1,73 @@
+"""The hand-off between callers and a store's writer thread, shared by every durable backend.
+
+A caller's batch waits as an `Append`; the writer answers a whole group at once, waking each
+caller's event loop once, however many of its batches were in the group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from magen.store.base import NewEvent
+
+Outcome = list[int] | BaseException
+
+
+@dataclass(slots=True)
+class Append:
+    """One caller's batch waiting for the writer, and where to send the answer."""
+
+    events: tuple[NewEvent, ...]
+    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]]
+
+
+def checked(events: Iterable[NewEvent]) -> tuple[NewEvent, ...]:
+    """The batch as a tuple, refused at once if it is not made of NewEvent with bytes data."""
+    batch = tuple(events)
+    for ev in batch:
+        if not isinstance(ev, NewEvent) or not isinstance(ev.data, bytes):
+            raise TypeError(f"append takes NewEvent with bytes data, not {ev!r:.80}")
+    return batch
+
+
+def answer(group: list[Append], outcomes: Sequence[Outcome]) -> None:
+    """Hand each caller its outcome, one wake-up per event loop."""
+    loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[list[int]], Outcome]]] = {}
+    for req, outcome in zip(group, outcomes, strict=True):
+        if req.loop is None:
+            _settle(req.future, outcome)
+        else:
+            fut = req.future
+            assert isinstance(fut, asyncio.Future)
+            loops.setdefault(req.loop, []).append((fut, outcome))
+    for loop, items in loops.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
+            loop.call_soon_threadsafe(_settle_all, items)
+
+
+def wake(futures: list[asyncio.Future[None]]) -> None:
+    """Wake subscribers waiting for new events."""
+    for fut in futures:
+        if not fut.done():
+            fut.set_result(None)
+
+
+def _settle_all(items: list[tuple[asyncio.Future[list[int]], Outcome]]) -> None:
+    for fut, outcome in items:
+        _settle(fut, outcome)
+
+
+def _settle(
+    fut: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]], outcome: Outcome
+) -> None:
+    if fut.done():  # the caller gave up waiting (cancelled); the batch stands regardless
+        return
+    if isinstance(outcome, BaseException):
+        fut.set_exception(outcome)
+    else:
+        fut.set_result(outcome)
