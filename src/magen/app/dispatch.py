@@ -10,6 +10,12 @@ computed when first asked for at a log position and time (times are taken to
 and reused until either moves; its recommendations likewise, except that a slow plan (a big
 town) is not remade more often than it takes to make. Recommendations are never recorded:
 accepting one records an assignment that names it.
+
+The board of a past moment (the time slider) is the same computation over the state folded
+to that log position, judged at the time of its event (`DispatchService.replay`): tracks go
+stale, calls wait and danger areas expire as they did then, and the recommendations are what
+the plan would have said. A responder on an assignment is shown the street route to its
+target, around danger areas other than those around the target itself (`assignment_route`).
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from __future__ import annotations
 import math
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 from magen.app.guidance import engine_area
 from magen.app.service import Service
@@ -32,12 +40,12 @@ from magen.dispatch.assign import (
     Task,
     Unit,
 )
-from magen.dispatch.tasks import AreaLink, NeedsConfig, open_tasks
+from magen.dispatch.tasks import AreaLink, NeedsConfig, incident_task, open_tasks, threat_task
 from magen.domain.alerts import Alerts
-from magen.domain.dispatch import Dispatch
+from magen.domain.dispatch import Assignment, AssignmentStatus, Dispatch, TargetKind
 from magen.domain.picture import Picture
 from magen.domain.reports import Reports
-from magen.domain.responders import Capability, Responders, ResponderStatus
+from magen.domain.responders import Capability, Responder, Responders, ResponderStatus
 from magen.domain.state import State
 from magen.geo.routing import DangerArea
 from magen.geo.town import Town
@@ -46,6 +54,10 @@ from magen.picture.incidents import Incident, build_incidents
 from magen.picture.scale import ScaleEstimate, TownStreets, estimate_scale
 
 BOARD_EVERY_S = 5.0
+# Routes kept for reuse: one per responder on the way, a few boards' worth.
+ROUTE_CACHE = 256
+# A responder on an assignment is shown a route until they report arriving.
+_ON_THE_WAY = frozenset({AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED})
 # Plans slower than this are reused while younger than their own time over PLAN_SHARE.
 SLOW_PLAN_S = 0.2
 PLAN_SHARE = 0.25
@@ -73,6 +85,10 @@ class Board:
     areas: tuple[DangerArea, ...]
     # An assignment's target (an SOS of an incident, a track merged into another) -> task id
     task_of: Mapping[str, str]
+    # Responders on their way to an assignment, with a known position, by id
+    travellers: Mapping[str, Unit] = field(default_factory=dict)
+    # Danger areas declared around a track, an incident or an SOS, by that id
+    around: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _recs: dict[str, Recommendation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -96,6 +112,27 @@ class Board:
         key = self.task_of.get(incident_id, incident_id)
         return next((i for i in self.incidents if i.incident_id == key), None)
 
+    def target(self, a: Assignment) -> Task | None:
+        """Where an assignment sends its responder, as a task (None once the target closed).
+
+        The danger areas declared around the target are open to an armed responder, as they
+        are for the recommendations.
+        """
+        if a.target is TargetKind.TRACK:
+            track = self.track(self.task_of.get(a.target_id, a.target_id))
+            if track is None or not track.open:
+                return None
+            task = threat_task(track)
+            names = {a.target_id, track.track_id}
+        else:
+            incident = self.incident(a.target_id)
+            if incident is None or not incident.open:
+                return None
+            task = incident_task(incident, {t.track_id: t for t in self.tracks})
+            names = {a.target_id, incident.incident_id, *incident.sos_ids}
+        areas = frozenset().union(*(self.around.get(n, frozenset()) for n in names))
+        return replace(task, open_areas=areas)
+
 
 def _final_track(views: Mapping[str, TrackView], track_id: str) -> str:
     seen = set()
@@ -106,6 +143,26 @@ def _final_track(views: Mapping[str, TrackView], track_id: str) -> str:
             return track_id
         track_id = view.merged_into
     return track_id
+
+
+class Boards(Protocol):
+    """Where the picture's dispatch sections come from: the live board, or a past one."""
+
+    def board(self) -> Board:
+        """The board without its plan."""
+        ...
+
+    def planned(self) -> Board:
+        """The board with its recommendations."""
+        ...
+
+    def scale(self, board: Board) -> ScaleEstimate:
+        """The attack's scale as the board's tracks stand."""
+        ...
+
+    def assignment_route(self, board: Board, a: Assignment) -> Route | None:
+        """The street route of a responder on the way to an assignment."""
+        ...
 
 
 class DispatchService:
@@ -131,6 +188,8 @@ class DispatchService:
         self._plan_s = 0.0
         self.computed = 0
         self.compute_ms: list[float] = []
+        self._routes: OrderedDict[tuple[object, ...], Route | None] = OrderedDict()
+        self.routed = 0  # routes searched (not taken from the cache), for tests and metrics
 
     @classmethod
     def attach(cls, service: Service, town: Town | None) -> DispatchService:
@@ -141,12 +200,19 @@ class DispatchService:
         return found
 
     @staticmethod
-    def for_state(state: State) -> DispatchService | None:
-        """The dispatch service attached to the service holding this state, if any."""
+    def for_state(state: State) -> Boards | None:
+        """The boards of a state: the live service's, or a replay's while it is kept."""
         for d in list(_ATTACHED):
             if d.service.state is state:
                 return d
-        return None
+        return _REPLAYS.get(id(state))
+
+    def replay(self, state: State, as_of: datetime | None) -> PastBoards:
+        """The boards of a state folded to a past position, judged at `as_of` (its event's
+        time; None before the first event). Findable by `for_state` while it is kept."""
+        past = PastBoards(self, state, as_of)
+        _REPLAYS[id(state)] = past
+        return past
 
     def warm(self) -> None:
         """Build the town's dispatch graphs and landmarks now, not on the first request."""
@@ -166,7 +232,7 @@ class DispatchService:
         """The board at the state's position and `now` (to `BOARD_EVERY_S`), without a plan."""
         key = (self.service.state.position, self._stamp(self._now(now)))
         if self._board is None or self._key != key:
-            self._board = self._compute(self.service.state, key[1])
+            self._board = self.compute(self.service.state, key[1])
             self._key = key
         return self._board
 
@@ -185,16 +251,20 @@ class DispatchService:
         young = time.monotonic() - self._planned_at < self._plan_s / PLAN_SHARE
         if done is not None and self._plan_s > SLOW_PLAN_S and young:
             return done
-        plan = None
         started = time.perf_counter()
-        if self.dispatcher is not None:
-            plan = self.dispatcher.plan(list(board.units.values()), board.tasks, board.areas)
+        self._planned = self.plan(board)
         self._plan_s = time.perf_counter() - started
         self._planned_at = time.monotonic()
-        self._planned = replace(board, plan=plan, _recs={})
         self.computed += 1
         self.compute_ms = [*self.compute_ms[-99:], self._plan_s * 1000]
         return self._planned
+
+    def plan(self, board: Board) -> Board:
+        """The board with the recommendations for it (no plan without a town)."""
+        plan = None
+        if self.dispatcher is not None:
+            plan = self.dispatcher.plan(list(board.units.values()), board.tasks, board.areas)
+        return replace(board, plan=plan, _recs={})
 
     @staticmethod
     def _stamp(at: datetime) -> datetime:
@@ -213,7 +283,28 @@ class DispatchService:
             return None
         return self.dispatcher.route(unit, task, board.areas)
 
-    def _compute(self, state: State, now: datetime) -> Board:
+    def assignment_route(self, board: Board, a: Assignment) -> Route | None:
+        """The street route of a responder on the way to an assignment, from where they
+        last reported (None once arrived, without a position or a town, or out of reach)."""
+        unit = board.travellers.get(a.responder_id)
+        if self.dispatcher is None or unit is None or a.status not in _ON_THE_WAY:
+            return None
+        task = board.target(a)
+        if task is None:
+            return None
+        key = (unit, task.lon, task.lat, task.kind, task.open_areas, board.areas)
+        if key in self._routes:
+            self._routes.move_to_end(key)
+            return self._routes[key]
+        found = self.dispatcher.route(unit, task, board.areas)
+        self.routed += 1
+        self._routes[key] = found
+        while len(self._routes) > ROUTE_CACHE:
+            self._routes.popitem(last=False)
+        return found
+
+    def compute(self, state: State, now: datetime) -> Board:
+        """The board of any state (live or folded to a past position) judged at `now`."""
         fuser = state.slice(Picture).fuser
         tracks = fuser.tracks(now, include_closed=True) if fuser.sightings else []
         views = {t.track_id: t for t in tracks}
@@ -228,22 +319,23 @@ class DispatchService:
         dangers = sorted(state.slice(Alerts).active_danger_areas(now), key=lambda d: d.area_id)
         areas = tuple(engine_area(d.area_id, d.area) for d in dangers)
         links = [AreaLink(d.area_id, d.threat_id) for d in dangers]
+        around: dict[str, set[str]] = {}
+        for link in links:
+            if link.threat_id is not None:
+                around.setdefault(link.threat_id, set()).add(link.area_id)
         responders = state.slice(Responders).by_id
         dispatch = state.slice(Dispatch)
         assigned: dict[str, list[frozenset[Capability]]] = {}
+        travellers: dict[str, Unit] = {}
         for a in dispatch.assignments.values():
             r = responders.get(a.responder_id)
             if a.active and r is not None:
                 task_id = task_of.get(a.target_id, a.target_id)
                 assigned.setdefault(task_id, []).append(r.capabilities)
+                if a.status in _ON_THE_WAY and r.active and r.where is not None:
+                    travellers[r.responder_id] = _unit(r)
         units = {
-            r.responder_id: Unit(
-                responder_id=r.responder_id,
-                lon=r.where.lon,
-                lat=r.where.lat,
-                capabilities=r.capabilities,
-                label=_LABELS.get(r.kind.value, "responder"),
-            )
+            r.responder_id: _unit(r)
             for r in sorted(responders.values(), key=lambda r: r.responder_id)
             if r.active
             and r.where is not None
@@ -261,7 +353,62 @@ class DispatchService:
             plan=None,
             areas=areas,
             task_of=task_of,
+            travellers=travellers,
+            around={k: frozenset(v) for k, v in around.items()},
         )
 
 
+def _unit(r: Responder) -> Unit:
+    assert r.where is not None
+    return Unit(
+        responder_id=r.responder_id,
+        lon=r.where.lon,
+        lat=r.where.lat,
+        capabilities=r.capabilities,
+        label=_LABELS.get(r.kind.value, "responder"),
+    )
+
+
+# Before the first event there is nothing to judge: any moment gives the same empty board.
+_BEFORE_THE_LOG = datetime.fromtimestamp(0, UTC)
+
+
+class PastBoards:
+    """The dispatch board of a state folded to a past log position, at that position's time.
+
+    Computed on first use and kept with the object: a time slider coming back to a position
+    it showed does not plan again. The state must not change while this is in use.
+    """
+
+    def __init__(self, dispatch: DispatchService, state: State, as_of: datetime | None) -> None:
+        self.dispatch = dispatch
+        self.state = state
+        self.as_of = as_of if as_of is not None else _BEFORE_THE_LOG
+        self._board: Board | None = None
+        self._planned: Board | None = None
+
+    def board(self) -> Board:
+        """The board as it stood then (not taken to `BOARD_EVERY_S`: a replay has one time)."""
+        if self._board is None:
+            self._board = self.dispatch.compute(self.state, self.as_of)
+        return self._board
+
+    def planned(self) -> Board:
+        """The board with the recommendations the plan would have made then."""
+        if self._planned is None:
+            self._planned = self.dispatch.plan(self.board())
+        return self._planned
+
+    def scale(self, board: Board) -> ScaleEstimate:
+        """The attack's scale as the board's tracks stood."""
+        return self.dispatch.scale(board)
+
+    def assignment_route(self, board: Board, a: Assignment) -> Route | None:
+        """The route a responder on the way to an assignment was shown then."""
+        return self.dispatch.assignment_route(board, a)
+
+
 _ATTACHED: weakref.WeakSet[DispatchService] = weakref.WeakSet()
+# Replays by the identity of their state; a replay keeps its state alive, so while an entry
+# lives its key names that state and no other.
+_REPLAYS: weakref.WeakValueDictionary[int, PastBoards] = weakref.WeakValueDictionary()

@@ -6,6 +6,10 @@ picture at that moment"). Folding from the start costs time in proportion to the
 folded states are kept in a small LRU cache and a request continues from the nearest cached
 state before it: moving a time slider step by step folds only the steps. Cached states are
 never mutated; a fold that continues from one works on a copy.
+
+With the dispatch service, each past state comes with its boards (`PastBoards`): tracks,
+incidents, the scale and the recommendations as they stood at the time of the position's
+event, computed when first read and kept with the state in the cache.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from magen.app import auth
 from magen.app.codec import decode
+from magen.app.dispatch import DispatchService, PastBoards
 from magen.domain import State, evolve
 from magen.domain.base import Actor
 from magen.domain.picture import Picture, configure_picture
@@ -41,16 +46,25 @@ class PastState:
     state: State
     position: int
     as_of: datetime | None  # None at position 0, before anything happened
+    boards: PastBoards | None = None  # None without a dispatch service
 
 
 class History:
     """Fold the log up to any position, reusing recent folds; safe to call from threads."""
 
-    def __init__(self, log: EventLog, live: State, *, capacity: int = 8) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        live: State,
+        *,
+        capacity: int = 8,
+        dispatch: DispatchService | None = None,
+    ) -> None:
         if capacity < 1:
             raise ValueError("the cache must hold at least one state")
         self.log = log
         self.capacity = capacity
+        self.dispatch = dispatch
         # Fusion's model and the town metric are configuration, not log content: a replay must
         # use the live state's or its tracks would differ from what operators saw.
         fuser = live.slice(Picture).fuser
@@ -104,4 +118,8 @@ class History:
                 evolve(state, recorded)
                 as_of = recorded.recorded_at
                 self.folded += 1
-        return PastState(state=state, position=state.position, as_of=as_of)
+        # Fuse the queued sightings here, in the caller's thread: reading the picture later
+        # must not change a cached state that another fold may be copying.
+        _ = state.slice(Picture).fuser
+        boards = self.dispatch.replay(state, as_of) if self.dispatch is not None else None
+        return PastState(state=state, position=state.position, as_of=as_of, boards=boards)

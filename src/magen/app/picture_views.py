@@ -6,7 +6,12 @@ operators and by the responder it sends; a call-up by operators and by the respo
 reaches: those it called, and any checked-in responder now within its radius (by their last
 position) with the capabilities it asks for. The sections below put these views in
 GET /api/v1/picture; they need the dispatch service attached to the state's service (for the
-time and the town) and are left out without one.
+time and the town) and are left out without one. A state folded to a past position gets
+them from its replay (`DispatchService.replay`), judged at that position's time.
+
+An assignment whose responder is on the way carries the street route to its target as a
+GeoJSON Feature (a LineString of WGS84 [lon, lat]), as the dispatch engine routes: around
+the danger areas, except those around the target for an armed responder.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from magen.app.auth import Audience, sees
-from magen.app.dispatch import Board, DispatchService
+from magen.app.dispatch import Board, Boards, DispatchService
 from magen.app.projections import section
-from magen.dispatch.assign import Plan, Recommendation, Unmet
+from magen.dispatch.assign import Plan, Recommendation, Route, Unmet
 from magen.domain.base import Actor
 from magen.domain.dispatch import Assignment, CallUp, Dispatch, distance_m
 from magen.domain.responders import Responder, Responders
@@ -172,8 +177,28 @@ def recommendations_view(board: Board, plan: Plan) -> dict[str, Any]:
     }
 
 
-def assignment_view(a: Assignment, board: Board | None = None) -> dict[str, Any]:
-    """An assignment as the API shows it."""
+def route_feature(route: Route | None) -> dict[str, Any] | None:
+    """A street route as a GeoJSON Feature: a LineString, with its mode, time and length."""
+    if route is None or len(route.lonlat) < 2:
+        return None
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [[round(lon, 7), round(lat, 7)] for lon, lat in route.lonlat],
+        },
+        "properties": {
+            "mode": route.mode.value,
+            "travel_s": round(route.travel_s, 1),
+            "distance_m": round(route.distance_m, 1),
+        },
+    }
+
+
+def assignment_view(
+    a: Assignment, board: Board | None = None, route: Route | None = None
+) -> dict[str, Any]:
+    """An assignment as the API shows it, with its route while the responder is on the way."""
     target_open: bool | None = None
     task_id = a.target_id
     if board is not None:
@@ -201,6 +226,7 @@ def assignment_view(a: Assignment, board: Board | None = None) -> dict[str, Any]
         "arrived_at": _iso(a.arrived_at),
         "closed_at": _iso(a.closed_at),
         "outcome_note": a.outcome_note,
+        "route": route_feature(route),
     }
 
 
@@ -271,11 +297,23 @@ def visible_callups(state: State, actor: Actor, *, include_closed: bool = False)
 # --- picture sections ---------------------------------------------------------------------
 
 
+def _boards(state: State, actor: Actor) -> Boards | None:
+    return DispatchService.for_state(state) if sees(actor, Audience.FIELD) else None
+
+
 def _board(state: State, actor: Actor) -> Board | None:
-    if not sees(actor, Audience.FIELD):
-        return None
-    found = DispatchService.for_state(state)
+    found = _boards(state, actor)
     return found.board() if found is not None else None
+
+
+def assignments_with_routes(
+    found: Boards | None, assignments: list[Assignment]
+) -> list[dict[str, Any]]:
+    """Assignments as the API shows them, each routed from its responder's last position."""
+    if found is None:
+        return [assignment_view(a) for a in assignments]
+    board = found.board()
+    return [assignment_view(a, board, found.assignment_route(board, a)) for a in assignments]
 
 
 @section("tracks")
@@ -296,16 +334,16 @@ def _incidents(state: State, actor: Actor) -> list[dict[str, Any]] | None:
 
 @section("scale")
 def _scale(state: State, actor: Actor) -> dict[str, Any] | None:
-    board = _board(state, actor)
-    found = DispatchService.for_state(state)
-    if board is None or found is None:
+    found = _boards(state, actor)
+    if found is None:
         return None
+    board = found.board()
     return scale_view(found.scale(board), board)
 
 
 @section("recommendations")
 def _recommendations(state: State, actor: Actor) -> dict[str, Any] | None:
-    found = DispatchService.for_state(state) if sees(actor, Audience.FIELD) else None
+    found = _boards(state, actor)
     board = found.planned() if found is not None else None
     if board is None or board.plan is None:
         return None
@@ -316,8 +354,7 @@ def _recommendations(state: State, actor: Actor) -> dict[str, Any] | None:
 def _assignments(state: State, actor: Actor) -> list[dict[str, Any]] | None:
     if not sees(actor, Audience.FIELD):
         return None
-    board = _board(state, actor)
-    return [assignment_view(a, board) for a in visible_assignments(state, actor)]
+    return assignments_with_routes(_boards(state, actor), visible_assignments(state, actor))
 
 
 @section("callups")

@@ -8,7 +8,7 @@ import anyio
 from litestar import Request, Router, get
 from litestar.params import Parameter
 
-from magen.api.deps import ActorDep, ServiceDep
+from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.app.history import History, can_replay
 from magen.app.projections import picture
 from magen.app.service import Service
@@ -21,7 +21,7 @@ def history_of(request: Request[Any, Any, Any], service: Service) -> History:
     """The app's history cache for this service (created on first use)."""
     found = request.app.state.get(_KEY)
     if not isinstance(found, History) or found.log is not service.log:
-        found = History(service.log, service.state)
+        found = History(service.log, service.state, dispatch=runtime(request).dispatch)
         request.app.state[_KEY] = found
     return found
 
@@ -33,7 +33,11 @@ async def picture_at(
     actor: ActorDep,
     position: Annotated[int, Parameter(ge=0, description="log position to replay up to")],
 ) -> dict[str, Any]:
-    """The picture as it stood just after the event at a log position (operators, analysts)."""
+    """The picture as it stood just after the event at a log position (operators, analysts).
+
+    Tracks, incidents, the scale and the recommendations are judged at the time of that
+    event: a track seen long before it is stale, as it was then.
+    """
     if not can_replay(actor):
         raise Forbidden("only admins, dispatchers and analysts replay the picture")
     head = service.state.position
