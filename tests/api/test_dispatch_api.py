@@ -221,7 +221,7 @@ def test_recommendations_respect_capabilities_and_danger_areas(scene: Scene) -> 
         detail = crew.kit.get(
             Role.DISPATCHER, f"/api/v1/dispatch/recommendations/{rec['id']}"
         ).json()
-        gap = _closest_m(detail["route"], THREAT)
+        gap = _closest_m(_line(detail["route"]), THREAT)
         if "armed" in caps:
             assert rec["enters"] == [scene.area]
             assert "to reach the threat" in rec["reason"]
@@ -247,7 +247,113 @@ def test_the_unarmed_walker_is_routed_around_the_area(scene: Scene) -> None:
     assert rec["avoids"] == [scene.area]
     assert rec["reason"].endswith(f"avoids danger area {scene.area}")
     detail = crew.kit.get(Role.DISPATCHER, f"/api/v1/dispatch/recommendations/{rec['id']}").json()
-    assert _closest_m(detail["route"], THREAT) > AREA_M - 1.0
+    assert _closest_m(_line(detail["route"]), THREAT) > AREA_M - 1.0
+
+
+def _line(route: dict[str, Any]) -> list[list[float]]:
+    """The coordinates of a route given as a GeoJSON LineString Feature."""
+    assert route["type"] == "Feature"
+    assert route["geometry"]["type"] == "LineString"
+    coordinates: list[list[float]] = route["geometry"]["coordinates"]
+    assert len(coordinates) >= 2
+    assert all(len(c) == 2 for c in coordinates)
+    return coordinates
+
+
+def _assign(crew: Crew, name: str, **target: str) -> str:
+    r = crew.kit.post(
+        Role.DISPATCHER,
+        "/api/v1/dispatch/assignments",
+        {"command_id": cid(), "responder_id": crew.ids[name], **target},
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _mine(crew: Crew, name: str) -> dict[str, Any]:
+    (a,) = crew.get(name, "/api/v1/dispatch/assignments").json()["assignments"]
+    return dict(a)
+
+
+def test_an_assignment_carries_its_street_route_until_the_responder_arrives(
+    scene: Scene,
+) -> None:
+    crew = scene.crew
+    assignment = _assign(crew, "medic2", incident_id=scene.people)
+    a = _mine(crew, "medic2")
+    line = _line(a["route"])
+    props = a["route"]["properties"]
+    assert props["mode"] == "on_foot"
+    assert props["travel_s"] > 0
+    # From the responder to the call, along the streets (longer than the crow flies).
+    start, end = CREW["medic2"][3], SOS_PEOPLE
+    assert _metres(tuple(line[0]), start) < 60  # type: ignore[arg-type]
+    assert _metres(tuple(line[-1]), end) < 60  # type: ignore[arg-type]
+    crow = _metres((start["lon"], start["lat"]), end)
+    assert props["distance_m"] >= crow
+    # The same route in the picture, for the responder and for the dispatcher.
+    for who in ("medic2", "dispatcher"):
+        view = (
+            crew.get(who, "/api/v1/picture")
+            if who != "dispatcher"
+            else crew.kit.get(Role.DISPATCHER, "/api/v1/picture")
+        )
+        shown = {x["id"]: x for x in view.json()["assignments"]}
+        assert shown[assignment]["route"] == a["route"]
+    # It follows the responder: from where they report being now.
+    here = {"lat": 31.7575, "lon": 35.2095}
+    r = crew.post("medic2", "/api/v1/responders/position", {"where": here})
+    assert r.status_code == 201, r.text
+    moved = _line(_mine(crew, "medic2")["route"])
+    assert _metres(tuple(moved[0]), here) < 60  # type: ignore[arg-type]
+    assert moved != line
+    # On scene, no more route.
+    r = crew.post("medic2", f"/api/v1/dispatch/assignments/{assignment}/arrived", {})
+    assert r.status_code == 201, r.text
+    assert _mine(crew, "medic2")["route"] is None
+
+
+def test_an_assignment_route_keeps_out_of_danger_areas_but_an_armed_one_goes_in(
+    scene: Scene,
+) -> None:
+    crew = scene.crew
+    # The unarmed walker, sent across the danger area to the second call, goes round it.
+    _assign(crew, "walker", incident_id=scene.people)
+    walker = _mine(crew, "walker")["route"]
+    assert _closest_m(_line(walker), THREAT) > AREA_M - 1.0
+    # The armed volunteer sent to the armed group enters the area declared around it.
+    _assign(crew, "vol", track_id=scene.track)
+    vol = _line(_mine(crew, "vol")["route"])
+    assert _closest_m(vol, THREAT) < AREA_M
+    # The route of an accepted recommendation is the one the recommendation showed.
+    rec = next(
+        r
+        for r in recommendations(crew)["recommendations"]
+        if crew.name_of(r["responder_id"]) == "cop"
+    )
+    shown = crew.kit.get(Role.DISPATCHER, f"/api/v1/dispatch/recommendations/{rec['id']}")
+    r = crew.kit.post(
+        Role.DISPATCHER,
+        "/api/v1/dispatch/assignments",
+        {"command_id": cid(), "responder_id": rec["responder_id"], "recommendation_id": rec["id"]},
+    )
+    assert r.status_code == 201, r.text
+    assert _mine(crew, "cop")["route"] == shown.json()["route"]
+
+
+def test_once_the_target_is_closed_there_is_no_route(
+    scene: Scene,
+) -> None:
+    crew = scene.crew
+    assignment = _assign(crew, "cop", track_id=scene.track)
+    assert _mine(crew, "cop")["route"] is not None
+    r = crew.kit.post(
+        Role.DISPATCHER, f"/api/v1/tracks/{scene.track}/neutralise", {"command_id": cid()}
+    )
+    assert r.status_code == 201, r.text
+    a = _mine(crew, "cop")
+    assert a["id"] == assignment
+    assert (a["target_open"], a["route"]) == (False, None)
 
 
 def test_accept_acknowledge_arrive_complete(scene: Scene) -> None:

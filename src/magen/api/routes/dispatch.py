@@ -16,10 +16,11 @@ from magen.api.routes._common import run_command
 from magen.api.routes.picture_ops import dispatch_of, require_field
 from magen.app import auth
 from magen.app.picture_views import (
-    assignment_view,
+    assignments_with_routes,
     callup_view,
     recommendation_view,
     recommendations_view,
+    route_feature,
     visible_assignments,
     visible_callups,
 )
@@ -109,7 +110,7 @@ async def list_recommendations(request: Request[Any, Any, Any], actor: ActorDep)
 async def get_recommendation(
     request: Request[Any, Any, Any], actor: ActorDep, recommendation_id: FromPath[str]
 ) -> dict[str, Any]:
-    """One current recommendation with its street route (WGS84 [lon, lat] pairs)."""
+    """One current recommendation with its street route (a GeoJSON LineString Feature)."""
     require_field(actor)
     dispatch = dispatch_of(request)
     board = dispatch.planned()
@@ -119,7 +120,7 @@ async def get_recommendation(
     route = dispatch.route(board, rec)
     return {
         **recommendation_view(rec, board),
-        "route": [list(p) for p in route.lonlat] if route is not None else None,
+        "route": route_feature(route),
     }
 
 
@@ -133,13 +134,13 @@ async def list_assignments(
     actor: ActorDep,
     include_closed: FromQuery[bool] = False,
 ) -> dict[str, Any]:
-    """Assignments: all for operators, a responder's own for them."""
+    """Assignments: all for operators, a responder's own for them; with the street route
+    (a GeoJSON LineString Feature) while the responder is on the way."""
     require_field(actor)
-    board = dispatch_of(request).board()
     items = visible_assignments(service.state, actor, include_closed=include_closed)
     return {
         "position": service.state.position,
-        "assignments": [assignment_view(a, board) for a in items],
+        "assignments": assignments_with_routes(dispatch_of(request), items),
     }
 
 
