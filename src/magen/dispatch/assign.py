@@ -55,6 +55,9 @@ from magen.geo.town import MAX_ACCESS_M, Town
 _BIT = {c: 1 << i for i, c in enumerate(Capability)}
 # Rows per Dijkstra call: each holds a distance for every node of the town.
 _BATCH = 48
+# A batch searches as far as its farthest row wants; rows wanting much less go in another
+# call (a call costs little, a row searched twice as far as it needs costs about four times).
+_BATCH_REACH = 1.25
 
 
 class TaskKind(StrEnum):
@@ -228,6 +231,9 @@ class _Block:
     to_u: FloatArray  # per unit, metres to its street's ends (+inf: closed or one-way)
     to_v: FloatArray
     searched: int = 0
+    # (rows, units) positions of the pairs in the flattened (tasks, units) matrices; a pair
+    # another block routes points past their end, where writes go unread.
+    cells: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
     @classmethod
     def build(
@@ -352,9 +358,15 @@ class _Travel:
         self.unit_xy = _xy(town, [(u.lon, u.lat) for u in units])
         self.task_xy = _xy(town, [(t.lon, t.lat) for t in tasks])
         n_t, n_u, n_a = len(tasks), len(units), len(self.areas)
-        self.secs = np.full((n_t, n_u), np.inf)
-        self.exact = np.ones((n_t, n_u), dtype=bool)
-        self.metres = np.full((n_t, n_u), np.inf)
+        # Flat buffers with one spare cell at the end (see `_Block.cells`).
+        self._secs = np.full(n_t * n_u + 1, np.inf)
+        self._exact = np.ones(n_t * n_u + 1, dtype=bool)
+        self._metres = np.full(n_t * n_u + 1, np.inf)
+        self.secs = self._secs[:-1].reshape(n_t, n_u)
+        self.exact = self._exact[:-1].reshape(n_t, n_u)
+        self.metres = self._metres[:-1].reshape(n_t, n_u)
+        # Tasks whose times changed since the caller last asked (`changed`).
+        self._changed: set[int] = set(range(n_t))
         self.armed = np.array([u.armed for u in units], dtype=bool)
         self.by_car = np.array([u.mode is Mode.BY_CAR for u in units], dtype=bool)
         self.inside = net.inside(self.task_xy, self.areas)
@@ -422,6 +434,14 @@ class _Travel:
         block = _Block.build(
             graph, closure, key, rows, members, tp=tp, up=up, blocked=blocked, cfg=self.cfg
         )
+        n_u = len(self.units)
+        cells = rows[:, None] * n_u + members[None, :]
+        if not key:
+            # A closed block also holds armed responders' pairs with tasks they may route to
+            # through the task's own areas: those pairs belong to the task's open block.
+            elsewhere = self.armed[members][None, :] & self.has_open[rows][:, None]
+            cells = np.where(elsewhere, len(self.tasks) * n_u, cells)
+        block.cells = cells
         self.blocks.append(block)
         self.block_of[(graph.mode, key)] = block
         self._refresh(block, np.arange(rows.shape[0], dtype=np.int64))
@@ -430,19 +450,17 @@ class _Travel:
         """Copy rows of a block into the (tasks, units) matrices, where the block routes."""
         street, ok = b.street_m(rows)
         blocked = b.blocked[rows]
-        ix = np.ix_(b.tasks[rows], b.units)
-        secs = np.where(blocked, np.inf, b.walk_s[rows] + street / b.speed)
-        exact = ok | blocked
-        metres = np.where(blocked, np.inf, street + b.lateral[rows])
-        if b.key:
-            self.secs[ix], self.exact[ix], self.metres[ix] = secs, exact, metres
-            return
-        # A closed block also holds armed responders' pairs with tasks they may route to
-        # through the task's own areas: those pairs belong to the task's open block.
-        elsewhere = self.armed[b.units][None, :] & self.has_open[b.tasks[rows]][:, None]
-        self.secs[ix] = np.where(elsewhere, self.secs[ix], secs)
-        self.exact[ix] = np.where(elsewhere, self.exact[ix], exact)
-        self.metres[ix] = np.where(elsewhere, self.metres[ix], metres)
+        cells = b.cells[rows].ravel()
+        self._secs[cells] = np.where(blocked, np.inf, b.walk_s[rows] + street / b.speed).ravel()
+        self._exact[cells] = (ok | blocked).ravel()
+        self._metres[cells] = np.where(blocked, np.inf, street + b.lateral[rows]).ravel()
+        self._changed.update(b.tasks[rows].tolist())
+
+    def changed(self) -> IntArray:
+        """The tasks whose times changed since the last call, ascending."""
+        out = np.array(sorted(self._changed), dtype=np.int64)
+        self._changed.clear()
+        return out
 
     def pair_block(self, task: int, unit: int) -> _Block:
         """The block a pair is routed in."""
@@ -479,12 +497,10 @@ class _Travel:
         for k in sorted(set(todo) | set(cols)):
             b = self.blocks[k]
             rows = sorted(todo.get(k, []))
-            for lo in range(0, len(rows), _BATCH):
-                part = rows[lo : lo + _BATCH]
+            for part in _batches(rows):
                 b.run(np.array([i for _, i in part], dtype=np.int64), part[-1][0])
             units = sorted(cols.get(k, []))
-            for lo in range(0, len(units), _BATCH):
-                part = units[lo : lo + _BATCH]
+            for part in _batches(units):
                 b.run_columns(np.array([j for _, j in part], dtype=np.int64), part[-1][0])
             changed = range(b.tasks.shape[0]) if units else sorted(i for _, i in rows)
             self._refresh(b, np.array(changed, dtype=np.int64))
@@ -554,6 +570,17 @@ class _Travel:
         return sum(b.searched for b in self.blocks)
 
 
+def _batches(wants: list[tuple[float, int]]) -> list[list[tuple[float, int]]]:
+    """Sorted (reach, row) wants cut into Dijkstra calls of similar reach, at most _BATCH each."""
+    out: list[list[tuple[float, int]]] = []
+    for want in wants:
+        if out and len(out[-1]) < _BATCH and want[0] <= out[-1][0][0] * _BATCH_REACH:
+            out[-1].append(want)
+        else:
+            out.append([want])
+    return out
+
+
 def _xy(town: Town, lonlat: list[tuple[float, float]]) -> FloatArray:
     if not lonlat:
         return np.zeros((0, 2))
@@ -601,6 +628,12 @@ def _slots(tasks: Sequence[Task], cfg: DispatchConfig) -> _Slots:
         need=np.array(need, dtype=np.int64),
         weight=np.array(weight, dtype=np.float64),
         mask=np.array(mask, dtype=np.int64),
+    )
+
+
+def _pick(slots: _Slots, idx: IntArray) -> _Slots:
+    return _Slots(
+        task=slots.task[idx], need=slots.need[idx], weight=slots.weight[idx], mask=slots.mask[idx]
     )
 
 
@@ -655,7 +688,9 @@ class Dispatcher:
         # Round 0 matches on lower bounds alone; its pairs say how far to search.
         rounds = 0
         able_slot = _able(slots, unit_masks)
-        pairs = _match(_savings(slots, able_slot, travel.secs, cfg.horizon_s))
+        savings = _savings(slots, able_slot, travel.secs, cfg.horizon_s)
+        travel.changed()
+        pairs = _match(savings)
         # (tasks, units): able to fill at least one of the task's needs
         able_task = np.zeros((len(tasks), len(units)), dtype=bool)
         np.logical_or.at(able_task, slots.task, able_slot)
@@ -663,7 +698,11 @@ class Dispatcher:
         travel.search(travel.first_wants(first, able_task))
         while True:
             rounds += 1
-            pairs = _match(_savings(slots, able_slot, travel.secs, cfg.horizon_s))
+            # Only the slots of tasks whose times changed need their savings again.
+            redo = np.flatnonzero(np.isin(slots.task, travel.changed()))
+            redone = _savings(_pick(slots, redo), able_slot[redo], travel.secs, cfg.horizon_s)
+            savings[redo] = redone
+            pairs = _match(savings)
             loose = [
                 (int(slots.task[j]), u) for j, u in pairs if not travel.exact[slots.task[j], u]
             ]
@@ -835,11 +874,10 @@ def _routes(
     for (i, _), metres in wants.items():
         if tp.ok[i]:
             reach[i] = max(reach.get(i, 0.0), min(metres + 1.0, b.max_m))
-    rows = sorted(reach, key=lambda i: (reach[i], i))
     out: dict[tuple[int, int], tuple[float, Pieces]] = {}
-    for lo in range(0, len(rows), _BATCH):
-        part = np.array(sorted(rows[lo : lo + _BATCH]), dtype=np.int64)
-        limit = max(reach[i] for i in part.tolist())
+    for batch in _batches(sorted((m, i) for i, m in reach.items())):
+        part = np.array(sorted(i for _, i in batch), dtype=np.int64)
+        limit = batch[-1][0]
         dist, pred = graph.search(_take(tp, part), b.closure, limit, predecessors=paths)
         mine = set(part.tolist())
         cells = [(i, j) for i, j in wants if i in mine]
