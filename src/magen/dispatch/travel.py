@@ -52,6 +52,10 @@ BoolArray = npt.NDArray[np.bool_]
 _MIN_WEIGHT = 1e-3
 # Landmarks per mode: each adds two searches at start-up and a term to every bound.
 _LANDMARKS = 12
+# Landmark bounds run in single precision: a distance no street route reaches, and the most
+# rounding can add over a town's metres.
+_FAR = 1e12
+_F32_SLACK_M = 0.05
 # Closures kept per set of danger areas: the picture's current sets, with room to spare.
 _CLOSURE_CACHE = 256
 
@@ -217,20 +221,32 @@ class ModeGraph:
         """(targets, starts) lower bounds on the street metres between their streets' ends."""
         lm = self.landmarks
         st = self.town.streets
-        out = np.zeros((len(targets), len(starts)))
         if not lm.nodes.shape[0] or not len(targets) or not len(starts):
-            return out
+            return np.zeros((len(targets), len(starts)))
         su = st.edge_u[np.where(starts.ok, starts.edge, 0)]
         sv = st.edge_v[np.where(starts.ok, starts.edge, 0)]
         tu = st.edge_u[np.where(targets.ok, targets.edge, 0)]
         tv = st.edge_v[np.where(targets.ok, targets.edge, 0)]
-        for k in range(lm.nodes.shape[0]):
-            frm, to = lm.frm[k], lm.to[k]
-            # d(x, y) >= d(L, y) - d(L, x) and >= d(x, L) - d(y, L); x and y may be either end.
-            a = np.minimum(frm[tu], frm[tv])[:, None] - np.maximum(frm[su], frm[sv])[None, :]
-            b = np.minimum(to[su], to[sv])[None, :] - np.maximum(to[tu], to[tv])[:, None]
-            np.maximum(out, np.maximum(a, b), out=out)
-        return np.where(np.isfinite(out), out, 0.0)
+        frm, to = lm.frm, lm.to
+        # d(x, y) >= d(L, y) - d(L, x) and >= d(x, L) - d(y, L); x and y may be either end:
+        # per landmark term, a target side minus a start side.
+        t_side = np.concatenate(
+            [np.minimum(frm[:, tu], frm[:, tv]), -np.maximum(to[:, tu], to[:, tv])]
+        )
+        s_side = np.concatenate(
+            [np.maximum(frm[:, su], frm[:, sv]), -np.minimum(to[:, su], to[:, sv])]
+        )
+        # A landmark that cannot reach a node bounds nothing for it. Single precision halves
+        # the memory traffic of this (targets, starts) loop; its rounding (millimetres over a
+        # town) is taken off so that the bound stays below the truth.
+        t32 = np.where(np.isfinite(t_side), t_side, -_FAR).astype(np.float32)
+        s32 = np.where(np.isfinite(s_side), s_side, _FAR).astype(np.float32)
+        out = np.zeros((len(targets), len(starts)), dtype=np.float32)
+        term = np.empty_like(out)
+        for k in range(t32.shape[0]):
+            np.subtract(t32[k][:, None], s32[k][None, :], out=term)
+            np.maximum(out, term, out=out)
+        return np.maximum(out.astype(np.float64) - _F32_SLACK_M, 0.0)
 
     def search_out(self, starts: Points, closure: Closure, limit: float) -> FloatArray:
         """Metres from each start (rows) to every node, exact up to `limit`, else +inf."""
@@ -488,8 +504,21 @@ class TravelNetwork:
         """(points, areas): whether a point's path to its street passes within each area."""
         out = np.zeros((len(points), len(areas)), dtype=bool)
         end = np.where(points.ok[:, None], points.foot, points.origin)
+        lo = np.minimum(points.origin, end)
+        hi = np.maximum(points.origin, end)
         for j, area in enumerate(areas):
-            out[:, j] = self.shape(area).hits(points.origin, end)
+            shape = self.shape(area)
+            # Only a path whose box meets the area's grown box can pass within it.
+            x0, y0, x1, y1 = shapely.bounds(shape.core).tolist()
+            r = shape.radius
+            near = np.flatnonzero(
+                (hi[:, 0] >= x0 - r)
+                & (lo[:, 0] <= x1 + r)
+                & (hi[:, 1] >= y0 - r)
+                & (lo[:, 1] <= y1 + r)
+            )
+            if near.shape[0]:
+                out[near, j] = shape.hits(points.origin[near], end[near])
         return out
 
     def inside(self, xy: FloatArray, areas: Sequence[DangerArea]) -> BoolArray:
