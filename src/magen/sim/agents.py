@@ -1143,8 +1143,10 @@ class Operators:
         self.proposals_confirmed = 0
         self.assigned = 0
         self.callup_id: str | None = None
-        # When a target first had a recommendation, and when someone was first sent there:
-        # the dispatcher's processing time, apart from waiting for a free responder.
+        # When a target was first on the console, first had a recommendation, and when
+        # someone was first sent there: the dispatcher's processing time, apart from waiting
+        # for a free responder.
+        self.first_shown: dict[str, float] = {}
         self.first_recommended: dict[str, float] = {}
         self.first_assigned: dict[str, float] = {}
 
@@ -1168,7 +1170,10 @@ class Operators:
                     t + draw(self.rng, spec.proposal_delay_s), self._confirm_proposal(p["id"])
                 )
         recs = await sim.api.get("/api/v1/dispatch/recommendations", lead)
+        for need in (recs or {}).get("unmet", []):
+            self.first_shown.setdefault(need["target"]["id"], t)
         for rec in (recs or {}).get("recommendations", []):
+            self.first_shown.setdefault(rec["target"]["id"], t)
             self.first_recommended.setdefault(rec["target"]["id"], t)
             key = f"rec:{rec['responder_id']}:{rec['target']['id']}"
             if key not in self.pending:

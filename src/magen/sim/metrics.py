@@ -6,8 +6,12 @@
   size claimed in the end by the tracks operators stood behind against the true size; and how
   far the raw reports overstated it (what a radio net heard: the counts of the last ten
   minutes' reports added up, and the distinct 150 m places they named).
-- Dispatch: SOS to the first assignment covering it (against NFPA 1225's 60-second alarm
-  processing target) and assignment to arrival.
+- Dispatch: each SOS to the moment a responder is assigned to the incident it belongs to
+  (at once if it joins an incident a responder is already assigned to); each incident's first
+  SOS to its first assignment, which is what NFPA 1225's 60-second call-processing target
+  measures (call answered to the first unit dispatched); that time split into the console
+  showing the incident, waiting for a free responder able to go, and the dispatcher accepting
+  the recommendation; and assignment to arrival.
 - Casualties tracked to a destination, and missing-person reports resolved, where the log
   has them.
 
@@ -31,10 +35,11 @@ from magen.domain.alerts import (
     GuidanceOverrideIssued,
 )
 from magen.domain.base import Recorded
+from magen.domain.dispatch import Dispatch, TargetKind
 from magen.domain.picture import Picture, TrackConfirmed
 from magen.domain.reports import Reports, SosRaised, ThreatSighted
 from magen.picture.fusion import TrackStatus, TrackView
-from magen.picture.incidents import build_incidents
+from magen.picture.incidents import Incident, build_incidents
 from magen.picture.metric import LocalFrame
 from magen.picture.scale import estimate_scale
 from magen.sim.truth import Truth
@@ -85,10 +90,24 @@ class Metrics:
     true_places_peak: int | None = None
     sos_raised: int = 0
     sos_assigned: int = 0
+    sos_joined_attended: int = 0  # raised into an incident a responder was already assigned to
     sos_to_assign_s: list[float] = field(default_factory=list)
     sos_to_assign_median_s: float | None = None
     sos_to_assign_p90_s: float | None = None
     sos_within_nfpa_share: float | None = None
+    # Per incident (NFPA 1225's unit): its first SOS to its first assignment, and the parts.
+    incidents: int = 0
+    incidents_assigned: int = 0
+    incident_to_assign_s: list[float] = field(default_factory=list)
+    incident_to_assign_median_s: float | None = None
+    incident_to_assign_p90_s: float | None = None
+    incident_within_nfpa_share: float | None = None
+    incident_shown_s: list[float] = field(default_factory=list)  # raised -> on the console
+    incident_shown_median_s: float | None = None
+    incident_waiting_s: list[float] = field(default_factory=list)  # -> recommended
+    incident_waiting_median_s: float | None = None
+    incident_processing_s: list[float] = field(default_factory=list)  # -> assigned
+    incident_processing_median_s: float | None = None
     processing_s: list[float] = field(default_factory=list)  # recommended -> assigned
     processing_median_s: float | None = None
     assign_to_arrival_s: list[float] = field(default_factory=list)
@@ -199,6 +218,8 @@ class _Fold:
         self.sampler = _Sampler(start, self.m, truth)
         self.sos_raised_at: dict[str, datetime] = {}
         self.sos_assigned: dict[str, datetime] = {}
+        self.incident_raised: dict[str, datetime] = {}  # incident id -> its first SOS
+        self.incident_assigned: dict[str, datetime] = {}
         self.assigned_at: dict[str, datetime] = {}
         self.first_sighting: datetime | None = None
         self.first_confirm: datetime | None = None
@@ -233,6 +254,7 @@ class _Fold:
         elif isinstance(ev, SosRaised):
             m.sos_raised += 1
             self.sos_raised_at[ev.sos_id] = r.recorded_at
+            self._sos(ev.sos_id, r.recorded_at)
         elif isinstance(ev, AlertIssued):
             m.alerts_issued += 1
         elif isinstance(ev, GuidanceChanged):
@@ -249,6 +271,34 @@ class _Fold:
 
     # --- dispatch, casualties, persons ----------------------------------------------------
 
+    def _incident_of(self, sos_id: str, at: datetime) -> Incident | None:
+        """The incident an SOS belongs to at a moment, as the dispatch board merges them."""
+        for inc in build_incidents(self.state.slice(Reports).sos.values(), at):
+            if sos_id in inc.sos_ids:
+                return inc
+        return None
+
+    def _first_raised(self, inc: Incident) -> datetime:
+        """When the log recorded an incident's first SOS (its id is that SOS's)."""
+        return self.sos_raised_at.get(inc.incident_id, inc.first_raised)
+
+    def _sos(self, sos_id: str, at: datetime) -> None:
+        """A new SOS: a new incident, or one more call about an incident already known."""
+        inc = self._incident_of(sos_id, at)
+        if inc is None:
+            return
+        self.incident_raised.setdefault(inc.incident_id, self._first_raised(inc))
+        members = set(inc.sos_ids)
+        attended = any(
+            a.active and a.target is TargetKind.INCIDENT and a.target_id in members
+            for a in self.state.slice(Dispatch).assignments.values()
+        )
+        if attended:
+            # A responder is already assigned to these people: the call is covered as it
+            # arrives (the board counts that responder against the incident's needs).
+            self.sos_assigned[sos_id] = at
+            self.m.sos_joined_attended += 1
+
     def _assignment(self, data: dict[str, Any], at: datetime) -> None:
         self.m.assignments += 1
         self.assigned_at[data["assignment_id"]] = at
@@ -256,9 +306,11 @@ class _Fold:
             return
         target = data["target_id"]
         covered = {target}
-        for inc in build_incidents(self.state.slice(Reports).sos.values(), at):
-            if target in inc.sos_ids:
-                covered |= set(inc.sos_ids)
+        inc = self._incident_of(target, at)
+        if inc is not None:
+            covered |= set(inc.sos_ids)
+            self.incident_raised.setdefault(inc.incident_id, self._first_raised(inc))
+            self.incident_assigned.setdefault(inc.incident_id, at)
         for sid in sorted(covered):
             if sid in self.sos_raised_at and sid not in self.sos_assigned:
                 self.sos_assigned[sid] = at
@@ -319,7 +371,33 @@ class _Fold:
             m.raw_places_peak = max(m.raw_places)
         if truth is not None:
             _against_truth(m, truth)
+            self._incident_parts(truth)
         return m
+
+    def _incident_parts(self, truth: Truth) -> None:
+        """Each assigned incident's wait, split where the dispatcher's console saw it change.
+
+        Shown: its first SOS to the first time the console listed it (a recommendation or a
+        need nobody available can meet); waiting: to its first recommendation (no free
+        responder able to go until then); processing: to its first assignment. Incidents the
+        console never saw apart from another incident's recommendation are left out.
+        """
+        m = self.m
+        for inc_id in sorted(self.incident_assigned):
+            raised = (self.incident_raised[inc_id] - self.start).total_seconds()
+            shown = truth.shown_at.get(inc_id)
+            recommended = truth.recommended_at.get(inc_id)
+            assigned = truth.assigned_at.get(inc_id)
+            if shown is None or recommended is None or assigned is None:
+                continue
+            shown = max(shown, raised)
+            recommended = max(recommended, shown)
+            m.incident_shown_s.append(shown - raised)
+            m.incident_waiting_s.append(recommended - shown)
+            m.incident_processing_s.append(max(assigned - recommended, 0.0))
+        m.incident_shown_median_s = _median(m.incident_shown_s)
+        m.incident_waiting_median_s = _median(m.incident_waiting_s)
+        m.incident_processing_median_s = _median(m.incident_processing_s)
 
     def _dispatch_summary(self) -> None:
         m = self.m
@@ -332,6 +410,17 @@ class _Fold:
         if m.sos_to_assign_s:
             within = sum(1 for x in m.sos_to_assign_s if x <= NFPA_1225_PROCESSING_S)
             m.sos_within_nfpa_share = within / len(m.sos_to_assign_s)
+        m.incidents = len(self.incident_raised)
+        m.incidents_assigned = len(self.incident_assigned)
+        m.incident_to_assign_s = sorted(
+            (at - self.incident_raised[i]).total_seconds()
+            for i, at in self.incident_assigned.items()
+        )
+        m.incident_to_assign_median_s = _median(m.incident_to_assign_s)
+        m.incident_to_assign_p90_s = _p90(m.incident_to_assign_s)
+        if m.incident_to_assign_s:
+            within = sum(1 for x in m.incident_to_assign_s if x <= NFPA_1225_PROCESSING_S)
+            m.incident_within_nfpa_share = within / len(m.incident_to_assign_s)
         m.assign_to_arrival_median_s = _median(m.assign_to_arrival_s)
 
 

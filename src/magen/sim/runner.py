@@ -368,6 +368,7 @@ class Simulation:
         assert self.authority is not None
         assert self.operators is not None
         tr.alerts = list(self.authority.issued)
+        tr.shown_at = dict(self.operators.first_shown)
         tr.recommended_at = dict(self.operators.first_recommended)
         tr.assigned_at = dict(self.operators.first_assigned)
         tr.calls = dict(sorted(self.api.stats.calls.items()))

@@ -41,7 +41,10 @@ class Truth:
     casualties: list[dict[str, Any]] = field(default_factory=list)
     exposure_by_purpose_min: dict[str, float] = field(default_factory=dict)
     alerts: list[dict[str, Any]] = field(default_factory=list)
-    # Per dispatch target: when it first had a recommendation, and when someone was sent.
+    # Per dispatch target: when the dispatchers' console first listed it (recommended, or
+    # with a need no available responder can meet), when it first had a recommendation, and
+    # when someone was first sent.
+    shown_at: dict[str, float] = field(default_factory=dict)
     recommended_at: dict[str, float] = field(default_factory=dict)
     assigned_at: dict[str, float] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
