@@ -112,3 +112,26 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def drawn_off_by_px(page: Any, map_js: str, selector: str, coordinates: list[list[float]]) -> float:
+    """How far (pixels) the box of a drawn line is from the box of the points it should join.
+
+    `map_js` names the page's Leaflet map; `coordinates` are WGS84 [lon, lat] pairs.
+    """
+    return float(
+        page.evaluate(
+            """([mapJs, selector, coords]) => {
+                const map = eval(mapJs);
+                const box = map.getContainer().getBoundingClientRect();
+                const el = document.querySelector(selector).getBoundingClientRect();
+                const pts = coords.map(([lon, lat]) => map.latLngToContainerPoint([lat, lon]));
+                const xs = pts.map(p => p.x + box.x), ys = pts.map(p => p.y + box.y);
+                // An SVG element's box is its geometry's, without the stroke.
+                return Math.max(
+                    Math.abs(el.left - Math.min(...xs)), Math.abs(el.right - Math.max(...xs)),
+                    Math.abs(el.top - Math.min(...ys)), Math.abs(el.bottom - Math.max(...ys)));
+            }""",
+            [map_js, selector, coordinates],
+        )
+    )

@@ -33,6 +33,9 @@ ACCOUNTS = {
     "analyst": Role.ANALYST,
     "officer1": Role.RESPONDER,
     "volunteer1": Role.RESPONDER,
+    # Each sent on an assignment by one test, so that no other test finds them busy.
+    "officer2": Role.RESPONDER,
+    "officer3": Role.RESPONDER,
     "resident1": Role.RESIDENT,
     "registrar": Role.REGISTRAR,
 }

@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import DUBNOV_13, TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import (
+    DUBNOV_13,
+    TZ,
+    PageErrors,
+    Server,
+    drawn_off_by_px,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
@@ -92,6 +100,137 @@ def test_the_time_slider_shows_the_earlier_picture(console: Any, server: Server)
     console.wait_for_selector(f"path.sig-{second}")
     console.wait_for_selector("#mode[data-mode=live]")
     assert not banner.is_visible()
+
+
+def _replay_to(console: Any, position: int) -> dict[str, Any]:
+    """Move the time slider to a position and wait for that picture to be drawn."""
+    console.eval_on_selector(
+        "#slider",
+        "(el, p) => { el.value = String(p); el.dispatchEvent(new Event('input')); }",
+        position,
+    )
+    console.wait_for_selector("#mode[data-mode=replay]")
+    console.wait_for_function(
+        "p => window.magenConsole.picture().replay && window.magenConsole.picture().position === p",
+        arg=position,
+    )
+    return dict(console.evaluate("window.magenConsole.picture()"))
+
+
+def _css(item_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", item_id)
+
+
+def test_the_replayed_picture_has_its_tracks_incidents_and_recommendations(
+    console: Any, server: Server
+) -> None:
+    where = {"lat": 31.7566, "lon": 35.2177}
+    _sighting(server, where, count=5, mobility="on_foot", armed="yes")
+    r = server.post(None, "/api/v1/sos", {"where": where, "people": 2, "injured": 1})
+    assert r.status_code == 201, r.text
+    sos_id = r.json()["id"]
+    then = server.picture()
+    assert then["tracks"]
+    r = server.post(None, "/api/v1/sos", {"where": DUBNOV_13, "people": 1})  # the log moves on
+    assert r.status_code == 201, r.text
+    console.wait_for_selector(f"path.sos-{r.json()['id']}")
+    past = _replay_to(console, then["position"])
+    # The board's sections are in the replay, with what was there then (their ages are
+    # judged at the event's own time, the live picture's at the clock's: ids are compared).
+    ids = {k: (lambda items: sorted(x["id"] for x in items)) for k in ("tracks", "incidents")}
+    for key, of in ids.items():
+        assert of(past[key]) == of(then[key]), key
+    recs = past["recommendations"]["recommendations"]
+    assert sorted(x["id"] for x in recs) == sorted(
+        x["id"] for x in then["recommendations"]["recommendations"]
+    )
+    assert past["scale"]["groups"] == then["scale"]["groups"]
+    assert past["scale"]["as_of"] == past["as_of"]
+    for t in past["tracks"]:
+        console.wait_for_selector(f".mk-track.track-{_css(t['id'])}")
+    assert console.locator(f'[data-panel="incidents"] li[data-sos~="{sos_id}"]').count() == 1
+    screenshot(console, "console-replay-en")
+    console.click("#to-live")
+    console.wait_for_selector("#mode[data-mode=live]")
+
+
+def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
+    console: Any, server: Server
+) -> None:
+    """The route dispatch computed, drawn for a real assignment on the live map; moved back in
+    time, the console draws the route as it was then, and none before the assignment."""
+    me = server.get("officer3", "/api/v1/accounts/me").json()["account_id"]
+    start = {"lat": 31.7574, "lon": 35.2150}
+    r = server.post(
+        "officer3",
+        "/api/v1/responders/check-in",
+        {"kind": "police_on_duty", "capabilities": ["armed"], "where": start},
+    )
+    assert r.status_code == 201, r.text
+    r = server.post(None, "/api/v1/sos", {"where": {"lat": 31.7588, "lon": 35.2182}, "people": 3})
+    assert r.status_code == 201, r.text
+    before = server.picture()["position"]
+    r = server.post(
+        "dispatcher",
+        "/api/v1/dispatch/assignments",
+        {"responder_id": me, "incident_id": r.json()["id"]},
+    )
+    assert r.status_code == 201, r.text
+    assignment = r.json()["id"]
+    try:
+        first = server.picture()
+        assigned_at = first["position"]
+        path = f"path.route-{_css(assignment)}"
+        console.wait_for_selector(path)
+        first_line = next(a for a in first["assignments"] if a["id"] == assignment)["route"]
+        # On the way, reported from further along: the live route starts there now.
+        moved = {"lat": 31.7579, "lon": 35.2163}
+        r = server.post("officer3", "/api/v1/responders/position", {"where": moved})
+        assert r.status_code == 201, r.text
+        now_line = next(a for a in server.picture()["assignments"] if a["id"] == assignment)[
+            "route"
+        ]
+        assert now_line["geometry"] != first_line["geometry"]
+        console.wait_for_function(
+            "([id, n]) => (window.magenConsole.picture().assignments || []).some("
+            "a => a.id === id && a.route && a.route.geometry.coordinates.length === n)",
+            arg=[assignment, len(now_line["geometry"]["coordinates"])],
+        )
+        m = "window.magenConsole.map"
+        assert drawn_off_by_px(console, m, path, now_line["geometry"]["coordinates"]) < 1.5
+        # Back to just after the assignment: the route from where the officer was then.
+        past = _replay_to(console, assigned_at)
+        shown = next(a for a in past["assignments"] if a["id"] == assignment)["route"]
+        assert shown == first_line
+        console.wait_for_selector(path)
+        assert drawn_off_by_px(console, m, path, first_line["geometry"]["coordinates"]) < 1.5
+        screenshot(console, "console-replay-route-en")
+        # Pointing at the line (not at its box's centre, which may be off it) names it.
+        coordinates = first_line["geometry"]["coordinates"]
+        a, b = coordinates[len(coordinates) // 2 - 1 : len(coordinates) // 2 + 1]
+        x, y = console.evaluate(
+            """([a, b]) => {
+                const map = window.magenConsole.map;
+                const box = map.getContainer().getBoundingClientRect();
+                const p = map.latLngToContainerPoint([(a[1] + b[1]) / 2, (a[0] + b[0]) / 2]);
+                return [p.x + box.x, p.y + box.y];
+            }""",
+            [a, b],
+        )
+        console.mouse.move(x, y)
+        tip = console.locator(".leaflet-tooltip", has_text="min away")
+        tip.wait_for()
+        assert tip.inner_text().startswith("Police on duty → ")
+        # Before the assignment there was no route to draw.
+        _replay_to(console, before)
+        assert console.locator(path).count() == 0
+        console.click("#to-live")
+        console.wait_for_selector(path)
+    finally:
+        r = server.post(
+            "dispatcher", f"/api/v1/dispatch/assignments/{assignment}/cancel", {"note": "test over"}
+        )
+        assert r.status_code == 201, r.text
 
 
 def test_a_lost_connection_is_shown_at_once_and_the_console_resumes(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import TZ, PageErrors, Server, drawn_off_by_px, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
@@ -151,3 +152,62 @@ def test_my_assignment_is_shown_with_its_target_on_the_map(
         assert "command_id" in ack.value.post_data_json
     finally:
         context.close()
+
+
+def test_my_assignment_route_is_drawn_on_my_map(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """A real assignment, made by the dispatcher: the responder's phone draws the street route
+    the server computed, from where they stand to the call, and says how long it takes."""
+    start = {"lat": 31.7597, "lon": 35.2098}
+    call = {"lat": 31.7616, "lon": 35.2128}
+    me = server.get("officer2", "/api/v1/accounts/me").json()["account_id"]
+    r = server.post(
+        "officer2",
+        "/api/v1/responders/check-in",
+        {"kind": "police_on_duty", "capabilities": ["armed"], "where": start},
+    )
+    assert r.status_code == 201, r.text
+    r = server.post(None, "/api/v1/sos", {"where": call, "people": 4})
+    assert r.status_code == 201, r.text
+    r = server.post(
+        "dispatcher",
+        "/api/v1/dispatch/assignments",
+        {"responder_id": me, "incident_id": r.json()["id"], "note": "entrance from the yard"},
+    )
+    assert r.status_code == 201, r.text
+    assignment = r.json()["id"]
+    [mine] = server.get("officer2", "/api/v1/dispatch/assignments").json()["assignments"]
+    route = mine["route"]
+    assert route["geometry"]["type"] == "LineString"
+    line = route["geometry"]["coordinates"]
+    assert len(line) >= 3  # along the streets, not a straight line
+
+    here = {"latitude": start["lat"], "longitude": start["lon"], "accuracy": 5}
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="en-GB",
+        geolocation=here,
+        permissions=["geolocation"],
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer2", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        page.wait_for_selector("#map path.mk-route")
+        assert page.locator("#map path.mk-route").count() == 1
+        # Drawn where the server's route runs (to a pixel or two), in the route's blue.
+        page.wait_for_timeout(400)  # the map's fit to the route animates
+        assert drawn_off_by_px(page, "window.magenResponder.map", "#map path.mk-route", line) < 1.5
+        assert page.get_attribute("#map path.mk-route", "stroke") == "#1f6feb"
+        minutes = max(1, math.ceil(route["properties"]["travel_s"] / 60))
+        text = page.locator("[data-assignment]").inner_text()
+        assert f"{minutes} min away" in text
+        assert "entrance from the yard" in text
+        screenshot(page, "responder-route-en")
+    finally:
+        context.close()
+        r = server.post(
+            "dispatcher", f"/api/v1/dispatch/assignments/{assignment}/cancel", {"note": "test over"}
+        )
+        assert r.status_code == 201, r.text

@@ -45,7 +45,7 @@
   var town = null;
   var zones = [];
   var layers = {};
-  ["danger", "alerts", "overrides", "sightings", "tracks", "incidents", "responders", "casualties", "hospitals"].forEach(function (k) {
+  ["danger", "alerts", "overrides", "routes", "sightings", "tracks", "incidents", "responders", "casualties", "hospitals"].forEach(function (k) {
     layers[k] = L.layerGroup().addTo(map);
   });
   var markers = {};  // "kind:id" -> layer, to pan to a selected item
@@ -214,6 +214,7 @@
   function cls(id) { return String(id).replace(/[^A-Za-z0-9_-]/g, "_"); }
 
   function show(p) {
+    if (shown !== p && (p.replay || !selected || selected.kind !== "recommendations")) clearPreview();
     shown = p;
     Object.keys(layers).forEach(function (k) { layers[k].clearLayers(); });
     markers = {};
@@ -224,6 +225,7 @@
     drawSightings(p.sightings || [], p);
     drawTracks(p.tracks, p);
     drawIncidents(p);
+    drawRoutes(p.assignments || [], p.responders || []);
     drawResponders(p.responders || []);
     drawRecommendations(p.recommendations);
     drawBoards();
@@ -493,6 +495,45 @@
     }, { always: true, title: say("sos_calls") });
   }
 
+  // The street route of each responder on the way to an assignment, as dispatch computed it
+  // (around danger areas): solid once they acknowledged, dashed while only assigned.
+  var ROUTE_COLOUR = "#1f6feb";
+  // Above the town's canvas (which would take their pointer events), below the markers.
+  map.createPane("routes").style.zIndex = 450;
+  function routeLine(route, style) {
+    return L.geoJSON(route, { pane: "routes", style: Object.assign({ color: ROUTE_COLOUR, weight: 4, opacity: 0.85 }, style) });
+  }
+  function routeMinutes(route) { return say("travel_min", { m: Math.max(1, Math.ceil(route.properties.travel_s / 60)) }); }
+  function drawRoutes(assignments, responders) {
+    var kind = {};
+    responders.forEach(function (r) { kind[r.id] = r.kind; });
+    assignments.forEach(function (a) {
+      if (!a.route || !a.route.geometry || a.active === false) return;
+      var line = routeLine(a.route, { dashArray: a.status === "assigned" ? "8 6" : null, className: "mk mk-route route-" + cls(a.id) });
+      line.bindTooltip((kind[a.responder_id] ? say("kind_" + kind[a.responder_id]) + " → " : "") +
+        targetLabel(a.target) + " · " + routeMinutes(a.route));
+      line.addTo(layers.routes);
+      markers["assignments:" + a.id] = line;
+    });
+  }
+
+  // A recommendation picked in its queue shows the route it proposes, before anyone accepts.
+  var preview = null, previewFor = null;
+  function clearPreview() {
+    if (preview) { map.removeLayer(preview); preview = null; }
+    previewFor = null;
+  }
+  function previewRecommendation(id) {
+    if (previewFor === id) return;
+    clearPreview();
+    previewFor = id;
+    M.api("GET", "/api/v1/dispatch/recommendations/" + encodeURIComponent(id)).then(function (r) {
+      if (previewFor !== id || mode !== "live" || !r.ok || !r.json.route) return;
+      preview = routeLine(r.json.route, { color: "#6f42c1", dashArray: "2 8", weight: 5, className: "mk mk-route-preview" })
+        .bindTooltip(routeMinutes(r.json.route)).addTo(map);
+    }, function () { /* the next pick tries again */ });
+  }
+
   var STATUS_LETTER = { available: "A", en_route: "→", on_scene: "S", engaged: "!", wounded: "+", needs_ammunition: "a", needs_medical_kit: "m", off_duty: "–" };
   function assignmentOf(p, responderId) {
     return (p.assignments || []).filter(function (a) { return a.responder_id === responderId && a.active !== false; })[0];
@@ -701,15 +742,17 @@
   function select(li) {
     var old = document.querySelector("#panels li.sel");
     if (old) old.classList.remove("sel");
-    if (!li) { selected = null; return; }
+    if (!li) { selected = null; clearPreview(); return; }
     li.classList.add("sel");
     li.scrollIntoView({ block: "nearest" });
     selected = { kind: li.dataset.kind, id: li.dataset.id };
+    if (li.dataset.kind === "recommendations" && mode === "live" && li.dataset.id.indexOf("unmet-") !== 0) previewRecommendation(li.dataset.id);
+    else clearPreview();
   }
   function restoreSelection() {
     if (!selected) return;
     var li = document.querySelector('#panels li[data-kind="' + selected.kind + '"][data-id="' + CSS.escape(selected.id) + '"]');
-    if (li) li.classList.add("sel"); else selected = null;
+    if (li) li.classList.add("sel"); else { selected = null; clearPreview(); }
   }
   function focusOn(li) {
     var m = markers[li.dataset.kind + ":" + li.dataset.id];

@@ -33,6 +33,7 @@
   MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix) map.fitBounds(t.bounds); });
   var meMarker = null;
   var task = L.layerGroup().addTo(map);
+  window.magenResponder = { map: map };
 
   /* --- who am I, am I on duty ------------------------------------------------------------- */
 
@@ -100,20 +101,23 @@
       return;
     }
     var target = targetOf(p, a);
+    var route = a.route && a.route.geometry && a.route.geometry.type === "LineString" ? a.route : null;
     var h = document.createElement("p");
     h.className = "action";
     h.setAttribute("data-task", a.status);
     h.textContent = (targetRef(a).kind === "track" ? say("tracks") : say("sos_calls")) + " · " + say("task_" + a.status) +
       (target && target.people != null ? " · " + say("sos_line", { people: target.people, injured: target.injured, children: target.children }) : "") +
+      (route ? " · " + say("travel_min", { m: Math.max(1, Math.ceil(route.properties.travel_s / 60)) }) : "") +
       (a.note ? " · " + a.note : "");
     box.appendChild(h);
     stepButton(box, a);
     if (target && target.lat != null) {
       L.circleMarker([target.lat, target.lon], { radius: 11, color: "#b00020", weight: 4, fill: false }).addTo(task);
-      // Only a street route is drawn: a straight line could lead through a danger area.
-      if (a.route && a.route.length) {
-        var line = L.polyline(a.route.map(function (c) { return [c[1], c[0]]; }), { color: "#1f6feb", weight: 5 }).addTo(task);
-        map.fitBounds(line.getBounds(), { padding: [24, 24] });
+      // Only the street route the dispatcher computed is drawn (around danger areas): a
+      // straight line could lead through one.
+      if (route) {
+        var line = L.geoJSON(route, { style: { color: "#1f6feb", weight: 6, opacity: 0.9, className: "mk-route" }, interactive: false }).addTo(task);
+        map.fitBounds(line.getBounds(), { padding: [24, 24], maxZoom: 18 });
       } else if (fix) {
         map.fitBounds(L.latLngBounds([[fix.lat, fix.lon], [target.lat, target.lon]]), { padding: [32, 32], maxZoom: 17 });
       } else {
