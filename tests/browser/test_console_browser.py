@@ -169,6 +169,19 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
     assert r.status_code == 201, r.text
     r = server.post(None, "/api/v1/sos", {"where": {"lat": 31.7588, "lon": 35.2182}, "people": 3})
     assert r.status_code == 201, r.text
+    # Picking officer3's recommendation in its queue previews the route it proposes.
+    rec = next(
+        x for x in server.picture()["recommendations"]["recommendations"] if x["responder_id"] == me
+    )
+    proposed = server.get("dispatcher", f"/api/v1/dispatch/recommendations/{rec['id']}").json()
+    item = console.locator(f'[data-panel="recommendations"] li[data-id="{rec["id"]}"]')
+    item.locator(".t").click()
+    console.wait_for_selector("path.mk-route-preview")
+    preview = proposed["route"]["geometry"]["coordinates"]
+    m = "window.magenConsole.map"
+    assert drawn_off_by_px(console, m, "path.mk-route-preview", preview) < 1.5
+    console.keyboard.press("Escape")
+    console.wait_for_selector("path.mk-route-preview", state="detached")
     before = server.picture()["position"]
     r = server.post(
         "dispatcher",
@@ -196,7 +209,6 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
             "a => a.id === id && a.route && a.route.geometry.coordinates.length === n)",
             arg=[assignment, len(now_line["geometry"]["coordinates"])],
         )
-        m = "window.magenConsole.map"
         assert drawn_off_by_px(console, m, path, now_line["geometry"]["coordinates"]) < 1.5
         # Back to just after the assignment: the route from where the officer was then.
         past = _replay_to(console, assigned_at)
