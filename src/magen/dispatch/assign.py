@@ -519,7 +519,10 @@ class _Travel:
             n_rows, n_cols = b.tasks.shape[0], b.units.shape[0]
             if not n_rows or not n_cols:
                 continue
-            d = np.where(able[np.ix_(b.tasks, b.units)] & ~b.blocked, b.bound, np.inf)
+            # Pairs another block routes (armed responders to a task with open areas) are
+            # searched there.
+            mine = b.cells < self.secs.size
+            d = np.where(able[np.ix_(b.tasks, b.units)] & ~b.blocked & mine, b.bound, np.inf)
             count = np.array([len(self.tasks[t].needs) for t in b.tasks.tolist()])
             count = np.minimum(count + cfg.candidates, n_cols)
             kmax = int(count.max())
@@ -861,12 +864,16 @@ Pieces = list[tuple[int, float, float]]
 
 
 def _routes(
-    b: _Block, wants: dict[tuple[int, int], float], *, paths: bool = True
+    b: _Block,
+    wants: dict[tuple[int, int], float],
+    *,
+    shorter: bool = False,
 ) -> dict[tuple[int, int], tuple[float, Pieces]]:
     """Street metres (and stretches, responder first) of block cells' routes.
 
     `wants` maps cells (row, column) to how far to search; rows are searched in batches of
-    similar reach. Cells with no route within reach are left out.
+    similar reach. Cells with no route within reach are left out, and with `shorter` those
+    whose route is not at least a metre shorter than that.
     """
     graph = b.graph
     tp = b.t_points
@@ -878,10 +885,10 @@ def _routes(
     for batch in _batches(sorted((m, i) for i, m in reach.items())):
         part = np.array(sorted(i for _, i in batch), dtype=np.int64)
         limit = batch[-1][0]
-        dist, pred = graph.search(_take(tp, part), b.closure, limit, predecessors=paths)
+        dist, pred = graph.search(_take(tp, part), b.closure, limit, predecessors=True)
         mine = set(part.tolist())
         cells = [(i, j) for i, j in wants if i in mine]
-        out.update(_trace(b, part, cells, dist, pred))
+        out.update(_trace(b, part, cells, dist, pred, below=wants if shorter else None))
     return out
 
 
@@ -891,8 +898,13 @@ def _trace(
     cells: list[tuple[int, int]],
     dist: FloatArray,
     pred: npt.NDArray[np.int32] | None,
+    *,
+    below: dict[tuple[int, int], float] | None = None,
 ) -> dict[tuple[int, int], tuple[float, Pieces]]:
-    """Each cell's street metres and, given predecessors, its route back to the task."""
+    """Each cell's street metres and, given predecessors, its route back to the task.
+
+    With `below`, only cells whose route is a metre shorter than given are returned (and
+    traced)."""
     graph = b.graph
     st = graph.town.streets
     tp, up = b.t_points, b.u_points
@@ -912,6 +924,8 @@ def _trace(
             ),
         )
         via, x, at = min(ends, key=lambda c: c[0])
+        if below is not None and min(via, float(b.direct[i, j])) >= below[(i, j)] - 1.0:
+            continue
         if float(b.direct[i, j]) <= via:
             if np.isfinite(b.direct[i, j]):
                 out[(i, j)] = (float(b.direct[i, j]), [(e_u, a_u, a_t)])
@@ -987,7 +1001,14 @@ class _Explainer:
         blocks = {id(b): b for b in travel.blocks}
         for bid, cells in look_enter.items():
             b = blocks[bid]
-            found = _routes(b, {(i, j): b.max_m for i, j, _ in cells})
+            # The route is known to be this long: its search need go no further.
+            found = _routes(
+                b,
+                {
+                    (i, j): float(travel.metres[b.tasks[i], b.units[j]]) - float(b.lateral[i, j])
+                    for i, j, _ in cells
+                },
+            )
             for i, j, cand in cells:
                 route = found.get((i, j))
                 if route is not None:
@@ -1012,12 +1033,7 @@ class _Explainer:
                 for (i, j, _), lb in zip(cells, lower.tolist(), strict=True)
                 if lb < street[(i, j)] - 1.0
             }
-            shorter = {
-                c: m
-                for c, (m, _) in _routes(free, short, paths=False).items()
-                if m < short[c] - 1.0
-            }
-            found = _routes(free, shorter)
+            found = _routes(free, short, shorter=True)
             for i, j, cand in cells:
                 route = found.get((i, j))
                 if route is not None:
