@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -29,10 +29,13 @@ def _service(log: MemoryEventLog | None = None) -> Service:
 class _SlowLog(MemoryEventLog):
     """Completes appends out of order, as a group commit shared by many callers may."""
 
-    async def append(self, events: Sequence[NewEvent]) -> list[int]:
-        positions = self._append_now(events)
-        await asyncio.sleep(0.02 if positions[0] % 2 else 0.0)
-        return positions
+    def append(self, events: Sequence[NewEvent]) -> Awaitable[list[int]]:
+        async def later() -> list[int]:
+            positions = self._append_now(events)
+            await asyncio.sleep(0.02 if positions[0] % 2 else 0.0)
+            return positions
+
+        return later()
 
 
 def test_concurrent_commands_are_applied_in_log_order() -> None:

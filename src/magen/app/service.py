@@ -215,10 +215,38 @@ class Service:
             )
             for i, ev in enumerate(events)
         ]
+        recorded: list[Recorded] = []
+
+        def apply_once_durable(appended: asyncio.Future[list[int]]) -> None:
+            # Runs as soon as the batch is durable, whether or not the caller still waits for
+            # it: an acknowledged-by-the-store event must be applied, or every later position
+            # would wait on a gap.
+            if appended.cancelled() or appended.exception() is not None:
+                return
+            recorded.extend(
+                Recorded(
+                    position=p,
+                    event_id=n.event_id,
+                    recorded_at=now,
+                    actor=actor,
+                    command_id=command.command_id,
+                    command_hash=fingerprint,
+                    event=ev,
+                )
+                for p, n, ev in zip(appended.result(), new, events, strict=True)
+            )
+            self.metrics.appended += len(recorded)
+            self._offer(recorded)
+
+        # The durable logs answer with a plain future (no task to wrap); a coroutine is wrapped.
+        appended = asyncio.ensure_future(self.log.append(new))
+        if appended.done():  # an in-memory log answers at once
+            apply_once_durable(appended)
+        else:
+            appended.add_done_callback(apply_once_durable)
         try:
-            # Shielded: once the append is under way its result must be applied even if the
-            # client that asked goes away, or later positions would wait on a gap.
-            positions = await asyncio.shield(self.log.append(new))
+            # Shielded: a client going away must not cancel an append already under way.
+            positions = await asyncio.shield(appended)
         except EventConflict:
             # Another worker (or a concurrent retry) appended this command first.
             await self._catch_up()
@@ -226,20 +254,6 @@ class Service:
             if seen is None:
                 raise
             return self._replay(command, fingerprint, seen)
-        recorded = [
-            Recorded(
-                position=p,
-                event_id=n.event_id,
-                recorded_at=now,
-                actor=actor,
-                command_id=command.command_id,
-                command_hash=fingerprint,
-                event=ev,
-            )
-            for p, n, ev in zip(positions, new, events, strict=True)
-        ]
-        self.metrics.appended += len(recorded)
-        self._offer(recorded)
         await self._wait_applied(max(positions))
         return Outcome(tuple(recorded))
 

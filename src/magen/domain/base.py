@@ -8,14 +8,13 @@ with `@event`, and register its evolver with `@evolver(TheEvent)`. A command is 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any, ClassVar, TypeVar, cast
 
+import msgspec
 from pydantic import BaseModel, ConfigDict
 
 from magen.domain.errors import DomainError
@@ -50,30 +49,13 @@ class Command(BaseModel):
         process's hash seed), so a retry that reaches another worker, or comes after a
         restart, is still recognised as the same command.
         """
-        body = json.dumps(
-            _canonical(self.model_dump(mode="python", exclude={"command_id"})),
-            sort_keys=True,
-            ensure_ascii=False,
-            default=str,
-        )
-        raw = f"{type(self).__name__}|{actor.account_id}|{body}".encode()
-        return hashlib.sha256(raw).hexdigest()
+        body = _CANONICAL.encode(self.model_dump(mode="python", exclude={"command_id"}))
+        head = f"{type(self).__name__}|{actor.account_id}|".encode()
+        return hashlib.sha256(head + body).hexdigest()
 
 
-def _canonical(value: Any) -> Any:
-    """Plain JSON-ready data in one order whatever the process: sets sorted, enums by value."""
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        items = [_canonical(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+# Canonical JSON: keys and set members sorted, enums by value, datetimes in RFC 3339.
+_CANONICAL = msgspec.json.Encoder(order="deterministic", enc_hook=str)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from magen.store.base import NewEvent
@@ -33,6 +33,27 @@ def checked(events: Iterable[NewEvent]) -> tuple[NewEvent, ...]:
         if not isinstance(ev, NewEvent) or not isinstance(ev.data, bytes):
             raise TypeError(f"append takes NewEvent with bytes data, not {ev!r:.80}")
     return batch
+
+
+def submit(
+    events: Sequence[NewEvent], hand_over: Callable[[Append], None]
+) -> asyncio.Future[list[int]]:
+    """Hand a batch to the writer; the future holds its positions once it is durable.
+
+    A plain future rather than a coroutine: the batch is with the writer as soon as this
+    returns, and the caller can shield or watch the future without wrapping it in a task.
+    A bad batch, or a closed log, fails the future at once.
+    """
+    future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+    try:
+        batch = checked(events)
+        if batch:
+            hand_over(Append(batch, future.get_loop(), future))
+        else:
+            future.set_result([])
+    except Exception as exc:  # the caller sees it when awaiting
+        future.set_exception(exc)
+    return future
 
 
 def answer(group: list[Append], outcomes: Sequence[Outcome]) -> None:

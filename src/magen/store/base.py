@@ -8,7 +8,7 @@ id, a type tag and an opaque body (canonical JSON bytes).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -53,8 +53,9 @@ class LogUnavailable(LogError):
 class EventLog(Protocol):
     """An append-only, ordered, durable, idempotent event log.
 
-    - `append` is atomic for its batch: every event is appended, or none. It returns only once
-      the batch is durable (on disk or committed), one position per event in batch order.
+    - `append` is atomic for its batch: every event is appended, or none. It hands the batch
+      over at once and returns an awaitable (a future) that resolves only once the batch is
+      durable (on disk or committed), to one position per event in batch order.
       An event whose id is already in the log with the same type and body is not appended
       again: its original position is returned. The same id with other content raises
       `EventConflict` and appends nothing from the batch.
@@ -68,7 +69,7 @@ class EventLog(Protocol):
       committed (by this process or, for shared backends, any other), until cancelled.
     """
 
-    async def append(self, events: Sequence[NewEvent]) -> list[int]: ...
+    def append(self, events: Sequence[NewEvent]) -> Awaitable[list[int]]: ...
 
     def read(self, after: int = 0, limit: int | None = None) -> list[StoredEvent]: ...
 

@@ -20,12 +20,16 @@ class MemoryEventLog:
         # waits on it, and a test may subscribe from one loop and append from another.
         self._waiters: set[asyncio.Future[None]] = set()
 
-    async def append(self, events: Sequence[NewEvent]) -> list[int]:
+    def append(self, events: Sequence[NewEvent]) -> asyncio.Future[list[int]]:
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
         before = len(self._events)
-        positions = self._append_now(events)
+        try:
+            future.set_result(self._append_now(events))
+        except EventConflict as exc:
+            future.set_exception(exc)
         if len(self._events) > before:
             self._wake()
-        return positions
+        return future
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, set()

@@ -49,7 +49,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from magen.store._groupcommit import Append, Outcome, answer, checked, wake
+from magen.store._groupcommit import Append, Outcome, answer, checked, submit, wake
 from magen.store.base import EventConflict, LogError, LogUnavailable, NewEvent, StoredEvent
 
 log = logging.getLogger("magen.store.postgres")
@@ -397,15 +397,10 @@ class PostgresEventLog:
 
     # --- appending -----------------------------------------------------------------------
 
-    async def append(self, events: Sequence[NewEvent]) -> list[int]:
-        """Append a batch atomically; return once it is committed, one position per event."""
-        batch = checked(events)
-        if not batch:
-            return []
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[int]] = loop.create_future()
-        self._submit(Append(batch, loop, future))
-        return await future
+    def append(self, events: Sequence[NewEvent]) -> asyncio.Future[list[int]]:
+        """Append a batch atomically; the future resolves once it is committed, one position
+        per event."""
+        return submit(events, self._submit)
 
     def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch from code without an event loop (blocks until committed)."""
