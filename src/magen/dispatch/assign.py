@@ -35,6 +35,7 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from scipy.optimize import linear_sum_assignment
 
 from magen.dispatch.travel import (
@@ -522,13 +523,21 @@ class _Travel:
             # Pairs another block routes (armed responders to a task with open areas) are
             # searched there.
             mine = b.cells < self.secs.size
-            d = np.where(able[np.ix_(b.tasks, b.units)] & ~b.blocked & mine, b.bound, np.inf)
+            # A pair whose bound is already past the horizon is never sent: no search finds
+            # it, and it does not count among the nearest.
+            within = b.walk_s + b.bound / b.speed < cfg.horizon_s
+            d = np.where(
+                able[np.ix_(b.tasks, b.units)] & ~b.blocked & mine & within, b.bound, np.inf
+            )
             count = np.array([len(self.tasks[t].needs) for t in b.tasks.tolist()])
-            count = np.minimum(count + cfg.candidates, n_cols)
+            count = np.minimum(count + cfg.candidates, np.isfinite(d).sum(axis=1))
             kmax = int(count.max())
+            if not kmax:
+                continue
             near = np.sort(np.partition(d, kmax - 1, axis=1)[:, :kmax], axis=1)
-            reach = near[np.arange(n_rows), count - 1] * cfg.search_margin + cfg.search_slack_m
-            for i in np.flatnonzero(np.isfinite(reach)).tolist():
+            reach = near[np.arange(n_rows), np.maximum(count - 1, 0)]
+            reach = reach * cfg.search_margin + cfg.search_slack_m
+            for i in np.flatnonzero(count > 0).tolist():
                 wants[(k, i)] = float(reach[i])
         for t, u in pairs:
             b, i, j = self.pair_row(t, u)
@@ -755,14 +764,19 @@ class Dispatcher:
             secs, exact, metres = travel.secs, travel.exact, travel.metres
             able = _able(slots, unit_masks)
             areas_of = _Explainer(travel).explain([(int(slots.task[j]), u) for j, u in pairs])
-            for j, u in pairs:
+            p_slot = np.array([j for j, _ in pairs], dtype=np.int64)
+            p_task = slots.task[p_slot]
+            p_unit = np.array([u for _, u in pairs], dtype=np.int64)
+            # Nearest for sure when no able responder's time, even a lower bound, is less;
+            # nearer ones are only counted where their time is known exactly.
+            quicker = able[p_slot] & (secs[p_task] < secs[p_task, p_unit][:, None])
+            nearest_of = np.asarray(~quicker.any(axis=1))
+            nearer_of = np.sum(quicker & exact[p_task], axis=1)
+            for n, (j, u) in enumerate(pairs):
                 t = int(slots.task[j])
                 task, unit = tasks[t], units[u]
-                # Nearest for sure when no able responder's time, even a lower bound, is less;
-                # nearer ones are only counted where their time is known exactly.
-                quicker = able[j] & (secs[t] < secs[t, u])
-                nearest = not quicker.any()
-                nearer = int(np.sum(quicker & exact[t]))
+                nearest = bool(nearest_of[n])
+                nearer = int(nearer_of[n])
                 avoids, enters = areas_of[(t, u)]
                 need = task.needs[int(slots.need[j])]
                 recs.append(
@@ -960,8 +974,14 @@ class _Explainer:
         self.dist_u = np.zeros((len(travel.units), n_a))
         self.dist_t = np.zeros((len(travel.tasks), n_a))
         for k, a in enumerate(travel.areas):
-            self.dist_u[:, k] = net.shape(a).distance(travel.unit_xy)
-            self.dist_t[:, k] = net.shape(a).distance(travel.task_xy)
+            shape = net.shape(a)
+            if shapely.get_type_id(shape.core) == 0:  # a circle: no need for GEOS
+                centre = shapely.get_coordinates(shape.core)[0]
+                for xy, out in ((travel.unit_xy, self.dist_u), (travel.task_xy, self.dist_t)):
+                    out[:, k] = np.maximum(np.hypot(*(xy - centre).T) - shape.radius, 0.0)
+            else:
+                self.dist_u[:, k] = shape.distance(travel.unit_xy)
+                self.dist_t[:, k] = shape.distance(travel.task_xy)
         self._none = net.closure(())
 
     def explain(
