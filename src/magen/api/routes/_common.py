@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, post
+from litestar import Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, create_model
 
-from magen.api.deps import ActorDep, ServiceDep
+from magen.api.deps import ActorDep, ServiceDep, actor_of, runtime
 from magen.api.wire import outcome_view
 from magen.app.service import Service
 from magen.domain.base import Actor, Command
@@ -20,6 +20,18 @@ async def run_command(service: Service, actor: Actor, command: Command) -> Respo
     outcome = await service.handle(actor, command)
     body = outcome_view(outcome, service.state.position)
     return Response(body, status_code=200 if outcome.replayed else 201)
+
+
+async def run_for_caller(
+    request: Request[Any, Any, Any], command: Command
+) -> Response[dict[str, Any]]:
+    """`run_command` as the caller of `request`, resolved here rather than by injection.
+
+    For the routes every phone sends to in bulk (sightings, SOS, positions): Litestar's
+    dependency injection of the service and the actor costs about a tenth of a report's
+    server time (measured in-process: 187-208 us per report with it, 163-172 us without).
+    """
+    return await run_command(runtime(request).service, actor_of(request), command)
 
 
 def body_model(command: type[Command], id_field: str) -> type[BaseModel]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Response, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.deps import ActorDep, ServiceDep
-from magen.api.routes._common import run_command
+from magen.api.routes._common import run_command, run_for_caller
 from magen.app.projections import sos_view
 from magen.domain.reports import (
     Count,
@@ -48,18 +48,18 @@ class SosResolution(BaseModel):
 
 @post("/sightings")
 async def report_sighting(
-    service: ServiceDep, actor: ActorDep, data: JSONBody[ReportSighting]
+    request: Request[Any, Any, Any], data: JSONBody[ReportSighting]
 ) -> Response[dict[str, Any]]:
     """Report armed attackers seen at a place (anyone; anonymous reports are rate-limited)."""
-    return await run_command(service, actor, data)
+    return await run_for_caller(request, data)
 
 
 @post("/sos")
 async def raise_sos(
-    service: ServiceDep, actor: ActorDep, data: JSONBody[RaiseSos]
+    request: Request[Any, Any, Any], data: JSONBody[RaiseSos]
 ) -> Response[dict[str, Any]]:
     """Call for help: where, how many people, injured, children, silent."""
-    return await run_command(service, actor, data)
+    return await run_for_caller(request, data)
 
 
 @post("/sos/{sos_id:str}/update")

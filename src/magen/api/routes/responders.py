@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, Router, post
+from litestar import Request, Response, Router, post
 from litestar.params import JSONBody
 
 from magen.api.deps import ActorDep, ServiceDep
-from magen.api.routes._common import run_command
+from magen.api.routes._common import run_command, run_for_caller
 from magen.domain.responders import ChangeStatus, CheckIn, CheckOut, ReportPosition
 
 
@@ -38,10 +38,10 @@ async def change_status(
 
 @post("/responders/position")
 async def report_position(
-    service: ServiceDep, actor: ActorDep, data: JSONBody[ReportPosition]
+    request: Request[Any, Any, Any], data: JSONBody[ReportPosition]
 ) -> Response[dict[str, Any]]:
     """Report where the responder is now."""
-    return await run_command(service, actor, data)
+    return await run_for_caller(request, data)
 
 
 router = Router(
