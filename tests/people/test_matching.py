@@ -243,3 +243,33 @@ def test_fit_model_and_reuse(population: SynthPopulation) -> None:
     assert model != DEFAULT_MODEL
     again = link(population.reports[:50], population.records, model=model)
     assert again.model is model
+
+
+def test_stated_ages_far_apart_count_against(crowd: list[PersonRecord]) -> None:
+    reports = [
+        *crowd,
+        _report("x1", "Gennady Borisov", age_min=14, age_max=14),
+        # No time: the age is taken from the birth date on the incident's day.
+        _report("x2", "Rami Haddad", birth_date=date(2009, 3, 1), time=None),
+    ]
+    records = [
+        _found("s1", RecordKind.SURVIVOR, "גנאדי בוריסוב", age_min=19, age_max=19),
+        _found("c1", RecordKind.CASUALTY, "Rami Haddad", age_min=70, age_max=80),
+    ]
+    candidates = match(reports, records, min_score=0.0)
+    age = next(e for e in _only(candidates, "x1").evidence if e.field == "age")
+    assert age.finding.startswith("stated ages over 3 years apart")
+    assert age.weight < -3
+    far = next(e for e in _only(candidates, "x2").evidence if e.field == "age")
+    assert far.finding.startswith("far apart, even for an estimate")
+    assert far.weight < 0
+
+
+def test_a_misspelled_name_part_is_named_as_such(crowd: list[PersonRecord]) -> None:
+    reports = [*crowd, _report("x1", "יוסף בירנבאום", age_min=40, age_max=40)]
+    records = [_found("c1", RecordKind.CASUALTY, "יוסף בירנבאוס", age_min=35, age_max=45)]
+    candidate = _only(match(reports, records, min_score=0.0), "x1")
+    name = next(e for e in candidate.evidence if e.field == "name")
+    assert name.finding.startswith("one part agrees, another is misspelled"), name.finding
+    assert "(misspelled)" in name.finding
+    assert name.weight > 0

@@ -35,7 +35,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from magen.people.descriptions import (
     BODY_PARTS,
@@ -95,6 +95,7 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "two parts similar",
             "one part agrees, the other is not given",
             "one part agrees, another is similar",
+            "one part agrees, another is misspelled",
             "two parts agree, a third differs",
             "two parts sound the same",
             "two parts spelled the same",
@@ -106,11 +107,13 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "age",
         (
-            "over 10 years apart",
-            "stated ages 2-10 years apart",
-            "3-10 years apart",
-            "up to 3 years apart",
+            "stated ages over 3 years apart",
+            "far apart, even for an estimate",
+            "further apart than an estimate usually errs",
+            "stated ages 2-3 years apart",
+            "a few years apart",
             "ranges overlap",
+            "stated ages a year apart",
             "agrees",
         ),
     ),
@@ -148,14 +151,15 @@ class MatchModel:
         return out
 
 
-# Starting values for estimation, and smoothing towards them. They are rough priors, not the
-# results of a fit: m of true matches, u of random pairs.
+# Starting values for estimation, smoothing towards them, and the model for sets too small to
+# fit: m and u rounded from fits on generated populations (`magen.people.synth`), the prior a
+# rough guess for a town's incident.
 DEFAULT_MODEL = MatchModel(
     m=(
-        (0.01, 0.015, 0.02, 0.01, 0.08, 0.15, 0.02, 0.3, 0.3, 0.095),
+        (0.001, 0.013, 0.024, 0.005, 0.057, 0.078, 0.019, 0.004, 0.348, 0.39, 0.061),
         (0.02, 0.98),
-        (0.01, 0.02, 0.05, 0.92),
-        (0.01, 0.02, 0.05, 0.1, 0.37, 0.45),
+        (0.002, 0.005, 0.05, 0.943),
+        (0.002, 0.008, 0.036, 0.062, 0.077, 0.27, 0.11, 0.435),
         (0.12, 0.88),
         (0.03, 0.2, 0.77),
         (0.15, 0.25, 0.3, 0.3),
@@ -164,10 +168,10 @@ DEFAULT_MODEL = MatchModel(
         (0.03, 0.97),
     ),
     u=(
-        (0.88, 0.09, 0.02, 0.002, 0.005, 0.001, 0.0002, 0.0002, 0.00002, 0.00001),
+        (0.87, 0.11, 0.018, 0.0022, 0.001, 5e-4, 1e-5, 5e-5, 7e-5, 1.5e-5, 1e-8),
         (0.5, 0.5),
-        (0.97, 0.027, 0.002, 0.001),
-        (0.6, 0.15, 0.1, 0.08, 0.05, 0.02),
+        (0.95, 0.046, 0.00397, 3e-5),
+        (0.53, 0.29, 0.04, 0.024, 0.037, 0.053, 0.015, 0.011),
         (0.75, 0.25),
         (0.2, 0.45, 0.35),
         (0.55, 0.4, 0.04, 0.01),
@@ -232,7 +236,9 @@ _MAX_PARTS = 4
 _SPELLING_SIMILAR = 0.88
 # Term-frequency adjustments are bounded: a typo-rare spelling is not a rare name.
 _TF_CAP = 5.0
-_NONE, _WEAK, _STRONG, _EXACT = 0, 1, 2, 3  # how two name parts compare, for the levels
+# How two name parts compare, for the levels: unrelated, similar (a consonant more or less),
+# misspelled (one slip in the same script), agreeing (same sound or nickname), same spelling.
+_NONE, _WEAK, _TYPO, _STRONG, _EXACT = 0, 1, 2, 3, 4
 _NAME_NONE, _NAME_SIMILAR, _NAME_NICKNAME, _NAME_PHONETIC, _NAME_EXACT = range(5)
 _CODE_TEXT = {
     _NAME_SIMILAR: "similar",
@@ -368,6 +374,11 @@ class _KeySets:
         return _NONE
 
 
+_SCRIPTS = ("hebrew", "arabic", "other")
+# A slip of one letter in a shorter word may well be another name (Dan, Dana; Rut, Ron).
+_MIN_TYPO_LENGTH = 4
+
+
 class _PartTable:
     """Interned name parts with the key sets that decide how two parts compare."""
 
@@ -380,8 +391,14 @@ class _PartTable:
         self.near: list[frozenset[str]] = []
         # The Latin/Cyrillic spelling of a part, if it has one, for string similarity.
         self.latin: list[str] = []
+        # A spelling of the part per script ("" if none, or too short to tell a slip).
+        self.spelled: dict[str, list[str]] = {script: [] for script in _SCRIPTS}
         self.tf: dict[str, float] = {}
         self.tf_mean = (0.0, 0.0)
+        # Part pairs compared so far (sorted), with their codes and rarity adjustments.
+        self._known = np.empty(0, dtype=np.int64)
+        self._codes = np.empty(0, dtype=np.int64)
+        self._adjust = np.empty(0)
 
     def intern(self, part: tuple[NameToken, ...]) -> int:
         signature = tuple(sorted(t.text for t in part))
@@ -398,6 +415,9 @@ class _PartTable:
             self.sets.append(sets)
             self.near.append(sets.agree | sets.keys | sets.dels | sets.subs)
             self.latin.append(next((t.latin for t in part if t.script == "other"), ""))
+            for script in _SCRIPTS:
+                word = next((t.spelling for t in part if t.script == script), "")
+                self.spelled[script].append(word if len(word) >= _MIN_TYPO_LENGTH else "")
         return pid
 
     def code(self, a: int, b: int) -> int:
@@ -440,17 +460,45 @@ class _PartTable:
             return 0.0
         return max(-_TF_CAP, min(_TF_CAP, math.log2(mean / tf)))
 
-    def code_matrix(self, pa: IntArray, pb: IntArray) -> IntArray:
-        """Codes for arrays of part-id pairs (-1 where either part is missing)."""
+    def code_matrix(self, pa: IntArray, pb: IntArray) -> tuple[IntArray, FloatArray]:
+        """Codes and rarity adjustments for arrays of part-id pairs (-1 where either part
+        is missing; the adjustment is 0 unless the parts agree)."""
         valid = (pa >= 0) & (pb >= 0)
-        out = np.full(pa.shape, _NULL, dtype=np.int64)
+        codes = np.full(pa.shape, _NULL, dtype=np.int64)
+        adjust = np.zeros(pa.shape)
         if not valid.any():
-            return out
-        width = len(self.parts) + 1
-        unique, inverse = np.unique(pa[valid] * width + pb[valid], return_inverse=True)
-        codes = np.zeros(len(unique), dtype=np.int64)
+            return codes, adjust
+        unique, inverse = np.unique((pa[valid] << _PAIR_SHIFT) | pb[valid], return_inverse=True)
+        found, rarity = self._lookup(unique)
+        codes[valid] = found[inverse]
+        adjust[valid] = rarity[inverse]
+        return codes, adjust
+
+    def pair_code(self, a: int, b: int) -> int:
+        """How two parts compare (as in `code_matrix`)."""
+        codes, _ = self._lookup(np.asarray([(a << _PAIR_SHIFT) | b], dtype=np.int64))
+        return int(codes[0])
+
+    def _lookup(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
+        """Codes and adjustments of sorted distinct part pairs, each computed once a run."""
+        at = np.searchsorted(self._known, pairs)
+        hit = at < len(self._known)
+        hit[hit] = self._known[at[hit]] == pairs[hit]
+        new = pairs[~hit]
+        if len(new):
+            codes, adjust = self._compute(new)
+            keys = np.concatenate((self._known, new))
+            order = np.argsort(keys, kind="stable")
+            self._known = keys[order]
+            self._codes = np.concatenate((self._codes, codes))[order]
+            self._adjust = np.concatenate((self._adjust, adjust))[order]
+            at = np.searchsorted(self._known, pairs)
+        return self._codes[at], self._adjust[at]
+
+    def _compute(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
+        codes = np.zeros(len(pairs), dtype=np.int64)
         sets, near = self.sets, self.near
-        xs, ys = (p.tolist() for p in np.divmod(unique, width))
+        xs, ys = (pairs >> _PAIR_SHIFT).tolist(), (pairs & _PAIR_MASK).tolist()
         # Most pairs share nothing at all: one set test settles them.
         related = [
             i
@@ -458,14 +506,16 @@ class _PartTable:
             if not near[x].isdisjoint(near[y])
         ]
         codes[related] = [sets[xs[i]].code(sets[ys[i]]) for i in related]
-        self._spelling(unique, codes, width)
-        out[valid] = codes[inverse]
-        return out
+        self._spelling(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK, codes)
+        self._misspelled(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK, codes)
+        adjust = np.zeros(len(pairs))
+        agree = np.flatnonzero(codes >= _STRONG).tolist()
+        adjust[agree] = [self.adjustment(xs[i], ys[i]) for i in agree]
+        return codes, adjust
 
-    def _spelling(self, unique: IntArray, codes: IntArray, width: int) -> None:
+    def _spelling(self, pa: IntArray, pb: IntArray, codes: IntArray) -> None:
         """Count near-identical Latin spellings as similar: typos that change a consonant."""
         lengths = np.fromiter((len(t) for t in self.latin), np.int64, len(self.latin))
-        pa, pb = np.divmod(unique, width)
         la, lb = lengths[pa], lengths[pb]
         todo = np.flatnonzero((codes == _NONE) & (la >= 4) & (lb >= 4) & (np.abs(la - lb) <= 2))
         if not len(todo):
@@ -478,6 +528,34 @@ class _PartTable:
             score_cutoff=_SPELLING_SIMILAR,
         )
         codes[todo[np.asarray(scores) >= _SPELLING_SIMILAR]] = _WEAK
+
+    def _misspelled(self, pa: IntArray, pb: IntArray, codes: IntArray) -> None:
+        """Two spellings in one script a single slip apart (a letter dropped, added, changed
+        or two swapped) are one name misspelled, unless the word is too short to tell."""
+        todo = np.flatnonzero(codes < _STRONG)
+        if not len(todo):
+            return
+        xs, ys = pa[todo].tolist(), pb[todo].tolist()
+        for script in _SCRIPTS:
+            spelled = self.spelled[script]
+            rows = [
+                i for i, (x, y) in enumerate(zip(xs, ys, strict=True)) if spelled[x] and spelled[y]
+            ]
+            if not rows:
+                continue
+            dist = process.cpdist(
+                [spelled[xs[i]] for i in rows],
+                [spelled[ys[i]] for i in rows],
+                scorer=OSA.distance,
+                score_cutoff=1,
+            )
+            near = np.asarray(rows)[np.asarray(dist) <= 1]
+            codes[todo[near]] = _TYPO
+
+
+# Part pairs are cached as one integer: the first part's id shifted above the second's.
+_PAIR_SHIFT = 32
+_PAIR_MASK = (1 << _PAIR_SHIFT) - 1
 
 
 def _mean_agreeing(frequencies: Sequence[float]) -> float:
@@ -539,6 +617,13 @@ def _age_range(record: PersonRecord, as_of: date | None) -> tuple[float, float]:
     return (math.nan, math.nan)
 
 
+def _reference_date(records: Iterable[PersonRecord]) -> date | None:
+    """The incident's day, for ages from birth dates on records with no time: the median
+    day of the records that have one."""
+    days = sorted(r.time.date().toordinal() for r in records if r.time is not None)
+    return date.fromordinal(days[len(days) // 2]) if days else None
+
+
 @dataclass(slots=True)
 class _Table:
     """Column arrays of one side's records."""
@@ -567,69 +652,77 @@ class _Table:
 _SEXES = {"male": 1, "m": 1, "female": 2, "f": 2}
 
 
+@lru_cache(maxsize=100_000)
+def _described(
+    hair: str | None, build: str | None, clothing: str | None, marks: str | None
+) -> tuple[Description, int, int, int, tuple[int, ...], int, tuple[int, ...]]:
+    """A description with its columns: hair, build, term, outfit, mark and place bits."""
+    d = describe(hair, build, clothing, marks)
+    return (
+        d,
+        _HAIRS[d.hair] if d.hair is not None else _NULL,
+        _BUILDS[d.build] if d.build is not None else _NULL,
+        _mask(_TERMS[t] for t in d.clothing)[0],
+        tuple(_mask((_outfit_bit(o) for o in d.outfits), _WORDS)),
+        _mask(_MARK_KINDS[m] for m in d.marks)[0],
+        tuple(_mask((_place_bit(p) for p in d.mark_places), _WORDS)),
+    )
+
+
 def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | None) -> _Table:
     n = len(records)
-    part_ids = np.full((n, _MAX_PARTS), -1, dtype=np.int64)
-    nparts = np.zeros(n, dtype=np.int64)
-    sex = np.zeros(n, dtype=np.int64)
-    age = np.full((n, 2), math.nan)
-    dob = np.full(n, -1, dtype=np.int64)
-    ymd = np.full((n, 3), -1, dtype=np.int64)
-    hair = np.full(n, _NULL, dtype=np.int64)
-    build = np.full(n, _NULL, dtype=np.int64)
-    terms = np.zeros(n, dtype=np.uint64)
-    outfits = np.zeros((n, _WORDS), dtype=np.uint64)
-    kinds = np.zeros(n, dtype=np.uint64)
-    places = np.zeros((n, _WORDS), dtype=np.uint64)
-    lon = np.full(n, math.nan)
-    lat = np.full(n, math.nan)
-    hours = np.full(n, math.nan)
-    found = np.zeros(n, dtype=np.bool_)
-    descriptions = []
-    for i, r in enumerate(records):
-        grouped = _group_parts(tuple(r.names))
-        for j, part in enumerate(grouped):
-            part_ids[i, j] = parts.intern(part)
-        nparts[i] = len(grouped)
-        sex[i] = _SEXES.get((r.sex or "").lower(), 0)
-        age[i] = _age_range(r, as_of)
-        if r.birth_date is not None:
-            dob[i] = r.birth_date.toordinal()
-            ymd[i] = (r.birth_date.year, r.birth_date.month, r.birth_date.day)
-        d = describe(r.hair, r.build, r.clothing, r.marks)
-        descriptions.append(d)
-        if d.hair is not None:
-            hair[i] = _HAIRS[d.hair]
-        if d.build is not None:
-            build[i] = _BUILDS[d.build]
-        terms[i] = _mask(_TERMS[t] for t in d.clothing)[0]
-        outfits[i] = _mask((_outfit_bit(o) for o in d.outfits), _WORDS)
-        kinds[i] = _mask(_MARK_KINDS[m] for m in d.marks)[0]
-        places[i] = _mask((_place_bit(p) for p in d.mark_places), _WORDS)
-        if r.lon is not None and r.lat is not None:
-            lon[i], lat[i] = r.lon, r.lat
-        if r.time is not None:
-            hours[i] = _hours(r.time)
-        found[i] = r.kind is not RecordKind.MISSING
+    part_rows: list[tuple[int, ...]] = []
+    nparts: list[int] = []
+    sex: list[int] = []
+    age: list[tuple[float, float]] = []
+    dob: list[int] = []
+    ymd: list[tuple[int, int, int]] = []
+    columns: list[tuple[Description, int, int, int, tuple[int, ...], int, tuple[int, ...]]] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    hours: list[float] = []
+    found: list[bool] = []
+    by_names: dict[tuple[str, ...], tuple[int, ...]] = {}
+    pad = (-1,) * _MAX_PARTS
+    for r in records:
+        names = tuple(r.names)
+        pids = by_names.get(names)
+        if pids is None:
+            pids = by_names[names] = tuple(parts.intern(part) for part in _group_parts(names))
+        part_rows.append((pids + pad)[:_MAX_PARTS])
+        nparts.append(len(pids))
+        sex.append(_SEXES.get((r.sex or "").lower(), 0))
+        age.append(_age_range(r, as_of))
+        b = r.birth_date
+        dob.append(b.toordinal() if b is not None else -1)
+        ymd.append((b.year, b.month, b.day) if b is not None else (-1, -1, -1))
+        columns.append(_described(r.hair, r.build, r.clothing, r.marks))
+        placed = r.lon is not None and r.lat is not None
+        lon.append(r.lon if placed and r.lon is not None else math.nan)
+        lat.append(r.lat if placed and r.lat is not None else math.nan)
+        hours.append(_hours(r.time) if r.time is not None else math.nan)
+        found.append(r.kind is not RecordKind.MISSING)
+    ages = np.asarray(age, dtype=np.float64).reshape(n, 2)
+    descriptions = [c[0] for c in columns]
     return _Table(
         records=records,
-        parts=part_ids,
-        nparts=nparts,
-        sex=sex,
-        age_lo=age[:, 0],
-        age_hi=age[:, 1],
-        dob=dob,
-        dob_ymd=ymd,
-        hair=hair,
-        build=build,
-        terms=terms,
-        outfits=outfits,
-        mark_kinds=kinds,
-        mark_places=places,
-        lon=lon,
-        lat=lat,
-        hours=hours,
-        found=found,
+        parts=np.asarray(part_rows, dtype=np.int64).reshape(n, _MAX_PARTS),
+        nparts=np.asarray(nparts, dtype=np.int64),
+        sex=np.asarray(sex, dtype=np.int64),
+        age_lo=ages[:, 0].copy(),
+        age_hi=ages[:, 1].copy(),
+        dob=np.asarray(dob, dtype=np.int64),
+        dob_ymd=np.asarray(ymd, dtype=np.int64).reshape(n, 3),
+        hair=np.asarray([c[1] for c in columns], dtype=np.int64),
+        build=np.asarray([c[2] for c in columns], dtype=np.int64),
+        terms=np.asarray([c[3] for c in columns], dtype=np.uint64),
+        outfits=np.asarray([c[4] for c in columns], dtype=np.uint64).reshape(n, _WORDS),
+        mark_kinds=np.asarray([c[5] for c in columns], dtype=np.uint64),
+        mark_places=np.asarray([c[6] for c in columns], dtype=np.uint64).reshape(n, _WORDS),
+        lon=np.asarray(lon, dtype=np.float64),
+        lat=np.asarray(lat, dtype=np.float64),
+        hours=np.asarray(hours, dtype=np.float64),
+        found=np.asarray(found, dtype=np.bool_),
         descriptions=descriptions,
     )
 
@@ -742,10 +835,11 @@ def _joined(a: str, b: str) -> str:
     return f"{a}|{b}" if a < b else f"{b}|{a}"
 
 
-_PairKeys = tuple[list[str], list[str], list[str]]
+_PairKeys = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
-def _pair_keys(key_sets: list[tuple[str, ...]]) -> _PairKeys:
+@lru_cache(maxsize=200_000)
+def _pair_keys(key_sets: tuple[tuple[str, ...], ...]) -> _PairKeys:
     """Keys for every two parts of a name: exact, with one consonant deleted, and the
     deletions from keys of four or more consonants (to meet a substitution).
 
@@ -767,18 +861,15 @@ def _pair_keys(key_sets: list[tuple[str, ...]]) -> _PairKeys:
                         typo.update(variants)
                         if len(one) >= 4:
                             long.update(variants)
-    return list(exact), list(typo - exact), list(long)
+    return tuple(exact), tuple(typo - exact), tuple(long)
 
 
 def _blocking_keys(table: _Table, parts: _PartTable, want: tuple[set[str], set[str]]) -> _Keys:
     out = _Keys()
-    # Many records spell their name identically; their pair keys are computed once.
-    pair_cache: dict[tuple[int, ...], _PairKeys] = {}
     for i in range(len(table.records)):
         pids = tuple(int(p) for p in table.parts[i] if p >= 0)
-        keys = pair_cache.get(pids)
-        if keys is None:
-            keys = pair_cache[pids] = _pair_keys([parts.keys[p] for p in pids])
+        # Many names share their keys however they are spelled: keys are computed once.
+        keys = _pair_keys(tuple(parts.keys[p] for p in pids))
         for rule, found in zip(("name exact", "name typo", "name typo long"), keys, strict=True):
             out.add(rule, found, i)
         if table.dob[i] >= 0:
@@ -883,8 +974,9 @@ def _name_levels(
     a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable
 ) -> tuple[IntArray, _NameDetail]:
     pa, pb = np.broadcast_arrays(a.parts[ia][:, :, None], b.parts[ib][:, None, :])
-    codes = parts.code_matrix(np.ascontiguousarray(pa), np.ascontiguousarray(pb))
+    codes, adjust = parts.code_matrix(np.ascontiguousarray(pa), np.ascontiguousarray(pb))
     rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
+    adjust = adjust.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
     cells = np.arange(_MAX_PARTS * _MAX_PARTS)
     picks, strengths = [], []
     # Greedy assignment: the best part pair, then the best among the remaining rows/columns.
@@ -897,11 +989,12 @@ def _name_levels(
             (cells % _MAX_PARTS)[None, :] == (pick % _MAX_PARTS)[:, None]
         )
         rest = np.where(taken, -2, rest)
-    s1, s2, _ = strengths
+    s2 = strengths[1]
     na, nb = a.nparts[ia], b.nparts[ib]
     used = sum((s > 0).astype(np.int64) for s in strengths)
     conflict = (na - used > 0) & (nb - used > 0)
     agree1, agree2, agree3 = (s >= _STRONG for s in strengths)
+    similar1, similar2 = ((s == _WEAK) | (s == _TYPO) for s in strengths[:2])
     two = agree1 & agree2
     level = np.select(
         [
@@ -909,27 +1002,22 @@ def _name_levels(
             two & ~conflict & (s2 == _EXACT),
             two & ~conflict,
             two,
+            agree1 & (s2 == _TYPO),
             agree1 & (s2 == _WEAK),
             agree1 & ~conflict,
-            (s1 == _WEAK) & (s2 == _WEAK),
+            similar1 & similar2,
             agree1,
-            s1 == _WEAK,
+            similar1,
         ],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1],
+        [10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
         default=0,
     )
     level = np.where((na == 0) | (nb == 0), _NULL, level)
     first, second = picks[0], picks[1]
     rarity = np.zeros(len(ia))
     for flat, strength in zip(picks, strengths, strict=True):
-        rows = np.flatnonzero(strength >= _STRONG)
-        pid_a = a.parts[ia[rows], flat[rows] // _MAX_PARTS]
-        pid_b = b.parts[ib[rows], flat[rows] % _MAX_PARTS]
-        width = len(parts.parts) + 1
-        unique, inverse = np.unique(pid_a * width + pid_b, return_inverse=True)
-        adjust = np.array([parts.adjustment(k // width, k % width) for k in unique.tolist()])
-        if len(rows):
-            rarity[rows] += adjust[inverse]
+        cell = np.take_along_axis(adjust, np.maximum(flat, 0)[:, None], axis=1)[:, 0]
+        rarity += np.where(strength >= _STRONG, cell, 0.0)
     rarity = np.where(level == _NULL, 0.0, rarity)
     return level, _NameDetail(first, second, picks[2], rarity)
 
@@ -945,13 +1033,32 @@ def _dob_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
     return np.where((da < 0) | (db < 0), _NULL, level)
 
 
+# How far a described person's age may lie outside an estimated range: a few years, plus a
+# share of the age (a toddler's age is judged to a year or two, an old man's to a decade).
+_ESTIMATE_ERROR_YEARS = 2.0
+_ESTIMATE_ERROR_SHARE = 0.1
+
+
 def _age_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray, dob: IntArray) -> IntArray:
     lo_a, hi_a, lo_b, hi_b = a.age_lo[ia], a.age_hi[ia], b.age_lo[ib], b.age_hi[ib]
     gap = np.maximum(np.maximum(lo_a - hi_b, lo_b - hi_a), 0.0)
     # Two stated ages (not a medic's estimate) should be within a birthday of each other.
     narrow = np.maximum(hi_a - lo_a, hi_b - lo_b) <= 2.0
+    # A relative's stated age is rarely more than a year or two off. A medic's estimate errs
+    # more, and more so the older the person: a child's age is judged within a few years.
+    err = _ESTIMATE_ERROR_YEARS + _ESTIMATE_ERROR_SHARE * np.maximum(np.minimum(hi_a, hi_b), 0.0)
     level = np.select(
-        [gap > 10, narrow & (gap > 1), gap > 3, narrow, gap > 0], [0, 1, 2, 5, 3], default=4
+        [
+            narrow & (gap > 3),
+            gap > 2 * err,
+            gap > err,
+            narrow & (gap > 1),
+            narrow & (gap > 0),
+            narrow,
+            gap > 0,
+        ],
+        [0, 1, 2, 3, 6, 7, 4],
+        default=5,
     )
     unknown = np.isnan(lo_a) | np.isnan(lo_b) | (dob != _NULL)
     return np.where(unknown, _NULL, level)
@@ -1303,6 +1410,8 @@ def _run(
     as_of: date | None,
 ) -> _Run:
     parts = _PartTable()
+    if as_of is None:
+        as_of = _reference_date((*records_a, *(records_b or ())))
     a = _table(records_a, parts, as_of)
     b = a if records_b is None else _table(records_b, parts, as_of)
     parts.count_frequencies([a] if b is a else [a, b])
@@ -1440,7 +1549,11 @@ def _name_finding(run: _Run, k: int, label: str) -> str:
             continue
         pa, pb = run.parts.parts[pid_a], run.parts.parts[pid_b]
         code = _part_code(pa, pb)
-        if code == _NAME_NONE and run.parts.code(pid_a, pid_b) == _WEAK:
+        compared = run.parts.pair_code(pid_a, pid_b)
+        if compared == _TYPO and code < _NAME_PHONETIC:
+            bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' (misspelled)")
+            continue
+        if code == _NAME_NONE and compared == _WEAK:
             code = _NAME_SIMILAR
         if code > _NAME_NONE:
             bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' ({_CODE_TEXT[code]})")
