@@ -855,24 +855,40 @@ class Responder:
 
     async def _at_incident(self, job: Job, t: float, medics: Medics | None) -> None:
         """At people calling for help: reach them, record the hurt, treat or leave for a medic."""
-        sim, w = self.sim, self.sim.world
-        here = [
+        await self._attend(job, t, medics, set())
+
+    def _calling_nearby(self, seen: set[int]) -> list[int]:
+        """Households within earshot with an open SOS this responder has not attended yet."""
+        w = self.sim.world
+        return [
             h
-            for h in sim.sos_households()
-            if float(np.hypot(*(w.households.xy[h] - self.body.xy))) <= 90.0
+            for h in self.sim.sos_households()
+            if h not in seen and float(np.hypot(*(w.households.xy[h] - self.body.xy))) <= 90.0
         ]
+
+    async def _attend(self, job: Job, t: float, medics: Medics | None, seen: set[int]) -> None:
+        """Reach the callers here; before leaving, attend whoever nearby called meanwhile."""
+        sim, w = self.sim, self.sim.world
+        here = self._calling_nearby(seen)
         for h in here:
             w.reach(h, t)
+        seen |= set(here)
         hurt = [c for h in here for c in w.untreated(h)]
         stay = float(self.rng.uniform(*self.ON_SCENE_S))
         if medics is not None:
             await medics.record(self, hurt, t)
             if self.body.medic:
                 stay = max(stay, await medics.treat(self, hurt, t))
-        waiting = {h for h in here if any(not c.killed for c in w.untreated(h))}
 
         async def wrap_up(t2: float) -> None:
-            for h in here:
+            if job.done or self.job is not job:
+                return
+            if self._calling_nearby(seen):
+                # A neighbour called while this responder was here: they go to them too.
+                await self._attend(job, t2, medics, seen)
+                return
+            waiting = {h for h in seen if any(not c.killed for c in w.untreated(h))}
+            for h in sorted(seen):
                 for sos_id in sim.open_sos_of(h):
                     if h in waiting:
                         # Wounded still here: the call stays open so a medic is sent.
