@@ -384,6 +384,7 @@ class _Travel:
         self.block_of: dict[tuple[Mode, tuple[int, ...]], _Block] = {}
         self._widened: set[tuple[int, int]] = set()
         self._loose_units: dict[int, int] = {}
+        self._closures: dict[tuple[int, ...], Closure] = {}
         groups: dict[tuple[int, ...], list[int]] = {}
         for t, key in enumerate(self.open_key):
             if key:
@@ -429,7 +430,11 @@ class _Travel:
     ) -> None:
         shut = np.ones(len(self.areas), dtype=bool)
         shut[list(key)] = False
-        closure = self.net.closure([a for k, a in enumerate(self.areas) if shut[k]])
+        closure = self._closures.get(key)
+        if closure is None:  # both modes route under the same closure
+            closure = self._closures[key] = self.net.closure(
+                [a for k, a in enumerate(self.areas) if shut[k]]
+            )
         # A walk to or from the street through a closed area rules the trip out.
         blocked = np.any(legs_t & shut, axis=1)[:, None] | np.any(legs_u & shut, axis=1)[None, :]
         block = _Block.build(
