@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from magen.app.service import Outcome
@@ -28,11 +29,16 @@ def recorded_view(r: Recorded) -> dict[str, Any]:
 
 def primary_id(event: Event) -> str | None:
     """The id of the thing an event is about (its first `*_id` field)."""
-    for name in type(event).model_fields:
-        if name.endswith("_id"):
-            value = getattr(event, name)
-            return str(value) if value is not None else None
-    return None
+    name = _id_field(type(event))
+    if name is None:
+        return None
+    value = getattr(event, name)
+    return str(value) if value is not None else None
+
+
+@functools.cache
+def _id_field(cls: type[Event]) -> str | None:
+    return next((name for name in cls.model_fields if name.endswith("_id")), None)
 
 
 def outcome_view(outcome: Outcome, head: int) -> dict[str, Any]:
