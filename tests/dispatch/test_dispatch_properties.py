@@ -41,6 +41,9 @@ TIGHT = Dispatcher(
     TOWN,
     DispatchConfig(search_margin=1.0, search_slack_m=0.0, first_search_m=10.0, candidates=0),
 )
+# A horizon of one minute (120 m on foot, 600 m by car): most pairs are out of reach, and
+# first searches skip responders whose bound alone is past it.
+SHORT = Dispatcher(TOWN, DispatchConfig(horizon_s=60.0))
 CAPS = [
     frozenset(),
     frozenset({ARMED}),
@@ -152,6 +155,10 @@ def test_the_plan_is_optimal_and_never_worse_than_greedy(inst: Instance) -> None
     assert plan.cost == pytest.approx(best, rel=1e-9, abs=1e-6)
     assert TIGHT.plan(inst.units, inst.tasks, inst.areas).cost == pytest.approx(
         best, rel=1e-9, abs=1e-6
+    )
+    short = SHORT.travel_times(inst.units, inst.tasks, inst.areas)
+    assert SHORT.plan(inst.units, inst.tasks, inst.areas).cost == pytest.approx(
+        optimum(inst.units, inst.tasks, short, SHORT.config), rel=1e-9, abs=1e-6
     )
     pairs = greedy(inst.units, inst.tasks, secs, cfg)
     greedy_cost = plan_cost(inst.tasks, [(t, k, float(secs[t, u])) for t, k, u in pairs], cfg)
