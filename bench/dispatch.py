@@ -25,10 +25,13 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from magen.dispatch import assign
 from magen.dispatch.assign import (
     DispatchConfig,
     Dispatcher,
@@ -136,15 +139,63 @@ def scenario(
 
 def _greedy(
     d: Dispatcher, units: list[Unit], tasks: list[Task], areas: list[DangerArea]
-) -> tuple[float, float, float, float, int]:
+) -> tuple[float, float, float, float, float, int]:
+    """Greedy's wall and CPU ms, the CPU ms of its assignment alone, cost, travel, served."""
     d.net.forget()
     started, started_cpu = time.perf_counter(), time.process_time()
     secs = d.travel_times(units, tasks, areas)
+    assign_cpu = time.process_time()
     pairs = greedy(units, tasks, secs, d.config)
     ms = (time.perf_counter() - started) * 1000
     cpu = (time.process_time() - started_cpu) * 1000
+    assign_ms = (time.process_time() - assign_cpu) * 1000
     served = [(t, k, float(secs[t, u])) for t, k, u in pairs]
-    return ms, cpu, plan_cost(tasks, served, d.config), sum(s for _, _, s in served), len(pairs)
+    travel = sum(s for _, _, s in served)
+    return ms, cpu, assign_ms, plan_cost(tasks, served, d.config), travel, len(pairs)
+
+
+# Where a plan's time goes: (label, owner, name of the engine function timed).
+PHASES = (
+    ("set-up: snapping, closures, bounds", assign._Travel, "__init__"),
+    ("street searches (first and widening)", assign._Travel, "search"),
+    ("savings matrices", assign, "_savings"),
+    ("matchings (linear_sum_assignment)", assign, "_match"),
+    ("reasons: nearest, areas avoided/entered", assign.Dispatcher, "_finish"),
+)
+
+
+def _phases(
+    d: Dispatcher, units: list[Unit], tasks: list[Task], areas: list[DangerArea], runs: int
+) -> tuple[float, dict[str, float]]:
+    """Median CPU ms of cold plans, and of each phase (the engine's functions wrapped)."""
+    spent: dict[str, list[float]] = {label: [] for label, _, _ in PHASES}
+    saved = [(owner, name, getattr(owner, name)) for _, owner, name in PHASES]
+
+    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label][-1] += (time.process_time() - started) * 1000
+
+        return run
+
+    totals = []
+    try:
+        for (label, owner, name), (_, _, fn) in zip(PHASES, saved, strict=True):
+            setattr(owner, name, timed(label, fn))
+        for _ in range(runs):
+            for times in spent.values():
+                times.append(0.0)
+            d.net.forget()
+            started = time.process_time()
+            d.plan(units, tasks, areas)
+            totals.append((time.process_time() - started) * 1000)
+    finally:
+        for owner, name, fn in saved:
+            setattr(owner, name, fn)
+    return statistics.median(totals), {k: statistics.median(v) for k, v in spent.items()}
 
 
 def _check(plan: Plan, units: list[Unit], tasks: list[Task], secs: np.ndarray) -> int:
@@ -169,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threats", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--phases", action="store_true", help="also time the phases of a plan (CPU)"
+    )
     args = parser.parse_args(argv)
 
     pack, built = ensure_pack(args.osm, args.cache)
@@ -194,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu.append((time.process_time() - started_cpu) * 1000)
     ms = statistics.median(times)
     cpu_ms = statistics.median(cpu)
-    g_ms, g_cpu, g_cost, g_travel, g_served = _greedy(d, units, tasks, areas)
+    g_ms, g_cpu, g_assign, g_cost, g_travel, g_served = _greedy(d, units, tasks, areas)
     bad = _check(plan, units, tasks, d.travel_times(units, tasks, areas))
     avoiding = sum(1 for r in plan.recommendations if r.avoids)
     entering = sum(1 for r in plan.recommendations if r.enters)
@@ -213,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':28}{'Magen (LSA)':>14}{'greedy':>14}")
     print(f"{'time, median ms':28}{ms:>14.1f}{g_ms:>14.1f}")
     print(f"{'CPU time, median ms':28}{cpu_ms:>14.1f}{g_cpu:>14.1f}")
+    print(f"{'  of which assignment':28}{'':>14}{g_assign:>14.1f}")
     print(f"{'needs served':28}{len(plan.recommendations):>14}{g_served:>14}")
     print(f"{'total travel, s':28}{plan.total_travel_s:>14.0f}{g_travel:>14.0f}")
     print(f"{'objective (lower is better)':28}{plan.cost:>14.0f}{g_cost:>14.0f}")
@@ -223,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"routes avoiding a danger area: {avoiding}; armed routes entering one: {entering}")
     print(f"plan times differing from exact ones, or capability misses: {bad}")
     print(f"example: {plan.recommendations[0].reason}")
+    if args.phases:
+        total, phases = _phases(d, units, tasks, areas, args.runs)
+        print(f"\nwhere a plan's CPU time goes (medians of {args.runs} runs): {total:.0f} ms")
+        for label, spent in phases.items():
+            print(f"  {label:42}{spent:>8.1f} ms")
+        print(f"  {'the rest':42}{total - sum(phases.values()):>8.1f} ms")
     result = {
         "ms": round(ms, 1),
         "cpu_ms": round(cpu_ms, 1),
@@ -230,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "greedy_total_travel_s": round(g_travel, 1),
         "greedy_ms": round(g_ms, 1),
         "greedy_cpu_ms": round(g_cpu, 1),
+        "greedy_assign_cpu_ms": round(g_assign, 1),
         "objective": round(plan.cost, 1),
         "greedy_objective": round(g_cost, 1),
         "served": len(plan.recommendations),

@@ -660,8 +660,14 @@ def _able(slots: _Slots, unit_masks: npt.NDArray[np.int64]) -> BoolArray:
 
 
 def _savings(slots: _Slots, able: BoolArray, secs: FloatArray, horizon: float) -> FloatArray:
-    t = secs[slots.task]
-    return np.where(able & (t < horizon), slots.weight[:, None] * (horizon - t), 0.0)
+    """(slots, units) priority-weighted seconds saved against the horizon (0: no pair)."""
+    out = secs[slots.task]
+    # In place: the matrix is large and weights are positive, so a pair saves time exactly
+    # when it arrives within the horizon.
+    np.subtract(horizon, out, out=out)
+    out *= slots.weight[:, None]
+    out[~able | ~(out > 0.0)] = 0.0
+    return out
 
 
 def _match(savings: FloatArray) -> list[tuple[int, int]]:
