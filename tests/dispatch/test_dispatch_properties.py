@@ -39,7 +39,13 @@ DISPATCHER = Dispatcher(TOWN)
 # plan stands on the widening rounds that make every pair it uses exact.
 TIGHT = Dispatcher(
     TOWN,
-    DispatchConfig(search_margin=1.0, search_slack_m=0.0, first_search_m=10.0, candidates=0),
+    DispatchConfig(
+        search_margin=1.0,
+        search_slack_m=0.0,
+        first_search_m=10.0,
+        candidates=0,
+        nearest_first=frozenset(),
+    ),
 )
 # A horizon of one minute (120 m on foot, 600 m by car): most pairs are out of reach, and
 # first searches skip responders whose bound alone is past it.

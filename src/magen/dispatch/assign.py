@@ -131,7 +131,11 @@ class DispatchConfig:
     search_margin: float = 1.5
     search_slack_m: float = 500.0
     first_search_m: float = 250.0
-    candidates: int = 3
+    # In these modes first searches also reach the few nearest responders able to fill a
+    # task's needs (as many as it has needs, plus `candidates`). On foot the horizon is
+    # short and the bounds tight: the pairs of a plan on bounds alone say enough.
+    nearest_first: frozenset[Mode] = frozenset({Mode.BY_CAR})
+    candidates: int = 10
     column_after: int = 3  # a responder's own search, after its times were short this often
 
     def speed(self, mode: Mode) -> float:
@@ -516,14 +520,15 @@ class _Travel:
     ) -> dict[tuple[int, int], float]:
         """How far to search first, per block row.
 
-        Beyond the bound of each pair a bound-only plan uses, and of the few nearest
-        responders able to do something the task needs (its needs, plus `candidates`).
+        Beyond the bound of each pair a bound-only plan uses and, in the `nearest_first`
+        modes, of the few nearest responders able to do something the task needs (its needs,
+        plus `candidates`).
         """
         cfg = self.cfg
         wants: dict[tuple[int, int], float] = {}
         for k, b in enumerate(self.blocks):
             n_rows, n_cols = b.tasks.shape[0], b.units.shape[0]
-            if not n_rows or not n_cols:
+            if not n_rows or not n_cols or b.mode not in cfg.nearest_first:
                 continue
             # Pairs another block routes (armed responders to a task with open areas) are
             # searched there.
