@@ -252,9 +252,10 @@ class _Block:
         tp: Points,
         up: Points,
         blocked: BoolArray,
+        landmark: FloatArray,
         cfg: DispatchConfig,
     ) -> _Block:
-        """A block over given task and unit points."""
+        """A block over given task and unit points (`landmark`: their graph's bounds)."""
         to_u, to_v = graph.leave_arcs(up, closure)
         euclid = np.hypot(
             tp.foot[:, None, 0] - up.foot[None, :, 0], tp.foot[:, None, 1] - up.foot[None, :, 1]
@@ -266,7 +267,7 @@ class _Block:
         arc_row, _, arc_m = graph.source_arcs(tp, closure)
         first_in = np.full(len(tp), np.inf)
         np.minimum.at(first_in, arc_row, arc_m)
-        via = first_in[:, None] + np.minimum(to_u, to_v)[None, :] + graph.bounds(up, tp)
+        via = first_in[:, None] + np.minimum(to_u, to_v)[None, :] + landmark
         bound = np.maximum(np.where(np.isnan(euclid), np.inf, euclid), np.minimum(via, direct))
         return cls(
             mode=graph.mode,
@@ -404,7 +405,19 @@ class _Travel:
             self.unit_legs[members] = legs_u
             legs_t = self.task_legs[mode] = net.legs_in(tp, self.areas)
             everything = np.arange(n_t, dtype=np.int64)
-            self._add(graph, (), everything, members, tp=tp, up=up, legs_t=legs_t, legs_u=legs_u)
+            # Landmark bounds hold under any closure: one matrix serves every block of a mode.
+            landmark = graph.bounds(up, tp)
+            self._add(
+                graph,
+                (),
+                everything,
+                members,
+                tp=tp,
+                up=up,
+                legs_t=legs_t,
+                legs_u=legs_u,
+                landmark=landmark,
+            )
             armed = np.flatnonzero(self.armed[members])
             for key, rows in sorted(groups.items()):
                 if armed.shape[0]:
@@ -418,6 +431,7 @@ class _Travel:
                         up=_take(up, armed),
                         legs_t=legs_t[idx],
                         legs_u=legs_u[armed],
+                        landmark=landmark[np.ix_(idx, armed)],
                     )
 
     def _add(
@@ -431,6 +445,7 @@ class _Travel:
         up: Points,
         legs_t: BoolArray,
         legs_u: BoolArray,
+        landmark: FloatArray,
     ) -> None:
         shut = np.ones(len(self.areas), dtype=bool)
         shut[list(key)] = False
@@ -442,7 +457,16 @@ class _Travel:
         # A walk to or from the street through a closed area rules the trip out.
         blocked = np.any(legs_t & shut, axis=1)[:, None] | np.any(legs_u & shut, axis=1)[None, :]
         block = _Block.build(
-            graph, closure, key, rows, members, tp=tp, up=up, blocked=blocked, cfg=self.cfg
+            graph,
+            closure,
+            key,
+            rows,
+            members,
+            tp=tp,
+            up=up,
+            blocked=blocked,
+            landmark=landmark,
+            cfg=self.cfg,
         )
         n_u = len(self.units)
         cells = rows[:, None] * n_u + members[None, :]
