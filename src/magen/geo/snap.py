@@ -74,10 +74,10 @@ def snap_points(
     n = pts.shape[0]
     seg = np.full(n, -1, dtype=np.int64)
     if n and len(tree):
-        pairs = tree.query_nearest(
-            shapely.points(pts), max_distance=max_distance, all_matches=False
-        )
-        # all_matches=False still returns one hit per point, in input order.
+        # The nearest segment overall, then dropped when too far: GEOS finds it about twice as
+        # fast as the nearest within a distance. all_matches=False gives one hit per point,
+        # in input order.
+        pairs = tree.query_nearest(shapely.points(pts), all_matches=False)
         seg[pairs[0]] = tree_seg[pairs[1]]
     hit = seg >= 0
     s = np.where(hit, seg, 0)
@@ -87,6 +87,8 @@ def snap_points(
     t = np.clip(np.einsum("ij,ij->i", pts - a, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
     foot = a + d * t[:, None]
     lateral = np.hypot(*(pts - foot).T)
+    hit &= lateral <= max_distance
+    seg = np.where(hit, seg, -1)
     along = (segments.along_start[s] if segments.a.shape[0] else np.zeros(n)) + t * np.sqrt(dd)
     edge = np.where(hit, segments.edge[s] if segments.a.shape[0] else -1, -1)
     return Snapped(
