@@ -239,6 +239,9 @@ class _Block:
     # (rows, units) positions of the pairs in the flattened (tasks, units) matrices; a pair
     # another block routes points past their end, where writes go unread.
     cells: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    index: int = -1  # in the plan's list of blocks
+    row_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by task
+    col_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by unit
 
     @classmethod
     def build(
@@ -476,6 +479,11 @@ class _Travel:
             elsewhere = self.armed[members][None, :] & self.has_open[rows][:, None]
             cells = np.where(elsewhere, len(self.tasks) * n_u, cells)
         block.cells = cells
+        block.index = len(self.blocks)
+        block.row_of = np.full(len(self.tasks), -1, dtype=np.int64)
+        block.row_of[rows] = np.arange(rows.shape[0])
+        block.col_of = np.full(n_u, -1, dtype=np.int64)
+        block.col_of[members] = np.arange(members.shape[0])
         self.blocks.append(block)
         self.block_of[(graph.mode, key)] = block
         self._refresh(block, np.arange(rows.shape[0], dtype=np.int64))
@@ -505,7 +513,7 @@ class _Travel:
     def pair_row(self, task: int, unit: int) -> tuple[_Block, int, int]:
         """The block of a pair and its row and column there."""
         b = self.pair_block(task, unit)
-        return b, int(np.searchsorted(b.tasks, task)), int(np.searchsorted(b.units, unit))
+        return b, int(b.row_of[task]), int(b.col_of[unit])
 
     def search(
         self,
@@ -575,7 +583,7 @@ class _Travel:
                 wants[(k, i)] = float(reach[i])
         for t, u in pairs:
             b, i, j = self.pair_row(t, u)
-            k = self.blocks.index(b)
+            k = b.index
             metres = float(b.bound[i, j]) * cfg.search_margin + cfg.search_slack_m
             wants[(k, i)] = max(wants.get((k, i), 0.0), metres)
         return wants
@@ -591,7 +599,7 @@ class _Travel:
         columns: dict[tuple[int, int], float] = {}
         for t, u in pairs:
             b, i, j = self.pair_row(t, u)
-            k = self.blocks.index(b)
+            k = b.index
             if self._loose_units.get(u, 0) >= self.cfg.column_after:
                 columns[(k, j)] = b.max_m
                 continue
@@ -889,7 +897,7 @@ class Dispatcher:
         if not travel.blocks:
             return None
         b = travel.pair_block(0, 0)
-        travel.search({(travel.blocks.index(b), 0): b.max_m})
+        travel.search({(b.index, 0): b.max_m})
         secs, metres = float(travel.secs[0, 0]), float(travel.metres[0, 0])
         if not secs < self.config.horizon_s:
             return None
@@ -1035,7 +1043,14 @@ class _Explainer:
         enters: dict[tuple[int, int], list[int]] = {}
         look_enter: dict[int, list[tuple[int, int, list[int]]]] = {}
         look_avoid: dict[int, list[tuple[int, int, list[int]]]] = {}
-        for t, u in pairs:
+        # Only an area within the ellipse every route no longer than a pair's stays in
+        # (|responder, p| + |p, task| <= its length) can have been avoided.
+        p_task = np.array([t for t, _ in pairs], dtype=np.int64)
+        p_unit = np.array([u for _, u in pairs], dtype=np.int64)
+        within = self.dist_u[p_unit] + self.dist_t[p_task] <= (
+            travel.metres[p_task, p_unit][:, None] + 1.0
+        )
+        for n, (t, u) in enumerate(pairs):
             b, i, j = travel.pair_row(t, u)
             key = travel.open_key[t] if travel.armed[u] else ()
             # Entering is certain when the task lies inside the area or a walk crosses it.
@@ -1048,14 +1063,7 @@ class _Explainer:
             unsure = [k for k in key if k not in sure]
             if unsure:
                 look_enter.setdefault(id(b), []).append((i, j, unsure))
-            # Only an area within the ellipse every route no longer than this one stays in
-            # (|responder, p| + |p, task| <= its length) can have been avoided.
-            total = float(travel.metres[t, u])
-            near = [
-                k
-                for k in range(len(travel.areas))
-                if k not in key and self.dist_u[u, k] + self.dist_t[t, k] <= total + 1.0
-            ]
+            near = [k for k in np.flatnonzero(within[n]).tolist() if k not in key]
             if near:
                 look_avoid.setdefault(id(b), []).append((i, j, near))
         blocks = {id(b): b for b in travel.blocks}
