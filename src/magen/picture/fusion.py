@@ -124,6 +124,21 @@ def _default_track_id(sighting_id: str) -> str:
     return "trk_" + sighting_id.removeprefix("sig_")
 
 
+# The spatial index keys a cell (cx, cy) by one int, so a neighbour is a key plus an offset.
+_STRIDE = 1 << 32
+_HALF = _STRIDE >> 1
+
+
+def _cell_key(cx: int, cy: int) -> int:
+    return cx * _STRIDE + cy
+
+
+def cell_of(key: int) -> tuple[int, int]:
+    """The (cx, cy) grid cell of a spatial index key."""
+    cy = (key + _HALF) % _STRIDE - _HALF
+    return (key - cy) // _STRIDE, cy
+
+
 class Fuser:
     """The live set of threat tracks, built incrementally from sightings and operator acts."""
 
@@ -141,9 +156,10 @@ class Fuser:
         self._track_of: dict[str, str] = {}
         self._apart: set[frozenset[str]] = set()
         self._alike: dict[frozenset[str], float] = {}
-        self._grid: dict[tuple[int, int], dict[str, Track]] = {}
+        self._grid: dict[int, dict[str, Track]] = {}
         self._expiry: list[tuple[float, int, str]] = []
-        self._blocks: dict[int, tuple[tuple[int, int], ...]] = {}
+        self._blocks: dict[int, tuple[int, ...]] = {}
+        self._reaches: dict[float, float] = {}  # `_reach_m` by a sighting's variance
         self._clock = -math.inf
         self._sightings = 0
         self._track_seq = 0
@@ -225,7 +241,7 @@ class Fuser:
         """The open track most like this one, if they are alike enough to be one group."""
         cfg = self.config
         assert track.cell is not None
-        cx, cy = track.cell
+        key = track.cell
         best: Track | None = None
         best_m2 = cfg.coalesce_chi2
         get = self._grid.get
@@ -234,46 +250,58 @@ class Fuser:
         # faster than this track is found when it looks itself, its reach being the longer.
         shift = track.motion.tau_s * math.hypot(track.vx, track.vy)
         near = cfg.coalesce_max_m + 2.0 * shift
-        for gx, gy in self._block(math.ceil(near / cfg.cell_m)):
-            bucket = get((cx + gx, cy + gy))
+        t = track.t
+        window = cfg.coalesce_window_s
+        min_sightings = cfg.coalesce_min_sightings
+        corroborated = cfg.trust.corroborated_at
+        near_m = cfg.coalesce_max_m + shift
+        alike_chi2 = cfg.coalesce_chi2
+        break_chi2 = cfg.coalesce_break_chi2
+        apart = self._apart
+        alike = self._alike
+        hypot = math.hypot
+        for offset in self._block(math.ceil(near / cfg.cell_m)):
+            bucket = get(key + offset)
             if bucket is None:
                 continue
             for other in bucket.values():
                 if (
                     other is track
                     or other.closure is not None
-                    or abs(other.t - track.t) > cfg.coalesce_window_s
-                    or len(other.obs) < cfg.coalesce_min_sightings
-                    or other.existence < cfg.trust.corroborated_at
+                    or abs(other.t - t) > window
+                    or other.existence < corroborated
+                    or len(other.obs) < min_sightings
                 ):
                     continue
-                reach = (
-                    cfg.coalesce_max_m + shift + other.motion.tau_s * math.hypot(other.vx, other.vy)
-                )
+                reach = near_m + other.motion.tau_s * hypot(other.vx, other.vy)
                 if (other.x - x) ** 2 + (other.y - y) ** 2 > reach * reach:
                     continue
-                pair = frozenset((track.track_id, other.track_id))
-                if pair in self._apart:
-                    continue
                 m2, v2 = self._alike_m2(track, other)
-                if m2 > cfg.coalesce_chi2 or v2 > cfg.coalesce_chi2:
+                apart_now = m2 > break_chi2 or v2 > break_chi2
+                if apart_now and not alike:
+                    continue
+                pair = frozenset((track.track_id, other.track_id))
+                if pair in apart:
+                    continue
+                if m2 > alike_chi2 or v2 > alike_chi2:
                     # Noise makes two views of one group drift apart now and then; only a
                     # clear parting restarts the clock.
-                    if m2 > cfg.coalesce_break_chi2 or v2 > cfg.coalesce_break_chi2:
-                        self._alike.pop(pair, None)
+                    if apart_now:
+                        alike.pop(pair, None)
                     continue
                 # Groups cross paths; only tracks alike for a while are one group.
-                since = self._alike.setdefault(pair, track.t)
-                if track.t - since >= cfg.coalesce_after_s and m2 <= best_m2:
+                since = alike.setdefault(pair, t)
+                if t - since >= cfg.coalesce_after_s and m2 <= best_m2:
                     best, best_m2 = other, m2
         return best
 
-    def _block(self, reach: int) -> tuple[tuple[int, int], ...]:
-        """Cell offsets within `reach` cells, nearest first (cached)."""
+    def _block(self, reach: int) -> tuple[int, ...]:
+        """Key offsets of the cells within `reach` cells, nearest first (cached)."""
         block = self._blocks.get(reach)
         if block is None:
             cells = [(gx, gy) for gx in range(-reach, reach + 1) for gy in range(-reach, reach + 1)]
-            block = tuple(sorted(cells, key=lambda c: (max(abs(c[0]), abs(c[1])), c)))
+            cells.sort(key=lambda c: (max(abs(c[0]), abs(c[1])), c))
+            block = tuple(_cell_key(gx, gy) for gx, gy in cells)
             self._blocks[reach] = block
         return block
 
@@ -295,21 +323,27 @@ class Fuser:
         return math.sqrt(m2 * s_max)
 
     def _associate(self, o: Observation) -> Track | None:
+        """The track the sighting joins, or None when it starts a new one.
+
+        Among the tracks that pass every gate the lowest cost wins, ties going to the older.
+        """
         cfg = self.config
-        reach_m = self._reach_m(o)
+        reach_m = self._reaches.get(o.var)
+        if reach_m is None:
+            reach_m = self._reaches[o.var] = self._reach_m(o)
         reach2 = reach_m * reach_m
-        cx = math.floor(o.x / cfg.cell_m)
-        cy = math.floor(o.y / cfg.cell_m)
+        key = _cell_key(math.floor(o.x / cfg.cell_m), math.floor(o.y / cfg.cell_m))
         get = self._grid.get
         sqrt = math.sqrt
+        score = self._score
         ox, oy, ot, ovar, ovmax = o.x, o.y, o.t, o.var, o.vmax
         sigmas = cfg.gate_sigmas
         model = cfg.model_var
         best: Track | None = None
         best_cost = cfg.new_track_cost
         street: list[tuple[float, Track, float]] = []
-        for gx, gy in self._block(math.ceil(reach_m / cfg.cell_m)):
-            bucket = get((cx + gx, cy + gy))
+        for offset in self._block(math.ceil(reach_m / cfg.cell_m)):
+            bucket = get(key + offset)
             if bucket is None:
                 continue
             for track in bucket.values():
@@ -321,10 +355,11 @@ class Fuser:
                 # The movement gate at its loosest, before the full score.
                 vmax = track.vmax if track.vmax > ovmax else ovmax
                 dt = ot - track.t
-                limit = vmax * (dt if dt > 0.0 else -dt) + sigmas * sqrt(ovar + track.pp + model)
+                slack = sigmas * sqrt(ovar + track.pp + model)
+                limit = vmax * (dt if dt > 0.0 else -dt) + slack
                 if d2 > limit * limit:
                     continue
-                scored = self._score(track, o, d2)
+                scored = score(track, o, d2, slack)
                 if scored is None:
                     continue
                 cost, street_reach = scored
@@ -342,8 +377,13 @@ class Fuser:
                     best, best_cost = track, cost
         return best
 
-    def _score(self, track: Track, o: Observation, dist2: float) -> tuple[float, float] | None:
-        """(cost, street reach to check or 0) if the sighting may belong to the track."""
+    def _score(
+        self, track: Track, o: Observation, dist2: float, slack: float
+    ) -> tuple[float, float] | None:
+        """(cost, street reach to check or 0) if the sighting may belong to the track.
+
+        `slack` is the movement gate's allowance for position noise, 3 sigmas of both.
+        """
         cfg = self.config
         # Closed tracks take late reports of before the closure and, when dismissed, keep
         # absorbing the sources that raised the false alarm.
@@ -358,19 +398,19 @@ class Fuser:
         # They may have changed to the faster way of moving that the sighting reports.
         vmax = o.vmax if o.vmax > 0.0 and mobility is Mobility.UNKNOWN else motion.max_speed_mps
         vmax = max(vmax, o.vmax)
-        slack = cfg.gate_sigmas * math.sqrt(o.var + track.pp + cfg.model_var)
-        move = vmax * abs(o.t - track.t)
+        dt = o.t - track.t
+        adt = dt if dt >= 0.0 else -dt
+        move = vmax * adt
         if dist2 > (move + slack) ** 2:
             return None
         # The track's prediction at the sighting's time (see Track.predict), inlined: this is
         # the hottest line of fusion.
-        dt = o.t - track.t
         beta = 1.0 / motion.tau_s
-        e = math.exp(-beta * (dt if dt >= 0.0 else -dt))
+        e = math.exp(-beta * adt)
         one_e = 1.0 - e
         f12 = one_e / beta
         s2 = motion.speed_sigma_mps * motion.speed_sigma_mps
-        q11 = 2.0 * s2 / beta * (abs(dt) - 2.0 * one_e / beta + (1.0 - e * e) / (2.0 * beta))
+        q11 = 2.0 * s2 / beta * (adt - 2.0 * one_e / beta + (1.0 - e * e) / (2.0 * beta))
         if dt >= 0.0:
             pvar = track.pp + 2.0 * f12 * track.pv + f12 * f12 * track.vv + q11
             px = track.x + f12 * track.vx
@@ -448,7 +488,7 @@ class Fuser:
         if track.closure is Closure.MERGED or not track.obs or expires < self._clock:
             self._unindex(track)
             return
-        cell = (math.floor(track.x / cfg.cell_m), math.floor(track.y / cfg.cell_m))
+        cell = _cell_key(math.floor(track.x / cfg.cell_m), math.floor(track.y / cfg.cell_m))
         if cell != track.cell:
             self._unindex(track)
             self._grid.setdefault(cell, {})[track.track_id] = track

@@ -11,10 +11,11 @@ one 2x2 covariance serves both and an update is a handful of float operations.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, Final
 
 from magen.domain.reports import Armed, Mobility
 from magen.domain.values import SourceTier
@@ -27,7 +28,6 @@ from magen.picture.evidence import (
     credibility_score,
     group_size,
 )
-from magen.picture.evidence import stronger as stronger_tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +142,25 @@ def ou_transition(motion: Motion, dt: float) -> tuple[float, float, float, float
 MOBILITY_QUORUM = 0.75  # weighted votes; a registered reporter's vote weighs 0.5
 
 
-MARK_EVERY = 32  # sightings between saved states of a track
+# Saved states of a track, to refold from: after every MARK_EVERY sightings, thinned with age
+# so that a state is kept every MARK_EVERY * 4**k sightings for the last MARKS_KEPT such
+# spans. A merge then refolds little more than the sightings it reorders, however old the
+# younger track, and a track keeps a few dozen states at most.
+MARK_EVERY = 32
 MARKS_KEPT = 8
+_MARK_LEVELS = 5
+
+
+def _mark_kept(saved: int, now: int) -> bool:
+    """Whether the state saved after `saved` sightings is still kept after `now`."""
+    span = MARK_EVERY
+    for _ in range(_MARK_LEVELS):
+        if saved % span:
+            return False
+        if now - saved < MARKS_KEPT * span:
+            return True
+        span *= 4
+    return saved % span == 0
 
 
 class Closure(StrEnum):
@@ -222,15 +239,55 @@ class Observation:
         self.vmax = 0.0  # top speed of the mobility it reports; 0 when it does not say
 
 
-class Reporter(NamedTuple):
-    """What one independent source has told a track (replaced, never changed, on news)."""
+# What one independent source has told a track, replaced (never changed) on news:
+# (rank of its strongest tier, reports, largest count claimed or None, last report's time,
+# when it last moved the track's estimate, its decaying count of recent reports). A plain
+# tuple of numbers, one per sighting: the collector stops tracking those, not named tuples.
+Reporter = tuple[int, int, int | None, float, float, float]
+RANK_: Final = 0
+REPORTS: Final = 1
+MAX_COUNT: Final = 2
+LAST_T: Final = 3
+PLACED_T: Final = 4
+BURST: Final = 5
+TIERS = tuple(sorted(RANK, key=RANK.__getitem__))  # by rank
 
-    tier: SourceTier
-    reports: int
-    max_count: int | None
-    last_t: float
-    placed_t: float  # when this source last moved the track's estimate
-    burst: float
+
+class _Tables:
+    """Per-configuration lookups the fold makes on every sighting."""
+
+    __slots__ = ("anonymous_cap", "cfg", "existence", "interval", "weight")
+
+    def __init__(self, cfg: FusionConfig) -> None:
+        self.cfg = cfg
+        self.interval = tuple(cfg.source_interval_s(tier) for tier in TIERS)  # by rank
+        self.weight = {tier: cfg.trust.weight(tier) for tier in SourceTier}
+        # (existence, its log) by (verified, registered, anonymous) reporters.
+        self.existence: dict[tuple[int, int, int], tuple[float, float]] = {}
+        # All anonymous sources together are worth no more than this many: past it, more do
+        # not change the chance (`credibility_score` caps them), so they share an entry.
+        trust = cfg.trust
+        self.anonymous_cap = 0
+        while 1.0 - (1.0 - trust.anonymous_p) ** self.anonymous_cap < trust.anonymous_cap_p:
+            self.anonymous_cap += 1
+            if self.anonymous_cap > 10_000:  # they never reach the cap: no sharing
+                self.anonymous_cap = sys.maxsize
+                break
+
+
+_EXISTENCE_KEPT = 1 << 17
+_TABLES: dict[int, _Tables] = {}
+
+
+def _tables(cfg: FusionConfig) -> _Tables:
+    # Keyed by identity: hashing a config on every sighting would cost more than it saves.
+    # The entry holds the config, so its id cannot be reused while the entry lives.
+    tables = _TABLES.get(id(cfg))
+    if tables is None or tables.cfg is not cfg:
+        if len(_TABLES) >= 64:
+            _TABLES.clear()
+        tables = _TABLES[id(cfg)] = _Tables(cfg)
+    return tables
 
 
 class Track:
@@ -286,7 +343,7 @@ class Track:
         self.closed_at = math.inf
         self.closed_at_dt: datetime | None = None
         self.merged_into: str | None = None
-        self.cell: tuple[int, int] | None = None
+        self.cell: int | None = None  # the spatial index key of its cell
         self.expires = -math.inf  # when it leaves the association index
         self.first: Observation | None = None
         self.last: Observation | None = None
@@ -316,13 +373,84 @@ class Track:
         self.armed_yes = self.armed_no = 0.0
         self.summary = None
 
-    def absorb(self, o: Observation, cfg: FusionConfig) -> None:
-        """Fold one sighting into the track (sightings arrive in log order)."""
-        places, vote = self._hear(o, cfg)
-        self._vote(o, vote, cfg)
+    def absorb(  # noqa: PLR0912, PLR0915 - the fold's hot path, inlined on purpose
+        self, o: Observation, cfg: FusionConfig
+    ) -> None:
+        """Fold one sighting into the track (sightings arrive in log order).
+
+        Booking the report under its source, its votes and the motion update, inlined: the
+        fold runs once per sighting and again over the sightings a merge or split reorders.
+        """
+        tables = _tables(cfg)
+        t = o.t
+        source = o.reporter
+        rep = self.reporters.get(source)
+        if rep is None:
+            places = True
+            burst = 1.0
+            rank = RANK[o.tier]
+            self.reporters[source] = (rank, 1, o.count, t, t, 1.0)
+            self.tiers[rank] += 1
+            self._weigh(tables)
+        else:
+            # One source moves the estimate at most once per interval of its tier: repeats
+            # add little news, and an anonymous flood must not anchor a track.
+            places = abs(t - rep[PLACED_T]) >= tables.interval[rep[RANK_]]
+            # A decaying count of this source's recent reports: steady reporting every
+            # interval d settles at 1 / (1 - exp(-d / window)), a flood at far more.
+            burst = rep[BURST] * math.exp(-abs(t - rep[LAST_T]) / cfg.burst_window_s) + 1.0
+            rank = RANK[o.tier]
+            rank = max(rank, rep[RANK_])
+            count = rep[MAX_COUNT]
+            if o.count is not None and (count is None or o.count > count):
+                count = o.count
+            self.reporters[source] = (
+                rank,
+                rep[REPORTS] + 1,
+                count,
+                max(rep[LAST_T], t),
+                t if places else rep[PLACED_T],
+                burst,
+            )
+            if rank != rep[RANK_]:
+                self.tiers[rep[RANK_]] -= 1
+                self.tiers[rank] += 1
+                self._weigh(tables)
+        cap = cfg.burst_cap
+        vote = tables.weight[o.tier] / (cap if cap < burst else burst)
+        # Mobility votes fade so a group that leaves its car is soon tracked on foot.
+        if t >= self.vote_t:
+            fade = math.exp((self.vote_t - t) / cfg.mobility_memory_s)
+            self.foot *= fade
+            self.vehicle *= fade
+            self.vote_t = t
+            mobility_vote = vote
+        else:
+            mobility_vote = vote * math.exp((t - self.vote_t) / cfg.mobility_memory_s)
+        if o.mobility is Mobility.ON_FOOT:
+            self.foot += mobility_vote
+        elif o.mobility is Mobility.VEHICLE:
+            self.vehicle += mobility_vote
+        # One resident's "by car" must not widen the gates of a track: it takes more than one
+        # registered reporter, or a verified one, to settle how a group moves.
+        foot, vehicle = self.foot, self.vehicle
+        if foot > vehicle and foot >= MOBILITY_QUORUM:
+            mobility = Mobility.ON_FOOT
+        elif vehicle > foot and vehicle >= MOBILITY_QUORUM:
+            mobility = Mobility.VEHICLE
+        else:
+            mobility = Mobility.UNKNOWN
+        if mobility is not self.mobility:
+            self.mobility = mobility
+            self.motion = cfg.motion(mobility)
+            self.vmax = self.motion.max_speed_mps
+        if o.armed is Armed.YES:
+            self.armed_yes += vote
+        elif o.armed is Armed.NO:
+            self.armed_no += vote
         motion = self.motion
         if self.first is None:
-            self.x, self.y, self.t = o.x, o.y, o.t
+            self.x, self.y, self.t = o.x, o.y, t
             self.vx = self.vy = self.pv = 0.0
             self.pp = o.var
             self.vv = motion.speed_sigma_mps * motion.speed_sigma_mps
@@ -336,85 +464,29 @@ class Track:
                 self.vx *= motion.max_speed_mps / speed
                 self.vy *= motion.max_speed_mps / speed
         self.obs.append(o)
-        if self.first is None or o.t < self.first.t:
+        if self.first is None or t < self.first.t:
             self.first = o
-        if self.last is None or o.t >= self.last.t:
+        if self.last is None or t >= self.last.t:
             self.last = o
         self.summary = None
-        if len(self.obs) % MARK_EVERY == 0:
-            self.marks.append((len(self.obs), self._save()))
-            if len(self.marks) > MARKS_KEPT:
-                del self.marks[0]
+        n = len(self.obs)
+        if n % MARK_EVERY == 0:
+            self.marks.append((n, self._save()))
+            self.marks = [m for m in self.marks if _mark_kept(m[0], n)]
 
-    def _hear(self, o: Observation, cfg: FusionConfig) -> tuple[bool, float]:
-        """Book a report under its source: (whether it may move the estimate, its vote)."""
-        rep = self.reporters.get(o.reporter)
-        if rep is None:
-            places = True
-            rep = Reporter(o.tier, 1, o.count, o.t, o.t, 1.0)
-            self.reporters[o.reporter] = rep
-            self.tiers[RANK[o.tier]] += 1
-            self._weigh(cfg.trust)
-        else:
-            # One source moves the estimate at most once per interval of its tier: repeats
-            # add little news, and an anonymous flood must not anchor a track.
-            places = abs(o.t - rep.placed_t) >= cfg.source_interval_s(rep.tier)
-            # A decaying count of this source's recent reports: steady reporting every
-            # interval d settles at 1 / (1 - exp(-d / window)), a flood at far more.
-            burst = rep.burst * math.exp(-abs(o.t - rep.last_t) / cfg.burst_window_s) + 1.0
-            tier = stronger_tier(rep.tier, o.tier)
-            count = rep.max_count
-            if o.count is not None and (count is None or o.count > count):
-                count = o.count
-            if tier is not rep.tier:
-                self.tiers[RANK[rep.tier]] -= 1
-                self.tiers[RANK[tier]] += 1
-            self.reporters[o.reporter] = Reporter(
-                tier,
-                rep.reports + 1,
-                count,
-                max(rep.last_t, o.t),
-                o.t if places else rep.placed_t,
-                burst,
-            )
-            if tier is not rep.tier:
-                self._weigh(cfg.trust)
-            rep = self.reporters[o.reporter]
-        return places, cfg.trust.weight(o.tier) / min(rep.burst, cfg.burst_cap)
-
-    def _vote(self, o: Observation, vote: float, cfg: FusionConfig) -> None:
-        # Mobility votes fade so a group that leaves its car is soon tracked on foot.
-        if o.t >= self.vote_t:
-            fade = math.exp((self.vote_t - o.t) / cfg.mobility_memory_s)
-            self.foot *= fade
-            self.vehicle *= fade
-            self.vote_t = o.t
-            mobility_vote = vote
-        else:
-            mobility_vote = vote * math.exp((o.t - self.vote_t) / cfg.mobility_memory_s)
-        if o.mobility is Mobility.ON_FOOT:
-            self.foot += mobility_vote
-        elif o.mobility is Mobility.VEHICLE:
-            self.vehicle += mobility_vote
-        # One resident's "by car" must not widen the gates of a track: it takes more than one
-        # registered reporter, or a verified one, to settle how a group moves.
-        if self.foot > self.vehicle and self.foot >= MOBILITY_QUORUM:
-            self.mobility = Mobility.ON_FOOT
-        elif self.vehicle > self.foot and self.vehicle >= MOBILITY_QUORUM:
-            self.mobility = Mobility.VEHICLE
-        else:
-            self.mobility = Mobility.UNKNOWN
-        self.motion = cfg.motion(self.mobility)
-        self.vmax = self.motion.max_speed_mps
-        if o.armed is Armed.YES:
-            self.armed_yes += vote
-        elif o.armed is Armed.NO:
-            self.armed_no += vote
-
-    def _weigh(self, trust: TrustModel) -> None:
+    def _weigh(self, tables: _Tables) -> None:
         """Recompute the chance the group exists from its independent reporters (noisy-or)."""
-        self.existence = credibility_score(self.tiers[2], self.tiers[1], self.tiers[0], trust)
-        self.log_existence = math.log(self.existence) if self.existence > 0.0 else -math.inf
+        anonymous, registered, verified = self.tiers
+        anonymous = min(anonymous, tables.anonymous_cap)
+        key = (verified, registered, anonymous)
+        known = tables.existence.get(key)
+        if known is None:
+            existence = credibility_score(verified, registered, anonymous, tables.cfg.trust)
+            known = (existence, math.log(existence) if existence > 0.0 else -math.inf)
+            if len(tables.existence) >= _EXISTENCE_KEPT:
+                tables.existence.clear()
+            tables.existence[key] = known
+        self.existence, self.log_existence = known
 
     def predict(self, t: float, motion: Motion) -> tuple[float, float, float]:
         """Predicted (x, y, position variance) at time t, before any measurement there."""
@@ -446,7 +518,15 @@ class Track:
     def _update(self, o: Observation, r: float, motion: Motion) -> None:
         dt = o.t - self.t
         if dt >= 0.0:
-            f12, e, q11, q12, q22 = ou_transition(motion, dt)
+            # ou_transition(motion, dt), inlined: the update runs once per placed sighting.
+            beta = 1.0 / motion.tau_s
+            e = math.exp(-beta * dt)
+            one_e = 1.0 - e
+            s2 = motion.speed_sigma_mps * motion.speed_sigma_mps
+            f12 = one_e / beta
+            q22 = s2 * (1.0 - e * e)
+            q12 = s2 / beta * one_e * one_e
+            q11 = 2.0 * s2 / beta * (dt - 2.0 * one_e / beta + (1.0 - e * e) / (2.0 * beta))
             pp = self.pp + 2.0 * f12 * self.pv + f12 * f12 * self.vv + q11
             pv = e * (self.pv + f12 * self.vv) + q12
             vv = e * e * self.vv + q22
@@ -532,12 +612,12 @@ class Track:
             # should not carry those claims for good.
             since = (self.last.t if self.last is not None else 0.0) - cfg.count_window_s
             self.summary = (
-                confidence((r.tier for r in reps), cfg.trust),
+                confidence((TIERS[r[RANK_]] for r in reps), cfg.trust),
                 group_size(
                     (
-                        (r.tier, r.max_count)
+                        (TIERS[r[RANK_]], r[MAX_COUNT])
                         for r in reps
-                        if r.max_count is not None and r.last_t >= since
+                        if r[MAX_COUNT] is not None and r[LAST_T] >= since
                     ),
                     cfg.trust,
                 ),
