@@ -20,6 +20,7 @@ def test_dispatch_bench_reports_json_beside_greedy(tmp_path: Path) -> None:
         *("-m", "magen", "bench", "dispatch"),
         *("--osm", str(BAKA_OSM), "--cache", str(tmp_path)),
         *("--responders", "80", "--incidents", "20", "--threats", "5", "--runs", "1"),
+        "--phases",
     ]
     done = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=170, check=False
@@ -29,6 +30,8 @@ def test_dispatch_bench_reports_json_beside_greedy(tmp_path: Path) -> None:
     for name in ("ms", "total_travel_s", "greedy_total_travel_s", "objective", "greedy_objective"):
         assert result[name] > 0, name
     assert result["mismatches"] == 0
+    assert "where a plan's CPU time goes" in done.stdout
+    assert result["greedy_assign_cpu_ms"] <= result["greedy_cpu_ms"]
     assert result["objective"] <= result["greedy_objective"] + 1e-6
     assert result["responders"] == 80
     assert result["tasks"] == 25
