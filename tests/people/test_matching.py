@@ -18,6 +18,7 @@ from magen.people.matching import (
     find_duplicates,
     fit_model,
     link,
+    link_people,
     match,
 )
 from magen.people.synth import SynthPopulation, generate
@@ -47,6 +48,30 @@ def linkage(population: SynthPopulation) -> Linkage:
 def test_links_a_generated_population(population: SynthPopulation, linkage: Linkage) -> None:
     links = {(c.a_id, c.b_id) for c in best_links(linkage.candidates)}
     assert _f1(links, population.truth) >= 0.9
+
+
+def test_linking_people_beats_linking_reports_one_by_one(
+    population: SynthPopulation, linkage: Linkage
+) -> None:
+    people = link_people(population.reports, population.records)
+    links = [(c.a_id, c.b_id) for p in people.links for c in p.candidates]
+    assert len(links) == len(set(links))
+    reports = [a for a, _ in links]
+    assert len(reports) == len(set(reports))  # a report is about one person
+    assert len({p.record_id for p in people.links}) == len(people.links)
+    per_report = {(c.a_id, c.b_id) for c in best_links(linkage.candidates)}
+    assert _f1(set(links), population.truth) > _f1(per_report, population.truth)
+    # A record holds one person: the reports linked to it are that person's reports.
+    wrong = sum(len({population.person_of[r] for r in p.report_ids}) > 1 for p in people.links)
+    assert wrong <= 0.02 * len(people.links)
+    assert people.comparisons == linkage.comparisons
+    for person in people.links:
+        assert person.report_ids == tuple(c.a_id for c in person.candidates)
+        assert all(
+            c.b_id == person.record_id and c.score == person.score for c in person.candidates
+        )
+        assert person.score >= 0.5
+        assert "likely the same person. For: " in person.candidates[0].explain()
 
 
 def test_blocking_compares_a_small_share_of_pairs(
@@ -273,3 +298,64 @@ def test_a_misspelled_name_part_is_named_as_such(crowd: list[PersonRecord]) -> N
     assert name.finding.startswith("one part agrees, another is misspelled"), name.finding
     assert "(misspelled)" in name.finding
     assert name.weight > 0
+
+
+def test_a_record_is_linked_to_one_person_not_a_namesake(crowd: list[PersonRecord]) -> None:
+    # Two men called Eyal Mizrahi are missing, born 25 years apart; the survivor gave no
+    # age, and his red hair is what tells him apart.
+    reports = [
+        *crowd,
+        _report("x-85", "Eyal Mizrahi", birth_date=date(1985, 3, 2), hair="red"),
+        _report("x-60", "Eyal Mizrahi", birth_date=date(1960, 11, 20)),
+    ]
+    records = [_found("s1", RecordKind.SURVIVOR, "Eyal Mizrahi", hair="ginger")]
+    alone = {c.a_id for c in match(reports, records, min_score=0.1) if c.b_id == "s1"}
+    assert {"x-85", "x-60"} <= alone  # report by report, both would take him
+    people = link_people(reports, records, min_score=0.1)
+    linked = {c.a_id: c.b_id for p in people.links for c in p.candidates}
+    assert linked.get("x-85") == "s1"
+    assert "x-60" not in linked
+
+
+def test_duplicate_reports_pool_their_evidence(crowd: list[PersonRecord]) -> None:
+    # One relative gives the birth date and a spelling, another the full name and a
+    # description; the casualty record has the name in Hebrew and the birth date.
+    reports = [
+        *crowd,
+        _report("x1", "Shira Katzenelson", sex="female", birth_date=date(1992, 8, 14)),
+        _report(
+            "x2",
+            "שירה קצנלסון",
+            sex="female",
+            birth_date=date(1992, 8, 14),
+            hair="red",
+            clothing="green jacket",
+        ),
+    ]
+    records = [
+        _found(
+            "c1",
+            RecordKind.CASUALTY,
+            "קצנלסון שירה",
+            sex="female",
+            birth_date=date(1992, 8, 14),
+            hair="ג'ינג'י",
+        )
+    ]
+    people = link_people(reports, records)
+    person = next(p for p in people.links if p.record_id == "c1")
+    assert set(person.report_ids) == {"x1", "x2"}
+    second = person.candidates[1]
+    note = next(e for e in second.evidence if e.field == "duplicate report")
+    assert note.finding == f"the same person as report {person.report_ids[0]}"
+    assert "duplicate report: the same person as report" in second.explain()
+    fields = {e.field for e in person.candidates[0].evidence}
+    assert {"name", "birth date", "hair"} <= fields
+
+
+def test_link_people_with_nothing_to_link() -> None:
+    assert link_people([], []).links == []
+    one = [_report("x1", "Dan Gal")]
+    assert link_people(one, []).links == []
+    people = link_people(one, [_found("s1", RecordKind.SURVIVOR, "Dan Gal")], min_score=0.0)
+    assert [(p.record_id, p.report_ids) for p in people.links] == [("s1", ("x1",))]

@@ -26,7 +26,7 @@ posterior match probability; its explanation lists each piece of evidence with i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -1587,3 +1587,293 @@ def _description_text(run: _Run, k: int, c: int) -> str:
         return f" ({', '.join(shared)})" if shared else ""
     shared = sorted(da.mark_places & db.mark_places) or sorted(da.marks & db.marks)
     return f" ({', '.join(shared)})" if shared else ""
+
+
+# ----------------------------------------------------------------------------------------
+# Linking people: duplicate reports pooled, each record one person.
+
+# Candidate pairs this likely or more are kept for linking people (a report's own evidence
+# may be weak while its duplicate's is strong).
+_PERSON_MIN_SCORE = 0.01
+# Of each record's candidate reports, this many of the likeliest are compared with each
+# other to find duplicates (bounds the work where a common name draws many reports).
+_DUPLICATE_CANDIDATES = 8
+# Reports that could be one record's person are taken as one person at or above this
+# posterior log2 odds of being the same person (0: more likely than not).
+_DUPLICATE_LOG_ODDS = 3.0
+# A report whose likeliest record is already linked to another person's reports joins them
+# unless the two are this unlikely to be the same person (log2 odds): a record is one
+# person, so a clearly different person (another birth date, a different given name) is a
+# namesake and is kept apart.
+_SAME_RECORD_LOG_ODDS = -2.0
+# Without enough competing reports to learn from, duplicates are judged by the linking
+# model's weights with this bar (log2 Bayes factor): those weights were fitted for
+# report-to-record pairs and overstate what two relatives' reports about namesakes (same
+# family and father's name) share, hence the height.
+_DUPLICATE_WEIGHT = 18.0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLink:
+    """A record linked to every report about its person, each link explained.
+
+    `candidates` holds one candidate per report, the report with the strongest evidence
+    first; all carry the person's pooled score.
+    """
+
+    record_id: str
+    report_ids: tuple[str, ...]
+    score: float
+    candidates: tuple[MatchCandidate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLinkage:
+    """Links person by person, with how many report-record pairs were compared and the model."""
+
+    links: list[PersonLink]
+    comparisons: int
+    model: MatchModel
+
+
+class _Groups:
+    """Union-find over report indices."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while x != root:
+            self.parent[x], x = root, self.parent.get(x, x)
+        return root
+
+    def union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx != ry:
+            self.parent[max(rx, ry)] = min(rx, ry)
+
+
+def _duplicate_pairs(
+    run: _Run, keep: IntArray, score: FloatArray, model: MatchModel
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Reports that are candidates for one record, compared with each other.
+
+    Returns the pairs (i, j) and the posterior log2 odds that each is one person. The
+    duplicate model is fitted by EM on these pairs themselves, m and u both: they are a
+    mixture of one person's several reports and of namesakes competing for a record, and
+    u must describe the namesakes (who share a name far more than random reports do).
+    """
+    by_record: dict[int, list[tuple[float, int]]] = {}
+    for k in keep.tolist():
+        by_record.setdefault(int(run.ib[k]), []).append((-float(score[k]), int(run.ia[k])))
+    pairs: set[tuple[int, int]] = set()
+    for found in by_record.values():
+        top = [i for _, i in sorted(found)[:_DUPLICATE_CANDIDATES]]
+        pairs.update((min(x, y), max(x, y)) for n, x in enumerate(top) for y in top[n + 1 :])
+    if not pairs:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0)
+    ordered = sorted(pairs)
+    pi = np.asarray([p[0] for p in ordered], dtype=np.int64)
+    pj = np.asarray([p[1] for p in ordered], dtype=np.int64)
+    levels, detail = _levels(run.a, run.a, pi, pj, run.parts)
+    if len(pi) < _MIN_SESSION_PAIRS:
+        bayes = _log_bayes(levels, model.weights()) + detail.rarity
+        return pi, pj, bayes - _DUPLICATE_WEIGHT
+    duplicates = _em_mixture(levels, model, 0.1)
+    return pi, pj, _total_weight(levels, duplicates)
+
+
+def _em_mixture(
+    levels: NDArray[np.int64], start: MatchModel, prior: float, iterations: int = 200
+) -> MatchModel:
+    """EM for a two-class mixture with m, u and the match share all free (as in splink when
+    pairs are few and not random): the u of these pairs, not of random pairs."""
+    pat, count = _patterns(levels)
+    alpha = max(1.0, _SMOOTHING * float(count.sum()))
+    m, u = start.m, start.u
+    weights = MatchModel(m, u, prior).weights()
+    for _ in range(iterations):
+        log_odds = _log_odds(prior) + _log_bayes(pat, weights)
+        p = 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
+        new_prior = float(np.clip(np.sum(count * p) / count.sum(), 1e-6, 1 - 1e-6))
+        m = _rows(pat, count * p, start.m, alpha)
+        u = _rows(pat, count * (1 - p), start.u, alpha)
+        new_weights = MatchModel(m, u, new_prior).weights()
+        shift = max(float(np.abs(new_weights - weights).max()), abs(new_prior - prior))
+        prior, weights = new_prior, new_weights
+        if shift < 1e-6:
+            break
+    return MatchModel(m, u, prior)
+
+
+def link_people(
+    reports: Sequence[PersonRecord],
+    records: Sequence[PersonRecord],
+    *,
+    model: MatchModel | None = None,
+    min_score: float = 0.5,
+    as_of: date | None = None,
+) -> PersonLinkage:
+    """Link reports to records person by person, most likely first.
+
+    Reports that are likely duplicates of each other (among those that could be the same
+    record) are taken as one person, whose evidence is pooled: the best report's comparisons,
+    with what it leaves unknown (a birth date, a description) taken from the others. A record
+    is one person and a report is about one person, so persons and records are paired one to
+    one, the likeliest pair first: a namesake's report does not take a record already better
+    explained by another person's reports. Each link carries the comparisons it rests on.
+    """
+    run = _run(reports, records, as_of)
+    if model is None:
+        model = _fit(run, DEFAULT_MODEL)
+    total = _total_weight(run.levels, model, run.detail.rarity)
+    score = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
+    keep = np.flatnonzero(score >= min(min_score, _PERSON_MIN_SCORE))
+    persons = _persons(run, keep, score, model)
+    pooled = _pooled(run, keep, total, persons.find, model)
+    out = [
+        _person_link(
+            run,
+            model,
+            [i for p in held for i in persons.members[p[1]]],
+            j,
+            held[0],
+            duplicates=persons.duplicates,
+        )
+        for j, held in _assign(pooled, persons, min_score).items()
+    ]
+    out.sort(key=lambda link: (-link.score, link.record_id))
+    return PersonLinkage(out, len(run.ia), model)
+
+
+@dataclass(slots=True)
+class _Persons:
+    """Reports grouped into persons, with how likely reports and persons are one."""
+
+    groups: _Groups
+    members: dict[int, list[int]]  # person (its first report) -> its reports
+    duplicates: dict[tuple[int, int], float]  # report pair -> log2 odds of one person
+    between: dict[tuple[int, int], float]  # person pair (sorted) -> the likeliest report pair
+
+    def find(self, report: int) -> int:
+        return self.groups.find(report)
+
+    def apart(self, x: int, y: int) -> float:
+        return self.between.get((min(x, y), max(x, y)), -math.inf)
+
+
+def _persons(run: _Run, keep: IntArray, score: FloatArray, model: MatchModel) -> _Persons:
+    groups = _Groups()
+    pi, pj, dup = _duplicate_pairs(run, keep, score, model)
+    duplicates: dict[tuple[int, int], float] = {}
+    for i, j, w in zip(pi.tolist(), pj.tolist(), dup.tolist(), strict=True):
+        duplicates[i, j] = duplicates[j, i] = w
+        if w >= _DUPLICATE_LOG_ODDS:
+            groups.union(i, j)
+    members: dict[int, list[int]] = {}
+    for i in sorted({int(run.ia[k]) for k in keep.tolist()}):
+        members.setdefault(groups.find(i), []).append(i)
+    between: dict[tuple[int, int], float] = {}
+    for i, j, w in zip(pi.tolist(), pj.tolist(), dup.tolist(), strict=True):
+        x, y = groups.find(i), groups.find(j)
+        if x != y:
+            key = (min(x, y), max(x, y))
+            between[key] = max(between.get(key, -math.inf), w)
+    return _Persons(groups, members, duplicates, between)
+
+
+# A person's pooled pair with a record: log2 odds, person, record, and for each comparison
+# the candidate pair (index into the run) it is taken from.
+_Pooled = tuple[float, int, int, list[tuple[int, int]]]
+
+
+def _pooled(
+    run: _Run, keep: IntArray, total: FloatArray, person_of: Callable[[int], int], model: MatchModel
+) -> list[_Pooled]:
+    """Each person's evidence about each record: the best report's comparisons, and each one
+    it lacks from the best report that has it; likeliest first."""
+    weights = model.weights()
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for k in keep[np.argsort(-total[keep], kind="stable")].tolist():
+        pairs.setdefault((person_of(int(run.ia[k])), int(run.ib[k])), []).append(k)
+    pooled: list[_Pooled] = []
+    for (person, j), ks in pairs.items():
+        sources: list[tuple[int, int]] = []
+        for c in range(_N_COMPARISONS):
+            k = next((k for k in ks if run.levels[k, c] != _NULL), -1)
+            if k >= 0:
+                sources.append((c, k))
+        w = _log_odds(model.prior) + sum(
+            float(weights[c, run.levels[k, c]])
+            + (float(run.detail.rarity[k]) if c == _NAME else 0.0)
+            for c, k in sources
+        )
+        pooled.append((w, person, j, sources))
+    pooled.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return pooled
+
+
+def _assign(pooled: list[_Pooled], persons: _Persons, min_score: float) -> dict[int, list[_Pooled]]:
+    """Records and the persons linked to them, likeliest pair first: a person takes one record;
+    a record already taken admits another person only if not clearly someone else."""
+    linked: set[int] = set()
+    holders: dict[int, list[_Pooled]] = {}
+    for entry in pooled:
+        w, person, j, _ = entry
+        if 1.0 / (1.0 + 2.0 ** -min(max(w, -60.0), 60.0)) < min_score:
+            break
+        if person in linked:
+            continue
+        held = holders.get(j, [])
+        if any(persons.apart(person, h[1]) < _SAME_RECORD_LOG_ODDS for h in held):
+            continue  # a namesake of the person already linked to this record
+        linked.add(person)
+        holders.setdefault(j, []).append(entry)
+    return holders
+
+
+def _person_link(
+    run: _Run,
+    model: MatchModel,
+    people: list[int],
+    j: int,
+    best_pair: _Pooled,
+    *,
+    duplicates: dict[tuple[int, int], float],
+) -> PersonLink:
+    """The link of a record to a person's reports, explained by the pooled evidence; each
+    report but the first also says which report it duplicates."""
+    weight, _, _, sources = best_pair
+    score = 1.0 / (1.0 + 2.0 ** -min(max(weight, -60.0), 60.0))
+    best = int(run.ia[sources[0][1]]) if sources else people[0]
+    evidence: list[Evidence] = []
+    explained: dict[int, tuple[Evidence, ...]] = {}
+    for c, k in sources:
+        if k not in explained:
+            explained[k] = _evidence(run, k, model)
+        found = next(e for e in explained[k] if e.field == COMPARISONS[c][0])
+        source = int(run.ia[k])
+        if source != best:
+            finding = f"{found.finding} (in report {run.a.records[source].id})"
+            found = Evidence(found.field, finding, found.weight)
+        evidence.append(found)
+    ordered = [best, *(i for i in people if i != best)]
+    record_id = run.b.records[j].id
+    candidates = []
+    for i in ordered:
+        notes: tuple[Evidence, ...] = ()
+        pairs = [(duplicates[i, o], o) for o in ordered if o != i and (i, o) in duplicates]
+        if i != best and pairs:
+            w, other = max(pairs)
+            other_id = run.a.records[other].id
+            notes = (Evidence("duplicate report", f"the same person as report {other_id}", w),)
+        candidates.append(
+            MatchCandidate(run.a.records[i].id, record_id, score, weight, (*evidence, *notes))
+        )
+    return PersonLink(
+        record_id, tuple(run.a.records[i].id for i in ordered), score, tuple(candidates)
+    )
