@@ -339,6 +339,7 @@ class Fuser:
         ox, oy, ot, ovar, ovmax = o.x, o.y, o.t, o.var, o.vmax
         sigmas = cfg.gate_sigmas
         model = cfg.model_var
+        unknown = Mobility.UNKNOWN
         best: Track | None = None
         best_cost = cfg.new_track_cost
         street: list[tuple[float, Track, float]] = []
@@ -352,14 +353,20 @@ class Fuser:
                 d2 = dx * dx + dy * dy
                 if d2 > reach2:
                     continue
-                # The movement gate at its loosest, before the full score.
-                vmax = track.vmax if track.vmax > ovmax else ovmax
+                # The movement gate, before the full score: the group could have got there at
+                # its top speed, or at the sighting's when the track does not know how it moves
+                # (they may have changed to the faster way the sighting reports).
+                vmax = (
+                    ovmax
+                    if ovmax > 0.0 and track.mobility is unknown
+                    else (track.vmax if track.vmax > ovmax else ovmax)
+                )
                 dt = ot - track.t
                 slack = sigmas * sqrt(ovar + track.pp + model)
-                limit = vmax * (dt if dt > 0.0 else -dt) + slack
+                limit = vmax * (dt if dt >= 0.0 else -dt) + slack
                 if d2 > limit * limit:
                     continue
-                scored = score(track, o, d2, slack)
+                scored = score(track, o, d2, slack, vmax)
                 if scored is None:
                     continue
                 cost, street_reach = scored
@@ -378,11 +385,12 @@ class Fuser:
         return best
 
     def _score(
-        self, track: Track, o: Observation, dist2: float, slack: float
+        self, track: Track, o: Observation, dist2: float, slack: float, vmax: float
     ) -> tuple[float, float] | None:
-        """(cost, street reach to check or 0) if the sighting may belong to the track.
+        """(cost, street reach to check or 0) for a sighting that passed the movement gate.
 
-        `slack` is the movement gate's allowance for position noise, 3 sigmas of both.
+        The gate (see `_associate`) allowed `vmax` times the time between them, plus `slack`
+        for position noise, 3 sigmas of both.
         """
         cfg = self.config
         # Closed tracks take late reports of before the closure and, when dismissed, keep
@@ -395,14 +403,8 @@ class Fuser:
             return None
         mobility = track.mobility
         motion = track.motion
-        # They may have changed to the faster way of moving that the sighting reports.
-        vmax = o.vmax if o.vmax > 0.0 and mobility is Mobility.UNKNOWN else motion.max_speed_mps
-        vmax = max(vmax, o.vmax)
         dt = o.t - track.t
         adt = dt if dt >= 0.0 else -dt
-        move = vmax * adt
-        if dist2 > (move + slack) ** 2:
-            return None
         # The track's prediction at the sighting's time (see Track.predict), inlined: this is
         # the hottest line of fusion.
         beta = 1.0 / motion.tau_s
@@ -447,7 +449,7 @@ class Fuser:
         ):
             cost += cfg.mobility_mismatch_cost
         if self.metric is not None and dist2 > slack * slack:
-            return cost, move + slack
+            return cost, vmax * adt + slack
         return cost, 0.0
 
     def _street_gate(
