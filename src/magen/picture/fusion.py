@@ -216,15 +216,28 @@ class Fuser:
     def _alike_m2(self, a: Track, b: Track) -> tuple[float, float]:
         """Chi-square distances of two tracks in position and velocity, at the later time."""
         early, late = (a, b) if a.t <= b.t else (b, a)
+        # early.predict_ahead(late.t, early.motion), inlined: likeness is tested often.
         motion = early.motion
-        x, y, vx, vy, pp, vv = early.predict_ahead(late.t, motion)
-        dx, dy = x - late.x, y - late.y
-        if dx * dx + dy * dy > self.config.coalesce_max_m**2:
+        dt = max(late.t - early.t, 0.0)
+        beta = 1.0 / motion.tau_s
+        e = math.exp(-beta * dt)
+        one_e = 1.0 - e
+        f12 = one_e / beta
+        dx = early.x + f12 * early.vx - late.x
+        dy = early.y + f12 * early.vy - late.y
+        cfg = self.config
+        if dx * dx + dy * dy > cfg.coalesce_max_m**2:
             # However vague an old track has grown, it is not near enough to be the same.
             return math.inf, math.inf
-        dvx, dvy = vx - late.vx, vy - late.vy
+        s2 = motion.speed_sigma_mps * motion.speed_sigma_mps
+        q22 = s2 * (1.0 - e * e)
+        q11 = 2.0 * s2 / beta * (dt - 2.0 * one_e / beta + (1.0 - e * e) / (2.0 * beta))
+        pp = early.pp + 2.0 * f12 * early.pv + f12 * f12 * early.vv + q11
+        vv = e * e * early.vv + q22
+        dvx = e * early.vx - late.vx
+        dvy = e * early.vy - late.vy
         return (
-            (dx * dx + dy * dy) / (pp + late.pp + 2.0 * self.config.model_var),
+            (dx * dx + dy * dy) / (pp + late.pp + 2.0 * cfg.model_var),
             (dvx * dvx + dvy * dvy) / (vv + late.vv + 1e-9),
         )
 

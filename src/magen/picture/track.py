@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, Final
 
 from magen.domain.reports import Armed, Mobility
@@ -251,6 +252,8 @@ LAST_T: Final = 3
 PLACED_T: Final = 4
 BURST: Final = 5
 TIERS = tuple(sorted(RANK, key=RANK.__getitem__))  # by rank
+
+_by_seq = attrgetter("seq")  # an observation's place in the log
 
 
 class _Tables:
@@ -565,7 +568,7 @@ class Track:
         after n sightings that the new list shares saves folding them again. Merging a young
         track into a long one thus costs the young track's length, not the long one's.
         """
-        new = sorted(sightings, key=lambda o: o.seq)
+        new = sorted(sightings, key=_by_seq)
         common = 0
         limit = min(len(new), len(self.obs))
         while common < limit and new[common] is self.obs[common]:
