@@ -159,7 +159,8 @@ class Fuser:
         self._grid: dict[int, dict[str, Track]] = {}
         self._expiry: list[tuple[float, int, str]] = []
         self._blocks: dict[int, tuple[int, ...]] = {}
-        self._reaches: dict[float, float] = {}  # `_reach_m` by a sighting's variance
+        # `_reach_m` and the cells within it, by a sighting's variance.
+        self._reaches: dict[float, tuple[float, tuple[int, ...]]] = {}
         self._clock = -math.inf
         self._sightings = 0
         self._track_seq = 0
@@ -341,9 +342,11 @@ class Fuser:
         Among the tracks that pass every gate the lowest cost wins, ties going to the older.
         """
         cfg = self.config
-        reach_m = self._reaches.get(o.var)
-        if reach_m is None:
-            reach_m = self._reaches[o.var] = self._reach_m(o)
+        reach = self._reaches.get(o.var)
+        if reach is None:
+            reach_m = self._reach_m(o)
+            reach = self._reaches[o.var] = (reach_m, self._block(math.ceil(reach_m / cfg.cell_m)))
+        reach_m, block = reach
         reach2 = reach_m * reach_m
         key = _cell_key(math.floor(o.x / cfg.cell_m), math.floor(o.y / cfg.cell_m))
         get = self._grid.get
@@ -356,7 +359,7 @@ class Fuser:
         best: Track | None = None
         best_cost = cfg.new_track_cost
         street: list[tuple[float, Track, float]] = []
-        for offset in self._block(math.ceil(reach_m / cfg.cell_m)):
+        for offset in block:
             bucket = get(key + offset)
             if bucket is None:
                 continue
