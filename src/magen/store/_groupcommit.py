@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from magen.store.base import NewEvent
+from magen.store.base import EventConflict, NewEvent
 
 Outcome = list[int] | BaseException
+K = TypeVar("K", bound=Hashable)  # how a backend keys event ids (bytes, UUID)
 
 
 @dataclass(slots=True)
@@ -92,3 +94,35 @@ def _settle(
         fut.set_exception(outcome)
     else:
         fut.set_result(outcome)
+
+
+def place(
+    events: tuple[NewEvent, ...],
+    known: dict[K, tuple[int, str, bytes]],
+    next_position: int,
+    rows: list[tuple[int, K, str, bytes]],
+    key: Callable[[NewEvent], K],
+) -> Outcome:
+    """Positions for one batch, adding its new rows to `rows`; or the conflict that refuses it.
+
+    `known` holds the events already in the log and those placed earlier in this group, by
+    `key(event)`; it is extended only when the whole batch is accepted, so a refused batch
+    leaves no trace.
+    """
+    positions: list[int] = []
+    fresh: dict[K, tuple[int, str, bytes]] = {}
+    for ev in events:
+        k = key(ev)
+        twin = known.get(k) or fresh.get(k)
+        if twin is not None:
+            position, type_, data = twin
+            if type_ != ev.type or data != ev.data:
+                return EventConflict(ev.event_id, position)
+            positions.append(position)
+            continue
+        fresh[k] = (next_position, ev.type, ev.data)
+        positions.append(next_position)
+        next_position += 1
+    known.update(fresh)
+    rows.extend((position, k, type_, data) for k, (position, type_, data) in fresh.items())
+    return positions

@@ -49,8 +49,8 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from magen.store._groupcommit import Append, Outcome, answer, checked, submit, wake
-from magen.store.base import EventConflict, LogError, LogUnavailable, NewEvent, StoredEvent
+from magen.store._groupcommit import Append, Outcome, answer, checked, place, submit, wake
+from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
 
 log = logging.getLogger("magen.store.postgres")
 
@@ -504,7 +504,9 @@ class PostgresEventLog:
                     for event_id, position, type_, data in conn.execute(self._sql.find, (keys,))
                 }
                 rows: list[tuple[int, uuid.UUID, str, bytes]] = []
-                outcomes = [_place(req.events, known, head + len(rows) + 1, rows) for req in group]
+                outcomes = [
+                    place(req.events, known, head + len(rows) + 1, rows, _id_of) for req in group
+                ]
                 if rows:
                     new_head = head + len(rows)
                     conn.execute(
@@ -842,35 +844,6 @@ class _Outage:
 # --- the group commit's bookkeeping ---------------------------------------------------------
 
 
-def _place(
-    events: tuple[NewEvent, ...],
-    known: _Known,
-    next_position: int,
-    rows: list[tuple[int, uuid.UUID, str, bytes]],
-) -> Outcome:
-    """Positions for one batch, adding its new rows to `rows`; or the conflict that refuses it.
-
-    `known` holds the events already in the log and those placed earlier in this group; it is
-    extended only when the whole batch is accepted, so a refused batch leaves no trace.
-    """
-    positions: list[int] = []
-    fresh: _Known = {}
-    for ev in events:
-        twin = known.get(ev.event_id) or fresh.get(ev.event_id)
-        if twin is not None:
-            position, type_, data = twin
-            if type_ != ev.type or data != ev.data:
-                return EventConflict(ev.event_id, position)
-            positions.append(position)
-            continue
-        fresh[ev.event_id] = (next_position, ev.type, ev.data)
-        positions.append(next_position)
-        next_position += 1
-    known.update(fresh)
-    rows.extend((position, key, type_, data) for key, (position, type_, data) in fresh.items())
-    return positions
-
-
 def _scalar(cursor: psycopg.Cursor[TupleRow]) -> int:
     row = cursor.fetchone()
     if row is None:
@@ -882,3 +855,7 @@ def _reason(exc: BaseException) -> str:
     """The first line of a driver error, without its SQL context."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
+
+
+def _id_of(ev: NewEvent) -> uuid.UUID:
+    return ev.event_id

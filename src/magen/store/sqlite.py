@@ -44,8 +44,8 @@ from typing import Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from magen.store._groupcommit import Append, Outcome, answer, checked, submit, wake
-from magen.store.base import EventConflict, LogError, LogUnavailable, NewEvent, StoredEvent
+from magen.store._groupcommit import Append, Outcome, answer, checked, place, submit, wake
+from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
 
 log = logging.getLogger("magen.store.sqlite")
 
@@ -329,7 +329,7 @@ class SqliteEventLog:
             rows: list[_Row] = []
             outcomes: list[Outcome] = []
             for req in group:
-                outcome = _place(req.events, known, head + len(rows) + 1, rows)
+                outcome = place(req.events, known, head + len(rows) + 1, rows, _id_bytes)
                 outcomes.append(outcome)
             _insert(conn, rows)
             conn.execute("COMMIT")
@@ -602,36 +602,6 @@ def _insert_sql(count: int) -> str:
     return _INSERT + ", (?, ?, ?, ?)" * (count - 1)
 
 
-def _place(
-    events: tuple[NewEvent, ...],
-    known: dict[bytes, tuple[int, str, bytes]],
-    next_position: int,
-    rows: list[_Row],
-) -> Outcome:
-    """Positions for one batch, adding its new rows to `rows`; or the conflict that refuses it.
-
-    `known` holds the events already in the log and those placed earlier in this group; it is
-    extended only when the whole batch is accepted, so a refused batch leaves no trace.
-    """
-    positions: list[int] = []
-    fresh: dict[bytes, tuple[int, str, bytes]] = {}
-    for ev in events:
-        key = ev.event_id.bytes
-        twin = known.get(key) or fresh.get(key)
-        if twin is not None:
-            position, type_, data = twin
-            if type_ != ev.type or data != ev.data:
-                return EventConflict(ev.event_id, position)
-            positions.append(position)
-            continue
-        fresh[key] = (next_position, ev.type, ev.data)
-        positions.append(next_position)
-        next_position += 1
-    known.update(fresh)
-    rows.extend((position, key, type_, data) for key, (position, type_, data) in fresh.items())
-    return positions
-
-
 def _unavailable(path: Path, exc: Exception) -> LogError:
     return LogUnavailable(f"cannot append to the event log at {path} now: {exc}")
 
@@ -660,3 +630,7 @@ def _fsync_directory(directory: Path) -> None:
         pass  # some filesystems cannot fsync a directory; the data itself is synced by SQLite
     finally:
         os.close(fd)
+
+
+def _id_bytes(ev: NewEvent) -> bytes:
+    return ev.event_id.bytes
