@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from pydantic import BaseModel, ConfigDict
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import run_command
+from magen.api.routes._common import command_on_item, run_command
 from magen.api.wire import outcome_view
 from magen.app.auth import Audience, sees
 from magen.app.dispatch import DispatchService
@@ -31,15 +31,6 @@ from magen.domain.picture import (
 from magen.domain.values import FreeText
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
-
-
-class TrackNote(BaseModel):
-    """An operator's act on one track, with an optional note."""
-
-    model_config = _STRICT
-
-    command_id: uuid.UUID
-    note: FreeText = ""
 
 
 class TrackMerge(BaseModel):
@@ -106,40 +97,30 @@ async def get_track(
     return {**track_view(track, board.as_of), "sighting_ids": list(track.sighting_ids)}
 
 
-@post("/tracks/{track_id:str}/confirm")
-async def confirm_track(
-    service: ServiceDep, actor: ActorDep, track_id: FromPath[str], data: JSONBody[TrackNote]
-) -> Response[dict[str, Any]]:
-    """Confirm that a track is a real threat (operators)."""
-    command = ConfirmTrack(command_id=data.command_id, track_id=track_id, note=data.note)
-    return await run_command(service, actor, command)
-
-
-@post("/tracks/{track_id:str}/dismiss")
-async def dismiss_track(
-    service: ServiceDep, actor: ActorDep, track_id: FromPath[str], data: JSONBody[TrackNote]
-) -> Response[dict[str, Any]]:
-    """Close a track as a false alarm (operators)."""
-    command = DismissTrack(command_id=data.command_id, track_id=track_id, note=data.note)
-    return await run_command(service, actor, command)
-
-
-@post("/tracks/{track_id:str}/neutralise")
-async def neutralise_track(
-    service: ServiceDep, actor: ActorDep, track_id: FromPath[str], data: JSONBody[TrackNote]
-) -> Response[dict[str, Any]]:
-    """Close a track because the group was neutralised (operators)."""
-    command = NeutraliseTrack(command_id=data.command_id, track_id=track_id, note=data.note)
-    return await run_command(service, actor, command)
-
-
-@post("/tracks/{track_id:str}/reopen")
-async def reopen_track(
-    service: ServiceDep, actor: ActorDep, track_id: FromPath[str], data: JSONBody[TrackNote]
-) -> Response[dict[str, Any]]:
-    """Reopen a closed track (operators)."""
-    command = ReopenTrack(command_id=data.command_id, track_id=track_id, note=data.note)
-    return await run_command(service, actor, command)
+# An operator's act on one track: the body is the command's other fields (id and note).
+_TRACK_ACTS = [
+    command_on_item(
+        "/tracks/{item_id:str}/confirm",
+        ConfirmTrack,
+        "track_id",
+        "Confirm that a track is a real threat (operators)",
+    ),
+    command_on_item(
+        "/tracks/{item_id:str}/dismiss",
+        DismissTrack,
+        "track_id",
+        "Close a track as a false alarm (operators)",
+    ),
+    command_on_item(
+        "/tracks/{item_id:str}/neutralise",
+        NeutraliseTrack,
+        "track_id",
+        "Close a track because the group was neutralised (operators)",
+    ),
+    command_on_item(
+        "/tracks/{item_id:str}/reopen", ReopenTrack, "track_id", "Reopen a closed track (operators)"
+    ),
+]
 
 
 @post("/tracks/merge")
@@ -218,10 +199,7 @@ router = Router(
     route_handlers=[
         list_tracks,
         get_track,
-        confirm_track,
-        dismiss_track,
-        neutralise_track,
-        reopen_track,
+        *_TRACK_ACTS,
         merge_tracks,
         split_track,
         list_incidents,
