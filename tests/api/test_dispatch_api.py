@@ -250,6 +250,29 @@ def test_the_unarmed_walker_is_routed_around_the_area(scene: Scene) -> None:
     assert _closest_m(_line(detail["route"]), THREAT) > AREA_M - 1.0
 
 
+def test_a_responder_standing_in_the_danger_area_is_sent_out_of_it(scene: Scene) -> None:
+    crew = scene.crew
+    for name in ("medic", "medic2"):
+        assert (
+            crew.post(name, "/api/v1/responders/status", {"status": "engaged"}).status_code == 201
+        )
+    inside = {"lat": THREAT["lat"] + 0.0002, "lon": THREAT["lon"]}
+    r = crew.post("walker", "/api/v1/responders/position", {"where": inside})
+    assert r.status_code == 201, r.text
+    rec = next(
+        r
+        for r in recommendations(crew)["recommendations"]
+        if crew.name_of(r["responder_id"]) == "walker"
+    )
+    assert rec["target"]["id"] == scene.people
+    assert f"leaves danger area {scene.area}" in rec["reason"]
+    assert rec["enters"] == []
+    detail = crew.kit.get(Role.DISPATCHER, f"/api/v1/dispatch/recommendations/{rec['id']}").json()
+    line = _line(detail["route"])
+    assert _metres((line[0][0], line[0][1]), THREAT) < AREA_M
+    assert _metres((line[-1][0], line[-1][1]), THREAT) > AREA_M
+
+
 def _line(route: dict[str, Any]) -> list[list[float]]:
     """The coordinates of a route given as a GeoJSON LineString Feature."""
     assert route["type"] == "Feature"

@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 import pytest
+import shapely
 
 from magen.dispatch.assign import (
     DispatchConfig,
@@ -15,7 +16,8 @@ from magen.dispatch.assign import (
     greedy,
     plan_cost,
 )
-from magen.geo.routing import DangerArea
+from magen.domain.responders import Capability
+from magen.geo.routing import DangerArea, DangerShape
 from magen.geo.town import Town
 from support.bakapack import baka_town
 from support.dispatchkit import (
@@ -243,3 +245,65 @@ def test_nobody_is_sent_past_the_horizon(town: Town, spots: np.ndarray) -> None:
 )
 def test_durations_read_as_people_say_them(seconds: float, said: str) -> None:
     assert duration(seconds) == said
+
+
+def _at_distance(town: Town, spots: np.ndarray, here: tuple[float, float], m: float) -> int:
+    """The street point whose distance from a place is closest to `m` metres."""
+    x, y = town.to_xy(spots[:, 0], spots[:, 1])
+    x0, y0 = town.to_xy(np.array([here[0]]), np.array([here[1]]))
+    return int(np.argmin(np.abs(np.hypot(x - x0[0], y - y0[0]) - m)))
+
+
+@pytest.mark.parametrize(
+    "caps", [(ARMED,), (), (ARMED, VEHICLE)], ids=["armed on foot", "unarmed", "armed by car"]
+)
+def test_a_responder_standing_in_a_danger_area_leaves_it_for_a_task_outside(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray, caps: tuple[Capability, ...]
+) -> None:
+    here = tuple(spots[120])
+    area = DangerArea("DA-3", here[0], here[1], 150.0)
+    there = tuple(spots[_at_distance(town, spots, here, 300.0)])
+    needs = frozenset({ARMED}) if ARMED in caps else frozenset()
+    sos = task("sos", there, needs, priority=20)
+    responder = unit("vol", here, *caps, label="volunteer")
+    plan = dispatcher.plan([responder], [sos], [area])
+    assert not plan.unmet, plan.unmet
+    (rec,) = plan.recommendations
+    assert rec.leaves == ("DA-3",)
+    assert rec.enters == ()
+    assert rec.avoids == ()
+    assert "leaves danger area DA-3" in rec.reason
+    route = dispatcher.route(responder, sos, [area])
+    assert route is not None
+    assert rec.travel_s == pytest.approx(route.travel_s, abs=0.1)
+    # No area, no detour: leaving costs nothing when the way out is the way there.
+    free = dispatcher.plan([responder], [sos]).recommendations[0]
+    assert rec.travel_s >= free.travel_s - 0.1
+    # The route is in the area only on its way out: once out, it stays out.
+    x, y = town.to_xy(
+        np.array([p[0] for p in route.lonlat]), np.array([p[1] for p in route.lonlat])
+    )
+    shape = DangerShape.of(town, area)
+    zone = shapely.buffer(shape.core, shape.radius - 0.01)
+    inside = shapely.intersection(shapely.LineString(np.column_stack([x, y])), zone)
+    assert shapely.get_type_id(inside) == 1  # one LineString: a single stretch ...
+    start = shapely.points(np.array(route.origin_xy))
+    assert shapely.distance(start, inside) < 0.5  # ... from where the responder stands
+
+
+def test_a_responder_standing_in_a_danger_area_is_not_sent_deeper_into_another(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    here = tuple(spots[120])
+    there = tuple(spots[_at_distance(town, spots, here, 300.0)])
+    mine = DangerArea("DA-3", here[0], here[1], 150.0)
+    theirs = DangerArea("DA-4", there[0], there[1], 60.0)
+    sos = task("sos", there, priority=20)
+    responder = unit("vol", here, label="volunteer")
+    plan = dispatcher.plan([responder], [sos], [mine, theirs])
+    assert not plan.recommendations
+    (left,) = plan.unmet
+    assert "can reach it safely" in left.why
+    # Nor back into its own area: a task inside it is out of reach for the unarmed.
+    near = task("near", _near(spots, here, 1), priority=20)
+    assert not dispatcher.plan([responder], [near], [mine]).recommendations

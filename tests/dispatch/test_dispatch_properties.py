@@ -27,7 +27,7 @@ from magen.dispatch.assign import (
     plan_cost,
 )
 from magen.domain.responders import Capability
-from magen.geo.routing import DangerArea
+from magen.geo.routing import DangerArea, DangerShape
 from magen.geo.town import Town
 from support.bakapack import baka_town
 from support.dispatchkit import ARMED, MEDIC, VEHICLE, optimum, route_enters, street_points
@@ -84,7 +84,10 @@ def instances(draw: st.DrawFn) -> Instance:
     ]
     areas = [
         DangerArea(f"DA-{i}", lon, lat, draw(st.floats(30.0, 150.0)))
-        for i, (lon, lat) in enumerate(draw(st.lists(places, max_size=3)))
+        # Some areas are around a responder: it stands in one and must be able to leave.
+        for i, (lon, lat) in enumerate(
+            draw(st.lists(places | st.sampled_from([(u.lon, u.lat) for u in units]), max_size=3))
+        )
     ]
     tasks = []
     for i, (lon, lat) in enumerate(draw(st.lists(places, min_size=1, max_size=6))):
@@ -148,7 +151,12 @@ def test_unarmed_routes_never_enter_an_active_danger_area(inst: Instance) -> Non
         assert route.travel_s == pytest.approx(r.travel_s, abs=0.1)
         assert r.enters == ()
         for area in inst.areas:
-            assert not route_enters(TOWN, route, area), (r, area)
+            # An area the responder stands in is left, never entered.
+            xy = np.column_stack(TOWN.to_xy(np.array([responder.lon]), np.array([responder.lat])))
+            inside = bool(DangerShape.of(TOWN, area).distance(xy)[0] <= 0.0)
+            assert (area.id in r.leaves) == inside, (r, area)
+            if not inside:
+                assert not route_enters(TOWN, route, area), (r, area)
 
 
 @PROPERTY
@@ -190,8 +198,10 @@ def test_the_instances_exercise_danger_areas_and_both_modes() -> None:
                 seen.add("avoids")
             if r.enters:
                 seen.add("enters")
+            if r.leaves:
+                seen.add("leaves")
             if Capability.ARMED not in {c for u in inst.units for c in u.capabilities}:
                 seen.add("unarmed only")
 
     look()
-    assert {"on_foot", "by_car", "avoids", "enters"} <= seen
+    assert {"on_foot", "by_car", "avoids", "enters", "leaves"} <= seen

@@ -29,6 +29,7 @@ again. Deterministic: inputs are sorted, ties broken by position.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -41,6 +42,7 @@ from scipy.optimize import linear_sum_assignment
 from magen.dispatch.travel import (
     BoolArray,
     Closure,
+    Exit,
     FloatArray,
     IntArray,
     Mode,
@@ -167,6 +169,7 @@ class Recommendation:
     avoids: tuple[str, ...]  # danger areas the route goes around
     enters: tuple[str, ...]  # danger areas an armed responder enters to reach the threat
     reason: str
+    leaves: tuple[str, ...] = ()  # danger areas the responder stands in and leaves
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +245,8 @@ class _Block:
     index: int = -1  # in the plan's list of blocks
     row_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by task
     col_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by unit
+    # Per column of a responder standing in areas the block closes: its ways out.
+    exits: dict[int, Exit] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -257,8 +262,12 @@ class _Block:
         blocked: BoolArray,
         landmark: FloatArray,
         cfg: DispatchConfig,
+        inner: Sequence[tuple[IntArray, Closure, list[Exit]]] = (),
     ) -> _Block:
-        """A block over given task and unit points (`landmark`: their graph's bounds)."""
+        """A block over given task and unit points (`landmark`: their graph's bounds).
+
+        `inner`: columns of responders standing in areas the closure shuts, with the closure
+        of their ways out (those areas open) and the ways out."""
         to_u, to_v = graph.leave_arcs(up, closure)
         euclid = np.hypot(
             tp.foot[:, None, 0] - up.foot[None, :, 0], tp.foot[:, None, 1] - up.foot[None, :, 1]
@@ -266,11 +275,20 @@ class _Block:
         lateral = tp.lateral[:, None] + up.lateral[None, :]
         blocked = blocked | ~tp.ok[:, None] | ~up.ok[None, :]
         direct = _direct(graph, closure, tp, up)
+        lead = np.minimum(to_u, to_v)
+        exits: dict[int, Exit] = {}
+        for cols, out, ways in inner:
+            own = _take(up, cols)
+            # A way out starts along the responder's own street, as its areas open allow.
+            u_in, v_in = graph.leave_arcs(own, out)
+            lead[cols] = np.minimum(lead[cols], np.minimum(u_in, v_in))
+            direct[:, cols] = np.minimum(direct[:, cols], _direct(graph, out, tp, own))
+            exits.update(zip(cols.tolist(), ways, strict=True))
         # Any route leaves the responder's street, crosses the graph and reaches the task's.
         arc_row, _, arc_m = graph.source_arcs(tp, closure)
         first_in = np.full(len(tp), np.inf)
         np.minimum.at(first_in, arc_row, arc_m)
-        via = first_in[:, None] + np.minimum(to_u, to_v)[None, :] + landmark
+        via = first_in[:, None] + lead[None, :] + landmark
         bound = np.maximum(np.where(np.isnan(euclid), np.inf, euclid), np.minimum(via, direct))
         return cls(
             mode=graph.mode,
@@ -293,6 +311,7 @@ class _Block:
             blocked=np.asarray(blocked, dtype=bool),
             to_u=to_u,
             to_v=to_v,
+            exits=exits,
         )
 
     def run(self, rows: IntArray, limit: float) -> None:
@@ -305,13 +324,25 @@ class _Block:
         # Every value found is a real route: keep the shortest (a responder's own search
         # may have found a route beyond this row's limit).
         found = np.minimum(np.minimum(via_u, via_v), self.direct[rows])
+        for j, ex in self.exits.items():
+            if ex.nodes.shape[0]:
+                out = (ex.metres[None, :] + dist[:, ex.nodes]).min(axis=1)
+                found[:, j] = np.minimum(found[:, j], out)
         self.known[rows] = np.minimum(self.known[rows], found)
         self.limit[rows] = limit
         self.searched += rows.shape[0]
 
     def run_columns(self, cols: IntArray, limit: float) -> None:
         """Search from these columns' responders up to `limit` metres (one Dijkstra call)."""
-        dist = self.graph.search_out(_take(self.u_points, cols), self.closure, limit)
+        extra = None
+        ways = [(r, self.exits[j]) for r, j in enumerate(cols.tolist()) if j in self.exits]
+        if ways:
+            extra = (
+                np.concatenate([np.full(ex.nodes.shape[0], r, dtype=np.int64) for r, ex in ways]),
+                np.concatenate([ex.nodes for _, ex in ways]).astype(np.int64),
+                np.concatenate([ex.metres for _, ex in ways]),
+            )
+        dist = self.graph.search_out(_take(self.u_points, cols), self.closure, limit, extra=extra)
         arc_row, arc_node, arc_m = self.graph.source_arcs(self.t_points, self.closure)
         reach = dist[:, arc_node] + arc_m[None, :]  # (cols, arcs), arcs sorted by row
         found = np.full((self.tasks.shape[0], cols.shape[0]), np.inf)
@@ -378,7 +409,10 @@ class _Travel:
         self._changed: set[int] = set(range(n_t))
         self.armed = np.array([u.armed for u in units], dtype=bool)
         self.by_car = np.array([u.mode is Mode.BY_CAR for u in units], dtype=bool)
-        self.inside = net.inside(self.task_xy, self.areas)
+        # (tasks, areas) and (units, areas): who is inside; a responder may always leave.
+        self.inside, self.unit_in = (
+            net.inside(xy, self.areas) for xy in (self.task_xy, self.unit_xy)
+        )
         named = np.array(
             [[a.id in t.open_areas for a in self.areas] for t in tasks], dtype=bool
         ).reshape(n_t, n_a)
@@ -392,7 +426,8 @@ class _Travel:
         self.block_of: dict[tuple[Mode, tuple[int, ...]], _Block] = {}
         self._widened: set[tuple[int, int]] = set()
         self._loose_units: dict[int, int] = {}
-        self._closures: dict[tuple[int, ...], Closure] = {}
+        self._closures: dict[tuple[int | str, ...], Closure] = {}
+        self._exits: dict[tuple[Mode, tuple[int, ...]], dict[int, Exit]] = {}
         groups: dict[tuple[int, ...], list[int]] = {}
         for t, key in enumerate(self.open_key):
             if key:
@@ -457,8 +492,20 @@ class _Travel:
             closure = self._closures[key] = self.net.closure(
                 [a for k, a in enumerate(self.areas) if shut[k]]
             )
-        # A walk to or from the street through a closed area rules the trip out.
-        blocked = np.any(legs_t & shut, axis=1)[:, None] | np.any(legs_u & shut, axis=1)[None, :]
+        # A walk to or from the street through a closed area rules the trip out, but for the
+        # responder's walk out of an area it stands in.
+        own = self.unit_in[members] & shut
+        blocked = (
+            np.any(legs_t & shut, axis=1)[:, None] | np.any(legs_u & shut & ~own, axis=1)[None, :]
+        )
+        inner: dict[tuple[int, ...], list[int]] = {}
+        for c in np.flatnonzero(own.any(axis=1)).tolist():
+            inner.setdefault(tuple(np.flatnonzero(own[c]).tolist()), []).append(c)
+        ways = []
+        for mine, cols in sorted(inner.items()):
+            idx = np.array(cols, dtype=np.int64)
+            out, found = self._ways_out(graph, mine, members[idx], _take(up, idx))
+            ways.append((idx, out, found))
         block = _Block.build(
             graph,
             closure,
@@ -470,6 +517,7 @@ class _Travel:
             blocked=blocked,
             landmark=landmark,
             cfg=self.cfg,
+            inner=ways,
         )
         n_u = len(self.units)
         cells = rows[:, None] * n_u + members[None, :]
@@ -487,6 +535,30 @@ class _Travel:
         self.blocks.append(block)
         self.block_of[(graph.mode, key)] = block
         self._refresh(block, np.arange(rows.shape[0], dtype=np.int64))
+
+    def _ways_out(
+        self, graph: ModeGraph, mine: tuple[int, ...], units: IntArray, up: Points
+    ) -> tuple[Closure, list[Exit]]:
+        """Responders' ways out of the areas `mine` they stand in (kept for every block).
+
+        A way out follows only streets those areas close and no other: whichever areas a
+        block opens, it is the same, and it is searched once per responder."""
+        inner = self._closures.get(("out", *mine))
+        if inner is None:
+            inner = self._closures[("out", *mine)] = self.net.closure(
+                [a for k, a in enumerate(self.areas) if k not in mine]
+            )
+        known = self._exits.setdefault((graph.mode, mine), {})
+        todo = [n for n, u in enumerate(units.tolist()) if u not in known]
+        if todo:
+            every = self._closures.get(())
+            assert every is not None  # the block shutting them all comes first
+            idx = np.array(todo, dtype=np.int64)
+            for u, ex in zip(
+                units[idx].tolist(), graph.exits(_take(up, idx), every, inner), strict=True
+            ):
+                known[u] = ex
+        return inner, [known[u] for u in units.tolist()]
 
     def _refresh(self, b: _Block, rows: IntArray) -> None:
         """Copy rows of a block into the (tasks, units) matrices, where the block routes."""
@@ -825,7 +897,7 @@ class Dispatcher:
                 task, unit = tasks[t], units[u]
                 nearest = bool(nearest_of[n])
                 nearer = int(nearer_of[n])
-                avoids, enters = areas_of[(t, u)]
+                avoids, enters, leaves = areas_of[(t, u)]
                 need = task.needs[int(slots.need[j])]
                 recs.append(
                     Recommendation(
@@ -844,6 +916,7 @@ class Dispatcher:
                         nearer=nearer,
                         avoids=avoids,
                         enters=enters,
+                        leaves=leaves,
                         reason=_reason(
                             unit,
                             need,
@@ -852,6 +925,7 @@ class Dispatcher:
                             nearer=nearer,
                             avoids=avoids,
                             enters=enters,
+                            leaves=leaves,
                         ),
                     )
                 )
@@ -923,6 +997,8 @@ class Route:
 
 
 Pieces = list[tuple[int, float, float]]
+# Danger areas a route avoids, enters (to reach the threat) and leaves (standing in them).
+_Areas = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 def _routes(
@@ -986,6 +1062,14 @@ def _trace(
             ),
         )
         via, x, at = min(ends, key=lambda c: c[0])
+        way_out: Pieces = [(e_u, a_u, at)]
+        ex = b.exits.get(j)
+        if ex is not None and ex.nodes.shape[0]:
+            out_m = ex.metres + dist[r, ex.nodes]
+            k = int(np.argmin(out_m))
+            if float(out_m[k]) < via:
+                via, x = float(out_m[k]), int(ex.nodes[k])
+                way_out = _way_out(b, j, ex, x)
         if below is not None and min(via, float(b.direct[i, j])) >= below[(i, j)] - 1.0:
             continue
         if float(b.direct[i, j]) <= via:
@@ -997,7 +1081,7 @@ def _trace(
         if pred is None:
             out[(i, j)] = (via, [])
             continue
-        pieces: Pieces = [(e_u, a_u, at)]
+        pieces: Pieces = list(way_out)
         for _ in range(graph.n):
             y = int(pred[r, x])
             if not 0 <= y < graph.n:  # the search's source: the task's own street is next
@@ -1010,6 +1094,21 @@ def _trace(
         pieces.append((e_t, start, a_t))
         out[(i, j)] = (via, pieces)
     return out
+
+
+def _way_out(b: _Block, j: int, ex: Exit, x: int) -> Pieces:
+    """The street stretches from a responder out of the areas it stands in, to node `x`."""
+    graph = b.graph
+    st = graph.town.streets
+    chain = ex.path(x)
+    e_u, a_u = int(b.u_points.edge[j]), float(b.u_points.along[j])
+    at = 0.0 if int(st.edge_u[e_u]) == chain[0] else float(st.edge_length[e_u])
+    pieces: Pieces = [(e_u, a_u, at)]
+    for a, c in itertools.pairwise(chain):
+        e = graph.slot_edge(ex.inner, c, a)
+        length = float(st.edge_length[e])
+        pieces.append((e, 0.0, length) if int(st.edge_u[e]) == a else (e, length, 0.0))
+    return pieces
 
 
 class _Explainer:
@@ -1032,15 +1131,14 @@ class _Explainer:
                 self.dist_t[:, k] = shape.distance(travel.task_xy)
         self._none = net.closure(())
 
-    def explain(
-        self, pairs: list[tuple[int, int]]
-    ) -> dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...]]]:
-        """For each chosen (task, unit): the areas its route avoids, and those it enters."""
+    def explain(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], _Areas]:
+        """For each chosen (task, unit): the areas its route avoids, enters and leaves."""
         travel = self.travel
-        out: dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        out: dict[tuple[int, int], _Areas] = {}
         if not travel.areas:
-            return dict.fromkeys(pairs, ((), ()))
+            return dict.fromkeys(pairs, ((), (), ()))
         enters: dict[tuple[int, int], list[int]] = {}
+        leaves: dict[tuple[int, int], list[int]] = {}
         look_enter: dict[int, list[tuple[int, int, list[int]]]] = {}
         look_avoid: dict[int, list[tuple[int, int, list[int]]]] = {}
         # Only an area within the ellipse every route no longer than a pair's stays in
@@ -1063,7 +1161,13 @@ class _Explainer:
             unsure = [k for k in key if k not in sure]
             if unsure:
                 look_enter.setdefault(id(b), []).append((i, j, unsure))
-            near = [k for k in np.flatnonzero(within[n]).tolist() if k not in key]
+            # Areas the responder stands in and the task's block closes: it leaves them.
+            leaves[(t, u)] = [k for k in np.flatnonzero(travel.unit_in[u]).tolist() if k not in key]
+            near = [
+                k
+                for k in np.flatnonzero(within[n]).tolist()
+                if k not in key and k not in leaves[(t, u)]
+            ]
             if near:
                 look_avoid.setdefault(id(b), []).append((i, j, near))
         blocks = {id(b): b for b in travel.blocks}
@@ -1114,6 +1218,7 @@ class _Explainer:
             out[(t, u)] = (
                 tuple(names[k].id for k in sorted(set(avoids.get((t, u), [])))),
                 tuple(names[k].id for k in sorted(set(enters[(t, u)]))),
+                tuple(names[k].id for k in leaves[(t, u)]),
             )
         return out
 
@@ -1124,7 +1229,7 @@ class _Explainer:
         direct = np.full(b.known.shape, np.inf)
         idx = np.array(rows, dtype=np.int64)
         direct[idx] = _direct(graph, self._none, _take(b.t_points, idx), b.u_points)
-        return replace(b, closure=self._none, direct=direct, to_u=to_u, to_v=to_v)
+        return replace(b, closure=self._none, direct=direct, to_u=to_u, to_v=to_v, exits={})
 
     def _on(self, pieces: Pieces, candidates: list[int]) -> list[int]:
         """The candidate areas whose closed stretches a route's street pieces pass."""
@@ -1242,6 +1347,7 @@ def _reason(
     nearer: int,
     avoids: tuple[str, ...],
     enters: tuple[str, ...],
+    leaves: tuple[str, ...] = (),
 ) -> str:
     who = _who(unit, need)
     how = "by car" if unit.mode is Mode.BY_CAR else "on foot"
@@ -1256,6 +1362,8 @@ def _reason(
     parts = [head]
     if need.why:
         parts.append(need.why)
+    if leaves:
+        parts.append(f"leaves danger area{'s' if len(leaves) > 1 else ''} {', '.join(leaves)}")
     if avoids:
         parts.append(f"avoids danger area{'s' if len(avoids) > 1 else ''} {', '.join(avoids)}")
     if enters:

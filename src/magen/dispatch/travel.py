@@ -125,6 +125,26 @@ class Closure:
 
 
 @dataclass(frozen=True, eq=False)
+class Exit:
+    """A point's ways out of the danger areas it stands in (`ModeGraph.exits`)."""
+
+    inner: Closure  # every area shut but the point's own
+    nodes: IntArray  # nodes reached on the way out, ascending
+    metres: FloatArray  # ... and how far each is from the point
+    back: IntArray  # ... and the node before each on the way (-1: the point's own street)
+
+    def path(self, node: int) -> list[int]:
+        """The nodes of the way out to `node`, from the first."""
+        chain = [node]
+        for _ in range(self.nodes.shape[0]):
+            prev = int(self.back[int(np.searchsorted(self.nodes, chain[-1]))])
+            if prev < 0:
+                break
+            chain.append(prev)
+        return chain[::-1]
+
+
+@dataclass(frozen=True, eq=False)
 class Landmarks:
     """Street metres to (`to`) and from (`frm`) each landmark node, with no area closed."""
 
@@ -248,9 +268,61 @@ class ModeGraph:
             np.maximum(out, term, out=out)
         return np.maximum(out.astype(np.float64) - _F32_SLACK_M, 0.0)
 
-    def search_out(self, starts: Points, closure: Closure, limit: float) -> FloatArray:
-        """Metres from each start (rows) to every node, exact up to `limit`, else +inf."""
-        return _search_out(self, starts, closure, limit)
+    def search_out(
+        self,
+        starts: Points,
+        closure: Closure,
+        limit: float,
+        *,
+        extra: tuple[IntArray, IntArray, FloatArray] | None = None,
+    ) -> FloatArray:
+        """Metres from each start (rows) to every node, exact up to `limit`, else +inf.
+
+        `extra` adds ways to leave: (row, node, metres) arcs from a start to a node."""
+        d, _ = _search_out(self, starts, closure, limit, extra=extra)
+        return d
+
+    def exits(self, starts: Points, closure: Closure, inner: Closure) -> list[Exit]:
+        """The ways out of the danger areas each start stands in.
+
+        `closure` shuts every area; `inner` the same but the start's own. A way out leaves
+        along the start's own street as `inner` allows, then follows only streets `closure`
+        shuts and `inner` does not (those of its own areas); every node it reaches is a place
+        from which the start goes on as the areas allow. A search over those few streets.
+        """
+        w_in = self.weights(inner)
+        slots = np.flatnonzero(np.isinf(self.weights(closure)) & np.isfinite(w_in))
+        to_u, to_v = self.leave_arcs(starts, inner)
+        st = self.town.streets
+        e = np.where(starts.ok, starts.edge, 0)
+        k = len(starts)
+        # Forward arcs tail (slot_col) -> head (slot_row), on the nodes they touch.
+        ends = np.concatenate([st.edge_u[e], st.edge_v[e]]).astype(np.int64)
+        nodes = np.unique(np.concatenate([self.slot_col[slots], self.slot_row[slots], ends]))
+        m = nodes.shape[0]
+        tail = np.searchsorted(nodes, self.slot_col[slots])
+        head = np.searchsorted(nodes, self.slot_row[slots])
+        rows = np.concatenate([tail, np.tile(np.arange(m, m + k), 2)])
+        cols = np.concatenate([head, np.searchsorted(nodes, ends)])
+        dist = np.concatenate([w_in[slots], to_u, to_v])
+        keep = np.isfinite(dist)
+        graph = csr_matrix(
+            (np.maximum(dist[keep], _MIN_WEIGHT), (rows[keep], cols[keep])), shape=(m + k, m + k)
+        )
+        d, p = dijkstra(graph, directed=True, indices=np.arange(m, m + k), return_predecessors=True)
+        out = []
+        for r in range(k):
+            reached = np.flatnonzero(np.isfinite(d[r, :m]))
+            back = p[r, reached]
+            out.append(
+                Exit(
+                    inner=inner,
+                    nodes=nodes[reached],
+                    metres=d[r, reached],
+                    back=np.where((back >= 0) & (back < m), nodes[np.clip(back, 0, m - 1)], -1),
+                )
+            )
+        return out
 
     def pair_bounds(self, starts: Points, targets: Points, closure: Closure) -> FloatArray:
         """Lower bounds on street metres from starts[i] to targets[i], pair by pair."""
@@ -395,9 +467,18 @@ class ModeGraph:
         return d[:, : self.n], None
 
 
-def _search_out(graph: ModeGraph, starts: Points, closure: Closure, limit: float) -> FloatArray:
+def _search_out(
+    graph: ModeGraph,
+    starts: Points,
+    closure: Closure,
+    limit: float,
+    *,
+    extra: tuple[IntArray, IntArray, FloatArray] | None = None,
+    weights: FloatArray | None = None,
+    predecessors: bool = False,
+) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
     """Metres from each start (rows) to every node, exact up to `limit`, else +inf."""
-    w = graph.weights(closure)[graph.fwd_perm]
+    w = (graph.weights(closure) if weights is None else weights)[graph.fwd_perm]
     k = len(starts)
     to_u, to_v = graph.leave_arcs(starts, closure)
     st = graph.town.streets
@@ -406,6 +487,10 @@ def _search_out(graph: ModeGraph, starts: Points, closure: Closure, limit: float
     rows = np.concatenate([idx, idx])
     nodes = np.concatenate([st.edge_u[e], st.edge_v[e]]).astype(np.int64)
     dist = np.concatenate([to_u, to_v])
+    if extra is not None:
+        rows = np.concatenate([rows, extra[0]])
+        nodes = np.concatenate([nodes, extra[1]])
+        dist = np.concatenate([dist, extra[2]])
     keep = np.isfinite(dist)
     rows, nodes, dist = rows[keep], nodes[keep], np.maximum(dist[keep], _MIN_WEIGHT)
     order = np.lexsort((nodes, rows))
@@ -418,8 +503,12 @@ def _search_out(graph: ModeGraph, starts: Points, closure: Closure, limit: float
         (np.concatenate([w, dist]), np.concatenate([graph.fwd_col, nodes]), indptr),
         shape=(size, size),
     )
-    d = dijkstra(matrix, directed=True, indices=np.arange(graph.n, size), limit=limit)
-    return np.asarray(d[:, : graph.n])
+    src = np.arange(graph.n, size)
+    if predecessors:
+        d, p = dijkstra(matrix, directed=True, indices=src, limit=limit, return_predecessors=True)
+        return np.asarray(d[:, : graph.n]), np.asarray(p[:, : graph.n])
+    d = dijkstra(matrix, directed=True, indices=src, limit=limit)
+    return np.asarray(d[:, : graph.n]), None
 
 
 def _ranges(ptr: IntArray, rows: IntArray) -> IntArray:
