@@ -1661,10 +1661,10 @@ def _duplicate_pairs(
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Reports that are candidates for one record, compared with each other.
 
-    Returns the pairs (i, j) and the posterior log2 odds that each is one person. The
-    duplicate model is fitted by EM on these pairs themselves, m and u both: they are a
-    mixture of one person's several reports and of namesakes competing for a record, and
-    u must describe the namesakes (who share a name far more than random reports do).
+    Returns the pairs (i, j) and the posterior log2 odds that each is one person. These
+    pairs are a mixture of one person's several reports and of namesakes competing for a
+    record, so u is fitted by EM on them: it must describe the namesakes, who share a name
+    far more often than random reports do.
     """
     by_record: dict[int, list[tuple[float, int]]] = {}
     for k in keep.tolist():
@@ -1683,31 +1683,34 @@ def _duplicate_pairs(
     if len(pi) < _MIN_SESSION_PAIRS:
         bayes = _log_bayes(levels, model.weights()) + detail.rarity
         return pi, pj, bayes - _DUPLICATE_WEIGHT
-    duplicates = _em_mixture(levels, model, 0.1)
+    duplicates = _em_namesakes(levels, model, 0.1)
     return pi, pj, _total_weight(levels, duplicates)
 
 
-def _em_mixture(
-    levels: NDArray[np.int64], start: MatchModel, prior: float, iterations: int = 200
-) -> MatchModel:
-    """EM for a two-class mixture with m, u and the match share all free (as in splink when
-    pairs are few and not random): the u of these pairs, not of random pairs."""
+def _em_namesakes(levels: NDArray[np.int64], start: MatchModel, prior: float) -> MatchModel:
+    """EM for u and the match share among pairs that are not random, m held at `start`.
+
+    Left free, m and u of a two-class mixture wander off to another split of these pairs
+    (households, ages); held, m anchors the class of one person's reports.
+    """
     pat, count = _patterns(levels)
     alpha = max(1.0, _SMOOTHING * float(count.sum()))
-    m, u = start.m, start.u
-    weights = MatchModel(m, u, prior).weights()
-    for _ in range(iterations):
+    u = start.u
+    weights = MatchModel(start.m, u, prior).weights()
+    for _ in range(_EM_ITERATIONS):
         log_odds = _log_odds(prior) + _log_bayes(pat, weights)
         p = 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
         new_prior = float(np.clip(np.sum(count * p) / count.sum(), 1e-6, 1 - 1e-6))
-        m = _rows(pat, count * p, start.m, alpha)
         u = _rows(pat, count * (1 - p), start.u, alpha)
-        new_weights = MatchModel(m, u, new_prior).weights()
+        new_weights = MatchModel(start.m, u, new_prior).weights()
         shift = max(float(np.abs(new_weights - weights).max()), abs(new_prior - prior))
         prior, weights = new_prior, new_weights
         if shift < 1e-6:
             break
-    return MatchModel(m, u, prior)
+    return MatchModel(start.m, u, prior)
+
+
+_EM_ITERATIONS = 200
 
 
 def link_people(
