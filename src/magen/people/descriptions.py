@@ -271,16 +271,37 @@ def describe(
     marks: str | None = None,
 ) -> Description:
     """Reduce free-text description fields to shared terms."""
+    worn, outfits = _clothing(clothing or "")
+    kinds, places = _marks(marks or "")
+    return Description(
+        hair=_first(hair, "hair"),
+        build=_first(build, "build"),
+        clothing=worn,
+        outfits=outfits,
+        marks=kinds,
+        mark_places=places,
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _clothing(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Garments and colours worn, and the outfits (colour bound to garment)."""
     worn: set[str] = set()
     outfits: set[str] = set()
-    for clause in _CLAUSE.split(clothing or ""):
+    for clause in _CLAUSE.split(text):
         colours = _terms(clause, "colour")
         garments = _terms(clause, "garment")
         worn.update(term for _, term in (*colours, *garments))
         outfits |= _bind(colours, garments, rtl=bool(_RTL.search(clause)))
+    return frozenset(worn), frozenset(outfits)
+
+
+@lru_cache(maxsize=100_000)
+def _marks(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Kinds of mark, and each kind with where it is."""
     kinds: set[str] = set()
     places: set[str] = set()
-    for clause in _CLAUSE.split(marks or ""):
+    for clause in _CLAUSE.split(text):
         found = [term for _, term in _terms(clause, "mark")]
         parts = [term for _, term in _terms(clause, "part")]
         sides = [term for _, term in _terms(clause, "side")]
@@ -289,11 +310,4 @@ def describe(
             for part in parts:
                 places.add(f"{mark} {part}")
                 places.update(f"{mark} {side} {part}" for side in sides)
-    return Description(
-        hair=_first(hair, "hair"),
-        build=_first(build, "build"),
-        clothing=frozenset(worn),
-        outfits=frozenset(outfits),
-        marks=frozenset(kinds),
-        mark_places=frozenset(places),
-    )
+    return frozenset(kinds), frozenset(places)

@@ -36,6 +36,8 @@ _MARKS = re.compile(r"[\u0591-\u05c7\u064b-\u065f\u0670\u0640]")
 _SPLIT = re.compile(r"[\s,;/()\[\]\"“”.]+")
 _HYPHEN = re.compile(r"[-\u05be\u2010-\u2015]+")  # ASCII, maqaf and Unicode dashes
 _GERESH = "'\u05f3\u2019`´"
+# Words of letters only, one space apart: split as they are.
+_PLAIN = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
 
 # Hebrew letter -> consonant class alternatives ("" drops the letter).
 _HE: dict[str, tuple[str, ...]] = {
@@ -343,8 +345,11 @@ def keys_of(word: str) -> frozenset[str]:
 
 def _words(name: str) -> list[tuple[str, bool]]:
     """Split a name into words, flagging those that were hyphen-joined to the next word."""
+    text = unicodedata.normalize("NFC", name)
+    if _PLAIN.fullmatch(text):  # the common case: words and single spaces
+        return [(word, False) for word in text.split(" ")]
     out: list[tuple[str, bool]] = []
-    for chunk in _SPLIT.split(unicodedata.normalize("NFC", name)):
+    for chunk in _SPLIT.split(text):
         parts = [p for p in _HYPHEN.split(chunk) if p.strip(_GERESH)]
         out.extend((part, i < len(parts) - 1) for i, part in enumerate(parts))
     return out
@@ -364,11 +369,36 @@ def name_words(name: str) -> tuple[str, ...]:
     words: list[str] = []
     n = len(raw)
     for i, (word, joined) in enumerate(raw):
-        folded = _clean(word)
-        if folded in _PARTICLES and (joined or n >= 3) and i < n - 1:
+        particle, kept = _word_form(word)
+        if particle and (joined or n >= 3) and i < n - 1:
             continue
-        words.append(_split_native_article(word))
+        words.append(kept)
     return tuple(_join_abd(words))
+
+
+@lru_cache(maxsize=200_000)
+def _word_form(word: str) -> tuple[bool, str]:
+    """Whether a word is a particle (ben, abu, al), and the word with a joined article split."""
+    return _clean(word) in _PARTICLES, _split_native_article(word)
+
+
+@lru_cache(maxsize=200_000)
+def _abd_form(word: str) -> tuple[str | None, str | None, bool]:
+    """How a word takes part in 'Abd al-X': the glued form (Abdurrahman -> abdrahman), or
+    the head it lends the next word ("abd" or the native עבד/عبد), and whether it is an
+    article (al, el) that a head skips."""
+    folded = _clean(word)
+    latin = romanize(folded).replace(" ", "")
+    match = _ABD_LATIN.match(latin) if script_of(folded) == "other" else None
+    if match and folded.isascii():
+        # Abdurrahman: the doubled letter is the assimilated article, not the name.
+        return "abd" + re.sub(r"^(.)\1", r"\1", match.group("rest")), None, False
+    head = None
+    if folded in _ABD_NATIVE:
+        head = word
+    elif _ABD_WORD.fullmatch(latin):
+        head = "abd"  # Abdel Rahman = Abd Rahman
+    return None, head, folded in _ABD_ARTICLES
 
 
 def _join_abd(words: list[str]) -> list[str]:
@@ -376,18 +406,14 @@ def _join_abd(words: list[str]) -> list[str]:
     i = 0
     while i < len(words):
         word = words[i]
-        folded = _clean(word)
-        latin = romanize(folded).replace(" ", "")
-        match = _ABD_LATIN.match(latin) if script_of(folded) == "other" else None
-        if match and folded.isascii():
-            # Abdurrahman: the doubled letter is the assimilated article, not the name.
-            out.append("abd" + re.sub(r"^(.)\1", r"\1", match.group("rest")))
-        elif (_ABD_WORD.fullmatch(latin) or folded in _ABD_NATIVE) and i + 1 < len(words):
+        glued, head, _ = _abd_form(word)
+        if glued is not None:
+            out.append(glued)
+        elif head is not None and i + 1 < len(words):
             nxt = words[i + 1]
-            if _clean(nxt) in _ABD_ARTICLES and i + 2 < len(words):
+            if _abd_form(nxt)[2] and i + 2 < len(words):
                 nxt = words[i + 2]
                 i += 1
-            head = word if folded in _ABD_NATIVE else "abd"  # Abdel Rahman = Abd Rahman
             out.append(head + _split_native_article(nxt))
             i += 1
         else:
