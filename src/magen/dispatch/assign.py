@@ -138,6 +138,9 @@ class DispatchConfig:
     # short and the bounds tight: the pairs of a plan on bounds alone say enough.
     nearest_first: frozenset[Mode] = frozenset({Mode.BY_CAR})
     candidates: int = 10
+    # ... past the nearest with less slack than past the pairs a plan uses: those beyond
+    # the needs are fallbacks (500 m cost more searching than the rounds it saved).
+    nearest_slack_m: float = 200.0
     column_after: int = 3  # a responder's own search, after its times were short this often
 
     def speed(self, mode: Mode) -> float:
@@ -501,11 +504,9 @@ class _Travel:
         inner: dict[tuple[int, ...], list[int]] = {}
         for c in np.flatnonzero(own.any(axis=1)).tolist():
             inner.setdefault(tuple(np.flatnonzero(own[c]).tolist()), []).append(c)
-        ways = []
-        for mine, cols in sorted(inner.items()):
-            idx = np.array(cols, dtype=np.int64)
-            out, found = self._ways_out(graph, mine, members[idx], _take(up, idx))
-            ways.append((idx, out, found))
+        groups = {m: np.array(c, dtype=np.int64) for m, c in inner.items()}
+        found = self._ways_out(graph, groups, members, up)
+        ways = [(groups[m], *found[m]) for m in sorted(groups)]
         block = _Block.build(
             graph,
             closure,
@@ -537,28 +538,45 @@ class _Travel:
         self._refresh(block, np.arange(rows.shape[0], dtype=np.int64))
 
     def _ways_out(
-        self, graph: ModeGraph, mine: tuple[int, ...], units: IntArray, up: Points
-    ) -> tuple[Closure, list[Exit]]:
-        """Responders' ways out of the areas `mine` they stand in (kept for every block).
+        self,
+        graph: ModeGraph,
+        groups: dict[tuple[int, ...], IntArray],
+        members: IntArray,
+        up: Points,
+    ) -> dict[tuple[int, ...], tuple[Closure, list[Exit]]]:
+        """Responders' ways out of the areas they stand in: per set of those areas, the
+        columns (of `members`) standing in just those; kept for every block.
 
         A way out follows only streets those areas close and no other: whichever areas a
-        block opens, it is the same, and it is searched once per responder."""
-        inner = self._closures.get(("out", *mine))
-        if inner is None:
-            inner = self._closures[("out", *mine)] = self.net.closure(
-                [a for k, a in enumerate(self.areas) if k not in mine]
-            )
-        known = self._exits.setdefault((graph.mode, mine), {})
-        todo = [n for n, u in enumerate(units.tolist()) if u not in known]
+        block opens, it is the same, and it is searched once per responder and set."""
+        inners: dict[tuple[int, ...], Closure] = {}
+        for mine in groups:
+            inner = self._closures.get(("out", *mine))
+            if inner is None:
+                inner = self._closures[("out", *mine)] = self.net.closure(
+                    [a for k, a in enumerate(self.areas) if k not in mine]
+                )
+            inners[mine] = inner
+        todo = []
+        for mine, cols in sorted(groups.items()):
+            known = self._exits.setdefault((graph.mode, mine), {})
+            missing = cols[[int(u) not in known for u in members[cols].tolist()]]
+            if missing.shape[0]:
+                todo.append((mine, missing))
         if todo:
-            every = self._closures.get(())
-            assert every is not None  # the block shutting them all comes first
-            idx = np.array(todo, dtype=np.int64)
-            for u, ex in zip(
-                units[idx].tolist(), graph.exits(_take(up, idx), every, inner), strict=True
-            ):
-                known[u] = ex
-        return inner, [known[u] for u in units.tolist()]
+            every = self._closures[()]  # the block shutting them all comes first
+            found = iter(graph.exits([(_take(up, c), inners[m]) for m, c in todo], every))
+            for mine, missing in todo:
+                known = self._exits[(graph.mode, mine)]
+                for u in members[missing].tolist():
+                    known[u] = next(found)
+        return {
+            mine: (
+                inners[mine],
+                [self._exits[(graph.mode, mine)][u] for u in members[cols].tolist()],
+            )
+            for mine, cols in groups.items()
+        }
 
     def _refresh(self, b: _Block, rows: IntArray) -> None:
         """Copy rows of a block into the (tasks, units) matrices, where the block routes."""
@@ -650,7 +668,7 @@ class _Travel:
                 continue
             near = np.sort(np.partition(d, kmax - 1, axis=1)[:, :kmax], axis=1)
             reach = near[np.arange(n_rows), np.maximum(count - 1, 0)]
-            reach = reach * cfg.search_margin + cfg.search_slack_m
+            reach = reach * cfg.search_margin + cfg.nearest_slack_m
             for i in np.flatnonzero(count > 0).tolist():
                 wants[(k, i)] = float(reach[i])
         for t, u in pairs:

@@ -191,6 +191,7 @@ class ModeGraph:
         self.edge_entry_ptr = np.zeros(st.edge_count + 1, dtype=np.int64)
         np.cumsum(np.bincount(edge, minlength=st.edge_count), out=self.edge_entry_ptr[1:])
         self.run_len = np.diff(np.append(self.run_start, edge.shape[0]))
+        self.run_ptr = np.append(self.run_start, edge.shape[0]).astype(np.int64)
         self.slot_row = head[first].astype(np.int64)
         self.slot_col = tail[first].astype(np.int64)
         self.indptr = np.zeros(self.n + 1, dtype=np.int64)
@@ -282,44 +283,88 @@ class ModeGraph:
         d, _ = _search_out(self, starts, closure, limit, extra=extra)
         return d
 
-    def exits(self, starts: Points, closure: Closure, inner: Closure) -> list[Exit]:
-        """The ways out of the danger areas each start stands in.
+    def exits(self, groups: Sequence[tuple[Points, Closure]], closure: Closure) -> list[Exit]:
+        """The ways out of the danger areas points stand in, for groups of points.
 
-        `closure` shuts every area; `inner` the same but the start's own. A way out leaves
-        along the start's own street as `inner` allows, then follows only streets `closure`
-        shuts and `inner` does not (those of its own areas); every node it reaches is a place
-        from which the start goes on as the areas allow. A search over those few streets.
+        `closure` shuts every area; each group's closure the same but the areas its points
+        stand in. A way out leaves along the point's own street as its group's closure
+        allows, then follows only streets `closure` shuts and the group's does not (those of
+        its own areas); every node it reaches is a place from which it goes on as the areas
+        allow. One search over those few streets, each group on its own copy of them.
         """
-        w_in = self.weights(inner)
-        slots = np.flatnonzero(np.isinf(self.weights(closure)) & np.isfinite(w_in))
-        to_u, to_v = self.leave_arcs(starts, inner)
         st = self.town.streets
-        e = np.where(starts.ok, starts.edge, 0)
-        k = len(starts)
-        # Forward arcs tail (slot_col) -> head (slot_row), on the nodes they touch.
-        ends = np.concatenate([st.edge_u[e], st.edge_v[e]]).astype(np.int64)
-        nodes = np.unique(np.concatenate([self.slot_col[slots], self.slot_row[slots], ends]))
-        m = nodes.shape[0]
-        tail = np.searchsorted(nodes, self.slot_col[slots])
-        head = np.searchsorted(nodes, self.slot_row[slots])
-        rows = np.concatenate([tail, np.tile(np.arange(m, m + k), 2)])
-        cols = np.concatenate([head, np.searchsorted(nodes, ends)])
-        dist = np.concatenate([w_in[slots], to_u, to_v])
-        keep = np.isfinite(dist)
+        w_all = self.weights(closure)
+        arcs: list[tuple[IntArray, IntArray, FloatArray]] = []  # node to node
+        leave: list[tuple[IntArray, FloatArray]] = []  # start to node, per start (u, v ends)
+        node_sets: list[IntArray] = []
+        base = 0
+        for points, inner in groups:
+            # The slots of streets the group's own areas close, open once those are open.
+            edges = np.flatnonzero(closure.edge & ~inner.edge)
+            slots = np.unique(
+                self.entry_slot[self.edge_entries[_ranges(self.edge_entry_ptr, edges)]]
+            )
+            slots = slots[np.isinf(w_all[slots])]
+            ents = _ranges(self.run_ptr, slots)
+            length = np.where(inner.edge[self.entry_edge[ents]], np.inf, self.entry_len[ents])
+            cut = np.concatenate([[0], np.cumsum(self.run_len[slots])[:-1]]).astype(np.int64)
+            w_in = np.minimum.reduceat(length, cut) if slots.shape[0] else np.zeros(0)
+            slots, w_in = slots[np.isfinite(w_in)], w_in[np.isfinite(w_in)]
+            to_u, to_v = self.leave_arcs(points, inner)
+            e = np.where(points.ok, points.edge, 0)
+            ends_u, ends_v = st.edge_u[e].astype(np.int64), st.edge_v[e].astype(np.int64)
+            nodes = np.unique(
+                np.concatenate([self.slot_col[slots], self.slot_row[slots], ends_u, ends_v])
+            )
+            # Forward arcs tail (slot_col) -> head (slot_row).
+            arcs.append(
+                (
+                    base + np.searchsorted(nodes, self.slot_col[slots]),
+                    base + np.searchsorted(nodes, self.slot_row[slots]),
+                    w_in,
+                )
+            )
+            leave.append((base + np.searchsorted(nodes, ends_u), to_u))
+            leave.append((base + np.searchsorted(nodes, ends_v), to_v))
+            node_sets.append(nodes)
+            base += nodes.shape[0]
+        n_starts = sum(len(p) for p, _ in groups)
+        if not n_starts:
+            return []
+        # Starts are numbered after every group's nodes.
+        start_ids = base + np.arange(n_starts, dtype=np.int64)
+        k_of = np.concatenate([np.full(len(p), g) for g, (p, _) in enumerate(groups)])
+        pairs = [leave[2 * g : 2 * g + 2] for g in range(len(groups))]
+        offsets = np.concatenate([[0], np.cumsum([len(p) for p, _ in groups])])
+        rows = [a[0] for a in arcs]
+        cols = [a[1] for a in arcs]
+        dist = [a[2] for a in arcs]
+        for g, ((u_node, u_m), (v_node, v_m)) in enumerate(pairs):
+            ids = start_ids[offsets[g] : offsets[g + 1]]
+            rows += [ids, ids]
+            cols += [u_node, v_node]
+            dist += [u_m, v_m]
+        r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(dist)
+        keep = np.isfinite(w)
+        size = base + n_starts
         graph = csr_matrix(
-            (np.maximum(dist[keep], _MIN_WEIGHT), (rows[keep], cols[keep])), shape=(m + k, m + k)
+            (np.maximum(w[keep], _MIN_WEIGHT), (r[keep], c[keep])), shape=(size, size)
         )
-        d, p = dijkstra(graph, directed=True, indices=np.arange(m, m + k), return_predecessors=True)
+        d, p = dijkstra(graph, directed=True, indices=start_ids, return_predecessors=True)
         out = []
-        for r in range(k):
-            reached = np.flatnonzero(np.isfinite(d[r, :m]))
-            back = p[r, reached]
+        firsts = np.concatenate([[0], np.cumsum([n.shape[0] for n in node_sets])])
+        for s_idx in range(n_starts):
+            g = int(k_of[s_idx])
+            lo, hi = int(firsts[g]), int(firsts[g + 1])
+            reached = np.flatnonzero(np.isfinite(d[s_idx, lo:hi]))
+            back = p[s_idx, lo + reached]
+            own = (back >= lo) & (back < hi)
             out.append(
                 Exit(
-                    inner=inner,
-                    nodes=nodes[reached],
-                    metres=d[r, reached],
-                    back=np.where((back >= 0) & (back < m), nodes[np.clip(back, 0, m - 1)], -1),
+                    inner=groups[g][1],
+                    nodes=node_sets[g][reached],
+                    metres=d[s_idx, lo + reached],
+                    back=np.where(own, node_sets[g][np.clip(back - lo, 0, hi - lo - 1)], -1),
                 )
             )
         return out
