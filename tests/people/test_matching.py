@@ -359,3 +359,18 @@ def test_link_people_with_nothing_to_link() -> None:
     assert link_people(one, []).links == []
     people = link_people(one, [_found("s1", RecordKind.SURVIVOR, "Dan Gal")], min_score=0.0)
     assert [(p.record_id, p.report_ids) for p in people.links] == [("s1", ("x1",))]
+
+
+def test_linking_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    records = [_found("s1", RecordKind.SURVIVOR, "Dan Gal")]
+    assert gc.isenabled()
+    link_people([_report("x1", "Dan Gal")], records)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        link([_report("x1", "Dan Gal")], records)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
