@@ -322,15 +322,20 @@ class _Block:
         dist, _ = self.graph.search(_take(self.t_points, rows), self.closure, limit)
         st = self.graph.town.streets
         e = np.where(self.u_points.ok, self.u_points.edge, 0)
-        via_u = self.to_u[None, :] + dist[:, st.edge_u[e]]
-        via_v = self.to_v[None, :] + dist[:, st.edge_v[e]]
+        found = self.to_u[None, :] + dist[:, st.edge_u[e]]
+        np.minimum(found, self.to_v[None, :] + dist[:, st.edge_v[e]], out=found)
+        np.minimum(found, self.direct[rows], out=found)
+        ways = [(j, ex) for j, ex in self.exits.items() if ex.nodes.shape[0]]
+        if ways:
+            # Each way out's best node, all at once: (rows, nodes) cut per responder.
+            nodes = np.concatenate([ex.nodes for _, ex in ways])
+            metres = np.concatenate([ex.metres for _, ex in ways])
+            cut = np.cumsum([0] + [ex.nodes.shape[0] for _, ex in ways[:-1]])
+            out = np.minimum.reduceat(metres[None, :] + dist[:, nodes], cut, axis=1)
+            cols = np.array([j for j, _ in ways], dtype=np.int64)
+            found[:, cols] = np.minimum(found[:, cols], out)
         # Every value found is a real route: keep the shortest (a responder's own search
         # may have found a route beyond this row's limit).
-        found = np.minimum(np.minimum(via_u, via_v), self.direct[rows])
-        for j, ex in self.exits.items():
-            if ex.nodes.shape[0]:
-                out = (ex.metres[None, :] + dist[:, ex.nodes]).min(axis=1)
-                found[:, j] = np.minimum(found[:, j], out)
         self.known[rows] = np.minimum(self.known[rows], found)
         self.limit[rows] = limit
         self.searched += rows.shape[0]
