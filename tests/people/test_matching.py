@@ -349,6 +349,9 @@ def test_duplicate_reports_pool_their_evidence(crowd: list[PersonRecord]) -> Non
     note = next(e for e in second.evidence if e.field == "duplicate report")
     assert note.finding == f"the same person as report {person.report_ids[0]}"
     assert "duplicate report: the same person as report" in second.explain()
+    # What the second report's link borrows from the first is said to come from there.
+    borrowed = [e for e in second.evidence if f"(in report {person.report_ids[0]})" in e.finding]
+    assert any(e.field == "name" for e in borrowed)
     fields = {e.field for e in person.candidates[0].evidence}
     assert {"name", "birth date", "hair"} <= fields
 

@@ -1897,29 +1897,33 @@ def _person_link(
     weight, _, _, sources = best_pair
     score = 1.0 / (1.0 + 2.0 ** -min(max(weight, -60.0), 60.0))
     best = int(run.ia[sources[0][1]]) if sources else people[0]
-    evidence: list[Evidence] = []
+    found: list[tuple[Evidence, int]] = []  # each comparison's evidence and its report
     explained: dict[int, tuple[Evidence, ...]] = {}
     for c, k in sources:
         if k not in explained:
             explained[k] = _evidence(run, k, model)
-        found = next(e for e in explained[k] if e.field == COMPARISONS[c][0])
-        source = int(run.ia[k])
-        if source != best:
-            finding = f"{found.finding} (in report {run.a.records[source].id})"
-            found = Evidence(found.field, finding, found.weight)
-        evidence.append(found)
+        field_name = COMPARISONS[c][0]
+        found.append((next(e for e in explained[k] if e.field == field_name), int(run.ia[k])))
     ordered = [best, *(i for i in people if i != best)]
     record_id = run.b.records[j].id
     candidates = []
     for i in ordered:
-        notes: tuple[Evidence, ...] = ()
+        # Each report's link shows which of the evidence comes from the person's other reports.
+        evidence = [
+            e
+            if source == i
+            else Evidence(e.field, f"{e.finding} (in report {run.a.records[source].id})", e.weight)
+            for e, source in found
+        ]
         pairs = [(duplicates[i, o], o) for o in ordered if o != i and (i, o) in duplicates]
         if i != best and pairs:
             w, other = max(pairs)
             other_id = run.a.records[other].id
-            notes = (Evidence("duplicate report", f"the same person as report {other_id}", w),)
+            evidence.append(
+                Evidence("duplicate report", f"the same person as report {other_id}", w)
+            )
         candidates.append(
-            MatchCandidate(run.a.records[i].id, record_id, score, weight, (*evidence, *notes))
+            MatchCandidate(run.a.records[i].id, record_id, score, weight, tuple(evidence))
         )
     return PersonLink(
         record_id, tuple(run.a.records[i].id for i in ordered), score, tuple(candidates)
