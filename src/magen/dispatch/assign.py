@@ -33,6 +33,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -281,11 +282,12 @@ class _Block:
         lead = np.minimum(to_u, to_v)
         exits: dict[int, Exit] = {}
         for cols, out, ways in inner:
-            own = _take(up, cols)
             # A way out starts along the responder's own street, as its areas open allow.
-            u_in, v_in = graph.leave_arcs(own, out)
-            lead[cols] = np.minimum(lead[cols], np.minimum(u_in, v_in))
-            direct[:, cols] = np.minimum(direct[:, cols], _direct(graph, out, tp, own))
+            lead[cols] = np.minimum(lead[cols], [ex.start for ex in ways])
+            if np.any((tp.edge[:, None] == up.edge[cols][None, :]) & (tp.edge[:, None] >= 0)):
+                direct[:, cols] = np.minimum(
+                    direct[:, cols], _direct(graph, out, tp, _take(up, cols))
+                )
             exits.update(zip(cols.tolist(), ways, strict=True))
         # Any route leaves the responder's street, crosses the graph and reaches the task's.
         arc_row, _, arc_m = graph.source_arcs(tp, closure)
@@ -507,8 +509,10 @@ class _Travel:
             np.any(legs_t & shut, axis=1)[:, None] | np.any(legs_u & shut & ~own, axis=1)[None, :]
         )
         inner: dict[tuple[int, ...], list[int]] = {}
-        for c in np.flatnonzero(own.any(axis=1)).tolist():
-            inner.setdefault(tuple(np.flatnonzero(own[c]).tolist()), []).append(c)
+        for c in np.flatnonzero(self.unit_in_any[members]).tolist():
+            mine = tuple(k for k in self.unit_sets[int(members[c])] if shut[k])
+            if mine:
+                inner.setdefault(mine, []).append(c)
         groups = {m: np.array(c, dtype=np.int64) for m, c in inner.items()}
         found = self._ways_out(graph, groups, members, up)
         ways = [(groups[m], *found[m]) for m in sorted(groups)]
@@ -541,6 +545,19 @@ class _Travel:
         self.blocks.append(block)
         self.block_of[(graph.mode, key)] = block
         self._refresh(block, np.arange(rows.shape[0], dtype=np.int64))
+
+    @cached_property
+    def unit_in_any(self) -> BoolArray:
+        """Per unit, whether it stands in any area."""
+        return np.asarray(self.unit_in.any(axis=1))
+
+    @cached_property
+    def unit_sets(self) -> dict[int, tuple[int, ...]]:
+        """The areas each unit standing in any stands in."""
+        return {
+            u: tuple(np.flatnonzero(self.unit_in[u]).tolist())
+            for u in np.flatnonzero(self.unit_in_any).tolist()
+        }
 
     def _ways_out(
         self,

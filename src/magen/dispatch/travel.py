@@ -132,6 +132,7 @@ class Exit:
     nodes: IntArray  # nodes reached on the way out, ascending
     metres: FloatArray  # ... and how far each is from the point
     back: IntArray  # ... and the node before each on the way (-1: the point's own street)
+    start: float  # metres to the nearer end of its own street, its areas open
 
     def path(self, node: int) -> list[int]:
         """The nodes of the way out to `node`, from the first."""
@@ -283,6 +284,19 @@ class ModeGraph:
         d, _ = _search_out(self, starts, closure, limit, extra=extra)
         return d
 
+    def _opened(
+        self, w_all: FloatArray, closure: Closure, inner: Closure
+    ) -> tuple[IntArray, FloatArray]:
+        """The slots `closure` shuts and `inner` opens, and their weights under `inner`."""
+        edges = np.flatnonzero(closure.edge & ~inner.edge)
+        slots = np.unique(self.entry_slot[self.edge_entries[_ranges(self.edge_entry_ptr, edges)]])
+        slots = slots[np.isinf(w_all[slots])]
+        ents = _ranges(self.run_ptr, slots)
+        length = np.where(inner.edge[self.entry_edge[ents]], np.inf, self.entry_len[ents])
+        cut = np.concatenate([[0], np.cumsum(self.run_len[slots])[:-1]]).astype(np.int64)
+        w_in = np.minimum.reduceat(length, cut) if slots.shape[0] else np.zeros(0)
+        return slots[np.isfinite(w_in)], w_in[np.isfinite(w_in)]
+
     def exits(self, groups: Sequence[tuple[Points, Closure]], closure: Closure) -> list[Exit]:
         """The ways out of the danger areas points stand in, for groups of points.
 
@@ -296,20 +310,11 @@ class ModeGraph:
         w_all = self.weights(closure)
         arcs: list[tuple[IntArray, IntArray, FloatArray]] = []  # node to node
         leave: list[tuple[IntArray, FloatArray]] = []  # start to node, per start (u, v ends)
+        leads: list[FloatArray] = []
         node_sets: list[IntArray] = []
         base = 0
         for points, inner in groups:
-            # The slots of streets the group's own areas close, open once those are open.
-            edges = np.flatnonzero(closure.edge & ~inner.edge)
-            slots = np.unique(
-                self.entry_slot[self.edge_entries[_ranges(self.edge_entry_ptr, edges)]]
-            )
-            slots = slots[np.isinf(w_all[slots])]
-            ents = _ranges(self.run_ptr, slots)
-            length = np.where(inner.edge[self.entry_edge[ents]], np.inf, self.entry_len[ents])
-            cut = np.concatenate([[0], np.cumsum(self.run_len[slots])[:-1]]).astype(np.int64)
-            w_in = np.minimum.reduceat(length, cut) if slots.shape[0] else np.zeros(0)
-            slots, w_in = slots[np.isfinite(w_in)], w_in[np.isfinite(w_in)]
+            slots, w_in = self._opened(w_all, closure, inner)
             to_u, to_v = self.leave_arcs(points, inner)
             e = np.where(points.ok, points.edge, 0)
             ends_u, ends_v = st.edge_u[e].astype(np.int64), st.edge_v[e].astype(np.int64)
@@ -324,6 +329,7 @@ class ModeGraph:
                     w_in,
                 )
             )
+            leads.append(np.minimum(to_u, to_v))
             leave.append((base + np.searchsorted(nodes, ends_u), to_u))
             leave.append((base + np.searchsorted(nodes, ends_v), to_v))
             node_sets.append(nodes)
@@ -352,6 +358,7 @@ class ModeGraph:
         )
         d, p = dijkstra(graph, directed=True, indices=start_ids, return_predecessors=True)
         out = []
+        lead = np.concatenate(leads)
         firsts = np.concatenate([[0], np.cumsum([n.shape[0] for n in node_sets])])
         for s_idx in range(n_starts):
             g = int(k_of[s_idx])
@@ -365,6 +372,7 @@ class ModeGraph:
                     nodes=node_sets[g][reached],
                     metres=d[s_idx, lo + reached],
                     back=np.where(own, node_sets[g][np.clip(back - lo, 0, hi - lo - 1)], -1),
+                    start=float(lead[s_idx]),
                 )
             )
         return out
