@@ -252,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = _check(plan, units, tasks, d.travel_times(units, tasks, areas))
     avoiding = sum(1 for r in plan.recommendations if r.avoids)
     entering = sum(1 for r in plan.recommendations if r.enters)
+    leaving = sum(1 for r in plan.recommendations if r.leaves)
 
     print(f"town pack {pack} ({f'compiled in {built:.1f} s' if built else 'cached'})")
     print(
@@ -275,7 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'matching rounds':28}{plan.rounds:>14}{'':>14}")
     print(f"first run {first_ms:.0f} ms; runs (ms): {', '.join(f'{t:.0f}' for t in times)}")
     print(f"runs (CPU ms): {', '.join(f'{t:.0f}' for t in cpu)}")
-    print(f"routes avoiding a danger area: {avoiding}; armed routes entering one: {entering}")
+    print(
+        f"routes avoiding a danger area: {avoiding}; armed routes entering one: {entering}; "
+        f"routes leaving the one they start in: {leaving}"
+    )
     print(f"plan times differing from exact ones, or capability misses: {bad}")
     print(f"example: {plan.recommendations[0].reason}")
     if args.phases:
