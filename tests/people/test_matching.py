@@ -63,7 +63,7 @@ def test_linking_people_beats_linking_reports_one_by_one(
     assert _f1(set(links), population.truth) > _f1(per_report, population.truth)
     # A record holds one person: the reports linked to it are that person's reports.
     wrong = sum(len({population.person_of[r] for r in p.report_ids}) > 1 for p in people.links)
-    assert wrong <= 0.02 * len(people.links)
+    assert wrong <= 0.03 * len(people.links)
     assert people.comparisons == linkage.comparisons
     for person in people.links:
         assert person.report_ids == tuple(c.a_id for c in person.candidates)

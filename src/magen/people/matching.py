@@ -1642,6 +1642,11 @@ _DUPLICATE_LOG_ODDS = 3.0
 # person, so a clearly different person (another birth date, a different given name) is a
 # namesake and is kept apart.
 _SAME_RECORD_LOG_ODDS = -2.0
+# A report left out joins the reports linked to one of its candidate records at or above
+# these log2 odds of being their person: a lower bar than for grouping reports blind, as
+# the record already stands for one person the report could be (chosen on generated
+# populations of 20,000 and 100,000 reports).
+_JOIN_LOG_ODDS = 1.5
 # Without enough competing reports to learn from, duplicates are judged by the linking
 # model's weights with this bar (log2 Bayes factor): those weights were fitted for
 # report-to-record pairs and overstate what two relatives' reports about namesakes (same
@@ -1692,12 +1697,16 @@ class _Groups:
             self.parent[max(rx, ry)] = min(rx, ry)
 
 
+_Judge = Callable[[IntArray, IntArray], FloatArray]
+
+
 def _duplicate_pairs(
     run: _Run, keep: IntArray, score: FloatArray, model: MatchModel
-) -> tuple[IntArray, IntArray, FloatArray]:
+) -> tuple[IntArray, IntArray, FloatArray, _Judge]:
     """Reports that are candidates for one record, compared with each other.
 
-    Returns the pairs (i, j) and the posterior log2 odds that each is one person. These
+    Returns the pairs (i, j), the posterior log2 odds that each is one person, and the
+    judge that gave them, for other pairs of reports. These
     pairs are a mixture of one person's several reports and of namesakes competing for a
     record, so u is fitted by EM on them: it must describe the namesakes, who share a name
     far more often than random reports do.
@@ -1709,18 +1718,23 @@ def _duplicate_pairs(
     for found in by_record.values():
         top = [i for _, i in sorted(found)[:_DUPLICATE_CANDIDATES]]
         pairs.update((min(x, y), max(x, y)) for n, x in enumerate(top) for y in top[n + 1 :])
-    if not pairs:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0)
     ordered = sorted(pairs)
     pi = np.asarray([p[0] for p in ordered], dtype=np.int64)
     pj = np.asarray([p[1] for p in ordered], dtype=np.int64)
-    levels, detail = _levels(run.a, run.a, pi, pj, run.parts)
     if len(pi) < _MIN_SESSION_PAIRS:
-        bayes = _log_bayes(levels, model.weights()) + detail.rarity
-        return pi, pj, bayes - _DUPLICATE_WEIGHT
+
+        def judge(xs: IntArray, ys: IntArray) -> FloatArray:
+            found, found_detail = _levels(run.a, run.a, xs, ys, run.parts)
+            return _log_bayes(found, model.weights()) + found_detail.rarity - _DUPLICATE_WEIGHT
+
+        return pi, pj, judge(pi, pj), judge
+    levels, _ = _levels(run.a, run.a, pi, pj, run.parts)
     duplicates = _em_namesakes(levels, model, 0.1)
-    return pi, pj, _total_weight(levels, duplicates)
+
+    def judge_fitted(xs: IntArray, ys: IntArray) -> FloatArray:
+        return _total_weight(_levels(run.a, run.a, xs, ys, run.parts)[0], duplicates)
+
+    return pi, pj, _total_weight(levels, duplicates), judge_fitted
 
 
 def _em_namesakes(levels: NDArray[np.int64], start: MatchModel, prior: float) -> MatchModel:
@@ -1784,7 +1798,7 @@ def link_people(
             held[0],
             duplicates=persons.duplicates,
         )
-        for j, held in _assign(pooled, persons, min_score).items()
+        for j, held in _join_duplicates(pooled, persons, _assign(pooled, persons, min_score))
     ]
     out.sort(key=lambda link: (-link.score, link.record_id))
     return PersonLinkage(out, len(run.ia), model)
@@ -1798,6 +1812,7 @@ class _Persons:
     members: dict[int, list[int]]  # person -> its reports
     duplicates: dict[tuple[int, int], float]  # report pair -> log2 odds of one person
     between: dict[tuple[int, int], float]  # person pair (sorted) -> the likeliest report pair
+    judge: _Judge  # log2 odds that reports are one person, for pairs not yet compared
 
     def find(self, report: int) -> int:
         return self.person_of.get(report, report)
@@ -1808,7 +1823,7 @@ class _Persons:
 
 def _persons(run: _Run, keep: IntArray, score: FloatArray, model: MatchModel) -> _Persons:
     groups = _Groups()
-    pi, pj, dup = _duplicate_pairs(run, keep, score, model)
+    pi, pj, dup, judge = _duplicate_pairs(run, keep, score, model)
     duplicates: dict[tuple[int, int], float] = {}
     for i, j, w in zip(pi.tolist(), pj.tolist(), dup.tolist(), strict=True):
         duplicates[i, j] = duplicates[j, i] = w
@@ -1824,7 +1839,7 @@ def _persons(run: _Run, keep: IntArray, score: FloatArray, model: MatchModel) ->
         if x != y:
             key = (min(x, y), max(x, y))
             between[key] = max(between.get(key, -math.inf), w)
-    return _Persons(person_of, members, duplicates, between)
+    return _Persons(person_of, members, duplicates, between, judge)
 
 
 # A person's pooled pair with a record: log2 odds, person, record, and for each comparison
@@ -1881,6 +1896,46 @@ def _assign(pooled: list[_Pooled], persons: _Persons, min_score: float) -> dict[
         linked.add(person)
         holders.setdefault(j, []).append(entry)
     return holders
+
+
+def _join_duplicates(
+    pooled: list[_Pooled], persons: _Persons, holders: dict[int, list[_Pooled]]
+) -> list[tuple[int, list[_Pooled]]]:
+    """Persons left out who are duplicates of a person linked to a record they could be.
+
+    Finding duplicates compares only the likeliest reports of each record, and a report
+    whose own evidence is weak (a given name only) is not linked on it; here each such
+    report is compared with the reports already linked to its candidate records, and joins
+    them when likely enough their person.
+    """
+    linked = {entry[1] for held in holders.values() for entry in held}
+    reports_of = {
+        j: [i for entry in held for i in persons.members[entry[1]]] for j, held in holders.items()
+    }
+    wanted: dict[tuple[int, int], None] = {}
+    for _, person, j, _ in pooled:
+        if person not in linked and j in holders:
+            for i in persons.members[person]:
+                for h in reports_of[j]:
+                    if (i, h) not in persons.duplicates:
+                        wanted[i, h] = None
+    if wanted:
+        xs = np.fromiter((i for i, _ in wanted), np.int64, len(wanted))
+        ys = np.fromiter((h for _, h in wanted), np.int64, len(wanted))
+        for i, h, w in zip(xs.tolist(), ys.tolist(), persons.judge(xs, ys).tolist(), strict=True):
+            persons.duplicates[i, h] = persons.duplicates[h, i] = w
+    for entry in pooled:
+        _, person, j, _ = entry
+        if person in linked or j not in holders:
+            continue
+        if any(
+            persons.duplicates.get((i, h), -math.inf) >= _JOIN_LOG_ODDS
+            for i in persons.members[person]
+            for h in reports_of[j]
+        ):
+            linked.add(person)
+            holders[j].append(entry)
+    return list(holders.items())
 
 
 def _person_link(
