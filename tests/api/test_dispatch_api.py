@@ -293,31 +293,6 @@ def _assign(crew: Crew, name: str, **target: str) -> str:
     return str(r.json()["id"])
 
 
-def test_an_armed_responder_at_the_threat_beside_a_call_is_its_escort(scene: Scene) -> None:
-    crew = scene.crew
-    # People hiding 110 m from the armed group: an armed escort first.
-    hiding = sos(crew.kit, {"lat": THREAT["lat"] + 0.001, "lon": THREAT["lon"]}, people=2)
-
-    def armed_needs() -> list[dict[str, Any]]:
-        plan = recommendations(crew)
-        return [
-            r
-            for r in [*plan["recommendations"], *plan["unmet"]]
-            if r["target"]["id"] == hiding and r["need"]["requires"] == ["armed"]
-        ]
-
-    assert armed_needs()
-    # The volunteer is sent to the threat and stands 40 m from the house: that covers it.
-    _assign(crew, "vol", track_id=scene.track)
-    near = {"lat": THREAT["lat"] + 0.00065, "lon": THREAT["lon"]}
-    assert crew.post("vol", "/api/v1/responders/position", {"where": near}).status_code == 201
-    assert armed_needs() == []
-    # Back 300 m away, it does not.
-    far = {"lat": THREAT["lat"] - 0.0018, "lon": THREAT["lon"]}
-    assert crew.post("vol", "/api/v1/responders/position", {"where": far}).status_code == 201
-    assert armed_needs()
-
-
 def _mine(crew: Crew, name: str) -> dict[str, Any]:
     (a,) = crew.get(name, "/api/v1/dispatch/assignments").json()["assignments"]
     return dict(a)

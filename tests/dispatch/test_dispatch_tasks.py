@@ -175,28 +175,3 @@ def test_tasks_come_most_urgent_first() -> None:
     tasks = open_tasks(_incidents(reports, tracks), tracks)
     assert [t.priority for t in tasks] == sorted((t.priority for t in tasks), reverse=True)
     assert tasks[0].kind is TaskKind.THREAT
-
-
-def test_an_armed_responder_at_the_nearest_threat_close_by_is_the_incidents_escort() -> None:
-    fuser = Fuser()
-    track = _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"])
-    other = _group(fuser, "b", 3000, 0, ["acct:cop4", "acct:cop5", "acct:cop6"])
-    tracks = _tracks(fuser)
-    near = _sos("sos_near", 200, 0, injured=2, people=4)
-    calls = _incidents([near], tracks)
-    assert calls[0].nearest_threat_id == track
-
-    def needs(at_threat: dict[str, list[tuple[float, float]]]) -> list[frozenset[Capability]]:
-        tasks = {t.task_id: t for t in open_tasks(calls, tracks, at_threat=at_threat)}
-        return [n.requires for n in tasks["sos_near"].needs]
-
-    assert needs({}) == [ARMED, MEDIC]
-    # 100 m from the house, at the threat the people are hiding from: their escort.
-    assert needs({track: [lonlat(100, 0)]}) == [MEDIC]
-    # Too far from the house, or at another threat: not.
-    assert needs({track: [lonlat(-100, 0)]}) == [ARMED, MEDIC]
-    assert needs({other: [lonlat(150, 0)]}) == [ARMED, MEDIC]
-    # The threat keeps every need: its responders are not taken from it.
-    threat = {t.task_id: t for t in open_tasks(calls, tracks, at_threat={track: [lonlat(100, 0)]})}
-    views = {t.track_id: t for t in tracks}
-    assert len(threat[track].needs) == len(threat_task(views[track]).needs)

@@ -327,17 +327,11 @@ class DispatchService:
         dispatch = state.slice(Dispatch)
         assigned: dict[str, list[frozenset[Capability]]] = {}
         travellers: dict[str, Unit] = {}
-        # Where the armed responders assigned to each threat are: near an incident whose
-        # nearest threat that is, one is its escort already.
-        at_threat: dict[str, list[tuple[float, float]]] = {}
         for a in dispatch.assignments.values():
             r = responders.get(a.responder_id)
             if a.active and r is not None:
                 task_id = task_of.get(a.target_id, a.target_id)
                 assigned.setdefault(task_id, []).append(r.capabilities)
-                armed = Capability.ARMED in r.capabilities
-                if task_id in views and armed and r.active and r.where is not None:
-                    at_threat.setdefault(task_id, []).append((r.where.lon, r.where.lat))
                 if a.status in _ON_THE_WAY and r.active and r.where is not None:
                     travellers[r.responder_id] = _unit(r)
         units = {
@@ -348,14 +342,7 @@ class DispatchService:
             and r.status is ResponderStatus.AVAILABLE
             and dispatch.active_assignment(r.responder_id) is None
         }
-        tasks = open_tasks(
-            incidents,
-            tracks,
-            assigned=assigned,
-            areas=links,
-            at_threat=at_threat,
-            config=self.needs,
-        )
+        tasks = open_tasks(incidents, tracks, assigned=assigned, areas=links, config=self.needs)
         return Board(
             position=state.position,
             as_of=now,

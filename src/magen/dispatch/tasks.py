@@ -12,11 +12,8 @@ Incidents. An open incident needs an armed responder first when a credible threa
 Its priority is the incident's own (`magen.picture.incidents`).
 
 Responders already assigned fill needs first (the most specific need each can fill), so a
-task keeps only what is still missing. An armed responder assigned to a threat and within
-`cover_within_m` of an incident whose nearest threat that is covers the incident's armed
-escort: it is already standing between the attackers and the people calling. Danger areas
-declared around a task (`threat_id`: the track, the incident or one of its SOS) are open to
-armed responders sent there.
+task keeps only what is still missing. Danger areas declared around a task (`threat_id`: the
+track, the incident or one of its SOS) are open to armed responders sent there.
 """
 
 from __future__ import annotations
@@ -26,7 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from magen.dispatch.assign import Need, Task, TaskKind
-from magen.domain.dispatch import distance_m
 from magen.domain.reports import Armed
 from magen.domain.responders import Capability
 from magen.picture.fusion import TrackStatus, TrackView
@@ -49,9 +45,6 @@ class NeedsConfig:
     injured_per_medic: int = 3
     max_medics: int = 3
     escort_within_m: float = 250.0
-    # An armed responder assigned to the incident's nearest threat this close to the incident
-    # is its escort already.
-    cover_within_m: float = 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,16 +143,11 @@ def open_tasks(
     *,
     assigned: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
     areas: Iterable[AreaLink] = (),
-    at_threat: Mapping[str, Sequence[tuple[float, float]]] | None = None,
     config: NeedsConfig | None = None,
 ) -> list[Task]:
-    """Every task with needs left: active threats and open incidents, by priority.
-
-    `assigned`: per task, the capabilities of the responders assigned to it; `at_threat`: per
-    threat, where (lon, lat) the armed responders assigned to it are."""
+    """Every task with needs left: active threats and open incidents, by priority."""
     cfg = config or NeedsConfig()
     assigned = assigned or {}
-    at_threat = at_threat or {}
     track_list = list(tracks)
     by_id = {t.track_id: t for t in track_list}
     around: dict[str, set[str]] = {}
@@ -177,17 +165,7 @@ def open_tasks(
             continue
         names = {incident.incident_id, *incident.sos_ids}
         linked = set().union(*(around.get(n, set()) for n in names))
-        task = incident_task(incident, by_id, cfg)
-        escorts = [
-            where
-            for where in at_threat.get(incident.nearest_threat_id or "", ())
-            if distance_m(where[0], where[1], incident.lon, incident.lat) <= cfg.cover_within_m
-        ]
-        mine = assigned.get(task.task_id, ())
-        if escorts and any(n.requires == ARMED for n in task.needs):
-            # The threat's own armed responder, this close, escorts the people calling.
-            mine = [*mine, ARMED]
-        out.append(_finish(task, {task.task_id: mine}, linked))
+        out.append(_finish(incident_task(incident, by_id, cfg), assigned, linked))
     return sorted((t for t in out if t.needs), key=lambda t: (-t.priority, t.task_id))
 
 
