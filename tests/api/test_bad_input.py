@@ -50,6 +50,12 @@ BAD_SIGHTINGS = {
         {"command_id": cid(), "where": BAKA, "observed_at": "2023-10-07T09:00:00Z"}
     ).encode(),
     "huge text": json.dumps({"command_id": cid(), "where": BAKA, "text": "x" * 5000}).encode(),
+    "control character in text": json.dumps(
+        {"command_id": cid(), "where": BAKA, "text": "seen \u0000 near the school"}
+    ).encode(),
+    "non-character in text": json.dumps(
+        {"command_id": cid(), "where": BAKA, "text": "two men \ufffe"}
+    ).encode(),
     "huge body": b'{"command_id": "%s", "where": {"lat": 31.7, "lon": 35.2}, "text": "%s"}'
     % (cid().encode(), b"y" * 200_000),
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Role(StrEnum):
@@ -47,8 +48,20 @@ def tier_of(role: Role) -> SourceTier:
 
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
-FreeText = Annotated[str, Field(max_length=2000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+# Characters XML 1.0 cannot carry (C0 controls but tab, newline and return; surrogates; the
+# non-characters U+FFFE and U+FFFF): text holding one could be logged but never exported as
+# CAP, PFIF or EDXL, so it is refused at the door.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _exchangeable(text: str) -> str:
+    if _NOT_IN_XML.search(text):
+        raise ValueError("text holds a control character; remove it")
+    return text
+
+
+FreeText = Annotated[str, Field(max_length=2000), AfterValidator(_exchangeable)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_exchangeable)]
 
 
 class GeoPoint(BaseModel):
