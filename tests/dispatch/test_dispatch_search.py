@@ -1,4 +1,5 @@
-"""Dispatch searches: how rows are batched, and that landmark bounds stay below the truth.
+"""Dispatch searches: how rows are batched, that landmark bounds stay below the truth, and that
+searching from either side finds the same metres.
 
 The engine is exact only if every bound it matches on is at most the street distance it
 stands for, and only cheap if each Dijkstra call searches about as far as its rows want.
@@ -13,10 +14,21 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from magen.dispatch.assign import _BATCH, _BATCH_REACH, _batches
+from magen.dispatch.assign import (
+    _BATCH,
+    _BATCH_REACH,
+    DispatchConfig,
+    Need,
+    Task,
+    TaskKind,
+    Unit,
+    _batches,
+    _Travel,
+)
 from magen.dispatch.travel import Mode, travel_network
 from magen.geo.town import Town
 from support.bakapack import baka_town
+from support.dispatchkit import VEHICLE, street_points
 
 TOWN: Town = baka_town()
 
@@ -70,3 +82,31 @@ def test_landmark_bounds_never_exceed_the_street_distance(mode: Mode) -> None:
     assert np.all(bound <= truth + 1e-9)
     # ...and they are bounds worth having: most are far above zero.
     assert np.median(bound[np.isfinite(truth)] / np.maximum(truth[np.isfinite(truth)], 1)) > 0.5
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_a_task_s_search_and_a_responder_s_find_the_same_metres(mode: Mode) -> None:
+    """Exact times are exact whichever side searches: the plan mixes both (a responder in
+    demand is searched from), the optimum it is held to reads the tasks' searches.
+
+    Everyone stands at a street's end, where the way onto the street is zero metres long."""
+    spots = street_points(TOWN)
+    rng = np.random.default_rng(11)
+    picks = spots[rng.choice(len(spots), 24, replace=False)]
+    caps = frozenset({VEHICLE}) if mode is Mode.BY_CAR else frozenset()
+    units = [Unit(f"u{i:02d}", float(x), float(y), caps) for i, (x, y) in enumerate(picks[:16])]
+    tasks = [
+        Task(f"t{i}", TaskKind.INCIDENT, float(x), float(y), 0.0, (Need(frozenset()),))
+        for i, (x, y) in enumerate(picks[16:])
+    ]
+    by_rows = _Travel(travel_network(TOWN), units, tasks, [], DispatchConfig())
+    by_cols = _Travel(travel_network(TOWN), units, tasks, [], DispatchConfig())
+    (rows,) = [b for b in by_rows.blocks if b.mode is mode]
+    (cols,) = [b for b in by_cols.blocks if b.mode is mode]
+    rows.run(np.arange(len(tasks), dtype=np.int64), rows.max_m)
+    cols.run_columns(np.arange(len(units), dtype=np.int64), cols.max_m)
+    # Each side may also find a few routes past the horizon (its last stretch beyond the
+    # search's limit): those never count.
+    within = np.minimum(rows.known, cols.known) <= rows.max_m
+    assert within.mean() > 0.5
+    np.testing.assert_allclose(rows.known[within], cols.known[within], rtol=1e-12, atol=1e-9)

@@ -48,8 +48,17 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# csgraph reads a stored zero as "no edge"; a millimetre is harmless.
+# csgraph reads a stored zero as "no edge"; a millimetre is harmless on a street, as long as
+# every search counts it alike.
 _MIN_WEIGHT = 1e-3
+# A search's virtual arcs (from a point to its street's ends, or from its ways out) may be
+# zero long, and clamping them would add a millimetre one way of searching adds and another
+# does not (a row's search counts a responder's walk to its street outside Dijkstra, its own
+# search inside). Every path from a virtual source takes exactly one of its arcs, so they all
+# carry this lead, taken off again: the metres are exact and no arc is zero.
+_LEAD_M = 1.0
+# ... and a search's limit carries it too, with room for the rounding of the sums.
+_LEAD_LIMIT_M = _LEAD_M + 1e-6
 # Landmarks per mode: each adds two searches at start-up and a term to every bound.
 _LANDMARKS = 12
 # Landmark bounds run in single precision: a distance no street route reaches, and the most
@@ -349,7 +358,7 @@ class ModeGraph:
             ids = start_ids[offsets[g] : offsets[g + 1]]
             rows += [ids, ids]
             cols += [u_node, v_node]
-            dist += [u_m, v_m]
+            dist += [u_m + _LEAD_M, v_m + _LEAD_M]  # the starts' arcs (see `_LEAD_M`)
         r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(dist)
         keep = np.isfinite(w)
         size = base + n_starts
@@ -357,6 +366,7 @@ class ModeGraph:
             (np.maximum(w[keep], _MIN_WEIGHT), (r[keep], c[keep])), shape=(size, size)
         )
         d, p = dijkstra(graph, directed=True, indices=start_ids, return_predecessors=True)
+        d = d - _LEAD_M
         out = []
         lead = np.concatenate(leads)
         firsts = np.concatenate([[0], np.cumsum([n.shape[0] for n in node_sets])])
@@ -458,7 +468,9 @@ class ModeGraph:
     def source_arcs(
         self, targets: Points, closure: Closure
     ) -> tuple[IntArray, IntArray, FloatArray]:
-        """Virtual rows for targets: (row index, node, metres), reversed-graph arcs."""
+        """Virtual rows for targets: (row index, node, metres), reversed-graph arcs.
+
+        The metres are exact (zero for a target at a street's end): a search adds `_LEAD_M`."""
         st = self.town.streets
         ok = targets.ok
         e = np.where(ok, targets.edge, 0)
@@ -471,7 +483,7 @@ class ModeGraph:
         nodes = np.concatenate([st.edge_u[e][from_u], st.edge_v[e][from_v]]).astype(np.int64)
         dist = np.concatenate([a[from_u], (st.edge_length[e] - a)[from_v]])
         order = np.lexsort((nodes, rows))
-        return rows[order], nodes[order], np.maximum(dist[order], _MIN_WEIGHT)
+        return rows[order], nodes[order], dist[order]
 
     def leave_arcs(self, starts: Points, closure: Closure) -> tuple[FloatArray, FloatArray]:
         """Metres from each start to its street's u and v ends (+inf where it cannot go)."""
@@ -507,17 +519,18 @@ class ModeGraph:
         )
         size = self.n + k
         graph = csr_matrix(
-            (np.concatenate([w, dist]), np.concatenate([self.slot_col, nodes]), indptr),
+            (np.concatenate([w, dist + _LEAD_M]), np.concatenate([self.slot_col, nodes]), indptr),
             shape=(size, size),
         )
         src = np.arange(self.n, self.n + k)
+        reach = limit + _LEAD_LIMIT_M
         if predecessors:
             d, p = dijkstra(
-                graph, directed=True, indices=src, limit=limit, return_predecessors=True
+                graph, directed=True, indices=src, limit=reach, return_predecessors=True
             )
-            return d[:, : self.n], p[:, : self.n]
-        d = dijkstra(graph, directed=True, indices=src, limit=limit)
-        return d[:, : self.n], None
+            return d[:, : self.n] - _LEAD_M, p[:, : self.n]
+        d = dijkstra(graph, directed=True, indices=src, limit=reach)
+        return d[:, : self.n] - _LEAD_M, None
 
 
 def _search_out(
@@ -545,7 +558,7 @@ def _search_out(
         nodes = np.concatenate([nodes, extra[1]])
         dist = np.concatenate([dist, extra[2]])
     keep = np.isfinite(dist)
-    rows, nodes, dist = rows[keep], nodes[keep], np.maximum(dist[keep], _MIN_WEIGHT)
+    rows, nodes, dist = rows[keep], nodes[keep], dist[keep] + _LEAD_M  # see `_LEAD_M`
     order = np.lexsort((nodes, rows))
     rows, nodes, dist = rows[order], nodes[order], dist[order]
     indptr = np.concatenate(
@@ -557,11 +570,12 @@ def _search_out(
         shape=(size, size),
     )
     src = np.arange(graph.n, size)
+    reach = limit + _LEAD_LIMIT_M
     if predecessors:
-        d, p = dijkstra(matrix, directed=True, indices=src, limit=limit, return_predecessors=True)
-        return np.asarray(d[:, : graph.n]), np.asarray(p[:, : graph.n])
-    d = dijkstra(matrix, directed=True, indices=src, limit=limit)
-    return np.asarray(d[:, : graph.n]), None
+        d, p = dijkstra(matrix, directed=True, indices=src, limit=reach, return_predecessors=True)
+        return np.asarray(d[:, : graph.n] - _LEAD_M), np.asarray(p[:, : graph.n])
+    d = dijkstra(matrix, directed=True, indices=src, limit=reach)
+    return np.asarray(d[:, : graph.n] - _LEAD_M), None
 
 
 def _ranges(ptr: IntArray, rows: IntArray) -> IntArray:
