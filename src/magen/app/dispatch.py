@@ -370,7 +370,7 @@ def _unit(r: Responder) -> Unit:
 
 
 # Before the first event there is nothing to judge: any moment gives the same empty board.
-_BEFORE_THE_LOG = datetime.fromtimestamp(0, UTC)
+BEFORE_THE_LOG = datetime.fromtimestamp(0, UTC)
 
 
 class PastBoards:
@@ -383,7 +383,7 @@ class PastBoards:
     def __init__(self, dispatch: DispatchService, state: State, as_of: datetime | None) -> None:
         self.dispatch = dispatch
         self.state = state
-        self.as_of = as_of if as_of is not None else _BEFORE_THE_LOG
+        self.as_of = as_of if as_of is not None else BEFORE_THE_LOG
         self._board: Board | None = None
         self._planned: Board | None = None
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from magen.app.auth import Audience, sees
-from magen.app.dispatch import Board, Boards, DispatchService
+from magen.app.dispatch import BEFORE_THE_LOG, Board, Boards, DispatchService
 from magen.app.projections import section
 from magen.dispatch.assign import Plan, Recommendation, Route, Unmet
 from magen.domain.base import Actor
@@ -106,10 +106,15 @@ def incident_view(i: Incident) -> dict[str, Any]:
     }
 
 
+def _judged_at(board: Board) -> str | None:
+    """When the board was judged; None for a replay before the first event (nothing to judge)."""
+    return None if board.as_of == BEFORE_THE_LOG else board.as_of.isoformat()
+
+
 def scale_view(s: ScaleEstimate, board: Board) -> dict[str, Any]:
     """The scale estimate as the API shows it."""
     return {
-        "as_of": board.as_of.isoformat(),
+        "as_of": _judged_at(board),
         "position": board.position,
         "groups": s.groups,
         "attackers": {"estimate": s.attackers, "low": s.attackers_low, "high": s.attackers_high},
@@ -168,7 +173,7 @@ def unmet_view(u: Unmet, board: Board) -> dict[str, Any]:
 def recommendations_view(board: Board, plan: Plan) -> dict[str, Any]:
     """Every current recommendation, the needs left unmet, and what the plan cost."""
     return {
-        "as_of": board.as_of.isoformat(),
+        "as_of": _judged_at(board),
         "position": board.position,
         "recommendations": [recommendation_view(r, board) for r in plan.recommendations],
         "unmet": [unmet_view(u, board) for u in plan.unmet],
