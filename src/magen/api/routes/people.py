@@ -305,14 +305,17 @@ async def run_matching(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
     # records, and the published default weights are the better judge.
     fit = min(len(data.reports), len(data.candidates)) >= _FIT_MIN_RECORDS
     model = None if fit else matching.DEFAULT_MODEL
-    candidates = await anyio.to_thread.run_sync(
-        lambda: matching.match(data.reports, data.candidates, model=model)
+    # Person by person: a family's duplicate reports pool their evidence, and a record (one
+    # person) goes to the reports that explain it best, so a namesake does not take it.
+    linkage = await anyio.to_thread.run_sync(
+        lambda: matching.link_people(data.reports, data.candidates, model=model)
     )
+    links = [c for person in linkage.links for c in person.candidates]
     proposed = 0
-    for command in per.proposals(service.state, matching.best_links(candidates)):
+    for command in per.proposals(service.state, links):
         outcome = await service.handle(actor, command)
         proposed += 0 if outcome.replayed else 1
-    return {"candidates": len(candidates), "proposed": proposed}
+    return {"candidates": linkage.comparisons, "proposed": proposed}
 
 
 @get("/pfif/export", media_type="application/xml")
