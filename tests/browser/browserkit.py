@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,14 +115,26 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-def drawn_off_by_px(page: Any, map_js: str, selector: str, coordinates: list[list[float]]) -> float:
+def drawn_off_by_px(
+    page: Any,
+    map_js: str,
+    selector: str,
+    coordinates: list[list[float]],
+    *,
+    within_px: float = 1.5,
+    settle_s: float = 5.0,
+) -> float:
     """How far (pixels) the box of a drawn line is from the box of the points it should join.
 
-    `map_js` names the page's Leaflet map; `coordinates` are WGS84 [lon, lat] pairs.
+    `map_js` names the page's Leaflet map; `coordinates` are WGS84 [lon, lat] pairs. The map
+    may still be animating a zoom or pan to the line: this measures again until the offset is
+    within `within_px` or `settle_s` has passed, and returns the last measure.
     """
-    return float(
-        page.evaluate(
-            """([mapJs, selector, coords]) => {
+    deadline = time.monotonic() + settle_s
+    while True:
+        off = float(
+            page.evaluate(
+                """([mapJs, selector, coords]) => {
                 const map = eval(mapJs);
                 const box = map.getContainer().getBoundingClientRect();
                 const el = document.querySelector(selector).getBoundingClientRect();
@@ -132,6 +145,9 @@ def drawn_off_by_px(page: Any, map_js: str, selector: str, coordinates: list[lis
                     Math.abs(el.left - Math.min(...xs)), Math.abs(el.right - Math.max(...xs)),
                     Math.abs(el.top - Math.min(...ys)), Math.abs(el.bottom - Math.max(...ys)));
             }""",
-            [map_js, selector, coordinates],
+                [map_js, selector, coordinates],
+            )
         )
-    )
+        if off < within_px or time.monotonic() > deadline:
+            return off
+        page.wait_for_timeout(100)

@@ -30,7 +30,10 @@
   mapEl.setAttribute("dir", "ltr");
   var map = MagenTown.create(mapEl, {});
   map.setView([31.7615, 35.216], 15);
-  MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix) map.fitBounds(t.bounds); });
+  // Once the map shows my task (its route, or it and me), neither the town's outline nor my
+  // first GPS fix may pull the view away from it: the route would be cut off the screen.
+  var framed = false;
+  MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix && !framed) map.fitBounds(t.bounds); });
   var meMarker = null;
   var task = L.layerGroup().addTo(map);
   window.magenResponder = { map: map };
@@ -123,6 +126,7 @@
       } else {
         map.setView([target.lat, target.lon], 17);
       }
+      framed = true;
     }
   }
 
@@ -201,7 +205,7 @@
       var ll = [fix.lat, fix.lon];
       if (meMarker) meMarker.setLatLng(ll);
       else meMarker = L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(map);
-      if (first) map.setView(ll, 17);
+      if (first && !framed) map.setView(ll, 17);
       sendPosition();
     }, function () { /* keep the last fix */ }, { enableHighAccuracy: true, maximumAge: 5000 });
   }
