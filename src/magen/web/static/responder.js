@@ -32,6 +32,8 @@
   map.setView([31.7615, 35.216], 15);
   // Once the map shows my task (its route, or it and me), neither the town's outline nor my
   // first GPS fix may pull the view away from it: the route would be cut off the screen.
+  // Views are set without animation: Leaflet ends a zoom animation at the target it started
+  // with, overriding a view set while it runs (a late GPS fix then hid the route).
   var framed = false;
   MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix && !framed) map.fitBounds(t.bounds); });
   var meMarker = null;
@@ -120,11 +122,11 @@
       // straight line could lead through one.
       if (route) {
         var line = L.geoJSON(route, { style: { color: "#1f6feb", weight: 6, opacity: 0.9, className: "mk-route" }, interactive: false }).addTo(task);
-        map.fitBounds(line.getBounds(), { padding: [24, 24], maxZoom: 18 });
+        map.fitBounds(line.getBounds(), { padding: [24, 24], maxZoom: 18, animate: false });
       } else if (fix) {
-        map.fitBounds(L.latLngBounds([[fix.lat, fix.lon], [target.lat, target.lon]]), { padding: [32, 32], maxZoom: 17 });
+        map.fitBounds(L.latLngBounds([[fix.lat, fix.lon], [target.lat, target.lon]]), { padding: [32, 32], maxZoom: 17, animate: false });
       } else {
-        map.setView([target.lat, target.lon], 17);
+        map.setView([target.lat, target.lon], 17, { animate: false });
       }
       framed = true;
     }
@@ -205,7 +207,7 @@
       var ll = [fix.lat, fix.lon];
       if (meMarker) meMarker.setLatLng(ll);
       else meMarker = L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(map);
-      if (first && !framed) map.setView(ll, 17);
+      if (first && !framed) map.setView(ll, 17, { animate: false });
       sendPosition();
     }, function () { /* keep the last fix */ }, { enableHighAccuracy: true, maximumAge: 5000 });
   }
