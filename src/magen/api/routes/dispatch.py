@@ -4,15 +4,15 @@ and call-ups of off-duty responders."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from magen.api.deps import ActorDep, ServiceDep
-from magen.api.routes._common import run_command
+from magen.api.routes._common import command_on_item, command_route, run_command
 from magen.api.routes.picture_ops import dispatch_of, require_field
 from magen.app import auth
 from magen.app.picture_views import (
@@ -31,19 +31,17 @@ from magen.domain.dispatch import (
     AcknowledgeAssignment,
     AcknowledgeCallUp,
     CancelAssignment,
-    Capabilities,
     CloseCallUp,
     CompleteAssignment,
     Dispatch,
     IssueCallUp,
     MakeAssignment,
-    Radius,
     RefId,
     ReportArrival,
     TargetKind,
 )
 from magen.domain.errors import Conflict, InvalidCommand, NotFound
-from magen.domain.values import FreeText, GeoPoint
+from magen.domain.values import FreeText
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,38 +56,6 @@ class AssignmentRequest(BaseModel):
     incident_id: RefId | None = None
     track_id: RefId | None = None
     recommendation_id: RefId | None = None
-    note: FreeText = ""
-
-
-class Step(BaseModel):
-    """A step of an assignment (acknowledge, arrived, complete, cancel), with a note."""
-
-    model_config = _STRICT
-
-    command_id: uuid.UUID
-    note: FreeText = ""
-
-
-class CallUpRequest(BaseModel):
-    """Call checked-in responders (off duty included) within a radius of a place."""
-
-    model_config = _STRICT
-
-    command_id: uuid.UUID
-    centre: GeoPoint
-    radius_m: Radius
-    capabilities: Capabilities = frozenset()
-    note: FreeText = ""
-
-
-class CallUpAnswer(BaseModel):
-    """A responder's answer to a call-up."""
-
-    model_config = _STRICT
-
-    command_id: uuid.UUID
-    coming: bool
-    eta_min: Annotated[int, Field(ge=0, le=600)] | None = None
     note: FreeText = ""
 
 
@@ -220,46 +186,33 @@ def _accepted(
     return kind, rec.task_id
 
 
-@post("/dispatch/assignments/{assignment_id:str}/ack")
-async def acknowledge_assignment(
-    service: ServiceDep, actor: ActorDep, assignment_id: FromPath[str], data: JSONBody[Step]
-) -> Response[dict[str, Any]]:
-    """The responder takes the assignment (and is en route)."""
-    command = AcknowledgeAssignment(
-        command_id=data.command_id, assignment_id=assignment_id, note=data.note
-    )
-    return await run_command(service, actor, command)
-
-
-@post("/dispatch/assignments/{assignment_id:str}/arrived")
-async def report_arrival(
-    service: ServiceDep, actor: ActorDep, assignment_id: FromPath[str], data: JSONBody[Step]
-) -> Response[dict[str, Any]]:
-    """The responder is on scene."""
-    command = ReportArrival(command_id=data.command_id, assignment_id=assignment_id, note=data.note)
-    return await run_command(service, actor, command)
-
-
-@post("/dispatch/assignments/{assignment_id:str}/complete")
-async def complete_assignment(
-    service: ServiceDep, actor: ActorDep, assignment_id: FromPath[str], data: JSONBody[Step]
-) -> Response[dict[str, Any]]:
-    """The job is done; the responder is available again."""
-    command = CompleteAssignment(
-        command_id=data.command_id, assignment_id=assignment_id, note=data.note
-    )
-    return await run_command(service, actor, command)
-
-
-@post("/dispatch/assignments/{assignment_id:str}/cancel")
-async def cancel_assignment(
-    service: ServiceDep, actor: ActorDep, assignment_id: FromPath[str], data: JSONBody[Step]
-) -> Response[dict[str, Any]]:
-    """Call the responder off (a dispatcher), or decline (the responder), with the reason."""
-    command = CancelAssignment(
-        command_id=data.command_id, assignment_id=assignment_id, note=data.note
-    )
-    return await run_command(service, actor, command)
+# A step of an assignment: the body is the command's other fields (its id and a note).
+_ASSIGNMENT_STEPS = [
+    command_on_item(
+        "/dispatch/assignments/{item_id:str}/ack",
+        AcknowledgeAssignment,
+        "assignment_id",
+        "The responder takes the assignment (and is en route)",
+    ),
+    command_on_item(
+        "/dispatch/assignments/{item_id:str}/arrived",
+        ReportArrival,
+        "assignment_id",
+        "The responder is on scene",
+    ),
+    command_on_item(
+        "/dispatch/assignments/{item_id:str}/complete",
+        CompleteAssignment,
+        "assignment_id",
+        "The job is done; the responder is available again",
+    ),
+    command_on_item(
+        "/dispatch/assignments/{item_id:str}/cancel",
+        CancelAssignment,
+        "assignment_id",
+        "Call the responder off (a dispatcher), or decline (the responder), with the reason",
+    ),
+]
 
 
 # --- call-ups -------------------------------------------------------------------------------
@@ -280,44 +233,22 @@ async def list_callups(
     }
 
 
-@post("/callups")
-async def issue_callup(
-    service: ServiceDep, actor: ActorDep, data: JSONBody[CallUpRequest]
-) -> Response[dict[str, Any]]:
-    """Call responders within a radius to come (operators); those reached are recorded."""
-    command = IssueCallUp(
-        command_id=data.command_id,
-        centre=data.centre,
-        radius_m=data.radius_m,
-        capabilities=data.capabilities,
-        note=data.note,
-    )
-    return await run_command(service, actor, command)
-
-
-@post("/callups/{callup_id:str}/ack")
-async def answer_callup(
-    service: ServiceDep, actor: ActorDep, callup_id: FromPath[str], data: JSONBody[CallUpAnswer]
-) -> Response[dict[str, Any]]:
-    """A responder answers a call-up: coming (available for dispatch), or cannot."""
-    command = AcknowledgeCallUp(
-        command_id=data.command_id,
-        callup_id=callup_id,
-        coming=data.coming,
-        eta_min=data.eta_min,
-        note=data.note,
-    )
-    return await run_command(service, actor, command)
-
-
-@post("/callups/{callup_id:str}/close")
-async def close_callup(
-    service: ServiceDep, actor: ActorDep, callup_id: FromPath[str], data: JSONBody[Step]
-) -> Response[dict[str, Any]]:
-    """Close a call-up (operators)."""
-    command = CloseCallUp(command_id=data.command_id, callup_id=callup_id, note=data.note)
-    return await run_command(service, actor, command)
-
+_CALLUP_ACTS = [
+    command_route(
+        "/callups",
+        IssueCallUp,
+        "Call responders within a radius to come (operators); those reached are recorded",
+    ),
+    command_on_item(
+        "/callups/{item_id:str}/ack",
+        AcknowledgeCallUp,
+        "callup_id",
+        "A responder answers a call-up: coming (available for dispatch), or cannot",
+    ),
+    command_on_item(
+        "/callups/{item_id:str}/close", CloseCallUp, "callup_id", "Close a call-up (operators)"
+    ),
+]
 
 router = Router(
     path="/api/v1",
@@ -326,14 +257,9 @@ router = Router(
         get_recommendation,
         list_assignments,
         make_assignment,
-        acknowledge_assignment,
-        report_arrival,
-        complete_assignment,
-        cancel_assignment,
+        *_ASSIGNMENT_STEPS,
         list_callups,
-        issue_callup,
-        answer_callup,
-        close_callup,
+        *_CALLUP_ACTS,
     ],
     tags=["dispatch"],
 )
