@@ -18,6 +18,7 @@ from magen.api.deps import ActorDep, ServiceDep
 from magen.api.routes._common import command_on_item, command_route
 from magen.app import people_policy  # noqa: F401 - registers roles and audiences
 from magen.app.auth import Audience, sees
+from magen.app.reunification import propose_matches
 from magen.app.service import Service
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
@@ -26,7 +27,7 @@ from magen.domain.base import Actor
 from magen.domain.errors import Forbidden, InvalidCommand
 from magen.domain.values import Role
 from magen.interop.edxl_have import EdxlError, export_have, import_have, status_commands
-from magen.people import matching, pfif, triage
+from magen.people import pfif, triage
 
 C = "casualty_id"
 CASUALTY_ROUTES = [
@@ -74,7 +75,6 @@ PERSON_ROUTES = [
 # that allows for blocked streets. A rough guide for ranking, not a promise of arrival time.
 _AMBULANCE_KMH = 35.0
 _DETOUR = 1.4
-_FIT_MIN_RECORDS = 200
 
 
 def _require(actor: Actor, audience: Audience, what: str) -> None:
@@ -298,24 +298,8 @@ async def board(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
 async def run_matching(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
     """Match open reports against casualties and survivors and propose the likely ones."""
     _require(actor, Audience.REGISTRY, "matching")
-    data = per.matching_input(service.state)
-    if not data.reports or not data.candidates:
-        return {"candidates": 0, "proposed": 0}
-    # Fitting the model by EM needs a population; early in an incident there are a handful of
-    # records, and the published default weights are the better judge.
-    fit = min(len(data.reports), len(data.candidates)) >= _FIT_MIN_RECORDS
-    model = None if fit else matching.DEFAULT_MODEL
-    # Person by person: a family's duplicate reports pool their evidence, and a record (one
-    # person) goes to the reports that explain it best, so a namesake does not take it.
-    linkage = await anyio.to_thread.run_sync(
-        lambda: matching.link_people(data.reports, data.candidates, model=model)
-    )
-    links = [c for person in linkage.links for c in person.candidates]
-    proposed = 0
-    for command in per.proposals(service.state, links):
-        outcome = await service.handle(actor, command)
-        proposed += 0 if outcome.replayed else 1
-    return {"candidates": linkage.comparisons, "proposed": proposed}
+    run = await propose_matches(service, actor)
+    return {"candidates": run.candidates, "proposed": run.proposed}
 
 
 @get("/pfif/export", media_type="application/xml")
