@@ -657,7 +657,7 @@
       li.className = r.priority >= 25 ? "p1" : r.priority >= 12 ? "p2" : "p3";
       li.innerHTML = "<b>" + esc(r.responder || r.responder_id) + "</b> → " + esc(r.task || targetLabel(r.target, r.target && r.target.id)) +
         '<div class="t">' + (r.travel_s != null ? esc(say("travel_min", { m: Math.max(1, Math.ceil(r.travel_s / 60)) })) + " · " : "") +
-        esc(r.mode || "") + (r.reason ? " · " + esc(r.reason) : "") + "</div>";
+        esc(r.reason || "") + "</div>";  // the reason names the mode in words ("by car")
       actButton(li, say("accept"), function (b) {
         run(ENDPOINTS.assign(), { responder_id: r.responder_id, recommendation_id: r.id }, b);
       }, "a");
