@@ -283,3 +283,24 @@ async def test_an_outage_fails_fast_with_the_reason_and_heals_by_itself(
         assert [s.position for s in got] == [1, 2, 3]
     finally:
         await log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_a_read_finding_the_pool_emptied_by_an_outage_fails_fast(
+    private_pg: PgServer,
+) -> None:
+    # The pool drops its dead connections as it notices them; a read arriving then finds
+    # nothing to take and must not wait out the pool's timeout for a server that is gone.
+    log = PostgresEventLog(private_pg.fresh_url("emptied"), poll_interval=0.2)
+    try:
+        await log.append([ev()])
+        await asyncio.to_thread(private_pg.stop, "fast")
+        await asyncio.to_thread(log._pool.check)
+        assert log.unavailable_reason is None  # nothing has told the log yet
+        started = time.monotonic()
+        with pytest.raises(LogUnavailable, match="PostgreSQL is unreachable"):
+            await asyncio.to_thread(log.head)
+        assert time.monotonic() - started < 2
+    finally:
+        await log.close()

@@ -39,7 +39,7 @@ import queue
 import select
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
@@ -66,6 +66,10 @@ _SNAPSHOT_CHUNK: Final = 32 * 1024 * 1024
 _SETUP_LOCK: Final = 0x6D6167656E  # "magen"
 
 _T = TypeVar("_T")
+
+# How long a read waits for a pooled connection before checking that the server is there.
+_FIRST_POOL_WAIT: Final = 0.5
+
 _Known = dict[uuid.UUID, tuple[int, str, bytes]]
 
 
@@ -581,7 +585,7 @@ class PostgresEventLog:
         self._outage.check()
         for attempt in (1, 2):
             try:
-                with self._pool.connection() as conn:
+                with self._pooled() as conn:
                     return fn(conn)
             except PoolClosed as exc:
                 raise LogError("the PostgreSQL event log is closed") from exc
@@ -596,6 +600,24 @@ class PostgresEventLog:
             except psycopg.Error as exc:
                 raise LogError(f"cannot read the event log: {_reason(exc)}") from exc
         raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection[TupleRow]]:
+        """A pooled connection; a pool left empty by a server that went away fails at once.
+
+        Waiting the pool's whole timeout is right when every connection is busy, not when
+        the server is gone (the pool then only retries connecting in the background): after
+        a short wait, one direct connection attempt tells the two apart.
+        """
+        stack = contextlib.ExitStack()
+        try:
+            conn = stack.enter_context(self._pool.connection(timeout=_FIRST_POOL_WAIT))
+        except PoolTimeout:
+            if not self._reachable():
+                raise
+            conn = stack.enter_context(self._pool.connection())
+        with stack:
+            yield conn
 
     # --- closing -------------------------------------------------------------------------
 
