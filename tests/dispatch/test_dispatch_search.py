@@ -26,7 +26,8 @@ from magen.dispatch.assign import (
     _Travel,
 )
 from magen.dispatch.travel import Mode, travel_network
-from magen.geo.town import Town
+from magen.geo.snap import snap_points
+from magen.geo.town import MAX_ACCESS_M, Town
 from support.bakapack import baka_town
 from support.dispatchkit import VEHICLE, street_points
 
@@ -110,3 +111,32 @@ def test_a_task_s_search_and_a_responder_s_find_the_same_metres(mode: Mode) -> N
     within = np.minimum(rows.known, cols.known) <= rows.max_m
     assert within.mean() > 0.5
     np.testing.assert_allclose(rows.known[within], cols.known[within], rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_points_join_the_nearest_street_as_the_r_tree_finds_it(mode: Mode) -> None:
+    """The k-d tree of segment samples finds a segment as near as GEOS's nearest, and the
+    same one unless two are equally near (points at a shared end)."""
+    graph = travel_network(TOWN).graphs[mode]
+    rng = np.random.default_rng(5)
+    nodes = TOWN.streets.node_xy
+    lo, hi = nodes.min(axis=0), nodes.max(axis=0)
+    # Buildings' kind of places, places far out of town (the R-tree's share) and nodes.
+    xy = np.concatenate(
+        [
+            TOWN.buildings.xy[rng.integers(0, len(TOWN.buildings), 1500)],
+            rng.uniform(lo - 2_000.0, hi + 2_000.0, (300, 2)),
+            nodes[rng.integers(0, nodes.shape[0], 200)],
+        ]
+    )
+    got = graph.points(xy, max_distance_m=np.inf)
+    tree, tree_seg = graph._tree
+    want = snap_points(TOWN.segments, tree, tree_seg, xy, np.inf)
+    assert np.all(got.ok)
+    np.testing.assert_allclose(got.lateral, want.lateral, rtol=0, atol=1e-9)
+    same = got.edge == want.edge
+    assert same.mean() > 0.8
+    np.testing.assert_allclose(got.along[same], want.along[same], rtol=0, atol=1e-9)
+    near = graph.points(xy)  # the default reach leaves the far ones out
+    assert np.array_equal(near.ok, got.lateral <= MAX_ACCESS_M)
+    assert np.array_equal(near.edge[near.ok], got.edge[near.ok])

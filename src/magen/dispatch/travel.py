@@ -38,9 +38,10 @@ import numpy.typing as npt
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
 
 from magen.geo.routing import AreaHits, DangerArea, DangerShape, walk_network
-from magen.geo.snap import Snapped, segment_tree, snap_points
+from magen.geo.snap import Segments, segment_tree, snap_points
 from magen.geo.streets import EdgeFlag
 from magen.geo.town import MAX_ACCESS_M, Town
 
@@ -65,6 +66,10 @@ _LANDMARKS = 12
 # rounding can add over a town's metres.
 _FAR = 1e12
 _F32_SLACK_M = 0.05
+# Snapping: segments are sampled every so many metres at most, and each point looks at the
+# segments of its nearest samples first.
+_SAMPLE_M = 20.0
+_SNAP_CANDIDATES = 8
 # Closures kept per set of danger areas: the picture's current sets, with room to spare.
 _CLOSURE_CACHE = 256
 
@@ -416,14 +421,50 @@ class ModeGraph:
         segs = self.town.segments
         return segment_tree(segs, self.snappable[segs.edge])
 
+    @cached_property
+    def _samples(self) -> tuple[cKDTree, IntArray]:
+        """A k-d tree of points along the snappable segments (the centres of pieces of at
+        most `_SAMPLE_M`), and the segment of each: every point of a segment lies within
+        half a piece of one of its samples."""
+        segs = self.town.segments
+        idx = np.flatnonzero(self.snappable[segs.edge]).astype(np.int64)
+        a, b = segs.a[idx], segs.b[idx]
+        pieces = np.maximum(np.ceil(np.hypot(*(b - a).T) / _SAMPLE_M), 1).astype(np.int64)
+        of = np.repeat(np.arange(idx.shape[0]), pieces)
+        k = np.arange(of.shape[0]) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        t = (k + 0.5) / pieces[of]
+        xy = a[of] + (b - a)[of] * t[:, None]
+        return cKDTree(xy if xy.shape[0] else np.zeros((0, 2))), idx[of]
+
     def points(self, xy: FloatArray, max_distance_m: float = MAX_ACCESS_M) -> Points:
-        """Join points (local metres) to the graph."""
+        """Join points (local metres) to the graph: each to its nearest street segment.
+
+        The k-d tree of segment samples names a few candidates per point; the nearest
+        sample is at most half a piece farther than its segment, so when the last candidate
+        is more than that beyond the nearest segment found, no segment was missed. Other
+        points (few: crowded or far from any street) ask the R-tree. Equidistant segments
+        go to the lowest index."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        tree, tree_seg = self._tree
-        s: Snapped = snap_points(self.town.segments, tree, tree_seg, xy, max_distance_m)
-        return Points(
-            origin=xy, foot=s.xy, edge=s.edge, seg=s.seg, along=s.along, lateral=s.lateral
-        )
+        segs = self.town.segments
+        tree, sample_seg = self._samples
+        n = xy.shape[0]
+        seg = np.full(n, -1, dtype=np.int64)
+        k = min(_SNAP_CANDIDATES, tree.n)
+        if n and k:
+            sample_d, sample_i = tree.query(xy, k=k)
+            sample_d = sample_d.reshape(n, k)
+            cand = sample_seg[sample_i.reshape(n, k)]
+            dist = _segment_distance(segs, cand, xy[:, None, :])
+            best = np.min(dist, axis=1)
+            # The lowest segment index among the nearest.
+            pick = np.min(np.where(dist == best[:, None], cand, np.iinfo(np.int64).max), axis=1)
+            sure = (sample_d[:, -1] > best + _SAMPLE_M / 2) | (k == tree.n)
+            seg[sure] = pick[sure]
+            rest = np.flatnonzero(~sure)
+            if rest.shape[0]:
+                r_tree, r_seg = self._tree
+                seg[rest] = snap_points(segs, r_tree, r_seg, xy[rest], np.inf).seg
+        return _joined(segs, xy, seg, max_distance_m)
 
     def weights(self, closure: Closure) -> FloatArray:
         """Slot weights with the closure's streets closed (+inf where every street is)."""
@@ -524,13 +565,16 @@ class ModeGraph:
         )
         src = np.arange(self.n, self.n + k)
         reach = limit + _LEAD_LIMIT_M
+        # The lead comes off in place: a copy of (rows, nodes) costs more than the subtraction.
         if predecessors:
             d, p = dijkstra(
                 graph, directed=True, indices=src, limit=reach, return_predecessors=True
             )
-            return d[:, : self.n] - _LEAD_M, p[:, : self.n]
+            d -= _LEAD_M
+            return d[:, : self.n], p[:, : self.n]
         d = dijkstra(graph, directed=True, indices=src, limit=reach)
-        return d[:, : self.n] - _LEAD_M, None
+        d -= _LEAD_M
+        return d[:, : self.n], None
 
 
 def _search_out(
@@ -573,9 +617,11 @@ def _search_out(
     reach = limit + _LEAD_LIMIT_M
     if predecessors:
         d, p = dijkstra(matrix, directed=True, indices=src, limit=reach, return_predecessors=True)
-        return np.asarray(d[:, : graph.n] - _LEAD_M), np.asarray(p[:, : graph.n])
+        d -= _LEAD_M
+        return np.asarray(d[:, : graph.n]), np.asarray(p[:, : graph.n])
     d = dijkstra(matrix, directed=True, indices=src, limit=reach)
-    return np.asarray(d[:, : graph.n] - _LEAD_M), None
+    d -= _LEAD_M
+    return np.asarray(d[:, : graph.n]), None
 
 
 def _ranges(ptr: IntArray, rows: IntArray) -> IntArray:
@@ -584,6 +630,45 @@ def _ranges(ptr: IntArray, rows: IntArray) -> IntArray:
     count = hi - lo
     starts = np.repeat(lo - (np.cumsum(count) - count), count)
     return np.asarray(starts + np.arange(int(count.sum())), dtype=np.int64)
+
+
+def _segment_distance(segs: Segments, seg: IntArray, xy: FloatArray) -> FloatArray:
+    """Distance from points to segments (broadcast)."""
+    a = segs.a[seg]
+    d = segs.b[seg] - a
+    dd = np.sum(d * d, axis=-1)
+    t = np.clip(np.sum((xy - a) * d, axis=-1) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
+    return np.asarray(np.hypot(*np.moveaxis(xy - (a + d * t[..., None]), -1, 0)))
+
+
+def _joined(segs: Segments, xy: FloatArray, seg: IntArray, max_distance: float) -> Points:
+    """Points joined to given segments (-1: none), within `max_distance` of them."""
+    n = xy.shape[0]
+    hit = seg >= 0
+    s = np.where(hit, seg, 0)
+    if not segs.a.shape[0]:
+        s = np.zeros(n, dtype=np.int64)
+        hit[:] = False
+        a = d = np.zeros((n, 2))
+        along_start = np.zeros(n)
+        edge = np.full(n, -1, dtype=np.int64)
+    else:
+        a, d = segs.a[s], segs.b[s] - segs.a[s]
+        along_start = segs.along_start[s]
+        edge = segs.edge[s].astype(np.int64)
+    dd = np.einsum("ij,ij->i", d, d)
+    t = np.clip(np.einsum("ij,ij->i", xy - a, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
+    foot = a + d * t[:, None]
+    lateral = np.hypot(*(xy - foot).T)
+    hit &= lateral <= max_distance
+    return Points(
+        origin=xy,
+        foot=np.where(hit[:, None], foot, np.nan),
+        edge=np.where(hit, edge, -1).astype(np.int64),
+        seg=np.where(hit, seg, -1).astype(np.int64),
+        along=np.where(hit, along_start + t * np.sqrt(dd), np.nan),
+        lateral=np.where(hit, lateral, np.nan),
+    )
 
 
 class TravelNetwork:
