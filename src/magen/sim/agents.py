@@ -785,7 +785,7 @@ class Responder:
         if body.wounded:
             if self.status != "wounded":
                 await self.set_status("wounded", "hit")
-                self.job = None
+                await self._drop_job("wounded")
             return
         if body.leg is not None and t - self._last_position >= self.POSITION_EVERY_S:
             await self._report_position(t)
@@ -908,6 +908,21 @@ class Responder:
             await self.finish(t2, "wounded wait for a medic" if waiting else "done")
 
         sim.agenda.at(t + stay, wrap_up)
+
+    async def _drop_job(self, note: str) -> None:
+        """Give up the assignment (hit, say): the task is shown unstaffed and sent again.
+
+        Left active, the assignment would go on counting against its task's needs, so the
+        board would never recommend anyone in the wounded responder's place.
+        """
+        job, self.job = self.job, None
+        self.engaging = None
+        if job is None or job.done:
+            return
+        job.done = True
+        await self.sim.api.command(
+            f"/api/v1/dispatch/assignments/{job.assignment_id}/cancel", self.who, {"note": note}
+        )
 
     async def finish(self, t: float, note: str) -> None:
         job = self.job
@@ -1158,12 +1173,15 @@ class Operators:
         self.confirmed: list[str] = []
         self.proposals_confirmed = 0
         self.assigned = 0
+        self.refused = 0  # accepts refused because the recommendation had changed
+        self.reconfirmed = 0  # refused calls sent on at once with the board's new choice
         self.callup_id: str | None = None
         # When a target was first on the console, first had a recommendation, and when
         # someone was first sent there: the dispatcher's processing time, apart from waiting
         # for a free responder.
         self.first_shown: dict[str, float] = {}
         self.first_recommended: dict[str, float] = {}
+        self.read_at: dict[str, float] = {}  # when a dispatcher has processed each call
         self.first_assigned: dict[str, float] = {}
 
     def who(self) -> Who:
@@ -1187,14 +1205,28 @@ class Operators:
                 )
         recs = await sim.api.get("/api/v1/dispatch/recommendations", lead)
         for need in (recs or {}).get("unmet", []):
-            self.first_shown.setdefault(need["target"]["id"], t)
+            self._shown(need["target"]["id"], t)
         for rec in (recs or {}).get("recommendations", []):
-            self.first_shown.setdefault(rec["target"]["id"], t)
-            self.first_recommended.setdefault(rec["target"]["id"], t)
-            key = f"rec:{rec['responder_id']}:{rec['target']['id']}"
+            target = rec["target"]["id"]
+            self._shown(target, t)
+            self.first_recommended.setdefault(target, t)
+            key = f"rec:{rec['responder_id']}:{target}"
             if key not in self.pending:
                 self.pending.add(key)
-                sim.agenda.at(t + draw(self.rng, spec.assign_delay_s), self._assign(rec, key))
+                sim.agenda.at(self._accept_at(target, t), self._assign(rec, key))
+
+    def _shown(self, target: str, t: float) -> None:
+        """A call (or threat) on the board: a dispatcher starts processing it now."""
+        if target not in self.first_shown:
+            self.first_shown[target] = t
+            self.read_at[target] = t + draw(self.rng, self.sim.scenario.operators.assign_delay_s)
+
+    def _accept_at(self, target: str, t: float) -> float:
+        """When a recommendation shown at `t` is accepted: once its call is processed (from
+        when it was first shown, NFPA 1225's clock, waiting for a responder or not) and the
+        dispatcher has read whom the board sends."""
+        click = t + draw(self.rng, self.sim.scenario.operators.accept_s)
+        return max(self.read_at.get(target, click), click)
 
     async def _tracks(self, tracks: list[dict[str, Any]], t: float) -> None:
         sim = self.sim
@@ -1317,7 +1349,10 @@ class Operators:
                 "/api/v1/dispatch/assignments", self.who(), body, expect=(200, 201)
             )
             self.pending.discard(key)  # a later recommendation for the same pair may come
-            if not answer or not answer.get("id") or responder is None:
+            if not answer or not answer.get("id"):
+                await self._refreshed(rec, t)
+                return
+            if responder is None:
                 return
             self.assigned += 1
             self.first_assigned.setdefault(rec["target"]["id"], t)
@@ -1325,6 +1360,22 @@ class Operators:
             responder.notify(answer["id"], rec["target"]["kind"], rec["target"]["id"], t + delay)
 
         return assign
+
+    async def _refreshed(self, rec: dict[str, Any], t: float) -> None:
+        """An accept refused (the plan moved on): the console refreshes, and the call, already
+        processed, is sent on with whoever the board now recommends for it."""
+        self.refused += 1
+        recs = await self.sim.api.get("/api/v1/dispatch/recommendations", self.staff[0])
+        target = rec["target"]["id"]
+        for fresh in (recs or {}).get("recommendations", []):
+            if fresh["target"]["id"] != target:
+                continue
+            key = f"rec:{fresh['responder_id']}:{target}"
+            if key in self.pending:
+                continue
+            self.pending.add(key)
+            self.reconfirmed += 1
+            self.sim.agenda.at(self._accept_at(target, t), self._assign(fresh, key))
 
     def report_neutralised(self, track_id: str, at: float) -> None:
         """A responder radios that the attackers of a track are down."""

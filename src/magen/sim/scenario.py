@@ -227,7 +227,12 @@ class Operators(_Strict):
     danger_move_m: Annotated[float, Field(gt=0, le=2000)] = 75.0
     danger_stale_min: Positive = 15.0
     proposal_delay_s: Span = Span(low=10.0, high=30.0)
+    # Processing a call: from when the board first shows it to accepting a recommendation
+    # for it (NFPA 1225's clock runs while the call waits for a free responder too).
     assign_delay_s: Span = Span(low=8.0, high=30.0)
+    # Accepting a recommendation for a call already processed (a responder came free for a
+    # call that was waiting, or the plan moved on): reading whom it sends, and a click.
+    accept_s: Span = Span(low=2.0, high=6.0)
     dismiss_after_min: Positive = 12.0  # an uncorroborated anonymous track nobody saw again
 
 
