@@ -68,8 +68,8 @@ _FAR = 1e12
 _F32_SLACK_M = 0.05
 # Snapping: segments are sampled every so many metres at most, and each point looks at the
 # segments of its nearest samples first.
-_SAMPLE_M = 20.0
-_SNAP_CANDIDATES = 8
+_SAMPLE_M = 10.0
+_SNAP_CANDIDATES = 12
 # Closures kept per set of danger areas: the picture's current sets, with room to spare.
 _CLOSURE_CACHE = 256
 
