@@ -46,7 +46,6 @@ from magen.dispatch.travel import (
     Exit,
     FloatArray,
     IntArray,
-    Landmarks,
     Mode,
     ModeGraph,
     Points,
@@ -1171,7 +1170,6 @@ class _Explainer:
                 self.dist_u[:, k] = shape.distance(travel.unit_xy)
                 self.dist_t[:, k] = shape.distance(travel.task_xy)
         self._none = net.closure(())
-        self._nodes: dict[int, IntArray] = {}
 
     def explain(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], _Areas]:
         """For each chosen (task, unit): the areas its route avoids, enters and leaves."""
@@ -1179,39 +1177,7 @@ class _Explainer:
         out: dict[tuple[int, int], _Areas] = {}
         if not travel.areas:
             return dict.fromkeys(pairs, ((), (), ()))
-        enters: dict[tuple[int, int], list[int]] = {}
-        leaves: dict[tuple[int, int], list[int]] = {}
-        look_enter: dict[int, list[tuple[int, int, list[int]]]] = {}
-        look_avoid: dict[int, list[tuple[int, int, list[int]]]] = {}
-        # Only an area within the ellipse every route no longer than a pair's stays in
-        # (|responder, p| + |p, task| <= its length) can have been avoided.
-        p_task = np.array([t for t, _ in pairs], dtype=np.int64)
-        p_unit = np.array([u for _, u in pairs], dtype=np.int64)
-        within = self.dist_u[p_unit] + self.dist_t[p_task] <= (
-            travel.metres[p_task, p_unit][:, None] + 1.0
-        )
-        for n, (t, u) in enumerate(pairs):
-            b, i, j = travel.pair_row(t, u)
-            key = travel.open_key[t] if travel.armed[u] else ()
-            # Entering is certain when the task lies inside the area or a walk crosses it.
-            sure = [
-                k
-                for k in key
-                if travel.inside[t, k] or travel.unit_legs[u, k] or travel.task_legs[b.mode][t, k]
-            ]
-            enters[(t, u)] = sure
-            unsure = [k for k in key if k not in sure]
-            if unsure:
-                look_enter.setdefault(id(b), []).append((i, j, unsure))
-            # Areas the responder stands in and the task's block closes: it leaves them.
-            leaves[(t, u)] = [k for k in np.flatnonzero(travel.unit_in[u]).tolist() if k not in key]
-            near = [
-                k
-                for k in np.flatnonzero(within[n]).tolist()
-                if k not in key and k not in leaves[(t, u)]
-            ]
-            if near:
-                look_avoid.setdefault(id(b), []).append((i, j, near))
+        enters, leaves, look_enter, look_avoid = self._sort(pairs)
         blocks = {id(b): b for b in travel.blocks}
         for bid, cells in look_enter.items():
             b = blocks[bid]
@@ -1229,18 +1195,15 @@ class _Explainer:
                     t, u = int(b.tasks[i]), int(b.units[j])
                     enters[(t, u)] += self._on(route[1], cand)
         avoids: dict[tuple[int, int], list[int]] = {}
-        for bid, looked in look_avoid.items():
+        for bid, cells in look_avoid.items():
             b = blocks[bid]
+            free = self._free(b, sorted({i for i, _, _ in cells}))
             # How much street a detour-free route would have to save: none if even its lower
             # bound is as long as the route taken.
             street = {
                 (i, j): float(travel.metres[b.tasks[i], b.units[j]]) - float(b.lateral[i, j])
-                for i, j, _ in looked
+                for i, j, _ in cells
             }
-            cells = self._could_avoid(b, looked, street)
-            if not cells:
-                continue
-            free = self._free(b, sorted({i for i, _, _ in cells}))
             idx = np.array([[i, j] for i, j, _ in cells], dtype=np.int64)
             lower = free.graph.pair_bounds(
                 _take(free.u_points, idx[:, 1]), _take(free.t_points, idx[:, 0]), free.closure
@@ -1267,75 +1230,55 @@ class _Explainer:
             )
         return out
 
-    def _could_avoid(
-        self,
-        b: _Block,
-        cells: list[tuple[int, int, list[int]]],
-        street: dict[tuple[int, int], float],
-    ) -> list[tuple[int, int, list[int]]]:
-        """The cells' candidate areas a shorter route could pass, by landmark bounds.
-
-        A route shorter than the one taken runs on a street the areas close (else the
-        closed graph had it); it enters that street at one of its ends, unless both points
-        are on one street. So an area whose closed streets' ends are all, by the landmark
-        and crow-flies bounds, too far out of the way for a route a metre shorter cannot be
-        the one avoided, and a cell left with none needs no search."""
+    def _sort(
+        self, pairs: list[tuple[int, int]]
+    ) -> tuple[
+        dict[tuple[int, int], list[int]],
+        dict[tuple[int, int], list[int]],
+        dict[int, list[tuple[int, int, list[int]]]],
+        dict[int, list[tuple[int, int, list[int]]]],
+    ]:
+        """Per pair, the areas it surely enters and those it leaves; per block, the cells
+        whose route must be looked at for areas it may enter or may have avoided."""
         travel = self.travel
-        graph = b.graph
-        st = graph.town.streets
-        lm = graph.landmarks
-        tp, up = b.t_points, b.u_points
-        keep: dict[tuple[int, int], list[int]] = {}
-        by_area: dict[int, list[tuple[int, int]]] = {}
-        for i, j, cand in cells:
-            t, u = int(b.tasks[i]), int(b.units[j])
-            keep[(i, j)] = [
-                k for k in cand if travel.unit_legs[u, k] or travel.task_legs[b.mode][t, k]
+        enters: dict[tuple[int, int], list[int]] = {}
+        leaves: dict[tuple[int, int], list[int]] = {}
+        look_enter: dict[int, list[tuple[int, int, list[int]]]] = {}
+        look_avoid: dict[int, list[tuple[int, int, list[int]]]] = {}
+        # Only an area within the ellipse every route no longer than a pair's stays in
+        # (|responder, p| + |p, task| <= its length) can have been avoided.
+        p_task = np.array([t for t, _ in pairs], dtype=np.int64)
+        p_unit = np.array([u for _, u in pairs], dtype=np.int64)
+        within = self.dist_u[p_unit] + self.dist_t[p_task] <= (
+            travel.metres[p_task, p_unit][:, None] + 1.0
+        )
+        near_of: dict[int, list[int]] = {}
+        for n, k in zip(*(a.tolist() for a in np.nonzero(within)), strict=True):
+            near_of.setdefault(n, []).append(k)
+        armed = travel.armed.tolist()
+        stands_in = travel.unit_sets
+        for n, (t, u) in enumerate(pairs):
+            key = travel.open_key[t] if armed[u] else ()
+            # Areas the responder stands in and the task's block closes: it leaves them.
+            leaves[(t, u)] = [k for k in stands_in.get(u, ()) if k not in key]
+            near = [k for k in near_of.get(n, ()) if k not in key and k not in leaves[(t, u)]]
+            if not key and not near:
+                enters[(t, u)] = []
+                continue
+            b, i, j = travel.pair_row(t, u)
+            # Entering is certain when the task lies inside the area or a walk crosses it.
+            sure = [
+                k
+                for k in key
+                if travel.inside[t, k] or travel.unit_legs[u, k] or travel.task_legs[b.mode][t, k]
             ]
-            if tp.edge[i] == up.edge[j]:  # straight along a shared street: no end passed
-                keep[(i, j)] = list(cand)
-                continue
-            for k in cand:
-                if k not in keep[(i, j)]:
-                    by_area.setdefault(k, []).append((i, j))
-        for k, pairs in by_area.items():
-            nodes = self._area_nodes(k)
-            if not nodes.shape[0]:
-                continue
-            ci = np.array([i for i, _ in pairs], dtype=np.int64)
-            cj = np.array([j for _, j in pairs], dtype=np.int64)
-            e_u, e_t = up.edge[cj], tp.edge[ci]
-            # From the responder to an end node n, and from n on to the task.
-            to_n = np.minimum(
-                up.along[cj, None] + _landmark_lb(lm, st.edge_u[e_u], nodes),
-                (st.edge_length[e_u] - up.along[cj])[:, None]
-                + _landmark_lb(lm, st.edge_v[e_u], nodes),
-            )
-            from_n = np.minimum(
-                _landmark_lb(lm, nodes, st.edge_u[e_t]).T + tp.along[ci, None],
-                _landmark_lb(lm, nodes, st.edge_v[e_t]).T
-                + (st.edge_length[e_t] - tp.along[ci])[:, None],
-            )
-            xy = st.node_xy[nodes]
-            crow_u = np.hypot(*(xy[None, :, :] - up.foot[cj, None, :]).transpose(2, 0, 1))
-            crow_t = np.hypot(*(xy[None, :, :] - tp.foot[ci, None, :]).transpose(2, 0, 1))
-            through = np.min(np.maximum(to_n, crow_u) + np.maximum(from_n, crow_t), axis=1)
-            for (i, j), lb in zip(pairs, through.tolist(), strict=True):
-                if lb < street[(i, j)] - 1.0:
-                    keep[(i, j)].append(k)
-        return [(i, j, sorted(keep[(i, j)])) for i, j, _ in cells if keep[(i, j)]]
-
-    def _area_nodes(self, k: int) -> IntArray:
-        """The ends of the streets an area closes."""
-        found = self._nodes.get(k)
-        if found is None:
-            st = self.travel.net.town.streets
-            (hits,) = self.travel.net.hits([self.travel.areas[k]])
-            edges = np.unique(self.travel.net.town.segments.edge[hits.seg])
-            found = self._nodes[k] = np.unique(
-                np.concatenate([st.edge_u[edges], st.edge_v[edges]])
-            ).astype(np.int64)
-        return found
+            enters[(t, u)] = sure
+            unsure = [k for k in key if k not in sure]
+            if unsure:
+                look_enter.setdefault(id(b), []).append((i, j, unsure))
+            if near:
+                look_avoid.setdefault(id(b), []).append((i, j, near))
+        return enters, leaves, look_enter, look_avoid
 
     def _free(self, b: _Block, rows: list[int]) -> _Block:
         """The block's pairs with no area closed (only the rows asked for are filled)."""
@@ -1362,19 +1305,6 @@ class _Explainer:
                     out.append(k)
                     break
         return out
-
-
-def _landmark_lb(lm: Landmarks, a: IntArray, b: IntArray) -> FloatArray:
-    """(a, b) lower bounds on street metres from nodes `a` to nodes `b`, no area closed."""
-    frm_a, frm_b = lm.frm[:, a][:, :, None], lm.frm[:, b][:, None, :]
-    to_a, to_b = lm.to[:, a][:, :, None], lm.to[:, b][:, None, :]
-    # A landmark that cannot reach a node (or be reached) says nothing about it.
-    with np.errstate(invalid="ignore"):
-        terms = np.concatenate([frm_b - frm_a, to_a - to_b])
-    terms[~np.isfinite(terms)] = 0.0
-    if not terms.shape[0]:
-        return np.zeros((a.shape[0], b.shape[0]))
-    return np.asarray(np.maximum(terms.max(axis=0), 0.0))
 
 
 def _as_route(town: Town, b: _Block, pieces: Pieces, *, secs: float, metres: float) -> Route:
