@@ -79,6 +79,9 @@ SAME_NAME = [
     ("ג'מאל", "Djamal"),
     ("Ajaj", "עג'אג'"),
     ("Arar", "عرار"),
+    # A compound whose consonantal vav stayed single where the parts were joined.
+    ("זילברוסר", "Silberwasser"),
+    ("בלומוסר", "Blumwasser"),
 ]
 
 
@@ -189,3 +192,5 @@ def test_hebrew_vowel_letters_are_read_as_vowels_in_longer_words() -> None:
     assert keys_of("יוסף") == frozenset({"SP"})
     # Short words keep both readings: Levi, David.
     assert {"LB", "L"} <= keys_of("לוי")
+    # Beside another vowel letter it stays a vowel: Shmuel is not "Shmvel".
+    assert keys_of("שמואל") == frozenset({"SML", "XML"})

@@ -490,11 +490,19 @@ class _PartTable:
         new = pairs[~hit]
         if len(new):
             codes, adjust = self._compute(new)
-            keys = np.concatenate((self._known, new))
-            order = np.argsort(keys, kind="stable")
-            self._known = keys[order]
-            self._codes = np.concatenate((self._codes, codes))[order]
-            self._adjust = np.concatenate((self._adjust, adjust))[order]
+            # Both are sorted: merge them by where each new pair goes, without sorting.
+            where = at[~hit]
+            size = len(self._known) + len(new)
+            to_new = where + np.arange(len(new))
+            to_old = np.ones(size, dtype=np.bool_)
+            to_old[to_new] = False
+            known = np.empty(size, dtype=np.int64)
+            known[to_new], known[to_old] = new, self._known
+            merged_codes = np.empty(size, dtype=np.int64)
+            merged_codes[to_new], merged_codes[to_old] = codes, self._codes
+            merged_adjust = np.empty(size)
+            merged_adjust[to_new], merged_adjust[to_old] = adjust, self._adjust
+            self._known, self._codes, self._adjust = known, merged_codes, merged_adjust
             at = np.searchsorted(self._known, pairs)
         return self._codes[at], self._adjust[at]
 

@@ -269,7 +269,7 @@ def _abjad_keys(word: str, table: dict[str, tuple[str, ...]], glides: bool = Fal
             if i == 0 or doubled:
                 options = ("B",)
                 i += 1 if doubled else 0
-            elif ch == "ו" and len(letters) > 3:
+            elif ch == "ו" and len(letters) > 3 and not _between_consonants(letters, i):
                 options = ("",)
         elif ch == "ה" and last and i > 0:
             options = ("",)  # final he marks a vowel (Moshe, Sarah)
@@ -283,6 +283,20 @@ def _abjad_keys(word: str, table: dict[str, tuple[str, ...]], glides: bool = Fal
         if len(keys) >= _MAX_KEYS:
             break
     return keys
+
+
+# Hebrew letters that stand for vowels as often as for consonants.
+_HE_VOWEL_LETTERS = frozenset("אהויע")
+
+
+def _between_consonants(letters: list[str], i: int) -> bool:
+    """Whether a single vav inside a word sits between two consonant letters.
+
+    Words joined from two (Goldwasser written גולדוסר, the vav of וסר kept single) leave a
+    consonantal vav undoubled; between two consonants it may be either, so both are read.
+    """
+    before, after = letters[i - 1], letters[i + 1] if i + 1 < len(letters) else ""
+    return bool(after) and before not in _HE_VOWEL_LETTERS and after not in _HE_VOWEL_LETTERS
 
 
 def _both_keys(classes: Iterable[str]) -> tuple[str, str]:
