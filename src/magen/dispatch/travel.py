@@ -113,6 +113,11 @@ class Closure:
     stretch_lo: FloatArray
     stretch_hi: FloatArray
     weights: dict[Mode, FloatArray] = field(default_factory=dict)  # per mode, built on use
+    # Per mode and direction, CSR data and indices with room after the streets for a search's
+    # virtual arcs (`ModeGraph._graph`).
+    buffers: dict[tuple[Mode, bool], tuple[FloatArray, npt.NDArray[np.int32]]] = field(
+        default_factory=dict
+    )
 
     def to_u_open(self, edge: IntArray, along: FloatArray) -> BoolArray:
         """Whether the stretch from each point back to its street's u end is open."""
@@ -488,6 +493,48 @@ class ModeGraph:
         closure.weights[self.mode] = w
         return w
 
+    @cached_property
+    def _indptr32(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """Row pointers of the reversed and forward graphs, in scipy's own index type."""
+        return self.indptr.astype(np.int32), self.fwd_indptr.astype(np.int32)
+
+    def _graph(
+        self,
+        closure: Closure,
+        rows: IntArray,
+        nodes: IntArray,
+        metres: FloatArray,
+        k: int,
+        *,
+        forward: bool,
+    ) -> csr_matrix:
+        """The graph under a closure (reversed, or `forward`), with `k` virtual nodes after
+        the town's whose arcs are (row, node, metres), sorted by row.
+
+        The streets' part is built once per closure and kept, with room after it: a search
+        writes its virtual arcs there instead of copying the streets. Indices are 32-bit, as
+        csgraph works in, so that scipy need not scan them to choose."""
+        m = rows.shape[0]
+        buf = closure.buffers.get((self.mode, forward))
+        n_e = self.slot_col.shape[0]
+        if buf is None or buf[0].shape[0] < n_e + m:
+            w = self.weights(closure)
+            room = max(2 * m, 128)
+            data = np.empty(n_e + room)
+            data[:n_e] = w[self.fwd_perm] if forward else w
+            index = np.empty(n_e + room, dtype=np.int32)
+            index[:n_e] = self.fwd_col if forward else self.slot_col
+            buf = closure.buffers[(self.mode, forward)] = (data, index)
+        data, index = buf
+        data[n_e : n_e + m] = metres
+        index[n_e : n_e + m] = nodes
+        base = self._indptr32[1 if forward else 0]
+        indptr = np.empty(self.n + k + 1, dtype=np.int32)
+        indptr[: self.n + 1] = base
+        indptr[self.n + 1 :] = n_e + np.cumsum(np.bincount(rows, minlength=k))
+        size = self.n + k
+        return csr_matrix((data[: n_e + m], index[: n_e + m], indptr), shape=(size, size))
+
     def slot_edge(self, closure: Closure, head: int, tail: int) -> int:
         """The open street a route takes from `tail` to `head` (forward), or -1."""
         lo, hi = self.indptr[head], self.indptr[head + 1]
@@ -552,17 +599,9 @@ class ModeGraph:
         One Dijkstra call for all rows: callers keep `targets` to a few dozen, since the
         result holds a row of every node per target.
         """
-        w = self.weights(closure)
         k = len(targets)
         rows, nodes, dist = self.source_arcs(targets, closure)
-        indptr = np.concatenate(
-            [self.indptr, self.indptr[-1] + np.cumsum(np.bincount(rows, minlength=k))]
-        )
-        size = self.n + k
-        graph = csr_matrix(
-            (np.concatenate([w, dist + _LEAD_M]), np.concatenate([self.slot_col, nodes]), indptr),
-            shape=(size, size),
-        )
+        graph = self._graph(closure, rows, nodes, dist + _LEAD_M, k, forward=False)
         src = np.arange(self.n, self.n + k)
         reach = limit + _LEAD_LIMIT_M
         # The lead comes off in place: a copy of (rows, nodes) costs more than the subtraction.
@@ -584,11 +623,9 @@ def _search_out(
     limit: float,
     *,
     extra: tuple[IntArray, IntArray, FloatArray] | None = None,
-    weights: FloatArray | None = None,
     predecessors: bool = False,
 ) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
     """Metres from each start (rows) to every node, exact up to `limit`, else +inf."""
-    w = (graph.weights(closure) if weights is None else weights)[graph.fwd_perm]
     k = len(starts)
     to_u, to_v = graph.leave_arcs(starts, closure)
     st = graph.town.streets
@@ -605,14 +642,8 @@ def _search_out(
     rows, nodes, dist = rows[keep], nodes[keep], dist[keep] + _LEAD_M  # see `_LEAD_M`
     order = np.lexsort((nodes, rows))
     rows, nodes, dist = rows[order], nodes[order], dist[order]
-    indptr = np.concatenate(
-        [graph.fwd_indptr, graph.fwd_indptr[-1] + np.cumsum(np.bincount(rows, minlength=k))]
-    )
+    matrix = graph._graph(closure, rows, nodes, dist, k, forward=True)
     size = graph.n + k
-    matrix = csr_matrix(
-        (np.concatenate([w, dist]), np.concatenate([graph.fwd_col, nodes]), indptr),
-        shape=(size, size),
-    )
     src = np.arange(graph.n, size)
     reach = limit + _LEAD_LIMIT_M
     if predecessors:
