@@ -16,6 +16,14 @@ record) truth and timed from records in memory to links out (model estimation in
 
     .venv/bin/python bench/matching.py                       # 100,000 x 20,000
     .venv/bin/python bench/matching.py --missing 5000 --records 1000
+    .venv/bin/python bench/matching.py --ceiling --no-splink # how far the evidence goes
+
+`--ceiling` measures what the evidence allows at all: over Magen's candidate pairs, the
+pairs with one comparison vector (every level, and the name rarity to the nearest bit) are
+pooled and each pool is called a match if most of its pairs truly are; each report then
+keeps its likeliest such pair. That is the best any scorer of these comparisons can do
+(better, in fact: it is fitted on the truth it is scored on), so an F1 above it needs more
+evidence than the comparisons hold, not a better model.
 """
 
 from __future__ import annotations
@@ -74,6 +82,34 @@ class Run:
     seconds: float
     cpu_seconds: float
     pairs: int
+
+
+def ceiling(pop: SynthPopulation) -> tuple[Score, float]:
+    """The best score of a scorer that knows each comparison vector's true match rate (each
+    report keeps its likeliest pair, at the threshold best for F1), and the share of true
+    pairs that blocking lets through at all."""
+    import numpy as np
+
+    # The engine's candidate pairs and their comparison levels (internal, for this bench).
+    from magen.people.matching import _run
+
+    run = _run(pop.reports, pop.records, None)
+    report_person = np.asarray([pop.person_of[r.id] for r in pop.reports])
+    record_person = np.asarray([pop.person_of[r.id] for r in pop.records])
+    true = report_person[run.ia] == record_person[run.ib]
+    rarity = np.rint(np.clip(run.detail.rarity, -10, 10)).astype(np.int64)
+    _, pattern = np.unique(np.column_stack((run.levels, rarity)), axis=0, return_inverse=True)
+    pattern = pattern.ravel()
+    rate = (np.bincount(pattern, weights=true) / np.bincount(pattern))[pattern]
+    # Each report's likeliest pair, likeliest first; then the best place to stop.
+    order = np.lexsort((run.ib, -rate, run.ia))
+    first = order[np.r_[True, run.ia[order][1:] != run.ia[order][:-1]]]
+    first = first[np.argsort(-rate[first], kind="stable")]
+    hits = np.cumsum(true[first])
+    f1 = 2 * hits / (np.arange(1, len(first) + 1) + len(pop.truth))
+    stop = int(np.argmax(f1)) + 1
+    links = [(pop.reports[int(run.ia[k])].id, pop.records[int(run.ib[k])].id) for k in first[:stop]]
+    return score(links, pop.truth), float(true.sum()) / max(len(pop.truth), 1)
 
 
 def run_magen(pop: SynthPopulation, threshold: float) -> Run:
@@ -228,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threshold", type=float, default=0.5, help="match probability")
     parser.add_argument("--no-splink", action="store_true", help="skip the splink run")
+    parser.add_argument(
+        "--ceiling", action="store_true", help="also measure what the comparisons allow at all"
+    )
     args = parser.parse_args(argv)
 
     t = time.perf_counter()
@@ -251,6 +290,18 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_s": round(ours.cpu_seconds, 2),
         "pairs": ours.pairs,
     }
+    if args.ceiling:
+        best, blocked = ceiling(pop)
+        print(
+            f"ceiling: F1 {best.f1:.4f} (precision {best.precision:.4f}, recall {best.recall:.4f});"
+            f" blocking keeps {blocked:.1%} of true pairs"
+        )
+        result.update(
+            ceiling_f1=round(best.f1, 4),
+            ceiling_precision=round(best.precision, 4),
+            ceiling_recall=round(best.recall, 4),
+            blocked_recall=round(blocked, 4),
+        )
     if not args.no_splink:
         peer = run_splink(pop, args.threshold)
         theirs = score(peer.links, pop.truth)
