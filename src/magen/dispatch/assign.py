@@ -273,11 +273,17 @@ class _Block:
         `inner`: columns of responders standing in areas the closure shuts, with the closure
         of their ways out (those areas open) and the ways out."""
         to_u, to_v = graph.leave_arcs(up, closure)
-        euclid = np.hypot(
-            tp.foot[:, None, 0] - up.foot[None, :, 0], tp.foot[:, None, 1] - up.foot[None, :, 1]
-        )
-        lateral = tp.lateral[:, None] + up.lateral[None, :]
-        blocked = blocked | ~tp.ok[:, None] | ~up.ok[None, :]
+        t_off, u_off = ~tp.ok, ~up.ok  # points that join no street: +inf, NaN
+        # (Each matrix is built in place: they are tasks x responders large.)
+        euclid = np.subtract.outer(tp.foot[:, 0], up.foot[:, 0])
+        np.hypot(euclid, np.subtract.outer(tp.foot[:, 1], up.foot[:, 1]), out=euclid)
+        euclid[t_off] = np.inf
+        euclid[:, u_off] = np.inf
+        lateral = np.add.outer(tp.lateral, up.lateral)
+        walk_s = lateral / cfg.access_mps
+        walk_s[t_off] = np.inf
+        walk_s[:, u_off] = np.inf
+        blocked = blocked | t_off[:, None] | u_off[None, :]
         direct = _direct(graph, closure, tp, up)
         lead = np.minimum(to_u, to_v)
         exits: dict[int, Exit] = {}
@@ -293,8 +299,10 @@ class _Block:
         arc_row, _, arc_m = graph.source_arcs(tp, closure)
         first_in = np.full(len(tp), np.inf)
         np.minimum.at(first_in, arc_row, arc_m)
-        via = first_in[:, None] + lead[None, :] + landmark
-        bound = np.maximum(np.where(np.isnan(euclid), np.inf, euclid), np.minimum(via, direct))
+        bound = np.add.outer(first_in, lead)
+        bound += landmark
+        np.minimum(bound, direct, out=bound)
+        np.maximum(bound, euclid, out=bound)
         return cls(
             mode=graph.mode,
             graph=graph,
@@ -311,7 +319,7 @@ class _Block:
             known=np.full((rows.shape[0], members.shape[0]), np.inf),
             bound=bound,
             direct=direct,
-            walk_s=np.where(np.isnan(lateral), np.inf, lateral / cfg.access_mps),
+            walk_s=walk_s,
             lateral=lateral,
             blocked=np.asarray(blocked, dtype=bool),
             to_u=to_u,
@@ -366,12 +374,16 @@ class _Block:
         self.searched += cols.shape[0]
 
     def street_m(self, rows: IntArray | slice) -> tuple[FloatArray, BoolArray]:
-        """Street metres of rows' pairs (a lower bound where not exact), and which are exact."""
+        """Street metres of rows' pairs (a lower bound where not exact), and which are exact.
+
+        Both are new arrays (the caller may write to them)."""
         known = self.known[rows]
-        lim = np.maximum(self.limit[rows][:, None], self.col_limit[None, :])
-        exact = (known <= lim) | (lim >= self.max_m)
-        bound = np.maximum(self.bound[rows], np.minimum(known, lim))
-        return np.where(exact, known, bound), exact
+        lim = np.maximum.outer(self.limit[rows], self.col_limit)
+        exact = known <= lim
+        exact |= lim >= self.max_m
+        np.minimum(known, lim, out=lim)
+        np.maximum(lim, self.bound[rows], out=lim)
+        return np.where(exact, known, lim), exact
 
 
 def _take(p: Points, idx: IntArray) -> Points:
@@ -602,12 +614,20 @@ class _Travel:
 
     def _refresh(self, b: _Block, rows: IntArray) -> None:
         """Copy rows of a block into the (tasks, units) matrices, where the block routes."""
-        street, ok = b.street_m(rows)
-        blocked = b.blocked[rows]
-        cells = b.cells[rows].ravel()
-        self._secs[cells] = np.where(blocked, np.inf, b.walk_s[rows] + street / b.speed).ravel()
-        self._exact[cells] = (ok | blocked).ravel()
-        self._metres[cells] = np.where(blocked, np.inf, street + b.lateral[rows]).ravel()
+        # Every row (often so) is a slice: no copies of the block's matrices.
+        at: IntArray | slice = slice(None) if rows.shape[0] == b.tasks.shape[0] else rows
+        street, ok = b.street_m(at)
+        blocked = b.blocked[at]
+        cells = b.cells[at].ravel()
+        secs = street / b.speed
+        secs += b.walk_s[at]
+        secs[blocked] = np.inf
+        self._secs[cells] = secs.ravel()
+        ok |= blocked
+        self._exact[cells] = ok.ravel()
+        street += b.lateral[at]
+        street[blocked] = np.inf
+        self._metres[cells] = street.ravel()
         self._changed.update(b.tasks[rows].tolist())
 
     def changed(self) -> IntArray:
@@ -758,9 +778,15 @@ def _xy(town: Town, lonlat: list[tuple[float, float]]) -> FloatArray:
 def _direct(graph: ModeGraph, closure: Closure, tp: Points, up: Points) -> FloatArray:
     """Metres straight along a street both points are on (+inf elsewhere)."""
     out = np.full((len(tp), len(up)), np.inf)
-    ti, ui = np.nonzero((tp.edge[:, None] == up.edge[None, :]) & (tp.edge[:, None] >= 0))
-    if not ti.shape[0]:
+    # Pairs on one street, by sorting responders' streets (not a tasks x responders compare).
+    by_edge = np.argsort(up.edge, kind="stable")
+    u_edge = up.edge[by_edge]
+    first = np.searchsorted(u_edge, tp.edge, side="left")
+    count = np.where(tp.edge >= 0, np.searchsorted(u_edge, tp.edge, side="right") - first, 0)
+    if not count.any():
         return out
+    ti = np.repeat(np.arange(len(tp)), count)
+    ui = by_edge[np.repeat(first - (np.cumsum(count) - count), count) + np.arange(count.sum())]
     e = tp.edge[ti]
     a_t, a_u = tp.along[ti], up.along[ui]
     # The responder goes from its `along` to the task's: forwards (u -> v) or backwards.
