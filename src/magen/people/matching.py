@@ -392,6 +392,9 @@ class _PartTable:
         self.sets: list[_KeySets] = []
         # Everything two parts could share; disjoint means the parts are unrelated.
         self.near: list[frozenset[str]] = []
+        # The near set as bits (a key's hash picks its bit): disjoint bits, disjoint sets.
+        self._near_bits: list[list[int]] = []
+        self._near_array = np.zeros((0, _NEAR_WORDS), dtype=np.uint64)
         # The Latin/Cyrillic spelling of a part, if it has one, for string similarity.
         self.latin: list[str] = []
         # A spelling of the part per script ("" if none, or too short to tell a slip).
@@ -416,7 +419,9 @@ class _PartTable:
             spellings = {t.spelling for t in part}
             sets = _KeySets.of(keys, groups, spellings)
             self.sets.append(sets)
-            self.near.append(sets.agree | sets.keys | sets.dels | sets.subs)
+            near = sets.agree | sets.keys | sets.dels | sets.subs
+            self.near.append(near)
+            self._near_bits.append(_mask((hash(k) % _NEAR_BITS for k in near), _NEAR_WORDS))
             self.latin.append(next((t.latin for t in part if t.script == "other"), ""))
             for script in _SCRIPTS:
                 word = next((t.spelling for t in part if t.script == script), "")
@@ -508,21 +513,30 @@ class _PartTable:
 
     def _compute(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
         codes = np.zeros(len(pairs), dtype=np.int64)
-        sets, near = self.sets, self.near
+        sets = self.sets
         xs, ys = (pairs >> _PAIR_SHIFT).tolist(), (pairs & _PAIR_MASK).tolist()
-        # Most pairs share nothing at all: one set test settles them.
-        related = [
-            i
-            for i, (x, y) in enumerate(zip(xs, ys, strict=True))
-            if not near[x].isdisjoint(near[y])
-        ]
-        codes[related] = [sets[xs[i]].code(sets[ys[i]]) for i in related]
+        # Most pairs share nothing at all: their bits settle them without a set test.
+        related = np.flatnonzero(self._may_share(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK))
+        codes[related] = [sets[xs[i]].code(sets[ys[i]]) for i in related.tolist()]
         self._spelling(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK, codes)
         self._misspelled(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK, codes)
         adjust = np.zeros(len(pairs))
         agree = np.flatnonzero(codes >= _STRONG).tolist()
         adjust[agree] = [self.adjustment(xs[i], ys[i]) for i in agree]
         return codes, adjust
+
+    def _may_share(self, pa: IntArray, pb: IntArray) -> NDArray[np.bool_]:
+        """False where two parts' near sets are surely disjoint (no bit in common)."""
+        if len(self._near_array) != len(self._near_bits):
+            self._near_array = np.asarray(self._near_bits, dtype=np.uint64).reshape(
+                len(self._near_bits), _NEAR_WORDS
+            )
+        bits = self._near_array
+        out = np.zeros(len(pa), dtype=np.bool_)
+        for start in range(0, len(pa), _CHUNK):
+            x, y = pa[start : start + _CHUNK], pb[start : start + _CHUNK]
+            out[start : start + _CHUNK] = (bits[x] & bits[y]).any(axis=1)
+        return out
 
     def _spelling(self, pa: IntArray, pb: IntArray, codes: IntArray) -> None:
         """Count near-identical Latin spellings as similar: typos that change a consonant."""
@@ -561,6 +575,11 @@ class _PartTable:
             )
             codes[todo[rows[np.asarray(dist) <= 1]]] = _TYPO
 
+
+# Bits for a part's near set: with a handful of keys a part, two unrelated parts rarely
+# share one by chance.
+_NEAR_WORDS = 8
+_NEAR_BITS = 64 * _NEAR_WORDS
 
 # Part pairs are cached as one integer: the first part's id shifted above the second's.
 _PAIR_SHIFT = 32
