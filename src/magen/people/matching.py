@@ -762,12 +762,12 @@ _AGE_BAND = 5
 _DESC_AGE_BAND = 10
 
 
-def _bands(lo: float, hi: float, width: int, slack: float) -> list[str]:
+def _bands(lo: float, hi: float, width: int, slack: float) -> tuple[str, ...]:
     if math.isnan(lo):
-        return ["?"]
+        return ("?",)
     first = int(max(0.0, lo - slack) // width)
     last = int((hi + slack) // width)
-    return [str(b) for b in range(first, last + 1)]
+    return tuple(str(b) for b in range(first, last + 1))
 
 
 def _deletions(key: str) -> Iterator[str]:
@@ -777,24 +777,25 @@ def _deletions(key: str) -> Iterator[str]:
 
 
 class _Keys:
-    """Blocking keys of one side, by rule, as parallel (key, record index) lists."""
+    """Blocking keys of one side, by rule, as parallel (key hash, record index) lists.
+
+    Keys are compared by their 64-bit hash (of the key's parts, never joined into one
+    string): a collision (odds of about one in 10^12 for a town's records) would only add a
+    candidate pair, which is then scored as any other.
+    """
 
     def __init__(self) -> None:
-        self.rules: dict[str, tuple[list[str], list[int]]] = {}
+        self.rules: dict[str, tuple[list[int], list[int]]] = {}
         self._arrays: dict[str, tuple[IntArray, IntArray]] = {}
 
-    def add(self, rule: str, keys: Sequence[str], index: int) -> None:
+    def add(self, rule: str, keys: Sequence[int], index: int) -> None:
         found, rows = self.rules.setdefault(rule, ([], []))
         self._arrays.pop(rule, None)
         found.extend(keys)
         rows.extend([index] * len(keys))
 
     def arrays(self, rules: tuple[str, ...]) -> tuple[IntArray, IntArray]:
-        """Key hashes and record indices of some rules' keys.
-
-        Keys are compared by their 64-bit hash: a collision (odds of about one in 10^12 for
-        a town's records) would only add a candidate pair, which is then scored as any other.
-        """
+        """Key hashes and record indices of some rules' keys."""
         hashed = [self._hashed(rule) for rule in rules]
         return np.concatenate([h for h, _ in hashed]), np.concatenate([r for _, r in hashed])
 
@@ -803,7 +804,7 @@ class _Keys:
         done = self._arrays.get(rule)
         if done is None:
             found, rows = self.rules.get(rule, ([], []))
-            keys = np.fromiter(map(hash, found), np.int64, len(found))
+            keys = np.asarray(found, dtype=np.int64)
             done = self._arrays[rule] = (keys, np.asarray(rows, np.int64))
         return done
 
@@ -848,16 +849,18 @@ def _wanted(table: _Table, parts: _PartTable) -> tuple[set[str], set[str]]:
 _SEX_CODES = ("?", "m", "f")
 
 
-def _query_cells(sex: str, bands: list[str]) -> list[str]:
+@lru_cache(maxsize=1024)
+def _query_cells(sex: str, bands: tuple[str, ...]) -> tuple[str, ...]:
     """Sex/age cells a query looks in: its own and the unknown cells, or all when unknown."""
     sexes = ("*",) if sex == "?" else (sex, "?")
-    ages = ("*",) if bands == ["?"] else (*bands, "?")
-    return [f"{s}|{b}" for s in sexes for b in ages]
+    ages = ("*",) if bands == ("?",) else (*bands, "?")
+    return tuple(f"{s}|{b}" for s in sexes for b in ages)
 
 
-def _index_cells(sex: str, bands: list[str]) -> list[str]:
+@lru_cache(maxsize=1024)
+def _index_cells(sex: str, bands: tuple[str, ...]) -> tuple[str, ...]:
     """Sex/age cells a record is indexed under: its own (or unknown) and the wildcard."""
-    return [f"{s}|{b}" for s in (sex, "*") for b in (*bands, "*")]
+    return tuple(f"{s}|{b}" for s in (sex, "*") for b in (*bands, "*"))
 
 
 @lru_cache(maxsize=100_000)
@@ -870,7 +873,7 @@ def _joined(a: str, b: str) -> str:
     return f"{a}|{b}" if a < b else f"{b}|{a}"
 
 
-_PairKeys = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_PairKeys = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 
 
 @lru_cache(maxsize=200_000)
@@ -896,7 +899,17 @@ def _pair_keys(key_sets: tuple[tuple[str, ...], ...]) -> _PairKeys:
                         typo.update(variants)
                         if len(one) >= 4:
                             long.update(variants)
-    return tuple(exact), tuple(typo - exact), tuple(long)
+    return (
+        tuple(map(hash, exact)),
+        tuple(map(hash, typo - exact)),
+        tuple(map(hash, long)),
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _cell_keys(keys: tuple[str, ...], cells: tuple[str, ...]) -> tuple[int, ...]:
+    """Hashes of every key in every sex/age cell."""
+    return tuple(hash((k, c)) for k in keys for c in cells)
 
 
 def _blocking_keys(table: _Table, parts: _PartTable, want: tuple[set[str], set[str]]) -> _Keys:
@@ -908,7 +921,7 @@ def _blocking_keys(table: _Table, parts: _PartTable, want: tuple[set[str], set[s
         for rule, found in zip(("name exact", "name typo", "name typo long"), keys, strict=True):
             out.add(rule, found, i)
         if table.dob[i] >= 0:
-            out.add("birth date", [f"D{int(table.dob[i])}"], i)
+            out.add("birth date", [int(table.dob[i])], i)
         _part_keys(out, table, i, [parts.keys[p] for p in pids], want[0])
         _described_keys(out, table, i, bool(pids), want[1])
     return out
@@ -922,11 +935,10 @@ def _part_keys(
     bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _AGE_BAND, 2.0)
     if len(key_sets) == 1:
         cells = _query_cells(sex, bands)
-        out.add("one-part query", [f"{k}|{c}" for k in key_sets[0] for c in cells], i)
-    wanted = [k for ks in key_sets for k in ks if k in want]
+        out.add("one-part query", _cell_keys(key_sets[0], cells), i)
+    wanted = tuple(k for ks in key_sets for k in ks if k in want)
     if wanted:
-        cells = _index_cells(sex, bands)
-        out.add("part index", [f"{k}|{c}" for k in wanted for c in cells], i)
+        out.add("part index", _cell_keys(wanted, _index_cells(sex, bands)), i)
 
 
 def _described_keys(out: _Keys, table: _Table, i: int, named: bool, want: set[str]) -> None:
@@ -938,11 +950,10 @@ def _described_keys(out: _Keys, table: _Table, i: int, named: bool, want: set[st
     bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _DESC_AGE_BAND, 3.0)
     if not named:
         cells = _query_cells(sex, bands)
-        out.add("nameless query", [f"{t}|{c}" for t in terms for c in cells], i)
-    wanted = [t for t in terms if t in want]
+        out.add("nameless query", _cell_keys(tuple(terms), cells), i)
+    wanted = tuple(t for t in terms if t in want)
     if wanted:
-        cells = _index_cells(sex, bands)
-        out.add("description index", [f"{t}|{c}" for t in wanted for c in cells], i)
+        out.add("description index", _cell_keys(wanted, _index_cells(sex, bands)), i)
 
 
 def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray) -> IntArray:
