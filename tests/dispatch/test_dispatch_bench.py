@@ -27,7 +27,14 @@ def test_dispatch_bench_reports_json_beside_greedy(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    for name in ("ms", "total_travel_s", "greedy_total_travel_s", "objective", "greedy_objective"):
+    for name in (
+        "ms",
+        "same_picture_ms",
+        "total_travel_s",
+        "greedy_total_travel_s",
+        "objective",
+        "greedy_objective",
+    ):
         assert result[name] > 0, name
     assert result["mismatches"] == 0
     assert "where a plan's CPU time goes" in done.stdout
