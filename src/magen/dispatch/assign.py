@@ -841,7 +841,8 @@ def _savings(slots: _Slots, able: BoolArray, secs: FloatArray, horizon: float) -
     # when it arrives within the horizon.
     np.subtract(horizon, out, out=out)
     out *= slots.weight[:, None]
-    out[~able | ~(out > 0.0)] = 0.0
+    np.maximum(out, 0.0, out=out)  # (times are never NaN: +inf is out of reach)
+    out *= able
     return out
 
 
@@ -913,6 +914,7 @@ class Dispatcher:
                     travel=travel,
                     pairs=pairs,
                     rounds=rounds,
+                    able=able_slot,
                 )
             travel.widen(loose)
 
@@ -940,7 +942,11 @@ class Dispatcher:
         travel: _Travel | None,
         pairs: list[tuple[int, int]],
         rounds: int,
+        able: BoolArray | None = None,
     ) -> Plan:
+        """The plan of a matching: recommendations with reasons, and the needs left unmet.
+
+        `able`: (slots, units) whether each unit can fill each need, when known already."""
         cfg = self.config
         served = dict(pairs)
         recs: list[Recommendation] = []
@@ -948,7 +954,8 @@ class Dispatcher:
         secs: FloatArray | None = None
         if travel is not None:
             secs, exact, metres = travel.secs, travel.exact, travel.metres
-            able = _able(slots, unit_masks)
+            if able is None:
+                able = _able(slots, unit_masks)
             areas_of = _Explainer(travel).explain([(int(slots.task[j]), u) for j, u in pairs])
             p_slot = np.array([j for j, _ in pairs], dtype=np.int64)
             p_task = slots.task[p_slot]
