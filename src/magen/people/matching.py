@@ -590,9 +590,11 @@ def _mean_agreeing(frequencies: Sequence[float]) -> float:
     """Chance two random records agree on a value, per value share (as splink: sum f^2).
 
     Records carry several keys each, so frequencies are first made shares of their sum.
+    Sums are exact (fsum), so the result does not depend on the order keys come in (which
+    follows string hashing, different in every process).
     """
-    total = sum(frequencies)
-    return sum(f * f for f in frequencies) / total if total else 0.0
+    total = math.fsum(frequencies)
+    return math.fsum(f * f for f in frequencies) / total if total else 0.0
 
 
 # ----------------------------------------------------------------------------------------
