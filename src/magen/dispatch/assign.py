@@ -373,16 +373,19 @@ class _Block:
         self.col_limit[cols] = limit
         self.searched += cols.shape[0]
 
-    def street_m(self, rows: IntArray | slice) -> tuple[FloatArray, BoolArray]:
-        """Street metres of rows' pairs (a lower bound where not exact), and which are exact.
+    def street_m(
+        self, rows: IntArray | slice, cols: IntArray | slice = slice(None)
+    ) -> tuple[FloatArray, BoolArray]:
+        """Street metres of pairs (a lower bound where not exact), and which are exact.
 
-        Both are new arrays (the caller may write to them)."""
-        known = self.known[rows]
-        lim = np.maximum.outer(self.limit[rows], self.col_limit)
+        Both are new (rows, cols) arrays: the caller may write to them."""
+        known = self.known[rows, cols] if isinstance(cols, slice) else self.known[rows][:, cols]
+        lim = np.maximum.outer(self.limit[rows], self.col_limit[cols])
         exact = known <= lim
         exact |= lim >= self.max_m
         np.minimum(known, lim, out=lim)
-        np.maximum(lim, self.bound[rows], out=lim)
+        bound = self.bound[rows, cols] if isinstance(cols, slice) else self.bound[rows][:, cols]
+        np.maximum(lim, bound, out=lim)
         return np.where(exact, known, lim), exact
 
 
@@ -630,6 +633,24 @@ class _Travel:
         self._metres[cells] = street.ravel()
         self._changed.update(b.tasks[rows].tolist())
 
+    def _refresh_columns(self, b: _Block, cols: IntArray) -> None:
+        """Copy columns of a block into the (tasks, units) matrices; only the tasks whose
+        times changed count as changed."""
+        street, ok = b.street_m(slice(None), cols)
+        blocked = b.blocked[:, cols]
+        cells = b.cells[:, cols]
+        secs = street / b.speed
+        secs += b.walk_s[:, cols]
+        secs[blocked] = np.inf
+        ok |= blocked
+        street += b.lateral[:, cols]
+        street[blocked] = np.inf
+        moved = np.any((self._secs[cells] != secs) | (self._exact[cells] != ok), axis=1)
+        self._secs[cells] = secs
+        self._exact[cells] = ok
+        self._metres[cells] = street
+        self._changed.update(b.tasks[moved].tolist())
+
     def changed(self) -> IntArray:
         """The tasks whose times changed since the last call, ascending."""
         out = np.array(sorted(self._changed), dtype=np.int64)
@@ -676,8 +697,10 @@ class _Travel:
             units = sorted(cols.get(k, []))
             for part in _batches(units):
                 b.run_columns(np.array([j for _, j in part], dtype=np.int64), part[-1][0])
-            changed = range(b.tasks.shape[0]) if units else sorted(i for _, i in rows)
-            self._refresh(b, np.array(changed, dtype=np.int64))
+            if rows:
+                self._refresh(b, np.array(sorted(i for _, i in rows), dtype=np.int64))
+            if units:
+                self._refresh_columns(b, np.array(sorted(j for _, j in units), dtype=np.int64))
 
     def first_wants(
         self, pairs: list[tuple[int, int]], able: BoolArray
