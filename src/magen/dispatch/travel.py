@@ -27,8 +27,10 @@ touches only the slots of the streets it closes.
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -230,6 +232,7 @@ class ModeGraph:
         main = int(np.argmax(counts)) if counts.shape[0] else -1
         in_main = label == main
         self.snappable = usable & in_main[st.edge_u] & in_main[st.edge_v]
+        self._lock = threading.Lock()  # one search at a time writes its arcs (`_graph`)
 
     @cached_property
     def landmarks(self) -> Landmarks:
@@ -498,6 +501,7 @@ class ModeGraph:
         """Row pointers of the reversed and forward graphs, in scipy's own index type."""
         return self.indptr.astype(np.int32), self.fwd_indptr.astype(np.int32)
 
+    @contextmanager
     def _graph(
         self,
         closure: Closure,
@@ -507,33 +511,33 @@ class ModeGraph:
         k: int,
         *,
         forward: bool,
-    ) -> csr_matrix:
+    ) -> Iterator[csr_matrix]:
         """The graph under a closure (reversed, or `forward`), with `k` virtual nodes after
-        the town's whose arcs are (row, node, metres), sorted by row.
+        the town's whose arcs are (row, node, metres), sorted by row; for one search.
 
         The streets' part is built once per closure and kept, with room after it: a search
-        writes its virtual arcs there instead of copying the streets. Indices are 32-bit, as
-        csgraph works in, so that scipy need not scan them to choose."""
+        writes its virtual arcs there instead of copying the streets (one search at a time).
+        Indices are 32-bit, as csgraph works in, so that scipy need not scan them."""
         m = rows.shape[0]
-        buf = closure.buffers.get((self.mode, forward))
         n_e = self.slot_col.shape[0]
-        if buf is None or buf[0].shape[0] < n_e + m:
-            w = self.weights(closure)
-            room = max(2 * m, 128)
-            data = np.empty(n_e + room)
-            data[:n_e] = w[self.fwd_perm] if forward else w
-            index = np.empty(n_e + room, dtype=np.int32)
-            index[:n_e] = self.fwd_col if forward else self.slot_col
-            buf = closure.buffers[(self.mode, forward)] = (data, index)
-        data, index = buf
-        data[n_e : n_e + m] = metres
-        index[n_e : n_e + m] = nodes
-        base = self._indptr32[1 if forward else 0]
-        indptr = np.empty(self.n + k + 1, dtype=np.int32)
-        indptr[: self.n + 1] = base
-        indptr[self.n + 1 :] = n_e + np.cumsum(np.bincount(rows, minlength=k))
-        size = self.n + k
-        return csr_matrix((data[: n_e + m], index[: n_e + m], indptr), shape=(size, size))
+        with self._lock:
+            buf = closure.buffers.get((self.mode, forward))
+            if buf is None or buf[0].shape[0] < n_e + m:
+                w = self.weights(closure)
+                room = max(2 * m, 128)
+                data = np.empty(n_e + room)
+                data[:n_e] = w[self.fwd_perm] if forward else w
+                index = np.empty(n_e + room, dtype=np.int32)
+                index[:n_e] = self.fwd_col if forward else self.slot_col
+                buf = closure.buffers[(self.mode, forward)] = (data, index)
+            data, index = buf
+            data[n_e : n_e + m] = metres
+            index[n_e : n_e + m] = nodes
+            indptr = np.empty(self.n + k + 1, dtype=np.int32)
+            indptr[: self.n + 1] = self._indptr32[1 if forward else 0]
+            indptr[self.n + 1 :] = n_e + np.cumsum(np.bincount(rows, minlength=k))
+            size = self.n + k
+            yield csr_matrix((data[: n_e + m], index[: n_e + m], indptr), shape=(size, size))
 
     def slot_edge(self, closure: Closure, head: int, tail: int) -> int:
         """The open street a route takes from `tail` to `head` (forward), or -1."""
@@ -601,17 +605,17 @@ class ModeGraph:
         """
         k = len(targets)
         rows, nodes, dist = self.source_arcs(targets, closure)
-        graph = self._graph(closure, rows, nodes, dist + _LEAD_M, k, forward=False)
         src = np.arange(self.n, self.n + k)
         reach = limit + _LEAD_LIMIT_M
         # The lead comes off in place: a copy of (rows, nodes) costs more than the subtraction.
-        if predecessors:
-            d, p = dijkstra(
-                graph, directed=True, indices=src, limit=reach, return_predecessors=True
-            )
-            d -= _LEAD_M
-            return d[:, : self.n], p[:, : self.n]
-        d = dijkstra(graph, directed=True, indices=src, limit=reach)
+        with self._graph(closure, rows, nodes, dist + _LEAD_M, k, forward=False) as graph:
+            if predecessors:
+                d, p = dijkstra(
+                    graph, directed=True, indices=src, limit=reach, return_predecessors=True
+                )
+                d -= _LEAD_M
+                return d[:, : self.n], p[:, : self.n]
+            d = dijkstra(graph, directed=True, indices=src, limit=reach)
         d -= _LEAD_M
         return d[:, : self.n], None
 
@@ -642,15 +646,17 @@ def _search_out(
     rows, nodes, dist = rows[keep], nodes[keep], dist[keep] + _LEAD_M  # see `_LEAD_M`
     order = np.lexsort((nodes, rows))
     rows, nodes, dist = rows[order], nodes[order], dist[order]
-    matrix = graph._graph(closure, rows, nodes, dist, k, forward=True)
     size = graph.n + k
     src = np.arange(graph.n, size)
     reach = limit + _LEAD_LIMIT_M
-    if predecessors:
-        d, p = dijkstra(matrix, directed=True, indices=src, limit=reach, return_predecessors=True)
-        d -= _LEAD_M
-        return np.asarray(d[:, : graph.n]), np.asarray(p[:, : graph.n])
-    d = dijkstra(matrix, directed=True, indices=src, limit=reach)
+    with graph._graph(closure, rows, nodes, dist, k, forward=True) as matrix:
+        if predecessors:
+            d, p = dijkstra(
+                matrix, directed=True, indices=src, limit=reach, return_predecessors=True
+            )
+            d -= _LEAD_M
+            return np.asarray(d[:, : graph.n]), np.asarray(p[:, : graph.n])
+        d = dijkstra(matrix, directed=True, indices=src, limit=reach)
     d -= _LEAD_M
     return np.asarray(d[:, : graph.n]), None
 
