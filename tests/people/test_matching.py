@@ -183,6 +183,19 @@ def test_matches_across_scripts_order_and_nickname(crowd: list[PersonRecord]) ->
     assert "age: agrees" in text
 
 
+def test_a_short_given_name_agrees_across_scripts(crowd: list[PersonRecord]) -> None:
+    # Roi and Ali have one consonant each; written alike they agree, not merely resemble.
+    reports = [*crowd, _report("x1", "Roee Abutbul"), _report("x2", "Ali Abu Rabia")]
+    records = [
+        _found("s1", RecordKind.SURVIVOR, "אבוטבול רועי"),
+        _found("s2", RecordKind.SURVIVOR, "علي أبو ربيعة"),
+    ]
+    candidates = match(reports, records, min_score=0.0)
+    for a_id in ("x1", "x2"):
+        name = next(e for e in _only(candidates, a_id).evidence if e.field == "name")
+        assert name.finding.startswith("two parts"), name.finding
+
+
 def test_evidence_against_is_listed_as_against(crowd: list[PersonRecord]) -> None:
     reports = [*crowd, _report("x1", "Moshe Buzaglo", age_min=40, age_max=40, hair="black")]
     records = [

@@ -194,3 +194,33 @@ def test_hebrew_vowel_letters_are_read_as_vowels_in_longer_words() -> None:
     assert {"LB", "L"} <= keys_of("לוי")
     # Beside another vowel letter it stays a vowel: Shmuel is not "Shmvel".
     assert keys_of("שמואל") == frozenset({"SML", "XML"})
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("רועי", "Roee"),
+        ("Roi", "Roy"),
+        ("אורי", "Uri"),
+        ("علي", "Ali"),
+        ("עלי", "Aly"),
+        ("נועה", "Noa"),
+        ("מאיה", "Maia"),
+        ("יעל", "Jael"),
+        ("איתי", "Ittai"),
+        ("אייל", "Eial"),
+    ],
+)
+def test_short_names_written_alike_share_a_shape(a: str, b: str) -> None:
+    assert token(a).shapes & token(b).shapes, (token(a).shapes, token(b).shapes)
+
+
+def test_short_names_written_differently_have_different_shapes() -> None:
+    # One consonant key each (L), but the vowel letters differ: Yael, Eyal, Lia, Ali.
+    shapes = [token(w).shapes for w in ("Yael", "Eyal", "Lia", "Ali")]
+    assert all(s for s in shapes)
+    assert all(not (x & y) for i, x in enumerate(shapes) for y in shapes[i + 1 :])
+    # Longer names are told apart by their keys and have no shape.
+    assert token("Moshe").shapes == frozenset()
+    # A one-letter shape says too little: Leah is written just L.
+    assert token("Leah").shapes == frozenset()

@@ -259,6 +259,8 @@ def _token_code(a: NameToken, b: NameToken) -> int:
     elif shared:
         # A one-consonant key (Ali, Eli, Leah) is too common to count as more than similar.
         code = _NAME_PHONETIC if max(len(k) for k in shared) >= 2 else _NAME_SIMILAR
+        if code == _NAME_SIMILAR and a.shapes & b.shapes:
+            code = _NAME_PHONETIC  # a short name written alike (Roi, רועי)
     elif a.groups & b.groups:
         code = _NAME_NICKNAME
     elif _token_sets(a).code(_token_sets(b)) == _WEAK or (
@@ -348,11 +350,23 @@ class _KeySets:
     subs: frozenset[str]
 
     @classmethod
-    def of(cls, keys: Iterable[str], groups: Iterable[int], texts: Iterable[str] = ()) -> _KeySets:
+    def of(
+        cls,
+        keys: Iterable[str],
+        groups: Iterable[int],
+        texts: Iterable[str] = (),
+        shapes: Iterable[str] = (),
+    ) -> _KeySets:
         ks = frozenset(k for k in keys if k)
         exact = frozenset(f"t:{t}" for t in texts)
-        # The same spelling agrees even when its key is a single consonant (Yael, Ali).
-        agree = {k for k in ks if len(k) >= 2} | {f"g{g}" for g in groups} | exact
+        # The same spelling agrees even when its key is a single consonant (Yael, Ali), and
+        # so does the same written shape of such a name (Roi, Roee, רועי).
+        agree = (
+            {k for k in ks if len(k) >= 2}
+            | {f"g{g}" for g in groups}
+            | exact
+            | {f"w:{w}" for w in shapes}
+        )
         return cls(
             exact=exact,
             agree=frozenset(agree),
@@ -417,7 +431,8 @@ class _PartTable:
             groups = {g for t in part for g in t.groups}
             self.keys.append(tuple(sorted(keys | {f"g{g}" for g in groups})))
             spellings = {t.spelling for t in part}
-            sets = _KeySets.of(keys, groups, spellings)
+            shapes = {w for t in part for w in t.shapes}
+            sets = _KeySets.of(keys, groups, spellings, shapes)
             self.sets.append(sets)
             near = sets.agree | sets.keys | sets.dels | sets.subs
             self.near.append(near)

@@ -215,6 +215,7 @@ class NameToken:
     groups: frozenset[int]
     script: str  # "hebrew", "arabic" or "other" (Latin, Cyrillic, Thai... via anyascii)
     spelling: str  # the word with variations that are not different names smoothed out
+    shapes: frozenset[str] = frozenset()  # how a short name is written (`written_shapes`)
 
 
 @lru_cache(maxsize=200_000)
@@ -449,7 +450,54 @@ def token(word: str) -> NameToken:
         groups=nickname_groups(clean),
         script=script,
         spelling=spelling(clean, script, latin),
+        shapes=written_shapes(clean, script, latin, keys_of(clean)),
     )
+
+
+# Letters of a short name's shape: the consonant (C), a vav or o/u (V), a yod or i/y (Y),
+# and a word-initial vowel (A, as alef or ayin carry it). Other vowels are not written.
+_HE_SHAPE = {"ו": "V", "י": "Y", "א": "", "ע": "", "ה": ""}
+_AR_SHAPE = {"و": "V", "ي": "Y", **dict.fromkeys("اأإآعءئؤةهى", "")}
+_HE_INITIAL = frozenset("אע")
+_AR_INITIAL = frozenset("اأإآع")
+_LATIN_INITIAL = {"i": "AY", "y": "Y", "o": "AV", "u": "AV", "a": "A", "e": "A"}
+_LATIN_VOWELS = {**dict.fromkeys(("ee", "i", "y", "j"), "Y"), **dict.fromkeys("ouw", "V")}
+_LATIN_SHAPE = re.compile(r"ee|[aeh]|[iyj]|[ouw]|sh|ch|kh|th|ph|zh|ts|tz|[a-z]")
+
+
+def written_shapes(clean: str, script: str, latin: str, keys: frozenset[str]) -> frozenset[str]:
+    """How a name of one consonant (Roi, Noa, Ali) is written in an abjad: its consonant with
+    the vowel letters around it (רועי, Roy: RVY; עלי, Ali: ALY).
+
+    Such names have a one-letter phonetic key, too common to agree on (Ali, Eli, Leah are
+    all L); the vowel letters a Hebrew or Arabic writer puts in, and a Latin spelling implies,
+    tell them apart and join the renderings of one name across scripts. Empty for longer
+    names, and for shapes of one letter (Ella, אלה: just L).
+    """
+    if not keys or any(len(k) != 1 for k in keys):
+        return frozenset()
+    if script == "hebrew":
+        first = "A" if clean[:1] in _HE_INITIAL else ""
+        rest = clean[1:] if first else clean
+        marks = [_HE_SHAPE.get(ch, "C") for ch in rest if ch.isalpha()]
+    elif script == "arabic":
+        first = "A" if clean[:1] in _AR_INITIAL else ""
+        rest = clean[1:] if first else clean
+        marks = [_AR_SHAPE.get(ch, "C") for ch in rest if ch.isalpha()]
+    else:
+        word = re.sub(r"[^a-z]", "", latin)
+        if not word:
+            return frozenset()
+        first = _LATIN_INITIAL.get(word[0], "")
+        rest = word[1:] if first else word
+        marks = []
+        for piece in _LATIN_SHAPE.findall(rest):
+            if piece not in ("a", "e", "h"):
+                marks.append(_LATIN_VOWELS.get(piece, "C"))
+    shape = "".join(ch for ch, _ in groupby(first + "".join(marks)))
+    if shape.count("C") != 1 or len(shape) < 2:
+        return frozenset()
+    return frozenset(shape.replace("C", key) for key in keys)
 
 
 _HE_FINALS = str.maketrans("ךםןףץ\u05f3", "כמנפצ'")
