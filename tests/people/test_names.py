@@ -82,6 +82,10 @@ SAME_NAME = [
     # A compound whose consonantal vav stayed single where the parts were joined.
     ("זילברוסר", "Silberwasser"),
     ("בלומוסר", "Blumwasser"),
+    # French romanisation writes sh as ch; German-style keeps ch as kh (Chaim, חיים).
+    ("Chalom", "שלום"),
+    ("Bouchra", "بشرى"),
+    ("Chaim", "חיים"),
 ]
 
 

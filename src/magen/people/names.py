@@ -164,6 +164,7 @@ _LATIN_RULES: tuple[tuple[str, str], ...] = (
     ("r", "R"),
     *((v, "") for v in "aeiouyj"),
 )
+_FRENCH_CH = re.compile(r"(?<![st])ch")
 _LATIN_RE = re.compile("|".join(re.escape(s) for s, _ in _LATIN_RULES))
 _LATIN_MAP = dict(_LATIN_RULES)
 
@@ -323,6 +324,9 @@ def latin_keys(latin: str) -> set[str]:
     words = {word}
     if re.search(r"[aeiouy]h$", word):
         words.add(word[:-1])  # Sarah = Sara, but Samah keeps its h
+    # French spelling writes sh as ch (Chalom, Hicham, Bouchra); German and Hebrew
+    # romanisation read it as kh (Chaim, Michal): both are kept.
+    words |= {_FRENCH_CH.sub("sh", w) for w in words if "ch" in w}
     return {k for w in words for k in _both_keys(_LATIN_MAP[m] for m in _LATIN_RE.findall(w))}
 
 
