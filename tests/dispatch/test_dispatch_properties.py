@@ -47,6 +47,19 @@ TIGHT = Dispatcher(
         nearest_first=frozenset(),
     ),
 )
+# As TIGHT, but a responder in a loose pair is searched from at once: the plan stands on
+# responders' own searches (and the columns they refresh) rather than on widened rows.
+COLUMNS = Dispatcher(
+    TOWN,
+    DispatchConfig(
+        search_margin=1.0,
+        search_slack_m=0.0,
+        first_search_m=10.0,
+        candidates=0,
+        nearest_first=frozenset(),
+        column_after=0,
+    ),
+)
 # A horizon of one minute (120 m on foot, 600 m by car): most pairs are out of reach, and
 # first searches skip responders whose bound alone is past it.
 SHORT = Dispatcher(TOWN, DispatchConfig(horizon_s=60.0))
@@ -191,6 +204,8 @@ def test_the_plan_is_optimal_and_never_worse_than_greedy(inst: Instance) -> None
     assert TIGHT.plan(inst.units, inst.tasks, inst.areas).cost == pytest.approx(
         best, rel=1e-9, abs=1e-6
     )
+    by_columns = COLUMNS.plan(inst.units, inst.tasks, inst.areas)
+    assert by_columns.cost == pytest.approx(best, rel=1e-9, abs=1e-6)
     short = SHORT.travel_times(inst.units, inst.tasks, inst.areas)
     assert SHORT.plan(inst.units, inst.tasks, inst.areas).cost == pytest.approx(
         optimum(inst.units, inst.tasks, short, SHORT.config), rel=1e-9, abs=1e-6
@@ -200,7 +215,7 @@ def test_the_plan_is_optimal_and_never_worse_than_greedy(inst: Instance) -> None
     assert plan.cost <= greedy_cost + 1e-6
     ui = {u.responder_id: i for i, u in enumerate(inst.units)}
     ti = {t.task_id: i for i, t in enumerate(inst.tasks)}
-    for r in plan.recommendations:
+    for r in (*plan.recommendations, *by_columns.recommendations):
         assert np.isfinite(secs[ti[r.task_id], ui[r.responder_id]])
         assert r.travel_s == pytest.approx(secs[ti[r.task_id], ui[r.responder_id]], abs=0.1)
 
