@@ -86,6 +86,8 @@ SAME_NAME = [
     ("Chalom", "שלום"),
     ("Bouchra", "بشرى"),
     ("Chaim", "חיים"),
+    ("Ivanoff", "איבנוב"),
+    ("Smirnoff", "Смирнов"),
 ]
 
 

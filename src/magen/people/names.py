@@ -327,6 +327,8 @@ def latin_keys(latin: str) -> set[str]:
     # French spelling writes sh as ch (Chalom, Hicham, Bouchra); German and Hebrew
     # romanisation read it as kh (Chaim, Michal): both are kept.
     words |= {_FRENCH_CH.sub("sh", w) for w in words if "ch" in w}
+    # Russian -ov, -ev spelled the older French way (Smirnoff, Lebedeff).
+    words |= {w[:-2] + "v" for w in words if len(w) >= 5 and w.endswith(("off", "eff"))}
     return {k for w in words for k in _both_keys(_LATIN_MAP[m] for m in _LATIN_RE.findall(w))}
 
 
