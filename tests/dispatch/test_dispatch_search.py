@@ -26,6 +26,7 @@ from magen.dispatch.assign import (
     _Travel,
 )
 from magen.dispatch.travel import Mode, travel_network
+from magen.geo.routing import DangerArea
 from magen.geo.snap import snap_points
 from magen.geo.town import MAX_ACCESS_M, Town
 from support.bakapack import baka_town
@@ -140,3 +141,77 @@ def test_points_join_the_nearest_street_as_the_r_tree_finds_it(mode: Mode) -> No
     near = graph.points(xy)  # the default reach leaves the far ones out
     assert np.array_equal(near.ok, got.lateral <= MAX_ACCESS_M)
     assert np.array_equal(near.edge[near.ok], got.edge[near.ok])
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_chains_pass_through_two_neighbour_nodes_and_dead_ends(mode: Mode) -> None:
+    graph = travel_network(TOWN).graphs[mode]
+    c = graph.chains
+    assert c.count > 0
+    ends = np.concatenate([graph.slot_row, graph.slot_col])
+    other = np.concatenate([graph.slot_col, graph.slot_row])
+    neighbours = [set() for _ in range(graph.n)]
+    for x, y in zip(ends.tolist(), other.tolist(), strict=True):
+        neighbours[x].add(y)
+    inner = np.flatnonzero(c.node_chain >= 0)
+    # Each inner node is in one chain, next to its neighbours there; dead ends end in a node
+    # with one neighbour.
+    assert np.unique(c.node_flat[inner]).shape[0] == inner.shape[0]
+    for x in inner.tolist():
+        f = int(c.node_flat[x])
+        assert len(neighbours[x]) in (1, 2)
+        assert int(c.node[f - 1]) in neighbours[x]
+        if len(neighbours[x]) == 1:
+            assert c.pendant[c.node_chain[x]]
+            assert f == c.ptr[c.node_chain[x] + 1] - 1
+        else:
+            assert int(c.node[f + 1]) in neighbours[x]
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_a_contracted_search_finds_the_whole_graph_s_metres_at_every_node_and_point(
+    mode: Mode,
+) -> None:
+    """Danger areas close streets inside chains; targets on chains keep theirs whole."""
+    net = travel_network(TOWN)
+    graph = net.graphs[mode]
+    rng = np.random.default_rng(3)
+    xy = TOWN.buildings.xy[rng.choice(len(TOWN.buildings), 140, replace=False)]
+    targets, starts = graph.points(xy[:40]), graph.points(xy[40:])
+    lon, lat = TOWN.to_lonlat(xy[100:106, 0], xy[100:106, 1])
+    areas = [
+        DangerArea(f"DA-{i}", float(x), float(y), 80.0)
+        for i, (x, y) in enumerate(zip(lon.tolist(), lat.tolist(), strict=True))
+    ]
+    closure = net.closure(areas)
+    assert closure.edge.any()
+    # Some closed streets are inside chains: their chains are searched around, not through.
+    inside = graph.chains.slot_chain[np.isinf(graph.weights(closure))]
+    assert (inside >= 0).any()
+    cx = graph.contract(closure, targets)
+    assert cx.whole.any()
+    assert not cx.whole.all()
+    whole, _ = graph.search(targets, closure, 5_000.0)
+    part, _ = graph.search(targets, closure, 5_000.0, contracted=cx)
+    # Only the contracted graph's own nodes are searched...
+    cut = (graph.chains.node_chain >= 0) & ~cx.whole[np.maximum(graph.chains.node_chain, 0)]
+    assert np.isinf(part[:, cut]).all()
+    assert np.isfinite(whole[:, cut]).any()
+    # ... and every node's metres follow from them (exact within the limit).
+    nodes = np.arange(graph.n)
+    at = cx.at(part, nodes)
+    near = whole <= 5_000.0
+    np.testing.assert_allclose(at[near], whole[near], rtol=1e-12, atol=1e-9)
+    assert np.all(at[~near] > 5_000.0)
+    # Points join through their chain's ends.
+    st_ = TOWN.streets
+    to_u, to_v = graph.leave_arcs(starts, closure)
+    e = np.where(starts.ok, starts.edge, 0)
+    u, v = st_.edge_u[e].astype(np.int64), st_.edge_v[e].astype(np.int64)
+    truth = np.minimum(to_u + whole[:, u], to_v + whole[:, v])
+    a, a_m, b, b_m = cx.attach(u, v, to_u, to_v)
+    found = np.minimum(a_m + part[:, a], b_m + part[:, b])
+    near = truth <= 5_000.0
+    assert near.mean() > 0.3
+    np.testing.assert_allclose(found[near], truth[near], rtol=1e-12, atol=1e-9)
+    assert np.all(found[~near] > 5_000.0)

@@ -43,6 +43,7 @@ from scipy.optimize import linear_sum_assignment
 from magen.dispatch.travel import (
     BoolArray,
     Closure,
+    Contracted,
     Exit,
     FloatArray,
     IntArray,
@@ -143,6 +144,9 @@ class DispatchConfig:
     # the needs are fallbacks (500 m cost more searching than the rounds it saved).
     nearest_slack_m: float = 200.0
     column_after: int = 3  # a responder's own search, after its times were short this often
+    # Blocks of at least this many tasks search a graph with its chains of two-neighbour
+    # nodes and its dead ends contracted; a few rows are not worth contracting it for.
+    contract_from: int = 8
 
     def speed(self, mode: Mode) -> float:
         """Speed along streets in a mode."""
@@ -247,10 +251,33 @@ class _Block:
     # another block routes points past their end, where writes go unread.
     cells: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     index: int = -1  # in the plan's list of blocks
+    contract_from: int = 8  # `DispatchConfig.contract_from`
     row_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by task
     col_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # by unit
     # Per column of a responder standing in areas the block closes: its ways out.
     exits: dict[int, Exit] = field(default_factory=dict)
+    # The contracted graph its rows are searched over (None: the whole graph), and where each
+    # unit joins it (two nodes and the metres to each): made on the first search.
+    _joins: tuple[Contracted | None, IntArray, FloatArray, IntArray, FloatArray] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    def joins(self) -> tuple[Contracted | None, IntArray, FloatArray, IntArray, FloatArray]:
+        """The graph the block's rows are searched over and where its units join it.
+
+        A block of many tasks is searched over the graph with its chains and dead ends
+        contracted (its tasks' own chains whole); the few rows of a small block are not
+        worth contracting the graph for."""
+        if self._joins is None:
+            st = self.graph.town.streets
+            e = np.where(self.u_points.ok, self.u_points.edge, 0)
+            u, v = st.edge_u[e].astype(np.int64), st.edge_v[e].astype(np.int64)
+            if self.tasks.shape[0] < self.contract_from:
+                self._joins = (None, u, self.to_u, v, self.to_v)
+            else:
+                cx = self.graph.contract(self.closure, self.t_points)
+                self._joins = (cx, *cx.attach(u, v, self.to_u, self.to_v))
+        return self._joins
 
     @classmethod
     def build(
@@ -325,15 +352,15 @@ class _Block:
             to_u=to_u,
             to_v=to_v,
             exits=exits,
+            contract_from=cfg.contract_from,
         )
 
     def run(self, rows: IntArray, limit: float) -> None:
         """Search from these rows' tasks up to `limit` metres (one Dijkstra call)."""
-        dist, _ = self.graph.search(_take(self.t_points, rows), self.closure, limit)
-        st = self.graph.town.streets
-        e = np.where(self.u_points.ok, self.u_points.edge, 0)
-        found = self.to_u[None, :] + dist[:, st.edge_u[e]]
-        np.minimum(found, self.to_v[None, :] + dist[:, st.edge_v[e]], out=found)
+        cx, a_node, a_m, b_node, b_m = self.joins()
+        dist, _ = self.graph.search(_take(self.t_points, rows), self.closure, limit, contracted=cx)
+        found = a_m[None, :] + dist[:, a_node]
+        np.minimum(found, b_m[None, :] + dist[:, b_node], out=found)
         np.minimum(found, self.direct[rows], out=found)
         ways = [(j, ex) for j, ex in self.exits.items() if ex.nodes.shape[0]]
         if ways:
@@ -341,7 +368,8 @@ class _Block:
             nodes = np.concatenate([ex.nodes for _, ex in ways])
             metres = np.concatenate([ex.metres for _, ex in ways])
             cut = np.cumsum([0] + [ex.nodes.shape[0] for _, ex in ways[:-1]])
-            out = np.minimum.reduceat(metres[None, :] + dist[:, nodes], cut, axis=1)
+            at = dist[:, nodes] if cx is None else cx.at(dist, nodes)
+            out = np.minimum.reduceat(metres[None, :] + at, cut, axis=1)
             cols = np.array([j for j, _ in ways], dtype=np.int64)
             found[:, cols] = np.minimum(found[:, cols], out)
         # Every value found is a real route: keep the shortest (a responder's own search

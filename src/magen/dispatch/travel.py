@@ -18,6 +18,15 @@ Bounds. Distances to and from a dozen landmarks around the town's edge give, by 
 triangle inequality, lower bounds on the street distance between any two nodes (ALT). Closing
 streets only lengthens routes, so bounds from the open graph hold under any closure.
 
+Contraction. Most of a search's nodes lead nowhere new: a node with two neighbours only
+passes a route on, and a dead end only comes back. Searches for many targets run over the
+graph with those chains and dead ends contracted (`Chains`, `Contracted`): a chain is crossed
+by one shortcut per direction (the sum of its slots' weights under the closure, +inf when a
+closed or one-way street is in the way) and a dead end is never entered; the chains the
+targets lie on are kept whole, so a search starts from their own streets' ends. Any other
+node's metres, and a point's on a contracted chain, are the shorter of the ways through its
+chain's two ends, exactly as the whole graph's search would find them.
+
 Closures. A danger area closes the streets it touches (exactly which stretch, from
 `magen.geo.routing`): whole streets for through traffic, and the closed stretch for points on
 them. Closures are built (and kept) per set of areas, so an armed responder heading to a
@@ -72,6 +81,8 @@ _F32_SLACK_M = 0.05
 # segments of its nearest samples first.
 _SAMPLE_M = 10.0
 _SNAP_CANDIDATES = 12
+# Room kept after a contracted graph's arcs for a search's virtual arcs (grown when short).
+_VIRTUAL_ROOM = 64
 # Closures kept per set of danger areas: the picture's current sets, with room to spare.
 _CLOSURE_CACHE = 256
 
@@ -120,6 +131,7 @@ class Closure:
     buffers: dict[tuple[Mode, bool], tuple[FloatArray, npt.NDArray[np.int32]]] = field(
         default_factory=dict
     )
+    chain_weights: dict[Mode, ChainWeights] = field(default_factory=dict)  # built on use
 
     def to_u_open(self, edge: IntArray, along: FloatArray) -> BoolArray:
         """Whether the stretch from each point back to its street's u end is open."""
@@ -164,6 +176,236 @@ class Exit:
                 break
             chain.append(prev)
         return chain[::-1]
+
+
+@dataclass(frozen=True, eq=False)
+class Chains:
+    """A mode graph's chains: maximal paths through nodes with exactly two neighbours, and
+    dead ends (a chain from a junction to a node with one neighbour).
+
+    Chain `c` runs over flat positions `ptr[c]` to `ptr[c + 1] - 1`: its end nodes (`A` first,
+    `B` last; the same node for a loop) and, between them, its inner nodes; a dead end's
+    last node counts as inner. A search over the contracted graph crosses a chain by one
+    shortcut arc per direction and never enters it (nor a dead end); a point on one of its
+    streets reaches the chain's ends (`to_a`, `to_b`: +inf to a dead end's)."""
+
+    ptr: IntArray
+    pendant: BoolArray  # per chain: its B end is a dead end (never searched, never left by)
+    node: IntArray  # per flat position
+    slot_a: IntArray  # the slot of the arc from this position's node to the previous (-1)
+    slot_b: IntArray  # ... and to the next
+    node_chain: IntArray  # per node: its chain if it is an inner node, else -1
+    node_flat: IntArray  # per node: its flat position if it is an inner node, else -1
+    slot_chain: IntArray  # per slot: the chain whose inner node it touches, else -1
+    chain_slots: IntArray  # slots by chain: chain c's are chain_slots[slot_ptr[c]:slot_ptr[c + 1]]
+    slot_ptr: IntArray
+    # The contracted graph's fixed structure: the slots, then two shortcuts per chain
+    # (A -> B, then B -> A, forward), in reversed-graph CSR order.
+    perm: IntArray  # CSR position -> entry (slot, or slot count + 2 * chain + direction)
+    where: IntArray  # entry -> CSR position
+    index: npt.NDArray[np.int32]
+    indptr: npt.NDArray[np.int32]
+
+    @property
+    def count(self) -> int:
+        return int(self.ptr.shape[0] - 1)
+
+
+@dataclass(frozen=True, eq=False)
+class ChainWeights:
+    """Metres along every chain under a closure: from each position to `A` and to `B`
+    (+inf where a closed or one-way street is in the way), and the contracted graph's
+    weights in CSR order, inner slots shut."""
+
+    to_a: FloatArray
+    to_b: FloatArray
+    data: FloatArray
+
+
+@dataclass(eq=False)
+class Contracted:
+    """A closure's contracted graph for searches from given targets: every chain is crossed
+    by its shortcuts only, but those with a target on them are kept whole (`whole`), so that
+    a search starts from a target's own street ends and nothing between two points of one
+    chain is missed. Every other node's metres follow from its chain's ends (`ends`)."""
+
+    chains: Chains
+    weights: ChainWeights
+    whole: BoolArray  # per chain
+    data: FloatArray  # CSR data, with room after it for a search's virtual arcs
+    index: npt.NDArray[np.int32]
+
+    def ends(self, nodes: IntArray) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
+        """Per node, the two nodes the contracted search settles for it and the metres from
+        it to each: its chain's ends, or itself (twice, at 0 m) where the search reaches it."""
+        c = self.chains
+        chain = c.node_chain[nodes]
+        cut = chain >= 0
+        cut[cut] = ~self.whole[chain[cut]]
+        f = c.node_flat[nodes]
+        ch = np.where(cut, chain, 0)
+        a_node = np.where(cut, c.node[c.ptr[ch]], nodes)
+        b_node = np.where(cut, c.node[c.ptr[ch + 1] - 1], nodes)
+        a_m = np.where(cut, self.weights.to_a[np.where(cut, f, 0)], 0.0)
+        b_m = np.where(cut, self.weights.to_b[np.where(cut, f, 0)], 0.0)
+        return a_node, a_m, b_node, b_m
+
+    def at(self, dist: FloatArray, nodes: IntArray) -> FloatArray:
+        """(rows, nodes) metres from given nodes, from a contracted search's (rows, all)."""
+        a_node, a_m, b_node, b_m = self.ends(nodes)
+        out = dist[:, a_node] + a_m[None, :]
+        np.minimum(out, dist[:, b_node] + b_m[None, :], out=out)
+        return np.asarray(out)
+
+    def attach(
+        self, u: IntArray, v: IntArray, to_u: FloatArray, to_v: FloatArray
+    ) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
+        """For points on streets from `u` to `v`, and their metres to those ends: two nodes
+        the contracted search settles and the metres from the point to each."""
+        c = self.chains
+        chain = np.maximum(c.node_chain[u], c.node_chain[v])
+        cut = chain >= 0
+        cut[cut] = ~self.whole[chain[cut]]
+        if not cut.any():
+            return u, to_u, v, to_v
+        ch = np.where(cut, chain, 0)
+        fu, fv = c.node_flat[u], c.node_flat[v]
+        # A street of a chain has an inner node; an end of the chain sits next to it.
+        x = np.where(cut, np.where(fu >= 0, fu, fv), 1)
+        before = c.node[x - 1]
+        fu = np.where(fu >= 0, fu, np.where(before == u, x - 1, x + 1))
+        fv = np.where(fv >= 0, fv, np.where(before == v, x - 1, x + 1))
+        fu, fv = np.where(cut, fu, 0), np.where(cut, fv, 0)
+        w = self.weights
+        a_node = np.where(cut, c.node[c.ptr[ch]], u)
+        b_node = np.where(cut, c.node[c.ptr[ch + 1] - 1], v)
+        a_m = np.where(cut, np.minimum(to_u + w.to_a[fu], to_v + w.to_a[fv]), to_u)
+        b_m = np.where(cut, np.minimum(to_u + w.to_b[fu], to_v + w.to_b[fv]), to_v)
+        return a_node, a_m, b_node, b_m
+
+
+def _chain_sums(
+    w: FloatArray, c: Chains, chains: IntArray, to_a: FloatArray, to_b: FloatArray
+) -> None:
+    """Metres from each position of the given chains to their first (A) and last (B) node,
+    written into `to_a` and `to_b`; added up position by position from the ends, as a
+    search would (so a chain's sums are the same under any closure leaving it open)."""
+    lo, hi = c.ptr[chains], c.ptr[chains + 1]
+    to_a[lo] = 0.0
+    to_b[hi - 1] = 0.0
+    for k in range(1, int((hi - lo).max(initial=0))):
+        on = hi - lo > k
+        at = lo[on] + k
+        s = c.slot_a[at]
+        to_a[at] = np.where(s >= 0, w[s], np.inf) + to_a[at - 1]
+        at = hi[on] - 1 - k
+        s = c.slot_b[at]
+        to_b[at] = np.where(s >= 0, w[s], np.inf) + to_b[at + 1]
+    dead = chains[c.pendant[chains]]
+    to_b[_ranges(c.ptr, dead)] = np.inf
+
+
+def _walk_chains(
+    n: int, slot_row: IntArray, slot_col: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Every chain's nodes, end to end, concatenated, where each chain starts, and each
+    node's number of neighbours."""
+    a = np.minimum(slot_row, slot_col)
+    b = np.maximum(slot_row, slot_col)
+    pairs = np.unique(a * n + b)
+    ends = np.concatenate([pairs // n, pairs % n])
+    order = np.argsort(ends, kind="stable")
+    nb = np.concatenate([pairs % n, pairs // n])[order].tolist()
+    nb_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends, minlength=n), out=nb_ptr[1:])
+    degree = np.diff(nb_ptr)
+    inner = degree == 2
+    ptr = [0]
+    flat: list[int] = []
+    seen = np.zeros(n, dtype=bool)
+    # From junctions first, so that a dead end's chain starts at its junction.
+    starts = np.concatenate([np.flatnonzero(degree >= 3), np.flatnonzero(degree == 1)])
+    for s in starts.tolist():
+        for y in nb[nb_ptr[s] : nb_ptr[s + 1]]:
+            if inner[y] and not seen[y]:
+                path = [s, y]
+                while inner[path[-1]]:
+                    x, p = path[-1], path[-2]
+                    k = int(nb_ptr[x])
+                    path.append(nb[k] if nb[k] != p else nb[k + 1])
+                seen[path[1:-1]] = True
+            elif degree[y] == 1 and degree[s] >= 3:
+                path = [s, y]  # a dead-end street
+            else:
+                continue
+            flat += path
+            ptr.append(len(flat))
+    # Rings of inner nodes only (no end) are left out: their nodes are searched as any.
+    return np.array(flat, dtype=np.int64), np.array(ptr, dtype=np.int64), degree
+
+
+def build_chains(n: int, slot_row: IntArray, slot_col: IntArray) -> Chains:
+    """The chains of a reversed-graph slot structure (`ModeGraph`)."""
+    node, ptr, degree = _walk_chains(n, slot_row, slot_col)
+    count = ptr.shape[0] - 1
+    # A dead end's chain: its last node leads nowhere else, so a search need not go there.
+    pendant = (degree[node[ptr[1:] - 1]] == 1) & (degree[node[ptr[:-1]]] >= 3)
+    first = np.zeros(node.shape[0], dtype=bool)
+    first[ptr[:-1]] = True
+    last = np.zeros(node.shape[0], dtype=bool)
+    last[ptr[1:] - 1] = True
+    # The slot of each forward arc tail -> head (a reversed slot: row head, column tail).
+    key = slot_col * n + slot_row
+    by_key = np.argsort(key)
+    sorted_key = key[by_key]
+
+    def slot_of(tail: IntArray, head: IntArray, none: BoolArray) -> IntArray:
+        want = tail * n + head
+        at = np.minimum(np.searchsorted(sorted_key, want), max(sorted_key.shape[0] - 1, 0))
+        hit = ~none & (sorted_key[at] == want) if sorted_key.shape[0] else np.zeros_like(none)
+        return np.where(hit, by_key[at] if sorted_key.shape[0] else 0, -1).astype(np.int64)
+
+    slot_a = slot_of(node, np.roll(node, 1), first)
+    slot_b = slot_of(node, np.roll(node, -1), last)
+    of_flat = np.repeat(np.arange(count, dtype=np.int64), np.diff(ptr))
+    mid = ~first & ~last
+    mid[ptr[1:][pendant] - 1] = True
+    node_chain = np.full(n, -1, dtype=np.int64)
+    node_flat = np.full(n, -1, dtype=np.int64)
+    node_chain[node[mid]] = of_flat[mid]
+    node_flat[node[mid]] = np.flatnonzero(mid)
+    slot_chain = np.full(slot_row.shape[0], -1, dtype=np.int64)
+    touch = np.maximum(node_chain[slot_row], node_chain[slot_col])
+    slot_chain[:] = touch
+    inside = np.flatnonzero(touch >= 0)
+    chain_slots = inside[np.argsort(touch[inside], kind="stable")]
+    slot_ptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(touch[inside], minlength=count), out=slot_ptr[1:])
+    # The contracted structure: slots, then the shortcuts (reversed: row = head).
+    a_end, b_end = node[ptr[:-1]], node[ptr[1:] - 1]
+    rows = np.concatenate([slot_row, np.column_stack([b_end, a_end]).ravel()])
+    cols = np.concatenate([slot_col, np.column_stack([a_end, b_end]).ravel()])
+    perm = np.lexsort((cols, rows))
+    where = np.empty_like(perm)
+    where[perm] = np.arange(perm.shape[0])
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return Chains(
+        ptr=ptr,
+        pendant=pendant,
+        node=node,
+        slot_a=slot_a,
+        slot_b=slot_b,
+        node_chain=node_chain,
+        node_flat=node_flat,
+        slot_chain=slot_chain,
+        chain_slots=chain_slots.astype(np.int64),
+        slot_ptr=slot_ptr,
+        perm=perm.astype(np.int64),
+        where=where.astype(np.int64),
+        index=cols[perm].astype(np.int32),
+        indptr=indptr.astype(np.int32),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,6 +502,69 @@ class ModeGraph:
             len(picks), self.n
         )
         return Landmarks(nodes=idx, to=to, frm=frm)
+
+    @cached_property
+    def chains(self) -> Chains:
+        """The graph's chains through two-neighbour nodes, for contracted searches."""
+        return build_chains(self.n, self.slot_row, self.slot_col)
+
+    @cached_property
+    def _open_chain_weights(self) -> ChainWeights:
+        return self._chain_weights(self.open_weights, None)
+
+    def _chain_weights(self, w: FloatArray, base: ChainWeights | None) -> ChainWeights:
+        """Chain metres under slot weights `w`: every chain's, or from `base` (the open
+        graph's) those of the chains whose slots `w` changes."""
+        c = self.chains
+        ptr = c.ptr
+        n_s = self.slot_col.shape[0]
+        if base is None:
+            to_a, to_b = np.empty(c.node.shape[0]), np.empty(c.node.shape[0])
+            todo = np.arange(c.count, dtype=np.int64)
+            _chain_sums(w, c, todo, to_a, to_b)
+            # A dead end is never entered: neither of its shortcuts is taken.
+            back = np.where(c.pendant, np.inf, to_a[ptr[1:] - 1])
+            shortcuts = np.column_stack([to_b[ptr[:-1]], back]).ravel()
+            data = np.concatenate([np.where(c.slot_chain >= 0, np.inf, w), shortcuts])[c.perm]
+            return ChainWeights(to_a=to_a, to_b=to_b, data=data)
+        changed = np.flatnonzero(w != self.open_weights)
+        chain = c.slot_chain[changed]
+        todo = np.unique(chain[chain >= 0])
+        to_a, to_b = base.to_a.copy(), base.to_b.copy()
+        _chain_sums(w, c, todo, to_a, to_b)
+        data = base.data.copy()
+        free = changed[chain < 0]
+        data[c.where[free]] = w[free]
+        data[c.where[n_s + 2 * todo]] = to_b[ptr[todo]]
+        data[c.where[n_s + 2 * todo + 1]] = np.where(
+            c.pendant[todo], np.inf, to_a[ptr[todo + 1] - 1]
+        )
+        return ChainWeights(to_a=to_a, to_b=to_b, data=data)
+
+    def contract(self, closure: Closure, targets: Points) -> Contracted:
+        """The contracted graph under a closure for searches from these targets."""
+        c = self.chains
+        with self._lock:
+            cw = closure.chain_weights.get(self.mode)
+            if cw is None:
+                w = self.weights(closure)
+                base = None if w is self.open_weights else self._open_chain_weights
+                cw = closure.chain_weights[self.mode] = (
+                    self._open_chain_weights if base is None else self._chain_weights(w, base)
+                )
+        st = self.town.streets
+        e = targets.edge[targets.ok]
+        on = np.maximum(c.node_chain[st.edge_u[e]], c.node_chain[st.edge_v[e]])
+        whole = np.zeros(c.count, dtype=bool)
+        whole[on[on >= 0]] = True
+        size = cw.data.shape[0]
+        data = np.empty(size + 2 * _VIRTUAL_ROOM)
+        data[:size] = cw.data
+        slots = c.chain_slots[_ranges(c.slot_ptr, np.flatnonzero(whole))]
+        data[c.where[slots]] = self.weights(closure)[slots]
+        index = np.empty(size + 2 * _VIRTUAL_ROOM, dtype=np.int32)
+        index[:size] = c.index
+        return Contracted(chains=c, weights=cw, whole=whole, data=data, index=index)
 
     def bounds(self, starts: Points, targets: Points) -> FloatArray:
         """(targets, starts) lower bounds on the street metres between their streets' ends."""
@@ -511,14 +816,30 @@ class ModeGraph:
         k: int,
         *,
         forward: bool,
+        contracted: Contracted | None = None,
     ) -> Iterator[csr_matrix]:
         """The graph under a closure (reversed, or `forward`), with `k` virtual nodes after
         the town's whose arcs are (row, node, metres), sorted by row; for one search.
 
         The streets' part is built once per closure and kept, with room after it: a search
         writes its virtual arcs there instead of copying the streets (one search at a time).
-        Indices are 32-bit, as csgraph works in, so that scipy need not scan them."""
+        Indices are 32-bit, as csgraph works in, so that scipy need not scan them.
+        With `contracted` (reversed only), its arcs and room serve instead."""
         m = rows.shape[0]
+        if contracted is not None:
+            cx = contracted
+            n_e = cx.chains.index.shape[0]
+            if cx.data.shape[0] < n_e + m:
+                cx.data = np.concatenate([cx.data[:n_e], np.empty(2 * m)])
+                cx.index = np.concatenate([cx.index[:n_e], np.empty(2 * m, dtype=np.int32)])
+            cx.data[n_e : n_e + m] = metres
+            cx.index[n_e : n_e + m] = nodes
+            indptr = np.empty(self.n + k + 1, dtype=np.int32)
+            indptr[: self.n + 1] = cx.chains.indptr
+            indptr[self.n + 1 :] = n_e + np.cumsum(np.bincount(rows, minlength=k))
+            size = self.n + k
+            yield csr_matrix((cx.data[: n_e + m], cx.index[: n_e + m], indptr), shape=(size, size))
+            return
         n_e = self.slot_col.shape[0]
         with self._lock:
             buf = closure.buffers.get((self.mode, forward))
@@ -597,18 +918,25 @@ class ModeGraph:
         limit: float,
         *,
         predecessors: bool = False,
+        contracted: Contracted | None = None,
     ) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
         """Metres from every node to each target (rows), exact up to `limit`, else +inf.
 
         One Dijkstra call for all rows: callers keep `targets` to a few dozen, since the
-        result holds a row of every node per target.
+        result holds a row of every node per target. Over a `contracted` graph (made for
+        these targets' chains, `contract`), only the nodes it settles are filled: read
+        others through `Contracted.at`.
         """
+        if predecessors and contracted is not None:
+            raise ValueError("routes are traced over the whole graph, not a contracted one")
         k = len(targets)
         rows, nodes, dist = self.source_arcs(targets, closure)
         src = np.arange(self.n, self.n + k)
         reach = limit + _LEAD_LIMIT_M
         # The lead comes off in place: a copy of (rows, nodes) costs more than the subtraction.
-        with self._graph(closure, rows, nodes, dist + _LEAD_M, k, forward=False) as graph:
+        with self._graph(
+            closure, rows, nodes, dist + _LEAD_M, k, forward=False, contracted=contracted
+        ) as graph:
             if predecessors:
                 d, p = dijkstra(
                     graph, directed=True, indices=src, limit=reach, return_predecessors=True
