@@ -232,12 +232,24 @@ class Contracted:
     chains: Chains
     weights: ChainWeights
     whole: BoolArray  # per chain
-    data: FloatArray  # CSR data, with room after it for a search's virtual arcs
+    # The nodes a search can settle, numbered in order (a search's result has a column for
+    # each): `nodes` per column, `ids` per node (-1: never settled).
+    nodes: IntArray
+    ids: IntArray
+    data: FloatArray  # CSR data over those nodes, with room after it for virtual arcs
     index: npt.NDArray[np.int32]
+    indptr: npt.NDArray[np.int32]
+    size: int  # arcs before the room
+
+    def _column(self, nodes: IntArray, metres: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Nodes as columns of a search's result; a node never settled is never reached."""
+        col = self.ids[nodes]
+        return np.maximum(col, 0), np.where(col >= 0, metres, np.inf)
 
     def ends(self, nodes: IntArray) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
-        """Per node, the two nodes the contracted search settles for it and the metres from
-        it to each: its chain's ends, or itself (twice, at 0 m) where the search reaches it."""
+        """Per node, the two nodes the contracted search settles for it (as columns of its
+        result) and the metres from it to each: its chain's ends, or itself (twice, at 0 m)
+        where the search reaches it."""
         c = self.chains
         chain = c.node_chain[nodes]
         cut = chain >= 0
@@ -248,7 +260,7 @@ class Contracted:
         b_node = np.where(cut, c.node[c.ptr[ch + 1] - 1], nodes)
         a_m = np.where(cut, self.weights.to_a[np.where(cut, f, 0)], 0.0)
         b_m = np.where(cut, self.weights.to_b[np.where(cut, f, 0)], 0.0)
-        return a_node, a_m, b_node, b_m
+        return (*self._column(a_node, a_m), *self._column(b_node, b_m))
 
     def at(self, dist: FloatArray, nodes: IntArray) -> FloatArray:
         """(rows, nodes) metres from given nodes, from a contracted search's (rows, all)."""
@@ -261,13 +273,13 @@ class Contracted:
         self, u: IntArray, v: IntArray, to_u: FloatArray, to_v: FloatArray
     ) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
         """For points on streets from `u` to `v`, and their metres to those ends: two nodes
-        the contracted search settles and the metres from the point to each."""
+        the contracted search settles (as columns of its result) and the metres to each."""
         c = self.chains
         chain = np.maximum(c.node_chain[u], c.node_chain[v])
         cut = chain >= 0
         cut[cut] = ~self.whole[chain[cut]]
         if not cut.any():
-            return u, to_u, v, to_v
+            return (*self._column(u, to_u), *self._column(v, to_v))
         ch = np.where(cut, chain, 0)
         fu, fv = c.node_flat[u], c.node_flat[v]
         # A street of a chain has an inner node; an end of the chain sits next to it.
@@ -281,7 +293,7 @@ class Contracted:
         b_node = np.where(cut, c.node[c.ptr[ch + 1] - 1], v)
         a_m = np.where(cut, np.minimum(to_u + w.to_a[fu], to_v + w.to_a[fv]), to_u)
         b_m = np.where(cut, np.minimum(to_u + w.to_b[fu], to_v + w.to_b[fv]), to_v)
-        return a_node, a_m, b_node, b_m
+        return (*self._column(a_node, a_m), *self._column(b_node, b_m))
 
 
 def _chain_sums(
@@ -557,14 +569,39 @@ class ModeGraph:
         on = np.maximum(c.node_chain[st.edge_u[e]], c.node_chain[st.edge_v[e]])
         whole = np.zeros(c.count, dtype=bool)
         whole[on[on >= 0]] = True
-        size = cw.data.shape[0]
-        data = np.empty(size + 2 * _VIRTUAL_ROOM)
-        data[:size] = cw.data
+        full = cw.data.copy()
         slots = c.chain_slots[_ranges(c.slot_ptr, np.flatnonzero(whole))]
-        data[c.where[slots]] = self.weights(closure)[slots]
+        full[c.where[slots]] = self.weights(closure)[slots]
+        # The nodes a search can settle: those on some street of the mode, but the inner
+        # nodes of contracted chains; numbered in order, so that the arcs stay in order.
+        keep = (np.diff(self.indptr) > 0) | (np.diff(self.fwd_indptr) > 0)
+        keep &= (c.node_chain < 0) | whole[np.maximum(c.node_chain, 0)]
+        nodes = np.flatnonzero(keep).astype(np.int64)
+        ids = np.full(self.n, -1, dtype=np.int64)
+        ids[nodes] = np.arange(nodes.shape[0])
+        ptr = c.indptr.astype(np.int64)
+        sel = _ranges(ptr, nodes)
+        row = np.repeat(np.arange(nodes.shape[0]), ptr[nodes + 1] - ptr[nodes])
+        into = keep[c.index[sel]]
+        sel, row = sel[into], row[into]
+        size = sel.shape[0]
+        data = np.empty(size + 2 * _VIRTUAL_ROOM)
+        data[:size] = full[sel]
         index = np.empty(size + 2 * _VIRTUAL_ROOM, dtype=np.int32)
-        index[:size] = c.index
-        return Contracted(chains=c, weights=cw, whole=whole, data=data, index=index)
+        index[:size] = ids[c.index[sel]]
+        indptr = np.zeros(nodes.shape[0] + 1, dtype=np.int32)
+        np.cumsum(np.bincount(row, minlength=nodes.shape[0]), out=indptr[1:])
+        return Contracted(
+            chains=c,
+            weights=cw,
+            whole=whole,
+            nodes=nodes,
+            ids=ids,
+            data=data,
+            index=index,
+            indptr=indptr,
+            size=size,
+        )
 
     def bounds(self, starts: Points, targets: Points) -> FloatArray:
         """(targets, starts) lower bounds on the street metres between their streets' ends."""
@@ -828,16 +865,16 @@ class ModeGraph:
         m = rows.shape[0]
         if contracted is not None:
             cx = contracted
-            n_e = cx.chains.index.shape[0]
+            n_e, n_c = cx.size, cx.nodes.shape[0]
             if cx.data.shape[0] < n_e + m:
                 cx.data = np.concatenate([cx.data[:n_e], np.empty(2 * m)])
                 cx.index = np.concatenate([cx.index[:n_e], np.empty(2 * m, dtype=np.int32)])
             cx.data[n_e : n_e + m] = metres
-            cx.index[n_e : n_e + m] = nodes
-            indptr = np.empty(self.n + k + 1, dtype=np.int32)
-            indptr[: self.n + 1] = cx.chains.indptr
-            indptr[self.n + 1 :] = n_e + np.cumsum(np.bincount(rows, minlength=k))
-            size = self.n + k
+            cx.index[n_e : n_e + m] = cx.ids[nodes]
+            indptr = np.empty(n_c + k + 1, dtype=np.int32)
+            indptr[: n_c + 1] = cx.indptr
+            indptr[n_c + 1 :] = n_e + np.cumsum(np.bincount(rows, minlength=k))
+            size = n_c + k
             yield csr_matrix((cx.data[: n_e + m], cx.index[: n_e + m], indptr), shape=(size, size))
             return
         n_e = self.slot_col.shape[0]
@@ -924,14 +961,15 @@ class ModeGraph:
 
         One Dijkstra call for all rows: callers keep `targets` to a few dozen, since the
         result holds a row of every node per target. Over a `contracted` graph (made for
-        these targets' chains, `contract`), only the nodes it settles are filled: read
-        others through `Contracted.at`.
+        these targets' chains, `contract`), a row holds the nodes it can settle
+        (`Contracted.nodes`): read any node through `Contracted.at`.
         """
         if predecessors and contracted is not None:
             raise ValueError("routes are traced over the whole graph, not a contracted one")
         k = len(targets)
         rows, nodes, dist = self.source_arcs(targets, closure)
-        src = np.arange(self.n, self.n + k)
+        n = self.n if contracted is None else contracted.nodes.shape[0]
+        src = np.arange(n, n + k)
         reach = limit + _LEAD_LIMIT_M
         # The lead comes off in place: a copy of (rows, nodes) costs more than the subtraction.
         with self._graph(
@@ -945,7 +983,7 @@ class ModeGraph:
                 return d[:, : self.n], p[:, : self.n]
             d = dijkstra(graph, directed=True, indices=src, limit=reach)
         d -= _LEAD_M
-        return d[:, : self.n], None
+        return d[:, :n], None
 
 
 def _search_out(
