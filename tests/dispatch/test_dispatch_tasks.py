@@ -92,14 +92,14 @@ def test_a_corroborated_armed_group_needs_one_armed_responder_per_attacker() -> 
     assert task.label == "threat: 4 armed attackers, confirmed"
 
 
-def test_a_group_of_unknown_size_still_needs_two_and_a_big_one_at_most_six() -> None:
+def test_a_group_of_unknown_size_still_needs_two_and_a_big_one_a_contact_team_of_four() -> None:
     fuser = Fuser()
     _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"], count=None)
     _group(fuser, "b", 2000, 0, ["acct:cop3", "acct:cop4"], count=20)
     small, big = sorted(_tracks(fuser), key=lambda t: t.lon)
     assert len(threat_task(small).needs) == 2
     assert threat_task(small).needs[0].why == "armed attackers, number unknown"
-    assert len(threat_task(big).needs) == 6
+    assert len(threat_task(big).needs) == 4
 
 
 def test_uncorroborated_and_closed_tracks_send_nobody() -> None:

@@ -3,8 +3,11 @@
 Threats. An open track that is neither stale (its whereabouts too vague to send anyone to)
 nor uncorroborated (an anonymous flood must not pull officers away) needs armed responders:
 one per estimated attacker (one when nobody gave a number), at least `min_armed`, at most
-`max_armed`. Its priority is `threat_priority` plus `points_per_attacker` a head, more once an
-operator has confirmed it.
+`max_armed`: a contact team of four, as active-shooter doctrine (ALERRT; NFPA 3000) forms the
+first team that moves to the threat, not one officer per attacker the callers counted (raw
+counts run high, and every armed responder held back by a threat is one no call can have).
+Its priority is `threat_priority` plus `points_per_attacker` a head, more once an operator
+has confirmed it, so the reported size still ranks threats.
 
 Incidents. An open incident needs an armed responder first when a credible threat is within
 `escort_within_m` (nobody else can reach people pinned down by attackers), a medic per
@@ -12,8 +15,13 @@ Incidents. An open incident needs an armed responder first when a credible threa
 Its priority is the incident's own (`magen.picture.incidents`).
 
 Responders already assigned fill needs first (the most specific need each can fill), so a
-task keeps only what is still missing. Danger areas declared around a task (`threat_id`: the
-track, the incident or one of its SOS) are open to armed responders sent there.
+task keeps only what is still missing. An armed escort assigned to a call within
+`escort_joins_contact_m` of the threat it needs the escort from (by default the escort radius
+itself; the calls that wait are from houses the attackers broke into) also counts as one of
+that threat's contact team: going to those people, the escort moves to the threat, and the
+call has its own assignment (an owner) all along. Danger areas declared
+around a task (`threat_id`: the track, the incident or one of its SOS) are open to armed
+responders sent there.
 """
 
 from __future__ import annotations
@@ -41,10 +49,13 @@ class NeedsConfig:
     confirmed_points: float = 5.0
     armed_per_attacker: float = 1.0
     min_armed: int = 2
-    max_armed: int = 6
+    max_armed: int = 4
     injured_per_medic: int = 3
     max_medics: int = 3
     escort_within_m: float = 250.0
+    # An armed escort assigned to a call this close to the threat it needs an escort from
+    # counts as one of that threat's contact team too (None: the escort is the call's only).
+    escort_joins_contact_m: float | None = 250.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,19 +165,50 @@ def open_tasks(
     for link in areas:
         if link.threat_id is not None:
             around.setdefault(link.threat_id, set()).add(link.area_id)
+    open_incidents = [i for i in incidents if i.open]
+    joining = _escorts_joining(open_incidents, by_id, assigned, cfg)
     out: list[Task] = []
     for track in track_list:
         if active_threat(track):
+            team = [*assigned.get(track.track_id, ()), *([ARMED] * joining.get(track.track_id, 0))]
             out.append(
-                _finish(threat_task(track, cfg), assigned, around.get(track.track_id, set()))
+                _finish(
+                    threat_task(track, cfg),
+                    {track.track_id: team},
+                    around.get(track.track_id, set()),
+                )
             )
-    for incident in incidents:
-        if not incident.open:
-            continue
+    for incident in open_incidents:
         names = {incident.incident_id, *incident.sos_ids}
         linked = set().union(*(around.get(n, set()) for n in names))
         out.append(_finish(incident_task(incident, by_id, cfg), assigned, linked))
     return sorted((t for t in out if t.needs), key=lambda t: (-t.priority, t.task_id))
+
+
+def _escorts_joining(
+    incidents: Iterable[Incident],
+    threats: Mapping[str, TrackView],
+    assigned: Mapping[str, Sequence[frozenset[Capability]]],
+    cfg: NeedsConfig,
+) -> dict[str, int]:
+    """Per threat, the armed escorts assigned to calls close enough to join its team."""
+    out: dict[str, int] = {}
+    if cfg.escort_joins_contact_m is None:
+        return out
+    for incident in incidents:
+        threat_id = incident.nearest_threat_id
+        near = threats.get(threat_id or "")
+        if (
+            threat_id is None
+            or near is None
+            or not active_threat(near)
+            or incident.nearest_threat_m is None
+            or incident.nearest_threat_m > min(cfg.escort_joins_contact_m, cfg.escort_within_m)
+        ):
+            continue
+        if any(caps >= ARMED for caps in assigned.get(incident.incident_id, ())):
+            out[threat_id] = out.get(threat_id, 0) + 1
+    return out
 
 
 def _finish(
