@@ -77,8 +77,10 @@ def test_a_run_uses_the_public_api_for_everything_that_happens() -> None:
     assert calls["POST /api/v1/sightings"] == sum(
         1 for s in result.log.read(0) if decode(s).event.type == "ThreatSighted"
     )
-    # Stale recommendations (409) are the only refusal a run expects.
-    assert {k for k in result.truth.refused if not k.endswith(" 409")} == set()
+    # Stale recommendations (409) are the only refusal a run expects, and a lock-in proposal
+    # withdrawn (its danger area lifted) before the operator's confirmation came (404).
+    expected = {"POST /api/v1/guidance/overrides 404"}
+    assert {k for k in result.truth.refused if not k.endswith(" 409")} - expected == set()
     tiers = {decode(s).event.model_dump().get("tier") for s in result.log.read(0)}
     assert {"anonymous", "registered", "verified"} <= tiers
 
