@@ -278,6 +278,9 @@ def test_a_slow_plan_is_reused_while_young_but_the_board_follows_the_log(
         )
         assert board.board().position == service.state.position > first.position
         assert board.planned() is first
+        board.reuse_slow_plans = False  # a seeded simulation: never judged by wall time
+        assert board.planned().position == service.state.position
+        board.reuse_slow_plans = True
         monkeypatch.setattr(app_dispatch, "SLOW_PLAN_S", 1e9)  # fast plans are always fresh
         fresh = board.planned()
         assert fresh.position == service.state.position

@@ -186,6 +186,9 @@ class DispatchService:
         self._planned: Board | None = None
         self._planned_at = 0.0
         self._plan_s = 0.0
+        # Off where runs must not depend on the machine's speed (a seeded simulation): reuse
+        # is judged by wall time, so a loaded machine would otherwise change what is planned.
+        self.reuse_slow_plans = True
         self.computed = 0
         self.compute_ms: list[float] = []
         self._routes: OrderedDict[tuple[object, ...], Route | None] = OrderedDict()
@@ -249,7 +252,7 @@ class DispatchService:
         if done is not None and (done.position, done.as_of) == (board.position, board.as_of):
             return done
         young = time.monotonic() - self._planned_at < self._plan_s / PLAN_SHARE
-        if done is not None and self._plan_s > SLOW_PLAN_S and young:
+        if done is not None and self.reuse_slow_plans and self._plan_s > SLOW_PLAN_S and young:
             return done
         started = time.perf_counter()
         self._planned = self.plan(board)
