@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dispatch.test_dispatch_tasks import _group, _incidents, _sos, _tracks
 from magen.dispatch.tasks import ARMED, MEDIC, NeedsConfig, open_tasks, threat_task
 from magen.domain.responders import Capability
 from magen.picture.acts import ConfirmAct
 from magen.picture.fusion import Fuser, TrackView
 from magen.picture.incidents import Incident
 from picture.picturekit import at
+from support import taskkit as kit
 
 OFFICER = frozenset({Capability.ARMED, Capability.VEHICLE})
 
 
 def test_a_threat_asks_for_a_contact_team_of_four_however_many_attackers_are_reported() -> None:
     fuser = Fuser()
-    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"], count=20)
-    _group(fuser, "b", 2000, 0, ["acct:cop3", "acct:cop4"], count=3)
-    big, small = sorted(_tracks(fuser), key=lambda t: t.lon)
+    kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"], count=20)
+    kit.group(fuser, "b", 2000, 0, ["acct:cop3", "acct:cop4"], count=3)
+    big, small = sorted(kit.tracks(fuser), key=lambda t: t.lon)
     assert NeedsConfig().max_armed == 4
     assert [n.requires for n in threat_task(big).needs] == [ARMED] * 4
     assert len(threat_task(small).needs) == 3
@@ -29,10 +29,10 @@ def test_a_threat_asks_for_a_contact_team_of_four_however_many_attackers_are_rep
 def _scene(call_x: float) -> tuple[str, list[TrackView], list[Incident]]:
     """Four attackers at the origin (confirmed), and a call with two hurt `call_x` m east."""
     fuser = Fuser()
-    track_id = _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"], count=4)
+    track_id = kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"], count=4)
     fuser.apply(ConfirmAct(track_id, at(35.0)))
-    tracks = _tracks(fuser)
-    return track_id, tracks, _incidents([_sos("sos_house", call_x, 0, injured=2)], tracks)
+    tracks = kit.tracks(fuser)
+    return track_id, tracks, kit.incidents([kit.sos("sos_house", call_x, 0, injured=2)], tracks)
 
 
 def test_the_escort_sent_to_the_attackers_house_counts_in_the_threats_contact_team() -> None:

@@ -14,76 +14,20 @@ from magen.dispatch.tasks import (
     still_needed,
     threat_task,
 )
-from magen.domain.reports import Armed, Sos, SosOutcome
+from magen.domain.reports import SosOutcome
 from magen.domain.responders import Capability
-from magen.domain.values import GeoPoint, SourceTier
+from magen.domain.values import SourceTier
 from magen.picture.acts import ConfirmAct, NeutraliseAct
-from magen.picture.fusion import Fuser, TrackView
-from magen.picture.incidents import Incident, build_incidents
-from picture.picturekit import T0, at, lonlat, sighting
-
-
-def _group(
-    fuser: Fuser,
-    prefix: str,
-    x: float,
-    y: float,
-    reporters: list[str],
-    *,
-    count: int | None = 4,
-    tier: SourceTier = SourceTier.VERIFIED,
-) -> str:
-    track = ""
-    for k, who in enumerate(reporters):
-        track = fuser.ingest(
-            sighting(f"{prefix}{k}", x, y, 10.0 * k, who, tier=tier, count=count, armed=Armed.YES)
-        )
-    return track
-
-
-def _tracks(fuser: Fuser, seconds: float = 40.0) -> list[TrackView]:
-    return fuser.tracks(at(seconds), include_closed=True)
-
-
-def _sos(
-    sos_id: str,
-    x: float,
-    y: float,
-    *,
-    injured: int = 0,
-    people: int = 2,
-    t: float = 0.0,
-    resolved: SosOutcome | None = None,
-) -> Sos:
-    lon, lat = lonlat(x, y)
-    return Sos(
-        sos_id=sos_id,
-        where=GeoPoint(lat=lat, lon=lon),
-        raised_at=at(t),
-        updated_at=at(t),
-        people=people,
-        injured=injured,
-        children=0,
-        silent=False,
-        text="",
-        tier=SourceTier.REGISTERED,
-        reporter=f"acc_{sos_id}",
-        source_key=None,
-        resolved=resolved,
-        resolved_at=at(t + 1) if resolved else None,
-        history=[int(t) + 1],
-    )
-
-
-def _incidents(reports: list[Sos], tracks: list[TrackView]) -> list[Incident]:
-    return build_incidents(reports, at(60.0), [t for t in tracks if t.open])
+from magen.picture.fusion import Fuser
+from picture.picturekit import T0, at
+from support import taskkit as kit
 
 
 def test_a_corroborated_armed_group_needs_one_armed_responder_per_attacker() -> None:
     fuser = Fuser()
-    track_id = _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"], count=4)
+    track_id = kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"], count=4)
     fuser.apply(ConfirmAct(track_id, at(35.0)))
-    (track,) = _tracks(fuser)
+    (track,) = kit.tracks(fuser)
     task = threat_task(track)
     assert task.kind is TaskKind.THREAT
     assert task.needs == (Need(ARMED, "4 armed attackers"),) * 4
@@ -94,9 +38,9 @@ def test_a_corroborated_armed_group_needs_one_armed_responder_per_attacker() -> 
 
 def test_a_group_of_unknown_size_still_needs_two_and_a_big_one_a_contact_team_of_four() -> None:
     fuser = Fuser()
-    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"], count=None)
-    _group(fuser, "b", 2000, 0, ["acct:cop3", "acct:cop4"], count=20)
-    small, big = sorted(_tracks(fuser), key=lambda t: t.lon)
+    kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"], count=None)
+    kit.group(fuser, "b", 2000, 0, ["acct:cop3", "acct:cop4"], count=20)
+    small, big = sorted(kit.tracks(fuser), key=lambda t: t.lon)
     assert len(threat_task(small).needs) == 2
     assert threat_task(small).needs[0].why == "armed attackers, number unknown"
     assert len(threat_task(big).needs) == 4
@@ -104,15 +48,15 @@ def test_a_group_of_unknown_size_still_needs_two_and_a_big_one_a_contact_team_of
 
 def test_uncorroborated_and_closed_tracks_send_nobody() -> None:
     fuser = Fuser()
-    _group(fuser, "anon", 0, 0, ["anon:flood"] * 5, tier=SourceTier.ANONYMOUS)
-    gone = _group(fuser, "b", 3000, 0, ["acct:cop1", "acct:cop2"])
+    kit.group(fuser, "anon", 0, 0, ["anon:flood"] * 5, tier=SourceTier.ANONYMOUS)
+    gone = kit.group(fuser, "b", 3000, 0, ["acct:cop1", "acct:cop2"])
     fuser.apply(NeutraliseAct(gone, at(30.0)))
-    assert open_tasks([], _tracks(fuser)) == []
+    assert open_tasks([], kit.tracks(fuser)) == []
 
 
 def test_a_stale_track_sends_nobody() -> None:
     fuser = Fuser()
-    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
+    kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
     (track,) = fuser.tracks(T0 + timedelta(hours=1))
     assert track.status.value == "stale"
     assert open_tasks([], [track]) == []
@@ -120,11 +64,11 @@ def test_a_stale_track_sends_nobody() -> None:
 
 def test_injured_people_near_attackers_need_an_armed_escort_first_then_medics() -> None:
     fuser = Fuser()
-    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"])
-    tracks = _tracks(fuser)
-    near = _sos("sos_near", 120, 0, injured=4, people=6)
-    far = _sos("sos_far", 1500, 0, people=3)
-    tasks = {t.task_id: t for t in open_tasks(_incidents([near, far], tracks), tracks)}
+    kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"])
+    tracks = kit.tracks(fuser)
+    near = kit.sos("sos_near", 120, 0, injured=4, people=6)
+    far = kit.sos("sos_far", 1500, 0, people=3)
+    tasks = {t.task_id: t for t in open_tasks(kit.incidents([near, far], tracks), tracks)}
     assert [n.requires for n in tasks["sos_near"].needs] == [ARMED, MEDIC, MEDIC]
     assert tasks["sos_near"].needs[0].why.startswith("threat ")
     assert tasks["sos_near"].label == "SOS: 6 people, 4 injured"
@@ -139,39 +83,39 @@ def test_assigned_responders_fill_needs_and_a_covered_task_leaves_the_board() ->
         Need(MEDIC),
     )
     assert still_needed((Need(),), [frozenset()]) == ()
-    reports = [_sos("sos_a", 0, 0), _sos("sos_b", 900, 0, injured=1)]
-    incidents = _incidents(reports, [])
+    reports = [kit.sos("sos_a", 0, 0), kit.sos("sos_b", 900, 0, injured=1)]
+    incidents = kit.incidents(reports, [])
     tasks = open_tasks(incidents, [], assigned={"sos_a": [frozenset()]})
     assert [t.task_id for t in tasks] == ["sos_b"]
 
 
 def test_resolved_incidents_need_no_one() -> None:
-    done = _sos("sos_done", 0, 0, injured=2, resolved=SosOutcome.RESCUED)
-    assert open_tasks(_incidents([done], []), []) == []
+    done = kit.sos("sos_done", 0, 0, injured=2, resolved=SosOutcome.RESCUED)
+    assert open_tasks(kit.incidents([done], []), []) == []
 
 
 def test_areas_declared_around_a_task_are_open_to_its_armed_responders() -> None:
     fuser = Fuser()
-    track_id = _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
-    tracks = _tracks(fuser)
+    track_id = kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
+    tracks = kit.tracks(fuser)
     # Two calls from one flat: one incident, known by its first SOS.
-    reports = [_sos("sos_1", 2000, 0), _sos("sos_2", 2010, 5, t=30.0)]
+    reports = [kit.sos("sos_1", 2000, 0), kit.sos("sos_2", 2010, 5, t=30.0)]
     links = [
         AreaLink("DA-1", track_id),
         AreaLink("DA-2", "sos_2"),
         AreaLink("DA-3", None),
         AreaLink("DA-4", "somewhere-else"),
     ]
-    tasks = {t.task_id: t for t in open_tasks(_incidents(reports, tracks), tracks, areas=links)}
+    tasks = {t.task_id: t for t in open_tasks(kit.incidents(reports, tracks), tracks, areas=links)}
     assert tasks[track_id].open_areas == {"DA-1"}
     assert tasks["sos_1"].open_areas == {"DA-2"}
 
 
 def test_tasks_come_most_urgent_first() -> None:
     fuser = Fuser()
-    _group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
-    tracks = _tracks(fuser)
-    reports = [_sos("sos_x", 3000, 0, injured=3), _sos("sos_y", 5000, 0)]
-    tasks = open_tasks(_incidents(reports, tracks), tracks)
+    kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])
+    tracks = kit.tracks(fuser)
+    reports = [kit.sos("sos_x", 3000, 0, injured=3), kit.sos("sos_y", 5000, 0)]
+    tasks = open_tasks(kit.incidents(reports, tracks), tracks)
     assert [t.priority for t in tasks] == sorted((t.priority for t in tasks), reverse=True)
     assert tasks[0].kind is TaskKind.THREAT

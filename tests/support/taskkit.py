@@ -1,0 +1,65 @@
+"""Tracks and SOS reports for the dispatch needs tests: groups of sightings, calls, incidents."""
+
+from __future__ import annotations
+
+from magen.domain.reports import Armed, Sos, SosOutcome
+from magen.domain.values import GeoPoint, SourceTier
+from magen.picture.fusion import Fuser, TrackView
+from magen.picture.incidents import Incident, build_incidents
+from picture.picturekit import at, lonlat, sighting
+
+
+def group(
+    fuser: Fuser,
+    prefix: str,
+    x: float,
+    y: float,
+    reporters: list[str],
+    *,
+    count: int | None = 4,
+    tier: SourceTier = SourceTier.VERIFIED,
+) -> str:
+    track = ""
+    for k, who in enumerate(reporters):
+        track = fuser.ingest(
+            sighting(f"{prefix}{k}", x, y, 10.0 * k, who, tier=tier, count=count, armed=Armed.YES)
+        )
+    return track
+
+
+def tracks(fuser: Fuser, seconds: float = 40.0) -> list[TrackView]:
+    return fuser.tracks(at(seconds), include_closed=True)
+
+
+def sos(
+    sos_id: str,
+    x: float,
+    y: float,
+    *,
+    injured: int = 0,
+    people: int = 2,
+    t: float = 0.0,
+    resolved: SosOutcome | None = None,
+) -> Sos:
+    lon, lat = lonlat(x, y)
+    return Sos(
+        sos_id=sos_id,
+        where=GeoPoint(lat=lat, lon=lon),
+        raised_at=at(t),
+        updated_at=at(t),
+        people=people,
+        injured=injured,
+        children=0,
+        silent=False,
+        text="",
+        tier=SourceTier.REGISTERED,
+        reporter=f"acc_{sos_id}",
+        source_key=None,
+        resolved=resolved,
+        resolved_at=at(t + 1) if resolved else None,
+        history=[int(t) + 1],
+    )
+
+
+def incidents(reports: list[Sos], tracks: list[TrackView]) -> list[Incident]:
+    return build_incidents(reports, at(60.0), [t for t in tracks if t.open])
