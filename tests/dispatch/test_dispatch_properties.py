@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -52,18 +52,7 @@ TIGHT = Dispatcher(
 )
 # As TIGHT, but a responder in a loose pair is searched from at once: the plan stands on
 # responders' own searches (and the columns they refresh) rather than on widened rows.
-COLUMNS = Dispatcher(
-    TOWN,
-    DispatchConfig(
-        search_margin=1.0,
-        search_slack_m=0.0,
-        first_search_m=10.0,
-        candidates=0,
-        nearest_first=frozenset(),
-        column_after=0,
-        contract_from=1,
-    ),
-)
+COLUMNS = Dispatcher(TOWN, replace(TIGHT.config, column_after=0))
 # A horizon of one minute (120 m on foot, 600 m by car): most pairs are out of reach, and
 # first searches skip responders whose bound alone is past it.
 SHORT = Dispatcher(TOWN, DispatchConfig(horizon_s=60.0))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from magen.domain.reports import Armed, Mobility
-from magen.domain.values import SourceTier
+from magen.domain.reports import Armed, Mobility, Sos, SosOutcome
+from magen.domain.values import GeoPoint, SourceTier
 from magen.picture.fusion import SightingReport
 from magen.picture.metric import LocalFrame
 
@@ -80,3 +80,41 @@ def walk(
             )
         )
     return out
+
+
+_position = iter(range(1, 10_000))
+
+
+def sos(
+    sid: str,
+    x: float,
+    y: float,
+    t: float,
+    *,
+    reporter: str | None = None,
+    people: int = 1,
+    injured: int = 0,
+    children: int = 0,
+    silent: bool = False,
+    resolved: SosOutcome | None = None,
+    resolved_t: float | None = None,
+) -> Sos:
+    """An SOS x, y metres from ORIGIN raised t seconds after T0 (log order = creation order)."""
+    lon, lat = lonlat(x, y)
+    return Sos(
+        sos_id=sid,
+        where=GeoPoint(lon=lon, lat=lat),
+        raised_at=at(t),
+        updated_at=at(t if resolved_t is None else resolved_t),
+        people=people,
+        injured=injured,
+        children=children,
+        silent=silent,
+        text="",
+        tier=SourceTier.REGISTERED if reporter else SourceTier.ANONYMOUS,
+        reporter=reporter,
+        source_key=None if reporter else f"dev-{sid}",
+        resolved=resolved,
+        resolved_at=None if resolved_t is None else at(resolved_t),
+        history=[next(_position)],
+    )

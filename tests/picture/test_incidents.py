@@ -5,48 +5,10 @@ from __future__ import annotations
 import dataclasses
 import random
 
-from magen.domain.reports import Sos, SosOutcome
-from magen.domain.values import GeoPoint, SourceTier
+from magen.domain.reports import SosOutcome
 from magen.picture.fusion import Fuser
 from magen.picture.incidents import Urgency, build_incidents
-from picture.picturekit import FRAME, at, lonlat, walk
-
-_position = iter(range(1, 10_000))
-
-
-def sos(
-    sid: str,
-    x: float,
-    y: float,
-    t: float,
-    *,
-    reporter: str | None = None,
-    people: int = 1,
-    injured: int = 0,
-    children: int = 0,
-    silent: bool = False,
-    resolved: SosOutcome | None = None,
-    resolved_t: float | None = None,
-) -> Sos:
-    """An SOS x, y metres from ORIGIN raised t seconds after T0 (log order = creation order)."""
-    lon, lat = lonlat(x, y)
-    return Sos(
-        sos_id=sid,
-        where=GeoPoint(lon=lon, lat=lat),
-        raised_at=at(t),
-        updated_at=at(t if resolved_t is None else resolved_t),
-        people=people,
-        injured=injured,
-        children=children,
-        silent=silent,
-        text="",
-        tier=SourceTier.REGISTERED if reporter else SourceTier.ANONYMOUS,
-        reporter=reporter,
-        source_key=None if reporter else f"dev-{sid}",
-        resolved=resolved,
-        resolved_at=None if resolved_t is None else at(resolved_t),
-        history=[next(_position)],
-    )
+from picture.picturekit import FRAME, at, sos, walk
 
 
 def test_calls_from_one_place_within_minutes_are_one_incident_with_every_caller() -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from magen.domain.reports import Armed, Sos, SosOutcome
-from magen.domain.values import GeoPoint, SourceTier
+from magen.domain.values import SourceTier
 from magen.picture.fusion import Fuser, TrackView
 from magen.picture.incidents import Incident, build_incidents
-from picture.picturekit import at, lonlat, sighting
+from picture import picturekit
+from picture.picturekit import at, sighting
 
 
 def group(
@@ -41,23 +42,17 @@ def sos(
     t: float = 0.0,
     resolved: SosOutcome | None = None,
 ) -> Sos:
-    lon, lat = lonlat(x, y)
-    return Sos(
-        sos_id=sos_id,
-        where=GeoPoint(lat=lat, lon=lon),
-        raised_at=at(t),
-        updated_at=at(t),
+    """A registered caller's SOS x, y metres from ORIGIN, t seconds after T0."""
+    return picturekit.sos(
+        sos_id,
+        x,
+        y,
+        t,
+        reporter=f"acc_{sos_id}",
         people=people,
         injured=injured,
-        children=0,
-        silent=False,
-        text="",
-        tier=SourceTier.REGISTERED,
-        reporter=f"acc_{sos_id}",
-        source_key=None,
         resolved=resolved,
-        resolved_at=at(t + 1) if resolved else None,
-        history=[int(t) + 1],
+        resolved_t=t + 1 if resolved else None,
     )
 
 
