@@ -466,6 +466,7 @@ _HE_SHAPE = {"ו": "V", "י": "Y", "א": "", "ע": "", "ה": ""}
 _AR_SHAPE = {"و": "V", "ي": "Y", **dict.fromkeys("اأإآعءئؤةهى", "")}
 _HE_INITIAL = frozenset("אע")
 _AR_INITIAL = frozenset("اأإآع")
+_ABJAD_SHAPES = {"hebrew": (_HE_INITIAL, _HE_SHAPE), "arabic": (_AR_INITIAL, _AR_SHAPE)}
 _LATIN_INITIAL = {"i": "AY", "y": "Y", "o": "AV", "u": "AV", "a": "A", "e": "A"}
 _LATIN_VOWELS = {**dict.fromkeys(("ee", "i", "y", "j"), "Y"), **dict.fromkeys("ouw", "V")}
 _LATIN_SHAPE = re.compile(r"ee|[aeh]|[iyj]|[ouw]|sh|ch|kh|th|ph|zh|ts|tz|[a-z]")
@@ -482,14 +483,12 @@ def written_shapes(clean: str, script: str, latin: str, keys: frozenset[str]) ->
     """
     if not keys or any(len(k) != 1 for k in keys):
         return frozenset()
-    if script == "hebrew":
-        first = "A" if clean[:1] in _HE_INITIAL else ""
+    abjad = _ABJAD_SHAPES.get(script)
+    if abjad is not None:
+        initials, letters = abjad
+        first = "A" if clean[:1] in initials else ""
         rest = clean[1:] if first else clean
-        marks = [_HE_SHAPE.get(ch, "C") for ch in rest if ch.isalpha()]
-    elif script == "arabic":
-        first = "A" if clean[:1] in _AR_INITIAL else ""
-        rest = clean[1:] if first else clean
-        marks = [_AR_SHAPE.get(ch, "C") for ch in rest if ch.isalpha()]
+        marks = [letters.get(ch, "C") for ch in rest if ch.isalpha()]
     else:
         word = re.sub(r"[^a-z]", "", latin)
         if not word:
