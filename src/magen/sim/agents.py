@@ -1210,10 +1210,17 @@ class Operators:
             target = rec["target"]["id"]
             self._shown(target, t)
             self.first_recommended.setdefault(target, t)
-            key = f"rec:{rec['responder_id']}:{target}"
-            if key not in self.pending:
-                self.pending.add(key)
-                sim.agenda.at(self._accept_at(target, t), self._assign(rec, key))
+            self._queue(rec, t)
+
+    def _queue(self, rec: dict[str, Any], t: float) -> bool:
+        """Put a recommendation in a dispatcher's hands, once per responder and call."""
+        target = rec["target"]["id"]
+        key = f"rec:{rec['responder_id']}:{target}"
+        if key in self.pending:
+            return False
+        self.pending.add(key)
+        self.sim.agenda.at(self._accept_at(target, t), self._assign(rec, key))
+        return True
 
     def _shown(self, target: str, t: float) -> None:
         """A call (or threat) on the board: a dispatcher starts processing it now."""
@@ -1368,14 +1375,8 @@ class Operators:
         recs = await self.sim.api.get("/api/v1/dispatch/recommendations", self.staff[0])
         target = rec["target"]["id"]
         for fresh in (recs or {}).get("recommendations", []):
-            if fresh["target"]["id"] != target:
-                continue
-            key = f"rec:{fresh['responder_id']}:{target}"
-            if key in self.pending:
-                continue
-            self.pending.add(key)
-            self.reconfirmed += 1
-            self.sim.agenda.at(self._accept_at(target, t), self._assign(fresh, key))
+            if fresh["target"]["id"] == target and self._queue(fresh, t):
+                self.reconfirmed += 1
 
     def report_neutralised(self, track_id: str, at: float) -> None:
         """A responder radios that the attackers of a track are down."""
