@@ -9,14 +9,21 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-from collections.abc import Callable, Hashable, Iterable, Sequence
+import queue
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from magen.store.base import EventConflict, NewEvent
 
 Outcome = list[int] | BaseException
 K = TypeVar("K", bound=Hashable)  # how a backend keys event ids (bytes, UUID)
+
+# A group commit stops taking batches past this many events so one huge backlog does not hold
+# every caller behind a single enormous transaction.
+GROUP_EVENTS: Final = 20_000
+# Put on a writer's queue to end its loop once everything queued before it is written.
+STOP: Final = object()
 
 
 @dataclass(slots=True)
@@ -56,6 +63,46 @@ def submit(
     except Exception as exc:  # the caller sees it when awaiting
         future.set_exception(exc)
     return future
+
+
+def submit_sync(events: Iterable[NewEvent], hand_over: Callable[[Append], None]) -> list[int]:
+    """Hand a batch to the writer from code without an event loop; block until it is durable."""
+    batch = checked(events)
+    if not batch:
+        return []
+    future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
+    hand_over(Append(batch, None, future))
+    return future.result()
+
+
+def groups(requests: queue.SimpleQueue[Append | object]) -> Iterator[list[Append]]:
+    """A writer's work, one group at a time: every batch waiting (up to GROUP_EVENTS events).
+
+    Waits for the first batch of each group and takes the rest without waiting; ends at STOP,
+    after the group holding what was queued before it.
+    """
+    carried: Append | None = None
+    stopping = False
+    while not stopping:
+        item = carried if carried is not None else requests.get()
+        carried = None
+        group: list[Append] = []
+        size = 0
+        while True:
+            if item is STOP:
+                stopping = True
+            elif isinstance(item, Append):
+                if group and size + len(item.events) > GROUP_EVENTS:
+                    carried = item
+                    break
+                group.append(item)
+                size += len(item.events)
+            try:
+                item = requests.get_nowait()
+            except queue.Empty:
+                break
+        if group:
+            yield group
 
 
 def answer(group: list[Append], outcomes: Sequence[Outcome]) -> None:

@@ -30,7 +30,6 @@ with that reason instead of waiting, and everything works again once a probe get
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import hashlib
 import logging
@@ -49,7 +48,17 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from magen.store._groupcommit import Append, Outcome, answer, checked, place, submit, wake
+from magen.store._groupcommit import (
+    STOP,
+    Append,
+    Outcome,
+    answer,
+    groups,
+    place,
+    submit,
+    submit_sync,
+    wake,
+)
 from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
 
 log = logging.getLogger("magen.store.postgres")
@@ -57,9 +66,6 @@ log = logging.getLogger("magen.store.postgres")
 SCHEMA_VERSION: Final = 1
 TABLES: Final = ("magen_meta", "magen_head", "magen_events", "magen_snapshots")
 
-# A group commit stops taking batches past this many events so one huge backlog does not hold
-# every caller behind a single enormous transaction.
-_GROUP_EVENTS: Final = 20_000
 _SUBSCRIBE_CHUNK: Final = 1_000
 _SNAPSHOT_CHUNK: Final = 32 * 1024 * 1024
 # Serialises creating the tables when several workers start at once on an empty database.
@@ -166,9 +172,6 @@ class _Statements:
             ).format(snaps),
             snapshot_clear=sql.SQL("DELETE FROM {}").format(snaps),
         )
-
-
-_STOP: Final = object()
 
 
 class _NotCommitted(Exception):
@@ -408,12 +411,7 @@ class PostgresEventLog:
 
     def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch from code without an event loop (blocks until committed)."""
-        batch = checked(events)
-        if not batch:
-            return []
-        future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
-        self._submit(Append(batch, None, future))
-        return future.result()
+        return submit_sync(events, self._submit)
 
     def _submit(self, request: Append) -> None:
         with self._lock:
@@ -421,28 +419,8 @@ class PostgresEventLog:
             self._queue.put(request)
 
     def _write_loop(self) -> None:
-        carried: Append | None = None
-        stopping = False
-        while not stopping:
-            item = carried if carried is not None else self._queue.get()
-            carried = None
-            group: list[Append] = []
-            size = 0
-            while True:
-                if item is _STOP:
-                    stopping = True
-                elif isinstance(item, Append):
-                    if group and size + len(item.events) > _GROUP_EVENTS:
-                        carried = item
-                        break
-                    group.append(item)
-                    size += len(item.events)
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            if group:
-                self._commit_group(group)
+        for group in groups(self._queue):
+            self._commit_group(group)
         if self._writer is not None:
             self._writer.close()
 
@@ -639,7 +617,7 @@ class PostgresEventLog:
             first = not self._closed
             self._closed = True
             if first:
-                self._queue.put(_STOP)
+                self._queue.put(STOP)
             listener = self._listener
         self._thread.join()
         if not first:

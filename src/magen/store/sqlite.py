@@ -25,7 +25,6 @@ processes' commits every `poll_interval` seconds.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import fcntl
 import functools
@@ -44,7 +43,17 @@ from typing import Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from magen.store._groupcommit import Append, Outcome, answer, checked, place, submit, wake
+from magen.store._groupcommit import (
+    STOP,
+    Append,
+    Outcome,
+    answer,
+    groups,
+    place,
+    submit,
+    submit_sync,
+    wake,
+)
 from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
 
 log = logging.getLogger("magen.store.sqlite")
@@ -75,16 +84,10 @@ _INSERT_CHUNK: Final = 250
 _INDEX_CHUNK: Final = 65_536
 # Ids added in bulk at least this many at a time go straight into the sorted arrays.
 _MERGE_MIN: Final = 4_096
-# A group commit stops taking batches past this many events so one huge backlog does not hold
-# every caller behind a single enormous transaction.
-_GROUP_EVENTS: Final = 20_000
 _SUBSCRIBE_CHUNK: Final = 500
 
 _T = TypeVar("_T")
 _Row = tuple[int, bytes, str, bytes]
-
-
-_STOP: Final = object()
 
 
 class SqliteEventLog:
@@ -260,12 +263,7 @@ class SqliteEventLog:
 
     def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch from code without an event loop (blocks until it is on disk)."""
-        batch = checked(events)
-        if not batch:
-            return []
-        future: concurrent.futures.Future[list[int]] = concurrent.futures.Future()
-        self._submit(Append(batch, None, future))
-        return future.result()
+        return submit_sync(events, self._submit)
 
     def _submit(self, request: Append) -> None:
         with self._lock:
@@ -274,28 +272,8 @@ class SqliteEventLog:
             self._queue.put(request)
 
     def _write_loop(self) -> None:
-        carried: Append | None = None
-        stopping = False
-        while not stopping:
-            item = carried if carried is not None else self._queue.get()
-            carried = None
-            group: list[Append] = []
-            size = 0
-            while True:
-                if item is _STOP:
-                    stopping = True
-                elif isinstance(item, Append):
-                    if group and size + len(item.events) > _GROUP_EVENTS:
-                        carried = item
-                        break
-                    group.append(item)
-                    size += len(item.events)
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            if group:
-                self._commit_group(group)
+        for group in groups(self._queue):
+            self._commit_group(group)
 
     def _commit_group(self, group: list[Append]) -> None:
         try:
@@ -430,7 +408,7 @@ class SqliteEventLog:
             first = not self._closed
             self._closed = True
             if first:
-                self._queue.put(_STOP)
+                self._queue.put(STOP)
         self._thread.join()
         if not first:
             return
