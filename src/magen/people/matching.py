@@ -297,6 +297,11 @@ def _group_parts(names: tuple[str, ...]) -> tuple[tuple[NameToken, ...], ...]:
     שרה and צור share a skeleton); a word of another rendering joins the part it matches
     best, or starts a new one.
     """
+    if len(names) == 1:  # most records: one written name, each word its own part
+        distinct: dict[str, NameToken] = {}
+        for tok in tokens(names[0]):
+            distinct.setdefault(tok.text, tok)
+        return tuple((tok,) for tok in distinct.values())[:_MAX_PARTS]
     groups: list[list[NameToken]] = []
     seen: set[str] = set()
     for name in names:
@@ -623,16 +628,22 @@ _N_BODY = len(BODY_PARTS) * (len(SIDES) + 1)
 _WORDS = 4  # 256-bit sets for outfits and mark places
 
 
+_COLOUR_INDEX = {c: i for i, c in enumerate(COLOURS)}
+_GARMENT_INDEX = {g: i for i, g in enumerate(GARMENTS)}
+_SIDE_INDEX = {s: i for i, s in enumerate(SIDES)}
+_BODY_INDEX = {b: i for i, b in enumerate(BODY_PARTS)}
+
+
 def _outfit_bit(outfit: str) -> int:
     colour, garment = outfit.split(" ", 1)
-    return (list(COLOURS).index(colour) * len(GARMENTS) + list(GARMENTS).index(garment)) % 256
+    return (_COLOUR_INDEX[colour] * len(GARMENTS) + _GARMENT_INDEX[garment]) % 256
 
 
 def _place_bit(place: str) -> int:
     words = place.split(" ")
     mark, part = words[0], words[-1]
-    side = 1 + list(SIDES).index(words[1]) if len(words) == 3 else 0
-    body = list(BODY_PARTS).index(part) * (len(SIDES) + 1) + side
+    side = 1 + _SIDE_INDEX[words[1]] if len(words) == 3 else 0
+    body = _BODY_INDEX[part] * (len(SIDES) + 1) + side
     return (_MARK_KINDS[mark] * _N_BODY + body) % 256
 
 
@@ -779,9 +790,12 @@ _AGE_BAND = 5
 _DESC_AGE_BAND = 10
 
 
-def _bands(lo: float, hi: float, width: int, slack: float) -> tuple[str, ...]:
-    if math.isnan(lo):
+@lru_cache(maxsize=4096)
+def _bands(age: tuple[float, float] | None, width: int, slack: float) -> tuple[str, ...]:
+    """Age bands an age range (None: unknown) falls in, give or take `slack` years."""
+    if age is None:
         return ("?",)
+    lo, hi = age
     first = int(max(0.0, lo - slack) // width)
     last = int((hi + slack) // width)
     return tuple(str(b) for b in range(first, last + 1))
@@ -810,6 +824,11 @@ class _Keys:
         self._arrays.pop(rule, None)
         found.extend(keys)
         rows.extend([index] * len(keys))
+
+    def put(self, rule: str, keys: IntArray, rows: IntArray) -> None:
+        """A rule's keys and rows, already as arrays (a rule is put once, never added to)."""
+        self.rules[rule] = ([], [])
+        self._arrays[rule] = (keys, rows)
 
     def arrays(self, rules: tuple[str, ...]) -> tuple[IntArray, IntArray]:
         """Key hashes and record indices of some rules' keys."""
@@ -841,12 +860,13 @@ _JOINS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
-def _description_terms(d: Description) -> list[str]:
+@lru_cache(maxsize=100_000)
+def _description_terms(d: Description) -> tuple[str, ...]:
     """What a nameless record is looked up by: garments with their colour, and marks with
     where they are. Hair with build, or a garment with the hair colour, fits thousands in a
     town: on generated populations those blocks were a tenth of all pairs and found no link
     the specific terms missed."""
-    return [f"o:{o}" for o in sorted(d.outfits)] + [f"m:{p}" for p in sorted(d.mark_places)]
+    return (*(f"o:{o}" for o in sorted(d.outfits)), *(f"m:{p}" for p in sorted(d.mark_places)))
 
 
 def _wanted(table: _Table, parts: _PartTable) -> tuple[set[str], set[str]]:
@@ -886,41 +906,120 @@ def _typo_keys(key: str) -> tuple[str, ...]:
     return tuple(d for d in dict.fromkeys(_deletions(key)) if len(d) >= 2)
 
 
-def _joined(a: str, b: str) -> str:
-    return f"{a}|{b}" if a < b else f"{b}|{a}"
+@dataclass(frozen=True, slots=True)
+class _NameKeyIndex:
+    """The blocking keys of every name part as integer ids (CSR arrays), with each key's
+    length and typo variants, so that name-pair keys are built as arrays.
+
+    Two keys are equal exactly when their ids are, so a pair of ids stands for the pair of
+    keys; an unordered pair is coded as smaller id x size + larger id.
+    """
+
+    size: int  # number of distinct keys and variants
+    part_start: IntArray  # keys of part p: ids[part_start[p] : part_start[p + 1]]
+    ids: IntArray
+    length: IntArray  # per key id: its length in letters
+    typo_start: IntArray  # typo variants of key k: typos[typo_start[k] : typo_start[k + 1]]
+    typos: IntArray
+
+    @classmethod
+    def of(cls, part_keys: Sequence[tuple[str, ...]]) -> _NameKeyIndex:
+        vocab: dict[str, int] = {}
+        ids = [vocab.setdefault(k, len(vocab)) for keys in part_keys for k in keys]
+        # Typo variants of the parts' keys join the vocabulary after them (and have none).
+        variants = [[vocab.setdefault(d, len(vocab)) for d in _typo_keys(k)] for k in list(vocab)]
+        variants += [[]] * (len(vocab) - len(variants))
+        return cls(
+            size=len(vocab),
+            part_start=np.cumsum([0, *map(len, part_keys)], dtype=np.int64),
+            ids=np.asarray(ids, dtype=np.int64),
+            length=np.fromiter(map(len, vocab), np.int64, len(vocab)),
+            typo_start=np.cumsum([0, *map(len, variants)], dtype=np.int64),
+            typos=np.asarray([d for v in variants for d in v], dtype=np.int64),
+        )
+
+    def pair(self, x: IntArray, y: IntArray) -> IntArray:
+        return np.minimum(x, y) * self.size + np.maximum(x, y)
 
 
-_PairKeys = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+def _spread(
+    starts: IntArray, flat: IntArray, of: IntArray, *carried: IntArray
+) -> tuple[IntArray, ...]:
+    """Each entry of `of` once per item of its CSR row, with the item and the carried
+    columns repeated alongside."""
+    counts = starts[of + 1] - starts[of]
+    first = np.repeat(starts[of] - np.cumsum(counts) + counts, counts)
+    items = flat[first + np.arange(int(counts.sum()))]
+    return (items, *(np.repeat(c, counts) for c in carried))
 
 
-@lru_cache(maxsize=200_000)
-def _pair_keys(key_sets: tuple[tuple[str, ...], ...]) -> _PairKeys:
-    """Keys for every two parts of a name: exact, with one consonant deleted, and the
-    deletions from keys of four or more consonants (to meet a substitution).
+def _name_pair_keys(
+    part_rows: IntArray, index: _NameKeyIndex
+) -> tuple[tuple[IntArray, IntArray], ...]:
+    """Keys for every two parts of each record's name, as (keys, rows) per rule: exact, with
+    one consonant deleted (not repeating an exact key), and the deletions from keys of four
+    or more consonants (to meet a substitution).
 
     A typo variant must keep two consonants on each side, or the block would hold every
     name with an L and an S.
     """
-    exact: set[str] = set()
-    typo: set[str] = set()
-    long: set[str] = set()
-    for x in range(len(key_sets)):
-        for y in range(x + 1, len(key_sets)):
-            for ka in key_sets[x]:
-                for kb in key_sets[y]:
-                    exact.add(_joined(ka, kb))
-                    for one, other in ((ka, kb), (kb, ka)):
-                        if len(other) < 2:
-                            continue
-                        variants = [_joined(d, other) for d in _typo_keys(one)]
-                        typo.update(variants)
-                        if len(one) >= 4:
-                            long.update(variants)
-    return (
-        tuple(map(hash, exact)),
-        tuple(map(hash, typo - exact)),
-        tuple(map(hash, long)),
-    )
+    rows_l, xs_l, ys_l = [], [], []
+    for x in range(_MAX_PARTS):
+        for y in range(x + 1, _MAX_PARTS):
+            rows = np.flatnonzero((part_rows[:, x] >= 0) & (part_rows[:, y] >= 0))
+            rows_l.append(rows)
+            xs_l.append(part_rows[rows, x])
+            ys_l.append(part_rows[rows, y])
+    rows, xs, ys = (np.concatenate(v) for v in (rows_l, xs_l, ys_l))
+    ka, rows, ys = _spread(index.part_start, index.ids, xs, rows, ys)
+    kb, rows, ka = _spread(index.part_start, index.ids, ys, rows, ka)
+    exact = _record_keys(rows, index.pair(ka, kb), index.size)
+    typo_l, typo_rows_l, long_l, long_rows_l = [], [], [], []
+    for one, other in ((ka, kb), (kb, ka)):
+        keep = index.length[other] >= 2
+        deleted, r, o, o_one = _spread(
+            index.typo_start, index.typos, one[keep], rows[keep], other[keep], one[keep]
+        )
+        keys = index.pair(deleted, o)
+        typo_l.append(keys)
+        typo_rows_l.append(r)
+        longer = index.length[o_one] >= 4
+        long_l.append(keys[longer])
+        long_rows_l.append(r[longer])
+    typo = _record_keys(np.concatenate(typo_rows_l), np.concatenate(typo_l), index.size)
+    typo = _without(typo, exact)
+    long = _record_keys(np.concatenate(long_rows_l), np.concatenate(long_l), index.size)
+    return exact, typo, long
+
+
+def _record_keys(rows: IntArray, keys: IntArray, size: int) -> tuple[IntArray, IntArray]:
+    """Each record's distinct keys, ordered by record then key."""
+    pairs = size * size
+    if len(rows) == 0 or (int(rows.max()) + 1) * pairs < 2**62:
+        code = _distinct(rows * pairs + keys)
+        return code % pairs, code // pairs
+    order = np.lexsort((keys, rows))  # too many records and keys to code them as one
+    rows, keys = rows[order], keys[order]
+    keep = np.r_[True, (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])]
+    return keys[keep], rows[keep]
+
+
+def _without(
+    found: tuple[IntArray, IntArray], drop: tuple[IntArray, IntArray]
+) -> tuple[IntArray, IntArray]:
+    """A record's keys that are not among its keys of another rule (both as ordered by
+    `_record_keys`)."""
+    if len(drop[0]) == 0 or len(found[0]) == 0:
+        return found
+    order = np.lexsort((np.r_[found[0], drop[0]], np.r_[found[1], drop[1]]))
+    keys, rows = np.r_[found[0], drop[0]][order], np.r_[found[1], drop[1]][order]
+    dropped = np.r_[np.zeros(len(found[0]), np.bool_), np.ones(len(drop[0]), np.bool_)][order]
+    same = (keys[1:] == keys[:-1]) & (rows[1:] == rows[:-1])
+    # A key of both is kept out: its found copy sits next to its dropped copy.
+    out = ~dropped
+    out[:-1] &= ~(same & dropped[1:])
+    out[1:] &= ~(same & dropped[:-1])
+    return keys[out], rows[out]
 
 
 @lru_cache(maxsize=200_000)
@@ -929,48 +1028,57 @@ def _cell_keys(keys: tuple[str, ...], cells: tuple[str, ...]) -> tuple[int, ...]
     return tuple(hash((k, c)) for k in keys for c in cells)
 
 
-def _blocking_keys(table: _Table, parts: _PartTable, want: tuple[set[str], set[str]]) -> _Keys:
+_NAME_RULES = ("name exact", "name typo", "name typo long")
+
+
+def _blocking_keys(
+    table: _Table, parts: _PartTable, index: _NameKeyIndex, want: tuple[set[str], set[str]]
+) -> _Keys:
     out = _Keys()
-    for i in range(len(table.records)):
-        pids = tuple(int(p) for p in table.parts[i] if p >= 0)
-        # Many names share their keys however they are spelled: keys are computed once.
-        keys = _pair_keys(tuple(parts.keys[p] for p in pids))
-        for rule, found in zip(("name exact", "name typo", "name typo long"), keys, strict=True):
-            out.add(rule, found, i)
-        if table.dob[i] >= 0:
-            out.add("birth date", [int(table.dob[i])], i)
-        _part_keys(out, table, i, [parts.keys[p] for p in pids], want[0])
-        _described_keys(out, table, i, bool(pids), want[1])
+    name_keys = _name_pair_keys(table.parts, index)
+    for rule, (keys, rows) in zip(_NAME_RULES, name_keys, strict=True):
+        out.put(rule, keys, rows)
+    dated = np.flatnonzero(table.dob >= 0)
+    out.put("birth date", table.dob[dated], dated)
+    part_want, term_want = want
+    wanted_of: dict[int, tuple[str, ...]] = {}  # a part's keys that one-part names look up
+    columns = zip(
+        table.parts.tolist(),
+        table.nparts.tolist(),
+        table.sex.tolist(),
+        table.age_lo.tolist(),
+        table.age_hi.tolist(),
+        table.descriptions,
+        strict=True,
+    )
+    for i, (row, n, sex_code, lo, hi, described) in enumerate(columns):
+        sex = _SEX_CODES[sex_code]
+        known = None if math.isnan(lo) else (lo, hi)
+        if n:
+            # Single-part names query, and every named record is indexed, by part, sex and
+            # age band.
+            age = _bands(known, _AGE_BAND, 2.0)
+            if n == 1:
+                out.add("one-part query", _cell_keys(parts.keys[row[0]], _query_cells(sex, age)), i)
+            wanted: tuple[str, ...] = ()
+            for p in row[:n]:
+                found = wanted_of.get(p)
+                if found is None:
+                    found = wanted_of[p] = tuple(k for k in parts.keys[p] if k in part_want)
+                wanted += found
+            if wanted:
+                out.add("part index", _cell_keys(wanted, _index_cells(sex, age)), i)
+        # Nameless records query, and every record is indexed, by description terms.
+        terms = _description_terms(described)
+        if not terms:
+            continue
+        age = _bands(known, _DESC_AGE_BAND, 3.0)
+        if not n:
+            out.add("nameless query", _cell_keys(terms, _query_cells(sex, age)), i)
+        wanted = tuple(t for t in terms if t in term_want)
+        if wanted:
+            out.add("description index", _cell_keys(wanted, _index_cells(sex, age)), i)
     return out
-
-
-def _part_keys(
-    out: _Keys, table: _Table, i: int, key_sets: list[tuple[str, ...]], want: set[str]
-) -> None:
-    """Single-part names query, and every record is indexed, by part, sex and age band."""
-    sex = _SEX_CODES[int(table.sex[i])]
-    bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _AGE_BAND, 2.0)
-    if len(key_sets) == 1:
-        cells = _query_cells(sex, bands)
-        out.add("one-part query", _cell_keys(key_sets[0], cells), i)
-    wanted = tuple(k for ks in key_sets for k in ks if k in want)
-    if wanted:
-        out.add("part index", _cell_keys(wanted, _index_cells(sex, bands)), i)
-
-
-def _described_keys(out: _Keys, table: _Table, i: int, named: bool, want: set[str]) -> None:
-    """Nameless records query, and every record is indexed, by description terms."""
-    terms = _description_terms(table.descriptions[i])
-    if not terms:
-        return
-    sex = _SEX_CODES[int(table.sex[i])]
-    bands = _bands(float(table.age_lo[i]), float(table.age_hi[i]), _DESC_AGE_BAND, 3.0)
-    if not named:
-        cells = _query_cells(sex, bands)
-        out.add("nameless query", _cell_keys(tuple(terms), cells), i)
-    wanted = tuple(t for t in terms if t in want)
-    if wanted:
-        out.add("description index", _cell_keys(wanted, _index_cells(sex, bands)), i)
 
 
 def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray) -> IntArray:
@@ -1033,25 +1141,30 @@ class _NameDetail:
     rarity: FloatArray  # term-frequency adjustment (log2) of the agreeing parts
 
 
+# For each cell (a part of one name, a part of the other), the cells in its row or column:
+# once a part pair is taken, neither part pairs again.
+_CELLS = np.arange(_MAX_PARTS * _MAX_PARTS)
+_CROSSING = (_CELLS[:, None] // _MAX_PARTS == _CELLS[None, :] // _MAX_PARTS) | (
+    _CELLS[:, None] % _MAX_PARTS == _CELLS[None, :] % _MAX_PARTS
+)
+
+
 def _name_levels(
     a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable
 ) -> tuple[IntArray, _NameDetail]:
     pa, pb = np.broadcast_arrays(a.parts[ia][:, :, None], b.parts[ib][:, None, :])
     codes, adjust = parts.code_matrix(np.ascontiguousarray(pa), np.ascontiguousarray(pb))
-    rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
+    # Codes run from -1 to 4: small integers keep the (pairs x 16) arrays small.
+    rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS).astype(np.int8)
     adjust = adjust.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
-    cells = np.arange(_MAX_PARTS * _MAX_PARTS)
     picks, strengths = [], []
     # Greedy assignment: the best part pair, then the best among the remaining rows/columns.
     for _ in range(3):
         pick = np.argmax(rest, axis=1)
-        strength = np.take_along_axis(rest, pick[:, None], axis=1)[:, 0]
+        strength = np.take_along_axis(rest, pick[:, None], axis=1)[:, 0].astype(np.int64)
         picks.append(np.where(strength > 0, pick, -1))
         strengths.append(np.where(strength < 0, -1, strength))
-        taken = ((cells // _MAX_PARTS)[None, :] == (pick // _MAX_PARTS)[:, None]) | (
-            (cells % _MAX_PARTS)[None, :] == (pick % _MAX_PARTS)[:, None]
-        )
-        rest = np.where(taken, -2, rest)
+        rest[_CROSSING[pick]] = -2
     s2 = strengths[1]
     na, nb = a.nparts[ia], b.nparts[ib]
     used = sum((s > 0).astype(np.int64) for s in strengths)
@@ -1480,8 +1593,9 @@ def _run(
     parts.count_frequencies([a] if b is a else [a, b])
     want_a, want_b = _wanted(a, parts), _wanted(b, parts)
     want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
-    ka = _blocking_keys(a, parts, want)
-    kb = ka if records_b is None else _blocking_keys(b, parts, want)
+    index = _NameKeyIndex.of(parts.keys)
+    ka = _blocking_keys(a, parts, index, want)
+    kb = ka if records_b is None else _blocking_keys(b, parts, index, want)
     ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), records_b is None)
     levels, detail = _levels(a, b, ia, ib, parts)
     return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule)
