@@ -502,11 +502,6 @@ class _PartTable:
         adjust[valid] = rarity[inverse]
         return codes, adjust
 
-    def pair_code(self, a: int, b: int) -> int:
-        """How two parts compare (as in `code_matrix`)."""
-        codes, _ = self._lookup(np.asarray([(a << _PAIR_SHIFT) | b], dtype=np.int64))
-        return int(codes[0])
-
     def _lookup(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
         """Codes and adjustments of sorted distinct part pairs, each computed once a run."""
         at = np.searchsorted(self._known, pairs)
@@ -1139,6 +1134,7 @@ class _NameDetail:
     second: IntArray  # flat index of the best disjoint part pair, -1 if none
     third: IntArray
     rarity: FloatArray  # term-frequency adjustment (log2) of the agreeing parts
+    codes: NDArray[np.int8]  # (pairs, 3): how the first, second and third part pairs compare
 
 
 # For each cell (a part of one name, a part of the other), the cells in its row or column:
@@ -1195,7 +1191,8 @@ def _name_levels(
         cell = np.take_along_axis(adjust, np.maximum(flat, 0)[:, None], axis=1)[:, 0]
         rarity += np.where(strength >= _STRONG, cell, 0.0)
     rarity = np.where(level == _NULL, 0.0, rarity)
-    return level, _NameDetail(first, second, picks[2], rarity)
+    picked = np.column_stack(strengths).astype(np.int8)
+    return level, _NameDetail(first, second, picks[2], rarity, picked)
 
 
 def _dob_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
@@ -1273,7 +1270,9 @@ def _levels_chunk(
 ) -> tuple[NDArray[np.int64], _NameDetail]:
     out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int64)
     none = np.full(len(ia), -1, dtype=np.int64)
-    detail = _NameDetail(none, none, none, np.zeros(len(ia)))
+    detail = _NameDetail(
+        none, none, none, np.zeros(len(ia)), np.full((len(ia), 3), _NULL, dtype=np.int8)
+    )
     if names:
         out[:, _NAME], detail = _name_levels(a, b, ia, ib, parts)
     sa, sb = a.sex[ia], b.sex[ib]
@@ -1334,9 +1333,10 @@ def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
 
 
 def _log_bayes(levels: NDArray[np.int64], weights: FloatArray) -> FloatArray:
-    cols = np.arange(_N_COMPARISONS)[None, :]
-    w = weights[cols, np.maximum(levels, 0)]
-    return np.asarray(np.where(levels == _NULL, 0.0, w).sum(axis=1), dtype=np.float64)
+    # Each comparison's weights, led by a zero for an unknown level (-1), in one flat row.
+    flat = np.column_stack((np.zeros(_N_COMPARISONS), weights)).ravel()
+    at = levels + (1 + np.arange(_N_COMPARISONS) * (_MAX_LEVELS + 1))
+    return np.asarray(flat.take(at).sum(axis=1), dtype=np.float64)
 
 
 def _log_odds(p: float) -> float:
@@ -1747,14 +1747,15 @@ def _name_finding(run: _Run, k: int, label: str) -> str:
     ia, ib = int(run.ia[k]), int(run.ib[k])
     first, second = int(run.detail.first[k]), int(run.detail.second[k])
     bits = []
-    for flat in (first, second, int(run.detail.third[k])):
+    for flat, compared in zip(
+        (first, second, int(run.detail.third[k])), run.detail.codes[k].tolist(), strict=True
+    ):
         pid_a = int(run.a.parts[ia, flat // _MAX_PARTS]) if flat >= 0 else -1
         pid_b = int(run.b.parts[ib, flat % _MAX_PARTS]) if flat >= 0 else -1
         if pid_a < 0 or pid_b < 0:
             continue
         pa, pb = run.parts.parts[pid_a], run.parts.parts[pid_b]
         code = _part_code(pa, pb)
-        compared = run.parts.pair_code(pid_a, pid_b)
         if compared == _TYPO and code < _NAME_PHONETIC:
             bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' (misspelled)")
             continue
