@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from magen.domain.values import Role
-from support.apikit import BAKA, Kit, api_kit, cid
+from support.apikit import BAKA, PASSWORD, Kit, api_kit, cid, sign_in
 
 
 @pytest.fixture
@@ -105,3 +105,200 @@ def test_bad_token_and_bad_position_close_the_socket(kit: Kit) -> None:
         ) as ws,
     ):
         ws.receive_json()
+
+
+# --- hospitals read only their own casualties ---------------------------------------------
+
+RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
+
+
+def _ok(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+def _second_hospital_token(kit: Kit) -> tuple[str, str]:
+    """A second hospital account (the kit has one per role): its id and a token."""
+    created = _ok(
+        kit.post(
+            Role.ADMIN,
+            "/api/v1/accounts",
+            {
+                "command_id": cid(),
+                "username": "hadassah-desk",
+                "password": PASSWORD,
+                "role": "hospital",
+                "display_name": "Hadassah ED",
+            },
+        )
+    )
+    return str(created["id"]), sign_in(kit.client, "hadassah-desk")
+
+
+def _register(kit: Kit, hospital_id: str, account_id: str, lat: float, lon: float) -> None:
+    _ok(
+        kit.post(
+            Role.ADMIN,
+            "/api/v1/hospitals",
+            {
+                "command_id": cid(),
+                "hospital_id": hospital_id,
+                "name": hospital_id.replace("-", " ").title(),
+                "where": {"lat": lat, "lon": lon},
+                "account_id": account_id,
+                "trauma_centre": True,
+            },
+        )
+    )
+
+
+def _casualty(kit: Kit, tag: str, hair: str) -> tuple[str, list[int]]:
+    """A casualty recorded, described and treated at the scene, and its events' positions."""
+    body = {"command_id": cid(), "tag": tag, "where": BAKA, "protocol": "start", "answers": RED}
+    recorded = _ok(kit.post(Role.MEDIC, "/api/v1/casualties", body))
+    casualty = str(recorded["id"])
+    described = _ok(
+        kit.post(
+            Role.MEDIC,
+            f"/api/v1/casualties/{casualty}/describe",
+            {"command_id": cid(), "description": {"sex": "male", "hair": hair}},
+        )
+    )
+    treated = _ok(
+        kit.post(
+            Role.MEDIC,
+            f"/api/v1/casualties/{casualty}/interventions",
+            {"command_id": cid(), "kind": "tourniquet", "site": "left_leg"},
+        )
+    )
+    positions = [e["position"] for e in recorded["events"]]
+    return casualty, [*positions, described["position"], treated["position"]]
+
+
+def _frames_until(ws: Any, marker: int) -> list[dict[str, Any]]:
+    """Event frames up to and including the one at the marker position."""
+    frames = []
+    while True:
+        frame = ws.receive_json()
+        if frame["kind"] == "event":
+            frames.append(frame)
+            if frame["position"] == marker:
+                return frames
+
+
+def _status(kit: Kit, hospital_id: str) -> int:
+    """A status report every medical role sees: a marker in the feed."""
+    body = {"command_id": cid(), "status": {"ems_traffic": "Normal"}}
+    return int(
+        _ok(kit.post(Role.DISPATCHER, f"/api/v1/hospitals/{hospital_id}/status", body))["position"]
+    )
+
+
+def _about(frames: list[dict[str, Any]], casualty: str) -> list[dict[str, Any]]:
+    return [f for f in frames if f["data"].get("casualty_id") == casualty]
+
+
+def test_a_hospital_is_sent_only_its_own_casualties_with_their_record_on_handover(
+    kit: Kit,
+) -> None:
+    other_account, other_token = _second_hospital_token(kit)
+    _register(kit, "shaare-zedek", kit.accounts[Role.HOSPITAL], 31.7737, 35.1817)
+    _register(kit, "hadassah-ek", other_account, 31.7648, 35.1477)
+    mine, mine_earlier = _casualty(kit, "T-101", "red")
+    theirs, theirs_earlier = _casualty(kit, "T-102", "grey")
+    start = kit.log.head()
+    sz_url = _url(kit, Role.HOSPITAL, start)
+    he_url = f"/api/v1/live?after={start}&access_token={other_token}"
+    with kit.client.websocket_connect(sz_url) as sz, kit.client.websocket_connect(he_url) as he:
+        assert _events_until_heartbeat(sz)[0] == []
+        assert _events_until_heartbeat(he)[0] == []
+        ride = {"command_id": cid(), "vehicle": "MDA 12", "destination": "shaare-zedek"}
+        to_sz = _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{mine}/evacuate", ride))["position"]
+        ride = {"command_id": cid(), "vehicle": "MDA 14", "destination": "hadassah-ek"}
+        to_he = _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{theirs}/evacuate", ride))["position"]
+        marker = _status(kit, "shaare-zedek")
+        sz_frames = _frames_until(sz, marker)
+        he_frames = _frames_until(he, marker)
+
+    # Each hospital is sent its incoming casualty's evacuation, carrying the record from the
+    # scene (tag, triage, description, tourniquet), and nothing of the other hospital's.
+    assert [f["position"] for f in sz_frames] == [to_sz, marker]
+    assert [f["position"] for f in he_frames] == [to_he, marker]
+    for frames, casualty, earlier in (
+        (sz_frames, mine, mine_earlier),
+        (he_frames, theirs, theirs_earlier),
+    ):
+        handover = frames[0]
+        assert handover["type"] == "CasualtyEvacuated"
+        assert handover["data"]["casualty_id"] == casualty
+        assert [e["position"] for e in handover["earlier"]] == earlier
+        assert [e["type"] for e in handover["earlier"]] == [
+            "CasualtyRecorded",
+            "CasualtyTriaged",
+            "CasualtyDescribed",
+            "InterventionRecorded",
+        ]
+        assert {e["data"]["casualty_id"] for e in handover["earlier"]} == {casualty}
+    assert "grey" not in str(sz_frames)
+    assert "red" not in str(he_frames)
+
+    # Resuming from before the handover gets it again, whole; from after it, nothing old.
+    with kit.client.websocket_connect(_url(kit, Role.HOSPITAL, start)) as sz:
+        backlog, _ = _events_until_heartbeat(sz)
+    assert backlog == sz_frames
+    with kit.client.websocket_connect(_url(kit, Role.HOSPITAL, to_sz)) as sz:
+        backlog, _ = _events_until_heartbeat(sz)
+    assert [f["position"] for f in backlog] == [marker]
+
+
+def test_a_diverted_casualty_leaves_one_hospitals_feed_and_enters_the_others(kit: Kit) -> None:
+    other_account, other_token = _second_hospital_token(kit)
+    _register(kit, "shaare-zedek", kit.accounts[Role.HOSPITAL], 31.7737, 35.1817)
+    _register(kit, "hadassah-ek", other_account, 31.7648, 35.1477)
+    casualty, at_scene = _casualty(kit, "T-201", "red")
+    ride = {"command_id": cid(), "vehicle": "MDA 12", "destination": "shaare-zedek"}
+    to_sz = _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{casualty}/evacuate", ride))["position"]
+    # The ambulance is diverted: the casualty arrives at Hadassah, which records it and admits.
+    headers = {"Authorization": f"Bearer {other_token}"}
+    arrival = {"command_id": cid(), "hospital_id": "hadassah-ek"}
+    arrived = kit.client.post(
+        f"/api/v1/casualties/{casualty}/arrival", json=arrival, headers=headers
+    )
+    arrived_at = _ok(arrived)["position"]
+    admitted = kit.client.post(
+        f"/api/v1/casualties/{casualty}/admit", json={"command_id": cid()}, headers=headers
+    )
+    admitted_at = _ok(admitted)["position"]
+    marker = _status(kit, "hadassah-ek")
+
+    with kit.client.websocket_connect(_url(kit, Role.HOSPITAL, 0)) as sz:
+        sz_frames = _about(_events_until_heartbeat(sz)[0], casualty)
+    with kit.client.websocket_connect(f"/api/v1/live?after=0&access_token={other_token}") as he:
+        he_frames = _about(_events_until_heartbeat(he)[0], casualty)
+    # Shaare Zedek: the evacuation to it (with the scene record) and the arrival elsewhere,
+    # which tells it the casualty is not coming; nothing after.
+    assert [f["position"] for f in sz_frames] == [to_sz, arrived_at]
+    assert [e["position"] for e in sz_frames[0]["earlier"]] == at_scene
+    assert "earlier" not in sz_frames[1]
+    # Hadassah: the arrival brings everything before it, the evacuation to the other included.
+    assert [f["position"] for f in he_frames] == [arrived_at, admitted_at]
+    assert [e["position"] for e in he_frames[0]["earlier"]] == [*at_scene, to_sz]
+    # The board agrees with the feed.
+    assert kit.get(Role.HOSPITAL, "/api/v1/casualties").json() == []
+    board = kit.client.get("/api/v1/casualties", headers=headers).json()
+    assert [c["id"] for c in board] == [casualty]
+    assert marker > admitted_at
+
+
+def test_other_medical_roles_see_every_casualty_and_the_public_none(kit: Kit) -> None:
+    start = kit.log.head()
+    casualty, positions = _casualty(kit, "T-301", "brown")
+    for role in (Role.MEDIC, Role.DISPATCHER, Role.REGISTRAR, Role.ANALYST, Role.ADMIN):
+        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+            frames = _events_until_heartbeat(ws)[0]
+        assert [f["position"] for f in _about(frames, casualty)] == positions, role
+        assert all("earlier" not in f for f in frames), role
+    for role in (Role.RESIDENT, Role.RESPONDER, Role.ANONYMOUS, Role.HOSPITAL):
+        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+            frames = _events_until_heartbeat(ws)[0]
+        assert _about(frames, casualty) == [], role

@@ -2,6 +2,11 @@
 
 Protocol (server to client, JSON text frames):
 - {"kind": "event", "position": N, "type": ..., "data": ...} for each event the actor may see;
+  when that event brings earlier ones into the actor's view (a casualty sent to a hospital
+  brings its record to that hospital's account, see `app/people_policy.py`), the frame also
+  has "earlier": [the frames of those events, oldest first], each with its own position. They
+  belong to position N: a client resuming after N has them, one resuming before N gets them
+  again with N, and none of them is sent anywhere else;
 - {"kind": "heartbeat", "position": N, "at": ...} every few seconds and after catching up, so a
   client knows the feed is alive and how far the log has gone even when it sees nothing.
 A client that reconnects with `?after=<last position it saw>` gets exactly what it missed.
@@ -20,14 +25,24 @@ from magen.api.deps import actor_of, runtime
 from magen.api.wire import recorded_view
 from magen.app import auth
 from magen.app.security import InvalidCredentials
+from magen.app.service import Service
 from magen.domain.base import Actor, Recorded
 
 HEARTBEAT_S = 5.0
 _BACKLOG_CHUNK = 1000
 
 
-def _frame(r: Recorded) -> dict[str, Any]:
-    return {"kind": "event", **recorded_view(r)}
+async def _frame(service: Service, actor: Actor, r: Recorded) -> dict[str, Any] | None:
+    """The frame for one event, or None when the actor may not see it."""
+    state = service.state
+    if not auth.can_read(actor, r, state):
+        return None
+    frame: dict[str, Any] = {"kind": "event", **recorded_view(r)}
+    released = auth.released_with(actor, r, state)
+    if released:
+        earlier = await asyncio.to_thread(lambda: list(service.read_positions(released)))
+        frame["earlier"] = [recorded_view(e) for e in earlier]
+    return frame
 
 
 @websocket("/api/v1/live")
@@ -82,8 +97,14 @@ async def _send_backlog(socket: WebSocket[Any, Any, Any], actor: Actor, after: i
         if not batch:
             break
         for r in batch:
-            if auth.can_read(actor, r):
-                await socket.send_json(_frame(r))
+            if r.position > service.state.position:
+                # Appended by another worker and not applied here yet: the read rules judge
+                # against the state, so it comes through the subscription once applied (and
+                # `sent` is now the state's position, which ends the loop).
+                break
+            frame = await _frame(service, actor, r)
+            if frame is not None:
+                await socket.send_json(frame)
             sent = r.position
     await socket.send_json({"kind": "heartbeat", "position": sent, "at": _now(socket)})
     return sent
@@ -102,8 +123,9 @@ async def _send_live(socket: WebSocket[Any, Any, Any], actor: Actor, sub: Any, s
             return
         if r.position <= sent:
             continue  # already sent from the backlog
-        if auth.can_read(actor, r):
-            await socket.send_json(_frame(r))
+        frame = await _frame(runtime(socket).service, actor, r)
+        if frame is not None:
+            await socket.send_json(frame)
         sent = r.position
 
 

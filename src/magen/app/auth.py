@@ -4,10 +4,17 @@ Commands: `can_command` (by role) and `can_act_on` (by ownership), checked by th
 anything is decided. Reading: `can_read` for each recorded event (live feed, audit), and
 `Audience` for the projections. Anything not listed here is for operators only: a new event or
 command is private until someone decides otherwise.
+
+Some roles read only part of an audience: a hospital account is in the medical audience but
+reads a casualty only while the casualty is bound for or at its own hospital. Such a *scope*
+(`restrict_reading`) is judged against the state, at the event's own log position, so the live
+feed applies the same rule as the REST reads; `released_with` names the earlier events a scope
+lets the actor read once a later event brings the thing into it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from magen.domain import accounts, alerts, dispatch, picture, reports, responders
@@ -206,6 +213,22 @@ _COMMAND_ROLES[dispatch.CloseCallUp] = OPERATORS
 _COMMAND_ROLES[dispatch.AcknowledgeCallUp] = frozenset({R.RESPONDER, R.MEDIC})
 
 
+ReadScope = Callable[[Actor, Recorded, State], bool]
+Released = Callable[[Actor, Recorded, State], tuple[int, ...]]
+_SCOPES: dict[tuple[str, Role], tuple[ReadScope, Released | None]] = {}
+
+
+def restrict_reading(
+    event_type: str, role: Role, scope: ReadScope, *, released: Released | None = None
+) -> None:
+    """Let a role of the event's audience read it only when `scope` says so.
+
+    `released` gives, for an event the role may read, the positions of earlier events it may
+    read from then on and was not sent at their own positions (see `released_with`).
+    """
+    _SCOPES[(event_type, role)] = (scope, released)
+
+
 def register_command(command: type[Command], roles: frozenset[Role]) -> None:
     """Declare which roles may send a command (for parts of the domain added later)."""
     _COMMAND_ROLES[command] = roles
@@ -243,12 +266,18 @@ def authorise(actor: Actor, command: Command, state: State) -> None:
         raise Forbidden("you may change only your own reports")
 
 
-def can_read(actor: Actor, recorded: Recorded) -> bool:
-    """Whether the actor may see this recorded event (live feed, audit)."""
+def can_read(actor: Actor, recorded: Recorded, state: State | None = None) -> bool:
+    """Whether the actor may see this recorded event (live feed, audit).
+
+    `state` is any state at or after the event's position; without it, an event whose reading
+    is scoped for the actor's role (`restrict_reading`) is refused.
+    """
     if actor.role in READ_ALL:
         return True
     if actor.role in _AUDIENCE_ROLES[audience_of(recorded.event.type)]:
-        return True
+        scoped = _SCOPES.get((recorded.event.type, actor.role))
+        if scoped is None or (state is not None and scoped[0](actor, recorded, state)):
+            return True
     if _named_reader(actor, recorded):
         return True
     return (
@@ -256,6 +285,18 @@ def can_read(actor: Actor, recorded: Recorded) -> bool:
         and actor.account_id is not None
         and recorded.actor.account_id == actor.account_id
     )
+
+
+def released_with(actor: Actor, recorded: Recorded, state: State) -> tuple[int, ...]:
+    """Positions of earlier events the actor may read from this (readable) event on.
+
+    Empty unless a scope brings something to the actor with this event: a casualty sent to a
+    hospital brings its record (tag, triage, treatment, description) to that hospital.
+    """
+    scoped = _SCOPES.get((recorded.event.type, actor.role))
+    if scoped is None or scoped[1] is None or actor.role in READ_ALL:
+        return ()
+    return scoped[1](actor, recorded, state)
 
 
 def can_read_audit(actor: Actor) -> bool:

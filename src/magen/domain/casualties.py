@@ -20,6 +20,7 @@ records arrivals, admissions and discharges at its own hospital only.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -209,6 +210,9 @@ class Casualty:
     identified_at: datetime | None = None
     identification_recorded_by: str | None = None
     history: list[int] = field(default_factory=list)
+    # (log position, the hospitals it is bound for or at from that event on), one per change:
+    # what lets a hospital's view of the log be decided at any past position (`hospitals_at`).
+    custody: list[tuple[int, frozenset[str]]] = field(default_factory=list)
 
     @property
     def category(self) -> TriageCategory | None:
@@ -219,6 +223,27 @@ class Casualty:
     def known_name(self) -> PersonName | None:
         """The identified name if there is one, else the name given at the scene."""
         return self.identified_name or self.name
+
+
+def hospitals_of(c: Casualty) -> frozenset[str]:
+    """The hospitals a casualty is bound for or at: its destination and the one it is in.
+
+    A transfer keeps both until the casualty arrives; a discharged or dead casualty stays with
+    the hospital it was last in.
+    """
+    return frozenset(h for h in (c.destination, c.hospital_id) if h is not None)
+
+
+def hospitals_at(c: Casualty, position: int) -> frozenset[str]:
+    """The hospitals a casualty was bound for or at once the log stood at `position`."""
+    i = bisect_right(c.custody, position, key=lambda entry: entry[0])
+    return c.custody[i - 1][1] if i else frozenset()
+
+
+def _rebind(c: Casualty, position: int) -> None:
+    now = hospitals_of(c)
+    if now != (c.custody[-1][1] if c.custody else frozenset()):
+        c.custody.append((position, now))
 
 
 @dataclass
@@ -836,6 +861,7 @@ def _on_evacuated(state: State, e: CasualtyEvacuated, r: Recorded) -> None:
     c.vehicle_kind = e.vehicle_kind
     c.destination = e.destination
     c.evacuated_at = e.at
+    _rebind(c, r.position)
 
 
 @evolver(CasualtyArrived)
@@ -849,6 +875,7 @@ def _on_arrived(state: State, e: CasualtyArrived, r: Recorded) -> None:
     c.destination = None
     c.admitted_at = None
     c.ward = None
+    _rebind(c, r.position)
 
 
 @evolver(CasualtyAdmitted)

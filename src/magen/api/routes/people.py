@@ -16,10 +16,9 @@ from litestar.params import FromQuery, JSONBody, Parameter
 
 from magen.api.deps import ActorDep, ServiceDep
 from magen.api.routes._common import command_on_item, command_route
-from magen.app import people_policy  # noqa: F401 - registers roles and audiences
 from magen.app.auth import Audience, sees
+from magen.app.people_policy import can_read_casualty, hospital_of
 from magen.app.reunification import propose_matches
-from magen.app.service import Service
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
 from magen.domain import persons as per
@@ -82,16 +81,6 @@ def _require(actor: Actor, audience: Audience, what: str) -> None:
         raise Forbidden(f"the {actor.role.value} role may not read {what}")
 
 
-def _own_hospital(service: Service, actor: Actor) -> str | None:
-    """The hospital a hospital account reports for, if any."""
-    if actor.role is not Role.HOSPITAL:
-        return None
-    for h in service.state.slice(hos.Hospitals).by_id.values():
-        if h.account_id == actor.account_id:
-            return h.hospital_id
-    raise Forbidden("this hospital account is not linked to a registered hospital")
-
-
 def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
     """A casualty as the medical roles see it."""
     latest = c.triage[-1] if c.triage else None
@@ -131,11 +120,13 @@ def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
 async def list_casualties(service: ServiceDep, actor: ActorDep) -> list[dict[str, Any]]:
     """The casualty board (a hospital sees only casualties coming to or at it)."""
     _require(actor, Audience.MEDICAL, "casualties")
-    own = _own_hospital(service, actor)
+    state = service.state
+    if actor.role is Role.HOSPITAL and hospital_of(state, actor) is None:
+        raise Forbidden("this hospital account is not linked to a registered hospital")
     now = service.clock.now()
-    items = list(service.state.slice(cas.Casualties).by_id.values())
-    if own is not None:
-        items = [c for c in items if own in (c.destination, c.hospital_id)]
+    items = [
+        c for c in state.slice(cas.Casualties).by_id.values() if can_read_casualty(actor, c, state)
+    ]
     return [casualty_view(c, now) for c in sorted(items, key=lambda c: c.found_at)]
 
 
