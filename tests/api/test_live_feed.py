@@ -302,3 +302,25 @@ def test_other_medical_roles_see_every_casualty_and_the_public_none(kit: Kit) ->
         with kit.client.websocket_connect(_url(kit, role, start)) as ws:
             frames = _events_until_heartbeat(ws)[0]
         assert _about(frames, casualty) == [], role
+
+
+def test_the_public_feed_shows_no_one_behind_a_danger_area_and_not_its_track(kit: Kit) -> None:
+    start = kit.log.head()
+    circle = {"kind": "circle", "lat": 31.7600, "lon": 35.2170, "radius_m": 80}
+    body = {"command_id": cid(), "area": circle, "reason": "armed_attackers"}
+    _ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", {**body, "threat_id": "trk_secret42"}))
+    for role in (Role.ANONYMOUS, Role.RESIDENT, Role.HOSPITAL, Role.REGISTRAR):
+        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+            frames = _events_until_heartbeat(ws)[0]
+        declared = [f for f in frames if f["type"] == "DangerAreaDeclared"]
+        assert len(declared) == 1, role
+        assert declared[0]["data"]["area"]["radius_m"] == 80
+        assert "trk_secret42" not in str(frames), role
+        assert kit.accounts[Role.DISPATCHER] not in str(frames), role
+        assert declared[0]["actor"] == {"id": None, "role": "dispatcher"}
+    for role in (Role.RESPONDER, Role.DISPATCHER, Role.ANALYST):
+        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+            frames = _events_until_heartbeat(ws)[0]
+        declared = [f for f in frames if f["type"] == "DangerAreaDeclared"]
+        assert declared[0]["data"]["threat_id"] == "trk_secret42", role
+        assert declared[0]["actor"]["id"] == kit.accounts[Role.DISPATCHER], role

@@ -37,12 +37,22 @@ async def _frame(service: Service, actor: Actor, r: Recorded) -> dict[str, Any] 
     state = service.state
     if not auth.can_read(actor, r, state):
         return None
-    frame: dict[str, Any] = {"kind": "event", **recorded_view(r)}
+    frame: dict[str, Any] = {"kind": "event", **_view(actor, r)}
     released = auth.released_with(actor, r, state)
     if released:
         earlier = await asyncio.to_thread(lambda: list(service.read_positions(released)))
-        frame["earlier"] = [recorded_view(e) for e in earlier]
+        frame["earlier"] = [_view(actor, e) for e in earlier]
     return frame
+
+
+def _view(actor: Actor, r: Recorded) -> dict[str, Any]:
+    view = recorded_view(r)
+    hidden = auth.withheld(actor, r)
+    if hidden:
+        view["data"] = {k: v for k, v in view["data"].items() if k not in hidden}
+        if "actor" in hidden:
+            view["actor"] = {**view["actor"], "id": None}
+    return view
 
 
 @websocket("/api/v1/live")

@@ -299,6 +299,29 @@ def released_with(actor: Actor, recorded: Recorded, state: State) -> tuple[int, 
     return scoped[1](actor, recorded, state)
 
 
+# What a public event carries that the public views leave out: the picture's track a danger
+# area is drawn around is for the field (see `app/alerts_policy.py`), and who issued a public
+# message is nobody else's business (an attacker could look for the operator).
+_FIELD_ONLY_DATA: dict[str, frozenset[str]] = {
+    "DangerAreaDeclared": frozenset({"threat_id"}),
+    "DangerAreaUpdated": frozenset({"threat_id"}),
+}
+
+
+def withheld(actor: Actor, recorded: Recorded) -> frozenset[str]:
+    """What of an event the actor may read is still kept from it.
+
+    Names of the event's data fields, and "actor" for the account that recorded it.
+    """
+    if sees(actor, Audience.FIELD):
+        return frozenset()
+    hidden = _FIELD_ONLY_DATA.get(recorded.event.type, frozenset())
+    own = actor.account_id is not None and recorded.actor.account_id == actor.account_id
+    if audience_of(recorded.event.type) is Audience.PUBLIC and not own:
+        hidden |= {"actor"}
+    return hidden
+
+
 def can_read_audit(actor: Actor) -> bool:
     """Whether the actor may read the whole log (audit, export)."""
     return actor.role in READ_ALL

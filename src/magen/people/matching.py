@@ -405,6 +405,7 @@ class _PartTable:
     """Interned name parts with the key sets that decide how two parts compare."""
 
     def __init__(self) -> None:
+        self._by_names: dict[tuple[str, ...], tuple[int, ...]] = {}
         self.ids: dict[tuple[str, ...], int] = {}
         self.parts: list[tuple[NameToken, ...]] = []
         self.keys: list[tuple[str, ...]] = []  # blocking keys: phonetic keys and groups
@@ -425,8 +426,15 @@ class _PartTable:
         self._codes = np.empty(0, dtype=np.int64)
         self._adjust = np.empty(0)
 
+    def of_names(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        """The part ids of a record's names."""
+        pids = self._by_names.get(names)
+        if pids is None:
+            pids = self._by_names[names] = tuple(self.intern(p) for p in _group_parts(names))
+        return pids
+
     def intern(self, part: tuple[NameToken, ...]) -> int:
-        signature = tuple(sorted(t.text for t in part))
+        signature = (part[0].text,) if len(part) == 1 else tuple(sorted(t.text for t in part))
         pid = self.ids.get(signature)
         if pid is None:
             pid = len(self.parts)
@@ -722,59 +730,41 @@ def _described(
 
 def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | None) -> _Table:
     n = len(records)
-    part_rows: list[tuple[int, ...]] = []
-    nparts: list[int] = []
-    sex: list[int] = []
-    age: list[tuple[float, float]] = []
-    dob: list[int] = []
-    ymd: list[tuple[int, int, int]] = []
-    columns: list[tuple[Description, int, int, int, tuple[int, ...], int, tuple[int, ...]]] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    hours: list[float] = []
-    found: list[bool] = []
-    by_names: dict[tuple[str, ...], tuple[int, ...]] = {}
     pad = (-1,) * _MAX_PARTS
-    for r in records:
-        names = tuple(r.names)
-        pids = by_names.get(names)
-        if pids is None:
-            pids = by_names[names] = tuple(parts.intern(part) for part in _group_parts(names))
-        part_rows.append((pids + pad)[:_MAX_PARTS])
-        nparts.append(len(pids))
-        sex.append(_SEXES.get((r.sex or "").lower(), 0))
-        age.append(_age_range(r, as_of))
-        b = r.birth_date
-        dob.append(b.toordinal() if b is not None else -1)
-        ymd.append((b.year, b.month, b.day) if b is not None else (-1, -1, -1))
-        columns.append(_described(r.hair, r.build, r.clothing, r.marks))
-        placed = r.lon is not None and r.lat is not None
-        lon.append(r.lon if placed and r.lon is not None else math.nan)
-        lat.append(r.lat if placed and r.lat is not None else math.nan)
-        hours.append(_hours(r.time) if r.time is not None else math.nan)
-        found.append(r.kind is not RecordKind.MISSING)
-    ages = np.asarray(age, dtype=np.float64).reshape(n, 2)
-    descriptions = [c[0] for c in columns]
+    pids = [parts.of_names(tuple(r.names)) for r in records]
+    births = [r.birth_date for r in records]
+    columns = [_described(r.hair, r.build, r.clothing, r.marks) for r in records]
+    ages = np.asarray([_age_range(r, as_of) for r in records], dtype=np.float64).reshape(n, 2)
+    lon = np.asarray([r.lon for r in records], dtype=np.float64)
+    lat = np.asarray([r.lat for r in records], dtype=np.float64)
+    unplaced = np.isnan(lon) | np.isnan(lat)  # None reads as NaN
     return _Table(
         records=records,
-        parts=np.asarray(part_rows, dtype=np.int64).reshape(n, _MAX_PARTS),
-        nparts=np.asarray(nparts, dtype=np.int64),
-        sex=np.asarray(sex, dtype=np.int64),
+        parts=np.asarray([(p + pad)[:_MAX_PARTS] for p in pids], dtype=np.int64).reshape(
+            n, _MAX_PARTS
+        ),
+        nparts=np.fromiter(map(len, pids), np.int64, n),
+        sex=np.fromiter((_SEXES.get((r.sex or "").lower(), 0) for r in records), np.int64, n),
         age_lo=ages[:, 0].copy(),
         age_hi=ages[:, 1].copy(),
-        dob=np.asarray(dob, dtype=np.int64),
-        dob_ymd=np.asarray(ymd, dtype=np.int64).reshape(n, 3),
-        hair=np.asarray([c[1] for c in columns], dtype=np.int64),
-        build=np.asarray([c[2] for c in columns], dtype=np.int64),
-        terms=np.asarray([c[3] for c in columns], dtype=np.uint64),
+        dob=np.fromiter((b.toordinal() if b is not None else -1 for b in births), np.int64, n),
+        dob_ymd=np.asarray(
+            [(b.year, b.month, b.day) if b is not None else (-1, -1, -1) for b in births],
+            dtype=np.int64,
+        ).reshape(n, 3),
+        hair=np.fromiter((c[1] for c in columns), np.int64, n),
+        build=np.fromiter((c[2] for c in columns), np.int64, n),
+        terms=np.fromiter((c[3] for c in columns), np.uint64, n),
         outfits=np.asarray([c[4] for c in columns], dtype=np.uint64).reshape(n, _WORDS),
-        mark_kinds=np.asarray([c[5] for c in columns], dtype=np.uint64),
+        mark_kinds=np.fromiter((c[5] for c in columns), np.uint64, n),
         mark_places=np.asarray([c[6] for c in columns], dtype=np.uint64).reshape(n, _WORDS),
-        lon=np.asarray(lon, dtype=np.float64),
-        lat=np.asarray(lat, dtype=np.float64),
-        hours=np.asarray(hours, dtype=np.float64),
-        found=np.asarray(found, dtype=np.bool_),
-        descriptions=descriptions,
+        lon=np.where(unplaced, math.nan, lon),
+        lat=np.where(unplaced, math.nan, lat),
+        hours=np.fromiter(
+            (_hours(r.time) if r.time is not None else math.nan for r in records), np.float64, n
+        ),
+        found=np.fromiter((r.kind is not RecordKind.MISSING for r in records), np.bool_, n),
+        descriptions=[c[0] for c in columns],
     )
 
 
