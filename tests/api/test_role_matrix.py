@@ -15,9 +15,25 @@ FIELD = {Role.ADMIN, Role.DISPATCHER, Role.RESPONDER, Role.MEDIC}
 READ_ALL = {Role.ADMIN, Role.ANALYST}
 
 
+MEDICAL = {Role.ADMIN, Role.DISPATCHER, Role.MEDIC, Role.HOSPITAL, Role.REGISTRAR}
+
+
 @pytest.fixture(scope="module")
 def kit() -> Iterator[Kit]:
     with api_kit(anonymous_per_minute=10_000, anonymous_burst=10_000) as k:
+        # The hospital account reports for a registered hospital, as it must to read the board.
+        r = k.post(
+            Role.ADMIN,
+            "/api/v1/hospitals",
+            {
+                "command_id": cid(),
+                "hospital_id": "shaare-zedek",
+                "name": "Shaare Zedek",
+                "where": {"lat": 31.7737, "lon": 35.1817},
+                "account_id": k.accounts[Role.HOSPITAL],
+            },
+        )
+        assert r.status_code == 201, r.text
         yield k
 
 
@@ -106,6 +122,33 @@ ENDPOINTS: dict[str, tuple[Call, set[Role]]] = {
     ),
     "GET /accounts/me": (lambda k, r: k.get(r, "/api/v1/accounts/me"), ALL),
     "GET /sos/mine": (lambda k, r: k.get(r, "/api/v1/sos/mine"), ALL),
+    # Casualties and hospitals: the medical roles (a hospital sees only its own casualties,
+    # on the board and on the live feed: tests/api/test_live_feed.py).
+    "POST /casualties": (
+        lambda k, r: k.post(
+            r, "/api/v1/casualties", {"command_id": cid(), "tag": cid()[:12], "where": BAKA}
+        ),
+        {Role.RESPONDER, Role.MEDIC, Role.HOSPITAL, Role.DISPATCHER},
+    ),
+    "GET /casualties": (lambda k, r: k.get(r, "/api/v1/casualties"), MEDICAL | READ_ALL),
+    "GET /hospitals": (lambda k, r: k.get(r, "/api/v1/hospitals"), MEDICAL | READ_ALL),
+    "GET /hospitals/recommendation": (
+        lambda k, r: k.get(r, "/api/v1/hospitals/recommendation?lat=31.7615&lon=35.2160"),
+        MEDICAL | READ_ALL,
+    ),
+    "POST /triage/step": (
+        lambda k, r: k.post(r, "/api/v1/triage/step", {"protocol": "start", "answers": {}}),
+        FIELD | READ_ALL,
+    ),
+    # Missing persons and matches: the registry (a family reads its own at /persons/family).
+    "GET /persons/board": (
+        lambda k, r: k.get(r, "/api/v1/persons/board"),
+        {Role.REGISTRAR} | READ_ALL,
+    ),
+    "GET /persons/family": (
+        lambda k, r: k.get(r, "/api/v1/persons/family"),
+        ALL - {Role.ANONYMOUS},
+    ),
 }
 
 
