@@ -113,6 +113,114 @@ def _child(walks: str, **rest: Any) -> dict[str, Any]:
 
 _OK_CHILD = {"breathes": True, "respiratory_rate": 30, "peripheral_pulse": True}
 
+# Every path through JumpSTART for a child who cannot walk yet (or not since before the
+# incident), written from Romig's algorithm: not breathing -> open the airway (breathing now:
+# immediate) -> no palpable peripheral pulse: expectant; pulse: five rescue breaths (breathing
+# now: immediate, still apnoeic: expectant). Breathing: fewer than 15 or more than 45 a
+# minute is immediate; no palpable peripheral pulse is immediate; AVPU "P" inappropriately or
+# "U" is immediate; A, V or P appropriately would be delayed, and for a non-walking child the
+# secondary assessment decides: significant external injury delayed, none minor.
+_APNOEIC = {"breathes": False, "breathes_after_airway": False}
+_INFANT_STABLE = {"breathes": True, "respiratory_rate": 40, "peripheral_pulse": True}
+INFANT_PATHS: list[tuple[str, dict[str, Any], TriageCategory, str]] = [
+    (
+        "breathes once airway opened",
+        {"breathes": False, "breathes_after_airway": True},
+        IMMEDIATE,
+        "breathes_after_airway",
+    ),
+    (
+        "apnoeic without pulse",
+        {**_APNOEIC, "peripheral_pulse": False},
+        EXPECTANT,
+        "apnoeic_without_pulse",
+    ),
+    (
+        "apnoeic with pulse, breathes after rescue breaths",
+        {**_APNOEIC, "peripheral_pulse": True, "breathes_after_rescue_breaths": True},
+        IMMEDIATE,
+        "breathes_after_rescue_breaths",
+    ),
+    (
+        "apnoeic with pulse, apnoeic after rescue breaths",
+        {**_APNOEIC, "peripheral_pulse": True, "breathes_after_rescue_breaths": False},
+        EXPECTANT,
+        "apnoeic_after_rescue_breaths",
+    ),
+    (
+        "rate 14, under 15",
+        {"breathes": True, "respiratory_rate": 14},
+        IMMEDIATE,
+        "respiratory_rate_outside_15_45",
+    ),
+    (
+        "rate 46, over 45",
+        {"breathes": True, "respiratory_rate": 46},
+        IMMEDIATE,
+        "respiratory_rate_outside_15_45",
+    ),
+    (
+        "rate 45, no palpable pulse",
+        {"breathes": True, "respiratory_rate": 45, "peripheral_pulse": False},
+        IMMEDIATE,
+        "no_peripheral_pulse",
+    ),
+    (
+        "responds to pain inappropriately",
+        {**_INFANT_STABLE, "avpu": "pain_inappropriate"},
+        IMMEDIATE,
+        "avpu_pain_inappropriate_or_unresponsive",
+    ),
+    (
+        "unresponsive",
+        {**_INFANT_STABLE, "avpu": "unresponsive"},
+        IMMEDIATE,
+        "avpu_pain_inappropriate_or_unresponsive",
+    ),
+    (
+        "alert, significant injury",
+        {**_INFANT_STABLE, "avpu": "alert", "significant_external_injury": True},
+        DELAYED,
+        "significant_external_injury",
+    ),
+    (
+        "alert, no significant injury",
+        {**_INFANT_STABLE, "avpu": "alert", "significant_external_injury": False},
+        MINOR,
+        "no_significant_external_injury",
+    ),
+    (
+        "responds to voice, significant injury",
+        {**_INFANT_STABLE, "avpu": "voice", "significant_external_injury": True},
+        DELAYED,
+        "significant_external_injury",
+    ),
+    (
+        "responds to voice, no significant injury",
+        {**_INFANT_STABLE, "avpu": "voice", "significant_external_injury": False},
+        MINOR,
+        "no_significant_external_injury",
+    ),
+    (
+        "rate 15, pain appropriately, significant injury",
+        {
+            "breathes": True,
+            "respiratory_rate": 15,
+            "peripheral_pulse": True,
+            "avpu": "pain_appropriate",
+            "significant_external_injury": True,
+        },
+        DELAYED,
+        "significant_external_injury",
+    ),
+    (
+        "pain appropriately, no significant injury",
+        {**_INFANT_STABLE, "avpu": "pain_appropriate", "significant_external_injury": False},
+        MINOR,
+        "no_significant_external_injury",
+    ),
+]
+
 JUMPSTART_CASES: list[tuple[str, dict[str, Any], TriageCategory, str]] = [
     ("walking", _child("yes"), MINOR, "ambulatory"),
     (
@@ -201,36 +309,12 @@ JUMPSTART_CASES: list[tuple[str, dict[str, Any], TriageCategory, str]] = [
         DELAYED,
         "avpu_alert_voice_or_pain_appropriate",
     ),
-    # Infants and children who could not walk before the incident are assessed, not sent away.
-    (
-        "infant apnoeic without pulse",
-        _child("not_yet", breathes=False, breathes_after_airway=False, peripheral_pulse=False),
-        EXPECTANT,
-        "apnoeic_without_pulse",
-    ),
-    (
-        "infant rate 60",
-        _child("not_yet", breathes=True, respiratory_rate=60),
-        IMMEDIATE,
-        "respiratory_rate_outside_15_45",
-    ),
-    (
-        "infant unresponsive",
-        _child("not_yet", **_OK_CHILD, avpu="unresponsive"),
-        IMMEDIATE,
-        "avpu_pain_inappropriate_or_unresponsive",
-    ),
-    (
-        "infant stable with significant injury",
-        _child("not_yet", **_OK_CHILD, avpu="alert", significant_external_injury=True),
-        DELAYED,
-        "significant_external_injury",
-    ),
-    (
-        "infant stable without significant injury",
-        _child("not_yet", **_OK_CHILD, avpu="voice", significant_external_injury=False),
-        MINOR,
-        "no_significant_external_injury",
+    # Infants and children who could not walk before the incident are not sent to the minor
+    # area: they go through the whole assessment, and one who would be delayed gets a quick
+    # look for significant external injury (delayed if there is one, minor if not).
+    *(
+        (f"not yet walking: {name}", _child("not_yet", **answers), category, reason)
+        for name, answers, category, reason in INFANT_PATHS
     ),
 ]
 
@@ -274,6 +358,62 @@ def _leaf_reasons(protocol: Protocol) -> set[str]:
 
     walk({})
     return found
+
+
+# The respiratory-rate bands each algorithm tells apart (upper bounds, inclusive), from the
+# algorithms' own text: START "over 30"; JumpSTART "under 15 or over 45".
+_RATE_BANDS = {Protocol.START: (30,), Protocol.JUMPSTART: (14, 45)}
+
+
+def _signature(protocol: Protocol, path: Any) -> frozenset[tuple[str, Any]]:
+    """A path as its questions and answers, a rate standing for its band."""
+    bands = _RATE_BANDS[protocol]
+    return frozenset(
+        (q, sum(a > b for b in bands) if q == "respiratory_rate" else a) for q, a in path
+    )
+
+
+def _paths(protocol: Protocol) -> set[frozenset[tuple[str, Any]]]:
+    """Every path through the tree, found by exhaustively answering its questions."""
+    found: set[frozenset[tuple[str, Any]]] = set()
+    samples: dict[AnswerKind, list[Any]] = {
+        AnswerKind.YES_NO: [True, False],
+        AnswerKind.COUNT: [1, 14, 15, 30, 31, 45, 46, 150],
+    }
+
+    def walk(answers: dict[str, Any]) -> None:
+        step = next_step(protocol, answers)
+        if isinstance(step, TriageResult):
+            found.add(_signature(protocol, step.path))
+            return
+        values = samples.get(step.kind) or [o.id for o in step.options]
+        for value in values:
+            walk({**answers, step.id: value})
+
+    walk({})
+    return found
+
+
+@pytest.mark.parametrize(
+    ("protocol", "cases", "count"),
+    [(Protocol.START, START_CASES, 10), (Protocol.JUMPSTART, JUMPSTART_CASES, 28)],
+)
+def test_tables_have_a_case_for_every_path(
+    protocol: Protocol, cases: list[tuple[str, dict[str, Any], TriageCategory, str]], count: int
+) -> None:
+    paths = _paths(protocol)
+    assert len(paths) == count
+    assert {_signature(protocol, answers.items()) for _, answers, *_ in cases} == paths
+
+
+def test_every_not_yet_walking_path_has_a_case() -> None:
+    not_yet = {p for p in _paths(Protocol.JUMPSTART) if ("child_walks", "not_yet") in p}
+    cases = {
+        _signature(Protocol.JUMPSTART, [("child_walks", "not_yet"), *a.items()])
+        for _, a, *_ in INFANT_PATHS
+    }
+    assert len(not_yet) == 15
+    assert cases == not_yet
 
 
 @pytest.mark.parametrize(
