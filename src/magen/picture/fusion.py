@@ -51,7 +51,7 @@ from magen.picture.acts import (
     UnknownTrack,
 )
 from magen.picture.evidence import Confidence, GroupSize
-from magen.picture.metric import LocalFrame, Metric
+from magen.picture.metric import LocalFrame, Metric, metric_key
 from magen.picture.track import (
     Closure,
     FusionConfig,
@@ -767,6 +767,7 @@ class Fuser:
         """Everything that defines the picture, for equality and replay checks."""
         return (
             self.config,
+            metric_key(self.metric),
             self.frame,
             self._sightings,
             self._track_seq,

@@ -7,9 +7,11 @@ without a map and `StreetGraphMetric` answers it over a town's walking graph (CS
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,7 +73,16 @@ class LocalFrame:
 
 
 class Metric(Protocol):
-    """How far a group must move from one lon/lat point to each of several others."""
+    """How far a group must move from one lon/lat point to each of several others.
+
+    `key` names the metric and the map it measures on, so a picture saved under one metric
+    is never taken for one folded under another (see `metric_key`).
+    """
+
+    @property
+    def key(self) -> str:
+        """A short name that equals another metric's only if they measure alike."""
+        ...
 
     def distance_m(
         self, origin: tuple[float, float], targets: FloatArray, limit: float = math.inf
@@ -87,6 +98,11 @@ class CrowFlies:
         if detour_factor < 1.0:
             raise ValueError("a detour factor below 1 would claim paths shorter than a line")
         self.detour_factor = detour_factor
+
+    @property
+    def key(self) -> str:
+        """The metric's name with its detour factor."""
+        return f"crow-flies x{self.detour_factor!r}"
 
     def distance_m(
         self, origin: tuple[float, float], targets: FloatArray, limit: float = math.inf
@@ -107,7 +123,9 @@ class StreetGraphMetric:
     any node of the other, never less than the straight line. That makes it a gate that
     rejects what no street allows, not one that punishes a pin on the parallel street.
     Multi-source searches are cached (bounded LRU), as a group's sightings snap to the same
-    few nodes.
+    few nodes. The cache never changes an answer (a search bounded further than asked gives
+    the same distances within the bound), and it is safe to share between threads: the live
+    picture and the time slider's replays measure on one metric.
     """
 
     def __init__(
@@ -130,6 +148,27 @@ class StreetGraphMetric:
         self._tree = cKDTree(self.frame.array_to_xy(nodes))
         self._cache: OrderedDict[tuple[int, ...], tuple[float, FloatArray]] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()
+        digest = hashlib.sha256(f"streets snap {snap_m!r}\n".encode())
+        for part in (nodes, self._graph.indptr, self._graph.indices, self._graph.data):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        self._key = f"streets {len(nodes)} nodes {digest.hexdigest()[:24]}"
+
+    @property
+    def key(self) -> str:
+        """The graph's size and a digest of its nodes, edges, lengths and snap radius."""
+        return self._key
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The lock cannot be pickled and the cache is only a cache.
+        state = dict(self.__dict__)
+        del state["_lock"]
+        state["_cache"] = OrderedDict()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def near(self, lonlat: FloatArray) -> list[tuple[int, ...]]:
         """The nodes each (lon, lat) row stands for: those within `snap_m`, else the nearest."""
@@ -142,20 +181,22 @@ class StreetGraphMetric:
         ]
 
     def _from(self, sources: tuple[int, ...], limit: float) -> FloatArray:
-        cached = self._cache.get(sources)
-        if cached is not None and cached[0] >= limit:
-            self._cache.move_to_end(sources)
-            return cached[1]
+        with self._lock:
+            cached = self._cache.get(sources)
+            if cached is not None and cached[0] >= limit:
+                self._cache.move_to_end(sources)
+                return cached[1]
         dist = np.asarray(
             dijkstra(
                 self._graph, directed=False, indices=list(sources), limit=limit, min_only=True
             ),
             dtype=np.float64,
         )
-        self._cache[sources] = (limit, dist)
-        self._cache.move_to_end(sources)
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[sources] = (limit, dist)
+            self._cache.move_to_end(sources)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return dist
 
     def distance_m(
@@ -169,6 +210,11 @@ class StreetGraphMetric:
         along = np.array([dist[list(nodes)].min() for nodes in self.near(points)])
         straight = CrowFlies().distance_m(origin, points)
         return np.asarray(np.maximum(along, straight), dtype=np.float64)
+
+
+def metric_key(metric: Metric | None) -> str:
+    """What a fuser measures movement with: "straight-line" without a metric, else its key."""
+    return "straight-line" if metric is None else metric.key
 
 
 def walking_graph(town: Town) -> tuple[FloatArray, csr_matrix]:
