@@ -41,7 +41,9 @@ from magen.app.ratelimit import RateLimiter
 from magen.app.service import Service
 from magen.clock import Clock, SystemClock
 from magen.config import Settings
-from magen.geo.town import load_town
+from magen.domain.picture import Picture, configure_picture
+from magen.geo.town import Town, load_town
+from magen.picture.metric import metric_key, town_metric
 from magen.store.base import EventLog, LogUnavailable
 
 _log = logging.getLogger("magen.api")
@@ -69,8 +71,20 @@ ROUTERS = [
 SERVING_GC_THRESHOLDS = (50_000, 20, 20)
 
 
-def build_service(settings: Settings, clock: Clock, log: EventLog | None = None) -> Service:
+def load_settings_town(settings: Settings) -> Town | None:
+    """The town pack the settings name, loaded; None when they name none."""
+    return load_town(settings.town) if settings.town is not None else None
+
+
+def build_service(
+    settings: Settings, clock: Clock, log: EventLog | None = None, *, town: Town | None = None
+) -> Service:
     """A service over the configured log, resumed from its newest snapshot and folded to the head.
+
+    With a town (`town`, else the pack the settings name) fusion measures how far a group
+    could have moved along the town's streets, from the first event folded: the metric is
+    set before the log is replayed or a snapshot restored (one made under another metric is
+    refused, and the log replayed instead).
 
     While the database is unreachable this waits (MAGEN_DB_WAIT_S, default 60 s) rather than
     fail: a worker restarted during a database restart then comes up once it is back.
@@ -78,6 +92,8 @@ def build_service(settings: Settings, clock: Clock, log: EventLog | None = None)
     from magen.app.snapshots import SnapshotPolicy, Snapshots
     from magen.store.snapshot import snapshot_store
 
+    if town is None:
+        town = load_settings_town(settings)
     deadline = time.monotonic() + float(os.environ.get("MAGEN_DB_WAIT_S", "60"))
     pause = 0.25
     while True:
@@ -96,6 +112,8 @@ def build_service(settings: Settings, clock: Clock, log: EventLog | None = None)
                 rate_limiter=RateLimiter(settings.anonymous_per_minute, settings.anonymous_burst),
                 snapshots=snapshots,
             )
+            if town is not None:
+                configure_picture(service.state, metric=town_metric(town))
             service.load()
             return service
         except LogUnavailable as exc:
@@ -112,16 +130,24 @@ def create_app(
     clock: Clock | None = None,
     log: EventLog | None = None,
     service: Service | None = None,
+    town: Town | None = None,
 ) -> Litestar:
-    """The HTTP application; the service is built at start-up unless one is given."""
+    """The HTTP application; the service is built at start-up unless one is given.
+
+    The town is `town`, else the pack the settings name. A given service must have been built
+    with the same town (`build_service(..., town=town)`): its picture measures along streets.
+    """
     clock = clock or SystemClock()
     holder: dict[str, Service] = {}
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        svc = service or build_service(settings, clock, log)
+        # The town first: the service folds the log with the town's street metric.
+        pack = town if town is not None else load_settings_town(settings)
+        if service is not None:
+            check_picture_metric(service, pack)
+        svc = service or build_service(settings, clock, log, town=pack)
         holder["service"] = svc
-        pack = load_town(settings.town) if settings.town is not None else None
         guide = GuidanceService.attach(svc, pack) if pack is not None else None
         app.state["runtime"] = Runtime(
             service=svc,
@@ -162,6 +188,19 @@ def create_app(
         ),
         debug=False,
     )
+
+
+def check_picture_metric(service: Service, town: Town | None) -> None:
+    """Refuse a service whose picture does not measure along the town's streets."""
+    if town is None:
+        return
+    have = metric_key(service.state.slice(Picture).fuser.metric)
+    want = town_metric(town).key
+    if have != want:
+        raise ValueError(
+            f"the service's picture measures {have!r}, not the streets of {town.name} "
+            f"({want!r}): build it with build_service(..., town=town)"
+        )
 
 
 def settle_heap() -> None:

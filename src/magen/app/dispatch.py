@@ -312,7 +312,10 @@ class DispatchService:
         tracks = fuser.tracks(now, include_closed=True) if fuser.sightings else []
         views = {t.track_id: t for t in tracks}
         live = [t for t in tracks if t.open]
-        incidents = build_incidents(state.slice(Reports).sos.values(), now, live)
+        # The nearest threat along the streets fusion measures with (the town's, if loaded).
+        incidents = build_incidents(
+            state.slice(Reports).sos.values(), now, live, metric=fuser.metric
+        )
         task_of: dict[str, str] = {}
         for i in incidents:
             task_of.update(dict.fromkeys(i.sos_ids, i.incident_id))

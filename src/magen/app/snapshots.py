@@ -5,11 +5,20 @@ with zstd and signed:
 
     MAGIC | header length (4 bytes) | header (JSON) | body | HMAC-SHA256(key, all before)
 
-The header names the log position, the id of the event at that position and a *schema
-fingerprint*. A snapshot is used only if its signature verifies (the key derives from the
-server secret, so nobody who can merely write to the database can make the server unpickle
-their bytes), its fingerprint equals this code's, and its last event is the log's event at
-that position; otherwise it is discarded with a warning and the state is rebuilt from the log.
+The header names the log position, the id of the event at that position, a *schema
+fingerprint* and the *picture metric*. A snapshot is used only if its signature verifies (the
+key derives from the server secret, so nobody who can merely write to the database can make
+the server unpickle their bytes), its fingerprint equals this code's, its picture metric is
+the one this server fuses with, and its last event is the log's event at that position;
+otherwise it is discarded with a warning and the state is rebuilt from the log.
+
+The picture metric is configuration, not log content: the same log fused along a town's
+streets and in straight lines gives different tracks. The street graph is not pickled: the
+snapshot holds a reference to it by key (`metric_key`), and restoring re-attaches the metric
+the server loaded from its town, so a restored state is the state a full replay would build.
+A snapshot made under another metric (another town, another pack build, or none) is refused
+rather than restored into a server that would then fuse new sightings under a different rule
+than the tracks it holds; the server replays the log with its own metric and saves afresh.
 
 The fingerprint hashes a manual `SNAPSHOT_VERSION`, the JSON schema and version of every
 registered event type, and the source of every module that can shape state: the domain (slice
@@ -52,7 +61,9 @@ import zstandard
 from pydantic import BaseModel
 
 from magen.domain.base import event_types
+from magen.domain.picture import Picture
 from magen.domain.state import State
+from magen.picture.metric import Metric, metric_key
 from magen.store.base import EventLog, LogError
 from magen.store.snapshot import SnapshotStore
 
@@ -251,6 +262,7 @@ class SnapshotHeader:
     created_at: str
     codec: str
     raw_bytes: int
+    metric: str  # what the picture measured movement with (`metric_key`)
 
 
 def signing_key(secret: bytes) -> bytes:
@@ -258,19 +270,25 @@ def signing_key(secret: bytes) -> bytes:
     return hmac.new(secret, b"magen snapshot signing key v1", hashlib.sha256).digest()
 
 
+def picture_metric(state: State) -> Metric | None:
+    """The metric a state's picture measures movement with."""
+    return state.slice(Picture).fuser.metric
+
+
 def encode(
     state: State, commands: CommandIndex, last_event_id: uuid.UUID | None, key: bytes
 ) -> bytes:
     """A signed snapshot of a state and its command index."""
     raw_bytes, body = encode_body(state, commands)
-    return seal(state.position, last_event_id, raw_bytes, body, key)
+    metric = metric_key(picture_metric(state))
+    return seal(state.position, last_event_id, raw_bytes, body, key, metric=metric)
 
 
 def encode_body(state: State, commands: CommandIndex) -> tuple[int, bytes]:
     """The compressed body of a snapshot, and its size before compression."""
     out = io.BytesIO()
     with paused_gc():
-        _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(
+        _Pickler(out, pickle.HIGHEST_PROTOCOL, picture_metric(state)).dump(
             {"state": state, "commands": commands.compacted()}
         )
     raw = out.getbuffer()
@@ -278,18 +296,27 @@ def encode_body(state: State, commands: CommandIndex) -> tuple[int, bytes]:
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles frozen pydantic models (a place, a value) in a form that loads faster.
+    """Pickles frozen pydantic models (a place, a value) in a form that loads faster, and the
+    picture's metric as a reference by key.
 
     Pydantic's own `__setstate__` is a Python call per model; `_frozen_model` sets the same
     attributes with less work, and models with the same set fields share one set object
     (a frozen model never changes it; `model_copy` copies it before updating).
+
+    The metric (a town's street graph, its search index and cache) is the server's, loaded
+    from its town: it is written as `_attached_metric(key)`, which `_Unpickler` resolves to
+    the metric of the server restoring the snapshot (`persistent_id` would do the same at
+    the cost of a second Python call per pickled object).
     """
 
-    def __init__(self, file: io.BytesIO, protocol: int) -> None:
+    def __init__(self, file: io.BytesIO, protocol: int, metric: Metric | None = None) -> None:
         super().__init__(file, protocol=protocol)
         self._fields_sets: dict[frozenset[str], set[str]] = {}
+        self._metric = metric
 
     def reducer_override(self, obj: Any) -> Any:
+        if obj is self._metric and obj is not None:
+            return _attached_metric, (obj.key,)
         if (
             isinstance(obj, BaseModel)
             and obj.model_config.get("frozen")
@@ -319,10 +346,41 @@ _new_object = object.__new__
 _set_attribute = object.__setattr__
 
 
+def _attached_metric(key: str) -> Metric:
+    """Stands in a snapshot for the metric it was made with; `_Unpickler` resolves it."""
+    raise SnapshotRejected(f"the snapshot refers to a picture metric ({key}) to re-attach")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Loads a snapshot body, re-attaching the picture metric the server fuses with."""
+
+    def __init__(self, file: io.BytesIO, metric: Metric | None) -> None:
+        super().__init__(file)
+        self._metric = metric
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == _attached_metric.__name__:
+            return self._attach
+        return super().find_class(module, name)
+
+    def _attach(self, key: str) -> Metric:
+        if self._metric is None or self._metric.key != key:
+            raise SnapshotRejected(
+                f"it was fused with {key!r}, this server with {metric_key(self._metric)!r}"
+            )
+        return self._metric
+
+
 def seal(
-    position: int, last_event_id: uuid.UUID | None, raw_bytes: int, body: bytes, key: bytes
+    position: int,
+    last_event_id: uuid.UUID | None,
+    raw_bytes: int,
+    body: bytes,
+    key: bytes,
+    *,
+    metric: str,
 ) -> bytes:
-    """A snapshot: header, body and signature."""
+    """A snapshot: header, body and signature (`metric`: the picture's `metric_key`)."""
     header = json.dumps(
         {
             "position": position,
@@ -331,6 +389,7 @@ def seal(
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "codec": _CODEC,
             "raw_bytes": raw_bytes,
+            "metric": metric,
         },
         sort_keys=True,
     ).encode()
@@ -355,24 +414,36 @@ def read_header(blob: bytes, key: bytes) -> SnapshotHeader:
 
 
 def decode(
-    blob: bytes, key: bytes, verified: SnapshotHeader | None = None
+    blob: bytes,
+    key: bytes,
+    verified: SnapshotHeader | None = None,
+    *,
+    metric: Metric | None = None,
 ) -> tuple[SnapshotHeader, State, CommandIndex]:
     """The state and command index in a snapshot made by this code (else SnapshotRejected).
 
     `verified` is the header `read_header` already returned for this blob (skips a second
-    pass of the signature over it).
+    pass of the signature over it). `metric` is what this process fuses with: the snapshot
+    must have been made with the same (by `metric_key`), and its picture gets this one.
     """
     header = verified or read_header(blob, key)
     if header.codec != _CODEC:
         raise SnapshotRejected(f"unknown codec {header.codec!r}")
     if header.fingerprint != schema_fingerprint():
         raise SnapshotRejected("it was made by an older (or other) schema; rebuilding")
+    if header.metric != metric_key(metric):
+        raise SnapshotRejected(
+            f"its picture was fused with {header.metric!r}, this server fuses with "
+            f"{metric_key(metric)!r}; rebuilding"
+        )
     (length,) = _HEADER_LEN.unpack_from(blob, len(MAGIC))
     body = memoryview(blob)[len(MAGIC) + _HEADER_LEN.size + length : -_MAC_BYTES]
     try:
         raw = zstandard.ZstdDecompressor().decompress(body, max_output_size=header.raw_bytes)
         with paused_gc():
-            content = pickle.loads(raw)  # noqa: S301 - only after the signature verified
+            content = _Unpickler(io.BytesIO(raw), metric).load()
+    except SnapshotRejected:
+        raise
     except Exception as exc:
         raise SnapshotRejected(f"its body cannot be read: {exc}") from exc
     state, commands = content.get("state"), content.get("commands")
@@ -380,6 +451,8 @@ def decode(
         raise SnapshotRejected("it does not hold a state and a command index")
     if state.position != header.position:
         raise SnapshotRejected("its state is not at the position its header names")
+    if metric_key(picture_metric(state)) != header.metric:
+        raise SnapshotRejected("its picture does not hold the metric its header names")
     return header, state, commands
 
 
@@ -457,13 +530,20 @@ class Snapshots:
             log.warning("cannot list snapshots (%s); replaying the whole log", exc)
             return None
         head: int | None = None
+        # How the server was configured to fuse, before any event was folded: a restored
+        # picture must be the one a replay under the same configuration would build.
+        configured = service.state.slice(Picture).fuser
         for position in positions:
             try:
                 blob = self.store.load(position)
                 if blob is None:
                     continue
                 head = service.log.head() if head is None else head
-                header, state, commands = self._check(blob, position, head, service.log)
+                header, state, commands = self._check(
+                    blob, position, head, service.log, configured.metric
+                )
+                if state.slice(Picture).fuser.config != configured.config:
+                    raise SnapshotRejected("its picture was fused under another fusion model")
             except SnapshotRejected as exc:
                 discarded.append(f"{position}: {exc}")
                 log.warning("discarding the snapshot at position %d: %s", position, exc)
@@ -481,7 +561,7 @@ class Snapshots:
         return None
 
     def _check(
-        self, blob: bytes, position: int, head: int, events: EventLog
+        self, blob: bytes, position: int, head: int, events: EventLog, metric: Metric | None
     ) -> tuple[SnapshotHeader, State, CommandIndex]:
         header = read_header(blob, self._key)
         if header.position != position:
@@ -492,7 +572,7 @@ class Snapshots:
             at = events.read(header.position - 1, 1)
             if not at or str(at[0].event_id) != header.last_event_id:
                 raise SnapshotRejected("the log holds another event at its position")
-        return decode(blob, self._key, verified=header)
+        return decode(blob, self._key, verified=header, metric=metric)
 
     # --- saving ---
 
@@ -568,7 +648,13 @@ class Snapshots:
             log.warning("the snapshot process failed; keeping the older snapshots")
             return None
         last_event_id = await asyncio.to_thread(_event_id_at, service.log, position)
-        blob = seal(position, last_event_id, *encoded, self._key)
+        blob = seal(
+            position,
+            last_event_id,
+            *encoded,
+            self._key,
+            metric=metric_key(picture_metric(service.state)),
+        )
         await asyncio.to_thread(self.store.save, position, blob)
         self._saved_position = position
         self._saved_at = time.monotonic()
