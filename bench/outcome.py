@@ -44,7 +44,7 @@ def _run(scenario: Any, pack: Path, town: Any, seed: int, policy: str) -> tuple[
     started = time.perf_counter()
     result = asyncio.run(run_headless(scenario, seed=seed, policy=policy, pack=pack, town=town))  # type: ignore[arg-type]
     wall = time.perf_counter() - started
-    return measure(read_events(result.log), scenario.start, result.truth), wall
+    return measure(read_events(result.log), scenario.start, result.truth, town=town), wall
 
 
 def _fmt(x: float | None, digits: int = 1) -> str:

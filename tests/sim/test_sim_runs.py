@@ -6,9 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from magen.app.codec import decode
+from magen.picture.metric import town_metric
 from magen.sim.metrics import measure
 from magen.sim.runner import RunResult
 from sim.simkit import play, played, small_scenario
+from support.bakapack import baka_town
 
 # What may differ between two runs with one seed: device keys are real random secrets (the
 # key's id and hash, and so the id of the command and event that issue it), and the argon2
@@ -113,3 +115,14 @@ def test_raw_reports_overstate_the_attack() -> None:
     assert 0 < m.first_track_s < 300
     assert m.sightings_true is not None
     assert m.sightings_true > 0
+
+
+def test_the_run_and_its_measurement_fuse_along_the_towns_streets() -> None:
+    result = played("magen")
+    streets = town_metric(baka_town()).key
+    assert result.stats["picture_metric"] == streets
+    # Measured as the server saw it: the run's town (named in its truth) by default.
+    start = small_scenario().start
+    events = [decode(s) for s in result.log.read(0)]
+    by_truth = measure(events, start, result.truth)
+    assert by_truth.as_dict() == measure(events, start, result.truth, town=baka_town()).as_dict()

@@ -95,7 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         db = str(out / f"{policy}.db")
         asyncio.run(save_run(result, db))
-        m = measure(read_events(result.log), scenario.start, result.truth)
+        m = measure(read_events(result.log), scenario.start, result.truth, town=town)
         truths[policy] = result.truth
         print(json.dumps(_summary(m, result.truth)), flush=True)
         print(f"  log: {db}  truth: {db}.truth.json", flush=True)

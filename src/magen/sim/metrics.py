@@ -15,7 +15,8 @@
 - Casualties tracked to a destination, and missing-person reports resolved, where the log
   has them.
 
-Everything is computed by folding the log once, in order, as Magen itself would.
+Everything is computed by folding the log once, in order, as Magen itself would: with the
+run's town, fusion measures movement along its streets, as the server that ran it did.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,13 +38,16 @@ from magen.domain.alerts import (
 )
 from magen.domain.base import Recorded
 from magen.domain.dispatch import Dispatch, TargetKind
-from magen.domain.picture import Picture, TrackConfirmed
+from magen.domain.picture import Picture, TrackConfirmed, configure_picture
 from magen.domain.reports import Reports, SosRaised, ThreatSighted
 from magen.picture.fusion import TrackStatus, TrackView
 from magen.picture.incidents import Incident, build_incidents
-from magen.picture.metric import LocalFrame
+from magen.picture.metric import LocalFrame, Metric, town_metric
 from magen.picture.scale import estimate_scale
 from magen.sim.truth import Truth
+
+if TYPE_CHECKING:
+    from magen.geo.town import Town
 
 NFPA_1225_PROCESSING_S = 60.0
 RAW_WINDOW_S = 300.0
@@ -210,9 +215,10 @@ def _stood_behind(tracks: list[TrackView], *, confirmed_only: bool) -> int:
 class _Fold:
     """One pass over the log: the state as Magen had it, and the moments that matter."""
 
-    def __init__(self, start: datetime, truth: Truth | None) -> None:
+    def __init__(self, start: datetime, truth: Truth | None, metric: Metric | None) -> None:
         self.m = Metrics()
         self.state = State()
+        configure_picture(self.state, metric=metric)
         self.start = start
         self.truth = truth
         self.sampler = _Sampler(start, self.m, truth)
@@ -454,9 +460,23 @@ def _against_truth(m: Metrics, truth: Truth) -> None:
     m.processing_median_s = _median(m.processing_s)
 
 
-def measure(events: Iterable[Recorded], start: datetime, truth: Truth | None = None) -> Metrics:
-    """Fold a run's log and say how it went."""
-    fold = _Fold(start, truth)
+def measure(
+    events: Iterable[Recorded],
+    start: datetime,
+    truth: Truth | None = None,
+    *,
+    town: Town | None = None,
+) -> Metrics:
+    """Fold a run's log and say how it went.
+
+    The picture is fused along the streets of `town`, else of the pack the truth names (when
+    it is there to load), as the server that played the run fused it.
+    """
+    if town is None and truth is not None and truth.pack and Path(truth.pack).exists():
+        from magen.geo.town import load_town
+
+        town = load_town(truth.pack)
+    fold = _Fold(start, truth, town_metric(town) if town is not None else None)
     for r in events:
         fold.add(r)
     return fold.finish()

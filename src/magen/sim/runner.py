@@ -31,8 +31,10 @@ from magen.app.guidance import GuidanceService
 from magen.app.service import Service
 from magen.clock import ManualClock
 from magen.config import Settings
+from magen.domain.picture import Picture
 from magen.domain.values import Role
 from magen.geo.town import Town
+from magen.picture.metric import metric_key
 from magen.sim.agents import (
     Agenda,
     AlarmInTime,
@@ -450,8 +452,9 @@ async def run_headless(
     settings = sim_settings(pack, seed)
     clock = ManualClock(scenario.start - timedelta(seconds=SETUP_LEAD_S + 60.0))
     log = MemoryEventLog()
-    service = build_service(settings, clock, log)
-    app = create_app(settings, clock=clock, service=service)
+    # Built with the town: fusion measures along its streets, as a served Magen's does.
+    service = build_service(settings, clock, log, town=town)
+    app = create_app(settings, clock=clock, service=service, town=town)
     async with lifespan(app):
         guidance: GuidanceService | None = app.state["runtime"].guidance
         dispatch = getattr(app.state["runtime"], "dispatch", None)
@@ -479,6 +482,8 @@ def _run_stats(simulation: Simulation, service: Service) -> dict[str, Any]:
     res = simulation.residents
     return {
         "events": service.state.position,
+        # What the live picture measured movement with (the town's streets).
+        "picture_metric": metric_key(service.state.slice(Picture).fuser.metric),
         "sightings_sent": simulation.reporters.sent_sightings,
         "sos_sent": simulation.reporters.sent_sos,
         "guidance_asked": getattr(res, "asked", 0),
