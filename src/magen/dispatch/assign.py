@@ -302,8 +302,13 @@ class _Block:
         to_u, to_v = graph.leave_arcs(up, closure)
         t_off, u_off = ~tp.ok, ~up.ok  # points that join no street: +inf, NaN
         # (Each matrix is built in place: they are tasks x responders large.)
+        # (sqrt of the squares, in place: `np.hypot` costs several times as much a pair)
         euclid = np.subtract.outer(tp.foot[:, 0], up.foot[:, 0])
-        np.hypot(euclid, np.subtract.outer(tp.foot[:, 1], up.foot[:, 1]), out=euclid)
+        np.square(euclid, out=euclid)
+        dy = np.subtract.outer(tp.foot[:, 1], up.foot[:, 1])
+        np.square(dy, out=dy)
+        euclid += dy
+        np.sqrt(euclid, out=euclid)
         euclid[t_off] = np.inf
         euclid[:, u_off] = np.inf
         lateral = np.add.outer(tp.lateral, up.lateral)
@@ -314,10 +319,11 @@ class _Block:
         direct = _direct(graph, closure, tp, up)
         lead = np.minimum(to_u, to_v)
         exits: dict[int, Exit] = {}
+        task_streets = set(tp.edge[tp.edge >= 0].tolist())
         for cols, out, ways in inner:
             # A way out starts along the responder's own street, as its areas open allow.
             lead[cols] = np.minimum(lead[cols], [ex.start for ex in ways])
-            if np.any((tp.edge[:, None] == up.edge[cols][None, :]) & (tp.edge[:, None] >= 0)):
+            if not task_streets.isdisjoint(up.edge[cols].tolist()):
                 direct[:, cols] = np.minimum(
                     direct[:, cols], _direct(graph, out, tp, _take(up, cols))
                 )
@@ -325,7 +331,9 @@ class _Block:
         # Any route leaves the responder's street, crosses the graph and reaches the task's.
         arc_row, _, arc_m = graph.source_arcs(tp, closure)
         first_in = np.full(len(tp), np.inf)
-        np.minimum.at(first_in, arc_row, arc_m)
+        if arc_row.shape[0]:  # arcs come by row: each row's at once
+            first = np.flatnonzero(np.r_[True, arc_row[1:] != arc_row[:-1]])
+            first_in[arc_row[first]] = np.minimum.reduceat(arc_m, first)
         bound = np.add.outer(first_in, lead)
         bound += landmark
         np.minimum(bound, direct, out=bound)
@@ -943,7 +951,9 @@ class Dispatcher:
         pairs = _match(savings)
         # (tasks, units): able to fill at least one of the task's needs
         able_task = np.zeros((len(tasks), len(units)), dtype=bool)
-        np.logical_or.at(able_task, slots.task, able_slot)
+        # (slots run task by task: each task's rows at once, not `logical_or.at` cell by cell)
+        has, first_slot = np.unique(slots.task, return_index=True)
+        able_task[has] = np.logical_or.reduceat(able_slot, first_slot, axis=0)
         first = [(int(slots.task[j]), u) for j, u in pairs]
         travel.search(travel.first_wants(first, able_task))
         while True:

@@ -81,6 +81,9 @@ _F32_SLACK_M = 0.05
 # segments of its nearest samples first.
 _SAMPLE_M = 10.0
 _SNAP_CANDIDATES = 12
+# Positions whose segment is kept (`ModeGraph.points`): a city's responders and calls many
+# times over; past it the cache starts again.
+_SNAP_CACHE = 200_000
 # Room kept after a contracted graph's arcs for a search's virtual arcs (grown when short).
 _VIRTUAL_ROOM = 64
 # Closures kept per set of danger areas: the picture's current sets, with room to spare.
@@ -772,6 +775,11 @@ class ModeGraph:
         return segment_tree(segs, self.snappable[segs.edge])
 
     @cached_property
+    def _snapped(self) -> dict[tuple[float, float], int]:
+        """Position -> the segment it joins (`points`)."""
+        return {}
+
+    @cached_property
     def _samples(self) -> tuple[cKDTree, IntArray]:
         """A k-d tree of points along the snappable segments (the centres of pieces of at
         most `_SAMPLE_M`), and the segment of each: every point of a segment lies within
@@ -796,6 +804,22 @@ class ModeGraph:
         go to the lowest index."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         segs = self.town.segments
+        # Where a point joins does not depend on the danger picture: kept per position, so
+        # that a plan snaps only the points that moved since the last.
+        known = self._snapped
+        if len(known) > _SNAP_CACHE:
+            known.clear()
+        keys = list(zip(xy[:, 0].tolist(), xy[:, 1].tolist(), strict=True))
+        seg = np.array([known.get(key, -2) for key in keys], dtype=np.int64)
+        new = np.flatnonzero(seg == -2)
+        if new.shape[0]:
+            seg[new] = self._snap(xy[new])
+            known.update(zip([keys[i] for i in new.tolist()], seg[new].tolist(), strict=True))
+        return _joined(segs, xy, seg, max_distance_m)
+
+    def _snap(self, xy: FloatArray) -> IntArray:
+        """The nearest snappable segment of each point (-1: none), see `points`."""
+        segs = self.town.segments
         tree, sample_seg = self._samples
         n = xy.shape[0]
         seg = np.full(n, -1, dtype=np.int64)
@@ -814,7 +838,7 @@ class ModeGraph:
             if rest.shape[0]:
                 r_tree, r_seg = self._tree
                 seg[rest] = snap_points(segs, r_tree, r_seg, xy[rest], np.inf).seg
-        return _joined(segs, xy, seg, max_distance_m)
+        return seg
 
     def weights(self, closure: Closure) -> FloatArray:
         """Slot weights with the closure's streets closed (+inf where every street is)."""
@@ -825,11 +849,11 @@ class ModeGraph:
         closed = np.flatnonzero(closure.edge)
         if closed.shape[0]:
             entries = self.edge_entries[_ranges(self.edge_entry_ptr, closed)]
-            slots = np.unique(self.entry_slot[entries])
+            slots = self.entry_slot[entries]
             w = w.copy()
             w[slots] = np.inf
             # A slot of parallel streets stays open through the shortest one not closed.
-            multi = slots[self.run_len[slots] > 1]
+            multi = np.unique(slots[self.run_len[slots] > 1])
             for k in multi.tolist():
                 run = slice(int(self.run_start[k]), int(self.run_start[k] + self.run_len[k]))
                 open_ = ~closure.edge[self.entry_edge[run]]
@@ -1123,8 +1147,10 @@ class TravelNetwork:
         edge[s_edge] = True
         lo = np.full(n_edges, np.inf)
         hi = np.full(n_edges, -np.inf)
-        np.minimum.at(lo, s_edge, s_lo)
-        np.maximum.at(hi, s_edge, s_hi)
+        if s_edge.shape[0]:  # by street (sorted): each street's stretches at once
+            first = np.flatnonzero(np.r_[True, s_edge[1:] != s_edge[:-1]])
+            lo[s_edge[first]] = np.minimum.reduceat(s_lo, first)
+            hi[s_edge[first]] = np.maximum.reduceat(s_hi, first)
         found = Closure(
             area_ids=frozenset(a.id for a in key),
             edge=edge,
@@ -1168,9 +1194,19 @@ class TravelNetwork:
     def inside(self, xy: FloatArray, areas: Sequence[DangerArea]) -> BoolArray:
         """(points, areas): whether each point lies within each area."""
         out = np.zeros((xy.shape[0], len(areas)), dtype=bool)
-        pts = shapely.points(xy)
         for j, area in enumerate(areas):
-            out[:, j] = self.shape(area).distance(pts) <= 0.0
+            shape = self.shape(area)
+            # Only a point within the area's box grown by its radius can lie within it.
+            x0, y0, x1, y1 = shapely.bounds(shape.core).tolist()
+            r = shape.radius
+            near = np.flatnonzero(
+                (xy[:, 0] >= x0 - r)
+                & (xy[:, 0] <= x1 + r)
+                & (xy[:, 1] >= y0 - r)
+                & (xy[:, 1] <= y1 + r)
+            )
+            if near.shape[0]:
+                out[near, j] = shape.distance(xy[near]) <= 0.0
         return out
 
 
