@@ -253,11 +253,19 @@ def test_hostile_documents_are_refused_and_change_nothing(kit: Kit, case: str) -
 
 def test_edxl_have_export_validates_against_the_schema(kit: Kit) -> None:
     _hospitals(kit)
-    status = {"command_id": cid(), "status": {"emergency_department": {"ems_traffic": "Normal"}}}
+    status = {
+        "command_id": cid(),
+        "status": {
+            "ems_traffic": "Normal",
+            "census": {"red": 2, "yellow": 1},
+            "beds": [{"bed_type": "AdultICU", "available": 3}],
+        },
+    }
     r = kit.post(Role.HOSPITAL, "/api/v1/hospitals/shaare-zedek/status", status)
+    assert r.status_code == 201, r.text
     exported = kit.get(Role.DISPATCHER, "/api/v1/hospitals/edxl-have")
     assert exported.status_code == 200
     schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "edxl-have.xsd")))
     doc = etree.fromstring(exported.content)
     assert schema.validate(doc), schema.error_log
-    del r
+    assert b"AdultICU" in exported.content

@@ -27,6 +27,7 @@ from magen.domain.hospitals import (
     ReportHospitalStatus,
     SecurityStatus,
     Staffing,
+    TravelTime,
     TriageCensus,
     recommend_destination,
 )
@@ -312,6 +313,23 @@ def test_unreachable_hospitals_are_excluded(minutes: float | None) -> None:
     assert rec.best is None
     assert rec.excluded == (("soroka", "no route or travel time"),)
     assert recommend_destination([h], {}).excluded == (("soroka", "no route or travel time"),)
+
+
+def test_a_travel_times_basis_is_given_with_the_minutes() -> None:
+    near = _hospital("barzilai", beds=_icu(5))
+    far = _hospital("soroka", beds=_icu(5))
+    travel = {
+        "barzilai": TravelTime(12.4, "by street"),
+        "soroka": TravelTime(30.0, "straight line: off the town's streets"),
+    }
+    rec = recommend_destination([far, near], travel)
+    assert [d.reasons[0] for d in rec.ranked] == [
+        "12 min away (by street)",
+        "30 min away (straight line: off the town's streets)",
+    ]
+    assert rec.ranked[0].travel_minutes == 12.4
+    unreachable = recommend_destination([near], {"barzilai": TravelTime(math.inf, "by street")})
+    assert unreachable.excluded == (("barzilai", "no route or travel time"),)
 
 
 def test_red_casualties_prefer_a_trauma_centre_and_children_a_paediatric_one() -> None:

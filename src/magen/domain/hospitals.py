@@ -351,7 +351,17 @@ def _on_status(state: State, e: HospitalStatusReported, r: Recorded) -> None:
 
 # --- destination recommendation -----------------------------------------------------------
 
-TravelTimes = Mapping[str, float] | Callable[[Hospital], float | None]
+
+@dataclass(frozen=True, slots=True)
+class TravelTime:
+    """Minutes to a hospital, and how they were estimated when that is worth saying."""
+
+    minutes: float
+    basis: str = ""  # e.g. "by street", "straight line: no town loaded"
+
+
+Travel = float | TravelTime | None
+TravelTimes = Mapping[str, Travel] | Callable[[Hospital], Travel]
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,11 +420,14 @@ class Recommendation:
         return self.ranked[0] if self.ranked else None
 
 
-def _travel(h: Hospital, travel: TravelTimes) -> float | None:
-    minutes = travel.get(h.hospital_id) if isinstance(travel, Mapping) else travel(h)
-    if minutes is None or not math.isfinite(minutes) or minutes < 0:
+def _travel(h: Hospital, travel: TravelTimes) -> TravelTime | None:
+    found = travel.get(h.hospital_id) if isinstance(travel, Mapping) else travel(h)
+    if found is None:
         return None
-    return float(minutes)
+    time = found if isinstance(found, TravelTime) else TravelTime(float(found))
+    if not math.isfinite(time.minutes) or time.minutes < 0:
+        return None
+    return time
 
 
 def _capacity(status: HospitalStatus, colour: str, child: bool) -> tuple[int | None, bool]:
@@ -428,9 +441,9 @@ def _capacity(status: HospitalStatus, colour: str, child: bool) -> tuple[int | N
     return sum(known), False
 
 
-def _excluded(h: Hospital, minutes: float | None) -> str | None:
+def _excluded(h: Hospital, time: TravelTime | None) -> str | None:
     s = h.status
-    if minutes is None:
+    if time is None:
         return "no route or travel time"
     if s.facility in _CLOSED_FACILITY:
         return f"facility {s.facility.value.lower()}"
@@ -508,8 +521,9 @@ def recommend_destination(
     """Rank hospitals for one casualty by travel time plus the cost of their limits.
 
     `category` is a triage category value ("immediate", "delayed", "minor", "expectant") or
-    None if untriaged (treated as delayed). `travel` gives minutes by hospital id, or a
-    function of the hospital; None, infinite or missing means unreachable. `en_route` counts
+    None if untriaged (treated as delayed). `travel` gives minutes (or a `TravelTime`, whose
+    basis goes into the reasons) by hospital id, or a function of the hospital; None,
+    infinite or missing means unreachable. `en_route` counts
     casualties already heading to each hospital by category (see `hospital_loads`), so
     the same free bed is not promised twice.
     """
@@ -520,11 +534,13 @@ def recommend_destination(
     ranked: list[Destination] = []
     excluded: list[tuple[str, str]] = []
     for h in hospitals:
-        minutes = _travel(h, travel)
-        why_not = _excluded(h, minutes)
-        if why_not is not None or minutes is None:
+        time = _travel(h, travel)
+        why_not = _excluded(h, time)
+        if why_not is not None or time is None:
             excluded.append((h.hospital_id, why_not or "no route or travel time"))
             continue
+        minutes = time.minutes
+        away = f"{minutes:.0f} min away" + (f" ({time.basis})" if time.basis else "")
         coming = (en_route or {}).get(h.hospital_id, {})
         cost, left, capacity_reason = _capacity_cost(
             h, category, colour, child=child, coming=coming, policy=policy
@@ -537,7 +553,7 @@ def recommend_destination(
                 travel_minutes=minutes,
                 cost_minutes=minutes + cost + sum(p for p, _ in penalties),
                 capacity_left=left,
-                reasons=(f"{minutes:.0f} min away", capacity_reason, *(r for _, r in penalties)),
+                reasons=(away, capacity_reason, *(r for _, r in penalties)),
             )
         )
     ranked.sort(key=lambda d: (d.cost_minutes, -(d.capacity_left or 0), d.hospital_id))

@@ -6,7 +6,6 @@ them are the reads, the guided triage, and the PFIF and EDXL-HAVE exchanges.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 import anyio
@@ -14,8 +13,9 @@ from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException
 from litestar.params import FromQuery, JSONBody, Parameter
 
-from magen.api.deps import ActorDep, ServiceDep
+from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import command_on_item, command_route
+from magen.app import hospital_travel
 from magen.app.auth import Audience, sees
 from magen.app.people_policy import can_read_casualty, hospital_of
 from magen.app.reunification import propose_matches
@@ -24,7 +24,7 @@ from magen.domain import hospitals as hos
 from magen.domain import persons as per
 from magen.domain.base import Actor
 from magen.domain.errors import Forbidden, InvalidCommand
-from magen.domain.values import Role
+from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have, import_have, status_commands
 from magen.people import pfif, triage
 
@@ -69,11 +69,6 @@ PERSON_ROUTES = [
         "/persons/matches/{item_id:str}/reject", per.RejectMatch, "match_id", "Reject a match"
     ),
 ]
-
-# Ambulances in a town under attack: straight-line distance times a detour factor, at a speed
-# that allows for blocked streets. A rough guide for ranking, not a promise of arrival time.
-_AMBULANCE_KMH = 35.0
-_DETOUR = 1.4
 
 
 def _require(actor: Actor, audience: Audience, what: str) -> None:
@@ -190,15 +185,9 @@ async def list_hospitals(service: ServiceDep, actor: ActorDep) -> list[dict[str,
     return out
 
 
-def _minutes(lat: float, lon: float, h: hos.Hospital) -> float:
-    dlat = math.radians(h.where.lat - lat)
-    dlon = math.radians(h.where.lon - lon) * math.cos(math.radians(lat))
-    km = 6371.0 * math.hypot(dlat, dlon) * _DETOUR
-    return km / _AMBULANCE_KMH * 60.0
-
-
 @get("/hospitals/recommendation")
 async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the URL
+    request: Request[Any, Any, Any],
     service: ServiceDep,
     actor: ActorDep,
     lat: Annotated[float, Parameter(ge=-90, le=90)],
@@ -213,14 +202,22 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
     except ValueError:
         raise InvalidCommand(f"unknown triage category {category!r}") from None
     state = service.state
+    now = service.clock.now()
+    hospitals = list(state.slice(hos.Hospitals).by_id.values())
+    town = runtime(request).town
+    areas = hospital_travel.active_danger_areas(state, now) if town is not None else []
+    origin = GeoPoint(lat=lat, lon=lon)
+    times = await anyio.to_thread.run_sync(
+        lambda: hospital_travel.travel_times(origin, hospitals, town, areas)
+    )
     loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
     rec = hos.recommend_destination(
-        state.slice(hos.Hospitals).by_id.values(),
-        lambda h: _minutes(lat, lon, h),
+        hospitals,
+        times,
         category=wanted,
         child=child,
         en_route={k: v.en_route_by_category for k, v in loads.items()},
-        now=service.clock.now(),
+        now=now,
     )
     return {
         "ranked": [
@@ -235,7 +232,11 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
             for d in rec.ranked
         ],
         "excluded": [{"hospital_id": h, "reason": why} for h, why in rec.excluded],
-        "travel_model": f"straight line x{_DETOUR} at {_AMBULANCE_KMH:.0f} km/h",
+        "travel_model": (
+            f"driving over the town's streets at {hospital_travel.AMBULANCE_KMH:.0f} km/h"
+            if town is not None
+            else hospital_travel.NO_TOWN
+        ),
     }
 
 
