@@ -263,7 +263,6 @@ def _first(text: str | None, kind: str) -> str | None:
     return terms[0][1] if terms else None
 
 
-@lru_cache(maxsize=100_000)
 def describe(
     hair: str | None = None,
     build: str | None = None,

@@ -289,7 +289,6 @@ def _part_code(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> int:
     return best
 
 
-@lru_cache(maxsize=200_000)
 def _group_parts(names: tuple[str, ...]) -> tuple[tuple[NameToken, ...], ...]:
     """Name parts of a record: each word of the first name, joined by its other spellings.
 
@@ -706,16 +705,23 @@ class _Table:
     hours: FloatArray
     found: NDArray[np.bool_]
     descriptions: list[Description] = field(default_factory=list)
+    # What a nameless record is looked up by (`_description_terms`).
+    lookup_terms: list[tuple[str, ...]] = field(default_factory=list)
 
 
 _SEXES = {"male": 1, "m": 1, "female": 2, "f": 2}
 
 
-@lru_cache(maxsize=100_000)
+# A description with its columns: hair, build, term, outfit, mark and place bits, and the
+# terms a nameless record is looked up by.
+_Described = tuple[
+    Description, int, int, int, tuple[int, ...], int, tuple[int, ...], tuple[str, ...]
+]
+
+
 def _described(
     hair: str | None, build: str | None, clothing: str | None, marks: str | None
-) -> tuple[Description, int, int, int, tuple[int, ...], int, tuple[int, ...]]:
-    """A description with its columns: hair, build, term, outfit, mark and place bits."""
+) -> _Described:
     d = describe(hair, build, clothing, marks)
     return (
         d,
@@ -725,7 +731,25 @@ def _described(
         tuple(_mask((_outfit_bit(o) for o in d.outfits), _WORDS)),
         _mask(_MARK_KINDS[m] for m in d.marks)[0],
         tuple(_mask((_place_bit(p) for p in d.mark_places), _WORDS)),
+        _description_terms(d),
     )
+
+
+def _descriptions(records: Sequence[PersonRecord]) -> list[_Described]:
+    """Each record's description columns, each distinct description reduced once.
+
+    The cache lives for one run: a process-wide one would keep every description of every
+    run, and the garbage collector walks them all again after each run.
+    """
+    done: dict[tuple[str | None, ...], _Described] = {}
+    out = []
+    for r in records:
+        key = (r.hair, r.build, r.clothing, r.marks)
+        found = done.get(key)
+        if found is None:
+            found = done[key] = _described(r.hair, r.build, r.clothing, r.marks)
+        out.append(found)
+    return out
 
 
 def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | None) -> _Table:
@@ -733,7 +757,7 @@ def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | Non
     pad = (-1,) * _MAX_PARTS
     pids = [parts.of_names(tuple(r.names)) for r in records]
     births = [r.birth_date for r in records]
-    columns = [_described(r.hair, r.build, r.clothing, r.marks) for r in records]
+    columns = _descriptions(records)
     ages = np.asarray([_age_range(r, as_of) for r in records], dtype=np.float64).reshape(n, 2)
     lon = np.asarray([r.lon for r in records], dtype=np.float64)
     lat = np.asarray([r.lat for r in records], dtype=np.float64)
@@ -765,6 +789,7 @@ def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | Non
         ),
         found=np.fromiter((r.kind is not RecordKind.MISSING for r in records), np.bool_, n),
         descriptions=[c[0] for c in columns],
+        lookup_terms=[c[7] for c in columns],
     )
 
 
@@ -845,7 +870,6 @@ _JOINS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 
-@lru_cache(maxsize=100_000)
 def _description_terms(d: Description) -> tuple[str, ...]:
     """What a nameless record is looked up by: garments with their colour, and marks with
     where they are. Hair with build, or a garment with the hair colour, fits thousands in a
@@ -864,7 +888,7 @@ def _wanted(table: _Table, parts: _PartTable) -> tuple[set[str], set[str]]:
         if n == 1:
             part_keys.update(parts.keys[int(table.parts[i, 0])])
         elif n == 0:
-            terms.update(_description_terms(table.descriptions[i]))
+            terms.update(table.lookup_terms[i])
     return part_keys, terms
 
 
@@ -1033,10 +1057,10 @@ def _blocking_keys(
         table.sex.tolist(),
         table.age_lo.tolist(),
         table.age_hi.tolist(),
-        table.descriptions,
+        table.lookup_terms,
         strict=True,
     )
-    for i, (row, n, sex_code, lo, hi, described) in enumerate(columns):
+    for i, (row, n, sex_code, lo, hi, terms) in enumerate(columns):
         sex = _SEX_CODES[sex_code]
         known = None if math.isnan(lo) else (lo, hi)
         if n:
@@ -1054,7 +1078,6 @@ def _blocking_keys(
             if wanted:
                 out.add("part index", _cell_keys(wanted, _index_cells(sex, age)), i)
         # Nameless records query, and every record is indexed, by description terms.
-        terms = _description_terms(described)
         if not terms:
             continue
         age = _bands(known, _DESC_AGE_BAND, 3.0)

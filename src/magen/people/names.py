@@ -383,7 +383,6 @@ def _split_native_article(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=200_000)
 def name_words(name: str) -> tuple[str, ...]:
     """Meaningful words of a name: particles dropped, 'Abd al-X' joined into one word."""
     raw = _words(name)
@@ -527,7 +526,6 @@ def spelling(word: str, script: str, latin: str) -> str:
     return text
 
 
-@lru_cache(maxsize=200_000)
 def tokens(name: str) -> tuple[NameToken, ...]:
     """Analyse a full name into its meaningful words."""
     return tuple(token(w) for w in name_words(name))
