@@ -51,6 +51,7 @@ from magen.dispatch.travel import (
     ModeGraph,
     Points,
     TravelNetwork,
+    _ranges,
     travel_network,
 )
 from magen.domain.responders import Capability
@@ -261,6 +262,25 @@ class _Block:
     _joins: tuple[Contracted | None, IntArray, FloatArray, IntArray, FloatArray] | None = field(
         default=None, init=False, repr=False
     )
+    # Its tasks' `source_arcs` under its closure, sorted by row, and where each row's start.
+    _arcs: tuple[IntArray, IntArray, FloatArray, IntArray] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    def arcs(self, rows: IntArray | None = None) -> tuple[IntArray, IntArray, FloatArray]:
+        """The source arcs of these rows' tasks (all by default), as `source_arcs` gives
+        them for those tasks alone (rows numbered in the order given)."""
+        if self._arcs is None:
+            row, node, metres = self.graph.source_arcs(self.t_points, self.closure)
+            ptr = np.zeros(self.tasks.shape[0] + 1, dtype=np.int64)
+            np.cumsum(np.bincount(row, minlength=self.tasks.shape[0]), out=ptr[1:])
+            self._arcs = (row, node, metres, ptr)
+        row, node, metres, ptr = self._arcs
+        if rows is None:
+            return row, node, metres
+        count = ptr[rows + 1] - ptr[rows]
+        at = _ranges(ptr, rows)
+        return np.repeat(np.arange(rows.shape[0], dtype=np.int64), count), node[at], metres[at]
 
     def joins(self) -> tuple[Contracted | None, IntArray, FloatArray, IntArray, FloatArray]:
         """The graph the block's rows are searched over and where its units join it.
@@ -329,7 +349,7 @@ class _Block:
                 )
             exits.update(zip(cols.tolist(), ways, strict=True))
         # Any route leaves the responder's street, crosses the graph and reaches the task's.
-        arc_row, _, arc_m = graph.source_arcs(tp, closure)
+        arc_row, arc_node, arc_m = graph.source_arcs(tp, closure)
         first_in = np.full(len(tp), np.inf)
         if arc_row.shape[0]:  # arcs come by row: each row's at once
             first = np.flatnonzero(np.r_[True, arc_row[1:] != arc_row[:-1]])
@@ -338,7 +358,7 @@ class _Block:
         bound += landmark
         np.minimum(bound, direct, out=bound)
         np.maximum(bound, euclid, out=bound)
-        return cls(
+        block = cls(
             mode=graph.mode,
             graph=graph,
             closure=closure,
@@ -362,11 +382,17 @@ class _Block:
             exits=exits,
             contract_from=cfg.contract_from,
         )
+        ptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(arc_row, minlength=rows.shape[0]), out=ptr[1:])
+        block._arcs = (arc_row, arc_node, arc_m, ptr)
+        return block
 
     def run(self, rows: IntArray, limit: float) -> None:
         """Search from these rows' tasks up to `limit` metres (one Dijkstra call)."""
         cx, a_node, a_m, b_node, b_m = self.joins()
-        dist, _ = self.graph.search(_take(self.t_points, rows), self.closure, limit, contracted=cx)
+        dist, _ = self.graph.search(
+            _take(self.t_points, rows), self.closure, limit, contracted=cx, arcs=self.arcs(rows)
+        )
         found = a_m[None, :] + dist[:, a_node]
         np.minimum(found, b_m[None, :] + dist[:, b_node], out=found)
         np.minimum(found, self.direct[rows], out=found)
@@ -397,7 +423,7 @@ class _Block:
                 np.concatenate([ex.metres for _, ex in ways]),
             )
         dist = self.graph.search_out(_take(self.u_points, cols), self.closure, limit, extra=extra)
-        arc_row, arc_node, arc_m = self.graph.source_arcs(self.t_points, self.closure)
+        arc_row, arc_node, arc_m = self.arcs()
         reach = dist[:, arc_node] + arc_m[None, :]  # (cols, arcs), arcs sorted by row
         found = np.full((self.tasks.shape[0], cols.shape[0]), np.inf)
         if arc_row.shape[0]:

@@ -980,18 +980,20 @@ class ModeGraph:
         *,
         predecessors: bool = False,
         contracted: Contracted | None = None,
+        arcs: tuple[IntArray, IntArray, FloatArray] | None = None,
     ) -> tuple[FloatArray, npt.NDArray[np.int32] | None]:
         """Metres from every node to each target (rows), exact up to `limit`, else +inf.
 
         One Dijkstra call for all rows: callers keep `targets` to a few dozen, since the
         result holds a row of every node per target. Over a `contracted` graph (made for
         these targets' chains, `contract`), a row holds the nodes it can settle
-        (`Contracted.nodes`): read any node through `Contracted.at`.
+        (`Contracted.nodes`): read any node through `Contracted.at`. `arcs`: the targets'
+        `source_arcs` under this closure, when the caller has them.
         """
         if predecessors and contracted is not None:
             raise ValueError("routes are traced over the whole graph, not a contracted one")
         k = len(targets)
-        rows, nodes, dist = self.source_arcs(targets, closure)
+        rows, nodes, dist = self.source_arcs(targets, closure) if arcs is None else arcs
         n = self.n if contracted is None else contracted.nodes.shape[0]
         src = np.arange(n, n + k)
         reach = limit + _LEAD_LIMIT_M
