@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -818,41 +819,74 @@ def _deletions(key: str) -> Iterator[str]:
 
 
 class _Keys:
-    """Blocking keys of one side, by rule, as parallel (key hash, record index) lists.
+    """Blocking keys of one side, by rule, as (key, record index) arrays.
 
-    Keys are compared by their 64-bit hash (of the key's parts, never joined into one
-    string): a collision (odds of about one in 10^12 for a town's records) would only add a
-    candidate pair, which is then scored as any other.
+    Keys are numbers, equal exactly when the keys are: name-pair keys code two name keys
+    (`_NameKeyIndex`), cell keys a word and a sex/age cell (`_Vocabulary`), birth dates are
+    their day.
     """
 
     def __init__(self) -> None:
-        self.rules: dict[str, tuple[list[int], list[int]]] = {}
         self._arrays: dict[str, tuple[IntArray, IntArray]] = {}
 
-    def add(self, rule: str, keys: Sequence[int], index: int) -> None:
-        found, rows = self.rules.setdefault(rule, ([], []))
-        self._arrays.pop(rule, None)
-        found.extend(keys)
-        rows.extend([index] * len(keys))
-
     def put(self, rule: str, keys: IntArray, rows: IntArray) -> None:
-        """A rule's keys and rows, already as arrays (a rule is put once, never added to)."""
-        self.rules[rule] = ([], [])
         self._arrays[rule] = (keys, rows)
 
     def arrays(self, rules: tuple[str, ...]) -> tuple[IntArray, IntArray]:
-        """Key hashes and record indices of some rules' keys."""
-        hashed = [self._hashed(rule) for rule in rules]
-        return np.concatenate([h for h, _ in hashed]), np.concatenate([r for _, r in hashed])
+        """Keys and record indices of some rules' keys."""
+        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        found = [self._arrays.get(rule, empty) for rule in rules]
+        return np.concatenate([k for k, _ in found]), np.concatenate([r for _, r in found])
 
-    def _hashed(self, rule: str) -> tuple[IntArray, IntArray]:
-        """One rule's key hashes and rows, computed once (rules join more than once)."""
-        done = self._arrays.get(rule)
-        if done is None:
-            found, rows = self.rules.get(rule, ([], []))
-            keys = np.asarray(found, dtype=np.int64)
-            done = self._arrays[rule] = (keys, np.asarray(rows, np.int64))
-        return done
+
+class _Vocabulary:
+    """Numbers for the words (name keys, description terms) and the sex/age cells that cell
+    keys are made of, shared by both sides so that equal keys get equal numbers."""
+
+    def __init__(self) -> None:
+        self._words: dict[str, int] = {}
+        self._cells: dict[str, int] = {}
+        self._numbered: dict[tuple[bool, tuple[str, ...]], tuple[int, ...]] = {}
+
+    def words(self, words: tuple[str, ...]) -> tuple[int, ...]:
+        return self._number(words, self._words, cells=False)
+
+    def cells(self, cells: tuple[str, ...]) -> tuple[int, ...]:
+        return self._number(cells, self._cells, cells=True)
+
+    def _number(self, items: tuple[str, ...], ids: dict[str, int], cells: bool) -> tuple[int, ...]:
+        found = self._numbered.get((cells, items))
+        if found is None:
+            found = tuple(ids.setdefault(item, len(ids)) for item in items)
+            self._numbered[cells, items] = found
+        return found
+
+
+class _CellKeys:
+    """Keys of one rule, each word in each cell, gathered record by record and made into
+    arrays at once: a key is its word's number times 2^32 plus its cell's number."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.words: list[tuple[int, ...]] = []
+        self.cells: list[tuple[int, ...]] = []
+
+    def add(self, row: int, words: tuple[int, ...], cells: tuple[int, ...]) -> None:
+        self.rows.append(row)
+        self.words.append(words)
+        self.cells.append(cells)
+
+    def arrays(self) -> tuple[IntArray, IntArray]:
+        nw = np.fromiter(map(len, self.words), np.int64, len(self.words))
+        nc = np.fromiter(map(len, self.cells), np.int64, len(self.cells))
+        words = np.fromiter(chain.from_iterable(self.words), np.int64, int(nw.sum()))
+        cells = np.fromiter(chain.from_iterable(self.cells), np.int64, int(nc.sum()))
+        each = nw * nc  # keys per record
+        j = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
+        per_cell = np.repeat(nc, each)
+        word = words[np.repeat(np.cumsum(nw) - nw, each) + j // per_cell]
+        cell = cells[np.repeat(np.cumsum(nc) - nc, each) + j % per_cell]
+        return (word << 32) | cell, np.repeat(np.asarray(self.rows, dtype=np.int64), each)
 
 
 # Join a rule of one side with a rule of the other: (query side rule, index side rule).
@@ -996,52 +1030,53 @@ def _name_pair_keys(
         long_l.append(keys[longer])
         long_rows_l.append(r[longer])
     typo = _record_keys(np.concatenate(typo_rows_l), np.concatenate(typo_l), index.size)
-    typo = _without(typo, exact)
+    typo = _without(typo, exact, index.size)
     long = _record_keys(np.concatenate(long_rows_l), np.concatenate(long_l), index.size)
     return exact, typo, long
 
 
 def _record_keys(rows: IntArray, keys: IntArray, size: int) -> tuple[IntArray, IntArray]:
-    """Each record's distinct keys, ordered by record then key."""
-    pairs = size * size
-    if len(rows) == 0 or (int(rows.max()) + 1) * pairs < 2**62:
-        code = _distinct(rows * pairs + keys)
-        return code % pairs, code // pairs
-    order = np.lexsort((keys, rows))  # too many records and keys to code them as one
-    rows, keys = rows[order], keys[order]
-    keep = np.r_[True, (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])]
-    return keys[keep], rows[keep]
+    """Each record's distinct keys, ordered by record then key.
+
+    A key repeated within a record would only make the join find its pairs twice, so when
+    record and key do not fit one 64-bit number together they are left as they are.
+    """
+    if not _codable(rows, size):
+        return keys, rows
+    code = _distinct(rows * (size * size) + keys)
+    return code % (size * size), code // (size * size)
+
+
+def _codable(rows: IntArray, size: int) -> bool:
+    """Whether a record index and a key pair fit one 64-bit number."""
+    return len(rows) == 0 or (int(rows.max()) + 1) * size * size < 2**62
 
 
 def _without(
-    found: tuple[IntArray, IntArray], drop: tuple[IntArray, IntArray]
+    found: tuple[IntArray, IntArray], drop: tuple[IntArray, IntArray], size: int
 ) -> tuple[IntArray, IntArray]:
-    """A record's keys that are not among its keys of another rule (both as ordered by
-    `_record_keys`)."""
-    if len(drop[0]) == 0 or len(found[0]) == 0:
+    """A record's keys that are not among its keys of another rule (both from
+    `_record_keys`; where those could not be ordered, nothing is taken out)."""
+    if not len(drop[1]) or not (_codable(found[1], size) and _codable(drop[1], size)):
         return found
-    order = np.lexsort((np.r_[found[0], drop[0]], np.r_[found[1], drop[1]]))
-    keys, rows = np.r_[found[0], drop[0]][order], np.r_[found[1], drop[1]][order]
-    dropped = np.r_[np.zeros(len(found[0]), np.bool_), np.ones(len(drop[0]), np.bool_)][order]
-    same = (keys[1:] == keys[:-1]) & (rows[1:] == rows[:-1])
-    # A key of both is kept out: its found copy sits next to its dropped copy.
-    out = ~dropped
-    out[:-1] &= ~(same & dropped[1:])
-    out[1:] &= ~(same & dropped[:-1])
-    return keys[out], rows[out]
-
-
-@lru_cache(maxsize=200_000)
-def _cell_keys(keys: tuple[str, ...], cells: tuple[str, ...]) -> tuple[int, ...]:
-    """Hashes of every key in every sex/age cell."""
-    return tuple(hash((k, c)) for k in keys for c in cells)
+    a = found[1] * (size * size) + found[0]
+    b = drop[1] * (size * size) + drop[0]
+    keep = b[np.minimum(np.searchsorted(b, a), len(b) - 1)] != a
+    return found[0][keep], found[1][keep]
 
 
 _NAME_RULES = ("name exact", "name typo", "name typo long")
 
 
+_CELL_RULES = ("one-part query", "part index", "nameless query", "description index")
+
+
 def _blocking_keys(
-    table: _Table, parts: _PartTable, index: _NameKeyIndex, want: tuple[set[str], set[str]]
+    table: _Table,
+    parts: _PartTable,
+    index: _NameKeyIndex,
+    vocabulary: _Vocabulary,
+    want: tuple[set[str], set[str]],
 ) -> _Keys:
     out = _Keys()
     name_keys = _name_pair_keys(table.parts, index)
@@ -1049,8 +1084,9 @@ def _blocking_keys(
         out.put(rule, keys, rows)
     dated = np.flatnonzero(table.dob >= 0)
     out.put("birth date", table.dob[dated], dated)
+    found = {rule: _CellKeys() for rule in _CELL_RULES}
     part_want, term_want = want
-    wanted_of: dict[int, tuple[str, ...]] = {}  # a part's keys that one-part names look up
+    wanted_of: dict[int, tuple[int, ...]] = {}  # a part's keys that one-part names look up
     columns = zip(
         table.parts.tolist(),
         table.nparts.tolist(),
@@ -1068,24 +1104,29 @@ def _blocking_keys(
             # age band.
             age = _bands(known, _AGE_BAND, 2.0)
             if n == 1:
-                out.add("one-part query", _cell_keys(parts.keys[row[0]], _query_cells(sex, age)), i)
-            wanted: tuple[str, ...] = ()
+                words = vocabulary.words(parts.keys[row[0]])
+                found["one-part query"].add(i, words, vocabulary.cells(_query_cells(sex, age)))
+            wanted: tuple[int, ...] = ()
             for p in row[:n]:
-                found = wanted_of.get(p)
-                if found is None:
-                    found = wanted_of[p] = tuple(k for k in parts.keys[p] if k in part_want)
-                wanted += found
+                of_part = wanted_of.get(p)
+                if of_part is None:
+                    looked_up = tuple(k for k in parts.keys[p] if k in part_want)
+                    of_part = wanted_of[p] = vocabulary.words(looked_up)
+                wanted += of_part
             if wanted:
-                out.add("part index", _cell_keys(wanted, _index_cells(sex, age)), i)
+                found["part index"].add(i, wanted, vocabulary.cells(_index_cells(sex, age)))
         # Nameless records query, and every record is indexed, by description terms.
         if not terms:
             continue
         age = _bands(known, _DESC_AGE_BAND, 3.0)
         if not n:
-            out.add("nameless query", _cell_keys(terms, _query_cells(sex, age)), i)
-        wanted = tuple(t for t in terms if t in term_want)
+            cells = vocabulary.cells(_query_cells(sex, age))
+            found["nameless query"].add(i, vocabulary.words(terms), cells)
+        wanted = vocabulary.words(tuple(t for t in terms if t in term_want))
         if wanted:
-            out.add("description index", _cell_keys(wanted, _index_cells(sex, age)), i)
+            found["description index"].add(i, wanted, vocabulary.cells(_index_cells(sex, age)))
+    for rule, keys_of_rule in found.items():
+        out.put(rule, *keys_of_rule.arrays())
     return out
 
 
@@ -1606,9 +1647,9 @@ def _run(
     parts.count_frequencies([a] if b is a else [a, b])
     want_a, want_b = _wanted(a, parts), _wanted(b, parts)
     want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
-    index = _NameKeyIndex.of(parts.keys)
-    ka = _blocking_keys(a, parts, index, want)
-    kb = ka if records_b is None else _blocking_keys(b, parts, index, want)
+    index, vocabulary = _NameKeyIndex.of(parts.keys), _Vocabulary()
+    ka = _blocking_keys(a, parts, index, vocabulary, want)
+    kb = ka if records_b is None else _blocking_keys(b, parts, index, vocabulary, want)
     ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), records_b is None)
     levels, detail = _levels(a, b, ia, ib, parts)
     return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule)
