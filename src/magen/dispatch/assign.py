@@ -725,6 +725,23 @@ class _Travel:
         key = self.open_key[task] if self.armed[unit] else ()
         return self.block_of[(mode, key)]
 
+    @cached_property
+    def _block_index(self) -> IntArray:
+        """(by car, armed, task): the index of the block such pairs are routed in (-1: none)."""
+        out = np.full((2, 2, len(self.tasks)), -1, dtype=np.int64)
+        for car, mode in enumerate((Mode.ON_FOOT, Mode.BY_CAR)):
+            for armed in (0, 1):
+                for t, key in enumerate(self.open_key):
+                    b = self.block_of.get((mode, key if armed else ()))
+                    if b is not None:
+                        out[car, armed, t] = b.index
+        return out
+
+    def pair_blocks(self, tasks: IntArray, units: IntArray) -> IntArray:
+        """The index of the block each pair is routed in (`pair_block`, all at once)."""
+        car, armed = self.by_car[units].astype(np.int64), self.armed[units].astype(np.int64)
+        return np.asarray(self._block_index[car, armed, tasks])
+
     def pair_row(self, task: int, unit: int) -> tuple[_Block, int, int]:
         """The block of a pair and its row and column there."""
         b = self.pair_block(task, unit)
@@ -798,11 +815,19 @@ class _Travel:
             reach = reach * cfg.search_margin + cfg.nearest_slack_m
             for i in np.flatnonzero(count > 0).tolist():
                 wants[(k, i)] = float(reach[i])
-        for t, u in pairs:
-            b, i, j = self.pair_row(t, u)
-            k = b.index
-            metres = float(b.bound[i, j]) * cfg.search_margin + cfg.search_slack_m
-            wants[(k, i)] = max(wants.get((k, i), 0.0), metres)
+        if not pairs:
+            return wants
+        p_task = np.array([t for t, _ in pairs], dtype=np.int64)
+        p_unit = np.array([u for _, u in pairs], dtype=np.int64)
+        p_block = self.pair_blocks(p_task, p_unit)
+        for k in np.unique(p_block).tolist():
+            b = self.blocks[k]
+            mine = p_block == k
+            i, j = b.row_of[p_task[mine]], b.col_of[p_unit[mine]]
+            reach = np.zeros(b.tasks.shape[0])
+            np.maximum.at(reach, i, b.bound[i, j] * cfg.search_margin + cfg.search_slack_m)
+            for r in np.unique(i).tolist():
+                wants[(k, r)] = max(wants.get((k, r), 0.0), float(reach[r]))
         return wants
 
     def widen(self, pairs: Iterable[tuple[int, int]]) -> None:

@@ -635,7 +635,9 @@ class ModeGraph:
         for k in range(t32.shape[0]):
             np.subtract(t32[k][:, None], s32[k][None, :], out=term)
             np.maximum(out, term, out=out)
-        return np.maximum(out.astype(np.float64) - _F32_SLACK_M, 0.0)
+        bound = out.astype(np.float64)
+        bound -= _F32_SLACK_M
+        return np.maximum(bound, 0.0, out=bound)
 
     def search_out(
         self,
