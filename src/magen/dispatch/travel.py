@@ -128,6 +128,7 @@ class Closure:
     stretch_edge: IntArray
     stretch_lo: FloatArray
     stretch_hi: FloatArray
+    closed: IntArray  # the streets `edge` closes, ascending
     weights: dict[Mode, FloatArray] = field(default_factory=dict)  # per mode, built on use
     # Per mode and direction, CSR data and indices with room after the streets for a search's
     # virtual arcs (`ModeGraph._graph`).
@@ -657,7 +658,7 @@ class ModeGraph:
         self, w_all: FloatArray, closure: Closure, inner: Closure
     ) -> tuple[IntArray, FloatArray]:
         """The slots `closure` shuts and `inner` opens, and their weights under `inner`."""
-        edges = np.flatnonzero(closure.edge & ~inner.edge)
+        edges = closure.closed[~inner.edge[closure.closed]]
         slots = np.unique(self.entry_slot[self.edge_entries[_ranges(self.edge_entry_ptr, edges)]])
         slots = slots[np.isinf(w_all[slots])]
         ents = _ranges(self.run_ptr, slots)
@@ -848,7 +849,7 @@ class ModeGraph:
         if found is not None:
             return found
         w = self.open_weights
-        closed = np.flatnonzero(closure.edge)
+        closed = closure.closed
         if closed.shape[0]:
             entries = self.edge_entries[_ranges(self.edge_entry_ptr, closed)]
             slots = self.entry_slot[entries]
@@ -1144,17 +1145,20 @@ class TravelNetwork:
         s_edge = np.concatenate([seg_edge[h.seg] for h in hits]) if hits else np.zeros(0, int)
         s_lo = np.concatenate([h.lo for h in hits]) if hits else np.zeros(0)
         s_hi = np.concatenate([h.hi for h in hits]) if hits else np.zeros(0)
-        order = np.lexsort((s_lo, s_edge))
+        # By street (a street's own stretches in any order: they are only ever all read).
+        order = np.argsort(s_edge, kind="stable")
         s_edge = s_edge.astype(np.int64)[order]
         s_lo, s_hi = s_lo[order], s_hi[order]
         edge = np.zeros(n_edges, dtype=bool)
         edge[s_edge] = True
         lo = np.full(n_edges, np.inf)
         hi = np.full(n_edges, -np.inf)
-        if s_edge.shape[0]:  # by street (sorted): each street's stretches at once
+        closed = np.zeros(0, dtype=np.int64)
+        if s_edge.shape[0]:  # each street's stretches at once
             first = np.flatnonzero(np.r_[True, s_edge[1:] != s_edge[:-1]])
-            lo[s_edge[first]] = np.minimum.reduceat(s_lo, first)
-            hi[s_edge[first]] = np.maximum.reduceat(s_hi, first)
+            closed = s_edge[first]
+            lo[closed] = np.minimum.reduceat(s_lo, first)
+            hi[closed] = np.maximum.reduceat(s_hi, first)
         found = Closure(
             area_ids=frozenset(a.id for a in key),
             edge=edge,
@@ -1163,6 +1167,7 @@ class TravelNetwork:
             stretch_edge=s_edge,
             stretch_lo=s_lo,
             stretch_hi=s_hi,
+            closed=closed,
         )
         if len(self._closures) >= _CLOSURE_CACHE:
             del self._closures[next(iter(self._closures))]
