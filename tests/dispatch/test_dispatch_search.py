@@ -25,7 +25,7 @@ from magen.dispatch.assign import (
     _batches,
     _Travel,
 )
-from magen.dispatch.travel import Mode, travel_network
+from magen.dispatch.travel import Mode, _joined, travel_network
 from magen.geo.routing import DangerArea
 from magen.geo.snap import snap_points
 from magen.geo.town import MAX_ACCESS_M, Town
@@ -112,6 +112,22 @@ def test_a_task_s_search_and_a_responder_s_find_the_same_metres(mode: Mode) -> N
     within = np.minimum(rows.known, cols.known) <= rows.max_m
     assert within.mean() > 0.5
     np.testing.assert_allclose(rows.known[within], cols.known[within], rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_points_kept_per_position_join_where_a_fresh_snap_does(mode: Mode) -> None:
+    """Positions snapped before are read back, new ones snapped: the same either way."""
+    graph = travel_network(TOWN).graphs[mode]
+    rng = np.random.default_rng(11)
+    xy = TOWN.buildings.xy[rng.integers(0, len(TOWN.buildings), 400)] + rng.normal(0, 3, (400, 2))
+    graph.points(xy[:300])
+    # Half of those again, in another order, and new ones among them.
+    again = np.concatenate([xy[150:300][::-1], xy[300:], xy[:10]])
+    got = graph.points(again)
+    want = _joined(TOWN.segments, again, graph._snap(again), MAX_ACCESS_M)
+    assert np.array_equal(got.seg, want.seg)
+    for name in ("edge", "along", "lateral", "foot"):
+        assert np.array_equal(getattr(got, name), getattr(want, name), equal_nan=True), name
 
 
 @pytest.mark.parametrize("mode", list(Mode))

@@ -83,7 +83,7 @@ _SAMPLE_M = 10.0
 _SNAP_CANDIDATES = 12
 # Positions whose segment is kept (`ModeGraph.points`): a city's responders and calls many
 # times over; past it the cache starts again.
-_SNAP_CACHE = 200_000
+_SNAP_CACHE = 50_000
 # Room kept after a contracted graph's arcs for a search's virtual arcs (grown when short).
 _VIRTUAL_ROOM = 64
 # Closures kept per set of danger areas: the picture's current sets, with room to spare.
