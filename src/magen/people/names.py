@@ -528,7 +528,21 @@ def spelling(word: str, script: str, latin: str) -> str:
 
 def tokens(name: str) -> tuple[NameToken, ...]:
     """Analyse a full name into its meaningful words."""
+    text = unicodedata.normalize("NFC", name)
+    if _PLAIN.fullmatch(text):  # the common case: words that are names as they stand
+        found = [_plain_token(word) for word in text.split(" ")]
+        if None not in found:
+            return tuple(t for t in found if t is not None)
     return tuple(token(w) for w in name_words(name))
+
+
+@lru_cache(maxsize=200_000)
+def _plain_token(word: str) -> NameToken | None:
+    """A word's token if `name_words` keeps it as it is wherever it stands (no particle, no
+    joined article, no part of 'Abd al-X'); None otherwise."""
+    if _word_form(word) != (False, word) or _abd_form(word) != (None, None, False):
+        return None
+    return token(word)
 
 
 # Diminutives, nicknames and cross-language forms of the same given name. Each line is one
