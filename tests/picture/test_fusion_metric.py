@@ -6,10 +6,18 @@ import numpy as np
 import pytest
 from pyproj import Geod
 from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from magen.domain.values import SourceTier
 from magen.picture.fusion import Fuser
-from magen.picture.metric import CrowFlies, LocalFrame, StreetGraphMetric, town_metric
+from magen.picture.metric import (
+    CrowFlies,
+    LocalFrame,
+    StreetGraphMetric,
+    metric_key,
+    town_metric,
+    walking_graph,
+)
 from picture.picturekit import FRAME, lonlat, sighting
 from support.bakapack import baka_town
 
@@ -96,3 +104,41 @@ def test_street_distances_in_baka_are_never_shorter_than_straight_lines() -> Non
         finite = np.isfinite(street)
         assert finite.mean() > 0.8
         assert np.all(street[finite] >= straight[finite] - 1.0)
+
+
+def test_street_distances_are_the_shortest_walk_between_the_points_snapped_nodes() -> None:
+    # The reference: every node within the snap radius of each point (its nearest if none),
+    # searched on the graph as given (undirected), against the metric's own cached searches.
+    town = baka_town()
+    metric = town_metric(town)
+    nodes, graph = walking_graph(town)
+    xy = metric.frame.array_to_xy(nodes)
+    rng = np.random.default_rng(5)
+    for _ in range(15):
+        origin = nodes[rng.integers(len(nodes))] + rng.normal(0.0, 3e-4, size=2)
+        targets = nodes[rng.choice(len(nodes), size=12)] + rng.normal(0.0, 3e-4, size=(12, 2))
+
+        def snapped(p: np.ndarray) -> list[int]:
+            px, py = metric.frame.to_xy(float(p[0]), float(p[1]))
+            d = np.hypot(xy[:, 0] - px, xy[:, 1] - py)
+            near = np.flatnonzero(d <= metric.snap_m)
+            return near.tolist() if len(near) else [int(np.argmin(d))]
+
+        walk = dijkstra(graph, directed=False, indices=snapped(origin), min_only=True)
+        want = np.array([walk[snapped(t)].min() for t in targets])
+        want = np.maximum(want, CrowFlies().distance_m(tuple(origin), targets))
+        got = metric.distance_m((float(origin[0]), float(origin[1])), targets)
+        assert got == pytest.approx(want, rel=1e-9)
+        # A bounded search agrees within its bound and says nothing beyond it.
+        bounded = metric.distance_m((float(origin[0]), float(origin[1])), targets, limit=400.0)
+        inside = want <= 400.0
+        assert bounded[inside] == pytest.approx(want[inside], rel=1e-9)
+
+
+def test_a_street_metric_has_a_key_of_its_graph_and_snap() -> None:
+    town = baka_town()
+    assert town_metric(town).key == town_metric(town).key
+    assert town_metric(town).key != town_metric(town, snap_m=30.0).key
+    assert town_metric(town).key.startswith("streets ")
+    assert CrowFlies().key != CrowFlies(1.3).key
+    assert metric_key(None) == "straight-line"

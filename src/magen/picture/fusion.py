@@ -392,8 +392,14 @@ class Fuser:
                     cost == best_cost and best is not None and track.seq < best.seq
                 ):
                     best, best_cost = track, cost
-        if street:
-            for cost, track in self._street_gate(o, street):
+        # Only a track that would beat the best so far is worth a search along the streets.
+        contenders = [
+            c
+            for c in street
+            if c[0] < best_cost or (c[0] == best_cost and best is not None and c[1].seq < best.seq)
+        ]
+        if contenders:
+            for cost, track in self._street_gate(o, contenders):
                 if cost < best_cost or (
                     cost == best_cost and best is not None and track.seq < best.seq
                 ):

@@ -232,6 +232,12 @@ def _walk(
             choices = np.flatnonzero(reachable & walker.sector)
         if len(choices) == 0:
             choices = np.flatnonzero(reachable)
+        if len(choices) == 0:
+            # Every street on from here is longer than a leg (a city's arterial roads): go
+            # to the nearest node it leads to.
+            dist, pred = dijkstra(streets.graph, indices=node, return_predecessors=True)
+            onward = np.where(dist > 0, dist, np.inf)
+            choices = np.array([int(np.argmin(onward))])
         target = int(rng.choice(choices))
         path = [target]
         while path[-1] != node:
