@@ -8,6 +8,14 @@ attacker-count error are judged at checkpoints against the truth.
 
 Peer in the same run: what a map of raw reports shows, the Ofakim failure mode: reports
 clustered by place (150 m, 5 minutes) with each cluster's attackers the sum of its claims.
+
+The same sightings are fused twice: measuring how far a group could have moved in straight
+lines, and along the streets (`StreetGraphMetric`, what a server with a town pack does). The
+street gate runs only for a sighting farther from a track than its noise allows, so its cost
+is the street searches those few need (counted, with the cache's hits, in the output).
+`--town` plays the attack on a real town pack's streets instead of the generated grid:
+
+    .venv/bin/python bench/fusion.py --town jerusalem --groups 150
 """
 
 from __future__ import annotations
@@ -17,18 +25,31 @@ import dataclasses
 import json
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 
 from magen.picture.fusion import Fuser, TrackStatus
+from magen.picture.metric import StreetGraphMetric, town_metric
 from magen.picture.synthetic import (
     Evaluation,
     Scenario,
     ScenarioSpec,
+    Streets,
     evaluate,
     generate,
     grid_streets,
+    town_streets,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+PACKS = ROOT / "var" / "bench"
+SHELTERS = [
+    DATA / "shelters_jerusalem_2025-09.geojson",
+    DATA / "shelters_jerusalem_2025-06.geojson",
+]
+TOWNS = {"baka": DATA / "jerusalem_baka_2016.osm", "jerusalem": DATA / "jerusalem_2016.osm.pbf"}
 
 
 def _naive(scenario: Scenario, upto: int, now_s: float) -> tuple[int, int]:
@@ -85,41 +106,49 @@ def _true_scale(scenario: Scenario, upto: int, now_s: float) -> tuple[int, int]:
     return len(shown), sum(scenario.groups[g].size for g in shown)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sightings", type=int, default=200_000, help="about this many")
-    parser.add_argument("--groups", type=int, default=400)
-    parser.add_argument("--minutes", type=float, default=240.0)
-    parser.add_argument("--blocks", type=int, default=110, help="street grid side, in blocks")
-    parser.add_argument("--checkpoints", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+@dataclasses.dataclass
+class _Run:
+    """One fusion of the scenario's sightings under one metric."""
 
-    rng = np.random.default_rng(args.seed)
-    streets = grid_streets(rng, blocks=(args.blocks, args.blocks), block_m=100.0)
-    duration = args.minutes * 60.0
-    # Report rate per group so that true, duplicate, false and flood reports add up.
-    per_group = args.sightings / (args.groups * 0.98)
-    spec = dataclasses.replace(
-        ScenarioSpec(),
-        groups=args.groups,
-        duration_s=duration,
-        start_spread_s=duration / 4,
-        report_interval_s=duration / per_group,
-        flood_reports=max(args.sightings // 200, 1),
-    )
-    generated = time.perf_counter()
-    scenario = generate(rng, streets, spec)
-    generated = time.perf_counter() - generated
+    name: str
+    sightings: int
+    spent: float  # seconds in ingest, wall
+    cpu: float  # and CPU
+    judged: list[Evaluation]
+    scale: list[tuple[float, int, int, int, int, int, int]]
+    street_queries: int = 0
+    street_searches: int = 0
 
-    fuser = Fuser()
+    def summary(self) -> dict[str, object]:
+        late = self.judged[len(self.judged) // 3 :]  # once the picture has had time to form
+        out: dict[str, object] = {
+            "sightings_per_s": round(self.sightings / self.spent),
+            "sightings_per_cpu_s": round(self.sightings / self.cpu),
+            "ingest_s": round(self.spent, 3),
+            "precision": round(float(np.mean([e.precision for e in late])), 4),
+            "recall": round(float(np.mean([e.recall for e in late])), 4),
+            "count_error": round(float(np.mean([e.count_error for e in late])), 4),
+            "position_error_m": round(float(np.median([e.position_error_m for e in late])), 1),
+            "flood_credible_tracks": sum(e.flood_credible for e in self.judged),
+            "fused_attackers": self.scale[-1][4],
+        }
+        if self.name == "streets":
+            out["street_queries"] = self.street_queries
+            out["street_searches"] = self.street_searches
+        return out
+
+
+def _fuse(
+    scenario: Scenario, marks: list[float], name: str, metric: StreetGraphMetric | None
+) -> _Run:
+    """Every sighting through `Fuser.ingest` in log order (only that is timed), judged at marks."""
+    fuser = Fuser(metric=metric)
     sightings = scenario.sightings
     spent = 0.0
     cpu = 0.0
     k = 0
     judged: list[Evaluation] = []
     scale: list[tuple[float, int, int, int, int, int, int]] = []
-    marks = [duration * (i + 1) / args.checkpoints for i in range(args.checkpoints)]
     for mark in marks:
         upto = k
         while upto < len(sightings) and sightings[upto].arrival_s <= mark:
@@ -150,41 +179,126 @@ def main(argv: list[str] | None = None) -> int:
                 naive_attackers,
             )
         )
+    run = _Run(name, k, spent, cpu, judged, scale)
+    if metric is not None:
+        run.street_queries, run.street_searches = metric.queries, metric.searches
+    return run
 
-    rate = k / spent
-    late = judged[len(judged) // 3 :]  # once the picture has had time to form
-    precision = float(np.mean([e.precision for e in late]))
-    recall = float(np.mean([e.recall for e in late]))
-    count_error = float(np.mean([e.count_error for e in late]))
+
+def _table(run: _Run) -> None:
+    print(f"fusion measuring {'along streets' if run.name == 'streets' else 'in straight lines'}:")
     print(
         f"{'minute':>6}{'groups':>8}{'fused':>7}{'naive':>7}{'attackers':>11}{'fused':>7}"
         f"{'naive':>8}{'precision':>11}{'recall':>8}{'count err':>11}"
     )
-    for (mark, tg, ta, fg, fa, ng, na), ev in zip(scale, judged, strict=True):
+    for (mark, tg, ta, fg, fa, ng, na), ev in zip(run.scale, run.judged, strict=True):
         print(
             f"{mark / 60:>6.0f}{tg:>8}{fg:>7}{ng:>7}{ta:>11}{fa:>7}{na:>8}"
             f"{ev.precision:>11.3f}{ev.recall:>8.3f}{ev.count_error:>11.3f}"
         )
-    print(
-        f"{k:,} sightings of {args.groups} groups in {args.minutes:.0f} min on a "
-        f"{args.blocks}x{args.blocks} block grid (generated in {generated:.1f} s); "
-        f"fusion {rate:,.0f} sightings/s ({k / cpu:,.0f} per CPU second), {spent:.2f} s in ingest"
+
+
+def _town_streets(name: str) -> tuple[Streets, StreetGraphMetric, str]:
+    """A town pack's walking streets and its street metric: a pack path, or a town in data/."""
+    from magen.geo.importer import import_town
+    from magen.geo.town import load_town
+
+    sources = TOWNS.get(name)
+    if sources is None:
+        pack = Path(name)
+    else:
+        # The name bench/dispatch.py compiles the full Jerusalem pack under: shared.
+        pack = PACKS / f"{sources.name.split('.')[0]}.town.npz"
+        if not pack.exists():
+            PACKS.mkdir(parents=True, exist_ok=True)
+            print(f"compiling the {name} town pack into {pack}...", flush=True)
+            import_town(sources, SHELTERS, name.title(), pack, progress=False)
+    town = load_town(pack)
+    return town_streets(town), town_metric(town), town.name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sightings", type=int, default=200_000, help="about this many")
+    parser.add_argument("--groups", type=int, default=400)
+    parser.add_argument("--minutes", type=float, default=240.0)
+    parser.add_argument("--blocks", type=int, default=110, help="street grid side, in blocks")
+    parser.add_argument(
+        "--town",
+        help="walk a town pack's streets instead of a generated grid: a pack's path, or "
+        f"{' / '.join(TOWNS)} (compiled from data/ into {PACKS} on first use)",
     )
-    result = {
+    parser.add_argument(
+        "--metric",
+        choices=("straight", "streets", "both"),
+        default="both",
+        help="fuse measuring movement in straight lines, along the streets, or both in turn",
+    )
+    parser.add_argument("--checkpoints", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    rng = np.random.default_rng(args.seed)
+    if args.town:
+        streets, metric, where = _town_streets(args.town)
+        where = f"the streets of {where} ({len(streets.node_lonlat):,} nodes)"
+    else:
+        streets = grid_streets(rng, blocks=(args.blocks, args.blocks), block_m=100.0)
+        metric = StreetGraphMetric(streets.node_lonlat, streets.graph)
+        where = f"a {args.blocks}x{args.blocks} block grid"
+    duration = args.minutes * 60.0
+    # Report rate per group so that true, duplicate, false and flood reports add up.
+    per_group = args.sightings / (args.groups * 0.98)
+    spec = dataclasses.replace(
+        ScenarioSpec(),
+        groups=args.groups,
+        duration_s=duration,
+        start_spread_s=duration / 4,
+        report_interval_s=duration / per_group,
+        flood_reports=max(args.sightings // 200, 1),
+    )
+    generated = time.perf_counter()
+    scenario = generate(rng, streets, spec)
+    generated = time.perf_counter() - generated
+
+    marks = [duration * (i + 1) / args.checkpoints for i in range(args.checkpoints)]
+    runs: list[_Run] = []
+    if args.metric in ("straight", "both"):
+        runs.append(_fuse(scenario, marks, "straight", None))
+    if args.metric in ("streets", "both"):
+        runs.append(_fuse(scenario, marks, "streets", metric))
+    for run in runs:
+        _table(run)
+    k = runs[0].sightings
+    print(
+        f"{k:,} sightings of {args.groups} groups in {args.minutes:.0f} min on {where} "
+        f"(generated in {generated:.1f} s)"
+    )
+    for run in runs:
+        print(
+            f"  {'along streets' if run.name == 'streets' else 'straight lines'}: fusion "
+            f"{run.sightings / run.spent:,.0f} sightings/s "
+            f"({run.sightings / run.cpu:,.0f} per CPU second), {run.spent:.2f} s in ingest"
+            + (
+                f"; {run.street_queries:,} street checks, {run.street_searches:,} graph searches"
+                if run.name == "streets"
+                else ""
+            )
+        )
+    # The first run's figures at the top level (straight lines unless only streets were
+    # asked for), the street run's under "streets".
+    main_run = runs[0]
+    result: dict[str, object] = {
         "sightings": k,
         "groups": args.groups,
-        "sightings_per_s": round(rate),
-        "sightings_per_cpu_s": round(k / cpu),
-        "ingest_s": round(spent, 3),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "count_error": round(count_error, 4),
-        "position_error_m": round(float(np.median([e.position_error_m for e in late])), 1),
-        "flood_credible_tracks": sum(e.flood_credible for e in judged),
-        "true_attackers": scale[-1][2],
-        "fused_attackers": scale[-1][4],
-        "naive_attackers": scale[-1][6],
+        "metric": main_run.name,
+        "town": args.town or f"grid {args.blocks}x{args.blocks}",
+        **main_run.summary(),
+        "true_attackers": main_run.scale[-1][2],
+        "naive_attackers": main_run.scale[-1][6],
     }
+    if main_run.name != "streets" and len(runs) > 1:
+        result["streets"] = runs[1].summary()
     print(json.dumps(result))
     return 0
 
