@@ -465,7 +465,8 @@ def _take(p: Points, idx: IntArray) -> Points:
 class _Travel:
     """Travel times from units to tasks: exact where searched, lower bounds elsewhere.
 
-    `secs`, `exact` and `metres` are (tasks, units) and follow every search.
+    `secs` and `exact` are (tasks, units) and follow every search; `pair_metres` reads the
+    metres of given pairs (only a plan's own pairs' are ever needed).
     """
 
     def __init__(
@@ -488,10 +489,8 @@ class _Travel:
         # Flat buffers with one spare cell at the end (see `_Block.cells`).
         self._secs = np.full(n_t * n_u + 1, np.inf)
         self._exact = np.ones(n_t * n_u + 1, dtype=bool)
-        self._metres = np.full(n_t * n_u + 1, np.inf)
         self.secs = self._secs[:-1].reshape(n_t, n_u)
         self.exact = self._exact[:-1].reshape(n_t, n_u)
-        self.metres = self._metres[:-1].reshape(n_t, n_u)
         # Tasks whose times changed since the caller last asked (`changed`).
         self._changed: set[int] = set(range(n_t))
         self.armed = np.array([u.armed for u in units], dtype=bool)
@@ -690,9 +689,6 @@ class _Travel:
         self._secs[cells] = secs.ravel()
         ok |= blocked
         self._exact[cells] = ok.ravel()
-        street += b.lateral[at]
-        street[blocked] = np.inf
-        self._metres[cells] = street.ravel()
         self._changed.update(b.tasks[rows].tolist())
 
     def _refresh_columns(self, b: _Block, cols: IntArray) -> None:
@@ -705,13 +701,28 @@ class _Travel:
         secs += b.walk_s[:, cols]
         secs[blocked] = np.inf
         ok |= blocked
-        street += b.lateral[:, cols]
-        street[blocked] = np.inf
         moved = np.any((self._secs[cells] != secs) | (self._exact[cells] != ok), axis=1)
         self._secs[cells] = secs
         self._exact[cells] = ok
-        self._metres[cells] = street
         self._changed.update(b.tasks[moved].tolist())
+
+    def pair_metres(self, tasks: IntArray, units: IntArray) -> FloatArray:
+        """Metres of given pairs as far as searched (a lower bound where not exact): along
+        the streets, plus the walks to and from them (+inf: the trip cannot be made)."""
+        out = np.full(tasks.shape[0], np.inf)
+        blocks = self.pair_blocks(tasks, units)
+        for k in np.unique(blocks).tolist():
+            b, mine = self.blocks[k], np.flatnonzero(blocks == k)
+            i, j = b.row_of[tasks[mine]], b.col_of[units[mine]]
+            # `_Block.street_m`, pair by pair.
+            known = b.known[i, j]
+            lim = np.maximum(b.limit[i], b.col_limit[j])
+            exact = (known <= lim) | (lim >= b.max_m)
+            street = np.where(exact, known, np.maximum(np.minimum(known, lim), b.bound[i, j]))
+            street += b.lateral[i, j]
+            street[b.blocked[i, j]] = np.inf
+            out[mine] = street
+        return out
 
     def changed(self) -> IntArray:
         """The tasks whose times changed since the last call, ascending."""
@@ -1065,13 +1076,16 @@ class Dispatcher:
         cost = 0.0
         secs: FloatArray | None = None
         if travel is not None:
-            secs, exact, metres = travel.secs, travel.exact, travel.metres
+            secs, exact = travel.secs, travel.exact
             if able is None:
                 able = _able(slots, unit_masks)
-            areas_of = _Explainer(travel).explain([(int(slots.task[j]), u) for j, u in pairs])
             p_slot = np.array([j for j, _ in pairs], dtype=np.int64)
             p_task = slots.task[p_slot]
             p_unit = np.array([u for _, u in pairs], dtype=np.int64)
+            metres = travel.pair_metres(p_task, p_unit)
+            areas_of = _Explainer(travel).explain(
+                [(int(slots.task[j]), u) for j, u in pairs], metres
+            )
             # Nearest for sure when no able responder's time, even a lower bound, is less;
             # nearer ones are only counted where their time is known exactly.
             quicker = able[p_slot] & (secs[p_task] < secs[p_task, p_unit][:, None])
@@ -1094,7 +1108,7 @@ class Dispatcher:
                         requires=need.requires,
                         mode=unit.mode,
                         travel_s=round(float(secs[t, u]), 1),
-                        distance_m=round(float(metres[t, u]), 1),
+                        distance_m=round(float(metres[n]), 1),
                         priority=task.priority,
                         weight=float(slots.weight[j]),
                         nearest=nearest,
@@ -1157,7 +1171,8 @@ class Dispatcher:
             return None
         b = travel.pair_block(0, 0)
         travel.search({(b.index, 0): b.max_m})
-        secs, metres = float(travel.secs[0, 0]), float(travel.metres[0, 0])
+        one = np.zeros(1, dtype=np.int64)
+        secs, metres = float(travel.secs[0, 0]), float(travel.pair_metres(one, one)[0])
         if not secs < self.config.horizon_s:
             return None
         found = _routes(b, {(0, 0): metres}).get((0, 0))
@@ -1316,13 +1331,17 @@ class _Explainer:
                 self.dist_t[:, k] = shape.distance(travel.task_xy)
         self._none = net.closure(())
 
-    def explain(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], _Areas]:
-        """For each chosen (task, unit): the areas its route avoids, enters and leaves."""
+    def explain(
+        self, pairs: list[tuple[int, int]], metres: FloatArray
+    ) -> dict[tuple[int, int], _Areas]:
+        """For each chosen (task, unit), `metres` long: the areas its route avoids, enters
+        and leaves."""
         travel = self.travel
         out: dict[tuple[int, int], _Areas] = {}
         if not travel.areas:
             return dict.fromkeys(pairs, ((), (), ()))
-        enters, leaves, look_enter, look_avoid = self._sort(pairs)
+        long = dict(zip(pairs, metres.tolist(), strict=True))
+        enters, leaves, look_enter, look_avoid = self._sort(pairs, metres)
         blocks = {id(b): b for b in travel.blocks}
         for bid, cells in look_enter.items():
             b = blocks[bid]
@@ -1330,7 +1349,7 @@ class _Explainer:
             found = _routes(
                 b,
                 {
-                    (i, j): float(travel.metres[b.tasks[i], b.units[j]]) - float(b.lateral[i, j])
+                    (i, j): long[(int(b.tasks[i]), int(b.units[j]))] - float(b.lateral[i, j])
                     for i, j, _ in cells
                 },
             )
@@ -1346,7 +1365,7 @@ class _Explainer:
             # How much street a detour-free route would have to save: none if even its lower
             # bound is as long as the route taken.
             street = {
-                (i, j): float(travel.metres[b.tasks[i], b.units[j]]) - float(b.lateral[i, j])
+                (i, j): long[(int(b.tasks[i]), int(b.units[j]))] - float(b.lateral[i, j])
                 for i, j, _ in cells
             }
             idx = np.array([[i, j] for i, j, _ in cells], dtype=np.int64)
@@ -1376,15 +1395,16 @@ class _Explainer:
         return out
 
     def _sort(
-        self, pairs: list[tuple[int, int]]
+        self, pairs: list[tuple[int, int]], metres: FloatArray
     ) -> tuple[
         dict[tuple[int, int], list[int]],
         dict[tuple[int, int], list[int]],
         dict[int, list[tuple[int, int, list[int]]]],
         dict[int, list[tuple[int, int, list[int]]]],
     ]:
-        """Per pair, the areas it surely enters and those it leaves; per block, the cells
-        whose route must be looked at for areas it may enter or may have avoided."""
+        """Per pair (`metres` long), the areas it surely enters and those it leaves; per
+        block, the cells whose route must be looked at for areas it may enter or may have
+        avoided."""
         travel = self.travel
         enters: dict[tuple[int, int], list[int]] = {}
         leaves: dict[tuple[int, int], list[int]] = {}
@@ -1394,9 +1414,7 @@ class _Explainer:
         # (|responder, p| + |p, task| <= its length) can have been avoided.
         p_task = np.array([t for t, _ in pairs], dtype=np.int64)
         p_unit = np.array([u for _, u in pairs], dtype=np.int64)
-        within = self.dist_u[p_unit] + self.dist_t[p_task] <= (
-            travel.metres[p_task, p_unit][:, None] + 1.0
-        )
+        within = self.dist_u[p_unit] + self.dist_t[p_task] <= (metres[:, None] + 1.0)
         near_of: dict[int, list[int]] = {}
         for n, k in zip(*(a.tolist() for a in np.nonzero(within)), strict=True):
             near_of.setdefault(n, []).append(k)
