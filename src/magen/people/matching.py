@@ -516,23 +516,25 @@ class _PartTable:
         hit = at < len(self._known)
         hit[hit] = self._known[at[hit]] == pairs[hit]
         new = pairs[~hit]
-        if len(new):
-            codes, adjust = self._compute(new)
-            # Both are sorted: merge them by where each new pair goes, without sorting.
-            where = at[~hit]
-            size = len(self._known) + len(new)
-            to_new = where + np.arange(len(new))
-            to_old = np.ones(size, dtype=np.bool_)
-            to_old[to_new] = False
-            known = np.empty(size, dtype=np.int64)
-            known[to_new], known[to_old] = new, self._known
-            merged_codes = np.empty(size, dtype=np.int64)
-            merged_codes[to_new], merged_codes[to_old] = codes, self._codes
-            merged_adjust = np.empty(size)
-            merged_adjust[to_new], merged_adjust[to_old] = adjust, self._adjust
-            self._known, self._codes, self._adjust = known, merged_codes, merged_adjust
-            at = np.searchsorted(self._known, pairs)
-        return self._codes[at], self._adjust[at]
+        if not len(new):
+            return self._codes[at], self._adjust[at]
+        codes, adjust = self._compute(new)
+        found_codes, found_adjust = np.empty(len(pairs), dtype=np.int64), np.empty(len(pairs))
+        found_codes[hit], found_codes[~hit] = self._codes[at[hit]], codes
+        found_adjust[hit], found_adjust[~hit] = self._adjust[at[hit]], adjust
+        # Both are sorted: merge them by where each new pair goes, without sorting.
+        size = len(self._known) + len(new)
+        to_new = at[~hit] + np.arange(len(new))
+        to_old = np.ones(size, dtype=np.bool_)
+        to_old[to_new] = False
+        known = np.empty(size, dtype=np.int64)
+        known[to_new], known[to_old] = new, self._known
+        merged_codes = np.empty(size, dtype=np.int64)
+        merged_codes[to_new], merged_codes[to_old] = codes, self._codes
+        merged_adjust = np.empty(size)
+        merged_adjust[to_new], merged_adjust[to_old] = adjust, self._adjust
+        self._known, self._codes, self._adjust = known, merged_codes, merged_adjust
+        return found_codes, found_adjust
 
     def _compute(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
         codes = np.zeros(len(pairs), dtype=np.int64)
@@ -1134,16 +1136,19 @@ def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray
     """Pairs (as a*nb + b codes are made by the caller) of rows sharing a key: (2, k)."""
     if len(a_keys) == 0 or len(b_keys) == 0:
         return np.empty((2, 0), dtype=np.int64)
-    order = np.argsort(b_keys, kind="stable")
+    order = np.argsort(b_keys)  # the pairs are made distinct (and sorted) after
     b_keys, b_rows = b_keys[order], b_rows[order]
-    start = np.searchsorted(b_keys, a_keys, side="left")
-    stop = np.searchsorted(b_keys, a_keys, side="right")
-    counts = stop - start
+    # Each distinct key of b once, where its rows start and how many: one search per a key.
+    first = np.flatnonzero(np.r_[True, b_keys[1:] != b_keys[:-1]])
+    keys, sizes = b_keys[first], np.diff(np.r_[first, len(b_keys)])
+    at = np.minimum(np.searchsorted(keys, a_keys), len(keys) - 1)
+    counts = np.where(keys[at] == a_keys, sizes[at], 0)
+    start = first[at]
     total = int(counts.sum())
     a_out = np.repeat(a_rows, counts)
     # Offsets into b for each repeated a entry: start + (0..count-1).
-    first = np.repeat(start - np.cumsum(counts) + counts, counts)
-    b_out = b_rows[first + np.arange(total)]
+    offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
+    b_out = b_rows[offsets + np.arange(total)]
     return np.vstack((a_out, b_out))
 
 
