@@ -17,9 +17,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 
-from magen.dispatch.assign import Dispatcher
+from magen.dispatch.assign import DispatchConfig, Dispatcher, _order, _Travel
 from magen.geo.town import Town
 from support.bakapack import baka_town
 
@@ -115,3 +116,14 @@ def test_the_seeded_plans_exercise_areas_and_both_modes() -> None:
     assert any(r["leaves"] for r in recs)
     assert any("by car" in r["reason"] for r in recs)
     assert any("on foot" in r["reason"] for r in recs)
+
+
+def test_every_pair_s_block_found_at_once_is_the_one_it_is_routed_in() -> None:
+    town = baka_town()
+    units, tasks, areas = _bench().scenario(town, *SIZE, 8)
+    units, tasks = _order(units, tasks)
+    travel = _Travel(Dispatcher(town).net, units, tasks, areas, DispatchConfig())
+    t, u = (g.ravel() for g in np.mgrid[: len(tasks), : len(units)])
+    want = [travel.pair_block(a, b).index for a, b in zip(t.tolist(), u.tolist(), strict=True)]
+    assert travel.pair_blocks(t, u).tolist() == want
+    assert len(set(want)) > 4  # armed blocks among them

@@ -740,12 +740,13 @@ class _Travel:
     def _block_index(self) -> IntArray:
         """(by car, armed, task): the index of the block such pairs are routed in (-1: none)."""
         out = np.full((2, 2, len(self.tasks)), -1, dtype=np.int64)
-        for car, mode in enumerate((Mode.ON_FOOT, Mode.BY_CAR)):
-            for armed in (0, 1):
-                for t, key in enumerate(self.open_key):
-                    b = self.block_of.get((mode, key if armed else ()))
-                    if b is not None:
-                        out[car, armed, t] = b.index
+        for (mode, key), b in self.block_of.items():
+            car = int(mode is Mode.BY_CAR)
+            if key:  # armed responders to the tasks that open these areas
+                out[car, 1, b.tasks] = b.index
+            else:  # everyone else
+                out[car, 0, :] = b.index
+                out[car, 1, ~self.has_open] = b.index
         return out
 
     def pair_blocks(self, tasks: IntArray, units: IntArray) -> IntArray:
