@@ -1769,21 +1769,26 @@ def _weights(model: MatchModel) -> FloatArray:
     return weights
 
 
+@lru_cache(maxsize=16)
+def _weight_rows(model: MatchModel) -> tuple[tuple[float, ...], ...]:
+    """A model's weights as plain numbers, for the explanations' one-by-one reads."""
+    return tuple(tuple(row) for row in _weights(model).tolist())
+
+
 def _evidence(run: _Run, k: int, model: MatchModel) -> tuple[Evidence, ...]:
-    levels = run.levels[k]
-    weights = _weights(model)
+    weights = _weight_rows(model)
     found: list[Evidence] = []
-    for c, (name, labels) in enumerate(COMPARISONS):
-        level = int(levels[c])
+    for c, level in enumerate(run.levels[k].tolist()):
         if level == _NULL:
             continue
+        name, labels = COMPARISONS[c]
         finding = labels[level]
         if c == _NAME:
             finding = _name_finding(run, k, finding)
             rarity = float(run.detail.rarity[k])
             if abs(rarity) >= 0.5:
                 finding += ", a rarer name" if rarity > 0 else ", a common name"
-            found.append(Evidence(name, finding, float(weights[c, level]) + rarity))
+            found.append(Evidence(name, finding, weights[c][level] + rarity))
             continue
         if c == _AGE:
             finding += _age_text(run, k)
@@ -1798,7 +1803,7 @@ def _evidence(run: _Run, k: int, model: MatchModel) -> tuple[Evidence, ...]:
             finding += f" ({float(km[0]):.1f} km)"
         elif c in (_HAIR, _BUILD, _CLOTHING, _MARKS):
             finding += _description_text(run, k, c)
-        found.append(Evidence(name, finding, float(weights[c, level])))
+        found.append(Evidence(name, finding, weights[c][level]))
     return tuple(found)
 
 
@@ -1929,6 +1934,25 @@ class _Groups:
 _Judge = Callable[[IntArray, IntArray], FloatArray]
 
 
+def _competing_reports(run: _Run, keep: IntArray, score: FloatArray) -> tuple[IntArray, IntArray]:
+    """Pairs (i < j, in order) of reports among the likeliest few of one record."""
+    # Each record's reports, likeliest first (ties to the smaller report).
+    order = keep[np.lexsort((run.ia[keep], -score[keep], run.ib[keep]))]
+    records, reports = run.ib[order], run.ia[order]
+    starts = np.flatnonzero(np.r_[True, records[1:] != records[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    rank = np.arange(len(order)) - np.repeat(starts, sizes)
+    top = np.repeat(np.minimum(sizes, _DUPLICATE_CANDIDATES), sizes)
+    # Each report with every one ranked `step` places below it, both among the top few.
+    partners = [np.flatnonzero(rank + step < top) for step in range(1, _DUPLICATE_CANDIDATES)]
+    at = np.concatenate(partners)
+    step = np.repeat(np.arange(1, _DUPLICATE_CANDIDATES), [len(p) for p in partners])
+    x, y = reports[at], reports[at + step]
+    n = max(len(run.a.records), 1)
+    pairs = _distinct(np.minimum(x, y) * n + np.maximum(x, y))
+    return pairs // n, pairs % n
+
+
 def _duplicate_pairs(
     run: _Run, keep: IntArray, score: FloatArray, model: MatchModel
 ) -> tuple[IntArray, IntArray, FloatArray, _Judge]:
@@ -1940,16 +1964,7 @@ def _duplicate_pairs(
     record, so u is fitted by EM on them: it must describe the namesakes, who share a name
     far more often than random reports do.
     """
-    by_record: dict[int, list[tuple[float, int]]] = {}
-    for k in keep.tolist():
-        by_record.setdefault(int(run.ib[k]), []).append((-float(score[k]), int(run.ia[k])))
-    pairs: set[tuple[int, int]] = set()
-    for found in by_record.values():
-        top = [i for _, i in sorted(found)[:_DUPLICATE_CANDIDATES]]
-        pairs.update((min(x, y), max(x, y)) for n, x in enumerate(top) for y in top[n + 1 :])
-    ordered = sorted(pairs)
-    pi = np.asarray([p[0] for p in ordered], dtype=np.int64)
-    pj = np.asarray([p[1] for p in ordered], dtype=np.int64)
+    pi, pj = _competing_reports(run, keep, score)
     if len(pi) < _MIN_SESSION_PAIRS:
 
         def judge(xs: IntArray, ys: IntArray) -> FloatArray:
