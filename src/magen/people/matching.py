@@ -496,15 +496,18 @@ class _PartTable:
             return 0.0
         return max(-_TF_CAP, min(_TF_CAP, math.log2(mean / tf)))
 
-    def code_matrix(self, pa: IntArray, pb: IntArray) -> tuple[IntArray, FloatArray]:
-        """Codes and rarity adjustments for arrays of part-id pairs (-1 where either part
-        is missing; the adjustment is 0 unless the parts agree)."""
-        valid = (pa >= 0) & (pb >= 0)
-        codes = np.full(pa.shape, _NULL, dtype=np.int64)
-        adjust = np.zeros(pa.shape)
+    def code_matrix(self, rows_a: IntArray, rows_b: IntArray) -> tuple[IntArray, FloatArray]:
+        """Codes and rarity adjustments of every part of one row with every part of the
+        other, row by row: (n, parts a, parts b) from part-id rows (n, parts), -1 where
+        either part is missing; the adjustment is 0 unless the parts agree."""
+        shape = (len(rows_a), rows_a.shape[1], rows_b.shape[1])
+        valid = (rows_a >= 0)[:, :, None] & (rows_b >= 0)[:, None, :]
+        codes = np.full(shape, _NULL, dtype=np.int64)
+        adjust = np.zeros(shape)
         if not valid.any():
             return codes, adjust
-        unique, inverse = np.unique((pa[valid] << _PAIR_SHIFT) | pb[valid], return_inverse=True)
+        pairs = ((rows_a << _PAIR_SHIFT)[:, :, None] | rows_b[:, None, :])[valid]
+        unique, inverse = np.unique(pairs, return_inverse=True)
         found, rarity = self._lookup(unique)
         codes[valid] = found[inverse]
         adjust[valid] = rarity[inverse]
@@ -1207,8 +1210,7 @@ _CROSSING = (_CELLS[:, None] // _MAX_PARTS == _CELLS[None, :] // _MAX_PARTS) | (
 def _name_levels(
     a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable
 ) -> tuple[IntArray, _NameDetail]:
-    pa, pb = np.broadcast_arrays(a.parts[ia][:, :, None], b.parts[ib][:, None, :])
-    codes, adjust = parts.code_matrix(np.ascontiguousarray(pa), np.ascontiguousarray(pb))
+    codes, adjust = parts.code_matrix(a.parts[ia], b.parts[ib])
     # Codes run from -1 to 4: small integers keep the (pairs x 16) arrays small.
     rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS).astype(np.int8)
     adjust = adjust.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
