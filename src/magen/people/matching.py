@@ -462,18 +462,23 @@ class _PartTable:
 
     def count_frequencies(self, tables: Iterable[_Table]) -> None:
         """Share of records carrying each agreement key, for term-frequency adjustment."""
-        counts: dict[str, int] = {}
+        vocab: dict[str, int] = {}
+        of_part = [tuple(vocab.setdefault(k, len(vocab)) for k in s.agree) for s in self.sets]
+        starts = np.cumsum([0, *map(len, of_part)], dtype=np.int64)
+        ids = np.fromiter(chain.from_iterable(of_part), np.int64, int(starts[-1]))
+        keys_l, records_l = [], []
         n = 0
         for table in tables:
+            rows, slots = np.nonzero(table.parts >= 0)
+            keys, records = _spread(starts, ids, table.parts[rows, slots], rows + n)
+            keys_l.append(keys)
+            records_l.append(records)
             n += len(table.records)
-            for row in table.parts.tolist():
-                seen: set[str] = set()
-                for pid in row:
-                    if pid >= 0:
-                        seen |= self.sets[pid].agree
-                for key in seen:
-                    counts[key] = counts.get(key, 0) + 1
-        self.tf = {k: c / max(n, 1) for k, c in counts.items()}
+        # A key counts once per record, however many of its parts carry it.
+        size = max(len(vocab), 1)
+        held = _distinct(np.concatenate(records_l) * size + np.concatenate(keys_l)) % size
+        counts = np.bincount(held, minlength=len(vocab)).tolist()
+        self.tf = {k: c / max(n, 1) for k, c in zip(vocab, counts, strict=True) if c}
         # The average frequency of the value two random records agree on, for spellings
         # and for the looser keys: the reference a specific value is rarer or commoner than.
         spelled = [f for k, f in self.tf.items() if k.startswith("t:")]
