@@ -476,7 +476,8 @@ class _PartTable:
             n += len(table.records)
         # A key counts once per record, however many of its parts carry it.
         size = max(len(vocab), 1)
-        held = _distinct(np.concatenate(records_l) * size + np.concatenate(keys_l)) % size
+        coded = np.concatenate(records_l) * size + np.concatenate(keys_l)
+        held = _distinct(coded, runs=True) % size
         counts = np.bincount(held, minlength=len(vocab)).tolist()
         self.tf = {k: c / max(n, 1) for k, c in zip(vocab, counts, strict=True) if c}
         # The average frequency of the value two random records agree on, for spellings
@@ -1053,7 +1054,7 @@ def _record_keys(rows: IntArray, keys: IntArray, size: int) -> tuple[IntArray, I
     """
     if not _codable(rows, size):
         return keys, rows
-    code = _distinct(rows * (size * size) + keys)
+    code = _distinct(rows * (size * size) + keys, runs=True)
     return code % (size * size), code // (size * size)
 
 
@@ -1163,9 +1164,13 @@ def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray
 _RULES = tuple(dict.fromkeys(rule for rule, _, _ in _JOINS))
 
 
-def _distinct(values: IntArray) -> IntArray:
-    """Sorted distinct values (numpy's hash-based unique is many times slower on these)."""
-    ordered = np.sort(values)
+def _distinct(values: IntArray, *, runs: bool = False) -> IntArray:
+    """Sorted distinct values (numpy's hash-based unique is many times slower on these).
+
+    `runs`: the values come in sorted runs (record by record, rule by rule), which a
+    merging sort takes far faster than a general one.
+    """
+    ordered = np.sort(values, kind="stable" if runs else "quicksort")
     keep = np.ones(len(ordered), dtype=np.bool_)
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
@@ -1182,8 +1187,8 @@ def _candidate_pairs(
             lo, hi = np.minimum(pairs[0], pairs[1]), np.maximum(pairs[0], pairs[1])
             pairs = np.vstack((lo, hi))[:, lo < hi]
         by_rule.setdefault(rule, []).append(pairs[0] * nb + pairs[1])
-    rule_codes = {rule: _distinct(np.concatenate(parts)) for rule, parts in by_rule.items()}
-    allc = _distinct(np.concatenate(list(rule_codes.values())))
+    rule_codes = {r: _distinct(np.concatenate(found), runs=True) for r, found in by_rule.items()}
+    allc = _distinct(np.concatenate(list(rule_codes.values())), runs=True)
     found_by = np.zeros(len(allc), dtype=np.int64)
     for bit, rule in enumerate(_RULES):
         found_by[np.searchsorted(allc, rule_codes[rule])] |= 1 << bit
