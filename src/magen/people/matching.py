@@ -717,7 +717,7 @@ class _Table:
     hours: FloatArray
     found: NDArray[np.bool_]
     descriptions: list[Description] = field(default_factory=list)
-    # What a nameless record is looked up by (`_description_terms`).
+    # What a nameless record is looked up by (`_descriptions`).
     lookup_terms: list[tuple[str, ...]] = field(default_factory=list)
 
 
@@ -731,35 +731,55 @@ _Described = tuple[
 ]
 
 
-def _described(
-    hair: str | None, build: str | None, clothing: str | None, marks: str | None
-) -> _Described:
-    d = describe(hair, build, clothing, marks)
+def _worn(d: Description) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
+    """Clothing columns: term bits, outfit bits, and the outfits a record is looked up by."""
     return (
-        d,
-        _HAIRS[d.hair] if d.hair is not None else _NULL,
-        _BUILDS[d.build] if d.build is not None else _NULL,
         _mask(_TERMS[t] for t in d.clothing)[0],
         tuple(_mask((_outfit_bit(o) for o in d.outfits), _WORDS)),
+        tuple(f"o:{o}" for o in sorted(d.outfits)),
+    )
+
+
+def _marked(d: Description) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
+    """Mark columns: kind bits, place bits, and the marks (with where) a record is looked
+    up by."""
+    return (
         _mask(_MARK_KINDS[m] for m in d.marks)[0],
         tuple(_mask((_place_bit(p) for p in d.mark_places), _WORDS)),
-        _description_terms(d),
+        tuple(f"m:{p}" for p in sorted(d.mark_places)),
     )
 
 
 def _descriptions(records: Sequence[PersonRecord]) -> list[_Described]:
-    """Each record's description columns, each distinct description reduced once.
+    """Each record's description columns, each distinct description (and each clothing and
+    marks text) reduced once.
 
-    The cache lives for one run: a process-wide one would keep every description of every
+    What a nameless record is looked up by: garments with their colour, and marks with
+    where they are. Hair with build, or a garment with the hair colour, fits thousands in a
+    town: on generated populations those blocks were a tenth of all pairs and found no link
+    the specific terms missed.
+
+    The caches live for one run: process-wide ones would keep every description of every
     run, and the garbage collector walks them all again after each run.
     """
     done: dict[tuple[str | None, ...], _Described] = {}
+    worn: dict[str | None, tuple[int, tuple[int, ...], tuple[str, ...]]] = {}
+    marked: dict[str | None, tuple[int, tuple[int, ...], tuple[str, ...]]] = {}
     out = []
     for r in records:
         key = (r.hair, r.build, r.clothing, r.marks)
         found = done.get(key)
         if found is None:
-            found = done[key] = _described(r.hair, r.build, r.clothing, r.marks)
+            d = describe(r.hair, r.build, r.clothing, r.marks)
+            w = worn.get(r.clothing)
+            if w is None:
+                w = worn[r.clothing] = _worn(d)
+            m = marked.get(r.marks)
+            if m is None:
+                m = marked[r.marks] = _marked(d)
+            hair = _HAIRS[d.hair] if d.hair is not None else _NULL
+            build = _BUILDS[d.build] if d.build is not None else _NULL
+            found = done[key] = (d, hair, build, w[0], w[1], m[0], m[1], w[2] + m[2])
         out.append(found)
     return out
 
@@ -913,14 +933,6 @@ _JOINS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("description", ("nameless query",), ("description index",)),
     ("description", ("description index",), ("nameless query",)),
 )
-
-
-def _description_terms(d: Description) -> tuple[str, ...]:
-    """What a nameless record is looked up by: garments with their colour, and marks with
-    where they are. Hair with build, or a garment with the hair colour, fits thousands in a
-    town: on generated populations those blocks were a tenth of all pairs and found no link
-    the specific terms missed."""
-    return (*(f"o:{o}" for o in sorted(d.outfits)), *(f"m:{p}" for p in sorted(d.mark_places)))
 
 
 def _wanted(table: _Table, parts: _PartTable) -> tuple[set[str], set[str]]:
