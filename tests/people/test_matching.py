@@ -390,3 +390,27 @@ def test_linking_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_threads_compare_chunks_to_the_same_links(
+    population: SynthPopulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small chunks so that the candidate pairs span many, compared on two threads at once.
+    from magen.people import matching
+
+    monkeypatch.setattr(matching, "_CHUNK", 100)
+    reports, records = population.reports, population.records
+
+    def links(workers: int) -> list[tuple[str, str, float, float, str]]:
+        people = link_people(reports, records, workers=workers)
+        assert people.comparisons > 10 * matching._CHUNK
+        return [
+            (c.a_id, c.b_id, c.score, c.weight, c.explain())
+            for person in people.links
+            for c in person.candidates
+        ]
+
+    alone = links(1)
+    assert alone
+    assert links(2) == alone
+    assert links(4) == alone

@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import gc
 import math
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -425,6 +428,8 @@ class _PartTable:
         self._known = np.empty(0, dtype=np.int64)
         self._codes = np.empty(0, dtype=np.int64)
         self._adjust = np.empty(0)
+        # Chunks of pairs may be compared on several threads; one at a time adds to the cache.
+        self._lock = threading.Lock()
 
     def of_names(self, names: tuple[str, ...]) -> tuple[int, ...]:
         """The part ids of a record's names."""
@@ -520,7 +525,14 @@ class _PartTable:
         return codes, adjust
 
     def _lookup(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
-        """Codes and adjustments of sorted distinct part pairs, each computed once a run."""
+        """Codes and adjustments of sorted distinct part pairs, each computed once a run.
+
+        A pair's code depends on the pair alone, so what a chunk finds does not depend on
+        which chunks were looked up before it (on another thread, in any order)."""
+        with self._lock:
+            return self._lookup_locked(pairs)
+
+    def _lookup_locked(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
         at = np.searchsorted(self._known, pairs)
         hit = at < len(self._known)
         hit[hit] = self._known[at[hit]] == pairs[hit]
@@ -1328,15 +1340,40 @@ def _popcount(x: NDArray[np.uint64]) -> IntArray:
 
 
 def _levels(
-    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable, *, names: bool = True
+    a: _Table,
+    b: _Table,
+    ia: IntArray,
+    ib: IntArray,
+    parts: _PartTable,
+    *,
+    names: bool = True,
+    workers: int = 1,
 ) -> tuple[NDArray[np.int64], _NameDetail]:
-    """Comparison levels of pairs, in chunks so memory stays flat however many there are."""
-    if len(ia) <= _CHUNK:
+    """Comparison levels of pairs, in chunks so memory stays flat however many there are.
+
+    With more than one chunk and more than one worker, chunks are compared on threads. That
+    pays because nearly all of a chunk's time is numpy work on plain integer and float
+    arrays, which runs without the GIL: the sorts (`np.unique`, `searchsorted`), the
+    gathers of table columns by pair (`take`), the ufuncs and reductions over the
+    (pairs x 16) part-pair cells (`argmax`, comparisons, `where`/`select`, popcounts). What
+    holds the GIL, the first comparison of newly seen part pairs (Python set tests), runs
+    one chunk at a time under the part table's lock while other chunks do their numpy
+    work. Each chunk's result depends on its pairs only and the chunks are joined in order,
+    so the output is the same however the threads are scheduled.
+    """
+    starts = range(0, len(ia), _CHUNK)
+    if len(starts) <= 1:
         return _levels_chunk(a, b, ia, ib, parts, names=names)
-    chunks = [
-        _levels_chunk(a, b, ia[i : i + _CHUNK], ib[i : i + _CHUNK], parts, names=names)
-        for i in range(0, len(ia), _CHUNK)
-    ]
+
+    def chunk(i: int) -> tuple[NDArray[np.int64], _NameDetail]:
+        return _levels_chunk(a, b, ia[i : i + _CHUNK], ib[i : i + _CHUNK], parts, names=names)
+
+    threads = min(workers, len(starts))
+    if threads > 1:
+        with ThreadPoolExecutor(threads, thread_name_prefix="magen-levels") as pool:
+            chunks = list(pool.map(chunk, starts))
+    else:
+        chunks = [chunk(i) for i in starts]
     levels = np.concatenate([c[0] for c in chunks])
     detail = _NameDetail(
         *(np.concatenate([getattr(c[1], f) for c in chunks]) for f in _NameDetail.__slots__)
@@ -1511,7 +1548,7 @@ def _random_levels(run: _Run, size: int, name_size: int) -> NDArray[np.int64]:
     if run.a is run.b:
         keep = ia != ib
         ia, ib = ia[keep], ib[keep]
-    levels, _ = _levels(run.a, run.b, ia, ib, run.parts, names=False)
+    levels, _ = _levels(run.a, run.b, ia, ib, run.parts, names=False, workers=run.workers)
     k = min(name_size, len(ia))
     levels[:k, _NAME], _ = _name_levels(run.a, run.b, ia[:k], ib[:k], run.parts)
     return levels
@@ -1661,13 +1698,23 @@ class _Run:
     detail: _NameDetail
     parts: _PartTable
     by_rule: dict[str, int]
+    workers: int  # threads that may compare chunks of pairs at once
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _run(
     records_a: Sequence[PersonRecord],
     records_b: Sequence[PersonRecord] | None,
     as_of: date | None,
+    workers: int | None = None,
 ) -> _Run:
+    workers = _cores() if workers is None else max(1, workers)
     parts = _PartTable()
     if as_of is None:
         as_of = _reference_date((*records_a, *(records_b or ())))
@@ -1680,8 +1727,8 @@ def _run(
     ka = _blocking_keys(a, parts, index, vocabulary, want)
     kb = ka if records_b is None else _blocking_keys(b, parts, index, vocabulary, want)
     ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), records_b is None)
-    levels, detail = _levels(a, b, ia, ib, parts)
-    return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule)
+    levels, detail = _levels(a, b, ia, ib, parts, workers=workers)
+    return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule, workers)
 
 
 @contextmanager
@@ -1709,9 +1756,12 @@ def fit_model(
     *,
     start: MatchModel = DEFAULT_MODEL,
     as_of: date | None = None,
+    workers: int | None = None,
 ) -> MatchModel:
-    """Estimate a model by EM over the candidate pairs (records_b None: within records_a)."""
-    return _fit(_run(records_a, records_b, as_of), start)
+    """Estimate a model by EM over the candidate pairs (records_b None: within records_a).
+
+    `workers` threads compare pairs (default: the cores this process may use)."""
+    return _fit(_run(records_a, records_b, as_of, workers), start)
 
 
 @_no_collection_pauses()
@@ -1722,13 +1772,16 @@ def link(
     model: MatchModel | None = None,
     min_score: float = 0.5,
     as_of: date | None = None,
+    workers: int | None = None,
 ) -> Linkage:
     """Score every blocked pair and return those at or above `min_score`, best first.
 
     With `records_b` None the records are compared among themselves (duplicates). Without a
     model, one is fitted on these records by EM when there are enough candidate pairs.
+    `workers` threads compare pairs (default: the cores this process may use); the result
+    does not depend on it.
     """
-    run = _run(records_a, records_b, as_of)
+    run = _run(records_a, records_b, as_of, workers)
     if model is None:
         model = _fit(run, DEFAULT_MODEL)
     total = _total_weight(run.levels, model, run.detail.rarity)
@@ -1992,15 +2045,16 @@ def _duplicate_pairs(
     if len(pi) < _MIN_SESSION_PAIRS:
 
         def judge(xs: IntArray, ys: IntArray) -> FloatArray:
-            found, found_detail = _levels(run.a, run.a, xs, ys, run.parts)
+            found, found_detail = _levels(run.a, run.a, xs, ys, run.parts, workers=run.workers)
             return _log_bayes(found, model.weights()) + found_detail.rarity - _DUPLICATE_WEIGHT
 
         return pi, pj, judge(pi, pj), judge
-    levels, _ = _levels(run.a, run.a, pi, pj, run.parts)
+    levels, _ = _levels(run.a, run.a, pi, pj, run.parts, workers=run.workers)
     duplicates = _em_namesakes(levels, model, 0.1)
 
     def judge_fitted(xs: IntArray, ys: IntArray) -> FloatArray:
-        return _total_weight(_levels(run.a, run.a, xs, ys, run.parts)[0], duplicates)
+        found, _ = _levels(run.a, run.a, xs, ys, run.parts, workers=run.workers)
+        return _total_weight(found, duplicates)
 
     return pi, pj, _total_weight(levels, duplicates), judge_fitted
 
@@ -2039,6 +2093,7 @@ def link_people(
     model: MatchModel | None = None,
     min_score: float = 0.5,
     as_of: date | None = None,
+    workers: int | None = None,
 ) -> PersonLinkage:
     """Link reports to records person by person, most likely first.
 
@@ -2048,8 +2103,10 @@ def link_people(
     is one person and a report is about one person, so persons and records are paired one to
     one, the likeliest pair first: a namesake's report does not take a record already better
     explained by another person's reports. Each link carries the comparisons it rests on.
+    `workers` threads compare pairs (default: the cores this process may use); the result
+    does not depend on it.
     """
-    run = _run(reports, records, as_of)
+    run = _run(reports, records, as_of, workers)
     if model is None:
         model = _fit(run, DEFAULT_MODEL)
     total = _total_weight(run.levels, model, run.detail.rarity)
