@@ -16,9 +16,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from magen.config import Settings
+
+if TYPE_CHECKING:
+    from magen.geo.town import Town
 
 # Packages that add their own subcommands through `register(subparsers)`.
 _COMMAND_MODULES: list[str] = ["magen.geo.commands", "magen.store.commands", "magen.sim.commands"]
@@ -203,15 +206,34 @@ def _parse_time(text: str) -> datetime:
     return when
 
 
+def _replay_town(path: str | None) -> Town | None:
+    """The town whose streets the replay fuses along, as the server did: --town, else MAGEN_TOWN."""
+    chosen = path or os.environ.get("MAGEN_TOWN")
+    if not chosen:
+        return None
+    if not Path(chosen).exists():
+        raise CliError(f"town pack not found: {chosen}")
+    from magen.geo.town import load_town
+
+    return load_town(Path(chosen))
+
+
 def _cmd_replay(args: argparse.Namespace) -> int:
+    from magen.app import picture_views  # noqa: F401  (adds tracks, incidents... to the picture)
     from magen.app.codec import decode
+    from magen.app.dispatch import DispatchService
     from magen.app.projections import picture
-    from magen.domain import State, evolve
+    from magen.app.service import Service
+    from magen.clock import SystemClock
+    from magen.domain import evolve
     from magen.domain.base import SYSTEM
+    from magen.domain.picture import state_fused_along
 
     until = _parse_time(args.until) if args.until else None
+    town = _replay_town(args.town)
     log = _open_existing(args.db)
-    state = State()
+    state = state_fused_along(town)
+    as_of: datetime | None = None
     try:
         after = 0
         done = False
@@ -226,9 +248,15 @@ def _cmd_replay(args: argparse.Namespace) -> int:
                     break
                 evolve(state, recorded)
                 after = stored.position
+                as_of = recorded.recorded_at
+        # The tracks, incidents and plan come from the dispatch board as it stood at the last
+        # event replayed, as the console's time slider shows them.
+        idle = Service(log, SystemClock())  # never loaded: it only hosts the dispatch rules
+        boards = DispatchService(idle, town).replay(state, as_of)  # found while referenced
+        view = picture(state, SYSTEM)
+        del boards
     finally:
         asyncio.run(log.close())
-    view = picture(state, SYSTEM)
     view["until"] = until.isoformat() if until else None
     print(json.dumps(view, ensure_ascii=False, indent=None if args.compact else 2))
     return 0
@@ -313,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--db", default=DEFAULT_DB)
     replay.add_argument("--until", help="ISO 8601 time with zone; default: the whole log")
     replay.add_argument("--compact", action="store_true")
+    replay.add_argument(
+        "--town",
+        help="town pack the server ran with (default MAGEN_TOWN): tracks fused along its streets",
+    )
     replay.set_defaults(run=_cmd_replay)
 
     bench = sub.add_parser("bench", help="run a benchmark from bench/ (or 'all')")

@@ -202,3 +202,44 @@ def test_unknown_bench_is_named() -> None:
     r = magen("bench", "no-such-bench")
     assert r.returncode == 2
     assert "no benchmark 'no-such-bench'" in r.stderr
+
+
+def test_replay_fuses_along_the_streets_of_the_town_it_is_given(db: str) -> None:
+    """Replayed as the server with that town fused it: near by air, far on foot, two groups."""
+    import asyncio
+
+    from magen.app.service import Service
+    from magen.clock import ManualClock
+    from magen.domain.base import Actor
+    from magen.domain.reports import ReportSighting
+    from magen.domain.values import GeoPoint, Role
+    from magen.store.factory import open_log
+    from support.bakapack import baka_pack
+
+    # Two Baka street corners 149 m apart in a straight line and 626 m apart on foot.
+    near_by_air = GeoPoint(lon=35.21437, lat=31.75647)
+    far_by_street = GeoPoint(lon=35.21575, lat=31.75583)
+
+    async def go() -> None:
+        clock = ManualClock(datetime(2023, 10, 7, 4, 0, tzinfo=UTC))
+        log = open_log(db)
+        service = Service(log, clock)
+        service.load()
+        officer = Actor("acc_x", Role.RESPONDER)
+        for where, wait_s in ((near_by_air, 0), (near_by_air, 60), (far_by_street, 30)):
+            clock.advance(timedelta(seconds=wait_s))
+            command = ReportSighting(command_id=uuid.uuid4(), where=where, count=2)
+            await service.handle(officer, command)
+        await log.close()
+
+    asyncio.run(go())
+    pack = str(baka_pack())
+    straight = json.loads(magen("replay", "--db", db, "--compact").stdout)
+    streets = json.loads(magen("replay", "--db", db, "--compact", "--town", pack).stdout)
+    from_env = json.loads(magen("replay", "--db", db, env={"MAGEN_TOWN": pack}).stdout)
+    assert len(straight["tracks"]) == 1
+    assert len(streets["tracks"]) == 2
+    assert from_env["tracks"] == streets["tracks"]
+    missing = magen("replay", "--db", db, "--town", str(Path(db).parent / "nope.town"))
+    assert missing.returncode == 2
+    assert "town pack not found" in missing.stderr

@@ -28,6 +28,7 @@ from magen.picture.acts import (
 )
 
 if TYPE_CHECKING:
+    from magen.geo.town import Town
     from magen.picture.fusion import Fuser, FusionConfig, SightingReport
     from magen.picture.metric import LocalFrame, Metric
 
@@ -107,6 +108,19 @@ def configure_picture(
     if state.slice(Picture).sightings_seen:
         raise ValueError("configure the picture before replaying the log")
     state.slice(Picture).fuser = Fuser(config, metric=metric, frame=frame)
+
+
+def state_fused_along(town: Town | None) -> State:
+    """A fresh state whose picture measures along `town`'s streets (in straight lines if None).
+
+    For folding a log outside the server (replay, reports) as a server with that town did.
+    """
+    state = State()
+    if town is not None:
+        from magen.picture.metric import town_metric
+
+        configure_picture(state, metric=town_metric(town))
+    return state
 
 
 TrackIds = Annotated[tuple[str, ...], Field(min_length=1, max_length=50)]

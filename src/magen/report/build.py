@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from magen.app.codec import decode
 from magen.domain.base import Recorded
+from magen.domain.picture import state_fused_along
 from magen.geo.town import Town, load_town
 from magen.report import figures
 from magen.report.replay import Moment, replay
@@ -294,9 +295,9 @@ def write_report(
     end = (
         start + timedelta(seconds=truth.duration_s) if truth is not None else events[-1].recorded_at
     )
-    m = measure(events, start, truth)
+    m = measure(events, start, truth, town=town)
     moments = key_moments(m, start, end)
-    rp = replay(events, moments)
+    rp = replay(events, moments, state=state_fused_along(town))
     if truth is not None:
         rp.moments = [replace(mo, truth=_truth_at(truth, mo.at, start)) for mo in rp.moments]
     heading = title or (truth.scenario if truth is not None else "Magen after-action report")
