@@ -13,6 +13,16 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a Magen server needs to run."""
@@ -26,6 +36,14 @@ class Settings:
     anonymous_per_minute: float = 12.0
     anonymous_burst: int = 6
     follow_log: bool = False  # several workers share the log: follow others' appends
+    track_stale_s: float = 300.0  # a threat track unseen this long is shown stale (never dropped)
+
+    def __post_init__(self) -> None:
+        if not 10.0 <= self.track_stale_s <= 86_400.0:
+            raise ValueError(
+                "MAGEN_TRACK_STALE_S must be between 10 and 86400 seconds, "
+                f"not {self.track_stale_s}"
+            )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -35,6 +53,7 @@ class Settings:
             "town": Path(os.environ["MAGEN_TOWN"]) if os.environ.get("MAGEN_TOWN") else None,
             "open_registration": _env_bool("MAGEN_OPEN_REGISTRATION", cls.open_registration),
             "follow_log": _env_bool("MAGEN_FOLLOW_LOG", cls.follow_log),
+            "track_stale_s": _env_float("MAGEN_TRACK_STALE_S", cls.track_stale_s),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]

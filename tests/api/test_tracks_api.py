@@ -289,3 +289,20 @@ def test_acts_the_picture_refuses_say_why_and_append_nothing(kit: Kit) -> None:
     assert kit.get(Role.DISPATCHER, "/api/v1/tracks/trk_nope").status_code == 404
     assert kit.get(Role.DISPATCHER, "/api/v1/incidents/sos_nope").status_code == 404
     assert _head(kit) == head
+
+
+@pytest.mark.parametrize(("stale_s", "shown"), [(60.0, "stale"), (300.0, "new")])
+def test_how_long_a_track_may_go_unseen_is_the_servers_setting(stale_s: float, shown: str) -> None:
+    with api_kit(town=baka_pack(), track_stale_s=stale_s) as k:
+        _sighting(k, Role.RESPONDER, BAKA)
+        k.clock.advance(timedelta(seconds=90))
+        r = k.get(Role.DISPATCHER, "/api/v1/picture")
+        assert r.status_code == 200, r.text
+        assert [t["status"] for t in r.json()["tracks"]] == [shown]
+
+
+def test_a_stale_time_out_of_range_is_refused_by_name() -> None:
+    from magen.config import Settings
+
+    with pytest.raises(ValueError, match="MAGEN_TRACK_STALE_S"):
+        Settings(track_stale_s=0.0)

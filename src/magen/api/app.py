@@ -43,6 +43,7 @@ from magen.clock import Clock, SystemClock
 from magen.config import Settings
 from magen.domain.picture import Picture, configure_picture
 from magen.geo.town import Town, load_town
+from magen.picture.fusion import FusionConfig
 from magen.picture.metric import metric_key, town_metric
 from magen.store.base import EventLog, LogUnavailable
 
@@ -112,8 +113,11 @@ def build_service(
                 rate_limiter=RateLimiter(settings.anonymous_per_minute, settings.anonymous_burst),
                 snapshots=snapshots,
             )
-            if town is not None:
-                configure_picture(service.state, metric=town_metric(town))
+            configure_picture(
+                service.state,
+                config=FusionConfig(stale_after_s=settings.track_stale_s),
+                metric=town_metric(town) if town is not None else None,
+            )
             service.load()
             return service
         except LogUnavailable as exc:
