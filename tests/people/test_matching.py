@@ -414,3 +414,33 @@ def test_threads_compare_chunks_to_the_same_links(
     assert alone
     assert links(2) == alone
     assert links(4) == alone
+
+
+def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation) -> None:
+    # The array comparison of name parts (integer key ids) against the set-by-set one.
+    import numpy as np
+
+    from magen.people import matching
+
+    run = matching._run(population.reports, population.records, None, workers=1)
+    parts = run.parts
+    rng = np.random.default_rng(5)
+    n = len(parts.sets)
+    xs, ys = rng.integers(0, n, 20_000), rng.integers(0, n, 20_000)
+    # Random pairs rarely agree: add every part against itself and its candidates' parts.
+    rows_a, rows_b = run.a.parts[run.ia].ravel(), run.b.parts[run.ib].ravel()
+    held = (rows_a >= 0) & (rows_b >= 0)
+    xs = np.concatenate([xs, np.arange(n), rows_a[held]])
+    ys = np.concatenate([ys, np.arange(n), rows_b[held]])
+    members = matching._Members.of(parts.sets, parts.tf, parts.tf_mean)
+    codes = members.codes(xs, ys)
+    pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    assert codes.tolist() == [parts.code(x, y) for x, y in pairs]
+    assert len(set(codes.tolist())) == 4
+    adjust = members.adjustments(xs, ys, codes)
+    expected = [
+        parts.adjustment(x, y) if c >= matching._STRONG else 0.0
+        for x, y, c in zip(xs.tolist(), ys.tolist(), codes.tolist(), strict=True)
+    ]
+    assert adjust.tolist() == expected
+    assert np.count_nonzero(adjust) > 100

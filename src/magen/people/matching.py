@@ -399,6 +399,124 @@ class _KeySets:
         return _NONE
 
 
+_KINDS = ("exact", "agree", "keys", "dels", "subs")
+
+
+@dataclass(frozen=True, slots=True)
+class _Members:
+    """Every part's key sets (`_KeySets`) as integer key ids, to test many pairs at once.
+
+    Per kind of set, `starts`/`ids` list each part's key ids (part p's are
+    ids[starts[p]:starts[p + 1]]), and `held` is every (part, key) as one sorted integer,
+    part * size + key, to search. Per key, `tf` is its share of records and `rarity` its
+    term-frequency adjustment (0 where the share is unknown).
+    """
+
+    parts: int
+    size: int
+    starts: dict[str, IntArray]
+    ids: dict[str, IntArray]
+    held: dict[str, IntArray]
+    tf: FloatArray
+    rarity: FloatArray
+
+    @classmethod
+    def of(
+        cls, sets: Sequence[_KeySets], tf: dict[str, float], tf_mean: tuple[float, float]
+    ) -> _Members:
+        vocab: dict[str, int] = {}
+        starts, ids, held = {}, {}, {}
+        for kind in _KINDS:
+            of_part = [
+                tuple(vocab.setdefault(k, len(vocab)) for k in getattr(s, kind)) for s in sets
+            ]
+            starts[kind] = np.cumsum([0, *map(len, of_part)], dtype=np.int64)
+            ids[kind] = np.fromiter(chain.from_iterable(of_part), np.int64, int(starts[kind][-1]))
+        size = max(len(vocab), 1)
+        for kind in _KINDS:
+            part = np.repeat(np.arange(len(sets), dtype=np.int64), np.diff(starts[kind]))
+            held[kind] = np.sort(part * size + ids[kind])
+        shares, rarity = np.zeros(size), np.zeros(size)
+        for key, share in tf.items():
+            k = vocab.get(key)
+            if k is None:
+                continue
+            # A shared spelling is rarer or commoner than spellings, a looser key than keys.
+            mean = tf_mean[0] if key.startswith("t:") else tf_mean[1]
+            shares[k] = share
+            if share > 0 and mean > 0:
+                rarity[k] = max(-_TF_CAP, min(_TF_CAP, math.log2(mean / share)))
+        return cls(len(sets), size, starts, ids, held, shares, rarity)
+
+    def meet(
+        self, xs: IntArray, ys: IntArray, left: str, right: str
+    ) -> tuple[NDArray[np.bool_], IntArray, IntArray]:
+        """Whether each x's `left` set meets its y's `right` set, and the keys they share
+        as (pair index, key id), by pair index."""
+        starts, ids = self.starts[left], self.ids[left]
+        first, counts = starts[xs], starts[xs + 1] - starts[xs]
+        pair = np.repeat(np.arange(len(xs), dtype=np.int64), counts)
+        offset = np.arange(len(pair), dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
+        key = ids[first[pair] + offset]
+        held = self.held[right]
+        probe = ys[pair] * self.size + key
+        at = np.minimum(np.searchsorted(held, probe), max(len(held) - 1, 0))
+        shared = held[at] == probe if len(held) else np.zeros(len(probe), dtype=np.bool_)
+        pair, key = pair[shared], key[shared]
+        return np.bincount(pair, minlength=len(xs)) > 0, pair, key
+
+    def codes(self, xs: IntArray, ys: IntArray) -> IntArray:
+        """`_KeySets.code` of each pair (x, y)."""
+        codes = np.zeros(len(xs), dtype=np.int64)
+        exact = self.meet(xs, ys, "exact", "exact")[0]
+        codes[exact] = _EXACT
+        rest = np.flatnonzero(~exact)
+        agree = self.meet(xs[rest], ys[rest], "agree", "agree")[0]
+        codes[rest[agree]] = _STRONG
+        rest = rest[~agree]
+        x, y = xs[rest], ys[rest]
+        similar = (
+            self.meet(x, y, "keys", "keys")[0]
+            | self.meet(x, y, "keys", "dels")[0]
+            | self.meet(x, y, "dels", "keys")[0]
+            | self.meet(x, y, "subs", "subs")[0]
+        )
+        codes[rest[similar]] = _WEAK
+        return codes
+
+    def adjustments(self, xs: IntArray, ys: IntArray, codes: IntArray) -> FloatArray:
+        """`_PartTable.adjustment` of each pair that agrees (`codes`), 0 for the others."""
+        out = np.zeros(len(xs))
+        # The most specific agreement decides: a shared spelling, its rarest one (none if
+        # any is of unknown frequency); else the commonest shared key of known frequency.
+        spelled = np.flatnonzero(codes == _EXACT)
+        _, pair, key = self.meet(xs[spelled], ys[spelled], "exact", "exact")
+        rarest = _reduce_runs(np.maximum, pair, self.rarity[key], len(spelled), -np.inf)
+        unknown = np.bincount(pair[self.tf[key] <= 0], minlength=len(spelled)) > 0
+        out[spelled] = np.where(unknown, 0.0, rarest)
+        loose = np.flatnonzero(codes == _STRONG)
+        _, pair, key = self.meet(xs[loose], ys[loose], "agree", "agree")
+        known = self.tf[key] > 0
+        commonest = _reduce_runs(
+            np.minimum, pair[known], self.rarity[key[known]], len(loose), np.inf
+        )
+        out[loose] = np.where(np.isinf(commonest), 0.0, commonest)
+        return out
+
+
+def _reduce_runs(
+    ufunc: np.ufunc, index: IntArray, values: FloatArray, size: int, empty: float
+) -> FloatArray:
+    """`ufunc` over each run of a sorted index's values, `empty` where an index has none."""
+    out = np.full(size, empty)
+    if len(index):
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        out[index[starts]] = ufunc.reduceat(values, starts)
+    return out
+
+
 _SCRIPTS = ("hebrew", "arabic", "other")
 # A slip of one letter in a shorter word may well be another name (Dan, Dana; Rut, Ron).
 _MIN_TYPO_LENGTH = 4
@@ -428,6 +546,7 @@ class _PartTable:
         self._known = np.empty(0, dtype=np.int64)
         self._codes = np.empty(0, dtype=np.int64)
         self._adjust = np.empty(0)
+        self._members: _Members | None = None
         # Chunks of pairs may be compared on several threads; one at a time adds to the cache.
         self._lock = threading.Lock()
 
@@ -462,7 +581,8 @@ class _PartTable:
         return pid
 
     def code(self, a: int, b: int) -> int:
-        """2 if two parts agree, 1 if they are similar, 0 if neither."""
+        """How two parts compare (`_KeySets.code`), one pair at a time: the definition
+        `_Members.codes` computes for many pairs at once."""
         return self.sets[a].code(self.sets[b])
 
     def count_frequencies(self, tables: Iterable[_Table]) -> None:
@@ -490,9 +610,11 @@ class _PartTable:
         spelled = [f for k, f in self.tf.items() if k.startswith("t:")]
         loose = [f for k, f in self.tf.items() if not k.startswith("t:")]
         self.tf_mean = (_mean_agreeing(spelled), _mean_agreeing(loose))
+        self._members = None  # their rarity changed
 
     def adjustment(self, a: int, b: int) -> float:
-        """log2 weight for agreeing on a rarer (positive) or commoner (negative) name."""
+        """log2 weight for agreeing on a rarer (positive) or commoner (negative) name, one
+        pair at a time: the definition `_Members.adjustments` computes for many at once."""
         x, y = self.sets[a], self.sets[b]
         # The most specific agreement decides: a shared spelling, else the commonest key.
         spelled = x.exact & y.exact
@@ -558,18 +680,17 @@ class _PartTable:
         return found_codes, found_adjust
 
     def _compute(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
+        members = self._members
+        if members is None or members.parts != len(self.sets):
+            members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
+        xs, ys = pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK
         codes = np.zeros(len(pairs), dtype=np.int64)
-        sets = self.sets
-        xs, ys = (pairs >> _PAIR_SHIFT).tolist(), (pairs & _PAIR_MASK).tolist()
         # Most pairs share nothing at all: their bits settle them without a set test.
-        related = np.flatnonzero(self._may_share(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK))
-        codes[related] = [sets[xs[i]].code(sets[ys[i]]) for i in related.tolist()]
-        self._spelling(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK, codes)
-        self._misspelled(pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK, codes)
-        adjust = np.zeros(len(pairs))
-        agree = np.flatnonzero(codes >= _STRONG).tolist()
-        adjust[agree] = [self.adjustment(xs[i], ys[i]) for i in agree]
-        return codes, adjust
+        related = np.flatnonzero(self._may_share(xs, ys))
+        codes[related] = members.codes(xs[related], ys[related])
+        self._spelling(xs, ys, codes)
+        self._misspelled(xs, ys, codes)
+        return codes, members.adjustments(xs, ys, codes)
 
     def _may_share(self, pa: IntArray, pb: IntArray) -> NDArray[np.bool_]:
         """False where two parts' near sets are surely disjoint (no bit in common)."""
