@@ -324,3 +324,27 @@ def test_a_warm_search_cache_does_not_change_the_picture() -> None:
     fresh = _replay_state(town_metric(baka_town()))
     assert first == again == fresh
     assert first.slice(Picture).fuser.tracks(START + timedelta(minutes=5))
+
+
+def test_reading_the_pictures_metric_folds_no_queued_sighting() -> None:
+    # A background snapshot reads the metric on the event loop; fusing a burst of unread
+    # sightings there stalled every request for a second.
+    from magen.app.snapshots import picture_metric
+    from magen.store.memory import MemoryEventLog
+
+    metric = CrowFlies()
+    service = Service(MemoryEventLog(), ManualClock(START))
+    configure_picture(service.state, metric=metric)
+
+    async def report() -> None:
+        for k in range(3):
+            where = GeoPoint(lon=35.21 + k / 100, lat=31.75)
+            await service.handle(OFFICER, ReportSighting(command_id=uuid.uuid4(), where=where))
+
+    asyncio.run(report())
+    picture = service.state.slice(Picture)
+    assert picture_metric(service.state) is metric
+    assert picture.metric is metric
+    assert picture.sightings_seen == 3
+    assert picture._fuser.sightings == 0  # still queued, for the next reader
+    assert picture.fuser.sightings == 3

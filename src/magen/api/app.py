@@ -198,7 +198,7 @@ def check_picture_metric(service: Service, town: Town | None) -> None:
     """Refuse a service whose picture does not measure along the town's streets."""
     if town is None:
         return
-    have = metric_key(service.state.slice(Picture).fuser.metric)
+    have = metric_key(service.state.slice(Picture).metric)
     want = town_metric(town).key
     if have != want:
         raise ValueError(

@@ -72,6 +72,11 @@ class Picture:
         self._pending = []
 
     @property
+    def metric(self) -> Metric | None:
+        """The metric the picture measures movement with (reading it folds nothing in)."""
+        return self._fuser.metric
+
+    @property
     def sightings_seen(self) -> int:
         """How many sightings were applied, fused or still queued."""
         return self._fuser.sightings + len(self._pending)
