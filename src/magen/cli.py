@@ -46,9 +46,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     env = {"MAGEN_DB": args.db}
     if args.town:
-        if not Path(args.town).exists():
-            raise CliError(f"town pack not found: {args.town}")
-        env["MAGEN_TOWN"] = str(args.town)
+        env["MAGEN_TOWN"] = str(_existing_pack(args.town))
     if args.workers > 1:
         env["MAGEN_FOLLOW_LOG"] = "1"
         if not os.environ.get("MAGEN_SECRET"):
@@ -206,16 +204,21 @@ def _parse_time(text: str) -> datetime:
     return when
 
 
+def _existing_pack(path: str) -> Path:
+    """A town pack path that exists (else a one-line CLI error naming it)."""
+    if not Path(path).exists():
+        raise CliError(f"town pack not found: {path}")
+    return Path(path)
+
+
 def _replay_town(path: str | None) -> Town | None:
     """The town whose streets the replay fuses along, as the server did: --town, else MAGEN_TOWN."""
     chosen = path or os.environ.get("MAGEN_TOWN")
     if not chosen:
         return None
-    if not Path(chosen).exists():
-        raise CliError(f"town pack not found: {chosen}")
     from magen.geo.town import load_town
 
-    return load_town(Path(chosen))
+    return load_town(_existing_pack(chosen))
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
