@@ -453,13 +453,9 @@ class _Members:
     ) -> tuple[NDArray[np.bool_], IntArray, IntArray]:
         """Whether each x's `left` set meets its y's `right` set, and the keys they share
         as (pair index, key id), by pair index."""
-        starts, ids = self.starts[left], self.ids[left]
-        first, counts = starts[xs], starts[xs + 1] - starts[xs]
-        pair = np.repeat(np.arange(len(xs), dtype=np.int64), counts)
-        offset = np.arange(len(pair), dtype=np.int64) - np.repeat(
-            np.cumsum(counts) - counts, counts
+        key, pair = _spread(
+            self.starts[left], self.ids[left], xs, np.arange(len(xs), dtype=np.int64)
         )
-        key = ids[first[pair] + offset]
         held = self.held[right]
         probe = ys[pair] * self.size + key
         at = np.minimum(np.searchsorted(held, probe), max(len(held) - 1, 0))
@@ -1476,11 +1472,11 @@ def _levels(
     pays because nearly all of a chunk's time is numpy work on plain integer and float
     arrays, which runs without the GIL: the sorts (`np.unique`, `searchsorted`), the
     gathers of table columns by pair (`take`), the ufuncs and reductions over the
-    (pairs x 16) part-pair cells (`argmax`, comparisons, `where`/`select`, popcounts). What
-    holds the GIL, the first comparison of newly seen part pairs (Python set tests), runs
-    one chunk at a time under the part table's lock while other chunks do their numpy
-    work. Each chunk's result depends on its pairs only and the chunks are joined in order,
-    so the output is the same however the threads are scheduled.
+    (pairs x 16) part-pair cells (`argmax`, comparisons, `where`/`select`, popcounts). The
+    first comparison of newly seen part pairs (key-set tests on arrays, and rapidfuzz's
+    spelling distances) runs one chunk at a time under the part table's lock while other
+    chunks do their numpy work. Each chunk's result depends on its pairs only and the
+    chunks are joined in order, so the output is the same however the threads are scheduled.
     """
     starts = range(0, len(ia), _CHUNK)
     if len(starts) <= 1:

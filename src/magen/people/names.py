@@ -448,14 +448,15 @@ def token(word: str) -> NameToken:
     clean = _clean(word)
     latin = romanize(clean).replace(" ", "")
     script = script_of(clean)
+    keys = keys_of(clean)
     return NameToken(
         text=clean,
         latin=latin,
-        keys=keys_of(clean),
+        keys=keys,
         groups=nickname_groups(clean),
         script=script,
         spelling=spelling(clean, script, latin),
-        shapes=written_shapes(clean, script, latin, keys_of(clean)),
+        shapes=written_shapes(clean, script, latin, keys),
     )
 
 
