@@ -266,17 +266,17 @@ def authorise(actor: Actor, command: Command, state: State) -> None:
         raise Forbidden("you may change only your own reports")
 
 
-def can_read(actor: Actor, recorded: Recorded, state: State | None = None) -> bool:
+def can_read(actor: Actor, recorded: Recorded, state: State) -> bool:
     """Whether the actor may see this recorded event (live feed, audit).
 
-    `state` is any state at or after the event's position; without it, an event whose reading
-    is scoped for the actor's role (`restrict_reading`) is refused.
+    `state` is any state at or after the event's position: a scoped reading
+    (`restrict_reading`) is judged against it.
     """
     if actor.role in READ_ALL:
         return True
     if actor.role in _AUDIENCE_ROLES[audience_of(recorded.event.type)]:
         scoped = _SCOPES.get((recorded.event.type, actor.role))
-        if scoped is None or (state is not None and scoped[0](actor, recorded, state)):
+        if scoped is None or scoped[0](actor, recorded, state):
             return True
     if _named_reader(actor, recorded):
         return True

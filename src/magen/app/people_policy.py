@@ -1,7 +1,7 @@
 """Who may send and read the casualty, hospital and missing-person parts of the domain.
 
 A hospital account is in the medical audience, but a casualty is its business only while the
-casualty is bound for it or in it (`can_read_casualty`): the casualty board (`GET /casualties`)
+casualty is bound for it or in it (`readable_casualties`): the casualty board (`GET /casualties`)
 and the live feed apply the same rule, the feed at each event's own log position. A hospital is
 sent an event about a casualty when the casualty is its own just before or just after that
 event, so the hospital a casualty is diverted from or transferred out of learns that it is
@@ -61,14 +61,15 @@ def hospital_of(state: State, actor: Actor) -> str | None:
     return None
 
 
-def can_read_casualty(actor: Actor, casualty: Casualty, state: State) -> bool:
-    """Whether the actor may read this casualty's record as it stands now."""
+def readable_casualties(actor: Actor, state: State) -> list[Casualty]:
+    """The casualty records the actor may read as they stand now (the board's rule)."""
     if not sees(actor, Audience.MEDICAL):
-        return False
+        return []
+    every = state.slice(casualties.Casualties).by_id.values()
     if actor.role is not Role.HOSPITAL:
-        return True
-    own = hospital_of(state, actor)
-    return own is not None and own in casualties.hospitals_of(casualty)
+        return list(every)
+    own = hospital_of(state, actor)  # looked up once, not per casualty
+    return [c for c in every if own is not None and own in casualties.hospitals_of(c)]
 
 
 def _own_casualty(actor: Actor, recorded: Recorded, state: State) -> tuple[str, Casualty] | None:

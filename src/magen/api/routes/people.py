@@ -17,7 +17,7 @@ from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import command_on_item, command_route
 from magen.app import hospital_travel
 from magen.app.auth import Audience, sees
-from magen.app.people_policy import can_read_casualty, hospital_of
+from magen.app.people_policy import hospital_of, readable_casualties
 from magen.app.reunification import propose_matches
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
@@ -119,9 +119,7 @@ async def list_casualties(service: ServiceDep, actor: ActorDep) -> list[dict[str
     if actor.role is Role.HOSPITAL and hospital_of(state, actor) is None:
         raise Forbidden("this hospital account is not linked to a registered hospital")
     now = service.clock.now()
-    items = [
-        c for c in state.slice(cas.Casualties).by_id.values() if can_read_casualty(actor, c, state)
-    ]
+    items = readable_casualties(actor, state)
     return [casualty_view(c, now) for c in sorted(items, key=lambda c: c.found_at)]
 
 
