@@ -218,10 +218,13 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
         {"bed_type": "AdultICU", "available": 3, "baseline": 20, "additional_24h": None}
     ]
     assert (status["security"], status["staffing"]) == ("Lockdown", "Insufficient")
-    # The same document again reports nothing new.
+    # The same document again reports nothing new, whoever imports it: the status is current.
     head = kit.log.head()
     again = _ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers))
-    assert again["reported"] == 1
+    assert (again["reported"], again["current"], again["positions"]) == (0, ["south"], [])
+    own = {**kit.auth(Role.HOSPITAL), "Content-Type": "application/xml"}
+    by_hospital = _ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=own))
+    assert (by_hospital["reported"], by_hospital["current"]) == (0, ["south"])
     assert kit.log.head() == head
     # A resident may not import hospital status; the hospital's own account may.
     resident = {**kit.auth(Role.RESIDENT), "Content-Type": "application/xml"}
@@ -232,6 +235,42 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
         own = {**other.auth(Role.HOSPITAL), "Content-Type": "application/xml"}
         r = other.client.post("/api/v1/hospitals/edxl-have", content=document, headers=own)
         assert _ok(r)["reported"] == 1
+
+
+def test_a_hospital_account_imports_only_its_own_status_and_a_refusal_appends_nothing(
+    kit: Kit,
+) -> None:
+    with api_kit() as source:
+        _register(source, "south", SOUTH)
+        _register(source, "elsewhere", SHAARE_ZEDEK)
+        for hospital_id in ("south", "elsewhere"):
+            _ok(
+                source.post(
+                    Role.DISPATCHER,
+                    f"/api/v1/hospitals/{hospital_id}/status",
+                    {"command_id": cid(), "status": STATUS},
+                )
+            )
+        document = source.get(Role.DISPATCHER, "/api/v1/hospitals/edxl-have").content
+    _register(kit, "south", SOUTH, account_id=kit.accounts[Role.HOSPITAL])
+    _register(kit, "elsewhere", SHAARE_ZEDEK)
+    head = kit.log.head()
+    own = {**kit.auth(Role.HOSPITAL), "Content-Type": "application/xml"}
+    r = kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=own)
+    assert r.status_code == 403
+    assert "elsewhere" in r.json()["reason"]
+    assert kit.log.head() == head  # not even its own hospital's status half-landed
+    # A malformed document is refused with the parser's reason, and appends nothing either.
+    broken = kit.client.post(
+        "/api/v1/hospitals/edxl-have", content=document[: len(document) // 2], headers=own
+    )
+    assert broken.status_code == 400
+    assert "not a valid EDXL-HAVE document" in broken.json()["reason"]
+    assert kit.log.head() == head
+    # A dispatcher may import both.
+    headers = {**kit.auth(Role.DISPATCHER), "Content-Type": "application/xml"}
+    done = _ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers))
+    assert (done["reported"], done["unknown"], done["current"]) == (2, [], [])
 
 
 def _ok_list(response: Any) -> list[dict[str, Any]]:

@@ -282,15 +282,19 @@ def test_imported_statuses_become_idempotent_commands_for_known_hospitals() -> N
             _hospital("assuta", HospitalStatus(), name="Assuta"),
         ]
     )
-    commands, unknown = status_commands(import_have(data), known)
+    plan = status_commands(import_have(data), known)
+    commands = plan.commands
     assert [c.hospital_id for c in commands] == ["soroka", "barzilai"]
-    assert unknown == ["ichilov", "assuta"]
-    again, _ = status_commands(import_have(data), known)
-    assert [c.command_id for c in again] == [c.command_id for c in commands]
+    assert (plan.unknown, plan.current) == (["ichilov", "assuta"], [])
+    again = status_commands(import_have(data), known)
+    assert [c.command_id for c in again.commands] == [c.command_id for c in commands]
     for cmd in commands:
         run(cmd)
     assert known["soroka"].status == FULL
     assert known["barzilai"].status_at == T0
+    # Once recorded, the same statuses (or older ones) are current, not commands.
+    recorded = status_commands(import_have(data), known)
+    assert (recorded.commands, recorded.current) == ([], ["soroka", "barzilai"])
 
 
 # --- hostile and malformed input ----------------------------------------------------------

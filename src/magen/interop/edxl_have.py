@@ -374,25 +374,41 @@ def import_have(data: bytes, *, max_bytes: int = 5 * 1024 * 1024) -> list[HaveHo
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class StatusImport:
+    """What an imported document asks of the log, hospital by hospital."""
+
+    commands: list[ReportHospitalStatus]  # a newer status for a known hospital
+    unknown: list[str]  # hospitals this server does not know (by id, else by name)
+    current: list[str]  # known hospitals whose status at that time, or a later one, is recorded
+
+
 def status_commands(
     hospitals: Iterable[HaveHospital], known: Mapping[str, Hospital]
-) -> tuple[list[ReportHospitalStatus], list[str]]:
-    """Commands reporting each imported status for a known hospital, and the ones not known.
+) -> StatusImport:
+    """Commands reporting each imported status that is newer than the one recorded.
 
-    A hospital is recognised by its OrganisationID, else by its exact name. Command ids
-    derive from the hospital and its LastUpdateTime, so a document imported twice reports once.
+    A hospital is recognised by its OrganisationID, else by its exact name. A status whose
+    LastUpdateTime is not after the one already recorded (the same document imported again,
+    by anyone, or an older one) is `current`, not a command, so a second import changes
+    nothing and is not a conflict. Command ids derive from the hospital and its
+    LastUpdateTime, so two imports racing each other still report once.
     """
     by_name = {h.name: h.hospital_id for h in known.values()}
-    commands: list[ReportHospitalStatus] = []
-    unknown: list[str] = []
+    out = StatusImport(commands=[], unknown=[], current=[])
     for h in hospitals:
         hospital_id = h.hospital_id if h.hospital_id in known else by_name.get(h.name)
-        if hospital_id is None or h.status.is_empty():
-            if hospital_id is None:
-                unknown.append(h.hospital_id or h.name)
+        if hospital_id is None:
+            out.unknown.append(h.hospital_id or h.name)
+            continue
+        if h.status.is_empty():
+            continue
+        recorded = known[hospital_id].status_at
+        if recorded is not None and h.last_update <= recorded:
+            out.current.append(hospital_id)
             continue
         key = f"{hospital_id}|{_time(h.last_update)}"
-        commands.append(
+        out.commands.append(
             ReportHospitalStatus(
                 command_id=uuid.uuid5(_COMMAND_NAMESPACE, key),
                 hospital_id=hospital_id,
@@ -400,4 +416,4 @@ def status_commands(
                 observed_at=h.last_update,
             )
         )
-    return commands, unknown
+    return out

@@ -15,7 +15,7 @@ from litestar.params import FromQuery, JSONBody, Parameter
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import command_on_item, command_route
-from magen.app import hospital_travel
+from magen.app import hospital_desk
 from magen.app.auth import Audience, sees
 from magen.app.people_policy import hospital_of, readable_casualties
 from magen.app.reunification import propose_matches
@@ -25,7 +25,7 @@ from magen.domain import persons as per
 from magen.domain.base import Actor
 from magen.domain.errors import Forbidden, InvalidCommand
 from magen.domain.values import GeoPoint, Role
-from magen.interop.edxl_have import EdxlError, export_have, import_have, status_commands
+from magen.interop.edxl_have import EdxlError, export_have
 from magen.people import pfif, triage
 
 C = "casualty_id"
@@ -199,24 +199,14 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
         wanted = triage.TriageCategory(category) if category else None
     except ValueError:
         raise InvalidCommand(f"unknown triage category {category!r}") from None
-    state = service.state
-    now = service.clock.now()
-    hospitals = list(state.slice(hos.Hospitals).by_id.values())
-    town = runtime(request).town
-    areas = hospital_travel.active_danger_areas(state, now) if town is not None else []
-    origin = GeoPoint(lat=lat, lon=lon)
-    times = await anyio.to_thread.run_sync(
-        lambda: hospital_travel.travel_times(origin, hospitals, town, areas)
-    )
-    loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
-    rec = hos.recommend_destination(
-        hospitals,
-        times,
-        category=wanted,
+    advice = await hospital_desk.recommend(
+        service,
+        runtime(request).town,
+        GeoPoint(lat=lat, lon=lon),
+        category=wanted.value if wanted else None,
         child=child,
-        en_route={k: v.en_route_by_category for k, v in loads.items()},
-        now=now,
     )
+    rec = advice.recommendation
     return {
         "ranked": [
             {
@@ -230,11 +220,7 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
             for d in rec.ranked
         ],
         "excluded": [{"hospital_id": h, "reason": why} for h, why in rec.excluded],
-        "travel_model": (
-            f"driving over the town's streets at {hospital_travel.AMBULANCE_KMH:.0f} km/h"
-            if town is not None
-            else hospital_travel.NO_TOWN
-        ),
+        "travel_model": advice.travel_model,
     }
 
 
@@ -249,19 +235,21 @@ async def have_export(service: ServiceDep, actor: ActorDep) -> bytes:
 async def have_import(
     request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
 ) -> dict[str, Any]:
-    """Hospital status from an EDXL-HAVE 1.0 document (hardened parsing)."""
-    if actor.role not in {Role.ADMIN, Role.DISPATCHER, Role.HOSPITAL}:
-        raise Forbidden(f"the {actor.role.value} role may not import hospital status")
-    body = await request.body()
+    """Hospital status from an EDXL-HAVE 1.0 document (hardened parsing).
+
+    Each known hospital with a newer status is reported once; `current` names those whose
+    status at that time (or later) is already recorded, `unknown` those this server lacks.
+    """
     try:
-        parsed = await anyio.to_thread.run_sync(import_have, body)
+        done = await hospital_desk.import_status(service, actor, await request.body())
     except EdxlError as exc:
         raise ClientException(f"not a valid EDXL-HAVE document: {exc}") from None
-    commands, unknown = status_commands(parsed, service.state.slice(hos.Hospitals).by_id)
-    positions: list[int] = []
-    for command in commands:
-        positions.extend((await service.handle(actor, command)).positions)
-    return {"reported": len(commands), "unknown": unknown, "positions": positions}
+    return {
+        "reported": done.reported,
+        "unknown": done.unknown,
+        "current": done.current,
+        "positions": done.positions,
+    }
 
 
 @get("/persons/family")

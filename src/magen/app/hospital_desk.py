@@ -1,0 +1,110 @@
+"""The hospital desk: where to take a casualty, and hospital status from EDXL-HAVE documents.
+
+`recommend` ranks the registered hospitals for one casualty by capacity and the ambulance's
+drive around the danger areas in force (`hospital_travel`), counting the casualties already
+heading to each so a free bed is not promised twice.
+
+`import_status` reports the statuses of an EDXL-HAVE document as ordinary commands, one per
+known hospital with a newer status. Everything that could refuse the document is checked
+before anything is appended: a hospital account may import only its own hospital's status,
+and a status already recorded (the same document imported again by any account) is reported
+back as current rather than refused, so an import never half-lands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+
+from magen.app import hospital_travel
+from magen.app.people_policy import hospital_of
+from magen.app.service import Service
+from magen.domain import casualties as cas
+from magen.domain import hospitals as hos
+from magen.domain.base import Actor
+from magen.domain.errors import Forbidden
+from magen.domain.values import GeoPoint, Role
+from magen.geo.town import Town
+from magen.interop.edxl_have import import_have, status_commands
+
+IMPORTERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.HOSPITAL})
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationAdvice:
+    """Hospitals ranked for one casualty, and how their travel times were estimated."""
+
+    recommendation: hos.Recommendation
+    travel_model: str
+
+
+async def recommend(
+    service: Service,
+    town: Town | None,
+    origin: GeoPoint,
+    *,
+    category: str | None = None,
+    child: bool = False,
+) -> DestinationAdvice:
+    """Where to take a casualty from `origin`: hospitals by capacity and travel time."""
+    state = service.state
+    now = service.clock.now()
+    hospitals = list(state.slice(hos.Hospitals).by_id.values())
+    areas = hospital_travel.active_danger_areas(state, now) if town is not None else []
+    times = await anyio.to_thread.run_sync(
+        lambda: hospital_travel.travel_times(origin, hospitals, town, areas)
+    )
+    loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
+    recommendation = hos.recommend_destination(
+        hospitals,
+        times,
+        category=category,
+        child=child,
+        en_route={k: v.en_route_by_category for k, v in loads.items()},
+        now=now,
+    )
+    model = (
+        f"driving over the town's streets at {hospital_travel.AMBULANCE_KMH:.0f} km/h"
+        if town is not None
+        else hospital_travel.NO_TOWN
+    )
+    return DestinationAdvice(recommendation, model)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusImported:
+    """What one EDXL-HAVE import did."""
+
+    reported: int  # statuses appended by this import
+    positions: list[int]
+    unknown: list[str]  # hospitals in the document this server does not know
+    current: list[str]  # hospitals whose status at that time, or a later one, was recorded
+
+
+async def import_status(service: Service, actor: Actor, document: bytes) -> StatusImported:
+    """Report each newer hospital status in an EDXL-HAVE 1.0 document (hardened parsing).
+
+    Raises `EdxlError` for a malformed or invalid document and `Forbidden` for a caller who
+    may not import it; in both cases nothing is appended.
+    """
+    if actor.role not in IMPORTERS:
+        raise Forbidden(f"the {actor.role.value} role may not import hospital status")
+    parsed = await anyio.to_thread.run_sync(import_have, document)
+    state = service.state
+    plan = status_commands(parsed, state.slice(hos.Hospitals).by_id)
+    if actor.role is Role.HOSPITAL:
+        own = hospital_of(state, actor)
+        others = sorted({c.hospital_id for c in plan.commands} - {own})
+        if others:
+            raise Forbidden(
+                "a hospital account imports its own hospital's status only; "
+                f"this document also reports {', '.join(others)}"
+            )
+    positions: list[int] = []
+    reported = 0
+    for command in plan.commands:
+        outcome = await service.handle(actor, command)
+        positions.extend(outcome.positions)
+        reported += 0 if outcome.replayed else 1
+    return StatusImported(reported, positions, plan.unknown, plan.current)
