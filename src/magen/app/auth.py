@@ -299,12 +299,15 @@ def released_with(actor: Actor, recorded: Recorded, state: State) -> tuple[int, 
     return scoped[1](actor, recorded, state)
 
 
-# What a public event carries that the public views leave out: the picture's track a danger
-# area is drawn around is for the field (see `app/alerts_policy.py`), and who issued a public
-# message is nobody else's business (an attacker could look for the operator).
-_FIELD_ONLY_DATA: dict[str, frozenset[str]] = {
-    "DangerAreaDeclared": frozenset({"threat_id"}),
-    "DangerAreaUpdated": frozenset({"threat_id"}),
+# Data fields an event's readers outside a narrower audience do not get. The picture's track
+# a danger area is drawn around is for the field (see `app/alerts_policy.py`); which account
+# reports for a hospital is the operators' business, not other hospitals' or the registry's.
+# And who issued a public message is nobody else's business (an attacker could look for the
+# operator): outside the field, "actor" is withheld from public events but one's own.
+_KEPT_TO: dict[str, tuple[Audience, frozenset[str]]] = {
+    "DangerAreaDeclared": (Audience.FIELD, frozenset({"threat_id"})),
+    "DangerAreaUpdated": (Audience.FIELD, frozenset({"threat_id"})),
+    "HospitalRegistered": (Audience.OPERATORS, frozenset({"account_id"})),
 }
 
 
@@ -313,9 +316,10 @@ def withheld(actor: Actor, recorded: Recorded) -> frozenset[str]:
 
     Names of the event's data fields, and "actor" for the account that recorded it.
     """
+    kept = _KEPT_TO.get(recorded.event.type)
+    hidden = kept[1] if kept is not None and not sees(actor, kept[0]) else frozenset()
     if sees(actor, Audience.FIELD):
-        return frozenset()
-    hidden = _FIELD_ONLY_DATA.get(recorded.event.type, frozenset())
+        return hidden
     own = actor.account_id is not None and recorded.actor.account_id == actor.account_id
     if audience_of(recorded.event.type) is Audience.PUBLIC and not own:
         hidden |= {"actor"}
