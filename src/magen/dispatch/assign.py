@@ -443,12 +443,32 @@ class _Block:
         Both are new (rows, cols) arrays: the caller may write to them."""
         known = self.known[rows, cols] if isinstance(cols, slice) else self.known[rows][:, cols]
         lim = np.maximum.outer(self.limit[rows], self.col_limit[cols])
-        exact = known <= lim
-        exact |= lim >= self.max_m
-        np.minimum(known, lim, out=lim)
         bound = self.bound[rows, cols] if isinstance(cols, slice) else self.bound[rows][:, cols]
-        np.maximum(lim, bound, out=lim)
-        return np.where(exact, known, lim), exact
+        return _street_estimate(known, lim, bound, self.max_m)
+
+    def pair_street_m(self, rows: IntArray, cols: IntArray) -> FloatArray:
+        """`street_m` of the pairs (rows[k], cols[k]), plus the walks to and from the streets
+        (+inf: the trip cannot be made)."""
+        lim = np.maximum(self.limit[rows], self.col_limit[cols])
+        street, _ = _street_estimate(
+            self.known[rows, cols], lim, self.bound[rows, cols], self.max_m
+        )
+        street += self.lateral[rows, cols]
+        street[self.blocked[rows, cols]] = np.inf
+        return street
+
+
+def _street_estimate(
+    known: FloatArray, lim: FloatArray, bound: FloatArray, max_m: float
+) -> tuple[FloatArray, BoolArray]:
+    """Street metres as far as searched to `lim`: exact where the search found the pair
+    within it (or searched everything), else the best lower bound (the searched limit, or
+    the pair's straight-line bound if larger). Both results are new arrays; `lim` is used up."""
+    exact = known <= lim
+    exact |= lim >= max_m
+    np.minimum(known, lim, out=lim)
+    np.maximum(lim, bound, out=lim)
+    return np.where(exact, known, lim), exact
 
 
 def _take(p: Points, idx: IntArray) -> Points:
@@ -460,6 +480,21 @@ def _take(p: Points, idx: IntArray) -> Points:
         along=p.along[idx],
         lateral=p.lateral[idx],
     )
+
+
+def _block_secs(
+    b: _Block, rows: IntArray | slice, cols: IntArray | slice
+) -> tuple[FloatArray, BoolArray]:
+    """Seconds of a block's pairs (+inf where blocked) and which are final (exact or
+    blocked): its street metres at its speed plus the walks to and from the streets."""
+    street, ok = b.street_m(rows, cols)
+    blocked = b.blocked[rows, cols] if isinstance(cols, slice) else b.blocked[rows][:, cols]
+    walk = b.walk_s[rows, cols] if isinstance(cols, slice) else b.walk_s[rows][:, cols]
+    secs = street / b.speed
+    secs += walk
+    secs[blocked] = np.inf
+    ok |= blocked
+    return secs, ok
 
 
 class _Travel:
@@ -680,27 +715,17 @@ class _Travel:
         """Copy rows of a block into the (tasks, units) matrices, where the block routes."""
         # Every row (often so) is a slice: no copies of the block's matrices.
         at: IntArray | slice = slice(None) if rows.shape[0] == b.tasks.shape[0] else rows
-        street, ok = b.street_m(at)
-        blocked = b.blocked[at]
+        secs, ok = _block_secs(b, at, slice(None))
         cells = b.cells[at].ravel()
-        secs = street / b.speed
-        secs += b.walk_s[at]
-        secs[blocked] = np.inf
         self._secs[cells] = secs.ravel()
-        ok |= blocked
         self._exact[cells] = ok.ravel()
         self._changed.update(b.tasks[rows].tolist())
 
     def _refresh_columns(self, b: _Block, cols: IntArray) -> None:
         """Copy columns of a block into the (tasks, units) matrices; only the tasks whose
         times changed count as changed."""
-        street, ok = b.street_m(slice(None), cols)
-        blocked = b.blocked[:, cols]
+        secs, ok = _block_secs(b, slice(None), cols)
         cells = b.cells[:, cols]
-        secs = street / b.speed
-        secs += b.walk_s[:, cols]
-        secs[blocked] = np.inf
-        ok |= blocked
         moved = np.any((self._secs[cells] != secs) | (self._exact[cells] != ok), axis=1)
         self._secs[cells] = secs
         self._exact[cells] = ok
@@ -713,15 +738,7 @@ class _Travel:
         blocks = self.pair_blocks(tasks, units)
         for k in np.unique(blocks).tolist():
             b, mine = self.blocks[k], np.flatnonzero(blocks == k)
-            i, j = b.row_of[tasks[mine]], b.col_of[units[mine]]
-            # `_Block.street_m`, pair by pair.
-            known = b.known[i, j]
-            lim = np.maximum(b.limit[i], b.col_limit[j])
-            exact = (known <= lim) | (lim >= b.max_m)
-            street = np.where(exact, known, np.maximum(np.minimum(known, lim), b.bound[i, j]))
-            street += b.lateral[i, j]
-            street[b.blocked[i, j]] = np.inf
-            out[mine] = street
+            out[mine] = b.pair_street_m(b.row_of[tasks[mine]], b.col_of[units[mine]])
         return out
 
     def changed(self) -> IntArray:
