@@ -188,7 +188,8 @@ STATUS = {
 }
 
 
-def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit) -> None:
+def _two_hospitals_document() -> bytes:
+    """An EDXL-HAVE document from another server: "south" and "elsewhere", both reporting."""
     with api_kit() as source:
         _register(source, "south", SOUTH)
         _register(source, "elsewhere", SHAARE_ZEDEK)
@@ -200,7 +201,11 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
                     {"command_id": cid(), "status": STATUS},
                 )
             )
-        document = source.get(Role.DISPATCHER, "/api/v1/hospitals/edxl-have").content
+        return bytes(source.get(Role.DISPATCHER, "/api/v1/hospitals/edxl-have").content)
+
+
+def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit) -> None:
+    document = _two_hospitals_document()
     _register(kit, "south", SOUTH, account_id=kit.accounts[Role.HOSPITAL])
     headers = {**kit.auth(Role.DISPATCHER), "Content-Type": "application/xml"}
     r = kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers)
@@ -240,18 +245,7 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
 def test_a_hospital_account_imports_only_its_own_status_and_a_refusal_appends_nothing(
     kit: Kit,
 ) -> None:
-    with api_kit() as source:
-        _register(source, "south", SOUTH)
-        _register(source, "elsewhere", SHAARE_ZEDEK)
-        for hospital_id in ("south", "elsewhere"):
-            _ok(
-                source.post(
-                    Role.DISPATCHER,
-                    f"/api/v1/hospitals/{hospital_id}/status",
-                    {"command_id": cid(), "status": STATUS},
-                )
-            )
-        document = source.get(Role.DISPATCHER, "/api/v1/hospitals/edxl-have").content
+    document = _two_hospitals_document()
     _register(kit, "south", SOUTH, account_id=kit.accounts[Role.HOSPITAL])
     _register(kit, "elsewhere", SHAARE_ZEDEK)
     head = kit.log.head()
