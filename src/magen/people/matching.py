@@ -28,7 +28,6 @@ from __future__ import annotations
 import gc
 import math
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from itertools import chain
+from typing import Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +57,9 @@ from magen.people.descriptions import (
 from magen.people.names import NameToken, tokens
 
 IntArray = NDArray[np.int64]
+Int8Array = NDArray[np.int8]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 FloatArray = NDArray[np.float64]
 
 
@@ -540,11 +543,9 @@ class _PartTable:
         self.tf_mean = (0.0, 0.0)
         # Part pairs compared so far (sorted), with their codes and rarity adjustments.
         self._known = np.empty(0, dtype=np.int64)
-        self._codes = np.empty(0, dtype=np.int64)
+        self._codes = np.empty(0, dtype=np.int8)
         self._adjust = np.empty(0)
         self._members: _Members | None = None
-        # Chunks of pairs may be compared on several threads; one at a time adds to the cache.
-        self._lock = threading.Lock()
 
     def of_names(self, names: tuple[str, ...]) -> tuple[int, ...]:
         """The part ids of a record's names."""
@@ -625,60 +626,60 @@ class _PartTable:
             return 0.0
         return max(-_TF_CAP, min(_TF_CAP, math.log2(mean / tf)))
 
-    def code_matrix(self, rows_a: IntArray, rows_b: IntArray) -> tuple[IntArray, FloatArray]:
+    def code_matrix(self, rows_a: IntArray, rows_b: IntArray) -> tuple[Int8Array, FloatArray]:
         """Codes and rarity adjustments of every part of one row with every part of the
         other, row by row: (n, parts a, parts b) from part-id rows (n, parts), -1 where
         either part is missing; the adjustment is 0 unless the parts agree."""
-        shape = (len(rows_a), rows_a.shape[1], rows_b.shape[1])
-        valid = (rows_a >= 0)[:, :, None] & (rows_b >= 0)[:, None, :]
-        codes = np.full(shape, _NULL, dtype=np.int64)
-        adjust = np.zeros(shape)
-        if not valid.any():
-            return codes, adjust
-        pairs = ((rows_a << _PAIR_SHIFT)[:, :, None] | rows_b[:, None, :])[valid]
-        unique, inverse = np.unique(pairs, return_inverse=True)
-        found, rarity = self._lookup(unique)
-        codes[valid] = found[inverse]
-        adjust[valid] = rarity[inverse]
-        return codes, adjust
+        cells = _Cells.of(rows_a, rows_b)
+        self.learn([cells.unique])
+        return self.looked_up(cells)
 
-    def _lookup(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
-        """Codes and adjustments of sorted distinct part pairs, each computed once a run.
+    def learn(self, found: Sequence[IntArray], each: _Map = map) -> None:
+        """Compare the part pairs of `found` (sorted distinct arrays) not compared before.
 
-        A pair's code depends on the pair alone, so what a chunk finds does not depend on
-        which chunks were looked up before it (on another thread, in any order)."""
-        with self._lock:
-            return self._lookup_locked(pairs)
-
-    def _lookup_locked(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
+        The comparisons are split in pieces that `each` may run on threads: a pair's code
+        depends on the pair alone, so the pieces do not depend on each other."""
+        pairs = _distinct(np.concatenate([self._known[:0], *found]), runs=len(found) > 1)
         at = np.searchsorted(self._known, pairs)
         hit = at < len(self._known)
         hit[hit] = self._known[at[hit]] == pairs[hit]
-        new = pairs[~hit]
+        new, at = pairs[~hit], at[~hit]
         if not len(new):
-            return self._codes[at], self._adjust[at]
-        codes, adjust = self._compute(new)
-        found_codes, found_adjust = np.empty(len(pairs), dtype=np.int64), np.empty(len(pairs))
-        found_codes[hit], found_codes[~hit] = self._codes[at[hit]], codes
-        found_adjust[hit], found_adjust[~hit] = self._adjust[at[hit]], adjust
+            return
+        members = self._members
+        if members is None or members.parts != len(self.sets):
+            members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
+        step = max(_CHUNK, -(-len(new) // _PIECES))
+        pieces = list(each(self._compute, [new[i : i + step] for i in range(0, len(new), step)]))
+        codes = np.concatenate([self._codes[:0], *(c for c, _ in pieces)])
+        adjust = np.concatenate([self._adjust[:0], *(r for _, r in pieces)])
         # Both are sorted: merge them by where each new pair goes, without sorting.
         size = len(self._known) + len(new)
-        to_new = at[~hit] + np.arange(len(new))
+        to_new = at + np.arange(len(new))
         to_old = np.ones(size, dtype=np.bool_)
         to_old[to_new] = False
         known = np.empty(size, dtype=np.int64)
         known[to_new], known[to_old] = new, self._known
-        merged_codes = np.empty(size, dtype=np.int64)
+        merged_codes = np.empty(size, dtype=np.int8)
         merged_codes[to_new], merged_codes[to_old] = codes, self._codes
         merged_adjust = np.empty(size)
         merged_adjust[to_new], merged_adjust[to_old] = adjust, self._adjust
         self._known, self._codes, self._adjust = known, merged_codes, merged_adjust
-        return found_codes, found_adjust
 
-    def _compute(self, pairs: IntArray) -> tuple[IntArray, FloatArray]:
+    def looked_up(self, cells: _Cells) -> tuple[Int8Array, FloatArray]:
+        """`code_matrix` of part pairs already compared (`learn`); reads only, so chunks
+        may be looked up on several threads at once."""
+        codes = np.full(cells.valid.shape, _NULL, dtype=np.int8)
+        adjust = np.zeros(cells.valid.shape)
+        if len(cells.unique):
+            at = np.searchsorted(self._known, cells.unique)[cells.inverse]
+            codes[cells.valid] = self._codes[at]
+            adjust[cells.valid] = self._adjust[at]
+        return codes, adjust
+
+    def _compute(self, pairs: IntArray) -> tuple[Int8Array, FloatArray]:
         members = self._members
-        if members is None or members.parts != len(self.sets):
-            members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
+        assert members is not None  # built by `learn`
         xs, ys = pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK
         codes = np.zeros(len(pairs), dtype=np.int64)
         # Most pairs share nothing at all: their bits settle them without a set test.
@@ -686,7 +687,7 @@ class _PartTable:
         codes[related] = members.codes(xs[related], ys[related])
         self._spelling(xs, ys, codes)
         self._misspelled(xs, ys, codes)
-        return codes, members.adjustments(xs, ys, codes)
+        return codes.astype(np.int8), members.adjustments(xs, ys, codes)
 
     def _may_share(self, pa: IntArray, pb: IntArray) -> NDArray[np.bool_]:
         """False where two parts' near sets are surely disjoint (no bit in common)."""
@@ -747,6 +748,32 @@ _NEAR_BITS = 64 * _NEAR_WORDS
 # Part pairs are cached as one integer: the first part's id shifted above the second's.
 _PAIR_SHIFT = 32
 _PAIR_MASK = (1 << _PAIR_SHIFT) - 1
+# Newly seen part pairs are compared in up to this many pieces (for threads).
+_PIECES = 4
+
+
+class _Map(Protocol):
+    """`map`, or a thread pool's: each item through a function, results in order."""
+
+    def __call__(self, fn: Callable[[_T], _R], items: Iterable[_T], /) -> Iterator[_R]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """The part pairs of pairs of records: which cells (a part of one, a part of the other)
+    hold two parts, the distinct part pairs among them (sorted, coded as a << 32 | b), and
+    each held cell's index into those."""
+
+    valid: NDArray[np.bool_]  # (n, parts a, parts b)
+    unique: IntArray
+    inverse: IntArray
+
+    @classmethod
+    def of(cls, rows_a: IntArray, rows_b: IntArray) -> _Cells:
+        valid = (rows_a >= 0)[:, :, None] & (rows_b >= 0)[:, None, :]
+        pairs = ((rows_a << _PAIR_SHIFT)[:, :, None] | rows_b[:, None, :])[valid]
+        unique, inverse = np.unique(pairs, return_inverse=True)
+        return cls(valid, unique, inverse.ravel())
 
 
 def _mean_agreeing(frequencies: Sequence[float]) -> float:
@@ -1359,11 +1386,21 @@ _CROSSING = (_CELLS[:, None] // _MAX_PARTS == _CELLS[None, :] // _MAX_PARTS) | (
 
 
 def _name_levels(
-    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable
+    a: _Table,
+    b: _Table,
+    ia: IntArray,
+    ib: IntArray,
+    parts: _PartTable,
+    *,
+    cells: _Cells | None = None,
 ) -> tuple[IntArray, _NameDetail]:
-    codes, adjust = parts.code_matrix(a.parts[ia], b.parts[ib])
+    """Name levels of pairs; `cells`, their part pairs if already compared (`learn`)."""
+    if cells is None:
+        codes, adjust = parts.code_matrix(a.parts[ia], b.parts[ib])
+    else:
+        codes, adjust = parts.looked_up(cells)
     # Codes run from -1 to 4: small integers keep the (pairs x 16) arrays small.
-    rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS).astype(np.int8)
+    rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
     adjust = adjust.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
     picks, strengths = [], []
     # Greedy assignment: the best part pair, then the best among the remaining rows/columns.
@@ -1472,25 +1509,42 @@ def _levels(
     pays because nearly all of a chunk's time is numpy work on plain integer and float
     arrays, which runs without the GIL: the sorts (`np.unique`, `searchsorted`), the
     gathers of table columns by pair (`take`), the ufuncs and reductions over the
-    (pairs x 16) part-pair cells (`argmax`, comparisons, `where`/`select`, popcounts). The
-    first comparison of newly seen part pairs (key-set tests on arrays, and rapidfuzz's
-    spelling distances) runs one chunk at a time under the part table's lock while other
-    chunks do their numpy work. Each chunk's result depends on its pairs only and the
-    chunks are joined in order, so the output is the same however the threads are scheduled.
+    (pairs x 16) part-pair cells (`argmax`, comparisons, `where`/`select`, popcounts). It
+    runs in three steps: each chunk's distinct part pairs (threads); the first comparison
+    of the part pairs no chunk saw before (key-set tests on arrays, and rapidfuzz's
+    spelling distances), in pieces on the threads, added to the part table by this thread
+    alone; then each chunk's levels, reading the part table (threads). Each chunk's result
+    depends on its pairs only and the chunks are joined in order, so the output is the same
+    however the threads are scheduled.
     """
     starts = range(0, len(ia), _CHUNK)
-    if len(starts) <= 1:
-        return _levels_chunk(a, b, ia, ib, parts, names=names)
-
-    def chunk(i: int) -> tuple[NDArray[np.int64], _NameDetail]:
-        return _levels_chunk(a, b, ia[i : i + _CHUNK], ib[i : i + _CHUNK], parts, names=names)
-
     threads = min(workers, len(starts))
-    if threads > 1:
-        with ThreadPoolExecutor(threads, thread_name_prefix="magen-levels") as pool:
-            chunks = list(pool.map(chunk, starts))
-    else:
-        chunks = [chunk(i) for i in starts]
+    with (
+        ThreadPoolExecutor(threads, thread_name_prefix="magen-levels")
+        if threads > 1
+        else (_serial()) as pool
+    ):
+        each: _Map = pool.map if pool is not None else map
+        cells: list[_Cells | None] = [None] * len(starts)
+        if names:
+
+            def part_pairs(i: int) -> _Cells:
+                return _Cells.of(a.parts[ia[i : i + _CHUNK]], b.parts[ib[i : i + _CHUNK]])
+
+            cells = list(each(part_pairs, starts))
+            parts.learn([c.unique for c in cells if c is not None], each)
+
+        def chunk(n: int) -> tuple[NDArray[np.int64], _NameDetail]:
+            i = starts[n]
+            return _levels_chunk(
+                a, b, ia[i : i + _CHUNK], ib[i : i + _CHUNK], parts, names=names, cells=cells[n]
+            )
+
+        chunks = list(each(chunk, range(len(starts))))
+    if len(chunks) == 1:
+        return chunks[0]
+    if not chunks:
+        return _levels_chunk(a, b, ia, ib, parts, names=names, cells=None)
     levels = np.concatenate([c[0] for c in chunks])
     detail = _NameDetail(
         *(np.concatenate([getattr(c[1], f) for c in chunks]) for f in _NameDetail.__slots__)
@@ -1498,12 +1552,25 @@ def _levels(
     return levels, detail
 
 
+@contextmanager
+def _serial() -> Iterator[None]:
+    """No thread pool: chunks one after another on this thread."""
+    yield None
+
+
 # Pairs compared at once: bounds the temporary arrays (16 part pairs per pair).
 _CHUNK = 200_000
 
 
 def _levels_chunk(
-    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable, *, names: bool
+    a: _Table,
+    b: _Table,
+    ia: IntArray,
+    ib: IntArray,
+    parts: _PartTable,
+    *,
+    names: bool,
+    cells: _Cells | None,
 ) -> tuple[NDArray[np.int64], _NameDetail]:
     out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int64)
     none = np.full(len(ia), -1, dtype=np.int64)
@@ -1511,7 +1578,7 @@ def _levels_chunk(
         none, none, none, np.zeros(len(ia)), np.full((len(ia), 3), _NULL, dtype=np.int8)
     )
     if names:
-        out[:, _NAME], detail = _name_levels(a, b, ia, ib, parts)
+        out[:, _NAME], detail = _name_levels(a, b, ia, ib, parts, cells=cells)
     sa, sb = a.sex[ia], b.sex[ib]
     out[:, _SEX] = np.where((sa == 0) | (sb == 0), _NULL, (sa == sb).astype(np.int64))
     out[:, _DOB] = _dob_levels(a, b, ia, ib)
