@@ -216,13 +216,23 @@ class Service:
             for i, ev in enumerate(events)
         ]
         recorded: list[Recorded] = []
+        # What the caller awaits: resolved by the store's callback once the batch is applied.
+        # Cancelling it (a client going away) leaves the append and its apply under way.
+        applied: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
 
         def apply_once_durable(appended: asyncio.Future[list[int]]) -> None:
             # Runs as soon as the batch is durable, whether or not the caller still waits for
             # it: an acknowledged-by-the-store event must be applied, or every later position
             # would wait on a gap.
-            if appended.cancelled() or appended.exception() is not None:
+            if appended.cancelled():
+                applied.cancel()
                 return
+            failure = appended.exception()
+            if failure is not None:
+                if not applied.done():
+                    applied.set_exception(failure)
+                return
+            positions = appended.result()
             recorded.extend(
                 Recorded(
                     position=p,
@@ -233,10 +243,12 @@ class Service:
                     command_hash=fingerprint,
                     event=ev,
                 )
-                for p, n, ev in zip(appended.result(), new, events, strict=True)
+                for p, n, ev in zip(positions, new, events, strict=True)
             )
             self.metrics.appended += len(recorded)
             self._offer(recorded)
+            if not applied.done():
+                applied.set_result(positions)
 
         # The durable logs answer with a plain future (no task to wrap); a coroutine is wrapped.
         appended = asyncio.ensure_future(self.log.append(new))
@@ -245,8 +257,7 @@ class Service:
         else:
             appended.add_done_callback(apply_once_durable)
         try:
-            # Shielded: a client going away must not cancel an append already under way.
-            positions = await asyncio.shield(appended)
+            positions = await applied
         except EventConflict:
             # Another worker (or a concurrent retry) appended this command first.
             await self._catch_up()
