@@ -58,6 +58,8 @@ from magen.people.names import NameToken, tokens
 
 IntArray = NDArray[np.int64]
 Int8Array = NDArray[np.int8]
+# Comparison levels of pairs (pairs x comparisons), -1 where unknown.
+Levels = NDArray[np.int8]
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 FloatArray = NDArray[np.float64]
@@ -1461,7 +1463,7 @@ _ESTIMATE_ERROR_YEARS = 2.0
 _ESTIMATE_ERROR_SHARE = 0.1
 
 
-def _age_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray, dob: IntArray) -> IntArray:
+def _age_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray, dob: Int8Array) -> IntArray:
     lo_a, hi_a, lo_b, hi_b = a.age_lo[ia], a.age_hi[ia], b.age_lo[ib], b.age_hi[ib]
     gap = np.maximum(np.maximum(lo_a - hi_b, lo_b - hi_a), 0.0)
     # Two stated ages (not a medic's estimate) should be within a birthday of each other.
@@ -1502,7 +1504,7 @@ def _levels(
     *,
     names: bool = True,
     workers: int = 1,
-) -> tuple[NDArray[np.int64], _NameDetail]:
+) -> tuple[Levels, _NameDetail]:
     """Comparison levels of pairs, in chunks so memory stays flat however many there are.
 
     With more than one chunk and more than one worker, chunks are compared on threads. That
@@ -1534,7 +1536,7 @@ def _levels(
             cells = list(each(part_pairs, starts))
             parts.learn([c.unique for c in cells if c is not None], each)
 
-        def chunk(n: int) -> tuple[NDArray[np.int64], _NameDetail]:
+        def chunk(n: int) -> tuple[Levels, _NameDetail]:
             i = starts[n]
             return _levels_chunk(
                 a, b, ia[i : i + _CHUNK], ib[i : i + _CHUNK], parts, names=names, cells=cells[n]
@@ -1571,8 +1573,8 @@ def _levels_chunk(
     *,
     names: bool,
     cells: _Cells | None,
-) -> tuple[NDArray[np.int64], _NameDetail]:
-    out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int64)
+) -> tuple[Levels, _NameDetail]:
+    out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int8)
     none = np.full(len(ia), -1, dtype=np.int64)
     detail = _NameDetail(
         none, none, none, np.zeros(len(ia)), np.full((len(ia), 3), _NULL, dtype=np.int8)
@@ -1636,7 +1638,7 @@ def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
 # Model fitting and scoring.
 
 
-def _log_bayes(levels: NDArray[np.int64], weights: FloatArray) -> FloatArray:
+def _log_bayes(levels: Levels, weights: FloatArray) -> FloatArray:
     # Each comparison's weights, led by a zero for an unknown level (-1), in one flat row.
     flat = np.column_stack((np.zeros(_N_COMPARISONS), weights)).ravel()
     at = levels + (1 + np.arange(_N_COMPARISONS) * (_MAX_LEVELS + 1))
@@ -1648,21 +1650,21 @@ def _log_odds(p: float) -> float:
 
 
 def _total_weight(
-    levels: NDArray[np.int64], model: MatchModel, rarity: FloatArray | None = None
+    levels: Levels, model: MatchModel, rarity: FloatArray | None = None
 ) -> FloatArray:
     """Posterior log2 odds of each pair: prior plus evidence (plus name rarity)."""
     total = _log_odds(model.prior) + _log_bayes(levels, model.weights())
     return total if rarity is None else total + rarity
 
 
-def _patterns(levels: NDArray[np.int64]) -> tuple[NDArray[np.int64], FloatArray]:
+def _patterns(levels: Levels) -> tuple[Levels, FloatArray]:
     """Distinct rows of the level matrix and how often each occurs."""
     radix = _MAX_LEVELS + 1
     codes = np.zeros(len(levels), dtype=np.int64)
     for c in range(_N_COMPARISONS):
         codes = codes * radix + (levels[:, c] + 1)
     unique, counts = np.unique(codes, return_counts=True)
-    pat = np.zeros((len(unique), _N_COMPARISONS), dtype=np.int64)
+    pat = np.zeros((len(unique), _N_COMPARISONS), dtype=np.int8)
     for c in reversed(range(_N_COMPARISONS)):
         pat[:, c] = unique % radix - 1
         unique = unique // radix
@@ -1672,7 +1674,7 @@ def _patterns(levels: NDArray[np.int64]) -> tuple[NDArray[np.int64], FloatArray]
 Rows = tuple[tuple[float, ...], ...]
 
 
-def _rows(pat: NDArray[np.int64], w: FloatArray, start: Rows, alpha: float) -> Rows:
+def _rows(pat: Levels, w: FloatArray, start: Rows, alpha: float) -> Rows:
     """Level frequencies per comparison, weighted, smoothed towards `start`."""
     out = []
     for c, (_, labels) in enumerate(COMPARISONS):
@@ -1688,7 +1690,7 @@ def _rows(pat: NDArray[np.int64], w: FloatArray, start: Rows, alpha: float) -> R
 
 
 def _em(
-    levels: NDArray[np.int64],
+    levels: Levels,
     m: Rows,
     u: Rows,
     prior: float,
@@ -1715,7 +1717,7 @@ def _em(
     return m, prior
 
 
-def _random_levels(run: _Run, size: int, name_size: int) -> NDArray[np.int64]:
+def _random_levels(run: _Run, size: int, name_size: int) -> Levels:
     """Comparison levels of pairs drawn at random (all pairs when there are few).
 
     Names, the costly comparison, are compared on the first `name_size` pairs only (the
@@ -1878,7 +1880,7 @@ class _Run:
     ia: IntArray
     ib: IntArray
     found_by: IntArray  # bit per blocking rule that found the pair
-    levels: NDArray[np.int64]
+    levels: Levels
     detail: _NameDetail
     parts: _PartTable
     by_rule: dict[str, int]
@@ -2243,7 +2245,7 @@ def _duplicate_pairs(
     return pi, pj, _total_weight(levels, duplicates), judge_fitted
 
 
-def _em_namesakes(levels: NDArray[np.int64], start: MatchModel, prior: float) -> MatchModel:
+def _em_namesakes(levels: Levels, start: MatchModel, prior: float) -> MatchModel:
     """EM for u and the match share among pairs that are not random, m held at `start`.
 
     Left free, m and u of a two-class mixture wander off to another split of these pairs
