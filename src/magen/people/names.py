@@ -71,7 +71,7 @@ _HE: dict[str, tuple[str, ...]] = {
 }
 # Hebrew letters with geresh, used for sounds Hebrew lacks (Arabic and foreign names).
 _HE_GERESH: dict[str, tuple[str, ...]] = {
-    "ג": ("",),  # ג׳ = j, a glide like y
+    "ג": ("", "G"),  # ג׳ = j, a glide like y, or an Egyptian g (ג׳מאל: Jamal, Gamal)
     "ז": ("S",),  # ז׳ = zh
     "צ": ("H",),  # צ׳ = ch
     "ח": ("H",),  # ח׳ = kh
@@ -85,7 +85,7 @@ _AR: dict[str, tuple[str, ...]] = {
     "ب": ("B",),
     "ت": ("T",),
     "ث": ("T", "S"),
-    "ج": ("",),
+    "ج": ("", "G"),  # j, a glide like y; Egyptian Arabic says g (Gamal, Magdi, Higazi)
     "ح": ("H",),
     "خ": ("H",),
     "د": ("D",),
@@ -123,10 +123,12 @@ _GLIDES = str.maketrans({**dict.fromkeys("yj", "Y"), **dict.fromkeys("aeiouwhv'"
 # Latin spelling -> consonant class; longest first, vowels and glides map to "".
 _LATIN_RULES: tuple[tuple[str, str], ...] = (
     ("shch", "X"),
+    ("scht", "ST"),  # German and Yiddish st is sht (Stern, Shtern, Штерн): one key
     ("tsch", "H"),
     ("dzh", ""),
     ("sch", "X"),
     ("tch", "H"),
+    ("sht", "ST"),
     ("sh", "X"),
     ("zh", "S"),
     ("ch", "H"),
@@ -136,6 +138,7 @@ _LATIN_RULES: tuple[tuple[str, str], ...] = (
     ("ph", "P"),
     ("th", "T"),
     ("dh", "D"),
+    ("dt", "D"),  # German final -dt (Feldt = Feld, פלד)
     ("dj", ""),
     ("ck", "K"),
     ("tz", "S"),
@@ -165,6 +168,7 @@ _LATIN_RULES: tuple[tuple[str, str], ...] = (
     *((v, "") for v in "aeiouyj"),
 )
 _FRENCH_CH = re.compile(r"(?<![st])ch")
+_OU_W = re.compile(r"ou(?=[aeiy])")
 _LATIN_RE = re.compile("|".join(re.escape(s) for s, _ in _LATIN_RULES))
 _LATIN_MAP = dict(_LATIN_RULES)
 
@@ -329,6 +333,13 @@ def latin_keys(latin: str) -> set[str]:
     words |= {_FRENCH_CH.sub("sh", w) for w in words if "ch" in w}
     # Russian -ov, -ev spelled the older French way (Smirnoff, Lebedeff).
     words |= {w[:-2] + "v" for w in words if len(w) >= 5 and w.endswith(("off", "eff"))}
+    # th is Arabic tha or dhal, which others write s or z (Othman, Osman, عثمان), or a t
+    # before the h of a joined word (Rotheim, רוטהיים): "|" splits the pair for the rules.
+    words |= {w.replace("th", v) for w in words if "th" in w for v in ("s", "t|h")}
+    # French ou before a vowel is w (Anouar, Oualid: Anwar, Walid).
+    words |= {_OU_W.sub("w", w) for w in words if "ou" in w}
+    # A final g said k and spelled so (Goldberk, Goldberg, גולדברג).
+    words |= {w[:-1] + "g" for w in words if w.endswith("rk")}
     return {k for w in words for k in _both_keys(_LATIN_MAP[m] for m in _LATIN_RE.findall(w))}
 
 
@@ -351,16 +362,15 @@ def keys_of(word: str) -> frozenset[str]:
             rest = latin[len(prefix) :]
             if latin.startswith(prefix) and len(rest) >= 3:
                 keys |= latin_keys(rest)
+    # A name of vowels and glides only (Ajaj, Aya) has an empty key: keep the glides so it
+    # has one, also in an abjad where a letter read another way gives a key (ج as g: GG).
+    empty = "" in keys or not keys
     keys.discard("")
-    if not keys:
-        # A name of vowels and glides only (Ajaj, Aya): keep the glides so it has a key.
-        if script == "hebrew":
-            keys = _abjad_keys(clean, _HE, glides=True)
-        elif script == "arabic":
-            keys = _abjad_keys(clean, _AR, glides=True)
-        else:
-            keys = {_collapse(romanize(clean).replace(" ", "").translate(_GLIDES))}
-        keys = {k for k in keys if k} or {"Y"}
+    if empty and script in ("hebrew", "arabic"):
+        keys |= _abjad_keys(clean, _HE if script == "hebrew" else _AR, glides=True)
+    elif empty and not keys:
+        keys = {_collapse(romanize(clean).replace(" ", "").translate(_GLIDES))}
+    keys = {k for k in keys if k} or {"Y"}
     return frozenset(keys)
 
 
@@ -550,7 +560,19 @@ def _plain_token(word: str) -> NameToken | None:
 # group; forms may be written in any script. Not exhaustive: common names in the town.
 NICKNAMES: tuple[tuple[str, ...], ...] = (
     ("avraham", "abraham", "avi", "avrum", "avrumi", "abe", "ibrahim", "אברהם", "אבי", "אברמי"),
-    ("moshe", "moses", "moishe", "moshiko", "musa", "moussa", "moisei", "משה", "מוישה", "موسى"),
+    (
+        "moshe",
+        "moses",
+        "moishe",
+        "moshiko",
+        "musa",
+        "moussa",
+        "moisei",
+        "משה",
+        "מוישה",
+        "מושיקו",
+        "موسى",
+    ),
     (
         "yosef",
         "joseph",
@@ -594,6 +616,7 @@ NICKNAMES: tuple[tuple[str, ...], ...] = (
         "ilyas",
         "ilya",
         "ilia",
+        "elie",
         "אליהו",
         "אלי",
         "איליה",
@@ -628,8 +651,10 @@ NICKNAMES: tuple[tuple[str, ...], ...] = (
         "mikhael",
         "michel",
         "mika",
+        "miki",
         "מיכאל",
         "מישה",
+        "מיקי",
         "михаил",
         "миша",
         "ميخائيل",
@@ -638,6 +663,7 @@ NICKNAMES: tuple[tuple[str, ...], ...] = (
         "alexander",
         "aleksandr",
         "sasha",
+        "sacha",
         "sanya",
         "shura",
         "alex",
@@ -650,11 +676,31 @@ NICKNAMES: tuple[tuple[str, ...], ...] = (
     ),
     ("dmitry", "dmitri", "dima", "mitya", "דמיטרי", "דימה", "дмитрий", "дима"),
     ("vladimir", "volodya", "vova", "volodymyr", "ולדימיר", "וובה", "владимир", "вова", "володя"),
-    ("yevgeny", "evgeny", "evgenii", "zhenya", "eugene", "יבגני", "ז'ניה", "евгений", "женя"),
+    (
+        "yevgeny",
+        "evgeny",
+        "evgenii",
+        "zhenya",
+        "jenia",
+        "eugene",
+        "יבגני",
+        "ז'ניה",
+        "евгений",
+        "женя",
+    ),
     ("nikolai", "kolya", "nikolay", "nicholas", "ניקולאי", "קוליה", "николай", "коля"),
     ("pavel", "pasha", "paul", "פאבל", "פשה", "павел", "паша"),
     ("sergei", "sergey", "seryozha", "serezha", "סרגיי", "סריוז'ה", "сергей", "серёжа", "сережа"),
     ("boris", "borya", "בוריס", "בוריה", "борис", "боря"),
+    ("aleksei", "alexey", "alyosha", "lyosha", "אלכסיי", "ליושה", "алексей", "алёша", "лёша"),
+    ("artyom", "artem", "tyoma", "ארטיום", "טיומה", "артём", "артем", "тёма"),
+    ("daria", "darya", "dasha", "דריה", "דאשה", "дарья", "даша"),
+    ("galina", "galya", "גלינה", "גליה", "галина", "галя"),
+    ("ksenia", "kseniya", "ksyusha", "קסניה", "קסיושה", "ксения", "ксюша"),
+    ("maksim", "maks", "מקסים", "מקס", "максим", "макс"),
+    ("nadezhda", "nadya", "nadia", "נדז'דה", "נדיה", "надежда", "надя"),
+    ("valentina", "valya", "ולנטינה", "וליה", "валентина", "валя"),
+    ("vladislav", "vlad", "ולדיסלב", "ולאד", "владислав", "влад"),
     ("yuri", "yura", "yury", "יורי", "יורה", "юрий", "юра"),
     ("konstantin", "kostya", "קונסטנטין", "קוסטיה", "константин", "костя"),
     ("andrei", "andrey", "andrew", "andryusha", "אנדריי", "אנדריושה", "андрей", "андрюша"),
@@ -670,9 +716,15 @@ NICKNAMES: tuple[tuple[str, ...], ...] = (
     ("irina", "ira", "אירינה", "אירה", "ирина", "ира"),
     ("yulia", "julia", "yuliya", "yulya", "julie", "יוליה", "юлия", "юля"),
     ("victoria", "viktoria", "vika", "ויקטוריה", "ויקה", "виктория", "вика"),
-    ("ludmila", "lyudmila", "luda", "mila", "לודמילה", "לודה", "людмила", "люда"),
+    ("ludmila", "lyudmila", "luda", "lyuda", "mila", "לודמילה", "לודה", "людмила", "люда"),
     ("anna", "anya", "hana", "hannah", "chana", "channah", "אנה", "חנה", "אניה", "анна", "аня"),
     ("miriam", "maryam", "miri", "mira", "מרים", "מירי", "مريم"),
+    ("michal", "miki", "מיכל", "מיקי"),
+    ("yael", "yaeli", "יעל", "יעלי"),
+    ("yehudit", "judith", "judy", "yehudith", "יהודית", "ג'ודי"),
+    ("tamar", "tami", "תמר", "תמי"),
+    ("shoshana", "shoshi", "שושנה", "שושי"),
+    ("tzipora", "zipora", "tzipi", "zipi", "ציפורה", "ציפי"),
     ("rachel", "rahel", "rochel", "racheli", "rachelle", "רחל", "רחלי"),
     ("rivka", "rebecca", "riki", "rivki", "רבקה", "ריקי"),
     ("sarah", "sara", "sarale", "sari", "שרה", "سارة"),
@@ -699,11 +751,22 @@ NICKNAMES: tuple[tuple[str, ...], ...] = (
         "hamuda",
         "محمد",
         "מוחמד",
+        "חמודי",
         "حمودي",
     ),
     ("ahmed", "ahmad", "achmed", "akhmed", "hamada", "أحمد", "אחמד", "حمادة"),
     ("mahmoud", "mahmud", "mahmood", "محمود", "מחמוד"),
-    ("abdallah", "abdullah", "abdalla", "abed", "عبد الله", "עבדאללה"),
+    (
+        "abdallah",
+        "abdullah",
+        "abdalla",
+        "abed",
+        "abboud",
+        "عبد الله",
+        "عبود",
+        "עבדאללה",
+        "עבוד",
+    ),
     ("khaled", "khalid", "chaled", "halid", "خالد", "ח'אלד"),
     ("hussein", "husayn", "hussain", "husein", "hussien", "حسين", "חוסיין"),
     ("hassan", "hasan", "hassen", "حسن", "חסן"),
@@ -717,12 +780,29 @@ NICKNAMES: tuple[tuple[str, ...], ...] = (
 )
 
 
+_NICK_SPELLING = (("sch", "sh"), ("ck", "k"), ("x", "ks"), ("tz", "ts"))
+
+
+def _form(word: str) -> str:
+    """A written form for looking a nickname up: Hebrew and Arabic by their letters (finals
+    and alef forms smoothed), other scripts by a romanised spelling with what transliterations
+    vary in smoothed out (Yossi, Yosi; Katya, Katia, Катя; Mischa, Misha; Micky, Miki)."""
+    clean = _clean(word)
+    script = script_of(clean)
+    if script != "other":
+        return spelling(clean, script, "")
+    text = romanize(clean).replace(" ", "")
+    for old, new in _NICK_SPELLING:
+        text = text.replace(old, new)
+    return spelling(text, script, text)
+
+
 def _group_index() -> tuple[dict[str, frozenset[int]], dict[str, frozenset[int]]]:
     by_form: dict[str, set[int]] = {}
     by_key: dict[str, set[int]] = {}
     for gid, forms in enumerate(NICKNAMES):
         for form in forms:
-            by_form.setdefault(_clean(form), set()).add(gid)
+            by_form.setdefault(_form(form), set()).add(gid)
             if script_of(form) != "other":
                 continue
             for key in keys_of(form):
@@ -741,9 +821,8 @@ _BY_FORM, _BY_KEY = _group_index()
 def nickname_groups(word: str) -> frozenset[int]:
     """The nickname groups a word belongs to, by spelling or by phonetic key."""
     clean = _clean(word)
-    groups: set[int] = set(_BY_FORM.get(clean, ()))
+    groups: set[int] = set(_BY_FORM.get(_form(clean), ()))
     if script_of(clean) == "other":
-        groups.update(_BY_FORM.get(romanize(clean).replace(" ", ""), ()))
         # Abjad keys are ambiguous (יגור reads GBR like Gavri); only alphabets go by key.
         for key in keys_of(clean):
             groups.update(_BY_KEY.get(key, ()))
