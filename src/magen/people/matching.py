@@ -1639,10 +1639,15 @@ def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
 
 
 def _log_bayes(levels: Levels, weights: FloatArray) -> FloatArray:
-    # Each comparison's weights, led by a zero for an unknown level (-1), in one flat row.
-    flat = np.column_stack((np.zeros(_N_COMPARISONS), weights)).ravel()
-    at = levels + (1 + np.arange(_N_COMPARISONS) * (_MAX_LEVELS + 1))
-    return np.asarray(flat.take(at).sum(axis=1), dtype=np.float64)
+    """Each pair's evidence: the sum of its levels' weights, an unknown level (-1) adding 0.
+
+    Comparison by comparison, one column of levels at a time: each a gather from a row of a
+    dozen weights (a zero appended, where -1 reads), not a (pairs x comparisons) array."""
+    rows = np.column_stack((weights, np.zeros(_N_COMPARISONS)))
+    total = np.zeros(len(levels))
+    for c in range(_N_COMPARISONS):
+        total += rows[c].take(levels[:, c], mode="wrap")
+    return total
 
 
 def _log_odds(p: float) -> float:
