@@ -50,3 +50,9 @@ def test_mark_without_place_counts_as_a_kind_only() -> None:
     d = describe(marks="scar")
     assert d.marks == {"scar"}
     assert not d.mark_places
+
+
+def test_a_word_ending_in_geresh_is_known() -> None:
+    # בז׳ (beige) ends in a geresh (or an apostrophe), which words are read without.
+    assert describe(clothing="חולצה בז', טרנינג בז׳").outfits == {"beige shirt", "beige tracksuit"}
+    assert describe(clothing="שמלה בז'").outfits == describe(clothing="beige dress").outfits

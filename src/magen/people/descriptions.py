@@ -177,6 +177,8 @@ def _index(
                 bigrams[(parts[0], parts[1])] = canon
             # A hyphenated form (נעלי-ספורט) also stands as one written word.
             words.setdefault(folded, canon)
+            # Words are read without a geresh at their ends: בז׳ (beige) is looked up as בז.
+            words.setdefault(folded.strip("'-"), canon)
     return words, bigrams
 
 
