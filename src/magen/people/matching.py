@@ -1253,16 +1253,10 @@ _CELL_RULES = ("one-part query", "part index", "nameless query", "description in
 
 
 def _blocking_keys(
-    table: _Table,
-    parts: _PartTable,
-    index: _NameKeyIndex,
-    vocabulary: _Vocabulary,
-    want: tuple[set[str], set[str]],
+    table: _Table, parts: _PartTable, vocabulary: _Vocabulary, want: tuple[set[str], set[str]]
 ) -> _Keys:
+    """Blocking keys of every rule but the name-pair rules (`_name_pair_keys`)."""
     out = _Keys()
-    name_keys = _name_pair_keys(table.parts, index)
-    for rule, (keys, rows) in zip(_NAME_RULES, name_keys, strict=True):
-        out.put(rule, keys, rows)
     dated = np.flatnonzero(table.dob >= 0)
     out.put("birth date", table.dob[dated], dated)
     found = {rule: _CellKeys() for rule in _CELL_RULES}
@@ -1347,17 +1341,26 @@ def _distinct(values: IntArray, *, runs: bool = False) -> IntArray:
 
 
 def _candidate_pairs(
-    ka: _Keys, kb: _Keys, nb: int, same_side: bool
+    ka: _Keys, kb: _Keys, nb: int, same_side: bool, each: _Map = map
 ) -> tuple[IntArray, IntArray, IntArray, dict[str, int]]:
-    """Pairs sharing a key under any rule, with a bit set per rule that found each pair."""
-    by_rule: dict[str, list[IntArray]] = {}
-    for rule, qa, qb in _JOINS:
+    """Pairs sharing a key under any rule, with a bit set per rule that found each pair.
+
+    The joins are independent sorts and searches, run by `each` (on threads)."""
+
+    def joined(join: tuple[str, tuple[str, ...], tuple[str, ...]]) -> IntArray:
+        _, qa, qb = join
         pairs = _join(*ka.arrays(qa), *kb.arrays(qb))
         if same_side:
             lo, hi = np.minimum(pairs[0], pairs[1]), np.maximum(pairs[0], pairs[1])
             pairs = np.vstack((lo, hi))[:, lo < hi]
-        by_rule.setdefault(rule, []).append(pairs[0] * nb + pairs[1])
-    rule_codes = {r: _distinct(np.concatenate(found), runs=True) for r, found in by_rule.items()}
+        codes: IntArray = pairs[0] * nb + pairs[1]
+        return codes
+
+    by_rule: dict[str, list[IntArray]] = {}
+    for (rule, _, _), codes in zip(_JOINS, each(joined, _JOINS), strict=True):
+        by_rule.setdefault(rule, []).append(codes)
+    distinct = each(lambda found: _distinct(np.concatenate(found), runs=True), by_rule.values())
+    rule_codes = dict(zip(by_rule, distinct, strict=True))
     allc = _distinct(np.concatenate(list(rule_codes.values())), runs=True)
     found_by = np.zeros(len(allc), dtype=np.int64)
     for bit, rule in enumerate(_RULES):
@@ -1521,12 +1524,7 @@ def _levels(
     """
     starts = range(0, len(ia), _CHUNK)
     threads = min(workers, len(starts))
-    with (
-        ThreadPoolExecutor(threads, thread_name_prefix="magen-levels")
-        if threads > 1
-        else (_serial()) as pool
-    ):
-        each: _Map = pool.map if pool is not None else map
+    with _threads(threads) as each:
         cells: list[_Cells | None] = [None] * len(starts)
         if names:
 
@@ -1555,9 +1553,14 @@ def _levels(
 
 
 @contextmanager
-def _serial() -> Iterator[None]:
-    """No thread pool: chunks one after another on this thread."""
-    yield None
+def _threads(workers: int) -> Iterator[_Map]:
+    """A `map` over this many threads (items start at once, results come in order), or the
+    builtin `map` for one."""
+    if workers <= 1:
+        yield map
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="magen-matching") as pool:
+        yield pool.map
 
 
 # Pairs compared at once: bounds the temporary arrays (16 part pairs per pair).
@@ -1915,9 +1918,16 @@ def _run(
     want_a, want_b = _wanted(a, parts), _wanted(b, parts)
     want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
     index, vocabulary = _NameKeyIndex.of(parts.keys), _Vocabulary()
-    ka = _blocking_keys(a, parts, index, vocabulary, want)
-    kb = ka if records_b is None else _blocking_keys(b, parts, index, vocabulary, want)
-    ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), records_b is None)
+    tables = [a] if b is a else [a, b]
+    with _threads(min(workers, 2)) as each:
+        # Name-pair keys are array work (on threads), the other keys record by record.
+        name_keys = each(lambda t: _name_pair_keys(t.parts, index), tables)
+        ka = _blocking_keys(a, parts, vocabulary, want)
+        kb = ka if b is a else _blocking_keys(b, parts, vocabulary, want)
+        for keys, found in zip((ka, kb), name_keys, strict=False):
+            for rule, (k, rows) in zip(_NAME_RULES, found, strict=True):
+                keys.put(rule, k, rows)
+        ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), b is a, each)
     levels, detail = _levels(a, b, ia, ib, parts, workers=workers)
     return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule, workers)
 
