@@ -107,6 +107,9 @@ SAME_NAME = [
     ("Aizenfeldt", "אייזנפלד"),
     ("Goldberk", "Goldberg"),
     ("Zilberberk", "זילברברג"),
+    # An s ending one joined word before -heim is not sh.
+    ("Vaisheym", "וייסהיים"),
+    ("Grosheym", "Grossheim"),
 ]
 
 

@@ -169,6 +169,7 @@ _LATIN_RULES: tuple[tuple[str, str], ...] = (
 )
 _FRENCH_CH = re.compile(r"(?<![st])ch")
 _OU_W = re.compile(r"ou(?=[aeiy])")
+_S_HEIM = re.compile(r"sh(?=e[iy]m$)")
 _LATIN_RE = re.compile("|".join(re.escape(s) for s, _ in _LATIN_RULES))
 _LATIN_MAP = dict(_LATIN_RULES)
 
@@ -336,6 +337,8 @@ def latin_keys(latin: str) -> set[str]:
     # th is Arabic tha or dhal, which others write s or z (Othman, Osman, عثمان), or a t
     # before the h of a joined word (Rotheim, רוטהיים): "|" splits the pair for the rules.
     words |= {w.replace("th", v) for w in words if "th" in w for v in ("s", "t|h")}
+    # An s ending one joined word before the h of -heim (Weissheim, Vaisheym, וייסהיים).
+    words |= {_S_HEIM.sub("s|h", w) for w in words if "sh" in w}
     # French ou before a vowel is w (Anouar, Oualid: Anwar, Walid).
     words |= {_OU_W.sub("w", w) for w in words if "ou" in w}
     # A final g said k and spelled so (Goldberk, Goldberg, גולדברג).
