@@ -305,11 +305,6 @@ def _group_parts(names: tuple[str, ...]) -> tuple[tuple[NameToken, ...], ...]:
     שרה and צור share a skeleton); a word of another rendering joins the part it matches
     best, or starts a new one.
     """
-    if len(names) == 1:  # most records: one written name, each word its own part
-        distinct: dict[str, NameToken] = {}
-        for tok in tokens(names[0]):
-            distinct.setdefault(tok.text, tok)
-        return tuple((tok,) for tok in distinct.values())[:_MAX_PARTS]
     groups: list[list[NameToken]] = []
     seen: set[str] = set()
     for name in names:
@@ -529,6 +524,7 @@ class _PartTable:
     def __init__(self) -> None:
         self._by_names: dict[tuple[str, ...], tuple[int, ...]] = {}
         self.ids: dict[tuple[str, ...], int] = {}
+        self._of_word: dict[str, int] = {}  # the part of one word, by its text
         self.parts: list[tuple[NameToken, ...]] = []
         self.keys: list[tuple[str, ...]] = []  # blocking keys: phonetic keys and groups
         self.sets: list[_KeySets] = []
@@ -553,7 +549,15 @@ class _PartTable:
         """The part ids of a record's names."""
         pids = self._by_names.get(names)
         if pids is None:
-            pids = self._by_names[names] = tuple(self.intern(p) for p in _group_parts(names))
+            if len(names) == 1:  # most records: one written name, each word its own part
+                words, of_word = tokens(names[0]), self._of_word
+                found = [of_word.get(t.text, -1) for t in words]
+                if -1 in found:
+                    found = [self.intern((t,)) for t in words]
+                pids = tuple(dict.fromkeys(found))[:_MAX_PARTS]
+            else:
+                pids = tuple(self.intern(p) for p in _group_parts(names))
+            self._by_names[names] = pids
         return pids
 
     def intern(self, part: tuple[NameToken, ...]) -> int:
@@ -562,6 +566,8 @@ class _PartTable:
         if pid is None:
             pid = len(self.parts)
             self.ids[signature] = pid
+            if len(part) == 1:
+                self._of_word[part[0].text] = pid
             self.parts.append(part)
             keys = {k for t in part for k in t.keys if k}
             groups = {g for t in part for g in t.groups}
