@@ -122,10 +122,11 @@ class StreetGraphMetric:
     none), and the distance is the shortest street path between any node of one point and
     any node of the other, never less than the straight line. That makes it a gate that
     rejects what no street allows, not one that punishes a pin on the parallel street.
-    Multi-source searches are cached (bounded LRU), as a group's sightings snap to the same
-    few nodes. The cache never changes an answer (a search bounded further than asked gives
-    the same distances within the bound), and it is safe to share between threads: the live
-    picture and the time slider's replays measure on one metric.
+    Each search is bounded by the limit asked for (a search's cost grows with its bound) and
+    kept in a small LRU cache for a point asked about again (an incident's place). The cache
+    never changes an answer (a search bounded further than asked gives the same distances
+    within the bound), and it is safe to share between threads: the live picture and the
+    time slider's replays measure on one metric.
     """
 
     def __init__(
@@ -177,17 +178,7 @@ class StreetGraphMetric:
     def near(self, lonlat: FloatArray) -> list[tuple[int, ...]]:
         """The nodes each (lon, lat) row stands for: those within `snap_m`, else the nearest."""
         xy = self.frame.array_to_xy(np.asarray(lonlat, dtype=np.float64).reshape(-1, 2))
-        return self._near_xy(xy)
-
-    def _near_xy(self, xy: FloatArray) -> list[tuple[int, ...]]:
-        around = self._tree.query_ball_point(xy, self.snap_m, return_sorted=True)
-        snapped: list[tuple[int, ...]] = [tuple(ball) for ball in around]
-        lone = [i for i, ball in enumerate(snapped) if not ball]
-        if lone:
-            _, nearest = self._tree.query(xy[lone])
-            for i, n in zip(lone, np.atleast_1d(nearest).tolist(), strict=True):
-                snapped[i] = (int(n),)
-        return snapped
+        return [tuple(nodes) for nodes in self._snap(xy)]
 
     def _from(self, sources: tuple[int, ...], limit: float) -> FloatArray:
         with self._lock:
@@ -214,26 +205,38 @@ class StreetGraphMetric:
         self.queries += 1
         points = np.asarray(targets, dtype=np.float64).reshape(-1, 2)
         straight = CrowFlies().distance_m(origin, points)
-        # Round search bounds up so nearby limits share one cached search.
-        bound = math.inf if math.isinf(limit) else _round_up(limit)
         # Streets seldom wind to twice the straight line: search that far first, and as far
         # as the limit only when a target is not reached. The answer is the same (a node
-        # reached is reached by its shortest path), and a vehicle's long reach seldom costs
+        # reached is reached by its shortest path, and one beyond a search's bound is
+        # beyond the limit or searched for again), and a vehicle's long reach seldom costs
         # a search of half the town.
-        first = min(bound, _round_up(2.0 * float(straight.max(initial=0.0)) + 2.0 * self.snap_m))
-        xy = self.frame.array_to_xy(np.vstack([np.asarray(origin, dtype=np.float64), points]))
-        snapped = self._near_xy(xy)
-        dist = self._from(snapped[0], first)
-        along = np.array([dist[list(nodes)].min() for nodes in snapped[1:]])
-        if first < bound and not np.isfinite(along).all():
-            dist = self._from(snapped[0], bound)
-            along = np.array([dist[list(nodes)].min() for nodes in snapped[1:]])
-        return np.asarray(np.maximum(along, straight), dtype=np.float64)
+        far = max(straight.tolist(), default=0.0)
+        first = min(limit, 2.0 * far + 2.0 * self.snap_m)
+        # A fusion check asks of one to a few targets: lists beat arrays this small.
+        frame = self.frame
+        xy = np.empty((len(points) + 1, 2), dtype=np.float64)
+        xy[0] = frame.to_xy(origin[0], origin[1])
+        xy[1:, 0] = (points[:, 0] - frame.lon0) * frame.kx
+        xy[1:, 1] = (points[:, 1] - frame.lat0) * frame.ky
+        snapped = self._snap(xy)
+        sources = tuple(snapped[0])
+        ends = snapped[1:]
+        dist = self._from(sources, first)
+        along = [min(dist[nodes].tolist()) for nodes in ends]
+        if first < limit and math.inf in along:
+            dist = self._from(sources, limit)
+            along = [min(dist[nodes].tolist()) for nodes in ends]
+        return np.maximum(np.array(along, dtype=np.float64), straight)
 
-
-def _round_up(metres: float) -> float:
-    """A search bound: the next multiple of 500 m."""
-    return 500.0 * max(math.ceil(metres / 500.0), 1)
+    def _snap(self, xy: FloatArray) -> list[list[int]]:
+        """Each point's snapped nodes, sorted: those within `snap_m`, else the nearest."""
+        tree = self._tree
+        balls: list[list[int]] = tree.query_ball_point(xy, self.snap_m, return_sorted=True).tolist()
+        for row, ball in enumerate(balls):
+            if not ball:
+                _, nearest = tree.query(xy[row])
+                balls[row] = [int(nearest)]
+        return balls
 
 
 def _symmetric(graph: csr_matrix) -> csr_matrix:
