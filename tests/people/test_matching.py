@@ -433,11 +433,10 @@ def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation
     xs = np.concatenate([xs, np.arange(n), rows_a[held]])
     ys = np.concatenate([ys, np.arange(n), rows_b[held]])
     members = matching._Members.of(parts.sets, parts.tf, parts.tf_mean)
-    codes = members.codes(xs, ys)
+    codes, adjust = members.codes(xs, ys)
     pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
     assert codes.tolist() == [parts.code(x, y) for x, y in pairs]
     assert len(set(codes.tolist())) == 4
-    adjust = members.adjustments(xs, ys, codes)
     expected = [
         parts.adjustment(x, y) if c >= matching._STRONG else 0.0
         for x, y, c in zip(xs.tolist(), ys.tolist(), codes.tolist(), strict=True)

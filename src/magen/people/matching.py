@@ -463,14 +463,26 @@ class _Members:
         pair, key = pair[shared], key[shared]
         return np.bincount(pair, minlength=len(xs)) > 0, pair, key
 
-    def codes(self, xs: IntArray, ys: IntArray) -> IntArray:
-        """`_KeySets.code` of each pair (x, y)."""
+    def codes(self, xs: IntArray, ys: IntArray) -> tuple[IntArray, FloatArray]:
+        """`_KeySets.code` of each pair (x, y), and `_PartTable.adjustment` of each that
+        agrees (0 for the others)."""
         codes = np.zeros(len(xs), dtype=np.int64)
-        exact = self.meet(xs, ys, "exact", "exact")[0]
+        adjust = np.zeros(len(xs))
+        # The most specific agreement decides: a shared spelling, its rarest one (none if
+        # any is of unknown frequency); else the commonest shared key of known frequency.
+        exact, pair, key = self.meet(xs, ys, "exact", "exact")
         codes[exact] = _EXACT
+        rarest = _reduce_runs(np.maximum, pair, self.rarity[key], len(xs), -np.inf)
+        unknown = np.bincount(pair[self.tf[key] <= 0], minlength=len(xs)) > 0
+        adjust[exact] = np.where(unknown, 0.0, rarest)[exact]
         rest = np.flatnonzero(~exact)
-        agree = self.meet(xs[rest], ys[rest], "agree", "agree")[0]
+        agree, pair, key = self.meet(xs[rest], ys[rest], "agree", "agree")
         codes[rest[agree]] = _STRONG
+        known = self.tf[key] > 0
+        commonest = _reduce_runs(
+            np.minimum, pair[known], self.rarity[key[known]], len(rest), np.inf
+        )
+        adjust[rest[agree]] = np.where(np.isinf(commonest), 0.0, commonest)[agree]
         rest = rest[~agree]
         x, y = xs[rest], ys[rest]
         similar = (
@@ -480,26 +492,7 @@ class _Members:
             | self.meet(x, y, "subs", "subs")[0]
         )
         codes[rest[similar]] = _WEAK
-        return codes
-
-    def adjustments(self, xs: IntArray, ys: IntArray, codes: IntArray) -> FloatArray:
-        """`_PartTable.adjustment` of each pair that agrees (`codes`), 0 for the others."""
-        out = np.zeros(len(xs))
-        # The most specific agreement decides: a shared spelling, its rarest one (none if
-        # any is of unknown frequency); else the commonest shared key of known frequency.
-        spelled = np.flatnonzero(codes == _EXACT)
-        _, pair, key = self.meet(xs[spelled], ys[spelled], "exact", "exact")
-        rarest = _reduce_runs(np.maximum, pair, self.rarity[key], len(spelled), -np.inf)
-        unknown = np.bincount(pair[self.tf[key] <= 0], minlength=len(spelled)) > 0
-        out[spelled] = np.where(unknown, 0.0, rarest)
-        loose = np.flatnonzero(codes == _STRONG)
-        _, pair, key = self.meet(xs[loose], ys[loose], "agree", "agree")
-        known = self.tf[key] > 0
-        commonest = _reduce_runs(
-            np.minimum, pair[known], self.rarity[key[known]], len(loose), np.inf
-        )
-        out[loose] = np.where(np.isinf(commonest), 0.0, commonest)
-        return out
+        return codes, adjust
 
 
 def _reduce_runs(
@@ -619,7 +612,7 @@ class _PartTable:
 
     def adjustment(self, a: int, b: int) -> float:
         """log2 weight for agreeing on a rarer (positive) or commoner (negative) name, one
-        pair at a time: the definition `_Members.adjustments` computes for many at once."""
+        pair at a time: the definition `_Members.codes` computes for many at once."""
         x, y = self.sets[a], self.sets[b]
         # The most specific agreement decides: a shared spelling, else the commonest key.
         spelled = x.exact & y.exact
@@ -690,12 +683,14 @@ class _PartTable:
         assert members is not None  # built by `learn`
         xs, ys = pairs >> _PAIR_SHIFT, pairs & _PAIR_MASK
         codes = np.zeros(len(pairs), dtype=np.int64)
+        adjust = np.zeros(len(pairs))
         # Most pairs share nothing at all: their bits settle them without a set test.
         related = np.flatnonzero(self._may_share(xs, ys))
-        codes[related] = members.codes(xs[related], ys[related])
+        codes[related], adjust[related] = members.codes(xs[related], ys[related])
+        # Spelling alone makes parts similar or misspelled, never agreeing: no adjustment.
         self._spelling(xs, ys, codes)
         self._misspelled(xs, ys, codes)
-        return codes.astype(np.int8), members.adjustments(xs, ys, codes)
+        return codes.astype(np.int8), adjust
 
     def _may_share(self, pa: IntArray, pb: IntArray) -> NDArray[np.bool_]:
         """False where two parts' near sets are surely disjoint (no bit in common)."""
