@@ -259,9 +259,9 @@ _CODE_TEXT = {
 }
 
 
-@lru_cache(maxsize=200_000)
-def _token_code(a: NameToken, b: NameToken) -> int:
-    """How two words compare, finest first, for grouping and for explanations."""
+def _token_code(a: NameToken, b: NameToken, sets: Callable[[NameToken], _KeySets]) -> int:
+    """How two words compare, finest first, for grouping and for explanations (`sets`: a
+    word's key sets)."""
     shared = a.keys & b.keys
     if a.text == b.text or a.spelling == b.spelling:
         code = _NAME_EXACT
@@ -272,7 +272,7 @@ def _token_code(a: NameToken, b: NameToken) -> int:
             code = _NAME_PHONETIC  # a short name written alike (Roi, רועי)
     elif a.groups & b.groups:
         code = _NAME_NICKNAME
-    elif _token_sets(a).code(_token_sets(b)) == _WEAK or (
+    elif sets(a).code(sets(b)) == _WEAK or (
         a.script == b.script == "other"
         and min(len(a.latin), len(b.latin)) >= 4
         and JaroWinkler.normalized_similarity(a.latin, b.latin) >= _SPELLING_SIMILAR
@@ -283,22 +283,42 @@ def _token_code(a: NameToken, b: NameToken) -> int:
     return code
 
 
-@lru_cache(maxsize=100_000)
-def _token_sets(t: NameToken) -> _KeySets:
-    return _KeySets.of(t.keys, ())
+class _WordCodes:
+    """`_token_code` of word pairs, each pair computed once in a run (a word's analysis is
+    a function of its text, so words are known by their text).
+
+    It lives for one run, as the part table does: a process-wide cache would keep every
+    word of every run, for the garbage collector to walk again after each."""
+
+    def __init__(self) -> None:
+        self._codes: dict[tuple[str, str], int] = {}
+        self._sets: dict[str, _KeySets] = {}
+
+    def code(self, a: NameToken, b: NameToken) -> int:
+        key = (a.text, b.text)
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = _token_code(a, b, self._sets_of)
+        return code
+
+    def part_code(self, a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> int:
+        """The closest of the words of two parts."""
+        best = _NAME_NONE
+        for ta in a:
+            for tb in b:
+                best = max(best, self.code(ta, tb))
+                if best == _NAME_EXACT:
+                    return best
+        return best
+
+    def _sets_of(self, t: NameToken) -> _KeySets:
+        found = self._sets.get(t.text)
+        if found is None:
+            found = self._sets[t.text] = _KeySets.of(t.keys, ())
+        return found
 
 
-def _part_code(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> int:
-    best = _NAME_NONE
-    for ta in a:
-        for tb in b:
-            best = max(best, _token_code(ta, tb))
-            if best == _NAME_EXACT:
-                return best
-    return best
-
-
-def _group_parts(names: tuple[str, ...]) -> tuple[tuple[NameToken, ...], ...]:
+def _group_parts(names: tuple[str, ...], words: _WordCodes) -> tuple[tuple[NameToken, ...], ...]:
     """Name parts of a record: each word of the first name, joined by its other spellings.
 
     Words of one written name are distinct parts even when they sound alike (in Hebrew
@@ -314,7 +334,7 @@ def _group_parts(names: tuple[str, ...]) -> tuple[tuple[NameToken, ...], ...]:
                 continue
             seen.add(tok.text)
             scores = [
-                (max(_token_code(tok, other) for other in group), -g)
+                (max(words.code(tok, other) for other in group), -g)
                 for g, group in enumerate(groups)
                 if g not in taken
             ]
@@ -518,6 +538,7 @@ class _PartTable:
         self._by_names: dict[tuple[str, ...], tuple[int, ...]] = {}
         self.ids: dict[tuple[str, ...], int] = {}
         self._of_word: dict[str, int] = {}  # the part of one word, by its text
+        self.words = _WordCodes()
         self.parts: list[tuple[NameToken, ...]] = []
         self.keys: list[tuple[str, ...]] = []  # blocking keys: phonetic keys and groups
         self.sets: list[_KeySets] = []
@@ -549,7 +570,7 @@ class _PartTable:
                     found = [self.intern((t,)) for t in words]
                 pids = tuple(dict.fromkeys(found))[:_MAX_PARTS]
             else:
-                pids = tuple(self.intern(p) for p in _group_parts(names))
+                pids = tuple(self.intern(p) for p in _group_parts(names, self.words))
             self._by_names[names] = pids
         return pids
 
@@ -2098,7 +2119,7 @@ def _name_finding(run: _Run, k: int, label: str) -> str:
         if pid_a < 0 or pid_b < 0:
             continue
         pa, pb = run.parts.parts[pid_a], run.parts.parts[pid_b]
-        code = _part_code(pa, pb)
+        code = run.parts.words.part_code(pa, pb)
         if compared == _TYPO and code < _NAME_PHONETIC:
             bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' (misspelled)")
             continue
