@@ -76,6 +76,19 @@ def test_street_distance_goes_round_by_the_streets() -> None:
     assert fresh.distance_m(origin, targets, limit=10_000.0)[0] == pytest.approx(along[0])
 
 
+def test_a_point_far_from_any_street_stands_for_its_nearest_node() -> None:
+    metric = _two_streets(180.0)
+    # 200 m south of street a and 220 m north of street b: nothing within the snap radius.
+    origin, target = lonlat(500.0, -200.0), lonlat(500.0, 400.0)
+    assert metric.near(np.array([origin, target])) == [(10,), (31,)]
+    along = metric.distance_m(origin, np.array([target, lonlat(700.0, 0.0)]))
+    # From street a's node to street b's, round by the loop; beside, never under the line.
+    assert along[0] > 2000.0
+    assert along[1] == pytest.approx(np.hypot(200.0, 200.0), abs=1.0)
+    bounded = _two_streets(180.0).distance_m(origin, np.array([target]), limit=1500.0)
+    assert np.isinf(bounded[0])
+
+
 def test_a_street_metric_keeps_apart_groups_that_no_street_joins() -> None:
     def run(fuser: Fuser) -> bool:
         for k in range(5):
