@@ -668,9 +668,7 @@ class _PartTable:
         new, at = pairs[~hit], at[~hit]
         if not len(new):
             return
-        members = self._members
-        if members is None or members.parts != len(self.sets):
-            members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
+        self.members()
         step = max(_CHUNK, -(-len(new) // _PIECES))
         pieces = list(each(self._compute, [new[i : i + step] for i in range(0, len(new), step)]))
         codes = np.concatenate([self._codes[:0], *(c for c, _ in pieces)])
@@ -687,6 +685,13 @@ class _PartTable:
         merged_adjust = np.empty(size)
         merged_adjust[to_new], merged_adjust[to_old] = adjust, self._adjust
         self._known, self._codes, self._adjust = known, merged_codes, merged_adjust
+
+    def members(self) -> _Members:
+        """The parts' key sets as arrays, built once all parts and frequencies are known."""
+        members = self._members
+        if members is None or members.parts != len(self.sets):
+            members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
+        return members
 
     def looked_up(self, cells: _Cells) -> tuple[Int8Array, FloatArray]:
         """`code_matrix` of part pairs already compared (`learn`); reads only, so chunks
@@ -1553,7 +1558,9 @@ def _levels(
             def part_pairs(i: int) -> _Cells:
                 return _Cells.of(a.parts[ia[i : i + _CHUNK]], b.parts[ib[i : i + _CHUNK]])
 
-            cells = list(each(part_pairs, starts))
+            found = each(part_pairs, starts)  # on threads, started at once ...
+            parts.members()  # ... while this thread numbers the parts' keys
+            cells = list(found)
             parts.learn([c.unique for c in cells if c is not None], each)
 
         def chunk(n: int) -> tuple[Levels, _NameDetail]:
