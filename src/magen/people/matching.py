@@ -1298,16 +1298,27 @@ def _blocking_keys(
         table.lookup_terms,
         strict=True,
     )
+    # The cells of each sex and age range, for names and for descriptions, looked up once.
+    cells_of: dict[tuple[int, tuple[float, float] | None], tuple[tuple[int, ...], ...]] = {}
+    terms_wanted: dict[tuple[str, ...], tuple[int, ...]] = {}
     for i, (row, n, sex_code, lo, hi, terms) in enumerate(columns):
-        sex = _SEX_CODES[sex_code]
         known = None if math.isnan(lo) else (lo, hi)
+        cells = cells_of.get((sex_code, known))
+        if cells is None:
+            sex = _SEX_CODES[sex_code]
+            named, described = _bands(known, _AGE_BAND, 2.0), _bands(known, _DESC_AGE_BAND, 3.0)
+            cells = cells_of[sex_code, known] = (
+                vocabulary.cells(_query_cells(sex, named)),
+                vocabulary.cells(_index_cells(sex, named)),
+                vocabulary.cells(_query_cells(sex, described)),
+                vocabulary.cells(_index_cells(sex, described)),
+            )
+        name_query, name_index, term_query, term_index = cells
         if n:
             # Single-part names query, and every named record is indexed, by part, sex and
             # age band.
-            age = _bands(known, _AGE_BAND, 2.0)
             if n == 1:
-                words = vocabulary.words(parts.keys[row[0]])
-                found["one-part query"].add(i, words, vocabulary.cells(_query_cells(sex, age)))
+                found["one-part query"].add(i, vocabulary.words(parts.keys[row[0]]), name_query)
             wanted: tuple[int, ...] = ()
             for p in row[:n]:
                 of_part = wanted_of.get(p)
@@ -1316,17 +1327,19 @@ def _blocking_keys(
                     of_part = wanted_of[p] = vocabulary.words(looked_up)
                 wanted += of_part
             if wanted:
-                found["part index"].add(i, wanted, vocabulary.cells(_index_cells(sex, age)))
+                found["part index"].add(i, wanted, name_index)
         # Nameless records query, and every record is indexed, by description terms.
         if not terms:
             continue
-        age = _bands(known, _DESC_AGE_BAND, 3.0)
         if not n:
-            cells = vocabulary.cells(_query_cells(sex, age))
-            found["nameless query"].add(i, vocabulary.words(terms), cells)
-        wanted = vocabulary.words(tuple(t for t in terms if t in term_want))
-        if wanted:
-            found["description index"].add(i, wanted, vocabulary.cells(_index_cells(sex, age)))
+            found["nameless query"].add(i, vocabulary.words(terms), term_query)
+        indexed = terms_wanted.get(terms)
+        if indexed is None:
+            indexed = terms_wanted[terms] = vocabulary.words(
+                tuple(t for t in terms if t in term_want)
+            )
+        if indexed:
+            found["description index"].add(i, indexed, term_index)
     for rule, keys_of_rule in found.items():
         out.put(rule, *keys_of_rule.arrays())
     return out
