@@ -687,10 +687,14 @@ class _PartTable:
         self._known, self._codes, self._adjust = known, merged_codes, merged_adjust
 
     def members(self) -> _Members:
-        """The parts' key sets as arrays, built once all parts and frequencies are known."""
+        """The parts' key sets (and near sets' bits) as arrays, built once all parts and
+        frequencies are known."""
         members = self._members
         if members is None or members.parts != len(self.sets):
             members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
+            self._near_array = np.asarray(self._near_bits, dtype=np.uint64).reshape(
+                len(self._near_bits), _NEAR_WORDS
+            )
         return members
 
     def looked_up(self, cells: _Cells) -> tuple[Int8Array, FloatArray]:
@@ -720,11 +724,7 @@ class _PartTable:
 
     def _may_share(self, pa: IntArray, pb: IntArray) -> NDArray[np.bool_]:
         """False where two parts' near sets are surely disjoint (no bit in common)."""
-        if len(self._near_array) != len(self._near_bits):
-            self._near_array = np.asarray(self._near_bits, dtype=np.uint64).reshape(
-                len(self._near_bits), _NEAR_WORDS
-            )
-        bits = self._near_array
+        bits = self._near_array  # made by `members`, before pieces run on threads
         out = np.zeros(len(pa), dtype=np.bool_)
         for start in range(0, len(pa), _CHUNK):
             x, y = pa[start : start + _CHUNK], pb[start : start + _CHUNK]
