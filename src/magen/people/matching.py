@@ -669,7 +669,7 @@ class _PartTable:
         if not len(new):
             return
         self.members()
-        step = max(_CHUNK, -(-len(new) // _PIECES))
+        step = max(_MIN_CHUNK, -(-len(new) // _PIECES))
         pieces = list(each(self._compute, [new[i : i + step] for i in range(0, len(new), step)]))
         codes = np.concatenate([self._codes[:0], *(c for c, _ in pieces)])
         adjust = np.concatenate([self._adjust[:0], *(r for _, r in pieces)])
@@ -1562,14 +1562,16 @@ def _levels(
     depends on its pairs only and the chunks are joined in order, so the output is the same
     however the threads are scheduled.
     """
-    starts = range(0, len(ia), _CHUNK)
+    # Chunks of at most _CHUNK pairs, and at least one per worker when there are enough.
+    size = max(_MIN_CHUNK, min(_CHUNK, -(-len(ia) // max(workers, 1))))
+    starts = range(0, len(ia), size)
     threads = min(workers, len(starts))
     with _threads(threads) as each:
         cells: list[_Cells | None] = [None] * len(starts)
         if names:
 
             def part_pairs(i: int) -> _Cells:
-                return _Cells.of(a.parts[ia[i : i + _CHUNK]], b.parts[ib[i : i + _CHUNK]])
+                return _Cells.of(a.parts[ia[i : i + size]], b.parts[ib[i : i + size]])
 
             found = each(part_pairs, starts)  # on threads, started at once ...
             parts.members()  # ... while this thread numbers the parts' keys
@@ -1579,7 +1581,7 @@ def _levels(
         def chunk(n: int) -> tuple[Levels, _NameDetail]:
             i = starts[n]
             return _levels_chunk(
-                a, b, ia[i : i + _CHUNK], ib[i : i + _CHUNK], parts, names=names, cells=cells[n]
+                a, b, ia[i : i + size], ib[i : i + size], parts, names=names, cells=cells[n]
             )
 
         chunks = list(each(chunk, range(len(starts))))
@@ -1607,6 +1609,8 @@ def _threads(workers: int) -> Iterator[_Map]:
 
 # Pairs compared at once: bounds the temporary arrays (16 part pairs per pair).
 _CHUNK = 200_000
+# Fewer pairs than this are not worth a thread of their own.
+_MIN_CHUNK = 20_000
 
 
 def _levels_chunk(
