@@ -545,7 +545,6 @@ class _PartTable:
         # Everything two parts could share; disjoint means the parts are unrelated.
         self.near: list[frozenset[str]] = []
         # The near set as bits (a key's hash picks its bit): disjoint bits, disjoint sets.
-        self._near_bits: list[list[int]] = []
         self._near_array = np.zeros((0, _NEAR_WORDS), dtype=np.uint64)
         # The Latin/Cyrillic spelling of a part, if it has one, for string similarity.
         self.latin: list[str] = []
@@ -592,7 +591,6 @@ class _PartTable:
             self.sets.append(sets)
             near = sets.agree | sets.keys | sets.dels | sets.subs
             self.near.append(near)
-            self._near_bits.append(_mask((hash(k) % _NEAR_BITS for k in near), _NEAR_WORDS))
             self.latin.append(next((t.latin for t in part if t.script == "other"), ""))
             for script in _SCRIPTS:
                 word = next((t.spelling for t in part if t.script == script), "")
@@ -692,9 +690,7 @@ class _PartTable:
         members = self._members
         if members is None or members.parts != len(self.sets):
             members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
-            self._near_array = np.asarray(self._near_bits, dtype=np.uint64).reshape(
-                len(self._near_bits), _NEAR_WORDS
-            )
+            self._near_array = _near_bits(self.near)
         return members
 
     def looked_up(self, cells: _Cells) -> tuple[Int8Array, FloatArray]:
@@ -773,6 +769,20 @@ class _PartTable:
 # share one by chance.
 _NEAR_WORDS = 8
 _NEAR_BITS = 64 * _NEAR_WORDS
+
+
+def _near_bits(near: Sequence[frozenset[str]]) -> NDArray[np.uint64]:
+    """Each near set as bits, (sets, _NEAR_WORDS): a key's hash picks its bit."""
+    counts = np.fromiter(map(len, near), np.int64, len(near))
+    hashes = np.fromiter(map(hash, chain.from_iterable(near)), np.int64, int(counts.sum()))
+    bit = hashes % _NEAR_BITS
+    out = np.zeros((len(near), _NEAR_WORDS), dtype=np.uint64)
+    row = np.repeat(np.arange(len(near)), counts)
+    np.bitwise_or.at(
+        out, (row, bit // 64), np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64))
+    )
+    return out
+
 
 # Part pairs are cached as one integer: the first part's id shifted above the second's.
 _PAIR_SHIFT = 32
