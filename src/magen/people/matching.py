@@ -1800,7 +1800,8 @@ def _random_levels(run: _Run, size: int, name_size: int) -> Levels:
         ia, ib = ia[keep], ib[keep]
     levels, _ = _levels(run.a, run.b, ia, ib, run.parts, names=False, workers=run.workers)
     k = min(name_size, len(ia))
-    levels[:k, _NAME], _ = _name_levels(run.a, run.b, ia[:k], ib[:k], run.parts)
+    named, _ = _levels(run.a, run.b, ia[:k], ib[:k], run.parts, workers=run.workers)
+    levels[:k, _NAME] = named[:, _NAME]
     return levels
 
 
