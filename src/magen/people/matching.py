@@ -1572,8 +1572,10 @@ def _levels(
     depends on its pairs only and the chunks are joined in order, so the output is the same
     however the threads are scheduled.
     """
-    # Chunks of at most _CHUNK pairs, and at least one per worker when there are enough.
-    size = max(_MIN_CHUNK, min(_CHUNK, -(-len(ia) // max(workers, 1))))
+    # Chunks of at most _CHUNK pairs, as many for each worker when there are enough.
+    workers = max(workers, 1)
+    count = -(-max(-(-len(ia) // _CHUNK), 1) // workers) * workers
+    size = max(_MIN_CHUNK, -(-len(ia) // count))
     starts = range(0, len(ia), size)
     threads = min(workers, len(starts))
     with _threads(threads) as each:
