@@ -443,3 +443,42 @@ def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation
     ]
     assert adjust.tolist() == expected
     assert np.count_nonzero(adjust) > 100
+
+
+def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:
+    from dataclasses import replace
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    import numpy as np
+
+    from magen.people.matching import DEFAULT_MODEL, _lone_candidates
+
+    # 1,000 reports at a prior of 1e-3: a record has a report with probability 1 - 1/e.
+    run = cast(
+        Any,
+        SimpleNamespace(
+            ib=np.array([0, 1, 1]),
+            a=SimpleNamespace(records=[None] * 1000),
+            b=SimpleNamespace(records=[None, None]),
+        ),
+    )
+    total = np.array([-1.0, -1.0, 3.0])  # log2 odds: two pairs below even, one likely
+    out = _lone_candidates(run, total, replace(DEFAULT_MODEL, prior=1e-3))
+    assert out[0] == pytest.approx(np.log2(0.5 / (1 / np.e)))  # alone: raised above even
+    assert out[1] == -1.0  # the same odds beside a likely competitor: not raised
+    assert out[2] > 3.0  # the likely one, raised a little by its weak competitor
+
+
+def test_a_lone_candidates_link_says_so() -> None:
+    pop = generate(random.Random(11), missing_reports=600, records=150)
+    people = link_people(pop.reports, pop.records)
+    said = [
+        e
+        for link in people.links
+        for c in link.candidates
+        for e in c.evidence
+        if e.field == "record"
+    ]
+    assert said
+    assert all(e.weight > 0 for e in said)

@@ -2345,6 +2345,32 @@ def _em_namesakes(levels: Levels, start: MatchModel, prior: float) -> MatchModel
 _EM_ITERATIONS = 200
 
 
+# The share of records with a matching report is taken as at most this (the fitted prior
+# over-counts it where one person has several reports).
+_MAX_RECORD_MATCHED = 0.9
+# Smaller log2 adjustments are left out of a link's explanation.
+_SHOWN_WEIGHT = 0.05
+
+
+def _lone_candidates(run: _Run, total: FloatArray, model: MatchModel) -> FloatArray:
+    """Each pair's log2 odds, raised where the record has no other likely candidate.
+
+    A record is one person, who has a report with probability rho (the fitted prior times the
+    number of reports, as a Poisson share). If report i is the record's match, no other is, so
+    its posterior odds are odds_i / (1 - rho + the sum of the other candidates' odds) rather
+    than odds_i: a lone candidate's odds rise by up to 1 / (1 - rho). Odds are never lowered
+    here: the other candidates may be the same person's duplicate reports, and a record that
+    several persons compete for is settled when persons are paired with records.
+    """
+    rho = min(_MAX_RECORD_MATCHED, 1.0 - math.exp(-model.prior * len(run.a.records)))
+    if rho <= 0 or len(total) == 0:
+        return total
+    odds = np.exp2(np.clip(total, -60, 60))
+    others = np.bincount(run.ib, weights=odds, minlength=len(run.b.records))[run.ib] - odds
+    alone = np.log2(odds / (1.0 - rho + np.maximum(others, 0.0)))
+    return np.maximum(total, alone)
+
+
 @_no_collection_pauses()
 def link_people(
     reports: Sequence[PersonRecord],
@@ -2369,7 +2395,9 @@ def link_people(
     run = _run(reports, records, as_of, workers)
     if model is None:
         model = _fit(run, DEFAULT_MODEL)
-    total = _total_weight(run.levels, model, run.detail.rarity)
+    raw = _total_weight(run.levels, model, run.detail.rarity)
+    total = _lone_candidates(run, raw, model)
+    alone = total - raw
     score = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
     keep = np.flatnonzero(score >= min(min_score, _PERSON_MIN_SCORE))
     persons = _persons(run, keep, score, model)
@@ -2382,6 +2410,7 @@ def link_people(
             j,
             held[0],
             duplicates=persons.duplicates,
+            alone=alone,
         )
         for j, held in _join_duplicates(pooled, persons, _assign(pooled, persons, min_score))
     ]
@@ -2531,6 +2560,7 @@ def _person_link(
     best_pair: _Pooled,
     *,
     duplicates: dict[tuple[int, int], float],
+    alone: FloatArray,
 ) -> PersonLink:
     """The link of a record to a person's reports, explained by the pooled evidence; each
     report but the first also says which report it duplicates."""
@@ -2544,6 +2574,12 @@ def _person_link(
             explained[k] = _evidence(run, k, model)
         field_name = COMPARISONS[c][0]
         found.append((next(e for e in explained[k] if e.field == field_name), int(run.ia[k])))
+    pairs_used = {k for _, k in sources}
+    if len(pairs_used) == 1:  # one report's own pair: its weight includes `_lone_candidates`
+        k = pairs_used.pop()
+        if alone[k] > _SHOWN_WEIGHT:
+            finding = "no other report is a likely match for this record"
+            found.append((Evidence("record", finding, float(alone[k])), int(run.ia[k])))
     ordered = [best, *(i for i in people if i != best)]
     record_id = run.b.records[j].id
     candidates = []
