@@ -246,9 +246,13 @@ class Service:
                 for p, n, ev in zip(positions, new, events, strict=True)
             )
             self.metrics.appended += len(recorded)
-            self._offer(recorded)
-            if not applied.done():
-                applied.set_result(positions)
+            try:
+                self._offer(recorded)
+            finally:
+                # Durable is acknowledged even if applying failed (the loop logs that error):
+                # the caller must never be left waiting on an append that is on disk.
+                if not applied.done():
+                    applied.set_result(positions)
 
         # The durable logs answer with a plain future (no task to wrap); a coroutine is wrapped.
         appended = asyncio.ensure_future(self.log.append(new))
