@@ -54,7 +54,7 @@ from magen.people.descriptions import (
     Description,
     describe,
 )
-from magen.people.names import NameToken, tokens
+from magen.people.names import NameToken, plain_token, plain_words, tokens
 
 IntArray = NDArray[np.int64]
 Int8Array = NDArray[np.int8]
@@ -538,6 +538,7 @@ class _PartTable:
         self._by_names: dict[tuple[str, ...], tuple[int, ...]] = {}
         self.ids: dict[tuple[str, ...], int] = {}
         self._of_word: dict[str, int] = {}  # the part of one word, by its text
+        self._of_written: dict[str, int] = {}  # ... and by the word as written, if plain
         self.words = _WordCodes()
         self.parts: list[tuple[NameToken, ...]] = []
         self.keys: list[tuple[str, ...]] = []  # blocking keys: phonetic keys and groups
@@ -563,15 +564,32 @@ class _PartTable:
         pids = self._by_names.get(names)
         if pids is None:
             if len(names) == 1:  # most records: one written name, each word its own part
-                words, of_word = tokens(names[0]), self._of_word
-                found = [of_word.get(t.text, -1) for t in words]
-                if -1 in found:
-                    found = [self.intern((t,)) for t in words]
-                pids = tuple(dict.fromkeys(found))[:_MAX_PARTS]
+                pids = tuple(dict.fromkeys(self._word_parts(names[0])))[:_MAX_PARTS]
             else:
                 pids = tuple(self.intern(p) for p in _group_parts(names, self.words))
             self._by_names[names] = pids
         return pids
+
+    def _word_parts(self, name: str) -> list[int]:
+        """The part of each word of a name; a word that is a name as it stands (most) is
+        looked up as written, without analysing the name again."""
+        written = plain_words(name)
+        if written is not None:
+            of_written = self._of_written
+            found = [of_written.get(w, -1) for w in written]
+            if -1 not in found:
+                return found
+            plain = [plain_token(w) for w in written]
+            if None not in plain:
+                found = [self.intern((t,)) for t in plain if t is not None]
+                of_written.update(zip(written, found, strict=True))
+                return found
+        of_word = self._of_word
+        words = tokens(name)
+        found = [of_word.get(t.text, -1) for t in words]
+        if -1 in found:
+            found = [self.intern((t,)) for t in words]
+        return found
 
     def intern(self, part: tuple[NameToken, ...]) -> int:
         signature = (part[0].text,) if len(part) == 1 else tuple(sorted(t.text for t in part))
@@ -2456,9 +2474,25 @@ def _persons(run: _Run, keep: IntArray, score: FloatArray, model: MatchModel) ->
     return _Persons(person_of, members, duplicates, between, judge)
 
 
-# A person's pooled pair with a record: log2 odds, person, record, and for each comparison
-# the candidate pair (index into the run) it is taken from.
-_Pooled = tuple[float, int, int, list[tuple[int, int]]]
+# A person's pooled pair with a record: log2 odds, person, record, and the person's candidate
+# pairs (indices into the run) with the record, likeliest first (`_sources` reads which
+# comparison is taken from which).
+_Pooled = tuple[float, int, int, list[int]]
+
+
+def _sources(run: _Run, ks: list[int]) -> list[tuple[int, int]]:
+    """Each comparison a person's pairs with a record know, with the pair it is taken from:
+    the likeliest pair that knows it."""
+    if len(ks) == 1:
+        k = ks[0]
+        return [(c, k) for c, level in enumerate(run.levels[k].tolist()) if level != _NULL]
+    rows = run.levels[ks].tolist()
+    sources = []
+    for c in range(_N_COMPARISONS):
+        n = next((n for n, row in enumerate(rows) if row[c] != _NULL), -1)
+        if n >= 0:
+            sources.append((c, ks[n]))
+    return sources
 
 
 def _pooled(
@@ -2468,27 +2502,20 @@ def _pooled(
     it lacks from the best report that has it; likeliest first."""
     weights = _weights(model)
     order = keep[np.argsort(-total[keep], kind="stable")]
-    levels = dict(zip(order.tolist(), run.levels[order].tolist(), strict=True))
     pairs: dict[tuple[int, int], list[int]] = {}
     for k, i, j in zip(order.tolist(), run.ia[order].tolist(), run.ib[order].tolist(), strict=True):
         pairs.setdefault((person_of(i), j), []).append(k)
     pooled: list[_Pooled] = []
     for (person, j), ks in pairs.items():
         if len(ks) == 1:  # one report: its own comparisons and score
-            k = ks[0]
-            sources = [(c, k) for c, level in enumerate(levels[k]) if level != _NULL]
-            pooled.append((float(total[k]), person, j, sources))
+            pooled.append((float(total[ks[0]]), person, j, ks))
             continue
-        sources = []
-        for c in range(_N_COMPARISONS):
-            k = next((k for k in ks if levels[k][c] != _NULL), -1)
-            if k >= 0:
-                sources.append((c, k))
+        rarity = run.detail.rarity
         w = _log_odds(model.prior) + sum(
-            float(weights[c, levels[k][c]]) + (float(run.detail.rarity[k]) if c == _NAME else 0.0)
-            for c, k in sources
+            float(weights[c, run.levels[k, c]]) + (float(rarity[k]) if c == _NAME else 0.0)
+            for c, k in _sources(run, ks)
         )
-        pooled.append((w, person, j, sources))
+        pooled.append((w, person, j, ks))
     pooled.sort(key=lambda p: (-p[0], p[1], p[2]))
     return pooled
 
@@ -2564,7 +2591,8 @@ def _person_link(
 ) -> PersonLink:
     """The link of a record to a person's reports, explained by the pooled evidence; each
     report but the first also says which report it duplicates."""
-    weight, _, _, sources = best_pair
+    weight, _, _, ks = best_pair
+    sources = _sources(run, ks)
     score = 1.0 / (1.0 + 2.0 ** -min(max(weight, -60.0), 60.0))
     best = int(run.ia[sources[0][1]]) if sources else people[0]
     found: list[tuple[Evidence, int]] = []  # each comparison's evidence and its report

@@ -542,16 +542,24 @@ def spelling(word: str, script: str, latin: str) -> str:
 
 def tokens(name: str) -> tuple[NameToken, ...]:
     """Analyse a full name into its meaningful words."""
-    text = unicodedata.normalize("NFC", name)
-    if _PLAIN.fullmatch(text):  # the common case: words that are names as they stand
-        found = [_plain_token(word) for word in text.split(" ")]
+    words = plain_words(name)
+    if words is not None:  # the common case: words that are names as they stand
+        found = [plain_token(word) for word in words]
         if None not in found:
             return tuple(t for t in found if t is not None)
     return tuple(token(w) for w in name_words(name))
 
 
+def plain_words(name: str) -> list[str] | None:
+    """The words of a name that is only letters and single spaces (NFC), None otherwise.
+
+    If each word has a `plain_token`, those are the name's `tokens`."""
+    text = unicodedata.normalize("NFC", name)
+    return text.split(" ") if _PLAIN.fullmatch(text) else None
+
+
 @lru_cache(maxsize=200_000)
-def _plain_token(word: str) -> NameToken | None:
+def plain_token(word: str) -> NameToken | None:
     """A word's token if `name_words` keeps it as it is wherever it stands (no particle, no
     joined article, no part of 'Abd al-X'); None otherwise."""
     if _word_form(word) != (False, word) or _abd_form(word) != (None, None, False):
