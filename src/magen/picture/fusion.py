@@ -53,11 +53,28 @@ from magen.picture.acts import (
 from magen.picture.evidence import Confidence, GroupSize
 from magen.picture.metric import LocalFrame, Metric, metric_key
 from magen.picture.track import (
+    MOBILITY_CODE,
+    MOBILITY_UNKNOWN,
+    O_AT,
+    O_HEADING,
+    O_ID,
+    O_LAT,
+    O_LON,
+    O_MOBILITY,
+    O_RANK,
+    O_REPORTER,
+    O_T,
+    O_VAR,
+    O_VMAX,
+    O_X,
+    O_Y,
+    TIERS,
     Closure,
     FusionConfig,
     Observation,
     SightingReport,
     Track,
+    observation,
     reporter_key,
 )
 
@@ -183,17 +200,18 @@ class Fuser:
         if report.accuracy_m is not None:
             var += report.accuracy_m * report.accuracy_m
         self._sightings += 1
-        o = Observation(self._sightings, report, x, y, var)
-        if o.mobility is not Mobility.UNKNOWN:
-            o.vmax = cfg.motion(o.mobility).max_speed_mps
-        if o.t > self._clock:
-            self._clock = o.t
+        mobility = report.mobility
+        vmax = 0.0 if mobility is Mobility.UNKNOWN else cfg.motion(mobility).max_speed_mps
+        o = observation(self._sightings, report, x, y, var, vmax=vmax)
+        t = o[O_T]
+        if t > self._clock:
+            self._clock = t
             self._expire()
         track = self._associate(o)
         if track is None:
-            track = self._new_track(_default_track_id(o.sighting_id))
+            track = self._new_track(_default_track_id(report.sighting_id))
         track.absorb(o, cfg)
-        self._track_of[o.sighting_id] = track.track_id
+        self._track_of[report.sighting_id] = track.track_id
         self._place(track)
         return self._coalesce(track).track_id
 
@@ -210,7 +228,7 @@ class Fuser:
             # The older track lives on: the console has shown it longest, and refolding the
             # younger into it starts from the older's state saved before the younger began.
             into, other = (track, twin) if track.seq < twin.seq else (twin, track)
-            self._merge(into, [other], track.last.observed_at if track.last else None)
+            self._merge(into, [other], track.last[O_AT] if track.last else None)
             track = into
         return track
 
@@ -319,7 +337,7 @@ class Fuser:
             self._blocks[reach] = block
         return block
 
-    def _reach_m(self, o: Observation) -> float:
+    def _reach_m(self, var: float) -> float:
         """The farthest a track this sighting could join can be (see `_score`)."""
         cfg = self.config
         # The sighting's noise plus the vaguest prediction a track may have and still take
@@ -327,7 +345,7 @@ class Fuser:
         s_max = (
             cfg.stale_spread_m * cfg.stale_spread_m
             + cfg.model_var
-            + o.var
+            + var
             + (cfg.vehicle.max_speed_mps * cfg.time_noise_s) ** 2
         )
         budget = cfg.new_track_cost + cfg.same_reporter_bonus
@@ -342,17 +360,17 @@ class Fuser:
         Among the tracks that pass every gate the lowest cost wins, ties going to the older.
         """
         cfg = self.config
-        reach = self._reaches.get(o.var)
+        ox, oy, ot, ovar, ovmax = o[O_X], o[O_Y], o[O_T], o[O_VAR], o[O_VMAX]
+        reach = self._reaches.get(ovar)
         if reach is None:
-            reach_m = self._reach_m(o)
-            reach = self._reaches[o.var] = (reach_m, self._block(math.ceil(reach_m / cfg.cell_m)))
+            reach_m = self._reach_m(ovar)
+            reach = self._reaches[ovar] = (reach_m, self._block(math.ceil(reach_m / cfg.cell_m)))
         reach_m, block = reach
         reach2 = reach_m * reach_m
-        key = _cell_key(math.floor(o.x / cfg.cell_m), math.floor(o.y / cfg.cell_m))
+        key = _cell_key(math.floor(ox / cfg.cell_m), math.floor(oy / cfg.cell_m))
         get = self._grid.get
         sqrt = math.sqrt
         score = self._score
-        ox, oy, ot, ovar, ovmax = o.x, o.y, o.t, o.var, o.vmax
         sigmas = cfg.gate_sigmas
         model = cfg.model_var
         unknown = Mobility.UNKNOWN
@@ -415,17 +433,19 @@ class Fuser:
         for position noise, 3 sigmas of both.
         """
         cfg = self.config
+        ot = o[O_T]
+        reporter = o[O_REPORTER]
         # Closed tracks take late reports of before the closure and, when dismissed, keep
         # absorbing the sources that raised the false alarm.
         if (
             track.closure is not None
-            and o.t > track.closed_at
-            and (track.closure is not Closure.FALSE_ALARM or o.reporter not in track.reporters)
+            and ot > track.closed_at
+            and (track.closure is not Closure.FALSE_ALARM or reporter not in track.reporters)
         ):
             return None
         mobility = track.mobility
         motion = track.motion
-        dt = o.t - track.t
+        dt = ot - track.t
         adt = dt if dt >= 0.0 else -dt
         # The track's prediction at the sighting's time (see Track.predict), inlined: this is
         # the hottest line of fusion.
@@ -447,27 +467,29 @@ class Fuser:
             # Where the group is now is anyone's guess: a sighting starts a new track.
             return None
         speed2 = track.vx * track.vx + track.vy * track.vy
-        s = pvar + cfg.model_var + o.var + speed2 * cfg.time_noise_s * cfg.time_noise_s
-        ex = o.x - px
-        ey = o.y - py
+        s = pvar + cfg.model_var + o[O_VAR] + speed2 * cfg.time_noise_s * cfg.time_noise_s
+        ex = o[O_X] - px
+        ey = o[O_Y] - py
         m2 = (ex * ex + ey * ey) / s
         if m2 > cfg.gate_chi2:
             return None
         # A track few and weak sources vouch for is less likely to be what was seen.
         cost = 0.5 * m2 + math.log(s) - track.log_existence
-        if o.reporter in track.reporters:
+        if reporter in track.reporters:
             # Someone reporting again most likely still watches the group they reported.
             cost -= cfg.same_reporter_bonus
-        if o.heading is not None and speed2 > 0.25 and speed2 > 4.0 * track.vv:
+        heading = o[O_HEADING]
+        if heading is not None and speed2 > 0.25 and speed2 > 4.0 * track.vv:
             # Heading is clockwise from north: east is sin, north is cos.
-            along = (track.vx * math.sin(o.heading) + track.vy * math.cos(o.heading)) / math.sqrt(
+            along = (track.vx * math.sin(heading) + track.vy * math.cos(heading)) / math.sqrt(
                 speed2
             )
             cost += cfg.heading_weight * (1.0 - along) / 2.0
+        o_mobility = o[O_MOBILITY]
         if (
             mobility is not Mobility.UNKNOWN
-            and o.mobility is not Mobility.UNKNOWN
-            and o.mobility is not mobility
+            and o_mobility != MOBILITY_UNKNOWN
+            and o_mobility != MOBILITY_CODE[mobility]
         ):
             cost += cfg.mobility_mismatch_cost
         if self.metric is not None and dist2 > slack * slack:
@@ -485,7 +507,7 @@ class Fuser:
             [frame.to_lonlat(track.x, track.y) for _, track, _ in candidates], dtype=np.float64
         )
         limit = max(reach for _, _, reach in candidates)
-        along = self.metric.distance_m((o.lon, o.lat), targets, limit)
+        along = self.metric.distance_m((o[O_LON], o[O_LAT]), targets, limit)
         for (cost, track, reach), d in zip(candidates, along.tolist(), strict=True):
             if d <= reach:
                 yield cost, track
@@ -633,7 +655,7 @@ class Fuser:
             union.extend(other.obs)
             into.confirmed = into.confirmed or other.confirmed
             for o in other.obs:
-                self._track_of[o.sighting_id] = into.track_id
+                self._track_of[o[O_ID]] = into.track_id
             # The merged track keeps its last estimate for the record, but no sightings.
             other.obs = []
             other.reporters = {}
@@ -652,11 +674,11 @@ class Fuser:
         self._track_seq += 1
         new = Track(act.new_track_id, self._track_seq, self.config)
         self._tracks[new.track_id] = new
-        moved = [o for o in track.obs if o.sighting_id in wanted]
-        track.refold([o for o in track.obs if o.sighting_id not in wanted], self.config)
+        moved = [o for o in track.obs if o[O_ID] in wanted]
+        track.refold([o for o in track.obs if o[O_ID] not in wanted], self.config)
         new.refold(moved, self.config)
         for o in moved:
-            self._track_of[o.sighting_id] = new.track_id
+            self._track_of[o[O_ID]] = new.track_id
         # The operator said these are two groups: fusion must not merge them again.
         self._apart.add(frozenset((track.track_id, new.track_id)))
         for t in (track, new):
@@ -678,7 +700,7 @@ class Fuser:
 
     def sighting_ids(self, track_id: str) -> tuple[str, ...]:
         """A track's sightings in log order."""
-        return tuple(o.sighting_id for o in self._get(track_id).obs)
+        return tuple(o[O_ID] for o in self._get(track_id).obs)
 
     def track(self, track_id: str, now: datetime) -> TrackView:
         """One track as it stands at `now`."""
@@ -710,7 +732,9 @@ class Fuser:
         lon, lat = self.frame.to_lonlat(track.x, track.y)
         speed = math.hypot(track.vx, track.vy)
         recent = tuple(
-            (o.lon, o.lat) for o in track.obs if o.t >= track.last.t - cfg.recent_window_s
+            (o[O_LON], o[O_LAT])
+            for o in track.obs
+            if o[O_T] >= track.last[O_T] - cfg.recent_window_s
         )
         total_armed = track.armed_yes + track.armed_no
         if track.armed_yes > 0.0 and 3.0 * track.armed_yes >= total_armed:
@@ -729,10 +753,10 @@ class Fuser:
             lon=lon,
             lat=lat,
             position_error_m=math.sqrt(max(track.pp, 0.0) + cfg.model_var),
-            last_reported_lon=track.last.lon,
-            last_reported_lat=track.last.lat,
-            first_seen=track.first.observed_at,
-            last_seen=track.last.observed_at,
+            last_reported_lon=track.last[O_LON],
+            last_reported_lat=track.last[O_LAT],
+            first_seen=track.first[O_AT],
+            last_seen=track.last[O_AT],
             heading_deg=self._heading(track, speed),
             speed_mps=speed,
             mobility=track.mobility,
@@ -740,13 +764,13 @@ class Fuser:
             size=size,
             confidence=conf,
             sightings=len(track.obs),
-            sighting_ids=tuple(o.sighting_id for o in track.obs),
+            sighting_ids=tuple(o[O_ID] for o in track.obs),
             recent=recent,
         )
 
     def _stale(self, track: Track, now: float) -> bool:
         assert track.last is not None
-        if now - track.last.t > self.config.stale_after_s:
+        if now - track.last[O_T] > self.config.stale_after_s:
             return True
         _, _, var = track.predict(max(now, track.t), track.motion)
         return var > self.config.stale_spread_m * self.config.stale_spread_m
@@ -756,13 +780,14 @@ class Fuser:
             return math.degrees(math.atan2(track.vx, track.vy)) % 360.0
         # The filter cannot tell yet: fall back on what recent reporters said.
         assert track.last is not None
-        since = track.last.t - 120.0
+        since = track.last[O_T] - 120.0
         east = north = 0.0
         for o in track.obs:
-            if o.heading is not None and o.t >= since:
-                w = self.config.trust.weight(o.tier)
-                east += w * math.sin(o.heading)
-                north += w * math.cos(o.heading)
+            heading = o[O_HEADING]
+            if heading is not None and o[O_T] >= since:
+                w = self.config.trust.weight(TIERS[o[O_RANK]])
+                east += w * math.sin(heading)
+                north += w * math.cos(heading)
         if math.hypot(east, north) < 1e-9:
             return None
         return math.degrees(math.atan2(east, north)) % 360.0

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any, Final
 
 from magen.domain.reports import Armed, Mobility
@@ -199,45 +199,79 @@ def reporter_key(account_id: str | None, source_key: str | None, sighting_id: st
     return f"once:{sighting_id}"
 
 
-class Observation:
-    """A sighting in the local frame, with its log sequence and measurement variance."""
+# A sighting in the local frame, with its log sequence and measurement variance: a plain
+# tuple of numbers and strings, one per sighting, kept for good in its track. The collector
+# stops tracking such a tuple after its first look, so a long log does not make every full
+# collection walk hundreds of thousands of sightings (an object with slots it walks always).
+# Mobility, armed and tier are held as small ints (see MOBILITIES, ARMED, TIERS).
+Observation = tuple[
+    int,  # O_SEQ: place in the log
+    str,  # O_ID: sighting id
+    float,  # O_X
+    float,  # O_Y
+    float,  # O_LON
+    float,  # O_LAT
+    datetime,  # O_AT: observed at
+    float,  # O_T: observed at, as a timestamp
+    int | None,  # O_COUNT
+    int,  # O_MOBILITY: index in MOBILITIES
+    int,  # O_ARMED: index in ARMED
+    float | None,  # O_HEADING: radians clockwise from north
+    int,  # O_RANK: the tier's rank (see evidence.RANK)
+    str,  # O_REPORTER
+    float,  # O_VAR: measurement variance per axis
+    float,  # O_VMAX: top speed of the mobility it reports; 0 when it does not say
+]
+O_SEQ: Final = 0
+O_ID: Final = 1
+O_X: Final = 2
+O_Y: Final = 3
+O_LON: Final = 4
+O_LAT: Final = 5
+O_AT: Final = 6
+O_T: Final = 7
+O_COUNT: Final = 8
+O_MOBILITY: Final = 9
+O_ARMED: Final = 10
+O_HEADING: Final = 11
+O_RANK: Final = 12
+O_REPORTER: Final = 13
+O_VAR: Final = 14
+O_VMAX: Final = 15
 
-    __slots__ = (
-        "armed",
-        "count",
-        "heading",
-        "lat",
-        "lon",
-        "mobility",
-        "observed_at",
-        "reporter",
-        "seq",
-        "sighting_id",
-        "t",
-        "tier",
-        "var",
-        "vmax",
-        "x",
-        "y",
+MOBILITIES: Final = (Mobility.UNKNOWN, Mobility.ON_FOOT, Mobility.VEHICLE)
+MOBILITY_CODE: Final = {m: i for i, m in enumerate(MOBILITIES)}
+MOBILITY_UNKNOWN: Final = 0
+ON_FOOT: Final = 1
+VEHICLE: Final = 2
+ARMED: Final = (Armed.UNKNOWN, Armed.YES, Armed.NO)
+ARMED_CODE: Final = {a: i for i, a in enumerate(ARMED)}
+ARMED_YES: Final = 1
+ARMED_NO: Final = 2
+
+
+def observation(
+    seq: int, r: SightingReport, x: float, y: float, var: float, *, vmax: float
+) -> Observation:
+    """A sighting as fusion folds it (see Observation)."""
+    return (
+        seq,
+        r.sighting_id,
+        x,
+        y,
+        r.lon,
+        r.lat,
+        r.observed_at,
+        r.observed_at.timestamp(),
+        r.count,
+        MOBILITY_CODE[r.mobility],
+        ARMED_CODE[r.armed],
+        None if r.heading_deg is None else math.radians(r.heading_deg),
+        RANK[r.tier],
+        r.reporter,
+        var,
+        vmax,
     )
-
-    def __init__(self, seq: int, r: SightingReport, x: float, y: float, var: float) -> None:
-        self.seq = seq
-        self.sighting_id = r.sighting_id
-        self.x = x
-        self.y = y
-        self.lon = r.lon
-        self.lat = r.lat
-        self.observed_at = r.observed_at
-        self.t = r.observed_at.timestamp()
-        self.count = r.count
-        self.mobility = r.mobility
-        self.armed = r.armed
-        self.heading = None if r.heading_deg is None else math.radians(r.heading_deg)
-        self.tier = r.tier
-        self.reporter = r.reporter
-        self.var = var
-        self.vmax = 0.0  # top speed of the mobility it reports; 0 when it does not say
 
 
 # What one independent source has told a track, replaced (never changed) on news:
@@ -253,7 +287,7 @@ PLACED_T: Final = 4
 BURST: Final = 5
 TIERS = tuple(sorted(RANK, key=RANK.__getitem__))  # by rank
 
-_by_seq = attrgetter("seq")  # an observation's place in the log
+_by_seq = itemgetter(O_SEQ)  # an observation's place in the log
 
 
 class _Tables:
@@ -264,7 +298,7 @@ class _Tables:
     def __init__(self, cfg: FusionConfig) -> None:
         self.cfg = cfg
         self.interval = tuple(cfg.source_interval_s(tier) for tier in TIERS)  # by rank
-        self.weight = {tier: cfg.trust.weight(tier) for tier in SourceTier}
+        self.weight = tuple(cfg.trust.weight(tier) for tier in TIERS)  # by rank
         # (existence, its log) by (verified, registered, anonymous) reporters.
         self.existence: dict[tuple[int, int, int], tuple[float, float]] = {}
         # All anonymous sources together are worth no more than this many: past it, more do
@@ -385,14 +419,16 @@ class Track:
         fold runs once per sighting and again over the sightings a merge or split reorders.
         """
         tables = _tables(cfg)
-        t = o.t
-        source = o.reporter
+        t = o[O_T]
+        source = o[O_REPORTER]
+        o_rank = o[O_RANK]
+        o_count = o[O_COUNT]
         rep = self.reporters.get(source)
         if rep is None:
             places = True
             burst = 1.0
-            rank = RANK[o.tier]
-            self.reporters[source] = (rank, 1, o.count, t, t, 1.0)
+            rank = o_rank
+            self.reporters[source] = (rank, 1, o_count, t, t, 1.0)
             self.tiers[rank] += 1
             self._weigh(tables)
         else:
@@ -402,11 +438,10 @@ class Track:
             # A decaying count of this source's recent reports: steady reporting every
             # interval d settles at 1 / (1 - exp(-d / window)), a flood at far more.
             burst = rep[BURST] * math.exp(-abs(t - rep[LAST_T]) / cfg.burst_window_s) + 1.0
-            rank = RANK[o.tier]
-            rank = max(rank, rep[RANK_])
+            rank = max(o_rank, rep[RANK_])
             count = rep[MAX_COUNT]
-            if o.count is not None and (count is None or o.count > count):
-                count = o.count
+            if o_count is not None and (count is None or o_count > count):
+                count = o_count
             self.reporters[source] = (
                 rank,
                 rep[REPORTS] + 1,
@@ -420,7 +455,7 @@ class Track:
                 self.tiers[rank] += 1
                 self._weigh(tables)
         cap = cfg.burst_cap
-        vote = tables.weight[o.tier] / (cap if cap < burst else burst)
+        vote = tables.weight[o_rank] / (cap if cap < burst else burst)
         # Mobility votes fade so a group that leaves its car is soon tracked on foot.
         if t >= self.vote_t:
             fade = math.exp((self.vote_t - t) / cfg.mobility_memory_s)
@@ -430,9 +465,10 @@ class Track:
             mobility_vote = vote
         else:
             mobility_vote = vote * math.exp((t - self.vote_t) / cfg.mobility_memory_s)
-        if o.mobility is Mobility.ON_FOOT:
+        o_mobility = o[O_MOBILITY]
+        if o_mobility == ON_FOOT:
             self.foot += mobility_vote
-        elif o.mobility is Mobility.VEHICLE:
+        elif o_mobility == VEHICLE:
             self.vehicle += mobility_vote
         # One resident's "by car" must not widen the gates of a track: it takes more than one
         # registered reporter, or a verified one, to settle how a group moves.
@@ -447,19 +483,20 @@ class Track:
             self.mobility = mobility
             self.motion = cfg.motion(mobility)
             self.vmax = self.motion.max_speed_mps
-        if o.armed is Armed.YES:
+        o_armed = o[O_ARMED]
+        if o_armed == ARMED_YES:
             self.armed_yes += vote
-        elif o.armed is Armed.NO:
+        elif o_armed == ARMED_NO:
             self.armed_no += vote
         motion = self.motion
         if self.first is None:
-            self.x, self.y, self.t = o.x, o.y, t
+            self.x, self.y, self.t = o[O_X], o[O_Y], t
             self.vx = self.vy = self.pv = 0.0
-            self.pp = o.var
+            self.pp = o[O_VAR]
             self.vv = motion.speed_sigma_mps * motion.speed_sigma_mps
         elif places:
             speed2 = self.vx * self.vx + self.vy * self.vy
-            r = o.var + speed2 * cfg.time_noise_s * cfg.time_noise_s
+            r = o[O_VAR] + speed2 * cfg.time_noise_s * cfg.time_noise_s
             self._update(o, r, motion)
             # A filter fed noisy positions can imagine speeds no group reaches.
             speed = math.sqrt(self.vx * self.vx + self.vy * self.vy)
@@ -467,9 +504,9 @@ class Track:
                 self.vx *= motion.max_speed_mps / speed
                 self.vy *= motion.max_speed_mps / speed
         self.obs.append(o)
-        if self.first is None or t < self.first.t:
+        if self.first is None or t < self.first[O_T]:
             self.first = o
-        if self.last is None or t >= self.last.t:
+        if self.last is None or t >= self.last[O_T]:
             self.last = o
         self.summary = None
         n = len(self.obs)
@@ -519,7 +556,7 @@ class Track:
         )
 
     def _update(self, o: Observation, r: float, motion: Motion) -> None:
-        dt = o.t - self.t
+        dt = o[O_T] - self.t
         if dt >= 0.0:
             # ou_transition(motion, dt), inlined: the update runs once per placed sighting.
             beta = 1.0 / motion.tau_s
@@ -537,16 +574,16 @@ class Track:
             y = self.y + f12 * self.vy
             self.vx *= e
             self.vy *= e
-            zx, zy = o.x, o.y
-            self.t = o.t
+            zx, zy = o[O_X], o[O_Y]
+            self.t = o[O_T]
         else:
             # A late report: carry it forward along the velocity to the track's time, paying
             # for the carry in variance, and update there.
             f12, _, q11, _, _ = ou_transition(motion, -dt)
             pp, pv, vv = self.pp, self.pv, self.vv
             x, y = self.x, self.y
-            zx = o.x + f12 * self.vx
-            zy = o.y + f12 * self.vy
+            zx = o[O_X] + f12 * self.vx
+            zy = o[O_Y] + f12 * self.vy
             r += f12 * f12 * self.vv + q11
         s = pp + r
         k1 = pp / s
@@ -613,7 +650,7 @@ class Track:
             reps = self.reporters.values()
             # A group changes over hours, and a track that crossed another's path for a while
             # should not carry those claims for good.
-            since = (self.last.t if self.last is not None else 0.0) - cfg.count_window_s
+            since = (self.last[O_T] if self.last is not None else 0.0) - cfg.count_window_s
             self.summary = (
                 confidence((TIERS[r[RANK_]] for r in reps), cfg.trust),
                 group_size(
@@ -632,7 +669,7 @@ class Track:
         return (
             self.track_id,
             self.seq,
-            tuple(o.seq for o in self.obs),
+            tuple(o[O_SEQ] for o in self.obs),
             (self.x, self.y, self.vx, self.vy, self.pp, self.pv, self.vv, self.t),
             tuple(self.reporters.items()),
             (self.foot, self.vehicle, self.vote_t, self.armed_yes, self.armed_no),
