@@ -173,7 +173,9 @@ class Fuser:
         self._track_of: dict[str, str] = {}
         self._apart: set[frozenset[str]] = set()
         self._alike: dict[frozenset[str], float] = {}
-        self._grid: dict[int, dict[str, Track]] = {}
+        # The indexed tracks by cell, in the order they entered it (a list reads faster than
+        # a dict's values, and a cell holds a handful).
+        self._grid: dict[int, list[Track]] = {}
         self._expiry: list[tuple[float, int, str]] = []
         self._blocks: dict[int, tuple[int, ...]] = {}
         # `_reach_m` and the cells within it, by a sighting's variance.
@@ -296,7 +298,7 @@ class Fuser:
             bucket = get(key + offset)
             if bucket is None:
                 continue
-            for other in bucket.values():
+            for other in bucket:
                 if (
                     other is track
                     or other.closure is not None
@@ -381,7 +383,7 @@ class Fuser:
             bucket = get(key + offset)
             if bucket is None:
                 continue
-            for track in bucket.values():
+            for track in bucket:
                 dx = ox - track.x
                 dy = oy - track.y
                 d2 = dx * dx + dy * dy
@@ -537,7 +539,11 @@ class Fuser:
         cell = _cell_key(math.floor(track.x / cfg.cell_m), math.floor(track.y / cfg.cell_m))
         if cell != track.cell:
             self._unindex(track)
-            self._grid.setdefault(cell, {})[track.track_id] = track
+            bucket = self._grid.get(cell)
+            if bucket is None:
+                self._grid[cell] = [track]
+            else:
+                bucket.append(track)
             track.cell = cell
         if expires != track.expires:
             track.expires = expires
@@ -547,7 +553,7 @@ class Fuser:
         if track.cell is None:
             return
         bucket = self._grid[track.cell]
-        del bucket[track.track_id]
+        bucket.remove(track)
         if not bucket:
             del self._grid[track.cell]
         track.cell = None
