@@ -2017,6 +2017,11 @@ def _no_collection_pauses() -> Iterator[None]:
     automatic collection walks all of them again (a third of the time at 100,000 reports).
     Reference counting still frees what is dropped; cycles wait for the collector, which
     runs as usual once linking is done.
+
+    What linking keeps (the links and their evidence, the analyses of words kept for the
+    next run) is then all in the youngest generation, for the first collection after to
+    walk, and the next to walk again as it ages; one collection of both young generations
+    here walks it once and settles it among the old objects.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -2025,6 +2030,7 @@ def _no_collection_pauses() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+            gc.collect(1)
 
 
 @_no_collection_pauses()
