@@ -482,3 +482,25 @@ def test_a_lone_candidates_link_says_so() -> None:
     ]
     assert said
     assert all(e.weight > 0 for e in said)
+
+
+@pytest.mark.parametrize("parts", [3, 50, 70_000, 2**26])  # the last: too many to pack
+def test_cells_are_the_distinct_part_pairs_and_each_cells_place_among_them(parts: int) -> None:
+    import numpy as np
+
+    from magen.people.matching import _PAIR_SHIFT, _Cells
+
+    rng = np.random.default_rng(parts)
+    rows_a = rng.integers(-1, parts, size=(500, 4))
+    rows_b = rng.integers(-1, parts, size=(500, 4))
+    cells = _Cells.of(rows_a, rows_b)
+    valid = (rows_a >= 0)[:, :, None] & (rows_b >= 0)[:, None, :]
+    pairs = ((rows_a << _PAIR_SHIFT)[:, :, None] | rows_b[:, None, :])[valid]
+    unique, inverse = np.unique(pairs, return_inverse=True)
+    assert np.array_equal(cells.valid, valid)
+    assert np.array_equal(cells.unique, unique)
+    assert np.array_equal(cells.inverse, inverse.ravel())
+    assert np.array_equal(cells.unique[cells.inverse], pairs)
+    empty = _Cells.of(np.full((2, 4), -1), rows_b[:2])
+    assert len(empty.unique) == 0
+    assert len(empty.inverse) == 0

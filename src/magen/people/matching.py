@@ -828,9 +828,26 @@ class _Cells:
     @classmethod
     def of(cls, rows_a: IntArray, rows_b: IntArray) -> _Cells:
         valid = (rows_a >= 0)[:, :, None] & (rows_b >= 0)[:, None, :]
-        pairs = ((rows_a << _PAIR_SHIFT)[:, :, None] | rows_b[:, None, :])[valid]
-        unique, inverse = np.unique(pairs, return_inverse=True)
-        return cls(valid, unique, inverse.ravel())
+        size = int(max(rows_a.max(initial=-1), rows_b.max(initial=-1))) + 1
+        held = int(np.count_nonzero(valid))
+        index_bits = max(held - 1, 1).bit_length()
+        if (size * size).bit_length() + index_bits > 63:
+            pairs = ((rows_a << _PAIR_SHIFT)[:, :, None] | rows_b[:, None, :])[valid]
+            unique, inverse = np.unique(pairs, return_inverse=True)
+            return cls(valid, unique, inverse.ravel())
+        # np.unique's inverse takes an argsort; a plain sort of each pair with its cell's
+        # index below it is faster, and faster still as a merging sort: parts are numbered
+        # as records come, so pairs of records in order come in rising runs.
+        pairs = ((rows_a * size)[:, :, None] + rows_b[:, None, :])[valid]
+        packed = (pairs << index_bits) | np.arange(held)
+        packed.sort(kind="stable")
+        ordered = packed >> index_bits
+        first = np.ones(held, dtype=np.bool_)
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        inverse = np.empty(held, dtype=np.int64)
+        inverse[packed & ((1 << index_bits) - 1)] = np.cumsum(first) - 1
+        distinct = ordered[first]
+        return cls(valid, (distinct // size) << _PAIR_SHIFT | distinct % size, inverse)
 
 
 def _mean_agreeing(frequencies: Sequence[float]) -> float:
