@@ -64,3 +64,13 @@ def test_older_collections_freeze_nothing() -> None:
     gc.collect(1)
     assert _in_a_generation(survivor)
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("restored_gc")
+def test_unsettle_heap_puts_the_interpreters_collector_back() -> None:
+    before = gc.get_threshold()
+    api_app.settle_heap()
+    api_app.unsettle_heap()
+    assert api_app._freeze_survivors not in gc.callbacks
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before

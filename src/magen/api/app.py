@@ -70,6 +70,7 @@ ROUTERS = [
 # these thresholds, after freezing what start-up built, halve the CPU per report and bring p99
 # from over 100 ms to under 30 ms. Cyclic garbage waits longer to be freed; nothing else changes.
 SERVING_GC_THRESHOLDS = (50_000, 20, 20)
+_PYTHON_GC_THRESHOLDS = gc.get_threshold()  # as the interpreter started
 
 
 def load_settings_town(settings: Settings) -> Town | None:
@@ -226,6 +227,14 @@ def settle_heap() -> None:
     gc.set_threshold(*SERVING_GC_THRESHOLDS)
     if _freeze_survivors not in gc.callbacks:
         gc.callbacks.append(_freeze_survivors)
+
+
+def unsettle_heap() -> None:
+    """Undo `settle_heap`: the collector back to CPython's settings, nothing frozen (benches)."""
+    if _freeze_survivors in gc.callbacks:
+        gc.callbacks.remove(_freeze_survivors)
+    gc.unfreeze()
+    gc.set_threshold(*_PYTHON_GC_THRESHOLDS)
 
 
 def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
