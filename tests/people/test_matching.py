@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -435,14 +437,34 @@ def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation
     members = matching._Members.of(parts.sets, parts.tf, parts.tf_mean)
     codes, adjust = members.codes(xs, ys)
     pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
-    assert codes.tolist() == [parts.code(x, y) for x, y in pairs]
+    assert codes.tolist() == [parts.sets[x].code(parts.sets[y]) for x, y in pairs]
     assert len(set(codes.tolist())) == 4
     expected = [
-        parts.adjustment(x, y) if c >= matching._STRONG else 0.0
+        _adjustment(parts, x, y) if c >= matching._STRONG else 0.0
         for x, y, c in zip(xs.tolist(), ys.tolist(), codes.tolist(), strict=True)
     ]
     assert adjust.tolist() == expected
     assert np.count_nonzero(adjust) > 100
+
+
+def _adjustment(parts: Any, a: int, b: int) -> float:
+    """The rarity adjustment of one agreeing part pair, set by set: the definition
+    `_Members.codes` computes for many pairs at once."""
+    from magen.people import matching
+
+    x, y = parts.sets[a], parts.sets[b]
+    # The most specific agreement decides: a shared spelling, else the commonest key.
+    spelled = x.exact & y.exact
+    if spelled:
+        tf, mean = min(parts.tf.get(k, 0.0) for k in spelled), parts.tf_mean[0]
+    else:
+        shared = x.agree & y.agree
+        if not shared:
+            return 0.0
+        tf, mean = max(parts.tf.get(k, 0.0) for k in shared), parts.tf_mean[1]
+    if tf <= 0 or mean <= 0:
+        return 0.0
+    return float(max(-matching._TF_CAP, min(matching._TF_CAP, math.log2(mean / tf))))
 
 
 def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:

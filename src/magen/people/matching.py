@@ -615,11 +615,6 @@ class _PartTable:
                 self.spelled[script].append(word if len(word) >= _MIN_TYPO_LENGTH else "")
         return pid
 
-    def code(self, a: int, b: int) -> int:
-        """How two parts compare (`_KeySets.code`), one pair at a time: the definition
-        `_Members.codes` computes for many pairs at once."""
-        return self.sets[a].code(self.sets[b])
-
     def count_frequencies(self, tables: Iterable[_Table]) -> None:
         """Share of records carrying each agreement key, for term-frequency adjustment."""
         vocab: dict[str, int] = {}
@@ -646,31 +641,6 @@ class _PartTable:
         loose = [f for k, f in self.tf.items() if not k.startswith("t:")]
         self.tf_mean = (_mean_agreeing(spelled), _mean_agreeing(loose))
         self._members = None  # their rarity changed
-
-    def adjustment(self, a: int, b: int) -> float:
-        """log2 weight for agreeing on a rarer (positive) or commoner (negative) name, one
-        pair at a time: the definition `_Members.codes` computes for many at once."""
-        x, y = self.sets[a], self.sets[b]
-        # The most specific agreement decides: a shared spelling, else the commonest key.
-        spelled = x.exact & y.exact
-        if spelled:
-            tf, mean = min(self.tf.get(k, 0.0) for k in spelled), self.tf_mean[0]
-        else:
-            shared = x.agree & y.agree
-            if not shared:
-                return 0.0
-            tf, mean = max(self.tf.get(k, 0.0) for k in shared), self.tf_mean[1]
-        if tf <= 0 or mean <= 0:
-            return 0.0
-        return max(-_TF_CAP, min(_TF_CAP, math.log2(mean / tf)))
-
-    def code_matrix(self, rows_a: IntArray, rows_b: IntArray) -> tuple[Int8Array, FloatArray]:
-        """Codes and rarity adjustments of every part of one row with every part of the
-        other, row by row: (n, parts a, parts b) from part-id rows (n, parts), -1 where
-        either part is missing; the adjustment is 0 unless the parts agree."""
-        cells = _Cells.of(rows_a, rows_b)
-        self.learn([cells.unique])
-        return self.looked_up(cells)
 
     def learn(self, found: Sequence[IntArray], each: _Map = map) -> None:
         """Compare the part pairs of `found` (sorted distinct arrays) not compared before.
@@ -712,8 +682,10 @@ class _PartTable:
         return members
 
     def looked_up(self, cells: _Cells) -> tuple[Int8Array, FloatArray]:
-        """`code_matrix` of part pairs already compared (`learn`); reads only, so chunks
-        may be looked up on several threads at once."""
+        """Codes and rarity adjustments of every part of one record with every part of the
+        other, pair by pair (`cells.valid`'s shape, -1 where either part is missing; the
+        adjustment is 0 unless the parts agree), for part pairs already compared (`learn`).
+        It only reads, so chunks may be looked up on several threads at once."""
         codes = np.full(cells.valid.shape, _NULL, dtype=np.int8)
         adjust = np.zeros(cells.valid.shape)
         if len(cells.unique):
@@ -1482,13 +1454,10 @@ def _name_levels(
     ib: IntArray,
     parts: _PartTable,
     *,
-    cells: _Cells | None = None,
+    cells: _Cells,
 ) -> tuple[IntArray, _NameDetail]:
-    """Name levels of pairs; `cells`, their part pairs if already compared (`learn`)."""
-    if cells is None:
-        codes, adjust = parts.code_matrix(a.parts[ia], b.parts[ib])
-    else:
-        codes, adjust = parts.looked_up(cells)
+    """Name levels of pairs; `cells`, their part pairs, already compared (`learn`)."""
+    codes, adjust = parts.looked_up(cells)
     # Codes run from -1 to 4: small integers keep the (pairs x 16) arrays small.
     rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
     adjust = adjust.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
@@ -1611,7 +1580,7 @@ def _levels(
     workers = max(workers, 1)
     count = -(-max(-(-len(ia) // _CHUNK), 1) // workers) * workers
     size = max(_MIN_CHUNK, -(-len(ia) // count))
-    starts = range(0, len(ia), size)
+    starts = range(0, max(len(ia), 1), size)  # one empty chunk for no pairs
     threads = min(workers, len(starts))
     with _threads(threads) as each:
         cells: list[_Cells | None] = [None] * len(starts)
@@ -1627,15 +1596,11 @@ def _levels(
 
         def chunk(n: int) -> tuple[Levels, _NameDetail]:
             i = starts[n]
-            return _levels_chunk(
-                a, b, ia[i : i + size], ib[i : i + size], parts, names=names, cells=cells[n]
-            )
+            return _levels_chunk(a, b, ia[i : i + size], ib[i : i + size], parts, cells=cells[n])
 
         chunks = list(each(chunk, range(len(starts))))
     if len(chunks) == 1:
         return chunks[0]
-    if not chunks:
-        return _levels_chunk(a, b, ia, ib, parts, names=names, cells=None)
     levels = np.concatenate([c[0] for c in chunks])
     detail = _NameDetail(
         *(np.concatenate([getattr(c[1], f) for c in chunks]) for f in _NameDetail.__slots__)
@@ -1661,21 +1626,14 @@ _MIN_CHUNK = 20_000
 
 
 def _levels_chunk(
-    a: _Table,
-    b: _Table,
-    ia: IntArray,
-    ib: IntArray,
-    parts: _PartTable,
-    *,
-    names: bool,
-    cells: _Cells | None,
+    a: _Table, b: _Table, ia: IntArray, ib: IntArray, parts: _PartTable, *, cells: _Cells | None
 ) -> tuple[Levels, _NameDetail]:
     out = np.full((len(ia), _N_COMPARISONS), _NULL, dtype=np.int8)
     none = np.full(len(ia), -1, dtype=np.int64)
     detail = _NameDetail(
         none, none, none, np.zeros(len(ia)), np.full((len(ia), 3), _NULL, dtype=np.int8)
     )
-    if names:
+    if cells is not None:  # names are compared: their part pairs, already compared
         out[:, _NAME], detail = _name_levels(a, b, ia, ib, parts, cells=cells)
     sa, sb = a.sex[ia], b.sex[ib]
     out[:, _SEX] = np.where((sa == 0) | (sb == 0), _NULL, (sa == sb).astype(np.int64))
