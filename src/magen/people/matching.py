@@ -484,8 +484,10 @@ class _Members:
         return np.bincount(pair, minlength=len(xs)) > 0, pair, key
 
     def codes(self, xs: IntArray, ys: IntArray) -> tuple[IntArray, FloatArray]:
-        """`_KeySets.code` of each pair (x, y), and `_PartTable.adjustment` of each that
-        agrees (0 for the others)."""
+        """`_KeySets.code` of each pair (x, y), and for each that agrees the log2 weight
+        for agreeing on a rarer (positive) or commoner (negative) name: log2 of the mean
+        share of records agreeing on a name over this name's share, capped (0 for the
+        others)."""
         codes = np.zeros(len(xs), dtype=np.int64)
         adjust = np.zeros(len(xs))
         # The most specific agreement decides: a shared spelling, its rarest one (none if
