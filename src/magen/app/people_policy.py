@@ -69,7 +69,9 @@ def readable_casualties(actor: Actor, state: State) -> list[Casualty]:
     if actor.role is not Role.HOSPITAL:
         return list(every)
     own = hospital_of(state, actor)  # looked up once, not per casualty
-    return [c for c in every if own is not None and own in casualties.hospitals_of(c)]
+    if own is None:  # an account no hospital reports through reads none
+        return []
+    return [c for c in every if own in casualties.hospitals_of(c)]
 
 
 def _own_casualty(actor: Actor, recorded: Recorded, state: State) -> tuple[str, Casualty] | None:
