@@ -526,3 +526,84 @@ def test_cells_are_the_distinct_part_pairs_and_each_cells_place_among_them(parts
     empty = _Cells.of(np.full((2, 4), -1), rows_b[:2])
     assert len(empty.unique) == 0
     assert len(empty.inverse) == 0
+
+
+def _shift_km(point: tuple[float, float], east: float, north: float) -> tuple[float, float]:
+    lon, lat = point
+    return (lon + east / (111.32 * math.cos(math.radians(lat))), lat + north / 110.574)
+
+
+def _sheltered(rid: str, shelter: tuple[float, float], *names: str) -> PersonRecord:
+    return _found(
+        rid,
+        RecordKind.SURVIVOR,
+        *names,
+        lon=shelter[0],
+        lat=shelter[1],
+        time=T0 + timedelta(hours=5),
+    )
+
+
+def test_a_survivor_at_the_shelter_nearest_where_last_seen_is_evidence(
+    crowd: list[PersonRecord],
+) -> None:
+    # Two shelters, each where several survivors checked in: the one nearest where Moshe was
+    # last seen is 1.2 km away, the other 1.5 km. People walk to a shelter near them, so
+    # checking in at the nearest says more than its distance alone.
+    seen = _shift_km(OFAKIM, 0.0, 0.0)
+    near, far = _shift_km(seen, 1.2, 0.0), _shift_km(seen, -1.5, 0.0)
+    others = [
+        _sheltered(f"o{i}{j}", shelter, name)
+        for j, shelter in enumerate((near, far))
+        for i, name in enumerate(
+            ("Dana Levi", "Omer Cohen", "Noa Peretz", "Lior Biton", "Tal Ohana")
+        )
+    ]
+    reports = [*crowd, _report("x1", "Moshe Abutbul", lon=seen[0], lat=seen[1])]
+    at_near = _sheltered("s1", near, "Moshe Abutbul")
+    at_far = _sheltered("s2", far, "Moshe Abutbul")
+    found = {}
+    for record in (at_near, at_far):
+        candidate = _only(
+            match(reports, [*others, record], model=DEFAULT_MODEL, min_score=0.0), "x1"
+        )
+        found[record.id] = next(e for e in candidate.evidence if e.field == "place")
+    assert found["s1"].finding.startswith("at the shelter nearest")
+    assert found["s2"].finding.startswith("at one of the three shelters nearest")
+    assert found["s1"].weight > found["s2"].weight > 0
+
+
+def test_a_casualty_found_kilometres_from_where_last_seen_counts_against(
+    crowd: list[PersonRecord],
+) -> None:
+    far = _shift_km(OFAKIM, 2.5, 0.0)
+    near = _shift_km(OFAKIM, 0.15, 0.0)
+    reports = [*crowd, _report("x1", "Moshe Abutbul")]
+    found = {}
+    for rid, (lon, lat) in (("c-far", far), ("c-near", near)):
+        record = _found(rid, RecordKind.CASUALTY, "משה אבוטבול", lon=lon, lat=lat)
+        candidate = _only(match(reports, [record], model=DEFAULT_MODEL, min_score=0.0), "x1")
+        found[rid] = next(e for e in candidate.evidence if e.field == "place")
+    assert found["c-far"].finding.startswith("2-3 km apart")
+    assert found["c-far"].weight < 0
+    assert found["c-near"].finding.startswith("within 200 m")
+    assert found["c-near"].weight > 0
+
+
+def test_how_soon_a_casualty_was_found_after_last_seen_is_evidence(
+    crowd: list[PersonRecord],
+) -> None:
+    reports = [*crowd, _report("x1", "Moshe Abutbul")]
+    found = {}
+    for hours in (2, 4, 9):
+        record = _found("c1", RecordKind.CASUALTY, "משה אבוטבול", time=T0 + timedelta(hours=hours))
+        candidate = _only(match(reports, [record], model=DEFAULT_MODEL, min_score=0.0), "x1")
+        found[hours] = next(e for e in candidate.evidence if e.field == "time")
+    assert found[2].finding == "found within 3 hours of last seen"
+    assert found[4].finding == "found 3-6 hours after last seen"
+    assert found[9].finding == "found over 6 hours after last seen"
+    assert found[9].weight < found[2].weight
+    # A survivor's check-in time says little: any time after being last seen is plausible.
+    survivor = _found("s1", RecordKind.SURVIVOR, "משה אבוטבול", time=T0 + timedelta(hours=2))
+    candidate = _only(match(reports, [survivor], model=DEFAULT_MODEL, min_score=0.0), "x1")
+    assert next(e for e in candidate.evidence if e.field == "time").finding == "plausible"

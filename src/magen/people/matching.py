@@ -5,8 +5,8 @@ problem: names in any script compared as sets of name parts (so given/family ord
 matter) by shared spelling, phonetic key, nickname or near-miss (`names`), with a
 term-frequency adjustment for rare and common names; birth date or age range; sex; hair,
 build, clothing and distinguishing marks reduced to a shared vocabulary in Hebrew, Arabic and
-English (`descriptions`); distance between last-known and found places; and whether the
-times are compatible.
+English (`descriptions`); how far from where a person was last seen they were found (for a
+survivor at a shelter, whether it is one of the shelters nearest there); and how soon after.
 
 Only pairs that share a blocking key are compared: name-part pairs (exact phonetic keys, and
 one-deletion variants for typos), birth date, name part with sex and age band for one-word
@@ -132,8 +132,31 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("build", ("differs", "close", "agrees")),
     ("clothing", ("nothing shared", "some terms shared", "one item agrees", "several items agree")),
     ("marks", ("none shared", "same kind of mark", "same mark in the same place")),
-    ("place", ("over 10 km apart", "3-10 km apart", "1-3 km apart", "within 1 km")),
-    ("time", ("implausible", "plausible")),
+    (
+        "place",
+        (
+            "over 10 km apart",
+            "3-10 km apart",
+            "2-3 km apart",
+            "1-2 km apart",
+            "at a shelter farther than the three nearest",
+            "0.5-1 km apart",
+            "at one of the three shelters nearest",
+            "within 500 m",
+            "at the shelter nearest",
+            "within 200 m",
+        ),
+    ),
+    (
+        "time",
+        (
+            "implausible",
+            "found over 6 hours after last seen",
+            "plausible",
+            "found 3-6 hours after last seen",
+            "found within 3 hours of last seen",
+        ),
+    ),
 )
 _NAME, _SEX, _DOB, _AGE, _HAIR, _BUILD, _CLOTHING, _MARKS, _PLACE, _TIME = range(10)
 _N_COMPARISONS = len(COMPARISONS)
@@ -175,8 +198,8 @@ DEFAULT_MODEL = MatchModel(
         (0.03, 0.2, 0.77),
         (0.15, 0.25, 0.3, 0.3),
         (0.1, 0.2, 0.7),
-        (0.1, 0.1, 0.2, 0.6),
-        (0.03, 0.97),
+        (0.06, 0.007, 0.012, 0.07, 0.05, 0.15, 0.29, 0.13, 0.17, 0.06),
+        (0.009, 0.05, 0.65, 0.13, 0.16),
     ),
     u=(
         (0.87, 0.11, 0.018, 0.0022, 0.001, 5e-4, 1e-5, 5e-5, 7e-5, 1.5e-5, 1e-8),
@@ -187,8 +210,8 @@ DEFAULT_MODEL = MatchModel(
         (0.2, 0.45, 0.35),
         (0.55, 0.4, 0.04, 0.01),
         (0.8, 0.17, 0.03),
-        (0.1, 0.4, 0.35, 0.15),
-        (0.2, 0.8),
+        (0.06, 0.16, 0.13, 0.12, 0.38, 0.037, 0.069, 0.011, 0.035, 0.002),
+        (0.02, 0.063, 0.6, 0.15, 0.17),
     ),
     prior=1e-4,
 )
@@ -920,9 +943,15 @@ class _Table:
     lat: FloatArray
     hours: FloatArray
     found: NDArray[np.bool_]
+    casualty: NDArray[np.bool_]
     descriptions: list[Description] = field(default_factory=list)
     # What a nameless record is looked up by (`_descriptions`).
     lookup_terms: list[tuple[str, ...]] = field(default_factory=list)
+    # The shared place (`_mark_sites`) a found record is at, -1 if none, and the shared
+    # places nearest each record's place, nearest first (-1 padding).
+    site: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    near: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    sited: bool = False  # any record at a shared place
 
 
 _SEXES = {"male": 1, "m": 1, "female": 2, "f": 2}
@@ -1024,9 +1053,54 @@ def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | Non
             (_hours(r.time) if r.time is not None else math.nan for r in records), np.float64, n
         ),
         found=np.fromiter((r.kind is not RecordKind.MISSING for r in records), np.bool_, n),
+        casualty=np.fromiter((r.kind is RecordKind.CASUALTY for r in records), np.bool_, n),
         descriptions=[c[0] for c in columns],
         lookup_terms=[c[7] for c in columns],
     )
+
+
+# Found records at exactly one place, this many or more, mark a shared place: a shelter or a
+# hospital where people check in or are brought.
+_SITE_RECORDS = 5
+# People walk to one of the shelters nearest where they were; each record's nearest few.
+_NEAR_SITES = 3
+# A shared place further than this from where a person was last seen is judged by distance
+# (a hospital casualties are taken to).
+_SITE_REACH_KM = 10.0
+_SITE_ROWS = 8192
+
+
+def _mark_sites(tables: Sequence[_Table]) -> None:
+    """Find the places many found records share and, for each record, the nearest of them.
+
+    Survivors check in at shelters, mostly one of the few nearest where they were; that a
+    survivor's shelter is the nearest to where a person was last seen says more than the
+    distance to it, which depends on where the shelters happen to be.
+    """
+    found = [np.flatnonzero(t.found & ~np.isnan(t.lon)) for t in tables]
+    coords = np.concatenate(
+        [np.column_stack((t.lon[f], t.lat[f])) for t, f in zip(tables, found, strict=True)]
+    ).reshape(-1, 2)
+    sites, inverse, counts = np.unique(coords, axis=0, return_inverse=True, return_counts=True)
+    shared = counts >= _SITE_RECORDS
+    number = np.where(shared, np.cumsum(shared) - 1, -1)
+    sites = sites[shared]
+    at = number[inverse.ravel()]
+    start = 0
+    for t, f in zip(tables, found, strict=True):
+        t.site = np.full(len(t.records), -1, dtype=np.int64)
+        t.site[f] = at[start : start + len(f)]
+        t.sited = bool((t.site >= 0).any())
+        start += len(f)
+        t.near = np.full((len(t.records), min(_NEAR_SITES, len(sites))), -1, dtype=np.int64)
+        if not len(sites):
+            continue
+        for i in range(0, len(t.records), _SITE_ROWS):
+            lon, lat = t.lon[i : i + _SITE_ROWS, None], t.lat[i : i + _SITE_ROWS, None]
+            km = _distance_km(lon, lat, sites[None, :, 0], sites[None, :, 1])
+            order = np.argsort(np.where(np.isnan(km), np.inf, km), axis=1, kind="stable")
+            near = order[:, : t.near.shape[1]]
+            t.near[i : i + _SITE_ROWS] = np.where(np.isnan(lon), -1, near)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1658,9 +1732,7 @@ def _levels_chunk(
         default=0,
     )
     out[:, _MARKS] = np.where((ka == 0) | (kb == 0), _NULL, marks)
-    km = _distance_km(a.lon[ia], a.lat[ia], b.lon[ib], b.lat[ib])
-    place = np.select([km > 10, km > 3, km > 1], [0, 1, 2], default=3)
-    out[:, _PLACE] = np.where(np.isnan(km), _NULL, place)
+    out[:, _PLACE] = _place_levels(a, b, ia, ib)
     out[:, _TIME] = _time_levels(a, b, ia, ib)
     return out, detail
 
@@ -1675,19 +1747,43 @@ def _distance_km(
     return np.asarray(np.hypot(dx, dy), dtype=np.float64)
 
 
+# Upper bounds (km) of the distance levels, and the level of each band, nearest last.
+# A NaN distance (a place unknown) sorts past infinity, to the unknown level.
+_PLACE_BOUNDS = np.asarray([0.2, 0.5, 1.0, 2.0, 3.0, 10.0, math.inf])
+_PLACE_BANDS = np.asarray([9, 7, 5, 3, 2, 1, 0, _NULL], dtype=np.int8)
+
+
+def _place_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> Int8Array:
+    """How far apart two places are, or, for a record found at a shared place (a shelter)
+    and a person last seen somewhere, whether it is a shelter nearest where they were."""
+    km = _distance_km(a.lon[ia], a.lat[ia], b.lon[ib], b.lat[ib])
+    place = _PLACE_BANDS[np.searchsorted(_PLACE_BOUNDS, km)]
+    for seen, found, i, j in ((a, b, ia, ib), (b, a, ib, ia)):
+        if seen.near.shape[1] == 0 or not found.sited:
+            continue
+        site = found.site[j]
+        at = np.flatnonzero((site >= 0) & (km <= _SITE_REACH_KM) & ~seen.found[i])
+        site, near = site[at], seen.near[i[at]]
+        place[at] = np.select(
+            [near[:, 0] == site, (near[:, 1:] == site[:, None]).any(axis=1)], [8, 6], default=4
+        )
+    return place
+
+
 def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
     ta, tb = a.hours[ia], b.hours[ib]
     fa, fb = a.found[ia], b.found[ib]
     # Found more than an hour before being last seen cannot be the same person; two records of
-    # the same kind should be close in time.
+    # the same kind should be close in time. A casualty is found within hours of being last
+    # seen; how soon is evidence too.
     missing_found = ~fa & fb
     found_missing = fa & ~fb
-    plausible = np.where(
-        missing_found,
-        tb >= ta - 1.0,
-        np.where(found_missing, ta >= tb - 1.0, np.abs(ta - tb) <= 3.0),
-    )
-    return np.where(np.isnan(ta) | np.isnan(tb), _NULL, plausible.astype(np.int64))
+    after = np.where(missing_found, tb - ta, np.where(found_missing, ta - tb, 0.0))
+    plausible = np.where(missing_found | found_missing, after >= -1.0, np.abs(ta - tb) <= 3.0)
+    casualty = (missing_found & b.casualty[ib]) | (found_missing & a.casualty[ia])
+    soon = np.select([after > 6.0, after > 3.0], [1, 3], default=4)
+    level = np.where(plausible, np.where(casualty, soon, 2), 0)
+    return np.where(np.isnan(ta) | np.isnan(tb), _NULL, level)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1735,17 +1831,19 @@ def _patterns(levels: Levels) -> tuple[Levels, FloatArray]:
 Rows = tuple[tuple[float, ...], ...]
 
 
-def _rows(pat: Levels, w: FloatArray, start: Rows, alpha: float) -> Rows:
-    """Level frequencies per comparison, weighted, smoothed towards `start`."""
-    out = []
-    for c, (_, labels) in enumerate(COMPARISONS):
+def _rows(
+    pat: Levels, w: FloatArray, start: Rows, alpha: float, only: Iterable[int] | None = None
+) -> Rows:
+    """Level frequencies per comparison, weighted, smoothed towards `start` (`only`: these
+    comparisons, the others as in `start`)."""
+    out = list(start)
+    for c in range(_N_COMPARISONS) if only is None else only:
+        labels = COMPARISONS[c][1]
         present = pat[:, c] != _NULL
         total = w[present].sum() + alpha
-        out.append(
-            tuple(
-                float((w[pat[:, c] == level].sum() + alpha * start[c][level]) / total)
-                for level in range(len(labels))
-            )
+        out[c] = tuple(
+            float((w[pat[:, c] == level].sum() + alpha * start[c][level]) / total)
+            for level in range(len(labels))
         )
     return tuple(out)
 
@@ -1968,6 +2066,7 @@ def _run(
         as_of = _reference_date((*records_a, *(records_b or ())))
     a = _table(records_a, parts, as_of)
     b = a if records_b is None else _table(records_b, parts, as_of)
+    _mark_sites([a] if b is a else [a, b])
     parts.count_frequencies([a] if b is a else [a, b])
     want_a, want_b = _wanted(a, parts), _wanted(b, parts)
     want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
@@ -2328,19 +2427,25 @@ def _em_namesakes(levels: Levels, start: MatchModel, prior: float) -> MatchModel
     """
     pat, count = _patterns(levels)
     alpha = max(1.0, _SMOOTHING * float(count.sum()))
-    u = start.u
-    weights = MatchModel(start.m, u, prior).weights()
+    m, u = start.m, start.u
+    weights = MatchModel(m, u, prior).weights()
     for _ in range(_EM_ITERATIONS):
         log_odds = _log_odds(prior) + _log_bayes(pat, weights)
         p = 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
         new_prior = float(np.clip(np.sum(count * p) / count.sum(), 1e-6, 1 - 1e-6))
         u = _rows(pat, count * (1 - p), start.u, alpha)
-        new_weights = MatchModel(start.m, u, new_prior).weights()
+        m = _rows(pat, count * p, start.m, alpha, _OWN_M)
+        new_weights = MatchModel(m, u, new_prior).weights()
         shift = max(float(np.abs(new_weights - weights).max()), abs(new_prior - prior))
         prior, weights = new_prior, new_weights
         if shift < 1e-6:
             break
-    return MatchModel(start.m, u, prior)
+    return MatchModel(m, u, prior)
+
+
+# Comparisons whose m for two reports of one person is not a report and record's: where and
+# when a person was last seen, told twice, against where and when they were found.
+_OWN_M = (_PLACE, _TIME)
 
 
 _EM_ITERATIONS = 200
