@@ -434,7 +434,7 @@ def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation
     held = (rows_a >= 0) & (rows_b >= 0)
     xs = np.concatenate([xs, np.arange(n), rows_a[held]])
     ys = np.concatenate([ys, np.arange(n), rows_b[held]])
-    members = matching._Members.of(parts.sets, parts.tf, parts.tf_mean)
+    members = matching._Members.of(parts.numbered, parts.tf, parts.tf_mean)
     codes, adjust = members.codes(xs, ys)
     pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
     assert codes.tolist() == [parts.sets[x].code(parts.sets[y]) for x, y in pairs]
@@ -456,12 +456,12 @@ def _adjustment(parts: Any, a: int, b: int) -> float:
     # The most specific agreement decides: a shared spelling, else the commonest key.
     spelled = x.exact & y.exact
     if spelled:
-        tf, mean = min(parts.tf.get(k, 0.0) for k in spelled), parts.tf_mean[0]
+        tf, mean = min(parts.share(k) for k in spelled), parts.tf_mean[0]
     else:
         shared = x.agree & y.agree
         if not shared:
             return 0.0
-        tf, mean = max(parts.tf.get(k, 0.0) for k in shared), parts.tf_mean[1]
+        tf, mean = max(parts.share(k) for k in shared), parts.tf_mean[1]
     if tf <= 0 or mean <= 0:
         return 0.0
     return float(max(-matching._TF_CAP, min(matching._TF_CAP, math.log2(mean / tf))))

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -446,6 +446,40 @@ _KINDS = ("exact", "agree", "keys", "dels", "subs")
 
 
 @dataclass(frozen=True, slots=True)
+class _KeyIds:
+    """Every key of the name parts, numbered once per run for blocking and comparing alike.
+
+    Each part's blocking keys come first, then their typo variants (ids below `blocking`,
+    what `_NameKeyIndex` needs), then the keys of each kind of key set (`_KeySets`). Per
+    kind ("block" for blocking keys), part p's key ids are
+    ids[kind][starts[kind][p] : starts[kind][p + 1]].
+    """
+
+    vocab: dict[str, int]
+    blocking: int
+    variants: list[list[int]]  # per blocking key, the ids of its typo variants
+    starts: dict[str, IntArray]
+    ids: dict[str, IntArray]
+
+    @classmethod
+    def of(cls, part_keys: Sequence[tuple[str, ...]], sets: Sequence[_KeySets]) -> _KeyIds:
+        vocab: dict[str, int] = {}
+        number = vocab.setdefault
+        of_kind = {"block": [tuple(number(k, len(vocab)) for k in keys) for keys in part_keys]}
+        # Typo variants of the parts' keys join the vocabulary after them (and have none).
+        variants = [[number(d, len(vocab)) for d in _typo_keys(k)] for k in list(vocab)]
+        variants += [[]] * (len(vocab) - len(variants))
+        blocking = len(vocab)
+        for kind in _KINDS:
+            of_kind[kind] = [tuple(number(k, len(vocab)) for k in getattr(s, kind)) for s in sets]
+        starts, ids = {}, {}
+        for kind, of_part in of_kind.items():
+            starts[kind] = np.cumsum([0, *map(len, of_part)], dtype=np.int64)
+            ids[kind] = np.fromiter(chain.from_iterable(of_part), np.int64, int(starts[kind][-1]))
+        return cls(vocab, blocking, variants, starts, ids)
+
+
+@dataclass(frozen=True, slots=True)
 class _Members:
     """Every part's key sets (`_KeySets`) as integer key ids, to test many pairs at once.
 
@@ -464,32 +498,29 @@ class _Members:
     rarity: FloatArray
 
     @classmethod
-    def of(
-        cls, sets: Sequence[_KeySets], tf: dict[str, float], tf_mean: tuple[float, float]
-    ) -> _Members:
-        vocab: dict[str, int] = {}
-        starts, ids, held = {}, {}, {}
+    def of(cls, numbered: _KeyIds, tf: FloatArray, tf_mean: tuple[float, float]) -> _Members:
+        size = max(len(numbered.vocab), 1)
+        held = {}
         for kind in _KINDS:
-            of_part = [
-                tuple(vocab.setdefault(k, len(vocab)) for k in getattr(s, kind)) for s in sets
-            ]
-            starts[kind] = np.cumsum([0, *map(len, of_part)], dtype=np.int64)
-            ids[kind] = np.fromiter(chain.from_iterable(of_part), np.int64, int(starts[kind][-1]))
-        size = max(len(vocab), 1)
-        for kind in _KINDS:
-            part = np.repeat(np.arange(len(sets), dtype=np.int64), np.diff(starts[kind]))
-            held[kind] = np.sort(part * size + ids[kind])
-        shares, rarity = np.zeros(size), np.zeros(size)
-        for key, share in tf.items():
-            k = vocab.get(key)
-            if k is None:
-                continue
-            # A shared spelling is rarer or commoner than spellings, a looser key than keys.
-            mean = tf_mean[0] if key.startswith("t:") else tf_mean[1]
-            shares[k] = share
-            if share > 0 and mean > 0:
-                rarity[k] = max(-_TF_CAP, min(_TF_CAP, math.log2(mean / share)))
-        return cls(len(sets), size, starts, ids, held, shares, rarity)
+            starts = numbered.starts[kind]
+            part = np.repeat(np.arange(len(starts) - 1, dtype=np.int64), np.diff(starts))
+            held[kind] = np.sort(part * size + numbered.ids[kind])
+        shares = np.zeros(size)
+        shares[: len(tf)] = tf
+        # A shared spelling is rarer or commoner than spellings, a looser key than keys.
+        spelled = np.zeros(size, dtype=np.bool_)
+        spelled[numbered.ids["exact"]] = True
+        mean = np.where(spelled, tf_mean[0], tf_mean[1])
+        rated = (shares > 0) & (mean > 0)
+        rarity = np.zeros(size)
+        # math.log2, not numpy's: the two may differ in the last bit.
+        rarity[rated] = [
+            max(-_TF_CAP, min(_TF_CAP, math.log2(m / f)))
+            for m, f in zip(mean[rated].tolist(), shares[rated].tolist(), strict=True)
+        ]
+        starts = {kind: numbered.starts[kind] for kind in _KINDS}
+        ids = {kind: numbered.ids[kind] for kind in _KINDS}
+        return cls(len(numbered.starts["exact"]) - 1, size, starts, ids, held, shares, rarity)
 
     def meet(
         self, xs: IntArray, ys: IntArray, left: str, right: str
@@ -576,7 +607,8 @@ class _PartTable:
         self.latin: list[str] = []
         # A spelling of the part per script ("" if none, or too short to tell a slip).
         self.spelled: dict[str, list[str]] = {script: [] for script in _SCRIPTS}
-        self.tf: dict[str, float] = {}
+        self.numbered = _KeyIds.of((), ())
+        self.tf = np.zeros(0)  # share of records carrying each key, by key id
         self.tf_mean = (0.0, 0.0)
         # Part pairs compared so far (sorted), with their codes and rarity adjustments.
         self._known = np.empty(0, dtype=np.int64)
@@ -641,11 +673,10 @@ class _PartTable:
         return pid
 
     def count_frequencies(self, tables: Iterable[_Table]) -> None:
-        """Share of records carrying each agreement key, for term-frequency adjustment."""
-        vocab: dict[str, int] = {}
-        of_part = [tuple(vocab.setdefault(k, len(vocab)) for k in s.agree) for s in self.sets]
-        starts = np.cumsum([0, *map(len, of_part)], dtype=np.int64)
-        ids = np.fromiter(chain.from_iterable(of_part), np.int64, int(starts[-1]))
+        """Number every part's keys (`_KeyIds`, all parts are known by now) and count the
+        share of records carrying each agreement key, for term-frequency adjustment."""
+        numbered = self.numbered = _KeyIds.of(self.keys, self.sets)
+        starts, ids = numbered.starts["agree"], numbered.ids["agree"]
         keys_l, records_l = [], []
         n = 0
         for table in tables:
@@ -655,17 +686,25 @@ class _PartTable:
             records_l.append(records)
             n += len(table.records)
         # A key counts once per record, however many of its parts carry it.
-        size = max(len(vocab), 1)
+        size = max(len(numbered.vocab), 1)
         coded = np.concatenate(records_l) * size + np.concatenate(keys_l)
         held = _distinct(coded, runs=True) % size
-        counts = np.bincount(held, minlength=len(vocab)).tolist()
-        self.tf = {k: c / max(n, 1) for k, c in zip(vocab, counts, strict=True) if c}
+        self.tf = np.bincount(held, minlength=size) / max(n, 1)
         # The average frequency of the value two random records agree on, for spellings
         # and for the looser keys: the reference a specific value is rarer or commoner than.
-        spelled = [f for k, f in self.tf.items() if k.startswith("t:")]
-        loose = [f for k, f in self.tf.items() if not k.startswith("t:")]
-        self.tf_mean = (_mean_agreeing(spelled), _mean_agreeing(loose))
+        spelled = np.zeros(size, dtype=np.bool_)
+        spelled[numbered.ids["exact"]] = True
+        carried = self.tf > 0
+        self.tf_mean = (
+            _mean_agreeing(self.tf[carried & spelled].tolist()),
+            _mean_agreeing(self.tf[carried & ~spelled].tolist()),
+        )
         self._members = None  # their rarity changed
+
+    def share(self, key: str) -> float:
+        """The share of records carrying an agreement key (0 if none or unknown)."""
+        k = self.numbered.vocab.get(key)
+        return float(self.tf[k]) if k is not None and k < len(self.tf) else 0.0
 
     def learn(self, found: Sequence[IntArray], each: _Map = map) -> None:
         """Compare the part pairs of `found` (sorted distinct arrays) not compared before.
@@ -702,9 +741,21 @@ class _PartTable:
         frequencies are known."""
         members = self._members
         if members is None or members.parts != len(self.sets):
-            members = self._members = _Members.of(self.sets, self.tf, self.tf_mean)
+            if len(self.numbered.starts["exact"]) - 1 != len(self.sets):
+                self._renumber()
+            members = self._members = _Members.of(self.numbered, self.tf, self.tf_mean)
             self._near_array = _near_bits(self.near)
         return members
+
+    def _renumber(self) -> None:
+        """Number the keys again for parts interned after the count, keeping the shares
+        counted (a new part's keys count as of unknown share)."""
+        before, shares = self.numbered.vocab, self.tf
+        self.numbered = _KeyIds.of(self.keys, self.sets)
+        self.tf = np.zeros(len(self.numbered.vocab))
+        for key, k in before.items():
+            if k < len(shares):
+                self.tf[self.numbered.vocab[key]] = shares[k]
 
     def looked_up(self, cells: _Cells) -> tuple[Int8Array, FloatArray]:
         """Codes and rarity adjustments of every part of one record with every part of the
@@ -1267,19 +1318,16 @@ class _NameKeyIndex:
     typos: IntArray
 
     @classmethod
-    def of(cls, part_keys: Sequence[tuple[str, ...]]) -> _NameKeyIndex:
-        vocab: dict[str, int] = {}
-        ids = [vocab.setdefault(k, len(vocab)) for keys in part_keys for k in keys]
-        # Typo variants of the parts' keys join the vocabulary after them (and have none).
-        variants = [[vocab.setdefault(d, len(vocab)) for d in _typo_keys(k)] for k in list(vocab)]
-        variants += [[]] * (len(vocab) - len(variants))
+    def of(cls, numbered: _KeyIds) -> _NameKeyIndex:
+        texts = list(islice(numbered.vocab, numbered.blocking))  # ids are insertion order
+        variants = numbered.variants
         return cls(
-            size=len(vocab),
-            part_start=np.cumsum([0, *map(len, part_keys)], dtype=np.int64),
-            ids=np.asarray(ids, dtype=np.int64),
-            length=np.fromiter(map(len, vocab), np.int64, len(vocab)),
+            size=numbered.blocking,
+            part_start=numbered.starts["block"],
+            ids=numbered.ids["block"],
+            length=np.fromiter(map(len, texts), np.int64, len(texts)),
             typo_start=np.cumsum([0, *map(len, variants)], dtype=np.int64),
-            typos=np.asarray([d for v in variants for d in v], dtype=np.int64),
+            typos=np.fromiter(chain.from_iterable(variants), np.int64, sum(map(len, variants))),
         )
 
     def pair(self, x: IntArray, y: IntArray) -> IntArray:
@@ -2070,7 +2118,7 @@ def _run(
     parts.count_frequencies([a] if b is a else [a, b])
     want_a, want_b = _wanted(a, parts), _wanted(b, parts)
     want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
-    index, vocabulary = _NameKeyIndex.of(parts.keys), _Vocabulary()
+    index, vocabulary = _NameKeyIndex.of(parts.numbered), _Vocabulary()
     tables = [a] if b is a else [a, b]
     with _threads(min(workers, 2)) as each:
         # Name-pair keys are array work (on threads), the other keys record by record.
