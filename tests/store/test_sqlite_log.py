@@ -6,10 +6,12 @@ import asyncio
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from magen.store._groupcommit import Append, answer
 from magen.store.base import EventConflict, LogError, LogUnavailable, NewEvent
 from magen.store.sqlite import SqliteEventLog
 from store.eventlog_kit import ev, ids, same, take
@@ -253,3 +255,85 @@ async def test_ids_that_share_their_high_half_are_told_apart(tmp_path: Path) -> 
         assert ids(log.read(6003)) == [twins[3].event_id, twins[4].event_id]
     finally:
         await log.close()
+
+
+# --- callbacks instead of futures ----------------------------------------------------------
+
+
+async def test_append_then_calls_back_on_the_loop_in_commit_order_once_durable(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.db"
+    log = SqliteEventLog(path)
+    loop = asyncio.get_running_loop()
+    told: list[tuple[int, list[int] | BaseException, bool]] = []
+    done = asyncio.Event()
+    first = ev()
+    try:
+        await log.append([first])
+        batches = [[ev(), ev()], [same(first, data=b'{"other":1}')], [ev()], [same(first)]]
+
+        def then_for(i: int) -> Callable[[list[int] | BaseException], None]:
+            def then(outcome: list[int] | BaseException) -> None:
+                on_loop = asyncio.get_running_loop() is loop
+                told.append((i, outcome, on_loop))
+                # Durable before the call: another connection already sees the batch.
+                if isinstance(outcome, list) and outcome:
+                    with sqlite3.connect(path) as other:
+                        head = other.execute("SELECT max(position) FROM events").fetchone()[0]
+                    assert head >= max(outcome)
+                if len(told) == len(batches):
+                    done.set()
+
+            return then
+
+        for i, batch in enumerate(batches):
+            log.append_then(batch, then_for(i))
+        async with asyncio.timeout(10):
+            await done.wait()
+    finally:
+        await log.close()
+    assert [i for i, _, _ in told] == [0, 1, 2, 3]
+    assert all(on_loop for _, _, on_loop in told)
+    assert told[0][1] == [2, 3]
+    assert isinstance(told[1][1], EventConflict)  # refused alone, nothing appended for it
+    assert told[2][1] == [4]
+    assert told[3][1] == [1]  # a retry of what is stored: its original position
+
+
+async def test_append_then_tells_of_a_closed_log_or_a_bad_batch_at_once(tmp_path: Path) -> None:
+    log = SqliteEventLog(tmp_path / "log.db")
+    told: list[list[int] | BaseException] = []
+    log.append_then([], told.append)
+    log.append_then(["not an event"], told.append)  # type: ignore[list-item]
+    await log.close()
+    log.append_then([ev()], told.append)
+    assert told[0] == []
+    assert isinstance(told[1], TypeError)
+    assert isinstance(told[2], LogError)
+    assert "closed" in str(told[2])
+
+
+async def test_a_failing_callback_leaves_the_rest_of_its_group_answered() -> None:
+    loop = asyncio.get_running_loop()
+    told: list[list[int] | BaseException] = []
+    done = asyncio.Event()
+
+    def broken(outcome: list[int] | BaseException) -> None:
+        raise RuntimeError("a caller's bug")
+
+    def last(outcome: list[int] | BaseException) -> None:
+        told.append(outcome)
+        done.set()
+
+    future: asyncio.Future[list[int]] = loop.create_future()
+    group = [
+        Append((ev(),), loop, None, broken),
+        Append((ev(),), loop, future),
+        Append((ev(),), loop, None, last),
+    ]
+    answer(group, [[1], [2], [3]])  # as the writer thread does, after its commit
+    async with asyncio.timeout(10):
+        await done.wait()
+    assert await future == [2]
+    assert told == [[3]]

@@ -46,6 +46,8 @@ class Hub:
 
     def publish(self, recorded: Recorded) -> None:
         self._recent.append(recorded)
+        if not self._subs:
+            return
         for sub in list(self._subs):
             try:
                 sub.queue.put_nowait(recorded)

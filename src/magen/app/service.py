@@ -22,7 +22,7 @@ from magen.domain import State, decide, evolve
 from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, event_id_for
 from magen.domain.errors import Conflict, RateLimited
 from magen.domain.values import Role
-from magen.store.base import EventConflict, EventLog, LogError
+from magen.store.base import AppendsThen, EventConflict, EventLog, LogError
 
 log = logging.getLogger("magen.service")
 
@@ -89,6 +89,8 @@ class Service:
         self._tie = itertools.count()
         self._listeners: list[Listener] = []
         self._follower: asyncio.Task[None] | None = None
+        # Durable logs call back from their group commit (see `AppendsThen`); others give futures.
+        self._append_then = log.append_then if isinstance(log, AppendsThen) else None
 
     # --- start-up ---------------------------------------------------------------------
 
@@ -220,19 +222,14 @@ class Service:
         # Cancelling it (a client going away) leaves the append and its apply under way.
         applied: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
 
-        def apply_once_durable(appended: asyncio.Future[list[int]]) -> None:
+        def apply_once_durable(appended: list[int] | BaseException) -> None:
             # Runs as soon as the batch is durable, whether or not the caller still waits for
             # it: an acknowledged-by-the-store event must be applied, or every later position
             # would wait on a gap.
-            if appended.cancelled():
-                applied.cancel()
-                return
-            failure = appended.exception()
-            if failure is not None:
+            if isinstance(appended, BaseException):
                 if not applied.done():
-                    applied.set_exception(failure)
+                    applied.set_exception(appended)
                 return
-            positions = appended.result()
             recorded.extend(
                 Recorded(
                     position=p,
@@ -243,7 +240,7 @@ class Service:
                     command_hash=fingerprint,
                     event=ev,
                 )
-                for p, n, ev in zip(positions, new, events, strict=True)
+                for p, n, ev in zip(appended, new, events, strict=True)
             )
             self.metrics.appended += len(recorded)
             try:
@@ -252,14 +249,27 @@ class Service:
                 # Durable is acknowledged even if applying failed (the loop logs that error):
                 # the caller must never be left waiting on an append that is on disk.
                 if not applied.done():
-                    applied.set_result(positions)
+                    applied.set_result(appended)
 
-        # The durable logs answer with a plain future (no task to wrap); a coroutine is wrapped.
-        appended = asyncio.ensure_future(self.log.append(new))
-        if appended.done():  # an in-memory log answers at once
-            apply_once_durable(appended)
+        if self._append_then is not None:
+            # A durable log calls back from its group commit's one wake-up of this loop, the
+            # group's batches in commit order: no future, no callback scheduled per batch.
+            self._append_then(new, apply_once_durable)
         else:
-            appended.add_done_callback(apply_once_durable)
+            # Other logs answer with an awaitable: a future, or a coroutine (wrapped).
+            appended = asyncio.ensure_future(self.log.append(new))
+
+            def on_appended(done: asyncio.Future[list[int]]) -> None:
+                if done.cancelled():
+                    applied.cancel()
+                    return
+                failure = done.exception()
+                apply_once_durable(failure if failure is not None else done.result())
+
+            if appended.done():  # answered at once
+                on_appended(appended)
+            else:
+                appended.add_done_callback(on_appended)
         try:
             positions = await applied
         except EventConflict:
@@ -269,7 +279,8 @@ class Service:
             if seen is None:
                 raise
             return self._replay(command, fingerprint, seen)
-        await self._wait_applied(max(positions))
+        if self.state.position < max(positions):  # an earlier position is not applied yet
+            await self._wait_applied(max(positions))
         return Outcome(tuple(recorded))
 
     def _replay(
@@ -283,10 +294,13 @@ class Service:
     # --- applying events in position order ----------------------------------------------
 
     def _offer(self, recorded: list[Recorded]) -> None:
+        pending = self._pending
         for r in recorded:
-            if r.position > self.state.position:
-                self._pending[r.position] = r
-        while (nxt := self._pending.pop(self.state.position + 1, None)) is not None:
+            if r.position == self.state.position + 1 and not pending:
+                self._apply(r)  # the next position, nothing held back: as the loop below would
+            elif r.position > self.state.position:
+                pending[r.position] = r
+        while pending and (nxt := pending.pop(self.state.position + 1, None)) is not None:
             self._apply(nxt)
         while self._waiters and self._waiters[0][0] <= self.state.position:
             _, _, fut = heapq.heappop(self._waiters)

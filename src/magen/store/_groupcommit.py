@@ -1,7 +1,9 @@
 """The hand-off between callers and a store's writer thread, shared by every durable backend.
 
 A caller's batch waits as an `Append`; the writer answers a whole group at once, waking each
-caller's event loop once, however many of its batches were in the group.
+caller's event loop once, however many of its batches were in the group. A caller that hands
+over a callback (`submit_then`) has it called from that one wake-up, in commit order, rather
+than through a future whose done-callbacks the loop would schedule one by one.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 import queue
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +20,9 @@ from typing import Final, TypeVar
 from magen.store.base import EventConflict, NewEvent
 
 Outcome = list[int] | BaseException
+Then = Callable[[Outcome], None]  # told a batch's positions, or why it failed, on its loop
+
+log = logging.getLogger("magen.store")
 K = TypeVar("K", bound=Hashable)  # how a backend keys event ids (bytes, UUID)
 
 # A group commit stops taking batches past this many events so one huge backlog does not hold
@@ -32,7 +38,8 @@ class Append:
 
     events: tuple[NewEvent, ...]
     loop: asyncio.AbstractEventLoop | None
-    future: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]]
+    future: asyncio.Future[list[int]] | concurrent.futures.Future[list[int]] | None
+    then: Then | None = None  # called instead of settling a future (on `loop`)
 
 
 def checked(events: Iterable[NewEvent]) -> tuple[NewEvent, ...]:
@@ -63,6 +70,27 @@ def submit(
     except Exception as exc:  # the caller sees it when awaiting
         future.set_exception(exc)
     return future
+
+
+def submit_then(
+    events: Sequence[NewEvent], hand_over: Callable[[Append], None], then: Then
+) -> None:
+    """Hand a batch to the writer; `then(positions)` is called on this loop once it is durable.
+
+    `then` is called with the exception instead when the batch fails (a conflict, an
+    unavailable store), at once if it is refused before reaching the writer (a bad batch, a
+    closed log). Callbacks of one group commit run in commit order within one callback of the
+    loop, so a caller applying what it appended sees the group's positions in order.
+    """
+    try:
+        batch = checked(events)
+        if batch:
+            hand_over(Append(batch, asyncio.get_running_loop(), None, then))
+            return
+    except Exception as exc:
+        then(exc)
+        return
+    then([])
 
 
 def submit_sync(events: Iterable[NewEvent], hand_over: Callable[[Append], None]) -> list[int]:
@@ -107,14 +135,13 @@ def groups(requests: queue.SimpleQueue[Append | object]) -> Iterator[list[Append
 
 def answer(group: list[Append], outcomes: Sequence[Outcome]) -> None:
     """Hand each caller its outcome, one wake-up per event loop."""
-    loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[list[int]], Outcome]]] = {}
+    loops: dict[asyncio.AbstractEventLoop, list[tuple[Append, Outcome]]] = {}
     for req, outcome in zip(group, outcomes, strict=True):
         if req.loop is None:
+            assert req.future is not None
             _settle(req.future, outcome)
         else:
-            fut = req.future
-            assert isinstance(fut, asyncio.Future)
-            loops.setdefault(req.loop, []).append((fut, outcome))
+            loops.setdefault(req.loop, []).append((req, outcome))
     for loop, items in loops.items():
         with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
             loop.call_soon_threadsafe(_settle_all, items)
@@ -127,9 +154,16 @@ def wake(futures: list[asyncio.Future[None]]) -> None:
             fut.set_result(None)
 
 
-def _settle_all(items: list[tuple[asyncio.Future[list[int]], Outcome]]) -> None:
-    for fut, outcome in items:
-        _settle(fut, outcome)
+def _settle_all(items: list[tuple[Append, Outcome]]) -> None:
+    for req, outcome in items:
+        if req.then is not None:
+            try:
+                req.then(outcome)
+            except Exception:
+                # One caller's failure must not leave the rest of the group unanswered.
+                log.exception("a group commit's callback failed")
+        elif req.future is not None:
+            _settle(req.future, outcome)
 
 
 def _settle(

@@ -8,7 +8,7 @@ id, a type tag and an opaque body (canonical JSON bytes).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -78,3 +78,19 @@ class EventLog(Protocol):
     def subscribe(self, after: int = 0) -> AsyncIterator[StoredEvent]: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class AppendsThen(Protocol):
+    """A log that can also tell a callback, rather than a future, when a batch is durable.
+
+    `append_then(events, then)` appends as `append` does and calls `then` on the caller's event
+    loop with the batch's positions once it is durable, or with the exception that refused it
+    (`EventConflict`, `LogUnavailable`, ...). A group commit calls the callbacks of all its
+    batches from one callback of the loop, in commit order; a future's done-callbacks would
+    each be scheduled on their own.
+    """
+
+    def append_then(
+        self, events: Sequence[NewEvent], then: Callable[[list[int] | BaseException], None]
+    ) -> None: ...

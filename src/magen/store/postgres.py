@@ -52,11 +52,13 @@ from magen.store._groupcommit import (
     STOP,
     Append,
     Outcome,
+    Then,
     answer,
     groups,
     place,
     submit,
     submit_sync,
+    submit_then,
     wake,
 )
 from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
@@ -408,6 +410,11 @@ class PostgresEventLog:
         """Append a batch atomically; the future resolves once it is committed, one position
         per event."""
         return submit(events, self._submit)
+
+    def append_then(self, events: Sequence[NewEvent], then: Then) -> None:
+        """Append a batch atomically; `then(positions)` is called on this loop once it is
+        committed (`then(exception)` if it fails): see `AppendsThen`."""
+        submit_then(events, self._submit, then)
 
     def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch from code without an event loop (blocks until committed)."""

@@ -47,11 +47,13 @@ from magen.store._groupcommit import (
     STOP,
     Append,
     Outcome,
+    Then,
     answer,
     groups,
     place,
     submit,
     submit_sync,
+    submit_then,
     wake,
 )
 from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
@@ -260,6 +262,11 @@ class SqliteEventLog:
         """Append a batch atomically; the future resolves once it is on disk, one position
         per event."""
         return submit(events, self._submit)
+
+    def append_then(self, events: Sequence[NewEvent], then: Then) -> None:
+        """Append a batch atomically; `then(positions)` is called on this loop once it is
+        on disk (`then(exception)` if it fails): see `AppendsThen`."""
+        submit_then(events, self._submit, then)
 
     def append_sync(self, events: Sequence[NewEvent]) -> list[int]:
         """Append a batch from code without an event loop (blocks until it is on disk)."""
