@@ -24,7 +24,8 @@ class _Envelope(msgspec.Struct, frozen=True):
     v: int
     at: datetime
     actor: _ActorWire
-    cmd: str | None
+    # msgspec writes a UUID exactly as str(uuid) does (canonical, lower case), in C.
+    cmd: uuid.UUID | None
     ch: str | None
     data: msgspec.Raw
 
@@ -48,7 +49,7 @@ def encode(
         v=type(event).version,
         at=recorded_at,
         actor=_ActorWire(id=actor.account_id, role=actor.role.value, src=actor.source_key),
-        cmd=str(command_id) if command_id else None,
+        cmd=command_id,
         ch=command_hash,
         data=msgspec.Raw(event.model_dump_json().encode()),
     )
@@ -69,7 +70,7 @@ def decode(stored: StoredEvent) -> Recorded:
         event_id=stored.event_id,
         recorded_at=env.at,
         actor=Actor(account_id=env.actor.id, role=Role(env.actor.role), source_key=env.actor.src),
-        command_id=uuid.UUID(env.cmd) if env.cmd else None,
+        command_id=env.cmd,
         command_hash=env.ch,
         event=ev,
     )

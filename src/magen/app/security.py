@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from magen.domain.accounts import Accounts
 from magen.domain.base import Actor
 from magen.domain.state import State
+from magen.domain.values import Role
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
@@ -97,7 +98,7 @@ def actor_for_api_key(state: State, key: str) -> Actor:
     account = accounts.by_id.get(stored.account_id)
     if account is None or not account.active:
         raise InvalidCredentials("the key's account is deactivated")
-    return Actor(account_id=account.account_id, role=account.role)
+    return account_actor(account.account_id, account.role)
 
 
 def actor_for_token(state: State, issuer: TokenIssuer, token: str, now: datetime) -> Actor:
@@ -107,7 +108,20 @@ def actor_for_token(state: State, issuer: TokenIssuer, token: str, now: datetime
     if account is None or not account.active:
         raise InvalidCredentials("account unknown or deactivated")
     # The role comes from the current account, so a role change takes effect at once.
-    return Actor(account_id=account_id, role=account.role)
+    return account_actor(account_id, account.role)
+
+
+# One Actor per account, made again only when its role changes: every report a phone sends
+# would otherwise build an equal one, and each is kept (with its recorded event) for good.
+_ACTORS: dict[str, Actor] = {}
+
+
+def account_actor(account_id: str, role: Role) -> Actor:
+    """The actor for an account under its current role (the same object while it holds)."""
+    actor = _ACTORS.get(account_id)
+    if actor is None or actor.role is not role:
+        actor = _ACTORS[account_id] = Actor(account_id=account_id, role=role)
+    return actor
 
 
 def anonymous_source_key(secret: bytes, client: str, device: str | None) -> str:
@@ -127,7 +141,7 @@ def authenticate(state: State, username: str, password: str) -> Actor:
         raise InvalidCredentials("wrong username or password")
     if not verify_password(account.password_hash, password) or not account.active:
         raise InvalidCredentials("wrong username or password")
-    return Actor(account_id=account.account_id, role=account.role)
+    return account_actor(account.account_id, account.role)
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

@@ -1,0 +1,78 @@
+"""Log bodies are byte-for-byte what earlier versions wrote, and read back to the same events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from magen.app.codec import decode, encode
+from magen.app.security import account_actor
+from magen.domain import State, decide
+from magen.domain.base import Actor, DecisionContext
+from magen.domain.reports import ReportSighting
+from magen.domain.values import GeoPoint, Role
+from magen.store.base import StoredEvent
+
+COMMAND_ID = uuid.UUID("0b6e2a4c-1f3d-4e5a-8b7c-9d0e1f2a3b4c")
+AT = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
+DATA = (
+    '"data":{"type":"ThreatSighted","sighting_id":"sig_0b6e2a4c1f3d4e5a8b7c",'
+    '"where":{"lat":31.7615,"lon":35.216,"accuracy_m":null},"observed_at":"2023-10-07T06:30:00Z",'
+    '"count":3,"mobility":"unknown","armed":"unknown","heading_deg":null,"text":"","tier":"verified"}}'
+)
+# Written by the codec before the command id went to msgspec as a UUID (str(uuid) then).
+WITH_COMMAND = (
+    '{"type":"ThreatSighted","v":1,"at":"2023-10-07T06:30:00Z",'
+    '"actor":{"id":"acc_x","role":"responder","src":null},'
+    '"cmd":"0b6e2a4c-1f3d-4e5a-8b7c-9d0e1f2a3b4c","ch":"' + "ab" * 32 + '",' + DATA
+)
+ANONYMOUS = (
+    '{"type":"ThreatSighted","v":1,"at":"2023-10-07T06:30:00Z",'
+    '"actor":{"id":null,"role":"anonymous","src":"anon_1"},"cmd":null,"ch":null,'
+    + DATA.replace("verified", "anonymous")
+)
+
+
+def _event(actor: Actor):  # type: ignore[no-untyped-def]
+    command = ReportSighting(
+        command_id=COMMAND_ID, where=GeoPoint(lat=31.7615, lon=35.216), count=3
+    )
+    (event,) = decide(State(), command, DecisionContext(actor=actor, now=AT))
+    return event
+
+
+def test_bodies_are_the_bytes_earlier_versions_wrote_and_read_back() -> None:
+    cases = [
+        (Actor("acc_x", Role.RESPONDER), COMMAND_ID, "ab" * 32, WITH_COMMAND),
+        (Actor(None, Role.ANONYMOUS, "anon_1"), None, None, ANONYMOUS),
+    ]
+    for actor, command_id, digest, expected in cases:
+        event = _event(actor)
+        new = encode(
+            event,
+            event_id=uuid.UUID(int=5),
+            recorded_at=AT,
+            actor=actor,
+            command_id=command_id,
+            command_hash=digest,
+        )
+        assert new.data.decode() == expected
+        back = decode(StoredEvent(7, new.event_id, new.type, new.data))
+        assert back.command_id == command_id
+        assert back.actor == actor
+        assert back.event == event
+        assert (back.position, back.recorded_at, back.command_hash) == (7, AT, digest)
+
+
+def test_an_upper_case_command_id_in_a_body_reads_as_the_same_id() -> None:
+    body = WITH_COMMAND.replace(str(COMMAND_ID), str(COMMAND_ID).upper()).encode()
+    assert decode(StoredEvent(1, uuid.UUID(int=5), "ThreatSighted", body)).command_id == COMMAND_ID
+
+
+def test_an_account_acts_as_one_actor_until_its_role_changes() -> None:
+    first = account_actor("acc_codec_test", Role.RESPONDER)
+    assert account_actor("acc_codec_test", Role.RESPONDER) is first
+    changed = account_actor("acc_codec_test", Role.DISPATCHER)
+    assert changed == Actor("acc_codec_test", Role.DISPATCHER)
+    assert account_actor("acc_codec_test", Role.DISPATCHER) is changed
+    assert first == Actor("acc_codec_test", Role.RESPONDER)  # the old one is left as it was
