@@ -502,8 +502,8 @@ class _Members:
         size = max(len(numbered.vocab), 1)
         held = {}
         for kind in _KINDS:
-            starts = numbered.starts[kind]
-            part = np.repeat(np.arange(len(starts) - 1, dtype=np.int64), np.diff(starts))
+            bounds = numbered.starts[kind]
+            part = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
             held[kind] = np.sort(part * size + numbered.ids[kind])
         shares = np.zeros(size)
         shares[: len(tf)] = tf
