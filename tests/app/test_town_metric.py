@@ -160,6 +160,31 @@ def test_a_server_refuses_a_service_built_without_its_town() -> None:
     check_picture_metric(plain, None)  # without a town, any picture will do
 
 
+def test_checking_a_service_against_its_own_town_builds_no_second_metric(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from magen.api import app as api_app
+    from magen.geo.town import load_town
+
+    clock = ManualClock(START)
+    built = build_service(Settings(database="memory://", secret=SECRET), clock, town=baka_town())
+    made: list[str] = []
+
+    def counted(town: Any) -> StreetGraphMetric:
+        metric = town_metric(town)
+        made.append(metric.key)
+        return metric
+
+    monkeypatch.setattr(api_app, "town_metric", counted)
+    check_picture_metric(built, baka_town())
+    assert made == []  # the key noted when the service was built
+    # Another object of the same pack is measured once, and agrees.
+    again = load_town(baka_pack())
+    check_picture_metric(built, again)
+    check_picture_metric(built, again)
+    assert made == [metric_key(built.state.slice(Picture).metric)]
+
+
 # --- snapshots --------------------------------------------------------------------------------
 
 

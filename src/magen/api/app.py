@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -44,7 +45,7 @@ from magen.config import Settings
 from magen.domain.picture import Picture, configure_picture
 from magen.geo.town import Town, load_town
 from magen.picture.fusion import FusionConfig
-from magen.picture.metric import metric_key, town_metric
+from magen.picture.metric import StreetGraphMetric, metric_key, town_metric
 from magen.store.base import EventLog, LogUnavailable
 
 _log = logging.getLogger("magen.api")
@@ -117,7 +118,7 @@ def build_service(
             configure_picture(
                 service.state,
                 config=FusionConfig(stale_after_s=settings.track_stale_s),
-                metric=town_metric(town) if town is not None else None,
+                metric=_street_metric(town) if town is not None else None,
             )
             service.load()
             return service
@@ -200,12 +201,26 @@ def check_picture_metric(service: Service, town: Town | None) -> None:
     if town is None:
         return
     have = metric_key(service.state.slice(Picture).metric)
-    want = town_metric(town).key
+    want = _STREET_KEYS.get(town)
+    if want is None:  # a town object no service was built with here: measure it once
+        want = _STREET_KEYS[town] = town_metric(town).key
     if have != want:
         raise ValueError(
             f"the service's picture measures {have!r}, not the streets of {town.name} "
             f"({want!r}): build it with build_service(..., town=town)"
         )
+
+
+# The key of each town's street metric, by town object: `build_service` notes it as it builds
+# the metric, so checking a service built here against its town builds no second metric (a
+# graph of Jerusalem's size takes seconds). Each service still gets a metric of its own.
+_STREET_KEYS: weakref.WeakKeyDictionary[Town, str] = weakref.WeakKeyDictionary()
+
+
+def _street_metric(town: Town) -> StreetGraphMetric:
+    metric = town_metric(town)
+    _STREET_KEYS[town] = metric.key
+    return metric
 
 
 def settle_heap() -> None:
