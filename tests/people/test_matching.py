@@ -603,6 +603,17 @@ def test_how_soon_a_casualty_was_found_after_last_seen_is_evidence(
     assert found[4].finding == "found 3-6 hours after last seen"
     assert found[9].finding == "found over 6 hours after last seen"
     assert found[9].weight < found[2].weight
+    # A casualty taken to a hospital out of town is found there hours later.
+    hospital = _found(
+        "c2",
+        RecordKind.CASUALTY,
+        "משה אבוטבול",
+        time=T0 + timedelta(hours=9),
+        lon=34.8011,
+        lat=31.2585,
+    )
+    candidate = _only(match(reports, [hospital], model=DEFAULT_MODEL, min_score=0.0), "x1")
+    assert next(e for e in candidate.evidence if e.field == "time").finding == "plausible"
     # A survivor's check-in time says little: any time after being last seen is plausible.
     survivor = _found("s1", RecordKind.SURVIVOR, "משה אבוטבול", time=T0 + timedelta(hours=2))
     candidate = _only(match(reports, [survivor], model=DEFAULT_MODEL, min_score=0.0), "x1")

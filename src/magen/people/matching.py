@@ -1781,7 +1781,7 @@ def _levels_chunk(
     )
     out[:, _MARKS] = np.where((ka == 0) | (kb == 0), _NULL, marks)
     out[:, _PLACE] = _place_levels(a, b, ia, ib)
-    out[:, _TIME] = _time_levels(a, b, ia, ib)
+    out[:, _TIME] = _time_levels(a, b, ia, ib, out[:, _PLACE])
     return out, detail
 
 
@@ -1799,6 +1799,7 @@ def _distance_km(
 # A NaN distance (a place unknown) sorts past infinity, to the unknown level.
 _PLACE_BOUNDS = np.asarray([0.2, 0.5, 1.0, 2.0, 3.0, 10.0, math.inf])
 _PLACE_BANDS = np.asarray([9, 7, 5, 3, 2, 1, 0, _NULL], dtype=np.int8)
+_CARRIED = 0  # the place level of a casualty found over 10 km away
 
 
 def _place_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> Int8Array:
@@ -1818,17 +1819,19 @@ def _place_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> Int8Array
     return place
 
 
-def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> IntArray:
+def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray, place: Int8Array) -> IntArray:
     ta, tb = a.hours[ia], b.hours[ib]
     fa, fb = a.found[ia], b.found[ib]
     # Found more than an hour before being last seen cannot be the same person; two records of
     # the same kind should be close in time. A casualty is found within hours of being last
-    # seen; how soon is evidence too.
+    # seen; how soon is evidence too, unless they were carried far (to a hospital), which
+    # takes hours more.
     missing_found = ~fa & fb
     found_missing = fa & ~fb
     after = np.where(missing_found, tb - ta, np.where(found_missing, ta - tb, 0.0))
     plausible = np.where(missing_found | found_missing, after >= -1.0, np.abs(ta - tb) <= 3.0)
     casualty = (missing_found & b.casualty[ib]) | (found_missing & a.casualty[ia])
+    casualty &= place != _CARRIED
     soon = np.select([after > 6.0, after > 3.0], [1, 3], default=4)
     level = np.where(plausible, np.where(casualty, soon, 2), 0)
     return np.where(np.isnan(ta) | np.isnan(tb), _NULL, level)
