@@ -28,6 +28,12 @@ _DEG = math.pi / 180.0
 if TYPE_CHECKING:
     from magen.geo.town import Town
 
+try:  # fusion's street search, compiled (setup.py); scipy's dijkstra does without it
+    from magen.picture import _streets
+except ImportError:  # pragma: no cover - a tree set up without a C compiler
+    _streets = None  # type: ignore[assignment]
+_nearest = None if _streets is None else _streets.nearest
+
 FloatArray = NDArray[np.float64]
 
 
@@ -152,6 +158,11 @@ class StreetGraphMetric:
         self._cache: OrderedDict[tuple[int, ...], tuple[float, FloatArray]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # The compiled search's view of the graph, and its scratch (see `_scratch`).
+        self._indptr = np.ascontiguousarray(self._graph.indptr, dtype=np.int32)
+        self._indices = np.ascontiguousarray(self._graph.indices, dtype=np.int32)
+        self._weights = np.ascontiguousarray(self._graph.data, dtype=np.float64)
+        self._scratch()
         self.queries = 0  # distance_m calls, for benchmarks and tests
         self.searches = 0  # graph searches run (the rest came from the cache)
         digest = hashlib.sha256(f"streets snap {snap_m!r}\n".encode())
@@ -164,16 +175,24 @@ class StreetGraphMetric:
         """The graph's size and a digest of its nodes, edges, lengths and snap radius."""
         return self._key
 
+    def _scratch(self) -> None:
+        # Over every node: +inf distances and no target marks, as the compiled search finds
+        # them and leaves them (it holds the GIL, so threads never share them mid-search).
+        n = self._graph.shape[0]
+        self._dist = np.full(n, math.inf, dtype=np.float64)
+        self._mark = np.zeros(n, dtype=np.int32)
+
     def __getstate__(self) -> dict[str, Any]:
-        # The lock cannot be pickled and the cache is only a cache.
+        # The lock cannot be pickled; the cache is only a cache and the scratch only scratch.
         state = dict(self.__dict__)
-        del state["_lock"]
+        del state["_lock"], state["_dist"], state["_mark"]
         state["_cache"] = OrderedDict()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        self._scratch()
 
     def near(self, lonlat: FloatArray) -> list[tuple[int, ...]]:
         """The nodes each (lon, lat) row stands for: those within `snap_m`, else the nearest."""
@@ -219,6 +238,21 @@ class StreetGraphMetric:
         xy[1:, 0] = (points[:, 0] - frame.lon0) * frame.kx
         xy[1:, 1] = (points[:, 1] - frame.lat0) * frame.ky
         snapped = self._snap(xy)
+        if _nearest is not None:
+            # One search from the origin's nodes that stops once every target has a node
+            # settled: the first settled is its nearest, the same float scipy finds.
+            self.searches += 1
+            found = _nearest(
+                self._indptr,
+                self._indices,
+                self._weights,
+                self._dist,
+                self._mark,
+                snapped[0],
+                snapped[1:],
+                limit,
+            )
+            return np.maximum(np.array(found, dtype=np.float64), straight)
         sources = tuple(snapped[0])
         ends = snapped[1:]
         dist = self._from(sources, first)
