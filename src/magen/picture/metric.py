@@ -128,11 +128,13 @@ class StreetGraphMetric:
     none), and the distance is the shortest street path between any node of one point and
     any node of the other, never less than the straight line. That makes it a gate that
     rejects what no street allows, not one that punishes a pin on the parallel street.
-    Each search is bounded by the limit asked for (a search's cost grows with its bound) and
-    kept in a small LRU cache for a point asked about again (an incident's place). The cache
-    never changes an answer (a search bounded further than asked gives the same distances
-    within the bound), and it is safe to share between threads: the live picture and the
-    time slider's replays measure on one metric.
+    Each search is bounded by the limit asked for. Compiled (`_streets.c`, built by
+    setup.py), it also stops once every target has a node settled and touches only the
+    nodes it settles, where scipy's dijkstra costs ~120 us a call on a town of 23,000 nodes
+    whatever it settles. Without it, scipy's searches are kept in a small LRU cache for a
+    point asked about again (an incident's place). Both give the same floats within the
+    limit (beyond it, inf or a distance past the limit), and the metric is safe to share
+    between threads: the live picture and the time slider's replays measure on one metric.
     """
 
     def __init__(
