@@ -599,8 +599,8 @@ def test_how_soon_a_casualty_was_found_after_last_seen_is_evidence(
         record = _found("c1", RecordKind.CASUALTY, "משה אבוטבול", time=T0 + timedelta(hours=hours))
         candidate = _only(match(reports, [record], model=DEFAULT_MODEL, min_score=0.0), "x1")
         found[hours] = next(e for e in candidate.evidence if e.field == "time")
-    assert found[2].finding == "found within 3 hours of last seen"
-    assert found[4].finding == "found 3-6 hours after last seen"
+    assert found[2].finding == "found within 6 hours of last seen"
+    assert found[4].finding == "found within 6 hours of last seen"
     assert found[9].finding == "found over 6 hours after last seen"
     assert found[9].weight < found[2].weight
     # A casualty taken to a hospital out of town is found there hours later.

@@ -153,8 +153,7 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "implausible",
             "found over 6 hours after last seen",
             "plausible",
-            "found 3-6 hours after last seen",
-            "found within 3 hours of last seen",
+            "found within 6 hours of last seen",
         ),
     ),
 )
@@ -199,7 +198,7 @@ DEFAULT_MODEL = MatchModel(
         (0.15, 0.25, 0.3, 0.3),
         (0.1, 0.2, 0.7),
         (0.06, 0.007, 0.012, 0.07, 0.05, 0.15, 0.29, 0.13, 0.17, 0.06),
-        (0.009, 0.05, 0.65, 0.13, 0.16),
+        (0.009, 0.05, 0.65, 0.29),
     ),
     u=(
         (0.87, 0.11, 0.018, 0.0022, 0.001, 5e-4, 1e-5, 5e-5, 7e-5, 1.5e-5, 1e-8),
@@ -211,7 +210,7 @@ DEFAULT_MODEL = MatchModel(
         (0.55, 0.4, 0.04, 0.01),
         (0.8, 0.17, 0.03),
         (0.06, 0.16, 0.13, 0.12, 0.38, 0.037, 0.069, 0.011, 0.035, 0.002),
-        (0.02, 0.063, 0.6, 0.15, 0.17),
+        (0.02, 0.063, 0.6, 0.32),
     ),
     prior=1e-4,
 )
@@ -1003,6 +1002,10 @@ class _Table:
     site: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     near: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     sited: bool = False  # any record at a shared place
+    # Places in km on a plane about the records' middle latitude (`_mark_sites`), NaN if
+    # unknown: exact enough within a region of a few tens of kilometres.
+    x: FloatArray = field(default_factory=lambda: np.zeros(0))
+    y: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
 _SEXES = {"male": 1, "m": 1, "female": 2, "f": 2}
@@ -1128,6 +1131,11 @@ def _mark_sites(tables: Sequence[_Table]) -> None:
     survivor's shelter is the nearest to where a person was last seen says more than the
     distance to it, which depends on where the shelters happen to be.
     """
+    lats = np.concatenate([t.lat for t in tables])
+    placed = lats[~np.isnan(lats)]
+    middle = math.radians(float(np.median(placed))) if len(placed) else 0.0
+    for t in tables:
+        t.x, t.y = t.lon * (_KM_PER_DEG_LON * math.cos(middle)), t.lat * _KM_PER_DEG_LAT
     found = [np.flatnonzero(t.found & ~np.isnan(t.lon)) for t in tables]
     coords = np.concatenate(
         [np.column_stack((t.lon[f], t.lat[f])) for t, f in zip(tables, found, strict=True)]
@@ -1146,12 +1154,14 @@ def _mark_sites(tables: Sequence[_Table]) -> None:
         t.near = np.full((len(t.records), min(_NEAR_SITES, len(sites))), -1, dtype=np.int64)
         if not len(sites):
             continue
+        site_x = sites[None, :, 0] * (_KM_PER_DEG_LON * math.cos(middle))
+        site_y = sites[None, :, 1] * _KM_PER_DEG_LAT
         for i in range(0, len(t.records), _SITE_ROWS):
-            lon, lat = t.lon[i : i + _SITE_ROWS, None], t.lat[i : i + _SITE_ROWS, None]
-            km = _distance_km(lon, lat, sites[None, :, 0], sites[None, :, 1])
-            order = np.argsort(np.where(np.isnan(km), np.inf, km), axis=1, kind="stable")
+            x, y = t.x[i : i + _SITE_ROWS, None], t.y[i : i + _SITE_ROWS, None]
+            squared = (x - site_x) ** 2 + (y - site_y) ** 2
+            order = np.argsort(np.where(np.isnan(squared), np.inf, squared), axis=1, kind="stable")
             near = order[:, : t.near.shape[1]]
-            t.near[i : i + _SITE_ROWS] = np.where(np.isnan(lon), -1, near)
+            t.near[i : i + _SITE_ROWS] = np.where(np.isnan(x), -1, near)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1785,19 +1795,24 @@ def _levels_chunk(
     return out, detail
 
 
+_KM_PER_DEG_LON = 111.32  # at the equator
+_KM_PER_DEG_LAT = 110.574
+
+
 def _distance_km(
     lon_a: FloatArray, lat_a: FloatArray, lon_b: FloatArray, lat_b: FloatArray
 ) -> FloatArray:
     # Equirectangular is exact enough within a region of a few tens of kilometres.
     mean_lat = np.radians((lat_a + lat_b) / 2)
-    dx = (lon_a - lon_b) * 111.32 * np.cos(mean_lat)
-    dy = (lat_a - lat_b) * 110.574
+    dx = (lon_a - lon_b) * _KM_PER_DEG_LON * np.cos(mean_lat)
+    dy = (lat_a - lat_b) * _KM_PER_DEG_LAT
     return np.asarray(np.hypot(dx, dy), dtype=np.float64)
 
 
 # Upper bounds (km) of the distance levels, and the level of each band, nearest last.
 # A NaN distance (a place unknown) sorts past infinity, to the unknown level.
 _PLACE_BOUNDS = np.asarray([0.2, 0.5, 1.0, 2.0, 3.0, 10.0, math.inf])
+_PLACE_BOUNDS_SQUARED = _PLACE_BOUNDS**2
 _PLACE_BANDS = np.asarray([9, 7, 5, 3, 2, 1, 0, _NULL], dtype=np.int8)
 _CARRIED = 0  # the place level of a casualty found over 10 km away
 
@@ -1805,13 +1820,14 @@ _CARRIED = 0  # the place level of a casualty found over 10 km away
 def _place_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> Int8Array:
     """How far apart two places are, or, for a record found at a shared place (a shelter)
     and a person last seen somewhere, whether it is a shelter nearest where they were."""
-    km = _distance_km(a.lon[ia], a.lat[ia], b.lon[ib], b.lat[ib])
-    place = _PLACE_BANDS[np.searchsorted(_PLACE_BOUNDS, km)]
+    dx, dy = a.x[ia] - b.x[ib], a.y[ia] - b.y[ib]
+    squared = dx * dx + dy * dy  # km², NaN where either place is unknown
+    place = _PLACE_BANDS[np.searchsorted(_PLACE_BOUNDS_SQUARED, squared)]
     for seen, found, i, j in ((a, b, ia, ib), (b, a, ib, ia)):
         if seen.near.shape[1] == 0 or not found.sited:
             continue
         site = found.site[j]
-        at = np.flatnonzero((site >= 0) & (km <= _SITE_REACH_KM) & ~seen.found[i])
+        at = np.flatnonzero((site >= 0) & (squared <= _SITE_REACH_KM**2) & ~seen.found[i])
         site, near = site[at], seen.near[i[at]]
         place[at] = np.select(
             [near[:, 0] == site, (near[:, 1:] == site[:, None]).any(axis=1)], [8, 6], default=4
@@ -1832,7 +1848,7 @@ def _time_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray, place: Int8Ar
     plausible = np.where(missing_found | found_missing, after >= -1.0, np.abs(ta - tb) <= 3.0)
     casualty = (missing_found & b.casualty[ib]) | (found_missing & a.casualty[ia])
     casualty &= place != _CARRIED
-    soon = np.select([after > 6.0, after > 3.0], [1, 3], default=4)
+    soon = np.where(after > 6.0, 1, 3)
     level = np.where(plausible, np.where(casualty, soon, 2), 0)
     return np.where(np.isnan(ta) | np.isnan(tb), _NULL, level)
 
