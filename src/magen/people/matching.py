@@ -1906,10 +1906,11 @@ def _rows(
     out = list(start)
     for c in range(_N_COMPARISONS) if only is None else only:
         labels = COMPARISONS[c][1]
-        present = pat[:, c] != _NULL
-        total = w[present].sum() + alpha
+        # Weights summed per level in one pass (an unknown level, -1, counts at 0).
+        sums = np.bincount(pat[:, c] + 1, weights=w, minlength=len(labels) + 1)
+        total = math.fsum(sums[1:].tolist()) + alpha
         out[c] = tuple(
-            float((w[pat[:, c] == level].sum() + alpha * start[c][level]) / total)
+            float((sums[level + 1] + alpha * start[c][level]) / total)
             for level in range(len(labels))
         )
     return tuple(out)
