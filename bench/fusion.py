@@ -12,7 +12,8 @@ clustered by place (150 m, 5 minutes) with each cluster's attackers the sum of i
 The same sightings are fused twice: measuring how far a group could have moved in straight
 lines, and along the streets (`StreetGraphMetric`, what a server with a town pack does). The
 street gate runs only for a sighting farther from a track than its noise allows, so its cost
-is the street searches those few need (counted, with the cache's hits, in the output).
+is the street searches those few need (counted in the output, with which search ran them:
+"compiled", stopping at its targets, or scipy's dijkstra where the extension is not built).
 `--town` plays the attack on a real town pack's streets instead of the generated grid:
 
     .venv/bin/python bench/fusion.py --town jerusalem --groups 150
@@ -140,6 +141,7 @@ class _Run:
         if self.name == "streets":
             out["street_queries"] = self.street_queries
             out["street_searches"] = self.street_searches
+            out["street_search"] = _search_kind()
         return out
 
 
@@ -212,6 +214,13 @@ def _fuse(
     if metric is not None:
         run.street_queries, run.street_searches = metric.queries, metric.searches
     return run
+
+
+def _search_kind() -> str:
+    """Which street search the metric runs: the compiled one, or scipy's without it."""
+    from magen.picture import metric as metric_module
+
+    return "scipy" if metric_module._nearest is None else "compiled"
 
 
 def _table(run: _Run) -> None:
@@ -317,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({run.sightings / run.cpu:,.0f} per CPU second), {run.spent:.2f} s in ingest"
             + (
                 f"; {run.street_queries:,} street checks, {run.street_searches:,} graph searches"
+                f" ({_search_kind()})"
                 if run.name == "streets"
                 else ""
             )
