@@ -225,25 +225,22 @@ class StreetGraphMetric:
         """Metres along streets from `origin` to each target; may be inf beyond `limit`."""
         self.queries += 1
         points = np.asarray(targets, dtype=np.float64).reshape(-1, 2)
-        straight = CrowFlies().distance_m(origin, points)
-        # Streets seldom wind to twice the straight line: search that far first, and as far
-        # as the limit only when a target is not reached. The answer is the same (a node
-        # reached is reached by its shortest path, and one beyond a search's bound is
-        # beyond the limit or searched for again), and a vehicle's long reach seldom costs
-        # a search of half the town.
-        far = max(straight.tolist(), default=0.0)
-        first = min(limit, 2.0 * far + 2.0 * self.snap_m)
+        # CrowFlies().distance_m, inlined (the same floats): most calls are fusion's checks.
+        here = LocalFrame(origin[0], origin[1])
+        straight = np.hypot(
+            (points[:, 0] - here.lon0) * here.kx, (points[:, 1] - here.lat0) * here.ky
+        )
         # A fusion check asks of one to a few targets: lists beat arrays this small.
         frame = self.frame
         xy = np.empty((len(points) + 1, 2), dtype=np.float64)
         xy[0] = frame.to_xy(origin[0], origin[1])
         xy[1:, 0] = (points[:, 0] - frame.lon0) * frame.kx
         xy[1:, 1] = (points[:, 1] - frame.lat0) * frame.ky
-        snapped = self._snap(xy)
         if _nearest is not None:
             # One search from the origin's nodes that stops once every target has a node
             # settled: the first settled is its nearest, the same float scipy finds.
             self.searches += 1
+            snapped = self._snap(xy, ordered=False)
             found = _nearest(
                 self._indptr,
                 self._indices,
@@ -255,6 +252,14 @@ class StreetGraphMetric:
                 limit,
             )
             return np.maximum(np.array(found, dtype=np.float64), straight)
+        # Streets seldom wind to twice the straight line: search that far first, and as far
+        # as the limit only when a target is not reached. The answer is the same (a node
+        # reached is reached by its shortest path, and one beyond a search's bound is
+        # beyond the limit or searched for again), and a vehicle's long reach seldom costs
+        # a search of half the town.
+        far = max(straight.tolist(), default=0.0)
+        first = min(limit, 2.0 * far + 2.0 * self.snap_m)
+        snapped = self._snap(xy)
         sources = tuple(snapped[0])
         ends = snapped[1:]
         dist = self._from(sources, first)
@@ -264,10 +269,12 @@ class StreetGraphMetric:
             along = [min(dist[nodes].tolist()) for nodes in ends]
         return np.maximum(np.array(along, dtype=np.float64), straight)
 
-    def _snap(self, xy: FloatArray) -> list[list[int]]:
-        """Each point's snapped nodes, sorted: those within `snap_m`, else the nearest."""
+    def _snap(self, xy: FloatArray, *, ordered: bool = True) -> list[list[int]]:
+        """Each point's snapped nodes (sorted if `ordered`): within `snap_m`, else the nearest."""
         tree = self._tree
-        balls: list[list[int]] = tree.query_ball_point(xy, self.snap_m, return_sorted=True).tolist()
+        balls: list[list[int]] = tree.query_ball_point(
+            xy, self.snap_m, return_sorted=ordered
+        ).tolist()
         for row, ball in enumerate(balls):
             if not ball:
                 _, nearest = tree.query(xy[row])
