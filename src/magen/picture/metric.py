@@ -227,7 +227,7 @@ class StreetGraphMetric:
         points = np.asarray(targets, dtype=np.float64).reshape(-1, 2)
         # CrowFlies().distance_m, inlined (the same floats): most calls are fusion's checks.
         here = LocalFrame(origin[0], origin[1])
-        straight = np.hypot(
+        straight: FloatArray = np.hypot(
             (points[:, 0] - here.lon0) * here.kx, (points[:, 1] - here.lat0) * here.ky
         )
         # A fusion check asks of one to a few targets: lists beat arrays this small.
