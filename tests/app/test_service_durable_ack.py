@@ -12,6 +12,7 @@ import pytest
 from magen.app.service import Service
 from magen.clock import ManualClock
 from magen.domain.base import Actor
+from magen.domain.errors import Conflict
 from magen.domain.reports import Reports, ReportSighting
 from magen.domain.values import GeoPoint, Role
 from magen.store.sqlite import SqliteEventLog
@@ -62,3 +63,31 @@ async def test_a_caller_that_goes_away_still_has_its_report_applied(tmp_path: Pa
         assert log.head() == 1
     finally:
         await log.close()
+
+
+async def test_a_command_another_worker_appended_first_is_answered_as_a_replay(
+    tmp_path: Path,
+) -> None:
+    # Two workers on one file: the second learns of the first's append from the store (a
+    # conflict on the event id, told through the group commit's callback), not from its state.
+    first_log = SqliteEventLog(tmp_path / "log.db")
+    second_log = SqliteEventLog(tmp_path / "log.db")
+    try:
+        first = _service(first_log)
+        # Later, so its event's body differs from the stored one: the store refuses it.
+        second = Service(second_log, ManualClock(datetime(2023, 10, 7, 6, 31, tzinfo=UTC)))
+        command = ReportSighting(command_id=uuid.uuid4(), where=HERE)
+        original = await first.handle(OFFICER, command)
+        assert not original.replayed
+        again = await second.handle(OFFICER, command)
+        assert again.replayed
+        assert again.positions == original.positions == (1,)
+        assert second.state.position == 1
+        assert len(second.state.slice(Reports).sightings) == 1
+        other = ReportSighting(command_id=command.command_id, where=HERE, count=5)
+        with pytest.raises(Conflict):
+            await _service(second_log).handle(OFFICER, other)
+        assert first_log.head() == 1
+    finally:
+        await first_log.close()
+        await second_log.close()
