@@ -168,13 +168,10 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     if (grow((void **)&members, &members_cap, total - n_sources + 1, sizeof(Member)) < 0) {
         goto done;
     }
-    result = PyList_New(n_groups);
-    if (result == NULL) {
-        goto done;
-    }
+    /* No Python object is made until the scratch is restored: making one may run the
+     * collector, and a finalizer could search again and reuse the buffers above. */
     double *found = (double *)PyMem_Malloc((size_t)(n_groups + 1) * sizeof(double));
     if (found == NULL) {
-        Py_CLEAR(result);
         PyErr_NoMemory();
         goto done;
     }
@@ -271,7 +268,11 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     }
     if (failed) {
         PyMem_Free(found);
-        Py_CLEAR(result);
+        goto done;
+    }
+    result = PyList_New(n_groups);
+    if (result == NULL) {
+        PyMem_Free(found);
         goto done;
     }
     for (Py_ssize_t g = 0; g < n_groups; g++) {
