@@ -547,30 +547,34 @@ def _sheltered(rid: str, shelter: tuple[float, float], *names: str) -> PersonRec
 def test_a_survivor_at_the_shelter_nearest_where_last_seen_is_evidence(
     crowd: list[PersonRecord],
 ) -> None:
-    # Two shelters, each where several survivors checked in: the one nearest where Moshe was
-    # last seen is 1.2 km away, the other 1.5 km. People walk to a shelter near them, so
-    # checking in at the nearest says more than its distance alone.
+    # Six shelters, each where several survivors checked in, 1.2 to 1.7 km from where Moshe
+    # was last seen. People walk to one of the shelters near them, so checking in at one of
+    # the nearest says more than its distance, and at the fifth nearest counts against.
     seen = _shift_km(OFAKIM, 0.0, 0.0)
-    near, far = _shift_km(seen, 1.2, 0.0), _shift_km(seen, -1.5, 0.0)
+    shelters = [_shift_km(seen, 1.2 + 0.1 * k, 0.0) for k in range(6)]
+    shelters = [_shift_km(seen, 0.0, 1.2 + 0.1 * k) if k % 2 else s for k, s in enumerate(shelters)]
+    names = ("Dana Levi", "Omer Cohen", "Noa Peretz", "Lior Biton", "Tal Ohana")
     others = [
-        _sheltered(f"o{i}{j}", shelter, name)
-        for j, shelter in enumerate((near, far))
-        for i, name in enumerate(
-            ("Dana Levi", "Omer Cohen", "Noa Peretz", "Lior Biton", "Tal Ohana")
-        )
+        _sheltered(f"o{i}-{k}", shelter, name)
+        for k, shelter in enumerate(shelters)
+        for i, name in enumerate(names)
     ]
     reports = [*crowd, _report("x1", "Moshe Abutbul", lon=seen[0], lat=seen[1])]
-    at_near = _sheltered("s1", near, "Moshe Abutbul")
-    at_far = _sheltered("s2", far, "Moshe Abutbul")
     found = {}
-    for record in (at_near, at_far):
+    for k in (0, 1, 3, 4):
+        record = _sheltered(f"s{k}", shelters[k], "Moshe Abutbul")
         candidate = _only(
             match(reports, [*others, record], model=DEFAULT_MODEL, min_score=0.0), "x1"
         )
-        found[record.id] = next(e for e in candidate.evidence if e.field == "place")
-    assert found["s1"].finding.startswith("at the shelter nearest")
-    assert found["s2"].finding.startswith("at one of the three shelters nearest")
-    assert found["s1"].weight > found["s2"].weight > 0
+        found[k] = next(e for e in candidate.evidence if e.field == "place")
+    assert found[0].finding.startswith("at the shelter nearest")
+    assert found[1].finding.startswith("at one of the three shelters nearest")
+    assert found[3].finding.startswith("at the fourth-nearest shelter")
+    assert found[4].finding.startswith("at a shelter farther than the four nearest")
+    assert found[0].weight > 0
+    assert found[1].weight > 0
+    assert found[1].weight > found[3].weight > found[4].weight
+    assert found[4].weight < -3
 
 
 def test_a_casualty_found_kilometres_from_where_last_seen_counts_against(

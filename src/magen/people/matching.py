@@ -139,7 +139,8 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "3-10 km apart",
             "2-3 km apart",
             "1-2 km apart",
-            "at a shelter farther than the three nearest",
+            "at a shelter farther than the four nearest",
+            "at the fourth-nearest shelter",
             "0.5-1 km apart",
             "at one of the three shelters nearest",
             "within 500 m",
@@ -197,8 +198,8 @@ DEFAULT_MODEL = MatchModel(
         (0.03, 0.2, 0.77),
         (0.15, 0.25, 0.3, 0.3),
         (0.1, 0.2, 0.7),
-        (0.045, 0.0025, 0.005, 0.061, 0.051, 0.15, 0.33, 0.13, 0.19, 0.039),
-        (0.003, 0.019, 0.74, 0.24),
+        (0.041, 0.001, 0.0025, 0.057, 0.014, 0.035, 0.15, 0.35, 0.13, 0.2, 0.034),
+        (0.001, 0.01, 0.77, 0.22),
     ),
     u=(
         (0.87, 0.11, 0.018, 0.0022, 0.001, 5e-4, 1e-5, 5e-5, 7e-5, 1.5e-5, 1e-8),
@@ -209,7 +210,7 @@ DEFAULT_MODEL = MatchModel(
         (0.2, 0.45, 0.35),
         (0.55, 0.4, 0.04, 0.01),
         (0.8, 0.17, 0.03),
-        (0.059, 0.16, 0.13, 0.12, 0.38, 0.037, 0.069, 0.011, 0.035, 0.0021),
+        (0.059, 0.16, 0.13, 0.12, 0.35, 0.032, 0.037, 0.069, 0.011, 0.035, 0.0021),
         (0.02, 0.042, 0.65, 0.29),
     ),
     prior=1e-4,
@@ -1117,7 +1118,7 @@ def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | Non
 # hospital where people check in or are brought.
 _SITE_RECORDS = 5
 # People walk to one of the shelters nearest where they were; each record's nearest few.
-_NEAR_SITES = 3
+_NEAR_SITES = 4
 # A shared place further than this from where a person was last seen is judged by distance
 # (a hospital casualties are taken to).
 _SITE_REACH_KM = 10.0
@@ -1813,8 +1814,11 @@ def _distance_km(
 # A NaN distance (a place unknown) sorts past infinity, to the unknown level.
 _PLACE_BOUNDS = np.asarray([0.2, 0.5, 1.0, 2.0, 3.0, 10.0, math.inf])
 _PLACE_BOUNDS_SQUARED = _PLACE_BOUNDS**2
-_PLACE_BANDS = np.asarray([9, 7, 5, 3, 2, 1, 0, _NULL], dtype=np.int8)
+_PLACE_BANDS = np.asarray([10, 8, 6, 3, 2, 1, 0, _NULL], dtype=np.int8)
 _CARRIED = 0  # the place level of a casualty found over 10 km away
+# At a shared place by its rank among those nearest where the person was last seen (the
+# nearest, the second or third, the fourth, further).
+_SITE_LEVELS = np.asarray([9, 7, 7, 5, 4], dtype=np.int8)
 
 
 def _place_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> Int8Array:
@@ -1828,10 +1832,9 @@ def _place_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> Int8Array
             continue
         site = found.site[j]
         at = np.flatnonzero((site >= 0) & (squared <= _SITE_REACH_KM**2) & ~seen.found[i])
-        site, near = site[at], seen.near[i[at]]
-        place[at] = np.select(
-            [near[:, 0] == site, (near[:, 1:] == site[:, None]).any(axis=1)], [8, 6], default=4
-        )
+        hit = seen.near[i[at]] == site[at, None]
+        rank = np.where(hit.any(axis=1), hit.argmax(axis=1), _NEAR_SITES)
+        place[at] = _SITE_LEVELS[rank]
     return place
 
 
