@@ -580,18 +580,21 @@ def test_a_survivor_at_the_shelter_nearest_where_last_seen_is_evidence(
 def test_a_casualty_found_kilometres_from_where_last_seen_counts_against(
     crowd: list[PersonRecord],
 ) -> None:
-    far = _shift_km(OFAKIM, 2.5, 0.0)
-    near = _shift_km(OFAKIM, 0.15, 0.0)
+    # A casualty is found within a kilometre or so of where last seen, rarely further.
     reports = [*crowd, _report("x1", "Moshe Abutbul")]
     found = {}
-    for rid, (lon, lat) in (("c-far", far), ("c-near", near)):
-        record = _found(rid, RecordKind.CASUALTY, "משה אבוטבול", lon=lon, lat=lat)
+    for km in (0.15, 1.2, 1.7, 2.5):
+        lon, lat = _shift_km(OFAKIM, km, 0.0)
+        record = _found("c1", RecordKind.CASUALTY, "משה אבוטבול", lon=lon, lat=lat)
         candidate = _only(match(reports, [record], model=DEFAULT_MODEL, min_score=0.0), "x1")
-        found[rid] = next(e for e in candidate.evidence if e.field == "place")
-    assert found["c-far"].finding.startswith("2-3 km apart")
-    assert found["c-far"].weight < 0
-    assert found["c-near"].finding.startswith("within 200 m")
-    assert found["c-near"].weight > 0
+        found[km] = next(e for e in candidate.evidence if e.field == "place")
+    assert found[0.15].finding.startswith("within 200 m")
+    assert found[1.2].finding.startswith("1-1.5 km apart")
+    assert found[1.7].finding.startswith("1.5-2 km apart")
+    assert found[2.5].finding.startswith("2-3 km apart")
+    assert found[0.15].weight > 0
+    assert found[0.15].weight > found[1.2].weight > found[1.7].weight > found[2.5].weight
+    assert found[1.7].weight < -1
 
 
 def test_how_soon_a_casualty_was_found_after_last_seen_is_evidence(

@@ -138,8 +138,9 @@ COMPARISONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "over 10 km apart",
             "3-10 km apart",
             "2-3 km apart",
-            "1-2 km apart",
+            "1.5-2 km apart",
             "at a shelter farther than the four nearest",
+            "1-1.5 km apart",
             "at the fourth-nearest shelter",
             "0.5-1 km apart",
             "at one of the three shelters nearest",
@@ -198,7 +199,7 @@ DEFAULT_MODEL = MatchModel(
         (0.03, 0.2, 0.77),
         (0.15, 0.25, 0.3, 0.3),
         (0.1, 0.2, 0.7),
-        (0.041, 0.001, 0.0025, 0.057, 0.014, 0.035, 0.15, 0.35, 0.13, 0.2, 0.034),
+        (0.04, 0.0005, 0.0016, 0.0098, 0.016, 0.046, 0.034, 0.14, 0.35, 0.13, 0.2, 0.033),
         (0.001, 0.01, 0.77, 0.22),
     ),
     u=(
@@ -210,7 +211,7 @@ DEFAULT_MODEL = MatchModel(
         (0.2, 0.45, 0.35),
         (0.55, 0.4, 0.04, 0.01),
         (0.8, 0.17, 0.03),
-        (0.059, 0.16, 0.13, 0.12, 0.35, 0.032, 0.037, 0.069, 0.011, 0.035, 0.0021),
+        (0.059, 0.16, 0.13, 0.065, 0.35, 0.054, 0.032, 0.037, 0.069, 0.011, 0.035, 0.0021),
         (0.02, 0.042, 0.65, 0.29),
     ),
     prior=1e-4,
@@ -1812,13 +1813,13 @@ def _distance_km(
 
 # Upper bounds (km) of the distance levels, and the level of each band, nearest last.
 # A NaN distance (a place unknown) sorts past infinity, to the unknown level.
-_PLACE_BOUNDS = np.asarray([0.2, 0.5, 1.0, 2.0, 3.0, 10.0, math.inf])
+_PLACE_BOUNDS = np.asarray([0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 10.0, math.inf])
 _PLACE_BOUNDS_SQUARED = _PLACE_BOUNDS**2
-_PLACE_BANDS = np.asarray([10, 8, 6, 3, 2, 1, 0, _NULL], dtype=np.int8)
+_PLACE_BANDS = np.asarray([11, 9, 7, 5, 3, 2, 1, 0, _NULL], dtype=np.int8)
 _CARRIED = 0  # the place level of a casualty found over 10 km away
 # At a shared place by its rank among those nearest where the person was last seen (the
 # nearest, the second or third, the fourth, further).
-_SITE_LEVELS = np.asarray([9, 7, 7, 5, 4], dtype=np.int8)
+_SITE_LEVELS = np.asarray([10, 8, 8, 6, 4], dtype=np.int8)
 
 
 def _place_levels(a: _Table, b: _Table, ia: IntArray, ib: IntArray) -> Int8Array:
