@@ -295,13 +295,14 @@ class Service:
 
     def _offer(self, recorded: list[Recorded]) -> None:
         pending = self._pending
-        for r in recorded:
-            if r.position == self.state.position + 1 and not pending:
-                self._apply(r)  # the next position, nothing held back: as the loop below would
-            elif r.position > self.state.position:
-                pending[r.position] = r
-        while pending and (nxt := pending.pop(self.state.position + 1, None)) is not None:
-            self._apply(nxt)
+        if len(recorded) == 1 and not pending and recorded[0].position == self.state.position + 1:
+            self._apply(recorded[0])  # the next position, nothing held back: as below, directly
+        else:
+            for r in recorded:
+                if r.position > self.state.position:
+                    pending[r.position] = r
+            while (nxt := pending.pop(self.state.position + 1, None)) is not None:
+                self._apply(nxt)
         while self._waiters and self._waiters[0][0] <= self.state.position:
             _, _, fut = heapq.heappop(self._waiters)
             if not fut.done():
