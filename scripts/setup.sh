@@ -11,6 +11,9 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have python3 || need_apt+=(python3 python3-venv python3-dev)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 have gcc || need_apt+=(build-essential)
+# Python's headers, for fusion's compiled street search (src/magen/picture/_streets.c)
+python3 -c 'import os, sysconfig; assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' 2>/dev/null \
+  || need_apt+=(python3-dev)
 have npm || need_apt+=(nodejs npm)
 if [ "$mode" = dev ]; then
   have wrk || need_apt+=(wrk)
@@ -30,7 +33,13 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
 fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+# Reinstall when the metadata or the compiled part changed (an editable install does not
+# rebuild an extension by itself).
+stale=0
+for f in pyproject.toml setup.py src/magen/picture/_streets.c; do
+  if [ "$f" -nt "$stamp" ]; then stale=1; fi
+done
+if [ ! -f "$stamp" ] || [ "$stale" = 1 ]; then
   if [ "$mode" = dev ]; then extras="[dev,bench]"; else extras=""; fi
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v "^WARNING: Location" || true
