@@ -79,6 +79,11 @@ def test_the_search_stops_at_its_targets_and_leaves_its_scratch_clean() -> None:
         found(*args, [0], [["x"]], math.inf)
     assert np.all(np.isinf(metric._dist))
     assert not metric._mark.any()
+    # Targets may be any sequence of ints (tuples, ranges, arrays), or empty.
+    shapes = [(far, mid), range(near, near + 1), np.array([far]), ()]
+    assert found(*args, [0], shapes, math.inf) == [full[mid], full[near], full[far], math.inf]
+    assert np.all(np.isinf(metric._dist))
+    assert not metric._mark.any()
 
 
 def test_a_pickled_street_metric_searches_alike() -> None:

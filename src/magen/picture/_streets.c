@@ -156,17 +156,21 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
         goto done;
     }
     Py_ssize_t n_groups = PySequence_Fast_GET_SIZE(fast_targets);
-    Py_ssize_t total = n_sources;
+    Py_ssize_t total = n_sources, remaining = 0;
     for (Py_ssize_t g = 0; g < n_groups; g++) {
+        /* A target may be any sequence: its length is the one read_nodes read. */
         Py_ssize_t len = read_nodes(PySequence_Fast_GET_ITEM(fast_targets, g), &nodes_buf,
                                     &nodes_cap, total, n);
-        if (len < 0) {
+        if (len < 0 ||
+            grow((void **)&members, &members_cap, total - n_sources + len + 1,
+                 sizeof(Member)) < 0) {
             goto done;
         }
+        for (Py_ssize_t k = 0; k < len; k++) {
+            members[total - n_sources + k].group = (int32_t)g;
+        }
+        remaining += len > 0;
         total += len;
-    }
-    if (grow((void **)&members, &members_cap, total - n_sources + 1, sizeof(Member)) < 0) {
-        goto done;
     }
     /* No Python object is made until the scratch is restored: making one may run the
      * collector, and a finalizer could search again and reuse the buffers above. */
@@ -175,23 +179,14 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
+    for (Py_ssize_t g = 0; g < n_groups; g++) {
+        found[g] = INFINITY;
+    }
     /* Each target node's groups, as a list threaded through `members` from mark[node]. */
-    Py_ssize_t remaining = 0;
-    {
-        Py_ssize_t at = n_sources, m = 0;
-        for (Py_ssize_t g = 0; g < n_groups; g++) {
-            found[g] = INFINITY;
-            Py_ssize_t len = PySequence_Fast_GET_SIZE(PySequence_Fast_GET_ITEM(fast_targets, g));
-            if (len > 0) {
-                remaining++;
-            }
-            for (Py_ssize_t k = 0; k < len; k++, at++, m++) {
-                int32_t v = nodes_buf[at];
-                members[m].group = (int32_t)g;
-                members[m].next = mark[v] - 1;
-                mark[v] = (int32_t)(m + 1);
-            }
-        }
+    for (Py_ssize_t m = 0; m < total - n_sources; m++) {
+        int32_t v = nodes_buf[n_sources + m];
+        members[m].next = mark[v] - 1;
+        mark[v] = (int32_t)(m + 1);
     }
     /* The search. */
     Py_ssize_t size = 0, n_touched = 0;
