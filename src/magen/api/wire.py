@@ -48,7 +48,7 @@ def outcome_view(outcome: Outcome, head: int) -> dict[str, Any]:
         for r in outcome.events
     ]
     return {
-        "position": max(e["position"] for e in events) if events else head,
+        "position": max(r.position for r in outcome.events) if events else head,
         "replayed": outcome.replayed,
         "id": events[0]["id"] if events else None,
         "events": events,
