@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import uuid
 
 from hypothesis import given
@@ -16,6 +17,16 @@ def test_event_id_is_uuid5_of_the_command_id_and_index(command_id: uuid.UUID, in
     got = event_id_for(command_id, index)
     assert got == expected
     assert (got.version, got.variant) == (5, uuid.RFC_4122)
+    # Built without UUID.__init__: every attribute and form must still match uuid5's.
+    assert type(got) is uuid.UUID
+    assert (got.int, got.is_safe, got.bytes, str(got), hash(got)) == (
+        expected.int,
+        expected.is_safe,
+        expected.bytes,
+        str(expected),
+        hash(expected),
+    )
+    assert pickle.loads(pickle.dumps(got)) == expected
 
 
 def test_event_ids_of_one_command_differ() -> None:
