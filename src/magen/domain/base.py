@@ -49,13 +49,17 @@ class Command(BaseModel):
         process's hash seed), so a retry that reaches another worker, or comes after a
         restart, is still recognised as the same command.
         """
-        body = _CANONICAL.encode(self.model_dump(mode="python", exclude={"command_id"}))
-        head = f"{type(self).__name__}|{actor.account_id}|".encode()
+        cls = type(self)
+        # model_dump(mode="python", exclude={"command_id"}) without its Python wrapper.
+        body = _CANONICAL.encode(cls.__pydantic_serializer__.to_python(self, exclude=_COMMAND_ID))
+        head = f"{cls.__name__}|{actor.account_id}|".encode()
         return hashlib.sha256(head + body).hexdigest()
 
 
 # Canonical JSON: keys and set members sorted, enums by value, datetimes in RFC 3339.
 _CANONICAL = msgspec.json.Encoder(order="deterministic", enc_hook=str)
+# A set, as model_dump builds it (pydantic takes a frozenset more slowly); never mutated.
+_COMMAND_ID = {"command_id"}
 
 
 @dataclass(frozen=True, slots=True)
