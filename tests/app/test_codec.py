@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from magen.app.codec import decode, encode
 from magen.app.security import account_actor
 from magen.domain import State, decide
-from magen.domain.base import Actor, DecisionContext
-from magen.domain.reports import ReportSighting
-from magen.domain.values import GeoPoint, Role
+from magen.domain.base import Actor, DecisionContext, Event
+from magen.domain.reports import ReportSighting, SosOutcome, SosRaised, SosResolved, SosUpdated
+from magen.domain.values import GeoPoint, Role, SourceTier
 from magen.store.base import StoredEvent
 
 COMMAND_ID = uuid.UUID("0b6e2a4c-1f3d-4e5a-8b7c-9d0e1f2a3b4c")
@@ -76,3 +76,59 @@ def test_an_account_acts_as_one_actor_until_its_role_changes() -> None:
     assert changed == Actor("acc_codec_test", Role.DISPATCHER)
     assert account_actor("acc_codec_test", Role.DISPATCHER) is changed
     assert first == Actor("acc_codec_test", Role.RESPONDER)  # the old one is left as it was
+
+
+def _sos_events() -> list[Event]:
+    where = GeoPoint(lat=-31.5, lon=35.125, accuracy_m=7.25)
+    return [
+        SosRaised(
+            sos_id="sos_1",
+            where=where,
+            observed_at=datetime(2023, 10, 7, 9, 1, 2, 345678, tzinfo=timezone(timedelta(hours=3))),
+            people=4,
+            injured=1,
+            children=0,
+            silent=True,
+            text='שלום — مرحبا "q" \\ \n \u2603 \U0001f6a8',
+            tier=SourceTier.ANONYMOUS,
+        ),
+        SosUpdated(sos_id="sos_1", people=5, text="ä"),
+        SosResolved(sos_id="sos_1", outcome=SosOutcome.FALSE_ALARM, note="é"),
+    ]
+
+
+# The data member of the first SosRaised above, as the codec wrote it with model_dump_json.
+SOS_DATA = (
+    b'{"type":"SosRaised","sos_id":"sos_1","where":{"lat":-31.5,"lon":35.125,"accuracy_m":7.25},'
+    b'"observed_at":"2023-10-07T09:01:02.345678+03:00","people":4,"injured":1,"children":0,'
+    b'"silent":true,"text":"'
+    + "\u05e9\u05dc\u05d5\u05dd \u2014 \u0645\u0631\u062d\u0628\u0627 ".encode()
+    + '\\"q\\" \\\\ \\n \u2603 \U0001f6a8'.encode()
+    + b'","tier":"anonymous"}'
+)
+
+
+def test_an_event_is_written_as_model_dump_json_writes_it() -> None:
+    actor = Actor(None, Role.ANONYMOUS, "anon_1")
+    events = [*_sos_events(), _event(actor)]
+    for event in events:
+        new = encode(
+            event,
+            event_id=uuid.UUID(int=9),
+            recorded_at=AT,
+            actor=actor,
+            command_id=None,
+            command_hash=None,
+        )
+        data = new.data[new.data.index(b'"data":') + len(b'"data":') : -1]
+        assert data == event.model_dump_json().encode()
+        assert decode(StoredEvent(3, new.event_id, new.type, new.data)).event == event
+    first = encode(
+        events[0],
+        event_id=uuid.UUID(int=9),
+        recorded_at=AT,
+        actor=actor,
+        command_id=None,
+        command_hash=None,
+    )
+    assert first.data.endswith(b'"data":' + SOS_DATA + b"}")
