@@ -673,19 +673,20 @@ class _PartTable:
                 self.spelled[script].append(word if len(word) >= _MIN_TYPO_LENGTH else "")
         return pid
 
-    def count_frequencies(self, tables: Iterable[_Table]) -> None:
+    def count_frequencies(self, sides: Iterable[IntArray]) -> None:
         """Number every part's keys (`_KeyIds`, all parts are known by now) and count the
-        share of records carrying each agreement key, for term-frequency adjustment."""
+        share of records carrying each agreement key, for term-frequency adjustment
+        (`sides`: each side's part rows, `_name_rows`)."""
         numbered = self.numbered = _KeyIds.of(self.keys, self.sets)
         starts, ids = numbered.starts["agree"], numbered.ids["agree"]
         keys_l, records_l = [], []
         n = 0
-        for table in tables:
-            rows, slots = np.nonzero(table.parts >= 0)
-            keys, records = _spread(starts, ids, table.parts[rows, slots], rows + n)
+        for part_rows in sides:
+            rows, slots = np.nonzero(part_rows >= 0)
+            keys, records = _spread(starts, ids, part_rows[rows, slots], rows + n)
             keys_l.append(keys)
             records_l.append(records)
-            n += len(table.records)
+            n += len(part_rows)
         # A key counts once per record, however many of its parts carry it.
         size = max(len(numbered.vocab), 1)
         coded = np.concatenate(records_l) * size + np.concatenate(keys_l)
@@ -1073,10 +1074,20 @@ def _descriptions(records: Sequence[PersonRecord]) -> list[_Described]:
     return out
 
 
-def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | None) -> _Table:
+def _name_rows(records: Sequence[PersonRecord], parts: _PartTable) -> tuple[IntArray, IntArray]:
+    """Each record's part ids ((n, _MAX_PARTS), -1 padding) and how many it has."""
     n = len(records)
     pad = (-1,) * _MAX_PARTS
     pids = [parts.of_names(tuple(r.names)) for r in records]
+    rows = np.asarray([(p + pad)[:_MAX_PARTS] for p in pids], dtype=np.int64)
+    return rows.reshape(n, _MAX_PARTS), np.fromiter(map(len, pids), np.int64, n)
+
+
+def _table(
+    records: Sequence[PersonRecord], names: tuple[IntArray, IntArray], as_of: date | None
+) -> _Table:
+    """The columns of one side's records; `names`, their part rows (`_name_rows`)."""
+    n = len(records)
     births = [r.birth_date for r in records]
     columns = _descriptions(records)
     ages = np.asarray([_age_range(r, as_of) for r in records], dtype=np.float64).reshape(n, 2)
@@ -1085,10 +1096,8 @@ def _table(records: Sequence[PersonRecord], parts: _PartTable, as_of: date | Non
     unplaced = np.isnan(lon) | np.isnan(lat)  # None reads as NaN
     return _Table(
         records=records,
-        parts=np.asarray([(p + pad)[:_MAX_PARTS] for p in pids], dtype=np.int64).reshape(
-            n, _MAX_PARTS
-        ),
-        nparts=np.fromiter(map(len, pids), np.int64, n),
+        parts=names[0],
+        nparts=names[1],
         sex=np.fromiter((_SEXES.get((r.sex or "").lower(), 0) for r in records), np.int64, n),
         age_lo=ages[:, 0].copy(),
         age_hi=ages[:, 1].copy(),
@@ -1357,9 +1366,11 @@ def _spread(
     return (items, *(np.repeat(c, counts) for c in carried))
 
 
-def _name_pair_keys(
-    part_rows: IntArray, index: _NameKeyIndex
-) -> tuple[tuple[IntArray, IntArray], ...]:
+# Name-pair keys of one side, as (keys, rows) per rule of _NAME_RULES.
+_NameKeys = tuple[tuple[IntArray, IntArray], ...]
+
+
+def _name_pair_keys(part_rows: IntArray, index: _NameKeyIndex) -> _NameKeys:
     """Keys for every two parts of each record's name, as (keys, rows) per rule: exact, with
     one consonant deleted (not repeating an exact key), and the deletions from keys of four
     or more consonants (to meet a substitution).
@@ -1531,6 +1542,14 @@ def _distinct(values: IntArray, *, runs: bool = False) -> IntArray:
     keep = np.ones(len(ordered), dtype=np.bool_)
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def _name_keys_ahead(
+    rows_a: IntArray, rows_b: IntArray | None, index: _NameKeyIndex
+) -> tuple[_NameKeys, _NameKeys]:
+    """Both sides' name-pair keys (`rows_b` None: one side), made from the names alone."""
+    found_a = _name_pair_keys(rows_a, index)
+    return found_a, found_a if rows_b is None else _name_pair_keys(rows_b, index)
 
 
 def _candidate_pairs(
@@ -2136,22 +2155,31 @@ def _run(
     parts = _PartTable()
     if as_of is None:
         as_of = _reference_date((*records_a, *(records_b or ())))
-    a = _table(records_a, parts, as_of)
-    b = a if records_b is None else _table(records_b, parts, as_of)
-    _mark_sites([a] if b is a else [a, b])
-    parts.count_frequencies([a] if b is a else [a, b])
-    want_a, want_b = _wanted(a, parts), _wanted(b, parts)
-    want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
+    names_a = _name_rows(records_a, parts)
+    names_b = None if records_b is None else _name_rows(records_b, parts)
+    parts.count_frequencies([names_a[0]] if names_b is None else [names_a[0], names_b[0]])
     index, vocabulary = _NameKeyIndex.of(parts.numbered), _Vocabulary()
-    tables = [a] if b is a else [a, b]
-    with _threads(min(workers, 2)) as each:
-        # Name-pair keys are array work (on threads), the other keys record by record.
-        name_keys = each(lambda t: _name_pair_keys(t.parts, index), tables)
+    rows_b = None if names_b is None else names_b[0]
+    # Name work (array work, on a thread if there are two cores) while this thread reads
+    # the rest of the records.
+    aside = ThreadPoolExecutor(1, "magen-matching") if workers > 1 else None
+    try:
+        ahead = aside.submit(_name_keys_ahead, names_a[0], rows_b, index) if aside else None
+        a = _table(records_a, names_a, as_of)
+        b = a if names_b is None or records_b is None else _table(records_b, names_b, as_of)
+        _mark_sites([a] if b is a else [a, b])
+        want_a, want_b = _wanted(a, parts), _wanted(b, parts)
+        want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
         ka = _blocking_keys(a, parts, vocabulary, want)
         kb = ka if b is a else _blocking_keys(b, parts, vocabulary, want)
-        for keys, found in zip((ka, kb), name_keys, strict=False):
-            for rule, (k, rows) in zip(_NAME_RULES, found, strict=True):
-                keys.put(rule, k, rows)
+        name_keys = ahead.result() if ahead else _name_keys_ahead(names_a[0], rows_b, index)
+    finally:
+        if aside is not None:
+            aside.shutdown()
+    for keys, found in zip((ka, kb), name_keys, strict=False):
+        for rule, (k, rows) in zip(_NAME_RULES, found, strict=True):
+            keys.put(rule, k, rows)
+    with _threads(min(workers, 2)) as each:
         ia, ib, found_by, by_rule = _candidate_pairs(ka, kb, max(1, len(b.records)), b is a, each)
     levels, detail = _levels(a, b, ia, ib, parts, workers=workers)
     return _Run(a, b, ia, ib, found_by, levels, detail, parts, by_rule, workers)
