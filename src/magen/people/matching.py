@@ -1545,9 +1545,12 @@ def _distinct(values: IntArray, *, runs: bool = False) -> IntArray:
 
 
 def _name_keys_ahead(
-    rows_a: IntArray, rows_b: IntArray | None, index: _NameKeyIndex
+    rows_a: IntArray, rows_b: IntArray | None, parts: _PartTable
 ) -> tuple[_NameKeys, _NameKeys]:
-    """Both sides' name-pair keys (`rows_b` None: one side), made from the names alone."""
+    """The names' key frequencies (`count_frequencies`) and both sides' name-pair keys
+    (`rows_b` None: one side), made from the names alone."""
+    parts.count_frequencies([rows_a] if rows_b is None else [rows_a, rows_b])
+    index = _NameKeyIndex.of(parts.numbered)
     found_a = _name_pair_keys(rows_a, index)
     return found_a, found_a if rows_b is None else _name_pair_keys(rows_b, index)
 
@@ -2157,14 +2160,14 @@ def _run(
         as_of = _reference_date((*records_a, *(records_b or ())))
     names_a = _name_rows(records_a, parts)
     names_b = None if records_b is None else _name_rows(records_b, parts)
-    parts.count_frequencies([names_a[0]] if names_b is None else [names_a[0], names_b[0]])
-    index, vocabulary = _NameKeyIndex.of(parts.numbered), _Vocabulary()
+    vocabulary = _Vocabulary()
     rows_b = None if names_b is None else names_b[0]
-    # Name work (array work, on a thread if there are two cores) while this thread reads
-    # the rest of the records.
+    # The names' key frequencies and name-pair keys (mostly array work, on a thread if
+    # there are two cores) while this thread reads the rest of the records, which reads no
+    # part of the part table that those write.
     aside = ThreadPoolExecutor(1, "magen-matching") if workers > 1 else None
     try:
-        ahead = aside.submit(_name_keys_ahead, names_a[0], rows_b, index) if aside else None
+        ahead = aside.submit(_name_keys_ahead, names_a[0], rows_b, parts) if aside else None
         a = _table(records_a, names_a, as_of)
         b = a if names_b is None or records_b is None else _table(records_b, names_b, as_of)
         _mark_sites([a] if b is a else [a, b])
@@ -2172,7 +2175,7 @@ def _run(
         want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
         ka = _blocking_keys(a, parts, vocabulary, want)
         kb = ka if b is a else _blocking_keys(b, parts, vocabulary, want)
-        name_keys = ahead.result() if ahead else _name_keys_ahead(names_a[0], rows_b, index)
+        name_keys = ahead.result() if ahead else _name_keys_ahead(names_a[0], rows_b, parts)
     finally:
         if aside is not None:
             aside.shutdown()
