@@ -351,21 +351,33 @@ def _group_parts(names: tuple[str, ...], words: _WordCodes) -> tuple[tuple[NameT
     """
     groups: list[list[NameToken]] = []
     seen: set[str] = set()
+    code = words.code
     for name in names:
         taken: set[int] = set()
         for tok in tokens(name):
             if tok.text in seen:
                 continue
             seen.add(tok.text)
-            scores = [
-                (max(words.code(tok, other) for other in group), -g)
-                for g, group in enumerate(groups)
-                if g not in taken
-            ]
-            best = max(scores, default=(_NAME_NONE, 0))
+            # The group the word is closest to, the first of equals (a group is as close
+            # as its closest word; none is closer than the same word, `_NAME_EXACT`).
+            best, best_g = _NAME_NONE - 1, 0
+            for g, group in enumerate(groups):
+                if g in taken:
+                    continue
+                closest = _NAME_NONE
+                for other in group:
+                    c = code(tok, other)
+                    if c > closest:
+                        closest = c
+                        if c == _NAME_EXACT:
+                            break
+                if closest > best:
+                    best, best_g = closest, g
+                    if best == _NAME_EXACT:
+                        break
             # Renderings of one name line up word for word, so any likeness places a word.
-            if best[0] >= _NAME_SIMILAR:
-                g = -best[1]
+            if best >= _NAME_SIMILAR:
+                g = best_g
                 groups[g].append(tok)
             else:
                 g = len(groups)
@@ -2348,18 +2360,22 @@ def _evidence(run: _Run, k: int, model: MatchModel) -> tuple[Evidence, ...]:
 
 
 def _name_finding(run: _Run, k: int, label: str) -> str:
-    ia, ib = int(run.ia[k]), int(run.ib[k])
-    first, second = int(run.detail.first[k]), int(run.detail.second[k])
+    detail = run.detail
+    first, second = int(detail.first[k]), int(detail.second[k])
+    parts_a: list[int] = run.a.parts[int(run.ia[k])].tolist()  # one row read, not one per part
+    parts_b: list[int] = run.b.parts[int(run.ib[k])].tolist()
+    all_parts, part_code = run.parts.parts, run.parts.words.part_code
     bits = []
     for flat, compared in zip(
-        (first, second, int(run.detail.third[k])), run.detail.codes[k].tolist(), strict=True
+        (first, second, int(detail.third[k])), detail.codes[k].tolist(), strict=True
     ):
-        pid_a = int(run.a.parts[ia, flat // _MAX_PARTS]) if flat >= 0 else -1
-        pid_b = int(run.b.parts[ib, flat % _MAX_PARTS]) if flat >= 0 else -1
+        if flat < 0:
+            continue
+        pid_a, pid_b = parts_a[flat // _MAX_PARTS], parts_b[flat % _MAX_PARTS]
         if pid_a < 0 or pid_b < 0:
             continue
-        pa, pb = run.parts.parts[pid_a], run.parts.parts[pid_b]
-        code = run.parts.words.part_code(pa, pb)
+        pa, pb = all_parts[pid_a], all_parts[pid_b]
+        code = part_code(pa, pb)
         if compared == _TYPO and code < _NAME_PHONETIC:
             bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' (misspelled)")
             continue
@@ -2657,11 +2673,13 @@ def _persons(run: _Run, keep: IntArray, score: FloatArray, model: MatchModel) ->
     for i in np.unique(run.ia[keep]).tolist():
         members.setdefault(person_of.get(i, i), []).append(i)
     between: dict[tuple[int, int], float] = {}
+    find, known, inf = person_of.get, between.get, -math.inf
     for i, j, w in zip(pi.tolist(), pj.tolist(), dup.tolist(), strict=True):
-        x, y = person_of.get(i, i), person_of.get(j, j)
+        x, y = find(i, i), find(j, j)
         if x != y:
-            key = (min(x, y), max(x, y))
-            between[key] = max(between.get(key, -math.inf), w)
+            key = (x, y) if x < y else (y, x)
+            prev = known(key, inf)
+            between[key] = w if w > prev else prev  # max(prev, w), without the call
     return _Persons(person_of, members, duplicates, between, judge)
 
 
