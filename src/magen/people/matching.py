@@ -1157,8 +1157,9 @@ def _mark_sites(tables: Sequence[_Table]) -> None:
     lats = np.concatenate([t.lat for t in tables])
     placed = lats[~np.isnan(lats)]
     middle = math.radians(float(np.median(placed))) if len(placed) else 0.0
+    km_per_lon = _KM_PER_DEG_LON * math.cos(middle)
     for t in tables:
-        t.x, t.y = t.lon * (_KM_PER_DEG_LON * math.cos(middle)), t.lat * _KM_PER_DEG_LAT
+        t.x, t.y = t.lon * km_per_lon, t.lat * _KM_PER_DEG_LAT
     found = [np.flatnonzero(t.found & ~np.isnan(t.lon)) for t in tables]
     coords = np.concatenate(
         [np.column_stack((t.lon[f], t.lat[f])) for t, f in zip(tables, found, strict=True)]
@@ -1167,6 +1168,7 @@ def _mark_sites(tables: Sequence[_Table]) -> None:
     shared = counts >= _SITE_RECORDS
     number = np.where(shared, np.cumsum(shared) - 1, -1)
     sites = sites[shared]
+    site_x, site_y = sites[None, :, 0] * km_per_lon, sites[None, :, 1] * _KM_PER_DEG_LAT
     at = number[inverse.ravel()]
     start = 0
     for t, f in zip(tables, found, strict=True):
@@ -1177,8 +1179,6 @@ def _mark_sites(tables: Sequence[_Table]) -> None:
         t.near = np.full((len(t.records), min(_NEAR_SITES, len(sites))), -1, dtype=np.int64)
         if not len(sites):
             continue
-        site_x = sites[None, :, 0] * (_KM_PER_DEG_LON * math.cos(middle))
-        site_y = sites[None, :, 1] * _KM_PER_DEG_LAT
         for i in range(0, len(t.records), _SITE_ROWS):
             x, y = t.x[i : i + _SITE_ROWS, None], t.y[i : i + _SITE_ROWS, None]
             squared = (x - site_x) ** 2 + (y - site_y) ** 2
