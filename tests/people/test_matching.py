@@ -12,6 +12,7 @@ import pytest
 from magen.people.matching import (
     COMPARISONS,
     DEFAULT_MODEL,
+    Evidence,
     Linkage,
     MatchCandidate,
     PersonRecord,
@@ -156,6 +157,12 @@ def _only(candidates: list[MatchCandidate], a_id: str) -> MatchCandidate:
     mine = [c for c in candidates if c.a_id == a_id]
     assert len(mine) == 1, mine
     return mine[0]
+
+
+def _evidence_of(reports: list[PersonRecord], records: list[PersonRecord], field: str) -> Evidence:
+    """The evidence on one field of the only candidate for report x1 among the records."""
+    candidate = _only(match(reports, records, model=DEFAULT_MODEL, min_score=0.0), "x1")
+    return next(e for e in candidate.evidence if e.field == field)
 
 
 def test_matches_across_scripts_order_and_nickname(crowd: list[PersonRecord]) -> None:
@@ -563,10 +570,7 @@ def test_a_survivor_at_the_shelter_nearest_where_last_seen_is_evidence(
     found = {}
     for k in (0, 1, 3, 4):
         record = _sheltered(f"s{k}", shelters[k], "Moshe Abutbul")
-        candidate = _only(
-            match(reports, [*others, record], model=DEFAULT_MODEL, min_score=0.0), "x1"
-        )
-        found[k] = next(e for e in candidate.evidence if e.field == "place")
+        found[k] = _evidence_of(reports, [*others, record], "place")
     assert found[0].finding.startswith("at the shelter nearest")
     assert found[1].finding.startswith("at one of the three shelters nearest")
     assert found[3].finding.startswith("at the fourth-nearest shelter")
@@ -586,8 +590,7 @@ def test_a_casualty_found_kilometres_from_where_last_seen_counts_against(
     for km in (0.15, 1.2, 1.7, 2.5):
         lon, lat = _shift_km(OFAKIM, km, 0.0)
         record = _found("c1", RecordKind.CASUALTY, "משה אבוטבול", lon=lon, lat=lat)
-        candidate = _only(match(reports, [record], model=DEFAULT_MODEL, min_score=0.0), "x1")
-        found[km] = next(e for e in candidate.evidence if e.field == "place")
+        found[km] = _evidence_of(reports, [record], "place")
     assert found[0.15].finding.startswith("within 200 m")
     assert found[1.2].finding.startswith("1-1.5 km apart")
     assert found[1.7].finding.startswith("1.5-2 km apart")
@@ -604,8 +607,7 @@ def test_how_soon_a_casualty_was_found_after_last_seen_is_evidence(
     found = {}
     for hours in (2, 4, 9):
         record = _found("c1", RecordKind.CASUALTY, "משה אבוטבול", time=T0 + timedelta(hours=hours))
-        candidate = _only(match(reports, [record], model=DEFAULT_MODEL, min_score=0.0), "x1")
-        found[hours] = next(e for e in candidate.evidence if e.field == "time")
+        found[hours] = _evidence_of(reports, [record], "time")
     assert found[2].finding == "found within 6 hours of last seen"
     assert found[4].finding == "found within 6 hours of last seen"
     assert found[9].finding == "found over 6 hours after last seen"
@@ -619,9 +621,7 @@ def test_how_soon_a_casualty_was_found_after_last_seen_is_evidence(
         lon=34.8011,
         lat=31.2585,
     )
-    candidate = _only(match(reports, [hospital], model=DEFAULT_MODEL, min_score=0.0), "x1")
-    assert next(e for e in candidate.evidence if e.field == "time").finding == "plausible"
+    assert _evidence_of(reports, [hospital], "time").finding == "plausible"
     # A survivor's check-in time says little: any time after being last seen is plausible.
     survivor = _found("s1", RecordKind.SURVIVOR, "משה אבוטבול", time=T0 + timedelta(hours=2))
-    candidate = _only(match(reports, [survivor], model=DEFAULT_MODEL, min_score=0.0), "x1")
-    assert next(e for e in candidate.evidence if e.field == "time").finding == "plausible"
+    assert _evidence_of(reports, [survivor], "time").finding == "plausible"
