@@ -11,7 +11,7 @@ from magen.domain import State, decide
 from magen.domain.base import Actor, DecisionContext, Event
 from magen.domain.reports import ReportSighting, SosOutcome, SosRaised, SosResolved, SosUpdated
 from magen.domain.values import GeoPoint, Role, SourceTier
-from magen.store.base import StoredEvent
+from magen.store.base import NewEvent, StoredEvent
 
 COMMAND_ID = uuid.UUID("0b6e2a4c-1f3d-4e5a-8b7c-9d0e1f2a3b4c")
 AT = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
@@ -41,6 +41,24 @@ def _event(actor: Actor):  # type: ignore[no-untyped-def]
     return event
 
 
+def _encode(
+    event: Event,
+    actor: Actor,
+    event_id: uuid.UUID,
+    command_id: uuid.UUID | None = None,
+    command_hash: str | None = None,
+) -> NewEvent:
+    """`encode` as recorded at AT."""
+    return encode(
+        event,
+        event_id=event_id,
+        recorded_at=AT,
+        actor=actor,
+        command_id=command_id,
+        command_hash=command_hash,
+    )
+
+
 def test_bodies_are_the_bytes_earlier_versions_wrote_and_read_back() -> None:
     cases = [
         (Actor("acc_x", Role.RESPONDER), COMMAND_ID, "ab" * 32, WITH_COMMAND),
@@ -48,14 +66,7 @@ def test_bodies_are_the_bytes_earlier_versions_wrote_and_read_back() -> None:
     ]
     for actor, command_id, digest, expected in cases:
         event = _event(actor)
-        new = encode(
-            event,
-            event_id=uuid.UUID(int=5),
-            recorded_at=AT,
-            actor=actor,
-            command_id=command_id,
-            command_hash=digest,
-        )
+        new = _encode(event, actor, uuid.UUID(int=5), command_id, digest)
         assert new.data.decode() == expected
         back = decode(StoredEvent(7, new.event_id, new.type, new.data))
         assert back.command_id == command_id
@@ -112,23 +123,9 @@ def test_an_event_is_written_as_model_dump_json_writes_it() -> None:
     actor = Actor(None, Role.ANONYMOUS, "anon_1")
     events = [*_sos_events(), _event(actor)]
     for event in events:
-        new = encode(
-            event,
-            event_id=uuid.UUID(int=9),
-            recorded_at=AT,
-            actor=actor,
-            command_id=None,
-            command_hash=None,
-        )
+        new = _encode(event, actor, uuid.UUID(int=9))
         data = new.data[new.data.index(b'"data":') + len(b'"data":') : -1]
         assert data == event.model_dump_json().encode()
         assert decode(StoredEvent(3, new.event_id, new.type, new.data)).event == event
-    first = encode(
-        events[0],
-        event_id=uuid.UUID(int=9),
-        recorded_at=AT,
-        actor=actor,
-        command_id=None,
-        command_hash=None,
-    )
+    first = _encode(events[0], actor, uuid.UUID(int=9))
     assert first.data.endswith(b'"data":' + SOS_DATA + b"}")
