@@ -459,16 +459,20 @@ def _adjustment(parts: Any, a: int, b: int) -> float:
     `_Members.codes` computes for many pairs at once."""
     from magen.people import matching
 
+    def share(key: str) -> float:  # of records carrying an agreement key, 0 if none
+        k = parts.numbered.vocab.get(key)
+        return float(parts.tf[k]) if k is not None and k < len(parts.tf) else 0.0
+
     x, y = parts.sets[a], parts.sets[b]
     # The most specific agreement decides: a shared spelling, else the commonest key.
     spelled = x.exact & y.exact
     if spelled:
-        tf, mean = min(parts.share(k) for k in spelled), parts.tf_mean[0]
+        tf, mean = min(share(k) for k in spelled), parts.tf_mean[0]
     else:
         shared = x.agree & y.agree
         if not shared:
             return 0.0
-        tf, mean = max(parts.share(k) for k in shared), parts.tf_mean[1]
+        tf, mean = max(share(k) for k in shared), parts.tf_mean[1]
     if tf <= 0 or mean <= 0:
         return 0.0
     return float(max(-matching._TF_CAP, min(matching._TF_CAP, math.log2(mean / tf))))

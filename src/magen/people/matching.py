@@ -715,11 +715,6 @@ class _PartTable:
         )
         self._members = None  # their rarity changed
 
-    def share(self, key: str) -> float:
-        """The share of records carrying an agreement key (0 if none or unknown)."""
-        k = self.numbered.vocab.get(key)
-        return float(self.tf[k]) if k is not None and k < len(self.tf) else 0.0
-
     def learn(self, found: Sequence[IntArray], each: _Map = map) -> None:
         """Compare the part pairs of `found` (sorted distinct arrays) not compared before.
 
