@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 from magen.app.codec import decode, encode
-from magen.app.security import account_actor
 from magen.domain import State, decide
 from magen.domain.base import Actor, DecisionContext, Event
 from magen.domain.reports import ReportSighting, SosOutcome, SosRaised, SosResolved, SosUpdated
@@ -78,15 +77,6 @@ def test_bodies_are_the_bytes_earlier_versions_wrote_and_read_back() -> None:
 def test_an_upper_case_command_id_in_a_body_reads_as_the_same_id() -> None:
     body = WITH_COMMAND.replace(str(COMMAND_ID), str(COMMAND_ID).upper()).encode()
     assert decode(StoredEvent(1, uuid.UUID(int=5), "ThreatSighted", body)).command_id == COMMAND_ID
-
-
-def test_an_account_acts_as_one_actor_until_its_role_changes() -> None:
-    first = account_actor("acc_codec_test", Role.RESPONDER)
-    assert account_actor("acc_codec_test", Role.RESPONDER) is first
-    changed = account_actor("acc_codec_test", Role.DISPATCHER)
-    assert changed == Actor("acc_codec_test", Role.DISPATCHER)
-    assert account_actor("acc_codec_test", Role.DISPATCHER) is changed
-    assert first == Actor("acc_codec_test", Role.RESPONDER)  # the old one is left as it was
 
 
 def _sos_events() -> list[Event]:
