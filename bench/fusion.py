@@ -205,10 +205,12 @@ def _fuse(
         )
     # The state's repr spells every float exactly, so equal digests mean equal pictures: how
     # a change to fusion's speed shows it changed no track.
-    # (The pairs kept apart are a set of sets: sorted, so the digest does not hang on
-    # string hashing.)
-    state = list(fuser.state())
-    state[8] = sorted(sorted(pair) for pair in state[8])
+    # (The pairs kept apart are a set of sets: sorted, found by type rather than by place in
+    # `Fuser.state`, so the digest hangs neither on string hashing nor on that tuple's layout.)
+    state = [
+        sorted(sorted(pair) for pair in part) if isinstance(part, frozenset) else part
+        for part in fuser.state()
+    ]
     digest = hashlib.sha256(repr(state).encode()).hexdigest()[:16]
     run = _Run(name, k, spent, cpu, judged, scale, state_sha=digest)
     if metric is not None:
