@@ -301,16 +301,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # --- wiring --------------------------------------------------------------------------------
 
 
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from low to high, else a message naming the range."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in {low}-{high}")
+        return value
+
+    return parse
+
+
+_PORT = _int_in(1, 65535)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="magen", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the HTTP API and pages")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_PORT, default=8080)
     serve.add_argument("--db", default=DEFAULT_DB, help="SQLite path or postgresql:// URL")
     serve.add_argument("--town", help="town pack file")
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=_int_in(1, 64), default=1)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(run=_cmd_serve)
 
@@ -356,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start Magen with the sample town and demo accounts")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--port", type=_PORT, default=8080)
     demo.add_argument("--db", default="var/demo.db")
     demo.add_argument("--speed", type=float, default=10.0, help="simulation time acceleration")
     demo.add_argument("--seed", type=int, default=7)

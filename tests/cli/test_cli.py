@@ -198,6 +198,23 @@ def test_missing_database_is_named(tmp_path: Path) -> None:
     assert "no event log at" in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--port", "99999", "99999 is not in 1-65535"),
+        ("--port", "http", "not a whole number: 'http'"),
+        ("--workers", "0", "0 is not in 1-64"),
+    ],
+)
+def test_serve_refuses_a_port_or_worker_count_out_of_range(
+    db: str, flag: str, value: str, says: str
+) -> None:
+    r = magen("serve", "--db", db, flag, value)
+    assert r.returncode == 2
+    assert says in r.stderr
+    assert not Path(db).exists()
+
+
 def test_unknown_bench_is_named() -> None:
     r = magen("bench", "no-such-bench")
     assert r.returncode == 2
