@@ -231,6 +231,74 @@ async def test_a_writer_held_off_too_long_gets_unavailable_then_recovers(tmp_pat
         await log.close()
 
 
+async def test_a_lone_writer_commits_each_group_in_one_statement(tmp_path: Path) -> None:
+    log = SqliteEventLog(tmp_path / "log.db")
+    try:
+        answers = await asyncio.gather(*(log.append([ev(), ev()]) for _ in range(50)))
+        assert sorted(p for pair in answers for p in pair) == list(range(1, 101))
+        assert log.commits_alone >= 1
+        assert log.commits_in_turn == 0
+        assert len(log.read()) == 100
+    finally:
+        await log.close()
+
+
+async def test_a_commit_by_another_writer_is_seen_before_the_next_group(tmp_path: Path) -> None:
+    # Another process appends between this writer's groups: the one-statement insert must
+    # find the head moved, write nothing, and leave the group to the careful path, which
+    # numbers after the other's events and knows their ids.
+    path = tmp_path / "log.db"
+    mine, other = SqliteEventLog(path), SqliteEventLog(path)
+    try:
+        assert await mine.append([ev()]) == [1]
+        theirs = [ev(), ev()]
+        assert await other.append(theirs) == [2, 3]
+        alone_before = mine.commits_alone
+        late = ev()
+        assert await mine.append([late, theirs[1]]) == [4, 3]
+        assert mine.commits_in_turn == 1
+        assert mine.commits_alone == alone_before
+        with pytest.raises(EventConflict):
+            await mine.append([same(theirs[0], data=b"other")])
+        assert await mine.append([ev()]) == [5]  # alone again: nobody wrote meanwhile
+        assert mine.commits_alone == alone_before + 1
+        assert ids(mine.read()) == [
+            *ids(mine.read(0, 1)),
+            *(e.event_id for e in theirs),
+            late.event_id,
+            *ids(mine.read(4)),
+        ]
+        assert mine.head() == other.head() == 5
+    finally:
+        await mine.close()
+        await other.close()
+
+
+async def test_a_log_shortened_under_the_writer_is_indexed_afresh(tmp_path: Path) -> None:
+    # A restore that replaces the log's content with an earlier copy: the head is behind
+    # what the writer indexed, so numbering from its memory would leave a gap.
+    path = tmp_path / "log.db"
+    log = SqliteEventLog(path)
+    try:
+        for _ in range(3):
+            await log.append([ev()])
+        early = tmp_path / "early.db"
+        log.backup(early)
+        await log.append([ev(), ev()])
+        restore = sqlite3.connect(early)
+        target = sqlite3.connect(path)
+        try:
+            restore.backup(target)  # overwrite the live file's pages with the earlier copy
+        finally:
+            restore.close()
+            target.close()
+        assert log.head() == 3
+        assert await log.append([ev()]) == [4]
+        assert [s.position for s in log.read()] == [1, 2, 3, 4]
+    finally:
+        await log.close()
+
+
 async def test_ids_that_share_their_high_half_are_told_apart(tmp_path: Path) -> None:
     # The id index searches on the high 64 bits first; equal highs must still be distinguished,
     # including once enough ids have arrived to be merged into its sorted arrays.

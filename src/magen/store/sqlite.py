@@ -122,6 +122,9 @@ class SqliteEventLog:
         self._ids = _IdIndex()
         self._indexed = 0
         self._others_wrote = False
+        # How many groups went in one statement (`_write_alone`), how many in turn with others.
+        self.commits_alone = 0
+        self.commits_in_turn = 0
         self._thread = threading.Thread(
             target=self._write_loop, name=f"magen-log-writer:{self.path.name}", daemon=True
         )
@@ -304,6 +307,65 @@ class SqliteEventLog:
             # Most of the catching up happens before taking the lock, so a writer that opens a
             # large log does not hold the others off while it indexes it.
             self._catch_up(conn, conn.execute(_HEAD).fetchone()[0])
+        if not self._others_wrote:
+            written = self._write_alone(conn, group)
+            if written is not None:
+                self.commits_alone += 1
+                return written
+        self.commits_in_turn += 1
+        return self._write_in_turn(conn, group)
+
+    def _write_alone(
+        self, conn: sqlite3.Connection, group: list[Append]
+    ) -> tuple[list[Outcome], bool] | None:
+        """The group in one statement, if no other writer has committed since this one looked.
+
+        One autocommit `INSERT ... SELECT ... WHERE head = ?` takes SQLite's lock, checks
+        that the log still ends where this writer indexed it, inserts and fsyncs, all in one
+        call: the writer thread lets go of the GIL once per group and takes it back once. The
+        careful path (`_write_in_turn`) makes six calls (gate, BEGIN, gate, head, insert,
+        commit), and each time this thread takes the GIL back it waits for the event loop's
+        thread to yield it, up to the switch interval (5 ms): under load those waits, not
+        the fsync, were most of a commit's time (median 6-7 ms against 2-3 ms this way).
+
+        None hands the group to the careful path: an id already in the log (a retry, whose
+        content is compared under the lock), a group too large for one statement, another
+        writer's commit (nothing inserted: the head check failed) or any SQLite error (busy
+        included). A failed statement wrote nothing, and if a failure leaves it unclear, the
+        careful path finds the rows when it catches up and answers them as the retries they are.
+        """
+        keys = {ev.event_id.bytes for req in group for ev in req.events}
+        if self._ids.find(keys):
+            return None
+        head = self._indexed
+        known: dict[bytes, tuple[int, str, bytes]] = {}
+        rows: list[_Row] = []
+        outcomes = [
+            place(req.events, known, head + len(rows) + 1, rows, _id_bytes) for req in group
+        ]
+        if not rows:  # every batch refused for a conflict inside itself: nothing to write
+            return outcomes, False
+        if len(rows) > _INSERT_CHUNK:
+            return None
+        try:
+            inserted = conn.execute(
+                _insert_at_head_sql(len(rows)), [*(v for row in rows for v in row), head]
+            ).rowcount
+        except sqlite3.Error as exc:
+            log.debug("one-statement commit fell back to the careful path: %s", exc)
+            return None
+        if inserted == 0:  # another writer committed first: nothing was written
+            return None
+        if inserted != len(rows):  # one statement is atomic: this cannot happen
+            raise LogError(f"{self.path}: {inserted} of {len(rows)} rows written by one statement")
+        self._ids.add([row[1] for row in rows], [row[0] for row in rows])
+        self._indexed = head + len(rows)
+        return outcomes, True
+
+    def _write_in_turn(
+        self, conn: sqlite3.Connection, group: list[Append]
+    ) -> tuple[list[Outcome], bool]:
+        """The group in an explicit transaction, taken in turn with other writers (the gate)."""
         self._begin(conn)
         try:
             # Numbered inside the write lock: no other process can commit between here and COMMIT.
@@ -585,6 +647,18 @@ def _insert(conn: sqlite3.Connection, rows: list[_Row]) -> None:
 @functools.cache
 def _insert_sql(count: int) -> str:
     return _INSERT + ", (?, ?, ?, ?)" * (count - 1)
+
+
+@functools.cache
+def _insert_at_head_sql(count: int) -> str:
+    """Insert `count` rows only while the log's head is the last parameter (else none)."""
+    values = ", ".join(["(?, ?, ?, ?)"] * count)
+    # Only "?" placeholders are spliced in.
+    return (
+        "INSERT INTO events (position, event_id, type, data)"  # noqa: S608
+        f" SELECT column1, column2, column3, column4 FROM (VALUES {values})"
+        f" WHERE ({_HEAD}) = ?"
+    )
 
 
 def _unavailable(path: Path, exc: Exception) -> LogError:
