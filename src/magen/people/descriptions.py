@@ -272,16 +272,40 @@ def describe(
     marks: str | None = None,
 ) -> Description:
     """Reduce free-text description fields to shared terms."""
-    worn, outfits = _clothing(clothing or "")
-    kinds, places = _marks(marks or "")
+    worn, outfits = clothing_terms(clothing)
+    kinds, places = mark_terms(marks)
     return Description(
-        hair=_first(hair, "hair"),
-        build=_first(build, "build"),
+        hair=hair_term(hair),
+        build=build_term(build),
         clothing=worn,
         outfits=outfits,
         marks=kinds,
         mark_places=places,
     )
+
+
+# Each field reduced on its own, as `describe` does: for reading many records a field at a
+# time, each distinct text once.
+
+
+def hair_term(text: str | None) -> str | None:
+    """The hair colour a text names, if any (`Description.hair`)."""
+    return _first(text, "hair")
+
+
+def build_term(text: str | None) -> str | None:
+    """The build a text names, if any (`Description.build`)."""
+    return _first(text, "build")
+
+
+def clothing_terms(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Garments and colours worn, and the outfits (`Description.clothing`, `.outfits`)."""
+    return _clothing(text or "")
+
+
+def mark_terms(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Kinds of mark, and each with where it is (`Description.marks`, `.mark_places`)."""
+    return _marks(text or "")
 
 
 @lru_cache(maxsize=100_000)

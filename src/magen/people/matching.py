@@ -51,8 +51,10 @@ from magen.people.descriptions import (
     HAIR,
     MARKS,
     SIDES,
-    Description,
-    describe,
+    build_term,
+    clothing_terms,
+    hair_term,
+    mark_terms,
 )
 from magen.people.names import NameToken, plain_token, plain_words, tokens
 
@@ -1004,7 +1006,6 @@ class _Table:
     hours: FloatArray
     found: NDArray[np.bool_]
     casualty: NDArray[np.bool_]
-    descriptions: list[Description] = field(default_factory=list)
     # What a nameless record is looked up by (`_descriptions`).
     lookup_terms: list[tuple[str, ...]] = field(default_factory=list)
     # The shared place (`_mark_sites`) a found record is at, -1 if none, and the shared
@@ -1021,64 +1022,89 @@ class _Table:
 _SEXES = {"male": 1, "m": 1, "female": 2, "f": 2}
 
 
-# A description with its columns: hair, build, term, outfit, mark and place bits, and the
-# terms a nameless record is looked up by.
-_Described = tuple[
-    Description, int, int, int, tuple[int, ...], int, tuple[int, ...], tuple[str, ...]
-]
+@dataclass(frozen=True, slots=True)
+class _Described:
+    """Description columns of one side's records (`_Table`'s), and the terms a nameless
+    record is looked up by."""
+
+    hair: IntArray
+    build: IntArray
+    terms: NDArray[np.uint64]
+    outfits: NDArray[np.uint64]
+    mark_kinds: NDArray[np.uint64]
+    mark_places: NDArray[np.uint64]
+    lookup_terms: list[tuple[str, ...]]
 
 
-def _worn(d: Description) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
+def _worn(text: str | None) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
     """Clothing columns: term bits, outfit bits, and the outfits a record is looked up by."""
+    worn, outfits = clothing_terms(text)
     return (
-        _mask(_TERMS[t] for t in d.clothing)[0],
-        tuple(_mask((_outfit_bit(o) for o in d.outfits), _WORDS)),
-        tuple(f"o:{o}" for o in sorted(d.outfits)),
+        _mask(_TERMS[t] for t in worn)[0],
+        tuple(_mask((_outfit_bit(o) for o in outfits), _WORDS)),
+        tuple(f"o:{o}" for o in sorted(outfits)),
     )
 
 
-def _marked(d: Description) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
+def _marked(text: str | None) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
     """Mark columns: kind bits, place bits, and the marks (with where) a record is looked
     up by."""
+    kinds, places = mark_terms(text)
     return (
-        _mask(_MARK_KINDS[m] for m in d.marks)[0],
-        tuple(_mask((_place_bit(p) for p in d.mark_places), _WORDS)),
-        tuple(f"m:{p}" for p in sorted(d.mark_places)),
+        _mask(_MARK_KINDS[m] for m in kinds)[0],
+        tuple(_mask((_place_bit(p) for p in places), _WORDS)),
+        tuple(f"m:{p}" for p in sorted(places)),
     )
 
 
-def _descriptions(records: Sequence[PersonRecord]) -> list[_Described]:
-    """Each record's description columns, each distinct description (and each clothing and
-    marks text) reduced once.
+def _hair_code(text: str | None) -> int:
+    hair = hair_term(text)
+    return _HAIRS[hair] if hair is not None else _NULL
+
+
+def _build_code(text: str | None) -> int:
+    build = build_term(text)
+    return _BUILDS[build] if build is not None else _NULL
+
+
+def _each_distinct(
+    texts: Sequence[str | None], reduce: Callable[[str | None], _R]
+) -> tuple[list[_R], IntArray]:
+    """`reduce` of each distinct text, once, and each text's index among them."""
+    distinct = list(dict.fromkeys(texts))
+    index = dict(zip(distinct, range(len(distinct)), strict=True))
+    at = np.fromiter(map(index.__getitem__, texts), np.int64, len(texts))
+    return [reduce(t) for t in distinct], at
+
+
+def _descriptions(records: Sequence[PersonRecord]) -> _Described:
+    """The records' description columns, field by field, each distinct text reduced once
+    (most records share their hair, build and marks texts with thousands of others).
 
     What a nameless record is looked up by: garments with their colour, and marks with
     where they are. Hair with build, or a garment with the hair colour, fits thousands in a
     town: on generated populations those blocks were a tenth of all pairs and found no link
     the specific terms missed.
-
-    The caches live for one run: process-wide ones would keep every description of every
-    run, and the garbage collector walks them all again after each run.
     """
-    done: dict[tuple[str | None, ...], _Described] = {}
-    worn: dict[str | None, tuple[int, tuple[int, ...], tuple[str, ...]]] = {}
-    marked: dict[str | None, tuple[int, tuple[int, ...], tuple[str, ...]]] = {}
-    out = []
-    for r in records:
-        key = (r.hair, r.build, r.clothing, r.marks)
-        found = done.get(key)
-        if found is None:
-            d = describe(r.hair, r.build, r.clothing, r.marks)
-            w = worn.get(r.clothing)
-            if w is None:
-                w = worn[r.clothing] = _worn(d)
-            m = marked.get(r.marks)
-            if m is None:
-                m = marked[r.marks] = _marked(d)
-            hair = _HAIRS[d.hair] if d.hair is not None else _NULL
-            build = _BUILDS[d.build] if d.build is not None else _NULL
-            found = done[key] = (d, hair, build, w[0], w[1], m[0], m[1], w[2] + m[2])
-        out.append(found)
-    return out
+    hair, hair_at = _each_distinct([r.hair for r in records], _hair_code)
+    build, build_at = _each_distinct([r.build for r in records], _build_code)
+    worn, worn_at = _each_distinct([r.clothing for r in records], _worn)
+    marked, marked_at = _each_distinct([r.marks for r in records], _marked)
+    outfits = np.asarray([w[1] for w in worn], dtype=np.uint64).reshape(len(worn), _WORDS)
+    places = np.asarray([m[1] for m in marked], dtype=np.uint64).reshape(len(marked), _WORDS)
+    by_clothing, by_marks = [w[2] for w in worn], [m[2] for m in marked]
+    return _Described(
+        hair=np.asarray(hair, dtype=np.int64)[hair_at],
+        build=np.asarray(build, dtype=np.int64)[build_at],
+        terms=np.fromiter((w[0] for w in worn), np.uint64, len(worn))[worn_at],
+        outfits=outfits[worn_at],
+        mark_kinds=np.fromiter((m[0] for m in marked), np.uint64, len(marked))[marked_at],
+        mark_places=places[marked_at],
+        lookup_terms=[
+            by_clothing[w] + by_marks[m]
+            for w, m in zip(worn_at.tolist(), marked_at.tolist(), strict=True)
+        ],
+    )
 
 
 def _name_rows(records: Sequence[PersonRecord], parts: _PartTable) -> tuple[IntArray, IntArray]:
@@ -1096,7 +1122,7 @@ def _table(
     """The columns of one side's records; `names`, their part rows (`_name_rows`)."""
     n = len(records)
     births = [r.birth_date for r in records]
-    columns = _descriptions(records)
+    described = _descriptions(records)
     ages = np.asarray([_age_range(r, as_of) for r in records], dtype=np.float64).reshape(n, 2)
     lon = np.asarray([r.lon for r in records], dtype=np.float64)
     lat = np.asarray([r.lat for r in records], dtype=np.float64)
@@ -1113,12 +1139,12 @@ def _table(
             [(b.year, b.month, b.day) if b is not None else (-1, -1, -1) for b in births],
             dtype=np.int64,
         ).reshape(n, 3),
-        hair=np.fromiter((c[1] for c in columns), np.int64, n),
-        build=np.fromiter((c[2] for c in columns), np.int64, n),
-        terms=np.fromiter((c[3] for c in columns), np.uint64, n),
-        outfits=np.asarray([c[4] for c in columns], dtype=np.uint64).reshape(n, _WORDS),
-        mark_kinds=np.fromiter((c[5] for c in columns), np.uint64, n),
-        mark_places=np.asarray([c[6] for c in columns], dtype=np.uint64).reshape(n, _WORDS),
+        hair=described.hair,
+        build=described.build,
+        terms=described.terms,
+        outfits=described.outfits,
+        mark_kinds=described.mark_kinds,
+        mark_places=described.mark_places,
         lon=np.where(unplaced, math.nan, lon),
         lat=np.where(unplaced, math.nan, lat),
         hours=np.fromiter(
@@ -1126,8 +1152,7 @@ def _table(
         ),
         found=np.fromiter((r.kind is not RecordKind.MISSING for r in records), np.bool_, n),
         casualty=np.fromiter((r.kind is RecordKind.CASUALTY for r in records), np.bool_, n),
-        descriptions=[c[0] for c in columns],
-        lookup_terms=[c[7] for c in columns],
+        lookup_terms=described.lookup_terms,
     )
 
 
@@ -2397,16 +2422,20 @@ def _age_text(run: _Run, k: int) -> str:
 
 
 def _description_text(run: _Run, k: int, c: int) -> str:
-    da = run.a.descriptions[int(run.ia[k])]
-    db = run.b.descriptions[int(run.ib[k])]
+    ra, rb = run.a.records[int(run.ia[k])], run.b.records[int(run.ib[k])]
     if c == _HAIR:
-        return f" ({da.hair} vs {db.hair})"
+        return f" ({hair_term(ra.hair)} vs {hair_term(rb.hair)})"
     if c == _BUILD:
-        return f" ({da.build} vs {db.build})"
+        return f" ({build_term(ra.build)} vs {build_term(rb.build)})"
     if c == _CLOTHING:
-        shared = sorted(da.outfits & db.outfits) or sorted(da.clothing & db.clothing)
+        (worn_a, outfits_a), (worn_b, outfits_b) = (
+            clothing_terms(ra.clothing),
+            clothing_terms(rb.clothing),
+        )
+        shared = sorted(outfits_a & outfits_b) or sorted(worn_a & worn_b)
         return f" ({', '.join(shared)})" if shared else ""
-    shared = sorted(da.mark_places & db.mark_places) or sorted(da.marks & db.marks)
+    (kinds_a, places_a), (kinds_b, places_b) = mark_terms(ra.marks), mark_terms(rb.marks)
+    shared = sorted(places_a & places_b) or sorted(kinds_a & kinds_b)
     return f" ({', '.join(shared)})" if shared else ""
 
 
