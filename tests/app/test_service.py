@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from magen.app.service import Service
+from magen.app.service import Outcome, Service
 from magen.clock import ManualClock
 from magen.domain.base import Actor
 from magen.domain.errors import Conflict, Forbidden
 from magen.domain.reports import RaiseSos, Reports, ReportSighting
 from magen.domain.values import GeoPoint, Role
-from magen.store.base import NewEvent
+from magen.store.base import LogUnavailable, NewEvent
 from magen.store.memory import MemoryEventLog
 
 OFFICER = Actor("acc_officer", Role.RESPONDER)
@@ -63,6 +63,58 @@ def test_concurrent_retries_of_one_command_append_once() -> None:
         assert log.head() == 1
         assert {o.positions for o in outcomes} == {(1,)}
         assert sum(not o.replayed for o in outcomes) == 1
+
+    asyncio.run(go())
+
+
+def test_a_retry_with_other_content_while_the_first_runs_is_a_conflict() -> None:
+    async def go() -> None:
+        log = _SlowLog()
+        service = _service(log)
+        command = RaiseSos(command_id=uuid.uuid4(), where=HERE, people=3)
+        other = RaiseSos(command_id=command.command_id, where=HERE, people=4)
+        first, second, third = await asyncio.gather(
+            service.handle(OFFICER, command),
+            service.handle(OFFICER, other),
+            service.handle(OFFICER, command),
+            return_exceptions=True,
+        )
+        assert isinstance(first, Outcome)
+        assert not first.replayed
+        assert isinstance(second, Conflict)
+        assert isinstance(third, Outcome)
+        assert third.replayed
+        assert third.positions == first.positions == (1,)
+        assert log.head() == 1
+        assert not service._inflight
+
+    asyncio.run(go())
+
+
+class _DownLog(MemoryEventLog):
+    """Refuses every append, after a moment, as a database that went away does."""
+
+    def append(self, events: Sequence[NewEvent]) -> Awaitable[list[int]]:
+        async def later() -> list[int]:
+            await asyncio.sleep(0.01)
+            raise LogUnavailable("the database went away")
+
+        return later()
+
+
+def test_retries_waiting_on_a_failed_append_get_its_error_and_may_retry_later() -> None:
+    async def go() -> None:
+        service = _service(_DownLog())
+        command = ReportSighting(command_id=uuid.uuid4(), where=HERE)
+        answers = await asyncio.gather(
+            *(service.handle(OFFICER, command) for _ in range(3)), return_exceptions=True
+        )
+        assert [type(a) for a in answers] == [LogUnavailable] * 3
+        assert not service._inflight  # nothing left behind: a later retry runs afresh
+        service.log = MemoryEventLog()
+        outcome = await service.handle(OFFICER, command)
+        assert outcome.positions == (1,)
+        assert not outcome.replayed
 
     asyncio.run(go())
 

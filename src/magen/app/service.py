@@ -22,7 +22,7 @@ from magen.domain import State, decide, evolve
 from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, event_id_for
 from magen.domain.errors import Conflict, RateLimited
 from magen.domain.values import Role
-from magen.store.base import AppendsThen, EventConflict, EventLog, LogError
+from magen.store.base import AppendsThen, EventConflict, EventLog, LogError, NewEvent
 
 log = logging.getLogger("magen.service")
 
@@ -83,7 +83,8 @@ class Service:
         self.rate_limiter = rate_limiter or RateLimiter()
         self._monotonic = monotonic or (lambda: clock.now().timestamp())
         self._commands = CommandIndex()
-        self._inflight: dict[uuid.UUID, asyncio.Future[Outcome]] = {}
+        # Commands being handled; a future once a duplicate waits for one (see `handle`).
+        self._inflight: dict[uuid.UUID, asyncio.Future[Outcome] | None] = {}
         self._pending: dict[int, Recorded] = {}
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._tie = itertools.count()
@@ -157,18 +158,24 @@ class Service:
         A command id seen before with the same content returns the original outcome and appends
         nothing; the same id with other content is a Conflict.
         """
-        name = type(command).__name__
+        command_id = command.command_id
         fingerprint = command.fingerprint(actor)
-        seen = self._commands.get(command.command_id)
+        seen = self._commands.get(command_id)
         if seen is not None:
-            return self._replay(command, fingerprint, seen)
-        running = self._inflight.get(command.command_id)
-        if running is not None:
+            return self._replay(fingerprint, seen)
+        inflight = self._inflight
+        if command_id in inflight:
+            running = inflight[command_id]
+            if running is None:
+                # The first duplicate while the command runs: its handler resolves this for
+                # every duplicate (a lone command, the usual case, makes no future at all).
+                running = inflight[command_id] = asyncio.get_running_loop().create_future()
             outcome = await asyncio.shield(running)
             if outcome.events and outcome.events[0].command_hash != fingerprint:
                 raise Conflict("this command id was already used for a different request")
             return Outcome(outcome.events, replayed=True)
 
+        name = type(command).__name__
         if actor.role is Role.ANONYMOUS and not self.rate_limiter.allow(
             actor.source_key or "anonymous", self._monotonic()
         ):
@@ -177,46 +184,48 @@ class Service:
         try:
             auth.authorise(actor, command, self.state)
             now = self.clock.now()
-            events = decide(self.state, command, DecisionContext(actor=actor, now=now))
+            events = decide(self.state, command, DecisionContext(actor, now))
         except Exception:
             self.metrics.count(name, "refused")
             raise
 
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._inflight[command.command_id] = future
+        inflight[command_id] = None
         try:
-            outcome = await self._append(actor, command, fingerprint, events, now)
-            future.set_result(outcome)
+            outcome = await self._append(actor, command_id, fingerprint, events, now)
         except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: a lone handler has nobody else to tell
+            waiting = inflight.pop(command_id)
+            if waiting is not None:
+                waiting.set_exception(exc)
+                waiting.exception()  # mark retrieved: the duplicates may have gone away
             raise
-        finally:
-            del self._inflight[command.command_id]
+        waiting = inflight.pop(command_id)
+        if waiting is not None:
+            waiting.set_result(outcome)
         self.metrics.count(name, "ok")
         return outcome
 
     async def _append(
         self,
         actor: Actor,
-        command: Command,
+        command_id: uuid.UUID,
         fingerprint: str,
         events: list[Event],
         now: datetime,
     ) -> Outcome:
         if not events:
             return Outcome(())
-        new = [
-            encode(
-                ev,
-                event_id=event_id_for(command.command_id, i),
-                recorded_at=now,
-                actor=actor,
-                command_id=command.command_id,
-                command_hash=fingerprint,
+        new: list[NewEvent] = []
+        for i, ev in enumerate(events):
+            new.append(
+                encode(
+                    ev,
+                    event_id=event_id_for(command_id, i),
+                    recorded_at=now,
+                    actor=actor,
+                    command_id=command_id,
+                    command_hash=fingerprint,
+                )
             )
-            for i, ev in enumerate(events)
-        ]
         recorded: list[Recorded] = []
         # What the caller awaits: resolved by the store's callback once the batch is applied.
         # Cancelling it (a client going away) leaves the append and its apply under way.
@@ -230,18 +239,8 @@ class Service:
                 if not applied.done():
                     applied.set_exception(appended)
                 return
-            recorded.extend(
-                Recorded(
-                    position=p,
-                    event_id=n.event_id,
-                    recorded_at=now,
-                    actor=actor,
-                    command_id=command.command_id,
-                    command_hash=fingerprint,
-                    event=ev,
-                )
-                for p, n, ev in zip(appended, new, events, strict=True)
-            )
+            for p, n, ev in zip(appended, new, events, strict=True):
+                recorded.append(Recorded(p, n.event_id, now, actor, command_id, fingerprint, ev))
             self.metrics.appended += len(recorded)
             try:
                 self._offer(recorded)
@@ -275,17 +274,16 @@ class Service:
         except EventConflict:
             # Another worker (or a concurrent retry) appended this command first.
             await self._catch_up()
-            seen = self._commands.get(command.command_id)
+            seen = self._commands.get(command_id)
             if seen is None:
                 raise
-            return self._replay(command, fingerprint, seen)
-        if self.state.position < max(positions):  # an earlier position is not applied yet
-            await self._wait_applied(max(positions))
+            return self._replay(fingerprint, seen)
+        last = positions[-1] if len(positions) == 1 else max(positions)
+        if self.state.position < last:  # an earlier position is not applied yet
+            await self._wait_applied(last)
         return Outcome(tuple(recorded))
 
-    def _replay(
-        self, command: Command, fingerprint: str, seen: tuple[str, tuple[int, ...]]
-    ) -> Outcome:
+    def _replay(self, fingerprint: str, seen: tuple[str, tuple[int, ...]]) -> Outcome:
         digest, positions = seen
         if digest != fingerprint:
             raise Conflict("this command id was already used for a different request")
