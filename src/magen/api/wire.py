@@ -43,12 +43,21 @@ def _id_field(cls: type[Event]) -> str | None:
 
 def outcome_view(outcome: Outcome, head: int) -> dict[str, Any]:
     """The answer to a command: where its events stand in the log."""
+    recorded = outcome.events
+    if len(recorded) == 1:  # most commands: the same answer, without the general case's loops
+        r = recorded[0]
+        only = {"position": r.position, "type": r.event.type, "id": primary_id(r.event)}
+        return {
+            "position": r.position,
+            "replayed": outcome.replayed,
+            "id": only["id"],
+            "events": [only],
+        }
     events = [
-        {"position": r.position, "type": r.event.type, "id": primary_id(r.event)}
-        for r in outcome.events
+        {"position": r.position, "type": r.event.type, "id": primary_id(r.event)} for r in recorded
     ]
     return {
-        "position": max(r.position for r in outcome.events) if events else head,
+        "position": max(r.position for r in recorded) if events else head,
         "replayed": outcome.replayed,
         "id": events[0]["id"] if events else None,
         "events": events,

@@ -30,8 +30,12 @@ async def run_for_caller(
     For the routes every phone sends to in bulk (sightings, SOS, positions): Litestar's
     dependency injection of the service and the actor costs about a tenth of a report's
     server time (measured in-process: 187-208 us per report with it, 163-172 us without).
+    The body is `run_command`'s, not a call to it: one coroutine less to make and to resume.
     """
-    return await run_command(runtime(request).service, actor_of(request), command)
+    service = runtime(request).service
+    outcome = await service.handle(actor_of(request), command)
+    body = outcome_view(outcome, service.state.position)
+    return Response(body, status_code=200 if outcome.replayed else 201)
 
 
 def body_model(command: type[Command], id_field: str) -> type[BaseModel]:
