@@ -19,7 +19,15 @@ from magen.app.ratelimit import RateLimiter
 from magen.app.snapshots import CommandIndex, Snapshots, paused_gc
 from magen.clock import Clock
 from magen.domain import State, decide, evolve
-from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, event_id_for
+from magen.domain.base import (
+    Actor,
+    Command,
+    DecisionContext,
+    Event,
+    Recorded,
+    event_id_for,
+    record,
+)
 from magen.domain.errors import Conflict, RateLimited
 from magen.domain.values import Role
 from magen.store.base import AppendsThen, EventConflict, EventLog, LogError, NewEvent
@@ -83,8 +91,9 @@ class Service:
         self.rate_limiter = rate_limiter or RateLimiter()
         self._monotonic = monotonic or (lambda: clock.now().timestamp())
         self._commands = CommandIndex()
-        # Commands being handled; a future once a duplicate waits for one (see `handle`).
-        self._inflight: dict[uuid.UUID, asyncio.Future[Outcome] | None] = {}
+        # Commands being handled, by their id's number; a future once a duplicate waits for
+        # one (see `handle`).
+        self._inflight: dict[int, asyncio.Future[Outcome] | None] = {}
         self._pending: dict[int, Recorded] = {}
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._tie = itertools.count()
@@ -164,12 +173,13 @@ class Service:
         if seen is not None:
             return self._replay(fingerprint, seen)
         inflight = self._inflight
-        if command_id in inflight:
-            running = inflight[command_id]
+        key = command_id.int  # hashed in C; a UUID's own hash runs Python code each time
+        if key in inflight:
+            running = inflight[key]
             if running is None:
                 # The first duplicate while the command runs: its handler resolves this for
                 # every duplicate (a lone command, the usual case, makes no future at all).
-                running = inflight[command_id] = asyncio.get_running_loop().create_future()
+                running = inflight[key] = asyncio.get_running_loop().create_future()
             outcome = await asyncio.shield(running)
             if outcome.events and outcome.events[0].command_hash != fingerprint:
                 raise Conflict("this command id was already used for a different request")
@@ -189,16 +199,16 @@ class Service:
             self.metrics.count(name, "refused")
             raise
 
-        inflight[command_id] = None
+        inflight[key] = None
         try:
             outcome = await self._append(actor, command_id, fingerprint, events, now)
         except BaseException as exc:
-            waiting = inflight.pop(command_id)
+            waiting = inflight.pop(key)
             if waiting is not None:
                 waiting.set_exception(exc)
                 waiting.exception()  # mark retrieved: the duplicates may have gone away
             raise
-        waiting = inflight.pop(command_id)
+        waiting = inflight.pop(key)
         if waiting is not None:
             waiting.set_result(outcome)
         self.metrics.count(name, "ok")
@@ -240,7 +250,17 @@ class Service:
                     applied.set_exception(appended)
                 return
             for p, n, ev in zip(appended, new, events, strict=True):
-                recorded.append(Recorded(p, n.event_id, now, actor, command_id, fingerprint, ev))
+                recorded.append(
+                    record(
+                        position=p,
+                        event_id=n.event_id,
+                        recorded_at=now,
+                        actor=actor,
+                        command_id=command_id,
+                        command_hash=fingerprint,
+                        event=ev,
+                    )
+                )
             self.metrics.appended += len(recorded)
             try:
                 self._offer(recorded)

@@ -7,6 +7,7 @@ with `@event`, and register its evolver with `@evolver(TheEvent)`. A command is 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -100,6 +101,52 @@ class Recorded:
     command_id: uuid.UUID | None
     command_hash: str | None
     event: Event
+
+
+def record(
+    *,
+    position: int,
+    event_id: uuid.UUID,
+    recorded_at: datetime,
+    actor: Actor,
+    command_id: uuid.UUID | None,
+    command_hash: str | None,
+    event: Event,
+) -> Recorded:
+    """`Recorded(...)`, for the path every applied report takes: the same frozen object, its
+    fields set straight through their slots (the dataclass's `__init__` goes through
+    `object.__setattr__` field by field, at three times the cost)."""
+    made = _new_object(Recorded)
+    _set_position(made, position)
+    _set_event_id(made, event_id)
+    _set_recorded_at(made, recorded_at)
+    _set_actor(made, actor)
+    _set_command_id(made, command_id)
+    _set_command_hash(made, command_hash)
+    _set_event(made, event)
+    return made
+
+
+_RECORDED_FIELDS = (
+    "position",
+    "event_id",
+    "recorded_at",
+    "actor",
+    "command_id",
+    "command_hash",
+    "event",
+)
+if tuple(f.name for f in dataclasses.fields(Recorded)) != _RECORDED_FIELDS:  # pragma: no cover
+    raise TypeError("Recorded's fields changed: make `record` set each of them")
+(
+    _set_position,
+    _set_event_id,
+    _set_recorded_at,
+    _set_actor,
+    _set_command_id,
+    _set_command_hash,
+    _set_event,
+) = (getattr(Recorded, name).__set__ for name in _RECORDED_FIELDS)
 
 
 E = TypeVar("E", bound=Event)
