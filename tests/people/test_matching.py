@@ -629,3 +629,42 @@ def test_how_soon_a_casualty_was_found_after_last_seen_is_evidence(
     # A survivor's check-in time says little: any time after being last seen is plausible.
     survivor = _found("s1", RecordKind.SURVIVOR, "משה אבוטבול", time=T0 + timedelta(hours=2))
     assert _evidence_of(reports, [survivor], "time").finding == "plausible"
+
+
+def test_misspellings_are_found_wherever_the_slip_is() -> None:
+    # Pairs are measured only if they keep the length within one and the first or last
+    # letter: a slip at either end, a swap of the first two letters, a letter added in
+    # front, in three scripts, must all still be found, and exactly as a full search finds.
+    from itertools import product
+
+    import numpy as np
+    from rapidfuzz.distance import OSA
+
+    from magen.people.matching import _SCRIPTS, _TYPO, _PartTable
+    from magen.people.names import token
+
+    words = [
+        *("בירנבאום", "בירנבאוס", "כירנבאום", "יבְרנבאום", "ריבנבאום", "בירנבאומ"),
+        *("Birnbaum", "Birnbaun", "Xirnbaum", "iBrnbaum", "ABirnbaum", "Birnbau", "Brinbaum"),
+        *("Levinson", "Lewinsohn", "Levy", "Noa", "Noaa"),
+        *("الحسيني", "لحسيني", "الحسينى", "والحسيني", "قاسم"),
+    ]
+    parts = _PartTable()
+    ids = [parts.intern((token(w),)) for w in words]
+    parts.members()
+    pairs = np.asarray(list(product(ids, ids)), dtype=np.int64)
+    codes = np.zeros(len(pairs), dtype=np.int64)
+    parts._misspelled(pairs[:, 0], pairs[:, 1], codes)
+    expected = [
+        _TYPO
+        if any(
+            parts.spelled[s][x]
+            and parts.spelled[s][y]
+            and OSA.distance(parts.spelled[s][x], parts.spelled[s][y]) <= 1
+            for s in _SCRIPTS
+        )
+        else 0
+        for x, y in pairs.tolist()
+    ]
+    assert codes.tolist() == expected
+    assert sum(c == _TYPO for c in expected) > 2 * len(set(ids))  # slips found, not only equals
