@@ -89,9 +89,13 @@ def credentials_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None
     return token.strip() if token else None
 
 
-def actor_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-    """The principal acting: an account, or an anonymous source with a pseudonymous key."""
-    rt = runtime(connection)
+def actor_of(connection: ASGIConnection[Any, Any, Any, Any], rt: Runtime | None = None) -> Actor:
+    """The principal acting: an account, or an anonymous source with a pseudonymous key.
+
+    `rt` is the connection's runtime, when the caller has it at hand already.
+    """
+    if rt is None:
+        rt = runtime(connection)
     credential = credentials_of(connection)
     state = rt.service.state
     if credential:
