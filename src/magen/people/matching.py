@@ -28,7 +28,7 @@ from __future__ import annotations
 import gc
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -482,17 +482,24 @@ class _KeyIds:
     def of(cls, part_keys: Sequence[tuple[str, ...]], sets: Sequence[_KeySets]) -> _KeyIds:
         vocab: dict[str, int] = {}
         number = vocab.setdefault
-        of_kind = {"block": [tuple(number(k, len(vocab)) for k in keys) for keys in part_keys]}
+
+        def numbered(of_part: Sequence[Collection[str]]) -> tuple[IntArray, IntArray]:
+            """Number keys new to the vocabulary as they first come (each distinct key once),
+            and return the parts' key ids as CSR arrays (starts, ids)."""
+            keys = list(chain.from_iterable(of_part))
+            for k in dict.fromkeys(keys):
+                number(k, len(vocab))
+            starts = np.cumsum([0, *map(len, of_part)], dtype=np.int64)
+            return starts, np.fromiter(map(vocab.__getitem__, keys), np.int64, len(keys))
+
+        starts, ids = {}, {}
+        starts["block"], ids["block"] = numbered(part_keys)
         # Typo variants of the parts' keys join the vocabulary after them (and have none).
         variants = [[number(d, len(vocab)) for d in _typo_keys(k)] for k in list(vocab)]
         variants += [[]] * (len(vocab) - len(variants))
         blocking = len(vocab)
         for kind in _KINDS:
-            of_kind[kind] = [tuple(number(k, len(vocab)) for k in getattr(s, kind)) for s in sets]
-        starts, ids = {}, {}
-        for kind, of_part in of_kind.items():
-            starts[kind] = np.cumsum([0, *map(len, of_part)], dtype=np.int64)
-            ids[kind] = np.fromiter(chain.from_iterable(of_part), np.int64, int(starts[kind][-1]))
+            starts[kind], ids[kind] = numbered([getattr(s, kind) for s in sets])
         return cls(vocab, blocking, variants, starts, ids)
 
 
