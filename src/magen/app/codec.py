@@ -48,7 +48,8 @@ def encode(
         type=event.type,
         v=type(event).version,
         at=recorded_at,
-        actor=_ActorWire(id=actor.account_id, role=actor.role.value, src=actor.source_key),
+        # The role as itself: msgspec writes a str enum as its value (`.value` costs more).
+        actor=_ActorWire(id=actor.account_id, role=actor.role, src=actor.source_key),
         cmd=command_id,
         ch=command_hash,
         # model_dump_json() without its wrapper and its str round trip: the same bytes.
