@@ -17,6 +17,7 @@ from magen.app.security import (
     API_KEY_PREFIX,
     InvalidCredentials,
     TokenIssuer,
+    UnknownAccount,
     actor_for_api_key,
     actor_for_token,
     anonymous_source_key,
@@ -111,6 +112,22 @@ def actor_of(connection: ASGIConnection[Any, Any, Any, Any], rt: Runtime | None 
     )
 
 
+async def current_actor(
+    connection: ASGIConnection[Any, Any, Any, Any], rt: Runtime | None = None
+) -> Actor:
+    """`actor_of`, after catching up with the log once if the account is not known yet.
+
+    With several workers, an account or key made through another worker a moment ago is not
+    yet in this one's state; refusing its first request would be refusing what was just made.
+    """
+    try:
+        return actor_of(connection, rt)
+    except UnknownAccount:
+        if not await (rt or runtime(connection)).service.caught_up():
+            raise
+    return actor_of(connection, rt)
+
+
 async def provide_service(request: Request[Any, Any, Any]) -> Service:
     return runtime(request).service
 
@@ -123,4 +140,4 @@ ServiceDep = NamedDependency[Service]
 async def provide_actor(request: Request[Any, Any, Any], service: ServiceDep) -> Actor:
     # Taking `service` orders the two dependencies: Litestar resolves independent ones
     # concurrently in an anyio task group, which costs more per request than both together.
-    return actor_of(request)
+    return await current_actor(request)

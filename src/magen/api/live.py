@@ -21,7 +21,7 @@ from typing import Any
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-from magen.api.deps import actor_of, runtime
+from magen.api.deps import current_actor, runtime
 from magen.api.wire import recorded_view
 from magen.app import auth
 from magen.app.security import InvalidCredentials
@@ -59,7 +59,7 @@ def _view(actor: Actor, r: Recorded) -> dict[str, Any]:
 async def live(socket: WebSocket[Any, Any, Any]) -> None:
     """Stream the events this actor may see, from `after` on."""
     try:
-        actor = actor_of(socket)
+        actor = await current_actor(socket)
     except InvalidCredentials as exc:
         await socket.close(code=4401, reason=str(exc)[:120])
         return

@@ -26,6 +26,14 @@ class InvalidCredentials(Exception):
     """The credentials are wrong, expired or revoked."""
 
 
+class UnknownAccount(InvalidCredentials):
+    """The credentials name an account this worker's state does not hold.
+
+    With several workers on one log, the account may have been made through another worker
+    a moment ago: the caller may catch up with the log and ask again (`Service.caught_up`).
+    """
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of a password."""
     if len(password) < 8:
@@ -90,7 +98,9 @@ def actor_for_api_key(state: State, key: str) -> Actor:
         raise InvalidCredentials("malformed API key")
     accounts = state.slice(Accounts)
     stored = accounts.keys.get(parts[1])
-    if stored is None or stored.revoked:
+    if stored is None:
+        raise UnknownAccount("unknown or revoked API key")
+    if stored.revoked:
         raise InvalidCredentials("unknown or revoked API key")
     digest = hashlib.sha256(parts[2].encode()).hexdigest()
     if not hmac.compare_digest(digest, stored.secret_hash):
@@ -105,7 +115,9 @@ def actor_for_token(state: State, issuer: TokenIssuer, token: str, now: datetime
     """The actor a bearer token speaks for; a deactivated account's tokens stop working."""
     account_id, _ = issuer.verify(token, now)
     account = state.slice(Accounts).by_id.get(account_id)
-    if account is None or not account.active:
+    if account is None:
+        raise UnknownAccount("account unknown or deactivated")
+    if not account.active:
         raise InvalidCredentials("account unknown or deactivated")
     # The role comes from the current account, so a role change takes effect at once.
     return account_actor(account_id, account.role)
@@ -138,7 +150,7 @@ def authenticate(state: State, username: str, password: str) -> Actor:
     if account is None:
         # Spend the same time as a real check so usernames cannot be probed by timing.
         verify_password(_DUMMY_HASH, password)
-        raise InvalidCredentials("wrong username or password")
+        raise UnknownAccount("wrong username or password")
     if not verify_password(account.password_hash, password) or not account.active:
         raise InvalidCredentials("wrong username or password")
     return account_actor(account.account_id, account.role)

@@ -28,7 +28,7 @@ from magen.domain.base import (
     event_id_for,
     record,
 )
-from magen.domain.errors import Conflict, RateLimited
+from magen.domain.errors import Conflict, NotFound, RateLimited
 from magen.domain.values import Role
 from magen.store.base import AppendsThen, EventConflict, EventLog, LogError, NewEvent
 
@@ -161,11 +161,13 @@ class Service:
 
     # --- commands ---------------------------------------------------------------------
 
-    async def handle(self, actor: Actor, command: Command) -> Outcome:
+    async def handle(self, actor: Actor, command: Command, *, catch_up: bool = True) -> Outcome:
         """Authorise, decide, append durably, apply and publish one command.
 
         A command id seen before with the same content returns the original outcome and appends
-        nothing; the same id with other content is a Conflict.
+        nothing; the same id with other content is a Conflict. A command naming something this
+        worker does not know (NotFound) is decided once more after catching up with the log
+        when other workers append to it (`caught_up`), unless `catch_up` is False.
         """
         command_id = command.command_id
         fingerprint = command.fingerprint(actor)
@@ -195,6 +197,11 @@ class Service:
             auth.authorise(actor, command, self.state)
             now = self.clock.now()
             events = decide(self.state, command, DecisionContext(actor, now))
+        except NotFound:
+            if catch_up and await self.caught_up():
+                return await self.handle(actor, command, catch_up=False)
+            self.metrics.count(name, "refused")
+            raise
         except Exception:
             self.metrics.count(name, "refused")
             raise
@@ -347,6 +354,19 @@ class Service:
                 await asyncio.wait_for(asyncio.shield(fut), _GAP_WAIT_S)
             except TimeoutError:
                 await self._catch_up()
+
+    async def caught_up(self) -> bool:
+        """When following other workers: apply what they appended since; whether any was new.
+
+        Read-your-writes across workers: a client that makes an account, an SOS or a report
+        through one worker and names it at once through another must not be told it does not
+        exist because the second has not polled the log yet. Nothing to do for a lone worker.
+        """
+        if self._follower is None:
+            return False
+        before = self.state.position
+        await self._catch_up()
+        return self.state.position > before
 
     async def _catch_up(self) -> None:
         """Read from the store whatever this process has not applied yet."""

@@ -9,7 +9,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, create_model
 
-from magen.api.deps import ActorDep, ServiceDep, actor_of, runtime
+from magen.api.deps import ActorDep, ServiceDep, current_actor, runtime
 from magen.api.wire import outcome_view
 from magen.app.service import Service
 from magen.domain.base import Actor, Command
@@ -34,7 +34,7 @@ async def run_for_caller(
     """
     rt = runtime(request)
     service = rt.service
-    outcome = await service.handle(actor_of(request, rt), command)
+    outcome = await service.handle(await current_actor(request, rt), command)
     body = outcome_view(outcome, service.state.position)
     return Response(body, status_code=200 if outcome.replayed else 201)
 

@@ -1,0 +1,120 @@
+"""Several workers on one log: what a client makes through one, another knows at once.
+
+Each worker learns of the others' appends by polling the log. A client that creates an
+account, signs in or raises an SOS through one worker and then, through another, uses what it
+just made must not be told it does not exist: the second worker catches up with the log before
+refusing (`Service.caught_up`). Here the second worker's poll is 30 s, so only that catch-up
+can explain its answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from magen.api.app import create_app
+from magen.clock import ManualClock
+from magen.config import Settings
+from magen.domain.accounts import CreateAccount
+from magen.domain.base import SYSTEM
+from magen.domain.values import Role
+from magen.store.sqlite import SqliteEventLog
+from support.apikit import BAKA, PASSWORD, cid, password_hash, sign_in
+
+START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
+SECRET = b"w" * 32
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[tuple[TestClient[Any], TestClient[Any]]]:
+    path = tmp_path / "magen.db"
+    settings = Settings(database=str(path), secret=SECRET, follow_log=True)
+    with ExitStack() as stack:
+        clients = [
+            stack.enter_context(
+                TestClient(
+                    create_app(
+                        settings,
+                        clock=ManualClock(START),
+                        log=SqliteEventLog(path, poll_interval=30.0),
+                    )
+                )
+            )
+            for _ in range(2)
+        ]
+        yield clients[0], clients[1]
+
+
+def _admin_token(client: TestClient[Any]) -> str:
+    runtime = client.app.state["runtime"]
+    command = CreateAccount(
+        command_id=uuid.uuid4(),
+        username="admin",
+        role=Role.ADMIN,
+        display_name="Admin",
+        password_hash=password_hash(),
+    )
+    outcome = client.blocking_portal.call(runtime.service.handle, SYSTEM, command)  # type: ignore[union-attr]
+    return str(runtime.tokens.issue(outcome.events[0].event.account_id, "admin", START)[0])
+
+
+def test_a_token_for_an_account_made_on_another_worker_is_honoured(
+    workers: tuple[TestClient[Any], TestClient[Any]],
+) -> None:
+    first, second = workers
+    token = _admin_token(first)
+    r = second.get("/api/v1/picture", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+
+
+def test_an_account_made_on_one_worker_signs_in_on_another(
+    workers: tuple[TestClient[Any], TestClient[Any]],
+) -> None:
+    first, second = workers
+    admin = {"Authorization": f"Bearer {_admin_token(first)}"}
+    for n in range(3):
+        body = {
+            "command_id": cid(),
+            "username": f"responder-{n}",
+            "password": PASSWORD,
+            "role": "responder",
+            "display_name": f"Responder {n}",
+        }
+        assert first.post("/api/v1/accounts", json=body, headers=admin).status_code == 201
+        assert sign_in(second, f"responder-{n}")
+    r = second.post("/api/v1/auth/token", json={"username": "nobody", "password": PASSWORD})
+    assert r.status_code == 401
+    assert r.json()["reason"] == "wrong username or password"
+
+
+def test_an_sos_raised_on_one_worker_is_updated_on_another(
+    workers: tuple[TestClient[Any], TestClient[Any]],
+) -> None:
+    first, second = workers
+    admin = {"Authorization": f"Bearer {_admin_token(first)}"}
+    body = {
+        "command_id": cid(),
+        "username": "resident",
+        "password": PASSWORD,
+        "role": "resident",
+        "display_name": "Resident",
+    }
+    assert first.post("/api/v1/accounts", json=body, headers=admin).status_code == 201
+    resident = {"Authorization": f"Bearer {sign_in(first, 'resident')}"}
+    raised = first.post("/api/v1/sos", json={"command_id": cid(), "where": BAKA}, headers=resident)
+    assert raised.status_code == 201, raised.text
+    sos_id = raised.json()["id"]
+    update = {"command_id": cid(), "people": 3, "children": 1}
+    r = second.post(f"/api/v1/sos/{sos_id}/update", json=update, headers=resident)
+    assert r.status_code == 201, r.text
+    missing = second.post(
+        "/api/v1/sos/sos_unknown/update", json={**update, "command_id": cid()}, headers=resident
+    )
+    assert missing.status_code == 404
