@@ -118,3 +118,22 @@ def test_an_sos_raised_on_one_worker_is_updated_on_another(
         "/api/v1/sos/sos_unknown/update", json={**update, "command_id": cid()}, headers=resident
     )
     assert missing.status_code == 404
+
+
+def test_a_check_refused_before_the_follower_caught_up_is_made_again(
+    workers: tuple[TestClient[Any], TestClient[Any]],
+) -> None:
+    # The refused check saw position `seen`; if the worker's own follower applied the new
+    # events while the check ran (argon2 takes a while), catching up finds nothing more to
+    # read, yet the check must still be made again.
+    first, second = workers
+    service = second.app.state["runtime"].service
+    portal = second.blocking_portal
+    assert portal is not None
+    seen = service.state.position
+    assert not portal.call(service.caught_up, seen)  # nothing new anywhere
+    _admin_token(first)
+    assert portal.call(service.caught_up, seen)  # read and applied now
+    assert service.state.position == seen + 1
+    assert portal.call(service.caught_up, seen)  # already applied: still past what was seen
+    assert not portal.call(service.caught_up, service.state.position)

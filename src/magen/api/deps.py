@@ -123,7 +123,8 @@ async def current_actor(
     try:
         return actor_of(connection, rt)
     except UnknownAccount:
-        if not await (rt or runtime(connection)).service.caught_up():
+        service = (rt or runtime(connection)).service
+        if not await service.caught_up(service.state.position):
             raise
     return actor_of(connection, rt)
 

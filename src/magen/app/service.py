@@ -198,7 +198,7 @@ class Service:
             now = self.clock.now()
             events = decide(self.state, command, DecisionContext(actor, now))
         except NotFound:
-            if catch_up and await self.caught_up():
+            if catch_up and await self.caught_up(self.state.position):
                 return await self.handle(actor, command, catch_up=False)
             self.metrics.count(name, "refused")
             raise
@@ -355,18 +355,18 @@ class Service:
             except TimeoutError:
                 await self._catch_up()
 
-    async def caught_up(self) -> bool:
-        """When following other workers: apply what they appended since; whether any was new.
+    async def caught_up(self, since: int) -> bool:
+        """When following other workers: apply what they appended; whether the state has moved
+        past `since` (the position a refused check saw), so the check is worth making again.
 
         Read-your-writes across workers: a client that makes an account, an SOS or a report
         through one worker and names it at once through another must not be told it does not
-        exist because the second has not polled the log yet. Nothing to do for a lone worker.
+        exist because the second has not polled the log yet. False for a lone worker.
         """
         if self._follower is None:
             return False
-        before = self.state.position
         await self._catch_up()
-        return self.state.position > before
+        return self.state.position > since
 
     async def _catch_up(self) -> None:
         """Read from the store whatever this process has not applied yet."""

@@ -57,13 +57,14 @@ async def sign_in(request: Request[Any, Any, Any], data: JSONBody[TokenRequest])
     """Exchange a username and password for an expiring bearer token."""
     rt = runtime(request)
     # argon2 is deliberately slow: keep it off the event loop.
+    seen = rt.service.state.position
     try:
         actor = await anyio.to_thread.run_sync(
             authenticate, rt.service.state, data.username, data.password
         )
     except UnknownAccount:
         # Made through another worker a moment ago? Catch up with the log and look once more.
-        if not await rt.service.caught_up():
+        if not await rt.service.caught_up(seen):
             raise
         actor = await anyio.to_thread.run_sync(
             authenticate, rt.service.state, data.username, data.password
