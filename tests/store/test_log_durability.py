@@ -131,7 +131,7 @@ def test_two_processes_appending_at_once_stay_gap_free_and_in_order(
     shared = 30
     workers = {
         name: start_worker(
-            url, name, "--tasks", "4", "--batches", "50", "--shared", str(shared), "--wait-go"
+            url, name, "--tasks", "4", "--batches", "150", "--shared", str(shared), "--wait-go"
         )
         for name in ("A", "B")
     }
@@ -147,7 +147,7 @@ def test_two_processes_appending_at_once_stay_gap_free_and_in_order(
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
         acks[name] = parse_acks(out)
-        assert len(acks[name]) == 4 * 50
+        assert len(acks[name]) == 4 * 150
 
     stored = read_all(durable_backend, url)
     at = assert_consistent(stored)
