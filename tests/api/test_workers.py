@@ -65,6 +65,17 @@ def _admin_token(client: TestClient[Any]) -> str:
     return str(runtime.tokens.issue(outcome.events[0].event.account_id, "admin", START)[0])
 
 
+def _new_account(client: TestClient[Any], admin: dict[str, str], username: str, role: str) -> None:
+    body = {
+        "command_id": cid(),
+        "username": username,
+        "password": PASSWORD,
+        "role": role,
+        "display_name": username.title(),
+    }
+    assert client.post("/api/v1/accounts", json=body, headers=admin).status_code == 201
+
+
 def test_a_token_for_an_account_made_on_another_worker_is_honoured(
     workers: tuple[TestClient[Any], TestClient[Any]],
 ) -> None:
@@ -80,18 +91,23 @@ def test_an_account_made_on_one_worker_signs_in_on_another(
     first, second = workers
     admin = {"Authorization": f"Bearer {_admin_token(first)}"}
     for n in range(3):
-        body = {
-            "command_id": cid(),
-            "username": f"responder-{n}",
-            "password": PASSWORD,
-            "role": "responder",
-            "display_name": f"Responder {n}",
-        }
-        assert first.post("/api/v1/accounts", json=body, headers=admin).status_code == 201
+        _new_account(first, admin, f"responder-{n}", "responder")
         assert sign_in(second, f"responder-{n}")
     r = second.post("/api/v1/auth/token", json={"username": "nobody", "password": PASSWORD})
     assert r.status_code == 401
     assert r.json()["reason"] == "wrong username or password"
+
+
+def test_staff_made_on_one_worker_sign_in_on_another_through_the_page(
+    workers: tuple[TestClient[Any], TestClient[Any]],
+) -> None:
+    first, second = workers
+    admin = {"Authorization": f"Bearer {_admin_token(first)}"}
+    _new_account(first, admin, "dispatcher", "dispatcher")
+    form = {"username": "dispatcher", "password": PASSWORD, "next": ""}
+    r = second.post("/login", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/console"
 
 
 def test_an_sos_raised_on_one_worker_is_updated_on_another(
@@ -99,14 +115,7 @@ def test_an_sos_raised_on_one_worker_is_updated_on_another(
 ) -> None:
     first, second = workers
     admin = {"Authorization": f"Bearer {_admin_token(first)}"}
-    body = {
-        "command_id": cid(),
-        "username": "resident",
-        "password": PASSWORD,
-        "role": "resident",
-        "display_name": "Resident",
-    }
-    assert first.post("/api/v1/accounts", json=body, headers=admin).status_code == 201
+    _new_account(first, admin, "resident", "resident")
     resident = {"Authorization": f"Bearer {sign_in(first, 'resident')}"}
     raised = first.post("/api/v1/sos", json={"command_id": cid(), "where": BAKA}, headers=resident)
     assert raised.status_code == 201, raised.text

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import jwt
 from argon2 import PasswordHasher
@@ -16,6 +18,9 @@ from magen.domain.accounts import Accounts
 from magen.domain.base import Actor
 from magen.domain.state import State
 from magen.domain.values import Role
+
+if TYPE_CHECKING:
+    from magen.app.service import Service
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
@@ -154,6 +159,21 @@ def authenticate(state: State, username: str, password: str) -> Actor:
     if not verify_password(account.password_hash, password) or not account.active:
         raise InvalidCredentials("wrong username or password")
     return account_actor(account.account_id, account.role)
+
+
+async def sign_in(service: Service, username: str, password: str) -> Actor:
+    """`authenticate` off the event loop (argon2 is slow by design), for every sign-in form.
+
+    An account made through another worker a moment ago may not be in this worker's state
+    yet: then catch up with the log once and look again, rather than refuse it.
+    """
+    seen = service.state.position
+    try:
+        return await asyncio.to_thread(authenticate, service.state, username, password)
+    except UnknownAccount:
+        if not await service.caught_up(seen):
+            raise
+    return await asyncio.to_thread(authenticate, service.state, username, password)
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import run_command
-from magen.app.security import UnknownAccount, authenticate, hash_password, new_api_key
+from magen.app import security
+from magen.app.security import hash_password, new_api_key
 from magen.domain.accounts import Accounts, CreateAccount, IssueApiKey, RevokeApiKey
 from magen.domain.base import SYSTEM
 from magen.domain.errors import Forbidden, NotFound
@@ -56,19 +57,7 @@ class CommandRef(_Wire):
 async def sign_in(request: Request[Any, Any, Any], data: JSONBody[TokenRequest]) -> dict[str, Any]:
     """Exchange a username and password for an expiring bearer token."""
     rt = runtime(request)
-    # argon2 is deliberately slow: keep it off the event loop.
-    seen = rt.service.state.position
-    try:
-        actor = await anyio.to_thread.run_sync(
-            authenticate, rt.service.state, data.username, data.password
-        )
-    except UnknownAccount:
-        # Made through another worker a moment ago? Catch up with the log and look once more.
-        if not await rt.service.caught_up(seen):
-            raise
-        actor = await anyio.to_thread.run_sync(
-            authenticate, rt.service.state, data.username, data.password
-        )
+    actor = await security.sign_in(rt.service, data.username, data.password)
     assert actor.account_id is not None
     token, expires = rt.tokens.issue(actor.account_id, actor.role.value, rt.service.clock.now())
     return {

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-import anyio
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.enums import RequestEncodingType
@@ -29,7 +28,7 @@ from magen.app.security import (
     InvalidCredentials,
     actor_for_token,
     anonymous_source_key,
-    authenticate,
+    sign_in,
 )
 from magen.app.service import Outcome
 from magen.domain.accounts import Accounts
@@ -470,8 +469,7 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Response[Any
     try:
         if not username or not password:
             raise InvalidCredentials("missing")
-        # argon2 is deliberately slow: keep it off the event loop.
-        actor = await anyio.to_thread.run_sync(authenticate, rt.service.state, username, password)
+        actor = await sign_in(rt.service, username, password)
     except InvalidCredentials:
         if _wants_json(request):
             reason = text("bad_login", _lang(request))
