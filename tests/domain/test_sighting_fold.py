@@ -31,16 +31,21 @@ RECORDED = datetime(2023, 10, 7, 6, 32, 9, tzinfo=UTC)
 def test_a_sighting_is_folded_field_by_field(
     actor: Actor, count: int | None, heading: float | None, accuracy: float | None
 ) -> None:
+    # The fields the record carries over from the event as they are (a distinct value each,
+    # where the case allows, so a swap shows).
+    carried = {
+        "observed_at": OBSERVED,
+        "count": count,
+        "mobility": Mobility.VEHICLE,
+        "armed": Armed.YES,
+        "heading_deg": heading,
+        "text": "two men near the school",
+        "tier": SourceTier.REGISTERED,
+    }
     event = ThreatSighted(
         sighting_id="sig_0123456789abcdef0123",
         where=GeoPoint(lat=31.7615, lon=35.216, accuracy_m=accuracy),
-        observed_at=OBSERVED,
-        count=count,
-        mobility=Mobility.VEHICLE,
-        armed=Armed.YES,
-        heading_deg=heading,
-        text="two men near the school",
-        tier=SourceTier.REGISTERED,
+        **carried,
     )
     recorded = Recorded(
         position=42,
@@ -57,14 +62,8 @@ def test_a_sighting_is_folded_field_by_field(
         event.sighting_id: Sighting(
             sighting_id=event.sighting_id,
             where=event.where,
-            observed_at=OBSERVED,
             recorded_at=RECORDED,
-            count=count,
-            mobility=Mobility.VEHICLE,
-            armed=Armed.YES,
-            heading_deg=heading,
-            text="two men near the school",
-            tier=SourceTier.REGISTERED,
+            **carried,
             reporter=actor.account_id,
             source_key=actor.source_key,
             position=42,
