@@ -53,6 +53,7 @@ from magen.people.descriptions import (
     SIDES,
     build_term,
     clothing_terms,
+    describe,
     hair_term,
     mark_terms,
 )
@@ -2456,19 +2457,16 @@ def _age_text(run: _Run, k: int) -> str:
 
 def _description_text(run: _Run, k: int, c: int) -> str:
     ra, rb = run.a.records[int(run.ia[k])], run.b.records[int(run.ib[k])]
+    da = describe(ra.hair, ra.build, ra.clothing, ra.marks)
+    db = describe(rb.hair, rb.build, rb.clothing, rb.marks)
     if c == _HAIR:
-        return f" ({hair_term(ra.hair)} vs {hair_term(rb.hair)})"
+        return f" ({da.hair} vs {db.hair})"
     if c == _BUILD:
-        return f" ({build_term(ra.build)} vs {build_term(rb.build)})"
+        return f" ({da.build} vs {db.build})"
     if c == _CLOTHING:
-        (worn_a, outfits_a), (worn_b, outfits_b) = (
-            clothing_terms(ra.clothing),
-            clothing_terms(rb.clothing),
-        )
-        shared = sorted(outfits_a & outfits_b) or sorted(worn_a & worn_b)
+        shared = sorted(da.outfits & db.outfits) or sorted(da.clothing & db.clothing)
         return f" ({', '.join(shared)})" if shared else ""
-    (kinds_a, places_a), (kinds_b, places_b) = mark_terms(ra.marks), mark_terms(rb.marks)
-    shared = sorted(places_a & places_b) or sorted(kinds_a & kinds_b)
+    shared = sorted(da.mark_places & db.mark_places) or sorted(da.marks & db.marks)
     return f" ({', '.join(shared)})" if shared else ""
 
 
