@@ -115,7 +115,8 @@ def record(
 ) -> Recorded:
     """`Recorded(...)`, for the path every applied report takes: the same frozen object, its
     fields set straight through their slots (the dataclass's `__init__` goes through
-    `object.__setattr__` field by field, at three times the cost)."""
+    `object.__setattr__` field by field, at about twice the cost: 1.05-1.13 against
+    0.50-0.54 µs)."""
     made = _new_object(Recorded)
     _set_position(made, position)
     _set_event_id(made, event_id)
