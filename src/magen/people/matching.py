@@ -1609,15 +1609,12 @@ def _distinct(values: IntArray, *, runs: bool = False) -> IntArray:
     return ordered[keep]
 
 
-def _name_keys_ahead(
-    rows_a: IntArray, rows_b: IntArray | None, parts: _PartTable
-) -> tuple[_NameKeys, _NameKeys]:
-    """The names' key frequencies (`count_frequencies`) and both sides' name-pair keys
-    (`rows_b` None: one side), made from the names alone."""
-    parts.count_frequencies([rows_a] if rows_b is None else [rows_a, rows_b])
+def _name_keys_ahead(sides: Sequence[IntArray], parts: _PartTable) -> list[_NameKeys]:
+    """The names' key frequencies (`count_frequencies`) and each side's name-pair keys
+    (`sides`: each side's part rows), made from the names alone."""
+    parts.count_frequencies(sides)
     index = _NameKeyIndex.of(parts.numbered)
-    found_a = _name_pair_keys(rows_a, index)
-    return found_a, found_a if rows_b is None else _name_pair_keys(rows_b, index)
+    return [_name_pair_keys(rows, index) for rows in sides]
 
 
 def _candidate_pairs(
@@ -2225,26 +2222,22 @@ def _run(
     if as_of is None:
         as_of = _reference_date((*records_a, *(records_b or ())))
     names_a = _name_rows(records_a, parts)
-    names_b = None if records_b is None else _name_rows(records_b, parts)
+    side_b = None if records_b is None else (records_b, _name_rows(records_b, parts))
+    sides = [names_a[0]] if side_b is None else [names_a[0], side_b[1][0]]
     vocabulary = _Vocabulary()
-    rows_b = None if names_b is None else names_b[0]
     # The names' key frequencies and name-pair keys (mostly array work, on a thread if
     # there are two cores) while this thread reads the rest of the records, which reads no
     # part of the part table that those write.
-    aside = ThreadPoolExecutor(1, "magen-matching") if workers > 1 else None
-    try:
-        ahead = aside.submit(_name_keys_ahead, names_a[0], rows_b, parts) if aside else None
+    with ThreadPoolExecutor(1, "magen-matching") as aside:
+        ahead = aside.submit(_name_keys_ahead, sides, parts) if workers > 1 else None
         a = _table(records_a, names_a, as_of)
-        b = a if names_b is None or records_b is None else _table(records_b, names_b, as_of)
+        b = a if side_b is None else _table(*side_b, as_of)
         _mark_sites([a] if b is a else [a, b])
         want_a, want_b = _wanted(a, parts), _wanted(b, parts)
         want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
         ka = _blocking_keys(a, parts, vocabulary, want)
         kb = ka if b is a else _blocking_keys(b, parts, vocabulary, want)
-        name_keys = ahead.result() if ahead else _name_keys_ahead(names_a[0], rows_b, parts)
-    finally:
-        if aside is not None:
-            aside.shutdown()
+        name_keys = ahead.result() if ahead else _name_keys_ahead(sides, parts)
     for keys, found in zip((ka, kb), name_keys, strict=False):
         for rule, (k, rows) in zip(_NAME_RULES, found, strict=True):
             keys.put(rule, k, rows)
