@@ -562,8 +562,9 @@ def test_a_survivor_at_the_shelter_nearest_where_last_seen_is_evidence(
     # was last seen. People walk to one of the shelters near them, so checking in at one of
     # the nearest says more than its distance, and at the fifth nearest counts against.
     seen = _shift_km(OFAKIM, 0.0, 0.0)
-    shelters = [_shift_km(seen, 1.2 + 0.1 * k, 0.0) for k in range(6)]
-    shelters = [_shift_km(seen, 0.0, 1.2 + 0.1 * k) if k % 2 else s for k, s in enumerate(shelters)]
+    # East and north by turns, 100 m further each.
+    away = [1.2 + 0.1 * k for k in range(6)]
+    shelters = [_shift_km(seen, *((0.0, d) if k % 2 else (d, 0.0))) for k, d in enumerate(away)]
     names = ("Dana Levi", "Omer Cohen", "Noa Peretz", "Lior Biton", "Tal Ohana")
     others = [
         _sheltered(f"o{i}-{k}", shelter, name)
