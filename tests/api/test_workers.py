@@ -110,6 +110,24 @@ def test_staff_made_on_one_worker_sign_in_on_another_through_the_page(
     assert r.headers["location"] == "/console"
 
 
+def test_a_staff_page_opened_on_another_worker_right_after_signing_in_is_shown(
+    workers: tuple[TestClient[Any], TestClient[Any]],
+) -> None:
+    first, second = workers
+    admin = {"Authorization": f"Bearer {_admin_token(first)}"}
+    _new_account(first, admin, "dispatcher", "dispatcher")
+    form = {"username": "dispatcher", "password": PASSWORD, "next": ""}
+    signed = first.post("/login", data=form, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    session = {"magen_token": signed.cookies["magen_token"]}
+    second.cookies.update(session)
+    page = second.get("/console", follow_redirects=False)
+    assert page.status_code == 200, page.headers.get("location")
+    assert "Dispatcher" in page.text  # the account's name, known to this worker now
+    second.cookies.update({"magen_token": "not-a-token"})
+    assert second.get("/console", follow_redirects=False).status_code == 303
+
+
 def test_an_sos_raised_on_one_worker_is_updated_on_another(
     workers: tuple[TestClient[Any], TestClient[Any]],
 ) -> None:

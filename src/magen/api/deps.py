@@ -17,10 +17,10 @@ from magen.app.security import (
     API_KEY_PREFIX,
     InvalidCredentials,
     TokenIssuer,
-    UnknownAccount,
     actor_for_api_key,
     actor_for_token,
     anonymous_source_key,
+    recognised,
 )
 from magen.app.service import Service
 from magen.config import Settings
@@ -120,13 +120,7 @@ async def current_actor(
     With several workers, an account or key made through another worker a moment ago is not
     yet in this one's state; refusing its first request would be refusing what was just made.
     """
-    try:
-        return actor_of(connection, rt)
-    except UnknownAccount:
-        service = (rt or runtime(connection)).service
-        if not await service.caught_up(service.state.position):
-            raise
-    return actor_of(connection, rt)
+    return await recognised((rt or runtime(connection)).service, lambda: actor_of(connection, rt))
 
 
 async def provide_service(request: Request[Any, Any, Any]) -> Service:

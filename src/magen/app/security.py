@@ -6,9 +6,10 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import jwt
 from argon2 import PasswordHasher
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
 API_KEY_PREFIX = "mgk"
+_T = TypeVar("_T")
 
 
 class InvalidCredentials(Exception):
@@ -159,6 +161,22 @@ def authenticate(state: State, username: str, password: str) -> Actor:
     if not verify_password(account.password_hash, password) or not account.active:
         raise InvalidCredentials("wrong username or password")
     return account_actor(account.account_id, account.role)
+
+
+async def recognised(service: Service, identify: Callable[[], _T]) -> _T:
+    """`identify()`, asked once more after catching up with the log if it names an account or
+    key this worker does not know yet.
+
+    With several workers, an account, key or session made through another worker a moment
+    ago is not yet in this one's state; refusing it would be refusing what was just made.
+    A lone worker does nothing more (`Service.caught_up`).
+    """
+    try:
+        return identify()
+    except UnknownAccount:
+        if not await service.caught_up(service.state.position):
+            raise
+    return identify()
 
 
 async def sign_in(service: Service, username: str, password: str) -> Actor:

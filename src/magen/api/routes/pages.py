@@ -28,6 +28,7 @@ from magen.app.security import (
     InvalidCredentials,
     actor_for_token,
     anonymous_source_key,
+    recognised,
     sign_in,
 )
 from magen.app.service import Outcome
@@ -74,14 +75,21 @@ def _lang_cookie(request: Request[Any, Any, Any]) -> list[Cookie]:
     return []
 
 
-def _signed_in(request: Request[Any, Any, Any]) -> Actor | None:
-    """The account behind the session cookie, if any and still valid."""
+async def _signed_in(request: Request[Any, Any, Any]) -> Actor | None:
+    """The account behind the session cookie, if any and still valid.
+
+    An account made through another worker a moment ago is looked for again after catching
+    up with the log, so a page opened right after signing in does not ask to sign in again.
+    """
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         return None
     rt = runtime(request)
     try:
-        return actor_for_token(rt.service.state, rt.tokens, token, rt.service.clock.now())
+        return await recognised(
+            rt.service,
+            lambda: actor_for_token(rt.service.state, rt.tokens, token, rt.service.clock.now()),
+        )
     except InvalidCredentials:
         return None
 
@@ -96,8 +104,8 @@ def _device(request: Request[Any, Any, Any]) -> tuple[str, list[Cookie]]:
     return fresh, [cookie]
 
 
-def _resident(request: Request[Any, Any, Any], device: str) -> Actor:
-    signed = _signed_in(request)
+async def _resident(request: Request[Any, Any, Any], device: str) -> Actor:
+    signed = await _signed_in(request)
     if signed is not None:
         return signed
     rt = runtime(request)
@@ -162,7 +170,7 @@ def _guidance(rt: Runtime, where: forms.Location | None, lang: Lang) -> dict[str
     return guidance_view(rt.guidance, where.lon, where.lat, lang)
 
 
-def _resident_page(
+async def _resident_page(
     request: Request[Any, Any, Any],
     *,
     template: str = "resident.html",
@@ -176,7 +184,7 @@ def _resident_page(
     rt = runtime(request)
     lang = _lang(request)
     device, device_cookies = _device(request)
-    actor = _resident(request, device)
+    actor = await _resident(request, device)
     values: Mapping[str, str] = form if form is not None else request.query_params
     where: forms.Location | None = None
     suggestions: tuple[Place, ...] = ()
@@ -241,13 +249,13 @@ _RESIDENT_SCRIPT_KEYS = [
 @get(["/", "/resident"], include_in_schema=False)
 async def resident_page(request: Request[Any, Any, Any]) -> Response[str]:
     """The resident page: the safe action here, SOS, sighting report, "I am safe"."""
-    return _resident_page(request)
+    return await _resident_page(request)
 
 
 @get("/resident/silent", include_in_schema=False)
 async def silent_page(request: Request[Any, Any, Any]) -> Response[str]:
     """The silent SOS: a dark screen, three numbers and one button."""
-    return _resident_page(request, template="silent.html")
+    return await _resident_page(request, template="silent.html")
 
 
 async def _submit(
@@ -257,7 +265,7 @@ async def _submit(
     return [await service.handle(actor, c) for c in commands]
 
 
-def _refused(
+async def _refused(
     request: Request[Any, Any, Any],
     data: dict[str, str],
     template: str,
@@ -275,7 +283,7 @@ def _refused(
         ]
         body = {"ok": False, "reason": message, "suggestions": suggestions}
         return Response(body, status_code=status, headers=_NO_STORE)
-    return _resident_page(
+    return await _resident_page(
         request,
         template=template,
         form=data,
@@ -302,21 +310,23 @@ async def _report(
     rt = runtime(request)
     lang = _lang(request)
     device, cookies = _device(request)
-    actor = _resident(request, device)
+    actor = await _resident(request, device)
     try:
         where = forms.location(data, _book(rt))
         command: Command = forms.sos(data, where) if build == "sos" else forms.sighting(data, where)
     except forms.FormError as exc:
-        return _refused(request, data, template, key=exc)
+        return await _refused(request, data, template, key=exc)
     try:
         (outcome,) = await _submit(request, actor, [command])
     except Conflict:
         # The id was used for another report (a page kept from before): this is a new one.
         # Show it again under a fresh id so one more press sends it.
         fresh = {k: v for k, v in data.items() if k != "command_id"}
-        return _refused(request, fresh, template, key=forms.FormError("form_stale"), status=409)
+        return await _refused(
+            request, fresh, template, key=forms.FormError("form_stale"), status=409
+        )
     except DomainError as exc:
-        return _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
+        return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
     at = local_time(outcome.events[0].recorded_at) if outcome.events else ""
     # The next report from here is most likely about the same place.
     keep = {"lat": f"{where.lat:.6f}", "lon": f"{where.lon:.6f}", "place": where.label}
@@ -337,7 +347,7 @@ async def _report(
             body, status_code=200 if outcome.replayed else 201, headers=_NO_STORE, cookies=cookies
         )
     # Post/redirect/get would lose the message on a failing network; answer the page itself.
-    return _resident_page(
+    return await _resident_page(
         request,
         template=template,
         form=keep,
@@ -368,11 +378,11 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
     lang = _lang(request)
     template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
     device, _ = _device(request)
-    actor = _resident(request, device)
+    actor = await _resident(request, device)
     try:
         base = forms.command_id(data)
     except forms.FormError as exc:
-        return _refused(request, data, template, key=exc)
+        return await _refused(request, data, template, key=exc)
     open_sos = _own_open_sos(rt, actor)
     # One command per call, its id derived from the form's: a resent form closes nothing twice.
     commands: list[Command] = [
@@ -385,11 +395,11 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
     try:
         await _submit(request, actor, commands)
     except DomainError as exc:
-        return _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
+        return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
     done = text("safe_done" if commands else "safe_none", lang)
     if _wants_json(request):
         return Response({"ok": True, "closed": len(commands), "message": done}, headers=_NO_STORE)
-    return _resident_page(request, template=template, done=done)
+    return await _resident_page(request, template=template, done=done)
 
 
 def _safe_check_in(rt: Runtime, actor: Actor, base: uuid.UUID) -> CheckInSurvivor | None:
@@ -436,7 +446,7 @@ def _local_path(target: str | None) -> str | None:
     return target
 
 
-def _login_page(
+async def _login_page(
     request: Request[Any, Any, Any], *, error: str | None = None, status: int = 200
 ) -> Response[str]:
     lang = _lang(request)
@@ -447,7 +457,7 @@ def _login_page(
         error=error,
         next=_local_path(request.query_params.get("next")) or "",
         message=request.query_params.get("why", ""),
-        account=_display_name(runtime(request), _signed_in(request)),
+        account=_display_name(runtime(request), await _signed_in(request)),
     )
     return _html(body, status=status, cookies=_lang_cookie(request))
 
@@ -455,7 +465,7 @@ def _login_page(
 @get("/login", include_in_schema=False)
 async def login_page(request: Request[Any, Any, Any]) -> Response[str]:
     """The staff sign-in form."""
-    return _login_page(request)
+    return await _login_page(request)
 
 
 @post("/login", include_in_schema=False)
@@ -474,7 +484,7 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Response[Any
         if _wants_json(request):
             reason = text("bad_login", _lang(request))
             return Response({"ok": False, "reason": reason}, status_code=401, headers=_NO_STORE)
-        return _login_page(request, error=text("bad_login", _lang(request)), status=401)
+        return await _login_page(request, error=text("bad_login", _lang(request)), status=401)
     assert actor.account_id is not None
     now = rt.service.clock.now()
     token, expires = rt.tokens.issue(actor.account_id, actor.role.value, now)
@@ -513,7 +523,7 @@ async def session(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 
     Only same-origin scripts can read the answer, and the cookie is never sent cross-site.
     """
-    actor = _signed_in(request)
+    actor = await _signed_in(request)
     token = request.cookies.get(TOKEN_COOKIE)
     if actor is None or token is None:
         return Response({"ok": False}, status_code=401, headers=_NO_STORE)
@@ -525,14 +535,14 @@ async def session(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 # --- staff pages ----------------------------------------------------------------------------
 
 
-def _staff_page(
+async def _staff_page(
     request: Request[Any, Any, Any],
     roles: frozenset[Role],
     refused_key: str,
     template: str,
     **ctx: Any,
 ) -> Response[Any]:
-    actor = _signed_in(request)
+    actor = await _signed_in(request)
     path = request.url.path
     if actor is None:
         return Redirect(f"/login?next={quote(path)}", status_code=303, headers=_NO_STORE)
@@ -563,9 +573,9 @@ def _staff_page(
 @get("/console", include_in_schema=False)
 async def console_page(request: Request[Any, Any, Any]) -> Response[Any]:
     """The operations console (admins, dispatchers; analysts and registrars read)."""
-    actor = _signed_in(request)
+    actor = await _signed_in(request)
     read_only = actor is not None and actor.role in {Role.ANALYST, Role.REGISTRAR}
-    return _staff_page(
+    return await _staff_page(
         request, CONSOLE_ROLES, "console_refused", "console.html", read_only=read_only
     )
 
@@ -573,7 +583,7 @@ async def console_page(request: Request[Any, Any, Any]) -> Response[Any]:
 @get("/responder", include_in_schema=False)
 async def responder_page(request: Request[Any, Any, Any]) -> Response[Any]:
     """The responder view (phone): assignment, status, one-tap sighting, triage."""
-    return _staff_page(request, RESPONDER_ROLES, "responder_refused", "responder.html")
+    return await _staff_page(request, RESPONDER_ROLES, "responder_refused", "responder.html")
 
 
 def _asset_cache() -> CacheControlHeader:
