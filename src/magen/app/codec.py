@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from magen.domain.base import Actor, Event, Recorded, event_class, upcast
+from magen.domain.base import Actor, Event, Recorded, event_class, record, upcast
 from magen.domain.values import Role
 from magen.store.base import NewEvent, StoredEvent
 
@@ -67,7 +67,7 @@ def decode(stored: StoredEvent) -> Recorded:
     else:
         body: dict[str, Any] = msgspec.json.decode(bytes(env.data))
         ev = cls.model_validate(upcast(env.type, env.v, body))
-    return Recorded(
+    return record(
         position=stored.position,
         event_id=stored.event_id,
         recorded_at=env.at,
