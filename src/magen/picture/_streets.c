@@ -123,6 +123,11 @@ static Py_ssize_t nodes_cap = 0;
 static Member *members = NULL;
 static Py_ssize_t members_cap = 0;
 
+/* Set while a search fills or uses the buffers above. Reading the node ids may run Python
+ * code (a target given as a generator, an id with __index__, a finalizer run by the
+ * collector), and a search started from there would overwrite them: it is refused. */
+static int searching = 0;
+
 static PyObject *nearest(PyObject *self, PyObject *args) {
     Py_buffer indptr_b, indices_b, weights_b, dist_b, mark_b;
     PyObject *sources, *targets;
@@ -133,6 +138,12 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     }
     PyObject *result = NULL;
     PyObject *fast_targets = NULL;
+    if (searching) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the street search was started again while reading its own input");
+        goto release;
+    }
+    searching = 1;
     Py_ssize_t n = dist_b.len / (Py_ssize_t)sizeof(double);
     const int32_t *indptr = (const int32_t *)indptr_b.buf;
     const int32_t *indices = (const int32_t *)indices_b.buf;
@@ -282,6 +293,8 @@ static PyObject *nearest(PyObject *self, PyObject *args) {
     PyMem_Free(found);
 done:
     Py_XDECREF(fast_targets);
+    searching = 0;
+release:
     PyBuffer_Release(&indptr_b);
     PyBuffer_Release(&indices_b);
     PyBuffer_Release(&weights_b);
