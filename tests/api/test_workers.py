@@ -98,29 +98,29 @@ def test_an_account_made_on_one_worker_signs_in_on_another(
     assert r.json()["reason"] == "wrong username or password"
 
 
+def _dispatcher_signs_in(made_on: TestClient[Any], signs_in_on: TestClient[Any]) -> Any:
+    """Make a dispatcher through one worker; the answer to its sign-in form on another."""
+    admin = {"Authorization": f"Bearer {_admin_token(made_on)}"}
+    _new_account(made_on, admin, "dispatcher", "dispatcher")
+    form = {"username": "dispatcher", "password": PASSWORD, "next": ""}
+    signed = signs_in_on.post("/login", data=form, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    return signed
+
+
 def test_staff_made_on_one_worker_sign_in_on_another_through_the_page(
     workers: tuple[TestClient[Any], TestClient[Any]],
 ) -> None:
     first, second = workers
-    admin = {"Authorization": f"Bearer {_admin_token(first)}"}
-    _new_account(first, admin, "dispatcher", "dispatcher")
-    form = {"username": "dispatcher", "password": PASSWORD, "next": ""}
-    r = second.post("/login", data=form, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    assert r.headers["location"] == "/console"
+    assert _dispatcher_signs_in(first, second).headers["location"] == "/console"
 
 
 def test_a_staff_page_opened_on_another_worker_right_after_signing_in_is_shown(
     workers: tuple[TestClient[Any], TestClient[Any]],
 ) -> None:
     first, second = workers
-    admin = {"Authorization": f"Bearer {_admin_token(first)}"}
-    _new_account(first, admin, "dispatcher", "dispatcher")
-    form = {"username": "dispatcher", "password": PASSWORD, "next": ""}
-    signed = first.post("/login", data=form, follow_redirects=False)
-    assert signed.status_code == 303, signed.text
-    session = {"magen_token": signed.cookies["magen_token"]}
-    second.cookies.update(session)
+    signed = _dispatcher_signs_in(first, first)
+    second.cookies.update({"magen_token": signed.cookies["magen_token"]})
     page = second.get("/console", follow_redirects=False)
     assert page.status_code == 200, page.headers.get("location")
     assert "Dispatcher" in page.text  # the account's name, known to this worker now
