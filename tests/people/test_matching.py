@@ -669,3 +669,71 @@ def test_misspellings_are_found_wherever_the_slip_is() -> None:
     ]
     assert codes.tolist() == expected
     assert sum(c == _TYPO for c in expected) > 2 * len(set(ids))  # slips found, not only equals
+
+
+def test_a_slip_in_a_short_name_still_makes_a_candidate(crowd: list[PersonRecord]) -> None:
+    # Ihor and Igor, מאיר and מאיד (Meir, Meid) share no consonant key, and a one-letter
+    # slip in a name of two consonants has no typo key: with the other part spelled the
+    # same, the pair is still compared, and read as one part agreeing, another misspelled.
+    reports = [
+        *crowd,
+        _report("x1", "Ihor Stepanov", age_min=40, age_max=40),
+        _report("x2", "מאיר לוי", age_min=61, age_max=61),
+    ]
+    records = [
+        _found("s1", RecordKind.SURVIVOR, "Stepanov Igor", age_min=40, age_max=40),
+        _found("c2", RecordKind.CASUALTY, "לוי מאיד", age_min=55, age_max=65),
+    ]
+    candidates = match(reports, records, min_score=0.0)
+    for report, record in (("x1", "s1"), ("x2", "c2")):
+        candidate = _only(candidates, report)
+        assert candidate.b_id == record
+        name = next(e for e in candidate.evidence if e.field == "name")
+        assert name.finding.startswith("one part agrees, another is misspelled"), name.finding
+
+
+def test_slip_keys_meet_wherever_one_part_is_spelled_alike_and_another_misspelled() -> None:
+    # Every two-part name against every other: a pair whose names have one part spelled
+    # alike and another a slip apart (as `_misspelled` reads a slip: in one script, words of
+    # four letters or more) is a candidate, wherever the slip is and whichever part agrees.
+    from itertools import product
+
+    from rapidfuzz.distance import OSA
+
+    from magen.people.matching import _MIN_TYPO_LENGTH, _run
+    from magen.people.names import tokens
+
+    # Names are written in one script, each in its own.
+    by_script = (
+        (("Ihor", "Igor", "Iogr", "Noa", "Ihorr"), ("Stepanov", "Stepanow", "Stepnaov", "Lev")),
+        (("מאיר", "מאיד", "אמיר", "נועה"), ("לוי", "שפירא", "שפידא", "שפירה", "שפירו")),
+        (("فادي", "هادي", "فاي"), ("حسيني", "حسين", "الحسيني", "قاسم")),
+    )
+    names = [f"{x} {y}" for firsts, lasts in by_script for x, y in product(firsts, lasts)]
+    a = [PersonRecord(id=f"a{i}", kind=RecordKind.MISSING, names=(n,)) for i, n in enumerate(names)]
+    b = [  # the other side gives the family name first
+        PersonRecord(id=f"b{i}", kind=RecordKind.SURVIVOR, names=(" ".join(n.split()[::-1]),))
+        for i, n in enumerate(names)
+    ]
+    run = _run(a, b, None)
+    found = set(zip(run.ia.tolist(), run.ib.tolist(), strict=True))
+
+    def slip(x: str, y: str) -> bool:
+        tx, ty = tokens(x)[0], tokens(y)[0]
+        return (
+            tx.script == ty.script
+            and min(len(tx.spelling), len(ty.spelling)) >= _MIN_TYPO_LENGTH
+            and OSA.distance(tx.spelling, ty.spelling) <= 1
+        )
+
+    def alike(x: str, y: str) -> bool:
+        return tokens(x)[0].spelling == tokens(y)[0].spelling
+
+    expected = {
+        (i, j)
+        for i, j in product(range(len(names)), repeat=2)
+        for (f1, l1), (f2, l2) in [(names[i].split(), names[j].split())]
+        if (alike(f1, f2) and slip(l1, l2)) or (alike(l1, l2) and slip(f1, f2))
+    }
+    assert len(expected) > 2 * len(names)
+    assert expected <= found

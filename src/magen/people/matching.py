@@ -8,10 +8,11 @@ build, clothing and distinguishing marks reduced to a shared vocabulary in Hebre
 English (`descriptions`); how far from where a person was last seen they were found (for a
 survivor at a shelter, whether it is one of the shelters nearest there); and how soon after.
 
-Only pairs that share a blocking key are compared: name-part pairs (exact phonetic keys, and
-one-deletion variants for typos), birth date, name part with sex and age band for one-word
-names, and description terms with sex and age band for records without a name. Blocking runs
-as sorted-array joins, never over all pairs.
+Only pairs that share a blocking key are compared: name-part pairs (exact phonetic keys,
+one-deletion variants for typos, and one part spelled the same with the other a letter
+apart), birth date, name part with sex and age band for one-word names, and description
+terms with sex and age band for records without a name. Blocking runs as sorted-array
+joins, never over all pairs.
 
 Each comparison lands on a level; the model holds, per level, the probability of that level
 among true matches (m) and between two random records (u), and the probability that two
@@ -1342,6 +1343,8 @@ _JOINS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("name pair", ("name exact",), ("name typo",)),
     # ... or, in longer names, one consonant differs on both.
     ("name pair", ("name typo long",), ("name typo long",)),
+    # ... or one part is spelled the same and the other a letter apart (in one script).
+    ("name pair", ("name slip",), ("name slip",)),
     ("birth date", ("birth date",), ("birth date",)),
     ("single name part", ("one-part query",), ("part index",)),
     ("single name part", ("part index",), ("one-part query",)),
@@ -1420,6 +1423,59 @@ class _NameKeyIndex:
         return np.minimum(x, y) * self.size + np.maximum(x, y)
 
 
+@dataclass(frozen=True, slots=True)
+class _Slips:
+    """Each name part's spellings, and its spellings give or take a letter (`_slips`), script
+    by script, numbered: per script, CSR arrays of each part's ids (part p's are
+    ids[starts[p] : starts[p + 1]]).
+
+    A part's spellings are those of its words in that script; its slips are made from the
+    spelling that `_PartTable.spelled` keeps (none where a word is too short to tell a slip),
+    so that two parts share a slip where `_PartTable._misspelled` may find a misspelling.
+    """
+
+    size: int  # number of distinct slips
+    spellings: tuple[tuple[IntArray, IntArray], ...]  # per script: (starts, ids)
+    slips: tuple[tuple[IntArray, IntArray], ...]  # per script: (starts, ids)
+
+    @classmethod
+    def of(cls, parts: Sequence[tuple[NameToken, ...]], spelled: dict[str, list[str]]) -> _Slips:
+        spelling_ids: dict[str, int] = {}
+        number = spelling_ids.setdefault
+        of_script: dict[str, tuple[list[int], list[int]]] = {s: ([], []) for s in _SCRIPTS}
+        for p, part in enumerate(parts):
+            for t in part:  # (a part of several words may repeat a spelling: no matter)
+                at, ids = of_script[t.script]
+                at.append(p)
+                ids.append(number(t.spelling, len(spelling_ids)))
+        spellings = tuple(_csr(*of_script[s], len(parts)) for s in _SCRIPTS)
+        # Each script's slips, numbered at once (most of the work here).
+        words = [spelled[s] for s in _SCRIPTS]
+        found = [list(chain.from_iterable(map(_slips, filter(None, w)))) for w in words]
+        vocab = dict.fromkeys(chain.from_iterable(found))
+        slip_id = dict(zip(vocab, range(len(vocab)), strict=True)).__getitem__
+        slips = []
+        for of_part, slipped in zip(words, found, strict=True):
+            lengths = np.fromiter(map(len, of_part), np.int64, len(of_part))
+            counts = np.where(lengths > 0, lengths + 1, 0)  # as many as `_slips` gives
+            starts = np.r_[0, np.cumsum(counts)].astype(np.int64)
+            slips.append((starts, np.fromiter(map(slip_id, slipped), np.int64, len(slipped))))
+        return cls(len(vocab), spellings, tuple(slips))
+
+
+def _csr(at: list[int], ids: list[int], n: int) -> tuple[IntArray, IntArray]:
+    """CSR arrays (starts, ids) of `n` parts from each id's part (`at`, in order)."""
+    counts = np.bincount(np.asarray(at, dtype=np.int64), minlength=n)
+    return np.r_[0, np.cumsum(counts)].astype(np.int64), np.asarray(ids, dtype=np.int64)
+
+
+def _slips(word: str) -> list[str]:
+    """A spelling and the spellings of one letter less: two spellings a slip apart (a letter
+    dropped, added, changed, or two swapped) share one of these. (A doubled letter gives one
+    twice: its pairs are made distinct after the join.)"""
+    return [word, *(word[:i] + word[i + 1 :] for i in range(len(word)))]
+
+
 def _spread(
     starts: IntArray, flat: IntArray, of: IntArray, *carried: IntArray
 ) -> tuple[IntArray, ...]:
@@ -1435,13 +1491,17 @@ def _spread(
 _NameKeys = tuple[tuple[IntArray, IntArray], ...]
 
 
-def _name_pair_keys(part_rows: IntArray, index: _NameKeyIndex) -> _NameKeys:
+def _name_pair_keys(part_rows: IntArray, index: _NameKeyIndex, slips: _Slips) -> _NameKeys:
     """Keys for every two parts of each record's name, as (keys, rows) per rule: exact, with
-    one consonant deleted (not repeating an exact key), and the deletions from keys of four
-    or more consonants (to meet a substitution).
+    one consonant deleted (not repeating an exact key), the deletions from keys of four
+    or more consonants (to meet a substitution), and one part's spelling with the other's
+    give or take a letter (`_slip_keys`).
 
     A typo variant must keep two consonants on each side, or the block would hold every
-    name with an L and an S.
+    name with an L and an S. A slip in a short name changes much of its consonant key
+    (Ihor, Igor; מאיר, מאיד: Meir, Meid) but one letter of its spelling; with the other
+    part spelled the same, it picks out few records, and one part agreeing with another
+    misspelled is strong evidence.
     """
     rows_l, xs_l, ys_l = [], [], []
     for x in range(_MAX_PARTS):
@@ -1450,8 +1510,8 @@ def _name_pair_keys(part_rows: IntArray, index: _NameKeyIndex) -> _NameKeys:
             rows_l.append(rows)
             xs_l.append(part_rows[rows, x])
             ys_l.append(part_rows[rows, y])
-    rows, xs, ys = (np.concatenate(v) for v in (rows_l, xs_l, ys_l))
-    ka, rows, ys = _spread(index.part_start, index.ids, xs, rows, ys)
+    rows_p, xs_p, ys_p = (np.concatenate(v) for v in (rows_l, xs_l, ys_l))
+    ka, rows, ys = _spread(index.part_start, index.ids, xs_p, rows_p, ys_p)
     kb, rows, ka = _spread(index.part_start, index.ids, ys, rows, ka)
     exact = _record_keys(rows, index.pair(ka, kb), index.size)
     typo_l, typo_rows_l, long_l, long_rows_l = [], [], [], []
@@ -1469,7 +1529,30 @@ def _name_pair_keys(part_rows: IntArray, index: _NameKeyIndex) -> _NameKeys:
     typo = _record_keys(np.concatenate(typo_rows_l), np.concatenate(typo_l), index.size)
     typo = _without(typo, exact, index.size)
     long = _record_keys(np.concatenate(long_rows_l), np.concatenate(long_l), index.size)
-    return exact, typo, long
+    return exact, typo, long, _slip_keys(rows_p, xs_p, ys_p, slips)
+
+
+def _slip_keys(
+    rows: IntArray, xs: IntArray, ys: IntArray, slips: _Slips
+) -> tuple[IntArray, IntArray]:
+    """Each spelling of one part of a pair (`xs`, `ys`: parts of record `rows`) with each
+    slip of the other in the same script, both ways round, as spelling id x slips.size +
+    slip id."""
+    keys_l, rows_l = [], []
+    for (spelled_start, spelled), (slip_start, slip) in zip(
+        slips.spellings, slips.slips, strict=True
+    ):
+        for one, other in ((xs, ys), (ys, xs)):
+            has = (spelled_start[one + 1] > spelled_start[one]) & (
+                slip_start[other + 1] > slip_start[other]
+            )
+            spelling, r, o = _spread(spelled_start, spelled, one[has], rows[has], other[has])
+            slipped, r, spelling = _spread(slip_start, slip, o, r, spelling)
+            keys_l.append(spelling * slips.size + slipped)
+            rows_l.append(r)
+    # Not made distinct per record: a record repeats one of these only when two of its
+    # parts are spelled alike, and its pairs are made distinct after the join.
+    return np.concatenate(keys_l), np.concatenate(rows_l)
 
 
 def _record_keys(rows: IntArray, keys: IntArray, size: int) -> tuple[IntArray, IntArray]:
@@ -1502,7 +1585,7 @@ def _without(
     return found[0][keep], found[1][keep]
 
 
-_NAME_RULES = ("name exact", "name typo", "name typo long")
+_NAME_RULES = ("name exact", "name typo", "name typo long", "name slip")
 
 
 _CELL_RULES = ("one-part query", "part index", "nameless query", "description index")
@@ -1614,7 +1697,8 @@ def _name_keys_ahead(sides: Sequence[IntArray], parts: _PartTable) -> list[_Name
     (`sides`: each side's part rows), made from the names alone."""
     parts.count_frequencies(sides)
     index = _NameKeyIndex.of(parts.numbered)
-    return [_name_pair_keys(rows, index) for rows in sides]
+    slips = _Slips.of(parts.parts, parts.spelled)
+    return [_name_pair_keys(rows, index, slips) for rows in sides]
 
 
 def _candidate_pairs(
