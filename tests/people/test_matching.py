@@ -737,3 +737,51 @@ def test_slip_keys_meet_wherever_one_part_is_spelled_alike_and_another_misspelle
     }
     assert len(expected) > 2 * len(names)
     assert expected <= found
+
+
+def test_the_slips_kept_meet_exactly_where_all_slips_meet() -> None:
+    # Each word keeps only itself and the slips another word gives too: two words share a
+    # kept slip exactly when they share any slip (equal, or a letter apart).
+    from itertools import product
+
+    from magen.people.matching import _meeting_slips, _slips
+
+    rng = random.Random(3)
+    words = list(
+        dict.fromkeys(
+            [
+                *("anna", "ana", "anan", "nana", "igor", "ihor", "iogr", "igorr"),
+                *("".join(rng.choice("abn") for _ in range(rng.randint(1, 5))) for _ in range(200)),
+            ]
+        )
+    )
+    size, starts, ids = _meeting_slips(words)
+    kept = [set(ids[starts[w] : starts[w + 1]].tolist()) for w in range(len(words))]
+    assert sum(map(len, kept)) < sum(len(set(_slips(w))) for w in words)
+    assert size == len(set().union(*kept))
+    for x, y in product(range(len(words)), repeat=2):
+        meets = bool(set(_slips(words[x])) & set(_slips(words[y])))
+        assert bool(kept[x] & kept[y]) == meets, (words[x], words[y])
+
+
+def test_a_join_finds_every_pair_of_rows_sharing_a_key() -> None:
+    # Many more keys on one side than the other: most are ruled out by their hashes first.
+    import numpy as np
+
+    from magen.people.matching import _join
+
+    rng = np.random.default_rng(5)
+    for a_size, b_size, spread in ((5000, 40, 10**6), (300, 300, 50), (40, 5000, 10**3)):
+        a_keys = rng.integers(0, spread, a_size)
+        b_keys = rng.integers(0, spread, b_size)
+        a_keys[:10] = b_keys[:10]
+        pairs = _join(a_keys, np.arange(a_size), b_keys, np.arange(b_size))
+        expected = {
+            (i, j)
+            for i, k in enumerate(a_keys.tolist())
+            for j, m in enumerate(b_keys.tolist())
+            if k == m
+        }
+        found = list(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True))
+        assert len(found) == len(expected) >= 10
+        assert set(found) == expected

@@ -29,6 +29,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -511,8 +512,9 @@ class _Members:
 
     Per kind of set, `starts`/`ids` list each part's key ids (part p's are
     ids[starts[p]:starts[p + 1]]), and `held` is every (part, key) as one sorted integer,
-    part * size + key, to search. Per key, `tf` is its share of records and `rarity` its
-    term-frequency adjustment (0 where the share is unknown).
+    part * size + key, to search, with a table of their hashes (`_hash_table`). Per key,
+    `tf` is its share of records and `rarity` its term-frequency adjustment (0 where the
+    share is unknown).
     """
 
     parts: int
@@ -520,6 +522,7 @@ class _Members:
     starts: dict[str, IntArray]
     ids: dict[str, IntArray]
     held: dict[str, IntArray]
+    tables: dict[str, tuple[int, NDArray[np.bool_]]]
     tf: FloatArray
     rarity: FloatArray
 
@@ -546,7 +549,10 @@ class _Members:
         ]
         starts = {kind: numbered.starts[kind] for kind in _KINDS}
         ids = {kind: numbered.ids[kind] for kind in _KINDS}
-        return cls(len(numbered.starts["exact"]) - 1, size, starts, ids, held, shares, rarity)
+        tables = {kind: _hash_table(held[kind]) for kind in _KINDS}
+        return cls(
+            len(numbered.starts["exact"]) - 1, size, starts, ids, held, tables, shares, rarity
+        )
 
     def meet(
         self, xs: IntArray, ys: IntArray, left: str, right: str
@@ -558,6 +564,10 @@ class _Members:
         )
         held = self.held[right]
         probe = ys[pair] * self.size + key
+        # Most probes miss: their hashes rule most of them out before the search.
+        bits, table = self.tables[right]
+        may = np.flatnonzero(table[_hashed(probe, bits)])
+        probe, pair, key = probe[may], pair[may], key[may]
         at = np.minimum(np.searchsorted(held, probe), max(len(held) - 1, 0))
         shared = held[at] == probe if len(held) else np.zeros(len(probe), dtype=np.bool_)
         pair, key = pair[shared], key[shared]
@@ -1432,6 +1442,7 @@ class _Slips:
     A part's spellings are those of its words in that script; its slips are made from the
     spelling that `_PartTable.spelled` keeps (none where a word is too short to tell a slip),
     so that two parts share a slip where `_PartTable._misspelled` may find a misspelling.
+    Only the slips that can meet are kept (`_meeting_slips`).
     """
 
     size: int  # number of distinct slips
@@ -1449,18 +1460,46 @@ class _Slips:
                 at.append(p)
                 ids.append(number(t.spelling, len(spelling_ids)))
         spellings = tuple(_csr(*of_script[s], len(parts)) for s in _SCRIPTS)
-        # Each script's slips, numbered at once (most of the work here).
-        words = [spelled[s] for s in _SCRIPTS]
-        found = [list(chain.from_iterable(map(_slips, filter(None, w)))) for w in words]
-        vocab = dict.fromkeys(chain.from_iterable(found))
-        slip_id = dict(zip(vocab, range(len(vocab)), strict=True)).__getitem__
+        # Many parts keep one spelling: each distinct word's slips are made once.
+        word_ids: dict[str, int] = {"": -1}
+        of_word = word_ids.setdefault
+        words = [
+            np.fromiter((of_word(w, len(word_ids) - 1) for w in spelled[s]), np.int64, len(parts))
+            for s in _SCRIPTS
+        ]
+        size, word_start, word_slips = _meeting_slips(list(word_ids)[1:])
         slips = []
-        for of_part, slipped in zip(words, found, strict=True):
-            lengths = np.fromiter(map(len, of_part), np.int64, len(of_part))
-            counts = np.where(lengths > 0, lengths + 1, 0)  # as many as `_slips` gives
+        for word in words:
+            has = word >= 0
+            counts = np.zeros(len(word), dtype=np.int64)
+            counts[has] = word_start[word[has] + 1] - word_start[word[has]]
             starts = np.r_[0, np.cumsum(counts)].astype(np.int64)
-            slips.append((starts, np.fromiter(map(slip_id, slipped), np.int64, len(slipped))))
-        return cls(len(vocab), spellings, tuple(slips))
+            slips.append((starts, _spread(word_start, word_slips, word[has])[0]))
+        return cls(size, spellings, tuple(slips))
+
+
+def _meeting_slips(words: Sequence[str]) -> tuple[int, IntArray, IntArray]:
+    """Each word's slips (`_slips`) that may be another's too, numbered: their number, and
+    CSR arrays (word w's are ids[starts[w] : starts[w + 1]]).
+
+    Two words share a slip when they are equal (the word itself) or when a slip comes from
+    both: a word keeps itself and those of its slips that more than one word gives, and
+    any two words still share one of the slips they kept exactly when they shared one of all
+    their slips. (Most slips of a word are its own alone: a fifth as many are kept.)
+    """
+    of_word = [dict.fromkeys(_slips(w)) for w in words]
+    given = Counter(chain.from_iterable(of_word))
+    kept = [
+        [w, *(d for d in slips if given[d] > 1 and d != w)]
+        for w, slips in zip(words, of_word, strict=True)
+    ]
+    vocab: dict[str, int] = {}
+    slip_id = vocab.setdefault
+    flat = chain.from_iterable(kept)
+    total = sum(map(len, kept))
+    ids = np.fromiter((slip_id(d, len(vocab)) for d in flat), np.int64, total)
+    starts = np.cumsum([0, *map(len, kept)], dtype=np.int64)
+    return len(vocab), starts, ids
 
 
 def _csr(at: list[int], ids: list[int], n: int) -> tuple[IntArray, IntArray]:
@@ -1666,6 +1705,12 @@ def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray
     # Each distinct key of b once, where its rows start and how many: one search per a key.
     first = np.flatnonzero(np.r_[True, b_keys[1:] != b_keys[:-1]])
     keys, sizes = b_keys[first], np.diff(np.r_[first, len(b_keys)])
+    if len(a_keys) > 2 * len(keys):
+        # Most keys of a meet none of b: a table of b's keys' hashes (an eighth full) rules
+        # out most of those at one look each, before the (slower) search.
+        bits, table = _hash_table(keys)
+        may = np.flatnonzero(table[_hashed(a_keys, bits)])
+        a_keys, a_rows = a_keys[may], a_rows[may]
     at = np.minimum(np.searchsorted(keys, a_keys), len(keys) - 1)
     counts = np.where(keys[at] == a_keys, sizes[at], 0)
     start = first[at]
@@ -1675,6 +1720,22 @@ def _join(a_keys: IntArray, a_rows: IntArray, b_keys: IntArray, b_rows: IntArray
     offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
     b_out = b_rows[offsets + np.arange(total)]
     return np.vstack((a_out, b_out))
+
+
+def _hash_table(keys: IntArray) -> tuple[int, NDArray[np.bool_]]:
+    """A table of the hashes (`_hashed`) of some keys, an eighth full or less, and its bits:
+    a key whose hash is not in it is not among them."""
+    bits = max(16, (8 * len(keys)).bit_length())
+    table = np.zeros(1 << bits, dtype=np.bool_)
+    table[_hashed(keys, bits)] = True
+    return bits, table
+
+
+def _hashed(keys: IntArray, bits: int) -> NDArray[np.uint64]:
+    """Each key's hash of `bits` bits (Fibonacci hashing: the top bits of key x an odd
+    constant)."""
+    unsigned = keys.astype(np.uint64, copy=False)
+    return (unsigned * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
 
 
 _RULES = tuple(dict.fromkeys(rule for rule, _, _ in _JOINS))
