@@ -757,6 +757,9 @@ class _PartTable:
         pieces = list(each(self._compute, [new[i : i + step] for i in range(0, len(new), step)]))
         codes = np.concatenate([self._codes[:0], *(c for c, _ in pieces)])
         adjust = np.concatenate([self._adjust[:0], *(r for _, r in pieces)])
+        if not len(self._known):  # the first pairs compared: nothing to merge them with
+            self._known, self._codes, self._adjust = new, codes, adjust
+            return
         # Both are sorted: merge them by where each new pair goes, without sorting.
         size = len(self._known) + len(new)
         to_new = at + np.arange(len(new))
@@ -800,9 +803,11 @@ class _PartTable:
         codes = np.full(cells.valid.shape, _NULL, dtype=np.int8)
         adjust = np.zeros(cells.valid.shape)
         if len(cells.unique):
-            at = np.searchsorted(self._known, cells.unique)[cells.inverse]
-            codes[cells.valid] = self._codes[at]
-            adjust[cells.valid] = self._adjust[at]
+            # Each distinct pair's code and adjustment first, then spread to the cells:
+            # gathers from the chunk's distinct pairs, not from every pair compared so far.
+            at = np.searchsorted(self._known, cells.unique)
+            codes[cells.valid] = self._codes[at][cells.inverse]
+            adjust[cells.valid] = self._adjust[at][cells.inverse]
         return codes, adjust
 
     def _compute(self, pairs: IntArray) -> tuple[Int8Array, FloatArray]:
