@@ -125,7 +125,11 @@ async def current_actor(
         return actor_of(connection, rt)  # every report takes this path: no closure, no await
     except UnknownAccount:
         service = (rt or runtime(connection)).service
-    return await recognised(service, lambda: actor_of(connection, rt))
+
+    async def identify() -> Actor:
+        return actor_of(connection, rt)
+
+    return await recognised(service, identify)  # asks once more, then catches up
 
 
 async def provide_service(request: Request[Any, Any, Any]) -> Service:

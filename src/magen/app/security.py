@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
@@ -163,35 +163,31 @@ def authenticate(state: State, username: str, password: str) -> Actor:
     return account_actor(account.account_id, account.role)
 
 
-async def recognised(service: Service, identify: Callable[[], _T]) -> _T:
-    """`identify()`, asked once more after catching up with the log if it names an account or
-    key this worker does not know yet.
+async def recognised(service: Service, identify: Callable[[], Awaitable[_T]]) -> _T:
+    """`await identify()`, asked once more after catching up with the log if it names an
+    account or key this worker does not know yet.
 
     With several workers, an account, key or session made through another worker a moment
     ago is not yet in this one's state; refusing it would be refusing what was just made.
+    The position is read before asking: while a slow check runs (argon2, off the loop), this
+    worker's follower may apply the new events, and the check is still worth making again.
     A lone worker does nothing more (`Service.caught_up`).
-    """
-    try:
-        return identify()
-    except UnknownAccount:
-        if not await service.caught_up(service.state.position):
-            raise
-    return identify()
-
-
-async def sign_in(service: Service, username: str, password: str) -> Actor:
-    """`authenticate` off the event loop (argon2 is slow by design), for every sign-in form.
-
-    An account made through another worker a moment ago may not be in this worker's state
-    yet: then catch up with the log once and look again, rather than refuse it.
     """
     seen = service.state.position
     try:
-        return await asyncio.to_thread(authenticate, service.state, username, password)
+        return await identify()
     except UnknownAccount:
         if not await service.caught_up(seen):
             raise
-    return await asyncio.to_thread(authenticate, service.state, username, password)
+    return await identify()
+
+
+async def sign_in(service: Service, username: str, password: str) -> Actor:
+    """`authenticate` off the event loop (argon2 is slow by design), for every sign-in form,
+    `recognised` across workers."""
+    return await recognised(
+        service, lambda: asyncio.to_thread(authenticate, service.state, username, password)
+    )
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

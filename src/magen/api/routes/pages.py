@@ -85,11 +85,12 @@ async def _signed_in(request: Request[Any, Any, Any]) -> Actor | None:
     if not token:
         return None
     rt = runtime(request)
+
+    async def identify() -> Actor:
+        return actor_for_token(rt.service.state, rt.tokens, token, rt.service.clock.now())
+
     try:
-        return await recognised(
-            rt.service,
-            lambda: actor_for_token(rt.service.state, rt.tokens, token, rt.service.clock.now()),
-        )
+        return await recognised(rt.service, identify)
     except InvalidCredentials:
         return None
 
