@@ -1,0 +1,6 @@
+"""Words of the registrar's desk (/registry): Hebrew, Arabic, English."""
+
+from __future__ import annotations
+
+# key -> (he, ar, en); a key may appear in one words module only.
+WORDS: dict[str, tuple[str, str, str]] = {}
