@@ -38,6 +38,9 @@ ACCOUNTS = {
     "officer3": Role.RESPONDER,
     "resident1": Role.RESIDENT,
     "registrar": Role.REGISTRAR,
+    "admin": Role.ADMIN,
+    "hospital1": Role.HOSPITAL,
+    "family1": Role.RESIDENT,
 }
 
 

@@ -29,6 +29,9 @@ from magen.api.routes import (
     history,
     ops,
     pages,
+    pages_family,
+    pages_hospital,
+    pages_registry,
     people,
     picture,
     picture_ops,
@@ -63,6 +66,9 @@ ROUTERS = [
     picture_ops.router,
     dispatch.router,
     *pages.ROUTERS,
+    *pages_hospital.ROUTERS,
+    *pages_family.ROUTERS,
+    *pages_registry.ROUTERS,
 ]
 
 # A server's heap is mostly long-lived: imported modules, the folded state, the live buffer.
