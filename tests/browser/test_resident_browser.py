@@ -306,3 +306,48 @@ def test_the_map_loads_only_when_asked_and_a_tap_places_the_reports(
         screenshot(page, "resident-map-ar")
     finally:
         context.close()
+
+
+def test_the_safe_action_is_kept_current_and_shown_as_stale_when_it_cannot_be(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Advice is asked again while the page is open; unconfirmed for long, it says so."""
+    here = {"latitude": DUBNOV_13["lat"], "longitude": DUBNOV_13["lon"], "accuracy": 15}
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="en-GB",
+        geolocation=here,
+        permissions=["geolocation"],
+    )
+    try:
+        page = page_errors.watch(context.new_page())
+        page.clock.install()
+        page.goto(f"{server.url}/resident")
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url) as first:
+            page.click("[data-gps]")
+        assert first.value.ok
+        page.wait_for_selector("#now .action")
+        assert page.locator("[data-guidance-stale]").count() == 0
+        # Still connected: the page asks again by itself, and the advice stays current.
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url) as again:
+            page.clock.run_for(16_000)
+        assert again.value.status in (200, 304)
+        assert "stale" not in (page.get_attribute("#now", "class") or "")
+
+        context.set_offline(True)  # the network is lost: the last advice must not look current
+        page.clock.run_for(50_000)
+        stale = page.locator("[data-guidance-stale]")
+        stale.wait_for()
+        assert "Not updated since" in stale.inner_text()
+        assert "stale" in (page.get_attribute("#now", "class") or "")
+        assert page.locator("#now .action").inner_text() == first.value.json()["text"]
+        screenshot(page, "resident-guidance-stale-en")
+
+        context.set_offline(False)  # back: the next question confirms it again
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url):
+            page.clock.run_for(16_000)
+        page.wait_for_selector("[data-guidance-stale]", state="detached")
+        assert "stale" not in (page.get_attribute("#now", "class") or "")
+    finally:
+        context.close()

@@ -441,7 +441,7 @@ def test_engine_reuses_what_did_not_change(baka: Town) -> None:
 def test_texts_are_complete_in_three_languages(baka: Town, missiles: GuidanceResult) -> None:
     hebrew = re.compile("[\u0590-\u05ff]")
     arabic = re.compile("[\u0600-\u06ff]")
-    values = {"shelter": "841", "address": "25 Yoel St.", "seconds": "60"}
+    values = {"shelter": "841", "address": "25 Yoel St.", "seconds": "60", "minutes": "1"}
     for reason in Reason:
         for outdoors in (False, True):
             for cats in _ALERT_SETS:

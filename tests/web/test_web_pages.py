@@ -70,6 +70,9 @@ def test_an_address_shows_the_safe_action_there(kit: Kit) -> None:
     assert "Location: דובנוב 13" in r.text
     assert 'class="now act-' in r.text
     assert "act-unknown" not in r.text  # the guidance service answered for this place
+    # Without a script nothing refreshes it: the page says when it was true and to reload.
+    assert re.search(r"data-guidance-time>As of \d\d:\d\d<noscript> · Reload the page", r.text)
+    assert "min on foot" in r.text  # no siren: the walk in minutes, not seconds
     # The forms below are already placed there.
     assert 'name="lat" value="31.768' in r.text
 

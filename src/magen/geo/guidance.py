@@ -590,12 +590,13 @@ def _assemble(
     ctx = result.context
     cats = ctx.zone_categories[zone] if zone >= 0 else frozenset()
     info = _shelter_info(town, shelter) if shelter >= 0 else None
-    values = {"shelter": "", "address": "", "seconds": ""}
+    values = {"shelter": "", "address": "", "seconds": "", "minutes": ""}
     if info is not None:
         values = {
             "shelter": info.label,
             "address": info.address or info.name or info.id,
             "seconds": str(math.ceil(seconds)),
+            "minutes": str(max(1, math.ceil(seconds / 60))),
         }
     r = Reason(reason)
     ground = r in {Reason.GROUND_THREAT_NEARBY, Reason.GROUND_THREAT_AND_FIRE}

@@ -2,7 +2,7 @@
 
 Written to read naturally in each language (plural address, as public alerts are), after
 the Home Front Command's own wording where it exists. Placeholders: {shelter}, {address},
-{seconds}.
+{seconds} (the walk, where a siren's seconds count), {minutes} (the same walk, with no alert).
 """
 
 from __future__ import annotations
@@ -303,9 +303,9 @@ BODIES: dict[tuple[str, str], Texts] = {
 }
 
 ROUTINE_NEAREST: Texts = {
-    "he": "המקלט הציבורי הקרוב: {shelter} ({address}), כ־{seconds} שניות הליכה.",
-    "ar": "أقرب ملجأ عام: {shelter} ({address})، نحو {seconds} ثانية مشيًا.",
-    "en": ("Nearest public shelter: {shelter} ({address}), about {seconds} seconds on foot."),
+    "he": "המקלט הציבורי הקרוב: {shelter} ({address}), כ־{minutes} דקות הליכה.",
+    "ar": "أقرب ملجأ عام: {shelter} ({address})، نحو {minutes} دقائق مشيًا.",
+    "en": "Nearest public shelter: {shelter} ({address}), about {minutes} min on foot.",
 }
 
 CLOSINGS: dict[str, Texts] = {

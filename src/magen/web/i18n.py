@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from magen.web import words_family, words_hospital, words_registry
+
 Lang = Literal["he", "ar", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
 DEFAULT_LANG: Lang = "he"  # the town's own language when the browser names none we have
@@ -114,6 +116,16 @@ _T: dict[str, tuple[str, str, str]] = {
     "walk_minutes": ("{m} דקות הליכה", "{m} دقائق مشيًا", "{m} min walk"),
     "issued_by": ("מקור: {who}", "المصدر: {who}", "From: {who}"),
     "as_of": ("נכון ל-{t}", "حتى {t}", "As of {t}"),
+    "guidance_stale": (
+        "לא עודכן מאז {t}: אין חיבור. ייתכן שההנחיה כבר אינה נכונה.",
+        "لم يُحدَّث منذ {t}: لا يوجد اتصال. قد لا تكون التعليمات صحيحة الآن.",
+        "Not updated since {t}: no connection. This may no longer be right.",
+    ),
+    "guidance_reload": (
+        "רעננו את הדף כדי לקבל את ההנחיה העדכנית.",
+        "أعد تحميل الصفحة للحصول على أحدث التعليمات.",
+        "Reload the page for the latest instruction.",
+    ),
     # --- actions --------------------------------------------------------------------------
     "sos": ("SOS – צריך עזרה", "SOS – أحتاج مساعدة", "SOS – I need help"),
     "sos_silent": ("SOS שקט", "SOS صامت", "Silent SOS"),
@@ -353,6 +365,19 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+
+def _merged(*modules: dict[str, tuple[str, str, str]]) -> dict[str, tuple[str, str, str]]:
+    """The shared words with each page's own; a key defined twice is a mistake, not an override."""
+    merged = dict(_T)
+    for words in modules:
+        twice = merged.keys() & words.keys()
+        if twice:
+            raise ValueError(f"words defined twice: {sorted(twice)}")
+        merged.update(words)
+    return merged
+
+
+_T = _merged(words_hospital.WORDS, words_family.WORDS, words_registry.WORDS)
 _INDEX = {lang: i for i, lang in enumerate(LANGS)}
 
 

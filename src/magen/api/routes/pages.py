@@ -212,6 +212,7 @@ async def _resident_page(
         script_keys=_RESIDENT_SCRIPT_KEYS,
         where=where,
         guidance=_guidance(rt, where, lang),
+        guidance_time=local_time(rt.service.clock.now()),
         have_guidance=rt.guidance is not None,
         suggestions=suggestions,
         lookup_error=lookup_error,
@@ -244,6 +245,10 @@ _RESIDENT_SCRIPT_KEYS = [
     "tap_map",
     "did_you_mean",
     "no_address",
+    "issued_by",
+    "as_of",
+    "guidance_stale",
+    "now_unavailable",
 ]
 
 

@@ -221,32 +221,107 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
   }
 
-  function guidance(lat, lon) {
+  /* --- the safe action here, kept current ------------------------------------------------ */
+
+  // The advice changes with every siren and every threat: it is asked again every few
+  // seconds while the page is open, and once it has not been confirmed for a while it is
+  // marked stale with the time it was last right, never left to look current.
+  var GUIDANCE_EVERY_MS = 15000;
+  var GUIDANCE_STALE_MS = 45000;
+  var here = null;  // [lat, lon] the advice is for
+  var confirmedAt = Date.now();  // when the advice shown was last confirmed by the server
+  var asking = false;
+
+  function clock(ms) {
+    var d = new Date(ms);
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+
+  function para(cls, text, attr) {
+    var p = document.createElement("p");
+    p.className = cls;
+    if (attr) p.setAttribute(attr, "");
+    p.textContent = text;
+    return p;
+  }
+
+  function showGuidance(g) {
     var box = document.querySelector("[data-guidance]");
-    if (!box) return;
-    fetch("/api/v1/guidance?lat=" + lat + "&lon=" + lon + "&lang=" + LANG, { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (g) {
-        if (!g) return;
-        var now = document.getElementById("now");
-        now.className = "now act-" + g.action;
-        box.innerHTML = "";
-        var a = document.createElement("p");
-        a.className = "action";
-        a.textContent = g.text;
-        box.appendChild(a);
-        if (g.shelter) {
-          var s = document.createElement("p");
-          var mins = g.walking_seconds ? " · " + Math.ceil(g.walking_seconds / 60) + "′" : "";
-          s.textContent = g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "") + mins;
-          box.appendChild(s);
-        }
-        var m = document.createElement("p");
-        m.className = "meta";
-        m.textContent = g.issued_by_label;
-        box.appendChild(m);
+    var now = document.getElementById("now");
+    now.className = "now act-" + g.action;
+    box.innerHTML = "";
+    box.appendChild(para("action", g.text));
+    if (g.shelter) {
+      var mins = g.walking_seconds ? " · " + Math.ceil(g.walking_seconds / 60) + "′" : "";
+      box.appendChild(para("", g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "") + mins));
+    }
+    box.appendChild(para("meta", say("issued_by", { who: g.issued_by_label })));
+    box.appendChild(para("meta", say("as_of", { t: clock(confirmedAt) }), "data-guidance-time"));
+  }
+
+  function checkStale() {
+    var now = document.getElementById("now");
+    var box = document.querySelector("[data-guidance]");
+    if (!now || !box || !here) return;
+    var stale = Date.now() - confirmedAt > GUIDANCE_STALE_MS;
+    var line = box.querySelector("[data-guidance-stale]");
+    now.classList.toggle("stale", stale);
+    if (stale && !line) {
+      line = para("stale-line", "", "data-guidance-stale");
+      line.setAttribute("role", "alert");
+      box.insertBefore(line, box.firstChild);
+    }
+    if (stale) line.textContent = say("guidance_stale", { t: clock(confirmedAt) });
+    else if (line) line.remove();
+  }
+
+  var askedAt = 0;
+
+  function askGuidance() {
+    if (!here || asking) return;
+    asking = true;
+    askedAt = Date.now();
+    var at = here;
+    // "no-cache": the browser asks again with the ETag it holds, and an unchanged answer is
+    // a small 304 (many phones asking every few seconds stay cheap for the server).
+    fetch("/api/v1/guidance?lat=" + at[0] + "&lon=" + at[1] + "&lang=" + LANG, { credentials: "same-origin", cache: "no-cache" })
+      .then(function (r) {
+        if (r.ok) return r.json();
+        return r.status >= 400 && r.status < 500 ? {} : null;  // no advice for this place
       })
-      .catch(function () { /* keep what the page showed */ });
+      .then(function (g) {
+        asking = false;
+        if (!g || at !== here) return;  // no answer, or the place changed meanwhile
+        confirmedAt = Date.now();
+        if (g.action) showGuidance(g); else noGuidance();
+        checkStale();
+      }, function () { asking = false; checkStale(); });
+  }
+
+  function noGuidance() {
+    var box = document.querySelector("[data-guidance]");
+    document.getElementById("now").className = "now act-unknown";
+    box.innerHTML = "";
+    box.appendChild(para("", say("now_unavailable")));
+  }
+
+  function guidance(lat, lon) {
+    if (!document.querySelector("[data-guidance]")) return;
+    here = [lat, lon];
+    askGuidance();
+  }
+
+  function keepGuidanceCurrent() {
+    // A place chosen without JavaScript (an address looked up by the server) is kept too.
+    var lat = document.querySelector("[data-where] [name=lat]");
+    var lon = document.querySelector("[data-where] [name=lon]");
+    if (!here && lat && lon && lat.value && lon.value) here = [parseFloat(lat.value), parseFloat(lon.value)];
+    setInterval(function () {
+      if (Date.now() - askedAt >= GUIDANCE_EVERY_MS) askGuidance();
+      checkStale();
+    }, 1000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) askGuidance(); });
+    window.addEventListener("online", askGuidance);
   }
 
   var typing = null;
@@ -328,5 +403,6 @@
   setInterval(function () { if (navigator.onLine) flushNow(); }, RETRY_MS);
   renderNet();
   flushNow();
+  keepGuidanceCurrent();
   window.magenResident = { outbox: outbox, flush: flushNow };
 })();
