@@ -1,0 +1,489 @@
+/* The hospital desk: the hospital's reported status and a form to report a new one, and the
+   patients on their way to it or in it, with the steps the desk records (arrived, admitted,
+   discharged). Data comes from GET /api/v1/hospitals and GET /api/v1/casualties; every live
+   event (WebSocket) schedules a fresh read, and a lost feed or a failed read puts up a STALE
+   banner and greys the page: nothing old is shown as current. */
+(function () {
+  "use strict";
+
+  var M = window.Magen;
+  var say = M.say;
+  var CFG = M.CFG;
+  var H = CFG.hospital || {};
+  var HID = H.id;
+  var STALE_MIN = CFG.stale_after_min || 60;
+  var ACTS = CFG.role === "hospital";  // arrivals, admissions, discharges: the hospital's own
+  var RANK = { immediate: 0, delayed: 1, minor: 2, expectant: 3 };
+
+  var banner = document.getElementById("banner");
+  var said = document.querySelector("[data-said]");
+  var form = document.querySelector("[data-status-form]");
+  var formError = document.querySelector("[data-form-error]");
+
+  /* --- the server's clock, so ages are right when this machine's clock is off ------------- */
+
+  var skewMs = 0;
+  function serverNow() { return Date.now() + skewMs; }
+  function learnClock(iso) { if (iso) skewMs = new Date(iso).getTime() - Date.now(); }
+  function minsAgo(iso) { return M.minutesSince(iso, serverNow()); }
+  function hhmm(iso) {
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  }
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function tell(text) { said.textContent = text; said.hidden = !text; }
+
+  /* --- what is on screen, and whether it is current -------------------------------------- */
+
+  var hospital = null;      // this hospital as GET /api/v1/hospitals gives it
+  var patients = null;      // its casualties as GET /api/v1/casualties gives them
+  var currentAt = null;     // server time at which the data shown was known current
+  var loadError = null;     // why the latest read failed, if it did
+  var feed = null;
+  var feedUp = false;
+  var started = Date.now();
+
+  function liveness() {
+    var problem = null;
+    var at = currentAt ? M.hhmmss(new Date(currentAt).toISOString()) : "—";
+    if (loadError) problem = say("hospital_load_failed", { reason: loadError, t: at });
+    // A feed that is down (or never came up within a few seconds) cannot tell us of changes.
+    else if (!feedUp && (feed && feed.everUp || Date.now() - started > 8000)) problem = say("hospital_stale", { t: at });
+    banner.hidden = !problem;
+    banner.textContent = problem || "";
+    document.body.classList.toggle("lost", !!problem);
+    var asof = document.querySelector("[data-asof]");
+    asof.textContent = currentAt ? say("hospital_updated", { t: at }) : say("hospital_loading");
+    asof.classList.toggle("bad", !!problem);
+  }
+
+  var loading = false, again = false, lastLoad = 0, timer = null;
+  function load() {
+    if (loading) { again = true; return; }
+    loading = true;
+    lastLoad = Date.now();
+    var asked = serverNow();
+    Promise.all([M.api("GET", "/api/v1/hospitals"), M.api("GET", "/api/v1/casualties")]).then(function (rs) {
+      loading = false;
+      var bad = rs.filter(function (r) { return !r.ok; })[0];
+      if (bad) {
+        loadError = (bad.json && bad.json.reason) || String(bad.status);
+        setTimeout(loadSoon, 3000);
+      } else {
+        var mine = rs[0].json.filter(function (h) { return h.id === HID; })[0];
+        if (!mine) loadError = say("hospital_unknown", { id: HID });
+        else {
+          loadError = null;
+          hospital = mine;
+          patients = rs[1].json.filter(function (c) { return c.destination === HID || c.hospital_id === HID; });
+          currentAt = asked;
+          drawStatus();
+          drawPatients();
+          document.body.dataset.ready = "1";
+        }
+      }
+      liveness();
+      if (again) { again = false; loadSoon(); }
+    }, function () {
+      loading = false;
+      loadError = say("hospital_no_connection");
+      liveness();
+      setTimeout(loadSoon, 3000);
+    });
+  }
+
+  // Live events come in bursts: read at most every 1.5 s, and never miss the last one.
+  function loadSoon() {
+    if (timer) return;
+    var wait = Math.max(50, 1500 - (Date.now() - lastLoad));
+    timer = setTimeout(function () { timer = null; load(); }, wait);
+  }
+
+  function startFeed(after) {
+    feed = new M.LiveFeed({
+      after: after,
+      onEvent: function () { loadSoon(); },
+      onState: function (up, fd, frame) {
+        if (frame && frame.kind === "heartbeat") {
+          learnClock(frame.at);
+          // A heartbeat after the last read, with no read waiting: what is shown is current.
+          if (!loading && !timer && !loadError) currentAt = serverNow();
+        }
+        if (up && !feedUp) { feedUp = true; fd.everUp = true; load(); }
+        else if (!up) feedUp = false;
+        liveness();
+      }
+    });
+    feed.open();
+  }
+
+  /* --- the status ----------------------------------------------------------------------- */
+
+  var COLOURS = ["red", "yellow", "green", "black"];
+
+  function colourLine(tc) {
+    return COLOURS.map(function (c) {
+      return '<span class="cc c-' + c + '">' + esc(say("hospital_" + c)) + " <b>" + esc(tc[c]) + "</b></span>";
+    }).join(" ");
+  }
+
+  function drawStatus() {
+    var s = hospital.status || {};
+    var rows = [];
+    function row(key, value, cls) { rows.push('<div class="' + (cls || "") + '"><dt>' + esc(say(key)) + "</dt><dd>" + value + "</dd></div>"); }
+    if (s.ems_traffic) {
+      row("hospital_ems_traffic", esc(say("hospital_ems_" + s.ems_traffic)) + (s.ems_traffic_reason ? " — " + esc(s.ems_traffic_reason) : ""),
+        s.ems_traffic === "Normal" ? "" : "alert");
+    }
+    if (s.ems_capacity) row("hospital_capacity", colourLine(s.ems_capacity));
+    if (s.census) row("hospital_census", colourLine(s.census));
+    if (s.beds && s.beds.length) {
+      row("hospital_beds", s.beds.map(function (b) {
+        return '<span class="bed">' + esc(say("hospital_bed_" + b.bed_type)) + " <b>" + esc(b.available) + "</b>" +
+          (b.baseline != null ? "/" + esc(b.baseline) : "") + "</span>";
+      }).join(" "));
+    }
+    if (s.security) row("hospital_security", esc(say("hospital_security_" + s.security)), s.security === "Normal" ? "" : "alert");
+    if (s.facility) row("hospital_facility", esc(say("hospital_facility_" + s.facility)), s.facility === "Normal" ? "" : "alert");
+    if (s.staffing) row("hospital_staffing", esc(say("hospital_staffing_" + s.staffing)), s.staffing === "Adequate" ? "" : "alert");
+    if (s.clinical) row("hospital_clinical", esc(say("hospital_clinical_" + s.clinical)), s.clinical === "Normal" ? "" : "alert");
+    if (s.offload) {
+      row("hospital_offload", esc(say("hospital_offload_" + s.offload.status)) +
+        (s.offload.minutes != null ? " · " + esc(s.offload.minutes) + "′" : ""), s.offload.status === "Normal" ? "" : "alert");
+    }
+    if (s.comments && s.comments.length) row("hospital_comments", s.comments.map(esc).join("<br>"));
+    var dl = document.querySelector("[data-summary]");
+    dl.innerHTML = rows.join("");
+    drawAge();
+    prefill();
+  }
+
+  function drawAge() {
+    var el = document.querySelector("[data-status-age]");
+    if (!hospital) return;
+    if (!hospital.status_at) {
+      el.textContent = say("hospital_never_reported");
+      el.className = "age old";
+      el.dataset.age = "never";
+      return;
+    }
+    var m = minsAgo(hospital.status_at);
+    var old = m >= STALE_MIN;
+    el.textContent = old ? say("hospital_status_old", { m: m }) : say("hospital_reported_ago", { m: m, t: hhmm(hospital.status_at) });
+    el.className = "age" + (old ? " old" : "");
+    el.dataset.age = old ? "old" : "fresh";
+  }
+
+  /* The form shows the last reported status until someone starts changing it; a report from
+     elsewhere (another desk, an operator relaying) then does not overwrite what is typed. */
+  var dirty = false;
+  var prefilledAt = undefined;
+  form.addEventListener("input", function () { dirty = true; });
+
+  function setField(name, value) {
+    var el = form.elements[name];
+    if (el) el.value = value == null ? "" : String(value);
+  }
+
+  function prefill() {
+    if (dirty || prefilledAt === hospital.status_at) return;
+    prefilledAt = hospital.status_at;
+    form.reset();
+    var s = hospital.status || {};
+    ["ems_traffic", "security", "facility", "staffing", "clinical"].forEach(function (k) { setField(k, s[k]); });
+    setField("ems_traffic_reason", s.ems_traffic_reason);
+    ["ems_capacity", "census"].forEach(function (g) {
+      COLOURS.forEach(function (c) { setField(g + "." + c, s[g] ? s[g][c] : ""); });
+    });
+    (s.beds || []).forEach(function (b) {
+      setField("bed." + b.bed_type, b.available);
+      var el = form.elements["bed." + b.bed_type];
+      if (el && el.closest("details")) el.closest("details").open = true;
+    });
+    setField("offload", s.offload ? s.offload.status : "");
+    setField("offload_minutes", s.offload ? s.offload.minutes : "");
+    setField("comments", (s.comments || []).join("\n"));
+    document.querySelector("[data-prefilled]").hidden = !hospital.status_at;
+  }
+
+  function number(name) {
+    var el = form.elements[name];
+    var v = el ? el.value.trim() : "";
+    if (v === "") return null;
+    var n = Number(v);
+    if (!isFinite(n) || n < 0 || Math.floor(n) !== n) throw new Error(say("error", { reason: v }));
+    return n;
+  }
+
+  function collect() {
+    var s = {};
+    ["ems_traffic", "security", "facility", "staffing", "clinical"].forEach(function (k) {
+      if (form.elements[k].value) s[k] = form.elements[k].value;
+    });
+    var reason = form.elements.ems_traffic_reason.value.trim();
+    if (reason && s.ems_traffic) s.ems_traffic_reason = reason;
+    ["ems_capacity", "census"].forEach(function (g) {
+      var counts = {}, any = false;
+      COLOURS.forEach(function (c) { var n = number(g + "." + c); counts[c] = n || 0; any = any || n !== null; });
+      if (any) s[g] = counts;
+    });
+    var old = {};
+    ((hospital && hospital.status.beds) || []).forEach(function (b) { old[b.bed_type] = b; });
+    var beds = [];
+    Array.prototype.forEach.call(form.querySelectorAll("input[name^='bed.']"), function (el) {
+      var type = el.name.slice(4);
+      var n = number(el.name);
+      if (n === null) return;
+      var bed = { bed_type: type, available: n };
+      if (old[type] && old[type].baseline != null) bed.baseline = old[type].baseline;
+      beds.push(bed);
+    });
+    if (beds.length) s.beds = beds;
+    var offload = form.elements.offload.value;
+    var minutes = number("offload_minutes");
+    if (offload) s.offload = minutes === null ? { status: offload } : { status: offload, minutes: minutes };
+    var comments = form.elements.comments.value.split("\n").map(function (l) { return l.trim(); })
+      .filter(Boolean).slice(0, 20).map(function (l) { return l.slice(0, 1000); });
+    if (comments.length) s.comments = comments;
+    return s;
+  }
+
+  // One id per content: a resend after a failed network is the same report, recorded once.
+  var pendingStatus = null;
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    formError.hidden = true;
+    var status;
+    try { status = collect(); } catch (e) { formError.textContent = e.message; formError.hidden = false; return; }
+    if (!Object.keys(status).length) { formError.textContent = say("hospital_status_empty"); formError.hidden = false; return; }
+    var json = JSON.stringify(status);
+    if (!pendingStatus || pendingStatus.json !== json) pendingStatus = { json: json, id: M.uuid() };
+    var button = form.querySelector("[data-send-status]");
+    button.disabled = true;
+    M.command("/api/v1/hospitals/" + encodeURIComponent(HID) + "/status", { command_id: pendingStatus.id, status: status }).then(function (r) {
+      button.disabled = false;
+      if (!r.ok) {
+        formError.textContent = say("error", { reason: (r.json && r.json.reason) || r.status });
+        formError.hidden = false;
+        return;
+      }
+      pendingStatus = null;
+      dirty = false;
+      prefilledAt = undefined;
+      tell(say("hospital_status_sent", { t: M.hhmmss() }));
+      load();
+    }, function () {
+      button.disabled = false;
+      formError.textContent = say("hospital_resend");
+      formError.hidden = false;
+    });
+  });
+
+  /* --- the patients ----------------------------------------------------------------------- */
+
+  function where(c) {
+    if (c.status === "evacuated" && c.destination === HID) return "incoming";
+    if (c.status === "evacuated") return "leaving";
+    if (c.status === "arrived" || c.status === "admitted") return "here";
+    return "closed";
+  }
+
+  function description(c) {
+    var d = c.description || {};
+    var parts = [];
+    if (d.sex) parts.push(say("hospital_sex_" + d.sex));
+    if (d.age) parts.push(say("hospital_age", { a: d.age.min_years === d.age.max_years ? d.age.min_years : d.age.min_years + "–" + d.age.max_years }));
+    ["build", "hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(d[k]); });
+    if (d.height_cm) parts.push(d.height_cm + " cm");
+    if (c.name && c.name.full_name) parts.push(say("hospital_name_given", { n: c.name.full_name }));
+    return parts.map(esc).join(" · ");
+  }
+
+  function treatments(c) {
+    return (c.interventions || []).map(function (i) {
+      var kind = say("hospital_iv_" + i.kind);
+      var site = i.site ? " (" + i.site.replace(/_/g, " ") + ")" : "";
+      if (i.ended_at) return '<li class="ended">' + esc(say("hospital_ended", { kind: kind + site, t: hhmm(i.at), e: hhmm(i.ended_at) })) + "</li>";
+      return '<li class="on' + (i.kind === "tourniquet" ? " tq" : "") + '" data-since="' + esc(i.at) + '" data-kind="' + esc(kind + site) + '">' +
+        esc(say("hospital_since", { kind: kind + site, t: hhmm(i.at), m: minsAgo(i.at) })) + "</li>";
+    }).join("");
+  }
+
+  function times(c) {
+    var parts = [say("hospital_found", { t: hhmm(c.found_at) }) + (c.place ? " · " + c.place : "")];
+    if (c.evacuated_at) {
+      parts.push('<span data-left="' + esc(c.evacuated_at) + '">' + esc(say("hospital_left_scene", { t: hhmm(c.evacuated_at), m: minsAgo(c.evacuated_at) })) + "</span>");
+    }
+    if (c.vehicle || c.vehicle_kind) {
+      parts.push(say("hospital_by", { v: [c.vehicle_kind ? say("hospital_vk_" + c.vehicle_kind) : "", c.vehicle || ""].filter(Boolean).join(" ") }));
+    }
+    if (c.arrived_at && c.hospital_id === HID) parts.push(say("hospital_arrived_at", { t: hhmm(c.arrived_at) }));
+    return parts.map(function (p) { return p.charAt(0) === "<" ? p : esc(p); }).join(" · ");
+  }
+
+  var pendingIds = {};  // casualty id + step -> {json, id}: a resend is the same command
+  function step(card, c, path, body, doneKey) {
+    var key = c.id + path;
+    var json = JSON.stringify(body);
+    if (!pendingIds[key] || pendingIds[key].json !== json) pendingIds[key] = { json: json, id: M.uuid() };
+    body.command_id = pendingIds[key].id;
+    var err = card.querySelector("[data-card-error]");
+    err.hidden = true;
+    var buttons = card.querySelectorAll("button");
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    M.command("/api/v1/casualties/" + encodeURIComponent(c.id) + path, body).then(function (r) {
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      if (!r.ok) {
+        err.textContent = say("error", { reason: (r.json && r.json.reason) || r.status });
+        err.hidden = false;
+        return;
+      }
+      delete pendingIds[key];
+      tell(say(doneKey, { tag: c.tag }));
+      load();
+    }, function () {
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      err.textContent = say("hospital_resend");
+      err.hidden = false;
+    });
+  }
+
+  function button(box, label, attr, cls) {
+    var b = document.createElement("button");
+    b.type = "button"; b.textContent = label; b.setAttribute(attr, "");
+    if (cls) b.className = cls;
+    box.appendChild(b);
+    return b;
+  }
+
+  function selectFrom(templateId, attr, blank) {
+    var sel = document.createElement("select");
+    sel.setAttribute(attr, "");
+    if (blank) { var o = document.createElement("option"); o.value = ""; o.textContent = blank; sel.appendChild(o); }
+    sel.appendChild(document.getElementById(templateId).content.cloneNode(true));
+    return sel;
+  }
+
+  function actions(card, c) {
+    var box = card.querySelector("[data-acts]");
+    if (!ACTS) return;
+    var place = where(c);
+    if (place === "incoming") {
+      button(box, say("hospital_mark_arrived"), "data-arrived", "go").addEventListener("click", function () {
+        step(card, c, "/arrival", { hospital_id: HID }, "hospital_done_arrival");
+      });
+    }
+    if (place === "here" && c.status === "arrived") {
+      var ward = selectFrom("ward-options", "data-ward", say("hospital_ward") + ": " + say("hospital_not_stated"));
+      box.appendChild(ward);
+      button(box, say("hospital_admit"), "data-admit", "go").addEventListener("click", function () {
+        step(card, c, "/admit", ward.value ? { ward: ward.value } : {}, "hospital_done_admit");
+      });
+    }
+    if (place === "here") {
+      var disp = selectFrom("disposition-options", "data-disposition");
+      box.appendChild(disp);
+      var armed = false;
+      var b = button(box, say("hospital_discharge"), "data-discharge");
+      b.addEventListener("click", function () {
+        var err = card.querySelector("[data-card-error]");
+        if (!armed) {
+          armed = true;
+          err.textContent = say("hospital_discharge_confirm", { tag: c.tag });
+          err.hidden = false;
+          b.classList.add("armed");
+          return;
+        }
+        armed = false;
+        b.classList.remove("armed");
+        step(card, c, "/discharge", { disposition: disp.value }, "hospital_done_discharge");
+      });
+    }
+  }
+
+  function card(c) {
+    var li = document.createElement("li");
+    li.className = "card cat-" + (c.category || "none") + " st-" + c.status;
+    li.dataset.casualty = c.id;
+    li.dataset.tag = c.tag;
+    li.dataset.status = c.status;
+    var cat = c.category ? say("hospital_cat_" + c.category) : say("hospital_untriaged");
+    var warn = (c.warnings || []).map(function (w) { return '<p class="warn">⚠ ' + esc(w.message) + "</p>"; }).join("");
+    var desc = description(c);
+    li.innerHTML =
+      '<div class="top"><span class="tagno">' + esc(c.tag) + '</span><span class="cat">' + esc(cat) + "</span>" +
+      '<span class="st">' + esc(say("hospital_st_" + c.status)) + "</span></div>" +
+      (desc ? '<p class="desc">' + desc + "</p>" : "") +
+      warn +
+      ((c.interventions || []).length ? '<ul class="tx">' + treatments(c) + "</ul>" : "") +
+      '<p class="when">' + times(c) + "</p>" +
+      '<div class="acts" data-acts></div><p class="error" role="alert" data-card-error hidden></p>';
+    actions(li, c);
+    return li;
+  }
+
+  var cards = {};  // casualty id -> {sig, el}: an unchanged card keeps what is chosen on it
+  function drawPatients() {
+    var groups = { incoming: [], here: [], leaving: [], closed: [] };
+    patients.forEach(function (c) { groups[where(c)].push(c); });
+    function order(a, b) {
+      var ra = RANK[a.category] != null ? RANK[a.category] : 1.5, rb = RANK[b.category] != null ? RANK[b.category] : 1.5;
+      return ra - rb || new Date(a.evacuated_at || a.found_at) - new Date(b.evacuated_at || b.found_at);
+    }
+    var seen = {};
+    Object.keys(groups).forEach(function (g) {
+      var list = document.querySelector('[data-list="' + g + '"]');
+      var items = groups[g].sort(order);
+      var els = items.map(function (c) {
+        seen[c.id] = true;
+        var sig = JSON.stringify(c);
+        var kept = cards[c.id];
+        if (!kept || kept.sig !== sig) { kept = { sig: sig, el: card(c) }; cards[c.id] = kept; }
+        return kept.el;
+      });
+      list.innerHTML = "";
+      els.forEach(function (el) { list.appendChild(el); });
+      if (!els.length && (g === "incoming" || g === "here")) {
+        list.innerHTML = '<li class="none">' + esc(say(g === "incoming" ? "hospital_no_incoming" : "hospital_no_here")) + "</li>";
+      }
+      document.querySelector('[data-count="' + g + '"]').textContent = String(items.length);
+    });
+    Object.keys(cards).forEach(function (id) { if (!seen[id]) delete cards[id]; });
+    document.querySelector("[data-leaving-box]").hidden = !groups.leaving.length;
+    document.querySelector("[data-closed-box]").hidden = !groups.closed.length;
+  }
+
+  // Ages move on between reads: "reported 14 min ago", "tourniquet since 10:03 (47 min)".
+  function tickAges() {
+    drawAge();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-since]"), function (el) {
+      var at = el.getAttribute("data-since");
+      el.textContent = say("hospital_since", { kind: el.getAttribute("data-kind"), t: hhmm(at), m: minsAgo(at) });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-left]"), function (el) {
+      var at = el.getAttribute("data-left");
+      el.textContent = say("hospital_left_scene", { t: hhmm(at), m: minsAgo(at) });
+    });
+    liveness();
+  }
+
+  /* --- start ------------------------------------------------------------------------------ */
+
+  // The feed starts from the picture's position: what the reads below show is already current.
+  function start() {
+    M.api("GET", "/api/v1/picture").then(function (r) {
+      if (r.ok) learnClock(r.json.generated_at);
+      startFeed(r.ok ? r.json.position : 0);
+      load();
+    }, function () { loadError = say("hospital_no_connection"); liveness(); setTimeout(start, 3000); });
+  }
+  start();
+  setInterval(tickAges, 15000);
+  setInterval(load, 60000);  // a safety net: a missed frame cannot leave the page behind for long
+  window.magenHospital = { load: load, feed: function () { return feed; } };
+})();
