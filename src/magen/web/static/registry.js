@@ -1,0 +1,611 @@
+/* The registrar's desk: proposed matches to decide (the report beside its candidate, the
+   matcher's reasons), families waiting to be told, the reports with a name search, and the
+   desk's two forms (a family's report, a survivor's check-in).
+
+   Everything comes from the JSON API: GET /api/v1/persons/board, /casualties, /hospitals.
+   Any live event the registrar may see reloads them; a lost feed says at once that the desk
+   is not current. Lists are redrawn in place, item by item, so an open confirm, reject or
+   notification form keeps what the registrar typed while the lists refresh around it. */
+(function () {
+  "use strict";
+
+  var M = window.Magen;
+  var say = M.say;
+  var CFG = M.CFG;
+  var DECIDES = !!CFG.decides;
+  var LOCALE = { he: "he-IL", ar: "ar-u-nu-latn", en: "en-GB" }[CFG.lang] || undefined;
+
+  var data = { board: null, casualties: {}, hospitals: {}, families: {} };
+  var lost = false;
+  var loadedAt = null;      // when the desk last loaded (server time, from the feed)
+  var feed = null;
+
+  /* --- small helpers ---------------------------------------------------------------------- */
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function when(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleString(LOCALE, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
+  }
+  function reasonOf(r) { return (r && r.json && (r.json.reason || r.json.detail)) || (r && r.status) || "?"; }
+  function show(el, text) { el.textContent = text || ""; el.hidden = !text; }
+  function el(tag, cls, html) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (html != null) e.innerHTML = html;
+    return e;
+  }
+  function button(label, cls, onClick) {
+    var b = el("button", cls);
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", function () { onClick(b); });
+    return b;
+  }
+  // Names are compared without case and without Hebrew points or Arabic vowel marks.
+  function fold(s) {
+    return String(s || "").normalize("NFKC").toLowerCase().replace(/[\u0591-\u05C7\u064B-\u065F\u0670]/g, "");
+  }
+  function allNames(name) {
+    if (!name) return [];
+    var out = [name.full_name];
+    if (name.given_name && name.family_name) out.push(name.given_name + " " + name.family_name);
+    return out.concat(name.alternates || []);
+  }
+
+  /* --- how a person is shown -------------------------------------------------------------- */
+
+  function nameHtml(name) {
+    var names = allNames(name);
+    if (!names.length) return '<p class="nm">—</p>';
+    return '<p class="nm">' + esc(names[0]) + "</p>" +
+      (names.length > 1 ? '<p class="alt">' + esc(names.slice(1).join(" · ")) + "</p>" : "");
+  }
+  function ageText(dob, age) {
+    var parts = [];
+    if (dob) parts.push(say("registry_born", { d: dob }));
+    if (age) parts.push(say("registry_age_is", { a: age.min_years === age.max_years ? age.min_years : age.min_years + "–" + age.max_years }));
+    return parts.join(" · ");
+  }
+  function describe(d) {
+    if (!d) return say("registry_no_description");
+    var parts = [];
+    if (d.sex) parts.push(say("registry_sex_" + d.sex));
+    if (d.age) parts.push(ageText(null, d.age));
+    if (d.height_cm) parts.push(d.height_cm + " cm");
+    if (d.build) parts.push(d.build);
+    if (d.hair) parts.push(say("registry_hair") + ": " + d.hair);
+    if (d.eyes) parts.push(d.eyes);
+    if (d.clothing) parts.push(say("registry_clothing") + ": " + d.clothing);
+    if (d.marks) parts.push(d.marks);
+    if (d.other) parts.push(d.other);
+    return parts.length ? parts.join(" · ") : say("registry_no_description");
+  }
+  function line(text) { return text ? "<p>" + esc(text) + "</p>" : ""; }
+
+  function reportHtml(rep) {
+    var seen = [rep.last_seen_place, when(rep.last_seen_at)].filter(Boolean).join(", ");
+    return '<p class="kind">' + esc(say("registry_report")) + "</p>" + nameHtml(rep.name) +
+      line(ageText(rep.date_of_birth, rep.age)) + line(describe(rep.description)) +
+      (seen ? line(say("registry_last_seen", { what: seen })) : "") +
+      line(contactText(rep)) + '<p class="alt">' + esc(say("registry_reported_at", { t: when(rep.reported_at) })) + "</p>";
+  }
+  function survivorHtml(s) {
+    var at = [s.place, when(s.checked_in_at)].filter(Boolean).join(", ");
+    return '<p class="kind">' + esc(say("registry_cand_survivor")) + "</p>" + nameHtml(s.name) +
+      line(ageText(s.date_of_birth, s.age)) + line(describe(s.description)) + line(say("registry_checked_in", { what: at }));
+  }
+  function casualtyHtml(c) {
+    var found = [c.place, when(c.found_at)].filter(Boolean).join(", ");
+    var hospital = c.hospital_id || c.destination;
+    var h = hospital ? (data.hospitals[hospital] ? data.hospitals[hospital].name : hospital) : "";
+    return '<p class="kind">' + esc(say("registry_cand_casualty")) + " · " + esc(say("registry_tag", { tag: c.tag })) + "</p>" +
+      (c.name ? nameHtml(c.name) : "") +
+      line(describe(c.description)) + line(say("registry_found", { what: found })) +
+      (h ? line(say("registry_hospital", { h: h })) : "") +
+      "<p><b>" + esc(say("registry_cas_" + c.status)) + "</b> · " + esc(say("registry_ident_" + c.identification)) + "</p>";
+  }
+  function contactText(rep) {
+    var parts = [];
+    if (rep.contact) {
+      var c = rep.contact;
+      parts.push(say("registry_contact", { c: [c.name, c.relation, c.phone, c.email].filter(Boolean).join(", ") }));
+    }
+    if (rep.family_account) {
+      var f = data.families[rep.family_account];
+      parts.push(say("registry_family_account", { name: f ? f.name + " (" + f.username + ")" : rep.family_account }));
+    }
+    return parts.join(" · ");
+  }
+
+  /* What confirming would tell the family: derived from the candidate, as the domain does. */
+  function outcomeOf(m) {
+    if (m.candidate_kind === "survivor") return "safe";
+    if (m.candidate_kind === "missing") return "duplicate";
+    var c = data.casualties[m.candidate_id];
+    if (!c) return null;
+    if (c.status === "deceased") return "deceased";
+    if (c.status === "discharged") return "safe";
+    return "injured";
+  }
+  function outcomeBadge(o) {
+    return o ? '<span class="outcome ' + esc(o) + '">' + esc(say("registry_out_" + o)) + "</span>" : "";
+  }
+
+  /* --- lists redrawn in place ------------------------------------------------------------- */
+
+  // Each item keeps its node (and any form open in it); only its summary is redrawn.
+  function reconcile(list, items, keyOf, build, update, emptyText) {
+    var keep = {};
+    items.forEach(function (it) { keep[keyOf(it)] = it; });
+    Array.prototype.slice.call(list.children).forEach(function (li) {
+      if (!li.dataset.id || !keep.hasOwnProperty(li.dataset.id)) list.removeChild(li);
+    });
+    var at = 0;
+    items.forEach(function (it) {
+      var id = keyOf(it);
+      var li = list.querySelector('li[data-id="' + CSS.escape(id) + '"]');
+      if (!li) { li = el("li"); li.dataset.id = id; build(li, it); }
+      update(li, it);
+      if (list.children[at] !== li) list.insertBefore(li, list.children[at] || null);
+      at++;
+    });
+    if (!items.length) { var none = el("li", "none"); none.textContent = emptyText; list.appendChild(none); }
+    list.closest("section").querySelector("[data-count]").textContent = String(items.length);
+  }
+  function setInfo(li, html) {
+    var info = li.querySelector(".info");
+    if (info.dataset.html !== html) { info.innerHTML = html; info.dataset.html = html; }
+  }
+
+  /* --- matches to decide ------------------------------------------------------------------- */
+
+  var matchList = document.querySelector("[data-match-list]");
+  var matchDone = document.querySelector("[data-match-done]");
+
+  function drawMatches() {
+    var b = data.board;
+    var byReport = {};
+    b.missing.forEach(function (r) { byReport[r.report_id] = r; });
+    var survivors = {};
+    b.survivors.forEach(function (s) { survivors[s.survivor_id] = s; });
+    var proposed = b.matches.filter(function (m) { return m.status === "proposed"; })
+      .sort(function (x, y) { return y.score - x.score || (x.proposed_at < y.proposed_at ? -1 : 1); });
+    reconcile(matchList, proposed, function (m) { return m.match_id; }, buildMatch, function (li, m) {
+      var rep = byReport[m.report_id];
+      var cand = m.candidate_kind === "survivor" ? survivors[m.candidate_id] :
+        m.candidate_kind === "casualty" ? data.casualties[m.candidate_id] : byReport[m.candidate_id];
+      var o = outcomeOf(m);
+      var pct = Math.floor(m.score * 1000) / 10;
+      var candHtml = !cand ? "<p>" + esc(say("registry_cand_unknown")) + "</p>" :
+        m.candidate_kind === "survivor" ? survivorHtml(cand) :
+        m.candidate_kind === "casualty" ? casualtyHtml(cand) :
+        reportHtml(cand).replace(esc(say("registry_report")), esc(say("registry_cand_missing")));
+      setInfo(li,
+        '<div class="head"><span class="score ' + (m.score >= 0.9 ? "hi" : m.score >= 0.6 ? "mid" : "lo") + '">' +
+        esc(say("registry_score", { p: pct })) + "</span>" + (o ? esc(say("registry_will_be", { o: "" })) + outcomeBadge(o) : "") + "</div>" +
+        '<div class="pair"><div class="person">' + (rep ? reportHtml(rep) : "") + "</div>" +
+        '<div class="person' + (o === "deceased" ? " deceased" : "") + '" data-candidate>' + candHtml + "</div></div>" +
+        '<p class="why"><b>' + esc(say("registry_why")) + "</b>" + esc(m.explanation) + "</p>");
+      li.dataset.outcome = o || "";
+      li._match = m;
+    }, say("registry_no_matches"));
+  }
+
+  function buildMatch(li) {
+    li.className = "match";
+    li.appendChild(el("div", "info"));
+    if (!DECIDES) return;
+    var acts = el("div", "acts");
+    acts.appendChild(button(say("registry_confirm"), "yes", function () { openDecision(li, "confirm"); }));
+    acts.appendChild(button(say("registry_reject"), "no", function () { openDecision(li, "reject"); }));
+    li.appendChild(acts);
+    li.appendChild(el("div", "decide"));
+    li.querySelector(".decide").hidden = true;
+  }
+
+  function openDecision(li, kind) {
+    var m = li._match;
+    var box = li.querySelector(".decide");
+    if (box.dataset.kind === kind && !box.hidden) return;
+    box.innerHTML = "";
+    box.dataset.kind = kind;
+    box.dataset.cid = M.uuid();  // one decision, however often it is sent
+    box.hidden = false;
+    var error = el("p", "error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    var send, field = null;
+    if (kind === "confirm") {
+      var o = outcomeOf(m);
+      var c = m.candidate_kind === "casualty" ? data.casualties[m.candidate_id] : null;
+      if (o === "deceased" && c && c.identification !== "identified") {
+        box.appendChild(el("p", "warn", esc(say("registry_unidentified", { tag: c.tag }))));
+        box.appendChild(button(say("registry_cancel"), "", function () { closeDecision(box); }));
+        return;
+      }
+      if (o === "deceased") box.appendChild(el("p", "warn", esc(say("registry_deceased_warn"))));
+      if (o === "duplicate") {
+        box.appendChild(el("p", "", esc(say("registry_duplicate_note"))));
+      } else {
+        var label = el("label", "", esc(say("registry_release")));
+        field = el("textarea");
+        field.name = "release";
+        field.maxLength = 1000;
+        field.value = o ? say("registry_release_" + o) : "";
+        label.appendChild(field);
+        box.appendChild(label);
+      }
+      send = button(say("registry_send_confirm"), "yes", function () {
+        decide(box, send, error, "/confirm", { release: field ? field.value.trim() : "" }, say("registry_confirmed"));
+      });
+    } else {
+      var rl = el("label", "", esc(say("registry_reason")));
+      field = el("input");
+      field.name = "reason";
+      field.maxLength = 1000;
+      rl.appendChild(field);
+      box.appendChild(rl);
+      send = button(say("registry_send_reject"), "no", function () {
+        if (!field.value.trim()) { show(error, say("registry_reason_needed")); field.focus(); return; }
+        decide(box, send, error, "/reject", { reason: field.value.trim() }, say("registry_rejected"));
+      });
+    }
+    box.appendChild(error);
+    var acts = el("div", "acts");
+    acts.appendChild(send);
+    acts.appendChild(button(say("registry_cancel"), "", function () { closeDecision(box); }));
+    box.appendChild(acts);
+    if (field) field.focus();
+  }
+  function closeDecision(box) { box.hidden = true; box.innerHTML = ""; box.dataset.kind = ""; }
+
+  function decide(box, send, error, verb, body, done) {
+    var m = box.closest("li")._match;
+    body.command_id = box.dataset.cid;
+    send.disabled = true;
+    show(error, "");
+    M.command("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + verb, body).then(function (r) {
+      send.disabled = false;
+      if (!r.ok) { show(error, say("error", { reason: reasonOf(r) })); return; }
+      show(matchDone, done);
+      load();
+    }, function (e) {
+      send.disabled = false;
+      show(error, say("error", { reason: e && e.message }));
+    });
+  }
+
+  /* --- run matching -------------------------------------------------------------------------- */
+
+  var runButton = document.querySelector("[data-run]");
+  var runResult = document.querySelector("[data-run-result]");
+  runButton.addEventListener("click", function () {
+    runButton.disabled = true;
+    runButton.textContent = say("registry_running");
+    show(runResult, "");
+    M.api("POST", "/api/v1/persons/matching/run", {}).then(function (r) {
+      runButton.disabled = false;
+      runButton.textContent = say("registry_run");
+      if (!r.ok) { runResult.className = "error"; show(runResult, say("error", { reason: reasonOf(r) })); return; }
+      runResult.className = "done";
+      show(runResult, say("registry_run_done", { n: r.json.proposed, c: r.json.candidates }));
+      load();
+    }, function (e) {
+      runButton.disabled = false;
+      runButton.textContent = say("registry_run");
+      runResult.className = "error";
+      show(runResult, say("error", { reason: e && e.message }));
+    });
+  });
+
+  /* --- families to tell -------------------------------------------------------------------- */
+
+  var tellList = document.querySelector("[data-tell-list]");
+  var tellDone = document.querySelector("[data-tell-done]");
+
+  // A report whose outcome (its own, or that of the report it duplicates) is confirmed and
+  // whose family has no notification recorded for that match yet.
+  function waitingFamilies(b) {
+    var byId = {};
+    b.missing.forEach(function (r) { byId[r.report_id] = r; });
+    function primary(r) {
+      var seen = {};
+      while (r && r.duplicate_of && !seen[r.report_id]) { seen[r.report_id] = 1; r = byId[r.duplicate_of] || r; if (seen[r.report_id]) break; }
+      return r;
+    }
+    var out = [];
+    b.missing.forEach(function (r) {
+      if (r.status !== "found" && r.status !== "duplicate") return;
+      var p = r.status === "duplicate" ? primary(r) : r;
+      if (!p || p.status !== "found" || !p.outcome_match) return;
+      var told = (r.notifications || []).some(function (n) { return n.match_id === p.outcome_match; });
+      if (!told) out.push({ key: r.report_id + "|" + p.outcome_match, report: r, primary: p });
+    });
+    // Deaths first (someone must go in person), then whoever has waited longest.
+    return out.sort(function (x, y) {
+      var dx = x.primary.outcome === "deceased" ? 0 : 1, dy = y.primary.outcome === "deceased" ? 0 : 1;
+      return dx - dy || (x.primary.closed_at < y.primary.closed_at ? -1 : 1);
+    });
+  }
+
+  function drawTell() {
+    reconcile(tellList, waitingFamilies(data.board), function (w) { return w.key; }, buildTell, function (li, w) {
+      var r = w.report, p = w.primary;
+      setInfo(li,
+        '<div class="head"><b>' + esc(r.name.full_name) + "</b>" + outcomeBadge(p.outcome) +
+        '<span class="alt">' + esc(say("registry_confirmed_at", { t: when(p.closed_at) })) + "</span></div>" +
+        '<div class="who-to-tell">' +
+        (p !== r ? line(say("registry_dup_of", { name: p.name.full_name })) : "") +
+        line(say("registry_message", { m: p.release })) + line(contactText(r)) + "</div>");
+      li._wait = w;
+      var sel = li.querySelector("select");
+      if (sel) {
+        var death = p.outcome === "deceased";
+        // A death is told in person: the only way offered.
+        Array.prototype.forEach.call(sel.options, function (o) { o.disabled = death && o.value !== "in_person"; });
+        if (death) sel.value = "in_person";
+        li.querySelector("[data-in-person]").hidden = !death;
+      }
+    }, say("registry_none_to_tell"));
+  }
+
+  function buildTell(li) {
+    li.className = "tell";
+    li.appendChild(el("div", "info"));
+    if (!DECIDES) return;
+    var form = el("form", "tell-form");
+    form.dataset.cid = M.uuid();
+    var cl = el("label", "", esc(say("registry_channel")));
+    var sel = el("select");
+    sel.name = "channel";
+    ["in_person", "phone", "message"].forEach(function (c) {
+      var o = el("option"); o.value = c; o.textContent = say("registry_ch_" + c); sel.appendChild(o);
+    });
+    cl.appendChild(sel);
+    var nl = el("label", "", esc(say("registry_note")));
+    var note = el("input");
+    note.name = "note";
+    note.maxLength = 1000;
+    nl.appendChild(note);
+    var send = el("button", "yes");
+    send.type = "submit";
+    send.textContent = say("registry_told");
+    form.appendChild(cl); form.appendChild(nl); form.appendChild(send);
+    var warn = el("p", "hint", esc(say("registry_in_person_only")));
+    warn.dataset.inPerson = "";
+    var error = el("p", "error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    li.appendChild(form); li.appendChild(warn); li.appendChild(error);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var w = li._wait;
+      send.disabled = true;
+      show(error, "");
+      M.command("/api/v1/persons/missing/" + encodeURIComponent(w.report.report_id) + "/notified", {
+        command_id: form.dataset.cid, match_id: w.primary.outcome_match, channel: sel.value, note: note.value.trim()
+      }).then(function (r) {
+        send.disabled = false;
+        if (!r.ok) { show(error, say("error", { reason: reasonOf(r) })); return; }
+        show(tellDone, say("registry_told_done", { name: w.report.name.full_name }));
+        load();
+      }, function (e) { send.disabled = false; show(error, say("error", { reason: e && e.message })); });
+    });
+  }
+
+  /* --- reports, searched by name ------------------------------------------------------------- */
+
+  var reportList = document.querySelector("[data-report-list]");
+  var search = document.querySelector("[data-search]");
+  var statusFilter = document.querySelector("[data-status-filter]");
+  search.addEventListener("input", drawReports);
+  statusFilter.addEventListener("change", drawReports);
+
+  function drawReports() {
+    if (!data.board) return;
+    var q = fold(search.value.trim());
+    var st = statusFilter.value;
+    var rows = data.board.missing.filter(function (r) {
+      if (st !== "all" && r.status !== st) return false;
+      return !q || allNames(r.name).some(function (n) { return fold(n).indexOf(q) >= 0; });
+    }).sort(function (a, b) { return a.reported_at < b.reported_at ? 1 : -1; });
+    reconcile(reportList, rows, function (r) { return r.report_id; }, function (li) {
+      li.appendChild(el("div", "info"));
+    }, function (li, r) {
+      var sub = [ageText(r.date_of_birth, r.age), r.last_seen_place, say("registry_reported_at", { t: when(r.reported_at) })].filter(Boolean).join(" · ");
+      setInfo(li, "<div><b>" + esc(r.name.full_name) + "</b>" +
+        ((r.name.alternates || []).length ? ' <span class="sub">' + esc(r.name.alternates.join(" · ")) + "</span>" : "") +
+        '<div class="sub">' + esc(sub) + "</div></div>");
+      var badge = li.querySelector(".st") || li.appendChild(el("span"));
+      badge.className = "st st-" + r.status;
+      badge.textContent = say("registry_st_" + r.status) + (r.outcome && r.status === "found" ? " · " + say("registry_out_" + r.outcome) : "");
+    }, say("registry_no_reports"));
+  }
+
+  /* --- the desk's forms ----------------------------------------------------------------------- */
+
+  function person(form) {
+    var f = form.elements;
+    var name = { full_name: f.full_name.value.trim() };
+    var alternates = f.alternates.value.split(/[,،;]/).map(function (s) { return s.trim(); }).filter(Boolean);
+    if (alternates.length) name.alternates = alternates;
+    var body = { name: name, description: {} };
+    ["hair", "clothing", "marks", "other"].forEach(function (k) { if (f[k].value.trim()) body.description[k] = f[k].value.trim(); });
+    if (f.sex.value) body.description.sex = f.sex.value;
+    if (f.date_of_birth.value.trim()) body.date_of_birth = f.date_of_birth.value.trim();
+    var age = f.age.value.trim();
+    if (age) {
+      var a = /^(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?$/.exec(age);
+      if (!a) throw new Error(say("registry_bad_age"));
+      body.age = { min_years: parseInt(a[1], 10), max_years: parseInt(a[2] || a[1], 10) };
+    }
+    if (!name.full_name) throw new Error(say("registry_need_name"));
+    return body;
+  }
+
+  function familyAccount(username) {
+    if (!username) return Promise.resolve(null);
+    return fetch("/registry/families?username=" + encodeURIComponent(username), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        var found = j && j.ok && j.accounts && j.accounts[0];
+        if (!found || !found.active) throw new Error(say("registry_no_account", { u: username }));
+        data.families[found.id] = found;
+        return found.id;
+      });
+  }
+
+  function deskForm(form, path, build, doneText) {
+    var error = form.querySelector("[data-form-error]");
+    var done = form.querySelector("[data-form-done]");
+    var send = form.querySelector("button[type=submit]");
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      show(error, ""); show(done, "");
+      var body;
+      try { body = person(form); } catch (e) { show(error, e.message); return; }
+      send.disabled = true;
+      if (!form.dataset.cid) form.dataset.cid = M.uuid();  // kept until it is accepted
+      build(form, body).then(function (full) {
+        full.command_id = form.dataset.cid;
+        return M.command(path, full);
+      }).then(function (r) {
+        send.disabled = false;
+        if (r.status === 409) delete form.dataset.cid;  // that id went with other words
+        if (!r.ok) { show(error, say("error", { reason: reasonOf(r) })); return; }
+        show(done, say(doneText, { name: body.name.full_name }));
+        delete form.dataset.cid;
+        form.reset();
+        load();
+      }, function (e) {
+        send.disabled = false;
+        show(error, e && e.message ? e.message : say("error", { reason: "?" }));
+      });
+    });
+  }
+
+  deskForm(document.querySelector("[data-report-form]"), "/api/v1/persons/missing", function (form, body) {
+    var f = form.elements;
+    if (f.last_seen_place.value.trim()) body.last_seen_place = f.last_seen_place.value.trim();
+    if (f.last_seen_at.value) body.last_seen_at = new Date(f.last_seen_at.value).toISOString();
+    var contactName = f.contact_name.value.trim();
+    if (contactName) {
+      body.contact = { name: contactName };
+      if (f.contact_relation.value.trim()) body.contact.relation = f.contact_relation.value.trim();
+      if (f.contact_phone.value.trim()) body.contact.phone = f.contact_phone.value.trim();
+    }
+    var username = f.family_username.value.trim();
+    if (!contactName && !username) return Promise.reject(new Error(say("registry_need_contact")));
+    return familyAccount(username).then(function (id) {
+      if (id) body.family_account = id;
+      return body;
+    });
+  }, "registry_report_done");
+
+  deskForm(document.querySelector("[data-check-in-form]"), "/api/v1/persons/survivors", function (form, body) {
+    var place = form.elements.place.value.trim();
+    if (place) body.place = place;
+    return Promise.resolve(body);
+  }, "registry_check_in_done");
+
+  /* --- loading, and the live feed ------------------------------------------------------------- */
+
+  var loading = false, again = false, retry = null, loadError = null;
+  function load() {
+    if (loading) { again = true; return; }
+    loading = true;
+    clearTimeout(retry);
+    Promise.all([
+      M.api("GET", "/api/v1/persons/board"),
+      M.api("GET", "/api/v1/casualties"),
+      M.api("GET", "/api/v1/hospitals")
+    ]).then(function (rs) {
+      var bad = rs.filter(function (r) { return !r.ok; })[0];
+      if (bad) throw new Error(String(reasonOf(bad)));
+      data.board = rs[0].json;
+      data.casualties = {};
+      rs[1].json.forEach(function (c) { data.casualties[c.id] = c; });
+      data.hospitals = {};
+      rs[2].json.forEach(function (h) { data.hospitals[h.id] = h; });
+      return names();
+    }).then(function () {
+      loading = false;
+      loadError = null;
+      loadedAt = new Date().toISOString();
+      draw();
+      connection();
+      document.body.dataset.ready = "1";
+      if (again) { again = false; load(); }
+    }, function (e) {
+      loading = false;
+      again = false;
+      loadError = (e && e.message) || "?";
+      connection();
+      retry = setTimeout(load, 3000);
+    });
+  }
+
+  // The display names of the family accounts the reports name (once each).
+  function names() {
+    var unknown = {};
+    data.board.missing.forEach(function (r) { if (r.family_account && !data.families[r.family_account]) unknown[r.family_account] = 1; });
+    var ids = Object.keys(unknown);
+    if (!ids.length) return Promise.resolve();
+    return fetch("/registry/families?ids=" + encodeURIComponent(ids.join(",")), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) { ((j && j.accounts) || []).forEach(function (a) { data.families[a.id] = a; }); },
+        function () { /* names are a courtesy; the ids still show */ });
+  }
+
+  function draw() {
+    drawMatches();
+    drawTell();
+    drawReports();
+  }
+
+  var soon = null;
+  function loadSoon() {
+    if (soon) return;
+    soon = setTimeout(function () { soon = null; load(); }, 150);
+  }
+
+  function connection() {
+    var banner = document.querySelector("[data-stale]");
+    var badge = document.getElementById("mode");
+    var stale = lost || !!loadError;
+    document.body.classList.toggle("lost", stale);
+    if (stale) {
+      var at = (feed && feed.lastAt) || loadedAt;
+      banner.textContent = lost ? say("registry_stale", { t: at ? M.hhmmss(at) : "—" }) : say("registry_load_failed", { reason: loadError });
+      banner.hidden = false;
+      badge.className = "badge lost";
+      badge.dataset.mode = "lost";
+      badge.textContent = "✕";
+      return;
+    }
+    banner.hidden = true;
+    if (!feed || !feed.up) return;
+    badge.className = "badge live";
+    badge.dataset.mode = "live";
+    badge.textContent = say("live");
+    document.getElementById("asof").textContent = say("registry_as_of", { t: M.hhmmss(feed.lastAt) });
+  }
+
+  feed = new M.LiveFeed({
+    after: CFG.position || 0,
+    onEvent: loadSoon,
+    onState: function (up) {
+      if (up && lost) { lost = false; load(); }
+      else if (!up) lost = true;
+      connection();
+    }
+  });
+  feed.open();
+  load();
+  window.magenRegistry = { feed: feed, data: data, load: load, lost: function () { return lost; } };
+})();

@@ -1,0 +1,224 @@
+"""The registrar's desk in real headless Chromium against a real server.
+
+A family files a report from its own account; the registrar, at the desk, checks a survivor
+in, runs matching, reads the proposal and its reasons, confirms it with words for the
+family, and records telling them; the family's own view then shows the outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
+
+DESK_VIEWPORT = {"width": 1440, "height": 1000}
+WAIT_MS = 30_000  # the first matching run loads the engine
+
+
+@pytest.fixture
+def desk(browser: Any, server: Server, page_errors: PageErrors) -> Iterator[Any]:
+    """The desk in English, signed in through /login as the registrar, its board drawn."""
+    context = browser.new_context(timezone_id=TZ, viewport=DESK_VIEWPORT, locale="en-GB")
+    page = page_errors.watch(sign_in(context, server, "registrar", "/registry?lang=en"))
+    assert "/registry" in page.url
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("#mode[data-mode=live]")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _family_report(server: Server, body: dict[str, Any]) -> str:
+    r = server.post("family1", "/api/v1/persons/missing", body)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _family_sees(server: Server, report_id: str) -> dict[str, Any]:
+    r = server.get("family1", "/api/v1/persons/family")
+    assert r.status_code == 200, r.text
+    (mine,) = [x for x in r.json()["reports"] if x["report_id"] == report_id]
+    return dict(mine)
+
+
+def _board_match(server: Server, report_id: str) -> dict[str, Any]:
+    board = server.get("registrar", "/api/v1/persons/board").json()
+    (match,) = [m for m in board["matches"] if m["report_id"] == report_id]
+    return dict(match)
+
+
+def _run_matching(desk: Any) -> str:
+    desk.click("[data-run]")
+    result = desk.locator("[data-run-result]")
+    result.wait_for(state="visible", timeout=WAIT_MS)
+    return str(result.inner_text())
+
+
+def test_a_family_is_reunited_through_the_desk(desk: Any, server: Server) -> None:
+    tag = uuid.uuid4().hex[:4]
+    surname = f"Abergil{tag}"
+    report_id = _family_report(
+        server,
+        {
+            "name": {"full_name": f"Yael {surname}", "alternates": [f"יעל אברג'יל{tag}"]},
+            "date_of_birth": "1987-05-12",
+            "description": {"sex": "female", "hair": "black", "clothing": "green jacket"},
+            "last_seen_place": "Emek Refaim 40",
+        },
+    )
+    assert _family_sees(server, report_id)["status"] == "searching"
+
+    # A live event (the family's report) reaches the list of reports without a reload.
+    desk.fill("[data-search]", surname.lower())
+    row = desk.locator("[data-report-list] li[data-id]")
+    row.first.wait_for()
+    assert row.count() == 1
+    assert "Searching" in row.first.inner_text()
+    desk.fill("[data-search]", f"אברג'יל{tag}")  # any script, any of the names
+    assert desk.locator(f'[data-report-list] li[data-id="{report_id}"]').count() == 1
+
+    # The survivor walks into the shelter desk.
+    desk.click("[data-check-in-box] summary")
+    form = desk.locator("[data-check-in-form]")
+    form.locator("input[name=full_name]").fill(f"Yael {surname}")
+    form.locator("input[name=date_of_birth]").fill("1987-05-12")
+    form.locator("select[name=sex]").select_option("female")
+    form.locator("input[name=hair]").fill("black")
+    form.locator("input[name=place]").fill("Baka community centre shelter")
+    form.locator("button[type=submit]").click()
+    done = form.locator("[data-form-done]")
+    done.wait_for(state="visible")
+    assert f"Yael {surname} checked in safe." == done.inner_text()
+    assert form.locator("input[name=full_name]").input_value() == ""  # ready for the next one
+
+    outcome = _run_matching(desk)
+    assert outcome.startswith("Matching done:")
+    assert int(outcome.split(":")[1].split()[0]) >= 1
+    match_id = _board_match(server, report_id)["match_id"]
+    card = desk.locator(f'[data-match-list] li[data-id="{match_id}"]')
+    card.wait_for()
+    text = card.inner_text()
+    assert f"Yael {surname}" in text
+    assert "Emek Refaim 40" in text
+    assert "CHECKED IN SAFE" in text.upper()
+    assert "Baka community centre shelter" in text  # …beside the candidate
+    why = card.locator(".why").inner_text()
+    assert "likely the same person" in why
+    assert "birth date" in why
+    assert "%" in card.locator(".score").inner_text()
+    screenshot(desk, "registry-desk-en")
+
+    card.locator("button.yes").click()
+    release = card.locator("textarea[name=release]")
+    assert release.input_value() == "Found safe."  # a sensible default, ready to send
+    message = f"Yael is safe at the Baka community centre shelter ({tag})."
+    release.fill(message)
+    with desk.expect_response(lambda r: r.url.endswith(f"/{match_id}/confirm")) as sent:
+        card.locator(".decide button.yes").click()
+    assert sent.value.status == 201
+    card.wait_for(state="detached")
+    assert "Match confirmed" in desk.locator("[data-match-done]").inner_text()
+
+    waiting = desk.locator(f'[data-tell-list] li[data-id^="{report_id}|"]')
+    waiting.wait_for()
+    assert message in waiting.inner_text()
+    assert "family1 (test)" in waiting.inner_text()  # who to tell, by name
+    screenshot(desk, "registry-to-tell-en")
+    waiting.locator("select[name=channel]").select_option("phone")
+    waiting.locator("input[name=note]").fill("spoke to her brother")
+    waiting.locator("button[type=submit]").click()
+    waiting.wait_for(state="detached")
+    assert "was told" in desk.locator("[data-tell-done]").inner_text()
+
+    seen = _family_sees(server, report_id)
+    assert (seen["status"], seen["outcome"], seen["message"]) == ("found", "safe", message)
+    assert len(seen["told_at"]) == 1
+    board = server.get("registrar", "/api/v1/persons/board").json()
+    (report,) = [r for r in board["missing"] if r["report_id"] == report_id]
+    assert [(n["channel"], n["note"]) for n in report["notifications"]] == [
+        ("phone", "spoke to her brother")
+    ]
+    desk.select_option("[data-status-filter]", "found")
+    desk.fill("[data-search]", surname)
+    assert (
+        "Found · Safe" in desk.locator(f'[data-report-list] li[data-id="{report_id}"]').inner_text()
+    )
+
+
+def test_a_wrong_match_is_rejected_with_a_reason(
+    browser: Any, desk: Any, server: Server, page_errors: PageErrors
+) -> None:
+    tag = uuid.uuid4().hex[:4]
+    report_id = _family_report(
+        server,
+        {
+            "name": {"full_name": f"Omar Haddad{tag}", "alternates": [f"עומר חדאד{tag}"]},
+            "age": {"min_years": 30, "max_years": 35},
+            "description": {"sex": "male"},
+            "last_seen_place": "Beit Lehem Road",
+        },
+    )
+    r = server.post(
+        "registrar",
+        "/api/v1/persons/survivors",
+        {
+            "name": {"full_name": f"Omar Haddad{tag}", "alternates": [f"عمر حداد{tag}"]},
+            "age": {"min_years": 30, "max_years": 40},
+            "place": "Katamon school",
+        },
+    )
+    assert r.status_code == 201, r.text
+    _run_matching(desk)
+    match_id = _board_match(server, report_id)["match_id"]
+    card = desk.locator(f'[data-match-list] li[data-id="{match_id}"]')
+    card.wait_for()
+
+    # The same proposal on the Hebrew desk, right to left.
+    context = browser.new_context(timezone_id=TZ, viewport=DESK_VIEWPORT, locale="he-IL")
+    try:
+        he = page_errors.watch(sign_in(context, server, "registrar", "/registry?lang=he"))
+        he.wait_for_selector("body[data-ready='1']")
+        he.locator(f'[data-match-list] li[data-id="{match_id}"]').wait_for()
+        assert he.locator("html").get_attribute("dir") == "rtl"
+        assert "התאמות להכרעה" in he.locator("#matches h2").inner_text()
+        screenshot(he, "registry-desk-he")
+    finally:
+        context.close()
+
+    card.locator("button.no").click()
+    card.locator(".decide button.no").click()  # no reason given yet
+    error = card.locator(".decide .error")
+    assert error.inner_text() == "Write the reason."
+    card.locator("input[name=reason]").fill("different father's name; he is at home")
+    card.locator(".decide button.no").click()
+    card.wait_for(state="detached")
+    match = _board_match(server, report_id)
+    assert (match["status"], match["reason"]) == (
+        "rejected",
+        "different father's name; he is at home",
+    )
+    assert _family_sees(server, report_id)["status"] == "searching"  # nothing told
+    assert desk.locator(f'[data-tell-list] li[data-id^="{report_id}|"]').count() == 0
+
+
+def test_a_lost_feed_says_the_desk_is_not_current(desk: Any, server: Server) -> None:
+    banner = desk.locator("[data-stale]")
+    assert banner.is_hidden()
+    desk.context.set_offline(True)
+    banner.wait_for(state="visible", timeout=5000)
+    assert banner.inner_text().startswith("NOT CURRENT")
+    assert desk.locator("#mode").get_attribute("data-mode") == "lost"
+    desk.context.set_offline(False)
+    banner.wait_for(state="hidden", timeout=15_000)
+    desk.wait_for_selector("#mode[data-mode=live]")
+    # Back live, it catches up with what happened meanwhile.
+    tag = uuid.uuid4().hex[:4]
+    report_id = _family_report(server, {"name": {"full_name": f"Late Report{tag}"}})
+    desk.locator(f'[data-report-list] li[data-id="{report_id}"]').wait_for(timeout=5000)
