@@ -1,7 +1,673 @@
-"""The HTML of the family page (/family)."""
+"""The family page (/family): report a missing relative and see what became of the report.
+
+Like the resident page it works without JavaScript: plain HTML forms posted here, each with
+a command id so that a resend (a reload of the answer, a double tap) is one report, and a
+form that cannot be taken comes back with what was typed and the reason beside each field.
+
+A family sees only `family_view`: its own reports and the outcomes the registrar released,
+in the registrar's words; never a casualty, a candidate or a score. Reports need an account
+(so the registry can reach the family, and only the family sees its reports); when the town
+allows it, a person can create a resident account here and is signed in at once.
+"""
 
 from __future__ import annotations
 
-from litestar import Router
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
-ROUTERS: list[Router] = []
+import anyio
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect
+from pydantic import ValidationError
+
+from magen.api.deps import Runtime, runtime
+from magen.api.routes.pages import (
+    _NO_STORE,
+    TOKEN_COOKIE,
+    FormData,
+    _book,
+    _display_name,
+    _html,
+    _lang,
+    _lang_cookie,
+    _same_origin,
+    _signed_in,
+    _status_of,
+)
+from magen.app.security import InvalidCredentials, hash_password, sign_in
+from magen.domain.accounts import Accounts, CreateAccount, account_id_for
+from magen.domain.base import SYSTEM, Actor, Command
+from magen.domain.errors import Conflict, DomainError
+from magen.domain.people import (
+    MAX_CLAIMED_AGE,
+    MAX_FUTURE_SKEW,
+    AgeRange,
+    Build,
+    Contact,
+    Description,
+    PersonName,
+    Sex,
+    age_from_birth,
+    check_partial_date,
+)
+from magen.domain.persons import (
+    AddPersonNote,
+    FamilyReport,
+    MarkPersonSafe,
+    Persons,
+    ReportMissingPerson,
+    family_view,
+)
+from magen.domain.values import GeoPoint, Role
+from magen.web import forms
+from magen.web.i18n import Lang, text
+from magen.web.render import render
+from magen.web.times import local_time, town_zone
+
+_T = TypeVar("_T")
+PATH = "/family"
+_CROSS_SITE = "cross-site form refused"
+# Dates as people write them here: 14.05.1990, 14/5/1990, 05/1990, 1990-05-14, 1990.
+_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
+_MY = re.compile(r"^(\d{1,2})[./-](\d{4})$")
+_AGE = re.compile(r"^(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?$")
+_ALTERNATES_SPLIT = re.compile(r"[\n,;،]+")
+MIN_PASSWORD = 8
+
+# Where a domain value's validation error belongs on the form (pydantic error location).
+_FIELD_OF: dict[tuple[str | int, ...], str] = {
+    ("name", "full_name"): "full_name",
+    ("name", "alternates"): "alternates",
+    ("date_of_birth",): "born",
+    ("age",): "age",
+    ("description", "hair"): "hair",
+    ("description", "height_cm"): "height",
+    ("description", "clothing"): "clothing",
+    ("description", "marks"): "marks",
+    ("contact", "name"): "contact_name",
+    ("contact", "phone"): "phone",
+    ("contact", "relation"): "relation",
+    ("last_seen_place",): "place",
+    ("last_seen_at",): "seen_at",
+    ("text",): "text",
+    ("note",): "note",
+    ("author_name",): "text",
+    ("username",): "username",
+    ("password",): "password",
+    ("display_name",): "display_name",
+}
+# The words for a field's error, when the domain's own (English) words are not needed.
+_FIELD_WORDS = {
+    "full_name": "family_err_name",
+    "born": "family_err_born",
+    "age": "family_err_age",
+    "height": "family_err_height",
+    "phone": "family_err_phone",
+    "username": "family_err_username",
+    "password": "family_err_password",
+    "display_name": "family_err_display",
+    "text": "family_err_note",
+}
+
+
+class FieldErrors(Exception):
+    """A form that cannot become a command: the words for each field that is wrong."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = dict(errors)
+
+
+def _from_validation(
+    exc: ValidationError, lang: Lang, where: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Each pydantic error under the form field it belongs to, in the reader's words."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = (*where, *err["loc"])
+        field = next(
+            (f for n in range(len(loc), 0, -1) if (f := _FIELD_OF.get(loc[:n])) is not None),
+            "_",
+        )
+        if field in out:
+            continue
+        key = _FIELD_WORDS.get(field)
+        if key is not None:
+            out[field] = text(key, lang)
+        else:
+            reason = str(err["msg"]).removeprefix("Value error, ")
+            out[field] = text("error", lang, reason=reason)
+    return out
+
+
+# --- reading the report form -------------------------------------------------------------
+
+
+def _field(data: Mapping[str, str], name: str, limit: int = 200) -> str:
+    return (data.get(name) or "").strip()[:limit]
+
+
+def parse_birth(raw: str) -> str:
+    """A date of birth as people type it, as YYYY, YYYY-MM or YYYY-MM-DD (ValueError if none)."""
+    value = raw.strip()
+    if m := _DMY.match(value):
+        value = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    elif m := _MY.match(value):
+        value = f"{m.group(2)}-{int(m.group(1)):02d}"
+    return check_partial_date(value)
+
+
+def parse_age(raw: str) -> AgeRange:
+    """An age in years ("34") or a range ("30-40"); ValueError otherwise."""
+    m = _AGE.match(raw.strip())
+    if m is None:
+        raise ValueError(raw)
+    low = int(m.group(1))
+    high = int(m.group(2)) if m.group(2) else low
+    return AgeRange(min_years=min(low, high), max_years=max(low, high))
+
+
+def _seen_at(raw: str, now: datetime, errors: dict[str, str], lang: Lang) -> datetime | None:
+    """The datetime-local value read on the town's clock; the domain's bounds, said plainly."""
+    if not raw.strip():
+        return None
+    try:
+        at = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        errors["seen_at"] = text("family_err_when", lang)
+        return None
+    at = (at.replace(tzinfo=town_zone()) if at.tzinfo is None else at).astimezone(UTC)
+    if at - now > MAX_FUTURE_SKEW:
+        errors["seen_at"] = text("family_err_when_future", lang)
+    elif now - at > MAX_CLAIMED_AGE:
+        errors["seen_at"] = text("family_err_when_old", lang)
+    return at
+
+
+def _last_seen_point(rt: Runtime, place: str) -> GeoPoint | None:
+    """The point of a place typed as a town address, when the address book is sure of it.
+
+    The place is kept as typed either way; the point only helps the registry's matching.
+    """
+    book = _book(rt)
+    if book is None or not place:
+        return None
+    found = book.search(place)
+    sure = [p for p in found if p.score >= forms.SURE_SCORE]
+    if len(sure) == 1 or (sure and sure[0].score > sure[1].score):
+        return GeoPoint(lat=sure[0].lat, lon=sure[0].lon)
+    return None
+
+
+def _birth_and_age(
+    data: Mapping[str, str], on: date, errors: dict[str, str], lang: Lang
+) -> tuple[str | None, AgeRange | None]:
+    born: str | None = None
+    age: AgeRange | None = None
+    if raw := _field(data, "born", 20):
+        try:
+            born = parse_birth(raw)
+            age_from_birth(born, on)
+        except ValueError:
+            key = "family_err_born_future" if born is not None else "family_err_born"
+            errors["born"] = text(key, lang)
+            born = None
+    if raw := _field(data, "age", 20):
+        try:
+            age = parse_age(raw)
+        except (ValueError, ValidationError):
+            errors["age"] = text("family_err_age", lang)
+    if born is not None and age is not None:
+        implied = age_from_birth(born, on)
+        if implied.max_years < age.min_years or implied.min_years > age.max_years:
+            shown = f"{implied.min_years}" + (
+                f"-{implied.max_years}" if implied.max_years != implied.min_years else ""
+            )
+            errors["age"] = text("family_err_age_born", lang, age=shown)
+    return born, age
+
+
+def _part(
+    errors: dict[str, str], lang: Lang, where: tuple[str, ...], build: Callable[[], _T]
+) -> _T | None:
+    """A value of the report built from the form; its errors noted under their fields."""
+    try:
+        return build()
+    except ValidationError as exc:
+        for field, words in _from_validation(exc, lang, where).items():
+            errors.setdefault(field, words)
+        return None
+
+
+def report_command(
+    rt: Runtime, data: Mapping[str, str], account_name: str, lang: Lang
+) -> ReportMissingPerson:
+    """The missing-person report a form describes (FieldErrors says what to fix).
+
+    Everything is read from the form alone (and the town's address book), so the same form
+    sent twice is the same command and the service records it once.
+    """
+    command_id = forms.command_id(data)
+    errors: dict[str, str] = {}
+    now = rt.service.clock.now()
+    seen_at = _seen_at(_field(data, "seen_at", 40), now, errors, lang)
+    on = (seen_at or now).astimezone(town_zone()).date()
+    born, age = _birth_and_age(data, on, errors, lang)
+    height: int | None = None
+    if raw := _field(data, "height", 10):
+        if raw.isdigit():
+            height = int(raw)  # the domain keeps it within a person's heights
+        else:
+            errors["height"] = text("family_err_height", lang)
+    sex = _field(data, "sex", 10)
+    build = _field(data, "build", 10)
+    place = _field(data, "place", 300)
+    full_name = _field(data, "full_name")
+    alts = tuple(
+        a.strip() for a in _ALTERNATES_SPLIT.split(_field(data, "alternates", 4000)) if a.strip()
+    )
+    phone, relation = _field(data, "phone", 40), _field(data, "relation", 100)
+    contact_name = _field(data, "contact_name") or account_name
+    name = _part(errors, lang, ("name",), lambda: PersonName(full_name=full_name, alternates=alts))
+    description = _part(
+        errors,
+        lang,
+        ("description",),
+        lambda: Description(
+            sex=Sex(sex) if sex in {s.value for s in Sex} else None,
+            build=Build(build) if build in {b.value for b in Build} else None,
+            height_cm=height,
+            hair=_field(data, "hair"),
+            clothing=_field(data, "clothing", 2000),
+            marks=_field(data, "marks", 2000),
+        ),
+    )
+    contact = None
+    if phone or relation:
+        contact = _part(
+            errors,
+            lang,
+            ("contact",),
+            lambda: Contact(name=contact_name or "-", phone=phone, relation=relation),
+        )
+    if errors or name is None or description is None:
+        raise FieldErrors(errors)
+    command = _part(
+        errors,
+        lang,
+        (),
+        lambda: ReportMissingPerson(
+            command_id=command_id,
+            name=name,
+            date_of_birth=born,
+            age=age,
+            description=description,
+            last_seen_place=place,
+            last_seen_where=_last_seen_point(rt, place),
+            last_seen_at=seen_at,
+            contact=contact,
+        ),
+    )
+    if errors or command is None:
+        raise FieldErrors(errors)
+    return command
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def _when(at: datetime, now: datetime) -> str:
+    """A time on the town's clock, with the day when it is not today."""
+    local, today = at.astimezone(town_zone()), now.astimezone(town_zone()).date()
+    return local_time(at) if local.date() == today else local.strftime("%d.%m %H:%M")
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """One of the family's reports as the page draws it."""
+
+    report_id: str
+    name: str
+    alternates: tuple[str, ...]
+    last_seen: str
+    filed: str
+    status: str  # searching | found | safe
+    found_safe: bool
+    message: str
+    outcome_at: str
+    told: tuple[str, ...]
+    notes: tuple[tuple[str, str], ...]  # (when, text), the family's own notes only
+
+
+def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime) -> Shown:
+    # The family's own report: what they wrote themselves. Outcomes come from family_view only.
+    own = rt.service.state.slice(Persons).missing[mine.report_id]
+    return Shown(
+        report_id=mine.report_id,
+        name=mine.name,
+        alternates=own.name.alternates,
+        last_seen=own.last_seen_place,
+        filed=_when(mine.filed_at, now),
+        status=mine.status,
+        found_safe=mine.status == "found" and mine.outcome is not None and mine.outcome == "safe",
+        message=mine.message,
+        outcome_at=_when(mine.outcome_at, now) if mine.outcome_at else "",
+        told=tuple(_when(t, now) for t in mine.told_at),
+        notes=tuple((_when(n.at, now), n.text) for n in own.notes if n.by == actor.account_id),
+    )
+
+
+def _values(form: Mapping[str, str]) -> Any:
+    """`value(form_name, field, default)` for the template: what was typed in that form."""
+
+    def value(name: str, field: str, default: str = "") -> str:
+        return form.get(field, default) if form.get("form") == name else default
+
+    return value
+
+
+async def _page(
+    request: Request[Any, Any, Any],
+    actor: Actor | None,
+    *,
+    form: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    error: str | None = None,
+    done: str | None = None,
+    status: int = 200,
+    cookies: list[Cookie] | None = None,
+) -> Response[str]:
+    rt = runtime(request)
+    lang = _lang(request)
+    now = rt.service.clock.now()
+    reports: list[Shown] = []
+    check_ins: list[str] = []
+    if actor is not None and actor.account_id is not None:
+        view = family_view(rt.service.state, actor.account_id)
+        reports = [_shown(rt, actor, r, now) for r in reversed(view.reports)]
+        check_ins = [_when(c.checked_in_at, now) for c in view.check_ins]
+    body = render(
+        "family.html",
+        lang,
+        path=request.url.path if request.method == "GET" else PATH,
+        signed_in=actor is not None,
+        open_registration=rt.settings.open_registration,
+        account=_display_name(rt, actor),
+        reports=reports,
+        check_ins=check_ins,
+        as_of=local_time(now),
+        form=form or {},
+        errors=errors or {},
+        error=error,
+        done=done,
+        new_id=lambda: str(uuid.uuid4()),
+        value=_values(form or {}),
+        sexes=[s.value for s in (Sex.FEMALE, Sex.MALE)],
+        builds=[b.value for b in Build],
+    )
+    return _html(body, status=status, cookies=[*_lang_cookie(request), *(cookies or [])])
+
+
+def _refusal(request: Request[Any, Any, Any], actor: Actor, rt: Runtime) -> Response[str]:
+    lang = _lang(request)
+    body = render(
+        "refused.html",
+        lang,
+        path=request.url.path,
+        message=text("family_refused", lang, role=actor.role.value),
+        account=_display_name(rt, actor),
+    )
+    return _html(body, status=403, cookies=_lang_cookie(request))
+
+
+@get(PATH, include_in_schema=False)
+async def family_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A resident's missing-person reports and what became of them; how to start, if signed out."""
+    actor = await _signed_in(request)
+    if actor is not None and actor.role is not Role.RESIDENT:
+        return _refusal(request, actor, runtime(request))
+    return await _page(request, actor)
+
+
+async def _resident_or_answer(
+    request: Request[Any, Any, Any],
+) -> tuple[Actor | None, Response[Any] | None]:
+    """The signed-in resident posting a form, or the answer for anyone else."""
+    if not _same_origin(request):
+        return None, Response(_CROSS_SITE, status_code=403, media_type=MediaType.TEXT)
+    actor = await _signed_in(request)
+    if actor is None:
+        return None, Redirect(f"/login?next={PATH}", status_code=303, headers=_NO_STORE)
+    if actor.role is not Role.RESIDENT:
+        return None, _refusal(request, actor, runtime(request))
+    return actor, None
+
+
+def _reused_id(exc: DomainError) -> bool:
+    """Whether the service refused a form's command id as already used for other content."""
+    return isinstance(exc, Conflict) and "command id" in exc.reason
+
+
+async def _send(
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    data: dict[str, str],
+    command: Command,
+    done_key: str,
+    **values: object,
+) -> Response[Any]:
+    """Send one command; answer the page with what happened (never losing what was typed)."""
+    lang = _lang(request)
+    rt = runtime(request)
+    try:
+        outcome = await rt.service.handle(actor, command)
+    except DomainError as exc:
+        if _reused_id(exc):
+            # The id was used for another form (a page kept from before): offer it again
+            # under a fresh id, so one more press sends it.
+            fresh = {k: v for k, v in data.items() if k != "command_id"}
+            stale = text("form_stale", lang)
+            return await _page(request, actor, form=fresh, error=stale, status=409)
+        reason = text("error", lang, reason=exc.reason)
+        return await _page(request, actor, form=data, error=reason, status=_status_of(exc))
+    at = outcome.events[0].recorded_at if outcome.events else rt.service.clock.now()
+    done = text(done_key, lang, t=local_time(at), **values)
+    return await _page(request, actor, done=done, status=200 if outcome.replayed else 201)
+
+
+@post(f"{PATH}/report", include_in_schema=False)
+async def post_report(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """A missing-person report from the family page's form."""
+    actor, answer = await _resident_or_answer(request)
+    if actor is None:
+        assert answer is not None
+        return answer
+    rt, lang = runtime(request), _lang(request)
+    data = {**data, "form": "report"}
+    try:
+        command = report_command(rt, data, _display_name(rt, actor) or "", lang)
+    except forms.FormError as exc:
+        return await _page(request, actor, form=data, error=text(exc.key, lang), status=422)
+    except FieldErrors as exc:
+        return await _page(request, actor, form=data, errors=exc.errors, status=422)
+    return await _send(
+        request, actor, data, command, "family_report_done", name=command.name.full_name
+    )
+
+
+def _own_report(rt: Runtime, actor: Actor, report_id: str) -> str | None:
+    """The name on a report of this family's (None for any other report: not even its name)."""
+    report = rt.service.state.slice(Persons).missing.get(report_id)
+    if report is None or actor.account_id is None or report.family_account != actor.account_id:
+        return None
+    return report.name.full_name
+
+
+async def _on_report(
+    request: Request[Any, Any, Any], data: dict[str, str], kind: str
+) -> Response[Any]:
+    actor, answer = await _resident_or_answer(request)
+    if actor is None:
+        assert answer is not None
+        return answer
+    rt, lang = runtime(request), _lang(request)
+    report_id = _field(data, "report_id", 100)
+    data = {**data, "form": f"{kind}-{report_id}"}
+    name = _own_report(rt, actor, report_id)
+    if name is None:
+        return await _page(request, actor, error=text("family_err_not_yours", lang), status=404)
+    try:
+        command_id = forms.command_id(data)
+    except forms.FormError as exc:
+        return await _page(request, actor, form=data, error=text(exc.key, lang), status=422)
+    command: Command
+    try:
+        if kind == "safe":
+            if data.get("confirm") not in {"1", "on", "yes"}:
+                raise FieldErrors({"confirm": text("family_err_confirm", lang)})
+            command = MarkPersonSafe(
+                command_id=command_id, report_id=report_id, note=_field(data, "note", 2000)
+            )
+        else:
+            if not _field(data, "text", 2000):
+                raise FieldErrors({"text": text("family_err_note", lang)})
+            command = AddPersonNote(
+                command_id=command_id,
+                report_id=report_id,
+                author_name=(_display_name(rt, actor) or "family")[:200],
+                text=_field(data, "text", 2000),
+            )
+    except ValidationError as exc:
+        return await _page(
+            request, actor, form=data, errors=_from_validation(exc, lang), status=422
+        )
+    except FieldErrors as exc:
+        return await _page(request, actor, form=data, errors=exc.errors, status=422)
+    key = "family_safe_done" if kind == "safe" else "family_note_done"
+    return await _send(request, actor, data, command, key, name=name)
+
+
+@post(f"{PATH}/safe", include_in_schema=False)
+async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """ "I found them, they are safe": close one of this family's reports."""
+    return await _on_report(request, data, "safe")
+
+
+@post(f"{PATH}/note", include_in_schema=False)
+async def post_note(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """New information on one of this family's reports."""
+    return await _on_report(request, data, "note")
+
+
+# --- an account, for a family that has none -------------------------------------------------
+
+
+def session_cookie(request: Request[Any, Any, Any], rt: Runtime, actor: Actor) -> Cookie:
+    """The session cookie for a signed-in account (as the sign-in form sets it)."""
+    assert actor.account_id is not None
+    now = rt.service.clock.now()
+    token, expires = rt.tokens.issue(actor.account_id, actor.role.value, now)
+    return Cookie(
+        key=TOKEN_COOKIE,
+        value=token,
+        max_age=max(1, int((expires - now).total_seconds())),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _signup_fields(data: Mapping[str, str], lang: Lang) -> tuple[str, str, str]:
+    username = _field(data, "username", 64)
+    password = (data.get("password") or "")[:200]
+    display = _field(data, "display_name")
+    errors: dict[str, str] = {}
+    if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
+        errors["username"] = text("family_err_username", lang)
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = text("family_err_password", lang)
+    if not display:
+        errors["display_name"] = text("family_err_display", lang)
+    if errors:
+        raise FieldErrors(errors)
+    return username, password, display
+
+
+async def _create_resident(
+    rt: Runtime, command_id: uuid.UUID, *, username: str, password: str, display: str, lang: Lang
+) -> None:
+    """Create the resident account a sign-up form asks for, once however often it is sent."""
+    made = rt.service.state.slice(Accounts).by_id.get(account_id_for(command_id))
+    if made is not None and made.username == username:
+        return  # a password's hash is salted: a resent form is known by the account it made
+    digest = await anyio.to_thread.run_sync(hash_password, password)
+    command = CreateAccount(
+        command_id=command_id,
+        username=username,
+        role=Role.RESIDENT,  # the only role a person may give themselves
+        display_name=display,
+        password_hash=digest,
+    )
+    try:
+        await rt.service.handle(SYSTEM, command)
+    except Conflict as exc:
+        if _reused_id(exc):
+            raise forms.FormError("form_stale") from None
+        raise FieldErrors({"username": text("family_err_taken", lang)}) from None
+
+
+@post(f"{PATH}/signup", include_in_schema=False)
+async def post_signup(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """Create a resident account (when the town allows it) and sign in with it."""
+    if not _same_origin(request):
+        return Response(_CROSS_SITE, status_code=403, media_type=MediaType.TEXT)
+    actor = await _signed_in(request)
+    if actor is not None:
+        if actor.role is Role.RESIDENT:
+            return Redirect(PATH, status_code=303, headers=_NO_STORE)
+        return _refusal(request, actor, runtime(request))
+    return await _sign_up(request, data)
+
+
+async def _sign_up(request: Request[Any, Any, Any], data: dict[str, str]) -> Response[Any]:
+    rt, lang = runtime(request), _lang(request)
+    # What was typed comes back on a refusal; a password never does.
+    form = {k: v for k, v in data.items() if k != "password"} | {"form": "signup"}
+    if not rt.settings.open_registration:
+        return await _page(request, None, error=text("family_signup_closed", lang), status=403)
+    try:
+        command_id = forms.command_id(data)
+        username, password, display = _signup_fields(data, lang)
+        await _create_resident(
+            rt, command_id, username=username, password=password, display=display, lang=lang
+        )
+        signed = await sign_in(rt.service, username, password)
+    except forms.FormError as exc:
+        # A form without a usable id, or one used before: offered again under a fresh id.
+        fresh = {k: v for k, v in form.items() if k != "command_id"}
+        return await _page(request, None, form=fresh, error=text(exc.key, lang), status=409)
+    except FieldErrors as exc:
+        status = 409 if "username" in exc.errors and len(exc.errors) == 1 else 422
+        return await _page(request, None, form=form, errors=exc.errors, status=status)
+    except InvalidCredentials:
+        # The resent form of an account made earlier, with another password.
+        return await _page(request, None, form=form, error=text("bad_login", lang), status=401)
+    except DomainError as exc:
+        reason = text("error", lang, reason=exc.reason)
+        return await _page(request, None, form=form, error=reason, status=_status_of(exc))
+    cookie = session_cookie(request, rt, signed)
+    return Redirect(PATH, status_code=303, cookies=[cookie], headers=_NO_STORE)
+
+
+router = Router(
+    path="",
+    route_handlers=[family_page, post_report, post_safe, post_note, post_signup],
+    include_in_schema=False,
+)
+
+ROUTERS: list[Router] = [router]
