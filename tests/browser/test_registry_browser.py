@@ -7,6 +7,7 @@ family, and records telling them; the family's own view then shows the outcome.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -99,8 +100,11 @@ def test_a_family_is_reunited_through_the_desk(desk: Any, server: Server) -> Non
     assert form.locator("input[name=full_name]").input_value() == ""  # ready for the next one
 
     outcome = _run_matching(desk)
-    assert outcome.startswith("Matching done:")
-    assert int(outcome.split(":")[1].split()[0]) >= 1
+    found = re.fullmatch(
+        r"Matching done at [0-9:]+\. New proposals: (\d+) \(comparisons: \d+\)\.", outcome
+    )
+    assert found is not None, outcome
+    assert int(found.group(1)) >= 1
     match_id = _board_match(server, report_id)["match_id"]
     card = desk.locator(f'[data-match-list] li[data-id="{match_id}"]')
     card.wait_for()
@@ -222,3 +226,126 @@ def test_a_lost_feed_says_the_desk_is_not_current(desk: Any, server: Server) -> 
     tag = uuid.uuid4().hex[:4]
     report_id = _family_report(server, {"name": {"full_name": f"Late Report{tag}"}})
     desk.locator(f'[data-report-list] li[data-id="{report_id}"]').wait_for(timeout=5000)
+
+
+def test_a_death_is_confirmed_only_when_identified_and_told_in_person(
+    desk: Any, server: Server
+) -> None:
+    tag = uuid.uuid4().hex[:4]
+    name = {"full_name": f"Miriam Katzenelson{tag}"}
+    report_id = _family_report(
+        server,
+        {
+            "name": name,
+            "age": {"min_years": 70, "max_years": 80},
+            "description": {"sex": "female", "hair": "grey"},
+            "last_seen_place": "Derech Hevron 12",
+        },
+    )
+    r = server.post(
+        "dispatcher",
+        "/api/v1/casualties",
+        {
+            "tag": f"T-{tag}",
+            "place": "Derech Hevron 14",
+            "description": {
+                "sex": "female",
+                "age": {"min_years": 70, "max_years": 85},
+                "hair": "grey",
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    casualty = str(r.json()["id"])
+    path = f"/api/v1/casualties/{casualty}"
+    assert server.post("registrar", f"{path}/death", {"place": "scene"}).status_code == 201
+    provisional = {"name": name, "identified_by": "neighbour", "method": "documents"}
+    r = server.post("registrar", f"{path}/identify", {**provisional, "status": "provisional"})
+    assert r.status_code == 201, r.text
+
+    _run_matching(desk)
+    match_id = _board_match(server, report_id)["match_id"]
+    card = desk.locator(f'[data-match-list] li[data-id="{match_id}"]')
+    card.wait_for()
+    candidate = card.locator("[data-candidate]").inner_text()
+    assert f"T-{tag}" in candidate
+    assert "deceased" in candidate
+    assert "provisionally identified" in candidate
+    assert "Deceased" in card.locator(".head").inner_text()
+
+    # Not formally identified: the desk says so and offers no way to confirm.
+    card.locator("button.yes").click()
+    assert "not formally identified" in card.locator(".decide .warn").inner_text()
+    assert card.locator(".decide button.yes").count() == 0
+    card.locator(".decide button").click()  # cancel
+
+    formal = {**provisional, "identified_by": "forensic team", "method": "dental"}
+    r = server.post("registrar", f"{path}/identify", {**formal, "status": "identified"})
+    assert r.status_code == 201, r.text
+    card.locator("[data-candidate]", has_text="formally identified").wait_for()  # live
+    card.locator("button.yes").click()
+    assert "told in person" in card.locator(".decide .warn").inner_text()
+    release = card.locator("textarea[name=release]")
+    assert release.input_value() == "A registrar will meet you in person."
+    screenshot(desk, "registry-death-confirm-en")
+    card.locator(".decide button.yes").click()
+    card.wait_for(state="detached")
+    # The family's page does not show a death before someone has told them.
+    assert _family_sees(server, report_id)["status"] == "searching"
+
+    waiting = desk.locator(f'[data-tell-list] li[data-id^="{report_id}|"]')
+    waiting.wait_for()
+    assert "Deceased" in waiting.inner_text()
+    assert waiting.locator("[data-in-person]").is_visible()
+    channel = waiting.locator("select[name=channel]")
+    assert channel.input_value() == "in_person"
+    assert waiting.locator("option[value=phone]").is_disabled()
+    screenshot(desk, "registry-death-en")
+    waiting.locator("button[type=submit]").click()
+    waiting.wait_for(state="detached")
+    seen = _family_sees(server, report_id)
+    assert (seen["status"], seen["outcome"]) == ("found", "deceased")
+    assert seen["message"] == "A registrar will meet you in person."
+
+
+def test_the_desk_files_a_report_for_a_family_that_phoned(desk: Any, server: Server) -> None:
+    tag = uuid.uuid4().hex[:4]
+    desk.click("[data-report-box] summary")
+    form = desk.locator("[data-report-form]")
+    form.locator("input[name=full_name]").fill(f"אליהו מזרחי{tag}")
+    form.locator("input[name=alternates]").fill(f"Eliyahu Mizrahi{tag}, إلياهو مزراحي")
+    form.locator("input[name=age]").fill("8-10")
+    form.locator("select[name=sex]").select_option("male")
+    form.locator("input[name=clothing]").fill("blue school uniform")
+    form.locator("input[name=last_seen_place]").fill("Baka school gate")
+    submit = form.locator("button[type=submit]")
+    error = form.locator("[data-form-error]")
+    submit.click()  # no way to reach the family yet
+    assert error.inner_text().startswith("How do we reach the family?")
+    assert form.locator("input[name=full_name]").input_value() == f"אליהו מזרחי{tag}"
+    form.locator("input[name=family_username]").fill("nobody-here")
+    submit.click()
+    error.wait_for(state="visible")
+    assert error.inner_text() == "No resident account has the username nobody-here."
+    form.locator("input[name=age]").fill("ten")
+    submit.click()
+    assert error.inner_text() == "An age is a number or a range like 30-40."
+    form.locator("input[name=age]").fill("8-10")
+    form.locator("input[name=family_username]").fill("family1")
+    with desk.expect_response(lambda r: r.url.endswith("/api/v1/persons/missing")) as sent:
+        submit.click()
+    assert sent.value.status == 201
+    done = form.locator("[data-form-done]")
+    done.wait_for(state="visible")
+    assert done.inner_text() == f"Report filed for אליהו מזרחי{tag}."
+    assert form.locator("input[name=full_name]").input_value() == ""
+    report_id = sent.value.json()["id"]
+    board = server.get("registrar", "/api/v1/persons/board").json()
+    (report,) = [r for r in board["missing"] if r["report_id"] == report_id]
+    assert report["name"]["alternates"] == [f"Eliyahu Mizrahi{tag}", "إلياهو مزراحي"]
+    assert report["age"] == {"min_years": 8, "max_years": 10}
+    assert report["description"]["clothing"] == "blue school uniform"
+    assert _family_sees(server, report_id)["status"] == "searching"  # family1 follows it
+    # Found by any of its names, in any script.
+    desk.fill("[data-search]", "مزراحي")
+    desk.locator(f'[data-report-list] li[data-id="{report_id}"]').wait_for()

@@ -33,9 +33,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_run": ("הרצת התאמה עכשיו", "تشغيل المطابقة الآن", "Run matching now"),
     "registry_running": ("מריץ התאמה…", "جارٍ تشغيل المطابقة…", "Matching…"),
     "registry_run_done": (
-        "ההתאמה הסתיימה: {n} הצעות חדשות ({c} השוואות).",
-        "انتهت المطابقة: {n} اقتراحات جديدة ({c} مقارنات).",
-        "Matching done: {n} new proposals ({c} comparisons).",
+        "ההתאמה הסתיימה ב-{t}. הצעות חדשות: {n} (השוואות: {c}).",
+        "انتهت المطابقة عند {t}. اقتراحات جديدة: {n} (مقارنات: {c}).",
+        "Matching done at {t}. New proposals: {n} (comparisons: {c}).",
     ),
     "registry_no_matches": (
         "אין התאמות שממתינות להכרעה.",

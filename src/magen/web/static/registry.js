@@ -62,8 +62,8 @@
   function nameHtml(name) {
     var names = allNames(name);
     if (!names.length) return '<p class="nm">—</p>';
-    return '<p class="nm">' + esc(names[0]) + "</p>" +
-      (names.length > 1 ? '<p class="alt">' + esc(names.slice(1).join(" · ")) + "</p>" : "");
+    return '<p class="nm">' + bdi(names[0]) + "</p>" +
+      (names.length > 1 ? '<p class="alt">' + names.slice(1).map(bdi).join(" · ") + "</p>" : "");
   }
   function ageText(dob, age) {
     var parts = [];
@@ -86,6 +86,8 @@
     return parts.length ? parts.join(" · ") : say("registry_no_description");
   }
   function line(text) { return text ? "<p>" + esc(text) + "</p>" : ""; }
+  // Names and places are typed in any script: each keeps its own direction inside the line.
+  function bdi(text) { return "<bdi>" + esc(text) + "</bdi>"; }
 
   function reportHtml(rep) {
     var seen = [rep.last_seen_place, when(rep.last_seen_at)].filter(Boolean).join(", ");
@@ -103,7 +105,8 @@
     var found = [c.place, when(c.found_at)].filter(Boolean).join(", ");
     var hospital = c.hospital_id || c.destination;
     var h = hospital ? (data.hospitals[hospital] ? data.hospitals[hospital].name : hospital) : "";
-    return '<p class="kind">' + esc(say("registry_cand_casualty")) + " · " + esc(say("registry_tag", { tag: c.tag })) + "</p>" +
+    return '<p class="kind">' + esc(say("registry_cand_casualty")) + "</p>" +
+      '<p class="nm">' + esc(say("registry_tag", { tag: c.tag })) + "</p>" +
       (c.name ? nameHtml(c.name) : "") +
       line(describe(c.description)) + line(say("registry_found", { what: found })) +
       (h ? line(say("registry_hospital", { h: h })) : "") +
@@ -190,7 +193,8 @@
         esc(say("registry_score", { p: pct })) + "</span>" + (o ? esc(say("registry_will_be", { o: "" })) + outcomeBadge(o) : "") + "</div>" +
         '<div class="pair"><div class="person">' + (rep ? reportHtml(rep) : "") + "</div>" +
         '<div class="person' + (o === "deceased" ? " deceased" : "") + '" data-candidate>' + candHtml + "</div></div>" +
-        '<p class="why"><b>' + esc(say("registry_why")) + "</b>" + esc(m.explanation) + "</p>");
+        // The matcher explains itself in English, left to right on every page.
+        '<div class="why"><b>' + esc(say("registry_why")) + '</b><p dir="ltr" lang="en">' + esc(m.explanation) + "</p></div>");
       li.dataset.outcome = o || "";
       li._match = m;
     }, say("registry_no_matches"));
@@ -293,7 +297,7 @@
       runButton.textContent = say("registry_run");
       if (!r.ok) { runResult.className = "error"; show(runResult, say("error", { reason: reasonOf(r) })); return; }
       runResult.className = "done";
-      show(runResult, say("registry_run_done", { n: r.json.proposed, c: r.json.candidates }));
+      show(runResult, say("registry_run_done", { t: M.hhmmss(), n: r.json.proposed, c: r.json.candidates }));
       load();
     }, function (e) {
       runButton.disabled = false;
@@ -337,7 +341,7 @@
     reconcile(tellList, waitingFamilies(data.board), function (w) { return w.key; }, buildTell, function (li, w) {
       var r = w.report, p = w.primary;
       setInfo(li,
-        '<div class="head"><b>' + esc(r.name.full_name) + "</b>" + outcomeBadge(p.outcome) +
+        '<div class="head"><b>' + bdi(r.name.full_name) + "</b>" + outcomeBadge(p.outcome) +
         '<span class="alt">' + esc(say("registry_confirmed_at", { t: when(p.closed_at) })) + "</span></div>" +
         '<div class="who-to-tell">' +
         (p !== r ? line(say("registry_dup_of", { name: p.name.full_name })) : "") +
@@ -418,8 +422,8 @@
       li.appendChild(el("div", "info"));
     }, function (li, r) {
       var sub = [ageText(r.date_of_birth, r.age), r.last_seen_place, say("registry_reported_at", { t: when(r.reported_at) })].filter(Boolean).join(" · ");
-      setInfo(li, "<div><b>" + esc(r.name.full_name) + "</b>" +
-        ((r.name.alternates || []).length ? ' <span class="sub">' + esc(r.name.alternates.join(" · ")) + "</span>" : "") +
+      setInfo(li, "<div><b>" + bdi(r.name.full_name) + "</b>" +
+        ((r.name.alternates || []).length ? ' <span class="sub">' + r.name.alternates.map(bdi).join(" · ") + "</span>" : "") +
         '<div class="sub">' + esc(sub) + "</div></div>");
       var badge = li.querySelector(".st") || li.appendChild(el("span"));
       badge.className = "st st-" + r.status;
