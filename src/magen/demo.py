@@ -49,6 +49,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("resident1", Role.RESIDENT, "Resident (demo)"),
 )
 DEFAULT_SCENARIO = "ofakim_baka"
+# The demo's hospital desk reports for the scenario's first hospital (Shaare Zedek in the
+# shipped scenario), so signing in as it shows the casualties the attack sends there.
+DEMO_HOSPITAL_DESK = "hospital1"
 # Simulated seconds between the demo opening and the scenario's first moment: time to open
 # the console before the first siren (at least this many real seconds).
 _LEAD_REAL_S = 20.0
@@ -92,6 +95,16 @@ async def ensure_demo_accounts(db: str) -> list[DemoAccount]:
         return await create_demo_accounts(service)
     finally:
         await service.log.close()
+
+
+def demo_hospital_accounts(service: Service, scenario: Any) -> dict[int, str]:
+    """The demo's hospital desk account linked to the scenario's first hospital, if both exist."""
+    from magen.domain.accounts import Accounts
+
+    account_id = service.state.slice(Accounts).by_username.get(DEMO_HOSPITAL_DESK)
+    if account_id is None or not scenario.hospitals:
+        return {}
+    return {0: account_id}
 
 
 def _fresh_database(db: str) -> Path | None:
@@ -185,6 +198,7 @@ async def _play(
         town=load_town(pack),
         clock=clock,
         progress=_progress(_PROGRESS_EVERY_S),
+        hospital_accounts=demo_hospital_accounts(service, scenario),
     )
     sim.truth.pack = str(pack)
     write_truth(sim.truth, args.db)

@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -145,6 +145,9 @@ class Simulation:
     provision: Provisioner
     driver: Driver
     progress: Callable[[float, Simulation], None] | None = None
+    # Scenario hospital (by its place in the list) -> the hospital account that reports for it
+    # (the demo links its `hospital1` desk); headless runs link none.
+    hospital_accounts: Mapping[int, str] = field(default_factory=dict)
     sim: Sim = field(init=False)
     truth: Truth = field(init=False)
 
@@ -232,16 +235,15 @@ class Simulation:
         for i, h in enumerate(self.scenario.hospitals):
             slug = "".join(c if c.isalnum() else "-" for c in h.name.lower()).strip("-")
             hid = f"h{i + 1}-{slug}"[:64]
-            answer = await self.api.command(
-                "/api/v1/hospitals",
-                admin,
-                {
-                    "hospital_id": hid,
-                    "name": h.name,
-                    "where": {"lon": h.where.lon, "lat": h.where.lat},
-                    "trauma_centre": h.trauma,
-                },
-            )
+            body: dict[str, Any] = {
+                "hospital_id": hid,
+                "name": h.name,
+                "where": {"lon": h.where.lon, "lat": h.where.lat},
+                "trauma_centre": h.trauma,
+            }
+            if i in self.hospital_accounts:
+                body["account_id"] = self.hospital_accounts[i]
+            answer = await self.api.command("/api/v1/hospitals", admin, body)
             if answer is None:
                 continue
             ids.append(hid)
@@ -541,12 +543,27 @@ async def run_live(
     clock: ScaledClock,
     policy: Policy = "magen",
     progress: Callable[[float, Simulation], None] | None = None,
+    hospital_accounts: Mapping[int, str] | None = None,
 ) -> Simulation:
-    """Play a scenario against a served Magen (the demo), paced by its scaled clock."""
+    """Play a scenario against a served Magen (the demo), paced by its scaled clock.
+
+    `hospital_accounts` links hospital accounts to the scenario's hospitals (by their place
+    in the scenario), so a hospital desk sees the casualties sent to its hospital.
+    """
     driver = PacedDriver(clock)
     rngs = streams(seed)
     async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
         api = Api(client, Ids(rngs["ids"]))
-        simulation = Simulation(scenario, town, seed, policy, api, provision, driver, progress)
+        simulation = Simulation(
+            scenario,
+            town,
+            seed,
+            policy,
+            api,
+            provision,
+            driver,
+            progress,
+            hospital_accounts=dict(hospital_accounts or {}),
+        )
         await simulation.run()
         return simulation

@@ -52,7 +52,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "No status reported yet. Ambulance crews are sent here without knowing your capacity.",
     ),
     "hospital_reported_ago": (
-        "דווח לפני {m} דק׳ (ב-{t})",
+        "דווח לפני {m} דק׳ (בשעה {t})",
         "أُبلِغ قبل {m} د (الساعة {t})",
         "Reported {m} min ago ({t})",
     ),
@@ -69,7 +69,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Filled in from the last report. Change what has changed, then send.",
     ),
     "hospital_send_status": ("שליחת מצב", "إرسال الحالة", "Send status"),
-    "hospital_status_sent": ("המצב נשלח ב-{t}.", "أُرسلت الحالة الساعة {t}.", "Status sent at {t}."),
+    "hospital_status_sent": (
+        "המצב נשלח בשעה {t}.",
+        "أُرسلت الحالة الساعة {t}.",
+        "Status sent at {t}.",
+    ),
     "hospital_status_empty": (
         "מלאו לפחות חלק אחד של המצב.",
         "املأوا جزءًا واحدًا على الأقل من الحالة.",
@@ -138,6 +142,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "hospital_offload_Normal": ("רגילה", "طبيعي", "Normal"),
     "hospital_offload_Delayed": ("מתעכבת", "متأخر", "Delayed"),
     "hospital_offload_min": ("המתנה (דק׳)", "الانتظار (د)", "Wait (min)"),
+    "hospital_comments_title": ("הערות", "ملاحظات", "Comments"),
     "hospital_comments": (
         "הערות (אחת בכל שורה)",
         "ملاحظات (واحدة في كل سطر)",
@@ -210,7 +215,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "hospital_age": ("גיל {a}", "العمر {a}", "age {a}"),
     "hospital_name_given": ("שם שנמסר: {n}", "الاسم المُعطى: {n}", "name given: {n}"),
     "hospital_since": (
-        "{kind} מ-{t} ({m} דק׳)",
+        "{kind} משעה {t} ({m} דק׳)",
         "{kind} منذ {t} ({m} د)",
         "{kind} since {t} ({m} min)",
     ),
@@ -296,11 +301,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "STALE — no live connection since {t}. What you see may be out of date. Reconnecting…",
     ),
     "hospital_load_failed": (
-        "לא עדכני — טעינת המידע נכשלה ({reason}). מוצג המידע מ-{t}.",
+        "לא עדכני — טעינת המידע נכשלה ({reason}). מוצג המידע משעה {t}.",
         "غير محدَّث — فشل تحميل المعلومات ({reason}). تُعرض المعلومات من {t}.",
         "STALE — could not load the latest data ({reason}). Showing what was loaded at {t}.",
     ),
     "hospital_no_connection": ("אין חיבור לשרת", "لا اتصال بالخادم", "no connection to the server"),
+    "hospital_data_as_of": ("המידע נכון לשעה {t}", "المعلومات حتى الساعة {t}", "Data as of {t}"),
     "hospital_loading": ("טוען…", "جارٍ التحميل…", "Loading…"),
-    "hospital_updated": ("מעודכן ל-{t}", "محدَّث حتى {t}", "Up to date as of {t}"),
+    "hospital_updated": ("מעודכן לשעה {t}", "محدَّث حتى {t}", "Up to date as of {t}"),
 }

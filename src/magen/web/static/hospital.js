@@ -36,6 +36,9 @@
     });
   }
 
+  // A number range keeps its order in a right-to-left line ("30–40", not "40–30").
+  function ltr(s) { return "\u2066" + s + "\u2069"; }
+
   function tell(text) { said.textContent = text; said.hidden = !text; }
 
   /* --- what is on screen, and whether it is current -------------------------------------- */
@@ -58,7 +61,7 @@
     banner.textContent = problem || "";
     document.body.classList.toggle("lost", !!problem);
     var asof = document.querySelector("[data-asof]");
-    asof.textContent = currentAt ? say("hospital_updated", { t: at }) : say("hospital_loading");
+    asof.textContent = !currentAt ? say("hospital_loading") : say(problem ? "hospital_data_as_of" : "hospital_updated", { t: at });
     asof.classList.toggle("bad", !!problem);
   }
 
@@ -156,7 +159,7 @@
       row("hospital_offload", esc(say("hospital_offload_" + s.offload.status)) +
         (s.offload.minutes != null ? " · " + esc(s.offload.minutes) + "′" : ""), s.offload.status === "Normal" ? "" : "alert");
     }
-    if (s.comments && s.comments.length) row("hospital_comments", s.comments.map(esc).join("<br>"));
+    if (s.comments && s.comments.length) row("hospital_comments_title", s.comments.map(esc).join("<br>"));
     var dl = document.querySelector("[data-summary]");
     dl.innerHTML = rows.join("");
     drawAge();
@@ -297,7 +300,7 @@
     var d = c.description || {};
     var parts = [];
     if (d.sex) parts.push(say("hospital_sex_" + d.sex));
-    if (d.age) parts.push(say("hospital_age", { a: d.age.min_years === d.age.max_years ? d.age.min_years : d.age.min_years + "–" + d.age.max_years }));
+    if (d.age) parts.push(say("hospital_age", { a: d.age.min_years === d.age.max_years ? d.age.min_years : ltr(d.age.min_years + "–" + d.age.max_years) }));
     ["build", "hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(d[k]); });
     if (d.height_cm) parts.push(d.height_cm + " cm");
     if (c.name && c.name.full_name) parts.push(say("hospital_name_given", { n: c.name.full_name }));

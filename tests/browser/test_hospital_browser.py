@@ -1,0 +1,189 @@
+"""The hospital desk (/hospital) on a desktop screen, in real headless Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
+
+DESK = {"width": 1280, "height": 900}
+HOSPITAL = "h-desk-test"
+SCENE = {"lat": 31.7652, "lon": 35.2139}
+RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
+
+
+@pytest.fixture(scope="module")
+def desk(server: Server) -> str:
+    """A hospital the admin registers with hospital1 linked to it (once per server)."""
+    me = server.get("hospital1", "/api/v1/accounts/me")
+    me.raise_for_status()
+    body = {
+        "hospital_id": HOSPITAL,
+        "name": "Desk Test Medical Centre",
+        "where": {"lat": 31.7743, "lon": 35.1826},
+        "account_id": me.json()["account_id"],
+        "trauma_centre": True,
+    }
+    r = server.post("admin", "/api/v1/hospitals", body)
+    assert r.status_code == 201, r.text
+    return HOSPITAL
+
+
+def _casualty_on_its_way(server: Server, tag: str, hospital: str) -> str:
+    """A responder records a casualty with a tourniquet and sends it to the hospital."""
+    recorded = server.post(
+        "officer1",
+        "/api/v1/casualties",
+        {
+            "tag": tag,
+            "where": SCENE,
+            "place": "Dubnov 13",
+            "description": {
+                "sex": "female",
+                "age": {"min_years": 30, "max_years": 40},
+                "clothing": "green coat",
+            },
+            "protocol": "start",
+            "answers": RED,
+        },
+    )
+    assert recorded.status_code == 201, recorded.text
+    casualty = str(recorded.json()["id"])
+    treated = server.post(
+        "officer1",
+        f"/api/v1/casualties/{casualty}/interventions",
+        {"kind": "tourniquet", "site": "right_leg"},
+    )
+    assert treated.status_code == 201, treated.text
+    ride = {
+        "vehicle": "MDA 12",
+        "vehicle_kind": "intensive_care_ambulance",
+        "destination": hospital,
+    }
+    sent = server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride)
+    assert sent.status_code == 201, sent.text
+    return casualty
+
+
+def _status_of(server: Server, casualty: str) -> str:
+    board = server.get("hospital1", "/api/v1/casualties")
+    board.raise_for_status()
+    return str({c["id"]: c for c in board.json()}[casualty]["status"])
+
+
+def test_the_desk_sees_a_patient_coming_reports_its_status_and_receives_the_patient(
+    browser: Any, server: Server, desk: str, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="en-GB")
+    try:
+        page = page_errors.watch(sign_in(context, server, "hospital1", "/hospital"))
+        assert page.url.endswith("/hospital")
+        page.wait_for_selector("body[data-ready]")
+        assert page.inner_text("[data-hospital-name]") == "Desk Test Medical Centre"
+        assert page.get_attribute("[data-status-age]", "data-age") == "never"
+        assert page.locator("#banner").is_hidden()
+
+        # A patient is sent here while the desk watches: it appears without a reload.
+        casualty = _casualty_on_its_way(server, "HD-101", desk)
+        card = page.locator('[data-list="incoming"] [data-tag="HD-101"]')
+        card.wait_for(timeout=15_000)
+        # (A number range is isolated left-to-right, for right-to-left pages: drop the marks.)
+        text = card.inner_text().replace("\u2066", "").replace("\u2069", "")
+        assert "Immediate (red)" in text
+        assert "female" in text
+        assert "age 30–40" in text
+        assert "green coat" in text
+        assert "Tourniquet (right leg) since" in text or "Tourniquet since" in text
+        assert "left the scene" in text
+        assert page.locator("[data-death]").count() == 0  # deaths are the medics' to record
+
+        # A new status through the form: lockdown, beds, patients by colour.
+        page.select_option("[data-status-form] select[name=security]", "Lockdown")
+        page.fill("[data-status-form] input[name='bed.EmergencyDepartment']", "7")
+        page.fill("[data-status-form] input[name='census.red']", "2")
+        page.fill("[data-status-form] textarea[name=comments]", "Entry by the north gate only")
+        with page.expect_response(lambda r: r.url.endswith(f"/hospitals/{desk}/status")) as sent:
+            page.click("[data-send-status]")
+        assert sent.value.status == 201
+        listed = {h["id"]: h for h in server.get("hospital1", "/api/v1/hospitals").json()}[desk]
+        assert listed["status"]["security"] == "Lockdown"
+        assert listed["status"]["beds"] == [
+            {
+                "bed_type": "EmergencyDepartment",
+                "available": 7,
+                "baseline": None,
+                "additional_24h": None,
+            }
+        ]
+        assert listed["status"]["census"] == {"red": 2, "yellow": 0, "green": 0, "black": 0}
+        assert listed["status"]["comments"] == ["Entry by the north gate only"]
+        page.wait_for_selector("[data-status-age][data-age=fresh]")
+        assert "Reported 0 min ago" in page.inner_text("[data-status-age]")
+        assert "Lockdown" in page.inner_text("[data-summary]")
+        # The form is filled in from the report just made, for the next one.
+        page.wait_for_selector("[data-prefilled]:not([hidden])")
+        assert page.input_value("input[name='bed.EmergencyDepartment']") == "7"
+        screenshot(page, "hospital-en-incoming")
+
+        # The patient arrives, then is admitted to intensive care.
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/arrival")) as arrived:
+            card.locator("[data-arrived]").click()
+        assert arrived.value.status == 201
+        assert _status_of(server, casualty) == "arrived"
+        here = page.locator('[data-list="here"] [data-tag="HD-101"]')
+        here.wait_for()
+        assert page.locator('[data-list="incoming"] [data-tag="HD-101"]').count() == 0
+        here.locator("select[data-ward]").select_option("AdultICU")
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/admit")) as admitted:
+            here.locator("[data-admit]").click()
+        assert admitted.value.status == 201
+        assert _status_of(server, casualty) == "admitted"
+        page.wait_for_selector('[data-list="here"] [data-tag="HD-101"][data-status=admitted]')
+        screenshot(page, "hospital-en-admitted")
+
+        # The feed goes down: the page says STALE at once, and clears it when it comes back.
+        context.set_offline(True)
+        page.wait_for_selector("#banner:not([hidden])")
+        assert "STALE" in page.inner_text("#banner")
+        assert "lost" in (page.get_attribute("body", "class") or "")
+        screenshot(page, "hospital-en-stale")
+        context.set_offline(False)
+        page.wait_for_selector("#banner[hidden]", state="attached", timeout=20_000)
+    finally:
+        context.close()
+
+
+def test_the_desk_in_hebrew_receives_and_discharges_a_patient(
+    browser: Any, server: Server, desk: str, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="he-IL")
+    try:
+        page = page_errors.watch(sign_in(context, server, "hospital1", "/hospital"))
+        assert page.get_attribute("html", "dir") == "rtl"
+        page.wait_for_selector("body[data-ready]")
+        assert "בדרך אלינו" in page.inner_text("main")
+        casualty = _casualty_on_its_way(server, "HD-202", desk)
+        card = page.locator('[data-list="incoming"] [data-tag="HD-202"]')
+        card.wait_for(timeout=15_000)
+        assert "דחוף (אדום)" in card.inner_text()
+        assert "חוסם עורקים" in card.inner_text()
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/arrival")):
+            card.locator("[data-arrived]").click()
+        here = page.locator('[data-list="here"] [data-tag="HD-202"]')
+        here.wait_for()
+        # Discharge asks once more before it is sent.
+        here.locator("[data-discharge]").click()
+        assert "לחצו שוב לאישור" in here.locator("[data-card-error]").inner_text()
+        assert _status_of(server, casualty) == "arrived"
+        screenshot(page, "hospital-he")
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/discharge")) as out:
+            here.locator("[data-discharge]").click()
+        assert out.value.status == 201
+        assert _status_of(server, casualty) == "discharged"
+        page.wait_for_selector('[data-list="closed"] [data-tag="HD-202"]', state="attached")
+    finally:
+        context.close()
