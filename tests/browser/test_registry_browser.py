@@ -268,7 +268,7 @@ def test_a_death_is_confirmed_only_when_identified_and_told_in_person(
     card = desk.locator(f'[data-match-list] li[data-id="{match_id}"]')
     card.wait_for()
     candidate = card.locator("[data-candidate]").inner_text()
-    assert f"T-{tag}" in candidate
+    assert f"Tag T-{tag.upper()}" in candidate  # tags are kept as printed, upper case
     assert "deceased" in candidate
     assert "provisionally identified" in candidate
     assert "Deceased" in card.locator(".head").inner_text()
