@@ -84,6 +84,21 @@ def test_medic_records_and_triages_and_the_hospital_sees_only_its_own(kit: Kit) 
     _ok(kit.post(Role.HOSPITAL, f"/api/v1/casualties/{first}/arrival", arrival))
     other = {"command_id": cid(), "hospital_id": "hadassah-ek"}
     assert kit.post(Role.HOSPITAL, f"/api/v1/casualties/{second}/arrival", other).status_code == 403
+    # The hospital's desk reads the ride and the ward from the board.
+    _ok(
+        kit.post(
+            Role.HOSPITAL,
+            f"/api/v1/casualties/{first}/admit",
+            {"command_id": cid(), "ward": "OperatingRooms"},
+        )
+    )
+    mine = kit.get(Role.HOSPITAL, "/api/v1/casualties").json()[0]
+    assert (mine["vehicle"], mine["ward"], mine["status"]) == (
+        "MDA 12",
+        "OperatingRooms",
+        "admitted",
+    )
+    assert mine["admitted_at"] is not None
 
 
 def _ok_list(response: Any) -> list[dict[str, Any]]:
@@ -269,3 +284,20 @@ def test_edxl_have_export_validates_against_the_schema(kit: Kit) -> None:
     doc = etree.fromstring(exported.content)
     assert schema.validate(doc), schema.error_log
     assert b"AdultICU" in exported.content
+
+
+def test_the_board_carries_who_a_casualty_was_identified_as_and_how(kit: Kit) -> None:
+    victim = _casualty(kit, "T-IDN")
+    body = {
+        "command_id": cid(),
+        "status": "identified",
+        "name": {"full_name": "Dana Levi"},
+        "identified_by": "Forensic team 2",
+        "method": "dental",
+    }
+    _ok(kit.post(Role.REGISTRAR, f"/api/v1/casualties/{victim}/identify", body))
+    board = {c["id"]: c for c in _ok_list(kit.get(Role.REGISTRAR, "/api/v1/casualties"))}
+    seen = board[victim]
+    assert seen["identification"] == "identified"
+    assert seen["identified_name"]["full_name"] == "Dana Levi"
+    assert (seen["identified_by"], seen["identification_method"]) == ("Forensic team 2", "dental")

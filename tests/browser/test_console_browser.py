@@ -601,6 +601,16 @@ def test_the_casualty_board_and_the_reunification_board(
         {"tag": "T-17", "where": DUBNOV_13, "protocol": "start", "answers": answers},
     )
     assert r.status_code == 201, r.text
+    # One who died at the scene is no longer an open casualty on the board.
+    r = server.post(
+        "officer1",
+        "/api/v1/casualties",
+        {"tag": "T-18", "where": DUBNOV_13, "protocol": "start", "answers": answers},
+    )
+    assert r.status_code == 201, r.text
+    dead = r.json()["id"]
+    r = server.post("registrar", f"/api/v1/casualties/{dead}/death", {})
+    assert r.status_code == 201, r.text
     r = server.post("resident1", "/api/v1/persons/missing", {"name": {"full_name": "Noa Levi"}})
     assert r.status_code == 201, r.text
     r = server.post("registrar", "/api/v1/persons/survivors", {"name": {"full_name": "Noa Levy"}})
@@ -616,6 +626,8 @@ def test_the_casualty_board_and_the_reunification_board(
         casualty.wait_for()
         assert "immediate" in casualty.inner_text()
         assert "p1" in (casualty.get_attribute("class") or "")
+        listed = dispatcher.locator('[data-panel="casualties"] li[data-id]').all_inner_texts()
+        assert not [t for t in listed if "T-18" in t]
         dispatcher.wait_for_selector("path.mk-casualty")
         # The dispatcher does not see the registry's board.
         assert dispatcher.locator('[data-panel="reunification"]').is_hidden()

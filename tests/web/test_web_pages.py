@@ -253,6 +253,28 @@ def test_staff_sign_in_sets_an_http_only_cookie_and_goes_to_their_page(kit: Kit)
     assert client.get("/session").status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        (Role.DISPATCHER, "/console"),
+        (Role.ANALYST, "/console"),
+        (Role.REGISTRAR, "/registry"),
+        (Role.HOSPITAL, "/hospital"),
+        (Role.MEDIC, "/responder"),
+        (Role.RESIDENT, "/resident"),
+    ],
+)
+def test_sign_in_goes_to_the_page_of_the_account_s_work(kit: Kit, role: Role, home: str) -> None:
+    client = _fresh_client(kit)
+    r = client.post(
+        "/login",
+        data={"username": f"user-{role.value}", "password": PASSWORD, "next": ""},
+        follow_redirects=False,
+    )
+    assert (r.status_code, r.headers["location"]) == (303, home)
+    client.cookies.clear()
+
+
 def test_a_wrong_password_is_said_plainly(kit: Kit) -> None:
     client = _fresh_client(kit)
     r = client.post(

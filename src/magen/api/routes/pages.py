@@ -438,10 +438,14 @@ async def places(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Res
 
 
 def _home_of(role: Role) -> str:
+    if role is Role.REGISTRAR:
+        return "/registry"
     if role in CONSOLE_ROLES:
         return "/console"
     if role in RESPONDER_ROLES:
         return "/responder"
+    if role is Role.HOSPITAL:
+        return "/hospital"
     return "/resident"
 
 

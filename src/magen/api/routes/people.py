@@ -94,6 +94,7 @@ def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
         "interventions": [
             {
                 "kind": i.kind.value,
+                "site": i.site.value if i.site else None,
                 "at": i.at.isoformat(),
                 "ended_at": i.ended_at.isoformat() if i.ended_at else None,
             }
@@ -101,9 +102,18 @@ def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
         ],
         "destination": c.destination,
         "hospital_id": c.hospital_id,
+        "vehicle": c.vehicle,
+        "vehicle_kind": c.vehicle_kind.value if c.vehicle_kind else None,
         "evacuated_at": c.evacuated_at.isoformat() if c.evacuated_at else None,
         "arrived_at": c.arrived_at.isoformat() if c.arrived_at else None,
+        "admitted_at": c.admitted_at.isoformat() if c.admitted_at else None,
+        "ward": c.ward.value if c.ward else None,
         "identification": c.identification.value,
+        "identified_name": c.identified_name.model_dump(mode="json") if c.identified_name else None,
+        "identified_by": c.identified_by,
+        "identification_method": (
+            c.identification_method.value if c.identification_method else None
+        ),
         "warnings": [
             {"kind": w.kind, "message": w.message, "since": w.since.isoformat()}
             for w in cas.warnings(c, now)

@@ -592,7 +592,7 @@
   var TRIAGE_COLOUR = { immediate: "#b00020", delayed: "#e0b000", minor: "#1b6e2a", expectant: "#000" };
   function drawCasualties(items) {
     if (!items) { fill("casualties", null); return; }
-    var open = items.filter(function (c) { return ["discharged", "dead"].indexOf(c.status) < 0; });
+    var open = items.filter(function (c) { return ["discharged", "deceased"].indexOf(c.status) < 0; });
     open.forEach(function (c) {
       if (c.lat == null || c.status !== "at_scene") return;
       L.circleMarker([c.lat, c.lon], {
