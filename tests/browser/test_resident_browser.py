@@ -14,6 +14,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real
 PHONE = {"width": 390, "height": 844}
 
 
+def _phone_at_dubnov_13(browser: Any) -> Any:
+    """An English phone whose GPS puts it at Dubnov 13 (±15 m)."""
+    here = {"latitude": DUBNOV_13["lat"], "longitude": DUBNOV_13["lon"], "accuracy": 15}
+    return browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="en-GB",
+        geolocation=here,
+        permissions=["geolocation"],
+    )
+
+
 def _sightings(server: Server) -> dict[str, dict[str, Any]]:
     return {s["id"]: s for s in server.picture()["sightings"]}
 
@@ -212,14 +224,7 @@ def test_staff_sign_in_keeps_the_token_for_the_page_scripts(
 def test_with_javascript_the_phone_s_position_gives_the_safe_action_and_places_the_sos(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
-    here = {"latitude": DUBNOV_13["lat"], "longitude": DUBNOV_13["lon"], "accuracy": 15}
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="en-GB",
-        geolocation=here,
-        permissions=["geolocation"],
-    )
+    context = _phone_at_dubnov_13(browser)
     try:
         page = page_errors.watch(context.new_page())
         page.goto(f"{server.url}/resident")
@@ -312,14 +317,7 @@ def test_the_safe_action_is_kept_current_and_shown_as_stale_when_it_cannot_be(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
     """Advice is asked again while the page is open; unconfirmed for long, it says so."""
-    here = {"latitude": DUBNOV_13["lat"], "longitude": DUBNOV_13["lon"], "accuracy": 15}
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="en-GB",
-        geolocation=here,
-        permissions=["geolocation"],
-    )
+    context = _phone_at_dubnov_13(browser)
     try:
         page = page_errors.watch(context.new_page())
         page.clock.install()
