@@ -349,3 +349,20 @@ def test_the_desk_files_a_report_for_a_family_that_phoned(desk: Any, server: Ser
     # Found by any of its names, in any script.
     desk.fill("[data-search]", "مزراحي")
     desk.locator(f'[data-report-list] li[data-id="{report_id}"]').wait_for()
+
+
+def test_a_feed_that_never_comes_up_says_the_desk_is_not_current(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(timezone_id=TZ, viewport=DESK_VIEWPORT, locale="en-GB")
+    # The socket is accepted but nothing ever comes through it (a proxy that swallows it).
+    context.route_web_socket(re.compile(r".*/api/v1/live.*"), lambda ws: None)
+    try:
+        page = page_errors.watch(sign_in(context, server, "registrar", "/registry?lang=en"))
+        page.wait_for_selector("body[data-ready='1']")
+        banner = page.locator("[data-stale]")
+        banner.wait_for(state="visible", timeout=15_000)
+        assert banner.inner_text().startswith("NOT CURRENT")
+        assert page.locator("#mode").get_attribute("data-mode") == "lost"
+    finally:
+        context.close()
