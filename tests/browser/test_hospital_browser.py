@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real
 DESK = {"width": 1280, "height": 900}
 HOSPITAL = "h-desk-test"
 SCENE = {"lat": 31.7652, "lon": 35.2139}
+HOSTILE = '<img src=x onerror="window.pwned=1">'
 RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
 
 
@@ -46,6 +47,7 @@ def _casualty_on_its_way(server: Server, tag: str, hospital: str) -> str:
                 "sex": "female",
                 "age": {"min_years": 30, "max_years": 40},
                 "clothing": "green coat",
+                "marks": HOSTILE,  # what a person typed is shown as text, never run
             },
             "protocol": "start",
             "answers": RED,
@@ -99,6 +101,9 @@ def test_the_desk_sees_a_patient_coming_reports_its_status_and_receives_the_pati
         assert "green coat" in text
         assert "Tourniquet (right leg) since" in text or "Tourniquet since" in text
         assert "left the scene" in text
+        assert HOSTILE in text
+        assert card.locator("img").count() == 0
+        assert page.evaluate("window.pwned") is None
         assert page.locator("[data-death]").count() == 0  # deaths are the medics' to record
 
         # A new status through the form: lockdown, beds, patients by colour.

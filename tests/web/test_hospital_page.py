@@ -146,3 +146,12 @@ def test_an_unknown_hospital_id_is_a_clear_404(kit: Kit) -> None:
 def test_the_desk_s_assets_are_served(kit: Kit) -> None:
     for path in ("/static/hospital.js", "/static/hospital.css"):
         assert kit.client.get(path).status_code == 200, path
+
+
+def test_the_desk_script_builds_its_cards_from_text_not_html() -> None:
+    # Server data (tags, descriptions, comments typed anywhere) reaches the page only as text.
+    from magen.web import STATIC_DIR
+
+    script = (STATIC_DIR / "hospital.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script
+    assert "insertAdjacentHTML" not in script

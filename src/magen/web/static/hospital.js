@@ -30,10 +30,21 @@
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
   }
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+  /* An element made of text and other elements: what the server or a person typed is only
+     ever text, never parsed as HTML. */
+  function node(tag, cls, kids) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    (kids || []).forEach(function (k) {
+      if (k != null && k !== "") e.appendChild(typeof k === "object" ? k : document.createTextNode(String(k)));
     });
+    return e;
+  }
+  // Items with a separator between them (a string, or a function making a fresh element).
+  function joined(items, sep) {
+    var out = [];
+    items.forEach(function (it, i) { if (i) out.push(typeof sep === "function" ? sep() : sep); out.push(it); });
+    return out;
   }
 
   // A number range keeps its order in a right-to-left line ("30–40", not "40–30").
@@ -130,38 +141,38 @@
   var COLOURS = ["red", "yellow", "green", "black"];
 
   function colourLine(tc) {
-    return COLOURS.map(function (c) {
-      return '<span class="cc c-' + c + '">' + esc(say("hospital_" + c)) + " <b>" + esc(tc[c]) + "</b></span>";
-    }).join(" ");
+    return joined(COLOURS.map(function (c) {
+      return node("span", "cc c-" + c, [say("hospital_" + c) + " ", node("b", "", [tc[c]])]);
+    }), " ");
   }
 
   function drawStatus() {
     var s = hospital.status || {};
     var rows = [];
-    function row(key, value, cls) { rows.push('<div class="' + (cls || "") + '"><dt>' + esc(say(key)) + "</dt><dd>" + value + "</dd></div>"); }
+    function row(key, value, cls) { rows.push(node("div", cls, [node("dt", "", [say(key)]), node("dd", "", value)])); }
     if (s.ems_traffic) {
-      row("hospital_ems_traffic", esc(say("hospital_ems_" + s.ems_traffic)) + (s.ems_traffic_reason ? " — " + esc(s.ems_traffic_reason) : ""),
+      row("hospital_ems_traffic", [say("hospital_ems_" + s.ems_traffic) + (s.ems_traffic_reason ? " — " + s.ems_traffic_reason : "")],
         s.ems_traffic === "Normal" ? "" : "alert");
     }
     if (s.ems_capacity) row("hospital_capacity", colourLine(s.ems_capacity));
     if (s.census) row("hospital_census", colourLine(s.census));
     if (s.beds && s.beds.length) {
-      row("hospital_beds", s.beds.map(function (b) {
-        return '<span class="bed">' + esc(say("hospital_bed_" + b.bed_type)) + " <b>" + esc(b.available) + "</b>" +
-          (b.baseline != null ? "/" + esc(b.baseline) : "") + "</span>";
-      }).join(" "));
+      row("hospital_beds", joined(s.beds.map(function (b) {
+        return node("span", "bed", [say("hospital_bed_" + b.bed_type) + " ", node("b", "", [b.available]),
+          b.baseline != null ? "/" + b.baseline : null]);
+      }), " "));
     }
-    if (s.security) row("hospital_security", esc(say("hospital_security_" + s.security)), s.security === "Normal" ? "" : "alert");
-    if (s.facility) row("hospital_facility", esc(say("hospital_facility_" + s.facility)), s.facility === "Normal" ? "" : "alert");
-    if (s.staffing) row("hospital_staffing", esc(say("hospital_staffing_" + s.staffing)), s.staffing === "Adequate" ? "" : "alert");
-    if (s.clinical) row("hospital_clinical", esc(say("hospital_clinical_" + s.clinical)), s.clinical === "Normal" ? "" : "alert");
+    if (s.security) row("hospital_security", [say("hospital_security_" + s.security)], s.security === "Normal" ? "" : "alert");
+    if (s.facility) row("hospital_facility", [say("hospital_facility_" + s.facility)], s.facility === "Normal" ? "" : "alert");
+    if (s.staffing) row("hospital_staffing", [say("hospital_staffing_" + s.staffing)], s.staffing === "Adequate" ? "" : "alert");
+    if (s.clinical) row("hospital_clinical", [say("hospital_clinical_" + s.clinical)], s.clinical === "Normal" ? "" : "alert");
     if (s.offload) {
-      row("hospital_offload", esc(say("hospital_offload_" + s.offload.status)) +
-        (s.offload.minutes != null ? " · " + esc(s.offload.minutes) + "′" : ""), s.offload.status === "Normal" ? "" : "alert");
+      row("hospital_offload", [say("hospital_offload_" + s.offload.status) +
+        (s.offload.minutes != null ? " · " + s.offload.minutes + "′" : "")], s.offload.status === "Normal" ? "" : "alert");
     }
-    if (s.comments && s.comments.length) row("hospital_comments_title", s.comments.map(esc).join("<br>"));
+    if (s.comments && s.comments.length) row("hospital_comments_title", joined(s.comments, function () { return node("br"); }));
     var dl = document.querySelector("[data-summary]");
-    dl.innerHTML = rows.join("");
+    dl.replaceChildren.apply(dl, rows);
     drawAge();
     prefill();
   }
@@ -304,29 +315,33 @@
     ["build", "hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(d[k]); });
     if (d.height_cm) parts.push(d.height_cm + " cm");
     if (c.name && c.name.full_name) parts.push(say("hospital_name_given", { n: c.name.full_name }));
-    return parts.map(esc).join(" · ");
+    return parts.join(" · ");
   }
 
   function treatments(c) {
     return (c.interventions || []).map(function (i) {
       var kind = say("hospital_iv_" + i.kind);
       var site = i.site ? " (" + i.site.replace(/_/g, " ") + ")" : "";
-      if (i.ended_at) return '<li class="ended">' + esc(say("hospital_ended", { kind: kind + site, t: hhmm(i.at), e: hhmm(i.ended_at) })) + "</li>";
-      return '<li class="on' + (i.kind === "tourniquet" ? " tq" : "") + '" data-since="' + esc(i.at) + '" data-kind="' + esc(kind + site) + '">' +
-        esc(say("hospital_since", { kind: kind + site, t: hhmm(i.at), m: minsAgo(i.at) })) + "</li>";
-    }).join("");
+      if (i.ended_at) return node("li", "ended", [say("hospital_ended", { kind: kind + site, t: hhmm(i.at), e: hhmm(i.ended_at) })]);
+      var on = node("li", "on" + (i.kind === "tourniquet" ? " tq" : ""), [say("hospital_since", { kind: kind + site, t: hhmm(i.at), m: minsAgo(i.at) })]);
+      on.setAttribute("data-since", i.at);
+      on.setAttribute("data-kind", kind + site);
+      return on;
+    });
   }
 
   function times(c) {
     var parts = [say("hospital_found", { t: hhmm(c.found_at) }) + (c.place ? " · " + c.place : "")];
     if (c.evacuated_at) {
-      parts.push('<span data-left="' + esc(c.evacuated_at) + '">' + esc(say("hospital_left_scene", { t: hhmm(c.evacuated_at), m: minsAgo(c.evacuated_at) })) + "</span>");
+      var left = node("span", "", [say("hospital_left_scene", { t: hhmm(c.evacuated_at), m: minsAgo(c.evacuated_at) })]);
+      left.setAttribute("data-left", c.evacuated_at);
+      parts.push(left);
     }
     if (c.vehicle || c.vehicle_kind) {
       parts.push(say("hospital_by", { v: [c.vehicle_kind ? say("hospital_vk_" + c.vehicle_kind) : "", c.vehicle || ""].filter(Boolean).join(" ") }));
     }
     if (c.arrived_at && c.hospital_id === HID) parts.push(say("hospital_arrived_at", { t: hhmm(c.arrived_at) }));
-    return parts.map(function (p) { return p.charAt(0) === "<" ? p : esc(p); }).join(" · ");
+    return joined(parts, " · ");
   }
 
   var pendingIds = {};  // casualty id + step -> {json, id}: a resend is the same command
@@ -416,16 +431,18 @@
     li.dataset.tag = c.tag;
     li.dataset.status = c.status;
     var cat = c.category ? say("hospital_cat_" + c.category) : say("hospital_untriaged");
-    var warn = (c.warnings || []).map(function (w) { return '<p class="warn">⚠ ' + esc(w.message) + "</p>"; }).join("");
     var desc = description(c);
-    li.innerHTML =
-      '<div class="top"><span class="tagno">' + esc(c.tag) + '</span><span class="cat">' + esc(cat) + "</span>" +
-      '<span class="st">' + esc(say("hospital_st_" + c.status)) + "</span></div>" +
-      (desc ? '<p class="desc">' + desc + "</p>" : "") +
-      warn +
-      ((c.interventions || []).length ? '<ul class="tx">' + treatments(c) + "</ul>" : "") +
-      '<p class="when">' + times(c) + "</p>" +
-      '<div class="acts" data-acts></div><p class="error" role="alert" data-card-error hidden></p>';
+    li.appendChild(node("div", "top", [node("span", "tagno", [c.tag]), node("span", "cat", [cat]),
+      node("span", "st", [say("hospital_st_" + c.status)])]));
+    if (desc) li.appendChild(node("p", "desc", [desc]));
+    (c.warnings || []).forEach(function (w) { li.appendChild(node("p", "warn", ["⚠ " + w.message])); });
+    if ((c.interventions || []).length) li.appendChild(node("ul", "tx", treatments(c)));
+    li.appendChild(node("p", "when", times(c)));
+    li.appendChild(node("div", "acts")).setAttribute("data-acts", "");
+    var error = li.appendChild(node("p", "error"));
+    error.setAttribute("role", "alert");
+    error.setAttribute("data-card-error", "");
+    error.hidden = true;
     actions(li, c);
     return li;
   }
@@ -449,10 +466,9 @@
         if (!kept || kept.sig !== sig) { kept = { sig: sig, el: card(c) }; cards[c.id] = kept; }
         return kept.el;
       });
-      list.innerHTML = "";
-      els.forEach(function (el) { list.appendChild(el); });
+      list.replaceChildren.apply(list, els);
       if (!els.length && (g === "incoming" || g === "here")) {
-        list.innerHTML = '<li class="none">' + esc(say(g === "incoming" ? "hospital_no_incoming" : "hospital_no_here")) + "</li>";
+        list.appendChild(node("li", "none", [say(g === "incoming" ? "hospital_no_incoming" : "hospital_no_here")]));
       }
       document.querySelector('[data-count="' + g + '"]').textContent = String(items.length);
     });
