@@ -224,8 +224,16 @@ def test_a_lost_feed_says_the_desk_is_not_current(desk: Any, server: Server) -> 
     desk.wait_for_selector("#mode[data-mode=live]")
     # Back live, it catches up with what happened meanwhile.
     tag = uuid.uuid4().hex[:4]
-    report_id = _family_report(server, {"name": {"full_name": f"Late Report{tag}"}})
-    desk.locator(f'[data-report-list] li[data-id="{report_id}"]').wait_for(timeout=5000)
+    hostile = '<img src=x onerror="window.pwned=1">'
+    report_id = _family_report(
+        server, {"name": {"full_name": f"Late Report{tag}", "alternates": [hostile]}}
+    )
+    row = desk.locator(f'[data-report-list] li[data-id="{report_id}"]')
+    row.wait_for(timeout=5000)
+    # What a family typed is shown as text, never run.
+    assert hostile in row.inner_text()
+    assert row.locator("img").count() == 0
+    assert desk.evaluate("window.pwned") is None
 
 
 def test_a_death_is_confirmed_only_when_identified_and_told_in_person(

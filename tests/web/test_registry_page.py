@@ -130,3 +130,12 @@ def test_a_report_filed_with_the_found_account_reaches_that_family(kit: Kit) -> 
     assert r.status_code == 201, r.text
     family = kit.get(Role.RESIDENT, "/api/v1/persons/family").json()
     assert [x["name"] for x in family["reports"]] == ["Desk Filed"]
+
+
+def test_the_desk_script_builds_its_lists_from_text_not_html() -> None:
+    # Names, descriptions and messages typed by families and staff reach the desk only as text.
+    from magen.web import STATIC_DIR
+
+    script = (STATIC_DIR / "registry.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script
+    assert "insertAdjacentHTML" not in script

@@ -22,22 +22,32 @@
 
   /* --- small helpers ---------------------------------------------------------------------- */
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
   function when(iso) {
     if (!iso) return "";
     return new Date(iso).toLocaleString(LOCALE, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
   }
   function reasonOf(r) { return (r && r.json && (r.json.reason || r.json.detail)) || (r && r.status) || "?"; }
   function show(el, text) { el.textContent = text || ""; el.hidden = !text; }
-  function el(tag, cls, html) {
+  function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
-    if (html != null) e.innerHTML = html;
+    if (text != null) e.textContent = text;
     return e;
+  }
+  /* An element of text and other elements (lists of them, nested): what the server or a
+     person typed is only ever text, never parsed as HTML. */
+  function node(tag, cls, kids) {
+    var e = el(tag, cls);
+    (function add(k) {
+      if (Array.isArray(k)) k.forEach(add);
+      else if (k != null && k !== "") e.appendChild(typeof k === "object" ? k : document.createTextNode(String(k)));
+    })(kids);
+    return e;
+  }
+  function joined(items, sep) {
+    var out = [];
+    items.forEach(function (it, i) { if (i) out.push(sep); out.push(it); });
+    return out;
   }
   function button(label, cls, onClick) {
     var b = el("button", cls);
@@ -59,11 +69,10 @@
 
   /* --- how a person is shown -------------------------------------------------------------- */
 
-  function nameHtml(name) {
+  function nameInfo(name) {
     var names = allNames(name);
-    if (!names.length) return '<p class="nm">—</p>';
-    return '<p class="nm">' + bdi(names[0]) + "</p>" +
-      (names.length > 1 ? '<p class="alt">' + names.slice(1).map(bdi).join(" · ") + "</p>" : "");
+    if (!names.length) return [el("p", "nm", "—")];
+    return [node("p", "nm", [bdi(names[0])]), names.length > 1 ? node("p", "alt", joined(names.slice(1).map(bdi), " · ")) : null];
   }
   function ageText(dob, age) {
     var parts = [];
@@ -85,32 +94,32 @@
     if (d.other) parts.push(d.other);
     return parts.length ? parts.join(" · ") : say("registry_no_description");
   }
-  function line(text) { return text ? "<p>" + esc(text) + "</p>" : ""; }
+  function line(text) { return text ? el("p", "", text) : null; }
   // Names and places are typed in any script: each keeps its own direction inside the line.
-  function bdi(text) { return "<bdi>" + esc(text) + "</bdi>"; }
+  function bdi(text) { return el("bdi", "", text); }
 
-  function reportHtml(rep) {
+  // kindKey: what the report is on screen (the report itself, or a candidate duplicate of it).
+  function reportInfo(rep, kindKey) {
     var seen = [rep.last_seen_place, when(rep.last_seen_at)].filter(Boolean).join(", ");
-    return '<p class="kind">' + esc(say("registry_report")) + "</p>" + nameHtml(rep.name) +
-      line(ageText(rep.date_of_birth, rep.age)) + line(describe(rep.description)) +
-      (seen ? line(say("registry_last_seen", { what: seen })) : "") +
-      line(contactText(rep)) + '<p class="alt">' + esc(say("registry_reported_at", { t: when(rep.reported_at) })) + "</p>";
+    return [el("p", "kind", say(kindKey || "registry_report")), nameInfo(rep.name),
+      line(ageText(rep.date_of_birth, rep.age)), line(describe(rep.description)),
+      seen ? line(say("registry_last_seen", { what: seen })) : null,
+      line(contactText(rep)), el("p", "alt", say("registry_reported_at", { t: when(rep.reported_at) }))];
   }
-  function survivorHtml(s) {
+  function survivorInfo(s) {
     var at = [s.place, when(s.checked_in_at)].filter(Boolean).join(", ");
-    return '<p class="kind">' + esc(say("registry_cand_survivor")) + "</p>" + nameHtml(s.name) +
-      line(ageText(s.date_of_birth, s.age)) + line(describe(s.description)) + line(say("registry_checked_in", { what: at }));
+    return [el("p", "kind", say("registry_cand_survivor")), nameInfo(s.name),
+      line(ageText(s.date_of_birth, s.age)), line(describe(s.description)), line(say("registry_checked_in", { what: at }))];
   }
-  function casualtyHtml(c) {
+  function casualtyInfo(c) {
     var found = [c.place, when(c.found_at)].filter(Boolean).join(", ");
     var hospital = c.hospital_id || c.destination;
     var h = hospital ? (data.hospitals[hospital] ? data.hospitals[hospital].name : hospital) : "";
-    return '<p class="kind">' + esc(say("registry_cand_casualty")) + "</p>" +
-      '<p class="nm">' + esc(say("registry_tag", { tag: c.tag })) + "</p>" +
-      (c.name ? nameHtml(c.name) : "") +
-      line(describe(c.description)) + line(say("registry_found", { what: found })) +
-      (h ? line(say("registry_hospital", { h: h })) : "") +
-      "<p><b>" + esc(say("registry_cas_" + c.status)) + "</b> · " + esc(say("registry_ident_" + c.identification)) + "</p>";
+    return [el("p", "kind", say("registry_cand_casualty")), el("p", "nm", say("registry_tag", { tag: c.tag })),
+      c.name ? nameInfo(c.name) : null,
+      line(describe(c.description)), line(say("registry_found", { what: found })),
+      h ? line(say("registry_hospital", { h: h })) : null,
+      node("p", "", [el("b", "", say("registry_cas_" + c.status)), " · " + say("registry_ident_" + c.identification)])];
   }
   function contactText(rep) {
     var parts = [];
@@ -136,7 +145,7 @@
     return "injured";
   }
   function outcomeBadge(o) {
-    return o ? '<span class="outcome ' + esc(o) + '">' + esc(say("registry_out_" + o)) + "</span>" : "";
+    return o ? el("span", "outcome " + o, say("registry_out_" + o)) : null;
   }
 
   /* --- lists redrawn in place ------------------------------------------------------------- */
@@ -160,9 +169,11 @@
     if (!items.length) { var none = el("li", "none"); none.textContent = emptyText; list.appendChild(none); }
     list.closest("section").querySelector("[data-count]").textContent = String(items.length);
   }
-  function setInfo(li, html) {
+  // An item's summary is replaced only when it reads differently (a selection in it stays).
+  function setInfo(li, kids) {
     var info = li.querySelector(".info");
-    if (info.dataset.html !== html) { info.innerHTML = html; info.dataset.html = html; }
+    var fresh = node("div", "info", kids);
+    if (!info.isEqualNode(fresh)) li.replaceChild(fresh, info);
   }
 
   /* --- matches to decide ------------------------------------------------------------------- */
@@ -184,17 +195,22 @@
         m.candidate_kind === "casualty" ? data.casualties[m.candidate_id] : byReport[m.candidate_id];
       var o = outcomeOf(m);
       var pct = Math.floor(m.score * 1000) / 10;
-      var candHtml = !cand ? "<p>" + esc(say("registry_cand_unknown")) + "</p>" :
-        m.candidate_kind === "survivor" ? survivorHtml(cand) :
-        m.candidate_kind === "casualty" ? casualtyHtml(cand) :
-        reportHtml(cand).replace(esc(say("registry_report")), esc(say("registry_cand_missing")));
-      setInfo(li,
-        '<div class="head"><span class="score ' + (m.score >= 0.9 ? "hi" : m.score >= 0.6 ? "mid" : "lo") + '">' +
-        esc(say("registry_score", { p: pct })) + "</span>" + (o ? esc(say("registry_will_be", { o: "" })) + outcomeBadge(o) : "") + "</div>" +
-        '<div class="pair"><div class="person">' + (rep ? reportHtml(rep) : "") + "</div>" +
-        '<div class="person' + (o === "deceased" ? " deceased" : "") + '" data-candidate>' + candHtml + "</div></div>" +
-        // The matcher explains itself in English, left to right on every page.
-        '<div class="why"><b>' + esc(say("registry_why")) + '</b><p dir="ltr" lang="en">' + esc(m.explanation) + "</p></div>");
+      var candInfo = !cand ? line(say("registry_cand_unknown")) :
+        m.candidate_kind === "survivor" ? survivorInfo(cand) :
+        m.candidate_kind === "casualty" ? casualtyInfo(cand) :
+        reportInfo(cand, "registry_cand_missing");
+      var candBox = node("div", "person" + (o === "deceased" ? " deceased" : ""), candInfo);
+      candBox.setAttribute("data-candidate", "");
+      // The matcher explains itself in English, left to right on every page.
+      var why = el("p", "", m.explanation);
+      why.dir = "ltr";
+      why.lang = "en";
+      setInfo(li, [
+        node("div", "head", [el("span", "score " + (m.score >= 0.9 ? "hi" : m.score >= 0.6 ? "mid" : "lo"), say("registry_score", { p: pct })),
+          o ? [say("registry_will_be", { o: "" }), outcomeBadge(o)] : null]),
+        node("div", "pair", [node("div", "person", rep ? reportInfo(rep) : null), candBox]),
+        node("div", "why", [el("b", "", say("registry_why")), why])
+      ]);
       li.dataset.outcome = o || "";
       li._match = m;
     }, say("registry_no_matches"));
@@ -216,7 +232,7 @@
     var m = li._match;
     var box = li.querySelector(".decide");
     if (box.dataset.kind === kind && !box.hidden) return;
-    box.innerHTML = "";
+    box.replaceChildren();
     box.dataset.kind = kind;
     box.dataset.cid = M.uuid();  // one decision, however often it is sent
     box.hidden = false;
@@ -228,15 +244,15 @@
       var o = outcomeOf(m);
       var c = m.candidate_kind === "casualty" ? data.casualties[m.candidate_id] : null;
       if (o === "deceased" && c && c.identification !== "identified") {
-        box.appendChild(el("p", "warn", esc(say("registry_unidentified", { tag: c.tag }))));
+        box.appendChild(el("p", "warn", say("registry_unidentified", { tag: c.tag })));
         box.appendChild(button(say("registry_cancel"), "", function () { closeDecision(box); }));
         return;
       }
-      if (o === "deceased") box.appendChild(el("p", "warn", esc(say("registry_deceased_warn"))));
+      if (o === "deceased") box.appendChild(el("p", "warn", say("registry_deceased_warn")));
       if (o === "duplicate") {
-        box.appendChild(el("p", "", esc(say("registry_duplicate_note"))));
+        box.appendChild(el("p", "", say("registry_duplicate_note")));
       } else {
-        var label = el("label", "", esc(say("registry_release")));
+        var label = el("label", "", say("registry_release"));
         field = el("textarea");
         field.name = "release";
         field.maxLength = 1000;
@@ -248,7 +264,7 @@
         decide(box, send, error, "/confirm", { release: field ? field.value.trim() : "" }, say("registry_confirmed"));
       });
     } else {
-      var rl = el("label", "", esc(say("registry_reason")));
+      var rl = el("label", "", say("registry_reason"));
       field = el("input");
       field.name = "reason";
       field.maxLength = 1000;
@@ -266,7 +282,7 @@
     box.appendChild(acts);
     if (field) field.focus();
   }
-  function closeDecision(box) { box.hidden = true; box.innerHTML = ""; box.dataset.kind = ""; }
+  function closeDecision(box) { box.hidden = true; box.replaceChildren(); box.dataset.kind = ""; }
 
   function decide(box, send, error, verb, body, done) {
     var m = box.closest("li")._match;
@@ -340,12 +356,12 @@
   function drawTell() {
     reconcile(tellList, waitingFamilies(data.board), function (w) { return w.key; }, buildTell, function (li, w) {
       var r = w.report, p = w.primary;
-      setInfo(li,
-        '<div class="head"><b>' + bdi(r.name.full_name) + "</b>" + outcomeBadge(p.outcome) +
-        '<span class="alt">' + esc(say("registry_confirmed_at", { t: when(p.closed_at) })) + "</span></div>" +
-        '<div class="who-to-tell">' +
-        (p !== r ? line(say("registry_dup_of", { name: p.name.full_name })) : "") +
-        line(say("registry_message", { m: p.release })) + line(contactText(r)) + "</div>");
+      setInfo(li, [
+        node("div", "head", [node("b", "", [bdi(r.name.full_name)]), outcomeBadge(p.outcome),
+          el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) }))]),
+        node("div", "who-to-tell", [p !== r ? line(say("registry_dup_of", { name: p.name.full_name })) : null,
+          line(say("registry_message", { m: p.release })), line(contactText(r))])
+      ]);
       li._wait = w;
       var sel = li.querySelector("select");
       if (sel) {
@@ -364,14 +380,14 @@
     if (!DECIDES) return;
     var form = el("form", "tell-form");
     form.dataset.cid = M.uuid();
-    var cl = el("label", "", esc(say("registry_channel")));
+    var cl = el("label", "", say("registry_channel"));
     var sel = el("select");
     sel.name = "channel";
     ["in_person", "phone", "message"].forEach(function (c) {
       var o = el("option"); o.value = c; o.textContent = say("registry_ch_" + c); sel.appendChild(o);
     });
     cl.appendChild(sel);
-    var nl = el("label", "", esc(say("registry_note")));
+    var nl = el("label", "", say("registry_note"));
     var note = el("input");
     note.name = "note";
     note.maxLength = 1000;
@@ -380,7 +396,7 @@
     send.type = "submit";
     send.textContent = say("registry_told");
     form.appendChild(cl); form.appendChild(nl); form.appendChild(send);
-    var warn = el("p", "hint", esc(say("registry_in_person_only")));
+    var warn = el("p", "hint", say("registry_in_person_only"));
     warn.dataset.inPerson = "";
     var error = el("p", "error");
     error.setAttribute("role", "alert");
@@ -422,9 +438,10 @@
       li.appendChild(el("div", "info"));
     }, function (li, r) {
       var sub = [ageText(r.date_of_birth, r.age), r.last_seen_place, say("registry_reported_at", { t: when(r.reported_at) })].filter(Boolean).join(" · ");
-      setInfo(li, "<div><b>" + bdi(r.name.full_name) + "</b>" +
-        ((r.name.alternates || []).length ? ' <span class="sub">' + r.name.alternates.map(bdi).join(" · ") + "</span>" : "") +
-        '<div class="sub">' + esc(sub) + "</div></div>");
+      var alts = r.name.alternates || [];
+      setInfo(li, [node("div", "", [node("b", "", [bdi(r.name.full_name)]),
+        alts.length ? [" ", node("span", "sub", joined(alts.map(bdi), " · "))] : null,
+        el("div", "sub", sub)])]);
       var badge = li.querySelector(".st") || li.appendChild(el("span"));
       badge.className = "st st-" + r.status;
       badge.textContent = say("registry_st_" + r.status) + (r.outcome && r.status === "found" ? " · " + say("registry_out_" + r.outcome) : "");
