@@ -19,7 +19,7 @@ from litestar import Request, Response, Router, get
 from litestar.params import FromQuery
 
 from magen.api.deps import runtime
-from magen.api.routes.pages import _signed_in, _staff_page
+from magen.api.routes.pages import _NO_STORE, _signed_in, _staff_page
 from magen.domain.accounts import Accounts
 from magen.domain.values import Role
 
@@ -27,7 +27,6 @@ REGISTRY_ROLES = frozenset({Role.REGISTRAR, Role.ADMIN})
 # Confirming, rejecting and recording a notification are registrar acts (domain/persons.py).
 DECIDING_ROLES = frozenset({Role.REGISTRAR})
 MAX_IDS = 200
-_NO_STORE = {"Cache-Control": "no-store"}
 
 
 @get("/registry", include_in_schema=False)
