@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -77,14 +79,25 @@ def _status_of(server: Server, casualty: str) -> str:
     return str({c["id"]: c for c in board.json()}[casualty]["status"])
 
 
-def test_the_desk_sees_a_patient_coming_reports_its_status_and_receives_the_patient(
-    browser: Any, server: Server, desk: str, page_errors: PageErrors
-) -> None:
-    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="en-GB")
+@contextmanager
+def _desk_page(
+    browser: Any, server: Server, page_errors: PageErrors, locale: str
+) -> Iterator[tuple[Any, Any]]:
+    """hospital1 signed in at its desk in a browser of that locale, the desk drawn."""
+    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale=locale)
     try:
         page = page_errors.watch(sign_in(context, server, "hospital1", "/hospital"))
         assert page.url.endswith("/hospital")
         page.wait_for_selector("body[data-ready]")
+        yield context, page
+    finally:
+        context.close()
+
+
+def test_the_desk_sees_a_patient_coming_reports_its_status_and_receives_the_patient(
+    browser: Any, server: Server, desk: str, page_errors: PageErrors
+) -> None:
+    with _desk_page(browser, server, page_errors, "en-GB") as (context, page):
         assert page.inner_text("[data-hospital-name]") == "Desk Test Medical Centre"
         assert page.get_attribute("[data-status-age]", "data-age") == "never"
         assert page.locator("#banner").is_hidden()
@@ -158,18 +171,13 @@ def test_the_desk_sees_a_patient_coming_reports_its_status_and_receives_the_pati
         screenshot(page, "hospital-en-stale")
         context.set_offline(False)
         page.wait_for_selector("#banner[hidden]", state="attached", timeout=20_000)
-    finally:
-        context.close()
 
 
 def test_the_desk_in_hebrew_receives_and_discharges_a_patient(
     browser: Any, server: Server, desk: str, page_errors: PageErrors
 ) -> None:
-    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="he-IL")
-    try:
-        page = page_errors.watch(sign_in(context, server, "hospital1", "/hospital"))
+    with _desk_page(browser, server, page_errors, "he-IL") as (_, page):
         assert page.get_attribute("html", "dir") == "rtl"
-        page.wait_for_selector("body[data-ready]")
         assert "בדרך אלינו" in page.inner_text("main")
         casualty = _casualty_on_its_way(server, "HD-202", desk)
         card = page.locator('[data-list="incoming"] [data-tag="HD-202"]')
@@ -190,5 +198,3 @@ def test_the_desk_in_hebrew_receives_and_discharges_a_patient(
         assert out.value.status == 201
         assert _status_of(server, casualty) == "discharged"
         page.wait_for_selector('[data-list="closed"] [data-tag="HD-202"]', state="attached")
-    finally:
-        context.close()
