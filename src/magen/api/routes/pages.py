@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -495,18 +496,7 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Response[Any
             reason = text("bad_login", _lang(request))
             return Response({"ok": False, "reason": reason}, status_code=401, headers=_NO_STORE)
         return await _login_page(request, error=text("bad_login", _lang(request)), status=401)
-    assert actor.account_id is not None
-    now = rt.service.clock.now()
-    token, expires = rt.tokens.issue(actor.account_id, actor.role.value, now)
-    max_age = max(1, int((expires - now).total_seconds()))
-    cookie = Cookie(
-        key=TOKEN_COOKIE,
-        value=token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    token, expires, cookie = new_session(request, rt, actor)
     target = _local_path(data.get("next")) or _home_of(actor.role)
     if _wants_json(request):
         body = {
@@ -518,6 +508,25 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Response[Any
         }
         return Response(body, cookies=[cookie], headers=_NO_STORE)
     return Redirect(target, status_code=303, cookies=[cookie], headers=_NO_STORE)
+
+
+def new_session(
+    request: Request[Any, Any, Any], rt: Runtime, actor: Actor
+) -> tuple[str, datetime, Cookie]:
+    """A new session for a signed-in account: its token, when it expires, and the HttpOnly
+    cookie that carries it for the pages."""
+    assert actor.account_id is not None
+    now = rt.service.clock.now()
+    token, expires = rt.tokens.issue(actor.account_id, actor.role.value, now)
+    cookie = Cookie(
+        key=TOKEN_COOKIE,
+        value=token,
+        max_age=max(1, int((expires - now).total_seconds())),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return token, expires, cookie
 
 
 @post("/logout", include_in_schema=False)

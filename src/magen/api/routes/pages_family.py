@@ -28,7 +28,6 @@ from pydantic import ValidationError
 from magen.api.deps import Runtime, runtime
 from magen.api.routes.pages import (
     _NO_STORE,
-    TOKEN_COOKIE,
     FormData,
     _book,
     _display_name,
@@ -38,6 +37,7 @@ from magen.api.routes.pages import (
     _same_origin,
     _signed_in,
     _status_of,
+    new_session,
 )
 from magen.app.security import InvalidCredentials, hash_password, sign_in
 from magen.domain.accounts import Accounts, CreateAccount, account_id_for
@@ -567,21 +567,6 @@ async def post_note(request: Request[Any, Any, Any], data: FormData) -> Response
 # --- an account, for a family that has none -------------------------------------------------
 
 
-def session_cookie(request: Request[Any, Any, Any], rt: Runtime, actor: Actor) -> Cookie:
-    """The session cookie for a signed-in account (as the sign-in form sets it)."""
-    assert actor.account_id is not None
-    now = rt.service.clock.now()
-    token, expires = rt.tokens.issue(actor.account_id, actor.role.value, now)
-    return Cookie(
-        key=TOKEN_COOKIE,
-        value=token,
-        max_age=max(1, int((expires - now).total_seconds())),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
-
-
 def _signup_fields(data: Mapping[str, str], lang: Lang) -> tuple[str, str, str]:
     username = _field(data, "username", 64)
     password = (data.get("password") or "")[:200]
@@ -660,7 +645,7 @@ async def _sign_up(request: Request[Any, Any, Any], data: dict[str, str]) -> Res
     except DomainError as exc:
         reason = text("error", lang, reason=exc.reason)
         return await _page(request, None, form=form, error=reason, status=_status_of(exc))
-    cookie = session_cookie(request, rt, signed)
+    _, _, cookie = new_session(request, rt, signed)
     return Redirect(PATH, status_code=303, cookies=[cookie], headers=_NO_STORE)
 
 
