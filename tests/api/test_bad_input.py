@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from magen.domain.accounts import Accounts
 from magen.domain.values import Role
 from support.apikit import BAKA, Kit, api_kit, cid
 
@@ -172,3 +173,27 @@ def test_closed_registration_is_refused() -> None:
             },
         )
         assert r.status_code == 403
+
+
+def test_a_resent_registration_is_one_account_and_another_password_is_a_conflict() -> None:
+    """A phone that never saw the answer sends the same form again: a salted hash must not
+    turn that resend into a different request."""
+    with api_kit(open_registration=True) as kit:
+        form = {
+            "command_id": cid(),
+            "username": "resent1",
+            "password": "long-enough",
+            "display_name": "Resent",
+        }
+        first = kit.client.post("/api/v1/accounts/register", json=form)
+        assert first.status_code == 201, first.text
+        again = kit.client.post("/api/v1/accounts/register", json=form)
+        assert again.status_code == 200, again.text
+        assert again.json()["replayed"] is True
+        assert again.json()["position"] == first.json()["position"]
+        other = kit.client.post(
+            "/api/v1/accounts/register", json={**form, "password": "another-one-entirely"}
+        )
+        assert other.status_code == 409
+        accounts = kit.client.app.state["runtime"].service.state.slice(Accounts)
+        assert list(accounts.by_username).count("resent1") == 1

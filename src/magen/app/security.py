@@ -15,13 +15,15 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from magen.domain.accounts import Accounts
+from magen.domain.accounts import Accounts, CreateAccount, account_id_for
 from magen.domain.base import Actor
 from magen.domain.state import State
 from magen.domain.values import Role
 
 if TYPE_CHECKING:
-    from magen.app.service import Service
+    import uuid
+
+    from magen.app.service import Outcome, Service
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
@@ -188,6 +190,41 @@ async def sign_in(service: Service, username: str, password: str) -> Actor:
     return await recognised(
         service, lambda: asyncio.to_thread(authenticate, service.state, username, password)
     )
+
+
+async def create_account(
+    service: Service,
+    actor: Actor,
+    *,
+    command_id: uuid.UUID,
+    username: str,
+    role: Role,
+    display_name: str,
+    password: str,
+) -> Outcome:
+    """Create an account with a password hashed off the event loop.
+
+    A hash is salted, so hashing a resent form again would make it a different command and
+    the resend a conflict. The account its command id already made is asked instead: same
+    username and password, and its hash is reused, so the resend is answered as a retry.
+    """
+    made = service.state.slice(Accounts).by_id.get(account_id_for(command_id))
+    if (
+        made is not None
+        and made.username == username
+        and await asyncio.to_thread(verify_password, made.password_hash, password)
+    ):
+        digest = made.password_hash
+    else:
+        digest = await asyncio.to_thread(hash_password, password)
+    command = CreateAccount(
+        command_id=command_id,
+        username=username,
+        role=role,
+        display_name=display_name,
+        password_hash=digest,
+    )
+    return await service.handle(actor, command)
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

@@ -17,10 +17,10 @@ from magen.domain.base import Actor, Command
 
 async def run_command(service: Service, actor: Actor, command: Command) -> Response[dict[str, Any]]:
     """Handle a command and answer 201 with its positions (200 for an idempotent retry)."""
-    return _answer(service, await service.handle(actor, command))
+    return answer(service, await service.handle(actor, command))
 
 
-def _answer(service: Service, outcome: Outcome) -> Response[dict[str, Any]]:
+def answer(service: Service, outcome: Outcome) -> Response[dict[str, Any]]:
     """201 with the command's positions, 200 for an idempotent retry."""
     body = outcome_view(outcome, service.state.position)
     return Response(body, status_code=200 if outcome.replayed else 201)
@@ -38,7 +38,7 @@ async def run_for_caller(
     """
     rt = runtime(request)
     service = rt.service
-    return _answer(service, await service.handle(await current_actor(request, rt), command))
+    return answer(service, await service.handle(await current_actor(request, rt), command))
 
 
 def body_model(command: type[Command], id_field: str) -> type[BaseModel]:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import anyio
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import run_command
+from magen.api.routes._common import answer, run_command
 from magen.app import security
-from magen.app.security import hash_password, new_api_key
-from magen.domain.accounts import Accounts, CreateAccount, IssueApiKey, RevokeApiKey
+from magen.app.security import new_api_key
+from magen.domain.accounts import Accounts, IssueApiKey, RevokeApiKey
 from magen.domain.base import SYSTEM
 from magen.domain.errors import Forbidden, NotFound
 from magen.domain.values import Role
@@ -72,15 +71,16 @@ async def sign_in(request: Request[Any, Any, Any], data: JSONBody[TokenRequest])
 async def _create(
     service: ServiceDep, actor: ActorDep, data: JSONBody[NewAccount]
 ) -> Response[dict[str, Any]]:
-    password_hash = await anyio.to_thread.run_sync(hash_password, data.password)
-    command = CreateAccount(
+    outcome = await security.create_account(
+        service,
+        actor,
         command_id=data.command_id,
         username=data.username,
         role=data.role,
         display_name=data.display_name,
-        password_hash=password_hash,
+        password=data.password,
     )
-    return await run_command(service, actor, command)
+    return answer(service, outcome)
 
 
 @post("/accounts")

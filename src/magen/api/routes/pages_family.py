@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-import anyio
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
@@ -39,8 +38,7 @@ from magen.api.routes.pages import (
     _status_of,
     new_session,
 )
-from magen.app.security import InvalidCredentials, hash_password, sign_in
-from magen.domain.accounts import Accounts, CreateAccount, account_id_for
+from magen.app.security import InvalidCredentials, create_account, sign_in
 from magen.domain.base import SYSTEM, Actor, Command
 from magen.domain.errors import Conflict, DomainError
 from magen.domain.people import (
@@ -587,19 +585,16 @@ async def _create_resident(
     rt: Runtime, command_id: uuid.UUID, *, username: str, password: str, display: str, lang: Lang
 ) -> None:
     """Create the resident account a sign-up form asks for, once however often it is sent."""
-    made = rt.service.state.slice(Accounts).by_id.get(account_id_for(command_id))
-    if made is not None and made.username == username:
-        return  # a password's hash is salted: a resent form is known by the account it made
-    digest = await anyio.to_thread.run_sync(hash_password, password)
-    command = CreateAccount(
-        command_id=command_id,
-        username=username,
-        role=Role.RESIDENT,  # the only role a person may give themselves
-        display_name=display,
-        password_hash=digest,
-    )
     try:
-        await rt.service.handle(SYSTEM, command)
+        await create_account(
+            rt.service,
+            SYSTEM,
+            command_id=command_id,
+            username=username,
+            role=Role.RESIDENT,  # the only role a person may give themselves
+            display_name=display,
+            password=password,
+        )
     except Conflict as exc:
         if _reused_id(exc):
             raise forms.FormError("form_stale") from None
