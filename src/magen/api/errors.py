@@ -38,8 +38,13 @@ def _problem(status: int, code: str, reason: str, **extra: Any) -> Response[dict
     )
 
 
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a refusal: its own kind's, or the nearest kind it is a case of."""
+    return next((_STATUS[k] for k in type(exc).__mro__ if k in _STATUS), 422)
+
+
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return _problem(_STATUS.get(type(exc), 422), exc.code, exc.reason)
+    return _problem(status_of(exc), exc.code, exc.reason)
 
 
 def credentials_error(

@@ -28,7 +28,7 @@ from magen.domain.base import (
     event_id_for,
     record,
 )
-from magen.domain.errors import Conflict, NotFound, RateLimited
+from magen.domain.errors import CommandIdReused, NotFound, RateLimited
 from magen.domain.values import Role
 from magen.store.base import AppendsThen, EventConflict, EventLog, LogError, NewEvent
 
@@ -184,7 +184,7 @@ class Service:
                 running = inflight[key] = asyncio.get_running_loop().create_future()
             outcome = await asyncio.shield(running)
             if outcome.events and outcome.events[0].command_hash != fingerprint:
-                raise Conflict("this command id was already used for a different request")
+                raise CommandIdReused("this command id was already used for a different request")
             return Outcome(outcome.events, replayed=True)
 
         name = type(command).__name__
@@ -313,7 +313,7 @@ class Service:
     def _replay(self, fingerprint: str, seen: tuple[str, tuple[int, ...]]) -> Outcome:
         digest, positions = seen
         if digest != fingerprint:
-            raise Conflict("this command id was already used for a different request")
+            raise CommandIdReused("this command id was already used for a different request")
         return Outcome(tuple(self.read_positions(positions)), replayed=True)
 
     # --- applying events in position order ----------------------------------------------

@@ -31,6 +31,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class CommandIdReused(Conflict):
+    """The command's id was already used for a request with other content: a form or a client
+    kept from before, to be sent again under a fresh id."""
+
+
 class InvalidCommand(DomainError):
     """The command is well-formed but makes no sense in the current state."""
 

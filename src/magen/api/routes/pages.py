@@ -35,7 +35,7 @@ from magen.app.security import (
 from magen.app.service import Outcome
 from magen.domain.accounts import Accounts
 from magen.domain.base import Actor, Command
-from magen.domain.errors import Conflict, DomainError
+from magen.domain.errors import CommandIdReused, DomainError
 from magen.domain.people import PersonName
 from magen.domain.persons import CheckInSurvivor, Persons
 from magen.domain.reports import Reports, ResolveSos, Sos, SosOutcome
@@ -301,9 +301,9 @@ async def _refused(
 
 
 def _status_of(exc: DomainError) -> int:
-    from magen.api.errors import _STATUS
+    from magen.api.errors import status_of
 
-    return _STATUS.get(type(exc), 422)
+    return status_of(exc)
 
 
 async def _report(
@@ -325,7 +325,7 @@ async def _report(
         return await _refused(request, data, template, key=exc)
     try:
         (outcome,) = await _submit(request, actor, [command])
-    except Conflict:
+    except CommandIdReused:
         # The id was used for another report (a page kept from before): this is a new one.
         # Show it again under a fresh id so one more press sends it.
         fresh = {k: v for k, v in data.items() if k != "command_id"}

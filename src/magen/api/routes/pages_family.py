@@ -40,7 +40,7 @@ from magen.api.routes.pages import (
 )
 from magen.app.security import InvalidCredentials, create_account, sign_in
 from magen.domain.base import SYSTEM, Actor, Command
-from magen.domain.errors import Conflict, DomainError
+from magen.domain.errors import CommandIdReused, Conflict, DomainError
 from magen.domain.people import (
     MAX_CLAIMED_AGE,
     MAX_FUTURE_SKEW,
@@ -446,11 +446,6 @@ async def _resident_or_answer(
     return actor, None
 
 
-def _reused_id(exc: DomainError) -> bool:
-    """Whether the service refused a form's command id as already used for other content."""
-    return isinstance(exc, Conflict) and "command id" in exc.reason
-
-
 async def _send(
     request: Request[Any, Any, Any],
     actor: Actor,
@@ -465,7 +460,7 @@ async def _send(
     try:
         outcome = await rt.service.handle(actor, command)
     except DomainError as exc:
-        if _reused_id(exc):
+        if isinstance(exc, CommandIdReused):
             # The id was used for another form (a page kept from before): offer it again
             # under a fresh id, so one more press sends it.
             fresh = {k: v for k, v in data.items() if k != "command_id"}
@@ -596,7 +591,7 @@ async def _create_resident(
             password=password,
         )
     except Conflict as exc:
-        if _reused_id(exc):
+        if isinstance(exc, CommandIdReused):
             raise forms.FormError("form_stale") from None
         raise FieldErrors({"username": text("family_err_taken", lang)}) from None
 
