@@ -313,7 +313,7 @@ async def _report(
     template: str,
 ) -> Response[Any]:
     if not _same_origin(request):
-        return Response("cross-site form refused", status_code=403, media_type=MediaType.TEXT)
+        return _cross_site()
     rt = runtime(request)
     lang = _lang(request)
     device, cookies = _device(request)
@@ -380,7 +380,7 @@ async def post_sighting(request: Request[Any, Any, Any], data: FormData) -> Resp
 async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     """ "I am safe": close this person's open calls for help."""
     if not _same_origin(request):
-        return Response("cross-site form refused", status_code=403, media_type=MediaType.TEXT)
+        return _cross_site()
     rt = runtime(request)
     lang = _lang(request)
     template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
@@ -483,7 +483,7 @@ async def login_page(request: Request[Any, Any, Any]) -> Response[str]:
 async def login(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     """Sign in: set the session cookie; answer JSON (with the token) to the page's script."""
     if not _same_origin(request):
-        return Response("cross-site form refused", status_code=403, media_type=MediaType.TEXT)
+        return _cross_site()
     rt = runtime(request)
     username = (data.get("username") or "").strip()[:64]
     password = (data.get("password") or "")[:200]
@@ -554,6 +554,24 @@ async def session(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 # --- staff pages ----------------------------------------------------------------------------
 
 
+def _refused_page(request: Request[Any, Any, Any], actor: Actor, key: str) -> Response[str]:
+    """403: a page this account's role may not use, said in its words (`key`, given the role)."""
+    lang = _lang(request)
+    body = render(
+        "refused.html",
+        lang,
+        path=request.url.path,
+        message=text(key, lang, role=actor.role.value),
+        account=_display_name(runtime(request), actor),
+    )
+    return _html(body, status=403, cookies=_lang_cookie(request))
+
+
+def _cross_site() -> Response[str]:
+    """403 for a form posted from another site's page."""
+    return Response("cross-site form refused", status_code=403, media_type=MediaType.TEXT)
+
+
 async def _staff_page(
     request: Request[Any, Any, Any],
     roles: frozenset[Role],
@@ -568,14 +586,7 @@ async def _staff_page(
     lang = _lang(request)
     rt = runtime(request)
     if actor.role not in roles:
-        body = render(
-            "refused.html",
-            lang,
-            path=path,
-            message=text(refused_key, lang, role=actor.role.value),
-            account=_display_name(rt, actor),
-        )
-        return _html(body, status=403, cookies=_lang_cookie(request))
+        return _refused_page(request, actor, refused_key)
     body = render(
         template,
         lang,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from litestar import MediaType, Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 from pydantic import ValidationError
@@ -29,10 +29,12 @@ from magen.api.routes.pages import (
     _NO_STORE,
     FormData,
     _book,
+    _cross_site,
     _display_name,
     _html,
     _lang,
     _lang_cookie,
+    _refused_page,
     _same_origin,
     _signed_in,
     _status_of,
@@ -69,7 +71,6 @@ from magen.web.times import local_time, town_zone
 
 _T = TypeVar("_T")
 PATH = "/family"
-_CROSS_SITE = "cross-site form refused"
 # Dates as people write them here: 14.05.1990, 14/5/1990, 05/1990, 1990-05-14, 1990.
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
 _MY = re.compile(r"^(\d{1,2})[./-](\d{4})$")
@@ -411,24 +412,12 @@ async def _page(
     return _html(body, status=status, cookies=[*_lang_cookie(request), *(cookies or [])])
 
 
-def _refusal(request: Request[Any, Any, Any], actor: Actor, rt: Runtime) -> Response[str]:
-    lang = _lang(request)
-    body = render(
-        "refused.html",
-        lang,
-        path=request.url.path,
-        message=text("family_refused", lang, role=actor.role.value),
-        account=_display_name(rt, actor),
-    )
-    return _html(body, status=403, cookies=_lang_cookie(request))
-
-
 @get(PATH, include_in_schema=False)
 async def family_page(request: Request[Any, Any, Any]) -> Response[Any]:
     """A resident's missing-person reports and what became of them; how to start, if signed out."""
     actor = await _signed_in(request)
     if actor is not None and actor.role is not Role.RESIDENT:
-        return _refusal(request, actor, runtime(request))
+        return _refused_page(request, actor, "family_refused")
     return await _page(request, actor)
 
 
@@ -437,12 +426,12 @@ async def _resident_or_answer(
 ) -> tuple[Actor | None, Response[Any] | None]:
     """The signed-in resident posting a form, or the answer for anyone else."""
     if not _same_origin(request):
-        return None, Response(_CROSS_SITE, status_code=403, media_type=MediaType.TEXT)
+        return None, _cross_site()
     actor = await _signed_in(request)
     if actor is None:
         return None, Redirect(f"/login?next={PATH}", status_code=303, headers=_NO_STORE)
     if actor.role is not Role.RESIDENT:
-        return None, _refusal(request, actor, runtime(request))
+        return None, _refused_page(request, actor, "family_refused")
     return actor, None
 
 
@@ -600,12 +589,12 @@ async def _create_resident(
 async def post_signup(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     """Create a resident account (when the town allows it) and sign in with it."""
     if not _same_origin(request):
-        return Response(_CROSS_SITE, status_code=403, media_type=MediaType.TEXT)
+        return _cross_site()
     actor = await _signed_in(request)
     if actor is not None:
         if actor.role is Role.RESIDENT:
             return Redirect(PATH, status_code=303, headers=_NO_STORE)
-        return _refusal(request, actor, runtime(request))
+        return _refused_page(request, actor, "family_refused")
     return await _sign_up(request, data)
 
 
