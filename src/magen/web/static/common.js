@@ -153,8 +153,26 @@
     }
   }, true);
 
+  /* An element of text and other elements (lists of them, nested): what the server or a
+     person typed is only ever text, never parsed as HTML. */
+  function node(tag, cls, kids) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    (function add(k) {
+      if (Array.isArray(k)) k.forEach(add);
+      else if (k != null && k !== "") e.appendChild(typeof k === "object" ? k : document.createTextNode(String(k)));
+    })(kids);
+    return e;
+  }
+  // Items with a separator between them (a string, or a function making a fresh element).
+  function joined(items, sep) {
+    var out = [];
+    items.forEach(function (it, i) { if (i) out.push(typeof sep === "function" ? sep() : sep); out.push(it); });
+    return out;
+  }
+
   window.Magen = {
     S: S, CFG: CFG, say: say, uuid: uuid, token: token, api: api, command: command,
-    hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed
+    hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined
   };
 })();

@@ -30,22 +30,7 @@
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
   }
 
-  /* An element made of text and other elements: what the server or a person typed is only
-     ever text, never parsed as HTML. */
-  function node(tag, cls, kids) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    (kids || []).forEach(function (k) {
-      if (k != null && k !== "") e.appendChild(typeof k === "object" ? k : document.createTextNode(String(k)));
-    });
-    return e;
-  }
-  // Items with a separator between them (a string, or a function making a fresh element).
-  function joined(items, sep) {
-    var out = [];
-    items.forEach(function (it, i) { if (i) out.push(typeof sep === "function" ? sep() : sep); out.push(it); });
-    return out;
-  }
+  var node = M.node, joined = M.joined;  // text only, never parsed as HTML
 
   // A number range keeps its order in a right-to-left line ("30–40", not "40–30").
   function ltr(s) { return "\u2066" + s + "\u2069"; }

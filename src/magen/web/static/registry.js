@@ -34,21 +34,7 @@
     if (text != null) e.textContent = text;
     return e;
   }
-  /* An element of text and other elements (lists of them, nested): what the server or a
-     person typed is only ever text, never parsed as HTML. */
-  function node(tag, cls, kids) {
-    var e = el(tag, cls);
-    (function add(k) {
-      if (Array.isArray(k)) k.forEach(add);
-      else if (k != null && k !== "") e.appendChild(typeof k === "object" ? k : document.createTextNode(String(k)));
-    })(kids);
-    return e;
-  }
-  function joined(items, sep) {
-    var out = [];
-    items.forEach(function (it, i) { if (i) out.push(sep); out.push(it); });
-    return out;
-  }
+  var node = M.node, joined = M.joined;  // text only, never parsed as HTML
   function button(label, cls, onClick) {
     var b = el("button", cls);
     b.type = "button";
