@@ -87,6 +87,17 @@ def _with_service(db: str, fn: Callable[[Any], Any]) -> Any:
     return asyncio.run(run())
 
 
+def _ask_password() -> str:
+    """The password typed at the prompt; a clear error when nothing can be typed."""
+    try:
+        return getpass.getpass("password: ")
+    except EOFError:
+        raise CliError(
+            "no password given: type it at the prompt, or pass it with --password-stdin "
+            "or MAGEN_PASSWORD"
+        ) from None
+
+
 def _cmd_users_add(args: argparse.Namespace) -> int:
     from magen.app.security import hash_password
     from magen.domain.accounts import CreateAccount
@@ -103,7 +114,7 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = os.environ.get("MAGEN_PASSWORD") or getpass.getpass("password: ")
+        password = os.environ.get("MAGEN_PASSWORD") or _ask_password()
     try:
         digest = hash_password(password)
         command = CreateAccount(

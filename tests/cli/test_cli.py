@@ -52,6 +52,27 @@ def test_users_add_then_list(db: str) -> None:
     assert "dispatcher" in listed.stdout
 
 
+def test_users_add_with_no_terminal_and_no_password_says_how_to_give_one(db: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MAGEN_PASSWORD"}
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "magen", "users", "add", "--username", "x0"),
+            *("--role", "resident", "--db", db),
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        start_new_session=True,  # no controlling terminal to type a password at
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "no password given" in result.stderr
+    assert "--password-stdin" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_users_add_refuses_bad_input_with_one_line(db: str) -> None:
     bad_role = magen(
         "users",
