@@ -56,8 +56,17 @@ def test_users_add_with_no_terminal_and_no_password_says_how_to_give_one(db: str
     env = {k: v for k, v in os.environ.items() if k != "MAGEN_PASSWORD"}
     result = subprocess.run(
         [
-            *(sys.executable, "-m", "magen", "users", "add", "--username", "x0"),
-            *("--role", "resident", "--db", db),
+            sys.executable,
+            "-m",
+            "magen",
+            "users",
+            "add",
+            "--username",
+            "x0",
+            "--role",
+            "resident",
+            "--db",
+            db,
         ],
         stdin=subprocess.DEVNULL,
         capture_output=True,
