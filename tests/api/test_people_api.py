@@ -240,8 +240,8 @@ def test_pfif_round_trip_through_the_api(kit: Kit) -> None:
         again = other.client.post("/api/v1/pfif/import", content=exported.content, headers=headers)
         assert again.status_code == 200
         assert other.log.head() == head
-        board = _ok(other.get(Role.REGISTRAR, "/api/v1/persons/board"))
-        assert "Yosef Levi" in str(board["missing"])
+        found = _ok(other.get(Role.REGISTRAR, "/api/v1/persons/search?q=yosef"))
+        assert [r["name"]["full_name"] for r in found["reports"]] == ["Yosef Levi"]
 
 
 HOSTILE = {

@@ -49,9 +49,15 @@ def _family_sees(server: Server, report_id: str) -> dict[str, Any]:
     return dict(mine)
 
 
+def _report(server: Server, report_id: str) -> dict[str, Any]:
+    """The report in full with every match that names it, as the registrar reads it."""
+    r = server.get("registrar", f"/api/v1/persons/missing/{report_id}")
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
 def _board_match(server: Server, report_id: str) -> dict[str, Any]:
-    board = server.get("registrar", "/api/v1/persons/board").json()
-    (match,) = [m for m in board["matches"] if m["report_id"] == report_id]
+    (match,) = [m for m in _report(server, report_id)["matches"] if m["report_id"] == report_id]
     return dict(match)
 
 
@@ -144,8 +150,7 @@ def test_a_family_is_reunited_through_the_desk(desk: Any, server: Server) -> Non
     seen = _family_sees(server, report_id)
     assert (seen["status"], seen["outcome"], seen["message"]) == ("found", "safe", message)
     assert len(seen["told_at"]) == 1
-    board = server.get("registrar", "/api/v1/persons/board").json()
-    (report,) = [r for r in board["missing"] if r["report_id"] == report_id]
+    report = _report(server, report_id)["report"]
     assert [(n["channel"], n["note"]) for n in report["notifications"]] == [
         ("phone", "spoke to her brother")
     ]
@@ -348,8 +353,7 @@ def test_the_desk_files_a_report_for_a_family_that_phoned(desk: Any, server: Ser
     assert done.inner_text() == f"Report filed for אליהו מזרחי{tag}."
     assert form.locator("input[name=full_name]").input_value() == ""
     report_id = sent.value.json()["id"]
-    board = server.get("registrar", "/api/v1/persons/board").json()
-    (report,) = [r for r in board["missing"] if r["report_id"] == report_id]
+    report = _report(server, report_id)["report"]
     assert report["name"]["alternates"] == [f"Eliyahu Mizrahi{tag}", "إلياهو مزراحي"]
     assert report["age"] == {"min_years": 8, "max_years": 10}
     assert report["description"]["clothing"] == "blue school uniform"
@@ -374,3 +378,29 @@ def test_a_feed_that_never_comes_up_says_the_desk_is_not_current(
         assert page.locator("#mode").get_attribute("data-mode") == "lost"
     finally:
         context.close()
+
+
+def test_the_desk_finds_a_report_beyond_the_newest_page_by_any_name(
+    desk: Any, server: Server
+) -> None:
+    """The desk lists the newest page of reports; the server finds any other by name."""
+    tag = uuid.uuid4().hex[:4]
+    old = _family_report(
+        server,
+        {"name": {"full_name": f"Samir Khoury{tag}", "alternates": [f"سَمِير خُوري{tag}"]}},
+    )
+    for i in range(55):  # the report falls off the newest page
+        _family_report(server, {"name": {"full_name": f"Filler {tag} {i}"}})
+    desk.fill("[data-search]", f"filler {tag}")
+    more = desk.locator("[data-report-more]")
+    more.wait_for(state="visible")
+    assert more.inner_text() == "Showing the newest 50 of 55. Search by name to find the others."
+    assert desk.locator("#reports [data-count]").inner_text() == "55"
+    assert desk.locator("[data-report-list] li[data-id]").count() == 50
+    with desk.expect_response(lambda r: "/api/v1/persons/search?" in r.url) as asked:
+        desk.fill("[data-search]", f"سمير خوري{tag}")  # Arabic, typed without harakat
+    assert asked.value.status == 200
+    row = desk.locator(f'[data-report-list] li[data-id="{old}"]')
+    row.wait_for()
+    assert desk.locator("[data-report-list] li[data-id]").count() == 1
+    assert more.is_hidden()

@@ -139,3 +139,28 @@ def test_the_desk_script_builds_its_lists_from_text_not_html() -> None:
     script = (STATIC_DIR / "registry.js").read_text(encoding="utf-8")
     assert "innerHTML" not in script
     assert "insertAdjacentHTML" not in script
+
+
+def test_the_desk_reads_the_board_and_the_search_not_every_record() -> None:
+    # At a disaster's size the desk must not download every casualty and report on each
+    # refresh: the board names what the work needs, the search pages the reports.
+    from magen.web import STATIC_DIR
+
+    script = (STATIC_DIR / "registry.js").read_text(encoding="utf-8")
+    assert '"/api/v1/persons/board"' in script
+    assert '"/api/v1/persons/search?limit="' in script
+    assert '"/api/v1/casualties"' not in script
+    assert '"/api/v1/hospitals"' not in script
+
+
+def test_the_desk_narrows_names_as_the_server_searches_them() -> None:
+    # While the server answers, the desk narrows what it shows with the same folding.
+    from magen.app import registry_board
+    from magen.web import STATIC_DIR
+
+    script = (STATIC_DIR / "registry.js").read_text(encoding="utf-8")
+    found = re.search(r"\.replace\(/\[(.*?)\]/g, \"\"\)", script)
+    assert found is not None
+    js_class = found.group(1).encode().decode("unicode_escape").lower()
+    assert js_class == registry_board._MARKS.pattern.strip("[]")
+    assert registry_board.fold("יָעֵל ABERGIL عُمَر") == "יעל abergil عمر"

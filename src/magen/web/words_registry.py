@@ -191,6 +191,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Search by name (any script)",
     ),
     "registry_no_reports": ("אין דיווח מתאים.", "لا بلاغ مطابق.", "No report matches."),
+    "registry_showing": (
+        "מוצגים {n} האחרונים מתוך {total}. חפשו לפי שם כדי למצוא אחרים.",
+        "يُعرض أحدث {n} من {total}. ابحث بالاسم للعثور على غيرها.",
+        "Showing the newest {n} of {total}. Search by name to find the others.",
+    ),
     # --- forms -------------------------------------------------------------------------------
     "registry_file_report": (
         "דיווח על נעדר/ת בשם משפחה",

@@ -6,16 +6,18 @@ them are the reads, the guided triage, and the PFIF and EDXL-HAVE exchanges.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import hashlib
+from typing import Annotated, Any, Literal
 
 import anyio
-from litestar import Request, Router, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.exceptions import ClientException
-from litestar.params import FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.serialization import encode_json, get_serializer
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import command_on_item, command_route
-from magen.app import hospital_desk
+from magen.app import hospital_desk, registry_board
 from magen.app.auth import Audience, sees
 from magen.app.people_policy import hospital_of, readable_casualties
 from magen.app.reunification import propose_matches
@@ -23,7 +25,7 @@ from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
 from magen.domain import persons as per
 from magen.domain.base import Actor
-from magen.domain.errors import Forbidden, InvalidCommand
+from magen.domain.errors import Forbidden, InvalidCommand, NotFound
 from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have
 from magen.people import pfif, triage
@@ -270,15 +272,124 @@ async def family(service: ServiceDep, actor: ActorDep) -> Any:
     return per.family_view(service.state, actor.account_id)
 
 
+def _json(request: Request[Any, Any, Any], content: Any) -> bytes:
+    """JSON as the route would have answered it (the app's encoders: pydantic models too)."""
+    return encode_json(content, get_serializer(request.route_handler.resolve_type_encoders()))
+
+
+def _named_casualty(c: cas.Casualty) -> dict[str, Any]:
+    """What the desk shows of a casualty a proposal names (fields as in `casualty_view`)."""
+    return {
+        "id": c.casualty_id,
+        "tag": c.tag,
+        "status": c.status.value,
+        "place": c.place,
+        "found_at": c.found_at.isoformat(),
+        "description": c.description.model_dump(mode="json"),
+        "name": c.name.model_dump(mode="json") if c.name else None,
+        "destination": c.destination,
+        "hospital_id": c.hospital_id,
+        "identification": c.identification.value,
+        "identified_name": c.identified_name.model_dump(mode="json") if c.identified_name else None,
+    }
+
+
+def _revalidated(request: Request[Any, Any, Any], body: bytes) -> Response[bytes]:
+    """A JSON answer with an ETag of its content: 304 and no body when the client has it."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, headers=headers, media_type=MediaType.JSON)
+
+
 @get("/persons/board")
-async def board(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
-    """The reunification board: open reports, survivors and matches (registrars)."""
+async def board(
+    request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
+) -> Response[bytes]:
+    """The registrar's work: proposed matches, families to tell, and counts (registrars).
+
+    `matches` are the proposed matches, likeliest first; `to_tell` the families waiting to be
+    told of a confirmed outcome, deaths first. `reports`, `survivors` and `casualties` (by id)
+    are the records these name, `hospitals` (id to name) where those casualties are or go;
+    `counts` counts every report by status, the survivors and the matches by status. Reports
+    are found by name with GET /persons/search. The answer carries an ETag: a client that
+    sends it back in If-None-Match is answered 304 with no body while the board is unchanged.
+    """
+    _require(actor, Audience.REGISTRY, "the reunification board")
+    work = registry_board.board(service.state)
+    body = _json(
+        request,
+        {
+            "matches": work.matches,
+            "to_tell": work.to_tell,
+            "reports": work.reports,
+            "survivors": work.survivors,
+            "casualties": {k: _named_casualty(c) for k, c in work.casualties.items()},
+            "hospitals": work.hospitals,
+            "counts": {
+                "reports": {"all": sum(work.reports_by_status.values()), **work.reports_by_status},
+                "survivors": work.survivor_count,
+                "matches": work.matches_by_status,
+            },
+        },
+    )
+    return _revalidated(request, body)
+
+
+@get("/persons/search")
+async def search_reports(  # noqa: PLR0917 - a query's parameters, each named in the URL
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    actor: ActorDep,
+    q: Annotated[str, Parameter(max_length=registry_board.MAX_QUERY)] = "",
+    status: Annotated[
+        Literal["all", "searching", "found", "safe", "duplicate"],
+        Parameter(description="the reports' status, or all"),
+    ] = "all",
+    limit: Annotated[int, Parameter(ge=1, le=registry_board.MAX_LIMIT)] = 50,
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> Response[bytes]:
+    """Missing-person reports by name, newest filed first, a page at a time (registrars).
+
+    A report is found when `q` is part of its full name, its given and family name, or any
+    alternate, in any script, without regard to case, Hebrew points or Arabic vowel marks;
+    an empty `q` finds every report. `total` counts all that are found. With an ETag, as
+    the board.
+    """
+    _require(actor, Audience.REGISTRY, "the reunification board")
+    found = registry_board.search_reports(
+        service.state, q, status=None if status == "all" else status, limit=limit, offset=offset
+    )
+    page = {
+        "q": q,
+        "status": status,
+        "offset": offset,
+        "limit": limit,
+        "total": found.total,
+        "reports": found.reports,
+    }
+    return _revalidated(request, _json(request, page))
+
+
+@get("/persons/missing/{report_id:str}")
+async def missing_report(
+    service: ServiceDep, actor: ActorDep, report_id: FromPath[str]
+) -> dict[str, Any]:
+    """One missing-person report in full, with every match that names it (registrars)."""
     _require(actor, Audience.REGISTRY, "the reunification board")
     persons = service.state.slice(per.Persons)
+    report = persons.missing.get(report_id)
+    if report is None:
+        raise NotFound(f"no missing-person report {report_id}")
     return {
-        "missing": list(persons.missing.values()),
-        "survivors": list(persons.survivors.values()),
-        "matches": list(persons.matches.values()),
+        "report": report,
+        "matches": [
+            m
+            for m in persons.matches.values()
+            if m.report_id == report_id
+            or (m.candidate_kind is per.CandidateKind.MISSING and m.candidate_id == report_id)
+        ],
     }
 
 
@@ -339,6 +450,8 @@ router = Router(
         have_import,
         family,
         board,
+        search_reports,
+        missing_report,
         run_matching,
         pfif_export,
         pfif_import,

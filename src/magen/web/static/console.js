@@ -627,7 +627,7 @@
     if (!board) { fill("reunification", null); return; }
     var proposed = (board.matches || []).filter(function (m) { return m.status === "proposed"; });
     proposed.sort(function (a, b) { return b.score - a.score; });
-    var searching = (board.missing || []).filter(function (m) { return m.status === "searching"; }).length;
+    var searching = board.counts ? board.counts.reports.searching : 0;  // the board counts reports
     fill("reunification", proposed, function (li, m) {
       li.innerHTML = "<b>" + Math.round(m.score * 100) + "%</b> " + esc(m.report_id) + " ↔ " + esc(m.candidate_kind) + " " + esc(m.candidate_id) +
         '<div class="t">' + esc(m.explanation) + "</div>";

@@ -2,10 +2,14 @@
    matcher's reasons), families waiting to be told, the reports with a name search, and the
    desk's two forms (a family's report, a survivor's check-in).
 
-   Everything comes from the JSON API: GET /api/v1/persons/board, /casualties, /hospitals.
-   Any live event the registrar may see reloads them; a lost feed says at once that the desk
-   is not current. Lists are redrawn in place, item by item, so an open confirm, reject or
-   notification form keeps what the registrar typed while the lists refresh around it. */
+   Everything comes from the JSON API. GET /api/v1/persons/board carries the work (proposed
+   matches and families to tell, with the reports, survivors and casualties they name) and
+   counts, however many reports there are; the reports list is GET /api/v1/persons/search, the
+   newest page of those whose names hold what the registrar typed. Any live event the
+   registrar may see reloads both; an unchanged answer is revalidated by its ETag and costs
+   no body. A lost feed says at once that the desk is not current. Lists are redrawn in place,
+   item by item, so an open confirm, reject or notification form keeps what the registrar
+   typed while the lists refresh around it. */
 (function () {
   "use strict";
 
@@ -15,7 +19,8 @@
   var DECIDES = !!CFG.decides;
   var LOCALE = { he: "he-IL", ar: "ar-u-nu-latn", en: "en-GB" }[CFG.lang] || undefined;
 
-  var data = { board: null, casualties: {}, hospitals: {}, families: {} };
+  var data = { board: null, found: null, families: {} };
+  var PAGE = 50;            // reports shown at once: the newest that match the search
   var lost = false;
   var loadedAt = null;      // when the desk last loaded (server time, from the feed)
   var feed = null;
@@ -42,7 +47,8 @@
     b.addEventListener("click", function () { onClick(b); });
     return b;
   }
-  // Names are compared without case and without Hebrew points or Arabic vowel marks.
+  // Names are compared without case and without Hebrew points or Arabic vowel marks (as the
+  // server searches: app/registry_board.py), here only to narrow what is shown while it answers.
   function fold(s) {
     return String(s || "").normalize("NFKC").toLowerCase().replace(/[\u0591-\u05C7\u064B-\u065F\u0670]/g, "");
   }
@@ -100,7 +106,7 @@
   function casualtyInfo(c) {
     var found = [c.place, when(c.found_at)].filter(Boolean).join(", ");
     var hospital = c.hospital_id || c.destination;
-    var h = hospital ? (data.hospitals[hospital] ? data.hospitals[hospital].name : hospital) : "";
+    var h = hospital ? (data.board.hospitals[hospital] || hospital) : "";
     return [el("p", "kind", say("registry_cand_casualty")), el("p", "nm", say("registry_tag", { tag: c.tag })),
       c.name ? nameInfo(c.name) : null,
       line(describe(c.description)), line(say("registry_found", { what: found })),
@@ -124,7 +130,7 @@
   function outcomeOf(m) {
     if (m.candidate_kind === "survivor") return "safe";
     if (m.candidate_kind === "missing") return "duplicate";
-    var c = data.casualties[m.candidate_id];
+    var c = data.board.casualties[m.candidate_id];
     if (!c) return null;
     if (c.status === "deceased") return "deceased";
     if (c.status === "discharged") return "safe";
@@ -137,7 +143,7 @@
   /* --- lists redrawn in place ------------------------------------------------------------- */
 
   // Each item keeps its node (and any form open in it); only its summary is redrawn.
-  function reconcile(list, items, keyOf, build, update, emptyText) {
+  function reconcile(list, items, keyOf, build, update, emptyText, count) {
     var keep = {};
     items.forEach(function (it) { keep[keyOf(it)] = it; });
     Array.prototype.slice.call(list.children).forEach(function (li) {
@@ -153,7 +159,7 @@
       at++;
     });
     if (!items.length) { var none = el("li", "none"); none.textContent = emptyText; list.appendChild(none); }
-    list.closest("section").querySelector("[data-count]").textContent = String(items.length);
+    list.closest("section").querySelector("[data-count]").textContent = String(count == null ? items.length : count);
   }
   // An item's summary is replaced only when it reads differently (a selection in it stays).
   function setInfo(li, kids) {
@@ -169,16 +175,11 @@
 
   function drawMatches() {
     var b = data.board;
-    var byReport = {};
-    b.missing.forEach(function (r) { byReport[r.report_id] = r; });
-    var survivors = {};
-    b.survivors.forEach(function (s) { survivors[s.survivor_id] = s; });
-    var proposed = b.matches.filter(function (m) { return m.status === "proposed"; })
-      .sort(function (x, y) { return y.score - x.score || (x.proposed_at < y.proposed_at ? -1 : 1); });
-    reconcile(matchList, proposed, function (m) { return m.match_id; }, buildMatch, function (li, m) {
-      var rep = byReport[m.report_id];
-      var cand = m.candidate_kind === "survivor" ? survivors[m.candidate_id] :
-        m.candidate_kind === "casualty" ? data.casualties[m.candidate_id] : byReport[m.candidate_id];
+    // The server sends the proposed matches, likeliest first, and every record they name.
+    reconcile(matchList, b.matches, function (m) { return m.match_id; }, buildMatch, function (li, m) {
+      var rep = b.reports[m.report_id];
+      var cand = m.candidate_kind === "survivor" ? b.survivors[m.candidate_id] :
+        m.candidate_kind === "casualty" ? b.casualties[m.candidate_id] : b.reports[m.candidate_id];
       var o = outcomeOf(m);
       var pct = Math.floor(m.score * 1000) / 10;
       var candInfo = !cand ? line(say("registry_cand_unknown")) :
@@ -228,7 +229,7 @@
     var send, field = null;
     if (kind === "confirm") {
       var o = outcomeOf(m);
-      var c = m.candidate_kind === "casualty" ? data.casualties[m.candidate_id] : null;
+      var c = m.candidate_kind === "casualty" ? data.board.casualties[m.candidate_id] : null;
       if (o === "deceased" && c && c.identification !== "identified") {
         box.appendChild(el("p", "warn", say("registry_unidentified", { tag: c.tag })));
         box.appendChild(button(say("registry_cancel"), "", function () { closeDecision(box); }));
@@ -315,28 +316,12 @@
   var tellDone = document.querySelector("[data-tell-done]");
 
   // A report whose outcome (its own, or that of the report it duplicates) is confirmed and
-  // whose family has no notification recorded for that match yet.
+  // whose family has no notification recorded for that match yet: the server lists them,
+  // deaths first (someone must go in person), then whoever has waited longest.
   function waitingFamilies(b) {
-    var byId = {};
-    b.missing.forEach(function (r) { byId[r.report_id] = r; });
-    function primary(r) {
-      var seen = {};
-      while (r && r.duplicate_of && !seen[r.report_id]) { seen[r.report_id] = 1; r = byId[r.duplicate_of] || r; if (seen[r.report_id]) break; }
-      return r;
-    }
-    var out = [];
-    b.missing.forEach(function (r) {
-      if (r.status !== "found" && r.status !== "duplicate") return;
-      var p = r.status === "duplicate" ? primary(r) : r;
-      if (!p || p.status !== "found" || !p.outcome_match) return;
-      var told = (r.notifications || []).some(function (n) { return n.match_id === p.outcome_match; });
-      if (!told) out.push({ key: r.report_id + "|" + p.outcome_match, report: r, primary: p });
-    });
-    // Deaths first (someone must go in person), then whoever has waited longest.
-    return out.sort(function (x, y) {
-      var dx = x.primary.outcome === "deceased" ? 0 : 1, dy = y.primary.outcome === "deceased" ? 0 : 1;
-      return dx - dy || (x.primary.closed_at < y.primary.closed_at ? -1 : 1);
-    });
+    return b.to_tell.map(function (t) {
+      return { key: t.report_id + "|" + t.match_id, report: b.reports[t.report_id], primary: b.reports[t.primary_id] };
+    }).filter(function (w) { return w.report && w.primary; });
   }
 
   function drawTell() {
@@ -407,19 +392,48 @@
   /* --- reports, searched by name ------------------------------------------------------------- */
 
   var reportList = document.querySelector("[data-report-list]");
+  var reportMore = document.querySelector("[data-report-more]");
   var search = document.querySelector("[data-search]");
   var statusFilter = document.querySelector("[data-status-filter]");
-  search.addEventListener("input", drawReports);
-  statusFilter.addEventListener("change", drawReports);
+  var searchTimer = null, searchSeq = 0;
+  function searchSoon() {
+    narrow();
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () { searchTimer = null; find().then(drawReports, loadFailed); }, 150);
+  }
+  search.addEventListener("input", searchSoon);
+  statusFilter.addEventListener("change", searchSoon);
 
-  function drawReports() {
-    if (!data.board) return;
+  function query() {
+    return "/api/v1/persons/search?limit=" + PAGE + "&status=" + encodeURIComponent(statusFilter.value) +
+      "&q=" + encodeURIComponent(search.value.trim());
+  }
+  // The newest page of reports the server finds for what is typed now; an answer to an older
+  // search (typed over since) is dropped.
+  function find() {
+    var seq = ++searchSeq;
+    return M.api("GET", query()).then(function (r) {
+      if (!r.ok) throw new Error(String(reasonOf(r)));
+      if (seq === searchSeq) data.found = r.json;
+    });
+  }
+  // While the server answers, what is shown already narrows to what is typed.
+  function narrow() {
+    if (!data.found) return;
     var q = fold(search.value.trim());
     var st = statusFilter.value;
-    var rows = data.board.missing.filter(function (r) {
+    var rows = data.found.reports.filter(function (r) {
       if (st !== "all" && r.status !== st) return false;
       return !q || allNames(r.name).some(function (n) { return fold(n).indexOf(q) >= 0; });
-    }).sort(function (a, b) { return a.reported_at < b.reported_at ? 1 : -1; });
+    });
+    drawRows(rows, rows.length);
+  }
+
+  function drawReports() {
+    if (!data.found) return;
+    drawRows(data.found.reports, data.found.total);
+  }
+  function drawRows(rows, total) {
     reconcile(reportList, rows, function (r) { return r.report_id; }, function (li) {
       li.appendChild(el("div", "info"));
     }, function (li, r) {
@@ -431,7 +445,8 @@
       var badge = li.querySelector(".st") || li.appendChild(el("span"));
       badge.className = "st st-" + r.status;
       badge.textContent = say("registry_st_" + r.status) + (r.outcome && r.status === "found" ? " · " + say("registry_out_" + r.outcome) : "");
-    }, say("registry_no_reports"));
+    }, say("registry_no_reports"), total);
+    show(reportMore, total > rows.length ? say("registry_showing", { n: rows.length, total: total }) : "");
   }
 
   /* --- the desk's forms ----------------------------------------------------------------------- */
@@ -528,19 +543,12 @@
     loading = true;
     clearTimeout(retry);
     Promise.all([
-      M.api("GET", "/api/v1/persons/board"),
-      M.api("GET", "/api/v1/casualties"),
-      M.api("GET", "/api/v1/hospitals")
-    ]).then(function (rs) {
-      var bad = rs.filter(function (r) { return !r.ok; })[0];
-      if (bad) throw new Error(String(reasonOf(bad)));
-      data.board = rs[0].json;
-      data.casualties = {};
-      rs[1].json.forEach(function (c) { data.casualties[c.id] = c; });
-      data.hospitals = {};
-      rs[2].json.forEach(function (h) { data.hospitals[h.id] = h; });
-      return names();
-    }).then(function () {
+      M.api("GET", "/api/v1/persons/board").then(function (r) {
+        if (!r.ok) throw new Error(String(reasonOf(r)));
+        data.board = r.json;
+      }),
+      find()
+    ]).then(names).then(function () {
       loading = false;
       loadError = null;
       loadedAt = new Date().toISOString();
@@ -551,16 +559,23 @@
     }, function (e) {
       loading = false;
       again = false;
-      loadError = (e && e.message) || "?";
-      connection();
-      retry = setTimeout(load, 3000);
+      loadFailed(e);
     });
+  }
+  function loadFailed(e) {
+    loadError = (e && e.message) || "?";
+    connection();
+    clearTimeout(retry);
+    retry = setTimeout(load, 3000);
   }
 
   // The display names of the family accounts the reports name (once each).
   function names() {
     var unknown = {};
-    data.board.missing.forEach(function (r) { if (r.family_account && !data.families[r.family_account]) unknown[r.family_account] = 1; });
+    Object.keys(data.board.reports).forEach(function (k) {
+      var r = data.board.reports[k];
+      if (r.family_account && !data.families[r.family_account]) unknown[r.family_account] = 1;
+    });
     var ids = Object.keys(unknown);
     if (!ids.length) return Promise.resolve();
     return fetch("/registry/families?ids=" + encodeURIComponent(ids.join(",")), { credentials: "same-origin" })

@@ -1,0 +1,273 @@
+"""The registrar's board at any size: the decision work in full, everything else counted.
+
+After a mass-casualty attack families file tens of thousands of missing-person reports. The
+registrar decides proposed matches and tells families; the board (`board`) carries exactly
+that work: the proposed matches with every record they name, the families waiting to be
+told with the reports that say what to tell them, and counts. Its size follows the work
+waiting, not the number of reports. Everything else is found by name (`search_reports`),
+a page at a time.
+
+Names are searched as the desk always searched them: a report is found by its full name,
+its given and family name together, or any alternate, in any script, as a substring, without
+case and without Hebrew points or Arabic vowel marks (`fold`). The folded names are kept
+per Persons slice and extended as reports come in: a report's name never changes once filed.
+
+Both reads are pure functions of the state at its log position; the board is computed once
+per position (`board`), however many desks refresh at it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import islice
+
+from magen.domain.casualties import Casualties, Casualty
+from magen.domain.hospitals import Hospitals
+from magen.domain.people import PersonName
+from magen.domain.persons import (
+    CandidateKind,
+    MatchStatus,
+    MissingReport,
+    Outcome,
+    Persons,
+    ReportStatus,
+    Survivor,
+)
+from magen.domain.persons import Match as PersonMatch
+from magen.domain.state import State
+
+MAX_QUERY = 200
+MAX_LIMIT = 200
+STATUSES = tuple(s.value for s in ReportStatus)
+
+# Hebrew points and cantillation, Arabic harakat and the superscript alef (as registry.js).
+_MARKS = re.compile("[\u0591-\u05c7\u064b-\u065f\u0670]")
+_SEP = "\x00"  # between one report's names: no query spans two of them
+
+
+def fold(text: str) -> str:
+    """A name as compared: NFKC, lower case, without Hebrew points or Arabic vowel marks."""
+    return _MARKS.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def all_names(name: PersonName) -> list[str]:
+    """Every way a report names its person: the full name, given + family, the alternates."""
+    out = [name.full_name]
+    if name.given_name and name.family_name:
+        out.append(f"{name.given_name} {name.family_name}")
+    out.extend(name.alternates)
+    return out
+
+
+def _query(q: str) -> str:
+    return fold(" ".join(q.split())[:MAX_QUERY].replace(_SEP, ""))
+
+
+# --- the name index -------------------------------------------------------------------------
+
+
+@dataclass
+class _NameIndex:
+    """The folded names of a Persons slice's reports, in the order they were filed."""
+
+    ids: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def catch_up(self, persons: Persons) -> None:
+        missing = persons.missing
+        if len(missing) < len(self.ids) or (
+            self.ids and self.ids[-1] not in missing  # not the slice it was built from
+        ):
+            self.ids.clear()
+            self.names.clear()
+        for report in islice(missing.values(), len(self.ids), None):
+            self.ids.append(report.report_id)
+            self.names.append(_SEP.join(fold(n) for n in all_names(report.name)))
+
+
+# By the identity of the Persons slice; the weak reference says the slice is still that one.
+_INDEXES: dict[int, tuple[weakref.ref[Persons], _NameIndex]] = {}
+
+
+def _index(persons: Persons) -> _NameIndex:
+    key = id(persons)
+    held = _INDEXES.get(key)
+    if held is None or held[0]() is not persons:
+        index = _NameIndex()
+        _INDEXES[key] = (weakref.ref(persons, lambda _: _INDEXES.pop(key, None)), index)
+    else:
+        index = held[1]
+    index.catch_up(persons)
+    return index
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One page of the reports a name search finds, newest first."""
+
+    total: int
+    reports: tuple[MissingReport, ...]
+
+
+def search_reports(
+    state: State, q: str = "", *, status: str | None = None, limit: int = 50, offset: int = 0
+) -> Found:
+    """Reports whose names contain `q` (folded; empty: every report) with the given status,
+    newest filed first: `limit` of them from `offset`, and how many there are in all."""
+    persons = state.slice(Persons)
+    index = _index(persons)
+    wanted = _query(q)
+    limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, offset)
+    missing = persons.missing
+    if wanted:
+        hits = [i for i, names in enumerate(index.names) if wanted in names]
+    else:
+        hits = list(range(len(index.ids)))
+    if status is not None:
+        hits = [i for i in hits if missing[index.ids[i]].status == status]
+    hits.reverse()  # the log is appended in time: the last filed is the newest
+    page = [missing[index.ids[i]] for i in hits[offset : offset + limit]]
+    page.sort(key=lambda r: r.reported_at, reverse=True)  # stable: ties keep the log's order
+    return Found(total=len(hits), reports=tuple(page))
+
+
+# --- the board ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ToTell:
+    """A family waiting to be told: its report, the report that carries the outcome (itself,
+    or the report it duplicates) and the confirmed match to tell them of."""
+
+    report_id: str
+    primary_id: str
+    match_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The registrar's work at one log position, and everything it names."""
+
+    position: int
+    matches: tuple[PersonMatch, ...]  # proposed, likeliest first
+    to_tell: tuple[ToTell, ...]  # deaths first, then whoever has waited longest
+    reports: dict[str, MissingReport]  # every report the two lists name
+    survivors: dict[str, Survivor]  # the survivors the proposals name
+    casualties: dict[str, Casualty]  # the casualties the proposals name
+    hospitals: dict[str, str]  # id -> name of the hospitals those casualties go to or are in
+    reports_by_status: dict[str, int]
+    survivor_count: int
+    matches_by_status: dict[str, int]
+
+
+def _primary(persons: Persons, report: MissingReport) -> MissingReport:
+    """Follow duplicate links to the report that carries the outcome (as the domain does)."""
+    seen = {report.report_id}
+    while report.duplicate_of is not None:
+        nxt = persons.missing.get(report.duplicate_of)
+        if nxt is None or nxt.report_id in seen:
+            break
+        seen.add(nxt.report_id)
+        report = nxt
+    return report
+
+
+def _waiting(persons: Persons) -> list[tuple[MissingReport, MissingReport]]:
+    """(report, primary) for each report whose confirmed outcome its family was not told."""
+    out = []
+    closed = (ReportStatus.FOUND, ReportStatus.DUPLICATE)
+    for report in persons.missing.values():
+        if report.status not in closed:
+            continue
+        primary = _primary(persons, report) if report.status is ReportStatus.DUPLICATE else report
+        if primary.status is not ReportStatus.FOUND or not primary.outcome_match:
+            continue
+        if not any(n.match_id == primary.outcome_match for n in report.notifications):
+            out.append((report, primary))
+    out.sort(
+        key=lambda w: (
+            w[1].outcome is not Outcome.DECEASED,  # someone must go in person
+            w[1].closed_at or w[1].reported_at,
+        )
+    )
+    return out
+
+
+def compute_board(state: State) -> Board:
+    """The board at the state's position (use `board`, which keeps it for the position)."""
+    persons = state.slice(Persons)
+    proposed = sorted(
+        (m for m in persons.matches.values() if m.status is MatchStatus.PROPOSED),
+        key=lambda m: (-m.score, m.proposed_at),
+    )
+    reports: dict[str, MissingReport] = {}
+    survivors: dict[str, Survivor] = {}
+    casualties: dict[str, Casualty] = {}
+    hospitals: dict[str, str] = {}
+    known_casualties = state.slice(Casualties).by_id
+    known_hospitals = state.slice(Hospitals).by_id
+
+    def named(report_id: str) -> None:
+        found = persons.missing.get(report_id)
+        if found is not None:
+            reports[report_id] = found
+
+    for m in proposed:
+        named(m.report_id)
+        if m.candidate_kind is CandidateKind.MISSING:
+            named(m.candidate_id)
+        elif m.candidate_kind is CandidateKind.SURVIVOR:
+            s = persons.survivors.get(m.candidate_id)
+            if s is not None:
+                survivors[s.survivor_id] = s
+        else:
+            c = known_casualties.get(m.candidate_id)
+            if c is not None:
+                casualties[c.casualty_id] = c
+                for h_id in (c.hospital_id, c.destination):
+                    h = known_hospitals.get(h_id) if h_id else None
+                    if h is not None:
+                        hospitals[h.hospital_id] = h.name
+    to_tell = []
+    for report, primary in _waiting(persons):
+        reports[report.report_id] = report
+        reports[primary.report_id] = primary
+        assert primary.outcome_match is not None  # _waiting keeps only these
+        to_tell.append(ToTell(report.report_id, primary.report_id, primary.outcome_match))
+    by_status = Counter(r.status.value for r in persons.missing.values())
+    matches = Counter(m.status.value for m in persons.matches.values())
+    return Board(
+        position=state.position,
+        matches=tuple(proposed),
+        to_tell=tuple(to_tell),
+        reports=reports,
+        survivors=survivors,
+        casualties=casualties,
+        hospitals=hospitals,
+        reports_by_status={s: by_status.get(s, 0) for s in STATUSES},
+        survivor_count=len(persons.survivors),
+        matches_by_status={s.value: matches.get(s.value, 0) for s in MatchStatus},
+    )
+
+
+# The last board computed, by its state's Persons slice (a State has no weak references; a
+# slice belongs to one state): the weak reference says it is still that state, the position
+# that it has not changed since.
+_LAST: list[tuple[weakref.ref[Persons], Board]] = []
+
+
+def board(state: State) -> Board:
+    """The board at the state's position, computed once per position."""
+    persons = state.slice(Persons)
+    if _LAST:
+        ref, last = _LAST[0]
+        if ref() is persons and last.position == state.position:
+            return last
+    made = compute_board(state)
+    _LAST[:] = [(weakref.ref(persons), made)]
+    return made

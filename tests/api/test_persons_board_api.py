@@ -1,0 +1,333 @@
+"""The registrar's board and the name search at a disaster's size, through the API.
+
+The board carries the decision work (proposed matches with what they name, families to tell)
+and counts; its size follows that work, not the number of reports. Reports are found by name
+with GET /persons/search, a page at a time, in any script.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from magen.domain import persons as per
+from magen.domain.base import Actor
+from magen.domain.people import PersonName
+from magen.domain.values import Role
+from support.apikit import Kit, api_kit, cid
+
+
+@pytest.fixture
+def kit() -> Iterator[Kit]:
+    with api_kit() as k:
+        yield k
+
+
+def _ok(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+def _report(kit: Kit, full_name: str, **more: Any) -> str:
+    body = {"command_id": cid(), "name": {"full_name": full_name}, **more}
+    body.setdefault("contact", {"name": "family", "phone": "050-0000000"})
+    return str(_ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))["id"])
+
+
+def _survivor(kit: Kit, full_name: str, **more: Any) -> str:
+    body = {"command_id": cid(), "name": {"full_name": full_name}, **more}
+    return str(_ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))["id"])
+
+
+def _many_reports(kit: Kit, n: int, start: int = 0) -> None:
+    """n open reports through the service (the API's own path, without HTTP per report)."""
+    runtime = kit.client.app.state["runtime"]
+    actor = Actor(account_id=kit.accounts[Role.REGISTRAR], role=Role.REGISTRAR)
+    for i in range(start, start + n):
+        command = per.ReportMissingPerson(
+            command_id=uuid.uuid4(),
+            name=PersonName(full_name=f"Person {i:05d} Filler", alternates=(f"פלוני {i:05d}",)),
+            contact={"name": "family", "phone": "050-0000000"},
+        )
+        kit.client.blocking_portal.call(runtime.service.handle, actor, command)
+
+
+def _search(kit: Kit, query: str, role: Role = Role.REGISTRAR) -> dict[str, Any]:
+    return _ok(kit.get(role, "/api/v1/persons/search?" + query))
+
+
+def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None:
+    report = _report(
+        kit,
+        "Noa Kohen",
+        age={"min_years": 24, "max_years": 24},
+        description={"sex": "female"},
+        last_seen_place="Baka",
+    )
+    _report(kit, "Someone Else Entirely")  # open, no match: only counted
+    survivor = _survivor(
+        kit,
+        "Noa Kohen",
+        age={"min_years": 23, "max_years": 25},
+        description={"sex": "female"},
+        place="Shelter 694",
+    )
+    ran = _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
+    assert ran["proposed"] == 1, ran
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    (match,) = board["matches"]
+    assert (match["report_id"], match["candidate_id"], match["status"]) == (
+        report,
+        survivor,
+        "proposed",
+    )
+    assert set(board["reports"]) == {report}
+    assert board["reports"][report]["name"]["full_name"] == "Noa Kohen"
+    assert board["survivors"][survivor]["place"] == "Shelter 694"
+    assert board["casualties"] == {}
+    assert board["to_tell"] == []
+    assert board["counts"] == {
+        "reports": {"all": 2, "searching": 2, "found": 0, "safe": 0, "duplicate": 0},
+        "survivors": 1,
+        "matches": {"proposed": 1, "confirmed": 0, "rejected": 0},
+    }
+
+    _ok(
+        kit.post(
+            Role.REGISTRAR,
+            f"/api/v1/persons/matches/{match['match_id']}/confirm",
+            {"command_id": cid(), "release": "Noa is safe."},
+        )
+    )
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert board["matches"] == []
+    assert board["survivors"] == {}
+    assert board["to_tell"] == [
+        {"report_id": report, "primary_id": report, "match_id": match["match_id"]}
+    ]
+    assert board["reports"][report]["release"] == "Noa is safe."
+    assert board["counts"]["reports"]["found"] == 1
+    _ok(
+        kit.post(
+            Role.REGISTRAR,
+            f"/api/v1/persons/missing/{report}/notified",
+            {"command_id": cid(), "match_id": match["match_id"]},
+        )
+    )
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert board["to_tell"] == []
+    assert board["reports"] == {}
+    # The report and every match that named it, in full, by id.
+    one = _ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/missing/{report}"))
+    assert one["report"]["notifications"][0]["match_id"] == match["match_id"]
+    assert [(m["match_id"], m["status"]) for m in one["matches"]] == [
+        (match["match_id"], "confirmed")
+    ]
+    assert kit.get(Role.REGISTRAR, "/api/v1/persons/missing/nope").status_code == 404
+
+
+def test_a_casualty_is_on_the_board_only_when_a_proposal_names_it(kit: Kit) -> None:
+    _ok(
+        kit.post(
+            Role.ADMIN,
+            "/api/v1/hospitals",
+            {
+                "command_id": cid(),
+                "hospital_id": "shaare-zedek",
+                "name": "Shaare Zedek",
+                "where": {"lat": 31.7737, "lon": 35.1817},
+            },
+        )
+    )
+    report = _report(kit, "Miriam Katzenelson", age={"min_years": 70, "max_years": 80})
+    named, other = (
+        str(
+            _ok(
+                kit.post(
+                    Role.MEDIC,
+                    "/api/v1/casualties",
+                    {"command_id": cid(), "tag": tag, "place": "Derech Hevron 14"},
+                )
+            )["id"]
+        )
+        for tag in ("T-1", "T-2")
+    )
+    _ok(
+        kit.post(
+            Role.MEDIC,
+            f"/api/v1/casualties/{named}/evacuate",
+            {"command_id": cid(), "destination": "shaare-zedek", "vehicle": "MDA-1"},
+        )
+    )
+    proposed = {
+        "command_id": cid(),
+        "report_id": report,
+        "candidate_kind": "casualty",
+        "candidate_id": named,
+        "score": 0.7,
+        "explanation": "age and place agree",
+    }
+    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposed))
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert set(board["casualties"]) == {named}
+    assert other not in str(board)
+    seen = board["casualties"][named]
+    assert (seen["tag"], seen["destination"], seen["identification"]) == (
+        "T-1",
+        "shaare-zedek",
+        "unidentified",
+    )
+    assert board["hospitals"] == {"shaare-zedek": "Shaare Zedek"}
+
+
+def _board_bytes(kit: Kit) -> int:
+    r = kit.get(Role.REGISTRAR, "/api/v1/persons/board")
+    assert r.status_code == 200, r.text
+    return len(r.content)
+
+
+def test_the_board_does_not_grow_with_reports_nobody_has_matched(kit: Kit) -> None:
+    report = _report(kit, "Yael Abergil", age={"min_years": 36, "max_years": 36})
+    _survivor(kit, "Yael Abergil", age={"min_years": 35, "max_years": 37}, place="Baka school")
+    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
+    _many_reports(kit, 10)
+    small = _board_bytes(kit)
+    started = time.perf_counter()
+    _many_reports(kit, 2000, start=10)
+    print(f"2000 reports through the service in {time.perf_counter() - started:.1f} s")
+    large = _board_bytes(kit)
+    # The same work waits: only the counts' digits differ.
+    assert large - small <= 8, (small, large)
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert set(board["reports"]) == {report}
+    assert board["counts"]["reports"]["searching"] == 2011
+    # …while the reports are all there to be found by name.
+    assert _search(kit, "q=filler&limit=1")["total"] == 2010
+    found = _search(kit, "q=person 01234")
+    assert [r["name"]["full_name"] for r in found["reports"]] == ["Person 01234 Filler"]
+
+
+def test_an_unchanged_board_costs_nothing(kit: Kit) -> None:
+    _report(kit, "Omar Haddad")
+    first = kit.get(Role.REGISTRAR, "/api/v1/persons/board")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+    again = kit.client.get(
+        "/api/v1/persons/board", headers={**kit.auth(Role.REGISTRAR), "If-None-Match": etag}
+    )
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    # An event the board does not show (a hospital registered) leaves it unchanged…
+    _ok(
+        kit.post(
+            Role.ADMIN,
+            "/api/v1/hospitals",
+            {
+                "command_id": cid(),
+                "hospital_id": "hadassah",
+                "name": "Hadassah",
+                "where": {"lat": 31.76, "lon": 35.14},
+            },
+        )
+    )
+    headers = {**kit.auth(Role.REGISTRAR), "If-None-Match": etag}
+    assert kit.client.get("/api/v1/persons/board", headers=headers).status_code == 304
+    # …a new report changes it, and the answer says so.
+    _report(kit, "Late Report")
+    changed = kit.client.get("/api/v1/persons/board", headers=headers)
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert changed.json()["counts"]["reports"]["all"] == 2
+    # Another role never gets it, ETag or not.
+    other = {**kit.auth(Role.MEDIC), "If-None-Match": changed.headers["etag"]}
+    assert kit.client.get("/api/v1/persons/board", headers=other).status_code == 403
+
+
+def test_names_are_found_in_any_script_case_and_pointing(kit: Kit) -> None:
+    hebrew = _report(kit, "יָעֵל אַבֶּרְגִ'יל")  # with points
+    arabic = _ok(
+        kit.post(
+            Role.REGISTRAR,
+            "/api/v1/persons/missing",
+            {
+                "command_id": cid(),
+                "name": {
+                    "full_name": "Omar Haddad",
+                    "given_name": "Omar",
+                    "family_name": "Al-Haddad",
+                    "alternates": ["عُمَر حَدّاد", "עומר חדאד"],
+                },
+                "contact": {"name": "family"},
+            },
+        )
+    )["id"]
+
+    def ids(query: str) -> list[str]:
+        return [r["report_id"] for r in _search(kit, query)["reports"]]
+
+    assert ids("q=יעל") == [hebrew]  # unpointed finds pointed
+    assert ids("q=אַבֶּר") == [hebrew]
+    assert ids("q=عمر") == [arabic]  # without harakat
+    assert ids("q=omar al-haddad") == [arabic]  # given and family name together
+    assert ids("q=HADDAD") == [arabic]
+    assert ids("q=חדאד") == [arabic]  # an alternate
+    assert ids("q=nobody") == []
+    assert ids("q=Omar Haddad%00") == [arabic]  # no query spans two names of one report
+    assert ids("q=haddad%00%D7%A2") == []
+    assert sorted(ids("")) == sorted([hebrew, arabic])
+
+
+def test_search_pages_newest_first_and_filters_by_status(kit: Kit) -> None:
+    made = [_report(kit, f"Levi {i}") for i in range(5)]
+    _report(kit, "Cohen")
+    _ok(
+        kit.post(
+            Role.REGISTRAR,
+            f"/api/v1/persons/missing/{made[1]}/safe",
+            {"command_id": cid(), "note": "home"},
+        )
+    )
+    page = _search(kit, "q=levi&limit=2")
+    assert (page["total"], page["limit"], page["offset"]) == (5, 2, 0)
+    assert [r["report_id"] for r in page["reports"]] == [made[4], made[3]]
+    page = _search(kit, "q=levi&limit=2&offset=2")
+    assert [r["report_id"] for r in page["reports"]] == [made[2], made[1]]
+    page = _search(kit, "q=levi&status=safe")
+    assert (page["total"], [r["report_id"] for r in page["reports"]]) == (1, [made[1]])
+    assert _search(kit, "q=levi&status=searching")["total"] == 4
+    assert _search(kit, "status=all")["total"] == 6
+    full = _search(kit, "q=levi&limit=1")["reports"][0]
+    assert full["contact"]["phone"] == "050-0000000"  # the desk shows how to reach the family
+    for bad in ("limit=0", "limit=201", "offset=-1", "status=lost", "q=" + "x" * 201):
+        r = kit.get(Role.REGISTRAR, "/api/v1/persons/search?" + bad)
+        assert r.status_code == 400, (bad, r.text)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_only_the_registry_reads_the_board_and_searches(kit: Kit, role: Role) -> None:
+    report = _report(kit, "Shira Ben-David")
+    allowed = role in {Role.REGISTRAR, Role.ADMIN, Role.ANALYST}
+    for path in (
+        "/api/v1/persons/board",
+        "/api/v1/persons/search?q=shira",
+        f"/api/v1/persons/missing/{report}",
+    ):
+        r = kit.get(role, path)
+        if allowed:
+            assert r.status_code == 200, (path, r.text)
+            assert "Shira" in r.text or "board" in path
+        else:
+            assert r.status_code in (401, 403), (path, r.status_code)
+            assert "Shira" not in r.text
+
+
+def test_search_answers_are_json_the_desk_reads(kit: Kit) -> None:
+    _report(kit, "Dana", last_seen_place="Emek Refaim 40")
+    body = kit.get(Role.REGISTRAR, "/api/v1/persons/search?q=dana")
+    (report,) = json.loads(body.content)["reports"]
+    assert report["last_seen_place"] == "Emek Refaim 40"
+    assert report["status"] == "searching"
