@@ -297,8 +297,9 @@
     var parts = [];
     if (d.sex) parts.push(say("hospital_sex_" + d.sex));
     if (d.age) parts.push(say("hospital_age", { a: d.age.min_years === d.age.max_years ? d.age.min_years : ltr(d.age.min_years + "–" + d.age.max_years) }));
-    ["build", "hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(d[k]); });
-    if (d.height_cm) parts.push(d.height_cm + " cm");
+    if (d.build) parts.push(say("hospital_build_" + d.build));
+    ["hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(d[k]); });
+    if (d.height_cm) parts.push(say("hospital_height_cm", { n: d.height_cm }));
     if (c.name && c.name.full_name) parts.push(say("hospital_name_given", { n: c.name.full_name }));
     return parts.join(" · ");
   }
@@ -306,7 +307,7 @@
   function treatments(c) {
     return (c.interventions || []).map(function (i) {
       var kind = say("hospital_iv_" + i.kind);
-      var site = i.site ? " (" + i.site.replace(/_/g, " ") + ")" : "";
+      var site = i.site ? " (" + say("hospital_site_" + i.site) + ")" : "";
       if (i.ended_at) return node("li", "ended", [say("hospital_ended", { kind: kind + site, t: hhmm(i.at), e: hhmm(i.ended_at) })]);
       var on = node("li", "on" + (i.kind === "tourniquet" ? " tq" : ""), [say("hospital_since", { kind: kind + site, t: hhmm(i.at), m: minsAgo(i.at) })]);
       on.setAttribute("data-since", i.at);
