@@ -95,6 +95,7 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
         "reports": {"all": 2, "searching": 2, "found": 0, "safe": 0, "duplicate": 0},
         "survivors": 1,
         "matches": {"proposed": 1, "confirmed": 0, "rejected": 0},
+        "to_tell": 0,
     }
 
     _ok(
@@ -210,6 +211,29 @@ def test_the_board_does_not_grow_with_reports_nobody_has_matched(kit: Kit) -> No
     assert _search(kit, "q=filler&limit=1")["total"] == 2010
     found = _search(kit, "q=person 01234")
     assert [r["name"]["full_name"] for r in found["reports"]] == ["Person 01234 Filler"]
+
+
+def test_the_board_lists_the_first_of_the_work_and_counts_the_rest(kit: Kit) -> None:
+    reports = [_report(kit, f"Levi {i}") for i in range(4)]
+    survivor = _survivor(kit, "Levi")
+    for i, report in enumerate(reports):
+        proposal = {
+            "command_id": cid(),
+            "report_id": report,
+            "candidate_kind": "survivor",
+            "candidate_id": survivor,
+            "score": 0.5 + i / 10,
+            "explanation": "the name agrees",
+        }
+        _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposal))
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board?limit=2"))
+    assert [m["report_id"] for m in board["matches"]] == [reports[3], reports[2]]  # likeliest
+    assert set(board["reports"]) == {reports[3], reports[2]}
+    assert board["counts"]["matches"]["proposed"] == 4
+    full = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert [m["report_id"] for m in full["matches"]] == reports[::-1]
+    for bad in ("limit=0", "limit=201"):
+        assert kit.get(Role.REGISTRAR, f"/api/v1/persons/board?{bad}").status_code == 400
 
 
 def test_an_unchanged_board_costs_nothing(kit: Kit) -> None:

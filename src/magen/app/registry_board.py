@@ -2,10 +2,10 @@
 
 After a mass-casualty attack families file tens of thousands of missing-person reports. The
 registrar decides proposed matches and tells families; the board (`board`) carries exactly
-that work: the proposed matches with every record they name, the families waiting to be
-told with the reports that say what to tell them, and counts. Its size follows the work
-waiting, not the number of reports. Everything else is found by name (`search_reports`),
-a page at a time.
+that work, in the order it is to be done: the proposed matches, likeliest first, the
+families waiting to be told, deaths first, and counts; `named` gives the records the first
+of them name. Its size follows the work waiting, not the number of reports. Everything else
+is found by name (`search_reports`), a page at a time.
 
 Names are searched as the desk always searched them: a report is found by its full name,
 its given and family name together, or any alternate, in any script, as a substring, without
@@ -22,6 +22,7 @@ import re
 import unicodedata
 import weakref
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -151,18 +152,24 @@ class ToTell:
 
 @dataclass(frozen=True, slots=True)
 class Board:
-    """The registrar's work at one log position, and everything it names."""
+    """The registrar's work at one log position, and the counts."""
 
     position: int
     matches: tuple[PersonMatch, ...]  # proposed, likeliest first
     to_tell: tuple[ToTell, ...]  # deaths first, then whoever has waited longest
-    reports: dict[str, MissingReport]  # every report the two lists name
-    survivors: dict[str, Survivor]  # the survivors the proposals name
-    casualties: dict[str, Casualty]  # the casualties the proposals name
-    hospitals: dict[str, str]  # id -> name of the hospitals those casualties go to or are in
     reports_by_status: dict[str, int]
     survivor_count: int
     matches_by_status: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """The records the first proposals and families of a board name, by id."""
+
+    reports: dict[str, MissingReport]
+    survivors: dict[str, Survivor]
+    casualties: dict[str, Casualty]
+    hospitals: dict[str, str]  # id -> name of the hospitals those casualties go to or are in
 
 
 def _primary(persons: Persons, report: MissingReport) -> MissingReport:
@@ -177,25 +184,26 @@ def _primary(persons: Persons, report: MissingReport) -> MissingReport:
     return report
 
 
-def _waiting(persons: Persons) -> list[tuple[MissingReport, MissingReport]]:
-    """(report, primary) for each report whose confirmed outcome its family was not told."""
+def _waiting(persons: Persons) -> list[ToTell]:
+    """The reports whose confirmed outcome their family was not told of yet."""
     out = []
     closed = (ReportStatus.FOUND, ReportStatus.DUPLICATE)
     for report in persons.missing.values():
         if report.status not in closed:
             continue
         primary = _primary(persons, report) if report.status is ReportStatus.DUPLICATE else report
-        if primary.status is not ReportStatus.FOUND or not primary.outcome_match:
+        match_id = primary.outcome_match
+        if primary.status is not ReportStatus.FOUND or match_id is None:
             continue
-        if not any(n.match_id == primary.outcome_match for n in report.notifications):
-            out.append((report, primary))
+        if not any(n.match_id == match_id for n in report.notifications):
+            out.append((report, primary, match_id))
     out.sort(
         key=lambda w: (
             w[1].outcome is not Outcome.DECEASED,  # someone must go in person
             w[1].closed_at or w[1].reported_at,
         )
     )
-    return out
+    return [ToTell(r.report_id, p.report_id, m) for r, p, m in out]
 
 
 def compute_board(state: State) -> Board:
@@ -205,54 +213,51 @@ def compute_board(state: State) -> Board:
         (m for m in persons.matches.values() if m.status is MatchStatus.PROPOSED),
         key=lambda m: (-m.score, m.proposed_at),
     )
-    reports: dict[str, MissingReport] = {}
-    survivors: dict[str, Survivor] = {}
-    casualties: dict[str, Casualty] = {}
-    hospitals: dict[str, str] = {}
-    known_casualties = state.slice(Casualties).by_id
-    known_hospitals = state.slice(Hospitals).by_id
-
-    def named(report_id: str) -> None:
-        found = persons.missing.get(report_id)
-        if found is not None:
-            reports[report_id] = found
-
-    for m in proposed:
-        named(m.report_id)
-        if m.candidate_kind is CandidateKind.MISSING:
-            named(m.candidate_id)
-        elif m.candidate_kind is CandidateKind.SURVIVOR:
-            s = persons.survivors.get(m.candidate_id)
-            if s is not None:
-                survivors[s.survivor_id] = s
-        else:
-            c = known_casualties.get(m.candidate_id)
-            if c is not None:
-                casualties[c.casualty_id] = c
-                for h_id in (c.hospital_id, c.destination):
-                    h = known_hospitals.get(h_id) if h_id else None
-                    if h is not None:
-                        hospitals[h.hospital_id] = h.name
-    to_tell = []
-    for report, primary in _waiting(persons):
-        reports[report.report_id] = report
-        reports[primary.report_id] = primary
-        assert primary.outcome_match is not None  # _waiting keeps only these
-        to_tell.append(ToTell(report.report_id, primary.report_id, primary.outcome_match))
     by_status = Counter(r.status.value for r in persons.missing.values())
     matches = Counter(m.status.value for m in persons.matches.values())
     return Board(
         position=state.position,
         matches=tuple(proposed),
-        to_tell=tuple(to_tell),
-        reports=reports,
-        survivors=survivors,
-        casualties=casualties,
-        hospitals=hospitals,
+        to_tell=tuple(_waiting(persons)),
         reports_by_status={s: by_status.get(s, 0) for s in STATUSES},
         survivor_count=len(persons.survivors),
         matches_by_status={s.value: matches.get(s.value, 0) for s in MatchStatus},
     )
+
+
+def named(state: State, matches: Iterable[PersonMatch], to_tell: Iterable[ToTell]) -> Named:
+    """The reports, survivors, casualties (and their hospitals) these matches and families
+    name, as they stand in the state."""
+    persons = state.slice(Persons)
+    out = Named({}, {}, {}, {})
+    known_casualties = state.slice(Casualties).by_id
+    known_hospitals = state.slice(Hospitals).by_id
+
+    def report(report_id: str) -> None:
+        found = persons.missing.get(report_id)
+        if found is not None:
+            out.reports[report_id] = found
+
+    for m in matches:
+        report(m.report_id)
+        if m.candidate_kind is CandidateKind.MISSING:
+            report(m.candidate_id)
+        elif m.candidate_kind is CandidateKind.SURVIVOR:
+            s = persons.survivors.get(m.candidate_id)
+            if s is not None:
+                out.survivors[s.survivor_id] = s
+        else:
+            c = known_casualties.get(m.candidate_id)
+            if c is not None:
+                out.casualties[c.casualty_id] = c
+                for h_id in (c.hospital_id, c.destination):
+                    h = known_hospitals.get(h_id) if h_id else None
+                    if h is not None:
+                        out.hospitals[h.hospital_id] = h.name
+    for t in to_tell:
+        report(t.report_id)
+        report(t.primary_id)
+    return out
 
 
 # The last board computed, by its state's Persons slice (a State has no weak references; a

@@ -191,6 +191,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Search by name (any script)",
     ),
     "registry_no_reports": ("אין דיווח מתאים.", "لا بلاغ مطابق.", "No report matches."),
+    "registry_first_of": (
+        "מוצגים {n} הראשונים מתוך {total}; הבאים יופיעו כשאלה יטופלו.",
+        "يُعرض أول {n} من {total}؛ يظهر التالي عند إنجاز هذه.",
+        "Showing the first {n} of {total}; the next appear as these are done.",
+    ),
     "registry_showing": (
         "מוצגים {n} האחרונים מתוך {total}. חפשו לפי שם כדי למצוא אחרים.",
         "يُعرض أحدث {n} من {total}. ابحث بالاسم للعثور على غيرها.",

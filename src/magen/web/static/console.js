@@ -635,7 +635,7 @@
       actButton(li, say("dismiss"), function (b) { run("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + "/reject", {}, b).then(loadBoards); }, "d", DECIDES_MATCHES);
     }, { always: true });
     var count = panel("reunification").querySelector("[data-count]");
-    count.textContent = proposed.length + " / " + searching;
+    count.textContent = (board.counts ? board.counts.matches.proposed : proposed.length) + " / " + searching;
   }
 
   function targetLabel(t, fallback) {

@@ -172,6 +172,11 @@
 
   var matchList = document.querySelector("[data-match-list]");
   var matchDone = document.querySelector("[data-match-done]");
+  var matchMore = document.querySelector("[data-match-more]");
+  // The board lists the first of the work waiting; the counts say how much waits in all.
+  function firstOf(more, shown, total) {
+    show(more, total > shown ? say("registry_first_of", { n: shown, total: total }) : "");
+  }
 
   function drawMatches() {
     var b = data.board;
@@ -200,7 +205,8 @@
       ]);
       li.dataset.outcome = o || "";
       li._match = m;
-    }, say("registry_no_matches"));
+    }, say("registry_no_matches"), b.counts.matches.proposed);
+    firstOf(matchMore, b.matches.length, b.counts.matches.proposed);
   }
 
   function buildMatch(li) {
@@ -314,6 +320,7 @@
 
   var tellList = document.querySelector("[data-tell-list]");
   var tellDone = document.querySelector("[data-tell-done]");
+  var tellMore = document.querySelector("[data-tell-more]");
 
   // A report whose outcome (its own, or that of the report it duplicates) is confirmed and
   // whose family has no notification recorded for that match yet: the server lists them,
@@ -342,7 +349,8 @@
         if (death) sel.value = "in_person";
         li.querySelector("[data-in-person]").hidden = !death;
       }
-    }, say("registry_none_to_tell"));
+    }, say("registry_none_to_tell"), data.board.counts.to_tell);
+    firstOf(tellMore, data.board.to_tell.length, data.board.counts.to_tell);
   }
 
   function buildTell(li) {
