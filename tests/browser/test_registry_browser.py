@@ -404,3 +404,21 @@ def test_the_desk_finds_a_report_beyond_the_newest_page_by_any_name(
     row.wait_for()
     assert desk.locator("[data-report-list] li[data-id]").count() == 1
     assert more.is_hidden()
+
+
+def test_an_unchanged_board_is_revalidated_not_downloaded(desk: Any) -> None:
+    """Each live refresh asks again; what did not change comes back as 304, with no body."""
+    sent: list[tuple[str, str | None, str | None]] = []
+
+    def seen(response: Any) -> None:
+        if "/api/v1/persons/board" in response.url:
+            asked = response.request.all_headers().get("if-none-match")
+            sent.append((response.url, asked, response.headers.get("etag")))
+
+    desk.on("response", seen)
+    for _ in range(2):
+        with desk.expect_response(lambda r: "/api/v1/persons/board" in r.url):
+            desk.evaluate("window.magenRegistry.load()")
+    (_, _, etag), (_, asked, again) = sent[-2:]
+    assert etag is not None
+    assert (asked, again) == (etag, etag)  # the browser revalidated what it had

@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import attrgetter
 
 from magen.domain.casualties import Casualties, Casualty
 from magen.domain.hospitals import Hospitals
@@ -125,16 +125,24 @@ def search_reports(
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
     missing = persons.missing
+    ids = index.ids
     if wanted:
         hits = [i for i, names in enumerate(index.names) if wanted in names]
+        if status is not None:
+            hits = [i for i in hits if missing[ids[i]].status == status]
+        total = len(hits)
+        # The log is appended in time: the last filed is the newest.
+        chosen = [ids[i] for i in hits[::-1][offset : offset + limit]]
     else:
-        hits = list(range(len(index.ids)))
-    if status is not None:
-        hits = [i for i in hits if missing[index.ids[i]].status == status]
-    hits.reverse()  # the log is appended in time: the last filed is the newest
-    page = [missing[index.ids[i]] for i in hits[offset : offset + limit]]
+        # Every report (of a status): counted by the board, the newest walked to the page.
+        total = len(ids) if status is None else board(state).reports_by_status.get(status, 0)
+        newest = reversed(ids)
+        if status is not None:
+            newest = (i for i in newest if missing[i].status == status)
+        chosen = list(islice(newest, offset, offset + limit))
+    page = [missing[i] for i in chosen]
     page.sort(key=lambda r: r.reported_at, reverse=True)  # stable: ties keep the log's order
-    return Found(total=len(hits), reports=tuple(page))
+    return Found(total=total, reports=tuple(page))
 
 
 # --- the board ------------------------------------------------------------------------------
@@ -184,13 +192,11 @@ def _primary(persons: Persons, report: MissingReport) -> MissingReport:
     return report
 
 
-def _waiting(persons: Persons) -> list[ToTell]:
-    """The reports whose confirmed outcome their family was not told of yet."""
+def _waiting(persons: Persons, closed: Iterable[MissingReport]) -> list[ToTell]:
+    """Of the found and duplicate reports, those whose confirmed outcome their family was not
+    told of yet: deaths first (someone must go in person), then whoever has waited longest."""
     out = []
-    closed = (ReportStatus.FOUND, ReportStatus.DUPLICATE)
-    for report in persons.missing.values():
-        if report.status not in closed:
-            continue
+    for report in closed:
         primary = _primary(persons, report) if report.status is ReportStatus.DUPLICATE else report
         match_id = primary.outcome_match
         if primary.status is not ReportStatus.FOUND or match_id is None:
@@ -199,11 +205,21 @@ def _waiting(persons: Persons) -> list[ToTell]:
             out.append((report, primary, match_id))
     out.sort(
         key=lambda w: (
-            w[1].outcome is not Outcome.DECEASED,  # someone must go in person
+            w[1].outcome is not Outcome.DECEASED,
             w[1].closed_at or w[1].reported_at,
         )
     )
     return [ToTell(r.report_id, p.report_id, m) for r, p, m in out]
+
+
+# Statuses are counted by the member's identity (list.count compares identity first, in C):
+# hashing an enum member runs Python code, and each pass in Python over 100,000 reports costs
+# several ms.
+_STATUS = attrgetter("status")
+
+
+def _count(statuses: list[object], members: Iterable[ReportStatus | MatchStatus]) -> dict[str, int]:
+    return {m.value: statuses.count(m) for m in members}
 
 
 def compute_board(state: State) -> Board:
@@ -213,15 +229,21 @@ def compute_board(state: State) -> Board:
         (m for m in persons.matches.values() if m.status is MatchStatus.PROPOSED),
         key=lambda m: (-m.score, m.proposed_at),
     )
-    by_status = Counter(r.status.value for r in persons.missing.values())
-    matches = Counter(m.status.value for m in persons.matches.values())
+    reports = list(persons.missing.values())
+    by_status = _count(list(map(_STATUS, reports)), ReportStatus)
+    found, duplicate = ReportStatus.FOUND, ReportStatus.DUPLICATE
+    closed = (
+        [r for r in reports if (s := r.status) is found or s is duplicate]
+        if by_status[found] or by_status[duplicate]
+        else []
+    )
     return Board(
         position=state.position,
         matches=tuple(proposed),
-        to_tell=tuple(_waiting(persons)),
-        reports_by_status={s: by_status.get(s, 0) for s in STATUSES},
+        to_tell=tuple(_waiting(persons, closed)),
+        reports_by_status=by_status,
         survivor_count=len(persons.survivors),
-        matches_by_status={s.value: matches.get(s.value, 0) for s in MatchStatus},
+        matches_by_status=_count(list(map(_STATUS, persons.matches.values())), MatchStatus),
     )
 
 

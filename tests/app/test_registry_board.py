@@ -1,0 +1,205 @@
+"""The registrar's board and name search as projections of the state (app/registry_board.py).
+
+The search must find what the desk's own filter found when it had every report: a report
+whose full name, given + family name or an alternate holds the query, folded, with the
+status asked for, newest first. Checked against that filter written plainly, over reports
+filed, found safe and confirmed in many scripts.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from magen.app import registry_board as rb
+from magen.domain import persons as per
+from magen.domain.base import Actor, Event, evolve, record
+from magen.domain.people import Description, PersonName
+from magen.domain.state import State
+from magen.domain.values import Role
+
+T0 = datetime(2023, 10, 7, 7, 0, tzinfo=UTC)
+ACTOR = Actor(account_id="registrar", role=Role.REGISTRAR)
+GIVEN = ["Noa", "נֹעָה", "Omar", "عُمَر", "Yael", "יעל", "Олег", "Ṣāliḥ"]
+FAMILY = ["Kohen", "כֹּהֵן", "Haddad", "حَدّاد", "Levi", "לוי", "Иванов", "AL-MASRI"]
+
+
+class Log:
+    """A state folded from events applied in order, one minute apart."""
+
+    def __init__(self) -> None:
+        self.state = State()
+        self.n = 0
+
+    def apply(self, event: Event) -> None:
+        self.n += 1
+        evolve(
+            self.state,
+            record(
+                position=self.n,
+                event_id=uuid.uuid4(),
+                recorded_at=T0 + timedelta(minutes=self.n),
+                actor=ACTOR,
+                command_id=None,
+                command_hash=None,
+                event=event,
+            ),
+        )
+
+    def report(self, report_id: str, name: PersonName) -> None:
+        self.apply(
+            per.MissingPersonReported(
+                report_id=report_id,
+                name=name,
+                date_of_birth=None,
+                age=None,
+                description=Description(),
+                last_seen_place="",
+                last_seen_where=None,
+                last_seen_at=None,
+                home=None,
+                contact=None,
+                family_account=None,
+                source=None,
+            )
+        )
+
+
+def _name(rng: random.Random) -> PersonName:
+    given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+    split = rng.random() < 0.3
+    return PersonName(
+        full_name=f"{given} {family}",
+        given_name=rng.choice(GIVEN) if split else None,
+        family_name=rng.choice(FAMILY) if split else None,
+        alternates=tuple(rng.sample(GIVEN + FAMILY, rng.randint(0, 2))),
+    )
+
+
+def _plain(state: State, q: str, status: str | None) -> list[str]:
+    """The desk's filter as it ran over every report (registry.js before the search)."""
+    folded = rb.fold(" ".join(q.split()))
+    rows = [
+        r
+        for r in state.slice(per.Persons).missing.values()
+        if (status is None or r.status == status)
+        and (not folded or any(folded in rb.fold(n) for n in rb.all_names(r.name)))
+    ]
+    rows.sort(key=lambda r: r.reported_at, reverse=True)
+    return [r.report_id for r in rows]
+
+
+def _filed(seed: int, n: int) -> Log:
+    rng = random.Random(seed)
+    log = Log()
+    for i in range(n):
+        log.report(f"r{i}", _name(rng))
+        if i and rng.random() < 0.2:
+            log.apply(
+                per.PersonMarkedSafe(report_id=f"r{rng.randrange(i)}", by_family=True, note="")
+            )
+    return log
+
+
+QUERIES = [
+    "",
+    "noa",
+    "נעה",
+    "כהן",
+    "عمر",
+    "حداد",
+    "haddad",
+    "al-masri",
+    "олег",
+    "ṣāliḥ",
+    "i",
+    "o k",
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_search_finds_what_the_desk_filter_found(seed: int) -> None:
+    log = _filed(seed, 300)
+    for q in QUERIES:
+        for status in (None, "searching", "safe", "found"):
+            want = _plain(log.state, q, status)
+            for limit, offset in ((50, 0), (7, 3), (200, 0)):
+                got = rb.search_reports(log.state, q, status=status, limit=limit, offset=offset)
+                assert got.total == len(want), (q, status)
+                assert [r.report_id for r in got.reports] == want[offset : offset + limit]
+
+
+def test_the_index_follows_new_reports_and_each_state_has_its_own() -> None:
+    log = _filed(9, 50)
+    assert rb.search_reports(log.state, "zzz").total == 0
+    log.report("late", PersonName(full_name="Zzz Late", alternates=("זזז",)))
+    assert [r.report_id for r in rb.search_reports(log.state, "זזז").reports] == ["late"]
+    other = _filed(9, 50)  # the same reports in another state: nothing of the first's late one
+    assert rb.search_reports(other.state, "zzz").total == 0
+    assert rb.search_reports(log.state, "zzz").total == 1
+
+
+def test_counts_and_the_board_follow_each_position() -> None:
+    log = _filed(3, 120)
+    before = rb.board(log.state)
+    assert rb.board(log.state) is before  # one computation per position
+    persons = log.state.slice(per.Persons)
+    statuses = [r.status.value for r in persons.missing.values()]
+    assert before.reports_by_status == {s: statuses.count(s) for s in rb.STATUSES}
+    log.apply(
+        per.MatchProposed(
+            match_id="m1",
+            report_id="r5",
+            candidate_kind=per.CandidateKind.MISSING,
+            candidate_id="r6",
+            score=0.8,
+            explanation="same name",
+        )
+    )
+    after = rb.board(log.state)
+    assert after is not before
+    assert [m.match_id for m in after.matches] == ["m1"]
+    named = rb.named(log.state, after.matches, after.to_tell)
+    assert set(named.reports) == {"r5", "r6"}
+    assert after.matches_by_status == {"proposed": 1, "confirmed": 0, "rejected": 0}
+
+
+def test_families_to_tell_deaths_first_then_the_longest_waiting() -> None:
+    log = Log()
+    for i in range(1, 6):
+        log.report(f"r{i}", PersonName(full_name=f"Person {i}"))
+
+    def confirm(match_id: str, report: str, kind: per.CandidateKind, other: str, out: Any) -> None:
+        log.apply(
+            per.MatchProposed(
+                match_id=match_id,
+                report_id=report,
+                candidate_kind=kind,
+                candidate_id=other,
+                score=0.9,
+                explanation="",
+            )
+        )
+        log.apply(per.MatchConfirmed(match_id=match_id, report_id=report, outcome=out, release=""))
+
+    confirm("m1", "r1", per.CandidateKind.SURVIVOR, "s1", per.Outcome.SAFE)
+    confirm("m2", "r2", per.CandidateKind.CASUALTY, "c1", per.Outcome.DECEASED)
+    confirm("m3", "r3", per.CandidateKind.MISSING, "r2", None)  # the same person as r2
+    confirm("m4", "r4", per.CandidateKind.SURVIVOR, "s2", per.Outcome.SAFE)
+    log.apply(
+        per.NotificationRecorded(
+            report_id="r4", match_id="m4", at=T0, channel=per.Channel.PHONE, note=""
+        )
+    )
+    work = rb.board(log.state)
+    assert [(t.report_id, t.primary_id, t.match_id) for t in work.to_tell] == [
+        ("r2", "r2", "m2"),
+        ("r3", "r2", "m2"),  # told of the death through the report it duplicates
+        ("r1", "r1", "m1"),
+    ]
+    assert work.reports_by_status == {"searching": 1, "found": 3, "safe": 0, "duplicate": 1}
+    assert set(rb.named(log.state, (), work.to_tell[:1]).reports) == {"r2"}
