@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -223,13 +223,50 @@ DEFAULT_MODEL = MatchModel(
 )
 
 
+# How two name parts compare, in `NamePair.how` (and in the English finding).
+NAME_HOWS = ("similar", "nickname", "sounds the same", "same", "misspelled")
+# Findings that are no comparison's level, as `Evidence.level`.
+NO_OTHER_REPORT = "no other report is a likely match for this record"
+SAME_AS_REPORT = "the same person as report"
+FIXED_FINDINGS = {"record": (NO_OTHER_REPORT,), "duplicate report": (SAME_AS_REPORT,)}
+# What term frequencies said of an agreeing name, as `Evidence.rarity`.
+RARITIES = ("a rarer name", "a common name")
+SWAPPED = "given and family name in swapped order"
+
+
+@dataclass(frozen=True, slots=True)
+class NamePair:
+    """Two name parts the name finding rests on, as written, and how they compare."""
+
+    a: str
+    b: str
+    how: str  # one of NAME_HOWS
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One comparison's finding and its weight: positive for a match, negative against."""
+    """One comparison's finding and its weight: positive for a match, negative against.
+
+    `finding` is the English text; the other fields are what it is made from, for saying it
+    in another language: `level` is the level's label in COMPARISONS (or, for `field`
+    "record" and "duplicate report", the fixed finding in FIXED_FINDINGS), and the details
+    are set for the fields they belong to.
+    """
 
     field: str
     finding: str
     weight: float
+    level: str = ""
+    names: tuple[NamePair, ...] = ()  # name: the part pairs, best first
+    swapped: bool = False  # name: given and family name in swapped order
+    rarity: str = ""  # name: one of RARITIES, or "" when the names' frequency said little
+    ages: tuple[tuple[float, float], tuple[float, float]] | None = None  # age: each side's range
+    km: float | None = None  # place: the distance
+    # hair, build: each side's term; clothing, marks: the terms both share (descriptions.py's
+    # canonical English: "red shirt", "tattoo left arm", or single terms "red", "tattoo").
+    terms: tuple[str, ...] = ()
+    source: str = ""  # the report the finding is taken from, when another report's
+    other: str = ""  # duplicate report: the report this one is the same person as
 
 
 @dataclass(frozen=True, slots=True)
@@ -2532,17 +2569,24 @@ def _evidence(run: _Run, k: int, model: MatchModel) -> tuple[Evidence, ...]:
         if level == _NULL:
             continue
         name, labels = COMPARISONS[c]
-        finding = labels[level]
+        label = labels[level]
         if c == _NAME:
-            finding = _name_finding(run, k, finding)
+            finding, pairs, swapped = _name_finding(run, k, label)
             rarity = float(run.detail.rarity[k])
+            said = ""
             if abs(rarity) >= 0.5:
-                finding += ", a rarer name" if rarity > 0 else ", a common name"
-            found.append(Evidence(name, finding, weights[c][level] + rarity))
+                said = RARITIES[0] if rarity > 0 else RARITIES[1]
+                finding += ", " + said
+            weight = weights[c][level] + rarity
+            found.append(Evidence(name, finding, weight, label, pairs, swapped, said))
             continue
         if c == _AGE:
-            finding += _age_text(run, k)
-        elif c == _PLACE:
+            ages = _ages(run, k)
+            found.append(
+                Evidence(name, label + _age_text(ages), weights[c][level], label, ages=ages)
+            )
+            continue
+        if c == _PLACE:
             a, b = int(run.ia[k]), int(run.ib[k])
             km = _distance_km(
                 run.a.lon[a : a + 1],
@@ -2550,20 +2594,26 @@ def _evidence(run: _Run, k: int, model: MatchModel) -> tuple[Evidence, ...]:
                 run.b.lon[b : b + 1],
                 run.b.lat[b : b + 1],
             )
-            finding += f" ({float(km[0]):.1f} km)"
-        elif c in (_HAIR, _BUILD, _CLOTHING, _MARKS):
-            finding += _description_text(run, k, c)
-        found.append(Evidence(name, finding, weights[c][level]))
+            d = float(km[0])
+            found.append(Evidence(name, f"{label} ({d:.1f} km)", weights[c][level], label, km=d))
+            continue
+        if c in (_HAIR, _BUILD, _CLOTHING, _MARKS):
+            terms = _description_terms(run, k, c)
+            finding = label + _description_text(c, terms)
+            found.append(Evidence(name, finding, weights[c][level], label, terms=terms))
+            continue
+        found.append(Evidence(name, label, weights[c][level], label))
     return tuple(found)
 
 
-def _name_finding(run: _Run, k: int, label: str) -> str:
+def _name_finding(run: _Run, k: int, label: str) -> tuple[str, tuple[NamePair, ...], bool]:
+    """The name finding's text, the part pairs it names, and whether the order is swapped."""
     detail = run.detail
     first, second = int(detail.first[k]), int(detail.second[k])
     parts_a: list[int] = run.a.parts[int(run.ia[k])].tolist()  # one row read, not one per part
     parts_b: list[int] = run.b.parts[int(run.ib[k])].tolist()
     all_parts, part_code = run.parts.parts, run.parts.words.part_code
-    bits = []
+    pairs: list[NamePair] = []
     for flat, compared in zip(
         (first, second, int(detail.third[k])), detail.codes[k].tolist(), strict=True
     ):
@@ -2575,43 +2625,59 @@ def _name_finding(run: _Run, k: int, label: str) -> str:
         pa, pb = all_parts[pid_a], all_parts[pid_b]
         code = part_code(pa, pb)
         if compared == _TYPO and code < _NAME_PHONETIC:
-            bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' (misspelled)")
+            pairs.append(NamePair(pa[0].text, pb[0].text, "misspelled"))
             continue
         if code == _NAME_NONE and compared == _WEAK:
             code = _NAME_SIMILAR
         if code > _NAME_NONE:
-            bits.append(f"'{pa[0].text}' ~ '{pb[0].text}' ({_CODE_TEXT[code]})")
+            pairs.append(NamePair(pa[0].text, pb[0].text, _CODE_TEXT[code]))
+    bits = [f"'{p.a}' ~ '{p.b}' ({p.how})" for p in pairs]
+    swapped = False
     if first >= 0 and second >= 0:
         order_a = first // _MAX_PARTS < second // _MAX_PARTS
         order_b = first % _MAX_PARTS < second % _MAX_PARTS
         if order_a != order_b:
-            bits.append("given and family name in swapped order")
-    return label + (": " + ", ".join(bits) if bits else "")
+            swapped = True
+            bits.append(SWAPPED)
+    return label + (": " + ", ".join(bits) if bits else ""), tuple(pairs), swapped
 
 
-def _age_text(run: _Run, k: int) -> str:
+def _ages(run: _Run, k: int) -> tuple[tuple[float, float], tuple[float, float]]:
     ia, ib = int(run.ia[k]), int(run.ib[k])
+    a, b = run.a, run.b
+    return (
+        (float(a.age_lo[ia]), float(a.age_hi[ia])),
+        (float(b.age_lo[ib]), float(b.age_hi[ib])),
+    )
 
-    def fmt(t: _Table, i: int) -> str:
-        lo, hi = float(t.age_lo[i]), float(t.age_hi[i])
-        return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
 
-    return f" ({fmt(run.a, ia)} vs {fmt(run.b, ib)})"
+def age_text(lo: float, hi: float) -> str:
+    """An age or an age range as the findings write it: 46, 30-40."""
+    return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
 
 
-def _description_text(run: _Run, k: int, c: int) -> str:
+def _age_text(ages: tuple[tuple[float, float], tuple[float, float]]) -> str:
+    return f" ({age_text(*ages[0])} vs {age_text(*ages[1])})"
+
+
+def _description_terms(run: _Run, k: int, c: int) -> tuple[str, ...]:
+    """Hair or build: each side's term; clothing or marks: the terms both share, sorted."""
     ra, rb = run.a.records[int(run.ia[k])], run.b.records[int(run.ib[k])]
     da = describe(ra.hair, ra.build, ra.clothing, ra.marks)
     db = describe(rb.hair, rb.build, rb.clothing, rb.marks)
     if c == _HAIR:
-        return f" ({da.hair} vs {db.hair})"
+        return (str(da.hair), str(db.hair))
     if c == _BUILD:
-        return f" ({da.build} vs {db.build})"
+        return (str(da.build), str(db.build))
     if c == _CLOTHING:
-        shared = sorted(da.outfits & db.outfits) or sorted(da.clothing & db.clothing)
-        return f" ({', '.join(shared)})" if shared else ""
-    shared = sorted(da.mark_places & db.mark_places) or sorted(da.marks & db.marks)
-    return f" ({', '.join(shared)})" if shared else ""
+        return tuple(sorted(da.outfits & db.outfits) or sorted(da.clothing & db.clothing))
+    return tuple(sorted(da.mark_places & db.mark_places) or sorted(da.marks & db.marks))
+
+
+def _description_text(c: int, terms: tuple[str, ...]) -> str:
+    if c in (_HAIR, _BUILD):
+        return f" ({terms[0]} vs {terms[1]})"
+    return f" ({', '.join(terms)})" if terms else ""
 
 
 # ----------------------------------------------------------------------------------------
@@ -3014,25 +3080,23 @@ def _person_link(
     if len(pairs_used) == 1:  # one report's own pair: its weight includes `_lone_candidates`
         k = pairs_used.pop()
         if alone[k] > _SHOWN_WEIGHT:
-            finding = "no other report is a likely match for this record"
-            found.append((Evidence("record", finding, float(alone[k])), int(run.ia[k])))
+            lone = Evidence("record", NO_OTHER_REPORT, float(alone[k]), NO_OTHER_REPORT)
+            found.append((lone, int(run.ia[k])))
     ordered = [best, *(i for i in people if i != best)]
     record_id = run.b.records[j].id
     candidates = []
     for i in ordered:
         # Each report's link shows which of the evidence comes from the person's other reports.
         evidence = [
-            e
-            if source == i
-            else Evidence(e.field, f"{e.finding} (in report {run.a.records[source].id})", e.weight)
-            for e, source in found
+            e if source == i else _in_report(e, run.a.records[source].id) for e, source in found
         ]
         pairs = [(duplicates[i, o], o) for o in ordered if o != i and (i, o) in duplicates]
         if i != best and pairs:
             w, other = max(pairs)
             other_id = run.a.records[other].id
+            finding = f"{SAME_AS_REPORT} {other_id}"
             evidence.append(
-                Evidence("duplicate report", f"the same person as report {other_id}", w)
+                Evidence("duplicate report", finding, w, SAME_AS_REPORT, other=other_id)
             )
         candidates.append(
             MatchCandidate(run.a.records[i].id, record_id, score, weight, tuple(evidence))
@@ -3040,3 +3104,8 @@ def _person_link(
     return PersonLink(
         record_id, tuple(run.a.records[i].id for i in ordered), score, tuple(candidates)
     )
+
+
+def _in_report(e: Evidence, report_id: str) -> Evidence:
+    """Evidence taken from another report of the person, saying which."""
+    return replace(e, finding=f"{e.finding} (in report {report_id})", source=report_id)
