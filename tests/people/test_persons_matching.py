@@ -21,6 +21,7 @@ from magen.domain.persons import (
     Persons,
     ReportMissingPerson,
     casualty_record,
+    match_evidence,
     matching_input,
     proposals,
     report_id_for,
@@ -226,3 +227,9 @@ def test_the_engine_runs_on_magen_records() -> None:
         log.run(ADMIN, cmd)
     [m] = log.state.slice(Persons).matches.values()
     assert (m.report_id, m.candidate_id, m.score) == (rid, sid, candidates[0].score)
+    # The findings are stored as data too, for the desk to say in its language.
+    assert m.evidence == match_evidence(candidates[0].evidence)
+    assert {e.field for e in m.evidence} >= {"name", "sex", "age"}
+    [name] = [e for e in m.evidence if e.field == "name"]
+    assert name.names
+    assert name.names[0].a.casefold() in {"noa", "נועה", "levi"}

@@ -22,6 +22,7 @@ score or a proposal; a death is shown only after the registrar has recorded tell
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from magen.domain.accounts import Accounts
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
@@ -55,7 +56,7 @@ from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
 
 if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads only when records are built
-    from magen.people.matching import MatchCandidate, PersonRecord, RecordKind
+    from magen.people.matching import Evidence, MatchCandidate, PersonRecord, RecordKind
 
 Place = Annotated[str, Field(max_length=300)]
 RecordId = Annotated[str, Field(min_length=3, max_length=500)]
@@ -194,6 +195,7 @@ class Match:
     decided_at: datetime | None = None
     reason: str = ""
     outcome: Outcome | None = None
+    evidence: tuple[MatchEvidence, ...] = ()  # the explanation's findings, as data
 
 
 @dataclass
@@ -267,6 +269,72 @@ class PersonNoteAdded(Event):
     source_record_id: str | None
 
 
+class NameAgreement(BaseModel):
+    """Two name parts a match rests on, as written, and how they compare."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    a: Annotated[str, Field(max_length=100)]
+    b: Annotated[str, Field(max_length=100)]
+    how: Literal["similar", "nickname", "sounds the same", "same", "misspelled"]
+
+
+_Km = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+_Age = Annotated[float, Field(ge=0.0, le=200.0, allow_inf_nan=False)]
+
+
+class MatchEvidence(BaseModel):
+    """One finding behind a proposed match, as data to be said in the reader's language
+    (`magen.web.words_evidence`): the matcher's `Evidence` without its English text.
+
+    `level` is the comparison level's label (`magen.people.matching.COMPARISONS`) or a
+    fixed finding's key; the details belong to the fields the matcher sets them for.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: Annotated[str, Field(max_length=40)]
+    level: Annotated[str, Field(max_length=120)]
+    weight: Annotated[float, Field(allow_inf_nan=False)]
+    names: Annotated[tuple[NameAgreement, ...], Field(max_length=3)] = ()
+    swapped: bool = False
+    rarity: Literal["", "a rarer name", "a common name"] = ""
+    ages: tuple[tuple[_Age, _Age], tuple[_Age, _Age]] | None = None
+    km: _Km | None = None
+    terms: Annotated[tuple[Annotated[str, Field(max_length=40)], ...], Field(max_length=12)] = ()
+    source: Annotated[str, Field(max_length=100)] = ""
+    other: Annotated[str, Field(max_length=100)] = ""
+
+
+# A proposal's evidence is as bounded as its explanation (2000 characters): a few findings,
+# each short.
+MAX_EVIDENCE = 16
+MAX_EVIDENCE_CHARS = 4000
+
+
+def _evidence_size(evidence: tuple[MatchEvidence, ...]) -> int:
+    return sum(
+        len(e.field)
+        + len(e.level)
+        + sum(len(n.a) + len(n.b) for n in e.names)
+        + sum(map(len, e.terms))
+        + len(e.source)
+        + len(e.other)
+        for e in evidence
+    )
+
+
+def _bounded(evidence: tuple[MatchEvidence, ...]) -> tuple[MatchEvidence, ...]:
+    if _evidence_size(evidence) > MAX_EVIDENCE_CHARS:
+        raise ValueError(f"evidence longer than {MAX_EVIDENCE_CHARS} characters in all")
+    return evidence
+
+
+EvidenceList = Annotated[
+    tuple[MatchEvidence, ...], Field(max_length=MAX_EVIDENCE), AfterValidator(_bounded)
+]
+
+
 @event
 class MatchProposed(Event):
     type: Literal["MatchProposed"] = "MatchProposed"
@@ -276,6 +344,8 @@ class MatchProposed(Event):
     candidate_id: str
     score: float
     explanation: str
+    # Added after the first logs: events recorded without it replay with none.
+    evidence: EvidenceList = ()
 
 
 @event
@@ -369,6 +439,7 @@ class ProposeMatch(Command):
     candidate_id: str
     score: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
     explanation: Annotated[str, Field(max_length=2000)] = ""
+    evidence: EvidenceList = ()
 
 
 class ConfirmMatch(Command):
@@ -598,6 +669,7 @@ def _propose(state: State, cmd: ProposeMatch, ctx: DecisionContext) -> list[Even
             candidate_id=cmd.candidate_id,
             score=cmd.score,
             explanation=cmd.explanation,
+            evidence=cmd.evidence,
         )
     ]
 
@@ -759,6 +831,7 @@ def _on_proposed(state: State, e: MatchProposed, r: Recorded) -> None:
         candidate_id=e.candidate_id,
         score=e.score,
         explanation=e.explanation,
+        evidence=e.evidence,
         proposed_by=r.actor.account_id,
         proposed_at=r.recorded_at,
     )
@@ -1062,6 +1135,29 @@ def proposals(state: State, candidates: Iterable[MatchCandidate]) -> list[Propos
                 candidate_id=other,
                 score=min(max(c.score, 0.0), 1.0),
                 explanation=c.explain()[:2000],
+                evidence=match_evidence(c.evidence),
             )
         )
     return out
+
+
+def match_evidence(evidence: Iterable[Evidence]) -> tuple[MatchEvidence, ...]:
+    """The matcher's evidence as a proposal stores it: the data without the English text,
+    cut to the bounds (none at all if still too long: the explanation says it in English)."""
+    out = tuple(
+        MatchEvidence(
+            field=e.field[:40],
+            level=e.level[:120],
+            weight=e.weight if math.isfinite(e.weight) else 0.0,
+            names=tuple(NameAgreement(a=n.a[:100], b=n.b[:100], how=n.how) for n in e.names[:3]),
+            swapped=e.swapped,
+            rarity=e.rarity,
+            ages=e.ages if e.ages and all(0 <= x <= 200 for r in e.ages for x in r) else None,
+            km=e.km if e.km is not None and 0 <= e.km < math.inf else None,
+            terms=tuple(t[:40] for t in e.terms[:12]),
+            source=e.source[:100],
+            other=e.other[:100],
+        )
+        for e in list(evidence)[:MAX_EVIDENCE]
+    )
+    return out if _evidence_size(out) <= MAX_EVIDENCE_CHARS else ()
