@@ -79,13 +79,20 @@ class _NameIndex:
     names: list[str] = field(default_factory=list)
 
     def catch_up(self, persons: Persons) -> None:
+        """Index the reports filed since the last call (reports are only ever added, at the
+        end: the new ones are read from the end, not by walking past the old ones)."""
         missing = persons.missing
-        if len(missing) < len(self.ids) or (
-            self.ids and self.ids[-1] not in missing  # not the slice it was built from
-        ):
+        new = len(missing) - len(self.ids)
+        if new == 0 and (not self.ids or self.ids[-1] in missing):
+            return
+        tail = list(islice(reversed(missing.values()), new + 1)) if new >= 0 and self.ids else []
+        if not tail or tail[-1].report_id != self.ids[-1]:  # not as indexed: index it all again
             self.ids.clear()
             self.names.clear()
-        for report in islice(missing.values(), len(self.ids), None):
+            tail = list(reversed(missing.values()))
+        else:
+            tail.pop()
+        for report in reversed(tail):
             self.ids.append(report.report_id)
             self.names.append(_SEP.join(fold(n) for n in all_names(report.name)))
 
