@@ -1,0 +1,46 @@
+"""A proposed match's evidence reaches the registrar's board as data to say in any language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from magen.domain.persons import MatchEvidence
+from magen.domain.values import Role
+from magen.web.words_evidence import reasons
+from support.apikit import Kit, api_kit, cid
+
+
+@pytest.fixture
+def kit() -> Iterator[Kit]:
+    with api_kit() as k:
+        yield k
+
+
+def _ok(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+def test_the_board_carries_each_proposals_evidence(kit: Kit) -> None:
+    person = {"age": {"min_years": 24, "max_years": 24}, "description": {"sex": "female"}}
+    body = {"command_id": cid(), "name": {"full_name": "נועה כהן"}, **person}
+    body["contact"] = {"name": "family", "phone": "050-0000000"}
+    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))
+    body = {"command_id": cid(), "name": {"full_name": "Noa Kohen"}, **person}
+    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))
+    assert _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))["proposed"] == 1
+    (match,) = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))["matches"]
+    items = match["evidence"]
+    name = next(e for e in items if e["field"] == "name")
+    assert {(n["a"], n["b"]) for n in name["names"]} >= {("נועה", "noa")}
+    # Only the details a finding has are sent.
+    sex = next(e for e in items if e["field"] == "sex")
+    assert set(sex) == {"field", "level", "weight"}
+    evidence = [MatchEvidence.model_validate(e) for e in items]
+    he = [r["text"] for r in reasons(evidence, "he")]
+    assert "מין: תואם" in he
+    en = "; ".join(str(r["text"]) for r in reasons(evidence, "en"))
+    assert en.split("; ")[0] in match["explanation"]
