@@ -8,6 +8,7 @@ with GET /persons/search, a page at a time, in any script.
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from collections.abc import Iterator
@@ -355,3 +356,93 @@ def test_search_answers_are_json_the_desk_reads(kit: Kit) -> None:
     (report,) = json.loads(body.content)["reports"]
     assert report["last_seen_place"] == "Emek Refaim 40"
     assert report["status"] == "searching"
+
+
+def test_the_board_kept_by_following_the_service_is_the_board_computed_afresh(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Followed event by event, the board equals the one computed in one pass over the state."""
+    from magen.app import registry_board
+
+    starts: list[int] = []
+    reset = registry_board._Follower.reset
+
+    def counted(self: Any, state: Any) -> None:
+        starts.append(state.position)
+        reset(self, state)
+
+    monkeypatch.setattr(registry_board._Follower, "reset", counted)
+
+    runtime = kit.client.app.state["runtime"]
+    service = runtime.service
+    actor = Actor(account_id=kit.accounts[Role.REGISTRAR], role=Role.REGISTRAR)
+    rng = random.Random(5)
+
+    def run(command: Any) -> Any:
+        return kit.client.blocking_portal.call(service.handle, actor, command)
+
+    def check() -> None:
+        followed = registry_board.board(service.state, service)
+        assert followed == registry_board.compute_board(service.state)
+
+    check()  # starts following here
+    reports: list[str] = []
+    survivors: list[str] = []
+    matches: list[str] = []
+    for step in range(160):
+        choice = rng.random()
+        if choice < 0.3 or len(reports) < 3:
+            done = run(
+                per.ReportMissingPerson(
+                    command_id=uuid.uuid4(),
+                    name=PersonName(full_name=f"Person {step}"),
+                    contact={"name": "family"},
+                )
+            )
+            reports.append(done.events[0].event.report_id)
+        elif choice < 0.4:
+            done = run(per.CheckInSurvivor(command_id=uuid.uuid4(), name=PersonName(full_name="S")))
+            survivors.append(done.events[0].event.survivor_id)
+        elif choice < 0.6:
+            report, other = rng.sample(reports, 2)
+            duplicate = not survivors or rng.random() < 0.4
+            command = per.ProposeMatch(
+                command_id=uuid.uuid4(),
+                report_id=report,
+                candidate_kind="missing" if duplicate else "survivor",
+                candidate_id=other if duplicate else rng.choice(survivors),
+                score=round(rng.random(), 2),
+                explanation="",
+            )
+            try:
+                matches.append(run(command).events[0].event.match_id)
+            except Exception:
+                continue
+        elif choice < 0.85 and matches:
+            match_id = rng.choice(matches)
+            decide = per.ConfirmMatch if rng.random() < 0.6 else per.RejectMatch
+            try:
+                run(decide(command_id=uuid.uuid4(), match_id=match_id))
+            except Exception:
+                continue
+        elif choice < 0.92:
+            try:
+                run(per.MarkPersonSafe(command_id=uuid.uuid4(), report_id=rng.choice(reports)))
+            except Exception:
+                continue
+        else:
+            waiting = registry_board.compute_board(service.state).to_tell
+            if waiting:
+                t = rng.choice(waiting)
+                run(
+                    per.RecordNotification(
+                        command_id=uuid.uuid4(), report_id=t.report_id, match_id=t.match_id
+                    )
+                )
+        check()
+    assert len(starts) == 1  # one pass at the start, then only the events
+    board = registry_board.board(service.state, service)
+    assert board.to_tell
+    assert board.matches
+    assert board.reports_by_status["duplicate"]
+    assert board.matches_by_status["rejected"]

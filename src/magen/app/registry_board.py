@@ -25,7 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import attrgetter
+from typing import Any
 
+from magen.app.service import Service
+from magen.domain.base import Recorded
 from magen.domain.casualties import Casualties, Casualty
 from magen.domain.hospitals import Hospitals
 from magen.domain.people import PersonName
@@ -122,7 +125,13 @@ class Found:
 
 
 def search_reports(
-    state: State, q: str = "", *, status: str | None = None, limit: int = 50, offset: int = 0
+    state: State,
+    q: str = "",
+    *,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    service: Service | None = None,
 ) -> Found:
     """Reports whose names contain `q` (folded; empty: every report) with the given status,
     newest filed first: `limit` of them from `offset`, and how many there are in all."""
@@ -142,7 +151,9 @@ def search_reports(
         chosen = [ids[i] for i in hits[::-1][offset : offset + limit]]
     else:
         # Every report (of a status): counted by the board, the newest walked to the page.
-        total = len(ids) if status is None else board(state).reports_by_status.get(status, 0)
+        total = (
+            len(ids) if status is None else board(state, service).reports_by_status.get(status, 0)
+        )
         newest = reversed(ids)
         if status is not None:
             newest = (i for i in newest if missing[i].status == status)
@@ -289,19 +300,114 @@ def named(state: State, matches: Iterable[PersonMatch], to_tell: Iterable[ToTell
     return out
 
 
+class _Follower:
+    """The board's inputs kept as the service applies each event (`Service.add_listener`):
+    every report's status and its count, the found and duplicate reports, the proposed
+    matches and the match counts. A board then costs the work waiting (sorting the proposals,
+    checking the closed reports' notifications), not a pass over every report.
+
+    Every event of the persons domain names the report and the match it changes
+    (`report_id`, `match_id`); those are read again after it is applied. The follower is only
+    a shortcut: whenever it cannot vouch for the state (another state, a position it did not
+    follow) it starts again from the state as it stands, in one pass.
+    """
+
+    def __init__(self, state: State) -> None:
+        self.reset(state)
+
+    def reset(self, state: State) -> None:
+        persons = state.slice(Persons)
+        self.persons = weakref.ref(persons)
+        self.position = state.position
+        self.status = {r.report_id: r.status for r in persons.missing.values()}
+        self.order = {k: i for i, k in enumerate(self.status)}  # as filed
+        self.match_status = {m.match_id: m.status for m in persons.matches.values()}
+        self.closed = {
+            k for k, st in self.status.items() if st in (ReportStatus.FOUND, ReportStatus.DUPLICATE)
+        }
+        self.proposed = {k for k, st in self.match_status.items() if st is MatchStatus.PROPOSED}
+        self.counts = _count(list(self.status.values()), ReportStatus)
+        self.match_counts = _count(list(self.match_status.values()), MatchStatus)
+
+    def follows(self, state: State) -> bool:
+        return self.persons() is state.slice(Persons) and self.position == state.position
+
+    def on_event(self, recorded: Recorded, state: State) -> None:
+        if self.position != recorded.position - 1 or self.persons() is not state.slice(Persons):
+            self.position = -1  # lost step: the next board is computed in full
+            return
+        self.position = recorded.position
+        e = recorded.event
+        if type(e).__module__ != _PERSONS_MODULE:
+            return
+        persons = state.slice(Persons)
+        report = persons.missing.get(getattr(e, "report_id", None) or "")
+        if report is not None:
+            self.order.setdefault(report.report_id, len(self.order))
+            self._moved(self.status, self.counts, report.report_id, report.status)
+            if report.status in (ReportStatus.FOUND, ReportStatus.DUPLICATE):
+                self.closed.add(report.report_id)
+            else:
+                self.closed.discard(report.report_id)
+        match = persons.matches.get(getattr(e, "match_id", None) or "")
+        if match is not None:
+            self._moved(self.match_status, self.match_counts, match.match_id, match.status)
+            if match.status is MatchStatus.PROPOSED:
+                self.proposed.add(match.match_id)
+            else:
+                self.proposed.discard(match.match_id)
+
+    @staticmethod
+    def _moved(held: dict[str, Any], counts: dict[str, int], key: str, now: Any) -> None:
+        was = held.get(key)
+        if was is now:
+            return
+        if was is not None:
+            counts[was.value] -= 1
+        counts[now.value] += 1
+        held[key] = now
+
+    def board(self, state: State) -> Board:
+        persons = state.slice(Persons)
+        proposed = sorted(
+            (persons.matches[k] for k in self.proposed), key=lambda m: (-m.score, m.proposed_at)
+        )
+        closed = [persons.missing[k] for k in sorted(self.closed, key=self.order.__getitem__)]
+        return Board(
+            position=state.position,
+            matches=tuple(proposed),
+            to_tell=tuple(_waiting(persons, closed)),
+            reports_by_status=dict(self.counts),
+            survivor_count=len(persons.survivors),
+            matches_by_status=dict(self.match_counts),
+        )
+
+
+_PERSONS_MODULE = Persons.__module__
 # The last board computed, by its state's Persons slice (a State has no weak references; a
 # slice belongs to one state): the weak reference says it is still that state, the position
 # that it has not changed since.
 _LAST: list[tuple[weakref.ref[Persons], Board]] = []
+_FOLLOWERS: weakref.WeakKeyDictionary[Service, _Follower] = weakref.WeakKeyDictionary()
 
 
-def board(state: State) -> Board:
-    """The board at the state's position, computed once per position."""
+def board(state: State, service: Service | None = None) -> Board:
+    """The board at the state's position, computed once per position: from what the service's
+    follower kept (given the service whose state it is), else in one pass over the state."""
     persons = state.slice(Persons)
     if _LAST:
         ref, last = _LAST[0]
         if ref() is persons and last.position == state.position:
             return last
-    made = compute_board(state)
+    if service is None:
+        made = compute_board(state)
+    else:
+        follower = _FOLLOWERS.get(service)
+        if follower is None:
+            follower = _FOLLOWERS[service] = _Follower(state)
+            service.add_listener(follower.on_event)
+        elif not follower.follows(state):
+            follower.reset(state)
+        made = follower.board(state)
     _LAST[:] = [(weakref.ref(persons), made)]
     return made

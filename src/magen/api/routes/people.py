@@ -326,7 +326,7 @@ async def board(
     board is unchanged.
     """
     _require(actor, Audience.REGISTRY, "the reunification board")
-    work = registry_board.board(service.state)
+    work = registry_board.board(service.state, service)
     held = _ANSWERED.get((id(work), limit))
     if held is not None and held[0] is work:
         return _revalidated(request, held[1])
@@ -377,7 +377,12 @@ async def search_reports(  # noqa: PLR0917 - a query's parameters, each named in
     """
     _require(actor, Audience.REGISTRY, "the reunification board")
     found = registry_board.search_reports(
-        service.state, q, status=None if status == "all" else status, limit=limit, offset=offset
+        service.state,
+        q,
+        status=None if status == "all" else status,
+        limit=limit,
+        offset=offset,
+        service=service,
     )
     page = {
         "q": q,
