@@ -12,8 +12,11 @@ its given and family name together, or any alternate, in any script, as a substr
 case and without Hebrew points or Arabic vowel marks (`fold`). The folded names are kept
 per Persons slice and extended as reports come in: a report's name never changes once filed.
 
-Both reads are pure functions of the state at its log position; the board is computed once
-per position (`board`), however many desks refresh at it.
+Both reads answer for the state at its log position; the board is computed once per
+position (`board`), however many desks refresh at it. Given the service, the board is kept
+from what a follower of the service's events holds (`_Follower`): a change costs the work
+waiting, not a pass over every report; without it, or when the follower cannot vouch for
+the state, the board is computed in one pass (`compute_board`), with the same result.
 """
 
 from __future__ import annotations
@@ -384,6 +387,7 @@ class _Follower:
 
 
 _PERSONS_MODULE = Persons.__module__
+
 # The last board computed, by its state's Persons slice (a State has no weak references; a
 # slice belongs to one state): the weak reference says it is still that state, the position
 # that it has not changed since.
