@@ -96,8 +96,9 @@ def test_every_desk_word_is_written_in_each_language() -> None:
     for key, row in WORDS.items():
         assert key.startswith("registry_"), key
         assert all(row), key
-        assert row[0] != row[2], key  # not English in disguise
-        assert row[1] != row[2], key
+        if any(ch.isalpha() for ch in row[2]):  # punctuation may be shared (Hebrew's comma)
+            assert row[0] != row[2], key  # not English in disguise
+            assert row[1] != row[2], key
         for lang in LANGS:
             text(key, lang, **dict.fromkeys(re.findall(r"\{(\w+)\}", row[2]), "x"))
 

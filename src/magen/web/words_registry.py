@@ -214,9 +214,10 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "أسماء أو تهجئات أخرى (مفصولة بفاصلة)",
         "Other names or spellings (comma-separated)",
     ),
+    # Each pattern isolated left to right, so YYYY-MM-DD is not broken at its hyphens.
     "registry_birth": (
-        "תאריך לידה (YYYY, YYYY-MM או YYYY-MM-DD)",
-        "تاريخ الميلاد (YYYY أو YYYY-MM أو YYYY-MM-DD)",
+        "תאריך לידה (\u2066YYYY\u2069, \u2066YYYY-MM\u2069 או \u2066YYYY-MM-DD\u2069)",
+        "تاريخ الميلاد (\u2066YYYY\u2069 أو \u2066YYYY-MM\u2069 أو \u2066YYYY-MM-DD\u2069)",
         "Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)",
     ),
     "registry_age": (
@@ -230,6 +231,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_sex_male": ("זכר", "ذكر", "male"),
     "registry_sex_other": ("אחר", "آخر", "other"),
     "registry_hair": ("שיער", "الشعر", "Hair"),
+    "registry_height_cm": ("{n} ס״מ", "{n} سم", "{n} cm"),
+    "registry_build_slight": ("רזה", "نحيف", "slight"),
+    "registry_build_medium": ("מבנה בינוני", "بنية متوسطة", "medium"),
+    "registry_build_heavy": ("מבנה מלא", "بنية ممتلئة", "heavy"),
+    "registry_list_sep": (", ", "، ", ", "),
     "registry_clothing": ("לבוש", "الملابس", "Clothing"),
     "registry_marks": (
         "סימנים מזהים (צלקות, קעקועים, תכשיטים)",

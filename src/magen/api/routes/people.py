@@ -29,6 +29,7 @@ from magen.domain.errors import Forbidden, InvalidCommand, NotFound
 from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have
 from magen.people import pfif, triage
+from magen.web.words_evidence import reasons
 
 C = "casualty_id"
 CASUALTY_ROUTES = [
@@ -304,7 +305,7 @@ def _revalidated(request: Request[Any, Any, Any], body: bytes) -> Response[bytes
 
 
 # The last boards answered, by the board (one log position) and the number listed.
-_ANSWERED: dict[tuple[int, int], tuple[registry_board.Board, bytes]] = {}
+_ANSWERED: dict[tuple[int, int, str], tuple[registry_board.Board, bytes]] = {}
 
 
 @get("/persons/board")
@@ -313,6 +314,7 @@ async def board(
     service: ServiceDep,
     actor: ActorDep,
     limit: Annotated[int, Parameter(ge=1, le=registry_board.MAX_LIMIT)] = 100,
+    lang: Literal["he", "ar", "en"] = "en",
 ) -> Response[bytes]:
     """The registrar's work: proposed matches, families to tell, and counts (registrars).
 
@@ -327,7 +329,7 @@ async def board(
     """
     _require(actor, Audience.REGISTRY, "the reunification board")
     work = registry_board.board(service.state, service)
-    held = _ANSWERED.get((id(work), limit))
+    held = _ANSWERED.get((id(work), limit, lang))
     if held is not None and held[0] is work:
         return _revalidated(request, held[1])
     matches, to_tell = work.matches[:limit], work.to_tell[:limit]
@@ -336,6 +338,9 @@ async def board(
         request,
         {
             "matches": matches,
+            # Each match's reasons in the desk's language (`lang`): for, then against, the
+            # strongest first; none for a match proposed before proposals carried evidence.
+            "reasons": {m.match_id: reasons(m.evidence, lang) for m in matches if m.evidence},
             "to_tell": to_tell,
             "reports": names.reports,
             "survivors": names.survivors,
@@ -351,7 +356,7 @@ async def board(
     )
     if any(b is not work for b, _ in _ANSWERED.values()):
         _ANSWERED.clear()
-    _ANSWERED[id(work), limit] = (work, body)
+    _ANSWERED[id(work), limit, lang] = (work, body)
     return _revalidated(request, body)
 
 

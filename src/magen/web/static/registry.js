@@ -68,8 +68,10 @@
   }
   function ageText(dob, age) {
     var parts = [];
-    if (dob) parts.push(say("registry_born", { d: dob }));
-    if (age) parts.push(say("registry_age_is", { a: age.min_years === age.max_years ? age.min_years : age.min_years + "–" + age.max_years }));
+    // Dates and ranges are isolated left to right: after Arabic or Hebrew letters the bidi
+    // algorithm would show 1987-05-12 as 12-05-1987 and 30–35 as 35–30.
+    if (dob) parts.push(say("registry_born", { d: ltr(dob) }));
+    if (age) parts.push(say("registry_age_is", { a: age.min_years === age.max_years ? age.min_years : ltr(age.min_years + "–" + age.max_years) }));
     return parts.join(" · ");
   }
   function describe(d) {
@@ -77,8 +79,8 @@
     var parts = [];
     if (d.sex) parts.push(say("registry_sex_" + d.sex));
     if (d.age) parts.push(ageText(null, d.age));
-    if (d.height_cm) parts.push(d.height_cm + " cm");
-    if (d.build) parts.push(d.build);
+    if (d.height_cm) parts.push(say("registry_height_cm", { n: d.height_cm }));
+    if (d.build) parts.push(say("registry_build_" + d.build));
     if (d.hair) parts.push(say("registry_hair") + ": " + d.hair);
     if (d.eyes) parts.push(d.eyes);
     if (d.clothing) parts.push(say("registry_clothing") + ": " + d.clothing);
@@ -89,22 +91,24 @@
   function line(text) { return text ? el("p", "", text) : null; }
   // Names and places are typed in any script: each keeps its own direction inside the line.
   function bdi(text) { return el("bdi", "", text); }
+  // Text that must read left to right inside a sentence in any language (dates, ranges).
+  function ltr(text) { return "\u2066" + text + "\u2069"; }
 
   // kindKey: what the report is on screen (the report itself, or a candidate duplicate of it).
   function reportInfo(rep, kindKey) {
-    var seen = [rep.last_seen_place, when(rep.last_seen_at)].filter(Boolean).join(", ");
+    var seen = [rep.last_seen_place, when(rep.last_seen_at)].filter(Boolean).join(say("registry_list_sep"));
     return [el("p", "kind", say(kindKey || "registry_report")), nameInfo(rep.name),
       line(ageText(rep.date_of_birth, rep.age)), line(describe(rep.description)),
       seen ? line(say("registry_last_seen", { what: seen })) : null,
       line(contactText(rep)), el("p", "alt", say("registry_reported_at", { t: when(rep.reported_at) }))];
   }
   function survivorInfo(s) {
-    var at = [s.place, when(s.checked_in_at)].filter(Boolean).join(", ");
+    var at = [s.place, when(s.checked_in_at)].filter(Boolean).join(say("registry_list_sep"));
     return [el("p", "kind", say("registry_cand_survivor")), nameInfo(s.name),
       line(ageText(s.date_of_birth, s.age)), line(describe(s.description)), line(say("registry_checked_in", { what: at }))];
   }
   function casualtyInfo(c) {
-    var found = [c.place, when(c.found_at)].filter(Boolean).join(", ");
+    var found = [c.place, when(c.found_at)].filter(Boolean).join(say("registry_list_sep"));
     var hospital = c.hospital_id || c.destination;
     var h = hospital ? (data.board.hospitals[hospital] || hospital) : "";
     return [el("p", "kind", say("registry_cand_casualty")), el("p", "nm", say("registry_tag", { tag: c.tag })),
@@ -117,7 +121,7 @@
     var parts = [];
     if (rep.contact) {
       var c = rep.contact;
-      parts.push(say("registry_contact", { c: [c.name, c.relation, c.phone, c.email].filter(Boolean).join(", ") }));
+      parts.push(say("registry_contact", { c: [c.name, c.relation, c.phone && ltr(c.phone), c.email && ltr(c.email)].filter(Boolean).join(say("registry_list_sep")) }));
     }
     if (rep.family_account) {
       var f = data.families[rep.family_account];
@@ -193,10 +197,11 @@
         reportInfo(cand, "registry_cand_missing");
       var candBox = node("div", "person" + (o === "deceased" ? " deceased" : ""), candInfo);
       candBox.setAttribute("data-candidate", "");
-      // The matcher explains itself in English, left to right on every page.
-      var why = el("p", "", m.explanation);
-      why.dir = "ltr";
-      why.lang = "en";
+      // The matcher's reasons in the desk's language; a match proposed before proposals
+      // carried their evidence explains itself in English, left to right.
+      var said = (b.reasons || {})[m.match_id];
+      var why = said && said.length ? reasonList(said) : el("p", "", m.explanation);
+      if (!(said && said.length)) { why.dir = "ltr"; why.lang = "en"; }
       setInfo(li, [
         node("div", "head", [el("span", "score " + (m.score >= 0.9 ? "hi" : m.score >= 0.6 ? "mid" : "lo"), say("registry_score", { p: pct })),
           o ? [say("registry_will_be", { o: "" }), outcomeBadge(o)] : null]),
@@ -207,6 +212,23 @@
       li._match = m;
     }, say("registry_no_matches"), b.counts.matches.proposed);
     firstOf(matchMore, b.matches.length, b.counts.matches.proposed);
+  }
+
+  // Reasons for, then against, each with its weight (log2 Bayes factor) kept left to right.
+  function reasonList(said) {
+    var box = el("div", "reasons");
+    [true, false].forEach(function (pro) {
+      var these = said.filter(function (r) { return r["for"] === pro; });
+      if (!these.length) return;
+      box.appendChild(el("b", pro ? "for" : "against", say(pro ? "evidence_for" : "evidence_against")));
+      var ul = el("ul", pro ? "for" : "against");
+      these.forEach(function (r) {
+        var w = (r.weight > 0 ? "+" : "") + r.weight.toFixed(1);
+        ul.appendChild(el("li", "", r.text + " \u2066(" + w + ")\u2069"));
+      });
+      box.appendChild(ul);
+    });
+    return box;
   }
 
   function buildMatch(li) {
@@ -551,7 +573,7 @@
     loading = true;
     clearTimeout(retry);
     Promise.all([
-      M.api("GET", "/api/v1/persons/board").then(function (r) {
+      M.api("GET", "/api/v1/persons/board" + "?lang=" + encodeURIComponent(CFG.lang || "en")).then(function (r) {
         if (!r.ok) throw new Error(String(reasonOf(r)));
         data.board = r.json;
       }),
