@@ -145,6 +145,10 @@ ENDPOINTS: dict[str, tuple[Call, set[Role]]] = {
         lambda k, r: k.get(r, "/api/v1/persons/board"),
         {Role.REGISTRAR} | READ_ALL,
     ),
+    "GET /persons/search": (
+        lambda k, r: k.get(r, "/api/v1/persons/search?q=x"),
+        {Role.REGISTRAR} | READ_ALL,
+    ),
     "GET /persons/family": (
         lambda k, r: k.get(r, "/api/v1/persons/family"),
         ALL - {Role.ANONYMOUS},
