@@ -76,7 +76,14 @@ ROUTERS = [
 # full pass walks all of it, stalling every request in flight. Measured with bench/ingest.py:
 # these thresholds, after freezing what start-up built, halve the CPU per report and bring p99
 # from over 100 ms to under 30 ms. Cyclic garbage waits longer to be freed; nothing else changes.
-SERVING_GC_THRESHOLDS = (50_000, 20, 20)
+# The young generation's threshold sets how long each of its collections stalls the loop, not
+# what they cost in all: every report leaves ~13 tracked objects (its event, record, ids; the
+# live buffer's copy) that one young collection walks once before `_freeze_survivors` freezes
+# them. At 50,000 a collection walked ~46,000 objects in ~24 ms, every ~3,700 reports, and
+# ~100 requests queued behind each: p99 51-56 ms (worst rounds 59-67). At 10,000 (bench/ingest.py,
+# old and new alternated, 2 rounds each, four times) p99 was 22-33 ms, worst 34 ms, with CPU per
+# report within the runs' noise.
+SERVING_GC_THRESHOLDS = (10_000, 20, 20)
 _PYTHON_GC_THRESHOLDS = gc.get_threshold()  # as the interpreter started
 
 
