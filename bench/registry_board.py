@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import statistics
 import time
@@ -172,6 +173,7 @@ def _timed(client: TestClient[Any], path: str, headers: dict[str, str]) -> tuple
 
 
 def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--missing", type=int, default=100_000)
     ap.add_argument("--records", type=int, default=20_000)
