@@ -43,6 +43,7 @@ from magen.domain.persons import (
     Persons,
     ReportStatus,
     Survivor,
+    primary_report,
 )
 from magen.domain.persons import Match as PersonMatch
 from magen.domain.state import State
@@ -201,24 +202,13 @@ class Named:
     hospitals: dict[str, str]  # id -> name of the hospitals those casualties go to or are in
 
 
-def _primary(persons: Persons, report: MissingReport) -> MissingReport:
-    """Follow duplicate links to the report that carries the outcome (as the domain does)."""
-    seen = {report.report_id}
-    while report.duplicate_of is not None:
-        nxt = persons.missing.get(report.duplicate_of)
-        if nxt is None or nxt.report_id in seen:
-            break
-        seen.add(nxt.report_id)
-        report = nxt
-    return report
-
-
 def _waiting(persons: Persons, closed: Iterable[MissingReport]) -> list[ToTell]:
     """Of the found and duplicate reports, those whose confirmed outcome their family was not
     told of yet: deaths first (someone must go in person), then whoever has waited longest."""
     out = []
     for report in closed:
-        primary = _primary(persons, report) if report.status is ReportStatus.DUPLICATE else report
+        duplicate = report.status is ReportStatus.DUPLICATE
+        primary = primary_report(persons, report) if duplicate else report
         match_id = primary.outcome_match
         if primary.status is not ReportStatus.FOUND or match_id is None:
             continue

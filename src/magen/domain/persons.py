@@ -751,7 +751,7 @@ def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list
     if cmd.match_id is not None:
         m = _match(state, cmd.match_id)
         # A family whose report duplicates another is told of the other report's outcome.
-        if m.report_id != _primary(state.slice(Persons), report).report_id:
+        if m.report_id != primary_report(state.slice(Persons), report).report_id:
             raise InvalidCommand("that match belongs to another report")
         if m.status is not MatchStatus.CONFIRMED:
             raise InvalidCommand("a family is told only of a confirmed match")
@@ -937,8 +937,8 @@ class FamilyView:
     check_ins: tuple[OwnCheckIn, ...]
 
 
-def _primary(persons: Persons, report: MissingReport) -> MissingReport:
-    """Follow duplicate links to the report that carries the outcome."""
+def primary_report(persons: Persons, report: MissingReport) -> MissingReport:
+    """Follow duplicate links to the report that carries the outcome (itself if none)."""
     seen = {report.report_id}
     while report.duplicate_of is not None:
         nxt = persons.missing.get(report.duplicate_of)
@@ -950,7 +950,7 @@ def _primary(persons: Persons, report: MissingReport) -> MissingReport:
 
 
 def _family_report(persons: Persons, own: MissingReport) -> FamilyReport:
-    primary = _primary(persons, own)
+    primary = primary_report(persons, own)
     told = tuple(n.at for n in own.notifications)
     searching = FamilyReport(
         own.report_id, own.name.full_name, own.reported_at, "searching", None, "", None, told
