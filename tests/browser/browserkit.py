@@ -151,3 +151,43 @@ def drawn_off_by_px(
         if off < within_px or time.monotonic() > deadline:
             return off
         page.wait_for_timeout(100)
+
+
+# A casualty a responder finds, triages (START: not walking, breathing 36 a minute: red) and
+# treats with a tourniquet on the right leg, as the hospital desks' tests receive them.
+SCENE = {"lat": 31.7652, "lon": 35.2139}
+RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
+
+
+def casualty_on_its_way(
+    server: Server, *, tag: str, place: str, description: dict[str, Any], vehicle: str, to: str
+) -> str:
+    """officer1 records a casualty with a tourniquet and sends it to hospital `to`; its id."""
+    body = {
+        "tag": tag,
+        "where": SCENE,
+        "place": place,
+        "description": description,
+        "protocol": "start",
+        "answers": RED,
+    }
+    recorded = server.post("officer1", "/api/v1/casualties", body)
+    assert recorded.status_code == 201, recorded.text
+    casualty = str(recorded.json()["id"])
+    treated = server.post(
+        "officer1",
+        f"/api/v1/casualties/{casualty}/interventions",
+        {"kind": "tourniquet", "site": "right_leg"},
+    )
+    assert treated.status_code == 201, treated.text
+    ride = {"vehicle": vehicle, "vehicle_kind": "intensive_care_ambulance", "destination": to}
+    sent = server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride)
+    assert sent.status_code == 201, sent.text
+    return casualty
+
+
+def casualty_status(server: Server, username: str, casualty: str) -> str:
+    """A casualty's status on the board `username` sees."""
+    board = server.get(username, "/api/v1/casualties")
+    board.raise_for_status()
+    return str({c["id"]: c for c in board.json()}[casualty]["status"])

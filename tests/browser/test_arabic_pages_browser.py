@@ -26,7 +26,16 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import PASSWORD, TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import (
+    PASSWORD,
+    TZ,
+    PageErrors,
+    Server,
+    casualty_on_its_way,
+    casualty_status,
+    screenshot,
+    sign_in,
+)
 from magen.domain.casualties import BodySite
 from magen.domain.people import Build
 from magen.web import i18n, words_family, words_hospital, words_registry
@@ -40,9 +49,7 @@ WIDE = {"width": 1440, "height": 1000}
 LOCALE = "ar"  # Accept-Language: ar
 HOSPITAL = "h-ar-test"
 HOSPITAL_USER = "hospital-ar"  # its own account: hospital1 is linked by test_hospital_browser
-SCENE = {"lat": 31.7652, "lon": 35.2139}
 FAMILY = {"family1 (test)"}  # the account's name, as the top bar says who is signed in
-RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 # What people typed, and the matcher's explanation: not the page's own words.
@@ -222,47 +229,22 @@ def hospital(server: Server) -> str:
 
 def _casualty_on_its_way(server: Server, tag: str) -> str:
     """A responder records a casualty (described in Arabic) and sends it to the hospital."""
-    recorded = server.post(
-        "officer1",
-        "/api/v1/casualties",
-        {
-            "tag": tag,
-            "where": SCENE,
-            "place": "شارع دوبنوف 13",
-            "description": {
-                "sex": "female",
-                "age": {"min_years": 30, "max_years": 40},
-                "clothing": "معطف أخضر",
-                "marks": "وشم فراشة على المعصم",
-                "build": "slight",
-                "height_cm": 165,
-            },
-            "protocol": "start",
-            "answers": RED,
-        },
-    )
-    assert recorded.status_code == 201, recorded.text
-    casualty = str(recorded.json()["id"])
-    treated = server.post(
-        "officer1",
-        f"/api/v1/casualties/{casualty}/interventions",
-        {"kind": "tourniquet", "site": "right_leg"},
-    )
-    assert treated.status_code == 201, treated.text
-    ride = {
-        "vehicle": "إسعاف 12",
-        "vehicle_kind": "intensive_care_ambulance",
-        "destination": HOSPITAL,
+    description = {
+        "sex": "female",
+        "age": {"min_years": 30, "max_years": 40},
+        "clothing": "معطف أخضر",
+        "marks": "وشم فراشة على المعصم",
+        "build": "slight",
+        "height_cm": 165,
     }
-    sent = server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride)
-    assert sent.status_code == 201, sent.text
-    return casualty
-
-
-def _status_of(server: Server, casualty: str) -> str:
-    board = server.get(HOSPITAL_USER, "/api/v1/casualties")
-    board.raise_for_status()
-    return str({c["id"]: c for c in board.json()}[casualty]["status"])
+    return casualty_on_its_way(
+        server,
+        tag=tag,
+        place="شارع دوبنوف 13",
+        description=description,
+        vehicle="إسعاف 12",
+        to=HOSPITAL,
+    )
 
 
 @pytest.fixture
@@ -310,7 +292,7 @@ def test_the_hospital_desk_in_arabic_receives_a_patient(
     with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/arrival")) as arrived:
         card.locator("[data-arrived]").click()
     assert arrived.value.status == 201
-    assert _status_of(server, casualty) == "arrived"
+    assert casualty_status(server, HOSPITAL_USER, casualty) == "arrived"
     here = page.locator(f'[data-list="here"] [data-tag="{tag}"]')
     here.wait_for()
     assert page.locator(f'[data-list="incoming"] [data-tag="{tag}"]').count() == 0

@@ -8,15 +8,21 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import (
+    TZ,
+    PageErrors,
+    Server,
+    casualty_on_its_way,
+    casualty_status,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
 DESK = {"width": 1280, "height": 900}
 HOSPITAL = "h-desk-test"
-SCENE = {"lat": 31.7652, "lon": 35.2139}
 HOSTILE = '<img src=x onerror="window.pwned=1">'
-RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
 
 
 @pytest.fixture(scope="module")
@@ -38,45 +44,19 @@ def desk(server: Server) -> str:
 
 def _casualty_on_its_way(server: Server, tag: str, hospital: str) -> str:
     """A responder records a casualty with a tourniquet and sends it to the hospital."""
-    recorded = server.post(
-        "officer1",
-        "/api/v1/casualties",
-        {
-            "tag": tag,
-            "where": SCENE,
-            "place": "Dubnov 13",
-            "description": {
-                "sex": "female",
-                "age": {"min_years": 30, "max_years": 40},
-                "clothing": "green coat",
-                "marks": HOSTILE,  # what a person typed is shown as text, never run
-            },
-            "protocol": "start",
-            "answers": RED,
-        },
-    )
-    assert recorded.status_code == 201, recorded.text
-    casualty = str(recorded.json()["id"])
-    treated = server.post(
-        "officer1",
-        f"/api/v1/casualties/{casualty}/interventions",
-        {"kind": "tourniquet", "site": "right_leg"},
-    )
-    assert treated.status_code == 201, treated.text
-    ride = {
-        "vehicle": "MDA 12",
-        "vehicle_kind": "intensive_care_ambulance",
-        "destination": hospital,
+    description = {
+        "sex": "female",
+        "age": {"min_years": 30, "max_years": 40},
+        "clothing": "green coat",
+        "marks": HOSTILE,  # what a person typed is shown as text, never run
     }
-    sent = server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride)
-    assert sent.status_code == 201, sent.text
-    return casualty
+    return casualty_on_its_way(
+        server, tag=tag, place="Dubnov 13", description=description, vehicle="MDA 12", to=hospital
+    )
 
 
 def _status_of(server: Server, casualty: str) -> str:
-    board = server.get("hospital1", "/api/v1/casualties")
-    board.raise_for_status()
-    return str({c["id"]: c for c in board.json()}[casualty]["status"])
+    return casualty_status(server, "hospital1", casualty)
 
 
 @contextmanager
