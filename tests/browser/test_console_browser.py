@@ -638,6 +638,10 @@ def test_the_casualty_board_and_the_reunification_board(
         match = registrar.locator('[data-panel="reunification"] li[data-id]').first
         match.wait_for()
         assert "%" in match.inner_text()
+        # The matcher's reasons, finding by finding, not its English paragraph.
+        reasons = match.locator(".t").inner_text()
+        assert "likely the same person" not in reasons
+        assert "name: " in reasons or "sex: " in reasons
         # The registrar decides matches, and nothing else: no other panel offers an act.
         assert registrar.locator('[data-panel="danger"] button:visible').count() == 0
         match_id = match.get_attribute("data-id")

@@ -573,7 +573,7 @@
       calls.push(M.api("GET", "/api/v1/hospitals").then(function (r) { boards.hospitals = r.ok ? r.json : null; }));
     }
     if (SEES_REGISTRY) {
-      calls.push(M.api("GET", "/api/v1/persons/board").then(function (r) { boards.registry = r.ok ? r.json : null; }));
+      calls.push(M.api("GET", "/api/v1/persons/board?lang=" + encodeURIComponent(LANG)).then(function (r) { boards.registry = r.ok ? r.json : null; }));
     }
     Promise.all(calls).then(drawBoards, function () { /* the next refresh tries again */ });
   }
@@ -629,8 +629,12 @@
     proposed.sort(function (a, b) { return b.score - a.score; });
     var searching = board.counts ? board.counts.reports.searching : 0;  // the board counts reports
     fill("reunification", proposed, function (li, m) {
+      // The matcher's reasons in the console's language (the English paragraph for a match
+      // proposed before proposals carried their evidence).
+      var said = (board.reasons || {})[m.match_id];
+      var why = said && said.length ? said.map(function (r) { return r.text; }).join("; ") : m.explanation;
       li.innerHTML = "<b>" + Math.round(m.score * 100) + "%</b> " + esc(m.report_id) + " ↔ " + esc(m.candidate_kind) + " " + esc(m.candidate_id) +
-        '<div class="t">' + esc(m.explanation) + "</div>";
+        '<div class="t">' + esc(why) + "</div>";
       actButton(li, say("confirm"), function (b) { run("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + "/confirm", {}, b).then(loadBoards); }, "c", DECIDES_MATCHES);
       actButton(li, say("dismiss"), function (b) { run("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + "/reject", {}, b).then(loadBoards); }, "d", DECIDES_MATCHES);
     }, { always: true });
