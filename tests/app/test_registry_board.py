@@ -203,3 +203,24 @@ def test_families_to_tell_deaths_first_then_the_longest_waiting() -> None:
     ]
     assert work.reports_by_status == {"searching": 1, "found": 3, "safe": 0, "duplicate": 1}
     assert set(rb.named(log.state, (), work.to_tell[:1]).reports) == {"r2"}
+
+
+def test_every_persons_event_names_what_the_boards_follower_reads_again() -> None:
+    """The board's follower (`_Follower.on_event`) reads again only the report and the match
+    an event of the persons module names, and skips events of other modules. An evolver that
+    changed a report or a match without naming it, or that listened to another module's
+    event, would leave the followed board silently wrong: this fails first."""
+    from magen.domain.base import _EVOLVERS
+
+    adds_no_report_or_match = {per.SurvivorCheckedIn}
+    checked: set[type] = set()
+    for event_cls, evolvers in _EVOLVERS.items():
+        if not any(fn.__module__ == per.__name__ for fn in evolvers):
+            continue
+        checked.add(event_cls)
+        assert event_cls.__module__ == per.__name__, event_cls
+        if event_cls in adds_no_report_or_match:
+            continue
+        named = {"report_id", "match_id"} & set(event_cls.model_fields)
+        assert named, f"{event_cls.__name__} names no report or match"
+    assert {per.MissingPersonReported, per.MatchConfirmed, per.NotificationRecorded} <= checked
