@@ -278,21 +278,25 @@ def _json(request: Request[Any, Any, Any], content: Any) -> bytes:
     return encode_json(content, get_serializer(request.route_handler.resolve_type_encoders()))
 
 
-def _named_casualty(c: cas.Casualty) -> dict[str, Any]:
-    """What the desk shows of a casualty a proposal names (fields as in `casualty_view`)."""
-    return {
-        "id": c.casualty_id,
-        "tag": c.tag,
-        "status": c.status.value,
-        "place": c.place,
-        "found_at": c.found_at.isoformat(),
-        "description": c.description.model_dump(mode="json"),
-        "name": c.name.model_dump(mode="json") if c.name else None,
-        "destination": c.destination,
-        "hospital_id": c.hospital_id,
-        "identification": c.identification.value,
-        "identified_name": c.identified_name.model_dump(mode="json") if c.identified_name else None,
-    }
+# What the desk shows of a casualty a proposal names: these fields of `casualty_view`.
+_NAMED_CASUALTY = (
+    "id",
+    "tag",
+    "status",
+    "place",
+    "found_at",
+    "description",
+    "name",
+    "destination",
+    "hospital_id",
+    "identification",
+    "identified_name",
+)
+
+
+def _named_casualty(c: cas.Casualty, now: Any) -> dict[str, Any]:
+    view = casualty_view(c, now)
+    return {k: view[k] for k in _NAMED_CASUALTY}
 
 
 def _revalidated(request: Request[Any, Any, Any], body: bytes) -> Response[bytes]:
@@ -344,7 +348,9 @@ async def board(
             "to_tell": to_tell,
             "reports": names.reports,
             "survivors": names.survivors,
-            "casualties": {k: _named_casualty(c) for k, c in names.casualties.items()},
+            "casualties": {
+                k: _named_casualty(c, service.clock.now()) for k, c in names.casualties.items()
+            },
             "hospitals": names.hospitals,
             "counts": {
                 "reports": {"all": sum(work.reports_by_status.values()), **work.reports_by_status},
