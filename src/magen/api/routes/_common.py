@@ -41,6 +41,11 @@ async def run_for_caller(
     return answer(service, await service.handle(await current_actor(request, rt), command))
 
 
+def client_has(request: Request[Any, Any, Any], etag: str) -> bool:
+    """Whether the request's If-None-Match names this ETag (the client's copy is current)."""
+    return etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
+
+
 def body_model(command: type[Command], id_field: str) -> type[BaseModel]:
     """The wire body of a command whose `id_field` comes from the path instead."""
     fields: dict[str, Any] = {

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import run_command
+from magen.api.routes._common import client_has, run_command
 from magen.api.routes.alerts import zones_of
 from magen.app import auth
 from magen.app.alerts_policy import area_view, danger_area_view, override_view
@@ -126,7 +126,7 @@ async def guidance_here(
         "Vary": "Accept-Language",
         "Content-Language": chosen,
     }
-    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+    if client_has(request, etag):
         return Response(b"", status_code=304, headers=headers)
     return Response(guidance_view(guidance, lon, lat, chosen), headers=headers)
 
@@ -139,7 +139,7 @@ async def guidance_map(request: Request[Any, Any, Any], actor: ActorDep) -> Resp
     snap = _guidance(request).current()
     etag = f'"m{snap.position}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=2"}
-    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+    if client_has(request, etag):
         return Response(b"", status_code=304, headers=headers)
     return Response(building_map(snap), headers=headers)
 

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.serialization import encode_json, get_serializer
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import command_on_item, command_route
+from magen.api.routes._common import client_has, command_on_item, command_route
 from magen.app import hospital_desk, registry_board
 from magen.app.auth import Audience, sees
 from magen.app.people_policy import hospital_of, readable_casualties
@@ -303,7 +303,7 @@ def _revalidated(request: Request[Any, Any, Any], body: bytes) -> Response[bytes
     """A JSON answer with an ETag of its content: 304 and no body when the client has it."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+    if client_has(request, etag):
         return Response(b"", status_code=304, headers=headers)
     return Response(body, headers=headers, media_type=MediaType.JSON)
 
