@@ -18,9 +18,9 @@ import pytest
 from magen.app import registry_board as rb
 from magen.domain import persons as per
 from magen.domain.base import Actor, Event, evolve, record
-from magen.domain.people import Description, PersonName
+from magen.domain.people import Address, AgeRange, Contact, Description, PersonName
 from magen.domain.state import State
-from magen.domain.values import Role
+from magen.domain.values import GeoPoint, Role
 
 T0 = datetime(2023, 10, 7, 7, 0, tzinfo=UTC)
 ACTOR = Actor(account_id="registrar", role=Role.REGISTRAR)
@@ -224,3 +224,120 @@ def test_every_persons_event_names_what_the_boards_follower_reads_again() -> Non
         named = {"report_id", "match_id"} & set(event_cls.model_fields)
         assert named, f"{event_cls.__name__} names no report or match"
     assert {per.MissingPersonReported, per.MatchConfirmed, per.NotificationRecorded} <= checked
+
+
+def _note(log: Log, report_id: str, i: int) -> None:
+    log.apply(
+        per.PersonNoteAdded(
+            note_id=f"n{report_id}-{i}",
+            report_id=report_id,
+            at=T0,
+            author_name="PFIF volunteer",
+            status=per.NoteStatus.INFORMATION_SOUGHT,
+            text=f"Seen near the market, note {i}. " * 20,
+            last_known_location="market",
+            linked_record_id=None,
+            author_made_contact=False,
+            source_record_id=f"example.org/note.{i}",
+        )
+    )
+
+
+def test_a_report_card_is_what_the_desk_shows_and_counts_the_notes() -> None:
+    log = Log()
+    log.apply(
+        per.MissingPersonReported(
+            report_id="r1",
+            name=PersonName(full_name="Noa Kohen", alternates=("נועה כהן",)),
+            date_of_birth="1999-02-01",
+            age=None,
+            description=Description(sex="female", hair="black"),
+            last_seen_place="Baka",
+            last_seen_where=GeoPoint(lat=31.76, lon=35.22),
+            last_seen_at=T0,
+            home=Address(city="Jerusalem"),
+            contact=Contact(name="Dana", phone="050-0000000"),
+            family_account="acc1",
+            source=None,
+        )
+    )
+    report = log.state.slice(per.Persons).missing["r1"]
+    bare = rb.report_card(report)
+    assert bare == {
+        "report_id": "r1",
+        # The fields a record leaves empty (given and family name, eyes, email…) are left out.
+        "name": {"full_name": "Noa Kohen", "alternates": ["נועה כהן"]},
+        "date_of_birth": "1999-02-01",
+        "description": {"sex": "female", "hair": "black"},
+        "last_seen_place": "Baka",
+        "last_seen_at": T0,
+        "contact": {"name": "Dana", "phone": "050-0000000"},
+        "family_account": "acc1",
+        "reported_at": report.reported_at,
+        "status": per.ReportStatus.SEARCHING,
+    }
+    for i in range(30):
+        _note(log, "r1", i)
+    report = log.state.slice(per.Persons).missing["r1"]
+    assert len(report.notes) == 30
+    # The notes are counted, not carried: what the desk shows of the report is as it was.
+    assert rb.report_card(report) == {**bare, "note_count": 30}
+
+
+def test_a_survivor_and_a_match_card_carry_what_the_desk_and_console_read() -> None:
+    log = Log()
+    log.report("r1", PersonName(full_name="Omar Haddad"))
+    log.apply(
+        per.SurvivorCheckedIn(
+            survivor_id="s1",
+            name=PersonName(full_name="عمر حداد"),
+            date_of_birth=None,
+            age=AgeRange(min_years=30, max_years=40),
+            description=Description(),
+            place="Katamon school",
+            where=GeoPoint(lat=31.76, lon=35.21),
+            self_reported=True,
+            contact=Contact(name="Omar", phone="050-1111111"),
+            source=None,
+        )
+    )
+    log.apply(
+        per.MatchProposed(
+            match_id="m1",
+            report_id="r1",
+            candidate_kind=per.CandidateKind.SURVIVOR,
+            candidate_id="s1",
+            score=0.9,
+            explanation="",
+        )
+    )
+    persons = log.state.slice(per.Persons)
+    survivor = persons.survivors["s1"]
+    assert rb.survivor_card(survivor) == {
+        "survivor_id": "s1",
+        "name": {"full_name": "عمر حداد"},
+        "age": {"min_years": 30, "max_years": 40},
+        "place": "Katamon school",
+        "checked_in_at": survivor.checked_in_at,
+    }
+    # Every field the console reads, empty or not (an empty explanation is still there).
+    card = rb.match_card(persons.matches["m1"])
+    assert card == {
+        "match_id": "m1",
+        "report_id": "r1",
+        "candidate_kind": per.CandidateKind.SURVIVOR,
+        "candidate_id": "s1",
+        "score": 0.9,
+        "explanation": "",
+        "status": per.MatchStatus.PROPOSED,
+        "evidence": (),
+    }
+
+
+def test_compact_leaves_out_only_what_is_empty() -> None:
+    assert rb.compact(
+        {"a": None, "b": "", "c": [], "d": {}, "e": 0, "f": False, "g": {"x": None, "y": 1}}
+    ) == {"e": 0, "f": False, "g": {"y": 1}}
+    assert rb.compact({"d": Description(), "n": PersonName(full_name="x")}) == {
+        "n": {"full_name": "x"}
+    }

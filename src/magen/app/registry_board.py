@@ -7,6 +7,12 @@ families waiting to be told, deaths first, and counts; `named` gives the records
 of them name. Its size follows the work waiting, not the number of reports. Everything else
 is found by name (`search_reports`), a page at a time.
 
+The records the board and the search send are cards (`match_card`, `report_card`,
+`survivor_card`, `compact`): what the desk shows of each for a decision, without what a
+record gathers over time (a report's PFIF notes, its notifications, its provenance) and
+without the fields a record leaves empty; a card's size does not grow with a report's notes
+(`note_count` says how many it has: GET /persons/missing/{id} has them in full).
+
 Names are searched as the desk always searched them: a report is found by its full name,
 its given and family name together, or any alternate, in any script, as a substring, without
 case and without Hebrew points or Arabic vowel marks (`fold`). The folded names are kept
@@ -29,6 +35,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from operator import attrgetter
 from typing import Any
+
+from pydantic import BaseModel
 
 from magen.app.service import Service
 from magen.domain.base import Recorded
@@ -165,6 +173,91 @@ def search_reports(
     page = [missing[i] for i in chosen]
     page.sort(key=lambda r: r.reported_at, reverse=True)  # stable: ties keep the log's order
     return Found(total=total, reports=tuple(page))
+
+
+# --- cards: what the desk shows of a record -------------------------------------------------
+
+# A proposal as the desk and the console read it (the evidence is also said, in the desk's
+# language, in the board's `reasons`).
+MATCH_CARD = (
+    "match_id",
+    "report_id",
+    "candidate_kind",
+    "candidate_id",
+    "score",
+    "explanation",
+    "status",
+    "evidence",
+)
+# A report as the desk shows it beside a candidate, in the list of reports and when telling a
+# family (the outcome, the confirmed match and the words released to it).
+REPORT_CARD = (
+    "report_id",
+    "name",
+    "date_of_birth",
+    "age",
+    "description",
+    "last_seen_place",
+    "last_seen_at",
+    "contact",
+    "family_account",
+    "reported_at",
+    "status",
+    "outcome",
+    "outcome_match",
+    "release",
+    "closed_at",
+)
+SURVIVOR_CARD = (
+    "survivor_id",
+    "name",
+    "date_of_birth",
+    "age",
+    "description",
+    "place",
+    "checked_in_at",
+)
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, (str, dict, list, tuple)) and not value)
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, dict):
+        return compact(value)
+    return value
+
+
+def compact(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields with a value (values, and values within them, that are None, "" or empty
+    are left out); a pydantic value as JSON, with what it leaves at its default left out."""
+    out = {}
+    for key, value in fields.items():
+        shown = _shown(value)
+        if not _empty(shown):
+            out[key] = shown
+    return out
+
+
+def match_card(match: PersonMatch) -> dict[str, Any]:
+    """A proposal: every field of MATCH_CARD, empty or not (the console reads them all)."""
+    return {f: getattr(match, f) for f in MATCH_CARD}
+
+
+def report_card(report: MissingReport) -> dict[str, Any]:
+    """What the desk shows of a report, and how many notes it has (none: no `note_count`)."""
+    card = compact({f: getattr(report, f) for f in REPORT_CARD})
+    if report.notes:
+        card["note_count"] = len(report.notes)
+    return card
+
+
+def survivor_card(survivor: Survivor) -> dict[str, Any]:
+    """What the desk shows of a survivor beside the report it may answer."""
+    return compact({f: getattr(survivor, f) for f in SURVIVOR_CARD})
 
 
 # --- the board ------------------------------------------------------------------------------

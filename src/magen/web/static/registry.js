@@ -360,7 +360,7 @@
         node("div", "head", [node("b", "", [bdi(r.name.full_name)]), outcomeBadge(p.outcome),
           el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) }))]),
         node("div", "who-to-tell", [p !== r ? line(say("registry_dup_of", { name: p.name.full_name })) : null,
-          line(say("registry_message", { m: p.release })), line(contactText(r))])
+          p.release ? line(say("registry_message", { m: p.release })) : null, line(contactText(r))])
       ]);
       li._wait = w;
       var sel = li.querySelector("select");
