@@ -131,6 +131,10 @@ ENDPOINTS: dict[str, tuple[Call, set[Role]]] = {
         {Role.RESPONDER, Role.MEDIC, Role.HOSPITAL, Role.DISPATCHER},
     ),
     "GET /casualties": (lambda k, r: k.get(r, "/api/v1/casualties"), MEDICAL | READ_ALL),
+    "GET /casualties?status=open&view=summary": (
+        lambda k, r: k.get(r, "/api/v1/casualties?status=open&view=summary"),
+        MEDICAL | READ_ALL,
+    ),
     "GET /hospitals": (lambda k, r: k.get(r, "/api/v1/hospitals"), MEDICAL | READ_ALL),
     "GET /hospitals/recommendation": (
         lambda k, r: k.get(r, "/api/v1/hospitals/recommendation?lat=31.7615&lon=35.2160"),

@@ -17,9 +17,9 @@ from litestar.serialization import encode_json, get_serializer
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import client_has, command_on_item, command_route
-from magen.app import hospital_desk, registry_board
+from magen.app import casualty_board, hospital_desk, registry_board
 from magen.app.auth import Audience, sees
-from magen.app.people_policy import hospital_of, readable_casualties
+from magen.app.people_policy import hospital_of
 from magen.app.reunification import propose_matches
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
@@ -79,6 +79,13 @@ def _require(actor: Actor, audience: Audience, what: str) -> None:
         raise Forbidden(f"the {actor.role.value} role may not read {what}")
 
 
+def _warnings_view(c: cas.Casualty, now: Any) -> list[dict[str, Any]]:
+    return [
+        {"kind": w.kind, "message": w.message, "since": w.since.isoformat()}
+        for w in cas.warnings(c, now)
+    ]
+
+
 def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
     """A casualty as the medical roles see it."""
     latest = c.triage[-1] if c.triage else None
@@ -117,23 +124,76 @@ def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
         "identification_method": (
             c.identification_method.value if c.identification_method else None
         ),
-        "warnings": [
-            {"kind": w.kind, "message": w.message, "since": w.since.isoformat()}
-            for w in cas.warnings(c, now)
-        ],
+        "warnings": _warnings_view(c, now),
     }
 
 
+def casualty_summary(c: cas.Casualty, now: Any) -> dict[str, Any]:
+    """What a board lists of a casualty: these fields of `casualty_view`, made directly."""
+    latest = c.triage[-1] if c.triage else None
+    return {
+        "id": c.casualty_id,
+        "tag": c.tag,
+        "status": c.status.value,
+        "category": latest.category.value if latest else None,
+        "lat": c.where.lat if c.where else None,
+        "lon": c.where.lon if c.where else None,
+        "found_at": c.found_at.isoformat(),
+        "destination": c.destination,
+        "hospital_id": c.hospital_id,
+        "warnings": _warnings_view(c, now),
+    }
+
+
+_VIEWS = {"full": casualty_view, "summary": casualty_summary}
+
+
+def _board_answer(
+    request: Request[Any, Any, Any], answer: casualty_board.Answer
+) -> Response[bytes]:
+    """The answer with its ETag: 304 and no body when the client has it."""
+    headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache"}
+    if client_has(request, answer.etag):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(answer.body, headers=headers, media_type=MediaType.JSON)
+
+
 @get("/casualties")
-async def list_casualties(service: ServiceDep, actor: ActorDep) -> list[dict[str, Any]]:
-    """The casualty board (a hospital sees only casualties coming to or at it)."""
+async def list_casualties(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    actor: ActorDep,
+    status: Annotated[
+        casualty_board.StatusFilter,
+        Parameter(description="all; open (neither discharged nor dead); or one status"),
+    ] = "all",
+    view: Annotated[
+        Literal["full", "summary"],
+        Parameter(
+            description="full records, or what a board lists (id, tag, status, category, "
+            "lat, lon, found_at, destination, hospital_id, warnings)"
+        ),
+    ] = "full",
+) -> Response[bytes]:
+    """The casualty board (a hospital sees only casualties coming to or at it).
+
+    `status=open` lists the casualties still in care (neither discharged nor dead), as the
+    console shows them; `view=summary` gives each only the fields a board lists. In the order
+    they were found. The answer carries an ETag: a client that sends it back in If-None-Match
+    is answered 304 with no body while the answer is unchanged.
+    """
     _require(actor, Audience.MEDICAL, "casualties")
     state = service.state
     if actor.role is Role.HOSPITAL and hospital_of(state, actor) is None:
         raise Forbidden("this hospital account is not linked to a registered hospital")
-    now = service.clock.now()
-    items = readable_casualties(actor, state)
-    return [casualty_view(c, now) for c in sorted(items, key=lambda c: c.found_at)]
+    shown = _VIEWS[view]
+
+    def make(now: Any) -> tuple[bytes, list[cas.Casualty]]:
+        items = casualty_board.select(actor, state, status)
+        return _json(request, [shown(c, now) for c in items]), items
+
+    key = ("casualties", casualty_board.scope(actor, state), status, view)
+    return _board_answer(request, casualty_board.answer(state, service, key, make))
 
 
 @post("/triage/step", status_code=200)
@@ -170,12 +230,26 @@ async def triage_step(actor: ActorDep, data: JSONBody[dict[str, Any]]) -> dict[s
 
 
 @get("/hospitals")
-async def list_hospitals(service: ServiceDep, actor: ActorDep) -> list[dict[str, Any]]:
-    """Hospitals with their latest reported status and incoming patients."""
+async def list_hospitals(
+    request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
+) -> Response[bytes]:
+    """Hospitals with their latest reported status and incoming patients.
+
+    With an ETag, as the casualty board: 304 and no body while unchanged.
+    """
     _require(actor, Audience.MEDICAL, "hospitals")
-    loads = cas.hospital_loads(service.state.slice(cas.Casualties).by_id.values())
+    state = service.state
+
+    def make(_: Any) -> tuple[bytes, list[cas.Casualty]]:
+        return _json(request, _hospitals_view(state)), []
+
+    return _board_answer(request, casualty_board.answer(state, service, ("hospitals",), make))
+
+
+def _hospitals_view(state: Any) -> list[dict[str, Any]]:
+    loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
     out = []
-    for h in service.state.slice(hos.Hospitals).by_id.values():
+    for h in state.slice(hos.Hospitals).by_id.values():
         load = loads.get(h.hospital_id)
         out.append(
             {

@@ -1,0 +1,162 @@
+"""The casualty and hospital boards as the staff pages refresh them, each answer made once.
+
+Every open console refreshes these boards on the live feed's changes. At a disaster's size
+(thousands of casualties) an answer is megabytes and tens of milliseconds to make, and most
+refreshes find it unchanged: the feed moves on with sightings, positions and reports that
+no board shows. So an answer is kept (`Answers`) and given again until it would differ:
+
+- it reads only the casualty and hospital records, and those change only by their own
+  events: a follower of the service's events (`Service.add_listener`) keeps the position of
+  the last of them (`version`), whatever else the log records meanwhile;
+- who asks matters only through what they may read (`scope`): every medical role but a
+  hospital reads every casualty; a hospital account reads its own hospital's;
+- a casualty's warnings grow with the clock alone, and only while a treatment is on (a
+  tourniquet, `casualties.warnings`): the warnings of the casualties an answer lists with a
+  treatment on (`ageing`) are part of what must still hold (`clock_key`).
+
+The routes give each answer an ETag of its content, so a console that has it is told 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, get_args
+
+from magen.app.people_policy import hospital_of, readable_casualties
+from magen.app.service import Service
+from magen.domain import casualties as cas
+from magen.domain import hospitals as hos
+from magen.domain.base import Actor, Recorded
+from magen.domain.state import State
+from magen.domain.values import Role
+
+# Which casualties a read lists: all, the open ones (the console's), or those of one status.
+StatusFilter = Literal[
+    "all", "open", "at_scene", "evacuated", "arrived", "admitted", "discharged", "deceased"
+]
+STATUS_FILTERS: tuple[str, ...] = get_args(StatusFilter)
+CLOSED = frozenset({cas.CasualtyStatus.DISCHARGED, cas.CasualtyStatus.DECEASED})
+_MODULES = frozenset({cas.__name__, hos.__name__})  # the events these boards read
+
+
+def scope(actor: Actor, state: State) -> str:
+    """Whom an answer is the same for: every reader of all casualties, or one hospital's."""
+    if actor.role is not Role.HOSPITAL:
+        return "*"
+    return "hospital:" + (hospital_of(state, actor) or "")
+
+
+def select(actor: Actor, state: State, status: StatusFilter) -> list[cas.Casualty]:
+    """The casualties the actor may read with that status, in the order they were found."""
+    items = readable_casualties(actor, state)
+    if status == "open":
+        items = [c for c in items if c.status not in CLOSED]
+    elif status != "all":
+        wanted = cas.CasualtyStatus(status)
+        items = [c for c in items if c.status is wanted]
+    return sorted(items, key=lambda c: c.found_at)
+
+
+def ageing(items: Iterable[cas.Casualty]) -> tuple[cas.Casualty, ...]:
+    """The casualties whose view may change with the clock alone: those with a treatment on."""
+    return tuple(
+        c
+        for c in items
+        if c.status not in CLOSED and any(i.ended_at is None for i in c.interventions)
+    )
+
+
+def clock_key(items: Iterable[cas.Casualty], now: datetime) -> tuple[str, ...]:
+    """What the clock makes of these casualties now: their warnings, as the views say them."""
+    return tuple(w.message for c in items for w in cas.warnings(c, now))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer as encoded, with its ETag and what must still hold for it to stand."""
+
+    body: bytes
+    etag: str
+    version: int
+    ageing: tuple[cas.Casualty, ...]
+    clock_key: tuple[str, ...]
+
+
+def etag_of(body: bytes) -> str:
+    """A strong ETag of the content: equal answers share it, whoever asked and wherever."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+class _Follower:
+    """The position of the last casualty or hospital event, kept as the service applies each
+    event, and the answers made since. It is only a shortcut: whenever it cannot vouch for
+    the state (another state, a position it did not follow) it starts again from the state's
+    position, which every change moves on."""
+
+    def __init__(self, state: State) -> None:
+        self.answers: dict[tuple[str, ...], Answer] = {}
+        self.reset(state)
+
+    def reset(self, state: State) -> None:
+        self.casualties = weakref.ref(state.slice(cas.Casualties))
+        self.hospitals = weakref.ref(state.slice(hos.Hospitals))
+        self.position = self.changed = state.position
+        self.answers.clear()
+
+    def follows(self, state: State) -> bool:
+        return (
+            self.position == state.position
+            and self.casualties() is state.slice(cas.Casualties)
+            and self.hospitals() is state.slice(hos.Hospitals)
+        )
+
+    def on_event(self, recorded: Recorded, state: State) -> None:
+        if self.position != recorded.position - 1:
+            self.position = -1  # lost step: the next read starts again
+            return
+        self.position = recorded.position
+        if type(recorded.event).__module__ in _MODULES:
+            self.changed = recorded.position
+
+
+_FOLLOWERS: weakref.WeakKeyDictionary[Service, _Follower] = weakref.WeakKeyDictionary()
+
+
+def _follower(state: State, service: Service) -> _Follower:
+    follower = _FOLLOWERS.get(service)
+    if follower is None:
+        follower = _FOLLOWERS[service] = _Follower(state)
+        service.add_listener(follower.on_event)
+    elif not follower.follows(state):
+        follower.reset(state)
+    return follower
+
+
+def answer(
+    state: State,
+    service: Service,
+    key: tuple[str, ...],
+    make: Callable[[datetime], tuple[bytes, Iterable[cas.Casualty]]],
+) -> Answer:
+    """The answer `key` names at the state's position: the one kept while it stands, else
+    what `make` makes at this moment (the body and the casualties it lists), kept instead."""
+    follower = _follower(state, service)
+    now = service.clock.now()
+    held = follower.answers.get(key)
+    if (
+        held is not None
+        and held.version == follower.changed
+        and clock_key(held.ageing, now) == held.clock_key
+    ):
+        return held
+    body, listed = make(now)
+    on = ageing(listed)
+    made = Answer(body, etag_of(body), follower.changed, on, clock_key(on, now))
+    if any(a.version != follower.changed for a in follower.answers.values()):
+        follower.answers = {k: a for k, a in follower.answers.items() if a.version == made.version}
+    follower.answers[key] = made
+    return made
