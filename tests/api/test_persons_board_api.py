@@ -446,3 +446,114 @@ def test_the_board_kept_by_following_the_service_is_the_board_computed_afresh(
     assert board.matches
     assert board.reports_by_status["duplicate"]
     assert board.matches_by_status["rejected"]
+
+
+def _notes(kit: Kit, report: str, n: int) -> None:
+    for i in range(n):
+        note = {
+            "command_id": cid(),
+            "author_name": "PFIF volunteer",
+            "text": f"Seen near the market on the second day ({i}). " * 30,
+            "status": "believed_alive",
+            "last_known_location": "the market",
+        }
+        _ok(kit.post(Role.REGISTRAR, f"/api/v1/persons/missing/{report}/notes", note))
+
+
+def test_the_board_sends_cards_that_do_not_grow_with_notes(kit: Kit) -> None:
+    """What the desk shows for a decision is on the board; a report's notes are not."""
+    report = _report(
+        kit,
+        "Noa Kohen",
+        age={"min_years": 24, "max_years": 24},
+        description={"sex": "female", "hair": "black"},
+        last_seen_place="Baka",
+        last_seen_where={"lat": 31.76, "lon": 35.22},
+    )
+    survivor = _survivor(
+        kit,
+        "Noa Kohen",
+        age={"min_years": 23, "max_years": 25},
+        description={"sex": "female"},
+        place="Shelter 694",
+        where={"lat": 31.75, "lon": 35.21},
+    )
+    assert _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))["proposed"] == 1
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    (match,) = board["matches"]
+    # What the desk and the console read of a proposal, and nothing of its decision yet.
+    assert set(match) == {
+        "match_id",
+        "report_id",
+        "candidate_kind",
+        "candidate_id",
+        "score",
+        "explanation",
+        "status",
+        "evidence",
+    }
+    assert board["reasons"][match["match_id"]]
+    card = board["reports"][report]
+    assert card == {
+        "report_id": report,
+        "name": {"full_name": "Noa Kohen"},
+        "age": {"min_years": 24, "max_years": 24},
+        "description": {"sex": "female", "hair": "black"},
+        "last_seen_place": "Baka",
+        "contact": {"name": "family", "phone": "050-0000000"},
+        "reported_at": card["reported_at"],
+        "status": "searching",
+    }
+    assert board["survivors"][survivor] == {
+        "survivor_id": survivor,
+        "name": {"full_name": "Noa Kohen"},
+        "age": {"min_years": 23, "max_years": 25},
+        "description": {"sex": "female"},
+        "place": "Shelter 694",
+        "checked_in_at": board["survivors"][survivor]["checked_in_at"],
+    }
+    before = _board_bytes(kit)
+    _notes(kit, report, 20)
+    after = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert after["reports"][report] == {**card, "note_count": 20}
+    assert "the market" not in json.dumps(after)
+    assert _board_bytes(kit) - before == len(',"note_count":20'), (before, _board_bytes(kit))
+    # The report in full, notes and all, when the desk asks for it.
+    full = _ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/missing/{report}"))
+    assert len(full["report"]["notes"]) == 20
+    # The search lists the same cards.
+    (found,) = _search(kit, "q=noa")["reports"]
+    assert found == after["reports"][report]
+
+
+def test_a_named_casualty_is_a_card_without_its_empty_fields(kit: Kit) -> None:
+    report = _report(kit, "Miriam Katzenelson")
+    casualty = str(
+        _ok(
+            kit.post(
+                Role.MEDIC,
+                "/api/v1/casualties",
+                {"command_id": cid(), "tag": "T-9", "place": "Derech Hevron 14"},
+            )
+        )["id"]
+    )
+    proposed = {
+        "command_id": cid(),
+        "report_id": report,
+        "candidate_kind": "casualty",
+        "candidate_id": casualty,
+        "score": 0.6,
+        "explanation": "",
+    }
+    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposed))
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    seen = board["casualties"][casualty]
+    assert seen == {
+        "id": casualty,
+        "tag": "T-9",
+        "status": "at_scene",
+        "place": "Derech Hevron 14",
+        "found_at": seen["found_at"],
+        "identification": "unidentified",
+    }
+    assert board["matches"][0]["explanation"] == ""  # the console reads it, empty or not

@@ -399,8 +399,10 @@ async def board(
     `matches` are the proposed matches, likeliest first; `to_tell` the families waiting to be
     told of a confirmed outcome, deaths first, then whoever has waited longest: the first
     `limit` of each (`counts` says how many wait). `reports`, `survivors` and `casualties`
-    (by id) are the records these name, `hospitals` (id to name) where those casualties are
-    or go; `counts` also counts every report by status, the survivors and the matches by
+    (by id) are the records these name, as cards: what the desk shows of each, the fields a
+    record leaves empty left out, a report's notes counted (`note_count`), not sent (GET
+    /persons/missing/{id} has them); `hospitals` (id to name) where those casualties are or
+    go; `counts` also counts every report by status, the survivors and the matches by
     status. Reports are found by name with GET /persons/search. The answer carries an ETag:
     a client that sends it back in If-None-Match is answered 304 with no body while the
     board is unchanged.
@@ -412,18 +414,20 @@ async def board(
         return _revalidated(request, held[1])
     matches, to_tell = work.matches[:limit], work.to_tell[:limit]
     names = registry_board.named(service.state, matches, to_tell)
+    now = service.clock.now()
     body = _json(
         request,
         {
-            "matches": matches,
+            "matches": [registry_board.match_card(m) for m in matches],
             # Each match's reasons in the desk's language (`lang`): for, then against, the
             # strongest first; none for a match proposed before proposals carried evidence.
             "reasons": {m.match_id: reasons(m.evidence, lang) for m in matches if m.evidence},
             "to_tell": to_tell,
-            "reports": names.reports,
-            "survivors": names.survivors,
+            "reports": {k: registry_board.report_card(r) for k, r in names.reports.items()},
+            "survivors": {k: registry_board.survivor_card(s) for k, s in names.survivors.items()},
             "casualties": {
-                k: _named_casualty(c, service.clock.now()) for k, c in names.casualties.items()
+                k: registry_board.compact(_named_casualty(c, now))
+                for k, c in names.casualties.items()
             },
             "hospitals": names.hospitals,
             "counts": {
@@ -457,8 +461,8 @@ async def search_reports(  # noqa: PLR0917 - a query's parameters, each named in
 
     A report is found when `q` is part of its full name, its given and family name, or any
     alternate, in any script, without regard to case, Hebrew points or Arabic vowel marks;
-    an empty `q` finds every report. `total` counts all that are found. With an ETag, as
-    the board.
+    an empty `q` finds every report. `total` counts all that are found. Each report is a
+    card, as on the board. With an ETag, as the board.
     """
     _require(actor, Audience.REGISTRY, "the reunification board")
     found = registry_board.search_reports(
@@ -475,7 +479,7 @@ async def search_reports(  # noqa: PLR0917 - a query's parameters, each named in
         "offset": offset,
         "limit": limit,
         "total": found.total,
-        "reports": found.reports,
+        "reports": [registry_board.report_card(r) for r in found.reports],
     }
     return _revalidated(request, _json(request, page))
 
