@@ -196,11 +196,33 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "يُعرض أول {n} من {total}؛ يظهر التالي عند إنجاز هذه.",
         "Showing the first {n} of {total}; the next appear as these are done.",
     ),
-    "registry_showing": (
-        "מוצגים {n} האחרונים מתוך {total}. חפשו לפי שם כדי למצוא אחרים.",
-        "يُعرض أحدث {n} من {total}. ابحث بالاسم للعثور على غيرها.",
-        "Showing the newest {n} of {total}. Search by name to find the others.",
+    # A report's notes (PFIF), opened under a card.
+    "registry_notes": ("הערות ({n})", "ملاحظات ({n})", "Notes ({n})"),
+    "registry_notes_on": ("הערות על", "ملاحظات عن", "Notes on"),
+    "registry_note_where": ("מקום ידוע אחרון:", "آخر مكان معروف:", "Last known location:"),
+    "registry_note_st_information_sought": ("מבקשים מידע", "يُطلب معلومات", "seeking information"),
+    "registry_note_st_is_note_author": (
+        "הכותב/ת הוא/היא האדם",
+        "الكاتب هو الشخص نفسه",
+        "written by the person",
     ),
+    "registry_note_st_believed_alive": ("ככל הנראה בחיים", "يُعتقد أنه حي", "believed alive"),
+    "registry_note_st_believed_missing": (
+        "ככל הנראה נעדר/ת",
+        "يُعتقد أنه مفقود",
+        "believed missing",
+    ),
+    "registry_note_st_believed_dead": ("ככל הנראה נפטר/ה", "يُعتقد أنه متوفى", "believed dead"),
+    # The reports a page at a time, newest first. {range} and {total} are numbers kept left
+    # to right ("51–100"); the arrows point the way the page turns in the reading direction.
+    "registry_pages": ("עמודי הדיווחים", "صفحات البلاغات", "Pages of reports"),
+    "registry_page_at": (
+        "מוצגים {range} מתוך {total}",
+        "يُعرض {range} من {total}",
+        "Showing {range} of {total}",
+    ),
+    "registry_page_prev": ("→ הקודמים", "→ السابقة", "← Previous"),
+    "registry_page_next": ("הבאים ←", "التالية ←", "Next →"),
     # --- forms -------------------------------------------------------------------------------
     "registry_file_report": (
         "דיווח על נעדר/ת בשם משפחה",

@@ -4,8 +4,10 @@
 
    Everything comes from the JSON API. GET /api/v1/persons/board carries the work (proposed
    matches and families to tell, with the reports, survivors and casualties they name) and
-   counts, however many reports there are; the reports list is GET /api/v1/persons/search, the
-   newest page of those whose names hold what the registrar typed. Any live event the
+   counts, however many reports there are; the reports list is GET /api/v1/persons/search, a
+   page at a time (newest first) of those whose names hold what the registrar typed, turned
+   with the previous and next buttons. A report's notes are not on the board (a card counts
+   them); they are fetched when the registrar opens them. Any live event the
    registrar may see reloads both; an unchanged answer is revalidated by its ETag and costs
    no body. A lost feed says at once that the desk is not current. Lists are redrawn in place,
    item by item, so an open confirm, reject or notification form keeps what the registrar
@@ -20,7 +22,8 @@
   var LOCALE = { he: "he-IL", ar: "ar-u-nu-latn", en: "en-GB" }[CFG.lang] || undefined;
 
   var data = { board: null, found: null, families: {} };
-  var PAGE = 50;            // reports shown at once: the newest that match the search
+  var PAGE = 50;            // reports shown at once: a page of those that match the search
+  var offset = 0;           // where the page asked for begins (0: the newest)
   var lost = false;
   var loadedAt = null;      // when the desk last loaded (server time, from the feed)
   var feed = null;
@@ -94,13 +97,15 @@
   // Text that must read left to right inside a sentence in any language (dates, ranges).
   function ltr(text) { return "\u2066" + text + "\u2069"; }
 
-  // kindKey: what the report is on screen (the report itself, or a candidate duplicate of it).
-  function reportInfo(rep, kindKey) {
+  // kindKey: what the report is on screen (the report itself, or a candidate duplicate of it);
+  // cardId: the card it is shown in (its notes open under that card).
+  function reportInfo(rep, kindKey, cardId) {
     var seen = [rep.last_seen_place, when(rep.last_seen_at)].filter(Boolean).join(say("registry_list_sep"));
     return [el("p", "kind", say(kindKey || "registry_report")), nameInfo(rep.name),
       line(ageText(rep.date_of_birth, rep.age)), line(describe(rep.description)),
       seen ? line(say("registry_last_seen", { what: seen })) : null,
-      line(contactText(rep)), el("p", "alt", say("registry_reported_at", { t: when(rep.reported_at) }))];
+      line(contactText(rep)), el("p", "alt", say("registry_reported_at", { t: when(rep.reported_at) })),
+      rep.note_count && cardId ? notesButton(cardId, rep) : null];
   }
   function survivorInfo(s) {
     var at = [s.place, when(s.checked_in_at)].filter(Boolean).join(say("registry_list_sep"));
@@ -128,6 +133,55 @@
       parts.push(say("registry_family_account", { name: f ? f.name + " (" + f.username + ")" : rep.family_account }));
     }
     return parts.join(" · ");
+  }
+
+  /* --- a report's notes, fetched when opened ---------------------------------------------------
+
+     The board counts a report's notes (PFIF notes can be many, and long) and does not carry
+     them; the registrar opens them under the card, from GET /api/v1/persons/missing/{id}. An
+     open panel is kept by card and report, outside the card's summary: a refresh leaves it
+     open, and fetches it again when the count of notes changed. */
+  var openNotes = {};
+  function notesButton(cardId, rep) {
+    var key = cardId + "|" + rep.report_id;
+    var b = el("button", "notes-toggle", say("registry_notes", { n: rep.note_count }));
+    b.type = "button";
+    b.dataset.notes = rep.report_id;
+    b.setAttribute("aria-expanded", openNotes[key] ? "true" : "false");
+    b.addEventListener("click", function () {
+      openNotes[key] = !openNotes[key];
+      b.setAttribute("aria-expanded", openNotes[key] ? "true" : "false");
+      drawNotes(b.closest("li"), key, rep);
+    });
+    return b;
+  }
+  function drawNotes(li, key, rep) {
+    var panel = li.querySelector('.notes[data-notes-for="' + CSS.escape(key) + '"]');
+    if (!openNotes[key]) { if (panel) panel.remove(); return; }
+    if (panel && panel.dataset.count === String(rep.note_count)) return;
+    if (!panel) {
+      panel = el("div", "notes");
+      panel.dataset.notesFor = key;
+      panel.appendChild(el("p", "alt", say("registry_loading")));
+      li.insertBefore(panel, li.querySelector(".info").nextSibling);
+    }
+    panel.dataset.count = String(rep.note_count);
+    M.api("GET", "/api/v1/persons/missing/" + encodeURIComponent(rep.report_id)).then(function (r) {
+      if (!r.ok) throw new Error(String(reasonOf(r)));
+      var list = el("ol", "note-list");
+      r.json.report.notes.forEach(function (n) {
+        var head = [bdi(n.author_name), " · " + when(n.at)];
+        if (n.status) head.push(" · ", el("b", "", say("registry_note_st_" + n.status)));
+        var text = el("p", "", n.text);
+        text.dir = "auto";  // typed in any script
+        list.appendChild(node("li", "", [node("p", "alt", head), text,
+          n.last_known_location ? node("p", "alt", [say("registry_note_where"), " ", bdi(n.last_known_location)]) : null]));
+      });
+      panel.replaceChildren(node("p", "kind", [say("registry_notes_on"), " ", bdi(r.json.report.name.full_name)]), list);
+    }).catch(function (e) {
+      panel.dataset.count = "";  // asked again at the next refresh
+      panel.replaceChildren(el("p", "error", say("error", { reason: e && e.message })));
+    });
   }
 
   /* What confirming would tell the family: derived from the candidate, as the domain does. */
@@ -194,7 +248,7 @@
       var candInfo = !cand ? line(say("registry_cand_unknown")) :
         m.candidate_kind === "survivor" ? survivorInfo(cand) :
         m.candidate_kind === "casualty" ? casualtyInfo(cand) :
-        reportInfo(cand, "registry_cand_missing");
+        reportInfo(cand, "registry_cand_missing", m.match_id);
       var candBox = node("div", "person" + (o === "deceased" ? " deceased" : ""), candInfo);
       candBox.setAttribute("data-candidate", "");
       // The matcher's reasons in the desk's language; a match proposed before proposals
@@ -205,9 +259,12 @@
       setInfo(li, [
         node("div", "head", [el("span", "score " + (m.score >= 0.9 ? "hi" : m.score >= 0.6 ? "mid" : "lo"), say("registry_score", { p: pct })),
           o ? [say("registry_will_be", { o: "" }), outcomeBadge(o)] : null]),
-        node("div", "pair", [node("div", "person", rep ? reportInfo(rep) : null), candBox]),
+        node("div", "pair", [node("div", "person", rep ? reportInfo(rep, null, m.match_id) : null), candBox]),
         node("div", "why", [el("b", "", say("registry_why")), why])
       ]);
+      [rep, m.candidate_kind === "missing" ? cand : null].forEach(function (r) {
+        if (r) drawNotes(li, m.match_id + "|" + r.report_id, r);
+      });
       li.dataset.outcome = o || "";
       li._match = m;
     }, say("registry_no_matches"), b.counts.matches.proposed);
@@ -422,11 +479,15 @@
   /* --- reports, searched by name ------------------------------------------------------------- */
 
   var reportList = document.querySelector("[data-report-list]");
-  var reportMore = document.querySelector("[data-report-more]");
+  var pager = document.querySelector("[data-pager]");
+  var pageAt = pager.querySelector("[data-page-at]");
+  var pagePrev = pager.querySelector("[data-page-prev]");
+  var pageNext = pager.querySelector("[data-page-next]");
   var search = document.querySelector("[data-search]");
   var statusFilter = document.querySelector("[data-status-filter]");
   var searchTimer = null, searchSeq = 0;
   function searchSoon() {
+    offset = 0;  // another search begins at its newest
     narrow();
     clearTimeout(searchTimer);
     searchTimer = setTimeout(function () { searchTimer = null; find().then(drawReports, loadFailed); }, 150);
@@ -435,18 +496,30 @@
   statusFilter.addEventListener("change", searchSoon);
 
   function query() {
-    return "/api/v1/persons/search?limit=" + PAGE + "&status=" + encodeURIComponent(statusFilter.value) +
-      "&q=" + encodeURIComponent(search.value.trim());
+    return "/api/v1/persons/search?limit=" + PAGE + "&offset=" + offset +
+      "&status=" + encodeURIComponent(statusFilter.value) + "&q=" + encodeURIComponent(search.value.trim());
   }
-  // The newest page of reports the server finds for what is typed now; an answer to an older
-  // search (typed over since) is dropped.
+  // The page of reports the server finds for what is typed now; an answer to an older search
+  // (typed over, or paged on, since) is dropped. A page that is no longer there (its reports
+  // found or closed meanwhile) becomes the last page there is.
   function find() {
     var seq = ++searchSeq;
     return M.api("GET", query()).then(function (r) {
       if (!r.ok) throw new Error(String(reasonOf(r)));
-      if (seq === searchSeq) data.found = r.json;
+      if (seq !== searchSeq) return;
+      if (offset > 0 && offset >= r.json.total) {
+        offset = Math.max(0, Math.floor((r.json.total - 1) / PAGE) * PAGE);
+        return find();
+      }
+      data.found = r.json;
     });
   }
+  function turn(by) {
+    offset = Math.max(0, offset + by);
+    find().then(function () { reportList.scrollTop = 0; drawReports(); }, loadFailed);
+  }
+  pagePrev.addEventListener("click", function () { turn(-PAGE); });
+  pageNext.addEventListener("click", function () { turn(PAGE); });
   // While the server answers, what is shown already narrows to what is typed.
   function narrow() {
     if (!data.found) return;
@@ -462,6 +535,23 @@
   function drawReports() {
     if (!data.found) return;
     drawRows(data.found.reports, data.found.total);
+    drawPager(data.found);
+  }
+  // "Showing 51–100 of 340": the numbers kept left to right in every language. The pager is
+  // there only when there is more than one page.
+  function count(n) { return Number(n).toLocaleString(LOCALE); }
+  function drawPager(found) {
+    var shown = found.reports.length, from = found.offset;
+    pager.hidden = !(found.total > shown || from > 0);
+    if (pager.hidden) return;
+    var range = shown ? count(from + 1) + "–" + count(from + shown) : "0";
+    pageAt.textContent = say("registry_page_at", { range: ltr(range), total: ltr(count(found.total)) });
+    var focused = document.activeElement;
+    pagePrev.disabled = from <= 0;
+    pageNext.disabled = from + shown >= found.total;
+    // A button the page turned past keeps no focus: the other one takes it.
+    if (focused === pagePrev && pagePrev.disabled) pageNext.focus();
+    if (focused === pageNext && pageNext.disabled) pagePrev.focus();
   }
   function drawRows(rows, total) {
     reconcile(reportList, rows, function (r) { return r.report_id; }, function (li) {
@@ -476,7 +566,6 @@
       badge.className = "st st-" + r.status;
       badge.textContent = say("registry_st_" + r.status) + (r.outcome && r.status === "found" ? " · " + say("registry_out_" + r.outcome) : "");
     }, say("registry_no_reports"), total);
-    show(reportMore, total > rows.length ? say("registry_showing", { n: rows.length, total: total }) : "");
   }
 
   /* --- the desk's forms ----------------------------------------------------------------------- */
