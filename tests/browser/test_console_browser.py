@@ -14,6 +14,7 @@ import pytest
 
 from browser.browserkit import (
     DUBNOV_13,
+    PASSWORD,
     TZ,
     PageErrors,
     Server,
@@ -653,3 +654,91 @@ def test_the_casualty_board_and_the_reunification_board(
         )
     finally:
         context.close()
+
+
+BOARD_HOSPITAL = "console-board-hospital"
+
+
+def _medic_and_hospital(server: Server) -> str:
+    """A medic account and a hospital no account reports for (once per server): the medic."""
+    listed = server.get("admin", "/api/v1/hospitals")
+    listed.raise_for_status()
+    if BOARD_HOSPITAL not in {h["id"] for h in listed.json()}:
+        made = server.post(
+            "admin",
+            "/api/v1/accounts",
+            {
+                "username": "console-medic",
+                "password": PASSWORD,
+                "role": "medic",
+                "display_name": "Medic (console test)",
+            },
+        )
+        assert made.status_code == 201, made.text
+        where = {"lat": 31.7690, "lon": 35.2010}
+        body = {"hospital_id": BOARD_HOSPITAL, "name": "Board Test Hospital", "where": where}
+        r = server.post("admin", "/api/v1/hospitals", body)
+        assert r.status_code == 201, r.text
+    return "console-medic"
+
+
+def test_a_discharged_casualty_leaves_the_board_and_an_unchanged_board_is_a_304(
+    console: Any, server: Server
+) -> None:
+    medic = _medic_and_hospital(server)
+    answers = _triage_answers(server, [False, True, 40])
+    body = {"tag": "T-41", "where": DUBNOV_13, "protocol": "start", "answers": answers}
+    r = server.post("officer1", "/api/v1/casualties", body)
+    assert r.status_code == 201, r.text
+    casualty = r.json()["id"]
+    for action, sent in (
+        ("evacuate", {"destination": BOARD_HOSPITAL, "vehicle": "MDA 41"}),
+        ("arrival", {"hospital_id": BOARD_HOSPITAL}),
+    ):
+        r = server.post(medic, f"/api/v1/casualties/{casualty}/{action}", sent)
+        assert r.status_code == 201, r.text
+    row = console.locator(f'[data-panel="casualties"] li[data-id="{casualty}"]')
+    row.filter(has_text="arrived").wait_for()  # the last of the three events drawn
+    assert BOARD_HOSPITAL in row.inner_text()
+
+    # What went over the wire for the casualty board: fetch sees a 200 either way (the
+    # browser answers it from its copy after a 304), the DevTools protocol the real status.
+    cdp = console.context.new_cdp_session(console)
+    cdp.send("Network.enable")
+    urls: dict[str, str] = {}
+    statuses: dict[str, int] = {}
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: urls.update({e["requestId"]: e["request"]["url"]})
+    )
+    cdp.on(
+        "Network.responseReceivedExtraInfo",
+        lambda e: statuses.update({e["requestId"]: e["statusCode"]}),
+    )
+
+    def board_answers(at_least: int) -> list[tuple[str, int]]:
+        for _ in range(100):
+            got = [(urls[k], st) for k, st in statuses.items() if "/casualties" in urls.get(k, "")]
+            if len(got) >= at_least:
+                return got
+            console.wait_for_timeout(50)
+        raise AssertionError(f"fewer than {at_least} casualty board answers: {statuses} {urls}")
+
+    # A sighting moves the log on, not the casualty board: the console revalidates its copy.
+    with console.expect_response(lambda r: "/api/v1/casualties" in r.url) as revalidated:
+        _sighting(server, {"lat": 31.7629, "lon": 35.2141})
+    etag = revalidated.value.headers["etag"]
+    assert revalidated.value.request.all_headers().get("if-none-match") == etag
+    assert board_answers(1)[-1] == (revalidated.value.url, 304)
+    assert revalidated.value.url.endswith("/api/v1/casualties?status=open&view=summary")
+    assert row.is_visible()  # kept from the last answer
+
+    before = len(board_answers(1))
+    r = server.post(medic, f"/api/v1/casualties/{casualty}/discharge", {})
+    assert r.status_code == 201, r.text
+    row.wait_for(state="detached")
+    answers = board_answers(before + 1)
+    assert 200 in [status for _, status in answers[before:]]  # a new board, in full
+    assert all(u.endswith("/casualties?status=open&view=summary") for u, _ in answers)
+    # The full listing still has it, discharged.
+    full = {c["id"]: c for c in server.get("dispatcher", "/api/v1/casualties").json()}
+    assert full[casualty]["status"] == "discharged"

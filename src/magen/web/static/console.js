@@ -558,6 +558,11 @@
 
   /* --- the people boards: live only (they are reads of their own, not the picture's) ------- */
 
+  // The casualties still in care, with the fields a board lists: the server filters, so a
+  // refresh costs the open casualties, not every one ever recorded. Each answer carries an
+  // ETag and "no-cache": the browser asks again with it (If-None-Match) and an unchanged
+  // answer is a 304 with no body that fetch answers from the copy it holds.
+  var CASUALTY_BOARD = "/api/v1/casualties?status=open&view=summary";
   var boards = { casualties: null, hospitals: null, registry: null };
   var boardsAt = 0, boardsTimer = null;
   function loadBoards() {
@@ -569,7 +574,7 @@
     boardsAt = Date.now();
     var calls = [];
     if (SEES_CASUALTIES) {
-      calls.push(M.api("GET", "/api/v1/casualties").then(function (r) { boards.casualties = r.ok ? r.json : null; }));
+      calls.push(M.api("GET", CASUALTY_BOARD).then(function (r) { boards.casualties = r.ok ? r.json : null; }));
       calls.push(M.api("GET", "/api/v1/hospitals").then(function (r) { boards.hospitals = r.ok ? r.json : null; }));
     }
     if (SEES_REGISTRY) {
@@ -592,7 +597,7 @@
   var TRIAGE_COLOUR = { immediate: "#b00020", delayed: "#e0b000", minor: "#1b6e2a", expectant: "#000" };
   function drawCasualties(items) {
     if (!items) { fill("casualties", null); return; }
-    var open = items.filter(function (c) { return ["discharged", "deceased"].indexOf(c.status) < 0; });
+    var open = items;  // neither discharged nor dead (CASUALTY_BOARD)
     open.forEach(function (c) {
       if (c.lat == null || c.status !== "at_scene") return;
       L.circleMarker([c.lat, c.lon], {
