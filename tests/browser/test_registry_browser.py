@@ -587,7 +587,7 @@ def _note(server: Server, report_id: str, text: str, status: str) -> None:
 
 
 def test_a_reports_notes_are_opened_under_its_card_not_sent_with_the_board(
-    desk: Any, server: Server
+    browser: Any, desk: Any, server: Server, page_errors: PageErrors
 ) -> None:
     tag = uuid.uuid4().hex[:4]
     report_id = _family_report(server, {"name": {"full_name": f"Dalia Peretz{tag}"}})
@@ -648,6 +648,29 @@ def test_a_reports_notes_are_opened_under_its_card_not_sent_with_the_board(
     )
     card.locator(f'button[data-notes="{report_id}"]').click()
     assert card.locator(".notes").count() == 0
+
+    # The same notes on the Arabic desk, right to left.
+    context = browser.new_context(timezone_id=TZ, viewport=DESK_VIEWPORT, locale="ar")
+    try:
+        ar = page_errors.watch(sign_in(context, server, "registrar", "/registry?lang=ar"))
+        ar.wait_for_selector("body[data-ready='1']")
+        there = ar.locator(f'[data-match-list] li[data-id="{match.json()["id"]}"]')
+        opener = there.locator(f'button[data-notes="{report_id}"]')
+        assert opener.inner_text() == "ملاحظات (3)"
+        opener.click()
+        shown = there.locator(".notes .note-list > li")
+        shown.nth(2).wait_for()
+        assert "يُعتقد أنه حي" in shown.nth(0).inner_text()
+        assert "يُطلب معلومات" in shown.nth(1).inner_text()
+        # The Arabic note is laid out right to left, the English ones left to right.
+        directions = there.locator(".notes p[dir=auto]").evaluate_all(
+            "ps => ps.map(p => getComputedStyle(p).direction)"
+        )
+        assert directions == ["ltr", "rtl", "ltr"]
+        screenshot(ar, "registry-notes-ar")
+    finally:
+        context.close()
+
     # Decided, it leaves the board the other desks' tests share.
     r = server.post(
         "registrar",
