@@ -764,7 +764,7 @@ class _PartTable:
         # A key counts once per record, however many of its parts carry it.
         size = max(len(numbered.vocab), 1)
         coded = np.concatenate(records_l) * size + np.concatenate(keys_l)
-        held = _distinct(coded, runs=True) % size
+        held = _distinct(coded) % size
         self.tf = np.bincount(held, minlength=size) / max(n, 1)
         # The average frequency of the value two random records agree on, for spellings
         # and for the looser keys: the reference a specific value is rarer or commoner than.
@@ -782,7 +782,7 @@ class _PartTable:
 
         The comparisons are split in pieces that `each` may run on threads: a pair's code
         depends on the pair alone, so the pieces do not depend on each other."""
-        pairs = _distinct(np.concatenate([self._known[:0], *found]), runs=len(found) > 1)
+        pairs = _distinct(np.concatenate([self._known[:0], *found]))
         at = np.searchsorted(self._known, pairs)
         hit = at < len(self._known)
         hit[hit] = self._known[at[hit]] == pairs[hit]
@@ -981,11 +981,12 @@ class _Cells:
             unique, inverse = np.unique(pairs, return_inverse=True)
             return cls(valid, unique, inverse.ravel())
         # np.unique's inverse takes an argsort; a plain sort of each pair with its cell's
-        # index below it is faster, and faster still as a merging sort: parts are numbered
-        # as records come, so pairs of records in order come in rising runs.
+        # index below it is faster. The packed values are distinct, so any sort orders them
+        # alike: numpy's quicksort (vectorised on x86) took a sixth of its merging sort's
+        # time on these (0.05 s against 0.31 s at 100,000 x 20,000).
         pairs = ((rows_a * size)[:, :, None] + rows_b[:, None, :])[valid]
         packed = (pairs << index_bits) | np.arange(held)
-        packed.sort(kind="stable")
+        packed.sort()
         ordered = packed >> index_bits
         first = np.ones(held, dtype=np.bool_)
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
@@ -1645,7 +1646,7 @@ def _record_keys(rows: IntArray, keys: IntArray, size: int) -> tuple[IntArray, I
     """
     if not _codable(rows, size):
         return keys, rows
-    code = _distinct(rows * (size * size) + keys, runs=True)
+    code = _distinct(rows * (size * size) + keys)
     return code % (size * size), code // (size * size)
 
 
@@ -1784,13 +1785,14 @@ def _hashed(keys: IntArray, bits: int) -> NDArray[np.uint64]:
 _RULES = tuple(dict.fromkeys(rule for rule, _, _ in _JOINS))
 
 
-def _distinct(values: IntArray, *, runs: bool = False) -> IntArray:
+def _distinct(values: IntArray) -> IntArray:
     """Sorted distinct values (numpy's hash-based unique is many times slower on these).
 
-    `runs`: the values come in sorted runs (record by record, rule by rule), which a
-    merging sort takes far faster than a general one.
+    Equal integers are alike, so the sort need not be stable: numpy's quicksort (vectorised
+    on x86) took half the time of its merging sort even where values come in sorted runs
+    (record by record, rule by rule): 0.08 s against 0.16 s at 100,000 x 20,000.
     """
-    ordered = np.sort(values, kind="stable" if runs else "quicksort")
+    ordered = np.sort(values)
     keep = np.ones(len(ordered), dtype=np.bool_)
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
@@ -1824,9 +1826,9 @@ def _candidate_pairs(
     by_rule: dict[str, list[IntArray]] = {}
     for (rule, _, _), codes in zip(_JOINS, each(joined, _JOINS), strict=True):
         by_rule.setdefault(rule, []).append(codes)
-    distinct = each(lambda found: _distinct(np.concatenate(found), runs=True), by_rule.values())
+    distinct = each(lambda found: _distinct(np.concatenate(found)), by_rule.values())
     rule_codes = dict(zip(by_rule, distinct, strict=True))
-    allc = _distinct(np.concatenate(list(rule_codes.values())), runs=True)
+    allc = _distinct(np.concatenate(list(rule_codes.values())))
     found_by = np.zeros(len(allc), dtype=np.int64)
     for bit, rule in enumerate(_RULES):
         found_by[np.searchsorted(allc, rule_codes[rule])] |= 1 << bit
