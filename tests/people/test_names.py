@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
 
 from magen.people.names import (
     keys_of,
     name_words,
     nickname_groups,
+    plain_tokens,
+    plain_words,
     romanize,
     same_name_forms,
     script_of,
@@ -277,3 +282,42 @@ def test_short_names_written_differently_have_different_shapes() -> None:
     assert token("Moshe").shapes == frozenset()
     # A one-letter shape says too little: Leah is written just L.
     assert token("Leah").shapes == frozenset()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Yosef Cohen",
+        "מרב בן יאיר",
+        "عائشة رامي أبو فادي",
+        "Yosef  Cohen",  # two spaces
+        " Yosef",
+        "Yosef ",
+        "",
+        "Yosef Cohen-Levi",
+        "Louis XIV",
+        "Louis Ⅻ",  # a Roman numeral: a number, not a letter, yet \w and not \d
+        "Anna²",  # a superscript digit: \w, not \d
+        "Anna 2",
+        "Anna_Lee",
+        "שָׂרָה",  # vowel points are not letters
+        "D'Angelo",
+        "Ю́лия",
+    ],
+)
+def test_plain_words_split_only_letters_and_single_spaces(name: str) -> None:
+    # The definition `plain_words` keeps while testing most names with str.isalpha first.
+    text = unicodedata.normalize("NFC", name)
+    plain = re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)*", text)
+    assert plain_words(name) == (text.split(" ") if plain else None)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Chalom Ben Jehonathan", "בן אלעד שני", "Abd al Rahman Haddad", "Abu Ali", "Sara Ben Eres"],
+)
+def test_plain_tokens_read_a_split_name_as_tokens_does(name: str) -> None:
+    words = plain_words(name)
+    assert words is not None
+    assert plain_tokens(words) == tokens(name)
+    assert tokens(name) == tuple(token(w) for w in name_words(name))

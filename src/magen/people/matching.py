@@ -59,7 +59,7 @@ from magen.people.descriptions import (
     hair_term,
     mark_terms,
 )
-from magen.people.names import NameToken, plain_token, plain_words, tokens
+from magen.people.names import NameToken, plain_token, plain_tokens, plain_words, tokens
 
 IntArray = NDArray[np.int64]
 Int8Array = NDArray[np.int8]
@@ -716,8 +716,9 @@ class _PartTable:
                 found = [self.intern((t,)) for t in plain if t is not None]
                 of_written.update(zip(written, found, strict=True))
                 return found
+        # Otherwise (a particle, a joined article, a hyphen): its words as `tokens` reads them.
+        words = tokens(name) if written is None else plain_tokens(written)
         of_word = self._of_word
-        words = tokens(name)
         found = [of_word.get(t.text, -1) for t in words]
         if -1 in found:
             found = [self.intern((t,)) for t in words]

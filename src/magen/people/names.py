@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby, product
@@ -382,11 +382,25 @@ def keys_of(word: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _plain_split(text: str) -> list[str] | None:
+    """The words of an NFC text that is only letters and single spaces (`_PLAIN`), else None.
+
+    Words of letters alone (`str.isalpha`, a subset of what `_PLAIN` takes) settle most
+    names without the regular expression, which decides the rest: one test per word in C
+    instead of the expression's per-letter class test (~0.1 s of a full matching run).
+    """
+    words = text.split(" ")
+    if all(map(str.isalpha, words)):
+        return words
+    return words if _PLAIN.fullmatch(text) else None
+
+
 def _words(name: str) -> list[tuple[str, bool]]:
     """Split a name into words, flagging those that were hyphen-joined to the next word."""
     text = unicodedata.normalize("NFC", name)
-    if _PLAIN.fullmatch(text):  # the common case: words and single spaces
-        return [(word, False) for word in text.split(" ")]
+    plain = _plain_split(text)
+    if plain is not None:  # the common case: words and single spaces
+        return [(word, False) for word in plain]
     out: list[tuple[str, bool]] = []
     for chunk in _SPLIT.split(text):
         parts = [p for p in _HYPHEN.split(chunk) if p.strip(_GERESH)]
@@ -403,7 +417,11 @@ def _split_native_article(word: str) -> str:
 
 def name_words(name: str) -> tuple[str, ...]:
     """Meaningful words of a name: particles dropped, 'Abd al-X' joined into one word."""
-    raw = _words(name)
+    return _meaningful(_words(name))
+
+
+def _meaningful(raw: Sequence[tuple[str, bool]]) -> tuple[str, ...]:
+    """`name_words` of a name split into words (`_words`)."""
     words: list[str] = []
     n = len(raw)
     for i, (word, joined) in enumerate(raw):
@@ -548,19 +566,24 @@ def spelling(word: str, script: str, latin: str) -> str:
 def tokens(name: str) -> tuple[NameToken, ...]:
     """Analyse a full name into its meaningful words."""
     words = plain_words(name)
-    if words is not None:  # the common case: words that are names as they stand
-        found = [plain_token(word) for word in words]
-        if None not in found:
-            return tuple(t for t in found if t is not None)
+    if words is not None:  # the common case: words and single spaces
+        return plain_tokens(words)
     return tuple(token(w) for w in name_words(name))
+
+
+def plain_tokens(words: Sequence[str]) -> tuple[NameToken, ...]:
+    """`tokens` of a plain name from its words (`plain_words`), without splitting it again."""
+    found = [plain_token(word) for word in words]
+    if None not in found:  # the common case: words that are names as they stand
+        return tuple(t for t in found if t is not None)
+    return tuple(token(w) for w in _meaningful([(word, False) for word in words]))
 
 
 def plain_words(name: str) -> list[str] | None:
     """The words of a name that is only letters and single spaces (NFC), None otherwise.
 
     If each word has a `plain_token`, those are the name's `tokens`."""
-    text = unicodedata.normalize("NFC", name)
-    return text.split(" ") if _PLAIN.fullmatch(text) else None
+    return _plain_split(unicodedata.normalize("NFC", name))
 
 
 @lru_cache(maxsize=200_000)
