@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Literal, get_args
 
 from magen.app.people_policy import hospital_of, readable_casualties
@@ -40,7 +41,11 @@ StatusFilter = Literal[
 ]
 STATUS_FILTERS: tuple[str, ...] = get_args(StatusFilter)
 CLOSED = frozenset({cas.CasualtyStatus.DISCHARGED, cas.CasualtyStatus.DECEASED})
-_MODULES = frozenset({cas.__name__, hos.__name__})  # the events these boards read
+_CASUALTIES = cas.__name__
+_MODULES = frozenset({_CASUALTIES, hos.__name__})  # the events these boards read
+
+
+_FOUND_AT = attrgetter("found_at")
 
 
 def scope(actor: Actor, state: State) -> str:
@@ -58,16 +63,16 @@ def select(actor: Actor, state: State, status: StatusFilter) -> list[cas.Casualt
     elif status != "all":
         wanted = cas.CasualtyStatus(status)
         items = [c for c in items if c.status is wanted]
-    return sorted(items, key=lambda c: c.found_at)
+    return sorted(items, key=_FOUND_AT)
+
+
+def _ages(c: cas.Casualty) -> bool:
+    return c.status not in CLOSED and any(i.ended_at is None for i in c.interventions)
 
 
 def ageing(items: Iterable[cas.Casualty]) -> tuple[cas.Casualty, ...]:
     """The casualties whose view may change with the clock alone: those with a treatment on."""
-    return tuple(
-        c
-        for c in items
-        if c.status not in CLOSED and any(i.ended_at is None for i in c.interventions)
-    )
+    return tuple(c for c in items if _ages(c))
 
 
 def clock_key(items: Iterable[cas.Casualty], now: datetime) -> tuple[str, ...]:
@@ -99,6 +104,9 @@ class _Follower:
 
     def __init__(self, state: State) -> None:
         self.answers: dict[tuple[str, ...], Answer] = {}
+        # Each view's encoded row of a casualty (with what its warnings said), by casualty
+        # id, until an event names the casualty.
+        self.rows: dict[str, dict[str, tuple[tuple[str, ...] | None, bytes]]] = {}
         self.reset(state)
 
     def reset(self, state: State) -> None:
@@ -106,6 +114,7 @@ class _Follower:
         self.hospitals = weakref.ref(state.slice(hos.Hospitals))
         self.position = self.changed = state.position
         self.answers.clear()
+        self.rows.clear()
 
     def follows(self, state: State) -> bool:
         return (
@@ -119,8 +128,17 @@ class _Follower:
             self.position = -1  # lost step: the next read starts again
             return
         self.position = recorded.position
-        if type(recorded.event).__module__ in _MODULES:
-            self.changed = recorded.position
+        e = recorded.event
+        if type(e).__module__ not in _MODULES:
+            return
+        self.changed = recorded.position
+        if type(e).__module__ == _CASUALTIES:
+            casualty_id = getattr(e, "casualty_id", None)
+            for rows in self.rows.values():
+                if isinstance(casualty_id, str):
+                    rows.pop(casualty_id, None)
+                else:  # an event about no one casualty: every row may have changed
+                    rows.clear()
 
 
 _FOLLOWERS: weakref.WeakKeyDictionary[Service, _Follower] = weakref.WeakKeyDictionary()
@@ -160,3 +178,37 @@ def answer(
         follower.answers = {k: a for k, a in follower.answers.items() if a.version == made.version}
     follower.answers[key] = made
     return made
+
+
+def listing(  # noqa: PLR0917 - the answer's name, and what makes it
+    state: State,
+    service: Service,
+    key: tuple[str, ...],
+    view: str,
+    items: Callable[[], list[cas.Casualty]],
+    row: Callable[[cas.Casualty, datetime], bytes],
+) -> Answer:
+    """As `answer`, a JSON array of one row per casualty `items` lists: each casualty's row
+    in `view` (`row`, encoded) is kept until an event names the casualty, except while it
+    has a treatment on, when it is kept with what its warnings say (they grow with the
+    clock)."""
+    follower = _follower(state, service)
+
+    def make(now: datetime) -> tuple[bytes, list[cas.Casualty]]:
+        listed = items()
+        kept = follower.rows.setdefault(view, {})
+        parts = []
+        for c in listed:
+            held = kept.get(c.casualty_id)
+            # A row kept of a casualty with no treatment on stands until an event names it
+            # (a treatment put on is one); one with a treatment on, while its warnings agree.
+            if held is not None and held[0] is None:
+                parts.append(held[1])
+                continue
+            said = clock_key((c,), now) if _ages(c) else None
+            if held is None or held[0] != said:
+                held = kept[c.casualty_id] = (said, row(c, now))
+            parts.append(held[1])
+        return b"[" + b",".join(parts) + b"]", listed
+
+    return answer(state, service, key, make)

@@ -187,13 +187,16 @@ async def list_casualties(
     if actor.role is Role.HOSPITAL and hospital_of(state, actor) is None:
         raise Forbidden("this hospital account is not linked to a registered hospital")
     shown = _VIEWS[view]
-
-    def make(now: Any) -> tuple[bytes, list[cas.Casualty]]:
-        items = casualty_board.select(actor, state, status)
-        return _json(request, [shown(c, now) for c in items]), items
-
     key = ("casualties", casualty_board.scope(actor, state), status, view)
-    return _board_answer(request, casualty_board.answer(state, service, key, make))
+    made = casualty_board.listing(
+        state,
+        service,
+        key,
+        view,
+        lambda: casualty_board.select(actor, state, status),
+        lambda c, now: _json(request, shown(c, now)),
+    )
+    return _board_answer(request, made)
 
 
 @post("/triage/step", status_code=200)

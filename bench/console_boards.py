@@ -1,0 +1,237 @@
+"""The dispatcher's console refreshing its casualty and hospital boards at a disaster's size.
+
+Casualties are filed through the service of a real app over an in-memory log (seeded): most
+triaged at the scene, some on their way to one of the hospitals, some arrived or admitted,
+a share discharged or dead, a few with a tourniquet on. Then each refresh of the console's
+boards, as the live feed triggers it (one casualty changes before each), is timed in process
+CPU seconds (the app runs in this process) and its answers counted in bytes:
+
+- what the console loaded until now: every casualty in full and every hospital (run with
+  `--before-only` against the code before the console's read, to measure it as it was);
+- what it loads now: the open casualties with the fields the console lists
+  (`?status=open&view=summary`) and the hospitals, and the same two revalidated by ETag when
+  nothing changed (304), and a second console asking at the same change.
+
+    .venv/bin/python bench/console_boards.py                    # 5,000 casualties
+    .venv/bin/python bench/console_boards.py --casualties 2000 --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar.testing import TestClient
+
+from magen.api.app import create_app
+from magen.app.security import hash_password
+from magen.clock import ManualClock
+from magen.config import Settings
+from magen.domain import casualties as cas
+from magen.domain import hospitals as hos
+from magen.domain.accounts import CreateAccount
+from magen.domain.base import SYSTEM, Actor, Command
+from magen.domain.people import AgeRange, Description, PersonName
+from magen.domain.values import GeoPoint, Role
+from magen.store.memory import MemoryEventLog
+
+START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
+HOSPITALS = 8
+RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
+YELLOW = {
+    "walks": False,
+    "breathes": True,
+    "respiratory_rate": 20,
+    "radial_pulse": True,
+    "capillary_refill": "within_2s",
+    "follows_commands": True,
+}
+GREEN = {"walks": True}
+OLD = ("/api/v1/casualties", "/api/v1/hospitals")
+NEW = ("/api/v1/casualties?status=open&view=summary", "/api/v1/hospitals")
+
+
+def _timed(client: TestClient[Any], path: str, headers: dict[str, str]) -> tuple[int, float, Any]:
+    cpu = time.process_time()
+    r = client.get(path, headers=headers)
+    spent = time.process_time() - cpu
+    assert r.status_code in (200, 304), (path, r.status_code, r.text[:200])
+    return len(r.content), spent, r
+
+
+def _population(rng: random.Random, n: int) -> list[cas.RecordCasualty]:
+    """The commands filing `n` casualties, each triaged at the scene."""
+    out: list[cas.RecordCasualty] = []
+    for i in range(n):
+        at = START + timedelta(seconds=i * 2)
+        out.append(
+            cas.RecordCasualty(
+                command_id=uuid.uuid4(),
+                tag=f"T-{i:06d}",
+                where=GeoPoint(lat=31.76 + rng.random() * 0.03, lon=35.20 + rng.random() * 0.03),
+                place=rng.choice(("market", "bus station", "school gate", "main street")),
+                found_at=at,
+                description=Description(
+                    sex=rng.choice(("male", "female")),
+                    age=AgeRange(min_years=20, max_years=40),
+                    clothing="dark trousers, white shirt, sandals",
+                    marks="scar on the left forearm",
+                ),
+                name=PersonName(full_name=f"Person {i}") if rng.random() < 0.3 else None,
+                protocol=cas.Protocol.START,
+                answers=rng.choice((RED, YELLOW, GREEN, GREEN)),
+            )
+        )
+    return out
+
+
+def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--casualties", type=int, default=5000)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--before-only", action="store_true", help="the old console's calls only")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+
+    clock = ManualClock(START)
+    app = create_app(
+        Settings(database="memory://", secret=b"b" * 32), clock=clock, log=MemoryEventLog()
+    )
+    with TestClient(app) as client:
+        runtime = client.app.state["runtime"]
+
+        def handle(actor: Actor, command: Command) -> Any:
+            return client.blocking_portal.call(runtime.service.handle, actor, command)
+
+        made = handle(
+            SYSTEM,
+            CreateAccount(
+                command_id=uuid.uuid4(),
+                username="dispatcher",
+                role=Role.DISPATCHER,
+                display_name="Dispatcher",
+                password_hash=hash_password("correct horse battery"),
+            ),
+        )
+        account = made.events[0].event.account_id
+        token = runtime.tokens.issue(account, Role.DISPATCHER.value, clock.now())[0]
+        auth = {"Authorization": f"Bearer {token}"}
+        medic = Actor(account_id="bench-medic", role=Role.MEDIC)
+        hospitals = [f"hospital-{k}" for k in range(HOSPITALS)]
+        for k, h in enumerate(hospitals):
+            handle(
+                SYSTEM,
+                hos.RegisterHospital(
+                    command_id=uuid.uuid4(),
+                    hospital_id=h,
+                    name=f"Hospital {k}",
+                    where=GeoPoint(lat=31.75 + k * 0.005, lon=35.18 + k * 0.005),
+                    trauma_centre=k < 2,
+                ),
+            )
+        started = time.perf_counter()
+        ids: list[str] = []
+        for command in _population(rng, args.casualties):
+            clock.set(command.found_at or START)
+            ids.append(str(handle(medic, command).events[0].event.casualty_id))
+        # Three hours on: the tourniquets still on are past two hours, and say so.
+        clock.set(START + timedelta(seconds=args.casualties * 2, hours=3))
+        for c in ids:
+            fate = rng.random()
+            if fate < 0.05:
+                handle(
+                    medic,
+                    cas.RecordIntervention(
+                        command_id=uuid.uuid4(),
+                        casualty_id=c,
+                        kind=cas.InterventionKind.TOURNIQUET,
+                        site=cas.BodySite.LEFT_LEG,
+                    ),
+                )
+            if fate < 0.35:
+                continue  # still at the scene
+            h = rng.choice(hospitals)
+            ride = cas.EvacuateCasualty(command_id=uuid.uuid4(), casualty_id=c, destination=h)
+            handle(medic, ride)
+            if fate < 0.5:
+                continue
+            handle(medic, cas.RecordArrival(command_id=uuid.uuid4(), casualty_id=c, hospital_id=h))
+            if fate < 0.55:
+                continue
+            handle(medic, cas.AdmitCasualty(command_id=uuid.uuid4(), casualty_id=c))
+            if fate < 0.65:
+                continue
+            if fate < 0.7:
+                handle(medic, cas.RecordDeath(command_id=uuid.uuid4(), casualty_id=c))
+            else:
+                handle(medic, cas.DischargeCasualty(command_id=uuid.uuid4(), casualty_id=c))
+        board = runtime.service.state.slice(cas.Casualties).by_id.values()
+        by_status: dict[str, int] = {}
+        for c in board:
+            by_status[c.status.value] = by_status.get(c.status.value, 0) + 1
+        print(
+            f"{len(ids):,} casualties ({by_status}) and {HOSPITALS} hospitals filed in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+
+        waiting = [
+            c
+            for c in ids
+            if runtime.service.state.slice(cas.Casualties).by_id[c].status
+            is cas.CasualtyStatus.AT_SCENE
+        ]
+
+        def one_change(n: int) -> None:  # what the live feed reports before each refresh
+            handle(
+                medic,
+                cas.EvacuateCasualty(
+                    command_id=uuid.uuid4(), casualty_id=waiting[n], destination=hospitals[0]
+                ),
+            )
+
+        results: dict[str, list[tuple[int, float]]] = {}
+
+        def note(name: str, size: int, spent: float) -> None:
+            results.setdefault(name, []).append((size, spent))
+
+        for n in range(args.rounds):
+            # Each refresh measured follows a change, as on the live feed: nothing kept holds.
+            one_change(2 * n)
+            old = [_timed(client, p, auth) for p in OLD]
+            note("every casualty + hospitals", sum(s for s, _, _ in old), sum(t for _, t, _ in old))
+            note("  every casualty", old[0][0], old[0][1])
+            if args.before_only:
+                continue
+            one_change(2 * n + 1)
+            new = [_timed(client, p, auth) for p in NEW]
+            note("open summary + hospitals", sum(s for s, _, _ in new), sum(t for _, t, _ in new))
+            note("  open summary", new[0][0], new[0][1])
+            note("  hospitals", new[1][0], new[1][1])
+            again = [
+                _timed(client, p, {**auth, "If-None-Match": r.headers["etag"]})
+                for p, (_, _, r) in zip(NEW, new, strict=True)
+            ]
+            assert all(r.status_code == 304 for _, _, r in again)
+            note("unchanged: both 304", sum(s for s, _, _ in again), sum(t for _, t, _ in again))
+            # A second console at the same position (its first load): answered from the cache.
+            other = [_timed(client, p, auth) for p in NEW]
+            note(
+                "2nd console, same change", sum(s for s, _, _ in other), sum(t for _, t, _ in other)
+            )
+        print(f"{'refresh':28} {'bytes':>12} {'CPU ms (median)':>16}")
+        for name, rows in results.items():
+            size = rows[-1][0]
+            ms = statistics.median(t for _, t in rows) * 1000
+            print(f"{name:28} {size:>12,} {ms:>16.1f}")
+
+
+if __name__ == "__main__":
+    main()
