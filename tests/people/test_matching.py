@@ -454,6 +454,33 @@ def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation
     assert np.count_nonzero(adjust) > 100
 
 
+def test_name_rarity_is_the_adjustment_of_the_agreeing_part_pairs_picked(
+    population: SynthPopulation,
+) -> None:
+    # Each pair's rarity sums the adjustments of its picked part pairs that agree, read
+    # from the cells held (one per distinct part pair): here against the definition.
+    import numpy as np
+
+    from magen.people import matching
+
+    run = matching._run(population.reports, population.records, None, workers=1)
+    detail, parts, size = run.detail, run.parts, matching._MAX_PARTS
+    named = np.flatnonzero(run.levels[:, matching._NAME] != matching._NULL)
+    checked = 0
+    for k in named.tolist():
+        row_a, row_b = run.a.parts[run.ia[k]], run.b.parts[run.ib[k]]
+        expected = 0.0
+        picks = (detail.first[k], detail.second[k], detail.third[k])
+        for flat, code in zip(picks, detail.codes[k].tolist(), strict=True):
+            if code >= matching._STRONG:
+                pa, pb = int(row_a[flat // size]), int(row_b[flat % size])
+                expected += _adjustment(parts, pa, pb)
+                checked += 1
+        assert detail.rarity[k] == expected
+    assert checked > 100
+    assert np.count_nonzero(detail.rarity) > 100
+
+
 def _adjustment(parts: Any, a: int, b: int) -> float:
     """The rarity adjustment of one agreeing part pair, set by set: the definition
     `_Members.codes` computes for many pairs at once."""

@@ -834,18 +834,23 @@ class _PartTable:
                 self.tf[self.numbered.vocab[key]] = shares[k]
 
     def looked_up(self, cells: _Cells) -> tuple[Int8Array, FloatArray]:
-        """Codes and rarity adjustments of every part of one record with every part of the
-        other, pair by pair (`cells.valid`'s shape, -1 where either part is missing; the
-        adjustment is 0 unless the parts agree), for part pairs already compared (`learn`).
-        It only reads, so chunks may be looked up on several threads at once."""
+        """The code of every part of one record with every part of the other, pair by pair
+        (`cells.valid`'s shape, -1 where either part is missing), and the rarity adjustment
+        of each distinct part pair (`cells.unique`'s; 0 unless the parts agree), for part
+        pairs already compared (`learn`). It only reads, so chunks may be looked up on
+        several threads at once.
+
+        Adjustments stay one per distinct part pair: a pair's level reads at most three of
+        its cells' (`_name_levels`), and spreading them to every cell as float64 cost more
+        than the codes themselves."""
         codes = np.full(cells.valid.shape, _NULL, dtype=np.int8)
-        adjust = np.zeros(cells.valid.shape)
+        adjust = np.zeros(0)
         if len(cells.unique):
-            # Each distinct pair's code and adjustment first, then spread to the cells:
-            # gathers from the chunk's distinct pairs, not from every pair compared so far.
+            # Each distinct pair's code first, then spread to the cells: gathers from the
+            # chunk's distinct pairs, not from every pair compared so far.
             at = np.searchsorted(self._known, cells.unique)
             codes[cells.valid] = self._codes[at][cells.inverse]
-            adjust[cells.valid] = self._adjust[at][cells.inverse]
+            adjust = self._adjust[at]
         return codes, adjust
 
     def _compute(self, pairs: IntArray) -> tuple[Int8Array, FloatArray]:
@@ -1871,7 +1876,6 @@ def _name_levels(
     codes, adjust = parts.looked_up(cells)
     # Codes run from -1 to 4: small integers keep the (pairs x 16) arrays small.
     rest = codes.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
-    adjust = adjust.reshape(len(ia), _MAX_PARTS * _MAX_PARTS)
     picks, strengths = [], []
     # Greedy assignment: the best part pair, then the best among the remaining rows/columns.
     for step in range(3):
@@ -1906,10 +1910,17 @@ def _name_levels(
     )
     level = np.where((na == 0) | (nb == 0), _NULL, level)
     first, second = picks[0], picks[1]
+    # Where each pair's cells start among the held ones (`cells.inverse` is in their
+    # order): a record's parts fill its row from the start (`_name_rows`), so a pair's held
+    # cells are its first na x nb, a part of one with each part of the other in turn.
+    start = np.cumsum(na * nb) - na * nb
     rarity = np.zeros(len(ia))
     for flat, strength in zip(picks, strengths, strict=True):
-        cell = np.take_along_axis(adjust, np.maximum(flat, 0)[:, None], axis=1)[:, 0]
-        rarity += np.where(strength >= _STRONG, cell, 0.0)
+        agree = np.flatnonzero(strength >= _STRONG)
+        held = start[agree] + flat[agree] // _MAX_PARTS * nb[agree] + flat[agree] % _MAX_PARTS
+        cell = np.zeros(len(ia))
+        cell[agree] = adjust[cells.inverse[held]]
+        rarity += cell
     rarity = np.where(level == _NULL, 0.0, rarity)
     picked = np.column_stack(strengths).astype(np.int8)
     return level, _NameDetail(first, second, picks[2], rarity, picked)
