@@ -56,3 +56,16 @@ def test_a_word_ending_in_geresh_is_known() -> None:
     # בז׳ (beige) ends in a geresh (or an apostrophe), which words are read without.
     assert describe(clothing="חולצה בז', טרנינג בז׳").outfits == {"beige shirt", "beige tracksuit"}
     assert describe(clothing="שמלה בז'").outfits == describe(clothing="beige dress").outfits
+
+
+def test_a_text_reads_as_its_clauses_each_read_alone() -> None:
+    # A colour binds only within its clause; a text's terms are its clauses' together.
+    text = "red shirt, jeans; blue cap with scarf"
+    d = describe(clothing=text, marks="scar on face, tattoo on the left arm")
+    assert d.outfits == {"red shirt", "blue cap"}
+    assert d.clothing == {"red", "shirt", "jeans", "blue", "cap", "scarf"}
+    assert d.mark_places == {"scar face", "tattoo arm", "tattoo left arm"}
+    assert d.marks == {"scar", "tattoo"}
+    alone = [describe(clothing=clause) for clause in ("red shirt", "jeans", "blue cap", "scarf")]
+    assert d.outfits == frozenset().union(*(c.outfits for c in alone))
+    assert d.clothing == frozenset().union(*(c.clothing for c in alone))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -308,31 +308,51 @@ def mark_terms(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
     return _marks(text or "")
 
 
+# A text's terms are the union of its clauses' (each clause is read on its own), and texts
+# share clauses far more than they are alike as a whole (at 120,000 generated records:
+# 26,078 distinct clothing texts of 857 distinct clauses): each clause is read once.
+
+
 @lru_cache(maxsize=100_000)
 def _clothing(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """Garments and colours worn, and the outfits (colour bound to garment)."""
-    worn: set[str] = set()
-    outfits: set[str] = set()
-    for clause in _CLAUSE.split(text):
-        colours = _terms(clause, "colour")
-        garments = _terms(clause, "garment")
-        worn.update(term for _, term in (*colours, *garments))
-        outfits |= _bind(colours, garments, rtl=bool(_RTL.search(clause)))
-    return frozenset(worn), frozenset(outfits)
+    return _union(map(_clothing_clause, _CLAUSE.split(text)))
+
+
+@lru_cache(maxsize=100_000)
+def _clothing_clause(clause: str) -> tuple[frozenset[str], frozenset[str]]:
+    colours = _terms(clause, "colour")
+    garments = _terms(clause, "garment")
+    worn = frozenset(term for _, term in (*colours, *garments))
+    return worn, frozenset(_bind(colours, garments, rtl=bool(_RTL.search(clause))))
 
 
 @lru_cache(maxsize=100_000)
 def _marks(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """Kinds of mark, and each kind with where it is."""
-    kinds: set[str] = set()
+    return _union(map(_marks_clause, _CLAUSE.split(text)))
+
+
+@lru_cache(maxsize=100_000)
+def _marks_clause(clause: str) -> tuple[frozenset[str], frozenset[str]]:
+    found = [term for _, term in _terms(clause, "mark")]
+    parts = [term for _, term in _terms(clause, "part")]
+    sides = [term for _, term in _terms(clause, "side")]
     places: set[str] = set()
-    for clause in _CLAUSE.split(text):
-        found = [term for _, term in _terms(clause, "mark")]
-        parts = [term for _, term in _terms(clause, "part")]
-        sides = [term for _, term in _terms(clause, "side")]
-        kinds.update(found)
-        for mark in found:
-            for part in parts:
-                places.add(f"{mark} {part}")
-                places.update(f"{mark} {side} {part}" for side in sides)
-    return frozenset(kinds), frozenset(places)
+    for mark in found:
+        for part in parts:
+            places.add(f"{mark} {part}")
+            places.update(f"{mark} {side} {part}" for side in sides)
+    return frozenset(found), frozenset(places)
+
+
+def _union(
+    clauses: Iterable[tuple[frozenset[str], frozenset[str]]],
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The union of clauses' two sets of terms, each."""
+    first: set[str] = set()
+    second: set[str] = set()
+    for a, b in clauses:
+        first |= a
+        second |= b
+    return frozenset(first), frozenset(second)
