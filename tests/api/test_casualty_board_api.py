@@ -248,3 +248,35 @@ def test_the_kept_board_is_the_board_made_afresh_after_every_change(kit: Kit) ->
         check()
         check()  # the second time from what was kept
     assert afresh() == []
+
+
+@pytest.mark.parametrize(
+    ("accepted", "gzipped"),
+    [
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("identity", False),
+        ("gzip;q=0", False),
+        ("*;q=0, gzip", True),
+        ("gzip;q=0, *", False),
+        ("gzip;q=x", False),
+        ("", False),
+    ],
+)
+def test_a_board_is_gzipped_for_a_client_that_takes_it(
+    kit: Kit, accepted: str, gzipped: bool
+) -> None:
+    _every_fate(kit)
+    plain = kit.client.get(
+        CONSOLE, headers={**kit.auth(Role.DISPATCHER), "Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers
+    r = kit.client.get(CONSOLE, headers={**kit.auth(Role.DISPATCHER), "Accept-Encoding": accepted})
+    assert r.status_code == 200
+    assert r.headers.get("content-encoding") == ("gzip" if gzipped else None)
+    assert r.headers["vary"] == "Accept-Encoding"
+    assert r.json() == plain.json()  # the same board, decoded
+    assert r.headers["etag"] == plain.headers["etag"]
+    if gzipped:
+        assert r.num_bytes_downloaded < len(plain.content) / 2

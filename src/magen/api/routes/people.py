@@ -151,11 +151,33 @@ _VIEWS = {"full": casualty_view, "summary": casualty_summary}
 def _board_answer(
     request: Request[Any, Any, Any], answer: casualty_board.Answer
 ) -> Response[bytes]:
-    """The answer with its ETag: 304 and no body when the client has it."""
-    headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache"}
+    """The answer with its ETag: 304 and no body when the client has it; gzipped when the
+    client takes it so."""
+    headers = {
+        "ETag": answer.etag,
+        "Cache-Control": "private, no-cache",
+        "Vary": "Accept-Encoding",
+    }
     if client_has(request, answer.etag):
         return Response(b"", status_code=304, headers=headers)
+    if _takes_gzip(request.headers.get("accept-encoding", "")):
+        headers["Content-Encoding"] = "gzip"
+        return Response(answer.gzipped(), headers=headers, media_type=MediaType.JSON)
     return Response(answer.body, headers=headers, media_type=MediaType.JSON)
+
+
+def _takes_gzip(accepted: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip: named (else `*`) and not with q=0."""
+    weights: dict[str, float] = {}
+    for part in accepted.lower().split(","):
+        coding, _, params = part.partition(";")
+        q = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            weights[coding.strip()] = float(q)
+        except ValueError:
+            weights[coding.strip()] = 0.0  # a weight that is no number takes nothing
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
+    return False
 
 
 @get("/casualties")
