@@ -171,7 +171,8 @@ def answer(
     make: Callable[[datetime], tuple[bytes, Iterable[cas.Casualty]]],
 ) -> Answer:
     """The answer `key` names at the state's position: the one kept while it stands, else
-    what `make` makes at this moment (the body and the casualties it lists), kept instead."""
+    what `make` makes at this moment (the body, and the casualties it lists, or at least
+    those of them with a treatment on), kept instead."""
     follower = _follower(state, service)
     now = service.clock.now()
     held = follower.answers.get(key)
@@ -205,20 +206,22 @@ def listing(  # noqa: PLR0917 - the answer's name, and what makes it
     follower = _follower(state, service)
 
     def make(now: datetime) -> tuple[bytes, list[cas.Casualty]]:
-        listed = items()
         kept = follower.rows.setdefault(view, {})
-        parts = []
-        for c in listed:
+        parts, on = [], []
+        for c in items():
             held = kept.get(c.casualty_id)
             # A row kept of a casualty with no treatment on stands until an event names it
             # (a treatment put on is one); one with a treatment on, while its warnings agree.
             if held is not None and held[0] is None:
                 parts.append(held[1])
                 continue
-            said = clock_key((c,), now) if _ages(c) else None
+            said = None
+            if _ages(c):
+                said = clock_key((c,), now)
+                on.append(c)
             if held is None or held[0] != said:
                 held = kept[c.casualty_id] = (said, row(c, now))
             parts.append(held[1])
-        return b"[" + b",".join(parts) + b"]", listed
+        return b"[" + b",".join(parts) + b"]", on
 
     return answer(state, service, key, make)
