@@ -177,7 +177,6 @@ def _takes_gzip(accepted: str) -> bool:
         except ValueError:
             weights[coding.strip()] = 0.0  # a weight that is no number takes nothing
     return weights.get("gzip", weights.get("*", 0.0)) > 0
-    return False
 
 
 @get("/casualties")
