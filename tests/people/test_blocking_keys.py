@@ -1,0 +1,65 @@
+"""Cell blocking keys, made as arrays, against the rules written out record by record."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from magen.people import matching as m
+from magen.people.synth import generate
+
+_RULES = ("one-part query", "part index", "nameless query", "description index")
+
+
+def _expected(table: Any, parts: Any, want: tuple[set[str], set[str]]) -> dict[str, set[Any]]:
+    """Each cell rule's keys as (record, word, cell), record by record."""
+    part_want, term_want = want
+    found: dict[str, set[Any]] = {rule: set() for rule in _RULES}
+    for i in range(len(table.records)):
+        n, row = int(table.nparts[i]), table.parts[i].tolist()
+        lo, hi = float(table.age_lo[i]), float(table.age_hi[i])
+        known = None if math.isnan(lo) else (lo, hi)
+        sex = m._SEX_CODES[int(table.sex[i])]
+        named = m._bands(known, m._AGE_BAND, 2.0)
+        described = m._bands(known, m._DESC_AGE_BAND, 3.0)
+        terms = table.lookup_terms[i]
+
+        def add(rule: str, words: Any, cells: tuple[str, ...], i: int = i) -> None:
+            found[rule].update((i, w, c) for w in words for c in cells)
+
+        if n == 1:
+            add("one-part query", parts.keys[row[0]], m._query_cells(sex, named))
+        wanted = [k for p in row[:n] for k in parts.keys[p] if k in part_want]
+        add("part index", wanted, m._index_cells(sex, named))
+        if not n:
+            add("nameless query", terms, m._query_cells(sex, described))
+        add(
+            "description index",
+            [t for t in terms if t in term_want],
+            m._index_cells(sex, described),
+        )
+    return found
+
+
+def test_cell_keys_are_each_records_words_in_each_of_its_cells() -> None:
+    pop = generate(random.Random(4), missing_reports=1500, records=400)
+    run = m._run(pop.reports, pop.records, None, workers=1)
+    want_a, want_b = m._wanted(run.a, run.parts), m._wanted(run.b, run.parts)
+    want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
+    vocabulary = m._Vocabulary()
+    seen: set[str] = set()
+    for table in (run.a, run.b):
+        keys = m._blocking_keys(table, run.parts, vocabulary, want)
+        words = {v: k for k, v in vocabulary._words.items()}
+        cells = {v: k for k, v in vocabulary._cells.items()}
+        expected = _expected(table, run.parts, want)
+        for rule in _RULES:
+            codes, rows = keys.arrays((rule,))
+            got = {
+                (r, words[k >> 32], cells[k & 0xFFFFFFFF])
+                for k, r in zip(codes.tolist(), rows.tolist(), strict=True)
+            }
+            assert got == expected[rule], rule
+            seen.update([rule] if got else [])
+    assert seen == set(_RULES)
