@@ -55,7 +55,6 @@ from magen.people.descriptions import (
     SIDES,
     build_term,
     clothing_terms,
-    describe,
     hair_term,
     mark_terms,
 )
@@ -2524,13 +2523,14 @@ def link(
     score = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
     keep = np.flatnonzero(score >= min_score)
     order = keep[np.lexsort((run.ib[keep], run.ia[keep], -score[keep]))]
+    weights = _weight_rows(model)
     candidates = [
         MatchCandidate(
             a_id=run.a.records[int(run.ia[k])].id,
             b_id=run.b.records[int(run.ib[k])].id,
             score=float(score[k]),
             weight=float(total[k]),
-            evidence=_evidence(run, int(k), model),
+            evidence=_evidence(run, int(k), weights),
         )
         for k in order
     ]
@@ -2582,14 +2582,19 @@ def _weights(model: MatchModel) -> FloatArray:
     return weights
 
 
+# A model's weights, per comparison and level (`_weight_rows`).
+_WeightRows = tuple[tuple[float, ...], ...]
+
+
 @lru_cache(maxsize=16)
-def _weight_rows(model: MatchModel) -> tuple[tuple[float, ...], ...]:
-    """A model's weights as plain numbers, for the explanations' one-by-one reads."""
+def _weight_rows(model: MatchModel) -> _WeightRows:
+    """A model's weights as plain numbers, for the explanations' one-by-one reads (looked up
+    once per run: a model's hash, over all its numbers, costs ~2.5 µs a look-up)."""
     return tuple(tuple(row) for row in _weights(model).tolist())
 
 
-def _evidence(run: _Run, k: int, model: MatchModel) -> tuple[Evidence, ...]:
-    weights = _weight_rows(model)
+def _evidence(run: _Run, k: int, weights: _WeightRows) -> tuple[Evidence, ...]:
+    """The findings of pair k, one per comparison known, under `weights` (`_weight_rows`)."""
     found: list[Evidence] = []
     for c, level in enumerate(run.levels[k].tolist()):
         if level == _NULL:
@@ -2687,17 +2692,19 @@ def _age_text(ages: tuple[tuple[float, float], tuple[float, float]]) -> str:
 
 
 def _description_terms(run: _Run, k: int, c: int) -> tuple[str, ...]:
-    """Hair or build: each side's term; clothing or marks: the terms both share, sorted."""
+    """Hair or build: each side's term; clothing or marks: the terms both share, sorted (as
+    `describe` reads them; only the field compared is read)."""
     ra, rb = run.a.records[int(run.ia[k])], run.b.records[int(run.ib[k])]
-    da = describe(ra.hair, ra.build, ra.clothing, ra.marks)
-    db = describe(rb.hair, rb.build, rb.clothing, rb.marks)
     if c == _HAIR:
-        return (str(da.hair), str(db.hair))
+        return (str(hair_term(ra.hair)), str(hair_term(rb.hair)))
     if c == _BUILD:
-        return (str(da.build), str(db.build))
+        return (str(build_term(ra.build)), str(build_term(rb.build)))
     if c == _CLOTHING:
-        return tuple(sorted(da.outfits & db.outfits) or sorted(da.clothing & db.clothing))
-    return tuple(sorted(da.mark_places & db.mark_places) or sorted(da.marks & db.marks))
+        worn_a, outfits_a = clothing_terms(ra.clothing)
+        worn_b, outfits_b = clothing_terms(rb.clothing)
+        return tuple(sorted(outfits_a & outfits_b) or sorted(worn_a & worn_b))
+    (kinds_a, places_a), (kinds_b, places_b) = mark_terms(ra.marks), mark_terms(rb.marks)
+    return tuple(sorted(places_a & places_b) or sorted(kinds_a & kinds_b))
 
 
 def _description_text(c: int, terms: tuple[str, ...]) -> str:
@@ -2918,10 +2925,11 @@ def link_people(
     keep = np.flatnonzero(score >= min(min_score, _PERSON_MIN_SCORE))
     persons = _persons(run, keep, score, model)
     pooled = _pooled(run, keep, total, persons.find, model)
+    weights = _weight_rows(model)
     out = [
         _person_link(
             run,
-            model,
+            weights,
             [i for p in held for i in persons.members[p[1]]],
             j,
             held[0],
@@ -3081,7 +3089,7 @@ def _join_duplicates(
 
 def _person_link(
     run: _Run,
-    model: MatchModel,
+    weights: _WeightRows,
     people: list[int],
     j: int,
     best_pair: _Pooled,
@@ -3096,12 +3104,11 @@ def _person_link(
     score = 1.0 / (1.0 + 2.0 ** -min(max(weight, -60.0), 60.0))
     best = int(run.ia[sources[0][1]]) if sources else people[0]
     found: list[tuple[Evidence, int]] = []  # each comparison's evidence and its report
-    explained: dict[int, tuple[Evidence, ...]] = {}
+    explained: dict[int, dict[str, Evidence]] = {}  # per pair, its findings by field
     for c, k in sources:
         if k not in explained:
-            explained[k] = _evidence(run, k, model)
-        field_name = COMPARISONS[c][0]
-        found.append((next(e for e in explained[k] if e.field == field_name), int(run.ia[k])))
+            explained[k] = {e.field: e for e in _evidence(run, k, weights)}
+        found.append((explained[k][COMPARISONS[c][0]], int(run.ia[k])))
     pairs_used = {k for _, k in sources}
     if len(pairs_used) == 1:  # one report's own pair: its weight includes `_lone_candidates`
         k = pairs_used.pop()
