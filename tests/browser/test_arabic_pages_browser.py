@@ -396,7 +396,9 @@ def test_the_registrar_finds_a_report_by_its_arabic_name(
             "name": {"full_name": f"عمر {surname}", "alternates": [f"עומר {surname}"]},
             "age": {"min_years": 30, "max_years": 35},
             "description": {"sex": "male", "clothing": "قميص أزرق"},
-            "last_seen_place": "شارع بيت لحم",
+            # A place typed in Latin letters: what a family types is shown as typed, isolated
+            # in its own direction (a <bdi>), never taken for the desk's words.
+            "last_seen_place": "Emek Refaim 12",
         },
     )
     assert filed.status_code == 201, filed.text

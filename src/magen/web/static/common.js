@@ -12,6 +12,19 @@
     for (var k in values || {}) s = s.split("{" + k + "}").join(values[k]);
     return s;
   }
+  // A sentence whose values may be elements (a typed name or place in its own <bdi>): the
+  // words around them as text, each value where its {key} is, for `node` to put together.
+  function sayParts(key, values) {
+    var parts = [S[key] || key];
+    Object.keys(values || {}).forEach(function (k) {
+      parts = parts.reduce(function (out, p) {
+        if (typeof p !== "string") { out.push(p); return out; }
+        p.split("{" + k + "}").forEach(function (piece, i) { if (i) out.push(values[k]); out.push(piece); });
+        return out;
+      }, []);
+    });
+    return parts.filter(function (p) { return p !== ""; });
+  }
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -172,7 +185,7 @@
   }
 
   window.Magen = {
-    S: S, CFG: CFG, say: say, uuid: uuid, token: token, api: api, command: command,
+    S: S, CFG: CFG, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
     hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined
   };
 })();

@@ -17,6 +17,7 @@
 
   var M = window.Magen;
   var say = M.say;
+  var sayParts = M.sayParts;
   var CFG = M.CFG;
   var DECIDES = !!CFG.decides;
   var LOCALE = { he: "he-IL", ar: "ar-u-nu-latn", en: "en-GB" }[CFG.lang] || undefined;
@@ -84,55 +85,64 @@
     if (d.age) parts.push(ageText(null, d.age));
     if (d.height_cm) parts.push(say("registry_height_cm", { n: d.height_cm }));
     if (d.build) parts.push(say("registry_build_" + d.build));
-    if (d.hair) parts.push(say("registry_hair") + ": " + d.hair);
-    if (d.eyes) parts.push(d.eyes);
-    if (d.clothing) parts.push(say("registry_clothing") + ": " + d.clothing);
-    if (d.marks) parts.push(d.marks);
-    if (d.other) parts.push(d.other);
-    return parts.length ? parts.join(" · ") : say("registry_no_description");
+    // What a family or medic typed keeps its own direction (bdi); the desk's words are text.
+    if (d.hair) parts.push([say("registry_hair") + ": ", bdi(d.hair)]);
+    if (d.eyes) parts.push(bdi(d.eyes));
+    if (d.clothing) parts.push([say("registry_clothing") + ": ", bdi(d.clothing)]);
+    if (d.marks) parts.push(bdi(d.marks));
+    if (d.other) parts.push(bdi(d.other));
+    return parts.length ? joined(parts, " · ") : say("registry_no_description");
   }
-  function line(text) { return text ? el("p", "", text) : null; }
+  // A line of text, or of text and elements (a list of them): nothing when empty.
+  function line(parts) { return parts && parts.length !== 0 ? node("p", "", parts) : null; }
   // Names and places are typed in any script: each keeps its own direction inside the line.
   function bdi(text) { return el("bdi", "", text); }
+  // Typed values (a place, who to call) isolated from each other, between the desk's separators.
+  function typed(values) {
+    return joined(values.filter(Boolean).map(function (v) { return typeof v === "string" ? bdi(v) : v; }), say("registry_list_sep"));
+  }
   // Text that must read left to right inside a sentence in any language (dates, ranges).
   function ltr(text) { return "\u2066" + text + "\u2069"; }
+  // Words of the desk's own (a time it wrote): plain text, not isolated like typed values.
+  function textOf(text) { return document.createTextNode(text); }
+  function ltrNode(text) { return textOf(ltr(text)); }
 
   // kindKey: what the report is on screen (the report itself, or a candidate duplicate of it);
   // cardId: the card it is shown in (its notes open under that card).
   function reportInfo(rep, kindKey, cardId) {
-    var seen = [rep.last_seen_place, when(rep.last_seen_at)].filter(Boolean).join(say("registry_list_sep"));
+    var seen = typed([rep.last_seen_place, rep.last_seen_at && textOf(when(rep.last_seen_at))]);
     return [el("p", "kind", say(kindKey || "registry_report")), nameInfo(rep.name),
       line(ageText(rep.date_of_birth, rep.age)), line(describe(rep.description)),
-      seen ? line(say("registry_last_seen", { what: seen })) : null,
+      seen.length ? line(sayParts("registry_last_seen", { what: seen })) : null,
       line(contactText(rep)), el("p", "alt", say("registry_reported_at", { t: when(rep.reported_at) })),
       rep.note_count && cardId ? notesButton(cardId, rep) : null];
   }
   function survivorInfo(s) {
-    var at = [s.place, when(s.checked_in_at)].filter(Boolean).join(say("registry_list_sep"));
+    var at = typed([s.place, s.checked_in_at && textOf(when(s.checked_in_at))]);
     return [el("p", "kind", say("registry_cand_survivor")), nameInfo(s.name),
-      line(ageText(s.date_of_birth, s.age)), line(describe(s.description)), line(say("registry_checked_in", { what: at }))];
+      line(ageText(s.date_of_birth, s.age)), line(describe(s.description)), line(sayParts("registry_checked_in", { what: at }))];
   }
   function casualtyInfo(c) {
-    var found = [c.place, when(c.found_at)].filter(Boolean).join(say("registry_list_sep"));
+    var found = typed([c.place, c.found_at && textOf(when(c.found_at))]);
     var hospital = c.hospital_id || c.destination;
     var h = hospital ? (data.board.hospitals[hospital] || hospital) : "";
     return [el("p", "kind", say("registry_cand_casualty")), el("p", "nm", say("registry_tag", { tag: c.tag })),
       c.name ? nameInfo(c.name) : null,
-      line(describe(c.description)), line(say("registry_found", { what: found })),
-      h ? line(say("registry_hospital", { h: h })) : null,
+      line(describe(c.description)), line(sayParts("registry_found", { what: found })),
+      h ? line(sayParts("registry_hospital", { h: bdi(h) })) : null,
       node("p", "", [el("b", "", say("registry_cas_" + c.status)), " · " + say("registry_ident_" + c.identification)])];
   }
   function contactText(rep) {
     var parts = [];
     if (rep.contact) {
       var c = rep.contact;
-      parts.push(say("registry_contact", { c: [c.name, c.relation, c.phone && ltr(c.phone), c.email && ltr(c.email)].filter(Boolean).join(say("registry_list_sep")) }));
+      parts.push(sayParts("registry_contact", { c: typed([c.name, c.relation, c.phone && ltrNode(c.phone), c.email && ltrNode(c.email)]) }));
     }
     if (rep.family_account) {
       var f = data.families[rep.family_account];
-      parts.push(say("registry_family_account", { name: f ? f.name + " (" + f.username + ")" : rep.family_account }));
+      parts.push(sayParts("registry_family_account", { name: bdi(f ? f.name + " (" + f.username + ")" : rep.family_account) }));
     }
-    return parts.join(" · ");
+    return joined(parts, " · ");
   }
 
   /* --- a report's notes, fetched when opened ---------------------------------------------------
@@ -417,7 +427,7 @@
         node("div", "head", [node("b", "", [bdi(r.name.full_name)]), outcomeBadge(p.outcome),
           el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) }))]),
         node("div", "who-to-tell", [p !== r ? line(say("registry_dup_of", { name: p.name.full_name })) : null,
-          p.release ? line(say("registry_message", { m: p.release })) : null, line(contactText(r))])
+          p.release ? line(sayParts("registry_message", { m: bdi(p.release) })) : null, line(contactText(r))])
       ]);
       li._wait = w;
       var sel = li.querySelector("select");
@@ -557,11 +567,11 @@
     reconcile(reportList, rows, function (r) { return r.report_id; }, function (li) {
       li.appendChild(el("div", "info"));
     }, function (li, r) {
-      var sub = [ageText(r.date_of_birth, r.age), r.last_seen_place, say("registry_reported_at", { t: when(r.reported_at) })].filter(Boolean).join(" · ");
+      var sub = joined([ageText(r.date_of_birth, r.age), r.last_seen_place && bdi(r.last_seen_place), say("registry_reported_at", { t: when(r.reported_at) })].filter(Boolean), " · ");
       var alts = r.name.alternates || [];
       setInfo(li, [node("div", "", [node("b", "", [bdi(r.name.full_name)]),
         alts.length ? [" ", node("span", "sub", joined(alts.map(bdi), " · "))] : null,
-        el("div", "sub", sub)])]);
+        node("div", "sub", sub)])]);
       var badge = li.querySelector(".st") || li.appendChild(el("span"));
       badge.className = "st st-" + r.status;
       badge.textContent = say("registry_st_" + r.status) + (r.outcome && r.status === "found" ? " · " + say("registry_out_" + r.outcome) : "");
