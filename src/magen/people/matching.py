@@ -681,6 +681,9 @@ class _PartTable:
         self.spelled: dict[str, list[str]] = {script: [] for script in _SCRIPTS}
         # Per script, each spelling's length and first and last letters (`_word_ends`).
         self._ends: dict[str, tuple[IntArray, IntArray, IntArray]] = {}
+        # Each Latin spelling's length, and the spellings as an array, for `_spelling`.
+        self._latin_lengths = np.zeros(0, dtype=np.int64)
+        self._latin_array = np.zeros(0, dtype=object)
         self.numbered = _KeyIds.of((), ())
         self.tf = np.zeros(0)  # share of records carrying each key, by key id
         self.tf_mean = (0.0, 0.0)
@@ -820,6 +823,8 @@ class _PartTable:
             members = self._members = _Members.of(self.numbered, self.tf, self.tf_mean)
             self._near_array = _near_bits(self.near)
             self._ends = {script: _word_ends(self.spelled[script]) for script in _SCRIPTS}
+            self._latin_lengths = np.fromiter(map(len, self.latin), np.int64, len(self.latin))
+            self._latin_array = np.asarray(self.latin, dtype=object)
         return members
 
     def _renumber(self) -> None:
@@ -877,12 +882,12 @@ class _PartTable:
 
     def _spelling(self, pa: IntArray, pb: IntArray, codes: IntArray) -> None:
         """Count near-identical Latin spellings as similar: typos that change a consonant."""
-        lengths = np.fromiter((len(t) for t in self.latin), np.int64, len(self.latin))
+        lengths = self._latin_lengths  # made by `members`, before pieces run on threads
         la, lb = lengths[pa], lengths[pb]
         todo = np.flatnonzero((codes == _NONE) & (la >= 4) & (lb >= 4) & (np.abs(la - lb) <= 2))
         if not len(todo):
             return
-        latin = np.asarray(self.latin, dtype=object)
+        latin = self._latin_array
         scores = process.cpdist(
             latin[pa[todo]].tolist(),
             latin[pb[todo]].tolist(),
