@@ -112,14 +112,14 @@ def _population(rng: random.Random, n: int) -> list[cas.RecordCasualty]:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--casualties", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--before-only", action="store_true", help="the old console's calls only")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     rng = random.Random(args.seed)
 
     clock = ManualClock(START)
@@ -252,7 +252,8 @@ def main() -> None:
             cpu = statistics.median(r[1] for r in rows) * 1000
             server = statistics.median(r[2] for r in rows) * 1000
             print(f"{name:28} {rows[-1][0]:>11,} {cpu:>7.1f} {server:>14.1f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

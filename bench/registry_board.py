@@ -172,7 +172,7 @@ def _timed(client: TestClient[Any], path: str, headers: dict[str, str]) -> tuple
     return len(r.content), spent, r
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--missing", type=int, default=100_000)
@@ -181,7 +181,7 @@ def main() -> None:
     ap.add_argument("--to-tell", type=int, default=50, help="families waiting to be told")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     pop = generate(random.Random(args.seed), missing_reports=args.missing, records=args.records)
     seen = [r.time for r in (*pop.reports, *pop.records) if r.time is not None]
@@ -277,7 +277,8 @@ def main() -> None:
             size = rows[-1][0]
             ms = statistics.median(t for _, t in rows) * 1000
             print(f"{name:28} {size:>12,} {ms:>16.1f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
