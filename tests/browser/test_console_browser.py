@@ -22,6 +22,7 @@ from browser.browserkit import (
     screenshot,
     sign_in,
 )
+from magen.web.i18n import text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
@@ -520,14 +521,36 @@ def test_an_operator_issues_and_clears_from_the_console(console: Any, server: Se
     form = page.locator("[data-alert-form]")
     form.locator("select[name=category]").select_option("terrorist_infiltration")
     zone = form.locator("select[name=zones] option").first.get_attribute("value")
+    zone_name = form.locator("select[name=zones] option").first.inner_text()
     form.locator("select[name=zones]").select_option([zone])
     form.locator("input[name=drill]").check()
     form.locator("button[type=submit]").click()
     alert = page.locator('[data-panel="alerts"] li[data-id]')
     alert.first.wait_for()
     assert "drill" in alert.first.inner_text()
+    # Where, by the zone's name (its code is for machines).
+    assert zone_name in alert.first.inner_text()
+    assert zone is not None
+    assert zone != zone_name
+    assert zone not in alert.first.inner_text()
     alert_id = alert.first.get_attribute("data-id")
     assert [a["id"] for a in server.picture()["alerts"]] == [alert_id]
+
+    # An alert over every zone of the town is said once: "all of <town> (N zones)".
+    town = server.get("dispatcher", "/api/v1/town").json()
+    every = [z["id"] for z in town["zones"]]
+    whole = server.post(
+        "dispatcher", "/api/v1/alerts", {"category": "missiles", "zone_ids": every, "drill": True}
+    )
+    assert whole.status_code == 201, whole.text
+    whole_id = whole.json()["id"]
+    whole_row = page.locator(f'[data-panel="alerts"] li[data-id="{whole_id}"]')
+    whole_row.wait_for()
+    said = text("zones_all", "en", town=town["name"], n=len(every))
+    assert said in whole_row.inner_text()
+    assert every[0] not in whole_row.inner_text()
+    whole_row.locator("button").click()
+    whole_row.wait_for(state="detached")
 
     # A danger area, from a right-click on the map.
     box = page.locator("#map").bounding_box()

@@ -352,6 +352,12 @@ _T: dict[str, tuple[str, str, str]] = {
     "end": ("סיום", "إنهاء", "End"),
     "issue_alert": ("הוצאת התרעה", "إصدار إنذار", "Issue an alert"),
     "drill": ("תרגיל", "تمرين", "drill"),
+    # An alert or override over every zone of the town, said once rather than zone by zone.
+    "zones_all": (
+        "כל {town} ({n} אזורים)",
+        "كل {town} (عدد المناطق: {n})",
+        "all of {town} ({n} zones)",
+    ),
     "sos_line": (
         "אנשים {people} · פצועים {injured} · ילדים {children}",
         "أشخاص {people} · مصابون {injured} · أطفال {children}",

@@ -43,7 +43,7 @@
   var map = MagenTown.create(mapEl, {});
   map.setView([31.7615, 35.216], 15);
   var town = null;
-  var zones = [];
+  var zones = [], townName = "";
   var layers = {};
   ["danger", "alerts", "overrides", "routes", "sightings", "tracks", "incidents", "responders", "casualties", "hospitals"].forEach(function (k) {
     layers[k] = L.layerGroup().addTo(map);
@@ -60,7 +60,7 @@
   });
   if (CFG.has_town) {
     fetch("/api/v1/town", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (info) { if (info) { zones = info.zones || []; fillAlertForm(); } });
+      .then(function (info) { if (info) { zones = info.zones || []; townName = info.name || ""; fillAlertForm(); } });
   }
 
   /* --- clock: the server's, so ages are right even when this machine's clock is off ------- */
@@ -315,6 +315,20 @@
     }, { always: true });
   }
 
+  // The zones an alert or override covers by their names, or "all of Baka (25 zones)" when
+  // it covers the whole town: a dispatcher reads where, not a column of zone codes.
+  function zoneText(ids) {
+    ids = ids || [];
+    var names = {};
+    zones.forEach(function (z) { names[z.id] = z.name; });
+    var covered = {};
+    ids.forEach(function (id) { covered[id] = true; });
+    if (zones.length > 1 && zones.every(function (z) { return covered[z.id]; })) {
+      return say("zones_all", { town: townName, n: zones.length });
+    }
+    return ids.map(function (id) { return names[id] || id; }).join(", ");
+  }
+
   function drawAlerts(items) {
     items.forEach(function (a) {
       (a.areas || []).forEach(function (x) {
@@ -325,7 +339,7 @@
     fill("alerts", items, function (li, a) {
       li.className = "p2";
       li.innerHTML = "<b>" + esc(a.title && (a.title[LANG] || a.title.en)) + "</b>" + (a.drill ? " (" + esc(say("drill")) + ")" : "") +
-        '<div class="t">' + esc((a.zones || []).join(", ")) + " · " + esc(M.hhmmss(a.issued_at)) + "</div>";
+        '<div class="t">' + esc(zoneText(a.zones)) + " · " + esc(M.hhmmss(a.issued_at)) + "</div>";
       actButton(li, say("end"), function (b) { run(ENDPOINTS.endAlert(a.id), {}, b); });
     }, { always: true });
   }
@@ -347,7 +361,7 @@
         return;
       }
       li.innerHTML = "<b>" + esc(o.title && (o.title[LANG] || o.title.en)) + "</b> " + esc(o.reason) +
-        '<div class="t">' + esc((o.zones || []).join(", ")) + " · " + esc(M.hhmmss(o.issued_at)) + "</div>";
+        '<div class="t">' + esc(zoneText(o.zones)) + " · " + esc(M.hhmmss(o.issued_at)) + "</div>";
       actButton(li, say("clear"), function (b) { run(ENDPOINTS.clearOverride(o.id), {}, b); });
     }, { always: true });
   }
