@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from magen.api.routes import people
 from magen.api.routes.people import casualty_summary, casualty_view
 from magen.app import casualty_board
 from magen.domain import casualties as cas
@@ -275,8 +276,68 @@ def test_a_board_is_gzipped_for_a_client_that_takes_it(
     r = kit.client.get(CONSOLE, headers={**kit.auth(Role.DISPATCHER), "Accept-Encoding": accepted})
     assert r.status_code == 200
     assert r.headers.get("content-encoding") == ("gzip" if gzipped else None)
-    assert r.headers["vary"] == "Accept-Encoding"
+    # Private: what is read depends on who asks, and how it is encoded on what they take.
+    assert r.headers["vary"] == "Accept-Encoding, Authorization"
     assert r.json() == plain.json()  # the same board, decoded
-    assert r.headers["etag"] == plain.headers["etag"]
+    # A strong ETag names one representation: the gzipped one has its own, and each is
+    # revalidated as itself.
+    assert (r.headers["etag"] == plain.headers["etag"]) is not gzipped
+    again = kit.client.get(
+        CONSOLE,
+        headers={
+            **kit.auth(Role.DISPATCHER),
+            "Accept-Encoding": accepted,
+            "If-None-Match": r.headers["etag"],
+        },
+    )
+    assert again.status_code == 304
     if gzipped:
         assert r.num_bytes_downloaded < len(plain.content) / 2
+
+
+def test_an_answer_is_made_once_per_change_and_a_row_once_per_change_of_its_casualty(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the kept answers are for: an unchanged board is not made again, whoever asks and
+    whatever else the log records; a change makes again only the row of the casualty it names."""
+    ids = _every_fate(kit)
+    made: list[str] = []
+    selected: list[str] = []
+
+    def counted_row(c: cas.Casualty, now: Any) -> dict[str, Any]:
+        made.append(c.casualty_id)
+        return casualty_summary(c, now)
+
+    select = casualty_board.select
+
+    def counted_select(actor: Actor, state: Any, status: Any) -> list[cas.Casualty]:
+        selected.append(status)
+        return select(actor, state, status)
+
+    monkeypatch.setitem(people._VIEWS, "summary", counted_row)
+    monkeypatch.setattr(casualty_board, "select", counted_select)
+
+    first = _ok(_etagged(kit, Role.DISPATCHER, CONSOLE))
+    assert sorted(made) == sorted(c["id"] for c in first)
+    made.clear()
+    assert len(selected) == 1
+    for role in (Role.DISPATCHER, Role.MEDIC, Role.DISPATCHER):
+        assert _ok(_etagged(kit, role, CONSOLE)) == first
+    _post(kit, Role.REGISTRAR, "/api/v1/persons/missing", name={"full_name": "Dana Levi"},
+          contact={"name": "family"})  # fmt: skip
+    assert _ok(_etagged(kit, Role.DISPATCHER, CONSOLE)) == first
+    assert (made, len(selected)) == ([], 1)
+
+    _to(kit, ids["arrived"], "admit")
+    after = _ok(_etagged(kit, Role.DISPATCHER, CONSOLE))
+    assert made == [ids["arrived"]]  # the one casualty the event named, and no other
+    assert len(selected) == 2
+    assert {c["id"]: c["status"] for c in after}[ids["arrived"]] == "admitted"
+
+
+def test_a_weakened_etag_and_a_star_are_answered_304(kit: Kit) -> None:
+    _every_fate(kit)
+    etag = _etagged(kit, Role.DISPATCHER, CONSOLE).headers["etag"]
+    for named in (f"W/{etag}", '"other", ' + etag, "*"):
+        assert _etagged(kit, Role.DISPATCHER, CONSOLE, named).status_code == 304, named
+    assert _etagged(kit, Role.DISPATCHER, CONSOLE, '"other"').status_code == 200

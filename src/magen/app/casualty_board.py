@@ -14,7 +14,8 @@ no board shows. So an answer is kept (`Answers`) and given again until it would 
   tourniquet, `casualties.warnings`): the warnings of the casualties an answer lists with a
   treatment on (`ageing`) are part of what must still hold (`clock_key`).
 
-The routes give each answer an ETag of its content, so a console that has it is told 304.
+Each answer carries a digest of its content (the routes make its ETag of it, so a console
+that has it is told 304) and its body gzipped, made once when first asked for.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class Answer:
     """One answer as encoded, with its ETag and what must still hold for it to stand."""
 
     body: bytes
-    etag: str
+    digest: str  # of the body: equal answers share it, whoever asked
     version: int
     ageing: tuple[cas.Casualty, ...]
     clock_key: tuple[str, ...]
@@ -101,9 +102,9 @@ class Answer:
         return self._gzipped
 
 
-def etag_of(body: bytes) -> str:
-    """A strong ETag of the content: equal answers share it, whoever asked and wherever."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def digest_of(body: bytes) -> str:
+    """A digest of the content: equal answers share it, whoever asked and wherever."""
+    return hashlib.sha256(body).hexdigest()[:32]
 
 
 class _Follower:
@@ -184,7 +185,7 @@ def answer(
         return held
     body, listed = make(now)
     on = ageing(listed)
-    made = Answer(body, etag_of(body), follower.changed, on, clock_key(on, now))
+    made = Answer(body, digest_of(body), follower.changed, on, clock_key(on, now))
     if any(a.version != follower.changed for a in follower.answers.values()):
         follower.answers = {k: a for k, a in follower.answers.items() if a.version == made.version}
     follower.answers[key] = made

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
-from litestar import Request, Response, post
+from litestar import MediaType, Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, create_model
@@ -41,9 +43,63 @@ async def run_for_caller(
     return answer(service, await service.handle(await current_actor(request, rt), command))
 
 
+def etag_of(body: bytes) -> str:
+    """A strong ETag of the content: equal bodies share it, whoever asked and wherever."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def client_has(request: Request[Any, Any, Any], etag: str) -> bool:
-    """Whether the request's If-None-Match names this ETag (the client's copy is current)."""
-    return etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
+    """Whether the request's If-None-Match names this ETag (the client's copy is current).
+
+    As RFC 9110 has it for If-None-Match: compared weakly (a `W/` a proxy put on is
+    ignored), and `*` matches any current answer."""
+    tags = {
+        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
+    }
+    return etag.removeprefix("W/") in tags or "*" in tags
+
+
+def takes_gzip(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request's Accept-Encoding takes gzip: named (else `*`), not with q=0."""
+    weights: dict[str, float] = {}
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = part.partition(";")
+        q = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            weights[coding.strip()] = float(q)
+        except ValueError:
+            weights[coding.strip()] = 0.0  # a weight that is no number takes nothing
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
+
+
+def kept_answer(
+    request: Request[Any, Any, Any],
+    body: bytes,
+    *,
+    etag: str | None = None,
+    gzipped: Callable[[], bytes] | None = None,
+    media_type: str = MediaType.JSON,
+    cache_control: str = "private, no-cache",
+    vary: str = "Accept-Encoding, Authorization",
+) -> Response[bytes]:
+    """An answer a client keeps and revalidates: 304 and no body while its copy is current.
+
+    `etag` is the body's (`etag_of` by default). With `gzipped` (made only when sent), a
+    client that takes gzip gets it, under an ETag of its own: a strong ETag names one
+    representation, and gzip is another. What a role may read differs by account, so a
+    private answer varies by Authorization as well as by encoding.
+    """
+    tag = etag or etag_of(body)
+    zipped = gzipped is not None and takes_gzip(request)
+    if zipped:
+        tag = tag[:-1] + '-gzip"'
+    headers = {"ETag": tag, "Cache-Control": cache_control, "Vary": vary}
+    if client_has(request, tag):
+        return Response(b"", status_code=304, headers=headers, media_type=media_type)
+    if zipped and gzipped is not None:
+        headers["Content-Encoding"] = "gzip"
+        return Response(gzipped(), headers=headers, media_type=media_type)
+    return Response(body, headers=headers, media_type=media_type)
 
 
 def body_model(command: type[Command], id_field: str) -> type[BaseModel]:

@@ -6,17 +6,16 @@ them are the reads, the guided triage, and the PFIF and EDXL-HAVE exchanges.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, Literal
 
 import anyio
-from litestar import MediaType, Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.serialization import encode_json, get_serializer
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import client_has, command_on_item, command_route
+from magen.api.routes._common import command_on_item, command_route, kept_answer
 from magen.app import casualty_board, hospital_desk, registry_board
 from magen.app.auth import Audience, sees
 from magen.app.people_policy import hospital_of
@@ -153,30 +152,7 @@ def _board_answer(
 ) -> Response[bytes]:
     """The answer with its ETag: 304 and no body when the client has it; gzipped when the
     client takes it so."""
-    headers = {
-        "ETag": answer.etag,
-        "Cache-Control": "private, no-cache",
-        "Vary": "Accept-Encoding",
-    }
-    if client_has(request, answer.etag):
-        return Response(b"", status_code=304, headers=headers)
-    if _takes_gzip(request.headers.get("accept-encoding", "")):
-        headers["Content-Encoding"] = "gzip"
-        return Response(answer.gzipped(), headers=headers, media_type=MediaType.JSON)
-    return Response(answer.body, headers=headers, media_type=MediaType.JSON)
-
-
-def _takes_gzip(accepted: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip: named (else `*`) and not with q=0."""
-    weights: dict[str, float] = {}
-    for part in accepted.lower().split(","):
-        coding, _, params = part.partition(";")
-        q = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
-        try:
-            weights[coding.strip()] = float(q)
-        except ValueError:
-            weights[coding.strip()] = 0.0  # a weight that is no number takes nothing
-    return weights.get("gzip", weights.get("*", 0.0)) > 0
+    return kept_answer(request, answer.body, etag=f'"{answer.digest}"', gzipped=answer.gzipped)
 
 
 @get("/casualties")
@@ -399,11 +375,7 @@ def _named_casualty(c: cas.Casualty, now: Any) -> dict[str, Any]:
 
 def _revalidated(request: Request[Any, Any, Any], body: bytes) -> Response[bytes]:
     """A JSON answer with an ETag of its content: 304 and no body when the client has it."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if client_has(request, etag):
-        return Response(b"", status_code=304, headers=headers)
-    return Response(body, headers=headers, media_type=MediaType.JSON)
+    return kept_answer(request, body)
 
 
 # The last boards answered, by the board (one log position) and the number listed.

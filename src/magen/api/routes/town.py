@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +13,7 @@ import numpy.typing as npt
 from litestar import Request, Response, Router, get
 
 from magen.api.deps import ServiceDep, runtime
+from magen.api.routes._common import etag_of, kept_answer
 from magen.domain.alerts import Alerts
 from magen.domain.errors import NotFound
 from magen.geo.streets import EdgeFlag, StreetClass
@@ -177,25 +177,22 @@ def _rendered(town: Town) -> _Rendered:
         "features": _features(town),
     }
     body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return _Rendered(body=body, gzipped=gzip.compress(body, 6, mtime=0), etag=etag)
+    return _Rendered(body=body, gzipped=gzip.compress(body, 6, mtime=0), etag=etag_of(body))
 
 
 @get("/town/map.geojson", media_type=GEOJSON)
 async def town_map(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Streets, buildings (with the index the guidance map uses), shelters and zones."""
     rendered = _rendered(_town(request))
-    headers = {
-        "ETag": rendered.etag,
-        "Cache-Control": "public, max-age=3600",
-        "Vary": "Accept-Encoding",
-    }
-    if rendered.etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
-        return Response(b"", status_code=304, headers=headers, media_type=GEOJSON)
-    if "gzip" in request.headers.get("accept-encoding", "").lower():
-        headers["Content-Encoding"] = "gzip"
-        return Response(rendered.gzipped, headers=headers, media_type=GEOJSON)
-    return Response(rendered.body, headers=headers, media_type=GEOJSON)
+    return kept_answer(
+        request,
+        rendered.body,
+        etag=rendered.etag,
+        gzipped=lambda: rendered.gzipped,
+        media_type=GEOJSON,
+        cache_control="public, max-age=3600",
+        vary="Accept-Encoding",  # the same map for everyone
+    )
 
 
 router = Router(path="/api/v1", route_handlers=[town_info, town_map], tags=["town"])
