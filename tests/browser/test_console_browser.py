@@ -710,7 +710,12 @@ def test_a_discharged_casualty_leaves_the_board_and_an_unchanged_board_is_a_304(
 ) -> None:
     medic = _medic_and_hospital(server)
     answers = _triage_answers(server, [False, True, 40])
-    body = {"tag": "T-41", "where": DUBNOV_13, "protocol": "start", "answers": answers}
+    body = {
+        "tag": f"T-{uuid.uuid4().hex[:6]}",
+        "where": DUBNOV_13,
+        "protocol": "start",
+        "answers": answers,
+    }
     r = server.post("officer1", "/api/v1/casualties", body)
     assert r.status_code == 201, r.text
     casualty = r.json()["id"]

@@ -679,3 +679,22 @@ def test_a_reports_notes_are_opened_under_its_card_not_sent_with_the_board(
     )
     assert r.status_code == 201, r.text
     card.wait_for(state="detached")
+
+
+def test_a_sentence_takes_typed_values_as_they_are(desk: Any) -> None:
+    """`Magen.sayParts` puts each value where its {key} is, once: what a family typed is never
+    read for placeholders, and an element named twice is in both places."""
+    said = desk.evaluate(
+        """() => {
+            const parts = Magen.sayParts("registry_last_seen", {what: "near {what} and {x}"});
+            const el = document.createElement("bdi");
+            el.textContent = "Talpiot";
+            const twice = Magen.sayParts("{a} / {a} / {b}", {a: el, b: "x"});
+            const p = Magen.node("p", "", twice);
+            return {parts: parts.map(String), twice: p.textContent,
+                    bdis: p.querySelectorAll("bdi").length};
+        }"""
+    )
+    assert said["parts"] == ["Last seen: ", "near {what} and {x}"]
+    assert said["twice"] == "Talpiot / Talpiot / x"
+    assert said["bdis"] == 2

@@ -14,16 +14,18 @@
   }
   // A sentence whose values may be elements (a typed name or place in its own <bdi>): the
   // words around them as text, each value where its {key} is, for `node` to put together.
+  // The sentence is split once, so a value's own text is never read for placeholders; an
+  // element named twice is copied for its second place.
   function sayParts(key, values) {
-    var parts = [S[key] || key];
-    Object.keys(values || {}).forEach(function (k) {
-      parts = parts.reduce(function (out, p) {
-        if (typeof p !== "string") { out.push(p); return out; }
-        p.split("{" + k + "}").forEach(function (piece, i) { if (i) out.push(values[k]); out.push(piece); });
-        return out;
-      }, []);
-    });
-    return parts.filter(function (p) { return p !== ""; });
+    var used = {};
+    return (S[key] || key).split(/\{(\w+)\}/).map(function (piece, i) {
+      if (i % 2 === 0) return piece;
+      if (!values || !(piece in values)) return "{" + piece + "}";
+      var v = values[piece];
+      if (used[piece] && v && typeof v === "object" && v.cloneNode) v = v.cloneNode(true);
+      used[piece] = true;
+      return v;
+    }).filter(function (p) { return p !== ""; });
   }
 
   function uuid() {

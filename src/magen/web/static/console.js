@@ -60,7 +60,12 @@
   });
   if (CFG.has_town) {
     fetch("/api/v1/town", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (info) { if (info) { zones = info.zones || []; townName = info.name || ""; fillAlertForm(); } });
+      .then(function (info) {
+        if (!info) return;
+        zones = info.zones || []; townName = info.name || "";
+        fillAlertForm();
+        if (shown) show(shown);  // alerts drawn before the zones' names came: by name now
+      });
   }
 
   /* --- clock: the server's, so ages are right even when this machine's clock is off ------- */
@@ -323,7 +328,7 @@
     zones.forEach(function (z) { names[z.id] = z.name; });
     var covered = {};
     ids.forEach(function (id) { covered[id] = true; });
-    if (zones.length > 1 && zones.every(function (z) { return covered[z.id]; })) {
+    if (townName && zones.length > 1 && zones.every(function (z) { return covered[z.id]; })) {
       return say("zones_all", { town: townName, n: zones.length });
     }
     return ids.map(function (id) { return names[id] || id; }).join(", ");
@@ -596,6 +601,10 @@
     }
     Promise.all(calls).then(drawBoards, function () { /* the next refresh tries again */ });
   }
+
+  // The boards change with the clock too (a tourniquet passing two hours is a warning with no
+  // event in the log): asked again each minute, which costs a 304 while nothing changed.
+  if (SEES_CASUALTIES || SEES_REGISTRY) setInterval(function () { if (mode === "live") loadBoards(); }, 60000);
 
   function drawBoards() {
     layers.casualties.clearLayers();

@@ -426,7 +426,7 @@
       setInfo(li, [
         node("div", "head", [node("b", "", [bdi(r.name.full_name)]), outcomeBadge(p.outcome),
           el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) }))]),
-        node("div", "who-to-tell", [p !== r ? line(say("registry_dup_of", { name: p.name.full_name })) : null,
+        node("div", "who-to-tell", [p !== r ? line(sayParts("registry_dup_of", { name: bdi(p.name.full_name) })) : null,
           p.release ? line(sayParts("registry_message", { m: bdi(p.release) })) : null, line(contactText(r))])
       ]);
       li._wait = w;
@@ -480,7 +480,8 @@
       }).then(function (r) {
         send.disabled = false;
         if (!r.ok) { show(error, say("error", { reason: reasonOf(r) })); return; }
-        show(tellDone, say("registry_told_done", { name: w.report.name.full_name }));
+        tellDone.replaceChildren.apply(tellDone, sayParts("registry_told_done", { name: bdi(w.report.name.full_name) }));
+        tellDone.hidden = false;
         load();
       }, function (e) { send.disabled = false; show(error, say("error", { reason: e && e.message })); });
     });
