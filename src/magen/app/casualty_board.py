@@ -29,6 +29,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Literal, get_args
 
+from magen.app.following import follower_of
 from magen.app.people_policy import hospital_of, readable_casualties
 from magen.app.service import Service
 from magen.domain import casualties as cas
@@ -156,13 +157,7 @@ _FOLLOWERS: weakref.WeakKeyDictionary[Service, _Follower] = weakref.WeakKeyDicti
 
 
 def _follower(state: State, service: Service) -> _Follower:
-    follower = _FOLLOWERS.get(service)
-    if follower is None:
-        follower = _FOLLOWERS[service] = _Follower(state)
-        service.add_listener(follower.on_event)
-    elif not follower.follows(state):
-        follower.reset(state)
-    return follower
+    return follower_of(_FOLLOWERS, service, state, _Follower)
 
 
 def answer(

@@ -38,6 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from magen.app.following import follower_of
 from magen.app.service import Service
 from magen.domain.base import Recorded
 from magen.domain.casualties import Casualties, Casualty
@@ -489,12 +490,6 @@ def board(state: State, service: Service | None = None) -> Board:
     if service is None:
         made = compute_board(state)
     else:
-        follower = _FOLLOWERS.get(service)
-        if follower is None:
-            follower = _FOLLOWERS[service] = _Follower(state)
-            service.add_listener(follower.on_event)
-        elif not follower.follows(state):
-            follower.reset(state)
-        made = follower.board(state)
+        made = follower_of(_FOLLOWERS, service, state, _Follower).board(state)
     _LAST[:] = [(weakref.ref(persons), made)]
     return made
