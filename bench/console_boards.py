@@ -31,17 +31,13 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from magen.api.app import create_app
-from magen.app.security import hash_password
+from _inproc import staff_app
 from magen.clock import ManualClock
-from magen.config import Settings
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
-from magen.domain.accounts import CreateAccount
-from magen.domain.base import SYSTEM, Actor, Command
+from magen.domain.base import SYSTEM, Actor
 from magen.domain.people import AgeRange, Description, PersonName
 from magen.domain.values import GeoPoint, Role
-from magen.store.memory import MemoryEventLog
 
 START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
 HOSPITALS = 8
@@ -123,27 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
 
     clock = ManualClock(START)
-    app = create_app(
-        Settings(database="memory://", secret=b"b" * 32), clock=clock, log=MemoryEventLog()
-    )
-    with TestClient(app) as client:
+    with staff_app(clock, "dispatcher", Role.DISPATCHER) as (client, handle, token):
         runtime = client.app.state["runtime"]
-
-        def handle(actor: Actor, command: Command) -> Any:
-            return client.blocking_portal.call(runtime.service.handle, actor, command)
-
-        made = handle(
-            SYSTEM,
-            CreateAccount(
-                command_id=uuid.uuid4(),
-                username="dispatcher",
-                role=Role.DISPATCHER,
-                display_name="Dispatcher",
-                password_hash=hash_password("correct horse battery"),
-            ),
-        )
-        account = made.events[0].event.account_id
-        token = runtime.tokens.issue(account, Role.DISPATCHER.value, clock.now())[0]
         auth = {"Authorization": f"Bearer {token}"}
         medic = Actor(account_id="bench-medic", role=Role.MEDIC)
         hospitals = [f"hospital-{k}" for k in range(HOSPITALS)]

@@ -35,22 +35,18 @@ from typing import Any
 from litestar import get
 from litestar.testing import TestClient
 
-from magen.api.app import create_app
+from _inproc import staff_app
 from magen.api.deps import ActorDep, ServiceDep
 from magen.app.auth import Audience, sees
-from magen.app.security import hash_password
 from magen.clock import ManualClock
-from magen.config import Settings
 from magen.domain import casualties as cas
 from magen.domain import persons as per
-from magen.domain.accounts import CreateAccount
-from magen.domain.base import SYSTEM, Actor, Command
+from magen.domain.base import Actor, Command
 from magen.domain.errors import Forbidden
 from magen.domain.people import AgeRange, Description, PersonName
 from magen.domain.values import GeoPoint, Role
 from magen.people.matching import PersonRecord, RecordKind
 from magen.people.synth import generate
-from magen.store.memory import MemoryEventLog
 
 START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
 
@@ -138,30 +134,8 @@ def _command(record: PersonRecord, i: int) -> Command | None:
 def _desk(
     start: datetime,
 ) -> Iterator[tuple[TestClient[Any], Callable[[Actor, Command], Any], str]]:
-    clock = ManualClock(start)
-    app = create_app(
-        Settings(database="memory://", secret=b"b" * 32), clock=clock, log=MemoryEventLog()
-    )
-    app.register(old_board)
-    with TestClient(app) as client:
-        runtime = client.app.state["runtime"]
-
-        def handle(actor: Actor, command: Command) -> Any:
-            return client.blocking_portal.call(runtime.service.handle, actor, command)
-
-        made = handle(
-            SYSTEM,
-            CreateAccount(
-                command_id=uuid.uuid4(),
-                username="registrar",
-                role=Role.REGISTRAR,
-                display_name="Registrar",
-                password_hash=hash_password("correct horse battery"),
-            ),
-        )
-        account = made.events[0].event.account_id
-        token = runtime.tokens.issue(account, Role.REGISTRAR.value, clock.now())[0]
-        yield client, handle, token
+    with staff_app(ManualClock(start), "registrar", Role.REGISTRAR, handlers=[old_board]) as desk:
+        yield desk
 
 
 def _timed(client: TestClient[Any], path: str, headers: dict[str, str]) -> tuple[int, float, Any]:
