@@ -157,7 +157,7 @@ def test_the_replayed_picture_has_its_tracks_incidents_and_recommendations(
 
 
 def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
-    console: Any, server: Server
+    console: Any, server: Server, browser: Any
 ) -> None:
     """The route dispatch computed, drawn for a real assignment on the live map; moved back in
     time, the console draws the route as it was then, and none before the assignment."""
@@ -197,6 +197,12 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
         assigned_at = first["position"]
         path = f"path.route-{_css(assignment)}"
         console.wait_for_selector(path)
+        # The officer's row says what they were sent to and what they bring, in words.
+        row = console.locator(f'[data-panel="responders"] li[data-id="{me}"]')
+        row.wait_for()
+        assert "→ incident · assigned" in row.inner_text()
+        assert "armed" in row.inner_text()
+        _responder_row_in_arabic(browser, server, me)
         first_line = next(a for a in first["assignments"] if a["id"] == assignment)["route"]
         # On the way, reported from further along: the live route starts there now.
         moved = {"lat": 31.7579, "lon": 35.2163}
@@ -245,6 +251,27 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
             "dispatcher", f"/api/v1/dispatch/assignments/{assignment}/cancel", {"note": "test over"}
         )
         assert r.status_code == 201, r.text
+
+
+def _responder_row_in_arabic(browser: Any, server: Server, responder: str) -> None:
+    """The same row on an Arabic console: every word Arabic (no status or capability left in
+    English)."""
+    context = browser.new_context(timezone_id=TZ, viewport=CONSOLE_VIEWPORT, locale="ar")
+    try:
+        page = sign_in(context, server, "dispatcher", "/console?lang=ar")
+        row = page.locator(f'[data-panel="responders"] li[data-id="{responder}"]')
+        row.wait_for()
+        page.wait_for_function(
+            "([id, s]) => document.querySelector(`[data-panel=responders] li[data-id='${id}']`)"
+            ".innerText.includes(s)",
+            arg=[responder, text("asg_assigned", "ar")],
+        )
+        said = row.inner_text()
+        for word in ("target_incident", "asg_assigned", "cap_armed"):
+            assert text(word, "ar") in said, (word, said)
+        assert not re.search("[A-Za-z]", said), said
+    finally:
+        context.close()
 
 
 def test_a_lost_connection_is_shown_at_once_and_the_console_resumes(

@@ -59,3 +59,14 @@ def test_text_fills_its_blanks() -> None:
     assert text("queued", "en", n=3) == "Waiting to send: 3"
     assert "3" in text("queued", "he", n=3)
     assert text("sos", "ar").startswith("SOS")
+
+
+def test_the_console_has_words_for_every_capability_and_assignment_status() -> None:
+    from magen.domain.dispatch import AssignmentStatus
+    from magen.domain.responders import Capability
+
+    for lang in ("he", "ar", "en"):
+        for capability in Capability:
+            assert text(f"cap_{capability.value}", lang) != f"cap_{capability.value}"
+        for status in AssignmentStatus:
+            assert text(f"asg_{status.value}", lang) != f"asg_{status.value}"

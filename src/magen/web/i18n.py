@@ -352,6 +352,19 @@ _T: dict[str, tuple[str, str, str]] = {
     "end": ("סיום", "إنهاء", "End"),
     "issue_alert": ("הוצאת התרעה", "إصدار إنذار", "Issue an alert"),
     "drill": ("תרגיל", "تمرين", "drill"),
+    # What a responder is sent to, and how far along (the console's responder rows).
+    "target_track": ("איום", "تهديد", "threat"),
+    "target_incident": ("אירוע", "حادث", "incident"),
+    "asg_assigned": ("שובץ/ה", "مُكلَّف", "assigned"),
+    "asg_acknowledged": ("בדרך", "في الطريق", "on the way"),
+    "asg_arrived": ("בזירה", "في الموقع", "on scene"),
+    "asg_completed": ("הושלם", "اكتمل", "done"),
+    "asg_cancelled": ("בוטל", "أُلغي", "cancelled"),
+    # What a responder brings.
+    "cap_armed": ("חמוש/ה", "مسلّح", "armed"),
+    "cap_medic": ("חובש/ת", "مسعف", "medic"),
+    "cap_vehicle": ("רכב", "مركبة", "vehicle"),
+    "cap_radio": ("קשר", "لاسلكي", "radio"),
     # An alert or override over every zone of the town, said once rather than zone by zone.
     "zones_all": (
         "כל {town} ({n} אזורים)",

@@ -570,8 +570,8 @@
       li.className = r.status === "wounded" || r.status === "engaged" ? "p1" : (r.status || "").indexOf("needs") === 0 ? "p2" : "";
       var a = assignmentOf(shown || {}, r.id);
       li.innerHTML = "<b>" + esc(say("st_" + r.status)) + "</b> · " + esc(say("kind_" + r.kind)) +
-        (a ? " → " + esc(targetLabel(a.target, a.status)) : "") +
-        '<div class="t">' + esc([r.capabilities.join(", "), r.where_at ? M.hhmmss(r.where_at) : ""].filter(Boolean).join(" · ")) + "</div>";
+        (a ? " → " + esc(targetLabel(a.target, say("asg_" + a.status))) : "") +
+        '<div class="t">' + esc([r.capabilities.map(function (c) { return say("cap_" + c); }).join(", "), r.where_at ? M.hhmmss(r.where_at) : ""].filter(Boolean).join(" · ")) + "</div>";
     }, { always: true });
   }
 
@@ -670,9 +670,11 @@
     count.textContent = (board.counts ? board.counts.matches.proposed : proposed.length) + " / " + searching;
   }
 
-  function targetLabel(t, fallback) {
+  // What an assignment or a recommendation is for ("threat", "incident"), and after it a
+  // detail (how far along, which one).
+  function targetLabel(t, detail) {
     var kind = t && (t.kind || t);
-    return (kind === "track" ? say("tracks") : say("incidents")) + (fallback ? " · " + fallback : "");
+    return say(kind === "track" ? "target_track" : "target_incident") + (detail ? " · " + detail : "");
   }
 
   function drawRecommendations(recs) {
