@@ -202,6 +202,13 @@ def test_recommendations_respect_capabilities_and_danger_areas(scene: Scene) -> 
     assert {n for n, r in sent.items() if r["target"]["id"] == scene.track} == {"cop", "vol"}
     assert [u["target"]["id"] for u in plan["unmet"]] == [scene.track]
     assert "armed responder" in plan["unmet"][0]["why"]
+    # ... and the facts behind the English, for a console in another language to say.
+    unmet = plan["unmet"][0]
+    assert unmet["code"] == "all_recommended"
+    assert unmet["task_facts"] == [
+        {"code": "armed_attackers", "n": 3},
+        {"code": "confirmed", "n": None},
+    ]
     # Two injured need a medic; a medic goes there.
     to_injured = [n for n, r in sent.items() if r["target"]["id"] == scene.injured]
     assert to_injured
@@ -218,6 +225,23 @@ def test_recommendations_respect_capabilities_and_danger_areas(scene: Scene) -> 
         assert set(rec["need"]["requires"]) <= caps
         assert rec["reason"]
         assert rec["mode"] == ("by_car" if "vehicle" in caps else "on_foot")
+        assert rec["responder_kind"] == CREW[name][1]
+        assert rec["leaves"] == []
+        facts = {f["code"]: f["n"] for f in rec["task_facts"]}
+        if rec["target"]["id"] == scene.track:
+            assert facts == {"armed_attackers": 3, "confirmed": None}
+            assert rec["need"]["fact"] == {"code": "armed_attackers", "n": 3}
+            assert rec["need"]["why"] == "3 armed attackers"
+        elif rec["target"]["id"] == scene.injured:
+            assert facts == {"people": 3, "injured": 2}
+            assert rec["need"]["fact"] == {"code": "injured", "n": 2}
+        else:
+            assert facts == {"people": 3}
+            assert rec["need"]["fact"] == {"code": "calling_for_help", "n": None}
+        # The head of the English reason says what the facts say.
+        nearer = rec["nearer_needed_elsewhere"]
+        assert rec["reason"].startswith("nearest " if rec["nearest"] else "")
+        assert ("nearer" in rec["reason"].split(";")[0]) == (not rec["nearest"] and nearer > 0)
         detail = crew.kit.get(
             Role.DISPATCHER, f"/api/v1/dispatch/recommendations/{rec['id']}"
         ).json()
@@ -246,6 +270,7 @@ def test_the_unarmed_walker_is_routed_around_the_area(scene: Scene) -> None:
     assert rec["target"]["id"] == scene.people
     assert rec["avoids"] == [scene.area]
     assert rec["reason"].endswith(f"avoids danger area {scene.area}")
+    assert rec["responder_kind"] == "other"
     detail = crew.kit.get(Role.DISPATCHER, f"/api/v1/dispatch/recommendations/{rec['id']}").json()
     assert _closest_m(_line(detail["route"]), THREAT) > AREA_M - 1.0
 
@@ -266,6 +291,7 @@ def test_a_responder_standing_in_the_danger_area_is_sent_out_of_it(scene: Scene)
     )
     assert rec["target"]["id"] == scene.people
     assert f"leaves danger area {scene.area}" in rec["reason"]
+    assert rec["leaves"] == [scene.area]
     assert rec["enters"] == []
     detail = crew.kit.get(Role.DISPATCHER, f"/api/v1/dispatch/recommendations/{rec['id']}").json()
     line = _line(detail["route"])

@@ -253,6 +253,57 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
         assert r.status_code == 201, r.text
 
 
+def test_dispatch_recommendations_read_in_arabic(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """On an Arabic console a recommendation says who, to what, how and why in Arabic: no
+    Latin letters but the ids it names (isolated left to right)."""
+    me = server.get("officer2", "/api/v1/accounts/me").json()["account_id"]
+    r = server.post(
+        "officer2",
+        "/api/v1/responders/check-in",
+        {
+            "kind": "police_off_duty",
+            "capabilities": ["armed", "vehicle"],
+            "where": {"lat": 31.7655, "lon": 35.2125},
+        },
+    )
+    assert r.status_code == 201, r.text
+    where = {"lat": 31.7660, "lon": 35.2135}
+    r = server.post(None, "/api/v1/sos", {"where": where, "people": 2, "injured": 1})
+    assert r.status_code == 201, r.text
+    sos = r.json()["id"]
+    try:
+        rec = next(
+            x
+            for x in server.picture()["recommendations"]["recommendations"]
+            if x["responder_id"] == me
+        )
+        assert rec["responder_kind"] == "police_off_duty"
+        context = browser.new_context(timezone_id=TZ, viewport=CONSOLE_VIEWPORT, locale="ar")
+        try:
+            page = page_errors.watch(sign_in(context, server, "dispatcher", "/console?lang=ar"))
+            row = page.locator(f'[data-panel="recommendations"] li[data-id="{rec["id"]}"]')
+            row.wait_for()
+            said = row.inner_text()
+            assert text("kind_police_off_duty", "ar") in said, said
+            assert text("dx_by_car", "ar", t="").strip() in said, said
+            # Sent to the call or to a threat of the tests before: either way, said in words.
+            fact = "fact_people" if rec["target"]["kind"] == "incident" else "fact_armed_attackers"
+            assert text(fact, "ar", n="").strip() in said, said
+            screenshot(page, "console-recommendations-ar")
+            # Every row of the panel (other tests' too), ids and numbers aside, is Arabic.
+            panel = page.locator('[data-panel="recommendations"]').inner_text()
+            words = re.sub("[\u2066\u2068][^\u2069]*\u2069", "", panel)
+            assert not re.search("[A-Za-z]", words), words
+        finally:
+            context.close()
+    finally:
+        done = server.post("officer2", f"/api/v1/sos/{sos}/resolve", {"outcome": "rescued"})
+        assert done.status_code == 201, done.text
+        server.post("officer2", "/api/v1/responders/status", {"status": "off_duty"})
+
+
 def _responder_row_in_arabic(browser: Any, server: Server, responder: str) -> None:
     """The same row on an Arabic console: every word Arabic (no status or capability left in
     English)."""
@@ -444,13 +495,26 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
             {
                 "id": "rec_1",
                 "responder_id": "acc_someone",
-                "responder": "Police on duty 7",
+                "responder": "officer",
+                "responder_kind": "police_on_duty",
                 "target": {"kind": "incident", "id": "inc_high"},
                 "task": "SOS: 5 people, 3 injured",
+                "task_facts": [{"code": "people", "n": 5}, {"code": "injured", "n": 3}],
+                "need": {
+                    "index": 0,
+                    "requires": ["armed"],
+                    "why": "threat 80 m away",
+                    "fact": {"code": "threat_m", "n": 80},
+                },
                 "travel_s": 140.0,
                 "priority": 31.0,
-                "mode": "drive",
-                "reason": "nearest armed responder",
+                "mode": "by_car",
+                "nearest": False,
+                "nearer_needed_elsewhere": 2,
+                "leaves": [],
+                "avoids": ["dgr_stub"],
+                "enters": [],
+                "reason": "armed officer, 2 min 20 s by car (2 nearer are needed elsewhere); ...",
             }
         ],
         "unmet": [
@@ -462,6 +526,17 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
             }
         ],
     }
+
+    real["danger_areas"] = [
+        {
+            "id": "dgr_stub",
+            "reason": "fire",
+            "title": {"he": "x", "ar": "x", "en": "Danger area: fire"},
+            "area": {"kind": "circle", "lat": 31.7615, "lon": 35.2145, "radius_m": 40},
+            "note": "",
+            "declared_at": datetime.now(UTC).isoformat(),
+        }
+    ]
 
     def picture(route: Any) -> None:
         real["generated_at"] = datetime.now(UTC).isoformat()
@@ -501,8 +576,12 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
         assert uuid.UUID(request.value.post_data_json["command_id"])
         # A recommendation accepted with "a": the assignment names the recommendation.
         recommendation = page.locator('[data-panel="recommendations"] li[data-id="rec_1"]')
-        assert "Police on duty 7" in recommendation.inner_text()
-        assert "3 min away" in recommendation.inner_text()
+        said = recommendation.inner_text().replace("\u2066", "").replace("\u2068", "")
+        said = said.replace("\u2069", "")
+        assert said.startswith("Police on duty → SOS — people: 5, 3 injured"), said
+        assert "3 min away · Police on duty (armed), 2 min 20 s by car" in said, said
+        assert "(2 nearer are needed elsewhere); threat 80 m away" in said, said
+        assert "; avoids Danger area: fire\nAccept" in said, said
         unmet = page.locator('[data-panel="recommendations"] li.p1', has_text="no second armed")
         assert unmet.count() == 1
         recommendation.locator("b").click()

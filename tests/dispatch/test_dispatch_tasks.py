@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from magen.dispatch.assign import Need, TaskKind
+from magen.dispatch.assign import Fact, Need, TaskKind
 from magen.dispatch.tasks import (
     ARMED,
+    FACT_CODES,
     MEDIC,
     AreaLink,
     NeedsConfig,
@@ -19,6 +20,7 @@ from magen.domain.responders import Capability
 from magen.domain.values import SourceTier
 from magen.picture.acts import ConfirmAct, NeutraliseAct
 from magen.picture.fusion import Fuser
+from picture import picturekit
 from picture.picturekit import T0, at
 from support import taskkit as kit
 
@@ -30,10 +32,11 @@ def test_a_corroborated_armed_group_needs_one_armed_responder_per_attacker() -> 
     (track,) = kit.tracks(fuser)
     task = threat_task(track)
     assert task.kind is TaskKind.THREAT
-    assert task.needs == (Need(ARMED, "4 armed attackers"),) * 4
+    assert task.needs == (Need(ARMED, "4 armed attackers", Fact("armed_attackers", 4)),) * 4
     cfg = NeedsConfig()
     assert task.priority == cfg.threat_priority + 4 * cfg.points_per_attacker + cfg.confirmed_points
     assert task.label == "threat: 4 armed attackers, confirmed"
+    assert task.facts == (Fact("armed_attackers", 4), Fact("confirmed"))
 
 
 def test_a_group_of_unknown_size_still_needs_two_and_a_big_one_a_contact_team_of_four() -> None:
@@ -43,6 +46,8 @@ def test_a_group_of_unknown_size_still_needs_two_and_a_big_one_a_contact_team_of
     small, big = sorted(kit.tracks(fuser), key=lambda t: t.lon)
     assert len(threat_task(small).needs) == 2
     assert threat_task(small).needs[0].why == "armed attackers, number unknown"
+    assert threat_task(small).needs[0].fact == Fact("armed_attackers", None)
+    assert threat_task(small).facts == (Fact("armed_attackers", None),)
     assert len(threat_task(big).needs) == 4
 
 
@@ -72,7 +77,17 @@ def test_injured_people_near_attackers_need_an_armed_escort_first_then_medics() 
     assert [n.requires for n in tasks["sos_near"].needs] == [ARMED, MEDIC, MEDIC]
     assert tasks["sos_near"].needs[0].why.startswith("threat ")
     assert tasks["sos_near"].label == "SOS: 6 people, 4 injured"
-    assert tasks["sos_far"].needs == (Need(frozenset(), "people calling for help"),)
+    # The facts behind the words, for a console in another language.
+    escort = tasks["sos_near"].needs[0]
+    assert escort.fact is not None
+    assert escort.fact.code == "threat_m"
+    assert escort.why == f"threat {escort.fact.n} m away"
+    assert tasks["sos_near"].needs[1].fact == Fact("injured", 4)
+    assert tasks["sos_near"].facts == (Fact("people", 6), Fact("injured", 4))
+    assert tasks["sos_far"].needs == (
+        Need(frozenset(), "people calling for help", Fact("calling_for_help")),
+    )
+    assert tasks["sos_far"].facts == (Fact("people", 3),)
 
 
 def test_assigned_responders_fill_needs_and_a_covered_task_leaves_the_board() -> None:
@@ -119,3 +134,31 @@ def test_tasks_come_most_urgent_first() -> None:
     tasks = open_tasks(kit.incidents(reports, tracks), tracks)
     assert [t.priority for t in tasks] == sorted((t.priority for t in tasks), reverse=True)
     assert tasks[0].kind is TaskKind.THREAT
+
+
+def test_every_fact_behind_a_label_or_need_has_a_known_code_and_survives_assignment() -> None:
+    fuser = Fuser()
+    kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"], count=2)
+    tracks = kit.tracks(fuser)
+    calls = [
+        picturekit.sos(
+            "sos_a", 100, 0, 0.0, reporter="acc_a", injured=1, people=2, children=1, silent=True
+        ),
+        kit.sos("sos_b", 1500, 0, people=1),
+    ]
+    tasks = open_tasks(kit.incidents(calls, tracks), tracks, assigned={"sos_a": [MEDIC]})
+    assert {t.task_id for t in tasks} == {"sos_a", "sos_b", tracks[0].track_id}
+    codes = set()
+    for task in tasks:
+        assert task.facts, task.task_id
+        codes |= {f.code for f in task.facts}
+        for need in task.needs:
+            assert need.fact is not None, (task.task_id, need)
+            codes.add(need.fact.code)
+    assert codes <= set(FACT_CODES)
+    assert {"armed_attackers", "threat_m", "people", "injured", "children", "silent"} <= codes
+    sos_a = next(t for t in tasks if t.task_id == "sos_a")
+    # The medic assigned takes the injured's need; the facts of the label stay.
+    assert [n.fact.code for n in sos_a.needs if n.fact is not None] == ["threat_m"]
+    assert Fact("children", 1) in sos_a.facts
+    assert Fact("silent") in sos_a.facts

@@ -70,3 +70,27 @@ def test_the_console_has_words_for_every_capability_and_assignment_status() -> N
             assert text(f"cap_{capability.value}", lang) != f"cap_{capability.value}"
         for status in AssignmentStatus:
             assert text(f"asg_{status.value}", lang) != f"asg_{status.value}"
+
+
+def test_the_console_says_every_dispatch_fact_and_unmet_need_in_each_language() -> None:
+    """Every code dispatch gives beside its English sentences has words in he/ar/en, and
+    Hebrew and Arabic ones have no Latin letters of their own."""
+    from magen.dispatch.assign import UNMET_CODES, Mode
+    from magen.dispatch.tasks import FACT_CODES
+    from magen.domain.responders import ResponderKind
+
+    keys = [f"fact_{code}" for code in FACT_CODES]
+    keys += ["fact_armed_attackers_unknown", "fact_attackers_unknown"]
+    keys += [f"unmet_{code}" for code in UNMET_CODES]
+    keys += [f"kind_{kind.value}" for kind in ResponderKind]
+    keys += [f"dx_{mode.value}" for mode in Mode]
+    keys += ["need_armed_medic", "need_armed", "need_medic", "need_any", "dx_task_sos"]
+    keys += ["dx_nearest", "dx_nearer_one", "dx_nearer_n", "dx_leaves", "dx_avoids", "dx_enters"]
+    keys += ["dx_dur_s", "dx_dur_min", "dx_dur_min_s", "target_track"]
+    for key in keys:
+        assert key in i18n._T, key
+        he, ar, en = i18n._T[key]
+        for words in (he, ar):
+            assert not re.search("[A-Za-z]", PLACEHOLDER.sub("", words)), (key, words)
+        assert he != en, key
+        assert ar != en, key

@@ -372,6 +372,7 @@ def _unit(r: Responder) -> Unit:
         lat=r.where.lat,
         capabilities=r.capabilities,
         label=_LABELS.get(r.kind.value, "responder"),
+        kind=r.kind.value,
     )
 
 

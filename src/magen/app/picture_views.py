@@ -22,7 +22,7 @@ from typing import Any
 from magen.app.auth import Audience, sees
 from magen.app.dispatch import BEFORE_THE_LOG, Board, Boards, DispatchService
 from magen.app.projections import section
-from magen.dispatch.assign import Plan, Recommendation, Route, Unmet
+from magen.dispatch.assign import Fact, Plan, Recommendation, Route, Task, Unmet
 from magen.domain.base import Actor
 from magen.domain.dispatch import Assignment, CallUp, Dispatch, distance_m
 from magen.domain.responders import Responder, Responders
@@ -130,8 +130,22 @@ def _target(kind: str, target_id: str) -> dict[str, str]:
     return {"kind": "track" if kind == "threat" else kind, "id": target_id}
 
 
+def fact_view(f: Fact | None) -> dict[str, Any] | None:
+    """A fact behind a text: its code and the number it counts (for words in any language)."""
+    return {"code": f.code, "n": f.n} if f is not None else None
+
+
+def _task_facts(task: Task | None) -> list[dict[str, Any] | None]:
+    return [fact_view(f) for f in task.facts] if task is not None else []
+
+
 def recommendation_view(r: Recommendation, board: Board) -> dict[str, Any]:
-    """A recommendation as the API shows it."""
+    """A recommendation as the API shows it.
+
+    `responder`, `task`, `need.why` and `reason` are English sentences; the facts they are
+    made of are beside them for a client to say in its own language: `responder_kind`,
+    `task_facts`, `need.fact`, `mode`, `travel_s`, `nearest`, `nearer_needed_elsewhere` and
+    the danger areas the route `leaves`, `avoids` and `enters` (by id)."""
     task = board.task(r.task_id)
     unit = board.units.get(r.responder_id)
     need = task.needs[r.need] if task is not None else None
@@ -139,12 +153,15 @@ def recommendation_view(r: Recommendation, board: Board) -> dict[str, Any]:
         "id": r.recommendation_id,
         "responder_id": r.responder_id,
         "responder": unit.label if unit is not None else None,
+        "responder_kind": unit.kind if unit is not None else None,
         "target": _target(r.task_kind.value, r.task_id),
         "task": task.label if task is not None else None,
+        "task_facts": _task_facts(task),
         "need": {
             "index": r.need,
             "requires": sorted(c.value for c in r.requires),
             "why": need.why if need is not None else "",
+            "fact": fact_view(need.fact if need is not None else None),
         },
         "mode": r.mode.value,
         "travel_s": r.travel_s,
@@ -152,6 +169,7 @@ def recommendation_view(r: Recommendation, board: Board) -> dict[str, Any]:
         "priority": r.priority,
         "nearest": r.nearest,
         "nearer_needed_elsewhere": r.nearer,
+        "leaves": list(r.leaves),
         "avoids": list(r.avoids),
         "enters": list(r.enters),
         "reason": r.reason,
@@ -159,14 +177,16 @@ def recommendation_view(r: Recommendation, board: Board) -> dict[str, Any]:
 
 
 def unmet_view(u: Unmet, board: Board) -> dict[str, Any]:
-    """A need nobody is recommended for."""
+    """A need nobody is recommended for (`why` in English, `code` for other languages)."""
     task = board.task(u.task_id)
     kind = task.kind.value if task is not None else "incident"
     return {
         "target": _target(kind, u.task_id),
         "task": task.label if task is not None else None,
+        "task_facts": _task_facts(task),
         "need": {"index": u.need, "requires": sorted(c.value for c in u.requires)},
         "why": u.why,
+        "code": u.code,
     }
 
 

@@ -82,6 +82,7 @@ class Unit:
     lat: float
     capabilities: frozenset[Capability]
     label: str = "responder"  # e.g. "officer", "volunteer", "medic"
+    kind: str = "other"  # the responder's kind (police_on_duty, volunteer, medic, ...)
 
     @property
     def mode(self) -> Mode:
@@ -94,11 +95,22 @@ class Unit:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """A fact behind a text, so a client can say it in its own language: a code (the words
+    it stands for, e.g. "armed_attackers") and the number it counts, if any (None: unknown or
+    nothing to count)."""
+
+    code: str
+    n: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Need:
     """One responder a task needs, and the capabilities that responder must have."""
 
     requires: frozenset[Capability] = frozenset()
     why: str = ""
+    fact: Fact | None = None  # `why` as a fact
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +124,7 @@ class Task:
     priority: float
     needs: tuple[Need, ...]
     label: str = ""
+    facts: tuple[Fact, ...] = ()  # `label` as facts
     # Danger areas declared around this task: an armed responder sent to it may enter them.
     # (Areas that contain the task's place are open to them too, without being named here.)
     open_areas: frozenset[str] = frozenset()
@@ -189,6 +202,7 @@ class Unmet:
     need: int
     requires: frozenset[Capability]
     why: str
+    code: str = ""  # `why` as a code: none, unreachable, all_recommended, needed_elsewhere
 
 
 @dataclass(frozen=True)
@@ -1161,7 +1175,7 @@ class Dispatcher:
                     tasks[t].task_id,
                     int(slots.need[j]),
                     need.requires,
-                    _why_unmet(
+                    *_why_unmet(
                         need,
                         (unit_masks & slots.mask[j]) == slots.mask[j],
                         secs=secs,
@@ -1534,16 +1548,24 @@ def _why_unmet(
     task: int,
     used: BoolArray,
     cfg: DispatchConfig,
-) -> str:
+) -> tuple[str, str]:
+    """Why nobody fills a need, in words and as a code (UNMET_CODES)."""
     who = _describe_need(need)
     if not able.any():
-        return f"no available {who}"
+        return f"no available {who}", "none"
     reach = able & (secs[task] < cfg.horizon_s) if secs is not None else able
     if not reach.any():
-        return f"no available {who} can reach it safely within {duration(cfg.horizon_s)}"
+        return (
+            f"no available {who} can reach it safely within {duration(cfg.horizon_s)}",
+            "unreachable",
+        )
     if used[reach].all():
-        return f"every available {who} who can reach it is recommended already"
-    return f"the available {who}s who can reach it are needed more elsewhere"
+        return f"every available {who} who can reach it is recommended already", "all_recommended"
+    return f"the available {who}s who can reach it are needed more elsewhere", "needed_elsewhere"
+
+
+# The codes of why a need is unmet (`Unmet.code`).
+UNMET_CODES = ("none", "unreachable", "all_recommended", "needed_elsewhere")
 
 
 def _describe_need(need: Need) -> str:

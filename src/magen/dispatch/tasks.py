@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from magen.dispatch.assign import Need, Task, TaskKind
+from magen.dispatch.assign import Fact, Need, Task, TaskKind
 from magen.domain.reports import Armed
 from magen.domain.responders import Capability
 from magen.picture.fusion import TrackStatus, TrackView
@@ -87,14 +87,16 @@ def threat_task(track: TrackView, config: NeedsConfig | None = None) -> Task:
     if track.armed is Armed.NO:
         why = why.replace("armed attacker", "attacker")
     label = f"threat: {why}" + (", confirmed" if track.confirmed else "")
+    fact = Fact("attackers" if track.armed is Armed.NO else "armed_attackers", size)
     return Task(
         task_id=track.track_id,
         kind=TaskKind.THREAT,
         lon=track.lon,
         lat=track.lat,
         priority=round(priority, 3),
-        needs=tuple(Need(ARMED, why) for _ in range(armed)),
+        needs=tuple(Need(ARMED, why, fact) for _ in range(armed)),
         label=label,
+        facts=(fact, Fact("confirmed")) if track.confirmed else (fact,),
     )
 
 
@@ -111,19 +113,30 @@ def incident_task(
         and incident.nearest_threat_m is not None
         and incident.nearest_threat_m <= cfg.escort_within_m
     ):
-        needs.append(Need(ARMED, f"threat {incident.nearest_threat_m:.0f} m away"))
+        needs.append(
+            Need(
+                ARMED,
+                f"threat {incident.nearest_threat_m:.0f} m away",
+                Fact("threat_m", round(incident.nearest_threat_m)),
+            )
+        )
     if incident.injured:
         medics = min(math.ceil(incident.injured / cfg.injured_per_medic), cfg.max_medics)
-        needs += [Need(MEDIC, f"{incident.injured} injured")] * medics
+        hurt = Need(MEDIC, f"{incident.injured} injured", Fact("injured", incident.injured))
+        needs += [hurt] * medics
     if not needs:
-        needs.append(Need(frozenset(), "people calling for help"))
+        needs.append(Need(frozenset(), "people calling for help", Fact("calling_for_help")))
     parts = [f"{incident.people} {'person' if incident.people == 1 else 'people'}"]
+    facts = [Fact("people", incident.people)]
     if incident.injured:
         parts.append(f"{incident.injured} injured")
+        facts.append(Fact("injured", incident.injured))
     if incident.children:
         parts.append(f"{incident.children} {'child' if incident.children == 1 else 'children'}")
+        facts.append(Fact("children", incident.children))
     if incident.silent:
         parts.append("silent")
+        facts.append(Fact("silent"))
     return Task(
         task_id=incident.incident_id,
         kind=TaskKind.INCIDENT,
@@ -132,7 +145,22 @@ def incident_task(
         priority=incident.priority,
         needs=tuple(needs),
         label="SOS: " + ", ".join(parts),
+        facts=tuple(facts),
     )
+
+
+# The codes of the facts behind tasks' labels and needs' whys (`Fact.code`), for words.
+FACT_CODES = (
+    "armed_attackers",
+    "attackers",
+    "confirmed",
+    "threat_m",
+    "injured",
+    "calling_for_help",
+    "people",
+    "children",
+    "silent",
+)
 
 
 def still_needed(
@@ -223,5 +251,6 @@ def _finish(
         priority=task.priority,
         needs=needs,
         label=task.label,
+        facts=task.facts,
         open_areas=frozenset(areas),
     )

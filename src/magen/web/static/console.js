@@ -677,6 +677,61 @@
     return say(kind === "track" ? "target_track" : "target_incident") + (detail ? " · " + detail : "");
   }
 
+  /* Dispatch's sentences said from their facts in the console's language (the API's English
+     sentences are for other clients). Numbers and ids are isolated left to right, a danger
+     area's title in its own direction, so they read right inside Arabic and Hebrew. */
+  function ltr(s) { return "\u2066" + s + "\u2069"; }
+  function own(s) { return "\u2068" + s + "\u2069"; }
+  function duration(seconds) {  // as dispatch.assign.duration: '45 s', '2 min 10 s', '12 min'
+    var s = Math.max(0, Math.round(seconds));
+    if (s < 60) return say("dx_dur_s", { s: ltr(s) });
+    var m = Math.floor(s / 60), rest = s % 60;
+    if (m >= 10 || rest === 0) return say("dx_dur_min", { m: ltr(Math.round(s / 60)) });
+    return say("dx_dur_min_s", { m: ltr(m), s: ltr(rest) });
+  }
+  function factText(f) {
+    if (!f || !f.code) return "";
+    if (f.n == null && (f.code === "armed_attackers" || f.code === "attackers")) return say("fact_" + f.code + "_unknown");
+    return say("fact_" + f.code, { n: f.n == null ? "" : ltr(f.n) });
+  }
+  // What a recommendation or an unmet need is for, from its task's facts.
+  function taskText(target, facts) {
+    var kind = target && target.kind === "track" ? say("target_track") : say("dx_task_sos");
+    var said = (facts || []).map(factText).filter(Boolean);
+    return said.length ? say("dx_task", { task: kind, facts: said.join(say("dx_list")) }) : kind;
+  }
+  function needWho(requires) {
+    var armed = (requires || []).indexOf("armed") >= 0, medic = (requires || []).indexOf("medic") >= 0;
+    return say(armed && medic ? "need_armed_medic" : armed ? "need_armed" : medic ? "need_medic" : "need_any");
+  }
+  function areaTitles(ids) {
+    var byId = {};
+    ((shown && shown.danger_areas) || []).forEach(function (d) { byId[d.id] = d; });
+    return ids.map(function (id) {
+      var d = byId[id];
+      return d && d.title ? own(d.title[LANG] || d.title.en) : ltr(id);
+    }).join(say("dx_list"));
+  }
+  function recommendationWhy(r) {
+    var requires = (r.need && r.need.requires) || [];
+    var caps = [];
+    if (requires.indexOf("armed") >= 0) caps.push(say("cap_armed"));
+    if (requires.indexOf("medic") >= 0 && r.responder_kind !== "medic") caps.push(say("cap_medic"));
+    var who = say("kind_" + (r.responder_kind || "other"));
+    if (caps.length) who = say("dx_who_caps", { who: who, caps: caps.join(say("dx_list")) });
+    var head = (r.nearest ? say("dx_nearest", { who: who }) : who) + say("dx_list") +
+      say(r.mode === "by_car" ? "dx_by_car" : "dx_on_foot", { t: duration(r.travel_s || 0) });
+    var nearer = r.nearer_needed_elsewhere || 0;
+    if (!r.nearest && nearer) head += " (" + (nearer === 1 ? say("dx_nearer_one") : say("dx_nearer_n", { n: ltr(nearer) })) + ")";
+    var parts = [head];
+    var need = factText(r.need && r.need.fact);
+    if (need) parts.push(need);
+    ["leaves", "avoids", "enters"].forEach(function (k) {
+      if (r[k] && r[k].length) parts.push(say("dx_" + k, { areas: areaTitles(r[k]) }));
+    });
+    return parts.join(say("dx_sep"));
+  }
+
   function drawRecommendations(recs) {
     if (!recs) { fill("recommendations", null); return; }
     var items = Array.isArray(recs) ? recs : (recs.recommendations || []);
@@ -684,14 +739,16 @@
     var rows = items.concat(unmet.map(function (u) { return { id: "unmet-" + (u.target && u.target.id) + "-" + (u.need && u.need.index), unmet: u }; }));
     fill("recommendations", rows, function (li, r) {
       if (r.unmet) {
+        var u = r.unmet;
         li.className = "p1";
-        li.innerHTML = "<b>⚠ " + esc(r.unmet.task || (r.unmet.target && r.unmet.target.id)) + "</b>" + '<div class="t">' + esc(r.unmet.why) + "</div>";
+        li.innerHTML = "<b>⚠ " + esc(taskText(u.target, u.task_facts)) + "</b>" + '<div class="t">' +
+          esc(u.code ? say("unmet_" + u.code, { who: needWho(u.need && u.need.requires) }) : u.why) + "</div>";
         return;
       }
       li.className = r.priority >= 25 ? "p1" : r.priority >= 12 ? "p2" : "p3";
-      li.innerHTML = "<b>" + esc(r.responder || r.responder_id) + "</b> → " + esc(r.task || targetLabel(r.target, r.target && r.target.id)) +
+      li.innerHTML = "<b>" + esc(r.responder_kind ? say("kind_" + r.responder_kind) : ltr(r.responder_id)) + "</b> → " + esc(taskText(r.target, r.task_facts)) +
         '<div class="t">' + (r.travel_s != null ? esc(say("travel_min", { m: Math.max(1, Math.ceil(r.travel_s / 60)) })) + " · " : "") +
-        esc(r.reason || "") + "</div>";  // the reason names the mode in words ("by car")
+        esc(recommendationWhy(r)) + "</div>";
       actButton(li, say("accept"), function (b) {
         run(ENDPOINTS.assign(), { responder_id: r.responder_id, recommendation_id: r.id }, b);
       }, "a");
