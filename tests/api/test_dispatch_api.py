@@ -255,6 +255,20 @@ def test_recommendations_respect_capabilities_and_danger_areas(scene: Scene) -> 
             assert gap > AREA_M - 1.0, (name, gap)
 
 
+def test_incidents_carry_their_reasons_as_facts_beside_the_words(scene: Scene) -> None:
+    picture = scene.crew.kit.get(Role.DISPATCHER, "/api/v1/picture").json()
+    incidents = {i["id"]: i for i in picture["incidents"]}
+    hurt = incidents[scene.injured]
+    assert len(hurt["reason_facts"]) == len(hurt["reasons"])
+    assert hurt["reason_facts"][0] == {"code": "injured", "n": 2}
+    assert hurt["reasons"][0] == "2 injured"
+    for incident in incidents.values():
+        for words, fact in zip(incident["reasons"], incident["reason_facts"], strict=True):
+            if fact["code"] in ("threat_m", "unverified_threat_m"):
+                assert words.endswith(f" {fact['n']} m away")
+                assert abs(fact["n"] - incident["nearest_threat"]["distance_m"]) <= 0.55
+
+
 def test_the_unarmed_walker_is_routed_around_the_area(scene: Scene) -> None:
     crew = scene.crew
     # Only the walker is free for the second call: the medics are busy elsewhere.

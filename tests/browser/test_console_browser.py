@@ -292,10 +292,15 @@ def test_dispatch_recommendations_read_in_arabic(
             fact = "fact_people" if rec["target"]["kind"] == "incident" else "fact_armed_attackers"
             assert text(fact, "ar", n="").strip() in said, said
             screenshot(page, "console-recommendations-ar")
-            # Every row of the panel (other tests' too), ids and numbers aside, is Arabic.
-            panel = page.locator('[data-panel="recommendations"]').inner_text()
-            words = re.sub("[\u2066\u2068][^\u2069]*\u2069", "", panel)
-            assert not re.search("[A-Za-z]", words), words
+            # Every row of the panels (other tests' too), ids and numbers aside, is Arabic:
+            # the recommendations, and the incidents with the reasons they rank by.
+            call = page.locator(f'[data-panel="incidents"] li[data-id="{sos}"]')
+            call.wait_for()
+            assert text("reason_injured", "ar", n="").strip() in call.inner_text()
+            for name in ("recommendations", "incidents"):
+                panel = page.locator(f'[data-panel="{name}"]').inner_text()
+                words = re.sub("[\u2066\u2068][^\u2069]*\u2069", "", panel)
+                assert not re.search("[A-Za-z]", words), (name, words)
         finally:
             context.close()
     finally:

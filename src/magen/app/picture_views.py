@@ -103,6 +103,8 @@ def incident_view(i: Incident) -> dict[str, Any]:
         "priority": i.priority,
         "urgency": i.urgency.value,
         "reasons": list(i.reasons),
+        # The reasons as facts (code, number) for a client to say in its language.
+        "reason_facts": [{"code": f.code, "n": f.n} for f in i.reason_facts],
     }
 
 

@@ -66,6 +66,27 @@ class IncidentConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason for an incident's priority as a fact (its words in `Incident.reasons`): a
+    code (REASON_CODES) and its number (injured, children, metres, minutes, callers)."""
+
+    code: str
+    n: int | None = None
+
+
+# The codes of an incident's reasons, for a client to say in its language.
+REASON_CODES = (
+    "injured",
+    "children",
+    "silent_sos",
+    "threat_m",
+    "unverified_threat_m",
+    "waiting_min",
+    "callers",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Incident:
     """People in danger at one place: every SOS about them, and how urgent they are."""
 
@@ -91,6 +112,7 @@ class Incident:
     priority: float
     urgency: Urgency
     reasons: tuple[str, ...]
+    reason_facts: tuple[Reason, ...] = ()  # `reasons` as facts, one each
 
 
 class _Gathering:
@@ -204,7 +226,7 @@ def _incident(
     children = max(m.children for m in counted)
     silent = any(m.silent for m in counted)
     threat_id, threat_m, threat_w = _nearest_threat(lon, lat, threats, metric, cfg.threat_scale_m)
-    priority, reasons = _priority(
+    priority, reasons, facts = _priority(
         cfg,
         injured=injured,
         children=children,
@@ -243,6 +265,7 @@ def _incident(
         priority=round(priority, 3),
         urgency=urgency,
         reasons=tuple(reasons),
+        reason_facts=tuple(facts),
     )
 
 
@@ -284,28 +307,36 @@ def _priority(
     threat: tuple[float | None, float],
     waiting_s: float,
     callers: int,
-) -> tuple[float, list[str]]:
+) -> tuple[float, list[str], list[Reason]]:
     score = 0.0
     reasons: list[str] = []
+    facts: list[Reason] = []
     if injured:
         score += cfg.injured_points * min(injured, cfg.injured_cap)
         reasons.append(f"{injured} injured")
+        facts.append(Reason("injured", injured))
     if children:
         score += cfg.child_points * min(children, cfg.child_cap)
         reasons.append(f"{children} {'child' if children == 1 else 'children'}")
+        facts.append(Reason("children", children))
     score += cfg.person_points * min(people, cfg.person_cap)
     if silent:
         score += cfg.silent_points
         reasons.append("silent SOS: hiding, cannot talk")
+        facts.append(Reason("silent_sos"))
     distance, weight = threat
     if distance is not None and distance <= cfg.threat_max_m:
         score += cfg.threat_points * weight * math.exp(-distance / cfg.threat_scale_m)
         kind = "threat" if weight >= 1.0 else "unverified or stale threat"
         reasons.append(f"{kind} {distance:.0f} m away")
+        code = "threat_m" if weight >= 1.0 else "unverified_threat_m"
+        facts.append(Reason(code, int(f"{distance:.0f}")))
     if waiting_s >= 60.0:
         score += min(cfg.waiting_points_per_min * waiting_s / 60.0, cfg.waiting_cap)
         reasons.append(f"waiting {waiting_s / 60.0:.0f} min")
+        facts.append(Reason("waiting_min", int(f"{waiting_s / 60.0:.0f}")))
     if callers > 1:
         score += cfg.caller_points * min(callers - 1, cfg.caller_cap)
         reasons.append(f"{callers} callers")
-    return score, reasons
+        facts.append(Reason("callers", callers))
+    return score, reasons, facts

@@ -452,6 +452,22 @@ _T: dict[str, tuple[str, str, str]] = {
         "من يستطيع الوصول مطلوب أكثر في مكان آخر ({who})",
         "the available ones who can reach it are needed more elsewhere ({who})",
     ),
+    # Why an incident ranks where it does (picture.incidents.REASON_CODES).
+    "reason_injured": ("פצועים: {n}", "مصابون: {n}", "{n} injured"),
+    "reason_children": ("ילדים: {n}", "أطفال: {n}", "children: {n}"),
+    "reason_silent_sos": (
+        "קריאה שקטה: מסתתרים, לא יכולים לדבר",
+        "نداء صامت: مختبئون ولا يستطيعون الكلام",
+        "silent SOS: hiding, cannot talk",
+    ),
+    "reason_threat_m": ("איום במרחק {n} מ׳", "تهديد على بعد {n} م", "threat {n} m away"),
+    "reason_unverified_threat_m": (
+        "איום לא מאומת או ישן במרחק {n} מ׳",
+        "تهديد غير مؤكد أو قديم على بعد {n} م",
+        "unverified or stale threat {n} m away",
+    ),
+    "reason_waiting_min": ("ממתינים {n} דק׳", "ينتظرون منذ {n} د", "waiting {n} min"),
+    "reason_callers": ("מתקשרים: {n}", "متصلون: {n}", "{n} callers"),
     "map_menu": (
         "קליק ימני על המפה: הכרזת אזור סכנה או הנחיית הסתגרות",
         "نقرة يمنى على الخريطة: إعلان منطقة خطر أو أمر إغلاق",

@@ -481,6 +481,15 @@
     return Math.min(s.injured, 5) * 4 + Math.min(s.children, 5) * 2 + (s.silent ? 3 : 0) + Math.min(s.people, 20) * 0.5;
   }
 
+  // Why an incident ranks where it does, in the console's language from the reasons' facts
+  // (the English `reasons` from a server that gives none). Numbers isolated left to right.
+  function incidentReasons(i) {
+    if (!i.reason_facts) return i.reasons || [];
+    return i.reason_facts.map(function (f) {
+      return say("reason_" + f.code, { n: f.n == null ? "" : "\u2066" + f.n + "\u2069" });
+    });
+  }
+
   function drawIncidents(p) {
     var incidents = p.incidents;
     var sos = p.sos || [];
@@ -501,7 +510,7 @@
         li.className = i.urgency === "critical" ? "p1" : i.urgency === "high" ? "p2" : "p3";
         li.innerHTML = "<b>" + esc(i.urgency ? say("urgency_" + i.urgency) : "") + " " + (i.priority != null ? Math.round(i.priority) : "") + "</b> · " +
           esc(sosLine(i)) + (i.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
-          '<div class="t">' + esc((i.reasons || []).join(" · ")) + "</div>";
+          '<div class="t">' + esc(incidentReasons(i).join(" · ")) + "</div>";
       }, { always: true, title: say("incidents") });
       return;
     }
