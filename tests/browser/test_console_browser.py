@@ -256,8 +256,10 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
 def test_dispatch_recommendations_read_in_arabic(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
-    """On an Arabic console a recommendation says who, to what, how and why in Arabic: no
-    Latin letters but the ids it names (isolated left to right)."""
+    """On an Arabic console a recommendation says who, to what, how and why in Arabic, an
+    incident why it ranks, a danger area what it is around: no Latin letters but the ids and
+    numbers they name (isolated left to right) and what operators typed (in its own
+    direction)."""
     me = server.get("officer2", "/api/v1/accounts/me").json()["account_id"]
     r = server.post(
         "officer2",
@@ -273,6 +275,22 @@ def test_dispatch_recommendations_read_in_arabic(
     r = server.post(None, "/api/v1/sos", {"where": where, "people": 2, "injured": 1})
     assert r.status_code == 201, r.text
     sos = r.json()["id"]
+    # A danger area around the call and a lock-in near it, each with what the operator typed.
+    circle = {"kind": "circle", **where, "radius_m": 60}
+    r = server.post(
+        "dispatcher",
+        "/api/v1/danger-areas",
+        {"area": circle, "reason": "armed_attackers", "threat_id": sos, "note": "typed note"},
+    )
+    assert r.status_code == 201, r.text
+    danger = r.json()["id"]
+    r = server.post(
+        "dispatcher",
+        "/api/v1/guidance/overrides",
+        {"action": "lock_in", "area": circle, "reason": "attackers nearby"},
+    )
+    assert r.status_code == 201, r.text
+    override = r.json()["id"]
     try:
         rec = next(
             x
@@ -291,19 +309,31 @@ def test_dispatch_recommendations_read_in_arabic(
             # Sent to the call or to a threat of the tests before: either way, said in words.
             fact = "fact_people" if rec["target"]["kind"] == "incident" else "fact_armed_attackers"
             assert text(fact, "ar", n="").strip() in said, said
-            screenshot(page, "console-recommendations-ar")
             # Every row of the panels (other tests' too), ids and numbers aside, is Arabic:
             # the recommendations, and the incidents with the reasons they rank by.
             call = page.locator(f'[data-panel="incidents"] li[data-id="{sos}"]')
             call.wait_for()
             assert text("reason_injured", "ar", n="").strip() in call.inner_text()
-            for name in ("recommendations", "incidents"):
+            # A danger area says what it is around in words; the operator's notes are theirs,
+            # each isolated in its own direction.
+            area = page.locator(f'[data-panel="danger"] li[data-id="{danger}"]')
+            area.wait_for()
+            assert text("danger_around_incident", "ar") in area.inner_text()
+            assert "\u2068typed note\u2069" in area.inner_text()
+            lock = page.locator(f'[data-panel="overrides"] li[data-id="{override}"]')
+            assert "\u2068attackers nearby\u2069" in lock.inner_text()
+            screenshot(page, "console-recommendations-ar")
+            for name in ("recommendations", "incidents", "danger", "overrides"):
                 panel = page.locator(f'[data-panel="{name}"]').inner_text()
                 words = re.sub("[\u2066\u2068][^\u2069]*\u2069", "", panel)
                 assert not re.search("[A-Za-z]", words), (name, words)
         finally:
             context.close()
     finally:
+        lifted = server.post("dispatcher", f"/api/v1/danger-areas/{danger}/lift", {})
+        assert lifted.status_code == 201, lifted.text
+        cleared = server.post("dispatcher", f"/api/v1/guidance/overrides/{override}/clear", {})
+        assert cleared.status_code == 201, cleared.text
         done = server.post("officer2", f"/api/v1/sos/{sos}/resolve", {"outcome": "rescued"})
         assert done.status_code == 201, done.text
         server.post("officer2", "/api/v1/responders/status", {"status": "off_duty"})

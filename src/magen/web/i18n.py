@@ -468,6 +468,14 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "reason_waiting_min": ("ממתינים {n} דק׳", "ينتظرون منذ {n} د", "waiting {n} min"),
     "reason_callers": ("מתקשרים: {n}", "متصلون: {n}", "{n} callers"),
+    # What a danger area is declared around (its threat_id), beside the operator's note.
+    "danger_around_track": ("סביב איום", "حول تهديد", "around a threat"),
+    "danger_around_confirmed_track": (
+        "סביב איום מאומת",
+        "حول تهديد مؤكَّد",
+        "around a confirmed threat",
+    ),
+    "danger_around_incident": ("סביב קריאה לעזרה", "حول نداء استغاثة", "around a call for help"),
     "map_menu": (
         "קליק ימני על המפה: הכרזת אזור סכנה או הנחיית הסתגרות",
         "نقرة يمنى على الخريطة: إعلان منطقة خطر أو أمر إغلاق",

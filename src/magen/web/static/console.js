@@ -304,17 +304,32 @@
     });
   }
 
+  // What a danger area is drawn around, in the console's words from its threat_id (a track,
+  // an incident or one of its calls), and what the operator typed, isolated in its own
+  // direction: a note is their words, in whatever language they wrote it.
+  function typed(s) { return s ? "\u2068" + s + "\u2069" : ""; }
+  function dangerAround(d) {
+    if (!d.threat_id) return "";
+    var track = ((shown && shown.tracks) || []).filter(function (t) { return t.id === d.threat_id; })[0];
+    if (track) return say(track.confirmed ? "danger_around_confirmed_track" : "danger_around_track");
+    return say("danger_around_incident");
+  }
+  function dangerLine(d) {
+    return [dangerAround(d), typed(d.note)].filter(Boolean).join(" · ");
+  }
+
   function drawDanger(items) {
     items.forEach(function (d) {
       var shape = area(d.area, { color: "#b00020", weight: 2, fillColor: "#b00020", fillOpacity: 0.18, className: "mk mk-danger danger-" + cls(d.id) });
       if (shape) {
-        shape.bindTooltip((d.title && (d.title[LANG] || d.title.en)) + (d.note ? " · " + d.note : ""));
+        var line = dangerLine(d);
+        shape.bindTooltip(esc(d.title && (d.title[LANG] || d.title.en)) + (line ? " · " + esc(line) : ""));
         shape.addTo(layers.danger);
         markers["danger:" + d.id] = shape;
       }
     });
     fill("danger", items, function (li, d) {
-      li.innerHTML = "<b>" + esc(d.title && (d.title[LANG] || d.title.en)) + "</b> " + esc(d.note) +
+      li.innerHTML = "<b>" + esc(d.title && (d.title[LANG] || d.title.en)) + "</b> " + esc(dangerLine(d)) +
         '<div class="t">' + esc(M.hhmmss(d.declared_at)) + "</div>";
       actButton(li, say("lift"), function (b) { run(ENDPOINTS.liftDanger(d.id), {}, b); });
     }, { always: true });
@@ -365,7 +380,7 @@
         actButton(li, say("confirm"), function (b) { run(ENDPOINTS.issueOverride(), { proposal_id: p.id }, b); }, "c");
         return;
       }
-      li.innerHTML = "<b>" + esc(o.title && (o.title[LANG] || o.title.en)) + "</b> " + esc(o.reason) +
+      li.innerHTML = "<b>" + esc(o.title && (o.title[LANG] || o.title.en)) + "</b> " + esc(typed(o.reason)) +
         '<div class="t">' + esc(zoneText(o.zones)) + " · " + esc(M.hhmmss(o.issued_at)) + "</div>";
       actButton(li, say("clear"), function (b) { run(ENDPOINTS.clearOverride(o.id), {}, b); });
     }, { always: true });
