@@ -159,6 +159,7 @@ def test_when_responders_are_scarce_the_urgent_task_gets_them(
     assert [r.task_id for r in plan.recommendations] == ["urgent"]
     assert [u.task_id for u in plan.unmet] == ["minor"]
     assert "recommended already" in plan.unmet[0].why
+    assert plan.unmet[0].code == "all_recommended"
 
 
 def test_every_task_gets_its_first_responder_before_any_gets_a_second(
@@ -180,6 +181,8 @@ def test_a_need_no_one_has_the_capability_for_is_reported(
     )
     assert not plan.recommendations
     assert plan.unmet[0].why == "no available medic"
+    assert plan.unmet[0].code == "none"
+    assert plan.unmet[0].within_s is None
 
 
 def test_the_plan_does_not_depend_on_input_order(dispatcher: Dispatcher, spots: np.ndarray) -> None:
@@ -237,6 +240,8 @@ def test_nobody_is_sent_past_the_horizon(town: Town, spots: np.ndarray) -> None:
     plan = quick.plan([unit("walker", tuple(spots[0]))], [task("sos", tuple(spots[far]))])
     assert not plan.recommendations
     assert "within 1 min" in plan.unmet[0].why
+    assert plan.unmet[0].code == "unreachable"
+    assert plan.unmet[0].within_s == 60.0
 
 
 @pytest.mark.parametrize(

@@ -189,6 +189,7 @@ def unmet_view(u: Unmet, board: Board) -> dict[str, Any]:
         "need": {"index": u.need, "requires": sorted(c.value for c in u.requires)},
         "why": u.why,
         "code": u.code,
+        "within_s": u.within_s,  # "unreachable": within how long nobody able can reach it
     }
 
 

@@ -203,6 +203,7 @@ class Unmet:
     requires: frozenset[Capability]
     why: str
     code: str = ""  # `why` as a code: none, unreachable, all_recommended, needed_elsewhere
+    within_s: float | None = None  # unreachable: the horizon nobody able could reach it within
 
 
 @dataclass(frozen=True)
@@ -1170,19 +1171,22 @@ class Dispatcher:
             t = int(slots.task[j])
             need = tasks[t].needs[int(slots.need[j])]
             cost += float(slots.weight[j]) * cfg.horizon_s
+            why, code = _why_unmet(
+                need,
+                (unit_masks & slots.mask[j]) == slots.mask[j],
+                secs=secs,
+                task=t,
+                used=used,
+                cfg=cfg,
+            )
             unmet.append(
                 Unmet(
                     tasks[t].task_id,
                     int(slots.need[j]),
                     need.requires,
-                    *_why_unmet(
-                        need,
-                        (unit_masks & slots.mask[j]) == slots.mask[j],
-                        secs=secs,
-                        task=t,
-                        used=used,
-                        cfg=cfg,
-                    ),
+                    why,
+                    code,
+                    cfg.horizon_s if code == "unreachable" else None,
                 )
             )
         order = {t.task_id: i for i, t in enumerate(tasks)}

@@ -438,9 +438,9 @@ _T: dict[str, tuple[str, str, str]] = {
     "need_any": ("כוח", "مستجيب", "responder"),
     "unmet_none": ("אין {who} זמין/ה", "لا يوجد {who} متاح", "no available {who}"),
     "unmet_unreachable": (
-        "אף {who} זמין/ה לא יכול/ה להגיע בבטחה בזמן",
-        "لا يوجد {who} متاح يستطيع الوصول بأمان في الوقت المناسب",
-        "no available {who} can reach it safely in time",
+        "אף {who} זמין/ה לא יכול/ה להגיע בבטחה תוך {t}",
+        "لا يوجد {who} متاح يستطيع الوصول بأمان خلال {t}",
+        "no available {who} can reach it safely within {t}",
     ),
     "unmet_all_recommended": (
         "כל {who} זמין/ה שיכול/ה להגיע כבר מומלץ/ת",

@@ -766,7 +766,7 @@
         var u = r.unmet;
         li.className = "p1";
         li.innerHTML = "<b>⚠ " + esc(taskText(u.target, u.task_facts)) + "</b>" + '<div class="t">' +
-          esc(u.code ? say("unmet_" + u.code, { who: needWho(u.need && u.need.requires) }) : u.why) + "</div>";
+          esc(u.code ? say("unmet_" + u.code, { who: needWho(u.need && u.need.requires), t: duration(u.within_s || 0) }) : u.why) + "</div>";
         return;
       }
       li.className = r.priority >= 25 ? "p1" : r.priority >= 12 ? "p2" : "p3";
