@@ -37,6 +37,10 @@ def console(browser: Any, server: Server, page_errors: PageErrors) -> Iterator[A
     assert page.url.endswith("/console")
     page.wait_for_function("window.magenConsole && window.magenConsole.picture() !== null")
     page.wait_for_selector("#mode[data-mode=live]")
+    # The town drawn and the map fitted to it, and still: on a loaded machine the town can come
+    # after the first picture, and a map that moves under a test misplaces what it measures.
+    page.wait_for_selector("path.mk-shelter", state="attached")
+    page.wait_for_function("!document.querySelector('.leaflet-zoom-anim')")
     try:
         yield page
     finally:
