@@ -17,12 +17,12 @@ the danger areas, except those around the target for an armed responder.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from magen.app.auth import Audience, sees
 from magen.app.dispatch import BEFORE_THE_LOG, Board, Boards, DispatchService
 from magen.app.projections import section
-from magen.dispatch.assign import Fact, Plan, Recommendation, Route, Task, Unmet
+from magen.dispatch.assign import Plan, Recommendation, Route, Task, Unmet
 from magen.domain.base import Actor
 from magen.domain.dispatch import Assignment, CallUp, Dispatch, distance_m
 from magen.domain.responders import Responder, Responders
@@ -104,7 +104,7 @@ def incident_view(i: Incident) -> dict[str, Any]:
         "urgency": i.urgency.value,
         "reasons": list(i.reasons),
         # The reasons as facts (code, number) for a client to say in its language.
-        "reason_facts": [{"code": f.code, "n": f.n} for f in i.reason_facts],
+        "reason_facts": [fact_view(f) for f in i.reason_facts],
     }
 
 
@@ -132,7 +132,17 @@ def _target(kind: str, target_id: str) -> dict[str, str]:
     return {"kind": "track" if kind == "threat" else kind, "id": target_id}
 
 
-def fact_view(f: Fact | None) -> dict[str, Any] | None:
+class _Coded(Protocol):
+    """A fact behind a text (a dispatch `Fact`, an incident's `Reason`)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def n(self) -> int | None: ...
+
+
+def fact_view(f: _Coded | None) -> dict[str, Any] | None:
     """A fact behind a text: its code and the number it counts (for words in any language)."""
     return {"code": f.code, "n": f.n} if f is not None else None
 

@@ -25,6 +25,7 @@ from magen.domain import hospitals as hos
 from magen.domain import persons as per
 from magen.domain.base import Actor
 from magen.domain.errors import Forbidden, InvalidCommand, NotFound
+from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have
 from magen.people import pfif, triage
@@ -246,7 +247,7 @@ async def list_hospitals(
     return _board_answer(request, casualty_board.answer(state, service, ("hospitals",), make))
 
 
-def _hospitals_view(state: Any) -> list[dict[str, Any]]:
+def _hospitals_view(state: State) -> list[dict[str, Any]]:
     loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
     out = []
     for h in state.slice(hos.Hospitals).by_id.values():
