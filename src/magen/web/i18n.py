@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from magen.web import words_evidence, words_family, words_hospital, words_registry
+from magen.web import (
+    words_console,
+    words_evidence,
+    words_family,
+    words_field,
+    words_hospital,
+    words_registry,
+)
 
 Lang = Literal["he", "ar", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -495,7 +502,14 @@ def _merged(*modules: dict[str, tuple[str, str, str]]) -> dict[str, tuple[str, s
     return merged
 
 
-_T = _merged(words_hospital.WORDS, words_family.WORDS, words_registry.WORDS, words_evidence.WORDS)
+_T = _merged(
+    words_hospital.WORDS,
+    words_family.WORDS,
+    words_registry.WORDS,
+    words_evidence.WORDS,
+    words_console.WORDS,
+    words_field.WORDS,
+)
 _INDEX = {lang: i for i, lang in enumerate(LANGS)}
 
 
