@@ -11,6 +11,7 @@ import numpy as np
 from magen.domain.responders import Capability, ResponderKind
 from magen.sim.agents import Agenda, Job, Operators, Responder, Sim
 from magen.sim.client import Who
+from magen.sim.phrases import typed
 from magen.sim.scenario import ResponderGroup, load_scenario
 from magen.sim.world import Body
 
@@ -42,6 +43,7 @@ def _sim(api: ScriptedApi) -> Sim:
             scenario=load_scenario("ofakim_baka"),
             streams={"responders": np.random.default_rng(1), "operators": np.random.default_rng(2)},
             world=SimpleNamespace(active_teams=list),
+            staff_typed=lambda key: typed(key, "he"),
         ),
     )
 
@@ -74,7 +76,7 @@ def test_a_wounded_responder_gives_up_the_assignment_so_the_task_is_staffed_agai
     asyncio.run(officer.tick(30.0))
     paths = [p for p, _ in api.sent]
     assert paths == ["/api/v1/responders/status", "/api/v1/dispatch/assignments/as-1/cancel"]
-    assert api.sent[1][1] == {"note": "wounded"}
+    assert api.sent[1][1] == {"note": typed("wounded", "he")}
     assert officer.job is None
     assert officer.status == "wounded"
     asyncio.run(officer.tick(35.0))

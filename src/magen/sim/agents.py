@@ -24,6 +24,7 @@ from magen.domain.alerts import SHELTER_CATEGORIES, AlertCategory
 from magen.domain.values import Role
 from magen.geo.town import Town
 from magen.sim.client import Api, Provisioner, Who, point
+from magen.sim.phrases import Lang, household_language, typed
 from magen.sim.reporting import Relook, ReportingModel, SightingIntent, SosIntent
 from magen.sim.scenario import AlertSpec, ResponderGroup, Scenario, Span
 from magen.sim.streets import Leg
@@ -100,6 +101,14 @@ class Sim:
     @property
     def start(self) -> datetime:
         return self.scenario.start
+
+    def resident_language(self, household: int) -> Lang:
+        """The language a household types its messages in."""
+        return household_language(household, self.scenario.typing.residents)
+
+    def staff_typed(self, key: str) -> str:
+        """What a dispatcher, responder or medic types for `key`."""
+        return typed(key, self.scenario.typing.staff)
 
     def when(self, t: float) -> datetime:
         return self.scenario.start + timedelta(seconds=t)
@@ -592,9 +601,10 @@ class Reporters:
             "injured": injured,
             "children": children,
             "silent": near,
-            "text": "attackers in the building"
-            if intent.cause == "house"
-            else "wounded, need help",
+            "text": typed(
+                "sos_house" if intent.cause == "house" else "sos_wounded",
+                sim.resident_language(intent.caller),
+            ),
         }
         answer = await sim.api.command("/api/v1/sos", who, body)
         if answer and answer.get("id"):
@@ -711,13 +721,15 @@ class Responder:
             await sim.api.command(
                 f"/api/v1/callups/{callup_id}/ack", self.who, {"coming": True, "eta_min": eta}
             )
-        await self.set_status("available", "coming in")
+        await self.set_status("available", self.sim.staff_typed("coming_in"))
         self.available_at = t
         self.body.present = True
 
     async def decline(self, callup_id: str) -> None:
         await self.sim.api.command(
-            f"/api/v1/callups/{callup_id}/ack", self.who, {"coming": False, "note": "cannot come"}
+            f"/api/v1/callups/{callup_id}/ack",
+            self.who,
+            {"coming": False, "note": self.sim.staff_typed("cannot_come")},
         )
 
     async def set_status(self, status: str, note: str = "") -> None:
@@ -742,7 +754,9 @@ class Responder:
         sim = self.sim
         if self.job is not None or self.body.wounded:
             await sim.api.command(
-                f"/api/v1/dispatch/assignments/{assignment_id}/cancel", self.who, {"note": "busy"}
+                f"/api/v1/dispatch/assignments/{assignment_id}/cancel",
+                self.who,
+                {"note": self.sim.staff_typed("busy")},
             )
             return
         path = f"/api/v1/{'incidents' if kind == 'incident' else 'tracks'}/{target_id}"
@@ -784,8 +798,8 @@ class Responder:
         body = self.body
         if body.wounded:
             if self.status != "wounded":
-                await self.set_status("wounded", "hit")
-                await self._drop_job("wounded")
+                await self.set_status("wounded", self.sim.staff_typed("hit"))
+                await self._drop_job(self.sim.staff_typed("wounded"))
             return
         if body.leg is not None and t - self._last_position >= self.POSITION_EVERY_S:
             await self._report_position(t)
@@ -847,11 +861,11 @@ class Responder:
             if self.body.leg is None or float(np.hypot(*(self.body.leg.xy[-1] - target.xy))) > 20.0:
                 self.go_to(target.xy, t)
             if self.status != "engaged":
-                await self.set_status("engaged", "contact")
+                await self.set_status("engaged", self.sim.staff_typed("contact"))
             job.searched_until = t + self.SEARCH_S
             return
         if t >= job.searched_until:
-            await self.finish(t, "no attackers here now")
+            await self.finish(t, self.sim.staff_typed("no_attackers"))
 
     async def _at_incident(self, job: Job, t: float, medics: Medics | None) -> None:
         """At people calling for help: reach them, record the hurt, treat or leave for a medic."""
@@ -896,16 +910,16 @@ class Responder:
                         await sim.api.command(
                             f"/api/v1/sos/{sos_id}/update",
                             self.who,
-                            {"injured": injured, "text": "wounded waiting for a medic"},
+                            {"injured": injured, "text": self.sim.staff_typed("wounded_wait")},
                         )
                         continue
                     await sim.api.command(
                         f"/api/v1/sos/{sos_id}/resolve",
                         self.who,
-                        {"outcome": "rescued", "note": "reached"},
+                        {"outcome": "rescued", "note": self.sim.staff_typed("reached")},
                     )
                     sim.sos[sos_id]["resolved"] = t2
-            await self.finish(t2, "wounded wait for a medic" if waiting else "done")
+            await self.finish(t2, self.sim.staff_typed("wounded_wait" if waiting else "done"))
 
         sim.agenda.at(t + stay, wrap_up)
 
@@ -1148,7 +1162,7 @@ class Relatives:
             await self.sim.api.command(
                 f"/api/v1/persons/missing/{report_id}/safe",
                 self.filers[f"{h}"],
-                {"note": "home and safe"},
+                {"note": typed("home_safe", self.sim.resident_language(h))},
             )
 
         return safe
@@ -1255,7 +1269,9 @@ class Operators:
     def _confirm(self, track_id: str) -> Action:
         async def confirm(t: float) -> None:
             answer = await self.sim.api.command(
-                f"/api/v1/tracks/{track_id}/confirm", self.who(), {"note": "corroborated"}
+                f"/api/v1/tracks/{track_id}/confirm",
+                self.who(),
+                {"note": self.sim.staff_typed("corroborated")},
             )
             if answer is not None:
                 self.confirmed.append(track_id)
@@ -1274,7 +1290,7 @@ class Operators:
             {
                 "centre": point(lon, lat),
                 "radius_m": self.CALLUP_RADIUS_M,
-                "note": "armed attackers in town",
+                "note": self.sim.staff_typed("callup"),
             },
         )
         if not answer or not answer.get("id"):
@@ -1309,7 +1325,7 @@ class Operators:
                     "area": area,
                     "reason": "armed_attackers",
                     "threat_id": track_id,
-                    "note": "around a confirmed track",
+                    "note": self.sim.staff_typed("danger_around"),
                 },
             )
             if answer and answer.get("id"):
@@ -1330,7 +1346,7 @@ class Operators:
         await self.sim.api.command(
             f"/api/v1/danger-areas/{known['area_id']}/lift",
             self.who(),
-            {"note": "the track is closed"},
+            {"note": self.sim.staff_typed("track_closed")},
         )
 
     def _confirm_proposal(self, proposal_id: str) -> Action:
@@ -1338,7 +1354,7 @@ class Operators:
             answer = await self.sim.api.command(
                 "/api/v1/guidance/overrides",
                 self.who(),
-                {"proposal_id": proposal_id, "reason": "armed attackers nearby"},
+                {"proposal_id": proposal_id, "reason": self.sim.staff_typed("attackers_near")},
             )
             if answer is not None:
                 self.proposals_confirmed += 1
@@ -1386,7 +1402,9 @@ class Operators:
             if track is None or track.get("status") not in ("new", "confirmed", "stale"):
                 return  # merged or closed meanwhile: nothing to neutralise
             await self.sim.api.command(
-                f"/api/v1/tracks/{track_id}/neutralise", self.who(), {"note": "reported down"}
+                f"/api/v1/tracks/{track_id}/neutralise",
+                self.who(),
+                {"note": self.sim.staff_typed("reported_down")},
             )
 
         if f"neutralise:{track_id}" not in self.pending:

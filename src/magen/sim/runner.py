@@ -326,7 +326,7 @@ class Simulation:
                 self.operators.report_neutralised(
                     job.target_id, t + float(r.rng.uniform(20.0, 90.0))
                 )
-                self.sim.agenda.at(t + 30.0, _finisher(r, "attackers down"))
+                self.sim.agenda.at(t + 30.0, _finisher(r, self.sim.staff_typed("attackers_down")))
 
     async def sample(self, t: float) -> None:
         w, tr = self.sim.world, self.truth

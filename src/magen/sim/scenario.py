@@ -30,6 +30,7 @@ from pydantic import (
 from magen.domain.alerts import AlertCategory
 from magen.domain.responders import Capability, ResponderKind
 from magen.domain.values import Latitude, Longitude
+from magen.sim.phrases import Lang
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
@@ -274,6 +275,25 @@ class Transport(_Strict):
     drive_speed_mps: Positive = 12.0
 
 
+# A town of Hebrew speakers with Arabic- and English-speaking neighbours.
+_RESIDENTS_TYPE: dict[Lang, float] = {"he": 0.8, "ar": 0.1, "en": 0.1}
+
+
+class Typing(_Strict):
+    """The languages people type notes and messages in (see `magen.sim.phrases`)."""
+
+    staff: Lang = "he"  # dispatchers, responders, medics
+    residents: dict[Lang, Share] = Field(default_factory=lambda: dict(_RESIDENTS_TYPE))
+
+    @field_validator("residents")
+    @classmethod
+    def _shares(cls, shares: dict[Lang, float]) -> dict[Lang, float]:
+        if not math.isclose(sum(shares.values()), 1.0, abs_tol=1e-6):
+            total = sum(shares.values())
+            raise ValueError(f"the residents' language shares add up to {total:g}, not 1")
+        return shares
+
+
 class Scenario(_Strict):
     """A whole scenario file."""
 
@@ -290,6 +310,7 @@ class Scenario(_Strict):
     hospitals: list[Hospital] = Field(default_factory=list)
     transport: Transport = Transport()
     persons: Persons = Persons()
+    typing: Typing = Typing()
 
     @field_validator("attackers")
     @classmethod
