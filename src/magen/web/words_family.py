@@ -208,6 +208,19 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "هذا البلاغ ليس من بلاغاتك.",
         "That report is not one of yours.",
     ),
+    "family_err_refused": (
+        "לא נשלח: צוות הרישום לא יכול לקבל את זה כרגע. בדקו שוב (ייתכן שהדף לא עדכני);"
+        " אם זה חוזר, התקשרו לדלפק הרישום.",
+        "لم يُرسل: لا يستطيع فريق التسجيل استلام هذا الآن. تحقّق مجددًا (قد تكون الصفحة"
+        " غير محدَّثة)؛ وإن تكرّر ذلك فاتصل بمكتب التسجيل.",
+        "Not sent: the registry cannot take this now. Check again (this page may be out of"
+        " date); if it happens again, call the registry desk.",
+    ),
+    "family_err_busy": (
+        "לא נשלח: יותר מדי שליחות בזמן קצר. חכו דקה ושלחו שוב.",
+        "لم يُرسل: طلبات كثيرة في وقت قصير. انتظر دقيقة وأرسل مجددًا.",
+        "Not sent: too many sends in a short time. Wait a minute and send again.",
+    ),
     # --- your reports ----------------------------------------------------------------------
     "family_yours": ("הדיווחים שלך", "بلاغاتك", "Your reports"),
     "family_none": (
@@ -277,6 +290,18 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "{name}: סומן/ה בשלום ({t}). צוות הרישום מפסיק לחפש.",
         "سجّلنا أن {name} بأمان ({t}). يتوقف فريق التسجيل عن البحث.",
         "{name} is marked safe ({t}). The registry stops searching.",
+    ),
+    # Kept as a note when the report was closed meanwhile: said like any word passed on,
+    # never "the report is closed" (a death is told in person, not by this page).
+    "family_safe_as_note": (
+        "המשפחה: ראיתי אותם או דיברתי איתם בעצמי, הם בשלום.",
+        "العائلة: رأيته أو تحدّثت معه بنفسي، إنه بأمان.",
+        "The family: I have seen or spoken to them myself, they are safe.",
+    ),
+    "family_safe_noted": (
+        "מה שכתבת על {name} הועבר לצוות הרישום ({t}). הם יחזרו אליכם.",
+        "نُقل ما كتبته عن {name} إلى فريق التسجيل ({t}). سيتواصلون معك.",
+        "What you wrote about {name} was passed to the registry ({t}). They will contact you.",
     ),
     "family_checked_in": (
         "דיווחת שאת/ה בשלום ב-{t}.",

@@ -42,7 +42,15 @@ from magen.api.routes.pages import (
 )
 from magen.app.security import InvalidCredentials, create_account, sign_in
 from magen.domain.base import SYSTEM, Actor, Command
-from magen.domain.errors import CommandIdReused, Conflict, DomainError
+from magen.domain.errors import (
+    CommandIdReused,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidCommand,
+    NotFound,
+    RateLimited,
+)
 from magen.domain.people import (
     MAX_CLAIMED_AGE,
     MAX_FUTURE_SKEW,
@@ -61,6 +69,7 @@ from magen.domain.persons import (
     MarkPersonSafe,
     Persons,
     ReportMissingPerson,
+    ReportStatus,
     family_view,
 )
 from magen.domain.values import GeoPoint, Role
@@ -435,6 +444,16 @@ async def _resident_or_answer(
     return actor, None
 
 
+def _refusal(exc: DomainError, lang: Lang) -> str:
+    """A refusal in the family's words: never the domain's own (English, and it may say what
+    the family is not to be told yet, such as that a report is closed)."""
+    if isinstance(exc, NotFound | Forbidden):
+        return text("family_err_not_yours", lang)
+    if isinstance(exc, RateLimited):
+        return text("family_err_busy", lang)
+    return text("family_err_refused", lang)
+
+
 async def _send(
     request: Request[Any, Any, Any],
     actor: Actor,
@@ -443,20 +462,25 @@ async def _send(
     done_key: str,
     **values: object,
 ) -> Response[Any]:
-    """Send one command; answer the page with what happened (never losing what was typed)."""
+    """Send one command; answer the page with what happened (never losing what was typed).
+
+    A "they are safe" refused as invalid is raised to the caller, which may keep it as a note.
+    """
     lang = _lang(request)
     rt = runtime(request)
     try:
         outcome = await rt.service.handle(actor, command)
     except DomainError as exc:
+        if isinstance(exc, InvalidCommand) and isinstance(command, MarkPersonSafe):
+            raise
         if isinstance(exc, CommandIdReused):
             # The id was used for another form (a page kept from before): offer it again
             # under a fresh id, so one more press sends it.
             fresh = {k: v for k, v in data.items() if k != "command_id"}
             stale = text("form_stale", lang)
             return await _page(request, actor, form=fresh, error=stale, status=409)
-        reason = text("error", lang, reason=exc.reason)
-        return await _page(request, actor, form=data, error=reason, status=_status_of(exc))
+        refused = _refusal(exc, lang)
+        return await _page(request, actor, form=data, error=refused, status=_status_of(exc))
     at = outcome.events[0].recorded_at if outcome.events else rt.service.clock.now()
     done = text(done_key, lang, t=local_time(at), **values)
     return await _page(request, actor, done=done, status=200 if outcome.replayed else 201)
@@ -531,7 +555,46 @@ async def _on_report(
     except FieldErrors as exc:
         return await _page(request, actor, form=data, errors=exc.errors, status=422)
     key = "family_safe_done" if kind == "safe" else "family_note_done"
-    return await _send(request, actor, data, command, key, name=name)
+    send = _send_safe if kind == "safe" else _send
+    return await send(request, actor, data, command, key, name=name)
+
+
+def _still_searching(rt: Runtime, report_id: str) -> bool:
+    report = rt.service.state.slice(Persons).missing[report_id]
+    return report.status is ReportStatus.SEARCHING
+
+
+async def _send_safe(
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    data: dict[str, str],
+    command: Command,
+    done_key: str,
+    **values: object,
+) -> Response[Any]:
+    """Send "they are safe"; on a report the registry has closed meanwhile, keep it as a note.
+
+    The family's page may be older than the registry's decision, or the decision may be one
+    the family is told only in person (a death): either way the family is answered as for any
+    word passed on, never told that the report is closed, and the registrar reads what the
+    family says. The note's id comes from the form's, so a resend is the same note.
+    """
+    assert isinstance(command, MarkPersonSafe)
+    rt, lang = runtime(request), _lang(request)
+    try:
+        return await _send(request, actor, data, command, done_key, **values)
+    except InvalidCommand as exc:
+        if _still_searching(rt, command.report_id):
+            refused = _refusal(exc, lang)
+            return await _page(request, actor, form=data, error=refused, status=422)
+    words = text("family_safe_as_note", lang) + (f" {command.note}" if command.note else "")
+    note = AddPersonNote(
+        command_id=uuid.uuid5(command.command_id, "safe-as-note"),
+        report_id=command.report_id,
+        author_name=(_display_name(rt, actor) or "family")[:200],
+        text=words[:2000],
+    )
+    return await _send(request, actor, data, note, "family_safe_noted", **values)
 
 
 @post(f"{PATH}/safe", include_in_schema=False)
@@ -622,8 +685,8 @@ async def _sign_up(request: Request[Any, Any, Any], data: dict[str, str]) -> Res
         # The resent form of an account made earlier, with another password.
         return await _page(request, None, form=form, error=text("bad_login", lang), status=401)
     except DomainError as exc:
-        reason = text("error", lang, reason=exc.reason)
-        return await _page(request, None, form=form, error=reason, status=_status_of(exc))
+        refused = _refusal(exc, lang)
+        return await _page(request, None, form=form, error=refused, status=_status_of(exc))
     _, _, cookie = new_session(request, rt, signed)
     return Redirect(PATH, status_code=303, cookies=[cookie], headers=_NO_STORE)
 
