@@ -19,7 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from magen import __version__
-from magen.api import errors, live
+from magen.api import bodies, errors, live
 from magen.api.deps import CachingTokenIssuer, Runtime, provide_actor, provide_service
 from magen.api.routes import (
     accounts,
@@ -195,6 +195,7 @@ def create_app(
         route_handlers=[*ROUTERS, *ops.handlers, live.live],
         dependencies={"actor": Provide(provide_actor), "service": Provide(provide_service)},
         exception_handlers=errors.HANDLERS,
+        before_request=bodies.require_json,
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         state=AppState({}),

@@ -316,7 +316,12 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
 async def have_export(service: ServiceDep, actor: ActorDep) -> bytes:
     """Every hospital's status as one EDXL-HAVE 1.0 document."""
     _require(actor, Audience.MEDICAL, "hospital status")
-    return export_have(service.state.slice(hos.Hospitals).by_id.values())
+    hospitals = service.state.slice(hos.Hospitals).by_id.values()
+    if not hospitals:  # EDXL-HAVE has no empty document
+        raise NotFound(
+            "no hospitals are registered yet: an EDXL-HAVE document reports at least one"
+        )
+    return export_have(hospitals)
 
 
 @post("/hospitals/edxl-have", status_code=200)
@@ -441,6 +446,10 @@ async def board(
     return _revalidated(request, body)
 
 
+# Past any registry's size, and within what a page can be cut at (islice stops at sys.maxsize).
+MAX_OFFSET = 1_000_000_000
+
+
 @get("/persons/search")
 async def search_reports(  # noqa: PLR0917 - a query's parameters, each named in the URL
     request: Request[Any, Any, Any],
@@ -452,7 +461,7 @@ async def search_reports(  # noqa: PLR0917 - a query's parameters, each named in
         Parameter(description="the reports' status, or all"),
     ] = "all",
     limit: Annotated[int, Parameter(ge=1, le=registry_board.MAX_LIMIT)] = 50,
-    offset: Annotated[int, Parameter(ge=0)] = 0,
+    offset: Annotated[int, Parameter(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response[bytes]:
     """Missing-person reports by name, newest filed first, a page at a time (registrars).
 
@@ -520,6 +529,11 @@ async def pfif_export(
         doc = pfif.export_pfif(service.state, domain=domain)
     except ValueError as exc:
         raise InvalidCommand(str(exc)) from None
+    if not doc.persons and not doc.notes:  # PFIF has no empty document
+        raise NotFound(
+            "no missing-person reports or survivors to export yet: "
+            "a PFIF document holds at least one person or note"
+        )
     return pfif.dumps(doc)
 
 

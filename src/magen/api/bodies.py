@@ -1,0 +1,52 @@
+"""A JSON body must say it is JSON: anything else is refused before it is read (415).
+
+Litestar parses a JSON route's body as JSON whatever its Content-Type says, so a report sent
+as `text/plain` (or with no type at all) was taken. Such a POST is what any web page can make a
+visitor's browser send to another site without asking it first (no CORS preflight): requiring
+`application/json` means a hostile page cannot make its visitors' browsers file reports here.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
+
+# Whether each route handler reads a JSON body, worked out once per handler.
+_TAKES_JSON: weakref.WeakKeyDictionary[HTTPRouteHandler, bool] = weakref.WeakKeyDictionary()
+
+
+def takes_json(handler: HTTPRouteHandler) -> bool:
+    """Whether the handler's `data` is a JSON body."""
+    known = _TAKES_JSON.get(handler)
+    if known is None:
+        data = handler.parsed_fn_signature.parameters.get("data")
+        kind = getattr(data.kwarg_definition, "media_type", None) if data is not None else None
+        known = _TAKES_JSON[handler] = kind == RequestEncodingType.JSON
+    return known
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a Content-Type header names JSON (`application/json`, or a `+json` type)."""
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+async def require_json(request: Request[Any, Any, Any]) -> None:
+    """Refuse a request to a JSON route whose body is not labelled as JSON (before_request)."""
+    handler = request.route_handler
+    if not isinstance(handler, HTTPRouteHandler) or not takes_json(handler):
+        return
+    sent = request.headers.get("content-type", "")
+    if not is_json(sent):
+        said = f"'{sent}'" if sent else "no Content-Type"
+        raise HTTPException(
+            status_code=415,
+            detail=f"send the body as JSON with 'Content-Type: application/json' (got {said})",
+        )

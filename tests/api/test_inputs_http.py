@@ -1,0 +1,75 @@
+"""Odd requests found by fuzzing the API: each gets a 4xx with a reason, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from magen.domain.values import Role
+from support.apikit import Kit, api_kit, cid
+
+
+@pytest.fixture(scope="module")
+def kit() -> Iterator[Kit]:
+    with api_kit() as k:
+        yield k
+
+
+def _refused(r: object, status: int) -> str:
+    assert r.status_code == status, r.text  # type: ignore[attr-defined]
+    reason = r.json()["reason"]  # type: ignore[attr-defined]
+    assert reason
+    return str(reason)
+
+
+def test_pfif_export_of_an_empty_registry_says_there_is_nothing_yet(kit: Kit) -> None:
+    # Was a 500: PFIF needs at least one person or note, and the route let the error out.
+    r = kit.get(Role.REGISTRAR, "/api/v1/pfif/export")
+    assert "no missing-person reports or survivors" in _refused(r, 404)
+
+
+def test_edxl_have_export_without_hospitals_says_there_are_none_yet(kit: Kit) -> None:
+    # Was a 500: EDXL-HAVE needs at least one hospital, and the route let the error out.
+    r = kit.get(Role.DISPATCHER, "/api/v1/hospitals/edxl-have")
+    assert "no hospitals" in _refused(r, 404)
+
+
+@pytest.mark.parametrize("offset", ["99999999999999999999999", "9223372036854775808"])
+def test_person_search_with_an_offset_past_any_page_is_refused(kit: Kit, offset: str) -> None:
+    # Was a 500: islice() takes no stop past sys.maxsize.
+    r = kit.get(Role.REGISTRAR, f"/api/v1/persons/search?offset={offset}")
+    assert "offset" in _refused(r, 400)
+
+
+SIGHTING = b'{"command_id": "%s", "where": {"lat": 31.7615, "lon": 35.216}}'
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", None],
+)
+def test_a_json_body_not_labelled_json_is_refused_and_appends_nothing(
+    kit: Kit, content_type: str | None
+) -> None:
+    # Was a 201: the body was read as JSON whatever it was labelled, so any web page could
+    # make its visitors' browsers file reports (a text/plain POST needs no CORS preflight).
+    head = kit.log.head()
+    headers = kit.auth(Role.RESPONDER)
+    if content_type:
+        headers["Content-Type"] = content_type
+    r = kit.client.post("/api/v1/sightings", content=SIGHTING % cid().encode(), headers=headers)
+    assert "application/json" in _refused(r, 415)
+    assert kit.log.head() == head
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
+)
+def test_a_json_body_labelled_json_is_taken(kit: Kit, content_type: str) -> None:
+    r = kit.client.post(
+        "/api/v1/sightings",
+        content=SIGHTING % cid().encode(),
+        headers={**kit.auth(Role.RESPONDER), "Content-Type": content_type},
+    )
+    assert r.status_code == 201, r.text
