@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from magen.config import Settings
+from magen.geo.errors import TownImportError
+from magen.store.base import LogError
 
 if TYPE_CHECKING:
     from magen.geo.town import Town
@@ -177,7 +179,11 @@ def _cmd_log_export(args: argparse.Namespace) -> int:
     from magen.app.codec import decode
 
     log = _open_existing(args.db)
-    out = open(args.out, "w", encoding="utf-8") if args.out != "-" else sys.stdout  # noqa: SIM115
+    try:
+        out = open(args.out, "w", encoding="utf-8") if args.out != "-" else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        asyncio.run(log.close())
+        raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     count = 0
     try:
         after = args.after
@@ -216,10 +222,22 @@ def _parse_time(text: str) -> datetime:
 
 
 def _existing_pack(path: str) -> Path:
-    """A town pack path that exists (else a one-line CLI error naming it)."""
-    if not Path(path).exists():
+    """A town pack path that exists and looks like one (else a one-line CLI error naming it).
+
+    Only a glance (an .npz archive with a header): `serve` hands the path to its workers, and a
+    file that is no pack at all should be named here rather than fail each worker's start-up.
+    """
+    import zipfile
+
+    p = Path(path)
+    if not p.exists():
         raise CliError(f"town pack not found: {path}")
-    return Path(path)
+    if not p.is_file() or not zipfile.is_zipfile(p):
+        raise CliError(f"{path}: not a town pack (not an .npz archive)")
+    with zipfile.ZipFile(p) as archive:
+        if "header.npy" not in archive.namelist():
+            raise CliError(f"{path}: not a town pack (no header)")
+    return p
 
 
 def _replay_town(path: str | None) -> Town | None:
@@ -328,6 +346,7 @@ def _int_in(low: int, high: int) -> Callable[[str], int]:
 
 
 _PORT = _int_in(1, 65535)
+_MAX_POSITION = 2**63 - 1  # the largest log position a database stores (a signed 64-bit integer)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -363,7 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = logp.add_parser("export", help="write the log as JSON lines (secrets redacted)")
     export.add_argument("--db", default=DEFAULT_DB)
     export.add_argument("--out", default="-", help="file, or - for stdout")
-    export.add_argument("--after", type=int, default=0, help="start after this position")
+    export.add_argument(
+        "--after", type=_int_in(0, _MAX_POSITION), default=0, help="start after this position"
+    )
     export.add_argument(
         "--raw", action="store_true", help="the stored envelopes as they are, secrets included"
     )
@@ -407,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         return int(args.run(args))
     except CliError as exc:
+        return _fail(str(exc))
+    except (LogError, TownImportError) as exc:  # a log or town pack that cannot be opened
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
