@@ -21,6 +21,58 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "غير محدَّث — فشل تحميل اللوحة ({reason}). نحاول مجددًا…",
         "NOT CURRENT — the board did not load ({reason}). Trying again…",
     ),
+    # Refusals in the desk's words (the server's reasons are English; kept on the title).
+    "registry_err_invalid": (
+        "לא נרשם: השרת לא קיבל את מה שנשלח. בדקו את השדות ושלחו שוב.",
+        "لم يُسجَّل: لم يقبل الخادم ما أُرسل. راجِع الحقول وأرسل مجددًا.",
+        "Not recorded: the server did not accept what was sent. Check the fields and send again.",
+    ),
+    "registry_err_field": (
+        "לא נרשם: בדקו את השדה “{field}”.",
+        "لم يُسجَّل: راجِع الحقل «{field}».",
+        "Not recorded: check “{field}”.",
+    ),
+    "registry_err_forbidden": (
+        "לא נרשם: החשבון שלך לא מורשה לפעולה הזו.",
+        "لم يُسجَّل: حسابك غير مخوَّل بهذا الإجراء.",
+        "Not recorded: your account may not do this.",
+    ),
+    "registry_err_gone": (
+        "לא נמצא: ייתכן שאוחד או הוסר בינתיים. העמדה מציגה עכשיו את מה שרשום.",
+        "غير موجود: ربما دُمج أو أُزيل في هذه الأثناء. المكتب يعرض الآن ما هو مسجَّل.",
+        "Not found: it may have been merged or removed meanwhile. The desk now shows what is"
+        " recorded.",
+    ),
+    "registry_err_changed": (
+        "לא נרשם: זה הוכרע או השתנה בינתיים, אולי בעמדה אחרת. העמדה מציגה עכשיו את מה שרשום;"
+        " בדקו שוב לפני שמחליטים.",
+        "لم يُسجَّل: حُسم هذا أو تغيّر في هذه الأثناء، ربما في مكتب آخر. المكتب يعرض الآن ما هو"
+        " مسجَّل؛ راجِعه قبل أن تقرّر.",
+        "Not recorded: this was decided or changed meanwhile, perhaps at another desk. The desk"
+        " now shows what is recorded; look again before deciding.",
+    ),
+    "registry_err_busy": (
+        "יותר מדי בקשות כרגע. חכו כמה שניות ולחצו שוב.",
+        "طلبات كثيرة الآن. انتظر بضع ثوانٍ واضغط مجددًا.",
+        "Too many requests just now. Wait a few seconds and press again.",
+    ),
+    "registry_err_down": (
+        "המערכת לא יכולה לרשום כרגע (יומן האירועים לא זמין). לא נרשם דבר; נסו שוב בעוד דקה.",
+        "لا يستطيع النظام التسجيل الآن (سجلّ الأحداث غير متاح). لم يُسجَّل شيء؛ حاول بعد دقيقة.",
+        "The system cannot record anything right now (its event log is unreachable). Nothing"
+        " was recorded; try again in a minute.",
+    ),
+    "registry_err_other": (
+        "לא נרשם (שגיאה {code}). נסו שוב; אם זה חוזר, פנו לתמיכה.",
+        "لم يُسجَّل (خطأ {code}). حاول مجددًا؛ وإن تكرّر فاتصل بالدعم.",
+        "Not recorded (error {code}). Try again; if it happens again, call support.",
+    ),
+    "registry_err_network": (
+        "אין תשובה מהשרת. לחצו שוב: זה יירשם פעם אחת בלבד.",
+        "لا ردّ من الخادم. اضغط مجددًا: سيُسجَّل مرة واحدة فقط.",
+        "No answer from the server. Press again: it will be recorded once only.",
+    ),
+    "registry_no_connection": ("אין חיבור לשרת", "لا اتصال بالخادم", "no connection to the server"),
     "registry_as_of": ("נכון ל-{t}", "حتى {t}", "as of {t}"),
     "registry_loading": ("טוען…", "جارٍ التحميل…", "Loading…"),
     "registry_only_registrar": (

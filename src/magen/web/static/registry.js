@@ -36,6 +36,33 @@
     return new Date(iso).toLocaleString(LOCALE, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
   }
   function reasonOf(r) { return (r && r.json && (r.json.reason || r.json.detail)) || (r && r.status) || "?"; }
+  // A refusal in the desk's words: the server's reasons are English (and sometimes a raw
+  // validation message), so they are kept on the element's title for whoever supports the
+  // desk and never shown as the message.
+  var REFUSED = { 400: "registry_err_invalid", 403: "registry_err_forbidden", 404: "registry_err_gone",
+    409: "registry_err_changed", 422: "registry_err_changed", 429: "registry_err_busy", 503: "registry_err_down" };
+  function refusal(r, key, words) {
+    var e = new Error(words || say(key || REFUSED[r && r.status] || "registry_err_other", { code: (r && r.status) || "?" }));
+    e.detail = String(reasonOf(r));
+    e.status = (r && r.status) || 0;
+    return e;
+  }
+  // What the desk itself says is wrong with a form (in its own words, shown as they are).
+  function deskError(text) { var e = new Error(text); e.deskSays = true; return e; }
+  // The server's clock, learnt from the feed's heartbeats: times the desk writes agree with
+  // the times the server recorded, whatever this machine's clock says.
+  var skewMs = 0;
+  function serverNow() { return new Date(Date.now() + skewMs).toISOString(); }
+  // Why something failed, said in the desk's words: a refusal, or no answer at all (the
+  // browser's own words for that are English).
+  function failure(e) {
+    return e && e.detail !== undefined ? e : { message: say("registry_err_network"), detail: String((e && e.message) || "") };
+  }
+  function showFailure(box, e) {
+    var f = failure(e);
+    show(box, f.message);
+    box.title = f.detail || "";
+  }
   function show(el, text) { el.textContent = text || ""; el.hidden = !text; }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -177,7 +204,7 @@
     }
     panel.dataset.count = String(rep.note_count);
     M.api("GET", "/api/v1/persons/missing/" + encodeURIComponent(rep.report_id)).then(function (r) {
-      if (!r.ok) throw new Error(String(reasonOf(r)));
+      if (!r.ok) throw refusal(r);
       var list = el("ol", "note-list");
       r.json.report.notes.forEach(function (n) {
         var head = [bdi(n.author_name), " · " + when(n.at)];
@@ -190,7 +217,9 @@
       panel.replaceChildren(node("p", "kind", [say("registry_notes_on"), " ", bdi(r.json.report.name.full_name)]), list);
     }).catch(function (e) {
       panel.dataset.count = "";  // asked again at the next refresh
-      panel.replaceChildren(el("p", "error", say("error", { reason: e && e.message })));
+      var shown = el("p", "error");
+      showFailure(shown, e);
+      panel.replaceChildren(shown);
     });
   }
 
@@ -372,13 +401,22 @@
     send.disabled = true;
     show(error, "");
     M.command("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + verb, body).then(function (r) {
-      send.disabled = false;
-      if (!r.ok) { show(error, say("error", { reason: reasonOf(r) })); return; }
+      if (!r.ok) {
+        send.disabled = false;
+        showFailure(error, refusal(r));
+        if (r.status === 409 || r.status === 422 || r.status === 404) load();  // decided elsewhere
+        return;
+      }
+      // Decided: the card's buttons stay off until the board drops it, so a second press
+      // (or the other button) cannot be sent for a match that is no longer proposed.
+      closeDecision(box);
+      Array.prototype.forEach.call(box.closest("li").querySelectorAll(".acts button"), function (b) { b.disabled = true; });
+      box.closest("li").dataset.decided = "1";
       show(matchDone, done);
       load();
     }, function (e) {
       send.disabled = false;
-      show(error, say("error", { reason: e && e.message }));
+      showFailure(error, e);
     });
   }
 
@@ -393,15 +431,17 @@
     M.api("POST", "/api/v1/persons/matching/run", {}).then(function (r) {
       runButton.disabled = false;
       runButton.textContent = say("registry_run");
-      if (!r.ok) { runResult.className = "error"; show(runResult, say("error", { reason: reasonOf(r) })); return; }
+      if (!r.ok) { runResult.className = "error"; showFailure(runResult, refusal(r)); return; }
       runResult.className = "done";
-      show(runResult, say("registry_run_done", { t: M.hhmmss(), n: r.json.proposed, c: r.json.candidates }));
+      runResult.title = "";
+      // On the server's clock, as every other time on the desk (this machine's may be off).
+      show(runResult, say("registry_run_done", { t: M.hhmmss(serverNow()), n: r.json.proposed, c: r.json.candidates }));
       load();
     }, function (e) {
       runButton.disabled = false;
       runButton.textContent = say("registry_run");
       runResult.className = "error";
-      show(runResult, say("error", { reason: e && e.message }));
+      showFailure(runResult, e);
     });
   });
 
@@ -479,11 +519,16 @@
         command_id: form.dataset.cid, match_id: w.primary.outcome_match, channel: sel.value, note: note.value.trim()
       }).then(function (r) {
         send.disabled = false;
-        if (!r.ok) { show(error, say("error", { reason: reasonOf(r) })); return; }
+        if (!r.ok) {
+          showFailure(error, refusal(r));
+          if (r.status === 409 || r.status === 422 || r.status === 404) load();
+          return;
+        }
+        send.disabled = true;  // told: kept off until the list drops this family
         tellDone.replaceChildren.apply(tellDone, sayParts("registry_told_done", { name: bdi(w.report.name.full_name) }));
         tellDone.hidden = false;
         load();
-      }, function (e) { send.disabled = false; show(error, say("error", { reason: e && e.message })); });
+      }, function (e) { send.disabled = false; showFailure(error, e); });
     });
   }
 
@@ -516,7 +561,7 @@
   function find() {
     var seq = ++searchSeq;
     return M.api("GET", query()).then(function (r) {
-      if (!r.ok) throw new Error(String(reasonOf(r)));
+      if (!r.ok) throw refusal(r);
       if (seq !== searchSeq) return;
       if (offset > 0 && offset >= r.json.total) {
         offset = Math.max(0, Math.floor((r.json.total - 1) / PAGE) * PAGE);
@@ -593,10 +638,10 @@
     var age = f.age.value.trim();
     if (age) {
       var a = /^(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?$/.exec(age);
-      if (!a) throw new Error(say("registry_bad_age"));
+      if (!a) throw deskError(say("registry_bad_age"));
       body.age = { min_years: parseInt(a[1], 10), max_years: parseInt(a[2] || a[1], 10) };
     }
-    if (!name.full_name) throw new Error(say("registry_need_name"));
+    if (!name.full_name) throw deskError(say("registry_need_name"));
     return body;
   }
 
@@ -606,10 +651,39 @@
       .then(function (r) { return r.json(); })
       .then(function (j) {
         var found = j && j.ok && j.accounts && j.accounts[0];
-        if (!found || !found.active) throw new Error(say("registry_no_account", { u: username }));
+        if (!found || !found.active) throw deskError(say("registry_no_account", { u: username }));
         data.families[found.id] = found;
         return found.id;
       });
+  }
+
+  // The form's input for a field the server refused ("contact.phone" -> contact_phone).
+  var FIELD_INPUT = { "name.full_name": "full_name", "name.alternates": "alternates", "age": "age",
+    "date_of_birth": "date_of_birth", "contact.name": "contact_name", "contact.phone": "contact_phone",
+    "contact.relation": "contact_relation", "last_seen_place": "last_seen_place", "last_seen_at": "last_seen_at",
+    "place": "place", "description.sex": "sex", "description.hair": "hair", "description.clothing": "clothing",
+    "description.marks": "marks", "description.other": "other" };
+  function inputFor(form, field) {
+    var parts = String(field || "").split(".");
+    for (var n = parts.length; n > 0; n--) {
+      var name = FIELD_INPUT[parts.slice(0, n).join(".")];
+      if (name && form.elements[name]) return form.elements[name];
+    }
+    return null;
+  }
+  // A form the server did not take: the field it names, in the form's own words, marked.
+  function formRefusal(form, r) {
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (i) { i.removeAttribute("aria-invalid"); });
+    var details = (r.json && r.json.details) || [];
+    var input = details.length ? inputFor(form, details[0].field) : null;
+    if (!input || (r.status !== 400 && r.status !== 422)) return refusal(r, r.status === 422 ? "registry_err_invalid" : null);
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    var label = input.closest("label");
+    // The label's own words, without the format it shows in brackets.
+    var words = label && label.firstChild && label.firstChild.nodeType === 3 ? label.firstChild.textContent.trim() : input.name;
+    words = words.replace(/\s*\([^()]*\)\s*$/, "");
+    return refusal(r, null, say("registry_err_field", { field: words }));
   }
 
   function deskForm(form, path, build, doneText) {
@@ -629,14 +703,17 @@
       }).then(function (r) {
         send.disabled = false;
         if (r.status === 409) delete form.dataset.cid;  // that id went with other words
-        if (!r.ok) { show(error, say("error", { reason: reasonOf(r) })); return; }
+        if (!r.ok) { showFailure(error, formRefusal(form, r)); return; }
         show(done, say(doneText, { name: body.name.full_name }));
+        error.title = "";
+        Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (i) { i.removeAttribute("aria-invalid"); });
         delete form.dataset.cid;
         form.reset();
         load();
       }, function (e) {
         send.disabled = false;
-        show(error, e && e.message ? e.message : say("error", { reason: "?" }));
+        // The form's own checks say what to fix in the desk's words; anything else failed.
+        if (e && e.deskSays) show(error, e.message); else showFailure(error, e);
       });
     });
   }
@@ -652,7 +729,7 @@
       if (f.contact_phone.value.trim()) body.contact.phone = f.contact_phone.value.trim();
     }
     var username = f.family_username.value.trim();
-    if (!contactName && !username) return Promise.reject(new Error(say("registry_need_contact")));
+    if (!contactName && !username) return Promise.reject(deskError(say("registry_need_contact")));
     return familyAccount(username).then(function (id) {
       if (id) body.family_account = id;
       return body;
@@ -674,7 +751,7 @@
     clearTimeout(retry);
     Promise.all([
       M.api("GET", "/api/v1/persons/board" + "?lang=" + encodeURIComponent(CFG.lang || "en")).then(function (r) {
-        if (!r.ok) throw new Error(String(reasonOf(r)));
+        if (!r.ok) throw refusal(r);
         data.board = r.json;
       }),
       find()
@@ -693,7 +770,7 @@
     });
   }
   function loadFailed(e) {
-    loadError = (e && e.message) || "?";
+    loadError = e && e.status ? String(e.status) : say("registry_no_connection");
     connection();
     clearTimeout(retry);
     retry = setTimeout(load, 3000);
@@ -751,7 +828,8 @@
   feed = new M.LiveFeed({
     after: CFG.position || 0,
     onEvent: loadSoon,
-    onState: function (up) {
+    onState: function (up, fd, frame) {
+      if (frame && frame.kind === "heartbeat" && frame.at) skewMs = new Date(frame.at).getTime() - Date.now();
       if (up && lost) { lost = false; load(); }
       else if (!up) lost = true;
       connection();
