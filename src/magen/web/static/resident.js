@@ -12,6 +12,11 @@
   var RETRY_MS = 10000;
   var S = {};
   try { S = JSON.parse(document.getElementById("strings").textContent); } catch (e) { S = {}; }
+  // The field pages' own words, embedded by the page itself (resident.html, silent.html).
+  try {
+    var F = JSON.parse(document.getElementById("field-strings").textContent);
+    for (var fk in F) S[fk] = F[fk];
+  } catch (e) { /* an older page: the keys are shown as they are */ }
   var LANG = document.documentElement.lang || "he";
   var VERSION = (document.currentScript && document.currentScript.src.split("?")[1]) || "";
   var silentPage = !!document.querySelector("form[data-silent]");
@@ -102,7 +107,9 @@
           banner("done", say("sent_queued") + " " + (res.json.message || ""));
           if (item.url.indexOf("/sos") >= 0) showSafe();
         } else {
-          banner("error", say("error", { reason: res.json.reason || res.status }));
+          // Refused (an address the server could not find, a number out of range): the report
+          // goes back into its form with what was typed, to be corrected and sent again.
+          restore(item, res);
         }
         return next();
       }, function () { /* still offline */ });
@@ -114,6 +121,26 @@
   }
 
   /* --- forms ------------------------------------------------------------------------------ */
+
+  function restore(item, res) {
+    var reason = res.json.reason || String(res.status);
+    var form = null;
+    var all = document.querySelectorAll("form[data-queue]");
+    for (var i = 0; i < all.length; i++) if (all[i].getAttribute("action") === item.url) { form = all[i]; break; }
+    if (!form) { banner("error", say("error", { reason: reason })); return; }
+    var boxes = form.querySelectorAll("input[type=checkbox]");
+    for (var b = 0; b < boxes.length; b++) boxes[b].checked = false;
+    new URLSearchParams(item.body).forEach(function (value, name) {
+      if (name === "command_id" || name === "form") return;
+      var el = form.elements.namedItem(name);
+      if (!el) return;
+      if (el.type === "checkbox") el.checked = true;
+      else if (el.type !== "hidden" || name === "lat" || name === "lon" || name === "accuracy" || name === "place") el.value = value;
+    });
+    renew(form);
+    showSuggestions(form, res.json.suggestions);
+    banner("error", say("fd_saved_refused", { reason: reason }));
+  }
 
   function renew(form) {
     var f = form.elements.command_id;
@@ -143,8 +170,39 @@
     ul.hidden = !(list && list.length);
   }
 
+  // A report needs a place: with none chosen and no address typed, the phone's location is
+  // asked first and the report sent with it (one tap, not three), also with no network.
+  function placeless(form) {
+    var block = form.querySelector("[data-where]");
+    if (!block) return false;
+    var lat = block.querySelector("[name=lat]"), addr = block.querySelector("[data-address]");
+    var pick = form.querySelector("[name=pick]:checked, input[type=hidden][name=pick]");
+    return !(lat && lat.value) && !(addr && addr.value.trim()) && !pick;
+  }
+
   function submit(form, ev) {
     ev.preventDefault();
+    if (placeless(form) && navigator.geolocation) {
+      var waiting = form.querySelector("button[type=submit]");
+      if (waiting) waiting.disabled = true;
+      banner("done", say("fd_locating_then_send"));
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var c = pos.coords;
+        setWhere(c.latitude, c.longitude, c.accuracy, "", say("location_gps", { m: Math.round(c.accuracy) }));
+        if (waiting) waiting.disabled = false;
+        send1(form);
+      }, function () {
+        if (waiting) waiting.disabled = false;
+        banner("error", say("location_needed"));
+        var addr = form.querySelector("[data-address]");
+        if (addr) addr.focus();
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+      return;
+    }
+    send1(form);
+  }
+
+  function send1(form) {
     var places = form.querySelector("[data-places]");
     if (places) places.hidden = true;
     var body = new URLSearchParams(new FormData(form)).toString();
@@ -231,6 +289,7 @@
   var here = null;  // [lat, lon] the advice is for
   var confirmedAt = Date.now();  // when the advice shown was last confirmed by the server
   var asking = false;
+  var askFailed = false;  // the last ask got no answer: the advice is not being confirmed
 
   function clock(ms) {
     var d = new Date(ms);
@@ -252,8 +311,10 @@
     box.innerHTML = "";
     box.appendChild(para("action", g.text));
     if (g.shelter) {
-      var mins = g.walking_seconds ? " · " + Math.ceil(g.walking_seconds / 60) + "′" : "";
-      box.appendChild(para("", g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "") + mins));
+      var name = g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "");
+      box.appendChild(para("", g.walking_seconds
+        ? say("fd_shelter_walk", { name: name, m: Math.ceil(g.walking_seconds / 60) })
+        : say("shelter_at", { name: name })));
     }
     box.appendChild(para("meta", say("issued_by", { who: g.issued_by_label })));
     box.appendChild(para("meta", say("as_of", { t: clock(confirmedAt) }), "data-guidance-time"));
@@ -263,7 +324,9 @@
     var now = document.getElementById("now");
     var box = document.querySelector("[data-guidance]");
     if (!now || !box || !here) return;
-    var stale = Date.now() - confirmedAt > GUIDANCE_STALE_MS;
+    // Known lost (the browser is offline, or the last ask got no answer) is stale at once: a
+    // siren can change the advice within seconds. Otherwise after a while without an answer.
+    var stale = !navigator.onLine || askFailed || Date.now() - confirmedAt > GUIDANCE_STALE_MS;
     var line = box.querySelector("[data-guidance-stale]");
     now.classList.toggle("stale", stale);
     if (stale && !line) {
@@ -291,11 +354,13 @@
       })
       .then(function (g) {
         asking = false;
-        if (!g || at !== here) return;  // no answer, or the place changed meanwhile
+        if (at !== here) return;  // the place changed meanwhile
+        if (!g) { askFailed = true; checkStale(); return; }  // no answer (server trouble)
+        askFailed = false;
         confirmedAt = Date.now();
         if (g.action) showGuidance(g); else noGuidance();
         checkStale();
-      }, function () { asking = false; checkStale(); });
+      }, function () { asking = false; askFailed = true; checkStale(); });
   }
 
   function noGuidance() {
@@ -322,6 +387,7 @@
     }, 1000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) askGuidance(); });
     window.addEventListener("online", askGuidance);
+    window.addEventListener("offline", checkStale);
   }
 
   var typing = null;
@@ -395,7 +461,15 @@
   var mapButton = document.querySelector("[data-pickmap]");
   if (mapButton) mapButton.addEventListener("click", pickOnMap);
   // The silent page asks for the position at once: one tap fewer for someone hiding.
-  if (silentPage && !document.querySelector("[data-where] [name=lat]").value) locate(true);
+  var placed = document.querySelector("[data-where] [name=lat]");
+  if (silentPage && !placed.value) locate(true);
+  // Location already allowed on this phone: the advice for where one stands comes without a
+  // tap (no permission prompt is ever raised by itself).
+  else if (!placed.value && navigator.permissions && navigator.geolocation) {
+    navigator.permissions.query({ name: "geolocation" }).then(function (p) {
+      if (p.state === "granted" && !document.querySelector("[data-where] [name=lat]").value) locate(true);
+    }, function () { /* not supported: the buttons remain */ });
+  }
 
   window.addEventListener("online", function () { renderNet(); flushNow(); });
   window.addEventListener("offline", renderNet);

@@ -37,6 +37,7 @@
   var framed = false;
   MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix && !framed) map.fitBounds(t.bounds); });
   var meMarker = null;
+  var threats = L.layerGroup().addTo(map);
   var task = L.layerGroup().addTo(map);
   window.magenResponder = { map: map };
 
@@ -44,15 +45,46 @@
 
   function showCheckIn(show) { document.querySelector("[data-checkin]").hidden = !show; }
 
+  // One picture at a time: on a slow network a picture takes seconds, and the events of a
+  // busy night come faster than that. Events meanwhile ask for one more picture, not one each.
+  var loading = false, again = false, onPicture = null;
   function refresh() {
+    if (loading) { again = true; return; }
+    loading = true;
+    function next(wait) {
+      loading = false;
+      if (again) { again = false; setTimeout(refresh, wait || 1000); }
+    }
     M.api("GET", "/api/v1/picture").then(function (r) {
-      if (!r.ok) return;
+      if (!r.ok) { next(); return; }
       var p = r.json;
       var mine = (p.responders || []).filter(function (x) { return x.id === me; })[0];
       showCheckIn(!mine);
       if (mine) markStatus(mine.status);
+      drawThreats(p);
       drawAssignment(p);
       document.body.dataset.ready = "1";
+      if (onPicture) { var f = onPicture; onPicture = null; f(p); }
+      next();
+    }, function () { again = navigator.onLine !== false; next(3000); });
+  }
+
+  // What the route goes around: the attackers' last known places and the danger areas.
+  function drawThreats(p) {
+    threats.clearLayers();
+    (p.danger_areas || []).forEach(function (d) {
+      var a = d.area, style = { color: "#b00020", weight: 2, fillColor: "#b00020", fillOpacity: 0.15, interactive: false, className: "mk-danger" };
+      if (!a) return;
+      if (a.kind === "circle") L.circle([a.lat, a.lon], Object.assign({ radius: a.radius_m }, style)).addTo(threats);
+      else if (a.kind === "polygon") L.polygon(a.ring.map(function (c) { return [c[1], c[0]]; }), style).addTo(threats);
+    });
+    (p.tracks || []).forEach(function (t) {
+      if (!t.open || t.merged_into || t.lat == null) return;
+      var stale = t.status === "stale";
+      L.circleMarker([t.lat, t.lon], {
+        radius: 8, color: "#fff", weight: 2, fillColor: stale ? "#888" : "#b00020", fillOpacity: 0.95,
+        interactive: false, className: "mk-track" + (stale ? " stale" : "")
+      }).addTo(threats);
     });
   }
 
@@ -110,11 +142,20 @@
     var h = document.createElement("p");
     h.className = "action";
     h.setAttribute("data-task", a.status);
-    h.textContent = (targetRef(a).kind === "track" ? say("tracks") : say("sos_calls")) + " · " + say("task_" + a.status) +
+    var kind = targetRef(a).kind === "track" ? "fd_task_track" : target && (target.sos_ids || String(target.id || "").indexOf("sos_") === 0) ? "fd_task_sos" : "fd_task_incident";
+    h.textContent = say(kind) + " · " + say("task_" + a.status) +
       (target && target.people != null ? " · " + say("sos_line", { people: target.people, injured: target.injured, children: target.children }) : "") +
       (route ? " · " + say("travel_min", { m: Math.max(1, Math.ceil(route.properties.travel_s / 60)) }) : "") +
       (a.note ? " · " + a.note : "");
     box.appendChild(h);
+    // A silent SOS: the caller is hiding; a ring or a shout can give them away.
+    if (target && target.silent) {
+      var hush = document.createElement("p");
+      hush.className = "error";
+      hush.setAttribute("data-silent-task", "");
+      hush.textContent = say("fd_task_silent");
+      box.appendChild(hush);
+    }
     stepButton(box, a);
     if (target && target.lat != null) {
       L.circleMarker([target.lat, target.lon], { radius: 11, color: "#b00020", weight: 4, fill: false }).addTo(task);
@@ -335,17 +376,21 @@
   M.api("GET", "/api/v1/accounts/me").then(function (r) {
     if (!r.ok) return;
     me = r.json.account_id;
-    refresh();
     var feed = new M.LiveFeed({
       after: 0,
       onEvent: function () { if (!soon) soon = setTimeout(function () { soon = null; refresh(); }, 200); },
       onState: function (up, fd) {
+        document.body.classList.toggle("lost", !up);
         var banner = document.getElementById("banner");
         banner.hidden = up;
         if (!up) banner.textContent = say("connection_lost", { t: M.hhmmss(fd.lastAt) }) + " · " + say("reconnecting");
       }
     });
-    // Only what happens from now on: the picture above is already current.
-    M.api("GET", "/api/v1/picture").then(function (p) { feed.after = p.ok ? p.json.position : 0; feed.open(); });
+    // Only what happens after the first picture (never the whole log from 0, never a second
+    // copy of the picture only for its position).
+    onPicture = function (p) { feed.after = p.position || 0; feed.open(); };
+    refresh();
+    // The first picture may fail on a bad network: ask again until there is one.
+    var firstTry = setInterval(function () { if (!onPicture) clearInterval(firstTry); else refresh(); }, 5000);
   });
 })();

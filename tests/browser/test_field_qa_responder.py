@@ -1,0 +1,107 @@
+"""The responder page on a 360 px phone on a slow network: one picture at a time, the task
+said as what it is, the threats the route avoids on the map.
+
+Each test here failed on the page before its fix (see the field QA report of session 12).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from browser.browserkit import TZ, PageErrors, Server, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
+
+PHONE = {"width": 360, "height": 640}
+
+
+def test_the_responder_page_downloads_the_picture_once_at_start(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: two full pictures at start (the second only for its position): on 400 kbit/s a
+    picture of a busy night is 90 kB, two seconds each."""
+    asked: list[str] = []
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        page.on("request", lambda r: asked.append(r.url) if "/api/v1/picture" in r.url else None)
+        page.reload()
+        page.wait_for_selector("body[data-ready]")
+        page.wait_for_timeout(1500)
+    finally:
+        context.close()
+    assert len(asked) == 1, asked
+
+
+def test_a_silent_sos_task_says_so_and_the_threats_are_on_the_map(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: the task read "Open SOS calls · assigned to you" (a console panel's title), said
+    nothing of the caller hiding, and the map showed neither attackers nor danger areas."""
+    me = server.get("officer1", "/api/v1/accounts/me").json()["account_id"]
+    hiding = {"lat": 31.7601, "lon": 35.2121}
+
+    def picture(route: Any) -> None:
+        real = server.picture("officer1")
+        real["incidents"] = [
+            {
+                "id": "sos_qa_1",
+                "sos_ids": ["sos_qa_1"],
+                "open": True,
+                "silent": True,
+                "people": 3,
+                "injured": 0,
+                "children": 1,
+                **hiding,
+            }
+        ]
+        real["tracks"] = [
+            {
+                "id": "trk_qa_1",
+                "status": "active",
+                "open": True,
+                "merged_into": None,
+                "lat": 31.7606,
+                "lon": 35.2130,
+            }
+        ]
+        real["danger_areas"] = [
+            {
+                "id": "dng_qa_1",
+                "area": {"kind": "circle", "lat": 31.7606, "lon": 35.2130, "radius_m": 120},
+            }
+        ]
+        real["assignments"] = [
+            {
+                "id": "asg_qa_1",
+                "responder_id": me,
+                "target": {"kind": "incident", "id": "sos_qa_1"},
+                "status": "assigned",
+                "active": True,
+                "note": "",
+            }
+        ]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(real))
+
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    try:
+        context.route(re.compile(r".*/api/v1/picture$"), picture)
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        task = page.locator("[data-assignment] [data-task]").inner_text()
+        assert task.startswith("SOS call · assigned to you"), task
+        assert "Open SOS calls" not in task
+        assert "do not call" in page.locator("[data-silent-task]").inner_text()
+        assert page.locator("#map path.mk-track").count() == 1
+        assert page.locator("#map path.mk-danger").count() == 1
+    finally:
+        context.close()
