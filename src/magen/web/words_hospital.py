@@ -74,6 +74,56 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "أُرسلت الحالة الساعة {t}.",
         "Status sent at {t}.",
     ),
+    "hospital_bad_number": (
+        "“{field}”: כתבו מספר שלם, 0 או יותר.",
+        "«{field}»: اكتبوا عددًا صحيحًا، 0 أو أكثر.",
+        "“{field}”: write a whole number, 0 or more.",
+    ),
+    "hospital_need_choice": (
+        "“{field}”: בחרו מצב — בלעדיו מה שנכתב לידו לא יישלח. או מחקו את מה שנכתב.",
+        "«{field}»: اختاروا حالة — بدونها لا يُرسل ما كُتب بجانبها. أو امسحوا ما كُتب.",
+        "“{field}”: choose one — without it, what is written beside it would not be"
+        " sent. Or clear what is written.",
+    ),
+    # Refusals in the desk's words (the server's reasons are English; kept on the title).
+    "hospital_err_invalid": (
+        "לא נרשם: השרת לא קיבל את מה שנשלח. בדקו את השדות ושלחו שוב.",
+        "لم يُسجَّل: لم يقبل الخادم ما أُرسل. راجِعوا الحقول وأرسلوا مجددًا.",
+        "Not recorded: the server did not accept what was sent. Check the fields and send again.",
+    ),
+    "hospital_err_forbidden": (
+        "לא נרשם: החשבון שלך לא מורשה לפעולה הזו.",
+        "لم يُسجَّل: حسابك غير مخوَّل بهذا الإجراء.",
+        "Not recorded: your account may not do this.",
+    ),
+    "hospital_err_gone": (
+        "לא נמצא: ייתכן שהשתנה בינתיים. הדף מציג עכשיו את מה שרשום.",
+        "غير موجود: ربما تغيّر في هذه الأثناء. الصفحة تعرض الآن ما هو مسجَّل.",
+        "Not found: it may have changed meanwhile. The page now shows what is recorded.",
+    ),
+    "hospital_err_changed": (
+        "לא נרשם: המצב השתנה בינתיים (אולי בעמדה אחרת). הדף מציג עכשיו את מה שרשום; בדקו ונסו שוב.",
+        "لم يُسجَّل: تغيّرت الحالة في هذه الأثناء (ربما من مكتب آخر). الصفحة تعرض الآن ما هو"
+        " مسجَّل؛ راجِعوا وحاولوا مجددًا.",
+        "Not recorded: this changed meanwhile (perhaps at another desk). The page now shows what"
+        " is recorded; check and try again.",
+    ),
+    "hospital_err_busy": (
+        "יותר מדי בקשות כרגע. חכו כמה שניות ולחצו שוב.",
+        "طلبات كثيرة الآن. انتظروا بضع ثوانٍ واضغطوا مجددًا.",
+        "Too many requests just now. Wait a few seconds and press again.",
+    ),
+    "hospital_err_down": (
+        "המערכת לא יכולה לרשום כרגע (יומן האירועים לא זמין). לא נרשם דבר; נסו שוב בעוד דקה.",
+        "لا يستطيع النظام التسجيل الآن (سجلّ الأحداث غير متاح). لم يُسجَّل شيء؛ حاولوا بعد دقيقة.",
+        "The system cannot record anything right now (its event log is unreachable). Nothing"
+        " was recorded; try again in a minute.",
+    ),
+    "hospital_err_other": (
+        "לא נרשם (שגיאה {code}). נסו שוב; אם זה חוזר, פנו לתמיכה.",
+        "لم يُسجَّل (خطأ {code}). حاولوا مجددًا؛ وإن تكرّر فاتصلوا بالدعم.",
+        "Not recorded (error {code}). Try again; if it happens again, call support.",
+    ),
     "hospital_status_empty": (
         "מלאו לפחות חלק אחד של המצב.",
         "املأوا جزءًا واحدًا على الأقل من الحالة.",

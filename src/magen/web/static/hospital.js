@@ -37,6 +37,31 @@
 
   function tell(text) { said.textContent = text; said.hidden = !text; }
 
+  // A refusal in the desk's words: the server's reasons are English (a validation message,
+  // a rule), kept on the element's title for whoever supports the desk.
+  var REFUSED = { 400: "hospital_err_invalid", 403: "hospital_err_forbidden", 404: "hospital_err_gone",
+    409: "hospital_err_changed", 422: "hospital_err_changed", 429: "hospital_err_busy", 503: "hospital_err_down" };
+  function refuse(box, r) {
+    box.textContent = say(REFUSED[r.status] || "hospital_err_other", { code: r.status });
+    box.title = (r.json && r.json.reason) || "";
+    box.hidden = false;
+  }
+  // What a field is called on the form: its label, after its group's legend when it has one
+  // ("Beds available — Emergency department", "Patients now — Red").
+  function fieldName(el) {
+    var label = el.closest("label");
+    var own = label && label.firstChild && label.firstChild.nodeType === 3 ? label.firstChild.textContent.trim() : el.name;
+    var set = el.closest("fieldset");
+    var legend = set && set.querySelector("legend");
+    return legend ? legend.textContent.trim() + " — " + own : own;
+  }
+  // A field the desk must correct: marked, and named in the message.
+  function FieldError(el, key) {
+    var e = new Error(say(key, { field: fieldName(el) }));
+    e.field = el;
+    return e;
+  }
+
   /* --- what is on screen, and whether it is current -------------------------------------- */
 
   var hospital = null;      // this hospital as GET /api/v1/hospitals gives it
@@ -71,7 +96,7 @@
       loading = false;
       var bad = rs.filter(function (r) { return !r.ok; })[0];
       if (bad) {
-        loadError = (bad.json && bad.json.reason) || String(bad.status);
+        loadError = String(bad.status);  // the server's reason is English: its code is not
         setTimeout(loadSoon, 3000);
       } else {
         var mine = rs[0].json.filter(function (h) { return h.id === HID; })[0];
@@ -212,10 +237,12 @@
 
   function number(name) {
     var el = form.elements[name];
+    // A number input holding what is not a number reads as "": its validity says so.
+    if (el && el.validity && el.validity.badInput) throw FieldError(el, "hospital_bad_number");
     var v = el ? el.value.trim() : "";
     if (v === "") return null;
     var n = Number(v);
-    if (!isFinite(n) || n < 0 || Math.floor(n) !== n) throw new Error(say("error", { reason: v }));
+    if (!isFinite(n) || n < 0 || Math.floor(n) !== n) throw FieldError(el, "hospital_bad_number");
     return n;
   }
 
@@ -225,7 +252,9 @@
       if (form.elements[k].value) s[k] = form.elements[k].value;
     });
     var reason = form.elements.ems_traffic_reason.value.trim();
-    if (reason && s.ems_traffic) s.ems_traffic_reason = reason;
+    // A reason or a wait without the status it explains would be dropped unseen: say so.
+    if (reason && !s.ems_traffic) throw FieldError(form.elements.ems_traffic, "hospital_need_choice");
+    if (reason) s.ems_traffic_reason = reason;
     ["ems_capacity", "census"].forEach(function (g) {
       var counts = {}, any = false;
       COLOURS.forEach(function (c) { var n = number(g + "." + c); counts[c] = n || 0; any = any || n !== null; });
@@ -245,6 +274,7 @@
     if (beds.length) s.beds = beds;
     var offload = form.elements.offload.value;
     var minutes = number("offload_minutes");
+    if (minutes !== null && !offload) throw FieldError(form.elements.offload, "hospital_need_choice");
     if (offload) s.offload = minutes === null ? { status: offload } : { status: offload, minutes: minutes };
     var comments = form.elements.comments.value.split("\n").map(function (l) { return l.trim(); })
       .filter(Boolean).slice(0, 20).map(function (l) { return l.slice(0, 1000); });
@@ -254,11 +284,26 @@
 
   // One id per content: a resend after a failed network is the same report, recorded once.
   var pendingStatus = null;
+  var formDone = document.querySelector("[data-form-done]");
+  form.addEventListener("input", function () { formDone.hidden = true; });
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     formError.hidden = true;
+    formError.title = "";
+    formDone.hidden = true;
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (i) { i.removeAttribute("aria-invalid"); });
     var status;
-    try { status = collect(); } catch (e) { formError.textContent = e.message; formError.hidden = false; return; }
+    try { status = collect(); } catch (e) {
+      formError.textContent = e.message;
+      formError.hidden = false;
+      if (e.field) {
+        e.field.setAttribute("aria-invalid", "true");
+        var shut = e.field.closest("details");
+        if (shut) shut.open = true;
+        e.field.focus();
+      }
+      return;
+    }
     if (!Object.keys(status).length) { formError.textContent = say("hospital_status_empty"); formError.hidden = false; return; }
     var json = JSON.stringify(status);
     if (!pendingStatus || pendingStatus.json !== json) pendingStatus = { json: json, id: M.uuid() };
@@ -266,15 +311,16 @@
     button.disabled = true;
     M.command("/api/v1/hospitals/" + encodeURIComponent(HID) + "/status", { command_id: pendingStatus.id, status: status }).then(function (r) {
       button.disabled = false;
-      if (!r.ok) {
-        formError.textContent = say("error", { reason: (r.json && r.json.reason) || r.status });
-        formError.hidden = false;
-        return;
-      }
+      if (!r.ok) { refuse(formError, r); return; }
       pendingStatus = null;
       dirty = false;
       prefilledAt = undefined;
-      tell(say("hospital_status_sent", { t: M.hhmmss() }));
+      // On the server's clock, as the report's own time is shown (this machine's may be off);
+      // said beside the button pressed too, which is often far below the top of the page.
+      var sent = say("hospital_status_sent", { t: M.hhmmss(new Date(serverNow()).toISOString()) });
+      tell(sent);
+      formDone.textContent = sent;
+      formDone.hidden = false;
       load();
     }, function () {
       button.disabled = false;
@@ -343,8 +389,8 @@
     M.command("/api/v1/casualties/" + encodeURIComponent(c.id) + path, body).then(function (r) {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
       if (!r.ok) {
-        err.textContent = say("error", { reason: (r.json && r.json.reason) || r.status });
-        err.hidden = false;
+        refuse(err, r);
+        if (r.status === 409 || r.status === 422 || r.status === 404) loadSoon();  // changed elsewhere
         return;
       }
       delete pendingIds[key];

@@ -1,0 +1,127 @@
+"""The hospital desk's status form in Arabic: what cannot be sent is said, beside the field.
+
+A dispatcher relays the status of a hospital phoned in (the same form a hospital's own desk
+uses), on a 1366x768 screen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
+
+DESK = {"width": 1366, "height": 768}
+HOSPITAL = "h-desks-qa"
+LATIN = re.compile(r"[A-Za-z]")
+
+
+@pytest.fixture(scope="module")
+def hospital(server: Server) -> str:
+    body = {
+        "hospital_id": HOSPITAL,
+        "name": "مستشفى الاختبار",
+        "where": {"lat": 31.77, "lon": 35.2},
+    }
+    r = server.post("admin", "/api/v1/hospitals", body)
+    assert r.status_code == 201, r.text
+    return HOSPITAL
+
+
+@pytest.fixture
+def form_ar(
+    browser: Any, server: Server, hospital: str, page_errors: PageErrors
+) -> Iterator[tuple[Any, Any]]:
+    """The relayed desk in Arabic, drawn; the page and its status form."""
+    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="ar")
+    try:
+        page = page_errors.watch(
+            sign_in(context, server, "dispatcher", f"/hospital?id={hospital}&lang=ar")
+        )
+        page.wait_for_selector("body[data-ready]")
+        yield page, page.locator("form[data-status-form]")
+    finally:
+        context.close()
+
+
+def _sends(page: Any) -> list[str]:
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.url) if r.method == "POST" and "/status" in r.url else None,
+    )
+    return sent
+
+
+def test_a_bed_count_that_is_not_a_count_is_named_in_arabic(form_ar: tuple[Any, Any]) -> None:
+    page, form = form_ar
+    sent = _sends(page)
+    field = form.locator("input[name='bed.EmergencyDepartment']")
+    field.fill("-3")
+    form.locator("[data-send-status]").click()
+    error = form.locator("[data-form-error]")
+    error.wait_for(state="visible")
+    said = error.inner_text()
+    # Was "لم ننجح: -3" ("that did not work: -3"): which field, and what is wrong with it?
+    assert "لم ننجح" not in said
+    assert "«أسرّة متاحة — الطوارئ»" in said
+    assert "عددًا صحيحًا" in said
+    assert field.get_attribute("aria-invalid") == "true"
+    assert sent == []
+    screenshot(page, "desks-qa-hospital-ar-bad-number")
+
+
+def test_a_wait_without_its_offload_status_is_not_dropped_unseen(
+    form_ar: tuple[Any, Any],
+) -> None:
+    page, form = form_ar
+    sent = _sends(page)
+    form.locator("input[name='bed.AdultICU']").fill("4")
+    form.locator("input[name=offload_minutes]").fill("20")
+    form.locator("[data-send-status]").click()
+    error = form.locator("[data-form-error]")
+    # Was: sent without the 20 minutes, and the form then showed no wait at all.
+    error.wait_for(state="visible")
+    assert "«تسليم المرضى من الإسعاف»" in error.inner_text()
+    assert form.locator("select[name=offload]").get_attribute("aria-invalid") == "true"
+    assert sent == []
+    form.locator("select[name=offload]").select_option("Delayed")
+    with page.expect_response(lambda r: r.url.endswith(f"/{HOSPITAL}/status")) as answer:
+        form.locator("[data-send-status]").click()
+    assert answer.value.status == 201
+    assert json.loads(answer.value.request.post_data)["status"]["offload"] == {
+        "status": "Delayed",
+        "minutes": 20,
+    }
+    # The desk is told beside the button it pressed (the top of the page is out of sight).
+    done = form.locator("[data-form-done]")
+    done.wait_for(state="visible")
+    assert done.inner_text().startswith("أُرسلت الحالة الساعة")
+    assert done.is_visible()
+    box = done.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"] <= DESK["height"], box
+
+
+def test_a_refused_status_is_said_in_arabic(form_ar: tuple[Any, Any]) -> None:
+    page, form = form_ar
+    refused = {"error": "invalid", "reason": "status.beds.0.available: Input should be ≤ 100000"}
+    page.route(
+        f"**/api/v1/hospitals/{HOSPITAL}/status",
+        lambda route: route.fulfill(
+            status=400, content_type="application/json", body=json.dumps(refused)
+        ),
+    )
+    form.locator("input[name='bed.Burn']").fill("2")
+    form.locator("[data-send-status]").click()
+    error = form.locator("[data-form-error]")
+    error.wait_for(state="visible")
+    said = error.inner_text()
+    assert not LATIN.search(said), said  # was "لم ننجح: status.beds.0.available: ..."
+    assert "لم يقبل الخادم" in said
