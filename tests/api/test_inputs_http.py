@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from litestar.exceptions import WebSocketDisconnect
 
 from magen.domain.values import Role
 from support.apikit import Kit, api_kit, cid
@@ -73,3 +74,31 @@ def test_a_json_body_labelled_json_is_taken(kit: Kit, content_type: str) -> None
         headers={**kit.auth(Role.RESPONDER), "Content-Type": content_type},
     )
     assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("after", ["²", "¹²", "-1", "abc", ""])
+def test_live_feed_with_an_after_that_is_no_whole_number_says_so(kit: Kit, after: str) -> None:
+    # '²' passed str.isdigit() and then failed int(): the feed closed as an internal error.
+    url = f"/api/v1/live?after={after}&access_token={kit.tokens[Role.DISPATCHER]}"
+    with pytest.raises(WebSocketDisconnect) as closed, kit.client.websocket_connect(url) as ws:
+        ws.receive_json()
+    assert closed.value.code == 4400
+    assert "after must be a non-negative integer" in closed.value.detail
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe", b"\xc3", b"\xed\xa0\x80"])
+def test_a_json_body_that_is_not_utf8_is_refused_and_appends_nothing(kit: Kit, raw: bytes) -> None:
+    # Was a 500: msgspec raised UnicodeDecodeError for the bytes in a string, which Litestar
+    # does not turn into a 400 as it does its DecodeError.
+    head = kit.log.head()
+    body = b'{"command_id": "%s", "where": {"lat": 31.7, "lon": 35.2}, "text": "%s"}' % (
+        cid().encode(),
+        raw,
+    )
+    r = kit.client.post(
+        "/api/v1/sightings",
+        content=body,
+        headers={**kit.auth(Role.RESPONDER), "Content-Type": "application/json"},
+    )
+    assert "not UTF-8" in _refused(r, 400)
+    assert kit.log.head() == head

@@ -1,4 +1,4 @@
-"""A JSON body must say it is JSON: anything else is refused before it is read (415).
+"""A JSON body must say it is JSON (else 415) and be UTF-8 (else 400), before it is parsed.
 
 Litestar parses a JSON route's body as JSON whatever its Content-Type says, so a report sent
 as `text/plain` (or with no type at all) was taken. Such a POST is what any web page can make a
@@ -50,3 +50,13 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
             status_code=415,
             detail=f"send the body as JSON with 'Content-Type: application/json' (got {said})",
         )
+    # JSON is UTF-8. msgspec raises UnicodeDecodeError for bytes that are not, inside a string,
+    # and Litestar lets that out as a 500; the body is read once and kept for the handler.
+    body = await request.body()
+    try:
+        body.decode()
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start]
+        raise HTTPException(
+            status_code=400, detail=f"the body is not UTF-8: byte {bad:#04x} at offset {exc.start}"
+        ) from None

@@ -64,7 +64,7 @@ async def live(socket: WebSocket[Any, Any, Any]) -> None:
         await socket.close(code=4401, reason=str(exc)[:120])
         return
     raw_after = socket.query_params.get("after", "0")
-    if not raw_after.isdigit():
+    if not (raw_after.isascii() and raw_after.isdigit()):  # '²' is a digit int() refuses
         await socket.close(code=4400, reason="after must be a non-negative integer")
         return
     await socket.accept()
