@@ -105,3 +105,25 @@ def test_a_silent_sos_task_says_so_and_the_threats_are_on_the_map(
         assert page.locator("#map path.mk-danger").count() == 1
     finally:
         context.close()
+
+
+def test_a_status_tapped_offline_is_said_not_sent(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: "No connection. Reports are kept on this phone and sent when the connection
+    returns" (the resident page's words): the responder page keeps nothing, the status was
+    lost while the officer believed it would arrive."""
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        context.set_offline(True)
+        page.locator("[data-status=needs_medical_kit]").tap()
+        error = page.locator("[data-error]")
+        error.wait_for(timeout=10_000)
+        assert "not sent" in error.inner_text()
+        assert "kept on this phone" not in error.inner_text()
+    finally:
+        context.close()

@@ -36,9 +36,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "SOS صامت: لا تتصل، اقترب بهدوء",
         "Silent SOS: do not call, approach quietly",
     ),
-    "fd_threats_on_map": (
-        "על המפה: מחבלים (אדום) ואזורי סכנה",
-        "على الخريطة: مسلّحون (بالأحمر) ومناطق الخطر",
-        "On the map: attackers (red) and danger areas",
+    # The responder's commands are not kept offline (a status an hour late would mislead):
+    # said plainly, never "kept on this phone".
+    "fd_not_sent": (
+        "אין חיבור: לא נשלח. נסו שוב כשיהיה חיבור.",
+        "لا يوجد اتصال: لم يُرسل. حاول مجددًا عند عودة الاتصال.",
+        "No connection: not sent. Try again when there is a connection.",
     ),
 }

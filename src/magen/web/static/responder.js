@@ -122,7 +122,7 @@
       M.command("/api/v1/dispatch/assignments/" + encodeURIComponent(id) + "/" + next[0], {}).then(function (r) {
         b.disabled = false;
         if (answer(r)) { tell(say(next[1])); refresh(); }
-      }, function () { b.disabled = false; fail(say("offline")); });
+      }, function () { b.disabled = false; fail(say("fd_not_sent")); });
     });
     box.appendChild(b);
   }
@@ -189,7 +189,7 @@
           b.disabled = true;
           M.command("/api/v1/callups/" + encodeURIComponent(c.id) + "/ack", { coming: pair[0] }).then(function (r) {
             if (answer(r)) { tell(say(pair[1])); refresh(); } else b.disabled = false;
-          }, function () { b.disabled = false; fail(say("offline")); });
+          }, function () { b.disabled = false; fail(say("fd_not_sent")); });
         });
         box.appendChild(b);
       });
@@ -209,7 +209,7 @@
     if (fix) body.where = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy };
     M.command("/api/v1/responders/check-in", body).then(function (r) {
       if (answer(r)) { tell(say("st_available")); showCheckIn(false); markStatus("available"); }
-    });
+    }, function () { fail(say("fd_not_sent")); });
   });
 
   var statusButtons = document.querySelectorAll("[data-status]");
@@ -220,7 +220,7 @@
         M.command("/api/v1/responders/status", { status: b.dataset.status }).then(function (r) {
           b.disabled = false;
           if (answer(r)) { markStatus(b.dataset.status); tell(say("st_" + b.dataset.status)); }
-        }, function () { b.disabled = false; fail(say("offline")); });
+        }, function () { b.disabled = false; fail(say("fd_not_sent")); });
       });
     })(statusButtons[i]);
   }
@@ -266,7 +266,7 @@
     var n = parseInt(f.elements.count.value, 10);
     if (n > 0) body.count = n;
     M.command("/api/v1/sightings", body).then(function (r) { if (answer(r)) { tell(say("report_sent", { t: M.hhmmss() })); f.reset(); } },
-      function () { fail(say("offline")); });
+      function () { fail(say("fd_not_sent")); });
   });
 
   /* --- triage (the questions and their order come from the server: people/triage.py) ---- */
@@ -310,7 +310,7 @@
         });
         box.appendChild(b);
       });
-    }, function () { fail(say("offline")); });
+    }, function () { fail(say("fd_not_sent")); });
   }
 
   function result(j) {
@@ -336,7 +336,7 @@
       M.command("/api/v1/casualties", body).then(function (r) {
         record.disabled = false;
         if (answer(r)) { tell(say("casualty_recorded", { tag: t })); record.hidden = true; }
-      }, function () { record.disabled = false; fail(say("offline")); });
+      }, function () { record.disabled = false; fail(say("fd_not_sent")); });
     });
     var again = document.createElement("button");
     again.type = "button"; again.className = "big"; again.textContent = say("triage_again");
