@@ -201,6 +201,9 @@ async def list_casualties(
 async def triage_step(actor: ActorDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     """The next START/JumpSTART question for the answers so far, or the category."""
     _require(actor, Audience.FIELD, "triage")
+    unknown = sorted(set(data) - {"protocol", "answers"})
+    if unknown:
+        raise InvalidCommand(f"unknown field {unknown[0]!r}: send protocol and answers")
     try:
         protocol = triage.Protocol(str(data.get("protocol", "start")))
         answers = data.get("answers", {})
