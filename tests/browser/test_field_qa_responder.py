@@ -127,3 +127,24 @@ def test_a_status_tapped_offline_is_said_not_sent(
         assert "kept on this phone" not in error.inner_text()
     finally:
         context.close()
+
+
+def test_my_task_is_asked_before_the_town_s_background(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: the town's streets and buildings (70 kB) were asked first and shared the slow
+    link with the picture that holds my task: the task came seconds later."""
+    asked: list[str] = []
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        page.on("request", lambda r: asked.append(r.url.split("?")[0].rsplit("/", 1)[-1]))
+        page.reload()
+        page.wait_for_selector("body[data-ready]")
+        page.wait_for_function("() => document.querySelector('#map canvas')", timeout=10_000)
+    finally:
+        context.close()
+    assert asked.index("picture") < asked.index("map.geojson"), asked

@@ -35,7 +35,15 @@
   // Views are set without animation: Leaflet ends a zoom animation at the target it started
   // with, overriding a view set while it runs (a late GPS fix then hid the route).
   var framed = false;
-  MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix && !framed) map.fitBounds(t.bounds); });
+  // The town's streets and buildings (70 kB) come after my first picture: on a slow network
+  // my task is what I need first, the background can follow.
+  var townAsked = false;
+  function loadTown() {
+    if (townAsked) return;
+    townAsked = true;
+    MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix && !framed) map.fitBounds(t.bounds); });
+  }
+  setTimeout(loadTown, 8000);
   var meMarker = null;
   var threats = L.layerGroup().addTo(map);
   var task = L.layerGroup().addTo(map);
@@ -65,6 +73,7 @@
       drawAssignment(p);
       document.body.dataset.ready = "1";
       if (onPicture) { var f = onPicture; onPicture = null; f(p); }
+      loadTown();
       next();
     }, function () { again = navigator.onLine !== false; next(3000); });
   }
