@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -125,3 +126,37 @@ def test_a_refused_status_is_said_in_arabic(form_ar: tuple[Any, Any]) -> None:
     said = error.inner_text()
     assert not LATIN.search(said), said  # was "لم ننجح: status.beds.0.available: ..."
     assert "لم يقبل الخادم" in said
+
+
+def test_a_tourniquet_warning_and_typed_values_read_in_the_desk_s_language(
+    form_ar: tuple[Any, Any], server: Server
+) -> None:
+    page, _ = form_ar
+    scene = {"lat": 31.7575, "lon": 35.2215}
+    body = {"tag": "QA-TQ1", "where": scene, "place": "Derech Hevron 14"}
+    recorded = server.post("officer1", "/api/v1/casualties", {**body, "description": {}})
+    assert recorded.status_code == 201, recorded.text
+    casualty = recorded.json()["id"]
+    on = (datetime.now(UTC) - timedelta(minutes=135)).isoformat()
+    treated = server.post(
+        "officer1",
+        f"/api/v1/casualties/{casualty}/interventions",
+        {"kind": "tourniquet", "site": "right_leg", "at": on},
+    )
+    assert treated.status_code == 201, treated.text
+    ride = {"vehicle": "MDA 12", "vehicle_kind": "ambulance", "destination": HOSPITAL}
+    sent = server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride)
+    assert sent.status_code == 201, sent.text
+    card = page.locator('[data-list="incoming"] [data-tag="QA-TQ1"]')
+    card.wait_for(timeout=15_000)
+    warning = card.locator(".warn").inner_text()
+    # Was the server's English sentence, its time in UTC: "tag QA-TQ1: tourniquet on the
+    # right leg since 07:15 UTC (2 h 15 min); reassess, convert if possible, tell the surgeon".
+    assert not LATIN.search(warning), warning
+    assert "عاصبة (الساق اليمنى) موضوعة منذ" in warning
+    assert re.search(r"2 س 1[56] د", warning), warning
+    # A typed place and call sign keep their own direction inside the Arabic line.
+    when = card.locator(".when")
+    assert when.locator("bdi", has_text="Derech Hevron 14").count() == 1
+    assert when.locator("bdi", has_text="MDA 12").count() == 1
+    screenshot(page, "desks-qa-hospital-ar-tourniquet")

@@ -267,6 +267,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "hospital_build_medium": ("מבנה בינוני", "بنية متوسطة", "medium"),
     "hospital_build_heavy": ("מבנה מלא", "بنية ممتلئة", "heavy"),
     "hospital_height_cm": ("{n} ס״מ", "{n} سم", "{n} cm"),
+    "hospital_warn_tourniquet": (
+        "{kind} מחובר משעה {t} — {h} ש׳ {m} דק׳: להעריך מחדש, להמיר אם אפשר, לעדכן את המנתח/ת.",
+        "{kind} موضوعة منذ {t} — {h} س {m} د: أعيدوا التقييم، حوّلوها إن أمكن، أبلغوا الجرّاح.",
+        "{kind} on since {t} — {h} h {m} min: reassess, convert if possible, tell the surgeon.",
+    ),
+    "hospital_warn_other": ("דורש תשומת לב", "يحتاج إلى انتباه", "needs attention"),
     "hospital_name_given": ("שם שנמסר: {n}", "الاسم المُعطى: {n}", "name given: {n}"),
     "hospital_since": (
         "{kind} משעה {t} ({m} דק׳)",

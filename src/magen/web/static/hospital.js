@@ -161,7 +161,7 @@
     var rows = [];
     function row(key, value, cls) { rows.push(node("div", cls, [node("dt", "", [say(key)]), node("dd", "", value)])); }
     if (s.ems_traffic) {
-      row("hospital_ems_traffic", [say("hospital_ems_" + s.ems_traffic) + (s.ems_traffic_reason ? " — " + s.ems_traffic_reason : "")],
+      row("hospital_ems_traffic", [say("hospital_ems_" + s.ems_traffic), s.ems_traffic_reason ? [" — ", bdi(s.ems_traffic_reason)] : null],
         s.ems_traffic === "Normal" ? "" : "alert");
     }
     if (s.ems_capacity) row("hospital_capacity", colourLine(s.ems_capacity));
@@ -180,7 +180,7 @@
       row("hospital_offload", [say("hospital_offload_" + s.offload.status) +
         (s.offload.minutes != null ? " · " + s.offload.minutes + "′" : "")], s.offload.status === "Normal" ? "" : "alert");
     }
-    if (s.comments && s.comments.length) row("hospital_comments_title", joined(s.comments, function () { return node("br"); }));
+    if (s.comments && s.comments.length) row("hospital_comments_title", joined(s.comments.map(bdi), function () { return node("br"); }));
     var dl = document.querySelector("[data-summary]");
     dl.replaceChildren.apply(dl, rows);
     drawAge();
@@ -338,16 +338,32 @@
     return "closed";
   }
 
+  // What a medic or a desk typed keeps its own direction inside the page's (a Hebrew place
+  // in an Arabic line, "green coat" in a Hebrew one): isolated, and only ever text.
+  function bdi(text) { return node("bdi", "", [text]); }
+
   function description(c) {
     var d = c.description || {};
     var parts = [];
     if (d.sex) parts.push(say("hospital_sex_" + d.sex));
     if (d.age) parts.push(say("hospital_age", { a: d.age.min_years === d.age.max_years ? d.age.min_years : ltr(d.age.min_years + "–" + d.age.max_years) }));
     if (d.build) parts.push(say("hospital_build_" + d.build));
-    ["hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(d[k]); });
+    ["hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(bdi(d[k])); });
     if (d.height_cm) parts.push(say("hospital_height_cm", { n: d.height_cm }));
-    if (c.name && c.name.full_name) parts.push(say("hospital_name_given", { n: c.name.full_name }));
-    return parts.join(" · ");
+    if (c.name && c.name.full_name) parts.push(M.sayParts("hospital_name_given", { n: bdi(c.name.full_name) }));
+    return joined(parts, " · ");
+  }
+
+  // A warning in the desk's words from its kind (the server's sentence is English, its time
+  // in UTC): a tourniquet on for over two hours, since when and how long.
+  function warningText(c, w) {
+    if (w.kind !== "tourniquet_over_2h" || !w.since) return say("hospital_warn_other");
+    // The board's treatments carry no id: the tourniquet is the one put on at that moment.
+    var since = new Date(w.since).getTime();
+    var iv = (c.interventions || []).filter(function (i) { return i.kind === "tourniquet" && new Date(i.at).getTime() === since; })[0];
+    var site = iv && iv.site ? " (" + say("hospital_site_" + iv.site) + ")" : "";
+    var m = minsAgo(w.since);
+    return say("hospital_warn_tourniquet", { kind: say("hospital_iv_tourniquet") + site, t: hhmm(w.since), h: Math.floor(m / 60), m: ("0" + (m % 60)).slice(-2) });
   }
 
   function treatments(c) {
@@ -363,14 +379,16 @@
   }
 
   function times(c) {
-    var parts = [say("hospital_found", { t: hhmm(c.found_at) }) + (c.place ? " · " + c.place : "")];
+    var parts = [[say("hospital_found", { t: hhmm(c.found_at) }), c.place ? [" · ", bdi(c.place)] : null]];
     if (c.evacuated_at) {
       var left = node("span", "", [say("hospital_left_scene", { t: hhmm(c.evacuated_at), m: minsAgo(c.evacuated_at) })]);
       left.setAttribute("data-left", c.evacuated_at);
       parts.push(left);
     }
     if (c.vehicle || c.vehicle_kind) {
-      parts.push(say("hospital_by", { v: [c.vehicle_kind ? say("hospital_vk_" + c.vehicle_kind) : "", c.vehicle || ""].filter(Boolean).join(" ") }));
+      // The vehicle's call sign is typed: isolated after the desk's word for its kind.
+      var by = [c.vehicle_kind ? say("hospital_vk_" + c.vehicle_kind) : "", c.vehicle_kind && c.vehicle ? " " : "", c.vehicle ? bdi(c.vehicle) : ""];
+      parts.push(M.sayParts("hospital_by", { v: by }));
     }
     if (c.arrived_at && c.hospital_id === HID) parts.push(say("hospital_arrived_at", { t: hhmm(c.arrived_at) }));
     return joined(parts, " · ");
@@ -466,8 +484,11 @@
     var desc = description(c);
     li.appendChild(node("div", "top", [node("span", "tagno", [c.tag]), node("span", "cat", [cat]),
       node("span", "st", [say("hospital_st_" + c.status)])]));
-    if (desc) li.appendChild(node("p", "desc", [desc]));
-    (c.warnings || []).forEach(function (w) { li.appendChild(node("p", "warn", ["⚠ " + w.message])); });
+    if (desc.length) li.appendChild(node("p", "desc", desc));
+    (c.warnings || []).forEach(function (w) {
+      var warn = li.appendChild(node("p", "warn", ["⚠ " + warningText(c, w)]));
+      warn.setAttribute("data-warning", w.kind);
+    });
     if ((c.interventions || []).length) li.appendChild(node("ul", "tx", treatments(c)));
     li.appendChild(node("p", "when", times(c)));
     li.appendChild(node("div", "acts")).setAttribute("data-acts", "");
