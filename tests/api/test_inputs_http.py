@@ -102,3 +102,19 @@ def test_a_json_body_that_is_not_utf8_is_refused_and_appends_nothing(kit: Kit, r
     )
     assert "not UTF-8" in _refused(r, 400)
     assert kit.log.head() == head
+
+
+def test_a_body_too_large_says_how_large_a_body_may_be(kit: Kit) -> None:
+    # Was "Request Entity Too Large", with no word of the limit.
+    head = kit.log.head()
+    body = b'{"command_id": "%s", "where": {"lat": 31.7, "lon": 35.2}, "text": "%s"}' % (
+        cid().encode(),
+        b"y" * 200_000,
+    )
+    r = kit.client.post(
+        "/api/v1/sightings",
+        content=body,
+        headers={**kit.auth(Role.RESPONDER), "Content-Type": "application/json"},
+    )
+    assert "larger than 65536 bytes" in _refused(r, 413)
+    assert kit.log.head() == head

@@ -69,7 +69,9 @@ def unavailable_error(_: Request[Any, Any, Any], exc: LogUnavailable) -> Respons
     return _problem(503, "unavailable", f"the event log is unreachable: {exc}")
 
 
-def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if exc.status_code == 413:  # Litestar says only "Request Entity Too Large"
+        return _problem(413, "http_413", _too_large(request))
     extra: dict[str, Any] = {}
     if isinstance(exc.extra, list) and exc.extra:
         extra["details"] = [
@@ -83,6 +85,14 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[s
         first = extra["details"][0]
         reason = f"{exc.detail}: {first['field']} {first['reason']}".strip()
     return _problem(exc.status_code, "http_" + str(exc.status_code), reason, **extra)
+
+
+def _too_large(request: Request[Any, Any, Any]) -> str:
+    runtime = request.app.state.get("runtime")
+    limit = getattr(getattr(runtime, "settings", None), "max_body_bytes", None)
+    if not isinstance(limit, int):
+        return "the body is too large for this server"
+    return f"the body is larger than {limit} bytes, the most this server takes in one request"
 
 
 HANDLERS: dict[int | type[Exception], Any] = {
