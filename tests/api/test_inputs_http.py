@@ -118,3 +118,34 @@ def test_a_body_too_large_says_how_large_a_body_may_be(kit: Kit) -> None:
     )
     assert "larger than 65536 bytes" in _refused(r, 413)
     assert kit.log.head() == head
+
+
+DEEP = b"<a>" * 300 + b"</a>" * 300
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [("/api/v1/pfif/import", Role.REGISTRAR), ("/api/v1/hospitals/edxl-have", Role.DISPATCHER)],
+)
+def test_xml_nested_too_deep_is_refused_in_plain_words(kit: Kit, path: str, role: Role) -> None:
+    # Was "Excessive depth in document: 256, use XML_PARSE_HUGE option, ... (<string>, line 1)":
+    # an option of the parser, which the sender cannot set, and a '<string>' that names no file.
+    head = kit.log.head()
+    r = kit.client.post(
+        path, content=DEEP, headers={**kit.auth(role), "Content-Type": "application/xml"}
+    )
+    reason = _refused(r, 400)
+    assert "nests elements more than 256 deep (line 1, column" in reason
+    assert "XML_PARSE_HUGE" not in reason
+    assert kit.log.head() == head
+
+
+def test_malformed_xml_names_line_and_column_without_a_pseudo_file(kit: Kit) -> None:
+    r = kit.client.post(
+        "/api/v1/pfif/import",
+        content=b"<r>\n<x></r>",
+        headers={**kit.auth(Role.REGISTRAR), "Content-Type": "application/xml"},
+    )
+    reason = _refused(r, 400)
+    assert "line 2, column" in reason
+    assert "<string>" not in reason

@@ -13,6 +13,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 256  # libxml2's nesting limit without huge_tree
 _DOCTYPE = tuple("<!DOCTYPE".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be"))
 
 
@@ -53,7 +54,14 @@ def parse_untrusted_xml(
         # libxml2 stops entity bombs and network DTDs as syntax errors; say what they are.
         if any(marker in data for marker in _DOCTYPE):
             raise error(f"the {what} document declares a DTD, which is not allowed") from None
-        raise error(f"the {what} document is not well-formed XML: {exc}") from None
+        line, column = exc.position
+        if "Excessive depth" in exc.msg:  # libxml2's words suggest an option the reader lacks
+            raise error(
+                f"the {what} document nests elements more than {MAX_DEPTH} deep "
+                f"(line {line}, column {column}), which no {what} document needs"
+            ) from None
+        # exc.msg, not str(exc): that adds "(<string>, line N)", which names no file
+        raise error(f"the {what} document is not well-formed XML: {exc.msg}") from None
     # lxml-stubs leave out DocInfo.doctype, which lxml has.
     docinfo = cast(Any, root.getroottree().docinfo)
     # A DTD has no place in these formats and is how entity attacks are carried.
