@@ -10,7 +10,9 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -123,3 +125,26 @@ def test_a_confirmed_match_cannot_be_confirmed_again_while_the_board_reloads(
         route.continue_()
     desk_ar.unroute("**/api/v1/persons/board*")
     card.wait_for(state="detached")
+
+
+def test_the_desk_writes_its_own_times_on_the_server_s_clock(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    # This machine's clock is three hours fast; the server's is right.
+    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="en-GB")
+    context.clock.set_system_time(datetime.now(UTC) + timedelta(hours=3))
+    try:
+        page = page_errors.watch(sign_in(context, server, "registrar", "/registry?lang=en"))
+        page.wait_for_selector("body[data-ready='1']")
+        page.click("[data-run]")
+        result = page.locator("[data-run-result]")
+        result.wait_for(state="visible", timeout=60_000)
+        said = re.search(r"Matching done at (\d\d):(\d\d)", result.inner_text())
+        assert said is not None, result.inner_text()
+        now = datetime.now(ZoneInfo(TZ))
+        shown = now.replace(hour=int(said.group(1)), minute=int(said.group(2)))
+        # Was this machine's time: three hours off every other time on the desk.
+        off = ((shown - now).total_seconds() + 43_200) % 86_400 - 43_200  # across midnight
+        assert abs(off) < 180, (said.group(0), now)
+    finally:
+        context.close()

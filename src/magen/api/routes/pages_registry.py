@@ -41,6 +41,9 @@ async def registry_page(request: Request[Any, Any, Any]) -> Response[Any]:
         "registry.html",
         decides=decides,
         position=runtime(request).service.state.position,
+        # The server's clock when the page was drawn: the times the desk writes itself (a
+        # matching run's) agree with those the server recorded, whatever the machine's says.
+        now=runtime(request).service.clock.now().isoformat(),
     )
 
 

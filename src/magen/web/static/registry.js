@@ -51,7 +51,7 @@
   function deskError(text) { var e = new Error(text); e.deskSays = true; return e; }
   // The server's clock, learnt from the feed's heartbeats: times the desk writes agree with
   // the times the server recorded, whatever this machine's clock says.
-  var skewMs = 0;
+  var skewMs = CFG.now ? new Date(CFG.now).getTime() - Date.now() : 0;
   function serverNow() { return new Date(Date.now() + skewMs).toISOString(); }
   // Why something failed, said in the desk's words: a refusal, or no answer at all (the
   // browser's own words for that are English).
