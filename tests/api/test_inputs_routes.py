@@ -19,6 +19,7 @@ import pytest
 
 from magen.domain.values import Role
 from support.apikit import START, Kit, api_kit
+from support.bakapack import baka_pack
 
 Schema = dict[str, Any]
 Path = tuple[str | int, ...]
@@ -246,4 +247,65 @@ def test_a_spoiled_body_is_a_4xx_with_a_reason_and_appends_nothing(kit: Kit, cas
     )
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
     assert r.json().get("reason"), r.text[:300]
+    assert kit.log.head() == head
+
+
+BAD_QUERY_VALUES = ("-1", "abc", "NaN", "Infinity", "1e999", "99999999999999999999999", "", "1.5")
+BAD_PATH_IDS = ("%00", "a" * 3000, "..%2F..%2Fetc", "%FF", "-1")
+
+
+def _reads() -> list[Any]:
+    """(route, url, params) for each way of spoiling each GET route's query and path."""
+    out: list[Any] = []
+    with api_kit() as k:
+        spec = k.client.get("/api/v1/schema/openapi.json").json()
+    for route, ops in sorted(spec["paths"].items()):
+        op = ops.get("get")
+        if op is None or not route.startswith("/api/v1/") or route.startswith("/api/v1/schema"):
+            continue
+        params = op.get("parameters", [])
+        in_path = [p["name"] for p in params if p["in"] == "path"]
+        url = route
+        for name in in_path:
+            url = url.replace("{" + name + "}", "nope_1")
+        needed = {
+            p["name"]: "31.76" if p["name"] in {"lat", "lon"} else "1"
+            for p in params
+            if p["in"] == "query" and p.get("required")
+        }
+        for p in params:
+            if p["in"] != "query":
+                continue
+            for value in BAD_QUERY_VALUES:
+                out.append(
+                    pytest.param(
+                        route, url, {**needed, p["name"]: value}, id=f"{route} {p['name']}={value}"
+                    )
+                )
+        for bad in BAD_PATH_IDS if in_path else ():
+            spoilt = route
+            for name in in_path:
+                spoilt = spoilt.replace("{" + name + "}", bad)
+            out.append(pytest.param(route, spoilt, needed, id=f"{route} id={bad[:12]}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def town_kit() -> Iterator[Kit]:
+    """With the town: guidance and dispatch answer only with one (else a 503, rightly)."""
+    with api_kit(town=baka_pack()) as k:
+        yield k
+
+
+@pytest.mark.parametrize(("route", "url", "params"), _reads())
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.REGISTRAR, Role.MEDIC])
+def test_a_spoiled_query_or_path_is_never_a_server_error(
+    town_kit: Kit, route: str, url: str, params: dict[str, str], role: Role
+) -> None:
+    kit = town_kit
+    head = kit.log.head()
+    r = kit.client.get(url, params=params, headers=kit.auth(role))
+    assert r.status_code < 500, (r.status_code, r.text[:300])
+    if r.status_code >= 400:
+        assert r.json().get("reason"), r.text[:300]
     assert kit.log.head() == head
