@@ -5,6 +5,7 @@ Each test here failed on the page before its fix (see the field QA report of ses
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -128,5 +129,38 @@ def test_the_advice_is_stale_at_once_when_the_phone_goes_offline(
         context.set_offline(False)
         page.wait_for_selector("[data-guidance-stale]", state="detached", timeout=20_000)
         assert "stale" not in (box.get_attribute("class") or "")
+    finally:
+        context.close()
+
+
+def test_during_an_alert_the_safe_action_is_above_the_buttons_on_a_small_phone(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: on 360x640 the four big buttons came first and the instruction of a siren began
+    at the bottom edge of the screen."""
+    siren = {
+        "action": "stay_in_protected_space",
+        "text": "Alert: rocket and missile fire. Go into your protected room now.",
+        "issued_by_label": "Home Front Command alert",
+        "shelter": None,
+        "walking_seconds": None,
+    }
+    context = _phone(browser, located=True)
+    try:
+        context.route(
+            "**/api/v1/guidance?*",
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(siren)
+            ),
+        )
+        page = page_errors.watch(context.new_page())
+        page.goto(f"{server.url}/resident?lang=en")
+        page.wait_for_selector("#now.act-stay_in_protected_space")
+        now = page.locator("#now").bounding_box()
+        buttons = page.locator("nav.actions").bounding_box()
+        assert now is not None
+        assert buttons is not None
+        assert now["y"] < buttons["y"]
+        assert now["y"] + now["height"] <= PHONE["height"]  # all of it on the first screen
     finally:
         context.close()

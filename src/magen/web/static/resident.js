@@ -311,7 +311,8 @@
     box.innerHTML = "";
     box.appendChild(para("action", g.text));
     if (g.shelter) {
-      var name = g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "");
+      // The town's names keep their own direction inside a Hebrew or Arabic sentence (FSI…PDI).
+      var name = "\u2068" + g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "") + "\u2069";
       box.appendChild(para("", g.walking_seconds
         ? say("fd_shelter_walk", { name: name, m: Math.ceil(g.walking_seconds / 60) })
         : say("shelter_at", { name: name })));
