@@ -151,3 +151,42 @@ def test_they_are_safe_on_a_report_found_meanwhile_is_passed_on_in_the_family_s_
     # The page the answer draws is current: the registry's news is there.
     assert f'data-report="{report_id}" data-status="found"' in r.text
     assert "Safe at the community centre." in r.text
+
+
+def test_an_arabic_page_says_her_of_a_woman_and_him_of_a_man(kit: Kit) -> None:
+    client = _resident(kit)
+    page = client.get("/family?lang=ar").text
+    form = {"form": "report", "command_id": _command_id(page, "/family/report")}
+    r = client.post("/family/report", data={**form, "full_name": "هدى سليمان", "sex": "female"})
+    assert r.status_code == 201, r.text
+    mine = family_view(kit.client.app.state["runtime"].service.state, kit.accounts[Role.RESIDENT])
+    report_id = next(x.report_id for x in mine.reports if x.name == "هدى سليمان")
+    block = r.text[r.text.index(f'data-report="{report_id}"') :]
+    block = block[: block.index("</li>")]
+    # Was "هل وجدته؟" ("have you found him?") and "وجدته، إنه بأمان" of a woman.
+    assert "هل وجدتها؟" in block
+    assert "وجدتها، إنها بأمان" in block
+    assert "رأيتها أو تحدّثت معها بنفسي" in block
+    assert "وجدته؟" not in block
+    assert "وجدته،" not in block
+    survivor = kit.post(
+        Role.REGISTRAR,
+        "/api/v1/persons/survivors",
+        {"command_id": cid(), "name": {"full_name": "هدى سليمان"}, "place": "مدرسة"},
+    )
+    assert survivor.status_code == 201, survivor.text
+    proposal = {"report_id": report_id, "candidate_kind": "survivor", "score": 0.95}
+    m = kit.post(
+        Role.REGISTRAR,
+        "/api/v1/persons/matches",
+        {**proposal, "command_id": cid(), "candidate_id": survivor.json()["id"], "explanation": ""},
+    )
+    assert m.status_code == 201, m.text
+    release = {"command_id": cid(), "release": "هدى بأمان في المركز الجماهيري."}
+    r = kit.post(Role.REGISTRAR, f"/api/v1/persons/matches/{m.json()['id']}/confirm", release)
+    assert r.status_code in {200, 201}, r.text
+    after = _resident(kit).get("/family?lang=ar").text
+    block = after[after.index(f'data-report="{report_id}"') :]
+    status = re.search(r"data-status-word>([^<]*)<", block)
+    assert status is not None
+    assert status.group(1) == "عُثر عليها سالمة"  # was "عُثر عليه سالمًا"

@@ -240,6 +240,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "family_st_searching": ("מחפשים", "قيد البحث", "Searching"),
     "family_st_found": ("נמצא/ה", "عُثر عليه", "Found"),
     "family_st_found_safe": ("נמצא/ה בשלום", "عُثر عليه سالمًا", "Found safe"),
+    # Said of the person as the family described them (Arabic has no form for both; Hebrew
+    # keeps its form for both, as on the rest of the page).
+    "family_st_found_f": ("נמצא/ה", "عُثر عليها", "Found"),
+    "family_st_found_m": ("נמצא/ה", "عُثر عليه", "Found"),
+    "family_st_found_safe_f": ("נמצא/ה בשלום", "عُثر عليها سالمة", "Found safe"),
+    "family_st_found_safe_m": ("נמצא/ה בשלום", "عُثر عليه سالمًا", "Found safe"),
     "family_st_safe": ("בשלום", "بأمان", "Safe"),
     "family_searching_text": (
         "עדיין אין מידע מאושר. כשיהיה, הוא יופיע כאן.",
@@ -285,6 +291,38 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "מצאתי אותם, הם בשלום",
         "وجدته، إنه بأمان",
         "I found them, they are safe",
+    ),
+    "family_safe_title_f": ("מצאתם אותם?", "هل وجدتها؟", "Have you found her?"),
+    "family_safe_title_m": ("מצאתם אותם?", "هل وجدته؟", "Have you found him?"),
+    "family_safe_confirm_f": (
+        "ראיתי אותם או דיברתי איתם בעצמי",
+        "رأيتها أو تحدّثت معها بنفسي",
+        "I have seen or spoken to her myself",
+    ),
+    "family_safe_confirm_m": (
+        "ראיתי אותם או דיברתי איתם בעצמי",
+        "رأيته أو تحدّثت معه بنفسي",
+        "I have seen or spoken to him myself",
+    ),
+    "family_safe_note_f": (
+        "איפה הם עכשיו (לא חובה)",
+        "أين هي الآن (اختياري)",
+        "Where she is now (optional)",
+    ),
+    "family_safe_note_m": (
+        "איפה הם עכשיו (לא חובה)",
+        "أين هو الآن (اختياري)",
+        "Where he is now (optional)",
+    ),
+    "family_safe_send_f": (
+        "מצאתי אותם, הם בשלום",
+        "وجدتها، إنها بأمان",
+        "I found her, she is safe",
+    ),
+    "family_safe_send_m": (
+        "מצאתי אותם, הם בשלום",
+        "وجدته، إنه بأمان",
+        "I found him, he is safe",
     ),
     "family_safe_done": (
         "{name}: סומן/ה בשלום ({t}). צוות הרישום מפסיק לחפש.",

@@ -335,6 +335,10 @@ def _when(at: datetime, now: datetime) -> str:
     return local_time(at) if local.date() == today else local.strftime("%d.%m %H:%M")
 
 
+# Arabic and Hebrew say "found him" and "found her" differently: the family said which.
+_SX = {Sex.FEMALE: "_f", Sex.MALE: "_m"}
+
+
 @dataclass(frozen=True, slots=True)
 class Shown:
     """One of the family's reports as the page draws it."""
@@ -350,6 +354,7 @@ class Shown:
     outcome_at: str
     told: tuple[str, ...]
     notes: tuple[tuple[str, str], ...]  # (when, text), the family's own notes only
+    sx: str  # "_f", "_m" or "": the words said of the person, as the family described them
 
 
 def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime) -> Shown:
@@ -367,6 +372,7 @@ def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime) -> Show
         outcome_at=_when(mine.outcome_at, now) if mine.outcome_at else "",
         told=tuple(_when(t, now) for t in mine.told_at),
         notes=tuple((_when(n.at, now), n.text) for n in own.notes if n.by == actor.account_id),
+        sx=_SX.get(own.description.sex, ""),
     )
 
 
