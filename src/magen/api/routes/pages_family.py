@@ -372,7 +372,7 @@ def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime) -> Show
         outcome_at=_when(mine.outcome_at, now) if mine.outcome_at else "",
         told=tuple(_when(t, now) for t in mine.told_at),
         notes=tuple((_when(n.at, now), n.text) for n in own.notes if n.by == actor.account_id),
-        sx=_SX.get(own.description.sex, ""),
+        sx=_SX.get(own.description.sex, "") if own.description.sex else "",
     )
 
 
