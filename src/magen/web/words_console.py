@@ -6,4 +6,159 @@ Read by a coordinator running a defence: short, exact, the count and the age of 
 from __future__ import annotations
 
 # key -> (he, ar, en); a key may appear in one words module only.
-WORDS: dict[str, tuple[str, str, str]] = {}
+WORDS: dict[str, tuple[str, str, str]] = {
+    # The feed: a lost link, or a picture that could not be fetched, is said as stale.
+    "cx_badge_lost": ("לא מעודכן", "غير محدَّث", "STALE"),
+    "cx_picture_failed": (
+        "התמונה לא התעדכנה — נכונה ל-{t}",
+        "تعذّر تحديث الصورة — الصورة حتى {t}",
+        "PICTURE NOT UPDATED — as of {t}",
+    ),
+    "cx_retrying": ("מנסה שוב…", "نحاول مجددًا…", "trying again…"),
+    "cx_none_stale": ("לא ידוע — אין עדכון", "غير معروف — لا تحديث", "not known — no update"),
+    "cx_no_picture": ("עדיין אין תמונה", "لا توجد صورة بعد", "no picture yet"),
+    # How many attackers, honestly: an estimate with its range, or not known.
+    "cx_attackers_exact": ("מחבלים: {n}", "مهاجمون: {n}", "{n} attackers"),
+    "cx_attackers_est": (
+        "כ-{n} מחבלים ({range})",
+        "نحو {n} مهاجمين ({range})",
+        "~{n} attackers ({range})",
+    ),
+    "cx_attackers_unknown": (
+        "מחבלים, מספר לא ידוע",
+        "مهاجمون، العدد غير معروف",
+        "attackers, number unknown",
+    ),
+    "cx_scale": (
+        "בסך הכול: {attackers} ב-{groups} קבוצות",
+        "المجموع: {attackers} في {groups} مجموعات",
+        "In all: {attackers} in {groups} groups",
+    ),
+    "cx_scale_uncounted": (
+        "קבוצות בלי מספר: {n}",
+        "مجموعات بلا عدد: {n}",
+        "groups with no number: {n}",
+    ),
+    "cx_scale_unverified": (
+        "לא מאומתות (לא נספרו): {n}",
+        "غير مؤكَّدة (لم تُحسب): {n}",
+        "unverified, not counted: {n}",
+    ),
+    "cx_scale_stale": ("ישנות: {n}", "قديمة: {n}", "stale: {n}"),
+    "cx_armed": ("חמושים", "مسلّحون", "armed"),
+    # Markers on the map.
+    "cx_radio": ("ערוץ קשר {ch}", "قناة اللاسلكي {ch}", "radio channel {ch}"),
+    "cx_hospital_load": (
+        "בדרך: {incoming} · הגיעו: {arrived} · אושפזו: {admitted}",
+        "في الطريق: {incoming} · وصلوا: {arrived} · أُدخلوا: {admitted}",
+        "on the way: {incoming} · arrived: {arrived} · admitted: {admitted}",
+    ),
+    "cx_tourniquet": (
+        "חוסם עורקים מ-{t} ({h} שע׳ {m} דק׳): להעריך מחדש",
+        "عاصبة منذ {t} ({h} س {m} د): أعد التقييم",
+        "tourniquet on since {t} ({h} h {m} min): reassess",
+    ),
+    "cx_triage_immediate": ("דחוף (אדום)", "فوري (أحمر)", "immediate (red)"),
+    "cx_triage_delayed": ("נדחה (צהוב)", "مؤجَّل (أصفر)", "delayed (yellow)"),
+    "cx_triage_minor": ("קל (ירוק)", "طفيف (أخضر)", "minor (green)"),
+    "cx_triage_expectant": ("אנוש (שחור)", "ميؤوس منه (أسود)", "expectant (black)"),
+    "cx_untriaged": ("לא מוין", "لم يُفرز", "not triaged"),
+    "cx_warning": ("דורש תשומת לב", "يحتاج إلى انتباه", "needs attention"),
+    # Shelters.
+    "cx_shelter_open": ("פתוח", "مفتوح", "open"),
+    "cx_shelter_full": ("מלא", "ممتلئ", "full"),
+    "cx_shelter_closed": ("סגור", "مغلق", "closed"),
+    "cx_shelter_compromised": (
+        "לא בטוח (מחבלים בקרבת מקום)",
+        "غير آمن (مهاجمون بالقرب)",
+        "compromised (attackers near it)",
+    ),
+    "cx_shelter_set": ("סימון המקלט:", "تحديد حالة الملجأ:", "Mark the shelter:"),
+    # The map's right-click menu.
+    "cx_menu_title": ("במקום הזה", "في هذا المكان", "At this place"),
+    "cx_menu_reason": ("סיבה", "السبب", "Reason"),
+    "cx_menu_radius": ("רדיוס (מ׳)", "نصف القطر (م)", "Radius (m)"),
+    "cx_menu_declare": ("הכרזת אזור סכנה", "إعلان منطقة خطر", "Declare a danger area"),
+    "cx_menu_lock_in": ("הנחיית הסתגרות כאן", "أمر إغلاق هنا", "Order a lock-in here"),
+    "cx_menu_bad_radius": (
+        "רדיוס: מספר בין {low} ל-{high} מטרים.",
+        "نصف القطر: رقم بين {low} و{high} مترًا.",
+        "Radius: a number from {low} to {high} metres.",
+    ),
+    "cx_reason_armed_attackers": ("מחבלים חמושים", "مسلّحون", "armed attackers"),
+    "cx_reason_hostage_situation": ("אירוע בני ערובה", "احتجاز رهائن", "hostage situation"),
+    "cx_reason_suspicious_object": ("חפץ חשוד", "جسم مشبوه", "suspicious object"),
+    "cx_reason_impact_site": ("אתר נפילה", "موقع سقوط", "impact site"),
+    "cx_reason_fire": ("שריפה", "حريق", "fire"),
+    "cx_reason_hazardous_materials": ("חומרים מסוכנים", "مواد خطرة", "hazardous materials"),
+    "cx_reason_structural_collapse": ("קריסת מבנה", "انهيار مبنى", "structural collapse"),
+    "cx_reason_other": ("אחר", "أخرى", "other"),
+    # Alert categories in the issue form.
+    "cx_cat_missiles": ("ירי רקטות וטילים", "إطلاق قذائف صاروخية وصواريخ", "Rockets and missiles"),
+    "cx_cat_hostile_aircraft_intrusion": (
+        "חדירת כלי טיס עוין",
+        "تسلّل طائرة معادية",
+        "Hostile aircraft intrusion",
+    ),
+    "cx_cat_terrorist_infiltration": (
+        "חדירת מחבלים",
+        "تسلّل مسلّحين",
+        "Terrorist infiltration",
+    ),
+    "cx_cat_unconventional_missile": (
+        "טיל לא קונבנציונלי",
+        "صاروخ غير تقليدي",
+        "Unconventional missile",
+    ),
+    "cx_cat_earthquake": ("רעידת אדמה", "زلزال", "Earthquake"),
+    "cx_cat_tsunami": ("צונאמי", "تسونامي", "Tsunami"),
+    "cx_cat_hazardous_materials": ("חומרים מסוכנים", "مواد خطرة", "Hazardous materials"),
+    "cx_cat_radiological_event": ("אירוע רדיולוגי", "حدث إشعاعي", "Radiological event"),
+    "cx_cat_early_warning": ("התרעה מוקדמת", "إنذار مبكر", "Early warning"),
+    "cx_zones": ("אזורים", "المناطق", "Zones"),
+    "cx_category": ("סוג ההתרעה", "نوع الإنذار", "Kind of alert"),
+    # Errors: what went wrong, in the console's language (the server's English is for logs).
+    "cx_err_invalid": (
+        "הבקשה לא תקינה",
+        "الطلب غير صالح",
+        "the request was not valid",
+    ),
+    "cx_err_refused": ("המערכת סירבה", "رفض النظام الطلب", "the system refused it"),
+    "cx_err_not_found": (
+        "הפריט כבר לא קיים",
+        "العنصر لم يعد موجودًا",
+        "it no longer exists",
+    ),
+    "cx_err_forbidden": ("אין הרשאה", "لا توجد صلاحية", "not allowed for this account"),
+    "cx_err_conflict": (
+        "מישהו אחר שינה את זה קודם",
+        "غيّره شخص آخر أولًا",
+        "someone else changed it first",
+    ),
+    "cx_err_rate_limited": (
+        "יותר מדי בקשות; נסו שוב בעוד רגע",
+        "طلبات كثيرة؛ حاول بعد لحظة",
+        "too many requests; try again in a moment",
+    ),
+    "cx_err_server": (
+        "השרת לא זמין כרגע",
+        "الخادم غير متاح الآن",
+        "the server is not available now",
+    ),
+    "cx_err_network": (
+        "אין חיבור לשרת; לא נשלח",
+        "لا اتصال بالخادم؛ لم يُرسل",
+        "no connection to the server; not sent",
+    ),
+    "cx_close": ("סגירה", "إغلاق", "Close"),
+    # The keyboard help.
+    "cx_help_next": ("הפריט הבא / הקודם", "العنصر التالي / السابق", "next / previous item"),
+    "cx_help_confirm": ("אישור איום", "تأكيد تهديد", "confirm a threat"),
+    "cx_help_dismiss": ("דחיית איום", "رفض تهديد", "dismiss a threat"),
+    "cx_help_accept": ("קבלת המלצה", "قبول توصية", "accept a recommendation"),
+    "cx_help_show": ("הצגה על המפה", "عرض على الخريطة", "show on the map"),
+    "cx_help_time": ("אחורה / קדימה בזמן", "رجوع / تقدّم في الوقت", "back / forward in time"),
+    "cx_help_close": ("סגירה", "إغلاق", "close"),
+    "cx_map": ("מפה", "الخريطة", "map"),
+    "cx_langs": ("שפה", "اللغة", "language"),
+}

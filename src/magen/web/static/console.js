@@ -82,14 +82,28 @@
   var head = 0;
   var lost = false;
   var feed = null;
+  // The last picture could not be fetched (the server answered an error, or nothing): what is
+  // on screen is old even while the feed is up, and is said so until a picture comes.
+  var failed = false, retryTimer = null, retryMs = 1000, wasStale = false;
 
   var fetching = false, again = false;
+  function pictureFailed() {
+    fetching = false;
+    if (!failed) { failed = true; connection(); }
+    if (!retryTimer) {
+      retryTimer = setTimeout(function () { retryTimer = null; refresh(); }, retryMs);
+      retryMs = Math.min(retryMs * 2, 10000);
+    }
+  }
   function refresh() {
     if (fetching) { again = true; return; }
     fetching = true;
     M.api("GET", "/api/v1/picture").then(function (r) {
+      if (!r.ok) { again = false; pictureFailed(); return; }
       fetching = false;
-      if (r.ok) {
+      retryMs = 1000;
+      if (failed) { failed = false; connection(); }
+      {
         live = r.json;
         learnClock(live.generated_at);
         setHead(live.position);
@@ -100,8 +114,8 @@
       }
       if (again) { again = false; refresh(); }
     }, function () {
-      fetching = false;
-      if (!feed) setTimeout(refresh, 2000);
+      again = false;
+      pictureFailed();
     });
   }
 
@@ -129,16 +143,27 @@
     var banner = document.getElementById("banner");
     document.body.classList.toggle("lost", lost);
     var badge = document.getElementById("mode");
-    if (lost) {
-      var at = feed && feed.lastAt ? feed.lastAt : (live && live.generated_at);
-      banner.textContent = say("connection_lost", { t: M.hhmmss(at) }) + " · " + say("reconnecting");
+    document.body.classList.toggle("lost", lost || failed);
+    if ((lost || failed) !== wasStale) {
+      wasStale = lost || failed;
+      if (shown) show(shown);  // the empty lists say "not known", not "None", while stale
+    }
+    if (lost || failed) {
+      // As of the picture on screen: the feed's last word only when the picture has caught up
+      // with it (nothing happened since), else the picture's own time.
+      var at = live ? (feed && feed.lastAt && live.position >= head ? feed.lastAt : live.generated_at) : null;
+      var t = at ? M.hhmmss(at) : say("cx_no_picture");
+      banner.textContent = lost ? say("connection_lost", { t: t }) + " · " + say("reconnecting")
+        : say("cx_picture_failed", { t: t }) + " · " + say("cx_retrying");
       banner.className = "banner";
       banner.hidden = false;
       badge.className = "badge lost";
-      badge.textContent = "✕";
+      badge.dataset.mode = "lost";
+      badge.textContent = say("cx_badge_lost");
       return;
     }
     if (mode === "replay") return replayBanner();
+    if (!live) return;  // nothing drawn yet: not "live" until a picture is
     banner.hidden = true;
     badge.className = "badge live";
     badge.dataset.mode = "live";
@@ -180,7 +205,7 @@
   }
 
   function replayBanner() {
-    if (lost) return connection();
+    if (lost || failed) return connection();
     var banner = document.getElementById("banner");
     var badge = document.getElementById("mode");
     var p = shown && shown.replay ? shown : null;
@@ -229,12 +254,13 @@
     drawShelters(p.shelters || []);
     drawSightings(p.sightings || [], p);
     drawTracks(p.tracks, p);
+    drawScale(p.scale);
     drawIncidents(p);
     drawRoutes(p.assignments || [], p.responders || []);
     drawResponders(p.responders || []);
     drawRecommendations(p.recommendations);
     drawBoards();
-    if (mode === "live") document.getElementById("asof").textContent = M.hhmmss(feed && feed.lastAt ? feed.lastAt : p.generated_at);
+    if (mode === "live") document.getElementById("asof").textContent = M.hhmmss(feed && feed.lastAt && !failed ? feed.lastAt : p.generated_at);
     applySearch();
     restoreSelection();
   }
@@ -257,11 +283,13 @@
     if (opts.title) sec.querySelector("[data-title]").textContent = opts.title;
     var list = sec.querySelector("[data-list]");
     list.innerHTML = "";
-    sec.querySelector("[data-count]").textContent = items.length;
+    // An empty list on a stale picture is not known to be empty: never "None" then.
+    var stale = lost || failed;
+    sec.querySelector("[data-count]").textContent = stale && !items.length ? "?" : items.length;
     if (!items.length) {
       var none = document.createElement("li");
       none.className = "none";
-      none.textContent = say("nothing_open");
+      none.textContent = say(stale ? "cx_none_stale" : "nothing_open");
       list.appendChild(none);
       return;
     }
@@ -292,15 +320,55 @@
     acts.appendChild(b);
   }
 
+  /* A refused or failed command is said in a notice over the map, in the console's words,
+     and never in a blocking dialog that stops the live picture behind it. The server's reason
+     is English prose (for logs and other clients): it stays in the notice's title only. */
+  var ERROR_WORDS = { invalid: "cx_err_invalid", http_400: "cx_err_invalid", refused: "cx_err_refused",
+    not_found: "cx_err_not_found", http_404: "cx_err_not_found", forbidden: "cx_err_forbidden",
+    http_403: "cx_err_forbidden", conflict: "cx_err_conflict", http_409: "cx_err_conflict",
+    rate_limited: "cx_err_rate_limited", http_429: "cx_err_rate_limited" };
+  function errorWords(r) {
+    if (!r) return say("cx_err_network");
+    var code = r.json && r.json.error;
+    if (ERROR_WORDS[code]) return say(ERROR_WORDS[code]);
+    if (r.status >= 500) return say("cx_err_server");
+    return say("cx_err_refused");
+  }
+  var toastTimer = null;
+  function toast(words, detail) {
+    var box = document.getElementById("toast");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "toast";
+      box.className = "toast";
+      box.setAttribute("role", "alert");
+      document.body.appendChild(box);
+    }
+    box.innerHTML = "";
+    var msg = document.createElement("span");
+    msg.textContent = words;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = say("cx_close");
+    close.addEventListener("click", function () { box.hidden = true; });
+    box.appendChild(msg); box.appendChild(close);
+    box.title = detail || "";
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { box.hidden = true; }, 12000);
+  }
+  function refusal(r) { toast(say("error", { reason: errorWords(r) }), r && r.json && r.json.reason ? String(r.json.reason) : ""); }
+
   function run(path, body, button) {
     if (button) button.disabled = true;
     return M.command(path, body).then(function (r) {
-      if (!r.ok) alert(say("error", { reason: (r.json && r.json.reason) || r.status }));
+      if (!r.ok) { refusal(r); if (button) button.disabled = false; }
       refreshSoon();
       return r;
     }, function () {
       if (button) button.disabled = false;
-      alert(say("error", { reason: "network" }));
+      refusal(null);
+      return { ok: false, status: 0, json: {} };
     });
   }
 
@@ -381,7 +449,7 @@
         return;
       }
       li.innerHTML = "<b>" + esc(o.title && (o.title[LANG] || o.title.en)) + "</b> " + esc(typed(o.reason)) +
-        '<div class="t">' + esc(zoneText(o.zones)) + " · " + esc(M.hhmmss(o.issued_at)) + "</div>";
+        '<div class="t">' + esc([zoneText(o.zones), M.hhmmss(o.issued_at)].filter(Boolean).join(" · ")) + "</div>";
       actButton(li, say("clear"), function (b) { run(ENDPOINTS.clearOverride(o.id), {}, b); });
     }, { always: true });
   }
@@ -409,12 +477,18 @@
     marker.on("click", function () {
       var f = marker.feature.properties;
       var div = document.createElement("div");
-      div.innerHTML = "<b>" + esc(f.name) + "</b><br>" + esc(f.address) + "<br>" + esc(shelterStatus[id] || "open");
+      div.className = "shelter-menu";
+      div.innerHTML = "<b><bdi>" + esc(f.name) + "</bdi></b><br><bdi>" + esc(f.address) + "</bdi><br>" + esc(say("cx_shelter_" + (shelterStatus[id] || "open")));
       if (!READ_ONLY && mode === "live") {
+        var set = document.createElement("div");
+        set.className = "t";
+        set.textContent = say("cx_shelter_set");
+        div.appendChild(set);
         ["open", "full", "closed", "compromised"].forEach(function (st) {
           var b = document.createElement("button");
           b.type = "button";
-          b.textContent = st;
+          b.textContent = say("cx_shelter_" + st);
+          b.disabled = (shelterStatus[id] || "open") === st;
           b.addEventListener("click", function () { run(ENDPOINTS.shelterStatus(id), { status: st }, b); map.closePopup(); });
           div.appendChild(b);
         });
@@ -431,8 +505,8 @@
         radius: 5, color: "#fff", weight: 1.5, fillColor: age > 15 ? "#c9a27a" : "#e67e22", fillOpacity: 0.95,
         className: "mk mk-sighting sig-" + cls(s.id)
       });
-      m.bindTooltip((s.count ? s.count + " · " : "") + say(s.mobility === "unknown" ? "unknown" : s.mobility) + " · " + say("tier_" + s.tier) +
-        " · " + say("min_ago", { m: age }) + (s.text ? " · " + s.text : ""));
+      m.bindTooltip(esc([attackersText(s.count ? { estimate: s.count, low: s.count, high: s.count } : null) + (s.armed === "yes" ? " (" + say("cx_armed") + ")" : ""),
+        say(s.mobility || "unknown"), say("tier_" + s.tier), say("min_ago", { m: ltr(age) })].join(" · ")) + (s.text ? " · <bdi>" + esc(s.text) + "</bdi>" : ""));
       m.addTo(layers.sightings);
       markers["sightings:" + s.id] = m;
     });
@@ -440,10 +514,19 @@
     if (sec) sec.querySelector("[data-count]").textContent = items.length;
   }
 
+  // How many attackers, as honestly as it is known: "~7 attackers (4–9)" with the range the
+  // reports give, "3 attackers" when they agree, "number unknown" when nobody gave a number.
+  function attackersText(c) {
+    if (!c || (c.estimate == null && c.low == null)) return say("cx_attackers_unknown");
+    var n = c.estimate != null ? c.estimate : c.low;
+    var low = c.low != null ? c.low : n, high = c.high != null ? c.high : n;
+    if (low === high && n === low) return say("cx_attackers_exact", { n: ltr(n) });
+    return say("cx_attackers_est", { n: ltr(n), range: ltr(low + "–" + high) });
+  }
   function trackCount(t) {
     var s = t.count && typeof t.count === "object" ? t.count : t.size;
-    if (s && typeof s === "object") return s.estimate != null ? s.estimate : (s.low != null ? s.low + "–" + s.high : "?");
-    return t.count != null && typeof t.count !== "object" ? t.count : "?";
+    if (s && typeof s === "object") return attackersText(s);
+    return attackersText(t.count != null ? { estimate: t.count, low: t.count, high: t.count } : null);
   }
   function trackConfidence(t) {
     var c = t.confidence;
@@ -456,13 +539,29 @@
   }
   function trackOpen(t) { return !t.status || t.status === "new" || t.status === "confirmed" || t.status === "stale"; }
 
+  // The attack's size over every credible group, with its range and what it leaves out.
+  function drawScale(sc) {
+    var line = document.querySelector("[data-scale]");
+    if (!line) return;
+    var groups = sc ? (sc.groups || 0) : 0;
+    var others = sc ? (sc.unverified_groups || 0) + (sc.stale_groups || 0) : 0;
+    if (!sc || (!groups && !others)) { line.hidden = true; return; }
+    // No credible group: no total to give (never "0 attackers" beside groups not counted).
+    var parts = groups ? [say("cx_scale", { attackers: attackersText(sc.attackers), groups: ltr(groups) })] : [];
+    if (sc.uncounted_groups) parts.push(say("cx_scale_uncounted", { n: ltr(sc.uncounted_groups) }));
+    if (sc.unverified_groups) parts.push(say("cx_scale_unverified", { n: ltr(sc.unverified_groups) }));
+    if (sc.stale_groups) parts.push(say("cx_scale_stale", { n: ltr(sc.stale_groups) }));
+    line.textContent = parts.join(" · ");
+    line.hidden = false;
+  }
+
   function drawTracks(items, p) {
     if (!items) { fill("tracks", null); return; }
     var open = items.filter(trackOpen);
     open.forEach(function (t) {
       var stale = trackStale(t, p);
       var age = ageMin(t.last_seen, p);
-      var label = trackCount(t) + " · " + trackConfidence(t) + " · " + (stale ? say("stale", { m: age }) : age + "′");
+      var label = trackCount(t) + " · " + trackConfidence(t) + " · " + (stale ? say("stale", { m: age }) : say("min_ago", { m: age }));
       var heading = t.heading_deg;
       // A dot for the group, an arrow the way it is heading (none when that is not known).
       var arrow = heading != null ? '<g transform="rotate(' + Number(heading) + ' 22 22)"><path class="hd" d="M22 0 L29 14 L22 11 L15 14 Z"/></g>' : "";
@@ -482,14 +581,14 @@
       var stale = trackStale(t, p);
       if (stale) li.classList.add("stale");
       li.innerHTML = "<b>" + esc(trackCount(t)) + " · " + esc(t.mobility ? say(t.mobility) : "") + "</b> " + esc(trackConfidence(t)) +
-        '<div class="t">' + esc(stale ? say("stale", { m: ageMin(t.last_seen, p) }) : say("min_ago", { m: ageMin(t.last_seen, p) })) +
-        (t.sightings != null ? " · " + esc(say("n_sightings", { n: t.sightings })) : "") + "</div>";
+        '<div class="t">' + esc(stale ? say("stale", { m: ltr(ageMin(t.last_seen, p)) }) : say("min_ago", { m: ltr(ageMin(t.last_seen, p)) })) +
+        (t.sightings != null ? " · " + esc(say("n_sightings", { n: ltr(t.sightings) })) : "") + "</div>";
       actButton(li, say("confirm"), function (b) { run(ENDPOINTS.confirmTrack(idOf(t)), {}, b); }, "c");
       actButton(li, say("dismiss"), function (b) { run(ENDPOINTS.dismissTrack(idOf(t)), {}, b); }, "d");
     });
   }
 
-  function sosLine(s) { return say("sos_line", { people: s.people, injured: s.injured, children: s.children }); }
+  function sosLine(s) { return say("sos_line", { people: ltr(s.people), injured: ltr(s.injured), children: ltr(s.children) }); }
 
   function sosScore(s) {
     // Without the incidents engine's ranking: the injured first, then children, silence, size.
@@ -513,7 +612,8 @@
         radius: 8, color: s.silent ? "#000" : "#fff", weight: s.silent ? 3 : 2, fillColor: "#b00020", fillOpacity: 0.95,
         className: "mk mk-sos sos-" + cls(s.id)
       });
-      m.bindTooltip("SOS · " + sosLine(s) + (s.silent ? " · " + say("silent_word") : "") + (s.text ? " · " + s.text : ""));
+      m.bindTooltip(esc("SOS · " + sosLine(s) + (s.silent ? " · " + say("silent_word") : "") + " · " + say("min_ago", { m: ltr(ageMin(s.raised_at, p)) })) +
+        (s.text ? " · <bdi>" + esc(s.text) + "</bdi>" : ""));
       m.addTo(layers.incidents);
       markers["incidents:" + s.id] = m;
     });
@@ -534,7 +634,7 @@
       var score = sosScore(s);
       li.className = score >= 12 ? "p1" : score >= 5 ? "p2" : "p3";
       li.innerHTML = "<b>SOS</b> " + esc(sosLine(s)) + (s.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
-        " " + esc(s.text) + '<div class="t">' + esc(M.hhmmss(s.raised_at)) + " · " + esc(say("min_ago", { m: ageMin(s.raised_at, p) })) + " · " + esc(say("tier_" + s.tier)) + "</div>";
+        (s.text ? " <bdi>" + esc(s.text) + "</bdi>" : "") + '<div class="t">' + esc(M.hhmmss(s.raised_at)) + " · " + esc(say("min_ago", { m: ageMin(s.raised_at, p) })) + " · " + esc(say("tier_" + s.tier)) + "</div>";
     }, { always: true, title: say("sos_calls") });
   }
 
@@ -587,7 +687,7 @@
       if (r.lat == null) return;
       var icon = L.divIcon({ html: '<div class="rsp st-' + esc(r.status) + '">' + (STATUS_LETTER[r.status] || "?") + "</div>", className: "mk mk-responder", iconSize: [22, 22], iconAnchor: [11, 11] });
       var m = L.marker([r.lat, r.lon], { icon: icon, keyboard: false }).addTo(layers.responders);
-      m.bindTooltip(say("kind_" + r.kind) + " · " + say("st_" + r.status) + (r.radio_channel ? " · ch " + r.radio_channel : ""));
+      m.bindTooltip(esc(say("kind_" + r.kind) + " · " + say("st_" + r.status)) + (r.radio_channel ? " · " + esc(say("cx_radio", { ch: own(r.radio_channel) })) : ""));
       markers["responders:" + r.id] = m;
     });
     fill("responders", items, function (li, r) {
@@ -595,7 +695,7 @@
       var a = assignmentOf(shown || {}, r.id);
       li.innerHTML = "<b>" + esc(say("st_" + r.status)) + "</b> · " + esc(say("kind_" + r.kind)) +
         (a ? " → " + esc(targetLabel(a.target, say("asg_" + a.status))) : "") +
-        '<div class="t">' + esc([r.capabilities.map(function (c) { return say("cap_" + c); }).join(", "), r.where_at ? M.hhmmss(r.where_at) : ""].filter(Boolean).join(" · ")) + "</div>";
+        '<div class="t">' + esc([r.capabilities.map(function (c) { return say("cap_" + c); }).join(say("dx_list")), r.where_at ? M.hhmmss(r.where_at) : ""].filter(Boolean).join(" · ")) + "</div>";
     }, { always: true });
   }
 
@@ -650,7 +750,7 @@
       L.circleMarker([c.lat, c.lon], {
         radius: 6, color: "#fff", weight: 1.5, fillColor: TRIAGE_COLOUR[c.category] || "#6f42c1", fillOpacity: 0.95,
         className: "mk mk-casualty cas-" + cls(c.id)
-      }).bindTooltip(c.tag + " · " + (c.category || "")).addTo(layers.casualties);
+      }).bindTooltip("<bdi>" + esc(c.tag) + "</bdi> · " + esc(categoryText(c.category))).addTo(layers.casualties);
     });
     var sorted = open.slice().sort(function (a, b) {
       return ((TRIAGE_ORDER[a.category] != null ? TRIAGE_ORDER[a.category] : 9) - (TRIAGE_ORDER[b.category] != null ? TRIAGE_ORDER[b.category] : 9)) ||
@@ -659,10 +759,21 @@
     fill("casualties", sorted, function (li, c) {
       li.className = c.category === "immediate" ? "p1" : c.category === "delayed" ? "p2" : "p3";
       var where = c.hospital_id || c.destination;
-      li.innerHTML = "<b>" + esc(c.tag) + "</b> " + esc(c.category || "—") + " · " + esc(c.status) +
-        (where ? " → " + esc(where) : "") +
-        '<div class="t">' + esc(M.hhmmss(c.found_at)) + (c.warnings && c.warnings.length ? " · ⚠ " + esc(c.warnings.map(function (w) { return w.message; }).join("; ")) : "") + "</div>";
+      li.innerHTML = "<b><bdi>" + esc(c.tag) + "</bdi></b> " + esc(categoryText(c.category)) + " · " + esc(say("hospital_st_" + c.status)) +
+        (where ? " → <bdi>" + esc(where) + "</bdi>" : "") +
+        '<div class="t">' + esc(M.hhmmss(c.found_at)) + (c.warnings && c.warnings.length ? " · ⚠ " + esc(c.warnings.map(warningText).join(say("dx_sep"))) : "") + "</div>";
     });
+  }
+
+  function categoryText(cat) { return cat ? say("cx_triage_" + cat) : say("cx_untriaged"); }
+  // A warning in the console's words from its kind and since when (the server's sentence is
+  // English): a tourniquet on for over two hours, how long.
+  function warningText(w) {
+    if (w.kind === "tourniquet_over_2h" && w.since) {
+      var min = Math.max(0, Math.floor((serverNow() - new Date(w.since).getTime()) / 60000));
+      return say("cx_tourniquet", { t: M.hhmmss(w.since).slice(0, 5), h: ltr(Math.floor(min / 60)), m: ltr(("0" + (min % 60)).slice(-2)) });
+    }
+    return say("cx_warning");
   }
 
   function drawHospitals(items) {
@@ -670,7 +781,7 @@
       if (h.lat == null) return;
       var icon = L.divIcon({ html: '<div class="rsp" style="background:#0b4f8a">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
       L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
-        .bindTooltip(esc(h.name) + " · " + esc(h.incoming) + " → · " + esc(h.admitted))
+        .bindTooltip("<bdi>" + esc(h.name) + "</bdi> · " + esc(say("cx_hospital_load", { incoming: ltr(h.incoming || 0), arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })))
         .addTo(layers.hospitals);
     });
   }
@@ -807,30 +918,71 @@
   /* --- issuing from the map: right-click (or long press) to declare a danger area ----------- */
 
   var REASONS = ["armed_attackers", "hostage_situation", "suspicious_object", "impact_site", "fire", "hazardous_materials", "structural_collapse", "other"];
+  var RADIUS = { low: 20, high: 5000 };
+  function labelled(words, field) {
+    var l = document.createElement("label");
+    l.className = "menu-field";
+    var w = document.createElement("span");
+    w.textContent = words;
+    l.appendChild(w); l.appendChild(field);
+    return l;
+  }
   map.on("contextmenu", function (e) {
     if (READ_ONLY || mode !== "live") return;
     var div = document.createElement("div");
+    div.className = "map-menu";
+    var head = document.createElement("b");
+    head.textContent = say("cx_menu_title");
     var sel = document.createElement("select");
-    REASONS.forEach(function (r) { var o = document.createElement("option"); o.value = r; o.textContent = r; sel.appendChild(o); });
+    REASONS.forEach(function (r) { var o = document.createElement("option"); o.value = r; o.textContent = say("cx_reason_" + r); sel.appendChild(o); });
     var radius = document.createElement("input");
-    radius.type = "number"; radius.value = "150"; radius.min = "20"; radius.max = "5000"; radius.style.width = "6rem";
+    radius.type = "number"; radius.value = "150"; radius.min = String(RADIUS.low); radius.max = String(RADIUS.high); radius.step = "10";
+    radius.setAttribute("dir", "ltr");
+    var said = document.createElement("p");
+    said.className = "menu-error";
+    said.setAttribute("role", "alert");
+    said.hidden = true;
+    function circle() {
+      var m = parseFloat(radius.value);
+      if (!isFinite(m) || m < RADIUS.low || m > RADIUS.high) {
+        said.textContent = say("cx_menu_bad_radius", { low: ltr(RADIUS.low), high: ltr(RADIUS.high) });
+        said.hidden = false;
+        radius.focus();
+        return null;
+      }
+      said.hidden = true;
+      return { kind: "circle", lat: e.latlng.lat, lon: e.latlng.lng, radius_m: m };
+    }
+    // Sent, the menu closes; refused, it stays open with the reason in its own words.
+    function send(path, body, button) {
+      run(path, body, button).then(function (r) {
+        if (r && r.ok) map.closePopup();
+        else { said.textContent = errorWords(r); said.hidden = false; }
+      });
+    }
     var declare = document.createElement("button");
     declare.type = "button";
-    declare.textContent = say("danger_areas") + " +";
+    declare.textContent = say("cx_menu_declare");
     declare.addEventListener("click", function () {
-      run(ENDPOINTS.declareDanger(), { area: { kind: "circle", lat: e.latlng.lat, lon: e.latlng.lng, radius_m: parseFloat(radius.value) }, reason: sel.value }, declare);
-      map.closePopup();
+      var a = circle();
+      if (a) send(ENDPOINTS.declareDanger(), { area: a, reason: sel.value }, declare);
     });
     var lock = document.createElement("button");
     lock.type = "button";
-    lock.textContent = "lock_in";
+    lock.textContent = say("cx_menu_lock_in");
     lock.addEventListener("click", function () {
-      run(ENDPOINTS.issueOverride(), { action: "lock_in", area: { kind: "circle", lat: e.latlng.lat, lon: e.latlng.lng, radius_m: parseFloat(radius.value) } }, lock);
-      map.closePopup();
+      var a = circle();
+      if (a) send(ENDPOINTS.issueOverride(), { action: "lock_in", area: a }, lock);
     });
-    div.appendChild(sel); div.appendChild(radius); div.appendChild(document.createElement("br"));
-    div.appendChild(declare); div.appendChild(lock);
-    L.popup().setLatLng(e.latlng).setContent(div).openOn(map);
+    var acts = document.createElement("div");
+    acts.className = "menu-acts";
+    acts.appendChild(declare); acts.appendChild(lock);
+    div.appendChild(head);
+    div.appendChild(labelled(say("cx_menu_reason"), sel));
+    div.appendChild(labelled(say("cx_menu_radius"), radius));
+    div.appendChild(acts);
+    div.appendChild(said);
+    L.popup({ minWidth: 220 }).setLatLng(e.latlng).setContent(div).openOn(map);
   });
 
   var CATEGORIES = ["missiles", "hostile_aircraft_intrusion", "terrorist_infiltration", "unconventional_missile", "earthquake", "tsunami", "hazardous_materials", "radiological_event", "early_warning"];
@@ -839,7 +991,7 @@
     if (!box || READ_ONLY || !zones.length) return;
     var form = box.querySelector("form");
     var cat = form.elements.category;
-    CATEGORIES.forEach(function (c) { var o = document.createElement("option"); o.value = c; o.textContent = c; cat.appendChild(o); });
+    CATEGORIES.forEach(function (c) { var o = document.createElement("option"); o.value = c; o.textContent = say("cx_cat_" + c); cat.appendChild(o); });
     zones.forEach(function (z) { var o = document.createElement("option"); o.value = z.id; o.textContent = z.name; form.elements.zones.appendChild(o); });
     box.hidden = false;
     form.addEventListener("submit", function (ev) {
