@@ -97,7 +97,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_score": ("{p}% סבירות", "احتمال {p}%", "{p}% likely"),
     "registry_report": ("דיווח על נעדר/ת", "بلاغ عن مفقود", "Missing-person report"),
     "registry_cand_survivor": ("נרשם/ה כבטוח/ה", "مسجَّل كناجٍ", "Checked in safe"),
-    "registry_cand_casualty": ("נפגע/ת", "مصاب", "Casualty"),
+    "registry_cand_casualty": ("נפגע/ת", "مصاب/ة", "Casualty"),
     "registry_cand_missing": (
         "דיווח נוסף (אותו אדם?)",
         "بلاغ آخر (الشخص نفسه؟)",
@@ -131,14 +131,15 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_deceased_warn": (
         "האדם נפטר. את המשפחה מודיעים פנים אל פנים בלבד. "
         "המשפחה לא תראה זאת בדף שלה עד שתרשום/תרשמי שמסרת להם את הבשורה.",
-        "هذا الشخص متوفّى. تُبلَّغ العائلة وجهًا لوجه فقط. "
+        "هذا الشخص متوفّى/متوفّاة. تُبلَّغ العائلة وجهًا لوجه فقط. "
         "لن ترى العائلة ذلك في صفحتها حتى تسجّل أنك أبلغتها.",
         "This person has died. The family is told in person only. "
         "They will not see this on their page until you record that you told them.",
     ),
     "registry_unidentified": (
         "תג {tag}: נפטר/ה וטרם זוהה/תה רשמית. יש לזהות קודם; אין להודיע למשפחה לפני כן.",
-        "البطاقة {tag}: متوفّى ولم يُتعرَّف عليه رسميًا بعد. يجب التعرّف أولًا؛ لا تُبلَّغ العائلة قبل ذلك.",
+        "البطاقة {tag}: متوفّى/متوفّاة ولم يُتعرَّف عليه/عليها رسميًا بعد."
+        " يجب التعرّف أولًا؛ لا تُبلَّغ العائلة قبل ذلك.",
         "Tag {tag} has died and is not formally identified yet. Identify first; "
         "the family cannot be told before.",
     ),
@@ -204,8 +205,8 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_confirmed_at": ("אושר {t}", "أُكّد {t}", "Confirmed {t}"),
     # --- outcomes and statuses ----------------------------------------------------------------
     "registry_out_safe": ("בשלום", "بأمان", "Safe"),
-    "registry_out_injured": ("פצוע/ה, בטיפול", "مصاب، يتلقّى العلاج", "Injured, in care"),
-    "registry_out_deceased": ("נפטר/ה", "متوفّى", "Deceased"),
+    "registry_out_injured": ("פצוע/ה, בטיפול", "مصاب/ة، قيد العلاج", "Injured, in care"),
+    "registry_out_deceased": ("נפטר/ה", "متوفّى/متوفّاة", "Deceased"),
     "registry_out_duplicate": ("דיווח כפול", "بلاغ مكرّر", "Duplicate report"),
     "registry_st_searching": ("בחיפוש", "قيد البحث", "Searching"),
     "registry_st_found": ("נמצא/ה", "وُجد", "Found"),
@@ -221,7 +222,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_cas_arrived": ("הגיע/ה לבית החולים", "وصل إلى المستشفى", "arrived at hospital"),
     "registry_cas_admitted": ("מאושפז/ת", "في المستشفى", "admitted"),
     "registry_cas_discharged": ("שוחרר/ה", "خرج من المستشفى", "discharged"),
-    "registry_cas_deceased": ("נפטר/ה", "متوفّى", "deceased"),
+    "registry_cas_deceased": ("נפטר/ה", "متوفّى/متوفّاة", "deceased"),
     "registry_ident_unidentified": ("לא מזוהה", "غير معروف الهوية", "not identified"),
     "registry_ident_provisional": ("זיהוי ראשוני", "تعرّف أوّلي", "provisionally identified"),
     "registry_ident_identified": ("מזוהה רשמית", "تم التعرّف رسميًا", "formally identified"),
@@ -230,7 +231,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_born": ("נולד/ה {d}", "مواليد {d}", "born {d}"),
     "registry_age_is": ("גיל {a}", "العمر {a}", "age {a}"),
     "registry_last_seen": ("נראה/תה לאחרונה: {what}", "شوهد آخر مرة: {what}", "Last seen: {what}"),
-    "registry_found": ("נמצא/ה: {what}", "عُثر عليه: {what}", "Found: {what}"),
+    "registry_found": ("נמצא/ה: {what}", "عُثر عليه/عليها: {what}", "Found: {what}"),
     "registry_checked_in": ("נרשם/ה: {what}", "سُجّل: {what}", "Checked in: {what}"),
     "registry_hospital": ("בית חולים: {h}", "المستشفى: {h}", "Hospital: {h}"),
     "registry_reported_at": ("דווח {t}", "أُبلغ {t}", "reported {t}"),
