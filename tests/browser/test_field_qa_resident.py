@@ -164,3 +164,31 @@ def test_during_an_alert_the_safe_action_is_above_the_buttons_on_a_small_phone(
         assert now["y"] + now["height"] <= PHONE["height"]  # all of it on the first screen
     finally:
         context.close()
+
+
+def test_a_report_stuck_on_a_weak_link_is_kept_and_sent_once_later(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: a request the network held open (no answer, no error) left the button disabled
+    and the report neither sent nor kept, with no word on the screen."""
+    context = _phone(browser, located=True)
+    stuck: list[Any] = []
+    try:
+        page = page_errors.watch(context.new_page())
+        page.goto(f"{server.url}/resident?lang=en")
+        form = page.locator("#sighting form")
+        marker = "weak link " + form.locator("[name=command_id]").input_value()
+        form.locator("input[name=address]").fill("Dubnov 13")
+        form.locator("textarea[name=text]").fill(marker)
+        context.route("**/resident/sighting", lambda route: stuck.append(route))  # never answered
+        form.locator("button[type=submit]").tap()
+        page.wait_for_selector("[data-done]:has-text('Saved on this phone')", timeout=25_000)
+        assert len(page.evaluate("() => window.magenResident.outbox()")) == 1
+        assert form.locator("button[type=submit]").is_enabled()
+        context.unroute("**/resident/sighting")
+        page.evaluate("() => window.magenResident.flush()")
+        page.wait_for_function("() => window.magenResident.outbox().length === 0", timeout=20_000)
+    finally:
+        context.close()
+    sent = [s for s in server.picture()["sightings"] if marker in s["text"]]
+    assert len(sent) == 1

@@ -78,10 +78,21 @@
     net.hidden = parts.length === 0;
   }
 
+  // A weak link can hold a request open for minutes with no error: past this it counts as
+  // lost (the report is kept and sent again under the same id, so it still counts once).
+  var NETWORK_TIMEOUT_MS = 15000;
+  function deadline() {
+    if (!window.AbortController) return undefined;
+    var c = new AbortController();
+    setTimeout(function () { c.abort(); }, NETWORK_TIMEOUT_MS);
+    return c.signal;
+  }
+
   function send(item) {
     return fetch(item.url, {
       method: "POST",
       credentials: "same-origin",
+      signal: deadline(),
       headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
       body: item.body
     }).then(function (r) {
@@ -348,7 +359,7 @@
     var at = here;
     // "no-cache": the browser asks again with the ETag it holds, and an unchanged answer is
     // a small 304 (many phones asking every few seconds stay cheap for the server).
-    fetch("/api/v1/guidance?lat=" + at[0] + "&lon=" + at[1] + "&lang=" + LANG, { credentials: "same-origin", cache: "no-cache" })
+    fetch("/api/v1/guidance?lat=" + at[0] + "&lon=" + at[1] + "&lang=" + LANG, { credentials: "same-origin", cache: "no-cache", signal: deadline() })
       .then(function (r) {
         if (r.ok) return r.json();
         return r.status >= 400 && r.status < 500 ? {} : null;  // no advice for this place
