@@ -55,20 +55,25 @@
 
   // One picture at a time: on a slow network a picture takes seconds, and the events of a
   // busy night come faster than that. Events meanwhile ask for one more picture, not one each.
-  var loading = false, again = false, onPicture = null;
+  // A request a weak link holds open for half a minute no longer blocks the next one; an
+  // answer older than one already shown is dropped.
+  var loading = 0, again = false, onPicture = null, asked = 0, shown = 0;
   function refresh() {
-    if (loading) { again = true; return; }
-    loading = true;
+    if (loading && Date.now() - loading < 30000) { again = true; return; }
+    loading = Date.now();
+    var mine = ++asked;
     function next(wait) {
-      loading = false;
+      if (mine !== asked) return;
+      loading = 0;
       if (again) { again = false; setTimeout(refresh, wait || 1000); }
     }
     M.api("GET", "/api/v1/picture").then(function (r) {
-      if (!r.ok) { next(); return; }
+      if (!r.ok || mine < shown) { next(); return; }
+      shown = mine;
       var p = r.json;
-      var mine = (p.responders || []).filter(function (x) { return x.id === me; })[0];
-      showCheckIn(!mine);
-      if (mine) markStatus(mine.status);
+      var meNow = (p.responders || []).filter(function (x) { return x.id === me; })[0];
+      showCheckIn(!meNow);
+      if (meNow) markStatus(meNow.status);
       drawThreats(p);
       drawAssignment(p);
       document.body.dataset.ready = "1";
