@@ -43,8 +43,8 @@ def _file(kit: Kit, name: str) -> str:
     return next(x.report_id for x in mine.reports if x.name == name)
 
 
-def _confirm_death(kit: Kit, report_id: str, name: str) -> None:
-    """A casualty dead and formally identified, matched to the report and confirmed."""
+def _confirm_death(kit: Kit, report_id: str, name: str, release: str = "") -> str:
+    """A casualty dead and formally identified, matched to the report and confirmed; the match."""
     body = {"tag": f"T-{report_id[-4:]}", "place": "Derech Hevron 14"}
     cas = kit.post(Role.MEDIC, "/api/v1/casualties", {"command_id": cid(), **body})
     assert cas.status_code == 201, cas.text
@@ -68,9 +68,10 @@ def _confirm_death(kit: Kit, report_id: str, name: str) -> None:
     r = kit.post(
         Role.REGISTRAR,
         f"/api/v1/persons/matches/{m.json()['id']}/confirm",
-        {"command_id": cid(), "release": "A registrar will meet you in person."},
+        {"command_id": cid(), "release": release or "A registrar will meet you in person."},
     )
     assert r.status_code in {200, 201}, r.text
+    return str(m.json()["id"])
 
 
 def test_they_are_safe_after_a_death_not_yet_told_tells_the_family_nothing_of_it(
@@ -190,3 +191,53 @@ def test_an_arabic_page_says_her_of_a_woman_and_him_of_a_man(kit: Kit) -> None:
     status = re.search(r"data-status-word>([^<]*)<", block)
     assert status is not None
     assert status.group(1) == "عُثر عليها سالمة"  # was "عُثر عليه سالمًا"
+
+
+def test_a_death_told_in_person_is_not_shown_as_found_and_is_said_in_the_family_s_language(
+    kit: Kit,
+) -> None:
+    name = "רחל ביטון"
+    report_id = _file(kit, name)
+    # The registrar's desk was in Arabic: its proposed words went out in Arabic.
+    match_id = _confirm_death(kit, report_id, name, release="سيلتقي بكم مسجّل شخصيًا.")
+    told = {"command_id": cid(), "match_id": match_id, "channel": "in_person"}
+    r = kit.post(Role.REGISTRAR, f"/api/v1/persons/missing/{report_id}/notified", told)
+    assert r.status_code == 201, r.text
+    page = _resident(kit).get("/family?lang=he").text
+    block = page[page.index(f'data-report="{report_id}"') :]
+    block = block[: block.index("</li>")]
+    status = re.search(r"data-status-word>([^<]*)<", block)
+    assert status is not None
+    # Was "נמצא/ה" ("found") on a green card, and the message in Arabic.
+    assert status.group(1) == "הודעה מצוות הרישום"
+    assert "st-found" not in block
+    assert "רשם/ת ייפגש/תיפגש אתכם באופן אישי." in block
+    assert "سيلتقي" not in block
+
+
+def test_the_desk_s_stock_words_reach_the_family_in_its_language(kit: Kit) -> None:
+    name = "Noa Cohen"
+    report_id = _file(kit, name)
+    survivor = kit.post(
+        Role.REGISTRAR,
+        "/api/v1/persons/survivors",
+        {"command_id": cid(), "name": {"full_name": name}, "place": "Shelter 7"},
+    )
+    assert survivor.status_code == 201, survivor.text
+    proposal = {"report_id": report_id, "candidate_kind": "survivor", "score": 0.95}
+    m = kit.post(
+        Role.REGISTRAR,
+        "/api/v1/persons/matches",
+        {**proposal, "command_id": cid(), "candidate_id": survivor.json()["id"], "explanation": ""},
+    )
+    assert m.status_code == 201, m.text
+    # No words given: the service's own default, in English.
+    r = kit.post(
+        Role.REGISTRAR, f"/api/v1/persons/matches/{m.json()['id']}/confirm", {"command_id": cid()}
+    )
+    assert r.status_code in {200, 201}, r.text
+    page = _resident(kit).get("/family?lang=ar").text
+    block = page[page.index(f'data-report="{report_id}"') :]
+    block = block[: block.index("</li>")]
+    assert "Found safe." not in block
+    assert "وُجد/ت بأمان." in block

@@ -246,6 +246,8 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "family_st_found_m": ("נמצא/ה", "عُثر عليه", "Found"),
     "family_st_found_safe_f": ("נמצא/ה בשלום", "عُثر عليها سالمة", "Found safe"),
     "family_st_found_safe_m": ("נמצא/ה בשלום", "عُثر عليه سالمًا", "Found safe"),
+    # A death, once a registrar has told the family in person: no "found", no green.
+    "family_st_news": ("הודעה מצוות הרישום", "رسالة من فريق التسجيل", "From the registry"),
     "family_st_safe": ("בשלום", "بأمان", "Safe"),
     "family_searching_text": (
         "עדיין אין מידע מאושר. כשיהיה, הוא יופיע כאן.",

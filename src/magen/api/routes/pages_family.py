@@ -67,6 +67,7 @@ from magen.domain.persons import (
     AddPersonNote,
     FamilyReport,
     MarkPersonSafe,
+    Outcome,
     Persons,
     ReportMissingPerson,
     ReportStatus,
@@ -74,7 +75,7 @@ from magen.domain.persons import (
 )
 from magen.domain.values import GeoPoint, Role
 from magen.web import forms
-from magen.web.i18n import Lang, text
+from magen.web.i18n import LANGS, Lang, text
 from magen.web.render import render
 from magen.web.times import local_time, town_zone
 
@@ -349,6 +350,7 @@ class Shown:
     last_seen: str
     filed: str
     status: str  # searching | found | safe
+    tone: str  # searching | found | safe | news (a death, told in person)
     found_safe: bool
     message: str
     outcome_at: str
@@ -357,7 +359,29 @@ class Shown:
     sx: str  # "_f", "_m" or "": the words said of the person, as the family described them
 
 
-def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime) -> Shown:
+def _message(mine: FamilyReport, lang: Lang) -> str:
+    """The registry's words; the desk's own stock sentence in the family's language.
+
+    A registrar who leaves the desk's proposed words sends them in the desk's language, which
+    need not be the family's: those few sentences are said again in the family's own.
+    """
+    if mine.outcome is None or mine.status != "found":
+        return mine.message
+    key = f"registry_release_{mine.outcome.value}"
+    said = mine.message.strip()
+    if any(said == text(key, other) for other in LANGS if other != lang):
+        return text(key, lang)
+    return mine.message
+
+
+def _tone(mine: FamilyReport) -> str:
+    """How the report is drawn: a death is never shown as good news ("found", in green)."""
+    if mine.status == "found" and mine.outcome is Outcome.DECEASED:
+        return "news"
+    return mine.status
+
+
+def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime, lang: Lang) -> Shown:
     # The family's own report: what they wrote themselves. Outcomes come from family_view only.
     own = rt.service.state.slice(Persons).missing[mine.report_id]
     return Shown(
@@ -367,8 +391,9 @@ def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime) -> Show
         last_seen=own.last_seen_place,
         filed=_when(mine.filed_at, now),
         status=mine.status,
+        tone=_tone(mine),
         found_safe=mine.status == "found" and mine.outcome is not None and mine.outcome == "safe",
-        message=mine.message,
+        message=_message(mine, lang),
         outcome_at=_when(mine.outcome_at, now) if mine.outcome_at else "",
         told=tuple(_when(t, now) for t in mine.told_at),
         notes=tuple((_when(n.at, now), n.text) for n in own.notes if n.by == actor.account_id),
@@ -403,7 +428,7 @@ async def _page(
     check_ins: list[str] = []
     if actor is not None and actor.account_id is not None:
         view = family_view(rt.service.state, actor.account_id)
-        reports = [_shown(rt, actor, r, now) for r in reversed(view.reports)]
+        reports = [_shown(rt, actor, r, now, lang) for r in reversed(view.reports)]
         check_ins = [_when(c.checked_in_at, now) for c in view.check_ins]
     body = render(
         "family.html",
