@@ -148,3 +148,43 @@ def test_my_task_is_asked_before_the_town_s_background(
     finally:
         context.close()
     assert asked.index("picture") < asked.index("map.geojson"), asked
+
+
+def test_a_refusal_and_a_triage_tag_are_said_in_the_page_s_language(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: "לא הצלחנו: <the server's English reason>", and the tag read "IMMEDIATE" on a
+    Hebrew page."""
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="he-IL"
+    )
+    try:
+        context.route(
+            "**/api/v1/responders/status",
+            lambda route: route.fulfill(
+                status=409,
+                content_type="application/json",
+                body=json.dumps({"reason": "the responder changed meanwhile"}),
+            ),
+        )
+        context.route(
+            "**/api/v1/triage/step",
+            lambda route: route.fulfill(
+                status=200,
+                content_type="application/json",
+                body=json.dumps(
+                    {"done": True, "category": "immediate", "explain": {"he": "נשימה 40"}}
+                ),
+            ),
+        )
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        page.locator("[data-status=engaged]").tap()
+        error = page.locator("[data-error]")
+        error.wait_for()
+        assert "מישהו אחר שינה" in error.inner_text()
+        assert "responder" not in error.inner_text()
+        page.locator("[data-triage-start]").tap()
+        assert page.locator("[data-triage] .tag").inner_text() == "דחוף"
+    finally:
+        context.close()

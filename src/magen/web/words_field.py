@@ -43,4 +43,37 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "لا يوجد اتصال: لم يُرسل. حاول مجددًا عند عودة الاتصال.",
         "No connection: not sent. Try again when there is a connection.",
     ),
+    # A command the server refused, by its kind (the server's own reason is English).
+    "fd_err_invalid": ("הבקשה לא תקינה.", "الطلب غير صالح.", "the request was not valid."),
+    "fd_err_forbidden": (
+        "אין הרשאה לחשבון הזה.",
+        "لا صلاحية لهذا الحساب.",
+        "not allowed for this account.",
+    ),
+    "fd_err_not_found": ("זה כבר לא קיים.", "لم يعد هذا موجودًا.", "it no longer exists."),
+    "fd_err_conflict": (
+        "מישהו אחר שינה את זה קודם.",
+        "غيّره شخص آخر أولًا.",
+        "someone else changed it first.",
+    ),
+    "fd_err_busy": (
+        "יותר מדי בקשות; נסו שוב בעוד רגע.",
+        "طلبات كثيرة؛ حاول بعد لحظة.",
+        "too many requests; try again in a moment.",
+    ),
+    "fd_err_server": (
+        "השרת לא זמין כרגע.",
+        "الخادم غير متاح الآن.",
+        "the server is not available now.",
+    ),
+    "fd_err_check_in": (
+        "צריך להתייצב למשמרת קודם.",
+        "يجب تسجيل الحضور للمناوبة أولًا.",
+        "check in for duty first.",
+    ),
+    # The triage tag, in the medic's language (its colour is the tag's background).
+    "fd_cat_immediate": ("דחוף", "فوري", "IMMEDIATE"),
+    "fd_cat_delayed": ("נדחה", "مؤجَّل", "DELAYED"),
+    "fd_cat_minor": ("קל", "طفيف", "MINOR"),
+    "fd_cat_expectant": ("אנוש", "ميؤوس منه", "EXPECTANT"),
 }

@@ -17,10 +17,21 @@
   function tell(text) { errorLine.hidden = true; statusLine.textContent = text; statusLine.hidden = !text; }
   function fail(text) { statusLine.hidden = true; errorLine.textContent = text; errorLine.hidden = !text; }
 
+  // Why a command was refused, in the page's language (the server's reason is English, for
+  // logs: it is kept in the line's title, not shown in a Hebrew or Arabic sentence).
+  function refusal(r) {
+    var st = r.status, raw = (r.json && r.json.reason) || String(st);
+    var key = st === 404 && /check in/i.test(raw) ? "fd_err_check_in" : st === 403 ? "fd_err_forbidden" :
+      st === 404 ? "fd_err_not_found" : st === 409 ? "fd_err_conflict" : st === 429 ? "fd_err_busy" :
+      st >= 500 ? "fd_err_server" : "fd_err_invalid";
+    errorLine.title = raw;
+    return say("error", { reason: say(key) });
+  }
+
   function answer(r) {
     if (r.ok) return true;
     if (r.status === 404 && /check in/i.test((r.json && r.json.reason) || "")) showCheckIn(true);
-    fail(say("error", { reason: (r.json && r.json.reason) || r.status }));
+    fail(refusal(r));
     return false;
   }
 
@@ -295,7 +306,7 @@
   function step() {
     M.api("POST", "/api/v1/triage/step", { protocol: protocol, answers: answers }).then(function (r) {
       box.innerHTML = "";
-      if (!r.ok) { fail(say("error", { reason: r.json.reason || r.status })); return; }
+      if (!r.ok) { fail(refusal(r)); return; }
       var j = r.json;
       if (j.done) return result(j);
       var q = j.question;
@@ -330,7 +341,7 @@
   function result(j) {
     var tag = document.createElement("div");
     tag.className = "tag " + (COLOUR[j.category] || "");
-    tag.textContent = j.category.toUpperCase();
+    tag.textContent = say("fd_cat_" + j.category);
     var why = document.createElement("p");
     why.textContent = words(j.explain);
     var label = document.createElement("label");
