@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import PASSWORD, TZ, PageErrors, Server, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
@@ -160,3 +160,54 @@ def test_a_tourniquet_warning_and_typed_values_read_in_the_desk_s_language(
     assert when.locator("bdi", has_text="Derech Hevron 14").count() == 1
     assert when.locator("bdi", has_text="MDA 12").count() == 1
     screenshot(page, "desks-qa-hospital-ar-tourniquet")
+
+
+@pytest.fixture(scope="module")
+def own_desk(server: Server) -> str:
+    """A hospital of its own with its own hospital account (the other tests' is taken)."""
+    account = {"username": "hospital-qa", "password": PASSWORD, "role": "hospital"}
+    r = server.post("admin", "/api/v1/accounts", {**account, "display_name": "QA desk"})
+    assert r.status_code == 201, r.text
+    me = server.get("hospital-qa", "/api/v1/accounts/me")
+    me.raise_for_status()
+    where = {"lat": 31.765, "lon": 35.21}
+    body = {"hospital_id": "h-desks-qa-own", "name": "QA", "where": where}
+    r = server.post("admin", "/api/v1/hospitals", {**body, "account_id": me.json()["account_id"]})
+    assert r.status_code == 201, r.text
+    return "h-desks-qa-own"
+
+
+def test_a_patient_marked_arrived_cannot_be_marked_again_while_the_desk_reloads(
+    browser: Any, server: Server, own_desk: str, page_errors: PageErrors
+) -> None:
+    body = {"tag": "QA-AR1", "where": {"lat": 31.7575, "lon": 35.2215}, "description": {}}
+    recorded = server.post("officer1", "/api/v1/casualties", body)
+    assert recorded.status_code == 201, recorded.text
+    casualty = recorded.json()["id"]
+    ride = {"vehicle": "MDA 7", "vehicle_kind": "ambulance", "destination": own_desk}
+    sent = server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride)
+    assert sent.status_code == 201, sent.text
+    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="he-IL")
+    try:
+        page = page_errors.watch(sign_in(context, server, "hospital-qa", "/hospital?lang=he"))
+        page.wait_for_selector("body[data-ready]")
+        card = page.locator('[data-list="incoming"] [data-tag="QA-AR1"]')
+        card.wait_for()
+        held: list[Any] = []
+
+        def hold(route: Any) -> None:
+            held.append(route)
+
+        page.route("**/api/v1/casualties", hold)  # the desk's next read answers slowly
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/arrival")) as done:
+            card.locator("[data-arrived]").click()
+        assert done.value.status == 201
+        page.locator("[data-said]").wait_for(state="visible")
+        # Was enabled again at once: a second press sent a second arrival, refused.
+        assert card.locator("[data-arrived]").is_disabled()
+        for route in held:
+            route.continue_()
+        page.unroute("**/api/v1/casualties")
+        page.locator('[data-list="here"] [data-tag="QA-AR1"]').wait_for()
+    finally:
+        context.close()

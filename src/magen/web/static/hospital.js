@@ -405,12 +405,14 @@
     var buttons = card.querySelectorAll("button");
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
     M.command("/api/v1/casualties/" + encodeURIComponent(c.id) + path, body).then(function (r) {
-      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
       if (!r.ok) {
+        Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
         refuse(err, r);
         if (r.status === 409 || r.status === 422 || r.status === 404) loadSoon();  // changed elsewhere
         return;
       }
+      // Done: the card's buttons stay off until the next read redraws it (a second press
+      // would be another arrival or admission, refused, for a patient already past it).
       delete pendingIds[key];
       tell(say(doneKey, { tag: c.tag }));
       load();
