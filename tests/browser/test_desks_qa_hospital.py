@@ -100,6 +100,10 @@ def test_a_wait_without_its_offload_status_is_not_dropped_unseen(
         "status": "Delayed",
         "minutes": 20,
     }
+    # The wait reads in minutes in the desk's words (was "20′").
+    page.locator("[data-summary]", has_text="متأخر").wait_for()
+    assert "20 د" in page.locator("[data-summary]").inner_text()
+    assert "′" not in page.locator("[data-summary]").inner_text()
     # The desk is told beside the button it pressed (the top of the page is out of sight).
     done = form.locator("[data-form-done]")
     done.wait_for(state="visible")

@@ -192,6 +192,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "hospital_offload_Normal": ("רגילה", "طبيعي", "Normal"),
     "hospital_offload_Delayed": ("מתעכבת", "متأخر", "Delayed"),
     "hospital_offload_min": ("המתנה (דק׳)", "الانتظار (د)", "Wait (min)"),
+    "hospital_minutes": ("{m} דק׳", "{m} د", "{m} min"),
     "hospital_comments_title": ("הערות", "ملاحظات", "Comments"),
     "hospital_comments": (
         "הערות (אחת בכל שורה)",

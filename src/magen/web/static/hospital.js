@@ -178,7 +178,7 @@
     if (s.clinical) row("hospital_clinical", [say("hospital_clinical_" + s.clinical)], s.clinical === "Normal" ? "" : "alert");
     if (s.offload) {
       row("hospital_offload", [say("hospital_offload_" + s.offload.status) +
-        (s.offload.minutes != null ? " · " + s.offload.minutes + "′" : "")], s.offload.status === "Normal" ? "" : "alert");
+        (s.offload.minutes != null ? " · " + say("hospital_minutes", { m: s.offload.minutes }) : "")], s.offload.status === "Normal" ? "" : "alert");
     }
     if (s.comments && s.comments.length) row("hospital_comments_title", joined(s.comments.map(bdi), function () { return node("br"); }));
     var dl = document.querySelector("[data-summary]");
