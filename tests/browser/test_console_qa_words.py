@@ -274,3 +274,41 @@ def test_the_laptop_screen_header_is_one_row_and_the_help_is_in_arabic(arabic: A
     said = re.sub(r"\b(j|k|c|d|a|l|Enter|Esc)\b", "", help_box.inner_text())
     assert text("cx_help_next", "ar") in said
     assert not LATIN.search(said), said
+
+
+def test_a_shelter_inside_a_lock_in_still_takes_the_click(hebrew: Any, server: Server) -> None:
+    """A shelter with attackers near it is the one to mark compromised: the lock-in or danger
+    area drawn over it must not swallow the click on it."""
+    found = hebrew.evaluate(
+        """() => {
+            const map = window.magenConsole.map, box = map.getContainer().getBoundingClientRect();
+            const el = [...document.querySelectorAll('path.mk-shelter[data-shelter]')].find(e => {
+                const r = e.getBoundingClientRect();
+                // Inside the map, and no marker (another test's track) on top of it.
+                return r.left > box.left + 150 && r.right < box.right - 150
+                    && r.top > box.top + 150 && r.bottom < box.bottom - 150
+                    && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === e; });
+            const r = el.getBoundingClientRect();
+            const x = r.x + r.width / 2 - box.x, y = r.y + r.height / 2 - box.y;
+            const at = map.containerPointToLatLng([x, y]);
+            return {id: el.getAttribute('data-shelter'), lat: at.lat, lon: at.lng};
+        }"""
+    )
+    circle = {"kind": "circle", "lat": found["lat"], "lon": found["lon"], "radius_m": 120}
+    r = server.post(
+        "dispatcher", "/api/v1/guidance/overrides", {"action": "lock_in", "area": circle}
+    )
+    assert r.status_code == 201, r.text
+    override = r.json()["id"]
+    try:
+        hebrew.locator(f'[data-panel="overrides"] li[data-id="{override}"]').wait_for()
+        hebrew.wait_for_selector("path.mk-override", state="attached")
+        hebrew.locator(f'path.mk-shelter[data-shelter="{found["id"]}"]').click(timeout=5000)
+        popup = hebrew.locator(".leaflet-popup")
+        popup.wait_for()
+        said = popup.inner_text()
+        assert text("cx_shelter_set", "he") in said, said
+        assert text("cx_shelter_compromised", "he") in said, said
+        assert "compromised" not in said
+    finally:
+        server.post("dispatcher", f"/api/v1/guidance/overrides/{override}/clear", {})

@@ -54,7 +54,17 @@
     town = t;
     if (t && t.bounds) map.fitBounds(t.bounds);
     if (t) {
-      Object.keys(t.shelters).forEach(function (id) { bindShelter(id, t.shelters[id]); });
+      // Shelters above the areas drawn over them (a lock-in, a danger area, an alert): a
+      // shelter inside one is the one to mark compromised, so it must take the click.
+      map.createPane("shelters").style.zIndex = 460;
+      Object.keys(t.shelters).forEach(function (id) {
+        var m = t.shelters[id];
+        m.remove();
+        m.options.pane = "shelters";
+        m.addTo(map);
+        if (m.getElement()) m.getElement().setAttribute("data-shelter", id);
+        bindShelter(id, m);
+      });
     }
     if (shown) show(shown);
   });
