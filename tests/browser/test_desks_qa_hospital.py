@@ -215,3 +215,40 @@ def test_a_patient_marked_arrived_cannot_be_marked_again_while_the_desk_reloads(
         page.locator('[data-list="here"] [data-tag="QA-AR1"]').wait_for()
     finally:
         context.close()
+
+
+def test_a_discharge_is_confirmed_with_where_to_and_a_new_choice_asks_again(
+    browser: Any, server: Server, own_desk: str, page_errors: PageErrors
+) -> None:
+    body = {"tag": "QA-DC1", "where": {"lat": 31.7575, "lon": 35.2215}, "description": {}}
+    recorded = server.post("officer1", "/api/v1/casualties", body)
+    assert recorded.status_code == 201, recorded.text
+    casualty = recorded.json()["id"]
+    ride = {"vehicle": "MDA 8", "vehicle_kind": "ambulance", "destination": own_desk}
+    assert server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride).is_success
+    arrival = {"hospital_id": own_desk}
+    r = server.post("hospital-qa", f"/api/v1/casualties/{casualty}/arrival", arrival)
+    assert r.status_code == 201, r.text
+    context = browser.new_context(timezone_id=TZ, viewport=DESK, locale="ar")
+    try:
+        page = page_errors.watch(sign_in(context, server, "hospital-qa", "/hospital?lang=ar"))
+        page.wait_for_selector("body[data-ready]")
+        card = page.locator('[data-list="here"] [data-tag="QA-DC1"]')
+        card.wait_for()
+        # Arrived: when it left the scene, not a count of minutes that no longer matters.
+        assert "غادر الموقع" in card.inner_text()
+        assert card.locator("[data-left]").count() == 0
+        card.locator("[data-discharge]").click()
+        asked = card.locator("[data-card-error]")
+        # Was "تخريج البطاقة QA-DC1؟": the list had "home" chosen, unseen in the question.
+        assert "إلى البيت" in asked.inner_text()
+        card.locator("[data-disposition]").select_option("shelter")
+        assert asked.is_hidden()  # the first press no longer counts
+        card.locator("[data-discharge]").click()
+        assert "إلى ملجأ / مركز استقبال" in asked.inner_text()
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/discharge")) as done:
+            card.locator("[data-discharge]").click()
+        assert done.value.status == 201
+        assert json.loads(done.value.request.post_data)["disposition"] == "shelter"
+    finally:
+        context.close()

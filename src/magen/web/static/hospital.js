@@ -380,7 +380,9 @@
 
   function times(c) {
     var parts = [[say("hospital_found", { t: hhmm(c.found_at) }), c.place ? [" · ", bdi(c.place)] : null]];
-    if (c.evacuated_at) {
+    // How long ago it left matters while it is on its way; after, only when.
+    if (c.evacuated_at && c.status !== "evacuated") parts.push(say("hospital_left_scene_at", { t: hhmm(c.evacuated_at) }));
+    else if (c.evacuated_at) {
       var left = node("span", "", [say("hospital_left_scene", { t: hhmm(c.evacuated_at), m: minsAgo(c.evacuated_at) })]);
       left.setAttribute("data-left", c.evacuated_at);
       parts.push(left);
@@ -460,11 +462,19 @@
       box.appendChild(disp);
       var armed = false;
       var b = button(box, say("hospital_discharge"), "data-discharge");
+      // Another choice of where to disarms the press: the confirmation named the first.
+      disp.addEventListener("change", function () {
+        if (!armed) return;
+        armed = false;
+        b.classList.remove("armed");
+        card.querySelector("[data-card-error]").hidden = true;
+      });
       b.addEventListener("click", function () {
         var err = card.querySelector("[data-card-error]");
         if (!armed) {
           armed = true;
-          err.textContent = say("hospital_discharge_confirm", { tag: c.tag });
+          // Where to is said too: the list offers "home" first, whatever was meant.
+          err.textContent = say("hospital_discharge_confirm", { tag: c.tag, d: disp.options[disp.selectedIndex].text });
           err.hidden = false;
           b.classList.add("armed");
           return;
