@@ -10,6 +10,7 @@ import asyncio
 import getpass
 import importlib
 import json
+import math
 import os
 import sys
 import uuid
@@ -345,6 +346,17 @@ def _int_in(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _positive_number(text: str) -> float:
+    """An argparse type: a finite number above zero (float() takes 'nan' and 'inf')."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"give a number above zero, not {text!r}")
+    return value
+
+
 _PORT = _int_in(1, 65535)
 _MAX_POSITION = 2**63 - 1  # the largest log position a database stores (a signed 64-bit integer)
 
@@ -408,7 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=_PORT, default=8080)
     demo.add_argument("--db", default="var/demo.db")
-    demo.add_argument("--speed", type=float, default=10.0, help="simulation time acceleration")
+    demo.add_argument(
+        "--speed", type=_positive_number, default=10.0, help="simulation time acceleration"
+    )
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--no-sim", action="store_true", help="do not play the scenario")
     demo.set_defaults(run=_cmd_demo)
@@ -431,5 +445,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except (LogError, TownImportError) as exc:  # a log or town pack that cannot be opened
         return _fail(str(exc))
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: a fault, with its traceback
+            raise
+        return _fail(f"cannot use {exc.filename}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         return 130

@@ -122,3 +122,24 @@ def test_serve_with_a_file_that_is_no_town_pack_names_it_before_starting(
     args = ["serve", "--db", str(tmp_path / "x.db"), "--town", str(pack), "--port", "8614"]
     assert main(args) == 2
     assert f"{pack}: not a town pack" in _one_line(capsys)
+
+
+def test_a_folder_that_cannot_be_made_is_named_not_a_traceback(
+    log_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Was a FileNotFoundError traceback from deep in the report writer (any command's OSError
+    # about a path the user gave is now one line naming it).
+    assert main(["report", "--db", log_db, "--out", "/proc/no-such-folder"]) == 2
+    err = _one_line(capsys)
+    assert "cannot use /proc/no-such-folder" in err
+
+
+@pytest.mark.parametrize("speed", ["nan", "inf", "-inf", "0", "-2", "fast"])
+def test_demo_speed_must_be_a_finite_number_above_zero(
+    speed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 'nan' and 'inf' passed the demo's "must be positive" check and the demo started.
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--speed", speed, "--port", "8614", "--no-sim"])
+    assert exit_.value.code == 2
+    assert "argument --speed" in capsys.readouterr().err
