@@ -40,6 +40,7 @@ from magen.domain.hospitals import (
     Staffing,
     TriageCensus,
 )
+from magen.domain.people import MAX_CLAIMED_AGE, MAX_FUTURE_SKEW
 from magen.domain.values import GeoPoint
 from magen.interop import XmlError, parse_untrusted_xml, plain_errors
 
@@ -384,7 +385,10 @@ class StatusImport:
 
 
 def status_commands(
-    hospitals: Iterable[HaveHospital], known: Mapping[str, Hospital]
+    hospitals: Iterable[HaveHospital],
+    known: Mapping[str, Hospital],
+    *,
+    now: datetime | None = None,
 ) -> StatusImport:
     """Commands reporting each imported status that is newer than the one recorded.
 
@@ -393,9 +397,15 @@ def status_commands(
     by anyone, or an older one) is `current`, not a command, so a second import changes
     nothing and is not a conflict. Command ids derive from the hospital and its
     LastUpdateTime, so two imports racing each other still report once.
+
+    With `now`, a document the log would refuse part of is refused whole, before anything is
+    reported (else the hospitals before the refused one were recorded under an error): a
+    LastUpdateTime the domain does not take (more than 5 minutes ahead of now, or more than
+    30 days before it), or two newer statuses for one hospital.
     """
     by_name = {h.name: h.hospital_id for h in known.values()}
     out = StatusImport(commands=[], unknown=[], current=[])
+    reported: dict[str, datetime] = {}
     for h in hospitals:
         hospital_id = h.hospital_id if h.hospital_id in known else by_name.get(h.name)
         if hospital_id is None:
@@ -407,6 +417,14 @@ def status_commands(
         if recorded is not None and h.last_update <= recorded:
             out.current.append(hospital_id)
             continue
+        if now is not None:
+            _check_time(h, now)
+            if hospital_id in reported:
+                raise EdxlError(
+                    f"{hospital_id} is reported twice, at {_time(reported[hospital_id])} and "
+                    f"{_time(h.last_update)}: report each hospital once"
+                )
+            reported[hospital_id] = h.last_update
         key = f"{hospital_id}|{_time(h.last_update)}"
         out.commands.append(
             ReportHospitalStatus(
@@ -417,3 +435,16 @@ def status_commands(
             )
         )
     return out
+
+
+def _check_time(h: HaveHospital, now: datetime) -> None:
+    who = h.hospital_id or h.name
+    if h.last_update - now > MAX_FUTURE_SKEW:  # as the domain's observed_time
+        raise EdxlError(
+            f"the LastUpdateTime of {who} ({_time(h.last_update)}) is in the future; "
+            "check the sender's clock"
+        )
+    if now - h.last_update > MAX_CLAIMED_AGE:
+        raise EdxlError(
+            f"the LastUpdateTime of {who} ({_time(h.last_update)}) is more than 30 days ago"
+        )
