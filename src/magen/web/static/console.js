@@ -516,7 +516,7 @@
         className: "mk mk-sighting sig-" + cls(s.id)
       });
       m.bindTooltip(esc([attackersText(s.count ? { estimate: s.count, low: s.count, high: s.count } : null) + (s.armed === "yes" ? " (" + say("cx_armed") + ")" : ""),
-        say(s.mobility || "unknown"), say("tier_" + s.tier), say("min_ago", { m: ltr(age) })].join(" · ")) + (s.text ? " · <bdi>" + esc(s.text) + "</bdi>" : ""));
+        mobilityText(s.mobility), say("tier_" + s.tier), say("min_ago", { m: ltr(age) })].filter(Boolean).join(" · ")) + (s.text ? " · <bdi>" + esc(s.text) + "</bdi>" : ""));
       m.addTo(layers.sightings);
       markers["sightings:" + s.id] = m;
     });
@@ -533,6 +533,9 @@
     if (low === high && n === low) return say("cx_attackers_exact", { n: ltr(n) });
     return say("cx_attackers_est", { n: ltr(n), range: ltr(low + "–" + high) });
   }
+  // How a group moves, when someone said: "unknown" beside "number unknown" would read as
+  // "unknown attackers".
+  function mobilityText(m) { return m === "on_foot" || m === "vehicle" ? say(m) : ""; }
   function trackCount(t) {
     var s = t.count && typeof t.count === "object" ? t.count : t.size;
     if (s && typeof s === "object") return attackersText(s);
@@ -590,7 +593,7 @@
     fill("tracks", pending, function (li, t) {
       var stale = trackStale(t, p);
       if (stale) li.classList.add("stale");
-      li.innerHTML = "<b>" + esc(trackCount(t)) + " · " + esc(t.mobility ? say(t.mobility) : "") + "</b> " + esc(trackConfidence(t)) +
+      li.innerHTML = "<b>" + esc([trackCount(t), mobilityText(t.mobility)].filter(Boolean).join(" · ")) + "</b> " + esc(trackConfidence(t)) +
         '<div class="t">' + esc(stale ? say("stale", { m: ltr(ageMin(t.last_seen, p)) }) : say("min_ago", { m: ltr(ageMin(t.last_seen, p)) })) +
         (t.sightings != null ? " · " + esc(say("n_sightings", { n: ltr(t.sightings) })) : "") + "</div>";
       actButton(li, say("confirm"), function (b) { run(ENDPOINTS.confirmTrack(idOf(t)), {}, b); }, "c");
