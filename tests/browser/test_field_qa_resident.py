@@ -173,6 +173,10 @@ def test_a_report_stuck_on_a_weak_link_is_kept_and_sent_once_later(
     and the report neither sent nor kept, with no word on the screen."""
     context = _phone(browser, located=True)
     stuck: list[Any] = []
+
+    def never_answer(route: Any) -> None:
+        stuck.append(route)
+
     try:
         page = page_errors.watch(context.new_page())
         page.goto(f"{server.url}/resident?lang=en")
@@ -180,7 +184,7 @@ def test_a_report_stuck_on_a_weak_link_is_kept_and_sent_once_later(
         marker = "weak link " + form.locator("[name=command_id]").input_value()
         form.locator("input[name=address]").fill("Dubnov 13")
         form.locator("textarea[name=text]").fill(marker)
-        context.route("**/resident/sighting", lambda route: stuck.append(route))  # never answered
+        context.route("**/resident/sighting", never_answer)
         form.locator("button[type=submit]").tap()
         page.wait_for_selector("[data-done]:has-text('Saved on this phone')", timeout=25_000)
         assert len(page.evaluate("() => window.magenResident.outbox()")) == 1

@@ -188,3 +188,38 @@ def test_a_refusal_and_a_triage_tag_are_said_in_the_page_s_language(
         assert page.locator("[data-triage] .tag").inner_text() == "דחוף"
     finally:
         context.close()
+
+
+def test_status_works_and_the_task_is_read_before_the_map_arrives(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: Leaflet (150 kB, 3 s at 400 kbit/s) was loaded before the page's script: until
+    it came, the status buttons did nothing and no task was shown."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    # On duty (a no-op refused if already): the status is then shown from the picture.
+    server.post("officer1", "/api/v1/responders/check-in", {"kind": "police_on_duty"})
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        context.route("**/vendor/leaflet/leaflet.js*", hold)
+        page.reload()
+        page.wait_for_function(
+            "() => document.querySelector('[data-current-status]').textContent !== '—'",
+            timeout=10_000,
+        )
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/responders/status")) as done:
+            page.locator("[data-status=on_scene]").tap()
+        assert done.value.status == 201
+        page.wait_for_selector("[data-status=on_scene][aria-pressed=true]")
+        assert held  # the map was still on its way all along
+        assert page.evaluate("() => typeof window.L") == "undefined"
+    finally:
+        context.close()
+    server.post("officer1", "/api/v1/responders/status", {"status": "available"})

@@ -37,10 +37,51 @@
 
   /* --- map -------------------------------------------------------------------------------- */
 
+  // Leaflet (150 kB) is loaded after my first picture, not before this script: on a slow
+  // network the status buttons work and my task is read seconds before the map is drawn.
   var mapEl = document.getElementById("map");
   mapEl.setAttribute("dir", "ltr");
-  var map = MagenTown.create(mapEl, {});
-  map.setView([31.7615, 35.216], 15);
+  var map = null, threats = null, task = null, lastPicture = null, lastTask = null;
+  var mapAsked = false, mapSettled = mapEl.hidden, pictureShown = false;
+  window.magenResponder = { map: null };
+
+  function loadScript(src) {
+    return new Promise(function (ok, fail) {
+      var s = document.createElement("script");
+      s.src = src; s.onload = ok; s.onerror = fail;
+      document.head.appendChild(s);
+    });
+  }
+
+  function ready() {
+    if (pictureShown && mapSettled) document.body.dataset.ready = "1";
+  }
+
+  function loadMap() {
+    if (mapAsked || mapEl.hidden) return;
+    mapAsked = true;
+    var v = mapEl.getAttribute("data-version") || "";
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = "/vendor/leaflet/leaflet.css?v=" + v;
+    document.head.appendChild(css);
+    loadScript("/vendor/leaflet/leaflet.js?v=" + v)
+      .then(function () { return loadScript("/static/townmap.js?v=" + v); })
+      .then(function () {
+        map = MagenTown.create(mapEl, {});
+        map.setView([31.7615, 35.216], 15);
+        threats = L.layerGroup().addTo(map);
+        task = L.layerGroup().addTo(map);
+        window.magenResponder.map = map;
+        if (fix) drawMe(true);
+        if (lastPicture) drawThreats(lastPicture);
+        drawTask(lastTask);
+        loadTown();
+        mapSettled = true;
+        ready();
+      }, function () { mapEl.hidden = true; mapSettled = true; ready(); });
+  }
+  setTimeout(loadMap, 6000);
   // Once the map shows my task (its route, or it and me), neither the town's outline nor my
   // first GPS fix may pull the view away from it: the route would be cut off the screen.
   // Views are set without animation: Leaflet ends a zoom animation at the target it started
@@ -54,11 +95,7 @@
     townAsked = true;
     MagenTown.load(map, { zones: false }).then(function (t) { if (t && t.bounds && !fix && !framed) map.fitBounds(t.bounds); });
   }
-  setTimeout(loadTown, 8000);
   var meMarker = null;
-  var threats = L.layerGroup().addTo(map);
-  var task = L.layerGroup().addTo(map);
-  window.magenResponder = { map: map };
 
   /* --- who am I, am I on duty ------------------------------------------------------------- */
 
@@ -85,17 +122,20 @@
       var meNow = (p.responders || []).filter(function (x) { return x.id === me; })[0];
       showCheckIn(!meNow);
       if (meNow) markStatus(meNow.status);
+      lastPicture = p;
       drawThreats(p);
       drawAssignment(p);
-      document.body.dataset.ready = "1";
+      pictureShown = true;
+      ready();
       if (onPicture) { var f = onPicture; onPicture = null; f(p); }
-      loadTown();
+      loadMap();
       next();
     }, function () { again = navigator.onLine !== false; next(3000); });
   }
 
   // What the route goes around: the attackers' last known places and the danger areas.
   function drawThreats(p) {
+    if (!map) return;
     threats.clearLayers();
     (p.danger_areas || []).forEach(function (d) {
       var a = d.area, style = { color: "#b00020", weight: 2, fillColor: "#b00020", fillOpacity: 0.15, interactive: false, className: "mk-danger" };
@@ -153,7 +193,8 @@
   }
 
   function drawAssignment(p) {
-    task.clearLayers();
+    lastTask = null;
+    drawTask(null);
     var box = document.querySelector("[data-assignment]");
     var a = (p.assignments || []).filter(function (x) { return x.responder_id === me && ACTIVE[x.status]; })[0];
     box.innerHTML = "";
@@ -182,6 +223,15 @@
       box.appendChild(hush);
     }
     stepButton(box, a);
+    lastTask = { target: target, route: route };
+    drawTask(lastTask);
+  }
+
+  function drawTask(t) {
+    if (!map) return;
+    task.clearLayers();
+    if (!t) return;
+    var target = t.target, route = t.route;
     if (target && target.lat != null) {
       L.circleMarker([target.lat, target.lon], { radius: 11, color: "#b00020", weight: 4, fill: false }).addTo(task);
       // Only the street route the dispatcher computed is drawn (around danger areas): a
@@ -266,14 +316,19 @@
       .then(function (r) { if (r.status === 404) showCheckIn(true); }, function () { sentFix = null; });
   }
 
+  function drawMe(first) {
+    if (!map) return;
+    var ll = [fix.lat, fix.lon];
+    if (meMarker) meMarker.setLatLng(ll);
+    else meMarker = L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(map);
+    if (first && !framed) map.setView(ll, 17, { animate: false });
+  }
+
   if (navigator.geolocation) {
     navigator.geolocation.watchPosition(function (pos) {
       var first = !fix;
       fix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: Math.round(pos.coords.accuracy) };
-      var ll = [fix.lat, fix.lon];
-      if (meMarker) meMarker.setLatLng(ll);
-      else meMarker = L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(map);
-      if (first && !framed) map.setView(ll, 17, { animate: false });
+      drawMe(first);
       sendPosition();
     }, function () { /* keep the last fix */ }, { enableHighAccuracy: true, maximumAge: 5000 });
   }
