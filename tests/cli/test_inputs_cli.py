@@ -67,7 +67,10 @@ def test_a_folder_given_as_the_event_log_is_named(
     assert str(folder) in _one_line(capsys)
 
 
-def test_an_unknown_database_url_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_database_url_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the secret is kept beside the "database": badscheme:/x.secret
     assert main(["users", "list", "--db", "badscheme://x"]) == 2
     assert "unknown event log URL 'badscheme://x'" in _one_line(capsys)
 
