@@ -312,3 +312,40 @@ def test_a_shelter_inside_a_lock_in_still_takes_the_click(hebrew: Any, server: S
         assert "compromised" not in said
     finally:
         server.post("dispatcher", f"/api/v1/guidance/overrides/{override}/clear", {})
+
+
+def _responder(server: Server, username: str, where: dict[str, float]) -> None:
+    made = server.post(
+        "admin",
+        "/api/v1/accounts",
+        {"username": username, "password": PASSWORD, "role": "responder", "display_name": username},
+    )
+    assert made.status_code in (201, 409), made.text
+    r = server.post(
+        username,
+        "/api/v1/responders/check-in",
+        {"kind": "police_on_duty", "capabilities": ["armed", "vehicle"], "where": where},
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_the_override_list_tells_responders_apart_by_distance(hebrew: Any, server: Server) -> None:
+    """Overriding a recommendation, a coordinator picks another responder from a list: each
+    says how far it is from the target, nearest first, not a column of identical rows."""
+    _responder(server, "console-qa-near", {"lat": 31.7552, "lon": 35.2229})
+    _responder(server, "console-qa-far", {"lat": 31.7585, "lon": 35.2260})
+    r = server.post(None, "/api/v1/sos", {"where": {"lat": 31.7550, "lon": 35.2230}, "people": 2})
+    assert r.status_code == 201, r.text
+    sos = r.json()["id"]
+    row = hebrew.locator('[data-panel="recommendations"] li[data-id]').filter(
+        has=hebrew.locator("button")
+    )
+    row.first.wait_for()
+    row.first.locator("button").nth(1).click()
+    options = row.first.locator("select option").all_inner_texts()
+    assert options, options
+    away = text("cx_distance", "he", n="").strip()
+    assert any(away in o for o in options), options
+    metres = [int(re.sub(r"\D", "", o.split("·")[-1])) for o in options if away in o]
+    assert metres == sorted(metres), options
+    server.post("console-qa-near", f"/api/v1/sos/{sos}/resolve", {"outcome": "rescued"})

@@ -115,6 +115,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "cx_cat_hazardous_materials": ("חומרים מסוכנים", "مواد خطرة", "Hazardous materials"),
     "cx_cat_radiological_event": ("אירוע רדיולוגי", "حدث إشعاعي", "Radiological event"),
     "cx_cat_early_warning": ("התרעה מוקדמת", "إنذار مبكر", "Early warning"),
+    "cx_distance": ("{n} מ׳ מהיעד", "{n} م عن الهدف", "{n} m from the target"),
+    "cx_choose_zones": (
+        "בחרו לפחות אזור אחד להתרעה.",
+        "اختر منطقة واحدة على الأقل للإنذار.",
+        "Choose at least one zone for the alert.",
+    ),
     "cx_zones": ("אזורים", "المناطق", "Zones"),
     "cx_category": ("סוג ההתרעה", "نوع الإنذار", "Kind of alert"),
     # Errors: what went wrong, in the console's language (the server's English is for logs).

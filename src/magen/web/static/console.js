@@ -904,14 +904,33 @@
     });
   }
 
+  function targetPlace(t) {
+    if (!t || !shown) return null;
+    var list = t.kind === "track" ? (shown.tracks || []) : (shown.incidents || shown.sos || []);
+    var hit = list.filter(function (x) { return idOf(x) === t.id; })[0];
+    return hit && hit.lat != null ? hit : null;
+  }
+  function metres(a, b) {
+    var k = Math.PI / 180, dLat = (b.lat - a.lat) * k, dLon = (b.lon - a.lon) * k * Math.cos(a.lat * k);
+    return 6371000 * Math.sqrt(dLat * dLat + dLon * dLon);
+  }
+
   // Overriding: send another available responder to the same target, with a reason.
   function overrideForm(li, r, button) {
     if (li.querySelector("select")) return;
     var sel = document.createElement("select");
-    ((shown && shown.responders) || []).forEach(function (x) {
-      if (x.id === r.responder_id) return;
+    // Each one told apart by how far it is from the target (straight line), nearest first:
+    // a column of identical "Police on duty · Available" rows says nothing to choose by.
+    var target = targetPlace(r.target);
+    var others = ((shown && shown.responders) || []).filter(function (x) { return x.id !== r.responder_id; })
+      .map(function (x) { return { x: x, m: target && x.lat != null ? metres(target, x) : null }; });
+    others.sort(function (a, b) { return (a.m == null ? 1e12 : a.m) - (b.m == null ? 1e12 : b.m); });
+    others.forEach(function (it) {
+      var x = it.x;
       var o = document.createElement("option");
-      o.value = x.id; o.textContent = say("kind_" + x.kind) + " · " + say("st_" + x.status);
+      o.value = x.id;
+      o.textContent = [say("kind_" + x.kind), say("st_" + x.status), it.m != null ? say("cx_distance", { n: ltr(Math.round(it.m / 10) * 10) }) : ""]
+        .filter(Boolean).join(" · ");
       sel.appendChild(o);
     });
     var note = document.createElement("input");
@@ -1010,7 +1029,7 @@
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var chosen = Array.prototype.filter.call(form.elements.zones.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
-      if (!chosen.length) return;
+      if (!chosen.length) { toast(say("cx_choose_zones")); return; }
       run(ENDPOINTS.issueAlert(), { category: cat.value, zone_ids: chosen, drill: form.elements.drill.checked }, form.querySelector("button"));
     });
   }
