@@ -196,3 +196,24 @@ def test_a_report_stuck_on_a_weak_link_is_kept_and_sent_once_later(
         context.close()
     sent = [s for s in server.picture()["sightings"] if marker in s["text"]]
     assert len(sent) == 1
+
+
+def test_after_i_am_safe_no_call_is_still_shown_open(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: "Your SOS from 09:03 is open" stayed under "Thank you, you are safe" until a
+    reload."""
+    context = _phone(browser, located=True)
+    try:
+        page = page_errors.watch(context.new_page())
+        page.goto(f"{server.url}/resident?lang=en")
+        page.wait_for_function("() => document.querySelector('#sos [name=lat]').value")
+        page.locator("#sos button[type=submit]").tap()
+        page.wait_for_selector("[data-done]:has-text('Your SOS was received')")
+        page.reload()
+        assert page.locator("#safe p:has-text('open call for help')").count() >= 1
+        page.locator("#safe button[type=submit]").tap()
+        page.wait_for_selector("form[data-safe-form]", state="hidden")
+        assert page.locator("#safe p:has-text('open call for help'):visible").count() == 0
+    finally:
+        context.close()

@@ -233,7 +233,12 @@
         renew(form);
         banner("done", res.json.message || "");
         if (item.url.indexOf("/sos") >= 0) showSafe();
-        if (item.url.indexOf("/safe") >= 0) form.hidden = true;
+        if (item.url.indexOf("/safe") >= 0) {
+          form.hidden = true;
+          // The calls this closed are no longer "open" on the screen.
+          var open = document.querySelectorAll("[data-sos-open]");
+          for (var o = 0; o < open.length; o++) open[o].hidden = true;
+        }
       } else {
         banner("error", res.json.reason || say("error", { reason: res.status }));
         showSuggestions(form, res.json.suggestions);
