@@ -148,3 +148,20 @@ def test_the_desk_writes_its_own_times_on_the_server_s_clock(
         assert abs(off) < 180, (said.group(0), now)
     finally:
         context.close()
+
+
+def test_what_a_family_added_is_read_before_telling_them(desk_ar: Any, server: Server) -> None:
+    report_id, match_id = _proposed_match(server)
+    r = server.post(
+        "registrar", f"/api/v1/persons/matches/{match_id}/confirm", {"release": "وُجد/ت بأمان."}
+    )
+    assert r.status_code in {200, 201}, r.text
+    said = "العائلة: رأيتها أو تحدّثت معها بنفسي، إنها بأمان. عند ابنها."
+    note = {"author_name": "family1", "text": said}
+    r = server.post("family1", f"/api/v1/persons/missing/{report_id}/notes", note)
+    assert r.status_code == 201, r.text
+    waiting = desk_ar.locator(f'[data-tell-list] li[data-id^="{report_id}|"]')
+    waiting.wait_for()
+    # Was: no way to see the family's notes from the families to tell.
+    waiting.locator(f'button[data-notes="{report_id}"]').click()
+    waiting.locator(".notes .note-list", has_text="عند ابنها").wait_for()

@@ -467,8 +467,12 @@
         node("div", "head", [node("b", "", [bdi(r.name.full_name)]), outcomeBadge(p.outcome),
           el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) }))]),
         node("div", "who-to-tell", [p !== r ? line(sayParts("registry_dup_of", { name: bdi(p.name.full_name) })) : null,
-          p.release ? line(sayParts("registry_message", { m: bdi(p.release) })) : null, line(contactText(r))])
+          p.release ? line(sayParts("registry_message", { m: bdi(p.release) })) : null, line(contactText(r)),
+          // What the family added, perhaps since the match was confirmed ("I have seen them,
+          // they are safe"): read before anyone goes to tell them.
+          r.note_count ? notesButton(w.key, r) : null])
       ]);
+      if (r.note_count) drawNotes(li, w.key + "|" + r.report_id, r);
       li._wait = w;
       var sel = li.querySelector("select");
       if (sel) {
