@@ -92,10 +92,6 @@ def test_a_document_the_log_takes_whole_still_makes_its_commands(kit: Kit, docum
     assert sorted(c.hospital_id for c in plan.commands) == ["north", "south"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/hospital_desk.import_status does not pass now=service.clock.now() yet",
-)
 def test_through_the_api_the_document_changes_nothing(kit: Kit, document: str) -> None:
     head = kit.log.head()
     r = kit.client.post(

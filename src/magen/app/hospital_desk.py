@@ -92,7 +92,7 @@ async def import_status(service: Service, actor: Actor, document: bytes) -> Stat
         raise Forbidden(f"the {actor.role.value} role may not import hospital status")
     parsed = await anyio.to_thread.run_sync(import_have, document)
     state = service.state
-    plan = status_commands(parsed, state.slice(hos.Hospitals).by_id)
+    plan = status_commands(parsed, state.slice(hos.Hospitals).by_id, now=service.clock.now())
     if actor.role is Role.HOSPITAL:
         own = hospital_of(state, actor)
         others = sorted({c.hospital_id for c in plan.commands} - {own})

@@ -27,14 +27,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, Field, field_validator
 
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.hospitals import BedType, Hospital, hospital
 from magen.domain.people import Description, Name, Note, PersonName, clean_text, observed_time
 from magen.domain.state import State
-from magen.domain.values import GeoPoint, Role
+from magen.domain.values import GeoPoint, Role, exchangeable
 from magen.people.triage import (
     JUMPSTART_AGE_LIMIT_YEARS,
     Answer,
@@ -49,7 +49,7 @@ TOURNIQUET_LIMIT = timedelta(hours=2)
 DEATH_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR})
 IDENTIFY_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR})
 
-TagNumber = Annotated[str, Field(min_length=1, max_length=40)]
+TagNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(exchangeable)]
 Place = Annotated[str, Field(max_length=300)]
 
 

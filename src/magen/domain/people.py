@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from magen.domain.base import DecisionContext
 from magen.domain.errors import InvalidCommand
+from magen.domain.values import exchangeable
 
 # A device's clock may be off; beyond this a claimed time is refused rather than trusted.
 MAX_FUTURE_SKEW = timedelta(minutes=5)
@@ -41,6 +42,11 @@ Note = Annotated[str, Field(max_length=2000)]
 def clean_text(value: str) -> str:
     """Normalise to NFC and collapse runs of whitespace, so equal names compare equal."""
     return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def given_text(value: str) -> str:
+    """`clean_text` of what a person typed, refusing control characters (a validator's)."""
+    return clean_text(exchangeable(value))
 
 
 def observed_time(
@@ -93,7 +99,7 @@ class PersonName(_Value):
     def _clean(cls, v: str | None) -> str | None:
         if v is None:
             return None
-        cleaned = clean_text(v)
+        cleaned = given_text(v)
         if not cleaned:
             raise ValueError("a name cannot be blank")
         return cleaned
@@ -103,7 +109,7 @@ class PersonName(_Value):
     def _clean_alternates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for name in v:
-            cleaned = clean_text(name)
+            cleaned = given_text(name)
             if cleaned:
                 seen.setdefault(cleaned, None)
         return tuple(seen)
@@ -174,7 +180,7 @@ class Contact(_Value):
     @field_validator("name")
     @classmethod
     def _clean_name(cls, v: str) -> str:
-        return clean_text(v)
+        return given_text(v)
 
     @field_validator("phone")
     @classmethod
@@ -239,7 +245,7 @@ class Address(_Value):
     @field_validator("street", "neighborhood", "city", "state", "postal_code")
     @classmethod
     def _clean(cls, v: str) -> str:
-        return clean_text(v)
+        return given_text(v)
 
     @field_validator("country")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -12,7 +12,10 @@ from pydantic import AwareDatetime, Field
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import InvalidCommand, NotFound
 from magen.domain.state import State
-from magen.domain.values import GeoPoint
+from magen.domain.values import FreeText, GeoPoint
+
+# A position older than this is a device clock gone wrong (a number read as 1970), not news.
+MAX_POSITION_AGE = timedelta(days=30)
 
 
 class ResponderKind(StrEnum):
@@ -97,7 +100,7 @@ class ResponderMoved(Event):
 class CheckIn(Command):
     kind: ResponderKind
     capabilities: frozenset[Capability] = frozenset()
-    radio_channel: Annotated[str, Field(max_length=40)] = ""
+    radio_channel: Annotated[FreeText, Field(max_length=40)] = ""
     status: ResponderStatus = ResponderStatus.AVAILABLE
     where: GeoPoint | None = None
 
@@ -108,7 +111,7 @@ class CheckOut(Command):
 
 class ChangeStatus(Command):
     status: ResponderStatus
-    note: Annotated[str, Field(max_length=500)] = ""
+    note: Annotated[FreeText, Field(max_length=500)] = ""
 
 
 class ReportPosition(Command):
@@ -162,9 +165,11 @@ def _status(state: State, cmd: ChangeStatus, ctx: DecisionContext) -> list[Event
 def _position(state: State, cmd: ReportPosition, ctx: DecisionContext) -> list[Event]:
     r = active_responder(state, _me(ctx))
     observed = cmd.observed_at or ctx.now
-    observed = min(
-        observed, ctx.now
-    )  # a fast device clock must not make a position look newer than now
+    if ctx.now - observed > MAX_POSITION_AGE:
+        raise InvalidCommand("the time given is more than 30 days ago; check the device clock")
+    # A fast device clock must not make a position look newer than now: kept, at now (a
+    # phone sending its place every few seconds is not refused for its clock).
+    observed = min(observed, ctx.now)
     return [ResponderMoved(responder_id=r.responder_id, where=cmd.where, observed_at=observed)]
 
 

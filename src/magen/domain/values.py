@@ -54,14 +54,15 @@ Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _exchangeable(text: str) -> str:
+def exchangeable(text: str) -> str:
+    """The text, if every character can be exchanged (XML 1.0 carries no control characters)."""
     if _NOT_IN_XML.search(text):
         raise ValueError("text holds a control character; remove it")
     return text
 
 
-FreeText = Annotated[str, Field(max_length=2000), AfterValidator(_exchangeable)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_exchangeable)]
+FreeText = Annotated[str, Field(max_length=2000), AfterValidator(exchangeable)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(exchangeable)]
 
 
 class GeoPoint(BaseModel):
