@@ -397,7 +397,7 @@ async def board(
     service: ServiceDep,
     actor: ActorDep,
     limit: Annotated[int, Parameter(ge=1, le=registry_board.MAX_LIMIT)] = 100,
-    lang: Literal["he", "ar", "en"] = "en",
+    lang: FromQuery[Literal["he", "ar", "en"]] = "en",
 ) -> Response[bytes]:
     """The registrar's work: proposed matches, families to tell, and counts (registrars).
 
