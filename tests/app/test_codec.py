@@ -5,9 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+from pydantic import ValidationError
+
 from magen.app.codec import decode, encode
 from magen.domain import State, decide
 from magen.domain.base import Actor, DecisionContext, Event
+from magen.domain.people import Contact, PersonName
 from magen.domain.reports import ReportSighting, SosOutcome, SosRaised, SosResolved, SosUpdated
 from magen.domain.values import GeoPoint, Role, SourceTier
 from magen.store.base import NewEvent, StoredEvent
@@ -119,3 +123,23 @@ def test_an_event_is_written_as_model_dump_json_writes_it() -> None:
         assert decode(StoredEvent(3, new.event_id, new.type, new.data)).event == event
     first = _encode(events[0], actor, uuid.UUID(int=9))
     assert first.data.endswith(b'"data":' + SOS_DATA + b"}")
+
+
+def test_a_name_written_before_control_characters_were_refused_still_reads_back() -> None:
+    # A survivor checked in by an earlier version with a control character in the name: new
+    # commands refuse such a name, but the log that holds it must stay readable.
+    body = (
+        '{"type":"SurvivorCheckedIn","v":1,"at":"2023-10-07T06:30:00Z",'
+        '"actor":{"id":"acc_r","role":"registrar","src":null},"cmd":null,"ch":null,'
+        '"data":{"type":"SurvivorCheckedIn","survivor_id":"srv_1",'
+        '"name":{"full_name":"Dana\\u0001 Levi","given_name":null,"family_name":null,'
+        '"alternates":["D\\u0002 Levi"]},"date_of_birth":null,"age":null,"description":{},'
+        '"place":"","where":null,"self_reported":false,"contact":{"name":"Avi\\u0003"},'
+        '"source":null}}'
+    )
+    rec = decode(StoredEvent(1, uuid.uuid4(), "SurvivorCheckedIn", body.encode()))
+    assert rec.event.name.full_name == "Dana\x01 Levi"  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError, match="control character"):
+        PersonName(full_name="Dana\x01 Levi")
+    with pytest.raises(ValidationError, match="control character"):
+        Contact(name="Avi\x03")

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from magen.domain.base import Actor, Event, Recorded, event_class, record, upcast
-from magen.domain.values import Role
+from magen.domain.values import STORED, Role
 from magen.store.base import NewEvent, StoredEvent
 
 
@@ -63,10 +63,10 @@ def decode(stored: StoredEvent) -> Recorded:
     env = _decoder.decode(stored.data)
     cls = event_class(env.type)
     if env.v == cls.version:
-        ev = cls.model_validate_json(bytes(env.data))
+        ev = cls.model_validate_json(bytes(env.data), context=STORED)
     else:
         body: dict[str, Any] = msgspec.json.decode(bytes(env.data))
-        ev = cls.model_validate(upcast(env.type, env.v, body))
+        ev = cls.model_validate(upcast(env.type, env.v, body), context=STORED)
     return record(
         position=stored.position,
         event_id=stored.event_id,

@@ -14,11 +14,18 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from magen.domain.base import DecisionContext
 from magen.domain.errors import InvalidCommand
-from magen.domain.values import exchangeable
+from magen.domain.values import STORED, exchangeable
 
 # A device's clock may be off; beyond this a claimed time is refused rather than trusted.
 MAX_FUTURE_SKEW = timedelta(minutes=5)
@@ -44,8 +51,14 @@ def clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
-def given_text(value: str) -> str:
-    """`clean_text` of what a person typed, refusing control characters (a validator's)."""
+def given_text(value: str, info: ValidationInfo) -> str:
+    """`clean_text` of what a person typed, refusing control characters (a validator's).
+
+    What the log already holds is read as it was written (`STORED`): a name taken before
+    control characters were refused must not make the log unreadable.
+    """
+    if info.context is STORED:
+        return clean_text(value)
     return clean_text(exchangeable(value))
 
 
@@ -96,20 +109,20 @@ class PersonName(_Value):
 
     @field_validator("full_name", "given_name", "family_name")
     @classmethod
-    def _clean(cls, v: str | None) -> str | None:
+    def _clean(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v is None:
             return None
-        cleaned = given_text(v)
+        cleaned = given_text(v, info)
         if not cleaned:
             raise ValueError("a name cannot be blank")
         return cleaned
 
     @field_validator("alternates")
     @classmethod
-    def _clean_alternates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+    def _clean_alternates(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for name in v:
-            cleaned = given_text(name)
+            cleaned = given_text(name, info)
             if cleaned:
                 seen.setdefault(cleaned, None)
         return tuple(seen)
@@ -179,8 +192,8 @@ class Contact(_Value):
 
     @field_validator("name")
     @classmethod
-    def _clean_name(cls, v: str) -> str:
-        return given_text(v)
+    def _clean_name(cls, v: str, info: ValidationInfo) -> str:
+        return given_text(v, info)
 
     @field_validator("phone")
     @classmethod
@@ -244,8 +257,8 @@ class Address(_Value):
 
     @field_validator("street", "neighborhood", "city", "state", "postal_code")
     @classmethod
-    def _clean(cls, v: str) -> str:
-        return given_text(v)
+    def _clean(cls, v: str, info: ValidationInfo) -> str:
+        return given_text(v, info)
 
     @field_validator("country")
     @classmethod

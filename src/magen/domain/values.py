@@ -54,6 +54,11 @@ Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+# The validation context of what the log already holds (`magen.app.codec.decode`): checks
+# added to commands later must not refuse what an earlier version wrote.
+STORED: dict[str, bool] = {"stored": True}
+
+
 def exchangeable(text: str) -> str:
     """The text, if every character can be exchanged (XML 1.0 carries no control characters)."""
     if _NOT_IN_XML.search(text):
