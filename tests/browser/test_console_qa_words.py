@@ -349,3 +349,23 @@ def test_the_override_list_tells_responders_apart_by_distance(hebrew: Any, serve
     metres = [int(re.sub(r"\D", "", o.split("·")[-1])) for o in options if away in o]
     assert metres == sorted(metres), options
     server.post("console-qa-near", f"/api/v1/sos/{sos}/resolve", {"outcome": "rescued"})
+
+
+def test_a_picture_that_never_comes_is_shown_stale(arabic: Any, server: Server) -> None:
+    """A server that takes the request and never answers: stale after ten seconds, not live
+    for ever on the feed's heartbeats."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    arabic.route("**/api/v1/picture", hold)
+    r = server.post("officer1", "/api/v1/sightings", {"where": {"lat": 31.7622, "lon": 35.2189}})
+    assert r.status_code == 201, r.text
+    arabic.wait_for_selector("#mode[data-mode=lost]", timeout=20_000)
+    assert held, "the console never asked for the picture"
+    assert arabic.locator("#banner").is_visible()
+    # Answered again (the held requests are let go by unrouting): the console's own retry
+    # brings the picture and it is live.
+    arabic.unroute("**/api/v1/picture")
+    arabic.wait_for_selector("#mode[data-mode=live]", timeout=20_000)

@@ -105,9 +105,16 @@
       retryMs = Math.min(retryMs * 2, 10000);
     }
   }
+  // A picture asked for and not answered in this long (a server that accepts and never
+  // answers) is a failed one: said stale, and asked again, not waited on forever.
+  var PICTURE_TIMEOUT_MS = 10000, fetchStarted = 0;
+  setInterval(function () {
+    if (fetching && Date.now() - fetchStarted > PICTURE_TIMEOUT_MS) { again = false; pictureFailed(); }
+  }, 1000);
   function refresh() {
     if (fetching) { again = true; return; }
     fetching = true;
+    fetchStarted = Date.now();
     M.api("GET", "/api/v1/picture").then(function (r) {
       if (!r.ok) { again = false; pictureFailed(); return; }
       fetching = false;
