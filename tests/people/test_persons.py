@@ -313,6 +313,40 @@ def test_a_family_marks_its_own_report_safe(log: Log) -> None:
         log.run(REGISTRAR, MarkPersonSafe(command_id=_id(), report_id="mis_nope"))
 
 
+def test_a_family_saying_safe_on_a_report_closed_meanwhile_is_kept_as_a_note(log: Log) -> None:
+    # A death confirmed but not yet told in person: the family's page still says "searching".
+    # "They are safe" then must not be refused as "already closed" (that tells them), and must
+    # reach the registry: it is kept as the family's note, the outcome left as it is.
+    family = _resident(log, "levi-family")
+    rid = _report(log, family)
+    dead = _casualty(log, "B1")
+    log.run(MEDIC, RecordDeath(command_id=_id(), casualty_id=dead))
+    log.run(
+        REGISTRAR,
+        IdentifyCasualty(
+            command_id=_id(),
+            casualty_id=dead,
+            status=IdentificationStatus.IDENTIFIED,
+            name=NOA,
+            identified_by="National Centre of Forensic Medicine",
+            method=IdentificationMethod.DNA,
+        ),
+    )
+    _confirm(log, _propose(log, rid, CandidateKind.CASUALTY, dead))
+    assert family_view(log.state, family.account_id).reports[0].status == "searching"
+    log.run(family, MarkPersonSafe(command_id=_id(), report_id=rid, note="She called us"))
+    report = log.state.slice(Persons).missing[rid]
+    assert report.status is ReportStatus.FOUND
+    [note] = report.notes
+    assert (note.text, note.status, note.author_made_contact) == (
+        "She called us",
+        NoteStatus.BELIEVED_ALIVE,
+        True,
+    )
+    with pytest.raises(InvalidCommand, match="already closed"):  # a registrar is told
+        log.run(REGISTRAR, MarkPersonSafe(command_id=_id(), report_id=rid))
+
+
 def test_notes_about_a_reported_person(log: Log) -> None:
     family = _resident(log, "levi-family")
     stranger = _resident(log, "stranger")

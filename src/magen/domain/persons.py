@@ -624,6 +624,24 @@ def _mark_safe(state: State, cmd: MarkPersonSafe, ctx: DecisionContext) -> list[
     report = missing_report(state, cmd.report_id)
     _own_report(ctx, report)
     if report.status is not ReportStatus.SEARCHING:
+        if ctx.actor.role is Role.RESIDENT:
+            # The family's page may still say "searching" (an outcome not yet told in person):
+            # a refusal would tell them the report is closed. Their word reaches the registry
+            # as a note instead, answered like any other.
+            return [
+                PersonNoteAdded(
+                    note_id=_new_id("note", cmd.command_id),
+                    report_id=report.report_id,
+                    at=ctx.now,
+                    author_name="",
+                    status=NoteStatus.BELIEVED_ALIVE,
+                    text=cmd.note,
+                    last_known_location="",
+                    linked_record_id=None,
+                    author_made_contact=True,
+                    source_record_id=None,
+                )
+            ]
         raise InvalidCommand(f"this report is already closed ({report.status.value})")
     return [
         PersonMarkedSafe(

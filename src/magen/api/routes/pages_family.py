@@ -47,7 +47,6 @@ from magen.domain.errors import (
     Conflict,
     DomainError,
     Forbidden,
-    InvalidCommand,
     NotFound,
     RateLimited,
 )
@@ -67,6 +66,7 @@ from magen.domain.persons import (
     AddPersonNote,
     FamilyReport,
     MarkPersonSafe,
+    NoteStatus,
     Outcome,
     Persons,
     ReportMissingPerson,
@@ -493,17 +493,12 @@ async def _send(
     done_key: str,
     **values: object,
 ) -> Response[Any]:
-    """Send one command; answer the page with what happened (never losing what was typed).
-
-    A "they are safe" refused as invalid is raised to the caller, which may keep it as a note.
-    """
+    """Send one command; answer the page with what happened (never losing what was typed)."""
     lang = _lang(request)
     rt = runtime(request)
     try:
         outcome = await rt.service.handle(actor, command)
     except DomainError as exc:
-        if isinstance(exc, InvalidCommand) and isinstance(command, MarkPersonSafe):
-            raise
         if isinstance(exc, CommandIdReused):
             # The id was used for another form (a page kept from before): offer it again
             # under a fresh id, so one more press sends it.
@@ -612,18 +607,17 @@ async def _send_safe(
     """
     assert isinstance(command, MarkPersonSafe)
     rt, lang = runtime(request), _lang(request)
-    try:
+    if _still_searching(rt, command.report_id):
+        # Decided before the next await: the domain, too, keeps it as a note if closed.
         return await _send(request, actor, data, command, done_key, **values)
-    except InvalidCommand as exc:
-        if _still_searching(rt, command.report_id):
-            refused = _refusal(exc, lang)
-            return await _page(request, actor, form=data, error=refused, status=422)
     words = text("family_safe_as_note", lang) + (f" {command.note}" if command.note else "")
     note = AddPersonNote(
         command_id=uuid.uuid5(command.command_id, "safe-as-note"),
         report_id=command.report_id,
         author_name=(_display_name(rt, actor) or "family")[:200],
         text=words[:2000],
+        status=NoteStatus.BELIEVED_ALIVE,
+        author_made_contact=True,
     )
     return await _send(request, actor, data, note, "family_safe_noted", **values)
 
