@@ -245,6 +245,26 @@ def test_age_and_birth_date_must_agree(log: Log) -> None:
         ReportMissingPerson(command_id=_id(), name=NOA, date_of_birth="07/10/1990")
 
 
+def test_a_date_of_birth_after_today_is_refused(log: Log) -> None:
+    family = _resident(log, "levi-family")
+    today = T0.date()
+    for born in (
+        "2030",
+        f"{today.year}-{today.month + 1:02d}",
+        (today + timedelta(days=1)).isoformat(),
+    ):
+        with pytest.raises(InvalidCommand, match="is after"):
+            _report(log, family, date_of_birth=born)
+    with pytest.raises(InvalidCommand, match="is after"):
+        log.run(
+            REGISTRAR,
+            CheckInSurvivor(command_id=_id(), name=NOA, date_of_birth="2030-01-01"),
+        )
+    # This year, this month and today itself are possible (a newborn).
+    for born in (str(today.year), f"{today.year}-{today.month:02d}", today.isoformat()):
+        _report(log, family, date_of_birth=born)
+
+
 def test_age_from_a_partial_birth_date() -> None:
     on = T0.date()
     assert age_from_birth("1990-03-15", on) == AgeRange.exactly(33)

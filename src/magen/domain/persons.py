@@ -539,6 +539,14 @@ def _own_report(ctx: DecisionContext, report: MissingReport) -> None:
 
 
 def _check_age(date_of_birth: str | None, age: AgeRange | None, on: date) -> None:
+    """Refuse a date of birth after `on` (even its earliest day), or an age it cannot give."""
+    if date_of_birth is not None:
+        parts = [int(p) for p in date_of_birth.split("-")]
+        earliest = date(parts[0], *[*parts[1:], 1, 1][:2])
+        if earliest > on:
+            raise InvalidCommand(
+                f"the date of birth {date_of_birth} is after {on.isoformat()}: check the year"
+            )
     if date_of_birth is None or age is None:
         return
     implied = age_from_birth(date_of_birth, on)
