@@ -217,3 +217,31 @@ def test_after_i_am_safe_no_call_is_still_shown_open(
         assert page.locator("#safe p:has-text('open call for help'):visible").count() == 0
     finally:
         context.close()
+
+
+def test_a_drill_alert_is_said_to_be_a_drill(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: a drill drove the advice like a real alert and the page never said "drill"."""
+    drill = {
+        "action": "stay_in_protected_space",
+        "text": "Alert: rocket and missile fire. Go into your protected room now.",
+        "issued_by_label": "Home Front Command alert",
+        "alerts": [{"id": "alr_1", "category": "missiles", "drill": True}],
+        "shelter": None,
+        "walking_seconds": None,
+    }
+    context = _phone(browser, located=True)
+    try:
+        context.route(
+            "**/api/v1/guidance?*",
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=json.dumps(drill)
+            ),
+        )
+        page = page_errors.watch(context.new_page())
+        page.goto(f"{server.url}/resident?lang=en")
+        page.wait_for_selector("#now.act-stay_in_protected_space")
+        assert "Drill" in page.locator("#now [data-drill]").inner_text()
+    finally:
+        context.close()

@@ -223,3 +223,19 @@ def test_status_works_and_the_task_is_read_before_the_map_arrives(
     finally:
         context.close()
     server.post("officer1", "/api/v1/responders/status", {"status": "available"})
+
+
+def test_the_map_s_buttons_are_named_in_the_page_s_language(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """Was: "Zoom in" / "Zoom out" (Leaflet's English) on an Arabic page."""
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="ar"
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        assert page.get_attribute(".leaflet-control-zoom-in", "title") == "تكبير"
+        assert page.get_attribute(".leaflet-control-zoom-out", "aria-label") == "تصغير"
+    finally:
+        context.close()

@@ -76,4 +76,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "fd_cat_delayed": ("נדחה", "مؤجَّل", "DELAYED"),
     "fd_cat_minor": ("קל", "طفيف", "MINOR"),
     "fd_cat_expectant": ("אנוש", "ميؤوس منه", "EXPECTANT"),
+    # An alert issued as a drill drives the advice like a real one: the page says so.
+    "fd_drill": (
+        "תרגיל: זו התרעת תרגול, לא אירוע אמיתי. פעלו לפי ההנחיה כמו בתרגיל.",
+        "تمرين: هذا إنذار تدريبي وليس حدثًا حقيقيًا. اتبعوا التعليمات كما في التمرين.",
+        "Drill: this is a practice alert, not a real event. Follow the instruction as a drill.",
+    ),
+    "fd_zoom_in": ("הגדלה", "تكبير", "Zoom in"),
+    "fd_zoom_out": ("הקטנה", "تصغير", "Zoom out"),
 }

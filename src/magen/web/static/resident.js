@@ -325,6 +325,9 @@
     var now = document.getElementById("now");
     now.className = "now act-" + g.action;
     box.innerHTML = "";
+    // Every alert in force here a drill: said before the instruction, never taken for real.
+    var alerts = g.alerts || [];
+    if (alerts.length && alerts.every(function (x) { return x.drill; })) box.appendChild(para("drill", say("fd_drill"), "data-drill"));
     box.appendChild(para("action", g.text));
     if (g.shelter) {
       // The town's names keep their own direction inside a Hebrew or Arabic sentence (FSI…PDI).

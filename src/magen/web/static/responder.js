@@ -73,6 +73,11 @@
         threats = L.layerGroup().addTo(map);
         task = L.layerGroup().addTo(map);
         window.magenResponder.map = map;
+        // Leaflet's own button names are English.
+        [["in", "fd_zoom_in"], ["out", "fd_zoom_out"]].forEach(function (z) {
+          var btn = mapEl.querySelector(".leaflet-control-zoom-" + z[0]);
+          if (btn) { btn.title = say(z[1]); btn.setAttribute("aria-label", say(z[1])); }
+        });
         if (fix) drawMe(true);
         if (lastPicture) drawThreats(lastPicture);
         drawTask(lastTask);
