@@ -189,6 +189,48 @@ def test_csv_shelters_with_coordinates_and_capacity(tmp_path: Path, tiny_town: T
     assert town.shelters.name.tolist() == ["Community hall"]
     assert town.shelters.capacity.tolist() == [120]
     assert report.merge.skipped == {"shelters.csv": 1}
+    assert "shelters.csv line 3 left out: Latitude 'x', Longitude 'y': not numbers" in (
+        report.warnings
+    )
+
+
+def test_each_shelter_row_left_out_is_named_with_its_line_and_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    osm, _ = grid_map().write(tmp_path)
+    lon, lat = lonlat(230, 50)
+    csv_path = tmp_path / "list.csv"
+    # A quoted name over two lines: the next row is on line 5, not 4.
+    csv_path.write_text(
+        f'name,lat,lon\nHall,{lat},{lon}\n"Old\nschool",{lat},{lon}\nPark,abc,{lon}\n'
+        f"Far,95,{lon}\n",
+        encoding="utf-8",
+    )
+    geo = tmp_path / "more.geojson"
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0]]}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": ["a", lat]}},
+    ]
+    geo.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    argv = [
+        "town",
+        "import",
+        "--osm",
+        str(osm),
+        "--shelters",
+        str(csv_path),
+        "--shelters",
+        str(geo),
+    ]
+    out = tmp_path / "named.npz"
+    assert magen_main([*argv, "--name", "Tiny", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "list.csv line 5 left out: lat 'abc', lon" in printed
+    assert "list.csv line 6 left out: (" in printed
+    assert "is not a place on Earth" in printed
+    assert "more.geojson feature 2 left out: not a Point (geometry LineString)" in printed
+    assert "more.geojson feature 3 left out: coordinates ['a'," in printed
 
 
 def test_zones_from_a_file(tmp_path: Path, tiny_town: TinyTown) -> None:

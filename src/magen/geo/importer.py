@@ -15,7 +15,13 @@ from tqdm import tqdm
 from magen.geo.errors import TownImportError
 from magen.geo.osm import OsmExtract, read_osm
 from magen.geo.projection import LocalProjection
-from magen.geo.shelters import MergedShelter, MergeStats, merge_shelters, read_shelters
+from magen.geo.shelters import (
+    MergedShelter,
+    MergeStats,
+    SkippedRow,
+    merge_shelters,
+    read_shelters,
+)
 from magen.geo.snap import Segments, Snapped, segment_tree, snap_points
 from magen.geo.streets import EdgeFlag, StreetNetwork, build_network, edge_exposure
 from magen.geo.town import Buildings, Shelters, Streets, Zones, save_town
@@ -131,10 +137,12 @@ def import_town(
         extract = read_osm(osm_path, progress=progress)
         shelter_files = []
         skipped: dict[str, int] = {}
+        left_out: list[str] = []
         for sp in shelter_paths:
             records, bad = read_shelters(sp)
             shelter_files.append(records)
-            skipped[Path(sp).name] = bad
+            skipped[Path(sp).name] = len(bad)
+            left_out += _left_out(Path(sp).name, bad)
         steps.update(1)
 
         bounds = extract.header_bounds or extract.data_bounds
@@ -186,7 +194,7 @@ def import_town(
             counts={},
             merge=stats,
             shelters_outside=outside,
-            warnings=_warnings(extract, buildings, shelters),
+            warnings=left_out + _warnings(extract, buildings, shelters),
         )
         header = {
             "name": name,
@@ -211,6 +219,18 @@ def import_town(
         save_town(out_path, header, groups)
         steps.update(1)
     return report
+
+
+# Rows left out that the report names one by one; the rest are counted.
+_NAMED_ROWS = 20
+
+
+def _left_out(source: str, rows: Sequence[SkippedRow]) -> list[str]:
+    """A warning per shelter row left out (the first few), naming the file, the row and why."""
+    out = [f"{source} {r.where} left out: {r.reason}" for r in rows[:_NAMED_ROWS]]
+    if len(rows) > _NAMED_ROWS:
+        out.append(f"{source}: {len(rows) - _NAMED_ROWS} more rows left out")
+    return out
 
 
 def _warnings(extract: OsmExtract, buildings: Buildings, shelters: Shelters) -> list[str]:

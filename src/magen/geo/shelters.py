@@ -164,19 +164,28 @@ def _valid_lonlat(lon: float, lat: float) -> bool:
     return bool(np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90)
 
 
-def read_shelters(path: str | Path) -> tuple[list[ShelterRecord], int]:
-    """Read a GeoJSON or CSV shelter file: the records and how many rows were unusable."""
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row of a shelter file left out, where it is and why (for the import's report)."""
+
+    where: str  # "line 3" in a CSV file (the header is line 1), "feature 2" in GeoJSON (from 1)
+    reason: str
+
+
+def read_shelters(path: str | Path) -> tuple[list[ShelterRecord], list[SkippedRow]]:
+    """Read a GeoJSON or CSV shelter file: the records, and each row left out with its reason."""
     p = require_readable(path)
     if p.suffix.lower() == ".csv":
         records, skipped = _read_csv(p)
     else:
         records, skipped = _read_geojson(p)
     if not records:
-        raise TownImportError(p, "no shelter with valid coordinates in the file")
+        first = f" (first: {skipped[0].where}: {skipped[0].reason})" if skipped else ""
+        raise TownImportError(p, f"no shelter with valid coordinates in the file{first}")
     return records, skipped
 
 
-def _read_geojson(p: Path) -> tuple[list[ShelterRecord], int]:
+def _read_geojson(p: Path) -> tuple[list[ShelterRecord], list[SkippedRow]]:
     try:
         doc = json.loads(p.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -184,49 +193,55 @@ def _read_geojson(p: Path) -> tuple[list[ShelterRecord], int]:
     if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
         raise TownImportError(p, "not a GeoJSON FeatureCollection")
     records: list[ShelterRecord] = []
-    skipped = 0
+    skipped: list[SkippedRow] = []
     for row, feature in enumerate(doc["features"]):
+        where = f"feature {row + 1}"
         geom = feature.get("geometry") if isinstance(feature, dict) else None
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
         if not isinstance(geom, dict) or geom.get("type") != "Point" or not coords:
-            skipped += 1
+            kind = geom.get("type") if isinstance(geom, dict) else None
+            skipped.append(SkippedRow(where, f"not a Point (geometry {kind or 'missing'})"))
             continue
         try:
             lon, lat = float(coords[0]), float(coords[1])
         except (TypeError, ValueError, IndexError):
-            skipped += 1
+            skipped.append(SkippedRow(where, f"coordinates {coords!r} are not two numbers"))
             continue
         if not _valid_lonlat(lon, lat):
-            skipped += 1
+            skipped.append(SkippedRow(where, f"({lon}, {lat}) is not a place on Earth"))
             continue
         props = _clean_props(feature.get("properties") or {})
         records.append(_record(props, lon, lat, p.name, row))
     return records, skipped
 
 
-def _read_csv(p: Path) -> tuple[list[ShelterRecord], int]:
+def _read_csv(p: Path) -> tuple[list[ShelterRecord], list[SkippedRow]]:
     try:
         with p.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
+            reader = csv.DictReader(fh)
+            # The line each row ends on (a quoted field may span lines).
+            rows = [(reader.line_num, raw) for raw in reader]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise TownImportError(p, f"not a readable CSV file ({exc})") from exc
     if not rows:
         raise TownImportError(p, "no rows in the CSV file")
-    keys = {_clean_key(k): k for k in rows[0] if k is not None}
+    keys = {_clean_key(k): k for k in rows[0][1] if k is not None}
     lat_key = next((keys[k] for k in _LAT_KEYS if k in keys), None)
     lon_key = next((keys[k] for k in _LON_KEYS if k in keys), None)
     if lat_key is None or lon_key is None:
         raise TownImportError(p, "the CSV needs lat and lon (or latitude and longitude) columns")
     records: list[ShelterRecord] = []
-    skipped = 0
-    for row, raw in enumerate(rows):
+    skipped: list[SkippedRow] = []
+    for row, (line, raw) in enumerate(rows):
+        where = f"line {line}"
         try:
             lon, lat = float(raw[lon_key]), float(raw[lat_key])
         except (TypeError, ValueError):
-            skipped += 1
+            said = f"{lat_key} {raw[lat_key]!r}, {lon_key} {raw[lon_key]!r}"
+            skipped.append(SkippedRow(where, f"{said}: not numbers"))
             continue
         if not _valid_lonlat(lon, lat):
-            skipped += 1
+            skipped.append(SkippedRow(where, f"({lon}, {lat}) is not a place on Earth"))
             continue
         props = _clean_props({k: v for k, v in raw.items() if k is not None})
         records.append(_record(props, lon, lat, p.name, row))
