@@ -47,6 +47,13 @@ def _fail(message: str) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from magen.store.base import LogError
+    from magen.store.factory import check_url
+
+    try:
+        check_url(args.db)  # before saying it serves anything
+    except LogError as exc:
+        raise CliError(str(exc)) from None
     env = {"MAGEN_DB": args.db}
     if args.town:
         env["MAGEN_TOWN"] = str(_existing_pack(args.town))

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from magen.store.factory import sqlite_path, unknown_url
+
 
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
@@ -71,7 +73,10 @@ def load_secret(database: str) -> bytes:
         raise SystemExit("set MAGEN_SECRET: every worker sharing PostgreSQL needs the same one")
     if database.startswith("memory://"):
         return secrets.token_bytes(32)
-    path = Path(database.removeprefix("sqlite:///").removeprefix("sqlite://") + ".secret")
+    db = sqlite_path(database)
+    if db is None:  # checked before anything is made: a mistyped URL leaves no folder behind
+        raise unknown_url(database)
+    path = db.with_name(db.name + ".secret")
     if path.exists():
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)

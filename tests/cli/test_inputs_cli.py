@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from magen.cli import main
+from magen.config import load_secret
+from magen.store.base import LogError
 
 
 @pytest.fixture
@@ -70,9 +72,27 @@ def test_a_folder_given_as_the_event_log_is_named(
 def test_an_unknown_database_url_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # the secret is kept beside the "database": badscheme:/x.secret
+    monkeypatch.chdir(tmp_path)
     assert main(["users", "list", "--db", "badscheme://x"]) == 2
     assert "unknown event log URL 'badscheme://x'" in _one_line(capsys)
+    monkeypatch.delenv("MAGEN_SECRET", raising=False)
+    with pytest.raises(LogError, match="unknown event log URL 'badscheme://x'"):
+        load_secret("badscheme://x")
+    assert list(tmp_path.iterdir()) == []  # no secret, no folder made for the mistyped URL
+
+
+def test_the_secret_of_an_absolute_sqlite_url_is_kept_beside_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("MAGEN_SECRET", raising=False)
+    db = tmp_path / "data" / "magen.db"
+    first = load_secret(f"sqlite:///{db}")
+    assert (tmp_path / "data" / "magen.db.secret").read_bytes() == first
+    assert load_secret(str(db)) == first  # the same database by its path: the same secret
+    assert list(elsewhere.iterdir()) == []  # was made relative to the working directory
 
 
 @pytest.mark.parametrize("where", ["missing/folder/out.jsonl", "."])
@@ -146,3 +166,22 @@ def test_demo_speed_must_be_a_finite_number_above_zero(
         main(["demo", "--speed", speed, "--port", "8614", "--no-sim"])
     assert exit_.value.code == 2
     assert "argument --speed" in capsys.readouterr().err
+
+
+def test_serve_refuses_an_unknown_database_url_before_saying_it_serves(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--db", "badscheme://x", "--port", "8699"]) == 2
+    captured = capsys.readouterr()
+    assert "serving" not in captured.out
+    assert "unknown event log URL 'badscheme://x'" in captured.err
+
+
+@pytest.mark.parametrize("minutes", ["-1", "0", "nan"])
+def test_a_sim_run_of_no_minutes_is_refused(
+    minutes: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # -1 ran a scenario with no events and said nothing was wrong.
+    assert main(["sim", "run", "--minutes", minutes, "--out", str(tmp_path)]) == 2
+    assert "--minutes: give a number of minutes above zero" in _one_line(capsys)
+    assert list(tmp_path.iterdir()) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from magen.sim.scenario import load_scenario
     from magen.sim.town import scenario_town
 
+    if args.minutes is not None and not (0 < args.minutes < math.inf):
+        return _fail(f"--minutes: give a number of minutes above zero, not {args.minutes}")
     try:
         scenario = load_scenario(args.scenario)
-        if args.minutes:
+        if args.minutes is not None:
             scenario = scenario.shortened(args.minutes)
         pack, town = scenario_town(scenario, Path(args.towns))
     except ScenarioError as exc:

@@ -21,6 +21,20 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url)
 
 
+def unknown_url(url: str) -> LogError:
+    """The error for a URL no backend takes."""
+    return LogError(
+        f"unknown event log URL {url!r}: use memory://, sqlite:///absolute/path.db, "
+        "sqlite://relative/path.db, a file path, or postgresql://..."
+    )
+
+
+def check_url(url: str) -> None:
+    """Raise `unknown_url` unless a backend takes `url` (nothing is opened or made)."""
+    if not url.startswith(("memory://", *_POSTGRES_SCHEMES)) and sqlite_path(url) is None:
+        raise unknown_url(url)
+
+
 def open_log(url: str) -> EventLog:
     """The event log at `url`: memory://, sqlite:///abs.db, sqlite://rel.db, a path, postgresql://."""
     if url.startswith("memory://"):
@@ -33,10 +47,7 @@ def open_log(url: str) -> EventLog:
         return PostgresEventLog(url)
     path = sqlite_path(url)
     if path is None:
-        raise LogError(
-            f"unknown event log URL {url!r}: use memory://, sqlite:///absolute/path.db, "
-            "sqlite://relative/path.db, a file path, or postgresql://..."
-        )
+        raise unknown_url(url)
     from magen.store.sqlite import SqliteEventLog
 
     return SqliteEventLog(path)
