@@ -154,6 +154,9 @@
       }
     });
     feed.open();
+    // A feed that never comes up (a proxy that drops WebSockets) is a lost one: the picture
+    // on screen would never move, so it is said stale, not left waiting without a word.
+    setTimeout(function () { if (!feed.up && !lost) { lost = true; connection(); } }, 10000);
   }
 
   function connection() {
@@ -335,6 +338,7 @@
     if (key) b.dataset.key = key;
     b.addEventListener("click", function () { act(b); });
     acts.appendChild(b);
+    return b;
   }
 
   /* A refused or failed command is said in a notice over the map, in the console's words,
@@ -907,7 +911,10 @@
       actButton(li, say("accept"), function (b) {
         run(ENDPOINTS.assign(), { responder_id: r.responder_id, recommendation_id: r.id }, b);
       }, "a");
-      actButton(li, say("override"), function (b) { overrideForm(li, r, b); });
+      var b = actButton(li, say("override"), function (b) { overrideForm(li, r, b); });
+      // The queue is drawn again with every event: an override being filled in stays open,
+      // with what was chosen and typed (and the cursor), instead of vanishing under the hand.
+      if (b && overriding && overriding.id === r.id) overrideForm(li, r, b);
     });
   }
 
@@ -923,8 +930,11 @@
   }
 
   // Overriding: send another available responder to the same target, with a reason.
+  var overriding = null;  // {id, responder, note, focus}: the override form open, if any
   function overrideForm(li, r, button) {
     if (li.querySelector("select")) return;
+    if (!overriding || overriding.id !== r.id) overriding = { id: r.id, responder: "", note: "", focus: false };
+    var state = overriding;
     var sel = document.createElement("select");
     // Each one told apart by how far it is from the target (straight line), nearest first:
     // a column of identical "Police on duty · Available" rows says nothing to choose by.
@@ -942,16 +952,24 @@
     });
     var note = document.createElement("input");
     note.placeholder = say("details");
+    if (state.responder) sel.value = state.responder;
+    note.value = state.note;
+    sel.addEventListener("change", function () { state.responder = sel.value; });
+    note.addEventListener("input", function () { state.note = note.value; });
+    note.addEventListener("focus", function () { state.focus = true; });
+    // Blurred by being drawn again (taken off the page) is not the operator leaving it.
+    note.addEventListener("blur", function () { setTimeout(function () { if (note.isConnected) state.focus = false; }, 0); });
     var send = document.createElement("button");
     send.type = "button"; send.textContent = say("override");
     send.addEventListener("click", function () {
       if (!sel.value) return;
       var body = { responder_id: sel.value, note: note.value };
       body[r.target && r.target.kind === "track" ? "track_id" : "incident_id"] = r.target && r.target.id;
-      run(ENDPOINTS.assign(), body, send);
+      run(ENDPOINTS.assign(), body, send).then(function (res) { if (res && res.ok && overriding === state) overriding = null; });
     });
     li.appendChild(sel); li.appendChild(note); li.appendChild(send);
     button.disabled = true;
+    if (state.focus) { var at = note.value.length; note.focus(); note.setSelectionRange(at, at); }
   }
 
   /* --- issuing from the map: right-click (or long press) to declare a danger area ----------- */
