@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from magen.domain.persons import Persons
 from magen.domain.reports import Reports
 from magen.domain.values import Role
+from magen.web.render import _AssetDigest, asset_version
 from support.apikit import PASSWORD, Kit, api_kit
 from support.bakapack import baka_pack
 
@@ -361,3 +363,18 @@ def test_assets_are_served_and_leaflet_comes_from_npm(kit: Kit) -> None:
     if leaflet.status_code == 404:
         pytest.skip("front-end packages are not installed (npm ci in src/magen/web)")
     assert "Leaflet" in leaflet.text[:2000]
+
+
+def test_asset_links_change_when_an_asset_changes(tmp_path: Path, kit: Kit) -> None:
+    # Browsers keep assets a day: the key is the assets' content, not the release number.
+    (tmp_path / "a.js").write_text("one")
+    digest = _AssetDigest(tmp_path, tmp_path / "absent")
+    first = digest()
+    assert first == digest()
+    (tmp_path / "a.js").write_text("two")
+    second = digest()
+    assert second != first
+    (tmp_path / "b.css").write_text("")
+    assert digest() not in {first, second}
+    page = _fresh_client(kit).get("/resident?lang=en").text
+    assert f"/static/resident.js?v={asset_version()}" in page

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from magen import __version__
-from magen.web import LEAFLET_DIR, TEMPLATES_DIR
+from magen.web import LEAFLET_DIR, STATIC_DIR, TEMPLATES_DIR
 from magen.web.i18n import LANG_NAMES, LANGS, Lang, direction, text, texts
 
 _env = Environment(
@@ -29,6 +30,32 @@ def _script_json(value: Any) -> Markup:
 
 
 _env.filters["script_json"] = _script_json
+
+
+class _AssetDigest:
+    """A digest of the assets pages link to with `?v=`, made again only when a file changed.
+
+    Browsers keep those assets a day, so the key must change whenever any of them does (a
+    release number would leave phones a day on an old script after an upgrade).
+    """
+
+    def __init__(self, *dirs: Path) -> None:
+        self.dirs = dirs
+        self._stamps: tuple[tuple[str, int, int], ...] = ()
+        self._digest = ""
+
+    def __call__(self) -> str:
+        files = sorted(p for d in self.dirs if d.is_dir() for p in d.iterdir() if p.is_file())
+        stamps = tuple((p.name, (st := p.stat()).st_mtime_ns, st.st_size) for p in files)
+        if stamps != self._stamps:
+            digest = hashlib.sha256()
+            for p in files:
+                digest.update(p.name.encode() + b"\0" + p.read_bytes())
+            self._stamps, self._digest = stamps, digest.hexdigest()[:12]
+        return self._digest
+
+
+asset_version = _AssetDigest(STATIC_DIR, LEAFLET_DIR)
 
 
 def render(
@@ -54,7 +81,7 @@ def render(
         dir=direction(lang),
         t=t,
         langs=other_langs,
-        version=__version__,
+        version=asset_version(),
         strings=texts(lang) if all_strings else texts(lang, script_keys or []),
         have_leaflet=(LEAFLET_DIR / "leaflet.js").exists(),
         **ctx,

@@ -617,7 +617,8 @@ async def responder_page(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 def _asset_cache() -> CacheControlHeader:
-    # Asset URLs carry the version (?v=...), so a day's caching never serves a stale script.
+    # Asset URLs carry a digest of the assets (?v=..., `asset_version`): a day's caching
+    # never serves a stale script.
     return CacheControlHeader(max_age=86_400, public=True)
 
 
