@@ -97,6 +97,7 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
         "survivors": 1,
         "matches": {"proposed": 1, "confirmed": 0, "rejected": 0},
         "to_tell": 0,
+        "noted_after": 0,
     }
 
     _ok(
@@ -557,3 +558,31 @@ def test_a_named_casualty_is_a_card_without_its_empty_fields(kit: Kit) -> None:
         "identification": "unidentified",
     }
     assert board["matches"][0]["explanation"] == ""  # the console reads it, empty or not
+
+
+def test_a_family_writing_after_its_report_was_closed_is_on_the_board(kit: Kit) -> None:
+    # The family (a resident) files; the registry confirms a survivor match; the family then
+    # says "they are safe": kept as its note (the report is closed), and put before the desk.
+    body = {"command_id": cid(), "name": {"full_name": "Dana Noted"}}
+    report = str(_ok(kit.post(Role.RESIDENT, "/api/v1/persons/missing", body))["id"])
+    survivor = _survivor(kit, "Dana Noted")
+    match = {
+        "command_id": cid(),
+        "report_id": report,
+        "candidate_kind": "survivor",
+        "candidate_id": survivor,
+        "score": 0.9,
+    }
+    match_id = _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", match))["id"]
+    _ok(
+        kit.post(
+            Role.REGISTRAR, f"/api/v1/persons/matches/{match_id}/confirm", {"command_id": cid()}
+        )
+    )
+    said = {"command_id": cid(), "note": "She is with her aunt in Haifa"}
+    answer = _ok(kit.post(Role.RESIDENT, f"/api/v1/persons/missing/{report}/safe", said))
+    assert [e["type"] for e in answer["events"]] == ["PersonNoteAdded"]
+    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert board["noted_after"] == [report]
+    assert board["counts"]["noted_after"] == 1
+    assert board["reports"][report]["note_count"] == 1

@@ -205,6 +205,51 @@ def test_families_to_tell_deaths_first_then_the_longest_waiting() -> None:
     assert set(rb.named(log.state, (), work.to_tell[:1]).reports) == {"r2"}
 
 
+def test_a_note_written_after_a_report_was_closed_is_put_before_the_registrar() -> None:
+    # A family writing "she called us" of someone the registry confirmed dead: the one sign
+    # of a wrong identification, so the board lists it until the registrar has read it.
+    log = Log()
+    for i in (1, 2, 3):
+        log.report(f"r{i}", PersonName(full_name=f"Person {i}"))
+    for i, out in ((1, per.Outcome.DECEASED), (2, per.Outcome.SAFE)):
+        log.apply(
+            per.MatchProposed(
+                match_id=f"m{i}",
+                report_id=f"r{i}",
+                candidate_kind=per.CandidateKind.CASUALTY,
+                candidate_id=f"c{i}",
+                score=0.9,
+                explanation="",
+            )
+        )
+        log.apply(per.MatchConfirmed(match_id=f"m{i}", report_id=f"r{i}", outcome=out, release=""))
+
+    def note(report_id: str, minutes: int) -> None:
+        log.apply(
+            per.PersonNoteAdded(
+                note_id=f"n{log.n}",
+                report_id=report_id,
+                at=T0 + timedelta(minutes=minutes),
+                author_name="",
+                status=per.NoteStatus.BELIEVED_ALIVE,
+                text="She called us",
+                last_known_location="",
+                linked_record_id=None,
+                author_made_contact=True,
+                source_record_id=None,
+            )
+        )
+
+    note("r2", 1)  # dated before the report was closed: nothing new
+    note("r3", 30)  # a report still open: nothing to flag
+    assert rb.board(log.state).noted_after == ()
+    note("r1", 40)
+    note("r2", 50)
+    work = rb.board(log.state)
+    assert work.noted_after == ("r2", "r1")  # newest note first
+    assert set(rb.named(log.state, (), (), work.noted_after).reports) == {"r1", "r2"}
+
+
 def test_every_persons_event_names_what_the_boards_follower_reads_again() -> None:
     """The board's follower (`_Follower.on_event`) reads again only the report and the match
     an event of the persons module names, and skips events of other modules. An evolver that

@@ -281,6 +281,10 @@ class Board:
     position: int
     matches: tuple[PersonMatch, ...]  # proposed, likeliest first
     to_tell: tuple[ToTell, ...]  # deaths first, then whoever has waited longest
+    # Found or duplicate reports with a note written after they were closed (a family saying
+    # "she called us" of someone confirmed dead is how a wrong identification comes to
+    # light): newest note first.
+    noted_after: tuple[str, ...]
     reports_by_status: dict[str, int]
     survivor_count: int
     matches_by_status: dict[str, int]
@@ -346,15 +350,32 @@ def compute_board(state: State) -> Board:
         position=state.position,
         matches=tuple(proposed),
         to_tell=tuple(_waiting(persons, closed)),
+        noted_after=tuple(_noted_after(closed)),
         reports_by_status=by_status,
         survivor_count=len(persons.survivors),
         matches_by_status=_count(list(map(_STATUS, persons.matches.values())), MatchStatus),
     )
 
 
-def named(state: State, matches: Iterable[PersonMatch], to_tell: Iterable[ToTell]) -> Named:
-    """The reports, survivors, casualties (and their hospitals) these matches and families
-    name, as they stand in the state."""
+def _noted_after(closed: Iterable[MissingReport]) -> list[str]:
+    """Of the closed reports, those with a note after their closing, newest note first."""
+    late = [
+        (r.notes[-1].at, r.report_id)
+        for r in closed
+        if r.notes and r.closed_at is not None and r.notes[-1].at >= r.closed_at
+    ]
+    late.sort(reverse=True)
+    return [report_id for _, report_id in late]
+
+
+def named(
+    state: State,
+    matches: Iterable[PersonMatch],
+    to_tell: Iterable[ToTell],
+    noted_after: Iterable[str] = (),
+) -> Named:
+    """The reports, survivors, casualties (and their hospitals) these matches, families and
+    late notes name, as they stand in the state."""
     persons = state.slice(Persons)
     out = Named({}, {}, {}, {})
     known_casualties = state.slice(Casualties).by_id
@@ -384,6 +405,8 @@ def named(state: State, matches: Iterable[PersonMatch], to_tell: Iterable[ToTell
     for t in to_tell:
         report(t.report_id)
         report(t.primary_id)
+    for report_id in noted_after:
+        report(report_id)
     return out
 
 
@@ -464,6 +487,7 @@ class _Follower:
             position=state.position,
             matches=tuple(proposed),
             to_tell=tuple(_waiting(persons, closed)),
+            noted_after=tuple(_noted_after(closed)),
             reports_by_status=dict(self.counts),
             survivor_count=len(persons.survivors),
             matches_by_status=dict(self.match_counts),

@@ -403,12 +403,14 @@ async def board(
 
     `matches` are the proposed matches, likeliest first; `to_tell` the families waiting to be
     told of a confirmed outcome, deaths first, then whoever has waited longest: the first
-    `limit` of each (`counts` says how many wait). `reports`, `survivors` and `casualties`
-    (by id) are the records these name, as cards: what the desk shows of each, the fields a
-    record leaves empty left out, a report's notes counted (`note_count`), not sent (GET
-    /persons/missing/{id} has them); `hospitals` (id to name) where those casualties are or
-    go; `counts` also counts every report by status, the survivors and the matches by
-    status. Reports are found by name with GET /persons/search. The answer carries an ETag:
+    `limit` of each (`counts` says how many wait); `noted_after` the found (or duplicate)
+    reports with a note written after they were closed, newest first: a family writing "she
+    called us" of someone confirmed dead must be read at once. `reports`, `survivors` and
+    `casualties` (by id) are the records these name, as cards: what the desk shows of each,
+    the fields a record leaves empty left out, a report's notes counted (`note_count`), not
+    sent (GET /persons/missing/{id} has them); `hospitals` (id to name) where those
+    casualties are or go; `counts` also counts every report by status, the survivors and the
+    matches by status. Reports are found by name with GET /persons/search. The answer carries an ETag:
     a client that sends it back in If-None-Match is answered 304 with no body while the
     board is unchanged.
     """
@@ -418,7 +420,8 @@ async def board(
     if held is not None and held[0] is work:
         return _revalidated(request, held[1])
     matches, to_tell = work.matches[:limit], work.to_tell[:limit]
-    names = registry_board.named(service.state, matches, to_tell)
+    noted_after = work.noted_after[:limit]
+    names = registry_board.named(service.state, matches, to_tell, noted_after)
     now = service.clock.now()
     body = _json(
         request,
@@ -428,6 +431,7 @@ async def board(
             # strongest first; none for a match proposed before proposals carried evidence.
             "reasons": {m.match_id: reasons(m.evidence, lang) for m in matches if m.evidence},
             "to_tell": to_tell,
+            "noted_after": noted_after,
             "reports": {k: registry_board.report_card(r) for k, r in names.reports.items()},
             "survivors": {k: registry_board.survivor_card(s) for k, s in names.survivors.items()},
             "casualties": {
@@ -440,6 +444,7 @@ async def board(
                 "survivors": work.survivor_count,
                 "matches": work.matches_by_status,
                 "to_tell": len(work.to_tell),
+                "noted_after": len(work.noted_after),
             },
         },
     )
