@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from magen.web import LEAFLET_DIR, STATIC_DIR, TEMPLATES_DIR
 from magen.web.i18n import LANG_NAMES, LANGS, Lang, direction, text, texts
+from magen.web.times import town_zone
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -82,6 +83,7 @@ def render(
         t=t,
         langs=other_langs,
         version=asset_version(),
+        town_tz=town_zone().key,
         strings=texts(lang) if all_strings else texts(lang, script_keys or []),
         have_leaflet=(LEAFLET_DIR / "leaflet.js").exists(),
         **ctx,

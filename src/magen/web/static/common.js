@@ -42,7 +42,7 @@
   function token() {
     var t = sessionStorage.getItem("magen.token");
     if (t) return Promise.resolve(t);
-    return fetch("/session", { credentials: "same-origin" })
+    return timedFetch("/session", { credentials: "same-origin" }, WAIT_MS)
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) {
         if (!j || !j.ok) { signIn(); throw new Error("signed out"); }
@@ -57,12 +57,28 @@
     location.assign("/login?next=" + encodeURIComponent(location.pathname));
   }
 
-  /* Call the JSON API; resolves {status, ok, json}; a 401 sends the user to sign in. */
-  function api(method, path, body) {
+  /* How long a request may go unanswered before it is given up as failed: a weak link can
+     hold one open with neither answer nor error, and a button waiting on it would stay dead.
+     A command given up is sent again under the same id, so it still counts once. */
+  var WAIT_MS = 30000, COMMAND_WAIT_MS = 15000;
+
+  function timedFetch(url, init, ms) {
+    if (typeof AbortController === "undefined") return fetch(url, init);
+    var ctl = new AbortController();
+    var timer = setTimeout(function () { ctl.abort(); }, ms);
+    init.signal = ctl.signal;
+    return fetch(url, init).then(
+      function (r) { clearTimeout(timer); return r; },
+      function (e) { clearTimeout(timer); throw e; });
+  }
+
+  /* Call the JSON API; resolves {status, ok, json}; a 401 sends the user to sign in.
+     Rejects when the network fails or nothing comes back within `ms` (30 s by default). */
+  function api(method, path, body, ms) {
     return token().then(function (t) {
       var h = { "Authorization": "Bearer " + t, "Accept": "application/json" };
       if (body !== undefined) h["Content-Type"] = "application/json";
-      return fetch(path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+      return timedFetch(path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) }, ms || WAIT_MS);
     }).then(function (r) {
       if (r.status === 401) signIn();
       return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, ok: r.ok, json: j }; });
@@ -74,15 +90,27 @@
     body = body || {};
     if (!body.command_id) body.command_id = uuid();
     tries = tries === undefined ? 4 : tries;
-    return api("POST", path, body).catch(function (e) {
+    return api("POST", path, body, COMMAND_WAIT_MS).catch(function (e) {
       if (tries <= 0) throw e;
       return new Promise(function (ok) { setTimeout(ok, 800); }).then(function () { return command(path, body, tries - 1); });
     });
   }
 
+  /* Times on the town's clock (the page's data-tz), in the digits every other number on the
+     page uses: the laptop's own zone and locale digits would disagree with the server's words. */
+  var TIME_FORMAT = (function () {
+    var opts = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", numberingSystem: "latn" };
+    var tz = document.documentElement.getAttribute("data-tz");
+    try {
+      return new Intl.DateTimeFormat([], tz ? Object.assign({ timeZone: tz }, opts) : opts);
+    } catch (e) {
+      return new Intl.DateTimeFormat([], opts);  // a zone this browser does not know
+    }
+  })();
+
   function hhmmss(iso) {
     var d = iso ? new Date(iso) : new Date();
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    return TIME_FORMAT.format(d);
   }
 
   function minutesSince(iso, nowMs) {

@@ -1,0 +1,80 @@
+"""What every page's common.js does for the pages: times on the town's clock, requests given up.
+
+Run in a real browser against a real server: the responder page loads common.js as a phone
+would, under a browser whose own zone and locale differ from the town's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from browser.browserkit import Server, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
+
+
+def test_times_are_on_the_towns_clock_in_latin_digits_whatever_the_browser(
+    browser: Any, server: Server
+) -> None:
+    # A laptop set to UTC and Arabic: before, "٠٧:٠٠:١٢" in the laptop's zone, beside Latin
+    # digits and the town's times everywhere else on the page.
+    context = browser.new_context(timezone_id="UTC", locale="ar")
+    try:
+        page = sign_in(context, server, "officer1", "/responder?lang=ar")
+        page.wait_for_function("window.Magen && window.Magen.hhmmss")
+        assert page.locator("html").get_attribute("data-tz") == "Asia/Jerusalem"
+        # 06:30 UTC on 7 October 2023 is 09:30 in Jerusalem (summer time).
+        shown = page.evaluate("Magen.hhmmss('2023-10-07T06:30:05Z')")
+        assert shown == "09:30:05"
+        assert re.fullmatch(r"[0-9:]+", page.evaluate("Magen.hhmmss()"))
+    finally:
+        context.close()
+
+
+def test_a_request_the_network_holds_open_is_given_up(browser: Any, server: Server) -> None:
+    # A weak link can hold a request with neither answer nor error: the page must hear of it.
+    context = browser.new_context()
+    try:
+        page = sign_in(context, server, "officer1", "/responder?lang=en")
+        page.wait_for_function("window.Magen && window.Magen.api")
+        held: list[Any] = []
+
+        def hold(route: Any) -> None:  # never answered (Playwright wants a function here)
+            held.append(route)
+
+        page.route("**/api/v1/held", hold)
+        outcome = page.evaluate(
+            """() => Magen.api("GET", "/api/v1/held", undefined, 500).then(
+                   () => "answered", (e) => "given up: " + e.name)"""
+        )
+        assert outcome == "given up: AbortError"
+        assert held  # the request did go out, and was left hanging by the network
+    finally:
+        context.close()
+
+
+def test_a_shelters_tooltip_is_text_with_its_places_in_words(browser: Any, server: Server) -> None:
+    # The pack's names come from OSM and public lists: set as text, never parsed as HTML.
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        page = sign_in(context, server, "dispatcher", "/console?lang=en")
+        page.wait_for_selector("path.mk-shelter", state="attached")
+        tip = page.evaluate(
+            """() => {
+                 let found = null;
+                 window.magenConsole.map.eachLayer((l) => {
+                   if (!found && l.feature && l.feature.properties.capacity && l.getTooltip()) {
+                     found = l.getTooltip().getContent();
+                   }
+                 });
+                 return found && {html: found.outerHTML, text: found.textContent};
+               }"""
+        )
+        assert tip is not None
+        assert re.search(r" · \d+ places$", tip["text"]), tip
+        assert tip["html"].startswith("<span><bdi>")
+    finally:
+        context.close()
