@@ -698,3 +698,36 @@ def test_a_sentence_takes_typed_values_as_they_are(desk: Any) -> None:
     assert said["parts"] == ["Last seen: ", "near {what} and {x}"]
     assert said["twice"] == "Talpiot / Talpiot / x"
     assert said["bdis"] == 2
+
+
+def test_a_family_writing_after_its_report_was_closed_is_shown_with_its_note(
+    desk: Any, server: Server
+) -> None:
+    # The registry confirmed a match; the family then writes "they are safe": kept as its note
+    # (the report is closed) and put before the registrar, the note open.
+    tag = uuid.uuid4().hex[:6]
+    report_id = _family_report(server, {"name": {"full_name": f"Late Writer {tag}"}})
+    r = server.post(
+        "registrar", "/api/v1/persons/survivors", {"name": {"full_name": f"Late Writer {tag}"}}
+    )
+    assert r.status_code == 201, r.text
+    proposal = {
+        "report_id": report_id,
+        "candidate_kind": "survivor",
+        "candidate_id": r.json()["id"],
+        "score": 0.9,
+    }
+    r = server.post("registrar", "/api/v1/persons/matches", proposal)
+    assert r.status_code == 201, r.text
+    r = server.post("registrar", f"/api/v1/persons/matches/{r.json()['id']}/confirm", {})
+    assert r.status_code in (200, 201), r.text
+    r = server.post(
+        "family1", f"/api/v1/persons/missing/{report_id}/safe", {"note": f"She is home {tag}"}
+    )
+    assert r.status_code == 201, r.text
+    section = desk.locator("[data-late]")
+    card = section.locator(f'li[data-id="{report_id}"]')
+    card.wait_for(timeout=WAIT_MS)
+    assert section.is_visible()
+    assert f"Late Writer {tag}" in card.inner_text()
+    card.locator(".note-list").filter(has_text=f"She is home {tag}").wait_for()

@@ -358,4 +358,15 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "العمر رقم أو مدى مثل 30-40.",
         "An age is a number or a range like 30-40.",
     ),
+    "registry_late_notes": (
+        "נכתב אחרי סגירת הדיווח",
+        "كُتب بعد إغلاق البلاغ",
+        "Written after the report was closed",
+    ),
+    "registry_late_notes_why": (
+        "משפחה שכותבת אחרי שנמצאה התאמה עלולה לדעת משהו שהרישום לא יודע: קראו לפני כל הודעה.",
+        "عائلة تكتب بعد تأكيد التطابق قد تعرف ما لا يعرفه السجل: اقرأوا قبل أي إبلاغ.",
+        "A family writing after a match was confirmed may know what the registry does not:"
+        " read it before anyone is told anything.",
+    ),
 }

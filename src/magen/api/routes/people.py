@@ -410,9 +410,9 @@ async def board(
     the fields a record leaves empty left out, a report's notes counted (`note_count`), not
     sent (GET /persons/missing/{id} has them); `hospitals` (id to name) where those
     casualties are or go; `counts` also counts every report by status, the survivors and the
-    matches by status. Reports are found by name with GET /persons/search. The answer carries an ETag:
-    a client that sends it back in If-None-Match is answered 304 with no body while the
-    board is unchanged.
+    matches by status. Reports are found by name with GET /persons/search. The answer
+    carries an ETag: a client that sends it back in If-None-Match is answered 304 with no
+    body while the board is unchanged.
     """
     _require(actor, Audience.REGISTRY, "the reunification board")
     work = registry_board.board(service.state, service)

@@ -428,7 +428,7 @@
     runButton.disabled = true;
     runButton.textContent = say("registry_running");
     show(runResult, "");
-    M.api("POST", "/api/v1/persons/matching/run", {}).then(function (r) {
+    M.api("POST", "/api/v1/persons/matching/run", {}, 180000).then(function (r) {
       runButton.disabled = false;
       runButton.textContent = say("registry_run");
       if (!r.ok) { runResult.className = "error"; showFailure(runResult, refusal(r)); return; }
@@ -484,6 +484,33 @@
       }
     }, say("registry_none_to_tell"), data.board.counts.to_tell);
     firstOf(tellMore, data.board.to_tell.length, data.board.counts.to_tell);
+  }
+
+  /* --- notes written after a report was closed --------------------------------------------
+
+     A family writing "she called us" of someone the registry confirmed found, or dead, is how
+     a wrong identification comes to light: the server lists such reports, newest note first,
+     and the desk shows them with their notes open. */
+  var lateSection = document.querySelector("[data-late]");
+  var lateList = document.querySelector("[data-late-list]");
+
+  function drawLate() {
+    var b = data.board;
+    var late = (b.noted_after || []).map(function (id) { return b.reports[id]; }).filter(Boolean);
+    lateSection.hidden = !late.length;
+    reconcile(lateList, late, function (r) { return r.report_id; }, function (li) {
+      li.className = "late";
+      li.appendChild(el("div", "info"));
+    }, function (li, r) {
+      var key = "late|" + r.report_id;
+      if (openNotes[key] === undefined) openNotes[key] = true;  // the note is why it is here
+      setInfo(li, [
+        node("div", "head", [node("b", "", [bdi(r.name.full_name)]), outcomeBadge(r.outcome),
+          el("span", "alt", say("registry_confirmed_at", { t: when(r.closed_at) }))]),
+        node("div", "who-to-tell", [line(contactText(r)), notesButton("late", r)])
+      ]);
+      drawNotes(li, key, r);
+    }, "", b.counts.noted_after);
   }
 
   function buildTell(li) {
@@ -798,6 +825,7 @@
   function draw() {
     drawMatches();
     drawTell();
+    drawLate();
     drawReports();
   }
 
