@@ -57,8 +57,12 @@ class Server:
     def headers(self, username: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(username)}"} if username else {}
 
-    def post(self, username: str | None, path: str, body: dict[str, Any]) -> httpx.Response:
-        body = {"command_id": str(uuid.uuid4()), **body}
+    def post(
+        self, username: str | None, path: str, body: dict[str, Any], *, command: bool = True
+    ) -> httpx.Response:
+        """POST a body; a command gets a fresh command id (a question, `command=False`, none)."""
+        if command:
+            body = {"command_id": str(uuid.uuid4()), **body}
         return httpx.post(
             f"{self.url}{path}", json=body, headers=self.headers(username), timeout=30
         )

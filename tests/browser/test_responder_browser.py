@@ -40,7 +40,8 @@ def test_a_responder_checks_in_reports_status_and_a_sighting_where_they_stand(
             page.click("[data-status=engaged]")
         assert done.value.status == 201
         page.wait_for_selector("[data-status=engaged][aria-pressed=true]")
-        me = [r for r in server.picture()["responders"] if r["kind"] == "volunteer"]
+        mine = server.get("volunteer1", "/api/v1/accounts/me").json()["account_id"]
+        me = [r for r in server.picture()["responders"] if r["id"] == mine]
         assert [r["status"] for r in me] == ["engaged"]
 
         page.fill("[data-sighting-form] input[name=count]", "2")

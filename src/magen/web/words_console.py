@@ -167,4 +167,6 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "cx_help_close": ("סגירה", "إغلاق", "close"),
     "cx_map": ("מפה", "الخريطة", "map"),
     "cx_langs": ("שפה", "اللغة", "language"),
+    # the town map's shelter tooltips (console and responder pages)
+    "shelter_places": ("{n} מקומות", "{n} مكانًا", "{n} places"),
 }

@@ -782,11 +782,18 @@
     });
     fill("casualties", sorted, function (li, c) {
       li.className = c.category === "immediate" ? "p1" : c.category === "delayed" ? "p2" : "p3";
-      var where = c.hospital_id || c.destination;
+      var where = hospitalName(c.hospital_id || c.destination);
       li.innerHTML = "<b><bdi>" + esc(c.tag) + "</bdi></b> " + esc(categoryText(c.category)) + " · " + esc(say("hospital_st_" + c.status)) +
         (where ? " → <bdi>" + esc(where) + "</bdi>" : "") +
         '<div class="t">' + esc(M.hhmmss(c.found_at)) + (c.warnings && c.warnings.length ? " · ⚠ " + esc(c.warnings.map(warningText).join(say("dx_sep"))) : "") + "</div>";
     });
+  }
+
+  // A hospital by its name from the hospitals board (its id until that board has come).
+  function hospitalName(id) {
+    if (!id) return id;
+    var found = (boards.hospitals || []).filter(function (h) { return h.id === id; })[0];
+    return found && found.name ? found.name : id;
   }
 
   function categoryText(cat) { return cat ? say("cx_triage_" + cat) : say("cx_untriaged"); }

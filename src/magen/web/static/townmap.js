@@ -20,6 +20,23 @@
     return { color: "#a7afb6", weight: 2.4, opacity: 0.9 };
   }
 
+  // A shelter's name, address and places: the pack's text (from OSM and public lists, which
+  // anyone may edit) set as text, never as HTML, each part in its own direction.
+  function shelterTip(p) {
+    var tip = document.createElement("span");
+    [p.name, p.address].filter(Boolean).forEach(function (part, i) {
+      if (i) tip.appendChild(document.createTextNode(" · "));
+      var b = document.createElement("bdi");
+      b.textContent = part;
+      tip.appendChild(b);
+    });
+    if (p.capacity) {
+      var places = window.Magen ? window.Magen.say("shelter_places", { n: p.capacity }) : String(p.capacity);
+      tip.appendChild(document.createTextNode(" · " + places));
+    }
+    return tip;
+  }
+
   function shelterStyle(status) {
     var c = SHELTER_COLOURS[status] || SHELTER_COLOURS.unknown;
     return {
@@ -77,8 +94,7 @@
             var p = f.properties;
             var m = L.circleMarker([c[1], c[0]], shelterStyle("unknown")).addTo(map);
             if (m.getElement()) m.getElement().setAttribute("data-shelter", p.id);
-            m.bindTooltip(p.name + (p.address ? " · " + p.address : "") +
-              (p.capacity ? " · " + p.capacity : ""));
+            m.bindTooltip(shelterTip(p));
             m.feature = f;
             byId[p.id] = m;
           });
