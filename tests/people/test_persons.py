@@ -333,13 +333,9 @@ def test_a_family_marks_its_own_report_safe(log: Log) -> None:
         log.run(REGISTRAR, MarkPersonSafe(command_id=_id(), report_id="mis_nope"))
 
 
-def test_a_family_saying_safe_on_a_report_closed_meanwhile_is_kept_as_a_note(log: Log) -> None:
-    # A death confirmed but not yet told in person: the family's page still says "searching".
-    # "They are safe" then must not be refused as "already closed" (that tells them), and must
-    # reach the registry: it is kept as the family's note, the outcome left as it is.
-    family = _resident(log, "levi-family")
-    rid = _report(log, family)
-    dead = _casualty(log, "B1")
+def _identified_dead(log: Log, tag: str) -> str:
+    """A casualty recorded dead and formally identified (by dental records): its id."""
+    dead = _casualty(log, tag)
     log.run(MEDIC, RecordDeath(command_id=_id(), casualty_id=dead))
     log.run(
         REGISTRAR,
@@ -348,11 +344,20 @@ def test_a_family_saying_safe_on_a_report_closed_meanwhile_is_kept_as_a_note(log
             casualty_id=dead,
             status=IdentificationStatus.IDENTIFIED,
             name=NOA,
-            identified_by="National Centre of Forensic Medicine",
-            method=IdentificationMethod.DNA,
+            identified_by="DVI",
+            method=IdentificationMethod.DENTAL,
         ),
     )
-    _confirm(log, _propose(log, rid, CandidateKind.CASUALTY, dead))
+    return dead
+
+
+def test_a_family_saying_safe_on_a_report_closed_meanwhile_is_kept_as_a_note(log: Log) -> None:
+    # A death confirmed but not yet told in person: the family's page still says "searching".
+    # "They are safe" then must not be refused as "already closed" (that tells them), and must
+    # reach the registry: it is kept as the family's note, the outcome left as it is.
+    family = _resident(log, "levi-family")
+    rid = _report(log, family)
+    _confirm(log, _propose(log, rid, CandidateKind.CASUALTY, _identified_dead(log, "B1")))
     assert family_view(log.state, family.account_id).reports[0].status == "searching"
     log.run(family, MarkPersonSafe(command_id=_id(), report_id=rid, note="She called us"))
     report = log.state.slice(Persons).missing[rid]
@@ -596,19 +601,7 @@ def test_proposals_and_casualty_details_never_reach_the_family(log: Log) -> None
 def test_a_death_is_shown_only_after_the_family_was_told(log: Log) -> None:
     levi = _resident(log, "levi")
     rid = _report(log, levi)
-    dead = _casualty(log, "B1")
-    log.run(MEDIC, RecordDeath(command_id=_id(), casualty_id=dead))
-    log.run(
-        REGISTRAR,
-        IdentifyCasualty(
-            command_id=_id(),
-            casualty_id=dead,
-            status=IdentificationStatus.IDENTIFIED,
-            name=NOA,
-            identified_by="DVI",
-            method=IdentificationMethod.DENTAL,
-        ),
-    )
+    dead = _identified_dead(log, "B1")
     mid = _propose(log, rid, CandidateKind.CASUALTY, dead)
     _confirm(log, mid)
     assert family_view(log.state, levi.account_id).reports[0].status == "searching"
