@@ -42,7 +42,7 @@ from magen.clock import ManualClock
 from magen.domain import casualties as cas
 from magen.domain import persons as per
 from magen.domain.base import Actor, Command
-from magen.domain.errors import Forbidden
+from magen.domain.errors import Forbidden, InvalidCommand
 from magen.domain.people import AgeRange, Description, PersonName
 from magen.domain.values import GeoPoint, Role
 from magen.people.matching import PersonRecord, RecordKind
@@ -165,12 +165,19 @@ def main(argv: list[str] | None = None) -> int:
         medic = Actor(account_id=None, role=Role.MEDIC)
         auth = {"Authorization": f"Bearer {token}"}
         ids: dict[str, tuple[str, str]] = {}  # synth id -> (kind, magen id)
+        refused = 0  # records the rules refuse as filed (a garbled birth date after the day)
         started = time.perf_counter()
         for i, record in enumerate((*pop.reports, *pop.records)):
             command = _command(record, i)
             if command is None:
                 continue
-            done = handle(medic if isinstance(command, cas.RecordCasualty) else registrar, command)
+            try:
+                done = handle(
+                    medic if isinstance(command, cas.RecordCasualty) else registrar, command
+                )
+            except InvalidCommand:
+                refused += 1
+                continue
             kind = {
                 RecordKind.MISSING: "missing",
                 RecordKind.SURVIVOR: "survivor",
@@ -204,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"filed {len(persons.missing):,} reports, {len(persons.survivors):,} survivors, "
             f"{len(ids) - len(persons.missing) - len(persons.survivors):,} casualties, "
-            f"{len(persons.matches):,} matches in {time.perf_counter() - started:.0f} s"
+            f"{len(persons.matches):,} matches in {time.perf_counter() - started:.0f} s "
+            f"({refused} records refused by the rules as generated)"
         )
 
         def one_more(n: int) -> None:  # what the live feed reports before each refresh

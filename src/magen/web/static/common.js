@@ -96,11 +96,12 @@
     });
   }
 
-  /* Times on the town's clock (the page's data-tz), in the digits every other number on the
+  /* Times on the town's clock (the page's town-tz), in the digits every other number on the
      page uses: the laptop's own zone and locale digits would disagree with the server's words. */
   var TIME_FORMAT = (function () {
     var opts = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", numberingSystem: "latn" };
-    var tz = document.documentElement.getAttribute("data-tz");
+    var meta = document.querySelector('meta[name="town-tz"]');
+    var tz = meta && meta.getAttribute("content");
     try {
       return new Intl.DateTimeFormat([], tz ? Object.assign({ timeZone: tz }, opts) : opts);
     } catch (e) {
