@@ -7,7 +7,9 @@ would, under a browser whose own zone and locale differ from the town's.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -76,5 +78,29 @@ def test_a_shelters_tooltip_is_text_with_its_places_in_words(browser: Any, serve
         assert tip is not None
         assert re.search(r" · \d+ places$", tip["text"]), tip
         assert tip["html"].startswith("<span><bdi>")
+    finally:
+        context.close()
+
+
+def test_the_resident_page_says_when_its_advice_was_true_on_the_towns_clock(
+    browser: Any, server: Server
+) -> None:
+    # A phone set to UTC in Jerusalem: "as of" in the town's time, as the page says without
+    # JavaScript (before, the phone's own zone: two hours off).
+    context = browser.new_context(
+        timezone_id="UTC",
+        locale="en-GB",
+        geolocation={"latitude": 31.7615, "longitude": 35.2160},
+        permissions=["geolocation"],
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/resident?lang=en")
+        shown = page.locator("[data-guidance-time]")
+        shown.wait_for()
+        town = ZoneInfo("Asia/Jerusalem")
+        now = datetime.now(town)
+        near = {(now + timedelta(minutes=d)).strftime("%H:%M") for d in (-1, 0, 1)}
+        assert any(t in shown.inner_text() for t in near), (shown.inner_text(), near)
     finally:
         context.close()

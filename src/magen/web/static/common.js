@@ -98,16 +98,13 @@
 
   /* Times on the town's clock (the page's town-tz), in the digits every other number on the
      page uses: the laptop's own zone and locale digits would disagree with the server's words. */
-  var TIME_FORMAT = (function () {
-    var opts = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", numberingSystem: "latn" };
+  var TZ = (function () {
     var meta = document.querySelector('meta[name="town-tz"]');
     var tz = meta && meta.getAttribute("content");
-    try {
-      return new Intl.DateTimeFormat([], tz ? Object.assign({ timeZone: tz }, opts) : opts);
-    } catch (e) {
-      return new Intl.DateTimeFormat([], opts);  // a zone this browser does not know
-    }
+    try { if (tz) new Intl.DateTimeFormat([], { timeZone: tz }); } catch (e) { tz = null; }  // unknown here
+    return tz || undefined;
   })();
+  var TIME_FORMAT = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", numberingSystem: "latn", timeZone: TZ });
 
   function hhmmss(iso) {
     var d = iso ? new Date(iso) : new Date();
@@ -217,6 +214,6 @@
 
   window.Magen = {
     S: S, CFG: CFG, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
-    hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined
+    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined
   };
 })();

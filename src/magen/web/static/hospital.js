@@ -27,7 +27,7 @@
   function learnClock(iso) { if (iso) skewMs = new Date(iso).getTime() - Date.now(); }
   function minsAgo(iso) { return M.minutesSince(iso, serverNow()); }
   function hhmm(iso) {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", numberingSystem: "latn", timeZone: M.TZ });
   }
 
   var node = M.node, joined = M.joined;  // text only, never parsed as HTML

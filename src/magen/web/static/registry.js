@@ -33,7 +33,7 @@
 
   function when(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleString(LOCALE, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
+    return new Date(iso).toLocaleString(LOCALE, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: M.TZ });
   }
   function reasonOf(r) { return (r && r.json && (r.json.reason || r.json.detail)) || (r && r.status) || "?"; }
   // A refusal in the desk's words: the server's reasons are English (and sometimes a raw

@@ -307,8 +307,21 @@
   var asking = false;
   var askFailed = false;  // the last ask got no answer: the advice is not being confirmed
 
+  // Hours and minutes on the town's clock (the page's town-tz), as the server words its times.
+  var TOWN_TZ = (function () {
+    var meta = document.querySelector('meta[name="town-tz"]');
+    var tz = meta && meta.getAttribute("content");
+    try { if (tz && window.Intl) new Intl.DateTimeFormat([], { timeZone: tz }); else tz = null; } catch (e) { tz = null; }
+    return tz;
+  })();
   function clock(ms) {
     var d = new Date(ms);
+    if (TOWN_TZ) {
+      var parts = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TOWN_TZ }).formatToParts(d);
+      var hm = {};
+      parts.forEach(function (p) { hm[p.type] = p.value; });
+      return hm.hour + ":" + hm.minute;
+    }
     return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
   }
 
