@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from litestar import MediaType, Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
+from litestar.serialization import encode_json, get_serializer
 from pydantic import BaseModel, ConfigDict, create_model
 
 from magen.api.deps import ActorDep, ServiceDep, current_actor, runtime
@@ -100,6 +102,22 @@ def kept_answer(
         headers["Content-Encoding"] = "gzip"
         return Response(gzipped(), headers=headers, media_type=media_type)
     return Response(body, headers=headers, media_type=media_type)
+
+
+# Below this a gzip frame and the CPU cost more than the bytes saved.
+GZIP_MIN_BYTES = 1024
+
+
+def fresh_answer(request: Request[Any, Any, Any], content: Any) -> Response[bytes]:
+    """JSON made for this request (never the same twice: no ETag), gzipped when the client
+    takes gzip and it is large: a picture of 100-250 kB is 5 s at 400 kbit/s, a fifth of
+    that gzipped. Level 1: most of the saving for a fraction of the CPU of higher levels."""
+    body = encode_json(content, get_serializer(request.route_handler.resolve_type_encoders()))
+    headers = {"Vary": "Accept-Encoding, Authorization", "Cache-Control": "private, no-store"}
+    if len(body) >= GZIP_MIN_BYTES and takes_gzip(request):
+        headers["Content-Encoding"] = "gzip"
+        body = gzip.compress(body, 1, mtime=0)
+    return Response(body, headers=headers, media_type=MediaType.JSON)
 
 
 def body_model(command: type[Command], id_field: str) -> type[BaseModel]:

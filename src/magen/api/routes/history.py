@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from litestar import Request, Router, get
+from litestar import Request, Response, Router, get
 from litestar.params import Parameter
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
+from magen.api.routes._common import fresh_answer
 from magen.app.history import History, can_replay
 from magen.app.projections import picture
 from magen.app.service import Service
@@ -32,7 +33,7 @@ async def picture_at(
     service: ServiceDep,
     actor: ActorDep,
     position: Annotated[int, Parameter(ge=0, description="log position to replay up to")],
-) -> dict[str, Any]:
+) -> Response[bytes]:
     """The picture as it stood just after the event at a log position (operators, analysts).
 
     Tracks, incidents, the scale and the recommendations are judged at the time of that
@@ -48,7 +49,7 @@ async def picture_at(
     view["as_of"] = past.as_of.isoformat() if past.as_of else None
     view["head"] = head
     view["replay"] = True
-    return view
+    return fresh_answer(request, view)
 
 
 router = Router(path="/api/v1", route_handlers=[picture_at], tags=["picture"])

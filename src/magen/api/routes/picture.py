@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Router, get
+from litestar import Request, Response, Router, get
 from litestar.params import Parameter
 
 from magen.api.deps import ActorDep, ServiceDep
+from magen.api.routes._common import fresh_answer
 from magen.api.wire import recorded_view
 from magen.app import auth
 from magen.app.projections import picture
@@ -15,11 +16,13 @@ from magen.domain.errors import Forbidden
 
 
 @get("/picture")
-async def get_picture(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
-    """The picture this actor may see, with the log position it reflects."""
+async def get_picture(
+    request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
+) -> Response[bytes]:
+    """The picture this actor may see, with the log position it reflects (gzip if taken)."""
     view = picture(service.state, actor)
     view["generated_at"] = service.clock.now().isoformat()
-    return view
+    return fresh_answer(request, view)
 
 
 @get("/events")
