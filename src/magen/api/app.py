@@ -24,6 +24,7 @@ from magen.api.deps import CachingTokenIssuer, Runtime, provide_actor, provide_s
 from magen.api.routes import (
     accounts,
     alerts,
+    assets,
     dispatch,
     guidance,
     history,
@@ -66,6 +67,7 @@ ROUTERS = [
     picture_ops.router,
     dispatch.router,
     *pages.ROUTERS,
+    *assets.ROUTERS,
     *pages_hospital.ROUTERS,
     *pages_family.ROUTERS,
     *pages_registry.ROUTERS,

@@ -16,11 +16,10 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response, Router, get, post
-from litestar.datastructures import CacheControlHeader, Cookie
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect
-from litestar.static_files import create_static_files_router
 
 from magen.api.deps import Runtime, runtime
 from magen.api.wire import primary_id
@@ -40,7 +39,7 @@ from magen.domain.people import PersonName
 from magen.domain.persons import CheckInSurvivor, Persons
 from magen.domain.reports import Reports, ResolveSos, Sos, SosOutcome
 from magen.domain.values import Role
-from magen.web import LEAFLET_DIR, STATIC_DIR, forms
+from magen.web import forms
 from magen.web.addresses import AddressBook, Place, address_book
 from magen.web.i18n import Lang, choose, is_lang, text
 from magen.web.render import render
@@ -616,22 +615,6 @@ async def responder_page(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _staff_page(request, RESPONDER_ROLES, "responder_refused", "responder.html")
 
 
-def _asset_cache() -> CacheControlHeader:
-    # Asset URLs carry a digest of the assets (?v=..., `asset_version`): a day's caching
-    # never serves a stale script.
-    return CacheControlHeader(max_age=86_400, public=True)
-
-
-static = create_static_files_router(
-    path="/static", directories=[STATIC_DIR], cache_control=_asset_cache(), name="static"
-)
-vendor_leaflet = create_static_files_router(
-    path="/vendor/leaflet",
-    directories=[LEAFLET_DIR],
-    cache_control=_asset_cache(),
-    name="vendor_leaflet",
-)
-
 router = Router(
     path="",
     route_handlers=[
@@ -651,4 +634,4 @@ router = Router(
     include_in_schema=False,
 )
 
-ROUTERS = [router, static, vendor_leaflet]
+ROUTERS = [router]
