@@ -95,3 +95,17 @@ def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
     second = folder.find("a.js")
     assert second.body.startswith(b"var b")
     assert second.etag != first.etag
+
+
+def test_a_page_goes_gzipped_to_a_browser_that_takes_it(kit: Kit) -> None:
+    # The resident's page carries its words: on a weak link its size is the wait.
+    status, zipped, headers = _raw(kit, "/resident?lang=ar", **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert headers["cache-control"] == "no-store"
+    page = gzip.decompress(zipped).decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert len(zipped) * 2 < len(page.encode())
+    status, plain, headers = _raw(kit, "/resident?lang=ar", **{"Accept-Encoding": "identity"})
+    assert "content-encoding" not in headers
+    assert plain.decode().startswith("<!doctype html>")

@@ -9,6 +9,7 @@ HttpOnly cookie so that the server can refuse a page to a role that may not use 
 
 from __future__ import annotations
 
+import gzip
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -22,6 +23,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 
 from magen.api.deps import Runtime, runtime
+from magen.api.routes._common import GZIP_MIN_BYTES, takes_gzip
 from magen.api.wire import primary_id
 from magen.app import auth
 from magen.app.security import (
@@ -134,9 +136,22 @@ def _display_name(rt: Runtime, actor: Actor | None) -> str | None:
     return account.display_name if account else None
 
 
-def _html(body: str, *, status: int = 200, cookies: list[Cookie] | None = None) -> Response[str]:
+def _html(
+    request: Request[Any, Any, Any],
+    body: str,
+    *,
+    status: int = 200,
+    cookies: list[Cookie] | None = None,
+) -> Response[bytes]:
+    """A page, gzipped for a browser that takes it (a page carries its words: 10-35 kB)."""
+    raw = body.encode()
+    headers = dict(_NO_STORE)
+    if len(raw) >= GZIP_MIN_BYTES and takes_gzip(request):
+        raw = gzip.compress(raw, 6, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = "Accept-Encoding"
     return Response(
-        body, media_type=MediaType.HTML, status_code=status, cookies=cookies, headers=_NO_STORE
+        raw, media_type=MediaType.HTML, status_code=status, cookies=cookies, headers=headers
     )
 
 
@@ -181,7 +196,7 @@ async def _resident_page(
     done: str | None = None,
     status: int = 200,
     cookies: list[Cookie] | None = None,
-) -> Response[str]:
+) -> Response[bytes]:
     rt = runtime(request)
     lang = _lang(request)
     device, device_cookies = _device(request)
@@ -225,6 +240,7 @@ async def _resident_page(
         directions=list(forms.DIRECTIONS),
     )
     return _html(
+        request,
         body,
         status=status,
         cookies=[*_lang_cookie(request), *device_cookies, *(cookies or [])],
@@ -253,13 +269,13 @@ _RESIDENT_SCRIPT_KEYS = [
 
 
 @get(["/", "/resident"], include_in_schema=False)
-async def resident_page(request: Request[Any, Any, Any]) -> Response[str]:
+async def resident_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The resident page: the safe action here, SOS, sighting report, "I am safe"."""
     return await _resident_page(request)
 
 
 @get("/resident/silent", include_in_schema=False)
-async def silent_page(request: Request[Any, Any, Any]) -> Response[str]:
+async def silent_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The silent SOS: a dark screen, three numbers and one button."""
     return await _resident_page(request, template="silent.html")
 
@@ -458,7 +474,7 @@ def _local_path(target: str | None) -> str | None:
 
 async def _login_page(
     request: Request[Any, Any, Any], *, error: str | None = None, status: int = 200
-) -> Response[str]:
+) -> Response[bytes]:
     lang = _lang(request)
     body = render(
         "login.html",
@@ -469,11 +485,11 @@ async def _login_page(
         message=request.query_params.get("why", ""),
         account=_display_name(runtime(request), await _signed_in(request)),
     )
-    return _html(body, status=status, cookies=_lang_cookie(request))
+    return _html(request, body, status=status, cookies=_lang_cookie(request))
 
 
 @get("/login", include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any]) -> Response[str]:
+async def login_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The staff sign-in form."""
     return await _login_page(request)
 
@@ -553,7 +569,7 @@ async def session(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 # --- staff pages ----------------------------------------------------------------------------
 
 
-def _refused_page(request: Request[Any, Any, Any], actor: Actor, key: str) -> Response[str]:
+def _refused_page(request: Request[Any, Any, Any], actor: Actor, key: str) -> Response[bytes]:
     """403: a page this account's role may not use, said in its words (`key`, given the role)."""
     lang = _lang(request)
     body = render(
@@ -563,7 +579,7 @@ def _refused_page(request: Request[Any, Any, Any], actor: Actor, key: str) -> Re
         message=text(key, lang, role=actor.role.value),
         account=_display_name(runtime(request), actor),
     )
-    return _html(body, status=403, cookies=_lang_cookie(request))
+    return _html(request, body, status=403, cookies=_lang_cookie(request))
 
 
 def _cross_site() -> Response[str]:
@@ -596,7 +612,7 @@ async def _staff_page(
         has_town=rt.town is not None,
         **ctx,
     )
-    return _html(body, cookies=_lang_cookie(request))
+    return _html(request, body, cookies=_lang_cookie(request))
 
 
 @get("/console", include_in_schema=False)

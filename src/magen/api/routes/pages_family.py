@@ -420,7 +420,7 @@ async def _page(
     done: str | None = None,
     status: int = 200,
     cookies: list[Cookie] | None = None,
-) -> Response[str]:
+) -> Response[bytes]:
     rt = runtime(request)
     lang = _lang(request)
     now = rt.service.clock.now()
@@ -449,7 +449,7 @@ async def _page(
         sexes=[s.value for s in (Sex.FEMALE, Sex.MALE)],
         builds=[b.value for b in Build],
     )
-    return _html(body, status=status, cookies=[*_lang_cookie(request), *(cookies or [])])
+    return _html(request, body, status=status, cookies=[*_lang_cookie(request), *(cookies or [])])
 
 
 @get(PATH, include_in_schema=False)
