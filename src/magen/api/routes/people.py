@@ -12,10 +12,9 @@ import anyio
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from litestar.serialization import encode_json, get_serializer
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import command_on_item, command_route, kept_answer
+from magen.api.routes._common import command_on_item, command_route, encoded, kept_answer
 from magen.app import casualty_board, hospital_desk, registry_board
 from magen.app.auth import Audience, sees
 from magen.app.people_policy import hospital_of
@@ -192,7 +191,7 @@ async def list_casualties(
         key,
         view,
         lambda: casualty_board.select(actor, state, status),
-        lambda c, now: _json(request, shown(c, now)),
+        lambda c, now: encoded(request, shown(c, now)),
     )
     return _board_answer(request, made)
 
@@ -245,7 +244,7 @@ async def list_hospitals(
     state = service.state
 
     def make(_: Any) -> tuple[bytes, list[cas.Casualty]]:
-        return _json(request, _hospitals_view(state)), []
+        return encoded(request, _hospitals_view(state)), []
 
     return _board_answer(request, casualty_board.answer(state, service, ("hospitals",), make))
 
@@ -356,11 +355,6 @@ async def family(service: ServiceDep, actor: ActorDep) -> Any:
     return per.family_view(service.state, actor.account_id)
 
 
-def _json(request: Request[Any, Any, Any], content: Any) -> bytes:
-    """JSON as the route would have answered it (the app's encoders: pydantic models too)."""
-    return encode_json(content, get_serializer(request.route_handler.resolve_type_encoders()))
-
-
 # What the desk shows of a casualty a proposal names: these fields of `casualty_view`.
 _NAMED_CASUALTY = (
     "id",
@@ -423,7 +417,7 @@ async def board(
     noted_after = work.noted_after[:limit]
     names = registry_board.named(service.state, matches, to_tell, noted_after)
     now = service.clock.now()
-    body = _json(
+    body = encoded(
         request,
         {
             "matches": [registry_board.match_card(m) for m in matches],
@@ -495,7 +489,7 @@ async def search_reports(  # noqa: PLR0917 - a query's parameters, each named in
         "total": found.total,
         "reports": [registry_board.report_card(r) for r in found.reports],
     }
-    return _revalidated(request, _json(request, page))
+    return _revalidated(request, encoded(request, page))
 
 
 @get("/persons/missing/{report_id:str}")
