@@ -12,6 +12,7 @@ import anyio
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import command_on_item, command_route, encoded, kept_answer
@@ -196,19 +197,21 @@ async def list_casualties(
     return _board_answer(request, made)
 
 
+class TriageAnswers(BaseModel):
+    """The answers so far to a triage protocol's questions (question id to answer)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    protocol: triage.Protocol = triage.Protocol.START
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
 @post("/triage/step", status_code=200)
-async def triage_step(actor: ActorDep, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+async def triage_step(actor: ActorDep, data: JSONBody[TriageAnswers]) -> dict[str, Any]:
     """The next START/JumpSTART question for the answers so far, or the category."""
     _require(actor, Audience.FIELD, "triage")
-    unknown = sorted(set(data) - {"protocol", "answers"})
-    if unknown:
-        raise InvalidCommand(f"unknown field {unknown[0]!r}: send protocol and answers")
     try:
-        protocol = triage.Protocol(str(data.get("protocol", "start")))
-        answers = data.get("answers", {})
-        if not isinstance(answers, dict):
-            raise InvalidCommand("answers must be an object of question id to answer")
-        step = triage.next_step(protocol, answers)
+        step = triage.next_step(data.protocol, data.answers)
     except (ValueError, triage.TriageError) as exc:
         raise InvalidCommand(str(exc)) from None
     if isinstance(step, triage.TriageResult):
