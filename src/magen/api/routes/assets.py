@@ -19,12 +19,11 @@ from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
-from magen.api.routes._common import client_has, etag_of, takes_gzip
+from magen.api.routes._common import GZIP_MIN_BYTES, etag_of, kept_answer
 from magen.web import LEAFLET_DIR, STATIC_DIR
 
 # Compressing these gains nothing (already compressed) or is not worth a frame.
 _STORED_AS_IS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff", ".woff2", ".gz"}
-_MIN_GZIP_BYTES = 1024
 _CACHE_CONTROL = "public, max-age=86400"
 
 
@@ -55,7 +54,7 @@ class AssetFolder:
             body = path.read_bytes()
             zipped = (
                 gzip.compress(body, 9, mtime=0)
-                if len(body) >= _MIN_GZIP_BYTES and path.suffix.lower() not in _STORED_AS_IS
+                if len(body) >= GZIP_MIN_BYTES and path.suffix.lower() not in _STORED_AS_IS
                 else None
             )
             media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -66,15 +65,16 @@ class AssetFolder:
 
     def answer(self, request: Request[Any, Any, Any], relative: str) -> Response[bytes]:
         asset = self.find(relative)
-        zipped = asset.gzipped is not None and takes_gzip(request)
-        etag = asset.etag[:-1] + '-gzip"' if zipped else asset.etag
-        headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL, "Vary": "Accept-Encoding"}
-        if client_has(request, etag):
-            return Response(b"", status_code=304, headers=headers, media_type=asset.media_type)
-        if zipped and asset.gzipped is not None:
-            headers["Content-Encoding"] = "gzip"
-            return Response(asset.gzipped, headers=headers, media_type=asset.media_type)
-        return Response(asset.body, headers=headers, media_type=asset.media_type)
+        zipped = asset.gzipped
+        return kept_answer(
+            request,
+            asset.body,
+            etag=asset.etag,
+            gzipped=(lambda: zipped) if zipped is not None else None,
+            media_type=asset.media_type,
+            cache_control=_CACHE_CONTROL,
+            vary="Accept-Encoding",
+        )
 
 
 _STATIC = AssetFolder(STATIC_DIR)

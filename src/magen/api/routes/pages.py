@@ -9,7 +9,6 @@ HttpOnly cookie so that the server can refuse a page to a role that may not use 
 
 from __future__ import annotations
 
-import gzip
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -23,7 +22,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 
 from magen.api.deps import Runtime, runtime
-from magen.api.routes._common import GZIP_MIN_BYTES, takes_gzip
+from magen.api.routes._common import gzipped_if_taken
 from magen.api.wire import primary_id
 from magen.app import auth
 from magen.app.security import (
@@ -144,12 +143,8 @@ def _html(
     cookies: list[Cookie] | None = None,
 ) -> Response[bytes]:
     """A page, gzipped for a browser that takes it (a page carries its words: 10-35 kB)."""
-    raw = body.encode()
     headers = dict(_NO_STORE)
-    if len(raw) >= GZIP_MIN_BYTES and takes_gzip(request):
-        raw = gzip.compress(raw, 6, mtime=0)
-        headers["Content-Encoding"] = "gzip"
-        headers["Vary"] = "Accept-Encoding"
+    raw = gzipped_if_taken(request, body.encode(), 6, headers)
     return Response(
         raw, media_type=MediaType.HTML, status_code=status, cookies=cookies, headers=headers
     )
