@@ -540,17 +540,15 @@ def _own_report(ctx: DecisionContext, report: MissingReport) -> None:
 
 def _check_age(date_of_birth: str | None, age: AgeRange | None, on: date) -> None:
     """Refuse a date of birth after `on` (even its earliest day), or an age it cannot give."""
-    if date_of_birth is not None:
-        parts = [int(p) for p in date_of_birth.split("-")]
-        earliest = date(parts[0], *[*parts[1:], 1, 1][:2])
-        if earliest > on:
-            raise InvalidCommand(
-                f"the date of birth {date_of_birth} is after {on.isoformat()}: check the year"
-            )
-    if date_of_birth is None or age is None:
+    if date_of_birth is None:
         return
-    implied = age_from_birth(date_of_birth, on)
-    if implied.max_years < age.min_years or implied.min_years > age.max_years:
+    try:
+        implied = age_from_birth(date_of_birth, on)  # refuses a birth after `on`
+    except ValueError:
+        raise InvalidCommand(
+            f"the date of birth {date_of_birth} is after {on.isoformat()}: check the year"
+        ) from None
+    if age is not None and (implied.max_years < age.min_years or implied.min_years > age.max_years):
         raise InvalidCommand(
             f"the age {age.min_years}-{age.max_years} does not fit the date of birth"
             f" {date_of_birth} (that makes {implied.min_years}-{implied.max_years})"
