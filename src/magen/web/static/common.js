@@ -124,7 +124,8 @@
     this.heartbeatMs = opts.heartbeatMs || 5000;
     this.lastMessage = 0;
     this.lastAt = null;
-    this.up = false;
+    this.up = null;  // not known until the first message, or the first failure
+    this.opened = 0;
     this.delay = 500;
     this.socket = null;
     this.stopped = false;
@@ -151,6 +152,7 @@
       var ws = new WebSocket(proto + "//" + location.host + "/api/v1/live?after=" + self.after +
         "&access_token=" + encodeURIComponent(t));
       self.socket = ws;
+      self.opened = Date.now();
       ws.onmessage = function (m) {
         var f;
         try { f = JSON.parse(m.data); } catch (e) { return; }
@@ -164,8 +166,8 @@
           self.after = Math.max(self.after, f.position);
           self.lastAt = f.at;
         }
-        if (!self.up) { self.up = true; self.onState(true, self); }
-        else self.onState(true, self, f);
+        self.up = true;
+        self.onState(true, self, f);
       };
       ws.onclose = function (ev) {
         if (self.socket !== ws) return;
@@ -177,14 +179,17 @@
   };
   LiveFeed.prototype.lost = function () {
     var self = this;
-    if (self.up) { self.up = false; self.onState(false, self); }
+    // Said once per loss, and also when the feed was never up (a proxy refusing WebSockets).
+    if (self.up !== false) { self.up = false; self.onState(false, self); }
     if (self.stopped || self.retry) return;
     var wait = self.delay * (0.75 + Math.random() * 0.5);
     self.delay = Math.min(self.delay * 2, 10000);
     self.retry = setTimeout(function () { self.retry = null; self.open(); }, wait);
   };
   LiveFeed.prototype.check = function () {
-    if (this.up && Date.now() - this.lastMessage > 2 * this.heartbeatMs) this.drop();
+    // Silent too long: up and no heartbeat, or a socket opened that never said a word.
+    var since = this.up ? this.lastMessage : this.socket ? this.opened : 0;
+    if (since && Date.now() - since > 2 * this.heartbeatMs) this.drop();
   };
 
   document.addEventListener("submit", function (ev) {

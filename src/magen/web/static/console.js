@@ -106,29 +106,24 @@
     }
   }
   // A picture asked for and not answered in this long (a server that accepts and never
-  // answers) is a failed one: said stale, and asked again, not waited on forever.
-  var PICTURE_TIMEOUT_MS = 10000, fetchStarted = 0;
-  setInterval(function () {
-    if (fetching && Date.now() - fetchStarted > PICTURE_TIMEOUT_MS) { again = false; pictureFailed(); }
-  }, 1000);
+  // answers) is a failed one: the request is given up (aborted, so a late answer can never
+  // overwrite a newer picture), said stale, and asked again.
+  var PICTURE_TIMEOUT_MS = 10000;
   function refresh() {
     if (fetching) { again = true; return; }
     fetching = true;
-    fetchStarted = Date.now();
-    M.api("GET", "/api/v1/picture").then(function (r) {
+    M.api("GET", "/api/v1/picture", undefined, PICTURE_TIMEOUT_MS).then(function (r) {
       if (!r.ok) { again = false; pictureFailed(); return; }
       fetching = false;
       retryMs = 1000;
       if (failed) { failed = false; connection(); }
-      {
-        live = r.json;
-        learnClock(live.generated_at);
-        setHead(live.position);
-        if (mode === "live") show(live);
-        if (!feed) startFeed(live.position);
-        loadProposals();
-        loadBoards();
-      }
+      live = r.json;
+      learnClock(live.generated_at);
+      setHead(live.position);
+      if (mode === "live") show(live);
+      if (!feed) startFeed(live.position);
+      loadProposals();
+      loadBoards();
       if (again) { again = false; refresh(); }
     }, function () {
       again = false;
@@ -153,15 +148,11 @@
         else if (up) connection();
       }
     });
-    feed.open();
-    // A feed that never comes up (a proxy that drops WebSockets) is a lost one: the picture
-    // on screen would never move, so it is said stale, not left waiting without a word.
-    setTimeout(function () { if (!feed.up && !lost) { lost = true; connection(); } }, 10000);
+    feed.open();  // a feed that never comes up is reported lost by LiveFeed itself
   }
 
   function connection() {
     var banner = document.getElementById("banner");
-    document.body.classList.toggle("lost", lost);
     var badge = document.getElementById("mode");
     document.body.classList.toggle("lost", lost || failed);
     if ((lost || failed) !== wasStale) {
@@ -456,7 +447,7 @@
   function drawOverrides(items) {
     items.forEach(function (o) {
       var shape = area(o.area, { color: "#6f42c1", weight: 2, fillOpacity: 0.08, className: "mk mk-override" });
-      if (shape) { shape.bindTooltip(o.title && (o.title[LANG] || o.title.en)); shape.addTo(layers.overrides); }
+      if (shape) { shape.bindTooltip(esc(o.title && (o.title[LANG] || o.title.en))); shape.addTo(layers.overrides); }
     });
     var rows = items.slice();
     proposals.forEach(function (p) { rows.push({ id: p.id, proposal: p }); });

@@ -867,9 +867,7 @@
       connection();
     }
   });
-  feed.open();
-  // A feed that never comes up cannot tell the desk of changes either: say so, as for a lost one.
-  setTimeout(function () { if (!feed.up && !lost) { lost = true; connection(); } }, 8000);
+  feed.open();  // a feed that never comes up is reported lost by LiveFeed itself
   load();
   window.magenRegistry = { feed: feed, data: data, load: load, lost: function () { return lost; } };
 })();

@@ -314,10 +314,11 @@
     try { if (tz && window.Intl) new Intl.DateTimeFormat([], { timeZone: tz }); else tz = null; } catch (e) { tz = null; }
     return tz;
   })();
+  var TOWN_HM = TOWN_TZ ? new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TOWN_TZ }) : null;
   function clock(ms) {
     var d = new Date(ms);
-    if (TOWN_TZ) {
-      var parts = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TOWN_TZ }).formatToParts(d);
+    if (TOWN_HM) {
+      var parts = TOWN_HM.formatToParts(d);
       var hm = {};
       parts.forEach(function (p) { hm[p.type] = p.value; });
       return hm.hour + ":" + hm.minute;

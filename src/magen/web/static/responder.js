@@ -205,7 +205,7 @@
     box.innerHTML = "";
     drawCallups(box, p);
     if (!a) {
-      if (!box.children.length) box.innerHTML = "<p>" + say("no_assignment") + "</p>";
+      if (!box.children.length) box.appendChild(M.node("p", "", [say("no_assignment")]));
       return;
     }
     var target = targetOf(p, a);
