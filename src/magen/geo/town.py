@@ -321,31 +321,17 @@ def save_town(path: str | Path, header: dict[str, Any], groups: dict[str, Any]) 
     return p
 
 
+def read_town_header(path: str | Path) -> dict[str, Any]:
+    """A town pack's header, read without its arrays: a glance that the file is a pack this
+    Magen reads (TownImportError naming what is wrong, else)."""
+    header, _ = _open_pack(Path(path), arrays=False)
+    return header
+
+
 def load_town(path: str | Path) -> Town:
     """Load a town pack written by `import_town`."""
     p = Path(path)
-    if not p.is_file():
-        raise TownImportError(p, "town pack not found")
-    if not zipfile.is_zipfile(p):
-        raise TownImportError(p, "not a town pack (not an .npz archive)")
-    try:
-        with np.load(p, allow_pickle=False) as npz:
-            data = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise TownImportError(p, f"not a town pack ({exc})") from exc
-    if "header" not in data:
-        raise TownImportError(p, "not a town pack (no header)")
-    try:
-        header = json.loads(data["header"].tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TownImportError(p, "town pack header is unreadable") from exc
-    if header.get("format") != FORMAT:
-        raise TownImportError(p, "not a town pack (wrong format tag)")
-    if header.get("version") != FORMAT_VERSION:
-        found = header.get("version")
-        raise TownImportError(
-            p, f"town pack version {found}, this Magen reads {FORMAT_VERSION}: re-import it"
-        )
+    header, data = _open_pack(p, arrays=True)
     built: dict[str, Any] = {}
     for cls in _GROUPS:
         try:
@@ -359,3 +345,31 @@ def load_town(path: str | Path) -> Town:
         shelters=built["shelters"],
         zones=built["zones"],
     )
+
+
+def _open_pack(p: Path, *, arrays: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pack's checked header and (when asked) every array, by name."""
+    if not p.is_file():
+        raise TownImportError(p, "town pack not found")
+    if not zipfile.is_zipfile(p):
+        raise TownImportError(p, "not a town pack (not an .npz archive)")
+    try:
+        with np.load(p, allow_pickle=False) as npz:
+            if "header" not in npz.files:
+                raise TownImportError(p, "not a town pack (no header)")
+            names = npz.files if arrays else ["header"]
+            data = {k: npz[k] for k in names}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise TownImportError(p, f"not a town pack ({exc})") from exc
+    try:
+        header = json.loads(data["header"].tobytes().decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TownImportError(p, "town pack header is unreadable") from exc
+    if header.get("format") != FORMAT:
+        raise TownImportError(p, "not a town pack (wrong format tag)")
+    if header.get("version") != FORMAT_VERSION:
+        found = header.get("version")
+        raise TownImportError(
+            p, f"town pack version {found}, this Magen reads {FORMAT_VERSION}: re-import it"
+        )
+    return header, data
