@@ -71,6 +71,34 @@ def test_bad_sighting_is_refused_with_a_reason_and_appends_nothing(kit: Kit, cas
     assert kit.log.head() == before
 
 
+@pytest.mark.parametrize(
+    ("case", "field", "rule", "limit"),
+    [
+        ("latitude out of range", "where.lat", "less_than_equal", 90),
+        ("negative count", "count", "greater_than_equal", 1),
+        ("heading out of range", "heading_deg", "less_than", 360),
+        ("huge text", "text", "string_too_long", 2000),
+        ("unknown field", "attackers", "extra_forbidden", None),
+        ("missing command id", "command_id", "missing", None),
+    ],
+)
+def test_a_refused_field_names_its_rule_and_bound(
+    kit: Kit, case: str, field: str, rule: str, limit: float | None
+) -> None:
+    """A page says "at most 2000 characters" in its own language from `rule` and `limit`."""
+    r = _post_raw(kit, "/api/v1/sightings", BAD_SIGHTINGS[case])
+    detail = r.json()["details"][0]  # type: ignore[attr-defined]
+    assert (detail["field"], detail["rule"], detail.get("limit")) == (field, rule, limit)
+    assert detail["reason"]
+
+
+def test_an_enumeration_names_the_values_it_takes(kit: Kit) -> None:
+    body = json.dumps({"command_id": cid(), "where": BAKA, "mobility": "boat"}).encode()
+    detail = _post_raw(kit, "/api/v1/sightings", body).json()["details"][0]  # type: ignore[attr-defined]
+    assert (detail["field"], detail["rule"]) == ("mobility", "enum")
+    assert "vehicle" in detail["expected"]
+
+
 def test_huge_body_is_413(kit: Kit) -> None:
     r = _post_raw(kit, "/api/v1/sightings", BAD_SIGHTINGS["huge body"])
     assert r.status_code == 413  # type: ignore[attr-defined]

@@ -53,10 +53,43 @@ def credentials_error(
     return _problem(401, "unauthorized", str(exc))
 
 
+# The bounds a rule names, by the key pydantic gives it in an error's context.
+_LIMITS = ("le", "ge", "lt", "gt", "max_length", "min_length")
+
+
+def _detail(error: Any) -> dict[str, Any]:
+    """One refused field, as a client can say it in its own language.
+
+    `rule` is pydantic's error type (https://errors.pydantic.dev: `less_than_equal`,
+    `string_too_long`, `missing`, `extra_forbidden`...), `limit` the bound it names and
+    `expected` the values an enumeration takes, beside the English `reason`.
+    """
+    detail: dict[str, Any] = {
+        "field": ".".join(str(p) for p in error["loc"]),
+        "reason": error["msg"],
+        "rule": error["type"],
+    }
+    ctx = error.get("ctx") or {}
+    limit = next((ctx[k] for k in _LIMITS if k in ctx), None)
+    if isinstance(limit, int | float) and not isinstance(limit, bool):
+        detail["limit"] = limit
+    if isinstance(ctx.get("expected"), str):
+        detail["expected"] = ctx["expected"]
+    return detail
+
+
+def _pydantic_cause(exc: BaseException) -> ValidationError | None:
+    """The pydantic error behind a framework's validation failure, when there is one."""
+    seen = exc.__cause__ or exc.__context__
+    for _ in range(4):  # the framework wraps it once or twice
+        if seen is None or isinstance(seen, ValidationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def validation_error(_: Request[Any, Any, Any], exc: ValidationError) -> Response[dict[str, Any]]:
-    details = [
-        {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()
-    ]
+    details = [_detail(e) for e in exc.errors()]
     first = details[0] if details else {"field": "", "reason": "invalid"}
     return _problem(400, "invalid", f"{first['field']}: {first['reason']}", details=details)
 
@@ -73,7 +106,12 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if exc.status_code == 413:  # Litestar says only "Request Entity Too Large"
         return _problem(413, "http_413", _too_large(request))
     extra: dict[str, Any] = {}
-    if isinstance(exc.extra, list) and exc.extra:
+    cause = _pydantic_cause(exc) if exc.status_code == 400 else None
+    if cause is not None:
+        # The body's model refused it: the rule and its bound, not only Litestar's sentence.
+        # Litestar names a body's fields without the "data." of its own signature.
+        extra["details"] = [_detail(e) for e in cause.errors()]
+    elif isinstance(exc.extra, list) and exc.extra:
         extra["details"] = [
             {"field": str(e.get("key", "")), "reason": str(e.get("message", ""))}
             if isinstance(e, dict)
