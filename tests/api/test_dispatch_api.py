@@ -670,8 +670,8 @@ def test_the_live_feed_shows_assignments_and_call_ups_to_whom_they_concern(scene
 
     def seen(headers: dict[str, str]) -> list[str]:
         token = headers.get("Authorization", "").removeprefix("Bearer ")
-        query = f"after={start}" + (f"&access_token={token}" if token else "")
-        with kit.client.websocket_connect(f"/api/v1/live?{query}") as ws:
+        with kit.client.websocket_connect(f"/api/v1/live?after={start}") as ws:
+            ws.send_json({"kind": "auth", "token": token or None})  # null: anonymous
             return [f["type"] for f in _frames_until_heartbeat(ws)]
 
     assert seen(crew.headers["cop"]) == ["AssignmentMade"]  # not called: already assigned

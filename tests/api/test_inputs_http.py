@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 
+from api.livekit import live_feed
 from magen.domain.values import Role
 from support.apikit import Kit, api_kit, cid
 
@@ -79,8 +80,10 @@ def test_a_json_body_labelled_json_is_taken(kit: Kit, content_type: str) -> None
 @pytest.mark.parametrize("after", ["²", "¹²", "-1", "abc", ""])
 def test_live_feed_with_an_after_that_is_no_whole_number_says_so(kit: Kit, after: str) -> None:
     # '²' passed str.isdigit() and then failed int(): the feed closed as an internal error.
-    url = f"/api/v1/live?after={after}&access_token={kit.tokens[Role.DISPATCHER]}"
-    with pytest.raises(WebSocketDisconnect) as closed, kit.client.websocket_connect(url) as ws:
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        live_feed(kit.client, after, kit.tokens[Role.DISPATCHER]) as ws,
+    ):
         ws.receive_json()
     assert closed.value.code == 4400
     assert "after must be a non-negative integer" in closed.value.detail

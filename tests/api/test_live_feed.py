@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from api.livekit import live_feed
 from magen.domain.values import Role
 from support.apikit import BAKA, PASSWORD, Kit, api_kit, cid, sign_in
 
@@ -17,10 +18,9 @@ def kit() -> Iterator[Kit]:
         yield k
 
 
-def _url(kit: Kit, role: Role, after: int) -> str:
-    token = kit.tokens.get(role)
-    query = f"after={after}" + (f"&access_token={token}" if token else "")
-    return f"/api/v1/live?{query}"
+def _feed(kit: Kit, role: Role, after: int | str) -> Any:
+    """The feed as a browser signed in with `role` opens it (anonymous: no token)."""
+    return live_feed(kit.client, after, kit.tokens.get(role))
 
 
 def _events_until_heartbeat(ws: Any) -> tuple[list[dict[str, Any]], int]:
@@ -34,7 +34,7 @@ def _events_until_heartbeat(ws: Any) -> tuple[list[dict[str, Any]], int]:
 
 def test_subscriber_receives_an_acknowledged_event(kit: Kit) -> None:
     head = kit.log.head()
-    with kit.client.websocket_connect(_url(kit, Role.DISPATCHER, head)) as ws:
+    with _feed(kit, Role.DISPATCHER, head) as ws:
         backlog, position = _events_until_heartbeat(ws)
         assert backlog == []
         assert position == head
@@ -49,7 +49,7 @@ def test_subscriber_receives_an_acknowledged_event(kit: Kit) -> None:
 
 def test_reconnect_gets_exactly_the_missed_events(kit: Kit) -> None:
     start = kit.log.head()
-    with kit.client.websocket_connect(_url(kit, Role.DISPATCHER, start)) as ws:
+    with _feed(kit, Role.DISPATCHER, start) as ws:
         _events_until_heartbeat(ws)
         first = kit.post(Role.RESPONDER, "/api/v1/sightings", {"command_id": cid(), "where": BAKA})
         last_seen = ws.receive_json()["position"]
@@ -60,7 +60,7 @@ def test_reconnect_gets_exactly_the_missed_events(kit: Kit) -> None:
         ]
         for _ in range(3)
     ]
-    with kit.client.websocket_connect(_url(kit, Role.DISPATCHER, last_seen)) as ws:
+    with _feed(kit, Role.DISPATCHER, last_seen) as ws:
         backlog, position = _events_until_heartbeat(ws)
         assert [e["position"] for e in backlog] == missed
         assert position == missed[-1]
@@ -73,17 +73,17 @@ def test_feed_is_filtered_by_role(kit: Kit) -> None:
         Role.RESPONDER, "/api/v1/responders/check-in", {"command_id": cid(), "kind": "volunteer"}
     )
     kit.post(Role.ADMIN, "/api/v1/sightings", {"command_id": cid(), "where": BAKA})
-    with kit.client.websocket_connect(_url(kit, Role.RESIDENT, start)) as ws:
+    with _feed(kit, Role.RESIDENT, start) as ws:
         backlog, position = _events_until_heartbeat(ws)
     assert [e["data"]["sos_id"] for e in backlog] == [own["id"]]
     assert position == kit.log.head()
-    with kit.client.websocket_connect(_url(kit, Role.ANONYMOUS, start)) as ws:
+    with _feed(kit, Role.ANONYMOUS, start) as ws:
         backlog, _ = _events_until_heartbeat(ws)
     assert backlog == []
 
 
 def test_secrets_never_reach_the_feed(kit: Kit) -> None:
-    with kit.client.websocket_connect(_url(kit, Role.ADMIN, 0)) as ws:
+    with _feed(kit, Role.ADMIN, 0) as ws:
         backlog, _ = _events_until_heartbeat(ws)
     created = [e for e in backlog if e["type"] == "AccountCreated"]
     assert created
@@ -94,17 +94,17 @@ def test_bad_token_and_bad_position_close_the_socket(kit: Kit) -> None:
     from litestar.exceptions import WebSocketDisconnect
 
     with (
-        pytest.raises(WebSocketDisconnect),
-        kit.client.websocket_connect("/api/v1/live?after=0&access_token=bogus") as ws,
+        pytest.raises(WebSocketDisconnect) as closed,
+        live_feed(kit.client, 0, "bogus") as ws,
     ):
         ws.receive_json()
+    assert closed.value.code == 4401
     with (
-        pytest.raises(WebSocketDisconnect),
-        kit.client.websocket_connect(
-            _url(kit, Role.DISPATCHER, 0).replace("after=0", "after=-4")
-        ) as ws,
+        pytest.raises(WebSocketDisconnect) as closed,
+        _feed(kit, Role.DISPATCHER, -4) as ws,
     ):
         ws.receive_json()
+    assert closed.value.code == 4400
 
 
 # --- hospitals read only their own casualties ---------------------------------------------
@@ -207,9 +207,7 @@ def test_a_hospital_is_sent_only_its_own_casualties_with_their_record_on_handove
     mine, mine_earlier = _casualty(kit, "T-101", "red")
     theirs, theirs_earlier = _casualty(kit, "T-102", "grey")
     start = kit.log.head()
-    sz_url = _url(kit, Role.HOSPITAL, start)
-    he_url = f"/api/v1/live?after={start}&access_token={other_token}"
-    with kit.client.websocket_connect(sz_url) as sz, kit.client.websocket_connect(he_url) as he:
+    with _feed(kit, Role.HOSPITAL, start) as sz, live_feed(kit.client, start, other_token) as he:
         assert _events_until_heartbeat(sz)[0] == []
         assert _events_until_heartbeat(he)[0] == []
         ride = {"command_id": cid(), "vehicle": "MDA 12", "destination": "shaare-zedek"}
@@ -243,10 +241,10 @@ def test_a_hospital_is_sent_only_its_own_casualties_with_their_record_on_handove
     assert "red" not in str(he_frames)
 
     # Resuming from before the handover gets it again, whole; from after it, nothing old.
-    with kit.client.websocket_connect(_url(kit, Role.HOSPITAL, start)) as sz:
+    with _feed(kit, Role.HOSPITAL, start) as sz:
         backlog, _ = _events_until_heartbeat(sz)
     assert backlog == sz_frames
-    with kit.client.websocket_connect(_url(kit, Role.HOSPITAL, to_sz)) as sz:
+    with _feed(kit, Role.HOSPITAL, to_sz) as sz:
         backlog, _ = _events_until_heartbeat(sz)
     assert [f["position"] for f in backlog] == [marker]
 
@@ -271,9 +269,9 @@ def test_a_diverted_casualty_leaves_one_hospitals_feed_and_enters_the_others(kit
     admitted_at = _ok(admitted)["position"]
     marker = _status(kit, "hadassah-ek")
 
-    with kit.client.websocket_connect(_url(kit, Role.HOSPITAL, 0)) as sz:
+    with _feed(kit, Role.HOSPITAL, 0) as sz:
         sz_frames = _about(_events_until_heartbeat(sz)[0], casualty)
-    with kit.client.websocket_connect(f"/api/v1/live?after=0&access_token={other_token}") as he:
+    with live_feed(kit.client, 0, other_token) as he:
         he_frames = _about(_events_until_heartbeat(he)[0], casualty)
     # Shaare Zedek: the evacuation to it (with the scene record) and the arrival elsewhere,
     # which tells it the casualty is not coming; nothing after.
@@ -294,12 +292,12 @@ def test_other_medical_roles_see_every_casualty_and_the_public_none(kit: Kit) ->
     start = kit.log.head()
     casualty, positions = _casualty(kit, "T-301", "brown")
     for role in (Role.MEDIC, Role.DISPATCHER, Role.REGISTRAR, Role.ANALYST, Role.ADMIN):
-        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+        with _feed(kit, role, start) as ws:
             frames = _events_until_heartbeat(ws)[0]
         assert [f["position"] for f in _about(frames, casualty)] == positions, role
         assert all("earlier" not in f for f in frames), role
     for role in (Role.RESIDENT, Role.RESPONDER, Role.ANONYMOUS, Role.HOSPITAL):
-        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+        with _feed(kit, role, start) as ws:
             frames = _events_until_heartbeat(ws)[0]
         assert _about(frames, casualty) == [], role
 
@@ -310,7 +308,7 @@ def test_the_public_feed_shows_no_one_behind_a_danger_area_and_not_its_track(kit
     body = {"command_id": cid(), "area": circle, "reason": "armed_attackers"}
     _ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", {**body, "threat_id": "trk_secret42"}))
     for role in (Role.ANONYMOUS, Role.RESIDENT, Role.HOSPITAL, Role.REGISTRAR):
-        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+        with _feed(kit, role, start) as ws:
             frames = _events_until_heartbeat(ws)[0]
         declared = [f for f in frames if f["type"] == "DangerAreaDeclared"]
         assert len(declared) == 1, role
@@ -319,7 +317,7 @@ def test_the_public_feed_shows_no_one_behind_a_danger_area_and_not_its_track(kit
         assert kit.accounts[Role.DISPATCHER] not in str(frames), role
         assert declared[0]["actor"] == {"id": None, "role": "dispatcher"}
     for role in (Role.RESPONDER, Role.DISPATCHER, Role.ANALYST):
-        with kit.client.websocket_connect(_url(kit, role, start)) as ws:
+        with _feed(kit, role, start) as ws:
             frames = _events_until_heartbeat(ws)[0]
         declared = [f for f in frames if f["type"] == "DangerAreaDeclared"]
         assert declared[0]["data"]["threat_id"] == "trk_secret42", role

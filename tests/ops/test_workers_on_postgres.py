@@ -54,7 +54,8 @@ def test_a_live_subscriber_on_one_worker_sees_reports_taken_by_every_worker(
         assert {body["backend"] for body in ready.values()} == {"postgresql"}
         head = max(body["log_head"] for body in ready.values())
         live_url = served.url.replace("http://", "ws://")
-        with connect(f"{live_url}/api/v1/live?access_token={token}&after={head}") as feed:
+        with connect(f"{live_url}/api/v1/live?after={head}") as feed:
+            feed.send(json.dumps({"kind": "auth", "token": token}))  # as a browser does
             bound = _bound_connections(served.url, 2)
             sent: dict[str, int] = {}
             for i in range(20):

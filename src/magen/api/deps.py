@@ -77,7 +77,13 @@ def runtime(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
 
 
 def credentials_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    """The bearer token or API key presented, from headers or (WebSocket) the query."""
+    """The bearer token or API key presented in the headers (`Authorization: Bearer` or
+    `X-API-Key`).
+
+    Never from the URL: an address ends up in proxy and access logs and, for a WebSocket, in
+    the browser's console on every failed reconnect. A browser's live feed sends its token in
+    its first frame instead (`magen.api.live`).
+    """
     header = connection.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
@@ -87,18 +93,24 @@ def credentials_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None
     key = connection.headers.get("x-api-key")
     if key:
         return key.strip()
-    token = connection.query_params.get("access_token")
-    return token.strip() if token else None
+    return None
 
 
-def actor_of(connection: ASGIConnection[Any, Any, Any, Any], rt: Runtime | None = None) -> Actor:
+def actor_of(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    rt: Runtime | None = None,
+    credential: str | None = None,
+) -> Actor:
     """The principal acting: an account, or an anonymous source with a pseudonymous key.
 
-    `rt` is the connection's runtime, when the caller has it at hand already.
+    `rt` is the connection's runtime, when the caller has it at hand already. `credential`, when
+    given, is judged in place of the headers' (the live feed's auth frame); without one, the
+    headers' is, and with none there either the actor is anonymous.
     """
     if rt is None:
         rt = runtime(connection)
-    credential = credentials_of(connection)
+    if credential is None:
+        credential = credentials_of(connection)
     state = rt.service.state
     if credential:
         if credential.startswith(API_KEY_PREFIX + "_"):
@@ -114,7 +126,9 @@ def actor_of(connection: ASGIConnection[Any, Any, Any, Any], rt: Runtime | None 
 
 
 async def current_actor(
-    connection: ASGIConnection[Any, Any, Any, Any], rt: Runtime | None = None
+    connection: ASGIConnection[Any, Any, Any, Any],
+    rt: Runtime | None = None,
+    credential: str | None = None,
 ) -> Actor:
     """`actor_of`, after catching up with the log once if the account is not known yet.
 
@@ -122,12 +136,13 @@ async def current_actor(
     yet in this one's state; refusing its first request would be refusing what was just made.
     """
     try:
-        return actor_of(connection, rt)  # every report takes this path: no closure, no await
+        # every report takes this path: no closure, no await
+        return actor_of(connection, rt, credential)
     except UnknownAccount:
         service = (rt or runtime(connection)).service
 
     async def identify() -> Actor:
-        return actor_of(connection, rt)
+        return actor_of(connection, rt, credential)
 
     return await recognised(service, identify)  # asks once more, then catches up
 

@@ -116,7 +116,9 @@
   }
 
   /* The live feed: resumes from the last position seen, with backoff; reports a lost
-     connection at once (socket closed) or when no heartbeat came for two intervals. */
+     connection at once (socket closed) or when no heartbeat came for two intervals.
+     The token goes in the first frame, never in the address: a browser prints a failed
+     WebSocket's address in its console, and proxies log addresses. */
   function LiveFeed(opts) {
     this.after = opts.after || 0;
     this.onEvent = opts.onEvent;
@@ -149,10 +151,13 @@
     if (navigator.onLine === false) { self.lost(); return; }  // the "online" event reopens
     token().then(function (t) {
       var proto = location.protocol === "https:" ? "wss:" : "ws:";
-      var ws = new WebSocket(proto + "//" + location.host + "/api/v1/live?after=" + self.after +
-        "&access_token=" + encodeURIComponent(t));
+      var ws = new WebSocket(proto + "//" + location.host + "/api/v1/live?after=" + self.after);
       self.socket = ws;
       self.opened = Date.now();
+      ws.onopen = function () {
+        // The server sends nothing until this frame (and closes 4401 for a bad token).
+        try { ws.send(JSON.stringify({ kind: "auth", token: t })); } catch (e) { /* closing */ }
+      };
       ws.onmessage = function (m) {
         var f;
         try { f = JSON.parse(m.data); } catch (e) { return; }
