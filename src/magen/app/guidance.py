@@ -734,7 +734,10 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
         else {
             "id": shelter.id,
             "name": shelter.label,
-            "address": shelter.address,
+            # In the reader's script where the town pack knows the street's name, else as the
+            # shelter list gives it (the listed spelling stays under address_listed).
+            "address": shelter.address_in(lang),
+            "address_listed": shelter.address,
             "category": shelter.category,
             "capacity": shelter.capacity,
             "lon": shelter.lon,

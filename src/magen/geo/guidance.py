@@ -37,6 +37,7 @@ import shapely
 
 from magen.geo.policy import (
     FIRE_CATEGORIES,
+    LANGUAGES,
     RULES,
     Action,
     AlertCategory,
@@ -190,11 +191,19 @@ class ShelterInfo:
     id: str
     label: str
     name: str
-    address: str
+    address: str  # as the shelter list gives it
     category: str
     capacity: int | None
     lon: float
     lat: float
+    # The address with its street's Hebrew and Arabic names, "" when the import was not sure.
+    address_he: str = ""
+    address_ar: str = ""
+
+    def address_in(self, lang: str) -> str:
+        """The address for a reader of `lang`: in their script when known, else as listed."""
+        local = {"he": self.address_he, "ar": self.address_ar}.get(lang, "")
+        return local or self.address
 
 
 @dataclass(frozen=True)
@@ -568,6 +577,8 @@ def _shelter_info(town: Town, i: int) -> ShelterInfo:
         capacity=cap if cap > 0 else None,
         lon=float(sh.lonlat[i, 0]),
         lat=float(sh.lonlat[i, 1]),
+        address_he=str(sh.address_he[i]),
+        address_ar=str(sh.address_ar[i]),
     )
 
 
@@ -590,17 +601,21 @@ def _assemble(
     ctx = result.context
     cats = ctx.zone_categories[zone] if zone >= 0 else frozenset()
     info = _shelter_info(town, shelter) if shelter >= 0 else None
-    values = {"shelter": "", "address": "", "seconds": "", "minutes": ""}
-    if info is not None:
-        values = {
-            "shelter": info.label,
-            "address": info.address or info.name or info.id,
-            "seconds": str(math.ceil(seconds)),
-            "minutes": str(max(1, math.ceil(seconds / 60))),
-        }
     r = Reason(reason)
     ground = r in {Reason.GROUND_THREAT_NEARBY, Reason.GROUND_THREAT_AND_FIRE}
-    texts = texts_for(r, outdoors=outdoors, categories=cats, ground_threat=ground, values=values)
+    texts: Texts = {}
+    for lang in LANGUAGES:
+        # Each language names the shelter's street in its own script where the pack knows it.
+        values = {"shelter": "", "address": "", "seconds": "", "minutes": ""}
+        if info is not None:
+            values = {
+                "shelter": info.label,
+                "address": info.address_in(lang) or info.name or info.id,
+                "seconds": str(math.ceil(seconds)),
+                "minutes": str(max(1, math.ceil(seconds / 60))),
+            }
+        said = texts_for(r, outdoors=outdoors, categories=cats, ground_threat=ground, values=values)
+        texts[lang] = said[lang]
     route: tuple[tuple[float, float], ...] = ()
     if route_xy.shape[0]:
         lon, lat = town.to_lonlat(route_xy[:, 0], route_xy[:, 1])

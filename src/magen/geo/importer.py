@@ -23,6 +23,7 @@ from magen.geo.shelters import (
     read_shelters,
 )
 from magen.geo.snap import Segments, Snapped, segment_tree, snap_points
+from magen.geo.street_names import LocalAddress, StreetMatcher, street_names
 from magen.geo.streets import EdgeFlag, StreetNetwork, build_network, edge_exposure
 from magen.geo.town import Buildings, Shelters, Streets, Zones, save_town
 from magen.geo.zones import (
@@ -184,7 +185,7 @@ def import_town(
 
         merged, stats = merge_shelters(shelter_files, projection)
         stats.skipped = skipped
-        shelters, outside = _shelters(merged, town_map)
+        shelters, outside = _shelters(merged, town_map, street_matcher(extract, projection))
         steps.update(1)
 
         streets = _streets(net, exposure, projection)
@@ -263,6 +264,8 @@ def _counts(
         "buildings_with_address": int((buildings.housenumber != "").sum()),
         "shelters": len(shelters),
         "shelters_with_capacity": int((shelters.capacity > 0).sum()),
+        "shelter_addresses_in_hebrew": int((shelters.address_he != "").sum()),
+        "shelter_addresses_in_arabic": int((shelters.address_ar != "").sum()),
         "zones": len(zones),
     }
 
@@ -407,7 +410,31 @@ def _streets_from_nearest(
     street[missing[hit]] = net.edge_name[snapped.edge[hit]]
 
 
-def _shelters(merged: list[MergedShelter], town_map: _Map) -> tuple[Shelters, list[OutsideShelter]]:
+def street_matcher(extract: OsmExtract, projection: LocalProjection) -> StreetMatcher:
+    """The extract's named streets (with Hebrew and English names), for shelter addresses."""
+    names = []
+    lines = []
+    for way in extract.streets:
+        n = street_names(way.tags)
+        if n is not None:
+            names.append(n)
+            lines.append(projection.points_to_xy(way.lonlat))
+    return StreetMatcher(names, lines)
+
+
+def localise_addresses(
+    matcher: StreetMatcher, addresses: Sequence[str], xy: npt.NDArray[np.float64]
+) -> list[LocalAddress | None]:
+    """Each shelter address in Hebrew and Arabic when its street is surely known, else None."""
+    return [
+        matcher.localise(a, float(p[0]), float(p[1])) if a else None
+        for a, p in zip(addresses, xy.reshape(-1, 2), strict=True)
+    ]
+
+
+def _shelters(
+    merged: list[MergedShelter], town_map: _Map, matcher: StreetMatcher
+) -> tuple[Shelters, list[OutsideShelter]]:
     net = town_map.net
     lonlat = np.array([(s.lon, s.lat) for s in merged], dtype=np.float64).reshape(-1, 2)
     xy = town_map.projection.points_to_xy(lonlat)
@@ -453,12 +480,15 @@ def _shelters(merged: list[MergedShelter], town_map: _Map) -> tuple[Shelters, li
     rank[np.argsort(first, kind="stable")] = np.arange(first.shape[0])
     site = rank[site] if site.shape[0] else site
     klonlat = lonlat[idx]
+    local = localise_addresses(matcher, [s.address for s in kept], kxy)
     return (
         Shelters(
             id=np.array([s.id for s in kept], dtype=np.str_),
             ref=np.array([s.ref for s in kept], dtype=np.str_),
             name=np.array([s.name for s in kept], dtype=np.str_),
             address=np.array([s.address for s in kept], dtype=np.str_),
+            address_he=np.array([a.he if a else "" for a in local], dtype=np.str_),
+            address_ar=np.array([a.ar if a else "" for a in local], dtype=np.str_),
             category=np.array([s.category for s in kept], dtype=np.str_),
             capacity=np.array([s.capacity or -1 for s in kept], dtype=np.int64),
             area_m2=np.array(

@@ -17,6 +17,9 @@ from magen.geo.errors import TownImportError, require_readable
 STREET_TAGS = (
     "highway",
     "name",
+    "name:he",
+    "name:ar",
+    "int_name",
     "foot",
     "access",
     "motor_vehicle",
@@ -141,6 +144,8 @@ def _read_way(way: osmium.osm.Way, out: OsmExtract) -> None:
         refs = np.fromiter((n.ref for n in nodes), dtype=np.int64, count=len(nodes))
         coords = np.array([(n.lon, n.lat) for n in nodes], dtype=np.float64)
         kept = {k: tags[k] for k in STREET_TAGS if k in tags}
+        # Every English spelling ("name:en", "name:en1", ...): shelter lists use any of them.
+        kept.update({t.k: t.v for t in tags if t.k.startswith("name:en")})
         out.streets.append(StreetWay(way_id=way.id, refs=refs, lonlat=coords, tags=kept))
     building = tags.get("building")
     if building and building != "no":

@@ -29,7 +29,8 @@ from magen.geo.streets import EdgeFlag
 from magen.geo.zones import zone_lookup
 
 FORMAT = "magen-town"
-FORMAT_VERSION = 1
+# 2: shelters carry their address in Hebrew and Arabic (address_he, address_ar).
+FORMAT_VERSION = 2
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -105,7 +106,9 @@ class Shelters:
     id: StrArray
     ref: StrArray
     name: StrArray
-    address: StrArray
+    address: StrArray  # as the source list gives it (English in Jerusalem's)
+    address_he: StrArray  # the same address with the OSM street's Hebrew name, "" if unsure
+    address_ar: StrArray  # with its Arabic name, "" if unsure or OSM has none
     category: StrArray
     capacity: IntArray  # persons, -1 when unknown
     area_m2: FloatArray  # nan when unknown
