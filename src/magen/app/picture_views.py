@@ -16,6 +16,9 @@ the danger areas, except those around the target for an armed responder.
 
 from __future__ import annotations
 
+import itertools
+import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -25,6 +28,7 @@ from magen.app.projections import section
 from magen.dispatch.assign import Plan, Recommendation, Route, Task, Unmet
 from magen.domain.base import Actor
 from magen.domain.dispatch import Assignment, CallUp, Dispatch, distance_m
+from magen.domain.errors import Forbidden, InvalidCommand
 from magen.domain.responders import Responder, Responders
 from magen.domain.state import State
 from magen.picture.fusion import TrackView
@@ -400,3 +404,298 @@ def _callups(state: State, actor: Actor) -> list[dict[str, Any]] | None:
     if not sees(actor, Audience.FIELD):
         return None
     return [callup_view(c, actor) for c in visible_callups(state, actor)]
+
+
+# --- the picture around a place (a responder's phone on a weak link) ----------------------
+
+# The area view's radius: the default, and the bounds a request may ask for.
+AROUND_RADIUS_M = 2000
+AROUND_MIN_M = 100
+AROUND_MAX_M = 20000
+# How far either side of my route to my task a threat or a danger area still counts.
+ROUTE_CORRIDOR_M = 300.0
+# A track's reach beyond its estimate: this many sigmas of its error, and the ground its speed
+# covers since it was last seen (a group not seen for ten minutes may be anywhere near).
+_SIGMAS = 3.0
+# The sections the area view cuts to the area; what is in none of these, and not kept whole,
+# is left out of it (and said to be in `scope.omitted` or `scope.left_out`).
+_KEPT_WHOLE = ("alerts",)
+_AREA_SECTIONS = (
+    "assignments",
+    "callups",
+    "tracks",
+    "incidents",
+    "sos",
+    "responders",
+    "danger_areas",
+)
+_HEAD = ("position", "role", "generated_at")
+
+
+@dataclass(frozen=True)
+class Around:
+    """Where an area view is centred, how far it reaches and where its centre came from."""
+
+    lon: float
+    lat: float
+    radius_m: int
+    near_from: str  # "request": the caller named it; "my_position": my last reported position
+    near_at: datetime | None = None  # when that position was reported
+
+
+def around_of(
+    state: State, actor: Actor, near: tuple[float, float] | None, radius_m: int | None
+) -> Around:
+    """The area an actor asks to see: around `near` ([lon, lat]), else around their own last
+    reported position. Only field roles see the threat picture an area view cuts; a caller
+    with no position known must name one."""
+    if not sees(actor, Audience.FIELD):
+        raise Forbidden(
+            "the area view is for field roles; the whole picture holds all this role may see"
+        )
+    radius = AROUND_RADIUS_M if radius_m is None else radius_m
+    if not AROUND_MIN_M <= radius <= AROUND_MAX_M:
+        raise InvalidCommand(f"radius_m must be {AROUND_MIN_M} to {AROUND_MAX_M} metres")
+    if near is not None:
+        lon, lat = near
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise InvalidCommand("near must be two finite numbers: lon,lat")
+        if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+            raise InvalidCommand("near is lon,lat: lon -180 to 180, lat -90 to 90")
+        return Around(lon, lat, radius, "request")
+    me = state.slice(Responders).by_id.get(actor.account_id or "")
+    if me is None or me.where is None:
+        raise InvalidCommand(
+            "view=around needs near=<lon>,<lat>: no position of yours is known"
+            " (check in or send your position)"
+        )
+    return Around(me.where.lon, me.where.lat, radius, "my_position", me.where_at)
+
+
+class _Plane:
+    """Metres east and north of a point: an equirectangular plane, good to a fraction of a
+    per cent across a town and its surroundings."""
+
+    def __init__(self, lon: float, lat: float) -> None:
+        self.lon0, self.lat0 = lon, lat
+        self.kx = math.cos(math.radians(lat)) * _M_PER_DEG
+        self.ky = _M_PER_DEG
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return ((lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky)
+
+
+_M_PER_DEG = math.pi * 6_371_008.8 / 180.0
+_XY = tuple[float, float]
+
+
+def _to_segment(p: _XY, a: _XY, b: _XY) -> float:
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    span = dx * dx + dy * dy
+    t = 0.0 if span == 0 else max(0.0, min(1.0, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / span))
+    return math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy)
+
+
+def _to_line(p: _XY, line: list[_XY]) -> float:
+    if len(line) == 1:
+        return math.hypot(p[0] - line[0][0], p[1] - line[0][1])
+    return min(_to_segment(p, a, b) for a, b in itertools.pairwise(line))
+
+
+def _inside(p: _XY, ring: list[_XY]) -> bool:
+    hit = False
+    for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (ay > p[1]) != (by > p[1]) and p[0] < ax + (p[1] - ay) * (bx - ax) / (by - ay):
+            hit = not hit
+    return hit
+
+
+def _crosses(a: _XY, b: _XY, c: _XY, d: _XY) -> bool:
+    def side(p: _XY, q: _XY, r: _XY) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
+
+
+def _segments(line: list[_XY]) -> list[tuple[_XY, _XY]]:
+    return list(itertools.pairwise(line)) if len(line) > 1 else [(line[0], line[0])]
+
+
+def _line_to_ring(line: list[_XY], ring: list[_XY]) -> float:
+    """The distance from a line (or a point) to a polygon: 0 where they touch or overlap."""
+    if not ring:
+        return math.inf
+    if any(_inside(p, ring) for p in line):
+        return 0.0
+    edges = list(zip(ring, ring[1:] + ring[:1], strict=True))
+    for a, b in _segments(line):
+        if any(_crosses(a, b, c, d) for c, d in edges):
+            return 0.0
+    closed = ring + ring[:1]
+    return min(*(_to_line(p, closed) for p in line), *(_to_line(q, line) for q in ring))
+
+
+class _Area:
+    """The ground an area view covers: circles (my place, my targets) and corridors (my
+    routes), each a line of one or more points with the width it reaches either side."""
+
+    def __init__(self, plane: _Plane) -> None:
+        self.plane = plane
+        self.parts: list[tuple[list[_XY], float]] = []
+
+    def add(self, lonlat: list[tuple[float, float]], reach_m: float) -> None:
+        if lonlat:
+            self.parts.append(([self.plane.xy(lon, lat) for lon, lat in lonlat], reach_m))
+
+    def near_point(self, lon: float, lat: float, reach_m: float = 0.0) -> bool:
+        p = self.plane.xy(lon, lat)
+        return any(_to_line(p, line) <= w + reach_m for line, w in self.parts)
+
+    def near_ring(self, ring_lonlat: list[tuple[float, float]]) -> bool:
+        ring = [self.plane.xy(lon, lat) for lon, lat in ring_lonlat]
+        return any(_line_to_ring(line, ring) <= w for line, w in self.parts)
+
+
+def _num(x: Any) -> float | None:
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+
+
+def _lonlat(item: dict[str, Any]) -> tuple[float, float] | None:
+    lon, lat = _num(item.get("lon")), _num(item.get("lat"))
+    return (lon, lat) if lon is not None and lat is not None else None
+
+
+def _track_reach_m(t: dict[str, Any]) -> float:
+    """How far from its estimate a track may be now: its error and the ground since seen."""
+    error = _num(t.get("position_error_m")) or 0.0
+    speed = _num(t.get("speed_mps")) or 0.0
+    since = _num(t.get("since_seen_s")) or 0.0
+    return _SIGMAS * error + speed * since
+
+
+def _near_track(area: _Area, t: dict[str, Any]) -> bool:
+    at = _lonlat(t)
+    if at is not None and area.near_point(*at, _track_reach_m(t)):
+        return True
+    last = t.get("last_reported") or {}
+    seen = _lonlat(last) if isinstance(last, dict) else None
+    return seen is not None and area.near_point(*seen)
+
+
+def _near_danger(area: _Area, d: dict[str, Any]) -> bool:
+    a = d.get("area") or {}
+    if a.get("kind") == "circle":
+        at = _lonlat(a)
+        return at is not None and area.near_point(*at, _num(a.get("radius_m")) or 0.0)
+    if a.get("kind") == "polygon":
+        ring = [(float(c[0]), float(c[1])) for c in a.get("ring") or []]
+        return area.near_ring(ring)
+    return True  # a shape this view cannot measure is kept, never dropped unseen
+
+
+def _route_lonlat(a: dict[str, Any]) -> list[tuple[float, float]]:
+    route = a.get("route") or {}
+    geometry = route.get("geometry") or {}
+    if geometry.get("type") != "LineString":
+        return []
+    return [(float(c[0]), float(c[1])) for c in geometry.get("coordinates") or []]
+
+
+def around_picture(
+    full: dict[str, Any], state: State, actor: Actor, around: Around
+) -> dict[str, Any]:
+    """The part of an actor's picture (`full`, as `picture` gives it) that is around a place:
+    what a responder's phone on a weak link needs, and never more than the full picture shows.
+
+    Kept: my own assignments and call-ups that reach me, wherever they are, with their
+    targets (track, incident and its SOS calls); my own entry among the responders; tracks
+    whose estimate, widened by 3 sigmas of its error and the ground its speed covers since it
+    was last seen, reaches within `radius_m` of the centre, of a target or of a call-up's
+    place, or within `ROUTE_CORRIDOR_M` of my routes, or whose last report is there; danger
+    areas, incidents and open SOS calls there; every official alert (zone-wide, few). Left
+    out: everything else, each list counted in `scope.omitted` and every other section named
+    in `scope.left_out`, so that a client never shows this as the whole picture.
+    """
+    me = actor.account_id
+    plane = _Plane(around.lon, around.lat)
+    area = _Area(plane)
+    area.add([(around.lon, around.lat)], float(around.radius_m))
+    out: dict[str, Any] = {k: full[k] for k in _HEAD if k in full}
+    kept: dict[str, list[dict[str, Any]]] = {}
+
+    mine = [
+        a for a in full.get("assignments", []) if me is not None and a.get("responder_id") == me
+    ]
+    kept["assignments"] = mine
+    callups = state.slice(Dispatch).callups
+    responder = state.slice(Responders).by_id.get(me or "")
+    kept["callups"] = [
+        c
+        for c in full.get("callups", [])
+        if (responder is not None and c["id"] in callups and reaches(callups[c["id"]], responder))
+        or area.near_point(c["lon"], c["lat"])
+    ]
+    targets: set[str] = set()
+    for a in mine:
+        targets.update(str(x) for x in (a.get("target", {}).get("id"), a.get("task_id")) if x)
+        area.add(_route_lonlat(a), ROUTE_CORRIDOR_M)
+
+    tracks, incidents, sos = (full.get(k, []) for k in ("tracks", "incidents", "sos"))
+    target_tracks = [t for t in tracks if t["id"] in targets]
+    target_incidents = [
+        i for i in incidents if i["id"] in targets or targets & set(i.get("sos_ids") or ())
+    ]
+    target_incident_ids = {i["id"] for i in target_incidents}
+    target_sos_ids = targets | {s for i in target_incidents for s in i.get("sos_ids") or ()}
+    target_sos = [s for s in sos if s["id"] in target_sos_ids]
+    # My targets and the call-ups that reach me draw the area around them too: the threats
+    # around the place I am sent to are the ones I will meet.
+    for item in (*target_tracks, *target_incidents, *target_sos, *kept["callups"]):
+        at = _lonlat(item)
+        if at is not None:
+            area.add([at], float(around.radius_m))
+
+    kept["tracks"] = [t for t in tracks if t["id"] in targets or _near_track(area, t)]
+    kept["incidents"] = [
+        i
+        for i in incidents
+        if i["id"] in target_incident_ids
+        or ((at := _lonlat(i)) is not None and area.near_point(*at))
+    ]
+    sos_of_kept = {s for i in kept["incidents"] for s in i.get("sos_ids") or ()}
+    kept["sos"] = [
+        s
+        for s in sos
+        if s["id"] in target_sos_ids
+        or s["id"] in sos_of_kept
+        or ((at := _lonlat(s)) is not None and area.near_point(*at))
+    ]
+    kept["responders"] = [r for r in full.get("responders", []) if r.get("id") == me]
+    kept["danger_areas"] = [d for d in full.get("danger_areas", []) if _near_danger(area, d)]
+
+    omitted: dict[str, int] = {}
+    left_out: list[str] = []
+    for name, value in full.items():
+        if name in _HEAD:
+            continue
+        if name in _KEPT_WHOLE:
+            out[name] = value
+            omitted[name] = 0
+        elif name in _AREA_SECTIONS and isinstance(value, list):
+            out[name] = kept[name]
+            omitted[name] = len(value) - len(kept[name])
+        elif isinstance(value, list):
+            omitted[name] = len(value)
+        else:
+            left_out.append(name)
+    out["scope"] = {
+        "view": "around",
+        "near": [around.lon, around.lat],
+        "near_from": around.near_from,
+        "near_at": _iso(around.near_at),
+        "radius_m": around.radius_m,
+        "route_corridor_m": ROUTE_CORRIDOR_M,
+        "omitted": omitted,
+        "left_out": sorted(left_out),
+    }
+    return out
