@@ -27,9 +27,15 @@ def section(name: str) -> Callable[[Section], Section]:
 
 def picture(state: State, actor: Actor) -> dict[str, Any]:
     """The picture for one actor, at the state's log position."""
-    out: dict[str, Any] = {"position": state.position, "role": actor.role.value}
-    for name, fn in _SECTIONS.items():
-        value = fn(state, actor)
+    head = {"position": state.position, "role": actor.role.value}
+    return head | picture_parts(state, actor, tuple(_SECTIONS))
+
+
+def picture_parts(state: State, actor: Actor, names: tuple[str, ...]) -> dict[str, Any]:
+    """Some sections of the actor's picture, by name (under the same read rules)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = _SECTIONS[name](state, actor)
         if value is not None:
             out[name] = value
     return out

@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 from magen.web import (
     words_console,
+    words_cot,
     words_evidence,
     words_family,
     words_field,
@@ -509,6 +510,7 @@ _T = _merged(
     words_evidence.WORDS,
     words_console.WORDS,
     words_field.WORDS,
+    words_cot.WORDS,
 )
 _INDEX = {lang: i for i, lang in enumerate(LANGS)}
 
