@@ -27,7 +27,12 @@ if TYPE_CHECKING:
     from magen.geo.town import Town
 
 # Packages that add their own subcommands through `register(subparsers)`.
-_COMMAND_MODULES: list[str] = ["magen.geo.commands", "magen.store.commands", "magen.sim.commands"]
+_COMMAND_MODULES: list[str] = [
+    "magen.geo.commands",
+    "magen.store.commands",
+    "magen.sim.commands",
+    "magen.interop.commands",
+]
 
 DEFAULT_DB = os.environ.get("MAGEN_DB", "var/magen.db")
 
