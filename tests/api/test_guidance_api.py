@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import math
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -318,3 +319,78 @@ def test_without_a_town_guidance_says_why() -> None:
             {"command_id": cid(), "category": "missiles", "zone_ids": ["anywhere-1"]},
         )
         assert r.status_code == 201, r.text
+
+
+def test_each_alert_says_when_it_began_and_its_end_only_where_nothing_holds_people_in(
+    kit: Kit,
+) -> None:
+    zones = [z["id"] for z in kit.get(Role.ANONYMOUS, "/api/v1/town").json()["zones"]]
+    began = kit.clock.now() - timedelta(minutes=3)
+    ends = kit.clock.now() + timedelta(minutes=20)
+    r = kit.post(
+        Role.DISPATCHER,
+        "/api/v1/alerts",
+        {
+            "command_id": cid(),
+            "category": "missiles",
+            "zone_ids": zones,
+            "issued_at": began.isoformat(),
+            "expires_at": ends.isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    g = kit.get(Role.ANONYMOUS, _q(HERE, "&lang=he")).json()
+    assert g["action"] == "go_to_shelter"
+    [alert] = g["alerts"]
+    assert datetime.fromisoformat(alert["since"]) == began
+    assert datetime.fromisoformat(alert["until"]) == ends
+    # The shelter's street in Hebrew where the pack knows it, in the text and the shelter.
+    shelter = baka_town().shelters
+    i = baka_town().shelter_positions[g["shelter"]["id"]]
+    local = str(shelter.address_he[i]) or str(shelter.address[i])
+    assert g["shelter"]["address"] == local
+    assert g["shelter"]["address_listed"] == str(shelter.address[i])
+    assert local in g["text"]
+    en = kit.get(Role.ANONYMOUS, _q(HERE, "&lang=en")).json()
+    assert en["shelter"]["address"] == str(shelter.address[i])
+
+    # Attackers near: the engine proposes a lock-in there, and the end is no longer said.
+    r = kit.post(
+        Role.DISPATCHER,
+        "/api/v1/danger-areas",
+        {
+            "command_id": cid(),
+            "area": {"kind": "circle", "lat": HERE["lat"], "lon": HERE["lon"], "radius_m": 60},
+            "reason": "armed_attackers",
+        },
+    )
+    assert r.status_code == 201, r.text
+    near = kit.get(Role.ANONYMOUS, _q(HERE, "&lang=en")).json()
+    assert near["proposed"] is True
+    assert near["issued_by"] == "official_alert"
+    [alert] = near["alerts"]
+    assert datetime.fromisoformat(alert["since"]) == began
+    assert alert["until"] is None
+    # Far from the attackers, the alert's end is still said.
+    far = kit.get(Role.ANONYMOUS, _q(FAR, "&lang=en")).json()
+    assert not far["proposed"]
+    assert far["action"] in ("go_to_shelter", "stay_in_protected_space")
+    assert datetime.fromisoformat(far["alerts"][0]["until"]) == ends
+
+    # An infiltration alert holds everyone in its zone in: no end said there at all.
+    r = kit.post(
+        Role.DISPATCHER,
+        "/api/v1/alerts",
+        {
+            "command_id": cid(),
+            "category": "terrorist_infiltration",
+            "zone_ids": zones,
+            "expires_at": ends.isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    far = kit.get(Role.ANONYMOUS, _q(FAR, "&lang=en")).json()
+    assert far["action"] == "lock_in"
+    assert len(far["alerts"]) == 2
+    assert all(a["until"] is None for a in far["alerts"])
+    assert all(a["since"] for a in far["alerts"])

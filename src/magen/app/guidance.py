@@ -701,6 +701,17 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
             "instruction": _text(o.instruction, lang),
             "proposal_id": o.proposal_id,
         }
+    here_alerts = alerts.alerts_in_zone(zone_id, snap.as_of) if zone_id else []
+    # An alert's end is said only where nothing on the ground holds people in: with attackers
+    # near (a lock-in, a threat the engine weighs or proposes a lock-in for, an infiltration
+    # alert) or an operator's order, an expiry must never read as "you may go out then".
+    held_in = (
+        action is GuidanceAction.LOCK_IN
+        or reason in _HELD_IN_REASONS
+        or override_id is not None
+        or bool(g.proposed_override_ids)
+        or any(a.category in _GROUND_CATEGORIES for a in here_alerts)
+    )
     in_force = [
         {
             "id": a.alert_id,
@@ -708,8 +719,10 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
             "title": _text(CATEGORY_TITLES[a.category], lang),
             "instruction": _text(a.instruction, lang),
             "drill": a.drill,
+            "since": a.issued_at.isoformat(),
+            "until": None if held_in or a.expires_at is None else a.expires_at.isoformat(),
         }
-        for a in (alerts.alerts_in_zone(zone_id, snap.as_of) if zone_id else [])
+        for a in here_alerts
     ]
     return {
         "position": snap.position,
@@ -746,6 +759,19 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
         "walking_seconds": None if seconds is None else math.ceil(seconds),
         "route": [[round(x, 6), round(y, 6)] for x, y in route],
     }
+
+
+_HELD_IN_REASONS = frozenset(
+    {
+        gp.Reason.ROUTE_BLOCKED_BY_DANGER.key,
+        gp.Reason.INFILTRATION.key,
+        gp.Reason.INFILTRATION_AND_FIRE.key,
+        gp.Reason.GROUND_THREAT_NEARBY.key,
+        gp.Reason.GROUND_THREAT_AND_FIRE.key,
+        "operator_override",
+    }
+)
+_GROUND_CATEGORIES = frozenset({AlertCategory.TERRORIST_INFILTRATION})
 
 
 def _joined(title: LocalText, instruction: LocalText) -> dict[str, str]:

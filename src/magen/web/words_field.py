@@ -27,6 +27,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "ملجأ: {name} · {m} دقائق مشيًا",
         "Shelter: {name} · {m} min walk",
     ),
+    # Under the responder's map when it shows only the area around them (and their task).
+    "fd_map_around": (
+        "מוצג אזור של {km} ק״מ סביבך וסביב המשימה שלך",
+        "تُعرض منطقة {km} كم حولك وحول مهمتك",
+        "Showing {km} km around you and your task",
+    ),
     # The responder's task: what it is sent to.
     "fd_task_sos": ("קריאת SOS", "طلب SOS", "SOS call"),
     "fd_task_track": ("מחבלים", "مسلّحون", "Attackers"),
@@ -81,6 +87,19 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "תרגיל: זו התרעת תרגול, לא אירוע אמיתי. פעלו לפי ההנחיה כמו בתרגיל.",
         "تمرين: هذا إنذار تدريبي وليس حدثًا حقيقيًا. اتبعوا التعليمات كما في التمرين.",
         "Drill: this is a practice alert, not a real event. Follow the instruction as a drill.",
+    ),
+    # When the alert in force began, on the town's clock; with several, each names itself.
+    "fd_alert_since": ("התרעה מהשעה {t}", "إنذار منذ الساعة {t}", "Alert since {t}"),
+    "fd_alert_since_titled": (
+        "{title}: מהשעה {t}",
+        "{title}: منذ الساعة {t}",
+        "{title}: since {t}",
+    ),
+    # Said only where no ground threat or operator's order holds people in (the server says).
+    "fd_alert_until": (
+        "ההתרעה בתוקף עד {t}, אלא אם תתקבל הנחיה אחרת.",
+        "الإنذار ساري المفعول حتى الساعة {t} ما لم تصدر تعليمات أخرى.",
+        "Alert in force until {t} unless told otherwise.",
     ),
     "fd_zoom_in": ("הגדלה", "تكبير", "Zoom in"),
     "fd_zoom_out": ("הקטנה", "تصغير", "Zoom out"),

@@ -343,6 +343,17 @@
     var alerts = g.alerts || [];
     if (alerts.length && alerts.every(function (x) { return x.drill; })) box.appendChild(para("drill", say("fd_drill"), "data-drill"));
     box.appendChild(para("action", g.text));
+    // When each alert in force here began (and, where the server allows it, until when).
+    alerts.forEach(function (a) {
+      var since = a.since ? Date.parse(a.since) : NaN;
+      if (!isNaN(since)) {
+        box.appendChild(para("meta", alerts.length > 1
+          ? say("fd_alert_since_titled", { title: a.title, t: clock(since) })
+          : say("fd_alert_since", { t: clock(since) }), "data-alert-since"));
+      }
+      var until = a.until ? Date.parse(a.until) : NaN;
+      if (!isNaN(until)) box.appendChild(para("meta", say("fd_alert_until", { t: clock(until) }), "data-alert-until"));
+    });
     if (g.shelter) {
       // The town's names keep their own direction inside a Hebrew or Arabic sentence (FSI…PDI).
       var name = "\u2068" + g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "") + "\u2069";
