@@ -94,7 +94,7 @@ def test_a_silent_sos_task_says_so_and_the_threats_are_on_the_map(
         timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
     )
     try:
-        context.route(re.compile(r".*/api/v1/picture$"), picture)
+        context.route(re.compile(r".*/api/v1/picture(\?.*)?$"), picture)
         page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
         page.wait_for_selector("body[data-ready]")
         task = page.locator("[data-assignment] [data-task]").inner_text()

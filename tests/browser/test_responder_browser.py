@@ -57,6 +57,11 @@ def test_a_responder_checks_in_reports_status_and_a_sighting_where_they_stand(
             "vehicle",
             "verified",
         )
+        # After my status, the picture is the one around me, and the map says so, in Hebrew.
+        page.wait_for_selector("[data-scope-note]:not([hidden])")
+        assert page.locator("[data-scope-note]").inner_text() == (
+            "מוצג אזור של 2 ק״מ סביבך וסביב המשימה שלך"
+        )
         attribution = page.locator(".leaflet-control-attribution").inner_text()
         assert attribution == "© OpenStreetMap contributors (ODbL)"
         screenshot(page, "responder-he")
@@ -135,7 +140,7 @@ def test_my_assignment_is_shown_with_its_target_on_the_map(
 
     context = browser.new_context(timezone_id=TZ, viewport=PHONE, locale="en-GB")
     try:
-        context.route(re.compile(r".*/api/v1/picture$"), picture)
+        context.route(re.compile(r".*/api/v1/picture(\?.*)?$"), picture)
         context.route(
             re.compile(r".*/api/v1/dispatch/assignments/.*"),
             lambda route: route.fulfill(status=201, content_type="application/json", body="{}"),
@@ -193,8 +198,24 @@ def test_my_assignment_route_is_drawn_on_my_map(
         permissions=["geolocation"],
     )
     try:
+        asked: list[str] = []
+        context.on("request", lambda q: asked.append(q.url) if "/api/v1/picture" in q.url else None)
         page = page_errors.watch(sign_in(context, server, "officer2", "/responder"))
         page.wait_for_selector("body[data-ready]")
+        # Once it knows where I am, the phone asks only for the area around me (and my task);
+        # the map says so, and my task and its route are still there.
+        # Where I stand, sent again: an event, so a fresh picture (the first may have come
+        # before the phone knew where it is, and so been the whole one).
+        r = server.post("officer2", "/api/v1/responders/position", {"where": start})
+        assert r.status_code == 201, r.text
+        page.wait_for_selector("[data-scope-note]:not([hidden])")
+        assert page.locator("[data-scope-note]").inner_text() == (
+            "Showing 2 km around you and your task"
+        )
+        around = [u for u in asked if "view=around" in u]
+        assert around, asked
+        assert "radius_m=2000" in around[-1]
+        assert f"near={start['lon']:.6f},{start['lat']:.6f}" in around[-1]
         page.wait_for_selector("#map path.mk-route")
         assert page.locator("#map path.mk-route").count() == 1
         # Drawn where the server's route runs (to a pixel or two), in the route's blue.
@@ -212,3 +233,56 @@ def test_my_assignment_route_is_drawn_on_my_map(
             "dispatcher", f"/api/v1/dispatch/assignments/{assignment}/cancel", {"note": "test over"}
         )
         assert r.status_code == 201, r.text
+
+
+def test_a_server_that_refuses_the_area_view_is_asked_for_the_whole_picture(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """An older server, or one that will not cut the picture around me: the phone asks for the
+    whole picture instead, shows it as the whole (no note of an area), and stops asking."""
+    r = server.post(
+        "volunteer1",
+        "/api/v1/responders/check-in",
+        {"kind": "volunteer", "where": {"lat": HERE["latitude"], "lon": HERE["longitude"]}},
+    )
+    assert r.status_code in {201, 409, 422}, r.text  # on duty already, from another test
+    asked: list[str] = []
+
+    def refuse(route: Any) -> None:
+        asked.append(route.request.url)
+        if "view=around" in route.request.url:
+            body = {"error": "http_400", "reason": "invalid query parameter: view"}
+            route.fulfill(status=400, content_type="application/json", body=json.dumps(body))
+        else:
+            route.continue_()
+
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="en-GB",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
+    try:
+        context.route(re.compile(r".*/api/v1/picture(\?.*)?$"), refuse)
+        page = page_errors.watch(sign_in(context, server, "volunteer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        page.wait_for_selector("[data-checkin]", state="hidden")
+        # My status: an event, so a fresh picture, asked around me now that I am placed.
+        for status in ("on_scene", "available"):
+            before = len(asked)
+            with page.expect_response(lambda q: q.url.endswith("/responders/status")):
+                page.click(f"[data-status={status}]")
+            page.wait_for_selector(f"[data-status={status}][aria-pressed=true]")
+            for _ in range(100):  # the picture the event asks for
+                if len(asked) > before:
+                    break
+                page.wait_for_timeout(100)
+        page.wait_for_timeout(1500)
+        assert page.locator("[data-scope-note]").is_hidden()
+    finally:
+        context.close()
+    around = [i for i, u in enumerate(asked) if "view=around" in u]
+    assert len(around) == 1, asked  # refused once: not asked again
+    assert asked[around[0] + 1].endswith("/api/v1/picture"), asked  # the whole one at once
+    assert asked[-1].endswith("/api/v1/picture"), asked

@@ -120,13 +120,15 @@
       loading = 0;
       if (again) { again = false; setTimeout(refresh, wait || 1000); }
     }
-    M.api("GET", "/api/v1/picture").then(function (r) {
+    getPicture().then(function (r) {
       if (!r.ok || mine < shown) { next(); return; }
       shown = mine;
       var p = r.json;
       var meNow = (p.responders || []).filter(function (x) { return x.id === me; })[0];
       showCheckIn(!meNow);
       if (meNow) markStatus(meNow.status);
+      placed = !!(meNow && meNow.lat != null);
+      showScope(p.scope);
       lastPicture = p;
       drawThreats(p);
       drawAssignment(p);
@@ -136,6 +138,32 @@
       loadMap();
       next();
     }, function () { again = navigator.onLine !== false; next(3000); });
+  }
+
+  // Only the picture around me (my task and its route wherever they are, the threats, danger
+  // areas and calls near me and along my way): a tenth of the whole picture of a busy morning,
+  // seconds less on a weak link. Asked for around my GPS fix, else around the position the
+  // server last had from me; with neither (no fix yet, not on duty) the whole picture. A
+  // server that refuses it (an older one, or my position gone) gets the whole picture asked.
+  var AROUND_M = 2000, aroundRefused = false, placed = false;
+  function getPicture() {
+    var whole = "/api/v1/picture";
+    if (aroundRefused || (!fix && !placed)) return M.api("GET", whole);
+    var url = whole + "?view=around&radius_m=" + AROUND_M +
+      (fix ? "&near=" + fix.lon.toFixed(6) + "," + fix.lat.toFixed(6) : "");
+    return M.api("GET", url).then(function (r) {
+      if (r.ok || [400, 403, 404, 422].indexOf(r.status) < 0) return r;
+      if (r.status !== 422) aroundRefused = true;  // 422: no position of mine known, this time
+      return M.api("GET", whole);
+    });
+  }
+
+  // The map says when it shows the area around me, never letting it pass for the whole picture.
+  var scopeNote = document.querySelector("[data-scope-note]");
+  function showScope(scope) {
+    var around = scope && scope.view === "around";
+    scopeNote.hidden = !around;
+    scopeNote.textContent = around ? say("fd_map_around", { km: String(Math.round(scope.radius_m / 100) / 10) }) : "";
   }
 
   // What the route goes around: the attackers' last known places and the danger areas.
