@@ -297,6 +297,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     finally:
         asyncio.run(log.close())
     view["until"] = until.isoformat() if until else None
+    if args.geojson:
+        from magen.interop.geojson import picture_collection
+
+        view = picture_collection(view)
     print(json.dumps(view, ensure_ascii=False, indent=None if args.compact else 2))
     return 0
 
@@ -412,6 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--db", default=DEFAULT_DB)
     replay.add_argument("--until", help="ISO 8601 time with zone; default: the whole log")
     replay.add_argument("--compact", action="store_true")
+    replay.add_argument(
+        "--geojson", action="store_true", help="as a GeoJSON FeatureCollection, for GIS"
+    )
     replay.add_argument(
         "--town",
         help="town pack the server ran with (default MAGEN_TOWN): tracks fused along its streets",

@@ -212,6 +212,19 @@ def test_replay_until_shows_the_earlier_picture(db: str) -> None:
     assert whole["position"] == 8
 
 
+def test_replay_as_geojson_for_gis(db: str) -> None:
+    times = _fill(db)
+    r = magen("replay", "--db", db, "--until", times[1].isoformat(), "--geojson")
+    assert r.returncode == 0, r.stderr
+    fc = json.loads(r.stdout)
+    assert fc["type"] == "FeatureCollection"
+    assert (fc["position"], fc["until"]) == (4, times[1].isoformat())
+    kinds = [f["properties"]["kind"] for f in fc["features"]]
+    assert (kinds.count("sighting"), kinds.count("sos")) == (2, 2)
+    assert "track" in kinds  # the sightings fused as the log is replayed
+    assert all(f["geometry"]["type"] == "Point" for f in fc["features"])
+
+
 def test_replay_refuses_a_time_without_zone(db: str) -> None:
     _fill(db)
     r = magen("replay", "--db", db, "--until", "2023-10-07T07:00:00")

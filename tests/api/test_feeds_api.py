@@ -1,4 +1,5 @@
-"""CoT for TAK clients through the API: the role's picture out, a device's position in."""
+"""The picture's standard feeds through the API: CoT for TAK clients (and a device's position
+in), GeoJSON for GIS."""
 
 from __future__ import annotations
 
@@ -293,3 +294,38 @@ def test_a_position_before_check_in_is_refused(kit: Kit) -> None:
     assert r.status_code == 404, r.text
     assert "check in" in r.json()["reason"]
     assert kit.log.head() == head
+
+
+def test_the_picture_as_geojson_for_gis(kit: Kit, scene: dict[str, str]) -> None:
+    r = kit.client.get("/api/v1/picture.geojson", headers=kit.auth(Role.DISPATCHER))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/geo+json")
+    fc = r.json()
+    ids = {f["id"] for f in fc["features"]}
+    for kind, key in (("track", "track"), ("sos", "sos"), ("responder", "responder")):
+        assert f"{kind}-{scene[key]}" in ids
+    assert f"sighting-{scene['sighting']}" in ids
+    circle = next(f for f in fc["features"] if f["id"] == f"danger_area-{scene['danger']}")
+    assert circle["geometry"]["type"] == "Polygon"
+    assert circle["properties"]["radius_m"] == 250
+    assert fc["position"] == kit.log.head()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_geojson_shows_a_role_only_its_own_picture(
+    kit: Kit, scene: dict[str, str], role: Role
+) -> None:
+    picture = kit.get(role, "/api/v1/picture").json()
+    allowed = {
+        f"{kind}-{item['id']}"
+        for section, kind in (
+            ("tracks", "track"),
+            ("sightings", "sighting"),
+            ("sos", "sos"),
+            ("responders", "responder"),
+            ("danger_areas", "danger_area"),
+        )
+        for item in picture.get(section) or ()
+    }
+    fc = kit.get(role, "/api/v1/picture.geojson").json()
+    assert {f["id"] for f in fc["features"]} <= allowed
