@@ -34,6 +34,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "المجموع: {attackers} في {groups} مجموعات",
         "In all: {attackers} in {groups} groups",
     ),
+    "cx_scale_one": (
+        "בסך הכול: {attackers} בקבוצה אחת",
+        "المجموع: {attackers} في مجموعة واحدة",
+        "In all: {attackers} in 1 group",
+    ),
     "cx_scale_uncounted": (
         "קבוצות בלי מספר: {n}",
         "مجموعات بلا عدد: {n}",
@@ -45,6 +50,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "unverified, not counted: {n}",
     ),
     "cx_scale_stale": ("ישנות: {n}", "قديمة: {n}", "stale: {n}"),
+    # A track label standing for others near it whose labels would cover it (hover their dots).
+    "cx_more_here_one": ("+ עוד קבוצה אחת כאן", "+ مجموعة أخرى هنا", "+1 more group here"),
+    "cx_more_here": ("+ עוד {n} קבוצות כאן", "+ مجموعات أخرى هنا: {n}", "+{n} more groups here"),
     "cx_armed": ("חמושים", "مسلّحون", "armed"),
     # Markers on the map.
     "cx_radio": ("ערוץ קשר {ch}", "قناة اللاسلكي {ch}", "radio channel {ch}"),

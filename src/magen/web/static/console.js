@@ -43,7 +43,7 @@
   var map = MagenTown.create(mapEl, {});
   map.setView([31.7615, 35.216], 15);
   var town = null;
-  var zones = [], townName = "";
+  var zones = [], townName = "", zoneNames = {};
   var layers = {};
   ["danger", "alerts", "overrides", "routes", "sightings", "tracks", "incidents", "responders", "casualties", "hospitals"].forEach(function (k) {
     layers[k] = L.layerGroup().addTo(map);
@@ -73,6 +73,8 @@
       .then(function (info) {
         if (!info) return;
         zones = info.zones || []; townName = info.name || "";
+        zoneNames = {};
+        zones.forEach(function (z) { zoneNames[z.id] = z.name; });
         fillAlertForm();
         if (shown) show(shown);  // alerts drawn before the zones' names came: by name now
       });
@@ -254,10 +256,30 @@
   function idOf(x) { return x.id || x.track_id || x.incident_id || x.casualty_id || x.match_id || x.recommendation_id || x.hospital_id; }
   function cls(id) { return String(id).replace(/[^A-Za-z0-9_-]/g, "_"); }
 
+  // A picture's lookups by id, made once for each picture (not again for each row drawn):
+  // the first of each id, as the lists' own order gives it.
+  var indexes = new WeakMap();
+  function index(p) {
+    p = p || {};
+    var ix = indexes.get(p);
+    if (ix) return ix;
+    ix = { tracks: {}, danger: {}, responders: {}, activeOf: {}, incidents: {} };
+    function first(into, key, x) { if (!Object.prototype.hasOwnProperty.call(into, key)) into[key] = x; }
+    (p.tracks || []).forEach(function (t) { first(ix.tracks, idOf(t), t); });
+    (p.danger_areas || []).forEach(function (d) { first(ix.danger, d.id, d); });
+    (p.responders || []).forEach(function (r) { first(ix.responders, r.id, r); });
+    (p.assignments || []).forEach(function (a) { if (a.active !== false) first(ix.activeOf, a.responder_id, a); });
+    (p.incidents || p.sos || []).forEach(function (x) { first(ix.incidents, idOf(x), x); });
+    indexes.set(p, ix);
+    return ix;
+  }
+  function byId(map, id) { return Object.prototype.hasOwnProperty.call(map, id) ? map[id] : undefined; }
+
   function show(p) {
     if (shown !== p && (p.replay || !selected || selected.kind !== "recommendations")) clearPreview();
     shown = p;
-    Object.keys(layers).forEach(function (k) { layers[k].clearLayers(); });
+    // Sightings and tracks are kept from picture to picture (Kept); the rest drawn anew.
+    Object.keys(layers).forEach(function (k) { if (k !== "sightings" && k !== "tracks") layers[k].clearLayers(); });
     markers = {};
     drawDanger(p.danger_areas || []);
     drawAlerts(p.alerts || []);
@@ -390,7 +412,7 @@
   function typed(s) { return s ? "\u2068" + s + "\u2069" : ""; }
   function dangerAround(d) {
     if (!d.threat_id) return "";
-    var track = ((shown && shown.tracks) || []).filter(function (t) { return t.id === d.threat_id; })[0];
+    var track = byId(index(shown).tracks, d.threat_id);
     if (track) return say(track.confirmed ? "danger_around_confirmed_track" : "danger_around_track");
     return say("danger_around_incident");
   }
@@ -419,14 +441,12 @@
   // it covers the whole town: a dispatcher reads where, not a column of zone codes.
   function zoneText(ids) {
     ids = ids || [];
-    var names = {};
-    zones.forEach(function (z) { names[z.id] = z.name; });
     var covered = {};
     ids.forEach(function (id) { covered[id] = true; });
     if (townName && zones.length > 1 && zones.every(function (z) { return covered[z.id]; })) {
       return say("zones_all", { town: townName, n: zones.length });
     }
-    return ids.map(function (id) { return names[id] || id; }).join(", ");
+    return ids.map(function (id) { return byId(zoneNames, id) || id; }).join(", ");
   }
 
   function drawAlerts(items) {
@@ -509,19 +529,52 @@
     });
   }
 
+  /* Map symbols kept from one picture to the next. Every event draws a new picture and most
+     of it (hundreds of sightings) is drawn as it was: a symbol whose drawing is the same stays
+     on the map as it is (its tooltip's words and its colour brought up to date, in place, so
+     the symbols keep the order they were drawn in), one that moved is drawn anew, and one no
+     longer in the picture is taken off. */
+  function Kept(group) { this.group = group; this.had = {}; this.now = {}; }
+  Kept.prototype.put = function (key, drawing, make, tip, restyle) {
+    while (this.now[key]) key += "+";  // an id twice in one picture: each drawn
+    var old = this.had[key], layer;
+    if (old && old.drawing === drawing) {
+      layer = old.layer;
+      if (tip !== undefined && old.tip !== tip) layer.setTooltipContent(tip);
+      if (restyle) restyle(layer);
+    } else {
+      if (old) this.group.removeLayer(old.layer);
+      layer = make();
+      if (tip !== undefined) layer.bindTooltip(tip);
+      layer.addTo(this.group);
+    }
+    delete this.had[key];
+    this.now[key] = { drawing: drawing, layer: layer, tip: tip };
+    return layer;
+  };
+  Kept.prototype.done = function () {
+    var group = this.group, had = this.had;
+    Object.keys(had).forEach(function (k) { group.removeLayer(had[k].layer); });
+    this.had = this.now;
+    this.now = {};
+  };
+  var keptSightings = new Kept(layers.sightings), keptTracks = new Kept(layers.tracks);
+
   function drawSightings(items, p) {
     var recent = items.slice(-MAX_SIGHTINGS);
     recent.forEach(function (s) {
       var age = ageMin(s.observed_at, p);
-      var m = L.circleMarker([s.lat, s.lon], {
-        radius: 5, color: "#fff", weight: 1.5, fillColor: age > 15 ? "#c9a27a" : "#e67e22", fillOpacity: 0.95,
-        className: "mk mk-sighting sig-" + cls(s.id)
-      });
-      m.bindTooltip(esc([attackersText(s.count ? { estimate: s.count, low: s.count, high: s.count } : null) + (s.armed === "yes" ? " (" + say("cx_armed") + ")" : ""),
-        mobilityText(s.mobility), say("tier_" + s.tier), say("min_ago", { m: ltr(age) })].filter(Boolean).join(" · ")) + (s.text ? " · <bdi>" + esc(s.text) + "</bdi>" : ""));
-      m.addTo(layers.sightings);
-      markers["sightings:" + s.id] = m;
+      var colour = age > 15 ? "#c9a27a" : "#e67e22";
+      var tip = esc([attackersText(s.count ? { estimate: s.count, low: s.count, high: s.count } : null) + (s.armed === "yes" ? " (" + say("cx_armed") + ")" : ""),
+        mobilityText(s.mobility), say("tier_" + s.tier), say("min_ago", { m: ltr(age) })].filter(Boolean).join(" · ")) + (s.text ? " · <bdi>" + esc(s.text) + "</bdi>" : "");
+      markers["sightings:" + s.id] = keptSightings.put(s.id, s.lat + " " + s.lon, function () {
+        return L.circleMarker([s.lat, s.lon], {
+          radius: 5, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.95,
+          className: "mk mk-sighting sig-" + cls(s.id)
+        });
+      }, tip, function (m) { if (m.options.fillColor !== colour) m.setStyle({ fillColor: colour }); });
     });
+    keptSightings.done();
     var sec = panel("sightings");
     if (sec) sec.querySelector("[data-count]").textContent = items.length;
   }
@@ -562,7 +615,7 @@
     var others = sc ? (sc.unverified_groups || 0) + (sc.stale_groups || 0) : 0;
     if (!sc || (!groups && !others)) { line.hidden = true; return; }
     // No credible group: no total to give (never "0 attackers" beside groups not counted).
-    var parts = groups ? [say("cx_scale", { attackers: attackersText(sc.attackers), groups: ltr(groups) })] : [];
+    var parts = groups ? [say(groups === 1 ? "cx_scale_one" : "cx_scale", { attackers: attackersText(sc.attackers), groups: ltr(groups) })] : [];
     if (sc.uncounted_groups) parts.push(say("cx_scale_uncounted", { n: ltr(sc.uncounted_groups) }));
     if (sc.unverified_groups) parts.push(say("cx_scale_unverified", { n: ltr(sc.unverified_groups) }));
     if (sc.stale_groups) parts.push(say("cx_scale_stale", { n: ltr(sc.stale_groups) }));
@@ -570,8 +623,117 @@
     line.hidden = false;
   }
 
+  /* Track labels never drawn one over another. Each goes beside its dot where it covers no
+     other label and no other dot (east, west, south, north in turn; inside the map first),
+     the most telling first: confirmed, then fresh, then the latest seen. One that fits
+     nowhere is not drawn: its dot is ringed and carries the label as its tooltip (hover, or
+     Enter in the queue), and the label drawn nearest it says how many groups it stands for
+     ("+2 more groups here"). Laid out again on every zoom and move; the words are today's. */
+  var trackMarks = [];  // {m, t, label, stale} of each track on the map now
+  var PLACES = ["e", "w", "s", "n", "ne", "se", "nw", "sw"];
+  function boxAt(c, place, w, h, view) {
+    var x = place === "e" ? c.x + 24 : place === "w" ? c.x - 24 - w :
+      place === "ne" || place === "se" ? c.x + 12 : place === "nw" || place === "sw" ? c.x - 12 - w : c.x - w / 2;
+    var y = place === "s" ? c.y + 14 : place === "n" ? c.y - 14 - h :
+      place === "se" || place === "sw" ? c.y + 12 : place === "ne" || place === "nw" ? c.y - 12 - h : c.y - h / 2;
+    // Above or below its dot a label slides along (never off its dot) to stay inside the map.
+    if (view && (place === "n" || place === "s")) x = Math.max(c.x - w + 12, Math.min(c.x - 12, Math.max(0, Math.min(x, view.x - w))));
+    return { x: x, y: y, w: w, h: h };
+  }
+  function overlaps(a, b) { return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h; }
+  function outside(b, view) {
+    return Math.max(0, -b.x) + Math.max(0, b.x + b.w - view.x) + Math.max(0, -b.y) + Math.max(0, b.y + b.h - view.y);
+  }
+  function trackRank(a, b) {
+    return (b.t.confirmed ? 1 : 0) - (a.t.confirmed ? 1 : 0) || (a.stale ? 1 : 0) - (b.stale ? 1 : 0) ||
+      new Date(b.t.last_seen || 0) - new Date(a.t.last_seen || 0);
+  }
+  // Each label, in rank order, where it is free (of labels placed and of other dots), the
+  // place least outside the map first (the first in PLACES among equals).
+  function placeLabels(marks, view) {
+    var dots = marks.map(function (k) { return { x: k.c.x - 11, y: k.c.y - 11, w: 22, h: 22, k: k }; });
+    var taken = [];
+    marks.forEach(function (k) {
+      var best = null, least = Infinity;
+      PLACES.forEach(function (pl) {
+        var b = boxAt(k.c, pl, k.w, k.h, view);
+        if (taken.some(function (t) { return overlaps(b, t); })) return;
+        if (dots.some(function (d) { return d.k !== k && overlaps(b, d); })) return;
+        var out = outside(b, view);
+        if (out < least) { least = out; best = { pl: pl, b: b }; }
+      });
+      k.place = best ? best.pl : null;
+      k.box = best ? best.b : null;
+      if (best) taken.push(best.b);
+    });
+  }
+  function hintWords(n) { return n ? say(n === 1 ? "cx_more_here_one" : "cx_more_here", { n: ltr(n) }) : ""; }
+  // A label drawn as it is to be: hidden or placed, with its hint (written only where it
+  // differs, so that a label that stays put costs the page no new layout).
+  function labelAs(k, n, off) {
+    if (k.el.classList.contains("lbl-off") !== off) k.el.classList.toggle("lbl-off", off);
+    if (k.more.hidden !== !n) k.more.hidden = !n;
+    if (k.more.dataset.n !== String(n)) { k.more.dataset.n = String(n); k.more.textContent = hintWords(n); }
+  }
+  // Each label's size with the hint it has, measured once for each marker (a marker is kept
+  // while its track is drawn the same): all the labels to measure set first, then read.
+  function measureLabels(marks) {
+    var need = marks.filter(function (k) { return !k.m._lblSize[k.n]; });
+    need.forEach(function (k) { labelAs(k, k.n, false); });
+    need.forEach(function (k) { k.m._lblSize[k.n] = { w: k.lbl.offsetWidth, h: k.lbl.offsetHeight }; });
+    marks.forEach(function (k) { k.w = k.m._lblSize[k.n].w; k.h = k.m._lblSize[k.n].h; });
+  }
+  function layoutTrackLabels() {
+    if (!trackMarks.length) return;
+    var marks = trackMarks.filter(function (k) { return k.m.getElement(); }).sort(trackRank);
+    marks.forEach(function (k) {
+      k.el = k.m.getElement().querySelector(".trk");
+      k.lbl = k.el.querySelector(".lbl");
+      k.more = k.el.querySelector(".more");
+      k.m._lblSize = k.m._lblSize || {};
+      k.n = 0;
+      k.c = map.latLngToContainerPoint(k.m.getLatLng());
+    });
+    var size = map.getSize();
+    // Placed with no hints; then again with the hints those placings give (a label with a
+    // hint is a line taller) until no label goes in or out (at most three times).
+    var hidden = null;
+    for (var round = 0; round < 3; round++) {
+      measureLabels(marks);
+      placeLabels(marks, size);
+      var now = marks.filter(function (k) { return !k.place; }).map(function (k) { return idOf(k.t); }).join(" ");
+      marks.forEach(function (k) { k.n = 0; });
+      marks.forEach(function (k) {
+        if (k.place) return;
+        var near = null, best = Infinity;
+        marks.forEach(function (o) {
+          if (!o.place) return;
+          var d = o.c.distanceTo(k.c);
+          if (d < best) { best = d; near = o; }
+        });
+        if (near) near.n++;
+      });
+      if (now === hidden) break;
+      hidden = now;
+    }
+    marks.forEach(function (k) {
+      labelAs(k, k.n, !k.place);
+      if (!k.place) {
+        if (!k.m.getTooltip()) k.m.bindTooltip(esc(k.label), { direction: "top", offset: [0, -12] });
+        return;
+      }
+      if (k.m.getTooltip()) k.m.unbindTooltip();
+      var left = Math.round(k.box.x - k.c.x + 22) + "px", top = Math.round(k.box.y - k.c.y + 22) + "px";
+      if (k.lbl.style.left !== left) k.lbl.style.left = left;
+      if (k.lbl.style.top !== top) k.lbl.style.top = top;
+      if (k.el.dataset.place !== k.place) k.el.dataset.place = k.place;
+    });
+  }
+  map.on("zoomend moveend resize", layoutTrackLabels);
+
   function drawTracks(items, p) {
-    if (!items) { fill("tracks", null); return; }
+    trackMarks = [];
+    if (!items) { keptTracks.done(); fill("tracks", null); return; }
     var open = items.filter(trackOpen);
     open.forEach(function (t) {
       var stale = trackStale(t, p);
@@ -582,14 +744,22 @@
       var arrow = heading != null ? '<g transform="rotate(' + Number(heading) + ' 22 22)"><path class="hd" d="M22 0 L29 14 L22 11 L15 14 Z"/></g>' : "";
       var html = '<div class="trk' + (stale ? " stale" : "") + (t.confirmed ? " confirmed" : "") + '">' +
         '<svg width="44" height="44" viewBox="0 0 44 44" aria-hidden="true">' + arrow +
-        '<circle class="body" cx="22" cy="22" r="9"/></svg><div class="lbl">' + esc(label) + "</div></div>";
-      var icon = L.divIcon({ html: html, className: "mk mk-track track-" + cls(idOf(t)) + (stale ? " is-stale" : ""), iconSize: [44, 44], iconAnchor: [22, 22] });
-      var m = L.marker([t.lat, t.lon], { icon: icon, keyboard: false }).addTo(layers.tracks);
+        '<circle class="body" cx="22" cy="22" r="9"/></svg><div class="lbl">' + esc(label) + '<span class="more" hidden></span></div></div>';
+      var className = "mk mk-track track-" + cls(idOf(t)) + (stale ? " is-stale" : "");
+      var m = keptTracks.put("t:" + idOf(t), [t.lat, t.lon, className, html].join(" "), function () {
+        var icon = L.divIcon({ html: html, className: className, iconSize: [44, 44], iconAnchor: [22, 22] });
+        return L.marker([t.lat, t.lon], { icon: icon, keyboard: false });
+      });
       if (t.position_error_m) {
-        L.circle([t.lat, t.lon], { radius: t.position_error_m, color: stale ? "#888" : "#b00020", weight: 1, dashArray: stale ? "4 4" : null, fillOpacity: 0.05, interactive: false }).addTo(layers.tracks);
+        keptTracks.put("e:" + idOf(t), [t.lat, t.lon, t.position_error_m, stale].join(" "), function () {
+          return L.circle([t.lat, t.lon], { radius: t.position_error_m, color: stale ? "#888" : "#b00020", weight: 1, dashArray: stale ? "4 4" : null, fillOpacity: 0.05, interactive: false });
+        });
       }
       markers["tracks:" + idOf(t)] = m;
+      trackMarks.push({ m: m, t: t, label: label, stale: stale });
     });
+    keptTracks.done();
+    layoutTrackLabels();
     var pending = open.filter(function (t) { return !t.confirmed; });
     pending.sort(function (a, b) { return new Date(b.last_seen) - new Date(a.last_seen); });
     fill("tracks", pending, function (li, t) {
@@ -663,12 +833,12 @@
   }
   function routeMinutes(route) { return say("travel_min", { m: Math.max(1, Math.ceil(route.properties.travel_s / 60)) }); }
   function drawRoutes(assignments, responders) {
-    var kind = {};
-    responders.forEach(function (r) { kind[r.id] = r.kind; });
+    var who = index(shown).responders;
     assignments.forEach(function (a) {
       if (!a.route || !a.route.geometry || a.active === false) return;
       var line = routeLine(a.route, { dashArray: a.status === "assigned" ? "8 6" : null, className: "mk mk-route route-" + cls(a.id) });
-      line.bindTooltip((kind[a.responder_id] ? say("kind_" + kind[a.responder_id]) + " → " : "") +
+      var kind = (byId(who, a.responder_id) || {}).kind;
+      line.bindTooltip((kind ? say("kind_" + kind) + " → " : "") +
         targetLabel(a.target) + " · " + routeMinutes(a.route));
       line.addTo(layers.routes);
       markers["assignments:" + a.id] = line;
@@ -693,9 +863,7 @@
   }
 
   var STATUS_LETTER = { available: "A", en_route: "→", on_scene: "S", engaged: "!", wounded: "+", needs_ammunition: "a", needs_medical_kit: "m", off_duty: "–" };
-  function assignmentOf(p, responderId) {
-    return (p.assignments || []).filter(function (a) { return a.responder_id === responderId && a.active !== false; })[0];
-  }
+  function assignmentOf(p, responderId) { return byId(index(p).activeOf, responderId); }
 
   function drawResponders(items) {
     items.forEach(function (r) {
@@ -722,6 +890,7 @@
   // answer is a 304 with no body that fetch answers from the copy it holds.
   var CASUALTY_BOARD = "/api/v1/casualties?status=open&view=summary";
   var boards = { casualties: null, hospitals: null, registry: null };
+  var hospitalsById = {};  // the hospitals board by id, made when it comes
   var boardsAt = 0, boardsTimer = null;
   function loadBoards() {
     var wait = 1500 - (Date.now() - boardsAt);
@@ -733,7 +902,11 @@
     var calls = [];
     if (SEES_CASUALTIES) {
       calls.push(M.api("GET", CASUALTY_BOARD).then(function (r) { boards.casualties = r.ok ? r.json : null; }));
-      calls.push(M.api("GET", "/api/v1/hospitals").then(function (r) { boards.hospitals = r.ok ? r.json : null; }));
+      calls.push(M.api("GET", "/api/v1/hospitals").then(function (r) {
+        boards.hospitals = r.ok ? r.json : null;
+        hospitalsById = {};
+        (boards.hospitals || []).forEach(function (h) { if (!byId(hospitalsById, h.id)) hospitalsById[h.id] = h; });
+      }));
     }
     if (SEES_REGISTRY) {
       calls.push(M.api("GET", "/api/v1/persons/board?lang=" + encodeURIComponent(LANG)).then(function (r) { boards.registry = r.ok ? r.json : null; }));
@@ -783,7 +956,7 @@
   // A hospital by its name from the hospitals board (its id until that board has come).
   function hospitalName(id) {
     if (!id) return id;
-    var found = (boards.hospitals || []).filter(function (h) { return h.id === id; })[0];
+    var found = byId(hospitalsById, id);
     return found && found.name ? found.name : id;
   }
 
@@ -862,10 +1035,9 @@
     return say(armed && medic ? "need_armed_medic" : armed ? "need_armed" : medic ? "need_medic" : "need_any");
   }
   function areaTitles(ids) {
-    var byId = {};
-    ((shown && shown.danger_areas) || []).forEach(function (d) { byId[d.id] = d; });
+    var danger = index(shown).danger;
     return ids.map(function (id) {
-      var d = byId[id];
+      var d = byId(danger, id);
       return d && d.title ? own(d.title[LANG] || d.title.en) : ltr(id);
     }).join(say("dx_list"));
   }
@@ -918,8 +1090,7 @@
 
   function targetPlace(t) {
     if (!t || !shown) return null;
-    var list = t.kind === "track" ? (shown.tracks || []) : (shown.incidents || shown.sos || []);
-    var hit = list.filter(function (x) { return idOf(x) === t.id; })[0];
+    var hit = byId(t.kind === "track" ? index(shown).tracks : index(shown).incidents, t.id);
     return hit && hit.lat != null ? hit : null;
   }
   function metres(a, b) {
@@ -1138,6 +1309,9 @@
     picture: function () { return shown; },
     mode: function () { return mode; },
     lost: function () { return lost; },
-    head: function () { return head; }
+    head: function () { return head; },
+    // The picture on screen drawn again (what every event and the 30 s age tick do): for
+    // tests and for timing a redraw in the page.
+    redraw: function () { if (shown) show(shown); }
   };
 })();
