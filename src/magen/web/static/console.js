@@ -291,6 +291,7 @@
     drawIncidents(p);
     drawRoutes(p.assignments || [], p.responders || []);
     drawResponders(p.responders || []);
+    layoutTrackLabels();  // around the responders and calls drawn just now
     drawRecommendations(p.recommendations);
     drawBoards();
     if (mode === "live") document.getElementById("asof").textContent = M.hhmmss(feed && feed.lastAt && !failed ? feed.lastAt : p.generated_at);
@@ -648,9 +649,10 @@
     return (b.t.confirmed ? 1 : 0) - (a.t.confirmed ? 1 : 0) || (a.stale ? 1 : 0) - (b.stale ? 1 : 0) ||
       new Date(b.t.last_seen || 0) - new Date(a.t.last_seen || 0);
   }
-  // Each label, in rank order, where it is free (of labels placed and of other dots), the
-  // place least outside the map first (the first in PLACES among equals).
-  function placeLabels(marks, view) {
+  // Each label, in rank order, where it is free of the labels placed and of other tracks'
+  // dots, the place least outside the map first (the first in PLACES among equals); where it
+  // can, clear of the responders and calls too (`others`), which it would otherwise cover.
+  function placeLabels(marks, view, others) {
     var dots = marks.map(function (k) { return { x: k.c.x - 11, y: k.c.y - 11, w: 22, h: 22, k: k }; });
     var taken = [];
     marks.forEach(function (k) {
@@ -659,7 +661,7 @@
         var b = boxAt(k.c, pl, k.w, k.h, view);
         if (taken.some(function (t) { return overlaps(b, t); })) return;
         if (dots.some(function (d) { return d.k !== k && overlaps(b, d); })) return;
-        var out = outside(b, view);
+        var out = outside(b, view) * 1000 + others.filter(function (o) { return overlaps(b, o); }).length;
         if (out < least) { least = out; best = { pl: pl, b: b }; }
       });
       k.place = best ? best.pl : null;
@@ -680,8 +682,12 @@
   function measureLabels(marks) {
     var need = marks.filter(function (k) { return !k.m._lblSize[k.n]; });
     need.forEach(function (k) { labelAs(k, k.n, false); });
-    need.forEach(function (k) { k.m._lblSize[k.n] = { w: k.lbl.offsetWidth, h: k.lbl.offsetHeight }; });
-    marks.forEach(function (k) { k.w = k.m._lblSize[k.n].w; k.h = k.m._lblSize[k.n].h; });
+    need.forEach(function (k) {
+      var size = { w: k.lbl.offsetWidth, h: k.lbl.offsetHeight };
+      k.w = size.w; k.h = size.h;
+      if (size.w) k.m._lblSize[k.n] = size;  // none while the map is not laid out: not kept
+    });
+    marks.forEach(function (k) { var size = k.m._lblSize[k.n]; if (size) { k.w = size.w; k.h = size.h; } });
   }
   function layoutTrackLabels() {
     if (!trackMarks.length) return;
@@ -695,12 +701,20 @@
       k.c = map.latLngToContainerPoint(k.m.getLatLng());
     });
     var size = map.getSize();
+    var others = [];
+    [layers.responders, layers.incidents].forEach(function (g) {
+      g.eachLayer(function (l) {
+        if (!l.getLatLng) return;
+        var c = map.latLngToContainerPoint(l.getLatLng());
+        others.push({ x: c.x - 11, y: c.y - 11, w: 22, h: 22 });
+      });
+    });
     // Placed with no hints; then again with the hints those placings give (a label with a
     // hint is a line taller) until no label goes in or out (at most three times).
     var hidden = null;
     for (var round = 0; round < 3; round++) {
       measureLabels(marks);
-      placeLabels(marks, size);
+      placeLabels(marks, size, others);
       var now = marks.filter(function (k) { return !k.place; }).map(function (k) { return idOf(k.t); }).join(" ");
       marks.forEach(function (k) { k.n = 0; });
       marks.forEach(function (k) {
@@ -748,7 +762,8 @@
       var className = "mk mk-track track-" + cls(idOf(t)) + (stale ? " is-stale" : "");
       var m = keptTracks.put("t:" + idOf(t), [t.lat, t.lon, className, html].join(" "), function () {
         var icon = L.divIcon({ html: html, className: className, iconSize: [44, 44], iconAnchor: [22, 22] });
-        return L.marker([t.lat, t.lon], { icon: icon, keyboard: false });
+        // Above the responders' and calls' symbols: a label is never read through them.
+        return L.marker([t.lat, t.lon], { icon: icon, keyboard: false, zIndexOffset: 1000 });
       });
       if (t.position_error_m) {
         keptTracks.put("e:" + idOf(t), [t.lat, t.lon, t.position_error_m, stale].join(" "), function () {
@@ -759,7 +774,6 @@
       trackMarks.push({ m: m, t: t, label: label, stale: stale });
     });
     keptTracks.done();
-    layoutTrackLabels();
     var pending = open.filter(function (t) { return !t.confirmed; });
     pending.sort(function (a, b) { return new Date(b.last_seen) - new Date(a.last_seen); });
     fill("tracks", pending, function (li, t) {
