@@ -178,3 +178,58 @@ def test_the_desk_in_hebrew_receives_and_discharges_a_patient(
         assert out.value.status == 201
         assert _status_of(server, casualty) == "discharged"
         page.wait_for_selector('[data-list="closed"] [data-tag="HD-202"]', state="attached")
+
+
+# Each visible select's options measured in its own font against the room the select gives its
+# text (its width less its padding and the arrow's 18 px): the answers that would be cut.
+CUT_CHOICES = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const cut = [];
+  document.querySelectorAll('select').forEach(s => {
+    if (!s.offsetParent) return;
+    const cs = getComputedStyle(s);
+    ctx.font = cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 18;
+    Array.from(s.options).forEach(o => {
+      const w = ctx.measureText(o.textContent).width;
+      if (w > room) cut.push((s.name || '') + ': ' + o.textContent);
+    });
+  });
+  return cut;
+}"""
+
+
+def test_every_choice_is_read_whole_on_a_laptop_in_each_language(
+    browser: Any, server: Server, desk: str, page_errors: PageErrors
+) -> None:
+    """At 1366 x 768 no answer of the status form or of a patient's card is cut short, and
+    the desk needs no sideways scrolling (he, ar, en)."""
+    context = browser.new_context(timezone_id=TZ, viewport={"width": 1366, "height": 768})
+    try:
+        page = page_errors.watch(sign_in(context, server, "hospital1", "/hospital"))
+        page.wait_for_selector("body[data-ready]")
+        casualty = _casualty_on_its_way(server, "HD-303", desk)
+        card = page.locator('[data-list="incoming"] [data-tag="HD-303"]')
+        card.wait_for(timeout=15_000)
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/arrival")):
+            card.locator("[data-arrived]").click()
+        for lang in ("he", "ar", "en"):
+            page.goto(f"{server.url}/hospital?lang={lang}")
+            here = page.locator('[data-list="here"] [data-tag="HD-303"]')
+            here.wait_for()
+            assert page.evaluate(CUT_CHOICES) == [], lang
+            width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+            assert width[0] <= width[1], (lang, width)
+            # Each choice on one line with the button that acts on it.
+            for choice, act in (
+                ("[data-ward]", "[data-admit]"),
+                ("[data-disposition]", "[data-discharge]"),
+            ):
+                a = here.locator(choice).bounding_box()
+                b = here.locator(act).bounding_box()
+                assert a is not None
+                assert b is not None
+                assert abs(a["y"] - b["y"]) < 8, (lang, choice, a, b)
+            screenshot(page, f"hospital-laptop-{lang}")
+    finally:
+        context.close()

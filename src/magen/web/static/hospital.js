@@ -441,6 +441,14 @@
     return sel;
   }
 
+  // A choice and the button that acts on it kept on one line together (wrapped as one).
+  function pair(box) {
+    var span = document.createElement("span");
+    span.className = "pair";
+    box.appendChild(span);
+    return span;
+  }
+
   function actions(card, c) {
     var box = card.querySelector("[data-acts]");
     if (!ACTS) return;
@@ -452,16 +460,18 @@
     }
     if (place === "here" && c.status === "arrived") {
       var ward = selectFrom("ward-options", "data-ward", say("hospital_ward") + ": " + say("hospital_not_stated"));
-      box.appendChild(ward);
-      button(box, say("hospital_admit"), "data-admit", "go").addEventListener("click", function () {
+      var admitting = pair(box);
+      admitting.appendChild(ward);
+      button(admitting, say("hospital_admit"), "data-admit", "go").addEventListener("click", function () {
         step(card, c, "/admit", ward.value ? { ward: ward.value } : {}, "hospital_done_admit");
       });
     }
     if (place === "here") {
       var disp = selectFrom("disposition-options", "data-disposition");
-      box.appendChild(disp);
+      var discharging = pair(box);
+      discharging.appendChild(disp);
       var armed = false;
-      var b = button(box, say("hospital_discharge"), "data-discharge");
+      var b = button(discharging, say("hospital_discharge"), "data-discharge");
       // Another choice of where to disarms the press: the confirmation named the first.
       disp.addEventListener("change", function () {
         if (!armed) return;
