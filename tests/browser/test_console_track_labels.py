@@ -49,8 +49,13 @@ def _track(n: int, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
 LAYOUT = """() => Array.from(document.querySelectorAll('.mk-track')).map(m => {
   const trk = m.querySelector('.trk'), lbl = trk.querySelector('.lbl');
   const more = lbl.querySelector('.more');
-  const r = lbl.getBoundingClientRect();
+  const r = lbl.getBoundingClientRect(), d = m.getBoundingClientRect();
+  const map = document.getElementById('map').getBoundingClientRect();
+  const x = (d.left + d.right) / 2, y = (d.top + d.bottom) / 2;
+  const seen = x >= map.left && x <= map.right && y >= map.top && y <= map.bottom;
   return {
+    cut: seen && (r.left < map.left - 1 || r.right > map.right + 1
+                  || r.top < map.top - 1 || r.bottom > map.bottom + 1),
     id: Array.from(m.classList).find(c => c.startsWith('track-')).slice(6),
     off: trk.classList.contains('lbl-off'),
     box: [r.left, r.top, r.right, r.bottom],
@@ -59,6 +64,14 @@ LAYOUT = """() => Array.from(document.querySelectorAll('.mk-track')).map(m => {
     n: more.hidden ? 0 : Number(more.dataset.n),
   };
 })"""
+
+
+# The dense groups moved to 20 px from the map's right edge (a move lays the labels out again).
+EDGE = """() => {
+  const map = window.magenConsole.map, size = map.getSize();
+  const at = map.latLngToContainerPoint([31.7632, 35.2141]);
+  map.panBy([at.x - (size.x - 20), 0], {animate: false});
+}"""
 
 
 def _overlapping(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -112,6 +125,8 @@ def test_dense_track_labels_never_overlap_and_each_hidden_one_is_counted(
         # Every track keeps its dot on the map; labels drawn never cover one another.
         assert sorted(x["id"] for x in labels) == sorted(t["id"] for t in tracks)
         assert _overlapping(labels) == []
+        # Nor is one cut by the map's edge (its dot on the map): "uncorroborated 1" for "15%".
+        assert [x["id"] for x in labels if x["cut"] and not x["off"]] == []
         hidden = [x for x in labels if x["off"]]
         assert hidden, "eight groups within 60 m at zoom 15 cannot all be labelled"
         # The groups whose labels are not drawn are counted on the labels that are.
@@ -145,6 +160,15 @@ def test_dense_track_labels_never_overlap_and_each_hidden_one_is_counted(
         page.evaluate("window.magenConsole.redraw()")
         again = page.evaluate(LAYOUT)
         assert _overlapping(again) == []
+        assert [x["id"] for x in again if x["cut"] and not x["off"]] == []
+
+        # The groups at the map's very edge: their labels go inward, or are counted, never cut.
+        page.evaluate(EDGE)
+        edge = page.evaluate(LAYOUT)
+        assert [x["id"] for x in edge if x["cut"] and not x["off"]] == []
+        assert _overlapping(edge) == []
+        assert _counted(edge) == sum(x["off"] for x in edge)
+        assert not all(x["off"] for x in edge if x["id"] not in ("trk_8", "trk_9"))
         assert _counted(again) == sum(x["off"] for x in again)
     finally:
         context.close()

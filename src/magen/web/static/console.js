@@ -650,15 +650,19 @@
       new Date(b.t.last_seen || 0) - new Date(a.t.last_seen || 0);
   }
   // Each label, in rank order, where it is free of the labels placed and of other tracks'
-  // dots, the place least outside the map first (the first in PLACES among equals); where it
-  // can, clear of the responders and calls too (`others`), which it would otherwise cover.
+  // dots, and whole inside the map when its dot is (a label cut by the map's edge could read
+  // "uncorroborated 1" for "15%"); where it can, clear of the responders and calls too
+  // (`others`), which it would otherwise cover. The first in PLACES among equals.
   function placeLabels(marks, view, others) {
     var dots = marks.map(function (k) { return { x: k.c.x - 11, y: k.c.y - 11, w: 22, h: 22, k: k }; });
     var taken = [];
+    var laidOut = view.x > 0 && view.y > 0;
     marks.forEach(function (k) {
       var best = null, least = Infinity;
+      var seen = laidOut && k.c.x >= 0 && k.c.y >= 0 && k.c.x <= view.x && k.c.y <= view.y;
       PLACES.forEach(function (pl) {
         var b = boxAt(k.c, pl, k.w, k.h, view);
+        if (seen && outside(b, view) > 0) return;
         if (taken.some(function (t) { return overlaps(b, t); })) return;
         if (dots.some(function (d) { return d.k !== k && overlaps(b, d); })) return;
         var out = outside(b, view) * 1000 + others.filter(function (o) { return overlaps(b, o); }).length;
@@ -683,7 +687,7 @@
     var need = marks.filter(function (k) { return !k.m._lblSize[k.n]; });
     need.forEach(function (k) { labelAs(k, k.n, false); });
     need.forEach(function (k) {
-      var size = { w: k.lbl.offsetWidth, h: k.lbl.offsetHeight };
+      var r = k.lbl.getBoundingClientRect(), size = { w: Math.ceil(r.width), h: Math.ceil(r.height) };
       k.w = size.w; k.h = size.h;
       if (size.w) k.m._lblSize[k.n] = size;  // none while the map is not laid out: not kept
     });
