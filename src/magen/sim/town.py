@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from magen.geo.town import Town, load_town
+from magen.geo.town import FORMAT_VERSION, Town, load_town
 from magen.sim.scenario import Point, Scenario, ScenarioError
 
 # Relative paths in a scenario are looked up here, in order: as given (the working
@@ -45,7 +45,8 @@ def town_pack(scenario: Scenario, cache_dir: Path = DEFAULT_CACHE) -> Path:
     for p in sources:
         digest.update(p.name.encode())
         digest.update(hashlib.sha256(p.read_bytes()).digest())
-    digest.update(f"{src.name}|{src.zone_seconds}".encode())
+    # The pack format too: a pack cached by an older Magen is built again, not refused.
+    digest.update(f"{src.name}|{src.zone_seconds}|v{FORMAT_VERSION}".encode())
     slug = "".join(c if c.isalnum() else "-" for c in src.name.lower()).strip("-") or "town"
     pack = cache_dir / f"{slug}-{digest.hexdigest()[:12]}.town"
     if not pack.exists():
