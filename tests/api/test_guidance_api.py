@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from magen.domain.values import Role
+from magen.web.times import local_time
 from support.apikit import Kit, api_kit, cid
 from support.bakapack import baka_pack, baka_town
 
@@ -353,6 +354,10 @@ def test_each_alert_says_when_it_began_and_its_end_only_where_nothing_holds_peop
     assert local in g["text"]
     en = kit.get(Role.ANONYMOUS, _q(HERE, "&lang=en")).json()
     assert en["shelter"]["address"] == str(shelter.address[i])
+    # The page without JavaScript says the same times on the town's clock.
+    page = kit.client.get(f"/resident?lat={HERE['lat']}&lon={HERE['lon']}&lang=en").text
+    assert f"Alert since {local_time(began)}" in page
+    assert f"Alert in force until {local_time(ends)} unless told otherwise." in page
 
     # Attackers near: the engine proposes a lock-in there, and the end is no longer said.
     r = kit.post(
@@ -371,6 +376,9 @@ def test_each_alert_says_when_it_began_and_its_end_only_where_nothing_holds_peop
     [alert] = near["alerts"]
     assert datetime.fromisoformat(alert["since"]) == began
     assert alert["until"] is None
+    page = kit.client.get(f"/resident?lat={HERE['lat']}&lon={HERE['lon']}&lang=en").text
+    assert f"Alert since {local_time(began)}" in page
+    assert f"Alert in force until {local_time(ends)}" not in page
     # Far from the attackers, the alert's end is still said.
     far = kit.get(Role.ANONYMOUS, _q(FAR, "&lang=en")).json()
     assert not far["proposed"]

@@ -181,6 +181,26 @@ def _guidance(rt: Runtime, where: forms.Location | None, lang: Lang) -> dict[str
     return guidance_view(rt.guidance, where.lon, where.lat, lang)
 
 
+def _alert_lines(guidance: Mapping[str, Any] | None, lang: Lang) -> list[tuple[str, str]]:
+    """When each alert in force began (and ends, where the guidance gives it), on the town's
+    clock, as the page's script says them: (words, data attribute)."""
+    alerts = (guidance or {}).get("alerts") or []
+    lines: list[tuple[str, str]] = []
+    for a in alerts:
+        if a.get("since"):
+            at = local_time(datetime.fromisoformat(a["since"]))
+            words = (
+                text("fd_alert_since_titled", lang, title=a["title"], t=at)
+                if len(alerts) > 1
+                else text("fd_alert_since", lang, t=at)
+            )
+            lines.append((words, "data-alert-since"))
+        if a.get("until"):
+            at = local_time(datetime.fromisoformat(a["until"]))
+            lines.append((text("fd_alert_until", lang, t=at), "data-alert-until"))
+    return lines
+
+
 async def _resident_page(
     request: Request[Any, Any, Any],
     *,
@@ -215,13 +235,15 @@ async def _resident_page(
         {"id": s.sos_id, "at": local_time(s.raised_at), "silent": s.silent}
         for s in _own_open_sos(rt, actor)
     ]
+    guidance = _guidance(rt, where, lang)
     body = render(
         template,
         lang,
         path=request.url.path,
         script_keys=_RESIDENT_SCRIPT_KEYS,
         where=where,
-        guidance=_guidance(rt, where, lang),
+        guidance=guidance,
+        alert_lines=_alert_lines(guidance, lang),
         guidance_time=local_time(rt.service.clock.now()),
         have_guidance=rt.guidance is not None,
         suggestions=suggestions,
