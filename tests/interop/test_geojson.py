@@ -24,7 +24,7 @@ PICTURE: dict[str, Any] = {
         {"id": "c2", "lat": 31.762, "lon": 35.212, "resolved": "safe", "people": 1},
     ],
     "responders": [
-        {"id": "r1", "lat": 31.75, "lon": 35.22, "status": "available"},
+        {"id": "r1", "lat": 31.75, "lon": 35.22, "status": "available", "kind": "medic"},
         {"id": "r2", "lat": None, "lon": None, "status": "available"},
     ],
     "danger_areas": [
@@ -70,6 +70,8 @@ def test_only_what_is_open_and_placed_becomes_a_feature() -> None:
     assert track["properties"]["kind"] == "track"
     assert "lat" not in track["properties"]
     assert (fc["position"], fc["generated_at"]) == (42, PICTURE["generated_at"])
+    responder = fc["features"][3]["properties"]
+    assert (responder["kind"], responder["responder_kind"]) == ("responder", "medic")
 
 
 def test_the_bbox_holds_every_coordinate() -> None:

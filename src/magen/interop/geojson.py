@@ -58,7 +58,10 @@ def _feature(
     kind: str, geometry: dict[str, Any], item: Mapping[str, Any], **extra: Any
 ) -> dict[str, Any]:
     skip = {"lat", "lon", "area", "last_reported"}
-    properties = {"kind": kind, **{k: v for k, v in item.items() if k not in skip}, **extra}
+    # `kind` says what the feature is; a thing's own kind (a responder's: police, medic...)
+    # is kept under its own name.
+    own = {f"{kind}_kind" if k == "kind" else k: v for k, v in item.items() if k not in skip}
+    properties = {**own, **extra, "kind": kind}
     return {
         "type": "Feature",
         "id": f"{kind}-{item['id']}",
