@@ -30,9 +30,14 @@ def takes_json(handler: HTTPRouteHandler) -> bool:
     return known
 
 
+def media_type_of(content_type: str) -> str:
+    """The media type a Content-Type header names, without its parameters, in lower case."""
+    return content_type.partition(";")[0].strip().lower()
+
+
 def is_json(content_type: str) -> bool:
     """Whether a Content-Type header names JSON (`application/json`, or a `+json` type)."""
-    media = content_type.partition(";")[0].strip().lower()
+    media = media_type_of(content_type)
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )

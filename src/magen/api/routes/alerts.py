@@ -29,7 +29,7 @@ from magen.alerts.cap import (
 )
 from magen.alerts.capxml import MAX_CAP_BYTES
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import run_command
+from magen.api.routes._common import run_command, wrong_media
 from magen.api.wire import outcome_view
 from magen.app import auth
 from magen.app.alerts_policy import (
@@ -413,15 +413,9 @@ async def cap_import(
     A malformed or hostile document is refused with the reason and nothing is appended;
     importing the same message again appends nothing and answers with the original positions.
     """
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind not in _CAP_TYPES:
-        return Response(
-            {
-                "error": "unsupported_media_type",
-                "reason": f"send the CAP message as {CAP_XML} (or application/xml), not {kind!r}",
-            },
-            status_code=415,
-        )
+    refused = wrong_media(request, _CAP_TYPES, f"the CAP message as {CAP_XML} (or application/xml)")
+    if refused is not None:
+        return refused
     if not can_import_cap(actor):
         raise Forbidden(f"the {actor.role.value} role may not import CAP messages")
     data = await request.body()

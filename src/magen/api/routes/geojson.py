@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, Response, Router, get
 
 from magen.api.deps import ActorDep, ServiceDep
-from magen.api.routes._common import encoded, gzipped_if_taken
+from magen.api.routes._common import fresh_answer
 from magen.app.projections import picture_parts
 from magen.interop.geojson import SECTIONS, picture_collection
 
@@ -26,9 +26,7 @@ async def get_picture_geojson(
     state = service.state
     view = {"position": state.position, "generated_at": service.clock.now().isoformat()}
     collection = picture_collection(view | picture_parts(state, actor, SECTIONS))
-    headers = {"Vary": "Authorization", "Cache-Control": "private, no-store"}
-    body = gzipped_if_taken(request, encoded(request, collection), 1, headers)
-    return Response(body, headers=headers, media_type=GEOJSON)
+    return fresh_answer(request, collection, media_type=GEOJSON)
 
 
 router = Router(path="/api/v1", route_handlers=[get_picture_geojson], tags=["picture"])
