@@ -25,7 +25,10 @@ from typing import Any
 from magen.app import alerts_policy, picture_views  # noqa: F401  (their sections of the picture)
 from magen.app.projections import picture_parts
 from magen.domain.base import Actor
+from magen.domain.errors import InvalidCommand
+from magen.domain.responders import ReportPosition
 from magen.domain.state import State
+from magen.domain.values import GeoPoint
 from magen.interop.cot import (
     CIRCLE,
     FREEFORM,
@@ -45,6 +48,7 @@ from magen.interop.cot import (
 Say = Callable[..., str]  # say(key, **values): the words for a key in the reader's language
 
 DEFAULT_STALE_S = 300
+_MAX_ACCURACY_M = 100_000  # the most a position's accuracy may say (GeoPoint's bound)
 UID_PREFIX = "magen"
 
 RED = argb(255, 220, 20, 20)
@@ -227,7 +231,19 @@ def picture_events(
     return [e for e in made if e is not None]
 
 
-def position_command_id(uid: str, time: datetime) -> uuid.UUID:
-    """The command id of a device's position report: the same CoT event sent twice is one
-    report (a TAK client resends on reconnect), another fix from the device another."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"cot:{uid}:{time.isoformat()}")
+def position_report(event: CotEvent) -> ReportPosition:
+    """A TAK device's own position (its friendly `a-f-...` event) as the responder's report.
+
+    The command id comes from the event's uid and time: the same event sent again (a TAK
+    client resends on reconnect) is one report, another fix from the device another."""
+    if not event.type.startswith(FRIEND + "-"):
+        raise InvalidCommand(
+            "only a device's own position (a friendly 'a-f-...' event) is taken, "
+            f"not {event.type!r}"
+        )
+    known = event.ce != UNKNOWN and event.ce <= _MAX_ACCURACY_M
+    return ReportPosition(
+        command_id=uuid.uuid5(uuid.NAMESPACE_URL, f"cot:{event.uid}:{event.time.isoformat()}"),
+        where=GeoPoint(lat=event.lat, lon=event.lon, accuracy_m=event.ce if known else None),
+        observed_at=event.time,
+    )

@@ -27,7 +27,10 @@ def _feed(base: str, key: str, lang: str, stale_s: int) -> Any:
         except httpx.HTTPError as exc:
             raise FeedUnavailable(f"{base} did not answer: {exc!r}") from None
         if r.status_code in (401, 403, 404):
-            reason = r.json().get("reason", r.text) if r.content else r.reason_phrase
+            try:
+                reason = str(r.json().get("reason", r.text))
+            except (ValueError, AttributeError):  # a proxy's page, not Magen's JSON
+                reason = r.text[:200] or r.reason_phrase
             raise FeedUnavailable(
                 f"{base} refused the feed ({r.status_code}): {reason}", lasting=True
             )
