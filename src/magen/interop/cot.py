@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -78,7 +78,7 @@ class CotEvent:
     outline: tuple[tuple[float, float], ...] = ()  # (lat, lon) link points of a drawn shape
     stroke_argb: int | None = None  # colours as TAK stores them: signed 32-bit ARGB
     fill_argb: int | None = None
-    extra: tuple[tuple[str, str], ...] = field(default=())  # `__magen` detail attributes
+    extra: tuple[tuple[str, str], ...] = ()  # `__magen` detail attributes
 
     def __post_init__(self) -> None:
         _check(self)
