@@ -603,19 +603,27 @@ def _assemble(
     info = _shelter_info(town, shelter) if shelter >= 0 else None
     r = Reason(reason)
     ground = r in {Reason.GROUND_THREAT_NEARBY, Reason.GROUND_THREAT_AND_FIRE}
-    texts: Texts = {}
-    for lang in LANGUAGES:
-        # Each language names the shelter's street in its own script where the pack knows it.
-        values = {"shelter": "", "address": "", "seconds": "", "minutes": ""}
-        if info is not None:
-            values = {
-                "shelter": info.label,
-                "address": info.address_in(lang) or info.name or info.id,
-                "seconds": str(math.ceil(seconds)),
-                "minutes": str(max(1, math.ceil(seconds / 60))),
-            }
-        said = texts_for(r, outdoors=outdoors, categories=cats, ground_threat=ground, values=values)
-        texts[lang] = said[lang]
+    values = {"shelter": "", "address": "", "seconds": "", "minutes": ""}
+    # Each language names the shelter's street in its own script where the pack knows it.
+    addresses: dict[str, dict[str, str]] = {}
+    if info is not None:
+        values = {
+            "shelter": info.label,
+            "address": info.name or info.id,
+            "seconds": str(math.ceil(seconds)),
+            "minutes": str(max(1, math.ceil(seconds / 60))),
+        }
+        addresses = {
+            lang: {"address": info.address_in(lang) or values["address"]} for lang in LANGUAGES
+        }
+    texts = texts_for(
+        r,
+        outdoors=outdoors,
+        categories=cats,
+        ground_threat=ground,
+        values=values,
+        values_in=addresses,
+    )
     route: tuple[tuple[float, float], ...] = ()
     if route_xy.shape[0]:
         lon, lat = town.to_lonlat(route_xy[:, 0], route_xy[:, 1])

@@ -30,6 +30,7 @@ says it is the operator's instruction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
@@ -201,8 +202,12 @@ def texts_for(
     categories: frozenset[AlertCategory],
     ground_threat: bool,
     values: dict[str, str],
+    values_in: Mapping[str, dict[str, str]] | None = None,
 ) -> Texts:
-    """The message in every language: opener(s), what to do, and for how long."""
+    """The message in every language: opener(s), what to do, and for how long.
+
+    `values` fill its placeholders in every language; `values_in` those that differ by
+    language (a shelter's street in the reader's script), by language."""
     setting = "outdoors" if outdoors else "building"
     parts: list[Texts] = []
     for cat in (
@@ -223,4 +228,8 @@ def texts_for(
             if cat in categories:
                 parts.append(CLOSINGS[cat.value])
                 break
-    return {lang: " ".join(p[lang] for p in parts).format(**values) for lang in LANGUAGES}
+    own = values_in or {}
+    return {
+        lang: " ".join(p[lang] for p in parts).format(**{**values, **own.get(lang, {})})
+        for lang in LANGUAGES
+    }
