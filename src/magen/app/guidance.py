@@ -768,8 +768,7 @@ _HELD_IN_REASONS = frozenset(
         gp.Reason.INFILTRATION_AND_FIRE.key,
         gp.Reason.GROUND_THREAT_NEARBY.key,
         gp.Reason.GROUND_THREAT_AND_FIRE.key,
-        "operator_override",
-    }
+    }  # an operator's order holds people in through its override id
 )
 _GROUND_CATEGORIES = frozenset({AlertCategory.TERRORIST_INFILTRATION})
 

@@ -289,7 +289,7 @@
     drawTracks(p.tracks, p);
     drawScale(p.scale);
     drawIncidents(p);
-    drawRoutes(p.assignments || [], p.responders || []);
+    drawRoutes(p.assignments || []);
     drawResponders(p.responders || []);
     layoutTrackLabels();  // around the responders and calls drawn just now
     drawRecommendations(p.recommendations);
@@ -850,7 +850,7 @@
     return L.geoJSON(route, { pane: "routes", style: Object.assign({ color: ROUTE_COLOUR, weight: 4, opacity: 0.85 }, style) });
   }
   function routeMinutes(route) { return say("travel_min", { m: Math.max(1, Math.ceil(route.properties.travel_s / 60)) }); }
-  function drawRoutes(assignments, responders) {
+  function drawRoutes(assignments) {
     var who = index(shown).responders;
     assignments.forEach(function (a) {
       if (!a.route || !a.route.geometry || a.active === false) return;
