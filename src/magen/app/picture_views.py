@@ -33,6 +33,7 @@ from magen.domain.responders import Responder, Responders
 from magen.domain.state import State
 from magen.picture.fusion import TrackView
 from magen.picture.incidents import Incident
+from magen.picture.metric import LocalFrame
 from magen.picture.scale import ScaleEstimate
 
 
@@ -472,20 +473,6 @@ def around_of(
     return Around(me.where.lon, me.where.lat, radius, "my_position", me.where_at)
 
 
-class _Plane:
-    """Metres east and north of a point: an equirectangular plane, good to a fraction of a
-    per cent across a town and its surroundings."""
-
-    def __init__(self, lon: float, lat: float) -> None:
-        self.lon0, self.lat0 = lon, lat
-        self.kx = math.cos(math.radians(lat)) * _M_PER_DEG
-        self.ky = _M_PER_DEG
-
-    def xy(self, lon: float, lat: float) -> tuple[float, float]:
-        return ((lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky)
-
-
-_M_PER_DEG = math.pi * 6_371_008.8 / 180.0
 _XY = tuple[float, float]
 
 
@@ -539,20 +526,20 @@ class _Area:
     """The ground an area view covers: circles (my place, my targets) and corridors (my
     routes), each a line of one or more points with the width it reaches either side."""
 
-    def __init__(self, plane: _Plane) -> None:
+    def __init__(self, plane: LocalFrame) -> None:
         self.plane = plane
         self.parts: list[tuple[list[_XY], float]] = []
 
     def add(self, lonlat: list[tuple[float, float]], reach_m: float) -> None:
         if lonlat:
-            self.parts.append(([self.plane.xy(lon, lat) for lon, lat in lonlat], reach_m))
+            self.parts.append(([self.plane.to_xy(lon, lat) for lon, lat in lonlat], reach_m))
 
     def near_point(self, lon: float, lat: float, reach_m: float = 0.0) -> bool:
-        p = self.plane.xy(lon, lat)
+        p = self.plane.to_xy(lon, lat)
         return any(_to_line(p, line) <= w + reach_m for line, w in self.parts)
 
     def near_ring(self, ring_lonlat: list[tuple[float, float]]) -> bool:
-        ring = [self.plane.xy(lon, lat) for lon, lat in ring_lonlat]
+        ring = [self.plane.to_xy(lon, lat) for lon, lat in ring_lonlat]
         return any(_line_to_ring(line, ring) <= w for line, w in self.parts)
 
 
@@ -617,7 +604,7 @@ def around_picture(
     in `scope.left_out`, so that a client never shows this as the whole picture.
     """
     me = actor.account_id
-    plane = _Plane(around.lon, around.lat)
+    plane = LocalFrame(around.lon, around.lat)  # metres east and north of the centre
     area = _Area(plane)
     area.add([(around.lon, around.lat)], float(around.radius_m))
     out: dict[str, Any] = {k: full[k] for k in _HEAD if k in full}
