@@ -33,6 +33,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "تُعرض منطقة {km} كم حولك وحول مهمتك",
         "Showing {km} km around you and your task",
     ),
+    "fd_map_around_me": (
+        "מוצג אזור של {km} ק״מ סביבך",
+        "تُعرض منطقة {km} كم حولك",
+        "Showing {km} km around you",
+    ),
     # The responder's task: what it is sent to.
     "fd_task_sos": ("קריאת SOS", "طلب SOS", "SOS call"),
     "fd_task_track": ("מחבלים", "مسلّحون", "Attackers"),

@@ -128,7 +128,7 @@
       showCheckIn(!meNow);
       if (meNow) markStatus(meNow.status);
       placed = !!(meNow && meNow.lat != null);
-      showScope(p.scope);
+      showScope(p);
       lastPicture = p;
       drawThreats(p);
       drawAssignment(p);
@@ -160,10 +160,14 @@
 
   // The map says when it shows the area around me, never letting it pass for the whole picture.
   var scopeNote = document.querySelector("[data-scope-note]");
-  function showScope(scope) {
-    var around = scope && scope.view === "around";
+  function showScope(p) {
+    var scope = p.scope, around = scope && scope.view === "around";
+    // "and your task" only when there is one: a note that names a task I do not have misleads.
+    var tasked = (p.assignments || []).some(function (x) { return x.responder_id === me && ACTIVE[x.status]; });
     scopeNote.hidden = !around;
-    scopeNote.textContent = around ? say("fd_map_around", { km: String(Math.round(scope.radius_m / 100) / 10) }) : "";
+    scopeNote.textContent = around
+      ? say(tasked ? "fd_map_around" : "fd_map_around_me", { km: String(Math.round(scope.radius_m / 100) / 10) })
+      : "";
   }
 
   // What the route goes around: the attackers' last known places and the danger areas.
