@@ -36,6 +36,7 @@ ACCOUNTS = {
     # Each sent on an assignment by one test, so that no other test finds them busy.
     "officer2": Role.RESPONDER,
     "officer3": Role.RESPONDER,
+    "officer4": Role.RESPONDER,  # checks in with a call sign of its own
     "resident1": Role.RESIDENT,
     "registrar": Role.REGISTRAR,
     "admin": Role.ADMIN,

@@ -206,6 +206,8 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
         row.wait_for()
         assert "→ incident · assigned" in row.inner_text()
         assert "armed" in row.inner_text()
+        # By the name the dispatcher calls them on the radio (the account's, given no call sign).
+        assert row.inner_text().startswith("\u2068officer3 (test)\u2069 · "), row.inner_text()
         _responder_row_in_arabic(browser, server, me)
         first_line = next(a for a in first["assignments"] if a["id"] == assignment)["route"]
         # On the way, reported from further along: the live route starts there now.
@@ -244,7 +246,7 @@ def test_an_assignment_route_is_on_the_map_now_and_in_the_replay(
         console.mouse.move(x, y)
         tip = console.locator(".leaflet-tooltip", has_text="min away")
         tip.wait_for()
-        assert tip.inner_text().startswith("Police on duty → ")
+        assert tip.inner_text().startswith("\u2068officer3 (test)\u2069 → "), tip.inner_text()
         # Before the assignment there was no route to draw.
         _replay_to(console, before)
         assert console.locator(path).count() == 0
@@ -359,7 +361,10 @@ def _responder_row_in_arabic(browser: Any, server: Server, responder: str) -> No
         said = row.inner_text()
         for word in ("target_incident", "asg_assigned", "cap_armed"):
             assert text(word, "ar") in said, (word, said)
-        assert not re.search("[A-Za-z]", said), said
+        # The call sign is the responder's own text, set apart for the bidi algorithm.
+        assert "\u2068officer3 (test)\u2069" in said, said
+        words = re.sub("[\u2066\u2068][^\u2069]*\u2069", "", said)
+        assert not re.search("[A-Za-z]", words), said
     finally:
         context.close()
 

@@ -224,7 +224,9 @@ def test_responder_and_hospital_markers_say_their_words(arabic: Any, server: Ser
     assert text("cx_radio", "ar", ch="\u20687\u2069") in html, html
     assert " ch " not in html
     assert "→" not in html  # the hospitals' load said in words, not "0 → · 0"
-    names = re.sub(r"<bdi>.*?</bdi>", "", html)
+    # The responder by its call sign (here the account's name), its own text set apart.
+    assert "\u2068Radio (console QA)\u2069 · " in html, html
+    names = re.sub("<bdi>.*?</bdi>|\u2068[^\u2069]*\u2069", "", html)
     assert not LATIN.search(names), names
 
 

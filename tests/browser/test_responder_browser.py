@@ -285,3 +285,38 @@ def test_a_server_that_refuses_the_area_view_is_asked_for_the_whole_picture(
     assert len(around) == 1, asked  # refused once: not asked again
     assert asked[around[0] + 1].endswith("/api/v1/picture"), asked  # the whole one at once
     assert asked[-1].endswith("/api/v1/picture"), asked
+
+
+def test_a_responder_checks_in_under_the_call_sign_the_dispatcher_uses(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """The check-in form offers a call sign (the account's name if left empty); the one typed
+    is what the console and every feed call this responder."""
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="he-IL",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer4", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        page.wait_for_selector("[data-checkin]", state="visible")
+        field = page.locator("[data-checkin-form] input[name=callsign]")
+        assert field.get_attribute("placeholder") == "officer4 (test)"
+        assert field.get_attribute("maxlength") == "40"
+        assert page.locator("#callsign-hint").inner_text() == "כפי שהמוקד קורא לך בקשר. ריק: שמך."
+        field.fill("  סיור 7 ")
+        page.select_option("[data-checkin-form] select[name=kind]", "police_on_duty")
+        with page.expect_response(lambda r: r.url.endswith("/responders/check-in")) as sent:
+            page.click("[data-checkin-form] button")
+        assert sent.value.status == 201
+        page.wait_for_selector("[data-checkin]", state="hidden")
+        screenshot(page, "responder-callsign-he")
+        mine = server.get("officer4", "/api/v1/accounts/me").json()["account_id"]
+        (me,) = [r for r in server.picture()["responders"] if r["id"] == mine]
+        assert me["callsign"] == "סיור 7"
+    finally:
+        context.close()
+        server.post("officer4", "/api/v1/responders/check-out", {})

@@ -175,7 +175,8 @@ class _Feed:
             start=_at(r.get("where_at")),
             lat=r["lat"],
             lon=r["lon"],
-            callsign=f"{say('kind_' + r['kind'])} {str(r['id'])[:8]}",
+            # As the dispatcher calls them; a check-in from before callsigns by kind and id.
+            callsign=r.get("callsign") or f"{say('kind_' + r['kind'])} {str(r['id'])[:8]}",
             remarks=say("dx_sep").join(remarks),
             extra=(("kind", "responder"), ("id", r["id"])),
         )

@@ -84,6 +84,7 @@ def responder_view(r: Responder) -> dict[str, Any]:
     """A responder as the API shows it."""
     return {
         "id": r.responder_id,
+        "callsign": r.callsign,
         "kind": r.kind.value,
         "capabilities": sorted(c.value for c in r.capabilities),
         "radio_channel": r.radio_channel,

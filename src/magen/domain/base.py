@@ -42,6 +42,9 @@ class Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     command_id: uuid.UUID
+    # Fields added after the command was first stored: left out of the digest while at their
+    # default, so a retry sent before the field existed is still the same command.
+    added_later: ClassVar[tuple[str, ...]] = ()
 
     def fingerprint(self, actor: Actor) -> str:
         """A digest of what the command asks, so a replayed id with other content is caught.
@@ -52,7 +55,13 @@ class Command(BaseModel):
         """
         cls = type(self)
         # model_dump(mode="python", exclude={"command_id"}) without its Python wrapper.
-        body = _CANONICAL.encode(cls.__pydantic_serializer__.to_python(self, exclude=_COMMAND_ID))
+        exclude = _COMMAND_ID
+        if cls.added_later:
+            fields = cls.model_fields
+            exclude = exclude | {
+                f for f in cls.added_later if getattr(self, f) == fields[f].default
+            }
+        body = _CANONICAL.encode(cls.__pydantic_serializer__.to_python(self, exclude=exclude))
         head = f"{cls.__name__}|{actor.account_id}|".encode()
         return hashlib.sha256(head + body).hexdigest()
 

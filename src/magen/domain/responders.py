@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
+from magen.domain.accounts import Accounts
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import InvalidCommand, NotFound
 from magen.domain.state import State
-from magen.domain.values import FreeText, GeoPoint
+from magen.domain.values import GeoPoint, exchangeable
 
 # A position older than this is a device clock gone wrong (a number read as 1970), not news.
 MAX_POSITION_AGE = timedelta(days=30)
@@ -55,6 +56,7 @@ class Responder:
     where_at: datetime | None
     checked_in_at: datetime
     active: bool = True
+    callsign: str = ""  # what the dispatcher calls them on the radio
 
 
 @dataclass
@@ -73,6 +75,7 @@ class ResponderCheckedIn(Event):
     radio_channel: str
     status: ResponderStatus
     where: GeoPoint | None
+    callsign: str = ""  # empty in events logged before callsigns existed
 
 
 @event
@@ -97,12 +100,22 @@ class ResponderMoved(Event):
     observed_at: datetime
 
 
+# Said on the radio (a call sign, a channel): short. As FreeText, with its own bound, so a
+# refusal says "at most 40 characters" (a bound added on top of FreeText reads as "items").
+RadioLabel = Annotated[str, Field(max_length=40), AfterValidator(exchangeable)]
+StatusNote = Annotated[str, Field(max_length=500), AfterValidator(exchangeable)]
+
+
 class CheckIn(Command):
     kind: ResponderKind
+    # What the dispatcher calls them on the radio ("Patrol 3"); the account's name if not given.
+    callsign: RadioLabel = ""
     capabilities: frozenset[Capability] = frozenset()
-    radio_channel: Annotated[FreeText, Field(max_length=40)] = ""
+    radio_channel: RadioLabel = ""
     status: ResponderStatus = ResponderStatus.AVAILABLE
     where: GeoPoint | None = None
+
+    added_later: ClassVar[tuple[str, ...]] = ("callsign",)
 
 
 class CheckOut(Command):
@@ -111,7 +124,7 @@ class CheckOut(Command):
 
 class ChangeStatus(Command):
     status: ResponderStatus
-    note: Annotated[FreeText, Field(max_length=500)] = ""
+    note: StatusNote = ""
 
 
 class ReportPosition(Command):
@@ -135,9 +148,15 @@ def active_responder(state: State, responder_id: str) -> Responder:
 
 @decider(CheckIn)
 def _check_in(state: State, cmd: CheckIn, ctx: DecisionContext) -> list[Event]:
+    me = _me(ctx)
+    callsign = cmd.callsign.strip()
+    if not callsign:
+        account = state.slice(Accounts).by_id.get(me)
+        callsign = account.display_name[:40].strip() if account is not None else ""
     return [
         ResponderCheckedIn(
-            responder_id=_me(ctx),
+            responder_id=me,
+            callsign=callsign,
             kind=cmd.kind,
             capabilities=cmd.capabilities,
             radio_channel=cmd.radio_channel,
@@ -184,6 +203,7 @@ def _on_in(state: State, e: ResponderCheckedIn, r: Recorded) -> None:
         where=e.where,
         where_at=r.recorded_at if e.where is not None else None,
         checked_in_at=r.recorded_at,
+        callsign=e.callsign,
     )
 
 

@@ -82,6 +82,15 @@ SETUP_LEAD_S = 120.0
 SAMPLE_S = 60.0
 RELATIVES_S = 300.0  # how often families try to reach their own again
 TEAM_SAMPLE_S = 30.0
+# A simulated responder's name, as a dispatcher calls a unit on the radio ("Patrol 3"); the
+# accounts are the sim's own ("sim-" user names), so the names need not say so.
+_UNIT = {
+    "police_on_duty": "Patrol",
+    "police_off_duty": "Officer",
+    "volunteer": "Squad",
+    "medic": "Medic",
+    "other": "Unit",
+}
 
 
 def streams(seed: int) -> dict[str, np.random.Generator]:
@@ -213,7 +222,7 @@ class Simulation:
         for group, i, xy, at in responder_groups(sim):
             role = Role.MEDIC if group.kind.value == "medic" else Role.RESPONDER
             name = f"sim-{group.kind.value.replace('_', '-')}-{i + 1:02d}"
-            who = await self.provision.account(name, role, f"{group.kind.value} {i + 1} (sim)")
+            who = await self.provision.account(name, role, f"{_UNIT[group.kind.value]} {i + 1}")
             caps = {c.value for c in group.capabilities}
             body = Body(
                 responder_id=who.account_id or name,

@@ -254,6 +254,12 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "check_in": ("התייצבות למשמרת", "بدء المناوبة", "Check in for duty"),
     "kind": ("סוג", "النوع", "Kind"),
+    "callsign": ("אות קריאה", "رمز النداء", "Call sign"),
+    "callsign_hint": (
+        "כפי שהמוקד קורא לך בקשר. ריק: שמך.",
+        "كما يناديك المركز باللاسلكي. إن تُرك فارغًا: اسمك.",
+        "What the dispatcher calls you on the radio. Left empty: your name.",
+    ),
     "kind_police_on_duty": ("שוטר/ת בתפקיד", "شرطي في الخدمة", "Police on duty"),
     "kind_police_off_duty": ("שוטר/ת לא בתפקיד", "شرطي خارج الخدمة", "Police off duty"),
     "kind_volunteer": ("כיתת כוננות", "فرقة تأهب", "Response squad"),

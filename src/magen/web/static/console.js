@@ -855,8 +855,8 @@
     assignments.forEach(function (a) {
       if (!a.route || !a.route.geometry || a.active === false) return;
       var line = routeLine(a.route, { dashArray: a.status === "assigned" ? "8 6" : null, className: "mk mk-route route-" + cls(a.id) });
-      var kind = (byId(who, a.responder_id) || {}).kind;
-      line.bindTooltip((kind ? say("kind_" + kind) + " → " : "") +
+      var unit = byId(who, a.responder_id);
+      line.bindTooltip((unit ? unitName(unit) + " → " : "") +
         targetLabel(a.target) + " · " + routeMinutes(a.route));
       line.addTo(layers.routes);
       markers["assignments:" + a.id] = line;
@@ -888,13 +888,13 @@
       if (r.lat == null) return;
       var icon = L.divIcon({ html: '<div class="rsp st-' + esc(r.status) + '">' + (STATUS_LETTER[r.status] || "?") + "</div>", className: "mk mk-responder", iconSize: [22, 22], iconAnchor: [11, 11] });
       var m = L.marker([r.lat, r.lon], { icon: icon, keyboard: false }).addTo(layers.responders);
-      m.bindTooltip(esc(say("kind_" + r.kind) + " · " + say("st_" + r.status)) + (r.radio_channel ? " · " + esc(say("cx_radio", { ch: own(r.radio_channel) })) : ""));
+      m.bindTooltip(esc([unitName(r), r.callsign ? say("kind_" + r.kind) : "", say("st_" + r.status)].filter(Boolean).join(" · ")) + (r.radio_channel ? " · " + esc(say("cx_radio", { ch: own(r.radio_channel) })) : ""));
       markers["responders:" + r.id] = m;
     });
     fill("responders", items, function (li, r) {
       li.className = r.status === "wounded" || r.status === "engaged" ? "p1" : (r.status || "").indexOf("needs") === 0 ? "p2" : "";
       var a = assignmentOf(shown || {}, r.id);
-      li.innerHTML = "<b>" + esc(say("st_" + r.status)) + "</b> · " + esc(say("kind_" + r.kind)) +
+      li.innerHTML = "<b>" + esc(unitName(r)) + "</b> · " + esc(say("st_" + r.status)) + (r.callsign ? " · " + esc(say("kind_" + r.kind)) : "") +
         (a ? " → " + esc(targetLabel(a.target, say("asg_" + a.status))) : "") +
         '<div class="t">' + esc([r.capabilities.map(function (c) { return say("cap_" + c); }).join(say("dx_list")), r.where_at ? M.hhmmss(r.where_at) : ""].filter(Boolean).join(" · ")) + "</div>";
     }, { always: true });
@@ -1030,6 +1030,9 @@
      area's title in its own direction, so they read right inside Arabic and Hebrew. */
   function ltr(s) { return "\u2066" + s + "\u2069"; }
   function own(s) { return "\u2068" + s + "\u2069"; }
+  // A responder as the dispatcher calls them on the radio: the callsign they checked in with,
+  // else their kind ("Police on duty"), as for a check-in logged before callsigns.
+  function unitName(r) { return r && r.callsign ? own(r.callsign) : say("kind_" + ((r && r.kind) || "other")); }
   function duration(seconds) {  // as dispatch.assign.duration: '45 s', '2 min 10 s', '12 min'
     var s = Math.max(0, Math.round(seconds));
     if (s < 60) return say("dx_dur_s", { s: ltr(s) });
@@ -1093,7 +1096,8 @@
         return;
       }
       li.className = r.priority >= 25 ? "p1" : r.priority >= 12 ? "p2" : "p3";
-      li.innerHTML = "<b>" + esc(r.responder_kind ? say("kind_" + r.responder_kind) : ltr(r.responder_id)) + "</b> → " + esc(taskText(r.target, r.task_facts)) +
+      var unit = byId(index(shown).responders, r.responder_id);
+      li.innerHTML = "<b>" + esc(unit ? unitName(unit) : r.responder_kind ? say("kind_" + r.responder_kind) : ltr(r.responder_id)) + "</b> → " + esc(taskText(r.target, r.task_facts)) +
         '<div class="t">' + (r.travel_s != null ? esc(say("travel_min", { m: Math.max(1, Math.ceil(r.travel_s / 60)) })) + " · " : "") +
         esc(recommendationWhy(r)) + "</div>";
       actButton(li, say("accept"), function (b) {
@@ -1133,7 +1137,7 @@
       var x = it.x;
       var o = document.createElement("option");
       o.value = x.id;
-      o.textContent = [say("kind_" + x.kind), say("st_" + x.status), it.m != null ? say("cx_distance", { n: ltr(Math.round(it.m / 10) * 10) }) : ""]
+      o.textContent = [unitName(x), x.callsign ? say("kind_" + x.kind) : "", say("st_" + x.status), it.m != null ? say("cx_distance", { n: ltr(Math.round(it.m / 10) * 10) }) : ""]
         .filter(Boolean).join(" · ");
       sel.appendChild(o);
     });

@@ -317,7 +317,7 @@
   document.querySelector("[data-checkin-form]").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var kind = ev.target.elements.kind.value;
-    var body = { kind: kind };
+    var body = { kind: kind, callsign: ev.target.elements.callsign.value.trim() };
     if (fix) body.where = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy };
     M.command("/api/v1/responders/check-in", body).then(function (r) {
       if (answer(r)) { tell(say("st_available")); showCheckIn(false); markStatus("available"); }

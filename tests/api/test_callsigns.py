@@ -1,0 +1,108 @@
+"""Responders by call sign: what the dispatcher calls them on the radio.
+
+A responder checks in with a call sign, or is called by their account's name. The field's
+picture, the CoT feed and GeoJSON carry it; a check-in logged before call signs existed still
+reads, by kind.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from magen.app.codec import decode, encode
+from magen.domain.base import Actor
+from magen.domain.responders import ResponderCheckedIn, ResponderKind, ResponderStatus
+from magen.domain.values import Role
+from magen.store.base import StoredEvent
+from support.apikit import BAKA, Kit, api_kit, cid
+
+
+@pytest.fixture
+def kit() -> Iterator[Kit]:
+    with api_kit() as k:
+        yield k
+
+
+def check_in(kit: Kit, **extra: Any) -> Any:
+    body = {"command_id": cid(), "kind": "police_on_duty", "where": BAKA, **extra}
+    return kit.post(Role.RESPONDER, "/api/v1/responders/check-in", body)
+
+
+def responder_in_picture(kit: Kit, role: Role = Role.DISPATCHER) -> dict[str, Any]:
+    r = kit.get(role, "/api/v1/picture")
+    assert r.status_code == 200, r.text
+    (me,) = [x for x in r.json()["responders"] if x["id"] == kit.accounts[Role.RESPONDER]]
+    return dict(me)
+
+
+def test_a_call_sign_given_at_check_in_is_what_the_field_sees(kit: Kit) -> None:
+    assert check_in(kit, callsign="  Patrol 3 ").status_code == 201
+    assert responder_in_picture(kit)["callsign"] == "Patrol 3"
+    assert responder_in_picture(kit, Role.MEDIC)["callsign"] == "Patrol 3"
+
+
+def test_without_a_call_sign_the_account_name_is_used(kit: Kit) -> None:
+    assert check_in(kit).status_code == 201
+    assert responder_in_picture(kit)["callsign"] == "Responder"  # the kit's display name
+    assert check_in(kit, callsign="").status_code == 201
+    assert responder_in_picture(kit)["callsign"] == "Responder"
+
+
+def test_checking_in_again_changes_the_call_sign(kit: Kit) -> None:
+    check_in(kit, callsign="Patrol 3")
+    check_in(kit, callsign="סיור 7")
+    assert responder_in_picture(kit)["callsign"] == "סיור 7"
+
+
+def test_a_call_sign_too_long_is_refused_with_its_limit_and_appends_nothing(kit: Kit) -> None:
+    before = len(kit.log.read())
+    r = check_in(kit, callsign="x" * 41)
+    assert r.status_code == 400, r.text
+    (detail,) = [d for d in r.json()["details"] if d["field"].endswith("callsign")]
+    assert detail["rule"] == "string_too_long", detail
+    assert detail["limit"] == 40
+    assert len(kit.log.read()) == before
+
+
+def test_tak_and_gis_feeds_carry_the_call_sign(kit: Kit) -> None:
+    check_in(kit, callsign="Patrol 3")
+    r = kit.get(Role.DISPATCHER, "/api/v1/cot")
+    assert r.status_code == 200, r.text
+    root = etree.fromstring(r.content)
+    callsigns = root.xpath("//event[starts-with(@type, 'a-f-')]/detail/contact/@callsign")
+    assert callsigns == ["Patrol 3"]
+    r = kit.get(Role.DISPATCHER, "/api/v1/picture.geojson")
+    (feature,) = [f for f in r.json()["features"] if f["properties"]["kind"] == "responder"]
+    assert feature["properties"]["callsign"] == "Patrol 3"
+
+
+def test_a_check_in_logged_before_call_signs_still_reads(kit: Kit) -> None:
+    event = ResponderCheckedIn(
+        responder_id="acc_1234567890",
+        kind=ResponderKind.MEDIC,
+        capabilities=frozenset(),
+        radio_channel="",
+        status=ResponderStatus.AVAILABLE,
+        where=None,
+    )
+    new = encode(
+        event,
+        event_id=uuid.uuid4(),
+        recorded_at=kit.clock.now(),
+        actor=Actor(account_id="acc_1234567890", role=Role.MEDIC),
+        command_id=None,
+        command_hash=None,
+    )
+    envelope = json.loads(new.data)
+    del envelope["data"]["callsign"]  # as the log held it before call signs
+    old = json.dumps(envelope).encode()
+    stored = StoredEvent(position=1, event_id=new.event_id, type=new.type, data=old)
+    got = decode(stored).event
+    assert isinstance(got, ResponderCheckedIn)
+    assert got.callsign == ""
