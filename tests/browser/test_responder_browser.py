@@ -307,12 +307,24 @@ def test_a_responder_checks_in_under_the_call_sign_the_dispatcher_uses(
         assert field.get_attribute("placeholder") == "officer4 (test)"
         assert field.get_attribute("maxlength") == "40"
         assert page.locator("#callsign-hint").inner_text() == "כפי שהמוקד קורא לך בקשר. ריק: שמך."
+        # A call sign longer than the server takes (a page without the form's own bound): the
+        # field is named by its label, with the rule it broke, in Hebrew, and marked.
+        field.evaluate("f => { f.removeAttribute('maxlength'); f.value = 'x'.repeat(41); }")
+        with page.expect_response(lambda r: r.url.endswith("/responders/check-in")) as refused:
+            page.click("[data-checkin-form] button")
+        assert refused.value.status == 400
+        error = page.locator("[data-error]")
+        error.wait_for(state="visible")
+        said = error.inner_text()
+        assert "אות קריאה: לכל היותר \u206640\u2069 תווים" in said, said
+        assert field.get_attribute("aria-invalid") == "true"
         field.fill("  סיור 7 ")
         page.select_option("[data-checkin-form] select[name=kind]", "police_on_duty")
         with page.expect_response(lambda r: r.url.endswith("/responders/check-in")) as sent:
             page.click("[data-checkin-form] button")
         assert sent.value.status == 201
         page.wait_for_selector("[data-checkin]", state="hidden")
+        assert field.get_attribute("aria-invalid") is None
         screenshot(page, "responder-callsign-he")
         mine = server.get("officer4", "/api/v1/accounts/me").json()["account_id"]
         (me,) = [r for r in server.picture()["responders"] if r["id"] == mine]

@@ -95,3 +95,24 @@ def test_the_console_says_every_dispatch_fact_and_unmet_need_in_each_language() 
             assert not re.search("[A-Za-z]", PLACEHOLDER.sub("", words)), (key, words)
         assert he != en, key
         assert ar != en, key
+
+
+def test_every_rule_the_pages_name_has_words_in_each_language() -> None:
+    """The rules common.js says a refused field broke (RULE_WORDS) are in the catalogue in
+    he/ar/en, Hebrew and Arabic without Latin letters; every bound goes in as {n}."""
+    from pathlib import Path
+
+    import magen.web
+
+    script = (Path(magen.web.__file__).parent / "static" / "common.js").read_text("utf-8")
+    table = re.search(r"var RULE_WORDS = \{(.*?)\};", script, re.S)
+    assert table is not None
+    keys = set(re.findall(r'"(rule_\w+)"', table.group(1)))
+    assert len(keys) >= 12, keys
+    for key in [*sorted(keys), "err_field_rule", "err_field"]:
+        assert key in i18n._T, key
+        he, ar, en = i18n._T[key]
+        for words in (he, ar):
+            assert not re.search("[A-Za-z]", PLACEHOLDER.sub("", words)), (key, words)
+        bounded = key.startswith(("rule_at_", "rule_below", "rule_above"))
+        assert ("{n}" in en) is bounded, key

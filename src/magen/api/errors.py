@@ -44,7 +44,8 @@ def status_of(exc: DomainError) -> int:
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return _problem(status_of(exc), exc.code, exc.reason)
+    extra = {"rule": exc.rule} if exc.rule else {}
+    return _problem(status_of(exc), exc.code, exc.reason, **extra)
 
 
 def credentials_error(

@@ -8,9 +8,12 @@ class DomainError(Exception):
 
     code = "refused"
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, rule: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        # A stable name for the rule refused, for a client to act on or say in its own
+        # language ("not_checked_in"); the reason is English prose and may be reworded.
+        self.rule = rule
 
 
 class NotFound(DomainError):

@@ -142,7 +142,7 @@ def active_responder(state: State, responder_id: str) -> Responder:
     """The checked-in responder with this id."""
     r = state.slice(Responders).by_id.get(responder_id)
     if r is None or not r.active:
-        raise NotFound("check in first")
+        raise NotFound("check in first", rule="not_checked_in")
     return r
 
 

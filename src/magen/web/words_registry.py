@@ -32,6 +32,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "لم يُسجَّل: راجِع الحقل «{field}».",
         "Not recorded: check “{field}”.",
     ),
+    "registry_err_field_rule": (
+        "לא נרשם: “{field}”: {rule}.",
+        "لم يُسجَّل: «{field}»: {rule}.",
+        "Not recorded: “{field}”: {rule}.",
+    ),
     "registry_err_forbidden": (
         "לא נרשם: החשבון שלך לא מורשה לפעולה הזו.",
         "لم يُسجَّل: حسابك غير مخوَّل بهذا الإجراء.",

@@ -222,8 +222,71 @@
     return out;
   }
 
+  /* A field the server refused, said in the page's words: the form's own label for it and the
+     rule it broke with its bound ("Call sign: at most 40 characters"), from the answer's
+     `details` (pydantic's rule names). The server's English reason stays for the title. */
+  var RULE_WORDS = {
+    string_too_long: "rule_at_most_chars", string_too_short: "rule_at_least_chars",
+    too_long: "rule_at_most_items", too_short: "rule_at_least_items", missing: "rule_required",
+    less_than_equal: "rule_at_most", greater_than_equal: "rule_at_least",
+    less_than: "rule_below", greater_than: "rule_above", enum: "rule_choice", literal_error: "rule_choice",
+    int_parsing: "rule_whole_number", int_type: "rule_whole_number", int_from_float: "rule_whole_number",
+    float_parsing: "rule_number", float_type: "rule_number", finite_number: "rule_number",
+    date_parsing: "rule_time", date_type: "rule_time", date_from_datetime_parsing: "rule_time",
+    date_from_datetime_inexact: "rule_time", datetime_parsing: "rule_time", datetime_type: "rule_time",
+    datetime_from_date_parsing: "rule_time", timezone_aware: "rule_time", extra_forbidden: "rule_unknown_field"
+  };
+  function ruleSaid(detail) {
+    var key = detail && RULE_WORDS[detail.rule];
+    if (!key) return "";
+    return say(key, { n: detail.limit != null ? "\u2066" + detail.limit + "\u2069" : "?" });
+  }
+  // The form's input for a refused field ("where.lat", "contact.phone", "name.alternates.0"):
+  // by its name, `names` mapping a part of the field's path to one ("contact.phone" ->
+  // "contact_phone"), else the part's names joined by "_"; the longest part first.
+  function inputFor(form, field, names) {
+    var parts = String(field || "").split(".");
+    for (var i = 0; form && i < parts.length; i++) {
+      for (var n = parts.length; n > i; n--) {
+        var path = parts.slice(i, n).join(".");
+        var el = form.elements[(names && names[path]) || parts.slice(i, n).join("_")];
+        if (el && el.nodeType !== 1) el = el[0];  // radio buttons: the first of them
+        if (el) return el;
+      }
+    }
+    return null;
+  }
+  // What a field is called on its form: its label's own words, without a format shown in
+  // brackets after them.
+  function labelOf(input) {
+    var label = input && (input.closest("label") || (input.id && document.querySelector('label[for="' + input.id + '"]')));
+    var words = label && label.firstChild && label.firstChild.nodeType === 3 ? label.firstChild.textContent.trim() : "";
+    return words.replace(/\s*\([^()]*\)\s*$/, "") || (input ? input.name : "");
+  }
+  /* The first field of a refusal that the form can show: {input, field, rule, text}, the
+     input, its label, the rule in words ("" when the rule is not one a person can mend) and
+     the two together ("Call sign: at most 40 characters"); null when no field is the form's. */
+  function fieldRefused(r, form, names) {
+    var details = (r && r.json && r.json.details) || [];
+    for (var i = 0; i < details.length; i++) {
+      var input = inputFor(form, details[i].field, names);
+      if (!input) continue;
+      var field = labelOf(input), rule = ruleSaid(details[i]);
+      return { input: input, field: field, rule: rule,
+        text: rule ? say("err_field_rule", { field: field, rule: rule }) : say("err_field", { field: field }) };
+    }
+    return null;
+  }
+  // Mark the refused field on its form (and focus it); clear the marks of earlier refusals.
+  function markRefused(form, found) {
+    if (!form) return;
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (i) { i.removeAttribute("aria-invalid"); });
+    if (found && found.input) { found.input.setAttribute("aria-invalid", "true"); found.input.focus(); }
+  }
+
   window.Magen = {
     S: S, CFG: CFG, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
-    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined
+    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined,
+    ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf
   };
 })();

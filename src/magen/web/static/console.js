@@ -392,12 +392,19 @@
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { box.hidden = true; }, 12000);
   }
-  function refusal(r) { toast(say("error", { reason: errorWords(r) }), r && r.json && r.json.reason ? String(r.json.reason) : ""); }
+  // With the form it came from, a refused field is named by its label and the rule it broke
+  // ("Radius (m): at most 5000"), and marked on the form.
+  function refusal(r, form) {
+    var found = r && form ? M.fieldRefused(r, form) : null;
+    if (form) M.markRefused(form, found);
+    toast(say("error", { reason: found ? found.text : errorWords(r) }), r && r.json && r.json.reason ? String(r.json.reason) : "");
+  }
 
   function run(path, body, button) {
     if (button) button.disabled = true;
     return M.command(path, body).then(function (r) {
-      if (!r.ok) { refusal(r); if (button) button.disabled = false; }
+      if (!r.ok) { refusal(r, button && button.form); if (button) button.disabled = false; }
+      else if (button && button.form) M.markRefused(button.form, null);
       refreshSoon();
       return r;
     }, function () {

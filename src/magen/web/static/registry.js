@@ -694,27 +694,14 @@
     "contact.relation": "contact_relation", "last_seen_place": "last_seen_place", "last_seen_at": "last_seen_at",
     "place": "place", "description.sex": "sex", "description.hair": "hair", "description.clothing": "clothing",
     "description.marks": "marks", "description.other": "other" };
-  function inputFor(form, field) {
-    var parts = String(field || "").split(".");
-    for (var n = parts.length; n > 0; n--) {
-      var name = FIELD_INPUT[parts.slice(0, n).join(".")];
-      if (name && form.elements[name]) return form.elements[name];
-    }
-    return null;
-  }
-  // A form the server did not take: the field it names, in the form's own words, marked.
+  // A form the server did not take: the field it names, in the form's own words, marked, with
+  // the rule it broke when the answer says ("at most 40 characters").
   function formRefusal(form, r) {
-    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (i) { i.removeAttribute("aria-invalid"); });
-    var details = (r.json && r.json.details) || [];
-    var input = details.length ? inputFor(form, details[0].field) : null;
-    if (!input || (r.status !== 400 && r.status !== 422)) return refusal(r, r.status === 422 ? "registry_err_invalid" : null);
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-    var label = input.closest("label");
-    // The label's own words, without the format it shows in brackets.
-    var words = label && label.firstChild && label.firstChild.nodeType === 3 ? label.firstChild.textContent.trim() : input.name;
-    words = words.replace(/\s*\([^()]*\)\s*$/, "");
-    return refusal(r, null, say("registry_err_field", { field: words }));
+    var found = r.status === 400 || r.status === 422 ? M.fieldRefused(r, form, FIELD_INPUT) : null;
+    M.markRefused(form, found);
+    if (!found) return refusal(r, r.status === 422 ? "registry_err_invalid" : null);
+    return refusal(r, null, found.rule ? say("registry_err_field_rule", { field: found.field, rule: found.rule })
+      : say("registry_err_field", { field: found.field }));
   }
 
   function deskForm(form, path, build, doneText) {

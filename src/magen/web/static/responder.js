@@ -19,19 +19,24 @@
 
   // Why a command was refused, in the page's language (the server's reason is English, for
   // logs: it is kept in the line's title, not shown in a Hebrew or Arabic sentence).
-  function refusal(r) {
+  // With the form it came from, a refused field is named by its label and the rule it broke
+  // ("Call sign: at most 40 characters"), and marked on the form.
+  function refusal(r, form) {
     var st = r.status, raw = (r.json && r.json.reason) || String(st);
-    var key = st === 404 && /check in/i.test(raw) ? "fd_err_check_in" : st === 403 ? "fd_err_forbidden" :
+    var found = form && st === 400 ? M.fieldRefused(r, form) : null;
+    if (form) M.markRefused(form, found);
+    var key = notCheckedIn(r) ? "fd_err_check_in" : st === 403 ? "fd_err_forbidden" :
       st === 404 ? "fd_err_not_found" : st === 409 ? "fd_err_conflict" : st === 429 ? "fd_err_busy" :
       st >= 500 ? "fd_err_server" : "fd_err_invalid";
     errorLine.title = raw;
-    return say("error", { reason: say(key) });
+    return say("error", { reason: found ? found.text : say(key) });
   }
+  function notCheckedIn(r) { return r.status === 404 && (r.json && r.json.rule) === "not_checked_in"; }
 
-  function answer(r) {
-    if (r.ok) return true;
-    if (r.status === 404 && /check in/i.test((r.json && r.json.reason) || "")) showCheckIn(true);
-    fail(refusal(r));
+  function answer(r, form) {
+    if (r.ok) { if (form) M.markRefused(form, null); return true; }
+    if (notCheckedIn(r)) showCheckIn(true);
+    fail(refusal(r, form));
     return false;
   }
 
@@ -320,7 +325,7 @@
     var body = { kind: kind, callsign: ev.target.elements.callsign.value.trim() };
     if (fix) body.where = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy };
     M.command("/api/v1/responders/check-in", body).then(function (r) {
-      if (answer(r)) { tell(say("st_available")); showCheckIn(false); markStatus("available"); }
+      if (answer(r, ev.target)) { tell(say("st_available")); showCheckIn(false); markStatus("available"); }
     }, function () { fail(say("fd_not_sent")); });
   });
 
@@ -350,7 +355,7 @@
     if (!due) return;
     sentFix = fix; sentAt = Date.now();
     M.command("/api/v1/responders/position", { where: { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy } })
-      .then(function (r) { if (r.status === 404) showCheckIn(true); }, function () { sentFix = null; });
+      .then(function (r) { if (notCheckedIn(r)) showCheckIn(true); }, function () { sentFix = null; });
   }
 
   function drawMe(first) {
@@ -382,7 +387,7 @@
     };
     var n = parseInt(f.elements.count.value, 10);
     if (n > 0) body.count = n;
-    M.command("/api/v1/sightings", body).then(function (r) { if (answer(r)) { tell(say("report_sent", { t: M.hhmmss() })); f.reset(); } },
+    M.command("/api/v1/sightings", body).then(function (r) { if (answer(r, f)) { tell(say("report_sent", { t: M.hhmmss() })); f.reset(); } },
       function () { fail(say("fd_not_sent")); });
   });
 

@@ -1,8 +1,9 @@
-"""Responders by call sign: what the dispatcher calls them on the radio.
+"""Responders through the API: call signs, and refusals a client acts on.
 
-A responder checks in with a call sign, or is called by their account's name. The field's
-picture, the CoT feed and GeoJSON carry it; a check-in logged before call signs existed still
-reads, by kind.
+A responder checks in with a call sign (what the dispatcher calls them on the radio), or is
+called by their account's name. The field's picture, the CoT feed and GeoJSON carry it; a
+check-in logged before call signs existed still reads. A command before check-in is refused
+with a rule the page acts on, not English to be parsed.
 """
 
 from __future__ import annotations
@@ -106,3 +107,28 @@ def test_a_check_in_logged_before_call_signs_still_reads(kit: Kit) -> None:
     got = decode(stored).event
     assert isinstance(got, ResponderCheckedIn)
     assert got.callsign == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/responders/position", {"where": BAKA}),
+        ("/api/v1/responders/status", {"status": "on_scene"}),
+        ("/api/v1/responders/check-out", {}),
+    ],
+)
+def test_a_command_before_check_in_names_its_rule(
+    kit: Kit, path: str, body: dict[str, Any]
+) -> None:
+    before = len(kit.log.read())
+    r = kit.post(Role.RESPONDER, path, {"command_id": cid(), **body})
+    assert r.status_code == 404, r.text
+    assert r.json()["error"] == "not_found"
+    assert r.json()["rule"] == "not_checked_in"
+    assert len(kit.log.read()) == before
+
+
+def test_a_refusal_with_no_rule_of_its_own_carries_none(kit: Kit) -> None:
+    r = kit.post(Role.DISPATCHER, "/api/v1/tracks/trk_nope/confirm", {"command_id": cid()})
+    assert r.status_code == 404, r.text
+    assert "rule" not in r.json()
