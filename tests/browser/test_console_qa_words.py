@@ -403,3 +403,27 @@ def test_a_live_feed_that_never_connects_is_shown_stale(
         assert page.locator("#mode").inner_text() != text("live", "en")
     finally:
         context.close()
+
+
+def test_an_alert_that_runs_out_leaves_the_list_though_nothing_else_changes(
+    hebrew: Any, server: Server
+) -> None:
+    """The picture lists alerts not ended, with their expiry: an alert past it was shown as in
+    force, with an "End" button, until some other event came."""
+    from datetime import UTC, datetime, timedelta
+
+    zones = [z["id"] for z in server.get(None, "/api/v1/town").json()["zones"]]
+    ends = datetime.now(UTC) + timedelta(seconds=6)
+    r = server.post(
+        "dispatcher",
+        "/api/v1/alerts",
+        {"category": "missiles", "zone_ids": zones[:1], "expires_at": ends.isoformat()},
+    )
+    assert r.status_code == 201, r.text
+    row = hebrew.locator(f'[data-panel="alerts"] li[data-id="{r.json()["id"]}"]')
+    row.wait_for()
+    position = hebrew.evaluate("window.magenConsole.picture().position")
+    row.wait_for(state="detached", timeout=15000)
+    # Gone by the console's own clock, not by a newer picture.
+    assert hebrew.evaluate("window.magenConsole.picture().position") == position
+    assert datetime.now(UTC) >= ends

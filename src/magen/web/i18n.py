@@ -54,6 +54,11 @@ _T: dict[str, tuple[str, str, str]] = {
         "Saved on this phone. It will be sent by itself when there is a connection.",
     ),
     "error": ("לא הצלחנו: {reason}", "لم ننجح: {reason}", "That did not work: {reason}"),
+    "cx_priority_score": (
+        "ציון עדיפות {n} (הרשימה לפיו)",
+        "درجة الأولوية {n} (القائمة مرتبة حسبها)",
+        "priority score {n} (the list is in its order)",
+    ),
     # A refused field in a form, by the rule it broke (common.js ruleSaid, fieldRefused).
     "err_field_rule": ("{field}: {rule}", "{field}: {rule}", "{field}: {rule}"),
     "err_field": ("בדקו את השדה {field}", "تحقّقوا من الحقل {field}", "Check the field {field}"),

@@ -282,8 +282,10 @@
     Object.keys(layers).forEach(function (k) { if (k !== "sightings" && k !== "tracks") layers[k].clearLayers(); });
     markers = {};
     drawDanger(p.danger_areas || []);
-    drawAlerts(p.alerts || []);
-    drawOverrides(p.overrides || []);
+    nextExpiry = Infinity;
+    drawAlerts(inForce(p, p.alerts));
+    drawOverrides(inForce(p, p.overrides));
+    redrawAtExpiry(p);
     drawShelters(p.shelters || []);
     drawSightings(p.sightings || [], p);
     drawTracks(p.tracks, p);
@@ -457,6 +459,24 @@
     return ids.map(function (id) { return byId(zoneNames, id) || id; }).join(", ");
   }
 
+  // The picture has no clock: it lists alerts and orders not ended, each with its expiry for
+  // the reader to judge. Shown only while in force (at the replayed moment in a replay), and
+  // drawn again when the next one runs out, though nothing else has changed.
+  var expiryTimer = null, nextExpiry = Infinity;
+  function inForce(p, items) {
+    var now = nowOf(p);
+    return (items || []).filter(function (x) {
+      var ends = x.expires_at ? new Date(x.expires_at).getTime() : Infinity;
+      if (ends > now) nextExpiry = Math.min(nextExpiry, ends);
+      return ends > now;
+    });
+  }
+  function redrawAtExpiry(p) {
+    clearTimeout(expiryTimer);
+    if (p.replay || nextExpiry === Infinity) return;
+    var wait = Math.min(nextExpiry - nowOf(p) + 250, 3600000);
+    expiryTimer = setTimeout(function () { if (shown === p) show(p); }, wait);
+  }
   function drawAlerts(items) {
     items.forEach(function (a) {
       (a.areas || []).forEach(function (x) {
@@ -501,7 +521,7 @@
     proposalsAt = Date.now();
     M.api("GET", "/api/v1/guidance/proposals").then(function (r) {
       proposals = r.ok ? (r.json.proposals || []) : [];
-      if (mode === "live" && live) drawOverrides(live.overrides || []);
+      if (mode === "live" && live) drawOverrides(inForce(live, live.overrides));
     }, function () { /* the next refresh tries again */ });
   }
 
@@ -833,7 +853,10 @@
       open.forEach(function (i) { if (!markers["incidents:" + idOf(i)] && i.lat != null) markers["incidents:" + idOf(i)] = L.circleMarker([i.lat, i.lon], { radius: 10, color: "#b00020", fill: false }).addTo(layers.incidents); });
       fill("incidents", open, function (li, i) {
         li.className = i.urgency === "critical" ? "p1" : i.urgency === "high" ? "p2" : "p3";
-        li.innerHTML = "<b>" + esc(i.urgency ? say("urgency_" + i.urgency) : "") + " " + (i.priority != null ? Math.round(i.priority) : "") + "</b> · " +
+        // The urgency in words; the score it comes from orders the list and is in the title
+        // ("Critical 28" read as 28 of something).
+        li.title = i.priority != null ? say("cx_priority_score", { n: Math.round(i.priority) }) : "";
+        li.innerHTML = "<b>" + esc(i.urgency ? say("urgency_" + i.urgency) : "") + "</b> · " +
           esc(sosLine(i)) + (i.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
           '<div class="t">' + esc(incidentReasons(i).join(" · ")) + "</div>";
       }, { always: true, title: say("incidents") });
