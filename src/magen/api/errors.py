@@ -1,7 +1,14 @@
-"""Every refusal becomes a 4xx (or a 503) with a plain reason; nothing is appended."""
+"""Every refusal becomes a 4xx (or a 503) with a plain reason; nothing is appended.
+
+A fault of the server's own is a 500 that is logged with its traceback (the framework's own
+answer said nothing, in English, and logged nothing outside debug mode).
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
+from html import escape
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -18,6 +25,7 @@ from magen.domain.errors import (
     RateLimited,
 )
 from magen.store.base import EventConflict, LogUnavailable
+from magen.web.i18n import LANGS, direction, text
 
 _STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -134,6 +142,34 @@ def _too_large(request: Request[Any, Any, Any]) -> str:
     return f"the body is larger than {limit} bytes, the most this server takes in one request"
 
 
+_log = logging.getLogger("magen.api")
+
+
+@functools.cache
+def _fault_page() -> str:
+    """A page's answer to a fault: in every language, as the page cannot know which one
+    failed, and never without the numbers to call."""
+    lines = "".join(
+        f'<p lang="{lang}" dir="{direction(lang)}">{escape(text("fault_page", lang))}<br>'
+        f"{escape(text('emergency_numbers', lang))}</p>"
+        for lang in LANGS
+    )
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Magen</title>'
+        '</head><body style="font: 1.1rem/1.5 system-ui, sans-serif; max-width: 36rem; '
+        f'margin: 2rem auto; padding: 0 1rem;">{lines}</body></html>'
+    )
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A fault of the server's own: logged with its traceback, and a 500 that says so."""
+    _log.error("fault on %s %s", request.method, request.url.path, exc_info=exc)
+    if request.url.path.startswith("/api/"):
+        return _problem(500, "internal", "a fault on the server; it was logged")
+    return Response(_fault_page(), status_code=500, media_type=MediaType.HTML)
+
+
 HANDLERS: dict[int | type[Exception], Any] = {
     DomainError: domain_error,
     InvalidCredentials: credentials_error,
@@ -141,4 +177,5 @@ HANDLERS: dict[int | type[Exception], Any] = {
     EventConflict: conflict_error,
     LogUnavailable: unavailable_error,
     HTTPException: http_error,
+    Exception: internal_error,
 }
