@@ -466,3 +466,19 @@ def test_texts_are_complete_in_three_languages(baka: Town, missiles: GuidanceRes
     assert g.shelter.label in g.texts["he"]
     assert str(int(np.ceil(g.seconds))) in g.texts["ar"]  # type: ignore[arg-type]
     assert g.authority["en"] == "Home Front Command alert"
+
+
+def test_a_shelter_s_name_and_address_are_set_apart_in_every_language(baka: Town) -> None:
+    """An English street inside an Arabic sentence took the sentence's brackets and full stop
+    with it ("704A (5 :أقرب ملجأ عام"): the name and address are isolated (FSI ... PDI)."""
+    said = texts_for(
+        Reason.ROUTINE,
+        outdoors=False,
+        categories=frozenset(),
+        ground_threat=False,
+        values={"shelter": "704A", "address": "Yohanan ben Zakai St", "minutes": "5"},
+        values_in={"he": {"address": "יוחנן בן זכאי"}},
+    )
+    assert "\u2068704A\u2069 (\u2068Yohanan ben Zakai St\u2069)، نحو 5" in said["ar"]
+    assert "(\u2068יוחנן בן זכאי\u2069)" in said["he"]
+    assert "\u2068704A\u2069 (\u2068Yohanan ben Zakai St\u2069), about 5 min" in said["en"]

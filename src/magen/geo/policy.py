@@ -230,6 +230,16 @@ def texts_for(
                 break
     own = values_in or {}
     return {
-        lang: " ".join(p[lang] for p in parts).format(**{**values, **own.get(lang, {})})
+        lang: " ".join(p[lang] for p in parts).format(**_isolated({**values, **own.get(lang, {})}))
         for lang in LANGUAGES
     }
+
+
+# A shelter's name and address are in their own script whatever the sentence's: each is set
+# apart for the bidi algorithm (FSI ... PDI), or an English street inside an Arabic sentence
+# carries the sentence's brackets and full stop off to the wrong side.
+_OWN_SCRIPT = ("shelter", "address")
+
+
+def _isolated(values: dict[str, str]) -> dict[str, str]:
+    return {k: f"\u2068{v}\u2069" if k in _OWN_SCRIPT and v else v for k, v in values.items()}
