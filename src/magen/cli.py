@@ -119,12 +119,10 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     from magen.domain.errors import DomainError
     from magen.domain.values import Role
 
-    try:
-        role = Role(args.role)
-    except ValueError:
-        raise CliError(
-            f"unknown role {args.role!r}; one of: {', '.join(r.value for r in Role)}"
-        ) from None
+    roles = [r.value for r in Role if r is not Role.ANONYMOUS]  # no account has that one
+    if args.role not in roles:
+        raise CliError(f"unknown role {args.role!r}; one of: {', '.join(roles)}")
+    role = Role(args.role)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -454,9 +452,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         return int(args.run(args))
-    except CliError as exc:
-        return _fail(str(exc))
-    except (LogError, TownImportError) as exc:  # a log or town pack that cannot be opened
+    except BrokenPipeError:
+        # The reader went away (`magen log export | head`): stop quietly, as Unix tools do. The
+        # output is pointed at nothing so the interpreter's last flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a pipe's writer cut off
+    except (CliError, LogError, TownImportError) as exc:  # or a log or pack that will not open
         return _fail(str(exc))
     except OSError as exc:
         if exc.filename is None:  # not about a file the user named: a fault, with its traceback

@@ -97,6 +97,8 @@ def test_users_add_refuses_bad_input_with_one_line(db: str) -> None:
     )
     assert bad_role.returncode == 2
     assert "unknown role 'general'" in bad_role.stderr
+    assert "dispatcher" in bad_role.stderr
+    assert "anonymous" not in bad_role.stderr  # offered, then refused: no account has it
     assert "Traceback" not in bad_role.stderr
     short = magen(
         "users",
@@ -303,3 +305,16 @@ def test_replay_fuses_along_the_streets_of_the_town_it_is_given(db: str) -> None
     missing = magen("replay", "--db", db, "--town", str(Path(db).parent / "nope.town"))
     assert missing.returncode == 2
     assert "town pack not found" in missing.stderr
+
+
+def test_a_reader_that_goes_away_stops_the_output_quietly(db: str) -> None:
+    """`magen replay | head`: the reader closes the pipe (here before the first line: `true`
+    reads nothing); no traceback, as with Unix tools."""
+    _fill(db)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = f"{sys.executable} -m magen replay --db {db} | true; exit ${{PIPESTATUS[0]}}"
+    r = subprocess.run(
+        ["bash", "-c", command], check=False, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode in (0, 141), (r.returncode, r.stderr)
