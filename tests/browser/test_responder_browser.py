@@ -332,3 +332,38 @@ def test_a_responder_checks_in_under_the_call_sign_the_dispatcher_uses(
     finally:
         context.close()
         server.post("officer4", "/api/v1/responders/check-out", {})
+
+
+def test_an_official_alert_is_at_the_top_of_the_responder_page_while_in_force(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """During a rocket alert the responder's phone said nothing of it (the banner was only for a
+    lost feed). Now its title and time, in the page's language, until it runs out."""
+    from datetime import UTC, datetime, timedelta
+
+    zones = [z["id"] for z in server.get(None, "/api/v1/town").json()["zones"]]
+    ends = datetime.now(UTC) + timedelta(seconds=10)
+    r = server.post(
+        "dispatcher",
+        "/api/v1/alerts",
+        {"category": "missiles", "zone_ids": zones, "expires_at": ends.isoformat()},
+    )
+    assert r.status_code == 201, r.text
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="he-IL",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        box = page.locator("[data-alerts]")
+        box.wait_for(state="visible")
+        assert box.locator(".alert-title").inner_text().startswith("ירי רקטות וטילים: מהשעה ")
+        screenshot(page, "responder-alert-he")
+        box.wait_for(state="hidden", timeout=20000)  # run out, with no new event to say so
+        assert datetime.now(UTC) >= ends
+    finally:
+        context.close()

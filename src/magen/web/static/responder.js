@@ -135,6 +135,7 @@
       placed = !!(meNow && meNow.lat != null);
       showScope(p);
       lastPicture = p;
+      drawAlerts(p);
       drawThreats(p);
       drawAssignment(p);
       pictureShown = true;
@@ -202,6 +203,33 @@
   function targetRef(a) {
     var t = a.target;
     return t && typeof t === "object" ? { kind: t.kind, id: t.id } : { kind: t, id: a.target_id };
+  }
+
+  // Official alerts in force in the town (rockets: take cover), at the top of the page, in its
+  // language. The picture lists the alerts not ended, each with its expiry: one past it (by
+  // the server's clock) is not shown, and the line goes when the last one runs out though no
+  // new picture comes. The picture does not place me in an alert's zones: the town's alerts.
+  var skewMs = 0, alertTimer = null;
+  function drawAlerts(p) {
+    if (p.generated_at) skewMs = new Date(p.generated_at).getTime() - Date.now();
+    var now = Date.now() + skewMs, next = Infinity;
+    var items = (p.alerts || []).filter(function (a) {
+      var ends = a.expires_at ? new Date(a.expires_at).getTime() : Infinity;
+      if (ends > now) next = Math.min(next, ends);
+      return ends > now;
+    });
+    var box = document.querySelector("[data-alerts]");
+    box.textContent = "";
+    items.forEach(function (a) {
+      var title = say("fd_alert_since_titled", { title: words(a.title), t: M.hhmmss(a.issued_at) });
+      box.appendChild(M.node("p", "alert-title", title + (a.drill ? " (" + say("drill") + ")" : "")));
+      if (words(a.instruction)) box.appendChild(M.node("p", "alert-do", words(a.instruction)));
+    });
+    box.hidden = !items.length;
+    clearTimeout(alertTimer);
+    if (next < Infinity) {
+      alertTimer = setTimeout(function () { if (lastPicture === p) drawAlerts(p); }, Math.min(next - now + 250, 3600000));
+    }
   }
 
   // Where an assignment's target is, from the picture: an incident (or its first SOS), a track.
