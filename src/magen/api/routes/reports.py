@@ -9,7 +9,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
-from magen.api.deps import ActorDep, ServiceDep
+from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import run_command, run_for_caller
 from magen.app.projections import sos_view
 from magen.domain.reports import (
@@ -58,8 +58,24 @@ async def report_sighting(
 async def raise_sos(
     request: Request[Any, Any, Any], data: JSONBody[RaiseSos]
 ) -> Response[dict[str, Any]]:
-    """Call for help: where, how many people, injured, children, silent."""
-    return await run_for_caller(request, data)
+    """Call for help: where, how many people, injured, children, silent.
+
+    A call from outside the town's alert zones is recorded all the same (a call for help is
+    never refused), and the answer says so (`outside_town`: the town's name): this town's
+    responders may not be the ones to come, and the page tells the caller to phone the police.
+    """
+    sent = await run_for_caller(request, data)
+    town = runtime(request).town
+    where = data.where
+    outside = (
+        sent.status_code in (200, 201)
+        and town is not None
+        and where is not None
+        and int(town.zone_index(where.lon, where.lat)[0]) < 0
+    )
+    if outside and town is not None:
+        sent.content["outside_town"] = town.name
+    return sent
 
 
 @post("/sos/{sos_id:str}/update")
