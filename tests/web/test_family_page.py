@@ -96,7 +96,7 @@ def test_signing_up_makes_a_resident_signed_in_and_a_resend_makes_no_second(kit:
     assert r.headers["location"] == "/family"
     assert r.cookies.get("magen_token")
     page = client.get("/family?lang=en").text
-    assert "Signed in: Miriam Levi" in page
+    assert 'Signed in: <bdi class="name">Miriam Levi</bdi>' in page
     assert 'action="/family/report"' in page
     accounts = kit.client.app.state["runtime"].service.state.slice(Accounts)
     made = accounts.by_id[accounts.by_username["miriam.levi"]]
