@@ -21,7 +21,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "cx_attackers_exact": ("מחבלים: {n}", "مهاجمون: {n}", "{n} attackers"),
     "cx_attackers_est": (
         "כ-{n} מחבלים ({range})",
-        "نحو {n} مهاجمين ({range})",
+        # Not "نحو 12 مهاجمين": an Arabic noun after a number agrees with it (plural for 3-10,
+        # singular from 11): the count after the noun needs no agreement, as in the exact one.
+        "مهاجمون: نحو {n} ({range})",
         "~{n} attackers ({range})",
     ),
     "cx_attackers_unknown": (
