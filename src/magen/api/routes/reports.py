@@ -65,15 +65,10 @@ async def raise_sos(
     responders may not be the ones to come, and the page tells the caller to phone the police.
     """
     sent = await run_for_caller(request, data)
-    town = runtime(request).town
-    where = data.where
-    outside = (
-        sent.status_code in (200, 201)
-        and town is not None
-        and where is not None
-        and int(town.zone_index(where.lon, where.lat)[0]) < 0
-    )
-    if outside and town is not None:
+    town, where = runtime(request).town, data.where
+    if sent.status_code not in (200, 201) or town is None or where is None:
+        return sent
+    if int(town.zone_index(where.lon, where.lat)[0]) < 0:
         sent.content["outside_town"] = town.name
     return sent
 
