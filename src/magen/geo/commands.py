@@ -26,6 +26,12 @@ def register(subparsers: Any) -> None:
         help="shelter list (GeoJSON points, or CSV with lat/lon); repeat to merge several",
     )
     imp.add_argument("--name", required=True, help="the town's name")
+    imp.add_argument(
+        "--name-he", help="the town's name in Hebrew (default: the OSM place's, else --name)"
+    )
+    imp.add_argument(
+        "--name-ar", help="the town's name in Arabic (default: the OSM place's, else --name)"
+    )
     imp.add_argument("--out", help="pack file to write (default var/towns/<name>.town.npz)")
     imp.add_argument("--zones", help="alert zones (GeoJSON polygons); default: a grid")
     imp.add_argument(
@@ -69,6 +75,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             zones_path=args.zones,
             zone_seconds=args.zone_seconds,
             zone_cell_m=args.zone_cell,
+            name_he=args.name_he,
+            name_ar=args.name_ar,
         )
     except TownImportError as exc:
         return _fail(str(exc))
@@ -91,6 +99,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         doc = {
             "name": town.name,
+            "names": town.names,
             "bounds": list(town.bounds),
             "projection": town.header["projection"],
             "sources": town.header.get("sources", {}),
@@ -101,6 +110,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
         return 0
     lon0, lat0, lon1, lat1 = town.bounds
     print(f"{town.name}: {args.pack}")
+    print("  names: " + ", ".join(f"{lang} {n}" for lang, n in town.names.items()))
     print(f"  bounds: lon {lon0:.5f}..{lon1:.5f}, lat {lat0:.5f}..{lat1:.5f}")
     for key, value in summary.items():
         print(f"  {key}: {value}")

@@ -26,6 +26,7 @@ from magen.geo.snap import Segments, Snapped, segment_tree, snap_points
 from magen.geo.street_names import LocalAddress, StreetMatcher, street_names
 from magen.geo.streets import EdgeFlag, StreetNetwork, build_network, edge_exposure
 from magen.geo.town import Buildings, Shelters, Streets, Zones, save_town
+from magen.geo.town_names import TownNames, town_names
 from magen.geo.zones import (
     DEFAULT_CELL_M,
     DEFAULT_SECONDS_TO_SHELTER,
@@ -83,10 +84,13 @@ class ImportReport:
     merge: MergeStats
     shelters_outside: list[OutsideShelter] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    names: TownNames | None = None
 
     def lines(self) -> list[str]:
         """The report as human-readable lines."""
         out = [f"town pack {self.pack} ({self.name})"]
+        if self.names is not None:
+            out.append(f"  names: {self.names.describe()}")
         out += [f"  {k}: {v}" for k, v in self.counts.items()]
         for src, n in self.merge.read.items():
             out.append(
@@ -106,6 +110,18 @@ class ImportReport:
         """The report as stored in the pack header."""
         return {
             "counts": self.counts,
+            "names": (
+                {
+                    "origin": self.names.origin,
+                    "osm": (
+                        f"{self.names.place.kind}/{self.names.place.osm_id}"
+                        if self.names.place is not None
+                        else None
+                    ),
+                }
+                if self.names is not None
+                else None
+            ),
             "shelter_sources": {
                 "read": self.merge.read,
                 "matched": self.merge.matched,
@@ -127,8 +143,14 @@ def import_town(
     zones_path: str | Path | None = None,
     zone_seconds: int = DEFAULT_SECONDS_TO_SHELTER,
     zone_cell_m: float = DEFAULT_CELL_M,
+    name_he: str | None = None,
+    name_ar: str | None = None,
 ) -> ImportReport:
-    """Compile an OSM extract (PBF or XML) and shelter files into a town pack file."""
+    """Compile an OSM extract (PBF or XML) and shelter files into a town pack file.
+
+    The town and its grid zones are named in Hebrew, Arabic and English: `name_he`/`name_ar`
+    when given, else the names of the OSM place called `name`, else `name` itself.
+    """
     if not name.strip():
         raise TownImportError(out_path, "the town needs a name")
     if not shelter_paths:
@@ -158,13 +180,19 @@ def import_town(
         segments = Segments.from_polylines(net.geom_xy, net.edge_geom_offsets)
         snappable = (net.edge_flags & np.uint8(EdgeFlag.SNAPPABLE)) != 0
         tree, tree_seg = segment_tree(segments, snappable[segments.edge])
+        names = town_names(name, extract.places, bounds, {"he": name_he, "ar": name_ar})
         steps.update(1)
 
         zone_specs = (
             read_zones(zones_path, zone_seconds)
             if zones_path is not None
             else default_zones(
-                data_bounds, projection, name, cell_m=zone_cell_m, seconds=zone_seconds
+                data_bounds,
+                projection,
+                name,
+                cell_m=zone_cell_m,
+                seconds=zone_seconds,
+                town_names=names.names,
             )
         )
         zones = _zones(zone_specs)
@@ -195,10 +223,12 @@ def import_town(
             counts={},
             merge=stats,
             shelters_outside=outside,
-            warnings=left_out + _warnings(extract, buildings, shelters),
+            warnings=left_out + _warnings(extract, buildings, shelters) + _name_warnings(names),
+            names=names,
         )
         header = {
             "name": name,
+            "names": names.names,
             "projection": projection.to_header(),
             "bounds": list(bounds),
             "data_bounds": list(data_bounds),
@@ -251,6 +281,23 @@ def _warnings(extract: OsmExtract, buildings: Buildings, shelters: Shelters) -> 
     return warnings
 
 
+def _name_warnings(names: TownNames) -> list[str]:
+    """A warning per page language the town has no name in (the given name stands in)."""
+    missing = [lang for lang in ("he", "ar") if names.origin[lang] == "fallback"]
+    if not missing:
+        return []
+    flags = " ".join(f"--name-{lang}" for lang in missing)
+    where = (
+        f"the OSM place {names.place.kind}/{names.place.osm_id} has none"
+        if names.place is not None
+        else f"no OSM place is named {names.given!r}"
+    )
+    return [
+        f"the town has no name in {', '.join(missing)} ({where}): pages in it say "
+        f"{names.given!r}; give {flags} to name it"
+    ]
+
+
 def _counts(
     streets: Streets, buildings: Buildings, shelters: Shelters, zones: Zones
 ) -> dict[str, int]:
@@ -297,6 +344,9 @@ def _zones(specs: list[ZoneSpec]) -> Zones:
     return Zones(
         id=np.array([z.id for z in specs], dtype=np.str_),
         name=np.array([z.name for z in specs], dtype=np.str_),
+        name_he=np.array([z.name_in("he") for z in specs], dtype=np.str_),
+        name_ar=np.array([z.name_in("ar") for z in specs], dtype=np.str_),
+        name_en=np.array([z.name_in("en") for z in specs], dtype=np.str_),
         seconds_to_shelter=np.array([z.seconds_to_shelter for z in specs], dtype=np.int64),
         wkb=np.frombuffer(b"".join(blobs), dtype=np.uint8).copy(),
         wkb_offsets=offsets,

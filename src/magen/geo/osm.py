@@ -1,4 +1,5 @@
-"""Read an OpenStreetMap extract (PBF or XML) with pyosmium: streets, buildings, addresses."""
+"""Read an OpenStreetMap extract (PBF or XML) with pyosmium: streets, buildings, addresses,
+and the names of the places (`place=*`) it holds."""
 
 from __future__ import annotations
 
@@ -64,6 +65,25 @@ class AddressPoint:
     housenumber: str
 
 
+# The names a place keeps: the local one (`name`) and the three the pages speak.
+PLACE_NAME_TAGS = ("name", "name:he", "name:ar", "name:en")
+
+
+@dataclass(frozen=True)
+class Place:
+    """An OSM object tagged `place` with a name: a city, a town, a suburb, a neighbourhood.
+
+    `box` is the lon/lat box of its node or way; None for a relation, which an extract only
+    holds when one of its members lies in the extract.
+    """
+
+    kind: str  # "node", "way" or "relation"
+    osm_id: int
+    place: str
+    names: dict[str, str]
+    box: tuple[float, float, float, float] | None
+
+
 @dataclass
 class OsmExtract:
     """What the importer needs from an OSM file."""
@@ -72,6 +92,7 @@ class OsmExtract:
     streets: list[StreetWay] = field(default_factory=list)
     buildings: list[BuildingWay] = field(default_factory=list)
     addresses: list[AddressPoint] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
     header_bounds: tuple[float, float, float, float] | None = None
     skipped_buildings: int = 0
 
@@ -88,14 +109,16 @@ class OsmExtract:
 
 
 def read_osm(path: str | Path, *, progress: bool = True) -> OsmExtract:
-    """Read streets, buildings and address points from an OSM PBF or XML file."""
+    """Read streets, buildings, address points and named places from an OSM PBF or XML file."""
     p = require_readable(path)
     out = OsmExtract(path=p)
     try:
         processor = (
-            osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
+            osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION)
             .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway", "building", "addr:housenumber"))
+            .with_filter(
+                osmium.filter.KeyFilter("highway", "building", "addr:housenumber", "place")
+            )
         )
         box = processor.header.box()
         if box.valid():
@@ -110,6 +133,10 @@ def read_osm(path: str | Path, *, progress: bool = True) -> OsmExtract:
         ) as bar:
             for obj in processor:
                 bar.update(1)
+                if isinstance(obj, osmium.osm.Node | osmium.osm.Way | osmium.osm.Relation) and (
+                    "place" in obj.tags
+                ):
+                    _read_place(obj, out)
                 if isinstance(obj, osmium.osm.Node):
                     _read_address(obj, out)
                 elif isinstance(obj, osmium.osm.Way):
@@ -121,6 +148,41 @@ def read_osm(path: str | Path, *, progress: bool = True) -> OsmExtract:
     if not out.streets:
         raise TownImportError(p, "no streets (ways tagged highway) in the extract")
     return out
+
+
+def _read_place(
+    obj: osmium.osm.Node | osmium.osm.Way | osmium.osm.Relation, out: OsmExtract
+) -> None:
+    names = {k: v for k in PLACE_NAME_TAGS if (v := _clean(obj.tags.get(k) or ""))}
+    if "name" not in names and "name:en" not in names:
+        return
+    box: tuple[float, float, float, float] | None = None
+    if isinstance(obj, osmium.osm.Node):
+        if not obj.location.valid():
+            return
+        kind = "node"
+        box = (obj.location.lon, obj.location.lat, obj.location.lon, obj.location.lat)
+    elif isinstance(obj, osmium.osm.Way):
+        kind = "way"
+        coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+        if not coords:
+            return
+        lons, lats = zip(*coords, strict=True)
+        box = (min(lons), min(lats), max(lons), max(lats))
+    else:
+        kind = "relation"
+    out.places.append(
+        Place(kind=kind, osm_id=obj.id, place=obj.tags.get("place") or "", names=names, box=box)
+    )
+
+
+# Direction marks some OSM names carry at an end (`شعفاط\u200e`): invisible, and in the way of
+# comparing and of the page's own direction handling.
+_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def _clean(text: str) -> str:
+    return text.strip().strip(_MARKS).strip()
 
 
 def _read_address(node: osmium.osm.Node, out: OsmExtract) -> None:

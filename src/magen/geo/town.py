@@ -1,11 +1,11 @@
 """The town pack: streets, buildings, shelters and alert zones as flat arrays in one file.
 
 A pack is a compressed `.npz` (zip of `.npy` arrays, never pickle) with a `header`
-array holding UTF-8 JSON: format version, name, projection parameters, bounds, sources and the
-import report. Arrays are grouped by prefix (`streets.`, `buildings.`, `shelters.`, `zones.`).
-Geometry is stored in the town's local metric projection (and WGS84 where it is shown), so
-loading is a matter of reading arrays; derived indices (segment trees, KD-trees, the routing
-graph) are built on first use.
+array holding UTF-8 JSON: format version, name (and `names` by language), projection
+parameters, bounds, sources and the import report. Arrays are grouped by prefix (`streets.`,
+`buildings.`, `shelters.`, `zones.`). Geometry is stored in the town's local metric projection
+(and WGS84 where it is shown), so loading is a matter of reading arrays; derived indices
+(segment trees, KD-trees, the routing graph) are built on first use.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ from magen.geo.zones import zone_lookup
 
 FORMAT = "magen-town"
 # 2: shelters carry their address in Hebrew and Arabic (address_he, address_ar).
-FORMAT_VERSION = 2
+# 3: the town (header `names`) and its zones (name_he, name_ar, name_en) are named per language.
+FORMAT_VERSION = 3
+# The languages the town and its zones are named in.
+NAME_LANGS = ("he", "ar", "en")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -139,6 +142,9 @@ class Zones:
 
     id: StrArray
     name: StrArray
+    name_he: StrArray
+    name_ar: StrArray
+    name_en: StrArray
     seconds_to_shelter: IntArray
     wkb: npt.NDArray[np.uint8]
     wkb_offsets: IntArray
@@ -147,6 +153,11 @@ class Zones:
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
+
+    def names(self) -> list[dict[str, str]]:
+        """Each zone's name by language (he, ar, en)."""
+        by_lang = [self.name_he.tolist(), self.name_ar.tolist(), self.name_en.tolist()]
+        return [dict(zip(NAME_LANGS, row, strict=True)) for row in zip(*by_lang, strict=True)]
 
     def geometries(self) -> npt.NDArray[np.object_]:
         """The zone polygons as shapely geometries."""
@@ -172,6 +183,11 @@ class Town:
     ) -> None:
         self.header = header
         self.name: str = header["name"]
+        # The town's name by language (he, ar, en), each falling back to `name`.
+        given = header.get("names") or {}
+        self.names: dict[str, str] = {
+            lang: str(given.get(lang) or self.name) for lang in NAME_LANGS
+        }
         self.projection = LocalProjection.from_header(header["projection"])
         b = header["bounds"]
         self.bounds: tuple[float, float, float, float] = (b[0], b[1], b[2], b[3])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,24 @@ from magen.geo.projection import LocalProjection
 
 DEFAULT_CELL_M = 500.0
 DEFAULT_SECONDS_TO_SHELTER = 90
+# The languages a zone is named in (the pages' languages).
+ZONE_LANGS = ("he", "ar", "en")
 
 
 @dataclass(frozen=True)
 class ZoneSpec:
-    """One alert zone: id, display name, seconds to shelter and WGS84 (multi)polygon."""
+    """One alert zone: id, display name (and per language), seconds to shelter and WGS84
+    (multi)polygon."""
 
     id: str
     name: str
     seconds_to_shelter: int
     geometry: BaseGeometry
+    names: Mapping[str, str] | None = None  # he, ar, en; None: `name` in every language
+
+    def name_in(self, lang: str) -> str:
+        """The zone's name in a language, else its name."""
+        return (self.names or {}).get(lang) or self.name
 
 
 def slug(text: str) -> str:
@@ -58,8 +67,13 @@ def default_zones(
     *,
     cell_m: float = DEFAULT_CELL_M,
     seconds: int = DEFAULT_SECONDS_TO_SHELTER,
+    town_names: Mapping[str, str] | None = None,
 ) -> list[ZoneSpec]:
-    """A grid of square cells covering the bounds; rows A, B... from the north, columns from 1."""
+    """A grid of square cells covering the bounds; rows A, B... from the north, columns from 1.
+
+    Each is named "{town} {label}" ("Baka C3"), and in each language with the town's name in
+    it (`town_names`, by language); ids are made from `town_name` alone.
+    """
     if cell_m <= 0:
         raise ValueError("zone cell size must be positive")
     lon0, lat0, lon1, lat1 = bounds
@@ -95,13 +109,18 @@ def default_zones(
                     name=f"{town_name} {label}",
                     seconds_to_shelter=seconds,
                     geometry=shapely.Polygon(ring),
+                    names={
+                        lang: f"{(town_names or {}).get(lang) or town_name} {label}"
+                        for lang in ZONE_LANGS
+                    },
                 )
             )
     return zones
 
 
 def read_zones(path: str | Path, default_seconds: int) -> list[ZoneSpec]:
-    """Read alert zones from a GeoJSON file of (multi)polygons with id, name and seconds."""
+    """Read alert zones from a GeoJSON file of (multi)polygons with id, name and seconds
+    (and the name per language as `name:he`, `name:ar`, `name:en` where the file has them)."""
     p = require_readable(path)
     try:
         doc = json.loads(p.read_text(encoding="utf-8-sig"))
@@ -127,12 +146,14 @@ def read_zones(path: str | Path, default_seconds: int) -> list[ZoneSpec]:
         except (TypeError, ValueError) as exc:
             raise TownImportError(p, f"zone {i}: seconds_to_shelter is not a number") from exc
         ident = str(props.get("id") or f"zone-{i + 1}")
+        name = str(props.get("name") or ident)
         zones.append(
             ZoneSpec(
                 id=ident,
-                name=str(props.get("name") or ident),
+                name=name,
                 seconds_to_shelter=seconds_int,
                 geometry=geom,
+                names={lang: str(props.get(f"name:{lang}") or name) for lang in ZONE_LANGS},
             )
         )
     if len({z.id for z in zones}) != len(zones):
