@@ -108,4 +108,23 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "fd_zoom_in": ("הגדלה", "تكبير", "Zoom in"),
     "fd_zoom_out": ("הקטנה", "تصغير", "Zoom out"),
+    # The resident page opened from the copy kept on the phone (no network): said at the top
+    # with the time the copy's advice is from, never passed off as current.
+    "fd_offline_copy": (
+        "אין חיבור: זו ההנחיה מהשעה {t}, ייתכן שאינה עדכנית.",
+        "لا يوجد اتصال: هذه التعليمات من الساعة {t}، وقد لا تكون محدّثة.",
+        "Offline: this is the advice from {t}, it may be out of date.",
+    ),
+    # The same for a kept page with no advice on it (no place chosen, the silent SOS page).
+    "fd_offline_copy_page": (
+        "אין חיבור: זה הדף מהשעה {t}, ייתכן שאינו עדכני.",
+        "لا يوجد اتصال: هذه الصفحة من الساعة {t}، وقد لا تكون محدّثة.",
+        "Offline: this is the page from {t}, it may be out of date.",
+    ),
+    # The connection came back while a kept copy is on the screen (a link that reloads it).
+    "fd_offline_copy_back": (
+        "החיבור חזר. הדף הזה מהשעה {t}: לחצו כאן לטעינת ההנחיה העדכנית.",
+        "عاد الاتصال. هذه الصفحة من الساعة {t}: انقر هنا لتحميل أحدث التعليمات.",
+        "The connection is back. This page is from {t}: tap here for the current advice.",
+    ),
 }

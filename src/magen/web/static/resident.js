@@ -4,7 +4,12 @@
 
    Offline: a report is kept in localStorage with its command id and sent when the network
    returns. The server keeps one report per command id, so however often a report is resent
-   (a lost answer, two tabs) it counts once. */
+   (a lost answer, two tabs) it counts once.
+
+   The page itself is kept on the phone by the service worker (sw.js, registered in the
+   page's head: templates/_resident_sw.html) and opened from there when the network does not
+   answer: such a copy says so at the top, with the time its advice is from, and its forms
+   get fresh command ids (the copy's were those of the page as served, perhaps used). */
 (function () {
   "use strict";
 
@@ -20,6 +25,9 @@
   var LANG = document.documentElement.lang || "he";
   var VERSION = (document.currentScript && document.currentScript.src.split("?")[1]) || "";
   var silentPage = !!document.querySelector("form[data-silent]");
+  // A copy kept by the service worker, shown for want of a network (sw.js marks it).
+  var keptCopy = document.querySelector("[data-offline-copy][data-from-cache]");
+  var keptAt = keptCopy ? keptCopy.getAttribute("data-page-time") : null;
 
   function say(key, values) {
     var s = S[key] || key;
@@ -303,7 +311,10 @@
   var GUIDANCE_EVERY_MS = 15000;
   var GUIDANCE_STALE_MS = 45000;
   var here = null;  // [lat, lon] the advice is for
-  var confirmedAt = Date.now();  // when the advice shown was last confirmed by the server
+  // When the advice shown was last confirmed by the server; on a kept copy, long ago, said
+  // as the time the copy is from (the server's words for it) until an answer comes.
+  var confirmedAt = keptCopy ? 0 : Date.now();
+  var confirmedLabel = keptAt;
   var asking = false;
   var askFailed = false;  // the last ask got no answer: the advice is not being confirmed
 
@@ -379,7 +390,7 @@
       line.setAttribute("role", "alert");
       box.insertBefore(line, box.firstChild);
     }
-    if (stale) line.textContent = say("guidance_stale", { t: clock(confirmedAt) });
+    if (stale) line.textContent = say("guidance_stale", { t: confirmedLabel || clock(confirmedAt) });
     else if (line) line.remove();
   }
 
@@ -403,6 +414,7 @@
         if (!g) { askFailed = true; checkStale(); return; }  // no answer (server trouble)
         askFailed = false;
         confirmedAt = Date.now();
+        confirmedLabel = null;
         if (g.action) showGuidance(g); else noGuidance();
         checkStale();
       }, function () { asking = false; askFailed = true; checkStale(); });
@@ -489,7 +501,34 @@
       .catch(function () { el.hidden = true; banner("error", say("gps_failed")); });
   }
 
+  /* --- a kept copy ----------------------------------------------------------------------- */
+
+  // Once the server answers again (its database too), the kept copy's line says so and
+  // reloads the page when tapped; the copy (its calls for help, its alerts) stays marked as
+  // from its time.
+  var serverBack = false;
+  function checkServerBack() {
+    if (!keptCopy || serverBack || !navigator.onLine) return;
+    fetch("/readyz", { cache: "no-store", signal: deadline() }).then(function (r) {
+      if (!r.ok || serverBack) return;
+      serverBack = true;
+      var a = document.createElement("a");
+      a.href = location.href;
+      a.setAttribute("data-offline-copy-back", "");
+      a.textContent = say("fd_offline_copy_back", { t: keptAt });
+      keptCopy.textContent = "";
+      keptCopy.appendChild(a);
+    }, function () { /* still no answer */ });
+  }
+
+  function renewKeptIds() {
+    var kept = document.querySelectorAll("form[data-queue]");
+    for (var i = 0; i < kept.length; i++) renew(kept[i]);
+  }
+
   /* --- start ------------------------------------------------------------------------------ */
+
+  if (keptCopy) renewKeptIds();
 
   var extras = document.querySelectorAll(".js-only");
   for (var i = 0; i < extras.length; i++) extras[i].hidden = false;
@@ -519,9 +558,11 @@
   window.addEventListener("online", function () { renderNet(); flushNow(); });
   window.addEventListener("offline", renderNet);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) flushNow(); });
-  setInterval(function () { if (navigator.onLine) flushNow(); }, RETRY_MS);
+  setInterval(function () { if (navigator.onLine) flushNow(); checkServerBack(); }, RETRY_MS);
+  window.addEventListener("online", checkServerBack);
   renderNet();
   flushNow();
   keepGuidanceCurrent();
-  window.magenResident = { outbox: outbox, flush: flushNow };
+  checkServerBack();
+  window.magenResident = { outbox: outbox, flush: flushNow, keptCopy: !!keptCopy };
 })();
