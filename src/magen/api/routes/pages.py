@@ -22,7 +22,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 
 from magen.api.deps import Runtime, runtime
-from magen.api.routes._common import gzipped_if_taken
+from magen.api.routes._common import client_has, etag_of, gzipped_if_taken
 from magen.api.wire import primary_id
 from magen.app import auth
 from magen.app.security import (
@@ -40,10 +40,10 @@ from magen.domain.people import PersonName
 from magen.domain.persons import CheckInSurvivor, Persons
 from magen.domain.reports import Reports, ResolveSos, Sos, SosOutcome
 from magen.domain.values import Role
-from magen.web import forms
+from magen.web import STATIC_DIR, forms
 from magen.web.addresses import AddressBook, Place, address_book
 from magen.web.i18n import Lang, choose, is_lang, text
-from magen.web.render import render
+from magen.web.render import asset_version, render
 from magen.web.times import local_time
 
 TOKEN_COOKIE = "magen_token"  # noqa: S105 - the cookie's name, not a secret
@@ -295,6 +295,48 @@ async def resident_page(request: Request[Any, Any, Any]) -> Response[bytes]:
 async def silent_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The silent SOS: a dark screen, three numbers and one button."""
     return await _resident_page(request, template="silent.html")
+
+
+# The service worker's source names the assets' digest with this, written in when served.
+SW_VERSION_MARK = "__MAGEN_ASSET_VERSION__"
+_sw_kept: dict[str, bytes] = {}
+
+
+def service_worker_script() -> bytes:
+    """The resident pages' service worker as served: its source with the assets' digest in.
+
+    Any changed asset (the worker's own source among them) is a changed worker, which the
+    browser installs under a new cache, deleting the older ones.
+    """
+    version = asset_version()
+    body = _sw_kept.get(version)
+    if body is None:
+        source = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
+        body = source.replace(SW_VERSION_MARK, version).encode()
+        _sw_kept.clear()
+        _sw_kept[version] = body
+    return body
+
+
+@get("/sw.js", include_in_schema=False)
+async def service_worker(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The resident pages' service worker, at the root so that its scope is the whole site.
+
+    `no-cache`: the browser asks again (an unchanged worker is a 304) each time it checks for
+    a new one, so a new version reaches phones at their next visit.
+    """
+    body = service_worker_script()
+    tag = etag_of(body)
+    headers = {
+        "ETag": tag,
+        "Cache-Control": "no-cache",
+        "Service-Worker-Allowed": "/",
+        "X-Content-Type-Options": "nosniff",
+    }
+    media = "text/javascript; charset=utf-8"
+    if client_has(request, tag):
+        return Response(b"", status_code=304, headers=headers, media_type=media)
+    return Response(body, headers=headers, media_type=media)
 
 
 async def _submit(
@@ -653,6 +695,7 @@ router = Router(
     route_handlers=[
         resident_page,
         silent_page,
+        service_worker,
         post_sos,
         post_sighting,
         post_safe,
