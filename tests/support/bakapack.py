@@ -17,6 +17,8 @@ SHELTERS = (
     DATA / "shelters_jerusalem_2025-06.geojson",
     DATA / "shelters_jerusalem_2025-09.geojson",
 )
+BAKA_HE = "בקעה"
+BAKA_AR = "البقعة"
 
 
 @functools.cache
@@ -24,7 +26,17 @@ def baka_pack() -> Path:
     """The path of a Baka pack built for this session (about a second)."""
     folder = Path(tempfile.mkdtemp(prefix="magen-baka-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    report = import_town(OSM, SHELTERS, "Baka", folder / "baka.town", progress=False)
+    # OSM 2016 names no place "Baka" (its node is "בקעה (גאולים)" / "Geullim", no Arabic): the
+    # names in Hebrew and Arabic are given as `magen town import --name-he --name-ar` would.
+    report = import_town(
+        OSM,
+        SHELTERS,
+        "Baka",
+        folder / "baka.town",
+        progress=False,
+        name_he=BAKA_HE,
+        name_ar=BAKA_AR,
+    )
     return report.pack
 
 

@@ -33,22 +33,25 @@ def _town(request: Request[Any, Any, Any]) -> Town:
 
 @get("/town")
 async def town_info(request: Request[Any, Any, Any], service: ServiceDep) -> Response[Any]:
-    """The town: name, bounds, centre, alert zones and shelters with their status (public)."""
+    """The town: name (and `names` by language: he, ar, en), bounds, centre, alert zones (each
+    with its `names` too) and shelters with their status (public)."""
     town = _town(request)
     alerts = service.state.slice(Alerts)
     west, south, east, north = town.bounds
     zones, sh = town.zones, town.shelters
     body = {
         "name": town.name,
+        "names": town.names,
         "bbox": [west, south, east, north],
         "centre": {"lon": town.projection.lon_0, "lat": town.projection.lat_0},
         "position": service.state.position,
         "counts": town.summary(),
         "zones": [
-            {"id": str(z), "name": str(n), "seconds_to_shelter": int(s)}
-            for z, n, s in zip(
+            {"id": str(z), "name": str(n), "names": ns, "seconds_to_shelter": int(s)}
+            for z, n, ns, s in zip(
                 zones.id.tolist(),
                 zones.name.tolist(),
+                zones.names(),
                 zones.seconds_to_shelter.tolist(),
                 strict=True,
             )
