@@ -40,7 +40,7 @@ def _sw_constant(name: str) -> str:
 def test_the_worker_is_served_at_the_root_with_its_scope_and_never_kept_stale(kit: Kit) -> None:
     r = _client(kit).get("/sw.js")
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["content-type"] == "text/javascript; charset=utf-8"
     # At the root its default scope is the whole site; the header allows "/" besides.
     assert r.headers["service-worker-allowed"] == "/"
     # Asked again each time the browser checks for a new worker (a 304 while unchanged).

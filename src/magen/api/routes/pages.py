@@ -333,7 +333,7 @@ async def service_worker(request: Request[Any, Any, Any]) -> Response[bytes]:
         "Service-Worker-Allowed": "/",
         "X-Content-Type-Options": "nosniff",
     }
-    media = "text/javascript; charset=utf-8"
+    media = "text/javascript"  # litestar adds the charset
     if client_has(request, tag):
         return Response(b"", status_code=304, headers=headers, media_type=media)
     return Response(body, headers=headers, media_type=media)
