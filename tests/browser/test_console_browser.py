@@ -649,7 +649,9 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
         context.close()
 
 
-def test_an_operator_issues_and_clears_from_the_console(console: Any, server: Server) -> None:
+def test_an_operator_issues_and_clears_from_the_console(
+    console: Any, server: Server, browser: Any
+) -> None:
     page = console
     # A shelter's status, from its marker on the map.
     shelter_id = page.evaluate(
@@ -701,6 +703,26 @@ def test_an_operator_issues_and_clears_from_the_console(console: Any, server: Se
     said = text("zones_all", "en", town=town["name"], n=len(every))
     assert said in whole_row.inner_text()
     assert every[0] not in whole_row.inner_text()
+    # On a Hebrew console the town and its zones go by their Hebrew names ("כל בקעה (25
+    # אזורים)"), not the English one the pack was imported with.
+    assert town["names"]["he"] == "בקעה"
+    context = browser.new_context(timezone_id=TZ, viewport=CONSOLE_VIEWPORT, locale="he")
+    try:
+        he = sign_in(context, server, "dispatcher", "/console?lang=he")
+        he_row = he.locator(f'[data-panel="alerts"] li[data-id="{whole_id}"]')
+        he_row.wait_for()
+        said_he = text("zones_all", "he", town=town["names"]["he"], n=len(every))
+        he.wait_for_function(
+            "([id, s]) => document.querySelector(`[data-panel=alerts] li[data-id='${id}']`)"
+            ".innerText.includes(s)",
+            arg=[whole_id, said_he],
+        )
+        assert "Baka" not in he_row.inner_text()
+        first = he.locator("[data-alert-form] select[name=zones] option").first
+        assert first.text_content() == town["zones"][0]["names"]["he"]
+        assert (first.text_content() or "").startswith("בקעה ")
+    finally:
+        context.close()
     whole_row.locator("button").click()
     whole_row.wait_for(state="detached")
 

@@ -68,13 +68,15 @@
     }
     if (shown) show(shown);
   });
+  // The town's or a zone's name in the page's language ("כל בקעה"), else as the pack names it.
+  function named(o) { return (o.names && o.names[LANG]) || o.name || ""; }
   if (CFG.has_town) {
     fetch("/api/v1/town", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (info) {
         if (!info) return;
-        zones = info.zones || []; townName = info.name || "";
+        zones = info.zones || []; townName = named(info);
         zoneNames = {};
-        zones.forEach(function (z) { zoneNames[z.id] = z.name; });
+        zones.forEach(function (z) { zoneNames[z.id] = named(z); });
         fillAlertForm();
         if (shown) show(shown);  // alerts drawn before the zones' names came: by name now
       });
@@ -1270,7 +1272,7 @@
     var form = box.querySelector("form");
     var cat = form.elements.category;
     CATEGORIES.forEach(function (c) { var o = document.createElement("option"); o.value = c; o.textContent = say("cx_cat_" + c); cat.appendChild(o); });
-    zones.forEach(function (z) { var o = document.createElement("option"); o.value = z.id; o.textContent = z.name; form.elements.zones.appendChild(o); });
+    zones.forEach(function (z) { var o = document.createElement("option"); o.value = z.id; o.textContent = named(z); form.elements.zones.appendChild(o); });
     box.hidden = false;
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
