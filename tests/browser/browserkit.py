@@ -90,8 +90,13 @@ class PageErrors:
 
     def _console(self, message: Any) -> None:
         # A refused page (403) or an offline fetch is reported as a failed resource; what
-        # matters is the page's own errors, and its assets (checked in `_response`).
-        network = ("Failed to load resource", "WebSocket connection to")
+        # matters is the page's own errors, and its assets (checked in `_response`). Chromium
+        # says the last when the network goes while the service worker's script downloads.
+        network = (
+            "Failed to load resource",
+            "WebSocket connection to",
+            "An unknown error occurred when fetching the script",
+        )
         if message.type == "error" and not message.text.startswith(network):
             self.errors.append(f"console: {message.text}")
 
