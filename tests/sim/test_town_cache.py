@@ -29,3 +29,24 @@ def test_a_pack_cached_by_an_older_format_is_built_again(
     newer = sim_town.town_pack(scenario, tmp_path)
     assert newer != first
     assert built == [first, newer]
+
+
+def test_the_scenario_names_its_town_in_hebrew_and_arabic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OSM's 2016 map has no place named Baka: the scenario gives the names the demo's Hebrew
+    and Arabic pages say ("כל בקעה", not "כל Baka"), and a changed name is another pack."""
+    asked: list[dict[str, Any]] = []
+
+    def fake_import(osm: Path, shelters: Any, name: str, pack: Path, **kw: Any) -> None:
+        pack.write_bytes(b"a pack")
+        asked.append({"name": name, "he": kw.get("name_he"), "ar": kw.get("name_ar")})
+
+    monkeypatch.setattr(importer, "import_town", fake_import)
+    scenario = load_scenario("ofakim_baka")
+    first = sim_town.town_pack(scenario, tmp_path)
+    assert asked == [{"name": "Baka", "he": "בקעה", "ar": "البقعة"}]
+    renamed = scenario.model_copy(
+        update={"town": scenario.town.model_copy(update={"name_ar": "بقعة"})}
+    )
+    assert sim_town.town_pack(renamed, tmp_path) != first

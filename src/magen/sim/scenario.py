@@ -95,6 +95,9 @@ class TownSource(_Strict):
     """The map: a built pack, or the sources to build one from (paths relative to the repo)."""
 
     name: Annotated[str, Field(min_length=1, max_length=100)] = "Town"
+    # The town's name in Hebrew and Arabic, where its map (OSM) has none under `name`.
+    name_he: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name_ar: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     pack: str | None = None
     osm: str | None = None
     shelters: list[str] = Field(default_factory=list)

@@ -46,7 +46,9 @@ def town_pack(scenario: Scenario, cache_dir: Path = DEFAULT_CACHE) -> Path:
         digest.update(p.name.encode())
         digest.update(hashlib.sha256(p.read_bytes()).digest())
     # The pack format too: a pack cached by an older Magen is built again, not refused.
-    digest.update(f"{src.name}|{src.zone_seconds}|v{FORMAT_VERSION}".encode())
+    digest.update(
+        f"{src.name}|{src.name_he}|{src.name_ar}|{src.zone_seconds}|v{FORMAT_VERSION}".encode()
+    )
     slug = "".join(c if c.isalnum() else "-" for c in src.name.lower()).strip("-") or "town"
     pack = cache_dir / f"{slug}-{digest.hexdigest()[:12]}.town"
     if not pack.exists():
@@ -59,6 +61,8 @@ def town_pack(scenario: Scenario, cache_dir: Path = DEFAULT_CACHE) -> Path:
             pack,
             progress=False,
             zone_seconds=src.zone_seconds,
+            name_he=src.name_he,
+            name_ar=src.name_ar,
         )
     return pack
 
