@@ -17,16 +17,17 @@ PHONE = {"width": 390, "height": 844}
 HERE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}
 
 
+def _phone(browser: Any, locale: str) -> Any:
+    """A phone's browser here, in a language, with its GPS allowed."""
+    return browser.new_context(
+        timezone_id=TZ, viewport=PHONE, locale=locale, geolocation=HERE, permissions=["geolocation"]
+    )
+
+
 def test_a_responder_checks_in_reports_status_and_a_sighting_where_they_stand(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="he-IL",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
+    context = _phone(browser, "he-IL")
     try:
         page = page_errors.watch(sign_in(context, server, "volunteer1", "/responder"))
         assert page.get_attribute("html", "dir") == "rtl"
@@ -255,13 +256,7 @@ def test_a_server_that_refuses_the_area_view_is_asked_for_the_whole_picture(
         else:
             route.continue_()
 
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="en-GB",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
+    context = _phone(browser, "en-GB")
     try:
         context.route(re.compile(r".*/api/v1/picture(\?.*)?$"), refuse)
         page = page_errors.watch(sign_in(context, server, "volunteer1", "/responder"))
@@ -292,13 +287,7 @@ def test_a_responder_checks_in_under_the_call_sign_the_dispatcher_uses(
 ) -> None:
     """The check-in form offers a call sign (the account's name if left empty); the one typed
     is what the console and every feed call this responder."""
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="he-IL",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
+    context = _phone(browser, "he-IL")
     try:
         page = page_errors.watch(sign_in(context, server, "officer4", "/responder"))
         page.wait_for_selector("body[data-ready]")
@@ -349,13 +338,7 @@ def test_an_official_alert_is_at_the_top_of_the_responder_page_while_in_force(
         {"category": "missiles", "zone_ids": zones, "expires_at": ends.isoformat()},
     )
     assert r.status_code == 201, r.text
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="he-IL",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
+    context = _phone(browser, "he-IL")
     try:
         page = page_errors.watch(sign_in(context, server, "officer1", "/responder"))
         page.wait_for_selector("body[data-ready]")
