@@ -127,4 +127,67 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "عاد الاتصال. هذه الصفحة من الساعة {t}: انقر هنا لتحميل أحدث التعليمات.",
         "The connection is back. This page is from {t}: tap here for the current advice.",
     ),
+    # An SOS from a place outside the town's alert zones: recorded all the same (never
+    # refused), but said plainly that this service's forces may not be the ones to come.
+    "fd_sos_outside_town": (
+        "ה-SOS נרשם ({t}), אבל המקום הזה מחוץ לאזור שהשירות הזה מכסה ({town}). התקשרו עכשיו"
+        " למשטרה: {numbers}",
+        "سُجّل طلب SOS ({t})، لكن هذا المكان خارج المنطقة التي تغطيها هذه الخدمة ({town})."
+        " اتصل بالشرطة الآن: {numbers}",
+        "Your SOS was recorded ({t}), but this place is outside the area this service covers"
+        " ({town}). Call the police now: {numbers}",
+    ),
+    # The alerts in force in the town, shown on the resident page before any location is
+    # given: about the town, never "here".
+    "fd_town_alerts_title": (
+        "התרעות בתוקף באזור {town}",
+        "إنذارات سارية في منطقة {town}",
+        "Alerts in force in {town}",
+    ),
+    "fd_town_alert_line": (
+        "{title} · {zones} · מהשעה {t}",
+        "{title} · {zones} · منذ الساعة {t}",
+        "{title} · {zones} · since {t}",
+    ),
+    "fd_town_alert_drill": ("תרגיל", "تمرين", "Drill"),
+    # Some zones by name, and how many more.
+    "fd_zones_more": ("{names} ועוד {n}", "{names} و{n} أخرى", "{names} and {n} more"),
+    "fd_town_alert_where": (
+        "כדי לדעת אם זה נוגע אליכם ומה לעשות במקום שבו אתם נמצאים, תנו מיקום למטה.",
+        "لمعرفة إن كان هذا يخصك وما يجب فعله حيث أنت، أعطِ موقعًا أدناه.",
+        "To know whether this is where you are and what to do there, give a location below.",
+    ),
+    # "I am safe" with no open call for help.
+    "fd_safe_registry": (
+        "אין לכם קריאה לעזרה פתוחה. לחיצה כאן רושמת במאגר הנעדרים שאתם בטוחים, כדי שבני משפחה"
+        " שמחפשים אתכם יידעו.",
+        "ليس لديكم طلب مساعدة مفتوح. الضغط هنا يسجّل في سجل المفقودين أنكم بأمان، ليعرف ذلك"
+        " أفراد العائلة الذين يبحثون عنكم.",
+        "You have no open call for help. Pressing this tells the missing-persons registry that"
+        " you are safe, so that family looking for you can be told.",
+    ),
+    "fd_safe_registered": (
+        "כבר רשמתם במאגר הנעדרים שאתם בטוחים.",
+        "سجّلتم من قبل في سجل المفقودين أنكم بأمان.",
+        "You have already told the missing-persons registry that you are safe.",
+    ),
+    # After "no open call" (safe_none): what "I am safe" can do for someone not signed in.
+    "fd_safe_anonymous": (
+        "כדי לרשום במאגר הנעדרים שאתם בטוחים, כדי שבני משפחה שמחפשים אתכם יידעו, צריך להיכנס"
+        " לחשבון.",
+        "لتسجيل أنكم بأمان في سجل المفقودين، ليعرف ذلك أفراد العائلة الذين يبحثون عنكم، يجب"
+        " تسجيل الدخول.",
+        "To tell the missing-persons registry that you are safe, so that family looking for you"
+        " can be told, sign in.",
+    ),
+    "fd_safe_sign_in": (
+        "כניסה לחשבון",
+        "تسجيل الدخول",
+        "Sign in",
+    ),
+    "fd_safe_sign_up": (
+        "אין לכם חשבון? פתיחת חשבון",
+        "ليس لديك حساب؟ أنشئ حسابًا",
+        "No account? Create one",
+    ),
 }

@@ -22,7 +22,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 
 from magen.api.deps import Runtime, runtime
-from magen.api.routes._common import client_has, etag_of, gzipped_if_taken
+from magen.api.routes._common import client_has, etag_of, gzipped_if_taken, outside_town
 from magen.api.wire import primary_id
 from magen.app import auth
 from magen.app.security import (
@@ -34,6 +34,7 @@ from magen.app.security import (
 )
 from magen.app.service import Outcome
 from magen.domain.accounts import Accounts
+from magen.domain.alerts import CATEGORY_TITLES, Alerts, OfficialAlert
 from magen.domain.base import Actor, Command
 from magen.domain.errors import CommandIdReused, DomainError
 from magen.domain.people import PersonName
@@ -181,6 +182,50 @@ def _guidance(rt: Runtime, where: forms.Location | None, lang: Lang) -> dict[str
     return guidance_view(rt.guidance, where.lon, where.lat, lang)
 
 
+# Zones named one by one up to this many; beyond, "and N more".
+_ZONES_NAMED = 3
+
+
+def _zones_said(rt: Runtime, alert: OfficialAlert, lang: Lang) -> str:
+    """The zones an alert holds, in the page's language: the whole town said once."""
+    town = rt.town
+    zones = alert.active_zones
+    if town is None:
+        return str(len(zones))
+    ids = town.zones.id.tolist()
+    if set(ids) <= set(zones):
+        return text("zones_all", lang, town=town.names[lang], n=len(ids))
+    names = dict(zip(ids, (n[lang] for n in town.zones.names()), strict=True))
+    said = [names.get(z, z) for z in zones[:_ZONES_NAMED]]
+    if len(zones) > _ZONES_NAMED:
+        return text("fd_zones_more", lang, names=", ".join(said), n=len(zones) - _ZONES_NAMED)
+    return ", ".join(said)
+
+
+def town_alerts(rt: Runtime, lang: Lang) -> list[dict[str, Any]]:
+    """The official alerts in force anywhere in the town now, as the resident page says them
+    before it knows where one is: about the town (which zones, since when), never "here"."""
+    now = rt.service.clock.now()
+    alerts = rt.service.state.slice(Alerts).active_alerts(now)
+    return [
+        {
+            "id": a.alert_id,
+            "line": text(
+                "fd_town_alert_line",
+                lang,
+                title=CATEGORY_TITLES[a.category].in_(lang) or CATEGORY_TITLES[a.category].en,
+                zones=_zones_said(rt, a, lang),
+                t=local_time(a.issued_at),
+            ),
+            "drill": a.drill,
+            # What the page's script compares with GET /api/v1/alerts to know it changed.
+            "mark": f"{a.alert_id}@{len(a.active_zones)}",
+        }
+        for a in sorted(alerts, key=lambda a: a.issued_at)
+        if a.active_zones
+    ]
+
+
 def _alert_lines(guidance: Mapping[str, Any] | None, lang: Lang) -> list[tuple[str, str]]:
     """When each alert in force began (and ends, where the guidance gives it), on the town's
     clock, as the page's script says them: (words, data attribute)."""
@@ -209,6 +254,7 @@ async def _resident_page(
     error: forms.FormError | None = None,
     error_text: str | None = None,
     done: str | None = None,
+    warning: str | None = None,
     status: int = 200,
     cookies: list[Cookie] | None = None,
 ) -> Response[bytes]:
@@ -236,6 +282,8 @@ async def _resident_page(
         for s in _own_open_sos(rt, actor)
     ]
     guidance = _guidance(rt, where, lang)
+    now = rt.service.clock.now()
+    in_town = town_alerts(rt, lang) if guidance is None else []
     body = render(
         template,
         lang,
@@ -244,7 +292,13 @@ async def _resident_page(
         where=where,
         guidance=guidance,
         alert_lines=_alert_lines(guidance, lang),
-        guidance_time=local_time(rt.service.clock.now()),
+        town_alerts=in_town,
+        town_name=rt.town.names[lang] if rt.town is not None else "",
+        safe_note=_safe_note(rt, actor),
+        open_registration=rt.settings.open_registration,
+        warning=warning,
+        guidance_time=local_time(now),
+        page_at=now.isoformat(),
         have_guidance=rt.guidance is not None,
         suggestions=suggestions,
         lookup_error=lookup_error,
@@ -411,19 +465,34 @@ async def _report(
     at = local_time(outcome.events[0].recorded_at) if outcome.events else ""
     # The next report from here is most likely about the same place.
     keep = {"lat": f"{where.lat:.6f}", "lon": f"{where.lon:.6f}", "place": where.label}
-    if build == "sos":
+    # A call for help from outside the town is recorded all the same, but never answered as if
+    # this town's forces knew where the caller is: they are told to call the police.
+    outside = build == "sos" and rt.town is not None and outside_town(rt.town, where.lon, where.lat)
+    if outside:
+        assert rt.town is not None
+        done = text(
+            "fd_sos_outside_town",
+            lang,
+            t=at,
+            town=rt.town.names[lang],
+            numbers=text("emergency_numbers", lang),
+        )
+    elif build == "sos":
         silent = data.get("silent") in {"1", "on", "true", "yes"}
         done = text("sos_done_silent" if silent else "sos_done", lang, t=at)
     else:
         done = text("sighting_done", lang, t=at)
     if _wants_json(request):
-        body = {
+        body: dict[str, Any] = {
             "ok": True,
             "id": primary_id(outcome.events[0].event) if outcome.events else None,
             "replayed": outcome.replayed,
             "position": max(outcome.positions) if outcome.positions else None,
             "message": done,
         }
+        if outside:
+            assert rt.town is not None
+            body["outside_town"] = rt.town.names[lang]
         return Response(
             body, status_code=200 if outcome.replayed else 201, headers=_NO_STORE, cookies=cookies
         )
@@ -432,7 +501,8 @@ async def _report(
         request,
         template=template,
         form=keep,
-        done=done,
+        done=None if outside else done,
+        warning=done if outside else None,
         status=201 if not outcome.replayed else 200,
     )
 
@@ -481,6 +551,21 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
     if _wants_json(request):
         return Response({"ok": True, "closed": len(commands), "message": done}, headers=_NO_STORE)
     return await _resident_page(request, template=template, done=done)
+
+
+def _safe_note(rt: Runtime, actor: Actor) -> str:
+    """What "I am safe" does for this person when they have no open call for help:
+    `registry` (a signed-in resident not yet checked in: it tells the registry), `registered`
+    (already told), `anonymous` (nothing to close; signing in lets it tell the registry), or
+    `none` (a staff account: nothing it can do here)."""
+    if actor.account_id is None:
+        return "anonymous"
+    if actor.role is not Role.RESIDENT or not _display_name(rt, actor):
+        return "none"
+    survivors = rt.service.state.slice(Persons).survivors.values()
+    if any(s.self_reported and s.checked_in_by == actor.account_id for s in survivors):
+        return "registered"
+    return "registry"
 
 
 def _safe_check_in(rt: Runtime, actor: Actor, base: uuid.UUID) -> CheckInSurvivor | None:

@@ -28,6 +28,13 @@
   // A copy kept by the service worker, shown for want of a network (sw.js marks it).
   var keptCopy = document.querySelector("[data-offline-copy][data-from-cache]");
   var keptAt = keptCopy ? keptCopy.getAttribute("data-page-time") : null;
+  // The time the page was made, on the server's clock (HH:MM, the town's): what its advice
+  // was true at until the server confirms it again. The phone's own clock is never shown: it
+  // may differ from the server's (a demo's clock, a phone set wrong).
+  var pageMark = document.querySelector("[data-offline-copy]");
+  var pageAt = pageMark ? pageMark.getAttribute("data-page-time") : null;
+  var nowBox = document.getElementById("now");
+  var pageAtMs = keptCopy || !nowBox ? NaN : Date.parse(nowBox.getAttribute("data-page-at") || "");
 
   function say(key, values) {
     var s = S[key] || key;
@@ -47,7 +54,7 @@
 
   /* --- messages --------------------------------------------------------------------------- */
 
-  function banner(cls, text) {
+  function banner(cls, text, mark) {
     var main = document.querySelector("main");
     var old = main.querySelectorAll(".done[data-js], .error[data-js]");
     for (var i = 0; i < old.length; i++) old[i].remove();
@@ -56,6 +63,7 @@
     p.setAttribute("data-js", "");
     p.setAttribute(cls === "error" ? "data-error" : "data-done", "");
     p.setAttribute("role", cls === "error" ? "alert" : "status");
+    if (mark) p.setAttribute(mark, "");
     p.textContent = text;
     var net = document.getElementById("net");
     net.parentNode.insertBefore(p, net.nextSibling);
@@ -123,7 +131,9 @@
         if (transient(res.status)) return;  // keep it; try again later
         drop(item.id);
         if (res.ok) {
-          banner("done", say("sent_queued") + " " + (res.json.message || ""));
+          // An SOS from outside the town: recorded, but the caller must phone the police.
+          if (res.json.outside_town) banner("error", say("sent_queued") + " " + (res.json.message || ""), "data-sos-outside");
+          else banner("done", say("sent_queued") + " " + (res.json.message || ""));
           if (item.url.indexOf("/sos") >= 0) showSafe();
         } else {
           // Refused (an address the server could not find, a number out of range): the report
@@ -239,7 +249,8 @@
       if (transient(res.status)) return queued();
       if (res.ok) {
         renew(form);
-        banner("done", res.json.message || "");
+        if (res.json.outside_town) banner("error", res.json.message || "", "data-sos-outside");
+        else banner("done", res.json.message || "");
         if (item.url.indexOf("/sos") >= 0) showSafe();
         if (item.url.indexOf("/safe") >= 0) {
           form.hidden = true;
@@ -311,10 +322,11 @@
   var GUIDANCE_EVERY_MS = 15000;
   var GUIDANCE_STALE_MS = 45000;
   var here = null;  // [lat, lon] the advice is for
-  // When the advice shown was last confirmed by the server; on a kept copy, long ago, said
-  // as the time the copy is from (the server's words for it) until an answer comes.
+  // When the advice shown was last confirmed by the server, on this phone's clock (only to
+  // measure how long ago); on a kept copy, long ago. What is said is the server's time for it
+  // (the answer's as_of; the page's time until an answer comes).
   var confirmedAt = keptCopy ? 0 : Date.now();
-  var confirmedLabel = keptAt;
+  var confirmedLabel = pageAt;
   var asking = false;
   var askFailed = false;  // the last ask got no answer: the advice is not being confirmed
 
@@ -373,7 +385,7 @@
         : say("shelter_at", { name: name })));
     }
     box.appendChild(para("meta", say("issued_by", { who: g.issued_by_label })));
-    box.appendChild(para("meta", say("as_of", { t: clock(confirmedAt) }), "data-guidance-time"));
+    box.appendChild(para("meta", say("as_of", { t: confirmedLabel || clock(confirmedAt) }), "data-guidance-time"));
   }
 
   function checkStale() {
@@ -414,7 +426,12 @@
         if (!g) { askFailed = true; checkStale(); return; }  // no answer (server trouble)
         askFailed = false;
         confirmedAt = Date.now();
-        confirmedLabel = null;
+        // The server's time for this advice (its log's), never the phone's clock.
+        // Never earlier than the page itself (made on the server's clock): an advice unchanged
+        // since 11:55 was still so when the page was made at 12:00.
+        var asOf = g.as_of ? Date.parse(g.as_of) : NaN;
+        if (!isNaN(pageAtMs) && !(asOf >= pageAtMs)) asOf = pageAtMs;
+        confirmedLabel = isNaN(asOf) ? null : clock(asOf);
         if (g.action) showGuidance(g); else noGuidance();
         checkStale();
       }, function () { asking = false; askFailed = true; checkStale(); });
@@ -433,6 +450,52 @@
     askGuidance();
   }
 
+  /* --- the alerts in the town, before a place is known ---------------------------------- */
+
+  // With no place given the page shows the alerts in force in the town (the server words
+  // them, zones by name). They are asked for every few seconds (GET /api/v1/alerts, small);
+  // only when they changed is the page asked again for its words.
+  var TOWN_ALERTS_EVERY_MS = 15000;
+  var townAskedAt = Date.now();
+  var townAsking = false;
+
+  function townMarks(list) {
+    return list.filter(function (a) { return a.zones && a.zones.length; })
+      .map(function (a) { return a.id + "@" + a.zones.length; }).sort().join(" ");
+  }
+
+  function askTownAlerts() {
+    var now = document.getElementById("now");
+    if (here || townAsking || keptCopy || !now || !now.hasAttribute("data-town-marks")) return;
+    townAsking = true;
+    townAskedAt = Date.now();
+    var opts = { credentials: "same-origin", cache: "no-store", signal: deadline() };
+    fetch("/api/v1/alerts", opts)
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j || here) return null;
+        if (townMarks(j.alerts || []) === now.getAttribute("data-town-marks")) {
+          var at = Date.parse(j.now);
+          var line = document.querySelector("[data-town-alerts-time]");
+          if (line && !isNaN(at)) line.textContent = say("as_of", { t: clock(at) });
+          return null;
+        }
+        return fetch("/resident?lang=" + LANG, opts)
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (!html || here) return;
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var fresh = doc.getElementById("now");
+            var box = fresh && fresh.querySelector("[data-guidance]");
+            if (!box || !fresh.hasAttribute("data-town-marks")) return;
+            now.className = fresh.className;
+            now.setAttribute("data-town-marks", fresh.getAttribute("data-town-marks"));
+            document.querySelector("[data-guidance]").innerHTML = box.innerHTML;
+          });
+      })
+      .then(function () { townAsking = false; }, function () { townAsking = false; });
+  }
+
   function keepGuidanceCurrent() {
     // A place chosen without JavaScript (an address looked up by the server) is kept too.
     var lat = document.querySelector("[data-where] [name=lat]");
@@ -440,9 +503,10 @@
     if (!here && lat && lon && lat.value && lon.value) here = [parseFloat(lat.value), parseFloat(lon.value)];
     setInterval(function () {
       if (Date.now() - askedAt >= GUIDANCE_EVERY_MS) askGuidance();
+      if (!here && Date.now() - townAskedAt >= TOWN_ALERTS_EVERY_MS) askTownAlerts();
       checkStale();
     }, 1000);
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) askGuidance(); });
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { askGuidance(); askTownAlerts(); } });
     window.addEventListener("online", askGuidance);
     window.addEventListener("offline", checkStale);
   }
