@@ -467,14 +467,15 @@ async def _report(
     keep = {"lat": f"{where.lat:.6f}", "lon": f"{where.lon:.6f}", "place": where.label}
     # A call for help from outside the town is recorded all the same, but never answered as if
     # this town's forces knew where the caller is: they are told to call the police.
-    outside = build == "sos" and rt.town is not None and outside_town(rt.town, where.lon, where.lat)
-    if outside:
-        assert rt.town is not None
+    town = rt.town if build == "sos" else None
+    outside = town is not None and outside_town(town, where.lon, where.lat)
+    outside_of = town.names[lang] if town is not None and outside else None
+    if outside_of is not None:
         done = text(
             "fd_sos_outside_town",
             lang,
             t=at,
-            town=rt.town.names[lang],
+            town=outside_of,
             numbers=text("emergency_numbers", lang),
         )
     elif build == "sos":
@@ -490,9 +491,8 @@ async def _report(
             "position": max(outcome.positions) if outcome.positions else None,
             "message": done,
         }
-        if outside:
-            assert rt.town is not None
-            body["outside_town"] = rt.town.names[lang]
+        if outside_of is not None:
+            body["outside_town"] = outside_of
         return Response(
             body, status_code=200 if outcome.replayed else 201, headers=_NO_STORE, cookies=cookies
         )
@@ -501,8 +501,8 @@ async def _report(
         request,
         template=template,
         form=keep,
-        done=None if outside else done,
-        warning=done if outside else None,
+        done=None if outside_of is not None else done,
+        warning=done if outside_of is not None else None,
         status=201 if not outcome.replayed else 200,
     )
 
