@@ -12,6 +12,7 @@ from magen.domain.persons import Persons, family_view
 from magen.domain.values import Role
 from support.apikit import Kit, api_kit, cid
 from support.bakapack import baka_pack
+from support.pagekit import form_command_id
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +27,10 @@ def _resident(kit: Kit) -> Any:
     return kit.client
 
 
-def _command_id(html: str, action: str) -> str:
-    block = html[html.index(f'action="{action}"') :]
-    found = re.search(r'name="command_id" value="([0-9a-f-]{36})"', block)
-    assert found is not None
-    return found.group(1)
-
-
 def _file(kit: Kit, name: str) -> str:
     client = _resident(kit)
     page = client.get("/family?lang=ar").text
-    form = {"form": "report", "command_id": _command_id(page, "/family/report")}
+    form = {"form": "report", "command_id": form_command_id(page, "/family/report")}
     r = client.post("/family/report", data={**form, "full_name": name, "age": "70"})
     assert r.status_code == 201, r.text
     mine = family_view(kit.client.app.state["runtime"].service.state, kit.accounts[Role.RESIDENT])
@@ -87,7 +81,7 @@ def test_they_are_safe_after_a_death_not_yet_told_tells_the_family_nothing_of_it
     block = page[page.index(f'data-report="{report_id}"') :]
     form = {
         "form": f"safe-{report_id}",
-        "command_id": _command_id(block, "/family/safe"),
+        "command_id": form_command_id(block, "/family/safe"),
         "report_id": report_id,
         "note": "عند ابنها في بئر السبع",
         "confirm": "1",
@@ -141,7 +135,7 @@ def test_they_are_safe_on_a_report_found_meanwhile_is_passed_on_in_the_family_s_
     block = page[page.index(f'data-report="{report_id}"') :]
     form = {
         "form": f"safe-{report_id}",
-        "command_id": _command_id(block, "/family/safe"),
+        "command_id": form_command_id(block, "/family/safe"),
         "report_id": report_id,
         "confirm": "1",
     }
@@ -157,7 +151,7 @@ def test_they_are_safe_on_a_report_found_meanwhile_is_passed_on_in_the_family_s_
 def test_an_arabic_page_says_her_of_a_woman_and_him_of_a_man(kit: Kit) -> None:
     client = _resident(kit)
     page = client.get("/family?lang=ar").text
-    form = {"form": "report", "command_id": _command_id(page, "/family/report")}
+    form = {"form": "report", "command_id": form_command_id(page, "/family/report")}
     r = client.post("/family/report", data={**form, "full_name": "هدى سليمان", "sex": "female"})
     assert r.status_code == 201, r.text
     mine = family_view(kit.client.app.state["runtime"].service.state, kit.accounts[Role.RESIDENT])

@@ -14,6 +14,7 @@ from magen.domain.persons import FamilyView, Persons, family_view
 from magen.domain.values import Role
 from support.apikit import Kit, api_kit, cid
 from support.bakapack import baka_pack
+from support.pagekit import form_command_id
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +35,12 @@ def _resident(kit: Kit) -> Any:
     return _client(kit, kit.tokens[Role.RESIDENT])
 
 
-def _command_id(html: str, action: str) -> str:
-    block = html[html.index(f'action="{action}"') :]
-    found = re.search(r'name="command_id" value="([0-9a-f-]{36})"', block)
-    assert found is not None
-    return found.group(1)
-
-
 def _view(kit: Kit, account_id: str) -> FamilyView:
     return family_view(kit.client.app.state["runtime"].service.state, account_id)
 
 
 def _report_form(html: str, **fields: str) -> dict[str, str]:
-    return {"form": "report", "command_id": _command_id(html, "/family/report"), **fields}
+    return {"form": "report", "command_id": form_command_id(html, "/family/report"), **fields}
 
 
 def _file(kit: Kit, client: Any, name: str, **fields: str) -> str:
@@ -86,7 +80,7 @@ def test_signing_up_makes_a_resident_signed_in_and_a_resend_makes_no_second(kit:
     page = client.get("/family?lang=en").text
     form = {
         "form": "signup",
-        "command_id": _command_id(page, "/family/signup"),
+        "command_id": form_command_id(page, "/family/signup"),
         "display_name": "Miriam Levi",
         "username": "miriam.levi",
         "password": "a long password",
@@ -109,7 +103,7 @@ def test_signing_up_makes_a_resident_signed_in_and_a_resend_makes_no_second(kit:
     assert len(accounts.by_id) == count
     # Another form with that username: taken, said beside it, the name kept, no password echoed.
     page = _client(kit).get("/family?lang=en").text
-    taken = {**form, "command_id": _command_id(page, "/family/signup")}
+    taken = {**form, "command_id": form_command_id(page, "/family/signup")}
     r = _client(kit).post("/family/signup?lang=en", data=taken)
     assert r.status_code == 409
     assert _field_error(r.text, "username") == "That username is taken. Choose another."
@@ -122,7 +116,7 @@ def test_a_sign_up_form_that_cannot_be_taken_says_why_beside_each_field(kit: Kit
     page = client.get("/family?lang=en").text
     form = {
         "form": "signup",
-        "command_id": _command_id(page, "/family/signup"),
+        "command_id": form_command_id(page, "/family/signup"),
         "display_name": "Yosef",
         "username": "Yosef K",
         "password": "short",
@@ -203,7 +197,7 @@ def test_a_resident_files_a_report_by_form_and_the_family_view_has_it(kit: Kit) 
         "نوعا أبراهام",
         "Ноа Авраам",
     ]
-    assert _command_id(r.text, "/family/report") != form["command_id"]
+    assert form_command_id(r.text, "/family/report") != form["command_id"]
 
 
 def test_the_same_form_sent_again_files_one_report(kit: Kit) -> None:
@@ -221,7 +215,7 @@ def test_the_same_form_sent_again_files_one_report(kit: Kit) -> None:
     assert stale.status_code == 409
     assert "out of date" in stale.text
     assert 'value="Eli Peretz Jr"' in stale.text
-    assert _command_id(stale.text, "/family/report") != form["command_id"]
+    assert form_command_id(stale.text, "/family/report") != form["command_id"]
 
 
 def test_a_bad_date_of_birth_comes_back_with_the_reason_and_what_was_typed(kit: Kit) -> None:
@@ -243,7 +237,7 @@ def test_a_bad_date_of_birth_comes_back_with_the_reason_and_what_was_typed(kit: 
     for typed in ('value="Avi Mizrahi"', 'value="31.02.1980"', ">אבי מזרחי</textarea>"):
         assert typed in r.text
     assert ">blue shirt</textarea>" in r.text
-    assert _command_id(r.text, "/family/report") == form["command_id"]  # still the same report
+    assert form_command_id(r.text, "/family/report") == form["command_id"]  # still the same report
     assert len(_view(kit, account).reports) == before
     # Other fields the domain refuses are said beside them too, in the reader's language.
     bad = {**form, "born": "1980", "age": "12", "phone": "call me", "height": "9"}
@@ -261,7 +255,7 @@ def test_a_resident_never_sees_nor_touches_another_resident_s_reports(kit: Kit) 
     page = client.get("/family").text
     form = {
         "form": "signup",
-        "command_id": _command_id(page, "/family/signup"),
+        "command_id": form_command_id(page, "/family/signup"),
         "display_name": "Other Family",
         "username": "other.family",
         "password": "another long password",
@@ -291,7 +285,7 @@ def test_they_are_safe_closes_the_report_once_it_is_confirmed(kit: Kit) -> None:
     page = client.get("/family?lang=en").text
     form = {
         "form": f"safe-{report_id}",
-        "command_id": _command_id(page, "/family/safe"),
+        "command_id": form_command_id(page, "/family/safe"),
         "report_id": report_id,
         "note": "with his cousin in Beersheba",
     }
@@ -327,7 +321,7 @@ def test_new_information_is_added_to_the_report_as_a_note(kit: Kit) -> None:
     block = page[page.index(f'data-report="{report_id}"') :]
     form = {
         "form": f"note-{report_id}",
-        "command_id": _command_id(block, "/family/note"),
+        "command_id": form_command_id(block, "/family/note"),
         "report_id": report_id,
         "text": "",
     }

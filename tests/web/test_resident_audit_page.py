@@ -21,6 +21,7 @@ from magen.web.i18n import text
 from magen.web.times import local_time
 from support.apikit import Kit, api_kit, cid
 from support.bakapack import baka_pack
+from support.pagekit import form_command_id
 
 TEL_AVIV = {"lat": "32.0853", "lon": "34.7818"}
 BAKA = {"lat": "31.761500", "lon": "35.216000"}
@@ -32,16 +33,14 @@ def kit() -> Iterator[Kit]:
         yield k
 
 
-def _command_id(html: str, form: str) -> str:
-    block = html[html.index(f'action="/resident/{form}"') :]
-    found = re.search(r'name="command_id" value="([0-9a-f-]{36})"', block)
-    assert found is not None
-    return found.group(1)
-
-
 def _sos(client: Any, where: dict[str, str], lang: str, **extra: str) -> Any:
     page = client.get(f"/resident?lang={lang}&lat={where['lat']}&lon={where['lon']}").text
-    data = {"form": "sos", "command_id": _command_id(page, "sos"), "people": "1", **where}
+    data = {
+        "form": "sos",
+        "command_id": form_command_id(page, "/resident/sos"),
+        "people": "1",
+        **where,
+    }
     return client.post(f"/resident/sos?lang={lang}", data={**data, **extra})
 
 
@@ -78,7 +77,12 @@ def test_an_sos_from_outside_the_town_is_recorded_and_says_to_call_the_police(
 
 def test_the_page_s_script_is_told_the_sos_is_outside_the_town(kit: Kit) -> None:
     page = kit.client.get("/resident?lang=en").text
-    data = {"form": "sos", "command_id": _command_id(page, "sos"), "people": "2", **TEL_AVIV}
+    data = {
+        "form": "sos",
+        "command_id": form_command_id(page, "/resident/sos"),
+        "people": "2",
+        **TEL_AVIV,
+    }
     r = kit.client.post("/resident/sos?lang=en", data=data, headers={"accept": "application/json"})
     assert r.status_code == 201
     assert r.json()["outside_town"] == "Baka"
@@ -89,7 +93,7 @@ def test_a_silent_sos_from_outside_the_town_says_so_on_the_silent_page(kit: Kit)
     page = kit.client.get("/resident/silent?lang=en").text
     data = {
         "form": "sos",
-        "command_id": _command_id(page, "sos"),
+        "command_id": form_command_id(page, "/resident/sos"),
         "people": "1",
         "silent": "1",
         "silent_page": "1",
@@ -209,7 +213,8 @@ def test_a_signed_in_resident_with_no_open_call_has_a_safe_button_for_the_regist
     assert "hidden" not in form.group(0)
     assert "tells the missing-persons registry that you are safe" in section
     r = client.post(
-        "/resident/safe?lang=en", data={"form": "safe", "command_id": _command_id(page, "safe")}
+        "/resident/safe?lang=en",
+        data={"form": "safe", "command_id": form_command_id(page, "/resident/safe")},
     )
     assert "You are marked safe" in r.text
     persons = client.app.state["runtime"].service.state.slice(Persons)

@@ -16,19 +16,13 @@ from magen.domain.values import Role
 from magen.web.render import _AssetDigest, asset_version
 from support.apikit import PASSWORD, Kit, api_kit
 from support.bakapack import baka_pack
+from support.pagekit import form_command_id
 
 
 @pytest.fixture(scope="module")
 def kit() -> Iterator[Kit]:
     with api_kit(town=baka_pack(), anonymous_per_minute=10_000, anonymous_burst=10_000) as k:
         yield k
-
-
-def _command_id(html: str, form: str) -> str:
-    block = html[html.index(f'action="/resident/{form}"') :]
-    found = re.search(r'name="command_id" value="([0-9a-f-]{36})"', block)
-    assert found is not None
-    return found.group(1)
 
 
 def _sos_count(kit: Kit) -> int:
@@ -62,7 +56,11 @@ def test_each_form_carries_its_own_fresh_command_id(kit: Kit) -> None:
     client = _fresh_client(kit)
     one = client.get("/resident").text
     two = client.get("/resident").text
-    ids = {_command_id(one, "sos"), _command_id(one, "sighting"), _command_id(two, "sos")}
+    ids = {
+        form_command_id(one, "/resident/sos"),
+        form_command_id(one, "/resident/sighting"),
+        form_command_id(two, "/resident/sos"),
+    }
     assert len(ids) == 3
 
 
@@ -91,7 +89,7 @@ def test_an_sos_form_post_raises_one_sos_however_often_it_is_sent(kit: Kit) -> N
     page = client.get("/resident?lang=en").text
     form = {
         "form": "sos",
-        "command_id": _command_id(page, "sos"),
+        "command_id": form_command_id(page, "/resident/sos"),
         "address": "Dubnov 13",
         "people": "3",
         "injured": "1",
@@ -120,14 +118,14 @@ def test_an_sos_form_post_raises_one_sos_however_often_it_is_sent(kit: Kit) -> N
 def test_a_page_kept_from_before_sends_a_new_report_after_one_more_press(kit: Kit) -> None:
     client = _fresh_client(kit)
     page = client.get("/resident?lang=en").text
-    cid = _command_id(page, "sos")
+    cid = form_command_id(page, "/resident/sos")
     base = {"form": "sos", "command_id": cid, "address": "Dubnov 13"}
     assert client.post("/resident/sos", data={**base, "people": "2"}).status_code == 201
     # The same id, other content: not a retry; the page offers the report again, new id.
     r = client.post("/resident/sos", data={**base, "people": "5"})
     assert r.status_code == 409
     assert "out of date" in r.text
-    assert _command_id(r.text, "sos") != cid
+    assert form_command_id(r.text, "/resident/sos") != cid
     assert 'value="5"' in r.text
 
 
@@ -176,7 +174,7 @@ def test_i_am_safe_closes_only_my_own_calls(kit: Kit) -> None:
         "/resident/sos",
         data={
             "form": "sos",
-            "command_id": _command_id(page, "sos"),
+            "command_id": form_command_id(page, "/resident/sos"),
             "lat": "31.762",
             "lon": "35.215",
         },
@@ -191,7 +189,8 @@ def test_i_am_safe_closes_only_my_own_calls(kit: Kit) -> None:
     )
     assert other.status_code == 201
     safe = mine.post(
-        "/resident/safe", data={"form": "safe", "command_id": _command_id(r.text, "safe")}
+        "/resident/safe",
+        data={"form": "safe", "command_id": form_command_id(r.text, "/resident/safe")},
     )
     assert "You are marked safe" in safe.text
     runtime = kit.client.app.state["runtime"]
@@ -212,7 +211,8 @@ def test_a_signed_in_resident_who_is_safe_checks_in_for_the_registry_once(kit: K
     client.cookies.set("magen_token", kit.tokens[Role.RESIDENT])
     page = client.get("/resident?lang=en").text
     r = client.post(
-        "/resident/safe", data={"form": "safe", "command_id": _command_id(page, "safe")}
+        "/resident/safe",
+        data={"form": "safe", "command_id": form_command_id(page, "/resident/safe")},
     )
     assert "You are marked safe" in r.text
     again = client.post("/resident/safe", data={"form": "safe", "command_id": str(uuid.uuid4())})
