@@ -284,9 +284,24 @@
     if (found && found.input) { found.input.setAttribute("aria-invalid", "true"); found.input.focus(); }
   }
 
+  /* What of a list (alerts, orders) is in force at `now` (ms): those with no `expires_at` or
+     one still ahead, and when the next of them runs out (Infinity when none will). The
+     picture has no clock: it lists what has not ended, each with its expiry, for the page to
+     judge by its own reckoning of the server's time. */
+  function inForce(items, now) {
+    var next = Infinity;
+    var kept = (items || []).filter(function (x) {
+      var ends = x.expires_at ? new Date(x.expires_at).getTime() : Infinity;
+      if (ends > now) next = Math.min(next, ends);
+      return ends > now;
+    });
+    return { items: kept, next: next };
+  }
+
   window.Magen = {
     S: S, CFG: CFG, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
     TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined,
-    ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf
+    ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf,
+    inForce: inForce
   };
 })();

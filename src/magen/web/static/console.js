@@ -466,12 +466,9 @@
   // drawn again when the next one runs out, though nothing else has changed.
   var expiryTimer = null, nextExpiry = Infinity;
   function inForce(p, items) {
-    var now = nowOf(p);
-    return (items || []).filter(function (x) {
-      var ends = x.expires_at ? new Date(x.expires_at).getTime() : Infinity;
-      if (ends > now) nextExpiry = Math.min(nextExpiry, ends);
-      return ends > now;
-    });
+    var found = M.inForce(items, nowOf(p));
+    nextExpiry = Math.min(nextExpiry, found.next);
+    return found.items;
   }
   function redrawAtExpiry(p) {
     clearTimeout(expiryTimer);

@@ -212,12 +212,7 @@
   var skewMs = 0, alertTimer = null;
   function drawAlerts(p) {
     if (p.generated_at) skewMs = new Date(p.generated_at).getTime() - Date.now();
-    var now = Date.now() + skewMs, next = Infinity;
-    var items = (p.alerts || []).filter(function (a) {
-      var ends = a.expires_at ? new Date(a.expires_at).getTime() : Infinity;
-      if (ends > now) next = Math.min(next, ends);
-      return ends > now;
-    });
+    var now = Date.now() + skewMs, found = M.inForce(p.alerts, now), items = found.items, next = found.next;
     var box = document.querySelector("[data-alerts]");
     box.textContent = "";
     items.forEach(function (a) {
