@@ -132,3 +132,36 @@ def test_a_refusal_with_no_rule_of_its_own_carries_none(kit: Kit) -> None:
     r = kit.post(Role.DISPATCHER, "/api/v1/tracks/trk_nope/confirm", {"command_id": cid()})
     assert r.status_code == 404, r.text
     assert "rule" not in r.json()
+
+
+def test_refusals_a_page_says_in_its_words_name_their_rule(kit: Kit) -> None:
+    """A resolved call resolved again, a call with more hurt than people, a responder sent on a
+    second task: each refusal names its rule; nothing is appended."""
+    r = kit.post(Role.RESIDENT, "/api/v1/sos", {"command_id": cid(), "where": BAKA})
+    sos = r.json()["id"]
+    done = {"command_id": cid(), "outcome": "rescued"}
+    assert kit.post(Role.DISPATCHER, f"/api/v1/sos/{sos}/resolve", done).status_code == 201
+    check_in(kit)
+    before = len(kit.log.read())
+    again = kit.post(
+        Role.DISPATCHER, f"/api/v1/sos/{sos}/resolve", {"command_id": cid(), "outcome": "rescued"}
+    )
+    assert (again.status_code, again.json()["rule"]) == (422, "sos_resolved")
+    hurt = kit.post(
+        Role.RESIDENT,
+        "/api/v1/sos",
+        {"command_id": cid(), "where": BAKA, "people": 1, "injured": 3},
+    )
+    assert (hurt.status_code, hurt.json()["rule"]) == (422, "more_hurt_than_people")
+    me = kit.accounts[Role.RESPONDER]
+    open_sos = kit.post(Role.RESIDENT, "/api/v1/sos", {"command_id": cid(), "where": BAKA})
+    target = {"responder_id": me, "incident_id": open_sos.json()["id"]}
+    first = kit.post(
+        Role.DISPATCHER, "/api/v1/dispatch/assignments", {"command_id": cid(), **target}
+    )
+    assert first.status_code == 201, first.text
+    second = kit.post(
+        Role.DISPATCHER, "/api/v1/dispatch/assignments", {"command_id": cid(), **target}
+    )
+    assert (second.status_code, second.json()["rule"]) == (409, "responder_busy")
+    assert len(kit.log.read()) == before + 2  # the second call and the first assignment only

@@ -136,6 +136,26 @@ def test_a_refused_command_is_said_in_the_consoles_words_without_a_dialog(
     assert text("cx_err_invalid", "ar") in popup.locator(".menu-error").inner_text()
 
 
+def test_a_refusal_that_names_its_rule_is_said_by_that_rule(arabic: Any) -> None:
+    """The rules' refusals carry a stable `rule`: the console says that rule in its language,
+    not only "not valid"."""
+    arabic.route(
+        "**/api/v1/danger-areas",
+        lambda route: route.fulfill(
+            status=422,
+            content_type="application/json",
+            body='{"error":"invalid","reason":"track t1 is closed","rule":"track_closed"}',
+        ),
+    )
+    popup = _right_click_map(arabic)
+    popup.locator("button").first.click()
+    toast = arabic.locator("#toast")
+    toast.wait_for()
+    said = toast.inner_text()
+    assert text("refused_track_closed", "ar") in said, said
+    assert text("cx_err_invalid", "ar") not in said
+
+
 def test_an_sos_tooltip_is_in_arabic_and_shows_typed_text_as_typed(
     arabic: Any, server: Server
 ) -> None:

@@ -116,3 +116,25 @@ def test_every_rule_the_pages_name_has_words_in_each_language() -> None:
             assert not re.search("[A-Za-z]", PLACEHOLDER.sub("", words)), (key, words)
         bounded = key.startswith(("rule_at_", "rule_below", "rule_above"))
         assert ("{n}" in en) is bounded, key
+
+
+def test_every_rule_the_domain_names_has_words_in_each_language() -> None:
+    """A refusal's `rule` (DomainError(..., rule=...)) is what a page says in its language
+    (common.js refusedFor): each has words in he/ar/en, Hebrew and Arabic without Latin."""
+    from pathlib import Path
+
+    import magen.domain
+
+    rules: set[str] = set()
+    for source in Path(magen.domain.__file__).parent.glob("*.py"):
+        rules.update(re.findall(r'rule="(\w+)"', source.read_text("utf-8")))
+    assert {"not_checked_in", "sos_resolved", "assignment_moved_on"} <= rules
+    for rule in sorted(rules):
+        key = f"refused_{rule}"
+        assert key in i18n._T, key
+        he, ar, en = i18n._T[key]
+        for words in (he, ar):
+            assert not re.search("[A-Za-z]", words), (key, words)
+        assert en, key
+        assert he != en, key
+        assert ar != en, key

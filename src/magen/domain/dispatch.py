@@ -287,7 +287,7 @@ def distance_m(a_lon: float, a_lat: float, b_lon: float, b_lat: float) -> float:
 def _checked_in(state: State, responder_id: str) -> Responder:
     r = state.slice(Responders).by_id.get(responder_id)
     if r is None or not r.active:
-        raise NotFound(f"responder {responder_id} is not checked in")
+        raise NotFound(f"responder {responder_id} is not checked in", rule="not_checked_in")
     return r
 
 
@@ -303,7 +303,7 @@ def _check_target(state: State, cmd: MakeAssignment, responder: Responder, now: 
             None,
         )
         if found is None or not found.open:
-            raise InvalidCommand(f"incident {cmd.target_id} is closed")
+            raise InvalidCommand(f"incident {cmd.target_id} is closed", rule="incident_closed")
         return
     from magen.domain.picture import Picture
     from magen.picture.acts import UnknownTrack
@@ -313,10 +313,13 @@ def _check_target(state: State, cmd: MakeAssignment, responder: Responder, now: 
     except UnknownTrack:
         raise NotFound(f"no track {cmd.target_id}") from None
     if not track.open:
-        raise InvalidCommand(f"track {cmd.target_id} is closed ({track.status.value})")
+        raise InvalidCommand(
+            f"track {cmd.target_id} is closed ({track.status.value})", rule="track_closed"
+        )
     if Capability.ARMED not in responder.capabilities:
         raise InvalidCommand(
-            f"responder {responder.responder_id} is not armed; a threat needs armed responders"
+            f"responder {responder.responder_id} is not armed; a threat needs armed responders",
+            rule="responder_not_armed",
         )
 
 
@@ -324,16 +327,18 @@ def _check_target(state: State, cmd: MakeAssignment, responder: Responder, now: 
 def _assign(state: State, cmd: MakeAssignment, ctx: DecisionContext) -> list[Event]:
     responder = _checked_in(state, cmd.responder_id)
     if responder.status is ResponderStatus.WOUNDED:
-        raise InvalidCommand(f"responder {cmd.responder_id} is wounded")
+        raise InvalidCommand(f"responder {cmd.responder_id} is wounded", rule="responder_wounded")
     if responder.status is ResponderStatus.OFF_DUTY:
         raise InvalidCommand(
-            f"responder {cmd.responder_id} is off duty; call them up and wait for their answer"
+            f"responder {cmd.responder_id} is off duty; call them up and wait for their answer",
+            rule="responder_off_duty",
         )
     current = state.slice(Dispatch).active_assignment(cmd.responder_id)
     if current is not None:
         raise Conflict(
             f"responder {cmd.responder_id} is already assigned to {current.target.value} "
-            f"{current.target_id} ({current.assignment_id}); complete or cancel that first"
+            f"{current.target_id} ({current.assignment_id}); complete or cancel that first",
+            rule="responder_busy",
         )
     _check_target(state, cmd, responder, ctx.now)
     return [
@@ -355,7 +360,9 @@ def _assignment(state: State, assignment_id: str, actor: Actor) -> Assignment:
     if actor.role not in OPERATOR_ROLES and actor.account_id != a.responder_id:
         raise Forbidden("only the assigned responder or a dispatcher may do this")
     if not a.active:
-        raise InvalidCommand(f"assignment {assignment_id} is already {a.status.value}")
+        raise InvalidCommand(
+            f"assignment {assignment_id} is already {a.status.value}", rule="assignment_moved_on"
+        )
     return a
 
 
@@ -371,7 +378,9 @@ def _status_to(state: State, responder_id: str, status: ResponderStatus, note: s
 def _ack(state: State, cmd: AcknowledgeAssignment, ctx: DecisionContext) -> list[Event]:
     a = _assignment(state, cmd.assignment_id, ctx.actor)
     if a.status is not AssignmentStatus.ASSIGNED:
-        raise InvalidCommand(f"assignment {a.assignment_id} is already {a.status.value}")
+        raise InvalidCommand(
+            f"assignment {a.assignment_id} is already {a.status.value}", rule="assignment_moved_on"
+        )
     return [
         AssignmentAcknowledged(
             assignment_id=a.assignment_id, responder_id=a.responder_id, note=cmd.note
@@ -384,7 +393,9 @@ def _ack(state: State, cmd: AcknowledgeAssignment, ctx: DecisionContext) -> list
 def _arrived(state: State, cmd: ReportArrival, ctx: DecisionContext) -> list[Event]:
     a = _assignment(state, cmd.assignment_id, ctx.actor)
     if a.status is AssignmentStatus.ARRIVED:
-        raise InvalidCommand(f"arrival at {a.target_id} is already recorded")
+        raise InvalidCommand(
+            f"arrival at {a.target_id} is already recorded", rule="assignment_moved_on"
+        )
     return [
         ResponderArrived(assignment_id=a.assignment_id, responder_id=a.responder_id, note=cmd.note),
         *_status_to(state, a.responder_id, ResponderStatus.ON_SCENE, a.assignment_id),
@@ -463,7 +474,7 @@ def _open_callup(state: State, callup_id: str) -> CallUp:
     if c is None:
         raise NotFound(f"no call-up {callup_id}")
     if not c.open:
-        raise InvalidCommand(f"call-up {callup_id} is closed")
+        raise InvalidCommand(f"call-up {callup_id} is closed", rule="callup_closed")
     return c
 
 

@@ -212,7 +212,9 @@ def _sighting(state: State, cmd: ReportSighting, ctx: DecisionContext) -> list[E
 @decider(RaiseSos)
 def _raise(state: State, cmd: RaiseSos, ctx: DecisionContext) -> list[Event]:
     if cmd.injured > cmd.people or cmd.children > cmd.people:
-        raise InvalidCommand("injured and children cannot exceed the number of people")
+        raise InvalidCommand(
+            "injured and children cannot exceed the number of people", rule="more_hurt_than_people"
+        )
     return [
         SosRaised(
             sos_id=_report_id("sos", cmd.command_id),
@@ -234,7 +236,9 @@ def open_sos(state: State, sos_id: str) -> Sos:
     if sos is None:
         raise NotFound(f"no SOS {sos_id}")
     if sos.resolved is not None:
-        raise InvalidCommand(f"SOS {sos_id} is already resolved ({sos.resolved.value})")
+        raise InvalidCommand(
+            f"SOS {sos_id} is already resolved ({sos.resolved.value})", rule="sos_resolved"
+        )
     return sos
 
 
@@ -245,7 +249,9 @@ def _update(state: State, cmd: UpdateSos, ctx: DecisionContext) -> list[Event]:
     injured = cmd.injured if cmd.injured is not None else sos.injured
     children = cmd.children if cmd.children is not None else sos.children
     if injured > people or children > people:
-        raise InvalidCommand("injured and children cannot exceed the number of people")
+        raise InvalidCommand(
+            "injured and children cannot exceed the number of people", rule="more_hurt_than_people"
+        )
     changes = cmd.model_dump(exclude={"command_id", "sos_id"}, exclude_none=True)
     if not changes:
         raise InvalidCommand("an update must change something")

@@ -64,6 +64,58 @@ _T: dict[str, tuple[str, str, str]] = {
         "درجة الأولوية {n} (القائمة مرتبة حسبها)",
         "priority score {n} (the list is in its order)",
     ),
+    # A command the rules refused, by the rule the answer names (common.js refusedFor).
+    "refused_not_checked_in": (
+        "הכוח אינו במשמרת (לא התייצב)",
+        "العنصر ليس في المناوبة (لم يسجّل حضوره)",
+        "Not on duty (not checked in)",
+    ),
+    "refused_incident_closed": (
+        "האירוע כבר נסגר",
+        "الحادث أُغلق بالفعل",
+        "The incident is already closed",
+    ),
+    "refused_track_closed": (
+        "האיום כבר נסגר",
+        "التهديد أُغلق بالفعل",
+        "The threat is already closed",
+    ),
+    "refused_responder_not_armed": (
+        "לאיום נשלחים רק כוחות חמושים",
+        "لا يُرسَل إلى تهديد إلا عناصر مسلّحون",
+        "Only armed responders are sent to a threat",
+    ),
+    "refused_responder_wounded": ("הכוח פצוע", "العنصر مصاب", "The responder is wounded"),
+    "refused_responder_off_duty": (
+        "הכוח אינו בתפקיד: הזעיקו אותו והמתינו לתשובתו",
+        "العنصر خارج الخدمة: استدعوه وانتظروا ردّه",
+        "Off duty: call them up and wait for their answer",
+    ),
+    "refused_responder_busy": (
+        "הכוח כבר במשימה אחרת: סיימו או בטלו אותה קודם",
+        "العنصر في مهمة أخرى: أنهوها أو ألغوها أولًا",
+        "Already on another task: complete or cancel it first",
+    ),
+    "refused_assignment_moved_on": (
+        "המשימה השתנתה בינתיים; המסך מתעדכן",
+        "تغيّرت المهمة في هذه الأثناء؛ الشاشة تتحدّث",
+        "The task changed meanwhile; the screen is being updated",
+    ),
+    "refused_callup_closed": (
+        "הקריאה לתגבור כבר נסגרה",
+        "الاستدعاء أُغلق بالفعل",
+        "The call-up is already closed",
+    ),
+    "refused_sos_resolved": (
+        "הקריאה כבר נסגרה",
+        "النداء أُغلق بالفعل",
+        "The call is already closed",
+    ),
+    "refused_more_hurt_than_people": (
+        "יותר פצועים או ילדים ממספר האנשים",
+        "عدد المصابين أو الأطفال أكبر من عدد الأشخاص",
+        "More injured or children than people",
+    ),
     # A refused field in a form, by the rule it broke (common.js ruleSaid, fieldRefused).
     "err_field_rule": ("{field}: {rule}", "{field}: {rule}", "{field}: {rule}"),
     "err_field": ("בדקו את השדה {field}", "تحقّقوا من الحقل {field}", "Check the field {field}"),

@@ -284,6 +284,13 @@
     if (found && found.input) { found.input.setAttribute("aria-invalid", "true"); found.input.focus(); }
   }
 
+  /* Why the rules refused a command, in the page's words, when the answer names the rule
+     ("sos_resolved": "The call is already closed"); "" when it names none the page knows. */
+  function refusedFor(r) {
+    var rule = r && r.json && r.json.rule;
+    return rule && S["refused_" + rule] ? say("refused_" + rule) : "";
+  }
+
   /* What of a list (alerts, orders) is in force at `now` (ms): those with no `expires_at` or
      one still ahead, and when the next of them runs out (Infinity when none will). The
      picture has no clock: it lists what has not ended, each with its expiry, for the page to
@@ -302,6 +309,6 @@
     S: S, CFG: CFG, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
     TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined,
     ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf,
-    inForce: inForce
+    inForce: inForce, refusedFor: refusedFor
   };
 })();

@@ -368,6 +368,8 @@
     rate_limited: "cx_err_rate_limited", http_429: "cx_err_rate_limited" };
   function errorWords(r) {
     if (!r) return say("cx_err_network");
+    var ruled = M.refusedFor(r);
+    if (ruled) return ruled;
     var code = r.json && r.json.error;
     if (ERROR_WORDS[code]) return say(ERROR_WORDS[code]);
     if (r.status >= 500) return say("cx_err_server");

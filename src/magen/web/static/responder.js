@@ -29,7 +29,9 @@
       st === 404 ? "fd_err_not_found" : st === 409 ? "fd_err_conflict" : st === 429 ? "fd_err_busy" :
       st >= 500 ? "fd_err_server" : "fd_err_invalid";
     errorLine.title = raw;
-    return say("error", { reason: found ? found.text : say(key) });
+    var ruled = notCheckedIn(r) ? "" : M.refusedFor(r);  // my own check-in: fd_err_check_in
+    if (ruled && r.json.rule === "assignment_moved_on") refresh();  // show the task as it is now
+    return say("error", { reason: found ? found.text : ruled || say(key) });
   }
   function notCheckedIn(r) { return r.status === 404 && (r.json && r.json.rule) === "not_checked_in"; }
 
