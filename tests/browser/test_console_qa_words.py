@@ -110,25 +110,29 @@ def test_a_radius_out_of_range_is_said_in_the_menu_and_nothing_is_sent(
     assert len(server.picture()["danger_areas"]) == before
 
 
+def _danger_area_refused(page: Any, status: int, body: str) -> tuple[Any, str]:
+    """A danger area asked for from the map's menu, refused by the server with this answer:
+    the menu, and what the console's notice says."""
+    page.route(
+        "**/api/v1/danger-areas",
+        lambda route: route.fulfill(status=status, content_type="application/json", body=body),
+    )
+    popup = _right_click_map(page)
+    popup.locator("button").first.click()
+    toast = page.locator("#toast")
+    toast.wait_for()
+    return popup, toast.inner_text()
+
+
 def test_a_refused_command_is_said_in_the_consoles_words_without_a_dialog(
     arabic: Any,
 ) -> None:
     dialogs: list[str] = []
     arabic.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     # The server refuses the area (as a stale form or a rule would): the console says so.
-    arabic.route(
-        "**/api/v1/danger-areas",
-        lambda route: route.fulfill(
-            status=400,
-            content_type="application/json",
-            body='{"error":"invalid","reason":"a danger area must be inside the town"}',
-        ),
+    popup, said = _danger_area_refused(
+        arabic, 400, '{"error":"invalid","reason":"a danger area must be inside the town"}'
     )
-    popup = _right_click_map(arabic)
-    popup.locator("button").first.click()
-    toast = arabic.locator("#toast")
-    toast.wait_for()
-    said = toast.inner_text()
     assert text("cx_err_invalid", "ar") in said, said
     assert "inside the town" not in said
     assert dialogs == []
@@ -139,19 +143,9 @@ def test_a_refused_command_is_said_in_the_consoles_words_without_a_dialog(
 def test_a_refusal_that_names_its_rule_is_said_by_that_rule(arabic: Any) -> None:
     """The rules' refusals carry a stable `rule`: the console says that rule in its language,
     not only "not valid"."""
-    arabic.route(
-        "**/api/v1/danger-areas",
-        lambda route: route.fulfill(
-            status=422,
-            content_type="application/json",
-            body='{"error":"invalid","reason":"track t1 is closed","rule":"track_closed"}',
-        ),
+    _, said = _danger_area_refused(
+        arabic, 422, '{"error":"invalid","reason":"track t1 is closed","rule":"track_closed"}'
     )
-    popup = _right_click_map(arabic)
-    popup.locator("button").first.click()
-    toast = arabic.locator("#toast")
-    toast.wait_for()
-    said = toast.inner_text()
     assert text("refused_track_closed", "ar") in said, said
     assert text("cx_err_invalid", "ar") not in said
 
