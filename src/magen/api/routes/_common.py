@@ -18,7 +18,6 @@ from magen.api.deps import ActorDep, ServiceDep, current_actor, runtime
 from magen.api.wire import outcome_view
 from magen.app.service import Outcome, Service
 from magen.domain.base import Actor, Command
-from magen.geo.town import Town
 
 
 async def run_command(service: Service, actor: Actor, command: Command) -> Response[dict[str, Any]]:
@@ -45,13 +44,6 @@ async def run_for_caller(
     rt = runtime(request)
     service = rt.service
     return answer(service, await service.handle(await current_actor(request, rt), command))
-
-
-def outside_town(town: Town | None, lon: float, lat: float) -> bool:
-    """Whether a point lies outside every alert zone of the town this server covers (a call
-    for help from there is recorded, but this town's responders may not be the ones to come).
-    False with no town loaded: nothing to tell then."""
-    return town is not None and int(town.zone_index(lon, lat)[0]) < 0
 
 
 def etag_of(body: bytes) -> str:

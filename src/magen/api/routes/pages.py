@@ -22,7 +22,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect
 
 from magen.api.deps import Runtime, runtime
-from magen.api.routes._common import client_has, etag_of, gzipped_if_taken, outside_town
+from magen.api.routes._common import client_has, etag_of, gzipped_if_taken
 from magen.api.wire import primary_id
 from magen.app import auth
 from magen.app.security import (
@@ -468,7 +468,7 @@ async def _report(
     # A call for help from outside the town is recorded all the same, but never answered as if
     # this town's forces knew where the caller is: they are told to call the police.
     town = rt.town if build == "sos" else None
-    outside = town is not None and outside_town(town, where.lon, where.lat)
+    outside = town is not None and town.zone_of(where.lon, where.lat) is None
     outside_of = town.names[lang] if town is not None and outside else None
     if outside_of is not None:
         done = text(

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import outside_town, run_command, run_for_caller
+from magen.api.routes._common import run_command, run_for_caller
 from magen.app.projections import sos_view
 from magen.domain.reports import (
     Count,
@@ -68,7 +68,7 @@ async def raise_sos(
     town, where = runtime(request).town, data.where
     if sent.status_code not in (200, 201) or town is None or where is None:
         return sent
-    if outside_town(town, where.lon, where.lat):
+    if town.zone_of(where.lon, where.lat) is None:  # in none of its alert zones
         sent.content["outside_town"] = town.name
     return sent
 
