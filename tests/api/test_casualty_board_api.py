@@ -15,7 +15,7 @@ from magen.app import casualty_board
 from magen.domain import casualties as cas
 from magen.domain.base import Actor
 from magen.domain.values import Role
-from support.apikit import BAKA, Kit, api_kit, cid
+from support.apikit import BAKA, Kit, api_kit, cid, ok
 
 RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
 GREEN = {"walks": True}
@@ -40,13 +40,8 @@ def kit() -> Iterator[Kit]:
         yield k
 
 
-def _ok(response: Any) -> Any:
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
 def _post(kit: Kit, role: Role, path: str, **body: Any) -> Any:
-    return _ok(kit.post(role, path, {"command_id": cid(), **body}))
+    return ok(kit.post(role, path, {"command_id": cid(), **body}))
 
 
 def _hospitals(kit: Kit) -> None:
@@ -88,13 +83,11 @@ def _etagged(kit: Kit, role: Role, path: str, etag: str | None = None) -> Any:
 
 def test_each_status_lists_exactly_those_of_the_full_listing(kit: Kit) -> None:
     ids = _every_fate(kit)
-    full = _ok(kit.get(Role.DISPATCHER, "/api/v1/casualties"))
+    full = ok(kit.get(Role.DISPATCHER, "/api/v1/casualties"))
     assert {c["status"]: c["id"] for c in full} == ids  # the default lists every casualty
     for status in casualty_board.STATUS_FILTERS:
         for view in ("full", "summary"):
-            listed = _ok(
-                kit.get(Role.DISPATCHER, f"/api/v1/casualties?status={status}&view={view}")
-            )
+            listed = ok(kit.get(Role.DISPATCHER, f"/api/v1/casualties?status={status}&view={view}"))
             wanted = [
                 c
                 for c in full
@@ -104,7 +97,7 @@ def test_each_status_lists_exactly_those_of_the_full_listing(kit: Kit) -> None:
             ]
             expect = wanted if view == "full" else [{k: c[k] for k in SUMMARY} for c in wanted]
             assert listed == expect, (status, view)
-    opened = [c["status"] for c in _ok(kit.get(Role.DISPATCHER, CONSOLE))]
+    opened = [c["status"] for c in ok(kit.get(Role.DISPATCHER, CONSOLE))]
     assert opened == ["at_scene", "evacuated", "arrived", "admitted"]
 
 
@@ -223,8 +216,8 @@ def test_the_kept_board_is_the_board_made_afresh_after_every_change(kit: Kit) ->
         ]
 
     def check() -> None:
-        assert _ok(kit.get(Role.DISPATCHER, CONSOLE)) == afresh()
-        full = _ok(kit.get(Role.DISPATCHER, "/api/v1/casualties"))
+        assert ok(kit.get(Role.DISPATCHER, CONSOLE)) == afresh()
+        full = ok(kit.get(Role.DISPATCHER, "/api/v1/casualties"))
         assert full == afresh(casualty_view, "all")
 
     _hospitals(kit)
@@ -317,19 +310,19 @@ def test_an_answer_is_made_once_per_change_and_a_row_once_per_change_of_its_casu
     monkeypatch.setitem(people._VIEWS, "summary", counted_row)
     monkeypatch.setattr(casualty_board, "select", counted_select)
 
-    first = _ok(_etagged(kit, Role.DISPATCHER, CONSOLE))
+    first = ok(_etagged(kit, Role.DISPATCHER, CONSOLE))
     assert sorted(made) == sorted(c["id"] for c in first)
     made.clear()
     assert len(selected) == 1
     for role in (Role.DISPATCHER, Role.MEDIC, Role.DISPATCHER):
-        assert _ok(_etagged(kit, role, CONSOLE)) == first
+        assert ok(_etagged(kit, role, CONSOLE)) == first
     _post(kit, Role.REGISTRAR, "/api/v1/persons/missing", name={"full_name": "Dana Levi"},
           contact={"name": "family"})  # fmt: skip
-    assert _ok(_etagged(kit, Role.DISPATCHER, CONSOLE)) == first
+    assert ok(_etagged(kit, Role.DISPATCHER, CONSOLE)) == first
     assert (made, len(selected)) == ([], 1)
 
     _to(kit, ids["arrived"], "admit")
-    after = _ok(_etagged(kit, Role.DISPATCHER, CONSOLE))
+    after = ok(_etagged(kit, Role.DISPATCHER, CONSOLE))
     assert made == [ids["arrived"]]  # the one casualty the event named, and no other
     assert len(selected) == 2
     assert {c["id"]: c["status"] for c in after}[ids["arrived"]] == "admitted"

@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from magen.domain.values import Role
 from magen.geo.routing import drive_matrix
-from support.apikit import BAKA, Kit, api_kit, cid
+from support.apikit import BAKA, Kit, api_kit, cid, ok
 from support.bakapack import baka_pack, baka_town
 
 # Two hospitals on Baka's streets (the pack's own) and one outside the pack.
@@ -23,18 +23,13 @@ HERE = f"lat={BAKA['lat']}&lon={BAKA['lon']}"
 _GEOD = Geod(ellps="WGS84")
 
 
-def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return dict(response.json())
-
-
 def _register(kit: Kit, hospital_id: str, where: dict[str, float], **extra: Any) -> None:
     body = {"command_id": cid(), "hospital_id": hospital_id, "name": hospital_id.title()}
-    _ok(kit.post(Role.ADMIN, "/api/v1/hospitals", {**body, "where": where, **extra}))
+    ok(kit.post(Role.ADMIN, "/api/v1/hospitals", {**body, "where": where, **extra}))
 
 
 def _recommend(kit: Kit, query: str = "") -> dict[str, Any]:
-    return _ok(kit.get(Role.MEDIC, f"/api/v1/hospitals/recommendation?{HERE}{query}"))
+    return ok(kit.get(Role.MEDIC, f"/api/v1/hospitals/recommendation?{HERE}{query}"))
 
 
 def _crow_km(a: dict[str, float], b: dict[str, float]) -> float:
@@ -90,7 +85,7 @@ def test_without_a_town_the_straight_line_ranks_and_the_reasons_say_so(kit: Kit)
     # the farther one wins.
     for hospital_id, red in (("south", 0), ("shaare-zedek", 4)):
         status = {"ems_traffic": "Normal", "ems_capacity": {"red": red, "yellow": 3}}
-        _ok(
+        ok(
             kit.post(
                 Role.DISPATCHER,
                 f"/api/v1/hospitals/{hospital_id}/status",
@@ -133,7 +128,7 @@ def test_with_a_town_the_time_is_the_drive_over_its_streets(town_kit: Kit) -> No
 def test_danger_areas_close_the_way_to_a_hospital_but_not_the_way_out(town_kit: Kit) -> None:
     before = {d["hospital_id"]: d["travel_minutes"] for d in _recommend(town_kit)["ranked"]}
     around_south = {"kind": "circle", **SOUTH, "radius_m": 250}
-    area = _ok(
+    area = ok(
         town_kit.post(
             Role.DISPATCHER,
             "/api/v1/danger-areas",
@@ -141,7 +136,7 @@ def test_danger_areas_close_the_way_to_a_hospital_but_not_the_way_out(town_kit: 
         )
     )["id"]
     around_casualty = {"kind": "circle", **BAKA, "radius_m": 120}
-    here = _ok(
+    here = ok(
         town_kit.post(
             Role.DISPATCHER,
             "/api/v1/danger-areas",
@@ -158,7 +153,7 @@ def test_danger_areas_close_the_way_to_a_hospital_but_not_the_way_out(town_kit: 
         assert north["travel_minutes"] == pytest.approx(before["north"], abs=0.01)
     finally:
         for lifted in (area, here):
-            _ok(
+            ok(
                 town_kit.post(
                     Role.DISPATCHER, f"/api/v1/danger-areas/{lifted}/lift", {"command_id": cid()}
                 )
@@ -194,7 +189,7 @@ def _two_hospitals_document() -> bytes:
         _register(source, "south", SOUTH)
         _register(source, "elsewhere", SHAARE_ZEDEK)
         for hospital_id in ("south", "elsewhere"):
-            _ok(
+            ok(
                 source.post(
                     Role.DISPATCHER,
                     f"/api/v1/hospitals/{hospital_id}/status",
@@ -209,7 +204,7 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
     _register(kit, "south", SOUTH, account_id=kit.accounts[Role.HOSPITAL])
     headers = {**kit.auth(Role.DISPATCHER), "Content-Type": "application/xml"}
     r = kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers)
-    body = _ok(r)
+    body = ok(r)
     assert body["reported"] == 1
     assert body["unknown"] == ["elsewhere"]
     assert len(body["positions"]) == 1
@@ -225,10 +220,10 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
     assert (status["security"], status["staffing"]) == ("Lockdown", "Insufficient")
     # The same document again reports nothing new, whoever imports it: the status is current.
     head = kit.log.head()
-    again = _ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers))
+    again = ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers))
     assert (again["reported"], again["current"], again["positions"]) == (0, ["south"], [])
     own = {**kit.auth(Role.HOSPITAL), "Content-Type": "application/xml"}
-    by_hospital = _ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=own))
+    by_hospital = ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=own))
     assert (by_hospital["reported"], by_hospital["current"]) == (0, ["south"])
     assert kit.log.head() == head
     # A resident may not import hospital status; the hospital's own account may.
@@ -239,7 +234,7 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
         _register(other, "south", SOUTH, account_id=other.accounts[Role.HOSPITAL])
         own = {**other.auth(Role.HOSPITAL), "Content-Type": "application/xml"}
         r = other.client.post("/api/v1/hospitals/edxl-have", content=document, headers=own)
-        assert _ok(r)["reported"] == 1
+        assert ok(r)["reported"] == 1
 
 
 def test_a_hospital_account_imports_only_its_own_status_and_a_refusal_appends_nothing(
@@ -263,7 +258,7 @@ def test_a_hospital_account_imports_only_its_own_status_and_a_refusal_appends_no
     assert kit.log.head() == head
     # A dispatcher may import both.
     headers = {**kit.auth(Role.DISPATCHER), "Content-Type": "application/xml"}
-    done = _ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers))
+    done = ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=headers))
     assert (done["reported"], done["unknown"], done["current"]) == (2, [], [])
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,21 @@ from litestar.testing import TestClient
 
 from api.livekit import live_feed
 from magen.api import live
-from magen.api.app import create_app
-from magen.clock import ManualClock
-from magen.config import Settings
 from magen.domain.accounts import CreateAccount
 from magen.domain.base import SYSTEM
 from magen.domain.values import Role
-from magen.store.sqlite import SqliteEventLog
-from support.apikit import BAKA, PASSWORD, Kit, api_kit, cid, password_hash, sign_in
+from support.apikit import (
+    BAKA,
+    PASSWORD,
+    START,
+    Kit,
+    api_kit,
+    cid,
+    ok,
+    password_hash,
+    sign_in,
+    two_workers,
+)
 
 CIRCLE = {"kind": "circle", "lat": 31.7600, "lon": 35.2170, "radius_m": 80}
 
@@ -37,11 +43,6 @@ CIRCLE = {"kind": "circle", "lat": 31.7600, "lon": 35.2170, "radius_m": 80}
 def kit() -> Iterator[Kit]:
     with api_kit() as k:
         yield k
-
-
-def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return dict(response.json())
 
 
 def _until_heartbeat(ws: Any) -> list[dict[str, Any]]:
@@ -57,11 +58,11 @@ def _until_heartbeat(ws: Any) -> list[dict[str, Any]]:
 def _scene(kit: Kit) -> tuple[int, int, int]:
     """A staff-only event (a sighting) and a public one (a danger area), and where they began."""
     start = kit.log.head()
-    sighting = _ok(
+    sighting = ok(
         kit.post(Role.RESPONDER, "/api/v1/sightings", {"command_id": cid(), "where": BAKA})
     )
     body = {"command_id": cid(), "area": CIRCLE, "reason": "armed_attackers"}
-    area = _ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", body))
+    area = ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", body))
     return start, int(sighting["position"]), int(area["position"])
 
 
@@ -87,7 +88,7 @@ def test_a_token_in_the_first_frame_opens_the_feed_of_its_account(kit: Kit) -> N
         frames = _until_heartbeat(ws)
         assert [f["position"] for f in frames] == [sighted, declared]
         # Then live, as before.
-        later = _ok(
+        later = ok(
             kit.post(Role.RESPONDER, "/api/v1/sightings", {"command_id": cid(), "where": BAKA})
         )
         assert ws.receive_json()["position"] == later["position"]
@@ -96,10 +97,10 @@ def test_a_token_in_the_first_frame_opens_the_feed_of_its_account(kit: Kit) -> N
 def test_an_api_key_in_the_first_frame_acts_as_its_account(kit: Kit) -> None:
     start, sighted, declared = _scene(kit)
     path = f"/api/v1/accounts/{kit.accounts[Role.RESPONDER]}/keys"
-    key = _ok(kit.post(Role.ADMIN, path, {"command_id": cid(), "label": "patrol car"}))["api_key"]
+    key = ok(kit.post(Role.ADMIN, path, {"command_id": cid(), "label": "patrol car"}))["api_key"]
     with live_feed(kit.client, start, key) as ws:
         assert [f["position"] for f in _until_heartbeat(ws)] == [sighted, declared]
-    _ok(kit.post(Role.ADMIN, f"/api/v1/keys/{key.split('_')[1]}/revoke", {"command_id": cid()}))
+    ok(kit.post(Role.ADMIN, f"/api/v1/keys/{key.split('_')[1]}/revoke", {"command_id": cid()}))
     with live_feed(kit.client, start, key) as ws:
         assert _closed_before_a_frame(ws).code == 4401
 
@@ -205,7 +206,7 @@ def test_a_header_credential_needs_no_auth_frame(kit: Kit, scheme: str) -> None:
     if scheme == "x-api-key":
         path = f"/api/v1/accounts/{kit.accounts[Role.DISPATCHER]}/keys"
         body = {"command_id": cid(), "label": "wall screen"}
-        headers = {"X-API-Key": _ok(kit.post(Role.ADMIN, path, body))["api_key"]}
+        headers = {"X-API-Key": ok(kit.post(Role.ADMIN, path, body))["api_key"]}
     with kit.client.websocket_connect(f"/api/v1/live?after={start}", headers=headers) as ws:
         assert [f["position"] for f in _until_heartbeat(ws)] == [sighted, declared]
 
@@ -218,7 +219,7 @@ def test_with_a_header_credential_an_auth_frame_is_ignored(kit: Kit) -> None:
     with kit.client.websocket_connect(f"/api/v1/live?after={start}", headers=headers) as ws:
         ws.send_json({"kind": "auth", "token": "bogus"})
         assert [f["position"] for f in _until_heartbeat(ws)] == [sighted, declared]
-        later = _ok(
+        later = ok(
             kit.post(Role.RESPONDER, "/api/v1/sightings", {"command_id": cid(), "where": BAKA})
         )
         assert ws.receive_json()["position"] == later["position"]
@@ -282,29 +283,13 @@ def test_the_picture_asked_with_a_token_in_the_query_is_the_anonymous_one(kit: K
 
 # --- several workers ----------------------------------------------------------------------
 
-START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
-
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[tuple[TestClient[Any], TestClient[Any]]]:
     """Two workers on one log; the second polls every 30 s, so only catching up explains what
     it knows of the first's appends."""
-    path = tmp_path / "magen.db"
-    settings = Settings(database=str(path), secret=b"w" * 32, follow_log=True)
-    with ExitStack() as stack:
-        clients = [
-            stack.enter_context(
-                TestClient(
-                    create_app(
-                        settings,
-                        clock=ManualClock(START),
-                        log=SqliteEventLog(path, poll_interval=30.0),
-                    )
-                )
-            )
-            for _ in range(2)
-        ]
-        yield clients[0], clients[1]
+    with two_workers(tmp_path / "magen.db", b"w" * 32) as both:
+        yield both
 
 
 def test_an_account_made_on_another_worker_opens_the_feed_by_its_auth_frame(
@@ -329,7 +314,7 @@ def test_an_account_made_on_another_worker_opens_the_feed_by_its_auth_frame(
         "role": "dispatcher",
         "display_name": "Desk",
     }
-    made = _ok(first.post("/api/v1/accounts", json=body, headers=admin))
+    made = ok(first.post("/api/v1/accounts", json=body, headers=admin))
     token = sign_in(first, "desk")
     with live_feed(second, 0, token) as ws:
         # Opened, as the dispatcher: the second worker caught up to the account's making.
@@ -338,7 +323,7 @@ def test_an_account_made_on_another_worker_opens_the_feed_by_its_auth_frame(
         r = second.post(
             "/api/v1/sightings", json=where, headers={"Authorization": f"Bearer {token}"}
         )
-        sighting = _ok(r)
+        sighting = ok(r)
         assert sighting["position"] > made["position"]
         frame = ws.receive_json()
         while frame["kind"] != "event":

@@ -9,7 +9,7 @@ import pytest
 
 from api.livekit import live_feed
 from magen.domain.values import Role
-from support.apikit import BAKA, PASSWORD, Kit, api_kit, cid, sign_in
+from support.apikit import BAKA, PASSWORD, Kit, api_kit, cid, ok, sign_in
 
 
 @pytest.fixture
@@ -112,14 +112,9 @@ def test_bad_token_and_bad_position_close_the_socket(kit: Kit) -> None:
 RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
 
 
-def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return dict(response.json())
-
-
 def _second_hospital_token(kit: Kit) -> tuple[str, str]:
     """A second hospital account (the kit has one per role): its id and a token."""
-    created = _ok(
+    created = ok(
         kit.post(
             Role.ADMIN,
             "/api/v1/accounts",
@@ -136,7 +131,7 @@ def _second_hospital_token(kit: Kit) -> tuple[str, str]:
 
 
 def _register(kit: Kit, hospital_id: str, account_id: str, lat: float, lon: float) -> None:
-    _ok(
+    ok(
         kit.post(
             Role.ADMIN,
             "/api/v1/hospitals",
@@ -155,16 +150,16 @@ def _register(kit: Kit, hospital_id: str, account_id: str, lat: float, lon: floa
 def _casualty(kit: Kit, tag: str, hair: str) -> tuple[str, list[int]]:
     """A casualty recorded, described and treated at the scene, and its events' positions."""
     body = {"command_id": cid(), "tag": tag, "where": BAKA, "protocol": "start", "answers": RED}
-    recorded = _ok(kit.post(Role.MEDIC, "/api/v1/casualties", body))
+    recorded = ok(kit.post(Role.MEDIC, "/api/v1/casualties", body))
     casualty = str(recorded["id"])
-    described = _ok(
+    described = ok(
         kit.post(
             Role.MEDIC,
             f"/api/v1/casualties/{casualty}/describe",
             {"command_id": cid(), "description": {"sex": "male", "hair": hair}},
         )
     )
-    treated = _ok(
+    treated = ok(
         kit.post(
             Role.MEDIC,
             f"/api/v1/casualties/{casualty}/interventions",
@@ -190,7 +185,7 @@ def _status(kit: Kit, hospital_id: str) -> int:
     """A status report every medical role sees: a marker in the feed."""
     body = {"command_id": cid(), "status": {"ems_traffic": "Normal"}}
     return int(
-        _ok(kit.post(Role.DISPATCHER, f"/api/v1/hospitals/{hospital_id}/status", body))["position"]
+        ok(kit.post(Role.DISPATCHER, f"/api/v1/hospitals/{hospital_id}/status", body))["position"]
     )
 
 
@@ -211,9 +206,9 @@ def test_a_hospital_is_sent_only_its_own_casualties_with_their_record_on_handove
         assert _events_until_heartbeat(sz)[0] == []
         assert _events_until_heartbeat(he)[0] == []
         ride = {"command_id": cid(), "vehicle": "MDA 12", "destination": "shaare-zedek"}
-        to_sz = _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{mine}/evacuate", ride))["position"]
+        to_sz = ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{mine}/evacuate", ride))["position"]
         ride = {"command_id": cid(), "vehicle": "MDA 14", "destination": "hadassah-ek"}
-        to_he = _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{theirs}/evacuate", ride))["position"]
+        to_he = ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{theirs}/evacuate", ride))["position"]
         marker = _status(kit, "shaare-zedek")
         sz_frames = _frames_until(sz, marker)
         he_frames = _frames_until(he, marker)
@@ -255,18 +250,18 @@ def test_a_diverted_casualty_leaves_one_hospitals_feed_and_enters_the_others(kit
     _register(kit, "hadassah-ek", other_account, 31.7648, 35.1477)
     casualty, at_scene = _casualty(kit, "T-201", "red")
     ride = {"command_id": cid(), "vehicle": "MDA 12", "destination": "shaare-zedek"}
-    to_sz = _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{casualty}/evacuate", ride))["position"]
+    to_sz = ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{casualty}/evacuate", ride))["position"]
     # The ambulance is diverted: the casualty arrives at Hadassah, which records it and admits.
     headers = {"Authorization": f"Bearer {other_token}"}
     arrival = {"command_id": cid(), "hospital_id": "hadassah-ek"}
     arrived = kit.client.post(
         f"/api/v1/casualties/{casualty}/arrival", json=arrival, headers=headers
     )
-    arrived_at = _ok(arrived)["position"]
+    arrived_at = ok(arrived)["position"]
     admitted = kit.client.post(
         f"/api/v1/casualties/{casualty}/admit", json={"command_id": cid()}, headers=headers
     )
-    admitted_at = _ok(admitted)["position"]
+    admitted_at = ok(admitted)["position"]
     marker = _status(kit, "hadassah-ek")
 
     with _feed(kit, Role.HOSPITAL, 0) as sz:
@@ -306,7 +301,7 @@ def test_the_public_feed_shows_no_one_behind_a_danger_area_and_not_its_track(kit
     start = kit.log.head()
     circle = {"kind": "circle", "lat": 31.7600, "lon": 35.2170, "radius_m": 80}
     body = {"command_id": cid(), "area": circle, "reason": "armed_attackers"}
-    _ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", {**body, "threat_id": "trk_secret42"}))
+    ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", {**body, "threat_id": "trk_secret42"}))
     for role in (Role.ANONYMOUS, Role.RESIDENT, Role.HOSPITAL, Role.REGISTRAR):
         with _feed(kit, role, start) as ws:
             frames = _events_until_heartbeat(ws)[0]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from magen.domain.persons import MatchEvidence
 from magen.domain.values import Role
 from magen.web.words_evidence import reasons
-from support.apikit import Kit, api_kit, cid
+from support.apikit import Kit, api_kit, cid, ok
 
 
 @pytest.fixture
@@ -19,20 +18,15 @@ def kit() -> Iterator[Kit]:
         yield k
 
 
-def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return dict(response.json())
-
-
 def test_the_board_carries_each_proposals_evidence(kit: Kit) -> None:
     person = {"age": {"min_years": 24, "max_years": 24}, "description": {"sex": "female"}}
     body = {"command_id": cid(), "name": {"full_name": "נועה כהן"}, **person}
     body["contact"] = {"name": "family", "phone": "050-0000000"}
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))
     body = {"command_id": cid(), "name": {"full_name": "Noa Kohen"}, **person}
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))
-    assert _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))["proposed"] == 1
-    (match,) = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))["matches"]
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))
+    assert ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))["proposed"] == 1
+    (match,) = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))["matches"]
     items = match["evidence"]
     name = next(e for e in items if e["field"] == "name")
     assert {(n["a"], n["b"]) for n in name["names"]} >= {("נועה", "noa")}
@@ -50,13 +44,13 @@ def test_the_board_says_the_reasons_in_the_desks_language(kit: Kit) -> None:
     person = {"age": {"min_years": 24, "max_years": 24}, "description": {"sex": "female"}}
     body = {"command_id": cid(), "name": {"full_name": "נועה כהן"}, **person}
     body["contact"] = {"name": "family", "phone": "050-0000000"}
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))
     body = {"command_id": cid(), "name": {"full_name": "Noa Kohen"}, **person}
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
     said = {}
     for lang in ("he", "ar", "en"):
-        board = _ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/board?lang={lang}"))
+        board = ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/board?lang={lang}"))
         (match,) = board["matches"]
         said[lang] = board["reasons"][match["match_id"]]
     assert "מין: תואם" in [r["text"] for r in said["he"]]

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from magen.domain.values import Role
-from support.apikit import BAKA, Kit, api_kit, cid
+from support.apikit import BAKA, Kit, api_kit, cid, ok
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "src/magen/standards/edxl-have-1.0"
 RED = {"walks": False, "breathes": True, "respiratory_rate": 36}
@@ -22,13 +22,8 @@ def kit() -> Iterator[Kit]:
         yield k
 
 
-def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return dict(response.json())
-
-
 def _hospitals(kit: Kit) -> None:
-    _ok(
+    ok(
         kit.post(
             Role.ADMIN,
             "/api/v1/hospitals",
@@ -42,7 +37,7 @@ def _hospitals(kit: Kit) -> None:
             },
         )
     )
-    _ok(
+    ok(
         kit.post(
             Role.ADMIN,
             "/api/v1/hospitals",
@@ -58,7 +53,7 @@ def _hospitals(kit: Kit) -> None:
 
 def _casualty(kit: Kit, tag: str, answers: dict[str, Any] = RED) -> str:
     body = {"command_id": cid(), "tag": tag, "where": BAKA, "protocol": "start", "answers": answers}
-    return str(_ok(kit.post(Role.MEDIC, "/api/v1/casualties", body))["id"])
+    return str(ok(kit.post(Role.MEDIC, "/api/v1/casualties", body))["id"])
 
 
 def test_medic_records_and_triages_and_the_hospital_sees_only_its_own(kit: Kit) -> None:
@@ -71,9 +66,9 @@ def test_medic_records_and_triages_and_the_hospital_sees_only_its_own(kit: Kit) 
     assert kit.get(Role.HOSPITAL, "/api/v1/casualties").json() == []
 
     ride = {"command_id": cid(), "vehicle": "MDA 12", "destination": "shaare-zedek"}
-    _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{first}/evacuate", ride))
+    ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{first}/evacuate", ride))
     ride = {"command_id": cid(), "vehicle": "MDA 14", "destination": "hadassah-ek"}
-    _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{second}/evacuate", ride))
+    ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{second}/evacuate", ride))
     seen = [c["id"] for c in kit.get(Role.HOSPITAL, "/api/v1/casualties").json()]
     assert seen == [first]
     hospitals = {h["id"]: h for h in _ok_list(kit.get(Role.DISPATCHER, "/api/v1/hospitals"))}
@@ -81,11 +76,11 @@ def test_medic_records_and_triages_and_the_hospital_sees_only_its_own(kit: Kit) 
 
     # The hospital records the arrival at its own hospital, and may not at another.
     arrival = {"command_id": cid(), "hospital_id": "shaare-zedek"}
-    _ok(kit.post(Role.HOSPITAL, f"/api/v1/casualties/{first}/arrival", arrival))
+    ok(kit.post(Role.HOSPITAL, f"/api/v1/casualties/{first}/arrival", arrival))
     other = {"command_id": cid(), "hospital_id": "hadassah-ek"}
     assert kit.post(Role.HOSPITAL, f"/api/v1/casualties/{second}/arrival", other).status_code == 403
     # The hospital's desk reads the ride and the ward from the board.
-    _ok(
+    ok(
         kit.post(
             Role.HOSPITAL,
             f"/api/v1/casualties/{first}/admit",
@@ -132,17 +127,15 @@ def test_only_medics_and_registrars_record_a_death(kit: Kit) -> None:
     for role in (Role.RESPONDER, Role.DISPATCHER, Role.HOSPITAL, Role.RESIDENT):
         r = kit.post(role, f"/api/v1/casualties/{victim}/death", {"command_id": cid()})
         assert r.status_code == 403, (role, r.text)
-    _ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{victim}/death", {"command_id": cid()}))
+    ok(kit.post(Role.MEDIC, f"/api/v1/casualties/{victim}/death", {"command_id": cid()}))
 
 
 def test_triage_step_guides_the_questions(kit: Kit) -> None:
-    step = _ok(
-        kit.post(Role.RESPONDER, "/api/v1/triage/step", {"protocol": "start", "answers": {}})
-    )
+    step = ok(kit.post(Role.RESPONDER, "/api/v1/triage/step", {"protocol": "start", "answers": {}}))
     assert step["done"] is False
     assert step["question"]["id"] == "walks"
     assert step["question"]["text"]["he"]
-    done = _ok(
+    done = ok(
         kit.post(Role.RESPONDER, "/api/v1/triage/step", {"protocol": "start", "answers": RED})
     )
     assert done["category"] == "immediate"
@@ -154,7 +147,7 @@ def test_triage_step_guides_the_questions(kit: Kit) -> None:
 
 
 def test_family_sees_its_own_report_and_only_the_released_outcome(kit: Kit) -> None:
-    report = _ok(
+    report = ok(
         kit.post(
             Role.RESIDENT,
             "/api/v1/persons/missing",
@@ -167,7 +160,7 @@ def test_family_sees_its_own_report_and_only_the_released_outcome(kit: Kit) -> N
             },
         )
     )["id"]
-    _ok(
+    ok(
         kit.post(
             Role.REGISTRAR,
             "/api/v1/persons/survivors",
@@ -182,31 +175,31 @@ def test_family_sees_its_own_report_and_only_the_released_outcome(kit: Kit) -> N
     )
     # Another family sees nothing of it.
     assert kit.get(Role.MEDIC, "/api/v1/persons/board").status_code == 403
-    ran = _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
+    ran = ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
     assert ran["proposed"] == 1, ran
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     match = board["matches"][0]
     assert match["report_id"] == report
 
-    before = _ok(kit.get(Role.RESIDENT, "/api/v1/persons/family"))
+    before = ok(kit.get(Role.RESIDENT, "/api/v1/persons/family"))
     assert [r["report_id"] for r in before["reports"]] == [report]
     assert "Shelter" not in str(before)  # nothing of the candidate before the registrar acts
 
-    _ok(
+    ok(
         kit.post(
             Role.REGISTRAR,
             f"/api/v1/persons/matches/{match['match_id']}/confirm",
             {"command_id": cid(), "release": "Noa is safe and will call you."},
         )
     )
-    _ok(
+    ok(
         kit.post(
             Role.REGISTRAR,
             f"/api/v1/persons/missing/{report}/notified",
             {"command_id": cid(), "match_id": match["match_id"]},
         )
     )
-    after = _ok(kit.get(Role.RESIDENT, "/api/v1/persons/family"))
+    after = ok(kit.get(Role.RESIDENT, "/api/v1/persons/family"))
     assert "Noa is safe" in str(after)
     assert kit.get(Role.ANONYMOUS, "/api/v1/persons/family").status_code == 403
     # Only a registrar confirms matches.
@@ -217,7 +210,7 @@ def test_family_sees_its_own_report_and_only_the_released_outcome(kit: Kit) -> N
 
 
 def test_pfif_round_trip_through_the_api(kit: Kit) -> None:
-    _ok(
+    ok(
         kit.post(
             Role.REGISTRAR,
             "/api/v1/persons/missing",
@@ -240,7 +233,7 @@ def test_pfif_round_trip_through_the_api(kit: Kit) -> None:
         again = other.client.post("/api/v1/pfif/import", content=exported.content, headers=headers)
         assert again.status_code == 200
         assert other.log.head() == head
-        found = _ok(other.get(Role.REGISTRAR, "/api/v1/persons/search?q=yosef"))
+        found = ok(other.get(Role.REGISTRAR, "/api/v1/persons/search?q=yosef"))
         assert [r["name"]["full_name"] for r in found["reports"]] == ["Yosef Levi"]
 
 
@@ -295,7 +288,7 @@ def test_the_board_carries_who_a_casualty_was_identified_as_and_how(kit: Kit) ->
         "identified_by": "Forensic team 2",
         "method": "dental",
     }
-    _ok(kit.post(Role.REGISTRAR, f"/api/v1/casualties/{victim}/identify", body))
+    ok(kit.post(Role.REGISTRAR, f"/api/v1/casualties/{victim}/identify", body))
     board = {c["id"]: c for c in _ok_list(kit.get(Role.REGISTRAR, "/api/v1/casualties"))}
     seen = board[victim]
     assert seen["identification"] == "identified"

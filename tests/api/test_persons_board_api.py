@@ -20,7 +20,7 @@ from magen.domain import persons as per
 from magen.domain.base import Actor
 from magen.domain.people import PersonName
 from magen.domain.values import Role
-from support.apikit import Kit, api_kit, cid
+from support.apikit import Kit, api_kit, cid, ok
 
 
 @pytest.fixture
@@ -29,20 +29,15 @@ def kit() -> Iterator[Kit]:
         yield k
 
 
-def _ok(response: Any) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    return dict(response.json())
-
-
 def _report(kit: Kit, full_name: str, **more: Any) -> str:
     body = {"command_id": cid(), "name": {"full_name": full_name}, **more}
     body.setdefault("contact", {"name": "family", "phone": "050-0000000"})
-    return str(_ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))["id"])
+    return str(ok(kit.post(Role.REGISTRAR, "/api/v1/persons/missing", body))["id"])
 
 
 def _survivor(kit: Kit, full_name: str, **more: Any) -> str:
     body = {"command_id": cid(), "name": {"full_name": full_name}, **more}
-    return str(_ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))["id"])
+    return str(ok(kit.post(Role.REGISTRAR, "/api/v1/persons/survivors", body))["id"])
 
 
 def _many_reports(kit: Kit, n: int, start: int = 0) -> None:
@@ -59,7 +54,7 @@ def _many_reports(kit: Kit, n: int, start: int = 0) -> None:
 
 
 def _search(kit: Kit, query: str, role: Role = Role.REGISTRAR) -> dict[str, Any]:
-    return _ok(kit.get(role, "/api/v1/persons/search?" + query))
+    return ok(kit.get(role, "/api/v1/persons/search?" + query))
 
 
 def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None:
@@ -78,9 +73,9 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
         description={"sex": "female"},
         place="Shelter 694",
     )
-    ran = _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
+    ran = ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
     assert ran["proposed"] == 1, ran
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     (match,) = board["matches"]
     assert (match["report_id"], match["candidate_id"], match["status"]) == (
         report,
@@ -100,14 +95,14 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
         "noted_after": 0,
     }
 
-    _ok(
+    ok(
         kit.post(
             Role.REGISTRAR,
             f"/api/v1/persons/matches/{match['match_id']}/confirm",
             {"command_id": cid(), "release": "Noa is safe."},
         )
     )
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     assert board["matches"] == []
     assert board["survivors"] == {}
     assert board["to_tell"] == [
@@ -115,18 +110,18 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
     ]
     assert board["reports"][report]["release"] == "Noa is safe."
     assert board["counts"]["reports"]["found"] == 1
-    _ok(
+    ok(
         kit.post(
             Role.REGISTRAR,
             f"/api/v1/persons/missing/{report}/notified",
             {"command_id": cid(), "match_id": match["match_id"]},
         )
     )
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     assert board["to_tell"] == []
     assert board["reports"] == {}
     # The report and every match that named it, in full, by id.
-    one = _ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/missing/{report}"))
+    one = ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/missing/{report}"))
     assert one["report"]["notifications"][0]["match_id"] == match["match_id"]
     assert [(m["match_id"], m["status"]) for m in one["matches"]] == [
         (match["match_id"], "confirmed")
@@ -135,7 +130,7 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
 
 
 def test_a_casualty_is_on_the_board_only_when_a_proposal_names_it(kit: Kit) -> None:
-    _ok(
+    ok(
         kit.post(
             Role.ADMIN,
             "/api/v1/hospitals",
@@ -150,7 +145,7 @@ def test_a_casualty_is_on_the_board_only_when_a_proposal_names_it(kit: Kit) -> N
     report = _report(kit, "Miriam Katzenelson", age={"min_years": 70, "max_years": 80})
     named, other = (
         str(
-            _ok(
+            ok(
                 kit.post(
                     Role.MEDIC,
                     "/api/v1/casualties",
@@ -160,7 +155,7 @@ def test_a_casualty_is_on_the_board_only_when_a_proposal_names_it(kit: Kit) -> N
         )
         for tag in ("T-1", "T-2")
     )
-    _ok(
+    ok(
         kit.post(
             Role.MEDIC,
             f"/api/v1/casualties/{named}/evacuate",
@@ -175,8 +170,8 @@ def test_a_casualty_is_on_the_board_only_when_a_proposal_names_it(kit: Kit) -> N
         "score": 0.7,
         "explanation": "age and place agree",
     }
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposed))
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposed))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     assert set(board["casualties"]) == {named}
     assert other not in str(board)
     seen = board["casualties"][named]
@@ -197,7 +192,7 @@ def _board_bytes(kit: Kit) -> int:
 def test_the_board_does_not_grow_with_reports_nobody_has_matched(kit: Kit) -> None:
     report = _report(kit, "Yael Abergil", age={"min_years": 36, "max_years": 36})
     _survivor(kit, "Yael Abergil", age={"min_years": 35, "max_years": 37}, place="Baka school")
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))
     _many_reports(kit, 10)
     small = _board_bytes(kit)
     started = time.perf_counter()
@@ -206,7 +201,7 @@ def test_the_board_does_not_grow_with_reports_nobody_has_matched(kit: Kit) -> No
     large = _board_bytes(kit)
     # The same work waits: only the counts' digits differ.
     assert large - small <= 8, (small, large)
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     assert set(board["reports"]) == {report}
     assert board["counts"]["reports"]["searching"] == 2011
     # …while the reports are all there to be found by name.
@@ -227,12 +222,12 @@ def test_the_board_lists_the_first_of_the_work_and_counts_the_rest(kit: Kit) -> 
             "score": 0.5 + i / 10,
             "explanation": "the name agrees",
         }
-        _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposal))
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board?limit=2"))
+        ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposal))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board?limit=2"))
     assert [m["report_id"] for m in board["matches"]] == [reports[3], reports[2]]  # likeliest
     assert set(board["reports"]) == {reports[3], reports[2]}
     assert board["counts"]["matches"]["proposed"] == 4
-    full = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    full = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     assert [m["report_id"] for m in full["matches"]] == reports[::-1]
     for bad in ("limit=0", "limit=201"):
         assert kit.get(Role.REGISTRAR, f"/api/v1/persons/board?{bad}").status_code == 400
@@ -248,7 +243,7 @@ def test_an_unchanged_board_costs_nothing(kit: Kit) -> None:
     )
     assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
     # An event the board does not show (a hospital registered) leaves it unchanged…
-    _ok(
+    ok(
         kit.post(
             Role.ADMIN,
             "/api/v1/hospitals",
@@ -275,7 +270,7 @@ def test_an_unchanged_board_costs_nothing(kit: Kit) -> None:
 
 def test_names_are_found_in_any_script_case_and_pointing(kit: Kit) -> None:
     hebrew = _report(kit, "יָעֵל אַבֶּרְגִ'יל")  # with points
-    arabic = _ok(
+    arabic = ok(
         kit.post(
             Role.REGISTRAR,
             "/api/v1/persons/missing",
@@ -310,7 +305,7 @@ def test_names_are_found_in_any_script_case_and_pointing(kit: Kit) -> None:
 def test_search_pages_newest_first_and_filters_by_status(kit: Kit) -> None:
     made = [_report(kit, f"Levi {i}") for i in range(5)]
     _report(kit, "Cohen")
-    _ok(
+    ok(
         kit.post(
             Role.REGISTRAR,
             f"/api/v1/persons/missing/{made[1]}/safe",
@@ -458,7 +453,7 @@ def _notes(kit: Kit, report: str, n: int) -> None:
             "status": "believed_alive",
             "last_known_location": "the market",
         }
-        _ok(kit.post(Role.REGISTRAR, f"/api/v1/persons/missing/{report}/notes", note))
+        ok(kit.post(Role.REGISTRAR, f"/api/v1/persons/missing/{report}/notes", note))
 
 
 def test_the_board_sends_cards_that_do_not_grow_with_notes(kit: Kit) -> None:
@@ -479,8 +474,8 @@ def test_the_board_sends_cards_that_do_not_grow_with_notes(kit: Kit) -> None:
         place="Shelter 694",
         where={"lat": 31.75, "lon": 35.21},
     )
-    assert _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))["proposed"] == 1
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    assert ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matching/run", {}))["proposed"] == 1
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     (match,) = board["matches"]
     # What the desk and the console read of a proposal, and nothing of its decision yet.
     assert set(match) == {
@@ -515,12 +510,12 @@ def test_the_board_sends_cards_that_do_not_grow_with_notes(kit: Kit) -> None:
     }
     before = _board_bytes(kit)
     _notes(kit, report, 20)
-    after = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    after = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     assert after["reports"][report] == {**card, "note_count": 20}
     assert "the market" not in json.dumps(after)
     assert _board_bytes(kit) - before == len(',"note_count":20'), (before, _board_bytes(kit))
     # The report in full, notes and all, when the desk asks for it.
-    full = _ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/missing/{report}"))
+    full = ok(kit.get(Role.REGISTRAR, f"/api/v1/persons/missing/{report}"))
     assert len(full["report"]["notes"]) == 20
     # The search lists the same cards.
     (found,) = _search(kit, "q=noa")["reports"]
@@ -530,7 +525,7 @@ def test_the_board_sends_cards_that_do_not_grow_with_notes(kit: Kit) -> None:
 def test_a_named_casualty_is_a_card_without_its_empty_fields(kit: Kit) -> None:
     report = _report(kit, "Miriam Katzenelson")
     casualty = str(
-        _ok(
+        ok(
             kit.post(
                 Role.MEDIC,
                 "/api/v1/casualties",
@@ -546,8 +541,8 @@ def test_a_named_casualty_is_a_card_without_its_empty_fields(kit: Kit) -> None:
         "score": 0.6,
         "explanation": "",
     }
-    _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposed))
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", proposed))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     seen = board["casualties"][casualty]
     assert seen == {
         "id": casualty,
@@ -564,7 +559,7 @@ def test_a_family_writing_after_its_report_was_closed_is_on_the_board(kit: Kit) 
     # The family (a resident) files; the registry confirms a survivor match; the family then
     # says "they are safe": kept as its note (the report is closed), and put before the desk.
     body = {"command_id": cid(), "name": {"full_name": "Dana Noted"}}
-    report = str(_ok(kit.post(Role.RESIDENT, "/api/v1/persons/missing", body))["id"])
+    report = str(ok(kit.post(Role.RESIDENT, "/api/v1/persons/missing", body))["id"])
     survivor = _survivor(kit, "Dana Noted")
     match = {
         "command_id": cid(),
@@ -573,16 +568,16 @@ def test_a_family_writing_after_its_report_was_closed_is_on_the_board(kit: Kit) 
         "candidate_id": survivor,
         "score": 0.9,
     }
-    match_id = _ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", match))["id"]
-    _ok(
+    match_id = ok(kit.post(Role.REGISTRAR, "/api/v1/persons/matches", match))["id"]
+    ok(
         kit.post(
             Role.REGISTRAR, f"/api/v1/persons/matches/{match_id}/confirm", {"command_id": cid()}
         )
     )
     said = {"command_id": cid(), "note": "She is with her aunt in Haifa"}
-    answer = _ok(kit.post(Role.RESIDENT, f"/api/v1/persons/missing/{report}/safe", said))
+    answer = ok(kit.post(Role.RESIDENT, f"/api/v1/persons/missing/{report}/safe", said))
     assert [e["type"] for e in answer["events"]] == ["PersonNoteAdded"]
-    board = _ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
+    board = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))
     assert board["noted_after"] == [report]
     assert board["counts"]["noted_after"] == 1
     assert board["reports"][report]["note_count"] == 1

@@ -11,45 +11,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from magen.api.app import create_app
-from magen.clock import ManualClock
-from magen.config import Settings
 from magen.domain.accounts import CreateAccount
 from magen.domain.base import SYSTEM
 from magen.domain.values import Role
-from magen.store.sqlite import SqliteEventLog
-from support.apikit import BAKA, PASSWORD, cid, password_hash, sign_in
+from support.apikit import BAKA, PASSWORD, START, cid, password_hash, sign_in, two_workers
 
-START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
 SECRET = b"w" * 32
 
 
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[tuple[TestClient[Any], TestClient[Any]]]:
-    path = tmp_path / "magen.db"
-    settings = Settings(database=str(path), secret=SECRET, follow_log=True)
-    with ExitStack() as stack:
-        clients = [
-            stack.enter_context(
-                TestClient(
-                    create_app(
-                        settings,
-                        clock=ManualClock(START),
-                        log=SqliteEventLog(path, poll_interval=30.0),
-                    )
-                )
-            )
-            for _ in range(2)
-        ]
-        yield clients[0], clients[1]
+    with two_workers(tmp_path / "magen.db", SECRET) as both:
+        yield both
 
 
 def _admin_token(client: TestClient[Any]) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
@@ -20,6 +21,7 @@ from magen.domain.accounts import CreateAccount
 from magen.domain.base import SYSTEM
 from magen.domain.values import Role
 from magen.store.memory import MemoryEventLog
+from magen.store.sqlite import SqliteEventLog
 
 START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -28,6 +30,12 @@ BAKA = {"lat": 31.7615, "lon": 35.2160}
 
 def cid() -> str:
     return str(uuid.uuid4())
+
+
+def ok(response: Any) -> Any:
+    """The JSON of an answer that must have succeeded (200 or 201)."""
+    assert response.status_code in (200, 201), response.text
+    return response.json()
 
 
 @dataclass
@@ -89,3 +97,26 @@ def sign_in(client: TestClient[Any], username: str, password: str = PASSWORD) ->
     r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
+
+
+@contextmanager
+def two_workers(
+    path: Path, secret: bytes = b"w" * 32
+) -> Iterator[tuple[TestClient[Any], TestClient[Any]]]:
+    """Two workers on one SQLite log; each polls it every 30 s, so only catching up explains
+    what one knows of the other's appends."""
+    settings = Settings(database=str(path), secret=secret, follow_log=True)
+    with ExitStack() as stack:
+        clients = [
+            stack.enter_context(
+                TestClient(
+                    create_app(
+                        settings,
+                        clock=ManualClock(START),
+                        log=SqliteEventLog(path, poll_interval=30.0),
+                    )
+                )
+            )
+            for _ in range(2)
+        ]
+        yield clients[0], clients[1]
