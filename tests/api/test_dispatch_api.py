@@ -23,8 +23,7 @@ from magen.domain.base import SYSTEM
 from magen.domain.dispatch import Dispatch
 from magen.domain.picture import Picture
 from magen.domain.values import Role
-from support.apikit import BAKA, Kit, api_kit, cid, password_hash
-from support.bakapack import baka_pack
+from support.apikit import BAKA, Kit, api_kit, baka_kit, cid, password_hash
 
 ALL = set(Role)
 OPERATORS = {Role.ADMIN, Role.DISPATCHER}
@@ -139,12 +138,7 @@ class Scene:
 
 def _kit() -> Any:
     # Tokens outlive the clock moved on by the tests.
-    return api_kit(
-        town=baka_pack(),
-        anonymous_per_minute=10_000,
-        anonymous_burst=10_000,
-        token_hours=24 * 365,
-    )
+    return baka_kit()
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from lxml import etree
 
 from magen.domain.picture import Picture
 from magen.domain.values import Role
-from support.apikit import BAKA, Kit, api_kit, cid
-from support.bakapack import baka_pack
+from support.apikit import BAKA, Kit, baka_kit, cid, ok
 
 NEAR = {"lat": BAKA["lat"] + 0.0005, "lon": BAKA["lon"]}
 SQUARE = [
@@ -28,34 +27,24 @@ SQUARE = [
 
 @pytest.fixture(scope="module")
 def kit() -> Iterator[Kit]:
-    with api_kit(
-        town=baka_pack(),
-        anonymous_per_minute=10_000,
-        anonymous_burst=10_000,
-        token_hours=24 * 365,
-    ) as k:
+    with baka_kit() as k:
         yield k
-
-
-def _ok(r: Any) -> Any:
-    assert r.status_code in (200, 201), r.text
-    return r.json()
 
 
 @pytest.fixture(scope="module")
 def scene(kit: Kit) -> dict[str, str]:
     """A confirmed track, an open SOS, a responder on duty and two danger areas."""
     sighting = {"command_id": cid(), "where": BAKA, "count": 4, "armed": "yes"}
-    first = _ok(kit.post(Role.DISPATCHER, "/api/v1/sightings", sighting))["id"]
-    _ok(kit.post(Role.RESPONDER, "/api/v1/sightings", {**sighting, "command_id": cid()}))
-    sos = _ok(
+    first = ok(kit.post(Role.DISPATCHER, "/api/v1/sightings", sighting))["id"]
+    ok(kit.post(Role.RESPONDER, "/api/v1/sightings", {**sighting, "command_id": cid()}))
+    sos = ok(
         kit.post(
             Role.RESIDENT,
             "/api/v1/sos",
             {"command_id": cid(), "where": NEAR, "people": 3, "injured": 1, "silent": True},
         )
     )["id"]
-    _ok(
+    ok(
         kit.post(
             Role.RESPONDER,
             "/api/v1/responders/check-in",
@@ -70,10 +59,10 @@ def scene(kit: Kit) -> dict[str, str]:
     )
     circle = {"kind": "circle", "lat": BAKA["lat"], "lon": BAKA["lon"], "radius_m": 250}
     area = {"command_id": cid(), "area": circle, "reason": "armed_attackers"}
-    danger = _ok(kit.post(Role.ADMIN, "/api/v1/danger-areas", area))["id"]
+    danger = ok(kit.post(Role.ADMIN, "/api/v1/danger-areas", area))["id"]
     square = {"kind": "polygon", "ring": SQUARE}
     area = {"command_id": cid(), "area": square, "reason": "armed_attackers"}
-    polygon = _ok(kit.post(Role.ADMIN, "/api/v1/danger-areas", area))["id"]
+    polygon = ok(kit.post(Role.ADMIN, "/api/v1/danger-areas", area))["id"]
     fuser = kit.client.app.state["runtime"].service.state.slice(Picture).fuser
     return {
         "sighting": first,

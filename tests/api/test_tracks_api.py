@@ -10,7 +10,7 @@ import pytest
 
 from magen.domain.picture import Picture
 from magen.domain.values import Role
-from support.apikit import BAKA, Kit, api_kit, cid
+from support.apikit import BAKA, Kit, api_kit, baka_kit, cid
 from support.bakapack import baka_pack
 
 ALL = set(Role)
@@ -24,12 +24,7 @@ SOUTH = {"lat": BAKA["lat"] - 0.006, "lon": BAKA["lon"] + 0.002}
 @pytest.fixture(scope="module")
 def kit() -> Iterator[Kit]:
     # Tokens outlive the clock moved on by the tests (tracks need time between them).
-    with api_kit(
-        town=baka_pack(),
-        anonymous_per_minute=10_000,
-        anonymous_burst=10_000,
-        token_hours=24 * 365,
-    ) as k:
+    with baka_kit() as k:
         yield k
 
 

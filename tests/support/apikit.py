@@ -92,6 +92,16 @@ def api_kit(**settings: Any) -> Iterator[Kit]:
         yield kit
 
 
+def baka_kit() -> Any:
+    """`api_kit` over the Baka town pack for tests of a whole scene: no anonymous rate limit,
+    and tokens that outlive a clock the tests move on by hours."""
+    from support.bakapack import baka_pack
+
+    return api_kit(
+        town=baka_pack(), anonymous_per_minute=10_000, anonymous_burst=10_000, token_hours=24 * 365
+    )
+
+
 def sign_in(client: TestClient[Any], username: str, password: str = PASSWORD) -> str:
     """Sign in through the API and return the bearer token."""
     r = client.post("/api/v1/auth/token", json={"username": username, "password": password})

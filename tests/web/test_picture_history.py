@@ -25,8 +25,7 @@ from magen.domain.base import Actor
 from magen.domain.picture import Picture, configure_picture
 from magen.domain.reports import Reports
 from magen.domain.values import Role
-from support.apikit import BAKA, Kit, api_kit, cid
-from support.bakapack import baka_pack
+from support.apikit import BAKA, Kit, api_kit, baka_kit, cid
 
 VOLATILE = {"generated_at", "as_of", "head", "replay"}
 # The minutes between the last report of the opening burst and the next one: long enough for
@@ -245,12 +244,7 @@ def test_a_fold_continues_from_the_nearest_cached_state_without_changing_it(kit:
 @pytest.fixture(scope="module")
 def town_seen() -> Iterator[tuple[Kit, dict[int, Any]]]:
     """On the Baka map: responders, a call, an assignment; the live picture after each step."""
-    with api_kit(
-        town=baka_pack(),
-        anonymous_per_minute=10_000,
-        anonymous_burst=10_000,
-        token_hours=24 * 365,
-    ) as k:
+    with baka_kit() as k:
         live: dict[int, Any] = {}
 
         def read() -> dict[str, Any]:
