@@ -355,6 +355,8 @@ def test_an_oversized_document_is_refused(kit: Kit) -> None:
     big = upstream(f"up-{cid()}").replace(b"Enter the protected", b"x" * 1_100_000 + b" Enter")
     r = post_cap(kit, big)
     assert r.status_code == 413
+    # The reason names this address's own limit, not the server's usual 64 KiB.
+    assert "larger than 1000000 bytes" in r.json()["reason"]
     assert settle(kit) == head
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
 from pydantic import ValidationError
 
 from magen.app.security import InvalidCredentials
@@ -135,11 +136,14 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def _too_large(request: Request[Any, Any, Any]) -> str:
-    runtime = request.app.state.get("runtime")
-    limit = getattr(getattr(runtime, "settings", None), "max_body_bytes", None)
+    """The 413's reason, naming the limit of the route that refused (some take more)."""
+    handler = request.scope.get("route_handler")
+    limit = (
+        handler.resolve_request_max_body_size() if isinstance(handler, HTTPRouteHandler) else None
+    )
     if not isinstance(limit, int):
         return "the body is too large for this server"
-    return f"the body is larger than {limit} bytes, the most this server takes in one request"
+    return f"the body is larger than {limit} bytes, the most this address takes in one request"
 
 
 _log = logging.getLogger("magen.api")
