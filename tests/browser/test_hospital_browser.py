@@ -117,11 +117,22 @@ def test_the_desk_sees_a_patient_coming_reports_its_status_and_receives_the_pati
                 "additional_24h": None,
             }
         ]
-        assert listed["status"]["census"] == {"red": 2, "yellow": 0, "green": 0, "black": 0}
+        # The colours left blank are not reported, not 0 (EDXL-HAVE exports no TriageCode).
+        assert listed["status"]["census"] == {
+            "red": 2,
+            "yellow": None,
+            "green": None,
+            "black": None,
+        }
         assert listed["status"]["comments"] == ["Entry by the north gate only"]
         page.wait_for_selector("[data-status-age][data-age=fresh]")
         assert "Reported 0 min ago" in page.inner_text("[data-status-age]")
         assert "Lockdown" in page.inner_text("[data-summary]")
+        summary = page.locator("[data-summary]")
+        assert summary.locator(".cc.c-red[data-colour=reported] b").inner_text() == "2"
+        green = summary.locator(".cc.c-green[data-colour=not-reported]")
+        assert "not stated" in green.inner_text()
+        assert green.locator("b").count() == 0  # no number at all, not a 0
         # The form is filled in from the report just made, for the next one.
         page.wait_for_selector("[data-prefilled]:not([hidden])")
         assert page.input_value("input[name='bed.EmergencyDepartment']") == "7"

@@ -98,19 +98,34 @@ class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+TRIAGE_COLOURS = ("red", "yellow", "green", "black")
+
+
 class TriageCensus(_Value):
-    """Patients by triage colour (EDXL-HAVE TriageCount: red, yellow, green, black)."""
+    """Patients by triage colour (EDXL-HAVE TriageCount: red, yellow, green, black).
 
-    red: Count = 0
-    yellow: Count = 0
-    green: Count = 0
-    black: Count = 0
+    A colour the hospital did not report is None, not 0: EDXL-HAVE makes each TriageCode
+    optional, and "0 green" (no room for, or no, green patients) is a statement a hospital
+    has to make. Reports recorded before unreported colours were kept apart were filled in
+    with 0 for every colour not given, so in those old events a 0 means "0, or not reported"
+    and is read as the 0 it says (nothing in the log tells the two apart).
+    """
 
-    def of(self, colour: str) -> int:
-        """The count for one tag colour."""
-        if colour not in {"red", "yellow", "green", "black"}:
+    red: Count | None = None
+    yellow: Count | None = None
+    green: Count | None = None
+    black: Count | None = None
+
+    def of(self, colour: str) -> int | None:
+        """The count for one tag colour, None if it was not reported."""
+        if colour not in TRIAGE_COLOURS:
             raise ValueError(f"no triage colour {colour!r}")
-        return int(getattr(self, colour))
+        value: int | None = getattr(self, colour)
+        return value
+
+    def is_empty(self) -> bool:
+        """Whether no colour is reported."""
+        return all(getattr(self, c) is None for c in TRIAGE_COLOURS)
 
 
 class BedCapacity(_Value):
@@ -135,12 +150,18 @@ class MorgueCapacity(_Value):
 
 
 class HospitalStatus(_Value):
-    """One status report; a section left out (None, or no beds) leaves that section unchanged."""
+    """One status report; a section left out (None, or no beds) leaves that section unchanged.
+
+    A census by colour (`ems_capacity`, `census`) is one section: a newer one replaces the
+    older whole, so a colour it leaves out is no longer reported (an old count is not kept
+    as if it were current)."""
 
     ems_traffic: EmsTraffic | None = None
     ems_traffic_reason: Annotated[str, Field(max_length=500)] = ""
-    ems_capacity: TriageCensus | None = None  # how many of each colour it can accept now
-    census: TriageCensus | None = None  # how many of each colour it holds
+    # How many of each colour it can accept now, and how many it holds. A census naming no
+    # colour says nothing and is read as left out.
+    ems_capacity: TriageCensus | None = None
+    census: TriageCensus | None = None
     offload: AmbulanceOffload | None = None
     beds: tuple[BedCapacity, ...] = Field(default=(), max_length=len(BedType))
     clinical: ClinicalStatus | None = None
@@ -149,6 +170,11 @@ class HospitalStatus(_Value):
     security: SecurityStatus | None = None
     staffing: Staffing | None = None
     comments: tuple[Comment, ...] = Field(default=(), max_length=20)
+
+    @field_validator("ems_capacity", "census")
+    @classmethod
+    def _census_says_something(cls, v: TriageCensus | None) -> TriageCensus | None:
+        return None if v is None or v.is_empty() else v
 
     @field_validator("beds")
     @classmethod
@@ -431,9 +457,12 @@ def _travel(h: Hospital, travel: TravelTimes) -> TravelTime | None:
 
 
 def _capacity(status: HospitalStatus, colour: str, child: bool) -> tuple[int | None, bool]:
-    """Slots for this colour, and whether they are per colour (EMS capacity) or beds."""
-    if status.ems_capacity is not None:
-        return status.ems_capacity.of(colour), True
+    """Slots for this colour, and whether they are per colour (EMS capacity) or beds.
+
+    A capacity report that leaves this colour out says nothing about it: the beds decide."""
+    per_colour = status.ems_capacity.of(colour) if status.ems_capacity is not None else None
+    if per_colour is not None:
+        return per_colour, True
     beds = [status.beds_of(t) for t in _BEDS_FOR[("red" if colour == "black" else colour, child)]]
     known = [b.available for b in beds if b is not None]
     if not known:

@@ -92,12 +92,21 @@ def _sub(parent: etree._Element, name: str, text: object = None) -> etree._Eleme
 
 
 def _triage_count(parent: etree._Element, name: str, census: TriageCensus) -> None:
+    """The colours the hospital reported; a colour it did not report has no TriageCode.
+
+    EDXL-HAVE makes every TriageCode optional, and a consumer reads a TriageCountQuantity of
+    0 as "none" (no room for green patients), which is not what an unreported colour says.
+    A 0 in a report recorded before unreported colours were told apart is written as 0.
+    """
     el = _sub(parent, name)
     _sub(el, "TriageCodeListURN", DEFAULT_TRIAGE_LIST)
     for field, code in _COLOURS:
+        count = census.of(field)
+        if count is None:
+            continue
         entry = _sub(el, "TriageCode")
         _sub(entry, "TriageCodeValue", code)
-        _sub(entry, "TriageCountQuantity", census.of(field))
+        _sub(entry, "TriageCountQuantity", count)
 
 
 def _organization(parent: etree._Element, h: Hospital) -> None:
@@ -227,6 +236,7 @@ def _count(el: etree._Element, *path: str) -> int | None:
 
 
 def _read_triage(el: etree._Element | None, where: str) -> TriageCensus | None:
+    """The counts by colour; a colour with no TriageCode is not reported (None, not 0)."""
     if el is None:
         return None
     listed = _text(el, "TriageCodeListURN")
@@ -244,7 +254,7 @@ def _read_triage(el: etree._Element | None, where: str) -> TriageCensus | None:
             if value < 0:
                 raise EdxlError(f"{where}: the {code} count is negative ({value})")
             counts[names[code]] = counts.get(names[code], 0) + value
-    return TriageCensus(**counts)
+    return TriageCensus(**counts) if counts else None
 
 
 def _read_beds(el: etree._Element | None) -> tuple[BedCapacity, ...]:

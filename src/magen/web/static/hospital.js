@@ -150,9 +150,14 @@
 
   var COLOURS = ["red", "yellow", "green", "black"];
 
+  // A colour the hospital did not report is null: said so, never shown as 0.
   function colourLine(tc) {
     return joined(COLOURS.map(function (c) {
-      return node("span", "cc c-" + c, [say("hospital_" + c) + " ", node("b", "", [tc[c]])]);
+      var known = tc[c] != null;
+      var span = node("span", "cc c-" + c, [say("hospital_" + c) + " ",
+        known ? node("b", "", [tc[c]]) : say("hospital_not_stated")]);
+      span.dataset.colour = known ? "reported" : "not-reported";
+      return span;
     }), " ");
   }
 
@@ -255,9 +260,10 @@
     // A reason or a wait without the status it explains would be dropped unseen: say so.
     if (reason && !s.ems_traffic) throw FieldError(form.elements.ems_traffic, "hospital_need_choice");
     if (reason) s.ems_traffic_reason = reason;
+    // A colour left blank is not reported (left out), not 0.
     ["ems_capacity", "census"].forEach(function (g) {
       var counts = {}, any = false;
-      COLOURS.forEach(function (c) { var n = number(g + "." + c); counts[c] = n || 0; any = any || n !== null; });
+      COLOURS.forEach(function (c) { var n = number(g + "." + c); if (n !== null) { counts[c] = n; any = true; } });
       if (any) s[g] = counts;
     });
     var old = {};
