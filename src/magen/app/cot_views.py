@@ -6,7 +6,9 @@ sees exactly what its account may see and nothing more. What is drawn:
   foot or in a vehicle, at the fused position with its error (`ce`), course and speed, the
   honest count as the label ("~4 attackers (3-5)");
 - open calls for help (SOS) as red spot markers, a silent one saying to approach quietly;
-- checked-in responders with a position, as friendly units, their status in the remarks;
+- checked-in responders with a position, as friendly units, their status in the remarks and
+  their position's accuracy as `ce`, except a responder whose latest position came from
+  their own TAK device (see `device_placed`);
 - danger areas as drawn circles or polygons.
 
 Times: `time` is when the feed was made, `start` when the thing was last known (seen,
@@ -26,7 +28,7 @@ from magen.app import alerts_policy, picture_views  # noqa: F401  (their section
 from magen.app.projections import picture_parts
 from magen.domain.base import Actor
 from magen.domain.errors import InvalidCommand
-from magen.domain.responders import ReportPosition
+from magen.domain.responders import ReportPosition, Responder, Responders
 from magen.domain.state import State
 from magen.domain.values import GeoPoint
 from magen.interop.cot import (
@@ -90,14 +92,41 @@ def _count_words(say: Say, count: dict[str, Any] | None) -> str:
     return say("cx_attackers_est", n=n, range=f"{low}\u2013{high}")
 
 
+def device_placed(r: Responder) -> bool:
+    """Whether TAK users already see this responder as their own device draws them.
+
+    A responder whose latest position came by CoT from a TAK device (POST /cot) is on the
+    TAK network under that device's uid: Magen leaves them out of its feed rather than
+    re-emit them, as a TAK gateway sends an entity on under one uid and never echoes it back
+    to where it came from. Under a uid of Magen's, TAK users would see two markers for one
+    person. Under the device's own uid, Magen's copy would still be the worse one: a poll
+    and a push behind the device (the marker would jump back, then forward again), without
+    the device's own detail (its contact endpoint for chat, its team and role: a TAK client
+    replaces an event's detail whole), and kept fresh after the device itself has stopped,
+    so a phone with a dead battery would not go stale on anyone's map.
+
+    Once the newest position comes from Magen instead (the app, a check-in), the responder is
+    Magen's to draw again, under Magen's uid; the device's marker goes stale on its own.
+    """
+    return r.device_uid is not None
+
+
 class _Feed:
     """The events of one picture, made at one moment for one reader."""
 
-    def __init__(self, now: datetime, stale_s: float, say: Say, tz: tzinfo) -> None:
+    def __init__(
+        self,
+        now: datetime,
+        stale_s: float,
+        say: Say,
+        tz: tzinfo,
+        responders: dict[str, Responder] | None = None,
+    ) -> None:
         self.now = now
         self.stale = now + timedelta(seconds=stale_s)
         self.say = say
         self.tz = tz
+        self.responders = responders or {}
 
     def clock(self, t: datetime) -> str:
         return t.astimezone(self.tz).strftime("%H:%M:%S")
@@ -163,6 +192,10 @@ class _Feed:
     def responder(self, r: dict[str, Any]) -> CotEvent | None:
         if r.get("lat") is None or r.get("lon") is None:
             return None  # checked in without a position: nowhere to draw
+        known = self.responders.get(str(r["id"]))
+        if known is not None and device_placed(known):
+            return None  # its own TAK device draws it
+        accuracy = known.where.accuracy_m if known is not None and known.where else None
         say = self.say
         caps = say("dx_list").join(say(f"cap_{c}") for c in r.get("capabilities", ()))
         remarks = [say(f"st_{r['status']}")] + ([caps] if caps else [])
@@ -175,6 +208,7 @@ class _Feed:
             start=_at(r.get("where_at")),
             lat=r["lat"],
             lon=r["lon"],
+            ce=UNKNOWN if accuracy is None else float(accuracy),
             # As the dispatcher calls them; a check-in from before callsigns by kind and id.
             callsign=r.get("callsign") or f"{say('kind_' + r['kind'])} {str(r['id'])[:8]}",
             remarks=say("dx_sep").join(remarks),
@@ -223,7 +257,9 @@ def picture_events(
 ) -> list[CotEvent]:
     """The CoT events of the picture this actor may see, made `now`."""
     parts = picture_parts(state, actor, SECTIONS)
-    feed = _Feed(now, stale_s, say, tz)
+    # The picture's responders are those this actor may see; their source and accuracy are
+    # read from the responders themselves.
+    feed = _Feed(now, stale_s, say, tz, state.slice(Responders).by_id)
     made: list[CotEvent | None] = []
     made += [feed.track(t) for t in parts.get("tracks") or ()]
     made += [feed.sos(s) for s in parts.get("sos") or ()]
@@ -236,7 +272,9 @@ def position_report(event: CotEvent) -> ReportPosition:
     """A TAK device's own position (its friendly `a-f-...` event) as the responder's report.
 
     The command id comes from the event's uid and time: the same event sent again (a TAK
-    client resends on reconnect) is one report, another fix from the device another."""
+    client resends on reconnect) is one report, another fix from the device another. The
+    report names the device (its uid), so the feed leaves the responder to the device's own
+    marker (`device_placed`); its `ce` is the position's accuracy."""
     if not event.type.startswith(FRIEND + "-"):
         raise InvalidCommand(
             "only a device's own position (a friendly 'a-f-...' event) is taken, "
@@ -244,7 +282,12 @@ def position_report(event: CotEvent) -> ReportPosition:
         )
     known = event.ce != UNKNOWN and event.ce <= _MAX_ACCURACY_M
     return ReportPosition(
-        command_id=uuid.uuid5(uuid.NAMESPACE_URL, f"cot:{event.uid}:{event.time.isoformat()}"),
+        # "cot-device:", not the "cot:" of reports made before they named their device: a
+        # resend across that change is a second, identical report, not a conflict.
+        command_id=uuid.uuid5(
+            uuid.NAMESPACE_URL, f"cot-device:{event.uid}:{event.time.isoformat()}"
+        ),
         where=GeoPoint(lat=event.lat, lon=event.lon, accuracy_m=event.ce if known else None),
         observed_at=event.time,
+        device_uid=event.uid,
     )

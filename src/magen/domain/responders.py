@@ -57,6 +57,9 @@ class Responder:
     checked_in_at: datetime
     active: bool = True
     callsign: str = ""  # what the dispatcher calls them on the radio
+    # The CoT uid of the TAK device that gave the latest position, None when it came from
+    # Magen (the app, a check-in): that device draws this responder on TAK maps itself.
+    device_uid: str | None = None
 
 
 @dataclass
@@ -98,12 +101,17 @@ class ResponderMoved(Event):
     responder_id: str
     where: GeoPoint
     observed_at: datetime
+    # The CoT uid of the TAK device that sent the position; None for Magen's own app, and in
+    # events logged before devices were told apart (read as Magen's: what they were drawn as).
+    device_uid: str | None = None
 
 
 # Said on the radio (a call sign, a channel): short. As FreeText, with its own bound, so a
 # refusal says "at most 40 characters" (a bound added on top of FreeText reads as "items").
 RadioLabel = Annotated[str, Field(max_length=40), AfterValidator(exchangeable)]
 StatusNote = Annotated[str, Field(max_length=500), AfterValidator(exchangeable)]
+# A CoT event's uid as TAK devices make them ("ANDROID-358240051111110", a UUID, ...).
+DeviceUid = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(exchangeable)]
 
 
 class CheckIn(Command):
@@ -130,6 +138,10 @@ class ChangeStatus(Command):
 class ReportPosition(Command):
     where: GeoPoint
     observed_at: AwareDatetime | None = None
+    # The CoT uid of the TAK device whose own position this is (POST /cot); None from the app.
+    device_uid: DeviceUid | None = None
+
+    added_later: ClassVar[tuple[str, ...]] = ("device_uid",)
 
 
 def _me(ctx: DecisionContext) -> str:
@@ -189,7 +201,14 @@ def _position(state: State, cmd: ReportPosition, ctx: DecisionContext) -> list[E
     # A fast device clock must not make a position look newer than now: kept, at now (a
     # phone sending its place every few seconds is not refused for its clock).
     observed = min(observed, ctx.now)
-    return [ResponderMoved(responder_id=r.responder_id, where=cmd.where, observed_at=observed)]
+    return [
+        ResponderMoved(
+            responder_id=r.responder_id,
+            where=cmd.where,
+            observed_at=observed,
+            device_uid=cmd.device_uid,
+        )
+    ]
 
 
 @evolver(ResponderCheckedIn)
@@ -229,3 +248,4 @@ def _on_moved(state: State, e: ResponderMoved, r: Recorded) -> None:
     if resp is not None and (resp.where_at is None or e.observed_at >= resp.where_at):
         resp.where = e.where
         resp.where_at = e.observed_at
+        resp.device_uid = e.device_uid

@@ -39,7 +39,9 @@ async def get_cot(
     Threat tracks (hostile once confirmed, suspect before; the honest count as the label),
     open calls for help, responders with a position and danger areas, each with a stable uid
     and a stale time `stale_s` after now: a TAK client that stops polling sees the picture go
-    stale instead of keeping an old one as current.
+    stale instead of keeping an old one as current. A responder whose latest position came
+    from their own TAK device (POST here) is left out: TAK users already see that device's
+    marker, under its own uid.
     """
     events = picture_events(
         service.state,
@@ -59,6 +61,7 @@ async def post_cot(request: Request[Any, Any, Any]) -> Response[Any]:
 
     The responder signs in with their device API key (or token) and must be checked in. The
     same event sent again (same uid and time: TAK clients resend on reconnect) is one report.
+    The device's uid is recorded with the position, its `ce` as the position's accuracy.
     """
     refused = wrong_media(request, _COT_TYPES, f"the CoT event as {COT_XML} (or text/xml)")
     if refused is not None:
