@@ -18,7 +18,6 @@ from alerts.capgen import alert_commands, circles, local_texts, polygons, zone_i
 from magen.alerts.cap import (
     CapConfig,
     ZoneArea,
-    alert_messages,
     cap_feed,
     current_messages,
     export_event,
@@ -408,23 +407,65 @@ def test_feed_lists_current_messages_newest_first_and_keeps_recent_all_clears(lo
     ]
 
 
-def test_alert_messages_of_an_imported_alert_keep_the_upstream_identity(log: Log) -> None:
-    from magen.domain.alerts import CapSource
+def test_an_imported_alert_is_sent_under_our_identity_and_references_upstream(log: Log) -> None:
+    """CAP 1.2 §3.2.1: identifier and sender are the originator's. What Magen sends about an
+    upstream alert (its zones, languages, instructions) is its own message, naming the
+    upstream messages in `references`, never a copy under the upstream's identity."""
+    from magen.domain.alerts import CapRef, CapSource
 
-    source = CapSource(
-        sender="hfc@oref.example", identifier="HFC-77", sent=NOW - timedelta(seconds=5)
-    )
-    (rec,) = log.run(
+    def upstream(identifier: str, seconds: int) -> CapSource:
+        return CapSource(
+            sender="hfc@oref.example", identifier=identifier, sent=NOW - timedelta(seconds=seconds)
+        )
+
+    first_source, update_source = upstream("HFC-77", 5), upstream("HFC-78", 2)
+    records = log.run(
         IssueAlert(
-            command_id=cid(), category=AlertCategory.MISSILES, zone_ids=("z1", "z2"), source=source
+            command_id=cid(),
+            category=AlertCategory.MISSILES,
+            zone_ids=("z1", "z2"),
+            source=first_source,
         )
     )
-    log.run(EndAlert(command_id=cid(), alert_id=rec.event.alert_id, zone_ids=("z1",)))  # type: ignore[attr-defined]
-    first, clear = alert_messages(log.alerts.alerts[rec.event.alert_id], CONFIG)  # type: ignore[attr-defined]
-    assert (first.sender, first.identifier, first.sent) == (source.sender, "HFC-77", source.sent)
-    # Our own all clear for an upstream alert is ours, and references theirs.
-    assert clear.sender == "magen@baka.example"
-    assert [r.identifier for r in clear.references] == ["HFC-77"]
+    alert_id = records[0].event.alert_id  # type: ignore[attr-defined]
+    earlier = (CapRef(sender="hfc@oref.example", identifier="HFC-77"),)
+    records += log.run(
+        UpdateAlert(
+            command_id=cid(), references=earlier, zone_ids=("z1", "baka"), source=update_source
+        ),
+        at=NOW + timedelta(seconds=1),
+    )
+    records += log.run(
+        EndAlert(command_id=cid(), alert_id=alert_id, zone_ids=("z1",)),
+        at=NOW + timedelta(seconds=2),
+    )
+    docs = export_all(log, records)
+    for xml in docs:
+        assert_valid(xml)
+    first, update, clear = (decode_cap(xml) for xml in docs)
+    assert [m.msg_type for m in (first, update, clear)] == ["Alert", "Update", "Update"]
+    for m in (first, update, clear):
+        assert m.sender == "magen@baka.example"
+        assert m.identifier.startswith(f"magen-{alert_id}")
+    assert first.sent == NOW
+    assert len({m.identifier for m in (first, update, clear)}) == 3
+
+    def refs(m: object) -> list[tuple[str, str, datetime]]:
+        return [(r.sender, r.identifier, r.sent) for r in m.references]  # type: ignore[attr-defined]
+
+    hfc77 = ("hfc@oref.example", "HFC-77", first_source.sent)
+    hfc78 = ("hfc@oref.example", "HFC-78", update_source.sent)
+    ours1 = (first.sender, first.identifier, first.sent)
+    ours2 = (update.sender, update.identifier, update.sent)
+    assert refs(first) == [hfc77]
+    # Each update references our earlier messages (the chain) and the upstream ones.
+    assert refs(update) == [ours1, hfc77, hfc78]
+    assert refs(clear) == [ours1, ours2, hfc77, hfc78]
+    # The upstream message's identity appears nowhere as ours.
+    for xml in docs:
+        root = etree.fromstring(xml)
+        assert root.findtext("cap:identifier", namespaces=NS) != "HFC-77"
+        assert root.findtext("cap:sender", namespaces=NS) == "magen@baka.example"
 
 
 def test_decoding_rejects_garbage_even_for_our_own_helpers() -> None:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from alerts.alertlog import NOW, Log
 from alerts.capgen import alert_commands, local_texts
-from magen.alerts.cap import CapConfig, export_event, parse_cap
-from magen.alerts.capxml import MAX_CAP_BYTES, CapError, decode_cap
+from magen.alerts.cap import CapConfig, CapUnknownEvent, export_event, parse_cap, read_cap
+from magen.alerts.capxml import MAX_CAP_BYTES, CapError, CapMessage, decode_cap
 from magen.domain.alerts import (
     CATEGORY_INSTRUCTIONS,
     AlertCategory,
@@ -240,20 +240,43 @@ def test_operator_orders_of_another_system_are_not_official_alerts() -> None:
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(command=alert_commands(), update=local_texts, at=st.integers(0, 10**6))
 def test_import_then_export_round_trips(command: IssueAlert, update: LocalText, at: int) -> None:
-    """A peer importing our messages re-exports them byte for byte: identifier, category,
-    zones, areas, seconds to shelter and every instruction survive."""
+    """A peer importing our messages re-exports the same content under its own identity:
+    category, zones, areas, seconds to shelter and every instruction survive, and each of
+    its messages references ours (CAP 1.2 §3.2.1: the sender is the originator)."""
     when = NOW + timedelta(seconds=at)
     ours, peer = Log(), Log()
+    peer_config = CapConfig(sender="magen@peer.example")
+
+    def content(m: CapMessage) -> list[tuple[object, ...]]:
+        return [
+            (
+                *(i.language, i.event, i.response_types, i.instruction, i.event_codes),
+                *(i.parameters, i.areas, i.expires, i.effective),
+            )
+            for i in m.infos
+        ]
 
     def relay(records: list) -> None:  # type: ignore[type-arg]
         for rec in records:
             xml = export_event(rec, ours.state, CONFIG)
             assert xml is not None
-            commands = parse_cap(xml, nowhere)
+            # The peer places our areas in the zone the alert names first (as its town would).
+            commands = parse_cap(xml, lambda area: original_zones[:1])
             assert len(commands) == 1
             (copied,) = peer.run(commands[0], at=when)
-            assert export_event(copied, peer.state, CONFIG) == xml
+            sent, theirs = (
+                decode_cap(xml),
+                decode_cap(export_event(copied, peer.state, peer_config) or b""),
+            )
+            assert (theirs.msg_type, theirs.status) == (sent.msg_type, sent.status)
+            assert content(theirs) == content(sent)
+            assert theirs.sender == "magen@peer.example"
+            assert theirs.identifier != sent.identifier
+            assert (sent.sender, sent.identifier, sent.sent) in {
+                (r.sender, r.identifier, r.sent) for r in theirs.references
+            }
 
+    original_zones = command.zone_ids
     (issued,) = ours.run(command, at=when)
     relay([issued])
     alert_id = issued.event.alert_id  # type: ignore[attr-defined]
@@ -465,6 +488,78 @@ def test_the_oasis_specification_example_decodes() -> None:
     assert message.sent == datetime(2003, 4, 2, 19, 39, 1, tzinfo=UTC)
     assert message.infos[0].language == "en-US"  # the schema's default
     assert message.infos[0].parameters == (("HSAS", "ORANGE"),)
-    # A terror advisory is not one of the Home Front Command's alerts.
-    with pytest.raises(CapError, match="cannot tell which"):
-        parse_cap(example, baka)
+    # Its one area is a name Magen cannot place: it asks nothing of the town, and says why.
+    found = read_cap(example, baka)
+    assert found.commands == ()
+    assert found.unplaced == ("U.S. nationwide and interests worldwide",)
+    assert found.reason.startswith("Magen cannot place the message's areas")
+    # Placed in the town, a terror advisory is not one of the Home Front Command's alerts.
+    placed = example.replace(
+        b"<areaDesc>U.S. nationwide and interests worldwide</areaDesc>",
+        b"<areaDesc>Baka</areaDesc><circle>31.76,35.21 1</circle>",
+    )
+    with pytest.raises(CapUnknownEvent, match="cannot tell which") as caught:
+        parse_cap(placed, baka)
+    assert caught.value.events == ("Homeland Security Advisory System Update",)
+
+
+# --- where first, what second ---------------------------------------------------------------
+
+
+def over_baka(area: Circle | Polygon) -> list[str]:
+    """Baka's zone for the square over it; nothing for any other place."""
+    return ["baka"] if isinstance(area, Polygon) and area.ring[0] == (35.21, 31.755) else []
+
+
+def test_only_the_areas_over_the_town_are_kept_however_many_the_message_names() -> None:
+    others = "".join(
+        f"<area><areaDesc>Negev {n}</areaDesc><circle>{31.0 + n / 1000:.3f},34.8 1</circle></area>"
+        for n in range(700)
+    )
+    (command,) = parse_cap(
+        cap(
+            info(extra="", params="", area=f"<polygon>{SQUARE}</polygon>").replace(
+                "</info>", f"{others}</info>"
+            )
+        ),
+        over_baka,
+    )
+    assert isinstance(command, IssueAlert)
+    assert command.zone_ids == ("baka",)
+    assert len(command.areas) == 1
+    assert isinstance(command.areas[0], Polygon)
+
+
+def test_an_unknown_event_elsewhere_asks_nothing_and_inside_the_town_is_named() -> None:
+    tornado = cap(info("Tornado Warning", language="en-US", category="Met"))
+    found = read_cap(tornado, nowhere)
+    assert found.commands == ()
+    assert found.reason == "the message's areas touch none of this town's zones"
+    with pytest.raises(CapUnknownEvent) as caught:
+        read_cap(tornado, baka)
+    assert caught.value.events == ("Tornado Warning",)
+    assert "'Tornado Warning'" in str(caught.value)
+    assert "CAP category Met" in str(caught.value)
+    # A zone geocode naming another town's zone is not this town's either.
+    elsewhere = cap(
+        info(
+            "Tornado Warning",
+            category="Met",
+            area="<geocode><valueName>magen:zone</valueName><value>tlv-7</value></geocode>",
+        )
+    )
+    assert read_cap(elsewhere, nowhere, town_zones={"baka"}).commands == ()
+    with pytest.raises(CapUnknownEvent):
+        read_cap(elsewhere, nowhere)  # without a town's list, a named zone is taken as here
+
+
+def test_areas_without_geometry_are_named_as_unplaceable() -> None:
+    named = "<geocode><valueName>HFC-area</valueName><value>ירושלים - דרום</value></geocode>"
+    found = read_cap(cap(info(area=named)), baka)
+    assert found.commands == ()
+    assert found.unplaced == ("בקעה",)
+    assert found.reason == (
+        "Magen cannot place the message's areas (they have no polygon, circle or "
+        "magen:zone geocode): בקעה"
+    )
+    assert read_cap(cap(status="Test"), baka).reason == "a Test message asks nothing of this town"

@@ -201,15 +201,17 @@ def test_import_then_export_round_trips_through_the_api(kit: Kit, other: Kit) ->
     assert imported["zones"] == [ZONE, "baka-b3"]
     assert imported["seconds_to_shelter"] == {ZONE: 45}
     assert imported["instruction"]["ar"] == "ادخلوا"
-    # Exported again, it is the upstream message: same sender, identifier, time and content.
-    back = kit.client.get(f"/api/v1/cap/alerts/{original.identifier}.xml")
+    # Exported again, it is this server's own message (CAP 1.2 §3.2.1: the originator's
+    # identifier) with the same content, naming the upstream message in its references.
+    assert kit.client.get(f"/api/v1/cap/alerts/{original.identifier}.xml").status_code == 404
+    back = kit.client.get(f"/api/v1/cap/alerts/magen-{body['id']}.xml")
     assert back.status_code == 200
+    validate_cap(back.content)
     again = decode_cap(back.content)
-    assert (again.sender, again.identifier, again.sent) == (
-        original.sender,
-        original.identifier,
-        original.sent,
-    )
+    assert again.identifier == f"magen-{body['id']}"
+    assert [(r.sender, r.identifier, r.sent) for r in again.references] == [
+        (original.sender, original.identifier, original.sent)
+    ]
     assert [(i.language, i.instruction, i.event_codes, i.parameters) for i in again.infos] == [
         (i.language, i.instruction, i.event_codes, i.parameters) for i in original.infos
     ]

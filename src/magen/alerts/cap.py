@@ -5,7 +5,10 @@ CAP message: the first is an `Alert`, later changes an `Update` referencing the 
 messages, an all clear an `Update` with response type `AllClear`, a withdrawn override a
 `Cancel`. Each message has one `info` block per language (he-IL, ar, en-US). Zones become
 `area` blocks carrying the zone id as a `magen:zone` geocode (and the zone's polygon when the
-caller supplies it), so a peer can import them exactly.
+caller supplies it), so a peer can import them exactly. Every message is sent under this
+system's own sender and identifier, also for an alert imported from upstream: its messages
+name the upstream messages that shaped it in `references` (CAP 1.2 §3.2.1 gives identifier
+and sender to the originator, and Magen's zones, languages and instructions are its own).
 
 Import (`parse_cap`) turns one upstream CAP message into alert commands for the app to
 decide: it never changes anything itself, and a message it cannot read raises `CapError`.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -81,7 +84,9 @@ from magen.domain.state import State
 __all__ = [
     "CapConfig",
     "CapError",
+    "CapImport",
     "CapMessage",
+    "CapUnknownEvent",
     "ZoneArea",
     "alert_messages",
     "cap_feed",
@@ -93,6 +98,7 @@ __all__ = [
     "message_for_event",
     "override_messages",
     "parse_cap",
+    "read_cap",
     "validate_cap",
 ]
 
@@ -248,10 +254,11 @@ def _areas(
 
 
 def _identity(
-    thing_id: str, index: int, logged: Logged, source: CapSource | None, config: CapConfig
+    thing_id: str, index: int, logged: Logged, config: CapConfig
 ) -> tuple[str, str, datetime]:
-    if source is not None:
-        return source.sender, source.identifier, source.sent
+    # Always this system's own: CAP 1.2 §3.2.1 gives identifier and sender to the
+    # originator, and what Magen sends (its zones, languages, instructions) is its own
+    # message even when an upstream one caused it. That one is named in `references`.
     identifier = f"{config.identifier_prefix}{thing_id}"
     if index:
         identifier += f"-{logged.position}"
@@ -336,10 +343,21 @@ def _chain(
     config: CapConfig,
 ) -> list[tuple[int, CapMessage]]:
     out: list[tuple[int, CapMessage]] = []
-    refs: list[CapRef] = []
+    refs: list[CapRef] = []  # this system's earlier messages of the thing
+    upstream: list[CapRef] = []  # the upstream messages that shaped it, once each
     for i, logged in enumerate(logs):
-        identity = _identity(thing_id, i, logged, source_of(logged), config)
-        out.append((logged.position, _message(body_of(logged), identity, refs, status, config)))
+        identity = _identity(thing_id, i, logged, config)
+        source = source_of(logged)
+        if source is not None and all(
+            (r.sender, r.identifier) != (source.sender, source.identifier) for r in upstream
+        ):
+            upstream.append(
+                CapRef(sender=source.sender, identifier=source.identifier, sent=source.sent)
+            )
+        # Our earlier messages, then every upstream message so far: an aggregator holding
+        # the upstream alert can tell this one relays it (and what each update answers).
+        message = _message(body_of(logged), identity, [*refs, *upstream], status, config)
+        out.append((logged.position, message))
         refs.append(CapRef(sender=identity[0], identifier=identity[1], sent=identity[2]))
     return out
 
@@ -733,25 +751,44 @@ def _geometry(area: CapArea, where: str) -> list[Geometry]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """Where a message's areas fall in this town."""
+
+    zones: tuple[str, ...]  # the town's zones the areas name or touch
+    areas: tuple[Geometry, ...]  # the geometries that touch one of them (no others)
+    unplaced: tuple[str, ...]  # areaDesc of areas with nothing Magen can place
+
+
 def _zones_and_areas(
     infos: Sequence[CapInfo],
     zones_for_area: Callable[[Geometry], Sequence[str]],
     zone_geocode: str,
-) -> tuple[tuple[str, ...], tuple[Geometry, ...]]:
+    town_zones: Container[str] | None,
+) -> _Placed:
     zones: dict[str, None] = {}
-    areas: dict[Geometry, None] = {}
+    geometries: dict[Geometry, None] = {}
+    unplaced: dict[str, None] = {}
     for info in infos:
         for n, area in enumerate(info.areas, 1):
             named = [v.strip() for k, v in area.geocodes if k == zone_geocode and v.strip()]
             if named:
                 # A zone named outright: its outline, if given, is the zone's own.
-                zones.update(dict.fromkeys(named))
+                here = [z for z in named if town_zones is None or z in town_zones]
+                zones.update(dict.fromkeys(here))
                 continue
-            for g in _geometry(area, f"{info.language} area {n}"):
-                areas[g] = None
-    for g in areas:
-        zones.update(dict.fromkeys(zones_for_area(g)))
-    return tuple(zones), tuple(areas)
+            found = _geometry(area, f"{info.language} area {n}")
+            if not found:
+                unplaced[area.desc.strip() or f"{info.language} area {n}"] = None
+            geometries.update(dict.fromkeys(found))
+    kept: list[Geometry] = []
+    for g in geometries:
+        # A barrage alert names a hundred places; only those over this town's zones matter.
+        touched = zones_for_area(g)
+        if touched:
+            kept.append(g)
+            zones.update(dict.fromkeys(touched))
+    return _Placed(zones=tuple(zones), areas=tuple(kept), unplaced=tuple(unplaced))
 
 
 def _instruction(infos: Sequence[CapInfo]) -> LocalText | None:
@@ -780,22 +817,132 @@ def _expires(infos: Sequence[CapInfo]) -> datetime | None:
     return next((i.expires for i in infos if i.expires is not None), None)
 
 
+class CapUnknownEvent(CapError):
+    """A valid message about this town whose event is none of the alerts Magen knows."""
+
+    def __init__(self, events: Sequence[str], categories: Sequence[str]) -> None:
+        self.events = tuple(dict.fromkeys(events))
+        names = ", ".join(repr(e) for e in self.events)
+        super().__init__(
+            f"the message is about this town, but Magen cannot tell which Home Front Command "
+            f"alert {names} is (CAP category {', '.join(dict.fromkeys(categories))})"
+        )
+
+
+NOT_HERE = "the message's areas touch none of this town's zones"
+
+
+@dataclass(frozen=True, slots=True)
+class CapImport:
+    """What one upstream message asks of this town: commands, or why it asks nothing."""
+
+    commands: tuple[ImportedCommand, ...]
+    reason: str = ""  # when there is no command
+    unplaced: tuple[str, ...] = ()  # areaDesc of areas Magen could not place
+
+
+def _cannot_place(unplaced: Sequence[str]) -> str:
+    return (
+        "Magen cannot place the message's areas (they have no polygon, circle or "
+        f"{ZONE_GEOCODE} geocode): {'; '.join(unplaced)}"
+    )
+
+
+def _command(
+    msg: CapMessage,
+    *,
+    source: CapSource,
+    refs: tuple[DomainCapRef, ...],
+    cid: uuid.UUID,
+    category: AlertCategory,
+    group: _Group,
+    placed: _Placed,
+) -> ImportedCommand | None:
+    """The command a group of info blocks (not an all clear) asks for; None if none here."""
+    zones = placed.zones
+    if msg.msg_type == "Update":
+        if not zones:  # the new definition leaves this town: the alert ends here
+            return EndAlert(command_id=cid, references=refs, source=source)
+        return UpdateAlert(
+            command_id=cid,
+            references=refs,
+            zone_ids=zones,
+            seconds_to_shelter=_seconds(group.infos),
+            areas=placed.areas,
+            instruction=_instruction(group.infos),
+            expires_at=_expires(group.infos),
+            source=source,
+        )
+    if not zones:
+        return None
+    return IssueAlert(
+        command_id=cid,
+        category=category,
+        zone_ids=zones,
+        seconds_to_shelter=_seconds(group.infos),
+        areas=placed.areas,
+        instruction=_instruction(group.infos),
+        source=source,
+        drill=msg.status == "Exercise",
+        issued_at=group.infos[0].effective or msg.sent,
+        expires_at=_expires(group.infos),
+    )
+
+
+def _clear_command(
+    *,
+    source: CapSource,
+    refs: tuple[DomainCapRef, ...],
+    cid: uuid.UUID,
+    category: AlertCategory | None,
+    zones: tuple[str, ...],
+) -> ImportedCommand | None:
+    """The command an all clear asks for: end the alerts it references, or its zones'."""
+    if refs:
+        return EndAlert(command_id=cid, references=refs, zone_ids=zones, source=source)
+    if not zones:
+        return None
+    cats = (category,) if category is not None else ()
+    return DeclareAllClear(command_id=cid, zone_ids=zones, categories=cats, source=source)
+
+
 def parse_cap(
     data: bytes,
     zones_for_area: Callable[[Circle | Polygon], Sequence[str]],
     *,
     zone_geocode: str = ZONE_GEOCODE,
+    town_zones: Container[str] | None = None,
 ) -> list[ImportedCommand]:
     """Turn one upstream CAP 1.2 message into the alert commands it asks for.
 
+    The commands of `read_cap` (which also says why a message asks nothing).
+    """
+    found = read_cap(data, zones_for_area, zone_geocode=zone_geocode, town_zones=town_zones)
+    return list(found.commands)
+
+
+def read_cap(
+    data: bytes,
+    zones_for_area: Callable[[Circle | Polygon], Sequence[str]],
+    *,
+    zone_geocode: str = ZONE_GEOCODE,
+    town_zones: Container[str] | None = None,
+) -> CapImport:
+    """Read one upstream CAP 1.2 message: the alert commands it asks of this town.
+
     `zones_for_area` maps an area's geometry to the ids of the town's zones it touches; areas
-    that name a zone by the `zone_geocode` geocode are taken as that zone. A message about
-    another town, a test, a draft, or an operator order of another system yields no command.
-    Anything unreadable, hostile or invalid raises CapError, and no command is returned.
+    that name a zone by the `zone_geocode` geocode are taken as that zone (if `town_zones`
+    is given, only the zones in it). Only the geometries that touch a zone are kept. A message
+    about another place, a test, a draft, or an operator order of another system yields no
+    command, and the reason says which. A message whose event Magen cannot map raises
+    CapUnknownEvent only if it touches the town. Anything unreadable, hostile or invalid
+    raises CapError, and no command is returned.
     """
     msg = decode_cap(data)
-    if msg.status not in {"Actual", "Exercise"} or msg.msg_type in {"Ack", "Error"}:
-        return []
+    if msg.status not in {"Actual", "Exercise"}:
+        return CapImport((), f"a {msg.status} message asks nothing of this town")
+    if msg.msg_type in {"Ack", "Error"}:
+        return CapImport((), f"an {msg.msg_type} message changes no alert")
     source = CapSource(sender=msg.sender, identifier=msg.identifier, sent=msg.sent)
     refs = tuple(DomainCapRef(sender=r.sender, identifier=r.identifier) for r in msg.references)
     seed = f"{msg.sender}|{msg.identifier}|{msg.sent.isoformat()}"
@@ -805,7 +952,7 @@ def parse_cap(
 
     try:
         if msg.msg_type == "Cancel":
-            return [EndAlert(command_id=command_id(0), references=refs, source=source)]
+            return CapImport((EndAlert(command_id=command_id(0), references=refs, source=source),))
         return _commands(
             msg,
             source,
@@ -813,6 +960,7 @@ def parse_cap(
             command_id=command_id,
             zones_for_area=zones_for_area,
             zone_geocode=zone_geocode,
+            town_zones=town_zones,
         )
     except ValidationError as exc:
         reasons = "; ".join(
@@ -829,64 +977,50 @@ def _commands(
     command_id: Callable[[int], uuid.UUID],
     zones_for_area: Callable[[Geometry], Sequence[str]],
     zone_geocode: str,
-) -> list[ImportedCommand]:
+    town_zones: Container[str] | None,
+) -> CapImport:
     groups: dict[tuple[bool, AlertCategory | None], _Group] = {}
     for info in msg.infos:
         if info.event_code(CODE_KIND) in {"override", "danger_area"}:
             continue  # another system's operator orders are not official alerts
         clear = _is_all_clear(info)
-        category = _category_of(info)
-        if not clear and category is None:
-            raise CapError(
-                f"cannot tell which Home Front Command alert {info.event!r} is "
-                f"(CAP category {', '.join(info.categories)})"
-            )
-        groups.setdefault((clear, category), _Group()).infos.append(info)
+        groups.setdefault((clear, _category_of(info)), _Group()).infos.append(info)
+    if not groups:
+        reason = "another system's operator orders are not official alerts"
+        return CapImport((), reason if msg.infos else "the message has no info block")
+
+    # Where first, what second: a valid message about another place is not Magen's to read.
+    placed = {
+        key: _zones_and_areas(group.infos, zones_for_area, zone_geocode, town_zones)
+        for key, group in groups.items()
+    }
+    unknown = groups.get((False, None))
+    if unknown is not None and placed[(False, None)].zones:
+        raise CapUnknownEvent(
+            [i.event for i in unknown.infos], [c for i in unknown.infos for c in i.categories]
+        )
+    unplaced = tuple(dict.fromkeys(d for p in placed.values() for d in p.unplaced))
 
     out: list[ImportedCommand] = []
     for (clear, category), group in groups.items():
-        zones, areas = _zones_and_areas(group.infos, zones_for_area, zone_geocode)
-        cid = command_id(len(out))
+        cid, where = command_id(len(out)), placed[clear, category]
+        command: ImportedCommand | None = None
         if clear:
-            if refs:
-                out.append(EndAlert(command_id=cid, references=refs, zone_ids=zones, source=source))
-            elif zones:
-                cats = (category,) if category is not None else ()
-                out.append(
-                    DeclareAllClear(command_id=cid, zone_ids=zones, categories=cats, source=source)
-                )
-            continue
-        assert category is not None
-        if msg.msg_type == "Update":
-            if not zones:  # the new definition leaves this town: the alert ends here
-                out.append(EndAlert(command_id=cid, references=refs, source=source))
-                continue
-            out.append(
-                UpdateAlert(
-                    command_id=cid,
-                    references=refs,
-                    zone_ids=zones,
-                    seconds_to_shelter=_seconds(group.infos),
-                    areas=areas,
-                    instruction=_instruction(group.infos),
-                    expires_at=_expires(group.infos),
-                    source=source,
-                )
+            command = _clear_command(
+                source=source, refs=refs, cid=cid, category=category, zones=where.zones
             )
-        elif zones:
-            first = group.infos[0]
-            out.append(
-                IssueAlert(
-                    command_id=cid,
-                    category=category,
-                    zone_ids=zones,
-                    seconds_to_shelter=_seconds(group.infos),
-                    areas=areas,
-                    instruction=_instruction(group.infos),
-                    source=source,
-                    drill=msg.status == "Exercise",
-                    issued_at=first.effective or msg.sent,
-                    expires_at=_expires(group.infos),
-                )
+        elif category is not None:  # else an event Magen cannot map, about another place
+            command = _command(
+                msg,
+                source=source,
+                refs=refs,
+                cid=cid,
+                category=category,
+                group=group,
+                placed=where,
             )
-    return out
+        if command is not None:
+            out.append(command)
+    if out:
+        return CapImport(tuple(out), unplaced=unplaced)
+    return CapImport((), _cannot_place(unplaced) if unplaced else NOT_HERE, unplaced)

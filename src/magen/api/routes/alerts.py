@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -16,16 +16,18 @@ from litestar.params import FromPath, JSONBody, Parameter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from magen.alerts.cap import (
+    NOT_HERE,
     CapConfig,
     CapError,
     CapMessage,
+    CapUnknownEvent,
     ImportedCommand,
     alert_messages,
     cap_feed,
     danger_area_messages,
     encode_cap,
     override_messages,
-    parse_cap,
+    read_cap,
 )
 from magen.alerts.capxml import MAX_CAP_BYTES
 from magen.api.deps import ActorDep, ServiceDep, runtime
@@ -62,9 +64,11 @@ from magen.domain.alerts import (
     UpdateDangerArea,
     ZoneId,
     Zones,
+    named_alert,
 )
 from magen.domain.base import Actor, DecisionContext, Recorded
 from magen.domain.errors import Forbidden, InvalidCommand, NotFound
+from magen.domain.state import State
 from magen.domain.values import FreeText
 from magen.geo.town import Town
 
@@ -419,26 +423,21 @@ async def cap_import(
     if not can_import_cap(actor):
         raise Forbidden(f"the {actor.role.value} role may not import CAP messages")
     data = await request.body()
+    zones = zones_of(request)
     try:
-        parsed = parse_cap(data, _zones_for(request))
+        found = read_cap(
+            data, _zones_for(request), town_zones=None if zones is None else set(zones.zone_ids)
+        )
+    except CapUnknownEvent as exc:
+        # A valid document: Magen cannot map its event, and it is about this town.
+        raise InvalidCommand(str(exc)) from None
     except CapError as exc:
         return Response({"error": "invalid_cap", "reason": str(exc)}, status_code=400)
-    zones = zones_of(request)
-    limited = parsed if zones is None else [zones.limit(c) for c in parsed]
+    limited = found.commands if zones is None else [zones.limit(c) for c in found.commands]
     commands = [c for c in limited if c is not None]
     head = service.state.position
     if not commands:
-        return Response(
-            {
-                "imported": False,
-                "reason": "the message asks nothing of this town (another area, a test, or "
-                "another system's orders)",
-                "position": head,
-                "replayed": False,
-                "events": [],
-            },
-            status_code=200,
-        )
+        return _not_imported(found.reason or NOT_HERE, head)
     source = commands[0].source
     assert isinstance(source, CapSource)
     earlier = _already_imported(service, source)
@@ -446,6 +445,12 @@ async def cap_import(
         events = list(service.read_positions(tuple(earlier)))
         body = outcome_view_of(events, head)
         return Response({"imported": True, **body, "replayed": True}, status_code=200)
+    now = service.clock.now()
+    over = [_already_over(service.state, c, now) for c in commands]
+    if all(over):
+        # An end or all clear for what has already ended asks for what is already true.
+        return _not_imported("; ".join(r for r in over if r), head)
+    commands = [c for c, r in zip(commands, over, strict=True) if not r]
     _dry_run(service, actor, commands)
     recorded: list[Recorded] = []
     for command in commands:
@@ -453,6 +458,45 @@ async def cap_import(
         recorded += outcome.events
     body = outcome_view_of(recorded, service.state.position)
     return Response({"imported": True, **body, "replayed": False}, status_code=201)
+
+
+def _not_imported(reason: str, head: int) -> Response[dict[str, Any]]:
+    return Response(
+        {"imported": False, "reason": reason, "position": head, "replayed": False, "events": []},
+        status_code=200,
+    )
+
+
+def _already_over(state: State, command: ImportedCommand, now: datetime) -> str | None:
+    """Why an imported end or all clear has nothing left to end; None if it has."""
+    if isinstance(command, EndAlert):
+        return _alert_over(state, command, now)
+    if isinstance(command, DeclareAllClear):
+        wanted = set(command.zone_ids)
+        live = [
+            a
+            for a in state.slice(Alerts).active_alerts(now)
+            if (not command.categories or a.category in command.categories)
+            and wanted & set(a.active_zones)
+        ]
+        if not live:
+            return f"no alert is in force in {', '.join(command.zone_ids)}: already over"
+    return None
+
+
+def _alert_over(state: State, command: EndAlert, now: datetime) -> str | None:
+    try:
+        alert = named_alert(state, command.alert_id, command.references)
+    except NotFound:
+        return None  # the domain's refusal names the missing messages
+    over = f"alert {alert.alert_id} is already over"
+    if alert.ended_at is not None:
+        return f"{over} (ended {alert.ended_at.isoformat()})"
+    if alert.expires_at is not None and alert.expires_at <= now:
+        return f"{over} (expired {alert.expires_at.isoformat()})"
+    if command.zone_ids and all(z in alert.ended_zones for z in command.zone_ids):
+        return f"{over} in {', '.join(command.zone_ids)}"
+    return None
 
 
 def outcome_view_of(events: list[Recorded], head: int) -> dict[str, Any]:
