@@ -6,9 +6,10 @@ prose: the required fields (person: person_record_id, source_date, full_name; no
 note_record_id, author_name, source_date, text; a note outside a person also needs
 person_record_id, and inside one it must match it), each field at most once, no unknown
 elements, and the formats: record ids "lowercase.domain/local-id", times
-"YYYY-MM-DDThh:mm:ssZ" in UTC, dates of birth YYYY, YYYY-MM or YYYY-MM-DD, ages "N" or "N-M",
-sex female/male/other, two-letter upper-case country codes, e-mail and phone shapes,
-author_made_contact true/false, and the five note statuses. PFIF says the order of fields
+"YYYY-MM-DDThh:mm:ssZ" in UTC (a fraction of a second is read, never written), dates of
+birth YYYY, YYYY-MM or YYYY-MM-DD, ages "N" or "N-M", sex female/male/other, two-letter
+upper-case country codes, e-mail and phone shapes, author_made_contact true/false, and the
+five note statuses. PFIF says the order of fields
 is not significant; `check(..., canonical_order=True)` also requires the specification's
 order, which is how `dumps` writes. Empty optional fields are read as absent, as Person Finder
 (the reference implementation) writes them.
@@ -17,7 +18,8 @@ order, which is how `dumps` writes. Empty optional fields are read as absent, as
 `PfifError` listing every rule broken. `export_pfif` maps Magen's reports and survivors to
 PFIF (casualties never leave: their details are released only by registrars), and
 `import_commands` maps a PFIF document to domain commands with stable ids, so importing the
-same document twice adds nothing.
+same document twice adds nothing: every person becomes a missing-person report, never a
+survivor check-in, and every note is kept with its id and author (who said what).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from lxml import etree
 from pydantic import ValidationError
@@ -45,7 +47,6 @@ from magen.domain.people import (
 )
 from magen.domain.persons import (
     AddPersonNote,
-    CheckInSurvivor,
     MissingReport,
     NoteStatus,
     Outcome,
@@ -63,6 +64,8 @@ MIME_TYPE: Final = "application/pfif+xml"
 _OLD_VERSIONS = {f"http://zesty.ca/pfif/1.{n}": f"1.{n}" for n in (1, 2, 3)}
 _COMMAND_NAMESPACE = uuid.UUID("3c1f5f0e-2b8a-4f0e-a5a4-7d0f8c6e9b21")
 MAX_PROBLEMS_SHOWN = 20
+# The largest document `parse` reads (a feed or a whole repository's export is megabytes).
+MAX_PFIF_BYTES: Final = 50 * 1024 * 1024
 
 Kind = Literal[
     "record_id", "time", "text", "email", "phone", "url", "sex", "approx_date", "approx_age",
@@ -204,12 +207,14 @@ class PfifDocument:
 
 
 def format_time(dt: datetime) -> str:
-    """A PFIF time: UTC, 'YYYY-MM-DDThh:mm:ss[.ffffff]Z'."""
+    """A PFIF time: UTC, 'YYYY-MM-DDThh:mm:ssZ', the fraction of a second cut off.
+
+    PFIF 1.4 writes whole seconds, and Person Finder's importer refuses anything else
+    ("Bad datetime": the record is skipped), so Magen's microseconds never go out.
+    """
     if dt.tzinfo is None:
         raise PfifError(["PFIF times must be timezone-aware"])
-    utc = dt.astimezone(UTC)
-    fraction = f".{utc.microsecond:06d}" if utc.microsecond else ""
-    return f"{utc:%Y-%m-%dT%H:%M:%S}{fraction}Z"
+    return f"{dt.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -526,7 +531,7 @@ def _field_values(el: etree._Element) -> dict[str, str]:
     }
 
 
-def parse(data: bytes, *, max_bytes: int = 50 * 1024 * 1024) -> PfifDocument:
+def parse(data: bytes, *, max_bytes: int = MAX_PFIF_BYTES) -> PfifDocument:
     """Read a PFIF 1.4 document from outside; raise PfifError naming every rule it breaks."""
     try:
         root = parse_untrusted_xml(data, what="PFIF", error=XmlError, max_bytes=max_bytes)
@@ -740,11 +745,15 @@ def _report_person(
     )
 
 
-def _survivor_person(s: Survivor, *, domain: str, source_name: str) -> PfifPerson:
-    src = s.source
-    record_id = _record_id_of(domain, s.survivor_id, src)
+def _check_in_note(s: Survivor, domain: str, record_id: str) -> PfifNote | None:
+    """The note a check-in at Magen makes: the person's own word, or the desk's first-hand
+    contact. None for a survivor record that came from another repository (PFIF imports
+    before every person became a report): nobody here saw that person, and the notes it
+    came with were not kept, so there is no note Magen could truthfully write."""
+    if s.source is not None:
+        return None
     where = f" at {s.place}" if s.place else ""
-    note = PfifNote(
+    return PfifNote(
         note_record_id=f"{domain}/checkin.{s.survivor_id}",
         person_record_id=record_id,
         author_name=s.name.full_name if s.self_reported else REGISTRAR_AUTHOR,
@@ -755,6 +764,12 @@ def _survivor_person(s: Survivor, *, domain: str, source_name: str) -> PfifPerso
         last_known_location=s.place or None,
         text=f"Checked in safe{where}.",
     )
+
+
+def _survivor_person(s: Survivor, *, domain: str, source_name: str) -> PfifPerson:
+    src = s.source
+    record_id = _record_id_of(domain, s.survivor_id, src)
+    note = _check_in_note(s, domain, record_id)
     description = describe(s.description)
     return PfifPerson(
         person_record_id=record_id,
@@ -771,7 +786,7 @@ def _survivor_person(s: Survivor, *, domain: str, source_name: str) -> PfifPerso
         sex=s.description.sex,
         date_of_birth=s.date_of_birth,
         age=_age_text(s.age),
-        notes=(note,),
+        notes=() if note is None else (note,),
     )
 
 
@@ -803,14 +818,31 @@ def export_pfif(
 
 
 @dataclass(frozen=True, slots=True)
+class ImportStep:
+    """The command that brings in one PFIF record.
+
+    `person` names the person record whose report a note joins when that report is made by
+    this same plan: if the person is refused, the note cannot be recorded either.
+    """
+
+    record_id: str
+    command: Command
+    person: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportPlan:
     """The commands that bring a PFIF document into Magen, and what was left out and why."""
 
-    commands: tuple[Command, ...]
+    steps: tuple[ImportStep, ...]
     skipped: tuple[tuple[str, str], ...]  # (record id, reason)
 
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(step.command for step in self.steps)
 
-_FOUND = frozenset({NoteStatus.IS_NOTE_AUTHOR, NoteStatus.BELIEVED_ALIVE})
+
+ALREADY_IMPORTED = "already imported"
 
 
 def command_id_for(record_id: str) -> uuid.UUID:
@@ -835,15 +867,16 @@ def _age(text: str | None) -> AgeRange | None:
     return AgeRange(min_years=int(low), max_years=int(high or low))
 
 
-def _is_found(p: PfifPerson) -> bool:
-    stated = [n for n in p.notes if n.status is not None]
-    if not stated:
-        return False
-    latest = max(stated, key=lambda n: n.source_date)
-    return latest.status in _FOUND
+def _person_command(p: PfifPerson) -> ReportMissingPerson:
+    """Every PFIF person becomes a missing-person report, whatever its notes say.
 
-
-def _person_command(p: PfifPerson) -> Command:
+    In Magen a survivor is someone checked in first-hand: by themselves from their own
+    account, or by a registrar or shelter who saw them. A PFIF record is what its authors
+    wrote elsewhere; even a believed_alive or is_note_author note is a claim this desk has
+    not checked (PFIF's own author_made_contact is often false: a neighbour's hearsay). So
+    the person is a report whose notes say who said what, and the registrar decides, by a
+    match or by marking the report safe, as with a family's own "they are safe".
+    """
     source = Provenance(
         record_id=p.person_record_id,
         source_date=p.source_date,
@@ -851,17 +884,6 @@ def _person_command(p: PfifPerson) -> Command:
         source_url=p.source_url or "",
         author_name=p.author_name or "",
     )
-    common: dict[str, Any] = {
-        "command_id": command_id_for(p.person_record_id),
-        "name": _name(p),
-        "date_of_birth": p.date_of_birth,
-        "age": _age(p.age),
-        "description": Description(sex=p.sex, other=p.description or ""),
-        "source": source,
-    }
-    if _is_found(p):
-        latest = max((n for n in p.notes if n.status in _FOUND), key=lambda n: n.source_date)
-        return CheckInSurvivor(**common, place=latest.last_known_location or "")
     contact = None
     if p.author_name:
         contact = Contact(
@@ -875,7 +897,16 @@ def _person_command(p: PfifPerson) -> Command:
         postal_code=p.home_postal_code or "",
         country=p.home_country or "",
     )
-    return ReportMissingPerson(**common, contact=contact, home=None if home.is_empty() else home)
+    return ReportMissingPerson(
+        command_id=command_id_for(p.person_record_id),
+        name=_name(p),
+        date_of_birth=p.date_of_birth,
+        age=_age(p.age),
+        description=Description(sex=p.sex, other=p.description or ""),
+        source=source,
+        contact=contact,
+        home=None if home.is_empty() else home,
+    )
 
 
 def _note_command(note: PfifNote, report_id: str) -> AddPersonNote:
@@ -893,56 +924,80 @@ def _note_command(note: PfifNote, report_id: str) -> AddPersonNote:
     )
 
 
-def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> ImportPlan:
-    """Commands that bring a PFIF document into Magen, skipping what is already there.
+# Why a note whose person is not a report here is not imported, by what the person is.
+_SURVIVOR_NOTE = (
+    "its person {} is a survivor check-in here (imported by an earlier Magen), "
+    "which keeps no notes: a registrar should look at it"
+)
 
-    A person whose latest note says believed_alive or is_note_author is checked in as a
-    survivor; anyone else becomes a missing-person report, with its notes. Expired records
-    (expiry_date passed) are skipped: PFIF requires they are no longer shown.
+
+def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> ImportPlan:
+    """Commands that bring a PFIF document into Magen, and every record left out, with why.
+
+    Each new person becomes a missing-person report (see `_person_command`) and each new note
+    a note on its person's report, keeping its note_record_id, author, status and
+    author_made_contact: PFIF notes are records of who said what. A note may come inside its
+    person or on its own, in this document or a later one. Left out, each named in
+    `skipped`: records already imported, expired persons (PFIF requires they are no longer
+    shown) and their notes, records that do not fit Magen's fields, and notes whose person
+    is not a report here.
     """
     persons = state.slice(Persons)
     imported_notes = {
         n.source_record_id for r in persons.missing.values() for n in r.notes if n.source_record_id
     }
-    commands: list[Command] = []
+    steps: list[ImportStep] = []
     skipped: list[tuple[str, str]] = []
-    # person record id -> report id (None when the person is a survivor)
+    # person record id -> its report id, or None when it is a survivor here
     reports: dict[str, str | None] = {
         record_id: (local if local in persons.missing else None)
         for record_id, local in persons.by_source.items()
     }
+    new_persons: set[str] = set()
+    left_out: set[str] = set()
     for p in doc.persons:
+        pid = p.person_record_id
         if p.expiry_date is not None and p.expiry_date <= now:
-            skipped.append((p.person_record_id, "expired"))
+            skipped.append((pid, "expired"))
+            left_out.add(pid)
             continue
-        if p.person_record_id not in reports:
-            try:
-                cmd = _person_command(p)
-            except ValidationError as exc:
-                skipped.append((p.person_record_id, plain_errors(exc)))
-                continue
-            commands.append(cmd)
-            is_report = isinstance(cmd, ReportMissingPerson)
-            reports[p.person_record_id] = report_id_for(cmd.command_id) if is_report else None
-    nested = [(p.person_record_id, n, False) for p in doc.persons for n in p.notes]
-    loose = [(n.person_record_id, n, True) for n in doc.notes]
-    for owner, note, is_loose in nested + loose:
-        if note.note_record_id in imported_notes:
+        if pid in reports:
+            skipped.append((pid, ALREADY_IMPORTED))
+            continue
+        try:
+            cmd = _person_command(p)
+        except ValidationError as exc:
+            skipped.append((pid, plain_errors(exc)))
+            left_out.add(pid)
+            continue
+        steps.append(ImportStep(pid, cmd))
+        reports[pid] = report_id_for(cmd.command_id)
+        new_persons.add(pid)
+    nested = [(p.person_record_id, n) for p in doc.persons for n in p.notes]
+    loose = [(n.person_record_id, n) for n in doc.notes]
+    for owner, note in nested + loose:
+        nid = note.note_record_id
+        if nid in imported_notes:
+            skipped.append((nid, ALREADY_IMPORTED))
+            continue
+        if owner in left_out:
+            skipped.append((nid, f"its person {owner} was skipped"))
             continue
         if owner is None or owner not in reports:
-            if is_loose:  # a nested note goes with its skipped person
-                skipped.append((note.note_record_id, f"its person {owner} is not known here"))
+            skipped.append((nid, f"its person {owner} is not known here"))
             continue
         report_id = reports[owner]
         if report_id is None:
-            continue  # a survivor's notes: the check-in already says what they say
-        try:
-            commands.append(_note_command(note, report_id))
-        except ValidationError as exc:
-            skipped.append((note.note_record_id, plain_errors(exc)))
+            skipped.append((nid, _SURVIVOR_NOTE.format(owner)))
             continue
-        imported_notes.add(note.note_record_id)
-    return ImportPlan(tuple(commands), tuple(skipped))
+        try:
+            cmd_note = _note_command(note, report_id)
+        except ValidationError as exc:
+            skipped.append((nid, plain_errors(exc)))
+            continue
+        steps.append(ImportStep(nid, cmd_note, owner if owner in new_persons else None))
+        imported_notes.add(nid)
+    return ImportPlan(tuple(steps), tuple(skipped))
 
 
 def without_entry_dates(doc: PfifDocument) -> PfifDocument:
