@@ -17,14 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import command_on_item, command_route, encoded, kept_answer
 from magen.app import casualty_board, hospital_desk, registry_board
-from magen.app.auth import Audience, sees
+from magen.app.auth import Audience, authorise, sees
 from magen.app.people_policy import hospital_of
 from magen.app.reunification import propose_matches
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
 from magen.domain import persons as per
 from magen.domain.base import Actor
-from magen.domain.errors import Forbidden, InvalidCommand, NotFound
+from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have
@@ -329,7 +329,11 @@ async def have_export(service: ServiceDep, actor: ActorDep) -> bytes:
     return export_have(hospitals)
 
 
-@post("/hospitals/edxl-have", status_code=200)
+# What `import_have` reads (its own `max_bytes`): a whole region's hospitals in one document.
+MAX_HAVE_BYTES = 5 * 1024 * 1024
+
+
+@post("/hospitals/edxl-have", status_code=200, request_max_body_size=MAX_HAVE_BYTES)
 async def have_import(
     request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
 ) -> dict[str, Any]:
@@ -337,6 +341,7 @@ async def have_import(
 
     Each known hospital with a newer status is reported once; `current` names those whose
     status at that time (or later) is already recorded, `unknown` those this server lacks.
+    The document may be up to 5 MiB (other requests up to the server's body limit).
     """
     try:
         done = await hospital_desk.import_status(service, actor, await request.body())
@@ -542,11 +547,27 @@ async def pfif_export(
     return pfif.dumps(doc)
 
 
-@post("/pfif/import", status_code=200)
+@post("/pfif/import", status_code=200, request_max_body_size=pfif.MAX_PFIF_BYTES)
 async def pfif_import(
     request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
 ) -> dict[str, Any]:
-    """Persons and notes from a PFIF 1.4 document; re-importing adds nothing."""
+    """Persons and notes from a PFIF 1.4 document (up to 50 MiB); re-importing adds nothing.
+
+    Every person becomes a missing-person report and every note a note on it, kept with its
+    note_record_id, author and author_made_contact, whatever its status says: a PFIF
+    believed_alive is someone's claim, for a registrar to confirm, never a check-in.
+
+    Record by record, not all or nothing: a feed's records are written by many authors
+    elsewhere and the importer cannot correct them, so one bad record must not hold back
+    thousands of good ones (nor fail every later poll of the feed). Each record the domain refuses
+    (a date of birth after the day, a time in the future) is left out with the notes of a
+    refused person, and the others are imported. `skipped` lists every record not imported,
+    with its `record_id` and the `reason`: already imported, expired, not fitting Magen's
+    fields, a note whose person is not known here, or the refusal. `imported` counts the
+    records appended, `positions` are their events. Fix and send the same document again:
+    what is already in is skipped. A document that breaks PFIF's rules is refused whole (400,
+    nothing appended), as is a role that may not file reports (403).
+    """
     _require(actor, Audience.REGISTRY, "the persons registry")
     body = await request.body()
     try:
@@ -554,12 +575,30 @@ async def pfif_import(
     except pfif.PfifError as exc:
         raise ClientException(f"not a valid PFIF 1.4 document: {exc}") from None
     plan = pfif.import_commands(doc, service.state, now=service.clock.now())
+    for step in plan.steps:  # a role that may not file them is refused before anything is in
+        authorise(actor, step.command, service.state)
+    skipped = list(plan.skipped)
+    refused: set[str] = set()
     positions: list[int] = []
-    for command in plan.commands:
-        positions.extend((await service.handle(actor, command)).positions)
+    imported = 0
+    for step in plan.steps:
+        if step.person in refused:
+            skipped.append((step.record_id, f"its person {step.person} was refused"))
+            continue
+        try:
+            outcome = await service.handle(actor, step.command)
+        except (InvalidCommand, Conflict, NotFound) as exc:
+            refused.add(step.record_id)
+            skipped.append((step.record_id, f"refused: {exc.reason}"))
+            continue
+        if outcome.replayed:  # another import of the same record came first
+            skipped.append((step.record_id, pfif.ALREADY_IMPORTED))
+            continue
+        imported += 1
+        positions.extend(outcome.positions)
     return {
-        "imported": len(plan.commands),
-        "skipped": [{"record_id": r, "reason": why} for r, why in plan.skipped],
+        "imported": imported,
+        "skipped": [{"record_id": r, "reason": why} for r, why in skipped],
         "positions": positions,
     }
 
