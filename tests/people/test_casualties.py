@@ -170,8 +170,9 @@ def test_record_with_triage_keeps_the_answers_that_led_to_the_category(log: Log)
 
 def test_a_tag_number_is_unique_whatever_its_spacing_or_case(log: Log) -> None:
     _record(log, "IL-0001")
-    with pytest.raises(Conflict, match="already on another casualty"):
+    with pytest.raises(Conflict, match="already on another casualty") as refused:
         log.run(RESPONDER, RecordCasualty(command_id=_id(), tag="il-0001"))
+    assert refused.value.rule == "tag_in_use"  # the pages say it in their language
     with pytest.raises(ValidationError):
         RecordCasualty(command_id=_id(), tag="   ")
 
@@ -535,14 +536,47 @@ def test_invalid_transitions_are_refused_with_plain_reasons(log: Log) -> None:
 # --- death and identification -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [Role.RESPONDER, Role.HOSPITAL, Role.DISPATCHER, Role.ADMIN])
-def test_only_a_medic_or_registrar_records_a_death(log: Log, role: Role) -> None:
+@pytest.mark.parametrize("role", [Role.RESPONDER, Role.DISPATCHER, Role.ADMIN])
+def test_only_a_medic_registrar_or_hospital_records_a_death(log: Log, role: Role) -> None:
     c = _record(log)
-    with pytest.raises(Forbidden, match="only a medic or a registrar"):
+    with pytest.raises(Forbidden, match="only a medic, a registrar or the patient's hospital"):
         log.run(
             Actor("acc_someone", role), RecordDeath(command_id=_id(), casualty_id=c.casualty_id)
         )
     assert c.status is CasualtyStatus.AT_SCENE
+
+
+def test_a_hospital_records_the_death_of_its_own_patient(log: Log) -> None:
+    c = _record(log)
+    log.run(
+        HOSPITAL, RecordArrival(command_id=_id(), casualty_id=c.casualty_id, hospital_id="soroka")
+    )
+    log.run(HOSPITAL, AdmitCasualty(command_id=_id(), casualty_id=c.casualty_id))
+    log.run(
+        HOSPITAL,
+        RecordDeath(command_id=_id(), casualty_id=c.casualty_id),
+        after=timedelta(hours=1),
+    )
+    assert (c.status, c.pronounced_by, c.death_place) == (
+        CasualtyStatus.DECEASED,
+        HOSPITAL.account_id,
+        "Soroka",
+    )
+
+
+def test_a_hospital_does_not_record_a_death_outside_its_walls(log: Log) -> None:
+    at_scene = _record(log)
+    with pytest.raises(Forbidden, match="not a patient in a hospital") as refused:
+        log.run(HOSPITAL, RecordDeath(command_id=_id(), casualty_id=at_scene.casualty_id))
+    assert refused.value.rule == "not_our_patient"
+    elsewhere = _record(log, tag="IL-0002")
+    log.run(
+        MEDIC,
+        RecordArrival(command_id=_id(), casualty_id=elsewhere.casualty_id, hospital_id="barzilai"),
+    )
+    with pytest.raises(Forbidden, match="does not act for Barzilai"):
+        log.run(HOSPITAL, RecordDeath(command_id=_id(), casualty_id=elsewhere.casualty_id))
+    assert (at_scene.status, elsewhere.status) == (CasualtyStatus.AT_SCENE, CasualtyStatus.ARRIVED)
 
 
 @pytest.mark.parametrize("actor", [MEDIC, REGISTRAR])

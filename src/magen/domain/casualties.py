@@ -11,10 +11,11 @@ discharged, or to deceased from any point before discharge. A casualty brought t
 private car arrives without a recorded evacuation; a transfer between hospitals is an
 evacuation from arrived or admitted.
 
-Domain rules on roles: only a medic or a registrar may record a death or identify a
-casualty. The app's role policy says the same; the rule is repeated here because a death
-record and an identification are what a family is eventually told. A hospital account
-records arrivals, admissions and discharges at its own hospital only.
+Domain rules on roles: only a medic or a registrar may identify a casualty, and only they or
+the patient's own hospital may record a death (a patient who dies in the emergency room must
+not stay "admitted"). The app's role policy says the same; the rule is repeated here because
+a death record and an identification are what a family is eventually told. A hospital account
+records arrivals, admissions, discharges and deaths at its own hospital only.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from magen.people.triage import (
 )
 
 TOURNIQUET_LIMIT = timedelta(hours=2)
-DEATH_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR})
+DEATH_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR, Role.HOSPITAL})  # a hospital: its patients
 IDENTIFY_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR})
 
 TagNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(exchangeable)]
@@ -559,7 +560,7 @@ def _not_before(when: datetime, earlier: datetime | None, what: str) -> None:
 def _record(state: State, cmd: RecordCasualty, ctx: DecisionContext) -> list[Event]:
     slice_ = state.slice(Casualties)
     if cmd.tag in slice_.by_tag:
-        raise Conflict(f"triage tag {cmd.tag} is already on another casualty")
+        raise Conflict(f"triage tag {cmd.tag} is already on another casualty", rule="tag_in_use")
     if cmd.answers is None and (cmd.protocol is not None or cmd.looks_like_child is not None):
         raise InvalidCommand("a triage protocol was chosen but no triage answers were given")
     found_at = observed_time(cmd.found_at, ctx)
@@ -718,11 +719,23 @@ def _discharge(state: State, cmd: DischargeCasualty, ctx: DecisionContext) -> li
 @decider(RecordDeath)
 def _death(state: State, cmd: RecordDeath, ctx: DecisionContext) -> list[Event]:
     if ctx.actor.role not in DEATH_ROLES:
-        raise Forbidden("only a medic or a registrar may record a death")
+        raise Forbidden("only a medic, a registrar or the patient's hospital may record a death")
     if ctx.actor.account_id is None:
-        raise Forbidden("a death is recorded by a signed-in medic or registrar")
+        raise Forbidden("a death is recorded by a signed-in medic, registrar or hospital")
     c = casualty(state, cmd.casualty_id)
     _not_closed(c, "record a death")
+    if ctx.actor.role is Role.HOSPITAL:
+        # A hospital pronounces its own patients: arrived or admitted there, not on the way.
+        if c.hospital_id is None or c.status not in {
+            CasualtyStatus.ARRIVED,
+            CasualtyStatus.ADMITTED,
+        }:
+            raise Forbidden(
+                f"tag {c.tag} is not a patient in a hospital; a hospital records the death "
+                "of its own patients",
+                rule="not_our_patient",
+            )
+        _acts_for(ctx, hospital(state, c.hospital_id))
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.found_at, "time the casualty was found")
     return [

@@ -116,6 +116,16 @@ _T: dict[str, tuple[str, str, str]] = {
         "عدد المصابين أو الأطفال أكبر من عدد الأشخاص",
         "More injured or children than people",
     ),
+    "refused_tag_in_use": (
+        "מספר התג כבר רשום על נפגע אחר: בדקו את התג",
+        "رقم البطاقة مسجَّل لمصاب آخر: تحقّقوا من البطاقة",
+        "That tag number is already on another casualty: check the tag",
+    ),
+    "refused_not_our_patient": (
+        "הנפגע אינו מטופל בבית החולים הזה",
+        "المصاب ليس مريضًا في هذا المستشفى",
+        "Not a patient of this hospital",
+    ),
     # A refused field in a form, by the rule it broke (common.js ruleSaid, fieldRefused).
     "err_field_rule": ("{field}: {rule}", "{field}: {rule}", "{field}: {rule}"),
     "err_field": ("בדקו את השדה {field}", "تحقّقوا من الحقل {field}", "Check the field {field}"),
