@@ -285,3 +285,35 @@ def test_a_cancel_for_something_never_imported_is_still_refused(kit: Kit) -> Non
     r = post_cap(kit, hfc(f"c-{cid()}", msg_type="Cancel", references=ref("never")))
     assert r.status_code == 404, r.text
     assert "none of the referenced" in r.json()["reason"]
+
+
+def test_another_magens_relay_of_an_alert_already_here_is_not_a_second_alert(kit: Kit) -> None:
+    with baka_kit() as peer:
+        r = post_cap(peer, hfc("relay-1"))
+        assert r.status_code == 201, r.text
+        relay = peer.client.get(f"/api/v1/cap/alerts/magen-{r.json()['id']}.xml").content
+        assert post_cap(kit, hfc("relay-1")).status_code == 201
+        head = settle(kit)
+        r = post_cap(kit, relay)
+        assert r.status_code == 200, r.text
+        assert r.json()["imported"] is False
+        assert "relays CAP message relay-1 from pikud-haoref@idf.il" in r.json()["reason"]
+        assert settle(kit) == head
+
+        # Our own alert, relayed back by a peer, is not a new alert either.
+        mine = ok(
+            kit.post(
+                Role.DISPATCHER,
+                "/api/v1/alerts",
+                {"command_id": cid(), "category": "earthquake", "zone_ids": ["baka-c3"]},
+            )
+        )["id"]
+        ours = kit.client.get(f"/api/v1/cap/alerts/magen-{mine}.xml").content
+        r = post_cap(peer, ours)
+        assert r.status_code == 201, r.text
+        back = peer.client.get(f"/api/v1/cap/alerts/magen-{r.json()['id']}.xml").content
+        head = settle(kit)
+        r = post_cap(kit, back)
+        assert r.status_code == 200, r.text
+        assert f"relays this server's own message magen-{mine}" in r.json()["reason"]
+        assert settle(kit) == head

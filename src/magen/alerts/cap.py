@@ -839,6 +839,7 @@ class CapImport:
     commands: tuple[ImportedCommand, ...]
     reason: str = ""  # when there is no command
     unplaced: tuple[str, ...] = ()  # areaDesc of areas Magen could not place
+    references: tuple[DomainCapRef, ...] = ()  # the earlier messages the message names
 
 
 def _cannot_place(unplaced: Sequence[str]) -> str:
@@ -952,7 +953,8 @@ def read_cap(
 
     try:
         if msg.msg_type == "Cancel":
-            return CapImport((EndAlert(command_id=command_id(0), references=refs, source=source),))
+            end = EndAlert(command_id=command_id(0), references=refs, source=source)
+            return CapImport((end,), references=refs)
         return _commands(
             msg,
             source,
@@ -1022,5 +1024,6 @@ def _commands(
         if command is not None:
             out.append(command)
     if out:
-        return CapImport(tuple(out), unplaced=unplaced)
-    return CapImport((), _cannot_place(unplaced) if unplaced else NOT_HERE, unplaced)
+        return CapImport(tuple(out), unplaced=unplaced, references=refs)
+    reason = _cannot_place(unplaced) if unplaced else NOT_HERE
+    return CapImport((), reason, unplaced, refs)

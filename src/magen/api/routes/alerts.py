@@ -19,6 +19,7 @@ from magen.alerts.cap import (
     NOT_HERE,
     CapConfig,
     CapError,
+    CapImport,
     CapMessage,
     CapUnknownEvent,
     ImportedCommand,
@@ -366,7 +367,7 @@ async def cap_message(
     found = [m for m in _all_messages(service, config) if m.identifier == identifier]
     if not found:
         raise NotFound(f"no CAP message {identifier}")
-    # Upstream identifiers are unique only per sender; the newest is the one meant.
+    # Every message here is this server's own, under its own identifier (one each).
     body = encode_cap(max(found, key=lambda m: m.sent), config.tz)
     return Response(body, media_type=CAP_XML, headers={"Cache-Control": "public, max-age=60"})
 
@@ -414,8 +415,12 @@ async def cap_import(
 ) -> Response[dict[str, Any]]:
     """Import one upstream CAP 1.2 message as alert events (operators, or a feed bridge's key).
 
-    A malformed or hostile document is refused with the reason and nothing is appended;
-    importing the same message again appends nothing and answers with the original positions.
+    A malformed or hostile document is refused (400 invalid_cap) with the reason and nothing
+    is appended; importing the same message again appends nothing and answers with the
+    original positions. A valid message that asks nothing here answers 200 `imported: false`
+    with the reason: its areas touch none of the town's zones, Magen cannot place them (the
+    areaDescs are named), it relays an alert already here, or what it ends is already over.
+    A message about this town whose event Magen cannot map is refused 422, naming the event.
     """
     refused = wrong_media(request, _CAP_TYPES, f"the CAP message as {CAP_XML} (or application/xml)")
     if refused is not None:
@@ -445,12 +450,9 @@ async def cap_import(
         events = list(service.read_positions(tuple(earlier)))
         body = outcome_view_of(events, head)
         return Response({"imported": True, **body, "replayed": True}, status_code=200)
-    now = service.clock.now()
-    over = [_already_over(service.state, c, now) for c in commands]
-    if all(over):
-        # An end or all clear for what has already ended asks for what is already true.
-        return _not_imported("; ".join(r for r in over if r), head)
-    commands = [c for c, r in zip(commands, over, strict=True) if not r]
+    commands, why_not = _to_do(service, found, commands, cap_config(request))
+    if not commands:
+        return _not_imported(why_not, head)
     _dry_run(service, actor, commands)
     recorded: list[Recorded] = []
     for command in commands:
@@ -465,6 +467,39 @@ def _not_imported(reason: str, head: int) -> Response[dict[str, Any]]:
         {"imported": False, "reason": reason, "position": head, "replayed": False, "events": []},
         status_code=200,
     )
+
+
+def _to_do(
+    service: Service, found: CapImport, commands: list[ImportedCommand], config: CapConfig
+) -> tuple[list[ImportedCommand], str]:
+    """The commands that would change something, or none and why."""
+    relayed = _relayed(service.state, found, config)
+    if relayed is not None:
+        return [], relayed
+    now = service.clock.now()
+    over = [_already_over(service.state, c, now) for c in commands]
+    if all(over):
+        # An end or all clear for what has already ended asks for what is already true.
+        return [], "; ".join(r for r in over if r)
+    return [c for c, r in zip(commands, over, strict=True) if not r], ""
+
+
+def _relayed(state: State, found: CapImport, config: CapConfig) -> str | None:
+    """Why a new alert from another relay (as Magen sends one for each alert it imports,
+    referencing the upstream message) is one this server already has; None if it is not."""
+    if not any(isinstance(c, IssueAlert) for c in found.commands):
+        return None
+    by_upstream = state.slice(Alerts).by_upstream
+    for ref in found.references:
+        if ref.sender == config.sender:
+            return f"the message relays this server's own message {ref.identifier}"
+        known = by_upstream.get((ref.sender, ref.identifier))
+        if known is not None:
+            return (
+                f"the message relays CAP message {ref.identifier} from {ref.sender}, "
+                f"already imported here as alert {known}"
+            )
+    return None
 
 
 def _already_over(state: State, command: ImportedCommand, now: datetime) -> str | None:
