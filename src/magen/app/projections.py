@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from magen.app.auth import Audience, sees
@@ -13,6 +15,11 @@ from magen.domain.state import State
 
 Section = Callable[[State, Actor], Any]
 _SECTIONS: dict[str, Section] = {}
+# The modules that register sections of the picture besides this one. They import `section`
+# from here, so they are imported on the picture's first use rather than at the top (a cycle):
+# every consumer (the API, `magen replay`, CoT, GeoJSON) then gets every section, whatever
+# else it happened to import. A new section module belongs on this list (a test checks).
+SECTION_MODULES = ("magen.app.picture_views", "magen.app.alerts_policy")
 
 
 def section(name: str) -> Callable[[Section], Section]:
@@ -25,17 +32,31 @@ def section(name: str) -> Callable[[Section], Section]:
     return register
 
 
+@cache
+def _sections() -> dict[str, Section]:
+    """Every registered section, its modules imported first (once)."""
+    for module in SECTION_MODULES:
+        importlib.import_module(module)
+    return _SECTIONS
+
+
+def section_names() -> tuple[str, ...]:
+    """The names of every section of the picture, in the order the picture lists them."""
+    return tuple(_sections())
+
+
 def picture(state: State, actor: Actor) -> dict[str, Any]:
     """The picture for one actor, at the state's log position."""
     head = {"position": state.position, "role": actor.role.value}
-    return head | picture_parts(state, actor, tuple(_SECTIONS))
+    return head | picture_parts(state, actor, section_names())
 
 
 def picture_parts(state: State, actor: Actor, names: tuple[str, ...]) -> dict[str, Any]:
     """Some sections of the actor's picture, by name (under the same read rules)."""
+    sections = _sections()
     out: dict[str, Any] = {}
     for name in names:
-        value = _SECTIONS[name](state, actor)
+        value = sections[name](state, actor)
         if value is not None:
             out[name] = value
     return out
