@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +17,27 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from magen.app.codec import decode
+from magen.domain.alerts import AlertIssued
 from magen.domain.base import Recorded
 from magen.domain.picture import state_fused_along
+from magen.domain.reports import SosRaised, ThreatSighted
 from magen.geo.town import Town, load_town
 from magen.report import figures
 from magen.report.replay import Moment, replay
 from magen.sim.metrics import NFPA_1225_PROCESSING_S, Metrics, measure
 from magen.sim.truth import Truth, read_truth
 from magen.store.base import EventLog
+from magen.web.times import town_zone
 
 _TIMELINE_MAX = 250
 _GUIDANCE_MAX = 60
+# What starts the day on a log with no simulator's truth: the first of these (accounts, keys
+# and hospitals are set up days before and say nothing of when the event began).
+_OPERATIONAL: dict[type, str] = {
+    AlertIssued: "the first official alert",
+    ThreatSighted: "the first sighting",
+    SosRaised: "the first SOS",
+}
 
 
 class ReportError(Exception):
@@ -65,6 +76,88 @@ def open_events(database: str) -> list[Recorded]:
         return read_events(log)
     finally:
         asyncio.run(log.close())
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span a report measures, and the clock its times are read on."""
+
+    start: datetime  # in `zone`
+    end: datetime
+    start_is: str  # what the start is, for the reader ("the first official alert")
+    zone_name: str  # "Asia/Jerusalem", or "UTC+3" for a simulated run's place
+
+
+def report_time(text: str) -> datetime:
+    """A time given for the report's span: ISO 8601, on the town's clock if it has no zone."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ReportError(
+            f"not an ISO 8601 time: {text!r} (e.g. 2026-11-25T11:00+02:00, or 2026-11-25T11:00 "
+            "on the town's clock)"
+        ) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=town_zone())
+
+
+def first_operational(events: Sequence[Recorded]) -> tuple[datetime, str] | None:
+    """When the event began: the first official alert, sighting or SOS, and which it was."""
+    for r in events:
+        what = _OPERATIONAL.get(type(r.event))
+        if what is not None:
+            return r.recorded_at, what
+    return None
+
+
+def report_window(
+    events: Sequence[Recorded],
+    truth: Truth | None,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    zone: tzinfo | None = None,
+) -> Window:
+    """The span to measure and its clock.
+
+    A simulated run (with its truth) covers the run, on its place's clock. Otherwise the
+    report starts at `start`, else at the first official alert, sighting or SOS, and ends at
+    `end`, else at the last event; its times are on `zone`, else the town's clock
+    (MAGEN_TIMEZONE), as the pages people used during the event showed them.
+    """
+    for name, when in (("start", start), ("end", end)):
+        if when is not None and when.tzinfo is None:
+            raise ReportError(f"give the report's {name} with its time zone")
+    if truth is not None:
+        if start is not None or end is not None:
+            raise ReportError(
+                "a simulated run's report covers the whole run: it is measured against the "
+                "simulator's truth, from the scenario's start"
+            )
+        begin = datetime.fromisoformat(truth.start)
+        clock = begin.tzinfo or zone or town_zone()
+        return Window(
+            start=begin,
+            end=begin + timedelta(seconds=truth.duration_s),
+            start_is="the scenario's start",
+            zone_name=figures.zone_name(clock, begin),
+        )
+    clock = zone or town_zone()
+    if start is not None:
+        begin, start_is = start, "the report's chosen start"
+    else:
+        found = first_operational(events)
+        begin, start_is = found or (events[0].recorded_at, "the first event in the log")
+    finish = end if end is not None else max(events[-1].recorded_at, begin)
+    if finish < begin or (finish == begin and (start is not None or end is not None)):
+        raise ReportError(
+            f"the report's end ({finish.isoformat()}) is not after its start ({begin.isoformat()})"
+        )
+    return Window(
+        start=begin.astimezone(clock),
+        end=finish.astimezone(clock),
+        start_is=start_is,
+        zone_name=figures.zone_name(clock, begin),
+    )
 
 
 def _truth_at(
@@ -118,8 +211,10 @@ def _percent(share: float | None, *, signed: bool = True) -> str:
     return f"{100.0 * share:+.0f} %" if signed else f"{100.0 * share:.0f} %"
 
 
-def metric_rows(m: Metrics, baseline: Truth | None) -> list[tuple[str, str, str]]:
-    """The measures as (what, value, note) rows."""
+def metric_rows(
+    m: Metrics, baseline: Truth | None, *, start_is: str = "the start"
+) -> list[tuple[str, str, str]]:
+    """The measures as (what, value, note) rows (`start_is`: what the times count from)."""
     rows: list[tuple[str, str, str]] = []
     if m.exposure_person_min is not None:
         rows.append(
@@ -147,7 +242,7 @@ def metric_rows(m: Metrics, baseline: Truth | None) -> list[tuple[str, str, str]
                 )
             )
     rows += [
-        ("First sighting (from the start)", _fmt(m.first_sighting_s, " s"), ""),
+        (f"First sighting (from {start_is})", _fmt(m.first_sighting_s, " s"), ""),
         (
             "First sighting to first confirmed track",
             _fmt(m.first_track_s, " s"),
@@ -190,7 +285,14 @@ def metric_rows(m: Metrics, baseline: Truth | None) -> list[tuple[str, str, str]
         (
             "SOS to assignment, median (p90)",
             f"{_fmt(m.sos_to_assign_median_s, ' s')} ({_fmt(m.sos_to_assign_p90_s, ' s')})",
-            f"NFPA 1225: {NFPA_1225_PROCESSING_S:.0f} s",
+            _joined_note(m),
+        ),
+        (
+            "Incident to its first assignment, median (p90)",
+            f"{_fmt(m.incident_to_assign_median_s, ' s')} "
+            f"({_fmt(m.incident_to_assign_p90_s, ' s')})",
+            f"{m.incidents_assigned} of {m.incidents} incidents; its first SOS to the first "
+            f"responder sent; NFPA 1225: {NFPA_1225_PROCESSING_S:.0f} s",
         ),
         (
             "SOS assigned within 60 s",
@@ -233,9 +335,26 @@ def metric_rows(m: Metrics, baseline: Truth | None) -> list[tuple[str, str, str]
             f"{m.alerts_issued} / {m.guidance_records} / {m.danger_areas} / {m.overrides}",
             "",
         ),
-        ("Events in the log", f"{m.events:,}", ""),
+        (
+            "Events measured",
+            f"{m.events:,}",
+            f"and {m.events_before_start:,} earlier (accounts, keys, set-up) read for the state"
+            if m.events_before_start
+            else "",
+        ),
     ]
     return rows
+
+
+def _joined_note(m: Metrics) -> str:
+    """Why the SOS median may be 0 s: calls that joined people a responder was already sent to."""
+    nfpa = f"NFPA 1225: {NFPA_1225_PROCESSING_S:.0f} s"
+    if not m.sos_joined_attended:
+        return nfpa
+    return (
+        f"{m.sos_joined_attended} of {m.sos_assigned} assigned calls joined an incident a "
+        f"responder was already sent to, and count as 0 s; {nfpa}"
+    )
 
 
 def _save(fig: Figure, path: Path, pdf: PdfPages) -> Path:
@@ -244,17 +363,30 @@ def _save(fig: Figure, path: Path, pdf: PdfPages) -> Path:
     return path
 
 
-def _summary_page(title: str, rows: list[tuple[str, str, str]]) -> Figure:
+def _summary_page(title: str, span: str, rows: list[tuple[str, str, str]]) -> Figure:
     fig = Figure(figsize=(8.27, 11.69), dpi=100)
     fig.text(0.06, 0.95, title, fontsize=15, weight="bold")
-    y = 0.9
+    fig.text(0.06, 0.93, span, fontsize=8, color="#444444", wrap=True)
+    y = 0.89
     for what, value, note in rows:
         fig.text(0.06, y, what, fontsize=8.5, wrap=True)
         fig.text(0.66, y, value, fontsize=8.5, weight="bold")
-        if note:
-            fig.text(0.66, y - 0.013, note, fontsize=7, color="#666666")
-        y -= 0.035
+        if note:  # wrapped downwards, at the page's edge; a long one gets the room it needs
+            fig.text(0.66, y - 0.006, note, fontsize=7, color="#666666", va="top", wrap=True)
+        y -= 0.035 + (0.012 if len(note) > 50 else 0.0)
     return fig
+
+
+def _span_text(w: Window) -> str:
+    """The report's span for its reader, on its clock."""
+    return (
+        f"From {_stamp(w.start)} ({w.start_is}) to {_stamp(w.end)}. "
+        f"Times are on the clock of {w.zone_name}."
+    )
+
+
+def _stamp(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M:%S} {figures.offset_label(at)}"
 
 
 def build_report(
@@ -265,14 +397,31 @@ def build_report(
     truth: Truth | None = None,
     baseline: Truth | None = None,
     title: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> ReportFiles:
-    """Write report.html, report.pdf, images and metrics.json for the run logged in `database`."""
+    """Write report.html, report.pdf, images and metrics.json for the run logged in `database`.
+
+    A log with no simulator's truth is measured from `start`, else from its first official
+    alert, sighting or SOS, up to `end`, else its last event, with times on `zone`, else the
+    town's clock (MAGEN_TIMEZONE); see `report_window`.
+    """
     events = open_events(database)
     if not events:
         raise ReportError(f"the event log at {database} is empty")
     truth = truth if truth is not None else read_truth(database)
     return write_report(
-        events, out_dir, town=town, truth=truth, baseline=baseline, title=title, source=database
+        events,
+        out_dir,
+        town=town,
+        truth=truth,
+        baseline=baseline,
+        title=title,
+        source=database,
+        start=start,
+        end=end,
+        zone=zone,
     )
 
 
@@ -285,27 +434,32 @@ def write_report(
     baseline: Truth | None = None,
     title: str | None = None,
     source: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> ReportFiles:
     """The report for a list of events (see `build_report`)."""
+    if not events:
+        raise ReportError("there are no events to report")
+    window = report_window(events, truth, start=start, end=end, zone=zone)
+    start, end = window.start, window.end
+    events = [r for r in events if r.recorded_at <= end]  # the state as it stood at the end
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if town is None and truth is not None and truth.pack and Path(truth.pack).exists():
         town = load_town(truth.pack)
-    start = datetime.fromisoformat(truth.start) if truth is not None else events[0].recorded_at
-    end = (
-        start + timedelta(seconds=truth.duration_s) if truth is not None else events[-1].recorded_at
-    )
     m = measure(events, start, truth, town=town)
     moments = key_moments(m, start, end)
     rp = replay(events, moments, state=state_fused_along(town))
     if truth is not None:
         rp.moments = [replace(mo, truth=_truth_at(truth, mo.at, start)) for mo in rp.moments]
     heading = title or (truth.scenario if truth is not None else "Magen after-action report")
-    rows = metric_rows(m, baseline)
+    rows = metric_rows(m, baseline, start_is=window.start_is)
     images: list[Path] = []
     minutes = (end - start).total_seconds() / 60.0
+    since = figures.clock_time(start, start)
     with PdfPages(out / "report.pdf") as pdf:
-        pdf.savefig(_summary_page(heading, rows))
+        pdf.savefig(_summary_page(heading, _span_text(window), rows))
         if town is not None:
             canvas = figures.TownCanvas(town)
             for i, mo in enumerate(rp.moments):
@@ -319,27 +473,28 @@ def write_report(
                 pdf,
             )
         )
-        images.append(_save(figures.count_figure(m), out / "count.png", pdf))
+        images.append(_save(figures.count_figure(m, since=since), out / "count.png", pdf))
         images.append(_save(figures.response_figure(m), out / "response.png", pdf))
         if truth is not None:
             series = {truth.policy: (truth.sample_s, truth.exposure_person_min)}
             if baseline is not None:
                 series[baseline.policy] = (baseline.sample_s, baseline.exposure_person_min)
-            images.append(_save(figures.exposure_figure(series), out / "exposure.png", pdf))
+            images.append(
+                _save(figures.exposure_figure(series, since=since), out / "exposure.png", pdf)
+            )
     metrics_path = out / "metrics.json"
     metrics_path.write_text(json.dumps(m.as_dict(), indent=1, default=str), encoding="utf-8")
     page = _render_html(
         heading=heading,
         source=source,
-        start=start,
-        end=end,
+        window=window,
         truth=truth,
         rows=rows,
         moments=rp.moments,
         images=images,
-        timeline=[(e.at, e.text) for e in rp.timeline][:_TIMELINE_MAX],
-        guidance=rp.guidance,
-        start_events=len(events),
+        timeline=[(e.at, e.text) for e in rp.timeline if e.at >= start][:_TIMELINE_MAX],
+        guidance=[g for g in rp.guidance if g[0] >= start],
+        events=m.events,
     )
     html_path = out / "report.html"
     html_path.write_text(page, encoding="utf-8")
@@ -352,19 +507,19 @@ def _render_html(
     *,
     heading: str,
     source: str,
-    start: datetime,
-    end: datetime,
+    window: Window,
     truth: Truth | None,
     rows: list[tuple[str, str, str]],
     moments: list[Moment],
     images: list[Path],
     timeline: list[tuple[datetime, str]],
     guidance: list[tuple[datetime, str, dict[str, int]]],
-    start_events: int,
+    events: int,
 ) -> str:
     env = Environment(
         loader=PackageLoader("magen.report", "templates"), autoescape=select_autoescape()
     )
+    start = window.start
     names = [p.name for p in images]
     maps = [
         (mo, n) for mo, n in zip(moments, [n for n in names if n.startswith("map-")], strict=False)
@@ -374,9 +529,13 @@ def _render_html(
     def rel(at: datetime) -> str:
         return f"+{(at - start).total_seconds() / 60.0:.1f} min"
 
+    def when(at: datetime) -> str:
+        return f"{rel(at)} ({figures.clock_time(at, start)})"
+
     guidance_rows = [
         (
             rel(at),
+            figures.clock_time(at, start),
             zone,
             ", ".join(
                 f"{k.replace('_', ' ')} {v}"
@@ -388,16 +547,18 @@ def _render_html(
     context: dict[str, Any] = {
         "heading": heading,
         "source": source,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "start": _stamp(window.start),
+        "end": _stamp(window.end),
+        "start_is": window.start_is,
+        "zone": window.zone_name,
         "truth": truth,
         "rows": rows,
-        "maps": [(mo.title, rel(mo.at), n) for mo, n in maps],
+        "maps": [(mo.title, when(mo.at), n) for mo, n in maps],
         "plots": plots,
         "timeline": [(rel(at), figures.clock_time(at, start), text) for at, text in timeline],
         "guidance": guidance_rows,
         "guidance_more": max(0, len(guidance) - _GUIDANCE_MAX),
-        "events": start_events,
+        "events": events,
         "escape": html.escape,
     }
     return env.get_template("report.html").render(**context)

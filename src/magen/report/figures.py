@@ -7,8 +7,9 @@ display, safe in a server process; PNG and PDF come from the Agg and PDF backend
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
@@ -87,13 +88,24 @@ class TownCanvas:
         return PolygonPatch(pts, closed=True, **style)
 
 
-def clock_time(at: datetime, start: datetime) -> str:
-    """A moment on the clock of the scenario's place (its start's UTC offset)."""
-    local = at.astimezone(start.tzinfo)
-    offset = local.utcoffset() or timedelta(0)
+def offset_label(at: datetime) -> str:
+    """A moment's offset from UTC as its label: "UTC+2", "UTC+5:30", "UTC"."""
+    offset = at.utcoffset() or timedelta(0)
     hours, rest = divmod(int(offset.total_seconds()), 3600)
-    zone = f"UTC{hours:+d}" + (f":{abs(rest) // 60:02d}" if rest else "") if offset else "UTC"
-    return f"{local:%H:%M} {zone}"
+    return f"UTC{hours:+d}" + (f":{abs(rest) // 60:02d}" if rest else "") if offset else "UTC"
+
+
+def zone_name(zone: tzinfo, at: datetime) -> str:
+    """A clock's name for the reader: its IANA name ("Asia/Jerusalem"), else its offset."""
+    if isinstance(zone, ZoneInfo):
+        return zone.key
+    return offset_label(at.astimezone(zone))
+
+
+def clock_time(at: datetime, start: datetime) -> str:
+    """A moment on the report's clock (its start's time zone), with its offset: "13:32 UTC+2"."""
+    local = at.astimezone(start.tzinfo)
+    return f"{local:%H:%M} {offset_label(local)}"
 
 
 def _clipped(ax: Any, patch: Any) -> None:
@@ -278,7 +290,7 @@ def reports_figure(
             linewidth=0.8,
             linestyle=":",
         )
-    ax.set_xlabel("minutes from the start")
+    ax.set_xlabel(f"minutes from {clock_time(start, start)}")
     ax.set_ylabel("reports per minute")
     ax.set_xlim(0, minutes)
     ax.legend(fontsize=8, loc="upper right")
@@ -287,7 +299,7 @@ def reports_figure(
     return fig
 
 
-def count_figure(m: Metrics) -> Figure:
+def count_figure(m: Metrics, *, since: str = "the start") -> Figure:
     """The console's estimate of the attackers against the truth and the raw reports' claim."""
     fig = Figure(figsize=(7.5, 3.2), dpi=110)
     ax = fig.subplots()
@@ -320,7 +332,7 @@ def count_figure(m: Metrics) -> Figure:
         linewidth=0.9,
         label="raw reports' claim",
     )
-    ax.set_xlabel("minutes from the start")
+    ax.set_xlabel(f"minutes from {since}")
     ax.set_ylabel("attackers")
     top = max([*m.count_high, *m.count_true, *m.count_raw, 1])
     ax.set_ylim(0, top * 1.15)
@@ -362,7 +374,9 @@ def response_figure(m: Metrics) -> Figure:
     return fig
 
 
-def exposure_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float]]]) -> Figure:
+def exposure_figure(
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, since: str = "the start"
+) -> Figure:
     """Cumulative resident-minutes in the open within 200 m of an attacker, per run."""
     fig = Figure(figsize=(7.5, 2.8), dpi=110)
     ax = fig.subplots()
@@ -374,7 +388,7 @@ def exposure_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float]]
             color=styles.get(name, SHELTER),
             label=name.replace("_", " "),
         )
-    ax.set_xlabel("minutes from the start")
+    ax.set_xlabel(f"minutes from {since}")
     ax.set_ylabel("person-minutes")
     ax.legend(fontsize=8)
     ax.set_title(

@@ -116,6 +116,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from magen.geo.errors import TownImportError
     from magen.geo.town import load_town
     from magen.report import ReportError, build_report
+    from magen.report.build import report_time
     from magen.sim.truth import read_truth
 
     try:
@@ -123,7 +124,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         baseline = read_truth(args.baseline) if args.baseline else None
         if args.baseline and baseline is None:
             return _fail(f"no simulation truth beside {args.baseline}")
-        files = build_report(args.db, args.out, town=town, baseline=baseline)
+        start = report_time(args.start) if args.start else None
+        end = report_time(args.end) if args.end else None
+        files = build_report(args.db, args.out, town=town, baseline=baseline, start=start, end=end)
     except (ReportError, TownImportError) as exc:
         return _fail(str(exc))
     print(f"wrote {files.html} and {files.pdf} ({len(files.images)} images)")
@@ -167,4 +170,17 @@ def register(sub: Any) -> None:
     )
     report.add_argument("--town", help="town pack for the maps (default: the one the run used)")
     report.add_argument("--baseline", help="a baseline run's database, to compare exposure")
+    report.add_argument(
+        "--from",
+        dest="start",
+        metavar="TIME",
+        help="start of the span to measure (ISO 8601; no zone: the town's clock, "
+        "MAGEN_TIMEZONE); default: the first official alert, sighting or SOS",
+    )
+    report.add_argument(
+        "--until",
+        dest="end",
+        metavar="TIME",
+        help="end of the span (ISO 8601, as --from); default: the last event in the log",
+    )
     report.set_defaults(run=_cmd_report)

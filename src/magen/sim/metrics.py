@@ -131,7 +131,8 @@ class Metrics:
     guidance_records: int = 0
     danger_areas: int = 0
     overrides: int = 0
-    events: int = 0
+    events: int = 0  # from the start on
+    events_before_start: int = 0  # accounts, keys, set-up: folded into the state, not measured
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -245,6 +246,12 @@ class _Fold:
 
     def add(self, r: Recorded) -> None:
         m = self.m
+        if r.recorded_at < self.start:
+            # Before the measured span (accounts created days earlier, or before the
+            # analyst's chosen start): part of the state, not of what is measured.
+            evolve(self.state, r)
+            m.events_before_start += 1
+            return
         self.sampler.until(r.recorded_at, self.state)
         evolve(self.state, r)
         self.last = max(self.last, r.recorded_at)
