@@ -259,9 +259,10 @@ async def _serve_and_play(args: argparse.Namespace, pack: Path, scenario: Any) -
     try:
         await serving
     finally:
+        # A scenario that stopped long ago said why when it did (`_say_if_failed`): stopping
+        # the demo must not raise that stale error again as if it were the reason now.
         playing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await playing
+        await asyncio.wait([playing])
 
 
 def _say_if_failed(task: asyncio.Task[None]) -> None:

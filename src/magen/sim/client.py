@@ -27,6 +27,7 @@ from magen.app.service import Service
 from magen.domain.accounts import Accounts, CreateAccount, IssueApiKey, account_id_for
 from magen.domain.base import SYSTEM
 from magen.domain.values import Role
+from magen.store.base import LogUnavailable
 
 SIM_PASSWORD = "magen-demo"  # noqa: S105 - the demo's published password, on purpose
 # Account command ids derive from the username in this namespace: stable across runs.
@@ -69,6 +70,21 @@ class ApiError(Exception):
         self.status = status
 
 
+# A phone told 503 (the log cannot be written now: another process holds it, the disk is
+# full...) waits as long as Retry-After says and sends the same command again (its id makes
+# the retry append once); so do the simulated ones, for at most this long in all.
+RETRY_FOR_S = 600.0
+RETRY_AFTER_S = 5.0  # when the answer gives no Retry-After (and for the in-process service)
+
+
+def retry_after(response: httpx.Response) -> float:
+    """The seconds a 503 asks the client to wait (Retry-After in seconds), else the default."""
+    try:
+        return max(0.1, float(response.headers.get("retry-after", RETRY_AFTER_S)))
+    except ValueError:
+        return RETRY_AFTER_S
+
+
 _DEFAULT_PASSWORD_HASH: list[str] = []
 
 
@@ -82,9 +98,27 @@ def shared_password_hash() -> str:
 class Provisioner:
     """Creates simulated accounts with device keys, through the running service."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(
+        self, service: Service, *, retry_for_s: float = RETRY_FOR_S, pause_s: float = RETRY_AFTER_S
+    ) -> None:
         self.service = service
         self._keys: dict[str, Who] = {}
+        self._retry_for_s = retry_for_s
+        self._pause_s = pause_s
+
+    async def _handle(self, command: Any) -> None:
+        """Handle a command, waiting out a log that cannot be written now (as the API would
+        answer 503 and a phone retry); the same command id appends it once."""
+        waited = 0.0
+        while True:
+            try:
+                await self.service.handle(SYSTEM, command)
+                return
+            except LogUnavailable:
+                if waited >= self._retry_for_s:
+                    raise
+            await asyncio.sleep(self._pause_s)
+            waited += self._pause_s
 
     async def account(self, username: str, role: Role, display_name: str) -> Who:
         """The account (created if missing) and a fresh device key for it."""
@@ -96,27 +130,25 @@ class Provisioner:
         if account_id is None:
             password_hash = await asyncio.to_thread(shared_password_hash)
             command_id = uuid.uuid5(ACCOUNT_NAMESPACE, username)
-            await self.service.handle(
-                SYSTEM,
+            await self._handle(
                 CreateAccount(
                     command_id=command_id,
                     username=username,
                     role=role,
                     display_name=display_name,
                     password_hash=password_hash,
-                ),
+                )
             )
             account_id = account_id_for(command_id)
         key_id, full, digest = new_api_key()
-        await self.service.handle(
-            SYSTEM,
+        await self._handle(
             IssueApiKey(
                 command_id=uuid.uuid5(ACCOUNT_NAMESPACE, f"{username}|key|{key_id}"),
                 account_id=account_id,
                 key_id=key_id,
                 secret_hash=digest,
                 label="simulated device",
-            ),
+            )
         )
         who = Who(label=username, api_key=full, account_id=account_id)
         self._keys[username] = who
@@ -148,10 +180,12 @@ class Api:
         ids: Ids,
         *,
         settle: Callable[[], Awaitable[None]] | None = None,
+        retry_for_s: float = RETRY_FOR_S,
     ) -> None:
         self.client = client
         self.ids = ids
         self._settle = settle
+        self._retry_for_s = retry_for_s
         self.stats = CallStats()
 
     async def call(
@@ -165,20 +199,28 @@ class Api:
         headers: dict[str, str] | None = None,
         expect: tuple[int, ...] = (200, 201),
     ) -> httpx.Response:
-        """Send one request and settle; statuses outside `expect` are counted, not raised."""
+        """Send one request and settle; statuses outside `expect` are counted, not raised.
+
+        A 503 (the log cannot be written now) is sent again after its Retry-After, as a
+        phone does, for up to `retry_for_s` in all; each answer is counted.
+        """
         all_headers = {**who.headers(), **(headers or {})}
-        response = await self.client.request(
-            method, path, json=body, params=params, headers=all_headers
-        )
-        if self._settle is not None:
-            await self._settle()
         key = f"{method} {_template(path)}"
-        self.stats.note(
-            key, response.status_code, response.text if response.status_code >= 400 else ""
-        )
-        if response.status_code not in expect and response.status_code != 304:
-            return response
-        return response
+        waited = 0.0
+        while True:
+            response = await self.client.request(
+                method, path, json=body, params=params, headers=all_headers
+            )
+            if self._settle is not None:
+                await self._settle()
+            self.stats.note(
+                key, response.status_code, response.text if response.status_code >= 400 else ""
+            )
+            if response.status_code != 503 or waited >= self._retry_for_s:
+                return response
+            pause = retry_after(response)
+            await asyncio.sleep(pause)
+            waited += pause
 
     async def command(
         self, path: str, who: Who, body: dict[str, Any], *, expect: tuple[int, ...] = (200, 201)
