@@ -419,8 +419,13 @@ class TriageResult:
     actions: tuple[str, ...] = ()
 
     def explain(self, lang: Lang = "en") -> str:
-        """A one-line account of the decision for the tag and the log."""
-        parts = [f"{self.category.value.upper()} ({self.category.colour})"]
+        """A one-line account of the decision for the tag and the log.
+
+        In English it opens with the category and its colour ("IMMEDIATE (red); ..."), as the
+        log keeps it. In Hebrew and Arabic it says only why and what to do: the page shows the
+        category in its own words beside it, and an English word inside a right-to-left line
+        is misread under stress."""
+        parts = [f"{self.category.value.upper()} ({self.category.colour})"] if lang == "en" else []
         parts.append(REASONS[self.reason].in_(lang))
         parts.extend(ACTIONS[action].in_(lang) for action in self.actions)
         return "; ".join(parts)
