@@ -9,11 +9,17 @@ known hospital with a newer status. Everything that could refuse the document is
 before anything is appended: a hospital account may import only its own hospital's status,
 and a status already recorded (the same document imported again by any account) is reported
 back as current rather than refused, so an import never half-lands.
+
+`destination_warnings` says what a crew taking a casualty to a hospital must know at once:
+that it asked for ambulances to go elsewhere (closed to them, its building closed or being
+evacuated) or controls who may enter (a lockdown, a quarantine). The evacuation is recorded
+all the same: a crew already on the road with a casualty is better told than refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import anyio
 
@@ -29,6 +35,48 @@ from magen.geo.town import Town
 from magen.interop.edxl_have import import_have, status_commands
 
 IMPORTERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.HOSPITAL})
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationWarning:
+    """Why a destination may not take a casualty as it comes, from its latest status."""
+
+    # closed_to_ambulances, facility_closed, facility_evacuating, lockdown or quarantine
+    kind: str
+    hospital_id: str
+    message: str  # in English, for the API's clients and the log
+    reason: str  # the hospital's words for its ambulance status ("" if it gave none)
+    reported_at: datetime | None  # when the status saying so was observed
+
+
+def destination_warnings(hospital: hos.Hospital) -> list[DestinationWarning]:
+    """What a crew heading to `hospital` must be told of its latest status (none if it is
+    open, or said nothing yet)."""
+    s = hospital.status
+    said: list[tuple[str, str]] = []
+    if s.ems_traffic is hos.EmsTraffic.CLOSED:
+        why = f" ({s.ems_traffic_reason})" if s.ems_traffic_reason else ""
+        said.append(("closed_to_ambulances", f"is closed to ambulances{why}: divert"))
+    if s.facility is hos.FacilityStatus.CLOSED:
+        said.append(("facility_closed", "reports its facility closed"))
+    elif s.facility is hos.FacilityStatus.EVACUATING:
+        said.append(("facility_evacuating", "is being evacuated"))
+    if s.security is hos.SecurityStatus.LOCKDOWN:
+        said.append(("lockdown", "is in lockdown: authorised entry only"))
+    elif s.security is hos.SecurityStatus.QUARANTINE:
+        said.append(("quarantine", "is under quarantine"))
+    at = hospital.status_at
+    when = f", as reported at {at.isoformat(timespec='minutes')}" if at is not None else ""
+    return [
+        DestinationWarning(
+            kind,
+            hospital.hospital_id,
+            f"{hospital.name} {what}{when}",
+            s.ems_traffic_reason,
+            at,
+        )
+        for kind, what in said
+    ]
 
 
 @dataclass(frozen=True, slots=True)

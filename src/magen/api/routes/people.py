@@ -15,7 +15,14 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import command_on_item, command_route, encoded, kept_answer
+from magen.api.routes._common import (
+    answer,
+    body_model,
+    command_on_item,
+    command_route,
+    encoded,
+    kept_answer,
+)
 from magen.app import casualty_board, hospital_desk, registry_board
 from magen.app.auth import Audience, authorise, sees
 from magen.app.people_policy import hospital_of
@@ -32,6 +39,39 @@ from magen.people import pfif, triage
 from magen.web.words_evidence import reasons
 
 C = "casualty_id"
+_EvacuateBody = body_model(cas.EvacuateCasualty, C)
+
+
+@post("/casualties/{item_id:str}/evacuate", summary="Evacuate", operation_id="EvacuateCasualty")
+async def evacuate(
+    service: ServiceDep,
+    actor: ActorDep,
+    item_id: FromPath[str],
+    data: JSONBody[_EvacuateBody],  # type: ignore[valid-type]
+) -> Response[dict[str, Any]]:
+    """Evacuate. The answer's `warnings` say when the destination is closed to ambulances or
+    in lockdown (as `hospital_desk.destination_warnings`): the evacuation is recorded all the
+    same, since refusing a crew already on the road helps no one."""
+    body: BaseModel = data
+    outcome = await service.handle(actor, cas.EvacuateCasualty(casualty_id=item_id, **dict(body)))
+    sent = answer(service, outcome)
+    state = service.state
+    casualty = state.slice(cas.Casualties).by_id.get(item_id)
+    going_to = casualty.destination if casualty is not None else None
+    hospital = state.slice(hos.Hospitals).by_id.get(going_to) if going_to else None
+    sent.content["warnings"] = [
+        {
+            "kind": w.kind,
+            "hospital_id": w.hospital_id,
+            "message": w.message,
+            "reason": w.reason,
+            "reported_at": w.reported_at.isoformat() if w.reported_at else None,
+        }
+        for w in (hospital_desk.destination_warnings(hospital) if hospital else [])
+    ]
+    return sent
+
+
 CASUALTY_ROUTES = [
     command_route("/casualties", cas.RecordCasualty, "Record a casualty at the point of injury"),
     command_on_item("/casualties/{item_id:str}/triage", cas.TriageCasualty, C, "Triage again"),
@@ -42,7 +82,7 @@ CASUALTY_ROUTES = [
         "/casualties/{item_id:str}/interventions/end", cas.EndIntervention, C, "End a treatment"
     ),
     command_on_item("/casualties/{item_id:str}/describe", cas.DescribeCasualty, C, "Describe"),
-    command_on_item("/casualties/{item_id:str}/evacuate", cas.EvacuateCasualty, C, "Evacuate"),
+    evacuate,
     command_on_item("/casualties/{item_id:str}/arrival", cas.RecordArrival, C, "Arrived"),
     command_on_item("/casualties/{item_id:str}/admit", cas.AdmitCasualty, C, "Admit"),
     command_on_item("/casualties/{item_id:str}/discharge", cas.DischargeCasualty, C, "Discharge"),
