@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ from magen.domain.base import Actor, Command, Recorded
 from magen.domain.reports import ReportSighting
 from magen.domain.values import GeoPoint, Role
 from magen.geo.town import Town
-from magen.store.base import NewEvent
+from magen.store.base import LogUnavailable, NewEvent
 from magen.store.memory import MemoryEventLog
 from support.bakapack import baka_town
 
@@ -496,5 +497,31 @@ def test_scheduled_areas_start_and_orders_expire_with_the_clock(town: Town) -> N
         lapsed = [r for r in rig.recorded() if r.position > head]
         assert lapsed
         assert all(r.event.reason is GuidanceReason.OVERRIDE_CLEARED for r in lapsed)
+
+    _run(go)
+
+
+def test_a_busy_log_is_one_warning_not_a_traceback(
+    town: Town, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guidance summary cannot be recorded while the log is locked or full: the callers
+    get 503s, the next change publishes anew, and the server's log says it in one line."""
+
+    async def go() -> None:
+        rig = Rig(town)
+        real = rig.service.handle
+
+        async def busy(actor: Actor, command: Command, **kw: Any) -> Any:
+            if isinstance(command, IssueAlert):
+                return await real(actor, command, **kw)
+            raise LogUnavailable("the event log is busy: another writer held the lock for 10 s")
+
+        monkeypatch.setattr(rig.service, "handle", busy)
+        with caplog.at_level(logging.WARNING, logger="magen"):
+            await rig.do(_missiles(town))
+        said = [r for r in caplog.records if "guidance not recorded" in r.getMessage()]
+        assert said
+        assert all(r.levelno == logging.WARNING and r.exc_info is None for r in said)
+        assert "another writer held the lock" in said[0].getMessage()
 
     _run(go)

@@ -78,6 +78,7 @@ from magen.geo.guidance import (
 )
 from magen.geo.routing import DangerArea, DangerShape
 from magen.geo.town import Town
+from magen.store.base import LogUnavailable
 
 log = logging.getLogger("magen.guidance")
 
@@ -591,8 +592,11 @@ class GuidanceService:
                     log.info("guidance not recorded: %s", exc.reason)
                 except DomainError as exc:
                     log.warning("guidance not recorded: %s", exc.reason)
+                except LogUnavailable as exc:
+                    # Busy or full for now (the callers saw 503s): the next change publishes
+                    # the counts anew, so a line says it, not a traceback.
+                    log.warning("guidance not recorded for now: %s", exc)
                 except Exception:
-                    # The log may be unreachable; the next change publishes the counts anew.
                     log.exception("guidance not recorded")
             if not self._again and self._stale is None:
                 return
