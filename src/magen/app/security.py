@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from magen.app.ratelimit import SignInLimiter, SignInPass, SignInRefusal
 from magen.domain.accounts import Accounts, CreateAccount, account_id_for
 from magen.domain.base import Actor
+from magen.domain.errors import RateLimited
 from magen.domain.state import State
 from magen.domain.values import Role
 
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
 
     from magen.app.service import Outcome, Service
 
+log = logging.getLogger("magen.signin")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_ALGORITHM = "HS256"  # noqa: S105 - an algorithm name, not a secret
 API_KEY_PREFIX = "mgk"
@@ -41,6 +45,26 @@ class UnknownAccount(InvalidCredentials):
     With several workers on one log, the account may have been made through another worker
     a moment ago: the caller may catch up with the log and ask again (`Service.caught_up`).
     """
+
+
+_SCOPE_SAID = {
+    "account_address": "for this username from this address",
+    "address": "from this address",
+    "account": "for this username",
+}
+
+
+class TooManySignIns(RateLimited):
+    """Too many failed sign-ins: no password is checked until `retry_after` seconds pass."""
+
+    def __init__(self, refusal: SignInRefusal) -> None:
+        self.retry_after = refusal.retry_after
+        self.scope = refusal.scope
+        super().__init__(
+            f"too many failed sign-ins {_SCOPE_SAID[refusal.scope]};"
+            f" try again in {refusal.retry_after} s",
+            rule="too_many_sign_ins",
+        )
 
 
 def hash_password(password: str) -> str:
@@ -190,6 +214,48 @@ async def sign_in(service: Service, username: str, password: str) -> Actor:
     return await recognised(
         service, lambda: asyncio.to_thread(authenticate, service.state, username, password)
     )
+
+
+async def limited_sign_in(
+    service: Service,
+    limiter: SignInLimiter,
+    username: str,
+    password: str,
+    *,
+    peer: str,
+) -> Actor:
+    """`sign_in` within the limiter's bounds (`SignInLimiter`), for a sign-in form.
+
+    Each failure is logged at WARNING with the username and the peer's address (never the
+    password) and counted in /metrics as `magen_commands_total{command="SignIn"}` with
+    outcome `refused`; a refused attempt is counted as `rate_limited` (and logged once per
+    run of refusals), a right password as `ok`. Raises `TooManySignIns` (429) or
+    `InvalidCredentials` (401).
+    """
+    leave = limiter.attempt(username, peer, limiter.monotonic())
+    if not isinstance(leave, SignInPass):
+        service.metrics.count("SignIn", "rate_limited")
+        if leave.first:
+            log.warning(
+                "sign-in refused for username %r from %s: too many failures %s; retry in %d s",
+                username,
+                peer,
+                _SCOPE_SAID[leave.scope],
+                leave.retry_after,
+            )
+        raise TooManySignIns(leave)
+    try:
+        actor = await sign_in(service, username, password)
+    except InvalidCredentials as exc:
+        service.metrics.count("SignIn", "refused")
+        log.warning("sign-in failed for username %r from %s: %s", username, peer, exc)
+        raise
+    except BaseException:
+        limiter.release(leave, limiter.monotonic())
+        raise
+    limiter.succeeded(leave, limiter.monotonic())
+    service.metrics.count("SignIn", "ok")
+    return actor
 
 
 async def create_account(

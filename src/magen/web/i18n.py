@@ -316,6 +316,11 @@ _T: dict[str, tuple[str, str, str]] = {
         "اسم المستخدم أو كلمة المرور غير صحيحة.",
         "The username or password is wrong.",
     ),
+    "login_limited": (
+        "יותר מדי ניסיונות כניסה שגויים. נסו שוב בעוד {s} שניות.",
+        "محاولات دخول خاطئة كثيرة جدًا. حاولوا مرة أخرى بعد {s} ثانية.",
+        "Too many wrong sign-in attempts. Try again in {s} seconds.",
+    ),
     "resident_link": (
         "תושבים: לדף התושב, בלי כניסה",
         "السكان: إلى صفحة السكان دون تسجيل دخول",

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import answer, run_command
 from magen.app import security
-from magen.app.security import new_api_key
+from magen.app.ratelimit import SignInLimiter
+from magen.app.security import TooManySignIns, new_api_key
 from magen.domain.accounts import Accounts, IssueApiKey, RevokeApiKey
-from magen.domain.base import SYSTEM
+from magen.domain.base import SYSTEM, Actor
 from magen.domain.errors import Forbidden, NotFound
 from magen.domain.values import Role
 
@@ -52,20 +54,59 @@ class CommandRef(_Wire):
     command_id: uuid.UUID
 
 
+def signin_limiter(connection: ASGIConnection[Any, Any, Any, Any]) -> SignInLimiter:
+    """The app's sign-in limiter, shared by every sign-in form (made at the first sign-in)."""
+    state = connection.app.state
+    limiter = state.get("signin_limiter")
+    if not isinstance(limiter, SignInLimiter):
+        limiter = state["signin_limiter"] = SignInLimiter()
+    return limiter
+
+
+async def sign_in_within_limits(
+    connection: ASGIConnection[Any, Any, Any, Any], username: str, password: str
+) -> Actor:
+    """The account behind a username and password, within the app's sign-in limits
+    (`security.limited_sign_in`): raises `TooManySignIns` or `InvalidCredentials`."""
+    peer = connection.client.host if connection.client else "unknown"
+    return await security.limited_sign_in(
+        runtime(connection).service, signin_limiter(connection), username, password, peer=peer
+    )
+
+
+def too_many_sign_ins(exc: TooManySignIns) -> Response[dict[str, Any]]:
+    """429 with the seconds to wait, in the body and in Retry-After."""
+    return Response(
+        {"error": exc.code, "reason": exc.reason, "rule": exc.rule, "retry_after": exc.retry_after},
+        status_code=429,
+        media_type=MediaType.JSON,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 @post("/auth/token", status_code=200)
-async def sign_in(request: Request[Any, Any, Any], data: JSONBody[TokenRequest]) -> dict[str, Any]:
-    """Exchange a username and password for an expiring bearer token."""
+async def sign_in(
+    request: Request[Any, Any, Any], data: JSONBody[TokenRequest]
+) -> Response[dict[str, Any]]:
+    """Exchange a username and password for an expiring bearer token.
+
+    Failed sign-ins are limited (`SignInLimiter`): too many answer 429 with Retry-After.
+    """
     rt = runtime(request)
-    actor = await security.sign_in(rt.service, data.username, data.password)
+    try:
+        actor = await sign_in_within_limits(request, data.username, data.password)
+    except TooManySignIns as exc:
+        return too_many_sign_ins(exc)
     assert actor.account_id is not None
     token, expires = rt.tokens.issue(actor.account_id, actor.role.value, rt.service.clock.now())
-    return {
+    body = {
         "access_token": token,
         "token_type": "bearer",
         "expires_at": expires.isoformat(),
         "account_id": actor.account_id,
         "role": actor.role.value,
     }
+    return Response(body, status_code=200)
 
 
 async def _create(

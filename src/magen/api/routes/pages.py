@@ -23,14 +23,15 @@ from litestar.response import Redirect
 
 from magen.api.deps import Runtime, runtime
 from magen.api.routes._common import client_has, etag_of, gzipped_if_taken
+from magen.api.routes.accounts import sign_in_within_limits
 from magen.api.wire import primary_id
 from magen.app import auth
 from magen.app.security import (
     InvalidCredentials,
+    TooManySignIns,
     actor_for_token,
     anonymous_source_key,
     recognised,
-    sign_in,
 )
 from magen.app.service import Outcome
 from magen.domain.accounts import Accounts
@@ -649,12 +650,19 @@ async def login(request: Request[Any, Any, Any], data: FormData) -> Response[Any
     try:
         if not username or not password:
             raise InvalidCredentials("missing")
-        actor = await sign_in(rt.service, username, password)
-    except InvalidCredentials:
+        actor = await sign_in_within_limits(request, username, password)
+    except (TooManySignIns, InvalidCredentials) as exc:
+        lang = _lang(request)
+        if isinstance(exc, TooManySignIns):  # no password was checked: say how long to wait
+            status, reason = 429, text("login_limited", lang, s=exc.retry_after)
+            headers = _NO_STORE | {"Retry-After": str(exc.retry_after)}
+        else:
+            status, reason, headers = 401, text("bad_login", lang), _NO_STORE
         if _wants_json(request):
-            reason = text("bad_login", _lang(request))
-            return Response({"ok": False, "reason": reason}, status_code=401, headers=_NO_STORE)
-        return await _login_page(request, error=text("bad_login", _lang(request)), status=401)
+            return Response({"ok": False, "reason": reason}, status_code=status, headers=headers)
+        page = await _login_page(request, error=reason, status=status)
+        page.headers.update(headers)
+        return page
     token, expires, cookie = new_session(request, rt, actor)
     target = _local_path(data.get("next")) or _home_of(actor.role)
     if _wants_json(request):
