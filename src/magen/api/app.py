@@ -53,6 +53,7 @@ from magen.geo.town import Town, load_town
 from magen.picture.fusion import FusionConfig
 from magen.picture.metric import StreetGraphMetric, metric_key, town_metric
 from magen.store.base import EventLog, LogUnavailable
+from magen.web.times import check_town_zone
 
 _log = logging.getLogger("magen.api")
 
@@ -162,6 +163,7 @@ def create_app(
     The town is `town`, else the pack the settings name. A given service must have been built
     with the same town (`build_service(..., town=town)`): its picture measures along streets.
     """
+    check_town_zone()  # a mistyped MAGEN_TIMEZONE stops the server, not every page's clock
     clock = clock or SystemClock()
     holder: dict[str, Service] = {}
 
