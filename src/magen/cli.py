@@ -12,6 +12,7 @@ import importlib
 import json
 import math
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -52,24 +53,32 @@ def _fail(message: str) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from magen.store.factory import check_url
+    from magen.config import load_secret
+    from magen.store.factory import check_url, sqlite_path
 
     try:
         check_url(args.db)  # before saying it serves anything
     except LogError as exc:
         raise CliError(str(exc)) from None
-    env = {"MAGEN_DB": args.db}
+    path = sqlite_path(args.db)
+    # Absolute, so what is served does not depend on the directory it was started from.
+    db = str(path.resolve()) if path is not None else args.db
     if args.town:
-        env["MAGEN_TOWN"] = str(_existing_pack(args.town))
-    if args.workers > 1:
-        env["MAGEN_FOLLOW_LOG"] = "1"
-        if not os.environ.get("MAGEN_SECRET"):
-            # Every worker must sign and check tokens with the same secret.
-            from magen.config import load_secret
-
-            env["MAGEN_SECRET"] = load_secret(args.db).decode("latin-1")
-    os.environ.update(env)
-    print(f"magen: serving http://{args.host}:{args.port}/ (database {args.db})", flush=True)
+        town = str(_existing_pack(args.town))
+    # Opened, read and written once here, so a log that cannot serve is said in one line
+    # rather than as a traceback after "serving".
+    _check_serveable(db)
+    # Every process serving a shared log follows what the others append (a poll every 25 ms
+    # on SQLite): a second `magen serve` on the same file, or `magen users add` while it
+    # runs, is in every server's picture at once instead of splitting it.
+    os.environ["MAGEN_FOLLOW_LOG"] = "0" if db.startswith("memory://") else "1"
+    # Checked (and made, on first start) once here. Workers each read the same secret: the
+    # file's bytes as they are, or MAGEN_SECRET as the operator set it.
+    load_secret(db)
+    os.environ["MAGEN_DB"] = db
+    if args.town:
+        os.environ["MAGEN_TOWN"] = town
+    print(f"magen: serving http://{args.host}:{args.port}/ (database {_shown(db)})", flush=True)
     uvicorn.run(
         "magen.api.app:asgi_app",
         factory=True,
@@ -80,6 +89,52 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
     )
     return 0
+
+
+def _check_serveable(db: str) -> None:
+    """Open the log, read it through and write to it once; a CliError saying why it cannot."""
+    from magen.store.sqlite import SqliteEventLog
+
+    created = _missing_file(db)
+    if not created:
+        _require_existing(db)  # a directory is named as one
+    log = _open_log(db)
+    try:
+        if isinstance(log, SqliteEventLog):
+            log.check()
+            log.check_writable()
+        log.head()
+    finally:
+        asyncio.run(log.close())
+    if created:
+        _say_created(db)
+
+
+def _shown(db: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", db)
+
+
+def _missing_file(db: str) -> bool:
+    """Whether `db` names an SQLite file that is not there yet (opening it makes a new log)."""
+    from magen.store.factory import sqlite_path
+
+    path = sqlite_path(db)
+    return path is not None and not path.exists()
+
+
+def _say_created(db: str) -> None:
+    from magen.store.factory import sqlite_path
+
+    path = sqlite_path(db)
+    shown = path.resolve() if path is not None else db
+    print(f"magen: created a new, empty event log at {shown}", file=sys.stderr, flush=True)
+
+
+def _open_log(db: str) -> Any:
+    from magen.store.factory import open_log
+
+    return open_log(db)
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -142,10 +197,13 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     async def add(service: Any) -> Any:
         return await service.handle(SYSTEM, command)
 
+    created = _missing_file(args.db)
     try:
         outcome = _with_service(args.db, add)
     except DomainError as exc:
         raise CliError(exc.reason) from None
+    if created:  # a mistyped --db must not pass for the server's log
+        _say_created(args.db)
     account_id = outcome.events[0].event.account_id
     print(f"added {args.username} ({role.value}) as {account_id}")
     return 0
@@ -166,6 +224,7 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
     async def show(service: Any) -> list[Any]:
         return list(service.state.slice(Accounts).by_id.values())
 
+    _require_existing(args.db)  # "no accounts" must never be how a mistyped --db looks
     for acc in _with_service(args.db, show):
         flag = "" if acc.active else "  (deactivated)"
         print(f"{acc.account_id}  {acc.username:<20} {acc.role.value:<11} {acc.display_name}{flag}")
@@ -175,13 +234,31 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
 # --- log export and replay ---------------------------------------------------------------
 
 
-def _open_existing(db: str) -> Any:
-    from magen.store.factory import open_log
+def _require_existing(db: str) -> None:
+    """A CliError unless `db` names a log that is there (a file path must exist as a file)."""
+    from magen.store.factory import check_url, sqlite_path
 
-    plain = db.removeprefix("sqlite:///").removeprefix("sqlite://")
-    if ("://" not in db or db.startswith("sqlite")) and not Path(plain).exists():
+    try:
+        check_url(db)
+    except LogError as exc:
+        raise CliError(str(exc)) from None
+    path = sqlite_path(db)
+    if path is not None and not path.exists():
         raise CliError(f"no event log at {db}")
-    return open_log(db)
+    if path is not None and path.is_dir():
+        raise CliError(f"{db} is a directory, not an event log; give the database's file name")
+
+
+def _open_existing(db: str) -> Any:
+    _require_existing(db)
+    return _open_log(db)
+
+
+def _private_output(path: str) -> Any:
+    """A new or emptied file readable by its owner only, open for text (what the log holds is
+    personal: places of people in hiding, casualties)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    return open(fd, "w", encoding="utf-8")
 
 
 def _cmd_log_export(args: argparse.Namespace) -> int:
@@ -190,7 +267,7 @@ def _cmd_log_export(args: argparse.Namespace) -> int:
 
     log = _open_existing(args.db)
     try:
-        out = open(args.out, "w", encoding="utf-8") if args.out != "-" else sys.stdout  # noqa: SIM115
+        out = _private_output(args.out) if args.out != "-" else sys.stdout
     except OSError as exc:
         asyncio.run(log.close())
         raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
@@ -227,7 +304,9 @@ def _parse_time(text: str) -> datetime:
     except ValueError:
         raise CliError(f"not an ISO 8601 time: {text!r} (e.g. 2023-10-07T06:45:00+03:00)") from None
     if when.tzinfo is None:
-        raise CliError(f"give a time zone with --until, e.g. {text}+03:00 or {text}Z")
+        # A date alone needs a time before its zone: "2026-11-25Z" is no ISO 8601 time.
+        shown = text if "T" in text or " " in text else f"{text}T23:59:59"
+        raise CliError(f"give a time zone with --until, e.g. {shown}+03:00 or {shown}Z")
     return when
 
 
@@ -446,6 +525,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
+    # What Magen writes (the log, its -wal/-shm, backups, exports, reports) is its owner's
+    # only: it holds password hashes and the places of people in hiding.
+    umask = os.umask(0o077)
     try:
         if hasattr(args, "run_rest"):
             return int(args.run_rest(args, rest))
@@ -465,3 +547,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"cannot use {exc.filename}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)

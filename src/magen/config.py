@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from magen.store.base import LogError
 from magen.store.factory import sqlite_path, unknown_url
 
 
@@ -64,11 +65,23 @@ class Settings:
         return settings
 
 
+# An HMAC key shorter than this is refused at start: an empty one fails every sign-in (PyJWT
+# refuses it), a short one is guessable. 32 bytes is what a fresh secret file holds.
+MIN_SECRET_BYTES = 32
+
+
 def load_secret(database: str) -> bytes:
-    """The token-signing secret: MAGEN_SECRET, or one kept beside an SQLite database."""
+    """The token-signing secret: MAGEN_SECRET, or one kept beside an SQLite database.
+
+    MAGEN_SECRET is taken as the UTF-8 bytes of its text (`openssl rand -hex 32`, as the README
+    says, is 64 bytes). A secret shorter than MIN_SECRET_BYTES is refused (LogError, one line
+    naming the variable or file), as is a database path that is a directory.
+    """
     env = os.environ.get("MAGEN_SECRET")
-    if env:
-        return env.encode()
+    if env is not None:
+        secret = env.encode()
+        _check_secret(secret, "MAGEN_SECRET")
+        return secret
     if database.startswith(("postgresql://", "postgres://")):
         raise SystemExit("set MAGEN_SECRET: every worker sharing PostgreSQL needs the same one")
     if database.startswith("memory://"):
@@ -76,12 +89,45 @@ def load_secret(database: str) -> bytes:
     db = sqlite_path(database)
     if db is None:  # checked before anything is made: a mistyped URL leaves no folder behind
         raise unknown_url(database)
+    if db.is_dir():
+        raise LogError(f"{db} is a directory, not an event log; give the database's file name")
     path = db.with_name(db.name + ".secret")
     if path.exists():
-        return path.read_bytes()
+        try:
+            secret = path.read_bytes()
+        except OSError as exc:
+            raise LogError(f"cannot read the secret {path}: {exc.strerror or exc}") from exc
+        _check_secret(secret, str(path))
+        return secret
     path.parent.mkdir(parents=True, exist_ok=True)
     fresh = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(fresh)
+    # Written whole under another name, then renamed: a failed write (a full disk) leaves no
+    # empty secret behind for the next start to sign with.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(fresh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # A hard link names it only if no other process named its own meanwhile (os.replace
+        # would swap one in under a process already signing with the other).
+        os.link(partial, path)
+    except FileExistsError:
+        return load_secret(database)  # every process must sign with the one that won
+    except OSError as exc:
+        raise LogError(f"cannot write the secret {path}: {exc.strerror or exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
     return fresh
+
+
+def _check_secret(secret: bytes, where: str) -> None:
+    if len(secret) < MIN_SECRET_BYTES:
+        raise LogError(
+            f"the token secret in {where} is {len(secret)} bytes; it needs at least "
+            f"{MIN_SECRET_BYTES} (e.g. openssl rand -hex 32), or remove the file for a new one"
+            if where != "MAGEN_SECRET"
+            else f"MAGEN_SECRET is {len(secret)} bytes; it needs at least {MIN_SECRET_BYTES} "
+            "(e.g. openssl rand -hex 32)"
+        )

@@ -3,11 +3,14 @@
 SQLite: the online backup API (a consistent copy while servers keep writing), restored through
 the same API into the target file. PostgreSQL: `pg_dump --format=custom` of Magen's tables
 (snapshots excluded: they are rebuilt) and `pg_restore --clean --single-transaction`, so a
-restore either replaces the whole log or changes nothing. Stop Magen before restoring.
+restore either replaces the whole log or changes nothing. Stop Magen before restoring: on SQLite
+a restore refuses while any process has the log open (see `magen.store.sqlite.held_alone`).
+A backup replaces an existing file only when asked to (`force`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,6 +27,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from magen.store.base import LogError
 from magen.store.factory import sqlite_path
 from magen.store.snapshot import FileSnapshotStore, snapshots_beside
+from magen.store.sqlite import held_alone, private_file
 
 _POSTGRES: Final = ("postgresql://", "postgres://")
 _TABLES: Final = ("magen_meta", "magen_head", "magen_events", "magen_snapshots")
@@ -45,15 +49,20 @@ class BackupResult:
     path: Path
 
 
-def backup(url: str, out: Path) -> BackupResult:
-    """Write a consistent copy of the log at `url` to `out` (replaced only once complete)."""
+def backup(url: str, out: Path, *, force: bool = False) -> BackupResult:
+    """Write a consistent copy of the log at `url` to `out` (replaced only once complete).
+
+    An existing `out` is replaced only if `force`: it may be the one good backup there is.
+    """
+    if out.exists() and out.is_dir():
+        raise BackupError(f"{out} is a directory; give a file name for the backup")
+    if out.exists() and not force:
+        raise BackupError(f"{out} already exists; add --force to replace that backup")
     if url.startswith(_POSTGRES):
         return _pg_backup(url, out)
     path = _sqlite_file(url)
     if not path.exists():
         raise BackupError(f"no event log at {path}")
-    if out.exists() and out.is_dir():
-        raise BackupError(f"{out} is a directory; give a file name for the backup")
     from magen.store.sqlite import SqliteEventLog
 
     _check_sqlite_log(path)
@@ -109,12 +118,26 @@ def _check_sqlite_log(path: Path) -> int:
 
 def _sqlite_restore(target: Path, source: Path, *, force: bool) -> BackupResult:
     head = _check_sqlite_log(source)
-    if target.exists() and _check_sqlite_log(target) > 0 and not force:
-        raise BackupError(
-            f"the event log at {target} is not empty; add --force to replace it with {source}"
-        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot restore into {target}: {exc}") from exc
+    # Held until the copy is done: a running server would go on serving the old log's picture
+    # and acknowledge reports it never shows; a server starting meanwhile waits its turn.
+    with held_alone(target):
+        if target.exists() and _check_sqlite_log(target) > 0 and not force:
+            raise BackupError(
+                f"the event log at {target} is not empty; add --force to replace it with {source}"
+            )
+        _sqlite_copy(target, source)
+        FileSnapshotStore(snapshots_beside(target)).clear()
+    return BackupResult("sqlite", head, target)
+
+
+def _sqlite_copy(target: Path, source: Path) -> None:
+    try:
+        with contextlib.suppress(FileExistsError):
+            private_file(target)
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
             dst = sqlite3.connect(target, isolation_level=None)
@@ -131,8 +154,6 @@ def _sqlite_restore(target: Path, source: Path, *, force: bool) -> BackupResult:
         raise BackupError(f"cannot restore {source} into {target}: {exc}") from exc
     except OSError as exc:
         raise BackupError(f"cannot restore into {target}: {exc}") from exc
-    FileSnapshotStore(snapshots_beside(target)).clear()
-    return BackupResult("sqlite", head, target)
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
@@ -199,13 +220,13 @@ def _pg_backup(url: str, out: Path) -> BackupResult:
     schema, head = _pg_schema(url)
     if head is None:
         raise BackupError(f"no Magen event log in schema {schema} of that database")
-    if out.exists() and out.is_dir():
-        raise BackupError(f"{out} is a directory; give a file name for the backup")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"cannot create {out.parent}: {exc}") from exc
     partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)
+    private_file(partial)  # owner-only before pg_dump writes the log's contents into it
     conninfo, env = _pg_args(url)
     tables = [f"--table={_quoted(schema)}.{name}" for name in _TABLES]
     done = _run_tool(

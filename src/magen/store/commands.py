@@ -21,10 +21,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     backup.add_argument("--db", default=_DEFAULT_DB, help="SQLite path or postgresql:// URL")
     backup.add_argument("--out", required=True, help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="replace an existing backup file")
     backup.set_defaults(run=_cmd_backup)
 
     restore = sub.add_parser(
-        "restore", help="replace the event log with a backup (stop Magen first)"
+        "restore",
+        help="replace the event log with a backup (refused while a server has it open)",
     )
     restore.add_argument("--db", default=_DEFAULT_DB, help="SQLite path or postgresql:// URL")
     restore.add_argument("--from", dest="source", required=True, help="the backup file")
@@ -46,7 +48,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        done = backup(args.db, Path(args.out))
+        done = backup(args.db, Path(args.out), force=args.force)
     except LogError as exc:
         raise CliError(str(exc)) from None
     size = done.path.stat().st_size

@@ -17,6 +17,12 @@ Each writer instead keeps the log's ids in memory (`_IdIndex`, 24 bytes per even
 its first append and brought up to date inside the write lock from whatever other writers
 committed meanwhile.
 
+Every process that has the log open holds a shared flock on `<db>-lock` for as long as it
+does; `magen restore` takes it exclusively, so it refuses to replace a log under a running
+server (whose picture would then silently disagree with the file), and a server cannot open
+a log while it is being restored. The files are made readable by their owner only: the log
+holds password hashes and the places of people in hiding.
+
 Reads use one connection per thread and never wait for the writer (WAL readers see the last
 commit). Subscribers are woken at once by this process's commits and poll for other
 processes' commits every `poll_interval` seconds.
@@ -112,11 +118,20 @@ class SqliteEventLog:
         self._generation = 0
         self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
         self._queue: queue.SimpleQueue[Append | object] = queue.SimpleQueue()
-        self._writer = self._open_writer()
+        # Why the last group commit failed (None once one succeeds): readiness reports it.
+        self.write_failure: str | None = None
+        self._make_directory()
+        self._open_lock = hold_open(self.path)
+        try:
+            self._writer = self._open_writer()
+        except BaseException:
+            os.close(self._open_lock)
+            raise
         try:
             self._gate = _Gate(Path(f"{self.path}-gate"))
         except LogError:
             self._writer.close()
+            os.close(self._open_lock)
             raise
         # Owned by the writer thread: ids of events up to position `_indexed`.
         self._ids = _IdIndex()
@@ -145,19 +160,28 @@ class SqliteEventLog:
             raise LogError(f"cannot open the event log at {self.path}: {exc}") from exc
         return conn
 
-    def _open_writer(self) -> sqlite3.Connection:
+    def _make_directory(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             msg = f"cannot create the directory for the event log at {self.path}: {exc}"
             raise LogError(msg) from exc
+
+    def _open_writer(self) -> sqlite3.Connection:
         created = not self.path.exists()
+        if created:
+            # Owner-only from the start; SQLite gives its -wal and -shm files the same mode.
+            with contextlib.suppress(FileExistsError):
+                private_file(self.path)
         conn = self._connect()
         try:
             self._prepare(conn)
-        except sqlite3.Error as exc:
+        except sqlite3.OperationalError as exc:
             conn.close()
             raise LogError(f"cannot open the event log at {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise damaged(self.path, exc) from exc
         except LogError:
             conn.close()
             raise
@@ -229,7 +253,37 @@ class SqliteEventLog:
             raise LogError(f"the event log at {self.path} is closed") from exc
         except sqlite3.OperationalError as exc:
             raise LogUnavailable(f"cannot read the event log at {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # "database disk image is malformed", ...
+            raise damaged(self.path, exc) from exc
         return rows
+
+    def check(self) -> None:
+        """Raise LogError unless every page of the log reads back sound (PRAGMA quick_check)."""
+        try:
+            verdict = self._reader().execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            raise LogUnavailable(f"cannot read the event log at {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from exc
+        if verdict != "ok":
+            # The first finding that names a page or row, not the "*** in database main ***" title.
+            lines = [ln for ln in str(verdict).splitlines() if ln and not ln.startswith("***")]
+            raise damaged(self.path, f"quick_check: {lines[0] if lines else verdict}")
+
+    def check_writable(self) -> None:
+        """Raise LogError unless a commit can be written now (read-only file, full disk, lock).
+
+        Commits a transaction that changes nothing but is written and synced like an append.
+        """
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise LogError(f"cannot write to the event log at {self.path}: {exc}") from exc
+        finally:
+            conn.close()
 
     async def subscribe(self, after: int = 0) -> AsyncIterator[StoredEvent]:
         """Every event after `after`, then each new one as it is committed, until cancelled."""
@@ -289,13 +343,22 @@ class SqliteEventLog:
         try:
             outcomes, appended = self._write(group)
         except (sqlite3.OperationalError, TimeoutError) as exc:
-            log.warning("group commit of %d batches failed: %s", len(group), exc)
+            log.error("group commit of %d batches failed: %s", len(group), exc)
             outcomes = [_unavailable(self.path, exc) for _ in group]
             appended = False
+            self.write_failure = str(exc)
+        except sqlite3.DatabaseError as exc:
+            log.error("group commit of %d batches failed: %s", len(group), exc)
+            outcomes = [damaged(self.path, exc) for _ in group]
+            appended = False
+            self.write_failure = str(exc)
         except Exception as exc:
             log.exception("group commit of %d batches failed", len(group))
             outcomes = [LogError(f"cannot append to {self.path}: {exc}") for _ in group]
             appended = False
+            self.write_failure = str(exc)
+        else:
+            self.write_failure = None
         answer(group, outcomes)
         if appended:
             self._notify()
@@ -451,6 +514,7 @@ class SqliteEventLog:
         partial.unlink(missing_ok=True)
         source = self._connect()
         try:
+            private_file(partial)  # the copy holds what the log does: its owner's only
             target = sqlite3.connect(partial, isolation_level=None)
             try:
                 # One step (pages=-1) copies a single consistent snapshot; writers go on meanwhile.
@@ -458,7 +522,7 @@ class SqliteEventLog:
                 head: int = target.execute(_HEAD).fetchone()[0]
             finally:
                 target.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             partial.unlink(missing_ok=True)
             raise LogError(f"cannot back up the event log at {self.path} to {dest}: {exc}") from exc
         finally:
@@ -483,6 +547,7 @@ class SqliteEventLog:
             return
         self._writer.close()
         self._gate.close()
+        os.close(self._open_lock)
         with self._lock:
             readers, self._readers = self._readers, []
         for conn in readers:
@@ -502,7 +567,7 @@ class _Gate:
 
     def __init__(self, path: Path) -> None:
         try:
-            self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
             raise LogError(f"cannot create the writers' gate file {path}: {exc}") from exc
 
@@ -525,6 +590,86 @@ class _Gate:
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+# --- who has the log open -------------------------------------------------------------------
+
+
+def lock_path(path: Path) -> Path:
+    """The file every process with the log open holds a shared flock on (`<db>-lock`)."""
+    return Path(f"{path}-lock")
+
+
+def _open_lock_file(path: Path) -> int:
+    lock = lock_path(path)
+    try:
+        return os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise LogError(f"cannot create the lock file {lock}: {exc.strerror or exc}") from exc
+
+
+def hold_open(path: Path) -> int:
+    """A descriptor holding `<db>-lock` shared for as long as it is open.
+
+    Refused (LogError) while `magen restore` holds it exclusively.
+    """
+    fd = _open_lock_file(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise LogError(
+            f"the event log at {path} is being restored; start again once the restore is done"
+        ) from None
+    return fd
+
+
+@contextlib.contextmanager
+def held_alone(path: Path) -> Iterator[None]:
+    """Hold `<db>-lock` exclusively: no process has the log open (else LogError naming them)."""
+    fd = _open_lock_file(path)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pids = _lock_holders(fd)
+            who = f" (process {', '.join(map(str, pids))})" if pids else ""
+            raise LogError(
+                f"the event log at {path} is open in a running Magen{who}; "
+                "stop every `magen serve` using it first"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _lock_holders(fd: int) -> list[int]:
+    """The processes holding a flock on the file open as `fd` (Linux: /proc/locks), if known."""
+    st = os.fstat(fd)
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    pids: set[int] = set()
+    try:
+        with open("/proc/locks", encoding="ascii") as fh:
+            for line in fh:
+                fields = line.split()
+                # "1: FLOCK  ADVISORY  READ  1234 08:01:5678 0 EOF" (blocked waiters have "->")
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == inode:
+                    with contextlib.suppress(ValueError):
+                        pids.add(int(fields[4]))
+    except OSError:
+        return []
+    pids.discard(os.getpid())
+    return sorted(pids)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty, readable and writable by its owner only (FileExistsError if it is)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+
+
+def damaged(path: Path, cause: object) -> LogError:
+    """The error for a log whose file SQLite finds corrupt."""
+    return LogError(f"the event log at {path} is damaged ({cause}); restore it from a backup")
 
 
 def _pauses(deadline: float) -> Iterator[float | None]:

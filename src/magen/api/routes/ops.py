@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+import weakref
 from typing import Any
 
 import anyio
@@ -62,7 +64,7 @@ async def _readiness(request: Request[Any, Any, Any]) -> tuple[int, dict[str, An
             "worker": os.getpid(),
         }
     applied = service.state.position
-    return 200, {
+    body: dict[str, Any] = {
         "status": "ok",
         "database": "ok",
         "backend": backend,
@@ -74,6 +76,45 @@ async def _readiness(request: Request[Any, Any, Any]) -> tuple[int, dict[str, An
         "replayed_at_start": service.metrics.replayed_at_start,
         "worker": os.getpid(),  # which of several API worker processes answered
     }
+    reason = _not_ready(service, head, applied)
+    if reason is None:
+        return 200, body
+    return 503, {**body, "status": "unavailable", "database": reason[0], "reason": reason[1]}
+
+
+# How long this worker may stay behind a log head it has seen before it is not ready: another
+# process's commit is applied within a poll (25 ms) when the log is followed.
+LAG_GRACE_S = 5.0
+# Per service: the log head first seen ahead of what it had applied, and when.
+_behind: weakref.WeakKeyDictionary[Service, tuple[int, float]] = weakref.WeakKeyDictionary()
+
+
+def _not_ready(service: Service, head: int, applied: int) -> tuple[str, str] | None:
+    """Why this worker cannot be trusted to serve, as (database state, reason); None if it can."""
+    failure = getattr(service.log, "write_failure", None)
+    if failure:
+        # Cleared by the next append that succeeds: until then no report can be recorded.
+        return "not writable", f"the last append failed: {str(failure)[:300]}"
+    if applied > head:
+        _behind.pop(service, None)
+        return "behind the picture", (
+            f"the log ends at {head} but this worker has applied {applied}: it was replaced "
+            "under the server (restored?); restart the server"
+        )
+    if head <= applied:
+        _behind.pop(service, None)
+        return None
+    now = time.monotonic()
+    seen = _behind.get(service)
+    if seen is None or applied >= seen[0]:
+        _behind[service] = (head, now)  # caught up with the head seen last: start again
+        return None
+    if now - seen[1] > LAG_GRACE_S:
+        return "lagging", (
+            f"the log reached {seen[0]} more than {LAG_GRACE_S:g} s ago and this worker has "
+            f"applied only {applied}: it does not follow the log"
+        )
+    return None
 
 
 _BACKENDS = {
