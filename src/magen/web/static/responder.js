@@ -21,14 +21,14 @@
   // logs: it is kept in the line's title, not shown in a Hebrew or Arabic sentence).
   // With the form it came from, a refused field is named by its label and the rule it broke
   // ("Call sign: at most 40 characters"), and marked on the form.
-  function refusal(r, form) {
+  function refusal(r, form, titled) {
     var st = r.status, raw = (r.json && r.json.reason) || String(st);
     var found = form && st === 400 ? M.fieldRefused(r, form) : null;
     if (form) M.markRefused(form, found);
     var key = notCheckedIn(r) ? "fd_err_check_in" : st === 403 ? "fd_err_forbidden" :
       st === 404 ? "fd_err_not_found" : st === 409 ? "fd_err_conflict" : st === 429 ? "fd_err_busy" :
       st >= 500 ? "fd_err_server" : "fd_err_invalid";
-    errorLine.title = raw;
+    (titled || errorLine).title = raw;
     var ruled = notCheckedIn(r) ? "" : M.refusedFor(r);  // my own check-in: fd_err_check_in
     if (ruled && r.json.rule === "assignment_moved_on") refresh();  // show the task as it is now
     return say("error", { reason: found ? found.text : ruled || say(key) });
@@ -474,25 +474,38 @@
     var record = document.createElement("button");
     record.type = "button"; record.className = "big"; record.textContent = say("record_casualty");
     record.setAttribute("data-record", "");
+    // The answer stands under the button pressed: the page's top line is far off-screen here.
+    var line = answerLine();
+    line.setAttribute("data-record-answer", "");
+    var category = j.category, isChild = child, sent = { protocol: protocol, answers: answers };
     record.addEventListener("click", function () {
       var t = number.value.trim();
       if (!t) { number.focus(); return; }
-      var body = { tag: t, protocol: protocol, answers: answers, looks_like_child: child };
-      if (fix) body.where = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy };
-      record.disabled = true;
-      M.command("/api/v1/casualties", body).then(function (r) {
-        record.disabled = false;
-        if (answer(r)) { tell(say("casualty_recorded", { tag: t })); record.hidden = true; }
-      }, function () { record.disabled = false; fail(say("fd_not_sent")); });
+      var body = { tag: t, protocol: sent.protocol, answers: sent.answers, looks_like_child: isChild };
+      var where = fix;
+      if (where) body.where = { lat: where.lat, lon: where.lon, accuracy_m: where.accuracy };
+      send(record, line, "/api/v1/casualties", body, null, function (r, at) {
+        var tagNow = (r.json && r.json.tag) || t.toUpperCase();
+        said(line, true, M.sayParts("fd_cc_recorded", { tag: M.node("bdi", "", tagNow), t: M.hhmmss(at) }));
+        tell(say("casualty_recorded", { tag: tagNow }));
+        record.hidden = true;
+        number.readOnly = true;
+        var c = { id: r.json.id, tag: tagNow, category: category, child: isChild, at: at,
+          lat: where ? where.lat : null, lon: where ? where.lon : null, given: [], evac: null, described: null };
+        cards.unshift(c);
+        keep();
+        openCard(c, false);
+      });
     });
     var again = document.createElement("button");
     again.type = "button"; again.className = "big"; again.textContent = say("triage_again");
     again.setAttribute("data-again", "");
     again.addEventListener("click", reset);
-    [tag, why, label, record, again].forEach(function (el) { box.appendChild(el); });
+    [tag, why, label, record, line, again].forEach(function (el) { box.appendChild(el); });
   }
 
   function start(isChild) {
+    closeCard();
     child = isChild;
     protocol = isChild ? "jumpstart" : "start";
     answers = {};
@@ -500,6 +513,7 @@
   }
 
   function reset() {
+    closeCard();
     box.innerHTML = "";
     var label = document.createElement("label");
     label.className = "choice";
@@ -517,12 +531,391 @@
     start(box.querySelector("[data-child]").checked);
   });
 
+  /* --- the casualty card: care, description, the ride to hospital ----------------------- */
+
+  // Each action answers on a line under its own button: done with the time, or why not, in
+  // the page's language (the server's English reason in the line's title).
+  function answerLine() {
+    var p = document.createElement("p");
+    p.className = "cc-answer"; p.hidden = true;
+    p.setAttribute("role", "status");
+    return p;
+  }
+  function said(line, ok, text, raw) {
+    line.className = "cc-answer " + (ok === null ? "net" : ok ? "done" : "error");
+    line.textContent = "";
+    line.appendChild(M.node("span", "", text));
+    line.hidden = !text;
+    line.title = raw || "";
+  }
+  // The server's clock as the picture gave it: the times shown are the server's, not the phone's.
+  function serverNow() { return new Date(Date.now() + skewMs).toISOString(); }
+  function send(button, line, path, body, form, done) {
+    button.disabled = true;
+    said(line, null, say("fd_cc_sending"));
+    M.command(path, body).then(function (r) {
+      button.disabled = false;
+      if (r.ok) { if (form) M.markRefused(form, null); done(r, serverNow()); return; }
+      if (notCheckedIn(r)) showCheckIn(true);
+      said(line, false, refusal(r, form, line), line.title);
+    }, function () { button.disabled = false; said(line, false, say("fd_not_sent")); });
+  }
+  function bigButton(text, cls) {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "big " + (cls || "");
+    b.appendChild(M.node("span", "", text));
+    return b;
+  }
+
+  // The casualties recorded on this phone, kept across a reload (tags and care, no names).
+  var cards = [], KEEP_MS = 12 * 3600 * 1000;
+  function storeKey() { return "magen.responder.casualties." + (me || ""); }
+  function keep() {
+    try { localStorage.setItem(storeKey(), JSON.stringify(cards.slice(0, 50))); } catch (e) { /* full or private */ }
+  }
+  function loadKept() {
+    var kept = [];
+    try { kept = JSON.parse(localStorage.getItem(storeKey()) || "[]") || []; } catch (e) { kept = []; }
+    var now = Date.now(), have = {};
+    cards.forEach(function (c) { have[c.id] = 1; });
+    kept.forEach(function (c) {
+      if (c && c.id && !have[c.id] && now - new Date(c.at).getTime() < KEEP_MS) cards.push(c);
+    });
+    keep();
+    drawMine();
+  }
+
+  var cardSection = document.querySelector("[data-casualty]");
+  var cardTitle = cardSection.querySelector("[data-cc-title]");
+  var cardBody = cardSection.querySelector("[data-cc-body]");
+  var current = null;
+  function path(c, what) { return "/api/v1/casualties/" + encodeURIComponent(c.id) + "/" + what; }
+
+  function closeCard() { current = null; cardSection.hidden = true; cardBody.textContent = ""; drawMine(); }
+
+  function openCard(c, scroll) {
+    current = c;
+    cardSection.hidden = false;
+    cardSection.setAttribute("data-casualty", c.id);
+    cardTitle.textContent = "";
+    cardTitle.appendChild(M.node("span", "", M.sayParts("fd_cc_title", { tag: M.node("bdi", "", c.tag) })));
+    if (c.category) cardTitle.appendChild(M.node("span", "tag cc-cat " + (COLOUR[c.category] || ""), say("fd_cat_" + c.category)));
+    cardBody.textContent = "";
+    cardBody.appendChild(tourniquetBlock(c));
+    cardBody.appendChild(treatBlock(c));
+    cardBody.appendChild(describeBlock(c));
+    cardBody.appendChild(evacuateBlock(c));
+    drawMine();
+    if (scroll) cardSection.scrollIntoView({ block: "start" });
+  }
+
+  function block(cls, title) {
+    var b = M.node("div", "cc-block " + cls);
+    b.appendChild(M.node("h3", "", title));
+    return b;
+  }
+
+  var TQ_SITES = ["left_arm", "right_arm", "left_leg", "right_leg", "pelvis_junctional"];
+  function tourniquetBlock(c) {
+    var b = block("cc-tq", say("fd_cc_tq_now"));
+    b.setAttribute("data-cc-tourniquet", "");
+    var grid = M.node("div", "cc-grid"), line = answerLine(), on = M.node("div", "cc-on");
+    on.setAttribute("data-tq-on", "");
+    TQ_SITES.forEach(function (site) {
+      var btn = bigButton(say("fd_cc_site_" + site), "cc-site");
+      btn.setAttribute("data-tq-site", site);
+      btn.addEventListener("click", function () {
+        send(btn, line, path(c, "interventions"), { kind: "tourniquet", site: site }, null, function (r, at) {
+          c.given.push({ kind: "tourniquet", site: site, at: at });
+          keep();
+          said(line, true, say("fd_cc_done", { what: say("fd_cc_iv_tourniquet") + " · " + say("fd_cc_site_" + site), t: M.hhmmss(at) }));
+          drawOn(on, c);
+          drawMine();
+        });
+      });
+      grid.appendChild(btn);
+    });
+    b.appendChild(grid); b.appendChild(line); b.appendChild(on);
+    drawOn(on, c);
+    return b;
+  }
+  // The tourniquets on, with the time each went on and the minutes since (kept ticking).
+  function drawOn(el, c) {
+    el.textContent = "";
+    c.given.forEach(function (g) {
+      if (g.kind !== "tourniquet") return;
+      el.appendChild(M.node("p", "cc-since", say("fd_cc_tq_since", {
+        site: say("fd_cc_site_" + g.site), t: M.hhmmss(g.at), m: String(M.minutesSince(g.at, Date.now() + skewMs)) })));
+    });
+  }
+
+  var MAIN_CARE = ["pressure_dressing", "wound_packing", "chest_seal", "needle_decompression",
+    "airway_opened", "recovery_position", "hypothermia_prevention", "tranexamic_acid"];
+  var MORE_CARE = ["airway_adjunct", "rescue_breaths", "cpr", "oxygen", "iv_access", "analgesia", "splint", "burn_dressing"];
+  function treatBlock(c) {
+    var b = block("cc-treat", say("fd_cc_treat"));
+    b.setAttribute("data-cc-treat", "");
+    function grid(kinds) {
+      var g = M.node("div", "cc-grid"), line = answerLine();
+      kinds.forEach(function (kind) {
+        var btn = bigButton(say("fd_cc_iv_" + kind), "cc-care");
+        btn.setAttribute("data-care", kind);
+        var given = c.given.filter(function (x) { return x.kind === kind; }).length;
+        if (given) btn.setAttribute("aria-pressed", "true");
+        btn.addEventListener("click", function () {
+          send(btn, line, path(c, "interventions"), { kind: kind }, null, function (r, at) {
+            c.given.push({ kind: kind, site: null, at: at });
+            keep();
+            btn.setAttribute("aria-pressed", "true");
+            said(line, true, say("fd_cc_done", { what: say("fd_cc_iv_" + kind), t: M.hhmmss(at) }));
+          });
+        });
+        g.appendChild(btn);
+      });
+      return [g, line];
+    }
+    grid(MAIN_CARE).forEach(function (el) { b.appendChild(el); });
+    var more = document.createElement("details");
+    more.className = "cc-more";
+    more.appendChild(M.node("summary", "", say("fd_cc_more")));
+    grid(MORE_CARE).forEach(function (el) { more.appendChild(el); });
+    if (c.given.some(function (x) { return MORE_CARE.indexOf(x.kind) >= 0; })) more.open = true;
+    b.appendChild(more);
+    return b;
+  }
+
+  // Every part optional and short; what lets a family find a casualty with no name.
+  var AGES = [[0, 4], [5, 12], [13, 17], [18, 29], [30, 44], [45, 59], [60, 100]];
+  function describeBlock(c) {
+    var d = document.createElement("details");
+    d.className = "cc-block cc-describe";
+    d.setAttribute("data-cc-describe", "");
+    d.appendChild(M.node("summary", "", say("fd_cc_describe")));
+    d.appendChild(M.node("p", "hint", say("fd_cc_describe_hint")));
+    var form = document.createElement("form");
+    form.noValidate = true;
+    function choose(name, label, options) {
+      var l = M.node("label", "", label);
+      var sel = document.createElement("select");
+      sel.name = name;
+      [["", say("fd_cc_unknown")]].concat(options).forEach(function (o) {
+        var opt = document.createElement("option");
+        opt.value = o[0]; opt.textContent = o[1];
+        sel.appendChild(opt);
+      });
+      l.appendChild(sel);
+      return l;
+    }
+    function text(name, label, max) {
+      var l = M.node("label", "", label);
+      var i = document.createElement("input");
+      i.name = name; i.maxLength = max; i.autocomplete = "off"; i.dir = "auto";
+      l.appendChild(i);
+      return l;
+    }
+    var three = M.node("div", "cc-three", [
+      choose("sex", say("fd_cc_sex"), [["female", say("fd_cc_sex_female")], ["male", say("fd_cc_sex_male")]]),
+      choose("age", say("fd_cc_age"), AGES.map(function (a) {
+        return [a[0] + "-" + a[1], a[1] >= 100 ? "\u2066" + a[0] + "+\u2069" : "\u2066" + a[0] + "–" + a[1] + "\u2069"];
+      })),
+      choose("build", say("fd_cc_build"), ["slight", "medium", "heavy"].map(function (k) { return [k, say("fd_cc_build_" + k)]; }))
+    ]);
+    form.appendChild(three);
+    form.appendChild(text("hair", say("fd_cc_hair"), 200));
+    form.appendChild(text("clothing", say("fd_cc_clothing"), 300));
+    form.appendChild(text("marks", say("fd_cc_marks"), 300));
+    form.appendChild(text("name", say("fd_cc_name"), 200));
+    var save = bigButton(say("fd_cc_describe_save"), "cc-save");
+    save.type = "submit";
+    var line = answerLine();
+    line.setAttribute("data-describe-answer", "");
+    form.appendChild(save); form.appendChild(line);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var f = form.elements, description = {};
+      ["hair", "clothing", "marks"].forEach(function (k) { var v = f[k].value.trim(); if (v) description[k] = v; });
+      ["sex", "build"].forEach(function (k) { if (f[k].value) description[k] = f[k].value; });
+      if (f.age.value) {
+        var span = f.age.value.split("-");
+        description.age = { min_years: parseInt(span[0], 10), max_years: parseInt(span[1], 10) };
+      }
+      var body = { description: description }, name = f.name.value.trim();
+      if (name) body.name = { full_name: name };
+      if (!name && !Object.keys(description).length) { said(line, false, say("fd_cc_describe_empty")); return; }
+      send(save, line, path(c, "describe"), body, form, function (r, at) {
+        c.described = at;
+        keep();
+        said(line, true, say("fd_cc_described", { t: M.hhmmss(at) }));
+      });
+    });
+    d.appendChild(form);
+    return d;
+  }
+
+  var VEHICLES = ["ambulance", "intensive_care_ambulance", "private_car", "police", "military", "helicopter", "other"];
+  var WHY_NOT = [[/^facility/, "fd_cc_why_facility"], [/closed to ambulances/, "fd_cc_why_closed"],
+    [/no emergency department/, "fd_cc_why_no_ed"], [/quarantine/, "fd_cc_why_quarantine"],
+    [/no route/, "fd_cc_why_no_route"]];
+  // Why a hospital ranks where it does, in the page's words (the server's are English): each
+  // reason the page knows; the others stay in the button's title.
+  var REASONS = [[/^capacity not reported/, "fd_cc_r_no_capacity"], [/clinical status full/, "fd_cc_r_full"],
+    [/^over capacity/, "fd_cc_no_room"], [/not a trauma centre/, "fd_cc_r_no_trauma"],
+    [/no paediatric/, "fd_cc_r_no_paeds"], [/lockdown/, "fd_cc_lockdown"], [/^EMS advisory/, "fd_cc_r_advisory"],
+    [/^ambulance offload (\d+) min/, "fd_cc_r_offload"], [/facility compromised/, "fd_cc_r_compromised"],
+    [/staffing insufficient/, "fd_cc_r_staff"], [/no status report/, "fd_cc_r_no_status"],
+    [/^status (\d+) min old/, "fd_cc_r_stale"]];
+  function reasonSaid(why) {
+    for (var i = 0; i < REASONS.length; i++) {
+      var m = REASONS[i][0].exec(why || "");
+      if (m) return say(REASONS[i][1], { m: m[1] || "" });
+    }
+    return "";
+  }
+  function whyNot(reason) {
+    for (var i = 0; i < WHY_NOT.length; i++) if (WHY_NOT[i][0].test(reason || "")) return say(WHY_NOT[i][1]);
+    return say("fd_cc_why_other");
+  }
+
+  function evacuateBlock(c) {
+    var b = block("cc-evac", say("fd_cc_evacuate"));
+    b.setAttribute("data-cc-evacuate", "");
+    var line = answerLine();
+    line.setAttribute("data-evacuate-answer", "");
+    if (c.evac) {
+      said(line, true, onWay(c.evac));
+      b.appendChild(line);
+      return b;
+    }
+    var form = document.createElement("form");
+    form.className = "cc-two";
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); });
+    var kindLabel = M.node("label", "", say("fd_cc_vehicle_kind"));
+    var kind = document.createElement("select");
+    kind.name = "vehicle_kind";
+    VEHICLES.forEach(function (k) {
+      var o = document.createElement("option");
+      o.value = k; o.textContent = say("fd_cc_vk_" + k);
+      kind.appendChild(o);
+    });
+    kindLabel.appendChild(kind);
+    var idLabel = M.node("label", "", say("fd_cc_vehicle"));
+    var vehicle = document.createElement("input");
+    vehicle.name = "vehicle"; vehicle.maxLength = 100; vehicle.autocomplete = "off"; vehicle.dir = "auto";
+    idLabel.appendChild(vehicle);
+    form.appendChild(kindLabel); form.appendChild(idLabel);
+    var places = M.node("div", "cc-places");
+    places.setAttribute("data-destinations", "");
+    b.appendChild(form); b.appendChild(places); b.appendChild(line);
+
+    function go(btn, h) {
+      var body = { vehicle_kind: kind.value, vehicle: vehicle.value.trim() };
+      if (h) body.destination = h.id;
+      send(btn, line, path(c, "evacuate"), body, form, function (r, at) {
+        c.evac = { id: h ? h.id : null, name: h ? h.name : "", at: at };
+        keep();
+        said(line, true, onWay(c.evac));
+        // Sent: the other choices go, the one taken stays (spent) above its answer.
+        Array.prototype.forEach.call(places.querySelectorAll("button, .hint, .cc-excluded"), function (x) {
+          if (x === btn) x.disabled = true; else x.remove();
+        });
+        kind.disabled = true; vehicle.readOnly = true;
+        drawMine();
+      });
+    }
+    function nowhere(note) {
+      if (note) places.appendChild(M.node("p", "hint", note));
+      var btn = bigButton(say("fd_cc_no_destination"), "cc-nowhere");
+      btn.setAttribute("data-no-destination", "");
+      btn.addEventListener("click", function () { go(btn, null); });
+      places.appendChild(btn);
+    }
+    // Hospitals are ranked for the medical roles only; a responder sends without one.
+    var at = c.lat != null ? { lat: c.lat, lon: c.lon } : fix;
+    if (M.CFG.role !== "medic") { nowhere(); return b; }
+    if (!at) { nowhere(say("fd_cc_no_place")); return b; }
+    places.appendChild(M.node("p", "hint", say("fd_cc_finding")));
+    var q = "/api/v1/hospitals/recommendation?lat=" + at.lat.toFixed(6) + "&lon=" + at.lon.toFixed(6) +
+      (c.category ? "&category=" + c.category : "") + (c.child ? "&child=true" : "");
+    Promise.all([M.api("GET", q), M.api("GET", "/api/v1/hospitals")]).then(function (rs) {
+      places.textContent = "";
+      var rec = rs[0], all = {};
+      if (rs[1].ok) (rs[1].json || []).forEach(function (h) { all[h.id] = h; });
+      if (!rec.ok) { nowhere(refusal(rec, null, places)); return; }
+      var ranked = rec.json.ranked || [];
+      ranked.forEach(function (d, i) {
+        var h = all[d.hospital_id], status = (h && h.status) || {};
+        var facts = [];
+        if (i === 0) facts.push(say("fd_cc_recommended"));
+        facts.push(say("fd_cc_drive", { m: String(Math.max(1, Math.round(d.travel_minutes))) }));
+        if (d.capacity_left != null && d.capacity_left > 0) facts.push(say("fd_cc_room", { n: String(d.capacity_left) }));
+        var locked = status.security === "Lockdown";
+        (d.reasons || []).slice(1).forEach(function (why) {
+          var found = reasonSaid(why);
+          if (found && facts.indexOf(found) < 0) facts.push(found);
+          if (/lockdown/.test(why)) locked = true;
+        });
+        if (locked && facts.indexOf(say("fd_cc_lockdown")) < 0) facts.push(say("fd_cc_lockdown"));
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.className = "big cc-dest" + (i === 0 ? " cc-first" : "") + (locked ? " cc-locked" : "");
+        btn.setAttribute("data-destination", d.hospital_id);
+        btn.appendChild(M.node("span", "cc-dest-name", M.sayParts("fd_cc_send_to", { name: M.node("bdi", "", d.name) })));
+        btn.appendChild(M.node("span", "cc-dest-why", facts.join(" · ")));
+        btn.title = (d.reasons || []).join("; ");
+        btn.addEventListener("click", function () { go(btn, { id: d.hospital_id, name: d.name }); });
+        places.appendChild(btn);
+      });
+      (rec.json.excluded || []).forEach(function (x) {
+        var h = all[x.hospital_id];
+        var p = M.node("p", "cc-excluded", M.sayParts("fd_cc_not_offered", {
+          name: M.node("bdi", "", h ? h.name : x.hospital_id), why: whyNot(x.reason) }));
+        p.setAttribute("data-excluded", x.hospital_id);
+        p.title = x.reason;
+        places.appendChild(p);
+      });
+      if (!ranked.length) nowhere(say("fd_cc_no_hospital"));
+    }, function () { places.textContent = ""; nowhere(say("fd_not_sent")); });
+    return b;
+  }
+  function onWay(e) {
+    return e.name ? M.sayParts("fd_cc_on_way", { name: M.node("bdi", "", e.name), t: M.hhmmss(e.at) })
+      : say("fd_cc_evacuated", { t: M.hhmmss(e.at) });
+  }
+
+  // The casualties I recorded that are still at the scene: one tap goes back to one.
+  var mineSection = document.querySelector("[data-mine]"), mineList = mineSection.querySelector("[data-mine-list]");
+  function drawMine() {
+    mineList.textContent = "";
+    var here = cards.filter(function (c) { return !c.evac; });
+    here.forEach(function (c) {
+      var li = document.createElement("li");
+      var btn = document.createElement("button");
+      btn.type = "button"; btn.className = "cc-mine-item";
+      btn.setAttribute("data-open-casualty", c.id);
+      if (current && current.id === c.id) btn.setAttribute("aria-current", "true");
+      btn.appendChild(M.node("bdi", "cc-mine-tag", c.tag));
+      if (c.category) btn.appendChild(M.node("span", "tag cc-cat " + (COLOUR[c.category] || ""), say("fd_cat_" + c.category)));
+      var tq = c.given.filter(function (g) { return g.kind === "tourniquet"; })[0];
+      if (tq) btn.appendChild(M.node("span", "cc-mine-tq", say("fd_cc_tq_short", { m: String(M.minutesSince(tq.at, Date.now() + skewMs)) })));
+      btn.addEventListener("click", function () { openCard(c, true); });
+      li.appendChild(btn);
+      mineList.appendChild(li);
+    });
+    mineSection.hidden = !here.length;
+  }
+  // The minutes a tourniquet has been on go on counting while the card is open.
+  setInterval(function () {
+    if (current) { var on = cardBody.querySelector("[data-tq-on]"); if (on) drawOn(on, current); }
+    drawMine();
+  }, 30000);
+
   /* --- live -------------------------------------------------------------------------------- */
 
   var soon = null;
   M.api("GET", "/api/v1/accounts/me").then(function (r) {
     if (!r.ok) return;
     me = r.json.account_id;
+    loadKept();
     var feed = new M.LiveFeed({
       after: 0,
       onEvent: function () { if (!soon) soon = setTimeout(function () { soon = null; refresh(); }, 200); },
