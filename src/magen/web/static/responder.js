@@ -138,6 +138,7 @@
       showScope(p);
       lastPicture = p;
       drawAlerts(p);
+      drawMine();  // the minutes since a tourniquet, now on the server's clock
       drawThreats(p);
       drawAssignment(p);
       pictureShown = true;
