@@ -996,8 +996,14 @@
     fill("casualties", sorted, function (li, c) {
       li.className = c.category === "immediate" ? "p1" : c.category === "delayed" ? "p2" : "p3";
       var where = hospitalName(c.hospital_id || c.destination);
+      // On the way to a hospital that asked ambulances to go elsewhere or is locked down:
+      // said on the row, so the dispatcher can redirect the crew.
+      var h = c.status === "evacuated" && c.destination ? byId(hospitalsById, c.destination) : null;
+      var barred = h ? hospitalBars(h) : [];
+      if (barred.length) li.className += " dest-barred";
       li.innerHTML = "<b><bdi>" + esc(c.tag) + "</bdi></b> " + esc(categoryText(c.category)) + " · " + esc(say("hospital_st_" + c.status)) +
         (where ? " → <bdi>" + esc(where) + "</bdi>" : "") +
+        (barred.length ? '<div class="dest-warn" data-dest-warning>⚠ ' + esc(say("cx_dest_warn", { name: own(where), what: barred.join(say("dx_sep")) })) + "</div>" : "") +
         '<div class="t">' + esc(M.hhmmss(c.found_at)) + (c.warnings && c.warnings.length ? " · ⚠ " + esc(c.warnings.map(warningText).join(say("dx_sep"))) : "") + "</div>";
     });
   }
@@ -1020,13 +1026,88 @@
     return say("cx_warning");
   }
 
+  /* Hospitals: what each said of itself (EDXL-HAVE sections), how old that is, and who is on
+     the way. A report older than the recommender's own limit (hos.DestinationPolicy
+     .stale_after, one hour) is said stale and never drawn as open; no report is "not known". */
+  var STALE_STATUS_MS = 60 * 60 * 1000;
+  var BARRED_EMS = { Closed: 1 }, BARRED_FACILITY = { Closed: 1, Evacuating: 1 }, BARRED_SECURITY = { Lockdown: 1, Quarantine: 1 };
+  // What keeps ambulances from a hospital now, in the console's words (none: it may take them).
+  function hospitalBars(h) {
+    var s = h.status || {}, out = [];
+    if (BARRED_EMS[s.ems_traffic]) out.push(say("cx_h_amb_" + s.ems_traffic));
+    if (BARRED_FACILITY[s.facility]) out.push(say("cx_h_fac_" + s.facility));
+    if (BARRED_SECURITY[s.security]) out.push(say("cx_h_sec_" + s.security));
+    return out;
+  }
+  // "fresh", "stale" or "none": whether the status can be read as the hospital's state now.
+  function hospitalFreshness(h) {
+    if (!h.status_at) return "none";
+    return serverNow() - new Date(h.status_at).getTime() > STALE_STATUS_MS ? "stale" : "fresh";
+  }
+  function ageText(iso) {
+    var s = Math.max(0, Math.round((serverNow() - new Date(iso).getTime()) / 1000));
+    if (s < 3600) return duration(s < 60 ? s : s - s % 60);  // whole minutes past the first
+    var min = Math.floor(s / 60);
+    return say("cx_age_h", { h: ltr(Math.floor(min / 60)), m: ltr(("0" + (min % 60)).slice(-2)) });
+  }
+  // 0: barred (closed, lockdown); 1: not known (no report, stale); 2: limited; 3: open.
+  function hospitalRank(h) {
+    if (hospitalBars(h).length) return 0;
+    if (hospitalFreshness(h) !== "fresh") return 1;
+    var s = h.status || {};
+    return s.ems_traffic === "Normal" && (!s.security || s.security === "Normal") && (!s.facility || s.facility === "Normal") ? 3 : 2;
+  }
+  var INCOMING_ORDER = ["immediate", "delayed", "minor", "expectant", "untriaged"];
+  // The hospital's status as chips: its ambulance status (or that it said none), its building
+  // and security when not normal, the age of the report.
+  function hospitalChips(h) {
+    var s = h.status || {}, fresh = hospitalFreshness(h), chips = [];
+    var bars = BARRED_EMS[s.ems_traffic] ? "bad" : s.ems_traffic === "Normal" ? "ok" : "warn";
+    if (fresh !== "fresh" && bars !== "bad") bars = "unknown";  // an old "open" is not open
+    chips.push([bars, s.ems_traffic ? say("cx_h_amb_" + s.ems_traffic) : say("cx_h_amb_unknown")]);
+    if (s.facility && s.facility !== "Normal") chips.push([BARRED_FACILITY[s.facility] ? "bad" : "warn", say("cx_h_fac_" + s.facility)]);
+    if (s.security && s.security !== "Normal") chips.push([BARRED_SECURITY[s.security] ? "bad" : "warn", say("cx_h_sec_" + s.security)]);
+    if (s.clinical === "Full") chips.push(["warn", say("cx_h_full")]);
+    return chips;
+  }
+  function incomingText(h) {
+    var by = h.incoming_by_category || {};
+    var parts = INCOMING_ORDER.filter(function (k) { return by[k]; }).map(function (k) { return say("cx_h_in_" + k, { n: ltr(by[k]) }); });
+    return parts.length ? say("cx_h_incoming", { list: parts.join(say("dx_sep")) }) : say("cx_h_none_incoming");
+  }
+  function reportText(h) {
+    var fresh = hospitalFreshness(h);
+    if (fresh === "none") return say("cx_h_no_report");
+    return say(fresh === "stale" ? "cx_h_stale" : "cx_h_reported", { age: ageText(h.status_at), t: ltr(M.hhmmss(h.status_at).slice(0, 5)) });
+  }
   function drawHospitals(items) {
-    (items || []).forEach(function (h) {
+    if (!items) { fill("hospitals", null); return; }
+    items.forEach(function (h) {
       if (h.lat == null) return;
-      var icon = L.divIcon({ html: '<div class="rsp" style="background:#0b4f8a">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
-      L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
-        .bindTooltip("<bdi>" + esc(h.name) + "</bdi> · " + esc(say("cx_hospital_load", { incoming: ltr(h.incoming || 0), arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })))
+      var rank = hospitalRank(h);
+      var look = rank === 0 ? "barred" : rank === 1 ? "unknown" : rank === 2 ? "limited" : "open";
+      var icon = L.divIcon({ html: '<div class="rsp hosp-' + look + '">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
+      var chips = hospitalChips(h).map(function (c) { return c[1]; });
+      var why = h.status && h.status.ems_traffic_reason ? "<br>" + esc(say("cx_h_reason", { r: own(h.status.ems_traffic_reason) })) : "";
+      markers["hospitals:" + h.id] = L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
+        .bindTooltip("<b><bdi>" + esc(h.name) + "</bdi></b> · " + esc(chips.join(say("dx_sep"))) + why +
+          "<br>" + esc(reportText(h)) +
+          "<br>" + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })))
         .addTo(layers.hospitals);
+    });
+    var sorted = items.slice().sort(function (a, b) {
+      return (hospitalRank(a) - hospitalRank(b)) || String(a.name).localeCompare(String(b.name));
+    });
+    fill("hospitals", sorted, function (li, h) {
+      var rank = hospitalRank(h);
+      li.className = "hosp" + (rank === 0 ? " p1" : rank === 1 ? " stale-status" : rank === 2 ? " p3" : "");
+      li.dataset.state = rank === 0 ? "barred" : rank === 1 ? hospitalFreshness(h) : rank === 2 ? "limited" : "open";
+      var reason = h.status && h.status.ems_traffic_reason;
+      li.innerHTML = "<b><bdi>" + esc(h.name) + "</bdi></b> " +
+        hospitalChips(h).map(function (c) { return '<span class="chip ' + c[0] + '">' + esc(c[1]) + "</span>"; }).join(" ") +
+        (reason ? '<div class="why">' + esc(say("cx_h_reason", { r: own(reason) })) + "</div>" : "") +
+        '<div class="load">' + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })) + "</div>" +
+        '<div class="t' + (hospitalFreshness(h) === "fresh" ? "" : " stale-note") + '" data-age>' + esc(reportText(h)) + "</div>";
     });
   }
 
@@ -1039,14 +1120,47 @@
       // The matcher's reasons in the console's language (the English paragraph for a match
       // proposed before proposals carried their evidence).
       var said = (board.reasons || {})[m.match_id];
-      var why = said && said.length ? said.map(function (r) { return r.text; }).join("; ") : m.explanation;
-      li.innerHTML = "<b>" + Math.round(m.score * 100) + "%</b> " + esc(m.report_id) + " ↔ " + esc(m.candidate_kind) + " " + esc(m.candidate_id) +
+      var why = said && said.length ? said.map(function (r) { return r.text; }).join(say("dx_sep")) : m.explanation;
+      var report = (board.reports || {})[m.report_id];
+      var cand = m.candidate_kind === "survivor" ? (board.survivors || {})[m.candidate_id] :
+        m.candidate_kind === "casualty" ? (board.casualties || {})[m.candidate_id] : (board.reports || {})[m.candidate_id];
+      li.innerHTML = "<b>" + ltr(Math.round(m.score * 100) + "%") + "</b> " + personText(report) + " ↔ " +
+        esc(say("cx_cand_" + m.candidate_kind)) + " " + candidateText(m.candidate_kind, cand) +
         '<div class="t">' + esc(why) + "</div>";
-      actButton(li, say("confirm"), function (b) { run("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + "/confirm", {}, b).then(loadBoards); }, "c", DECIDES_MATCHES);
-      actButton(li, say("dismiss"), function (b) { run("/api/v1/persons/matches/" + encodeURIComponent(m.match_id) + "/reject", {}, b).then(loadBoards); }, "d", DECIDES_MATCHES);
+      // Deciding is the registry desk's: confirming writes the words the family will read,
+      // and a dismissal says why. The console only points there.
+      if (DECIDES_MATCHES && mode === "live") {
+        var acts = document.createElement("div");
+        acts.className = "acts";
+        var a = document.createElement("a");
+        a.className = "tolink";
+        a.href = "/registry?lang=" + encodeURIComponent(LANG) + "#match-" + encodeURIComponent(m.match_id);
+        a.textContent = say("cx_to_registry");
+        a.dataset.registry = m.match_id;
+        acts.appendChild(a);
+        li.appendChild(acts);
+      }
     }, { always: true });
     var count = panel("reunification").querySelector("[data-count]");
     count.textContent = (board.counts ? board.counts.matches.proposed : proposed.length) + " / " + searching;
+  }
+
+  // A person as the registry board names them: their name, else "no name" (a report always
+  // has one; a survivor or a casualty may not yet).
+  function nameOf(card) {
+    var n = card && (card.identified_name || card.name);
+    return n && n.full_name ? n.full_name : "";
+  }
+  function personText(card) {
+    var n = nameOf(card);
+    return n ? "<bdi>" + esc(n) + "</bdi>" : esc(say("cx_no_name"));
+  }
+  // A casualty by the tag on them, and their name when known.
+  function candidateText(kind, card) {
+    if (!card) return esc(say("cx_no_name"));
+    if (kind !== "casualty") return personText(card);
+    var n = nameOf(card);
+    return (card.tag ? '<b dir="ltr"><bdi>' + esc(card.tag) + "</bdi></b>" : "") + (n ? " <bdi>" + esc(n) + "</bdi>" : card.tag ? "" : esc(say("cx_no_name")));
   }
 
   // What an assignment or a recommendation is for ("threat", "incident"), and after it a

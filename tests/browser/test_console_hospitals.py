@@ -1,0 +1,160 @@
+"""The console's hospitals panel and reunification rows (audit 15, defects 7 and 10).
+
+A hospital closed to ambulances or locked down is said so in the panel, on its marker and on
+every casualty row heading there; a status older than an hour is said stale, never open; the
+reunification rows name the people, in the console's language, and send the registrar to the
+registry desk to decide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from browser.browserkit import TZ, PageErrors, Server, casualty_on_its_way, sign_in
+from magen.web.i18n import text
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
+
+VIEWPORT = {"width": 1366, "height": 768}  # the dispatcher's laptop
+CLOSED, STALE, SILENT = "h7-closed", "h7-stale", "h7-silent"
+REASON = "Shooter reported near gate 3"
+
+
+def _hospital(server: Server, hospital_id: str, name: str, lat: float) -> None:
+    known = server.get("admin", "/api/v1/hospitals").json()
+    if hospital_id in {h["id"] for h in known}:
+        return
+    body = {"hospital_id": hospital_id, "name": name, "where": {"lat": lat, "lon": 35.21}}
+    r = server.post("admin", "/api/v1/hospitals", body)
+    assert r.status_code == 201, r.text
+
+
+@pytest.fixture(scope="module")
+def hospitals(server: Server) -> str:
+    """Three hospitals: closed and locked down, open but reported 2 h ago, silent; and a
+    casualty on its way to the closed one (its tag)."""
+    _hospital(server, CLOSED, "Closed General", 31.770)
+    _hospital(server, STALE, "Stale Memorial", 31.772)
+    _hospital(server, SILENT, "Silent Clinic", 31.774)
+    status = {"ems_traffic": "Closed", "ems_traffic_reason": REASON, "security": "Lockdown"}
+    r = server.post("admin", f"/api/v1/hospitals/{CLOSED}/status", {"status": status})
+    assert r.status_code == 201, r.text
+    old = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    body = {"status": {"ems_traffic": "Normal"}, "observed_at": old}
+    r = server.post("admin", f"/api/v1/hospitals/{STALE}/status", body)
+    assert r.status_code == 201, r.text
+    tag = "H7-TO-CLOSED"
+    casualty_on_its_way(
+        server, tag=tag, place="Dubnov 13", description={}, vehicle="A-7", to=CLOSED
+    )
+    return tag
+
+
+def _console(browser: Any, server: Server, errors: PageErrors, who: str, lang: str) -> Any:
+    context = browser.new_context(timezone_id=TZ, viewport=VIEWPORT, locale="en-GB")
+    page = errors.watch(sign_in(context, server, who, f"/console?lang={lang}"))
+    page.wait_for_selector("#mode[data-mode=live]")
+    return page
+
+
+@pytest.fixture
+def dispatcher_he(browser: Any, server: Server, page_errors: PageErrors) -> Iterator[Any]:
+    page = _console(browser, server, page_errors, "dispatcher", "he")
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
+def test_a_closed_hospital_in_lockdown_is_said_so_in_the_panel_on_its_marker_and_on_the_casualty(
+    hospitals: str, dispatcher_he: Any
+) -> None:
+    page = dispatcher_he
+    he = "he"
+    row = page.locator(f'[data-panel="hospitals"] li[data-id="{CLOSED}"]')
+    row.wait_for()
+    said = row.inner_text()
+    assert row.get_attribute("data-state") == "barred"
+    assert text("cx_h_amb_Closed", he) in said
+    assert text("cx_h_sec_Lockdown", he) in said
+    assert REASON in said
+    assert text("cx_h_in_immediate", he, n="\u20661\u2069") in said  # one red on the way
+    assert row.locator(".chip.bad").count() == 2
+    # Barred hospitals come first: the dispatcher reads them before the open ones.
+    ids = page.locator('[data-panel="hospitals"] li[data-id]').evaluate_all(
+        "els => els.map(e => e.dataset.id)"
+    )
+    assert ids.index(CLOSED) < ids.index(STALE)
+    # The casualty heading there is flagged, naming why.
+    casualty = page.locator('[data-panel="casualties"] li[data-id]', has_text=hospitals)
+    warning = casualty.locator("[data-dest-warning]")
+    assert text("cx_h_amb_Closed", he) in warning.inner_text()
+    assert "dest-barred" in (casualty.get_attribute("class") or "")
+    # Its marker is drawn barred, and its tooltip says the status (the row shows it).
+    assert page.locator(".mk-hospital .hosp-barred").count() >= 1
+    row.click()
+    tip = page.locator(".leaflet-tooltip", has_text="Closed General")
+    tip.wait_for()
+    assert text("cx_h_amb_Closed", he) in tip.inner_text()
+    assert REASON in tip.inner_text()
+
+
+def test_an_old_open_status_is_stale_and_no_status_is_not_known_never_open(
+    hospitals: str, dispatcher_he: Any
+) -> None:
+    page = dispatcher_he
+    stale = page.locator(f'[data-panel="hospitals"] li[data-id="{STALE}"]')
+    stale.wait_for()
+    assert stale.get_attribute("data-state") == "stale"
+    assert stale.locator(".chip.ok").count() == 0  # an "open" two hours old is not open
+    assert stale.locator(".chip.unknown").count() == 1
+    assert text("cx_h_stale", "he", t="", age="").split(":")[0] in stale.inner_text()
+    assert re.search(r"2\D+00", stale.locator("[data-age]").inner_text())  # 2 h 00 min
+    silent = page.locator(f'[data-panel="hospitals"] li[data-id="{SILENT}"]')
+    assert silent.get_attribute("data-state") == "none"
+    assert text("cx_h_no_report", "he") in silent.inner_text()
+    assert text("cx_h_amb_unknown", "he") in silent.inner_text()
+    assert silent.locator(".chip.ok").count() == 0
+    # Compact: the panel's rows fit the side panel's width at 1366 px, nothing cut off.
+    panel = page.locator('[data-panel="hospitals"]')
+    assert panel.evaluate("e => e.scrollWidth <= e.clientWidth")
+
+
+def test_the_reunification_rows_name_the_people_and_send_the_registrar_to_the_desk(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    r = server.post("resident1", "/api/v1/persons/missing", {"name": {"full_name": "Dalia Katz"}})
+    assert r.status_code == 201, r.text
+    report = r.json()["id"]
+    r = server.post("registrar", "/api/v1/persons/survivors", {"name": {"full_name": "Dalia Kats"}})
+    assert r.status_code == 201, r.text
+    r = server.post("registrar", "/api/v1/persons/matching/run", {})
+    assert r.status_code == 200, r.text
+    page = _console(browser, server, page_errors, "registrar", "ar")
+    try:
+        posted: list[str] = []
+        page.on("request", lambda q: posted.append(q.url) if q.method == "POST" else None)
+        row = page.locator('[data-panel="reunification"] li[data-id]', has_text="Dalia Katz")
+        row.wait_for()
+        said = row.inner_text()
+        assert "Dalia Kats" in said
+        assert text("cx_cand_survivor", "ar") in said
+        assert report not in said
+        assert not re.search(r"\b(mis|srv|cas)_[0-9a-f]{6}", said)
+        assert not re.search(r"\b(survivor|casualty)\b", said)
+        # No inline confirm: confirming needs the words the family will read.
+        assert row.locator("button").count() == 0
+        link = row.locator("a[data-registry]")
+        assert link.inner_text() == text("cx_to_registry", "ar")
+        href = link.get_attribute("href") or ""
+        assert href.startswith("/registry")
+        assert (row.get_attribute("data-id") or "") in href
+        page.keyboard.press("c")
+        assert not [u for u in posted if "/persons/matches/" in u]
+    finally:
+        page.context.close()
