@@ -1088,11 +1088,13 @@
       var look = rank === 0 ? "barred" : rank === 1 ? "unknown" : rank === 2 ? "limited" : "open";
       var icon = L.divIcon({ html: '<div class="rsp hosp-' + look + '">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
       var chips = hospitalChips(h).map(function (c) { return c[1]; });
-      var why = h.status && h.status.ems_traffic_reason ? "<br>" + esc(say("cx_h_reason", { r: own(h.status.ems_traffic_reason) })) : "";
+      // Lines by "\n" (the tooltip keeps them: .hosp-tip), the name and the reason isolated.
+      var why = h.status && h.status.ems_traffic_reason ? "\n" + esc(say("cx_h_reason", { r: own(h.status.ems_traffic_reason) })) : "";
       markers["hospitals:" + h.id] = L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
-        .bindTooltip("<b><bdi>" + esc(h.name) + "</bdi></b> · " + esc(chips.join(say("dx_sep"))) + why +
-          "<br>" + esc(reportText(h)) +
-          "<br>" + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })))
+        .bindTooltip("<bdi>" + esc(h.name) + "</bdi> · " + esc(chips.join(say("dx_sep"))) + why +
+          "\n" + esc(reportText(h)) +
+          "\n" + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })),
+          { className: "hosp-tip" })
         .addTo(layers.hospitals);
     });
     var sorted = items.slice().sort(function (a, b) {
