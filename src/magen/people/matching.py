@@ -21,9 +21,9 @@ on random pairs (the rare name levels counted exactly among the candidates), m b
 pairs of one blocking rule at a time leaving out what that rule blocked on, and the prior
 from the matches EM finds among records sharing a birth date. A model given without a prior
 (`DEFAULT_MODEL`, for events too small to fit) has its prior estimated for the records
-linked, by EM with m and u held over all candidate pairs (`_population_prior`). The score of a pair is the
-posterior match probability; its explanation lists each piece of evidence with its weight
-(log2 of m/u) for or against.
+linked, by EM with m and u held over all candidate pairs (`_population_prior`). The score of
+a pair is the posterior match probability; its explanation lists each piece of evidence with
+its weight (log2 of m/u) for or against.
 """
 
 from __future__ import annotations
