@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from magen.config import Settings
 from magen.geo.errors import TownImportError
 from magen.store.base import LogError
+from magen.web.times import UnknownTimeZone, check_town_zone
 
 if TYPE_CHECKING:
     from magen.geo.town import Town
@@ -65,6 +66,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     db = str(path.resolve()) if path is not None else args.db
     if args.town:
         town = str(_existing_pack(args.town))
+    check_town_zone()  # a mistyped MAGEN_TIMEZONE, in one line before "serving"
     # Opened, read and written once here, so a log that cannot serve is said in one line
     # rather than as a traceback after "serving".
     _check_serveable(db)
@@ -539,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # output is pointed at nothing so the interpreter's last flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, as a shell reports a pipe's writer cut off
-    except (CliError, LogError, TownImportError) as exc:  # or a log or pack that will not open
+    except (CliError, LogError, TownImportError, UnknownTimeZone) as exc:  # or a log, pack or zone
         return _fail(str(exc))
     except OSError as exc:
         if exc.filename is None:  # not about a file the user named: a fault, with its traceback

@@ -371,3 +371,17 @@ def test_a_date_without_a_zone_is_answered_with_forms_that_work(db: Path) -> Non
     for form in suggested:
         done = magen("replay", "--db", str(db), "--until", form, "--compact")
         assert done.returncode == 0, done.stderr
+
+
+def test_a_mistyped_time_zone_is_one_line_before_serving(tmp_path: Path) -> None:
+    db = tmp_path / "tz.db"
+    done = magen(
+        "serve", "--db", str(db), "--port", "1", env={"MAGEN_TIMEZONE": "Europe/Bucharset"}
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "magen: MAGEN_TIMEZONE: no time zone 'Europe/Bucharset' (give an IANA name such as "
+        "Asia/Jerusalem or Europe/Bucharest)"
+    ]
+    assert "serving" not in done.stdout
+    assert not db.exists()  # refused before anything was made
