@@ -97,7 +97,8 @@ def test_the_desk_sees_a_patient_coming_reports_its_status_and_receives_the_pati
         assert HOSTILE in text
         assert card.locator("img").count() == 0
         assert page.evaluate("window.pwned") is None
-        assert page.locator("[data-death]").count() == 0  # deaths are the medics' to record
+        # A death is recorded of a patient here, never of one on the way.
+        assert card.locator("[data-death]").count() == 0
 
         # A new status through the form: lockdown, beds, patients by colour.
         page.select_option("[data-status-form] select[name=security]", "Lockdown")
@@ -244,3 +245,128 @@ def test_every_choice_is_read_whole_on_a_laptop_in_each_language(
             screenshot(page, f"hospital-laptop-{lang}")
     finally:
         context.close()
+
+
+def _child_arrived(server: Server, tag: str, hospital: str) -> str:
+    """A boy of about six, triaged with JumpSTART, sent to the hospital and arrived there."""
+    body = {
+        "tag": tag,
+        "where": {"lat": 31.7652, "lon": 35.2139},
+        "place": "Dubnov 13",
+        "description": {
+            "sex": "male",
+            "age": {"min_years": 5, "max_years": 7},
+            "hair": "blond curly",
+            "clothing": "blue pyjamas with stars",
+        },
+        "protocol": "jumpstart",
+        "looks_like_child": True,
+        "answers": {"child_walks": "no", "breathes": True, "respiratory_rate": 50},
+    }
+    recorded = server.post("officer1", "/api/v1/casualties", body)
+    assert recorded.status_code == 201, recorded.text
+    casualty = str(recorded.json()["id"])
+    ride = {"vehicle": "MDA 5", "vehicle_kind": "ambulance", "destination": hospital}
+    sent = server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride)
+    assert sent.status_code == 201, sent.text
+    arrived = server.post(
+        "hospital1", f"/api/v1/casualties/{casualty}/arrival", {"hospital_id": hospital}
+    )
+    assert arrived.status_code == 201, arrived.text
+    return casualty
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "boy", "child", "man"),
+    [
+        ("he-IL", "he", "ילד", "ילד/ה", "גבר"),
+        ("ar", "ar", "طفل", "طفل/ة", "رجل"),
+        ("en-GB", "en", "boy", "Child", "man"),
+    ],
+)
+def test_a_child_is_called_a_child_and_the_heading_has_no_internal_id(
+    browser: Any,
+    server: Server,
+    desk: str,
+    page_errors: PageErrors,
+    locale: str,
+    lang: str,
+    boy: str,
+    child: str,
+    man: str,
+) -> None:
+    """A six-year-old boy was shown as "גבר" (an adult man) and never as a child; the
+    heading showed the hospital's internal id."""
+    tag = f"HD-KID-{lang.upper()}"
+    _child_arrived(server, tag, desk)
+    with _desk_page(browser, server, page_errors, locale) as (_, page):
+        page.goto(f"{server.url}/hospital?lang={lang}")
+        card = page.locator(f'[data-list="here"] [data-tag="{tag}"]')
+        card.wait_for(timeout=15_000)
+        badge = card.locator(".top [data-child]")
+        assert badge.inner_text() == child
+        description = card.locator(".desc").inner_text()
+        assert description.split(" · ")[0] == boy
+        assert man not in description
+        assert desk not in page.inner_text(".hhead")
+        assert "Desk Test Medical Centre" in page.inner_text("[data-hospital-name]")
+        screenshot(page, f"hospital-{lang}-child")
+
+
+def test_an_adult_s_sex_is_not_said_as_man_or_woman(
+    browser: Any, server: Server, desk: str, page_errors: PageErrors
+) -> None:
+    _casualty_on_its_way(server, "HD-ADULT", desk)
+    with _desk_page(browser, server, page_errors, "he-IL") as (_, page):
+        page.goto(f"{server.url}/hospital?lang=he")
+        card = page.locator('[data-list="incoming"] [data-tag="HD-ADULT"]')
+        card.wait_for(timeout=15_000)
+        assert card.locator("[data-child]").count() == 0
+        assert card.locator(".desc").inner_text().split(" · ")[0] == "נקבה"
+        assert "אישה" not in card.inner_text()
+
+
+def test_a_patient_who_dies_here_is_recorded_with_two_presses_and_leaves_the_list(
+    browser: Any, server: Server, desk: str, page_errors: PageErrors
+) -> None:
+    casualty = _casualty_on_its_way(server, "HD-404", desk)
+    arrived = server.post(
+        "hospital1", f"/api/v1/casualties/{casualty}/arrival", {"hospital_id": desk}
+    )
+    assert arrived.status_code == 201, arrived.text
+    with _desk_page(browser, server, page_errors, "he-IL") as (_, page):
+        page.goto(f"{server.url}/hospital?lang=he")
+        here = page.locator('[data-list="here"] [data-tag="HD-404"]')
+        here.wait_for(timeout=15_000)
+        before = int(page.inner_text('[data-count="here"]'))
+        deaths: list[str] = []
+        page.on(
+            "request",
+            lambda r: deaths.append(r.post_data or "") if r.url.endswith("/death") else None,
+        )
+        # The first press only asks, naming the tag and the time (filled in: now).
+        here.locator("[data-death]").click()
+        said = here.locator("[data-card-error]").inner_text()
+        assert "HD-404" in said
+        assert "לחצו שוב לאישור" in said
+        now = here.locator("[data-death-time]").input_value()
+        assert len(now) == 5
+        assert now[2] == ":"
+        assert deaths == []
+        assert _status_of(server, casualty) == "arrived"
+        # Another time disarms the press; the next asks again with that time.
+        here.locator("[data-death-time]").fill("00:00")
+        here.locator("[data-death-time]").fill(now)
+        here.locator("[data-death]").click()
+        assert deaths == []
+        screenshot(page, "hospital-he-death-asks")
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/death")) as died:
+            here.locator("[data-death]").click()
+        assert died.value.status == 201, died.value.text()
+        assert len(deaths) == 1
+        assert _status_of(server, casualty) == "deceased"
+        page.wait_for_selector('[data-list="closed"] [data-tag="HD-404"]', state="attached")
+        assert page.locator('[data-list="here"] [data-tag="HD-404"]').count() == 0
+        assert int(page.inner_text('[data-count="here"]')) == before - 1
+        assert "HD-404" in page.inner_text("[data-said]")
+        screenshot(page, "hospital-he-death-recorded")

@@ -286,17 +286,19 @@ def test_a_death_is_confirmed_only_when_identified_and_told_in_person(
     assert "provisionally identified" in candidate
     assert "Deceased" in card.locator(".head").inner_text()
 
-    # Not formally identified: the desk says so and offers no way to confirm.
-    card.locator("button.yes").click()
-    assert "not formally identified" in card.locator(".decide .warn").inner_text()
-    assert card.locator(".decide button.yes").count() == 0
-    card.locator(".decide button").click()  # cancel
+    # Not formally identified: the desk says so, offers no way to confirm yet, and offers
+    # the identification instead.
+    card.locator(".acts button.yes").click()
+    assert "only provisionally identified" in card.locator(".decide .warn").inner_text()
+    assert card.locator(".decide textarea[name=release]").count() == 0
+    assert card.locator(".decide [data-identify-form]").is_visible()
+    card.locator(".decide button", has_text="Cancel").click()
 
     formal = {**provisional, "identified_by": "forensic team", "method": "dental"}
     r = server.post("registrar", f"{path}/identify", {**formal, "status": "identified"})
     assert r.status_code == 201, r.text
     card.locator("[data-candidate]", has_text="formally identified").wait_for()  # live
-    card.locator("button.yes").click()
+    card.locator(".acts button.yes").click()
     assert "told in person" in card.locator(".decide .warn").inner_text()
     release = card.locator("textarea[name=release]")
     assert release.input_value() == "A registrar will meet you in person."

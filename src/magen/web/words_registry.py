@@ -148,6 +148,59 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Tag {tag} has died and is not formally identified yet. Identify first; "
         "the family cannot be told before.",
     ),
+    "registry_unidentified_prov": (
+        "תג {tag}: נפטר/ה, והזיהוי עדיין ראשוני. יש לזהות רשמית; אין להודיע למשפחה לפני כן.",
+        "البطاقة {tag}: متوفّى/متوفّاة، والتعرّف ما زال أوّليًا. يجب التعرّف رسميًا؛"
+        " لا تُبلَّغ العائلة قبل ذلك.",
+        "Tag {tag} has died and is only provisionally identified. Identify formally first;"
+        " the family cannot be told before.",
+    ),
+    "registry_identify": ("זיהוי…", "التعرّف…", "Identify…"),
+    "registry_identify_title": ("זיהוי תג {tag}", "التعرّف على البطاقة {tag}", "Identify tag {tag}"),
+    "registry_id_name": ("שם מלא", "الاسم الكامل", "Full name"),
+    "registry_id_by": (
+        "מי זיהה (שם ותפקיד)",
+        "من تعرّف عليه (الاسم والصفة)",
+        "Identified by (name, role)",
+    ),
+    "registry_id_method": ("איך זוהה", "طريقة التعرّف", "Method"),
+    "registry_id_status": ("ודאות", "درجة اليقين", "Certainty"),
+    "registry_id_st_identified": ("זיהוי רשמי", "تعرّف رسمي", "Formal identification"),
+    "registry_id_st_provisional": (
+        "ראשוני (טעון אישור)",
+        "أوّلي (بحاجة إلى تأكيد)",
+        "Provisional (to be confirmed)",
+    ),
+    "registry_idm_documents": ("מסמכים", "وثائق", "Documents"),
+    "registry_idm_fingerprints": ("טביעות אצבע", "بصمات الأصابع", "Fingerprints"),
+    "registry_idm_dental": ("רישומי שיניים", "سجلات الأسنان", "Dental records"),
+    "registry_idm_dna": ("דנ״א (DNA)", "الحمض النووي (DNA)", "DNA"),
+    "registry_idm_next_of_kin": ("בן/בת משפחה", "أحد الأقارب", "Next of kin"),
+    "registry_idm_personal_effects": ("חפצים אישיים", "أغراض شخصية", "Personal effects"),
+    "registry_idm_visual": ("זיהוי חזותי", "التعرّف بالنظر", "Visual recognition"),
+    "registry_idm_other": ("אחר", "أخرى", "Other"),
+    "registry_id_visual_dead": (
+        "זיהוי חזותי של נפטר/ת נשאר ראשוני. לזיהוי רשמי בחרו שיטה אחרת.",
+        "التعرّف بالنظر على المتوفّى يبقى أوّليًا. للتعرّف الرسمي اختر طريقة أخرى.",
+        "Visual recognition of the dead stays provisional. For a formal identification,"
+        " choose another method.",
+    ),
+    "registry_id_need": (
+        "כתבו את השם ומי זיהה.",
+        "اكتب الاسم ومن تعرّف عليه.",
+        "Write the name and who identified.",
+    ),
+    "registry_id_send": ("רישום הזיהוי", "تسجيل التعرّف", "Record identification"),
+    "registry_id_done": (
+        "תג {tag} זוהה רשמית.",
+        "تم التعرّف على البطاقة {tag} رسميًا.",
+        "Tag {tag} is formally identified.",
+    ),
+    "registry_id_done_prov": (
+        "תג {tag}: נרשם זיהוי ראשוני. עדיין יש לזהות רשמית.",
+        "البطاقة {tag}: سُجّل تعرّف أوّلي. ما زال التعرّف الرسمي مطلوبًا.",
+        "Tag {tag}: provisional identification recorded. A formal one is still needed.",
+    ),
     "registry_duplicate_note": (
         "שני הדיווחים על אותו אדם: הדיווח הזה יקבל את תוצאת הדיווח האחר.",
         "البلاغان عن الشخص نفسه: سيتبع هذا البلاغ نتيجة البلاغ الآخر.",

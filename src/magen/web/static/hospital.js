@@ -41,8 +41,11 @@
   // a rule), kept on the element's title for whoever supports the desk.
   var REFUSED = { 400: "hospital_err_invalid", 403: "hospital_err_forbidden", 404: "hospital_err_gone",
     409: "hospital_err_changed", 422: "hospital_err_changed", 429: "hospital_err_busy", 503: "hospital_err_down" };
+  // Refusals whose rule the desk can say in its own words.
+  var RULES = { not_our_patient: "hospital_err_not_ours" };
   function refuse(box, r) {
-    box.textContent = say(REFUSED[r.status] || "hospital_err_other", { code: r.status });
+    var rule = r.json && r.json.rule;
+    box.textContent = say(RULES[rule] || REFUSED[r.status] || "hospital_err_other", { code: r.status });
     box.title = (r.json && r.json.reason) || "";
     box.hidden = false;
   }
@@ -348,10 +351,19 @@
   // in an Arabic line, "green coat" in a Hebrew one): isolated, and only ever text.
   function bdi(text) { return node("bdi", "", [text]); }
 
+  // A child, by the age recorded (under 18 at the most): an ED readies a child's equipment
+  // and staff. The board carries no triage protocol or "looks like a child" answer.
+  var CHILD_UNDER = 18;
+  function isChild(c) {
+    var age = c.description && c.description.age;
+    return !!age && age.max_years < CHILD_UNDER;
+  }
+
   function description(c) {
     var d = c.description || {};
     var parts = [];
-    if (d.sex) parts.push(say("hospital_sex_" + d.sex));
+    // "boy" or "girl" for a child; "male", "female" (never "man", "woman") otherwise.
+    if (d.sex) parts.push(say("hospital_sex_" + d.sex + (isChild(c) && d.sex !== "other" ? "_child" : "")));
     if (d.age) parts.push(say("hospital_age", { a: d.age.min_years === d.age.max_years ? d.age.min_years : ltr(d.age.min_years + "–" + d.age.max_years) }));
     if (d.build) parts.push(say("hospital_build_" + d.build));
     ["hair", "clothing", "marks", "other"].forEach(function (k) { if (d[k]) parts.push(bdi(d[k])); });
@@ -499,7 +511,69 @@
         b.classList.remove("armed");
         step(card, c, "/discharge", { disposition: disp.value }, "hospital_done_discharge");
       });
+      died(card, c, box);
     }
+  }
+
+  /* A death of the hospital's own patient: the time (blank: now, filled in at the first
+     press so that the confirmation names it), then a second press to record it. */
+  // "14:05" on the town's clock, as a time field holds it (whatever the page's language).
+  var TOWN_HM = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: M.TZ });
+  function townHM(ms) { return TOWN_HM.format(new Date(ms)).replace(/[^0-9:]/g, ""); }
+  function hm(ms) { var t = townHM(ms).split(":"); return +t[0] * 60 + +t[1]; }
+  // The moment a time of day on the town's clock last was, at or before now (server time).
+  function lastAt(value) {
+    var m = /^(\d{1,2}):(\d{2})$/.exec(value || "");
+    if (!m) return null;
+    var now = Math.floor(serverNow() / 60000) * 60000;
+    var diff = (+m[1] * 60 + +m[2]) - hm(now);
+    if (diff > 0) diff -= 24 * 60;  // later than now: yesterday
+    return new Date(now + diff * 60000);
+  }
+  function died(card, c, box) {
+    var dying = pair(box);
+    dying.classList.add("death");
+    var label = document.createElement("label");
+    label.className = "inline-time";
+    label.textContent = say("hospital_death_time") + " ";
+    var time = document.createElement("input");
+    time.type = "time";
+    time.setAttribute("data-death-time", "");
+    label.appendChild(time);
+    dying.appendChild(label);
+    var armed = false;
+    var b = button(dying, say("hospital_died"), "data-death", "death");
+    var err = card.querySelector("[data-card-error]");
+    function disarm() { if (!armed) return; armed = false; b.classList.remove("armed"); err.hidden = true; }
+    time.addEventListener("input", disarm);
+    time.addEventListener("change", disarm);
+    b.addEventListener("click", function () {
+      if (!time.value) time.value = townHM(serverNow());
+      var at = lastAt(time.value);
+      if (!at) { err.textContent = say("hospital_death_bad_time"); err.hidden = false; time.focus(); return; }
+      var found = new Date(c.found_at);
+      // The minute it was found in holds both: the death is not put before the finding.
+      if (at < found && at.getTime() + 60000 > found.getTime()) at = found;
+      if (at < found) {
+        err.textContent = say("hospital_death_before_found", { t: hhmm(c.found_at) });
+        err.hidden = false;
+        disarm();
+        time.focus();
+        return;
+      }
+      if (!armed) {
+        armed = true;
+        err.textContent = say("hospital_death_confirm", { tag: c.tag, t: time.value });
+        err.hidden = false;
+        b.classList.add("armed");
+        return;
+      }
+      armed = false;
+      b.classList.remove("armed");
+      // This very minute: the server's now (its own clock, to the second).
+      var thisMinute = time.value === townHM(serverNow());
+      step(card, c, "/death", thisMinute ? {} : { at: at.toISOString() }, "hospital_done_death");
+    });
   }
 
   function card(c) {
@@ -510,7 +584,9 @@
     li.dataset.status = c.status;
     var cat = c.category ? say("hospital_cat_" + c.category) : say("hospital_untriaged");
     var desc = description(c);
-    li.appendChild(node("div", "top", [node("span", "tagno", [c.tag]), node("span", "cat", [cat]),
+    var child = isChild(c) ? node("span", "child", [say("hospital_child")]) : null;
+    if (child) child.setAttribute("data-child", "");
+    li.appendChild(node("div", "top", [node("span", "tagno", [c.tag]), node("span", "cat", [cat]), child,
       node("span", "st", [say("hospital_st_" + c.status)])]));
     if (desc.length) li.appendChild(node("p", "desc", desc));
     (c.warnings || []).forEach(function (w) {

@@ -157,7 +157,8 @@
       c.name ? nameInfo(c.name) : null,
       line(describe(c.description)), line(sayParts("registry_found", { what: found })),
       h ? line(sayParts("registry_hospital", { h: bdi(h) })) : null,
-      node("p", "", [el("b", "", say("registry_cas_" + c.status)), " · " + say("registry_ident_" + c.identification)])];
+      node("p", "", [el("b", "", say("registry_cas_" + c.status)), " · " + say("registry_ident_" + c.identification),
+        c.identified_name ? [": ", bdi(c.identified_name.full_name)] : null])];
   }
   function contactText(rep) {
     var parts = [];
@@ -306,6 +307,20 @@
       });
       li.dataset.outcome = o || "";
       li._match = m;
+      var unidentified = m.candidate_kind === "casualty" && cand && cand.identification !== "identified";
+      // A casualty candidate not yet formally identified: identified here (the registry's
+      // own act, POST /casualties/{id}/identify), before or while the match is decided.
+      var identify = li.querySelector("[data-identify]"), acts = li.querySelector(".acts");
+      if (unidentified && !identify && acts) {
+        identify = button(say("registry_identify"), "", function () { openIdentify(li, false); });
+        identify.dataset.identify = "";
+        acts.appendChild(identify);
+      } else if (!unidentified && identify) identify.remove();
+      // Identified while the confirm step waited for it: the confirm step goes on.
+      if (li.dataset.then === "confirm" && cand && cand.identification === "identified") {
+        delete li.dataset.then;
+        openDecision(li, "confirm");
+      }
     }, say("registry_no_matches"), b.counts.matches.proposed);
     firstOf(matchMore, b.matches.length, b.counts.matches.proposed);
   }
@@ -355,8 +370,8 @@
       var o = outcomeOf(m);
       var c = m.candidate_kind === "casualty" ? data.board.casualties[m.candidate_id] : null;
       if (o === "deceased" && c && c.identification !== "identified") {
-        box.appendChild(el("p", "warn", say("registry_unidentified", { tag: c.tag })));
-        box.appendChild(button(say("registry_cancel"), "", function () { closeDecision(box); }));
+        // Identified first, here; confirming goes on once the identification is formal.
+        openIdentify(li, true);
         return;
       }
       if (o === "deceased") box.appendChild(el("p", "warn", say("registry_deceased_warn")));
@@ -393,7 +408,109 @@
     box.appendChild(acts);
     if (field) field.focus();
   }
-  function closeDecision(box) { box.hidden = true; box.replaceChildren(); box.dataset.kind = ""; }
+  function closeDecision(box) {
+    box.hidden = true; box.replaceChildren(); box.dataset.kind = "";
+    delete box.closest("li").dataset.then;
+  }
+
+  /* --- identifying a casualty ------------------------------------------------------------
+
+     How sure (formal or provisional), the name, who identified and how: IdentifyCasualty in
+     domain/casualties.py. Recognising the dead by sight stays provisional (the face of the
+     dead misleads); the form offers only that, and says why. `thenConfirm`: opened by the
+     confirm step of a death, which goes on once the identification is formal. */
+  var ID_METHODS = ["documents", "fingerprints", "dental", "dna", "next_of_kin", "personal_effects", "visual", "other"];
+  var ID_FIELDS = { "name.full_name": "full_name", "name": "full_name", "identified_by": "identified_by",
+    "method": "method", "status": "status" };
+  function openIdentify(li, thenConfirm) {
+    var m = li._match;
+    var c = data.board.casualties[m.candidate_id];
+    var box = li.querySelector(".decide");
+    if (!c || !box) return;
+    if (box.dataset.kind === "identify" && !box.hidden) { if (thenConfirm) li.dataset.then = "confirm"; return; }
+    box.replaceChildren();
+    box.dataset.kind = "identify";
+    box.dataset.cid = M.uuid();  // one identification, however often it is sent
+    box.hidden = false;
+    if (thenConfirm) li.dataset.then = "confirm"; else delete li.dataset.then;
+    var dead = c.status === "deceased";
+    if (thenConfirm) box.appendChild(el("p", "warn", say(c.identification === "provisional" ? "registry_unidentified_prov" : "registry_unidentified", { tag: c.tag })));
+    var form = el("form", "identify");
+    form.noValidate = true;
+    form.dataset.identifyForm = "";
+    form.appendChild(el("p", "kind", say("registry_identify_title", { tag: c.tag })));
+    function field(labelKey, input) { var l = el("label", "", say(labelKey)); l.appendChild(input); return l; }
+    function select(name, values, prefix) {
+      var s = el("select"); s.name = name;
+      values.forEach(function (v) { var o = el("option"); o.value = v; o.textContent = say(prefix + v); s.appendChild(o); });
+      return s;
+    }
+    var rep = data.board.reports[m.report_id];
+    var known = c.identified_name || c.name || (rep && rep.name);
+    var name = el("input"); name.name = "full_name"; name.maxLength = 200; name.autocomplete = "off";
+    name.value = known ? known.full_name : "";
+    var by = el("input"); by.name = "identified_by"; by.maxLength = 200; by.autocomplete = "off";
+    var method = select("method", ID_METHODS, "registry_idm_");
+    var status = select("status", ["identified", "provisional"], "registry_id_st_");
+    var two = el("div", "two");
+    two.appendChild(field("registry_id_method", method));
+    two.appendChild(field("registry_id_status", status));
+    form.appendChild(field("registry_id_name", name));
+    form.appendChild(field("registry_id_by", by));
+    form.appendChild(two);
+    var hint = el("p", "hint", say("registry_id_visual_dead"));
+    hint.dataset.visualHint = "";
+    form.appendChild(hint);
+    // Seen only: provisional for the dead, the formal choice offered no more.
+    function visual() {
+      var only = dead && method.value === "visual";
+      status.options[0].disabled = only;
+      if (only) status.value = "provisional";
+      hint.hidden = !only;
+    }
+    method.addEventListener("change", visual);
+    visual();
+    var error = el("p", "error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    form.appendChild(error);
+    var acts = el("div", "acts");
+    var send = el("button", "yes", say("registry_id_send"));
+    send.type = "submit";
+    acts.appendChild(send);
+    acts.appendChild(button(say("registry_cancel"), "", function () { closeDecision(box); }));
+    form.appendChild(acts);
+    box.appendChild(form);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      show(error, "");
+      M.markRefused(form, null);
+      var missing = !name.value.trim() ? name : !by.value.trim() ? by : null;
+      if (missing) { show(error, say("registry_id_need")); M.markRefused(form, { input: missing }); return; }
+      if (dead && method.value === "visual" && status.value === "identified") { show(error, say("registry_id_visual_dead")); return; }
+      var body = { command_id: box.dataset.cid, status: status.value, name: { full_name: name.value.trim() },
+        identified_by: by.value.trim(), method: method.value };
+      send.disabled = true;
+      M.command("/api/v1/casualties/" + encodeURIComponent(c.id) + "/identify", body).then(function (r) {
+        send.disabled = false;
+        if (!r.ok) {
+          var found = r.status === 400 ? M.fieldRefused(r, form, ID_FIELDS) : null;
+          M.markRefused(form, found);
+          showFailure(error, found ? refusal(r, null, found.rule ? say("registry_err_field_rule", { field: found.field, rule: found.rule })
+            : say("registry_err_field", { field: found.field })) : refusal(r));
+          if (r.status === 409 || r.status === 422 || r.status === 404) load();
+          return;
+        }
+        var formal = body.status === "identified";
+        var goOn = li.dataset.then === "confirm" && formal;
+        box.replaceChildren(el("p", "done", say(formal ? "registry_id_done" : "registry_id_done_prov", { tag: c.tag })));
+        box.dataset.kind = "identified";
+        if (!goOn) delete li.dataset.then;
+        load();
+      }, function (e) { send.disabled = false; showFailure(error, e); });
+    });
+    name.focus();
+  }
 
   function decide(box, send, error, verb, body, done) {
     var m = box.closest("li")._match;
