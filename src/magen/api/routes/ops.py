@@ -125,31 +125,54 @@ _BACKENDS = {
 
 
 class _ServiceCollector:
+    """This worker's counters and gauges, each labelled with the worker's process id.
+
+    Under `serve --workers N` each scrape reaches one worker at random. Without the label the
+    workers' counters would be one series that jumps between them, and Prometheus would read
+    every jump down as a reset; with it, each worker is a series of its own (sum them with
+    `sum without (worker)`), and a restarted worker is a new one.
+    """
+
     def __init__(self, service: Service) -> None:
         self.service = service
 
     def collect(self) -> Any:
         s = self.service
+        worker = str(os.getpid())
         commands = CounterMetricFamily(
-            "magen_commands", "Commands handled, by type and outcome", labels=["command", "outcome"]
+            "magen_commands",
+            "Commands handled, by type and outcome",
+            labels=["worker", "command", "outcome"],
         )
         for (name, outcome), n in sorted(s.metrics.commands.items()):
-            commands.add_metric([name, outcome], n)
+            commands.add_metric([worker, name, outcome], n)
         yield commands
-        yield CounterMetricFamily(
-            "magen_events_appended", "Events appended", value=s.metrics.appended
-        )
-        yield GaugeMetricFamily(
-            "magen_log_position", "Last applied log position", value=s.state.position
-        )
-        yield GaugeMetricFamily(
-            "magen_live_subscribers", "Live feed subscribers", value=s.hub.subscribers
-        )
-        yield GaugeMetricFamily(
-            "magen_replayed_at_start",
-            "Events replayed at start-up",
-            value=s.metrics.replayed_at_start,
-        )
+        for family, value in (
+            (
+                CounterMetricFamily("magen_events_appended", "Events appended", labels=["worker"]),
+                s.metrics.appended,
+            ),
+            (
+                GaugeMetricFamily(
+                    "magen_log_position", "Last applied log position", labels=["worker"]
+                ),
+                s.state.position,
+            ),
+            (
+                GaugeMetricFamily(
+                    "magen_live_subscribers", "Live feed subscribers", labels=["worker"]
+                ),
+                s.hub.subscribers,
+            ),
+            (
+                GaugeMetricFamily(
+                    "magen_replayed_at_start", "Events replayed at start-up", labels=["worker"]
+                ),
+                s.metrics.replayed_at_start,
+            ),
+        ):
+            family.add_metric([worker], value)
+            yield family
 
 
 @get("/metrics", media_type="text/plain; version=0.0.4")
