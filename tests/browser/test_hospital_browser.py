@@ -247,18 +247,21 @@ def test_every_choice_is_read_whole_on_a_laptop_in_each_language(
         context.close()
 
 
-def _child_arrived(server: Server, tag: str, hospital: str) -> str:
-    """A boy of about six, triaged with JumpSTART, sent to the hospital and arrived there."""
+def _child_arrived(server: Server, tag: str, hospital: str, *, aged: bool = True) -> str:
+    """A boy of about six (`aged`: with his age written down), triaged with JumpSTART, sent
+    to the hospital and arrived there."""
+    description: dict[str, Any] = {
+        "sex": "male",
+        "hair": "blond curly",
+        "clothing": "blue pyjamas with stars",
+    }
+    if aged:
+        description["age"] = {"min_years": 5, "max_years": 7}
     body = {
         "tag": tag,
         "where": {"lat": 31.7652, "lon": 35.2139},
         "place": "Dubnov 13",
-        "description": {
-            "sex": "male",
-            "age": {"min_years": 5, "max_years": 7},
-            "hair": "blond curly",
-            "clothing": "blue pyjamas with stars",
-        },
+        "description": description,
         "protocol": "jumpstart",
         "looks_like_child": True,
         "answers": {"child_walks": "no", "breathes": True, "respiratory_rate": 50},
@@ -311,6 +314,20 @@ def test_a_child_is_called_a_child_and_the_heading_has_no_internal_id(
         assert desk not in page.inner_text(".hhead")
         assert "Desk Test Medical Centre" in page.inner_text("[data-hospital-name]")
         screenshot(page, f"hospital-{lang}-child")
+
+
+def test_a_child_triaged_with_jumpstart_is_a_child_with_no_age_written_down(
+    browser: Any, server: Server, desk: str, page_errors: PageErrors
+) -> None:
+    """In the field nobody wrote the age of an unconscious child; the children's triage
+    (JumpSTART) says it all the same."""
+    _child_arrived(server, "HD-KID-NOAGE", desk, aged=False)
+    with _desk_page(browser, server, page_errors, "he-IL") as (_, page):
+        page.goto(f"{server.url}/hospital?lang=he")
+        card = page.locator('[data-list="here"] [data-tag="HD-KID-NOAGE"]')
+        card.wait_for(timeout=15_000)
+        assert card.locator(".top [data-child]").inner_text() == "ילד/ה"
+        assert card.locator(".desc").inner_text().split(" · ")[0] == "ילד"
 
 
 def test_an_adult_s_sex_is_not_said_as_man_or_woman(

@@ -135,6 +135,8 @@ def casualty_view(c: cas.Casualty, now: Any) -> dict[str, Any]:
         "status": c.status.value,
         "category": latest.category.value if latest else None,
         "triaged_at": latest.at.isoformat() if latest else None,
+        # JumpSTART is the children's triage: a child with no age written down is still one.
+        "protocol": latest.protocol.value if latest else None,
         "lat": c.where.lat if c.where else None,
         "lon": c.where.lon if c.where else None,
         "place": c.place,

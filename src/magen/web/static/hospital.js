@@ -354,9 +354,11 @@
   // A child, by the age recorded (under 18 at the most): an ED readies a child's equipment
   // and staff. The board carries no triage protocol or "looks like a child" answer.
   var CHILD_UNDER = 18;
+  // A child by the age written down, or by the children's triage (JumpSTART) when none was.
   function isChild(c) {
     var age = c.description && c.description.age;
-    return !!age && age.max_years < CHILD_UNDER;
+    if (age) return age.max_years < CHILD_UNDER;
+    return c.protocol === "jumpstart";
   }
 
   function description(c) {
