@@ -860,6 +860,12 @@ def test_the_casualty_board_and_the_reunification_board(
         match_id = match.get_attribute("data-id") or ""
         assert match.locator("button").count() == 0
         assert match_id in (match.locator("a[data-registry]").get_attribute("href") or "")
+        # Following it opens the desk at that very match, marked.
+        match.locator("a[data-registry]").click()
+        registrar.wait_for_url("**/registry**")
+        linked = registrar.locator(f"li.match.linked#match-{match_id}")
+        linked.wait_for(timeout=15_000)
+        assert registrar.locator("li.match.linked").count() == 1
     finally:
         context.close()
 

@@ -306,6 +306,7 @@
         if (r) drawNotes(li, m.match_id + "|" + r.report_id, r);
       });
       li.dataset.outcome = o || "";
+      li.id = "match-" + m.match_id;  // the console links a match here (/registry#match-...)
       li._match = m;
       var unidentified = m.candidate_kind === "casualty" && cand && cand.identification !== "identified";
       // A casualty candidate not yet formally identified: identified here (the registry's
@@ -926,8 +927,20 @@
         function () { /* names are a courtesy; the ids still show */ });
   }
 
+  // A match the console linked to (/registry#match-<id>): brought into view and marked, once,
+  // when the board first lists it.
+  var linked = /^#match-/.test(location.hash) ? decodeURIComponent(location.hash.slice(1)) : null;
+  function showLinked() {
+    var li = linked && document.getElementById(linked);
+    if (!li) return;
+    linked = null;
+    li.classList.add("linked");
+    li.scrollIntoView({ block: "start" });
+  }
+
   function draw() {
     drawMatches();
+    showLinked();
     drawTell();
     drawLate();
     drawReports();
