@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,10 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
 
 
+# CAP 1.2's sender: no whitespace, commas or restricted characters (< &).
+_CAP_SENDER = re.compile(r"[^\s,<&]{1,200}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a Magen server needs to run."""
@@ -40,12 +45,20 @@ class Settings:
     anonymous_burst: int = 6
     follow_log: bool = False  # several workers share the log: follow others' appends
     track_stale_s: float = 300.0  # a threat track unseen this long is shown stale (never dropped)
+    # Who this deployment is as a CAP sender (CAP 1.2 3.2.1: unique to the originator, e.g.
+    # "magen@ofakim.muni.il"); empty: "magen@<town>.invalid", which two servers would share.
+    cap_sender: str = ""
 
     def __post_init__(self) -> None:
         if not 10.0 <= self.track_stale_s <= 86_400.0:
             raise ValueError(
                 "MAGEN_TRACK_STALE_S must be between 10 and 86400 seconds, "
                 f"not {self.track_stale_s}"
+            )
+        if self.cap_sender and not _CAP_SENDER.fullmatch(self.cap_sender):
+            raise ValueError(
+                f"MAGEN_CAP_SENDER {self.cap_sender!r} is not a CAP sender: no spaces, commas, "
+                "< or & (CAP 1.2 3.2.1), e.g. magen@ofakim.muni.il"
             )
 
     @classmethod
@@ -57,6 +70,7 @@ class Settings:
             "open_registration": _env_bool("MAGEN_OPEN_REGISTRATION", cls.open_registration),
             "follow_log": _env_bool("MAGEN_FOLLOW_LOG", cls.follow_log),
             "track_stale_s": _env_float("MAGEN_TRACK_STALE_S", cls.track_stale_s),
+            "cap_sender": os.environ.get("MAGEN_CAP_SENDER", cls.cap_sender).strip(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]

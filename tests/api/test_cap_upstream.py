@@ -11,8 +11,10 @@ import pytest
 from lxml import etree
 
 from magen.alerts.capxml import decode_cap, validate_cap
+from magen.config import Settings
 from magen.domain.values import Role
-from support.apikit import START, Kit, baka_kit, cid, ok
+from support.apikit import START, Kit, api_kit, baka_kit, cid, ok
+from support.bakapack import baka_pack
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HFC = "pikud-haoref@idf.il"
@@ -317,3 +319,27 @@ def test_another_magens_relay_of_an_alert_already_here_is_not_a_second_alert(kit
         assert r.status_code == 200, r.text
         assert f"relays this server's own message magen-{mine}" in r.json()["reason"]
         assert settle(kit) == head
+
+
+# --- the deployment's own sender -------------------------------------------------------------
+
+
+def test_the_sender_is_the_deployments_own_when_set() -> None:
+    """Two servers for one town would otherwise both be magen@baka.invalid (CAP 1.2 3.2.1:
+    the sender identifies the originator)."""
+    with api_kit(town=baka_pack(), cap_sender="magen@baka.muni.example") as k:
+        r = post_cap(k, hfc("1701"))
+        assert r.status_code == 201, r.text
+        messages = [decode_cap(x) for x in feed_messages(k)]
+        assert messages
+        assert {m.sender for m in messages} == {"magen@baka.muni.example"}
+        # Its own message coming back (a peer relaying it) is known as its own.
+        again = post_cap(k, feed_messages(k)[0])
+        assert again.status_code == 200, again.text
+        assert again.json()["imported"] is False
+
+
+@pytest.mark.parametrize("bad", ["magen at baka", "magen@baka,il", "a<b@x", "a&b@x"])
+def test_a_sender_cap_cannot_carry_is_refused_at_start(bad: str) -> None:
+    with pytest.raises(ValueError, match="MAGEN_CAP_SENDER"):
+        Settings(database="memory://", secret=b"s" * 32, cap_sender=bad)

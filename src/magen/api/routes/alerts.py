@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -169,9 +170,11 @@ def zones_of(request: Request[Any, Any, Any]) -> TownZones | None:
 
 
 def cap_config(request: Request[Any, Any, Any]) -> CapConfig:
-    """This server's CAP identity (per town)."""
+    """This server's CAP identity (per town; the sender `MAGEN_CAP_SENDER` when it is set)."""
     zones = zones_of(request)
-    return zones.cap_config() if zones is not None else DEFAULT_CAP
+    config = zones.cap_config() if zones is not None else DEFAULT_CAP
+    sender = runtime(request).settings.cap_sender
+    return dataclasses.replace(config, sender=sender) if sender else config
 
 
 def _check_zones(request: Request[Any, Any, Any], zone_ids: tuple[str, ...] | None) -> None:
