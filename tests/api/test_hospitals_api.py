@@ -79,6 +79,11 @@ def test_without_a_town_the_straight_line_ranks_and_the_reasons_say_so(kit: Kit)
         assert ranked[hospital_id]["travel_minutes"] == pytest.approx(expected, abs=0.1)
         assert "straight line" in ranked[hospital_id]["reasons"][0]
         assert "no town loaded" in ranked[hospital_id]["reasons"][0]
+        assert ranked[hospital_id]["reason_facts"][0] == {
+            "code": "away",
+            "minutes": round(ranked[hospital_id]["travel_minutes"]),
+            "basis": "straight_line",
+        }
     assert [d["hospital_id"] for d in rec["ranked"]] == ["south", "shaare-zedek"]
 
     # The nearer hospital reports it can take no more red patients, the farther one four:
@@ -97,6 +102,10 @@ def test_without_a_town_the_straight_line_ranks_and_the_reasons_say_so(kit: Kit)
     south = next(d for d in rec["ranked"] if d["hospital_id"] == "south")
     assert south["capacity_left"] == 0
     assert any("over capacity" in r for r in south["reasons"])
+    assert {"code": "over_capacity", "n": 0, "on_way": 0} in south["reason_facts"]
+    assert len(south["reason_facts"]) == len(south["reasons"])
+    shaare = next(d for d in rec["ranked"] if d["hospital_id"] == "shaare-zedek")
+    assert shaare["reason_facts"][1] == {"code": "slots_left", "n": 4, "colour": "red"}
     # ... but it still has yellow slots.
     rec = _recommend(kit, "&category=delayed")
     assert rec["ranked"][0]["hospital_id"] == "south"
@@ -109,6 +118,7 @@ def test_with_a_town_the_time_is_the_drive_over_its_streets(town_kit: Kit) -> No
     for hospital_id, where in (("south", SOUTH), ("north", NORTH)):
         found = ranked[hospital_id]
         assert "by street" in found["reasons"][0]
+        assert found["reason_facts"][0]["basis"] == "by_street"
         driven = _minutes(_street_km(BAKA, where))
         # The route joins the streets where the points are, not at the nearest corner.
         assert found["travel_minutes"] == pytest.approx(driven, abs=0.5)
@@ -123,6 +133,7 @@ def test_with_a_town_the_time_is_the_drive_over_its_streets(town_kit: Kit) -> No
     )
     assert "straight line" in outside["reasons"][0]
     assert "off the town's streets" in outside["reasons"][0]
+    assert outside["reason_facts"][0]["basis"] == "straight_line"
 
 
 def test_danger_areas_close_the_way_to_a_hospital_but_not_the_way_out(town_kit: Kit) -> None:
@@ -145,9 +156,12 @@ def test_danger_areas_close_the_way_to_a_hospital_but_not_the_way_out(town_kit: 
     )["id"]
     try:
         rec = _recommend(town_kit)
-        assert ("south", "no route or travel time") in {
-            (e["hospital_id"], e["reason"]) for e in rec["excluded"]
-        }
+        assert {
+            "hospital_id": "south",
+            "name": "South",
+            "reason": "no route or travel time",
+            "code": "no_route",
+        } in rec["excluded"]
         # The casualty stands in the other area: the ambulance still drives out of it.
         north = next(d for d in rec["ranked"] if d["hospital_id"] == "north")
         assert north["travel_minutes"] == pytest.approx(before["north"], abs=0.01)
@@ -167,6 +181,39 @@ def test_recommendation_refuses_bad_input(kit: Kit) -> None:
     assert bad.status_code == 422
     assert kit.get(Role.MEDIC, "/api/v1/hospitals/recommendation?lat=91&lon=35").status_code == 400
     assert kit.get(Role.RESIDENT, f"/api/v1/hospitals/recommendation?{HERE}").status_code == 403
+
+
+def test_a_responder_reads_where_to_take_a_casualty_and_why_a_hospital_is_not_offered(
+    kit: Kit,
+) -> None:
+    """Police and volunteers drive the wounded too: they read the recommendation (not the
+    hospitals' full status), and an exclusion carries its code, the hospital's name and what
+    the hospital wrote."""
+    _register(kit, "south", SOUTH, trauma_centre=True)
+    _register(kit, "shaare-zedek", SHAARE_ZEDEK, trauma_centre=True)
+    status = {"ems_traffic": "Closed", "ems_traffic_reason": "shooter at the gate"}
+    ok(
+        kit.post(
+            Role.DISPATCHER,
+            "/api/v1/hospitals/south/status",
+            {"command_id": cid(), "status": status},
+        )
+    )
+    url = f"/api/v1/hospitals/recommendation?{HERE}&category=immediate"
+    rec = ok(kit.get(Role.RESPONDER, url))
+    assert [d["hospital_id"] for d in rec["ranked"]] == ["shaare-zedek"]
+    assert rec["excluded"] == [
+        {
+            "hospital_id": "south",
+            "name": "South",
+            "reason": "closed to ambulances: shooter at the gate",
+            "code": "closed_to_ambulances",
+            "note": "shooter at the gate",
+        }
+    ]
+    [d] = rec["ranked"]
+    assert [f["code"] for f in d["reason_facts"]] == ["away", "capacity_unknown", "no_status"]
+    assert kit.get(Role.RESPONDER, "/api/v1/hospitals").status_code == 403
 
 
 # --- EDXL-HAVE import ------------------------------------------------------------------------

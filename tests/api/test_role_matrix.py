@@ -136,9 +136,11 @@ ENDPOINTS: dict[str, tuple[Call, set[Role]]] = {
         MEDICAL | READ_ALL,
     ),
     "GET /hospitals": (lambda k, r: k.get(r, "/api/v1/hospitals"), MEDICAL | READ_ALL),
+    # Where to take a casualty: responders too (police and volunteers drive the wounded in
+    # their own cars, as in Ofakim); the hospitals' full status above stays medical.
     "GET /hospitals/recommendation": (
         lambda k, r: k.get(r, "/api/v1/hospitals/recommendation?lat=31.7615&lon=35.2160"),
-        MEDICAL | READ_ALL,
+        MEDICAL | READ_ALL | {Role.RESPONDER},
     ),
     "POST /triage/step": (
         lambda k, r: k.post(r, "/api/v1/triage/step", {"protocol": "start", "answers": {}}),

@@ -5,6 +5,10 @@ and sees the answer beside the button, puts a tourniquet on, describes the casua
 sends them to the hospital the server recommends, one tap; the hospital closed to
 ambulances is not offered. That hospital's desk then sees the casualty on its way with
 the tourniquet. A tag already on another casualty is refused beside the button, in Hebrew.
+
+A police officer (a responder) who drives a casualty in their own car is offered the same
+ranked hospitals, each with why in Hebrew words only (from the reasons' codes), and why the
+closed one is not offered with what that hospital wrote.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ PHONE = {"width": 390, "height": 844}
 SCENE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}
 NEAR = "h-cc-near"  # a trauma centre a few streets away, taking red patients
 CLOSED = "h-cc-closed"  # nearer still, closed to ambulances
+FAR = "h-cc-far"  # outside the town's streets (the straight line), locked down, short-staffed
 MEDIC = "medic_cc"
+OFFICER = "officer_cc"
 DESK = "hospital_cc"
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -42,6 +48,7 @@ def hospitals(server: Server) -> None:
     """A medic, and two hospitals near the scene: one open (with its own desk account) that
     takes red patients, one nearer that is closed to ambulances."""
     _account(server, MEDIC, "medic")
+    _account(server, OFFICER, "responder")
     desk = _account(server, DESK, "hospital")
     for body in (
         {
@@ -57,6 +64,11 @@ def hospitals(server: Server) -> None:
             "where": {"lat": 31.7648, "lon": 35.2142},
             "trauma_centre": True,
         },
+        {
+            "hospital_id": FAR,
+            "name": "Far Hills Hospital",
+            "where": {"lat": 31.7737, "lon": 35.1817},
+        },
     ):
         r = server.post("admin", "/api/v1/hospitals", body)
         assert r.status_code == 201, r.text
@@ -70,6 +82,21 @@ def hospitals(server: Server) -> None:
         "admin",
         f"/api/v1/hospitals/{CLOSED}/status",
         {"status": {"ems_traffic": "Closed", "ems_traffic_reason": "shooter at the gate"}},
+    )
+    assert r.status_code == 201, r.text
+    r = server.post(
+        "admin",
+        f"/api/v1/hospitals/{FAR}/status",
+        {
+            "status": {
+                "ems_traffic": "Advisory",
+                "ems_traffic_reason": "CT down",
+                "security": "Lockdown",
+                "staffing": "Insufficient",
+                "offload": {"status": "Delayed", "minutes": 20},
+                "beds": [{"bed_type": "EmergencyDepartment", "available": 3}],
+            }
+        },
     )
     assert r.status_code == 201, r.text
 
@@ -235,3 +262,74 @@ def test_a_medic_treats_describes_and_sends_a_casualty_to_the_recommended_hospit
         assert "חוסם עורקים" in coming.inner_text()
     finally:
         desk.close()
+
+
+def test_a_responder_is_offered_the_ranked_hospitals_with_why_in_hebrew_words_only(
+    browser: Any, server: Server, hospitals: None, page_errors: PageErrors
+) -> None:
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="he-IL",
+        has_touch=True,
+        is_mobile=True,
+        geolocation=SCENE,
+        permissions=["geolocation"],
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, OFFICER, "/responder"))
+        page.wait_for_selector("body[data-ready]")
+        page.click("[data-checkin-form] button")
+        page.locator("[data-checkin]").wait_for(state="hidden")
+        _triage_red(page)
+        triage = page.locator("[data-triage]")
+        triage.locator("input[name=tag]").fill("cc 9")
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/casualties")) as recorded:
+            triage.locator("[data-record]").tap()
+        assert recorded.value.status == 201, recorded.value.text()
+        card = page.locator(f'[data-casualty="{recorded.value.json()["id"]}"]')
+        evac = card.locator("[data-cc-evacuate]")
+        with page.expect_response(lambda r: "/hospitals/recommendation" in r.url) as asked:
+            evac.locator("[data-destinations] button").first.wait_for(timeout=15_000)
+        assert asked.value.status == 200, asked.value.text()
+        first = evac.locator("[data-destinations] button").first
+        assert first.get_attribute("data-destination") == NEAR
+        # Why each hospital ranks where it does: Hebrew words only, made from the codes.
+        why = {
+            b.get_attribute("data-destination"): b.locator(".cc-dest-why").inner_text()
+            for b in evac.locator("[data-destinations] button[data-destination]").all()
+        }
+        assert set(why) == {NEAR, FAR}, why
+        for hospital_id, words in why.items():
+            assert not LATIN.search(words), (hospital_id, words)
+        assert "מומלץ" in why[NEAR]
+        assert re.search(r"\d+ דק׳ נסיעה", why[NEAR]), why[NEAR]
+        # Six red places, less any casualty already sent there by the test before.
+        assert re.search(r"[56] מקומות פנויים", why[NEAR]), why[NEAR]
+        far = why[FAR]
+        for words in (
+            "לפי קו אווירי",
+            "3 מיטות פנויות",
+            "אזהרה לאמבולנסים",
+            "המתנה לפריקה 20 דק׳",
+            "בסגר ביטחוני",
+            "חוסר בצוות",
+            "לא מרכז טראומה",
+        ):
+            assert words in far, (words, far)
+        assert "cc-locked" in (
+            evac.locator(f'[data-destination="{FAR}"]').get_attribute("class") or ""
+        )
+        # The English stays in the title for whoever wants it.
+        assert "in lockdown" in (
+            evac.locator(f'[data-destination="{FAR}"]').get_attribute("title") or ""
+        )
+        # Not offered: the hospital's own name and words, the reason in Hebrew.
+        closed = evac.locator(f'[data-excluded="{CLOSED}"]').inner_text()
+        assert "Closed Gate Hospital" in closed
+        assert "סגור לאמבולנסים" in closed
+        assert "shooter at the gate" in closed
+        assert "לא מוצע" in closed
+        screenshot(page, "responder-casualty-card-officer-he")
+    finally:
+        context.close()

@@ -13,6 +13,8 @@ from magen.domain.accounts import CreateAccount, account_id_for
 from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, decide, evolve
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.hospitals import (
+    DESTINATION_REASON_CODES,
+    EXCLUSION_CODES,
     AmbulanceOffload,
     BedCapacity,
     BedType,
@@ -23,6 +25,8 @@ from magen.domain.hospitals import (
     Hospitals,
     HospitalStatus,
     OffloadStatus,
+    Reason,
+    Recommendation,
     RegisterHospital,
     ReportHospitalStatus,
     SecurityStatus,
@@ -252,6 +256,11 @@ def _icu(n: int) -> tuple[BedCapacity, ...]:
     return (BedCapacity(bed_type=BedType.EMERGENCY_DEPARTMENT, available=n),)
 
 
+def _out(rec: Recommendation) -> list[tuple[str, str]]:
+    """The hospitals ruled out, with why in English."""
+    return [(x.hospital_id, x.reason) for x in rec.excluded]
+
+
 def test_the_nearest_hospital_with_room_wins() -> None:
     near = _hospital("barzilai", beds=_icu(5))
     far = _hospital("soroka", beds=_icu(20))
@@ -260,6 +269,7 @@ def test_the_nearest_hospital_with_room_wins() -> None:
     assert rec.best is not None
     assert rec.best.capacity_left == 5
     assert rec.best.reasons[:2] == ("15 min away", "5 beds free")
+    assert rec.best.reason_facts[:2] == (Reason("away", minutes=15), Reason("beds_free", n=5))
 
 
 def test_patients_already_on_the_way_use_up_capacity() -> None:
@@ -273,6 +283,7 @@ def test_patients_already_on_the_way_use_up_capacity() -> None:
     barzilai = rec.ranked[1]
     assert barzilai.capacity_left == -1
     assert "over capacity (2 slots, 3 on the way)" in barzilai.reasons
+    assert barzilai.reason_facts[1] == Reason("over_capacity", n=2, on_way=3)
     assert barzilai.cost_minutes == 15 + 2 * 20
 
 
@@ -284,26 +295,54 @@ def test_capacity_by_triage_colour_counts_only_that_colour() -> None:
     assert red.ranked[0].capacity_left == 0
     assert yellow.ranked[0].capacity_left == 7
     assert "7 yellow slots left" in yellow.ranked[0].reasons
+    assert yellow.ranked[0].reason_facts[1] == Reason("slots_left", n=7, colour="yellow")
+    assert yellow.ranked[0].reason_facts[1].facts() == {
+        "code": "slots_left",
+        "n": 7,
+        "colour": "yellow",
+    }
     untriaged = recommend_destination([h], {"soroka": 10}, en_route=en_route)
     assert untriaged.ranked[0].capacity_left == 7  # untriaged is treated as delayed
 
 
 @pytest.mark.parametrize(
-    ("status", "reason"),
+    ("status", "reason", "fact"),
     [
-        ({"facility": FacilityStatus.CLOSED}, "facility closed"),
-        ({"facility": FacilityStatus.EVACUATING}, "facility evacuating"),
-        ({"ems_traffic": EmsTraffic.CLOSED}, "closed to ambulances"),
-        ({"ems_traffic": EmsTraffic.NOT_APPLICABLE}, "no emergency department"),
-        ({"security": SecurityStatus.QUARANTINE}, "under quarantine"),
+        ({"facility": FacilityStatus.CLOSED}, "facility closed", Reason("facility_closed")),
+        (
+            {"facility": FacilityStatus.EVACUATING},
+            "facility evacuating",
+            Reason("facility_evacuating"),
+        ),
+        (
+            {"ems_traffic": EmsTraffic.CLOSED},
+            "closed to ambulances",
+            Reason("closed_to_ambulances"),
+        ),
+        (
+            {"ems_traffic": EmsTraffic.CLOSED, "ems_traffic_reason": "shooter at the gate"},
+            "closed to ambulances: shooter at the gate",
+            Reason("closed_to_ambulances", note="shooter at the gate"),
+        ),
+        (
+            {"ems_traffic": EmsTraffic.NOT_APPLICABLE},
+            "no emergency department",
+            Reason("no_emergency_department"),
+        ),
+        ({"security": SecurityStatus.QUARANTINE}, "under quarantine", Reason("quarantine")),
     ],
 )
-def test_hospitals_that_cannot_receive_are_excluded(status: dict[str, object], reason: str) -> None:
+def test_hospitals_that_cannot_receive_are_excluded(
+    status: dict[str, object], reason: str, fact: Reason
+) -> None:
     shut = _hospital("barzilai", beds=_icu(10), **status)
     open_ = _hospital("soroka", beds=_icu(10))
     rec = recommend_destination([shut, open_], {"barzilai": 5, "soroka": 40})
     assert [d.hospital_id for d in rec.ranked] == ["soroka"]
-    assert rec.excluded == (("barzilai", reason),)
+    assert _out(rec) == [("barzilai", reason)]
+    [x] = rec.excluded
+    assert (x.name, x.fact) == ("Barzilai", fact)
+    assert x.fact.code in EXCLUSION_CODES
 
 
 @pytest.mark.parametrize("minutes", [None, math.inf, -3.0])
@@ -311,25 +350,30 @@ def test_unreachable_hospitals_are_excluded(minutes: float | None) -> None:
     h = _hospital("soroka", beds=_icu(10))
     rec = recommend_destination([h], lambda _h: minutes)
     assert rec.best is None
-    assert rec.excluded == (("soroka", "no route or travel time"),)
-    assert recommend_destination([h], {}).excluded == (("soroka", "no route or travel time"),)
+    assert _out(rec) == [("soroka", "no route or travel time")]
+    assert rec.excluded[0].fact == Reason("no_route")
+    assert _out(recommend_destination([h], {})) == [("soroka", "no route or travel time")]
 
 
 def test_a_travel_times_basis_is_given_with_the_minutes() -> None:
     near = _hospital("barzilai", beds=_icu(5))
     far = _hospital("soroka", beds=_icu(5))
     travel = {
-        "barzilai": TravelTime(12.4, "by street"),
-        "soroka": TravelTime(30.0, "straight line: off the town's streets"),
+        "barzilai": TravelTime(12.4, "by street", "by_street"),
+        "soroka": TravelTime(30.0, "straight line: off the town's streets", "straight_line"),
     }
     rec = recommend_destination([far, near], travel)
     assert [d.reasons[0] for d in rec.ranked] == [
         "12 min away (by street)",
         "30 min away (straight line: off the town's streets)",
     ]
+    assert [d.reason_facts[0].facts() for d in rec.ranked] == [
+        {"code": "away", "minutes": 12, "basis": "by_street"},
+        {"code": "away", "minutes": 30, "basis": "straight_line"},
+    ]
     assert rec.ranked[0].travel_minutes == 12.4
     unreachable = recommend_destination([near], {"barzilai": TravelTime(math.inf, "by street")})
-    assert unreachable.excluded == (("barzilai", "no route or travel time"),)
+    assert _out(unreachable) == [("barzilai", "no route or travel time")]
 
 
 def test_red_casualties_prefer_a_trauma_centre_and_children_a_paediatric_one() -> None:
@@ -349,6 +393,11 @@ def test_red_casualties_prefer_a_trauma_centre_and_children_a_paediatric_one() -
     kid = recommend_destination(hospitals, travel, category="delayed", child=True)
     assert kid.ranked[0].hospital_id == "children"
     assert "no paediatric service" in kid.ranked[1].reasons
+    assert Reason("not_paediatric") in kid.ranked[1].reason_facts
+    red = recommend_destination(hospitals, travel, category="immediate")
+    general_for_red = next(d for d in red.ranked if d.hospital_id == "general")
+    assert "not a trauma centre" in general_for_red.reasons
+    assert Reason("not_trauma_centre") in general_for_red.reason_facts
 
 
 def test_drawbacks_add_minutes_and_say_why() -> None:
@@ -375,6 +424,16 @@ def test_drawbacks_add_minutes_and_say_why() -> None:
         "in lockdown",
         "staffing insufficient",
     )
+    assert d.reason_facts == (
+        Reason("away", minutes=10),
+        Reason("beds_free", n=4),
+        Reason("stale_status", minutes=120),
+        Reason("ems_advisory", note="CT down"),
+        Reason("offload", minutes=25),
+        Reason("facility_compromised"),
+        Reason("lockdown"),
+        Reason("short_staffed"),
+    )
 
 
 def test_unknown_or_full_capacity_costs_minutes() -> None:
@@ -387,9 +446,63 @@ def test_unknown_or_full_capacity_costs_minutes() -> None:
         "capacity not reported",
         "no status report yet",
     )
+    assert by_id["unknown"].reason_facts == (
+        Reason("away", minutes=10),
+        Reason("capacity_unknown"),
+        Reason("no_status"),
+    )
+    assert by_id["full"].reason_facts[1] == Reason("clinical_full")
     assert by_id["unknown"].cost_minutes == 25
     assert by_id["full"].cost_minutes == 30
     assert [d.hospital_id for d in rec.ranked] == ["unknown", "full"]
+
+
+def test_every_reason_has_a_fact_and_the_code_lists_are_exactly_those_given() -> None:
+    """One fact per English reason; the codes a client needs words for
+    (DESTINATION_REASON_CODES, EXCLUSION_CODES) are exactly those these hospitals give."""
+    old = T0 - timedelta(hours=2)
+    hospitals = [
+        _hospital(
+            "drawbacks",
+            at=old,
+            trauma=False,
+            ems_capacity=TriageCensus(red=1),
+            ems_traffic=EmsTraffic.ADVISORY,
+            offload=AmbulanceOffload(status=OffloadStatus.DELAYED, minutes=5),
+            facility=FacilityStatus.COMPROMISED,
+            security=SecurityStatus.LOCKDOWN,
+            staffing=Staffing.INSUFFICIENT,
+        ),
+        _hospital("beds", beds=_icu(3)),
+        _hospital("over", beds=_icu(1)),
+        _hospital("full", at=None, clinical=ClinicalStatus.FULL),
+        _hospital("unknown"),
+        _hospital("closed", facility=FacilityStatus.CLOSED),
+        _hospital("evacuating", facility=FacilityStatus.EVACUATING),
+        _hospital("no-ambulances", ems_traffic=EmsTraffic.CLOSED),
+        _hospital("no-ed", ems_traffic=EmsTraffic.NOT_APPLICABLE),
+        _hospital("quarantine", security=SecurityStatus.QUARANTINE),
+        _hospital("far"),
+    ]
+    travel = {h.hospital_id: 3.0 for h in hospitals if h.hospital_id != "far"}
+    rec = recommend_destination(
+        hospitals,
+        travel,
+        category="immediate",
+        child=True,
+        en_route={"over": {"delayed": 2}},
+        now=T0,
+    )
+    for d in rec.ranked:
+        assert len(d.reason_facts) == len(d.reasons), d
+    given = [f.code for d in rec.ranked for f in d.reason_facts]
+    assert set(given) == set(DESTINATION_REASON_CODES)
+    assert len(set(DESTINATION_REASON_CODES)) == len(DESTINATION_REASON_CODES)
+    assert {x.fact.code for x in rec.excluded} == set(EXCLUSION_CODES)
+    assert len(rec.excluded) == len(EXCLUSION_CODES)
+    drawbacks = next(d for d in rec.ranked if d.hospital_id == "drawbacks")
+    assert drawbacks.reason_facts[1] == Reason("slots_left", n=1, colour="red")
+    assert Reason("ems_advisory") in drawbacks.reason_facts  # nothing written: no note
 
 
 def test_unknown_category_is_an_error() -> None:

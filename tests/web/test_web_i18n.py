@@ -138,3 +138,26 @@ def test_every_rule_the_domain_names_has_words_in_each_language() -> None:
         assert en, key
         assert he != en, key
         assert ar != en, key
+
+
+def test_the_phone_says_every_hospital_reason_and_exclusion_in_each_language() -> None:
+    """Every code a hospital recommendation gives beside its English (reason_facts,
+    excluded[].code) has words for responder.js in he/ar/en, Hebrew and Arabic without Latin
+    letters, and the same blanks as the facts it says."""
+    from magen.domain.hospitals import DESTINATION_REASON_CODES, EXCLUSION_CODES, TRAVEL_BASES
+
+    keys = [f"fd_cc_r_{code}" for code in DESTINATION_REASON_CODES]
+    keys += [f"fd_cc_r_away_{basis}" for basis in TRAVEL_BASES if basis != "by_street"]
+    keys += [f"fd_cc_x_{code}" for code in EXCLUSION_CODES]
+    keys += ["fd_cc_x_other"]
+    blanks = {"away": {"m"}, "stale_status": {"m"}, "offload": {"m"}, "slots_left": {"n"}}
+    blanks |= {"beds_free": {"n"}, "over_capacity": {"n", "w"}, "away_straight_line": {"m"}}
+    for key in keys:
+        assert key in i18n._T, key
+        he, ar, en = i18n._T[key]
+        for words in (he, ar):
+            assert not re.search("[A-Za-z]", PLACEHOLDER.sub("", words)), (key, words)
+        assert he != en, key
+        assert ar != en, key
+        code = key.removeprefix("fd_cc_r_").removeprefix("fd_cc_x_")
+        assert set(PLACEHOLDER.findall(en)) == blanks.get(code, set()), key

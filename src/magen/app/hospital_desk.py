@@ -18,7 +18,7 @@ all the same: a crew already on the road with a casualty is better told than ref
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import anyio
@@ -79,6 +79,15 @@ def destination_warnings(hospital: hos.Hospital) -> list[DestinationWarning]:
     ]
 
 
+def _basis_coded(time: hos.TravelTime | None) -> hos.TravelTime | None:
+    """A travel time with its basis as a code (hos.TRAVEL_BASES): every time
+    `hospital_travel` does not drive over the streets is the straight line times a detour."""
+    if time is None:
+        return None
+    by_street = time.basis == hospital_travel.BY_STREET
+    return replace(time, basis_code="by_street" if by_street else "straight_line")
+
+
 @dataclass(frozen=True, slots=True)
 class DestinationAdvice:
     """Hospitals ranked for one casualty, and how their travel times were estimated."""
@@ -100,9 +109,10 @@ async def recommend(
     now = service.clock.now()
     hospitals = list(state.slice(hos.Hospitals).by_id.values())
     areas = hospital_travel.active_danger_areas(state, now) if town is not None else []
-    times = await anyio.to_thread.run_sync(
+    found = await anyio.to_thread.run_sync(
         lambda: hospital_travel.travel_times(origin, hospitals, town, areas)
     )
+    times = {k: _basis_coded(t) for k, t in found.items()}
     loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
     recommendation = hos.recommend_destination(
         hospitals,

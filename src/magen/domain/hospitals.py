@@ -384,7 +384,11 @@ class TravelTime:
 
     minutes: float
     basis: str = ""  # e.g. "by street", "straight line: no town loaded"
+    basis_code: str = ""  # the basis as a code (TRAVEL_BASES) for a client's own words
 
+
+# How a travel time was estimated: over the streets, or the straight line times a detour.
+TRAVEL_BASES = ("by_street", "straight_line")
 
 Travel = float | TravelTime | None
 TravelTimes = Mapping[str, Travel] | Callable[[Hospital], Travel]
@@ -409,7 +413,10 @@ class DestinationPolicy:
 
 DEFAULT_POLICY = DestinationPolicy()
 
-_CLOSED_FACILITY = frozenset({FacilityStatus.CLOSED, FacilityStatus.EVACUATING})
+_CLOSED_FACILITY = {
+    FacilityStatus.CLOSED: "facility_closed",
+    FacilityStatus.EVACUATING: "facility_evacuating",
+}
 _COLOUR = {"immediate": "red", "delayed": "yellow", "minor": "green", "expectant": "black"}
 # Beds that receive each kind of casualty when no capacity by triage colour is reported.
 _BEDS_FOR: dict[tuple[str, bool], tuple[BedType, ...]] = {
@@ -423,6 +430,59 @@ _BEDS_FOR: dict[tuple[str, bool], tuple[BedType, ...]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason for a destination's rank, or for ruling a hospital out, as a fact (its
+    English words are beside it): a code (DESTINATION_REASON_CODES or EXCLUSION_CODES) and
+    the facts it is made of; those it has no use for are None."""
+
+    code: str
+    n: int | None = None  # slots or beds left; an over-full hospital's capacity
+    minutes: int | None = None  # travel, ambulance offload, the status report's age
+    colour: str | None = None  # the triage colour the slots are for
+    on_way: int | None = None  # patients already on their way (over capacity)
+    basis: str | None = None  # how the travel time was estimated (TRAVEL_BASES)
+    note: str | None = None  # what the hospital wrote (EMS advisory, closed to ambulances)
+
+    def facts(self) -> dict[str, str | int]:
+        """The code and the facts it has, for a client to say in its own language."""
+        out: dict[str, str | int] = {"code": self.code}
+        for key in ("n", "minutes", "colour", "on_way", "basis", "note"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+# The codes of a destination's reasons (`Destination.reason_facts`), in the order they come.
+DESTINATION_REASON_CODES = (
+    "away",  # minutes, basis
+    "slots_left",  # n, colour: capacity reported for this triage colour
+    "beds_free",  # n: beds that receive this casualty
+    "over_capacity",  # n (capacity), on_way
+    "clinical_full",  # no capacity figure, and the hospital reports itself full
+    "capacity_unknown",
+    "no_status",  # the hospital has never reported
+    "stale_status",  # minutes
+    "ems_advisory",  # note (when written)
+    "offload",  # minutes
+    "facility_compromised",
+    "lockdown",
+    "short_staffed",
+    "not_trauma_centre",  # for a red casualty
+    "not_paediatric",  # for a child
+)
+# The codes of why a hospital is not offered (`Exclusion.fact`).
+EXCLUSION_CODES = (
+    "no_route",
+    "facility_closed",
+    "facility_evacuating",
+    "closed_to_ambulances",  # note (when written)
+    "no_emergency_department",
+    "quarantine",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Destination:
     """One candidate hospital with its travel time, expected cost and the reasons for it."""
 
@@ -432,18 +492,33 @@ class Destination:
     cost_minutes: float
     capacity_left: int | None  # beds/slots left after patients already on the way
     reasons: tuple[str, ...]
+    reason_facts: tuple[Reason, ...] = ()  # `reasons` as facts, one each
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A hospital not offered, and why: in English and as a fact (EXCLUSION_CODES)."""
+
+    hospital_id: str
+    name: str
+    reason: str
+    fact: Reason
 
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """Hospitals ranked best first, and those ruled out with why."""
+    """Hospitals ranked best first, and those ruled out with why (by hospital id)."""
 
     ranked: tuple[Destination, ...]
-    excluded: tuple[tuple[str, str], ...]  # (hospital id, reason)
+    excluded: tuple[Exclusion, ...]
 
     @property
     def best(self) -> Destination | None:
         return self.ranked[0] if self.ranked else None
+
+
+# A reason in English and as a fact.
+_Said = tuple[str, Reason]
 
 
 def _travel(h: Hospital, travel: TravelTimes) -> TravelTime | None:
@@ -470,19 +545,27 @@ def _capacity(status: HospitalStatus, colour: str, child: bool) -> tuple[int | N
     return sum(known), False
 
 
-def _excluded(h: Hospital, time: TravelTime | None) -> str | None:
+def _excluded(h: Hospital, time: TravelTime | None) -> _Said | None:
     s = h.status
     if time is None:
-        return "no route or travel time"
+        return "no route or travel time", Reason("no_route")
     if s.facility in _CLOSED_FACILITY:
-        return f"facility {s.facility.value.lower()}"
+        return f"facility {s.facility.value.lower()}", Reason(_CLOSED_FACILITY[s.facility])
     if s.ems_traffic is EmsTraffic.CLOSED:
-        return "closed to ambulances"
+        typed = s.ems_traffic_reason or None
+        why = f": {typed}" if typed else ""
+        return f"closed to ambulances{why}", Reason("closed_to_ambulances", note=typed)
     if s.ems_traffic is EmsTraffic.NOT_APPLICABLE:
-        return "no emergency department"
+        return "no emergency department", Reason("no_emergency_department")
     if s.security is SecurityStatus.QUARANTINE:
-        return "under quarantine"
+        return "under quarantine", Reason("quarantine")
     return None
+
+
+def _away(time: TravelTime) -> _Said:
+    minutes = round(time.minutes)
+    words = f"{minutes} min away" + (f" ({time.basis})" if time.basis else "")
+    return words, Reason("away", minutes=minutes, basis=time.basis_code or None)
 
 
 def _capacity_cost(
@@ -493,47 +576,64 @@ def _capacity_cost(
     child: bool,
     coming: Mapping[str, int],
     policy: DestinationPolicy,
-) -> tuple[float, int | None, str]:
+) -> tuple[float, int | None, _Said]:
     capacity, per_colour = _capacity(h.status, colour, child)
     if capacity is None:
         if h.status.clinical is ClinicalStatus.FULL:
-            return policy.per_patient_over_capacity, None, "reports clinical status full"
-        return policy.unknown_capacity, None, "capacity not reported"
+            said = ("reports clinical status full", Reason("clinical_full"))
+            return policy.per_patient_over_capacity, None, said
+        return policy.unknown_capacity, None, ("capacity not reported", Reason("capacity_unknown"))
     # Per-colour capacity is used up by patients of that colour; beds by anyone.
     taken = coming.get(category, 0) if per_colour else sum(coming.values())
     left = capacity - taken
     if left <= 0:
-        reason = f"over capacity ({capacity} slots, {taken} on the way)"
-        return policy.per_patient_over_capacity * (1 - left), left, reason
-    return 0.0, left, (f"{left} {colour} slots left" if per_colour else f"{left} beds free")
+        said = (
+            f"over capacity ({capacity} slots, {taken} on the way)",
+            Reason("over_capacity", n=capacity, on_way=taken),
+        )
+        return policy.per_patient_over_capacity * (1 - left), left, said
+    if per_colour:
+        return (
+            0.0,
+            left,
+            (f"{left} {colour} slots left", Reason("slots_left", n=left, colour=colour)),
+        )
+    return 0.0, left, (f"{left} beds free", Reason("beds_free", n=left))
 
 
 def _penalties(
     h: Hospital, colour: str, child: bool, now: datetime | None, policy: DestinationPolicy
-) -> list[tuple[float, str]]:
+) -> list[tuple[float, _Said]]:
     s = h.status
-    out: list[tuple[float, str]] = []
+    out: list[tuple[float, _Said]] = []
     if h.status_at is None:
-        out.append((0.0, "no status report yet"))
+        out.append((0.0, ("no status report yet", Reason("no_status"))))
     elif now is not None and now - h.status_at > policy.stale_after:
         age = int((now - h.status_at).total_seconds() // 60)
-        out.append((policy.stale_status, f"status {age} min old"))
+        out.append(
+            (policy.stale_status, (f"status {age} min old", Reason("stale_status", minutes=age)))
+        )
     if s.ems_traffic is EmsTraffic.ADVISORY:
-        why = f": {s.ems_traffic_reason}" if s.ems_traffic_reason else ""
-        out.append((policy.advisory, f"EMS advisory{why}"))
+        typed = s.ems_traffic_reason or None
+        why = f": {typed}" if typed else ""
+        out.append((policy.advisory, (f"EMS advisory{why}", Reason("ems_advisory", note=typed))))
     if s.offload is not None and s.offload.minutes is not None:
         offload = min(float(s.offload.minutes), policy.max_offload)
-        out.append((offload, f"ambulance offload {s.offload.minutes} min"))
+        said = (
+            f"ambulance offload {s.offload.minutes} min",
+            Reason("offload", minutes=s.offload.minutes),
+        )
+        out.append((offload, said))
     if s.facility is FacilityStatus.COMPROMISED:
-        out.append((policy.compromised, "facility compromised"))
+        out.append((policy.compromised, ("facility compromised", Reason("facility_compromised"))))
     if s.security is SecurityStatus.LOCKDOWN:
-        out.append((policy.lockdown, "in lockdown"))
+        out.append((policy.lockdown, ("in lockdown", Reason("lockdown"))))
     if s.staffing is Staffing.INSUFFICIENT:
-        out.append((policy.insufficient_staff, "staffing insufficient"))
+        out.append((policy.insufficient_staff, ("staffing insufficient", Reason("short_staffed"))))
     if colour == "red" and not h.trauma_centre:
-        out.append((policy.no_trauma_centre, "not a trauma centre"))
+        out.append((policy.no_trauma_centre, ("not a trauma centre", Reason("not_trauma_centre"))))
     if child and not h.paediatric:
-        out.append((policy.not_paediatric, "no paediatric service"))
+        out.append((policy.not_paediatric, ("no paediatric service", Reason("not_paediatric"))))
     return out
 
 
@@ -554,36 +654,39 @@ def recommend_destination(
     basis goes into the reasons) by hospital id, or a function of the hospital; None,
     infinite or missing means unreachable. `en_route` counts
     casualties already heading to each hospital by category (see `hospital_loads`), so
-    the same free bed is not promised twice.
+    the same free bed is not promised twice. Every reason is given twice: in English
+    (`reasons`, `Exclusion.reason`) and as a fact with a code (`reason_facts`,
+    `Exclusion.fact`) for a client to say in its own language.
     """
     category = category or "delayed"
     colour = _COLOUR.get(category)
     if colour is None:
         raise ValueError(f"unknown triage category {category!r}")
     ranked: list[Destination] = []
-    excluded: list[tuple[str, str]] = []
+    excluded: list[Exclusion] = []
     for h in hospitals:
         time = _travel(h, travel)
         why_not = _excluded(h, time)
         if why_not is not None or time is None:
-            excluded.append((h.hospital_id, why_not or "no route or travel time"))
+            words, fact = why_not or ("no route or travel time", Reason("no_route"))
+            excluded.append(Exclusion(h.hospital_id, h.name, words, fact))
             continue
-        minutes = time.minutes
-        away = f"{minutes:.0f} min away" + (f" ({time.basis})" if time.basis else "")
         coming = (en_route or {}).get(h.hospital_id, {})
-        cost, left, capacity_reason = _capacity_cost(
+        cost, left, capacity_said = _capacity_cost(
             h, category, colour, child=child, coming=coming, policy=policy
         )
         penalties = _penalties(h, colour, child, now, policy)
+        said = [_away(time), capacity_said, *(s for _, s in penalties)]
         ranked.append(
             Destination(
                 hospital_id=h.hospital_id,
                 name=h.name,
-                travel_minutes=minutes,
-                cost_minutes=minutes + cost + sum(p for p, _ in penalties),
+                travel_minutes=time.minutes,
+                cost_minutes=time.minutes + cost + sum(p for p, _ in penalties),
                 capacity_left=left,
-                reasons=(away, capacity_reason, *(r for _, r in penalties)),
+                reasons=tuple(words for words, _ in said),
+                reason_facts=tuple(fact for _, fact in said),
             )
         )
     ranked.sort(key=lambda d: (d.cost_minutes, -(d.capacity_left or 0), d.hospital_id))
-    return Recommendation(tuple(ranked), tuple(sorted(excluded)))
+    return Recommendation(tuple(ranked), tuple(sorted(excluded, key=lambda x: x.hospital_id)))

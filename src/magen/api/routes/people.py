@@ -328,8 +328,16 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
     category: FromQuery[str | None] = None,
     child: FromQuery[bool] = False,
 ) -> dict[str, Any]:
-    """Where to take a casualty from here: hospitals ranked by capacity and travel time."""
-    _require(actor, Audience.MEDICAL, "hospital recommendations")
+    """Where to take a casualty from here: hospitals ranked by capacity and travel time.
+
+    Every reason is an English sentence (`reasons`, `excluded[].reason`) and a fact beside
+    it (`reason_facts`, one each; `excluded[].code` and its facts) for a client to say in its
+    own language: the codes are `hos.DESTINATION_REASON_CODES` and `hos.EXCLUSION_CODES`.
+    Responders read it too (police and volunteers drive the wounded in their own cars); the
+    hospitals' full status (GET /hospitals) stays with the medical roles.
+    """
+    if actor.role is not Role.RESPONDER:
+        _require(actor, Audience.MEDICAL, "hospital recommendations")
     try:
         wanted = triage.TriageCategory(category) if category else None
     except ValueError:
@@ -351,10 +359,14 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
                 "cost_minutes": round(d.cost_minutes, 1),
                 "capacity_left": d.capacity_left,
                 "reasons": list(d.reasons),
+                "reason_facts": [f.facts() for f in d.reason_facts],
             }
             for d in rec.ranked
         ],
-        "excluded": [{"hospital_id": h, "reason": why} for h, why in rec.excluded],
+        "excluded": [
+            {"hospital_id": x.hospital_id, "name": x.name, "reason": x.reason, **x.fact.facts()}
+            for x in rec.excluded
+        ],
         "travel_model": advice.travel_model,
     }
 

@@ -754,27 +754,20 @@
   }
 
   var VEHICLES = ["ambulance", "intensive_care_ambulance", "private_car", "police", "military", "helicopter", "other"];
-  var WHY_NOT = [[/^facility/, "fd_cc_why_facility"], [/closed to ambulances/, "fd_cc_why_closed"],
-    [/no emergency department/, "fd_cc_why_no_ed"], [/quarantine/, "fd_cc_why_quarantine"],
-    [/no route/, "fd_cc_why_no_route"]];
-  // Why a hospital ranks where it does, in the page's words (the server's are English): each
-  // reason the page knows; the others stay in the button's title.
-  var REASONS = [[/^capacity not reported/, "fd_cc_r_no_capacity"], [/clinical status full/, "fd_cc_r_full"],
-    [/^over capacity/, "fd_cc_no_room"], [/not a trauma centre/, "fd_cc_r_no_trauma"],
-    [/no paediatric/, "fd_cc_r_no_paeds"], [/lockdown/, "fd_cc_lockdown"], [/^EMS advisory/, "fd_cc_r_advisory"],
-    [/^ambulance offload (\d+) min/, "fd_cc_r_offload"], [/facility compromised/, "fd_cc_r_compromised"],
-    [/staffing insufficient/, "fd_cc_r_staff"], [/no status report/, "fd_cc_r_no_status"],
-    [/^status (\d+) min old/, "fd_cc_r_stale"]];
-  function reasonSaid(why) {
-    for (var i = 0; i < REASONS.length; i++) {
-      var m = REASONS[i][0].exec(why || "");
-      if (m) return say(REASONS[i][1], { m: m[1] || "" });
-    }
-    return "";
+  // Why a hospital ranks where it does, and why one is not offered, in the page's words from
+  // the facts beside the server's English (reason_facts, excluded[].code; the codes are
+  // DESTINATION_REASON_CODES and EXCLUSION_CODES in domain/hospitals.py). A code this page
+  // has no words for says nothing: the English stays in the button's title.
+  function reasonSaid(f) {
+    var key = "fd_cc_r_" + f.code + (f.code === "away" && f.basis === "straight_line" ? "_straight_line" : "");
+    if (!M.S[key]) return "";
+    var m = f.code === "away" ? Math.max(1, f.minutes || 0) : f.minutes;
+    return say(key, { m: m == null ? "" : String(m), n: f.n == null ? "" : String(f.n),
+      w: f.on_way == null ? "" : String(f.on_way) });
   }
-  function whyNot(reason) {
-    for (var i = 0; i < WHY_NOT.length; i++) if (WHY_NOT[i][0].test(reason || "")) return say(WHY_NOT[i][1]);
-    return say("fd_cc_why_other");
+  function whyNot(x) {
+    var key = "fd_cc_x_" + x.code;
+    return say(M.S[key] ? key : "fd_cc_x_other");
   }
 
   function evacuateBlock(c) {
@@ -830,32 +823,25 @@
       btn.addEventListener("click", function () { go(btn, null); });
       places.appendChild(btn);
     }
-    // Hospitals are ranked for the medical roles only; a responder sends without one.
+    // Medics and responders alike (police and volunteers drive the wounded in their own
+    // cars): the hospitals ranked for this casualty from where it is.
     var at = c.lat != null ? { lat: c.lat, lon: c.lon } : fix;
-    if (M.CFG.role !== "medic") { nowhere(); return b; }
     if (!at) { nowhere(say("fd_cc_no_place")); return b; }
     places.appendChild(M.node("p", "hint", say("fd_cc_finding")));
     var q = "/api/v1/hospitals/recommendation?lat=" + at.lat.toFixed(6) + "&lon=" + at.lon.toFixed(6) +
       (c.category ? "&category=" + c.category : "") + (c.child ? "&child=true" : "");
-    Promise.all([M.api("GET", q), M.api("GET", "/api/v1/hospitals")]).then(function (rs) {
+    M.api("GET", q).then(function (rec) {
       places.textContent = "";
-      var rec = rs[0], all = {};
-      if (rs[1].ok) (rs[1].json || []).forEach(function (h) { all[h.id] = h; });
       if (!rec.ok) { nowhere(refusal(rec, null, places)); return; }
       var ranked = rec.json.ranked || [];
       ranked.forEach(function (d, i) {
-        var h = all[d.hospital_id], status = (h && h.status) || {};
-        var facts = [];
+        var facts = [], locked = false;
         if (i === 0) facts.push(say("fd_cc_recommended"));
-        facts.push(say("fd_cc_drive", { m: String(Math.max(1, Math.round(d.travel_minutes))) }));
-        if (d.capacity_left != null && d.capacity_left > 0) facts.push(say("fd_cc_room", { n: String(d.capacity_left) }));
-        var locked = status.security === "Lockdown";
-        (d.reasons || []).slice(1).forEach(function (why) {
-          var found = reasonSaid(why);
+        (d.reason_facts || [{ code: "away", minutes: Math.round(d.travel_minutes) }]).forEach(function (f) {
+          var found = reasonSaid(f);
           if (found && facts.indexOf(found) < 0) facts.push(found);
-          if (/lockdown/.test(why)) locked = true;
+          if (f.code === "lockdown") locked = true;
         });
-        if (locked && facts.indexOf(say("fd_cc_lockdown")) < 0) facts.push(say("fd_cc_lockdown"));
         var btn = document.createElement("button");
         btn.type = "button";
         btn.className = "big cc-dest" + (i === 0 ? " cc-first" : "") + (locked ? " cc-locked" : "");
@@ -867,9 +853,10 @@
         places.appendChild(btn);
       });
       (rec.json.excluded || []).forEach(function (x) {
-        var h = all[x.hospital_id];
+        // What the hospital wrote (why it closed to ambulances) is its own words, isolated.
+        var why = x.note ? [whyNot(x), " (", M.node("bdi", "", x.note), ")"] : whyNot(x);
         var p = M.node("p", "cc-excluded", M.sayParts("fd_cc_not_offered", {
-          name: M.node("bdi", "", h ? h.name : x.hospital_id), why: whyNot(x.reason) }));
+          name: M.node("bdi", "", x.name || x.hospital_id), why: M.node("span", "", why) }));
         p.setAttribute("data-excluded", x.hospital_id);
         p.title = x.reason;
         places.appendChild(p);
