@@ -217,6 +217,8 @@ def test_a_medic_treats_describes_and_sends_a_casualty_to_the_recommended_hospit
         assert "סגור לאמבולנסים" in closed
         assert "לא מוצע" in closed
         screenshot(page, "responder-casualty-card-he")
+        # A medic's ride is an ambulance unless they say otherwise.
+        assert evac.locator("select[name=vehicle_kind]").input_value() == "ambulance"
         evac.locator("input[name=vehicle]").fill("MDA 77")
         with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/evacuate")) as sent:
             first.tap()
@@ -294,6 +296,8 @@ def test_a_responder_is_offered_the_ranked_hospitals_with_why_in_hebrew_words_on
         assert asked.value.status == 200, asked.value.text()
         first = evac.locator("[data-destinations] button").first
         assert first.get_attribute("data-destination") == NEAR
+        # An officer on duty drives the wounded in the patrol car (as in Ofakim): chosen first.
+        assert evac.locator("select[name=vehicle_kind]").input_value() == "police"
         # Why each hospital ranks where it does: Hebrew words only, made from the codes.
         why = {
             b.get_attribute("data-destination"): b.locator(".cc-dest-why").inner_text()

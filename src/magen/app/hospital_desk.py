@@ -18,7 +18,7 @@ all the same: a crew already on the road with a casualty is better told than ref
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import anyio
@@ -79,15 +79,6 @@ def destination_warnings(hospital: hos.Hospital) -> list[DestinationWarning]:
     ]
 
 
-def _basis_coded(time: hos.TravelTime | None) -> hos.TravelTime | None:
-    """A travel time with its basis as a code (hos.TRAVEL_BASES): every time
-    `hospital_travel` does not drive over the streets is the straight line times a detour."""
-    if time is None:
-        return None
-    by_street = time.basis == hospital_travel.BY_STREET
-    return replace(time, basis_code="by_street" if by_street else "straight_line")
-
-
 @dataclass(frozen=True, slots=True)
 class DestinationAdvice:
     """Hospitals ranked for one casualty, and how their travel times were estimated."""
@@ -112,11 +103,10 @@ async def recommend(
     found = await anyio.to_thread.run_sync(
         lambda: hospital_travel.travel_times(origin, hospitals, town, areas)
     )
-    times = {k: _basis_coded(t) for k, t in found.items()}
     loads = cas.hospital_loads(state.slice(cas.Casualties).by_id.values())
     recommendation = hos.recommend_destination(
         hospitals,
-        times,
+        found,
         category=category,
         child=child,
         en_route={k: v.en_route_by_category for k, v in loads.items()},

@@ -76,12 +76,14 @@ def travel_times(
         elif math.isinf(m):
             out[h.hospital_id] = None
         else:
-            out[h.hospital_id] = TravelTime(m / 1000.0 / AMBULANCE_KMH * 60.0, BY_STREET)
+            out[h.hospital_id] = TravelTime(
+                m / 1000.0 / AMBULANCE_KMH * 60.0, BY_STREET, basis_code="by_street"
+            )
     return out
 
 
 def _straight(origin: GeoPoint, h: Hospital, basis: str) -> TravelTime:
-    return TravelTime(straight_line_minutes(origin, h.where), basis)
+    return TravelTime(straight_line_minutes(origin, h.where), basis, basis_code="straight_line")
 
 
 def _street_metres(

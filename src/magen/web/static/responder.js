@@ -754,6 +754,15 @@
   }
 
   var VEHICLES = ["ambulance", "intensive_care_ambulance", "private_car", "police", "military", "helicopter", "other"];
+  // The vehicle this responder most likely drives the wounded in, chosen first (one tap to
+  // change): an officer's patrol car, an off-duty officer's or a volunteer's own car, a
+  // medic's ambulance.
+  var OWN_VEHICLE = { police_on_duty: "police", police_off_duty: "private_car", volunteer: "private_car",
+    medic: "ambulance", other: "private_car" };
+  function myVehicle() {
+    var mine = lastPicture && (lastPicture.responders || []).filter(function (x) { return x.id === me; })[0];
+    return (mine && OWN_VEHICLE[mine.kind]) || "ambulance";
+  }
   // Why a hospital ranks where it does, and why one is not offered, in the page's words from
   // the facts beside the server's English (reason_facts, excluded[].code; the codes are
   // DESTINATION_REASON_CODES and EXCLUSION_CODES in domain/hospitals.py). A code this page
@@ -791,6 +800,7 @@
       o.value = k; o.textContent = say("fd_cc_vk_" + k);
       kind.appendChild(o);
     });
+    kind.value = myVehicle();
     kindLabel.appendChild(kind);
     var idLabel = M.node("label", "", say("fd_cc_vehicle"));
     var vehicle = document.createElement("input");
