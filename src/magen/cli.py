@@ -226,7 +226,9 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
     async def show(service: Any) -> list[Any]:
         return list(service.state.slice(Accounts).by_id.values())
 
-    _require_existing(args.db)  # "no accounts" must never be how a mistyped --db looks
+    # "No accounts" must never be how a mistyped --db looks, and a damaged file is said as
+    # one before anything (a token secret) is made beside it.
+    asyncio.run(open_existing(args.db).close())
     for acc in _with_service(args.db, show):
         flag = "" if acc.active else "  (deactivated)"
         print(f"{acc.account_id}  {acc.username:<20} {acc.role.value:<11} {acc.display_name}{flag}")
@@ -251,7 +253,8 @@ def _require_existing(db: str) -> None:
         raise CliError(f"{db} is a directory, not an event log; give the database's file name")
 
 
-def _open_existing(db: str) -> Any:
+def open_existing(db: str) -> Any:
+    """The log at `db`, opened; a CliError naming it when it is not there or is damaged."""
     _require_existing(db)
     return _open_log(db)
 
@@ -267,7 +270,7 @@ def _cmd_log_export(args: argparse.Namespace) -> int:
     from magen.api.wire import recorded_view
     from magen.app.codec import decode
 
-    log = _open_existing(args.db)
+    log = open_existing(args.db)
     try:
         out = _private_output(args.out) if args.out != "-" else sys.stdout
     except OSError as exc:
@@ -349,7 +352,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     until = _parse_time(args.until) if args.until else None
     town = _replay_town(args.town)
-    log = _open_existing(args.db)
+    log = open_existing(args.db)
     state = state_fused_along(town)
     as_of: datetime | None = None
     try:

@@ -220,6 +220,18 @@ def test_a_damaged_log_is_one_line_naming_it_from_every_command(db: Path, tmp_pa
         assert "serving" not in r.stdout
 
 
+def test_a_file_that_is_no_database_is_said_before_a_secret_is_made_for_it(
+    tmp_path: Path,
+) -> None:
+    junk = tmp_path / "notes.db"
+    junk.write_bytes(os.urandom(5000))
+    for args in (["users", "list"], ["snapshot"], ["log", "export"], ["replay"]):
+        r = magen(*args, "--db", str(junk))
+        assert r.returncode == 2, (args, r.stderr)
+        assert "is damaged" in r.stderr, (args, r.stderr)
+    assert not junk.with_name(junk.name + ".secret").exists()
+
+
 # --- #6: a log that cannot be written -------------------------------------------------------
 
 

@@ -74,14 +74,12 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     # A command, not store code: it folds the log through the app like a starting server.
     from magen.api.app import build_service
-    from magen.cli import CliError
+    from magen.cli import CliError, open_existing
     from magen.clock import SystemClock
     from magen.config import Settings
-    from magen.store.factory import sqlite_path
 
-    plain = sqlite_path(args.db)
-    if plain is not None and not plain.exists():
-        raise CliError(f"no event log at {args.db}")
+    # A log that is not there, or damaged, is said before anything (a secret) is made for it.
+    asyncio.run(open_existing(args.db).close())
 
     async def run() -> Any:
         started = time.perf_counter()
