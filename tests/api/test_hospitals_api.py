@@ -159,6 +159,7 @@ def test_danger_areas_close_the_way_to_a_hospital_but_not_the_way_out(town_kit: 
         assert {
             "hospital_id": "south",
             "name": "South",
+            "names": {},
             "reason": "no route or travel time",
             "code": "no_route",
         } in rec["excluded"]
@@ -206,6 +207,7 @@ def test_a_responder_reads_where_to_take_a_casualty_and_why_a_hospital_is_not_of
         {
             "hospital_id": "south",
             "name": "South",
+            "names": {},
             "reason": "closed to ambulances: shooter at the gate",
             "code": "closed_to_ambulances",
             "note": "shooter at the gate",

@@ -70,3 +70,31 @@ def test_the_demo_links_hospital1_to_the_first_hospital_when_both_exist() -> Non
     assert demo_hospital_accounts(service({}), scenario) == {}
     empty = scenario.model_copy(update={"hospitals": []})
     assert demo_hospital_accounts(service({"hospital1": "acc-9"}), empty) == {}
+
+
+def test_the_scenario_s_hospitals_are_registered_with_their_hebrew_and_arabic_names() -> None:
+    bodies = _registered(None)
+    assert [b["names"] for b in bodies] == [
+        {"he": "שערי צדק", "ar": "مستشفى شعاري تسيديك"},
+        {"he": "הדסה עין כרם", "ar": "هداسا عين كارم"},
+        {"he": "הדסה הר הצופים", "ar": "هداسا جبل المشارف"},
+    ]
+
+
+def test_a_scenario_hospital_with_no_names_is_registered_as_before() -> None:
+    api = _Recorder()
+    scenario = small_scenario()
+    plain = [h.model_copy(update={"names": {}}) for h in scenario.hospitals]
+    simulation = Simulation(
+        scenario.model_copy(update={"hospitals": plain}),
+        baka_town(),
+        11,
+        "magen",
+        cast("Any", api),
+        cast("Any", None),
+        cast("Any", None),
+    )
+    asyncio.run(simulation._hospitals(Who("admin")))
+    bodies = [body for path, body in api.sent if path == "/api/v1/hospitals"]
+    assert len(bodies) == 3
+    assert all("names" not in b for b in bodies)

@@ -37,7 +37,13 @@ def _hospital_account(kit: Kit, username: str) -> tuple[str, str]:
     return account_id, str(token)
 
 
-def _register(kit: Kit, hospital_id: str, name: str, account_id: str | None = None) -> None:
+def _register(
+    kit: Kit,
+    hospital_id: str,
+    name: str,
+    account_id: str | None = None,
+    names: dict[str, str] | None = None,
+) -> None:
     body: dict[str, Any] = {
         "command_id": cid(),
         "hospital_id": hospital_id,
@@ -47,6 +53,8 @@ def _register(kit: Kit, hospital_id: str, name: str, account_id: str | None = No
     }
     if account_id is not None:
         body["account_id"] = account_id
+    if names is not None:
+        body["names"] = names
     r = kit.post(Role.ADMIN, "/api/v1/hospitals", body)
     assert r.status_code == 201, r.text
 
@@ -102,7 +110,7 @@ def test_a_linked_hospital_account_sees_its_own_hospital(kit: Kit) -> None:
     _register(kit, "h-south", "South Hospital")
     r = _page(kit, token)
     assert r.status_code == 200
-    assert "<h1 data-hospital-name>East Medical Centre</h1>" in r.text
+    assert "<h1 data-hospital-name><bdi>East Medical Centre</bdi></h1>" in r.text
     assert "South Hospital" not in r.text
     config = re.search(r'<script id="config" type="application/json">(.*?)</script>', r.text)
     assert config is not None
@@ -116,7 +124,7 @@ def test_a_linked_hospital_account_sees_its_own_hospital(kit: Kit) -> None:
     assert "/static/hospital.css" in r.text
     # Another hospital's id in the URL does not change whose desk this is.
     other = _page(kit, token, "/hospital?lang=en&id=h-south")
-    assert "<h1 data-hospital-name>East Medical Centre</h1>" in other.text
+    assert "<h1 data-hospital-name><bdi>East Medical Centre</bdi></h1>" in other.text
 
 
 def test_an_admin_or_dispatcher_chooses_a_hospital_then_relays_for_it(kit: Kit) -> None:
@@ -129,9 +137,29 @@ def test_an_admin_or_dispatcher_chooses_a_hospital_then_relays_for_it(kit: Kit) 
         assert "hospital.js" not in choose.text
         r = _page(kit, kit.tokens[role], "/hospital?lang=en&id=h-west")
         assert r.status_code == 200
-        assert "<h1 data-hospital-name>West General</h1>" in r.text
+        assert "<h1 data-hospital-name><bdi>West General</bdi></h1>" in r.text
         assert "data-relaying" in r.text
         assert f'"role":"{role.value}"' in r.text
+
+
+def test_the_desk_says_the_hospital_in_the_page_s_language(kit: Kit) -> None:
+    """Its name in Hebrew or Arabic where it has one; else its name of record."""
+    names = {"he": "שערי צדק", "ar": "مستشفى شعاري تسيديك"}
+    _register(kit, "h-sz", "Shaare Zedek", names=names)
+    token = kit.tokens[Role.ADMIN]
+    for lang, said in (("he", names["he"]), ("ar", names["ar"]), ("en", "Shaare Zedek")):
+        r = _page(kit, token, f"/hospital?lang={lang}&id=h-sz")
+        assert r.status_code == 200
+        assert f"<h1 data-hospital-name><bdi>{said}</bdi></h1>" in r.text
+        assert f"<title>{said} · " in r.text
+    # A hospital with no Hebrew name is said by its name of record on a Hebrew page, and the
+    # list to relay for says each in the page's language.
+    _register(kit, "h-plain", "Plain Hospital")
+    r = _page(kit, token, "/hospital?lang=he&id=h-plain")
+    assert "<h1 data-hospital-name><bdi>Plain Hospital</bdi></h1>" in r.text
+    choose = _page(kit, token, "/hospital?lang=he")
+    assert 'href="/hospital?id=h-sz"><bdi>שערי צדק</bdi></a>' in choose.text
+    assert 'href="/hospital?id=h-plain"><bdi>Plain Hospital</bdi></a>' in choose.text
 
 
 def test_an_unknown_hospital_id_is_a_clear_404(kit: Kit) -> None:

@@ -14,16 +14,24 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from magen.domain.accounts import Accounts
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.people import observed_time
 from magen.domain.state import State
-from magen.domain.values import GeoPoint, Role, ShortText
+from magen.domain.values import GeoPoint, Role, ShortText, exchangeable
 
 _HOSPITAL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 Count = Annotated[int, Field(ge=0, le=100_000)]
@@ -219,6 +227,36 @@ class HospitalStatus(_Value):
         return next((b for b in self.beds if b.bed_type is bed_type), None)
 
 
+# A hospital's name in one of the pages' languages: bounded like its name of record, and
+# empty where it has none in that language.
+_LocalName = Annotated[str, Field(max_length=200), AfterValidator(exchangeable)]
+HOSPITAL_NAME_LANGS = ("he", "ar", "en")
+
+
+class HospitalNames(_Value):
+    """A hospital's name in Hebrew, Arabic and English, for pages in those languages.
+
+    `Hospital.name` stays the name of record (EDXL-HAVE's organisation name); a language left
+    empty falls back to it. Each name is stripped, so blank means none.
+    """
+
+    he: _LocalName = ""
+    ar: _LocalName = ""
+    en: _LocalName = ""
+
+    @field_validator("he", "ar", "en")
+    @classmethod
+    def _stripped(cls, v: str) -> str:
+        return v.strip()
+
+    def given(self) -> dict[str, str]:
+        """The languages it has a name in, language to name."""
+        return {lang: n for lang in HOSPITAL_NAME_LANGS if (n := getattr(self, lang))}
+
+
+NO_NAMES = HospitalNames()
+
+
 # --- slice --------------------------------------------------------------------------------
 
 
@@ -231,6 +269,7 @@ class Hospital:
     trauma_centre: bool
     paediatric: bool
     registered_at: datetime
+    names: HospitalNames = NO_NAMES  # in the pages' languages; none before names were kept
     status: HospitalStatus = field(default_factory=HospitalStatus)
     status_at: datetime | None = None  # when the latest report was observed
     reports: int = 0
@@ -255,6 +294,7 @@ class HospitalRegistered(Event):
     account_id: str | None
     trauma_centre: bool
     paediatric: bool
+    names: HospitalNames = NO_NAMES  # empty in events logged before hospitals had names
 
 
 @event
@@ -275,6 +315,10 @@ class RegisterHospital(Command):
     account_id: str | None = None
     trauma_centre: bool = False
     paediatric: bool = False
+    # Its name in Hebrew, Arabic and English where it has one (`name` stays the name of record).
+    names: HospitalNames = NO_NAMES
+
+    added_later: ClassVar[tuple[str, ...]] = ("names",)
 
     @field_validator("hospital_id")
     @classmethod
@@ -326,6 +370,7 @@ def _register(state: State, cmd: RegisterHospital, ctx: DecisionContext) -> list
             account_id=cmd.account_id,
             trauma_centre=cmd.trauma_centre,
             paediatric=cmd.paediatric,
+            names=cmd.names,
         )
     ]
 
@@ -362,6 +407,7 @@ def _on_registered(state: State, e: HospitalRegistered, r: Recorded) -> None:
         trauma_centre=e.trauma_centre,
         paediatric=e.paediatric,
         registered_at=r.recorded_at,
+        names=e.names,
     )
 
 

@@ -250,6 +250,8 @@ class Simulation:
                 "where": {"lon": h.where.lon, "lat": h.where.lat},
                 "trauma_centre": h.trauma,
             }
+            if h.names:
+                body["names"] = dict(h.names)
             if i in self.hospital_accounts:
                 body["account_id"] = self.hospital_accounts[i]
             answer = await self.api.command("/api/v1/hospitals", admin, body)

@@ -268,9 +268,14 @@ class Persons(_Strict):
 
 
 class Hospital(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]  # the name of record
     where: Point
     trauma: bool = False
+    # Its name in the pages' languages ({ he = "...", ar = "..." }); a page in a language with
+    # none says `name`.
+    names: dict[Lang, Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=dict
+    )
 
 
 class Transport(_Strict):

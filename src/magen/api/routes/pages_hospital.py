@@ -61,6 +61,7 @@ def _hospital_view(h: Hospital) -> dict[str, Any]:
     return {
         "id": h.hospital_id,
         "name": h.name,
+        "names": h.names.given(),  # the page says the one in its language, else `name`
         "trauma_centre": h.trauma_centre,
         "paediatric": h.paediatric,
     }

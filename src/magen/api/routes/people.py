@@ -303,6 +303,7 @@ def _hospitals_view(state: State) -> list[dict[str, Any]]:
             {
                 "id": h.hospital_id,
                 "name": h.name,
+                "names": h.names.given(),
                 "lat": h.where.lat,
                 "lon": h.where.lon,
                 "trauma_centre": h.trauma_centre,
@@ -330,9 +331,10 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
 ) -> dict[str, Any]:
     """Where to take a casualty from here: hospitals ranked by capacity and travel time.
 
-    Every reason is an English sentence (`reasons`, `excluded[].reason`) and a fact beside
-    it (`reason_facts`, one each; `excluded[].code` and its facts) for a client to say in its
-    own language: the codes are `hos.DESTINATION_REASON_CODES` and `hos.EXCLUSION_CODES`.
+    Each hospital has its `name` of record and its `names` by language (he, ar, en: only
+    those it has). Every reason is an English sentence (`reasons`, `excluded[].reason`) and a
+    fact beside it (`reason_facts`, one each; `excluded[].code` and its facts) for a client to
+    say in its own language: the codes are `hos.DESTINATION_REASON_CODES` and `hos.EXCLUSION_CODES`.
     Responders read it too (police and volunteers drive the wounded in their own cars); the
     hospitals' full status (GET /hospitals) stays with the medical roles.
     """
@@ -350,11 +352,13 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
         child=child,
     )
     rec = advice.recommendation
+    names = _hospital_names(service.state)
     return {
         "ranked": [
             {
                 "hospital_id": d.hospital_id,
                 "name": d.name,
+                "names": names.get(d.hospital_id, {}),
                 "travel_minutes": round(d.travel_minutes, 1),
                 "cost_minutes": round(d.cost_minutes, 1),
                 "capacity_left": d.capacity_left,
@@ -364,11 +368,22 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
             for d in rec.ranked
         ],
         "excluded": [
-            {"hospital_id": x.hospital_id, "name": x.name, "reason": x.reason, **x.fact.facts()}
+            {
+                "hospital_id": x.hospital_id,
+                "name": x.name,
+                "names": names.get(x.hospital_id, {}),
+                "reason": x.reason,
+                **x.fact.facts(),
+            }
             for x in rec.excluded
         ],
         "travel_model": advice.travel_model,
     }
+
+
+def _hospital_names(state: State) -> dict[str, dict[str, str]]:
+    """Each registered hospital's names by language (only the languages it has one in)."""
+    return {h.hospital_id: h.names.given() for h in state.slice(hos.Hospitals).by_id.values()}
 
 
 @get("/hospitals/edxl-have", media_type="application/xml")
@@ -465,7 +480,8 @@ async def board(
     `casualties` (by id) are the records these name, as cards: what the desk shows of each,
     the fields a record leaves empty left out, a report's notes counted (`note_count`), not
     sent (GET /persons/missing/{id} has them); `hospitals` (id to name) where those
-    casualties are or go; `counts` also counts every report by status, the survivors and the
+    casualties are or go, and `hospital_names` (id to the names it has by language, he, ar,
+    en); `counts` also counts every report by status, the survivors and the
     matches by status. Reports are found by name with GET /persons/search. The answer
     carries an ETag: a client that sends it back in If-None-Match is answered 304 with no
     body while the board is unchanged.
@@ -495,6 +511,9 @@ async def board(
                 for k, c in names.casualties.items()
             },
             "hospitals": names.hospitals,
+            "hospital_names": {
+                k: hos.hospital(service.state, k).names.given() for k in names.hospitals
+            },
             "counts": {
                 "reports": {"all": sum(work.reports_by_status.values()), **work.reports_by_status},
                 "survivors": work.survivor_count,

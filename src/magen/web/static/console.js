@@ -1008,11 +1008,12 @@
     });
   }
 
-  // A hospital by its name from the hospitals board (its id until that board has come).
+  // A hospital by its name from the hospitals board, in the console's language where it has
+  // one (its id until that board has come).
   function hospitalName(id) {
     if (!id) return id;
     var found = byId(hospitalsById, id);
-    return found && found.name ? found.name : id;
+    return (found && named(found)) || id;
   }
 
   function categoryText(cat) { return cat ? say("cx_triage_" + cat) : say("cx_untriaged"); }
@@ -1091,21 +1092,21 @@
       // Lines by "\n" (the tooltip keeps them: .hosp-tip), the name and the reason isolated.
       var why = h.status && h.status.ems_traffic_reason ? "\n" + esc(say("cx_h_reason", { r: own(h.status.ems_traffic_reason) })) : "";
       markers["hospitals:" + h.id] = L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
-        .bindTooltip("<bdi>" + esc(h.name) + "</bdi> · " + esc(chips.join(say("dx_sep"))) + why +
+        .bindTooltip("<bdi>" + esc(named(h)) + "</bdi> · " + esc(chips.join(say("dx_sep"))) + why +
           "\n" + esc(reportText(h)) +
           "\n" + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })),
           { className: "hosp-tip" })
         .addTo(layers.hospitals);
     });
     var sorted = items.slice().sort(function (a, b) {
-      return (hospitalRank(a) - hospitalRank(b)) || String(a.name).localeCompare(String(b.name));
+      return (hospitalRank(a) - hospitalRank(b)) || named(a).localeCompare(named(b), LANG);
     });
     fill("hospitals", sorted, function (li, h) {
       var rank = hospitalRank(h);
       li.className = "hosp" + (rank === 0 ? " p1" : rank === 1 ? " stale-status" : rank === 2 ? " p3" : "");
       li.dataset.state = rank === 0 ? "barred" : rank === 1 ? hospitalFreshness(h) : rank === 2 ? "limited" : "open";
       var reason = h.status && h.status.ems_traffic_reason;
-      li.innerHTML = "<b><bdi>" + esc(h.name) + "</bdi></b> " +
+      li.innerHTML = "<b><bdi>" + esc(named(h)) + "</bdi></b> " +
         hospitalChips(h).map(function (c) { return '<span class="chip ' + c[0] + '">' + esc(c[1]) + "</span>"; }).join(" ") +
         (reason ? '<div class="why">' + esc(say("cx_h_reason", { r: own(reason) })) + "</div>" : "") +
         '<div class="load">' + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })) + "</div>" +

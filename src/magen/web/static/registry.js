@@ -152,7 +152,9 @@
   function casualtyInfo(c) {
     var found = typed([c.place, c.found_at && textOf(when(c.found_at))]);
     var hospital = c.hospital_id || c.destination;
-    var h = hospital ? (data.board.hospitals[hospital] || hospital) : "";
+    // The hospital in the desk's language where it has a name in it, else its name of record.
+    var local = hospital && data.board.hospital_names && data.board.hospital_names[hospital];
+    var h = hospital ? ((local && local[CFG.lang]) || data.board.hospitals[hospital] || hospital) : "";
     return [el("p", "kind", say("registry_cand_casualty")), el("p", "nm", say("registry_tag", { tag: c.tag })),
       c.name ? nameInfo(c.name) : null,
       line(describe(c.description)), line(sayParts("registry_found", { what: found })),

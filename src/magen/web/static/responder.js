@@ -856,17 +856,17 @@
         btn.type = "button";
         btn.className = "big cc-dest" + (i === 0 ? " cc-first" : "") + (locked ? " cc-locked" : "");
         btn.setAttribute("data-destination", d.hospital_id);
-        btn.appendChild(M.node("span", "cc-dest-name", M.sayParts("fd_cc_send_to", { name: M.node("bdi", "", d.name) })));
+        btn.appendChild(M.node("span", "cc-dest-name", M.sayParts("fd_cc_send_to", { name: M.node("bdi", "", hospitalSaid(d)) })));
         btn.appendChild(M.node("span", "cc-dest-why", facts.join(" · ")));
         btn.title = (d.reasons || []).join("; ");
-        btn.addEventListener("click", function () { go(btn, { id: d.hospital_id, name: d.name }); });
+        btn.addEventListener("click", function () { go(btn, { id: d.hospital_id, name: hospitalSaid(d) }); });
         places.appendChild(btn);
       });
       (rec.json.excluded || []).forEach(function (x) {
         // What the hospital wrote (why it closed to ambulances) is its own words, isolated.
         var why = x.note ? [whyNot(x), " (", M.node("bdi", "", x.note), ")"] : whyNot(x);
         var p = M.node("p", "cc-excluded", M.sayParts("fd_cc_not_offered", {
-          name: M.node("bdi", "", x.name || x.hospital_id), why: M.node("span", "", why) }));
+          name: M.node("bdi", "", hospitalSaid(x)), why: M.node("span", "", why) }));
         p.setAttribute("data-excluded", x.hospital_id);
         p.title = x.reason;
         places.appendChild(p);
@@ -875,6 +875,8 @@
     }, function () { places.textContent = ""; nowhere(say("fd_not_sent")); });
     return b;
   }
+  // A hospital in the page's language where it has a name in it, else its name of record.
+  function hospitalSaid(h) { return (h.names && h.names[LANG]) || h.name || h.hospital_id; }
   function onWay(e) {
     return e.name ? M.sayParts("fd_cc_on_way", { name: M.node("bdi", "", e.name), t: M.hhmmss(e.at) })
       : say("fd_cc_evacuated", { t: M.hhmmss(e.at) });
