@@ -303,7 +303,8 @@ def test_a_responder_is_offered_the_ranked_hospitals_with_why_in_hebrew_words_on
             b.get_attribute("data-destination"): b.locator(".cc-dest-why").inner_text()
             for b in evac.locator("[data-destinations] button[data-destination]").all()
         }
-        assert set(why) == {NEAR, FAR}, why
+        # Other tests on this shared server register hospitals of their own: these two are ours.
+        assert {NEAR, FAR} <= set(why), why
         for hospital_id, words in why.items():
             assert not LATIN.search(words), (hospital_id, words)
         assert "מומלץ" in why[NEAR]
