@@ -83,6 +83,26 @@ def test_not_ready_while_the_last_append_failed_and_ready_after_the_next_succeed
     assert client.get("/readyz").status_code == 200
 
 
+def test_ready_again_once_the_log_takes_writes_with_no_append_to_clear_it(
+    client: TestClient[Any], db: Path
+) -> None:
+    """A load balancer sends a worker it took out on 503 nothing: readiness itself finds out
+    the log takes writes again."""
+    _handle(client, _account("dina"))
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(Exception, match="lock"):
+            _handle(client, _account("omer"))
+        assert client.get("/readyz").status_code == 503  # still locked: the probe fails too
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    got = client.get("/readyz")
+    assert got.status_code == 200, got.text
+    assert got.json()["log_head"] == 1  # the probe appended nothing
+
+
 def test_not_ready_when_the_log_ends_before_what_this_worker_applied(
     client: TestClient[Any], db: Path
 ) -> None:

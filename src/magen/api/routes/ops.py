@@ -63,6 +63,9 @@ async def _readiness(request: Request[Any, Any, Any]) -> tuple[int, dict[str, An
             "reason": str(exc)[:300],
             "worker": os.getpid(),
         }
+    recheck = getattr(service.log, "recheck_writable", None)
+    if recheck is not None and getattr(service.log, "write_failure", None):
+        await anyio.to_thread.run_sync(recheck)  # writable again? ready again, with no append
     applied = service.state.position
     body: dict[str, Any] = {
         "status": "ok",
@@ -93,7 +96,8 @@ def _not_ready(service: Service, head: int, applied: int) -> tuple[str, str] | N
     """Why this worker cannot be trusted to serve, as (database state, reason); None if it can."""
     failure = getattr(service.log, "write_failure", None)
     if failure:
-        # Cleared by the next append that succeeds: until then no report can be recorded.
+        # Cleared by the next append that succeeds, or a probe that writes: until then no
+        # report can be recorded.
         return "not writable", f"the last append failed: {str(failure)[:300]}"
     if applied > head:
         _behind.pop(service, None)
