@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
@@ -174,7 +173,7 @@ def cap_config(request: Request[Any, Any, Any]) -> CapConfig:
     zones = zones_of(request)
     config = zones.cap_config() if zones is not None else DEFAULT_CAP
     sender = runtime(request).settings.cap_sender
-    return dataclasses.replace(config, sender=sender) if sender else config
+    return replace(config, sender=sender) if sender else config
 
 
 def _check_zones(request: Request[Any, Any, Any], zone_ids: tuple[str, ...] | None) -> None:
