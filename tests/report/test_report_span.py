@@ -29,6 +29,7 @@ from magen.sim.metrics import Metrics
 from magen.sim.runner import copy_log
 from magen.web.times import town_zone
 from sim.simkit import played
+from support.bakapack import baka_pack
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 MONTH = timedelta(days=30)
@@ -161,3 +162,27 @@ def test_a_median_of_calls_that_joined_attended_people_says_so() -> None:
     assert "14 of 14 incidents" in note
     plain = {w: n for w, _, n in metric_rows(Metrics(), None)}
     assert plain["SOS to assignment, median (p90)"] == "NFPA 1225: 60 s"
+
+
+def test_a_real_days_report_draws_its_maps_on_the_servers_town(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log with no simulator's truth names no town: the server's (MAGEN_TOWN) draws the maps."""
+    import magen.report
+
+    seen: dict[str, Any] = {}
+
+    def build(db: str, out: str, **kw: Any) -> Any:
+        seen.update(kw)
+        raise ReportError("stopped here: the town is what this test looks at")
+
+    monkeypatch.setattr(magen.report, "build_report", build)
+    monkeypatch.setenv("MAGEN_TOWN", str(baka_pack()))
+    assert main(["report", "--db", str(tmp_path / "x.db"), "--out", str(tmp_path / "r")]) == 2
+    assert seen["town"] is not None
+    assert "Baka" in seen["town"].name
+    # A pack that is not there is said in one line, as the server would.
+    monkeypatch.setenv("MAGEN_TOWN", str(tmp_path / "no-such.town"))
+    seen.clear()
+    assert main(["report", "--db", str(tmp_path / "x.db"), "--out", str(tmp_path / "r")]) == 2
+    assert not seen

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from magen.sim.truth import read_truth
 
     try:
-        town = load_town(args.town) if args.town else None
+        # The maps' town: the one named, else the server's (MAGEN_TOWN), as for a real day's log.
+        pack = args.town or os.environ.get("MAGEN_TOWN") or None
+        town = load_town(pack) if pack else None
         baseline = read_truth(args.baseline) if args.baseline else None
         if args.baseline and baseline is None:
             return _fail(f"no simulation truth beside {args.baseline}")
@@ -168,7 +171,9 @@ def register(sub: Any) -> None:
     report.add_argument(
         "--out", default="var/report", help="folder to write report.html and report.pdf"
     )
-    report.add_argument("--town", help="town pack for the maps (default: the one the run used)")
+    report.add_argument(
+        "--town", help="town pack for the maps (default: the one the run used, else MAGEN_TOWN)"
+    )
     report.add_argument("--baseline", help="a baseline run's database, to compare exposure")
     report.add_argument(
         "--from",
