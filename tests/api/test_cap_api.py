@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import pytest
 from lxml import etree
 
+from magen.alerts.cap import PARAM_SECONDS
 from magen.alerts.capxml import (
     CAP_NS,
     CapArea,
@@ -21,7 +22,7 @@ from magen.alerts.capxml import (
     validate_cap,
 )
 from magen.domain.values import Role
-from support.apikit import START, Kit, api_kit, cid
+from support.apikit import START, Kit, api_kit, cid, ok
 from support.bakapack import baka_pack
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -59,6 +60,7 @@ def upstream(
     zones: tuple[str, ...] = (ZONE,),
     references: tuple[str, ...] = (),
     response: str = "Shelter",
+    seconds: tuple[tuple[str, int], ...] = (),
 ) -> bytes:
     areas = tuple(CapArea(desc=z, geocodes=(("magen:zone", z),)) for z in zones) + tuple(
         CapArea(desc="area", polygons=(p,)) for p in polygons
@@ -81,6 +83,7 @@ def upstream(
                 response_types=(response,),
                 instruction="Enter the protected space now.",
                 areas=areas,
+                parameters=tuple((PARAM_SECONDS, f"{z}={n}") for z, n in seconds),
             ),
         ),
     )
@@ -350,6 +353,20 @@ def test_import_takes_only_cap_media_types(kit: Kit) -> None:
     assert r.status_code == 415
     assert "application/cap+xml" in r.json()["reason"]
     assert post_cap(kit, upstream(f"up-{cid()}"), kind="application/xml").status_code == 201
+
+
+def test_another_towns_zone_and_its_seconds_to_shelter_are_left_out(kit: Kit) -> None:
+    """A message naming a zone here and one of another town, each with its seconds to
+    shelter: the alert is this town's zone with its own seconds (the other's are not ours)."""
+    data = upstream(
+        f"up-{cid()}", zones=(ZONE, "ofakim-north"), seconds=((ZONE, 90), ("ofakim-north", 15))
+    )
+    r = post_cap(kit, data)
+    assert r.status_code == 201, r.text
+    alerts = ok(kit.get(Role.DISPATCHER, "/api/v1/picture"))["alerts"]
+    alert = next(a for a in alerts if a["id"] == r.json()["id"])
+    assert alert["zones"] == [ZONE]
+    assert alert["seconds_to_shelter"] == {ZONE: 90}
 
 
 def test_an_oversized_document_is_refused(kit: Kit) -> None:

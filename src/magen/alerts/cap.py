@@ -22,7 +22,7 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Literal, cast
+from typing import Any, Literal, cast
 from urllib.parse import quote
 
 from lxml import etree
@@ -758,6 +758,7 @@ class _Placed:
     zones: tuple[str, ...]  # the town's zones the areas name or touch
     areas: tuple[Geometry, ...]  # the geometries that touch one of them (no others)
     unplaced: tuple[str, ...]  # areaDesc of areas with nothing Magen can place
+    elsewhere: tuple[str, ...] = ()  # zones named outright that are not this town's
 
 
 def _zones_and_areas(
@@ -767,6 +768,7 @@ def _zones_and_areas(
     town_zones: Container[str] | None,
 ) -> _Placed:
     zones: dict[str, None] = {}
+    elsewhere: dict[str, None] = {}
     geometries: dict[Geometry, None] = {}
     unplaced: dict[str, None] = {}
     for info in infos:
@@ -774,8 +776,8 @@ def _zones_and_areas(
             named = [v.strip() for k, v in area.geocodes if k == zone_geocode and v.strip()]
             if named:
                 # A zone named outright: its outline, if given, is the zone's own.
-                here = [z for z in named if town_zones is None or z in town_zones]
-                zones.update(dict.fromkeys(here))
+                for z in named:
+                    (zones if town_zones is None or z in town_zones else elsewhere)[z] = None
                 continue
             found = _geometry(area, f"{info.language} area {n}")
             if not found:
@@ -788,7 +790,9 @@ def _zones_and_areas(
         if touched:
             kept.append(g)
             zones.update(dict.fromkeys(touched))
-    return _Placed(zones=tuple(zones), areas=tuple(kept), unplaced=tuple(unplaced))
+    return _Placed(
+        zones=tuple(zones), areas=tuple(kept), unplaced=tuple(unplaced), elsewhere=tuple(elsewhere)
+    )
 
 
 def _instruction(infos: Sequence[CapInfo]) -> LocalText | None:
@@ -861,32 +865,29 @@ def _command(
 ) -> ImportedCommand | None:
     """The command a group of info blocks (not an all clear) asks for; None if none here."""
     zones = placed.zones
-    if msg.msg_type == "Update":
-        if not zones:  # the new definition leaves this town: the alert ends here
-            return EndAlert(command_id=cid, references=refs, source=source)
-        return UpdateAlert(
-            command_id=cid,
-            references=refs,
-            zone_ids=zones,
-            seconds_to_shelter=_seconds(group.infos),
-            areas=placed.areas,
-            instruction=_instruction(group.infos),
-            expires_at=_expires(group.infos),
-            source=source,
-        )
+    if msg.msg_type == "Update" and not zones:
+        # The new definition leaves this town: the alert ends here.
+        return EndAlert(command_id=cid, references=refs, source=source)
     if not zones:
         return None
+    # A message that names other towns' zones gives their seconds to shelter too: not ours.
+    seconds = {z: s for z, s in _seconds(group.infos).items() if z not in placed.elsewhere}
+    common: dict[str, Any] = {
+        "command_id": cid,
+        "zone_ids": zones,
+        "seconds_to_shelter": seconds,
+        "areas": placed.areas,
+        "instruction": _instruction(group.infos),
+        "expires_at": _expires(group.infos),
+        "source": source,
+    }
+    if msg.msg_type == "Update":
+        return UpdateAlert(references=refs, **common)
     return IssueAlert(
-        command_id=cid,
         category=category,
-        zone_ids=zones,
-        seconds_to_shelter=_seconds(group.infos),
-        areas=placed.areas,
-        instruction=_instruction(group.infos),
-        source=source,
         drill=msg.status == "Exercise",
         issued_at=group.infos[0].effective or msg.sent,
-        expires_at=_expires(group.infos),
+        **common,
     )
 
 

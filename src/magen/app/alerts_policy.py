@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from magen.alerts.cap import CapConfig, ImportedCommand, ZoneArea
+from magen.alerts.cap import CapConfig, ZoneArea
 from magen.app.auth import Audience, can_command, sees
 from magen.app.projections import section
 from magen.domain.alerts import (
@@ -29,14 +29,12 @@ from magen.domain.alerts import (
     CapSource,
     Circle,
     DangerArea,
-    EndAlert,
     GuidanceOverride,
     IssueAlert,
     LocalText,
     OfficialAlert,
     Polygon,
     ShelterState,
-    UpdateAlert,
 )
 from magen.domain.base import Actor
 from magen.domain.errors import InvalidCommand, NotFound
@@ -207,28 +205,6 @@ class TownZones:
         """Refuse a shelter id this town does not have."""
         if shelter_id not in self.shelter_ids:
             raise NotFound(f"{self.town.name} has no shelter {shelter_id!r}")
-
-    def limit(self, command: ImportedCommand) -> ImportedCommand | None:
-        """An imported command limited to this town's zones; None if none of it is here."""
-        named = command.zone_ids or ()
-        kept = tuple(z for z in named if z in set(self.zone_ids))
-        if kept == named:  # every zone is here, or the command names none
-            return command
-        if isinstance(command, UpdateAlert) and not kept:
-            # The alert's new definition leaves this town: here, it ends.
-            return EndAlert(
-                command_id=command.command_id,
-                alert_id=command.alert_id,
-                references=command.references,
-                source=command.source,
-            )
-        if not kept:
-            return None
-        update: dict[str, Any] = {"zone_ids": kept}
-        seconds = getattr(command, "seconds_to_shelter", None)
-        if seconds:
-            update["seconds_to_shelter"] = {z: s for z, s in seconds.items() if z in kept}
-        return command.model_copy(update=update)
 
     def zones_for_area(self, area: Circle | Polygon) -> Sequence[str]:
         """The ids of the zones an area touches (for CAP areas given as geometry)."""

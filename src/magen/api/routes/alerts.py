@@ -440,8 +440,7 @@ async def cap_import(
         raise InvalidCommand(str(exc)) from None
     except CapError as exc:
         return Response({"error": "invalid_cap", "reason": str(exc)}, status_code=400)
-    limited = found.commands if zones is None else [zones.limit(c) for c in found.commands]
-    commands = [c for c in limited if c is not None]
+    commands = list(found.commands)  # already only this town's zones (`town_zones`)
     head = service.state.position
     if not commands:
         return _not_imported(found.reason or NOT_HERE, head)
