@@ -37,10 +37,14 @@ class RateLimiter:
         return bucket
 
     def allow(self, key: str, now: float) -> bool:
-        """Take one token for this source if it has one."""
-        if self.wait(key, now) > 0:
+        """Take one token for this source if it has one (every anonymous report asks: one
+        look-up and one refill)."""
+        bucket = self._refilled(key, now)
+        if bucket is None:
+            bucket = self._new(key, now)
+        elif bucket.tokens < 1.0:
             return False
-        self.take(key, now)
+        bucket.tokens = max(0.0, bucket.tokens - 1.0)
         return True
 
     def wait(self, key: str, now: float) -> float:
@@ -52,12 +56,15 @@ class RateLimiter:
 
     def take(self, key: str, now: float) -> None:
         """Take one token for this source, whether or not it has one (never below none)."""
-        bucket = self._refilled(key, now)
-        if bucket is None:
-            bucket = self._buckets[key] = _Bucket(self.burst, now)
-            if len(self._buckets) > self._max_sources:
-                self._buckets.popitem(last=False)
+        bucket = self._refilled(key, now) or self._new(key, now)
         bucket.tokens = max(0.0, bucket.tokens - 1.0)
+
+    def _new(self, key: str, now: float) -> _Bucket:
+        """A full bucket for a source not seen (or forgotten), the least recent one dropped."""
+        bucket = self._buckets[key] = _Bucket(self.burst, now)
+        if len(self._buckets) > self._max_sources:
+            self._buckets.popitem(last=False)
+        return bucket
 
     def give_back(self, key: str, now: float) -> None:
         """Return one token taken for a source (up to a full bucket)."""
