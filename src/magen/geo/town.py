@@ -26,14 +26,12 @@ from magen.geo.errors import TownImportError
 from magen.geo.projection import LocalProjection
 from magen.geo.snap import Segments, Snapped, segment_tree, snap_points
 from magen.geo.streets import EdgeFlag
-from magen.geo.zones import zone_lookup
+from magen.geo.zones import ZONE_LANGS, zone_lookup
 
 FORMAT = "magen-town"
 # 2: shelters carry their address in Hebrew and Arabic (address_he, address_ar).
 # 3: the town (header `names`) and its zones (name_he, name_ar, name_en) are named per language.
 FORMAT_VERSION = 3
-# The languages the town and its zones are named in.
-NAME_LANGS = ("he", "ar", "en")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -157,7 +155,7 @@ class Zones:
     def names(self) -> list[dict[str, str]]:
         """Each zone's name by language (he, ar, en)."""
         by_lang = [self.name_he.tolist(), self.name_ar.tolist(), self.name_en.tolist()]
-        return [dict(zip(NAME_LANGS, row, strict=True)) for row in zip(*by_lang, strict=True)]
+        return [dict(zip(ZONE_LANGS, row, strict=True)) for row in zip(*by_lang, strict=True)]
 
     def geometries(self) -> npt.NDArray[np.object_]:
         """The zone polygons as shapely geometries."""
@@ -186,7 +184,7 @@ class Town:
         # The town's name by language (he, ar, en), each falling back to `name`.
         given = header.get("names") or {}
         self.names: dict[str, str] = {
-            lang: str(given.get(lang) or self.name) for lang in NAME_LANGS
+            lang: str(given.get(lang) or self.name) for lang in ZONE_LANGS
         }
         self.projection = LocalProjection.from_header(header["projection"])
         b = header["bounds"]
