@@ -382,11 +382,6 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "البطاقة {tag}: سُجّلت الوفاة.",
         "Tag {tag}: death recorded.",
     ),
-    "hospital_err_not_ours": (
-        "לא נרשם: המטופל/ת אינו/ה בבית החולים הזה.",
-        "لم يُسجَّل: المريض ليس في هذا المستشفى.",
-        "Not recorded: this patient is not in this hospital.",
-    ),
     "hospital_done_discharge": (
         "תג {tag}: השחרור נרשם.",
         "البطاقة {tag}: سُجّل التخريج.",

@@ -41,11 +41,9 @@
   // a rule), kept on the element's title for whoever supports the desk.
   var REFUSED = { 400: "hospital_err_invalid", 403: "hospital_err_forbidden", 404: "hospital_err_gone",
     409: "hospital_err_changed", 422: "hospital_err_changed", 429: "hospital_err_busy", 503: "hospital_err_down" };
-  // Refusals whose rule the desk can say in its own words.
-  var RULES = { not_our_patient: "hospital_err_not_ours" };
   function refuse(box, r) {
-    var rule = r.json && r.json.rule;
-    box.textContent = say(RULES[rule] || REFUSED[r.status] || "hospital_err_other", { code: r.status });
+    // The rule the answer names, in the page's words (common.js), else by status.
+    box.textContent = M.refusedFor(r) || say(REFUSED[r.status] || "hospital_err_other", { code: r.status });
     box.title = (r.json && r.json.reason) || "";
     box.hidden = false;
   }
