@@ -286,12 +286,14 @@ def test_a_responder_is_offered_the_ranked_hospitals_with_why_in_hebrew_words_on
         _triage_red(page)
         triage = page.locator("[data-triage]")
         triage.locator("input[name=tag]").fill("cc 9")
-        with page.expect_response(lambda r: r.url.endswith("/api/v1/casualties")) as recorded:
-            triage.locator("[data-record]").tap()
-        assert recorded.value.status == 201, recorded.value.text()
-        card = page.locator(f'[data-casualty="{recorded.value.json()["id"]}"]')
-        evac = card.locator("[data-cc-evacuate]")
+        # The card asks for the ranking as soon as it opens: listened for before the tap, as
+        # its answer can come before the recording's is read here.
         with page.expect_response(lambda r: "/hospitals/recommendation" in r.url) as asked:
+            with page.expect_response(lambda r: r.url.endswith("/api/v1/casualties")) as recorded:
+                triage.locator("[data-record]").tap()
+            assert recorded.value.status == 201, recorded.value.text()
+            card = page.locator(f'[data-casualty="{recorded.value.json()["id"]}"]')
+            evac = card.locator("[data-cc-evacuate]")
             evac.locator("[data-destinations] button").first.wait_for(timeout=15_000)
         assert asked.value.status == 200, asked.value.text()
         first = evac.locator("[data-destinations] button").first
