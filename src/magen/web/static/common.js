@@ -28,6 +28,13 @@
     }).filter(function (p) { return p !== ""; });
   }
 
+  // A town, zone or hospital in the page's language where it has a name in it (`names`,
+  // {he, ar, en}), else its name of record, else `fallback` (an id).
+  var LANG = CFG.lang || document.documentElement.lang || "en";
+  function named(o, fallback) {
+    return (o && ((o.names && o.names[LANG]) || o.name)) || fallback || "";
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = new Uint8Array(16);
@@ -306,7 +313,7 @@
   }
 
   window.Magen = {
-    S: S, CFG: CFG, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
+    S: S, CFG: CFG, named: named, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
     TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined,
     ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf,
     inForce: inForce, refusedFor: refusedFor

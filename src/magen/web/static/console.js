@@ -68,8 +68,8 @@
     }
     if (shown) show(shown);
   });
-  // The town's or a zone's name in the page's language ("כל בקעה"), else as the pack names it.
-  function named(o) { return (o.names && o.names[LANG]) || o.name || ""; }
+  // The town's, a zone's or a hospital's name in the page's language ("כל בקעה").
+  var named = M.named;
   if (CFG.has_town) {
     fetch("/api/v1/town", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (info) {

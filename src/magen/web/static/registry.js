@@ -153,8 +153,8 @@
     var found = typed([c.place, c.found_at && textOf(when(c.found_at))]);
     var hospital = c.hospital_id || c.destination;
     // The hospital in the desk's language where it has a name in it, else its name of record.
-    var local = hospital && data.board.hospital_names && data.board.hospital_names[hospital];
-    var h = hospital ? ((local && local[CFG.lang]) || data.board.hospitals[hospital] || hospital) : "";
+    var h = hospital ? M.named({ names: (data.board.hospital_names || {})[hospital],
+      name: data.board.hospitals[hospital] }, hospital) : "";
     return [el("p", "kind", say("registry_cand_casualty")), el("p", "nm", say("registry_tag", { tag: c.tag })),
       c.name ? nameInfo(c.name) : null,
       line(describe(c.description)), line(sayParts("registry_found", { what: found })),

@@ -876,7 +876,7 @@
     return b;
   }
   // A hospital in the page's language where it has a name in it, else its name of record.
-  function hospitalSaid(h) { return (h.names && h.names[LANG]) || h.name || h.hospital_id; }
+  function hospitalSaid(h) { return M.named(h, h.hospital_id); }
   function onWay(e) {
     return e.name ? M.sayParts("fd_cc_on_way", { name: M.node("bdi", "", e.name), t: M.hhmmss(e.at) })
       : say("fd_cc_evacuated", { t: M.hhmmss(e.at) });
