@@ -67,6 +67,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.town:
         town = str(_existing_pack(args.town))
     check_town_zone()  # a mistyped MAGEN_TIMEZONE, in one line before "serving"
+    try:  # and the other MAGEN_* settings (the secret is checked below, on its own)
+        Settings.from_env(database=db, secret=b"\0" * 32)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     # Opened, read and written once here, so a log that cannot serve is said in one line
     # rather than as a traceback after "serving".
     _check_serveable(db)

@@ -397,3 +397,21 @@ def test_a_mistyped_time_zone_is_one_line_before_serving(tmp_path: Path) -> None
     ]
     assert "serving" not in done.stdout
     assert not db.exists()  # refused before anything was made
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("MAGEN_CAP_SENDER", "magen at baka", "is not a CAP sender"),
+        ("MAGEN_TRACK_STALE_S", "5", "must be between 10 and 86400 seconds"),
+    ],
+)
+def test_a_bad_setting_is_one_line_before_serving(
+    tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    done = magen("serve", "--db", str(tmp_path / "s.db"), "--port", "1", env={name: value})
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"magen: {name}")
+    assert said in line
+    assert "serving" not in done.stdout
