@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import anyio
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
@@ -23,15 +22,15 @@ from magen.api.routes._common import (
     encoded,
     kept_answer,
 )
-from magen.app import casualty_board, hospital_desk, registry_board
-from magen.app.auth import Audience, authorise, sees
+from magen.app import casualty_board, hospital_desk, persons_import, registry_board
+from magen.app.auth import Audience, sees
 from magen.app.people_policy import hospital_of
 from magen.app.reunification import propose_matches
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
 from magen.domain import persons as per
 from magen.domain.base import Actor
-from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
+from magen.domain.errors import Forbidden, InvalidCommand, NotFound
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have
@@ -641,38 +640,14 @@ async def pfif_import(
     what is already in is skipped. A document that breaks PFIF's rules is refused whole (400,
     nothing appended), as is a role that may not file reports (403).
     """
-    _require(actor, Audience.REGISTRY, "the persons registry")
-    body = await request.body()
     try:
-        doc = await anyio.to_thread.run_sync(pfif.parse, body)
+        done = await persons_import.import_pfif(service, actor, request.body)
     except pfif.PfifError as exc:
         raise ClientException(f"not a valid PFIF 1.4 document: {exc}") from None
-    plan = pfif.import_commands(doc, service.state, now=service.clock.now())
-    for step in plan.steps:  # a role that may not file them is refused before anything is in
-        authorise(actor, step.command, service.state)
-    skipped = list(plan.skipped)
-    refused: set[str] = set()
-    positions: list[int] = []
-    imported = 0
-    for step in plan.steps:
-        if step.person in refused:
-            skipped.append((step.record_id, f"its person {step.person} was refused"))
-            continue
-        try:
-            outcome = await service.handle(actor, step.command)
-        except (InvalidCommand, Conflict, NotFound) as exc:
-            refused.add(step.record_id)
-            skipped.append((step.record_id, f"refused: {exc.reason}"))
-            continue
-        if outcome.replayed:  # another import of the same record came first
-            skipped.append((step.record_id, pfif.ALREADY_IMPORTED))
-            continue
-        imported += 1
-        positions.extend(outcome.positions)
     return {
-        "imported": imported,
-        "skipped": [{"record_id": r, "reason": why} for r, why in skipped],
-        "positions": positions,
+        "imported": done.imported,
+        "skipped": [{"record_id": r, "reason": why} for r, why in done.skipped],
+        "positions": done.positions,
     }
 
 
