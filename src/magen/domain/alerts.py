@@ -1033,24 +1033,61 @@ def _all_clear(state: State, cmd: DeclareAllClear, ctx: DecisionContext) -> list
     alerts = _slice(state)
     _check_upstream(alerts, cmd.source)
     wanted = set(cmd.zone_ids)
-    out: list[Event] = []
-    for alert in alerts.active_alerts(ctx.now):
-        if cmd.categories and alert.category not in cmd.categories:
-            continue
-        remaining = alert.active_zones
-        ending = tuple(z for z in remaining if z in wanted)
-        if ending:
-            out.append(
-                AlertEnded(
-                    alert_id=alert.alert_id,
-                    zone_ids=ending,
-                    remaining_zone_ids=tuple(z for z in remaining if z not in wanted),
-                    source=cmd.source,
-                )
-            )
+    out: list[Event] = [
+        AlertEnded(
+            alert_id=alert.alert_id,
+            zone_ids=tuple(z for z in alert.active_zones if z in wanted),
+            remaining_zone_ids=tuple(z for z in alert.active_zones if z not in wanted),
+            source=cmd.source,
+        )
+        for alert in _cleared_by(alerts, cmd, ctx.now)
+    ]
     if not out:
         raise InvalidCommand("no active alert holds in these zones; there is nothing to clear")
     return out
+
+
+def _cleared_by(alerts: Alerts, cmd: DeclareAllClear, now: datetime) -> list[OfficialAlert]:
+    """The alerts (of the all clear's categories) still holding at `now` in one of its zones."""
+    wanted = set(cmd.zone_ids)
+    return [
+        a
+        for a in alerts.active_alerts(now)
+        if (not cmd.categories or a.category in cmd.categories)
+        and wanted.intersection(a.active_zones)
+    ]
+
+
+def already_over(state: State, command: Command, now: datetime) -> str | None:
+    """Why an end or all clear has nothing left to end at `now`; None if it has (or if the
+    command is neither).
+
+    An end of an alert that has ended or expired, or of zones that all have the all clear
+    already, and an all clear for zones where no alert (of its categories) holds, ask for what
+    is already true. A CAP import answers so without appending anything (an upstream Cancel of
+    what is over is not an error); the deciders refuse them. An end naming no alert known here
+    is not "over": the decider's refusal names what is missing.
+    """
+    if isinstance(command, EndAlert):
+        return _ended_already(state, command, now)
+    if isinstance(command, DeclareAllClear) and not _cleared_by(_slice(state), command, now):
+        return f"no alert is in force in {', '.join(command.zone_ids)}: already over"
+    return None
+
+
+def _ended_already(state: State, cmd: EndAlert, now: datetime) -> str | None:
+    try:
+        alert = named_alert(state, cmd.alert_id, cmd.references)
+    except NotFound:
+        return None
+    over = f"alert {alert.alert_id} is already over"
+    if alert.ended_at is not None:
+        return f"{over} (ended {alert.ended_at.isoformat()})"
+    if alert.expires_at is not None and alert.expires_at <= now:
+        return f"{over} (expired {alert.expires_at.isoformat()})"
+    if cmd.zone_ids and all(z in alert.ended_zones for z in cmd.zone_ids):
+        return f"{over} in {', '.join(cmd.zone_ids)}"
+    return None
 
 
 def _check_danger_size(area: Circle | Polygon) -> None:

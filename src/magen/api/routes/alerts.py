@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -65,7 +65,7 @@ from magen.domain.alerts import (
     UpdateDangerArea,
     ZoneId,
     Zones,
-    named_alert,
+    already_over,
 )
 from magen.domain.base import Actor, DecisionContext, Recorded
 from magen.domain.errors import Forbidden, InvalidCommand, NotFound
@@ -478,7 +478,7 @@ def _to_do(
     if relayed is not None:
         return [], relayed
     now = service.clock.now()
-    over = [_already_over(service.state, c, now) for c in commands]
+    over = [already_over(service.state, c, now) for c in commands]
     if all(over):
         # An end or all clear for what has already ended asks for what is already true.
         return [], "; ".join(r for r in over if r)
@@ -500,38 +500,6 @@ def _relayed(state: State, found: CapImport, config: CapConfig) -> str | None:
                 f"the message relays CAP message {ref.identifier} from {ref.sender}, "
                 f"already imported here as alert {known}"
             )
-    return None
-
-
-def _already_over(state: State, command: ImportedCommand, now: datetime) -> str | None:
-    """Why an imported end or all clear has nothing left to end; None if it has."""
-    if isinstance(command, EndAlert):
-        return _alert_over(state, command, now)
-    if isinstance(command, DeclareAllClear):
-        wanted = set(command.zone_ids)
-        live = [
-            a
-            for a in state.slice(Alerts).active_alerts(now)
-            if (not command.categories or a.category in command.categories)
-            and wanted & set(a.active_zones)
-        ]
-        if not live:
-            return f"no alert is in force in {', '.join(command.zone_ids)}: already over"
-    return None
-
-
-def _alert_over(state: State, command: EndAlert, now: datetime) -> str | None:
-    try:
-        alert = named_alert(state, command.alert_id, command.references)
-    except NotFound:
-        return None  # the domain's refusal names the missing messages
-    over = f"alert {alert.alert_id} is already over"
-    if alert.ended_at is not None:
-        return f"{over} (ended {alert.ended_at.isoformat()})"
-    if alert.expires_at is not None and alert.expires_at <= now:
-        return f"{over} (expired {alert.expires_at.isoformat()})"
-    if command.zone_ids and all(z in alert.ended_zones for z in command.zone_ids):
-        return f"{over} in {', '.join(command.zone_ids)}"
     return None
 
 
