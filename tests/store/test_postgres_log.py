@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -170,6 +171,80 @@ def test_an_append_waiting_too_long_for_the_head_lock_is_unavailable_then_works(
         log.close_sync()
 
 
+def test_a_failed_append_stands_until_a_probe_or_an_append_writes_again(url: str) -> None:
+    log = PostgresEventLog(url, lock_timeout=0.3)
+    head_row = sql.SQL("SELECT * FROM {} FOR UPDATE").format(
+        sql.Identifier(_schema(url), "magen_head")
+    )
+    try:
+        log.append_sync([ev()])
+        assert log.write_failure is None
+        with psycopg.connect(url) as holder:
+            holder.execute(head_row)  # another writer's transaction sits on the head row
+            with pytest.raises(LogUnavailable, match="lock"):
+                log.append_sync([ev()])
+            assert log.write_failure is not None
+            assert "lock" in log.write_failure
+            log.recheck_writable()  # the probe waits for the same row and gives up too
+            assert log.write_failure is not None
+            holder.rollback()
+        log.recheck_writable()
+        assert log.write_failure is None
+        assert log.head() == 1  # the probe appended nothing
+        assert [s.position for s in log.read()] == [1]
+
+        # Cleared as well by the next append that goes through, with no probe.
+        with psycopg.connect(url) as holder:
+            holder.execute(head_row)
+            with pytest.raises(LogUnavailable):
+                log.append_sync([ev()])
+            holder.rollback()
+        assert log.write_failure is not None
+        assert log.append_sync([ev()]) == [2]
+        assert log.write_failure is None
+    finally:
+        log.close_sync()
+
+
+def test_a_database_turned_read_only_is_not_writable_until_it_takes_writes(pg: PgServer) -> None:
+    url = pg.fresh_database("readonly")  # its own database: the setting reaches no other test
+    log = PostgresEventLog(url)
+
+    def read_only(admin: psycopg.Connection[Any], on: bool) -> None:
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} SET default_transaction_read_only = {}").format(
+                sql.Identifier(database), sql.Literal("on" if on else "off")
+            )
+        )
+        # Sessions take the setting when they start: end the log's writer session.
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s AND pid <> pg_backend_pid()",
+            (log._connect_kwargs["application_name"],),
+        )
+
+    try:
+        log.append_sync([ev()])
+        with psycopg.connect(url, autocommit=True) as admin:
+            row = admin.execute("SELECT current_database()").fetchone()
+            assert row is not None
+            database = row[0]
+            read_only(admin, True)
+            with pytest.raises(LogError, match="read-only"):
+                log.append_sync([ev()])
+            assert log.write_failure is not None
+            assert "read-only" in log.write_failure
+            log.recheck_writable()  # the probe's commit is refused as well
+            assert log.write_failure is not None
+            read_only(admin, False)
+        log.recheck_writable()
+        assert log.write_failure is None
+        assert log.head() == 1  # the probe appended nothing
+        assert log.append_sync([ev()]) == [2]
+    finally:
+        log.close_sync()
+
+
 def test_a_killed_writer_connection_is_replaced_without_failing_the_append(
     log: PostgresEventLog, url: str
 ) -> None:
@@ -268,6 +343,8 @@ async def test_an_outage_fails_fast_with_the_reason_and_heals_by_itself(
                 attempt()
             assert time.monotonic() - started < 2  # refused at once, never hung
         assert log.unavailable_reason is not None
+        assert log.write_failure is not None
+        assert "PostgreSQL is unreachable" in log.write_failure
         assert not follower.done()  # the subscription waits out the outage
 
         await asyncio.to_thread(private_pg.start)
@@ -277,7 +354,9 @@ async def test_an_outage_fails_fast_with_the_reason_and_heals_by_itself(
             await asyncio.sleep(0.05)
         assert log.unavailable_reason is None
         # The same log object works again: no reopening, no restart.
+        assert log.write_failure is not None  # no commit has been written since
         assert await log.append([ev()]) == [2]
+        assert log.write_failure is None
         assert await log.append([ev()]) == [3]
         got = await follower
         assert [s.position for s in got] == [1, 2, 3]

@@ -124,6 +124,7 @@ class _Statements:
     read: sql.Composed
     copy: sql.Composed
     move_head: sql.Composed
+    touch_head: sql.Composed
     snapshot_positions: sql.Composed
     snapshot_read: sql.Composed
     snapshot_write: sql.Composed
@@ -159,6 +160,7 @@ class _Statements:
             move_head=sql.SQL(
                 "WITH moved AS (UPDATE {} SET position = %b) SELECT pg_notify(%s, %s)"
             ).format(head),
+            touch_head=sql.SQL("UPDATE {} SET position = position").format(head),
             snapshot_positions=sql.SQL(
                 "SELECT DISTINCT position FROM {} ORDER BY position DESC"
             ).format(snaps),
@@ -223,6 +225,8 @@ class PostgresEventLog:
         self._generation = 0
         self._waiters: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
         self._outage = _Outage(self._probe, self._recovered)
+        # Why the last group commit failed (None once one succeeds): readiness reports it.
+        self.write_failure: str | None = None
         self._writer: psycopg.Connection[TupleRow] | None = self._connect_writer(first=True)
         self._queue: queue.SimpleQueue[Append | object] = queue.SimpleQueue()
         self._pool = ConnectionPool(
@@ -437,10 +441,14 @@ class PostgresEventLog:
         except LogError as exc:
             outcomes = [exc for _ in group]
             appended = False
+            self.write_failure = str(exc)
         except Exception as exc:
             log.exception("group commit of %d batches failed", len(group))
             outcomes = [LogError(f"cannot append to the event log: {exc}") for _ in group]
             appended = False
+            self.write_failure = str(exc)
+        else:
+            self.write_failure = None
         answer(group, outcomes)
         if appended:
             self._notify()
@@ -472,6 +480,43 @@ class PostgresEventLog:
                     "may not have been stored: retry it with the same ids"
                 ) from exc
         raise AssertionError("unreachable")
+
+    def recheck_writable(self) -> None:
+        """Clear `write_failure` once a commit can be written again.
+
+        Readiness asks while a failure stands: a load balancer that stops sending a worker
+        traffic on 503 would otherwise keep it out for good, as no append comes to clear it.
+        (A failure the writer records while this probe runs may be cleared with it; the next
+        append that fails records it again.)
+        """
+        if self.write_failure is None:
+            return
+        try:
+            self.check_writable()
+        except LogError:
+            return
+        self.write_failure = None
+
+    def check_writable(self) -> None:
+        """Raise LogError unless a commit can be written now (read-only server, full disk, a
+        head row held too long, the server unreachable).
+
+        On a connection set up as the writer's, commits a transaction that rewrites the head
+        row with its own value: it waits for the row lock and is flushed like an append, but
+        changes nothing and notifies no one.
+        """
+        self._check_open()
+        self._outage.check()
+        conn = self._connect_writer()
+        try:
+            with conn.transaction():
+                conn.execute(self._sql.touch_head)
+        except psycopg.OperationalError as exc:
+            raise LogUnavailable(f"cannot write to the event log now: {_reason(exc)}") from exc
+        except psycopg.Error as exc:
+            raise LogError(f"cannot write to the event log: {_reason(exc)}") from exc
+        finally:
+            conn.close()
 
     def _drop_writer(self) -> None:
         if self._writer is not None:
