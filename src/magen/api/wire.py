@@ -28,7 +28,9 @@ def recorded_view(r: Recorded) -> dict[str, Any]:
 
 
 def primary_id(event: Event) -> str | None:
-    """The id of the thing an event is about (its first `*_id` field)."""
+    """The id of the thing an event is about: the field its class names as `primary_id_field`,
+    else its first `*_id` field (an intervention's answer names the intervention, not the
+    casualty it is on, so a phone can end it)."""
     name = _id_field(type(event))
     if name is None:
         return None
@@ -38,6 +40,11 @@ def primary_id(event: Event) -> str | None:
 
 @functools.cache
 def _id_field(cls: type[Event]) -> str | None:
+    named = getattr(cls, "primary_id_field", None)
+    if isinstance(named, str):
+        if named not in cls.model_fields:
+            raise TypeError(f"{cls.__name__}.primary_id_field names no field: {named}")
+        return named
     return next((name for name in cls.model_fields if name.endswith("_id")), None)
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, field_validator
 
@@ -285,6 +285,9 @@ class CasualtyTriaged(Event):
 @event
 class InterventionRecorded(Event):
     type: Literal["InterventionRecorded"] = "InterventionRecorded"
+    # A command's answer names the intervention (which an EndIntervention needs), not the
+    # casualty it is on (`api.wire.primary_id`).
+    primary_id_field: ClassVar[str] = "intervention_id"
     casualty_id: str
     intervention_id: str
     kind: InterventionKind

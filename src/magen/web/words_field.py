@@ -207,6 +207,28 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "Tourniquet · {site} · on since {t} ({m} min)",
     ),
     "fd_cc_tq_short": ("חוסם {m} דק׳", "عاصبة {m} د", "tourniquet {m} min"),
+    # Taking a tourniquet off: one tap, then a confirmation naming the limb.
+    "fd_cc_tq_off": ("הסרת חוסם", "إزالة العاصبة", "Tourniquet off"),
+    "fd_cc_tq_off_confirm": (
+        "לאשר הסרת חוסם · {site}",
+        "تأكيد إزالة العاصبة · {site}",
+        "Confirm tourniquet off · {site}",
+    ),
+    "fd_cc_tq_was": (
+        "חוסם עורקים · {site} · הונח {t}, הוסר {off}",
+        "عاصبة · {site} · وُضعت {t}، أُزيلت {off}",
+        "Tourniquet · {site} · on {t}, off {off}",
+    ),
+    "fd_cc_cancel": ("ביטול", "إلغاء", "Cancel"),
+    # A medic pronouncing death at the scene: two presses, the first says the time recorded.
+    "fd_cc_death": ("קביעת מוות", "إعلان الوفاة", "Death"),
+    "fd_cc_death_record": ("רישום מוות", "تسجيل الوفاة", "Record death"),
+    "fd_cc_death_confirm": (
+        "לאשר: מוות בשעה {t}",
+        "تأكيد: الوفاة الساعة {t}",
+        "Confirm: death at {t}",
+    ),
+    "fd_cc_death_done": ("נרשם מוות · {t}", "سُجّلت الوفاة · {t}", "Death recorded · {t}"),
     "fd_cc_site_left_arm": ("יד שמאל", "الذراع اليسرى", "Left arm"),
     "fd_cc_site_right_arm": ("יד ימין", "الذراع اليمنى", "Right arm"),
     "fd_cc_site_left_leg": ("רגל שמאל", "الساق اليسرى", "Left leg"),

@@ -605,7 +605,8 @@
     cardBody.appendChild(tourniquetBlock(c));
     cardBody.appendChild(treatBlock(c));
     cardBody.appendChild(describeBlock(c));
-    cardBody.appendChild(evacuateBlock(c));
+    if (!c.dead) cardBody.appendChild(evacuateBlock(c));
+    if (MAY_RECORD_DEATH[M.CFG.role]) cardBody.appendChild(deathBlock(c));
     drawMine();
     if (scroll) cardSection.scrollIntoView({ block: "start" });
   }
@@ -627,7 +628,8 @@
       btn.setAttribute("data-tq-site", site);
       btn.addEventListener("click", function () {
         send(btn, line, path(c, "interventions"), { kind: "tourniquet", site: site }, null, function (r, at) {
-          c.given.push({ kind: "tourniquet", site: site, at: at });
+          // The answer names the tourniquet (its intervention id): what takes it off later.
+          c.given.push({ kind: "tourniquet", site: site, at: at, id: (r.json && r.json.id) || null });
           keep();
           said(line, true, say("fd_cc_done", { what: say("fd_cc_iv_tourniquet") + " · " + say("fd_cc_site_" + site), t: M.hhmmss(at) }));
           drawOn(on, c);
@@ -640,14 +642,108 @@
     drawOn(on, c);
     return b;
   }
-  // The tourniquets on, with the time each went on and the minutes since (kept ticking).
-  function drawOn(el, c) {
-    el.textContent = "";
-    c.given.forEach(function (g) {
-      if (g.kind !== "tourniquet") return;
-      el.appendChild(M.node("p", "cc-since", say("fd_cc_tq_since", {
-        site: say("fd_cc_site_" + g.site), t: M.hhmmss(g.at), m: String(M.minutesSince(g.at, Date.now() + skewMs)) })));
+  // Two presses for what cannot be taken back: the first turns the button into its
+  // confirmation (with a cancel beside it), the second sends. Left alone, it turns back.
+  var CONFIRM_MS = 15000;
+  function twoPress(btn, cancel, ask, act) {
+    var plain = btn.textContent, timer = null;
+    function back() {
+      clearTimeout(timer); timer = null;
+      btn.removeAttribute("data-confirm");
+      btn.textContent = ""; btn.appendChild(M.node("span", "", plain));
+      cancel.hidden = true;
+    }
+    btn.addEventListener("click", function () {
+      if (!btn.hasAttribute("data-confirm")) {
+        btn.setAttribute("data-confirm", "");
+        btn.textContent = ""; btn.appendChild(M.node("span", "", ask()));
+        cancel.hidden = false;
+        timer = setTimeout(back, CONFIRM_MS);
+        return;
+      }
+      back();
+      act();
     });
+    cancel.hidden = true;
+    cancel.addEventListener("click", back);
+  }
+  function cancelButton() {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "cc-cancel"; b.textContent = say("fd_cc_cancel");
+    b.setAttribute("data-cancel", "");
+    return b;
+  }
+
+  // The tourniquets on, each with the time it went on and the minutes since (kept ticking),
+  // and its "off" button (one tap and a confirmation; the answer beside it). A row is made
+  // once and its line redrawn, so the ticking never undoes a confirmation half-given.
+  function drawOn(el, c) {
+    c.given.forEach(function (g, k) {
+      if (g.kind !== "tourniquet") return;
+      var row = el.querySelector('[data-tq-row="' + k + '"]');
+      if (!row) row = tourniquetRow(el, c, g, k);
+      var since = row.querySelector(".cc-since"), site = say("fd_cc_site_" + g.site);
+      since.textContent = g.off ? say("fd_cc_tq_was", { site: site, t: M.hhmmss(g.at), off: M.hhmmss(g.off) })
+        : say("fd_cc_tq_since", { site: site, t: M.hhmmss(g.at), m: String(M.minutesSince(g.at, Date.now() + skewMs)) });
+    });
+  }
+  function tourniquetRow(el, c, g, k) {
+    var row = M.node("div", "cc-tq-row");
+    row.setAttribute("data-tq-row", String(k));
+    if (g.id) row.setAttribute("data-intervention", g.id);
+    row.appendChild(M.node("p", "cc-since", ""));
+    el.appendChild(row);
+    // Put on before this page knew the tourniquet's id (kept from an older page): no button.
+    if (!g.id || g.off) return row;
+    var site = say("fd_cc_site_" + g.site), off = bigButton(say("fd_cc_tq_off"), "cc-tq-off");
+    off.setAttribute("data-tq-off", g.id);
+    var cancel = cancelButton(), line = null;
+    twoPress(off, cancel, function () { return say("fd_cc_tq_off_confirm", { site: site }); }, function () {
+      // Its answer line is made on the first sending: the block's own line stays its only one.
+      if (!line) { line = answerLine(); row.appendChild(line); }
+      send(off, line, path(c, "interventions/end"), { intervention_id: g.id }, null, function (r, at) {
+        g.off = at;
+        keep();
+        off.remove(); cancel.remove();
+        said(line, true, say("fd_cc_done", { what: say("fd_cc_tq_off") + " · " + site, t: M.hhmmss(at) }));
+        drawOn(el, c);
+        drawMine();
+      });
+    });
+    row.appendChild(off); row.appendChild(cancel);
+    return row;
+  }
+
+  // A medic pronounces death at the scene (casualties.DEATH_ROLES: a medic, a registrar or
+  // the patient's hospital; of these only a medic uses this page). Two presses: the first
+  // says the time that will be recorded, the second records it.
+  var MAY_RECORD_DEATH = { medic: true };
+  function deathBlock(c) {
+    var b = block("cc-death", say("fd_cc_death"));
+    b.setAttribute("data-cc-death", "");
+    var line = answerLine();
+    line.setAttribute("data-death-answer", "");
+    if (c.dead) { said(line, true, say("fd_cc_death_done", { t: M.hhmmss(c.dead) })); b.appendChild(line); return b; }
+    var btn = bigButton(say("fd_cc_death_record"), "cc-death-record"), cancel = cancelButton(), when = null;
+    btn.setAttribute("data-record-death", "");
+    twoPress(btn, cancel, function () {
+      when = serverNow();
+      return say("fd_cc_death_confirm", { t: M.hhmmss(when) });
+    }, function () {
+      var at = when;
+      send(btn, line, path(c, "death"), { at: at }, null, function () {
+        c.dead = at;
+        keep();
+        btn.remove(); cancel.remove();
+        said(line, true, say("fd_cc_death_done", { t: M.hhmmss(at) }));
+        // No ride to hospital for the dead: the evacuation goes, and the card leaves my list.
+        var evac = cardBody.querySelector("[data-cc-evacuate]");
+        if (evac) evac.remove();
+        drawMine();
+      });
+    });
+    b.appendChild(btn); b.appendChild(cancel); b.appendChild(line);
+    return b;
   }
 
   var MAIN_CARE = ["pressure_dressing", "wound_packing", "chest_seal", "needle_decompression",
@@ -886,7 +982,7 @@
   var mineSection = document.querySelector("[data-mine]"), mineList = mineSection.querySelector("[data-mine-list]");
   function drawMine() {
     mineList.textContent = "";
-    var here = cards.filter(function (c) { return !c.evac; });
+    var here = cards.filter(function (c) { return !c.evac && !c.dead; });
     here.forEach(function (c) {
       var li = document.createElement("li");
       var btn = document.createElement("button");
@@ -895,7 +991,7 @@
       if (current && current.id === c.id) btn.setAttribute("aria-current", "true");
       btn.appendChild(M.node("bdi", "cc-mine-tag", c.tag));
       if (c.category) btn.appendChild(M.node("span", "tag cc-cat " + (COLOUR[c.category] || ""), say("fd_cat_" + c.category)));
-      var tq = c.given.filter(function (g) { return g.kind === "tourniquet"; })[0];
+      var tq = c.given.filter(function (g) { return g.kind === "tourniquet" && !g.off; })[0];
       if (tq) btn.appendChild(M.node("span", "cc-mine-tq", say("fd_cc_tq_short", { m: String(M.minutesSince(tq.at, Date.now() + skewMs)) })));
       btn.addEventListener("click", function () { openCard(c, true); });
       li.appendChild(btn);
