@@ -67,6 +67,12 @@ class EventLog(Protocol):
     - `read(after)` returns events with position > after, in order.
     - `subscribe(after)` yields every event after that position, then new ones as they are
       committed (by this process or, for shared backends, any other), until cancelled.
+    - `write_failure` says why the last group commit failed to be written (storage full,
+      read-only, locked, unreachable), or is None: set when a commit fails, cleared when one
+      succeeds. A batch refused for its content (`EventConflict`) is no write failure.
+    - `recheck_writable()` (blocking) clears `write_failure` if a commit that changes nothing
+      can be written and made durable now; it appends nothing. Readiness asks while a failure
+      stands, since a worker taken out of service receives no append that could clear it.
     """
 
     def append(self, events: Sequence[NewEvent]) -> Awaitable[list[int]]: ...
@@ -74,6 +80,11 @@ class EventLog(Protocol):
     def read(self, after: int = 0, limit: int | None = None) -> list[StoredEvent]: ...
 
     def head(self) -> int: ...
+
+    @property
+    def write_failure(self) -> str | None: ...
+
+    def recheck_writable(self) -> None: ...
 
     def subscribe(self, after: int = 0) -> AsyncIterator[StoredEvent]: ...
 

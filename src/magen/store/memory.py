@@ -74,6 +74,14 @@ class MemoryEventLog:
     def head(self) -> int:
         return len(self._events)
 
+    @property
+    def write_failure(self) -> str | None:
+        """Always None: a list in memory cannot fail to take a write."""
+        return None
+
+    def recheck_writable(self) -> None:
+        """Nothing to recheck: see `write_failure`."""
+
     async def subscribe(self, after: int = 0) -> AsyncIterator[StoredEvent]:
         seen = after
         while True:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
-import weakref
 from typing import Any
 
-import anyio
 from litestar import MediaType, Request, Response, get, head
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from magen.api.deps import runtime
+from magen.app.readiness import LAG_GRACE_S, Readiness
 from magen.app.service import Service
 
 
@@ -53,72 +51,36 @@ def _retry_later(status: int) -> dict[str, str]:
 async def _readiness(request: Request[Any, Any, Any]) -> tuple[int, dict[str, Any]]:
     service = runtime(request).service
     backend = _BACKENDS.get(type(service.log).__name__, type(service.log).__name__)
-    try:
-        head = await anyio.to_thread.run_sync(service.log.head)
-    except Exception as exc:  # any storage failure means not ready; say which
+    # The grace is read here on each request (a module global), so a test may shorten it.
+    verdict = await Readiness.of(service).check(service.state.position, lag_grace_s=LAG_GRACE_S)
+    if verdict.head is None:
         return 503, {
             "status": "unavailable",
             "database": "unreachable",
             "backend": backend,
-            "reason": str(exc)[:300],
+            "reason": verdict.reason,
             "worker": os.getpid(),
         }
-    recheck = getattr(service.log, "recheck_writable", None)
-    if recheck is not None and getattr(service.log, "write_failure", None):
-        await anyio.to_thread.run_sync(recheck)  # writable again? ready again, with no append
-    applied = service.state.position
     body: dict[str, Any] = {
         "status": "ok",
         "database": "ok",
         "backend": backend,
-        "log_head": head,
-        "applied": applied,
+        "log_head": verdict.head,
+        "applied": verdict.applied,
         # Events committed (by any worker) that this one has not applied yet.
-        "lag": max(head - applied, 0),
+        "lag": verdict.lag,
         "resumed_from_snapshot": service.metrics.snapshot_position,
         "replayed_at_start": service.metrics.replayed_at_start,
         "worker": os.getpid(),  # which of several API worker processes answered
     }
-    reason = _not_ready(service, head, applied)
-    if reason is None:
+    if verdict.ready:
         return 200, body
-    return 503, {**body, "status": "unavailable", "database": reason[0], "reason": reason[1]}
-
-
-# How long this worker may stay behind a log head it has seen before it is not ready: another
-# process's commit is applied within a poll (25 ms) when the log is followed.
-LAG_GRACE_S = 5.0
-# Per service: the log head first seen ahead of what it had applied, and when.
-_behind: weakref.WeakKeyDictionary[Service, tuple[int, float]] = weakref.WeakKeyDictionary()
-
-
-def _not_ready(service: Service, head: int, applied: int) -> tuple[str, str] | None:
-    """Why this worker cannot be trusted to serve, as (database state, reason); None if it can."""
-    failure = getattr(service.log, "write_failure", None)
-    if failure:
-        # Cleared by the next append that succeeds, or a probe that writes: until then no
-        # report can be recorded.
-        return "not writable", f"the last append failed: {str(failure)[:300]}"
-    if applied > head:
-        _behind.pop(service, None)
-        return "behind the picture", (
-            f"the log ends at {head} but this worker has applied {applied}: it was replaced "
-            "under the server (restored?); restart the server"
-        )
-    if head <= applied:
-        _behind.pop(service, None)
-        return None
-    now = time.monotonic()
-    seen = _behind.get(service)
-    if seen is None or applied >= seen[0]:
-        _behind[service] = (head, now)  # caught up with the head seen last: start again
-        return None
-    if now - seen[1] > LAG_GRACE_S:
-        return "lagging", (
-            f"the log reached {seen[0]} more than {LAG_GRACE_S:g} s ago and this worker has "
-            f"applied only {applied}: it does not follow the log"
-        )
-    return None
+    return 503, {
+        **body,
+        "status": "unavailable",
+        "database": verdict.problem,
+        "reason": verdict.reason,
+    }
 
 
 _BACKENDS = {
