@@ -504,7 +504,11 @@ class GuidanceService:
     # --- computing ------------------------------------------------------------------------
 
     def current(self) -> GuidanceSnapshot:
-        """The guidance now, recomputed first if the log changed what it depends on."""
+        """The guidance now, recomputed first if the log changed what it depends on, or if the
+        service's clock (the town's) has passed an expiry or a scheduled start: a reader is
+        never told to stay sheltered for an alert that expired while the ticker slept (a
+        second, or `--speed` seconds of a demo's town)."""
+        self.tick(self.service.clock.now())
         snap = self._snapshot
         if snap is not None and self._stale is None:
             return snap
