@@ -104,3 +104,44 @@ def test_the_resident_page_says_when_its_advice_was_true_on_the_towns_clock(
         assert any(t in shown.inner_text() for t in near), (shown.inner_text(), near)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("dispatcher", "/console?lang=en"),
+        ("dispatcher", "/hospital?id=clock-h"),  # relaying the hospital's status
+        ("registrar", "/registry?lang=en"),
+    ],
+)
+def test_each_staff_page_reckons_the_server_s_clock_in_one_place(
+    browser: Any, server: Server, who: str, path: str
+) -> None:
+    # This machine's clock is three hours fast. common.js learns the server's from the page,
+    # the picture and the feed's heartbeats; a time the page writes for "now" is the server's.
+    if "clock-h" not in {h["id"] for h in server.get("admin", "/api/v1/hospitals").json()}:
+        body = {
+            "hospital_id": "clock-h",
+            "name": "Clock Hospital",
+            "where": {"lat": 31.77, "lon": 35.2},
+        }
+        assert server.post("admin", "/api/v1/hospitals", body).status_code == 201
+    context = browser.new_context(timezone_id="Asia/Jerusalem", locale="en-GB")
+    context.clock.set_system_time(datetime.now(ZoneInfo("UTC")) + timedelta(hours=3))
+    try:
+        page = sign_in(context, server, who, path)
+        # Learnt by the first heartbeat at the latest (every few seconds).
+        page.wait_for_function(
+            "() => window.Magen && Math.abs(Magen.serverNow() - Date.now() + 3 * 3600e3) < 60e3",
+            timeout=20_000,
+        )
+        off_ms = page.evaluate("() => Magen.serverNow()") - datetime.now().timestamp() * 1000
+        assert abs(off_ms) < 60_000, off_ms
+        town = datetime.now(ZoneInfo("Asia/Jerusalem"))
+        near = {(town + timedelta(minutes=d)).strftime("%H:%M") for d in (-1, 0, 1)}
+        assert page.evaluate("() => Magen.hhmmss()")[:5] in near  # was this machine's: 3 h on
+        # Ages reckoned on it: a time the server stamped a minute ago is a minute old.
+        ago = (datetime.now(ZoneInfo("UTC")) - timedelta(seconds=90)).isoformat()
+        assert page.evaluate("iso => Magen.minutesSince(iso)", ago) == 1
+    finally:
+        context.close()

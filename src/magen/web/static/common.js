@@ -113,13 +113,27 @@
   })();
   var TIME_FORMAT = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", numberingSystem: "latn", timeZone: TZ });
 
+  /* The server's clock, so ages and the times a page writes agree with the times the server
+     recorded whatever this machine's clock says: its offset from this machine's clock, learnt
+     from a time the server stamped as its "now" (the page's own `now` when its config gives
+     one, a picture's generated_at, and every heartbeat of the live feed). An answer's Date
+     header is not used: it is to the whole second, and would jump the ages it feeds. */
+  var skewMs = 0;
+  function learnClock(iso) {
+    var at = iso ? Date.parse(iso) : NaN;
+    if (!isNaN(at)) skewMs = at - Date.now();
+  }
+  function serverNow() { return Date.now() + skewMs; }
+  learnClock(CFG.now);
+
+  // A time (ISO, or ms) as HH:MM:SS on the town's clock; none given, the server's now.
   function hhmmss(iso) {
-    var d = iso ? new Date(iso) : new Date();
-    return TIME_FORMAT.format(d);
+    return TIME_FORMAT.format(new Date(iso || serverNow()));
   }
 
+  // Whole minutes from `iso` to `nowMs` (the server's now unless given), never below 0.
   function minutesSince(iso, nowMs) {
-    return Math.max(0, Math.floor(((nowMs || Date.now()) - new Date(iso).getTime()) / 60000));
+    return Math.max(0, Math.floor(((nowMs || serverNow()) - new Date(iso).getTime()) / 60000));
   }
 
   /* The live feed: resumes from the last position seen, with backoff; reports a lost
@@ -177,6 +191,7 @@
         } else if (f.kind === "heartbeat") {
           self.after = Math.max(self.after, f.position);
           self.lastAt = f.at;
+          learnClock(f.at);
         }
         self.up = true;
         self.onState(true, self, f);
@@ -314,7 +329,7 @@
 
   window.Magen = {
     S: S, CFG: CFG, named: named, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
-    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, LiveFeed: LiveFeed, node: node, joined: joined,
+    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, serverNow: serverNow, learnClock: learnClock, LiveFeed: LiveFeed, node: node, joined: joined,
     ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf,
     inForce: inForce, refusedFor: refusedFor
   };

@@ -82,11 +82,9 @@
       });
   }
 
-  /* --- clock: the server's, so ages are right even when this machine's clock is off ------- */
-
-  var skewMs = 0;
-  function serverNow() { return Date.now() + skewMs; }
-  function learnClock(iso) { if (iso) skewMs = new Date(iso).getTime() - Date.now(); }
+  // The server's clock (common.js: learnt from each picture and the feed's heartbeats), so ages
+  // are right even when this machine's clock is off.
+  var serverNow = M.serverNow;
 
   /* --- the picture ------------------------------------------------------------------------ */
 
@@ -122,7 +120,7 @@
       retryMs = 1000;
       if (failed) { failed = false; connection(); }
       live = r.json;
-      learnClock(live.generated_at);
+      M.learnClock(live.generated_at);
       setHead(live.position);
       if (mode === "live") show(live);
       if (!feed) startFeed(live.position);
@@ -146,7 +144,7 @@
       after: after,
       onEvent: function (f) { setHead(f.position); refreshSoon(); },
       onState: function (up, fd, frame) {
-        if (frame && frame.kind === "heartbeat") { learnClock(frame.at); setHead(frame.position); }
+        if (frame && frame.kind === "heartbeat") setHead(frame.position);
         if (up && lost) { lost = false; connection(); refresh(); }
         else if (!up && !lost) { lost = true; connection(); }
         else if (up) connection();
@@ -1021,7 +1019,7 @@
   // English): a tourniquet on for over two hours, how long.
   function warningText(w) {
     if (w.kind === "tourniquet_over_2h" && w.since) {
-      var min = Math.max(0, Math.floor((serverNow() - new Date(w.since).getTime()) / 60000));
+      var min = M.minutesSince(w.since);
       return say("cx_tourniquet", { t: M.hhmmss(w.since).slice(0, 5), h: ltr(Math.floor(min / 60)), m: ltr(("0" + (min % 60)).slice(-2)) });
     }
     return say("cx_warning");

@@ -22,10 +22,9 @@
 
   /* --- the server's clock, so ages are right when this machine's clock is off ------------- */
 
-  var skewMs = 0;
-  function serverNow() { return Date.now() + skewMs; }
-  function learnClock(iso) { if (iso) skewMs = new Date(iso).getTime() - Date.now(); }
-  function minsAgo(iso) { return M.minutesSince(iso, serverNow()); }
+  // common.js keeps it: learnt from the picture read at the start and the feed's heartbeats.
+  var serverNow = M.serverNow;
+  function minsAgo(iso) { return M.minutesSince(iso); }
   function hhmm(iso) {
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", numberingSystem: "latn", timeZone: M.TZ });
   }
@@ -75,7 +74,7 @@
 
   function liveness() {
     var problem = null;
-    var at = currentAt ? M.hhmmss(new Date(currentAt).toISOString()) : "—";
+    var at = currentAt ? M.hhmmss(currentAt) : "—";
     if (loadError) problem = say("hospital_load_failed", { reason: loadError, t: at });
     // A feed that is down (or never came up within a few seconds) cannot tell us of changes.
     else if (!feedUp && (feed && feed.everUp || Date.now() - started > 8000)) problem = say("hospital_stale", { t: at });
@@ -135,7 +134,6 @@
       onEvent: function () { loadSoon(); },
       onState: function (up, fd, frame) {
         if (frame && frame.kind === "heartbeat") {
-          learnClock(frame.at);
           // A heartbeat after the last read, with no read waiting: what is shown is current.
           if (!loading && !timer && !loadError) currentAt = serverNow();
         }
@@ -324,7 +322,7 @@
       prefilledAt = undefined;
       // On the server's clock, as the report's own time is shown (this machine's may be off);
       // said beside the button pressed too, which is often far below the top of the page.
-      var sent = say("hospital_status_sent", { t: M.hhmmss(new Date(serverNow()).toISOString()) });
+      var sent = say("hospital_status_sent", { t: M.hhmmss() });
       tell(sent);
       formDone.textContent = sent;
       formDone.hidden = false;
@@ -653,7 +651,7 @@
   // The feed starts from the picture's position: what the reads below show is already current.
   function start() {
     M.api("GET", "/api/v1/picture").then(function (r) {
-      if (r.ok) learnClock(r.json.generated_at);
+      if (r.ok) M.learnClock(r.json.generated_at);
       startFeed(r.ok ? r.json.position : 0);
       load();
     }, function () { loadError = say("hospital_no_connection"); liveness(); setTimeout(start, 3000); });

@@ -49,10 +49,6 @@
   }
   // What the desk itself says is wrong with a form (in its own words, shown as they are).
   function deskError(text) { var e = new Error(text); e.deskSays = true; return e; }
-  // The server's clock, learnt from the feed's heartbeats: times the desk writes agree with
-  // the times the server recorded, whatever this machine's clock says.
-  var skewMs = CFG.now ? new Date(CFG.now).getTime() - Date.now() : 0;
-  function serverNow() { return new Date(Date.now() + skewMs).toISOString(); }
   // Why something failed, said in the desk's words: a refusal, or no answer at all (the
   // browser's own words for that are English).
   function failure(e) {
@@ -555,7 +551,7 @@
       runResult.className = "done";
       runResult.title = "";
       // On the server's clock, as every other time on the desk (this machine's may be off).
-      show(runResult, say("registry_run_done", { t: M.hhmmss(serverNow()), n: r.json.proposed, c: r.json.candidates }));
+      show(runResult, say("registry_run_done", { t: M.hhmmss(), n: r.json.proposed, c: r.json.candidates }));
       load();
     }, function (e) {
       runButton.disabled = false;
@@ -896,7 +892,7 @@
     ]).then(names).then(function () {
       loading = false;
       loadError = null;
-      loadedAt = new Date().toISOString();
+      loadedAt = new Date(M.serverNow()).toISOString();  // the server's time, as the feed's
       draw();
       connection();
       document.body.dataset.ready = "1";
@@ -980,7 +976,6 @@
     after: CFG.position || 0,
     onEvent: loadSoon,
     onState: function (up, fd, frame) {
-      if (frame && frame.kind === "heartbeat" && frame.at) skewMs = new Date(frame.at).getTime() - Date.now();
       if (up && lost) { lost = false; load(); }
       else if (!up) lost = true;
       connection();
