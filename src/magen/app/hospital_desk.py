@@ -12,8 +12,10 @@ back as current rather than refused, so an import never half-lands.
 
 `destination_warnings` says what a crew taking a casualty to a hospital must know at once:
 that it asked for ambulances to go elsewhere (closed to them, its building closed or being
-evacuated) or controls who may enter (a lockdown, a quarantine). The evacuation is recorded
-all the same: a crew already on the road with a casualty is better told than refused.
+evacuated, no emergency department) or controls who may enter (a lockdown, a quarantine):
+the domain's one rule, `hospitals.status_limits`, that also keeps such a hospital out of the
+recommendation. The evacuation is recorded all the same: a crew already on the road with a
+casualty is better told than refused.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ IMPORTERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.HOSPITAL})
 class DestinationWarning:
     """Why a destination may not take a casualty as it comes, from its latest status."""
 
-    # closed_to_ambulances, facility_closed, facility_evacuating, lockdown or quarantine
+    # A code of `hospitals.status_limits`: closed_to_ambulances, facility_closed,
+    # facility_evacuating, no_emergency_department, quarantine or lockdown.
     kind: str
     hospital_id: str
     message: str  # in English, for the API's clients and the log
@@ -49,34 +52,35 @@ class DestinationWarning:
     reported_at: datetime | None  # when the status saying so was observed
 
 
+# How a crew is told each limit. Which limits a status has is the domain's one rule
+# (`hospitals.status_limits`, which also rules hospitals out of the recommendation); a limit
+# with no sentence here is told in the domain's words.
+_TOLD = {
+    "closed_to_ambulances": "is closed to ambulances{why}: divert",
+    "facility_closed": "reports its facility closed",
+    "facility_evacuating": "is being evacuated",
+    "no_emergency_department": "has no emergency department: divert",
+    "lockdown": "is in lockdown: authorised entry only",
+    "quarantine": "is under quarantine",
+}
+
+
 def destination_warnings(hospital: hos.Hospital) -> list[DestinationWarning]:
     """What a crew heading to `hospital` must be told of its latest status (none if it is
-    open, or said nothing yet)."""
+    open, or said nothing yet): every limit the domain finds in it."""
     s = hospital.status
-    said: list[tuple[str, str]] = []
-    if s.ems_traffic is hos.EmsTraffic.CLOSED:
-        why = f" ({s.ems_traffic_reason})" if s.ems_traffic_reason else ""
-        said.append(("closed_to_ambulances", f"is closed to ambulances{why}: divert"))
-    if s.facility is hos.FacilityStatus.CLOSED:
-        said.append(("facility_closed", "reports its facility closed"))
-    elif s.facility is hos.FacilityStatus.EVACUATING:
-        said.append(("facility_evacuating", "is being evacuated"))
-    if s.security is hos.SecurityStatus.LOCKDOWN:
-        said.append(("lockdown", "is in lockdown: authorised entry only"))
-    elif s.security is hos.SecurityStatus.QUARANTINE:
-        said.append(("quarantine", "is under quarantine"))
     at = hospital.status_at
     when = f", as reported at {at.isoformat(timespec='minutes')}" if at is not None else ""
-    return [
-        DestinationWarning(
-            kind,
-            hospital.hospital_id,
-            f"{hospital.name} {what}{when}",
-            s.ems_traffic_reason,
-            at,
+    out: list[DestinationWarning] = []
+    for limit in hos.status_limits(s):
+        code, note = limit.fact.code, limit.fact.note
+        told = _TOLD.get(code)
+        what = told.format(why=f" ({note})" if note else "") if told else f"is {limit.words}"
+        message = f"{hospital.name} {what}{when}"
+        out.append(
+            DestinationWarning(code, hospital.hospital_id, message, s.ems_traffic_reason, at)
         )
-        for kind, what in said
-    ]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -591,21 +591,45 @@ def _capacity(status: HospitalStatus, colour: str, child: bool) -> tuple[int | N
     return sum(known), False
 
 
+@dataclass(frozen=True, slots=True)
+class StatusLimit:
+    """What a hospital's own status says against bringing a casualty there."""
+
+    words: str  # in English
+    fact: Reason  # its code: one of EXCLUSION_CODES, or "lockdown"
+    excludes: bool  # not offered as a destination at all; else only ranked lower
+
+
+def status_limits(status: HospitalStatus) -> tuple[StatusLimit, ...]:
+    """Everything a hospital's status says against taking a casualty there: the one rule of
+    which hospitals are not destinations (closed, evacuating, closed to ambulances, no
+    emergency department, quarantine: `excludes`, the first of them is why one is not
+    offered) and which control who may enter (a lockdown: ranked lower). A crew already
+    heading there is told every one (`app.hospital_desk.destination_warnings`)."""
+    out: list[StatusLimit] = []
+    if status.facility in _CLOSED_FACILITY:
+        words = f"facility {status.facility.value.lower()}"
+        out.append(StatusLimit(words, Reason(_CLOSED_FACILITY[status.facility]), True))
+    if status.ems_traffic is EmsTraffic.CLOSED:
+        typed = status.ems_traffic_reason or None
+        why = f": {typed}" if typed else ""
+        fact = Reason("closed_to_ambulances", note=typed)
+        out.append(StatusLimit(f"closed to ambulances{why}", fact, True))
+    if status.ems_traffic is EmsTraffic.NOT_APPLICABLE:
+        fact = Reason("no_emergency_department")
+        out.append(StatusLimit("no emergency department", fact, True))
+    if status.security is SecurityStatus.QUARANTINE:
+        out.append(StatusLimit("under quarantine", Reason("quarantine"), True))
+    if status.security is SecurityStatus.LOCKDOWN:
+        out.append(StatusLimit("in lockdown", Reason("lockdown"), False))
+    return tuple(out)
+
+
 def _excluded(h: Hospital, time: TravelTime | None) -> _Said | None:
-    s = h.status
     if time is None:
         return "no route or travel time", Reason("no_route")
-    if s.facility in _CLOSED_FACILITY:
-        return f"facility {s.facility.value.lower()}", Reason(_CLOSED_FACILITY[s.facility])
-    if s.ems_traffic is EmsTraffic.CLOSED:
-        typed = s.ems_traffic_reason or None
-        why = f": {typed}" if typed else ""
-        return f"closed to ambulances{why}", Reason("closed_to_ambulances", note=typed)
-    if s.ems_traffic is EmsTraffic.NOT_APPLICABLE:
-        return "no emergency department", Reason("no_emergency_department")
-    if s.security is SecurityStatus.QUARANTINE:
-        return "under quarantine", Reason("quarantine")
-    return None
+    first = next((limit for limit in status_limits(h.status) if limit.excludes), None)
+    return (first.words, first.fact) if first is not None else None
 
 
 def _away(time: TravelTime) -> _Said:
@@ -672,8 +696,12 @@ def _penalties(
         out.append((offload, said))
     if s.facility is FacilityStatus.COMPROMISED:
         out.append((policy.compromised, ("facility compromised", Reason("facility_compromised"))))
-    if s.security is SecurityStatus.LOCKDOWN:
-        out.append((policy.lockdown, ("in lockdown", Reason("lockdown"))))
+    # What the status limits without ruling the hospital out (entry controlled: handover
+    # takes longer); a new kind of limit must be given its cost here.
+    costs = {"lockdown": policy.lockdown}
+    for limit in status_limits(s):
+        if not limit.excludes:
+            out.append((costs[limit.fact.code], (limit.words, limit.fact)))
     if s.staffing is Staffing.INSUFFICIENT:
         out.append((policy.insufficient_staff, ("staffing insufficient", Reason("short_staffed"))))
     if colour == "red" and not h.trauma_centre:
