@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real
 VIEWPORT = {"width": 1366, "height": 768}  # the dispatcher's laptop
 CLOSED, STALE, SILENT = "h7-closed", "h7-stale", "h7-silent"
 REASON = "Shooter reported near gate 3"
+DROPPED = {"content-length", "content-encoding"}  # of an answer rewritten here
 
 
 def _hospital(server: Server, hospital_id: str, name: str, lat: float) -> None:
@@ -158,3 +159,38 @@ def test_the_reunification_rows_name_the_people_and_send_the_registrar_to_the_de
         assert not [u for u in posted if "/persons/matches/" in u]
     finally:
         page.context.close()
+
+
+def test_the_stale_limit_is_the_server_s_given_by_the_page(
+    browser: Any, server: Server, page_errors: PageErrors, hospitals: str
+) -> None:
+    # The console keeps no limit of its own: it reads the page's stale_after_min (the
+    # destination ranking's). A server whose limit were three hours would have the status two
+    # hours old read as open, and ranked among the open ones.
+    given: list[bool] = []
+    context = browser.new_context(timezone_id=TZ, viewport=VIEWPORT, locale="en-GB")
+    try:
+
+        def three_hours(route: Any) -> None:
+            page = route.fetch()
+            given.append('"stale_after_min":60' in page.text())  # the server's hour
+            body = page.text().replace('"stale_after_min":60', '"stale_after_min":180')
+            kept = {k: v for k, v in page.headers.items() if k not in DROPPED}
+            route.fulfill(status=page.status, headers=kept, body=body)
+
+        context.route("**/console?lang=en", three_hours)
+        page = page_errors.watch(sign_in(context, server, "dispatcher", "/console?lang=en"))
+        row = page.locator(f'[data-panel="hospitals"] li[data-id="{STALE}"]')
+        row.wait_for()
+        assert True in given  # (the sign-in page, its address ending the same, is not it)
+        assert row.get_attribute("data-state") == "open"
+        assert row.locator(".chip.ok").count() == 1
+        assert "stale-note" not in (row.locator("[data-age]").get_attribute("class") or "")
+        # Ranked once per drawing: barred first, then not known, then open, each in name order.
+        rows = page.locator('[data-panel="hospitals"] li[data-id]')
+        states = rows.evaluate_all("els => els.map(e => e.dataset.state)")
+        order = {"barred": 0, "stale": 1, "none": 1, "limited": 2, "open": 3}
+        ranks = [order[s] for s in states]
+        assert ranks == sorted(ranks), states
+    finally:
+        context.close()

@@ -38,6 +38,7 @@ from magen.domain.accounts import Accounts
 from magen.domain.alerts import CATEGORY_TITLES, Alerts, OfficialAlert
 from magen.domain.base import Actor, Command
 from magen.domain.errors import CommandIdReused, DomainError
+from magen.domain.hospitals import DEFAULT_POLICY
 from magen.domain.people import PersonName
 from magen.domain.persons import CheckInSurvivor, Persons
 from magen.domain.reports import Reports, ResolveSos, Sos, SosOutcome
@@ -767,13 +768,24 @@ async def _staff_page(
     return _html(request, body, cookies=_lang_cookie(request))
 
 
+# How old a hospital's status may be and still be read as its state now, in minutes: the
+# destination ranking's own limit, given to the console and the hospital desk (their config's
+# stale_after_min) so that no page keeps a copy of it.
+STATUS_STALE_AFTER_MIN = int(DEFAULT_POLICY.stale_after.total_seconds() // 60)
+
+
 @get("/console", include_in_schema=False)
 async def console_page(request: Request[Any, Any, Any]) -> Response[Any]:
     """The operations console (admins, dispatchers; analysts and registrars read)."""
     actor = await _signed_in(request)
     read_only = actor is not None and actor.role in {Role.ANALYST, Role.REGISTRAR}
     return await _staff_page(
-        request, CONSOLE_ROLES, "console_refused", "console.html", read_only=read_only
+        request,
+        CONSOLE_ROLES,
+        "console_refused",
+        "console.html",
+        read_only=read_only,
+        stale_after_min=STATUS_STALE_AFTER_MIN,
     )
 
 

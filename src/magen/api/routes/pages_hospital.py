@@ -16,11 +16,10 @@ from litestar import Request, Response, Router, get
 from litestar.response import Redirect
 
 from magen.api.deps import runtime
-from magen.api.routes.pages import _signed_in, _staff_page
+from magen.api.routes.pages import STATUS_STALE_AFTER_MIN, _signed_in, _staff_page
 from magen.app.people_policy import hospital_of
 from magen.domain.casualties import Disposition
 from magen.domain.hospitals import (
-    DEFAULT_POLICY,
     BedType,
     ClinicalStatus,
     EmsTraffic,
@@ -93,7 +92,7 @@ async def hospital_page(request: Request[Any, Any, Any]) -> Response[Any]:
         "other_beds": [b.value for b in OTHER_BEDS],
         "wards": [b.value for b in BedType],
         "dispositions": [d.value for d in Disposition],
-        "stale_after_min": int(DEFAULT_POLICY.stale_after.total_seconds() // 60),
+        "stale_after_min": STATUS_STALE_AFTER_MIN,
     }
     if actor.role is Role.HOSPITAL:
         own = hospital_of(state, actor)

@@ -1027,8 +1027,9 @@
 
   /* Hospitals: what each said of itself (EDXL-HAVE sections), how old that is, and who is on
      the way. A report older than the recommender's own limit (hos.DestinationPolicy
-     .stale_after, one hour) is said stale and never drawn as open; no report is "not known". */
-  var STALE_STATUS_MS = 60 * 60 * 1000;
+     .stale_after, given by the page: stale_after_min) is said stale and never drawn as open;
+     no report is "not known". */
+  var STALE_STATUS_MS = CFG.stale_after_min * 60 * 1000;
   var BARRED_EMS = { Closed: 1 }, BARRED_FACILITY = { Closed: 1, Evacuating: 1 }, BARRED_SECURITY = { Lockdown: 1, Quarantine: 1 };
   // What keeps ambulances from a hospital now, in the console's words (none: it may take them).
   function hospitalBars(h) {
@@ -1038,31 +1039,31 @@
     if (BARRED_SECURITY[s.security]) out.push(say("cx_h_sec_" + s.security));
     return out;
   }
-  // "fresh", "stale" or "none": whether the status can be read as the hospital's state now.
-  function hospitalFreshness(h) {
-    if (!h.status_at) return "none";
-    return serverNow() - new Date(h.status_at).getTime() > STALE_STATUS_MS ? "stale" : "fresh";
+  /* A hospital as the console reads it at `now` (ms, the server's clock), judged once per
+     drawing so that its marker, its row and its place in the list agree:
+     fresh: "fresh", "stale" or "none", whether its status can be read as its state now;
+     rank: 0 barred (closed, lockdown), 1 not known (no report, stale), 2 limited, 3 open. */
+  function hospitalLook(h, now) {
+    var fresh = !h.status_at ? "none" : now - new Date(h.status_at).getTime() > STALE_STATUS_MS ? "stale" : "fresh";
+    var s = h.status || {}, rank;
+    if (hospitalBars(h).length) rank = 0;
+    else if (fresh !== "fresh") rank = 1;
+    else rank = s.ems_traffic === "Normal" && (!s.security || s.security === "Normal") && (!s.facility || s.facility === "Normal") ? 3 : 2;
+    return { h: h, fresh: fresh, rank: rank, now: now };
   }
-  function ageText(iso) {
-    var s = Math.max(0, Math.round((serverNow() - new Date(iso).getTime()) / 1000));
+  function ageText(iso, now) {
+    var s = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
     if (s < 3600) return duration(s < 60 ? s : s - s % 60);  // whole minutes past the first
     var min = Math.floor(s / 60);
     return say("cx_age_h", { h: ltr(Math.floor(min / 60)), m: ltr(("0" + (min % 60)).slice(-2)) });
   }
-  // 0: barred (closed, lockdown); 1: not known (no report, stale); 2: limited; 3: open.
-  function hospitalRank(h) {
-    if (hospitalBars(h).length) return 0;
-    if (hospitalFreshness(h) !== "fresh") return 1;
-    var s = h.status || {};
-    return s.ems_traffic === "Normal" && (!s.security || s.security === "Normal") && (!s.facility || s.facility === "Normal") ? 3 : 2;
-  }
   var INCOMING_ORDER = ["immediate", "delayed", "minor", "expectant", "untriaged"];
   // The hospital's status as chips: its ambulance status (or that it said none), its building
   // and security when not normal, the age of the report.
-  function hospitalChips(h) {
-    var s = h.status || {}, fresh = hospitalFreshness(h), chips = [];
+  function hospitalChips(look) {
+    var s = look.h.status || {}, chips = [];
     var bars = BARRED_EMS[s.ems_traffic] ? "bad" : s.ems_traffic === "Normal" ? "ok" : "warn";
-    if (fresh !== "fresh" && bars !== "bad") bars = "unknown";  // an old "open" is not open
+    if (look.fresh !== "fresh" && bars !== "bad") bars = "unknown";  // an old "open" is not open
     chips.push([bars, s.ems_traffic ? say("cx_h_amb_" + s.ems_traffic) : say("cx_h_amb_unknown")]);
     if (s.facility && s.facility !== "Normal") chips.push([BARRED_FACILITY[s.facility] ? "bad" : "warn", say("cx_h_fac_" + s.facility)]);
     if (s.security && s.security !== "Normal") chips.push([BARRED_SECURITY[s.security] ? "bad" : "warn", say("cx_h_sec_" + s.security)]);
@@ -1074,41 +1075,44 @@
     var parts = INCOMING_ORDER.filter(function (k) { return by[k]; }).map(function (k) { return say("cx_h_in_" + k, { n: ltr(by[k]) }); });
     return parts.length ? say("cx_h_incoming", { list: parts.join(say("dx_sep")) }) : say("cx_h_none_incoming");
   }
-  function reportText(h) {
-    var fresh = hospitalFreshness(h);
-    if (fresh === "none") return say("cx_h_no_report");
-    return say(fresh === "stale" ? "cx_h_stale" : "cx_h_reported", { age: ageText(h.status_at), t: ltr(M.hhmmss(h.status_at).slice(0, 5)) });
+  function reportText(look) {
+    var h = look.h;
+    if (look.fresh === "none") return say("cx_h_no_report");
+    return say(look.fresh === "stale" ? "cx_h_stale" : "cx_h_reported", { age: ageText(h.status_at, look.now), t: ltr(M.hhmmss(h.status_at).slice(0, 5)) });
   }
+  var HOSPITAL_LOOK = ["barred", "unknown", "limited", "open"];
   function drawHospitals(items) {
     if (!items) { fill("hospitals", null); return; }
-    items.forEach(function (h) {
+    var now = serverNow();
+    var looks = items.map(function (h) { return hospitalLook(h, now); });
+    looks.forEach(function (look) {
+      var h = look.h;
       if (h.lat == null) return;
-      var rank = hospitalRank(h);
-      var look = rank === 0 ? "barred" : rank === 1 ? "unknown" : rank === 2 ? "limited" : "open";
-      var icon = L.divIcon({ html: '<div class="rsp hosp-' + look + '">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
-      var chips = hospitalChips(h).map(function (c) { return c[1]; });
+      var icon = L.divIcon({ html: '<div class="rsp hosp-' + HOSPITAL_LOOK[look.rank] + '">H</div>', className: "mk mk-hospital", iconSize: [22, 22] });
+      var chips = hospitalChips(look).map(function (c) { return c[1]; });
       // Lines by "\n" (the tooltip keeps them: .hosp-tip), the name and the reason isolated.
       var why = h.status && h.status.ems_traffic_reason ? "\n" + esc(say("cx_h_reason", { r: own(h.status.ems_traffic_reason) })) : "";
       markers["hospitals:" + h.id] = L.marker([h.lat, h.lon], { icon: icon, keyboard: false })
         .bindTooltip("<bdi>" + esc(named(h)) + "</bdi> · " + esc(chips.join(say("dx_sep"))) + why +
-          "\n" + esc(reportText(h)) +
+          "\n" + esc(reportText(look)) +
           "\n" + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })),
           { className: "hosp-tip" })
         .addTo(layers.hospitals);
     });
-    var sorted = items.slice().sort(function (a, b) {
-      return (hospitalRank(a) - hospitalRank(b)) || named(a).localeCompare(named(b), LANG);
+    looks.sort(function (a, b) {
+      return (a.rank - b.rank) || named(a.h).localeCompare(named(b.h), LANG);
     });
-    fill("hospitals", sorted, function (li, h) {
-      var rank = hospitalRank(h);
+    var lookOf = new Map(looks.map(function (look) { return [look.h, look]; }));
+    fill("hospitals", looks.map(function (look) { return look.h; }), function (li, h) {
+      var look = lookOf.get(h), rank = look.rank;
       li.className = "hosp" + (rank === 0 ? " p1" : rank === 1 ? " stale-status" : rank === 2 ? " p3" : "");
-      li.dataset.state = rank === 0 ? "barred" : rank === 1 ? hospitalFreshness(h) : rank === 2 ? "limited" : "open";
+      li.dataset.state = rank === 1 ? look.fresh : HOSPITAL_LOOK[rank];
       var reason = h.status && h.status.ems_traffic_reason;
       li.innerHTML = "<b><bdi>" + esc(named(h)) + "</bdi></b> " +
-        hospitalChips(h).map(function (c) { return '<span class="chip ' + c[0] + '">' + esc(c[1]) + "</span>"; }).join(" ") +
+        hospitalChips(look).map(function (c) { return '<span class="chip ' + c[0] + '">' + esc(c[1]) + "</span>"; }).join(" ") +
         (reason ? '<div class="why">' + esc(say("cx_h_reason", { r: own(reason) })) + "</div>" : "") +
         '<div class="load">' + esc(incomingText(h)) + " · " + esc(say("cx_h_present", { arrived: ltr(h.arrived || 0), admitted: ltr(h.admitted || 0) })) + "</div>" +
-        '<div class="t' + (hospitalFreshness(h) === "fresh" ? "" : " stale-note") + '" data-age>' + esc(reportText(h)) + "</div>";
+        '<div class="t' + (look.fresh === "fresh" ? "" : " stale-note") + '" data-age>' + esc(reportText(look)) + "</div>";
     });
   }
 

@@ -11,7 +11,7 @@
   var CFG = M.CFG;
   var H = CFG.hospital || {};
   var HID = H.id;
-  var STALE_MIN = CFG.stale_after_min || 60;
+  var STALE_MIN = CFG.stale_after_min;  // the server's limit (pages.STATUS_STALE_AFTER_MIN)
   var ACTS = CFG.role === "hospital";  // arrivals, admissions, discharges: the hospital's own
   var RANK = { immediate: 0, delayed: 1, minor: 2, expectant: 3 };
 
