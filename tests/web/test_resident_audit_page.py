@@ -182,8 +182,15 @@ def test_the_page_marks_the_town_s_alerts_as_the_api_lists_them(kit: Kit) -> Non
     html = kit.client.get("/resident?lang=en").text
     found = re.search(r'data-town-marks="([^"]*)"', html)
     assert found is not None
+    # The script marks the API's list by the page's own template (one source: the server's).
+    template = re.search(r'data-town-mark="([^"]*)"', html)
+    assert template is not None
+    assert template.group(1) == "{id}@{zones}"
     listed = kit.get(Role.ANONYMOUS, "/api/v1/alerts").json()["alerts"]
-    marks = sorted(f"{a['id']}@{len(a['zones'])}" for a in listed)
+    mark = template.group(1)
+    marks = sorted(
+        mark.replace("{id}", a["id"]).replace("{zones}", str(len(a["zones"]))) for a in listed
+    )
     assert found.group(1) == " ".join(marks)
     assert {one["id"], two["id"]} <= {a["id"] for a in listed}
 

@@ -204,6 +204,12 @@ def _zones_said(rt: Runtime, alert: OfficialAlert, lang: Lang) -> str:
     return ", ".join(said)
 
 
+# An alert in force in the town as the resident page marks it ("<alert id>@<zones it holds>"):
+# the page's script marks GET /api/v1/alerts' answer by this same template (data-town-mark)
+# to know the alerts changed and the page's words must be asked for again.
+TOWN_ALERT_MARK = "{id}@{zones}"
+
+
 def town_alerts(rt: Runtime, lang: Lang) -> list[dict[str, Any]]:
     """The official alerts in force anywhere in the town now, as the resident page says them
     before it knows where one is: about the town (which zones, since when), never "here"."""
@@ -221,7 +227,7 @@ def town_alerts(rt: Runtime, lang: Lang) -> list[dict[str, Any]]:
             ),
             "drill": a.drill,
             # What the page's script compares with GET /api/v1/alerts to know it changed.
-            "mark": f"{a.alert_id}@{len(a.active_zones)}",
+            "mark": TOWN_ALERT_MARK.format(id=a.alert_id, zones=len(a.active_zones)),
         }
         for a in sorted(alerts, key=lambda a: a.issued_at)
         if a.active_zones
@@ -295,6 +301,7 @@ async def _resident_page(
         guidance=guidance,
         alert_lines=_alert_lines(guidance, lang),
         town_alerts=in_town,
+        town_alert_mark=TOWN_ALERT_MARK,
         town_name=rt.town.names[lang] if rt.town is not None else "",
         safe_note=_safe_note(rt, actor),
         open_registration=rt.settings.open_registration,

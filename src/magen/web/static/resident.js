@@ -459,14 +459,18 @@
   var townAskedAt = Date.now();
   var townAsking = false;
 
-  function townMarks(list) {
+  // The alerts in force with zones, each marked by the page's template (data-town-mark, the
+  // server's own: pages.TOWN_ALERT_MARK), as the page marks those it was made with.
+  function townMarks(list, mark) {
     return list.filter(function (a) { return a.zones && a.zones.length; })
-      .map(function (a) { return a.id + "@" + a.zones.length; }).sort().join(" ");
+      .map(function (a) { return mark.split("{id}").join(a.id).split("{zones}").join(String(a.zones.length)); })
+      .sort().join(" ");
   }
 
   function askTownAlerts() {
     var now = document.getElementById("now");
-    if (here || townAsking || keptCopy || !now || !now.hasAttribute("data-town-marks")) return;
+    var mark = now && now.getAttribute("data-town-mark");
+    if (here || townAsking || keptCopy || !mark || !now.hasAttribute("data-town-marks")) return;
     townAsking = true;
     townAskedAt = Date.now();
     var opts = { credentials: "same-origin", cache: "no-store", signal: deadline() };
@@ -474,7 +478,7 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) {
         if (!j || here) return null;
-        if (townMarks(j.alerts || []) === now.getAttribute("data-town-marks")) {
+        if (townMarks(j.alerts || [], mark) === now.getAttribute("data-town-marks")) {
           var at = Date.parse(j.now);
           var line = document.querySelector("[data-town-alerts-time]");
           if (line && !isNaN(at)) line.textContent = say("as_of", { t: clock(at) });
@@ -490,6 +494,7 @@
             if (!box || !fresh.hasAttribute("data-town-marks")) return;
             now.className = fresh.className;
             now.setAttribute("data-town-marks", fresh.getAttribute("data-town-marks"));
+            if (fresh.hasAttribute("data-town-mark")) now.setAttribute("data-town-mark", fresh.getAttribute("data-town-mark"));
             document.querySelector("[data-guidance]").innerHTML = box.innerHTML;
           });
       })
