@@ -643,18 +643,10 @@ class Hospitals:
 
     ids: tuple[str, ...]
     xy: tuple[FloatArray, ...]
-    trauma: tuple[bool, ...]
 
-    def nearest(self, xy: FloatArray, trauma: bool) -> tuple[str, float] | None:
-        """The nearest (trauma) hospital and its straight-line distance."""
-        best: tuple[str, float] | None = None
-        for hid, hxy, is_trauma in zip(self.ids, self.xy, self.trauma, strict=True):
-            if trauma and not is_trauma:
-                continue
-            d = float(np.hypot(*(hxy - xy)))
-            if best is None or d < best[1]:
-                best = (hid, d)
-        return best if best is not None or not trauma else self.nearest(xy, False)
+    def distance(self, hospital_id: str, xy: FloatArray) -> float:
+        """The straight-line distance from `xy` to one of these hospitals, in metres."""
+        return float(np.hypot(*(self.xy[self.ids.index(hospital_id)] - xy)))
 
 
 class Responder:
@@ -996,16 +988,35 @@ class Medics:
                 )
                 c.hospital = "deceased"
                 continue
-            best = self.hospitals.nearest(c.xy, trauma=True)
-            if best is None:
-                continue
-            hid, metres = best
+            hid = await self.destination(medic, c.xy)
+            if hid is None:
+                continue  # nowhere to take them now: they wait at the scene
+            metres = self.hospitals.distance(hid, c.xy)
             c.hospital = hid  # taken: no longer waiting at the scene
             leave = t + load
             drive = 1.4 * metres / sim.scenario.transport.drive_speed_mps
             sim.agenda.at(leave, self._evacuate(medic, cid, hid, c))
             sim.agenda.at(leave + drive, self._arrive(medic, cid, hid, c))
         return load
+
+    async def destination(self, medic: Responder, xy: FloatArray) -> str | None:
+        """Where the server recommends taking a wounded casualty from `xy` (as a medic's phone
+        asks): its best-ranked hospital that is not in lockdown. A hospital closed (to
+        ambulances, or its building) is never ranked; None when the server has nowhere, or
+        does not answer."""
+        lon, lat = self.sim.lonlat(xy)
+        ranking = await self.sim.api.get(
+            "/api/v1/hospitals/recommendation",
+            medic.who,
+            lat=f"{lat:.6f}",
+            lon=f"{lon:.6f}",
+            category="immediate",  # the wounded of an attack: a trauma centre's, as before
+        )
+        for d in (ranking or {}).get("ranked", []):
+            locked = any(f.get("code") == "lockdown" for f in d.get("reason_facts", []))
+            if not locked and d.get("hospital_id") in self.hospitals.ids:
+                return str(d["hospital_id"])
+        return None
 
     def _evacuate(self, medic: Responder, cid: str, hid: str, c: Any) -> Action:
         async def go(t: float) -> None:

@@ -240,7 +240,7 @@ class Simulation:
         self.authority = Authority(sim, hfc, self.residents)
 
     async def _hospitals(self, admin: Who) -> Hospitals:
-        ids, xys, trauma = [], [], []
+        ids, xys = [], []
         for i, h in enumerate(self.scenario.hospitals):
             slug = "".join(c if c.isalnum() else "-" for c in h.name.lower()).strip("-")
             hid = f"h{i + 1}-{slug}"[:64]
@@ -259,8 +259,7 @@ class Simulation:
                 continue
             ids.append(hid)
             xys.append(self.sim.world.xy_of(h.where.lon, h.where.lat))
-            trauma.append(h.trauma)
-        return Hospitals(tuple(ids), tuple(xys), tuple(trauma))
+        return Hospitals(tuple(ids), tuple(xys))
 
     def schedule(self) -> None:
         sim = self.sim
