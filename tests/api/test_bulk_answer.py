@@ -58,3 +58,12 @@ def test_an_answer_given_headers_takes_the_general_path_and_keeps_them() -> None
     assert sent.status_code == 201
     assert sent.headers["x-outside"] == "yes"
     assert sent.json() == CONTENT
+
+
+def test_it_is_the_response_litestar_would_have_made() -> None:
+    """Every field Litestar's own constructor sets is set alike (a new one fails here)."""
+    mine, theirs = BulkAnswer(CONTENT, status_code=201), Response(CONTENT, status_code=201)
+    fields = [name for cls in type(theirs).__mro__ for name in getattr(cls, "__slots__", ())]
+    assert fields
+    for name in fields:
+        assert getattr(mine, name) == getattr(theirs, name), name
