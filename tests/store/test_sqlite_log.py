@@ -231,6 +231,56 @@ async def test_a_writer_held_off_too_long_gets_unavailable_then_recovers(tmp_pat
         await log.close()
 
 
+@pytest.mark.parametrize(
+    ("failure", "told", "says", "traceback"),
+    [
+        (sqlite3.OperationalError("disk is full"), LogUnavailable, "now: disk is full", False),
+        (TimeoutError("another writer held the gate"), LogUnavailable, "now: another", False),
+        (sqlite3.DatabaseError("malformed"), LogError, r"is damaged \(malformed\)", False),
+        (ValueError("a bug"), LogError, r"cannot append to .*log\.db: a bug", True),
+    ],
+)
+async def test_a_failed_group_commit_tells_every_caller_and_stands_until_one_succeeds(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception,
+    told: type[LogError],
+    says: str,
+    traceback: bool,
+) -> None:
+    log = SqliteEventLog(tmp_path / "log.db")
+    try:
+        await log.append([ev()])
+
+        def fail(group: list[Append]) -> object:
+            raise failure
+
+        monkeypatch.setattr(log, "_write", fail)
+        answers = await asyncio.gather(
+            *(log.append([ev()]) for _ in range(3)), return_exceptions=True
+        )
+        assert all(type(a) is told for a in answers), answers
+        assert len({id(a) for a in answers}) == len(answers)  # an error of its own each
+        for got in answers:
+            assert isinstance(got, LogError)
+            with pytest.raises(LogError, match=says):
+                raise got
+        assert log.write_failure == str(failure)
+        records = [r for r in caplog.records if r.name == "magen.store.sqlite"]
+        assert records  # one per group commit (the writer may take the three in one or more)
+        for record in records:
+            assert record.levelname == "ERROR"
+            assert str(failure) in record.getMessage()
+            assert bool(record.exc_info) is traceback
+
+        monkeypatch.undo()
+        assert await log.append([ev()]) == [2]
+        assert log.write_failure is None
+    finally:
+        await log.close()
+
+
 async def test_a_lone_writer_commits_each_group_in_one_statement(tmp_path: Path) -> None:
     log = SqliteEventLog(tmp_path / "log.db")
     try:

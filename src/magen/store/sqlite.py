@@ -358,19 +358,14 @@ class SqliteEventLog:
     def _commit_group(self, group: list[Append]) -> None:
         try:
             outcomes, appended = self._write(group)
-        except (sqlite3.OperationalError, TimeoutError) as exc:
-            log.error("group commit of %d batches failed: %s", len(group), exc)
-            outcomes = [_unavailable(self.path, exc) for _ in group]
-            appended = False
-            self.write_failure = str(exc)
-        except sqlite3.DatabaseError as exc:
-            log.error("group commit of %d batches failed: %s", len(group), exc)
-            outcomes = [damaged(self.path, exc) for _ in group]
-            appended = False
-            self.write_failure = str(exc)
         except Exception as exc:
-            log.exception("group commit of %d batches failed", len(group))
-            outcomes = [LogError(f"cannot append to {self.path}: {exc}") for _ in group]
+            # SQLite's own errors and lock waits are told in one line; anything else is a bug,
+            # told with its traceback.
+            expected = isinstance(exc, (sqlite3.DatabaseError, TimeoutError))
+            log.error(
+                "group commit of %d batches failed: %s", len(group), exc, exc_info=not expected
+            )
+            outcomes = [_append_failed(self.path, exc) for _ in group]  # one error per caller
             appended = False
             self.write_failure = str(exc)
         else:
@@ -822,8 +817,13 @@ def _insert_at_head_sql(count: int) -> str:
     )
 
 
-def _unavailable(path: Path, exc: Exception) -> LogError:
-    return LogUnavailable(f"cannot append to the event log at {path} now: {exc}")
+def _append_failed(path: Path, exc: Exception) -> LogError:
+    """What a caller is told when its group commit failed with `exc`."""
+    if isinstance(exc, (sqlite3.OperationalError, TimeoutError)):  # locked, full, read-only
+        return LogUnavailable(f"cannot append to the event log at {path} now: {exc}")
+    if isinstance(exc, sqlite3.DatabaseError):  # "database disk image is malformed", ...
+        return damaged(path, exc)
+    return LogError(f"cannot append to {path}: {exc}")
 
 
 def _retry_busy(action: Callable[[], _T], attempts: int = 200) -> _T:
