@@ -15,7 +15,7 @@ from magen.api.routes._common import client_has, run_command
 from magen.api.routes.alerts import zones_of
 from magen.app import auth
 from magen.app.alerts_policy import area_view, danger_area_view, override_view
-from magen.app.guidance import GuidanceService, building_map, guidance_view
+from magen.app.guidance import GuidanceService, GuidanceSnapshot, building_map, guidance_view
 from magen.domain.alerts import (
     Alerts,
     Area,
@@ -95,6 +95,14 @@ def preferred_language(accept: str | None) -> Lang | None:
     return min(ranked)[2] if ranked else None
 
 
+def guidance_tag(snap: GuidanceSnapshot) -> str:
+    """What an ETag of the guidance must follow: the log position, and the town's clock's
+    passing of an expiry or a start, which changes the guidance (a recompute: `version`) or
+    only the alerts it lists (`as_of`) with nothing new in the log. Tagged by position alone,
+    a phone that asked before an alert expired was told 304 and kept showing it."""
+    return f"{snap.position}.{snap.version}.{int(snap.as_of.timestamp() * 1000)}"
+
+
 @get("/guidance")
 async def guidance_here(
     request: Request[Any, Any, Any],
@@ -107,7 +115,7 @@ async def guidance_here(
 ) -> Response[Any]:
     """What to do now at a point: the action, why, whose instruction, the shelter and route.
 
-    Public and free of private data; cacheable for a few seconds (ETag: the log position).
+    Public and free of private data; cacheable for a few seconds (ETag: `guidance_tag`).
     """
     guidance = _guidance(request)
     town = guidance.town
@@ -119,7 +127,7 @@ async def guidance_here(
         )
     chosen: Lang = lang or preferred_language(request.headers.get("accept-language")) or "he"
     snap = guidance.current()
-    etag = f'"g{snap.position}-{chosen}"'
+    etag = f'"g{guidance_tag(snap)}-{chosen}"'
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={PUBLIC_MAX_AGE_S}",
@@ -137,7 +145,7 @@ async def guidance_map(request: Request[Any, Any, Any], actor: ActorDep) -> Resp
     if not auth.sees(actor, auth.Audience.FIELD):
         raise Forbidden("the guidance map is for operators and field roles")
     snap = _guidance(request).current()
-    etag = f'"m{snap.position}"'
+    etag = f'"m{guidance_tag(snap)}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=2"}
     if client_has(request, etag):
         return Response(b"", status_code=304, headers=headers)
