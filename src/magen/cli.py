@@ -93,6 +93,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         access_log=False,
+        # A request through a named proxy comes from the address in its X-Forwarded-For:
+        # sign-in limits and anonymous report limits count the client, not the proxy.
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
     return 0
 
@@ -468,6 +472,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--town", help="town pack file")
     serve.add_argument("--workers", type=_int_in(1, 64), default=1)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        metavar="ADDRESSES",
+        help="reverse proxies whose X-Forwarded-For names the client: comma-separated "
+        "addresses or networks, '*' for any (default: FORWARDED_ALLOW_IPS, else 127.0.0.1)",
+    )
     serve.set_defaults(run=_cmd_serve)
 
     users = sub.add_parser("users", help="manage accounts").add_subparsers(

@@ -415,3 +415,38 @@ def test_a_bad_setting_is_one_line_before_serving(
     assert line.startswith(f"magen: {name}")
     assert said in line
     assert "serving" not in done.stdout
+
+
+# --- sign-in limits behind a reverse proxy ---------------------------------------------------
+
+
+def _wrong_sign_ins(port: int, count: int, forwarded: bool) -> list[int]:
+    """Statuses of `count` wrong passwords for one user, each through a proxy that names
+    another client address in X-Forwarded-For (when `forwarded`)."""
+    statuses = []
+    for i in range(count):
+        headers = {"Content-Type": "application/json"}
+        if forwarded:
+            headers["X-Forwarded-For"] = f"198.51.100.{i + 1}"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/auth/token",
+            data=json.dumps({"username": "dina", "password": "not it"}).encode(),
+            headers=headers,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                statuses.append(r.status)
+        except urllib.error.HTTPError as exc:
+            statuses.append(exc.code)
+    return statuses
+
+
+def test_behind_a_trusted_proxy_sign_in_limits_count_the_client_not_the_proxy(
+    db: Path,
+) -> None:
+    # The proxy here is this machine (trusted by default): six clients, one guess each.
+    with serving(db) as port:
+        assert _wrong_sign_ins(port, 6, forwarded=True) == [401] * 6
+    # A proxy not named: its header is not believed, the six guesses are one address's.
+    with serving(db, "--forwarded-allow-ips", "192.0.2.7") as port:
+        assert _wrong_sign_ins(port, 6, forwarded=True)[-1] == 429
