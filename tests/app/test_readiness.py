@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-import weakref
-from datetime import UTC, datetime
-
 import pytest
 
 from magen.app.readiness import LAG_GRACE_S, Readiness, Verdict
-from magen.app.service import Service
-from magen.clock import ManualClock
 from magen.store.memory import MemoryEventLog
 
 pytestmark = pytest.mark.anyio
@@ -177,14 +171,3 @@ async def test_a_commit_landing_while_the_head_is_read_is_lag_not_a_replaced_log
     log = _Log(head=10)
     verdict = await Readiness(log, monotonic=clock).check(9)
     assert (verdict.ready, verdict.head, verdict.applied, verdict.lag) == (True, 10, 9, 1)
-
-
-def test_each_service_has_one_readiness_kept_no_longer_than_it() -> None:
-    clock = ManualClock(datetime(2023, 10, 7, 6, 30, tzinfo=UTC))
-    one, two = Service(MemoryEventLog(), clock), Service(MemoryEventLog(), clock)
-    assert Readiness.of(one) is Readiness.of(one)
-    assert Readiness.of(one) is not Readiness.of(two)
-    gone = weakref.ref(one)
-    del one
-    gc.collect()
-    assert gone() is None  # its readiness does not hold the service alive

@@ -45,6 +45,7 @@ from magen.api.routes import (
 from magen.app.dispatch import DispatchService
 from magen.app.guidance import GuidanceService
 from magen.app.ratelimit import RateLimiter
+from magen.app.readiness import Readiness
 from magen.app.service import Service
 from magen.clock import Clock, SystemClock
 from magen.config import Settings
@@ -180,6 +181,7 @@ def create_app(
             service=svc,
             tokens=CachingTokenIssuer(settings.secret, timedelta(hours=settings.token_hours)),
             settings=settings,
+            readiness=Readiness(svc.log),
             town=pack,
             guidance=guide,
             dispatch=DispatchService.attach(svc, pack),

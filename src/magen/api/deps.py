@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 
 from magen.app.dispatch import DispatchService
 from magen.app.guidance import GuidanceService
+from magen.app.readiness import Readiness
 from magen.app.security import (
     API_KEY_PREFIX,
     InvalidCredentials,
@@ -65,6 +66,7 @@ class Runtime:
     service: Service
     tokens: TokenIssuer
     settings: Settings
+    readiness: Readiness  # of this worker's service over its log
     town: Town | None = None  # the town pack, when the server was given one
     guidance: GuidanceService | None = None  # present with the town
     dispatch: DispatchService | None = None  # recommendations need the town

@@ -15,14 +15,12 @@ A worker is not ready while
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 import anyio
 
-from magen.app.service import Service
 from magen.store.base import EventLog
 
 # How long a worker may stay behind a log head it has seen before it is not ready: another
@@ -59,14 +57,6 @@ class Readiness:
         self._monotonic = monotonic
         # The log head first seen ahead of what the worker had applied, and when.
         self._behind: tuple[int, float] | None = None
-
-    @classmethod
-    def of(cls, service: Service) -> Readiness:
-        """The readiness of a service's worker (one per service, kept as long as it lives)."""
-        found = _ATTACHED.get(service)
-        if found is None:
-            found = _ATTACHED[service] = cls(service.log)
-        return found
 
     async def check(self, applied: int, *, lag_grace_s: float = LAG_GRACE_S) -> Verdict:
         """Ask the log, then judge; `applied` is the service's position, read before the call.
@@ -119,7 +109,3 @@ class Readiness:
                 f"has applied only {applied}: it does not follow the log",
             )
         return Verdict(head, applied)
-
-
-# Each live service's readiness, found by `Readiness.of`.
-_ATTACHED: weakref.WeakKeyDictionary[Service, Readiness] = weakref.WeakKeyDictionary()

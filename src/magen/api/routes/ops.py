@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from magen.api.deps import runtime
-from magen.app.readiness import LAG_GRACE_S, Readiness
+from magen.app.readiness import LAG_GRACE_S
 from magen.app.service import Service
 
 
@@ -49,10 +49,11 @@ def _retry_later(status: int) -> dict[str, str]:
 
 
 async def _readiness(request: Request[Any, Any, Any]) -> tuple[int, dict[str, Any]]:
-    service = runtime(request).service
+    rt = runtime(request)
+    service = rt.service
     backend = _BACKENDS.get(type(service.log).__name__, type(service.log).__name__)
     # The grace is read here on each request (a module global), so a test may shorten it.
-    verdict = await Readiness.of(service).check(service.state.position, lag_grace_s=LAG_GRACE_S)
+    verdict = await rt.readiness.check(service.state.position, lag_grace_s=LAG_GRACE_S)
     if verdict.head is None:
         return 503, {
             "status": "unavailable",
