@@ -8,6 +8,7 @@ registry desk to decide.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, casualty_on_its_way, sign_in
+from browser.browserkit import TZ, PageErrors, Server, casualty_on_its_way, screenshot, sign_in
 from magen.web.i18n import text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
@@ -192,5 +193,108 @@ def test_the_stale_limit_is_the_server_s_given_by_the_page(
         order = {"barred": 0, "stale": 1, "none": 1, "limited": 2, "open": 3}
         ranks = [order[s] for s in states]
         assert ranks == sorted(ranks), states
+    finally:
+        context.close()
+
+
+def _many_responders(route: Any) -> None:
+    """The picture as served, with forty more responders than it has (a big call-out)."""
+    asked = {k: v for k, v in route.request.headers.items() if k != "if-none-match"}
+    answer = route.fetch(headers=asked)
+    picture = answer.json()
+    picture["responders"] = list(picture.get("responders") or []) + [
+        {
+            "id": f"many-{i}",
+            "callsign": f"Unit {i}",
+            "kind": "police_on_duty",
+            "status": "available",
+            "capabilities": ["armed", "radio"],
+            "lat": None,
+            "lon": None,
+        }
+        for i in range(40)
+    ]
+    headers = {k: v for k, v in answer.headers.items() if k not in DROPPED | {"etag"}}
+    route.fulfill(status=200, headers=headers, body=json.dumps(picture))
+
+
+LAYOUT_IN_VIEW = """() => {
+  const box = (e) => e.getBoundingClientRect();
+  const hosp = document.querySelector('[data-panel="hospitals"]');
+  const row = hosp.querySelector('li[data-id]');
+  const list = document.querySelector('[data-panel="responders"] [data-list]');
+  return {
+    pageScrolls: document.documentElement.scrollHeight > innerHeight,
+    wide: document.documentElement.scrollWidth > innerWidth,
+    head: [box(hosp.querySelector('h2')).top, box(hosp.querySelector('h2')).bottom],
+    row: row && [box(row).top, box(row).bottom],
+    height: innerHeight,
+    responders: list.querySelectorAll('li[data-id]').length,
+    respondersScroll: list.scrollHeight > list.clientHeight,
+  };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "size"), [("he", (1366, 768)), ("en", (1366, 768)), ("ar", (1920, 1080))]
+)
+def test_the_hospitals_are_in_view_beside_a_long_responders_list(
+    browser: Any,
+    server: Server,
+    page_errors: PageErrors,
+    hospitals: str,
+    lang: str,
+    size: tuple[int, int],
+) -> None:
+    # Was: at 1366 x 768 the hospitals came under every responder, out of sight until the
+    # panels were scrolled. Now the means to act on a call have a column of their own, the
+    # responders a scrolling box in it: every responder is still there, and the hospitals
+    # are in view without scrolling anything.
+    width, height = size
+    viewport = {"width": width, "height": height}
+    context = browser.new_context(timezone_id=TZ, viewport=viewport, locale="en-GB")
+    try:
+        context.route("**/api/v1/picture", _many_responders)
+        page = page_errors.watch(sign_in(context, server, "dispatcher", f"/console?lang={lang}"))
+        page.wait_for_selector("#mode[data-mode=live]")
+        page.locator(f'[data-panel="hospitals"] li[data-id="{CLOSED}"]').wait_for()
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-panel=responders] li[data-id]').length >= 40"
+        )
+        seen = page.evaluate(LAYOUT_IN_VIEW)
+        assert not seen["pageScrolls"], seen
+        assert not seen["wide"], seen
+        assert seen["head"][0] >= 0, seen
+        assert seen["head"][1] <= height, seen  # the panel's heading, and its first row
+        assert seen["row"], seen
+        assert seen["row"][0] >= 0, seen
+        assert seen["row"][1] <= height, seen
+        assert seen["responders"] >= 40, seen  # every responder kept, in a box that scrolls
+        assert seen["respondersScroll"], seen
+        screenshot(page, f"console-hospitals-in-view-{lang}-{width}x{height}")
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_console_is_one_column_the_map_above(
+    browser: Any, server: Server, page_errors: PageErrors, hospitals: str
+) -> None:
+    phone = {"width": 390, "height": 844}
+    context = browser.new_context(
+        timezone_id=TZ, viewport=phone, locale="he-IL", is_mobile=True, has_touch=True
+    )
+    try:
+        page = page_errors.watch(sign_in(context, server, "dispatcher", "/console?lang=he"))
+        page.wait_for_selector("#mode[data-mode=live]")
+        page.locator(f'[data-panel="hospitals"] li[data-id="{CLOSED}"]').wait_for()
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        map_box = page.locator("#map").bounding_box()
+        panels = page.locator("#panels").bounding_box()
+        assert map_box is not None
+        assert panels is not None
+        assert map_box["width"] > 300
+        assert panels["y"] >= map_box["y"] + map_box["height"] - 1  # the panels under the map
+        page.locator('[data-panel="hospitals"]').scroll_into_view_if_needed()
+        screenshot(page, "console-phone-he-390")
     finally:
         context.close()
