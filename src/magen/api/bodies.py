@@ -15,6 +15,7 @@ from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
+from pydantic import BaseModel, ValidationError
 
 # Whether each route handler reads a JSON body, worked out once per handler.
 _TAKES_JSON: weakref.WeakKeyDictionary[HTTPRouteHandler, bool] = weakref.WeakKeyDictionary()
@@ -65,3 +66,33 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
         raise HTTPException(
             status_code=400, detail=f"the body is not UTF-8: byte {bad:#04x} at offset {exc.start}"
         ) from None
+
+
+# The body model of each route that validates its JSON first, worked out once per handler.
+_BODY_MODELS: weakref.WeakKeyDictionary[HTTPRouteHandler, type[BaseModel]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def validated_first(request: Request[Any, Any, Any]) -> Any:
+    """before_request of the routes phones send to in bulk: the route's `data` validated by
+    pydantic straight from the JSON bytes, and the route's own function called with it.
+
+    Litestar would decode the JSON into Python objects, fill its signature model and then
+    validate those objects with the same pydantic model: a sixth of a sighting's server time,
+    measured in-process. The route is declared as usual (its OpenAPI body is its `data`), and
+    a body this check does not take falls through to Litestar's own parsing (None), which
+    refuses it in its usual words: only the valid are taken this way, and they are exactly
+    the bodies Litestar takes (pydantic's lax JSON mode accepts what its lax Python mode does
+    for every type JSON can carry).
+    """
+    await require_json(request)
+    handler = request.route_handler
+    model = _BODY_MODELS.get(handler)
+    if model is None:
+        model = _BODY_MODELS[handler] = handler.parsed_fn_signature.parameters["data"].annotation
+    try:
+        data = model.model_validate_json(await request.body())
+    except ValidationError:
+        return None
+    return await handler.fn(request=request, data=data)

@@ -9,6 +9,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel, ConfigDict, Field
 
+from magen.api.bodies import validated_first
 from magen.api.deps import ActorDep, ServiceDep, runtime
 from magen.api.routes._common import run_command, run_for_caller
 from magen.app.projections import sos_view
@@ -46,7 +47,7 @@ class SosResolution(BaseModel):
     note: FreeText = ""
 
 
-@post("/sightings")
+@post("/sightings", before_request=validated_first)
 async def report_sighting(
     request: Request[Any, Any, Any], data: JSONBody[ReportSighting]
 ) -> Response[dict[str, Any]]:
@@ -54,7 +55,7 @@ async def report_sighting(
     return await run_for_caller(request, data)
 
 
-@post("/sos")
+@post("/sos", before_request=validated_first)
 async def raise_sos(
     request: Request[Any, Any, Any], data: JSONBody[RaiseSos]
 ) -> Response[dict[str, Any]]:

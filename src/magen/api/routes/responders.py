@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response, Router, post
 from litestar.params import JSONBody
 
+from magen.api.bodies import validated_first
 from magen.api.deps import ActorDep, ServiceDep
 from magen.api.routes._common import run_command, run_for_caller
 from magen.domain.responders import ChangeStatus, CheckIn, CheckOut, ReportPosition
@@ -36,7 +37,7 @@ async def change_status(
     return await run_command(service, actor, data)
 
 
-@post("/responders/position")
+@post("/responders/position", before_request=validated_first)
 async def report_position(
     request: Request[Any, Any, Any], data: JSONBody[ReportPosition]
 ) -> Response[dict[str, Any]]:
