@@ -491,7 +491,7 @@ def casualty(state: State, casualty_id: str) -> Casualty:
     """The casualty with this id."""
     found = state.slice(Casualties).by_id.get(casualty_id)
     if found is None:
-        raise NotFound(f"no casualty {casualty_id}")
+        raise NotFound(f"no casualty {casualty_id}", rule="casualty_not_found")
     return found
 
 
@@ -544,19 +544,23 @@ def _triaged(
 def _acts_for(ctx: DecisionContext, h: Hospital) -> None:
     """Refuse a hospital account acting for another hospital (medics act anywhere)."""
     if ctx.actor.role is Role.HOSPITAL and ctx.actor.account_id != h.account_id:
-        raise Forbidden(f"this account does not act for {h.name}")
+        raise Forbidden(f"this account does not act for {h.name}", rule="not_our_patient")
 
 
 def _not_closed(c: Casualty, doing: str) -> None:
     if c.status is CasualtyStatus.DECEASED:
-        raise InvalidCommand(f"cannot {doing}: tag {c.tag} has been recorded dead")
+        raise InvalidCommand(
+            f"cannot {doing}: tag {c.tag} has been recorded dead", rule="casualty_dead"
+        )
     if c.status is CasualtyStatus.DISCHARGED:
-        raise InvalidCommand(f"cannot {doing}: tag {c.tag} has been discharged")
+        raise InvalidCommand(
+            f"cannot {doing}: tag {c.tag} has been discharged", rule="casualty_discharged"
+        )
 
 
 def _not_before(when: datetime, earlier: datetime | None, what: str) -> None:
     if earlier is not None and when < earlier:
-        raise InvalidCommand(f"the time given is before the {what}")
+        raise InvalidCommand(f"the time given is before the {what}", rule="time_too_early")
 
 
 @decider(RecordCasualty)
@@ -601,9 +605,13 @@ def _intervention(state: State, cmd: RecordIntervention, ctx: DecisionContext) -
     at = observed_time(cmd.at, ctx)
     # Care given before death or discharge may be entered afterwards; nothing after.
     if c.died_at is not None and at > c.died_at:
-        raise InvalidCommand(f"tag {c.tag} was recorded dead before the time given")
+        raise InvalidCommand(
+            f"tag {c.tag} was recorded dead before the time given", rule="casualty_dead"
+        )
     if c.discharged_at is not None and at > c.discharged_at:
-        raise InvalidCommand(f"tag {c.tag} was discharged before the time given")
+        raise InvalidCommand(
+            f"tag {c.tag} was discharged before the time given", rule="casualty_discharged"
+        )
     # A second tourniquet above a failing first one is standard care, so no uniqueness rule.
     if cmd.kind is InterventionKind.TOURNIQUET and cmd.site not in TOURNIQUET_SITES:
         raise InvalidCommand("say which limb (or the junction) the tourniquet is on")
@@ -628,7 +636,7 @@ def _end_intervention(state: State, cmd: EndIntervention, ctx: DecisionContext) 
     if found.kind not in ONGOING:
         raise InvalidCommand(f"a {found.kind.value.replace('_', ' ')} is not something that ends")
     if found.ended_at is not None:
-        raise InvalidCommand("that intervention has already ended")
+        raise InvalidCommand("that intervention has already ended", rule="intervention_ended")
     at = observed_time(cmd.at, ctx)
     _not_before(at, found.at, "intervention it ends")
     return [
@@ -655,11 +663,17 @@ def _evacuate(state: State, cmd: EvacuateCasualty, ctx: DecisionContext) -> list
     c = casualty(state, cmd.casualty_id)
     _not_closed(c, "evacuate")
     if c.status is CasualtyStatus.EVACUATED:
-        raise InvalidCommand(f"tag {c.tag} is already on the way; record the arrival first")
+        raise InvalidCommand(
+            f"tag {c.tag} is already on the way; record the arrival first",
+            rule="already_evacuated",
+        )
     if cmd.destination is not None:
         hospital(state, cmd.destination)
         if cmd.destination == c.hospital_id:
-            raise InvalidCommand("the destination is the hospital the casualty is already in")
+            raise InvalidCommand(
+                "the destination is the hospital the casualty is already in",
+                rule="already_in_that_hospital",
+            )
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.found_at, "time the casualty was found")
     _not_before(at, c.arrived_at, "arrival at the current hospital")
@@ -680,7 +694,8 @@ def _arrive(state: State, cmd: RecordArrival, ctx: DecisionContext) -> list[Even
     _not_closed(c, "record an arrival")
     if c.status in {CasualtyStatus.ARRIVED, CasualtyStatus.ADMITTED}:
         raise InvalidCommand(
-            f"tag {c.tag} is already in hospital; record an evacuation to transfer it"
+            f"tag {c.tag} is already in hospital; record an evacuation to transfer it",
+            rule="already_in_hospital",
         )
     _acts_for(ctx, hospital(state, cmd.hospital_id))
     at = observed_time(cmd.at, ctx)
@@ -694,9 +709,9 @@ def _admit(state: State, cmd: AdmitCasualty, ctx: DecisionContext) -> list[Event
     c = casualty(state, cmd.casualty_id)
     _not_closed(c, "admit")
     if c.status is CasualtyStatus.ADMITTED:
-        raise InvalidCommand(f"tag {c.tag} is already admitted")
+        raise InvalidCommand(f"tag {c.tag} is already admitted", rule="already_admitted")
     if c.status is not CasualtyStatus.ARRIVED or c.hospital_id is None:
-        raise InvalidCommand(f"tag {c.tag} has not arrived at a hospital yet")
+        raise InvalidCommand(f"tag {c.tag} has not arrived at a hospital yet", rule="not_arrived")
     _acts_for(ctx, hospital(state, c.hospital_id))
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.arrived_at, "arrival")
@@ -708,7 +723,9 @@ def _discharge(state: State, cmd: DischargeCasualty, ctx: DecisionContext) -> li
     c = casualty(state, cmd.casualty_id)
     _not_closed(c, "discharge")
     if c.status not in {CasualtyStatus.ARRIVED, CasualtyStatus.ADMITTED} or c.hospital_id is None:
-        raise InvalidCommand(f"tag {c.tag} is not in a hospital; only a hospital discharges")
+        raise InvalidCommand(
+            f"tag {c.tag} is not in a hospital; only a hospital discharges", rule="not_in_hospital"
+        )
     _acts_for(ctx, hospital(state, c.hospital_id))
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.admitted_at or c.arrived_at, "arrival or admission")
@@ -766,7 +783,10 @@ def _identify(state: State, cmd: IdentifyCasualty, ctx: DecisionContext) -> list
         raise Forbidden("only a medic or a registrar may identify a casualty")
     c = casualty(state, cmd.casualty_id)
     if c.identification is IdentificationStatus.IDENTIFIED:
-        raise InvalidCommand(f"tag {c.tag} is already identified as {c.identified_name}")
+        named = c.identified_name.full_name if c.identified_name else "someone"
+        raise InvalidCommand(
+            f"tag {c.tag} is already identified as {named}", rule="already_identified"
+        )
     if (
         cmd.status is IdentificationStatus.IDENTIFIED
         and cmd.method is IdentificationMethod.VISUAL
@@ -774,7 +794,10 @@ def _identify(state: State, cmd: IdentifyCasualty, ctx: DecisionContext) -> list
     ):
         # Visual recognition of the dead is unreliable (injuries, shock); it stays provisional
         # until confirmed by a scientific method, documents or next of kin.
-        raise InvalidCommand("visual recognition of the dead is a provisional identification")
+        raise InvalidCommand(
+            "visual recognition of the dead is a provisional identification",
+            rule="visual_id_of_dead",
+        )
     return [
         CasualtyIdentified(
             casualty_id=c.casualty_id,

@@ -386,7 +386,9 @@ def _report(state: State, cmd: ReportHospitalStatus, ctx: DecisionContext) -> li
         raise InvalidCommand("a status report must say something")
     observed = observed_time(cmd.observed_at, ctx)
     if found.status_at is not None and observed < found.status_at:
-        raise InvalidCommand("a newer status is already recorded for this hospital")
+        raise InvalidCommand(
+            "a newer status is already recorded for this hospital", rule="newer_status_recorded"
+        )
     return [
         HospitalStatusReported(
             hospital_id=found.hospital_id, observed_at=observed, status=cmd.status

@@ -546,12 +546,14 @@ def _check_age(date_of_birth: str | None, age: AgeRange | None, on: date) -> Non
         implied = age_from_birth(date_of_birth, on)  # refuses a birth after `on`
     except ValueError:
         raise InvalidCommand(
-            f"the date of birth {date_of_birth} is after {on.isoformat()}: check the year"
+            f"the date of birth {date_of_birth} is after {on.isoformat()}: check the year",
+            rule="date_of_birth_too_late",
         ) from None
     if age is not None and (implied.max_years < age.min_years or implied.min_years > age.max_years):
         raise InvalidCommand(
             f"the age {age.min_years}-{age.max_years} does not fit the date of birth"
-            f" {date_of_birth} (that makes {implied.min_years}-{implied.max_years})"
+            f" {date_of_birth} (that makes {implied.min_years}-{implied.max_years})",
+            rule="age_does_not_fit_date_of_birth",
         )
 
 
@@ -572,7 +574,7 @@ def _report(state: State, cmd: ReportMissingPerson, ctx: DecisionContext) -> lis
     elif family is not None:
         account = state.slice(Accounts).by_id.get(family)
         if account is None or not account.active:
-            raise NotFound(f"no active account {family}")
+            raise NotFound(f"no active account {family}", rule="family_account_gone")
         if account.role is not Role.RESIDENT:
             raise InvalidCommand("the family account must be a resident account")
     if family is None and cmd.contact is None and cmd.source is None:
@@ -648,7 +650,9 @@ def _mark_safe(state: State, cmd: MarkPersonSafe, ctx: DecisionContext) -> list[
                     source_record_id=None,
                 )
             ]
-        raise InvalidCommand(f"this report is already closed ({report.status.value})")
+        raise InvalidCommand(
+            f"this report is already closed ({report.status.value})", rule="report_closed"
+        )
     return [
         PersonMarkedSafe(
             report_id=report.report_id,
@@ -697,7 +701,9 @@ def _candidate_exists(state: State, kind: CandidateKind, candidate_id: str) -> N
 def _propose(state: State, cmd: ProposeMatch, ctx: DecisionContext) -> list[Event]:
     report = missing_report(state, cmd.report_id)
     if report.status is not ReportStatus.SEARCHING:
-        raise InvalidCommand(f"this report is already closed ({report.status.value})")
+        raise InvalidCommand(
+            f"this report is already closed ({report.status.value})", rule="report_closed"
+        )
     _candidate_exists(state, cmd.candidate_kind, cmd.candidate_id)
     if cmd.candidate_kind is CandidateKind.MISSING and cmd.candidate_id == cmd.report_id:
         raise InvalidCommand("a report cannot duplicate itself")
@@ -730,7 +736,10 @@ def _outcome(state: State, m: Match) -> Outcome | None:
     if c.status is CasualtyStatus.DECEASED:
         if c.identification is not IdentificationStatus.IDENTIFIED:
             # Families are told of a death only after formal identification.
-            raise InvalidCommand(f"tag {c.tag} is dead and not formally identified; identify first")
+            raise InvalidCommand(
+                f"tag {c.tag} is dead and not formally identified; identify first",
+                rule="not_formally_identified",
+            )
         return Outcome.DECEASED
     if c.status is CasualtyStatus.DISCHARGED:
         return Outcome.SAFE
@@ -742,14 +751,20 @@ def _confirm(state: State, cmd: ConfirmMatch, ctx: DecisionContext) -> list[Even
     _registrar(ctx, "confirm a match")
     m = _match(state, cmd.match_id)
     if m.status is not MatchStatus.PROPOSED:
-        raise InvalidCommand(f"this match is already {m.status.value}")
+        raise InvalidCommand(
+            f"this match is already {m.status.value}", rule="match_already_decided"
+        )
     report = missing_report(state, m.report_id)
     if report.status is not ReportStatus.SEARCHING:
-        raise InvalidCommand(f"the report is already closed ({report.status.value})")
+        raise InvalidCommand(
+            f"the report is already closed ({report.status.value})", rule="report_closed"
+        )
     if m.candidate_kind is CandidateKind.MISSING:
         other = missing_report(state, m.candidate_id)
         if other.duplicate_of == report.report_id:
-            raise InvalidCommand("the other report is already a duplicate of this one")
+            raise InvalidCommand(
+                "the other report is already a duplicate of this one", rule="already_duplicate"
+            )
     outcome = _outcome(state, m)
     release = cmd.release.strip() or (_DEFAULT_RELEASE[outcome] if outcome else "")
     return [
@@ -764,7 +779,9 @@ def _reject(state: State, cmd: RejectMatch, ctx: DecisionContext) -> list[Event]
     _registrar(ctx, "reject a match")
     m = _match(state, cmd.match_id)
     if m.status is not MatchStatus.PROPOSED:
-        raise InvalidCommand(f"this match is already {m.status.value}")
+        raise InvalidCommand(
+            f"this match is already {m.status.value}", rule="match_already_decided"
+        )
     return [MatchRejected(match_id=m.match_id, reason=cmd.reason)]
 
 

@@ -126,6 +126,115 @@ _T: dict[str, tuple[str, str, str]] = {
         "المصاب ليس مريضًا في هذا المستشفى",
         "Not a patient of this hospital",
     ),
+    # A casualty's record (domain/casualties.py): the card or the desk acted on what changed.
+    "refused_casualty_not_found": (
+        "הנפגע אינו רשום; ייתכן שהרשימה אינה מעודכנת",
+        "هذا المصاب غير مسجَّل؛ ربما القائمة غير محدَّثة",
+        "This casualty is not on record; the list may be out of date",
+    ),
+    "refused_casualty_dead": (
+        "מותו של הנפגע כבר נרשם",
+        "سُجِّلت وفاة هذا المصاب",
+        "This casualty has been recorded dead",
+    ),
+    "refused_casualty_discharged": (
+        "הנפגע כבר שוחרר",
+        "سُجِّل خروج هذا المصاب بالفعل",
+        "This casualty has already been discharged",
+    ),
+    "refused_time_too_early": (
+        "השעה שהוזנה מוקדמת ממה שכבר רשום לנפגע: בדקו את השעה",
+        "الوقت المُدخَل أسبق ممّا سُجِّل لهذا المصاب: تحقّقوا من الوقت",
+        "The time given is earlier than what is already recorded: check the time",
+    ),
+    "refused_intervention_ended": (
+        "הטיפול הזה כבר הסתיים",
+        "هذا الإجراء انتهى بالفعل",
+        "That treatment has already ended",
+    ),
+    "refused_already_evacuated": (
+        "הנפגע כבר בדרך לבית החולים: רשמו קודם את ההגעה",
+        "المصاب في الطريق إلى المستشفى بالفعل: سجّلوا وصوله أولًا",
+        "Already on the way to hospital: record the arrival first",
+    ),
+    "refused_already_in_that_hospital": (
+        "הנפגע כבר נמצא בבית החולים הזה: בחרו בית חולים אחר",
+        "المصاب موجود في هذا المستشفى بالفعل: اختاروا مستشفى آخر",
+        "Already in that hospital: choose another",
+    ),
+    "refused_already_in_hospital": (
+        "הנפגע כבר בבית חולים; להעברה רשמו פינוי",
+        "المصاب في المستشفى بالفعل؛ لنقله سجّلوا إخلاءً",
+        "Already in hospital; to transfer, record an evacuation",
+    ),
+    "refused_already_admitted": (
+        "האשפוז כבר נרשם",
+        "سُجِّل الإدخال بالفعل",
+        "Already admitted",
+    ),
+    "refused_not_arrived": (
+        "הנפגע עוד לא הגיע לבית החולים: רשמו קודם את ההגעה",
+        "لم يصل المصاب إلى المستشفى بعد: سجّلوا وصوله أولًا",
+        "Not at the hospital yet: record the arrival first",
+    ),
+    "refused_not_in_hospital": (
+        "הנפגע אינו נמצא כעת בבית חולים",
+        "المصاب ليس في مستشفى الآن",
+        "The casualty is not in a hospital now",
+    ),
+    "refused_already_identified": (
+        "הנפגע כבר זוהה רשמית",
+        "تمّ التعرّف على هذا المصاب رسميًا بالفعل",
+        "Already formally identified",
+    ),
+    "refused_visual_id_of_dead": (
+        "זיהוי חזותי של נפטר נשאר ראשוני: בחרו שיטה אחרת או רשמו זיהוי ראשוני",
+        "التعرّف بالنظر على المتوفّى يبقى أوّليًا: اختاروا طريقة أخرى أو سجّلوا تعرّفًا أوّليًا",
+        "Visual recognition of the dead stays provisional: choose another method or record it"
+        " as provisional",
+    ),
+    # Missing persons and matches (domain/persons.py).
+    "refused_date_of_birth_too_late": (
+        "תאריך הלידה מאוחר מהיום או מהפעם האחרונה שנראה: בדקו את השנה",
+        "تاريخ الميلاد بعد اليوم أو بعد آخر مرة شوهد فيها: تحقّقوا من السنة",
+        "The date of birth is after today or the last sighting: check the year",
+    ),
+    "refused_age_does_not_fit_date_of_birth": (
+        "הגיל אינו מתאים לתאריך הלידה: בדקו את שניהם",
+        "العمر لا يتوافق مع تاريخ الميلاد: تحقّقوا من كليهما",
+        "The age does not fit the date of birth: check both",
+    ),
+    "refused_family_account_gone": (
+        "חשבון המשפחה אינו פעיל עוד: מסרו פרטי איש קשר במקום זאת",
+        "حساب العائلة لم يعد فعّالًا: أدخلوا جهة اتصال بدلًا منه",
+        "The family account is no longer active: give a contact instead",
+    ),
+    "refused_report_closed": (
+        "הדיווח הזה כבר נסגר",
+        "هذا البلاغ أُغلق بالفعل",
+        "This report is already closed",
+    ),
+    "refused_not_formally_identified": (
+        "הנפגע נפטר ועדיין לא זוהה רשמית: יש לזהות אותו רשמית קודם",
+        "المصاب متوفّى ولم يُتعرَّف عليه رسميًا بعد: أكملوا التعرّف الرسمي أولًا",
+        "Died and not formally identified yet: identify formally first",
+    ),
+    "refused_match_already_decided": (
+        "ההתאמה הזו כבר הוכרעה, אולי בעמדה אחרת",
+        "حُسم هذا التطابق بالفعل، ربما في مكتب آخر",
+        "This match was already decided, perhaps at another desk",
+    ),
+    "refused_already_duplicate": (
+        "הדיווח האחר כבר סומן ככפול של הדיווח הזה",
+        "البلاغ الآخر مسجَّل بالفعل كبلاغ مكرّر لهذا البلاغ",
+        "The other report is already marked a duplicate of this one",
+    ),
+    # A hospital's status (domain/hospitals.py).
+    "refused_newer_status_recorded": (
+        "כבר נרשם לבית החולים מצב חדש יותר; רעננו את הדף ובדקו",
+        "سُجِّلت بالفعل حالة أحدث لهذا المستشفى؛ حدّثوا الصفحة وراجِعوها",
+        "A newer status is already recorded for this hospital; reload and check it",
+    ),
     # A refused field in a form, by the rule it broke (common.js ruleSaid, fieldRefused).
     "err_field_rule": ("{field}: {rule}", "{field}: {rule}", "{field}: {rule}"),
     "err_field": ("בדקו את השדה {field}", "تحقّقوا من الحقل {field}", "Check the field {field}"),
