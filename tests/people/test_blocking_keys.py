@@ -9,12 +9,19 @@ from typing import Any
 from magen.people import matching as m
 from magen.people.synth import generate
 
-_RULES = ("one-part query", "part index", "nameless query", "description index")
+_RULES = (
+    "one-part query",
+    "part index",
+    "nameless query",
+    "description index",
+    "vague query",
+    "vague index",
+)
 
 
-def _expected(table: Any, parts: Any, want: tuple[set[str], set[str]]) -> dict[str, set[Any]]:
+def _expected(table: Any, parts: Any, want: m._Wanted) -> dict[str, set[Any]]:
     """Each cell rule's keys as (record, word, cell), record by record."""
-    part_want, term_want = want
+    part_want, term_want, vague_want = want
     found: dict[str, set[Any]] = {rule: set() for rule in _RULES}
     for i in range(len(table.records)):
         n, row = int(table.nparts[i]), table.parts[i].tolist()
@@ -39,6 +46,10 @@ def _expected(table: Any, parts: Any, want: tuple[set[str], set[str]]) -> dict[s
             [t for t in terms if t in term_want],
             m._index_cells(sex, described),
         )
+        vague = table.vague_terms[i]
+        if not n and not terms:
+            add("vague query", vague, m._query_cells(sex, described))
+        add("vague index", [t for t in vague if t in vague_want], m._index_cells(sex, described))
     return found
 
 
@@ -46,7 +57,7 @@ def test_cell_keys_are_each_records_words_in_each_of_its_cells() -> None:
     pop = generate(random.Random(4), missing_reports=1500, records=400)
     run = m._run(pop.reports, pop.records, None, workers=1)
     want_a, want_b = m._wanted(run.a, run.parts), m._wanted(run.b, run.parts)
-    want = (want_a[0] | want_b[0], want_a[1] | want_b[1])
+    want = want_a | want_b
     vocabulary = m._Vocabulary()
     seen: set[str] = set()
     for table in (run.a, run.b):

@@ -88,6 +88,7 @@ def test_blocking_compares_a_small_share_of_pairs(
         "birth date",
         "single name part",
         "description",
+        "vague description",
     }
 
 
