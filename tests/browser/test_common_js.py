@@ -112,6 +112,7 @@ def test_the_resident_page_says_when_its_advice_was_true_on_the_towns_clock(
         ("dispatcher", "/console?lang=en"),
         ("dispatcher", "/hospital?id=clock-h"),  # relaying the hospital's status
         ("registrar", "/registry?lang=en"),
+        ("volunteer1", "/responder?lang=en"),
     ],
 )
 def test_each_staff_page_reckons_the_server_s_clock_in_one_place(

@@ -212,10 +212,10 @@
   // language. The picture lists the alerts not ended, each with its expiry: one past it (by
   // the server's clock) is not shown, and the line goes when the last one runs out though no
   // new picture comes. The picture does not place me in an alert's zones: the town's alerts.
-  var skewMs = 0, alertTimer = null;
+  var alertTimer = null;
   function drawAlerts(p) {
-    if (p.generated_at) skewMs = new Date(p.generated_at).getTime() - Date.now();
-    var now = Date.now() + skewMs, found = M.inForce(p.alerts, now), items = found.items, next = found.next;
+    M.learnClock(p.generated_at);
+    var now = M.serverNow(), found = M.inForce(p.alerts, now), items = found.items, next = found.next;
     var box = document.querySelector("[data-alerts]");
     box.textContent = "";
     items.forEach(function (a) {
@@ -550,13 +550,13 @@
     line.title = raw || "";
   }
   // The server's clock as the picture gave it: the times shown are the server's, not the phone's.
-  function serverNow() { return new Date(Date.now() + skewMs).toISOString(); }
+  function serverNowIso() { return new Date(M.serverNow()).toISOString(); }
   function send(button, line, path, body, form, done) {
     button.disabled = true;
     said(line, null, say("fd_cc_sending"));
     M.command(path, body).then(function (r) {
       button.disabled = false;
-      if (r.ok) { if (form) M.markRefused(form, null); done(r, serverNow()); return; }
+      if (r.ok) { if (form) M.markRefused(form, null); done(r, serverNowIso()); return; }
       if (notCheckedIn(r)) showCheckIn(true);
       said(line, false, refusal(r, form, line), line.title);
     }, function () { button.disabled = false; said(line, false, say("fd_not_sent")); });
@@ -684,7 +684,7 @@
       if (!row) row = tourniquetRow(el, c, g, k);
       var since = row.querySelector(".cc-since"), site = say("fd_cc_site_" + g.site);
       since.textContent = g.off ? say("fd_cc_tq_was", { site: site, t: M.hhmmss(g.at), off: M.hhmmss(g.off) })
-        : say("fd_cc_tq_since", { site: site, t: M.hhmmss(g.at), m: String(M.minutesSince(g.at, Date.now() + skewMs)) });
+        : say("fd_cc_tq_since", { site: site, t: M.hhmmss(g.at), m: String(M.minutesSince(g.at)) });
     });
   }
   function tourniquetRow(el, c, g, k) {
@@ -727,7 +727,7 @@
     var btn = bigButton(say("fd_cc_death_record"), "cc-death-record"), cancel = cancelButton(), when = null;
     btn.setAttribute("data-record-death", "");
     twoPress(btn, cancel, function () {
-      when = serverNow();
+      when = serverNowIso();
       return say("fd_cc_death_confirm", { t: M.hhmmss(when) });
     }, function () {
       var at = when;
@@ -992,7 +992,7 @@
       btn.appendChild(M.node("bdi", "cc-mine-tag", c.tag));
       if (c.category) btn.appendChild(M.node("span", "tag cc-cat " + (COLOUR[c.category] || ""), say("fd_cat_" + c.category)));
       var tq = c.given.filter(function (g) { return g.kind === "tourniquet" && !g.off; })[0];
-      if (tq) btn.appendChild(M.node("span", "cc-mine-tq", say("fd_cc_tq_short", { m: String(M.minutesSince(tq.at, Date.now() + skewMs)) })));
+      if (tq) btn.appendChild(M.node("span", "cc-mine-tq", say("fd_cc_tq_short", { m: String(M.minutesSince(tq.at)) })));
       btn.addEventListener("click", function () { openCard(c, true); });
       li.appendChild(btn);
       mineList.appendChild(li);
