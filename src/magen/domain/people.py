@@ -73,9 +73,11 @@ def observed_time(
     if claimed is None:
         return ctx.now
     if claimed - ctx.now > MAX_FUTURE_SKEW:
-        raise InvalidCommand("the time given is in the future; check the device clock")
+        raise InvalidCommand(
+            "the time given is in the future; check the device clock", rule="time_in_future"
+        )
     if not historical and ctx.now - claimed > MAX_CLAIMED_AGE:
-        raise InvalidCommand("the time given is more than 30 days ago")
+        raise InvalidCommand("the time given is more than 30 days ago", rule="time_too_old")
     return claimed
 
 

@@ -147,6 +147,17 @@ _T: dict[str, tuple[str, str, str]] = {
         "الوقت المُدخَل أسبق ممّا سُجِّل لهذا المصاب: تحقّقوا من الوقت",
         "The time given is earlier than what is already recorded: check the time",
     ),
+    # A claimed time (domain/people.py observed_time): a death, a last sighting, a treatment.
+    "refused_time_in_future": (
+        "המועד שהוזן הוא בעתיד: בדקו את השעה ואת השעון במכשיר",
+        "الوقت المُدخَل في المستقبل: تحقّقوا من الوقت ومن ساعة الجهاز",
+        "The time given is in the future: check the time and the device clock",
+    ),
+    "refused_time_too_old": (
+        "המועד שהוזן הוא לפני יותר מ-30 יום: בדקו את התאריך",
+        "الوقت المُدخَل قبل أكثر من 30 يومًا: تحقّقوا من التاريخ",
+        "The time given is more than 30 days ago: check the date",
+    ),
     "refused_intervention_ended": (
         "הטיפול הזה כבר הסתיים",
         "هذا الإجراء انتهى بالفعل",
