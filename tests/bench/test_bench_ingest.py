@@ -57,3 +57,23 @@ def test_ingest_bench_stores_every_acknowledged_report_and_reports_json() -> Non
     assert result["journal_mode"] == "wal"
     assert "magen (durable)" in done.stdout
     assert "bare litestar" in done.stdout
+    assert result["bare"] == "plain"
+
+
+@pytest.mark.timeout(120)
+def test_the_bare_endpoint_with_magens_shortcuts_is_measured_on_request() -> None:
+    require(shutil.which("wrk") is not None, "wrk is not installed (apt-get install wrk)")
+    done = subprocess.run(
+        [sys.executable, *COMMAND, "--bare", "shortcuts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = _last_json(done.stdout)
+    assert result["bare"] == "shortcuts"
+    assert result["bare_per_s"] > 0
+    assert result["errors"] == 0  # the bare endpoint answered every request with 201
+    assert "bare + shortcuts" in done.stdout
