@@ -38,11 +38,13 @@
   function reasonOf(r) { return (r && r.json && (r.json.reason || r.json.detail)) || (r && r.status) || "?"; }
   // A refusal in the desk's words: the server's reasons are English (and sometimes a raw
   // validation message), so they are kept on the element's title for whoever supports the
-  // desk and never shown as the message.
+  // desk and never shown as the message. A refusal that names its rule is said by that rule
+  // (common.js refusedFor: "died and not formally identified yet"); else by the words given,
+  // else by its status.
   var REFUSED = { 400: "registry_err_invalid", 403: "registry_err_forbidden", 404: "registry_err_gone",
     409: "registry_err_changed", 422: "registry_err_changed", 429: "registry_err_busy", 503: "registry_err_down" };
   function refusal(r, key, words) {
-    var e = new Error(words || say(key || REFUSED[r && r.status] || "registry_err_other", { code: (r && r.status) || "?" }));
+    var e = new Error(M.refusedFor(r) || words || say(key || REFUSED[r && r.status] || "registry_err_other", { code: (r && r.status) || "?" }));
     e.detail = String(reasonOf(r));
     e.status = (r && r.status) || 0;
     return e;
@@ -810,11 +812,18 @@
     "contact.relation": "contact_relation", "last_seen_place": "last_seen_place", "last_seen_at": "last_seen_at",
     "place": "place", "description.sex": "sex", "description.hair": "hair", "description.clothing": "clothing",
     "description.marks": "marks", "description.other": "other" };
+  // The input a domain rule's refusal is about, on the forms that have it.
+  var RULE_INPUT = { date_of_birth_too_late: "date_of_birth", age_does_not_fit_date_of_birth: "age",
+    time_in_future: "last_seen_at", time_too_old: "last_seen_at" };
   // A form the server did not take: the field it names, in the form's own words, marked, with
-  // the rule it broke when the answer says ("at most 40 characters").
+  // the rule it broke when the answer says ("at most 40 characters"); a refusal by a domain
+  // rule is said by the rule (refusal), its field marked when the form has it.
   function formRefusal(form, r) {
     var found = r.status === 400 || r.status === 422 ? M.fieldRefused(r, form, FIELD_INPUT) : null;
+    var rule = r.json && r.json.rule;
+    if (!found && RULE_INPUT[rule] && form.elements[RULE_INPUT[rule]]) found = { input: form.elements[RULE_INPUT[rule]] };
     M.markRefused(form, found);
+    if (found && !found.field) return refusal(r);
     if (!found) return refusal(r, r.status === 422 ? "registry_err_invalid" : null);
     return refusal(r, null, found.rule ? say("registry_err_field_rule", { field: found.field, rule: found.rule })
       : say("registry_err_field", { field: found.field }));
