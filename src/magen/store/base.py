@@ -91,6 +91,33 @@ class EventLog(Protocol):
     async def close(self) -> None: ...
 
 
+class ProbedWrites:
+    """`write_failure` and `recheck_writable` for a log whose writer records its failures and
+    which can probe with a commit that changes nothing (`check_writable`)."""
+
+    write_failure: str | None = None
+
+    def check_writable(self) -> None:
+        """Raise LogError unless a commit can be written and made durable now."""
+        raise NotImplementedError
+
+    def recheck_writable(self) -> None:
+        """Clear `write_failure` once a commit can be written again.
+
+        Readiness asks while a failure stands: a load balancer that stops sending a worker
+        traffic on 503 would otherwise keep it out for good, as no append comes to clear it.
+        (A failure the writer records while this probe runs may be cleared with it; the next
+        append that fails records it again.)
+        """
+        if self.write_failure is None:
+            return
+        try:
+            self.check_writable()
+        except LogError:
+            return
+        self.write_failure = None
+
+
 @runtime_checkable
 class AppendsThen(Protocol):
     """A log that can also tell a callback, rather than a future, when a batch is durable.

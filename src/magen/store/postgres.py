@@ -61,7 +61,7 @@ from magen.store._groupcommit import (
     submit_then,
     wake,
 )
-from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
+from magen.store.base import LogError, LogUnavailable, NewEvent, ProbedWrites, StoredEvent
 
 log = logging.getLogger("magen.store.postgres")
 
@@ -182,7 +182,7 @@ class _NotCommitted(Exception):
     """The connection failed before COMMIT was sent: nothing of the group was written."""
 
 
-class PostgresEventLog:
+class PostgresEventLog(ProbedWrites):
     """An `EventLog` in PostgreSQL tables, shared by every process that opens the same URL.
 
     The tables live in the first schema of the connection's search_path (`public` unless the
@@ -480,22 +480,6 @@ class PostgresEventLog:
                     "may not have been stored: retry it with the same ids"
                 ) from exc
         raise AssertionError("unreachable")
-
-    def recheck_writable(self) -> None:
-        """Clear `write_failure` once a commit can be written again.
-
-        Readiness asks while a failure stands: a load balancer that stops sending a worker
-        traffic on 503 would otherwise keep it out for good, as no append comes to clear it.
-        (A failure the writer records while this probe runs may be cleared with it; the next
-        append that fails records it again.)
-        """
-        if self.write_failure is None:
-            return
-        try:
-            self.check_writable()
-        except LogError:
-            return
-        self.write_failure = None
 
     def check_writable(self) -> None:
         """Raise LogError unless a commit can be written now (read-only server, full disk, a

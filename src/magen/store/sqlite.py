@@ -62,7 +62,7 @@ from magen.store._groupcommit import (
     submit_then,
     wake,
 )
-from magen.store.base import LogError, LogUnavailable, NewEvent, StoredEvent
+from magen.store.base import LogError, LogUnavailable, NewEvent, ProbedWrites, StoredEvent
 
 log = logging.getLogger("magen.store.sqlite")
 
@@ -98,7 +98,7 @@ _T = TypeVar("_T")
 _Row = tuple[int, bytes, str, bytes]
 
 
-class SqliteEventLog:
+class SqliteEventLog(ProbedWrites):
     """An `EventLog` in one SQLite file, durable on acknowledgement, shared by processes."""
 
     def __init__(
@@ -269,22 +269,6 @@ class SqliteEventLog:
             # The first finding that names a page or row, not the "*** in database main ***" title.
             lines = [ln for ln in str(verdict).splitlines() if ln and not ln.startswith("***")]
             raise damaged(self.path, f"quick_check: {lines[0] if lines else verdict}")
-
-    def recheck_writable(self) -> None:
-        """Clear `write_failure` once a commit can be written again.
-
-        Readiness asks while a failure stands: a load balancer that stops sending a worker
-        traffic on 503 would otherwise keep it out for good, as no append comes to clear it.
-        (A failure the writer records while this probe runs may be cleared with it; the next
-        append that fails records it again.)
-        """
-        if self.write_failure is None:
-            return
-        try:
-            self.check_writable()
-        except LogError:
-            return
-        self.write_failure = None
 
     def check_writable(self) -> None:
         """Raise LogError unless a commit can be written now (read-only file, full disk, lock).
