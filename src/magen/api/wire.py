@@ -40,8 +40,8 @@ def primary_id(event: Event) -> str | None:
 
 @functools.cache
 def _id_field(cls: type[Event]) -> str | None:
-    named = getattr(cls, "primary_id_field", None)
-    if isinstance(named, str):
+    named = cls.primary_id_field
+    if named is not None:
         if named not in cls.model_fields:
             raise TypeError(f"{cls.__name__}.primary_id_field names no field: {named}")
         return named

@@ -34,6 +34,9 @@ class Event(BaseModel):
     type: str
     # Bump in a subclass when its fields change, and register an upcaster for the old shape.
     version: ClassVar[int] = 1
+    # The field naming what the event is about, when not its first `*_id` field (a command's
+    # answer gives that id: an intervention's names the intervention, not the casualty).
+    primary_id_field: ClassVar[str | None] = None
 
 
 class Command(BaseModel):
