@@ -27,7 +27,7 @@ from magen.report.replay import Moment, replay
 from magen.sim.metrics import NFPA_1225_PROCESSING_S, Metrics, measure
 from magen.sim.truth import Truth, read_truth
 from magen.store.base import EventLog
-from magen.web.times import town_zone
+from magen.town_clock import NotATime, parse_town_time, town_zone
 
 _TIMELINE_MAX = 250
 _GUIDANCE_MAX = 60
@@ -89,15 +89,11 @@ class Window:
 
 
 def report_time(text: str) -> datetime:
-    """A time given for the report's span: ISO 8601, on the town's clock if it has no zone."""
+    """A time given for the report's span: `parse_town_time`'s (the town's clock if no zone)."""
     try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ReportError(
-            f"not an ISO 8601 time: {text!r} (e.g. 2026-11-25T11:00+02:00, or 2026-11-25T11:00 "
-            "on the town's clock)"
-        ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=town_zone())
+        return parse_town_time(text)
+    except NotATime as exc:
+        raise ReportError(str(exc)) from None
 
 
 def first_operational(events: Sequence[Recorded]) -> tuple[datetime, str] | None:
