@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from magen.cli.common import fail
 from magen.geo.errors import TownImportError
 from magen.geo.zones import DEFAULT_CELL_M, DEFAULT_SECONDS_TO_SHELTER, slug
 
@@ -52,19 +53,14 @@ def register(subparsers: Any) -> None:
     info.set_defaults(run=_cmd_info)
 
 
-def _fail(message: str) -> int:
-    print(f"magen: {message}", file=sys.stderr)
-    return 2
-
-
 def _cmd_import(args: argparse.Namespace) -> int:
     from magen.geo.importer import import_town
 
     out = Path(args.out) if args.out else Path("var/towns") / f"{slug(args.name)}.town.npz"
     if args.zone_seconds <= 0:
-        return _fail("--zone-seconds must be positive")
+        return fail("--zone-seconds must be positive")
     if args.zone_cell <= 0:
-        return _fail("--zone-cell must be positive")
+        return fail("--zone-cell must be positive")
     try:
         report = import_town(
             args.osm,
@@ -79,9 +75,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             name_ar=args.name_ar,
         )
     except TownImportError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except OSError as exc:
-        return _fail(f"{exc.filename or out}: {exc.strerror or exc}")
+        return fail(f"{exc.filename or out}: {exc.strerror or exc}")
     print("\n".join(report.lines()))
     return 0
 
@@ -92,7 +88,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     try:
         town = load_town(args.pack)
     except TownImportError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     summary = town.summary()
     report = town.header.get("report", {})
     outside = report.get("shelters_outside", [])

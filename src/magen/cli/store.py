@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from pathlib import Path
 from typing import Any
 
+from magen.cli.common import DEFAULT_DB, CliError, open_existing
 from magen.store.base import LogError
-
-_DEFAULT_DB = os.environ.get("MAGEN_DB", "var/magen.db")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,7 +17,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     backup = sub.add_parser(
         "backup", help="copy the event log to a file (SQLite backup API, or pg_dump)"
     )
-    backup.add_argument("--db", default=_DEFAULT_DB, help="SQLite path or postgresql:// URL")
+    backup.add_argument("--db", default=DEFAULT_DB, help="SQLite path or postgresql:// URL")
     backup.add_argument("--out", required=True, help="the backup file to write")
     backup.add_argument("--force", action="store_true", help="replace an existing backup file")
     backup.set_defaults(run=_cmd_backup)
@@ -28,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "restore",
         help="replace the event log with a backup (refused while a server has it open)",
     )
-    restore.add_argument("--db", default=_DEFAULT_DB, help="SQLite path or postgresql:// URL")
+    restore.add_argument("--db", default=DEFAULT_DB, help="SQLite path or postgresql:// URL")
     restore.add_argument("--from", dest="source", required=True, help="the backup file")
     restore.add_argument(
         "--force", action="store_true", help="replace a log that already holds events"
@@ -38,12 +36,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     snapshot = sub.add_parser(
         "snapshot", help="fold the log and save a snapshot now, for a fast next start"
     )
-    snapshot.add_argument("--db", default=_DEFAULT_DB, help="SQLite path or postgresql:// URL")
+    snapshot.add_argument("--db", default=DEFAULT_DB, help="SQLite path or postgresql:// URL")
     snapshot.set_defaults(run=_cmd_snapshot)
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from magen.cli import CliError
     from magen.store.backup import backup
 
     started = time.perf_counter()
@@ -60,7 +57,6 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from magen.cli import CliError
     from magen.store.backup import restore
 
     try:
@@ -72,9 +68,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    # A command, not store code: it folds the log through the app like a starting server.
+    # It folds the log through the app like a starting server.
     from magen.api.app import build_service
-    from magen.cli import CliError, open_existing
     from magen.clock import SystemClock
     from magen.config import Settings
 

@@ -8,6 +8,7 @@ import logging
 import os
 from typing import Any
 
+from magen.cli.common import CliError
 from magen.interop.tak import MESH_SA, FeedUnavailable, Target
 
 KEY_VARIABLE = "MAGEN_API_KEY"
@@ -42,7 +43,6 @@ def _feed(base: str, key: str, lang: str, stale_s: int) -> Any:
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
-    from magen.cli import CliError
     from magen.interop.tak import Sender, push_forever
 
     try:

@@ -7,18 +7,13 @@ import asyncio
 import json
 import math
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+from magen.cli.common import fail
 from magen.sim.scenario import SCENARIO_DIR, ScenarioError
 
 DEFAULT_SCENARIO = "ofakim_baka"
-
-
-def _fail(message: str) -> int:
-    print(f"magen: {message}", file=sys.stderr)
-    return 2
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -30,7 +25,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario)
         pack, town = scenario_town(scenario, Path(args.towns))
     except (ScenarioError, TownImportError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(
         f"{scenario.scenario.name}: {scenario.scenario.duration_min:g} min from "
         f"{scenario.start.isoformat()} on {town.name} ({pack}); {len(scenario.alerts)} alerts, "
@@ -77,14 +72,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from magen.sim.town import scenario_town
 
     if args.minutes is not None and not (0 < args.minutes < math.inf):
-        return _fail(f"--minutes: give a number of minutes above zero, not {args.minutes}")
+        return fail(f"--minutes: give a number of minutes above zero, not {args.minutes}")
     try:
         scenario = load_scenario(args.scenario)
         if args.minutes is not None:
             scenario = scenario.shortened(args.minutes)
         pack, town = scenario_town(scenario, Path(args.towns))
     except ScenarioError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     policies: list[Policy] = list(POLICIES) if args.policy == "both" else [args.policy]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -126,12 +121,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         town = load_town(pack) if pack else None
         baseline = read_truth(args.baseline) if args.baseline else None
         if args.baseline and baseline is None:
-            return _fail(f"no simulation truth beside {args.baseline}")
+            return fail(f"no simulation truth beside {args.baseline}")
         start = report_time(args.start) if args.start else None
         end = report_time(args.end) if args.end else None
         files = build_report(args.db, args.out, town=town, baseline=baseline, start=start, end=end)
     except (ReportError, TownImportError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(f"wrote {files.html} and {files.pdf} ({len(files.images)} images)")
     return 0
 
