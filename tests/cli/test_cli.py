@@ -80,6 +80,43 @@ def test_users_add_with_no_terminal_and_no_password_says_how_to_give_one(db: str
     assert "no password given" in result.stderr
     assert "--password-stdin" in result.stderr
     assert "Traceback" not in result.stderr
+    # Refused at once, in one line: no GetPassWarning, no "may be echoed", no prompt.
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stdout == ""
+
+
+def test_users_add_never_reads_a_password_from_a_pipe_it_was_not_told_to(db: str) -> None:
+    """Without --password-stdin, stdin that is no terminal is not where the password is."""
+    env = {k: v for k, v in os.environ.items() if k != "MAGEN_PASSWORD"}
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "magen",
+            "users",
+            "add",
+            "--username",
+            "x9",
+            "--role",
+            "resident",
+            "--db",
+            db,
+        ],
+        input="a long password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        start_new_session=True,
+        check=False,
+    )
+    assert r.returncode == 2
+    assert r.stderr == (
+        "magen: no password given and no terminal to type it at: "
+        "pass it with --password-stdin or MAGEN_PASSWORD\n"
+    )
+    assert r.stdout == ""
+    assert not Path(db).exists()  # refused before any log was made
 
 
 def test_users_add_refuses_bad_input_with_one_line(db: str) -> None:
@@ -127,7 +164,10 @@ def test_users_add_refuses_bad_input_with_one_line(db: str) -> None:
         stdin="a long password\n",
     )
     assert bad_name.returncode == 2
-    assert "username" in bad_name.stderr
+    # The rule's own words, naming the field once: no pydantic "Value error," before them.
+    assert bad_name.stderr == (
+        "magen: username: lowercase letters, digits, '.', '_' or '-', 2-64 long\n"
+    )
     magen(
         "users",
         "add",
@@ -227,14 +267,73 @@ def test_replay_as_geojson_for_gis(db: str) -> None:
     assert all(f["geometry"]["type"] == "Point" for f in fc["features"])
 
 
-def test_replay_refuses_a_time_without_zone(db: str) -> None:
+def test_replay_until_a_time_without_zone_is_on_the_towns_clock(db: str) -> None:
+    times = _fill(db)  # 04:10, 04:20, 04:30, 04:40 UTC: 07:10... in Israel that morning
+    israel = magen("replay", "--db", db, "--until", "2023-10-07T07:20", env={"MAGEN_TIMEZONE": ""})
+    assert israel.returncode == 0, israel.stderr
+    view = json.loads(israel.stdout)
+    assert (view["position"], view["until"]) == (4, "2023-10-07T07:20:00+03:00")
+    assert datetime.fromisoformat(view["until"]) == times[1]
+    # The same words on another town's clock are another moment.
+    utc = magen("replay", "--db", db, "--until", "2023-10-07T04:20", env={"MAGEN_TIMEZONE": "UTC"})
+    assert json.loads(utc.stdout)["position"] == 4
+    later = magen(
+        "replay", "--db", db, "--until", "2023-10-07T07:20", env={"MAGEN_TIMEZONE": "UTC"}
+    )
+    assert json.loads(later.stdout)["position"] == 8
+
+
+def test_replay_and_report_read_a_time_alike(db: str, tmp_path: Path) -> None:
     _fill(db)
-    r = magen("replay", "--db", db, "--until", "2023-10-07T07:00:00")
-    assert r.returncode == 2
-    assert "time zone" in r.stderr
-    r = magen("replay", "--db", db, "--until", "yesterday")
-    assert r.returncode == 2
-    assert "ISO 8601" in r.stderr
+    replay = magen("replay", "--db", db, "--until", "yesterday")
+    report = magen("report", "--db", db, "--out", str(tmp_path / "r"), "--from", "yesterday")
+    assert replay.returncode == report.returncode == 2
+    assert replay.stderr == report.stderr
+    assert replay.stderr.startswith("magen: not an ISO 8601 time: 'yesterday' (e.g. ")
+    assert replay.stderr.count("\n") == 1
+
+
+def test_first_error_names_the_field_once() -> None:
+    from pydantic import BaseModel, ValidationError, field_validator
+
+    from magen.cli.users import first_error
+
+    class Form(BaseModel):
+        name: str
+        age: int
+
+        @field_validator("name")
+        @classmethod
+        def _quiet(cls, v: str) -> str:
+            if v.isupper():
+                raise ValueError("not in capitals")
+            return v
+
+    def said(**fields: object) -> str:
+        with pytest.raises(ValidationError) as caught:
+            Form.model_validate(fields)
+        return first_error(caught.value)
+
+    assert said(name="LOUD", age=3) == "name: not in capitals"
+    assert said(name="quiet", age="three").startswith("age: Input should be a valid integer")
+    assert first_error(ValueError("plain")) == "plain"
+
+
+def test_a_time_without_zone_is_on_the_towns_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from magen.cli.common import CliError, town_time
+    from magen.town_clock import check_town_zone
+
+    monkeypatch.setenv("MAGEN_TIMEZONE", "Europe/Bucharest")
+    try:
+        zone = check_town_zone()
+        assert town_time("2026-11-25T11:00").tzinfo is zone
+        assert town_time(" 2026-11-25T11:00Z ").utcoffset() == timedelta(0)
+        assert town_time("2026-11-25") == datetime(2026, 11, 25, tzinfo=zone)
+        with pytest.raises(CliError, match="not an ISO 8601 time"):
+            town_time("11 o'clock")
+    finally:
+        monkeypatch.delenv("MAGEN_TIMEZONE")
+        check_town_zone()
 
 
 def test_missing_database_is_named(tmp_path: Path) -> None:

@@ -9,11 +9,13 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from magen.config import Settings
 from magen.store.base import LogError
+from magen.town_clock import NotATime, parse_town_time
 
 DEFAULT_DB = os.environ.get("MAGEN_DB", "var/magen.db")
 
@@ -26,6 +28,14 @@ def fail(message: str) -> int:
     """Say `message` as `magen: ...` on stderr; the exit status for bad input."""
     print(f"magen: {message}", file=sys.stderr)
     return 2
+
+
+def town_time(text: str) -> datetime:
+    """A time given on the command line: ISO 8601, on the town's clock if it names no zone."""
+    try:
+        return parse_town_time(text)
+    except NotATime as exc:
+        raise CliError(str(exc)) from None
 
 
 # --- the event log -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from magen.cli.common import DEFAULT_DB, CliError, existing_pack, int_in, open_existing
+from magen.cli.common import DEFAULT_DB, CliError, existing_pack, int_in, open_existing, town_time
 
 if TYPE_CHECKING:
     from magen.geo.town import Town
@@ -36,7 +36,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     replay = sub.add_parser("replay", help="the picture at a past moment, rebuilt from the log")
     replay.add_argument("--db", default=DEFAULT_DB)
-    replay.add_argument("--until", help="ISO 8601 time with zone; default: the whole log")
+    replay.add_argument(
+        "--until",
+        metavar="TIME",
+        help="ISO 8601 (no zone: the town's clock, MAGEN_TIMEZONE); default: the whole log",
+    )
     replay.add_argument("--compact", action="store_true")
     replay.add_argument(
         "--geojson", action="store_true", help="as a GeoJSON FeatureCollection, for GIS"
@@ -92,18 +96,6 @@ def _cmd_log_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_time(text: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise CliError(f"not an ISO 8601 time: {text!r} (e.g. 2023-10-07T06:45:00+03:00)") from None
-    if when.tzinfo is None:
-        # A date alone needs a time before its zone: "2026-11-25Z" is no ISO 8601 time.
-        shown = text if "T" in text or " " in text else f"{text}T23:59:59"
-        raise CliError(f"give a time zone with --until, e.g. {shown}+03:00 or {shown}Z")
-    return when
-
-
 def _replay_town(path: str | None) -> Town | None:
     """The town whose streets the replay fuses along, as the server did: --town, else MAGEN_TOWN."""
     chosen = path or os.environ.get("MAGEN_TOWN")
@@ -125,7 +117,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from magen.domain.base import SYSTEM
     from magen.domain.picture import state_fused_along
 
-    until = _parse_time(args.until) if args.until else None
+    until = town_time(args.until) if args.until else None
     town = _replay_town(args.town)
     log = open_existing(args.db)
     state = state_fused_along(town)

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from magen.cli.common import fail
+from magen.cli.common import fail, town_time
 from magen.sim.scenario import SCENARIO_DIR, ScenarioError
 
 DEFAULT_SCENARIO = "ofakim_baka"
@@ -112,7 +112,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from magen.geo.errors import TownImportError
     from magen.geo.town import load_town
     from magen.report import ReportError, build_report
-    from magen.report.build import report_time
     from magen.sim.truth import read_truth
 
     try:
@@ -122,8 +121,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         baseline = read_truth(args.baseline) if args.baseline else None
         if args.baseline and baseline is None:
             return fail(f"no simulation truth beside {args.baseline}")
-        start = report_time(args.start) if args.start else None
-        end = report_time(args.end) if args.end else None
+        start = town_time(args.start) if args.start else None
+        end = town_time(args.end) if args.end else None
         files = build_report(args.db, args.out, town=town, baseline=baseline, start=start, end=end)
     except (ReportError, TownImportError) as exc:
         return fail(str(exc))

@@ -40,7 +40,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _ask_password() -> str:
-    """The password typed at the prompt; a clear error when nothing can be typed."""
+    """The password typed at the prompt; a clear error when nothing can be typed.
+
+    With no terminal on stdin (a script, a pipe, `</dev/null`) there is no prompt at all:
+    `getpass` would warn that the password may be echoed and read it from stdin anyway.
+    """
+    if not sys.stdin.isatty():
+        raise CliError(f"no password given and no terminal to type it at: {_HOW_TO_GIVE_ONE}")
     try:
         return getpass.getpass("password: ")
     except EOFError:
@@ -90,12 +96,22 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def first_error(exc: Exception) -> str:
+    """The first thing wrong with an input, as one line naming its field once.
+
+    Pydantic words a validator's ValueError as "Value error, <its message>"; the message is
+    the validator's own, which may already name the field ("username: lowercase letters...").
+    """
     from pydantic import ValidationError
 
-    if isinstance(exc, ValidationError):
-        e = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-    return str(exc)
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    e = exc.errors()[0]
+    field = ".".join(str(p) for p in e["loc"])
+    cause = (e.get("ctx") or {}).get("error")
+    message = str(cause) if e["type"] == "value_error" and cause is not None else e["msg"]
+    if not field or message.startswith(f"{field}:"):
+        return message
+    return f"{field}: {message}"
 
 
 def _cmd_users_list(args: argparse.Namespace) -> int:
