@@ -4,7 +4,10 @@ Everything here is a function of the folded state, the town and a time: tracks f
 picture's fusion, incidents from the SOS reports (`build_incidents`), active danger areas
 from the alerts, responders and their assignments from the log. Available responders are
 those checked in, reported available, with a known position and no active assignment;
-assigned responders fill their task's needs before anything is recommended. A board is
+assigned responders fill their task's needs before anything is recommended. A responder who
+reported being wounded, with a known position, is a task (`tasks.wounded_task`) until their
+status changes or an assignment to them completes (`Dispatch.attended`); an assignment of
+theirs no longer fills its task's needs, so someone is sent in their place. A board is
 computed when first asked for at a log position and time (times are taken to
 `BOARD_EVERY_S`, so that a console polling every second does not recompute every second)
 and reused until either moves; its recommendations likewise, except that a slow plan (a big
@@ -38,9 +41,18 @@ from magen.dispatch.assign import (
     Recommendation,
     Route,
     Task,
+    TaskKind,
     Unit,
 )
-from magen.dispatch.tasks import AreaLink, NeedsConfig, incident_task, open_tasks, threat_task
+from magen.dispatch.tasks import (
+    AreaLink,
+    NeedsConfig,
+    WoundedResponder,
+    incident_task,
+    open_tasks,
+    threat_task,
+    wounded_task,
+)
 from magen.domain.alerts import Alerts
 from magen.domain.dispatch import Assignment, AssignmentStatus, Dispatch, TargetKind
 from magen.domain.picture import Picture
@@ -89,6 +101,8 @@ class Board:
     travellers: Mapping[str, Unit] = field(default_factory=dict)
     # Danger areas declared around a track, an incident or an SOS, by that id
     around: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Wounded responders not attended yet, with a known position, by id
+    wounded: Mapping[str, WoundedResponder] = field(default_factory=dict)
     _recs: dict[str, Recommendation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -118,7 +132,13 @@ class Board:
         The danger areas declared around the target are open to an armed responder, as they
         are for the recommendations.
         """
-        if a.target is TargetKind.TRACK:
+        if a.target is TargetKind.RESPONDER:
+            hurt = self.wounded.get(a.target_id)
+            if hurt is None:
+                return None
+            task = wounded_task(hurt, self.tracks)
+            names = {a.target_id}
+        elif a.target is TargetKind.TRACK:
             track = self.track(self.task_of.get(a.target_id, a.target_id))
             if track is None or not track.open:
                 return None
@@ -335,7 +355,8 @@ class DispatchService:
         travellers: dict[str, Unit] = {}
         for a in dispatch.assignments.values():
             r = responders.get(a.responder_id)
-            if a.active and r is not None:
+            # A wounded responder's assignment fills nothing: someone goes in their place.
+            if a.active and r is not None and r.status is not ResponderStatus.WOUNDED:
                 task_id = task_of.get(a.target_id, a.target_id)
                 assigned.setdefault(task_id, []).append(r.capabilities)
                 if a.status in _ON_THE_WAY and r.active and r.where is not None:
@@ -348,7 +369,23 @@ class DispatchService:
             and r.status is ResponderStatus.AVAILABLE
             and dispatch.active_assignment(r.responder_id) is None
         }
-        tasks = open_tasks(incidents, tracks, assigned=assigned, areas=links, config=self.needs)
+        wounded = {
+            r.responder_id: WoundedResponder(r.responder_id, r.where.lon, r.where.lat, r.callsign)
+            for r in sorted(responders.values(), key=lambda r: r.responder_id)
+            if r.active
+            and r.where is not None
+            and r.status is ResponderStatus.WOUNDED
+            and r.responder_id not in dispatch.attended
+        }
+        tasks = open_tasks(
+            incidents,
+            tracks,
+            assigned=assigned,
+            areas=links,
+            config=self.needs,
+            wounded=wounded.values(),
+            medic_free=any(Capability.MEDIC in u.capabilities for u in units.values()),
+        )
         return Board(
             position=state.position,
             as_of=now,
@@ -361,7 +398,17 @@ class DispatchService:
             task_of=task_of,
             travellers=travellers,
             around={k: frozenset(v) for k, v in around.items()},
+            wounded=wounded,
         )
+
+
+def target_kind(kind: TaskKind) -> TargetKind:
+    """What an assignment accepting a recommendation for a task of this kind targets."""
+    return {
+        TaskKind.THREAT: TargetKind.TRACK,
+        TaskKind.INCIDENT: TargetKind.INCIDENT,
+        TaskKind.RESPONDER: TargetKind.RESPONDER,
+    }[kind]
 
 
 def _unit(r: Responder) -> Unit:

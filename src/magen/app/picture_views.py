@@ -249,6 +249,8 @@ def assignment_view(
         if a.target.value == "track":
             t = board.track(task_id)
             target_open = t is not None and t.open
+        elif a.target.value == "responder":
+            target_open = a.target_id in board.wounded  # still wounded, not yet attended
         else:
             i = board.incident(a.target_id)
             target_open = i is not None and i.open

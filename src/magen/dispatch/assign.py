@@ -71,6 +71,7 @@ class TaskKind(StrEnum):
 
     INCIDENT = "incident"
     THREAT = "threat"
+    RESPONDER = "responder"  # a responder who reported being wounded
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,8 @@ class Need:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """Something to send responders to: an incident or a threat, with its needs."""
+    """Something to send responders to: an incident, a threat or a wounded responder, with
+    its needs."""
 
     task_id: str
     kind: TaskKind

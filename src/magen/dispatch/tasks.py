@@ -1,4 +1,5 @@
-"""What needs responders: open incidents and active threats, each with its needs and priority.
+"""What needs responders: open incidents, active threats and wounded responders, each with its
+needs and priority.
 
 Threats. An open track that is neither stale (its whereabouts too vague to send anyone to)
 nor uncorroborated (an anonymous flood must not pull officers away) needs armed responders:
@@ -13,6 +14,14 @@ Incidents. An open incident needs an armed responder first when a credible threa
 `escort_within_m` (nobody else can reach people pinned down by attackers), a medic per
 `injured_per_medic` injured (at most `max_medics`), and anyone at all when it needs neither.
 Its priority is the incident's own (`magen.picture.incidents`).
+
+Wounded responders. A responder who reported being wounded (and is not attended yet: no
+assignment to them has completed since) is a casualty under fire with a radio, like an SOS
+of one injured person at their last known position: an armed escort first when a credible
+threat is within `escort_within_m` (in a straight line), then a medic, or anyone able to get
+them out when no medic is available. Its priority is `wounded_priority`, the incidents'
+critical band: above a call with one injured and no threat near, below the threats. The
+wounded responder is never sent anywhere (only available responders are).
 
 Responders already assigned fill needs first (the most specific need each can fill), so a
 task keeps only what is still missing. An armed escort assigned to a call within
@@ -31,6 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from magen.dispatch.assign import Fact, Need, Task, TaskKind
+from magen.domain.dispatch import distance_m
 from magen.domain.reports import Armed
 from magen.domain.responders import Capability
 from magen.picture.fusion import TrackStatus, TrackView
@@ -56,6 +66,18 @@ class NeedsConfig:
     # An armed escort assigned to a call this close to the threat it needs an escort from
     # counts as one of that threat's contact team too (None: the escort is the call's only).
     escort_joins_contact_m: float | None = 250.0
+    # A wounded responder: the incidents' critical band (`IncidentConfig.critical_at`).
+    wounded_priority: float = 25.0
+
+
+@dataclass(frozen=True, slots=True)
+class WoundedResponder:
+    """A responder who reported being wounded and is not attended yet, where last known."""
+
+    responder_id: str
+    lon: float
+    lat: float
+    callsign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +171,36 @@ def incident_task(
     )
 
 
+def wounded_task(
+    wounded: WoundedResponder,
+    threats: Iterable[TrackView] = (),
+    *,
+    medic_free: bool = True,
+    config: NeedsConfig | None = None,
+) -> Task:
+    """The task of a wounded responder (`medic_free`: whether any medic is available; if
+    not, anyone may go to get them out)."""
+    cfg = config or NeedsConfig()
+    needs: list[Need] = []
+    near = [distance_m(wounded.lon, wounded.lat, t.lon, t.lat) for t in threats if active_threat(t)]
+    if near and min(near) <= cfg.escort_within_m:
+        m = min(near)
+        needs.append(Need(ARMED, f"threat {m:.0f} m away", Fact("threat_m", round(m))))
+    why = "responder wounded" if medic_free else "responder wounded, no medic available"
+    needs.append(Need(MEDIC if medic_free else frozenset(), why, Fact("responder_wounded")))
+    name = wounded.callsign or wounded.responder_id
+    return Task(
+        task_id=wounded.responder_id,
+        kind=TaskKind.RESPONDER,
+        lon=wounded.lon,
+        lat=wounded.lat,
+        priority=cfg.wounded_priority,
+        needs=tuple(needs),
+        label=f"responder wounded: {name}",
+        facts=(Fact("responder_wounded"), Fact("injured", 1)),
+    )
+
+
 # The codes of the facts behind tasks' labels and needs' whys (`Fact.code`), for words.
 FACT_CODES = (
     "armed_attackers",
@@ -160,6 +212,7 @@ FACT_CODES = (
     "people",
     "children",
     "silent",
+    "responder_wounded",
 )
 
 
@@ -183,8 +236,11 @@ def open_tasks(
     assigned: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
     areas: Iterable[AreaLink] = (),
     config: NeedsConfig | None = None,
+    wounded: Iterable[WoundedResponder] = (),
+    medic_free: bool = True,
 ) -> list[Task]:
-    """Every task with needs left: active threats and open incidents, by priority."""
+    """Every task with needs left: active threats, open incidents and wounded responders
+    (`medic_free`: whether any medic is available for them), by priority."""
     cfg = config or NeedsConfig()
     assigned = assigned or {}
     track_list = list(tracks)
@@ -210,6 +266,9 @@ def open_tasks(
         names = {incident.incident_id, *incident.sos_ids}
         linked = set().union(*(around.get(n, set()) for n in names))
         out.append(_finish(incident_task(incident, by_id, cfg), assigned, linked))
+    for hurt in wounded:
+        task = wounded_task(hurt, track_list, medic_free=medic_free, config=cfg)
+        out.append(_finish(task, assigned, around.get(hurt.responder_id, set())))
     return sorted((t for t in out if t.needs), key=lambda t: (-t.priority, t.task_id))
 
 

@@ -1,12 +1,15 @@
-"""Dispatch: assignments of responders to incidents and threats, and call-ups of the off-duty.
+"""Dispatch: assignments of responders to incidents, threats and wounded responders, and
+call-ups of the off-duty.
 
 Recommendations are derived (`magen.dispatch`, `magen.app.dispatch`), never recorded; what is
 recorded is what people did with them: a dispatcher assigns a responder (accepting a
 recommendation, whose id is kept, or overriding it), the responder acknowledges, arrives and
-completes, or someone cancels. A call-up asks checked-in responders within a radius (by their
-last position) to come; the responders it reached are fixed when it is issued, and each
-answer (coming, or cannot) is recorded. Answering "coming" while off duty makes a responder
-available for dispatch.
+completes, or someone cancels. A responder who reported being wounded is a target too (a
+casualty under fire with a radio): once an assignment to them completes they are attended,
+until their status changes from wounded. A call-up asks checked-in responders within a
+radius (by their last position) to come; the responders it reached are fixed when it is
+issued, and each answer (coming, or cannot) is recorded. Answering "coming" while off duty
+makes a responder available for dispatch.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from magen.domain.reports import Reports
 from magen.domain.responders import (
     Capability,
     Responder,
+    ResponderCheckedIn,
+    ResponderCheckedOut,
     Responders,
     ResponderStatus,
     ResponderStatusChanged,
@@ -54,6 +59,7 @@ class TargetKind(StrEnum):
 
     INCIDENT = "incident"  # people calling for help (SOS reports merged into one incident)
     TRACK = "track"  # a threat track: armed attackers
+    RESPONDER = "responder"  # a responder who reported being wounded
 
 
 class AssignmentStatus(StrEnum):
@@ -125,11 +131,15 @@ class CallUp:
 
 @dataclass
 class Dispatch:
-    """Slice: assignments and call-ups by id, and each responder's active assignment."""
+    """Slice: assignments and call-ups by id, each responder's active assignment, and the
+    wounded responders attended since they reported it."""
 
     assignments: dict[str, Assignment] = field(default_factory=dict)
     active_by_responder: dict[str, str] = field(default_factory=dict)
     callups: dict[str, CallUp] = field(default_factory=dict)
+    # Wounded responder -> the assignment to them that completed (until their status changes
+    # from wounded, or they check in or out again): they need nobody else sent.
+    attended: dict[str, str] = field(default_factory=dict)
 
     def active_assignment(self, responder_id: str) -> Assignment | None:
         """The assignment a responder is on now, if any."""
@@ -292,6 +302,15 @@ def _checked_in(state: State, responder_id: str) -> Responder:
 
 
 def _check_target(state: State, cmd: MakeAssignment, responder: Responder, now: datetime) -> None:
+    if cmd.target is TargetKind.RESPONDER:
+        # (Sent to themselves, they would be wounded: refused before this.)
+        hurt = _checked_in(state, cmd.target_id)
+        if hurt.status is not ResponderStatus.WOUNDED:
+            raise InvalidCommand(
+                f"responder {cmd.target_id} is not wounded ({hurt.status.value})",
+                rule="responder_not_wounded",
+            )
+        return
     if cmd.target is TargetKind.INCIDENT:
         from magen.picture.incidents import build_incidents
 
@@ -569,7 +588,30 @@ def _close(
 
 @evolver(AssignmentCompleted)
 def _on_completed(state: State, e: AssignmentCompleted, r: Recorded) -> None:
+    d = state.slice(Dispatch)
+    a = d.assignments.get(e.assignment_id)
+    if a is not None and a.active and a.target is TargetKind.RESPONDER:
+        hurt = state.slice(Responders).by_id.get(a.target_id)
+        if hurt is not None and hurt.status is ResponderStatus.WOUNDED:
+            d.attended[a.target_id] = a.assignment_id
     _close(state, e.assignment_id, r, AssignmentStatus.COMPLETED, e.note)
+
+
+@evolver(ResponderStatusChanged)
+def _on_responder_status(state: State, e: ResponderStatusChanged, r: Recorded) -> None:
+    # Wounded again later (after recovering) is a new casualty, not the one attended.
+    if e.status is not ResponderStatus.WOUNDED:
+        state.slice(Dispatch).attended.pop(e.responder_id, None)
+
+
+@evolver(ResponderCheckedIn)
+def _on_responder_in(state: State, e: ResponderCheckedIn, r: Recorded) -> None:
+    state.slice(Dispatch).attended.pop(e.responder_id, None)
+
+
+@evolver(ResponderCheckedOut)
+def _on_responder_out(state: State, e: ResponderCheckedOut, r: Recorded) -> None:
+    state.slice(Dispatch).attended.pop(e.responder_id, None)
 
 
 @evolver(AssignmentCancelled)

@@ -86,6 +86,11 @@ _T: dict[str, tuple[str, str, str]] = {
         "Only armed responders are sent to a threat",
     ),
     "refused_responder_wounded": ("הכוח פצוע", "العنصر مصاب", "The responder is wounded"),
+    "refused_responder_not_wounded": (
+        "הכוח אינו מדווח כפצוע",
+        "العنصر لم يُبلغ أنه مصاب",
+        "That responder has not reported being wounded",
+    ),
     "refused_responder_off_duty": (
         "הכוח אינו בתפקיד: הזעיקו אותו והמתינו לתשובתו",
         "العنصر خارج الخدمة: استدعوه وانتظروا ردّه",
@@ -659,6 +664,7 @@ _T: dict[str, tuple[str, str, str]] = {
     "fact_people": ("אנשים: {n}", "أشخاص: {n}", "people: {n}"),
     "fact_children": ("ילדים: {n}", "أطفال: {n}", "children: {n}"),
     "fact_silent": ("שקט", "صامت", "silent"),
+    "fact_responder_wounded": ("כוח פצוע", "عنصر مصاب", "responder wounded"),
     # Who a need asks for, and why nobody is recommended (dispatch.assign.UNMET_CODES).
     "need_armed_medic": ("חובש/ת חמוש/ה", "مسعف مسلّح", "armed medic"),
     "need_armed": ("כוח חמוש", "مستجيب مسلّح", "armed responder"),

@@ -15,6 +15,7 @@ from magen.api.deps import ActorDep, ServiceDep
 from magen.api.routes._common import command_on_item, command_route, run_command
 from magen.api.routes.picture_ops import dispatch_of, require_field
 from magen.app import auth
+from magen.app.dispatch import target_kind
 from magen.app.picture_views import (
     assignments_with_routes,
     callup_view,
@@ -25,7 +26,6 @@ from magen.app.picture_views import (
     visible_callups,
 )
 from magen.app.service import Service
-from magen.dispatch.assign import TaskKind
 from magen.domain.base import Actor
 from magen.domain.dispatch import (
     AcknowledgeAssignment,
@@ -176,7 +176,7 @@ def _accepted(
             f"recommendation {data.recommendation_id} is no longer current; "
             "refresh the recommendations"
         )
-    kind = TargetKind.TRACK if rec.task_kind is TaskKind.THREAT else TargetKind.INCIDENT
+    kind = target_kind(rec.task_kind)
     named = None if data.incident_id is None and data.track_id is None else _target(data)
     if rec.responder_id != data.responder_id or named not in (None, (kind, rec.task_id)):
         raise InvalidCommand(
