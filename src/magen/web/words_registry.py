@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from magen.domain.people import Sex
+
 # key -> (he, ar, en); a key may appear in one words module only.
 WORDS: dict[str, tuple[str, str, str]] = {
     "registry_title": ("עמדת הרישום", "مكتب التسجيل", "Registrar's desk"),
@@ -131,6 +133,30 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_release_deceased": (
         "רשם/ת ייפגש/תיפגש אתכם באופן אישי.",
         "سيلتقي بكم مسجّل شخصيًا.",
+        "A registrar will meet you in person.",
+    ),
+    # The same said of a woman (_f) and of a man (_m), for a report that gives the sex: the
+    # family's page says them so rather than in the forms for both above.
+    "registry_release_safe_f": ("נמצאה בשלום.", "وُجدت بأمان.", "Found safe."),
+    "registry_release_safe_m": ("נמצא בשלום.", "وُجد بأمان.", "Found safe."),
+    "registry_release_injured_f": (
+        "נמצאה בחיים ומקבלת טיפול. צוות הרישום יתקשר אליכם.",
+        "وُجدت على قيد الحياة وتتلقّى العلاج. سيتصل بكم فريق التسجيل.",
+        "Found alive and receiving care. A registrar will call you.",
+    ),
+    "registry_release_injured_m": (
+        "נמצא בחיים ומקבל טיפול. צוות הרישום יתקשר אליכם.",
+        "وُجد على قيد الحياة ويتلقّى العلاج. سيتصل بكم فريق التسجيل.",
+        "Found alive and receiving care. A registrar will call you.",
+    ),
+    "registry_release_deceased_f": (
+        "צוות הרישום ייפגש אתכם באופן אישי.",
+        "سيلتقي بكم فريق التسجيل شخصيًا.",
+        "A registrar will meet you in person.",
+    ),
+    "registry_release_deceased_m": (
+        "צוות הרישום ייפגש אתכם באופן אישי.",
+        "سيلتقي بكم فريق التسجيل شخصيًا.",
         "A registrar will meet you in person.",
     ),
     "registry_deceased_warn": (
@@ -428,3 +454,32 @@ WORDS: dict[str, tuple[str, str, str]] = {
         " read it before anyone is told anything.",
     ),
 }
+
+
+# Hebrew and Arabic say "found him" and "found her" differently: the key's suffix for each.
+_SAID_OF = {Sex.FEMALE: "_f", Sex.MALE: "_m"}
+
+
+def said_of(sex: Sex | None) -> str:
+    """ "_f", "_m" or "": the suffix of the words said of a person of that sex, if known."""
+    return _SAID_OF.get(sex, "") if sex is not None else ""
+
+
+# The outcomes the desk has a stock sentence for (registry_release_<outcome>).
+RELEASE_OUTCOMES = ("safe", "injured", "deceased")
+
+
+def stock_release(outcome: str, said: str) -> str | None:
+    """`registry_release_<outcome>` when `said` is the desk's stock sentence for it, else None.
+
+    The sentence in any language and any of its forms (for both sexes, for a woman, for a
+    man) counts: the desk proposes it in its own language, and the service's default when the
+    registrar leaves the words empty is its English. Words the registrar wrote are not stock.
+    """
+    if outcome not in RELEASE_OUTCOMES:
+        return None
+    key = f"registry_release_{outcome}"
+    said = said.strip()
+    if any(said in WORDS[form] for form in (key, f"{key}_f", f"{key}_m")):
+        return key
+    return None

@@ -6,6 +6,7 @@ them are the reads, the guided triage, and the PFIF and EDXL-HAVE exchanges.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, Router, get, post
@@ -36,6 +37,7 @@ from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have
 from magen.people import pfif, triage
 from magen.web.words_evidence import reasons
+from magen.web.words_registry import said_of, stock_release
 
 C = "casualty_id"
 _EvacuateBody = body_model(cas.EvacuateCasualty, C)
@@ -425,10 +427,31 @@ async def have_import(
 
 @get("/persons/family")
 async def family(service: ServiceDep, actor: ActorDep) -> Any:
-    """What this account reported and the outcomes the registrar has released to it."""
+    """What this account reported and the outcomes the registrar has released to it.
+
+    Each report's `message` is the registrar's words. When they are the desk's stock sentence
+    for the outcome (proposed in the desk's language, or the service's English default when
+    the registrar gave none), `release_is_default` is true and `release_key` names the
+    sentence (`registry_release_<outcome>`, with `_f` or `_m` when the report gives the
+    person's sex), so that an app can say it in its own language; else they are false and
+    null, and the words are the registrar's own.
+    """
     if actor.account_id is None:
         raise Forbidden("sign in to see the people you reported")
-    return per.family_view(service.state, actor.account_id)
+    view = per.family_view(service.state, actor.account_id)
+    missing = service.state.slice(per.Persons).missing
+    reports = []
+    for r in view.reports:
+        key = stock_release(r.outcome.value, r.message) if r.outcome is not None else None
+        sex = said_of(missing[r.report_id].description.sex)
+        reports.append(
+            {
+                **{f.name: getattr(r, f.name) for f in dataclasses.fields(r)},
+                "release_is_default": key is not None,
+                "release_key": key + sex if key is not None else None,
+            }
+        )
+    return {"reports": reports, "check_ins": view.check_ins}
 
 
 # What the desk shows of a casualty a proposal names: these fields of `casualty_view`.
