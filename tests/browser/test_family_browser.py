@@ -66,7 +66,8 @@ def test_a_family_files_a_report_and_sees_the_registry_s_answer_without_javascri
         assert "מחפשים" in item.locator("[data-status-word]").inner_text()
         report_id = item.get_attribute("data-report")
         assert report_id
-        # Reloading the answer sends the same form again: still one report.
+        # The answer is another address (303): reloading it sends nothing again.
+        assert "/family?filed=" in page.url
         page.reload()
         assert page.locator("li[data-report]", has_text=name).count() == 1
         screenshot(page, "family-he-phone-searching")
@@ -99,7 +100,7 @@ def test_a_family_files_a_report_and_sees_the_registry_s_answer_without_javascri
         page.goto(f"{server.url}/family")
         item = page.locator("li[data-report]", has_text=name)
         assert item.get_attribute("data-status") == "found"
-        assert "נמצא/ה בשלום" in item.locator("[data-status-word]").inner_text()
+        assert "נמצאה בשלום" in item.locator("[data-status-word]").inner_text()  # of her
         assert release in item.locator("[data-message]").inner_text()
         assert item.locator("form").count() == 0  # nothing more to do on a closed report
         assert "0.91" not in page.content()

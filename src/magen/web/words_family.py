@@ -29,9 +29,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "family_display_name": ("השם שלך", "اسمك", "Your name"),
     "family_username_hint": (
-        "אותיות אנגליות קטנות, ספרות, נקודה, מקף",
-        "أحرف إنجليزية صغيرة وأرقام ونقطة وشرطة",
-        "small English letters, digits, dot, dash",
+        "אותיות אנגליות קטנות, ספרות, נקודה, קו תחתון (_), מקף",
+        "أحرف إنجليزية صغيرة وأرقام ونقطة وشرطة سفلية (_) وشرطة",
+        "small English letters, digits, dot, underscore (_), dash",
     ),
     "family_password_hint": ("לפחות 8 תווים", "8 أحرف على الأقل", "at least 8 characters"),
     "family_signup": (
@@ -119,6 +119,13 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "an address, a street or a known place",
     ),
     "family_when": ("מתי", "متى", "When"),
+    # Beside "when", filled in with the server's time: a phone's clock may be ahead of it (the
+    # demo's runs behind the wall), and a time still to come is refused.
+    "family_when_now": (
+        "השעה עכשיו: {t}. כתבו מתי נראו לאחרונה; אם לא ידוע, מחקו את השדה.",
+        "الساعة الآن: {t}. اكتب متى شوهد آخر مرة؛ وإن لم تعرف فامسح الحقل.",
+        "The time now: {t}. Put when they were last seen; if you do not know, clear the field.",
+    ),
     "family_contact": ("איך להשיג אתכם", "كيف نتواصل معك", "How to reach you"),
     "family_contact_name": ("השם שלך", "اسمك", "Your name"),
     "family_phone": ("טלפון", "الهاتف", "Phone"),
@@ -179,7 +186,8 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "family_err_username": (
         "שם משתמש: 2 עד 64 אותיות אנגליות קטנות, ספרות, נקודה, קו תחתון או מקף.",
-        "اسم المستخدم: من 2 إلى 64 من الأحرف الإنجليزية الصغيرة والأرقام والنقطة والشرطة.",
+        "اسم المستخدم: من 2 إلى 64 من الأحرف الإنجليزية الصغيرة والأرقام والنقطة والشرطة"
+        " السفلية والشرطة.",
         "Username: 2 to 64 small English letters, digits, dot, underscore or dash.",
     ),
     "family_err_taken": (
@@ -237,15 +245,18 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "family_filed": ("דווח ב-{t}", "أُبلغ في {t}", "Reported {t}"),
     "family_also": ("גם:", "أيضًا:", "Also:"),
     "family_seen_at": ("נראו לאחרונה:", "شوهد آخر مرة:", "Last seen:"),
+    "family_seen_at_f": ("נראתה לאחרונה:", "شوهدت آخر مرة:", "Last seen:"),
+    "family_seen_at_m": ("נראה לאחרונה:", "شوهد آخر مرة:", "Last seen:"),
+    "family_seen_when": ("ב-{t}", "في {t}", "at {t}"),
     "family_st_searching": ("מחפשים", "قيد البحث", "Searching"),
     "family_st_found": ("נמצא/ה", "عُثر عليه", "Found"),
     "family_st_found_safe": ("נמצא/ה בשלום", "عُثر عليه سالمًا", "Found safe"),
-    # Said of the person as the family described them (Arabic has no form for both; Hebrew
-    # keeps its form for both, as on the rest of the page).
-    "family_st_found_f": ("נמצא/ה", "عُثر عليها", "Found"),
-    "family_st_found_m": ("נמצא/ה", "عُثر عليه", "Found"),
-    "family_st_found_safe_f": ("נמצא/ה בשלום", "عُثر عليها سالمة", "Found safe"),
-    "family_st_found_safe_m": ("נמצא/ה בשלום", "عُثر عليه سالمًا", "Found safe"),
+    # Said of the person as the family described them: a mother reads of her daughter, not
+    # of "them" (the forms for both are kept for a person whose sex the family did not give).
+    "family_st_found_f": ("נמצאה", "عُثر عليها", "Found"),
+    "family_st_found_m": ("נמצא", "عُثر عليه", "Found"),
+    "family_st_found_safe_f": ("נמצאה בשלום", "عُثر عليها سالمة", "Found safe"),
+    "family_st_found_safe_m": ("נמצא בשלום", "عُثر عليه سالمًا", "Found safe"),
     # A death, once a registrar has told the family in person: no "found", no green.
     "family_st_news": ("הודעה מצוות הרישום", "رسالة من فريق التسجيل", "From the registry"),
     "family_st_safe": ("בשלום", "بأمان", "Safe"),
@@ -264,6 +275,13 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "צוות הרישום דיבר איתך ב-{t}.",
         "تحدّث معك فريق التسجيل في {t}.",
         "The registry spoke with you at {t}.",
+    ),
+    # On a death's card once the registry has told the family (the desk's stock words said
+    # a registrar "will meet you", which is past by then).
+    "family_news_told": (
+        "לכל שאלה אפשר לפנות לצוות הרישום.",
+        "لأي سؤال يمكنكم التوجّه إلى فريق التسجيل.",
+        "For any question, you can turn to the registry.",
     ),
     "family_your_notes": ("מה שהוספת", "ما أضفته", "What you added"),
     "family_note_label": ("מידע חדש", "معلومة جديدة", "New information"),
@@ -294,35 +312,35 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "وجدته، إنه بأمان",
         "I found them, they are safe",
     ),
-    "family_safe_title_f": ("מצאתם אותם?", "هل وجدتها؟", "Have you found her?"),
-    "family_safe_title_m": ("מצאתם אותם?", "هل وجدته؟", "Have you found him?"),
+    "family_safe_title_f": ("מצאתם אותה?", "هل وجدتها؟", "Have you found her?"),
+    "family_safe_title_m": ("מצאתם אותו?", "هل وجدته؟", "Have you found him?"),
     "family_safe_confirm_f": (
-        "ראיתי אותם או דיברתי איתם בעצמי",
+        "ראיתי אותה או דיברתי איתה בעצמי",
         "رأيتها أو تحدّثت معها بنفسي",
         "I have seen or spoken to her myself",
     ),
     "family_safe_confirm_m": (
-        "ראיתי אותם או דיברתי איתם בעצמי",
+        "ראיתי אותו או דיברתי איתו בעצמי",
         "رأيته أو تحدّثت معه بنفسي",
         "I have seen or spoken to him myself",
     ),
     "family_safe_note_f": (
-        "איפה הם עכשיו (לא חובה)",
+        "איפה היא עכשיו (לא חובה)",
         "أين هي الآن (اختياري)",
         "Where she is now (optional)",
     ),
     "family_safe_note_m": (
-        "איפה הם עכשיו (לא חובה)",
+        "איפה הוא עכשיו (לא חובה)",
         "أين هو الآن (اختياري)",
         "Where he is now (optional)",
     ),
     "family_safe_send_f": (
-        "מצאתי אותם, הם בשלום",
+        "מצאתי אותה, היא בשלום",
         "وجدتها، إنها بأمان",
         "I found her, she is safe",
     ),
     "family_safe_send_m": (
-        "מצאתי אותם, הם בשלום",
+        "מצאתי אותו, הוא בשלום",
         "وجدته، إنه بأمان",
         "I found him, he is safe",
     ),
@@ -337,6 +355,16 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "המשפחה: ראיתי אותם או דיברתי איתם בעצמי, הם בשלום.",
         "العائلة: رأيته أو تحدّثت معه بنفسي، إنه بأمان.",
         "The family: I have seen or spoken to them myself, they are safe.",
+    ),
+    "family_safe_as_note_f": (
+        "המשפחה: ראיתי אותה או דיברתי איתה בעצמי, היא בשלום.",
+        "العائلة: رأيتها أو تحدّثت معها بنفسي، إنها بأمان.",
+        "The family: I have seen or spoken to her myself, she is safe.",
+    ),
+    "family_safe_as_note_m": (
+        "המשפחה: ראיתי אותו או דיברתי איתו בעצמי, הוא בשלום.",
+        "العائلة: رأيته أو تحدّثت معه بنفسي، إنه بأمان.",
+        "The family: I have seen or spoken to him myself, he is safe.",
     ),
     "family_safe_noted": (
         "מה שכתבת על {name} הועבר לצוות הרישום ({t}). הם יחזרו אליכם.",

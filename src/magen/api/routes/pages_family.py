@@ -41,6 +41,7 @@ from magen.api.routes.pages import (
     new_session,
 )
 from magen.app.security import InvalidCredentials, create_account, sign_in
+from magen.app.service import Outcome as Handled
 from magen.domain.base import SYSTEM, Actor, Command
 from magen.domain.errors import (
     CommandIdReused,
@@ -72,12 +73,14 @@ from magen.domain.persons import (
     ReportMissingPerson,
     ReportStatus,
     family_view,
+    report_id_for,
 )
 from magen.domain.values import GeoPoint, Role
 from magen.web import forms
-from magen.web.i18n import LANGS, Lang, text
+from magen.web.i18n import Lang, is_lang, text
 from magen.web.render import render
 from magen.web.times import local_time, town_zone
+from magen.web.words_registry import said_of, stock_release
 
 _T = TypeVar("_T")
 PATH = "/family"
@@ -336,10 +339,6 @@ def _when(at: datetime, now: datetime) -> str:
     return local_time(at) if local.date() == today else local.strftime("%d.%m %H:%M")
 
 
-# Arabic and Hebrew say "found him" and "found her" differently: the family said which.
-_SX = {Sex.FEMALE: "_f", Sex.MALE: "_m"}
-
-
 @dataclass(frozen=True, slots=True)
 class Shown:
     """One of the family's reports as the page draws it."""
@@ -348,6 +347,7 @@ class Shown:
     name: str
     alternates: tuple[str, ...]
     last_seen: str
+    seen_when: str  # when they were last seen, on the town's clock ("" if the family did not say)
     filed: str
     status: str  # searching | found | safe
     tone: str  # searching | found | safe | news (a death, told in person)
@@ -359,19 +359,23 @@ class Shown:
     sx: str  # "_f", "_m" or "": the words said of the person, as the family described them
 
 
-def _message(mine: FamilyReport, lang: Lang) -> str:
+def _message(mine: FamilyReport, sx: str, lang: Lang) -> str:
     """The registry's words; the desk's own stock sentence in the family's language.
 
     A registrar who leaves the desk's proposed words sends them in the desk's language, which
-    need not be the family's: those few sentences are said again in the family's own.
+    need not be the family's, and in its forms for both sexes: those few sentences are said
+    again in the family's own language, of a woman or a man as the family described them. A
+    death is shown only once the registry has told the family, so its stock sentence ("a
+    registrar will meet you") is past by then: a line that stays true is said instead.
     """
     if mine.outcome is None or mine.status != "found":
         return mine.message
-    key = f"registry_release_{mine.outcome.value}"
-    said = mine.message.strip()
-    if any(said == text(key, other) for other in LANGS if other != lang):
-        return text(key, lang)
-    return mine.message
+    key = stock_release(mine.outcome.value, mine.message)
+    if key is None:
+        return mine.message
+    if mine.outcome is Outcome.DECEASED and mine.told_at:
+        return text("family_news_told", lang)
+    return text(key + sx, lang)
 
 
 def _tone(mine: FamilyReport) -> str:
@@ -384,20 +388,22 @@ def _tone(mine: FamilyReport) -> str:
 def _shown(rt: Runtime, actor: Actor, mine: FamilyReport, now: datetime, lang: Lang) -> Shown:
     # The family's own report: what they wrote themselves. Outcomes come from family_view only.
     own = rt.service.state.slice(Persons).missing[mine.report_id]
+    sx = said_of(own.description.sex)
     return Shown(
         report_id=mine.report_id,
         name=mine.name,
         alternates=own.name.alternates,
         last_seen=own.last_seen_place,
+        seen_when=_when(own.last_seen_at, now) if own.last_seen_at else "",
         filed=_when(mine.filed_at, now),
         status=mine.status,
         tone=_tone(mine),
         found_safe=mine.status == "found" and mine.outcome is not None and mine.outcome == "safe",
-        message=_message(mine, lang),
+        message=_message(mine, sx, lang),
         outcome_at=_when(mine.outcome_at, now) if mine.outcome_at else "",
         told=tuple(_when(t, now) for t in mine.told_at),
         notes=tuple((_when(n.at, now), n.text) for n in own.notes if n.by == actor.account_id),
-        sx=_SX.get(own.description.sex, "") if own.description.sex else "",
+        sx=sx,
     )
 
 
@@ -440,6 +446,9 @@ async def _page(
         reports=reports,
         check_ins=check_ins,
         as_of=local_time(now),
+        # "When" starts at the server's now and may not pass it: a phone's clock may be ahead
+        # of the server's (the demo's runs behind the wall), and a time to come is refused.
+        now_local=now.astimezone(town_zone()).strftime("%Y-%m-%dT%H:%M"),
         form=form or {},
         errors=errors or {},
         error=error,
@@ -458,7 +467,23 @@ async def family_page(request: Request[Any, Any, Any]) -> Response[Any]:
     actor = await _signed_in(request)
     if actor is not None and actor.role is not Role.RESIDENT:
         return _refused_page(request, actor, "family_refused")
-    return await _page(request, actor)
+    return await _page(request, actor, done=_filed_words(request, actor))
+
+
+def _filed_words(request: Request[Any, Any, Any], actor: Actor | None) -> str | None:
+    """ "The report on X is filed", on the page a report's form was sent on to (?filed=<id>).
+
+    Said only of a report of this family's: any other id says nothing, not even a name.
+    """
+    report_id = (request.query_params.get("filed") or "")[:100]
+    if actor is None or not report_id:
+        return None
+    rt = runtime(request)
+    name = _own_report(rt, actor, report_id)
+    if name is None:
+        return None
+    at = rt.service.state.slice(Persons).missing[report_id].reported_at
+    return text("family_report_done", _lang(request), t=local_time(at), name=name)
 
 
 async def _resident_or_answer(
@@ -494,22 +519,31 @@ async def _send(
     **values: object,
 ) -> Response[Any]:
     """Send one command; answer the page with what happened (never losing what was typed)."""
+    outcome, refused = await _handle(request, actor, data, command)
+    if outcome is None:
+        assert refused is not None
+        return refused
+    at = outcome.events[0].recorded_at if outcome.events else runtime(request).service.clock.now()
+    done = text(done_key, _lang(request), t=local_time(at), **values)
+    return await _page(request, actor, done=done, status=200 if outcome.replayed else 201)
+
+
+async def _handle(
+    request: Request[Any, Any, Any], actor: Actor, data: dict[str, str], command: Command
+) -> tuple[Handled | None, Response[Any] | None]:
+    """Send one command: what it did, or the page that says why it was not taken."""
     lang = _lang(request)
-    rt = runtime(request)
     try:
-        outcome = await rt.service.handle(actor, command)
+        return await runtime(request).service.handle(actor, command), None
     except DomainError as exc:
         if isinstance(exc, CommandIdReused):
             # The id was used for another form (a page kept from before): offer it again
             # under a fresh id, so one more press sends it.
             fresh = {k: v for k, v in data.items() if k != "command_id"}
             stale = text("form_stale", lang)
-            return await _page(request, actor, form=fresh, error=stale, status=409)
+            return None, await _page(request, actor, form=fresh, error=stale, status=409)
         refused = _refusal(exc, lang)
-        return await _page(request, actor, form=data, error=refused, status=_status_of(exc))
-    at = outcome.events[0].recorded_at if outcome.events else rt.service.clock.now()
-    done = text(done_key, lang, t=local_time(at), **values)
-    return await _page(request, actor, done=done, status=200 if outcome.replayed else 201)
+        return None, await _page(request, actor, form=data, error=refused, status=_status_of(exc))
 
 
 @post(f"{PATH}/report", include_in_schema=False)
@@ -527,9 +561,17 @@ async def post_report(request: Request[Any, Any, Any], data: FormData) -> Respon
         return await _page(request, actor, form=data, error=text(exc.key, lang), status=422)
     except FieldErrors as exc:
         return await _page(request, actor, form=data, errors=exc.errors, status=422)
-    return await _send(
-        request, actor, data, command, "family_report_done", name=command.name.full_name
-    )
+    outcome, refused = await _handle(request, actor, data, command)
+    if outcome is None:
+        assert refused is not None
+        return refused
+    # Taken (or taken before: a resend): the browser is sent to the page that says so, so
+    # that reloading it does not offer to send the form again.
+    report_id = report_id_for(command.command_id)
+    asked = request.query_params.get("lang")
+    keep_lang = f"&lang={asked}" if is_lang(asked) else ""
+    where = f"{PATH}?filed={report_id}{keep_lang}#r-{report_id}"
+    return Redirect(where, status_code=303, headers=_NO_STORE)
 
 
 def _own_report(rt: Runtime, actor: Actor, report_id: str) -> str | None:
@@ -610,7 +652,9 @@ async def _send_safe(
     if _still_searching(rt, command.report_id):
         # Decided before the next await: the domain, too, keeps it as a note if closed.
         return await _send(request, actor, data, command, done_key, **values)
-    words = text("family_safe_as_note", lang) + (f" {command.note}" if command.note else "")
+    sx = said_of(rt.service.state.slice(Persons).missing[command.report_id].description.sex)
+    words = text("family_safe_as_note" + sx, lang)
+    words += f" {command.note}" if command.note else ""
     note = AddPersonNote(
         command_id=uuid.uuid5(command.command_id, "safe-as-note"),
         report_id=command.report_id,
