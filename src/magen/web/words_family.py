@@ -119,12 +119,13 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "an address, a street or a known place",
     ),
     "family_when": ("מתי", "متى", "When"),
-    # Beside "when", filled in with the server's time: a phone's clock may be ahead of it (the
-    # demo's runs behind the wall), and a time still to come is refused.
+    # Beside "when", with the server's time: a phone's clock may be ahead of it (the demo's runs
+    # behind the wall), and a time still to come is refused. The field starts empty: a time
+    # nobody chose would be matched against casualties as if the family had given it.
     "family_when_now": (
-        "השעה עכשיו: {t}. כתבו מתי נראו לאחרונה; אם לא ידוע, מחקו את השדה.",
-        "الساعة الآن: {t}. اكتب متى شوهد آخر مرة؛ وإن لم تعرف فامسح الحقل.",
-        "The time now: {t}. Put when they were last seen; if you do not know, clear the field.",
+        "השעה עכשיו: {t}. כתבו מתי נראו לאחרונה; אם לא ידוע, השאירו ריק.",
+        "الساعة الآن: {t}. اكتب متى شوهد آخر مرة؛ وإن لم تعرف فاتركه فارغًا.",
+        "The time now: {t}. Put when they were last seen; if you do not know, leave it empty.",
     ),
     "family_contact": ("איך להשיג אתכם", "كيف نتواصل معك", "How to reach you"),
     "family_contact_name": ("השם שלך", "اسمك", "Your name"),
