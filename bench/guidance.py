@@ -318,6 +318,7 @@ class NetworkxPeer:
                 Condition.INFILTRATION: False,
                 Condition.OPERATOR_LOCK_IN: False,
                 Condition.PROTECTED_SPACE_AT_HOME: False,
+                Condition.GROUND_THREAT_IN_TOWN: inputs.ground_threat_in_town,
             }
             for cond, (_, total, k) in zip(
                 (Condition.SHELTER_IN_TIME, Condition.SHELTER_IN_TIME_IGNORING_DANGER),
@@ -401,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
 
     areas = danger_areas(town, args.danger_areas, args.seed)
     alerts = {str(z): ZoneAlert(frozenset({AlertCategory.MISSILES})) for z in town.zones.id}
-    inputs = GuidanceInputs(alerts=alerts, danger_areas=areas)
+    # The danger areas are attackers': a ground threat is open in the town, as the app says.
+    inputs = GuidanceInputs(alerts=alerts, danger_areas=areas, ground_threat_in_town=True)
 
     started = time.perf_counter()
     peer = NetworkxPeer(town, net, policy)

@@ -153,8 +153,14 @@ def test_rockets_then_ground_threat_then_all_clear(kit: Kit) -> None:
     r = kit.post(Role.DISPATCHER, "/api/v1/all-clear", {"command_id": cid(), "zone_ids": zones})
     assert r.status_code == 201, r.text
     assert kit.get(Role.ANONYMOUS, _q(HERE, "&lang=en")).json()["action"] == "lock_in"
+    # Far from it, nobody is told "no alert" while the attackers' area is open: stay inside.
     far = kit.get(Role.ANONYMOUS, _q(FAR, "&lang=en")).json()
-    assert far["action"] == "routine"
+    assert far["action"] == "stay_inside"
+    assert far["shelter"] is None
+    assert far["route"] == []
+    assert far["text"].startswith("Armed attackers have been reported in the town, about ")
+    assert "No alert" not in far["text"]
+    assert far["headline"] == "Stay inside, door locked"
     for path in (
         f"/api/v1/danger-areas/{area_id}/lift",
         f"/api/v1/guidance/overrides/{override_id}/clear",
@@ -164,6 +170,7 @@ def test_rockets_then_ground_threat_then_all_clear(kit: Kit) -> None:
     after = kit.get(Role.ANONYMOUS, _q(HERE, "&lang=en")).json()
     keep = ("action", "issued_by", "reason", "shelter", "walking_seconds", "route", "text")
     assert {k: after[k] for k in keep} == {k: before[k] for k in keep}
+    assert kit.get(Role.ANONYMOUS, _q(FAR, "&lang=en")).json()["action"] == "routine"
     assert after["position"] > before["position"]
 
 

@@ -127,6 +127,7 @@ def guidance_inputs(draw: st.DrawFn, town: Town) -> GuidanceInputs:
         shelter_status=status,
         overrides=tuple(overrides),
         protected_space=protected,
+        ground_threat_in_town=draw(st.booleans()),
     )
 
 
@@ -184,12 +185,32 @@ def test_after_all_clear_the_default_guidance_returns(baka: Town, data: st.DataO
     cleared = {z: ZoneAlert(frozenset({AlertCategory.ALL_CLEAR})) for z in inputs.alerts}
     after = engine.compute(dataclasses.replace(inputs, alerts=cleared))
     _arrays_equal(before, after)
-    if not inputs.overrides:
+    if not inputs.overrides and not inputs.ground_threat_in_town:
         assert (after.action == Action.NO_ALERT).all()
         assert (after.issued_by == IssuedBy.NONE).all()
 
 
 # --- scenarios on the real map ----------------------------------------------------------------
+
+
+@SLOW
+@given(data=st.data())
+def test_a_ground_threat_turns_only_no_alert_into_stay_inside(
+    baka: Town, data: st.DataObject
+) -> None:
+    inputs = dataclasses.replace(data.draw(guidance_inputs(baka)), ground_threat_in_town=False)
+    quiet = compute_guidance(baka, inputs)
+    threat = compute_guidance(baka, dataclasses.replace(inputs, ground_threat_in_town=True))
+    was_routine = quiet.action == Action.NO_ALERT
+    assert (threat.action[was_routine] == Action.STAY_INSIDE).all()
+    assert (threat.reason[was_routine] == Reason.GROUND_THREAT_IN_TOWN).all()
+    assert (threat.shelter[was_routine] == -1).all()  # no walk to a shelter is suggested
+    assert not (threat.action == Action.NO_ALERT).any()
+    for name in ("action", "reason", "issued_by", "shelter"):
+        assert np.array_equal(
+            getattr(threat, name)[~was_routine], getattr(quiet, name)[~was_routine]
+        ), name
+    assert threat.proposals == quiet.proposals
 
 
 @pytest.fixture(scope="module")

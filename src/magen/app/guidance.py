@@ -9,6 +9,16 @@ anything else (sightings, SOS, guidance records) leaves it as it is. A stale gui
 recomputed when first read and, in the background, published as `GuidanceChanged` events,
 one per zone whose counts changed, never one per building.
 
+Whether a ground threat is open anywhere in the town is derived here too, for the engine's
+stay-inside rule: an active danger area for armed attackers or a hostage situation, an
+operator's lock-in, an infiltration alert in one of the town's zones, or a threat track that is
+neither closed nor merged and is confirmed (by an operator, or reported by a verified
+responder). A single unconfirmed report never puts the town indoors: reports made a whole town
+look overrun in Ofakim. A stale track still counts: attackers who stop being reported are often
+hiding in a house. So a lifted danger area leaves its buildings inside with the door locked
+while its track is open, never "no alert"; track acts and verified sightings mark guidance
+stale as alert events do.
+
 The engine (`magen.geo.guidance`) models rocket, aircraft and infiltration alerts and operator
 lock-ins. Two things it does not model are laid over its result here, so the guidance never
 says "no alert" while an official one holds: other official alert types (early warning,
@@ -38,6 +48,7 @@ import shapely
 
 from magen.app.service import Service
 from magen.domain.alerts import (
+    ACTION_HEADLINES,
     CATEGORY_TITLES,
     OVERRIDE_TITLES,
     AlertCategory,
@@ -49,7 +60,9 @@ from magen.domain.alerts import (
     DangerAreaDeclared,
     DangerAreaLifted,
     DangerAreaUpdated,
+    DangerReason,
     GuidanceAction,
+    GuidanceOverride,
     GuidanceOverrideCleared,
     GuidanceOverrideIssued,
     GuidanceReason,
@@ -63,7 +76,18 @@ from magen.domain.alerts import (
 )
 from magen.domain.base import SYSTEM, Event, Recorded
 from magen.domain.errors import Conflict, DomainError
+from magen.domain.picture import (
+    Picture,
+    TrackConfirmed,
+    TrackDismissed,
+    TrackNeutralised,
+    TrackReopened,
+    TracksMerged,
+    TrackSplit,
+)
+from magen.domain.reports import ThreatSighted
 from magen.domain.state import State
+from magen.domain.values import SourceTier
 from magen.geo import policy as gp
 from magen.geo.guidance import (
     Guidance,
@@ -96,7 +120,17 @@ TRIGGERS: dict[type[Event], GuidanceReason] = {
     ShelterStatusChanged: GuidanceReason.SHELTER_STATUS,
     GuidanceOverrideIssued: GuidanceReason.OPERATOR_OVERRIDE,
     GuidanceOverrideCleared: GuidanceReason.OVERRIDE_CLEARED,
+    # Whether a ground threat is open in the town (a verified sighting: see `_on_event`).
+    TrackConfirmed: GuidanceReason.THREAT_PICTURE,
+    TrackDismissed: GuidanceReason.THREAT_PICTURE,
+    TrackNeutralised: GuidanceReason.THREAT_PICTURE,
+    TrackReopened: GuidanceReason.THREAT_PICTURE,
+    TracksMerged: GuidanceReason.THREAT_PICTURE,
+    TrackSplit: GuidanceReason.THREAT_PICTURE,
 }
+# Danger areas that are ground threats (an impact site or a fire does not keep a town indoors;
+# an area declared for a threat track does, whatever its reason).
+_GROUND_DANGERS = frozenset({DangerReason.ARMED_ATTACKERS, DangerReason.HOSTAGE_SITUATION})
 
 # Official alert types the engine decides on (an unconventional missile is still rocket fire:
 # into the protected space within the zone's time).
@@ -127,6 +161,7 @@ _FROM_ENGINE = np.array(
                 gp.Action.GO_TO_SHELTER: GuidanceAction.GO_TO_SHELTER,
                 gp.Action.STAY_IN_PROTECTED_SPACE: GuidanceAction.STAY_IN_PROTECTED_SPACE,
                 gp.Action.LOCK_IN: GuidanceAction.LOCK_IN,
+                gp.Action.STAY_INSIDE: GuidanceAction.STAY_INSIDE,
             }[a]
         ]
         for a in gp.Action
@@ -254,6 +289,41 @@ def _override_inputs(
     return overrides, stays, dangers, expiries
 
 
+def open_threat_tracks(state: State, now: datetime) -> list[tuple[float, float]]:
+    """Where the town's open, confirmed threat tracks are (lon, lat): neither closed nor
+    merged (stale ones included: attackers who stop being reported may be hiding in a house),
+    and confirmed by an operator or reported by a verified responder. A track of unconfirmed
+    reports alone is left out, however many there are."""
+    picture = state.slice(Picture)
+    if not picture.sightings_seen:
+        return []
+    return [
+        (t.lon, t.lat)
+        for t in picture.fuser.tracks(now)
+        if t.open and (t.confirmed or t.confidence.verified > 0)
+    ]
+
+
+def ground_dangers(alerts: Alerts, now: datetime) -> list[tuple[str, Circle | Polygon]]:
+    """The active danger areas that are ground threats (id, area), by id."""
+    return [
+        (d.area_id, d.area)
+        for d in sorted(alerts.danger_areas.values(), key=lambda d: d.area_id)
+        if d.is_active(now) and (d.reason in _GROUND_DANGERS or d.threat_id is not None)
+    ]
+
+
+def _locks_in(o: GuidanceOverride, alerts: Alerts, now: datetime) -> bool:
+    """Whether an override in force is a lock-in that still holds (a confirmed proposal's
+    lapses with its danger area)."""
+    if o.action is not OverrideAction.LOCK_IN:
+        return False
+    if not (o.proposal_id or "").startswith(PROPOSAL_PREFIX):
+        return True
+    area = alerts.danger_areas.get((o.proposal_id or "").removeprefix(PROPOSAL_PREFIX))
+    return area is not None and area.is_active(now)
+
+
 def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> Derived:
     """The guidance inputs the state asks for at `now` (pure)."""
     alerts = state.slice(Alerts)
@@ -268,6 +338,14 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         elif d.lifted_at is None:
             dangers.append(engine_area(d.area_id, d.area))
     overrides, stays, drawn, override_ends = _override_inputs(alerts, zone_ids, now, margin_m)
+    ground_threat = (
+        bool(ground_dangers(alerts, now))
+        or any(_locks_in(o, alerts, now) for o in alerts.active_overrides(now))
+        or any(
+            gp.AlertCategory.TERRORIST_INFILTRATION in a.categories for a in zone_alerts.values()
+        )
+        or bool(open_threat_tracks(state, now))
+    )
     statuses = {
         sid: gp.ShelterStatus(s.status.value)
         for sid, s in sorted(alerts.shelters.items())
@@ -278,6 +356,7 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         danger_areas=(*dangers, *drawn),
         shelter_status=statuses,
         overrides=tuple(overrides),
+        ground_threat_in_town=ground_threat,
     )
     return Derived(
         inputs=inputs,
@@ -356,17 +435,23 @@ def _overlay(
     )
     override = engine_to_owner[result.override]
     routine = _ACTION_CODE[GuidanceAction.ROUTINE]
+    inside = _ACTION_CODE[GuidanceAction.STAY_INSIDE]
     official = np.full(size, -1, dtype=np.int64)
     official_ids = tuple(dict.fromkeys(a for _, a in derived.official_only.values()))
     if derived.official_only:
         zone_of = {str(z): i for i, z in enumerate(town.zones.id)}
         for zid, (act, alert_id) in derived.official_only.items():
-            hit = (town.buildings.zone == zone_of[zid]) & (action == routine)
+            # An official instruction outranks the stay-inside rule as it does routine.
+            hit = (town.buildings.zone == zone_of[zid]) & ((action == routine) | (action == inside))
             action[hit] = _ACTION_CODE[act]
             issued_by[hit] = gp.IssuedBy.OFFICIAL_ALERT
             official[hit] = official_ids.index(alert_id)
     if derived.stay_orders:
-        movable = (action == routine) | (action == _ACTION_CODE[GuidanceAction.GO_TO_SHELTER])
+        movable = (
+            (action == routine)
+            | (action == inside)
+            | (action == _ACTION_CODE[GuidanceAction.GO_TO_SHELTER])
+        )
         for order in derived.stay_orders:
             hit = _stay_cover(town, engine, order) & movable
             if order.override_id not in index:
@@ -417,6 +502,10 @@ class GuidanceService:
         self._again = False
         self._ticker: asyncio.Task[None] | None = None
         self._building_cache: dict[tuple[int, int], Guidance] = {}
+        # The open ground threats' shapes and track points, at (log position, log time).
+        self._threats: (
+            tuple[tuple[int, datetime], list[DangerShape], npt.NDArray[np.float64]] | None
+        ) = None
 
     @classmethod
     def attach(cls, service: Service, town: Town, *, publish: bool = True) -> GuidanceService:
@@ -450,12 +539,51 @@ class GuidanceService:
 
     def _on_event(self, recorded: Recorded, state: State) -> None:
         self._as_of = max(self._as_of, recorded.recorded_at)
-        reason = TRIGGERS.get(type(recorded.event))
+        event = recorded.event
+        reason = TRIGGERS.get(type(event))
+        if (
+            reason is None
+            and isinstance(event, ThreatSighted)
+            and event.tier is SourceTier.VERIFIED
+            and not self._ground_threat_known()
+        ):
+            # A responder's sighting confirms a threat (once one is known, more cannot add).
+            reason = GuidanceReason.THREAT_PICTURE
         due = self._next_change
         if reason is None and due is not None and recorded.recorded_at >= due[0]:
             reason = due[1]
         if reason is not None:
             self._mark_stale(reason)
+
+    def _ground_threat_known(self) -> bool:
+        snap = self._snapshot
+        return snap is not None and snap.derived.inputs.ground_threat_in_town
+
+    def nearest_threat_m(self, lon: float, lat: float) -> float | None:
+        """How far the nearest open ground threat is from a point (metres; 0 inside a danger
+        area), or None with none known. Read from the state at its current position."""
+        state = self.service.state
+        key = (state.position, self._as_of)
+        if self._threats is None or self._threats[0] != key:
+            alerts = state.slice(Alerts)
+            shapes = [
+                DangerShape.of(self.town, engine_area(area_id, area))
+                for area_id, area in ground_dangers(alerts, self._as_of)
+            ]
+            points = open_threat_tracks(state, self._as_of)
+            xy = (
+                np.column_stack(self.town.to_xy(*np.asarray(points, dtype=np.float64).T))
+                if points
+                else np.zeros((0, 2))
+            )
+            self._threats = (key, shapes, xy)
+        _, shapes, xy = self._threats
+        x, y = self.town.to_xy(lon, lat)
+        here = np.array([[float(x), float(y)]])
+        found = [float(sh.distance(here)[0]) for sh in shapes]
+        if xy.shape[0]:
+            found.append(float(np.hypot(*(xy - here).T).min()))
+        return max(0.0, min(found)) if found else None
 
     def _mark_stale(self, reason: GuidanceReason) -> None:
         self._stale = reason
@@ -677,13 +805,22 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
     seconds = g.seconds
     official = _official_in(snap, zone_id)
     stay = _stay_at(guidance, snap=snap, zone_id=zone_id, building=g.building, lon=lon, lat=lat)
-    if official is not None and action is GuidanceAction.ROUTINE:
+    if action is GuidanceAction.STAY_INSIDE:
+        # Where the nearest threat was reported, read now (its track moves between recomputes).
+        texts = gp.stay_inside_texts(
+            outdoors=g.outdoors, distance_m=guidance.nearest_threat_m(lon, lat)
+        )
+    if official is not None and action in (GuidanceAction.ROUTINE, GuidanceAction.STAY_INSIDE):
         act, alert_id = official
         alert = alerts.alerts[alert_id]
         action, issued_by, reason = act, gp.IssuedBy.OFFICIAL_ALERT.key, "official_alert"
         texts = _joined(CATEGORY_TITLES[alert.category], alert.instruction)
         shelter, route, seconds = None, (), None
-    if stay is not None and action in (GuidanceAction.ROUTINE, GuidanceAction.GO_TO_SHELTER):
+    if stay is not None and action in (
+        GuidanceAction.ROUTINE,
+        GuidanceAction.STAY_INSIDE,
+        GuidanceAction.GO_TO_SHELTER,
+    ):
         order = alerts.overrides[stay]
         action, issued_by, reason = (
             GuidanceAction.STAY_IN_PROTECTED_SPACE,
@@ -714,7 +851,7 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
     # near (a lock-in, a threat the engine weighs or proposes a lock-in for, an infiltration
     # alert) or an operator's order, an expiry must never read as "you may go out then".
     held_in = (
-        action is GuidanceAction.LOCK_IN
+        action in (GuidanceAction.LOCK_IN, GuidanceAction.STAY_INSIDE)
         or reason in _HELD_IN_REASONS
         or override_id is not None
         or bool(g.proposed_override_ids)
@@ -739,6 +876,8 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
         "lon": lon,
         "lang": lang,
         "action": action.value,
+        # The action in a few words for the top of the screen; `text` says it in full.
+        "headline": _text(ACTION_HEADLINES[action], lang),
         "reason": reason,
         "issued_by": issued_by,
         "issued_by_label": _text(gp.issued_by_label(gp.IssuedBy[issued_by.upper()]), lang),
@@ -776,6 +915,7 @@ _HELD_IN_REASONS = frozenset(
         gp.Reason.INFILTRATION_AND_FIRE.key,
         gp.Reason.GROUND_THREAT_NEARBY.key,
         gp.Reason.GROUND_THREAT_AND_FIRE.key,
+        gp.Reason.GROUND_THREAT_IN_TOWN.key,
     }  # an operator's order holds people in through its override id
 )
 _GROUND_CATEGORIES = frozenset({AlertCategory.TERRORIST_INFILTRATION})

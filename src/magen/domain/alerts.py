@@ -122,6 +122,9 @@ class GuidanceAction(StrEnum):
     TAKE_COVER = "take_cover"  # no protected space within the time: lie down, cover the head
     EVACUATE = "evacuate"  # earthquake, tsunami: to open or high ground
     AVOID_AREA = "avoid_area"
+    # Armed attackers are open in the town, not near enough for a lock-in: inside, the door
+    # locked, nobody out (not even to a public shelter) until the police say it is over.
+    STAY_INSIDE = "stay_inside"
 
 
 class GuidanceReason(StrEnum):
@@ -134,6 +137,7 @@ class GuidanceReason(StrEnum):
     OVERRIDE_CLEARED = "override_cleared"
     SHELTER_STATUS = "shelter_status"
     TOWN_CHANGED = "town_changed"
+    THREAT_PICTURE = "threat_picture"  # a threat track confirmed, verified, closed or reopened
 
 
 class LocalText(BaseModel):
@@ -392,6 +396,43 @@ ALL_CLEAR_INSTRUCTIONS: dict[AlertCategory, LocalText] = {
     AlertCategory.HAZARDOUS_MATERIALS: _CLEAR_ROUTINE,
     AlertCategory.RADIOLOGICAL_EVENT: _CLEAR_ROUTINE,
     AlertCategory.EARLY_WARNING: _CLEAR_ROUTINE,
+}
+
+# The action in a few words, for the top of a resident's screen (the full text follows it).
+ACTION_HEADLINES: dict[GuidanceAction, LocalText] = {
+    GuidanceAction.ROUTINE: LocalText(
+        he="אין התרעה באזורכם", ar="لا يوجد إنذار في منطقتكم", en="No alert in your area"
+    ),
+    GuidanceAction.STAY_NEAR_PROTECTED_SPACE: LocalText(
+        he="הישארו קרוב למרחב מוגן", ar="ابقوا قرب حيّز محمي", en="Stay near a protected space"
+    ),
+    GuidanceAction.GO_TO_SHELTER: LocalText(
+        he="לכו למקלט עכשיו", ar="توجّهوا إلى الملجأ الآن", en="Go to the shelter now"
+    ),
+    GuidanceAction.STAY_IN_PROTECTED_SPACE: LocalText(
+        he="היכנסו למרחב מוגן עכשיו", ar="ادخلوا الحيّز المحمي الآن", en="Into a protected space now"
+    ),
+    GuidanceAction.LOCK_IN: LocalText(
+        he="הסתגרו ונעלו. אל תפתחו לאיש.",
+        ar="تحصّنوا وأقفلوا. لا تفتحوا لأحد.",
+        en="Lock in. Open to no one.",
+    ),
+    GuidanceAction.TAKE_COVER: LocalText(
+        he="תפסו מחסה עכשיו", ar="احتموا الآن", en="Take cover now"
+    ),
+    GuidanceAction.EVACUATE: LocalText(
+        he="התפנו עכשיו לפי ההנחיה",
+        ar="أخلوا المكان الآن حسب التعليمات",
+        en="Evacuate now, as instructed",
+    ),
+    GuidanceAction.AVOID_AREA: LocalText(
+        he="התרחקו מהאזור המסוכן",
+        ar="ابتعدوا عن المنطقة الخطرة",
+        en="Keep away from the danger area",
+    ),
+    GuidanceAction.STAY_INSIDE: LocalText(
+        he="הישארו בבית, הדלת נעולה", ar="ابقوا في البيت والباب مقفل", en="Stay inside, door locked"
+    ),
 }
 
 OVERRIDE_TITLES: dict[OverrideAction, LocalText] = {

@@ -1,10 +1,11 @@
 """The guidance engine: what every building, and anyone at any point, should do now. Pure.
 
-Inputs are the official alert per zone, the active danger areas, shelter statuses and the
-operator overrides in force; the output is, per building, an action, a shelter, a walking time,
-a reason and whose instruction it is (numpy arrays), which `building_guidance` and
-`point_guidance` expand into a full object with the route and the texts in Hebrew, Arabic and
-English. The policy itself is data (`magen.geo.policy.RULES`).
+Inputs are the official alert per zone, the active danger areas, shelter statuses, the
+operator overrides in force and whether a ground threat is open anywhere in the town; the
+output is, per building, an action, a shelter, a walking time, a reason and whose instruction
+it is (numpy arrays), which `building_guidance` and `point_guidance` expand into a full object
+with the route and the texts in Hebrew, Arabic and English. The policy itself is data
+(`magen.geo.policy.RULES`).
 
 One computation, whatever the number of buildings:
 
@@ -20,7 +21,9 @@ One computation, whatever the number of buildings:
 Ground threats never silently change an official instruction: buildings near a danger area
 keep their official guidance (rerouted away from the area), and the engine returns *proposed*
 lock-in overrides; an override changes guidance only once it is among the inputs, i.e. issued
-by an authorised operator, and the guidance then says it is the operator's instruction.
+by an authorised operator, and the guidance then says it is the operator's instruction. While a
+ground threat is open in the town (the caller decides what counts: `ground_threat_in_town`), a
+building with no other instruction stays inside with the door locked, never "no alert".
 """
 
 from __future__ import annotations
@@ -113,6 +116,9 @@ class GuidanceInputs:
     overrides: tuple[Override, ...] = ()
     # Buildings known to have a protected space (mamad/mamak) for every home; None: unknown.
     protected_space: BoolArray | None = None
+    # Armed attackers are open somewhere in the town (confirmed, not yet over): nobody gets
+    # "no alert"; what counts as open is the caller's to say.
+    ground_threat_in_town: bool = False
 
 
 @dataclass(frozen=True)
@@ -428,6 +434,7 @@ class GuidanceEngine:
             Condition.SHELTER_IN_TIME: (reach.site >= 0) & (seconds <= b_budget),
             Condition.SHELTER_IN_TIME_IGNORING_DANGER: (clear_reach.site >= 0)
             & (clear_seconds <= b_budget),
+            Condition.GROUND_THREAT_IN_TOWN: np.full(size, inputs.ground_threat_in_town),
         }
         action, reason, by = decide(conditions, size, policy.rules)
         shows_shelter = (action == Action.GO_TO_SHELTER) | (
@@ -731,6 +738,7 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
         Condition.SHELTER_IN_TIME_IGNORING_DANGER: flag(
             bool(clear_reach.site[0] >= 0 and clear_seconds <= budget)
         ),
+        Condition.GROUND_THREAT_IN_TOWN: flag(ctx.inputs.ground_threat_in_town),
     }
     action, reason, by = decide(conditions, 1, policy.rules)
     site = int(reach.site[0])

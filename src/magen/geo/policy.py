@@ -20,10 +20,15 @@ relayed by municipalities):
   including the stairwell and public shelters; enter the mamad or an inner room and lock it
   (do not remove the mamad door handle: jam it with something heavy).
 
-Magen adds one rule of its own, from Ofakim: a ground threat declared by an operator near a
+Magen adds two rules of its own, from Ofakim: a ground threat declared by an operator near a
 building does not silently change an official instruction. The engine *proposes* a lock-in
 override; it becomes guidance only once an authorised operator issues it, and the guidance then
-says it is the operator's instruction.
+says it is the operator's instruction. And while a ground threat is open anywhere in the town
+(a confirmed attackers' track, an operator's danger area for attackers, an operator's lock-in,
+an infiltration alert), nobody is told "no alert": a building with no other instruction is
+told to stay inside with the door locked, not to go out, not even to a public shelter, until
+the police announce the event is over. People who are not "near" went outside in Ofakim and
+met the attackers, and attackers who stop being reported are often hiding in a house nearby.
 
 `RULES` is evaluated top-down; the first rule whose conditions all hold decides the action.
 """
@@ -34,7 +39,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from magen.geo.texts import BODIES, CLOSINGS, ISSUED_BY_LABELS, OPENERS, ROUTINE_NEAREST
+from magen.geo.texts import (
+    BODIES,
+    CLOSINGS,
+    ISSUED_BY_LABELS,
+    OPENERS,
+    ROUTINE_NEAREST,
+    threat_distance,
+    walk_minutes,
+)
 
 
 class AlertCategory(StrEnum):
@@ -73,6 +86,7 @@ class Action(IntEnum):
     GO_TO_SHELTER = 1
     STAY_IN_PROTECTED_SPACE = 2
     LOCK_IN = 3
+    STAY_INSIDE = 4  # a ground threat is open in the town: inside, door locked, nobody out
 
     @property
     def key(self) -> str:
@@ -103,6 +117,7 @@ class Reason(IntEnum):
     INFILTRATION_AND_FIRE = 6
     GROUND_THREAT_NEARBY = 7
     GROUND_THREAT_AND_FIRE = 8
+    GROUND_THREAT_IN_TOWN = 9
 
     @property
     def key(self) -> str:
@@ -118,6 +133,7 @@ class Condition(StrEnum):
     PROTECTED_SPACE_AT_HOME = "protected_space_at_home"  # known to have a mamad/mamak
     SHELTER_IN_TIME = "shelter_in_time"  # an open shelter by a safe route within the time
     SHELTER_IN_TIME_IGNORING_DANGER = "shelter_in_time_ignoring_danger"
+    GROUND_THREAT_IN_TOWN = "ground_threat_in_town"  # attackers open anywhere in the town
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,9 @@ RULES: tuple[Rule, ...] = (
         OFFICIAL,
     ),
     _rule({C.FIRE}, A.STAY_IN_PROTECTED_SPACE, R.NO_SHELTER_IN_TIME, OFFICIAL),
+    # Never "no alert" while attackers are open in the town: only what an official alert
+    # or an operator's lock-in says outranks this.
+    _rule({C.GROUND_THREAT_IN_TOWN}, A.STAY_INSIDE, R.GROUND_THREAT_IN_TOWN, OPERATOR),
     _rule(set(), A.NO_ALERT, R.ROUTINE, IssuedBy.NONE),
 )
 
@@ -228,11 +247,29 @@ def texts_for(
             if cat in categories:
                 parts.append(CLOSINGS[cat.value])
                 break
-    own = values_in or {}
+    own = {lang: dict(v) for lang, v in (values_in or {}).items()}
+    minutes = values.get("minutes", "")
+    if minutes.isdigit():
+        for lang in LANGUAGES:
+            own.setdefault(lang, {}).setdefault("walk", walk_minutes(lang, int(minutes)))
+    base = {"walk": "", "near": "", **values}
     return {
-        lang: " ".join(p[lang] for p in parts).format(**_isolated({**values, **own.get(lang, {})}))
+        lang: " ".join(p[lang] for p in parts).format(**_isolated({**base, **own.get(lang, {})}))
         for lang in LANGUAGES
     }
+
+
+def stay_inside_texts(*, outdoors: bool, distance_m: float | None) -> Texts:
+    """The stay-inside message, saying how far the nearest open threat is when it is known."""
+    near = {lang: {"near": threat_distance(lang, distance_m)} for lang in LANGUAGES}
+    return texts_for(
+        Reason.GROUND_THREAT_IN_TOWN,
+        outdoors=outdoors,
+        categories=frozenset(),
+        ground_threat=False,
+        values={},
+        values_in=near,
+    )
 
 
 # A shelter's name and address are in their own script whatever the sentence's: each is set

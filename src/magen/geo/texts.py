@@ -2,7 +2,9 @@
 
 Written to read naturally in each language (plural address, as public alerts are), after
 the Home Front Command's own wording where it exists. Placeholders: {shelter}, {address},
-{seconds} (the walk, where a siren's seconds count), {minutes} (the same walk, with no alert).
+{seconds} (the walk, where a siren's seconds count), {walk} (the same walk in minutes, with no
+alert, in each language's own number forms: `walk_minutes`), {near} (how far the nearest open
+ground threat is, or nothing: `threat_distance`).
 """
 
 from __future__ import annotations
@@ -302,11 +304,75 @@ BODIES: dict[tuple[str, str], Texts] = {
     },
 }
 
-ROUTINE_NEAREST: Texts = {
-    "he": "המקלט הציבורי הקרוב: {shelter} ({address}), כ־{minutes} דקות הליכה.",
-    "ar": "أقرب ملجأ عام: {shelter} ({address})، نحو {minutes} دقائق مشيًا.",
-    "en": "Nearest public shelter: {shelter} ({address}), about {minutes} min on foot.",
+BODIES[("ground_threat_in_town", "building")] = {
+    "he": (
+        "דווח על מחבלים חמושים ביישוב{near}. הישארו בבית ונעלו את הדלת עד שהמשטרה תודיע על "
+        "סיום האירוע. אל תצאו, גם לא למקלט ציבורי, אלא אם התרעה רשמית תורה לכם."
+    ),
+    "ar": (
+        "وردت بلاغات عن مسلّحين في البلدة{near}. ابقوا في البيت وأقفلوا الباب حتى تعلن "
+        "الشرطة انتهاء الحدث. لا تخرجوا، ولا حتى إلى ملجأ عام، إلّا إذا طلب منكم ذلك إنذار "
+        "رسمي."
+    ),
+    "en": (
+        "Armed attackers have been reported in the town{near}. Stay inside and lock the door "
+        "until the police announce the event is over. Do not go out, not even to a public "
+        "shelter, unless an official alert tells you to."
+    ),
 }
+BODIES[("ground_threat_in_town", "outdoors")] = {
+    "he": (
+        "דווח על מחבלים חמושים ביישוב{near}. היכנסו מיד למבנה הקרוב ונעלו את הדלת עד "
+        "שהמשטרה תודיע על סיום האירוע. אל תלכו למקלט ציבורי, אלא אם התרעה רשמית תורה לכם."
+    ),
+    "ar": (
+        "وردت بلاغات عن مسلّحين في البلدة{near}. ادخلوا فورًا أقرب مبنى وأقفلوا الباب حتى "
+        "تعلن الشرطة انتهاء الحدث. لا تذهبوا إلى ملجأ عام إلّا إذا طلب منكم ذلك إنذار رسمي."
+    ),
+    "en": (
+        "Armed attackers have been reported in the town{near}. Get into the nearest building "
+        "now and lock the door until the police announce the event is over. Do not head for "
+        "a public shelter unless an official alert tells you to."
+    ),
+}
+
+ROUTINE_NEAREST: Texts = {
+    "he": "המקלט הציבורי הקרוב: {shelter} ({address}), {walk} הליכה.",
+    "ar": "أقرب ملجأ عام: {shelter} ({address})، {walk} مشيًا.",
+    "en": "Nearest public shelter: {shelter} ({address}), {walk} on foot.",
+}
+
+
+def walk_minutes(lang: str, minutes: int) -> str:
+    """ "About N minutes" with the language's own forms for one and two (and Arabic's 3-10)."""
+    n = max(1, minutes)
+    if lang == "he":
+        return {1: "כדקה", 2: "כשתי דקות"}.get(n, f"כ־{n} דקות")
+    if lang == "ar":
+        if n <= 2:
+            return {1: "نحو دقيقة", 2: "نحو دقيقتين"}[n]
+        return f"نحو {n} دقائق" if n <= 10 else f"نحو {n} دقيقة"
+    return "about a minute" if n == 1 else f"about {n} min"
+
+
+def threat_distance(lang: str, metres: float | None) -> str:
+    """How far the nearest open threat was reported, to follow "in the town" (or nothing)."""
+    if metres is None:
+        return ""
+    if metres < 150:
+        return {"he": ", בקרבתכם", "ar": "، بالقرب منكم"}.get(lang, ", near you")
+    if metres < 950:
+        m = round(metres / 100.0) * 100
+        he, ar, en = f"{m} מטר", f"{m} متر", f"{m} m"
+    else:
+        km = f"{metres / 1000.0:.1f}".removesuffix(".0")
+        he, ar, en = f"{km} ק״מ", f"{km} كم", f"{km} km"
+    if lang == "he":
+        return f", כ־{he} מכם"
+    if lang == "ar":
+        return f"، على بُعد نحو {ar} منكم"
+    return f", about {en} from you"
+
 
 CLOSINGS: dict[str, Texts] = {
     "missiles": {
