@@ -6,6 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from magen.app.codec import decode
+from magen.domain import evolve
+from magen.domain.alerts import DangerAreaDeclared, DangerAreaLifted
+from magen.domain.picture import Picture, state_fused_along
+from magen.picture.fusion import TrackStatus
 from magen.picture.metric import town_metric
 from magen.sim.metrics import measure
 from magen.sim.runner import RunResult
@@ -126,3 +130,24 @@ def test_the_run_and_its_measurement_fuse_along_the_towns_streets() -> None:
     events = [decode(s) for s in result.log.read(0)]
     by_truth = measure(events, start, result.truth)
     assert by_truth.as_dict() == measure(events, start, result.truth, town=baka_town()).as_dict()
+
+
+def test_the_dispatcher_lifts_a_danger_area_only_once_its_track_is_closed() -> None:
+    """A track that goes stale is not over (attackers holding a house stop being reported):
+    its danger area stays until the track is neutralised, dismissed or merged."""
+    result = played("magen")
+    state = state_fused_along(baka_town())
+    threat_of: dict[str, str] = {}
+    for stored in result.log.read(0):
+        r = decode(stored)
+        e = r.event
+        if isinstance(e, DangerAreaDeclared) and e.threat_id:
+            threat_of[e.area_id] = e.threat_id
+        elif isinstance(e, DangerAreaLifted) and e.area_id in threat_of:
+            track = state.slice(Picture).fuser.track(threat_of[e.area_id], r.recorded_at)
+            assert track.status in _CLOSED, (e.area_id, track.status)
+        evolve(state, r)
+    assert threat_of  # the run declared areas around its tracks
+
+
+_CLOSED = {TrackStatus.NEUTRALISED, TrackStatus.FALSE_ALARM, TrackStatus.MERGED}

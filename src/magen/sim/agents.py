@@ -44,8 +44,16 @@ FloatArray = npt.NDArray[np.float64]
 Action = Callable[[float], Awaitable[None]]
 
 _STAY_ACTIONS = frozenset(
-    {"lock_in", "stay_in_protected_space", "take_cover", "stay_near_protected_space"}
+    {
+        "lock_in",
+        "stay_in_protected_space",
+        "take_cover",
+        "stay_near_protected_space",
+        "stay_inside",
+    }
 )
+# Track statuses that end a threat (its danger area is lifted then, never on staleness).
+_CLOSED_TRACK = frozenset({"neutralised", "false_alarm", "merged"})
 
 
 def draw(rng: np.random.Generator, span: Span) -> float:
@@ -1274,7 +1282,9 @@ class Operators:
                 sim.agenda.at(t + draw(self.rng, spec.confirm_delay_s), self._confirm(tid))
             if status == "confirmed":
                 await self._keep_danger_area(tid, tr)
-            elif tid in self.danger and status != "confirmed":
+            elif tid in self.danger and status in _CLOSED_TRACK:
+                # Only a closed track lifts its area. A stale one is not over: attackers who
+                # stop being reported are often holding a house there (Ofakim).
                 await self._lift(tid)
 
     def _confirm(self, track_id: str) -> Action:
