@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 from magen.app.codec import decode
 from magen.domain import evolve
 from magen.domain.alerts import DangerAreaDeclared, DangerAreaLifted
+from magen.domain.dispatch import (
+    AssignmentCancelled,
+    AssignmentCompleted,
+    AssignmentMade,
+    TargetKind,
+)
 from magen.domain.picture import Picture, state_fused_along
 from magen.picture.fusion import TrackStatus
 from magen.picture.metric import town_metric
 from magen.sim.metrics import measure
-from magen.sim.runner import RunResult
+from magen.sim.runner import RunResult, run_headless
+from magen.sim.scenario import load_scenario
 from sim.simkit import play, played, small_scenario
-from support.bakapack import baka_town
+from support.bakapack import baka_pack, baka_town
 
 # What may differ between two runs with one seed: device keys are real random secrets (the
 # key's id and hash, and so the id of the command and event that issue it), and the argon2
@@ -151,3 +159,28 @@ def test_the_dispatcher_lifts_a_danger_area_only_once_its_track_is_closed() -> N
 
 
 _CLOSED = {TrackStatus.NEUTRALISED, TrackStatus.FALSE_ALARM, TrackStatus.MERGED}
+
+
+def test_a_medic_sent_to_a_wounded_colleague_gets_there_and_finishes() -> None:
+    """An assignment to a wounded responder ends (completed, or cancelled and sent again);
+    none is left open for the rest of the run with its medic stuck on it. The whole morning:
+    responders are hit later than the small scenario runs."""
+    result = asyncio.run(
+        run_headless(
+            load_scenario("ofakim_baka"), seed=7, policy="magen", pack=baka_pack(), town=baka_town()
+        )
+    )
+    made: dict[str, str] = {}
+    ended: set[str] = set()
+    completed: set[str] = set()
+    for stored in result.log.read(0):
+        e = decode(stored).event
+        if isinstance(e, AssignmentMade) and e.target is TargetKind.RESPONDER:
+            made[e.assignment_id] = e.target_id
+        elif isinstance(e, AssignmentCompleted | AssignmentCancelled):
+            ended.add(e.assignment_id)
+            if isinstance(e, AssignmentCompleted):
+                completed.add(e.assignment_id)
+    assert made  # the run's wounded responders were sent help
+    assert set(made) <= ended, set(made) - ended
+    assert set(made) & completed

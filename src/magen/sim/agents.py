@@ -637,7 +637,7 @@ class Job:
     """An assignment a responder has taken: where to, and what happened on the way."""
 
     assignment_id: str
-    kind: str  # incident | track
+    kind: str  # incident | track | responder (a wounded colleague)
     target_id: str
     xy: FloatArray
     arrived_at: float | None = None
@@ -759,9 +759,13 @@ class Responder:
                 {"note": self.sim.staff_typed("busy")},
             )
             return
-        path = f"/api/v1/{'incidents' if kind == 'incident' else 'tracks'}/{target_id}"
-        target = await sim.api.get(path, self.who)
+        target = await self._target_of(kind, target_id)
         if target is None:
+            await sim.api.command(
+                f"/api/v1/dispatch/assignments/{assignment_id}/cancel",
+                self.who,
+                {"note": self.sim.staff_typed("busy")},
+            )
             return
         if not await sim.api.command(
             f"/api/v1/dispatch/assignments/{assignment_id}/ack", self.who, {}
@@ -772,6 +776,19 @@ class Responder:
         self.status = "en_route"  # acknowledging puts the responder en route
         self.go_to(xy, t)
         await self._report_position(t)
+
+    async def _target_of(self, kind: str, target_id: str) -> dict[str, Any] | None:
+        """Where the assignment sends this responder, as their phone reads it: the incident,
+        the track, or a wounded responder's last position in the picture."""
+        if kind == "responder":
+            picture = await self.sim.api.get("/api/v1/picture", self.who)
+            for r in (picture or {}).get("responders") or []:
+                if r.get("id") == target_id and r.get("lat") is not None:
+                    return {"lat": r["lat"], "lon": r["lon"]}
+            return None
+        path = f"/api/v1/{'incidents' if kind == 'incident' else 'tracks'}/{target_id}"
+        found: dict[str, Any] | None = await self.sim.api.get(path, self.who)
+        return found
 
     def go_to(self, xy: FloatArray, t: float) -> None:
         """Set off towards a point, by car or on foot."""
@@ -816,6 +833,8 @@ class Responder:
             self.status = "on_scene"
             if job.kind == "incident":
                 await self._at_incident(job, t, medics)
+            elif job.kind == "responder":
+                await self._at_wounded_responder(job, t)
             else:
                 job.searched_until = t + self.SEARCH_S
         if job.kind == "track" and job.arrived_at is not None and not job.done:
@@ -870,6 +889,17 @@ class Responder:
     async def _at_incident(self, job: Job, t: float, medics: Medics | None) -> None:
         """At people calling for help: reach them, record the hurt, treat or leave for a medic."""
         await self._attend(job, t, medics, set())
+
+    async def _at_wounded_responder(self, job: Job, t: float) -> None:
+        """At a wounded colleague: first aid on the spot, then the assignment is done (which
+        records them attended; their evacuation is the casualty path's, as for anyone hurt)."""
+        stay = float(self.rng.uniform(*self.ON_SCENE_S))
+
+        async def wrap_up(t2: float) -> None:
+            if not job.done and self.job is job:
+                await self.finish(t2, self.sim.staff_typed("done"))
+
+        self.sim.agenda.at(t + stay, wrap_up)
 
     def _calling_nearby(self, seen: set[int]) -> list[int]:
         """Households within earshot with an open SOS this responder has not attended yet."""
