@@ -92,7 +92,7 @@ def test_the_page_opens_offline_says_it_is_the_advice_from_then_and_keeps_an_sos
         kept_at = re.search(r'data-page-time="(\d\d:\d\d)"', kept)
         assert kept_at is not None
         kept_ids = set(re.findall(r'name="command_id" value="([0-9a-f-]{36})"', kept))
-        assert len(kept_ids) == 3
+        assert len(kept_ids) == 4  # sos, its cancel (shown once a call is open), sighting, safe
         # Its version's cache only: the older one was deleted when this worker took over.
         assert _cache_names(page) == [f"magen-resident-{version}"]
 

@@ -372,4 +372,38 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "fd_cc_r_short_staffed": ("חוסר בצוות", "نقص في الطاقم", "short of staff"),
     "fd_cc_r_not_trauma_centre": ("לא מרכז טראומה", "ليس مركز إصابات", "not a trauma centre"),
     "fd_cc_r_not_paediatric": ("אין שירות לילדים", "لا خدمة للأطفال", "no children's service"),
+    # --- a call for help already open on this phone: the form changes it (audit 16) ---------
+    "fd_sos_open_update": (
+        "יש לכם קריאת SOS פתוחה. שליחה נוספת תעדכן אותה, לא תפתח קריאה חדשה.",
+        "لديكم نداء SOS مفتوح. الإرسال مرة أخرى يحدّثه ولا يفتح نداءً جديدًا.",
+        "You have an open SOS. Sending again updates it; it does not raise a new one.",
+    ),
+    "fd_sos_update_button": ("עדכון ה-SOS שלי", "تحديث نداء SOS", "Update my SOS"),
+    "fd_sos_updated": (
+        "ה-SOS עודכן ({t}): {people} אנשים, {injured} פצועים, {children} ילדים.",
+        "تم تحديث SOS ({t}): {people} أشخاص، {injured} مصابين، {children} أطفال.",
+        "SOS updated ({t}): {people} people, {injured} injured, {children} children.",
+    ),
+    "fd_sos_unchanged": (
+        "ה-SOS שלכם פתוח, ללא שינוי: {people} אנשים, {injured} פצועים, {children} ילדים.",
+        "نداء SOS مفتوح، دون تغيير: {people} أشخاص، {injured} مصابين، {children} أطفال.",
+        "Your SOS is open, unchanged: {people} people, {injured} injured, {children} children.",
+    ),
+    "fd_sos_cancel_button": (
+        "ביטול ה-SOS (נשלח בטעות)",
+        "إلغاء SOS (أُرسل بالخطأ)",
+        "Cancel my SOS (sent by mistake)",
+    ),
+    "fd_sos_cancel_intro": (
+        "נשלח בטעות? ביטול סוגר את הקריאה. אם אתם בסכנה, אל תבטלו.",
+        "أُرسل بالخطأ؟ الإلغاء يغلق النداء. إن كنتم في خطر فلا تلغوا.",
+        "Sent by mistake? Cancelling closes the call. If you are in danger, do not cancel.",
+    ),
+    "fd_sos_cancelled": (
+        "ה-SOS בוטל. אם תזדקקו לעזרה, שלחו שוב.",
+        "أُلغي نداء SOS. إن احتجتم مساعدة فأرسلوا مجددًا.",
+        "Your SOS is cancelled. If you need help, send again.",
+    ),
+    # Under the silent page's location: the address nearest to the point sent.
+    "fd_near_address": ("ליד: {place}", "بالقرب من: {place}", "Near: {place}"),
 }

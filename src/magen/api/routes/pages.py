@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
+import numpy as np
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
@@ -37,11 +38,22 @@ from magen.app.service import Outcome
 from magen.domain.accounts import Accounts
 from magen.domain.alerts import CATEGORY_TITLES, Alerts, OfficialAlert
 from magen.domain.base import Actor, Command
+from magen.domain.dispatch import distance_m
 from magen.domain.errors import CommandIdReused, DomainError
 from magen.domain.hospitals import DEFAULT_POLICY
 from magen.domain.people import PersonName
 from magen.domain.persons import CheckInSurvivor, Persons
-from magen.domain.reports import Reports, ResolveSos, Sos, SosOutcome
+from magen.domain.reports import (
+    MAX_AGE,
+    MAX_FUTURE_SKEW,
+    RaiseSos,
+    Reports,
+    ReportSighting,
+    ResolveSos,
+    Sos,
+    SosOutcome,
+    UpdateSos,
+)
 from magen.domain.values import Role
 from magen.web import STATIC_DIR, forms
 from magen.web.addresses import AddressBook, Place, address_book
@@ -287,7 +299,7 @@ async def _resident_page(
         suggestions = suggestions or error.suggestions
     open_sos = [
         {"id": s.sos_id, "at": local_time(s.raised_at), "silent": s.silent}
-        for s in _own_open_sos(rt, actor)
+        for s in sorted(_own_open_sos(rt, actor), key=lambda s: s.raised_at)
     ]
     guidance = _guidance(rt, where, lang)
     now = rt.service.clock.now()
@@ -318,6 +330,7 @@ async def _resident_page(
         new_id=lambda: str(uuid.uuid4()),
         account=_display_name(rt, actor),
         directions=list(forms.DIRECTIONS),
+        near=near_address(rt, where.lat, where.lon) if where is not None else None,
     )
     return _html(
         request,
@@ -457,9 +470,15 @@ async def _report(
     actor = await _resident(request, device)
     try:
         where = forms.location(data, _book(rt))
-        command: Command = forms.sos(data, where) if build == "sos" else forms.sighting(data, where)
+        report: RaiseSos | ReportSighting = (
+            forms.sos(data, where) if build == "sos" else forms.sighting(data, where)
+        )
     except forms.FormError as exc:
         return await _refused(request, data, template, key=exc)
+    pressed = _pressed_at(rt, data)
+    if pressed is not None:
+        report = report.model_copy(update={"observed_at": pressed})
+    command: Command = report
     try:
         (outcome,) = await _submit(request, actor, [command])
     except CommandIdReused:
@@ -516,10 +535,128 @@ async def _report(
     )
 
 
+def _pressed_at(rt: Runtime, data: Mapping[str, str]) -> datetime | None:
+    """When the report was pressed, as the page says it (`observed_at`: the phone's clock
+    corrected by the server's, set once when pressed, so that a resent form is the same
+    request): a report kept on the phone while offline is timed when it was made, not when
+    it arrived. A time the domain would refuse (ahead of the server's clock by more than the
+    skew it allows, or older than it keeps) is dropped: a call for help is never refused for
+    its clock."""
+    raw = (data.get("observed_at") or "").strip()
+    if not raw:
+        return None
+    try:
+        at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None:
+        return None
+    now = rt.service.clock.now()
+    if at - now > MAX_FUTURE_SKEW or now - at > MAX_AGE - timedelta(minutes=5):
+        return None
+    return at
+
+
+def _sos_to_update(rt: Runtime, actor: Actor, data: Mapping[str, str]) -> Sos | None:
+    """This phone's open SOS the form names: by its id (`sos_id`, the page knew it), or by the
+    command id that raised it (`sos_of`: the page kept the call on the phone, offline, and
+    never learned its id). None when it names none or the call is closed: a new call then."""
+    mine = _own_open_sos(rt, actor)
+    wanted = data.get("sos_id", "")
+    for s in mine:
+        if wanted and s.sos_id == wanted:
+            return s
+    try:
+        raised_by = uuid.UUID(data.get("sos_of", ""))
+    except ValueError:
+        return None
+    for s in mine:
+        first = next(rt.service.read_positions((s.history[0],)), None) if s.history else None
+        if first is not None and first.command_id == raised_by:
+            return s
+    return None
+
+
+# A new position within this many metres of the old one is the same place (GPS jitter).
+_SAME_PLACE_M = 15.0
+
+
+def _sos_changes(sos: Sos, sent: RaiseSos, data: Mapping[str, str]) -> dict[str, Any]:
+    """What the form changes in an open SOS: its numbers, silence, place and words."""
+    changes: dict[str, Any] = {}
+    for name in ("people", "injured", "children", "silent"):
+        if getattr(sent, name) != getattr(sos, name):
+            changes[name] = getattr(sent, name)
+    if distance_m(sent.where.lon, sent.where.lat, sos.where.lon, sos.where.lat) > _SAME_PLACE_M:
+        changes["where"] = sent.where
+    # Words typed now replace those sent before; an empty box leaves them as they were.
+    if (data.get("text") or "").strip() and sent.text != sos.text:
+        changes["text"] = sent.text
+    return changes
+
+
+async def _update_sos(
+    request: Request[Any, Any, Any], data: dict[str, str], template: str, target: Sos
+) -> Response[Any]:
+    """The SOS form sent again while this phone's call is open: the call is changed (its
+    numbers, place, words), never raised a second time."""
+    rt = runtime(request)
+    lang = _lang(request)
+    device, cookies = _device(request)
+    actor = await _resident(request, device)
+    try:
+        where = forms.location(data, _book(rt))
+        sent = forms.sos(data, where)
+    except forms.FormError as exc:
+        return await _refused(request, data, template, key=exc)
+    changes = _sos_changes(target, sent, data)
+    replayed = True
+    if changes:
+        command = UpdateSos(command_id=sent.command_id, sos_id=target.sos_id, **changes)
+        try:
+            (outcome,) = await _submit(request, actor, [command])
+        except CommandIdReused:
+            fresh = {k: v for k, v in data.items() if k != "command_id"}
+            return await _refused(
+                request, fresh, template, key=forms.FormError("form_stale"), status=409
+            )
+        except DomainError as exc:
+            return await _refused(
+                request, data, template, reason=exc.reason, status=_status_of(exc)
+            )
+        replayed = outcome.replayed
+    sos = rt.service.state.slice(Reports).sos.get(target.sos_id, target)
+    said = text(
+        "fd_sos_updated" if changes else "fd_sos_unchanged",
+        lang,
+        t=local_time(sos.updated_at),
+        people=sos.people,
+        injured=sos.injured,
+        children=sos.children,
+    )
+    if _wants_json(request):
+        body = {
+            "ok": True,
+            "id": sos.sos_id,
+            "updated": True,
+            "replayed": replayed,
+            "message": said,
+        }
+        return Response(body, status_code=200, headers=_NO_STORE, cookies=cookies)
+    keep = {"lat": f"{where.lat:.6f}", "lon": f"{where.lon:.6f}", "place": where.label}
+    return await _resident_page(request, template=template, form=keep, done=said)
+
+
 @post("/resident/sos", include_in_schema=False)
 async def post_sos(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
-    """An SOS from the resident page's form."""
+    """An SOS from the resident page's form; while this phone's call is open (the form names
+    it), a change to that call."""
     template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
+    if _same_origin(request) and (data.get("sos_id") or data.get("sos_of")):
+        device, _ = _device(request)
+        target = _sos_to_update(runtime(request), await _resident(request, device), data)
+        if target is not None:
+            return await _update_sos(request, data, template, target)
     return await _report(request, data, "sos", template)
 
 
@@ -560,6 +697,78 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
     if _wants_json(request):
         return Response({"ok": True, "closed": len(commands), "message": done}, headers=_NO_STORE)
     return await _resident_page(request, template=template, done=done)
+
+
+@post("/resident/sos/cancel", include_in_schema=False)
+async def post_sos_cancel(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
+    """Cancel a call for help sent by mistake: this phone's open SOS the form names (by id,
+    or by the command that raised it while offline), else all its open ones, closed as
+    withdrawn by the caller (not "safe": nobody was in danger)."""
+    if not _same_origin(request):
+        return _cross_site()
+    rt = runtime(request)
+    lang = _lang(request)
+    template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
+    device, _ = _device(request)
+    actor = await _resident(request, device)
+    try:
+        base = forms.command_id(data)
+    except forms.FormError as exc:
+        return await _refused(request, data, template, key=exc)
+    named = _sos_to_update(rt, actor, data)
+    closing = [named] if named is not None else _own_open_sos(rt, actor)
+    commands: list[Command] = [
+        ResolveSos(
+            command_id=uuid.uuid5(base, s.sos_id), sos_id=s.sos_id, outcome=SosOutcome.WITHDRAWN
+        )
+        for s in closing
+    ]
+    try:
+        await _submit(request, actor, commands)
+    except DomainError as exc:
+        return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
+    done = text("fd_sos_cancelled" if commands else "safe_none", lang)
+    if _wants_json(request):
+        body = {"ok": True, "closed": len(commands), "message": done}
+        return Response(body, headers=_NO_STORE)
+    return await _resident_page(request, template=template, done=done)
+
+
+# The nearest address said for a point only within this distance of it (else none is said).
+_NEAR_ADDRESS_M = 120.0
+
+
+def near_address(rt: Runtime, lat: float, lon: float) -> str | None:
+    """The address of the building at a point, else of the nearest addressed building within
+    _NEAR_ADDRESS_M: what the silent page shows so that the caller can check that the place
+    sent is theirs."""
+    town = rt.town
+    if town is None:
+        return None
+    b = town.buildings
+    i = town.building_at(lon, lat)
+    if i is None or not (str(b.street[i]) and str(b.housenumber[i])):
+        addressed = (b.street != "") & (b.housenumber != "")
+        if not addressed.any():
+            return None
+        idx = np.flatnonzero(addressed)
+        x, y = town.to_xy(lon, lat)
+        d2 = (b.xy[idx, 0] - float(x)) ** 2 + (b.xy[idx, 1] - float(y)) ** 2
+        k = int(np.argmin(d2))
+        if float(d2[k]) > _NEAR_ADDRESS_M**2:
+            return None
+        i = int(idx[k])
+    return f"{b.street[i]} {b.housenumber[i]}"
+
+
+@get("/resident/near", include_in_schema=False)
+async def near_place(
+    request: Request[Any, Any, Any], lat: FromQuery[float], lon: FromQuery[float]
+) -> Response[Any]:
+    """The nearest address to a point (the silent page's "near ..." under its location)."""
+    rt = runtime(request)
+    label = near_address(rt, lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+    return Response({"label": label}, headers={"Cache-Control": "public, max-age=300"})
 
 
 def _safe_note(rt: Runtime, actor: Actor) -> str:
@@ -811,6 +1020,8 @@ router = Router(
         post_sos,
         post_sighting,
         post_safe,
+        post_sos_cancel,
+        near_place,
         places,
         login_page,
         login,

@@ -36,6 +36,28 @@
   var nowBox = document.getElementById("now");
   var pageAtMs = keptCopy || !nowBox ? NaN : Date.parse(nowBox.getAttribute("data-page-at") || "");
 
+  /* --- the server's clock ---------------------------------------------------------------- */
+
+  // How far the server's clock is ahead of this phone's (ms), learnt from the page's own time
+  // and from the server's answers (their Date), kept on the phone for a page opened offline.
+  // A report is timed with it when pressed (observed_at), so a report kept offline and sent
+  // later says when it was made, on the server's clock however wrong the phone's is.
+  var CLOCK = "magen.clock";
+  var skewMs = 0;
+  try { skewMs = parseFloat(localStorage.getItem(CLOCK) || "0") || 0; } catch (e) { skewMs = 0; }
+  function learnClock(serverMs) {
+    if (isNaN(serverMs)) return;
+    skewMs = serverMs - Date.now();
+    try { localStorage.setItem(CLOCK, String(Math.round(skewMs))); } catch (e) { /* private mode */ }
+  }
+  function learnFrom(r) {
+    // A Date header is whole seconds: the middle of its second is the better guess.
+    var d = r && r.headers && r.headers.get("Date");
+    if (d) learnClock(Date.parse(d) + 500);
+  }
+  function serverNow() { return Date.now() + skewMs; }
+  if (!isNaN(pageAtMs)) learnClock(pageAtMs);
+
   function say(key, values) {
     var s = S[key] || key;
     for (var k in values || {}) s = s.split("{" + k + "}").join(values[k]);
@@ -112,6 +134,7 @@
       headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
       body: item.body
     }).then(function (r) {
+      learnFrom(r);
       return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, ok: r.ok, json: j }; });
     });
   }
@@ -134,7 +157,7 @@
           // An SOS from outside the town: recorded, but the caller must phone the police.
           if (res.json.outside_town) banner("error", say("sent_queued") + " " + (res.json.message || ""), "data-sos-outside");
           else banner("done", say("sent_queued") + " " + (res.json.message || ""));
-          if (item.url.indexOf("/sos") >= 0) showSafe();
+          afterSent(item, res);
         } else {
           // Refused (an address the server could not find, a number out of range): the report
           // goes back into its form with what was typed, to be corrected and sent again.
@@ -181,6 +204,68 @@
     var none = document.querySelector("[data-safe-none]");
     if (safe) safe.hidden = false;
     if (none) none.hidden = true;
+  }
+
+  /* --- this phone's open call for help ---------------------------------------------------- */
+
+  // While this phone has an open SOS the SOS forms name it (sos_id; or sos_of, the command id
+  // of a call still kept on the phone, offline, whose id the server has not given yet): the
+  // server then changes that call and never raises a second one; "cancel" closes it.
+  function isSos(item) { return item.url === "/resident/sos"; }
+  function isCancelUrl(url) { return url === "/resident/sos/cancel"; }
+  function bodyOf(item) { return new URLSearchParams(item.body); }
+  function isRaise(item) {
+    if (!isSos(item)) return false;
+    var b = bodyOf(item);
+    return !b.get("sos_id") && !b.get("sos_of");
+  }
+  function isClose(item) { return isCancelUrl(item.url) || item.url === "/resident/safe"; }
+
+  function sosOpen(id, of) {
+    var ids = document.querySelectorAll("[data-sos-id]");
+    for (var i = 0; i < ids.length; i++) {
+      if (id) ids[i].value = id;
+      var ofField = ids[i].form && ids[i].form.querySelector("[data-sos-of]");
+      if (ofField) ofField.value = id ? "" : of || ofField.value;
+    }
+    sosShown(true);
+  }
+  function sosClosed() {
+    var f = document.querySelectorAll("[data-sos-id], [data-sos-of]");
+    for (var i = 0; i < f.length; i++) f[i].value = "";
+    sosShown(false);
+    // The calls this closed are no longer "open" on the screen.
+    var open = document.querySelectorAll("[data-sos-open]");
+    for (var o = 0; o < open.length; o++) open[o].hidden = true;
+  }
+  function sosShown(open) {
+    var notes = document.querySelectorAll("[data-sos-update-note], [data-sos-cancel]");
+    for (var i = 0; i < notes.length; i++) notes[i].hidden = !open;
+    var buttons = document.querySelectorAll("[data-sos-send]");
+    for (var b = 0; b < buttons.length; b++) {
+      var label = buttons[b].getAttribute(open ? "data-label-update" : "data-label-new");
+      if (label) buttons[b].textContent = label;
+    }
+  }
+  // An answer from the server to a report sent (now, or from the outbox).
+  function afterSent(item, res) {
+    if (isSos(item)) {
+      if (res.json.id) sosOpen(res.json.id, "");
+      showSafe();
+    } else if (isClose(item)) {
+      sosClosed();
+    }
+  }
+  // A call kept on the phone (the outbox) and not yet sent: the forms name it by its command.
+  function keptCall() {
+    var items = outbox();
+    var of = "";
+    for (var i = 0; i < items.length; i++) {
+      if (isRaise(items[i])) of = items[i].id;
+      else if (isClose(items[i])) of = "";
+    }
+    var id = document.querySelector("[data-sos-id]");
+    if (of && id && !id.value) sosOpen("", of);
   }
 
   function showSuggestions(form, list) {
@@ -234,7 +319,12 @@
   function send1(form) {
     var places = form.querySelector("[data-places]");
     if (places) places.hidden = true;
-    var body = new URLSearchParams(new FormData(form)).toString();
+    var data = new FormData(form);
+    // When it was pressed, on the server's clock: a report kept offline is timed by it.
+    if (form.getAttribute("action") !== "/resident/safe" && !isCancelUrl(form.getAttribute("action"))) {
+      data.set("observed_at", new Date(serverNow()).toISOString());
+    }
+    var body = new URLSearchParams(data).toString();
     var item = { id: form.elements.command_id.value, url: form.getAttribute("action"), body: body, at: Date.now() };
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
@@ -242,7 +332,9 @@
       enqueue(item);
       renew(form);
       banner("done", say("saved_offline"));
-      if (item.url.indexOf("/sos") >= 0) showSafe();
+      if (isRaise(item)) sosOpen("", item.id);
+      else if (isClose(item)) sosClosed();
+      if (isSos(item)) showSafe();
       renderNet();
     }
     var done = navigator.onLine ? send(item).then(function (res) {
@@ -250,14 +342,9 @@
       if (res.ok) {
         renew(form);
         if (res.json.outside_town) banner("error", res.json.message || "", "data-sos-outside");
-        else banner("done", res.json.message || "");
-        if (item.url.indexOf("/sos") >= 0) showSafe();
-        if (item.url.indexOf("/safe") >= 0) {
-          form.hidden = true;
-          // The calls this closed are no longer "open" on the screen.
-          var open = document.querySelectorAll("[data-sos-open]");
-          for (var o = 0; o < open.length; o++) open[o].hidden = true;
-        }
+        else banner("done", res.json.message || "", res.json.updated ? "data-sos-updated" : null);
+        afterSent(item, res);
+        if (item.url.indexOf("/safe") >= 0) form.hidden = true;
       } else {
         banner("error", res.json.reason || say("error", { reason: res.status }));
         showSuggestions(form, res.json.suggestions);
@@ -282,7 +369,24 @@
       if (pick) pick.remove();
       b.querySelector("[data-here]").textContent = shown;
     }
+    nearAddress(lat, lon);
     guidance(lat, lon);
+  }
+
+  // The address nearest the point (the silent page): the caller checks that it is home.
+  var nearAsked = null;
+  function nearAddress(lat, lon) {
+    var line = document.querySelector("[data-near]");
+    if (!line) return;
+    line.hidden = true;
+    var at = nearAsked = lat.toFixed(5) + "," + lon.toFixed(5);
+    fetch("/resident/near?lat=" + lat.toFixed(6) + "&lon=" + lon.toFixed(6), { credentials: "same-origin", signal: deadline() })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (at !== nearAsked || !j || !j.label) return;
+        line.textContent = say("fd_near_address", { place: "\u2068" + j.label + "\u2069" });
+        line.hidden = false;
+      }, function () { /* offline: the coordinates stand alone */ });
   }
 
   function pickPlace(form, p) {
@@ -320,6 +424,11 @@
   // seconds while the page is open, and once it has not been confirmed for a while it is
   // marked stale with the time it was last right, never left to look current.
   var GUIDANCE_EVERY_MS = 15000;
+  // While an alert or any advice other than routine is in force here it is asked for more
+  // often (an unchanged answer is a small 304): a siren's lock-in nuance must not lag.
+  var GUIDANCE_URGENT_EVERY_MS = 5000;
+  var urgent = !!nowBox && !/\bact-(routine|unknown)\b/.test(nowBox.className);
+  function guidanceEvery() { return urgent ? GUIDANCE_URGENT_EVERY_MS : GUIDANCE_EVERY_MS; }
   var GUIDANCE_STALE_MS = 45000;
   var here = null;  // [lat, lon] the advice is for
   // When the advice shown was last confirmed by the server, on this phone's clock (only to
@@ -365,7 +474,14 @@
     // Every alert in force here a drill: said before the instruction, never taken for real.
     var alerts = g.alerts || [];
     if (alerts.length && alerts.every(function (x) { return x.drill; })) box.appendChild(para("drill", say("fd_drill"), "data-drill"));
-    box.appendChild(para("action", g.text));
+    // A short action line first, large (when the server gives one), then the full advice in
+    // normal weight; without one the advice itself is the action line.
+    if (g.headline) {
+      box.appendChild(para("headline", g.headline, "data-headline"));
+      box.appendChild(para("action detail", g.text, "data-guidance-text"));
+    } else {
+      box.appendChild(para("action", g.text, "data-guidance-text"));
+    }
     // When each alert in force here began (and, where the server allows it, until when).
     alerts.forEach(function (a) {
       var since = a.since ? Date.parse(a.since) : NaN;
@@ -377,7 +493,8 @@
       var until = a.until ? Date.parse(a.until) : NaN;
       if (!isNaN(until)) box.appendChild(para("meta", say("fd_alert_until", { t: clock(until) }), "data-alert-until"));
     });
-    if (g.shelter) {
+    // The shelter said once: not again below advice that already names it.
+    if (g.shelter && (!g.shelter.name || (g.text || "").indexOf(g.shelter.name) < 0)) {
       // The town's names keep their own direction inside a Hebrew or Arabic sentence (FSI…PDI).
       var name = "\u2068" + g.shelter.name + (g.shelter.address ? " · " + g.shelter.address : "") + "\u2069";
       box.appendChild(para("", g.walking_seconds
@@ -417,6 +534,7 @@
     // a small 304 (many phones asking every few seconds stay cheap for the server).
     fetch("/api/v1/guidance?lat=" + at[0] + "&lon=" + at[1] + "&lang=" + LANG, { credentials: "same-origin", cache: "no-cache", signal: deadline() })
       .then(function (r) {
+        learnFrom(r);
         if (r.ok) return r.json();
         return r.status >= 400 && r.status < 500 ? {} : null;  // no advice for this place
       })
@@ -432,6 +550,7 @@
         var asOf = g.as_of ? Date.parse(g.as_of) : NaN;
         if (!isNaN(pageAtMs) && !(asOf >= pageAtMs)) asOf = pageAtMs;
         confirmedLabel = isNaN(asOf) ? null : clock(asOf);
+        urgent = !!g.action && (g.action !== "routine" || !!(g.alerts && g.alerts.length));
         if (g.action) showGuidance(g); else noGuidance();
         checkStale();
       }, function () { asking = false; askFailed = true; checkStale(); });
@@ -456,6 +575,11 @@
   // them, zones by name). They are asked for every few seconds (GET /api/v1/alerts, small);
   // only when they changed is the page asked again for its words.
   var TOWN_ALERTS_EVERY_MS = 15000;
+  // With alerts in force in the town, as often as the advice in force is asked for.
+  function townEvery() {
+    var now = document.getElementById("now");
+    return now && now.getAttribute("data-town-marks") ? GUIDANCE_URGENT_EVERY_MS : TOWN_ALERTS_EVERY_MS;
+  }
   var townAskedAt = Date.now();
   var townAsking = false;
 
@@ -507,8 +631,8 @@
     var lon = document.querySelector("[data-where] [name=lon]");
     if (!here && lat && lon && lat.value && lon.value) here = [parseFloat(lat.value), parseFloat(lon.value)];
     setInterval(function () {
-      if (Date.now() - askedAt >= GUIDANCE_EVERY_MS) askGuidance();
-      if (!here && Date.now() - townAskedAt >= TOWN_ALERTS_EVERY_MS) askTownAlerts();
+      if (Date.now() - askedAt >= guidanceEvery()) askGuidance();
+      if (!here && Date.now() - townAskedAt >= townEvery()) askTownAlerts();
       checkStale();
     }, 1000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { askGuidance(); askTownAlerts(); } });
@@ -598,6 +722,7 @@
   /* --- start ------------------------------------------------------------------------------ */
 
   if (keptCopy) renewKeptIds();
+  keptCall();
 
   var extras = document.querySelectorAll(".js-only");
   for (var i = 0; i < extras.length; i++) extras[i].hidden = false;
