@@ -173,6 +173,7 @@ def _clock_for(args: argparse.Namespace, scenario: Any) -> tuple[Any, Any]:
     from magen.clock import SystemClock
     from magen.sim.clocks import ScaledClock
     from magen.sim.runner import SETUP_LEAD_S
+    from magen.town_clock import town_zone
 
     if scenario is None:
         return SystemClock(), None
@@ -181,7 +182,11 @@ def _clock_for(args: argparse.Namespace, scenario: Any) -> tuple[Any, Any]:
     span = lead + scenario.duration_s
     behind = max(0.0, span * (1.0 - 1.0 / args.speed)) + _BEHIND_MARGIN_S
     start = opened - timedelta(seconds=behind)
-    return ScaledClock(start, args.speed), scenario.starting_at(start + timedelta(seconds=lead))
+    # The morning starts on the town's clock, so its after-action report is told on it too
+    # (the same instant; written in UTC, the report's times were two or three hours off the
+    # times the console showed).
+    morning = (start + timedelta(seconds=lead)).astimezone(town_zone())
+    return ScaledClock(start, args.speed), scenario.starting_at(morning)
 
 
 async def _play(
