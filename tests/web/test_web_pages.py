@@ -339,6 +339,17 @@ def test_signed_out_staff_pages_go_to_sign_in(kit: Kit) -> None:
     assert client.get("/responder", follow_redirects=False).status_code == 303
 
 
+def test_sign_in_keeps_the_page_s_language_and_query(kit: Kit) -> None:
+    # Was: /console?lang=ar signed out went to /login?next=/console, and the console came up
+    # in English after signing in.
+    client = _fresh_client(kit)
+    r = client.get("/console?lang=ar", follow_redirects=False)
+    assert r.headers["location"] == "/login?next=/console%3Flang%3Dar&lang=ar"
+    login = client.get(r.headers["location"]).text
+    assert 'lang="ar"' in login and 'dir="rtl"' in login
+    assert 'value="/console?lang=ar"' in login  # where the form sends the user after
+
+
 def test_places_suggests_addresses(kit: Kit) -> None:
     places = kit.client.get("/resident/places?q=Dubnov 13").json()
     assert places[0] == {

@@ -91,6 +91,15 @@ def _lang_cookie(request: Request[Any, Any, Any]) -> list[Cookie]:
     return []
 
 
+def sign_in_first(request: Request[Any, Any, Any]) -> Response[Any]:
+    """To the sign-in page, then back to this page as asked: its query (the language, the
+    record it opened) kept, and the sign-in page in the language asked for."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    asked = request.query_params.get("lang")
+    lang = f"&lang={asked}" if is_lang(asked) else ""
+    return Redirect(f"/login?next={quote(target)}{lang}", status_code=303, headers=_NO_STORE)
+
+
 async def _signed_in(request: Request[Any, Any, Any]) -> Actor | None:
     """The account behind the session cookie, if any and still valid.
 
@@ -966,7 +975,7 @@ async def _staff_page(
     actor = await _signed_in(request)
     path = request.url.path
     if actor is None:
-        return Redirect(f"/login?next={quote(path)}", status_code=303, headers=_NO_STORE)
+        return sign_in_first(request)
     lang = _lang(request)
     rt = runtime(request)
     if actor.role not in roles:

@@ -10,13 +10,16 @@ choose among the registered hospitals. Every other role is refused.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, Router, get
-from litestar.response import Redirect
 
 from magen.api.deps import runtime
-from magen.api.routes.pages import STATUS_STALE_AFTER_MIN, _signed_in, _staff_page
+from magen.api.routes.pages import (
+    STATUS_STALE_AFTER_MIN,
+    _signed_in,
+    _staff_page,
+    sign_in_first,
+)
 from magen.app.people_policy import hospital_of
 from magen.domain.casualties import Disposition
 from magen.domain.hospitals import (
@@ -66,18 +69,13 @@ def _hospital_view(h: Hospital) -> dict[str, Any]:
     }
 
 
-def _login(path: str) -> Response[Any]:
-    return Redirect(f"/login?next={quote(path)}", status_code=303)
-
-
 @get("/hospital", include_in_schema=False)
 async def hospital_page(request: Request[Any, Any, Any]) -> Response[Any]:
     """The hospital desk: status and report form, incoming and admitted patients."""
     actor = await _signed_in(request)
     asked = (request.query_params.get("id") or "").strip()[:64]
     if actor is None:
-        path = "/hospital" + (f"?{urlencode({'id': asked})}" if asked else "")
-        return _login(path)
+        return sign_in_first(request)
     rt = runtime(request)
     state = rt.service.state
     registered = state.slice(Hospitals).by_id

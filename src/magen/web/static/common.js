@@ -61,7 +61,11 @@
 
   function signIn() {
     sessionStorage.removeItem("magen.token");
-    location.assign("/login?next=" + encodeURIComponent(location.pathname));
+    // The page's own query (its language, the record it opened) comes back after signing in,
+    // and the sign-in page speaks the page's language.
+    var lang = new URLSearchParams(location.search).get("lang");
+    location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search) +
+      (lang ? "&lang=" + encodeURIComponent(lang) : ""));
   }
 
   /* How long a request may go unanswered before it is given up as failed: a weak link can
