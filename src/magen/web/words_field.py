@@ -42,6 +42,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "fd_task_sos": ("קריאת SOS", "طلب SOS", "SOS call"),
     "fd_task_track": ("מחבלים", "مسلّحون", "Attackers"),
     "fd_task_incident": ("אירוע", "حادث", "Incident"),
+    "fd_task_responder": ("כוח פצוע", "عنصر مصاب", "Wounded responder"),
     "fd_task_silent": (
         "SOS שקט: לא להתקשר, להתקרב בשקט",
         "SOS صامت: لا تتصل، اقترب بهدوء",

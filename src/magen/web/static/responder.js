@@ -233,6 +233,8 @@
   // Where an assignment's target is, from the picture: an incident (or its first SOS), a track.
   function targetOf(p, a) {
     var ref = targetRef(a);
+    // A wounded colleague: their last position in the picture, named by their call sign.
+    if (ref.kind === "responder") return (p.responders || []).filter(function (r) { return r.id === ref.id; })[0] || null;
     var pools = ref.kind === "track" ? [p.tracks] : [p.incidents, p.sos];
     for (var i = 0; i < pools.length; i++) {
       var hit = (pools[i] || []).filter(function (x) {
@@ -276,8 +278,9 @@
     var h = document.createElement("p");
     h.className = "action";
     h.setAttribute("data-task", a.status);
-    var kind = targetRef(a).kind === "track" ? "fd_task_track" : target && (target.sos_ids || String(target.id || "").indexOf("sos_") === 0) ? "fd_task_sos" : "fd_task_incident";
-    h.textContent = say(kind) + " · " + say("task_" + a.status) +
+    var ref = targetRef(a);
+    var kind = ref.kind === "track" ? "fd_task_track" : ref.kind === "responder" ? "fd_task_responder" : target && (target.sos_ids || String(target.id || "").indexOf("sos_") === 0) ? "fd_task_sos" : "fd_task_incident";
+    h.textContent = say(kind) + (ref.kind === "responder" && target && target.callsign ? " " + target.callsign : "") + " · " + say("task_" + a.status) +
       (target && target.people != null ? " · " + say("sos_line", { people: target.people, injured: target.injured, children: target.children }) : "") +
       (route ? " · " + say("travel_min", { m: Math.max(1, Math.ceil(route.properties.travel_s / 60)) }) : "") +
       (a.note ? " · " + a.note : "");
