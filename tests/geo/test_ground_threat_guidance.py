@@ -36,7 +36,7 @@ def test_stay_inside_for_a_building_and_a_point(baka: Town) -> None:
     assert g.action is Action.STAY_INSIDE
     assert g.shelter is None
     assert g.route == ()
-    assert g.issued_by is IssuedBy.OPERATOR_OVERRIDE
+    assert g.issued_by is IssuedBy.THREAT_REPORTS  # reports, not an order nobody gave
     assert g.texts["en"].startswith("Armed attackers have been reported in the town. Stay inside")
     # A point in the street, outside the siren's zone: into the nearest building.
     lon, lat = map(float, baka.buildings.lonlat[int(inside[0])])

@@ -99,6 +99,9 @@ class IssuedBy(IntEnum):
     NONE = 0  # routine information, nobody's instruction
     OFFICIAL_ALERT = 1
     OPERATOR_OVERRIDE = 2
+    # Reports of armed attackers in the town that an operator confirmed or a responder made:
+    # nobody's order, and not to be said as one (no operator may have acted yet).
+    THREAT_REPORTS = 3
 
     @property
     def key(self) -> str:
@@ -155,6 +158,7 @@ A = Action
 R = Reason
 OFFICIAL = IssuedBy.OFFICIAL_ALERT
 OPERATOR = IssuedBy.OPERATOR_OVERRIDE
+REPORTS = IssuedBy.THREAT_REPORTS
 RULES: tuple[Rule, ...] = (
     _rule({C.INFILTRATION, C.FIRE}, A.LOCK_IN, R.INFILTRATION_AND_FIRE, OFFICIAL),
     _rule({C.INFILTRATION}, A.LOCK_IN, R.INFILTRATION, OFFICIAL),
@@ -176,7 +180,7 @@ RULES: tuple[Rule, ...] = (
     _rule({C.FIRE}, A.STAY_IN_PROTECTED_SPACE, R.NO_SHELTER_IN_TIME, OFFICIAL),
     # Never "no alert" while attackers are open in the town: only what an official alert
     # or an operator's lock-in says outranks this.
-    _rule({C.GROUND_THREAT_IN_TOWN}, A.STAY_INSIDE, R.GROUND_THREAT_IN_TOWN, OPERATOR),
+    _rule({C.GROUND_THREAT_IN_TOWN}, A.STAY_INSIDE, R.GROUND_THREAT_IN_TOWN, REPORTS),
     _rule(set(), A.NO_ALERT, R.ROUTINE, IssuedBy.NONE),
 )
 

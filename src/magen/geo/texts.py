@@ -405,4 +405,9 @@ ISSUED_BY_LABELS: dict[str, Texts] = {
         "ar": "تعليمات مركز الطوارئ المحلي",
         "en": "Instruction from the local emergency operator",
     },
+    "threat_reports": {
+        "he": "דיווחים מאומתים על מחבלים ביישוב",
+        "ar": "بلاغات مؤكَّدة عن مسلّحين في البلدة",
+        "en": "Confirmed reports of attackers in the town",
+    },
 }
