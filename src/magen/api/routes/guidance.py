@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from litestar import Request, Response, Router, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.exceptions import ServiceUnavailableException
 from litestar.params import FromPath, JSONBody, Parameter
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import client_has, run_command
+from magen.api.routes._common import client_has, encoded, etag_of, run_command
 from magen.api.routes.alerts import zones_of
 from magen.app import auth
 from magen.app.alerts_policy import area_view, danger_area_view, override_view
@@ -96,10 +96,10 @@ def preferred_language(accept: str | None) -> Lang | None:
 
 
 def guidance_tag(snap: GuidanceSnapshot) -> str:
-    """What an ETag of the guidance must follow: the log position, and the town's clock's
+    """What an ETag of the building map must follow: the log position, and the town's clock's
     passing of an expiry or a start, which changes the guidance (a recompute: `version`) or
     only the alerts it lists (`as_of`) with nothing new in the log. Tagged by position alone,
-    a phone that asked before an alert expired was told 304 and kept showing it."""
+    a console that asked before an alert expired was told 304 and kept showing it."""
     return f"{snap.position}.{snap.version}.{int(snap.as_of.timestamp() * 1000)}"
 
 
@@ -115,7 +115,7 @@ async def guidance_here(
 ) -> Response[Any]:
     """What to do now at a point: the action, why, whose instruction, the shelter and route.
 
-    Public and free of private data; cacheable for a few seconds (ETag: `guidance_tag`).
+    Public and free of private data; cacheable for a few seconds (ETag: the answer's digest).
     """
     guidance = _guidance(request)
     town = guidance.town
@@ -126,8 +126,10 @@ async def guidance_here(
             f"(lat {south:.4f} to {north:.4f}, lon {west:.4f} to {east:.4f})"
         )
     chosen: Lang = lang or preferred_language(request.headers.get("accept-language")) or "he"
-    snap = guidance.current()
-    etag = f'"g{guidance_tag(snap)}-{chosen}"'
+    # Tagged by what it says: the advice reads live state besides its snapshot (how far the
+    # nearest attackers are), so a tag of the snapshot alone kept an old distance on a 304.
+    body = encoded(request, guidance_view(guidance, lon, lat, chosen))
+    etag = etag_of(body)
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={PUBLIC_MAX_AGE_S}",
@@ -136,7 +138,7 @@ async def guidance_here(
     }
     if client_has(request, etag):
         return Response(b"", status_code=304, headers=headers)
-    return Response(guidance_view(guidance, lon, lat, chosen), headers=headers)
+    return Response(body, headers=headers, media_type=MediaType.JSON)
 
 
 @get("/guidance/map")
