@@ -51,7 +51,22 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "غير مؤكَّدة (لم تُحسب): {n}",
         "unverified, not counted: {n}",
     ),
-    "cx_scale_stale": ("ישנות: {n}", "قديمة: {n}", "stale: {n}"),
+    "cx_scale_stale": (
+        "ישנות (לא נראו לאחרונה, לא נספרו): {n}",
+        "قديمة (لم تُرَ مؤخرًا، لم تُحسب): {n}",
+        "stale (not seen lately), not counted: {n}",
+    ),
+    "cx_scale_none": (
+        "אין כעת קבוצה מאומתת",
+        "لا مجموعة مؤكَّدة الآن",
+        "No confirmed group now",
+    ),
+    # A stale group's label leads with its age; its number from then follows, smaller.
+    "cx_last_seen": (
+        "נראו לאחרונה לפני {m} דק׳",
+        "شوهدوا آخر مرة قبل {m} د",
+        "last seen {m} min ago",
+    ),
     # A track label standing for others near it whose labels would cover it (hover their dots).
     "cx_more_here_one": ("+ עוד קבוצה אחת כאן", "+ مجموعة أخرى هنا", "+1 more group here"),
     "cx_more_here": ("+ עוד {n} קבוצות כאן", "+ مجموعات أخرى هنا: {n}", "+{n} more groups here"),
@@ -240,6 +255,42 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "cx_help_time": ("אחורה / קדימה בזמן", "رجوع / تقدّم في الوقت", "back / forward in time"),
     "cx_help_close": ("סגירה", "إغلاق", "close"),
     "cx_map": ("מפה", "الخريطة", "map"),
+    # The override picker: who can be sent first; the others after, each saying why not.
+    "cx_pick_responder": ("— בחרו כוח —", "— اختاروا عنصرًا —", "— choose a responder —"),
+    "cx_unfit_wounded": ("פצוע, לא ישובץ", "مصاب، لا يُكلَّف", "wounded, cannot be sent"),
+    "cx_unfit_off_duty": (
+        "לא בתפקיד, לא ישובץ",
+        "خارج الخدمة، لا يُكلَّف",
+        "off duty, cannot be sent",
+    ),
+    "cx_unfit_busy": ("במשימה אחרת", "في مهمة أخرى", "on another task"),
+    "cx_unfit_engaged": ("בקרב כעת", "في اشتباك الآن", "under fire now"),
+    "cx_unfit_needs": ("זקוק לאספקה", "يحتاج إلى إمداد", "needs supplies"),
+    "cx_unfit_unarmed": (
+        "לא חמוש (לאיום נשלחים חמושים)",
+        "غير مسلّح (للتهديد يُرسَل مسلّحون)",
+        "not armed (a threat needs armed)",
+    ),
+    # Orders (overrides) told apart: where, who gave them, whether anything still calls for them.
+    "cx_radius_m": ("רדיוס {n} מ׳", "نصف قطر {n} م", "radius {n} m"),
+    "cx_near": ("ליד {place}", "قرب {place}", "near {place}"),
+    "cx_by_operator": ("ע״י מוקדן", "من المُرسِل", "by an operator"),
+    "cx_by_proposal": ("הצעה שאושרה", "اقتراح مؤكَّد", "proposal confirmed"),
+    "cx_review": ("לבדיקה", "للمراجعة", "review"),
+    "cx_review_why": (
+        "אין בתוכה איום עדכני: כל הקבוצות בה ישנות. האם היא עדיין נחוצה?",
+        "لا تهديد حديث داخلها: كل المجموعات فيها قديمة. هل ما زال لازمًا؟",
+        "No fresh threat inside: every group in it is stale. Is it still needed?",
+    ),
+    # A new call: tagged in its row and counted in the page's title until seen.
+    "cx_new": ("חדש", "جديد", "new"),
+    "cx_title_sos": ("קריאות חדשות", "نداءات جديدة", "new SOS"),
+    # While the picture is stale nothing is sent from it.
+    "cx_stale_no_act": (
+        "התמונה אינה מעודכנת: הפעולה לא תישלח עד שהקשר יחזור",
+        "الصورة غير محدَّثة: لن يُرسَل الإجراء حتى يعود الاتصال",
+        "The picture is stale: this will not be sent until the link is back",
+    ),
     "cx_langs": ("שפה", "اللغة", "language"),
     # the town map's shelter tooltips (console and responder pages)
     "shelter_places": ("{n} מקומות", "{n} مكانًا", "{n} places"),

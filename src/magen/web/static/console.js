@@ -310,6 +310,28 @@
 
   function panel(name) { return document.querySelector('[data-panel="' + name + '"]'); }
 
+  /* The queues are kept row by row from one picture to the next (keyed by id): a row drawn
+     the same as before stays the same element, with its buttons, so a press that spans a
+     redraw (a busy feed draws several pictures a second) lands on the button it began on. A
+     row whose drawing changed is put in place of the old one; the rows keep the list's order.
+     While the pointer is down inside a list, that list is not redrawn at all: it is drawn
+     when the press ends (after its click). */
+  var pressed = null;  // the list the pointer is down in, if any
+  document.addEventListener("pointerdown", function (ev) {
+    pressed = ev.target && ev.target.closest ? ev.target.closest("#panels [data-list]") : null;
+  }, true);
+  function released() {
+    if (!pressed) return;
+    var list = pressed;
+    pressed = null;
+    // After the click this press makes (dispatched with the pointerup, before any timer).
+    if (list.dataset.pending) setTimeout(function () { delete list.dataset.pending; if (shown) show(shown); }, 0);
+  }
+  document.addEventListener("pointerup", released, true);
+  document.addEventListener("pointercancel", released, true);
+
+  function idle(li) { return li.querySelectorAll(".acts > button:disabled:not([data-sending])").length; }
+
   function fill(name, items, render, opts) {
     var sec = panel(name);
     if (!sec) return;
@@ -318,30 +340,70 @@
     sec.hidden = false;
     if (opts.title) sec.querySelector("[data-title]").textContent = opts.title;
     var list = sec.querySelector("[data-list]");
-    list.innerHTML = "";
+    if (pressed === list) { list.dataset.pending = "1"; return; }
     // An empty list on a stale picture is not known to be empty: never "None" then.
     var stale = lost || failed;
-    sec.querySelector("[data-count]").textContent = stale && !items.length ? "?" : items.length;
+    var count = stale && !items.length ? "?" : String(items.length);
+    var countEl = sec.querySelector("[data-count]");
+    if (countEl.textContent !== count) countEl.textContent = count;
     if (!items.length) {
+      var words = say(stale ? "cx_none_stale" : "nothing_open");
+      var only = list.children.length === 1 ? list.firstElementChild : null;
+      if (only && only.className === "none" && only.textContent === words) return;
+      list.innerHTML = "";
       var none = document.createElement("li");
       none.className = "none";
-      none.textContent = say(stale ? "cx_none_stale" : "nothing_open");
+      none.textContent = words;
       list.appendChild(none);
       return;
     }
+    var had = {};
+    Array.prototype.forEach.call(list.children, function (li) { if (li._key) had[li._key] = li; });
+    var rows = [], seen = {};
     items.forEach(function (it) {
+      var key = String(idOf(it));
+      while (seen[key]) key += "+";  // an id twice in one list: each drawn
+      seen[key] = true;
       var li = document.createElement("li");
       li.dataset.kind = name;
       li.dataset.id = idOf(it);
       if (it.sos_ids) li.dataset.sos = it.sos_ids.join(" ");  // an incident's calls, for search
       render(li, it);
+      var drawing = li.outerHTML;
+      var old = had[key];
+      // Kept when drawn the same, unless a button in it was left disabled by an act that has
+      // since been answered (the row drawn anew takes it back).
+      if (old && old._drawing === drawing && idle(old) <= idle(li)) { rows.push(old); delete had[key]; return; }
+      li._key = key;
+      li._drawing = drawing;
       li.addEventListener("click", function (ev) {
-        if (ev.target.tagName === "BUTTON") return;
+        if (ev.target.closest && ev.target.closest("button, select, input, a")) return;
         select(li);
         focusOn(li);
       });
-      list.appendChild(li);
+      if (old) {
+        if (old.classList.contains("sel")) li.classList.add("sel");
+        li.hidden = old.hidden;
+        list.replaceChild(li, old);
+        delete had[key];
+      }
+      rows.push(li);
     });
+    Object.keys(had).forEach(function (k) { list.removeChild(had[k]); });
+    Array.prototype.slice.call(list.children).forEach(function (li) { if (!li._key) list.removeChild(li); });
+    // In the list's order, moving only the rows out of place.
+    rows.forEach(function (li, i) {
+      var at = list.children[i];
+      if (at !== li) list.insertBefore(li, at || null);
+    });
+    // A field being typed in, drawn anew: the cursor back where it was.
+    var typing = list.querySelector("[data-refocus]");
+    if (typing) {
+      typing.removeAttribute("data-refocus");
+      var at = typing.value.length;
+      typing.focus();
+      if (typing.setSelectionRange) typing.setSelectionRange(at, at);
+    }
   }
 
   function actButton(li, label, act, key, allowed) {
@@ -405,14 +467,15 @@
   }
 
   function run(path, body, button) {
-    if (button) button.disabled = true;
+    if (button) { button.disabled = true; button.dataset.sending = "1"; }
     return M.command(path, body).then(function (r) {
+      if (button) delete button.dataset.sending;
       if (!r.ok) { refusal(r, button && button.form); if (button) button.disabled = false; }
       else if (button && button.form) M.markRefused(button.form, null);
       refreshSoon();
       return r;
     }, function () {
-      if (button) button.disabled = false;
+      if (button) { delete button.dataset.sending; button.disabled = false; }
       refusal(null);
       return { ok: false, status: 0, json: {} };
     });
@@ -1270,6 +1333,27 @@
     return 6371000 * Math.sqrt(dLat * dLat + dLon * dLon);
   }
 
+  /* How fit a responder is to be sent now, and why not: rank 0 available; 1 otherwise free;
+     2 allowed but warned (under fire, out of ammunition or kit); 3 refused by dispatch's rules
+     (responder_wounded, responder_off_duty, responder_busy, responder_not_armed for a threat),
+     listed disabled. */
+  var WARNED = { engaged: "cx_unfit_engaged", needs_ammunition: "cx_unfit_needs", needs_medical_kit: "cx_unfit_needs" };
+  function fitness(x, target) {
+    if (x.status === "wounded") return { rank: 3, why: say("cx_unfit_wounded") };
+    if (x.status === "off_duty") return { rank: 3, why: say("cx_unfit_off_duty") };
+    if (assignmentOf(shown || {}, x.id)) return { rank: 3, why: say("cx_unfit_busy") };
+    if (target && target.kind === "track" && (x.capabilities || []).indexOf("armed") < 0) return { rank: 3, why: say("cx_unfit_unarmed") };
+    if (WARNED[x.status]) return { rank: 2, why: say(WARNED[x.status]) };
+    return { rank: x.status === "available" ? 0 : 1, why: "" };
+  }
+  function drawingOf(li) {
+    var c = li.cloneNode(true);
+    c.classList.remove("sel");
+    if (!c.className) c.removeAttribute("class");
+    c.hidden = false;
+    return c.outerHTML;
+  }
+
   // Overriding: send another available responder to the same target, with a reason.
   var overriding = null;  // {id, responder, note, focus}: the override form open, if any
   function overrideForm(li, r, button) {
@@ -1277,18 +1361,29 @@
     if (!overriding || overriding.id !== r.id) overriding = { id: r.id, responder: "", note: "", focus: false };
     var state = overriding;
     var sel = document.createElement("select");
-    // Each one told apart by how far it is from the target (straight line), nearest first:
-    // a column of identical "Police on duty · Available" rows says nothing to choose by.
+    // Those dispatch can send first (not wounded, not off duty, not on another assignment:
+    // the rules responder_wounded, responder_off_duty, responder_busy refuse the others),
+    // each told apart by how far it is from the target (straight line), nearest first; the
+    // others after them, disabled, each saying why. Nothing chosen until the operator does.
     var target = targetPlace(r.target);
     var others = ((shown && shown.responders) || []).filter(function (x) { return x.id !== r.responder_id; })
-      .map(function (x) { return { x: x, m: target && x.lat != null ? metres(target, x) : null }; });
-    others.sort(function (a, b) { return (a.m == null ? 1e12 : a.m) - (b.m == null ? 1e12 : b.m); });
+      .map(function (x) { return { x: x, m: target && x.lat != null ? metres(target, x) : null, fit: fitness(x, r.target) }; });
+    others.sort(function (a, b) {
+      return a.fit.rank - b.fit.rank || (a.m == null ? 1e12 : a.m) - (b.m == null ? 1e12 : b.m);
+    });
+    var blank = document.createElement("option");
+    blank.value = "";
+    blank.textContent = say("cx_pick_responder");
+    sel.appendChild(blank);
     others.forEach(function (it) {
       var x = it.x;
       var o = document.createElement("option");
       o.value = x.id;
       o.textContent = [unitName(x), x.callsign ? say("kind_" + x.kind) : "", say("st_" + x.status), it.m != null ? say("cx_distance", { n: ltr(Math.round(it.m / 10) * 10) }) : ""]
-        .filter(Boolean).join(" · ");
+        .filter(Boolean).join(" · ") + (it.fit.why ? " — " + it.fit.why : "");
+      o.dataset.rank = String(it.fit.rank);
+      if (it.fit.rank === 3) { o.disabled = true; o.dataset.unfit = "1"; }
+      else if (it.fit.rank === 2) o.dataset.warned = "1";
       sel.appendChild(o);
     });
     var note = document.createElement("input");
@@ -1310,7 +1405,10 @@
     });
     li.appendChild(sel); li.appendChild(note); li.appendChild(send);
     button.disabled = true;
-    if (state.focus) { var at = note.value.length; note.focus(); note.setSelectionRange(at, at); }
+    // Opened by hand in a row on the page: that row as the next redraw will draw it, so it
+    // is kept (the select under the hand is not replaced by its copy).
+    if (li._key) li._drawing = drawingOf(li);
+    if (state.focus) note.dataset.refocus = "1";  // focused once the row is in the list (fill)
   }
 
   /* --- issuing from the map: right-click (or long press) to declare a danger area ----------- */
