@@ -414,7 +414,9 @@
     b.type = "button";
     b.textContent = label;
     if (key) b.dataset.key = key;
-    b.addEventListener("click", function () { act(b); });
+    // While the picture is stale nothing is sent from it: the button says why.
+    if (lost || failed) { b.disabled = true; b.title = say("cx_stale_no_act"); }
+    b.addEventListener("click", function () { if (!lost && !failed) act(b); });
     acts.appendChild(b);
     return b;
   }
