@@ -707,7 +707,7 @@
     var others = sc ? (sc.unverified_groups || 0) + (sc.stale_groups || 0) : 0;
     if (!sc || (!groups && !others)) { line.hidden = true; return; }
     // No credible group: no total to give (never "0 attackers" beside groups not counted).
-    var parts = groups ? [say(groups === 1 ? "cx_scale_one" : "cx_scale", { attackers: attackersText(sc.attackers), groups: ltr(groups) })] : [];
+    var parts = groups ? [say(groups === 1 ? "cx_scale_one" : "cx_scale", { attackers: attackersText(sc.attackers), groups: ltr(groups) })] : [say("cx_scale_none")];
     if (sc.uncounted_groups) parts.push(say("cx_scale_uncounted", { n: ltr(sc.uncounted_groups) }));
     if (sc.unverified_groups) parts.push(say("cx_scale_unverified", { n: ltr(sc.unverified_groups) }));
     if (sc.stale_groups) parts.push(say("cx_scale_stale", { n: ltr(sc.stale_groups) }));
@@ -847,13 +847,18 @@
     open.forEach(function (t) {
       var stale = trackStale(t, p);
       var age = ageMin(t.last_seen, p);
-      var label = trackCount(t) + " · " + trackConfidence(t) + " · " + (stale ? say("stale", { m: age }) : say("min_ago", { m: age }));
+      // A stale group leads with how old it is ("last seen 40 min ago"): its number, from
+      // then, is said after it and smaller, never the biggest thing on the map.
+      var what = trackCount(t) + " · " + trackConfidence(t);
+      var seen = say("cx_last_seen", { m: ltr(age) });
+      var label = stale ? seen + " · " + what : what + " · " + say("min_ago", { m: ltr(age) });
+      var words = stale ? '<span class="lead">' + esc(seen) + '</span><span class="sub">' + esc(what) + "</span>" : esc(label);
       var heading = t.heading_deg;
       // A dot for the group, an arrow the way it is heading (none when that is not known).
       var arrow = heading != null ? '<g transform="rotate(' + Number(heading) + ' 22 22)"><path class="hd" d="M22 0 L29 14 L22 11 L15 14 Z"/></g>' : "";
       var html = '<div class="trk' + (stale ? " stale" : "") + (t.confirmed ? " confirmed" : "") + '">' +
         '<svg width="44" height="44" viewBox="0 0 44 44" aria-hidden="true">' + arrow +
-        '<circle class="body" cx="22" cy="22" r="9"/></svg><div class="lbl">' + esc(label) + '<span class="more" hidden></span></div></div>';
+        '<circle class="body" cx="22" cy="22" r="9"/></svg><div class="lbl">' + words + '<span class="more" hidden></span></div></div>';
       var className = "mk mk-track track-" + cls(idOf(t)) + (stale ? " is-stale" : "");
       var m = keptTracks.put("t:" + idOf(t), [t.lat, t.lon, className, html].join(" "), function () {
         var icon = L.divIcon({ html: html, className: className, iconSize: [44, 44], iconAnchor: [22, 22] });
@@ -874,9 +879,13 @@
     fill("tracks", pending, function (li, t) {
       var stale = trackStale(t, p);
       if (stale) li.classList.add("stale");
-      li.innerHTML = "<b>" + esc([trackCount(t), mobilityText(t.mobility)].filter(Boolean).join(" · ")) + "</b> " + esc(trackConfidence(t)) +
-        '<div class="t">' + esc(stale ? say("stale", { m: ltr(ageMin(t.last_seen, p)) }) : say("min_ago", { m: ltr(ageMin(t.last_seen, p)) })) +
-        (t.sightings != null ? " · " + esc(say("n_sightings", { n: ltr(t.sightings) })) : "") + "</div>";
+      var said = esc([trackCount(t), mobilityText(t.mobility)].filter(Boolean).join(" · "));
+      var what = said + " " + esc(trackConfidence(t));
+      var age = ltr(ageMin(t.last_seen, p));
+      var reports = t.sightings != null ? " · " + esc(say("n_sightings", { n: ltr(t.sightings) })) : "";
+      // A stale one leads with its age; what it said then follows, smaller.
+      li.innerHTML = stale ? "<b>" + esc(say("cx_last_seen", { m: age })) + '</b><div class="t">' + what + reports + "</div>"
+        : "<b>" + said + "</b> " + esc(trackConfidence(t)) + '<div class="t">' + esc(say("min_ago", { m: age })) + reports + "</div>";
       actButton(li, say("confirm"), function (b) { run(ENDPOINTS.confirmTrack(idOf(t)), {}, b); }, "c");
       actButton(li, say("dismiss"), function (b) { run(ENDPOINTS.dismissTrack(idOf(t)), {}, b); }, "d");
     });
