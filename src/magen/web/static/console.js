@@ -986,6 +986,22 @@
   var STATUS_LETTER = { available: "A", en_route: "→", on_scene: "S", engaged: "!", wounded: "+", needs_ammunition: "a", needs_medical_kit: "m", off_duty: "–" };
   function assignmentOf(p, responderId) { return byId(index(p).activeOf, responderId); }
 
+  // Who needs help first (wounded, engaged, out of ammunition or kit), then who can be sent,
+  // then who is busy, then who is off duty; by call sign within each.
+  var RESPONDER_ORDER = { wounded: 0, engaged: 1, needs_ammunition: 2, needs_medical_kit: 2, available: 3, en_route: 4, on_scene: 4, off_duty: 6 };
+  function responderRank(r) {
+    var rank = byId(RESPONDER_ORDER, r.status);
+    if (rank === undefined) rank = 5;
+    if (rank === 3 && assignmentOf(shown || {}, r.id)) rank = 4;  // available, yet on a task
+    return rank;
+  }
+  function sortResponders(items) {
+    return items.map(function (r, i) { return { r: r, i: i, k: responderRank(r), n: r.callsign || "" }; })
+      .sort(function (a, b) {
+        return a.k - b.k || a.n.localeCompare(b.n, LANG, { numeric: true }) || a.i - b.i;
+      }).map(function (x) { return x.r; });
+  }
+
   function drawResponders(items) {
     items.forEach(function (r) {
       if (r.lat == null) return;
@@ -994,7 +1010,7 @@
       m.bindTooltip(esc([unitName(r), r.callsign ? say("kind_" + r.kind) : "", say("st_" + r.status)].filter(Boolean).join(" · ")) + (r.radio_channel ? " · " + esc(say("cx_radio", { ch: own(r.radio_channel) })) : ""));
       markers["responders:" + r.id] = m;
     });
-    fill("responders", items, function (li, r) {
+    fill("responders", sortResponders(items), function (li, r) {
       li.className = r.status === "wounded" || r.status === "engaged" ? "p1" : (r.status || "").indexOf("needs") === 0 ? "p2" : "";
       var a = assignmentOf(shown || {}, r.id);
       li.innerHTML = "<b>" + esc(unitName(r)) + "</b> · " + esc(say("st_" + r.status)) + (r.callsign ? " · " + esc(say("kind_" + r.kind)) : "") +
