@@ -572,10 +572,49 @@
         actButton(li, say("confirm"), function (b) { run(ENDPOINTS.issueOverride(), { proposal_id: p.id }, b); }, "c");
         return;
       }
+      // Told apart by where (its zones, or its circle's radius and the street nearest its
+      // centre), who gave it (an operator, or a proposal confirmed) and when, and whether
+      // anything fresh still calls for it.
+      var review = overrideToReview(o);
+      if (review) li.className = "review";
       li.innerHTML = "<b>" + esc(o.title && (o.title[LANG] || o.title.en)) + "</b> " + esc(typed(o.reason)) +
-        '<div class="t">' + esc([zoneText(o.zones), M.hhmmss(o.issued_at)].filter(Boolean).join(" · ")) + "</div>";
+        (review ? ' <span class="chip review" title="' + esc(say("cx_review_why")) + '">' + esc(say("cx_review")) + "</span>" : "") +
+        '<div class="t">' + esc([overrideWhere(o), say(o.proposal_id ? "cx_by_proposal" : "cx_by_operator"),
+          M.hhmmss(o.issued_at) + " (" + say("min_ago", { m: ltr(ageMin(o.issued_at, shown)) }) + ")"].filter(Boolean).join(" · ")) + "</div>";
       actButton(li, say("clear"), function (b) { run(ENDPOINTS.clearOverride(o.id), {}, b); });
     }, { always: true });
+  }
+
+  // Where an order stands: its zones by name, or its circle (radius, and the address of the
+  // shelter nearest its centre, the street a dispatcher knows it by).
+  function overrideWhere(o) {
+    if (o.zones && o.zones.length) return zoneText(o.zones);
+    var a = o.area;
+    if (!a) return "";
+    var near = nearestAddress(a.lat != null ? a : a.ring ? { lat: a.ring[0][1], lon: a.ring[0][0] } : null);
+    var size = a.kind === "circle" ? say("cx_radius_m", { n: ltr(Math.round(a.radius_m)) }) : "";
+    return [near ? say("cx_near", { place: own(near) }) : "", size].filter(Boolean).join(" · ");
+  }
+  function nearestAddress(at) {
+    if (!at || !town) return "";
+    var best = "", least = 600;  // no street named from further than this (m)
+    Object.keys(town.shelters).forEach(function (id) {
+      var m = town.shelters[id], f = m.feature && m.feature.properties;
+      if (!f || !f.address) return;
+      var ll = m.getLatLng(), d = metres(at, { lat: ll.lat, lon: ll.lng });
+      if (d < least) { least = d; best = f.address; }
+    });
+    return best;
+  }
+  // An order given more than REVIEW_MIN ago with no fresh threat inside it (every track in
+  // it stale, or none left): still in force, so it is put to the dispatcher to review.
+  var REVIEW_MIN = 15;
+  function overrideToReview(o) {
+    var a = o.area;
+    if (!a || a.kind !== "circle" || ageMin(o.issued_at, shown) < REVIEW_MIN) return false;
+    return !((shown && shown.tracks) || []).some(function (t) {
+      return trackOpen(t) && !trackStale(t, shown) && t.lat != null && metres(a, t) <= a.radius_m;
+    });
   }
 
   var proposals = [];
@@ -1495,7 +1534,8 @@
     lock.textContent = say("cx_menu_lock_in");
     lock.addEventListener("click", function () {
       var a = circle();
-      if (a) send(ENDPOINTS.issueOverride(), { action: "lock_in", area: a }, lock);
+      // The reason chosen goes with it, in the operator's words (the order's reason is text).
+      if (a) send(ENDPOINTS.issueOverride(), { action: "lock_in", area: a, reason: say("cx_reason_" + sel.value) }, lock);
     });
     var acts = document.createElement("div");
     acts.className = "menu-acts";
