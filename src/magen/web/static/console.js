@@ -972,6 +972,7 @@
           esc(sosLine(i)) + (i.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
           '<div class="t">' + esc(incidentReasons(i).join(" · ")) + "</div>";
       }, { always: true, title: say("incidents") });
+      cueNew(open, p);
       return;
     }
     var queue = sos.slice().sort(function (a, b) { return sosScore(b) - sosScore(a) || new Date(a.raised_at) - new Date(b.raised_at); });
@@ -981,7 +982,51 @@
       li.innerHTML = "<b>SOS</b> " + esc(sosLine(s)) + (s.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
         (s.text ? " <bdi>" + esc(s.text) + "</bdi>" : "") + '<div class="t">' + esc(M.hhmmss(s.raised_at)) + " · " + esc(say("min_ago", { m: ageMin(s.raised_at, p) })) + " · " + esc(say("tier_" + s.tier)) + "</div>";
     }, { always: true, title: say("sos_calls") });
+    cueNew(queue, p);
   }
+
+  /* A call that was not there before is marked in its row for CUE_MS (outlined, "new"), and
+     counted in the page's title ("(2) SOS · …") until the operator is seen to be at the
+     console (a key, a press). The calls there when the console opened are not new. */
+  var CUE_MS = 10000;
+  var knownCalls = null, cuedAt = {}, unseen = 0, baseTitle = document.title;
+  function cueNew(list, p) {
+    if (p.replay || mode !== "live") return;
+    var first = knownCalls === null;
+    if (first) knownCalls = {};
+    var now = Date.now();
+    list.forEach(function (x) {
+      var id = String(idOf(x));
+      if (knownCalls[id]) return;
+      knownCalls[id] = true;
+      if (first) return;
+      cuedAt[id] = now;
+      unseen++;
+      setTimeout(function () { delete cuedAt[id]; markCued(); }, CUE_MS);
+    });
+    markCued();
+    titleCount();
+  }
+  function markCued() {
+    var rows = document.querySelectorAll('[data-panel="incidents"] li[data-id]');
+    Array.prototype.forEach.call(rows, function (li) {
+      var on = byId(cuedAt, li.dataset.id) !== undefined;
+      if (li.classList.contains("cue") !== on) li.classList.toggle("cue", on);
+      var tag = li.querySelector(".cue-tag");
+      if (on && !tag) {
+        tag = document.createElement("span");
+        tag.className = "cue-tag";
+        tag.textContent = say("cx_new");
+        li.insertBefore(tag, li.firstChild);
+      } else if (!on && tag) tag.remove();
+    });
+  }
+  function titleCount() {
+    var t = unseen ? "(" + unseen + ") " + say("cx_title_sos") + " · " + baseTitle : baseTitle;
+    if (document.title !== t) document.title = t;
+  }
+  function seenAll() { if (unseen) { unseen = 0; titleCount(); } }
+  ["pointerdown", "keydown"].forEach(function (k) { document.addEventListener(k, seenAll, true); });
 
   // The street route of each responder on the way to an assignment, as dispatch computed it
   // (around danger areas): solid once they acknowledged, dashed while only assigned.
