@@ -87,6 +87,11 @@ BODIES: list[tuple[str, bytes]] = [
     ("a coordinate as a string", _json({**GOOD, "where": {"lat": "31.7", "lon": 35.2}})),
     ("latitude out of range", _json({**GOOD, "where": {"lat": 91, "lon": 35.2}})),
     ("NaN heading", _json({**GOOD, "heading_deg": float("nan")})),
+    (
+        "Infinity latitude",
+        b'{"command_id": "%s", "where": {"lat": Infinity, "lon": 2}}' % ID.encode(),
+    ),
+    ("a huge number", b'{"command_id": "%s", "where": {"lat": 1e400, "lon": 2}}' % ID.encode()),
     ("an unknown field", _json({**GOOD, "colour": "red"})),
     ("no command id", _json({"where": WHERE})),
     ("a bad command id", _json({**GOOD, "command_id": "not-a-uuid"})),
@@ -154,3 +159,21 @@ def test_a_valid_body_is_taken_by_the_route_once_without_litestars_parsing(
     assert sent.status_code == 201
     assert sent.json()["data"]["command_id"] == ID
     assert taken == ["fast"]
+
+
+def test_every_route_that_validates_first_takes_the_request_and_its_data_alone() -> None:
+    """`validated_first` calls the route as fn(request=..., data=...): a route that also took
+    a path parameter or a dependency would answer every valid body with a 500."""
+    from magen.api.app import create_app
+    from magen.config import Settings
+
+    app = create_app(Settings(database="memory://", secret=b"s" * 32))
+    routes = [
+        h
+        for route in app.routes
+        for h in getattr(route, "route_handlers", ())
+        if h.resolve_before_request() is bodies.validated_first
+    ]
+    assert {"/sightings", "/sos", "/responders/position"} <= {p for h in routes for p in h.paths}
+    for handler in routes:
+        assert set(handler.parsed_fn_signature.parameters) == {"request", "data"}, handler
