@@ -306,8 +306,17 @@ async def _resident_page(
     if error is not None:
         message = text(error.key, lang, **error.values)
         suggestions = suggestions or error.suggestions
+    # The open calls with their numbers: the form that updates the latest starts from them (an
+    # update writes every number that differs, so a form at 1/0/0 would erase the casualties).
     open_sos = [
-        {"id": s.sos_id, "at": local_time(s.raised_at), "silent": s.silent}
+        {
+            "id": s.sos_id,
+            "at": local_time(s.raised_at),
+            "silent": s.silent,
+            "people": s.people,
+            "injured": s.injured,
+            "children": s.children,
+        }
         for s in sorted(_own_open_sos(rt, actor), key=lambda s: s.raised_at)
     ]
     guidance = _guidance(rt, where, lang)
