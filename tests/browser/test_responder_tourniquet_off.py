@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from browser.browserkit import PASSWORD, TZ, PageErrors, Server, screenshot, sign_in
 
@@ -114,6 +115,8 @@ def test_a_medic_takes_a_tourniquet_off_and_records_a_death(
         off.tap()
         assert off.inner_text() == "לאשר הסרת חוסם · יד שמאל"
         assert row.locator("[data-cancel]").is_visible()
+        # The confirming press is a press of its own, not the second half of a double tap.
+        page.wait_for_timeout(700)
         assert ended == []
         # The second takes it off, answered beside the button.
         with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/interventions/end")) as e:
@@ -136,15 +139,26 @@ def test_a_medic_takes_a_tourniquet_off_and_records_a_death(
         assert kind == "tourniquet"
         assert ended_at is not None
 
+        # Another tourniquet on: the dead are no longer offered its taking off.
+        second = _tourniquet_on(page, card, casualty, "right_leg")
+        expect(card.locator(f'[data-tq-off="{second}"]')).to_be_visible()
+
         # A death: the first press says the time it will record, the second records it.
         death = card.locator("[data-cc-death]")
         assert death.locator("h3").inner_text() == "קביעת מוות"
         button = death.locator("[data-record-death]")
         assert button.inner_text() == "רישום מוות"
+        deaths: list[str] = []
+        page.on("request", lambda r: deaths.append(r.url) if r.url.endswith("/death") else None)
+        # A double tap is one press: it asks, and records nothing.
+        button.tap()
         button.tap()
         asked = button.inner_text()
         said = re.fullmatch(rf"לאשר: מוות בשעה ({HHMMSS})", asked)
         assert said, asked
+        page.wait_for_timeout(800)
+        assert deaths == []
+        expect(button).to_have_attribute("data-confirm", "")
         screenshot(page, "responder-record-death-confirm-he")
         with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/death")) as died:
             button.tap()
@@ -155,8 +169,10 @@ def test_a_medic_takes_a_tourniquet_off_and_records_a_death(
         done = death.locator("[data-death-answer].done")
         done.wait_for()
         assert done.inner_text() == f"נרשם מוות · {said.group(1)}"
-        # No ride to hospital for the dead; gone from those still at the scene.
-        assert card.locator("[data-cc-evacuate]").count() == 0
+        # No ride to hospital, no treatment, no tourniquet on or off for the dead; gone from
+        # those still at the scene.
+        for offered in ("[data-cc-evacuate]", "[data-cc-treat]", "[data-tq-site]", "[data-tq-off]"):
+            expect(card.locator(offered)).to_have_count(0)
         mine.wait_for(state="detached")
     finally:
         context.close()
@@ -185,6 +201,7 @@ def test_a_responder_takes_a_tourniquet_off_in_arabic_and_is_not_offered_record_
         assert off.inner_text() == "إزالة العاصبة"
         assert row.locator("[data-cancel]").is_hidden()
         off.tap()
+        page.wait_for_timeout(700)  # a press of its own, not a double tap
         with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/interventions/end")) as e:
             off.tap()
         assert e.value.status == 201, e.value.text()

@@ -606,7 +606,8 @@
     if (c.category) cardTitle.appendChild(M.node("span", "tag cc-cat " + (COLOUR[c.category] || ""), say("fd_cat_" + c.category)));
     cardBody.textContent = "";
     cardBody.appendChild(tourniquetBlock(c));
-    cardBody.appendChild(treatBlock(c));
+    // The dead are treated no more: no treatments, no tourniquet put on or taken off.
+    if (!c.dead) cardBody.appendChild(treatBlock(c));
     cardBody.appendChild(describeBlock(c));
     if (!c.dead) cardBody.appendChild(evacuateBlock(c));
     if (MAY_RECORD_DEATH[M.CFG.role]) cardBody.appendChild(deathBlock(c));
@@ -626,7 +627,7 @@
     b.setAttribute("data-cc-tourniquet", "");
     var grid = M.node("div", "cc-grid"), line = answerLine(), on = M.node("div", "cc-on");
     on.setAttribute("data-tq-on", "");
-    TQ_SITES.forEach(function (site) {
+    if (!c.dead) TQ_SITES.forEach(function (site) {
       var btn = bigButton(say("fd_cc_site_" + site), "cc-site");
       btn.setAttribute("data-tq-site", site);
       btn.addEventListener("click", function () {
@@ -647,9 +648,11 @@
   }
   // Two presses for what cannot be taken back: the first turns the button into its
   // confirmation (with a cancel beside it), the second sends. Left alone, it turns back.
-  var CONFIRM_MS = 15000;
+  // A second press sooner than CONFIRM_GAP_MS after the first is the same press (a double
+  // tap, a gloved stutter): ignored, so that nothing is confirmed without the question read.
+  var CONFIRM_MS = 15000, CONFIRM_GAP_MS = 600;
   function twoPress(btn, cancel, ask, act) {
-    var plain = btn.textContent, timer = null;
+    var plain = btn.textContent, timer = null, armedAt = 0;
     function back() {
       clearTimeout(timer); timer = null;
       btn.removeAttribute("data-confirm");
@@ -661,9 +664,11 @@
         btn.setAttribute("data-confirm", "");
         btn.textContent = ""; btn.appendChild(M.node("span", "", ask()));
         cancel.hidden = false;
+        armedAt = Date.now();
         timer = setTimeout(back, CONFIRM_MS);
         return;
       }
+      if (Date.now() - armedAt < CONFIRM_GAP_MS) return;
       back();
       act();
     });
@@ -697,7 +702,7 @@
     row.appendChild(M.node("p", "cc-since", ""));
     el.appendChild(row);
     // Put on before this page knew the tourniquet's id (kept from an older page): no button.
-    if (!g.id || g.off) return row;
+    if (!g.id || g.off || c.dead) return row;
     var site = say("fd_cc_site_" + g.site), off = bigButton(say("fd_cc_tq_off"), "cc-tq-off");
     off.setAttribute("data-tq-off", g.id);
     var cancel = cancelButton(), line = null;
@@ -738,11 +743,10 @@
         c.dead = at;
         keep();
         btn.remove(); cancel.remove();
-        said(line, true, say("fd_cc_death_done", { t: M.hhmmss(at) }));
-        // No ride to hospital for the dead: the evacuation goes, and the card leaves my list.
-        var evac = cardBody.querySelector("[data-cc-evacuate]");
-        if (evac) evac.remove();
-        drawMine();
+        // The card drawn again for the dead: no ride to hospital, no treatment, no tourniquet
+        // on or off (deathBlock says the death recorded); the card leaves my list.
+        if (current === c) openCard(c, false);
+        else drawMine();
       });
     });
     b.appendChild(btn); b.appendChild(cancel); b.appendChild(line);
