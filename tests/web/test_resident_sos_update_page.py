@@ -2,6 +2,7 @@
 
 - The page served with an open call starts the SOS form from that call's numbers: an update
   that only adds words must not turn 4 people with 2 injured into 1 with none.
+- An update never makes a silent call loud (the /resident page's box left unticked).
 """
 
 from __future__ import annotations
@@ -71,3 +72,28 @@ def test_an_update_that_only_adds_words_keeps_the_call_s_numbers(kit: Kit, page:
     # The page answered after the update starts from the call again, not from 1/0/0.
     again = _sos_form(r.text)
     assert (again["people"], again["injured"], again["children"]) == ("4", "2", "2")
+
+
+def test_an_update_from_the_resident_page_keeps_a_silent_call_silent(kit: Kit) -> None:
+    raised = _raise(kit, "/resident/silent", people="2", silent="1", silent_page="1")
+    assert raised.silent
+    html = kit.client.get("/resident?lang=en").text
+    sent = _sos_form(html)
+    assert sent["silent"] == "1"  # the box is ticked as the call is
+    # Even with the box unticked (a page from before), the update leaves the call silent.
+    del sent["silent"]
+    r = kit.client.post("/resident/sos?lang=en", data={**sent, **BAKA, "injured": "1"})
+    assert r.status_code == 200, r.text
+    (call,) = _calls(kit)
+    assert call.silent
+    assert call.injured == 1
+
+
+def test_an_update_can_make_a_loud_call_silent(kit: Kit) -> None:
+    _raise(kit, people="1")
+    sent = _sos_form(kit.client.get("/resident?lang=en").text)
+    assert "silent" not in sent
+    r = kit.client.post("/resident/sos?lang=en", data={**sent, **BAKA, "silent": "1"})
+    assert r.status_code == 200, r.text
+    (call,) = _calls(kit)
+    assert call.silent

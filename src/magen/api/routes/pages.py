@@ -600,11 +600,16 @@ _SAME_PLACE_M = 15.0
 
 
 def _sos_changes(sos: Sos, sent: RaiseSos, data: Mapping[str, str]) -> dict[str, Any]:
-    """What the form changes in an open SOS: its numbers, silence, place and words."""
+    """What the form changes in an open SOS: its numbers, silence, place and words. An update
+    only ever makes a call silent, never loud: someone hiding is not exposed by a form whose
+    box was left unticked (the /resident page's, sending again a call raised on the silent
+    page)."""
     changes: dict[str, Any] = {}
-    for name in ("people", "injured", "children", "silent"):
+    for name in ("people", "injured", "children"):
         if getattr(sent, name) != getattr(sos, name):
             changes[name] = getattr(sent, name)
+    if sent.silent and not sos.silent:
+        changes["silent"] = True
     if distance_m(sent.where.lon, sent.where.lat, sos.where.lon, sos.where.lat) > _SAME_PLACE_M:
         changes["where"] = sent.where
     # Words typed now replace those sent before; an empty box leaves them as they were.
