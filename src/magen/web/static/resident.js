@@ -142,9 +142,10 @@
   // Worth another try later: the network, an overloaded or restarting server, a rate limit.
   function transient(status) { return status >= 500 || status === 429 || status === 408; }
 
-  var flushing = false;
+  var flushing = false, flushAgain = false;
   function flushNow() {
-    if (flushing || !outbox().length) return Promise.resolve();
+    if (flushing) { flushAgain = true; return Promise.resolve(); }
+    if (!outbox().length) return Promise.resolve();
     flushing = true;
     function next() {
       var items = outbox();
@@ -168,8 +169,13 @@
     }
     var run = function () { return next(); };
     var p = navigator.locks ? navigator.locks.request(OUTBOX, run) : run();
-    return Promise.resolve(p).then(function () { flushing = false; renderNet(); },
-      function () { flushing = false; renderNet(); });
+    // A report kept while this ran, after it had looked at the outbox: sent now, in its turn.
+    function after() {
+      flushing = false;
+      renderNet();
+      if (flushAgain) { flushAgain = false; if (navigator.onLine) return flushNow(); }
+    }
+    return Promise.resolve(p).then(after, after);
   }
 
   /* --- forms ------------------------------------------------------------------------------ */
@@ -336,6 +342,15 @@
       else if (isClose(item)) sosClosed();
       if (isSos(item)) showSafe();
       renderNet();
+    }
+    // Reports still kept (a raise that timed out or met a busy server) or being sent: this one
+    // goes after them, in order. Sent ahead, an update or cancel would reach a server that does
+    // not know the call it names yet: a second call raised, or a cancel that closes nothing
+    // before the kept raise opens the call again.
+    if (navigator.onLine && (outbox().length || flushing)) {
+      queued();
+      flushNow().then(function () { if (button) button.disabled = false; });
+      return;
     }
     var done = navigator.onLine ? send(item).then(function (res) {
       if (transient(res.status)) return queued();
