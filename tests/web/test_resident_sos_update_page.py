@@ -3,11 +3,13 @@
 - The page served with an open call starts the SOS form from that call's numbers: an update
   that only adds words must not turn 4 people with 2 injured into 1 with none.
 - An update never makes a silent call loud (the /resident page's box left unticked).
+- A cancel that names a call no longer open closes nothing (it closed all the phone's calls).
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -97,3 +99,26 @@ def test_an_update_can_make_a_loud_call_silent(kit: Kit) -> None:
     assert r.status_code == 200, r.text
     (call,) = _calls(kit)
     assert call.silent
+
+
+def _cancel(kit: Kit, **names: str) -> Any:
+    data = {"form": "sos_cancel", "command_id": str(uuid.uuid4()), **names}
+    return kit.client.post(
+        "/resident/sos/cancel?lang=en", data=data, headers={"accept": "application/json"}
+    )
+
+
+def test_a_cancel_naming_a_closed_call_withdraws_no_other(kit: Kit) -> None:
+    first = _raise(kit, people="1")
+    assert _cancel(kit, sos_id=first.sos_id).json()["closed"] == 1
+    second = _raise(kit, people="2", injured="1")
+    # A kept copy of the page still names the first call: the second stays open.
+    r = _cancel(kit, sos_id=first.sos_id)
+    assert r.json()["closed"] == 0
+    assert r.json()["message"] == "That SOS is already closed. No other call was cancelled."
+    # Likewise a call named by a command this server never saw.
+    assert _cancel(kit, sos_of=str(uuid.uuid4())).json()["closed"] == 0
+    assert [s.sos_id for s in _calls(kit) if s.resolved is None] == [second.sos_id]
+    # A form that names no call closes all this phone's open ones, as before.
+    assert _cancel(kit).json()["closed"] == 1
+    assert [s for s in _calls(kit) if s.resolved is None] == []

@@ -405,6 +405,13 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "أُلغي نداء SOS. إن احتجتم مساعدة فأرسلوا مجددًا.",
         "Your SOS is cancelled. If you need help, send again.",
     ),
+    # A cancel naming a call that is no longer open (closed by the dispatcher, or never raised):
+    # nothing else is closed in its place.
+    "fd_sos_already_closed": (
+        "קריאת ה-SOS הזו כבר סגורה. שום קריאה אחרת לא בוטלה.",
+        "نداء SOS هذا مُغلق أصلًا. لم يُلغَ أي نداء آخر.",
+        "That SOS is already closed. No other call was cancelled.",
+    ),
     # Under the silent page's location: the address nearest to the point sent.
     "fd_near_address": ("ליד: {place}", "بالقرب من: {place}", "Near: {place}"),
 }

@@ -725,8 +725,10 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
 @post("/resident/sos/cancel", include_in_schema=False)
 async def post_sos_cancel(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     """Cancel a call for help sent by mistake: this phone's open SOS the form names (by id,
-    or by the command that raised it while offline), else all its open ones, closed as
-    withdrawn by the caller (not "safe": nobody was in danger)."""
+    or by the command that raised it while offline), closed as withdrawn by the caller (not
+    "safe": nobody was in danger). A form that names no call closes all this phone's open
+    ones; one that names a call no longer open (resolved, or unknown) closes nothing: a
+    newer call the caller did not mean is never withdrawn in its place."""
     if not _same_origin(request):
         return _cross_site()
     rt = runtime(request)
@@ -739,7 +741,8 @@ async def post_sos_cancel(request: Request[Any, Any, Any], data: FormData) -> Re
     except forms.FormError as exc:
         return await _refused(request, data, template, key=exc)
     named = _sos_to_update(rt, actor, data)
-    closing = [named] if named is not None else _own_open_sos(rt, actor)
+    names_one = bool((data.get("sos_id") or "").strip() or (data.get("sos_of") or "").strip())
+    closing = [named] if named is not None else [] if names_one else _own_open_sos(rt, actor)
     commands: list[Command] = [
         ResolveSos(
             command_id=uuid.uuid5(base, s.sos_id), sos_id=s.sos_id, outcome=SosOutcome.WITHDRAWN
@@ -750,7 +753,8 @@ async def post_sos_cancel(request: Request[Any, Any, Any], data: FormData) -> Re
         await _submit(request, actor, commands)
     except DomainError as exc:
         return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
-    done = text("fd_sos_cancelled" if commands else "safe_none", lang)
+    said = "fd_sos_cancelled" if commands else "fd_sos_already_closed" if names_one else "safe_none"
+    done = text(said, lang)
     if _wants_json(request):
         body = {"ok": True, "closed": len(commands), "message": done}
         return Response(body, headers=_NO_STORE)
