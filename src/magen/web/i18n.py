@@ -87,7 +87,7 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "refused_responder_wounded": ("הכוח פצוע", "العنصر مصاب", "The responder is wounded"),
     "refused_responder_not_wounded": (
-        "הכוח אינו מדווח כפצוע",
+        "הכוח לא דווח כפצוע",
         "العنصر لم يُبلغ أنه مصاب",
         "That responder has not reported being wounded",
     ),

@@ -124,7 +124,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     # nobody chose would be matched against casualties as if the family had given it.
     "family_when_now": (
         "השעה עכשיו: {t}. כתבו מתי נראו לאחרונה; אם לא ידוע, השאירו ריק.",
-        "الساعة الآن: {t}. اكتب متى شوهد آخر مرة؛ وإن لم تعرف فاتركه فارغًا.",
+        "الساعة الآن: {t}. اكتبوا وقت آخر مشاهدة؛ وإن لم تعرفوه فاتركوا الحقل فارغًا.",
         "The time now: {t}. Put when they were last seen; if you do not know, leave it empty.",
     ),
     "family_contact": ("איך להשיג אתכם", "كيف نتواصل معك", "How to reach you"),

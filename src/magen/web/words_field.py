@@ -381,14 +381,14 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "fd_sos_update_button": ("עדכון ה-SOS שלי", "تحديث نداء SOS", "Update my SOS"),
     "fd_sos_updated": (
-        "ה-SOS עודכן ({t}): {people} אנשים, {injured} פצועים, {children} ילדים.",
-        "تم تحديث SOS ({t}): {people} أشخاص، {injured} مصابين، {children} أطفال.",
-        "SOS updated ({t}): {people} people, {injured} injured, {children} children.",
+        "ה-SOS עודכן ({t}). אנשים: {people}, פצועים: {injured}, ילדים: {children}.",
+        "تم تحديث SOS ({t}). الأشخاص: {people}، المصابون: {injured}، الأطفال: {children}.",
+        "SOS updated ({t}). People: {people}, injured: {injured}, children: {children}.",
     ),
     "fd_sos_unchanged": (
-        "ה-SOS שלכם פתוח, ללא שינוי: {people} אנשים, {injured} פצועים, {children} ילדים.",
-        "نداء SOS مفتوح، دون تغيير: {people} أشخاص، {injured} مصابين، {children} أطفال.",
-        "Your SOS is open, unchanged: {people} people, {injured} injured, {children} children.",
+        "ה-SOS שלכם פתוח, ללא שינוי. אנשים: {people}, פצועים: {injured}, ילדים: {children}.",
+        "نداء SOS مفتوح، دون تغيير. الأشخاص: {people}، المصابون: {injured}، الأطفال: {children}.",
+        "Your SOS is open, unchanged. People: {people}, injured: {injured}, children: {children}.",
     ),
     "fd_sos_cancel_button": (
         "ביטול ה-SOS (נשלח בטעות)",
