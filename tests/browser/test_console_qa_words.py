@@ -355,11 +355,14 @@ def test_the_override_list_tells_responders_apart_by_distance(hebrew: Any, serve
     r = server.post(None, "/api/v1/sos", {"where": {"lat": 31.7550, "lon": 35.2230}, "people": 2})
     assert r.status_code == 201, r.text
     sos = r.json()["id"]
+    # A row that can be overridden (one for a wounded colleague, which other tests may have
+    # made on this server, offers Accept alone).
+    override = text("override", "he")
     row = hebrew.locator('[data-panel="recommendations"] li[data-id]').filter(
-        has=hebrew.locator("button")
+        has=hebrew.locator("button", has_text=override)
     )
     row.first.wait_for()
-    row.first.locator("button").nth(1).click()
+    row.first.locator("button", has_text=override).click()
     options = row.first.locator("select option").all_inner_texts()
     assert options, options
     away = text("cx_distance", "he", n="").strip()

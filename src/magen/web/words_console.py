@@ -15,6 +15,8 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "PICTURE NOT UPDATED — as of {t}",
     ),
     "cx_retrying": ("מנסה שוב…", "نحاول مجددًا…", "trying again…"),
+    # What a recommendation or an assignment is for, when it is a responder who was hit.
+    "target_responder": ("כוח פצוע", "عنصر مصاب", "wounded responder"),
     "cx_none_stale": ("לא ידוע — אין עדכון", "غير معروف — لا تحديث", "not known — no update"),
     "cx_no_picture": ("עדיין אין תמונה", "لا توجد صورة بعد", "no picture yet"),
     # How many attackers, honestly: an estimate with its range, or not known.

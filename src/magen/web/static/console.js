@@ -1346,6 +1346,10 @@
   // detail (how far along, which one).
   function targetLabel(t, detail) {
     var kind = t && (t.kind || t);
+    if (kind === "responder") {  // a wounded colleague, by the call sign the radio knows
+      var hit = t.id && shown ? byId(index(shown).responders, t.id) : null;
+      return say("target_responder") + (hit ? " " + unitName(hit) : "") + (detail ? " · " + detail : "");
+    }
     return say(kind === "track" ? "target_track" : "target_incident") + (detail ? " · " + detail : "");
   }
 
@@ -1371,7 +1375,8 @@
   }
   // What a recommendation or an unmet need is for, from its task's facts.
   function taskText(target, facts) {
-    var kind = target && target.kind === "track" ? say("target_track") : say("dx_task_sos");
+    var kind = target && target.kind === "track" ? say("target_track")
+      : target && target.kind === "responder" ? targetLabel(target) : say("dx_task_sos");
     var said = (facts || []).map(factText).filter(Boolean);
     return said.length ? say("dx_task", { task: kind, facts: said.join(say("dx_list")) }) : kind;
   }
@@ -1427,7 +1432,9 @@
       actButton(li, say("accept"), function (b) {
         run(ENDPOINTS.assign(), { responder_id: r.responder_id, recommendation_id: r.id }, b);
       }, "a");
-      var b = actButton(li, say("override"), function (b) { overrideForm(li, r, b); });
+      // Another responder for a wounded colleague is not an override the API can name (it
+      // assigns to incidents and tracks): accept, or let the next recommendation come.
+      var b = r.target && r.target.kind === "responder" ? null : actButton(li, say("override"), function (b) { overrideForm(li, r, b); });
       // The queue is drawn again with every event: an override being filled in stays open,
       // with what was chosen and typed (and the cursor), instead of vanishing under the hand.
       if (b && overriding && overriding.id === r.id) overrideForm(li, r, b);
@@ -1436,7 +1443,8 @@
 
   function targetPlace(t) {
     if (!t || !shown) return null;
-    var hit = byId(t.kind === "track" ? index(shown).tracks : index(shown).incidents, t.id);
+    var ix = index(shown);
+    var hit = byId(t.kind === "track" ? ix.tracks : t.kind === "responder" ? ix.responders : ix.incidents, t.id);
     return hit && hit.lat != null ? hit : null;
   }
   function metres(a, b) {
