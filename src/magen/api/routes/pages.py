@@ -10,7 +10,7 @@ HttpOnly cookie so that the server can refuse a page to a role that may not use 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -692,10 +692,32 @@ async def post_sighting(request: Request[Any, Any, Any], data: FormData) -> Resp
 @post("/resident/safe", include_in_schema=False)
 async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     """ "I am safe": close this person's open calls for help."""
+    form = await _calls_form(request, data)
+    if isinstance(form, Response):
+        return form
+    rt, actor, base, template = form
+    commands = _closing(base, _own_open_sos(rt, actor), SosOutcome.SAFE)
+    survivor = _safe_check_in(rt, actor, base)
+    if survivor is not None:
+        commands.append(survivor)
+    return await _close_calls(
+        request,
+        data,
+        actor,
+        commands,
+        template=template,
+        done_key="safe_done",
+        none_key="safe_none",
+    )
+
+
+async def _calls_form(
+    request: Request[Any, Any, Any], data: FormData
+) -> tuple[Runtime, Actor, uuid.UUID, str] | Response[Any]:
+    """What a form about this phone's own calls needs (the runtime, who sends it, its command
+    id, the page it came from), or the refusal: another site's form, or no command id."""
     if not _same_origin(request):
         return _cross_site()
-    rt = runtime(request)
-    lang = _lang(request)
     template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
     device, _ = _device(request)
     actor = await _resident(request, device)
@@ -703,20 +725,34 @@ async def post_safe(request: Request[Any, Any, Any], data: FormData) -> Response
         base = forms.command_id(data)
     except forms.FormError as exc:
         return await _refused(request, data, template, key=exc)
-    open_sos = _own_open_sos(rt, actor)
-    # One command per call, its id derived from the form's: a resent form closes nothing twice.
-    commands: list[Command] = [
-        ResolveSos(command_id=uuid.uuid5(base, s.sos_id), sos_id=s.sos_id, outcome=SosOutcome.SAFE)
-        for s in open_sos
+    return runtime(request), actor, base, template
+
+
+def _closing(base: uuid.UUID, calls: Sequence[Sos], outcome: SosOutcome) -> list[Command]:
+    """One command per call, its id derived from the form's: a resent form closes nothing
+    twice."""
+    return [
+        ResolveSos(command_id=uuid.uuid5(base, s.sos_id), sos_id=s.sos_id, outcome=outcome)
+        for s in calls
     ]
-    survivor = _safe_check_in(rt, actor, base)
-    if survivor is not None:
-        commands.append(survivor)
+
+
+async def _close_calls(
+    request: Request[Any, Any, Any],
+    data: FormData,
+    actor: Actor,
+    commands: list[Command],
+    *,
+    template: str,
+    done_key: str,
+    none_key: str,
+) -> Response[Any]:
+    """Send the commands and say what they did (`none_key` when there was nothing to do)."""
     try:
         await _submit(request, actor, commands)
     except DomainError as exc:
         return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
-    done = text("safe_done" if commands else "safe_none", lang)
+    done = text(done_key if commands else none_key, _lang(request))
     if _wants_json(request):
         return Response({"ok": True, "closed": len(commands), "message": done}, headers=_NO_STORE)
     return await _resident_page(request, template=template, done=done)
@@ -729,36 +765,24 @@ async def post_sos_cancel(request: Request[Any, Any, Any], data: FormData) -> Re
     "safe": nobody was in danger). A form that names no call closes all this phone's open
     ones; one that names a call no longer open (resolved, or unknown) closes nothing: a
     newer call the caller did not mean is never withdrawn in its place."""
-    if not _same_origin(request):
-        return _cross_site()
-    rt = runtime(request)
-    lang = _lang(request)
-    template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
-    device, _ = _device(request)
-    actor = await _resident(request, device)
-    try:
-        base = forms.command_id(data)
-    except forms.FormError as exc:
-        return await _refused(request, data, template, key=exc)
+    form = await _calls_form(request, data)
+    if isinstance(form, Response):
+        return form
+    rt, actor, base, template = form
     named = _sos_to_update(rt, actor, data)
     names_one = bool((data.get("sos_id") or "").strip() or (data.get("sos_of") or "").strip())
     closing = [named] if named is not None else [] if names_one else _own_open_sos(rt, actor)
-    commands: list[Command] = [
-        ResolveSos(
-            command_id=uuid.uuid5(base, s.sos_id), sos_id=s.sos_id, outcome=SosOutcome.WITHDRAWN
-        )
-        for s in closing
-    ]
-    try:
-        await _submit(request, actor, commands)
-    except DomainError as exc:
-        return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
-    said = "fd_sos_cancelled" if commands else "fd_sos_already_closed" if names_one else "safe_none"
-    done = text(said, lang)
-    if _wants_json(request):
-        body = {"ok": True, "closed": len(commands), "message": done}
-        return Response(body, headers=_NO_STORE)
-    return await _resident_page(request, template=template, done=done)
+    commands = _closing(base, closing, SosOutcome.WITHDRAWN)
+    nothing = "fd_sos_already_closed" if names_one else "safe_none"
+    return await _close_calls(
+        request,
+        data,
+        actor,
+        commands,
+        template=template,
+        done_key="fd_sos_cancelled",
+        none_key=nothing,
+    )
 
 
 # The nearest address said for a point only within this distance of it (else none is said).
