@@ -28,11 +28,18 @@ class UnknownTimeZone(ValueError):
 class NotATime(ValueError):
     """A time someone gave that is no ISO 8601 time; the message shows one that is."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__(
-            f"not an ISO 8601 time: {text!r} (e.g. 2023-10-07T06:45 on the town's clock, "
-            "or 2023-10-07T06:45+03:00)"
-        )
+    def __init__(self, text: str, *, date: str | None = None) -> None:
+        if date is not None:  # a day alone: its start or its end? Say both ways to write it
+            message = (
+                f"{text!r} is a day, not a time: say which time of it, e.g. {date}T00:00 or "
+                f"{date}T23:59:59 on the town's clock"
+            )
+        else:
+            message = (
+                f"not an ISO 8601 time: {text!r} (e.g. 2023-10-07T06:45 on the town's clock, "
+                "or 2023-10-07T06:45+03:00)"
+            )
+        super().__init__(message)
         self.text = text
 
 
@@ -62,11 +69,13 @@ def parse_town_time(text: str) -> datetime:
 
     "2023-10-07T07:00" is seven in the morning in the town (MAGEN_TIMEZONE), as its people
     and its pages tell the time; "2023-10-07T07:00+03:00" and "...Z" say their own zone. A date
-    alone is its midnight on the town's clock. Raises `NotATime`, whose message gives an
-    example, for anything else.
+    alone is refused: "until the 25th" may mean its start or its end. Raises `NotATime`, whose
+    message gives an example, for anything else.
     """
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise NotATime(text) from None
+    if len(text.strip()) <= len("2023-10-07"):  # a date with no time of day
+        raise NotATime(text, date=when.date().isoformat())
     return when if when.tzinfo is not None else when.replace(tzinfo=town_zone())
