@@ -4,11 +4,9 @@ English reason stays as it was."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -31,6 +29,7 @@ from magen.domain.persons import (
 )
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
+from support.rulekit import rules_named_in
 
 T0 = datetime(2023, 10, 7, 9, 0, tzinfo=UTC)
 REGISTRAR = Actor("acc_registrar", Role.REGISTRAR)
@@ -250,5 +249,4 @@ def test_the_refusal_names_its_rule_and_keeps_its_english(
 
 def test_every_rule_persons_names_is_held_here() -> None:
     """A rule added to persons.py without a case here fails (and one dropped there)."""
-    source = Path(persons.__file__).read_text("utf-8")
-    assert set(re.findall(r'rule="(\w+)"', source)) == {c[0] for c in CASES}
+    assert rules_named_in(persons) == {c[0] for c in CASES}

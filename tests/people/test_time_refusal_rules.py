@@ -5,11 +5,9 @@ refused with `time_in_future` or `time_too_old`, which the pages say in their ow
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -27,6 +25,7 @@ from magen.domain.people import (
 from magen.domain.persons import ReportMissingPerson
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
+from support.rulekit import rules_named_in
 
 T0 = datetime(2023, 10, 7, 9, 0, tzinfo=UTC)
 MEDIC = Actor("acc_medic", Role.MEDIC)
@@ -102,5 +101,4 @@ def test_a_historical_time_is_not_too_old_but_still_not_in_the_future() -> None:
 
 def test_every_rule_people_names_is_held_here() -> None:
     """A rule added to people.py without a case here fails (and one dropped there)."""
-    source = Path(people.__file__).read_text("utf-8")
-    assert set(re.findall(r'rule="(\w+)"', source)) == {c[0] for c in CASES}
+    assert rules_named_in(people) == {c[0] for c in CASES}
