@@ -175,6 +175,8 @@ PROPOSAL_PREFIX = "lock-in-near:"
 _PART = "#"
 # Buildings whose full guidance (route, texts) is kept between requests, per recompute.
 _BUILDING_CACHE = 4096
+# Answers kept by `view_at` (a few kB each) before the store is emptied.
+_VIEW_CACHE = 4096
 GUIDANCE_NAMESPACE = uuid.UUID("3f0c2a9e-6b1d-4c7a-9e25-8d4f6a1b0c37")
 
 
@@ -502,6 +504,8 @@ class GuidanceService:
         self._again = False
         self._ticker: asyncio.Task[None] | None = None
         self._building_cache: dict[tuple[int, int], Guidance] = {}
+        # Answers at a point, by everything they read (`view_at`).
+        self._views: dict[tuple[Any, ...], dict[str, Any]] = {}
         # The open ground threats' shapes and track points, at (log position, log time).
         self._threats: (
             tuple[tuple[int, datetime], list[DangerShape], npt.NDArray[np.float64]] | None
@@ -754,6 +758,23 @@ class GuidanceService:
             if len(self._building_cache) >= _BUILDING_CACHE:
                 self._building_cache.clear()
             self._building_cache[key] = found
+        return found
+
+    def view_at(self, lon: float, lat: float, lang: Lang) -> dict[str, Any]:
+        """`guidance_view` at a point, kept while nothing it reads has changed: the snapshot
+        (its version and time), the log (its position: alerts, tracks) and the town's clock.
+
+        Every phone asks again every 5-15 s, mostly from where it asked before, and an answer
+        costs ~0.25 ms to build: the same question is answered once per change. The answer is
+        shared: callers must not change it."""
+        snap = self.current()
+        key = (snap.version, snap.as_of, self.service.state.position, self._as_of, lon, lat, lang)
+        found = self._views.get(key)
+        if found is None:
+            found = guidance_view(self, lon, lat, lang)
+            if len(self._views) >= _VIEW_CACHE:
+                self._views.clear()
+            self._views[key] = found
         return found
 
     def proposals(self) -> tuple[ProposedOverride, ...]:

@@ -15,7 +15,7 @@ from magen.api.routes._common import client_has, encoded, etag_of, run_command
 from magen.api.routes.alerts import zones_of
 from magen.app import auth
 from magen.app.alerts_policy import area_view, danger_area_view, override_view
-from magen.app.guidance import GuidanceService, GuidanceSnapshot, building_map, guidance_view
+from magen.app.guidance import GuidanceService, GuidanceSnapshot, building_map
 from magen.domain.alerts import (
     Alerts,
     Area,
@@ -128,7 +128,7 @@ async def guidance_here(
     chosen: Lang = lang or preferred_language(request.headers.get("accept-language")) or "he"
     # Tagged by what it says: the advice reads live state besides its snapshot (how far the
     # nearest attackers are), so a tag of the snapshot alone kept an old distance on a 304.
-    body = encoded(request, guidance_view(guidance, lon, lat, chosen))
+    body = encoded(request, guidance.view_at(lon, lat, chosen))
     etag = etag_of(body)
     headers = {
         "ETag": etag,
