@@ -37,6 +37,7 @@ ACCOUNTS = {
     "officer2": Role.RESPONDER,
     "officer3": Role.RESPONDER,
     "officer4": Role.RESPONDER,  # checks in with a call sign of its own
+    "officer5": Role.RESPONDER,  # presses a status before ever checking in
     "resident1": Role.RESIDENT,
     "registrar": Role.REGISTRAR,
     "admin": Role.ADMIN,

@@ -323,6 +323,43 @@ def test_a_responder_checks_in_under_the_call_sign_the_dispatcher_uses(
         server.post("officer4", "/api/v1/responders/check-out", {})
 
 
+def test_a_status_pressed_before_checking_in_checks_in_and_is_said(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """An off-duty officer who runs in presses a status at once: one press checks them in
+    (the form's kind and call sign as they stand) and then says the status; nothing refused."""
+    context = _phone(browser, "en-US")
+    try:
+        page = page_errors.watch(sign_in(context, server, "officer5", "/responder?lang=en"))
+        page.wait_for_selector("body[data-ready]")
+        page.wait_for_selector("[data-checkin]", state="visible")
+        page.select_option("[data-checkin-form] select[name=kind]", "police_off_duty")
+        page.fill("[data-checkin-form] input[name=callsign]", "Off duty 5")
+        statuses: list[int] = []
+        page.on(
+            "response",
+            lambda r: statuses.append(r.status) if r.url.endswith("/responders/status") else None,
+        )
+        with page.expect_response(lambda r: r.url.endswith("/responders/check-in")) as checked:
+            page.click("[data-status=engaged]")
+        assert checked.value.status == 201
+        page.wait_for_selector("[data-status=engaged][aria-pressed=true]")
+        page.wait_for_selector("[data-checkin]", state="hidden")
+        assert page.locator("[data-error]").is_hidden()
+        assert page.locator("[data-status-line]").inner_text() == "Engaged"
+        assert statuses == [404, 201]  # the first press found them off duty; the retry took
+        mine = server.get("officer5", "/api/v1/accounts/me").json()["account_id"]
+        (me,) = [r for r in server.picture()["responders"] if r["id"] == mine]
+        assert (me["status"], me["kind"], me["callsign"]) == (
+            "engaged",
+            "police_off_duty",
+            "Off duty 5",
+        )
+    finally:
+        context.close()
+        server.post("officer5", "/api/v1/responders/check-out", {})
+
+
 def test_an_official_alert_is_at_the_top_of_the_responder_page_while_in_force(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:

@@ -348,24 +348,41 @@
     for (var i = 0; i < buttons.length; i++) buttons[i].setAttribute("aria-pressed", buttons[i].dataset.status === st ? "true" : "false");
   }
 
-  document.querySelector("[data-checkin-form]").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var kind = ev.target.elements.kind.value;
-    var body = { kind: kind, callsign: ev.target.elements.callsign.value.trim() };
+  var checkinForm = document.querySelector("[data-checkin-form]");
+  function checkIn() {
+    var f = checkinForm.elements;
+    var body = { kind: f.kind.value, callsign: f.callsign.value.trim() };
     if (fix) body.where = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy };
-    M.command("/api/v1/responders/check-in", body).then(function (r) {
-      if (answer(r, ev.target)) { tell(say("st_available")); showCheckIn(false); markStatus("available"); }
+    return M.command("/api/v1/responders/check-in", body);
+  }
+  checkinForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    checkIn().then(function (r) {
+      if (answer(r, checkinForm)) { tell(say("st_available")); showCheckIn(false); markStatus("available"); }
     }, function () { fail(say("fd_not_sent")); });
   });
 
+  // A status pressed before checking in (an off-duty officer who is hit, a volunteer who
+  // runs in) is not refused: the one press checks in with the form as it stands (kind, call
+  // sign) and then says the status. A refused check-in is said on its form.
+  function sendStatus(st) { return M.command("/api/v1/responders/status", { status: st }); }
   var statusButtons = document.querySelectorAll("[data-status]");
   for (var i = 0; i < statusButtons.length; i++) {
     (function (b) {
       b.addEventListener("click", function () {
+        var st = b.dataset.status;
         b.disabled = true;
-        M.command("/api/v1/responders/status", { status: b.dataset.status }).then(function (r) {
+        sendStatus(st).then(function (r) {
+          if (!notCheckedIn(r)) return { r: r };
+          return checkIn().then(function (c) {
+            if (!c.ok) return { r: c, form: checkinForm };
+            showCheckIn(false);
+            markStatus("available");
+            return sendStatus(st).then(function (again) { return { r: again }; });
+          });
+        }).then(function (out) {
           b.disabled = false;
-          if (answer(r)) { markStatus(b.dataset.status); tell(say("st_" + b.dataset.status)); }
+          if (answer(out.r, out.form)) { markStatus(st); tell(say("st_" + st)); refresh(); }
         }, function () { b.disabled = false; fail(say("fd_not_sent")); });
       });
     })(statusButtons[i]);
