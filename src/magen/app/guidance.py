@@ -19,12 +19,13 @@ hiding in a house. So a lifted danger area leaves its buildings inside with the 
 while its track is open, never "no alert"; track acts and verified sightings mark guidance
 stale as alert events do.
 
-The engine (`magen.geo.guidance`) models rocket, aircraft and infiltration alerts and operator
-lock-ins. Two things it does not model are laid over its result here, so the guidance never
-says "no alert" while an official one holds: other official alert types (early warning,
-earthquake, tsunami, hazardous materials, radiological) give their own action with the
-Home Front Command's instruction, and an operator's "stay in your home's protected space"
-replaces trips to public shelters where it applies.
+The engine (`magen.geo.guidance`) models rocket, aircraft and infiltration alerts, the other
+official hazards (early warning, earthquake, tsunami, hazardous materials, radiological: each
+with its own action, reconciled with any ground threat by the rules) and operator lock-ins.
+Where a hazard's own instruction holds unchanged, the alert's own words (title and
+instruction) are shown; where a ground threat changes it, the engine's reconciled words are.
+One thing the engine does not model is laid over its result here: an operator's "stay in your
+home's protected space" replaces trips to public shelters where it applies.
 """
 
 from __future__ import annotations
@@ -139,9 +140,16 @@ _ENGINE_CATEGORY: dict[AlertCategory, gp.AlertCategory] = {
     AlertCategory.UNCONVENTIONAL_MISSILE: gp.AlertCategory.MISSILES,
     AlertCategory.HOSTILE_AIRCRAFT_INTRUSION: gp.AlertCategory.HOSTILE_AIRCRAFT_INTRUSION,
     AlertCategory.TERRORIST_INFILTRATION: gp.AlertCategory.TERRORIST_INFILTRATION,
+    AlertCategory.EARTHQUAKE: gp.AlertCategory.EARTHQUAKE,
+    AlertCategory.TSUNAMI: gp.AlertCategory.TSUNAMI,
+    AlertCategory.RADIOLOGICAL_EVENT: gp.AlertCategory.RADIOLOGICAL_EVENT,
+    AlertCategory.HAZARDOUS_MATERIALS: gp.AlertCategory.HAZARDOUS_MATERIALS,
+    AlertCategory.EARLY_WARNING: gp.AlertCategory.EARLY_WARNING,
 }
 _FIRE = frozenset({gp.AlertCategory.MISSILES, gp.AlertCategory.HOSTILE_AIRCRAFT_INTRUSION})
-# The others, with the action their official instruction amounts to, strongest first.
+# The other hazards, with the action their own instruction amounts to (the engine's rule for
+# each when no ground threat changes it); where several are in force, the engine's order
+# (`gp.HAZARDS`) says which decides, and that alert's words are shown.
 _OFFICIAL_ONLY: dict[AlertCategory, GuidanceAction] = {
     AlertCategory.EARTHQUAKE: GuidanceAction.EVACUATE,
     AlertCategory.TSUNAMI: GuidanceAction.EVACUATE,
@@ -149,7 +157,7 @@ _OFFICIAL_ONLY: dict[AlertCategory, GuidanceAction] = {
     AlertCategory.HAZARDOUS_MATERIALS: GuidanceAction.STAY_IN_PROTECTED_SPACE,
     AlertCategory.EARLY_WARNING: GuidanceAction.STAY_NEAR_PROTECTED_SPACE,
 }
-_OFFICIAL_RANK = {a: i for i, a in enumerate(dict.fromkeys(_OFFICIAL_ONLY.values()))}
+_HAZARD_RANK = {c: gp.HAZARDS.index(_ENGINE_CATEGORY[c]) for c in _OFFICIAL_ONLY}
 
 ACTIONS: tuple[GuidanceAction, ...] = tuple(GuidanceAction)
 _ACTION_CODE = {a: i for i, a in enumerate(ACTIONS)}
@@ -162,6 +170,8 @@ _FROM_ENGINE = np.array(
                 gp.Action.STAY_IN_PROTECTED_SPACE: GuidanceAction.STAY_IN_PROTECTED_SPACE,
                 gp.Action.LOCK_IN: GuidanceAction.LOCK_IN,
                 gp.Action.STAY_INSIDE: GuidanceAction.STAY_INSIDE,
+                gp.Action.EVACUATE: GuidanceAction.EVACUATE,
+                gp.Action.STAY_NEAR_PROTECTED_SPACE: GuidanceAction.STAY_NEAR_PROTECTED_SPACE,
             }[a]
         ]
         for a in gp.Action
@@ -197,7 +207,7 @@ class Derived:
     """Everything guidance depends on, derived from the state at one time."""
 
     inputs: GuidanceInputs
-    # zone id -> (action, alert id) for official alerts the engine does not model
+    # zone id -> (action, alert id): the other hazard that decides in the zone, and its alert
     official_only: dict[str, tuple[GuidanceAction, str]] = field(default_factory=dict)
     stay_orders: tuple[StayOrder, ...] = ()
     # When the derivation next changes by time alone (an expiry or a scheduled start), and why.
@@ -229,13 +239,13 @@ def _alert_inputs(
         for z in alert.active_zones:
             if z not in zone_ids:
                 continue  # another town's zone
-            cat = _ENGINE_CATEGORY.get(alert.category)
-            if cat is None:
-                action = _OFFICIAL_ONLY[alert.category]
+            cat = _ENGINE_CATEGORY[alert.category]
+            action = _OFFICIAL_ONLY.get(alert.category)
+            if action is not None:
                 held = official_only.get(z)
-                if held is None or _OFFICIAL_RANK[action] < _OFFICIAL_RANK[held[0]]:
+                rank = _HAZARD_RANK[alert.category]
+                if held is None or rank < _HAZARD_RANK[alerts.alerts[held[1]].category]:
                     official_only[z] = (action, alert.alert_id)
-                continue
             categories.setdefault(z, set()).add(cat)
             s = alert.seconds_to_shelter.get(z)
             if s is not None and cat in _FIRE:
@@ -359,6 +369,7 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         shelter_status=statuses,
         overrides=tuple(overrides),
         ground_threat_in_town=ground_threat,
+        ground_threat_areas=frozenset(area_id for area_id, _ in ground_dangers(alerts, now)),
     )
     return Derived(
         inputs=inputs,
@@ -441,12 +452,12 @@ def _overlay(
     official = np.full(size, -1, dtype=np.int64)
     official_ids = tuple(dict.fromkeys(a for _, a in derived.official_only.values()))
     if derived.official_only:
+        # Which hazard alert each building's guidance speaks of (the engine decided the action,
+        # reconciling it with any ground threat).
         zone_of = {str(z): i for i, z in enumerate(town.zones.id)}
-        for zid, (act, alert_id) in derived.official_only.items():
-            # An official instruction outranks the stay-inside rule as it does routine.
-            hit = (town.buildings.zone == zone_of[zid]) & ((action == routine) | (action == inside))
-            action[hit] = _ACTION_CODE[act]
-            issued_by[hit] = gp.IssuedBy.OFFICIAL_ALERT
+        hazard = np.isin(result.reason, [r.value for r in gp.HAZARD_REASONS])
+        for zid, (_, alert_id) in derived.official_only.items():
+            hit = (town.buildings.zone == zone_of[zid]) & hazard
             official[hit] = official_ids.index(alert_id)
     if derived.stay_orders:
         movable = (
@@ -826,15 +837,18 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
     seconds = g.seconds
     official = _official_in(snap, zone_id)
     stay = _stay_at(guidance, snap=snap, zone_id=zone_id, building=g.building, lon=lon, lat=lat)
-    if action is GuidanceAction.STAY_INSIDE:
+    if g.reason in (gp.Reason.GROUND_THREAT_IN_TOWN, gp.Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN):
         # Where the nearest threat was reported, read now (its track moves between recomputes).
         texts = gp.stay_inside_texts(
-            outdoors=g.outdoors, distance_m=guidance.nearest_threat_m(lon, lat)
+            outdoors=g.outdoors,
+            distance_m=guidance.nearest_threat_m(lon, lat),
+            reason=g.reason,
+            categories=frozenset(gp.AlertCategory(c) for c in g.alerts),
         )
-    if official is not None and action in (GuidanceAction.ROUTINE, GuidanceAction.STAY_INSIDE):
-        act, alert_id = official
-        alert = alerts.alerts[alert_id]
-        action, issued_by, reason = act, gp.IssuedBy.OFFICIAL_ALERT.key, "official_alert"
+    if official is not None and g.reason is gp.Reason.HAZARD_ALERT:
+        # The hazard's own instruction holds unchanged: in the alert's own words.
+        alert = alerts.alerts[official[1]]
+        issued_by, reason = gp.IssuedBy.OFFICIAL_ALERT.key, "official_alert"
         texts = _joined(CATEGORY_TITLES[alert.category], alert.instruction)
         shelter, route, seconds = None, (), None
     if stay is not None and action in (
@@ -937,6 +951,10 @@ _HELD_IN_REASONS = frozenset(
         gp.Reason.GROUND_THREAT_NEARBY.key,
         gp.Reason.GROUND_THREAT_AND_FIRE.key,
         gp.Reason.GROUND_THREAT_IN_TOWN.key,
+        gp.Reason.INFILTRATION_AND_HAZARD.key,
+        gp.Reason.GROUND_THREAT_AND_HAZARD.key,
+        gp.Reason.HAZARD_NEAR_GROUND_THREAT.key,
+        gp.Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN.key,
     }  # an operator's order holds people in through its override id
 )
 _GROUND_CATEGORIES = frozenset({AlertCategory.TERRORIST_INFILTRATION})

@@ -40,7 +40,11 @@ import shapely
 
 from magen.geo.policy import (
     FIRE_CATEGORIES,
+    GO_OUT_HAZARDS,
+    HAZARDS,
+    INDOOR_HAZARDS,
     LANGUAGES,
+    NEAR_SHELTER_HAZARDS,
     RULES,
     Action,
     AlertCategory,
@@ -51,6 +55,7 @@ from magen.geo.policy import (
     Rule,
     ShelterStatus,
     Texts,
+    hazard_of,
     issued_by_label,
     texts_for,
 )
@@ -78,6 +83,7 @@ _ACTIVE = frozenset(
         AlertCategory.MISSILES,
         AlertCategory.HOSTILE_AIRCRAFT_INTRUSION,
         AlertCategory.TERRORIST_INFILTRATION,
+        *HAZARDS,
     }
 )
 
@@ -119,6 +125,9 @@ class GuidanceInputs:
     # Armed attackers are open somewhere in the town (confirmed, not yet over): nobody gets
     # "no alert"; what counts as open is the caller's to say.
     ground_threat_in_town: bool = False
+    # Which danger areas are attackers' (ids): in or near one, no other hazard sends anyone
+    # out. None: every danger area counts (as every one gets a proposed lock-in).
+    ground_threat_areas: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +139,8 @@ class Policy:
     egress_s: float = 10.0
     # 0: shortest routes; 1: exposure factors as modelled (see magen.geo.streets).
     exposure_weight: float = 1.0
-    # A proposed lock-in covers buildings up to this far beyond a danger area.
+    # A proposed lock-in covers buildings up to this far beyond a danger area; within it of an
+    # attackers' area nobody is sent out for an earthquake, a tsunami or an early warning.
     lock_in_margin_m: float = 300.0
     # Without any alert, the nearest shelter is looked up this far (weighted metres).
     routine_horizon_m: float = 1500.0
@@ -375,6 +385,7 @@ class GuidanceEngine:
         infil_z = np.array(
             [AlertCategory.TERRORIST_INFILTRATION in c for c in categories], dtype=bool
         )
+        hazard_z = _hazard_flags(categories)
         site_usable, site_choice = self._sites(inputs)
         areas = self._areas_of(inputs.danger_areas)
         if len(areas) != len(inputs.danger_areas):
@@ -435,6 +446,8 @@ class GuidanceEngine:
             Condition.SHELTER_IN_TIME_IGNORING_DANGER: (clear_reach.site >= 0)
             & (clear_seconds <= b_budget),
             Condition.GROUND_THREAT_IN_TOWN: np.full(size, inputs.ground_threat_in_town),
+            Condition.NEAR_GROUND_THREAT: self._near_ground_threat(inputs),
+            **{cond: flags[zb] for cond, flags in hazard_z.items()},
         }
         action, reason, by = decide(conditions, size, policy.rules)
         shows_shelter = (action == Action.GO_TO_SHELTER) | (
@@ -469,6 +482,18 @@ class GuidanceEngine:
             proposals=proposals,
             context=context,
         )
+
+    def _ground_areas(self, inputs: GuidanceInputs) -> list[DangerArea]:
+        keep = inputs.ground_threat_areas
+        return [a for a in inputs.danger_areas if keep is None or a.id in keep]
+
+    def _near_ground_threat(self, inputs: GuidanceInputs) -> BoolArray:
+        """Buildings in, or within the lock-in margin of, an attackers' danger area."""
+        near = np.zeros(len(self.town.buildings), dtype=bool)
+        areas = self._ground_areas(inputs)
+        for hit in self.buildings_near_each(areas, self.policy.lock_in_margin_m):
+            near[hit] = True
+        return near
 
     def _zones(self, inputs: GuidanceInputs) -> tuple[list[frozenset[AlertCategory]], FloatArray]:
         zones = self.town.zones
@@ -560,6 +585,20 @@ class GuidanceEngine:
         return tuple(out)
 
 
+def _hazard_flags(categories: list[frozenset[AlertCategory]]) -> dict[Condition, BoolArray]:
+    """Per zone (and outside all zones, last): which kind of other hazard decides there."""
+    deciding = [hazard_of(c) for c in categories]
+    return {
+        cond: np.array([h is not None and h in kinds for h in deciding], dtype=bool)
+        for cond, kinds in (
+            (Condition.HAZARD, frozenset(HAZARDS)),
+            (Condition.HAZARD_GO_OUT, GO_OUT_HAZARDS),
+            (Condition.HAZARD_INDOORS, INDOOR_HAZARDS),
+            (Condition.HAZARD_NEAR_SHELTER, NEAR_SHELTER_HAZARDS),
+        )
+    }
+
+
 def compute_guidance(
     town: Town, inputs: GuidanceInputs, policy: Policy = DEFAULT_POLICY
 ) -> GuidanceResult:
@@ -609,7 +648,11 @@ def _assemble(
     cats = ctx.zone_categories[zone] if zone >= 0 else frozenset()
     info = _shelter_info(town, shelter) if shelter >= 0 else None
     r = Reason(reason)
-    ground = r in {Reason.GROUND_THREAT_NEARBY, Reason.GROUND_THREAT_AND_FIRE}
+    ground = r in {
+        Reason.GROUND_THREAT_NEARBY,
+        Reason.GROUND_THREAT_AND_FIRE,
+        Reason.GROUND_THREAT_AND_HAZARD,
+    }
     values = {"shelter": "", "address": "", "seconds": "", "minutes": ""}
     # Each language names the shelter's street in its own script where the pack knows it.
     addresses: dict[str, dict[str, str]] = {}
@@ -729,6 +772,14 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
     def flag(value: bool) -> BoolArray:
         return np.array([value])
 
+    margin = policy.lock_in_margin_m
+    near_threat = any(
+        float(ctx.shapes[a.id].distance(xy)[0]) <= margin
+        for a in ctx.inputs.danger_areas
+        if ctx.inputs.ground_threat_areas is None or a.id in ctx.inputs.ground_threat_areas
+    )
+    hazards = {cond: flags[0] for cond, flags in _hazard_flags([cats]).items()}
+
     conditions = {
         Condition.FIRE: flag(bool(cats & FIRE_CATEGORIES)),
         Condition.INFILTRATION: flag(AlertCategory.TERRORIST_INFILTRATION in cats),
@@ -739,6 +790,8 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
             bool(clear_reach.site[0] >= 0 and clear_seconds <= budget)
         ),
         Condition.GROUND_THREAT_IN_TOWN: flag(ctx.inputs.ground_threat_in_town),
+        Condition.NEAR_GROUND_THREAT: flag(near_threat),
+        **{cond: flag(bool(v)) for cond, v in hazards.items()},
     }
     action, reason, by = decide(conditions, 1, policy.rules)
     site = int(reach.site[0])

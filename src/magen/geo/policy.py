@@ -19,6 +19,14 @@ relayed by municipalities):
 - Infiltration and rocket fire together: do not go out to a protected space outside the home,
   including the stairwell and public shelters; enter the mamad or an inner room and lock it
   (do not remove the mamad door handle: jam it with something heavy).
+- Earthquake: go out to an open area if you can do so quickly; if not, the protected room with
+  its door left open, or the stairwell; failing that, under heavy furniture or against an inner
+  wall. Outdoors: stay in the open, away from buildings, walls and power lines.
+- Tsunami: away from the shore to high ground, or up to the fourth floor or higher of a
+  nearby building.
+- Hazardous materials (and a radiological event): get indoors (an inner room), close the doors
+  and windows, turn off air conditioning and ventilation, wait for instructions.
+- Early warning: alerts are expected within minutes; get close to a protected space.
 
 Magen adds two rules of its own, from Ofakim: a ground threat declared by an operator near a
 building does not silently change an official instruction. The engine *proposes* a lock-in
@@ -29,6 +37,24 @@ an infiltration alert), nobody is told "no alert": a building with no other inst
 told to stay inside with the door locked, not to go out, not even to a public shelter, until
 the police announce the event is over. People who are not "near" went outside in Ofakim and
 met the attackers, and attackers who stop being reported are often hiding in a house nearby.
+
+When one of those other hazards meets a ground threat, the engine gives one action, never
+two orders (Magen's reconciliation, in the style of infiltration with rocket fire):
+
+- under a lock-in (an official infiltration alert in the zone, or an operator's lock-in), the
+  lock-in holds and the hazard's own indoor advice is added (an earthquake: the protected room
+  with its door open, or under heavy furniture, the home's door staying locked; a tsunami: up
+  inside the building; hazardous materials: windows shut and ventilation off); whose
+  instruction it is stays the lock-in's;
+- in or within the lock-in margin of an attackers' danger area with no lock-in issued yet,
+  nobody is sent out for the hazard: an earthquake, tsunami or early warning becomes "stay
+  inside, door locked" with the hazard's indoor advice, said as the threat reports' (the alert
+  said go out; it is the reports that say not to); hazardous materials keep their own indoor
+  action, official, with the door locked;
+- elsewhere, with a ground threat open in the town, the hazard's own action holds (official),
+  with a warning about the attackers, to keep clear of the danger areas and to lock the door
+  once inside again;
+- rocket and aircraft fire outrank these hazards, as the Home Front Command's alert does.
 
 `RULES` is evaluated top-down; the first rule whose conditions all hold decides the action.
 """
@@ -42,9 +68,14 @@ from enum import IntEnum, StrEnum
 from magen.geo.texts import (
     BODIES,
     CLOSINGS,
+    GROUND_THREAT_IN_TOWN_OPENER,
+    HAZARD_INDOORS_ADVICE,
+    HAZARD_OPENERS,
     ISSUED_BY_LABELS,
     OPENERS,
     ROUTINE_NEAREST,
+    hazard_in_town,
+    hazard_official,
     threat_distance,
     walk_minutes,
 )
@@ -56,11 +87,35 @@ class AlertCategory(StrEnum):
     MISSILES = "missiles"
     HOSTILE_AIRCRAFT_INTRUSION = "hostile_aircraft_intrusion"
     TERRORIST_INFILTRATION = "terrorist_infiltration"
+    EARTHQUAKE = "earthquake"
+    TSUNAMI = "tsunami"
+    RADIOLOGICAL_EVENT = "radiological_event"
+    HAZARDOUS_MATERIALS = "hazardous_materials"
+    EARLY_WARNING = "early_warning"
     ALL_CLEAR = "all_clear"
     NONE = "none"
 
 
 FIRE_CATEGORIES = frozenset({AlertCategory.MISSILES, AlertCategory.HOSTILE_AIRCRAFT_INTRUSION})
+# The other hazards, strongest first: where several are in force, the first one decides.
+HAZARDS: tuple[AlertCategory, ...] = (
+    AlertCategory.EARTHQUAKE,
+    AlertCategory.TSUNAMI,
+    AlertCategory.RADIOLOGICAL_EVENT,
+    AlertCategory.HAZARDOUS_MATERIALS,
+    AlertCategory.EARLY_WARNING,
+)
+# Hazards whose own instruction sends people out (to open or high ground) ...
+GO_OUT_HAZARDS = frozenset({AlertCategory.EARTHQUAKE, AlertCategory.TSUNAMI})
+# ... keeps them in with the windows shut ...
+INDOOR_HAZARDS = frozenset({AlertCategory.RADIOLOGICAL_EVENT, AlertCategory.HAZARDOUS_MATERIALS})
+# ... or near a protected space (early warning).
+NEAR_SHELTER_HAZARDS = frozenset({AlertCategory.EARLY_WARNING})
+
+
+def hazard_of(categories: frozenset[AlertCategory]) -> AlertCategory | None:
+    """The hazard that decides among those in force (None: none)."""
+    return next((h for h in HAZARDS if h in categories), None)
 
 
 class ShelterStatus(StrEnum):
@@ -87,6 +142,8 @@ class Action(IntEnum):
     STAY_IN_PROTECTED_SPACE = 2
     LOCK_IN = 3
     STAY_INSIDE = 4  # a ground threat is open in the town: inside, door locked, nobody out
+    EVACUATE = 5  # an earthquake or tsunami: to an open area or high ground
+    STAY_NEAR_PROTECTED_SPACE = 6  # early warning: alerts expected within minutes
 
     @property
     def key(self) -> str:
@@ -121,6 +178,17 @@ class Reason(IntEnum):
     GROUND_THREAT_NEARBY = 7
     GROUND_THREAT_AND_FIRE = 8
     GROUND_THREAT_IN_TOWN = 9
+    # Another official hazard (earthquake, tsunami, hazardous materials, radiological, early
+    # warning): its own instruction ...
+    HAZARD_ALERT = 10
+    # ... under an official infiltration alert's lock-in, with the hazard's indoor advice;
+    INFILTRATION_AND_HAZARD = 11
+    # ... under an operator's lock-in, likewise;
+    GROUND_THREAT_AND_HAZARD = 12
+    # ... in or near an attackers' danger area (no lock-in issued): nobody out for it;
+    HAZARD_NEAR_GROUND_THREAT = 13
+    # ... with a ground threat elsewhere in the town: its own action, with a warning.
+    HAZARD_AND_GROUND_THREAT_IN_TOWN = 14
 
     @property
     def key(self) -> str:
@@ -137,6 +205,12 @@ class Condition(StrEnum):
     SHELTER_IN_TIME = "shelter_in_time"  # an open shelter by a safe route within the time
     SHELTER_IN_TIME_IGNORING_DANGER = "shelter_in_time_ignoring_danger"
     GROUND_THREAT_IN_TOWN = "ground_threat_in_town"  # attackers open anywhere in the town
+    # In, or within the lock-in margin of, an attackers' danger area.
+    NEAR_GROUND_THREAT = "near_ground_threat"
+    HAZARD = "hazard"  # another official hazard in the zone (earthquake ... early warning)
+    HAZARD_GO_OUT = "hazard_go_out"  # the deciding hazard sends people out (earthquake, tsunami)
+    HAZARD_INDOORS = "hazard_indoors"  # ... keeps them in (hazardous materials, radiological)
+    HAZARD_NEAR_SHELTER = "hazard_near_shelter"  # ... near a protected space (early warning)
 
 
 @dataclass(frozen=True)
@@ -161,8 +235,10 @@ OPERATOR = IssuedBy.OPERATOR_OVERRIDE
 REPORTS = IssuedBy.THREAT_REPORTS
 RULES: tuple[Rule, ...] = (
     _rule({C.INFILTRATION, C.FIRE}, A.LOCK_IN, R.INFILTRATION_AND_FIRE, OFFICIAL),
+    _rule({C.INFILTRATION, C.HAZARD}, A.LOCK_IN, R.INFILTRATION_AND_HAZARD, OFFICIAL),
     _rule({C.INFILTRATION}, A.LOCK_IN, R.INFILTRATION, OFFICIAL),
     _rule({C.OPERATOR_LOCK_IN, C.FIRE}, A.LOCK_IN, R.GROUND_THREAT_AND_FIRE, OPERATOR),
+    _rule({C.OPERATOR_LOCK_IN, C.HAZARD}, A.LOCK_IN, R.GROUND_THREAT_AND_HAZARD, OPERATOR),
     _rule({C.OPERATOR_LOCK_IN}, A.LOCK_IN, R.GROUND_THREAT_NEARBY, OPERATOR),
     _rule(
         {C.FIRE, C.PROTECTED_SPACE_AT_HOME},
@@ -178,6 +254,38 @@ RULES: tuple[Rule, ...] = (
         OFFICIAL,
     ),
     _rule({C.FIRE}, A.STAY_IN_PROTECTED_SPACE, R.NO_SHELTER_IN_TIME, OFFICIAL),
+    # Another hazard near attackers: nobody out for it. Hazardous materials already keep
+    # people in (their own order, the door locked too); an earthquake's, a tsunami's or an
+    # early warning's way out is what the threat reports rule out.
+    _rule(
+        {C.HAZARD_INDOORS, C.NEAR_GROUND_THREAT},
+        A.STAY_IN_PROTECTED_SPACE,
+        R.HAZARD_NEAR_GROUND_THREAT,
+        OFFICIAL,
+    ),
+    _rule({C.HAZARD, C.NEAR_GROUND_THREAT}, A.STAY_INSIDE, R.HAZARD_NEAR_GROUND_THREAT, REPORTS),
+    # Attackers elsewhere in the town: the hazard's own action, with a warning.
+    _rule(
+        {C.HAZARD_GO_OUT, C.GROUND_THREAT_IN_TOWN},
+        A.EVACUATE,
+        R.HAZARD_AND_GROUND_THREAT_IN_TOWN,
+        OFFICIAL,
+    ),
+    _rule(
+        {C.HAZARD_INDOORS, C.GROUND_THREAT_IN_TOWN},
+        A.STAY_IN_PROTECTED_SPACE,
+        R.HAZARD_AND_GROUND_THREAT_IN_TOWN,
+        OFFICIAL,
+    ),
+    _rule(
+        {C.HAZARD_NEAR_SHELTER, C.GROUND_THREAT_IN_TOWN},
+        A.STAY_NEAR_PROTECTED_SPACE,
+        R.HAZARD_AND_GROUND_THREAT_IN_TOWN,
+        OFFICIAL,
+    ),
+    _rule({C.HAZARD_GO_OUT}, A.EVACUATE, R.HAZARD_ALERT, OFFICIAL),
+    _rule({C.HAZARD_INDOORS}, A.STAY_IN_PROTECTED_SPACE, R.HAZARD_ALERT, OFFICIAL),
+    _rule({C.HAZARD_NEAR_SHELTER}, A.STAY_NEAR_PROTECTED_SPACE, R.HAZARD_ALERT, OFFICIAL),
     # Never "no alert" while attackers are open in the town: only what an official alert
     # or an operator's lock-in says outranks this.
     _rule({C.GROUND_THREAT_IN_TOWN}, A.STAY_INSIDE, R.GROUND_THREAT_IN_TOWN, REPORTS),
@@ -192,6 +300,22 @@ Texts = dict[str, str]
 _BODY_OF = {
     Reason.GROUND_THREAT_NEARBY: Reason.INFILTRATION,
     Reason.GROUND_THREAT_AND_FIRE: Reason.INFILTRATION_AND_FIRE,
+}
+# Reasons that speak of another hazard, and those of them where nobody may go out for it
+# (the body is the lock-in's or the stay-inside's, then the hazard's indoor advice).
+HAZARD_REASONS = frozenset(
+    {
+        Reason.HAZARD_ALERT,
+        Reason.INFILTRATION_AND_HAZARD,
+        Reason.GROUND_THREAT_AND_HAZARD,
+        Reason.HAZARD_NEAR_GROUND_THREAT,
+        Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN,
+    }
+)
+_HELD_FOR_HAZARD = {
+    Reason.INFILTRATION_AND_HAZARD: Reason.INFILTRATION,
+    Reason.GROUND_THREAT_AND_HAZARD: Reason.GROUND_THREAT_NEARBY,
+    Reason.HAZARD_NEAR_GROUND_THREAT: Reason.HAZARD_NEAR_GROUND_THREAT,
 }
 _SHELTERING = frozenset(
     {
@@ -209,13 +333,37 @@ def issued_by_label(by: IssuedBy) -> Texts:
 
 
 def _body(reason: Reason, setting: str) -> Texts:
-    key = _BODY_OF.get(reason, reason).key
+    held = _HELD_FOR_HAZARD.get(reason, reason)
+    key = _BODY_OF.get(held, held).key
     if (key, setting) in BODIES:
         return BODIES[(key, setting)]
     if reason is Reason.PROTECTED_SPACE_AT_HOME:
         # Someone outdoors has no home protected room at hand: the outdoor instruction holds.
         return BODIES[(Reason.NO_SHELTER_IN_TIME.key, setting)]
     return BODIES[(key, "building")]
+
+
+def _openers(
+    reason: Reason, categories: frozenset[AlertCategory], ground_threat: bool
+) -> list[Texts]:
+    """What is in force, first: the alerts, then the attackers reported."""
+    parts = [
+        OPENERS[cat.value]
+        for cat in (
+            AlertCategory.TERRORIST_INFILTRATION,
+            AlertCategory.MISSILES,
+            AlertCategory.HOSTILE_AIRCRAFT_INTRUSION,
+        )
+        if cat in categories
+    ]
+    if reason in HAZARD_REASONS:
+        # Every other hazard in force is named; the first decides what is said.
+        parts += [HAZARD_OPENERS[h.value] for h in HAZARDS if h in categories]
+    if ground_threat or reason is Reason.HAZARD_NEAR_GROUND_THREAT:
+        parts.append(OPENERS["ground_threat"])
+    if reason is Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN:
+        parts.append(GROUND_THREAT_IN_TOWN_OPENER)
+    return parts
 
 
 def texts_for(
@@ -232,17 +380,16 @@ def texts_for(
     `values` fill its placeholders in every language; `values_in` those that differ by
     language (a shelter's street in the reader's script), by language."""
     setting = "outdoors" if outdoors else "building"
-    parts: list[Texts] = []
-    for cat in (
-        AlertCategory.TERRORIST_INFILTRATION,
-        AlertCategory.MISSILES,
-        AlertCategory.HOSTILE_AIRCRAFT_INTRUSION,
-    ):
-        if cat in categories:
-            parts.append(OPENERS[cat.value])
-    if ground_threat:
-        parts.append(OPENERS["ground_threat"])
-    parts.append(_body(reason, setting))
+    parts = _openers(reason, categories, ground_threat)
+    hazard = hazard_of(categories)
+    if reason is Reason.HAZARD_ALERT:
+        parts.append(hazard_official(hazard and hazard.value))
+    elif reason is Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN:
+        parts.append(hazard_in_town(hazard and hazard.value, setting))
+    else:
+        parts.append(_body(reason, setting))
+    if reason in _HELD_FOR_HAZARD and hazard is not None:
+        parts.append(HAZARD_INDOORS_ADVICE[(hazard.value, setting)])
     if reason is Reason.ROUTINE and values.get("shelter"):
         parts.append(ROUTINE_NEAREST)
     if reason in _SHELTERING:
@@ -263,13 +410,20 @@ def texts_for(
     }
 
 
-def stay_inside_texts(*, outdoors: bool, distance_m: float | None) -> Texts:
-    """The stay-inside message, saying how far the nearest open threat is when it is known."""
+def stay_inside_texts(
+    *,
+    outdoors: bool,
+    distance_m: float | None,
+    reason: Reason = Reason.GROUND_THREAT_IN_TOWN,
+    categories: frozenset[AlertCategory] = frozenset(),
+) -> Texts:
+    """The stay-inside message (or a hazard's with attackers elsewhere in the town), saying how
+    far the nearest open threat is when it is known."""
     near = {lang: {"near": threat_distance(lang, distance_m)} for lang in LANGUAGES}
     return texts_for(
-        Reason.GROUND_THREAT_IN_TOWN,
+        reason,
         outdoors=outdoors,
-        categories=frozenset(),
+        categories=categories,
         ground_threat=False,
         values={},
         values_in=near,

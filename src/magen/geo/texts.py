@@ -411,3 +411,307 @@ ISSUED_BY_LABELS: dict[str, Texts] = {
         "en": "Confirmed reports of attackers in the town",
     },
 }
+
+# --- other hazards (earthquake, tsunami, hazardous materials, radiological, early warning) ---
+
+HAZARD_OPENERS: dict[str, Texts] = {
+    "earthquake": {
+        "he": "התרעה: רעידת אדמה.",
+        "ar": "إنذار: هزّة أرضية.",
+        "en": "Alert: earthquake.",
+    },
+    "tsunami": {
+        "he": "התרעה: חשש לצונאמי.",
+        "ar": "إنذار: خشية من تسونامي.",
+        "en": "Alert: tsunami threat.",
+    },
+    "radiological_event": {
+        "he": "התרעה: חשש לאירוע רדיולוגי.",
+        "ar": "إنذار: خشية من حدث إشعاعي.",
+        "en": "Alert: radiological event.",
+    },
+    "hazardous_materials": {
+        "he": "התרעה: אירוע חומרים מסוכנים.",
+        "ar": "إنذار: حدث مواد خطرة.",
+        "en": "Alert: hazardous materials incident.",
+    },
+    "early_warning": {
+        "he": "התרעה מקדימה: צפויות התרעות בדקות הקרובות.",
+        "ar": "إنذار مبكر: يُتوقَّع صدور إنذارات خلال الدقائق القريبة.",
+        "en": "Early warning: alerts are expected in the next few minutes.",
+    },
+}
+
+# Said before a hazard's own action where attackers are open elsewhere in the town.
+GROUND_THREAT_IN_TOWN_OPENER: Texts = {
+    "he": "דווח על מחבלים חמושים ביישוב{near}.",
+    "ar": "وردت بلاغات عن مسلّحين في البلدة{near}.",
+    "en": "Armed attackers have been reported in the town{near}.",
+}
+
+_GENERIC_HAZARD: Texts = {
+    "he": "פעלו לפי הנחיות פיקוד העורף לאירוע זה.",
+    "ar": "اعملوا وفق تعليمات قيادة الجبهة الداخلية لهذا الحدث.",
+    "en": "Follow the Home Front Command's instructions for this event.",
+}
+
+# The Home Front Command's instruction for each hazard, as `magen.domain.alerts`
+# CATEGORY_INSTRUCTIONS says it (a test holds the two the same); the service shows the alert's
+# own instruction instead where it has one.
+HAZARD_OFFICIAL: dict[str, Texts] = {
+    "earthquake": {
+        "he": "צאו מיד לשטח פתוח. אם אין באפשרותכם לצאת – היכנסו לממ״ד והשאירו את הדלת פתוחה, "
+        "או לחדר המדרגות; אם גם זה אינו אפשרי – היכנסו מתחת לרהיט כבד או שבו צמוד לקיר פנימי.",
+        "ar": "اخرجوا فورًا إلى منطقة مفتوحة. إذا لم تتمكنوا من الخروج، ادخلوا إلى الغرفة المحصّنة "
+        "واتركوا بابها مفتوحًا، أو إلى بيت الدرج؛ وإن لم يكن ذلك ممكنًا، احتموا تحت قطعة أثاث "
+        "ثقيلة أو اجلسوا ملاصقين لجدار داخلي.",
+        "en": "Get out to an open area immediately. If you cannot, go into the protected room "
+        "and leave its door open, or into the stairwell; if that is not possible either, take "
+        "cover under heavy furniture or sit against an inner wall.",
+    },
+    "tsunami": {
+        "he": "התרחקו מיד מחוף הים אל שטח גבוה, או עלו לקומה הרביעית ומעלה בבניין קרוב.",
+        "ar": "ابتعدوا فورًا عن شاطئ البحر إلى منطقة مرتفعة، أو اصعدوا إلى الطابق الرابع أو أعلى "
+        "في مبنى قريب.",
+        "en": "Move away from the shore immediately to high ground, or go up to the fourth floor "
+        "or higher of a nearby building.",
+    },
+    "hazardous_materials": {
+        "he": "היכנסו למבנה, סגרו את הדלתות והחלונות, כבו מזגנים ומערכות אוורור והמתינו "
+        "להנחיות נוספות.",
+        "ar": "ادخلوا إلى مبنى، أغلقوا الأبواب والنوافذ، أطفئوا المكيّفات وأجهزة التهوية "
+        "وانتظروا تعليمات إضافية.",
+        "en": "Go indoors, close the doors and windows, turn off air conditioning and "
+        "ventilation, and wait for further instructions.",
+    },
+    "radiological_event": {
+        "he": "היכנסו למבנה, רצוי לחדר פנימי, סגרו את הדלתות והחלונות ושהו בו עד לקבלת הנחיה אחרת.",
+        "ar": "ادخلوا إلى مبنى، ويُفضَّل إلى غرفة داخلية، أغلقوا الأبواب والنوافذ وابقوا فيه حتى "
+        "تلقي تعليمات أخرى.",
+        "en": "Go indoors, preferably into an inner room, close the doors and windows and stay "
+        "there until further instructions.",
+    },
+    "early_warning": {
+        "he": "בדקות הקרובות צפויות להתקבל התרעות באזורך. התקרבו למרחב המוגן הקרוב; עם קבלת "
+        "התרעה היכנסו אליו מיד.",
+        "ar": "من المتوقع أن تصدر إنذارات في منطقتكم خلال الدقائق القريبة. اقتربوا من أقرب حيّز "
+        "محمي، وعند صدور الإنذار ادخلوا إليه فورًا.",
+        "en": "Alerts are expected in your area in the next few minutes. Move close to the "
+        "nearest protected space; when an alert sounds, go in immediately.",
+    },
+}
+
+# Where nobody may go out (a lock-in, or attackers near): the hazard's indoor advice, said
+# after the lock-in's (or stay-inside's) own words and never against them.
+HAZARD_INDOORS_ADVICE: dict[tuple[str, str], Texts] = {
+    ("earthquake", "building"): {
+        "he": "ברעידת האדמה אל תצאו לשטח פתוח: בזמן הרעידה היכנסו לממ״ד והשאירו את דלתו "
+        "פתוחה, או היכנסו מתחת לרהיט כבד או שבו צמוד לקיר פנימי, הרחק מחלונות. דלת הבית "
+        "נשארת נעולה.",
+        "ar": "في الهزّة الأرضية لا تخرجوا إلى منطقة مفتوحة: أثناء الاهتزاز ادخلوا الغرفة "
+        "المحصّنة (الممّاد) واتركوا بابها مفتوحًا، أو احتموا تحت قطعة أثاث ثقيلة أو اجلسوا "
+        "ملاصقين لجدار داخلي، بعيدًا عن النوافذ. يبقى باب البيت مقفلًا.",
+        "en": "In the earthquake, do not go out to an open area: while the ground shakes, go "
+        "into your protected room (mamad) and leave its door open, or take cover under heavy "
+        "furniture or against an inner wall, away from windows. The home's door stays locked.",
+    },
+    ("earthquake", "outdoors"): {
+        "he": "אם האדמה עדיין רועדת, התרחקו קודם מקירות, ממרפסות ומקווי חשמל, והיכנסו מיד "
+        "כשהרעידה נפסקת.",
+        "ar": "إن كانت الأرض لا تزال تهتزّ، فابتعدوا أولًا عن الجدران والشرفات وخطوط الكهرباء، "
+        "وادخلوا فور توقّف الاهتزاز.",
+        "en": "If the ground is still shaking, first keep clear of walls, balconies and power "
+        "lines, and go in as soon as it stops.",
+    },
+    ("tsunami", "building"): {
+        "he": "בחשש לצונאמי אל תצאו אל שטח גבוה: עלו בתוך הבניין שלכם, לקומה הרביעית ומעלה אם "
+        "יש בו, הרחק מחלונות.",
+        "ar": "مع خشية التسونامي لا تخرجوا إلى منطقة مرتفعة: اصعدوا داخل مبناكم، إلى الطابق "
+        "الرابع أو أعلى إن وُجد، بعيدًا عن النوافذ.",
+        "en": "For the tsunami, do not go out to high ground: go up inside your building, to "
+        "the fourth floor or higher if it has one, away from windows.",
+    },
+    ("tsunami", "outdoors"): {
+        "he": "אם יש בקרבת מקום בניין בן ארבע קומות ומעלה, היכנסו אליו ועלו בתוכו.",
+        "ar": "إن كان بالقرب مبنى من أربعة طوابق أو أكثر، فادخلوه واصعدوا داخله.",
+        "en": "If a building of four floors or more is near, choose it and go up inside it.",
+    },
+    ("hazardous_materials", "building"): {
+        "he": "בשל החומרים המסוכנים סגרו היטב את החלונות וכבו מזגנים ומערכות אוורור.",
+        "ar": "بسبب المواد الخطرة، أغلقوا النوافذ بإحكام وأطفئوا المكيّفات وأجهزة التهوية.",
+        "en": "For the hazardous materials, close the windows tightly and turn off air "
+        "conditioning and ventilation.",
+    },
+    ("hazardous_materials", "outdoors"): {
+        "he": "בתוך המבנה סגרו היטב את החלונות וכבו מזגנים ומערכות אוורור.",
+        "ar": "في داخل المبنى، أغلقوا النوافذ بإحكام وأطفئوا المكيّفات وأجهزة التهوية.",
+        "en": "Once inside, close the windows tightly and turn off air conditioning and "
+        "ventilation.",
+    },
+    ("radiological_event", "building"): {
+        "he": "בשל החשש לאירוע רדיולוגי שהו בחדר פנימי, החלונות סגורים היטב והמזגנים ומערכות "
+        "האוורור כבויים.",
+        "ar": "بسبب الخشية من حدث إشعاعي، ابقوا في غرفة داخلية، والنوافذ مغلقة بإحكام "
+        "والمكيّفات وأجهزة التهوية مطفأة.",
+        "en": "For the radiological event, stay in an inner room, with the windows closed "
+        "tightly and air conditioning and ventilation off.",
+    },
+    ("radiological_event", "outdoors"): {
+        "he": "בתוך המבנה שהו בחדר פנימי, החלונות סגורים היטב והמזגנים ומערכות האוורור כבויים.",
+        "ar": "في داخل المبنى، ابقوا في غرفة داخلية، والنوافذ مغلقة بإحكام والمكيّفات وأجهزة "
+        "التهوية مطفأة.",
+        "en": "Once inside, stay in an inner room, with the windows closed tightly and air "
+        "conditioning and ventilation off.",
+    },
+    ("early_warning", "building"): {
+        "he": "מאחר שצפויות התרעות, הישארו קרוב לממ״ד או לחדר פנימי; אם תישמע התרעה על ירי "
+        "רקטות, היכנסו אליו ונעלו אותו.",
+        "ar": "بما أنّ إنذارات متوقَّعة، ابقوا قرب الغرفة المحصّنة (الممّاد) أو غرفة داخلية؛ "
+        "وإذا صدر إنذار بإطلاق صواريخ، فادخلوها وأقفلوها.",
+        "en": "As alerts are expected, stay close to your protected room (mamad) or an inner "
+        "room; if a rocket alert sounds, go in and lock it.",
+    },
+    ("early_warning", "outdoors"): {
+        "he": "בתוך המבנה הישארו קרוב לחדר פנימי; אם תישמע התרעה על ירי רקטות, היכנסו אליו.",
+        "ar": "في داخل المبنى، ابقوا قرب غرفة داخلية؛ وإذا صدر إنذار بإطلاق صواريخ، فادخلوها.",
+        "en": "Once inside, stay close to an inner room; if a rocket alert sounds, go in.",
+    },
+}
+
+# Attackers near (in or by their danger area), no lock-in issued: nobody out for the hazard.
+BODIES[("hazard_near_ground_threat", "building")] = {
+    "he": "אל תצאו: הישארו בפנים, נעלו את הדלת, התרחקו מדלתות ומחלונות ואל תפתחו לאיש עד "
+    "שכוחות הביטחון יודיעו על סיום האירוע.",
+    "ar": "لا تخرجوا: ابقوا في الداخل، أقفلوا الباب، ابتعدوا عن الأبواب والنوافذ ولا تفتحوا "
+    "لأحد حتى تعلن قوات الأمن انتهاء الحدث.",
+    "en": "Do not go out: stay inside, lock the door, keep away from doors and windows and "
+    "open to no one until the security forces announce the event is over.",
+}
+BODIES[("hazard_near_ground_threat", "outdoors")] = {
+    "he": "היכנסו מיד למבנה הקרוב ונעלו את הדלת; התרחקו מדלתות ומחלונות ואל תפתחו לאיש עד "
+    "שכוחות הביטחון יודיעו על סיום האירוע.",
+    "ar": "ادخلوا فورًا أقرب مبنى وأقفلوا الباب؛ ابتعدوا عن الأبواب والنوافذ ولا تفتحوا لأحد "
+    "حتى تعلن قوات الأمن انتهاء الحدث.",
+    "en": "Get into the nearest building now and lock the door; keep away from doors and "
+    "windows and open to no one until the security forces announce the event is over.",
+}
+
+# Attackers elsewhere in the town: the hazard's own action, clear of the danger areas, and
+# the door locked once inside again.
+HAZARD_IN_TOWN: dict[tuple[str, str], Texts] = {
+    ("earthquake", "building"): {
+        "he": "אם אפשר לעשות זאת מהר, צאו לשטח פתוח סמוך לבניין, הרחק מאזורי הסכנה המסומנים "
+        "במפה; אם לא, היכנסו לממ״ד והשאירו את דלתו פתוחה, או לחדר המדרגות. אל תלכו למקלט "
+        "ציבורי. כשהרעידה נפסקת, חזרו פנימה אם הבניין לא נפגע ונעלו את הדלת עד שהמשטרה תודיע "
+        "על סיום האירוע.",
+        "ar": "إن أمكنكم ذلك بسرعة، فاخرجوا إلى منطقة مفتوحة قرب مبناكم، بعيدًا عن مناطق الخطر "
+        "المبيَّنة على الخريطة؛ وإلّا فادخلوا الغرفة المحصّنة (الممّاد) واتركوا بابها مفتوحًا، أو "
+        "إلى بيت الدرج. لا تذهبوا إلى ملجأ عام. عندما يتوقّف الاهتزاز، عودوا إلى الداخل إن لم "
+        "يتضرّر المبنى وأقفلوا الباب حتى تعلن الشرطة انتهاء الحدث.",
+        "en": "If you can do so quickly, go out to an open area right by your building, away "
+        "from the danger areas shown on the map; if you cannot, go into your protected room "
+        "(mamad) and leave its door open, or into the stairwell. Do not go to a public "
+        "shelter. When the shaking stops, go back in if the building is undamaged and lock the "
+        "door until the police announce the event is over.",
+    },
+    ("earthquake", "outdoors"): {
+        "he": "הישארו בשטח הפתוח, הרחק ממבנים, מקירות ומקווי חשמל, עד שהרעידה תיפסק, והתרחקו "
+        "מאזורי הסכנה המסומנים במפה. אחר כך היכנסו למבנה הקרוב שלא נפגע ונעלו את הדלת עד "
+        "שהמשטרה תודיע על סיום האירוע.",
+        "ar": "ابقوا في المكان المفتوح، بعيدًا عن المباني والجدران وخطوط الكهرباء، حتى يتوقّف "
+        "الاهتزاز، وابتعدوا عن مناطق الخطر المبيَّنة على الخريطة. ثم ادخلوا أقرب مبنى لم "
+        "يتضرّر وأقفلوا الباب حتى تعلن الشرطة انتهاء الحدث.",
+        "en": "Stay in the open, away from buildings, walls and power lines, until the shaking "
+        "stops, and keep away from the danger areas shown on the map. Then get into the "
+        "nearest undamaged building and lock the door until the police announce the event is "
+        "over.",
+    },
+    ("tsunami", "building"): {
+        "he": "התרחקו עכשיו מחוף הים אל שטח גבוה, או עלו לקומה הרביעית ומעלה בבניין שלכם או "
+        "בבניין קרוב, בדרך שאינה עוברת באזורי הסכנה המסומנים במפה. שם הישארו בפנים והדלת "
+        "נעולה עד שהמשטרה תודיע על סיום האירוע.",
+        "ar": "ابتعدوا الآن عن شاطئ البحر إلى منطقة مرتفعة، أو اصعدوا إلى الطابق الرابع أو أعلى "
+        "في مبناكم أو في مبنى قريب، عبر طريق لا تمرّ بمناطق الخطر المبيَّنة على الخريطة. "
+        "وهناك ابقوا في الداخل والباب مقفل حتى تعلن الشرطة انتهاء الحدث.",
+        "en": "Move away from the shore now to high ground, or go up to the fourth floor or "
+        "higher of your building or a nearby one, by a way that keeps clear of the danger "
+        "areas shown on the map. Once there, stay inside with the door locked until the police "
+        "announce the event is over.",
+    },
+    ("tsunami", "outdoors"): {
+        "he": "התרחקו עכשיו מחוף הים אל שטח גבוה, או עלו לקומה הרביעית ומעלה בבניין קרוב, "
+        "בדרך שאינה עוברת באזורי הסכנה המסומנים במפה. שם הישארו בפנים והדלת נעולה עד שהמשטרה "
+        "תודיע על סיום האירוע.",
+        "ar": "ابتعدوا الآن عن شاطئ البحر إلى منطقة مرتفعة، أو اصعدوا إلى الطابق الرابع أو أعلى "
+        "في مبنى قريب، عبر طريق لا تمرّ بمناطق الخطر المبيَّنة على الخريطة. وهناك ابقوا في "
+        "الداخل والباب مقفل حتى تعلن الشرطة انتهاء الحدث.",
+        "en": "Move away from the shore now to high ground, or go up to the fourth floor or "
+        "higher of a nearby building, by a way that keeps clear of the danger areas shown on "
+        "the map. Once there, stay inside with the door locked until the police announce the "
+        "event is over.",
+    },
+    ("hazardous_materials", "building"): {
+        "he": "הישארו בפנים: סגרו את הדלתות והחלונות, כבו מזגנים ומערכות אוורור ונעלו את "
+        "הדלת. אל תצאו, גם לא למקלט ציבורי, עד שתתקבל הנחיה אחרת.",
+        "ar": "ابقوا في الداخل: أغلقوا الأبواب والنوافذ، أطفئوا المكيّفات وأجهزة التهوية وأقفلوا "
+        "الباب. لا تخرجوا، ولا حتى إلى ملجأ عام، حتى تصدر تعليمات أخرى.",
+        "en": "Stay inside: close the doors and windows, turn off air conditioning and "
+        "ventilation, and lock the door. Do not go out, not even to a public shelter, until "
+        "told otherwise.",
+    },
+    ("hazardous_materials", "outdoors"): {
+        "he": "היכנסו מיד למבנה הקרוב, סגרו את הדלתות והחלונות, כבו מזגנים ומערכות אוורור "
+        "ונעלו את הדלת. אל תצאו שוב עד שתתקבל הנחיה אחרת.",
+        "ar": "ادخلوا فورًا أقرب مبنى، أغلقوا الأبواب والنوافذ، أطفئوا المكيّفات وأجهزة التهوية "
+        "وأقفلوا الباب. لا تخرجوا مجدّدًا حتى تصدر تعليمات أخرى.",
+        "en": "Get into the nearest building now, close the doors and windows, turn off air "
+        "conditioning and ventilation, and lock the door. Do not go out again until told "
+        "otherwise.",
+    },
+    ("radiological_event", "building"): {
+        "he": "הישארו בפנים, רצוי בחדר פנימי: סגרו את הדלתות והחלונות, כבו מזגנים ומערכות "
+        "אוורור ונעלו את הדלת. אל תצאו, גם לא למקלט ציבורי, עד שתתקבל הנחיה אחרת.",
+        "ar": "ابقوا في الداخل، ويُفضَّل في غرفة داخلية: أغلقوا الأبواب والنوافذ، أطفئوا "
+        "المكيّفات وأجهزة التهوية وأقفلوا الباب. لا تخرجوا، ولا حتى إلى ملجأ عام، حتى تصدر "
+        "تعليمات أخرى.",
+        "en": "Stay inside, preferably in an inner room: close the doors and windows, turn off "
+        "air conditioning and ventilation, and lock the door. Do not go out, not even to a "
+        "public shelter, until told otherwise.",
+    },
+    ("radiological_event", "outdoors"): {
+        "he": "היכנסו מיד למבנה הקרוב, לחדר פנימי, סגרו את הדלתות והחלונות, כבו מזגנים "
+        "ומערכות אוורור ונעלו את הדלת. אל תצאו שוב עד שתתקבל הנחיה אחרת.",
+        "ar": "ادخلوا فورًا أقرب مبنى، إلى غرفة داخلية، أغلقوا الأبواب والنوافذ، أطفئوا "
+        "المكيّفات وأجهزة التهوية وأقفلوا الباب. لا تخرجوا مجدّدًا حتى تصدر تعليمات أخرى.",
+        "en": "Get into the nearest building now, into an inner room, close the doors and "
+        "windows, turn off air conditioning and ventilation, and lock the door. Do not go out "
+        "again until told otherwise.",
+    },
+    ("early_warning", "building"): {
+        "he": "הישארו בפנים והדלת נעולה, קרוב לממ״ד או לחדר פנימי; כשתישמע התרעה, היכנסו "
+        "אליו מיד ופעלו לפי ההנחיה כאן. אל תצאו להמתין ליד מקלט ציבורי.",
+        "ar": "ابقوا في الداخل والباب مقفل، قرب الغرفة المحصّنة (الممّاد) أو غرفة داخلية؛ وعند "
+        "صدور إنذار ادخلوها فورًا واتّبعوا التعليمات هنا. لا تخرجوا للانتظار قرب ملجأ عام.",
+        "en": "Stay inside with the door locked, close to your protected room (mamad) or an "
+        "inner room; when an alert sounds, go in at once and follow the guidance here. Do not "
+        "go out to wait near a public shelter.",
+    },
+    ("early_warning", "outdoors"): {
+        "he": "היכנסו מיד למבנה הקרוב, נעלו את הדלת והישארו קרוב לחדר פנימי; כשתישמע התרעה, "
+        "פעלו לפי ההנחיה כאן.",
+        "ar": "ادخلوا فورًا أقرب مبنى، أقفلوا الباب وابقوا قرب غرفة داخلية؛ وعند صدور إنذار "
+        "اتّبعوا التعليمات هنا.",
+        "en": "Get into the nearest building now, lock the door and stay close to an inner "
+        "room; when an alert sounds, follow the guidance here.",
+    },
+}
+
+
+def hazard_official(hazard: str | None) -> Texts:
+    """A hazard's own instruction (a generic one when none is known)."""
+    return HAZARD_OFFICIAL.get(hazard or "", _GENERIC_HAZARD)
+
+
+def hazard_in_town(hazard: str | None, setting: str) -> Texts:
+    """A hazard's own action with attackers elsewhere in the town."""
+    return HAZARD_IN_TOWN.get((hazard or "", setting), _GENERIC_HAZARD)
