@@ -282,6 +282,78 @@ def test_a_server_that_refuses_the_area_view_is_asked_for_the_whole_picture(
     assert asked[-1].endswith("/api/v1/picture"), asked
 
 
+def _track(tid: str, north_m: float, status: str, seen: str, **more: Any) -> dict[str, Any]:
+    lat = HERE["latitude"] + north_m / 111_320
+    where = {"lat": lat, "lon": HERE["longitude"]}
+    return {
+        "id": tid,
+        "status": status,
+        "open": True,
+        "merged_into": None,
+        **where,
+        "last_seen": seen,
+        **more,
+    }
+
+
+def test_the_attackers_are_said_in_one_line_above_the_map(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """A responder with no task still sees the scale in words: the groups reported active, the
+    nearest to them and when it was seen, and the groups gone quiet said as possibly still
+    there (never as gone); merged and closed tracks are not counted; "none" names the area the
+    picture covers. The map's key names every symbol."""
+    real = server.get("volunteer1", "/api/v1/picture").json()
+    tracks = [
+        _track("trk_near", 300, "active", "2026-11-25T10:00:00+00:00"),
+        _track("trk_far", 1500, "active", "2026-11-25T10:05:00+00:00"),
+        _track("trk_quiet", 100, "stale", "2026-11-25T09:30:00+00:00"),
+        _track("trk_merged", 50, "active", "2026-11-25T10:06:00+00:00", merged_into="trk_far"),
+        {**_track("trk_closed", 20, "active", "2026-11-25T10:06:00+00:00"), "open": False},
+    ]
+    shown = {"picture": {**real, "tracks": tracks, "danger_areas": []}}
+
+    def answer(route: Any) -> None:
+        route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(shown["picture"])
+        )
+
+    context = _phone(browser, "en-GB")
+    try:
+        context.route(re.compile(r".*/api/v1/picture(\?.*)?$"), answer)
+        page = page_errors.watch(sign_in(context, server, "volunteer1", "/responder?lang=en"))
+        page.wait_for_selector("body[data-ready]")
+        line = page.locator("[data-threats]")
+        expect = (
+            "Active attacker groups: 2 · nearest 300 m from you, seen at 12:00:00"
+            " · Not seen recently (may still be there): 1"
+        )
+        page.wait_for_function(
+            "t => document.querySelector('[data-threats]').textContent === t", arg=expect
+        )
+        assert "active" in (line.get_attribute("class") or "")
+        key = page.locator("[data-map-key]").inner_text()
+        for word in ("attackers", "not seen recently", "danger area", "shelter", "you"):
+            assert word in key, key
+        screenshot(page, "responder-threat-line-en")
+        # Nothing open around me: said of the 2 km the picture covers, not of the town.
+        shown["picture"] = {
+            **real,
+            "tracks": [],
+            "danger_areas": [],
+            "scope": {"view": "around", "radius_m": 2000},
+        }
+        with page.expect_response(lambda r: "/api/v1/picture" in r.url):
+            page.click("[data-status=available]")
+        page.wait_for_function(
+            "t => document.querySelector('[data-threats]').textContent === t",
+            arg="No attackers reported within 2 km of you.",
+        )
+        assert "active" not in (line.get_attribute("class") or "")
+    finally:
+        context.close()
+
+
 def test_a_responder_checks_in_under_the_call_sign_the_dispatcher_uses(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:

@@ -33,6 +33,45 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "تُعرض منطقة {km} كم حولك وحول مهمتك",
         "Showing {km} km around you and your task",
     ),
+    # Above the responder's map: the attackers as the picture has them, in one line. A group
+    # not reported for a while is said as "not seen recently (may still be there)", never as
+    # gone; "none" is said of the area the map shows, never of the town when it shows less.
+    "fd_threats_active": (
+        "קבוצות מחבלים פעילות: {n}",
+        "مجموعات مسلحين نشطة: {n}",
+        "Active attacker groups: {n}",
+    ),
+    "fd_threats_nearest": (
+        "הקרובה {d} מ׳ ממך, נראתה ב-{t}",
+        "الأقرب على بعد {d} م منك، شوهدت الساعة {t}",
+        "nearest {d} m from you, seen at {t}",
+    ),
+    "fd_threats_latest": (
+        "דיווח אחרון ב-{t}",
+        "آخر بلاغ الساعة {t}",
+        "last report at {t}",
+    ),
+    "fd_threats_quiet": (
+        "לא נראו לאחרונה (ייתכן שעדיין שם): {n}",
+        "لم تُشاهَد مؤخرًا (قد تكون ما زالت هناك): {n}",
+        "Not seen recently (may still be there): {n}",
+    ),
+    "fd_threats_none": (
+        "לא דווחו מחבלים כרגע.",
+        "لم يُبلَّغ عن مسلحين الآن.",
+        "No attackers reported now.",
+    ),
+    "fd_threats_none_near": (
+        "לא דווחו מחבלים ב-{km} ק״מ סביבך.",
+        "لم يُبلَّغ عن مسلحين ضمن {km} كم حولك.",
+        "No attackers reported within {km} km of you.",
+    ),
+    # The key under the responder's map.
+    "fd_key_attackers": ("מחבלים", "مسلحون", "attackers"),
+    "fd_key_quiet": ("לא נראו לאחרונה", "لم تُشاهَد مؤخرًا", "not seen recently"),
+    "fd_key_danger": ("אזור סכנה", "منطقة خطر", "danger area"),
+    "fd_key_shelter": ("מקלט", "ملجأ", "shelter"),
+    "fd_key_me": ("את/ה", "أنت", "you"),
     "fd_map_around_me": (
         "מוצג אזור של {km} ק״מ סביבך",
         "تُعرض منطقة {km} كم حولك",

@@ -139,6 +139,7 @@
       lastPicture = p;
       drawAlerts(p);
       drawMine();  // the minutes since a tourniquet, now on the server's clock
+      sayThreats(p);
       drawThreats(p);
       drawAssignment(p);
       pictureShown = true;
@@ -179,6 +180,39 @@
       : "";
   }
 
+  // The attackers in one line, so a responder with no task (or no map) knows the scale: the
+  // groups reported active, the nearest to me and when it was seen, and the groups not seen
+  // recently, said as possibly still there. "None" names the area the picture covers.
+  var threatLine = document.querySelector("[data-threats]");
+  function sayThreats(p) {
+    var open = (p.tracks || []).filter(function (t) { return t.open && !t.merged_into; });
+    var active = open.filter(function (t) { return t.status !== "stale"; });
+    var quiet = open.length - active.length, parts = [];
+    if (active.length) {
+      var line = say("fd_threats_active", { n: String(active.length) });
+      var placed = active.filter(function (t) { return t.lat != null; });
+      if (fix && placed.length) {
+        var near = placed.map(function (t) { return { t: t, d: metres(fix, t) }; })
+          .sort(function (a, b) { return a.d - b.d; })[0];
+        line += " · " + say("fd_threats_nearest", { d: String(Math.round(near.d / 50) * 50), t: M.hhmmss(near.t.last_seen) });
+      } else {
+        var latest = active.map(function (t) { return t.last_seen; }).sort().pop();
+        if (latest) line += " · " + say("fd_threats_latest", { t: M.hhmmss(latest) });
+      }
+      parts.push(line);
+    }
+    if (quiet) parts.push(say("fd_threats_quiet", { n: String(quiet) }));
+    if (!parts.length) {
+      var scope = p.scope;
+      parts.push(scope && scope.view === "around"
+        ? say("fd_threats_none_near", { km: String(Math.round(scope.radius_m / 100) / 10) })
+        : say("fd_threats_none"));
+    }
+    threatLine.textContent = parts.join(" · ");
+    threatLine.classList.toggle("active", active.length > 0);
+    threatLine.hidden = false;
+  }
+
   // What the route goes around: the attackers' last known places and the danger areas.
   function drawThreats(p) {
     if (!map) return;
@@ -191,9 +225,9 @@
     });
     (p.tracks || []).forEach(function (t) {
       if (!t.open || t.merged_into || t.lat == null) return;
-      var stale = t.status === "stale";
+      var stale = t.status === "stale";  // grey ringed red: never taken for a closed shelter
       L.circleMarker([t.lat, t.lon], {
-        radius: 8, color: "#fff", weight: 2, fillColor: stale ? "#888" : "#b00020", fillOpacity: 0.95,
+        radius: 8, color: stale ? "#b00020" : "#fff", weight: stale ? 3 : 2, fillColor: stale ? "#888" : "#b00020", fillOpacity: 0.95,
         interactive: false, className: "mk-track" + (stale ? " stale" : "")
       }).addTo(threats);
     });
