@@ -123,12 +123,27 @@
      one, a picture's generated_at, and every heartbeat of the live feed). An answer's Date
      header is not used: it is to the whole second, and would jump the ages it feeds. */
   var skewMs = 0;
+  var clockKey = null;  // where keepClock keeps the offset on this machine, when asked to
   function learnClock(iso) {
     var at = iso ? Date.parse(iso) : NaN;
-    if (!isNaN(at)) skewMs = at - Date.now();
+    if (isNaN(at)) return;
+    skewMs = at - Date.now();
+    if (clockKey) try { localStorage.setItem(clockKey, String(Math.round(skewMs))); } catch (e) { /* private mode */ }
   }
   function serverNow() { return Date.now() + skewMs; }
   learnClock(CFG.now);
+
+  /* A page the phone keeps to open with no network (the resident pages): the offset learnt
+     when last online is kept under `key` and is the reckoning until the server is heard
+     again; such a copy's own time is old (stale) and never taught as "now". `pageNow`, the
+     time the server made this page, is taught only on a page fresh from the server. */
+  function keepClock(key, pageNow) {
+    var kept = NaN;
+    try { kept = parseFloat(localStorage.getItem(key) || ""); } catch (e) { kept = NaN; }
+    if (!isNaN(kept) && !CFG.now) skewMs = kept;
+    clockKey = key;
+    learnClock(pageNow);
+  }
 
   // A time (ISO, or ms) as HH:MM:SS on the town's clock; none given, the server's now.
   function hhmmss(iso) {
@@ -333,7 +348,7 @@
 
   window.Magen = {
     S: S, CFG: CFG, named: named, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
-    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, serverNow: serverNow, learnClock: learnClock, LiveFeed: LiveFeed, node: node, joined: joined,
+    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, serverNow: serverNow, learnClock: learnClock, keepClock: keepClock, LiveFeed: LiveFeed, node: node, joined: joined,
     ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf,
     inForce: inForce, refusedFor: refusedFor
   };

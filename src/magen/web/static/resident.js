@@ -34,29 +34,26 @@
   var pageMark = document.querySelector("[data-offline-copy]");
   var pageAt = pageMark ? pageMark.getAttribute("data-page-time") : null;
   var nowBox = document.getElementById("now");
-  var pageAtMs = keptCopy || !nowBox ? NaN : Date.parse(nowBox.getAttribute("data-page-at") || "");
+  // When the server made the page (ISO): the resident page says it on its advice box, the
+  // silent page on its offline line. A kept copy's is old, never the server's "now".
+  var pageAtSaid = (nowBox && nowBox.getAttribute("data-page-at")) || (pageMark && pageMark.getAttribute("data-page-at"));
+  var pageAtMs = keptCopy || !pageAtSaid ? NaN : Date.parse(pageAtSaid);
 
   /* --- the server's clock ---------------------------------------------------------------- */
 
-  // How far the server's clock is ahead of this phone's (ms), learnt from the page's own time
-  // and from the server's answers (their Date), kept on the phone for a page opened offline.
-  // A report is timed with it when pressed (observed_at), so a report kept offline and sent
-  // later says when it was made, on the server's clock however wrong the phone's is.
+  // One reckoning of the server's clock with the staff pages: common.js's (Magen.serverNow),
+  // learnt from the time the server made this page and from the times it states ("now" in
+  // the town's alerts), never from an answer's Date header (whole seconds, and a cache or a
+  // proxy may pass an old one). The offset is kept on the phone for a copy opened offline,
+  // whose own time is old and never taught. A report is timed with it when pressed
+  // (observed_at), so a report kept offline and sent later says when it was made, on the
+  // server's clock however wrong the phone's is.
   var CLOCK = "magen.clock";
-  var skewMs = 0;
-  try { skewMs = parseFloat(localStorage.getItem(CLOCK) || "0") || 0; } catch (e) { skewMs = 0; }
-  function learnClock(serverMs) {
-    if (isNaN(serverMs)) return;
-    skewMs = serverMs - Date.now();
-    try { localStorage.setItem(CLOCK, String(Math.round(skewMs))); } catch (e) { /* private mode */ }
-  }
-  function learnFrom(r) {
-    // A Date header is whole seconds: the middle of its second is the better guess.
-    var d = r && r.headers && r.headers.get("Date");
-    if (d) learnClock(Date.parse(d) + 500);
-  }
-  function serverNow() { return Date.now() + skewMs; }
-  if (!isNaN(pageAtMs)) learnClock(pageAtMs);
+  var M = window.Magen;  // common.js, loaded before this file
+  if (M && M.keepClock) M.keepClock(CLOCK, isNaN(pageAtMs) ? null : new Date(pageAtMs).toISOString());
+  function learnClock(iso) { if (M && M.learnClock) M.learnClock(iso); }
+  // Without common.js (never on a page served with this file) the phone's own clock.
+  function serverNow() { return M && M.serverNow ? M.serverNow() : Date.now(); }
 
   function say(key, values) {
     var s = S[key] || key;
@@ -101,8 +98,28 @@
   function enqueue(item) {
     var items = outbox();
     for (var i = 0; i < items.length; i++) if (items[i].id === item.id) return;  // already kept
-    items.push(item);
+    // A raise kept after an update or cancel that names it (pressed while the raise was on its
+    // way, then the raise met a busy server): it goes first, or they would name a call the
+    // server does not know yet.
+    var at = items.length;
+    for (var j = 0; j < items.length; j++) {
+      if (bodyOf(items[j]).get("sos_of") === item.id) { at = j; break; }
+    }
+    items.splice(at, 0, item);
     saveOutbox(items);
+  }
+  // The raise `of` was answered with the call's id: the reports kept behind it name the call.
+  function nameKept(of, id) {
+    var items = outbox(), changed = false;
+    items.forEach(function (it) {
+      var b = bodyOf(it);
+      if (b.get("sos_of") !== of) return;
+      b.set("sos_of", "");
+      b.set("sos_id", id);
+      it.body = b.toString();
+      changed = true;
+    });
+    if (changed) saveOutbox(items);
   }
   function drop(id) { saveOutbox(outbox().filter(function (x) { return x.id !== id; })); }
 
@@ -134,7 +151,6 @@
       headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
       body: item.body
     }).then(function (r) {
-      learnFrom(r);
       return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, ok: r.ok, json: j }; });
     });
   }
@@ -143,7 +159,11 @@
   function transient(status) { return status >= 500 || status === 429 || status === 408; }
 
   var flushing = false, flushAgain = false;
+  // A raise sent straight to the server and not yet answered (its command id, and its answer
+  // handled): reports kept meanwhile wait for it, as they wait for a kept raise.
+  var raising = null, raisingId = "";
   function flushNow() {
+    if (raising) return raising.then(flushNow);
     if (flushing) { flushAgain = true; return Promise.resolve(); }
     if (!outbox().length) return Promise.resolve();
     flushing = true;
@@ -256,7 +276,7 @@
   // An answer from the server to a report sent (now, or from the outbox).
   function afterSent(item, res) {
     if (isSos(item)) {
-      if (res.json.id) sosOpen(res.json.id, "");
+      if (res.json.id) { nameKept(item.id, res.json.id); sosOpen(res.json.id, ""); }
       showSafe();
     } else if (isClose(item)) {
       sosClosed();
@@ -326,6 +346,12 @@
     var places = form.querySelector("[data-places]");
     if (places) places.hidden = true;
     var data = new FormData(form);
+    // A raise still on its way: what is pressed now names it by its command (the server
+    // knows the call by it once the raise arrives), and waits for its answer.
+    var action = form.getAttribute("action");
+    if (raising && (action === "/resident/sos" || isCancelUrl(action)) && !data.get("sos_id")) {
+      data.set("sos_of", raisingId);
+    }
     // When it was pressed, on the server's clock: a report kept offline is timed by it.
     if (form.getAttribute("action") !== "/resident/safe" && !isCancelUrl(form.getAttribute("action"))) {
       data.set("observed_at", new Date(serverNow()).toISOString());
@@ -334,10 +360,11 @@
     var item = { id: form.elements.command_id.value, url: form.getAttribute("action"), body: body, at: Date.now() };
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
-    function queued() {
+    function queued(behind) {
       enqueue(item);
       renew(form);
-      banner("done", say("saved_offline"));
+      // Kept only to go after a raise still on its way: the waiting count says so, not "offline".
+      if (!behind) banner("done", say("saved_offline"));
       if (isRaise(item)) sosOpen("", item.id);
       else if (isClose(item)) sosClosed();
       if (isSos(item)) showSafe();
@@ -347,11 +374,14 @@
     // goes after them, in order. Sent ahead, an update or cancel would reach a server that does
     // not know the call it names yet: a second call raised, or a cancel that closes nothing
     // before the kept raise opens the call again.
-    if (navigator.onLine && (outbox().length || flushing)) {
-      queued();
+    // Pressed while a raise sent straight to the server is unanswered: kept (never lost, also
+    // if the page is closed now) and sent after that answer, naming the call it opened.
+    if (navigator.onLine && (outbox().length || flushing || raising)) {
+      queued(!!raising && !outbox().length);
       flushNow().then(function () { if (button) button.disabled = false; });
       return;
     }
+    var raise = navigator.onLine && isRaise(item);
     var done = navigator.onLine ? send(item).then(function (res) {
       if (transient(res.status)) return queued();
       if (res.ok) {
@@ -361,11 +391,29 @@
         afterSent(item, res);
         if (item.url.indexOf("/safe") >= 0) form.hidden = true;
       } else {
+        if (raise) unmarkRaise(item.id);
         banner("error", res.json.reason || say("error", { reason: res.status }));
         showSuggestions(form, res.json.suggestions);
       }
-    }, queued) : Promise.resolve(queued());
+    }, function () { queued(); }) : Promise.resolve(queued());
+    if (raise) {
+      // From the moment it is pressed the call can be changed or cancelled (on a weak link
+      // its answer may take many seconds): the forms name it by its command meanwhile.
+      sosOpen("", item.id);
+      renew(form);  // the form sent again now is a change to this call, not this raise again
+      raisingId = item.id;
+      var settled = function () { raising = null; raisingId = ""; };
+      raising = done.then(settled, settled);
+    }
     done.then(function () { if (button) button.disabled = false; });
+  }
+
+  // A raise refused (a place the server could not find): no call was opened by it.
+  function unmarkRaise(of) {
+    var f = document.querySelectorAll("[data-sos-of]");
+    for (var i = 0; i < f.length; i++) if (f[i].value === of) f[i].value = "";
+    var id = document.querySelector("[data-sos-id]");
+    if (!(id && id.value)) sosShown(false);
   }
 
   /* --- where am I ------------------------------------------------------------------------- */
@@ -549,7 +597,6 @@
     // a small 304 (many phones asking every few seconds stay cheap for the server).
     fetch("/api/v1/guidance?lat=" + at[0] + "&lon=" + at[1] + "&lang=" + LANG, { credentials: "same-origin", cache: "no-cache", signal: deadline() })
       .then(function (r) {
-        learnFrom(r);
         if (r.ok) return r.json();
         return r.status >= 400 && r.status < 500 ? {} : null;  // no advice for this place
       })
@@ -616,7 +663,9 @@
     fetch("/api/v1/alerts", opts)
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) {
-        if (!j || here) return null;
+        if (!j) return null;
+        learnClock(j.now);  // the server's "now", stated
+        if (here) return null;
         if (townMarks(j.alerts || [], mark) === now.getAttribute("data-town-marks")) {
           var at = Date.parse(j.now);
           var line = document.querySelector("[data-town-alerts-time]");

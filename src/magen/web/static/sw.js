@@ -23,7 +23,7 @@ var MAX_PAGES = 8;  // kept page addresses (an address looked up is its own), ne
 // Written by the page templates on a hidden line; shown on a kept copy.
 var OFFLINE_MARK = "data-offline-copy hidden";
 var OFFLINE_SHOWN = "data-offline-copy data-from-cache";
-var SHELL = ["/static/magen.css?v=" + VERSION, "/static/resident.js?v=" + VERSION];
+var SHELL = ["/static/magen.css?v=" + VERSION, "/static/common.js?v=" + VERSION, "/static/resident.js?v=" + VERSION];
 
 // The page's kind: each kind's newest copy answers an address never kept itself.
 function pageKind(path) {
