@@ -531,6 +531,29 @@ def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:
     assert out[2] > 3.0  # the likely one, raised a little by its weak competitor
 
 
+def test_em_does_not_learn_that_one_persons_names_share_no_part() -> None:
+    import numpy as np
+
+    from magen.people.matching import _NAME, _NULL, _PLACE, _SEX, _TIME, _em
+
+    # Pairs blocked on a birth date: 1,000 of one person (names agree) and 3,000 birthday
+    # twins sharing no name part, a third of them found near where the other was last seen.
+    levels = np.full((4000, len(COMPARISONS)), _NULL, dtype=np.int8)
+    levels[:, _SEX] = 1
+    levels[:, _TIME] = 2
+    levels[:1000, _NAME] = 9
+    levels[:1000, _PLACE] = 11
+    levels[1000:, _NAME] = 0
+    levels[1000:2000, _PLACE] = 11
+    levels[2000:, _PLACE] = 1
+    m, _ = _em(levels, DEFAULT_MODEL.m, DEFAULT_MODEL.u, 0.3, fit_m=True)
+    # EM alone would take the near twins for matches and learn that a third of one person's
+    # records share no name part; the level is held at the starting model's.
+    assert m[_NAME][0] == DEFAULT_MODEL.m[_NAME][0]
+    assert math.fsum(m[_NAME]) == pytest.approx(1.0)
+    assert m[_NAME][9] > 0.9
+
+
 def test_a_lone_candidates_link_says_so() -> None:
     pop = generate(random.Random(11), missing_reports=600, records=150)
     people = link_people(pop.reports, pop.records)
