@@ -12,13 +12,19 @@ and sender to the originator, and Magen's zones, languages and instructions are 
 
 Import (`parse_cap`) turns one upstream CAP message into alert commands for the app to
 decide: it never changes anything itself, and a message it cannot read raises `CapError`.
+An area given only by name (`areaDesc`, as the Home Front Command names its areas) is the
+town's zone of exactly that name; one that names no zone is reported (`CapImport.unplaced`).
+Nothing is dropped unsaid: outlines beyond what an alert keeps (`MAX_AREAS`) leave their zones
+alerted and are named in `CapImport.notes`, and an export whose zone outlines would make it
+larger than CAP import accepts (`MAX_CAP_BYTES`) goes out without them, with a `note` saying so.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -29,6 +35,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from magen.alerts.capxml import (
+    MAX_CAP_BYTES,
     CapArea,
     CapCircle,
     CapError,
@@ -48,6 +55,8 @@ from magen.domain.alerts import (
     DANGER_LIFTED,
     DANGER_TITLES,
     LANGS,
+    MAX_AREAS,
+    MAX_ZONES,
     OVERRIDE_INSTRUCTIONS,
     OVERRIDE_TITLES,
     OVERRIDE_WITHDRAWN,
@@ -230,13 +239,15 @@ def _cap_geometry(area: Geometry, desc: str) -> CapArea:
     return CapArea(desc=desc, polygons=(tuple((lat, lon) for lon, lat in area.ring),))
 
 
-def _zone_areas(zone_ids: Iterable[str], lang: Lang, config: CapConfig) -> list[CapArea]:
+def _zone_areas(
+    zone_ids: Iterable[str], lang: Lang, config: CapConfig, *, outlines: bool = True
+) -> list[CapArea]:
     out = []
     for z in zone_ids:
         known = config.zone_area(z)
         name = (known.name.in_(lang) or known.name.en or z) if known is not None else z
         polygons: tuple[tuple[tuple[float, float], ...], ...] = ()
-        if known is not None and known.ring is not None:
+        if outlines and known is not None and known.ring is not None:
             polygons = (tuple((lat, lon) for lon, lat in known.ring),)
         out.append(CapArea(desc=name, polygons=polygons, geocodes=((ZONE_GEOCODE, z),)))
     return out
@@ -248,8 +259,10 @@ def _areas(
     desc: LocalText,
     lang: Lang,
     config: CapConfig,
+    *,
+    outlines: bool = True,
 ) -> tuple[CapArea, ...]:
-    zones = _zone_areas(zone_ids, lang, config)
+    zones = _zone_areas(zone_ids, lang, config, outlines=outlines)
     return (*zones, *(_cap_geometry(g, desc.in_(lang)) for g in geometry))
 
 
@@ -298,6 +311,44 @@ def _message(
     status: Literal["Actual", "Exercise", "Test"],
     config: CapConfig,
 ) -> CapMessage:
+    message = _message_with(body, identity, references, status, config, outlines=True)
+    if not _too_large(message, config):
+        return message
+    # Every zone's outline would make the message larger than a CAP peer (Magen among them)
+    # takes: each zone goes out by name and id (its `magen:zone` geocode) without its outline,
+    # and the message says so. Drawn areas (the alert's own geometry) keep theirs.
+    smaller = _message_with(body, identity, references, status, config, outlines=False)
+    note = (
+        f"The outlines of this message's {len(body.zone_ids)} zones are left out: with them it "
+        f"would be larger than {MAX_CAP_BYTES} bytes. Each zone is named, with its id as a "
+        f"{ZONE_GEOCODE} geocode."
+    )
+    if _too_large(smaller, config):
+        note += (
+            f" Even so the message is larger than {MAX_CAP_BYTES} bytes, which a Magen peer "
+            "refuses: ask for its zones in smaller alerts."
+        )
+    return replace(smaller, note=note)
+
+
+def _too_large(message: CapMessage, config: CapConfig) -> bool:
+    """Whether the message, written out, exceeds what CAP import accepts (`MAX_CAP_BYTES`)."""
+    points = sum(len(r) for i in message.infos for a in i.areas for r in a.polygons)
+    areas = sum(len(i.areas) for i in message.infos)
+    if points * 40 + areas * 400 < MAX_CAP_BYTES // 2:
+        return False  # far below the limit: no need to write it out to know
+    return len(encode_cap(message, config.tz)) > MAX_CAP_BYTES
+
+
+def _message_with(
+    body: _Body,
+    identity: tuple[str, str, datetime],
+    references: Sequence[CapRef],
+    status: Literal["Actual", "Exercise", "Test"],
+    config: CapConfig,
+    *,
+    outlines: bool,
+) -> CapMessage:
     sender, identifier, sent = identity
     infos = tuple(
         CapInfo(
@@ -317,7 +368,9 @@ def _message(
             instruction=body.instruction.in_(lang),
             web=config.web,
             parameters=body.parameters,
-            areas=_areas(body.zone_ids, body.geometry, body.area_desc, lang, config),
+            areas=_areas(
+                body.zone_ids, body.geometry, body.area_desc, lang, config, outlines=outlines
+            ),
         )
         for lang in config.languages
         if body.instruction.in_(lang)
@@ -738,6 +791,36 @@ class _Group:
     infos: list[CapInfo] = field(default_factory=list)
 
 
+# Hebrew points and cantillation (not the maqaf, a hyphen), Arabic harakat, Quranic marks and
+# the tatweel: marks a name may or may not be written with.
+_MARKS = re.compile(
+    r"[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    r"\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]"
+)
+# Spaces, and hyphens and dashes of every kind (Hebrew's maqaf too), as one separator.
+_DASHES = re.compile(r"[\s\-_\u05be\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
+
+
+def area_name_key(text: str) -> str:
+    """A zone or area name as compared: without niqqud or harakat, case folded, and with
+    spaces and hyphens (of any kind, Hebrew's maqaf too) as one space.
+
+    "ירושלים - דרום", "ירושלים-דרום" and "יְרוּשָׁלַיִם דרום" are the same name."""
+    folded = _MARKS.sub("", unicodedata.normalize("NFKD", text))
+    return _DASHES.sub(" ", unicodedata.normalize("NFKC", folded).casefold()).strip()
+
+
+def zone_name_index(names: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """Zone ids by each of their names (and the id itself) as compared (`area_name_key`)."""
+    index: dict[str, dict[str, None]] = {}
+    for zone_id, zone_names in names.items():
+        for name in (zone_id, *zone_names):
+            key = area_name_key(name)
+            if key:
+                index.setdefault(key, {})[zone_id] = None
+    return {k: tuple(v) for k, v in index.items()}
+
+
 def _geometry(area: CapArea, where: str) -> list[Geometry]:
     out: list[Geometry] = []
     try:
@@ -759,6 +842,8 @@ class _Placed:
     areas: tuple[Geometry, ...]  # the geometries that touch one of them (no others)
     unplaced: tuple[str, ...]  # areaDesc of areas with nothing Magen can place
     elsewhere: tuple[str, ...] = ()  # zones named outright that are not this town's
+    ambiguous: tuple[str, ...] = ()  # areaDescs naming several of the town's zones alike
+    notes: tuple[str, ...] = ()  # what was not kept, and why
 
 
 def _zones_and_areas(
@@ -766,11 +851,13 @@ def _zones_and_areas(
     zones_for_area: Callable[[Geometry], Sequence[str]],
     zone_geocode: str,
     town_zones: Container[str] | None,
+    names: Mapping[str, tuple[str, ...]] | None = None,
 ) -> _Placed:
     zones: dict[str, None] = {}
     elsewhere: dict[str, None] = {}
     geometries: dict[Geometry, None] = {}
     unplaced: dict[str, None] = {}
+    ambiguous: dict[str, None] = {}
     for info in infos:
         for n, area in enumerate(info.areas, 1):
             named = [v.strip() for k, v in area.geocodes if k == zone_geocode and v.strip()]
@@ -780,8 +867,18 @@ def _zones_and_areas(
                     (zones if town_zones is None or z in town_zones else elsewhere)[z] = None
                 continue
             found = _geometry(area, f"{info.language} area {n}")
+            desc = area.desc.strip()
+            if not found and desc and names is not None:
+                # Only a name (as the Home Front Command's areas are): one of the town's zones
+                # if it is exactly that zone's name in some language, else said to match none.
+                hits = names.get(area_name_key(desc), ())
+                if len(hits) == 1:
+                    zones[hits[0]] = None
+                    continue
+                if hits:
+                    ambiguous[f"{desc} ({', '.join(hits)})"] = None
             if not found:
-                unplaced[area.desc.strip() or f"{info.language} area {n}"] = None
+                unplaced[desc or f"{info.language} area {n}"] = None
             geometries.update(dict.fromkeys(found))
     kept: list[Geometry] = []
     for g in geometries:
@@ -790,8 +887,29 @@ def _zones_and_areas(
         if touched:
             kept.append(g)
             zones.update(dict.fromkeys(touched))
+    notes: tuple[str, ...] = ()
+    if len(kept) > MAX_AREAS:
+        # More outlines over the town than an alert keeps: the alert holds every zone they
+        # touch (and each zone's own outline goes out with it); the outlines are not kept,
+        # and the import says so.
+        notes = (
+            f"{len(kept)} of the message's outlines lie over this town's zones, more than the "
+            f"{MAX_AREAS} an alert keeps: the alert holds all {len(zones)} zones they touch, "
+            "without those outlines",
+        )
+        kept = []
+    if len(zones) > MAX_ZONES:
+        raise CapError(
+            f"the message's areas cover {len(zones)} of this town's zones; an alert holds at "
+            f"most {MAX_ZONES}"
+        )
     return _Placed(
-        zones=tuple(zones), areas=tuple(kept), unplaced=tuple(unplaced), elsewhere=tuple(elsewhere)
+        zones=tuple(zones),
+        areas=tuple(kept),
+        unplaced=tuple(unplaced),
+        elsewhere=tuple(elsewhere),
+        ambiguous=tuple(ambiguous),
+        notes=notes,
     )
 
 
@@ -844,13 +962,24 @@ class CapImport:
     reason: str = ""  # when there is no command
     unplaced: tuple[str, ...] = ()  # areaDesc of areas Magen could not place
     references: tuple[DomainCapRef, ...] = ()  # the earlier messages the message names
+    notes: tuple[str, ...] = ()  # what of the message the commands do not keep, and why
 
 
-def _cannot_place(unplaced: Sequence[str]) -> str:
-    return (
-        "Magen cannot place the message's areas (they have no polygon, circle or "
-        f"{ZONE_GEOCODE} geocode): {'; '.join(unplaced)}"
+def _cannot_place(
+    unplaced: Sequence[str], *, by_name: bool = False, ambiguous: Sequence[str] = ()
+) -> str:
+    if not by_name:
+        return (
+            "Magen cannot place the message's areas (they have no polygon, circle or "
+            f"{ZONE_GEOCODE} geocode): {'; '.join(unplaced)}"
+        )
+    out = (
+        "Magen cannot place the message's areas: they have no polygon, circle or "
+        f"{ZONE_GEOCODE} geocode, and no zone of this town has their name: {'; '.join(unplaced)}"
     )
+    if ambiguous:
+        out += f" (names several zones alike: {'; '.join(ambiguous)})"
+    return out
 
 
 def _command(
@@ -914,12 +1043,19 @@ def parse_cap(
     *,
     zone_geocode: str = ZONE_GEOCODE,
     town_zones: Container[str] | None = None,
+    zone_names: Mapping[str, Iterable[str]] | None = None,
 ) -> list[ImportedCommand]:
     """Turn one upstream CAP 1.2 message into the alert commands it asks for.
 
     The commands of `read_cap` (which also says why a message asks nothing).
     """
-    found = read_cap(data, zones_for_area, zone_geocode=zone_geocode, town_zones=town_zones)
+    found = read_cap(
+        data,
+        zones_for_area,
+        zone_geocode=zone_geocode,
+        town_zones=town_zones,
+        zone_names=zone_names,
+    )
     return list(found.commands)
 
 
@@ -929,12 +1065,17 @@ def read_cap(
     *,
     zone_geocode: str = ZONE_GEOCODE,
     town_zones: Container[str] | None = None,
+    zone_names: Mapping[str, Iterable[str]] | None = None,
 ) -> CapImport:
     """Read one upstream CAP 1.2 message: the alert commands it asks of this town.
 
     `zones_for_area` maps an area's geometry to the ids of the town's zones it touches; areas
     that name a zone by the `zone_geocode` geocode are taken as that zone (if `town_zones`
-    is given, only the zones in it). Only the geometries that touch a zone are kept. A message
+    is given, only the zones in it). Only the geometries that touch a zone are kept. An area
+    with only a name (`areaDesc`, as the Home Front Command's "ירושלים - דרום") is the zone
+    of that name when `zone_names` (zone id -> its names, in he/ar/en) gives exactly one zone
+    so named, compared without niqqud or harakat, case, or the spacing of hyphens
+    (`area_name_key`); one that names no zone (or several alike) is unplaced, and said. A message
     about another place, a test, a draft, or an operator order of another system yields no
     command, and the reason says which. A message whose event Magen cannot map raises
     CapUnknownEvent only if it touches the town. Anything unreadable, hostile or invalid
@@ -964,6 +1105,7 @@ def read_cap(
             zones_for_area=zones_for_area,
             zone_geocode=zone_geocode,
             town_zones=town_zones,
+            names=None if zone_names is None else zone_name_index(zone_names),
         )
     except ValidationError as exc:
         reasons = "; ".join(
@@ -981,6 +1123,7 @@ def _commands(
     zones_for_area: Callable[[Geometry], Sequence[str]],
     zone_geocode: str,
     town_zones: Container[str] | None,
+    names: Mapping[str, tuple[str, ...]] | None,
 ) -> CapImport:
     groups: dict[tuple[bool, AlertCategory | None], _Group] = {}
     for info in msg.infos:
@@ -994,7 +1137,7 @@ def _commands(
 
     # Where first, what second: a valid message about another place is not Magen's to read.
     placed = {
-        key: _zones_and_areas(group.infos, zones_for_area, zone_geocode, town_zones)
+        key: _zones_and_areas(group.infos, zones_for_area, zone_geocode, town_zones, names)
         for key, group in groups.items()
     }
     unknown = groups.get((False, None))
@@ -1025,6 +1168,12 @@ def _commands(
         if command is not None:
             out.append(command)
     if out:
-        return CapImport(tuple(out), unplaced=unplaced, references=refs)
-    reason = _cannot_place(unplaced) if unplaced else NOT_HERE
+        notes = tuple(dict.fromkeys(n for p in placed.values() for n in p.notes))
+        return CapImport(tuple(out), unplaced=unplaced, references=refs, notes=notes)
+    ambiguous = tuple(dict.fromkeys(d for p in placed.values() for d in p.ambiguous))
+    reason = (
+        _cannot_place(unplaced, by_name=names is not None, ambiguous=ambiguous)
+        if unplaced
+        else NOT_HERE
+    )
     return CapImport((), reason, unplaced, refs)

@@ -29,7 +29,9 @@ from magen.domain.values import FreeText, Latitude, Longitude
 
 # --- limits -------------------------------------------------------------------------------
 
-MAX_ZONES = 500
+# A town pack may have far more than 500 zones (Jerusalem on the 500 m grid has 928), and one
+# alert or all clear must be able to name them all.
+MAX_ZONES = 5000
 MAX_AREAS = 50
 MAX_POLYGON_VERTICES = 1000
 # A town-level system: anything wider is a national alert and belongs to zones, not geometry.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,3 +177,14 @@ def zone_lookup(
     first[1:] = pts[1:] != pts[:-1]
     out[pts[first]] = zone[first]
     return out
+
+
+def zone_names(
+    ids: Sequence[str], names: Sequence[str], by_lang: Sequence[Mapping[str, str]]
+) -> dict[str, tuple[str, ...]]:
+    """Each zone's names (its name, then he/ar/en where they differ), by zone id: what an
+    upstream alert's area may call it (`magen.alerts.cap.read_cap`'s `zone_names`)."""
+    return {
+        str(z): tuple(dict.fromkeys(n for n in (str(name), *langs.values()) if n))
+        for z, name, langs in zip(ids, names, by_lang, strict=True)
+    }

@@ -45,6 +45,7 @@ from magen.app.alerts_policy import (
 from magen.app.service import Outcome, Service
 from magen.domain import decide
 from magen.domain.alerts import (
+    MAX_ZONES,
     AlertCategory,
     Alerts,
     Area,
@@ -72,6 +73,7 @@ from magen.domain.errors import Forbidden, InvalidCommand, NotFound
 from magen.domain.state import State
 from magen.domain.values import FreeText
 from magen.geo.town import Town
+from magen.geo.zones import zone_names
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 CAP_XML = "application/cap+xml"
@@ -89,7 +91,7 @@ class AlertIssue(BaseModel):
 
     command_id: uuid.UUID
     category: AlertCategory
-    zone_ids: Annotated[tuple[ZoneId, ...], Field(min_length=1, max_length=500)]
+    zone_ids: Annotated[tuple[ZoneId, ...], Field(min_length=1, max_length=MAX_ZONES)]
     seconds_to_shelter: SecondsByZone = Field(default_factory=dict)
     areas: Areas = ()
     instruction: LocalText | None = None
@@ -104,7 +106,7 @@ class AlertChange(BaseModel):
     model_config = _STRICT
 
     command_id: uuid.UUID
-    zone_ids: Annotated[tuple[ZoneId, ...], Field(min_length=1, max_length=500)] | None = None
+    zone_ids: Annotated[tuple[ZoneId, ...], Field(min_length=1, max_length=MAX_ZONES)] | None = None
     seconds_to_shelter: SecondsByZone | None = None
     areas: Areas | None = None
     instruction: LocalText | None = None
@@ -122,7 +124,7 @@ class AllClear(BaseModel):
     model_config = _STRICT
 
     command_id: uuid.UUID
-    zone_ids: Annotated[tuple[ZoneId, ...], Field(min_length=1, max_length=500)]
+    zone_ids: Annotated[tuple[ZoneId, ...], Field(min_length=1, max_length=MAX_ZONES)]
     categories: Annotated[tuple[AlertCategory, ...], Field(max_length=20)] = ()
 
 
@@ -433,7 +435,14 @@ async def cap_import(
     zones = zones_of(request)
     try:
         found = read_cap(
-            data, _zones_for(request), town_zones=None if zones is None else set(zones.zone_ids)
+            data,
+            _zones_for(request),
+            town_zones=None if zones is None else set(zones.zone_ids),
+            zone_names=None
+            if zones is None
+            else zone_names(
+                zones.zone_ids, zones.town.zones.name.tolist(), zones.town.zones.names()
+            ),
         )
     except CapUnknownEvent as exc:
         # A valid document: Magen cannot map its event, and it is about this town.
@@ -460,6 +469,9 @@ async def cap_import(
         outcome = await service.handle(actor, command)
         recorded += outcome.events
     body = outcome_view_of(recorded, service.state.position)
+    # Areas the message names that are none of this town's zones (nor placed otherwise).
+    body["unplaced"] = list(found.unplaced)
+    body["notes"] = list(found.notes)  # what of the message the alert does not keep, and why
     return Response({"imported": True, **body, "replayed": False}, status_code=201)
 
 
