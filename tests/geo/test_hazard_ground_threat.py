@@ -14,11 +14,15 @@ The combinations, per hazard, on the real Baka map (ground threat: action, whose
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from geo.test_shelter_guidance import guidance_inputs
 from magen.domain.alerts import CATEGORY_INSTRUCTIONS
 from magen.domain.alerts import AlertCategory as DomainCategory
 from magen.geo.guidance import (
@@ -354,3 +358,37 @@ def test_every_hazard_rule_is_one_action_and_every_combination_has_texts() -> No
 def test_the_engine_s_hazard_instructions_are_the_domain_s(hazard: str) -> None:
     domain = CATEGORY_INSTRUCTIONS[DomainCategory(hazard)]
     assert HAZARD_OFFICIAL[hazard] == {"he": domain.he, "ar": domain.ar, "en": domain.en}
+
+
+_HAZARD_SETS = [frozenset({h}) for h in OWN_ACTION] + [
+    frozenset({AlertCategory.EARTHQUAKE, AlertCategory.HAZARDOUS_MATERIALS}),
+    frozenset({AlertCategory.TSUNAMI, AlertCategory.MISSILES}),
+    frozenset({AlertCategory.EARLY_WARNING, AlertCategory.TERRORIST_INFILTRATION}),
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_whatever_the_inputs_nobody_near_attackers_or_locked_in_is_sent_out(
+    baka: Town, engine: GuidanceEngine, data: st.DataObject
+) -> None:
+    drawn = data.draw(guidance_inputs(baka))
+    zones = [str(z) for z in baka.zones.id]
+    alerts = dict(drawn.alerts)
+    for z in data.draw(st.lists(st.sampled_from(zones), unique=True, min_size=1)):
+        alerts[z] = ZoneAlert(data.draw(st.sampled_from(_HAZARD_SETS)))
+    inputs = dataclasses.replace(drawn, alerts=alerts)
+    result = engine.compute(inputs)
+    near = np.zeros(len(baka.buildings), dtype=bool)
+    for hit in engine.buildings_near_each(list(inputs.danger_areas), 300.0):
+        near[hit] = True
+    held = near | (result.override >= 0)
+    out = (result.action == Action.EVACUATE) | (result.action == Action.STAY_NEAR_PROTECTED_SPACE)
+    assert not (out & held).any()
+    if inputs.ground_threat_in_town:
+        assert not (result.action == Action.NO_ALERT).any()
+    # One action each, and whose it is follows from it.
+    assert ((result.action == Action.LOCK_IN) <= (result.issued_by != IssuedBy.NONE)).all()
+    assert ((result.issued_by == IssuedBy.NONE) == (result.action == Action.NO_ALERT)).all()
