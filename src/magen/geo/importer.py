@@ -23,7 +23,12 @@ from magen.geo.shelters import (
     read_shelters,
 )
 from magen.geo.snap import Segments, Snapped, segment_tree, snap_points
-from magen.geo.street_names import LocalAddress, StreetMatcher, street_names
+from magen.geo.street_names import (
+    LocalAddress,
+    StreetMatcher,
+    street_name_table,
+    street_names,
+)
 from magen.geo.streets import EdgeFlag, StreetNetwork, build_network, edge_exposure
 from magen.geo.town import Buildings, Shelters, Streets, Zones, save_town
 from magen.geo.town_names import TownNames, town_names
@@ -216,7 +221,9 @@ def import_town(
         shelters, outside = _shelters(merged, town_map, street_matcher(extract, projection))
         steps.update(1)
 
-        streets = _streets(net, exposure, projection)
+        streets = _streets(
+            net, exposure, projection, street_name_table(w.tags for w in extract.streets)
+        )
         report = ImportReport(
             pack=Path(out_path),
             name=name,
@@ -313,14 +320,27 @@ def _counts(
         "shelters_with_capacity": int((shelters.capacity > 0).sum()),
         "shelter_addresses_in_hebrew": int((shelters.address_he != "").sum()),
         "shelter_addresses_in_arabic": int((shelters.address_ar != "").sum()),
+        # Streets named in each language besides OSM's own `name` (the pages fall back to it).
+        "named_streets": int(streets.street_name.shape[0]),
+        "streets_named_in_hebrew": int((streets.street_name_he != "").sum()),
+        "streets_named_in_arabic": int((streets.street_name_ar != "").sum()),
+        "streets_named_in_english": int((streets.street_name_en != "").sum()),
         "zones": len(zones),
     }
 
 
 def _streets(
-    net: StreetNetwork, exposure: npt.NDArray[np.float64], projection: LocalProjection
+    net: StreetNetwork,
+    exposure: npt.NDArray[np.float64],
+    projection: LocalProjection,
+    names: dict[str, tuple[str, str, str]],
 ) -> Streets:
+    named = sorted(names)
     return Streets(
+        street_name=np.array(named, dtype=np.str_),
+        street_name_he=np.array([names[n][0] for n in named], dtype=np.str_),
+        street_name_ar=np.array([names[n][1] for n in named], dtype=np.str_),
+        street_name_en=np.array([names[n][2] for n in named], dtype=np.str_),
         node_osm_id=net.node_osm_id,
         node_xy=net.node_xy,
         node_lonlat=projection.points_to_lonlat(net.node_xy),

@@ -12,13 +12,18 @@ Wrong is worse than English: an address that does not parse, a street not found 
 shelter, two near streets that match alike, or a weak likeness leave the address in English.
 Spellings are compared after folding what transliterations disagree on (St./Street/Rd,
 hyphens, apostrophes, "HaX"/"Ha-X", ch/kh/h, tz/ts/z, doubled letters) with rapidfuzz.
+
+Every named street of the extract is named per language too (`street_name_table`): what OSM
+tags in Hebrew, Arabic and English, for the pages to say a street (the silent page's "near
+...") in the reader's language rather than in OSM's spelling.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -353,3 +358,67 @@ class StreetMatcher:
             score=min(f[1] for f in found),
             distance_m=max(f[2] for f in found),
         )
+
+
+# The languages a street is named in for the pages, in the order the pack keeps them.
+STREET_LANGS = ("he", "ar", "en")
+
+
+def names_by_language(tags: Mapping[str, str]) -> tuple[str, str, str]:
+    """An OSM street's names in Hebrew, Arabic and English ("" where OSM has none): the
+    `name:<lang>` tag, else `name` when it is written in that language's script (for
+    English, `int_name` or a `name` in Latin letters)."""
+    name = tags.get("name", "").strip()
+    he = tags.get("name:he", "").strip() or (name if _HEBREW.search(name) else "")
+    ar = tags.get("name:ar", "").strip() or (name if _ARABIC.search(name) else "")
+    en = tags.get("name:en", "").strip()
+    for k in ("int_name", "name"):
+        value = tags.get(k, "").strip()
+        if not en and _LATIN.search(value) and not (_HEBREW.search(value) or _ARABIC.search(value)):
+            en = value
+    return he, ar, en
+
+
+def street_name_table(
+    tagged: Iterable[Mapping[str, str]],
+) -> dict[str, tuple[str, str, str]]:
+    """Every named street (by its OSM `name`) with its names in Hebrew, Arabic and English,
+    "" where OSM has none: for each language the spelling most of its ways carry.
+
+    An Arabic name that OSM gives to two differently named streets is most likely copied
+    from one to the other ("هَلامِد هي" on both הל"ה and מחלקי המים): such a name is kept only
+    where it writes the sounds of the street's Hebrew name. Any other is kept as OSM has it,
+    translations too (شارع نابلس for שכם): the name a reader of Arabic knows the street by.
+    """
+    seen: dict[str, list[Counter[str]]] = {}
+    for tags in tagged:
+        name = tags.get("name", "").strip()
+        if not name:
+            continue
+        counts = seen.setdefault(name, [Counter(), Counter(), Counter()])
+        for c, value in zip(counts, names_by_language(tags), strict=True):
+            if value:
+                c[value] += 1
+    table = {
+        name: (
+            _most(counts[0]),
+            _most(counts[1]),
+            _most(counts[2]),
+        )
+        for name, counts in seen.items()
+    }
+    streets_of: dict[str, set[str]] = {}
+    for name, (_, ar, _) in table.items():
+        if ar:
+            streets_of.setdefault(ar, set()).add(name)
+    for name, (he, ar, en) in table.items():
+        if ar and ar != name and len(streets_of[ar]) > 1 and not arabic_agrees(he or name, ar):
+            table[name] = (he, "", en)
+    return table
+
+
+def _most(counts: Counter[str]) -> str:
+    """The spelling most ways carry (the first in sorted order between equals), or ""."""
+    if not counts:
+        return ""
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]

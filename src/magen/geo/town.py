@@ -31,7 +31,8 @@ from magen.geo.zones import ZONE_LANGS, zone_lookup
 FORMAT = "magen-town"
 # 2: shelters carry their address in Hebrew and Arabic (address_he, address_ar).
 # 3: the town (header `names`) and its zones (name_he, name_ar, name_en) are named per language.
-FORMAT_VERSION = 3
+# 4: every named street is named per language (streets.street_name, street_name_he/_ar/_en).
+FORMAT_VERSION = 4
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -58,6 +59,12 @@ class Streets:
     edge_way_id: IntArray
     edge_geom_offsets: IntArray
     geom_xy: FloatArray
+    # Every named street of the extract (by its OSM `name`, as edge_name and the buildings'
+    # street give it) with its names in Hebrew, Arabic and English; "" where OSM has none.
+    street_name: StrArray
+    street_name_he: StrArray
+    street_name_ar: StrArray
+    street_name_en: StrArray
 
     prefix: ClassVar[str] = "streets"
 
@@ -244,6 +251,26 @@ class Town:
         return shapely.STRtree(self.building_polygons)
 
     @cached_property
+    def _street_names(self) -> dict[str, dict[str, str]]:
+        s = self.streets
+        rows = zip(
+            s.street_name.tolist(),
+            s.street_name_he.tolist(),
+            s.street_name_ar.tolist(),
+            s.street_name_en.tolist(),
+            strict=True,
+        )
+        return {
+            str(name): {lang: str(v) for lang, v in zip(ZONE_LANGS, (he, ar, en), strict=True) if v}
+            for name, he, ar, en in rows
+        }
+
+    def street_in(self, name: str, lang: str) -> str:
+        """A street (its OSM `name`) in a language: its name in it where OSM has one, else
+        the OSM name as it is."""
+        return self._street_names.get(name, {}).get(lang) or name
+
+    @cached_property
     def zone_positions(self) -> dict[str, int]:
         """The index of each alert zone by id."""
         return {z: i for i, z in enumerate(self.zones.id.tolist())}
@@ -312,6 +339,7 @@ class Town:
             "shelters": len(self.shelters),
             "shelters_with_capacity": int((self.shelters.capacity > 0).sum()),
             "shelter_sites": self.shelters.site_count,
+            "named_streets": int(self.streets.street_name.shape[0]),
             "zones": len(self.zones),
         }
 

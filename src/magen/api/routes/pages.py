@@ -348,7 +348,7 @@ async def _resident_page(
         new_id=lambda: str(uuid.uuid4()),
         account=_display_name(rt, actor),
         directions=list(forms.DIRECTIONS),
-        near=near_address(rt, where.lat, where.lon) if where is not None else None,
+        near=near_address(rt, where.lat, where.lon, lang) if where is not None else None,
     )
     return _html(
         request,
@@ -789,10 +789,10 @@ async def post_sos_cancel(request: Request[Any, Any, Any], data: FormData) -> Re
 _NEAR_ADDRESS_M = 120.0
 
 
-def near_address(rt: Runtime, lat: float, lon: float) -> str | None:
+def near_address(rt: Runtime, lat: float, lon: float, lang: Lang) -> str | None:
     """The address of the building at a point, else of the nearest addressed building within
     _NEAR_ADDRESS_M: what the silent page shows so that the caller can check that the place
-    sent is theirs."""
+    sent is theirs. The street is said in the page's language where OSM names it in it."""
     town = rt.town
     if town is None:
         return None
@@ -809,16 +809,18 @@ def near_address(rt: Runtime, lat: float, lon: float) -> str | None:
         if float(d2[k]) > _NEAR_ADDRESS_M**2:
             return None
         i = int(idx[k])
-    return f"{b.street[i]} {b.housenumber[i]}"
+    return f"{town.street_in(str(b.street[i]), lang)} {b.housenumber[i]}"
 
 
 @get("/resident/near", include_in_schema=False)
 async def near_place(
     request: Request[Any, Any, Any], lat: FromQuery[float], lon: FromQuery[float]
 ) -> Response[Any]:
-    """The nearest address to a point (the silent page's "near ..." under its location)."""
+    """The nearest address to a point (the silent page's "near ..." under its location), its
+    street in the language asked for (the page sends its own: ?lang=)."""
     rt = runtime(request)
-    label = near_address(rt, lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+    inside = -90 <= lat <= 90 and -180 <= lon <= 180
+    label = near_address(rt, lat, lon, _lang(request)) if inside else None
     return Response({"label": label}, headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -443,7 +443,8 @@
     if (!line) return;
     line.hidden = true;
     var at = nearAsked = lat.toFixed(5) + "," + lon.toFixed(5);
-    fetch("/resident/near?lat=" + lat.toFixed(6) + "&lon=" + lon.toFixed(6), { credentials: "same-origin", signal: deadline() })
+    // In the page's language (its street's name in it): the answer is kept per address.
+    fetch("/resident/near?lat=" + lat.toFixed(6) + "&lon=" + lon.toFixed(6) + "&lang=" + LANG, { credentials: "same-origin", signal: deadline() })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) {
         if (at !== nearAsked || !j || !j.label) return;
