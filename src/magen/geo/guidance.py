@@ -446,7 +446,10 @@ class GuidanceEngine:
             Condition.SHELTER_IN_TIME_IGNORING_DANGER: (clear_reach.site >= 0)
             & (clear_seconds <= b_budget),
             Condition.GROUND_THREAT_IN_TOWN: np.full(size, inputs.ground_threat_in_town),
-            Condition.NEAR_GROUND_THREAT: self._near_ground_threat(inputs),
+            # Only another hazard asks whether attackers are near (no cost without one).
+            Condition.NEAR_GROUND_THREAT: self._near_ground_threat(inputs)
+            if hazard_z[Condition.HAZARD].any()
+            else np.zeros(size, dtype=bool),
             **{cond: flags[zb] for cond, flags in hazard_z.items()},
         }
         action, reason, by = decide(conditions, size, policy.rules)
@@ -772,13 +775,13 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
     def flag(value: bool) -> BoolArray:
         return np.array([value])
 
+    hazards = {cond: flags[0] for cond, flags in _hazard_flags([cats]).items()}
     margin = policy.lock_in_margin_m
-    near_threat = any(
+    near_threat = bool(hazards[Condition.HAZARD]) and any(
         float(ctx.shapes[a.id].distance(xy)[0]) <= margin
         for a in ctx.inputs.danger_areas
         if ctx.inputs.ground_threat_areas is None or a.id in ctx.inputs.ground_threat_areas
     )
-    hazards = {cond: flags[0] for cond, flags in _hazard_flags([cats]).items()}
 
     conditions = {
         Condition.FIRE: flag(bool(cats & FIRE_CATEGORIES)),
