@@ -24,6 +24,9 @@ lock-in overrides; an override changes guidance only once it is among the inputs
 by an authorised operator, and the guidance then says it is the operator's instruction. While a
 ground threat is open in the town (the caller decides what counts: `ground_threat_in_town`), a
 building with no other instruction stays inside with the door locked, never "no alert".
+Other official hazards (earthquake, tsunami, hazardous materials, radiological, early warning)
+have their own rules, reconciled with ground threats: no building under a lock-in, or within
+the lock-in margin of an attackers' danger area (`ground_threat_areas`), is sent out for one.
 """
 
 from __future__ import annotations
