@@ -425,6 +425,9 @@ async def cap_import(
     with the reason: its areas touch none of the town's zones, Magen cannot place them (the
     areaDescs are named), it relays an alert already here, or what it ends is already over.
     A message about this town whose event Magen cannot map is refused 422, naming the event.
+    An area given only by name is the town's zone of that name (he/ar/en, niqqud, case and
+    hyphens aside); an imported answer lists the areas that name none (`unplaced`) and what of
+    the message the alert does not keep (`notes`).
     """
     refused = wrong_media(request, _CAP_TYPES, f"the CAP message as {CAP_XML} (or application/xml)")
     if refused is not None:
