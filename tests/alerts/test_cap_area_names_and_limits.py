@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from alerts.alertlog import Log
+from alerts.alertlog import NOW, Log
 from magen.alerts.cap import (
     CapConfig,
     ZoneArea,
@@ -23,14 +23,25 @@ from magen.alerts.cap import (
     export_event,
     read_cap,
 )
-from magen.alerts.capxml import MAX_CAP_BYTES, decode_cap, validate_cap
+from magen.alerts.capxml import (
+    MAX_CAP_BYTES,
+    CapArea,
+    CapInfo,
+    CapMessage,
+    CapRef,
+    decode_cap,
+    encode_cap,
+    validate_cap,
+)
 from magen.domain.alerts import (
     MAX_AREAS,
+    MAX_REFERENCES,
     AlertCategory,
     Circle,
     IssueAlert,
     LocalText,
     Polygon,
+    UpdateAlert,
 )
 from magen.geo.zones import zone_names
 
@@ -248,3 +259,58 @@ def test_an_export_too_large_with_every_outline_goes_out_without_them_and_says_s
     (command,) = read_cap(data, nowhere, town_zones=set(zones)).commands
     assert isinstance(command, IssueAlert)
     assert command.zone_ids == tuple(zones)
+
+
+# --- a long alert's references ----------------------------------------------------------------
+
+
+def _upstream(identifier: str, msg_type: str, refs: list[str]) -> bytes:
+    ring = ((31.755, 35.21), (31.755, 35.222), (31.768, 35.222), (31.755, 35.21))
+    return encode_cap(
+        CapMessage(
+            identifier=identifier,
+            sender="hfc@oref.example",
+            sent=NOW,
+            status="Actual",
+            msg_type=msg_type,  # type: ignore[arg-type]
+            references=tuple(
+                CapRef(sender="hfc@oref.example", identifier=r, sent=NOW) for r in refs
+            ),
+            infos=(
+                CapInfo(
+                    language="en-US",
+                    categories=("Security",),
+                    event="Rocket and missile fire",
+                    urgency="Immediate",
+                    severity="Extreme",
+                    certainty="Observed",
+                    instruction="Enter the protected space now.",
+                    areas=(CapArea(desc="Baka", polygons=(ring,)),),
+                ),
+            ),
+        )
+    )
+
+
+def baka(area: Circle | Polygon) -> list[str]:
+    return ["baka"]
+
+
+def test_an_update_naming_more_earlier_messages_than_a_command_keeps_still_finds_its_alert() -> (
+    None
+):
+    log = Log()
+    (first,) = read_cap(_upstream("HFC-1", "Alert", []), baka).commands
+    log.run(first)
+    earlier = [f"HFC-{n}" for n in range(1, 61)]  # the alert and 59 updates this server missed
+    found = read_cap(_upstream("HFC-61", "Update", earlier), baka)
+    (update,) = found.commands
+    assert isinstance(update, UpdateAlert)
+    assert len(update.references) == MAX_REFERENCES
+    assert update.references[0].identifier == "HFC-1"
+    assert update.references[-1].identifier == "HFC-60"
+    (note,) = found.notes
+    assert "references 60 earlier messages" in note
+    log.run(update)  # found through the first: the alert it updates
+    (alert,) = log.alerts.alerts.values()
+    assert len(alert.messages) == 2

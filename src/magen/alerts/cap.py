@@ -56,6 +56,7 @@ from magen.domain.alerts import (
     DANGER_TITLES,
     LANGS,
     MAX_AREAS,
+    MAX_REFERENCES,
     MAX_ZONES,
     OVERRIDE_INSTRUCTIONS,
     OVERRIDE_TITLES,
@@ -1087,7 +1088,7 @@ def read_cap(
     if msg.msg_type in {"Ack", "Error"}:
         return CapImport((), f"an {msg.msg_type} message changes no alert")
     source = CapSource(sender=msg.sender, identifier=msg.identifier, sent=msg.sent)
-    refs = tuple(DomainCapRef(sender=r.sender, identifier=r.identifier) for r in msg.references)
+    refs, notes = _bounded_references(msg.references)
     seed = f"{msg.sender}|{msg.identifier}|{msg.sent.isoformat()}"
 
     def command_id(n: int) -> uuid.UUID:
@@ -1096,8 +1097,8 @@ def read_cap(
     try:
         if msg.msg_type == "Cancel":
             end = EndAlert(command_id=command_id(0), references=refs, source=source)
-            return CapImport((end,), references=refs)
-        return _commands(
+            return CapImport((end,), references=refs, notes=notes)
+        found = _commands(
             msg,
             source,
             refs,
@@ -1107,11 +1108,33 @@ def read_cap(
             town_zones=town_zones,
             names=None if zone_names is None else zone_name_index(zone_names),
         )
+        return replace(found, notes=(*notes, *found.notes)) if notes else found
     except ValidationError as exc:
         reasons = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise CapError(f"the message cannot become an alert: {reasons}") from None
+
+
+def _bounded_references(
+    references: Sequence[CapRef],
+) -> tuple[tuple[DomainCapRef, ...], tuple[str, ...]]:
+    """The references a command keeps to find its alert, and a note if some are left out.
+
+    A long alert's updates name every earlier message (Magen's own do): past
+    `MAX_REFERENCES` the first (the alert itself) and the latest are kept, as any one the
+    server knows finds the alert, and the import says how many were left out."""
+    refs = tuple(
+        dict.fromkeys(DomainCapRef(sender=r.sender, identifier=r.identifier) for r in references)
+    )
+    if len(refs) <= MAX_REFERENCES:
+        return refs, ()
+    kept = (refs[0], *refs[len(refs) - MAX_REFERENCES + 1 :])
+    note = (
+        f"the message references {len(refs)} earlier messages; the first and the latest "
+        f"{MAX_REFERENCES - 1} are used to find its alert"
+    )
+    return kept, (note,)
 
 
 def _commands(

@@ -33,6 +33,8 @@ from magen.domain.values import FreeText, Latitude, Longitude
 # alert or all clear must be able to name them all.
 MAX_ZONES = 5000
 MAX_AREAS = 50
+# Upstream CAP messages a command may name to find its alert (the first one known finds it).
+MAX_REFERENCES = 50
 MAX_POLYGON_VERTICES = 1000
 # A town-level system: anything wider is a national alert and belongs to zones, not geometry.
 MAX_RADIUS_M = 100_000.0
@@ -778,7 +780,7 @@ class GuidanceChanged(Event):
 Zones = Annotated[tuple[ZoneId, ...], Field(max_length=MAX_ZONES)]
 Areas = Annotated[tuple[Area, ...], Field(max_length=MAX_AREAS)]
 SecondsByZone = Annotated[dict[ZoneId, Seconds], Field(max_length=MAX_ZONES)]
-References = Annotated[tuple[CapRef, ...], Field(max_length=50)]
+References = Annotated[tuple[CapRef, ...], Field(max_length=MAX_REFERENCES)]
 
 
 class IssueAlert(Command):
