@@ -2,8 +2,9 @@
 
 Alerts, danger areas, shelter statuses and operator overrides are public (see `app/auth.py`):
 the views here leave out who issued them (account ids) and the picture's track ids, which
-only field roles see. Commands naming zones or shelters are checked against the town pack
-when the server has one, so a typo is refused instead of alerting nobody.
+only field roles see (the picture's overrides name their issuer to operators only). Commands
+naming zones or shelters are checked against the town pack when the server has one, so a
+typo is refused instead of alerting nobody.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import shapely
 from magen.alerts.cap import CapConfig, ZoneArea
 from magen.app.auth import Audience, can_command, sees
 from magen.app.projections import section
+from magen.domain.accounts import Accounts
 from magen.domain.alerts import (
     CATEGORY_TITLES,
     DANGER_TITLES,
@@ -144,8 +146,24 @@ def _danger_section(state: State, actor: Actor) -> list[dict[str, Any]]:
 
 @section("overrides")
 def _overrides_section(state: State, actor: Actor) -> list[dict[str, Any]]:
-    items = state.slice(Alerts).overrides.values()
-    return [override_view(o) for o in items if o.cleared_at is None]
+    items = [o for o in state.slice(Alerts).overrides.values() if o.cleared_at is None]
+    views = [override_view(o) for o in items]
+    if sees(actor, Audience.OPERATORS):  # who gave an order: for operators, never the public
+        for o, view in zip(items, views, strict=True):
+            view["issued_by"] = issuer_view(state, o.issued_by)
+    return views
+
+
+def issuer_view(state: State, account_id: str | None) -> dict[str, str] | None:
+    """Who issued something, as operators see it: the account's display name and role."""
+    account = state.slice(Accounts).by_id.get(account_id) if account_id else None
+    if account is None:
+        return None
+    return {
+        "account_id": account.account_id,
+        "name": account.display_name,
+        "role": account.role.value,
+    }
 
 
 @section("shelters")
