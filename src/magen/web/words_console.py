@@ -69,6 +69,29 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "شوهدوا آخر مرة قبل {m} د",
         "last seen {m} min ago",
     ),
+    # Tracks to confirm: the stale ones sink under this heading, fresh ones first.
+    "cx_stale_tracks": (
+        "ישנות, לא נראו לאחרונה: {n}",
+        "قديمة، لم تُرَ مؤخرًا: {n}",
+        "Stale, not seen lately: {n}",
+    ),
+    "cx_fresh_and_stale": ("{n} + {s} ישנות", "{n} + {s} قديمة", "{n} + {s} stale"),
+    # Lifting a danger area whose group is not closed: said, and asked a second time.
+    "cx_lift_warn_stale": (
+        "הקבוצה שסביבה הוכרז האזור לא נסגרה: נראתה לאחרונה לפני {m} דק׳."
+        " מחבלים שהשתתקו עשויים להיות שם עדיין.",
+        "المجموعة التي حُدِّدت المنطقة حولها لم تُغلَق: شوهدت آخر مرة قبل {m} د."
+        " قد يكون المهاجمون الذين سكتوا ما زالوا هناك.",
+        "Its group is not closed: last seen {m} min ago."
+        " Attackers who went quiet may still be there.",
+    ),
+    "cx_lift_warn_open": (
+        "הקבוצה שסביבה הוכרז האזור עדיין פעילה: נראתה לפני {m} דק׳.",
+        "المجموعة التي حُدِّدت المنطقة حولها ما زالت نشطة: شوهدت قبل {m} د.",
+        "Its group is still active: seen {m} min ago.",
+    ),
+    "cx_lift_anyway": ("להסיר בכל זאת", "ارفع رغم ذلك", "Lift anyway"),
+    "cx_lift_keep": ("להשאיר את האזור", "أبقِ المنطقة", "Keep the area"),
     # A track label standing for others near it whose labels would cover it (hover their dots).
     "cx_more_here_one": ("+ עוד קבוצה אחת כאן", "+ مجموعة أخرى هنا", "+1 more group here"),
     "cx_more_here": ("+ עוד {n} קבוצות כאן", "+ مجموعات أخرى هنا: {n}", "+{n} more groups here"),
@@ -278,6 +301,15 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "cx_near": ("ליד {place}", "قرب {place}", "near {place}"),
     "cx_by_operator": ("ע״י מוקדן", "من المُرسِل", "by an operator"),
     "cx_by_proposal": ("הצעה שאושרה", "اقتراح مؤكَّد", "proposal confirmed"),
+    # Who gave an order: the account's name and role, and the time ("by Dana (dispatcher), 10:32").
+    "cx_issued_by": ("ע״י {who}, {t}", "من {who}، {t}", "by {who}, {t}"),
+    "cx_confirmed_by": (
+        "הצעה שאושרה ע״י {who}, {t}",
+        "اقتراح أكّده {who}، {t}",
+        "proposal confirmed by {who}, {t}",
+    ),
+    "cx_role_dispatcher": ("מוקדן", "مُرسِل", "dispatcher"),
+    "cx_role_admin": ("מנהל מערכת", "مسؤول النظام", "admin"),
     "cx_review": ("לבדיקה", "للمراجعة", "review"),
     "cx_review_why": (
         "אין בתוכה איום עדכני: כל הקבוצות בה ישנות. האם היא עדיין נחוצה?",

@@ -98,7 +98,9 @@
   // on screen is old even while the feed is up, and is said so until a picture comes.
   var failed = false, retryTimer = null, retryMs = 1000, wasStale = false;
 
-  var fetching = false, again = false;
+  // A picture asked for while one is on its way: 0 none, 1 capped (the feed moved on), 2 at
+  // once (an SOS, an act of this console's, a link back): asked for when the first comes.
+  var fetching = false, again = 0;
   function pictureFailed() {
     fetching = false;
     if (!failed) { failed = true; connection(); }
@@ -111,11 +113,12 @@
   // answers) is a failed one: the request is given up (aborted, so a late answer can never
   // overwrite a newer picture), said stale, and asked again.
   var PICTURE_TIMEOUT_MS = 10000;
-  function refresh() {
-    if (fetching) { again = true; return; }
+  function refresh(capped) {
+    if (fetching) { again = Math.max(again, capped ? 1 : 2); return; }
     fetching = true;
+    askedAt = Date.now();
     M.api("GET", "/api/v1/picture", undefined, PICTURE_TIMEOUT_MS).then(function (r) {
-      if (!r.ok) { again = false; pictureFailed(); return; }
+      if (!r.ok) { again = 0; pictureFailed(); return; }
       fetching = false;
       retryMs = 1000;
       if (failed) { failed = false; connection(); }
@@ -126,23 +129,37 @@
       if (!feed) startFeed(live.position);
       loadProposals();
       loadBoards();
-      if (again) { again = false; refresh(); }
+      if (again) { var now = again === 2; again = 0; refreshSoon(now); }
     }, function () {
-      again = false;
+      again = 0;
       pictureFailed();
     });
   }
 
-  var soon = null;
-  function refreshSoon() {
-    if (soon) return;
-    soon = setTimeout(function () { soon = null; refresh(); }, 40);
+  /* Redraws capped. A busy feed (tens of events a second in an attack) asks for the next
+     picture at most once every DRAW_GAP_MS, so the map and each panel are drawn about once a
+     second at most, all from the same picture: a panel never shows a newer moment than the
+     one beside it. Never held back: a call for help (an SOS raised or updated) and what this
+     console just did (the answer to an act sent from it), asked for at once. */
+  var DRAW_GAP_MS = 1000;
+  var AT_ONCE = { SosRaised: 1, SosUpdated: 1 };
+  var soon = null, soonAt = 0, soonCapped = true, askedAt = -Infinity;
+  function refreshSoon(now) {
+    var t = Date.now();
+    var at = now ? t + 40 : Math.max(t + 40, askedAt + DRAW_GAP_MS);
+    if (soon) {
+      if (at >= soonAt) return;
+      clearTimeout(soon);
+    }
+    soonAt = at;
+    soonCapped = !now;
+    soon = setTimeout(function () { soon = null; refresh(soonCapped); }, at - t);
   }
 
   function startFeed(after) {
     feed = new M.LiveFeed({
       after: after,
-      onEvent: function (f) { setHead(f.position); refreshSoon(); },
+      onEvent: function (f) { setHead(f.position); refreshSoon(!!byId(AT_ONCE, f.type)); },
       onState: function (up, fd, frame) {
         if (frame && frame.kind === "heartbeat") setHead(frame.position);
         if (up && lost) { lost = false; connection(); refresh(); }
@@ -275,7 +292,10 @@
   }
   function byId(map, id) { return Object.prototype.hasOwnProperty.call(map, id) ? map[id] : undefined; }
 
+  // How many times the picture and each panel were drawn (for tests and for timing).
+  var drawn = { pictures: 0, panels: {} };
   function show(p) {
+    drawn.pictures++;
     if (shown !== p && (p.replay || !selected || selected.kind !== "recommendations")) clearPreview();
     shown = p;
     // Sightings and tracks are kept from picture to picture (Kept); the rest drawn anew.
@@ -330,6 +350,8 @@
   document.addEventListener("pointerup", released, true);
   document.addEventListener("pointercancel", released, true);
 
+  function drewPanel(name) { drawn.panels[name] = (drawn.panels[name] || 0) + 1; }
+
   function idle(li) { return li.querySelectorAll(".acts > button:disabled:not([data-sending])").length; }
 
   function fill(name, items, render, opts) {
@@ -343,13 +365,14 @@
     if (pressed === list) { list.dataset.pending = "1"; return; }
     // An empty list on a stale picture is not known to be empty: never "None" then.
     var stale = lost || failed;
-    var count = stale && !items.length ? "?" : String(items.length);
+    var count = stale && !items.length ? "?" : String(opts.count != null ? opts.count : items.length);
     var countEl = sec.querySelector("[data-count]");
     if (countEl.textContent !== count) countEl.textContent = count;
     if (!items.length) {
       var words = say(stale ? "cx_none_stale" : "nothing_open");
       var only = list.children.length === 1 ? list.firstElementChild : null;
       if (only && only.className === "none" && only.textContent === words) return;
+      drewPanel(name);
       list.innerHTML = "";
       var none = document.createElement("li");
       none.className = "none";
@@ -357,7 +380,7 @@
       list.appendChild(none);
       return;
     }
-    var had = {};
+    var had = {}, changed = false;
     Array.prototype.forEach.call(list.children, function (li) { if (li._key) had[li._key] = li; });
     var rows = [], seen = {};
     items.forEach(function (it) {
@@ -376,8 +399,9 @@
       if (old && old._drawing === drawing && idle(old) <= idle(li)) { rows.push(old); delete had[key]; return; }
       li._key = key;
       li._drawing = drawing;
+      changed = true;
       li.addEventListener("click", function (ev) {
-        if (ev.target.closest && ev.target.closest("button, select, input, a")) return;
+        if (!li.dataset.id || (ev.target.closest && ev.target.closest("button, select, input, a"))) return;
         select(li);
         focusOn(li);
       });
@@ -389,13 +413,14 @@
       }
       rows.push(li);
     });
-    Object.keys(had).forEach(function (k) { list.removeChild(had[k]); });
-    Array.prototype.slice.call(list.children).forEach(function (li) { if (!li._key) list.removeChild(li); });
+    Object.keys(had).forEach(function (k) { list.removeChild(had[k]); changed = true; });
+    Array.prototype.slice.call(list.children).forEach(function (li) { if (!li._key) { list.removeChild(li); changed = true; } });
     // In the list's order, moving only the rows out of place.
     rows.forEach(function (li, i) {
       var at = list.children[i];
-      if (at !== li) list.insertBefore(li, at || null);
+      if (at !== li) { list.insertBefore(li, at || null); changed = true; }
     });
+    if (changed) drewPanel(name);
     // A field being typed in, drawn anew: the cursor back where it was.
     var typing = list.querySelector("[data-refocus]");
     if (typing) {
@@ -474,7 +499,7 @@
       if (button) delete button.dataset.sending;
       if (!r.ok) { refusal(r, button && button.form); if (button) button.disabled = false; }
       else if (button && button.form) M.markRefused(button.form, null);
-      refreshSoon();
+      refreshSoon(true);  // what the dispatcher just did, shown at once
       return r;
     }, function () {
       if (button) { delete button.dataset.sending; button.disabled = false; }
@@ -510,8 +535,59 @@
     fill("danger", items, function (li, d) {
       li.innerHTML = "<b>" + esc(d.title && (d.title[LANG] || d.title.en)) + "</b> " + esc(dangerLine(d)) +
         '<div class="t">' + esc(M.hhmmss(d.declared_at)) + "</div>";
-      actButton(li, say("lift"), function (b) { run(ENDPOINTS.liftDanger(d.id), {}, b); });
+      var warning = liftWarning(d);
+      if (!warning && lifting === d.id) lifting = null;
+      var lift = actButton(li, say("lift"), function (b) {
+        if (!warning) { run(ENDPOINTS.liftDanger(d.id), {}, b); return; }
+        lifting = d.id;
+        if (shown) show(shown);
+      });
+      if (lift && lifting === d.id) askToLift(li, d, lift, warning);
     }, { always: true });
+  }
+
+  /* Lifting an area drawn around a group that is not closed asks twice. The first press on
+     "Lift" says why not (the group is still there, or went quiet: not seen for a while is not
+     gone) and offers "Lift anyway" below it, away from where the first press was, so a double
+     click never lifts. The question stays open across redraws until answered. */
+  var lifting = null;  // the id of the danger area whose lift waits for its second press
+  function areaTrack(d) {
+    var tracks = index(shown).tracks, t = d.threat_id ? byId(tracks, d.threat_id) : undefined;
+    for (var hops = 0; t && t.status === "merged" && t.merged_into && hops < 8; hops++) t = byId(tracks, t.merged_into);
+    return t;
+  }
+  function liftWarning(d) {
+    var t = areaTrack(d);
+    if (!t || !trackOpen(t)) return "";
+    return say(trackStale(t, shown) ? "cx_lift_warn_stale" : "cx_lift_warn_open", { m: ltr(ageMin(t.last_seen, shown)) });
+  }
+  function askToLift(li, d, lift, warning) {
+    lift.disabled = true;
+    lift.dataset.asked = "1";
+    var box = document.createElement("div");
+    box.className = "lift-warn";
+    box.setAttribute("role", "alert");
+    box.dataset.liftWarning = d.id;
+    var words = document.createElement("p");
+    words.textContent = "⚠ " + warning;
+    var sure = document.createElement("button");
+    sure.type = "button";
+    sure.className = "danger";
+    sure.dataset.liftAnyway = "1";
+    sure.textContent = say("cx_lift_anyway");
+    sure.addEventListener("click", function () {
+      if (lost || failed) return;
+      run(ENDPOINTS.liftDanger(d.id), {}, sure).then(function (r) { if (r && r.ok && lifting === d.id) lifting = null; });
+    });
+    var keep = document.createElement("button");
+    keep.type = "button";
+    keep.textContent = say("cx_lift_keep");
+    keep.addEventListener("click", function () { lifting = null; if (shown) show(shown); });
+    if (lost || failed) { sure.disabled = true; sure.title = say("cx_stale_no_act"); }
+    box.appendChild(words);
+    box.appendChild(keep);
+    box.appendChild(sure);
+    li.appendChild(box);
   }
 
   // The zones an alert or override covers by their names, or "all of Baka (25 zones)" when
@@ -579,10 +655,21 @@
       if (review) li.className = "review";
       li.innerHTML = "<b>" + esc(o.title && (o.title[LANG] || o.title.en)) + "</b> " + esc(typed(o.reason)) +
         (review ? ' <span class="chip review" title="' + esc(say("cx_review_why")) + '">' + esc(say("cx_review")) + "</span>" : "") +
-        '<div class="t">' + esc([overrideWhere(o), say(o.proposal_id ? "cx_by_proposal" : "cx_by_operator"),
-          M.hhmmss(o.issued_at) + " (" + say("min_ago", { m: ltr(ageMin(o.issued_at, shown)) }) + ")"].filter(Boolean).join(" · ")) + "</div>";
+        '<div class="t">' + esc([overrideWhere(o), issuedBy(o) + " (" + say("min_ago", { m: ltr(ageMin(o.issued_at, shown)) }) + ")"]
+          .filter(Boolean).join(" · ")) + "</div>";
       actButton(li, say("clear"), function (b) { run(ENDPOINTS.clearOverride(o.id), {}, b); });
     }, { always: true });
+  }
+
+  // Who gave an order and when: "by Dana Levi (dispatcher), 10:32" (the account's name and
+  // role as the picture gives them to operators), or that a proposal was confirmed by them.
+  function issuedBy(o) {
+    var t = ltr(M.hhmmss(o.issued_at).slice(0, 5)), by = o.issued_by;
+    if (!by || !by.name) return say(o.proposal_id ? "cx_by_proposal" : "cx_by_operator") + ", " + t;
+    var role = by.role ? say("cx_role_" + by.role) : "";
+    if (role === "cx_role_" + by.role) role = by.role;  // a role with no words of its own
+    var who = own(by.name) + (role ? " (" + role + ")" : "");
+    return say(o.proposal_id ? "cx_confirmed_by" : "cx_issued_by", { who: who, t: t });
   }
 
   // Where an order stands: its zones by name, or its circle (radius, and the address of the
@@ -913,9 +1000,23 @@
       trackMarks.push({ m: m, t: t, label: label, stale: stale });
     });
     keptTracks.done();
+    /* To confirm: the fresh groups first, latest seen first; under them, below a "stale"
+       heading, the groups nobody has seen for a while, with their age. They stay in the
+       list (a group that went quiet may still be there, and only a confirm or a dismissal
+       settles it), but never above a fresh one in a list whose height is capped. */
     var pending = open.filter(function (t) { return !t.confirmed; });
     pending.sort(function (a, b) { return new Date(b.last_seen) - new Date(a.last_seen); });
-    fill("tracks", pending, function (li, t) {
+    var fresh = pending.filter(function (t) { return !trackStale(t, p); });
+    var quiet = pending.filter(function (t) { return trackStale(t, p); });
+    var rows = quiet.length ? fresh.concat([{ id: "stale-heading", heading: quiet.length }], quiet) : fresh;
+    fill("tracks", rows, function (li, t) {
+      if (t.heading) {
+        li.className = "subhead";
+        li.removeAttribute("data-id");
+        li.removeAttribute("data-kind");
+        li.textContent = say("cx_stale_tracks", { n: ltr(t.heading) });
+        return;
+      }
       var stale = trackStale(t, p);
       if (stale) li.classList.add("stale");
       var said = esc([trackCount(t), mobilityText(t.mobility)].filter(Boolean).join(" · "));
@@ -927,7 +1028,7 @@
         : "<b>" + said + "</b> " + esc(trackConfidence(t)) + '<div class="t">' + esc(say("min_ago", { m: age })) + reports + "</div>";
       actButton(li, say("confirm"), function (b) { run(ENDPOINTS.confirmTrack(idOf(t)), {}, b); }, "c");
       actButton(li, say("dismiss"), function (b) { run(ENDPOINTS.dismissTrack(idOf(t)), {}, b); }, "d");
-    });
+    }, { count: quiet.length ? say("cx_fresh_and_stale", { n: ltr(fresh.length), s: ltr(quiet.length) }) : null });
   }
 
   function sosLine(s) { return say("sos_line", { people: ltr(s.people), injured: ltr(s.injured), children: ltr(s.children) }); }
@@ -1702,6 +1803,8 @@
     head: function () { return head; },
     // The picture on screen drawn again (what every event and the 30 s age tick do): for
     // tests and for timing a redraw in the page.
-    redraw: function () { if (shown) show(shown); }
+    redraw: function () { if (shown) show(shown); },
+    // {pictures: n, panels: {name: n}}: pictures drawn, and each list's drawings that changed it.
+    draws: function () { return JSON.parse(JSON.stringify(drawn)); }
   };
 })();
