@@ -314,3 +314,17 @@ def test_an_update_naming_more_earlier_messages_than_a_command_keeps_still_finds
     log.run(update)  # found through the first: the alert it updates
     (alert,) = log.alerts.alerts.values()
     assert len(alert.messages) == 2
+
+
+def test_a_zone_in_several_pieces_goes_out_with_every_piece() -> None:
+    zones = ["island"]
+    west = ((35.20, 31.75), (35.21, 31.75), (35.21, 31.76))  # left open: closed on entry
+    east = ((35.23, 31.75), (35.24, 31.75), (35.24, 31.76), (35.23, 31.75))
+    area = ZoneArea(name=LocalText(en="Island"), ring=west, parts=(east,))
+    assert area.rings == ((*west, west[0]), east)
+    config = CapConfig(sender="magen@jerusalem.example", zone_area={"island": area}.get)
+    message = decode_cap(_exported(zones, config))
+    for info in message.infos:
+        (only,) = info.areas
+        assert len(only.polygons) == 2
+        assert only.polygons[1] == tuple((lat, lon) for lon, lat in east)

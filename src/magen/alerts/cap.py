@@ -136,16 +136,25 @@ class ZoneArea:
 
     name: LocalText
     ring: tuple[tuple[float, float], ...] | None = None  # ring of (lon, lat), closed on entry
+    # A zone in several pieces: the outlines of the others (each its own CAP polygon).
+    parts: tuple[tuple[tuple[float, float], ...], ...] = ()
 
     def __post_init__(self) -> None:
-        ring = self.ring
-        if ring is None:
-            return
-        if len(set(ring)) < 3:
-            raise ValueError("a zone outline needs at least 3 distinct points")
-        if ring[0] != ring[-1]:
-            # CAP polygons must be closed; a zone file may leave the closing point implicit.
-            object.__setattr__(self, "ring", (*ring, ring[0]))
+        if self.ring is not None:
+            object.__setattr__(self, "ring", _closed(self.ring))
+        object.__setattr__(self, "parts", tuple(_closed(p) for p in self.parts))
+
+    @property
+    def rings(self) -> tuple[tuple[tuple[float, float], ...], ...]:
+        """Every outline of the zone, (lon, lat)."""
+        return ((self.ring,) if self.ring is not None else ()) + self.parts
+
+
+def _closed(ring: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    if len(set(ring)) < 3:
+        raise ValueError("a zone outline needs at least 3 distinct points")
+    # CAP polygons must be closed; a zone file may leave the closing point implicit.
+    return ring if ring[0] == ring[-1] else (*ring, ring[0])
 
 
 def _unknown_zone(zone_id: str) -> ZoneArea | None:
@@ -248,8 +257,8 @@ def _zone_areas(
         known = config.zone_area(z)
         name = (known.name.in_(lang) or known.name.en or z) if known is not None else z
         polygons: tuple[tuple[tuple[float, float], ...], ...] = ()
-        if outlines and known is not None and known.ring is not None:
-            polygons = (tuple((lat, lon) for lon, lat in known.ring),)
+        if outlines and known is not None:
+            polygons = tuple(tuple((lat, lon) for lon, lat in r) for r in known.rings)
         out.append(CapArea(desc=name, polygons=polygons, geocodes=((ZONE_GEOCODE, z),)))
     return out
 
