@@ -197,9 +197,17 @@ def _position(state: State, cmd: ReportPosition, ctx: DecisionContext) -> list[E
     r = active_responder(state, _me(ctx))
     observed = cmd.observed_at or ctx.now
     if ctx.now - observed > MAX_POSITION_AGE:
-        raise InvalidCommand("the time given is more than 30 days ago; check the device clock")
+        raise InvalidCommand(
+            "the time given is more than 30 days ago; check the device clock", rule="time_too_old"
+        )
     # A fast device clock must not make a position look newer than now: kept, at now (a
-    # phone sending its place every few seconds is not refused for its clock).
+    # phone sending its place every few seconds is not refused for its clock). A time a
+    # month or more ahead is no clock's drift but a wrong date: refused, as CoT's are.
+    if observed - ctx.now > MAX_POSITION_AGE:
+        raise InvalidCommand(
+            "the time given is more than 30 days ahead; check the device clock",
+            rule="time_in_future",
+        )
     observed = min(observed, ctx.now)
     return [
         ResponderMoved(

@@ -147,6 +147,12 @@ _T: dict[str, tuple[str, str, str]] = {
         "سُجِّل خروج هذا المصاب بالفعل",
         "This casualty has already been discharged",
     ),
+    # A report placed far beyond the town (api/routes/_common.py refuse_beyond_region).
+    "refused_outside_region": (
+        "המקום שנשלח רחוק מאוד מהעיר שהשירות הזה משרת: בדקו את המיקום",
+        "المكان المُرسَل بعيد جدًا عن المدينة التي تخدمها هذه الخدمة: تحقّقوا من الموقع",
+        "The place sent is far from the town this service covers: check the location",
+    ),
     "refused_time_too_early": (
         "השעה שהוזנה מוקדמת ממה שכבר רשום לנפגע: בדקו את השעה",
         "الوقت المُدخَل أسبق ممّا سُجِّل لهذا المصاب: تحقّقوا من الوقت",
@@ -214,6 +220,11 @@ _T: dict[str, tuple[str, str, str]] = {
         "תאריך הלידה מאוחר מהיום או מהפעם האחרונה שנראה: בדקו את השנה",
         "تاريخ الميلاد بعد اليوم أو بعد آخر مرة شوهد فيها: تحقّقوا من السنة",
         "The date of birth is after today or the last sighting: check the year",
+    ),
+    "refused_date_of_birth_too_early": (
+        "תאריך הלידה מוקדם מדי: לפיו האדם מבוגר יותר מכל אדם חי. בדקו את השנה",
+        "تاريخ الميلاد قديم جدًا: بحسبه يكون الشخص أكبر سنًّا من أيّ إنسان حيّ. تحقّقوا من السنة",
+        "The date of birth is too long ago: no one alive is that old. Check the year",
     ),
     "refused_age_does_not_fit_date_of_birth": (
         "הגיל אינו מתאים לתאריך הלידה: בדקו את שניהם",

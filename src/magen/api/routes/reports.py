@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.bodies import validated_first
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import run_command, run_for_caller
+from magen.api.routes._common import refuse_beyond_region, run_command, run_for_caller
 from magen.app.projections import sos_view
 from magen.domain.reports import (
     Count,
@@ -51,7 +51,12 @@ class SosResolution(BaseModel):
 async def report_sighting(
     request: Request[Any, Any, Any], data: JSONBody[ReportSighting]
 ) -> Response[dict[str, Any]]:
-    """Report armed attackers seen at a place (anyone; anonymous reports are rate-limited)."""
+    """Report armed attackers seen at a place (anyone; anonymous reports are rate-limited).
+
+    A place over 50 km beyond the town is refused (422, rule `outside_region`): a phone's
+    (0, 0) or a typed coordinate's slip would otherwise be a threat track on every map.
+    """
+    refuse_beyond_region(runtime(request).town, data.where, "the sighting")
     return await run_for_caller(request, data)
 
 
