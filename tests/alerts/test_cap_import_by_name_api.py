@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from magen.alerts.capxml import CapArea, CapInfo, CapMessage, encode_cap
+from magen.app.alerts_policy import TownZones
 from magen.domain.values import Role
 from support.apikit import START, Kit, api_kit, ok
-from support.bakapack import baka_pack
+from support.bakapack import baka_pack, baka_town
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,11 @@ def test_a_message_whose_named_areas_match_no_zone_says_so(kit: Kit) -> None:
     body = r.json()
     assert body["imported"] is False
     assert "no zone of this town has their name: תל אביב - מרכז העיר" in body["reason"]
+
+
+def test_the_town_s_zones_go_out_named_in_each_language_and_are_read_back_so() -> None:
+    zones = TownZones(baka_town())
+    area = zones.zone_area("baka-c3")
+    assert area is not None
+    assert (area.name.he, area.name.ar, area.name.en) == ("בקעה C3", "البقعة C3", "Baka C3")
+    assert zones.zone_names["baka-c3"] == ("Baka C3", "בקעה C3", "البقعة C3")

@@ -42,7 +42,7 @@ from magen.domain.base import Actor
 from magen.domain.errors import InvalidCommand, NotFound
 from magen.domain.state import State
 from magen.geo.town import Town
-from magen.geo.zones import slug
+from magen.geo.zones import slug, zone_names
 
 # --- views ----------------------------------------------------------------------------------
 
@@ -245,16 +245,37 @@ class TownZones:
     def _zone_areas(self) -> dict[str, ZoneArea]:
         out: dict[str, ZoneArea] = {}
         zones = self.town.zones
-        for zid, name, geom in zip(
-            self.zone_ids, zones.name.tolist(), zones.geometries().tolist(), strict=True
+        for zid, name, names, geom in zip(
+            self.zone_ids,
+            zones.name.tolist(),
+            zones.names(),
+            zones.geometries().tolist(),
+            strict=True,
         ):
-            # A zone in several parts is outlined by its largest (CAP areas take one ring).
-            part = (
-                max(geom.geoms, key=lambda g: g.area) if geom.geom_type == "MultiPolygon" else geom
+            # A zone in several pieces: its largest first, then the others (each a CAP polygon).
+            pieces = sorted(
+                geom.geoms if geom.geom_type == "MultiPolygon" else [geom],
+                key=lambda g: -g.area,
             )
-            ring = tuple((round(x, 7), round(y, 7)) for x, y in part.exterior.coords)
-            out[zid] = ZoneArea(name=LocalText(en=str(name)), ring=ring)
+            rings = [
+                tuple((round(x, 7), round(y, 7)) for x, y in p.exterior.coords) for p in pieces
+            ]
+            out[zid] = ZoneArea(
+                name=LocalText(
+                    he=names.get("he") or str(name),
+                    ar=names.get("ar") or str(name),
+                    en=names.get("en") or str(name),
+                ),
+                ring=rings[0],
+                parts=tuple(rings[1:]),
+            )
         return out
+
+    @cached_property
+    def zone_names(self) -> dict[str, tuple[str, ...]]:
+        """Each zone's names (its name, and in he/ar/en), by id: how CAP areas may name it."""
+        zones = self.town.zones
+        return zone_names(self.zone_ids, zones.name.tolist(), zones.names())
 
     def cap_config(self) -> CapConfig:
         """This town's identity as a CAP sender."""

@@ -73,7 +73,6 @@ from magen.domain.errors import Forbidden, InvalidCommand, NotFound
 from magen.domain.state import State
 from magen.domain.values import FreeText
 from magen.geo.town import Town
-from magen.geo.zones import zone_names
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 CAP_XML = "application/cap+xml"
@@ -441,11 +440,7 @@ async def cap_import(
             data,
             _zones_for(request),
             town_zones=None if zones is None else set(zones.zone_ids),
-            zone_names=None
-            if zones is None
-            else zone_names(
-                zones.zone_ids, zones.town.zones.name.tolist(), zones.town.zones.names()
-            ),
+            zone_names=None if zones is None else zones.zone_names,
         )
     except CapUnknownEvent as exc:
         # A valid document: Magen cannot map its event, and it is about this town.
