@@ -99,6 +99,26 @@ def test_an_enumeration_names_the_values_it_takes(kit: Kit) -> None:
     assert "vehicle" in detail["expected"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/sightings", "/api/v1/sos", "/api/v1/triage/step"])
+def test_an_empty_body_is_said_to_be_empty(kit: Kit, path: str) -> None:
+    """Litestar's own words were "data 'data'" (its KeyError's), on every JSON route."""
+    before = kit.log.head()
+    r = _post_raw(kit, path, b"")
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["reason"] == "the request has no body: send the fields as a JSON object"
+    assert body["details"] == [{"field": "", "reason": "the body is empty", "rule": "missing"}]
+    assert kit.log.head() == before
+
+
+def test_a_number_beyond_any_field_is_said_so(kit: Kit) -> None:
+    """msgspec's words hid the field ("Number out of range - at `$[...][...]`")."""
+    content = b'{"command_id": "%s", "where": {"lat": 1e400, "lon": 35.2}}' % cid().encode()
+    r = _post_raw(kit, "/api/v1/sightings", content)
+    assert r.status_code == 400, r.text
+    assert "beyond what any field takes" in r.json()["reason"]
+
+
 def test_huge_body_is_413(kit: Kit) -> None:
     r = _post_raw(kit, "/api/v1/sightings", BAD_SIGHTINGS["huge body"])
     assert r.status_code == 413  # type: ignore[attr-defined]

@@ -121,6 +121,11 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         # The body's model refused it: the rule and its bound, not only Litestar's sentence.
         # Litestar names a body's fields without the "data." of its own signature.
         extra["details"] = [_detail(e) for e in cause.errors()]
+    elif _no_body(exc):
+        # Litestar says "Validation failed for POST /x: data 'data'" (its KeyError's words).
+        why = "the request has no body: send the fields as a JSON object"
+        missing = {"field": "", "reason": "the body is empty", "rule": "missing"}
+        return _problem(400, "http_400", why, details=[missing])
     elif isinstance(exc.extra, list) and exc.extra:
         extra["details"] = [
             {"field": str(e.get("key", "")), "reason": str(e.get("message", ""))}
@@ -128,11 +133,27 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
             else {"field": "", "reason": str(e)}
             for e in exc.extra
         ]
+    elif exc.status_code == 400 and exc.detail.startswith("Number out of range"):
+        # msgspec's words, with the field's place hidden ("at `$[...][...]`").
+        why = "a number in the body is beyond what any field takes (e.g. 1e400): check the numbers"
+        return _problem(400, "http_400", why)
     reason = exc.detail
     if extra.get("details"):
         first = extra["details"][0]
         reason = f"{exc.detail}: {first['field']} {first['reason']}".strip()
     return _problem(exc.status_code, "http_" + str(exc.status_code), reason, **extra)
+
+
+def _no_body(exc: HTTPException) -> bool:
+    """Litestar's refusal of a route's `data` when the request carried no body at all."""
+    return (
+        exc.status_code == 400
+        and isinstance(exc.extra, list)
+        and len(exc.extra) == 1
+        and isinstance(exc.extra[0], dict)
+        and exc.extra[0].get("key") == "data"
+        and exc.extra[0].get("message") == "'data'"
+    )
 
 
 def _too_large(request: Request[Any, Any, Any]) -> str:
