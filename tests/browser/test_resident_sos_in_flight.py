@@ -75,6 +75,9 @@ def test_a_cancel_pressed_while_the_raise_is_on_its_way_closes_that_call(
         _press_sos(page, server, marker)
         expect(page.locator("form[data-sos-cancel]")).to_be_visible()
         assert len(held) == 1
+        # Said to be on its way, never taken for received while unanswered.
+        expect(page.locator("[data-sending]")).to_have_text("Sending…")
+        assert page.locator("[data-done]").count() == 0
         page.locator("form[data-sos-cancel] button[type=submit]").tap()
         # Kept on the phone (a page closed now still sends it), not sent ahead of the raise.
         page.wait_for_function("() => window.magenResident.outbox().length === 1")

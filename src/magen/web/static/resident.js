@@ -87,6 +87,15 @@
     var net = document.getElementById("net");
     net.parentNode.insertBefore(p, net.nextSibling);
     p.scrollIntoView({ block: "nearest" });
+    return p;
+  }
+
+  // A report on its way (a weak link may take many seconds to answer): said until the answer
+  // comes, so that a call still unanswered is never taken for one received.
+  function sending() {
+    if (!S.fd_cc_sending) return;
+    var p = banner("done", say("fd_cc_sending"), "data-sending");
+    p.removeAttribute("data-done");
   }
 
   /* --- the outbox ------------------------------------------------------------------------- */
@@ -382,6 +391,7 @@
       return;
     }
     var raise = navigator.onLine && isRaise(item);
+    if (navigator.onLine) sending();
     var done = navigator.onLine ? send(item).then(function (res) {
       if (transient(res.status)) return queued();
       if (res.ok) {
