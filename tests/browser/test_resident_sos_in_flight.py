@@ -78,6 +78,9 @@ def test_a_cancel_pressed_while_the_raise_is_on_its_way_closes_that_call(
         # Said to be on its way, never taken for received while unanswered.
         expect(page.locator("[data-sending]")).to_have_text("Sending…")
         assert page.locator("[data-done]").count() == 0
+        # Nothing on the page says there is no call while its cancel is offered.
+        expect(page.locator("[data-safe-none]")).to_be_hidden()
+        expect(page.locator("form[data-safe-form]")).to_be_visible()
         page.locator("form[data-sos-cancel] button[type=submit]").tap()
         # Kept on the phone (a page closed now still sends it), not sent ahead of the raise.
         page.wait_for_function("() => window.magenResident.outbox().length === 1")

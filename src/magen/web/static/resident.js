@@ -410,6 +410,7 @@
       // From the moment it is pressed the call can be changed or cancelled (on a weak link
       // its answer may take many seconds): the forms name it by its command meanwhile.
       sosOpen("", item.id);
+      showSafe();  // "I am safe" closes it too (not "you have no open call" beside a cancel)
       renew(form);  // the form sent again now is a change to this call, not this raise again
       raisingId = item.id;
       var settled = function () { raising = null; raisingId = ""; };
