@@ -318,3 +318,39 @@ def test_a_lock_in_row_says_who_gave_it_and_when(
             screenshot(page, "console-lock-in-issuer")
     finally:
         server.post("dispatcher", f"/api/v1/guidance/overrides/{oid}/clear", {})
+
+
+def test_an_incident_with_several_callers_says_its_counts_as_a_range(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    real = server.picture()
+    one = {
+        "sos_ids": ["sos_x"],
+        "callers": 1,
+        "lat": 31.7600,
+        "lon": 35.2150,
+        "open": True,
+        "priority": 20.0,
+        "urgency": "high",
+        "reasons": [],
+        "silent": False,
+    }
+    real["incidents"] = [
+        # Three flats of one building called: 4, 3 and 2 people, two of them with one injured.
+        {**one, "id": "inc_flats", "callers": 3, "people": 4, "people_high": 9, "injured": 1}
+        | {"injured_high": 2, "children": 0, "children_high": 0},
+        {**one, "id": "inc_one", "people": 2, "people_high": 2, "injured": 0}
+        | {"injured_high": 0, "children": 1, "children_high": 1},
+    ]
+    with _served(browser, server, page_errors, real) as (page, _sent):
+        flats = page.locator('[data-panel="incidents"] li[data-id="inc_flats"]')
+        flats.wait_for()
+        assert "people \u20664–9\u2069 · injured \u20661–2\u2069 · children \u20660\u2069" in (
+            flats.inner_text()
+        )
+        assert WORDS["cx_counts_range"][2] in (flats.get_attribute("title") or "")
+        single = page.locator('[data-panel="incidents"] li[data-id="inc_one"]')
+        assert "people \u20662\u2069 · injured \u20660\u2069 · children \u20661\u2069" in (
+            single.inner_text()
+        )
+        assert WORDS["cx_counts_range"][2] not in (single.get_attribute("title") or "")

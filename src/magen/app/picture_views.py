@@ -92,6 +92,11 @@ def incident_view(i: Incident) -> dict[str, Any]:
         "people": i.people,
         "injured": i.injured,
         "children": i.children,
+        # Several callers: the least there are (the largest report, above) and the most they
+        # say (their reports added up, each caller once).
+        "people_high": i.people_high,
+        "injured_high": i.injured_high,
+        "children_high": i.children_high,
         "silent": i.silent,
         "open": i.open,
         "outcome": i.outcome.value if i.outcome is not None else None,

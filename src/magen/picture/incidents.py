@@ -5,7 +5,11 @@ its first SOS is) lies within `merge_radius_m`, if that incident is still open w
 is raised or its last SOS was raised within `merge_window_s`; the nearest such incident
 wins, else the SOS opens a new incident. Every reporter is kept. People, injured and
 children are the largest any open member reports (callers from one flat describe the same
-people; adding them up would count them twice).
+people; adding them up would count them twice): the least there are. Beside each, its
+`_high`: the reports of the different callers added up, each caller's largest once
+(neighbours in other flats of one building describe other people; taking the largest alone
+would count them once): the most the callers say there are. The two differ only for an
+incident with several callers, and are shown as a range.
 
 Priority. A sum of published terms, each capped, each with its reason: injured people,
 children, people, a silent SOS (hiding, cannot talk), the nearest threat track (decaying
@@ -101,6 +105,9 @@ class Incident:
     people: int
     injured: int
     children: int
+    people_high: int  # the callers' reports added up, each caller once (module docstring)
+    injured_high: int
+    children_high: int
     silent: bool
     open: bool
     outcome: SosOutcome | None
@@ -224,6 +231,14 @@ def _incident(
     people = max(m.people for m in counted)
     injured = max(m.injured for m in counted)
     children = max(m.children for m in counted)
+    by_caller: dict[str, tuple[int, int, int]] = {}
+    for m in counted:
+        key = reporter_key(m.reporter, m.source_key, m.sos_id)
+        had = by_caller.get(key, (0, 0, 0))
+        by_caller[key] = (max(had[0], m.people), max(had[1], m.injured), max(had[2], m.children))
+    people_high = sum(c[0] for c in by_caller.values())
+    injured_high = sum(c[1] for c in by_caller.values())
+    children_high = sum(c[2] for c in by_caller.values())
     silent = any(m.silent for m in counted)
     threat_id, threat_m, threat_w = _nearest_threat(lon, lat, threats, metric, cfg.threat_scale_m)
     priority, reasons, facts = _priority(
@@ -254,6 +269,9 @@ def _incident(
         people=people,
         injured=injured,
         children=children,
+        people_high=people_high,
+        injured_high=injured_high,
+        children_high=children_high,
         silent=silent,
         open=is_open,
         outcome=outcome,

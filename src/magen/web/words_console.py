@@ -69,6 +69,13 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "شوهدوا آخر مرة قبل {m} د",
         "last seen {m} min ago",
     ),
+    # An incident with several callers: its counts as a range, and why.
+    "cx_counts_range": (
+        "כמה מתקשרים: מהדיווח הגדול ביותר ועד סכום הדיווחים (ייתכן שהם מתארים אותם אנשים)",
+        "عدة متصلين: من أكبر بلاغ حتى مجموع البلاغات (قد يصفون الأشخاص أنفسهم)",
+        "Several callers: from the largest report to all reports added up"
+        " (they may describe the same people)",
+    ),
     # Tracks to confirm: the stale ones sink under this heading, fresh ones first.
     "cx_stale_tracks": (
         "ישנות, לא נראו לאחרונה: {n}",

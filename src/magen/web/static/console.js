@@ -1031,7 +1031,13 @@
     }, { count: quiet.length ? say("cx_fresh_and_stale", { n: ltr(fresh.length), s: ltr(quiet.length) }) : null });
   }
 
-  function sosLine(s) { return say("sos_line", { people: ltr(s.people), injured: ltr(s.injured), children: ltr(s.children) }); }
+  // People, injured and children at a call; at an incident with several callers a range when
+  // they differ ("people 4–9"): the largest report, and the callers' reports added up.
+  function between(low, high) { return ltr(high != null && high > low ? low + "–" + high : low); }
+  function sosLine(s) {
+    return say("sos_line", { people: between(s.people, s.people_high), injured: between(s.injured, s.injured_high), children: between(s.children, s.children_high) });
+  }
+  function ranged(i) { return i.people_high > i.people || i.injured_high > i.injured || i.children_high > i.children; }
 
   function sosScore(s) {
     // Without the incidents engine's ranking: the injured first, then children, silence, size.
@@ -1068,7 +1074,8 @@
         li.className = i.urgency === "critical" ? "p1" : i.urgency === "high" ? "p2" : "p3";
         // The urgency in words; the score it comes from orders the list and is in the title
         // ("Critical 28" read as 28 of something).
-        li.title = i.priority != null ? say("cx_priority_score", { n: Math.round(i.priority) }) : "";
+        li.title = [i.priority != null ? say("cx_priority_score", { n: Math.round(i.priority) }) : "", ranged(i) ? say("cx_counts_range") : ""]
+          .filter(Boolean).join("\n");
         li.innerHTML = "<b>" + esc(i.urgency ? say("urgency_" + i.urgency) : "") + "</b> · " +
           esc(sosLine(i)) + (i.silent ? " · <b>" + esc(say("silent_word")) + "</b>" : "") +
           '<div class="t">' + esc(incidentReasons(i).join(" · ")) + "</div>";
