@@ -392,3 +392,31 @@ def test_whatever_the_inputs_nobody_near_attackers_or_locked_in_is_sent_out(
     # One action each, and whose it is follows from it.
     assert ((result.action == Action.LOCK_IN) <= (result.issued_by != IssuedBy.NONE)).all()
     assert ((result.issued_by == IssuedBy.NONE) == (result.action == Action.NO_ALERT)).all()
+
+
+def test_attackers_placed_with_no_danger_area_drawn_count_as_near_too(
+    baka: Town, engine: GuidanceEngine
+) -> None:
+    lon, lat = map(float, baka.buildings.lonlat[500])
+    inputs = GuidanceInputs(
+        alerts=_everywhere(baka, AlertCategory.EARTHQUAKE),
+        ground_threat_in_town=True,
+        ground_threat_points=((lon, lat),),
+    )
+    result = engine.compute(inputs)
+    x, y = baka.to_xy(lon, lat)
+    gap = np.hypot(*(baka.buildings.xy - np.array([float(x), float(y)])).T)
+    near = (gap <= engine.policy.lock_in_margin_m) & (baka.buildings.zone >= 0)
+    far = (gap > engine.policy.lock_in_margin_m) & (baka.buildings.zone >= 0)
+    _same(
+        result, near, Action.STAY_INSIDE, Reason.HAZARD_NEAR_GROUND_THREAT, IssuedBy.THREAT_REPORTS
+    )
+    _same(
+        result,
+        far,
+        Action.EVACUATE,
+        Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN,
+        IssuedBy.OFFICIAL_ALERT,
+    )
+    p = point_guidance(baka, result, *_street_near(baka, 500))
+    assert p.action is Action.STAY_INSIDE

@@ -27,7 +27,9 @@ from magen.domain.alerts import (
     OverrideAction,
 )
 from magen.domain.base import Actor, Command
-from magen.domain.values import Role
+from magen.domain.picture import ConfirmTrack, Picture
+from magen.domain.reports import ReportSighting
+from magen.domain.values import GeoPoint, Role
 from magen.geo.town import Town
 from magen.store.memory import MemoryEventLog
 from support.bakapack import baka_town
@@ -55,8 +57,8 @@ class Rig:
         self.guidance = GuidanceService.attach(self.service, town)
         self.zones = tuple(str(z) for z in town.zones.id)
 
-    async def do(self, command: Command) -> None:
-        await self.service.handle(OPERATOR, command)
+    async def do(self, command: Command, actor: Actor = OPERATOR) -> None:
+        await self.service.handle(actor, command)
         await self.guidance.settled()
 
     def at(self, where: tuple[float, float]) -> dict[str, Any]:
@@ -148,5 +150,31 @@ def test_hazardous_materials_near_attackers_stay_in_with_the_door_locked(town: T
             "stay_in_protected_space",
             "hazard_and_ground_threat_in_town",
         )
+
+    _run(go)
+
+
+def test_an_earthquake_near_a_confirmed_track_with_no_danger_area_keeps_people_in(
+    town: Town,
+) -> None:
+    async def go() -> None:
+        rig = Rig(town)
+        await rig.do(
+            IssueAlert(
+                command_id=uuid.uuid4(), category=AlertCategory.EARTHQUAKE, zone_ids=rig.zones
+            )
+        )
+        resident = Actor("acc_resident", Role.RESIDENT)
+        await rig.do(
+            ReportSighting(command_id=uuid.uuid4(), where=GeoPoint(lon=HERE[0], lat=HERE[1])),
+            resident,
+        )
+        fuser = rig.service.state.slice(Picture).fuser
+        track = fuser.tracks(START)[-1].track_id
+        await rig.do(ConfirmTrack(command_id=uuid.uuid4(), track_id=track))
+        near = rig.at(HERE)
+        assert (near["action"], near["issued_by"]) == ("stay_inside", "threat_reports")
+        far = rig.at(FAR)
+        assert (far["action"], far["reason"]) == ("evacuate", "hazard_and_ground_threat_in_town")
 
     _run(go)

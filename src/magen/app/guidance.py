@@ -147,6 +147,7 @@ _ENGINE_CATEGORY: dict[AlertCategory, gp.AlertCategory] = {
     AlertCategory.EARLY_WARNING: gp.AlertCategory.EARLY_WARNING,
 }
 _FIRE = frozenset({gp.AlertCategory.MISSILES, gp.AlertCategory.HOSTILE_AIRCRAFT_INTRUSION})
+_HAZARD_CATEGORIES = frozenset(gp.HAZARDS)
 # The other hazards, with the action their own instruction amounts to (the engine's rule for
 # each when no ground threat changes it); where several are in force, the engine's order
 # (`gp.HAZARDS`) says which decides, and that alert's words are shown.
@@ -350,13 +351,14 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         elif d.lifted_at is None:
             dangers.append(engine_area(d.area_id, d.area))
     overrides, stays, drawn, override_ends = _override_inputs(alerts, zone_ids, now, margin_m)
+    tracks = open_threat_tracks(state, now)
     ground_threat = (
         bool(ground_dangers(alerts, now))
         or any(_locks_in(o, alerts, now) for o in alerts.active_overrides(now))
         or any(
             gp.AlertCategory.TERRORIST_INFILTRATION in a.categories for a in zone_alerts.values()
         )
-        or bool(open_threat_tracks(state, now))
+        or bool(tracks)
     )
     statuses = {
         sid: gp.ShelterStatus(s.status.value)
@@ -370,6 +372,11 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         overrides=tuple(overrides),
         ground_threat_in_town=ground_threat,
         ground_threat_areas=frozenset(area_id for area_id, _ in ground_dangers(alerts, now)),
+        # Where the open tracks are, only where another hazard could send people out near one
+        # (elsewhere their moving positions would recompute guidance for nothing).
+        ground_threat_points=tuple((round(lon, 6), round(lat, 6)) for lon, lat in tracks)
+        if any(_HAZARD_CATEGORIES & a.categories for a in zone_alerts.values())
+        else (),
     )
     return Derived(
         inputs=inputs,

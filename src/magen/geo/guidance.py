@@ -131,6 +131,9 @@ class GuidanceInputs:
     # Which danger areas are attackers' (ids): in or near one, no other hazard sends anyone
     # out. None: every danger area counts (as every one gets a proposed lock-in).
     ground_threat_areas: frozenset[str] | None = None
+    # Where open attackers were last placed with no danger area drawn yet (lon, lat): near
+    # one, likewise.
+    ground_threat_points: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -499,6 +502,12 @@ class GuidanceEngine:
         areas = self._ground_areas(inputs)
         for hit in self.buildings_near_each(areas, self.policy.lock_in_margin_m):
             near[hit] = True
+        if inputs.ground_threat_points:
+            lon, lat = np.asarray(inputs.ground_threat_points, dtype=np.float64).T
+            xy = np.column_stack(self.town.to_xy(lon, lat))
+            found = self.net.building_kdtree.query_ball_point(xy, self.policy.lock_in_margin_m)
+            for hit in found:
+                near[np.asarray(hit, dtype=np.int64)] = True
         return near
 
     def _zones(self, inputs: GuidanceInputs) -> tuple[list[frozenset[AlertCategory]], FloatArray]:
@@ -780,10 +789,16 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
 
     hazards = {cond: flags[0] for cond, flags in _hazard_flags([cats]).items()}
     margin = policy.lock_in_margin_m
-    near_threat = bool(hazards[Condition.HAZARD]) and any(
-        float(ctx.shapes[a.id].distance(xy)[0]) <= margin
-        for a in ctx.inputs.danger_areas
-        if ctx.inputs.ground_threat_areas is None or a.id in ctx.inputs.ground_threat_areas
+    near_threat = bool(hazards[Condition.HAZARD]) and (
+        any(
+            float(ctx.shapes[a.id].distance(xy)[0]) <= margin
+            for a in ctx.inputs.danger_areas
+            if ctx.inputs.ground_threat_areas is None or a.id in ctx.inputs.ground_threat_areas
+        )
+        or any(
+            math.hypot(float(px) - float(xy[0, 0]), float(py) - float(xy[0, 1])) <= margin
+            for px, py in (town.to_xy(lon_, lat_) for lon_, lat_ in ctx.inputs.ground_threat_points)
+        )
     )
 
     conditions = {
