@@ -32,7 +32,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, field_validator
 
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
-from magen.domain.hospitals import BedType, Hospital, hospital
+from magen.domain.hospitals import BedType, Hospital, Hospitals, hospital
 from magen.domain.people import Description, Name, Note, PersonName, clean_text, observed_time
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role, exchangeable
@@ -51,7 +51,11 @@ DEATH_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR, Role.HOSPITAL})  # a hospit
 IDENTIFY_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR})
 
 TagNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(exchangeable)]
-Place = Annotated[str, Field(max_length=300)]
+Place = Annotated[str, Field(max_length=300), AfterValidator(exchangeable)]
+# What a medic or a hospital types in a command (events keep plain text: what the log already
+# holds is read as it was written). A control character could be logged but never exported.
+TypedNote = Annotated[Note, AfterValidator(exchangeable)]
+Vehicle = Annotated[str, Field(max_length=100), AfterValidator(exchangeable)]
 
 
 class CasualtyStatus(StrEnum):
@@ -403,14 +407,14 @@ class RecordIntervention(Command):
     kind: InterventionKind
     site: BodySite | None = None
     at: AwareDatetime | None = None
-    note: Note = ""
+    note: TypedNote = ""
 
 
 class EndIntervention(Command):
     casualty_id: str
     intervention_id: str
     at: AwareDatetime | None = None
-    note: Note = ""
+    note: TypedNote = ""
 
 
 class DescribeCasualty(Command):
@@ -421,7 +425,7 @@ class DescribeCasualty(Command):
 
 class EvacuateCasualty(Command):
     casualty_id: str
-    vehicle: Annotated[str, Field(max_length=100)] = ""
+    vehicle: Vehicle = ""
     vehicle_kind: VehicleKind = VehicleKind.AMBULANCE
     destination: str | None = None
     at: AwareDatetime | None = None
@@ -442,22 +446,24 @@ class AdmitCasualty(Command):
 class DischargeCasualty(Command):
     casualty_id: str
     disposition: Disposition = Disposition.HOME
-    note: Note = ""
+    note: TypedNote = ""
     at: AwareDatetime | None = None
 
 
 class RecordDeath(Command):
     casualty_id: str
     place: Place = ""
-    note: Note = ""
+    note: TypedNote = ""
     at: AwareDatetime | None = None
 
 
 class IdentifyCasualty(Command):
     casualty_id: str
-    status: Literal[IdentificationStatus.PROVISIONAL, IdentificationStatus.IDENTIFIED]
+    # Provisional or formal; "unidentified" is no identification. The plain values, so a
+    # refusal names them as a client sends them (not as the enum's members).
+    status: Literal["provisional", "identified"]
     name: PersonName
-    identified_by: Name
+    identified_by: Annotated[Name, AfterValidator(exchangeable)]
     method: IdentificationMethod
     at: AwareDatetime | None = None
 
@@ -547,6 +553,31 @@ def _acts_for(ctx: DecisionContext, h: Hospital) -> None:
         raise Forbidden(f"this account does not act for {h.name}", rule="not_our_patient")
 
 
+def _our_patient(
+    state: State, ctx: DecisionContext, c: Casualty, doing: str, *, bound_for: bool = False
+) -> None:
+    """Refuse a hospital account acting on a casualty that is not its patient.
+
+    A patient is one the hospital holds: arrived or admitted there (or discharged or dead
+    there, for care given before, which may be entered afterwards). Only that hospital's
+    staff triage it again, treat it or transfer it (an evacuation from a hospital is an
+    inter-hospital transfer, the sending hospital's call). With `bound_for` a casualty on its
+    way to the hospital counts too: the emergency department describes who it expects.
+    A casualty still at the scene is the field's (a walk-in is recorded, then its arrival).
+    """
+    if ctx.actor.role is not Role.HOSPITAL:
+        return
+    ours = hospitals_of(c) if bound_for else frozenset({c.hospital_id} - {None})
+    by_id = state.slice(Hospitals).by_id
+    if any(h in by_id and by_id[h].account_id == ctx.actor.account_id for h in ours):
+        return
+    raise Forbidden(
+        f"tag {c.tag} is not a patient of this hospital; a hospital may {doing} its own "
+        "patients only",
+        rule="not_our_patient",
+    )
+
+
 def _not_closed(c: Casualty, doing: str) -> None:
     if c.status is CasualtyStatus.DECEASED:
         raise InvalidCommand(
@@ -592,8 +623,10 @@ def _record(state: State, cmd: RecordCasualty, ctx: DecisionContext) -> list[Eve
 @decider(TriageCasualty)
 def _triage(state: State, cmd: TriageCasualty, ctx: DecisionContext) -> list[Event]:
     c = casualty(state, cmd.casualty_id)
+    _our_patient(state, ctx, c, "triage")
     _not_closed(c, "triage")
     at = observed_time(cmd.at, ctx)
+    _not_before(at, c.found_at, "time the casualty was found")
     _not_before(at, c.triage[-1].at if c.triage else None, "latest triage")
     protocol = _protocol(cmd.protocol, c.description, cmd.looks_like_child)
     return [_triaged(c.casualty_id, protocol, cmd.answers, at)]
@@ -602,7 +635,9 @@ def _triage(state: State, cmd: TriageCasualty, ctx: DecisionContext) -> list[Eve
 @decider(RecordIntervention)
 def _intervention(state: State, cmd: RecordIntervention, ctx: DecisionContext) -> list[Event]:
     c = casualty(state, cmd.casualty_id)
+    _our_patient(state, ctx, c, "treat")
     at = observed_time(cmd.at, ctx)
+    _not_before(at, c.found_at, "time the casualty was found")
     # Care given before death or discharge may be entered afterwards; nothing after.
     if c.died_at is not None and at > c.died_at:
         raise InvalidCommand(
@@ -630,6 +665,7 @@ def _intervention(state: State, cmd: RecordIntervention, ctx: DecisionContext) -
 @decider(EndIntervention)
 def _end_intervention(state: State, cmd: EndIntervention, ctx: DecisionContext) -> list[Event]:
     c = casualty(state, cmd.casualty_id)
+    _our_patient(state, ctx, c, "end a treatment on")
     found = next((i for i in c.interventions if i.intervention_id == cmd.intervention_id), None)
     if found is None:
         raise NotFound(f"no intervention {cmd.intervention_id} on tag {c.tag}")
@@ -649,6 +685,7 @@ def _end_intervention(state: State, cmd: EndIntervention, ctx: DecisionContext) 
 @decider(DescribeCasualty)
 def _describe(state: State, cmd: DescribeCasualty, ctx: DecisionContext) -> list[Event]:
     c = casualty(state, cmd.casualty_id)
+    _our_patient(state, ctx, c, "describe", bound_for=True)
     if cmd.description.is_empty() and cmd.name is None:
         raise InvalidCommand("a description must say something")
     if c.description.merged(cmd.description) == c.description and cmd.name in (None, c.name):
@@ -661,6 +698,7 @@ def _describe(state: State, cmd: DescribeCasualty, ctx: DecisionContext) -> list
 @decider(EvacuateCasualty)
 def _evacuate(state: State, cmd: EvacuateCasualty, ctx: DecisionContext) -> list[Event]:
     c = casualty(state, cmd.casualty_id)
+    _our_patient(state, ctx, c, "transfer")
     _not_closed(c, "evacuate")
     if c.status is CasualtyStatus.EVACUATED:
         raise InvalidCommand(
@@ -782,13 +820,14 @@ def _identify(state: State, cmd: IdentifyCasualty, ctx: DecisionContext) -> list
     if ctx.actor.role not in IDENTIFY_ROLES:
         raise Forbidden("only a medic or a registrar may identify a casualty")
     c = casualty(state, cmd.casualty_id)
+    status = IdentificationStatus(cmd.status)
     if c.identification is IdentificationStatus.IDENTIFIED:
         named = c.identified_name.full_name if c.identified_name else "someone"
         raise InvalidCommand(
             f"tag {c.tag} is already identified as {named}", rule="already_identified"
         )
     if (
-        cmd.status is IdentificationStatus.IDENTIFIED
+        status is IdentificationStatus.IDENTIFIED
         and cmd.method is IdentificationMethod.VISUAL
         and c.status is CasualtyStatus.DECEASED
     ):
@@ -801,7 +840,7 @@ def _identify(state: State, cmd: IdentifyCasualty, ctx: DecisionContext) -> list
     return [
         CasualtyIdentified(
             casualty_id=c.casualty_id,
-            status=cmd.status,
+            status=status,
             name=cmd.name,
             identified_by=clean_text(cmd.identified_by),
             method=cmd.method,

@@ -13,6 +13,7 @@ decontamination, EOC, 24-hour activity, sub-category beds) are accepted and igno
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -84,10 +85,22 @@ def _time(dt: datetime) -> str:
 # --- export -------------------------------------------------------------------------------
 
 
+# Characters XML 1.0 cannot carry: C0 controls but tab, newline and return; lone surrogates;
+# U+FFFE and U+FFFF. Text is refused with one at the door (`values.exchangeable`), but a log
+# written before a field was checked may hold one.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """The text with each character XML cannot carry replaced by U+FFFD, so a value already in
+    the log never breaks the export (the rest of what the hospital wrote still goes out)."""
+    return _NOT_IN_XML.sub("\ufffd", text)
+
+
 def _sub(parent: etree._Element, name: str, text: object = None) -> etree._Element:
     el = etree.SubElement(parent, _h(name))
     if text is not None:
-        el.text = str(text)
+        el.text = xml_text(str(text))
     return el
 
 
@@ -113,9 +126,9 @@ def _organization(parent: etree._Element, h: Hospital) -> None:
     org = _sub(parent, "Organization")
     info = _sub(org, "OrganizationInformation")
     name = etree.SubElement(info, f"{{{XNL_NS}}}OrganisationName")
-    name.set(f"{{{XNL_NS}}}OrganisationID", h.hospital_id)
+    name.set(f"{{{XNL_NS}}}OrganisationID", xml_text(h.hospital_id))
     name.set(f"{{{XNL_NS}}}OrganisationIDType", ID_TYPE)
-    etree.SubElement(name, f"{{{XNL_NS}}}NameElement").text = h.name
+    etree.SubElement(name, f"{{{XNL_NS}}}NameElement").text = xml_text(h.name)
     geo = _sub(org, "OrganizationGeoLocation")
     point = etree.SubElement(geo, f"{{{GML_NS}}}Point")
     etree.SubElement(point, f"{{{GML_NS}}}pos").text = f"{h.where.lat!r} {h.where.lon!r}"
