@@ -270,6 +270,12 @@ def _refuse_hostile(data: bytes) -> None:
         raise CapError(f"the document is refused as unsafe XML ({type(exc).__name__})") from None
     except SafeET.ParseError as exc:
         raise CapError(f"malformed XML: {exc}") from None
+    except (LookupError, ValueError):
+        # expat reads only the encodings Python has a one-byte codec for (an unknown name is
+        # a LookupError, Shift_JIS or UTF-7 a ValueError); libxml2 reads more. Leave the
+        # document to the parse below, which refuses a DTD and names an unknown encoding,
+        # as every other importer does (`magen.interop.parse_untrusted_xml`).
+        return
 
 
 def parse_xml(data: bytes) -> etree._Element:
@@ -284,7 +290,8 @@ def parse_xml(data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(bytes(data), _hardened_parser())
     except etree.XMLSyntaxError as exc:
-        raise CapError(f"malformed XML: {exc}") from None
+        # exc.msg, not str(exc): that adds "(<string>, line N)", which names no file
+        raise CapError(f"malformed XML: {exc.msg}") from None
     info = root.getroottree().docinfo
     if info.internalDTD is not None or info.externalDTD is not None or info.doctype:
         raise CapError("the document declares a DTD; CAP messages may not")
