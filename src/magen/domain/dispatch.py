@@ -183,6 +183,9 @@ class AssignmentCompleted(Event):
     assignment_id: str
     responder_id: str
     note: str = ""
+    # The wounded responder this completion attends (an assignment to a responder still
+    # wounded when it completes); None for every other completion.
+    attends: str | None = None
 
 
 @event
@@ -431,12 +434,26 @@ def _released(state: State, a: Assignment) -> list[Event]:
     return _status_to(state, a.responder_id, ResponderStatus.AVAILABLE, a.assignment_id)
 
 
+def _attends(state: State, a: Assignment) -> str | None:
+    """The wounded responder an assignment attends once it completes, if any: its target,
+    while they are still wounded (one who recovered meanwhile needs no attending)."""
+    if a.target is not TargetKind.RESPONDER:
+        return None
+    hurt = state.slice(Responders).by_id.get(a.target_id)
+    if hurt is None or hurt.status is not ResponderStatus.WOUNDED:
+        return None
+    return a.target_id
+
+
 @decider(CompleteAssignment)
 def _complete(state: State, cmd: CompleteAssignment, ctx: DecisionContext) -> list[Event]:
     a = _assignment(state, cmd.assignment_id, ctx.actor)
     return [
         AssignmentCompleted(
-            assignment_id=a.assignment_id, responder_id=a.responder_id, note=cmd.note
+            assignment_id=a.assignment_id,
+            responder_id=a.responder_id,
+            note=cmd.note,
+            attends=_attends(state, a),
         ),
         *_released(state, a),
     ]
@@ -590,10 +607,8 @@ def _close(
 def _on_completed(state: State, e: AssignmentCompleted, r: Recorded) -> None:
     d = state.slice(Dispatch)
     a = d.assignments.get(e.assignment_id)
-    if a is not None and a.active and a.target is TargetKind.RESPONDER:
-        hurt = state.slice(Responders).by_id.get(a.target_id)
-        if hurt is not None and hurt.status is ResponderStatus.WOUNDED:
-            d.attended[a.target_id] = a.assignment_id
+    if a is not None and a.active and e.attends is not None:
+        d.attended[e.attends] = a.assignment_id
     _close(state, e.assignment_id, r, AssignmentStatus.COMPLETED, e.note)
 
 
