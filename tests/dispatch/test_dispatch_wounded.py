@@ -299,6 +299,38 @@ def test_accepted_the_need_is_filled_cancelled_it_returns_completed_it_ends(town
     asyncio.run(go())
 
 
+def test_the_target_of_an_assignment_to_a_wounded_responder_is_the_task_accepted(
+    town: Town,
+) -> None:
+    async def go() -> None:
+        clock = ManualClock(START)
+        service = Service(MemoryEventLog(), clock)
+        # A service judging needs its own way: the wounded rank above every call.
+        needs = NeedsConfig(wounded_priority=60.0)
+        live = DispatchService(service, town, needs=needs)
+        live.reuse_slow_plans = False  # a loaded machine must not keep the first plan
+        # No medic on duty: anyone may go to get the wounded squad member out.
+        await _check_in(
+            service, HURT, ResponderKind.VOLUNTEER, {Capability.ARMED}, HURT_AT, "Squad 3"
+        )
+        cop = GeoPoint(lat=31.7605, lon=35.2135)
+        await _check_in(service, COP, ResponderKind.POLICE_ON_DUTY, {Capability.ARMED}, cop)
+        await _status(service, HURT, ResponderStatus.WOUNDED)
+        board = live.planned()
+        (accepted,) = board.tasks
+        assert [n.requires for n in accepted.needs] == [frozenset()]
+        assert accepted.priority == 60.0
+        made = await _accept(service, board, "acc_cop")
+        board = live.planned()
+        assert board.tasks == ()  # the cop fills it
+        target = board.target(service.state.slice(Dispatch).assignments[made])
+        # What was recommended and accepted (its needs, its priority), not a task rebuilt
+        # with the default settings (a medic's need, priority 25).
+        assert target == accepted
+
+    asyncio.run(go())
+
+
 def test_a_wounded_responder_is_not_assigned_and_their_own_call_is_sent_again(
     town: Town,
 ) -> None:

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
+import numpy as np
+
 from magen.app.guidance import engine_area
 from magen.app.service import Service
 from magen.dispatch.assign import (
@@ -48,13 +50,19 @@ from magen.dispatch.tasks import (
     AreaLink,
     NeedsConfig,
     WoundedResponder,
+    every_task,
     incident_task,
-    open_tasks,
+    staffed,
     threat_task,
-    wounded_task,
 )
 from magen.domain.alerts import Alerts
-from magen.domain.dispatch import Assignment, AssignmentStatus, Dispatch, TargetKind
+from magen.domain.dispatch import (
+    Assignment,
+    AssignmentStatus,
+    Dispatch,
+    TargetKind,
+    distance_m,
+)
 from magen.domain.picture import Picture
 from magen.domain.reports import Reports
 from magen.domain.responders import Capability, Responder, Responders, ResponderStatus
@@ -103,6 +111,11 @@ class Board:
     around: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Wounded responders not attended yet, with a known position, by id
     wounded: Mapping[str, WoundedResponder] = field(default_factory=dict)
+    # Every task as this board built it, with all its needs (before those assigned fill
+    # them), by id: what a recommendation accepted for it sends a responder to (`target`)
+    built: Mapping[str, Task] = field(default_factory=dict)
+    # How tasks' needs are judged (for a stale track's task, which `built` does not hold)
+    needs: NeedsConfig = field(default_factory=NeedsConfig)
     _recs: dict[str, Recommendation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -133,22 +146,26 @@ class Board:
         are for the recommendations.
         """
         if a.target is TargetKind.RESPONDER:
-            hurt = self.wounded.get(a.target_id)
-            if hurt is None:
+            # The task as the board built it (whether a medic was free, the needs' config),
+            # as it was recommended and accepted.
+            task = self.built.get(a.target_id)
+            if task is None or a.target_id not in self.wounded:
                 return None
-            task = wounded_task(hurt, self.tracks)
             names = {a.target_id}
         elif a.target is TargetKind.TRACK:
             track = self.track(self.task_of.get(a.target_id, a.target_id))
             if track is None or not track.open:
                 return None
-            task = threat_task(track)
+            # A stale track has no task on the board: its responders still go to it.
+            task = self.built.get(track.track_id) or threat_task(track, self.needs)
             names = {a.target_id, track.track_id}
         else:
             incident = self.incident(a.target_id)
             if incident is None or not incident.open:
                 return None
-            task = incident_task(incident, {t.track_id: t for t in self.tracks})
+            task = self.built.get(incident.incident_id) or incident_task(
+                incident, {t.track_id: t for t in self.tracks}, self.needs
+            )
             names = {a.target_id, incident.incident_id, *incident.sos_ids}
         areas = frozenset().union(*(self.around.get(n, frozenset()) for n in names))
         return replace(task, open_areas=areas)
@@ -326,6 +343,28 @@ class DispatchService:
             self._routes.popitem(last=False)
         return found
 
+    def _in_danger(
+        self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
+    ) -> set[str]:
+        """Which places (by id) lie in any of the areas: on the town's map as the engine
+        routes (polygons too), else in a circle by the great-circle distance."""
+        if not places or not areas:
+            return set()
+        ids = sorted(places)
+        if self.town is not None and self.dispatcher is not None:
+            lon, lat = np.array([places[k] for k in ids], dtype=np.float64).T
+            xy = np.column_stack(self.town.to_xy(lon, lat))
+            inside = np.flatnonzero(self.dispatcher.net.inside(xy, areas).any(axis=1))
+            return {ids[i] for i in inside.tolist()}
+        return {
+            k
+            for k in ids
+            if any(
+                a.polygon is None and distance_m(*places[k], a.lon, a.lat) <= a.radius_m
+                for a in areas
+            )
+        }
+
     def compute(self, state: State, now: datetime) -> Board:
         """The board of any state (live or folded to a past position) judged at `now`."""
         fuser = state.slice(Picture).fuser
@@ -377,15 +416,18 @@ class DispatchService:
             and r.status is ResponderStatus.WOUNDED
             and r.responder_id not in dispatch.attended
         }
-        tasks = open_tasks(
+        places = {i.incident_id: (i.lon, i.lat) for i in incidents if i.open}
+        places.update({w.responder_id: (w.lon, w.lat) for w in wounded.values()})
+        every = every_task(
             incidents,
             tracks,
-            assigned=assigned,
             areas=links,
             config=self.needs,
             wounded=wounded.values(),
             medic_free=any(Capability.MEDIC in u.capabilities for u in units.values()),
+            in_danger=self._in_danger(places, areas),
         )
+        tasks = staffed(every, incidents, tracks, assigned=assigned, config=self.needs)
         return Board(
             position=state.position,
             as_of=now,
@@ -399,6 +441,8 @@ class DispatchService:
             travellers=travellers,
             around={k: frozenset(v) for k, v in around.items()},
             wounded=wounded,
+            built={t.task_id: t for t in every},
+            needs=self.needs,
         )
 
 

@@ -36,8 +36,8 @@ responders sent there.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from magen.dispatch.assign import Fact, Need, Task, TaskKind
 from magen.domain.dispatch import distance_m
@@ -68,6 +68,11 @@ class NeedsConfig:
     escort_joins_contact_m: float | None = 250.0
     # A wounded responder: the incidents' critical band (`IncidentConfig.critical_at`).
     wounded_priority: float = 25.0
+
+
+# People in a declared danger area: only an armed responder may go in (to get them out, or
+# ahead of the medic), whether or not the threat it was declared for is still fresh.
+_IN_DANGER = Need(ARMED, "in a danger area", Fact("in_danger_area"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +128,14 @@ def threat_task(track: TrackView, config: NeedsConfig | None = None) -> Task:
 
 
 def incident_task(
-    incident: Incident, threats: Mapping[str, TrackView], config: NeedsConfig | None = None
+    incident: Incident,
+    threats: Mapping[str, TrackView],
+    config: NeedsConfig | None = None,
+    *,
+    in_danger: bool = False,
 ) -> Task:
-    """The task of an open incident (`threats`: tracks by id, to judge the nearest one)."""
+    """The task of an open incident (`threats`: tracks by id, to judge the nearest one;
+    `in_danger`: whether its place lies in an active danger area)."""
     cfg = config or NeedsConfig()
     needs: list[Need] = []
     near = threats.get(incident.nearest_threat_id or "")
@@ -142,6 +152,8 @@ def incident_task(
                 Fact("threat_m", round(incident.nearest_threat_m)),
             )
         )
+    elif in_danger:
+        needs.append(_IN_DANGER)
     if incident.injured:
         medics = min(math.ceil(incident.injured / cfg.injured_per_medic), cfg.max_medics)
         hurt = Need(MEDIC, f"{incident.injured} injured", Fact("injured", incident.injured))
@@ -177,15 +189,19 @@ def wounded_task(
     *,
     medic_free: bool = True,
     config: NeedsConfig | None = None,
+    in_danger: bool = False,
 ) -> Task:
     """The task of a wounded responder (`medic_free`: whether any medic is available; if
-    not, anyone may go to get them out)."""
+    not, anyone may go to get them out; `in_danger`: whether they lie in an active danger
+    area)."""
     cfg = config or NeedsConfig()
     needs: list[Need] = []
     near = [distance_m(wounded.lon, wounded.lat, t.lon, t.lat) for t in threats if active_threat(t)]
     if near and min(near) <= cfg.escort_within_m:
         m = min(near)
         needs.append(Need(ARMED, f"threat {m:.0f} m away", Fact("threat_m", round(m))))
+    elif in_danger:
+        needs.append(_IN_DANGER)
     why = "responder wounded" if medic_free else "responder wounded, no medic available"
     needs.append(Need(MEDIC if medic_free else frozenset(), why, Fact("responder_wounded")))
     name = wounded.callsign or wounded.responder_id
@@ -207,6 +223,7 @@ FACT_CODES = (
     "attackers",
     "confirmed",
     "threat_m",
+    "in_danger_area",
     "injured",
     "calling_for_help",
     "people",
@@ -238,38 +255,93 @@ def open_tasks(
     config: NeedsConfig | None = None,
     wounded: Iterable[WoundedResponder] = (),
     medic_free: bool = True,
+    in_danger: Collection[str] = (),
 ) -> list[Task]:
     """Every task with needs left: active threats, open incidents and wounded responders
-    (`medic_free`: whether any medic is available for them), by priority."""
+    (`medic_free`: whether any medic is available for them; `in_danger`: the incidents and
+    wounded responders, by task id, whose place lies in an active danger area), by
+    priority."""
+    incident_list, track_list = list(incidents), list(tracks)
+    every = every_task(
+        incident_list,
+        track_list,
+        areas=areas,
+        config=config,
+        wounded=wounded,
+        medic_free=medic_free,
+        in_danger=in_danger,
+    )
+    return staffed(every, incident_list, track_list, assigned=assigned, config=config)
+
+
+def every_task(
+    incidents: Iterable[Incident],
+    tracks: Iterable[TrackView],
+    *,
+    areas: Iterable[AreaLink] = (),
+    config: NeedsConfig | None = None,
+    wounded: Iterable[WoundedResponder] = (),
+    medic_free: bool = True,
+    in_danger: Collection[str] = (),
+) -> list[Task]:
+    """Every task with all its needs, before anyone assigned fills them (what a responder
+    is sent to when a recommendation for it is accepted), by priority."""
     cfg = config or NeedsConfig()
-    assigned = assigned or {}
     track_list = list(tracks)
     by_id = {t.track_id: t for t in track_list}
     around: dict[str, set[str]] = {}
     for link in areas:
         if link.threat_id is not None:
             around.setdefault(link.threat_id, set()).add(link.area_id)
-    open_incidents = [i for i in incidents if i.open]
-    joining = _escorts_joining(open_incidents, by_id, assigned, cfg)
     out: list[Task] = []
     for track in track_list:
         if active_threat(track):
-            team = [*assigned.get(track.track_id, ()), *([ARMED] * joining.get(track.track_id, 0))]
-            out.append(
-                _finish(
-                    threat_task(track, cfg),
-                    {track.track_id: team},
-                    around.get(track.track_id, set()),
-                )
-            )
-    for incident in open_incidents:
+            out.append(_opening(threat_task(track, cfg), around.get(track.track_id, set())))
+    for incident in incidents:
+        if not incident.open:
+            continue
         names = {incident.incident_id, *incident.sos_ids}
         linked = set().union(*(around.get(n, set()) for n in names))
-        out.append(_finish(incident_task(incident, by_id, cfg), assigned, linked))
+        task = incident_task(incident, by_id, cfg, in_danger=incident.incident_id in in_danger)
+        out.append(_opening(task, linked))
     for hurt in wounded:
-        task = wounded_task(hurt, track_list, medic_free=medic_free, config=cfg)
-        out.append(_finish(task, assigned, around.get(hurt.responder_id, set())))
-    return sorted((t for t in out if t.needs), key=lambda t: (-t.priority, t.task_id))
+        task = wounded_task(
+            hurt,
+            track_list,
+            medic_free=medic_free,
+            config=cfg,
+            in_danger=hurt.responder_id in in_danger,
+        )
+        out.append(_opening(task, around.get(hurt.responder_id, set())))
+    return sorted(out, key=lambda t: (-t.priority, t.task_id))
+
+
+def staffed(
+    tasks: Iterable[Task],
+    incidents: Iterable[Incident],
+    tracks: Iterable[TrackView],
+    *,
+    assigned: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
+    config: NeedsConfig | None = None,
+) -> list[Task]:
+    """The tasks (`every_task`) with needs left once the responders assigned to them (their
+    capabilities, by task id) fill what they can, by priority."""
+    cfg = config or NeedsConfig()
+    assigned = assigned or {}
+    task_list = list(tasks)
+    by_id = {t.track_id: t for t in tracks}
+    joining = _escorts_joining([i for i in incidents if i.open], by_id, assigned, cfg)
+    for threat_id, n in _escorts_to_wounded(task_list, by_id, assigned, cfg).items():
+        joining[threat_id] = joining.get(threat_id, 0) + n
+    out = []
+    for task in task_list:
+        team = [*assigned.get(task.task_id, ())]
+        if task.kind is TaskKind.THREAT:
+            team += [ARMED] * joining.get(task.task_id, 0)
+        needs = still_needed(task.needs, team)
+        if needs:
+            out.append(replace(task, needs=needs))
+    return sorted(out, key=lambda t: (-t.priority, t.task_id))
 
 
 def _escorts_joining(
@@ -298,18 +370,34 @@ def _escorts_joining(
     return out
 
 
-def _finish(
-    task: Task, assigned: Mapping[str, Sequence[frozenset[Capability]]], areas: set[str]
-) -> Task:
-    needs = still_needed(task.needs, assigned.get(task.task_id, ()))
-    return Task(
-        task_id=task.task_id,
-        kind=task.kind,
-        lon=task.lon,
-        lat=task.lat,
-        priority=task.priority,
-        needs=needs,
-        label=task.label,
-        facts=task.facts,
-        open_areas=frozenset(areas),
-    )
+def _escorts_to_wounded(
+    tasks: Iterable[Task],
+    threats: Mapping[str, TrackView],
+    assigned: Mapping[str, Sequence[frozenset[Capability]]],
+    cfg: NeedsConfig,
+) -> dict[str, int]:
+    """Per threat, the armed responders assigned to wounded responders close enough to join
+    its team, as an escort to a call does: going to get a colleague out beside the
+    attackers, they are at the threat (measured as the wounded task's escort is, in a
+    straight line to the nearest active threat)."""
+    out: dict[str, int] = {}
+    if cfg.escort_joins_contact_m is None:
+        return out
+    limit = min(cfg.escort_joins_contact_m, cfg.escort_within_m)
+    active = [t for t in threats.values() if active_threat(t)]
+    for task in tasks:
+        if task.kind is not TaskKind.RESPONDER or not active:
+            continue
+        if not any(caps >= ARMED for caps in assigned.get(task.task_id, ())):
+            continue
+        m, threat_id = min(
+            (distance_m(task.lon, task.lat, t.lon, t.lat), t.track_id) for t in active
+        )
+        if m <= limit:
+            out[threat_id] = out.get(threat_id, 0) + 1
+    return out
+
+
+def _opening(task: Task, areas: set[str]) -> Task:
+    """A task with the danger areas declared around it (open to its armed responders)."""
+    return replace(task, open_areas=frozenset(areas))

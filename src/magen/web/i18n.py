@@ -666,6 +666,7 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "fact_confirmed": ("מאומת", "مؤكَّد", "confirmed"),
     "fact_threat_m": ("איום במרחק {n} מ׳", "تهديد على بعد {n} م", "threat {n} m away"),
+    "fact_in_danger_area": ("באזור סכנה", "في منطقة خطر", "in a danger area"),
     "fact_injured": ("פצועים: {n}", "مصابون: {n}", "{n} injured"),
     "fact_calling_for_help": (
         "אנשים קוראים לעזרה",
