@@ -7,6 +7,8 @@ import asyncio
 import json
 import math
 import os
+import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +110,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _moment(at: datetime) -> str:
+    """A time as the report's messages say it: on the town's clock, to the second."""
+    from magen.town_clock import town_zone
+
+    return at.astimezone(town_zone()).isoformat(timespec="seconds")
+
+
+def _empty_window(
+    events: list[Any], start: datetime | None, end: datetime | None, args: argparse.Namespace
+) -> str | None:
+    """What is wrong with a --from/--until span that holds none of the log's events, if so.
+
+    None when the span holds some, when neither was given, or when it is no span at all
+    (`report_window` says that one, naming the start and end it was given).
+    """
+    from magen.report.build import first_operational
+
+    if start is None and end is None:
+        return None
+    first, last = events[0].recorded_at, events[-1].recorded_at
+    held = f"the log's events run from {_moment(first)} to {_moment(last)}"
+    if end is None and start is not None and start >= last:
+        return f"the report's start ({args.start}) is not before the log's last event: {held}"
+    if start is None and end is not None and end <= first:
+        return f"the report's end ({args.end}) is not after the log's first event: {held}"
+    found = first_operational(events)
+    begin = start if start is not None else (found[0] if found else first)
+    finish = end if end is not None else last
+    if finish <= begin or any(begin <= r.recorded_at <= finish for r in events):
+        return None
+    span = f"from {_moment(begin)} to {_moment(finish)}"
+    return f"no event of the log falls in the report's span ({span}): {held}"
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from magen.geo.errors import TownImportError
     from magen.geo.town import load_town
-    from magen.report import ReportError, build_report
+    from magen.report import ReportError, write_report
+    from magen.report.build import open_events
     from magen.sim.truth import read_truth
 
     try:
@@ -123,7 +160,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
             return fail(f"no simulation truth beside {args.baseline}")
         start = town_time(args.start) if args.start else None
         end = town_time(args.end) if args.end else None
-        files = build_report(args.db, args.out, town=town, baseline=baseline, start=start, end=end)
+        events = open_events(args.db)
+        if not events:
+            return fail(f"the event log at {args.db} is empty")
+        truth = read_truth(args.db)
+        # A span with none of the log's events in it is most often a mistyped date, year or
+        # zone: its report would look like a quiet day. Refused unless asked for by name.
+        problem = None if truth is not None else _empty_window(events, start, end, args)
+        if problem is not None and not args.allow_empty:
+            return fail(f"{problem}; check --from/--until, or pass --allow-empty to write it")
+        if problem is not None:
+            print(f"magen: warning: {problem}", file=sys.stderr, flush=True)
+        files = write_report(
+            events,
+            args.out,
+            town=town,
+            truth=truth,
+            baseline=baseline,
+            source=args.db,
+            start=start,
+            end=end,
+        )
     except (ReportError, TownImportError) as exc:
         return fail(str(exc))
     print(f"wrote {files.html} and {files.pdf} ({len(files.images)} images)")
@@ -181,5 +238,11 @@ def register(sub: Any) -> None:
         dest="end",
         metavar="TIME",
         help="end of the span (ISO 8601, as --from); default: the last event in the log",
+    )
+    report.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="write the report even when --from/--until hold none of the log's events "
+        "(else refused, naming the log's first and last event times)",
     )
     report.set_defaults(run=_cmd_report)

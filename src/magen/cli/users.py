@@ -32,7 +32,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--role", required=True)
     add.add_argument("--display-name")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    add.add_argument("--db", default=DEFAULT_DB)
+    add.add_argument(
+        "--db",
+        help="SQLite path or database URL (default: MAGEN_DB, else var/magen.db); a new log "
+        "is made only in a folder that is there",
+    )
     add.set_defaults(run=_cmd_users_add)
     ls = users.add_parser("list", help="list accounts")
     ls.add_argument("--db", default=DEFAULT_DB)
@@ -53,6 +57,41 @@ def _ask_password() -> str:
         raise CliError(f"no password given: type it at the prompt, or {_HOW_TO_GIVE_ONE}") from None
 
 
+def _password_from_stdin() -> str:
+    """The first line of standard input, as UTF-8 text (else a CliError saying it is not).
+
+    Read as bytes: a text stdin decodes by the locale, which may fail (a traceback) or keep
+    the bad bytes as surrogates that no password hash can take.
+    """
+    stream = sys.stdin
+    if stream is None:
+        raise CliError("--password-stdin: there is no standard input to read the password from")
+    raw: bytes | str = stream.buffer.readline() if hasattr(stream, "buffer") else stream.readline()
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        text.encode("utf-8")  # a text stream's undecodable bytes, kept as surrogates
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        raise CliError("the password read from standard input is not UTF-8 text") from None
+    return text.rstrip("\n")
+
+
+def _folder_is_there(db: str) -> None:
+    """A CliError unless the folder an SQLite `db` is (or would be) made in exists.
+
+    A mistyped --db must not make a new folder and a new log beside the server's and add the
+    account there. A missing log in a folder that is there is made (and said): the first
+    account of a new install is added before the server first starts.
+    """
+    from magen.store.factory import sqlite_path
+
+    path = sqlite_path(db)
+    if path is not None and not path.exists() and not path.parent.is_dir():
+        raise CliError(
+            f"no folder {path.parent} for the event log at {db}: check --db, or make the "
+            "folder first"
+        )
+
+
 def _cmd_users_add(args: argparse.Namespace) -> int:
     from magen.app.security import hash_password
     from magen.domain.accounts import CreateAccount
@@ -64,8 +103,11 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     if args.role not in roles:
         raise CliError(f"unknown role {args.role!r}; one of: {', '.join(roles)}")
     role = Role(args.role)
+    if args.db is not None:  # the default (MAGEN_DB, else var/magen.db) is the server's own
+        _folder_is_there(args.db)
+    db = DEFAULT_DB if args.db is None else args.db
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        password = _password_from_stdin()
     else:
         password = os.environ.get("MAGEN_PASSWORD") or _ask_password()
     try:
@@ -83,13 +125,13 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     async def add(service: Any) -> Any:
         return await service.handle(SYSTEM, command)
 
-    created = missing_file(args.db)
+    created = missing_file(db)
     try:
-        outcome = with_service(args.db, add)
+        outcome = with_service(db, add)
     except DomainError as exc:
         raise CliError(exc.reason) from None
     if created:  # a mistyped --db must not pass for the server's log
-        say_created(args.db)
+        say_created(db)
     account_id = outcome.events[0].event.account_id
     print(f"added {args.username} ({role.value}) as {account_id}")
     return 0

@@ -6,11 +6,14 @@ attacks (groups, entry points, on foot or by vehicle, how they roam), who lives 
 (residents per square metre of building footprint, households, protected spaces), how people
 report (probability, delay, noise, exaggeration, duplicates, false reports), who responds and
 how operators work, and how exposure turns into casualties. Every number has a default; a
-scenario states what differs. `load_scenario` reports the first problem by its field path.
+scenario states what differs. `load_scenario` names each problem by its field path and the line
+it is written on (a file that is no UTF-8 text, by the byte and its line).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import tomllib
 from datetime import datetime, timedelta
@@ -360,6 +363,171 @@ class Scenario(_Strict):
         )
 
 
+# --- where a field is written: TOML positions, which tomllib does not give -----------------
+
+_BARE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+FieldPath = tuple[str | int, ...]
+
+
+class _LineScan:
+    """The line each table, key and array element of a TOML text starts on, by its path.
+
+    Only the structure is followed (headers, `[[arrays]]` of tables, dotted keys, inline
+    tables, arrays, strings that may hold brackets or `=`); values are skipped. The text is
+    one tomllib has already parsed, so it is valid TOML.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.i = 0
+        self.line = 1
+        self.lines: dict[FieldPath, int] = {}
+        self.arrays: dict[FieldPath, int] = {}  # arrays of tables: how many elements so far
+
+    def run(self) -> dict[FieldPath, int]:
+        table: FieldPath = ()
+        while self._skip(newlines=True):
+            if self._peek() == "[":
+                table = self._header()
+            else:
+                self._key_value(table)
+        return self.lines
+
+    # characters
+
+    def _peek(self, n: int = 1) -> str:
+        return self.text[self.i : self.i + n]
+
+    def _advance(self, n: int = 1) -> None:
+        self.line += self.text.count("\n", self.i, self.i + n)
+        self.i += n
+
+    def _skip(self, *, newlines: bool) -> bool:
+        """Past blanks and comments (and line ends, if `newlines`); whether text is left."""
+        while self.i < len(self.text):
+            c = self.text[self.i]
+            if c in " \t\r" or (newlines and c == "\n"):
+                self._advance()
+            elif c == "#":
+                end = self.text.find("\n", self.i)
+                self._advance((len(self.text) if end < 0 else end) - self.i)
+            else:
+                return True
+        return False
+
+    def _string(self) -> str:
+        """A string at the cursor (any of TOML's four kinds), read past; its text, roughly."""
+        quote = self._peek()
+        if self._peek(3) == quote * 3:
+            end = self.text.find(quote * 3, self.i + 3)
+            end = len(self.text) if end < 0 else end
+            while self.text[end + 3 : end + 4] == quote:  # up to two quotes before the end
+                end += 1
+            body = self.text[self.i + 3 : end]
+            self._advance(end + 3 - self.i)
+            return body
+        j = self.i + 1
+        while j < len(self.text) and self.text[j] not in (quote, "\n"):
+            j += 2 if quote == '"' and self.text[j] == "\\" else 1
+        body = self.text[self.i + 1 : j]
+        self._advance(j + 1 - self.i)
+        if quote == '"' and "\\" in body:  # an escape in a key: JSON's are most of TOML's
+            with contextlib.suppress(ValueError):
+                body = str(json.loads(f'"{body}"'))
+        return body
+
+    # structure
+
+    def _key(self) -> list[str]:
+        parts = []
+        while True:
+            self._skip(newlines=False)
+            if self._peek() in ('"', "'"):
+                parts.append(self._string())
+            else:
+                j = self.i
+                while j < len(self.text) and self.text[j] in _BARE_KEY:
+                    j += 1
+                parts.append(self.text[self.i : j])
+                self._advance(max(j - self.i, 1))
+            self._skip(newlines=False)
+            if self._peek() != ".":
+                return parts
+            self._advance()
+
+    def _note(self, path: FieldPath, line: int) -> None:
+        self.lines.setdefault(path, line)
+
+    def _header(self) -> FieldPath:
+        line = self.line
+        many = self._peek(2) == "[["
+        self._advance(2 if many else 1)
+        parts = self._key()
+        self._advance(2 if many else 1)
+        path: FieldPath = ()
+        for n, part in enumerate(parts):
+            path = (*path, part)
+            self._note(path, line)
+            last = n == len(parts) - 1
+            if last and many:
+                count = self.arrays.get(path, 0)
+                self.arrays[path] = count + 1
+                path = (*path, count)
+                self._note(path, line)
+            elif path in self.arrays:  # a table inside the array's latest element
+                path = (*path, self.arrays[path] - 1)
+        return path
+
+    def _key_value(self, table: FieldPath) -> None:
+        line = self.line
+        path = table
+        for part in self._key():
+            path = (*path, part)
+            self._note(path, line)
+        self._advance()  # "="
+        self._skip(newlines=False)
+        self._value(path)
+
+    def _value(self, path: FieldPath) -> None:
+        c = self._peek()
+        if c == "{":
+            self._advance()
+            while self._skip(newlines=True) and self._peek() != "}":
+                if self._peek() == ",":
+                    self._advance()
+                else:
+                    self._key_value(path)
+            self._advance()
+        elif c == "[":
+            self._advance()
+            index = 0
+            while self._skip(newlines=True) and self._peek() != "]":
+                if self._peek() == ",":
+                    self._advance()
+                    index += 1
+                else:
+                    self._note((*path, index), self.line)
+                    self._value((*path, index))
+            self._advance()
+        elif c in ('"', "'"):
+            self._string()
+        else:  # a number, date, time or boolean: up to what ends it
+            j = self.i
+            while j < len(self.text) and self.text[j] not in ",]}\n#":
+                j += 1
+            self._advance(max(j - self.i, 1))
+
+
+def field_lines(text: str) -> dict[FieldPath, int]:
+    """The line each table, key and array element of TOML `text` starts on, by its path
+    (`("alerts", 2, "zones", 1)`); partial, never an error, if the scan cannot follow it."""
+    scan = _LineScan(text)
+    try:
+        return scan.run()
+    except (IndexError, ValueError):
+        return scan.lines
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -367,23 +535,38 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return out or "(file)"
 
 
-def describe_errors(exc: ValidationError, source: str) -> str:
-    """The validation problems of a scenario, one per line, each naming its field."""
-    lines = []
+def _line_of(loc: tuple[int | str, ...], lines: dict[FieldPath, int]) -> int | None:
+    """The line of the field at `loc`, else of the nearest table or key holding it."""
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def describe_errors(exc: ValidationError, source: str, text: str | None = None) -> str:
+    """The validation problems of a scenario, one per line, each naming its field (and, given
+    the file's `text`, the line the field, or the table missing it, is written on)."""
+    lines = field_lines(text) if text is not None else {}
+    out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         got = err.get("input")
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-        lines.append(f"{source}: {_where(loc)}: {err['msg']}{shown}")
-    return "\n".join(lines)
+        line = _line_of(loc, lines)
+        at = "" if line is None else f" (at line {line})"  # as a TOML syntax error says it
+        out.append(f"{source}: {_where(loc)}: {err['msg']}{shown}{at}")
+    return "\n".join(out)
 
 
-def scenario_from(raw: dict[str, object], source: str = "<scenario>") -> Scenario:
-    """A scenario from parsed TOML; ScenarioError names the source and field at fault."""
+def scenario_from(
+    raw: dict[str, object], source: str = "<scenario>", text: str | None = None
+) -> Scenario:
+    """A scenario from parsed TOML; ScenarioError names the source and field at fault (and its
+    line, given the `text` that was parsed)."""
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(describe_errors(exc, source)) from None
+        raise ScenarioError(describe_errors(exc, source, text)) from None
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
@@ -392,7 +575,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
-    return scenario_from(raw, source)
+    return scenario_from(raw, source, text)
 
 
 def scenario_path(name_or_path: str | Path) -> Path:
@@ -412,7 +595,17 @@ def scenario_path(name_or_path: str | Path) -> Path:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Read and check a scenario file (or a shipped one by name)."""
     path = scenario_path(name_or_path)
-    return parse_scenario(path.read_text(encoding="utf-8"), path.name)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError(
+            f"{path.name}: not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+            f"(line {line}, column {column}); save the scenario as UTF-8"
+        ) from None
+    return parse_scenario(text, path.name)
 
 
 def lognormal(rng_normal: float, spec: LogNormal) -> float:
