@@ -40,7 +40,11 @@ from magen.domain.alerts import (
     UpdateDangerArea,
     ZoneGuidanceSummary,
 )
+from magen.domain.base import Actor
 from magen.domain.errors import Conflict, InvalidCommand, NotFound
+from magen.domain.picture import Picture
+from magen.domain.reports import ReportSighting
+from magen.domain.values import GeoPoint, Role
 
 
 def cid() -> uuid.UUID:
@@ -368,12 +372,15 @@ def test_all_clear_ends_every_active_alert_in_the_zones(log: Log) -> None:
 
 
 def test_danger_area_lifecycle_records_who_and_when(log: Log) -> None:
+    resident = Actor(account_id="res-1", role=Role.RESIDENT)
+    log.run(ReportSighting(command_id=cid(), where=GeoPoint(lat=31.76, lon=35.21)), actor=resident)
+    track = log.state.slice(Picture).fuser.tracks(NOW)[-1].track_id
     (rec,) = log.run(
         DeclareDangerArea(
             command_id=cid(),
             area=Circle(lat=31.76, lon=35.21, radius_m=150),
             reason=DangerReason.ARMED_ATTACKERS,
-            threat_id="trk_1",
+            threat_id=track,
             starts_at=NOW + timedelta(minutes=2),
         )
     )

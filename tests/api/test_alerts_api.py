@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from magen.domain.picture import Picture
 from magen.domain.values import Role
 from support.apikit import Kit, api_kit, cid
 from support.bakapack import baka_pack
@@ -234,11 +235,19 @@ def test_a_feed_bridge_imports_with_an_operator_accounts_device_key(kit: Kit) ->
 
 
 def test_alerts_and_danger_areas_show_no_one_behind_them(kit: Kit) -> None:
+    # A danger area names a track the picture has (an unknown one is refused 404).
+    r = kit.post(
+        Role.DISPATCHER,
+        "/api/v1/sightings",
+        {"command_id": cid(), "where": {"lat": 31.7600, "lon": 35.2170}},
+    )
+    runtime = kit.client.app.state["runtime"]
+    secret = str(runtime.service.state.slice(Picture).fuser.track_of(r.json()["id"]))
     _alert(kit)
     _made(
         kit,
         "/api/v1/danger-areas",
-        {"area": CIRCLE, "reason": "armed_attackers", "threat_id": "trk_secret42"},
+        {"area": CIRCLE, "reason": "armed_attackers", "threat_id": secret},
     )
     public = (
         kit.get(Role.ANONYMOUS, "/api/v1/alerts").text
@@ -247,8 +256,8 @@ def test_alerts_and_danger_areas_show_no_one_behind_them(kit: Kit) -> None:
     )
     for account in kit.accounts.values():
         assert account not in public
-    assert "trk_secret42" not in public
-    assert "trk_secret42" in kit.get(Role.RESPONDER, "/api/v1/danger-areas").text
+    assert secret not in public
+    assert secret in kit.get(Role.RESPONDER, "/api/v1/danger-areas").text
     picture = kit.get(Role.RESIDENT, "/api/v1/picture").json()
     assert picture["alerts"]
     assert picture["danger_areas"]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from api.livekit import live_feed
+from magen.domain.picture import Picture
 from magen.domain.values import Role
 from support.apikit import BAKA, PASSWORD, Kit, api_kit, cid, ok, sign_in
 
@@ -298,22 +299,30 @@ def test_other_medical_roles_see_every_casualty_and_the_public_none(kit: Kit) ->
 
 
 def test_the_public_feed_shows_no_one_behind_a_danger_area_and_not_its_track(kit: Kit) -> None:
+    # A danger area names a track the picture has (an unknown one is refused 404).
+    r = kit.post(
+        Role.DISPATCHER,
+        "/api/v1/sightings",
+        {"command_id": cid(), "where": {"lat": 31.7600, "lon": 35.2170}},
+    )
+    runtime = kit.client.app.state["runtime"]
+    secret = str(runtime.service.state.slice(Picture).fuser.track_of(r.json()["id"]))
     start = kit.log.head()
     circle = {"kind": "circle", "lat": 31.7600, "lon": 35.2170, "radius_m": 80}
     body = {"command_id": cid(), "area": circle, "reason": "armed_attackers"}
-    ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", {**body, "threat_id": "trk_secret42"}))
+    ok(kit.post(Role.DISPATCHER, "/api/v1/danger-areas", {**body, "threat_id": secret}))
     for role in (Role.ANONYMOUS, Role.RESIDENT, Role.HOSPITAL, Role.REGISTRAR):
         with _feed(kit, role, start) as ws:
             frames = _events_until_heartbeat(ws)[0]
         declared = [f for f in frames if f["type"] == "DangerAreaDeclared"]
         assert len(declared) == 1, role
         assert declared[0]["data"]["area"]["radius_m"] == 80
-        assert "trk_secret42" not in str(frames), role
+        assert secret not in str(frames), role
         assert kit.accounts[Role.DISPATCHER] not in str(frames), role
         assert declared[0]["actor"] == {"id": None, "role": "dispatcher"}
     for role in (Role.RESPONDER, Role.DISPATCHER, Role.ANALYST):
         with _feed(kit, role, start) as ws:
             frames = _events_until_heartbeat(ws)[0]
         declared = [f for f in frames if f["type"] == "DangerAreaDeclared"]
-        assert declared[0]["data"]["threat_id"] == "trk_secret42", role
+        assert declared[0]["data"]["threat_id"] == secret, role
         assert declared[0]["actor"]["id"] == kit.accounts[Role.DISPATCHER], role

@@ -1148,9 +1148,47 @@ def _check_danger_size(area: Circle | Polygon) -> None:
         )
 
 
+def _check_threat(state: State, threat_id: str, now: datetime) -> None:
+    """Refuse a danger area drawn around what the picture does not have.
+
+    Guidance takes an area with a threat as a ground danger, and dispatch opens it to those
+    sent to that threat, so the id must name one: a threat track, open (a stale one too:
+    attackers who stop being reported may be hiding in a house), an SOS (an incident is
+    named by its first), or a responder (a wounded one's task). A track closed as a false
+    alarm or neutralised is refused: reopen it if the group is back. A merged one is refused
+    naming the track it went into."""
+    from magen.domain.picture import Picture
+    from magen.domain.reports import Reports
+    from magen.domain.responders import Responders
+    from magen.picture.acts import UnknownTrack
+    from magen.picture.fusion import TrackStatus
+
+    if threat_id in state.slice(Reports).sos or threat_id in state.slice(Responders).by_id:
+        return
+    try:
+        track = state.slice(Picture).fuser.track(threat_id, now)
+    except UnknownTrack:
+        raise NotFound(
+            f"no threat track, SOS or responder {threat_id} to draw the danger area around",
+            rule="threat_not_found",
+        ) from None
+    if track.status is TrackStatus.MERGED:
+        raise InvalidCommand(
+            f"track {threat_id} was merged into {track.merged_into}; name that track",
+            rule="track_closed",
+        )
+    if not track.open:
+        raise InvalidCommand(
+            f"track {threat_id} is closed ({track.status.value}); reopen it if the group is back",
+            rule="track_closed",
+        )
+
+
 @decider(DeclareDangerArea)
 def _declare(state: State, cmd: DeclareDangerArea, ctx: DecisionContext) -> list[Event]:
     _check_danger_size(cmd.area)
+    if cmd.threat_id is not None:
+        _check_threat(state, cmd.threat_id, ctx.now)
     starts_at = cmd.starts_at if cmd.starts_at is not None else ctx.now
     if starts_at - ctx.now > MAX_SCHEDULE_AHEAD:
         raise InvalidCommand("a danger area may start at most a day ahead")
@@ -1183,6 +1221,8 @@ def _update_danger(state: State, cmd: UpdateDangerArea, ctx: DecisionContext) ->
     current = standing_danger_area(state, cmd.area_id)
     area = cmd.area if cmd.area is not None else current.area
     _check_danger_size(area)
+    if cmd.threat_id is not None and cmd.threat_id != current.threat_id:
+        _check_threat(state, cmd.threat_id, ctx.now)
     updated = DangerAreaUpdated(
         area_id=cmd.area_id,
         area=area,

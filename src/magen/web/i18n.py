@@ -80,6 +80,12 @@ _T: dict[str, tuple[str, str, str]] = {
         "التهديد أُغلق بالفعل",
         "The threat is already closed",
     ),
+    # A danger area drawn around a threat the picture does not have (domain/alerts.py).
+    "refused_threat_not_found": (
+        "האיום שצוין אינו בתמונה; ייתכן שהרשימה אינה מעודכנת",
+        "التهديد المذكور غير موجود في الصورة؛ ربما القائمة غير محدَّثة",
+        "That threat is not in the picture; the list may be out of date",
+    ),
     "refused_responder_not_armed": (
         "לאיום נשלחים רק כוחות חמושים",
         "لا يُرسَل إلى تهديد إلا عناصر مسلّحون",
