@@ -16,10 +16,15 @@ evacuated, no emergency department) or controls who may enter (a lockdown, a qua
 the domain's one rule, `hospitals.status_limits`, that also keeps such a hospital out of the
 recommendation. The evacuation is recorded all the same: a crew already on the road with a
 casualty is better told than refused.
+
+`check_hospital_place` refuses registering a hospital implausibly far from the town (a
+device's (0, 0), latitude and longitude swapped): hospitals outside the town but in the
+region, and the national centres a helicopter takes casualties to, are taken.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,16 +32,49 @@ import anyio
 
 from magen.app import hospital_travel
 from magen.app.people_policy import hospital_of
-from magen.app.service import Service
+from magen.app.service import Outcome, Service
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
 from magen.domain.base import Actor
-from magen.domain.errors import Forbidden
+from magen.domain.errors import Forbidden, InvalidCommand
 from magen.domain.values import GeoPoint, Role
 from magen.geo.town import Town
 from magen.interop.edxl_have import import_have, status_commands
 
 IMPORTERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.HOSPITAL})
+
+# How far beyond the town's map a hospital may be. Casualties go to hospitals outside the
+# town (its own may have none), and by helicopter to national trauma centres: on 7 October
+# 2023 from the Gaza border to Sheba, some 75 km. A slip is much farther: a device's (0, 0)
+# thousands of km, latitude and longitude swapped some 500 km in Israel.
+HOSPITAL_REACH_M = 300_000.0
+_M_PER_DEG = 111_320.0
+
+
+def check_hospital_place(town: Town | None, where: GeoPoint) -> None:
+    """Refuse (422, rule `outside_region`) a hospital over HOSPITAL_REACH_M beyond the town's
+    map (no check without a town: nothing says where the server is)."""
+    if town is None:
+        return
+    west, south, east, north = town.bounds
+    cos = math.cos(math.radians(min(max(where.lat, south), north)))
+    dx = max(west - where.lon, 0.0, where.lon - east) * _M_PER_DEG * cos
+    dy = max(south - where.lat, 0.0, where.lat - north) * _M_PER_DEG
+    if math.hypot(dx, dy) > HOSPITAL_REACH_M:
+        raise InvalidCommand(
+            f"a hospital at {where.lat:.5f}, {where.lon:.5f} is over"
+            f" {HOSPITAL_REACH_M / 1000:.0f} km from {town.name}, the town this server serves:"
+            " check the place (latitude first)",
+            rule="outside_region",
+        )
+
+
+async def register(
+    service: Service, actor: Actor, town: Town | None, command: hos.RegisterHospital
+) -> Outcome:
+    """Register a hospital, refusing a place implausibly far from the town first."""
+    check_hospital_place(town, command.where)
+    return await service.handle(actor, command)
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,8 +90,23 @@ CASUALTY_ROUTES = [
     command_on_item("/casualties/{item_id:str}/death", cas.RecordDeath, C, "Record a death"),
     command_on_item("/casualties/{item_id:str}/identify", cas.IdentifyCasualty, C, "Identify"),
 ]
+
+
+@post("/hospitals", summary="Register a hospital", operation_id="RegisterHospital")
+async def register_hospital(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    actor: ActorDep,
+    data: JSONBody[hos.RegisterHospital],
+) -> Response[dict[str, Any]]:
+    """Register a hospital. A place over 300 km beyond the town's map is refused (422, rule
+    `outside_region`): a device's (0, 0) or swapped coordinates, not a hospital of the region."""
+    town = runtime(request).town
+    return answer(service, await hospital_desk.register(service, actor, town, data))
+
+
 HOSPITAL_ROUTES = [
-    command_route("/hospitals", hos.RegisterHospital, "Register a hospital"),
+    register_hospital,
     command_on_item(
         "/hospitals/{item_id:str}/status", hos.ReportHospitalStatus, "hospital_id", "Report status"
     ),
