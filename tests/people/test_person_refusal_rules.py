@@ -14,7 +14,7 @@ from magen.domain import persons
 from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, decide, evolve
 from magen.domain.casualties import RecordCasualty, RecordDeath, casualty_by_tag
 from magen.domain.errors import DomainError, InvalidCommand, NotFound
-from magen.domain.people import AgeRange, Contact, PersonName
+from magen.domain.people import AgeRange, Contact, PersonName, Provenance
 from magen.domain.persons import (
     CandidateKind,
     CheckInSurvivor,
@@ -141,6 +141,64 @@ CASES: list[tuple[str, type[DomainError], str, Setup, Refused]] = [
             REGISTRAR,
             ReportMissingPerson(
                 command_id=_id(), name=NOA, contact=DANA, date_of_birth="2030-01-01"
+            ),
+        ),
+    ),
+    (
+        # Was "the date of birth 1800-01-01 is after 2023-10-07": every birth the age could
+        # not be taken from was called "after".
+        "date_of_birth_too_early",
+        InvalidCommand,
+        "the date of birth 1800-01-01 is too long ago: on 2023-10-07 the person would be"
+        " older than 130",
+        _nothing,
+        lambda log: (
+            REGISTRAR,
+            ReportMissingPerson(
+                command_id=_id(), name=NOA, contact=DANA, date_of_birth="1800-01-01"
+            ),
+        ),
+    ),
+    (
+        "date_of_birth_too_early",
+        InvalidCommand,
+        "the date of birth 1890 is too long ago",
+        _nothing,
+        lambda log: (
+            REGISTRAR,
+            CheckInSurvivor(command_id=_id(), name=NOA, date_of_birth="1890"),
+        ),
+    ),
+    (
+        # A record from another repository dated in 2099 was taken.
+        "time_in_future",
+        InvalidCommand,
+        "the source_date 2099-01-01T00:00:00+00:00 is in the future",
+        _nothing,
+        lambda log: (
+            REGISTRAR,
+            ReportMissingPerson(
+                command_id=_id(),
+                name=NOA,
+                source=Provenance(
+                    record_id="example.org/p.1", source_date=datetime(2099, 1, 1, tzinfo=UTC)
+                ),
+            ),
+        ),
+    ),
+    (
+        "time_in_future",
+        InvalidCommand,
+        "is in the future",
+        _nothing,
+        lambda log: (
+            REGISTRAR,
+            CheckInSurvivor(
+                command_id=_id(),
+                name=NOA,
+                source=Provenance(
+                    record_id="example.org/s.1", source_date=log.now + timedelta(minutes=10)
+                ),
             ),
         ),
     ),

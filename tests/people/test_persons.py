@@ -364,7 +364,8 @@ def test_a_family_saying_safe_on_a_report_closed_meanwhile_is_kept_as_a_note(log
     assert report.status is ReportStatus.FOUND
     [note] = report.notes
     assert (note.text, note.status, note.author_made_contact) == (
-        "She called us",
+        # The family page's stock words, then the family's own (as the page's note).
+        "The family: I have seen or spoken to them myself, they are safe. She called us",
         NoteStatus.BELIEVED_ALIVE,
         True,
     )

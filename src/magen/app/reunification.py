@@ -9,6 +9,7 @@ import anyio
 from magen.app.service import Service
 from magen.domain import persons as per
 from magen.domain.base import Actor
+from magen.domain.errors import Forbidden
 from magen.people import matching
 
 # Fitting the model by EM needs a population; early in an incident there are a handful of
@@ -29,8 +30,11 @@ async def propose_matches(service: Service, actor: Actor) -> MatchingRun:
 
     A family's duplicate reports pool their evidence, and a record (one person) goes to the
     reports that explain it best, so a namesake does not take it. Linking runs in a worker
-    thread; proposals are ordinary commands, idempotent by pair.
+    thread; proposals are ordinary commands, idempotent by pair. A role that may not propose
+    a match is refused (`Forbidden`) whether or not there is anything to propose.
     """
+    if actor.role not in per.COMMAND_ROLES[per.ProposeMatch]:
+        raise Forbidden(f"the {actor.role.value} role may not propose matches")
     data = per.matching_input(service.state)
     if not data.reports or not data.candidates:
         return MatchingRun(candidates=0, proposed=0)

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -60,6 +61,35 @@ def given_text(value: str, info: ValidationInfo) -> str:
     if info.context is STORED:
         return clean_text(value)
     return clean_text(exchangeable(value))
+
+
+def given_exchangeable(value: str, info: ValidationInfo) -> str:
+    """`exchangeable` for what a person typed (a validator's), the text kept as it is.
+
+    What the log already holds is read as it was written (`STORED`), as `given_text`.
+    """
+    return value if info.context is STORED else exchangeable(value)
+
+
+# Free text a person gives, refused when it holds a control character (XML cannot carry one).
+Given = AfterValidator(given_exchangeable)
+
+
+def exchangeable_part(text: str) -> str:
+    """The text without the characters `exchangeable` refuses: for text made from what the
+    log holds (a record written before they were refused), never for what a person gives."""
+    try:
+        return exchangeable(text)
+    except ValueError:
+        return "".join(c for c in text if _exchangeable_char(c))
+
+
+def _exchangeable_char(c: str) -> bool:
+    try:
+        exchangeable(c)
+    except ValueError:
+        return False
+    return True
 
 
 def observed_time(
@@ -171,8 +201,8 @@ class Description(_Value):
 
     @field_validator("hair", "eyes", "clothing", "marks", "other")
     @classmethod
-    def _clean(cls, v: str) -> str:
-        return unicodedata.normalize("NFC", v).strip()
+    def _clean(cls, v: str, info: ValidationInfo) -> str:
+        return given_exchangeable(unicodedata.normalize("NFC", v).strip(), info)
 
     def merged(self, newer: Description) -> Description:
         """This description with every part the newer one states replacing the old."""
@@ -188,9 +218,9 @@ class Contact(_Value):
     """How to reach the person who filed a report (a relative, a shelter desk)."""
 
     name: Name
-    relation: Annotated[str, Field(max_length=100)] = ""
+    relation: Annotated[str, Field(max_length=100), Given] = ""
     phone: Annotated[str, Field(max_length=40)] = ""
-    email: Annotated[str, Field(max_length=200)] = ""
+    email: Annotated[str, Field(max_length=200), Given] = ""
 
     @field_validator("name")
     @classmethod
@@ -229,8 +259,20 @@ def check_partial_date(value: str) -> str:
 PartialDate = Annotated[str, Field(min_length=4, max_length=10)]
 
 
+class BirthAfterDay(ValueError):
+    """A date of birth after the day it is read on (even its earliest day)."""
+
+
+class BirthTooLongAgo(ValueError):
+    """A date of birth that makes the person older than anyone lives (`MAX_AGE_YEARS`)."""
+
+
 def age_from_birth(born: str, on: date) -> AgeRange:
-    """The age range implied by a (possibly partial) date of birth on a given day."""
+    """The age range implied by a (possibly partial) date of birth on a given day.
+
+    Raises `BirthAfterDay` for a birth after `on`, `BirthTooLongAgo` for one that makes
+    even its youngest age above `MAX_AGE_YEARS` (both are ValueErrors).
+    """
     parts = [int(p) for p in check_partial_date(born).split("-")]
     year = parts[0]
     month_range = (parts[1], parts[1]) if len(parts) > 1 else (1, 12)
@@ -243,7 +285,12 @@ def age_from_birth(born: str, on: date) -> AgeRange:
     oldest = age(month_range[0], day_range[0])
     youngest = age(month_range[1], day_range[1])
     if oldest < 0:
-        raise ValueError(f"date of birth {born} is after {on.isoformat()}")
+        raise BirthAfterDay(f"date of birth {born} is after {on.isoformat()}")
+    if youngest > MAX_AGE_YEARS:
+        raise BirthTooLongAgo(
+            f"date of birth {born} makes an age of {youngest} on {on.isoformat()},"
+            f" above {MAX_AGE_YEARS}"
+        )
     return AgeRange(min_years=max(youngest, 0), max_years=min(oldest, MAX_AGE_YEARS))
 
 
@@ -280,9 +327,9 @@ class Provenance(_Value):
 
     record_id: Annotated[str, Field(min_length=3, max_length=500)]
     source_date: datetime
-    source_name: Line = ""
-    source_url: Annotated[str, Field(max_length=2000)] = ""
-    author_name: Line = ""
+    source_name: Annotated[Line, Given] = ""
+    source_url: Annotated[str, Field(max_length=2000), Given] = ""
+    author_name: Annotated[Line, Given] = ""
 
     @field_validator("record_id")
     @classmethod

@@ -46,11 +46,16 @@ from magen.domain.base import Command, DecisionContext, Event, Recorded, decider
 from magen.domain.casualties import Casualties, Casualty, CasualtyStatus, IdentificationStatus
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.people import (
+    MAX_AGE_YEARS,
+    MAX_FUTURE_SKEW,
     RECORD_ID,
     Address,
     AgeRange,
+    BirthAfterDay,
+    BirthTooLongAgo,
     Contact,
     Description,
+    Given,
     Name,
     Note,
     PartialDate,
@@ -59,6 +64,7 @@ from magen.domain.people import (
     Sex,
     age_from_birth,
     check_partial_date,
+    exchangeable_part,
     observed_time,
 )
 from magen.domain.state import State
@@ -67,7 +73,9 @@ from magen.domain.values import GeoPoint, Role
 if TYPE_CHECKING:  # the engine (numpy, rapidfuzz) loads only when records are built
     from magen.people.matching import Evidence, MatchCandidate, PersonRecord, RecordKind
 
-Place = Annotated[str, Field(max_length=300)]
+Place = Annotated[str, Field(max_length=300), Given]
+# Persons' free text: what the commands take refuses control characters (XML cannot carry them).
+Said = Annotated[Note, Given]
 RecordId = Annotated[str, Field(min_length=3, max_length=500)]
 REGISTRAR_ROLES = frozenset({Role.REGISTRAR})
 
@@ -283,8 +291,8 @@ class NameAgreement(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    a: Annotated[str, Field(max_length=100)]
-    b: Annotated[str, Field(max_length=100)]
+    a: Annotated[str, Field(max_length=100), Given]
+    b: Annotated[str, Field(max_length=100), Given]
     how: Literal["similar", "nickname", "sounds the same", "same", "misspelled"]
 
 
@@ -302,17 +310,19 @@ class MatchEvidence(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    field: Annotated[str, Field(max_length=40)]
-    level: Annotated[str, Field(max_length=120)]
+    field: Annotated[str, Field(max_length=40), Given]
+    level: Annotated[str, Field(max_length=120), Given]
     weight: Annotated[float, Field(allow_inf_nan=False)]
     names: Annotated[tuple[NameAgreement, ...], Field(max_length=3)] = ()
     swapped: bool = False
     rarity: Literal["", "a rarer name", "a common name"] = ""
     ages: tuple[tuple[_Age, _Age], tuple[_Age, _Age]] | None = None
     km: _Km | None = None
-    terms: Annotated[tuple[Annotated[str, Field(max_length=40)], ...], Field(max_length=12)] = ()
-    source: Annotated[str, Field(max_length=100)] = ""
-    other: Annotated[str, Field(max_length=100)] = ""
+    terms: Annotated[
+        tuple[Annotated[str, Field(max_length=40), Given], ...], Field(max_length=12)
+    ] = ()
+    source: Annotated[str, Field(max_length=100), Given] = ""
+    other: Annotated[str, Field(max_length=100), Given] = ""
 
     @model_serializer(mode="wrap")
     def _without_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -434,19 +444,26 @@ class CheckInSurvivor(_WithBirth):
 
 class MarkPersonSafe(Command):
     report_id: str
-    note: Note = ""
+    note: Said = ""
 
 
 class AddPersonNote(Command):
     report_id: str
-    author_name: Name
-    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    author_name: Annotated[Name, Given]
+    text: Annotated[str, Field(min_length=1, max_length=5000), Given]
     status: NoteStatus | None = None
     last_known_location: Place = ""
     linked_record_id: RecordId | None = None
     author_made_contact: bool | None = None
     at: AwareDatetime | None = None
     source_record_id: RecordId | None = None
+
+    @field_validator("author_name", "text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():  # PFIF requires both: a blank one is a note no export could carry
+            raise ValueError("cannot be blank")
+        return v
 
     @field_validator("linked_record_id", "source_record_id")
     @classmethod
@@ -461,25 +478,25 @@ class ProposeMatch(Command):
     candidate_kind: CandidateKind
     candidate_id: str
     score: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-    explanation: Annotated[str, Field(max_length=2000)] = ""
+    explanation: Annotated[str, Field(max_length=2000), Given] = ""
     evidence: EvidenceList = ()
 
 
 class ConfirmMatch(Command):
     match_id: str
-    release: Note = ""  # what the family may be told; a plain default when empty
+    release: Said = ""  # what the family may be told; a plain default when empty
 
 
 class RejectMatch(Command):
     match_id: str
-    reason: Note = ""
+    reason: Said = ""
 
 
 class RecordNotification(Command):
     report_id: str
     match_id: str | None = None
     channel: Channel = Channel.IN_PERSON
-    note: Note = ""
+    note: Said = ""
     at: AwareDatetime | None = None
 
 
@@ -539,15 +556,22 @@ def _own_report(ctx: DecisionContext, report: MissingReport) -> None:
 
 
 def _check_age(date_of_birth: str | None, age: AgeRange | None, on: date) -> None:
-    """Refuse a date of birth after `on` (even its earliest day), or an age it cannot give."""
+    """Refuse a date of birth after `on` (even its earliest day), one so long before it that
+    the person would be older than anyone lives, or an age it cannot give."""
     if date_of_birth is None:
         return
     try:
-        implied = age_from_birth(date_of_birth, on)  # refuses a birth after `on`
-    except ValueError:
+        implied = age_from_birth(date_of_birth, on)
+    except BirthAfterDay:
         raise InvalidCommand(
             f"the date of birth {date_of_birth} is after {on.isoformat()}: check the year",
             rule="date_of_birth_too_late",
+        ) from None
+    except BirthTooLongAgo:
+        raise InvalidCommand(
+            f"the date of birth {date_of_birth} is too long ago: on {on.isoformat()} the"
+            f" person would be older than {MAX_AGE_YEARS}; check the year",
+            rule="date_of_birth_too_early",
         ) from None
     if age is not None and (implied.max_years < age.min_years or implied.min_years > age.max_years):
         raise InvalidCommand(
@@ -557,9 +581,18 @@ def _check_age(date_of_birth: str | None, age: AgeRange | None, on: date) -> Non
         )
 
 
-def _new_source(state: State, source: Provenance | None) -> None:
-    if source is not None and source.record_id in state.slice(Persons).by_source:
+def _new_source(state: State, source: Provenance | None, ctx: DecisionContext) -> None:
+    """Refuse a record already imported, or one its source dates in the future (beyond the
+    skew a clock may have, as `observed_time`)."""
+    if source is None:
+        return
+    if source.record_id in state.slice(Persons).by_source:
         raise Conflict(f"record {source.record_id} was already imported")
+    if source.source_date - ctx.now > MAX_FUTURE_SKEW:
+        raise InvalidCommand(
+            f"the source_date {source.source_date.isoformat()} is in the future",
+            rule="time_in_future",
+        )
 
 
 @decider(ReportMissingPerson)
@@ -579,7 +612,7 @@ def _report(state: State, cmd: ReportMissingPerson, ctx: DecisionContext) -> lis
             raise InvalidCommand("the family account must be a resident account")
     if family is None and cmd.contact is None and cmd.source is None:
         raise InvalidCommand("say how to reach the family: give a contact or a family account")
-    _new_source(state, cmd.source)
+    _new_source(state, cmd.source, ctx)
     last_seen = (
         None
         if cmd.last_seen_at is None
@@ -608,7 +641,7 @@ def _report(state: State, cmd: ReportMissingPerson, ctx: DecisionContext) -> lis
 def _check_in(state: State, cmd: CheckInSurvivor, ctx: DecisionContext) -> list[Event]:
     if ctx.actor.role is Role.RESIDENT and ctx.actor.account_id is None:
         raise Forbidden("sign in to check yourself in")
-    _new_source(state, cmd.source)
+    _new_source(state, cmd.source, ctx)
     _check_age(cmd.date_of_birth, cmd.age, ctx.now.date())
     return [
         SurvivorCheckedIn(
@@ -627,6 +660,33 @@ def _check_in(state: State, cmd: CheckInSurvivor, ctx: DecisionContext) -> list[
     ]
 
 
+# What a family's "they are safe" on a closed report says, as the family page's English
+# (`family_safe_as_note` in magen.web.words_family), by what the report says of the person.
+SAFE_AS_NOTE = {
+    Sex.FEMALE: "The family: I have seen or spoken to her myself, she is safe.",
+    Sex.MALE: "The family: I have seen or spoken to him myself, he is safe.",
+    None: "The family: I have seen or spoken to them myself, they are safe.",
+}
+# Who wrote a note when the account that sent it has no name (as the family page).
+FAMILY_AUTHOR = "family"
+
+
+def safe_as_note(report: MissingReport, said: str) -> str:
+    """The note a family's "they are safe" on a closed report becomes: the stock words, then
+    the family's own (PFIF requires a note's text)."""
+    sex = report.description.sex if report.description.sex in SAFE_AS_NOTE else None
+    words = SAFE_AS_NOTE[sex] + (f" {said.strip()}" if said.strip() else "")
+    return words[:5000]
+
+
+def _author_of(state: State, ctx: DecisionContext) -> str:
+    """The display name of the account acting (PFIF requires a note's author_name)."""
+    account_id = ctx.actor.account_id
+    account = state.slice(Accounts).by_id.get(account_id) if account_id is not None else None
+    name = account.display_name.strip() if account is not None else ""
+    return (name or FAMILY_AUTHOR)[:200]
+
+
 @decider(MarkPersonSafe)
 def _mark_safe(state: State, cmd: MarkPersonSafe, ctx: DecisionContext) -> list[Event]:
     report = missing_report(state, cmd.report_id)
@@ -641,9 +701,9 @@ def _mark_safe(state: State, cmd: MarkPersonSafe, ctx: DecisionContext) -> list[
                     note_id=_new_id("note", cmd.command_id),
                     report_id=report.report_id,
                     at=ctx.now,
-                    author_name="",
+                    author_name=_author_of(state, ctx),
                     status=NoteStatus.BELIEVED_ALIVE,
-                    text=cmd.note,
+                    text=safe_as_note(report, cmd.note),
                     last_known_location="",
                     linked_record_id=None,
                     author_made_contact=True,
@@ -1198,7 +1258,7 @@ def proposals(state: State, candidates: Iterable[MatchCandidate]) -> list[Propos
                 candidate_kind=kind,
                 candidate_id=other,
                 score=min(max(c.score, 0.0), 1.0),
-                explanation=c.explain()[:2000],
+                explanation=exchangeable_part(c.explain())[:2000],
                 evidence=match_evidence(c.evidence),
             )
         )
@@ -1210,17 +1270,22 @@ def match_evidence(evidence: Iterable[Evidence]) -> tuple[MatchEvidence, ...]:
     cut to the bounds (none at all if still too long: the explanation says it in English)."""
     out = tuple(
         MatchEvidence(
-            field=e.field[:40],
-            level=e.level[:120],
+            field=exchangeable_part(e.field)[:40],
+            level=exchangeable_part(e.level)[:120],
             weight=e.weight if math.isfinite(e.weight) else 0.0,
-            names=tuple(NameAgreement(a=n.a[:100], b=n.b[:100], how=n.how) for n in e.names[:3]),
+            names=tuple(
+                NameAgreement(
+                    a=exchangeable_part(n.a)[:100], b=exchangeable_part(n.b)[:100], how=n.how
+                )
+                for n in e.names[:3]
+            ),
             swapped=e.swapped,
             rarity=e.rarity,
             ages=e.ages if e.ages and all(0 <= x <= 200 for r in e.ages for x in r) else None,
             km=e.km if e.km is not None and 0 <= e.km < math.inf else None,
-            terms=tuple(t[:40] for t in e.terms[:12]),
-            source=e.source[:100],
-            other=e.other[:100],
+            terms=tuple(exchangeable_part(t)[:40] for t in e.terms[:12]),
+            source=exchangeable_part(e.source)[:100],
+            other=exchangeable_part(e.other)[:100],
         )
         for e in list(evidence)[:MAX_EVIDENCE]
     )

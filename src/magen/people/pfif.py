@@ -36,6 +36,7 @@ from pydantic import ValidationError
 
 from magen.domain.base import Command
 from magen.domain.people import (
+    MAX_FUTURE_SKEW,
     RECORD_ID,
     Address,
     AgeRange,
@@ -600,6 +601,82 @@ def dumps(doc: PfifDocument) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A document as `dumps_writable` wrote it, and the records it left out."""
+
+    data: bytes | None  # None when no record could be written (PFIF has no empty document)
+    left_out: tuple[tuple[str, str], ...]  # (record id, the rules it breaks), in order
+
+
+def _person_problems(person: PfifPerson) -> list[str]:
+    el = etree.Element(_p("person"))
+    _write_fields(el, person, PERSON_FIELDS)
+    problems: list[str] = []
+    label = f"person {person.person_record_id[:80]}"
+    _values(el, PERSON_FIELDS, label, problems, canonical_order=True, holds_notes=True)
+    return problems
+
+
+def _note_problems(note: PfifNote, parent_id: str | None) -> list[str]:
+    el = etree.Element(_p("note"))
+    _write_fields(el, note, NOTE_FIELDS)
+    problems: list[str] = []
+    _check_note(
+        el, f"note {note.note_record_id[:80]}", problems,
+        parent_id=parent_id, in_person=parent_id is not None, canonical_order=True,
+    )  # fmt: skip
+    return problems
+
+
+def _writable_notes(
+    notes: Iterable[PfifNote],
+    parent_id: str | None,
+    note_ids: set[str],
+    left_out: list[tuple[str, str]],
+) -> tuple[PfifNote, ...]:
+    kept = []
+    for note in notes:
+        nid = note.note_record_id
+        problems = _note_problems(note, parent_id)
+        if not problems and nid in note_ids:
+            problems = [f"note {nid[:80]}: note_record_id appears twice in the document"]
+        if problems:
+            left_out.append((nid, "; ".join(problems)))
+            continue
+        note_ids.add(nid)
+        kept.append(note)
+    return tuple(kept)
+
+
+def dumps_writable(doc: PfifDocument) -> Written:
+    """`dumps` of every record that can be written validly; each other one is left out and
+    named with the rules it breaks (a person with its notes), so that one bad record (a note
+    written before PFIF's required fields were asked for) never stops the rest."""
+    left_out: list[tuple[str, str]] = []
+    person_ids: set[str] = set()
+    note_ids: set[str] = set()
+    persons = []
+    for person in doc.persons:
+        pid = person.person_record_id
+        problems = _person_problems(person)
+        if not problems and pid in person_ids:
+            problems = [f"person {pid[:80]}: person_record_id appears twice in the document"]
+        if problems:
+            left_out.append((pid, "; ".join(problems)))
+            left_out.extend(
+                (n.note_record_id, f"its person {pid} was left out") for n in person.notes
+            )
+            continue
+        person_ids.add(pid)
+        notes = _writable_notes(person.notes, pid, note_ids, left_out)
+        persons.append(replace(person, notes=notes))
+    loose = _writable_notes(doc.notes, None, note_ids, left_out)
+    if not persons and not loose:
+        return Written(None, tuple(left_out))
+    return Written(dumps(PfifDocument(tuple(persons), loose)), tuple(left_out))
+
+
 # --- from Magen's state -------------------------------------------------------------------
 
 _DOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
@@ -931,6 +1008,38 @@ _SURVIVOR_NOTE = (
 )
 
 
+def _future_entry(entry_date: datetime | None, now: datetime) -> str | None:
+    """Why a record entered in its repository after `now` (beyond the skew a clock may have,
+    as the domain's `observed_time`) is not imported; None for any other."""
+    if entry_date is None or entry_date - now <= MAX_FUTURE_SKEW:
+        return None
+    return f"its entry_date {format_time(entry_date)} is in the future"
+
+
+def _not_now(p: PfifPerson, now: datetime) -> str | None:
+    """Why a person is not imported at `now` (expired, or entered in the future), or None."""
+    if p.expiry_date is not None and p.expiry_date <= now:
+        return "expired"
+    return _future_entry(p.entry_date, now)
+
+
+def _note_left_out(
+    owner: str | None,
+    note: PfifNote,
+    left_out: set[str],
+    reports: Mapping[str, str | None],
+    now: datetime,
+) -> str | None:
+    """Why a new note is not imported for want of its person, or for its entry date."""
+    if owner in left_out:
+        return f"its person {owner} was skipped"
+    if (future := _future_entry(note.entry_date, now)) is not None:
+        return future
+    if owner is None or owner not in reports:
+        return f"its person {owner} is not known here"
+    return None
+
+
 def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> ImportPlan:
     """Commands that bring a PFIF document into Magen, and every record left out, with why.
 
@@ -939,8 +1048,9 @@ def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> Import
     author_made_contact: PFIF notes are records of who said what. A note may come inside its
     person or on its own, in this document or a later one. Left out, each named in
     `skipped`: records already imported, expired persons (PFIF requires they are no longer
-    shown) and their notes, records that do not fit Magen's fields, and notes whose person
-    is not a report here.
+    shown) and their notes, records entered in the future (an entry_date beyond the clock
+    skew the domain allows) and a person's notes with it, records that do not fit Magen's
+    fields, and notes whose person is not a report here.
     """
     persons = state.slice(Persons)
     imported_notes = {
@@ -957,8 +1067,8 @@ def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> Import
     left_out: set[str] = set()
     for p in doc.persons:
         pid = p.person_record_id
-        if p.expiry_date is not None and p.expiry_date <= now:
-            skipped.append((pid, "expired"))
+        if (not_now := _not_now(p, now)) is not None:
+            skipped.append((pid, not_now))
             left_out.add(pid)
             continue
         if pid in reports:
@@ -980,13 +1090,10 @@ def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> Import
         if nid in imported_notes:
             skipped.append((nid, ALREADY_IMPORTED))
             continue
-        if owner in left_out:
-            skipped.append((nid, f"its person {owner} was skipped"))
+        if (why := _note_left_out(owner, note, left_out, reports, now)) is not None:
+            skipped.append((nid, why))
             continue
-        if owner is None or owner not in reports:
-            skipped.append((nid, f"its person {owner} is not known here"))
-            continue
-        report_id = reports[owner]
+        report_id = reports.get(owner or "")
         if report_id is None:
             skipped.append((nid, _SURVIVOR_NOTE.format(owner)))
             continue

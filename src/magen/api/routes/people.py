@@ -7,6 +7,7 @@ them are the reads, the guided triage, and the PFIF and EDXL-HAVE exchanges.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, Router, get, post
@@ -22,6 +23,7 @@ from magen.api.routes._common import (
     command_route,
     encoded,
     kept_answer,
+    wrong_media,
 )
 from magen.app import casualty_board, hospital_desk, persons_import, registry_board
 from magen.app.auth import Audience, sees
@@ -39,6 +41,7 @@ from magen.people import pfif, triage
 from magen.web.words_evidence import reasons
 from magen.web.words_registry import said_of, stock_release
 
+log = logging.getLogger("magen.people")
 C = "casualty_id"
 _EvacuateBody = body_model(cas.EvacuateCasualty, C)
 
@@ -418,26 +421,40 @@ async def have_export(service: ServiceDep, actor: ActorDep) -> bytes:
 MAX_HAVE_BYTES = 5 * 1024 * 1024
 
 
+# The content types an XML import takes (as the CAP import: application/xml, text/xml, and the
+# format's own type).
+EDXL_HAVE_XML = "application/edxl-have+xml"
+_HAVE_TYPES = frozenset({EDXL_HAVE_XML, "application/xml", "text/xml"})
+_PFIF_TYPES = frozenset({pfif.MIME_TYPE, "application/xml", "text/xml"})
+
+
 @post("/hospitals/edxl-have", status_code=200, request_max_body_size=MAX_HAVE_BYTES)
 async def have_import(
     request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> Response[dict[str, Any]]:
     """Hospital status from an EDXL-HAVE 1.0 document (hardened parsing).
 
     Each known hospital with a newer status is reported once; `current` names those whose
     status at that time (or later) is already recorded, `unknown` those this server lacks.
-    The document may be up to 5 MiB (other requests up to the server's body limit).
+    The document may be up to 5 MiB (other requests up to the server's body limit). It is
+    sent as application/xml, text/xml or application/edxl-have+xml: any other Content-Type
+    is answered 415 and nothing is read.
     """
+    refused = wrong_media(request, _HAVE_TYPES, "the EDXL-HAVE document as application/xml")
+    if refused is not None:
+        return refused
     try:
         done = await hospital_desk.import_status(service, actor, await request.body())
     except EdxlError as exc:
         raise ClientException(f"not a valid EDXL-HAVE document: {exc}") from None
-    return {
-        "reported": done.reported,
-        "unknown": done.unknown,
-        "current": done.current,
-        "positions": done.positions,
-    }
+    return Response(
+        {
+            "reported": done.reported,
+            "unknown": done.unknown,
+            "current": done.current,
+            "positions": done.positions,
+        }
+    )
 
 
 @get("/persons/family")
@@ -633,17 +650,38 @@ async def missing_report(
 
 @post("/persons/matching/run", status_code=200)
 async def run_matching(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
-    """Match open reports against casualties and survivors and propose the likely ones."""
+    """Match open reports against casualties and survivors and propose the likely ones.
+
+    A role that may not propose a match (an analyst reads the registry, no more) is refused
+    403 whether or not there is anything to propose."""
     _require(actor, Audience.REGISTRY, "matching")
     run = await propose_matches(service, actor)
     return {"candidates": run.candidates, "proposed": run.proposed}
 
 
+# The most record ids X-Pfif-Left-Out-Records names (the count names them all).
+MAX_LEFT_OUT_NAMED = 100
+
+
+def _header_safe(record_id: str) -> str:
+    """A record id as a header carries it (printable ASCII: any other character as '?')."""
+    return "".join(c if "!" <= c <= "~" else "?" for c in record_id)
+
+
 @get("/pfif/export", media_type="application/xml")
 async def pfif_export(
     service: ServiceDep, actor: ActorDep, domain: FromQuery[str] = "magen.local"
-) -> bytes:
-    """Missing-person reports and survivors as PFIF 1.4 (no casualties, no contact details)."""
+) -> Response[Any]:
+    """Missing-person reports and survivors as PFIF 1.4 (no casualties, no contact details).
+
+    The export never fails for a record already in the log: a record that cannot be written
+    as valid PFIF (say a note written before its author and text were required) is left out,
+    a person with its notes, and the rest is exported. The answer says so in two headers:
+    `X-Pfif-Left-Out` counts the records left out (0 when none), and
+    `X-Pfif-Left-Out-Records` names them, by PFIF record id, space-separated (the first
+    100); the rules each breaks go to the server's log. 404 when there is nothing to export,
+    or when no record could be written (the headers then name those left out).
+    """
     _require(actor, Audience.REGISTRY, "the persons registry")
     try:
         doc = pfif.export_pfif(service.state, domain=domain)
@@ -654,13 +692,29 @@ async def pfif_export(
             "no missing-person reports or survivors to export yet: "
             "a PFIF document holds at least one person or note"
         )
-    return pfif.dumps(doc)
+    written = pfif.dumps_writable(doc)
+    for record_id, why in written.left_out:
+        log.warning("PFIF export left out %s: %s", record_id, why)
+    named = " ".join(_header_safe(r) for r, _ in written.left_out[:MAX_LEFT_OUT_NAMED])
+    headers = {"X-Pfif-Left-Out": str(len(written.left_out)), "X-Pfif-Left-Out-Records": named}
+    if written.data is None:
+        return Response(
+            {
+                "error": NotFound.code,
+                "reason": f"no record could be written as valid PFIF: "
+                f"{len(written.left_out)} left out",
+            },
+            status_code=404,
+            media_type="application/json",
+            headers=headers,
+        )
+    return Response(written.data, media_type="application/xml", headers=headers)
 
 
 @post("/pfif/import", status_code=200, request_max_body_size=pfif.MAX_PFIF_BYTES)
 async def pfif_import(
     request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
-) -> dict[str, Any]:
+) -> Response[dict[str, Any]]:
     """Persons and notes from a PFIF 1.4 document (up to 50 MiB); re-importing adds nothing.
 
     Every person becomes a missing-person report and every note a note on it, kept with its
@@ -676,17 +730,25 @@ async def pfif_import(
     fields, a note whose person is not known here, or the refusal. `imported` counts the
     records appended, `positions` are their events. Fix and send the same document again:
     what is already in is skipped. A document that breaks PFIF's rules is refused whole (400,
-    nothing appended), as is a role that may not file reports (403).
+    nothing appended), as is a role that may not file reports (403). The document is sent as
+    application/xml, text/xml or application/pfif+xml: any other Content-Type is answered
+    415 and nothing is read. A record entered in the future (entry_date or source_date past
+    the server's clock and the skew it allows) is skipped with that reason.
     """
+    refused = wrong_media(request, _PFIF_TYPES, "the PFIF 1.4 document as application/xml")
+    if refused is not None:
+        return refused
     try:
         done = await persons_import.import_pfif(service, actor, request.body)
     except pfif.PfifError as exc:
         raise ClientException(f"not a valid PFIF 1.4 document: {exc}") from None
-    return {
-        "imported": done.imported,
-        "skipped": [{"record_id": r, "reason": why} for r, why in done.skipped],
-        "positions": done.positions,
-    }
+    return Response(
+        {
+            "imported": done.imported,
+            "skipped": [{"record_id": r, "reason": why} for r, why in done.skipped],
+            "positions": done.positions,
+        }
+    )
 
 
 router = Router(
