@@ -15,7 +15,10 @@ Domain rules on roles: only a medic or a registrar may identify a casualty, and 
 the patient's own hospital may record a death (a patient who dies in the emergency room must
 not stay "admitted"). The app's role policy says the same; the rule is repeated here because
 a death record and an identification are what a family is eventually told. A hospital account
-records arrivals, admissions, discharges and deaths at its own hospital only.
+records arrivals, admissions, discharges and deaths at its own hospital only; it triages,
+treats and transfers its own patients only (those in it, or last in it), and describes those
+and the casualties on their way to it (`not_our_patient`). A casualty at the scene is the
+field's: a walk-in is recorded, its arrival recorded, and then it is the hospital's patient.
 """
 
 from __future__ import annotations
