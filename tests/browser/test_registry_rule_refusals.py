@@ -75,6 +75,24 @@ def test_a_date_of_birth_after_today_is_said_by_its_rule_in_hebrew(desk_he: Any)
     screenshot(page, "registry-he-rule-refused-birth")
 
 
+def test_a_date_of_birth_too_long_ago_is_said_by_its_rule_and_marks_the_field(
+    desk_he: Any,
+) -> None:
+    page = desk_he
+    page.click("[data-report-box] summary")
+    form = page.locator("[data-report-form]")
+    form.locator("input[name=full_name]").fill(f"משה כהן {uuid.uuid4().hex[:4]}")
+    form.locator("input[name=date_of_birth]").fill("1800-01-01")
+    form.locator("input[name=contact_name]").fill("דנה כהן")
+    answer = _sent(page, "/api/v1/persons/missing", form.locator("button[type=submit]").click)
+    assert answer.status == 422, answer.text()
+    assert answer.json()["rule"] == "date_of_birth_too_early"
+    error = form.locator("[data-form-error]")
+    error.wait_for(state="visible")
+    assert error.inner_text() == text("refused_date_of_birth_too_early", "he")
+    assert form.locator("input[name=date_of_birth]").get_attribute("aria-invalid") == "true"
+
+
 def test_a_last_sighting_in_the_future_is_said_by_its_rule_in_arabic(desk_ar: Any) -> None:
     page = desk_ar
     page.click("[data-report-box] summary")

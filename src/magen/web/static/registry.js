@@ -813,7 +813,8 @@
     "place": "place", "description.sex": "sex", "description.hair": "hair", "description.clothing": "clothing",
     "description.marks": "marks", "description.other": "other" };
   // The input a domain rule's refusal is about, on the forms that have it.
-  var RULE_INPUT = { date_of_birth_too_late: "date_of_birth", age_does_not_fit_date_of_birth: "age",
+  var RULE_INPUT = { date_of_birth_too_late: "date_of_birth", date_of_birth_too_early: "date_of_birth",
+    age_does_not_fit_date_of_birth: "age",
     time_in_future: "last_seen_at", time_too_old: "last_seen_at" };
   // A form the server did not take: the field it names, in the form's own words, marked, with
   // the rule it broke when the answer says ("at most 40 characters"); a refusal by a domain
