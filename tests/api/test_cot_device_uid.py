@@ -41,14 +41,21 @@ def _stamp(kit: Kit, seconds_ago: float = 0) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-def _device_fix(kit: Kit, *, seconds_ago: float = 0, uid: str = DEVICE) -> Any:
+def _device_fix(
+    kit: Kit,
+    *,
+    seconds_ago: float = 0,
+    uid: str = DEVICE,
+    lat: str = "31.7601",
+    role: Role = Role.MEDIC,
+) -> Any:
     t = _stamp(kit, seconds_ago)
     body = (
         f'<event version="2.0" uid="{uid}" type="a-f-G-U-C" how="m-g" time="{t}" start="{t}"'
-        f' stale="{t}"><point lat="31.7601" lon="35.212" hae="780.5" ce="4.9" le="9999999.0"/>'
+        f' stale="{t}"><point lat="{lat}" lon="35.212" hae="780.5" ce="4.9" le="9999999.0"/>'
         f'<detail><contact callsign="MEDIC-1"/><track course="90" speed="1.4"/></detail></event>'
     ).encode()
-    headers = {**kit.auth(Role.MEDIC), "Content-Type": "application/xml"}
+    headers = {**kit.auth(role), "Content-Type": "application/xml"}
     return kit.client.post("/api/v1/cot", content=body, headers=headers)
 
 
@@ -167,3 +174,22 @@ def test_an_app_position_keeps_the_fingerprint_it_had_before_device_uids() -> No
     assert cmd.fingerprint(actor) == original
     named = cmd.model_copy(update={"device_uid": DEVICE})
     assert named.fingerprint(actor) != original
+
+
+def test_the_same_event_from_another_account_is_judged_by_its_own_role(kit: Kit) -> None:
+    """The command id was the device's uid and time alone: an analyst resending a medic's
+    event was told "this command id was already used", not that analysts may not report."""
+    assert _device_fix(kit).status_code == 201
+    again = _device_fix(kit, role=Role.ANALYST)
+    assert again.status_code == 403, again.text
+    assert _device_fix(kit).status_code == 200  # the medic's own resend is one report
+
+
+def test_another_position_at_the_same_time_is_said_in_the_devices_terms(kit: Kit) -> None:
+    """A TAK client sends no command id: a conflict is said as its event, not as an id."""
+    assert _device_fix(kit).status_code == 201
+    moved = _device_fix(kit, lat="31.7650")
+    assert moved.status_code == 409, moved.text
+    reason = moved.json()["reason"]
+    assert reason.startswith(f"an event from device {DEVICE} at ")
+    assert "a new fix is sent with a new time" in reason

@@ -26,17 +26,19 @@ def _fix(uid: str = "ANDROID-358240051111110", ce: float = 4.9) -> CotEvent:
 
 
 def test_the_report_names_the_device_and_keeps_the_accuracy() -> None:
-    report = position_report(_fix())
+    report = position_report(_fix(), "acc_1")
     assert report.device_uid == "ANDROID-358240051111110"
     assert report.where.accuracy_m == 4.9
     assert report.observed_at == T0
 
 
 def test_an_unknown_ce_is_no_accuracy() -> None:
-    assert position_report(_fix(ce=UNKNOWN)).where.accuracy_m is None
+    assert position_report(_fix(ce=UNKNOWN), "acc_1").where.accuracy_m is None
 
 
 def test_another_device_or_fix_is_another_report_the_same_one_is_one() -> None:
-    first = position_report(_fix()).command_id
-    assert position_report(_fix()).command_id == first
-    assert position_report(_fix(uid="ANDROID-other")).command_id != first
+    first = position_report(_fix(), "acc_1").command_id
+    assert position_report(_fix(), "acc_1").command_id == first
+    assert position_report(_fix(uid="ANDROID-other"), "acc_1").command_id != first
+    # The same event from another account is that account's own command.
+    assert position_report(_fix(), "acc_2").command_id != first

@@ -268,11 +268,12 @@ def picture_events(
     return [e for e in made if e is not None]
 
 
-def position_report(event: CotEvent) -> ReportPosition:
+def position_report(event: CotEvent, sender: str | None) -> ReportPosition:
     """A TAK device's own position (its friendly `a-f-...` event) as the responder's report.
 
-    The command id comes from the event's uid and time: the same event sent again (a TAK
-    client resends on reconnect) is one report, another fix from the device another. The
+    The command id comes from the event's uid and time and the sending account: the same
+    event sent again (a TAK client resends on reconnect) is one report, another fix from the
+    device another. The
     report names the device (its uid), so the feed leaves the responder to the device's own
     marker (`device_placed`); its `ce` is the position's accuracy."""
     if not event.type.startswith(FRIEND + "-"):
@@ -283,9 +284,11 @@ def position_report(event: CotEvent) -> ReportPosition:
     known = event.ce != UNKNOWN and event.ce <= _MAX_ACCURACY_M
     return ReportPosition(
         # "cot-device:", not the "cot:" of reports made before they named their device: a
-        # resend across that change is a second, identical report, not a conflict.
+        # resend across that change is a second, identical report, not a conflict. The sender
+        # is part of it: the same uid and time from another account is that account's own
+        # command, refused or taken by its own role, never a "reused id" of someone else's.
         command_id=uuid.uuid5(
-            uuid.NAMESPACE_URL, f"cot-device:{event.uid}:{event.time.isoformat()}"
+            uuid.NAMESPACE_URL, f"cot-device:{event.uid}:{event.time.isoformat()}|{sender}"
         ),
         where=GeoPoint(lat=event.lat, lon=event.lon, accuracy_m=event.ce if known else None),
         observed_at=event.time,

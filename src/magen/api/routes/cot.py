@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from litestar import Request, Response, Router, get, post
 from litestar.params import Parameter
 
-from magen.api.deps import ActorDep, ServiceDep
+from magen.api.deps import ActorDep, ServiceDep, current_actor, runtime
 from magen.api.routes._common import fresh_answer, run_for_caller, wrong_media
 from magen.app.cot_views import DEFAULT_STALE_S, picture_events, position_report
+from magen.domain.errors import CommandIdReused
 from magen.interop.cot import CotError, encode_events, parse_event
 from magen.web.i18n import Lang, text
 from magen.web.times import town_zone
@@ -70,7 +71,16 @@ async def post_cot(request: Request[Any, Any, Any]) -> Response[Any]:
         event = parse_event(await request.body())
     except CotError as exc:
         return Response({"error": "invalid_cot", "reason": str(exc)}, status_code=400)
-    return await run_for_caller(request, position_report(event))
+    rt = runtime(request)
+    report = position_report(event, (await current_actor(request, rt)).account_id)
+    try:
+        return await run_for_caller(request, report)
+    except CommandIdReused:
+        # A TAK client sends no command id: say it in the terms of what it sent.
+        raise CommandIdReused(
+            f"an event from device {event.uid} at {event.time.isoformat()} was already taken"
+            " with another position: a new fix is sent with a new time"
+        ) from None
 
 
 router = Router(path="/api/v1", route_handlers=[get_cot, post_cot], tags=["cot"])
