@@ -140,13 +140,14 @@
      picture at most once every DRAW_GAP_MS, so the map and each panel are drawn about once a
      second at most, all from the same picture: a panel never shows a newer moment than the
      one beside it. Never held back: a call for help (an SOS raised or updated) and what this
-     console just did (the answer to an act sent from it), asked for at once. */
-  var DRAW_GAP_MS = 1000;
+     console just did (the answer to an act sent from it), asked for at once (a quarter of a
+     second after the last picture at the soonest: a flood of calls draws four a second). */
+  var DRAW_GAP_MS = 1000, AT_ONCE_GAP_MS = 250;
   var AT_ONCE = { SosRaised: 1, SosUpdated: 1 };
   var soon = null, soonAt = 0, soonCapped = true, askedAt = -Infinity;
   function refreshSoon(now) {
     var t = Date.now();
-    var at = now ? t + 40 : Math.max(t + 40, askedAt + DRAW_GAP_MS);
+    var at = Math.max(t + 40, askedAt + (now ? AT_ONCE_GAP_MS : DRAW_GAP_MS));
     if (soon) {
       if (at >= soonAt) return;
       clearTimeout(soon);
