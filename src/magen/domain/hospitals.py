@@ -22,7 +22,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,22 +29,15 @@ from pydantic import (
 from magen.domain.accounts import Accounts
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
-from magen.domain.people import observed_time
+from magen.domain.people import Given, observed_time
 from magen.domain.state import State
-from magen.domain.values import STORED, GeoPoint, Role, ShortText, exchangeable
+from magen.domain.values import GeoPoint, Role, ShortText, exchangeable
 
 _HOSPITAL_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 Count = Annotated[int, Field(ge=0, le=100_000)]
-
-
-def _typed(text: str, info: ValidationInfo) -> str:
-    """`exchangeable` for what a hospital sends now (a control character could be logged but
-    never exported as EDXL-HAVE); what the log already holds is read as it was written
-    (`STORED`), so a status logged before such text was refused keeps the log readable."""
-    return text if info.context is STORED else exchangeable(text)
-
-
-Comment = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_typed)]
+# Status text refuses a control character (it could be logged but never exported as
+# EDXL-HAVE); a status logged before that was refused is read as it was written (`Given`).
+Comment = Annotated[str, Field(min_length=1, max_length=1000), Given]
 
 
 class EmsTraffic(StrEnum):
@@ -175,7 +167,7 @@ class HospitalStatus(_Value):
     as if it were current)."""
 
     ems_traffic: EmsTraffic | None = None
-    ems_traffic_reason: Annotated[str, Field(max_length=500), AfterValidator(_typed)] = ""
+    ems_traffic_reason: Annotated[str, Field(max_length=500), Given] = ""
     # How many of each colour it can accept now, and how many it holds. A census naming no
     # colour says nothing and is read as left out.
     ems_capacity: TriageCensus | None = None
