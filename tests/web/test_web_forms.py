@@ -86,9 +86,10 @@ def test_an_sos_form_becomes_a_raise_sos_command() -> None:
     ("form", "key"),
     [
         ({"people": "2", "injured": "3"}, "more_than_people"),
-        ({"people": "0"}, "bad_count"),
-        ({"people": "two"}, "bad_count"),
-        ({"people": "-1"}, "bad_count"),
+        ({"people": "0"}, "err_field_rule"),
+        ({"people": "two"}, "err_field_rule"),
+        ({"people": "-1"}, "err_field_rule"),
+        ({"people": "1" + "0" * 5000}, "err_field_rule"),
         ({"command_id": "not-a-uuid"}, "form_stale"),
     ],
 )
@@ -99,14 +100,43 @@ def test_bad_sos_forms_are_refused_with_a_reason(form: dict[str, str], key: str)
     assert err.value.key == key
 
 
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("people", "How many people, you included"), ("injured", "How many injured")],
+)
+def test_a_bad_number_names_its_field(name: str, label: str) -> None:
+    with pytest.raises(forms.FormError) as err:
+        forms.sos({"command_id": CID, name: "-1"}, forms.Location(31.76, 35.21, ""))
+    assert err.value.said("en") == f"{label}: Write a whole number from 0 to 1000.".replace(
+        "from 0", "from 1" if name == "people" else "from 0"
+    )
+
+
 def test_a_sighting_form_becomes_a_report_sighting_command() -> None:
     cmd = forms.sighting(
         {"command_id": CID, "count": "3", "mobility": "vehicle", "direction": "sw"},
         forms.Location(31.76, 35.21, ""),
     )
     assert (cmd.count, cmd.mobility, cmd.heading_deg, cmd.text) == (3, Mobility.VEHICLE, 225.0, "")
-    loose = forms.sighting(
-        {"command_id": CID, "mobility": "helicopter", "direction": "up"},
-        forms.Location(31.76, 35.21, ""),
+    blank = forms.sighting(
+        {"command_id": CID, "mobility": "", "direction": ""}, forms.Location(31.76, 35.21, "")
     )
-    assert (loose.count, loose.mobility, loose.heading_deg) == (None, Mobility.UNKNOWN, None)
+    assert (blank.count, blank.mobility, blank.heading_deg) == (None, Mobility.UNKNOWN, None)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("mobility", "helicopter", "How they move: not one of the choices"),
+        ("direction", "up", "Which way they are going: not one of the choices"),
+        ("direction", "720", "Which way they are going: less than 360"),
+        ("direction", "-1", "Which way they are going: at least 0"),
+        ("direction", "NaN", "Which way they are going: not one of the choices"),
+    ],
+)
+def test_a_sighting_s_value_the_form_cannot_take_is_refused_not_dropped(
+    field: str, value: str, said: str
+) -> None:
+    with pytest.raises(forms.FormError) as err:
+        forms.sighting({"command_id": CID, field: value}, forms.Location(31.76, 35.21, ""))
+    assert err.value.said("en") == said

@@ -67,7 +67,9 @@ def test_each_form_carries_its_own_fresh_command_id(kit: Kit) -> None:
 def test_an_address_shows_the_safe_action_there(kit: Kit) -> None:
     client = _fresh_client(kit)
     r = client.get("/resident?lang=en&address=Dubnov 13")
-    assert "Location: דובנוב 13" in r.text
+    # Said in the page's language; the place the forms send (and reports keep) as it was.
+    assert "Location: Dubnov 13" in r.text
+    assert 'name="place" value="דובנוב 13"' in r.text
     assert 'class="now act-' in r.text
     assert "act-unknown" not in r.text  # the guidance service answered for this place
     # Without a script nothing refreshes it: the page says when it was true and to reload.
@@ -352,9 +354,10 @@ def test_sign_in_keeps_the_page_s_language_and_query(kit: Kit) -> None:
 
 
 def test_places_suggests_addresses(kit: Kit) -> None:
-    places = kit.client.get("/resident/places?q=Dubnov 13").json()
+    places = kit.client.get("/resident/places?q=Dubnov 13&lang=en").json()
     assert places[0] == {
         "label": "דובנוב 13",
+        "shown": "Dubnov 13",
         "lat": pytest.approx(31.76819, abs=1e-4),
         "lon": pytest.approx(35.21873, abs=1e-4),
         "kind": "address",

@@ -10,11 +10,16 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
 
 from magen.domain.reports import Mobility, RaiseSos, ReportSighting
-from magen.domain.values import GeoPoint
+from magen.domain.values import GeoPoint, exchangeable
+from magen.geo.town import Town
 from magen.web.addresses import AddressBook, Place
+from magen.web.i18n import Lang, text
 
 # An address typed without a pick is taken only when it matches this well (an exact street
 # and house number, or a shelter's own address); otherwise the person chooses.
@@ -31,17 +36,126 @@ DIRECTIONS: dict[str, float] = {
 }
 MAX_PEOPLE = 1000
 MAX_SIGHTED = 500
-MAX_TEXT = 2000
+MAX_TEXT = 2000  # a report's text as the domain keeps it (FreeText)
+MAX_LABEL = 200  # a place's name, as the address box takes it
+# What a person may type in a report's box: its text is sent after the place's name
+# ("[<place>] <words>"), and the two together are within what the domain keeps.
+MAX_TYPED = MAX_TEXT - MAX_LABEL - 3
+MAX_ACCURACY_M = 100_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Words said in the page's language when the page is drawn (a key and its values)."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def said(self, lang: Lang) -> str:
+        return text(self.key, lang, **_said(self.values, lang))
+
+
+def _said(values: Mapping[str, object], lang: Lang) -> dict[str, object]:
+    return {k: v.said(lang) if isinstance(v, Words) else v for k, v in values.items()}
 
 
 class FormError(Exception):
-    """A form that cannot become a command; `key` names the words to show (see i18n)."""
+    """A form that cannot become a command; `key` names the words to show (see i18n), and a
+    value may itself be words to say in the page's language (`Words`: a field's name)."""
 
     def __init__(self, key: str, suggestions: tuple[Place, ...] = (), **values: object) -> None:
         super().__init__(key)
         self.key = key
         self.values = values
         self.suggestions = suggestions
+
+    def said(self, lang: Lang) -> str:
+        """The error in a page's language."""
+        return text(self.key, lang, **_said(self.values, lang))
+
+
+# The words for a rule pydantic names (its error type), as the pages' script says them
+# (common.js RULE_WORDS), and the bound a rule names, by its key in the error's context.
+RULE_WORDS = {
+    "string_too_long": "rule_at_most_chars",
+    "string_too_short": "rule_at_least_chars",
+    "too_long": "rule_at_most_items",
+    "too_short": "rule_at_least_items",
+    "missing": "rule_required",
+    "less_than_equal": "rule_at_most",
+    "greater_than_equal": "rule_at_least",
+    "less_than": "rule_below",
+    "greater_than": "rule_above",
+    "enum": "rule_choice",
+    "literal_error": "rule_choice",
+    "int_parsing": "rule_whole_number",
+    "int_type": "rule_whole_number",
+    "int_from_float": "rule_whole_number",
+    "float_parsing": "rule_number",
+    "float_type": "rule_number",
+    "finite_number": "rule_number",
+    "date_parsing": "rule_time",
+    "date_type": "rule_time",
+    "datetime_parsing": "rule_time",
+    "datetime_type": "rule_time",
+    "timezone_aware": "rule_time",
+    "extra_forbidden": "rule_unknown_field",
+}
+_LIMITS = ("le", "ge", "lt", "gt", "max_length", "min_length")
+
+
+def rule(error: Any) -> Words:
+    """A pydantic error's rule in words ("at most 20 items"); a rule without words of its own
+    (a validator's) is said as "not valid here", never in the domain's English."""
+    ctx = error.get("ctx") or {}
+    if str(error.get("msg", "")).find("control character") >= 0:
+        return Words("fd_rule_control_chars")
+    key = RULE_WORDS.get(str(error.get("type")))
+    if key is None:
+        return Words("fd_rule_invalid")
+    limit = next((ctx[k] for k in _LIMITS if k in ctx), None)
+    return Words(key, {"n": _bound(limit) if limit is not None else "?"})
+
+
+def _bound(limit: object) -> str:
+    if isinstance(limit, float) and limit.is_integer():
+        return str(int(limit))
+    return str(limit)
+
+
+def field_error(label: str, error: Any) -> FormError:
+    """A field's refusal: "<its label>: <the rule it broke>", in the page's words."""
+    return FormError("err_field_rule", field=Words(label), rule=rule(error))
+
+
+def refused_field(exc: ValidationError, labels: Mapping[str, str]) -> FormError:
+    """The first error of a command built from a form, under the label of the field it is
+    about (`labels`: the first part of its location, as the command names it, to words)."""
+    error = exc.errors()[0]
+    loc = [str(p) for p in error["loc"]]
+    label = next((labels[p] for p in loc if p in labels), "fd_field_form")
+    return field_error(label, error)
+
+
+def _too_long(label: str, limit: int) -> FormError:
+    return FormError(
+        "err_field_rule", field=Words(label), rule=Words("rule_at_most_chars", {"n": limit})
+    )
+
+
+def typed(form: Mapping[str, str], name: str, label: str, limit: int) -> str:
+    """What was typed in a text box, whole: longer than `limit` or with a control character
+    in it, it is refused naming the box, never cut or cleaned."""
+    value = (form.get(name) or "").strip()
+    if len(value) > limit:
+        raise _too_long(label, limit)
+    try:
+        exchangeable(value)
+    except ValueError:
+        raise FormError(
+            "err_field_rule", field=Words(label), rule=Words("fd_rule_control_chars")
+        ) from None
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +166,62 @@ class Location:
     lon: float
     label: str  # an address or place name; empty for a GPS fix or a tap on the map
     accuracy_m: float | None = None
+    # The label as the page shows it, in the page's language ("" when the label is that);
+    # the label itself is what is sent with a report and kept, as the address book names it.
+    shown: str = ""
 
     def point(self) -> GeoPoint:
         return GeoPoint(lat=self.lat, lon=self.lon, accuracy_m=self.accuracy_m)
+
+    def in_(self, town: Town | None, lang: Lang) -> Location:
+        """This location with its label shown in a language (the street's own name in it)."""
+        shown = shown_label(town, self.label, lang)
+        return Location(self.lat, self.lon, self.label, self.accuracy_m, shown)
+
+    @property
+    def display(self) -> str:
+        """What the page says the place is."""
+        return self.shown or self.label
+
+
+def shown_label(town: Town | None, label: str, lang: Lang) -> str:
+    """A place's label (as the address book makes it: "<street>", "<street> <number>", or a
+    shelter's "<name> · <address>") with its street named in a language where the town pack
+    names it so; any other label as it is."""
+    if town is None or not label:
+        return label
+    name, dot, address = label.rpartition(" · ")
+    if dot:
+        return f"{name}{dot}{shown_label(town, address, lang)}"
+    whole = town.street_in(label, lang)
+    if whole != label:
+        return whole
+    street, space, number = label.rpartition(" ")
+    if space and street and any(c.isdigit() for c in number):
+        return f"{town.street_in(street, lang)} {number}"
+    return label
+
+
+def _number(form: Mapping[str, str], name: str, label: str) -> float | None:
+    """A number field (None when left blank); anything else in it is refused naming it."""
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    value = _float(raw)
+    if value is None:
+        raise FormError("err_field_rule", field=Words(label), rule=Words("rule_number"))
+    return value
+
+
+def _bounded(label: str, value: float, low: float, high: float, *, below: bool = False) -> None:
+    """Refuse a number outside [low, high] (or [low, high) when `below`), naming the bound."""
+    if value < low:
+        raise FormError(
+            "err_field_rule", field=Words(label), rule=Words("rule_at_least", {"n": _bound(low)})
+        )
+    if value > high or (below and value >= high):
+        key = "rule_below" if below else "rule_at_most"
+        raise FormError("err_field_rule", field=Words(label), rule=Words(key, {"n": _bound(high)}))
 
 
 def _float(raw: str | None) -> float | None:
@@ -75,13 +242,19 @@ def command_id(form: Mapping[str, str]) -> uuid.UUID:
         raise FormError("form_stale") from None
 
 
+# What each number field is called on the resident's forms.
+_COUNT_LABELS = {"people": "people", "injured": "injured", "children": "children"}
+
+
 def count(form: Mapping[str, str], name: str, low: int, high: int) -> int | None:
-    """A whole number field within bounds (None when left blank)."""
+    """A whole number field within bounds (None when left blank); refused naming the field."""
     raw = (form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise FormError("bad_count", low=low, high=high)
+    if not raw.isdigit() or len(raw) > len(str(high)) or not low <= int(raw) <= high:
+        label = Words(_COUNT_LABELS.get(name, "how_many"))
+        rule = Words("bad_count", {"low": low, "high": high})
+        raise FormError("err_field_rule", field=label, rule=rule)
     return int(raw)
 
 
@@ -93,7 +266,7 @@ def location(form: Mapping[str, str], book: AddressBook | None) -> Location:
         lon_s, _, label = rest.partition(",")
         lat, lon = _float(lat_s), _float(lon_s)
         if lat is not None and lon is not None and _on_earth(lat, lon):
-            return Location(lat, lon, label.strip()[:200])
+            return Location(lat, lon, _label(label))
     # A typed address is what the person means now, even over a position found earlier.
     typed = (form.get("address") or "").strip()
     if typed:
@@ -101,10 +274,18 @@ def location(form: Mapping[str, str], book: AddressBook | None) -> Location:
     lat, lon = _float(form.get("lat")), _float(form.get("lon"))
     if lat is None or lon is None or not _on_earth(lat, lon):
         raise FormError("location_needed")
-    accuracy = _float(form.get("accuracy"))
-    if accuracy is not None and not 0 <= accuracy <= 100_000:
-        accuracy = None
-    return Location(lat, lon, (form.get("place") or "").strip()[:200], accuracy)
+    accuracy = _number(form, "accuracy", "fd_field_accuracy")
+    if accuracy is not None and accuracy > MAX_ACCURACY_M:
+        # A fix this rough places nobody (an estimate from the network): a place is asked for.
+        raise FormError("fd_location_too_rough", km=int(MAX_ACCURACY_M // 1000))
+    if accuracy is not None:
+        _bounded("fd_field_accuracy", accuracy, 0.0, MAX_ACCURACY_M)
+    return Location(lat, lon, _label(form.get("place") or ""), accuracy)
+
+
+def _label(raw: str) -> str:
+    """A place's label as the form sent it: whole, or refused (never cut)."""
+    return typed({"place": raw}, "place", "fd_field_place", MAX_LABEL)
 
 
 def _address(typed: str, book: AddressBook | None) -> Location:
@@ -123,14 +304,34 @@ def _on_earth(lat: float, lon: float) -> bool:
 
 
 def _text(form: Mapping[str, str], where: Location) -> str:
-    said = (form.get("text") or "").strip()
+    said = typed(form, "text", "fd_field_text", MAX_TYPED)
     # Responders read the address the person gave beside the point on their map.
-    text = f"[{where.label}] {said}".strip() if where.label else said
-    return text[:MAX_TEXT]
+    return f"[{where.label}] {said}".strip() if where.label else said
+
+
+# The label of each field of a resident's report, by the command's name for it (what a
+# refusal of the command is said under, on the page).
+REPORT_LABELS = {
+    "text": "fd_field_text",
+    "where": "fd_field_place",
+    "people": "people",
+    "injured": "injured",
+    "children": "children",
+    "count": "how_many",
+    "mobility": "moving",
+    "heading_deg": "direction",
+}
 
 
 def sos(form: Mapping[str, str], where: Location) -> RaiseSos:
     """An SOS from the form: how many people, injured, children, silent."""
+    try:
+        return _sos(form, where)
+    except ValidationError as exc:
+        raise refused_field(exc, REPORT_LABELS) from None
+
+
+def _sos(form: Mapping[str, str], where: Location) -> RaiseSos:
     people = count(form, "people", 1, MAX_PEOPLE) or 1
     injured = count(form, "injured", 0, MAX_PEOPLE) or 0
     children = count(form, "children", 0, MAX_PEOPLE) or 0
@@ -149,14 +350,36 @@ def sos(form: Mapping[str, str], where: Location) -> RaiseSos:
 
 def sighting(form: Mapping[str, str], where: Location) -> ReportSighting:
     """A sighting from the form: how many, on foot or in a vehicle, which way."""
+    try:
+        return _sighting(form, where)
+    except ValidationError as exc:
+        raise refused_field(exc, REPORT_LABELS) from None
+
+
+def _sighting(form: Mapping[str, str], where: Location) -> ReportSighting:
     mobility = form.get("mobility") or Mobility.UNKNOWN.value
     if mobility not in {m.value for m in Mobility}:
-        mobility = Mobility.UNKNOWN.value
+        raise FormError("err_field_rule", field=Words("moving"), rule=Words("rule_choice"))
     return ReportSighting(
         command_id=command_id(form),
         where=where.point(),
         count=count(form, "count", 1, MAX_SIGHTED),
         mobility=Mobility(mobility),
-        heading_deg=DIRECTIONS.get(form.get("direction") or ""),
+        heading_deg=heading(form),
         text=_text(form, where),
     )
+
+
+def heading(form: Mapping[str, str]) -> float | None:
+    """Which way they went: a compass point of the form's list, or degrees (0 to under 360)
+    as the API takes them; anything else is refused, never dropped."""
+    raw = (form.get("direction") or "").strip()
+    if not raw:
+        return None
+    if raw.lower() in DIRECTIONS:
+        return DIRECTIONS[raw.lower()]
+    value = _float(raw)
+    if value is None:
+        raise FormError("err_field_rule", field=Words("direction"), rule=Words("rule_choice"))
+    _bounded("direction", value, 0.0, 360.0, below=True)
+    return value

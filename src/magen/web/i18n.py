@@ -728,6 +728,44 @@ _T: dict[str, tuple[str, str, str]] = {
         "around a confirmed threat",
     ),
     "danger_around_incident": ("סביב קריאה לעזרה", "حول نداء استغاثة", "around a call for help"),
+    # --- web forms: a field refused in the page's words, never cut or dropped; a refusal of
+    # the service said in them; the town's ground threat before a place is known -------------
+    "fd_rule_control_chars": (
+        "יש בו תו בקרה (תו שאינו נראה): מחקו אותו",
+        "فيه حرف تحكّم (حرف غير مرئي): احذفوه",
+        "holds a control character (an invisible one): remove it",
+    ),
+    "fd_rule_invalid": ("הערך אינו תקין", "القيمة غير صالحة", "not a valid value"),
+    "fd_field_form": ("הטופס", "النموذج", "The form"),
+    "fd_field_accuracy": ("דיוק המיקום (מטרים)", "دقة الموقع (بالأمتار)", "Location accuracy (m)"),
+    "fd_field_place": ("שם המקום", "اسم المكان", "Place name"),
+    "fd_field_text": ("פרטים נוספים", "تفاصيل أخرى", "Anything else"),
+    "fd_field_alternates": ("שמות נוספים", "أسماء أخرى", "Other names"),
+    "fd_field_where_now": ("איפה עכשיו", "أين الآن", "Where now"),
+    "fd_location_too_rough": (
+        "המיקום שהטלפון נתן לא מדויק (סטייה של יותר מ-{km} ק״מ): כתבו כתובת או בחרו על המפה.",
+        "الموقع الذي أعطاه الهاتف غير دقيق (خطأ أكثر من {km} كم): اكتب عنوانًا أو اختر على الخريطة.",
+        "The phone's location is too rough (off by more than {km} km): type an address or "
+        "choose on the map.",
+    ),
+    "fd_rate_limited": (
+        "לא נשלח: יותר מדי דיווחים מהמכשיר הזה בזמן קצר. חכו דקה ושלחו שוב. בחירום: {numbers}",
+        "لم يُرسل: بلاغات كثيرة من هذا الجهاز في وقت قصير. انتظر دقيقة وأرسل مجددًا. "
+        "في حالة الطوارئ: {numbers}",
+        "Not sent: too many reports from this device in a short time. Wait a minute and send "
+        "again. In an emergency: {numbers}",
+    ),
+    "fd_refused": (
+        "לא נשלח: המערכת לא קיבלה את הטופס. בדקו אותו ושלחו שוב. בחירום: {numbers}",
+        "لم يُرسل: لم يقبل النظام النموذج. راجعوه وأرسلوه مجددًا. في حالة الطوارئ: {numbers}",
+        "Not sent: the service did not take the form. Check it and send again. In an "
+        "emergency: {numbers}",
+    ),
+    "fd_ground_threat_town": (
+        "דווח על מחבלים חמושים ביישוב: הישארו בפנים, הדלת נעולה.",
+        "وردت بلاغات عن مسلّحين في البلدة: ابقوا في الداخل والباب مقفل.",
+        "Armed attackers reported in the town: stay inside, door locked.",
+    ),
     "map_menu": (
         "קליק ימני על המפה: הכרזת אזור סכנה או הנחיית הסתגרות",
         "نقرة يمنى على الخريطة: إعلان منطقة خطر أو أمر إغلاق",

@@ -39,7 +39,7 @@ from magen.domain.accounts import Accounts
 from magen.domain.alerts import CATEGORY_TITLES, Alerts, OfficialAlert
 from magen.domain.base import Actor, Command
 from magen.domain.dispatch import distance_m
-from magen.domain.errors import CommandIdReused, DomainError
+from magen.domain.errors import CommandIdReused, DomainError, RateLimited
 from magen.domain.hospitals import DEFAULT_POLICY
 from magen.domain.people import PersonName
 from magen.domain.persons import CheckInSurvivor, Persons
@@ -255,6 +255,17 @@ def town_alerts(rt: Runtime, lang: Lang) -> list[dict[str, Any]]:
     ]
 
 
+def ground_threat_in_town(rt: Runtime) -> bool:
+    """Whether a ground threat is open anywhere in the town (attackers: a danger area, a
+    lock-in, an infiltration alert or an open threat track), as the guidance knows it: the
+    condition under which everyone in the town is told to stay inside
+    (`Condition.GROUND_THREAT_IN_TOWN`). False when no guidance is kept: then nothing is said
+    either way, never "all clear"."""
+    if rt.guidance is None:
+        return False
+    return bool(rt.guidance.current().derived.inputs.ground_threat_in_town)
+
+
 def _alert_lines(guidance: Mapping[str, Any] | None, lang: Lang) -> list[tuple[str, str]]:
     """When each alert in force began (and ends, where the guidance gives it), on the town's
     clock, as the page's script says them: (words, data attribute)."""
@@ -297,14 +308,14 @@ async def _resident_page(
     lookup_error: str | None = None
     if any(values.get(k) for k in ("lat", "pick", "address")):
         try:
-            where = forms.location(values, _book(rt))
+            where = forms.location(values, _book(rt)).in_(rt.town, lang)
         except forms.FormError as exc:
             suggestions = exc.suggestions
             if form is None:
-                lookup_error = text(exc.key, lang, **exc.values)
+                lookup_error = exc.said(lang)
     message = error_text
     if error is not None:
-        message = text(error.key, lang, **error.values)
+        message = error.said(lang)
         suggestions = suggestions or error.suggestions
     # The open calls with their numbers: the form that updates the latest starts from them (an
     # update writes every number that differs, so a form at 1/0/0 would erase the casualties).
@@ -322,6 +333,8 @@ async def _resident_page(
     guidance = _guidance(rt, where, lang)
     now = rt.service.clock.now()
     in_town = town_alerts(rt, lang) if guidance is None else []
+    # Attackers in the town and no place known: what holds for everyone in it is said first.
+    threat_in_town = guidance is None and ground_threat_in_town(rt)
     body = render(
         template,
         lang,
@@ -331,6 +344,10 @@ async def _resident_page(
         guidance=guidance,
         alert_lines=_alert_lines(guidance, lang),
         town_alerts=in_town,
+        ground_threat=threat_in_town,
+        shown=lambda label: forms.shown_label(rt.town, label, lang),
+        max_typed=forms.MAX_TYPED,
+        max_accuracy=int(forms.MAX_ACCURACY_M),
         town_alert_mark=TOWN_ALERT_MARK,
         town_name=rt.town.names[lang] if rt.town is not None else "",
         safe_note=_safe_note(rt, actor),
@@ -450,10 +467,17 @@ async def _refused(
     status: int = 422,
 ) -> Response[Any]:
     lang = _lang(request)
-    message = text(key.key, lang, **key.values) if key else (reason or "")
+    message = key.said(lang) if key else (reason or "")
     if _wants_json(request):
+        town = runtime(request).town
         suggestions = [
-            {"label": p.label, "lat": p.lat, "lon": p.lon, "kind": p.kind}
+            {
+                "label": p.label,
+                "shown": forms.shown_label(town, p.label, lang),
+                "lat": p.lat,
+                "lon": p.lon,
+                "kind": p.kind,
+            }
             for p in (key.suggestions if key else ())
         ]
         body = {"ok": False, "reason": message, "suggestions": suggestions}
@@ -463,9 +487,24 @@ async def _refused(
         template=template,
         form=data,
         error=key,
-        error_text=None if key else text("error", lang, reason=reason),
+        error_text=None if key else message,
         status=status,
     )
+
+
+def refusal_said(exc: DomainError, lang: Lang) -> str:
+    """A refusal of the service in the page's language, never in the domain's English: a
+    rule the pages have words for, too many reports from this device, or a plain "not sent"
+    (with the emergency numbers: a call for help must find another way)."""
+    numbers = text("emergency_numbers", lang)
+    if isinstance(exc, RateLimited):
+        return text("fd_rate_limited", lang, numbers=numbers)
+    if exc.rule:
+        try:
+            return text(f"refused_{exc.rule}", lang)
+        except KeyError:
+            pass
+    return text("fd_refused", lang, numbers=numbers)
 
 
 def _status_of(exc: DomainError) -> int:
@@ -507,7 +546,8 @@ async def _report(
             request, fresh, template, key=forms.FormError("form_stale"), status=409
         )
     except DomainError as exc:
-        return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
+        reason = refusal_said(exc, lang)
+        return await _refused(request, data, template, reason=reason, status=_status_of(exc))
     at = local_time(outcome.events[0].recorded_at) if outcome.events else ""
     # The next report from here is most likely about the same place.
     keep = {"lat": f"{where.lat:.6f}", "lon": f"{where.lon:.6f}", "place": where.label}
@@ -644,9 +684,8 @@ async def _update_sos(
                 request, fresh, template, key=forms.FormError("form_stale"), status=409
             )
         except DomainError as exc:
-            return await _refused(
-                request, data, template, reason=exc.reason, status=_status_of(exc)
-            )
+            reason = refusal_said(exc, lang)
+            return await _refused(request, data, template, reason=reason, status=_status_of(exc))
         replayed = outcome.replayed
     sos = rt.service.state.slice(Reports).sos.get(target.sos_id, target)
     said = text(
@@ -751,7 +790,8 @@ async def _close_calls(
     try:
         await _submit(request, actor, commands)
     except DomainError as exc:
-        return await _refused(request, data, template, reason=exc.reason, status=_status_of(exc))
+        reason = refusal_said(exc, _lang(request))
+        return await _refused(request, data, template, reason=reason, status=_status_of(exc))
     done = text(done_key if commands else none_key, _lang(request))
     if _wants_json(request):
         return Response({"ok": True, "closed": len(commands), "message": done}, headers=_NO_STORE)
@@ -859,10 +899,24 @@ def _safe_check_in(rt: Runtime, actor: Actor, base: uuid.UUID) -> CheckInSurvivo
 @get("/resident/places", include_in_schema=False)
 async def places(request: Request[Any, Any, Any], q: FromQuery[str] = "") -> Response[Any]:
     """Places matching what someone typed, best first (for the address box's suggestions)."""
-    book = _book(runtime(request))
+    rt = runtime(request)
+    book = _book(rt)
     found = book.search(q[:200]) if book is not None else []
-    body = [{"label": p.label, "lat": p.lat, "lon": p.lon, "kind": p.kind} for p in found]
-    return Response(body, headers={"Cache-Control": "public, max-age=300"})
+    lang = _lang(request)
+    # `label` is what a pick sends and a report keeps; `shown`, the page's words for it.
+    body = [
+        {
+            "label": p.label,
+            "shown": forms.shown_label(rt.town, p.label, lang),
+            "lat": p.lat,
+            "lon": p.lon,
+            "kind": p.kind,
+        }
+        for p in found
+    ]
+    # The words shown depend on the language asked for (?lang=, the cookie, the browser's).
+    vary = {"Cache-Control": "public, max-age=300", "Vary": "Cookie, Accept-Language"}
+    return Response(body, headers=vary)
 
 
 # --- staff sign-in --------------------------------------------------------------------------

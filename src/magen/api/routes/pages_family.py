@@ -55,6 +55,7 @@ from magen.domain.people import (
     MAX_CLAIMED_AGE,
     MAX_FUTURE_SKEW,
     AgeRange,
+    BirthTooLongAgo,
     Build,
     Contact,
     Description,
@@ -90,6 +91,7 @@ _MY = re.compile(r"^(\d{1,2})[./-](\d{4})$")
 _AGE = re.compile(r"^(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?$")
 _ALTERNATES_SPLIT = re.compile(r"[\n,;،]+")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 200  # what the sign-in form takes (a longer one is refused, never cut)
 
 # Where a domain value's validation error belongs on the form (pydantic error location).
 _FIELD_OF: dict[tuple[str | int, ...], str] = {
@@ -127,6 +129,49 @@ _FIELD_WORDS = {
 }
 
 
+# What each field is called on the form, to name it in a refusal ("Full name: at most 200
+# characters"), and the most each text field takes: what is longer is refused, never cut.
+_LABELS = {
+    "full_name": "family_full_name",
+    "alternates": "fd_field_alternates",
+    "born": "family_born",
+    "age": "family_age",
+    "hair": "family_hair",
+    "height": "family_height",
+    "clothing": "family_clothing",
+    "marks": "family_marks",
+    "contact_name": "family_contact_name",
+    "phone": "family_phone",
+    "relation": "family_relation",
+    "place": "family_place",
+    "seen_at": "family_when",
+    "text": "family_note_label",
+    "note": "fd_field_where_now",
+    "username": "username",
+    "password": "password",
+    "display_name": "family_display_name",
+}
+_REPORT_LIMITS = {
+    "full_name": 200,
+    "alternates": 4000,
+    "hair": 200,
+    "clothing": 2000,
+    "marks": 2000,
+    "place": 300,
+    "contact_name": 200,
+    "phone": 40,
+    "relation": 100,
+}
+# Fields read as a value (a date, an age, a height): typed longer than any such value they are
+# refused with the field's own advice ("Write an age in years (34) or a range (30-40)").
+_VALUE_LIMITS = {
+    "born": (20, "family_err_born"),
+    "age": (20, "family_err_age"),
+    "height": (10, "family_err_height"),
+    "seen_at": (40, "family_err_when"),
+}
+
+
 class FieldErrors(Exception):
     """A form that cannot become a command: the words for each field that is wrong."""
 
@@ -149,19 +194,37 @@ def _from_validation(
         if field in out:
             continue
         key = _FIELD_WORDS.get(field)
-        if key is not None:
+        by_rule = err["type"] in _SAID_BY_RULE or "control character" in str(err["msg"])
+        if key is not None and not by_rule:
             out[field] = text(key, lang)
         else:
-            reason = str(err["msg"]).removeprefix("Value error, ")
-            out[field] = text("error", lang, reason=reason)
+            # The field and the rule it broke, in the family's words (never pydantic's).
+            out[field] = forms.field_error(_LABELS.get(field, "fd_field_form"), err).said(lang)
+    return out
+
+
+# Rules said as the field's name and the rule's bound rather than the field's own advice
+# ("Full name: at most 200 characters", not "Write the person's name").
+_SAID_BY_RULE = frozenset({"string_too_long", "too_long"})
+
+
+def _too_long(data: Mapping[str, str], limits: Mapping[str, int], lang: Lang) -> dict[str, str]:
+    """The text fields typed longer than they take, each named with its limit."""
+    out: dict[str, str] = {}
+    for name, limit in limits.items():
+        if len((data.get(name) or "").strip()) > limit:
+            rule = forms.Words("rule_at_most_chars", {"n": limit})
+            field = forms.Words(_LABELS.get(name, "fd_field_form"))
+            out[name] = text("err_field_rule", lang, field=field.said(lang), rule=rule.said(lang))
     return out
 
 
 # --- reading the report form -------------------------------------------------------------
 
 
-def _field(data: Mapping[str, str], name: str, limit: int = 200) -> str:
-    return (data.get(name) or "").strip()[:limit]
+def _field(data: Mapping[str, str], name: str) -> str:
+    """A field as typed (its length checked by the form's reader: `_too_long`)."""
+    return (data.get(name) or "").strip()
 
 
 def parse_birth(raw: str) -> str:
@@ -190,10 +253,16 @@ def _seen_at(raw: str, now: datetime, errors: dict[str, str], lang: Lang) -> dat
         return None
     try:
         at = datetime.fromisoformat(raw.strip())
+        at = (at.replace(tzinfo=town_zone()) if at.tzinfo is None else at).astimezone(UTC)
     except ValueError:
         errors["seen_at"] = text("family_err_when", lang)
         return None
-    at = (at.replace(tzinfo=town_zone()) if at.tzinfo is None else at).astimezone(UTC)
+    except OverflowError:
+        # A time at the calendar's very end (year 1 or 9999) has no UTC time: it is no
+        # time anyone was seen at.
+        late = raw.strip().startswith("9999")
+        errors["seen_at"] = text("family_err_when_future" if late else "family_err_when_old", lang)
+        return None
     if at - now > MAX_FUTURE_SKEW:
         errors["seen_at"] = text("family_err_when_future", lang)
     elif now - at > MAX_CLAIMED_AGE:
@@ -221,15 +290,18 @@ def _birth_and_age(
 ) -> tuple[str | None, AgeRange | None]:
     born: str | None = None
     age: AgeRange | None = None
-    if raw := _field(data, "born", 20):
+    if raw := _field(data, "born"):
         try:
             born = parse_birth(raw)
             age_from_birth(born, on)
+        except BirthTooLongAgo:
+            errors["born"] = text("refused_date_of_birth_too_early", lang)
+            born = None
         except ValueError:
             key = "family_err_born_future" if born is not None else "family_err_born"
             errors["born"] = text(key, lang)
             born = None
-    if raw := _field(data, "age", 20):
+    if raw := _field(data, "age"):
         try:
             age = parse_age(raw)
         except (ValueError, ValidationError):
@@ -265,25 +337,38 @@ def report_command(
     sent twice is the same command and the service records it once.
     """
     command_id = forms.command_id(data)
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = _too_long(data, _REPORT_LIMITS, lang)
+    for valued, (limit, key) in _VALUE_LIMITS.items():
+        if len(_field(data, valued)) > limit:
+            errors[valued] = text(key, lang)
+    if errors:
+        raise FieldErrors(errors)
     now = rt.service.clock.now()
-    seen_at = _seen_at(_field(data, "seen_at", 40), now, errors, lang)
+    seen_at = _seen_at(_field(data, "seen_at"), now, errors, lang)
     on = (seen_at or now).astimezone(town_zone()).date()
     born, age = _birth_and_age(data, on, errors, lang)
     height: int | None = None
-    if raw := _field(data, "height", 10):
+    if raw := _field(data, "height"):
         if raw.isdigit():
             height = int(raw)  # the domain keeps it within a person's heights
         else:
             errors["height"] = text("family_err_height", lang)
-    sex = _field(data, "sex", 10)
-    build = _field(data, "build", 10)
-    place = _field(data, "place", 300)
+    sex = _field(data, "sex")
+    build = _field(data, "build")
+    # A choice the form does not offer is refused, never dropped.
+    for chosen, value, choices in (("sex", sex, Sex), ("build", build, Build)):
+        if value and value not in {c.value for c in choices}:
+            errors[chosen] = forms.FormError(
+                "err_field_rule",
+                field=forms.Words(f"family_{chosen}"),
+                rule=forms.Words("rule_choice"),
+            ).said(lang)
+    place = _field(data, "place")
     full_name = _field(data, "full_name")
     alts = tuple(
-        a.strip() for a in _ALTERNATES_SPLIT.split(_field(data, "alternates", 4000)) if a.strip()
+        a.strip() for a in _ALTERNATES_SPLIT.split(_field(data, "alternates")) if a.strip()
     )
-    phone, relation = _field(data, "phone", 40), _field(data, "relation", 100)
+    phone, relation = _field(data, "phone"), _field(data, "relation")
     contact_name = _field(data, "contact_name") or account_name
     name = _part(errors, lang, ("name",), lambda: PersonName(full_name=full_name, alternates=alts))
     description = _part(
@@ -291,12 +376,12 @@ def report_command(
         lang,
         ("description",),
         lambda: Description(
-            sex=Sex(sex) if sex in {s.value for s in Sex} else None,
-            build=Build(build) if build in {b.value for b in Build} else None,
+            sex=Sex(sex) if sex and "sex" not in errors else None,
+            build=Build(build) if build and "build" not in errors else None,
             height_cm=height,
             hair=_field(data, "hair"),
-            clothing=_field(data, "clothing", 2000),
-            marks=_field(data, "marks", 2000),
+            clothing=_field(data, "clothing"),
+            marks=_field(data, "marks"),
         ),
     )
     contact = None
@@ -590,7 +675,7 @@ async def _on_report(
         assert answer is not None
         return answer
     rt, lang = runtime(request), _lang(request)
-    report_id = _field(data, "report_id", 100)
+    report_id = _field(data, "report_id")
     data = {**data, "form": f"{kind}-{report_id}"}
     name = _own_report(rt, actor, report_id)
     if name is None:
@@ -601,20 +686,22 @@ async def _on_report(
         return await _page(request, actor, form=data, error=text(exc.key, lang), status=422)
     command: Command
     try:
+        if long := _too_long(data, {"note" if kind == "safe" else "text": 2000}, lang):
+            raise FieldErrors(long)
         if kind == "safe":
             if data.get("confirm") not in {"1", "on", "yes"}:
                 raise FieldErrors({"confirm": text("family_err_confirm", lang)})
             command = MarkPersonSafe(
-                command_id=command_id, report_id=report_id, note=_field(data, "note", 2000)
+                command_id=command_id, report_id=report_id, note=_field(data, "note")
             )
         else:
-            if not _field(data, "text", 2000):
+            if not _field(data, "text"):
                 raise FieldErrors({"text": text("family_err_note", lang)})
             command = AddPersonNote(
                 command_id=command_id,
                 report_id=report_id,
                 author_name=(_display_name(rt, actor) or "family")[:200],
-                text=_field(data, "text", 2000),
+                text=_field(data, "text"),
             )
     except ValidationError as exc:
         return await _page(
@@ -682,15 +769,15 @@ async def post_note(request: Request[Any, Any, Any], data: FormData) -> Response
 
 
 def _signup_fields(data: Mapping[str, str], lang: Lang) -> tuple[str, str, str]:
-    username = _field(data, "username", 64)
-    password = (data.get("password") or "")[:200]
+    username = _field(data, "username")
+    password = data.get("password") or ""
     display = _field(data, "display_name")
-    errors: dict[str, str] = {}
+    errors = _too_long(data, {"display_name": 200, "password": MAX_PASSWORD}, lang)
     if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
         errors["username"] = text("family_err_username", lang)
     if len(password) < MIN_PASSWORD:
         errors["password"] = text("family_err_password", lang)
-    if not display:
+    if not display and "display_name" not in errors:
         errors["display_name"] = text("family_err_display", lang)
     if errors:
         raise FieldErrors(errors)
