@@ -311,7 +311,7 @@
       var li = document.createElement("li");
       var b = document.createElement("button");
       b.type = "button";
-      b.textContent = p.label;
+      b.textContent = p.shown || p.label;  // the page's words; the pick sends the label
       b.addEventListener("click", function () { pickPlace(form, p); ul.hidden = true; });
       li.appendChild(b);
       ul.appendChild(li);
