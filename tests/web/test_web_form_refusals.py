@@ -452,3 +452,29 @@ def test_attackers_in_the_town_are_said_before_any_place_is_known(kit: Kit, lang
     # Never "all clear": the prompt for a place, as before any threat.
     assert "data-location-prompt" in after
     assert 'class="now act-unknown"' in after
+
+
+def test_they_are_safe_on_a_closed_report_keeps_the_family_s_whole_note(kit: Kit) -> None:
+    """Passed on as a note after the stock words, the family's 2000 characters are all kept
+    (the note was cut at 2000 with the stock words before it)."""
+    r = _report(kit, "en", full_name="Dana Whole")
+    report_id = r.headers["location"].split("filed=")[1].split("&")[0].split("#")[0]
+    survivor = kit.post(
+        Role.REGISTRAR,
+        "/api/v1/persons/survivors",
+        {"command_id": cid(), "name": {"full_name": "Dana Whole"}, "place": "Shelter 7"},
+    )
+    proposal = {"report_id": report_id, "candidate_kind": "survivor", "score": 0.95}
+    match = kit.post(
+        Role.REGISTRAR,
+        "/api/v1/persons/matches",
+        {"command_id": cid(), **proposal, "candidate_id": ok(survivor)["id"], "explanation": "-"},
+    )
+    release = {"command_id": cid(), "release": "Safe at the community centre."}
+    ok(kit.post(Role.REGISTRAR, f"/api/v1/persons/matches/{ok(match)['id']}/confirm", release))
+    note = "n" * 1999 + "D"
+    form = {"form": f"safe-{report_id}", "command_id": cid(), "report_id": report_id}
+    r = _resident(kit).post("/family/safe?lang=he", data={**form, "confirm": "1", "note": note})
+    assert r.status_code == 201, r.text[:300]
+    notes = _state(kit).slice(Persons).missing[report_id].notes
+    assert notes[-1].text.endswith(note)

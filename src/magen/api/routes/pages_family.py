@@ -746,7 +746,7 @@ async def _send_safe(
         command_id=uuid.uuid5(command.command_id, "safe-as-note"),
         report_id=command.report_id,
         author_name=(_display_name(rt, actor) or "family")[:200],
-        text=words[:2000],
+        text=words,  # the family's note (at most 2000) after the stock words: within 5000
         status=NoteStatus.BELIEVED_ALIVE,
         author_made_contact=True,
     )
