@@ -515,7 +515,9 @@ def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:
 
     from magen.people.matching import DEFAULT_MODEL, _lone_candidates
 
-    # 1,000 reports at a prior of 1e-3: a record has a report with probability 1 - 1/e.
+    # 1,000 reports at a prior of 1e-3: a record matches one report on average; its
+    # candidates' probabilities (1/3; 1/3 and 8/9) sum to 14/9 over the likeliest ones' 11/9,
+    # so a matched record has 14/11 reports and a record has a report with probability 11/14.
     run = cast(
         Any,
         SimpleNamespace(
@@ -526,7 +528,7 @@ def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:
     )
     total = np.array([-1.0, -1.0, 3.0])  # log2 odds: two pairs below even, one likely
     out = _lone_candidates(run, total, replace(DEFAULT_MODEL, prior=1e-3))
-    assert out[0] == pytest.approx(np.log2(0.5 / (1 / np.e)))  # alone: raised above even
+    assert out[0] == pytest.approx(np.log2(0.5 / (3 / 14)))  # alone: raised above even
     assert out[1] == -1.0  # the same odds beside a likely competitor: not raised
     assert out[2] > 3.0  # the likely one, raised a little by its weak competitor
 
@@ -552,6 +554,19 @@ def test_em_does_not_learn_that_one_persons_names_share_no_part() -> None:
     assert m[_NAME][0] == DEFAULT_MODEL.m[_NAME][0]
     assert math.fsum(m[_NAME]) == pytest.approx(1.0)
     assert m[_NAME][9] > 0.9
+
+
+def test_a_person_with_several_reports_is_one_match_of_a_record() -> None:
+    import numpy as np
+
+    from magen.people.matching import _reports_per_match
+
+    # Two records, each with two near-certain reports (one person's) and a long shot: a
+    # matched record has two reports, not two persons.
+    records = np.array([0, 0, 0, 1, 1, 1])
+    odds = np.array([1e6, 1e6, 1e-6, 1e6, 1e6, 1e-6])
+    assert _reports_per_match(records, odds, 3) == pytest.approx(2.0)
+    assert _reports_per_match(records, np.zeros(6), 3) == 1.0  # nothing likely
 
 
 def test_a_lone_candidates_link_says_so() -> None:

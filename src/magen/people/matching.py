@@ -3071,8 +3071,9 @@ _OWN_M = (_PLACE, _TIME)
 _EM_ITERATIONS = 200
 
 
-# The share of records with a matching report is taken as at most this (the fitted prior
-# over-counts it where one person has several reports).
+# The share of records with a matching report is taken as at most this (a bound on the
+# estimate, which divides out one person's several reports only as far as their
+# probabilities tell).
 _MAX_RECORD_MATCHED = 0.9
 # Smaller log2 adjustments are left out of a link's explanation.
 _SHOWN_WEIGHT = 0.05
@@ -3081,20 +3082,41 @@ _SHOWN_WEIGHT = 0.05
 def _lone_candidates(run: _Run, total: FloatArray, model: MatchModel) -> FloatArray:
     """Each pair's log2 odds, raised where the record has no other likely candidate.
 
-    A record is one person, who has a report with probability rho (the fitted prior times the
-    number of reports, as a Poisson share). If report i is the record's match, no other is, so
-    its posterior odds are odds_i / (1 - rho + the sum of the other candidates' odds) rather
-    than odds_i: a lone candidate's odds rise by up to 1 / (1 - rho). Odds are never lowered
-    here: the other candidates may be the same person's duplicate reports, and a record that
-    several persons compete for is settled when persons are paired with records.
+    A record is one person, who has a report with probability rho. If report i is the
+    record's match, no other is, so its posterior odds are odds_i / (1 - rho + the sum of the
+    other candidates' odds) rather than odds_i: a lone candidate's odds rise by up to
+    1 / (1 - rho). Odds are never lowered here: the other candidates may be the same person's
+    duplicate reports, and a record that several persons compete for is settled when persons
+    are paired with records.
+
+    The fitted prior times the number of reports is how many reports a record matches on
+    average: a person with a report has one to a few, so rho is that over how many reports
+    a matched record has, estimated as its candidates' summed probability over the likeliest
+    one's (`_reports_per_match`). On a generated population of 100,000 x 20,000 that puts rho
+    at 0.73, where it is 0.80; taking reports to come one per person (a Poisson share of the
+    prior times the reports) had put it at 0.68, and F1 was 0.0003-0.0005 lower.
     """
-    rho = min(_MAX_RECORD_MATCHED, 1.0 - math.exp(-_prior_of(model) * len(run.a.records)))
-    if rho <= 0 or len(total) == 0:
+    if len(total) == 0:
         return total
     odds = np.exp2(np.clip(total, -60, 60))
+    expected = _prior_of(model) * len(run.a.records)
+    rho = min(_MAX_RECORD_MATCHED, expected / _reports_per_match(run.ib, odds, len(run.b.records)))
+    if rho <= 0:
+        return total
     others = np.bincount(run.ib, weights=odds, minlength=len(run.b.records))[run.ib] - odds
     alone = np.log2(odds / (1.0 - rho + np.maximum(others, 0.0)))
     return np.maximum(total, alone)
+
+
+def _reports_per_match(records: IntArray, odds: FloatArray, n: int) -> float:
+    """How many reports a record with a matching person has, estimated from its candidates
+    (pairs' records and odds): their summed probability over the likeliest one's, over all
+    records (1 when nothing is likely)."""
+    p = odds / (1.0 + odds)
+    best = np.zeros(n)
+    np.maximum.at(best, records, p)
+    likeliest = float(best.sum())
+    return max(1.0, float(p.sum()) / likeliest) if likeliest > 0 else 1.0
 
 
 @_no_collection_pauses()
