@@ -102,6 +102,16 @@ def test_town_lookups(baka: Town) -> None:
     assert baka.zone_of(35.0, 31.0) is None
 
 
+def test_metres_beyond_the_pack_are_zero_inside_and_grow_outside(baka: Town) -> None:
+    west, south, east, north = baka.bounds
+    assert baka.metres_beyond((west + east) / 2, (south + north) / 2) == 0.0
+    assert baka.metres_beyond(west, north) == 0.0  # on the edge
+    assert baka.metres_beyond((west + east) / 2, north + 0.1) == pytest.approx(11_132, rel=1e-3)
+    east_of = baka.metres_beyond(east + 0.1, (south + north) / 2)
+    assert east_of == pytest.approx(11_132 * np.cos(np.radians((south + north) / 2)), rel=1e-3)
+    assert baka.metres_beyond(0.0, 0.0) > 3_000_000  # a phone with no fix
+
+
 def test_grid_town_imports_exactly(tiny_town: TinyTown) -> None:
     town, report = tiny_town()
     assert town.summary()["buildings"] == 1

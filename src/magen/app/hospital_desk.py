@@ -24,7 +24,6 @@ region, and the national centres a helicopter takes casualties to, are taken.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,11 +31,12 @@ import anyio
 
 from magen.app import hospital_travel
 from magen.app.people_policy import hospital_of
+from magen.app.region import refuse_beyond
 from magen.app.service import Outcome, Service
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
 from magen.domain.base import Actor
-from magen.domain.errors import Forbidden, InvalidCommand
+from magen.domain.errors import Forbidden
 from magen.domain.values import GeoPoint, Role
 from magen.geo.town import Town
 from magen.interop.edxl_have import import_have, status_commands
@@ -48,25 +48,12 @@ IMPORTERS = frozenset({Role.ADMIN, Role.DISPATCHER, Role.HOSPITAL})
 # 2023 from the Gaza border to Sheba, some 75 km. A slip is much farther: a device's (0, 0)
 # thousands of km, latitude and longitude swapped some 500 km in Israel.
 HOSPITAL_REACH_M = 300_000.0
-_M_PER_DEG = 111_320.0
 
 
 def check_hospital_place(town: Town | None, where: GeoPoint) -> None:
     """Refuse (422, rule `outside_region`) a hospital over HOSPITAL_REACH_M beyond the town's
     map (no check without a town: nothing says where the server is)."""
-    if town is None:
-        return
-    west, south, east, north = town.bounds
-    cos = math.cos(math.radians(min(max(where.lat, south), north)))
-    dx = max(west - where.lon, 0.0, where.lon - east) * _M_PER_DEG * cos
-    dy = max(south - where.lat, 0.0, where.lat - north) * _M_PER_DEG
-    if math.hypot(dx, dy) > HOSPITAL_REACH_M:
-        raise InvalidCommand(
-            f"a hospital at {where.lat:.5f}, {where.lon:.5f} is over"
-            f" {HOSPITAL_REACH_M / 1000:.0f} km from {town.name}, the town this server serves:"
-            " check the place (latitude first)",
-            rule="outside_region",
-        )
+    refuse_beyond(town, where, "a hospital", HOSPITAL_REACH_M, check="the place (latitude first)")
 
 
 async def register(

@@ -11,6 +11,7 @@ parameters, bounds, sources and the import report. Arrays are grouped by prefix 
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -27,6 +28,8 @@ from magen.geo.projection import LocalProjection
 from magen.geo.snap import Segments, Snapped, segment_tree, snap_points
 from magen.geo.streets import EdgeFlag
 from magen.geo.zones import ZONE_LANGS, zone_lookup
+
+_M_PER_DEG = 111_320.0  # metres in a degree of latitude (and of longitude at the equator)
 
 FORMAT = "magen-town"
 # 2: shelters carry their address in Hebrew and Arabic (address_he, address_ar).
@@ -322,6 +325,14 @@ class Town:
         """The id of the alert zone containing a WGS84 point."""
         i = int(self.zone_index(lon, lat)[0])
         return str(self.zones.id[i]) if i >= 0 else None
+
+    def metres_beyond(self, lon: float, lat: float) -> float:
+        """How far a WGS84 point lies outside the pack's bounds, in metres (0 inside them)."""
+        west, south, east, north = self.bounds
+        cos = math.cos(math.radians(min(max(lat, south), north)))
+        dx = max(west - lon, 0.0, lon - east) * _M_PER_DEG * cos
+        dy = max(south - lat, 0.0, lat - north) * _M_PER_DEG
+        return math.hypot(dx, dy)
 
     def summary(self) -> dict[str, float]:
         """Counts of what the pack holds."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +19,6 @@ from magen.api.deps import ActorDep, ServiceDep, current_actor, runtime
 from magen.api.wire import outcome_view
 from magen.app.service import Outcome, Service
 from magen.domain.base import Actor, Command
-from magen.domain.errors import InvalidCommand
-from magen.domain.values import GeoPoint
-from magen.geo.town import Town
 
 
 async def run_command(service: Service, actor: Actor, command: Command) -> Response[dict[str, Any]]:
@@ -275,27 +271,3 @@ def command_route(path: str, command: type[Command], summary: str) -> HTTPRouteH
     handler.__name__ = f"{command.__name__[0].lower()}{command.__name__[1:]}"
     handler.__doc__ = summary
     return post(path, summary=summary, operation_id=command.__name__)(handler)
-
-
-# A report this far beyond the town's bounds is no report of this town's: a phone's (0, 0), a
-# typed coordinate's slip. Drawn as a threat track it would mislead every map and feed, so it
-# is refused; beyond the alert zones but within the region (attackers on the road in) is taken.
-REGION_MARGIN_M = 50_000.0
-_M_PER_DEG = 111_320.0
-
-
-def refuse_beyond_region(town: Town | None, where: GeoPoint, what: str) -> None:
-    """Refuse (422, rule `outside_region`) a place over REGION_MARGIN_M beyond the town."""
-    if town is None:
-        return
-    west, south, east, north = town.bounds
-    cos = math.cos(math.radians(min(max(where.lat, south), north)))
-    dx = max(west - where.lon, 0.0, where.lon - east) * _M_PER_DEG * cos
-    dy = max(south - where.lat, 0.0, where.lat - north) * _M_PER_DEG
-    if math.hypot(dx, dy) > REGION_MARGIN_M:
-        raise InvalidCommand(
-            f"{what} at {where.lat:.5f}, {where.lon:.5f} is over"
-            f" {REGION_MARGIN_M / 1000:.0f} km from {town.name}, the town this server serves:"
-            " check the place",
-            rule="outside_region",
-        )

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from magen.api.bodies import validated_first
 from magen.api.deps import ActorDep, ServiceDep, runtime
-from magen.api.routes._common import refuse_beyond_region, run_command, run_for_caller
+from magen.api.routes._common import run_command, run_for_caller
 from magen.app.projections import sos_view
+from magen.app.region import SIGHTING_REACH_M, refuse_beyond
 from magen.domain.reports import (
     Count,
     RaiseSos,
@@ -56,7 +57,7 @@ async def report_sighting(
     A place over 50 km beyond the town is refused (422, rule `outside_region`): a phone's
     (0, 0) or a typed coordinate's slip would otherwise be a threat track on every map.
     """
-    refuse_beyond_region(runtime(request).town, data.where, "the sighting")
+    refuse_beyond(runtime(request).town, data.where, "the sighting", SIGHTING_REACH_M)
     return await run_for_caller(request, data)
 
 
