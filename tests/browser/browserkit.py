@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,3 +203,37 @@ def casualty_status(server: Server, username: str, casualty: str) -> str:
     board = server.get(username, "/api/v1/casualties")
     board.raise_for_status()
     return str({c["id"]: c for c in board.json()}[casualty]["status"])
+
+
+POSTER = "volunteer1"  # the responder whose position reports keep the feed busy
+
+
+@contextmanager
+def busy_feed(server: Server, per_s: float = 10.0) -> Iterator[list[int]]:
+    """A responder's position reports posted through the API about `per_s` times a second
+    (POSTER checked in first); yields the count posted so far, in a one-item list."""
+    r = server.post(
+        POSTER,
+        "/api/v1/responders/check-in",
+        {"kind": "volunteer", "capabilities": ["medic"], "where": {"lat": 31.7600, "lon": 35.2100}},
+    )
+    assert r.status_code in (200, 201, 409), r.text
+    stop = threading.Event()
+    posted = [0]
+
+    def post() -> None:
+        n, start = 0, time.monotonic()
+        while not stop.is_set():
+            n += 1
+            where = {"lat": 31.7600 + (n % 20) * 0.00005, "lon": 35.2100}
+            server.post(POSTER, "/api/v1/responders/position", {"where": where})
+            posted[0] += 1
+            stop.wait(max(0.0, start + n / per_s - time.monotonic()))  # on a schedule
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    try:
+        yield posted
+    finally:
+        stop.set()
+        thread.join(5)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,12 +19,11 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import POSTER, TZ, PageErrors, Server, busy_feed, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
 VIEWPORT = {"width": 1366, "height": 768}
-POSTER = "volunteer1"  # the responder whose position reports keep the feed busy
 
 
 def _ago(minutes: float) -> str:
@@ -172,36 +170,6 @@ def _console(
         context.close()
 
 
-@contextmanager
-def _busy_feed(server: Server, per_s: float = 10.0) -> Iterator[list[int]]:
-    """A responder's position reports posted through the API about `per_s` times a second."""
-    r = server.post(
-        POSTER,
-        "/api/v1/responders/check-in",
-        {"kind": "volunteer", "capabilities": ["medic"], "where": {"lat": 31.7600, "lon": 35.2100}},
-    )
-    assert r.status_code in (200, 201, 409), r.text
-    stop = threading.Event()
-    posted = [0]
-
-    def post() -> None:
-        n, start = 0, time.monotonic()
-        while not stop.is_set():
-            n += 1
-            where = {"lat": 31.7600 + (n % 20) * 0.00005, "lon": 35.2100}
-            server.post(POSTER, "/api/v1/responders/position", {"where": where})
-            posted[0] += 1
-            stop.wait(max(0.0, start + n / per_s - time.monotonic()))  # on a schedule
-
-    thread = threading.Thread(target=post, daemon=True)
-    thread.start()
-    try:
-        yield posted
-    finally:
-        stop.set()
-        thread.join(5)
-
-
 def _press(page: Any, selector: str, hold_s: float = 0.12) -> None:
     """A normal mouse press on what `selector` finds: down, held, up."""
     # Found and measured in one go: a row drawn anew between finding a button and measuring
@@ -223,7 +191,7 @@ def test_a_press_on_accept_or_confirm_lands_while_the_feed_is_busy(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
     real = _picture(server)
-    with _console(browser, server, page_errors, real) as (page, sent), _busy_feed(server) as posted:
+    with _console(browser, server, page_errors, real) as (page, sent), busy_feed(server) as posted:
         page.evaluate(
             """() => { window.__added = 0;
             new MutationObserver(ms => ms.forEach(m => { window.__added += m.addedNodes.length; }))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,13 +20,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
+from browser.browserkit import POSTER, TZ, PageErrors, Server, busy_feed, screenshot, sign_in
 from magen.web.words_console import WORDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
 VIEWPORT = {"width": 1366, "height": 768}
-POSTER = "volunteer1"  # the responder whose position reports keep the feed busy
 DRAWS = "() => window.magenConsole.draws()"
 ZONE = ZoneInfo(TZ)
 
@@ -72,36 +70,6 @@ def _danger(did: str, threat_id: str | None, lat: float) -> dict[str, Any]:
 
 
 @contextmanager
-def _busy_feed(server: Server, per_s: float = 10.0) -> Iterator[list[int]]:
-    """A responder's position reports posted through the API about `per_s` times a second."""
-    r = server.post(
-        POSTER,
-        "/api/v1/responders/check-in",
-        {"kind": "volunteer", "capabilities": ["medic"], "where": {"lat": 31.7600, "lon": 35.2100}},
-    )
-    assert r.status_code in (200, 201, 409), r.text
-    stop = threading.Event()
-    posted = [0]
-
-    def post() -> None:
-        n, start = 0, time.monotonic()
-        while not stop.is_set():
-            n += 1
-            where = {"lat": 31.7600 + (n % 20) * 0.00005, "lon": 35.2100}
-            server.post(POSTER, "/api/v1/responders/position", {"where": where})
-            posted[0] += 1
-            stop.wait(max(0.0, start + n / per_s - time.monotonic()))  # on a schedule
-
-    thread = threading.Thread(target=post, daemon=True)
-    thread.start()
-    try:
-        yield posted
-    finally:
-        stop.set()
-        thread.join(5)
-
-
-@contextmanager
 def _served(
     browser: Any,
     server: Server,
@@ -142,7 +110,7 @@ def _served(
 def test_a_busy_feed_draws_about_once_a_second_and_a_new_sos_at_once(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
-    with _served(browser, server, page_errors, None) as (page, _sent), _busy_feed(server) as posted:
+    with _served(browser, server, page_errors, None) as (page, _sent), busy_feed(server) as posted:
         time.sleep(1.5)
         start, before, began = posted[0], page.evaluate(DRAWS), time.monotonic()
         time.sleep(6.0)
@@ -169,7 +137,7 @@ def test_a_busy_feed_draws_about_once_a_second_and_a_new_sos_at_once(
         assert waited < 0.8, waited
 
 
-def test_what_the_dispatcher_just_did_is_drawn_at_once_on_a_busy_feed(
+def test_what_the_dispatcher_just_did_is_drawn_at_once_on_abusy_feed(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
     real = server.picture()
@@ -180,7 +148,7 @@ def test_what_the_dispatcher_just_did_is_drawn_at_once_on_a_busy_feed(
 
     with (
         _served(browser, server, page_errors, real, on_act=confirmed) as (page, sent),
-        _busy_feed(server),
+        busy_feed(server),
     ):
         row = '[data-panel="tracks"] li[data-id="trk_cap_a"]'
         page.wait_for_selector(row)
