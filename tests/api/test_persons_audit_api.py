@@ -412,3 +412,18 @@ def test_an_edxl_have_import_not_sent_as_xml_is_415(kit: Kit, sent: str) -> None
         "/api/v1/hospitals/edxl-have", content=document, headers={**headers, **XML}
     )
     assert again.status_code == 200, again.text
+
+
+def test_the_named_records_header_stays_within_what_a_proxy_carries() -> None:
+    """Up to 100 ids of up to 500 characters made a ~50 KB header, which nginx (4-8 KiB for
+    all headers) answers with a 502: the ids named are the whole ones that fit in 2 KiB."""
+    from magen.api.routes.people import MAX_LEFT_OUT_BYTES, _left_out_named
+
+    long_ids = [f"example.org/{i:03d}-" + "x" * 480 for i in range(100)]
+    named = _left_out_named(long_ids)
+    assert len(named.encode()) <= MAX_LEFT_OUT_BYTES
+    assert named.split(" ") == long_ids[: len(named.split(" "))]  # whole ids, in order
+    assert len(named.split(" ")) == 4
+    short = [f"magen.local/note_{i}" for i in range(3)]
+    assert _left_out_named(short) == " ".join(short)
+    assert _left_out_named([]) == ""

@@ -659,8 +659,24 @@ async def run_matching(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
     return {"candidates": run.candidates, "proposed": run.proposed}
 
 
-# The most record ids X-Pfif-Left-Out-Records names (the count names them all).
+def _left_out_named(ids: list[str]) -> str:
+    """The record ids, space-separated, as many whole ones as fit in MAX_LEFT_OUT_BYTES (the
+    log names every one; the count header says how many there are)."""
+    named: list[str] = []
+    size = 0
+    for record_id in ids:
+        size += len(record_id.encode()) + (1 if named else 0)
+        if size > MAX_LEFT_OUT_BYTES:
+            break
+        named.append(record_id)
+    return " ".join(named)
+
+
+# The most record ids X-Pfif-Left-Out-Records names (the count names them all), and the most
+# bytes it takes: a reverse proxy refuses an answer whose headers pass its buffer (nginx's
+# proxy_buffer_size is 4-8 KiB for all of them), and a record id may be 500 characters.
 MAX_LEFT_OUT_NAMED = 100
+MAX_LEFT_OUT_BYTES = 2048
 
 
 def _header_safe(record_id: str) -> str:
@@ -679,7 +695,8 @@ async def pfif_export(
     a person with its notes, and the rest is exported. The answer says so in two headers:
     `X-Pfif-Left-Out` counts the records left out (0 when none), and
     `X-Pfif-Left-Out-Records` names them, by PFIF record id, space-separated (the first
-    100); the rules each breaks go to the server's log. 404 when there is nothing to export,
+    ones, whole, up to 100 and 2 KiB); every one and the rules it breaks go to the server's
+    log. 404 when there is nothing to export,
     or when no record could be written (the headers then name those left out).
     """
     _require(actor, Audience.REGISTRY, "the persons registry")
@@ -695,7 +712,7 @@ async def pfif_export(
     written = pfif.dumps_writable(doc)
     for record_id, why in written.left_out:
         log.warning("PFIF export left out %s: %s", record_id, why)
-    named = " ".join(_header_safe(r) for r, _ in written.left_out[:MAX_LEFT_OUT_NAMED])
+    named = _left_out_named([_header_safe(r) for r, _ in written.left_out[:MAX_LEFT_OUT_NAMED]])
     headers = {"X-Pfif-Left-Out": str(len(written.left_out)), "X-Pfif-Left-Out-Records": named}
     if written.data is None:
         return Response(
