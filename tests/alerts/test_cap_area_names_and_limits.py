@@ -140,7 +140,24 @@ def test_a_name_two_zones_share_is_not_guessed() -> None:
     found = read_cap(cap(named("ירושלים - דרום")), nowhere, zone_names=twins)
     assert found.commands == ()
     assert found.unplaced == ("ירושלים - דרום",)
-    assert "names several zones alike: ירושלים - דרום (jlm-south, jlm-south-2)" in found.reason
+    # The name is not said to match no zone: it matches several, and says which.
+    assert found.reason == (
+        "Magen cannot place the message's areas: they have no polygon, circle or magen:zone "
+        "geocode, and the name matches several zones: ירושלים - דרום (jlm-south, jlm-south-2)"
+    )
+    assert "no zone of this town has their name" not in found.reason
+
+
+def test_a_shared_name_and_an_unknown_name_are_each_said_as_what_they_are() -> None:
+    twins = {**NAMES, "jlm-south-2": ("ירושלים דרום",)}
+    found = read_cap(cap(named("ירושלים - דרום"), named("בית שמש")), nowhere, zone_names=twins)
+    assert found.commands == ()
+    assert found.unplaced == ("ירושלים - דרום", "בית שמש")
+    assert found.reason == (
+        "Magen cannot place the message's areas: they have no polygon, circle or magen:zone "
+        "geocode, and no zone of this town has their name: בית שמש; and the name matches "
+        "several zones: ירושלים - דרום (jlm-south, jlm-south-2)"
+    )
 
 
 def test_names_are_compared_as_the_town_pack_gives_them() -> None:

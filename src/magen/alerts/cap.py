@@ -852,7 +852,8 @@ class _Placed:
     areas: tuple[Geometry, ...]  # the geometries that touch one of them (no others)
     unplaced: tuple[str, ...]  # areaDesc of areas with nothing Magen can place
     elsewhere: tuple[str, ...] = ()  # zones named outright that are not this town's
-    ambiguous: tuple[str, ...] = ()  # areaDescs naming several of the town's zones alike
+    # Areas whose name is several of the town's zones alike: (areaDesc, those zones).
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()
     notes: tuple[str, ...] = ()  # what was not kept, and why
 
 
@@ -867,7 +868,7 @@ def _zones_and_areas(
     elsewhere: dict[str, None] = {}
     geometries: dict[Geometry, None] = {}
     unplaced: dict[str, None] = {}
-    ambiguous: dict[str, None] = {}
+    ambiguous: dict[str, tuple[str, ...]] = {}
     for info in infos:
         for n, area in enumerate(info.areas, 1):
             named = [v.strip() for k, v in area.geocodes if k == zone_geocode and v.strip()]
@@ -886,7 +887,7 @@ def _zones_and_areas(
                     zones[hits[0]] = None
                     continue
                 if hits:
-                    ambiguous[f"{desc} ({', '.join(hits)})"] = None
+                    ambiguous[desc] = tuple(hits)
             if not found:
                 unplaced[desc or f"{info.language} area {n}"] = None
             geometries.update(dict.fromkeys(found))
@@ -918,7 +919,7 @@ def _zones_and_areas(
         areas=tuple(kept),
         unplaced=tuple(unplaced),
         elsewhere=tuple(elsewhere),
-        ambiguous=tuple(ambiguous),
+        ambiguous=tuple(ambiguous.items()),
         notes=notes,
     )
 
@@ -976,20 +977,29 @@ class CapImport:
 
 
 def _cannot_place(
-    unplaced: Sequence[str], *, by_name: bool = False, ambiguous: Sequence[str] = ()
+    unplaced: Sequence[str],
+    *,
+    by_name: bool = False,
+    ambiguous: Sequence[tuple[str, tuple[str, ...]]] = (),
 ) -> str:
     if not by_name:
         return (
             "Magen cannot place the message's areas (they have no polygon, circle or "
             f"{ZONE_GEOCODE} geocode): {'; '.join(unplaced)}"
         )
-    out = (
+    # A name several zones share is not a name no zone has: each is said as what it is.
+    several = dict(ambiguous)
+    nameless = [d for d in unplaced if d not in several]
+    said = []
+    if nameless:
+        said.append(f"no zone of this town has their name: {'; '.join(nameless)}")
+    if several:
+        listed = "; ".join(f"{d} ({', '.join(zs)})" for d, zs in several.items())
+        said.append(f"the name matches several zones: {listed}")
+    return (
         "Magen cannot place the message's areas: they have no polygon, circle or "
-        f"{ZONE_GEOCODE} geocode, and no zone of this town has their name: {'; '.join(unplaced)}"
+        f"{ZONE_GEOCODE} geocode, and " + "; and ".join(said)
     )
-    if ambiguous:
-        out += f" (names several zones alike: {'; '.join(ambiguous)})"
-    return out
 
 
 def _command(
