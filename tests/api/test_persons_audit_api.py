@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -274,6 +275,26 @@ def test_an_import_skips_each_record_dated_in_the_future_and_names_why(kit: Kit)
     assert answer["imported"] == 2  # person 1 and its note 1a
     found = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/search"))
     assert [r["name"]["full_name"] for r in found["reports"]] == ["Person 1"]
+
+
+def test_provenance_a_few_hours_ahead_is_taken_as_written(kit: Kit) -> None:
+    """Another repository's dates are its clock and zone: a local time written as UTC puts
+    Israel's records hours ahead, and such records were skipped once 5 minutes ahead was the
+    limit. Up to a day ahead is taken; beyond it the date is wrong."""
+    hours_ahead = (kit.clock.now() + timedelta(hours=3)).isoformat().replace("+00:00", "Z")
+    days_ahead = (kit.clock.now() + timedelta(days=2)).isoformat().replace("+00:00", "Z")
+    data = _doc(
+        _person(11, entry=hours_ahead, source=hours_ahead, notes=_note("11a", entry=hours_ahead))
+        + _person(12, entry=days_ahead)
+    )
+    r = kit.client.post(
+        "/api/v1/pfif/import", content=data, headers={**kit.auth(Role.REGISTRAR), **XML}
+    )
+    answer = ok(r)
+    assert [s["record_id"] for s in answer["skipped"]] == [f"{PF}/person.12"]
+    assert answer["imported"] == 2  # person 11 and its note
+    source = {"record_id": f"{PF}/person.13", "source_date": hours_ahead}
+    assert _file(kit, source=source).status_code == 201
 
 
 # --- 5. control characters in a report's free text ----------------------------------------

@@ -197,7 +197,7 @@ CASES: list[tuple[str, type[DomainError], str, Setup, Refused]] = [
                 command_id=_id(),
                 name=NOA,
                 source=Provenance(
-                    record_id="example.org/s.1", source_date=log.now + timedelta(minutes=10)
+                    record_id="example.org/s.1", source_date=log.now + timedelta(days=1, minutes=10)
                 ),
             ),
         ),

@@ -30,6 +30,10 @@ from magen.domain.values import STORED, exchangeable
 
 # A device's clock may be off; beyond this a claimed time is refused rather than trusted.
 MAX_FUTURE_SKEW = timedelta(minutes=5)
+# Another repository's dates of its own records (PFIF source_date, entry_date): its clock and
+# its time zone, not this device's. A local time written as UTC puts Israel's records two or
+# three hours ahead; a day ahead is taken as written, beyond that the date is wrong.
+MAX_PROVENANCE_AHEAD = timedelta(days=1)
 # People report what they saw days later (a missing person last seen on the first morning).
 MAX_CLAIMED_AGE = timedelta(days=30)
 MAX_AGE_YEARS = 130

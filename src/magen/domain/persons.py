@@ -47,7 +47,7 @@ from magen.domain.casualties import Casualties, Casualty, CasualtyStatus, Identi
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.people import (
     MAX_AGE_YEARS,
-    MAX_FUTURE_SKEW,
+    MAX_PROVENANCE_AHEAD,
     RECORD_ID,
     Address,
     AgeRange,
@@ -582,13 +582,13 @@ def _check_age(date_of_birth: str | None, age: AgeRange | None, on: date) -> Non
 
 
 def _new_source(state: State, source: Provenance | None, ctx: DecisionContext) -> None:
-    """Refuse a record already imported, or one its source dates in the future (beyond the
-    skew a clock may have, as `observed_time`)."""
+    """Refuse a record already imported, or one its source dates over a day in the future
+    (MAX_PROVENANCE_AHEAD: another repository's clock and time zone)."""
     if source is None:
         return
     if source.record_id in state.slice(Persons).by_source:
         raise Conflict(f"record {source.record_id} was already imported")
-    if source.source_date - ctx.now > MAX_FUTURE_SKEW:
+    if source.source_date - ctx.now > MAX_PROVENANCE_AHEAD:
         raise InvalidCommand(
             f"the source_date {source.source_date.isoformat()} is in the future",
             rule="time_in_future",

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from magen.domain.base import Command
 from magen.domain.people import (
-    MAX_FUTURE_SKEW,
+    MAX_PROVENANCE_AHEAD,
     RECORD_ID,
     Address,
     AgeRange,
@@ -1009,9 +1009,9 @@ _SURVIVOR_NOTE = (
 
 
 def _future_entry(entry_date: datetime | None, now: datetime) -> str | None:
-    """Why a record entered in its repository after `now` (beyond the skew a clock may have,
-    as the domain's `observed_time`) is not imported; None for any other."""
-    if entry_date is None or entry_date - now <= MAX_FUTURE_SKEW:
+    """Why a record entered in its repository over a day after `now` (MAX_PROVENANCE_AHEAD:
+    its clock and time zone, not ours) is not imported; None for any other."""
+    if entry_date is None or entry_date - now <= MAX_PROVENANCE_AHEAD:
         return None
     return f"its entry_date {format_time(entry_date)} is in the future"
 
