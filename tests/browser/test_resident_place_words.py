@@ -37,5 +37,8 @@ def test_the_suggestions_are_in_the_page_s_words_and_the_pick_sends_the_label(
         first.click()
         pick = form.locator("input[type=hidden][name=pick]")
         assert pick.get_attribute("value").endswith(",דובנוב 13")
+        # The chosen place is said in the page's words too; the box keeps the label it found.
+        assert form.locator("[data-here]").inner_text() == street
+        assert box.input_value() == "דובנוב 13"
     finally:
         context.close()

@@ -477,7 +477,8 @@
     var addr = block.querySelector("[data-address]");
     if (addr) addr.value = p.label;
     var here = block.querySelector("[data-here]");
-    if (here) here.textContent = p.label;
+    // Said in the page's words; the box keeps the label the address book searches.
+    if (here) here.textContent = p.shown || p.label;
     guidance(p.lat, p.lon);
   }
 
