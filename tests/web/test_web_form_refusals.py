@@ -313,6 +313,19 @@ def test_a_resident_field_the_service_cannot_take_is_an_inline_error_in_the_page
     assert _counts(kit) == before
 
 
+@pytest.mark.parametrize("lang", ["he", "ar", "en"])
+def test_a_sighting_far_beyond_the_town_is_refused_on_the_page_as_in_the_api(
+    kit: Kit, lang: str
+) -> None:
+    """A phone with no fix sends (0, 0); the API refused such a sighting, the form took it."""
+    before = _counts(kit)
+    data = {**_resident_form(kit, lang, "/resident/sighting"), "lat": "0.0", "lon": "0.0"}
+    r = _anonymous(kit).post(f"/resident/sighting?lang={lang}", data=data)
+    assert r.status_code == 422, r.text[:300]
+    assert _error(r.text) == text("refused_outside_region", lang)
+    assert _counts(kit) == before
+
+
 def test_a_rough_fix_asks_for_a_place_rather_than_dropping_its_accuracy(kit: Kit) -> None:
     before = _counts(kit)
     data = _resident_form(kit, "he", "/resident/sos", accuracy="250000")

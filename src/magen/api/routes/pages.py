@@ -27,6 +27,7 @@ from magen.api.routes._common import client_has, etag_of, gzipped_if_taken
 from magen.api.routes.accounts import sign_in_within_limits
 from magen.api.wire import primary_id
 from magen.app import auth
+from magen.app.region import SIGHTING_REACH_M, refuse_beyond
 from magen.app.security import (
     InvalidCredentials,
     TooManySignIns,
@@ -537,6 +538,8 @@ async def _report(
         report = report.model_copy(update={"observed_at": pressed})
     command: Command = report
     try:
+        if isinstance(report, ReportSighting):  # as the API: a phone's (0, 0) is no sighting
+            refuse_beyond(rt.town, report.where, "the sighting", SIGHTING_REACH_M)
         (outcome,) = await _submit(request, actor, [command])
     except CommandIdReused:
         # The id was used for another report (a page kept from before): this is a new one.
