@@ -241,8 +241,9 @@ def _table(run: _Run) -> None:
 
 def _town_streets(name: str) -> tuple[Streets, StreetGraphMetric, str]:
     """A town pack's walking streets and its street metric: a pack path, or a town in data/."""
+    from magen.geo.errors import TownImportError
     from magen.geo.importer import import_town
-    from magen.geo.town import load_town
+    from magen.geo.town import load_town, read_town_header
 
     sources = TOWNS.get(name)
     if sources is None:
@@ -250,7 +251,10 @@ def _town_streets(name: str) -> tuple[Streets, StreetGraphMetric, str]:
     else:
         # The name bench/dispatch.py compiles the full Jerusalem pack under: shared.
         pack = PACKS / f"{sources.name.split('.')[0]}.town.npz"
-        if not pack.exists():
+        # A pack of an older format (the shared cache outlives releases) is compiled again.
+        try:
+            read_town_header(pack)
+        except TownImportError:
             PACKS.mkdir(parents=True, exist_ok=True)
             print(f"compiling the {name} town pack into {pack}...", flush=True)
             import_town(sources, SHELTERS, name.title(), pack, progress=False)
