@@ -279,7 +279,7 @@ def test_an_official_infiltration_alert_locks_in_with_the_hazard_s_indoor_advice
     ("hazard", "advice"),
     [
         (AlertCategory.EARTHQUAKE, "leave its door open"),
-        (AlertCategory.TSUNAMI, "go up inside your building"),
+        (AlertCategory.TSUNAMI, "if your building has four floors or more, go up inside it"),
         (AlertCategory.HAZARDOUS_MATERIALS, "turn off air conditioning and ventilation"),
         (AlertCategory.RADIOLOGICAL_EVENT, "stay in an inner room"),
         (AlertCategory.EARLY_WARNING, "if a rocket alert sounds, go in and lock it"),
@@ -303,6 +303,46 @@ def test_each_hazard_s_indoor_advice_is_said_in_every_held_case(
         _three(texts)
         assert advice in texts["en"], (reason, texts["en"])
         assert texts["en"].count("Armed attackers") <= 1
+
+
+@pytest.mark.parametrize("outdoors", [False, True])
+def test_a_tsunami_near_attackers_never_keeps_anyone_low_in_a_small_house(outdoors: bool) -> None:
+    """Nobody is kept in a one- or two-storey house on the shore: up inside a building of
+    four floors or more, else to the nearest such building by the shortest way, clear of the
+    danger areas (the pack does not know a building's floors, so both are said)."""
+    for reason in (
+        Reason.INFILTRATION_AND_HAZARD,
+        Reason.GROUND_THREAT_AND_HAZARD,
+        Reason.HAZARD_NEAR_GROUND_THREAT,
+    ):
+        texts = texts_for(
+            reason,
+            outdoors=outdoors,
+            categories=frozenset({AlertCategory.TSUNAMI}),
+            ground_threat=reason is Reason.GROUND_THREAT_AND_HAZARD,
+            values={},
+        )
+        _three(texts)
+        en = texts["en"]
+        assert "do not go out to high ground" not in en
+        assert "if it has one" not in en
+        assert "nearest building of four floors or more" in en
+        assert "shortest way" in en
+        assert "keeping clear of the danger areas" in en
+        assert "fourth floor or higher" in en
+        if not outdoors:
+            assert "if your building has four floors or more, go up inside it" in en
+            assert "If it has fewer, do not stay in it" in en
+        he, ar = texts["he"], texts["ar"]
+        assert "ארבע קומות ומעלה" in he
+        assert "בדרך הקצרה ביותר" in he
+        assert "מאזורי הסכנה" in he
+        assert "أربعة طوابق أو أكثر" in ar
+        assert "بأقصر طريق" in ar
+        assert "مناطق الخطر" in ar
+        if not outdoors:
+            assert "פחות מארבע קומות" in he
+            assert "أقلّ من أربعة طوابق" in ar
 
 
 def test_rocket_fire_outranks_the_other_hazards_as_before(

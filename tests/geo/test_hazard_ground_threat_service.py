@@ -7,12 +7,15 @@ says whose instruction it is. (Before, any such alert replaced "stay inside" out
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import numpy as np
 import pytest
+import shapely
 
 from magen.app.guidance import GuidanceService, guidance_view
 from magen.app.service import Service
@@ -132,6 +135,141 @@ def test_an_earthquake_never_sends_anyone_out_near_attackers(town: Town) -> None
         assert locked["reason"] == "ground_threat_and_hazard"
         assert "Lock the doors and windows" in locked["text"]
         assert "first keep clear of walls" in locked["text"]
+
+    _run(go)
+
+
+def _east(where: tuple[float, float], metres: float) -> tuple[float, float]:
+    lon, lat = where
+    return lon + metres / (111_320 * math.cos(math.radians(lat))), lat
+
+
+def _metres(town: Town, a: tuple[float, float], b: tuple[float, float]) -> float:
+    ax, ay = town.to_xy(a[0], a[1])
+    bx, by = town.to_xy(b[0], b[1])
+    return float(np.hypot(ax - bx, ay - by))
+
+
+def _building_at(town: Town, b: int) -> tuple[float, float]:
+    lon, lat = town.buildings.lonlat[b]
+    return float(lon), float(lat)
+
+
+def test_an_earthquake_never_sends_anyone_out_beside_a_lock_in_drawn_by_hand(
+    town: Town,
+) -> None:
+    """The operator drew the lock-in where the attackers are: it stops at its edge, they need
+    not. Just outside it, as just outside an attackers' danger area, nobody is sent out to an
+    open area (before: 20 m beyond the circle, "evacuate", the official alert's)."""
+
+    async def go() -> None:
+        rig = Rig(town)
+        await rig.do(
+            IssueAlert(
+                command_id=uuid.uuid4(), category=AlertCategory.EARTHQUAKE, zone_ids=rig.zones
+            )
+        )
+        await rig.do(
+            IssueGuidanceOverride(
+                command_id=uuid.uuid4(),
+                action=OverrideAction.LOCK_IN,
+                area=Circle(lon=HERE[0], lat=HERE[1], radius_m=80),
+            )
+        )
+        inside = rig.at(HERE)
+        assert (inside["action"], inside["issued_by"]) == ("lock_in", "operator_override")
+        for metres in (100, 150, 250):  # streets 20 to 170 m beyond the circle
+            near = rig.at(_east(HERE, metres))
+            assert not near["in_building"]
+            assert (near["action"], near["reason"], near["issued_by"]) == (
+                "stay_inside",
+                "hazard_near_ground_threat",
+                "threat_reports",
+            ), metres
+            assert "Get out to an open area" not in near["text"]
+        # A building 200 m from the circle's centre, as a resident at home asks.
+        here_xy = np.array(town.to_xy(*HERE))
+        gap = np.abs(np.hypot(*(town.buildings.xy - here_xy).T) - 200)
+        home = rig.at(_building_at(town, int(np.argmin(gap))))
+        assert home["in_building"]
+        assert (home["action"], home["reason"]) == ("stay_inside", "hazard_near_ground_threat")
+        far = rig.at(FAR)
+        assert (far["action"], far["reason"]) == ("evacuate", "hazard_and_ground_threat_in_town")
+
+    _run(go)
+
+
+LOCKED = "baka-c3"  # HERE's zone
+
+
+@pytest.mark.parametrize("locked_by", ["operator_lock_in", "infiltration_alert"])
+def test_an_earthquake_never_sends_anyone_out_at_the_edge_of_a_zone_locked_in_whole(
+    town: Town, locked_by: str
+) -> None:
+    """A zone's edge is a line on a map: attackers inside it move between streets and cross
+    it. Within 300 m of a zone under an operator's zone lock-in or an official infiltration
+    alert, nobody is sent out for an earthquake (before: "evacuate" right across the line)."""
+
+    async def go() -> None:
+        rig = Rig(town)
+        await rig.do(
+            IssueAlert(
+                command_id=uuid.uuid4(), category=AlertCategory.EARTHQUAKE, zone_ids=rig.zones
+            )
+        )
+        if locked_by == "operator_lock_in":
+            await rig.do(
+                IssueGuidanceOverride(
+                    command_id=uuid.uuid4(), action=OverrideAction.LOCK_IN, zone_ids=(LOCKED,)
+                )
+            )
+        else:
+            await rig.do(
+                IssueAlert(
+                    command_id=uuid.uuid4(),
+                    category=AlertCategory.TERRORIST_INFILTRATION,
+                    zone_ids=(LOCKED,),
+                )
+            )
+        inside = rig.at(HERE)
+        assert town.zone_of(*HERE) == LOCKED
+        assert inside["action"] == "lock_in"
+        # A street 100 m east: the next zone, some 45 m beyond the line.
+        street = _east(HERE, 100)
+        assert town.zone_of(*street) not in (None, LOCKED)
+        near = rig.at(street)
+        assert not near["in_building"]
+        assert (near["action"], near["reason"], near["issued_by"]) == (
+            "stay_inside",
+            "hazard_near_ground_threat",
+            "threat_reports",
+        )
+        # Homes in the neighbouring zones: those within 300 m of the line stay in, the
+        # others keep the alert's own action (with the warning).
+        outline = shapely.transform(
+            town.zones.geometries()[town.zone_positions[LOCKED]],
+            lambda c: np.column_stack(town.to_xy(c[:, 0], c[:, 1])),
+        )
+        others = np.flatnonzero(
+            (town.buildings.zone >= 0) & (town.buildings.zone != town.zone_positions[LOCKED])
+        )
+        gap = shapely.distance(shapely.points(town.buildings.xy[others]), outline)
+        for b in (others[(gap > 20) & (gap < 60)][0], others[(gap > 200) & (gap < 280)][0]):
+            home = rig.at(_building_at(town, int(b)))
+            assert home["in_building"]
+            assert (home["action"], home["reason"]) == (
+                "stay_inside",
+                "hazard_near_ground_threat",
+            ), int(b)
+        beyond = others[(gap > 330) & (gap < 600)][0]
+        home = rig.at(_building_at(town, int(beyond)))
+        assert (home["action"], home["reason"]) == (
+            "evacuate",
+            "hazard_and_ground_threat_in_town",
+        )
+        assert _metres(town, FAR, HERE) > 1000
+        far = rig.at(FAR)
+        assert (far["action"], far["reason"]) == ("evacuate", "hazard_and_ground_threat_in_town")
 
     _run(go)
 

@@ -259,11 +259,15 @@ def _alert_inputs(
 
 def _override_inputs(
     alerts: Alerts, zone_ids: set[str], now: datetime, margin_m: float
-) -> tuple[list[Override], list[StayOrder], list[DangerArea], list[datetime]]:
+) -> tuple[list[Override], list[StayOrder], list[DangerArea], list[datetime], list[str]]:
+    """The overrides in force as the engine takes them: its overrides, the stay orders, the
+    areas they draw (danger areas to the engine), when one ends, and which of those areas are
+    hand-drawn lock-ins (ground threats: nobody is sent out near one for another hazard)."""
     overrides: list[Override] = []
     stays: list[StayOrder] = []
     dangers: list[DangerArea] = []
     expiries: list[datetime] = []
+    locked: list[str] = []
     for o in sorted(alerts.active_overrides(now), key=lambda o: o.override_id):
         if o.expires_at is not None:
             expiries.append(o.expires_at)
@@ -296,10 +300,11 @@ def _override_inputs(
                 # (within 0 m), and, like a danger area, nobody is routed through it.
                 area_id = f"{o.override_id}{_PART}area"
                 dangers.append(engine_area(area_id, o.area))
+                locked.append(area_id)
                 overrides.append(
                     Override(area_id, gp.OverrideKind.LOCK_IN_NEAR_DANGER, danger_area_id=area_id)
                 )
-    return overrides, stays, dangers, expiries
+    return overrides, stays, dangers, expiries, locked
 
 
 def open_threat_tracks(state: State, now: datetime) -> list[tuple[float, float]]:
@@ -350,7 +355,9 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
             starts.append(d.starts_at)
         elif d.lifted_at is None:
             dangers.append(engine_area(d.area_id, d.area))
-    overrides, stays, drawn, override_ends = _override_inputs(alerts, zone_ids, now, margin_m)
+    overrides, stays, drawn, override_ends, locked = _override_inputs(
+        alerts, zone_ids, now, margin_m
+    )
     tracks = open_threat_tracks(state, now)
     ground_threat = (
         bool(ground_dangers(alerts, now))
@@ -371,7 +378,12 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         shelter_status=statuses,
         overrides=tuple(overrides),
         ground_threat_in_town=ground_threat,
-        ground_threat_areas=frozenset(area_id for area_id, _ in ground_dangers(alerts, now)),
+        # Attackers' danger areas, and the areas of lock-ins an operator drew by hand: the
+        # lock-in stops at its edge, the attackers need not (Ofakim), so nobody just outside it
+        # is sent out for an earthquake, a tsunami or an early warning either.
+        ground_threat_areas=frozenset(
+            [*(area_id for area_id, _ in ground_dangers(alerts, now)), *locked]
+        ),
         # Where the open tracks are, only where another hazard could send people out near one
         # (elsewhere their moving positions would recompute guidance for nothing).
         ground_threat_points=tuple((round(lon, 6), round(lat, 6)) for lon, lat in tracks)

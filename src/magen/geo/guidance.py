@@ -26,7 +26,9 @@ ground threat is open in the town (the caller decides what counts: `ground_threa
 building with no other instruction stays inside with the door locked, never "no alert".
 Other official hazards (earthquake, tsunami, hazardous materials, radiological, early warning)
 have their own rules, reconciled with ground threats: no building under a lock-in, or within
-the lock-in margin of an attackers' danger area (`ground_threat_areas`), is sent out for one.
+the lock-in margin of an attackers' danger area (`ground_threat_areas`), an open track
+(`ground_threat_points`) or a zone locked in whole (an infiltration alert, a zone lock-in), is
+sent out for one.
 """
 
 from __future__ import annotations
@@ -128,8 +130,9 @@ class GuidanceInputs:
     # Armed attackers are open somewhere in the town (confirmed, not yet over): nobody gets
     # "no alert"; what counts as open is the caller's to say.
     ground_threat_in_town: bool = False
-    # Which danger areas are attackers' (ids): in or near one, no other hazard sends anyone
-    # out. None: every danger area counts (as every one gets a proposed lock-in).
+    # Which danger areas are attackers' (ids; a lock-in drawn by hand counts): in or near one,
+    # no other hazard sends anyone out. None: every danger area counts (as every one gets a
+    # proposed lock-in).
     ground_threat_areas: frozenset[str] | None = None
     # Where open attackers were last placed with no danger area drawn yet (lon, lat): near
     # one, likewise.
@@ -146,7 +149,8 @@ class Policy:
     # 0: shortest routes; 1: exposure factors as modelled (see magen.geo.streets).
     exposure_weight: float = 1.0
     # A proposed lock-in covers buildings up to this far beyond a danger area; within it of an
-    # attackers' area nobody is sent out for an earthquake, a tsunami or an early warning.
+    # attackers' area, an open track or a zone locked in whole nobody is sent out for an
+    # earthquake, a tsunami or an early warning.
     lock_in_margin_m: float = 300.0
     # Without any alert, the nearest shelter is looked up this far (weighted metres).
     routine_horizon_m: float = 1500.0
@@ -184,6 +188,9 @@ class _Context:
     zone_categories: tuple[frozenset[AlertCategory], ...]
     zone_budget: FloatArray  # (zones + 1,) seconds to shelter; last entry: outside all zones
     reach: Reach
+    # The outlines (local metres) of the zones locked in whole (an official infiltration alert
+    # or an operator's zone lock-in): near one, as near attackers, nobody is sent out.
+    locked_zone_shapes: tuple[shapely.Geometry, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -292,6 +299,8 @@ class GuidanceEngine:
         self._trees: OrderedDict[bytes, Tree] = OrderedDict()
         self._areas: OrderedDict[DangerArea, tuple[DangerShape, AreaHits]] = OrderedDict()
         self._near: OrderedDict[tuple[DangerArea, float], IntArray] = OrderedDict()
+        self._zone_near: dict[tuple[int, float], IntArray] = {}
+        self._zone_xy: tuple[shapely.Geometry, ...] | None = None
         self.stats = {"tree_hits": 0, "tree_updates": 0, "tree_searches": 0}
 
     # --- cached pieces --------------------------------------------------------------------
@@ -380,6 +389,39 @@ class GuidanceEngine:
                 self._near.popitem(last=False)
         return [self._near[(a, float(distance_m))] for a in areas]
 
+    def zone_shapes(self) -> tuple[shapely.Geometry, ...]:
+        """Every zone's outline in the town's local metres (built on first use)."""
+        if self._zone_xy is None:
+            town = self.town
+
+            def to_xy(c: FloatArray) -> FloatArray:
+                return np.column_stack(town.to_xy(c[:, 0], c[:, 1]))
+
+            shapes = tuple(shapely.transform(g, to_xy) for g in town.zones.geometries())
+            for g in shapes:
+                shapely.prepare(g)
+            self._zone_xy = shapes
+        return self._zone_xy
+
+    def buildings_near_zone(self, zone: int, distance_m: float) -> IntArray:
+        """Buildings whose centroid lies in a zone or within distance_m of its outline."""
+        key = (int(zone), float(distance_m))
+        hit = self._zone_near.get(key)
+        if hit is None:
+            shape = self.zone_shapes()[zone]
+            x0, y0, x1, y1 = shapely.bounds(shape)
+            xy = self.town.buildings.xy
+            cand = np.flatnonzero(
+                (xy[:, 0] >= x0 - distance_m)
+                & (xy[:, 0] <= x1 + distance_m)
+                & (xy[:, 1] >= y0 - distance_m)
+                & (xy[:, 1] <= y1 + distance_m)
+            )
+            keep = shapely.dwithin(self.net.building_points[cand], shape, distance_m)
+            hit = cand[np.asarray(keep, dtype=bool)]
+            self._zone_near[key] = hit
+        return hit
+
     # --- the computation -------------------------------------------------------------------
 
     def compute(self, inputs: GuidanceInputs) -> GuidanceResult:
@@ -435,6 +477,7 @@ class GuidanceEngine:
         seconds = policy.egress_s + reach.length / policy.walking_speed_mps
         clear_seconds = policy.egress_s + clear_reach.length / policy.walking_speed_mps
         active, covered, override_idx = self._overrides(inputs, areas)
+        locked_zones = _locked_zones(town, inputs, infil_z[:n_zones])
         size = len(town.buildings)
         protected = (
             np.zeros(size, dtype=bool)
@@ -453,7 +496,7 @@ class GuidanceEngine:
             & (clear_seconds <= b_budget),
             Condition.GROUND_THREAT_IN_TOWN: np.full(size, inputs.ground_threat_in_town),
             # Only another hazard asks whether attackers are near (no cost without one).
-            Condition.NEAR_GROUND_THREAT: self._near_ground_threat(inputs)
+            Condition.NEAR_GROUND_THREAT: self._near_ground_threat(inputs, locked_zones)
             if hazard_z[Condition.HAZARD].any()
             else np.zeros(size, dtype=bool),
             **{cond: flags[zb] for cond, flags in hazard_z.items()},
@@ -478,6 +521,9 @@ class GuidanceEngine:
             zone_categories=tuple(categories),
             zone_budget=budget,
             reach=reach,
+            locked_zone_shapes=tuple(self.zone_shapes()[z] for z in locked_zones)
+            if hazard_z[Condition.HAZARD].any()
+            else (),
         )
         proposals = self._proposals(inputs, active, action)
         return GuidanceResult(
@@ -496,12 +542,16 @@ class GuidanceEngine:
         keep = inputs.ground_threat_areas
         return [a for a in inputs.danger_areas if keep is None or a.id in keep]
 
-    def _near_ground_threat(self, inputs: GuidanceInputs) -> BoolArray:
-        """Buildings in, or within the lock-in margin of, an attackers' danger area."""
+    def _near_ground_threat(self, inputs: GuidanceInputs, locked_zones: list[int]) -> BoolArray:
+        """Buildings in, or within the lock-in margin of, an attackers' danger area, an open
+        track, or a zone locked in whole (its edge is a line on a map, not where attackers
+        stop)."""
         near = np.zeros(len(self.town.buildings), dtype=bool)
         areas = self._ground_areas(inputs)
         for hit in self.buildings_near_each(areas, self.policy.lock_in_margin_m):
             near[hit] = True
+        for z in locked_zones:
+            near[self.buildings_near_zone(z, self.policy.lock_in_margin_m)] = True
         if inputs.ground_threat_points:
             lon, lat = np.asarray(inputs.ground_threat_points, dtype=np.float64).T
             xy = np.column_stack(self.town.to_xy(lon, lat))
@@ -598,6 +648,18 @@ class GuidanceEngine:
                 )
             )
         return tuple(out)
+
+
+def _locked_zones(town: Town, inputs: GuidanceInputs, infiltration: BoolArray) -> list[int]:
+    """The zones locked in whole: under an official infiltration alert or an operator's zone
+    lock-in (indices, sorted)."""
+    zones = set(np.flatnonzero(infiltration).tolist())
+    for ov in inputs.overrides:
+        if ov.kind is OverrideKind.LOCK_IN_ZONE:
+            z = town.zone_positions.get(ov.zone_id or "")
+            if z is not None:
+                zones.add(z)
+    return sorted(zones)
 
 
 def _hazard_flags(categories: list[frozenset[AlertCategory]]) -> dict[Condition, BoolArray]:
@@ -798,6 +860,10 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
         or any(
             math.hypot(float(px) - float(xy[0, 0]), float(py) - float(xy[0, 1])) <= margin
             for px, py in (town.to_xy(lon_, lat_) for lon_, lat_ in ctx.inputs.ground_threat_points)
+        )
+        or any(
+            bool(shapely.dwithin(shape, shapely.points(xy[0]), margin))
+            for shape in ctx.locked_zone_shapes
         )
     )
 

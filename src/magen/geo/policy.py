@@ -44,13 +44,16 @@ two orders (Magen's reconciliation, in the style of infiltration with rocket fir
 - under a lock-in (an official infiltration alert in the zone, or an operator's lock-in), the
   lock-in holds and the hazard's own indoor advice is added (an earthquake: the protected room
   with its door open, or under heavy furniture, the home's door staying locked; a tsunami: up
-  inside the building; hazardous materials: windows shut and ventilation off); whose
-  instruction it is stays the lock-in's;
-- in or within the lock-in margin of an attackers' danger area with no lock-in issued yet,
-  nobody is sent out for the hazard: an earthquake, tsunami or early warning becomes "stay
-  inside, door locked" with the hazard's indoor advice, said as the threat reports' (the alert
-  said go out; it is the reports that say not to); hazardous materials keep their own indoor
-  action, official, with the door locked;
+  inside the building if it has four floors or more, else to the nearest such building by the
+  shortest way, clear of the danger areas; hazardous materials: windows shut and ventilation
+  off); whose instruction it is stays the lock-in's;
+- in or within the lock-in margin of an attackers' danger area, of a lock-in an operator drew
+  by hand, or of a zone locked in whole (an official infiltration alert, an operator's zone
+  lock-in: a zone's edge is a line on a map, not where attackers stop), with no lock-in over
+  the building, nobody is sent out for the hazard: an earthquake, tsunami or early warning
+  becomes "stay inside, door locked" with the hazard's indoor advice, said as the threat
+  reports' (the alert said go out; it is the reports that say not to); hazardous materials
+  keep their own indoor action, official, with the door locked;
 - elsewhere, with a ground threat open in the town, the hazard's own action holds (official),
   with a warning about the attackers, to keep clear of the danger areas and to lock the door
   once inside again;
@@ -205,7 +208,8 @@ class Condition(StrEnum):
     SHELTER_IN_TIME = "shelter_in_time"  # an open shelter by a safe route within the time
     SHELTER_IN_TIME_IGNORING_DANGER = "shelter_in_time_ignoring_danger"
     GROUND_THREAT_IN_TOWN = "ground_threat_in_town"  # attackers open anywhere in the town
-    # In, or within the lock-in margin of, an attackers' danger area.
+    # In, or within the lock-in margin of, an attackers' danger area, an open track, or a zone
+    # locked in whole (an official infiltration alert or an operator's zone lock-in).
     NEAR_GROUND_THREAT = "near_ground_threat"
     HAZARD = "hazard"  # another official hazard in the zone (earthquake ... early warning)
     HAZARD_GO_OUT = "hazard_go_out"  # the deciding hazard sends people out (earthquake, tsunami)

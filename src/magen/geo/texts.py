@@ -523,18 +523,33 @@ HAZARD_INDOORS_ADVICE: dict[tuple[str, str], Texts] = {
         "en": "If the ground is still shaking, first keep clear of walls, balconies and power "
         "lines, and go in as soon as it stops.",
     },
+    # The town pack does not keep how many floors a building has (OSM's building:levels is on
+    # 6 of Baka's 1,260 buildings): both cases are said, so nobody stays low in a one- or
+    # two-storey house on the shore (the Home Front Command: away from the shore to high
+    # ground, or to the 4th floor or higher of a nearby solid building).
     ("tsunami", "building"): {
-        "he": "בחשש לצונאמי אל תצאו אל שטח גבוה: עלו בתוך הבניין שלכם, לקומה הרביעית ומעלה אם "
-        "יש בו, הרחק מחלונות.",
-        "ar": "مع خشية التسونامي لا تخرجوا إلى منطقة مرتفعة: اصعدوا داخل مبناكم، إلى الطابق "
-        "الرابع أو أعلى إن وُجد، بعيدًا عن النوافذ.",
-        "en": "For the tsunami, do not go out to high ground: go up inside your building, to "
-        "the fourth floor or higher if it has one, away from windows.",
+        "he": "בחשש לצונאמי: אם בבניין שלכם ארבע קומות ומעלה, עלו בתוכו לקומה הרביעית ומעלה, "
+        "הרחק מחלונות. אם יש בו פחות מארבע קומות, אל תישארו בו: לכו עכשיו בדרך הקצרה ביותר "
+        "לבניין הקרוב בן ארבע קומות ומעלה, הרחק מאזורי הסכנה המסומנים במפה, עלו בו לקומה "
+        "הרביעית ומעלה ונעלו שוב את הדלת.",
+        "ar": "مع خشية التسونامي: إن كان مبناكم من أربعة طوابق أو أكثر، فاصعدوا داخله إلى الطابق "
+        "الرابع أو أعلى، بعيدًا عن النوافذ. وإن كان أقلّ من أربعة طوابق، فلا تبقوا فيه: اذهبوا "
+        "الآن بأقصر طريق إلى أقرب مبنى من أربعة طوابق أو أكثر، بعيدًا عن مناطق الخطر المبيَّنة "
+        "على الخريطة، واصعدوا فيه إلى الطابق الرابع أو أعلى وأقفلوا الباب مجدّدًا.",
+        "en": "For the tsunami: if your building has four floors or more, go up inside it to "
+        "the fourth floor or higher, away from windows. If it has fewer, do not stay in it: go "
+        "now by the shortest way to the nearest building of four floors or more, keeping clear "
+        "of the danger areas shown on the map, go up inside it to the fourth floor or higher "
+        "and lock the door again.",
     },
     ("tsunami", "outdoors"): {
-        "he": "אם יש בקרבת מקום בניין בן ארבע קומות ומעלה, היכנסו אליו ועלו בתוכו.",
-        "ar": "إن كان بالقرب مبنى من أربعة طوابق أو أكثر، فادخلوه واصعدوا داخله.",
-        "en": "If a building of four floors or more is near, choose it and go up inside it.",
+        "he": "בחשש לצונאמי, היכנסו לבניין הקרוב בן ארבע קומות ומעלה, בדרך הקצרה ביותר והרחק "
+        "מאזורי הסכנה המסומנים במפה, ועלו בו לקומה הרביעית ומעלה.",
+        "ar": "مع خشية التسونامي، ادخلوا أقرب مبنى من أربعة طوابق أو أكثر، بأقصر طريق وبعيدًا عن "
+        "مناطق الخطر المبيَّنة على الخريطة، واصعدوا فيه إلى الطابق الرابع أو أعلى.",
+        "en": "For the tsunami, make it the nearest building of four floors or more, by the "
+        "shortest way and keeping clear of the danger areas shown on the map, and go up inside "
+        "it to the fourth floor or higher.",
     },
     ("hazardous_materials", "building"): {
         "he": "בשל החומרים המסוכנים סגרו היטב את החלונות וכבו מזגנים ומערכות אוורור.",
