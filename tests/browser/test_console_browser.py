@@ -745,7 +745,7 @@ def test_an_operator_issues_and_clears_from_the_console(
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, button="right")
     popup = page.locator(".leaflet-popup")
-    popup.locator("select").select_option("suspicious_object")
+    popup.locator("select").first.select_option("suspicious_object")
     popup.locator("input[type=number]").fill("120")
     popup.locator("button").first.click()
     danger = page.locator('[data-panel="danger"] li[data-id]')

@@ -97,6 +97,20 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "المجموعة التي حُدِّدت المنطقة حولها ما زالت نشطة: شوهدت قبل {m} د.",
         "Its group is still active: seen {m} min ago.",
     ),
+    # ... and an area of armed attackers drawn around no group, with an open one in it or near.
+    "cx_lift_warn_near_stale": (
+        "קבוצה שלא נסגרה נמצאת באזור או בקרבתו: נראתה לאחרונה לפני {m} דק׳."
+        " מחבלים שהשתתקו עשויים להיות שם עדיין.",
+        "مجموعة لم تُغلَق داخل المنطقة أو قربها: شوهدت آخر مرة قبل {m} د."
+        " قد يكون المهاجمون الذين سكتوا ما زالوا هناك.",
+        "A group not closed is in or near this area: last seen {m} min ago."
+        " Attackers who went quiet may still be there.",
+    ),
+    "cx_lift_warn_near_open": (
+        "קבוצה פעילה נמצאת באזור או בקרבתו: נראתה לפני {m} דק׳.",
+        "مجموعة نشطة داخل المنطقة أو قربها: شوهدت قبل {m} د.",
+        "An active group is in or near this area: seen {m} min ago.",
+    ),
     "cx_lift_anyway": ("להסיר בכל זאת", "ارفع رغم ذلك", "Lift anyway"),
     "cx_lift_keep": ("להשאיר את האזור", "أبقِ المنطقة", "Keep the area"),
     # A track label standing for others near it whose labels would cover it (hover their dots).
@@ -201,6 +215,10 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "cx_menu_radius": ("רדיוס (מ׳)", "نصف القطر (م)", "Radius (m)"),
     "cx_menu_declare": ("הכרזת אזור סכנה", "إعلان منطقة خطر", "Declare a danger area"),
     "cx_menu_lock_in": ("הנחיית הסתגרות כאן", "أمر إغلاق هنا", "Order a lock-in here"),
+    # The open group an area of armed attackers is drawn around (the nearest preselected).
+    "cx_menu_around": ("סביב הקבוצה", "حول المجموعة", "Around group"),
+    "cx_menu_around_none": ("— ללא —", "— بلا —", "— none —"),
+    "cx_from_here": ("{n} מ׳ מכאן", "{n} م من هنا", "{n} m from here"),
     "cx_menu_bad_radius": (
         "רדיוס: מספר בין {low} ל-{high} מטרים.",
         "نصف القطر: رقم بين {low} و{high} مترًا.",

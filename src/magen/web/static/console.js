@@ -559,8 +559,15 @@
   }
   function liftWarning(d) {
     var t = areaTrack(d);
-    if (!t || !trackOpen(t)) return "";
-    return say(trackStale(t, shown) ? "cx_lift_warn_stale" : "cx_lift_warn_open", { m: ltr(ageMin(t.last_seen, shown)) });
+    if (t && trackOpen(t)) {
+      return say(trackStale(t, shown) ? "cx_lift_warn_stale" : "cx_lift_warn_open", { m: ltr(ageMin(t.last_seen, shown)) });
+    }
+    // An area of armed attackers drawn around nothing named (no threat_id): an
+    // open group inside it or near it may be why it was drawn, and lifting it asks the same.
+    if (d.threat_id || d.reason !== "armed_attackers") return "";
+    var near = openTracksNear(d.area)[0];
+    if (!near) return "";
+    return say(trackStale(near.t, shown) ? "cx_lift_warn_near_stale" : "cx_lift_warn_near_open", { m: ltr(ageMin(near.t.last_seen, shown)) });
   }
   function askToLift(li, d, lift, warning) {
     lift.disabled = true;
@@ -1560,6 +1567,41 @@
     var k = Math.PI / 180, dLat = (b.lat - a.lat) * k, dLon = (b.lon - a.lon) * k * Math.cos(a.lat * k);
     return 6371000 * Math.sqrt(dLat * dLat + dLon * dLon);
   }
+  // How far a point lies outside an area (0 inside it): a circle's edge, or a polygon's
+  // nearest side (its ring of [lon, lat], on a local flat plane: a danger area spans a few km).
+  function metresOutside(a, p) {
+    if (!a || p.lat == null || p.lon == null) return Infinity;
+    if (a.kind === "circle") return Math.max(0, metres(a, p) - a.radius_m);
+    if (a.kind !== "polygon" || !a.ring || !a.ring.length) return Infinity;
+    var k = Math.PI / 180 * 6371000, c = Math.cos(p.lat * Math.PI / 180);
+    var xy = a.ring.map(function (q) { return [(q[0] - p.lon) * k * c, (q[1] - p.lat) * k]; });
+    var inside = false, least = Infinity;
+    for (var i = 0, j = xy.length - 1; i < xy.length; j = i++) {
+      var x1 = xy[j][0], y1 = xy[j][1], x2 = xy[i][0], y2 = xy[i][1];
+      if ((y1 > 0) !== (y2 > 0) && 0 < x1 + (0 - y1) * (x2 - x1) / (y2 - y1)) inside = !inside;
+      var dx = x2 - x1, dy = y2 - y1, len = dx * dx + dy * dy;
+      var f = len ? Math.max(0, Math.min(1, -(x1 * dx + y1 * dy) / len)) : 0;
+      least = Math.min(least, Math.hypot(x1 + f * dx, y1 + f * dy));
+    }
+    return inside ? 0 : least;
+  }
+  // The open groups (fresh or stale) inside an area or within NEAR_AREA_M of it, nearest its
+  // centre first: what an area of armed attackers is drawn around, or was.
+  var NEAR_AREA_M = 300;
+  function areaCentre(a) {
+    if (a.kind === "circle") return { lat: a.lat, lon: a.lon };
+    var lat = 0, lon = 0;
+    a.ring.forEach(function (q) { lon += q[0]; lat += q[1]; });
+    return { lat: lat / a.ring.length, lon: lon / a.ring.length };
+  }
+  function openTracksNear(a) {
+    if (!a) return [];
+    var centre = areaCentre(a);
+    return ((shown && shown.tracks) || [])
+      .filter(function (t) { return trackOpen(t) && t.lat != null && metresOutside(a, t) <= NEAR_AREA_M; })
+      .map(function (t) { return { t: t, m: metres(centre, t) }; })
+      .sort(function (x, y) { return x.m - y.m; });
+  }
 
   /* How fit a responder is to be sent now, and why not: rank 0 available; 1 otherwise free;
      2 allowed but warned (under fire, out of ammunition or kit); 3 refused by dispatch's rules
@@ -1643,6 +1685,7 @@
 
   var REASONS = ["armed_attackers", "hostage_situation", "suspicious_object", "impact_site", "fire", "hazardous_materials", "structural_collapse", "other"];
   var RADIUS = { low: 20, high: 5000 };
+  var AROUND_LISTED = 8;  // the open groups offered to draw an area around, nearest first
   function labelled(words, field) {
     var l = document.createElement("label");
     l.className = "menu-field";
@@ -1662,6 +1705,43 @@
     var radius = document.createElement("input");
     radius.type = "number"; radius.value = "150"; radius.min = String(RADIUS.low); radius.max = String(RADIUS.high); radius.step = "10";
     radius.setAttribute("dir", "ltr");
+    // An area of armed attackers names the open group it is drawn around: the one nearest
+    // the place chosen, inside the area or near it, unless the dispatcher picks another or
+    // none. Lifting it later asks twice while that group is not closed.
+    var around = document.createElement("select");
+    around.dataset.around = "1";
+    var none = document.createElement("option");
+    none.value = "";
+    none.textContent = say("cx_menu_around_none");
+    around.appendChild(none);
+    var here = { lat: e.latlng.lat, lon: e.latlng.lng };
+    var groups = ((shown && shown.tracks) || [])
+      .filter(function (t) { return trackOpen(t) && t.lat != null; })
+      .map(function (t) { return { t: t, m: metres(here, t) }; })
+      .sort(function (x, y) { return x.m - y.m; })
+      .slice(0, AROUND_LISTED);
+    groups.forEach(function (g) {
+      var o = document.createElement("option");
+      o.value = idOf(g.t);
+      var age = ltr(ageMin(g.t.last_seen, shown));
+      o.textContent = [trackCount(g.t), say(trackStale(g.t, shown) ? "cx_last_seen" : "min_ago", { m: age }), say("cx_from_here", { n: ltr(Math.round(g.m / 10) * 10) })]
+        .filter(Boolean).join(" · ");
+      around.appendChild(o);
+    });
+    var picked = false;  // chosen by hand: kept whatever the radius
+    around.addEventListener("change", function () { picked = true; });
+    function preselect() {
+      if (picked) return;
+      var m = parseFloat(radius.value), a = { kind: "circle", lat: here.lat, lon: here.lon, radius_m: isFinite(m) ? m : 0 };
+      var near = groups.filter(function (g) { return metresOutside(a, g.t) <= NEAR_AREA_M; })[0];
+      around.value = near ? idOf(near.t) : "";
+    }
+    preselect();
+    radius.addEventListener("input", preselect);
+    var aroundField = labelled(say("cx_menu_around"), around);
+    function showAround() { aroundField.hidden = sel.value !== "armed_attackers" || !groups.length; }
+    showAround();
+    sel.addEventListener("change", showAround);
     var said = document.createElement("p");
     said.className = "menu-error";
     said.setAttribute("role", "alert");
@@ -1689,7 +1769,10 @@
     declare.textContent = say("cx_menu_declare");
     declare.addEventListener("click", function () {
       var a = circle();
-      if (a) send(ENDPOINTS.declareDanger(), { area: a, reason: sel.value }, declare);
+      if (!a) return;
+      var body = { area: a, reason: sel.value };
+      if (!aroundField.hidden && around.value) body.threat_id = around.value;
+      send(ENDPOINTS.declareDanger(), body, declare);
     });
     var lock = document.createElement("button");
     lock.type = "button";
@@ -1705,9 +1788,10 @@
     div.appendChild(head);
     div.appendChild(labelled(say("cx_menu_reason"), sel));
     div.appendChild(labelled(say("cx_menu_radius"), radius));
+    div.appendChild(aroundField);
     div.appendChild(acts);
     div.appendChild(said);
-    L.popup({ minWidth: 220 }).setLatLng(e.latlng).setContent(div).openOn(map);
+    L.popup({ minWidth: 220, maxWidth: 340 }).setLatLng(e.latlng).setContent(div).openOn(map);
   });
 
   var CATEGORIES = ["missiles", "hostile_aircraft_intrusion", "terrorist_infiltration", "unconventional_missile", "earthquake", "tsunami", "hazardous_materials", "radiological_event", "early_warning"];
