@@ -153,7 +153,7 @@ _T: dict[str, tuple[str, str, str]] = {
         "سُجِّل خروج هذا المصاب بالفعل",
         "This casualty has already been discharged",
     ),
-    # A report placed far beyond the town (api/routes/_common.py refuse_beyond_region).
+    # A place far beyond the town (app/region.py refuse_beyond): a sighting, a hospital.
     "refused_outside_region": (
         "המקום שנשלח רחוק מאוד מהעיר שהשירות הזה משרת: בדקו את המיקום",
         "المكان المُرسَل بعيد جدًا عن المدينة التي تخدمها هذه الخدمة: تحقّقوا من الموقع",
