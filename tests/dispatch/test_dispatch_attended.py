@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from magen.app.service import Service
 from magen.clock import ManualClock
 from magen.domain import State, evolve
-from magen.domain.base import Actor, Event, Recorded
+from magen.domain.base import Actor, Event, Recorded, upcast
 from magen.domain.dispatch import (
     AssignmentCompleted,
     AssignmentMade,
@@ -145,3 +145,46 @@ def test_the_attended_record_follows_the_event_alone() -> None:
     sent("asg_2", "acc_other")
     fold(AssignmentCompleted(assignment_id="asg_2", responder_id="acc_medic"))
     assert "acc_other" not in state.slice(Dispatch).attended
+
+
+def test_a_completion_recorded_before_it_said_whom_it_attends_is_applied_as_then() -> None:
+    """Logs of the release before `attends` hold version-1 completions without it: read back,
+    they are marked, and a wounded responder they attended stays attended (not asked for
+    again on every replay)."""
+    state = State()
+    at = START
+
+    def fold(event: Event) -> None:
+        nonlocal at
+        at += timedelta(seconds=1)
+        evolve(
+            state,
+            Recorded(state.position + 1, uuid.uuid4(), at, DISPATCHER, None, None, event),
+        )
+
+    fold(
+        ResponderCheckedIn(
+            responder_id="acc_hurt",
+            kind=ResponderKind.VOLUNTEER,
+            capabilities=frozenset({Capability.ARMED}),
+            radio_channel="",
+            status=ResponderStatus.WOUNDED,
+            where=HURT_AT,
+        )
+    )
+    fold(
+        AssignmentMade(
+            assignment_id="asg_1",
+            responder_id="acc_medic",
+            target=TargetKind.RESPONDER,
+            target_id="acc_hurt",
+        )
+    )
+    v1 = {"type": "AssignmentCompleted", "assignment_id": "asg_1", "responder_id": "acc_medic"}
+    old = AssignmentCompleted.model_validate(upcast("AssignmentCompleted", 1, v1))
+    assert (old.attends, old.attends_unsaid) == (None, True)
+    fold(old)
+    assert state.slice(Dispatch).attended == {"acc_hurt": "asg_1"}
+    # A version-1 body that already says it (written while the field was new) is as written.
+    said = upcast("AssignmentCompleted", 1, {**v1, "attends": None})
+    assert AssignmentCompleted.model_validate(said).attends_unsaid is False

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -32,6 +32,7 @@ from magen.domain.base import (
     decider,
     event,
     evolver,
+    upcaster,
 )
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.reports import Reports
@@ -180,12 +181,22 @@ class ResponderArrived(Event):
 @event
 class AssignmentCompleted(Event):
     type: Literal["AssignmentCompleted"] = "AssignmentCompleted"
+    version: ClassVar[int] = 2
     assignment_id: str
     responder_id: str
     note: str = ""
     # The wounded responder this completion attends (an assignment to a responder still
     # wounded when it completes); None for every other completion.
     attends: str | None = None
+    # A completion recorded before `attends` (version 1) does not say whom it attends: its
+    # upcaster marks it, and it is applied as it was then (see _on_completed).
+    attends_unsaid: bool = False
+
+
+@upcaster("AssignmentCompleted", 1)
+def _completed_v1(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no `attends`: a body without it is marked as not saying it."""
+    return body if "attends" in body else {**body, "attends_unsaid": True}
 
 
 @event
@@ -607,8 +618,14 @@ def _close(
 def _on_completed(state: State, e: AssignmentCompleted, r: Recorded) -> None:
     d = state.slice(Dispatch)
     a = d.assignments.get(e.assignment_id)
-    if a is not None and a.active and e.attends is not None:
-        d.attended[e.attends] = a.assignment_id
+    attends = e.attends
+    if attends is None and e.attends_unsaid and a is not None:
+        # Recorded before completions said whom they attend: applied as it was then, from
+        # the responders' state at this point of the log (deterministic on every replay;
+        # the one evolver read of another part, kept for those old logs only).
+        attends = _attends(state, a)
+    if a is not None and a.active and attends is not None:
+        d.attended[attends] = a.assignment_id
     _close(state, e.assignment_id, r, AssignmentStatus.COMPLETED, e.note)
 
 
