@@ -94,3 +94,37 @@ def test_an_answers_date_header_does_not_move_the_resident_pages_clock(
         assert page.evaluate("() => typeof Magen.serverNow === 'function'")
     finally:
         context.close()
+
+
+def test_a_phone_clock_moved_after_the_page_loaded_is_noticed_once_a_place_is_set(
+    browser: Any, server: Server
+) -> None:
+    # With a place set the page asks only for the advice there (the town's alerts, its other
+    # source of the server's clock, are asked for only before a place is given). Before, it
+    # learnt the server's clock only when the page loaded: a phone clock moved on after that
+    # (set by hand, a network's wrong time) timed every report three hours late.
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/resident?lang=en&address=Dubnov 13")
+        page.wait_for_function("() => window.magenResident")
+        assert page.locator("[data-where] [name=lat]").first.input_value()  # a place is set
+        assert abs(_off_ms(page)) < 60_000
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url, timeout=30_000) as got:
+            page.clock.set_system_time(datetime.now(UTC) + FAST)  # asked again at once
+        assert got.value.status == 200
+        assert "now" in got.value.json()
+        page.wait_for_timeout(300)  # the answer read
+        assert abs(_off_ms(page)) < 60_000, _off_ms(page)
+        # A report pressed now is timed on the server's clock, not the phone's.
+        form = page.locator("form[data-sos-form]")
+        page.route("**/resident/sos", lambda route: route.fulfill(status=503, body="{}"))
+        with page.expect_request(lambda r: r.url.endswith("/resident/sos")) as sent:
+            form.locator("button[type=submit]").tap()
+        body = parse_qs(sent.value.post_data or "")
+        observed = datetime.fromisoformat(body["observed_at"][0])
+        assert abs((observed - datetime.now(UTC)).total_seconds()) < 60, observed
+    finally:
+        context.close()

@@ -833,6 +833,18 @@ class GuidanceService:
 # --- how a point's guidance is shown -----------------------------------------------------
 
 
+def ground_threat_in_town(guidance: GuidanceService | None) -> bool:
+    """Whether a ground threat is open anywhere in the town (attackers: a danger area, a
+    lock-in, an infiltration alert or an open threat track), as the guidance knows it now: the
+    condition under which everyone in the town is told to stay inside
+    (`Condition.GROUND_THREAT_IN_TOWN`). The resident page says it before a place is known, and
+    `GET /api/v1/alerts` carries it for that page to keep the line current. False when no
+    guidance is kept (no town): then nothing is said either way, never "all clear"."""
+    if guidance is None:
+        return False
+    return bool(guidance.current().derived.inputs.ground_threat_in_town)
+
+
 def _text(t: LocalText | dict[str, str], lang: Lang) -> str:
     if isinstance(t, LocalText):
         return t.in_(lang) or t.en

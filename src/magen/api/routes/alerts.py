@@ -42,6 +42,7 @@ from magen.app.alerts_policy import (
     can_import_cap,
     danger_area_view,
 )
+from magen.app.guidance import ground_threat_in_town
 from magen.app.service import Outcome, Service
 from magen.domain import decide
 from magen.domain.alerts import (
@@ -239,14 +240,17 @@ async def all_clear(
 
 
 @get("/alerts")
-async def active_alerts(service: ServiceDep) -> dict[str, Any]:
-    """The official alerts in force now (public)."""
+async def active_alerts(request: Request[Any, Any, Any], service: ServiceDep) -> dict[str, Any]:
+    """The official alerts in force now (public), and whether a ground threat is open in the
+    town (`ground_threat_in_town`: attackers, as the guidance knows them; false with no town
+    loaded). The resident page polls this before a place is known, to say both."""
     now = service.clock.now()
     alerts = service.state.slice(Alerts).active_alerts(now)
     return {
         "position": service.state.position,
         "now": now.isoformat(),
         "alerts": [alert_view(a) for a in alerts],
+        "ground_threat_in_town": ground_threat_in_town(runtime(request).guidance),
     }
 
 

@@ -128,7 +128,11 @@ async def guidance_here(
     chosen: Lang = lang or preferred_language(request.headers.get("accept-language")) or "he"
     # Tagged by what it says: the advice reads live state besides its snapshot (how far the
     # nearest attackers are), so a tag of the snapshot alone kept an old distance on a 304.
-    body = encoded(request, guidance.view_at(lon, lat, chosen))
+    # `now` is the server's clock as it answers (`as_of` is the log's, perhaps long ago): a
+    # page that polls this alone learns the server's time from it, and so notices a phone
+    # whose own clock jumped. It is in the tag too, so a 304 never hands back an old "now".
+    view = guidance.view_at(lon, lat, chosen)  # shared: never changed here
+    body = encoded(request, {**view, "now": guidance.service.clock.now().isoformat()})
     etag = etag_of(body)
     headers = {
         "ETag": etag,

@@ -27,6 +27,7 @@ from magen.api.routes._common import client_has, etag_of, gzipped_if_taken
 from magen.api.routes.accounts import sign_in_within_limits
 from magen.api.wire import primary_id
 from magen.app import auth
+from magen.app.guidance import ground_threat_in_town
 from magen.app.region import SIGHTING_REACH_M, refuse_beyond
 from magen.app.security import (
     InvalidCredentials,
@@ -256,17 +257,6 @@ def town_alerts(rt: Runtime, lang: Lang) -> list[dict[str, Any]]:
     ]
 
 
-def ground_threat_in_town(rt: Runtime) -> bool:
-    """Whether a ground threat is open anywhere in the town (attackers: a danger area, a
-    lock-in, an infiltration alert or an open threat track), as the guidance knows it: the
-    condition under which everyone in the town is told to stay inside
-    (`Condition.GROUND_THREAT_IN_TOWN`). False when no guidance is kept: then nothing is said
-    either way, never "all clear"."""
-    if rt.guidance is None:
-        return False
-    return bool(rt.guidance.current().derived.inputs.ground_threat_in_town)
-
-
 def _alert_lines(guidance: Mapping[str, Any] | None, lang: Lang) -> list[tuple[str, str]]:
     """When each alert in force began (and ends, where the guidance gives it), on the town's
     clock, as the page's script says them: (words, data attribute)."""
@@ -335,7 +325,7 @@ async def _resident_page(
     now = rt.service.clock.now()
     in_town = town_alerts(rt, lang) if guidance is None else []
     # Attackers in the town and no place known: what holds for everyone in it is said first.
-    threat_in_town = guidance is None and ground_threat_in_town(rt)
+    threat_in_town = guidance is None and ground_threat_in_town(rt.guidance)
     body = render(
         template,
         lang,

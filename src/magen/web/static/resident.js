@@ -43,11 +43,11 @@
 
   // One reckoning of the server's clock with the staff pages: common.js's (Magen.serverNow),
   // learnt from the time the server made this page and from the times it states ("now" in
-  // the town's alerts), never from an answer's Date header (whole seconds, and a cache or a
-  // proxy may pass an old one). The offset is kept on the phone for a copy opened offline,
-  // whose own time is old and never taught. A report is timed with it when pressed
-  // (observed_at), so a report kept offline and sent later says when it was made, on the
-  // server's clock however wrong the phone's is.
+  // the town's alerts before a place is known, in the advice once one is), never from an
+  // answer's Date header (whole seconds, and a cache or a proxy may pass an old one). The
+  // offset is kept on the phone for a copy opened offline, whose own time is old and never
+  // taught. A report is timed with it when pressed (observed_at), so a report kept offline
+  // and sent later says when it was made, on the server's clock however wrong the phone's is.
   var CLOCK = "magen.clock";
   var M = window.Magen;  // common.js, loaded before this file
   if (M && M.keepClock) M.keepClock(CLOCK, isNaN(pageAtMs) ? null : new Date(pageAtMs).toISOString());
@@ -606,8 +606,9 @@
     asking = true;
     askedAt = Date.now();
     var at = here;
-    // "no-cache": the browser asks again with the ETag it holds, and an unchanged answer is
-    // a small 304 (many phones asking every few seconds stay cheap for the server).
+    // "no-cache": the browser asks again with the ETag it holds (never an answer it kept, nor
+    // one a cache kept past a few seconds). The answer states the server's "now", in its tag
+    // too: a 304 never hands back an old one.
     fetch("/api/v1/guidance?lat=" + at[0] + "&lon=" + at[1] + "&lang=" + LANG, { credentials: "same-origin", cache: "no-cache", signal: deadline() })
       .then(function (r) {
         if (r.ok) return r.json();
@@ -617,6 +618,9 @@
         asking = false;
         if (at !== here) return;  // the place changed meanwhile
         if (!g) { askFailed = true; checkStale(); return; }  // no answer (server trouble)
+        // The server's "now", stated: with a place set this is the page's one source of the
+        // server's clock, so a phone clock moved after the page loaded is noticed here.
+        learnClock(g.now);
         askFailed = false;
         confirmedAt = Date.now();
         // The server's time for this advice (its log's), never the phone's clock.
@@ -650,11 +654,16 @@
   // them, zones by name). They are asked for every few seconds (GET /api/v1/alerts, small);
   // only when they changed is the page asked again for its words.
   var TOWN_ALERTS_EVERY_MS = 15000;
-  // With alerts in force in the town, as often as the advice in force is asked for.
+  // With alerts in force in the town, or attackers in it, as often as the advice in force is
+  // asked for.
   function townEvery() {
     var now = document.getElementById("now");
-    return now && now.getAttribute("data-town-marks") ? GUIDANCE_URGENT_EVERY_MS : TOWN_ALERTS_EVERY_MS;
+    var urgentTown = now && (now.getAttribute("data-town-marks") || threatShown());
+    return urgentTown ? GUIDANCE_URGENT_EVERY_MS : TOWN_ALERTS_EVERY_MS;
   }
+  // Whether the page says now that attackers are reported in the town (the server's line,
+  // made with the page or with its words fetched since).
+  function threatShown() { return !!document.querySelector("[data-guidance] [data-ground-threat]"); }
   var townAskedAt = Date.now();
   var townAsking = false;
 
@@ -679,7 +688,10 @@
         if (!j) return null;
         learnClock(j.now);  // the server's "now", stated
         if (here) return null;
-        if (townMarks(j.alerts || [], mark) === now.getAttribute("data-town-marks")) {
+        // Unchanged: the same alerts, and attackers in the town said as the server has it
+        // (a ground threat opened or closed changes the page's words: they are asked again).
+        var sameThreat = !!j.ground_threat_in_town === threatShown();
+        if (sameThreat && townMarks(j.alerts || [], mark) === now.getAttribute("data-town-marks")) {
           var at = Date.parse(j.now);
           var line = document.querySelector("[data-town-alerts-time]");
           if (line && !isNaN(at)) line.textContent = say("as_of", { t: clock(at) });
