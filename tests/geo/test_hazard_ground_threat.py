@@ -279,7 +279,7 @@ def test_an_official_infiltration_alert_locks_in_with_the_hazard_s_indoor_advice
     ("hazard", "advice"),
     [
         (AlertCategory.EARTHQUAKE, "leave its door open"),
-        (AlertCategory.TSUNAMI, "if your building has four floors or more, go up inside it"),
+        (AlertCategory.TSUNAMI, "go up inside your building as high as it goes"),
         (AlertCategory.HAZARDOUS_MATERIALS, "turn off air conditioning and ventilation"),
         (AlertCategory.RADIOLOGICAL_EVENT, "stay in an inner room"),
         (AlertCategory.EARLY_WARNING, "if a rocket alert sounds, go in and lock it"),
@@ -306,10 +306,11 @@ def test_each_hazard_s_indoor_advice_is_said_in_every_held_case(
 
 
 @pytest.mark.parametrize("outdoors", [False, True])
-def test_a_tsunami_near_attackers_never_keeps_anyone_low_in_a_small_house(outdoors: bool) -> None:
-    """Nobody is kept in a one- or two-storey house on the shore: up inside a building of
-    four floors or more, else to the nearest such building by the shortest way, clear of the
-    danger areas (the pack does not know a building's floors, so both are said)."""
+def test_a_tsunami_where_nobody_may_go_out_is_one_action_up_inside(outdoors: bool) -> None:
+    """One action, never two orders: under a lock-in, an infiltration alert or near attackers
+    the tsunami is met up inside the building (as high as it goes, the roof of a low one),
+    never by sending anyone into the street; an earlier text added "do not stay in it: go now
+    to the nearest building of four floors" under "Lock in. Open to no one." """
     for reason in (
         Reason.INFILTRATION_AND_HAZARD,
         Reason.GROUND_THREAT_AND_HAZARD,
@@ -324,25 +325,19 @@ def test_a_tsunami_near_attackers_never_keeps_anyone_low_in_a_small_house(outdoo
         )
         _three(texts)
         en = texts["en"]
-        assert "do not go out to high ground" not in en
-        assert "if it has one" not in en
-        assert "nearest building of four floors or more" in en
-        assert "shortest way" in en
-        assert "keeping clear of the danger areas" in en
-        assert "fourth floor or higher" in en
-        if not outdoors:
-            assert "if your building has four floors or more, go up inside it" in en
-            assert "If it has fewer, do not stay in it" in en
+        for sent_out in ("do not stay in it", "go now", "shortest way", "high ground"):
+            assert sent_out not in en, (reason, en)
+        assert "as high as it goes" in en
+        if outdoors:
+            assert "get into the nearest building" in en
+        else:
+            assert "to the roof by the stairs" in en
+            assert "Do not go out into the street" in en
         he, ar = texts["he"], texts["ar"]
-        assert "ארבע קומות ומעלה" in he
-        assert "בדרך הקצרה ביותר" in he
-        assert "מאזורי הסכנה" in he
-        assert "أربعة طوابق أو أكثر" in ar
-        assert "بأقصر طريق" in ar
-        assert "مناطق الخطر" in ar
-        if not outdoors:
-            assert "פחות מארבע קומות" in he
-            assert "أقلّ من أربعة طوابق" in ar
+        assert "הכי גבוה שאפשר" in he
+        assert "إلى أعلى ما يمكن" in ar
+        assert "בדרך הקצרה ביותר" not in he
+        assert "بأقصر طريق" not in ar
 
 
 def test_rocket_fire_outranks_the_other_hazards_as_before(

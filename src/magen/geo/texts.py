@@ -523,33 +523,28 @@ HAZARD_INDOORS_ADVICE: dict[tuple[str, str], Texts] = {
         "en": "If the ground is still shaking, first keep clear of walls, balconies and power "
         "lines, and go in as soon as it stops.",
     },
-    # The town pack does not keep how many floors a building has (OSM's building:levels is on
-    # 6 of Baka's 1,260 buildings): both cases are said, so nobody stays low in a one- or
-    # two-storey house on the shore (the Home Front Command: away from the shore to high
-    # ground, or to the 4th floor or higher of a nearby solid building).
+    # One action, never two orders: where nobody may go out, nobody is sent into the street
+    # for the tsunami either (attackers are there, or the police or the Home Front Command
+    # hold the area); the Home Front Command's "4th floor or higher" is said as up inside the
+    # building as high as it goes, the roof by the stairs of a low one. The town pack does not
+    # keep how many floors a building has (OSM's building:levels is on 6 of Baka's 1,260).
     ("tsunami", "building"): {
-        "he": "בחשש לצונאמי: אם בבניין שלכם ארבע קומות ומעלה, עלו בתוכו לקומה הרביעית ומעלה, "
-        "הרחק מחלונות. אם יש בו פחות מארבע קומות, אל תישארו בו: לכו עכשיו בדרך הקצרה ביותר "
-        "לבניין הקרוב בן ארבע קומות ומעלה, הרחק מאזורי הסכנה המסומנים במפה, עלו בו לקומה "
-        "הרביעית ומעלה ונעלו שוב את הדלת.",
-        "ar": "مع خشية التسونامي: إن كان مبناكم من أربعة طوابق أو أكثر، فاصعدوا داخله إلى الطابق "
-        "الرابع أو أعلى، بعيدًا عن النوافذ. وإن كان أقلّ من أربعة طوابق، فلا تبقوا فيه: اذهبوا "
-        "الآن بأقصر طريق إلى أقرب مبنى من أربعة طوابق أو أكثر، بعيدًا عن مناطق الخطر المبيَّنة "
-        "على الخريطة، واصعدوا فيه إلى الطابق الرابع أو أعلى وأقفلوا الباب مجدّدًا.",
-        "en": "For the tsunami: if your building has four floors or more, go up inside it to "
-        "the fourth floor or higher, away from windows. If it has fewer, do not stay in it: go "
-        "now by the shortest way to the nearest building of four floors or more, keeping clear "
-        "of the danger areas shown on the map, go up inside it to the fourth floor or higher "
-        "and lock the door again.",
+        "he": "בחשש לצונאמי: עלו בתוך הבניין שלכם הכי גבוה שאפשר, לקומה הרביעית ומעלה אם יש, "
+        "ובבניין נמוך לגג דרך חדר המדרגות, הרחק מחלונות לכיוון הים. אל תצאו לרחוב.",
+        "ar": "مع خشية التسونامي: اصعدوا داخل مبناكم إلى أعلى ما يمكن، إلى الطابق الرابع أو أعلى "
+        "إن وُجد، وفي المبنى المنخفض إلى السطح عبر الدَّرَج، بعيدًا عن النوافذ المطلّة على البحر. "
+        "لا تخرجوا إلى الشارع.",
+        "en": "For the tsunami: go up inside your building as high as it goes, to the fourth "
+        "floor or higher if it has one, and in a low building to the roof by the stairs, away "
+        "from windows facing the sea. Do not go out into the street.",
     },
     ("tsunami", "outdoors"): {
-        "he": "בחשש לצונאמי, היכנסו לבניין הקרוב בן ארבע קומות ומעלה, בדרך הקצרה ביותר והרחק "
-        "מאזורי הסכנה המסומנים במפה, ועלו בו לקומה הרביעית ומעלה.",
-        "ar": "مع خشية التسونامي، ادخلوا أقرب مبنى من أربعة طوابق أو أكثر، بأقصر طريق وبعيدًا عن "
-        "مناطق الخطر المبيَّنة على الخريطة، واصعدوا فيه إلى الطابق الرابع أو أعلى.",
-        "en": "For the tsunami, make it the nearest building of four floors or more, by the "
-        "shortest way and keeping clear of the danger areas shown on the map, and go up inside "
-        "it to the fourth floor or higher.",
+        "he": "בחשש לצונאמי: היכנסו לבניין הקרוב ביותר, ואם בניין גבוה קרוב באותה מידה היכנסו "
+        "אליו, ועלו בתוכו הכי גבוה שאפשר.",
+        "ar": "مع خشية التسونامي: ادخلوا أقرب مبنى، وإن كان مبنى مرتفع قريبًا بالقدر نفسه فادخلوه، "
+        "واصعدوا داخله إلى أعلى ما يمكن.",
+        "en": "For the tsunami: get into the nearest building (a tall one, if one is as near) "
+        "and go up inside it as high as it goes.",
     },
     ("hazardous_materials", "building"): {
         "he": "בשל החומרים המסוכנים סגרו היטב את החלונות וכבו מזגנים ומערכות אוורור.",
