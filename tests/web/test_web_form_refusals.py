@@ -247,6 +247,9 @@ def _resident_form(kit: Kit, lang: str, action: str, **fields: str) -> dict[str,
     return {"form": form, "command_id": form_command_id(page, action), **BAKA, **fields}
 
 
+_JSON = {"Accept": "application/json"}  # the page's script: the answer names the call
+
+
 def _counts(kit: Kit) -> tuple[int, int]:
     reports = _state(kit).slice(Reports)
     return len(reports.sos), len(reports.sightings)
@@ -326,13 +329,43 @@ def test_a_sighting_far_beyond_the_town_is_refused_on_the_page_as_in_the_api(
     assert _counts(kit) == before
 
 
-def test_a_rough_fix_asks_for_a_place_rather_than_dropping_its_accuracy(kit: Kit) -> None:
+def test_a_rough_fix_asks_a_report_for_a_place_rather_than_dropping_its_accuracy(
+    kit: Kit,
+) -> None:
     before = _counts(kit)
-    data = _resident_form(kit, "he", "/resident/sos", accuracy="250000")
-    r = _anonymous(kit).post("/resident/sos?lang=he", data=data)
+    data = _resident_form(kit, "he", "/resident/sighting", accuracy="250000")
+    r = _anonymous(kit).post("/resident/sighting?lang=he", data=data)
     assert r.status_code == 422
     assert _error(r.text) == text("fd_location_too_rough", "he", km=100)
     assert _counts(kit) == before
+
+
+def test_a_call_for_help_with_a_rough_fix_is_kept_said_as_rough(kit: Kit) -> None:
+    """A call for help is never refused for its fix (it was, for a while, asked for a place
+    instead): kept at the roughest accuracy a point is taken at, never as exact."""
+    sos_before, sightings_before = _counts(kit)
+    data = _resident_form(kit, "he", "/resident/sos", accuracy="250000")
+    r = _anonymous(kit).post("/resident/sos?lang=he", data=data, headers=_JSON)
+    assert r.status_code == 201, r.text[:300]
+    assert _counts(kit) == (sos_before + 1, sightings_before)
+    kept = _state(kit).slice(Reports).sos[r.json()["id"]]
+    assert kept.where.accuracy_m == forms.MAX_ACCURACY_M
+
+
+@pytest.mark.parametrize("raw", ["\u00b2", "\u2460"])
+def test_a_digit_that_is_no_number_is_refused_never_a_500(kit: Kit, raw: str) -> None:
+    before = _counts(kit)
+    data = _resident_form(kit, "en", "/resident/sighting", count=raw)
+    r = _anonymous(kit).post("/resident/sighting?lang=en", data=data)
+    assert r.status_code == 422, r.text[:300]
+    assert _counts(kit) == before
+
+
+def test_arabic_indic_digits_are_read_as_the_number_they_are(kit: Kit) -> None:
+    data = _resident_form(kit, "ar", "/resident/sos", people="\u0663")  # ٣
+    r = _anonymous(kit).post("/resident/sos?lang=ar", data=data, headers=_JSON)
+    assert r.status_code == 201, r.text[:300]
+    assert _state(kit).slice(Reports).sos[r.json()["id"]].people == 3
 
 
 def test_words_and_accuracy_within_the_limits_are_kept_whole(kit: Kit) -> None:

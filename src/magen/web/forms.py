@@ -251,15 +251,23 @@ def count(form: Mapping[str, str], name: str, low: int, high: int) -> int | None
     raw = (form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > len(str(high)) or not low <= int(raw) <= high:
+    # isdecimal, not isdigit: "²" and "①" are digits int() cannot read (a 500 once), while
+    # Arabic-Indic digits ("١٢") are decimal and read as they should.
+    if not raw.isdecimal() or len(raw) > len(str(high)) or not low <= int(raw) <= high:
         label = Words(_COUNT_LABELS.get(name, "how_many"))
         rule = Words("bad_count", {"low": low, "high": high})
         raise FormError("err_field_rule", field=label, rule=rule)
     return int(raw)
 
 
-def location(form: Mapping[str, str], book: AddressBook | None) -> Location:
-    """Where the form says: a picked suggestion, a typed address, or GPS/map coordinates."""
+def location(
+    form: Mapping[str, str], book: AddressBook | None, *, call_for_help: bool = False
+) -> Location:
+    """Where the form says: a picked suggestion, a typed address, or GPS/map coordinates.
+
+    A fix rougher than MAX_ACCURACY_M places nobody: a report is refused and a place asked
+    for, but a call for help (`call_for_help`) is never refused for it: it is kept with its
+    accuracy said as MAX_ACCURACY_M (the roughest a point is taken at), never as exact."""
     pick = form.get("pick", "")
     if pick:
         lat_s, _, rest = pick.partition(",")
@@ -276,6 +284,8 @@ def location(form: Mapping[str, str], book: AddressBook | None) -> Location:
         raise FormError("location_needed")
     accuracy = _number(form, "accuracy", "fd_field_accuracy")
     if accuracy is not None and accuracy > MAX_ACCURACY_M:
+        if call_for_help:
+            return Location(lat, lon, _label(form.get("place") or ""), MAX_ACCURACY_M)
         # A fix this rough places nobody (an estimate from the network): a place is asked for.
         raise FormError("fd_location_too_rough", km=int(MAX_ACCURACY_M // 1000))
     if accuracy is not None:

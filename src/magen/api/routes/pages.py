@@ -517,7 +517,7 @@ async def _report(
     device, cookies = _device(request)
     actor = await _resident(request, device)
     try:
-        where = forms.location(data, _book(rt))
+        where = forms.location(data, _book(rt), call_for_help=build == "sos")
         report: RaiseSos | ReportSighting = (
             forms.sos(data, where) if build == "sos" else forms.sighting(data, where)
         )
@@ -661,7 +661,7 @@ async def _update_sos(
     device, cookies = _device(request)
     actor = await _resident(request, device)
     try:
-        where = forms.location(data, _book(rt))
+        where = forms.location(data, _book(rt), call_for_help=True)
         sent = forms.sos(data, where)
     except forms.FormError as exc:
         return await _refused(request, data, template, key=exc)
