@@ -128,3 +128,27 @@ def test_a_phone_clock_moved_after_the_page_loaded_is_noticed_once_a_place_is_se
         assert abs((observed - datetime.now(UTC)).total_seconds()) < 60, observed
     finally:
         context.close()
+
+
+def test_a_phone_clock_moved_back_after_the_page_loaded_stops_neither_the_advice_nor_its_clock(
+    browser: Any, server: Server
+) -> None:
+    # How often to ask was measured on the phone's wall clock: moved back three hours, the
+    # advice was not asked for again for three hours (nor ever called stale meanwhile).
+    context = browser.new_context(
+        timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    try:
+        page = context.new_page()
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url):
+            page.goto(f"{server.url}/resident?lang=en&address=Dubnov 13")
+        page.wait_for_function("() => window.magenResident")
+        page.clock.set_system_time(datetime.now(UTC) - FAST)
+        # Asked again within its usual while (every 15 s at most), the phone's clock aside.
+        with page.expect_response(lambda r: "/api/v1/guidance?" in r.url, timeout=25_000) as got:
+            pass
+        assert got.value.status == 200
+        page.wait_for_timeout(300)  # the answer read
+        assert abs(_off_ms(page)) < 60_000, _off_ms(page)
+    finally:
+        context.close()

@@ -507,10 +507,14 @@
   function guidanceEvery() { return urgent ? GUIDANCE_URGENT_EVERY_MS : GUIDANCE_EVERY_MS; }
   var GUIDANCE_STALE_MS = 45000;
   var here = null;  // [lat, lon] the advice is for
-  // When the advice shown was last confirmed by the server, on this phone's clock (only to
-  // measure how long ago); on a kept copy, long ago. What is said is the server's time for it
-  // (the answer's as_of; the page's time until an answer comes).
-  var confirmedAt = keptCopy ? 0 : Date.now();
+  // Time passing on this phone, to say how often to ask and how long ago an answer came:
+  // never the wall clock, which a person or the network may move (moved back an hour, the
+  // asking stopped for an hour and the advice was never called stale).
+  function elapsed() { return window.performance && performance.now ? performance.now() : Date.now(); }
+  // When the advice shown was last confirmed by the server (only to measure how long ago);
+  // on a kept copy, long ago. What is said is the server's time for it (the answer's as_of;
+  // the page's time until an answer comes).
+  var confirmedAt = keptCopy ? -Infinity : elapsed();
   var confirmedLabel = pageAt;
   var asking = false;
   var askFailed = false;  // the last ask got no answer: the advice is not being confirmed
@@ -578,7 +582,7 @@
         : say("shelter_at", { name: name })));
     }
     box.appendChild(para("meta", say("issued_by", { who: g.issued_by_label })));
-    box.appendChild(para("meta", say("as_of", { t: confirmedLabel || clock(confirmedAt) }), "data-guidance-time"));
+    box.appendChild(para("meta", say("as_of", { t: confirmedLabel || clock(serverNow()) }), "data-guidance-time"));
   }
 
   function checkStale() {
@@ -587,7 +591,7 @@
     if (!now || !box || !here) return;
     // Known lost (the browser is offline, or the last ask got no answer) is stale at once: a
     // siren can change the advice within seconds. Otherwise after a while without an answer.
-    var stale = !navigator.onLine || askFailed || Date.now() - confirmedAt > GUIDANCE_STALE_MS;
+    var stale = !navigator.onLine || askFailed || elapsed() - confirmedAt > GUIDANCE_STALE_MS;
     var line = box.querySelector("[data-guidance-stale]");
     now.classList.toggle("stale", stale);
     if (stale && !line) {
@@ -595,16 +599,16 @@
       line.setAttribute("role", "alert");
       box.insertBefore(line, box.firstChild);
     }
-    if (stale) line.textContent = say("guidance_stale", { t: confirmedLabel || clock(confirmedAt) });
+    if (stale) line.textContent = say("guidance_stale", { t: confirmedLabel || clock(isNaN(pageAtMs) ? serverNow() : pageAtMs) });
     else if (line) line.remove();
   }
 
-  var askedAt = 0;
+  var askedAt = -Infinity;  // never: asked at the first tick
 
   function askGuidance() {
     if (!here || asking) return;
     asking = true;
-    askedAt = Date.now();
+    askedAt = elapsed();
     var at = here;
     // "no-cache": the browser asks again with the ETag it holds (never an answer it kept, nor
     // one a cache kept past a few seconds). The answer states the server's "now", in its tag
@@ -622,13 +626,13 @@
         // server's clock, so a phone clock moved after the page loaded is noticed here.
         learnClock(g.now);
         askFailed = false;
-        confirmedAt = Date.now();
+        confirmedAt = elapsed();
         // The server's time for this advice (its log's), never the phone's clock.
         // Never earlier than the page itself (made on the server's clock): an advice unchanged
         // since 11:55 was still so when the page was made at 12:00.
         var asOf = g.as_of ? Date.parse(g.as_of) : NaN;
         if (!isNaN(pageAtMs) && !(asOf >= pageAtMs)) asOf = pageAtMs;
-        confirmedLabel = isNaN(asOf) ? null : clock(asOf);
+        confirmedLabel = clock(isNaN(asOf) ? serverNow() : asOf);
         urgent = !!g.action && (g.action !== "routine" || !!(g.alerts && g.alerts.length));
         if (g.action) showGuidance(g); else noGuidance();
         checkStale();
@@ -664,7 +668,7 @@
   // Whether the page says now that attackers are reported in the town (the server's line,
   // made with the page or with its words fetched since).
   function threatShown() { return !!document.querySelector("[data-guidance] [data-ground-threat]"); }
-  var townAskedAt = Date.now();
+  var townAskedAt = elapsed();
   var townAsking = false;
 
   // The alerts in force with zones, each marked by the page's template (data-town-mark, the
@@ -680,7 +684,7 @@
     var mark = now && now.getAttribute("data-town-mark");
     if (here || townAsking || keptCopy || !mark || !now.hasAttribute("data-town-marks")) return;
     townAsking = true;
-    townAskedAt = Date.now();
+    townAskedAt = elapsed();
     var opts = { credentials: "same-origin", cache: "no-store", signal: deadline() };
     fetch("/api/v1/alerts", opts)
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -720,8 +724,8 @@
     var lon = document.querySelector("[data-where] [name=lon]");
     if (!here && lat && lon && lat.value && lon.value) here = [parseFloat(lat.value), parseFloat(lon.value)];
     setInterval(function () {
-      if (Date.now() - askedAt >= guidanceEvery()) askGuidance();
-      if (!here && Date.now() - townAskedAt >= townEvery()) askTownAlerts();
+      if (elapsed() - askedAt >= guidanceEvery()) askGuidance();
+      if (!here && elapsed() - townAskedAt >= townEvery()) askTownAlerts();
       checkStale();
     }, 1000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { askGuidance(); askTownAlerts(); } });
