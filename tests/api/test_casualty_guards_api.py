@@ -147,6 +147,23 @@ def test_a_time_before_the_casualty_was_found_is_refused(
     ok(_post(kit, Role.MEDIC, f"/casualties/{c}/{path}", at=found.isoformat(), **body))
 
 
+def test_care_given_before_the_casualty_was_recorded_is_taken_within_12_hours(kit: Kit) -> None:
+    """A bystander's tourniquet, entered by the medic who finds the casualty: "on since 07:00"
+    (the hospital desk's two-hour warning depends on it). Over 12 h before is a wrong date."""
+    c = _record(kit, "T-6")
+    found = datetime.fromisoformat(HOUR_AGO)
+    tourniquet = {"kind": "tourniquet", "site": "left_leg"}
+    on = (found - timedelta(hours=2, minutes=15)).isoformat()
+    ok(_post(kit, Role.MEDIC, f"/casualties/{c}/interventions", at=on, **tourniquet))
+    far = (found - timedelta(hours=13)).isoformat()
+    r = _post(kit, Role.MEDIC, f"/casualties/{c}/interventions", at=far, **tourniquet)
+    assert (r.status_code, r.json()["rule"]) == (422, "time_too_early"), r.text
+    # Triage is what the one who found them did: not before they were found.
+    early = (found - timedelta(minutes=5)).isoformat()
+    r = _post(kit, Role.MEDIC, f"/casualties/{c}/triage", at=early, answers={"walks": True})
+    assert (r.status_code, r.json()["rule"]) == (422, "time_too_early"), r.text
+
+
 @pytest.mark.parametrize(
     ("path", "body"),
     [

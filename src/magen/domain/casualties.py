@@ -592,9 +592,17 @@ def _not_closed(c: Casualty, doing: str) -> None:
         )
 
 
-def _not_before(when: datetime, earlier: datetime | None, what: str) -> None:
-    if earlier is not None and when < earlier:
+def _not_before(
+    when: datetime, earlier: datetime | None, what: str, *, leeway: timedelta = timedelta(0)
+) -> None:
+    if earlier is not None and when < earlier - leeway:
         raise InvalidCommand(f"the time given is before the {what}", rule="time_too_early")
+
+
+# Care is often given before the casualty is recorded: a bystander's or a comrade's
+# tourniquet, entered by the medic who finds them ("on since 07:00"). Up to this long before
+# the casualty was found it is taken; a day before is a wrong date.
+CARE_BEFORE_FOUND = timedelta(hours=12)
 
 
 @decider(RecordCasualty)
@@ -640,7 +648,8 @@ def _intervention(state: State, cmd: RecordIntervention, ctx: DecisionContext) -
     c = casualty(state, cmd.casualty_id)
     _our_patient(state, ctx, c, "treat")
     at = observed_time(cmd.at, ctx)
-    _not_before(at, c.found_at, "time the casualty was found")
+    # Over 12 h before the casualty was found is refused (CARE_BEFORE_FOUND).
+    _not_before(at, c.found_at, "time the casualty was found", leeway=CARE_BEFORE_FOUND)
     # Care given before death or discharge may be entered afterwards; nothing after.
     if c.died_at is not None and at > c.died_at:
         raise InvalidCommand(
