@@ -103,6 +103,10 @@ def guidance_tag(snap: GuidanceSnapshot) -> str:
     return f"{snap.position}.{snap.version}.{int(snap.as_of.timestamp() * 1000)}"
 
 
+# The header the server's "now" is said in (GET /guidance): see guidance_here.
+NOW_HEADER = "Magen-Now"
+
+
 @get("/guidance")
 async def guidance_here(
     request: Request[Any, Any, Any],
@@ -128,17 +132,19 @@ async def guidance_here(
     chosen: Lang = lang or preferred_language(request.headers.get("accept-language")) or "he"
     # Tagged by what it says: the advice reads live state besides its snapshot (how far the
     # nearest attackers are), so a tag of the snapshot alone kept an old distance on a 304.
-    # `now` is the server's clock as it answers (`as_of` is the log's, perhaps long ago): a
-    # page that polls this alone learns the server's time from it, and so notices a phone
-    # whose own clock jumped. It is in the tag too, so a 304 never hands back an old "now".
-    view = guidance.view_at(lon, lat, chosen)  # shared: never changed here
-    body = encoded(request, {**view, "now": guidance.service.clock.now().isoformat()})
+    body = encoded(request, guidance.view_at(lon, lat, chosen))
     etag = etag_of(body)
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={PUBLIC_MAX_AGE_S}",
         "Vary": "Accept-Language",
         "Content-Language": chosen,
+        # The server's clock as it answers (`as_of` is the log's, perhaps long ago), to the
+        # millisecond: a page that polls this alone learns the server's time from it, and so
+        # notices a phone whose own clock jumped. A header, not in the body: a 304 carries a
+        # fresh one (and refreshes the browser's kept answer), so an unchanged advice stays
+        # a 304 of no body every 5 s on a weak phone.
+        NOW_HEADER: guidance.service.clock.now().isoformat(timespec="milliseconds"),
     }
     if client_has(request, etag):
         return Response(b"", status_code=304, headers=headers)

@@ -611,10 +611,12 @@
     askedAt = elapsed();
     var at = here;
     // "no-cache": the browser asks again with the ETag it holds (never an answer it kept, nor
-    // one a cache kept past a few seconds). The answer states the server's "now", in its tag
-    // too: a 304 never hands back an old one.
+    // one a cache kept past a few seconds). The answer states the server's "now" in a header
+    // (Magen-Now), which a 304 brings fresh: an unchanged advice costs no body.
+    var now = null;
     fetch("/api/v1/guidance?lat=" + at[0] + "&lon=" + at[1] + "&lang=" + LANG, { credentials: "same-origin", cache: "no-cache", signal: deadline() })
       .then(function (r) {
+        now = r.headers.get("Magen-Now");
         if (r.ok) return r.json();
         return r.status >= 400 && r.status < 500 ? {} : null;  // no advice for this place
       })
@@ -624,7 +626,7 @@
         if (!g) { askFailed = true; checkStale(); return; }  // no answer (server trouble)
         // The server's "now", stated: with a place set this is the page's one source of the
         // server's clock, so a phone clock moved after the page loaded is noticed here.
-        learnClock(g.now);
+        learnClock(now);
         askFailed = false;
         confirmedAt = elapsed();
         // The server's time for this advice (its log's), never the phone's clock.
