@@ -762,6 +762,7 @@
   }
 
   var map = null;
+  var mapMarker = null;
   function pickOnMap() {
     var el = document.getElementById("map");
     el.hidden = false;
@@ -775,16 +776,18 @@
       .then(function () {
         map = MagenTown.create(el, {});
         map.setView([31.7615, 35.216], 15);
+        // A tap places at once, while the town's streets and shelters are still on their way
+        // (a weak link takes seconds for them: a tap meanwhile was lost, and nothing said so).
+        map.on("click", function (e) {
+          if (mapMarker) mapMarker.setLatLng(e.latlng); else mapMarker = L.marker(e.latlng).addTo(map);
+          setWhere(e.latlng.lat, e.latlng.lng, null, "", say("location_map"));
+        });
+        banner("done", say("tap_map"));
         return MagenTown.load(map, { buildings: false, zones: false });
       })
       .then(function (town) {
-        if (town && town.bounds) map.fitBounds(town.bounds);
-        banner("done", say("tap_map"));
-        var marker = null;
-        map.on("click", function (e) {
-          if (marker) marker.setLatLng(e.latlng); else marker = L.marker(e.latlng).addTo(map);
-          setWhere(e.latlng.lat, e.latlng.lng, null, "", say("location_map"));
-        });
+        // The whole town in view, unless a place was tapped meanwhile (it stays where seen).
+        if (town && town.bounds && !mapMarker) map.fitBounds(town.bounds);
       })
       .catch(function () { el.hidden = true; banner("error", say("gps_failed")); });
   }
