@@ -50,6 +50,7 @@ from magen.dispatch.tasks import (
     AreaLink,
     NeedsConfig,
     WoundedResponder,
+    escorted,
     every_task,
     incident_task,
     staffed,
@@ -116,6 +117,9 @@ class Board:
     built: Mapping[str, Task] = field(default_factory=dict)
     # How tasks' needs are judged (for a stale track's task, which `built` does not hold)
     needs: NeedsConfig = field(default_factory=NeedsConfig)
+    # Incidents and wounded responders in an active danger area with an armed responder
+    # assigned, by task id: an unarmed medic sent there may enter the areas they lie in
+    escorted: frozenset[str] = frozenset()
     _recs: dict[str, Recommendation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -142,8 +146,8 @@ class Board:
     def target(self, a: Assignment) -> Task | None:
         """Where an assignment sends its responder, as a task (None once the target closed).
 
-        The danger areas declared around the target are open to an armed responder, as they
-        are for the recommendations.
+        The danger areas declared around the target are open to an armed responder, and those
+        an escorted target lies in to an unarmed medic, as they are for the recommendations.
         """
         if a.target is TargetKind.RESPONDER:
             # The task as the board built it (whether a medic was free, the needs' config),
@@ -168,7 +172,7 @@ class Board:
             )
             names = {a.target_id, incident.incident_id, *incident.sos_ids}
         areas = frozenset().union(*(self.around.get(n, frozenset()) for n in names))
-        return replace(task, open_areas=areas)
+        return replace(task, open_areas=areas, escorted=task.task_id in self.escorted)
 
 
 def _final_track(views: Mapping[str, TrackView], track_id: str) -> str:
@@ -418,6 +422,7 @@ class DispatchService:
         }
         places = {i.incident_id: (i.lon, i.lat) for i in incidents if i.open}
         places.update({w.responder_id: (w.lon, w.lat) for w in wounded.values()})
+        in_danger = self._in_danger(places, areas)
         every = every_task(
             incidents,
             tracks,
@@ -425,9 +430,11 @@ class DispatchService:
             config=self.needs,
             wounded=wounded.values(),
             medic_free=any(Capability.MEDIC in u.capabilities for u in units.values()),
-            in_danger=self._in_danger(places, areas),
+            in_danger=in_danger,
         )
-        tasks = staffed(every, incidents, tracks, assigned=assigned, config=self.needs)
+        tasks = staffed(
+            every, incidents, tracks, assigned=assigned, config=self.needs, in_danger=in_danger
+        )
         return Board(
             position=state.position,
             as_of=now,
@@ -443,6 +450,7 @@ class DispatchService:
             wounded=wounded,
             built={t.task_id: t for t in every},
             needs=self.needs,
+            escorted=frozenset(escorted(every, assigned, in_danger)),
         )
 
 

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -130,6 +131,10 @@ class Task:
     # Danger areas declared around this task: an armed responder sent to it may enter them.
     # (Areas that contain the task's place are open to them too, without being named here.)
     open_areas: frozenset[str] = frozenset()
+    # An armed responder is assigned to it (rescue task force, warm zone: medics go in with
+    # an armed escort): an unarmed medic sent to it may enter the areas its place lies in,
+    # and only those (not the areas declared around it), and only for this task.
+    escorted: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,7 +196,9 @@ class Recommendation:
     nearest: bool  # no able responder is nearer (in time)
     nearer: int  # able responders known to be nearer: the plan needs them elsewhere
     avoids: tuple[str, ...]  # danger areas the route goes around
-    enters: tuple[str, ...]  # danger areas an armed responder enters to reach the threat
+    # danger areas an armed responder enters to reach the threat, or an unarmed medic with
+    # the armed escort assigned to an escorted task (`Task.escorted`)
+    enters: tuple[str, ...]
     reason: str
     leaves: tuple[str, ...] = ()  # danger areas the responder stands in and leaves
 
@@ -514,6 +521,11 @@ def _block_secs(
     return secs, ok
 
 
+# The responders an open block is for: armed ones (a task's own areas and those declared
+# around it), or unarmed medics (an escorted task's place's areas).
+_Role = Literal["armed", "escorted"]
+
+
 class _Travel:
     """Travel times from units to tasks: exact where searched, lower bounds elsewhere.
 
@@ -546,6 +558,10 @@ class _Travel:
         # Tasks whose times changed since the caller last asked (`changed`).
         self._changed: set[int] = set(range(n_t))
         self.armed = np.array([u.armed for u in units], dtype=bool)
+        # Unarmed medics: those an escorted task opens the areas its place lies in to.
+        self.medic = np.array(
+            [Capability.MEDIC in u.capabilities and not u.armed for u in units], dtype=bool
+        )
         self.by_car = np.array([u.mode is Mode.BY_CAR for u in units], dtype=bool)
         # (tasks, areas) and (units, areas): who is inside; a responder may always leave.
         self.inside, self.unit_in = (
@@ -558,18 +574,20 @@ class _Travel:
         self.open_sets = self.inside | named
         self.open_key = [tuple(np.flatnonzero(row).tolist()) for row in self.open_sets]
         self.has_open = self.open_sets.any(axis=1)
+        # Per task, the areas an unarmed medic sent there may enter: with an armed escort
+        # assigned, those its place lies in.
+        escort_sets = self.inside & np.array([t.escorted for t in tasks], dtype=bool)[:, None]
+        self.escort_key = [tuple(np.flatnonzero(row).tolist()) for row in escort_sets]
+        self.has_escort = escort_sets.any(axis=1)
         self.unit_legs = np.zeros((n_u, n_a), dtype=bool)
         self.task_legs: dict[Mode, BoolArray] = {}
         self.blocks: list[_Block] = []
-        self.block_of: dict[tuple[Mode, tuple[int, ...]], _Block] = {}
+        self.block_of: dict[tuple[Mode, _Role | None, tuple[int, ...]], _Block] = {}
         self._widened: set[tuple[int, int]] = set()
         self._loose_units: dict[int, int] = {}
         self._closures: dict[tuple[int | str, ...], Closure] = {}
         self._exits: dict[tuple[Mode, tuple[int, ...]], dict[int, Exit]] = {}
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for t, key in enumerate(self.open_key):
-            if key:
-                groups.setdefault(key, []).append(t)
+        groups, role_of = self._open_groups(), {"armed": self.armed, "escorted": self.medic}
         for mode in Mode:
             members = np.flatnonzero(self.by_car == (mode is Mode.BY_CAR)).astype(np.int64)
             if not members.shape[0] or not n_t:
@@ -594,20 +612,21 @@ class _Travel:
                 legs_u=legs_u,
                 landmark=landmark,
             )
-            armed = np.flatnonzero(self.armed[members])
-            for key, rows in sorted(groups.items()):
-                if armed.shape[0]:
+            for (role, key), rows in sorted(groups.items()):
+                who = np.flatnonzero(role_of[role][members])
+                if who.shape[0]:
                     idx = np.array(rows, dtype=np.int64)
                     self._add(
                         graph,
                         key,
                         idx,
-                        members[armed],
+                        members[who],
                         tp=_take(tp, idx),
-                        up=_take(up, armed),
+                        up=_take(up, who),
                         legs_t=legs_t[idx],
-                        legs_u=legs_u[armed],
-                        landmark=landmark[np.ix_(idx, armed)],
+                        legs_u=legs_u[who],
+                        landmark=landmark[np.ix_(idx, who)],
+                        role=role,
                     )
 
     def _add(
@@ -622,6 +641,7 @@ class _Travel:
         legs_t: BoolArray,
         legs_u: BoolArray,
         landmark: FloatArray,
+        role: _Role | None = None,
     ) -> None:
         shut = np.ones(len(self.areas), dtype=bool)
         shut[list(key)] = False
@@ -661,8 +681,11 @@ class _Travel:
         cells = rows[:, None] * n_u + members[None, :]
         if not key:
             # A closed block also holds armed responders' pairs with tasks they may route to
-            # through the task's own areas: those pairs belong to the task's open block.
-            elsewhere = self.armed[members][None, :] & self.has_open[rows][:, None]
+            # through the task's own areas, and unarmed medics' with escorted tasks in areas:
+            # those pairs belong to the task's open block.
+            elsewhere = (self.armed[members][None, :] & self.has_open[rows][:, None]) | (
+                self.medic[members][None, :] & self.has_escort[rows][:, None]
+            )
             cells = np.where(elsewhere, len(self.tasks) * n_u, cells)
         block.cells = cells
         block.index = len(self.blocks)
@@ -671,8 +694,22 @@ class _Travel:
         block.col_of = np.full(n_u, -1, dtype=np.int64)
         block.col_of[members] = np.arange(members.shape[0])
         self.blocks.append(block)
-        self.block_of[(graph.mode, key)] = block
+        self.block_of[(graph.mode, role, key)] = block
         self._refresh(block, np.arange(rows.shape[0], dtype=np.int64))
+
+    def _open_groups(self) -> dict[tuple[_Role, tuple[int, ...]], list[int]]:
+        """Per kind of responder an open block is for (armed, unarmed medics) and the areas
+        open to it, the tasks."""
+        groups: dict[tuple[_Role, tuple[int, ...]], list[int]] = {}
+        roles: tuple[tuple[_Role, list[tuple[int, ...]]], ...] = (
+            ("armed", self.open_key),
+            ("escorted", self.escort_key),
+        )
+        for role, keys in roles:
+            for t, key in enumerate(keys):
+                if key:
+                    groups.setdefault((role, key), []).append(t)
+        return groups
 
     @cached_property
     def unit_in_any(self) -> BoolArray:
@@ -764,29 +801,40 @@ class _Travel:
         self._changed.clear()
         return out
 
+    def key_of(self, task: int, unit: int) -> tuple[int, ...]:
+        """The areas open to a pair: an armed responder's task's, an unarmed medic's
+        escorted task's place's, else none."""
+        if self.armed[unit]:
+            return self.open_key[task]
+        return self.escort_key[task] if self.medic[unit] else ()
+
     def pair_block(self, task: int, unit: int) -> _Block:
         """The block a pair is routed in."""
-        mode = Mode.BY_CAR if self.by_car[unit] else Mode.ON_FOOT
-        key = self.open_key[task] if self.armed[unit] else ()
-        return self.block_of[(mode, key)]
+        k = int(self.pair_blocks(np.array([task]), np.array([unit]))[0])
+        return self.blocks[k]
 
     @cached_property
     def _block_index(self) -> IntArray:
-        """(by car, armed, task): the index of the block such pairs are routed in (-1: none)."""
-        out = np.full((2, 2, len(self.tasks)), -1, dtype=np.int64)
-        for (mode, key), b in self.block_of.items():
-            car = int(mode is Mode.BY_CAR)
-            if key:  # armed responders to the tasks that open these areas
-                out[car, 1, b.tasks] = b.index
-            else:  # everyone else
-                out[car, 0, :] = b.index
-                out[car, 1, ~self.has_open] = b.index
+        """(by car, role, task): the index of the block such pairs are routed in (-1: none);
+        roles: 0 anyone else, 1 armed, 2 unarmed medic."""
+        out = np.full((2, 3, len(self.tasks)), -1, dtype=np.int64)
+        for (mode, _, key), b in self.block_of.items():  # everyone: the closed block
+            if not key:
+                out[int(mode is Mode.BY_CAR), :, :] = b.index
+        for (mode, role, key), b in self.block_of.items():  # those a task opens areas to
+            if key:
+                out[int(mode is Mode.BY_CAR), 1 if role == "armed" else 2, b.tasks] = b.index
         return out
+
+    @cached_property
+    def _role(self) -> IntArray:
+        """Per unit, its row in `_block_index`."""
+        return np.where(self.armed, 1, np.where(self.medic, 2, 0)).astype(np.int64)
 
     def pair_blocks(self, tasks: IntArray, units: IntArray) -> IntArray:
         """The index of the block each pair is routed in (`pair_block`, all at once)."""
-        car, armed = self.by_car[units].astype(np.int64), self.armed[units].astype(np.int64)
-        return np.asarray(self._block_index[car, armed, tasks])
+        car = self.by_car[units].astype(np.int64)
+        return np.asarray(self._block_index[car, self._role[units], tasks])
 
     def pair_row(self, task: int, unit: int) -> tuple[_Block, int, int]:
         """The block of a pair and its row and column there."""
@@ -1132,6 +1180,7 @@ class Dispatcher:
                 nearest = bool(nearest_of[n])
                 nearer = int(nearer_of[n])
                 avoids, enters, leaves = areas_of[(t, u)]
+                escort = bool(travel.medic[u]) and task.escorted and bool(enters)
                 need = task.needs[int(slots.need[j])]
                 recs.append(
                     Recommendation(
@@ -1160,6 +1209,7 @@ class Dispatcher:
                             avoids=avoids,
                             enters=enters,
                             leaves=leaves,
+                            escorted=escort,
                         ),
                     )
                 )
@@ -1456,10 +1506,9 @@ class _Explainer:
         near_of: dict[int, list[int]] = {}
         for n, k in zip(*(a.tolist() for a in np.nonzero(within)), strict=True):
             near_of.setdefault(n, []).append(k)
-        armed = travel.armed.tolist()
         stands_in = travel.unit_sets
         for n, (t, u) in enumerate(pairs):
-            key = travel.open_key[t] if armed[u] else ()
+            key = travel.key_of(t, u)
             # Areas the responder stands in and the task's block closes: it leaves them.
             leaves[(t, u)] = [k for k in stands_in.get(u, ()) if k not in key]
             near = [k for k in near_of.get(n, ()) if k not in key and k not in leaves[(t, u)]]
@@ -1615,6 +1664,7 @@ def _reason(
     avoids: tuple[str, ...],
     enters: tuple[str, ...],
     leaves: tuple[str, ...] = (),
+    escorted: bool = False,
 ) -> str:
     who = _who(unit, need)
     how = "by car" if unit.mode is Mode.BY_CAR else "on foot"
@@ -1636,7 +1686,7 @@ def _reason(
     if enters:
         parts.append(
             f"enters danger area{'s' if len(enters) > 1 else ''} {', '.join(enters)} "
-            "to reach the threat"
+            + ("with the armed escort assigned" if escorted else "to reach the threat")
         )
     return "; ".join(parts)
 

@@ -73,6 +73,9 @@ class NeedsConfig:
 # People in a declared danger area: only an armed responder may go in (to get them out, or
 # ahead of the medic), whether or not the threat it was declared for is still fresh.
 _IN_DANGER = Need(ARMED, "in a danger area", Fact("in_danger_area"))
+# What a medic need of an escorted task says (`escorted`): the medic goes in with the armed
+# responder assigned to it.
+_WITH_ESCORT = Fact("armed_escort")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +227,7 @@ FACT_CODES = (
     "confirmed",
     "threat_m",
     "in_danger_area",
+    "armed_escort",
     "injured",
     "calling_for_help",
     "people",
@@ -271,7 +275,9 @@ def open_tasks(
         medic_free=medic_free,
         in_danger=in_danger,
     )
-    return staffed(every, incident_list, track_list, assigned=assigned, config=config)
+    return staffed(
+        every, incident_list, track_list, assigned=assigned, config=config, in_danger=in_danger
+    )
 
 
 def every_task(
@@ -323,12 +329,15 @@ def staffed(
     *,
     assigned: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
     config: NeedsConfig | None = None,
+    in_danger: Collection[str] = (),
 ) -> list[Task]:
     """The tasks (`every_task`) with needs left once the responders assigned to them (their
-    capabilities, by task id) fill what they can, by priority."""
+    capabilities, by task id) fill what they can, by priority; those `escorted` (`in_danger`:
+    the incidents and wounded responders whose place lies in an active danger area) say so."""
     cfg = config or NeedsConfig()
     assigned = assigned or {}
     task_list = list(tasks)
+    escorts = escorted(task_list, assigned, in_danger)
     by_id = {t.track_id: t for t in tracks}
     joining = _escorts_joining([i for i in incidents if i.open], by_id, assigned, cfg)
     for threat_id, n in _escorts_to_wounded(task_list, by_id, assigned, cfg).items():
@@ -339,9 +348,36 @@ def staffed(
         if task.kind is TaskKind.THREAT:
             team += [ARMED] * joining.get(task.task_id, 0)
         needs = still_needed(task.needs, team)
+        escort = task.task_id in escorts
+        if escort:
+            needs = tuple(_escorted_need(n) for n in needs)
         if needs:
-            out.append(replace(task, needs=needs))
+            out.append(replace(task, needs=needs, escorted=escort or task.escorted))
     return sorted(out, key=lambda t: (-t.priority, t.task_id))
+
+
+def escorted(
+    tasks: Iterable[Task],
+    assigned: Mapping[str, Sequence[frozenset[Capability]]],
+    in_danger: Collection[str],
+) -> set[str]:
+    """The incidents and wounded responders (by task id) lying in an active danger area
+    (`in_danger`) with an armed responder assigned: an unarmed medic sent to one may enter
+    the areas its place lies in, with that escort (rescue task force, warm zone)."""
+    return {
+        t.task_id
+        for t in tasks
+        if t.kind is not TaskKind.THREAT
+        and t.task_id in in_danger
+        and any(Capability.ARMED in caps for caps in assigned.get(t.task_id, ()))
+    }
+
+
+def _escorted_need(need: Need) -> Need:
+    """A medic need of an escorted task: the medic goes in with the armed escort."""
+    if need.requires != MEDIC:
+        return need
+    return Need(MEDIC, f"{need.why}, with the armed escort assigned", _WITH_ESCORT)
 
 
 def _escorts_joining(

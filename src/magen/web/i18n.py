@@ -673,6 +673,13 @@ _T: dict[str, tuple[str, str, str]] = {
     "fact_confirmed": ("מאומת", "مؤكَّد", "confirmed"),
     "fact_threat_m": ("איום במרחק {n} מ׳", "تهديد على بعد {n} م", "threat {n} m away"),
     "fact_in_danger_area": ("באזור סכנה", "في منطقة خطر", "in a danger area"),
+    # A medic sent with the armed responder assigned to a call or wounded responder in a
+    # danger area (dispatch.tasks.escorted: rescue task force, warm zone).
+    "fact_armed_escort": (
+        "בליווי הכוח החמוש שהוקצה",
+        "بمرافقة المستجيب المسلّح المكلَّف",
+        "with the armed escort assigned",
+    ),
     "fact_injured": ("פצועים: {n}", "مصابون: {n}", "{n} injured"),
     "fact_calling_for_help": (
         "אנשים קוראים לעזרה",
