@@ -93,6 +93,18 @@ def test_with_no_medic_available_anyone_may_go_to_get_them_out() -> None:
     assert task.needs[0].fact == Fact("responder_wounded")
 
 
+def test_with_no_medic_free_the_armed_responder_who_goes_first_gets_them_out() -> None:
+    """In a danger area only the armed may go in: "anyone" beside the armed need took a second
+    armed responder from the contact teams. The one armed responder is the whole need."""
+    hurt = WoundedResponder("acc_hurt", 35.2130, 31.7600)
+    task = wounded_task(hurt, medic_free=False, in_danger=True)
+    assert [n.requires for n in task.needs] == [ARMED]
+    assert task.needs[0].fact == Fact("in_danger_area")
+    # A medic free: the armed responder first, then the medic, as before.
+    both = wounded_task(hurt, medic_free=True, in_danger=True)
+    assert [n.requires for n in both.needs] == [ARMED, MEDIC]
+
+
 def test_a_wounded_responder_near_a_credible_threat_needs_an_armed_escort_first() -> None:
     fuser = Fuser()
     kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2", "acct:cop3"])

@@ -205,8 +205,14 @@ def wounded_task(
         needs.append(Need(ARMED, f"threat {m:.0f} m away", Fact("threat_m", round(m))))
     elif in_danger:
         needs.append(_IN_DANGER)
-    why = "responder wounded" if medic_free else "responder wounded, no medic available"
-    needs.append(Need(MEDIC if medic_free else frozenset(), why, Fact("responder_wounded")))
+    if medic_free:
+        needs.append(Need(MEDIC, "responder wounded", Fact("responder_wounded")))
+    elif not needs:
+        why = "responder wounded, no medic available"
+        needs.append(Need(frozenset(), why, Fact("responder_wounded")))
+    # With no medic free the armed responder who must go first (a threat near, or a danger
+    # area only the armed may enter) is the one who gets them out: "anyone" beside it took a
+    # second armed responder from the contact teams (only the armed can go in).
     name = wounded.callsign or wounded.responder_id
     return Task(
         task_id=wounded.responder_id,
