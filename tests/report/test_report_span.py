@@ -169,14 +169,18 @@ def test_a_real_days_report_draws_its_maps_on_the_servers_town(
 ) -> None:
     """A log with no simulator's truth names no town: the server's (MAGEN_TOWN) draws the maps."""
     import magen.report
+    import magen.report.build
 
     seen: dict[str, Any] = {}
 
-    def build(db: str, out: str, **kw: Any) -> Any:
+    def write(events: list[Any], out: str, **kw: Any) -> Any:
         seen.update(kw)
         raise ReportError("stopped here: the town is what this test looks at")
 
-    monkeypatch.setattr(magen.report, "build_report", build)
+    # `magen report` reads the log once (open_events) and writes from its events: a log of one
+    # event stands in for a real day's, which has no simulator's truth beside it.
+    monkeypatch.setattr(magen.report.build, "open_events", lambda db: [object()])
+    monkeypatch.setattr(magen.report, "write_report", write)
     monkeypatch.setenv("MAGEN_TOWN", str(baka_pack()))
     assert main(["report", "--db", str(tmp_path / "x.db"), "--out", str(tmp_path / "r")]) == 2
     assert seen["town"] is not None
