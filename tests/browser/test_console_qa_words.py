@@ -357,11 +357,21 @@ def test_the_override_list_tells_responders_apart_by_distance(hebrew: Any, serve
     sos = r.json()["id"]
     # A row that can be overridden: other tests on this server leave recommendations of
     # their own (for threats, which come first; a wounded colleague's offers no override).
+    # Taken from a picture that has this SOS (drawn at once, but rows of other tests are on the
+    # page before it: one of them, opened, is drawn again as the responders checked in above
+    # are recommended), and held by its id, not by its place in a list that is drawn again.
     override = text("override", "he")
-    row = hebrew.locator('[data-panel="recommendations"] li[data-id]').filter(
+    hebrew.wait_for_function(
+        "(sos) => (window.magenConsole.picture().incidents || [])"
+        ".some((i) => (i.sos_ids || []).includes(sos))",
+        arg=sos,
+    )
+    rows = hebrew.locator('[data-panel="recommendations"] li[data-id]').filter(
         has=hebrew.locator("button", has_text=override)
     )
-    row.first.wait_for()
+    rows.first.wait_for()
+    rid = rows.first.get_attribute("data-id")
+    row = hebrew.locator(f'[data-panel="recommendations"] li[data-id="{rid}"]')
     row.first.locator("button", has_text=override).click()
     options = row.first.locator("select option").all_inner_texts()
     assert options, options
