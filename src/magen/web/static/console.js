@@ -129,7 +129,13 @@
       if (!feed) startFeed(live.position);
       loadProposals();
       loadBoards();
+      // A slow plan is reused for a while (app/dispatch.py SLOW_PLAN_S): a picture can show a
+      // call before the recommendations for it. Asked again (capped) until they catch up, so a
+      // quiet moment with no further event never leaves a call without its recommendation.
+      var recs = live.recommendations;
+      var behind = recs && typeof recs.position === "number" && recs.position < live.position;
       if (again) { var now = again === 2; again = 0; refreshSoon(now); }
+      else if (behind) refreshSoon(false);
     }, function () {
       again = 0;
       pictureFailed();
