@@ -51,3 +51,49 @@ def test_a_picture_with_recommendations_behind_it_is_asked_for_again(
         assert again >= 2, asked  # about one a second, capped, while they lag
     else:
         assert again <= 1, asked  # nothing lags and nothing happens: no more asking
+
+
+def test_a_medic_sent_in_with_an_armed_escort_is_said_to_reach_the_wounded(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    """The route of a medic the escort rule lets into a danger area enters it to reach the
+    wounded, not "to reach the threat" (the words of an armed responder's route)."""
+    medic = {
+        "id": "rec_escorted",
+        "responder_id": "rsp_medic",
+        "responder_kind": "medic",
+        "target": {"kind": "incident", "id": "inc_x"},
+        "task_facts": [{"code": "people", "n": 2}, {"code": "injured", "n": 1}],
+        "need": {"index": 1, "requires": ["medic"], "fact": {"code": "armed_escort", "n": None}},
+        "travel_s": 240.0,
+        "priority": 20.0,
+        "mode": "by_car",
+        "nearest": True,
+        "nearer_needed_elsewhere": 0,
+        "leaves": [],
+        "avoids": [],
+        "enters": ["da_escort"],
+    }
+
+    def serve(route: Any) -> None:
+        answer = route.fetch()
+        picture = answer.json()
+        recs = picture.get("recommendations") or {}
+        recs["recommendations"] = [medic]
+        recs["unmet"] = []
+        recs["position"] = picture["position"]
+        picture["recommendations"] = recs
+        route.fulfill(response=answer, body=json.dumps(picture))
+
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    try:
+        context.route(re.compile(r".*/api/v1/picture$"), serve)
+        page = page_errors.watch(sign_in(context, server, "dispatcher", "/console?lang=en"))
+        row = page.locator('[data-panel="recommendations"] li[data-id="rec_escorted"]')
+        row.wait_for()
+        said = row.inner_text()
+        assert "with the armed escort assigned" in said, said
+        assert "to reach the wounded" in said, said
+        assert "to reach the threat" not in said, said
+    finally:
+        context.close()

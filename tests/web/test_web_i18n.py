@@ -86,6 +86,7 @@ def test_the_console_says_every_dispatch_fact_and_unmet_need_in_each_language() 
     keys += [f"dx_{mode.value}" for mode in Mode]
     keys += ["need_armed_medic", "need_armed", "need_medic", "need_any", "dx_task_sos"]
     keys += ["dx_nearest", "dx_nearer_one", "dx_nearer_n", "dx_leaves", "dx_avoids", "dx_enters"]
+    keys += ["dx_enters_escorted"]
     keys += ["dx_dur_s", "dx_dur_min", "dx_dur_min_s", "target_track"]
     keys += ["danger_around_track", "danger_around_confirmed_track", "danger_around_incident"]
     for key in keys:

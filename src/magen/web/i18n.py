@@ -657,6 +657,11 @@ _T: dict[str, tuple[str, str, str]] = {
         "يدخل {areas} للوصول إلى التهديد",
         "enters {areas} to reach the threat",
     ),
+    "dx_enters_escorted": (
+        "נכנס/ת ל{areas} אל הפצועים",
+        "يدخل {areas} إلى المصابين",
+        "enters {areas} to reach the wounded",
+    ),
     # The facts behind a task's label and a need's why (dispatch.tasks.FACT_CODES).
     "fact_armed_attackers": ("מחבלים חמושים: {n}", "مهاجمون مسلّحون: {n}", "{n} armed attackers"),
     "fact_armed_attackers_unknown": (

@@ -1527,8 +1527,11 @@
     var parts = [head];
     var need = factText(r.need && r.need.fact);
     if (need) parts.push(need);
+    // A medic sent in with an armed escort enters to reach the wounded, not the threat.
+    var escorted = r.need && r.need.fact && r.need.fact.code === "armed_escort";
     ["leaves", "avoids", "enters"].forEach(function (k) {
-      if (r[k] && r[k].length) parts.push(say("dx_" + k, { areas: areaTitles(r[k]) }));
+      var key = k === "enters" && escorted ? "dx_enters_escorted" : "dx_" + k;
+      if (r[k] && r[k].length) parts.push(say(key, { areas: areaTitles(r[k]) }));
     });
     return parts.join(say("dx_sep"));
   }
