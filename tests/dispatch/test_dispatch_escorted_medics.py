@@ -29,7 +29,12 @@ from magen.dispatch.tasks import FACT_CODES, WoundedResponder, open_tasks
 from magen.dispatch.tasks import MEDIC as NEED_MEDIC
 from magen.domain.alerts import Circle, DangerReason, DeclareDangerArea
 from magen.domain.base import Actor
-from magen.domain.dispatch import Dispatch, MakeAssignment
+from magen.domain.dispatch import (
+    CancelAssignment,
+    Dispatch,
+    MakeAssignment,
+    ReportArrival,
+)
 from magen.domain.reports import RaiseSos
 from magen.domain.responders import Capability, CheckIn, ResponderKind, ResponderStatus
 from magen.domain.values import GeoPoint, Role
@@ -131,11 +136,21 @@ def test_an_escorted_medic_may_not_enter_the_areas_declared_around_its_task(
     pytest.fail("no route of the right length found on Baka")
 
 
-def test_an_escorted_call_says_so_only_with_an_armed_responder_assigned() -> None:
+def test_an_escorted_call_says_so_only_with_an_armed_responder_there() -> None:
     calls = [kit.sos("sos_a", 0, 0, injured=1), kit.sos("sos_b", 3000, 0, injured=1)]
     incidents = kit.incidents(calls, [])
     armed = {"sos_a": [NEED_ARMED], "sos_b": [NEED_ARMED]}
-    tasks = {t.task_id: t for t in open_tasks(incidents, [], in_danger={"sos_a"}, assigned=armed)}
+    # Assigned but not yet there: no escort (the medic would arrive alone).
+    (on_the_way,) = [
+        t
+        for t in open_tasks(incidents, [], in_danger={"sos_a"}, assigned=armed)
+        if t.task_id == "sos_a"
+    ]
+    assert not on_the_way.escorted
+    tasks = {
+        t.task_id: t
+        for t in open_tasks(incidents, [], in_danger={"sos_a"}, assigned=armed, on_scene=armed)
+    }
     # In the area, with the escort: its medic goes in with it.
     assert tasks["sos_a"].escorted
     (need,) = tasks["sos_a"].needs
@@ -151,8 +166,9 @@ def test_an_escorted_call_says_so_only_with_an_armed_responder_assigned() -> Non
     assert not bare.escorted
     # A wounded responder in an area, with an armed responder sent to get them out.
     hurt = WoundedResponder("acc_hurt", 35.2130, 31.7600)
+    there = {"acc_hurt": [NEED_ARMED]}
     (task_,) = open_tasks(
-        [], [], wounded=[hurt], in_danger={"acc_hurt"}, assigned={"acc_hurt": [NEED_ARMED]}
+        [], [], wounded=[hurt], in_danger={"acc_hurt"}, assigned=there, on_scene=there
     )
     assert task_.escorted
     assert [n.fact for n in task_.needs] == [Fact("armed_escort")]
@@ -190,7 +206,7 @@ async def _accept(service: Service, rec: Recommendation) -> str:
     return str(made.events[0].event.assignment_id)  # type: ignore[attr-defined]
 
 
-def test_the_board_sends_the_medic_in_once_an_armed_responder_is_assigned() -> None:
+def test_the_board_sends_the_medic_in_once_an_armed_responder_is_there() -> None:
     town: Town = baka_town()
 
     async def go() -> None:
@@ -225,8 +241,18 @@ def test_the_board_sends_the_medic_in_once_an_armed_responder_is_assigned() -> N
         assert cop.responder_id == "acc_cop"
         (unmet,) = board.plan.unmet
         assert (unmet.task_id, unmet.code) == (sos, "unreachable")
-        # The armed responder assigned: the medic goes in with it, and says so.
-        await _accept(service, cop)
+        # The armed responder assigned but on the way: the medic still may not go in (it
+        # would arrive first, alone).
+        escort = await _accept(service, cop)
+        board = live.planned()
+        assert board.plan is not None
+        assert [u.code for u in board.plan.unmet] == ["unreachable"]
+        assert not board.escorted
+        # The armed responder there: the medic goes in to it, and says so.
+        cop_actor = Actor("acc_cop", Role.RESPONDER)
+        await service.handle(
+            cop_actor, ReportArrival(command_id=uuid.uuid4(), assignment_id=escort)
+        )
         board = live.planned()
         assert board.plan is not None
         assert not board.plan.unmet
@@ -245,5 +271,13 @@ def test_the_board_sends_the_medic_in_once_an_armed_responder_is_assigned() -> N
         assert board.target(a).escorted  # type: ignore[union-attr]
         route = live.assignment_route(board, a)
         assert route is not None
+        # The escort leaves (cancelled): the medic's way in closes at once, not from a route
+        # kept from before.
+        await service.handle(
+            DISPATCHER, CancelAssignment(command_id=uuid.uuid4(), assignment_id=escort)
+        )
+        board = live.planned()
+        assert not board.escorted
+        assert live.assignment_route(board, a) is None
 
     asyncio.run(go())

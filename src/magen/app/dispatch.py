@@ -336,7 +336,8 @@ class DispatchService:
         task = board.target(a)
         if task is None:
             return None
-        key = (unit, task.lon, task.lat, task.kind, task.open_areas, board.areas)
+        # Escorted or not is part of it: an escort gone, the medic's way in is closed again.
+        key = (unit, task.lon, task.lat, task.kind, task.open_areas, task.escorted, board.areas)
         if key in self._routes:
             self._routes.move_to_end(key)
             return self._routes[key]
@@ -395,6 +396,7 @@ class DispatchService:
         responders = state.slice(Responders).by_id
         dispatch = state.slice(Dispatch)
         assigned: dict[str, list[frozenset[Capability]]] = {}
+        on_scene: dict[str, list[frozenset[Capability]]] = {}  # arrived, on duty: an escort
         travellers: dict[str, Unit] = {}
         for a in dispatch.assignments.values():
             r = responders.get(a.responder_id)
@@ -402,6 +404,8 @@ class DispatchService:
             if a.active and r is not None and r.status is not ResponderStatus.WOUNDED:
                 task_id = task_of.get(a.target_id, a.target_id)
                 assigned.setdefault(task_id, []).append(r.capabilities)
+                if a.status is AssignmentStatus.ARRIVED and r.active:
+                    on_scene.setdefault(task_id, []).append(r.capabilities)
                 if a.status in _ON_THE_WAY and r.active and r.where is not None:
                     travellers[r.responder_id] = _unit(r)
         units = {
@@ -433,7 +437,13 @@ class DispatchService:
             in_danger=in_danger,
         )
         tasks = staffed(
-            every, incidents, tracks, assigned=assigned, config=self.needs, in_danger=in_danger
+            every,
+            incidents,
+            tracks,
+            assigned=assigned,
+            config=self.needs,
+            in_danger=in_danger,
+            on_scene=on_scene,
         )
         return Board(
             position=state.position,
@@ -450,7 +460,7 @@ class DispatchService:
             wounded=wounded,
             built={t.task_id: t for t in every},
             needs=self.needs,
-            escorted=frozenset(escorted(every, assigned, in_danger)),
+            escorted=frozenset(escorted(every, on_scene, in_danger)),
         )
 
 

@@ -266,11 +266,12 @@ def open_tasks(
     wounded: Iterable[WoundedResponder] = (),
     medic_free: bool = True,
     in_danger: Collection[str] = (),
+    on_scene: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
 ) -> list[Task]:
     """Every task with needs left: active threats, open incidents and wounded responders
     (`medic_free`: whether any medic is available for them; `in_danger`: the incidents and
-    wounded responders, by task id, whose place lies in an active danger area), by
-    priority."""
+    wounded responders, by task id, whose place lies in an active danger area; `on_scene`:
+    the assigned who have arrived, by task id), by priority."""
     incident_list, track_list = list(incidents), list(tracks)
     every = every_task(
         incident_list,
@@ -282,7 +283,13 @@ def open_tasks(
         in_danger=in_danger,
     )
     return staffed(
-        every, incident_list, track_list, assigned=assigned, config=config, in_danger=in_danger
+        every,
+        incident_list,
+        track_list,
+        assigned=assigned,
+        config=config,
+        in_danger=in_danger,
+        on_scene=on_scene,
     )
 
 
@@ -336,14 +343,16 @@ def staffed(
     assigned: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
     config: NeedsConfig | None = None,
     in_danger: Collection[str] = (),
+    on_scene: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
 ) -> list[Task]:
     """The tasks (`every_task`) with needs left once the responders assigned to them (their
     capabilities, by task id) fill what they can, by priority; those `escorted` (`in_danger`:
-    the incidents and wounded responders whose place lies in an active danger area) say so."""
+    the incidents and wounded responders whose place lies in an active danger area; `on_scene`:
+    the assigned who have arrived there, by task id) say so."""
     cfg = config or NeedsConfig()
     assigned = assigned or {}
     task_list = list(tasks)
-    escorts = escorted(task_list, assigned, in_danger)
+    escorts = escorted(task_list, on_scene or {}, in_danger)
     by_id = {t.track_id: t for t in tracks}
     joining = _escorts_joining([i for i in incidents if i.open], by_id, assigned, cfg)
     for threat_id, n in _escorts_to_wounded(task_list, by_id, assigned, cfg).items():
@@ -364,18 +373,20 @@ def staffed(
 
 def escorted(
     tasks: Iterable[Task],
-    assigned: Mapping[str, Sequence[frozenset[Capability]]],
+    on_scene: Mapping[str, Sequence[frozenset[Capability]]],
     in_danger: Collection[str],
 ) -> set[str]:
     """The incidents and wounded responders (by task id) lying in an active danger area
-    (`in_danger`) with an armed responder assigned: an unarmed medic sent to one may enter
-    the areas its place lies in, with that escort (rescue task force, warm zone)."""
+    (`in_danger`) with an armed responder assigned to them there (`on_scene`: those who have
+    reported arriving, on duty and not wounded): an unarmed medic sent to one may enter the
+    areas its place lies in, to that escort (rescue task force, warm zone). An escort still on
+    the way, or one who has not acknowledged, is not one: the medic would arrive alone."""
     return {
         t.task_id
         for t in tasks
         if t.kind is not TaskKind.THREAT
         and t.task_id in in_danger
-        and any(Capability.ARMED in caps for caps in assigned.get(t.task_id, ()))
+        and any(Capability.ARMED in caps for caps in on_scene.get(t.task_id, ()))
     }
 
 
