@@ -766,6 +766,9 @@
   function pickOnMap() {
     var el = document.getElementById("map");
     el.hidden = false;
+    // In view: above it may stand the attackers' line and the town's alerts, which push the
+    // map below the fold of a small phone (a tap there would find nothing to tap).
+    if (el.scrollIntoView) el.scrollIntoView({ block: "nearest" });
     if (map) return;
     var css = document.createElement("link");
     css.rel = "stylesheet";
@@ -783,6 +786,7 @@
           setWhere(e.latlng.lat, e.latlng.lng, null, "", say("location_map"));
         });
         banner("done", say("tap_map"));
+        if (el.scrollIntoView) el.scrollIntoView({ block: "nearest" });  // now at its full size
         return MagenTown.load(map, { buildings: false, zones: false });
       })
       .then(function (town) {
