@@ -310,7 +310,7 @@ def test_the_map_loads_only_when_asked_and_a_tap_places_the_reports(
         # Shown in view, whatever stands above it (an open ground threat's line, the town's
         # alerts, from other tests on the shared server, pushed it below a phone's fold).
         assert box["y"] >= 0
-        assert box["y"] + box["height"] <= PHONE["height"], box
+        assert box["y"] + box["height"] <= PHONE["height"] + 1, box  # (sub-pixel)
         with page.expect_response(lambda r: "/api/v1/guidance?" in r.url):
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         lat = page.locator("#sos form [name=lat]").input_value()
