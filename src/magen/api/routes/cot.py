@@ -71,10 +71,10 @@ async def post_cot(request: Request[Any, Any, Any]) -> Response[Any]:
         event = parse_event(await request.body())
     except CotError as exc:
         return Response({"error": "invalid_cot", "reason": str(exc)}, status_code=400)
-    rt = runtime(request)
-    report = position_report(event, (await current_actor(request, rt)).account_id)
+    actor = await current_actor(request, runtime(request))
+    report = position_report(event, actor.account_id)
     try:
-        return await run_for_caller(request, report)
+        return await run_for_caller(request, report, actor)
     except CommandIdReused:
         # A TAK client sends no command id: say it in the terms of what it sent.
         raise CommandIdReused(
