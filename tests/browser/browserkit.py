@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +238,36 @@ def busy_feed(server: Server, per_s: float = 10.0) -> Iterator[list[int]]:
     finally:
         stop.set()
         thread.join(5)
+
+
+def fake_track(
+    tid: str,
+    lat: float,
+    minutes_ago: float,
+    *,
+    count: tuple[int, int, int] = (4, 3, 5),
+    **extra: Any,
+) -> dict[str, Any]:
+    """A threat track in the shape of the picture's own view (app/picture_views.py), for a
+    console served a routed picture: last seen `minutes_ago` (stale past 5), `count` as
+    (estimate, low, high), one uncorroborated report; `extra` overrides any field."""
+    seen = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+    estimate, low, high = count
+    return {
+        "id": tid,
+        "status": "stale" if minutes_ago > 5 else "new",
+        "open": True,
+        "confirmed": False,
+        "lat": lat,
+        "lon": 35.2120,
+        "position_error_m": 40.0,
+        "heading_deg": None,
+        "mobility": "on_foot",
+        "armed": "yes",
+        "count": {"estimate": estimate, "low": low, "high": high, "claims": 1},
+        "confidence": {"level": "uncorroborated", "score": 0.15, "reporters": 1},
+        "sightings": 1,
+        "first_seen": seen,
+        "last_seen": seen,
+        **extra,
+    }

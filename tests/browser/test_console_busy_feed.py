@@ -19,7 +19,16 @@ from typing import Any
 
 import pytest
 
-from browser.browserkit import POSTER, TZ, PageErrors, Server, busy_feed, screenshot, sign_in
+from browser.browserkit import (
+    POSTER,
+    TZ,
+    PageErrors,
+    Server,
+    busy_feed,
+    fake_track,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
@@ -82,24 +91,7 @@ def _recommendation(rid: str, responder: str, incident: str, travel_s: float) ->
 
 
 def _track(tid: str, lat: float, minutes_ago: float) -> dict[str, Any]:
-    seen = _ago(minutes_ago)
-    return {
-        "id": tid,
-        "status": "stale" if minutes_ago > 5 else "new",
-        "open": True,
-        "confirmed": False,
-        "lat": lat,
-        "lon": 35.2120,
-        "position_error_m": 40.0,
-        "heading_deg": None,
-        "mobility": "on_foot",
-        "armed": "yes",
-        "count": {"estimate": 12, "low": 6, "high": 18, "claims": 1},
-        "confidence": {"level": "uncorroborated", "score": 0.15, "reporters": 1},
-        "sightings": 1,
-        "first_seen": seen,
-        "last_seen": seen,
-    }
+    return fake_track(tid, lat, minutes_ago, count=(12, 6, 18))
 
 
 def _picture(server: Server) -> dict[str, Any]:

@@ -20,7 +20,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from browser.browserkit import POSTER, TZ, PageErrors, Server, busy_feed, screenshot, sign_in
+from browser.browserkit import (
+    POSTER,
+    TZ,
+    PageErrors,
+    Server,
+    busy_feed,
+    fake_track,
+    screenshot,
+    sign_in,
+)
 from magen.web.words_console import WORDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
@@ -35,25 +44,7 @@ def _ago(minutes: float) -> str:
 
 
 def _track(tid: str, lat: float, minutes_ago: float, **extra: Any) -> dict[str, Any]:
-    seen = _ago(minutes_ago)
-    return {
-        "id": tid,
-        "status": "stale" if minutes_ago > 5 else "new",
-        "open": True,
-        "confirmed": False,
-        "lat": lat,
-        "lon": 35.2120,
-        "position_error_m": 40.0,
-        "heading_deg": None,
-        "mobility": "on_foot",
-        "armed": "yes",
-        "count": {"estimate": 4, "low": 3, "high": 5, "claims": 1},
-        "confidence": {"level": "uncorroborated", "score": 0.15, "reporters": 1},
-        "sightings": 1,
-        "first_seen": seen,
-        "last_seen": seen,
-        **extra,
-    }
+    return fake_track(tid, lat, minutes_ago, **extra)
 
 
 def _danger(did: str, threat_id: str | None, lat: float) -> dict[str, Any]:
