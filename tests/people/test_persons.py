@@ -373,6 +373,20 @@ def test_a_family_saying_safe_on_a_report_closed_meanwhile_is_kept_as_a_note(log
         log.run(REGISTRAR, MarkPersonSafe(command_id=_id(), report_id=rid))
 
 
+def test_the_note_for_safe_on_a_closed_report_keeps_the_words_the_family_s_page_gave(
+    log: Log,
+) -> None:
+    family = _resident(log, "levi-family")
+    rid = _report(log, family)
+    log.run(REGISTRAR, MarkPersonSafe(command_id=_id(), report_id=rid))
+    stock = "العائلة: رأيته أو تحدّثت معه بنفسي، إنه بأمان."
+    log.run(family, MarkPersonSafe(command_id=_id(), report_id=rid, words_if_closed=stock))
+    [note] = log.state.slice(Persons).missing[rid].notes
+    assert note.text == stock
+    with pytest.raises(ValidationError):  # a page's words, not a letter: bounded
+        MarkPersonSafe(command_id=_id(), report_id=rid, words_if_closed="x" * 501)
+
+
 def test_notes_about_a_reported_person(log: Log) -> None:
     family = _resident(log, "levi-family")
     stranger = _resident(log, "stranger")

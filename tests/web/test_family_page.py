@@ -334,6 +334,36 @@ def test_they_are_safe_closes_the_report_once_it_is_confirmed(kit: Kit) -> None:
     assert "/family/note" not in block
 
 
+def test_they_are_safe_on_a_report_closed_meanwhile_is_passed_on_in_the_page_s_words(
+    kit: Kit,
+) -> None:
+    # The registry closed the report after the family's page was drawn (a death is told in
+    # person): "they are safe" is answered as a word passed on, never "the report is closed",
+    # and the registrar reads the stock words as the family's page said them, in Hebrew.
+    client = _resident(kit)
+    report_id = _file(kit, client, "Tamar Ochana")
+    page = client.get("/family?lang=he").text
+    closed = kit.post(
+        Role.REGISTRAR, f"/api/v1/persons/missing/{report_id}/safe", {"command_id": cid()}
+    )
+    assert closed.status_code == 201, closed.text
+    client = _resident(kit)
+    form = {
+        "form": f"safe-{report_id}",
+        "command_id": form_command_id(page, "/family/safe"),
+        "report_id": report_id,
+        "note": "היא התקשרה אלינו",
+        "confirm": "1",
+    }
+    r = client.post("/family/safe?lang=he", data=form)
+    assert r.status_code == 201, r.text
+    assert "הועבר לצוות הרישום" in r.text
+    assert client.post("/family/safe?lang=he", data=form).status_code == 200  # a resend
+    persons = kit.client.app.state["runtime"].service.state.slice(Persons)
+    [note] = persons.missing[report_id].notes
+    assert note.text == "המשפחה: ראיתי אותם או דיברתי איתם בעצמי, הם בשלום. היא התקשרה אלינו"
+
+
 def test_new_information_is_added_to_the_report_as_a_note(kit: Kit) -> None:
     client = _resident(kit)
     report_id = _file(kit, client, "Yael Dahan")

@@ -445,6 +445,10 @@ class CheckInSurvivor(_WithBirth):
 class MarkPersonSafe(Command):
     report_id: str
     note: Said = ""
+    # What the registry reads if the report was closed before this arrived (the family's page
+    # may be older than the registry's decision): the family's stock words in the family's
+    # language, the family's own note after them. Empty: the words in English.
+    words_if_closed: Annotated[str, Field(max_length=500), Given] = ""
 
 
 class AddPersonNote(Command):
@@ -671,11 +675,12 @@ SAFE_AS_NOTE = {
 FAMILY_AUTHOR = "family"
 
 
-def safe_as_note(report: MissingReport, said: str) -> str:
-    """The note a family's "they are safe" on a closed report becomes: the stock words, then
-    the family's own (PFIF requires a note's text)."""
+def safe_as_note(report: MissingReport, said: str, stock: str = "") -> str:
+    """The note a family's "they are safe" on a closed report becomes: the stock words (as
+    the family's page says them, else in English), then the family's own (PFIF requires a
+    note's text)."""
     sex = report.description.sex if report.description.sex in SAFE_AS_NOTE else None
-    words = SAFE_AS_NOTE[sex] + (f" {said.strip()}" if said.strip() else "")
+    words = (stock.strip() or SAFE_AS_NOTE[sex]) + (f" {said.strip()}" if said.strip() else "")
     return words[:5000]
 
 
@@ -703,7 +708,7 @@ def _mark_safe(state: State, cmd: MarkPersonSafe, ctx: DecisionContext) -> list[
                     at=ctx.now,
                     author_name=_author_of(state, ctx),
                     status=NoteStatus.BELIEVED_ALIVE,
-                    text=safe_as_note(report, cmd.note),
+                    text=safe_as_note(report, cmd.note, cmd.words_if_closed),
                     last_known_location="",
                     linked_record_id=None,
                     author_made_contact=True,

@@ -68,11 +68,10 @@ from magen.domain.persons import (
     AddPersonNote,
     FamilyReport,
     MarkPersonSafe,
-    NoteStatus,
     Outcome,
+    PersonNoteAdded,
     Persons,
     ReportMissingPerson,
-    ReportStatus,
     family_view,
     report_id_for,
 )
@@ -691,8 +690,12 @@ async def _on_report(
         if kind == "safe":
             if data.get("confirm") not in {"1", "on", "yes"}:
                 raise FieldErrors({"confirm": text("family_err_confirm", lang)})
+            report = rt.service.state.slice(Persons).missing[report_id]
             command = MarkPersonSafe(
-                command_id=command_id, report_id=report_id, note=_field(data, "note")
+                command_id=command_id,
+                report_id=report_id,
+                note=_field(data, "note"),
+                words_if_closed=text("family_safe_as_note" + said_of(report.description.sex), lang),
             )
         else:
             if not _field(data, "text"):
@@ -714,11 +717,6 @@ async def _on_report(
     return await send(request, actor, data, command, key, name=name)
 
 
-def _still_searching(rt: Runtime, report_id: str) -> bool:
-    report = rt.service.state.slice(Persons).missing[report_id]
-    return report.status is ReportStatus.SEARCHING
-
-
 async def _send_safe(
     request: Request[Any, Any, Any],
     actor: Actor,
@@ -727,30 +725,23 @@ async def _send_safe(
     done_key: str,
     **values: object,
 ) -> Response[Any]:
-    """Send "they are safe"; on a report the registry has closed meanwhile, keep it as a note.
+    """Send "they are safe"; a report the registry closed meanwhile keeps it as a note.
 
     The family's page may be older than the registry's decision, or the decision may be one
-    the family is told only in person (a death): either way the family is answered as for any
-    word passed on, never told that the report is closed, and the registrar reads what the
-    family says. The note's id comes from the form's, so a resend is the same note.
+    the family is told only in person (a death): the domain then records the family's word as
+    a note (in the page's language), and the family is answered as for any word passed on,
+    never told that the report is closed.
     """
     assert isinstance(command, MarkPersonSafe)
-    rt, lang = runtime(request), _lang(request)
-    if _still_searching(rt, command.report_id):
-        # Decided before the next await: the domain, too, keeps it as a note if closed.
-        return await _send(request, actor, data, command, done_key, **values)
-    sx = said_of(rt.service.state.slice(Persons).missing[command.report_id].description.sex)
-    words = text("family_safe_as_note" + sx, lang)
-    words += f" {command.note}" if command.note else ""
-    note = AddPersonNote(
-        command_id=uuid.uuid5(command.command_id, "safe-as-note"),
-        report_id=command.report_id,
-        author_name=(_display_name(rt, actor) or "family")[:200],
-        text=words,  # the family's note (at most 2000) after the stock words: within 5000
-        status=NoteStatus.BELIEVED_ALIVE,
-        author_made_contact=True,
-    )
-    return await _send(request, actor, data, note, "family_safe_noted", **values)
+    outcome, refused = await _handle(request, actor, data, command)
+    if outcome is None:
+        assert refused is not None
+        return refused
+    noted = any(isinstance(r.event, PersonNoteAdded) for r in outcome.events)
+    at = outcome.events[0].recorded_at if outcome.events else runtime(request).service.clock.now()
+    key = "family_safe_noted" if noted else done_key
+    done = text(key, _lang(request), t=local_time(at), **values)
+    return await _page(request, actor, done=done, status=200 if outcome.replayed else 201)
 
 
 @post(f"{PATH}/safe", include_in_schema=False)
