@@ -387,6 +387,25 @@ def test_new_information_is_added_to_the_report_as_a_note(kit: Kit) -> None:
     assert form["text"] in client.get("/family?lang=en").text
 
 
+def test_a_note_filled_to_its_box_s_limit_in_lines_is_taken(kit: Kit) -> None:
+    # maxlength="2000" counts a line break as one; the browser sends it as CRLF (two).
+    client = _resident(kit)
+    report_id = _file(kit, client, "Eti Mizrahi")
+    page = client.get("/family?lang=en").text
+    block = page[page.index(f'data-report="{report_id}"') :]
+    typed = ("n" * 9 + "\n") * 200
+    form = {
+        "form": f"note-{report_id}",
+        "command_id": form_command_id(block, "/family/note"),
+        "report_id": report_id,
+        "text": typed.replace("\n", "\r\n"),
+    }
+    r = client.post("/family/note?lang=en", data=form)
+    assert r.status_code == 201, _field_error(r.text, "text")
+    persons = kit.client.app.state["runtime"].service.state.slice(Persons)
+    assert [n.text for n in persons.missing[report_id].notes] == [typed.strip()]
+
+
 def test_the_registry_s_confirmed_match_is_shown_in_its_words_and_nothing_more(kit: Kit) -> None:
     client = _resident(kit)
     report_id = _file(kit, client, "Rivka Azulay", age="80")

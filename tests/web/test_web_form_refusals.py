@@ -384,6 +384,18 @@ def test_words_and_accuracy_within_the_limits_are_kept_whole(kit: Kit) -> None:
     assert seen[0].heading_deg == 225.0
 
 
+def test_a_box_filled_to_its_limit_in_lines_is_taken_as_the_browser_counted_it(
+    kit: Kit,
+) -> None:
+    # The box's maxlength counts a line break as one character; the browser sends it as CRLF.
+    typed = ("w" * 9 + "\n") * (forms.MAX_TYPED // 10)
+    assert len(typed) <= forms.MAX_TYPED < len(typed.replace("\n", "\r\n"))
+    data = _resident_form(kit, "en", "/resident/sos", text=typed.replace("\n", "\r\n"))
+    r = _anonymous(kit).post("/resident/sos?lang=en", data=data)
+    assert r.status_code == 201, r.text[:300]
+    assert any(s.text == typed.strip() for s in _state(kit).slice(Reports).sos.values())
+
+
 def test_the_forms_tell_the_browser_their_limits_first(kit: Kit) -> None:
     page = _anonymous(kit).get("/resident?lang=en").text
     assert page.count(f'<textarea name="text" rows="2" maxlength="{forms.MAX_TYPED}">') == 2

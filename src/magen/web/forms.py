@@ -44,6 +44,13 @@ MAX_TYPED = MAX_TEXT - MAX_LABEL - 3
 MAX_ACCURACY_M = 100_000.0
 
 
+def as_typed(data: Mapping[str, str]) -> dict[str, str]:
+    """A posted form's fields as the person typed them. A browser sends a text box's line
+    breaks as CRLF (HTML's form encoding) where the box's maxlength counted each as one
+    character: read as typed, a box filled to its limit is not refused as too long."""
+    return {k: v.replace("\r\n", "\n") for k, v in data.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Words:
     """Words said in the page's language when the page is drawn (a key and its values)."""

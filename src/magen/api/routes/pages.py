@@ -706,6 +706,7 @@ async def _update_sos(
 async def post_sos(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     """An SOS from the resident page's form; while this phone's call is open (the form names
     it), a change to that call."""
+    data = forms.as_typed(data)
     template = "silent.html" if data.get("silent_page") == "1" else "resident.html"
     if _same_origin(request) and (data.get("sos_id") or data.get("sos_of")):
         device, _ = _device(request)
@@ -718,7 +719,7 @@ async def post_sos(request: Request[Any, Any, Any], data: FormData) -> Response[
 @post("/resident/sighting", include_in_schema=False)
 async def post_sighting(request: Request[Any, Any, Any], data: FormData) -> Response[Any]:
     """A sighting from the resident page's form."""
-    return await _report(request, data, "sighting", "resident.html")
+    return await _report(request, forms.as_typed(data), "sighting", "resident.html")
 
 
 @post("/resident/safe", include_in_schema=False)

@@ -638,7 +638,7 @@ async def post_report(request: Request[Any, Any, Any], data: FormData) -> Respon
         assert answer is not None
         return answer
     rt, lang = runtime(request), _lang(request)
-    data = {**data, "form": "report"}
+    data = {**forms.as_typed(data), "form": "report"}
     try:
         command = report_command(rt, data, _display_name(rt, actor) or "", lang)
     except forms.FormError as exc:
@@ -675,7 +675,7 @@ async def _on_report(
         return answer
     rt, lang = runtime(request), _lang(request)
     report_id = _field(data, "report_id")
-    data = {**data, "form": f"{kind}-{report_id}"}
+    data = {**forms.as_typed(data), "form": f"{kind}-{report_id}"}
     name = _own_report(rt, actor, report_id)
     if name is None:
         return await _page(request, actor, error=text("family_err_not_yours", lang), status=404)
