@@ -91,7 +91,7 @@ def ceiling(pop: SynthPopulation) -> tuple[Score, float]:
     import numpy as np
 
     # The engine's candidate pairs and their comparison levels (internal, for this bench).
-    from magen.people.matching import _run
+    from magen.people.matching.pipeline import _run
 
     run = _run(pop.reports, pop.records, None)
     report_person = np.asarray([pop.person_of[r.id] for r in pop.reports])

@@ -406,14 +406,15 @@ def test_threads_compare_chunks_to_the_same_links(
     population: SynthPopulation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small chunks so that the candidate pairs span many, compared on two threads at once.
-    from magen.people import matching
+    from magen.people.matching import levels, name_parts
 
-    monkeypatch.setattr(matching, "_CHUNK", 100)
+    for chunked in (levels, name_parts):  # each reads `_CHUNK` as its own
+        monkeypatch.setattr(chunked, "_CHUNK", 100)
     reports, records = population.reports, population.records
 
     def links(workers: int) -> list[tuple[str, str, float, float, str]]:
         people = link_people(reports, records, workers=workers)
-        assert people.comparisons > 10 * matching._CHUNK
+        assert people.comparisons > 10 * levels._CHUNK
         return [
             (c.a_id, c.b_id, c.score, c.weight, c.explain())
             for person in people.links
@@ -430,9 +431,10 @@ def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation
     # The array comparison of name parts (integer key ids) against the set-by-set one.
     import numpy as np
 
-    from magen.people import matching
+    from magen.people.matching.name_parts import _STRONG, _Members
+    from magen.people.matching.pipeline import _run
 
-    run = matching._run(population.reports, population.records, None, workers=1)
+    run = _run(population.reports, population.records, None, workers=1)
     parts = run.parts
     rng = np.random.default_rng(5)
     n = len(parts.sets)
@@ -442,13 +444,13 @@ def test_part_pairs_compared_as_arrays_as_one_by_one(population: SynthPopulation
     held = (rows_a >= 0) & (rows_b >= 0)
     xs = np.concatenate([xs, np.arange(n), rows_a[held]])
     ys = np.concatenate([ys, np.arange(n), rows_b[held]])
-    members = matching._Members.of(parts.numbered, parts.tf, parts.tf_mean)
+    members = _Members.of(parts.numbered, parts.tf, parts.tf_mean)
     codes, adjust = members.codes(xs, ys)
     pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
     assert codes.tolist() == [parts.sets[x].code(parts.sets[y]) for x, y in pairs]
     assert len(set(codes.tolist())) == 4
     expected = [
-        _adjustment(parts, x, y) if c >= matching._STRONG else 0.0
+        _adjustment(parts, x, y) if c >= _STRONG else 0.0
         for x, y, c in zip(xs.tolist(), ys.tolist(), codes.tolist(), strict=True)
     ]
     assert adjust.tolist() == expected
@@ -462,18 +464,20 @@ def test_name_rarity_is_the_adjustment_of_the_agreeing_part_pairs_picked(
     # from the cells held (one per distinct part pair): here against the definition.
     import numpy as np
 
-    from magen.people import matching
+    from magen.people.matching.model import _NAME, _NULL
+    from magen.people.matching.name_parts import _MAX_PARTS, _STRONG
+    from magen.people.matching.pipeline import _run
 
-    run = matching._run(population.reports, population.records, None, workers=1)
-    detail, parts, size = run.detail, run.parts, matching._MAX_PARTS
-    named = np.flatnonzero(run.levels[:, matching._NAME] != matching._NULL)
+    run = _run(population.reports, population.records, None, workers=1)
+    detail, parts, size = run.detail, run.parts, _MAX_PARTS
+    named = np.flatnonzero(run.levels[:, _NAME] != _NULL)
     checked = 0
     for k in named.tolist():
         row_a, row_b = run.a.parts[run.ia[k]], run.b.parts[run.ib[k]]
         expected = 0.0
         picks = (detail.first[k], detail.second[k], detail.third[k])
         for flat, code in zip(picks, detail.codes[k].tolist(), strict=True):
-            if code >= matching._STRONG:
+            if code >= _STRONG:
                 pa, pb = int(row_a[flat // size]), int(row_b[flat % size])
                 expected += _adjustment(parts, pa, pb)
                 checked += 1
@@ -485,7 +489,7 @@ def test_name_rarity_is_the_adjustment_of_the_agreeing_part_pairs_picked(
 def _adjustment(parts: Any, a: int, b: int) -> float:
     """The rarity adjustment of one agreeing part pair, set by set: the definition
     `_Members.codes` computes for many pairs at once."""
-    from magen.people import matching
+    from magen.people.matching.name_parts import _TF_CAP
 
     def share(key: str) -> float:  # of records carrying an agreement key, 0 if none
         k = parts.numbered.vocab.get(key)
@@ -503,7 +507,7 @@ def _adjustment(parts: Any, a: int, b: int) -> float:
         tf, mean = max(share(k) for k in shared), parts.tf_mean[1]
     if tf <= 0 or mean <= 0:
         return 0.0
-    return float(max(-matching._TF_CAP, min(matching._TF_CAP, math.log2(mean / tf))))
+    return float(max(-_TF_CAP, min(_TF_CAP, math.log2(mean / tf))))
 
 
 def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:
@@ -513,7 +517,8 @@ def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:
 
     import numpy as np
 
-    from magen.people.matching import DEFAULT_MODEL, _lone_candidates
+    from magen.people.matching import DEFAULT_MODEL
+    from magen.people.matching.persons import _lone_candidates
 
     # 1,000 reports at a prior of 1e-3: a record matches one report on average; its
     # candidates' probabilities (1/3; 1/3 and 8/9) sum to 14/9 over the likeliest ones' 11/9,
@@ -536,7 +541,8 @@ def test_a_records_lone_candidate_is_likelier_than_one_of_several() -> None:
 def test_em_does_not_learn_that_one_persons_names_share_no_part() -> None:
     import numpy as np
 
-    from magen.people.matching import _NAME, _NULL, _PLACE, _SEX, _TIME, _em
+    from magen.people.matching.fitting import _em
+    from magen.people.matching.model import _NAME, _NULL, _PLACE, _SEX, _TIME
 
     # Pairs blocked on a birth date: 1,000 of one person (names agree) and 3,000 birthday
     # twins sharing no name part, a third of them found near where the other was last seen.
@@ -559,7 +565,7 @@ def test_em_does_not_learn_that_one_persons_names_share_no_part() -> None:
 def test_a_person_with_several_reports_is_one_match_of_a_record() -> None:
     import numpy as np
 
-    from magen.people.matching import _reports_per_match
+    from magen.people.matching.persons import _reports_per_match
 
     # Two records, each with two near-certain reports (one person's) and a long shot: a
     # matched record has two reports, not two persons.
@@ -587,7 +593,7 @@ def test_a_lone_candidates_link_says_so() -> None:
 def test_cells_are_the_distinct_part_pairs_and_each_cells_place_among_them(parts: int) -> None:
     import numpy as np
 
-    from magen.people.matching import _PAIR_SHIFT, _Cells
+    from magen.people.matching.name_parts import _PAIR_SHIFT, _Cells
 
     rng = np.random.default_rng(parts)
     rows_a = rng.integers(-1, parts, size=(500, 4))
@@ -707,7 +713,7 @@ def test_misspellings_are_found_wherever_the_slip_is() -> None:
     import numpy as np
     from rapidfuzz.distance import OSA
 
-    from magen.people.matching import _SCRIPTS, _TYPO, _PartTable
+    from magen.people.matching.name_parts import _SCRIPTS, _TYPO, _PartTable
     from magen.people.names import token
 
     words = [
@@ -766,7 +772,8 @@ def test_slip_keys_meet_wherever_one_part_is_spelled_alike_and_another_misspelle
 
     from rapidfuzz.distance import OSA
 
-    from magen.people.matching import _MIN_TYPO_LENGTH, _run
+    from magen.people.matching.name_parts import _MIN_TYPO_LENGTH
+    from magen.people.matching.pipeline import _run
     from magen.people.names import tokens
 
     # Names are written in one script, each in its own.
@@ -810,7 +817,7 @@ def test_the_slips_kept_meet_exactly_where_all_slips_meet() -> None:
     # kept slip exactly when they share any slip (equal, or a letter apart).
     from itertools import product
 
-    from magen.people.matching import _meeting_slips, _slips
+    from magen.people.matching.blocking import _meeting_slips, _slips
 
     rng = random.Random(3)
     words = list(
@@ -834,7 +841,7 @@ def test_a_join_finds_every_pair_of_rows_sharing_a_key() -> None:
     # Many more keys on one side than the other: most are ruled out by their hashes first.
     import numpy as np
 
-    from magen.people.matching import _join
+    from magen.people.matching.blocking import _join
 
     rng = np.random.default_rng(5)
     for a_size, b_size, spread in ((5000, 40, 10**6), (300, 300, 50), (40, 5000, 10**3)):

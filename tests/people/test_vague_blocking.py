@@ -11,8 +11,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from magen.people import matching as m
-from magen.people.matching import PersonRecord, RecordKind, match
+from magen.people.matching import DEFAULT_MODEL, PersonRecord, RecordKind, link_people, match
+from magen.people.matching.blocking import (
+    _BLOCK_LIMITS,
+    _DESC_AGE_BAND,
+    _SEX_CODES,
+    _VAGUE_BLOCK,
+    _bands,
+    _blocking_keys,
+    _index_cells,
+    _join,
+    _query_cells,
+    _Vocabulary,
+    _wanted,
+)
+from magen.people.matching.fitting import _found_by
+from magen.people.matching.pipeline import _run
 from magen.people.synth import generate
 
 T0 = datetime(2023, 10, 7, 4, 0, tzinfo=UTC)
@@ -84,9 +98,9 @@ def _blocked_by_hand(run: Any, limit: int) -> set[tuple[int, int]]:
 
     def cells(table: Any, i: int, query: bool) -> tuple[str, ...]:
         lo, hi = float(table.age_lo[i]), float(table.age_hi[i])
-        bands = m._bands(None if math.isnan(lo) else (lo, hi), m._DESC_AGE_BAND, 3.0)
-        sex = m._SEX_CODES[int(table.sex[i])]
-        return m._query_cells(sex, bands) if query else m._index_cells(sex, bands)
+        bands = _bands(None if math.isnan(lo) else (lo, hi), _DESC_AGE_BAND, 3.0)
+        sex = _SEX_CODES[int(table.sex[i])]
+        return _query_cells(sex, bands) if query else _index_cells(sex, bands)
 
     def queries(table: Any) -> list[int]:
         return [
@@ -115,10 +129,10 @@ def test_vague_blocks_over_the_limit_are_left_out_whole(monkeypatch: pytest.Monk
     pop = generate(random.Random(6), missing_reports=1500, records=600)
     counts = []
     for limit in (3, 40, 10**9):
-        monkeypatch.setitem(m._BLOCK_LIMITS, ("vague index",), limit)
-        run = m._run(pop.reports, pop.records, None, workers=1)
+        monkeypatch.setitem(_BLOCK_LIMITS, ("vague index",), limit)
+        run = _run(pop.reports, pop.records, None, workers=1)
         expected = _blocked_by_hand(run, limit)
-        found = m._found_by(run, "vague description")
+        found = _found_by(run, "vague description")
         got = set(zip(run.ia[found].tolist(), run.ib[found].tolist(), strict=True))
         assert got == expected
         assert run.by_rule["vague description"] == len(expected)
@@ -133,33 +147,33 @@ def test_vague_candidates_stay_bounded_as_the_population_grows(
     # Each vague key a record looks up by brings at most the limit, however many reports
     # share its hair colour; without the limit a town's reports would come.
     pop = generate(random.Random(8), missing_reports=40_000, records=8_000)
-    run = m._run(pop.reports, pop.records, None)
-    want = m._wanted(run.a, run.parts) | m._wanted(run.b, run.parts)
-    keys = m._blocking_keys(run.b, run.parts, m._Vocabulary(), want)
+    run = _run(pop.reports, pop.records, None)
+    want = _wanted(run.a, run.parts) | _wanted(run.b, run.parts)
+    keys = _blocking_keys(run.b, run.parts, _Vocabulary(), want)
     query_keys, queried = keys.arrays(("vague query",))
     per_record = np.bincount(queried, minlength=len(run.b.records))
-    found = m._found_by(run, "vague description")
+    found = _found_by(run, "vague description")
     met = np.bincount(run.ib[found], minlength=len(run.b.records))
-    assert np.all(met <= per_record * m._VAGUE_BLOCK)
-    assert 0 < run.by_rule["vague description"] <= len(query_keys) * m._VAGUE_BLOCK
+    assert np.all(met <= per_record * _VAGUE_BLOCK)
+    assert 0 < run.by_rule["vague description"] <= len(query_keys) * _VAGUE_BLOCK
     # Nearly every vaguely described record still meets some reports.
     assert np.count_nonzero(met) >= 0.9 * len(np.unique(queried)) > 0
-    monkeypatch.setitem(m._BLOCK_LIMITS, ("vague index",), 10**9)
-    unlimited = m._run(pop.reports, pop.records, None).by_rule["vague description"]
+    monkeypatch.setitem(_BLOCK_LIMITS, ("vague index",), 10**9)
+    unlimited = _run(pop.reports, pop.records, None).by_rule["vague description"]
     assert unlimited > 1.2 * run.by_rule["vague description"]
 
 
 def test_a_join_leaves_out_keys_held_by_more_rows_than_the_most() -> None:
     a_keys = np.asarray([1, 2, 3, 3], dtype=np.int64)
     b_keys = np.asarray([1, 1, 1, 2, 2, 3], dtype=np.int64)
-    pairs = m._join(a_keys, np.arange(4), b_keys, np.arange(6), most=2)
+    pairs = _join(a_keys, np.arange(4), b_keys, np.arange(6), most=2)
     assert set(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)) == {
         (1, 3),
         (1, 4),
         (2, 5),
         (3, 5),
     }
-    assert m._join(a_keys, np.arange(4), b_keys, np.arange(6), most=0).shape == (2, 0)
+    assert _join(a_keys, np.arange(4), b_keys, np.arange(6), most=0).shape == (2, 0)
 
 
 def test_in_a_small_event_a_casualty_known_by_hair_alone_is_proposed() -> None:
@@ -184,6 +198,6 @@ def test_in_a_small_event_a_casualty_known_by_hair_alone_is_proposed() -> None:
         lat=OFAKIM[1],
         time=T0 + timedelta(hours=2),
     )
-    people = m.link_people(reports, [*event.records, dead], model=m.DEFAULT_MODEL)
+    people = link_people(reports, [*event.records, dead], model=DEFAULT_MODEL)
     proposed = {c.a_id for p in people.links for c in p.candidates if c.b_id == "dead1"}
     assert proposed == {"fits"}
