@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -363,6 +365,37 @@ def test_the_desk_files_a_report_for_a_family_that_phoned(desk: Any, server: Ser
     # Found by any of its names, in any script.
     desk.fill("[data-search]", "مزراحي")
     desk.locator(f'[data-report-list] li[data-id="{report_id}"]').wait_for()
+
+
+def test_a_desk_in_another_zone_reads_times_on_the_town_s_clock_and_dates_day_first(
+    browser: Any, server: Server, page_errors: PageErrors
+) -> None:
+    # A desk set to New York time (a volunteer abroad, a laptop never set): the time typed is
+    # the town's, as the family page reads it, never this machine's.
+    context = browser.new_context(
+        timezone_id="America/New_York", viewport=DESK_VIEWPORT, locale="en-GB"
+    )
+    try:
+        desk = page_errors.watch(sign_in(context, server, "registrar", "/registry?lang=en"))
+        desk.wait_for_selector("body[data-ready='1']")
+        town = ZoneInfo(TZ)
+        typed = (datetime.now(town) - timedelta(days=2)).replace(
+            hour=20, minute=0, second=0, microsecond=0
+        )
+        desk.click("[data-report-box] summary")
+        form = desk.locator("[data-report-form]")
+        form.locator("input[name=full_name]").fill(f"Zohar Ben Ami {uuid.uuid4().hex[:4]}")
+        form.locator("input[name=last_seen_at]").fill(typed.strftime("%Y-%m-%dT%H:%M"))
+        form.locator("input[name=date_of_birth]").fill("4.5.1990")  # day first, as in Israel
+        form.locator("input[name=family_username]").fill("family1")
+        with desk.expect_response(lambda r: r.url.endswith("/api/v1/persons/missing")) as sent:
+            form.locator("button[type=submit]").click()
+        assert sent.value.status == 201, sent.value.text()
+        report = _report(server, sent.value.json()["id"])["report"]
+        assert datetime.fromisoformat(report["last_seen_at"]) == typed
+        assert report["date_of_birth"] == "1990-05-04"
+    finally:
+        context.close()
 
 
 def test_a_feed_that_never_comes_up_says_the_desk_is_not_current(

@@ -375,9 +375,9 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     # Each pattern isolated left to right, so YYYY-MM-DD is not broken at its hyphens.
     "registry_birth": (
-        "תאריך לידה (\u2066YYYY\u2069, \u2066YYYY-MM\u2069 או \u2066YYYY-MM-DD\u2069)",
-        "تاريخ الميلاد (\u2066YYYY\u2069 أو \u2066YYYY-MM\u2069 أو \u2066YYYY-MM-DD\u2069)",
-        "Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)",
+        "תאריך לידה (\u206614.05.1990\u2069, \u20661990-05-14\u2069 או שנה בלבד)",
+        "تاريخ الميلاد (\u206614.05.1990\u2069 أو \u20661990-05-14\u2069 أو السنة فقط)",
+        "Date of birth (14.05.1990, 1990-05-14 or just a year)",
     ),
     "registry_age": (
         "גיל (למשל 34 או 30-40)",

@@ -150,6 +150,29 @@
     return TIME_FORMAT.format(new Date(iso || serverNow()));
   }
 
+  /* A time typed in a datetime-local box ("2026-11-25T20:00"), read on the town's clock
+     whatever this machine's zone, as an instant (ISO, UTC). The town's offset is learnt at
+     that moment (twice: a time typed near a change of clocks takes the offset then in force);
+     a time the clocks skip reads as the hour after. Not such a time: null. */
+  var WALL_FORMAT = new Intl.DateTimeFormat("en-US", {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    second: "2-digit", hourCycle: "h23", numberingSystem: "latn", timeZone: TZ
+  });
+  function wallMs(ms) {  // the town's wall clock at `ms`, as if it were UTC
+    var p = {};
+    WALL_FORMAT.formatToParts(new Date(ms)).forEach(function (x) { p[x.type] = x.value; });
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+  }
+  function townInstant(typed) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(typed || "");
+    if (!m) return null;
+    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    if (isNaN(wall)) return null;
+    var at = wall - (wallMs(wall) - wall);
+    at = wall - (wallMs(at) - at);
+    return new Date(at).toISOString();
+  }
+
   // Whole minutes from `iso` to `nowMs` (the server's now unless given), never below 0.
   function minutesSince(iso, nowMs) {
     return Math.max(0, Math.floor(((nowMs || serverNow()) - new Date(iso).getTime()) / 60000));
@@ -348,7 +371,7 @@
 
   window.Magen = {
     S: S, CFG: CFG, named: named, say: say, sayParts: sayParts, uuid: uuid, token: token, api: api, command: command,
-    TZ: TZ, hhmmss: hhmmss, minutesSince: minutesSince, serverNow: serverNow, learnClock: learnClock, keepClock: keepClock, LiveFeed: LiveFeed, node: node, joined: joined,
+    TZ: TZ, hhmmss: hhmmss, townInstant: townInstant, minutesSince: minutesSince, serverNow: serverNow, learnClock: learnClock, keepClock: keepClock, LiveFeed: LiveFeed, node: node, joined: joined,
     ruleSaid: ruleSaid, fieldRefused: fieldRefused, markRefused: markRefused, labelOf: labelOf,
     inForce: inForce, refusedFor: refusedFor
   };

@@ -382,7 +382,7 @@
         var label = el("label", "", say("registry_release"));
         field = el("textarea");
         field.name = "release";
-        field.maxLength = 1000;
+        field.maxLength = 2000;
         field.value = o ? say("registry_release_" + o) : "";
         label.appendChild(field);
         box.appendChild(label);
@@ -394,7 +394,7 @@
       var rl = el("label", "", say("registry_reason"));
       field = el("input");
       field.name = "reason";
-      field.maxLength = 1000;
+      field.maxLength = 2000;
       rl.appendChild(field);
       box.appendChild(rl);
       send = button(say("registry_send_reject"), "no", function () {
@@ -647,7 +647,7 @@
     var nl = el("label", "", say("registry_note"));
     var note = el("input");
     note.name = "note";
-    note.maxLength = 1000;
+    note.maxLength = 2000;
     nl.appendChild(note);
     var send = el("button", "yes");
     send.type = "submit";
@@ -775,6 +775,17 @@
 
   /* --- the desk's forms ----------------------------------------------------------------------- */
 
+  /* A date of birth as the desk types it: as the family page reads it, 14.05.1990 (day first,
+     as in Israel) and 05.1990 are sent as 1990-05-14 and 1990-05; anything else as typed, for
+     the server to check. */
+  function birthAsSent(typed) {
+    var v = typed.trim(), m = /^(\d{1,2})[.\/-](\d{1,2})[.\/-](\d{4})$/.exec(v);
+    var pad = function (n) { return ("0" + parseInt(n, 10)).slice(-2); };
+    if (m) return m[3] + "-" + pad(m[2]) + "-" + pad(m[1]);
+    m = /^(\d{1,2})[.\/-](\d{4})$/.exec(v);
+    return m ? m[2] + "-" + pad(m[1]) : v;
+  }
+
   function person(form) {
     var f = form.elements;
     var name = { full_name: f.full_name.value.trim() };
@@ -783,7 +794,7 @@
     var body = { name: name, description: {} };
     ["hair", "clothing", "marks", "other"].forEach(function (k) { if (f[k].value.trim()) body.description[k] = f[k].value.trim(); });
     if (f.sex.value) body.description.sex = f.sex.value;
-    if (f.date_of_birth.value.trim()) body.date_of_birth = f.date_of_birth.value.trim();
+    if (f.date_of_birth.value.trim()) body.date_of_birth = birthAsSent(f.date_of_birth.value);
     var age = f.age.value.trim();
     if (age) {
       var a = /^(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?$/.exec(age);
@@ -865,7 +876,7 @@
   deskForm(document.querySelector("[data-report-form]"), "/api/v1/persons/missing", function (form, body) {
     var f = form.elements;
     if (f.last_seen_place.value.trim()) body.last_seen_place = f.last_seen_place.value.trim();
-    if (f.last_seen_at.value) body.last_seen_at = new Date(f.last_seen_at.value).toISOString();
+    if (f.last_seen_at.value) body.last_seen_at = M.townInstant(f.last_seen_at.value);  // the town's clock
     var contactName = f.contact_name.value.trim();
     if (contactName) {
       body.contact = { name: contactName };
