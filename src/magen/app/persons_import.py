@@ -39,9 +39,17 @@ class PersonsImported:
 
 
 async def import_pfif(
-    service: Service, actor: Actor, read: Callable[[], Awaitable[bytes]]
+    service: Service,
+    actor: Actor,
+    read: Callable[[], Awaitable[bytes]],
+    *,
+    domain: str = pfif.DEFAULT_DOMAIN,
 ) -> PersonsImported:
     """Import the PFIF 1.4 document that `read` gives; re-importing adds nothing.
+
+    `domain` is the one this Magen's export names its own records with: a record in it is
+    never imported again (an export sent back adds nothing), and a note from elsewhere on
+    one of its persons joins that very report (see `pfif.import_commands`).
 
     The document is read only once the caller may see the persons registry, so a role that
     may not is refused before its upload is taken in. Raises `Forbidden` for such a role, or
@@ -52,7 +60,7 @@ async def import_pfif(
         raise Forbidden(f"the {actor.role.value} role may not read the persons registry")
     document = await read()
     doc = await anyio.to_thread.run_sync(pfif.parse, document)
-    plan = pfif.import_commands(doc, service.state, now=service.clock.now())
+    plan = pfif.import_commands(doc, service.state, now=service.clock.now(), domain=domain)
     for step in plan.steps:  # a role that may not file them is refused before anything is in
         authorise(actor, step.command, service.state)
     skipped = list(plan.skipped)

@@ -19,7 +19,9 @@ order, which is how `dumps` writes. Empty optional fields are read as absent, as
 PFIF (casualties never leave: their details are released only by registrars), and
 `import_commands` maps a PFIF document to domain commands with stable ids, so importing the
 same document twice adds nothing: every person becomes a missing-person report, never a
-survivor check-in, and every note is kept with its id and author (who said what).
+survivor check-in, and every note is kept with its id and author (who said what). A record
+in Magen's own domain is never imported: Magen's export sent back adds nothing, and a note
+from elsewhere on one of Magen's persons joins that report.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Final, Literal
 
@@ -920,6 +922,11 @@ class ImportPlan:
 
 
 ALREADY_IMPORTED = "already imported"
+# A record in Magen's own domain that names one of its records: Magen wrote it (an export
+# sent back, a feed that echoes it), so it is already here and is never imported again.
+ALREADY_HERE = "already here: Magen's own record"
+# The domain Magen names its own records with when the export is not told another one.
+DEFAULT_DOMAIN: Final = "magen.local"
 
 
 def command_id_for(record_id: str) -> uuid.UUID:
@@ -1006,6 +1013,48 @@ _SURVIVOR_NOTE = (
     "its person {} is a survivor check-in here (imported by an earlier Magen), "
     "which keeps no notes: a registrar should look at it"
 )
+_OWN_SURVIVOR_NOTE = (
+    "its person {} is a survivor checked in here, which keeps no notes: "
+    "a registrar should look at it"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Own:
+    """The record ids Magen writes in its own `domain` (see `export_pfif`) for what it holds:
+    person ids to the report (None for a survivor) and every note id it writes."""
+
+    domain: str
+    persons: dict[str, str | None]
+    notes: frozenset[str]
+
+    def claims(self, record_id: str | None) -> bool:
+        """Whether the id is in Magen's own domain (only Magen writes such ids)."""
+        return record_id is not None and record_id.startswith(f"{self.domain}/")
+
+    @property
+    def unknown(self) -> str:
+        """Why a record in Magen's domain that names nothing held here is not imported."""
+        return (
+            f"its id is in Magen's own domain {self.domain} but names no record here "
+            "(Magen wrote no such record, so it is not imported)"
+        )
+
+
+def _own_records(persons: Persons, domain: str) -> _Own:
+    """Magen's own record ids in `domain`, as `export_pfif` writes them, for what is held now."""
+    ids: dict[str, str | None] = {f"{domain}/{rid}": rid for rid in persons.missing}
+    ids.update({f"{domain}/{sid}": None for sid in persons.survivors})
+    notes = {
+        f"{domain}/{n.note_id}"
+        for r in persons.missing.values()
+        for n in r.notes
+        if n.source_record_id is None
+    }
+    for rid in persons.missing:
+        notes.update((f"{domain}/duplicate.{rid}", f"{domain}/outcome.{rid}"))
+    notes.update(f"{domain}/checkin.{sid}" for sid in persons.survivors)
+    return _Own(domain, ids, frozenset(notes))
 
 
 def _future_entry(entry_date: datetime | None, now: datetime) -> str | None:
@@ -1040,7 +1089,9 @@ def _note_left_out(
     return None
 
 
-def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> ImportPlan:
+def import_commands(
+    doc: PfifDocument, state: State, *, now: datetime, domain: str = DEFAULT_DOMAIN
+) -> ImportPlan:
     """Commands that bring a PFIF document into Magen, and every record left out, with why.
 
     Each new person becomes a missing-person report (see `_person_command`) and each new note
@@ -1051,60 +1102,106 @@ def import_commands(doc: PfifDocument, state: State, *, now: datetime) -> Import
     shown) and their notes, records entered in the future (an entry_date beyond the clock
     skew the domain allows) and a person's notes with it, records that do not fit Magen's
     fields, and notes whose person is not a report here.
+
+    `domain` is Magen's own, as its export names records (`export_pfif`): a record with an id
+    in it is Magen's and is never imported. One that names a report, survivor or note held
+    here is skipped as `ALREADY_HERE` (an export sent back adds nothing) and a note on such a
+    person joins that report itself (a Person Finder note on a Magen record); one that names
+    nothing held here is skipped as unknown, with its person's notes.
     """
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"{domain!r} is not a lowercase domain name")
     persons = state.slice(Persons)
-    imported_notes = {
-        n.source_record_id for r in persons.missing.values() for n in r.notes if n.source_record_id
-    }
-    steps: list[ImportStep] = []
-    skipped: list[tuple[str, str]] = []
-    # person record id -> its report id, or None when it is a survivor here
-    reports: dict[str, str | None] = {
-        record_id: (local if local in persons.missing else None)
-        for record_id, local in persons.by_source.items()
-    }
-    new_persons: set[str] = set()
-    left_out: set[str] = set()
+    planning = _Planning(
+        own=_own_records(persons, domain),
+        now=now,
+        imported_notes={
+            n.source_record_id
+            for r in persons.missing.values()
+            for n in r.notes
+            if n.source_record_id
+        },
+        reports={
+            record_id: (local if local in persons.missing else None)
+            for record_id, local in persons.by_source.items()
+        },
+    )
+    # Magen's own ids come first: a copy an earlier import made of one of them is not it.
+    planning.reports.update(planning.own.persons)
     for p in doc.persons:
-        pid = p.person_record_id
-        if (not_now := _not_now(p, now)) is not None:
-            skipped.append((pid, not_now))
-            left_out.add(pid)
-            continue
-        if pid in reports:
-            skipped.append((pid, ALREADY_IMPORTED))
-            continue
-        try:
-            cmd = _person_command(p)
-        except ValidationError as exc:
-            skipped.append((pid, plain_errors(exc)))
-            left_out.add(pid)
-            continue
-        steps.append(ImportStep(pid, cmd))
-        reports[pid] = report_id_for(cmd.command_id)
-        new_persons.add(pid)
+        planning.person(p)
     nested = [(p.person_record_id, n) for p in doc.persons for n in p.notes]
     loose = [(n.person_record_id, n) for n in doc.notes]
     for owner, note in nested + loose:
+        planning.note(owner, note)
+    return ImportPlan(tuple(planning.steps), tuple(planning.skipped))
+
+
+@dataclass(slots=True)
+class _Planning:
+    """One `import_commands` under way: what it plans and leaves out, record by record."""
+
+    own: _Own
+    now: datetime
+    imported_notes: set[str]  # note record ids held here (imported) or planned
+    # person record id -> its report id, or None when it is a survivor here
+    reports: dict[str, str | None]
+    steps: list[ImportStep] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    new_persons: set[str] = field(default_factory=set)
+    left_out: set[str] = field(default_factory=set)  # persons whose notes stay out too
+
+    def _skip(self, record_id: str, why: str, *, with_notes: bool = False) -> None:
+        self.skipped.append((record_id, why))
+        if with_notes:
+            self.left_out.add(record_id)
+
+    def person(self, p: PfifPerson) -> None:
+        pid = p.person_record_id
+        if (not_now := _not_now(p, self.now)) is not None:
+            self._skip(pid, not_now, with_notes=True)
+        elif pid in self.own.persons:
+            self._skip(pid, ALREADY_HERE)
+        elif self.own.claims(pid):
+            self._skip(pid, self.own.unknown, with_notes=True)
+        elif pid in self.reports:
+            self._skip(pid, ALREADY_IMPORTED)
+        else:
+            try:
+                cmd = _person_command(p)
+            except ValidationError as exc:
+                self._skip(pid, plain_errors(exc), with_notes=True)
+                return
+            self.steps.append(ImportStep(pid, cmd))
+            self.reports[pid] = report_id_for(cmd.command_id)
+            self.new_persons.add(pid)
+
+    def _held(self, nid: str) -> str | None:
+        """Why a note is not imported for being held here already (or claiming to be)."""
+        if nid in self.own.notes:
+            return ALREADY_HERE
+        if nid in self.imported_notes:
+            return ALREADY_IMPORTED
+        return self.own.unknown if self.own.claims(nid) else None
+
+    def note(self, owner: str | None, note: PfifNote) -> None:
         nid = note.note_record_id
-        if nid in imported_notes:
-            skipped.append((nid, ALREADY_IMPORTED))
-            continue
-        if (why := _note_left_out(owner, note, left_out, reports, now)) is not None:
-            skipped.append((nid, why))
-            continue
-        report_id = reports.get(owner or "")
+        why = self._held(nid) or _note_left_out(owner, note, self.left_out, self.reports, self.now)
+        if why is not None:
+            self._skip(nid, why)
+            return
+        report_id = self.reports.get(owner or "")
         if report_id is None:
-            skipped.append((nid, _SURVIVOR_NOTE.format(owner)))
-            continue
+            survivor = _OWN_SURVIVOR_NOTE if owner in self.own.persons else _SURVIVOR_NOTE
+            self._skip(nid, survivor.format(owner))
+            return
         try:
-            cmd_note = _note_command(note, report_id)
+            cmd = _note_command(note, report_id)
         except ValidationError as exc:
-            skipped.append((nid, plain_errors(exc)))
-            continue
-        steps.append(ImportStep(nid, cmd_note, owner if owner in new_persons else None))
-        imported_notes.add(nid)
-    return ImportPlan(tuple(steps), tuple(skipped))
+            self._skip(nid, plain_errors(exc))
+            return
+        self.steps.append(ImportStep(nid, cmd, owner if owner in self.new_persons else None))
+        self.imported_notes.add(nid)
 
 
 def without_entry_dates(doc: PfifDocument) -> PfifDocument:
