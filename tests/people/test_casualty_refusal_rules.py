@@ -330,6 +330,20 @@ CASES: list[tuple[str, type[DomainError], str, Setup, Refused]] = [
         _dead,
         lambda log: (REGISTRAR, _identify(log, IdentificationMethod.VISUAL)),
     ),
+    (
+        "secondary_id_of_dead",
+        InvalidCommand,
+        "identifying the dead by documents is provisional only",
+        _dead,
+        lambda log: (REGISTRAR, _identify(log, IdentificationMethod.DOCUMENTS)),
+    ),
+    (
+        "formal_id_of_dead_by_registrar",
+        Forbidden,
+        "only a registrar records a formal identification of the dead",
+        _dead,
+        lambda log: (MEDIC, _identify(log, IdentificationMethod.DNA)),
+    ),
 ]
 
 

@@ -11,6 +11,12 @@ discharged, or to deceased from any point before discharge. A casualty brought t
 private car arrives without a recorded evacuation; a transfer between hospitals is an
 evacuation from arrived or admitted.
 
+Identifying the dead follows mass-fatality practice (Interpol DVI): only a primary identifier
+(fingerprints, dental records, DNA) or a formal identification by next of kin makes it formal,
+and only the registrars' desk records it; documents, personal effects and visual recognition
+(a borrowed wallet, a face changed by injury) make it provisional, and a family is told of a
+death only once it is formal. A living patient who says who they are is named by a medic too.
+
 Domain rules on roles: only a medic or a registrar may identify a casualty, and only they or
 the patient's own hospital may record a death (a patient who dies in the emergency room must
 not stay "admitted"). The app's role policy says the same; the rule is repeated here because
@@ -158,6 +164,23 @@ class IdentificationMethod(StrEnum):
     DNA = "dna"
     NEXT_OF_KIN = "next_of_kin"
     OTHER = "other"
+
+
+# The methods that identify the dead formally (IDENTIFIED): DVI's primary identifiers, and a
+# formal identification by next of kin (a viewing the desk arranges and records, the legal
+# route where the body allows it). Every other method (documents, personal effects, visual
+# recognition, other) identifies the dead provisionally only: a wallet may be borrowed, a face
+# changed by injury.
+FORMAL_METHODS_OF_DEAD = frozenset(
+    {
+        IdentificationMethod.FINGERPRINTS,
+        IdentificationMethod.DENTAL,
+        IdentificationMethod.DNA,
+        IdentificationMethod.NEXT_OF_KIN,
+    }
+)
+# Who records a formal identification of the dead: the desk that tells the family.
+FORMAL_ID_OF_DEAD_ROLES = frozenset({Role.REGISTRAR})
 
 
 # --- slice --------------------------------------------------------------------------------
@@ -827,6 +850,37 @@ def _where_now(state: State, c: Casualty) -> str:
     return c.place
 
 
+_BY = {
+    IdentificationMethod.PERSONAL_EFFECTS: "personal effects",
+    IdentificationMethod.OTHER: "another method",
+}
+
+
+def _formal_of_dead(method: IdentificationMethod, ctx: DecisionContext) -> None:
+    """Refuse a formal identification of the dead by a secondary method, or by anyone but the
+    desk (see `FORMAL_METHODS_OF_DEAD`, `FORMAL_ID_OF_DEAD_ROLES`)."""
+    if method is IdentificationMethod.VISUAL:
+        # Visual recognition of the dead is unreliable (injuries, shock); it stays provisional
+        # until confirmed by a primary identifier or next of kin.
+        raise InvalidCommand(
+            "visual recognition of the dead is a provisional identification",
+            rule="visual_id_of_dead",
+        )
+    if method not in FORMAL_METHODS_OF_DEAD:
+        raise InvalidCommand(
+            f"identifying the dead by {_BY.get(method, method.value)} is provisional only (a "
+            "wallet may be borrowed): a formal identification needs fingerprints, dental "
+            "records, DNA or next of kin; record this one as provisional",
+            rule="secondary_id_of_dead",
+        )
+    if ctx.actor.role not in FORMAL_ID_OF_DEAD_ROLES:
+        raise Forbidden(
+            "only a registrar records a formal identification of the dead (the desk that "
+            "tells the family); record it as provisional",
+            rule="formal_id_of_dead_by_registrar",
+        )
+
+
 @decider(IdentifyCasualty)
 def _identify(state: State, cmd: IdentifyCasualty, ctx: DecisionContext) -> list[Event]:
     if ctx.actor.role not in IDENTIFY_ROLES:
@@ -838,17 +892,8 @@ def _identify(state: State, cmd: IdentifyCasualty, ctx: DecisionContext) -> list
         raise InvalidCommand(
             f"tag {c.tag} is already identified as {named}", rule="already_identified"
         )
-    if (
-        status is IdentificationStatus.IDENTIFIED
-        and cmd.method is IdentificationMethod.VISUAL
-        and c.status is CasualtyStatus.DECEASED
-    ):
-        # Visual recognition of the dead is unreliable (injuries, shock); it stays provisional
-        # until confirmed by a scientific method, documents or next of kin.
-        raise InvalidCommand(
-            "visual recognition of the dead is a provisional identification",
-            rule="visual_id_of_dead",
-        )
+    if status is IdentificationStatus.IDENTIFIED and c.status is CasualtyStatus.DECEASED:
+        _formal_of_dead(cmd.method, ctx)
     return [
         CasualtyIdentified(
             casualty_id=c.casualty_id,

@@ -221,6 +221,19 @@ _T: dict[str, tuple[str, str, str]] = {
         "Visual recognition of the dead stays provisional: choose another method or record it"
         " as provisional",
     ),
+    "refused_secondary_id_of_dead": (
+        "זיהוי נפטר לפי מסמכים, חפצים אישיים או שיטה אחרת נשאר ראשוני: זיהוי רשמי דורש טביעות"
+        " אצבע, רישומי שיניים, דנ״א או בן משפחה",
+        "التعرّف على المتوفّى من الوثائق أو الأغراض الشخصية أو بطريقة أخرى يبقى أوّليًا: التعرّف"
+        " الرسمي يتطلّب بصمات الأصابع أو سجلات الأسنان أو الحمض النووي أو أحد الأقارب",
+        "Documents, personal effects or another method identify the dead provisionally only:"
+        " a formal identification needs fingerprints, dental records, DNA or next of kin",
+    ),
+    "refused_formal_id_of_dead_by_registrar": (
+        "רק רשם/ת רושם/ת זיהוי רשמי של נפטר: רשמו זיהוי ראשוני",
+        "المسجِّل وحده يسجّل التعرّف الرسمي على المتوفّى: سجّلوا تعرّفًا أوّليًا",
+        "Only a registrar records a formal identification of the dead: record it as provisional",
+    ),
     # Missing persons and matches (domain/persons.py).
     "refused_date_of_birth_too_late": (
         "תאריך הלידה מאוחר מהיום או מהפעם האחרונה שנראה: בדקו את השנה",
