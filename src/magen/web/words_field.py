@@ -374,6 +374,12 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "لا موقع، لا يمكن ترتيب المستشفيات.",
         "No location: hospitals cannot be ranked.",
     ),
+    # No GPS fix yet: every hospital by name (unranked), with what its status says.
+    "fd_cc_unranked": (
+        "אין עדיין מיקום: בתי החולים לפי שם, בלי דירוג. הרשימה תדורג כשיתקבל מיקום.",
+        "لا موقع بعد: المستشفيات حسب الاسم، دون ترتيب. ستُرتَّب القائمة عند وصول الموقع.",
+        "No location yet: hospitals by name, not ranked. The list is ranked when a location comes.",
+    ),
     "fd_cc_no_destination": (
         "פינוי בלי יעד (המוקד יקבע)",
         "إخلاء بلا وجهة (يحدّدها المركز)",
@@ -412,6 +418,13 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "fd_cc_r_short_staffed": ("חוסר בצוות", "نقص في الطاقم", "short of staff"),
     "fd_cc_r_not_trauma_centre": ("לא מרכז טראומה", "ليس مركز إصابات", "not a trauma centre"),
     "fd_cc_r_not_paediatric": ("אין שירות לילדים", "لا خدمة للأطفال", "no children's service"),
+    # --- triage: a count checked on the phone, a refused step kept on screen (audit 6) -------
+    "fd_triage_count_range": (
+        "מספר שלם בין {min} ל־{max}.",
+        "عدد صحيح من {min} إلى {max}.",
+        "A whole number from {min} to {max}.",
+    ),
+    "fd_triage_retry": ("לנסות שוב", "حاول مجددًا", "Try again"),
     # --- a call for help already open on this phone: the form changes it (audit 16) ---------
     "fd_sos_open_update": (
         "יש לכם קריאת SOS פתוחה. שליחה נוספת תעדכן אותה, לא תפתח קריאה חדשה.",

@@ -400,6 +400,43 @@ async def recommend(  # noqa: PLR0917 - a query's parameters, each named in the 
     }
 
 
+@get("/hospitals/destinations")
+async def destinations(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
+    """Every hospital a casualty may be taken to, unranked (by name of record): for a crew
+    with no place to rank from (no GPS fix yet), so that a destination can still be named.
+
+    As the recommendation without its travel: `hospitals` are those offered, each with what
+    its status says (`reason_facts`: `no_status`, `lockdown`; `reasons` in English);
+    `excluded` are those its status rules out (`hos.status_limits`, the one rule), with why
+    (`reason`, `code`, `note`). The same readers as the recommendation.
+    """
+    if actor.role is not Role.RESPONDER:
+        _require(actor, Audience.MEDICAL, "hospital destinations")
+    offered: list[dict[str, Any]] = []
+    excluded: list[dict[str, Any]] = []
+    hospitals = sorted(
+        service.state.slice(hos.Hospitals).by_id.values(), key=lambda h: (h.name, h.hospital_id)
+    )
+    for h in hospitals:
+        named = {"hospital_id": h.hospital_id, "name": h.name, "names": h.names.given()}
+        limits = hos.status_limits(h.status)
+        out = next((limit for limit in limits if limit.excludes), None)
+        if out is not None:
+            excluded.append({**named, "reason": out.words, **out.fact.facts()})
+            continue
+        said = [(limit.words, limit.fact) for limit in limits]
+        if h.status_at is None:
+            said.insert(0, ("no status report yet", hos.Reason("no_status")))
+        offered.append(
+            {
+                **named,
+                "reasons": [words for words, _ in said],
+                "reason_facts": [fact.facts() for _, fact in said],
+            }
+        )
+    return {"hospitals": offered, "excluded": excluded}
+
+
 def _hospital_names(state: State) -> dict[str, dict[str, str]]:
     """Each registered hospital's names by language (only the languages it has one in)."""
     return {h.hospital_id: h.names.given() for h in state.slice(hos.Hospitals).by_id.values()}
@@ -778,6 +815,7 @@ router = Router(
         triage_step,
         list_hospitals,
         recommend,
+        destinations,
         have_export,
         have_import,
         family,

@@ -10,6 +10,7 @@
 
   var me = null;
   var fix = null;          // the latest GPS fix {lat, lon, accuracy}
+  var onFix = null;        // what waits for a fix (the open card's hospitals, to rank them)
   var sentFix = null, sentAt = 0;
   var statusLine = document.querySelector("[data-status-line]");
   var errorLine = document.querySelector("[data-error]");
@@ -452,6 +453,7 @@
       fix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: Math.round(pos.coords.accuracy) };
       drawMe(first);
       sendPosition();
+      if (onFix && onFix()) onFix = null;
     }, function () { /* keep the last fix */ }, { enableHighAccuracy: true, maximumAge: 5000 });
   }
 
@@ -480,39 +482,104 @@
 
   function words(t) { return (t && (t[LANG] || t.en)) || ""; }
 
-  function step() {
-    M.api("POST", "/api/v1/triage/step", { protocol: protocol, answers: answers }).then(function (r) {
-      box.innerHTML = "";
-      if (!r.ok) { fail(refusal(r)); return; }
-      var j = r.json;
-      if (j.done) return result(j);
-      var q = j.question;
-      var h = document.createElement("p");
-      h.className = "action";
-      h.textContent = words(q.text);
-      box.appendChild(h);
-      if (q.kind === "count") {
-        var input = document.createElement("input");
-        input.type = "number"; input.min = "1"; input.max = "150"; input.inputMode = "numeric";
-        var ok = document.createElement("button");
-        ok.type = "button"; ok.className = "big"; ok.textContent = "✓";
-        ok.addEventListener("click", function () {
-          var v = parseInt(input.value, 10);
-          if (v > 0) { answers[q.id] = v; step(); }
-        });
-        box.appendChild(input); box.appendChild(ok);
+  // The triage in progress is never lost: the question on screen (and the answers before it)
+  // stays until the server has given the next one. A count out of range is said beside its
+  // field before anything is sent; a refusal or no connection is said beside the question,
+  // with a button to send the same answer again.
+  var COUNT_MIN = 1, COUNT_MAX = 150;  // people/triage.py: a rate above 150 is a mis-entry
+  var asking = false;
+  function step(id, value, from, retry) {
+    if (asking) return;
+    var next = Object.assign({}, answers);
+    if (id != null) next[id] = value;
+    asking = true;
+    var busy = from ? from.querySelectorAll("button") : [];
+    Array.prototype.forEach.call(busy, function (b) { b.disabled = true; });
+    function again(text, raw) {
+      asking = false;
+      Array.prototype.forEach.call(busy, function (b) { b.disabled = false; });
+      stepRefused(from, text, raw, retry || function () { step(id, value, from); });
+    }
+    M.api("POST", "/api/v1/triage/step", { protocol: protocol, answers: next }).then(function (r) {
+      if (!r.ok) {
+        if (notCheckedIn(r)) showCheckIn(true);
+        var holder = { title: "" };
+        again(refusal(r, null, holder), holder.title);
         return;
       }
-      q.options.forEach(function (o) {
-        var b = document.createElement("button");
-        b.type = "button"; b.className = "big"; b.textContent = words(o.text);
-        b.addEventListener("click", function () {
-          answers[q.id] = q.kind === "yes_no" ? o.id === "yes" : o.id;
-          step();
-        });
-        box.appendChild(b);
+      asking = false;
+      answers = next;
+      box.innerHTML = "";
+      var j = r.json;
+      if (j.done) return result(j);
+      question(j.question);
+    }, function () { again(say("fd_not_sent")); });
+  }
+
+  // Why the step was not taken, under the question (or the start button) it came from, and
+  // one button to try the same again.
+  function stepRefused(from, text, raw, retry) {
+    var line = box.querySelector("[data-step-answer]");
+    if (!line) {
+      line = answerLine();
+      line.setAttribute("data-step-answer", "");
+      line.setAttribute("role", "alert");
+      (from || box).appendChild(line);
+    }
+    said(line, false, text, raw);
+    var btn = bigButton(say("fd_triage_retry"), "triage-retry");
+    btn.setAttribute("data-step-retry", "");
+    btn.addEventListener("click", function () { retry(); });
+    line.appendChild(document.createTextNode(" "));
+    line.appendChild(btn);
+  }
+
+  function question(q) {
+    var part = M.node("div", "triage-q");
+    part.setAttribute("data-question", q.id);
+    var h = M.node("p", "action", words(q.text));
+    part.appendChild(h);
+    box.appendChild(part);
+    if (q.kind === "count") {
+      var form = document.createElement("form");
+      form.className = "triage-count";
+      form.noValidate = true;
+      var input = document.createElement("input");
+      input.type = "number"; input.min = String(COUNT_MIN); input.max = String(COUNT_MAX);
+      input.step = "1"; input.inputMode = "numeric"; input.name = q.id;
+      input.setAttribute("aria-label", words(q.text));
+      var hint = M.node("p", "error", "");
+      hint.id = "triage-count-" + q.id;
+      hint.setAttribute("data-count-error", "");
+      hint.setAttribute("role", "alert");
+      hint.hidden = true;
+      input.setAttribute("aria-describedby", hint.id);
+      var ok = document.createElement("button");
+      ok.type = "submit"; ok.className = "big"; ok.textContent = "✓";
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var raw = input.value.trim(), v = Number(raw);
+        var fits = raw !== "" && /^[0-9]+$/.test(raw) && v >= COUNT_MIN && v <= COUNT_MAX;
+        hint.hidden = fits;
+        hint.textContent = fits ? "" : say("fd_triage_count_range", { min: String(COUNT_MIN), max: String(COUNT_MAX) });
+        if (fits) input.removeAttribute("aria-invalid"); else input.setAttribute("aria-invalid", "true");
+        if (!fits) { input.focus(); return; }
+        // Again sends what the field says then (corrected or not), checked first.
+        step(q.id, v, part, function () { ok.click(); });
       });
-    }, function () { fail(say("fd_not_sent")); });
+      input.addEventListener("input", function () { if (!hint.hidden) { hint.hidden = true; input.removeAttribute("aria-invalid"); } });
+      form.appendChild(input); form.appendChild(ok); form.appendChild(hint);
+      part.appendChild(form);
+      return;
+    }
+    q.options.forEach(function (o) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "big"; b.textContent = words(o.text);
+      b.addEventListener("click", function () {
+        step(q.id, q.kind === "yes_no" ? o.id === "yes" : o.id, part);
+      });
+      part.appendChild(b);
+    });
   }
 
   function result(j) {
@@ -560,11 +627,12 @@
   }
 
   function start(isChild) {
+    if (asking) return;
     closeCard();
     child = isChild;
     protocol = isChild ? "jumpstart" : "start";
     answers = {};
-    step();
+    step(null, null, null);
   }
 
   function reset() {
@@ -646,10 +714,11 @@
   var current = null;
   function path(c, what) { return "/api/v1/casualties/" + encodeURIComponent(c.id) + "/" + what; }
 
-  function closeCard() { current = null; cardSection.hidden = true; cardBody.textContent = ""; drawMine(); }
+  function closeCard() { current = null; onFix = null; cardSection.hidden = true; cardBody.textContent = ""; drawMine(); }
 
   function openCard(c, scroll) {
     current = c;
+    onFix = null;
     cardSection.hidden = false;
     cardSection.setAttribute("data-casualty", c.id);
     cardTitle.textContent = "";
@@ -987,46 +1056,92 @@
       btn.addEventListener("click", function () { go(btn, null); });
       places.appendChild(btn);
     }
+    function choice(d, facts, cls) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "big cc-dest" + (cls || "");
+      btn.setAttribute("data-destination", d.hospital_id);
+      btn.appendChild(M.node("span", "cc-dest-name", M.sayParts("fd_cc_send_to", { name: M.node("bdi", "", hospitalSaid(d)) })));
+      btn.appendChild(M.node("span", "cc-dest-why", facts.join(" · ")));
+      btn.title = (d.reasons || []).join("; ");
+      btn.addEventListener("click", function () { go(btn, { id: d.hospital_id, name: hospitalSaid(d) }); });
+      places.appendChild(btn);
+    }
+    function notOffered(x) {
+      // What the hospital wrote (why it closed to ambulances) is its own words, isolated.
+      var why = x.note ? [whyNot(x), " (", M.node("bdi", "", x.note), ")"] : whyNot(x);
+      var p = M.node("p", "cc-excluded", M.sayParts("fd_cc_not_offered", {
+        name: M.node("bdi", "", hospitalSaid(x)), why: M.node("span", "", why) }));
+      p.setAttribute("data-excluded", x.hospital_id);
+      p.title = x.reason;
+      places.appendChild(p);
+    }
     // Medics and responders alike (police and volunteers drive the wounded in their own
-    // cars): the hospitals ranked for this casualty from where it is.
-    var at = c.lat != null ? { lat: c.lat, lon: c.lon } : fix;
-    if (!at) { nowhere(say("fd_cc_no_place")); return b; }
-    places.appendChild(M.node("p", "hint", say("fd_cc_finding")));
-    var q = "/api/v1/hospitals/recommendation?lat=" + at.lat.toFixed(6) + "&lon=" + at.lon.toFixed(6) +
-      (c.category ? "&category=" + c.category : "") + (c.child ? "&child=true" : "");
-    M.api("GET", q).then(function (rec) {
+    // cars): the hospitals ranked for this casualty from where it is. With no place yet (no
+    // GPS fix), every hospital by name with what its status says, so that one can still be
+    // named; when a fix comes the list is drawn again, ranked (what was typed above stays).
+    var drawn = 0;
+    function draw() {
+      var mine = ++drawn;
+      var at = c.lat != null ? { lat: c.lat, lon: c.lon } : fix;
       places.textContent = "";
-      if (!rec.ok) { nowhere(refusal(rec, null, places)); return; }
-      var ranked = rec.json.ranked || [];
-      ranked.forEach(function (d, i) {
-        var facts = [], locked = false;
-        if (i === 0) facts.push(say("fd_cc_recommended"));
-        (d.reason_facts || [{ code: "away", minutes: Math.round(d.travel_minutes) }]).forEach(function (f) {
-          var found = reasonSaid(f);
-          if (found && facts.indexOf(found) < 0) facts.push(found);
-          if (f.code === "lockdown") locked = true;
+      places.setAttribute("data-ranked", at ? "true" : "false");
+      places.appendChild(M.node("p", "hint", say("fd_cc_finding")));
+      if (!at) { unranked(mine); return false; }
+      var q = "/api/v1/hospitals/recommendation?lat=" + at.lat.toFixed(6) + "&lon=" + at.lon.toFixed(6) +
+        (c.category ? "&category=" + c.category : "") + (c.child ? "&child=true" : "");
+      M.api("GET", q).then(function (rec) {
+        if (mine !== drawn) return;
+        places.textContent = "";
+        if (!rec.ok) { nowhere(refusal(rec, null, places)); return; }
+        var ranked = rec.json.ranked || [];
+        ranked.forEach(function (d, i) {
+          var facts = [], locked = false;
+          if (i === 0) facts.push(say("fd_cc_recommended"));
+          (d.reason_facts || [{ code: "away", minutes: Math.round(d.travel_minutes) }]).forEach(function (f) {
+            var found = reasonSaid(f);
+            if (found && facts.indexOf(found) < 0) facts.push(found);
+            if (f.code === "lockdown") locked = true;
+          });
+          choice(d, facts, (i === 0 ? " cc-first" : "") + (locked ? " cc-locked" : ""));
         });
-        var btn = document.createElement("button");
-        btn.type = "button";
-        btn.className = "big cc-dest" + (i === 0 ? " cc-first" : "") + (locked ? " cc-locked" : "");
-        btn.setAttribute("data-destination", d.hospital_id);
-        btn.appendChild(M.node("span", "cc-dest-name", M.sayParts("fd_cc_send_to", { name: M.node("bdi", "", hospitalSaid(d)) })));
-        btn.appendChild(M.node("span", "cc-dest-why", facts.join(" · ")));
-        btn.title = (d.reasons || []).join("; ");
-        btn.addEventListener("click", function () { go(btn, { id: d.hospital_id, name: hospitalSaid(d) }); });
-        places.appendChild(btn);
-      });
-      (rec.json.excluded || []).forEach(function (x) {
-        // What the hospital wrote (why it closed to ambulances) is its own words, isolated.
-        var why = x.note ? [whyNot(x), " (", M.node("bdi", "", x.note), ")"] : whyNot(x);
-        var p = M.node("p", "cc-excluded", M.sayParts("fd_cc_not_offered", {
-          name: M.node("bdi", "", hospitalSaid(x)), why: M.node("span", "", why) }));
-        p.setAttribute("data-excluded", x.hospital_id);
-        p.title = x.reason;
-        places.appendChild(p);
-      });
-      if (!ranked.length) nowhere(say("fd_cc_no_hospital"));
-    }, function () { places.textContent = ""; nowhere(say("fd_not_sent")); });
+        (rec.json.excluded || []).forEach(notOffered);
+        if (!ranked.length) nowhere(say("fd_cc_no_hospital"));
+      }, function () { if (mine === drawn) { places.textContent = ""; nowhere(say("fd_not_sent")); } });
+      return true;
+    }
+    function unranked(mine) {
+      M.api("GET", "/api/v1/hospitals/destinations").then(function (rec) {
+        if (mine !== drawn) return;
+        places.textContent = "";
+        if (!rec.ok) { nowhere(say("fd_cc_no_place")); return; }
+        places.appendChild(M.node("p", "hint cc-unranked", say("fd_cc_unranked")));
+        var all = (rec.json.hospitals || []).slice().sort(function (x, y) {
+          return hospitalSaid(x).localeCompare(hospitalSaid(y), LANG);
+        });
+        all.forEach(function (d) {
+          var facts = [], locked = false;
+          (d.reason_facts || []).forEach(function (f) {
+            var found = reasonSaid(f);
+            if (found && facts.indexOf(found) < 0) facts.push(found);
+            if (f.code === "lockdown") locked = true;
+          });
+          choice(d, facts, locked ? " cc-locked" : "");
+        });
+        (rec.json.excluded || []).forEach(notOffered);
+        // Dispatch can still decide where, as before: one more choice, last.
+        nowhere("");
+      }, function () { if (mine === drawn) { places.textContent = ""; nowhere(say("fd_cc_no_place")); } });
+    }
+    if (!draw()) {
+      // Drawn again, ranked, at the first fix; not while a choice is being sent, nor once sent.
+      onFix = function () {
+        if (current !== c || c.evac) return true;
+        if (places.querySelector("button:disabled")) return false;
+        draw();
+        return true;
+      };
+    }
     return b;
   }
   // A hospital in the page's language where it has a name in it, else its name of record.
