@@ -90,9 +90,10 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
     assert board["counts"] == {
         "reports": {"all": 2, "searching": 2, "found": 0, "safe": 0, "duplicate": 0},
         "survivors": 1,
-        "matches": {"proposed": 1, "confirmed": 0, "rejected": 0},
+        "matches": {"proposed": 1, "confirmed": 0, "rejected": 0, "withdrawn": 0},
         "to_tell": 0,
         "noted_after": 0,
+        "proposed_on_closed": 0,
     }
 
     ok(

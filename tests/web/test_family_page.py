@@ -12,6 +12,7 @@ import pytest
 from magen.domain.accounts import Accounts
 from magen.domain.persons import FamilyView, Persons, family_view
 from magen.domain.values import Role
+from magen.web.i18n import text
 from support.apikit import Kit, api_kit, cid
 from support.bakapack import baka_pack
 from support.pagekit import form_command_id
@@ -453,6 +454,49 @@ def test_the_registry_s_confirmed_match_is_shown_in_its_words_and_nothing_more(k
         words = re.sub(r"<script>.*?</script>", "", page, flags=re.S)  # the page's own code
         assert "{" not in words, lang  # every placeholder was filled
         assert "}" not in words, lang
+
+
+def _ok(kit: Kit, role: Role, path: str, **body: Any) -> Any:
+    r = kit.post(role, path, {"command_id": cid(), **body})
+    assert r.status_code in {200, 201}, r.text
+    return r.json()
+
+
+def _card(page: str, report_id: str) -> str:
+    block = page[page.index(f'data-report="{report_id}"') :]
+    return block[: block.index("</li>")]
+
+
+def test_a_death_after_the_family_was_told_never_leaves_in_care_on_the_page(kit: Kit) -> None:
+    """Told "alive and receiving care", then the casualty dies: no language keeps saying care,
+    and none says the death before a registrar has told them of it."""
+    client = _resident(kit)
+    report_id = _file(kit, client, "Sara Levy Page")
+    made = _ok(kit, Role.MEDIC, "/api/v1/casualties", tag="FP-1", name={"full_name": "Sara Levy"})
+    casualty = made["id"]
+    match_id = _ok(
+        kit,
+        Role.REGISTRAR,
+        "/api/v1/persons/matches",
+        report_id=report_id,
+        candidate_kind="casualty",
+        candidate_id=casualty,
+        score=0.9,
+    )["id"]
+    _ok(kit, Role.REGISTRAR, f"/api/v1/persons/matches/{match_id}/confirm")
+    for lang in ("he", "ar", "en"):
+        card = _card(client.get(f"/family?lang={lang}").text, report_id)
+        assert text("registry_release_injured", lang) in card, lang
+    _ok(kit, Role.REGISTRAR, f"/api/v1/persons/missing/{report_id}/notified", match_id=match_id)
+
+    _ok(kit, Role.MEDIC, f"/api/v1/casualties/{casualty}/death")
+    for lang in ("he", "ar", "en"):
+        card = _card(client.get(f"/family?lang={lang}").text, report_id)
+        assert 'data-status="found"' in card, lang
+        assert text("registry_release_pending", lang) in card, lang
+        for stale in ("registry_release_injured", "registry_release_deceased", "family_st_news"):
+            assert text(stale, lang) not in card, (lang, stale)
+        assert "st-news" not in card, lang
 
 
 @pytest.mark.parametrize(

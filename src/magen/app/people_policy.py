@@ -48,7 +48,13 @@ _OWN_PERSON_EVENTS = (
     "PersonMarkedSafe",
     "PersonNoteAdded",
 )
-_REGISTRY_EVENTS = ("MatchProposed", "MatchConfirmed", "MatchRejected", "NotificationRecorded")
+_REGISTRY_EVENTS = (
+    "MatchProposed",
+    "MatchConfirmed",
+    "MatchRejected",
+    "MatchWithdrawn",
+    "NotificationRecorded",
+)
 
 
 def hospital_of(state: State, actor: Actor) -> str | None:

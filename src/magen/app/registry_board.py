@@ -2,10 +2,19 @@
 
 After a mass-casualty attack families file tens of thousands of missing-person reports. The
 registrar decides proposed matches and tells families; the board (`board`) carries exactly
-that work, in the order it is to be done: the proposed matches, likeliest first, the
-families waiting to be told, deaths first, and counts; `named` gives the records the first
-of them name. Its size follows the work waiting, not the number of reports. Everything else
-is found by name (`search_reports`), a page at a time.
+that work, in the order it is to be done: the proposed matches of reports still searching,
+likeliest first (a proposal of a closed report cannot be confirmed: it is only counted, and
+offered again if the report reopens), the families waiting to be told, deaths and withdrawn
+news first, and counts; `named` gives the records the first of them name.
+
+A family is waiting to be told (`ToTell`) when the outcome as it stands was not told them:
+never told, or told before the casualty's death or discharge changed it (`changed_from`,
+`told_before`); a death not formally identified is listed as `identify_first` (no family is
+told of it yet). A family told of a match a registrar then withdrew waits to hear that the
+news was wrong (`withdrawn`).
+
+The board's size follows the work waiting, not the number of reports. Everything else is
+found by name (`search_reports`), a page at a time.
 
 The records the board and the search send are cards (`match_card`, `report_card`,
 `survivor_card`, `compact`): what the desk shows of each for a decision, without what a
@@ -32,6 +41,7 @@ import unicodedata
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 from operator import attrgetter
 from typing import Any
@@ -41,7 +51,7 @@ from pydantic import BaseModel
 from magen.app.following import follower_of
 from magen.app.service import Service
 from magen.domain.base import Recorded
-from magen.domain.casualties import Casualties, Casualty
+from magen.domain.casualties import Casualties, Casualty, IdentificationStatus
 from magen.domain.hospitals import Hospitals
 from magen.domain.people import PersonName
 from magen.domain.persons import (
@@ -256,6 +266,24 @@ def report_card(report: MissingReport) -> dict[str, Any]:
     return card
 
 
+def tell_card(tell: ToTell) -> dict[str, Any]:
+    """A family to tell as the desk reads it: the report, primary and match ids, and only the
+    flags and details that are set (most families are simply waiting to be told)."""
+    card: dict[str, Any] = {
+        "report_id": tell.report_id,
+        "primary_id": tell.primary_id,
+        "match_id": tell.match_id,
+    }
+    for name in _TELL_DETAILS:
+        value = getattr(tell, name)
+        if value:
+            card[name] = value.value if isinstance(value, Outcome) else value
+    return card
+
+
+_TELL_DETAILS = ("changed_from", "told_before", "told", "withdrawn", "reason", "identify_first")
+
+
 def survivor_card(survivor: Survivor) -> dict[str, Any]:
     """What the desk shows of a survivor beside the report it may answer."""
     return compact({f: getattr(survivor, f) for f in SURVIVOR_CARD})
@@ -267,11 +295,22 @@ def survivor_card(survivor: Survivor) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class ToTell:
     """A family waiting to be told: its report, the report that carries the outcome (itself,
-    or the report it duplicates) and the confirmed match to tell them of."""
+    or the report it duplicates) and the confirmed match to tell them of, or the withdrawn
+    match they were told of and must now hear was wrong (`withdrawn`)."""
 
     report_id: str
     primary_id: str
     match_id: str
+    # The outcome changed since it was confirmed (a death, a discharge): what it was before.
+    changed_from: Outcome | None = None
+    # What this family was told before of news that no longer stands (an outcome since
+    # changed, a match since withdrawn): "since you told them", not "since confirmed".
+    told_before: bool = False
+    told: Outcome | None = None  # the outcome they were told then, if one
+    withdrawn: bool = False  # the match was withdrawn: the earlier news was wrong
+    reason: str = ""  # why the registrar withdrew it
+    # A death whose casualty is not formally identified yet: no family is told until it is.
+    identify_first: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +318,8 @@ class Board:
     """The registrar's work at one log position, and the counts."""
 
     position: int
-    matches: tuple[PersonMatch, ...]  # proposed, likeliest first
-    to_tell: tuple[ToTell, ...]  # deaths first, then whoever has waited longest
+    matches: tuple[PersonMatch, ...]  # proposed for reports still searching, likeliest first
+    to_tell: tuple[ToTell, ...]  # deaths and withdrawn news first, then the longest waiting
     # Found or duplicate reports with a note written after they were closed (a family saying
     # "she called us" of someone confirmed dead is how a wrong identification comes to
     # light): newest note first.
@@ -288,6 +327,10 @@ class Board:
     reports_by_status: dict[str, int]
     survivor_count: int
     matches_by_status: dict[str, int]
+    # Proposals left out of `matches`: their report is closed (the family marked the person
+    # safe, another candidate was confirmed, or it is a duplicate), so none can be confirmed.
+    # They come back if the report searches again (its confirmed match withdrawn).
+    proposed_on_closed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,25 +343,65 @@ class Named:
     hospitals: dict[str, str]  # id -> name of the hospitals those casualties go to or are in
 
 
-def _waiting(persons: Persons, closed: Iterable[MissingReport]) -> list[ToTell]:
-    """Of the found and duplicate reports, those whose confirmed outcome their family was not
-    told of yet: deaths first (someone must go in person), then whoever has waited longest."""
-    out = []
+def _waiting(state: State, closed: Iterable[MissingReport]) -> list[ToTell]:
+    """Of the found and duplicate reports, those whose outcome as it stands their family was
+    not told of yet (never told, or told before it changed), and the families told of a match
+    since withdrawn: deaths and withdrawn news first (someone must go and put it right), then
+    whoever has waited longest."""
+    persons = state.slice(Persons)
+    casualties = state.slice(Casualties).by_id
+    out: list[tuple[bool, datetime, ToTell]] = []
     for report in closed:
         duplicate = report.status is ReportStatus.DUPLICATE
         primary = primary_report(persons, report) if duplicate else report
         match_id = primary.outcome_match
         if primary.status is not ReportStatus.FOUND or match_id is None:
             continue
-        if not any(n.match_id == match_id for n in report.notifications):
-            out.append((report, primary, match_id))
-    out.sort(
-        key=lambda w: (
-            w[1].outcome is not Outcome.DECEASED,
-            w[1].closed_at or w[1].reported_at,
+        if any(n.match_id == match_id for n in report.notifications):
+            continue
+        before = [n for n in report.told_before if n.match_id == match_id]
+        m = persons.matches.get(match_id)
+        c = casualties.get(m.candidate_id) if m and m.candidate_kind is CASUALTY else None
+        death = primary.outcome is Outcome.DECEASED
+        tell = ToTell(
+            report.report_id,
+            primary.report_id,
+            match_id,
+            changed_from=primary.outcome_was if primary.outcome_changed_at else None,
+            told_before=bool(before),
+            told=before[-1].outcome if before else None,
+            identify_first=death and c is not None and c.identification is not IDENTIFIED,
         )
-    )
-    return [ToTell(r.report_id, p.report_id, m) for r, p, m in out]
+        since = primary.outcome_changed_at or primary.closed_at or primary.reported_at
+        out.append((not death, since, tell))
+    for report_id, match_id in persons.to_tell_again.items():
+        again = persons.missing.get(report_id)
+        wrong = persons.matches.get(match_id)
+        if again is None or wrong is None or wrong.status is not MatchStatus.WITHDRAWN:
+            continue
+        tell = ToTell(
+            report_id,
+            primary_report(persons, again).report_id,
+            match_id,
+            told_before=True,
+            told=again.told_before[-1].outcome if again.told_before else None,
+            withdrawn=True,
+            reason=wrong.reason,
+        )
+        out.append((False, wrong.decided_at or again.reported_at, tell))
+    out.sort(key=lambda w: (w[0], w[1]))
+    return [t for _, _, t in out]
+
+
+CASUALTY = CandidateKind.CASUALTY
+IDENTIFIED = IdentificationStatus.IDENTIFIED
+
+
+def _open_proposals(persons: Persons, proposed: Iterable[PersonMatch]) -> list[PersonMatch]:
+    """The proposals whose report still searches: the others cannot be confirmed."""
+    missing = persons.missing
+    searching = ReportStatus.SEARCHING
+    return [m for m in proposed if (r := missing.get(m.report_id)) and r.status is searching]
 
 
 # Statuses are counted by the member's identity (list.count compares identity first, in C):
@@ -334,10 +417,8 @@ def _count(statuses: list[object], members: Iterable[ReportStatus | MatchStatus]
 def compute_board(state: State) -> Board:
     """The board at the state's position (use `board`, which keeps it for the position)."""
     persons = state.slice(Persons)
-    proposed = sorted(
-        (m for m in persons.matches.values() if m.status is MatchStatus.PROPOSED),
-        key=lambda m: (-m.score, m.proposed_at),
-    )
+    every = [m for m in persons.matches.values() if m.status is MatchStatus.PROPOSED]
+    proposed = sorted(_open_proposals(persons, every), key=lambda m: (-m.score, m.proposed_at))
     reports = list(persons.missing.values())
     by_status = _count(list(map(_STATUS, reports)), ReportStatus)
     found, duplicate = ReportStatus.FOUND, ReportStatus.DUPLICATE
@@ -349,11 +430,12 @@ def compute_board(state: State) -> Board:
     return Board(
         position=state.position,
         matches=tuple(proposed),
-        to_tell=tuple(_waiting(persons, closed)),
+        to_tell=tuple(_waiting(state, closed)),
         noted_after=tuple(_noted_after(closed)),
         reports_by_status=by_status,
         survivor_count=len(persons.survivors),
         matches_by_status=_count(list(map(_STATUS, persons.matches.values())), MatchStatus),
+        proposed_on_closed=len(every) - len(proposed),
     )
 
 
@@ -386,6 +468,15 @@ def named(
         if found is not None:
             out.reports[report_id] = found
 
+    def casualty(casualty_id: str) -> None:
+        c = known_casualties.get(casualty_id)
+        if c is not None:
+            out.casualties[c.casualty_id] = c
+            for h_id in (c.hospital_id, c.destination):
+                h = known_hospitals.get(h_id) if h_id else None
+                if h is not None:
+                    out.hospitals[h.hospital_id] = h.name
+
     for m in matches:
         report(m.report_id)
         if m.candidate_kind is CandidateKind.MISSING:
@@ -395,16 +486,13 @@ def named(
             if s is not None:
                 out.survivors[s.survivor_id] = s
         else:
-            c = known_casualties.get(m.candidate_id)
-            if c is not None:
-                out.casualties[c.casualty_id] = c
-                for h_id in (c.hospital_id, c.destination):
-                    h = known_hospitals.get(h_id) if h_id else None
-                    if h is not None:
-                        out.hospitals[h.hospital_id] = h.name
+            casualty(m.candidate_id)
     for t in to_tell:
         report(t.report_id)
         report(t.primary_id)
+        told_of = persons.matches.get(t.match_id)
+        if told_of is not None and told_of.candidate_kind is CandidateKind.CASUALTY:
+            casualty(told_of.candidate_id)  # its tag, disposition, identification
     for report_id in noted_after:
         report(report_id)
     return out
@@ -417,7 +505,10 @@ class _Follower:
     checking the closed reports' notifications), not a pass over every report.
 
     Every event of the persons domain names the report and the match it changes
-    (`report_id`, `match_id`); those are read again after it is applied. The follower is only
+    (`report_id`, `match_id`); those are read again after it is applied. The casualties'
+    deaths and discharges the persons slice also follows change a confirmed report's outcome
+    and notifications, never a status: the board reads those from the closed reports each
+    time, and the families to tell again from `Persons.to_tell_again`. The follower is only
     a shortcut: whenever it cannot vouch for the state (another state, a position it did not
     follow) it starts again from the state as it stands, in one pass.
     """
@@ -479,18 +570,18 @@ class _Follower:
 
     def board(self, state: State) -> Board:
         persons = state.slice(Persons)
-        proposed = sorted(
-            (persons.matches[k] for k in self.proposed), key=lambda m: (-m.score, m.proposed_at)
-        )
+        every = [persons.matches[k] for k in self.proposed]
+        proposed = sorted(_open_proposals(persons, every), key=lambda m: (-m.score, m.proposed_at))
         closed = [persons.missing[k] for k in sorted(self.closed, key=self.order.__getitem__)]
         return Board(
             position=state.position,
             matches=tuple(proposed),
-            to_tell=tuple(_waiting(persons, closed)),
+            to_tell=tuple(_waiting(state, closed)),
             noted_after=tuple(_noted_after(closed)),
             reports_by_status=dict(self.counts),
             survivor_count=len(persons.survivors),
             matches_by_status=dict(self.match_counts),
+            proposed_on_closed=len(every) - len(proposed),
         )
 
 

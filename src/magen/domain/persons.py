@@ -8,12 +8,24 @@ add what anyone learns about a reported person.
 Matches link a report to a casualty, a survivor, or another report of the same person. The
 matching engine (or a registrar) proposes; only a registrar confirms or rejects, and only a
 registrar records that the family was told. The outcome of a confirmed match is derived from
-the candidate: safe for a survivor or a discharged casualty, injured for a casualty in care,
-deceased for a casualty recorded dead, who must first be formally identified.
+the candidate (`casualty_outcome`): safe for a survivor or a casualty discharged home or to a
+shelter, injured for a casualty in care (moved to other care too), left care for one who left
+hospital against advice (alive, whereabouts not confirmed), deceased for a casualty recorded
+dead, who must first be formally identified.
+
+The outcome follows the casualty after confirmation: the persons slice also evolves on the
+casualties' deaths and discharges. When one changes a confirmed report's outcome, the report
+takes the new one (`outcome_was` keeps the old), what its families were told is set aside
+(`told_before`), and they are waiting to be told again; until a registrar records telling
+them, the family's page says only that the person was found (`FOUND_PENDING`), never the
+stale outcome and never a death. A death is told only once the casualty is formally
+identified, whenever it came. A registrar withdraws a confirmed match that proves wrong
+(`WithdrawMatch`, with the reason): the report searches again, and a family told of it is
+waiting to be told the news was wrong (`Persons.to_tell_again`).
 
 Domain rules on roles, repeated here although the app checks roles too, because they decide
 what a family learns: a resident may act only on reports filed from their own account;
-confirming, rejecting and recording a notification are registrar acts.
+confirming, rejecting, withdrawing and recording a notification are registrar acts.
 
 `family_view` is what a family account may see: its own reports and their confirmed
 outcomes, in the registrar's words. It never shows a casualty's details, a candidate, a
@@ -43,7 +55,15 @@ from pydantic import (
 
 from magen.domain.accounts import Accounts
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
-from magen.domain.casualties import Casualties, Casualty, CasualtyStatus, IdentificationStatus
+from magen.domain.casualties import (
+    Casualties,
+    Casualty,
+    CasualtyDischarged,
+    CasualtyStatus,
+    DeathRecorded,
+    Disposition,
+    IdentificationStatus,
+)
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.people import (
     MAX_AGE_YEARS,
@@ -89,8 +109,10 @@ class ReportStatus(StrEnum):
 
 class Outcome(StrEnum):
     SAFE = "safe"
-    INJURED = "injured"
+    INJURED = "injured"  # in care (in hospital, on the way, or moved to other care)
     DECEASED = "deceased"
+    # Left hospital against medical advice: alive then, where they are now not confirmed.
+    LEFT_CARE = "left_care"
 
 
 class CandidateKind(StrEnum):
@@ -103,6 +125,7 @@ class MatchStatus(StrEnum):
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # confirmed, then withdrawn by a registrar: a wrong identification
 
 
 class NoteStatus(StrEnum):
@@ -125,7 +148,13 @@ _DEFAULT_RELEASE = {
     Outcome.SAFE: "Found safe.",
     Outcome.INJURED: "Found alive and receiving care. A registrar will call you.",
     Outcome.DECEASED: "A registrar will meet you in person.",
+    Outcome.LEFT_CARE: (
+        "Found alive, but they have left the hospital and where they are now is not"
+        " confirmed. A registrar will call you."
+    ),
 }
+# What a family reads while a changed outcome waits for a registrar to tell them of it.
+FOUND_PENDING = "Found. A registrar will call you."
 
 
 # --- slice --------------------------------------------------------------------------------
@@ -153,6 +182,9 @@ class Notification:
     match_id: str | None
     channel: Channel
     note: str
+    # The outcome the family was told of: the match's outcome when the notification was
+    # recorded (None for a notification of no confirmed outcome, or that a match was wrong).
+    outcome: Outcome | None = None
 
 
 @dataclass
@@ -177,8 +209,16 @@ class MissingReport:
     release: str = ""  # what the registrar releases to the family
     closed_at: datetime | None = None
     duplicate_of: str | None = None
+    # Set when the confirmed casualty's state changed the outcome after confirmation (a death,
+    # a discharge): the outcome it had before, and when it changed.
+    outcome_was: Outcome | None = None
+    outcome_changed_at: datetime | None = None
     notes: list[PersonNote] = field(default_factory=list)
+    # The family told of the outcome as it stands (or that a withdrawn match was wrong).
     notifications: list[Notification] = field(default_factory=list)
+    # The family told of news that no longer stands: an outcome since changed, or a match
+    # since withdrawn. They are to be told again (`to_tell_again`, the registry's board).
+    told_before: list[Notification] = field(default_factory=list)
 
 
 @dataclass
@@ -226,6 +266,13 @@ class Persons:
     by_source: dict[str, str] = field(default_factory=dict)
     # (report, kind, candidate) -> match id: one live proposal per pair.
     by_pair: dict[tuple[str, CandidateKind, str], str] = field(default_factory=dict)
+    # Casualty id -> the confirmed matches naming it: the reports whose outcome its later
+    # death or discharge changes.
+    confirmed_casualty: dict[str, list[str]] = field(default_factory=dict)
+    # Report id -> the reports confirmed as its duplicates (their families hear its outcome).
+    duplicates: dict[str, list[str]] = field(default_factory=dict)
+    # Report id -> the withdrawn match its family was told of and must be told was wrong.
+    to_tell_again: dict[str, str] = field(default_factory=dict)
 
 
 # --- events -------------------------------------------------------------------------------
@@ -398,6 +445,17 @@ class MatchRejected(Event):
 
 
 @event
+class MatchWithdrawn(Event):
+    """A registrar withdrew a confirmed match (a wrong identification): the report searches
+    again, and a family already told is to be told the news was wrong."""
+
+    type: Literal["MatchWithdrawn"] = "MatchWithdrawn"
+    match_id: str
+    report_id: str
+    reason: str
+
+
+@event
 class NotificationRecorded(Event):
     type: Literal["NotificationRecorded"] = "NotificationRecorded"
     report_id: str
@@ -496,6 +554,18 @@ class RejectMatch(Command):
     reason: Said = ""
 
 
+class WithdrawMatch(Command):
+    match_id: str
+    reason: Annotated[str, Field(min_length=1, max_length=2000), Given]  # why it was wrong
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("say why the match is withdrawn")
+        return v
+
+
 class RecordNotification(Command):
     report_id: str
     match_id: str | None = None
@@ -513,6 +583,7 @@ COMMAND_ROLES: dict[type[Command], frozenset[Role]] = {
     ProposeMatch: frozenset({Role.REGISTRAR, Role.ADMIN}),
     ConfirmMatch: REGISTRAR_ROLES,
     RejectMatch: REGISTRAR_ROLES,
+    WithdrawMatch: REGISTRAR_ROLES,
     RecordNotification: REGISTRAR_ROLES,
 }
 
@@ -792,23 +863,53 @@ def _propose(state: State, cmd: ProposeMatch, ctx: DecisionContext) -> list[Even
     ]
 
 
+# A discharge is "safe" only to a home or a shelter: moved to other care is still in care,
+# and a patient who left against advice is alive but not known to be anywhere safe.
+DISCHARGED_TO = {
+    Disposition.HOME: Outcome.SAFE,
+    Disposition.SHELTER: Outcome.SAFE,
+    Disposition.OTHER_CARE: Outcome.INJURED,
+    Disposition.LEFT_AGAINST_ADVICE: Outcome.LEFT_CARE,
+}
+
+
+def casualty_outcome(c: Casualty) -> Outcome:
+    """What a casualty's state tells a family: dead, discharged (as `DISCHARGED_TO` says), or
+    in care."""
+    if c.status is CasualtyStatus.DECEASED:
+        return Outcome.DECEASED
+    if c.status is CasualtyStatus.DISCHARGED:
+        return DISCHARGED_TO.get(c.disposition or Disposition.OTHER_CARE, Outcome.INJURED)
+    return Outcome.INJURED
+
+
+def _not_identified_death(state: State, m: Match) -> Casualty | None:
+    """The casualty of a match if it is dead and not formally identified (no family is told of
+    such a death), else None."""
+    if m.candidate_kind is not CandidateKind.CASUALTY:
+        return None
+    c = state.slice(Casualties).by_id.get(m.candidate_id)
+    if c is None or c.status is not CasualtyStatus.DECEASED:
+        return None
+    return None if c.identification is IdentificationStatus.IDENTIFIED else c
+
+
+def _identify_first(c: Casualty) -> InvalidCommand:
+    return InvalidCommand(
+        f"tag {c.tag} is dead and not formally identified; identify first",
+        rule="not_formally_identified",
+    )
+
+
 def _outcome(state: State, m: Match) -> Outcome | None:
     if m.candidate_kind is CandidateKind.SURVIVOR:
         return Outcome.SAFE
     if m.candidate_kind is CandidateKind.MISSING:
         return None
-    c = state.slice(Casualties).by_id[m.candidate_id]
-    if c.status is CasualtyStatus.DECEASED:
-        if c.identification is not IdentificationStatus.IDENTIFIED:
-            # Families are told of a death only after formal identification.
-            raise InvalidCommand(
-                f"tag {c.tag} is dead and not formally identified; identify first",
-                rule="not_formally_identified",
-            )
-        return Outcome.DECEASED
-    if c.status is CasualtyStatus.DISCHARGED:
-        return Outcome.SAFE
-    return Outcome.INJURED
+    # Families are told of a death only after formal identification.
+    if (dead := _not_identified_death(state, m)) is not None:
+        raise _identify_first(dead)
+    return casualty_outcome(state.slice(Casualties).by_id[m.candidate_id])
 
 
 @decider(ConfirmMatch)
@@ -850,17 +951,42 @@ def _reject(state: State, cmd: RejectMatch, ctx: DecisionContext) -> list[Event]
     return [MatchRejected(match_id=m.match_id, reason=cmd.reason)]
 
 
+@decider(WithdrawMatch)
+def _withdraw(state: State, cmd: WithdrawMatch, ctx: DecisionContext) -> list[Event]:
+    _registrar(ctx, "withdraw a confirmed match")
+    m = _match(state, cmd.match_id)
+    if m.status is not MatchStatus.CONFIRMED:
+        raise InvalidCommand(
+            f"only a confirmed match can be withdrawn; this one is {m.status.value}"
+        )
+    report = missing_report(state, m.report_id)
+    rests_on = (
+        report.status is ReportStatus.DUPLICATE and report.duplicate_of == m.candidate_id
+        if m.candidate_kind is CandidateKind.MISSING
+        else report.status is ReportStatus.FOUND and report.outcome_match == m.match_id
+    )
+    if not rests_on:
+        raise InvalidCommand("the report no longer rests on this match")
+    return [MatchWithdrawn(match_id=m.match_id, report_id=report.report_id, reason=cmd.reason)]
+
+
 @decider(RecordNotification)
 def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list[Event]:
     _registrar(ctx, "record that a family was told")
     report = missing_report(state, cmd.report_id)
-    if cmd.match_id is not None:
+    persons = state.slice(Persons)
+    if cmd.match_id is not None and persons.to_tell_again.get(report.report_id) == cmd.match_id:
+        pass  # the family is told that the withdrawn match they were told of was wrong
+    elif cmd.match_id is not None:
         m = _match(state, cmd.match_id)
         # A family whose report duplicates another is told of the other report's outcome.
-        if m.report_id != primary_report(state.slice(Persons), report).report_id:
+        if m.report_id != primary_report(persons, report).report_id:
             raise InvalidCommand("that match belongs to another report")
         if m.status is not MatchStatus.CONFIRMED:
             raise InvalidCommand("a family is told only of a confirmed match")
+        # A death confirmed while the casualty was alive is told only once formally identified.
+        if (dead := _not_identified_death(state, m)) is not None:
+            raise _identify_first(dead)
     return [
         NotificationRecorded(
             report_id=report.report_id,
@@ -982,11 +1108,14 @@ def _on_confirmed(state: State, e: MatchConfirmed, r: Recorded) -> None:
     if m.candidate_kind is CandidateKind.MISSING:
         report.status = ReportStatus.DUPLICATE
         report.duplicate_of = m.candidate_id
+        persons.duplicates.setdefault(m.candidate_id, []).append(report.report_id)
         return
     report.status = ReportStatus.FOUND
     report.outcome = e.outcome
     report.outcome_match = e.match_id
     report.release = e.release
+    if m.candidate_kind is CandidateKind.CASUALTY:
+        persons.confirmed_casualty.setdefault(m.candidate_id, []).append(m.match_id)
 
 
 @evolver(MatchRejected)
@@ -1001,13 +1130,118 @@ def _on_rejected(state: State, e: MatchRejected, r: Recorded) -> None:
 
 @evolver(NotificationRecorded)
 def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
-    report = state.slice(Persons).missing.get(e.report_id)
-    if report is not None:
-        report.notifications.append(
-            Notification(
-                at=e.at, by=r.actor.account_id, match_id=e.match_id, channel=e.channel, note=e.note
-            )
+    persons = state.slice(Persons)
+    report = persons.missing.get(e.report_id)
+    if report is None:
+        return
+    primary = primary_report(persons, report)
+    told = primary.outcome if e.match_id and e.match_id == primary.outcome_match else None
+    report.notifications.append(
+        Notification(
+            at=e.at,
+            by=r.actor.account_id,
+            match_id=e.match_id,
+            channel=e.channel,
+            note=e.note,
+            outcome=told,
         )
+    )
+    if e.match_id and persons.to_tell_again.get(report.report_id) == e.match_id:
+        del persons.to_tell_again[report.report_id]
+
+
+def _family_of(persons: Persons, report: MissingReport) -> list[MissingReport]:
+    """The report and every report confirmed as its duplicate, directly or through another:
+    the families that hear its outcome."""
+    out, seen, todo = [], {report.report_id}, [report]
+    while todo:
+        each = todo.pop()
+        out.append(each)
+        for dup_id in persons.duplicates.get(each.report_id, ()):
+            dup = persons.missing.get(dup_id)
+            if dup is not None and dup_id not in seen and dup.duplicate_of == each.report_id:
+                seen.add(dup_id)
+                todo.append(dup)
+    return out
+
+
+def _set_aside(report: MissingReport, match_id: str | None) -> bool:
+    """Move the notifications of that match to `told_before` (news that no longer stands);
+    whether there were any."""
+    if match_id is None:
+        return False
+    kept = [n for n in report.notifications if n.match_id != match_id]
+    if len(kept) == len(report.notifications):
+        return False
+    report.told_before.extend(n for n in report.notifications if n.match_id == match_id)
+    report.notifications = kept
+    return True
+
+
+def _casualty_changed(state: State, casualty_id: str, now: Outcome, r: Recorded) -> None:
+    """A confirmed casualty's death or discharge changes its reports' outcome: what their
+    families were told no longer stands, and they are to be told again."""
+    persons = state.slice(Persons)
+    for match_id in persons.confirmed_casualty.get(casualty_id, ()):
+        m = persons.matches.get(match_id)
+        report = persons.missing.get(m.report_id) if m is not None else None
+        if report is None or report.outcome_match != match_id or report.outcome is now:
+            continue
+        report.outcome_was = report.outcome
+        report.outcome = now
+        report.outcome_changed_at = r.recorded_at
+        # The registrar's words were for the outcome before; the desk's stock ones for now.
+        report.release = _DEFAULT_RELEASE[now]
+        for family in _family_of(persons, report):
+            _set_aside(family, match_id)
+
+
+# The persons slice follows the casualties a confirmed match names (the casualties slice's
+# own evolver has already run: it is registered first, persons importing casualties).
+@evolver(DeathRecorded)
+def _on_casualty_died(state: State, e: DeathRecorded, r: Recorded) -> None:
+    _casualty_changed(state, e.casualty_id, Outcome.DECEASED, r)
+
+
+@evolver(CasualtyDischarged)
+def _on_casualty_discharged(state: State, e: CasualtyDischarged, r: Recorded) -> None:
+    _casualty_changed(state, e.casualty_id, DISCHARGED_TO.get(e.disposition, Outcome.INJURED), r)
+
+
+@evolver(MatchWithdrawn)
+def _on_withdrawn(state: State, e: MatchWithdrawn, r: Recorded) -> None:
+    persons = state.slice(Persons)
+    m = persons.matches.get(e.match_id)
+    report = persons.missing.get(e.report_id)
+    if m is None or report is None:
+        return
+    m.status = MatchStatus.WITHDRAWN
+    m.decided_by = r.actor.account_id
+    m.decided_at = r.recorded_at
+    m.reason = e.reason
+    if m.candidate_kind is CandidateKind.MISSING:
+        # Not the same person after all: the families of this report (and of those that
+        # duplicate it) were told of the other report's outcome.
+        told_of = primary_report(persons, report).outcome_match
+        linked = persons.duplicates.get(m.candidate_id, [])
+        if report.report_id in linked:
+            linked.remove(report.report_id)
+        report.duplicate_of = None
+    else:
+        told_of = m.match_id
+        linked = persons.confirmed_casualty.get(m.candidate_id, [])
+        if m.match_id in linked:
+            linked.remove(m.match_id)
+        report.outcome = None
+        report.outcome_match = None
+        report.release = ""
+        report.outcome_was = None
+        report.outcome_changed_at = None
+    report.status = ReportStatus.SEARCHING
+    report.closed_at = None
+    for family in _family_of(persons, report):
+        if _set_aside(family, told_of):
+            persons.to_tell_again[family.report_id] = m.match_id
 
 
 # --- what a family may see ----------------------------------------------------------------
@@ -1021,8 +1255,9 @@ class FamilyReport:
     name: str  # as the family filed it
     filed_at: datetime
     status: Literal["searching", "found", "safe"]
+    # None while found: an outcome changed since confirmed that no registrar has told them of
     outcome: Outcome | None
-    message: str  # the registrar's words, or the family's own when they marked safe
+    message: str  # the registrar's words, the family's own when they marked safe, or FOUND_PENDING
     outcome_at: datetime | None
     told_at: tuple[datetime, ...]  # when a registrar recorded telling the family
 
@@ -1057,17 +1292,31 @@ def primary_report(persons: Persons, report: MissingReport) -> MissingReport:
 
 def _family_report(persons: Persons, own: MissingReport) -> FamilyReport:
     primary = primary_report(persons, own)
-    told = tuple(n.at for n in own.notifications)
+    told = tuple(sorted(n.at for n in (*own.told_before, *own.notifications)))
     searching = FamilyReport(
         own.report_id, own.name.full_name, own.reported_at, "searching", None, "", None, told
     )
     if primary.outcome is None or primary.status is ReportStatus.SEARCHING:
         return searching
-    if primary.outcome is Outcome.DECEASED:
+    # Told of the outcome as it stands (what they were told before it changed is set aside).
+    told_of_it = any(n.match_id == primary.outcome_match for n in own.notifications)
+    if primary.outcome_changed_at is not None and not told_of_it:
+        # The outcome changed after it was confirmed (a death, a discharge): the page says
+        # nothing that no longer stands, and the new outcome only once a registrar has told
+        # this family of it.
+        return FamilyReport(
+            own.report_id,
+            own.name.full_name,
+            own.reported_at,
+            "found",
+            None,
+            FOUND_PENDING,
+            primary.closed_at,
+            told,
+        )
+    if primary.outcome is Outcome.DECEASED and not told_of_it:
         # A death is shown only after the registrar has told this family (in person).
-        told_of_it = [n.at for n in own.notifications if n.match_id == primary.outcome_match]
-        if not told_of_it:
-            return searching
+        return searching
     status: Literal["found", "safe"] = "safe" if primary.status is ReportStatus.SAFE else "found"
     return FamilyReport(
         report_id=own.report_id,
@@ -1076,7 +1325,7 @@ def _family_report(persons: Persons, own: MissingReport) -> FamilyReport:
         status=status,
         outcome=primary.outcome,
         message=primary.release,
-        outcome_at=primary.closed_at,
+        outcome_at=primary.outcome_changed_at or primary.closed_at,
         told_at=told,
     )
 

@@ -159,6 +159,45 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "سيلتقي بكم فريق التسجيل شخصيًا.",
         "A registrar will meet you in person.",
     ),
+    "registry_release_left_care": (
+        "נמצא/ה בחיים, אך עזב/ה את בית החולים ומקום הימצאו/ה כעת אינו מאושר. צוות הרישום"
+        " יתקשר אליכם.",
+        "وُجد/ت على قيد الحياة، لكنه/ا غادر/ت المستشفى ومكان وجوده/ا الآن غير مؤكد. سيتصل"
+        " بكم فريق التسجيل.",
+        "Found alive, but they have left the hospital and where they are now is not"
+        " confirmed. A registrar will call you.",
+    ),
+    "registry_release_left_care_f": (
+        "נמצאה בחיים, אך עזבה את בית החולים ומקום הימצאה כעת אינו מאושר. צוות הרישום יתקשר אליכם.",
+        "وُجدت على قيد الحياة، لكنها غادرت المستشفى ومكان وجودها الآن غير مؤكد. سيتصل"
+        " بكم فريق التسجيل.",
+        "Found alive, but she has left the hospital and where she is now is not confirmed."
+        " A registrar will call you.",
+    ),
+    "registry_release_left_care_m": (
+        "נמצא בחיים, אך עזב את בית החולים ומקום הימצאו כעת אינו מאושר. צוות הרישום יתקשר אליכם.",
+        "وُجد على قيد الحياة، لكنه غادر المستشفى ومكان وجوده الآن غير مؤكد. سيتصل بكم فريق التسجيل.",
+        "Found alive, but he has left the hospital and where he is now is not confirmed."
+        " A registrar will call you.",
+    ),
+    # What a family's page says while an outcome that changed since it was confirmed (a
+    # death, a discharge) waits for a registrar to tell them: nothing that may no longer
+    # stand (`persons.FOUND_PENDING`).
+    "registry_release_pending": (
+        "נמצא/ה. צוות הרישום יתקשר אליכם.",
+        "وُجد/ت. سيتصل بكم فريق التسجيل.",
+        "Found. A registrar will call you.",
+    ),
+    "registry_release_pending_f": (
+        "נמצאה. צוות הרישום יתקשר אליכם.",
+        "وُجدت. سيتصل بكم فريق التسجيل.",
+        "Found. A registrar will call you.",
+    ),
+    "registry_release_pending_m": (
+        "נמצא. צוות הרישום יתקשר אליכם.",
+        "وُجد. سيتصل بكم فريق التسجيل.",
+        "Found. A registrar will call you.",
+    ),
     "registry_deceased_warn": (
         "האדם נפטר. את המשפחה מודיעים פנים אל פנים בלבד. "
         "המשפחה לא תראה זאת בדף שלה עד שתרשום/תרשמי שמסרת להם את הבשורה.",
@@ -291,6 +330,63 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_out_safe": ("בשלום", "بأمان", "Safe"),
     "registry_out_injured": ("פצוע/ה, בטיפול", "مصاب/ة، قيد العلاج", "Injured, in care"),
     "registry_out_deceased": ("נפטר/ה", "متوفّى/متوفّاة", "Deceased"),
+    "registry_out_left_care": (
+        "עזב/ה את בית החולים בניגוד לעצה רפואית",
+        "غادر/ت المستشفى خلافًا للمشورة الطبية",
+        "Left hospital against advice",
+    ),
+    # Where a discharged casualty went (a casualty card's `disposition`).
+    "registry_disp_home": ("שוחרר/ה הביתה", "خرج/ت إلى البيت", "Discharged home"),
+    "registry_disp_shelter": ("שוחרר/ה למקלט", "خرج/ت إلى ملجأ", "Discharged to a shelter"),
+    "registry_disp_other_care": (
+        "הועבר/ה לטיפול במקום אחר",
+        "نُقل/ت إلى رعاية في مكان آخر",
+        "Moved to other care",
+    ),
+    "registry_disp_left_against_advice": (
+        "עזב/ה בניגוד לעצה רפואית",
+        "غادر/ت خلافًا للمشورة الطبية",
+        "Left against medical advice",
+    ),
+    # A family to tell again (the board's `to_tell`: changed_from, told_before, told,
+    # withdrawn, reason, identify_first).
+    "registry_changed_since_told": (
+        "המצב השתנה מאז שנמסר למשפחה: היה {was}, כעת {now}",
+        "تغيّرت الحالة منذ إبلاغ العائلة: كانت {was}، والآن {now}",
+        "Outcome changed since you told them: was {was}, now {now}",
+    ),
+    "registry_changed_since_confirmed": (
+        "המצב השתנה מאז אישור ההתאמה: היה {was}, כעת {now}",
+        "تغيّرت الحالة منذ تأكيد التطابق: كانت {was}، والآن {now}",
+        "Outcome changed since confirmed: was {was}, now {now}",
+    ),
+    "registry_identify_first": (
+        "טרם זוהה/תה רשמית: יש לזהות קודם. אין למסור למשפחה על המוות עד אז.",
+        "لم يُتعرَّف عليه/ا رسميًا بعد: أكملوا التعرّف أولًا. لا تُبلَّغ العائلة بالوفاة قبل ذلك.",
+        "Not formally identified: identify first. Tell no family of this death until then.",
+    ),
+    "registry_withdrawn_tell": (
+        "ההתאמה בוטלה ({reason}). יש לומר למשפחה שהמידע הקודם היה שגוי.",
+        "سُحب التطابق ({reason}). يجب إبلاغ العائلة بأن الخبر السابق كان خاطئًا.",
+        "The match was withdrawn ({reason}). Tell the family the earlier news was wrong.",
+    ),
+    "registry_told_then": ("נמסר להם: {o}", "أُبلغوا: {o}", "They were told: {o}"),
+    "registry_withdraw": ("ביטול ההתאמה…", "سحب التطابق…", "Withdraw this match…"),
+    "registry_withdraw_reason": (
+        "למה ההתאמה שגויה (חובה)",
+        "لماذا التطابق خاطئ (إلزامي)",
+        "Why the match is wrong (required)",
+    ),
+    "registry_withdraw_done": (
+        "ההתאמה בוטלה. הדיווח על {name} חזר לחיפוש.",
+        "سُحب التطابق. عاد البلاغ عن {name} إلى البحث.",
+        "The match was withdrawn. The report on {name} is searching again.",
+    ),
+    "registry_on_closed": (
+        "{n} הצעות לדיווחים שכבר נסגרו אינן מוצגות",
+        "{n} اقتراحات لبلاغات أُغلقت بالفعل غير معروضة",
+        "{n} proposals for reports already closed are not shown",
+    ),
     "registry_out_duplicate": ("דיווח כפול", "بلاغ مكرّر", "Duplicate report"),
     "registry_st_searching": ("בחיפוש", "قيد البحث", "Searching"),
     "registry_st_found": ("נמצא/ה", "وُجد", "Found"),
@@ -466,7 +562,8 @@ def said_of(sex: Sex | None) -> str:
 
 
 # The outcomes the desk has a stock sentence for (registry_release_<outcome>).
-RELEASE_OUTCOMES = ("safe", "injured", "deceased")
+# "pending": a found report whose changed outcome the family is still to be told of.
+RELEASE_OUTCOMES = ("safe", "injured", "deceased", "left_care", "pending")
 
 
 def stock_release(outcome: str, said: str) -> str | None:

@@ -452,9 +452,10 @@ def _message(mine: FamilyReport, sx: str, lang: Lang) -> str:
     death is shown only once the registry has told the family, so its stock sentence ("a
     registrar will meet you") is past by then: a line that stays true is said instead.
     """
-    if mine.outcome is None or mine.status != "found":
+    if mine.status != "found":
         return mine.message
-    key = stock_release(mine.outcome.value, mine.message)
+    # No outcome while found: one changed since confirmed, which no registrar told them yet.
+    key = stock_release(mine.outcome.value if mine.outcome else "pending", mine.message)
     if key is None:
         return mine.message
     if mine.outcome is Outcome.DECEASED and mine.told_at:

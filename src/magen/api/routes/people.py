@@ -130,6 +130,12 @@ PERSON_ROUTES = [
     command_on_item(
         "/persons/matches/{item_id:str}/reject", per.RejectMatch, "match_id", "Reject a match"
     ),
+    command_on_item(
+        "/persons/matches/{item_id:str}/withdraw",
+        per.WithdrawMatch,
+        "match_id",
+        "Withdraw a confirmed match",
+    ),
 ]
 
 
@@ -503,7 +509,10 @@ async def family(service: ServiceDep, actor: ActorDep) -> Any:
     the registrar gave none), `release_is_default` is true and `release_key` names the
     sentence (`registry_release_<outcome>`, with `_f` or `_m` when the report gives the
     person's sex), so that an app can say it in its own language; else they are false and
-    null, and the words are the registrar's own.
+    null, and the words are the registrar's own. A found report with no `outcome` is one
+    whose outcome changed after it was confirmed (a death, a discharge) and that no registrar
+    has told the family of yet: its message says only that the person was found
+    (`registry_release_pending`).
     """
     if actor.account_id is None:
         raise Forbidden("sign in to see the people you reported")
@@ -511,7 +520,9 @@ async def family(service: ServiceDep, actor: ActorDep) -> Any:
     missing = service.state.slice(per.Persons).missing
     reports = []
     for r in view.reports:
-        key = stock_release(r.outcome.value, r.message) if r.outcome is not None else None
+        # Found with no outcome: one changed since confirmed, not told yet ("pending").
+        kind = r.outcome.value if r.outcome else "pending" if r.status == "found" else None
+        key = stock_release(kind, r.message) if kind is not None else None
         sex = said_of(missing[r.report_id].description.sex)
         reports.append(
             {
@@ -541,7 +552,12 @@ _NAMED_CASUALTY = (
 
 def _named_casualty(c: cas.Casualty, now: Any) -> dict[str, Any]:
     view = casualty_view(c, now)
-    return {k: view[k] for k in _NAMED_CASUALTY}
+    # Where a discharge sent them: home or a shelter is safe, other care is still in care,
+    # against advice is alive but not known to be safe (`persons.DISCHARGED_TO`).
+    return {
+        **{k: view[k] for k in _NAMED_CASUALTY},
+        "disposition": c.disposition.value if c.disposition else None,
+    }
 
 
 def _revalidated(request: Request[Any, Any, Any], body: bytes) -> Response[bytes]:
@@ -563,8 +579,14 @@ async def board(
 ) -> Response[bytes]:
     """The registrar's work: proposed matches, families to tell, and counts (registrars).
 
-    `matches` are the proposed matches, likeliest first; `to_tell` the families waiting to be
-    told of a confirmed outcome, deaths first, then whoever has waited longest: the first
+    `matches` are the proposed matches of reports still searching, likeliest first (those of
+    reports already closed cannot be confirmed: `counts.proposed_on_closed` counts them), and
+    `will_be` what confirming a casualty's would tell the family; `to_tell` the families
+    waiting to be told of a confirmed outcome (`changed_from` set when it changed since it was
+    confirmed, `told_before` and `told` when they were told the earlier one,
+    `identify_first` for a death not formally identified, which no family is told yet) or
+    that a match they were told of was withdrawn (`withdrawn`, with its `reason`), deaths and
+    withdrawn news first, then whoever has waited longest: the first
     `limit` of each (`counts` says how many wait); `noted_after` the found (or duplicate)
     reports with a note written after they were closed, newest first: a family writing "she
     called us" of someone confirmed dead must be read at once. `reports`, `survivors` and
@@ -593,7 +615,15 @@ async def board(
             # Each match's reasons in the desk's language (`lang`): for, then against, the
             # strongest first; none for a match proposed before proposals carried evidence.
             "reasons": {m.match_id: reasons(m.evidence, lang) for m in matches if m.evidence},
-            "to_tell": to_tell,
+            # What confirming each casualty's match would tell the family, as the domain
+            # derives it from the casualty now (`persons.casualty_outcome`).
+            "will_be": {
+                m.match_id: per.casualty_outcome(names.casualties[m.candidate_id]).value
+                for m in matches
+                if m.candidate_kind is per.CandidateKind.CASUALTY
+                and m.candidate_id in names.casualties
+            },
+            "to_tell": [registry_board.tell_card(t) for t in to_tell],
             "noted_after": noted_after,
             "reports": {k: registry_board.report_card(r) for k, r in names.reports.items()},
             "survivors": {k: registry_board.survivor_card(s) for k, s in names.survivors.items()},
@@ -611,6 +641,7 @@ async def board(
                 "matches": work.matches_by_status,
                 "to_tell": len(work.to_tell),
                 "noted_after": len(work.noted_after),
+                "proposed_on_closed": work.proposed_on_closed,
             },
         },
     )
