@@ -167,11 +167,11 @@ def test_counts_and_the_board_follow_each_position() -> None:
     named = rb.named(log.state, after.matches, after.to_tell)
     assert set(named.reports) == {"r5", "r6"}
     assert after.matches_by_status == {
-            "proposed": 1,
-            "confirmed": 0,
-            "rejected": 0,
-            "withdrawn": 0,
-        }
+        "proposed": 1,
+        "confirmed": 0,
+        "rejected": 0,
+        "withdrawn": 0,
+    }
 
 
 def test_families_to_tell_deaths_first_then_the_longest_waiting() -> None:
@@ -209,6 +209,56 @@ def test_families_to_tell_deaths_first_then_the_longest_waiting() -> None:
     ]
     assert work.reports_by_status == {"searching": 1, "found": 3, "safe": 0, "duplicate": 1}
     assert set(rb.named(log.state, (), work.to_tell[:1]).reports) == {"r2"}
+
+
+def test_news_that_no_longer_stands_goes_first_with_what_changed() -> None:
+    """A death after the family was told "in care", and a match withdrawn after they were
+    told, come before a family simply waiting, each with what changed."""
+    log = Log()
+    for i in (1, 2, 3):
+        log.report(f"r{i}", PersonName(full_name=f"Person {i}"))
+    for i, kind in ((1, per.CandidateKind.SURVIVOR), (2, per.CandidateKind.CASUALTY)):
+        log.apply(
+            per.MatchProposed(
+                match_id=f"m{i}",
+                report_id=f"r{i}",
+                candidate_kind=kind,
+                candidate_id=f"c{i}",
+                score=0.9,
+                explanation="",
+            )
+        )
+    log.apply(
+        per.MatchProposed(
+            match_id="m3",
+            report_id="r3",
+            candidate_kind=per.CandidateKind.CASUALTY,
+            candidate_id="c3",
+            score=0.9,
+            explanation="",
+        )
+    )
+    outcomes = {1: per.Outcome.SAFE, 2: per.Outcome.INJURED, 3: per.Outcome.INJURED}
+    for i, out in outcomes.items():
+        log.apply(per.MatchConfirmed(match_id=f"m{i}", report_id=f"r{i}", outcome=out, release=""))
+    for i in (2, 3):
+        log.apply(
+            per.NotificationRecorded(
+                report_id=f"r{i}", match_id=f"m{i}", at=T0, channel=per.Channel.PHONE, note=""
+            )
+        )
+    assert [t.report_id for t in rb.board(log.state).to_tell] == ["r1"]
+    log.apply(per.MatchWithdrawn(match_id="m3", report_id="r3", reason="she called us"))
+    log.apply(cas.DeathRecorded(casualty_id="c2", at=T0, place="ward", pronounced_by="dr", note=""))
+    work = rb.board(log.state)
+    assert [rb.tell_card(t) for t in work.to_tell] == [
+        {"report_id": "r3", "primary_id": "r3", "match_id": "m3", "told_before": True,
+         "told": "injured", "withdrawn": True, "reason": "she called us"},
+        {"report_id": "r2", "primary_id": "r2", "match_id": "m2", "changed_from": "injured",
+         "told_before": True, "told": "injured"},
+        {"report_id": "r1", "primary_id": "r1", "match_id": "m1"},
+    ]  # fmt: skip
+    assert work.reports_by_status["searching"] == 1
 
 
 def test_a_note_written_after_a_report_was_closed_is_put_before_the_registrar() -> None:

@@ -1196,8 +1196,8 @@ def _casualty_changed(state: State, casualty_id: str, now: Outcome, r: Recorded)
             _set_aside(family, match_id)
 
 
-# The persons slice follows the casualties a confirmed match names (the casualties slice's
-# own evolver has already run: it is registered first, persons importing casualties).
+# The persons slice follows the casualties a confirmed match names. The new outcome is read
+# from the event, not from the casualty: the order the two slices' evolvers run in is free.
 @evolver(DeathRecorded)
 def _on_casualty_died(state: State, e: DeathRecorded, r: Recorded) -> None:
     _casualty_changed(state, e.casualty_id, Outcome.DECEASED, r)
