@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
+from dispatch.boardkit import near
 from magen.dispatch.assign import (
     DispatchConfig,
     Dispatcher,
@@ -19,39 +20,15 @@ from magen.dispatch.assign import (
 from magen.domain.responders import Capability
 from magen.geo.routing import DangerArea, DangerShape
 from magen.geo.town import Town
-from support.bakapack import baka_town
 from support.dispatchkit import (
     ARMED,
     MEDIC,
     VEHICLE,
     optimum,
     route_enters,
-    street_points,
     task,
     unit,
 )
-
-
-@pytest.fixture(scope="module")
-def town() -> Town:
-    return baka_town()
-
-
-@pytest.fixture(scope="module")
-def dispatcher(town: Town) -> Dispatcher:
-    return Dispatcher(town)
-
-
-@pytest.fixture(scope="module")
-def spots(town: Town) -> np.ndarray:
-    return street_points(town)
-
-
-def _near(spots: np.ndarray, lonlat: tuple[float, float], k: int) -> tuple[float, float]:
-    """The k-th street point nearest to a place."""
-    d = np.hypot(*(spots - np.asarray(lonlat)).T)
-    p = spots[np.argsort(d)[k]]
-    return float(p[0]), float(p[1])
 
 
 def test_armed_go_to_the_threat_medics_to_the_injured(
@@ -119,10 +96,10 @@ def test_an_armed_responder_enters_the_threats_own_area_and_no_one_else_does(
     here = tuple(spots[120])
     area = DangerArea("DA-1", here[0], here[1], 120.0)
     threat = task("trk", here, frozenset({ARMED}), priority=40, kind=TaskKind.THREAT)
-    hiding = task("sos", _near(spots, here, 1), frozenset({MEDIC}), priority=20)
+    hiding = task("sos", near(spots, here, 1), frozenset({MEDIC}), priority=20)
     units = [
-        unit("cop", _near(spots, here, 40), ARMED, VEHICLE),
-        unit("medic", _near(spots, here, 45), MEDIC, label="medic"),
+        unit("cop", near(spots, here, 40), ARMED, VEHICLE),
+        unit("medic", near(spots, here, 45), MEDIC, label="medic"),
     ]
     plan = dispatcher.plan(units, [threat, hiding], [area])
     (rec,) = plan.recommendations
@@ -143,7 +120,7 @@ def test_an_armed_medic_may_go_into_the_area_around_people_hiding(
     here = tuple(spots[120])
     area = DangerArea("DA-1", here[0], here[1], 120.0)
     hiding = task("sos", here, frozenset({MEDIC}), priority=20)
-    armed_medic = unit("armed-medic", _near(spots, here, 45), MEDIC, ARMED, label="medic")
+    armed_medic = unit("armed-medic", near(spots, here, 45), MEDIC, ARMED, label="medic")
     (rec,) = dispatcher.plan([armed_medic], [hiding], [area]).recommendations
     assert rec.enters == ("DA-1",)
 
@@ -152,8 +129,8 @@ def test_when_responders_are_scarce_the_urgent_task_gets_them(
     dispatcher: Dispatcher, spots: np.ndarray
 ) -> None:
     here = tuple(spots[50])
-    urgent = task("urgent", _near(spots, here, 30), priority=40)
-    minor = task("minor", _near(spots, here, 2), priority=2)
+    urgent = task("urgent", near(spots, here, 30), priority=40)
+    minor = task("minor", near(spots, here, 2), priority=2)
     only = unit("only", here, label="volunteer")
     plan = dispatcher.plan([only], [urgent, minor])
     assert [r.task_id for r in plan.recommendations] == ["urgent"]
@@ -166,9 +143,9 @@ def test_every_task_gets_its_first_responder_before_any_gets_a_second(
     dispatcher: Dispatcher, spots: np.ndarray
 ) -> None:
     here = tuple(spots[60])
-    two = task("two", _near(spots, here, 3), frozenset(), frozenset(), priority=10)
-    one = task("one", _near(spots, here, 6), priority=10)
-    units = [unit("a", _near(spots, here, 1)), unit("b", _near(spots, here, 2))]
+    two = task("two", near(spots, here, 3), frozenset(), frozenset(), priority=10)
+    one = task("one", near(spots, here, 6), priority=10)
+    units = [unit("a", near(spots, here, 1)), unit("b", near(spots, here, 2))]
     plan = dispatcher.plan(units, [two, one])
     assert sorted(r.task_id for r in plan.recommendations) == ["one", "two"]
 
@@ -310,5 +287,5 @@ def test_a_responder_standing_in_a_danger_area_is_not_sent_deeper_into_another(
     (left,) = plan.unmet
     assert "can reach it safely" in left.why
     # Nor back into its own area: a task inside it is out of reach for the unarmed.
-    near = task("near", _near(spots, here, 1), priority=20)
-    assert not dispatcher.plan([responder], [near], [mine]).recommendations
+    inside = task("near", near(spots, here, 1), priority=20)
+    assert not dispatcher.plan([responder], [inside], [mine]).recommendations

@@ -15,15 +15,15 @@ import asyncio
 import random
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from magen.app.dispatch import DispatchService, target_kind
+from dispatch.boardkit import DISPATCHER, START, accept, check_in, near
+from magen.app.dispatch import DispatchService
 from magen.app.service import Service
 from magen.clock import ManualClock
-from magen.dispatch.assign import Dispatcher, Fact, Recommendation
+from magen.dispatch.assign import Dispatcher, Fact
 from magen.dispatch.tasks import ARMED as NEED_ARMED
 from magen.dispatch.tasks import FACT_CODES, WoundedResponder, open_tasks
 from magen.dispatch.tasks import MEDIC as NEED_MEDIC
@@ -32,11 +32,10 @@ from magen.domain.base import Actor
 from magen.domain.dispatch import (
     CancelAssignment,
     Dispatch,
-    MakeAssignment,
     ReportArrival,
 )
 from magen.domain.reports import RaiseSos
-from magen.domain.responders import Capability, CheckIn, ResponderKind, ResponderStatus
+from magen.domain.responders import Capability, ResponderKind
 from magen.domain.values import GeoPoint, Role
 from magen.geo.routing import DangerArea
 from magen.geo.town import Town
@@ -44,32 +43,7 @@ from magen.store.memory import MemoryEventLog
 from magen.web.i18n import text
 from support import taskkit as kit
 from support.bakapack import baka_town
-from support.dispatchkit import ARMED, MEDIC, route_enters, street_points, task, unit
-
-START = datetime(2023, 10, 7, 6, 30, tzinfo=UTC)
-DISPATCHER = Actor("acc_dispatch", Role.DISPATCHER)
-
-
-@pytest.fixture(scope="module")
-def town() -> Town:
-    return baka_town()
-
-
-@pytest.fixture(scope="module")
-def dispatcher(town: Town) -> Dispatcher:
-    return Dispatcher(town)
-
-
-@pytest.fixture(scope="module")
-def spots(town: Town) -> np.ndarray:
-    return street_points(town)
-
-
-def _near(spots: np.ndarray, lonlat: tuple[float, float], k: int) -> tuple[float, float]:
-    """The k-th street point nearest to a place."""
-    d = np.hypot(*(spots - np.asarray(lonlat)).T)
-    p = spots[np.argsort(d)[k]]
-    return float(p[0]), float(p[1])
+from support.dispatchkit import ARMED, MEDIC, route_enters, task, unit
 
 
 def test_an_escorted_call_opens_the_area_it_lies_in_to_its_medic_and_to_no_other_task(
@@ -78,8 +52,8 @@ def test_an_escorted_call_opens_the_area_it_lies_in_to_its_medic_and_to_no_other
     here = tuple(spots[120])
     area = DangerArea("DA-1", here[0], here[1], 120.0)
     call = task("sos", here, frozenset({MEDIC}), priority=20)
-    medic = unit("medic", _near(spots, here, 45), MEDIC, label="medic")
-    volunteer = unit("vol", _near(spots, here, 46), label="volunteer")
+    medic = unit("medic", near(spots, here, 45), MEDIC, label="medic")
+    volunteer = unit("vol", near(spots, here, 46), label="volunteer")
     # Without an escort the area stays closed to the medic.
     (unmet,) = dispatcher.plan([medic], [call], [area]).unmet
     assert unmet.code == "unreachable"
@@ -89,7 +63,7 @@ def test_an_escorted_call_opens_the_area_it_lies_in_to_its_medic_and_to_no_other
     assert "enters danger area DA-1 with the armed escort assigned" in rec.reason
     # Another call in the same area, not escorted, stays closed to that medic; the escort
     # opens nothing to an unarmed responder who is no medic.
-    beside = task("sos_b", _near(spots, here, 2), frozenset({MEDIC}), priority=20)
+    beside = task("sos_b", near(spots, here, 2), frozenset({MEDIC}), priority=20)
     times = dispatcher.travel_times(
         [medic, volunteer], [replace(call, escorted=True), beside], [area]
     )
@@ -177,35 +151,6 @@ def test_an_escorted_call_says_so_only_with_an_armed_responder_there() -> None:
     assert text("fact_armed_escort", "en") == "with the armed escort assigned"
 
 
-async def _check_in(
-    service: Service, who: str, kind: ResponderKind, caps: set[Capability], where: tuple
-) -> None:
-    await service.handle(
-        Actor(who, Role.MEDIC if kind is ResponderKind.MEDIC else Role.RESPONDER),
-        CheckIn(
-            command_id=uuid.uuid4(),
-            kind=kind,
-            capabilities=frozenset(caps),
-            status=ResponderStatus.AVAILABLE,
-            where=GeoPoint(lat=where[0], lon=where[1]),
-        ),
-    )
-
-
-async def _accept(service: Service, rec: Recommendation) -> str:
-    made = await service.handle(
-        DISPATCHER,
-        MakeAssignment(
-            command_id=uuid.uuid4(),
-            responder_id=rec.responder_id,
-            target=target_kind(rec.task_kind),
-            target_id=rec.task_id,
-            recommendation_id=rec.recommendation_id,
-        ),
-    )
-    return str(made.events[0].event.assignment_id)  # type: ignore[attr-defined]
-
-
 def test_the_board_sends_the_medic_in_once_an_armed_responder_is_there() -> None:
     town: Town = baka_town()
 
@@ -214,10 +159,10 @@ def test_the_board_sends_the_medic_in_once_an_armed_responder_is_there() -> None
         live = DispatchService(service, town)
         live.reuse_slow_plans = False  # a loaded machine must not keep the first plan
         caller = GeoPoint(lat=31.7600, lon=35.2130)
-        await _check_in(
+        await check_in(
             service, "acc_medic", ResponderKind.MEDIC, {Capability.MEDIC}, (31.7620, 35.2150)
         )
-        await _check_in(
+        await check_in(
             service, "acc_cop", ResponderKind.POLICE_ON_DUTY, {Capability.ARMED}, (31.7640, 35.2170)
         )
         raised = await service.handle(
@@ -243,7 +188,7 @@ def test_the_board_sends_the_medic_in_once_an_armed_responder_is_there() -> None
         assert (unmet.task_id, unmet.code) == (sos, "unreachable")
         # The armed responder assigned but on the way: the medic still may not go in (it
         # would arrive first, alone).
-        escort = await _accept(service, cop)
+        escort = await accept(service, cop)
         board = live.planned()
         assert board.plan is not None
         assert [u.code for u in board.plan.unmet] == ["unreachable"]
@@ -264,7 +209,7 @@ def test_the_board_sends_the_medic_in_once_an_armed_responder_is_there() -> None
         assert task_.escorted
         assert task_.needs[rec.need].fact == Fact("armed_escort")
         # Accepted, the medic's own route goes in too (the board's target keeps the escort).
-        assigned = await _accept(service, rec)
+        assigned = await accept(service, rec)
         board = live.planned()
         a = service.state.slice(Dispatch).assignments[assigned]
         assert board.target(a) is not None
