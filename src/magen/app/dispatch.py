@@ -352,14 +352,16 @@ class DispatchService:
         self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
     ) -> set[str]:
         """Which places (by id) lie in any of the areas: on the town's map as the engine
-        routes (polygons too), else in a circle by the great-circle distance."""
+        routes (polygons too; a place whose walk to its street passes within an area lies in
+        it, as the engine reaches it), else in a circle by the great-circle distance."""
         if not places or not areas:
             return set()
         ids = sorted(places)
         if self.town is not None and self.dispatcher is not None:
             lon, lat = np.array([places[k] for k in ids], dtype=np.float64).T
             xy = np.column_stack(self.town.to_xy(lon, lat))
-            inside = np.flatnonzero(self.dispatcher.net.inside(xy, areas).any(axis=1))
+            net, reach = self.dispatcher.net, self.dispatcher.config.max_access_m
+            inside = np.flatnonzero(net.lies_in(xy, areas, reach).any(axis=1))
             return {ids[i] for i in inside.tolist()}
         return {
             k
@@ -397,6 +399,7 @@ class DispatchService:
         dispatch = state.slice(Dispatch)
         assigned: dict[str, list[frozenset[Capability]]] = {}
         on_scene: dict[str, list[frozenset[Capability]]] = {}  # arrived, on duty: an escort
+        armed_at: list[tuple[float, float]] = []  # the armed on scene anywhere: cover nearby
         travellers: dict[str, Unit] = {}
         for a in dispatch.assignments.values():
             r = responders.get(a.responder_id)
@@ -406,6 +409,8 @@ class DispatchService:
                 assigned.setdefault(task_id, []).append(r.capabilities)
                 if a.status is AssignmentStatus.ARRIVED and r.active:
                     on_scene.setdefault(task_id, []).append(r.capabilities)
+                    if Capability.ARMED in r.capabilities and r.where is not None:
+                        armed_at.append((r.where.lon, r.where.lat))
                 if a.status in _ON_THE_WAY and r.active and r.where is not None:
                     travellers[r.responder_id] = _unit(r)
         units = {
@@ -444,6 +449,7 @@ class DispatchService:
             config=self.needs,
             in_danger=in_danger,
             on_scene=on_scene,
+            armed_at=armed_at,
         )
         return Board(
             position=state.position,
@@ -460,7 +466,15 @@ class DispatchService:
             wounded=wounded,
             built={t.task_id: t for t in every},
             needs=self.needs,
-            escorted=frozenset(escorted(every, on_scene, in_danger)),
+            escorted=frozenset(
+                escorted(
+                    every,
+                    on_scene,
+                    in_danger,
+                    armed_at=armed_at,
+                    within_m=self.needs.cover_within_m,
+                )
+            ),
         )
 
 

@@ -570,17 +570,17 @@ class _Travel:
         named = np.array(
             [[a.id in t.open_areas for a in self.areas] for t in tasks], dtype=bool
         ).reshape(n_t, n_a)
+        self._task_reach()
         # Per task, the areas an armed responder sent there may enter.
-        self.open_sets = self.inside | named
+        self.open_sets = self.lies_in | named
         self.open_key = [tuple(np.flatnonzero(row).tolist()) for row in self.open_sets]
         self.has_open = self.open_sets.any(axis=1)
         # Per task, the areas an unarmed medic sent there may enter: with an armed escort
         # assigned, those its place lies in.
-        escort_sets = self.inside & np.array([t.escorted for t in tasks], dtype=bool)[:, None]
+        escort_sets = self.lies_in & np.array([t.escorted for t in tasks], dtype=bool)[:, None]
         self.escort_key = [tuple(np.flatnonzero(row).tolist()) for row in escort_sets]
         self.has_escort = escort_sets.any(axis=1)
         self.unit_legs = np.zeros((n_u, n_a), dtype=bool)
-        self.task_legs: dict[Mode, BoolArray] = {}
         self.blocks: list[_Block] = []
         self.block_of: dict[tuple[Mode, _Role | None, tuple[int, ...]], _Block] = {}
         self._widened: set[tuple[int, int]] = set()
@@ -594,10 +594,10 @@ class _Travel:
                 continue
             graph = net.graphs[mode]
             up = graph.points(self.unit_xy[members], cfg.max_access_m)
-            tp = graph.points(self.task_xy, cfg.max_access_m)
+            tp = self.task_points[mode]
             legs_u = net.legs_in(up, self.areas)
             self.unit_legs[members] = legs_u
-            legs_t = self.task_legs[mode] = net.legs_in(tp, self.areas)
+            legs_t = self.task_legs[mode]
             everything = np.arange(n_t, dtype=np.int64)
             # Landmark bounds hold under any closure: one matrix serves every block of a mode.
             landmark = graph.bounds(up, tp)
@@ -628,6 +628,22 @@ class _Travel:
                         landmark=landmark[np.ix_(idx, who)],
                         role=role,
                     )
+
+    def _task_reach(self) -> None:
+        """Where each task joins the streets in each mode, whether that walk passes within
+        each area, and so the areas each task lies in as far as reaching it goes (`lies_in`:
+        its place's, and those its way in crosses; just outside an area's edge, nobody at
+        all could reach it otherwise)."""
+        self.task_points: dict[Mode, Points] = {}
+        self.task_legs: dict[Mode, BoolArray] = {}
+        self.lies_in = self.inside.copy()
+        if not len(self.tasks):
+            return
+        for mode in Mode:
+            graph = self.net.graphs[mode]
+            tp = self.task_points[mode] = graph.points(self.task_xy, self.cfg.max_access_m)
+            self.task_legs[mode] = self.net.legs_in(tp, self.areas)
+            self.lies_in |= self.task_legs[mode]
 
     def _add(
         self,

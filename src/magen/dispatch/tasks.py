@@ -31,6 +31,10 @@ that threat's contact team: going to those people, the escort moves to the threa
 call has its own assignment (an owner) all along. Danger areas declared
 around a task (`threat_id`: the track, the incident or one of its SOS) are open to armed
 responders sent there.
+
+A call or wounded responder in a danger area with armed cover there (an armed responder
+assigned to it who has arrived, or any armed responder on scene last reported within
+`cover_within_m` of it) is `escorted`: a medic sent to it may go in (rescue task force).
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class NeedsConfig:
     escort_joins_contact_m: float | None = 250.0
     # A wounded responder: the incidents' critical band (`IncidentConfig.critical_at`).
     wounded_priority: float = 25.0
+    # An armed responder on scene (arrived at any assignment, on duty, not wounded) last
+    # reported this close to a call or wounded responder in a danger area is armed cover
+    # there: a medic sent to it may go in (None: only an escort assigned to it counts).
+    cover_within_m: float | None = 50.0
 
 
 # People in a declared danger area: only an armed responder may go in (to get them out, or
@@ -267,11 +275,13 @@ def open_tasks(
     medic_free: bool = True,
     in_danger: Collection[str] = (),
     on_scene: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
+    armed_at: Sequence[tuple[float, float]] = (),
 ) -> list[Task]:
     """Every task with needs left: active threats, open incidents and wounded responders
     (`medic_free`: whether any medic is available for them; `in_danger`: the incidents and
     wounded responders, by task id, whose place lies in an active danger area; `on_scene`:
-    the assigned who have arrived, by task id), by priority."""
+    the assigned who have arrived, by task id; `armed_at`: where the armed responders on
+    scene anywhere last reported, lon/lat), by priority."""
     incident_list, track_list = list(incidents), list(tracks)
     every = every_task(
         incident_list,
@@ -290,6 +300,7 @@ def open_tasks(
         config=config,
         in_danger=in_danger,
         on_scene=on_scene,
+        armed_at=armed_at,
     )
 
 
@@ -344,15 +355,21 @@ def staffed(
     config: NeedsConfig | None = None,
     in_danger: Collection[str] = (),
     on_scene: Mapping[str, Sequence[frozenset[Capability]]] | None = None,
+    armed_at: Sequence[tuple[float, float]] = (),
 ) -> list[Task]:
     """The tasks (`every_task`) with needs left once the responders assigned to them (their
     capabilities, by task id) fill what they can, by priority; those `escorted` (`in_danger`:
     the incidents and wounded responders whose place lies in an active danger area; `on_scene`:
-    the assigned who have arrived there, by task id) say so."""
+    the assigned who have arrived there, by task id; `armed_at`: where the armed responders
+    on scene anywhere last reported) say so."""
     cfg = config or NeedsConfig()
     assigned = assigned or {}
     task_list = list(tasks)
-    escorts = escorted(task_list, on_scene or {}, in_danger)
+    escorts = escorted(
+        task_list, on_scene or {}, in_danger, armed_at=armed_at, within_m=cfg.cover_within_m
+    )
+    # Those whose cover is an armed responder on scene beside them, none assigned to them.
+    beside = escorts - escorted(task_list, on_scene or {}, in_danger)
     by_id = {t.track_id: t for t in tracks}
     joining = _escorts_joining([i for i in incidents if i.open], by_id, assigned, cfg)
     for threat_id, n in _escorts_to_wounded(task_list, by_id, assigned, cfg).items():
@@ -365,7 +382,7 @@ def staffed(
         needs = still_needed(task.needs, team)
         escort = task.task_id in escorts
         if escort:
-            needs = tuple(_escorted_need(n) for n in needs)
+            needs = tuple(_escorted_need(n, beside=task.task_id in beside) for n in needs)
         if needs:
             out.append(replace(task, needs=needs, escorted=escort or task.escorted))
     return sorted(out, key=lambda t: (-t.priority, t.task_id))
@@ -375,26 +392,40 @@ def escorted(
     tasks: Iterable[Task],
     on_scene: Mapping[str, Sequence[frozenset[Capability]]],
     in_danger: Collection[str],
+    *,
+    armed_at: Sequence[tuple[float, float]] = (),
+    within_m: float | None = None,
 ) -> set[str]:
     """The incidents and wounded responders (by task id) lying in an active danger area
-    (`in_danger`) with an armed responder assigned to them there (`on_scene`: those who have
-    reported arriving, on duty and not wounded): an unarmed medic sent to one may enter the
-    areas its place lies in, to that escort (rescue task force, warm zone). An escort still on
-    the way, or one who has not acknowledged, is not one: the medic would arrive alone."""
+    (`in_danger`) with armed cover there: an armed responder assigned to them who has
+    reported arriving (`on_scene`: on duty and not wounded), or any armed responder on scene
+    (arrived at whatever they were sent to, on duty, not wounded) last reported within
+    `within_m` of the place (`armed_at`, lon/lat: a contact team at the attackers' house is
+    beside the wounded lying there). An unarmed medic sent to one may enter the areas its
+    place lies in, to that cover (rescue task force, warm zone). An escort still on the way,
+    or one who has not acknowledged, is not one: the medic would arrive alone."""
+
+    def beside(t: Task) -> bool:
+        return within_m is not None and any(
+            distance_m(t.lon, t.lat, lon, lat) <= within_m for lon, lat in armed_at
+        )
+
     return {
         t.task_id
         for t in tasks
         if t.kind is not TaskKind.THREAT
         and t.task_id in in_danger
-        and any(Capability.ARMED in caps for caps in on_scene.get(t.task_id, ()))
+        and (any(Capability.ARMED in caps for caps in on_scene.get(t.task_id, ())) or beside(t))
     }
 
 
-def _escorted_need(need: Need) -> Need:
-    """A medic need of an escorted task: the medic goes in with the armed escort."""
+def _escorted_need(need: Need, *, beside: bool = False) -> Need:
+    """A medic need of an escorted task: the medic goes in with the armed escort (`beside`:
+    the cover is an armed responder on scene beside the place, none assigned to it)."""
     if need.requires != MEDIC:
         return need
-    return Need(MEDIC, f"{need.why}, with the armed escort assigned", _WITH_ESCORT)
+    cover = "armed responders on scene beside it" if beside else "the armed escort assigned"
+    return Need(MEDIC, f"{need.why}, with {cover}", _WITH_ESCORT)
 
 
 def _escorts_joining(

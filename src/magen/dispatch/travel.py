@@ -1200,6 +1200,17 @@ class TravelNetwork:
                 out[near, j] = shape.hits(points.origin[near], end[near])
         return out
 
+    def lies_in(
+        self, xy: FloatArray, areas: Sequence[DangerArea], max_access_m: float = MAX_ACCESS_M
+    ) -> BoolArray:
+        """(points, areas): whether each point lies within each area as far as reaching it
+        goes: within it, or its walk to its street (on foot or by car) passes within it."""
+        out = self.inside(xy, areas)
+        if xy.shape[0] and areas:
+            for graph in self.graphs.values():
+                out |= self.legs_in(graph.points(xy, max_access_m), areas)
+        return out
+
     def inside(self, xy: FloatArray, areas: Sequence[DangerArea]) -> BoolArray:
         """(points, areas): whether each point lies within each area."""
         out = np.zeros((xy.shape[0], len(areas)), dtype=bool)
