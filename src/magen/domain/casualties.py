@@ -42,9 +42,17 @@ from pydantic import AfterValidator, AwareDatetime, Field, field_validator
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.hospitals import BedType, Hospital, Hospitals, hospital
-from magen.domain.people import Description, Name, Note, PersonName, clean_text, observed_time
+from magen.domain.people import (
+    Description,
+    Name,
+    Note,
+    PersonName,
+    clean_text,
+    observed_time,
+    typed,
+)
 from magen.domain.state import State
-from magen.domain.values import GeoPoint, Role, exchangeable
+from magen.domain.values import GeoPoint, Role
 from magen.people.triage import (
     JUMPSTART_AGE_LIMIT_YEARS,
     Answer,
@@ -59,12 +67,13 @@ TOURNIQUET_LIMIT = timedelta(hours=2)
 DEATH_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR, Role.HOSPITAL})  # a hospital: its patients
 IDENTIFY_ROLES = frozenset({Role.MEDIC, Role.REGISTRAR})
 
-TagNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(exchangeable)]
-Place = Annotated[str, Field(max_length=300), AfterValidator(exchangeable)]
+TagNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(typed)]
+Place = Annotated[str, Field(max_length=300), AfterValidator(typed)]
 # What a medic or a hospital types in a command (events keep plain text: what the log already
-# holds is read as it was written). A control character could be logged but never exported.
-TypedNote = Annotated[Note, AfterValidator(exchangeable)]
-Vehicle = Annotated[str, Field(max_length=100), AfterValidator(exchangeable)]
+# holds is read as it was written). A control character could be logged but never exported;
+# a bidirectional override would reorder what every later reader is shown (`typed`).
+TypedNote = Annotated[Note, AfterValidator(typed)]
+Vehicle = Annotated[str, Field(max_length=100), AfterValidator(typed)]
 
 
 class CasualtyStatus(StrEnum):
@@ -489,7 +498,7 @@ class IdentifyCasualty(Command):
     # refusal names them as a client sends them (not as the enum's members).
     status: Literal["provisional", "identified"]
     name: PersonName
-    identified_by: Annotated[Name, AfterValidator(exchangeable)]
+    identified_by: Annotated[Name, AfterValidator(typed)]
     method: IdentificationMethod
     at: AwareDatetime | None = None
 

@@ -56,6 +56,33 @@ def clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+# Bidirectional embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI,
+# PDI): typed into a name or a note they reverse or reorder what every later reader is shown
+# ("\u202eevil" reads "live"), and no keyboard types them. The marks a right-to-left name
+# needs (LRM, RLM, ALM) and the joiners Persian and Arabic need (ZWJ, ZWNJ) are not these.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Letters that show nothing (Hangul fillers, the blank braille pattern): not a name.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def typed(text: str) -> str:
+    """The text, if a person may have typed it: no control character (`exchangeable`) and no
+    bidirectional embedding, override or isolate (a validator's, for commands only)."""
+    exchangeable(text)
+    if _BIDI_CONTROL.search(text):
+        raise ValueError(
+            "text holds a bidirectional control character (U+202A-U+202E, U+2066-U+2069), "
+            "which reorders what is shown; remove it"
+        )
+    return text
+
+
+def shows_a_letter(text: str) -> bool:
+    """Whether the text shows a letter (of any script), not only spaces, format characters (a
+    zero-width space, direction marks), combining marks, digits or punctuation."""
+    return any(unicodedata.category(c)[0] == "L" and c not in _BLANK_LETTERS for c in text)
+
+
 def given_text(value: str, info: ValidationInfo) -> str:
     """`clean_text` of what a person typed, refusing control characters (a validator's).
 
@@ -64,15 +91,15 @@ def given_text(value: str, info: ValidationInfo) -> str:
     """
     if info.context is STORED:
         return clean_text(value)
-    return clean_text(exchangeable(value))
+    return clean_text(typed(value))
 
 
 def given_exchangeable(value: str, info: ValidationInfo) -> str:
-    """`exchangeable` for what a person typed (a validator's), the text kept as it is.
+    """`typed` for what a person typed (a validator's), the text kept as it is.
 
     What the log already holds is read as it was written (`STORED`), as `given_text`.
     """
-    return value if info.context is STORED else exchangeable(value)
+    return value if info.context is STORED else typed(value)
 
 
 # Free text a person gives, refused when it holds a control character (XML cannot carry one).
@@ -80,17 +107,17 @@ Given = AfterValidator(given_exchangeable)
 
 
 def exchangeable_part(text: str) -> str:
-    """The text without the characters `exchangeable` refuses: for text made from what the
-    log holds (a record written before they were refused), never for what a person gives."""
+    """The text without the characters `typed` refuses: for text made from what the log
+    holds (a record written before they were refused), never for what a person gives."""
     try:
-        return exchangeable(text)
+        return typed(text)
     except ValueError:
         return "".join(c for c in text if _exchangeable_char(c))
 
 
 def _exchangeable_char(c: str) -> bool:
     try:
-        exchangeable(c)
+        typed(c)
     except ValueError:
         return False
     return True
@@ -149,8 +176,10 @@ class PersonName(_Value):
         if v is None:
             return None
         cleaned = given_text(v, info)
-        if not cleaned:
-            raise ValueError("a name cannot be blank")
+        # Invisible characters alone (a zero-width space, a direction mark) are no name; a
+        # name the log already holds is read as written.
+        if not cleaned or (info.context is not STORED and not shows_a_letter(cleaned)):
+            raise ValueError("a name cannot be blank (it shows no letter)")
         return cleaned
 
     @field_validator("alternates")
@@ -159,7 +188,7 @@ class PersonName(_Value):
         seen: dict[str, None] = {}
         for name in v:
             cleaned = given_text(name, info)
-            if cleaned:
+            if cleaned and (info.context is STORED or shows_a_letter(cleaned)):
                 seen.setdefault(cleaned, None)
         return tuple(seen)
 
