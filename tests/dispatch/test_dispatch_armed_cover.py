@@ -151,6 +151,8 @@ def test_the_board_sends_the_medic_in_beside_an_armed_responder_on_scene_elsewhe
         (rec,) = [r for r in board.plan.recommendations if r.task_id == sos]
         assert rec.responder_id == "acc_medic"
         assert rec.enters == (area.id,)
+        assert rec.reason.endswith(f"enters danger area {area.id} with the armed cover there")
+        assert "1 injured, with armed responders on scene beside it" in rec.reason
         assert board.task(sos).needs[rec.need].fact == Fact("armed_escort")  # type: ignore[union-attr]
         # Accepted, the medic's route goes in; the officer moves off 200 m: the way in
         # closes again (the route is not kept from before).

@@ -60,7 +60,7 @@ def test_an_escorted_call_opens_the_area_it_lies_in_to_its_medic_and_to_no_other
     # With one, the medic goes in, and the route and the reason say so.
     (rec,) = dispatcher.plan([medic], [replace(call, escorted=True)], [area]).recommendations
     assert (rec.responder_id, rec.enters) == ("medic", ("DA-1",))
-    assert "enters danger area DA-1 with the armed escort assigned" in rec.reason
+    assert "enters danger area DA-1 with the armed cover there" in rec.reason
     # Another call in the same area, not escorted, stays closed to that medic; the escort
     # opens nothing to an unarmed responder who is no medic.
     beside = task("sos_b", near(spots, here, 2), frozenset({MEDIC}), priority=20)
@@ -204,7 +204,7 @@ def test_the_board_sends_the_medic_in_once_an_armed_responder_is_there() -> None
         (rec,) = board.plan.recommendations
         assert (rec.responder_id, rec.task_id) == ("acc_medic", sos)
         assert rec.enters == (area.id,)
-        assert "with the armed escort assigned" in rec.reason
+        assert "with the armed cover there" in rec.reason
         (task_,) = board.tasks
         assert task_.escorted
         assert task_.needs[rec.need].fact == Fact("armed_escort")

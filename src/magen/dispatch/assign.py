@@ -197,7 +197,7 @@ class Recommendation:
     nearer: int  # able responders known to be nearer: the plan needs them elsewhere
     avoids: tuple[str, ...]  # danger areas the route goes around
     # danger areas an armed responder enters to reach the threat, or an unarmed medic with
-    # the armed escort assigned to an escorted task (`Task.escorted`)
+    # the armed cover at an escorted task (`Task.escorted`)
     enters: tuple[str, ...]
     reason: str
     leaves: tuple[str, ...] = ()  # danger areas the responder stands in and leaves
@@ -1702,7 +1702,7 @@ def _reason(
     if enters:
         parts.append(
             f"enters danger area{'s' if len(enters) > 1 else ''} {', '.join(enters)} "
-            + ("with the armed escort assigned" if escorted else "to reach the threat")
+            + ("with the armed cover there" if escorted else "to reach the threat")
         )
     return "; ".join(parts)
 
