@@ -71,3 +71,21 @@ def test_a_medic_still_names_a_living_patient_from_their_documents(kit: Kit) -> 
     c = _casualty(kit, "T-ALIVE", dead=False)
     ok(_identify(kit, Role.MEDIC, c, "identified", "documents"))
     assert _identification(kit, c) == "identified"
+
+
+def test_a_patient_named_from_their_documents_is_provisional_once_dead(kit: Kit) -> None:
+    c = _casualty(kit, "T-WALLET", dead=False)
+    ok(_identify(kit, Role.MEDIC, c, "identified", "documents"))
+    died = ok(_post(kit, Role.MEDIC, f"/casualties/{c}/death"))
+    assert [e["type"] for e in died["events"]] == ["DeathRecorded", "CasualtyIdentified"]
+    assert _identification(kit, c) == "provisional"  # no family is told on a wallet
+    board = {x["id"]: x for x in ok(kit.get(Role.REGISTRAR, "/api/v1/casualties"))}
+    assert board[c]["identified_name"]["full_name"] == "Dana Levi"  # the name is kept
+    ok(_identify(kit, Role.REGISTRAR, c, "identified", "dental"))
+    assert _identification(kit, c) == "identified"
+    dna = _casualty(kit, "T-DNA", dead=False)
+    ok(_identify(kit, Role.REGISTRAR, dna, "identified", "dna"))
+    assert [
+        e["type"] for e in ok(_post(kit, Role.MEDIC, f"/casualties/{dna}/death"))["events"]
+    ] == ["DeathRecorded"]
+    assert _identification(kit, dna) == "identified"

@@ -840,13 +840,38 @@ def _death(state: State, cmd: RecordDeath, ctx: DecisionContext) -> list[Event]:
         _acts_for(ctx, hospital(state, c.hospital_id))
     at = observed_time(cmd.at, ctx)
     _not_before(at, c.found_at, "time the casualty was found")
-    return [
+    died: list[Event] = [
         DeathRecorded(
             casualty_id=c.casualty_id,
             at=at,
             place=cmd.place.strip() or _where_now(state, c),
             pronounced_by=ctx.actor.account_id,
             note=cmd.note,
+        )
+    ]
+    return died + _provisional_once_dead(c, at)
+
+
+def _provisional_once_dead(c: Casualty, died_at: datetime) -> list[Event]:
+    """A patient named formally while alive by what identifies the dead provisionally only
+    (their documents, a relative's glance in the ward) is provisionally identified once dead:
+    a family is told of a death only on a formal identification of the dead (`_identify`).
+    The name, who identified and how are kept; the desk then identifies formally."""
+    if (
+        c.identification is not IdentificationStatus.IDENTIFIED
+        or c.identified_name is None
+        or c.identification_method is None
+        or c.identification_method in FORMAL_METHODS_OF_DEAD
+    ):
+        return []
+    return [
+        CasualtyIdentified(
+            casualty_id=c.casualty_id,
+            status=IdentificationStatus.PROVISIONAL,
+            name=c.identified_name,
+            identified_by=c.identified_by,
+            method=c.identification_method,
+            at=c.identified_at or died_at,
         )
     ]
 
