@@ -377,6 +377,16 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "لماذا التطابق خاطئ (إلزامي)",
         "Why the match is wrong (required)",
     ),
+    "registry_withdraw_send": ("המשך", "متابعة", "Continue"),
+    "registry_withdraw_sure": (
+        "לבטל את ההתאמה? הדיווח על {name} יחזור לחיפוש, ומשפחה שכבר נמסר לה תקבל הודעה"
+        " שהמידע הקודם היה שגוי.",
+        "هل تسحب التطابق؟ سيعود البلاغ عن {name} إلى البحث، والعائلة التي أُبلغت ستُبلَّغ"
+        " بأن الخبر السابق كان خاطئًا.",
+        "Withdraw the match? The report on {name} will search again, and a family already"
+        " told will be told the earlier news was wrong.",
+    ),
+    "registry_withdraw_yes": ("כן, לבטל את ההתאמה", "نعم، اسحب التطابق", "Yes, withdraw the match"),
     "registry_withdraw_done": (
         "ההתאמה בוטלה. הדיווח על {name} חזר לחיפוש.",
         "سُحب التطابق. عاد البلاغ عن {name} إلى البحث.",

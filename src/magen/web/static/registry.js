@@ -157,6 +157,8 @@
       c.name ? nameInfo(c.name) : null,
       line(describe(c.description)), line(sayParts("registry_found", { what: found })),
       h ? line(sayParts("registry_hospital", { h: bdi(h) })) : null,
+      // Where a discharge sent them: home, a shelter, other care, or out against advice.
+      c.disposition ? el("p", "disp", say("registry_disp_" + c.disposition)) : null,
       node("p", "", [el("b", "", say("registry_cas_" + c.status)), " · " + say("registry_ident_" + c.identification),
         c.identified_name ? [": ", bdi(c.identified_name.full_name)] : null])];
   }
@@ -224,15 +226,13 @@
     });
   }
 
-  /* What confirming would tell the family: derived from the candidate, as the domain does. */
+  /* What confirming would tell the family. A casualty's is the server's (`will_be`, as the
+     domain derives it: a discharge to other care is still in care, out against advice is
+     alive but not known to be safe); the desk does not guess it. */
   function outcomeOf(m) {
     if (m.candidate_kind === "survivor") return "safe";
     if (m.candidate_kind === "missing") return "duplicate";
-    var c = data.board.casualties[m.candidate_id];
-    if (!c) return null;
-    if (c.status === "deceased") return "deceased";
-    if (c.status === "discharged") return "safe";
-    return "injured";
+    return (data.board.will_be || {})[m.match_id] || null;
   }
   function outcomeBadge(o) {
     return o ? el("span", "outcome " + o, say("registry_out_" + o)) : null;
@@ -271,6 +271,7 @@
   var matchList = document.querySelector("[data-match-list]");
   var matchDone = document.querySelector("[data-match-done]");
   var matchMore = document.querySelector("[data-match-more]");
+  var matchOnClosed = document.querySelector("[data-match-on-closed]");
   // The board lists the first of the work waiting; the counts say how much waits in all.
   function firstOf(more, shown, total) {
     show(more, total > shown ? say("registry_first_of", { n: shown, total: total }) : "");
@@ -278,6 +279,9 @@
 
   function drawMatches() {
     var b = data.board;
+    // Proposals of reports already closed cannot be confirmed: counted apart, not offered.
+    var onClosed = b.counts.proposed_on_closed || 0;
+    var open = Math.max(0, b.counts.matches.proposed - onClosed);
     // The server sends the proposed matches, likeliest first, and every record they name.
     reconcile(matchList, b.matches, function (m) { return m.match_id; }, buildMatch, function (li, m) {
       var rep = b.reports[m.report_id];
@@ -322,8 +326,9 @@
         delete li.dataset.then;
         openDecision(li, "confirm");
       }
-    }, say("registry_no_matches"), b.counts.matches.proposed);
-    firstOf(matchMore, b.matches.length, b.counts.matches.proposed);
+    }, say("registry_no_matches"), open);
+    firstOf(matchMore, b.matches.length, open);
+    show(matchOnClosed, onClosed > 0 ? say("registry_on_closed", { n: onClosed }) : "");
   }
 
   // Reasons for, then against, each with its weight (log2 Bayes factor) kept left to right.
@@ -574,34 +579,77 @@
   // deaths first (someone must go in person), then whoever has waited longest.
   function waitingFamilies(b) {
     return b.to_tell.map(function (t) {
-      return { key: t.report_id + "|" + t.match_id, report: b.reports[t.report_id], primary: b.reports[t.primary_id] };
+      return { key: t.report_id + "|" + t.match_id, tell: t, report: b.reports[t.report_id], primary: b.reports[t.primary_id] };
     }).filter(function (w) { return w.report && w.primary; });
+  }
+
+  // What changed since the family was told (or since the match was confirmed): a death, a
+  // discharge; a match withdrawn; a death no family is told of before formal identification.
+  function tellNews(t, p) {
+    var out = [];
+    if (t.withdrawn) {
+      out.push(node("p", "warn", sayParts("registry_withdrawn_tell", { reason: bdi(t.reason || "") })));
+      if (t.told) out.push(el("p", "", say("registry_told_then", { o: say("registry_out_" + t.told) })));
+      return out;
+    }
+    if (t.changed_from) {
+      out.push(el("p", "changed", say(t.told_before ? "registry_changed_since_told" : "registry_changed_since_confirmed",
+        { was: say("registry_out_" + t.changed_from), now: say("registry_out_" + p.outcome) })));
+    }
+    if (t.identify_first) out.push(el("p", "warn", say("registry_identify_first")));
+    return out;
   }
 
   function drawTell() {
     reconcile(tellList, waitingFamilies(data.board), function (w) { return w.key; }, buildTell, function (li, w) {
-      var r = w.report, p = w.primary;
+      var r = w.report, p = w.primary, t = w.tell;
+      // A withdrawn match's report searches again: it has no outcome to show.
       setInfo(li, [
-        node("div", "head", [node("b", "", [bdi(r.name.full_name)]), outcomeBadge(p.outcome),
-          el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) }))]),
+        node("div", "head", [node("b", "", [bdi(r.name.full_name)]), t.withdrawn ? null : outcomeBadge(p.outcome),
+          p.closed_at ? el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) })) : null]),
+        node("div", "news", tellNews(t, p)),
         node("div", "who-to-tell", [p !== r ? line(sayParts("registry_dup_of", { name: bdi(p.name.full_name) })) : null,
-          p.release ? line(sayParts("registry_message", { m: bdi(p.release) })) : null, line(contactText(r)),
+          p.release && !t.withdrawn ? line(sayParts("registry_message", { m: bdi(p.release) })) : null, line(contactText(r)),
           // What the family added, perhaps since the match was confirmed ("I have seen them,
           // they are safe"): read before anyone goes to tell them.
           r.note_count ? notesButton(w.key, r) : null])
       ]);
       if (r.note_count) drawNotes(li, w.key + "|" + r.report_id, r);
       li._wait = w;
+      li.dataset.identifyFirst = t.identify_first ? "1" : "";
       var sel = li.querySelector("select");
       if (sel) {
-        var death = p.outcome === "deceased";
+        var death = p.outcome === "deceased" && !t.withdrawn;
         // A death is told in person: the only way offered.
         Array.prototype.forEach.call(sel.options, function (o) { o.disabled = death && o.value !== "in_person"; });
         if (death) sel.value = "in_person";
         li.querySelector("[data-in-person]").hidden = !death;
+        // A death not formally identified is told to no family (the server refuses it):
+        // "told" waits for the identification, which is offered here.
+        var send = li.querySelector(".tell-form button[type=submit]");
+        if (t.identify_first) { send.disabled = true; send.dataset.held = "1"; }
+        else if (send.dataset.held) { delete send.dataset.held; send.disabled = false; }
+        var identify = li.querySelector("[data-identify]");
+        identify.hidden = !t.identify_first;
+        if (!t.identify_first && li.querySelector(".decide").dataset.kind === "identify") closeDecision(li.querySelector(".decide"));
+        // The news that stands rests on a confirmed match: it may be withdrawn from here.
+        withdrawable(li, t.withdrawn ? null : { name: r.name.full_name, match_id: t.match_id });
       }
     }, say("registry_none_to_tell"), data.board.counts.to_tell);
     firstOf(tellMore, data.board.to_tell.length, data.board.counts.to_tell);
+  }
+
+  // A death on a family's row, not formally identified: identified here, as in a proposal's
+  // card; the casualty is the confirmed match's candidate (read with the report).
+  function identifyFromTell(li) {
+    var w = li._wait;
+    M.api("GET", "/api/v1/persons/missing/" + encodeURIComponent(w.primary.report_id)).then(function (r) {
+      if (!r.ok) throw refusal(r);
+      var m = (r.json.matches || []).filter(function (x) { return x.match_id === w.tell.match_id; })[0];
+      if (!m || !data.board.casualties[m.candidate_id]) throw refusal({ status: 404 });
+      li._match = m;
+      openIdentify(li, false);
+    }).catch(function (e) { showFailure(li.querySelector(".tell-error"), e); });
   }
 
   /* --- notes written after a report was closed --------------------------------------------
@@ -619,6 +667,10 @@
     reconcile(lateList, late, function (r) { return r.report_id; }, function (li) {
       li.className = "late";
       li.appendChild(el("div", "info"));
+      if (!DECIDES) return;
+      var acts = el("div", "acts");
+      li.appendChild(acts);
+      withdrawControls(li, acts);
     }, function (li, r) {
       var key = "late|" + r.report_id;
       if (openNotes[key] === undefined) openNotes[key] = true;  // the note is why it is here
@@ -628,6 +680,9 @@
         node("div", "who-to-tell", [line(contactText(r)), notesButton("late", r)])
       ]);
       drawNotes(li, key, r);
+      // The note may say the confirmed news was wrong ("she called us"): the match is
+      // withdrawn from here, and the report searches again.
+      withdrawable(li, { name: r.name.full_name, report: r });
     }, "", b.counts.noted_after);
   }
 
@@ -655,17 +710,26 @@
     form.appendChild(cl); form.appendChild(nl); form.appendChild(send);
     var warn = el("p", "hint", say("registry_in_person_only"));
     warn.dataset.inPerson = "";
-    var error = el("p", "error");
+    var error = el("p", "error tell-error");
     error.setAttribute("role", "alert");
     error.hidden = true;
-    li.appendChild(form); li.appendChild(warn); li.appendChild(error);
+    var acts = el("div", "acts");
+    var identify = button(say("registry_identify"), "", function () { identifyFromTell(li); });
+    identify.dataset.identify = "";
+    identify.hidden = true;
+    acts.appendChild(identify);
+    var decide = el("div", "decide");
+    decide.hidden = true;
+    li.appendChild(form); li.appendChild(warn); li.appendChild(error); li.appendChild(acts); li.appendChild(decide);
+    withdrawControls(li, acts);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var w = li._wait;
+      if (w.tell.identify_first) return;  // no family is told of a death not identified
       send.disabled = true;
       show(error, "");
       M.command("/api/v1/persons/missing/" + encodeURIComponent(w.report.report_id) + "/notified", {
-        command_id: form.dataset.cid, match_id: w.primary.outcome_match, channel: sel.value, note: note.value.trim()
+        command_id: form.dataset.cid, match_id: w.tell.match_id, channel: sel.value, note: note.value.trim()
       }).then(function (r) {
         send.disabled = false;
         if (!r.ok) {
@@ -679,6 +743,109 @@
         load();
       }, function (e) { send.disabled = false; showFailure(error, e); });
     });
+  }
+
+  /* --- withdrawing a confirmed match ------------------------------------------------------
+
+     A match confirmed wrongly (a family writes "she called us" of someone confirmed dead) is
+     withdrawn with a reason: the report searches again, and a family told of it is listed to
+     be told the news was wrong. Offered on every row whose news rests on a confirmed match
+     (a family to tell, a late note, a found or duplicate report). It takes the reason, then
+     a second press on a plain warning: a slip of the thumb reopens no report. */
+  var withdrawDone = document.querySelector("[data-withdraw-done]");
+
+  function withdrawControls(li, acts) {
+    var b = button(say("registry_withdraw"), "no withdraw", function () { openWithdraw(li); });
+    b.dataset.withdraw = "";
+    b.hidden = true;
+    acts.appendChild(b);
+  }
+  // target: { name, match_id } or { name, report } (the match read from the report), or null
+  // when the row's news rests on no confirmed match.
+  function withdrawable(li, target) {
+    var b = li.querySelector("[data-withdraw]");
+    if (!b) return;
+    li._withdrawOf = target;
+    b.hidden = !target;
+    var box = li.querySelector(".withdraw-box");
+    if (!target && box) box.remove();
+  }
+  // The confirmed match a found report rests on is on its card; a duplicate's is read from
+  // the report's matches (the one that made it a duplicate of another report).
+  function confirmedMatch(target) {
+    if (target.match_id) return Promise.resolve(target.match_id);
+    var r = target.report;
+    if (r.status === "found" && r.outcome_match) return Promise.resolve(r.outcome_match);
+    return M.api("GET", "/api/v1/persons/missing/" + encodeURIComponent(r.report_id)).then(function (res) {
+      if (!res.ok) throw refusal(res);
+      var m = (res.json.matches || []).filter(function (x) {
+        return x.status === "confirmed" && x.report_id === r.report_id && x.candidate_kind === "missing";
+      })[0];
+      if (!m) throw refusal({ status: 409 });
+      return m.match_id;
+    });
+  }
+  function openWithdraw(li) {
+    if (li.querySelector(".withdraw-box")) { li.querySelector(".withdraw-box textarea").focus(); return; }
+    var box = el("div", "decide withdraw-box");
+    box.dataset.cid = M.uuid();  // one withdrawal, however often it is sent
+    var label = el("label", "", say("registry_withdraw_reason"));
+    var reason = el("textarea");
+    reason.name = "withdraw_reason";
+    reason.maxLength = 2000;
+    reason.required = true;
+    label.appendChild(reason);
+    var error = el("p", "error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    var sure = el("p", "warn");
+    sure.hidden = true;
+    sure.dataset.withdrawSure = "";
+    var acts = el("div", "acts");
+    var next = button(say("registry_withdraw_send"), "no", function () {
+      show(error, "");
+      if (!reason.value.trim()) { show(error, say("registry_reason_needed")); reason.focus(); return; }
+      // The second step: what withdrawing does, and a press of its own.
+      reason.readOnly = true;
+      show(sure, say("registry_withdraw_sure", { name: li._withdrawOf.name }));
+      next.hidden = true;
+      yes.hidden = false;
+      yes.focus();
+    });
+    next.dataset.withdrawNext = "";
+    var yes = button(say("registry_withdraw_yes"), "no", function () { sendWithdraw(li, box, reason, yes, error); });
+    yes.dataset.withdrawYes = "";
+    yes.hidden = true;
+    acts.appendChild(next);
+    acts.appendChild(yes);
+    acts.appendChild(button(say("registry_cancel"), "", function () { box.remove(); }));
+    box.appendChild(label);
+    box.appendChild(sure);
+    box.appendChild(error);
+    box.appendChild(acts);
+    li.appendChild(box);
+    reason.focus();
+  }
+  function sendWithdraw(li, box, reason, yes, error) {
+    var target = li._withdrawOf;
+    if (!target) return;
+    yes.disabled = true;
+    show(error, "");
+    confirmedMatch(target).then(function (matchId) {
+      return M.command("/api/v1/persons/matches/" + encodeURIComponent(matchId) + "/withdraw",
+        { command_id: box.dataset.cid, reason: reason.value.trim() });
+    }).then(function (r) {
+      if (!r.ok) {
+        yes.disabled = false;
+        showFailure(error, refusal(r));
+        if (r.status === 409 || r.status === 422 || r.status === 404) load();  // changed elsewhere
+        return;
+      }
+      box.remove();
+      withdrawDone.replaceChildren.apply(withdrawDone, sayParts("registry_withdraw_done", { name: bdi(target.name) }));
+      withdrawDone.hidden = false;
+      load();
+    }, function (e) { yes.disabled = false; showFailure(error, e); });
   }
 
   /* --- reports, searched by name ------------------------------------------------------------- */
@@ -761,6 +928,11 @@
   function drawRows(rows, total) {
     reconcile(reportList, rows, function (r) { return r.report_id; }, function (li) {
       li.appendChild(el("div", "info"));
+      li.appendChild(el("span", "st"));
+      if (!DECIDES) return;
+      var acts = el("div", "acts");
+      li.appendChild(acts);
+      withdrawControls(li, acts);
     }, function (li, r) {
       var sub = joined([ageText(r.date_of_birth, r.age), r.last_seen_place && bdi(r.last_seen_place), say("registry_reported_at", { t: when(r.reported_at) })].filter(Boolean), " · ");
       var alts = r.name.alternates || [];
@@ -770,6 +942,8 @@
       var badge = li.querySelector(".st") || li.appendChild(el("span"));
       badge.className = "st st-" + r.status;
       badge.textContent = say("registry_st_" + r.status) + (r.outcome && r.status === "found" ? " · " + say("registry_out_" + r.outcome) : "");
+      // Found or a duplicate by a confirmed match: that match may be withdrawn.
+      withdrawable(li, r.status === "found" && r.outcome_match || r.status === "duplicate" ? { name: r.name.full_name, report: r } : null);
     }, say("registry_no_reports"), total);
   }
 
