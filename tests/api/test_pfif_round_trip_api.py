@@ -74,3 +74,30 @@ def test_export_then_import_the_same_bytes_adds_nothing(kit: Kit) -> None:
     # and once more, the note itself is not doubled
     again = _import(kit, kit.get(Role.REGISTRAR, "/api/v1/pfif/export").content)
     assert again["imported"] == 0
+
+
+def test_an_export_under_another_domain_is_recognised_when_imported_under_it(kit: Kit) -> None:
+    ok(
+        kit.post(
+            Role.REGISTRAR,
+            "/api/v1/persons/missing",
+            {
+                "command_id": cid(),
+                "name": {"full_name": "Dvora Amsalem"},
+                "contact": {"name": "Eli Amsalem", "relation": "son"},
+            },
+        )
+    )
+    exported = kit.get(Role.REGISTRAR, "/api/v1/pfif/export?domain=magen.jerusalem.example")
+    assert exported.status_code == 200, exported.text
+    headers = {**kit.auth(Role.REGISTRAR), **XML}
+    path = "/api/v1/pfif/import?domain=magen.jerusalem.example"
+    done = kit.client.post(path, content=exported.content, headers=headers).json()
+    assert done["imported"] == 0
+    bad = kit.client.post(
+        "/api/v1/pfif/import?domain=Not A Domain", content=exported.content, headers=headers
+    )
+    assert bad.status_code == 422
+    assert "lowercase domain name" in bad.json()["reason"]
+    counts = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board"))["counts"]
+    assert counts["reports"]["all"] == 1

@@ -717,6 +717,14 @@ def _or_none(text: str) -> str | None:
     return text or None
 
 
+def check_domain(domain: str) -> str:
+    """`domain` when it can name this repository's records (a lowercase domain name), else
+    ValueError: what an export names its records with, and an import recognises as its own."""
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"{domain!r} is not a lowercase domain name")
+    return domain
+
+
 def _record_id_of(domain: str, local: str, source: Provenance | None) -> str:
     return source.record_id if source is not None else f"{domain}/{local}"
 
@@ -878,8 +886,7 @@ def export_pfif(
     addresses stay out unless `include_contacts`. Outcomes appear only once a registrar has
     recorded telling the family. Casualties are not exported.
     """
-    if not _DOMAIN.match(domain):
-        raise ValueError(f"{domain!r} is not a lowercase domain name")
+    check_domain(domain)
     persons = state.slice(Persons)
     reports = sorted(persons.missing.values(), key=lambda r: (r.reported_at, r.report_id))
     survivors = sorted(persons.survivors.values(), key=lambda s: (s.checked_in_at, s.survivor_id))
@@ -1109,8 +1116,7 @@ def import_commands(
     person joins that report itself (a Person Finder note on a Magen record); one that names
     nothing held here is skipped as unknown, with its person's notes.
     """
-    if not _DOMAIN.match(domain):
-        raise ValueError(f"{domain!r} is not a lowercase domain name")
+    check_domain(domain)
     persons = state.slice(Persons)
     planning = _Planning(
         own=_own_records(persons, domain),

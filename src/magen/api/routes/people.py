@@ -754,7 +754,7 @@ def _header_safe(record_id: str) -> str:
 
 @get("/pfif/export", media_type="application/xml")
 async def pfif_export(
-    service: ServiceDep, actor: ActorDep, domain: FromQuery[str] = "magen.local"
+    service: ServiceDep, actor: ActorDep, domain: FromQuery[str] = pfif.DEFAULT_DOMAIN
 ) -> Response[Any]:
     """Missing-person reports and survivors as PFIF 1.4 (no casualties, no contact details).
 
@@ -798,7 +798,10 @@ async def pfif_export(
 
 @post("/pfif/import", status_code=200, request_max_body_size=pfif.MAX_PFIF_BYTES)
 async def pfif_import(
-    request: Request[Any, Any, Any], service: ServiceDep, actor: ActorDep
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    actor: ActorDep,
+    domain: FromQuery[str] = pfif.DEFAULT_DOMAIN,
 ) -> Response[dict[str, Any]]:
     """Persons and notes from a PFIF 1.4 document (up to 50 MiB); re-importing adds nothing.
 
@@ -819,12 +822,21 @@ async def pfif_import(
     application/xml, text/xml or application/pfif+xml: any other Content-Type is answered
     415 and nothing is read. A record entered in the future (entry_date or source_date past
     the server's clock and the skew it allows) is skipped with that reason.
+
+    `domain` (default magen.local) is the one this Magen's export names its records with (its
+    `?domain=`): a record in it is this registry's own, never imported again (an export sent
+    back adds nothing, each record skipped as already here), and a note from elsewhere on one
+    of its persons joins that report; a record in it naming nothing held here is skipped.
     """
     refused = wrong_media(request, _PFIF_TYPES, "the PFIF 1.4 document as application/xml")
     if refused is not None:
         return refused
     try:
-        done = await persons_import.import_pfif(service, actor, request.body)
+        pfif.check_domain(domain)
+    except ValueError as exc:
+        raise InvalidCommand(str(exc)) from None
+    try:
+        done = await persons_import.import_pfif(service, actor, request.body, domain=domain)
     except pfif.PfifError as exc:
         raise ClientException(f"not a valid PFIF 1.4 document: {exc}") from None
     return Response(
