@@ -110,6 +110,7 @@ def test_the_board_carries_the_decision_work_and_what_it_names(kit: Kit) -> None
         {"report_id": report, "primary_id": report, "match_id": match["match_id"]}
     ]
     assert board["reports"][report]["release"] == "Noa is safe."
+    assert "release_key" not in board["reports"][report]  # the registrar's own words
     assert board["counts"]["reports"]["found"] == 1
     ok(
         kit.post(
@@ -582,3 +583,29 @@ def test_a_family_writing_after_its_report_was_closed_is_on_the_board(kit: Kit) 
     assert board["noted_after"] == [report]
     assert board["counts"]["noted_after"] == 1
     assert board["reports"][report]["note_count"] == 1
+
+
+def test_stock_words_to_a_family_are_named_for_the_desk_to_say_in_its_language(kit: Kit) -> None:
+    report = _report(kit, "Ayelet Hazan", description={"sex": "female"})
+    survivor = _survivor(kit, "Ayelet Hazan", description={"sex": "female"}, place="Shelter 7")
+    match_id = ok(
+        kit.post(
+            Role.REGISTRAR,
+            "/api/v1/persons/matches",
+            {
+                "command_id": cid(),
+                "report_id": report,
+                "candidate_kind": "survivor",
+                "candidate_id": survivor,
+                "score": 0.9,
+            },
+        )
+    )["id"]
+    ok(  # no words given: the service writes its English default
+        kit.post(
+            Role.REGISTRAR, f"/api/v1/persons/matches/{match_id}/confirm", {"command_id": cid()}
+        )
+    )
+    card = ok(kit.get(Role.REGISTRAR, "/api/v1/persons/board?lang=he"))["reports"][report]
+    assert card["release"] == "Found safe."
+    assert card["release_key"] == "registry_release_safe_f"

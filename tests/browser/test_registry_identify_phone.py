@@ -96,11 +96,15 @@ def test_a_dead_casualty_is_identified_at_the_desk_and_the_confirm_step_goes_on(
     assert form.locator("input[name=full_name]").input_value() == name
     screenshot(page, "registry-he-identify-form")
 
-    # Seeing the dead is provisional only: the formal choice goes, and the form says why.
-    form.locator("select[name=method]").select_option("visual")
-    assert form.locator("select[name=status]").input_value() == "provisional"
-    assert form.locator("select[name=status] option[value=identified]").is_disabled()
-    assert form.locator("[data-visual-hint]").is_visible()
+    # Only a primary identifier makes it formal: offered first; seeing the dead, documents
+    # on them or their effects are provisional only, the formal choice goes, and it says why.
+    assert form.locator("select[name=method]").input_value() == "fingerprints"
+    assert not form.locator("[data-secondary-hint]").is_visible()
+    for secondary in ("visual", "documents", "personal_effects", "other"):
+        form.locator("select[name=method]").select_option(secondary)
+        assert form.locator("select[name=status]").input_value() == "provisional"
+        assert form.locator("select[name=status] option[value=identified]").is_disabled()
+        assert form.locator("[data-secondary-hint]").is_visible()
     # Who identified is asked for.
     form.locator("select[name=method]").select_option("dental")
     form.locator("select[name=status]").select_option("identified")

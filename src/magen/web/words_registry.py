@@ -244,11 +244,13 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "registry_idm_personal_effects": ("חפצים אישיים", "أغراض شخصية", "Personal effects"),
     "registry_idm_visual": ("זיהוי חזותי", "التعرّف بالنظر", "Visual recognition"),
     "registry_idm_other": ("אחר", "أخرى", "Other"),
-    "registry_id_visual_dead": (
-        "זיהוי חזותי של נפטר/ת נשאר ראשוני. לזיהוי רשמי בחרו שיטה אחרת.",
-        "التعرّف بالنظر على المتوفّى يبقى أوّليًا. للتعرّف الرسمي اختر طريقة أخرى.",
-        "Visual recognition of the dead stays provisional. For a formal identification,"
-        " choose another method.",
+    "registry_id_secondary_dead": (
+        "מסמכים, חפצים אישיים וזיהוי חזותי של נפטר/ת נשארים זיהוי ראשוני. זיהוי רשמי: טביעות"
+        " אצבע, רישומי שיניים, DNA או קרוב משפחה.",
+        "الوثائق والأغراض الشخصية والتعرّف بالنظر على المتوفّى تبقى تعرّفًا أوّليًا. التعرّف"
+        " الرسمي: بصمات الأصابع أو سجلات الأسنان أو DNA أو أحد الأقارب.",
+        "Documents, personal effects and visual recognition of the dead stay provisional. A"
+        " formal identification needs fingerprints, dental records, DNA or next of kin.",
     ),
     "registry_id_need": (
         "כתבו את השם ומי זיהה.",

@@ -522,16 +522,29 @@ async def family(service: ServiceDep, actor: ActorDep) -> Any:
     for r in view.reports:
         # Found with no outcome: one changed since confirmed, not told yet ("pending").
         kind = r.outcome.value if r.outcome else "pending" if r.status == "found" else None
-        key = stock_release(kind, r.message) if kind is not None else None
-        sex = said_of(missing[r.report_id].description.sex)
+        key = _release_key(kind, r.message, missing[r.report_id])
         reports.append(
             {
                 **{f.name: getattr(r, f.name) for f in dataclasses.fields(r)},
                 "release_is_default": key is not None,
-                "release_key": key + sex if key is not None else None,
+                "release_key": key,
             }
         )
     return {"reports": reports, "check_ins": view.check_ins}
+
+
+def _with_release_key(card: dict[str, Any], report: per.MissingReport) -> dict[str, Any]:
+    kind = report.outcome.value if report.outcome else None
+    key = _release_key(kind, report.release, report)
+    return {**card, "release_key": key} if key is not None else card
+
+
+def _release_key(kind: str | None, said: str, report: per.MissingReport) -> str | None:
+    """The key of the desk's stock sentence `said` is for outcome `kind` (with `_f` or `_m`
+    when the report gives the person's sex), for a page to say it in its own language; None
+    for words a registrar wrote."""
+    key = stock_release(kind, said) if kind is not None and said else None
+    return key + said_of(report.description.sex) if key is not None else None
 
 
 # What the desk shows of a casualty a proposal names: these fields of `casualty_view`.
@@ -625,7 +638,13 @@ async def board(
             },
             "to_tell": [registry_board.tell_card(t) for t in to_tell],
             "noted_after": noted_after,
-            "reports": {k: registry_board.report_card(r) for k, r in names.reports.items()},
+            # A report's released words, when they are the stock sentence for its outcome,
+            # named by `release_key` (as GET /persons/family does) for the desk to say them in
+            # its own language: the service writes them in English.
+            "reports": {
+                k: _with_release_key(registry_board.report_card(r), r)
+                for k, r in names.reports.items()
+            },
             "survivors": {k: registry_board.survivor_card(s) for k, s in names.survivors.items()},
             "casualties": {
                 k: registry_board.compact(_named_casualty(c, now))

@@ -422,10 +422,13 @@
   /* --- identifying a casualty ------------------------------------------------------------
 
      How sure (formal or provisional), the name, who identified and how: IdentifyCasualty in
-     domain/casualties.py. Recognising the dead by sight stays provisional (the face of the
-     dead misleads); the form offers only that, and says why. `thenConfirm`: opened by the
+     domain/casualties.py. The dead are identified formally only by fingerprints, dental
+     records, DNA or next of kin (Interpol DVI's primary identifiers; documents, effects and
+     sight mislead: a borrowed wallet, the face of the dead); by any other method the form
+     offers provisional only, and says why. `thenConfirm`: opened by the
      confirm step of a death, which goes on once the identification is formal. */
   var ID_METHODS = ["documents", "fingerprints", "dental", "dna", "next_of_kin", "personal_effects", "visual", "other"];
+  var FORMAL_OF_DEAD = ["fingerprints", "dental", "dna", "next_of_kin"];  // FORMAL_METHODS_OF_DEAD
   var ID_FIELDS = { "name.full_name": "full_name", "name": "full_name", "identified_by": "identified_by",
     "method": "method", "status": "status" };
   function openIdentify(li, thenConfirm) {
@@ -464,18 +467,20 @@
     form.appendChild(field("registry_id_name", name));
     form.appendChild(field("registry_id_by", by));
     form.appendChild(two);
-    var hint = el("p", "hint", say("registry_id_visual_dead"));
-    hint.dataset.visualHint = "";
+    var hint = el("p", "hint", say("registry_id_secondary_dead"));
+    hint.dataset.secondaryHint = "";
     form.appendChild(hint);
-    // Seen only: provisional for the dead, the formal choice offered no more.
-    function visual() {
-      var only = dead && method.value === "visual";
+    // The dead are identified formally only by a primary identifier (or next of kin): by any
+    // other method provisional, the formal choice offered no more, and the form says why.
+    if (dead) method.value = "fingerprints";
+    function secondary() {
+      var only = dead && FORMAL_OF_DEAD.indexOf(method.value) < 0;
       status.options[0].disabled = only;
       if (only) status.value = "provisional";
       hint.hidden = !only;
     }
-    method.addEventListener("change", visual);
-    visual();
+    method.addEventListener("change", secondary);
+    secondary();
     var error = el("p", "error");
     error.setAttribute("role", "alert");
     error.hidden = true;
@@ -493,7 +498,7 @@
       M.markRefused(form, null);
       var missing = !name.value.trim() ? name : !by.value.trim() ? by : null;
       if (missing) { show(error, say("registry_id_need")); M.markRefused(form, { input: missing }); return; }
-      if (dead && method.value === "visual" && status.value === "identified") { show(error, say("registry_id_visual_dead")); return; }
+      if (dead && FORMAL_OF_DEAD.indexOf(method.value) < 0 && status.value === "identified") { show(error, say("registry_id_secondary_dead")); return; }
       var body = { command_id: box.dataset.cid, status: status.value, name: { full_name: name.value.trim() },
         identified_by: by.value.trim(), method: method.value };
       send.disabled = true;
@@ -609,7 +614,7 @@
           p.closed_at ? el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) })) : null]),
         node("div", "news", tellNews(t, p)),
         node("div", "who-to-tell", [p !== r ? line(sayParts("registry_dup_of", { name: bdi(p.name.full_name) })) : null,
-          p.release && !t.withdrawn ? line(sayParts("registry_message", { m: bdi(p.release) })) : null, line(contactText(r)),
+          p.release && !t.withdrawn ? line(sayParts("registry_message", { m: p.release_key ? say(p.release_key) : bdi(p.release) })) : null, line(contactText(r)),
           // What the family added, perhaps since the match was confirmed ("I have seen them,
           // they are safe"): read before anyone goes to tell them.
           r.note_count ? notesButton(w.key, r) : null])
