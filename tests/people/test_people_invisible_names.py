@@ -118,3 +118,13 @@ def test_a_report_with_a_blank_name_is_refused_before_it_is_a_command() -> None:
                 "last_seen_at": datetime(2023, 10, 7, tzinfo=UTC).isoformat(),
             }
         )
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200f", "\ufeff \u200e", "\u0301"])
+def test_a_note_of_only_unseen_characters_is_blank(text: str) -> None:
+    with pytest.raises(ValidationError, match="cannot be blank"):
+        AddPersonNote(command_id=uuid.uuid4(), report_id="mis_1", author_name="Dana", text=text)
+    with pytest.raises(ValidationError, match="cannot be blank"):
+        AddPersonNote(command_id=uuid.uuid4(), report_id="mis_1", author_name=text, text="ok")
+    said = AddPersonNote(command_id=uuid.uuid4(), report_id="mis_1", author_name="D", text="5")
+    assert said.text == "5"  # a short note that shows something is a note

@@ -83,6 +83,15 @@ def shows_a_letter(text: str) -> bool:
     return any(unicodedata.category(c)[0] == "L" and c not in _BLANK_LETTERS for c in text)
 
 
+def shows_something(text: str) -> bool:
+    """Whether the text shows anything: a character that is not a space, a format character
+    (a zero-width space, a direction mark) or a mark combining with nothing."""
+    return any(not c.isspace() and unicodedata.category(c) not in _UNSEEN for c in text)
+
+
+_UNSEEN = frozenset({"Cf", "Mn", "Me", "Cc"})
+
+
 def given_text(value: str, info: ValidationInfo) -> str:
     """`clean_text` of what a person typed, refusing control characters (a validator's).
 

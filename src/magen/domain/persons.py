@@ -86,6 +86,7 @@ from magen.domain.people import (
     check_partial_date,
     exchangeable_part,
     observed_time,
+    shows_something,
 )
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
@@ -523,7 +524,9 @@ class AddPersonNote(Command):
     @field_validator("author_name", "text")
     @classmethod
     def _not_blank(cls, v: str) -> str:
-        if not v.strip():  # PFIF requires both: a blank one is a note no export could carry
+        # PFIF requires both: a blank one (or one of only zero-width characters, which reads
+        # as blank) is a note no export could carry and no registrar could read.
+        if not shows_something(v):
             raise ValueError("cannot be blank")
         return v
 
