@@ -50,6 +50,7 @@ from magen.domain.people import (
 )
 from magen.domain.persons import (
     AddPersonNote,
+    MatchStatus,
     MissingReport,
     NoteStatus,
     Outcome,
@@ -759,37 +760,110 @@ def _report_notes(
                 text=f"A registrar confirmed this is the same person as {primary_id}.",
             )
         )
-    outcome_note = _outcome_note(report, domain, record_id)
-    if outcome_note is not None:
-        notes.append(outcome_note)
+    notes.extend(_outcome_notes(persons, report, domain, record_id))
     return tuple(notes)
 
 
-def _outcome_note(report: MissingReport, domain: str, record_id: str) -> PfifNote | None:
-    """The public status of a closed report, once the family has been told (never before)."""
-    if report.status is ReportStatus.SAFE and report.closed_at is not None:
-        return PfifNote(
-            note_record_id=f"{domain}/outcome.{report.report_id}",
-            person_record_id=record_id,
-            author_name="Family",
-            source_date=report.closed_at,
-            status=NoteStatus.BELIEVED_ALIVE,
-            text="The family reported this person safe.",
+def _told_outcomes(persons: Persons, report: MissingReport) -> list[tuple[str, Outcome, datetime]]:
+    """Each outcome of this report's own confirmed matches its family was told of, first
+    told first: (match id, outcome, when first told), whether it still stands, has since
+    changed (a death, a discharge) or its match was withdrawn."""
+    first: dict[tuple[str, Outcome], datetime] = {}
+    for n in (*report.told_before, *report.notifications):
+        if n.match_id is None or n.outcome is None:
+            continue
+        m = persons.matches.get(n.match_id)
+        if m is None or m.report_id != report.report_id:
+            continue  # a duplicate's family told of its primary's outcome: that report's note
+        key = (n.match_id, n.outcome)
+        if key not in first or n.at < first[key]:
+            first[key] = n.at
+    return sorted(((mid, o, at) for (mid, o), at in first.items()), key=lambda t: t[2])
+
+
+def _outcome_notes(
+    persons: Persons,
+    report: MissingReport,
+    domain: str,
+    record_id: str,
+    *,
+    every: bool = False,
+) -> list[PfifNote]:
+    """The public status of a report: the outcome as it stands once its family has been told
+    of it (never before), a correction for each match the family was told of and that has
+    since been withdrawn, and the family's own word that the person is safe. With `every`,
+    also the notes of outcomes told and since changed (what earlier exports held).
+
+    Each told outcome is a note of its own, so a partner registry that imported an earlier
+    one also gets a later death or discharge: the first told keeps `outcome.<report>` (as in
+    exports made before an outcome could change), a later one is
+    `outcome.<report>.<match>.<outcome>`. A withdrawn match the family had been told of is
+    `withdrawn.<match>`, seeking information again, dated when it was withdrawn."""
+    notes: list[PfifNote] = []
+    told = _told_outcomes(persons, report)
+    withdrawn: dict[str, datetime] = {}
+    for i, (match_id, outcome, at) in enumerate(told):
+        m = persons.matches[match_id]
+        if m.status is MatchStatus.WITHDRAWN and m.decided_at is not None:
+            withdrawn[match_id] = m.decided_at
+        stands = (
+            report.status is ReportStatus.FOUND
+            and report.outcome_match == match_id
+            and report.outcome is outcome
         )
-    if report.status is not ReportStatus.FOUND or report.outcome is None:
-        return None
-    told = [n.at for n in report.notifications if n.match_id == report.outcome_match]
-    if not told:
-        return None
-    dead = report.outcome is Outcome.DECEASED
-    return PfifNote(
-        note_record_id=f"{domain}/outcome.{report.report_id}",
-        person_record_id=record_id,
-        author_name=REGISTRAR_AUTHOR,
-        source_date=min(told),
-        status=NoteStatus.BELIEVED_DEAD if dead else NoteStatus.BELIEVED_ALIVE,
-        text="A registrar confirmed this and informed the family.",
-    )
+        if not (stands or every):
+            continue
+        notes.append(
+            PfifNote(
+                note_record_id=(
+                    f"{domain}/outcome.{report.report_id}"
+                    if i == 0
+                    else f"{domain}/outcome.{report.report_id}.{match_id}.{outcome.value}"
+                ),
+                person_record_id=record_id,
+                author_name=REGISTRAR_AUTHOR,
+                source_date=at,
+                status=(
+                    NoteStatus.BELIEVED_DEAD
+                    if outcome is Outcome.DECEASED
+                    else NoteStatus.BELIEVED_ALIVE
+                ),
+                text=(
+                    "A registrar confirmed this and informed the family."
+                    if i == 0
+                    else "The person's condition changed after it was confirmed; "
+                    "a registrar informed the family."
+                ),
+            )
+        )
+    for match_id, at in withdrawn.items():
+        notes.append(
+            PfifNote(
+                note_record_id=f"{domain}/withdrawn.{match_id}",
+                person_record_id=record_id,
+                author_name=REGISTRAR_AUTHOR,
+                source_date=at,
+                status=NoteStatus.INFORMATION_SOUGHT,
+                text=(
+                    "A registrar withdrew the outcome given earlier for this person at "
+                    f"{format_time(at)} (it was a wrong identification); the search goes on."
+                ),
+            )
+        )
+    notes.sort(key=lambda n: n.source_date)
+    if report.status is ReportStatus.SAFE and report.closed_at is not None:
+        notes.append(
+            PfifNote(
+                # `outcome.<report>` unless a told outcome (since withdrawn) had it.
+                note_record_id=f"{domain}/outcome.{report.report_id}" + (".safe" if told else ""),
+                person_record_id=record_id,
+                author_name="Family",
+                source_date=report.closed_at,
+                status=NoteStatus.BELIEVED_ALIVE,
+                text="The family reported this person safe.",
+            )
+        )
+    return notes
 
 
 def _report_person(
@@ -1058,8 +1132,11 @@ def _own_records(persons: Persons, domain: str) -> _Own:
         for n in r.notes
         if n.source_record_id is None
     }
-    for rid in persons.missing:
+    for rid, report in persons.missing.items():
         notes.update((f"{domain}/duplicate.{rid}", f"{domain}/outcome.{rid}"))
+        notes.update(
+            n.note_record_id for n in _outcome_notes(persons, report, domain, rid, every=True)
+        )
     notes.update(f"{domain}/checkin.{sid}" for sid in persons.survivors)
     return _Own(domain, ids, frozenset(notes))
 

@@ -1,0 +1,171 @@
+"""A confirmed outcome that changes, or a match withdrawn, reaches a partner registry.
+
+From a review: the note carrying a told outcome always had the id `outcome.<report>`, so a
+death told after an earlier "injured" was skipped by a registry that had imported the first
+note ("already imported") and it kept believed_alive; a withdrawn match's note simply left
+the export, and the receiver kept the wrong outcome. Each told outcome is now a note of its
+own, a withdrawal the family was told of is a correcting note, and both are Magen's own
+records when an export comes back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from tests.people.test_persons_outcome_changes import (
+    ADMIN,
+    HERE,
+    HOSPITAL,
+    REGISTRAR,
+    Log,
+    _confirmed,
+    _family,
+    _identify,
+    _in_hospital,
+    _report,
+    _tell,
+)
+
+from magen.domain.accounts import AccountCreated
+from magen.domain.casualties import RecordDeath
+from magen.domain.hospitals import RegisterHospital
+from magen.domain.persons import NoteStatus, WithdrawMatch
+from magen.domain.values import Role
+from magen.people import pfif
+
+DOMAIN = "magen.example.org"
+
+
+def _registry() -> Log:
+    log = Log()
+    log.apply(
+        ADMIN,
+        AccountCreated(
+            account_id=HOSPITAL.account_id,
+            username="hadassah",
+            role=Role.HOSPITAL,
+            display_name="Hadassah",
+            password_hash="h" * 40,
+        ),
+    )
+    log.run(
+        ADMIN,
+        RegisterHospital(
+            command_id=uuid.uuid4(),
+            hospital_id="hadassah",
+            name="Hadassah",
+            where=HERE,
+            account_id=HOSPITAL.account_id,
+        ),
+    )
+    return log
+
+
+def _export(log: Log) -> pfif.PfifDocument:
+    doc = pfif.export_pfif(log.state, domain=DOMAIN)
+    assert pfif.validate(pfif.dumps(doc)) == []
+    return doc
+
+
+def _import(into: Log, doc: pfif.PfifDocument, *, domain: str = "partner.example.org") -> int:
+    """Run the import's commands in `into` (a registry with its own domain): how many."""
+    into.now += timedelta(hours=1)
+    plan = pfif.import_commands(doc, into.state, now=into.now, domain=domain)
+    for step in plan.steps:
+        into.run(REGISTRAR, step.command)
+    return len(plan.steps)
+
+
+def _statuses(log: Log) -> list[NoteStatus | None]:
+    """The statuses of the notes on the partner's only report, oldest first."""
+    [report] = log.persons.missing.values()
+    return [n.status for n in sorted(report.notes, key=lambda n: n.at)]
+
+
+def _outcome_ids(doc: pfif.PfifDocument, report_id: str) -> list[str]:
+    [person] = [p for p in doc.persons if p.person_record_id == f"{DOMAIN}/{report_id}"]
+    return [
+        n.note_record_id
+        for n in person.notes
+        if "/outcome." in n.note_record_id or "/withdrawn." in n.note_record_id
+    ]
+
+
+def _told_injured(magen: Log) -> tuple[str, str, str]:
+    """A report confirmed as a casualty in hospital, the family told: report, casualty, match."""
+    report_id = _report(magen, _family(magen))
+    casualty_id = _in_hospital(magen, "X1")
+    match_id = _confirmed(magen, report_id, casualty_id)
+    _tell(magen, report_id, match_id)
+    return report_id, casualty_id, match_id
+
+
+def _adds_nothing(magen: Log, doc: pfif.PfifDocument) -> None:
+    plan = pfif.import_commands(doc, magen.state, now=magen.now, domain=DOMAIN)
+    assert plan.steps == ()
+    assert {why for _, why in plan.skipped} == {pfif.ALREADY_HERE}
+
+
+def test_a_death_told_after_injured_reaches_a_registry_that_imported_the_first_outcome() -> None:
+    magen, partner = _registry(), _registry()
+    report_id, casualty_id, match_id = _told_injured(magen)
+    first = _export(magen)
+    assert _outcome_ids(first, report_id) == [f"{DOMAIN}/outcome.{report_id}"]
+    assert _import(partner, first) == 2  # the report and its outcome
+    assert _statuses(partner) == [NoteStatus.BELIEVED_ALIVE]
+
+    magen.run(HOSPITAL, RecordDeath(command_id=uuid.uuid4(), casualty_id=casualty_id))
+    # Not told yet: neither the stale "alive" nor the death is exported.
+    assert _outcome_ids(_export(magen), report_id) == []
+    _identify(magen, casualty_id)
+    _tell(magen, report_id, match_id)
+    second = _export(magen)
+    death = f"{DOMAIN}/outcome.{report_id}.{match_id}.deceased"
+    assert _outcome_ids(second, report_id) == [death]
+
+    assert _import(partner, second) == 1  # the death, as a note of its own
+    assert _statuses(partner) == [NoteStatus.BELIEVED_ALIVE, NoteStatus.BELIEVED_DEAD]
+    assert _import(partner, second) == 0
+
+    # Both exports are Magen's own records when they come back.
+    _adds_nothing(magen, first)
+    _adds_nothing(magen, second)
+
+
+def test_a_withdrawn_match_the_family_was_told_of_is_corrected_at_the_partner() -> None:
+    magen, partner = _registry(), _registry()
+    report_id, _, match_id = _told_injured(magen)
+    first = _export(magen)
+    _import(partner, first)
+    assert _statuses(partner) == [NoteStatus.BELIEVED_ALIVE]
+
+    magen.run(
+        REGISTRAR,
+        WithdrawMatch(command_id=uuid.uuid4(), match_id=match_id, reason="wrong person"),
+    )
+    withdrawn_at = magen.now
+    second = _export(magen)
+    [person] = [p for p in second.persons if p.person_record_id == f"{DOMAIN}/{report_id}"]
+    [note] = [n for n in person.notes if n.note_record_id == f"{DOMAIN}/withdrawn.{match_id}"]
+    assert note.status is NoteStatus.INFORMATION_SOUGHT
+    assert note.source_date == withdrawn_at
+    assert pfif.format_time(withdrawn_at) in note.text
+    assert "wrong person" not in note.text  # the registrar's reason stays in the registry
+    assert _outcome_ids(second, report_id) == [note.note_record_id]
+
+    assert _import(partner, second) == 1
+    assert _statuses(partner) == [NoteStatus.BELIEVED_ALIVE, NoteStatus.INFORMATION_SOUGHT]
+    _adds_nothing(magen, first)
+    _adds_nothing(magen, second)
+
+
+def test_a_match_withdrawn_before_the_family_was_told_exports_no_correction() -> None:
+    magen = _registry()
+    report_id = _report(magen, _family(magen))
+    match_id = _confirmed(magen, report_id, _in_hospital(magen, "X2"))
+    magen.run(
+        REGISTRAR,
+        WithdrawMatch(command_id=uuid.uuid4(), match_id=match_id, reason="wrong person"),
+    )
+    assert _outcome_ids(_export(magen), report_id) == []
