@@ -65,7 +65,7 @@ def test_an_armed_responder_on_scene_beside_a_call_in_a_danger_area_lets_its_med
     assert beside.escorted
     # The call still needs its own armed responder; its medic goes in with the cover there.
     assert [n.requires for n in beside.needs] == [ARMED, MEDIC]
-    assert beside.needs[1].fact == Fact("armed_escort")
+    assert beside.needs[1].fact == Fact("armed_cover_on_scene")  # said as no escort
     assert beside.needs[1].why == "1 injured, with armed responders on scene beside it"
     # Further off than the cover distance, or nobody on scene: nothing changes.
     for far in ([_north(here, 80)], []):
@@ -84,7 +84,7 @@ def test_cover_is_for_calls_and_wounded_responders_not_threats() -> None:
     cover = [_north((hurt.lon, hurt.lat), 20)]
     (t,) = open_tasks([], [], wounded=[hurt], in_danger={"acc_hurt"}, armed_at=cover)
     assert t.escorted
-    assert [n.fact for n in t.needs] == [Fact("in_danger_area"), Fact("armed_escort")]
+    assert [n.fact for n in t.needs] == [Fact("in_danger_area"), Fact("armed_cover_on_scene")]
     threat = Task("trk_x", TaskKind.THREAT, hurt.lon, hurt.lat, 40.0, (Need(ARMED),))
     assert escorted([threat], {}, {"trk_x"}, armed_at=cover, within_m=50.0) == set()
 
@@ -153,7 +153,7 @@ def test_the_board_sends_the_medic_in_beside_an_armed_responder_on_scene_elsewhe
         assert rec.enters == (area.id,)
         assert rec.reason.endswith(f"enters danger area {area.id} with the armed cover there")
         assert "1 injured, with armed responders on scene beside it" in rec.reason
-        assert board.task(sos).needs[rec.need].fact == Fact("armed_escort")  # type: ignore[union-attr]
+        assert board.task(sos).needs[rec.need].fact == Fact("armed_cover_on_scene")  # type: ignore[union-attr]
         # Accepted, the medic's route goes in; the officer moves off 200 m: the way in
         # closes again (the route is not kept from before).
         medic_job = await accept(service, rec)

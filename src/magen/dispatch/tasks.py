@@ -84,6 +84,9 @@ _IN_DANGER = Need(ARMED, "in a danger area", Fact("in_danger_area"))
 # What a medic need of an escorted task says (`escorted`): the medic goes in with the armed
 # responder assigned to it.
 _WITH_ESCORT = Fact("armed_escort")
+# ... or with armed responders on scene beside the place, none of them assigned to it: the
+# words must not say an escort was assigned.
+_WITH_COVER_ON_SCENE = Fact("armed_cover_on_scene")
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +245,7 @@ FACT_CODES = (
     "threat_m",
     "in_danger_area",
     "armed_escort",
+    "armed_cover_on_scene",
     "injured",
     "calling_for_help",
     "people",
@@ -424,8 +428,11 @@ def _escorted_need(need: Need, *, beside: bool = False) -> Need:
     the cover is an armed responder on scene beside the place, none assigned to it)."""
     if need.requires != MEDIC:
         return need
-    cover = "armed responders on scene beside it" if beside else "the armed escort assigned"
-    return Need(MEDIC, f"{need.why}, with {cover}", _WITH_ESCORT)
+    if beside:
+        return Need(
+            MEDIC, f"{need.why}, with armed responders on scene beside it", _WITH_COVER_ON_SCENE
+        )
+    return Need(MEDIC, f"{need.why}, with the armed escort assigned", _WITH_ESCORT)
 
 
 def _escorts_joining(

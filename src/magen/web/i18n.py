@@ -265,6 +265,11 @@ _T: dict[str, tuple[str, str, str]] = {
         "المصاب متوفّى ولم يُتعرَّف عليه رسميًا بعد: أكملوا التعرّف الرسمي أولًا",
         "Died and not formally identified yet: identify formally first",
     ),
+    "refused_death_told_in_person": (
+        "הודעה על מוות נמסרת למשפחה פנים אל פנים בלבד: רשמו אותה אחרי שרשם/ת נפגש/ה איתם",
+        "يُبلَّغ خبر الوفاة للعائلة وجهًا لوجه فقط: سجّلوه بعد أن يلتقي بهم المسجِّل",
+        "A death is told to the family in person only: record it once a registrar has met them",
+    ),
     "refused_match_already_decided": (
         "ההתאמה הזו כבר הוכרעה, אולי בעמדה אחרת",
         "حُسم هذا التطابق بالفعل، ربما في مكتب آخر",
@@ -697,6 +702,13 @@ _T: dict[str, tuple[str, str, str]] = {
         "בליווי הכוח החמוש שהוקצה",
         "بمرافقة المستجيب المسلّح المكلَّف",
         "with the armed escort assigned",
+    ),
+    # A medic sent in to armed responders on scene beside the wounded, none assigned to them
+    # (dispatch.tasks.escorted, `within_m`): not an escort, and not said as one.
+    "fact_armed_cover_on_scene": (
+        "עם כוח חמוש שנמצא בזירה לידם",
+        "مع مستجيبين مسلّحين في الموقع بجانبهم",
+        "with armed responders on scene beside them",
     ),
     "fact_injured": ("פצועים: {n}", "مصابون: {n}", "{n} injured"),
     "fact_calling_for_help": (

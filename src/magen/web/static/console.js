@@ -1527,8 +1527,10 @@
     var parts = [head];
     var need = factText(r.need && r.need.fact);
     if (need) parts.push(need);
-    // A medic sent in with an armed escort enters to reach the wounded, not the threat.
-    var escorted = r.need && r.need.fact && r.need.fact.code === "armed_escort";
+    // A medic sent in with an armed escort, or to armed responders on scene beside the
+    // wounded, enters to reach the wounded, not the threat.
+    var code = r.need && r.need.fact && r.need.fact.code;
+    var escorted = code === "armed_escort" || code === "armed_cover_on_scene";
     ["leaves", "avoids", "enters"].forEach(function (k) {
       var key = k === "enters" && escorted ? "dx_enters_escorted" : "dx_" + k;
       if (r[k] && r[k].length) parts.push(say(key, { areas: areaTitles(r[k]) }));
