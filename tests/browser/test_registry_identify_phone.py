@@ -96,10 +96,24 @@ def test_a_dead_casualty_is_identified_at_the_desk_and_the_confirm_step_goes_on(
     assert form.locator("input[name=full_name]").input_value() == name
     screenshot(page, "registry-he-identify-form")
 
-    # Only a primary identifier makes it formal: offered first; seeing the dead, documents
-    # on them or their effects are provisional only, the formal choice goes, and it says why.
-    assert form.locator("select[name=method]").input_value() == "fingerprints"
+    # For the dead nothing is chosen for the registrar: how and how sure are asked, and the
+    # form refuses to send until both are chosen (in the page's language).
+    assert form.locator("select[name=method]").input_value() == ""
+    assert form.locator("select[name=status]").input_value() == ""
+    assert "בחרו איך זוהה" in form.locator("select[name=method] option").first.inner_text()
     assert not form.locator("[data-secondary-hint]").is_visible()
+    form.locator("input[name=identified_by]").fill("ד״ר לוי")
+    form.locator("button[type=submit]").click()
+    assert "בחרו איך זוהה ומה הוודאות" in form.locator(".error").inner_text()
+    assert form.locator("select[name=method]").get_attribute("aria-invalid") == "true"
+    form.locator("select[name=method]").select_option("fingerprints")
+    form.locator("button[type=submit]").click()
+    assert "בחרו איך זוהה ומה הוודאות" in form.locator(".error").inner_text()
+    assert form.locator("select[name=status]").get_attribute("aria-invalid") == "true"
+    assert _casualty(server, casualty)["identification"] == "unidentified"
+    form.locator("input[name=identified_by]").fill("")
+    # Only a primary identifier makes it formal: seeing the dead, documents on them or
+    # their effects are provisional only, the formal choice goes, and it says why.
     for secondary in ("visual", "documents", "personal_effects", "other"):
         form.locator("select[name=method]").select_option(secondary)
         assert form.locator("select[name=status]").input_value() == "provisional"

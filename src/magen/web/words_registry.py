@@ -257,6 +257,14 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "اكتب الاسم ومن تعرّف عليه.",
         "Write the name and who identified.",
     ),
+    "registry_id_choose_method": ("— בחרו איך זוהה —", "— اختر طريقة التعرّف —", "— choose how —"),
+    "registry_id_choose_status": ("— בחרו ודאות —", "— اختر درجة اليقين —", "— choose certainty —"),
+    "registry_id_need_choice": (
+        "בחרו איך זוהה ומה הוודאות: בזיהוי נפטר/ת אין בחירת ברירת מחדל.",
+        "اختر طريقة التعرّف ودرجة اليقين: لا اختيار افتراضي في التعرّف على متوفّى.",
+        "Choose how the person was identified and how sure: for the dead nothing is"
+        " chosen for you.",
+    ),
     "registry_id_send": ("רישום הזיהוי", "تسجيل التعرّف", "Record identification"),
     "registry_id_done": (
         "תג {tag} זוהה רשמית.",

@@ -449,9 +449,13 @@
     form.dataset.identifyForm = "";
     form.appendChild(el("p", "kind", say("registry_identify_title", { tag: c.tag })));
     function field(labelKey, input) { var l = el("label", "", say(labelKey)); l.appendChild(input); return l; }
-    function select(name, values, prefix) {
+    // For the dead, method and certainty are chosen, never defaulted: an empty first option,
+    // and the form is not sent until both are (the next step may be telling a family).
+    function select(name, values, prefix, chooseKey) {
       var s = el("select"); s.name = name;
+      if (chooseKey) { var none = el("option"); none.value = ""; none.textContent = say(chooseKey); s.appendChild(none); }
       values.forEach(function (v) { var o = el("option"); o.value = v; o.textContent = say(prefix + v); s.appendChild(o); });
+      if (chooseKey) s.required = true;
       return s;
     }
     var rep = data.board.reports[m.report_id];
@@ -459,8 +463,9 @@
     var name = el("input"); name.name = "full_name"; name.maxLength = 200; name.autocomplete = "off";
     name.value = known ? known.full_name : "";
     var by = el("input"); by.name = "identified_by"; by.maxLength = 200; by.autocomplete = "off";
-    var method = select("method", ID_METHODS, "registry_idm_");
-    var status = select("status", ["identified", "provisional"], "registry_id_st_");
+    var method = select("method", ID_METHODS, "registry_idm_", dead ? "registry_id_choose_method" : null);
+    var status = select("status", ["identified", "provisional"], "registry_id_st_", dead ? "registry_id_choose_status" : null);
+    var formalOption = status.querySelector("option[value=identified]");
     var two = el("div", "two");
     two.appendChild(field("registry_id_method", method));
     two.appendChild(field("registry_id_status", status));
@@ -472,10 +477,9 @@
     form.appendChild(hint);
     // The dead are identified formally only by a primary identifier (or next of kin): by any
     // other method provisional, the formal choice offered no more, and the form says why.
-    if (dead) method.value = "fingerprints";
     function secondary() {
-      var only = dead && FORMAL_OF_DEAD.indexOf(method.value) < 0;
-      status.options[0].disabled = only;
+      var only = dead && method.value !== "" && FORMAL_OF_DEAD.indexOf(method.value) < 0;
+      formalOption.disabled = only;
       if (only) status.value = "provisional";
       hint.hidden = !only;
     }
@@ -498,6 +502,8 @@
       M.markRefused(form, null);
       var missing = !name.value.trim() ? name : !by.value.trim() ? by : null;
       if (missing) { show(error, say("registry_id_need")); M.markRefused(form, { input: missing }); return; }
+      var unchosen = !method.value ? method : !status.value ? status : null;
+      if (unchosen) { show(error, say("registry_id_need_choice")); M.markRefused(form, { input: unchosen }); return; }
       if (dead && FORMAL_OF_DEAD.indexOf(method.value) < 0 && status.value === "identified") { show(error, say("registry_id_secondary_dead")); return; }
       var body = { command_id: box.dataset.cid, status: status.value, name: { full_name: name.value.trim() },
         identified_by: by.value.trim(), method: method.value };
@@ -637,8 +643,11 @@
         var identify = li.querySelector("[data-identify]");
         identify.hidden = !t.identify_first;
         if (!t.identify_first && li.querySelector(".decide").dataset.kind === "identify") closeDecision(li.querySelector(".decide"));
-        // The news that stands rests on a confirmed match: it may be withdrawn from here.
-        withdrawable(li, t.withdrawn ? null : { name: r.name.full_name, match_id: t.match_id });
+        // The news that stands rests on a confirmed match: it may be withdrawn from here. On a
+        // duplicate's row, the link that made this family's report a duplicate (read from the
+        // report): the row is about this family, and the other report's match stays.
+        withdrawable(li, t.withdrawn ? null : p !== r ? { name: r.name.full_name, report: r }
+          : { name: r.name.full_name, match_id: t.match_id });
       }
     }, say("registry_none_to_tell"), data.board.counts.to_tell);
     firstOf(tellMore, data.board.to_tell.length, data.board.counts.to_tell);
