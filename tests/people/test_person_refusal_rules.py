@@ -12,16 +12,25 @@ import pytest
 
 from magen.domain import persons
 from magen.domain.base import Actor, Command, DecisionContext, Event, Recorded, decide, evolve
-from magen.domain.casualties import RecordCasualty, RecordDeath, casualty_by_tag
+from magen.domain.casualties import (
+    IdentificationMethod,
+    IdentificationStatus,
+    IdentifyCasualty,
+    RecordCasualty,
+    RecordDeath,
+    casualty_by_tag,
+)
 from magen.domain.errors import DomainError, InvalidCommand, NotFound
 from magen.domain.people import AgeRange, Contact, PersonName, Provenance
 from magen.domain.persons import (
     CandidateKind,
+    Channel,
     CheckInSurvivor,
     ConfirmMatch,
     MarkPersonSafe,
     MatchProposed,
     ProposeMatch,
+    RecordNotification,
     RejectMatch,
     ReportMissingPerson,
     SurvivorCheckedIn,
@@ -122,6 +131,23 @@ def _dead_unidentified(log: Log) -> None:
     dead = casualty_by_tag(log.state, "B1").casualty_id
     log.run(MEDIC, RecordDeath(command_id=_id(), casualty_id=dead))
     _propose(log, report, CandidateKind.CASUALTY, dead)
+
+
+def _dead_identified_confirmed(log: Log) -> None:
+    """A death formally identified by the desk, confirmed as the report's outcome."""
+    _dead_unidentified(log)
+    log.run(
+        REGISTRAR,
+        IdentifyCasualty(
+            command_id=_id(),
+            casualty_id=casualty_by_tag(log.state, "B1").casualty_id,
+            status=IdentificationStatus.IDENTIFIED,
+            name=NOA,
+            identified_by="DVI",
+            method=IdentificationMethod.DENTAL,
+        ),
+    )
+    _confirm(log, log.matches[0])
 
 
 def _two_reports_matched_both_ways(log: Log) -> None:
@@ -261,6 +287,21 @@ CASES: list[tuple[str, type[DomainError], str, Setup, Refused]] = [
         "tag B1 is dead and not formally identified; identify first",
         _dead_unidentified,
         lambda log: (REGISTRAR, ConfirmMatch(command_id=_id(), match_id=log.matches[0])),
+    ),
+    (
+        "death_told_in_person",
+        InvalidCommand,
+        "a death is told to the family in person",
+        _dead_identified_confirmed,
+        lambda log: (
+            REGISTRAR,
+            RecordNotification(
+                command_id=_id(),
+                report_id=log.reports[0],
+                match_id=log.matches[0],
+                channel=Channel.PHONE,
+            ),
+        ),
     ),
     (
         "match_already_decided",

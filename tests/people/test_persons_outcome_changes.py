@@ -3,12 +3,16 @@ the family is then shown and told, and a confirmed match withdrawn (domain/perso
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from pydantic import ValidationError
 
+from magen.app.registry_board import compute_board
 from magen.domain.accounts import AccountCreated, CreateAccount, account_id_for
 from magen.domain.base import (
     Actor,
@@ -21,6 +25,7 @@ from magen.domain.base import (
     evolve,
 )
 from magen.domain.casualties import (
+    Casualties,
     DischargeCasualty,
     Disposition,
     IdentificationMethod,
@@ -38,8 +43,10 @@ from magen.domain.persons import (
     COMMAND_ROLES,
     FOUND_PENDING,
     CandidateKind,
+    Channel,
     CheckInSurvivor,
     ConfirmMatch,
+    MarkPersonSafe,
     MatchStatus,
     NoteStatus,
     Outcome,
@@ -427,3 +434,219 @@ def test_changed_outcomes_and_withdrawals_survive_json_and_replay(log: Log) -> N
         )
     assert replayed == log.state
     assert replayed.slice(Persons).missing[report_id].outcome is Outcome.DECEASED
+
+
+# --- withdrawn news after the outcome changed; told of the new outcome ----------------------
+
+
+def _death(log: Log, casualty_id: str) -> None:
+    log.run(HOSPITAL, RecordDeath(command_id=_id(), casualty_id=casualty_id))
+
+
+def _discharge(log: Log, casualty_id: str) -> None:
+    log.run(
+        HOSPITAL,
+        DischargeCasualty(command_id=_id(), casualty_id=casualty_id, disposition=Disposition.HOME),
+    )
+
+
+@pytest.mark.parametrize("change", [_death, _discharge], ids=["death", "discharge"])
+def test_a_match_withdrawn_after_the_outcome_changed_is_still_to_be_put_right(
+    log: Log, change: Callable[[Log, str], None]
+) -> None:
+    """Told "receiving care", then a death or a discharge set that aside before the match
+    proved wrong: the family must still hear it was wrong."""
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "X1")
+    match_id = _confirmed(log, report_id, casualty_id)
+    _tell(log, report_id, match_id)
+    change(log, casualty_id)
+    assert log.persons.missing[report_id].notifications == []
+    log.run(REGISTRAR, WithdrawMatch(command_id=_id(), match_id=match_id, reason="not her"))
+
+    assert log.persons.to_tell_again == {report_id: match_id}
+    [row] = [t for t in compute_board(log.state).to_tell if t.report_id == report_id]
+    assert (row.match_id, row.withdrawn, row.told) == (match_id, True, Outcome.INJURED)
+    _tell(log, report_id, match_id)
+    assert log.persons.to_tell_again == {}
+
+
+def test_a_duplicate_link_withdrawn_after_a_death_is_still_to_be_put_right(log: Log) -> None:
+    mother, brother = _family(log, "mother"), _family(log, "brother")
+    first = _report(log, mother)
+    second = _report(log, brother, PersonName(full_name="Sara Levy"))
+    dup = _match(log, second, CandidateKind.MISSING, first)
+    log.run(REGISTRAR, ConfirmMatch(command_id=_id(), match_id=dup))
+    casualty_id = _in_hospital(log, "X2")
+    match_id = _confirmed(log, first, casualty_id)
+    _tell(log, second, match_id)  # the brother heard "receiving care"
+    _death(log, casualty_id)
+    log.run(REGISTRAR, WithdrawMatch(command_id=_id(), match_id=dup, reason="another Sara"))
+    assert log.persons.to_tell_again == {second: dup}
+    assert _seen(log, brother) == ("searching", None, "")
+
+
+def test_telling_the_family_the_new_outcome_puts_the_withdrawn_news_right(log: Log) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    wrong = _confirmed(log, report_id, _in_hospital(log, "X3"))
+    _tell(log, report_id, wrong)
+    log.run(REGISTRAR, WithdrawMatch(command_id=_id(), match_id=wrong, reason="wrong person"))
+    right = _confirmed(log, report_id, _in_hospital(log, "X4"))
+    assert log.persons.to_tell_again == {report_id: wrong}  # not told anything since
+
+    _tell(log, report_id, right)
+    assert log.persons.to_tell_again == {}
+    assert [t for t in compute_board(log.state).to_tell if t.report_id == report_id] == []
+    assert _seen(log, family)[:2] == ("found", Outcome.INJURED)
+
+
+# --- a death is told in person ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", [Channel.PHONE, Channel.MESSAGE])
+def test_a_death_is_told_only_in_person(log: Log, channel: Channel) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "D1")
+    _death(log, casualty_id)
+    _identify(log, casualty_id)
+    match_id = _confirmed(log, report_id, casualty_id)
+    by = RecordNotification(
+        command_id=_id(), report_id=report_id, match_id=match_id, channel=channel
+    )
+    with pytest.raises(InvalidCommand, match="in person") as refused:
+        log.run(REGISTRAR, by)
+    assert refused.value.rule == "death_told_in_person"
+    assert _seen(log, family) == ("searching", None, "")  # a death untold is never shown
+    _tell(log, report_id, match_id)  # in person, the default
+    assert _seen(log, family)[:2] == ("found", Outcome.DECEASED)
+
+
+def test_a_death_after_the_family_was_told_is_told_again_in_person(log: Log) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "D2")
+    match_id = _confirmed(log, report_id, casualty_id)
+    log.run(
+        REGISTRAR,
+        RecordNotification(
+            command_id=_id(), report_id=report_id, match_id=match_id, channel=Channel.PHONE
+        ),
+    )  # "receiving care" may be said by phone
+    _death(log, casualty_id)
+    _identify(log, casualty_id)
+    with pytest.raises(InvalidCommand, match="in person"):
+        log.run(
+            REGISTRAR,
+            RecordNotification(
+                command_id=_id(), report_id=report_id, match_id=match_id, channel=Channel.PHONE
+            ),
+        )
+    assert _seen(log, family) == ("found", None, FOUND_PENDING)
+
+
+# --- a safe-mark retried from before words_if_closed existed -------------------------------
+
+
+def test_a_safe_mark_without_words_keeps_its_fingerprint() -> None:
+    """The digest a safe-mark was stored under before `words_if_closed` existed: a retry of
+    it with the same command id is the same command, not a conflict."""
+    family = Actor("acc_levi", Role.RESIDENT)
+    plain = MarkPersonSafe(
+        command_id=uuid.UUID("00000000-0000-4000-8000-000000000002"),
+        report_id="mis_0123456789abcdef0123",
+        note="She called us",
+    )
+    before = hashlib.sha256(
+        b"MarkPersonSafe|acc_levi|"
+        + msgspec.json.Encoder(order="deterministic", enc_hook=str).encode(
+            {"report_id": "mis_0123456789abcdef0123", "note": "She called us"}
+        )
+    ).hexdigest()
+    assert plain.fingerprint(family) == before
+    worded = plain.model_copy(update={"words_if_closed": "נמצאה בשלום"})
+    assert worded.fingerprint(family) != before
+
+
+# --- a living patient identified, then dead -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method", [IdentificationMethod.NEXT_OF_KIN, IdentificationMethod.FINGERPRINTS]
+)
+def test_a_medic_s_formal_identification_is_provisional_once_the_patient_dies(
+    log: Log, method: IdentificationMethod
+) -> None:
+    """Only the desk formally identifies the dead: a medic's identification of a living
+    patient, even by a primary identifier, is lowered at death, and the death is not told
+    until a registrar identifies formally."""
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "M1")
+    log.run(
+        MEDIC,
+        IdentifyCasualty(
+            command_id=_id(),
+            casualty_id=casualty_id,
+            status=IdentificationStatus.IDENTIFIED,
+            name=SARA,
+            identified_by="a cousin",
+            method=method,
+        ),
+    )
+    _death(log, casualty_id)
+    c = log.state.slice(Casualties).by_id[casualty_id]
+    assert (c.identification, c.identification_method, c.identified_by) == (
+        IdentificationStatus.PROVISIONAL,
+        method,
+        "a cousin",
+    )
+    # Still the medic's identification, not the hospital's that recorded the death.
+    assert c.identification_recorded_by == MEDIC.account_id
+    match_id = _match(log, report_id, CandidateKind.CASUALTY, casualty_id)
+    with pytest.raises(InvalidCommand, match="identify first"):
+        log.run(REGISTRAR, ConfirmMatch(command_id=_id(), match_id=match_id))
+    _identify(log, casualty_id)
+    c = log.state.slice(Casualties).by_id[casualty_id]
+    assert (c.identification, c.identification_recorded_by) == (
+        IdentificationStatus.IDENTIFIED,
+        REGISTRAR.account_id,
+    )
+    log.run(REGISTRAR, ConfirmMatch(command_id=_id(), match_id=match_id))
+    _tell(log, report_id, match_id)
+    assert _seen(log, family)[:2] == ("found", Outcome.DECEASED)
+
+
+def test_the_desk_s_formal_identification_of_a_living_patient_stands_at_death(log: Log) -> None:
+    casualty_id = _in_hospital(log, "M2")
+    _identify(log, casualty_id)  # a registrar, by dental records
+    events = log.run(HOSPITAL, RecordDeath(command_id=_id(), casualty_id=casualty_id))
+    assert [type(e).__name__ for e in events] == ["DeathRecorded"]
+    c = log.state.slice(Casualties).by_id[casualty_id]
+    assert (c.identification, c.identification_recorded_by) == (
+        IdentificationStatus.IDENTIFIED,
+        REGISTRAR.account_id,
+    )
+
+
+def test_documents_lowered_at_death_keep_who_recorded_them(log: Log) -> None:
+    casualty_id = _in_hospital(log, "M3")
+    log.run(
+        MEDIC,
+        IdentifyCasualty(
+            command_id=_id(),
+            casualty_id=casualty_id,
+            status=IdentificationStatus.IDENTIFIED,
+            name=SARA,
+            identified_by="ID card",
+            method=IdentificationMethod.DOCUMENTS,
+        ),
+    )
+    _death(log, casualty_id)
+    c = log.state.slice(Casualties).by_id[casualty_id]
+    assert (c.identification, c.identification_recorded_by) == (
+        IdentificationStatus.PROVISIONAL,
+        MEDIC.account_id,
+    )

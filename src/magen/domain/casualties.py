@@ -249,6 +249,9 @@ class Casualty:
     identification_method: IdentificationMethod | None = None
     identified_at: datetime | None = None
     identification_recorded_by: str | None = None
+    # The role its recorder acted under (a medic's formal identification of a living patient
+    # is only provisional once the patient dies: `_provisional_once_dead`).
+    identification_recorded_as: Role | None = None
     history: list[int] = field(default_factory=list)
     # (log position, the hospitals it is bound for or at from that event on), one per change:
     # what lets a hospital's view of the log be decided at any past position (`hospitals_at`).
@@ -854,14 +857,20 @@ def _death(state: State, cmd: RecordDeath, ctx: DecisionContext) -> list[Event]:
 
 def _provisional_once_dead(c: Casualty, died_at: datetime) -> list[Event]:
     """A patient named formally while alive by what identifies the dead provisionally only
-    (their documents, a relative's glance in the ward) is provisionally identified once dead:
-    a family is told of a death only on a formal identification of the dead (`_identify`).
-    The name, who identified and how are kept; the desk then identifies formally."""
+    (their documents, a relative's glance in the ward), or by anyone but the desk (a medic,
+    even by fingerprints or next of kin), is provisionally identified once dead: a family is
+    told of a death only on a formal identification of the dead by a registrar (`_identify`,
+    `_formal_of_dead`). The name, who identified and how, and who recorded it are kept; the
+    desk then identifies formally."""
     if (
         c.identification is not IdentificationStatus.IDENTIFIED
         or c.identified_name is None
         or c.identification_method is None
-        or c.identification_method in FORMAL_METHODS_OF_DEAD
+    ):
+        return []
+    if (
+        c.identification_method in FORMAL_METHODS_OF_DEAD
+        and c.identification_recorded_as in FORMAL_ID_OF_DEAD_ROLES
     ):
         return []
     return [
@@ -1079,12 +1088,25 @@ def _on_death(state: State, e: DeathRecorded, r: Recorded) -> None:
 def _on_identified(state: State, e: CasualtyIdentified, r: Recorded) -> None:
     c = _touch(state, e.casualty_id, r)
     if c is not None:
+        # A formal identification only lowered to provisional, by the same name and method
+        # (`_provisional_once_dead`, at a death; `_identify` refuses any other change of an
+        # identified casualty), is still the one its recorder recorded: whoever recorded the
+        # death did not identify anyone.
+        lowered = (
+            c.identification is IdentificationStatus.IDENTIFIED
+            and e.status is IdentificationStatus.PROVISIONAL
+            and e.name == c.identified_name
+            and e.method is c.identification_method
+            and e.identified_by == c.identified_by
+        )
         c.identification = e.status
         c.identified_name = e.name
         c.identified_by = e.identified_by
         c.identification_method = e.method
         c.identified_at = e.at
-        c.identification_recorded_by = r.actor.account_id
+        if not lowered:
+            c.identification_recorded_by = r.actor.account_id
+            c.identification_recorded_as = r.actor.role
 
 
 # --- derived views ------------------------------------------------------------------------

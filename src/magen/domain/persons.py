@@ -29,7 +29,8 @@ confirming, rejecting, withdrawing and recording a notification are registrar ac
 
 `family_view` is what a family account may see: its own reports and their confirmed
 outcomes, in the registrar's words. It never shows a casualty's details, a candidate, a
-score or a proposal; a death is shown only after the registrar has recorded telling them.
+score or a proposal; a death is shown only after the registrar has recorded telling them,
+which for a death is recorded only in person (`RecordNotification`'s channel).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -508,6 +509,8 @@ class MarkPersonSafe(Command):
     # may be older than the registry's decision): the family's stock words in the family's
     # language, the family's own note after them. Empty: the words in English.
     words_if_closed: Annotated[str, Field(max_length=500), Given] = ""
+
+    added_later: ClassVar[tuple[str, ...]] = ("words_if_closed",)
 
 
 class AddPersonNote(Command):
@@ -990,6 +993,13 @@ def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list
         # A death confirmed while the casualty was alive is told only once formally identified.
         if (dead := _not_identified_death(state, m)) is not None:
             raise _identify_first(dead)
+        # A death is told in person (a registrar goes to the family), never by phone or text:
+        # the family's page shows it once this is recorded.
+        if cmd.channel is not Channel.IN_PERSON and _tells_a_death(state, persons, m):
+            raise InvalidCommand(
+                "a death is told to the family in person; record it once a registrar has met them",
+                rule="death_told_in_person",
+            )
     return [
         NotificationRecorded(
             report_id=report.report_id,
@@ -999,6 +1009,22 @@ def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list
             note=cmd.note,
         )
     ]
+
+
+def _tells_a_death(state: State, persons: Persons, m: Match) -> bool:
+    """Whether telling a family of this confirmed match tells them of a death: its report's
+    outcome as it stands, or its casualty recorded dead."""
+    report = persons.missing.get(m.report_id)
+    if (
+        report is not None
+        and report.outcome_match == m.match_id
+        and report.outcome is Outcome.DECEASED
+    ):
+        return True
+    if m.candidate_kind is not CandidateKind.CASUALTY:
+        return False
+    c = state.slice(Casualties).by_id.get(m.candidate_id)
+    return c is not None and c.status is CasualtyStatus.DECEASED
 
 
 # --- evolvers -----------------------------------------------------------------------------
@@ -1151,6 +1177,10 @@ def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
     )
     if e.match_id and persons.to_tell_again.get(report.report_id) == e.match_id:
         del persons.to_tell_again[report.report_id]
+    elif told is not None and report.report_id in persons.to_tell_again:
+        # Told of the outcome as it stands now (another match confirmed since the one
+        # withdrawn): that telling puts the withdrawn news right too.
+        del persons.to_tell_again[report.report_id]
 
 
 def _family_of(persons: Persons, report: MissingReport) -> list[MissingReport]:
@@ -1243,7 +1273,10 @@ def _on_withdrawn(state: State, e: MatchWithdrawn, r: Recorded) -> None:
     report.status = ReportStatus.SEARCHING
     report.closed_at = None
     for family in _family_of(persons, report):
-        if _set_aside(family, told_of):
+        # Told of it as it stands (set aside now), or told of it before a death or a
+        # discharge changed it (set aside then): either way they must hear it was wrong.
+        told_before = told_of is not None and any(n.match_id == told_of for n in family.told_before)
+        if _set_aside(family, told_of) or told_before:
             persons.to_tell_again[family.report_id] = m.match_id
 
 
