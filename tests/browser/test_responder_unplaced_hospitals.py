@@ -5,7 +5,9 @@ hospitals by name, unranked, each with what its status says (no report yet, in l
 the one closed to ambulances said as not offered with what it wrote, and "without
 destination" last. The medic sends the casualty to one of them: the hospital has it on its
 way. A police officer (en) whose first fix comes while the unranked list is on screen, with
-the ride half typed, sees the list drawn again, ranked, and the ride still as typed.
+the ride half typed, sees the list drawn again, ranked, and the ride still as typed. A
+hospital tapped while the ranked list loads is not drawn over, and tapped again after an
+answer that never came it is the same command.
 """
 
 from __future__ import annotations
@@ -180,3 +182,94 @@ def test_a_fix_that_comes_later_ranks_the_list_and_keeps_the_ride_as_typed(
         screenshot(page, "responder-unplaced-hospitals-ranked-en")
     finally:
         context.close()
+
+
+def test_a_choice_tapped_while_the_ranked_list_loads_is_not_drawn_over_nor_sent_twice(
+    browser: Any, server: Server, hospitals: None, page_errors: PageErrors
+) -> None:
+    """From a review: a fix redrew the hospital list under a choice being sent, with fresh
+    buttons, and each send had a new command id: a second tap, a second evacuation."""
+    context = browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale="en-GB",
+        has_touch=True,
+        is_mobile=True,
+        permissions=["geolocation"],
+    )
+    # An officer of its own: the module's other officer is already checked in for duty.
+    officer = "officer_np_hold"
+    body = {"username": officer, "password": PASSWORD, "role": "responder", "display_name": officer}
+    assert server.post("admin", "/api/v1/accounts", body).status_code == 201
+    ranking: list[Any] = []
+    evacuating: list[Any] = []
+    sent_ids: list[str] = []
+    try:
+        page = page_errors.watch(sign_in(context, server, officer, "/responder?lang=en"))
+        page.wait_for_selector("body[data-ready]")
+        evac, casualty = _record_red(page, "np 3")
+        places = evac.locator("[data-destinations]")
+
+        # The ranked list and the evacuation are held until the test lets them go.
+        def hold_ranking(route: Any) -> None:
+            ranking.append(route)
+
+        def hold_evacuation(route: Any) -> None:
+            evacuating.append(route)
+
+        page.route("**/api/v1/hospitals/recommendation*", hold_ranking)
+        page.route(f"**/casualties/{casualty}/evacuate", hold_evacuation)
+        page.on(
+            "request",
+            lambda r: (
+                sent_ids.append(r.post_data_json["command_id"])
+                if r.url.endswith(f"/{casualty}/evacuate")
+                else None
+            ),
+        )
+        with page.expect_request(lambda r: "/hospitals/recommendation" in r.url):
+            context.set_geolocation(SCENE)
+        # While it ranks, the list by name stays on screen, and a hospital is tapped.
+        alef = places.locator(f'[data-destination="{ALEF}"]')
+        assert alef.count() == 1
+        with page.expect_request(lambda r: r.url.endswith(f"/{casualty}/evacuate")):
+            alef.tap()
+        assert alef.is_disabled()
+
+        # The ranked answer comes while the choice is being sent: it is not drawn over it.
+        with page.expect_response(lambda r: "/hospitals/recommendation" in r.url) as ranked:
+            ranking.pop().continue_()
+        assert ranked.value.status == 200
+        page.evaluate("() => new Promise(r => setTimeout(r, 300))")  # its handler has run
+        assert places.get_attribute("data-ranked") == "false"
+        assert places.locator(".cc-first").count() == 0
+        assert alef.count() == 1
+        assert alef.is_disabled()
+
+        # Its answer lost (a gateway gives up): tapped again, it is the same command.
+        evacuating.pop().fulfill(status=503, content_type="application/json", body="{}")
+        page.wait_for_function(
+            "sel => !document.querySelector(sel).disabled",
+            arg=f'[data-casualty="{casualty}"] [data-destination="{ALEF}"]',
+        )
+        with page.expect_request(lambda r: r.url.endswith(f"/{casualty}/evacuate")):
+            alef.tap()
+        with page.expect_response(lambda r: r.url.endswith(f"/{casualty}/evacuate")) as sent:
+            evacuating.pop().continue_()
+        assert sent.value.status == 201, sent.value.text()
+        evac.locator("[data-evacuate-answer].done").wait_for()
+        assert "Alef" in evac.locator("[data-evacuate-answer]").inner_text()
+        # Sent once: the other choices are gone, the one taken stays spent.
+        assert places.locator("button:enabled").count() == 0
+        assert len(sent_ids) == 2, sent_ids
+        assert sent_ids[0] == sent_ids[1], sent_ids
+        # A later fix draws nothing over the choice sent.
+        context.set_geolocation({"latitude": 31.7660, "longitude": 35.2150, "accuracy": 8})
+        page.evaluate("() => new Promise(r => setTimeout(r, 500))")
+        assert ranking == []
+        assert alef.count() == 1
+        assert alef.is_disabled()
+    finally:
+        context.close()
+    board = {c["id"]: c for c in server.get("admin", "/api/v1/casualties").json()}
+    assert (board[casualty]["status"], board[casualty]["destination"]) == ("evacuated", ALEF)

@@ -1034,9 +1034,14 @@
     places.setAttribute("data-destinations", "");
     b.appendChild(form); b.appendChild(places); b.appendChild(line);
 
+    // One command id per evacuation choice (the same ride to the same place), however
+    // often it is tapped again after an answer that never came: the server records it once.
+    var choiceIds = {};
     function go(btn, h) {
       var body = { vehicle_kind: kind.value, vehicle: vehicle.value.trim() };
       if (h) body.destination = h.id;
+      var key = JSON.stringify(body);
+      body.command_id = choiceIds[key] || (choiceIds[key] = M.uuid());
       send(btn, line, path(c, "evacuate"), body, form, function (r, at) {
         c.evac = { id: h ? h.id : null, name: h ? h.name : "", at: at };
         keep();
@@ -1080,19 +1085,35 @@
     // cars): the hospitals ranked for this casualty from where it is. With no place yet (no
     // GPS fix), every hospital by name with what its status says, so that one can still be
     // named; when a fix comes the list is drawn again, ranked (what was typed above stays).
+    // A choice being sent (its button spent) or sent is never drawn over: the list an answer
+    // would replace stays, and the next fix tries again (once the send has failed).
     var drawn = 0;
-    function draw() {
+    function sending() { return !!c.evac || !!places.querySelector("button:disabled"); }
+    function later() { if (current === c && !c.evac) onFix = redraw; }
+    function redraw() {
+      if (current !== c || c.evac) return true;
+      if (sending()) return false;
+      draw(true);
+      return true;
+    }
+    // `again`: a fix came while the unranked list is on screen; it stays, to be tapped,
+    // until the ranked one comes.
+    function draw(again) {
       var mine = ++drawn;
       var at = c.lat != null ? { lat: c.lat, lon: c.lon } : fix;
-      places.textContent = "";
-      places.setAttribute("data-ranked", at ? "true" : "false");
-      places.appendChild(M.node("p", "hint", say("fd_cc_finding")));
+      if (!again) {
+        places.textContent = "";
+        places.setAttribute("data-ranked", at ? "true" : "false");
+        places.appendChild(M.node("p", "hint", say("fd_cc_finding")));
+      }
       if (!at) { unranked(mine); return false; }
       var q = "/api/v1/hospitals/recommendation?lat=" + at.lat.toFixed(6) + "&lon=" + at.lon.toFixed(6) +
         (c.category ? "&category=" + c.category : "") + (c.child ? "&child=true" : "");
       M.api("GET", q).then(function (rec) {
         if (mine !== drawn) return;
+        if (sending()) { later(); return; }
         places.textContent = "";
+        places.setAttribute("data-ranked", "true");
         if (!rec.ok) { nowhere(refusal(rec, null, places)); return; }
         var ranked = rec.json.ranked || [];
         ranked.forEach(function (d, i) {
@@ -1107,12 +1128,17 @@
         });
         (rec.json.excluded || []).forEach(notOffered);
         if (!ranked.length) nowhere(say("fd_cc_no_hospital"));
-      }, function () { if (mine === drawn) { places.textContent = ""; nowhere(say("fd_not_sent")); } });
+      }, function () {
+        if (mine !== drawn) return;
+        if (sending()) { later(); return; }
+        places.textContent = ""; places.setAttribute("data-ranked", "true"); nowhere(say("fd_not_sent"));
+      });
       return true;
     }
     function unranked(mine) {
       M.api("GET", "/api/v1/hospitals/destinations").then(function (rec) {
         if (mine !== drawn) return;
+        if (sending()) return;
         places.textContent = "";
         if (!rec.ok) { nowhere(say("fd_cc_no_place")); return; }
         places.appendChild(M.node("p", "hint cc-unranked", say("fd_cc_unranked")));
@@ -1131,17 +1157,13 @@
         (rec.json.excluded || []).forEach(notOffered);
         // Dispatch can still decide where, as before: one more choice, last.
         nowhere("");
-      }, function () { if (mine === drawn) { places.textContent = ""; nowhere(say("fd_cc_no_place")); } });
+      }, function () {
+        if (mine !== drawn || sending()) return;
+        places.textContent = ""; nowhere(say("fd_cc_no_place"));
+      });
     }
-    if (!draw()) {
-      // Drawn again, ranked, at the first fix; not while a choice is being sent, nor once sent.
-      onFix = function () {
-        if (current !== c || c.evac) return true;
-        if (places.querySelector("button:disabled")) return false;
-        draw();
-        return true;
-      };
-    }
+    // Drawn again, ranked, at the first fix; not while a choice is being sent, nor once sent.
+    if (!draw(false)) onFix = redraw;
     return b;
   }
   // A hospital in the page's language where it has a name in it, else its name of record.
