@@ -98,8 +98,8 @@ def _confirm(server: Server, match_id: str) -> None:
     _ok(server.post("registrar", f"/api/v1/persons/matches/{match_id}/confirm", {}))
 
 
-def _told(server: Server, report_id: str, match_id: str) -> None:
-    body = {"match_id": match_id, "channel": "phone"}
+def _told(server: Server, report_id: str, match_id: str, channel: str = "phone") -> None:
+    body = {"match_id": match_id, "channel": channel}
     _ok(server.post("registrar", f"/api/v1/persons/missing/{report_id}/notified", body))
 
 
@@ -167,7 +167,7 @@ def test_a_match_is_withdrawn_from_a_late_note_and_the_report_searches_again(
     formal = {"name": {"full_name": name}, "identified_by": "police", "method": "fingerprints"}
     ident = {**formal, "status": "identified"}
     _ok(server.post("registrar", f"/api/v1/casualties/{casualty}/identify", ident))
-    _told(server, report_id, match_id)
+    _told(server, report_id, match_id, "in_person")  # a death is told only in person
     assert _family_sees(server, report_id)["outcome"] == "deceased"
     note = {"author_name": "His sister", "text": f"He called us this morning {tag}"}
     r = server.post("family1", f"/api/v1/persons/missing/{report_id}/notes", note)
