@@ -23,6 +23,7 @@ from tests.people.test_persons_outcome_changes import (
     _family,
     _identify,
     _in_hospital,
+    _match,
     _report,
     _tell,
 )
@@ -30,7 +31,8 @@ from tests.people.test_persons_outcome_changes import (
 from magen.domain.accounts import AccountCreated
 from magen.domain.casualties import RecordDeath
 from magen.domain.hospitals import RegisterHospital
-from magen.domain.persons import NoteStatus, WithdrawMatch
+from magen.domain.people import PersonName
+from magen.domain.persons import CandidateKind, ConfirmMatch, NoteStatus, WithdrawMatch
 from magen.domain.values import Role
 from magen.people import pfif
 
@@ -169,3 +171,33 @@ def test_a_match_withdrawn_before_the_family_was_told_exports_no_correction() ->
         WithdrawMatch(command_id=uuid.uuid4(), match_id=match_id, reason="wrong person"),
     )
     assert _outcome_ids(_export(magen), report_id) == []
+
+
+def test_a_duplicate_link_withdrawn_is_corrected_at_the_partner() -> None:
+    """The `duplicate.<report>` note leaves the export once the link is withdrawn: a
+    registry that imported it is told the two reports are not the same person."""
+    magen, partner = _registry(), _registry()
+    family = _family(magen)
+    first = _report(magen, family)
+    second = _report(magen, family, PersonName(full_name="Sara Levi"))
+    link = _match(magen, second, CandidateKind.MISSING, first)
+    magen.run(REGISTRAR, ConfirmMatch(command_id=uuid.uuid4(), match_id=link))
+    before = _export(magen)
+    assert _import(partner, before) == 3  # two reports, the duplicate note
+    magen.run(
+        REGISTRAR,
+        WithdrawMatch(command_id=uuid.uuid4(), match_id=link, reason="two women of that name"),
+    )
+    withdrawn_at = magen.now
+    after = _export(magen)
+    [person] = [p for p in after.persons if p.person_record_id == f"{DOMAIN}/{second}"]
+    assert [n.note_record_id for n in person.notes] == [f"{DOMAIN}/withdrawn.{link}"]
+    [note] = person.notes
+    assert (note.status, note.source_date) == (NoteStatus.INFORMATION_SOUGHT, withdrawn_at)
+    assert f"{DOMAIN}/{first}" in note.text
+    assert "two women" not in note.text
+    assert _import(partner, after) == 1
+    report = partner.persons.missing[partner.persons.by_source[f"{DOMAIN}/{second}"]]
+    assert [n.status for n in report.notes][-1] is NoteStatus.INFORMATION_SOUGHT
+    _adds_nothing(magen, before)
+    _adds_nothing(magen, after)

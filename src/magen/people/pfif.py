@@ -50,6 +50,8 @@ from magen.domain.people import (
 )
 from magen.domain.persons import (
     AddPersonNote,
+    CandidateKind,
+    Match,
     MatchStatus,
     MissingReport,
     NoteStatus,
@@ -730,8 +732,44 @@ def _record_id_of(domain: str, local: str, source: Provenance | None) -> str:
     return source.record_id if source is not None else f"{domain}/{local}"
 
 
+def _withdrawn_links(persons: Persons) -> dict[str, list[Match]]:
+    """Report id -> its confirmed duplicate links since withdrawn (not the same person)."""
+    out: dict[str, list[Match]] = {}
+    for m in persons.matches.values():
+        if m.candidate_kind is CandidateKind.MISSING and m.status is MatchStatus.WITHDRAWN:
+            out.setdefault(m.report_id, []).append(m)
+    return out
+
+
+def _unlinked_note(persons: Persons, m: Match, domain: str, record_id: str) -> PfifNote:
+    """The correction of a duplicate link withdrawn: its `duplicate.<report>` note, exported
+    while it stood, left the export, and a registry that imported it still has it."""
+    other = persons.missing.get(m.candidate_id)
+    other_id = (
+        _record_id_of(domain, other.report_id, other.source)
+        if other is not None
+        else f"{domain}/{m.candidate_id}"
+    )
+    at = m.decided_at or m.proposed_at
+    return PfifNote(
+        note_record_id=f"{domain}/withdrawn.{m.match_id}",
+        person_record_id=record_id,
+        author_name=REGISTRAR_AUTHOR,
+        source_date=at,
+        status=NoteStatus.INFORMATION_SOUGHT,
+        text=(
+            f"A registrar withdrew the finding that this is the same person as {other_id} "
+            f"at {format_time(at)}: not the same person; the search goes on."
+        ),
+    )
+
+
 def _report_notes(
-    persons: Persons, report: MissingReport, domain: str, record_id: str
+    persons: Persons,
+    report: MissingReport,
+    domain: str,
+    record_id: str,
+    unlinked: Iterable[Match] = (),
 ) -> tuple[PfifNote, ...]:
     notes = [
         PfifNote(
@@ -760,6 +798,7 @@ def _report_notes(
                 text=f"A registrar confirmed this is the same person as {primary_id}.",
             )
         )
+    notes.extend(_unlinked_note(persons, m, domain, record_id) for m in unlinked)
     notes.extend(_outcome_notes(persons, report, domain, record_id))
     return tuple(notes)
 
@@ -873,6 +912,7 @@ def _report_person(
     domain: str,
     source_name: str,
     include_contacts: bool,
+    unlinked: Iterable[Match] = (),
 ) -> PfifPerson:
     src = report.source
     record_id = _record_id_of(domain, report.report_id, src)
@@ -902,7 +942,7 @@ def _report_person(
         home_state=_or_none(home.state),
         home_postal_code=_or_none(home.postal_code),
         home_country=_or_none(home.country),
-        notes=_report_notes(persons, report, domain, record_id),
+        notes=_report_notes(persons, report, domain, record_id, unlinked),
     )
 
 
@@ -964,9 +1004,15 @@ def export_pfif(
     persons = state.slice(Persons)
     reports = sorted(persons.missing.values(), key=lambda r: (r.reported_at, r.report_id))
     survivors = sorted(persons.survivors.values(), key=lambda s: (s.checked_in_at, s.survivor_id))
+    unlinked = _withdrawn_links(persons)
     out = [
         _report_person(
-            persons, r, domain=domain, source_name=source_name, include_contacts=include_contacts
+            persons,
+            r,
+            domain=domain,
+            source_name=source_name,
+            include_contacts=include_contacts,
+            unlinked=unlinked.get(r.report_id, ()),
         )
         for r in reports
     ]
@@ -1138,6 +1184,11 @@ def _own_records(persons: Persons, domain: str) -> _Own:
             n.note_record_id for n in _outcome_notes(persons, report, domain, rid, every=True)
         )
     notes.update(f"{domain}/checkin.{sid}" for sid in persons.survivors)
+    notes.update(
+        f"{domain}/withdrawn.{mid}"
+        for mid, m in persons.matches.items()
+        if m.status is MatchStatus.WITHDRAWN
+    )
     return _Own(domain, ids, frozenset(notes))
 
 
