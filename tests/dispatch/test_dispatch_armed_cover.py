@@ -4,17 +4,20 @@
 with injured people in the danger area round a threat, waiting for an armed escort of their
 own while every armed responder was at a threat, one of them reported within 50 m of the
 callers, and medics sat free: the medic could not go in until an escort was free, assigned
-and arrived. An armed responder on scene (arrived at whatever they were sent to, on duty, not
-wounded), last reported within `NeedsConfig.cover_within_m` of the place, is armed cover
-there as an escort assigned to it is. One on the way, one further off, one wounded, or none
-changes nothing; the call still needs its own armed responder, and the medic enters only the
-areas the place lies in.
+and arrived. An armed responder on scene (arrived at whatever they were sent to, on scene or
+engaged), last reported within `NeedsConfig.cover_within_m` of the place by a fix since
+arriving at most `NeedsConfig.cover_fix_max_age_s` old, is armed cover there as an escort
+assigned to it is. One on the way, one further off, one wounded, out of ammunition or off
+duty, one known there only by a stale fix or one from before arriving, or none changes
+nothing; the call still needs its own armed responder, and the medic enters only the areas
+the place lies in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 from dispatch.boardkit import DISPATCHER, START, accept, check_in
 from magen.app.dispatch import DispatchService
@@ -137,7 +140,7 @@ def test_the_board_sends_the_medic_in_beside_an_armed_responder_on_scene_elsewhe
         assert board.plan is not None
         assert not board.escorted
         assert {(u.task_id, u.code) for u in board.plan.unmet} >= {(sos, "unreachable")}
-        # On scene (arrived, on duty, not wounded) and reported 30 m from the callers: the
+        # On scene (arrived, on scene status) and reported 30 m from the callers: the
         # medic goes in, into the area the callers lie in only.
         cop = Actor("acc_cop", Role.RESPONDER)
         await service.handle(cop, ReportArrival(command_id=uuid.uuid4(), assignment_id=job))
@@ -176,5 +179,184 @@ def test_the_board_sends_the_medic_in_beside_an_armed_responder_on_scene_elsewhe
             cop, ChangeStatus(command_id=uuid.uuid4(), status=ResponderStatus.WOUNDED)
         )
         assert not live.planned().escorted
+
+    asyncio.run(go())
+
+
+# --- what counts as cover: on scene or engaged, by a fresh fix since arriving ------------------
+
+
+class _Scene:
+    """A wounded caller in a danger area, a medic free, and an armed officer checked in 30 m
+    from the caller at START (a check-in's place: no fix since), on a live board."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock(START)
+        self.service = Service(MemoryEventLog(), self.clock)
+        self.live = DispatchService(self.service, baka_town())
+        self.live.reuse_slow_plans = False
+        self.caller = GeoPoint(lat=31.7600, lon=35.2130)
+        self.beside = GeoPoint(lat=self.caller.lat + 30 / _M_PER_DEG, lon=self.caller.lon)
+        self.cop = Actor("acc_cop", Role.RESPONDER)
+        self.sos = ""
+        self.elsewhere = ""
+
+    async def open(self) -> None:
+        await check_in(
+            self.service, "acc_medic", ResponderKind.MEDIC, {Capability.MEDIC}, (31.7620, 35.2150)
+        )
+        await check_in(
+            self.service,
+            "acc_cop",
+            ResponderKind.POLICE_ON_DUTY,
+            {Capability.ARMED},
+            (self.beside.lat, self.beside.lon),
+        )
+        raised = await self.service.handle(
+            Actor("acc_res", Role.RESIDENT),
+            RaiseSos(command_id=uuid.uuid4(), where=self.caller, injured=1),
+        )
+        self.sos = str(raised.events[0].event.sos_id)  # type: ignore[attr-defined]
+        other = await self.service.handle(
+            Actor("acc_res2", Role.RESIDENT),
+            RaiseSos(command_id=uuid.uuid4(), where=GeoPoint(lat=31.7640, lon=35.2170)),
+        )
+        self.elsewhere = str(other.events[0].event.sos_id)  # type: ignore[attr-defined]
+        await self.service.handle(
+            DISPATCHER,
+            DeclareDangerArea(
+                command_id=uuid.uuid4(),
+                area=Circle(lat=self.caller.lat, lon=self.caller.lon, radius_m=150),
+                reason=DangerReason.ARMED_ATTACKERS,
+            ),
+        )
+
+    async def send_cop(self, target_id: str) -> None:
+        """The officer is sent to `target_id` and reports arriving (no position with it)."""
+        made = await self.service.handle(
+            DISPATCHER,
+            MakeAssignment(
+                command_id=uuid.uuid4(),
+                responder_id="acc_cop",
+                target=TargetKind.INCIDENT,
+                target_id=target_id,
+            ),
+        )
+        job = str(made.events[0].event.assignment_id)  # type: ignore[attr-defined]
+        await self.service.handle(
+            self.cop, ReportArrival(command_id=uuid.uuid4(), assignment_id=job)
+        )
+
+    async def fix(self) -> None:
+        """The officer reports standing 30 m from the caller, now."""
+        await self.service.handle(
+            self.cop, ReportPosition(command_id=uuid.uuid4(), where=self.beside)
+        )
+
+    async def status(self, status: ResponderStatus) -> None:
+        await self.service.handle(self.cop, ChangeStatus(command_id=uuid.uuid4(), status=status))
+
+    def later(self, seconds: float) -> None:
+        self.clock.advance(timedelta(seconds=seconds))
+
+    def escorted(self) -> frozenset[str]:
+        return self.live.board().escorted
+
+
+def test_a_check_in_place_from_before_the_officer_set_off_is_no_cover() -> None:
+    # The review's case: checked in 30 m from the (future) call, sent to another ~0.5 km
+    # away, arriving there two hours later with no position: the check-in's place is all the
+    # board knows, and the officer is not there.
+    async def go() -> None:
+        s = _Scene()
+        await s.open()
+        s.later(2 * 3600)
+        await s.send_cop(s.elsewhere)
+        board = s.live.planned()
+        assert board.plan is not None
+        assert not board.escorted
+        assert not [r for r in board.plan.recommendations if r.task_id == s.sos and r.enters]
+
+    asyncio.run(go())
+
+
+def test_a_fix_from_before_arriving_is_no_cover_even_when_fresh() -> None:
+    async def go() -> None:
+        s = _Scene()
+        await s.open()
+        await s.fix()  # 30 m from the caller while still available (or on the way) ...
+        s.later(10)
+        await s.send_cop(s.elsewhere)  # ... then arrived elsewhere, 10 s later
+        assert not s.escorted()
+        await s.fix()  # reported there since arriving: cover
+        assert s.escorted() == {s.sos}
+
+    asyncio.run(go())
+
+
+def test_cover_lasts_while_the_fix_is_fresh_at_the_boards_time() -> None:
+    async def go() -> None:
+        s = _Scene()
+        await s.open()
+        await s.send_cop(s.elsewhere)
+        await s.fix()
+        max_age = s.live.needs.cover_fix_max_age_s
+        assert max_age == 120.0
+        s.later(max_age - 20)
+        assert s.escorted() == {s.sos}
+        board = s.live.planned()
+        assert board.plan is not None
+        (rec,) = [r for r in board.plan.recommendations if r.task_id == s.sos]
+        assert rec.responder_id == "acc_medic"
+        assert rec.enters  # a fresh fix on scene still lets the medic in
+        s.later(40)  # the last fix is now older than the limit: no longer known to be there
+        assert not s.escorted()
+        await s.fix()  # reported again
+        assert s.escorted() == {s.sos}
+
+    asyncio.run(go())
+
+
+def test_cover_on_scene_is_only_an_officer_on_scene_or_engaged() -> None:
+    async def go() -> None:
+        s = _Scene()
+        await s.open()
+        await s.send_cop(s.elsewhere)
+        await s.fix()
+        assert s.escorted() == {s.sos}
+        await s.status(ResponderStatus.ENGAGED)
+        assert s.escorted() == {s.sos}
+        await s.status(ResponderStatus.NEEDS_AMMUNITION)
+        assert not s.escorted()
+        await s.status(ResponderStatus.ON_SCENE)
+        assert s.escorted() == {s.sos}
+        await s.status(ResponderStatus.OFF_DUTY)
+        assert not s.escorted()
+
+    asyncio.run(go())
+
+
+def test_an_assigned_escort_counts_by_assignment_only_while_on_scene_or_engaged() -> None:
+    # Sent to the call itself: counted by the assignment, however old the fix (the check-in's
+    # place two hours ago, before arriving), but not once out of ammunition or off duty.
+    async def go() -> None:
+        s = _Scene()
+        await s.open()
+        s.later(2 * 3600)
+        await s.send_cop(s.sos)
+        board = s.live.planned()
+        assert board.escorted == {s.sos}
+        assert board.plan is not None
+        (rec,) = [r for r in board.plan.recommendations if r.task_id == s.sos]
+        assert rec.responder_id == "acc_medic"
+        assert rec.enters
+        await s.status(ResponderStatus.ENGAGED)
+        assert s.escorted() == {s.sos}
+        await s.status(ResponderStatus.NEEDS_AMMUNITION)
+        assert not s.escorted()
+        await s.status(ResponderStatus.ON_SCENE)
+        assert s.escorted() == {s.sos}
+        await s.status(ResponderStatus.OFF_DUTY)
+        assert not s.escorted()
 
     asyncio.run(go())

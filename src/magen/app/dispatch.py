@@ -79,6 +79,10 @@ BOARD_EVERY_S = 5.0
 ROUTE_CACHE = 256
 # A responder on an assignment is shown a route until they report arriving.
 _ON_THE_WAY = frozenset({AssignmentStatus.ASSIGNED, AssignmentStatus.ACKNOWLEDGED})
+# An armed responder who has arrived is an escort, or cover beside the place, only while on
+# scene or engaged there: one out of ammunition, off duty or wounded covers nobody (their
+# status may change while the assignment stays arrived).
+_COVERING = frozenset({ResponderStatus.ON_SCENE, ResponderStatus.ENGAGED})
 # Plans slower than this are reused while younger than their own time over PLAN_SHARE.
 SLOW_PLAN_S = 0.2
 PLAN_SHARE = 0.25
@@ -398,8 +402,11 @@ class DispatchService:
         responders = state.slice(Responders).by_id
         dispatch = state.slice(Dispatch)
         assigned: dict[str, list[frozenset[Capability]]] = {}
-        on_scene: dict[str, list[frozenset[Capability]]] = {}  # arrived, on duty: an escort
-        armed_at: list[tuple[float, float]] = []  # the armed on scene anywhere: cover nearby
+        # Arrived and on scene or engaged (not out of ammunition, off duty, wounded): an escort.
+        on_scene: dict[str, list[frozenset[Capability]]] = {}
+        # The armed on scene anywhere, by a fix since arriving and fresh at `now`: cover nearby.
+        armed_at: list[tuple[float, float]] = []
+        max_age = self.needs.cover_fix_max_age_s
         travellers: dict[str, Unit] = {}
         for a in dispatch.assignments.values():
             r = responders.get(a.responder_id)
@@ -407,9 +414,18 @@ class DispatchService:
             if a.active and r is not None and r.status is not ResponderStatus.WOUNDED:
                 task_id = task_of.get(a.target_id, a.target_id)
                 assigned.setdefault(task_id, []).append(r.capabilities)
-                if a.status is AssignmentStatus.ARRIVED and r.active:
+                if a.status is AssignmentStatus.ARRIVED and r.active and r.status in _COVERING:
                     on_scene.setdefault(task_id, []).append(r.capabilities)
-                    if Capability.ARMED in r.capabilities and r.where is not None:
+                    if (
+                        Capability.ARMED in r.capabilities
+                        and r.where is not None
+                        and r.where_at is not None
+                        and a.arrived_at is not None
+                        # Where they are now, not where they were before they set off (a
+                        # check-in's place, the last fix on the way), nor long ago.
+                        and r.where_at >= a.arrived_at
+                        and (now - r.where_at).total_seconds() <= max_age
+                    ):
                         armed_at.append((r.where.lon, r.where.lat))
                 if a.status in _ON_THE_WAY and r.active and r.where is not None:
                     travellers[r.responder_id] = _unit(r)

@@ -33,8 +33,10 @@ around a task (`threat_id`: the track, the incident or one of its SOS) are open 
 responders sent there.
 
 A call or wounded responder in a danger area with armed cover there (an armed responder
-assigned to it who has arrived, or any armed responder on scene last reported within
-`cover_within_m` of it) is `escorted`: a medic sent to it may go in (rescue task force).
+assigned to it who has arrived and is on scene or engaged, or any such armed responder on
+scene elsewhere whose position reported since arriving, at most `cover_fix_max_age_s` old,
+lies within `cover_within_m` of it) is `escorted`: a medic sent to it may go in (rescue task
+force).
 """
 
 from __future__ import annotations
@@ -72,10 +74,14 @@ class NeedsConfig:
     escort_joins_contact_m: float | None = 250.0
     # A wounded responder: the incidents' critical band (`IncidentConfig.critical_at`).
     wounded_priority: float = 25.0
-    # An armed responder on scene (arrived at any assignment, on duty, not wounded) last
-    # reported this close to a call or wounded responder in a danger area is armed cover
-    # there: a medic sent to it may go in (None: only an escort assigned to it counts).
+    # An armed responder on scene (arrived at any assignment, on scene or engaged: not out of
+    # ammunition, off duty or wounded) last reported this close to a call or wounded
+    # responder in a danger area is armed cover there: a medic sent to it may go in (None:
+    # only an escort assigned to it counts) ...
     cover_within_m: float | None = 50.0
+    # ... by a position reported since they arrived and at most this old at the board's time
+    # (a check-in's place, or a fix from before they set off, says nothing of where they are).
+    cover_fix_max_age_s: float = 120.0
 
 
 # People in a declared danger area: only an armed responder may go in (to get them out, or
@@ -402,10 +408,11 @@ def escorted(
 ) -> set[str]:
     """The incidents and wounded responders (by task id) lying in an active danger area
     (`in_danger`) with armed cover there: an armed responder assigned to them who has
-    reported arriving (`on_scene`: on duty and not wounded), or any armed responder on scene
-    (arrived at whatever they were sent to, on duty, not wounded) last reported within
-    `within_m` of the place (`armed_at`, lon/lat: a contact team at the attackers' house is
-    beside the wounded lying there). An unarmed medic sent to one may enter the areas its
+    reported arriving (`on_scene`: on scene or engaged, not out of ammunition, off duty or
+    wounded), or any such armed responder on scene (arrived at whatever they were sent to)
+    last reported within `within_m` of the place (`armed_at`, lon/lat, by a position reported
+    since arriving and fresh: a contact team at the attackers' house is beside the wounded
+    lying there). An unarmed medic sent to one may enter the areas its
     place lies in, to that cover (rescue task force, warm zone). An escort still on the way,
     or one who has not acknowledged, is not one: the medic would arrive alone."""
 
