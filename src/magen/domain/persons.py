@@ -19,9 +19,15 @@ takes the new one (`outcome_was` keeps the old), what its families were told is 
 (`told_before`), and they are waiting to be told again; until a registrar records telling
 them, the family's page says only that the person was found (`FOUND_PENDING`), never the
 stale outcome and never a death. A death is told only once the casualty is formally
-identified, whenever it came. A registrar withdraws a confirmed match that proves wrong
-(`WithdrawMatch`, with the reason): the report searches again, and a family told of it is
-waiting to be told the news was wrong (`Persons.to_tell_again`).
+identified, whenever it came. A notification carries the outcome the registrar's desk saw
+when deciding (`NotificationRecorded.outcome`): one decided before a death or a discharge
+and recorded after it (nothing orders the two) is filed as told of the earlier outcome, and
+the family is to be told again. A notification other than in person never tells a death,
+even in a log from before that rule: it is set aside, of an outcome not known.
+
+A registrar withdraws a confirmed match that proves wrong (`WithdrawMatch`, with the
+reason): the report searches again, and a family told of it is waiting to be told the news
+was wrong (`Persons.to_tell_again`).
 
 Domain rules on roles, repeated here although the app checks roles too, because they decide
 what a family learns: a resident may act only on reports filed from their own account;
@@ -465,6 +471,11 @@ class NotificationRecorded(Event):
     at: datetime
     channel: Channel
     note: str
+    # The outcome the registrar's desk saw when deciding: what the family was told. A death or
+    # a discharge applied between deciding and recording (nothing orders the two) then does
+    # not count as told. None when there was no confirmed outcome to tell, and in
+    # notifications recorded before this field existed (applied as they were then).
+    outcome: Outcome | None = None
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -981,12 +992,13 @@ def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list
     _registrar(ctx, "record that a family was told")
     report = missing_report(state, cmd.report_id)
     persons = state.slice(Persons)
+    primary = primary_report(persons, report)
     if cmd.match_id is not None and persons.to_tell_again.get(report.report_id) == cmd.match_id:
         pass  # the family is told that the withdrawn match they were told of was wrong
     elif cmd.match_id is not None:
         m = _match(state, cmd.match_id)
         # A family whose report duplicates another is told of the other report's outcome.
-        if m.report_id != primary_report(persons, report).report_id:
+        if m.report_id != primary.report_id:
             raise InvalidCommand("that match belongs to another report")
         if m.status is not MatchStatus.CONFIRMED:
             raise InvalidCommand("a family is told only of a confirmed match")
@@ -1007,8 +1019,15 @@ def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list
             at=observed_time(cmd.at, ctx),
             channel=cmd.channel,
             note=cmd.note,
+            outcome=_told_of(primary, cmd.match_id),
         )
     ]
+
+
+def _told_of(primary: MissingReport, match_id: str | None) -> Outcome | None:
+    """The outcome a family told of this match hears: the report's as it stands, if the match
+    is the one it rests on."""
+    return primary.outcome if match_id and match_id == primary.outcome_match else None
 
 
 def _tells_a_death(state: State, persons: Persons, m: Match) -> bool:
@@ -1163,21 +1182,32 @@ def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
     report = persons.missing.get(e.report_id)
     if report is None:
         return
-    primary = primary_report(persons, report)
-    told = primary.outcome if e.match_id and e.match_id == primary.outcome_match else None
-    report.notifications.append(
-        Notification(
-            at=e.at,
-            by=r.actor.account_id,
-            match_id=e.match_id,
-            channel=e.channel,
-            note=e.note,
-            outcome=told,
-        )
+    stands = _told_of(primary_report(persons, report), e.match_id)
+    # What the desk saw when deciding; a notification recorded before the event said so was
+    # of the outcome as it stood when applied.
+    told = stands if e.outcome is None else e.outcome
+    # A death is told only in person. A notification by phone or message that would tell one
+    # (in a log from before that rule, or one that raced a death before notifications said
+    # what the desk saw) is not taken as telling it: what was said is not known.
+    unsure = told is Outcome.DECEASED and e.channel is not Channel.IN_PERSON
+    notification = Notification(
+        at=e.at,
+        by=r.actor.account_id,
+        match_id=e.match_id,
+        channel=e.channel,
+        note=e.note,
+        outcome=None if unsure else told,
     )
+    if unsure or told is not stands:
+        # Not told of the outcome as it stands (or not in person, for a death; an outcome
+        # changed between deciding and recording, by a death or a discharge): set aside like
+        # news since changed, and the family is to be told again.
+        report.told_before.append(notification)
+    else:
+        report.notifications.append(notification)
     if e.match_id and persons.to_tell_again.get(report.report_id) == e.match_id:
         del persons.to_tell_again[report.report_id]
-    elif told is not None and report.report_id in persons.to_tell_again:
+    elif notification.outcome is not None and report.report_id in persons.to_tell_again:
         # Told of the outcome as it stands now (another match confirmed since the one
         # withdrawn): that telling puts the withdrawn news right too.
         del persons.to_tell_again[report.report_id]
@@ -1351,7 +1381,8 @@ def _family_report(persons: Persons, own: MissingReport) -> FamilyReport:
             told,
         )
     if primary.outcome is Outcome.DECEASED and not told_of_it:
-        # A death is shown only after the registrar has told this family (in person).
+        # A death is shown only after the registrar has told this family in person (a telling
+        # by phone or message that would tell one is set aside: `_on_notified`).
         return searching
     status: Literal["found", "safe"] = "safe" if primary.status is ReportStatus.SAFE else "found"
     return FamilyReport(
