@@ -32,7 +32,13 @@ from magen.domain.accounts import AccountCreated
 from magen.domain.casualties import RecordDeath
 from magen.domain.hospitals import RegisterHospital
 from magen.domain.people import PersonName
-from magen.domain.persons import CandidateKind, ConfirmMatch, NoteStatus, WithdrawMatch
+from magen.domain.persons import (
+    CandidateKind,
+    ConfirmMatch,
+    NoteStatus,
+    RecordNotification,
+    WithdrawMatch,
+)
 from magen.domain.values import Role
 from magen.people import pfif
 
@@ -147,6 +153,10 @@ def test_a_withdrawn_match_the_family_was_told_of_is_corrected_at_the_partner() 
         WithdrawMatch(command_id=uuid.uuid4(), match_id=match_id, reason="wrong person"),
     )
     withdrawn_at = magen.now
+    # The family is waiting to be told the news was wrong: they hear it from a registrar
+    # first, not on a partner's public page.
+    assert _outcome_ids(_export(magen), report_id) == []
+    _tell(magen, report_id, match_id)
     second = _export(magen)
     [person] = [p for p in second.persons if p.person_record_id == f"{DOMAIN}/{report_id}"]
     [note] = [n for n in person.notes if n.note_record_id == f"{DOMAIN}/withdrawn.{match_id}"]
@@ -201,3 +211,117 @@ def test_a_duplicate_link_withdrawn_is_corrected_at_the_partner() -> None:
     assert [n.status for n in report.notes][-1] is NoteStatus.INFORMATION_SOUGHT
     _adds_nothing(magen, before)
     _adds_nothing(magen, after)
+
+
+def test_a_telling_dated_back_never_takes_the_id_of_an_outcome_exported_before() -> None:
+    """From a review: the outcome first told (by the time a telling claims, which a
+    registrar may set back) kept `outcome.<report>`, so a death told later but dated before
+    the first telling took that id, and a partner that imported "alive" skipped it."""
+    magen, partner = _registry(), _registry()
+    report_id, casualty_id, match_id = _told_injured(magen)
+    told_injured_at = magen.now
+    first = _export(magen)
+    alive = (f"{DOMAIN}/outcome.{report_id}", NoteStatus.BELIEVED_ALIVE, told_injured_at)
+    assert _outcome_notes(first, report_id) == [alive]
+    assert _import(partner, first) == 2
+
+    magen.run(HOSPITAL, RecordDeath(command_id=uuid.uuid4(), casualty_id=casualty_id))
+    _identify(magen, casualty_id)
+    dated_back = told_injured_at - timedelta(minutes=5)
+    magen.run(
+        REGISTRAR,
+        RecordNotification(
+            command_id=uuid.uuid4(), report_id=report_id, match_id=match_id, at=dated_back
+        ),
+    )
+    second = _export(magen)
+    death = f"{DOMAIN}/outcome.{report_id}.{match_id}.deceased"
+    assert _outcome_notes(second, report_id) == [(death, NoteStatus.BELIEVED_DEAD, dated_back)]
+    assert _import(partner, second) == 1
+    assert set(_statuses(partner)) == {NoteStatus.BELIEVED_ALIVE, NoteStatus.BELIEVED_DEAD}
+    _adds_nothing(magen, first)
+    _adds_nothing(magen, second)
+
+
+def test_a_second_telling_dated_back_leaves_the_exported_outcome_as_it_was() -> None:
+    magen = _registry()
+    report_id, _, match_id = _told_injured(magen)
+    first = _export(magen)
+    magen.run(
+        REGISTRAR,
+        RecordNotification(
+            command_id=uuid.uuid4(),
+            report_id=report_id,
+            match_id=match_id,
+            at=magen.now - timedelta(hours=1),
+        ),
+    )
+    assert _outcome_notes(_export(magen), report_id) == _outcome_notes(first, report_id)
+
+
+def test_a_new_duplicate_link_after_one_withdrawn_is_a_note_of_its_own() -> None:
+    """From a review: after a link withdrawn and a new one confirmed, `duplicate.<report>`
+    came to say "same person as" the new report; a partner that imported the first link
+    skipped it. The first link keeps the id, a later one is `duplicate.<report>.<match>`."""
+    magen, partner = _registry(), _registry()
+    family = _family(magen)
+    first = _report(magen, family)
+    dup = _report(magen, family, PersonName(full_name="Sara Levi"))
+    other = _report(magen, family, PersonName(full_name="Sarah Levy"))
+    link = _match(magen, dup, CandidateKind.MISSING, first)
+    magen.run(REGISTRAR, ConfirmMatch(command_id=uuid.uuid4(), match_id=link))
+    before = _export(magen)
+    assert _link_notes(before, dup) == [(f"{DOMAIN}/duplicate.{dup}", f"{DOMAIN}/{first}")]
+    assert _import(partner, before) == 4  # three reports, the duplicate note
+    magen.run(REGISTRAR, WithdrawMatch(command_id=uuid.uuid4(), match_id=link, reason="no"))
+    relink = _match(magen, dup, CandidateKind.MISSING, other)
+    magen.run(REGISTRAR, ConfirmMatch(command_id=uuid.uuid4(), match_id=relink))
+    after = _export(magen)
+    assert _link_notes(after, dup) == [
+        (f"{DOMAIN}/duplicate.{dup}.{relink}", f"{DOMAIN}/{other}"),
+        (f"{DOMAIN}/withdrawn.{link}", None),
+    ]
+    assert _import(partner, after) == 2  # the correction and the new link
+    _adds_nothing(magen, before)
+    _adds_nothing(magen, after)
+
+
+def test_a_duplicate_link_a_family_was_told_through_is_corrected_once_they_are_told() -> None:
+    """A family told of another report's outcome through a duplicate link hears from a
+    registrar that the link was wrong before the correction is exported. (With no family
+    told through it, the correction is exported at once, as the link's note was.)"""
+    magen = _registry()
+    family = _family(magen)
+    primary = _report(magen, family)
+    outcome = _confirmed(magen, primary, _in_hospital(magen, "X3"))
+    dup = _report(magen, family, PersonName(full_name="Sara Levi"))
+    link = _match(magen, dup, CandidateKind.MISSING, primary)
+    magen.run(REGISTRAR, ConfirmMatch(command_id=uuid.uuid4(), match_id=link))
+    _tell(magen, dup, outcome)
+    magen.run(REGISTRAR, WithdrawMatch(command_id=uuid.uuid4(), match_id=link, reason="no"))
+    assert _link_notes(_export(magen), dup) == []
+    _tell(magen, dup, link)
+    corrected = _export(magen)
+    assert _link_notes(corrected, dup) == [(f"{DOMAIN}/withdrawn.{link}", None)]
+    _adds_nothing(magen, corrected)
+
+
+def _outcome_notes(
+    doc: pfif.PfifDocument, report_id: str
+) -> list[tuple[str, NoteStatus | None, object]]:
+    [person] = [p for p in doc.persons if p.person_record_id == f"{DOMAIN}/{report_id}"]
+    return [
+        (n.note_record_id, n.status, n.source_date)
+        for n in person.notes
+        if "/outcome." in n.note_record_id or "/withdrawn." in n.note_record_id
+    ]
+
+
+def _link_notes(doc: pfif.PfifDocument, report_id: str) -> list[tuple[str, str | None]]:
+    """The duplicate and withdrawn notes of a report: (note id, the person it links)."""
+    [person] = [p for p in doc.persons if p.person_record_id == f"{DOMAIN}/{report_id}"]
+    return [
+        (n.note_record_id, n.linked_person_record_id)
+        for n in person.notes
+        if "/duplicate." in n.note_record_id or "/withdrawn." in n.note_record_id
+    ]

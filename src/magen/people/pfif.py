@@ -733,17 +733,59 @@ def _record_id_of(domain: str, local: str, source: Provenance | None) -> str:
 
 
 def _withdrawn_links(persons: Persons) -> dict[str, list[Match]]:
-    """Report id -> its confirmed duplicate links since withdrawn (not the same person)."""
+    """Report id -> its confirmed duplicate links since withdrawn (not the same person) whose
+    correction may be exported: none while a family told through the link waits to be told
+    it was wrong (`_correction_due`)."""
     out: dict[str, list[Match]] = {}
     for m in persons.matches.values():
-        if m.candidate_kind is CandidateKind.MISSING and m.status is MatchStatus.WITHDRAWN:
+        if (
+            m.candidate_kind is CandidateKind.MISSING
+            and m.status is MatchStatus.WITHDRAWN
+            and _correction_due(persons, m.match_id)
+        ):
             out.setdefault(m.report_id, []).append(m)
     return out
 
 
+def _correction_due(persons: Persons, match_id: str) -> bool:
+    """Whether the correction of a withdrawn match may be public: no family told of it (or of
+    an outcome through it) is still waiting to be told it was wrong. A family reads that from a
+    registrar first, never on a partner's public page; with no family told, at once."""
+    return match_id not in persons.to_tell_again.values()
+
+
+def _links(persons: Persons, report_id: str) -> list[Match]:
+    """The report's duplicate links ever confirmed (standing or withdrawn), first confirmed
+    first. A report stands on one link at a time, and a link's `decided_at` is when it was
+    confirmed or, once withdrawn, when it was withdrawn, before the next could be confirmed:
+    ordering by it (a withdrawn one first at the same instant) is confirmation order."""
+    links = [
+        m
+        for m in persons.matches.values()
+        if m.report_id == report_id
+        and m.candidate_kind is CandidateKind.MISSING
+        and m.status in (MatchStatus.CONFIRMED, MatchStatus.WITHDRAWN)
+    ]
+    return sorted(
+        links,
+        key=lambda m: (m.decided_at or m.proposed_at, m.status is MatchStatus.CONFIRMED),
+    )
+
+
+def _duplicate_note_id(persons: Persons, report: MissingReport, domain: str) -> str:
+    """The id of the note of the report's standing link: `duplicate.<report>` for its first
+    link, `duplicate.<report>.<match>` for a later one (after a link withdrawn), so an id once
+    exported never comes to say "same person as" another report."""
+    links = _links(persons, report.report_id)
+    if len(links) <= 1:
+        return f"{domain}/duplicate.{report.report_id}"
+    return f"{domain}/duplicate.{report.report_id}.{links[-1].match_id}"
+
+
 def _unlinked_note(persons: Persons, m: Match, domain: str, record_id: str) -> PfifNote:
-    """The correction of a duplicate link withdrawn: its `duplicate.<report>` note, exported
-    while it stood, left the export, and a registry that imported it still has it."""
+    """The correction of a duplicate link withdrawn: its `duplicate.<report>` note (or
+    `duplicate.<report>.<match>`), exported while it stood, left the export, and a registry
+    that imported it still has it."""
     other = persons.missing.get(m.candidate_id)
     other_id = (
         _record_id_of(domain, other.report_id, other.source)
@@ -790,7 +832,7 @@ def _report_notes(
         primary_id = _record_id_of(domain, primary.report_id, primary.source)
         notes.append(
             PfifNote(
-                note_record_id=f"{domain}/duplicate.{report.report_id}",
+                note_record_id=_duplicate_note_id(persons, report, domain),
                 person_record_id=record_id,
                 linked_person_record_id=primary_id,
                 author_name=REGISTRAR_AUTHOR,
@@ -805,8 +847,17 @@ def _report_notes(
 
 def _told_outcomes(persons: Persons, report: MissingReport) -> list[tuple[str, Outcome, datetime]]:
     """Each outcome of this report's own confirmed matches its family was told of, first
-    told first: (match id, outcome, when first told), whether it still stands, has since
-    changed (a death, a discharge) or its match was withdrawn."""
+    told first in the log's order: (match id, outcome, when that first telling says it was),
+    whether it still stands, has since changed (a death, a discharge) or its match was
+    withdrawn.
+
+    The order is the log's, never the time a telling claims (`at`, which a registrar may set
+    back): a telling recorded later, however dated, never takes the place (the id) or changes
+    the date of one exported before. `notifications` and `told_before` are each appended in
+    log order, and a telling of an outcome is set aside (moved to `told_before`) with every
+    telling of its match, when the match's outcome changes or it is withdrawn; a family is
+    told of an outcome only while its match stands, one at a time, so every telling of an
+    outcome in `told_before` was recorded before any still in `notifications`."""
     first: dict[tuple[str, Outcome], datetime] = {}
     for n in (*report.told_before, *report.notifications):
         if n.match_id is None or n.outcome is None:
@@ -814,10 +865,8 @@ def _told_outcomes(persons: Persons, report: MissingReport) -> list[tuple[str, O
         m = persons.matches.get(n.match_id)
         if m is None or m.report_id != report.report_id:
             continue  # a duplicate's family told of its primary's outcome: that report's note
-        key = (n.match_id, n.outcome)
-        if key not in first or n.at < first[key]:
-            first[key] = n.at
-    return sorted(((mid, o, at) for (mid, o), at in first.items()), key=lambda t: t[2])
+        first.setdefault((n.match_id, n.outcome), n.at)
+    return [(mid, o, at) for (mid, o), at in first.items()]
 
 
 def _outcome_notes(
@@ -836,14 +885,19 @@ def _outcome_notes(
     Each told outcome is a note of its own, so a partner registry that imported an earlier
     one also gets a later death or discharge: the first told keeps `outcome.<report>` (as in
     exports made before an outcome could change), a later one is
-    `outcome.<report>.<match>.<outcome>`. A withdrawn match the family had been told of is
-    `withdrawn.<match>`, seeking information again, dated when it was withdrawn."""
+    `outcome.<report>.<match>.<outcome>` ("first" in the order the tellings were recorded).
+    A withdrawn match the family had been told of is `withdrawn.<match>`, seeking information
+    again, dated when it was withdrawn, once no family is waiting to be told it was wrong."""
     notes: list[PfifNote] = []
     told = _told_outcomes(persons, report)
     withdrawn: dict[str, datetime] = {}
     for i, (match_id, outcome, at) in enumerate(told):
         m = persons.matches[match_id]
-        if m.status is MatchStatus.WITHDRAWN and m.decided_at is not None:
+        if (
+            m.status is MatchStatus.WITHDRAWN
+            and m.decided_at is not None
+            and (every or _correction_due(persons, match_id))
+        ):
             withdrawn[match_id] = m.decided_at
         stands = (
             report.status is ReportStatus.FOUND
@@ -1188,6 +1242,12 @@ def _own_records(persons: Persons, domain: str) -> _Own:
         f"{domain}/withdrawn.{mid}"
         for mid, m in persons.matches.items()
         if m.status is MatchStatus.WITHDRAWN
+    )
+    notes.update(
+        f"{domain}/duplicate.{m.report_id}.{mid}"
+        for mid, m in persons.matches.items()
+        if m.candidate_kind is CandidateKind.MISSING
+        and m.status in (MatchStatus.CONFIRMED, MatchStatus.WITHDRAWN)
     )
     return _Own(domain, ids, frozenset(notes))
 
