@@ -34,6 +34,7 @@ from magen.domain.persons import (
     NotificationRecorded,
     Outcome,
     RecordNotification,
+    WithdrawMatch,
 )
 from magen.domain.state import State
 
@@ -115,6 +116,31 @@ def test_a_call_decided_before_a_discharge_is_told_again(log: Log) -> None:
     assert [n.outcome for n in report.told_before] == [Outcome.INJURED]
     assert _seen(log, family) == ("found", None, FOUND_PENDING)
     assert [t.report_id for t in compute_board(log.state).to_tell] == [report_id]
+
+
+def test_a_call_decided_before_the_match_was_withdrawn_is_put_right(log: Log) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    match_id = _confirmed(log, report_id, _in_hospital(log, "T6"))
+    call = _decided(log, report_id, match_id, Channel.PHONE)
+    log.run(REGISTRAR, WithdrawMatch(command_id=_id(), match_id=match_id, reason="not her"))
+    assert not compute_board(log.state).to_tell  # nobody was told of it yet
+    _append(log, call)  # "receiving care", of the match since withdrawn
+    assert log.persons.to_tell_again == {report_id: match_id}
+    assert _seen(log, family)[:2] == ("searching", None)
+    [card] = [tell_card(t) for t in compute_board(log.state).to_tell]
+    assert card == {
+        "report_id": report_id,
+        "primary_id": report_id,
+        "match_id": match_id,
+        "told_before": True,
+        "told": "injured",
+        "withdrawn": True,
+        "reason": "not her",
+    }
+    _tell(log, report_id, match_id)  # told it was wrong
+    assert log.persons.to_tell_again == {}
+    assert not compute_board(log.state).to_tell
 
 
 def test_a_call_applied_on_the_state_it_was_decided_on_is_told(log: Log) -> None:

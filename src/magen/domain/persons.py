@@ -22,7 +22,8 @@ stale outcome and never a death. A death is told only once the casualty is forma
 identified, whenever it came. A notification carries the outcome the registrar's desk saw
 when deciding (`NotificationRecorded.outcome`): one decided before a death or a discharge
 and recorded after it (nothing orders the two) is filed as told of the earlier outcome, and
-the family is to be told again. A notification other than in person never tells a death,
+the family is to be told again (told the news was wrong, if its match was withdrawn in
+between). A notification other than in person never tells a death,
 even in a log from before that rule: it is set aside, of an outcome not known.
 
 A registrar withdraws a confirmed match that proves wrong (`WithdrawMatch`, with the
@@ -1205,7 +1206,12 @@ def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
         report.told_before.append(notification)
     else:
         report.notifications.append(notification)
-    if e.match_id and persons.to_tell_again.get(report.report_id) == e.match_id:
+    m = persons.matches.get(e.match_id) if e.match_id and told is not stands else None
+    if e.outcome is not None and m is not None and m.status is MatchStatus.WITHDRAWN:
+        # Told of a match withdrawn between deciding and recording: they are to hear it was
+        # wrong, as a family told of it before the withdrawal is.
+        persons.to_tell_again[report.report_id] = m.match_id
+    elif e.match_id and persons.to_tell_again.get(report.report_id) == e.match_id:
         del persons.to_tell_again[report.report_id]
     elif notification.outcome is not None and report.report_id in persons.to_tell_again:
         # Told of the outcome as it stands now (another match confirmed since the one
