@@ -19,7 +19,6 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-from dispatch.boardkit import DISPATCHER, START, accept, check_in
 from magen.app.dispatch import DispatchService
 from magen.app.service import Service
 from magen.clock import ManualClock
@@ -42,6 +41,7 @@ from magen.picture.incidents import Incident
 from magen.store.memory import MemoryEventLog
 from support import taskkit as kit
 from support.bakapack import baka_town
+from support.boardkit import DISPATCHER, START, accept, check_in
 
 # Metres of latitude per degree (near enough at Baka for tens of metres).
 _M_PER_DEG = 111_195.0

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import shapely
 
-from dispatch.boardkit import near
 from magen.dispatch.assign import (
     DispatchConfig,
     Dispatcher,
@@ -20,6 +19,7 @@ from magen.dispatch.assign import (
 from magen.domain.responders import Capability
 from magen.geo.routing import DangerArea, DangerShape
 from magen.geo.town import Town
+from support.boardkit import near
 from support.dispatchkit import (
     ARMED,
     MEDIC,

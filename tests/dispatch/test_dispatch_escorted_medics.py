@@ -19,7 +19,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dispatch.boardkit import DISPATCHER, START, accept, check_in, near
 from magen.app.dispatch import DispatchService
 from magen.app.service import Service
 from magen.clock import ManualClock
@@ -43,6 +42,7 @@ from magen.store.memory import MemoryEventLog
 from magen.web.i18n import text
 from support import taskkit as kit
 from support.bakapack import baka_town
+from support.boardkit import DISPATCHER, START, accept, check_in, near
 from support.dispatchkit import ARMED, MEDIC, route_enters, task, unit
 
 

@@ -18,7 +18,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dispatch.boardkit import DISPATCHER, START, check_in
 from magen.app.dispatch import DispatchService
 from magen.app.service import Service
 from magen.clock import ManualClock
@@ -34,6 +33,7 @@ from magen.domain.values import GeoPoint, Role
 from magen.geo.routing import DangerArea
 from magen.geo.town import Town
 from magen.store.memory import MemoryEventLog
+from support.boardkit import DISPATCHER, START, check_in
 from support.dispatchkit import ARMED, MEDIC, task, unit
 
 
