@@ -1097,7 +1097,12 @@
       return true;
     }
     // `again`: a fix came while the unranked list is on screen; it stays, to be tapped,
-    // until the ranked one comes.
+    // until the ranked one comes. A ranking refused or lost leaves it as it is (drawn, if
+    // its own answer was set aside for the fix), and the next fix asks again.
+    function kept(mine) {
+      if (!places.querySelector("[data-no-destination]")) unranked(mine);
+      later();
+    }
     function draw(again) {
       var mine = ++drawn;
       var at = c.lat != null ? { lat: c.lat, lon: c.lon } : fix;
@@ -1112,6 +1117,7 @@
       M.api("GET", q).then(function (rec) {
         if (mine !== drawn) return;
         if (sending()) { later(); return; }
+        if (!rec.ok && again) { kept(mine); return; }
         places.textContent = "";
         places.setAttribute("data-ranked", "true");
         if (!rec.ok) { nowhere(refusal(rec, null, places)); return; }
@@ -1131,6 +1137,7 @@
       }, function () {
         if (mine !== drawn) return;
         if (sending()) { later(); return; }
+        if (again) { kept(mine); return; }
         places.textContent = ""; places.setAttribute("data-ranked", "true"); nowhere(say("fd_not_sent"));
       });
       return true;
