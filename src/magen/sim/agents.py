@@ -818,7 +818,9 @@ class Responder:
                 await self.set_status("wounded", self.sim.staff_typed("hit"))
                 await self._drop_job(self.sim.staff_typed("wounded"))
             return
-        if body.leg is not None and t - self._last_position >= self.POSITION_EVERY_S:
+        # Every 30 s on duty, moving or standing (the responder page sends a fix every 15 s
+        # while its GPS reports one): a responder standing on scene is where they say.
+        if t - self._last_position >= self.POSITION_EVERY_S:
             await self._report_position(t)
         await self._see(t)
         job = self.job
