@@ -203,3 +203,25 @@ def test_an_old_notification_is_of_the_outcome_as_it_stands(log: Log) -> None:
     )
     assert [n.outcome for n in log.persons.missing[report_id].notifications] == [Outcome.INJURED]
     assert _seen(log, family)[:2] == ("found", Outcome.INJURED)
+
+
+def test_an_old_in_person_telling_that_lands_after_an_unidentified_death_tells_no_death(
+    log: Log,
+) -> None:
+    # A log from before tellings said what the desk saw: decided while the casualty lived, in
+    # person, it reached the log after a death not formally identified.
+    family = _family(log)
+    rid = _report(log, family)
+    cid = _in_hospital(log, "O1")
+    mid = _confirmed(log, rid, cid)
+    log.run(HOSPITAL, RecordDeath(command_id=_id(), casualty_id=cid))
+    log.apply(
+        REGISTRAR,
+        NotificationRecorded(
+            report_id=rid, match_id=mid, at=log.now, channel=Channel.IN_PERSON, note=""
+        ),
+    )
+    assert _seen(log, family) == ("found", None, FOUND_PENDING)
+    _identify(log, cid)
+    _tell(log, rid, mid)  # told in person once identified: now the family's page says it
+    assert _seen(log, family)[1] is Outcome.DECEASED

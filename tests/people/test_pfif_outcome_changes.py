@@ -29,11 +29,13 @@ from tests.people.test_persons_outcome_changes import (
 )
 
 from magen.domain.accounts import AccountCreated
+from magen.domain.base import DecisionContext, Event, decide
 from magen.domain.casualties import RecordDeath
 from magen.domain.hospitals import RegisterHospital
 from magen.domain.people import PersonName
 from magen.domain.persons import (
     CandidateKind,
+    Channel,
     ConfirmMatch,
     NoteStatus,
     RecordNotification,
@@ -325,3 +327,57 @@ def _link_notes(doc: pfif.PfifDocument, report_id: str) -> list[tuple[str, str |
         for n in person.notes
         if "/duplicate." in n.note_record_id or "/withdrawn." in n.note_record_id
     ]
+
+
+# --- tellings that lost a race: their ids come after those exported before (third review) ---
+
+
+def _late_telling(log: Log, report_id: str, match_id: str, channel: Channel) -> list[Event]:
+    """A telling decided now and recorded later (another desk's, on a slow link)."""
+    return decide(
+        log.state,
+        RecordNotification(
+            command_id=uuid.uuid4(), report_id=report_id, match_id=match_id, channel=channel
+        ),
+        DecisionContext(REGISTRAR, log.now),
+    )
+
+
+def test_a_telling_recorded_late_never_takes_an_exported_id() -> None:
+    log = _registry()
+    rid = _report(log, _family(log))
+    cid = _in_hospital(log, "R1")
+    mid = _confirmed(log, rid, cid)
+    late = _late_telling(log, rid, mid, Channel.IN_PERSON)  # "injured", decided, not yet in
+    log.run(HOSPITAL, RecordDeath(command_id=uuid.uuid4(), casualty_id=cid))
+    _identify(log, cid)
+    _tell(log, rid, mid)  # another desk tells the death in person
+    before = _outcome_notes(_export(log), rid)
+    assert [(i.rsplit("/", 1)[1], s) for i, s, _ in before] == [
+        (f"outcome.{rid}", NoteStatus.BELIEVED_DEAD)
+    ]
+    for e in late:
+        log.apply(REGISTRAR, e, uuid.uuid4())
+    assert _outcome_notes(_export(log), rid) == before
+    report = log.persons.missing[rid]
+    every = {
+        n.note_record_id.rsplit("/", 1)[1]: n.status
+        for n in pfif._outcome_notes(log.persons, report, DOMAIN, "x", every=True)
+    }
+    assert every[f"outcome.{rid}"] is NoteStatus.BELIEVED_DEAD  # never comes to mean "alive"
+
+
+def test_a_telling_of_a_withdrawn_match_recorded_late_keeps_the_standing_note_s_id() -> None:
+    log = _registry()
+    rid = _report(log, _family(log))
+    m1 = _confirmed(log, rid, _in_hospital(log, "W1"))
+    late = _late_telling(log, rid, m1, Channel.PHONE)
+    log.run(REGISTRAR, WithdrawMatch(command_id=uuid.uuid4(), match_id=m1, reason="not her"))
+    m2 = _confirmed(log, rid, _in_hospital(log, "W2"))
+    _tell(log, rid, m2)
+    before = _outcome_notes(_export(log), rid)
+    assert [i.rsplit("/", 1)[1] for i, *_ in before] == [f"outcome.{rid}"]
+    for e in late:
+        log.apply(REGISTRAR, e, uuid.uuid4())
+    after = _outcome_notes(_export(log), rid)
+    assert before[0] in after  # the standing outcome's note: the same id, status and date

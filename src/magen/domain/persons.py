@@ -194,6 +194,10 @@ class Notification:
     # The outcome the family was told of: the match's outcome when the notification was
     # recorded (None for a notification of no confirmed outcome, or that a match was wrong).
     outcome: Outcome | None = None
+    # Where in the log it was recorded: `notifications` and `told_before` together in the
+    # order they were recorded (a telling that lost a race goes to `told_before` after newer
+    # ones are in `notifications`), which the PFIF export's note ids follow.
+    position: int = -1
 
 
 @dataclass
@@ -1190,7 +1194,17 @@ def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
     # A death is told only in person. A notification by phone or message that would tell one
     # (in a log from before that rule, or one that raced a death before notifications said
     # what the desk saw) is not taken as telling it: what was said is not known.
-    unsure = told is Outcome.DECEASED and e.channel is not Channel.IN_PERSON
+    # Nor is one of a death not formally identified, from a log written before notifications
+    # said what the desk saw: decided while the casualty lived, it reached the log after.
+    match = persons.matches.get(e.match_id) if e.match_id else None
+    unsure = told is Outcome.DECEASED and (
+        e.channel is not Channel.IN_PERSON
+        or (
+            e.outcome is None
+            and match is not None
+            and _not_identified_death(state, match) is not None
+        )
+    )
     notification = Notification(
         at=e.at,
         by=r.actor.account_id,
@@ -1198,6 +1212,7 @@ def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
         channel=e.channel,
         note=e.note,
         outcome=None if unsure else told,
+        position=r.position,
     )
     if unsure or told is not stands:
         # Not told of the outcome as it stands (or not in person, for a death; an outcome

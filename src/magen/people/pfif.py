@@ -851,15 +851,13 @@ def _told_outcomes(persons: Persons, report: MissingReport) -> list[tuple[str, O
     whether it still stands, has since changed (a death, a discharge) or its match was
     withdrawn.
 
-    The order is the log's, never the time a telling claims (`at`, which a registrar may set
-    back): a telling recorded later, however dated, never takes the place (the id) or changes
-    the date of one exported before. `notifications` and `told_before` are each appended in
-    log order, and a telling of an outcome is set aside (moved to `told_before`) with every
-    telling of its match, when the match's outcome changes or it is withdrawn; a family is
-    told of an outcome only while its match stands, one at a time, so every telling of an
-    outcome in `told_before` was recorded before any still in `notifications`."""
+    The order is the log's (each telling's `position`), never the time a telling claims
+    (`at`, which a registrar may set back): a telling recorded later, however dated, never
+    takes the place (the id) or changes the date of one exported before, even one that lost a
+    race and went to `told_before` after newer tellings were in `notifications`."""
     first: dict[tuple[str, Outcome], datetime] = {}
-    for n in (*report.told_before, *report.notifications):
+    tellings = sorted((*report.told_before, *report.notifications), key=lambda n: n.position)
+    for n in tellings:
         if n.match_id is None or n.outcome is None:
             continue
         m = persons.matches.get(n.match_id)
