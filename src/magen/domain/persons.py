@@ -1146,6 +1146,13 @@ def _on_proposed(state: State, e: MatchProposed, r: Recorded) -> None:
     persons.by_pair[(e.report_id, e.candidate_kind, e.candidate_id)] = e.match_id
 
 
+def _decided(m: Match, status: MatchStatus, r: Recorded) -> None:
+    """A match confirmed, rejected or withdrawn: by whom and when, as the log says."""
+    m.status = status
+    m.decided_by = r.actor.account_id
+    m.decided_at = r.recorded_at
+
+
 @evolver(MatchConfirmed)
 def _on_confirmed(state: State, e: MatchConfirmed, r: Recorded) -> None:
     persons = state.slice(Persons)
@@ -1153,9 +1160,7 @@ def _on_confirmed(state: State, e: MatchConfirmed, r: Recorded) -> None:
     report = persons.missing.get(e.report_id)
     if m is None or report is None:
         return
-    m.status = MatchStatus.CONFIRMED
-    m.decided_by = r.actor.account_id
-    m.decided_at = r.recorded_at
+    _decided(m, MatchStatus.CONFIRMED, r)
     m.outcome = e.outcome
     report.closed_at = r.recorded_at
     if m.candidate_kind is CandidateKind.MISSING:
@@ -1175,9 +1180,7 @@ def _on_confirmed(state: State, e: MatchConfirmed, r: Recorded) -> None:
 def _on_rejected(state: State, e: MatchRejected, r: Recorded) -> None:
     m = state.slice(Persons).matches.get(e.match_id)
     if m is not None:
-        m.status = MatchStatus.REJECTED
-        m.decided_by = r.actor.account_id
-        m.decided_at = r.recorded_at
+        _decided(m, MatchStatus.REJECTED, r)
         m.reason = e.reason
 
 
@@ -1299,9 +1302,7 @@ def _on_withdrawn(state: State, e: MatchWithdrawn, r: Recorded) -> None:
     report = persons.missing.get(e.report_id)
     if m is None or report is None:
         return
-    m.status = MatchStatus.WITHDRAWN
-    m.decided_by = r.actor.account_id
-    m.decided_at = r.recorded_at
+    _decided(m, MatchStatus.WITHDRAWN, r)
     m.reason = e.reason
     if m.candidate_kind is CandidateKind.MISSING:
         # Not the same person after all: the families of this report (and of those that
