@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Final, Literal
@@ -754,29 +754,29 @@ def _correction_due(persons: Persons, match_id: str) -> bool:
     return match_id not in persons.to_tell_again.values()
 
 
-def _links(persons: Persons, report_id: str) -> list[Match]:
-    """The report's duplicate links ever confirmed (standing or withdrawn), first confirmed
-    first. A report stands on one link at a time, and a link's `decided_at` is when it was
-    confirmed or, once withdrawn, when it was withdrawn, before the next could be confirmed:
-    ordering by it (a withdrawn one first at the same instant) is confirmation order."""
-    links = [
-        m
-        for m in persons.matches.values()
-        if m.report_id == report_id
-        and m.candidate_kind is CandidateKind.MISSING
-        and m.status in (MatchStatus.CONFIRMED, MatchStatus.WITHDRAWN)
-    ]
-    return sorted(
-        links,
-        key=lambda m: (m.decided_at or m.proposed_at, m.status is MatchStatus.CONFIRMED),
-    )
+def _duplicate_links(persons: Persons) -> dict[str, list[Match]]:
+    """Per report, its duplicate links ever confirmed (standing or withdrawn), first confirmed
+    first, from one pass over the matches. A report stands on one link at a time, and a
+    link's `decided_at` is when it was confirmed or, once withdrawn, when it was withdrawn,
+    before the next could be confirmed: ordering by it (a withdrawn one first at the same
+    instant) is confirmation order."""
+    out: dict[str, list[Match]] = {}
+    for m in persons.matches.values():
+        if m.candidate_kind is CandidateKind.MISSING and m.status in (
+            MatchStatus.CONFIRMED,
+            MatchStatus.WITHDRAWN,
+        ):
+            out.setdefault(m.report_id, []).append(m)
+    for links in out.values():
+        links.sort(key=lambda m: (m.decided_at or m.proposed_at, m.status is MatchStatus.CONFIRMED))
+    return out
 
 
-def _duplicate_note_id(persons: Persons, report: MissingReport, domain: str) -> str:
-    """The id of the note of the report's standing link: `duplicate.<report>` for its first
-    link, `duplicate.<report>.<match>` for a later one (after a link withdrawn), so an id once
+def _duplicate_note_id(report: MissingReport, links: Sequence[Match], domain: str) -> str:
+    """The id of the note of the report's standing link (`links`: the report's, as
+    `_duplicate_links` gives them): `duplicate.<report>` for its first link,
+    `duplicate.<report>.<match>` for a later one (after a link withdrawn), so an id once
     exported never comes to say "same person as" another report."""
-    links = _links(persons, report.report_id)
     if len(links) <= 1:
         return f"{domain}/duplicate.{report.report_id}"
     return f"{domain}/duplicate.{report.report_id}.{links[-1].match_id}"
@@ -811,7 +811,9 @@ def _report_notes(
     report: MissingReport,
     domain: str,
     record_id: str,
+    *,
     unlinked: Iterable[Match] = (),
+    links: Sequence[Match] = (),
 ) -> tuple[PfifNote, ...]:
     notes = [
         PfifNote(
@@ -832,7 +834,7 @@ def _report_notes(
         primary_id = _record_id_of(domain, primary.report_id, primary.source)
         notes.append(
             PfifNote(
-                note_record_id=_duplicate_note_id(persons, report, domain),
+                note_record_id=_duplicate_note_id(report, links, domain),
                 person_record_id=record_id,
                 linked_person_record_id=primary_id,
                 author_name=REGISTRAR_AUTHOR,
@@ -965,6 +967,7 @@ def _report_person(
     source_name: str,
     include_contacts: bool,
     unlinked: Iterable[Match] = (),
+    links: Sequence[Match] = (),
 ) -> PfifPerson:
     src = report.source
     record_id = _record_id_of(domain, report.report_id, src)
@@ -994,7 +997,7 @@ def _report_person(
         home_state=_or_none(home.state),
         home_postal_code=_or_none(home.postal_code),
         home_country=_or_none(home.country),
-        notes=_report_notes(persons, report, domain, record_id, unlinked),
+        notes=_report_notes(persons, report, domain, record_id, unlinked=unlinked, links=links),
     )
 
 
@@ -1057,6 +1060,7 @@ def export_pfif(
     reports = sorted(persons.missing.values(), key=lambda r: (r.reported_at, r.report_id))
     survivors = sorted(persons.survivors.values(), key=lambda s: (s.checked_in_at, s.survivor_id))
     unlinked = _withdrawn_links(persons)
+    links = _duplicate_links(persons)
     out = [
         _report_person(
             persons,
@@ -1065,6 +1069,7 @@ def export_pfif(
             source_name=source_name,
             include_contacts=include_contacts,
             unlinked=unlinked.get(r.report_id, ()),
+            links=links.get(r.report_id, ()),
         )
         for r in reports
     ]
