@@ -16,7 +16,12 @@ from pydantic import ValidationError
 
 from magen.domain.casualties import IdentificationMethod, IdentifyCasualty, RecordCasualty
 from magen.domain.people import Description, PersonName, exchangeable_part, typed
-from magen.domain.persons import AddPersonNote, MissingPersonReported, ReportMissingPerson
+from magen.domain.persons import (
+    AddPersonNote,
+    MissingPersonReported,
+    ReportMissingPerson,
+    WithdrawMatch,
+)
 from magen.domain.values import STORED
 
 BLANK = [
@@ -128,3 +133,9 @@ def test_a_note_of_only_unseen_characters_is_blank(text: str) -> None:
         AddPersonNote(command_id=uuid.uuid4(), report_id="mis_1", author_name=text, text="ok")
     said = AddPersonNote(command_id=uuid.uuid4(), report_id="mis_1", author_name="D", text="5")
     assert said.text == "5"  # a short note that shows something is a note
+
+
+def test_a_withdrawal_s_reason_of_only_unseen_characters_is_no_reason() -> None:
+    with pytest.raises(ValidationError, match="say why"):
+        WithdrawMatch(command_id=uuid.uuid4(), match_id="m_1", reason="\u200b\u200f")
+    assert WithdrawMatch(command_id=uuid.uuid4(), match_id="m_1", reason="not her").reason

@@ -583,7 +583,7 @@ class WithdrawMatch(Command):
     @field_validator("reason")
     @classmethod
     def _said(cls, v: str) -> str:
-        if not v.strip():
+        if not shows_something(v):  # a zero-width space is no reason either
             raise ValueError("say why the match is withdrawn")
         return v
 
@@ -901,8 +901,14 @@ def casualty_outcome(c: Casualty) -> Outcome:
     if c.status is CasualtyStatus.DECEASED:
         return Outcome.DECEASED
     if c.status is CasualtyStatus.DISCHARGED:
-        return DISCHARGED_TO.get(c.disposition or Disposition.OTHER_CARE, Outcome.INJURED)
+        return discharged_to(c.disposition or Disposition.OTHER_CARE)
     return Outcome.INJURED
+
+
+def discharged_to(disposition: Disposition) -> Outcome:
+    """What a discharge tells a family (`DISCHARGED_TO`); a disposition it does not name,
+    still in care."""
+    return DISCHARGED_TO.get(disposition, Outcome.INJURED)
 
 
 def _not_identified_death(state: State, m: Match) -> Casualty | None:
@@ -1292,7 +1298,7 @@ def _on_casualty_died(state: State, e: DeathRecorded, r: Recorded) -> None:
 
 @evolver(CasualtyDischarged)
 def _on_casualty_discharged(state: State, e: CasualtyDischarged, r: Recorded) -> None:
-    _casualty_changed(state, e.casualty_id, DISCHARGED_TO.get(e.disposition, Outcome.INJURED), r)
+    _casualty_changed(state, e.casualty_id, discharged_to(e.disposition), r)
 
 
 @evolver(MatchWithdrawn)
