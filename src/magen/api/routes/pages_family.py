@@ -601,15 +601,25 @@ async def _send(
     data: dict[str, str],
     command: Command,
     done_key: str,
+    *,
+    noted_key: str | None = None,
     **values: object,
 ) -> Response[Any]:
-    """Send one command; answer the page with what happened (never losing what was typed)."""
+    """Send one command; answer the page with what happened (never losing what was typed).
+
+    `noted_key`: the words when the domain kept the command as a note instead, as it keeps
+    "they are safe" on a report the registry closed meanwhile (the family's page may be older
+    than the registry's decision, or the decision one told only in person, a death): the
+    family is answered as for any word passed on, never told that the report is closed.
+    """
     outcome, refused = await _handle(request, actor, data, command)
     if outcome is None:
         assert refused is not None
         return refused
+    noted = any(isinstance(r.event, PersonNoteAdded) for r in outcome.events)
+    key = noted_key if noted_key is not None and noted else done_key
     at = outcome.events[0].recorded_at if outcome.events else runtime(request).service.clock.now()
-    done = text(done_key, _lang(request), t=local_time(at), **values)
+    done = text(key, _lang(request), t=local_time(at), **values)
     return await _page(request, actor, done=done, status=200 if outcome.replayed else 201)
 
 
@@ -713,36 +723,11 @@ async def _on_report(
         )
     except FieldErrors as exc:
         return await _page(request, actor, form=data, errors=exc.errors, status=422)
-    key = "family_safe_done" if kind == "safe" else "family_note_done"
-    send = _send_safe if kind == "safe" else _send
-    return await send(request, actor, data, command, key, name=name)
-
-
-async def _send_safe(
-    request: Request[Any, Any, Any],
-    actor: Actor,
-    data: dict[str, str],
-    command: Command,
-    done_key: str,
-    **values: object,
-) -> Response[Any]:
-    """Send "they are safe"; a report the registry closed meanwhile keeps it as a note.
-
-    The family's page may be older than the registry's decision, or the decision may be one
-    the family is told only in person (a death): the domain then records the family's word as
-    a note (in the page's language), and the family is answered as for any word passed on,
-    never told that the report is closed.
-    """
-    assert isinstance(command, MarkPersonSafe)
-    outcome, refused = await _handle(request, actor, data, command)
-    if outcome is None:
-        assert refused is not None
-        return refused
-    noted = any(isinstance(r.event, PersonNoteAdded) for r in outcome.events)
-    at = outcome.events[0].recorded_at if outcome.events else runtime(request).service.clock.now()
-    key = "family_safe_noted" if noted else done_key
-    done = text(key, _lang(request), t=local_time(at), **values)
-    return await _page(request, actor, done=done, status=200 if outcome.replayed else 201)
+    # "They are safe" on a report closed meanwhile is kept as the family's note.
+    done, noted = (
+        ("family_safe_done", "family_safe_noted") if kind == "safe" else ("family_note_done", None)
+    )
+    return await _send(request, actor, data, command, done, noted_key=noted, name=name)
 
 
 @post(f"{PATH}/safe", include_in_schema=False)
