@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from magen.domain.people import Sex
+from magen.domain.persons import Outcome
 
 # key -> (he, ar, en); a key may appear in one words module only.
 WORDS: dict[str, tuple[str, str, str]] = {
@@ -584,6 +585,15 @@ def said_of(sex: Sex | None) -> str:
 # The outcomes the desk has a stock sentence for (registry_release_<outcome>).
 # "pending": a found report whose changed outcome the family is still to be told of.
 RELEASE_OUTCOMES = ("safe", "injured", "deceased", "left_care", "pending")
+
+
+def release_kind(status: str, outcome: Outcome | None) -> str | None:
+    """Which stock sentence a family's report may carry: its outcome's, or "pending" for one
+    found with no outcome told (it changed since confirmed, and no registrar has told them
+    yet); None for a report not found."""
+    if outcome is not None:
+        return outcome.value
+    return "pending" if status == "found" else None
 
 
 def stock_release(outcome: str, said: str) -> str | None:

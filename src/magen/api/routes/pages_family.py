@@ -80,7 +80,7 @@ from magen.web import forms
 from magen.web.i18n import Lang, is_lang, text
 from magen.web.render import render
 from magen.web.times import local_time, town_zone
-from magen.web.words_registry import said_of, stock_release
+from magen.web.words_registry import release_kind, said_of, stock_release
 
 _T = TypeVar("_T")
 PATH = "/family"
@@ -452,10 +452,10 @@ def _message(mine: FamilyReport, sx: str, lang: Lang) -> str:
     death is shown only once the registry has told the family, so its stock sentence ("a
     registrar will meet you") is past by then: a line that stays true is said instead.
     """
-    if mine.status != "found":
+    kind = release_kind(mine.status, mine.outcome)
+    if mine.status != "found" or kind is None:
         return mine.message
-    # No outcome while found: one changed since confirmed, which no registrar told them yet.
-    key = stock_release(mine.outcome.value if mine.outcome else "pending", mine.message)
+    key = stock_release(kind, mine.message)
     if key is None:
         return mine.message
     if mine.outcome is Outcome.DECEASED and mine.told_at:

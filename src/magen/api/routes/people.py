@@ -39,7 +39,7 @@ from magen.domain.values import GeoPoint, Role
 from magen.interop.edxl_have import EdxlError, export_have
 from magen.people import pfif, triage
 from magen.web.words_evidence import reasons
-from magen.web.words_registry import said_of, stock_release
+from magen.web.words_registry import release_kind, said_of, stock_release
 
 log = logging.getLogger("magen.people")
 C = "casualty_id"
@@ -520,9 +520,7 @@ async def family(service: ServiceDep, actor: ActorDep) -> Any:
     missing = service.state.slice(per.Persons).missing
     reports = []
     for r in view.reports:
-        # Found with no outcome: one changed since confirmed, not told yet ("pending").
-        kind = r.outcome.value if r.outcome else "pending" if r.status == "found" else None
-        key = _release_key(kind, r.message, missing[r.report_id])
+        key = _release_key(release_kind(r.status, r.outcome), r.message, missing[r.report_id])
         reports.append(
             {
                 **{f.name: getattr(r, f.name) for f in dataclasses.fields(r)},
@@ -534,8 +532,7 @@ async def family(service: ServiceDep, actor: ActorDep) -> Any:
 
 
 def _with_release_key(card: dict[str, Any], report: per.MissingReport) -> dict[str, Any]:
-    kind = report.outcome.value if report.outcome else None
-    key = _release_key(kind, report.release, report)
+    key = _release_key(release_kind(report.status.value, report.outcome), report.release, report)
     return {**card, "release_key": key} if key is not None else card
 
 
