@@ -34,6 +34,7 @@ from magen.domain.hospitals import (
     TravelTime,
     TriageCensus,
     recommend_destination,
+    unranked_destinations,
 )
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
@@ -508,3 +509,22 @@ def test_every_reason_has_a_fact_and_the_code_lists_are_exactly_those_given() ->
 def test_unknown_category_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown triage category"):
         recommend_destination([], {}, category="purple")
+
+
+def test_unranked_destinations_say_what_each_status_says_and_rule_out_as_ranked_do() -> None:
+    fresh = _hospital("zion", at=T0, security=SecurityStatus.LOCKDOWN)
+    never = _hospital("alef", at=None)
+    old = _hospital("moriah", at=T0 - timedelta(hours=2))
+    shut = _hospital("shut", ems_traffic=EmsTraffic.CLOSED)
+    offered, excluded = unranked_destinations([fresh, shut, old, never], now=T0)
+    said = {h.hospital_id: [fact for _, fact in s] for h, s in offered}
+    assert list(said) == ["alef", "moriah", "zion"]  # by name, whatever their distance
+    assert said == {
+        "alef": [Reason("no_status")],
+        "moriah": [Reason("stale_status", minutes=120)],
+        "zion": [Reason("lockdown")],
+    }
+    ranked = recommend_destination([shut], {"shut": 5})
+    assert [(x.hospital_id, x.fact) for x in excluded] == [
+        (x.hospital_id, x.fact) for x in ranked.excluded
+    ]

@@ -680,13 +680,9 @@ def _penalties(
 ) -> list[tuple[float, _Said]]:
     s = h.status
     out: list[tuple[float, _Said]] = []
-    if h.status_at is None:
-        out.append((0.0, ("no status report yet", Reason("no_status"))))
-    elif now is not None and now - h.status_at > policy.stale_after:
-        age = int((now - h.status_at).total_seconds() // 60)
-        out.append(
-            (policy.stale_status, (f"status {age} min old", Reason("stale_status", minutes=age)))
-        )
+    age = _status_age(h, now, policy)
+    if age is not None:
+        out.append(age)
     if s.ems_traffic is EmsTraffic.ADVISORY:
         typed = s.ems_traffic_reason or None
         why = f": {typed}" if typed else ""
@@ -713,6 +709,41 @@ def _penalties(
     if child and not h.paediatric:
         out.append((policy.not_paediatric, ("no paediatric service", Reason("not_paediatric"))))
     return out
+
+
+def _status_age(
+    h: Hospital, now: datetime | None, policy: DestinationPolicy
+) -> tuple[float, _Said] | None:
+    """What the age of a hospital's status costs and says: never reported, or stale."""
+    if h.status_at is None:
+        return 0.0, ("no status report yet", Reason("no_status"))
+    if now is not None and now - h.status_at > policy.stale_after:
+        age = int((now - h.status_at).total_seconds() // 60)
+        return policy.stale_status, (f"status {age} min old", Reason("stale_status", minutes=age))
+    return None
+
+
+def unranked_destinations(
+    hospitals: Iterable[Hospital],
+    *,
+    now: datetime | None = None,
+    policy: DestinationPolicy = DEFAULT_POLICY,
+) -> tuple[list[tuple[Hospital, list[_Said]]], list[Exclusion]]:
+    """Every hospital a casualty may be taken to, by name of record, with what its status says
+    (its age, and the limits that do not rule it out), and those its status rules out with
+    why: the recommendation without travel, for a crew with no place to rank from."""
+    offered: list[tuple[Hospital, list[_Said]]] = []
+    excluded: list[Exclusion] = []
+    for h in sorted(hospitals, key=lambda h: (h.name, h.hospital_id)):
+        limits = status_limits(h.status)
+        out = next((limit for limit in limits if limit.excludes), None)
+        if out is not None:
+            excluded.append(Exclusion(h.hospital_id, h.name, out.words, out.fact))
+            continue
+        age = _status_age(h, now, policy)
+        said = [age[1]] if age is not None else []
+        offered.append((h, said + [(limit.words, limit.fact) for limit in limits]))
+    return offered, excluded
 
 
 def recommend_destination(

@@ -412,35 +412,35 @@ async def destinations(service: ServiceDep, actor: ActorDep) -> dict[str, Any]:
     with no place to rank from (no GPS fix yet), so that a destination can still be named.
 
     As the recommendation without its travel: `hospitals` are those offered, each with what
-    its status says (`reason_facts`: `no_status`, `lockdown`; `reasons` in English);
+    its status says (`reason_facts`: `no_status`, `stale_status`, `lockdown`; `reasons` in
+    English: `hos.unranked_destinations`);
     `excluded` are those its status rules out (`hos.status_limits`, the one rule), with why
     (`reason`, `code`, `note`). The same readers as the recommendation.
     """
     if actor.role is not Role.RESPONDER:
         _require(actor, Audience.MEDICAL, "hospital destinations")
-    offered: list[dict[str, Any]] = []
-    excluded: list[dict[str, Any]] = []
-    hospitals = sorted(
-        service.state.slice(hos.Hospitals).by_id.values(), key=lambda h: (h.name, h.hospital_id)
+    offered, excluded = hos.unranked_destinations(
+        service.state.slice(hos.Hospitals).by_id.values(), now=service.clock.now()
     )
-    for h in hospitals:
-        named = {"hospital_id": h.hospital_id, "name": h.name, "names": h.names.given()}
-        limits = hos.status_limits(h.status)
-        out = next((limit for limit in limits if limit.excludes), None)
-        if out is not None:
-            excluded.append({**named, "reason": out.words, **out.fact.facts()})
-            continue
-        said = [(limit.words, limit.fact) for limit in limits]
-        if h.status_at is None:
-            said.insert(0, ("no status report yet", hos.Reason("no_status")))
-        offered.append(
+    by_id = service.state.slice(hos.Hospitals).by_id
+
+    def named(hospital_id: str) -> dict[str, Any]:
+        h = by_id[hospital_id]
+        return {"hospital_id": h.hospital_id, "name": h.name, "names": h.names.given()}
+
+    return {
+        "hospitals": [
             {
-                **named,
+                **named(h.hospital_id),
                 "reasons": [words for words, _ in said],
                 "reason_facts": [fact.facts() for _, fact in said],
             }
-        )
-    return {"hospitals": offered, "excluded": excluded}
+            for h, said in offered
+        ],
+        "excluded": [
+            {**named(x.hospital_id), "reason": x.reason, **x.fact.facts()} for x in excluded
+        ],
+    }
 
 
 def _hospital_names(state: State) -> dict[str, dict[str, str]]:
