@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser.browserkit import (
     DUBNOV_13,
@@ -678,9 +679,18 @@ def test_an_operator_issues_and_clears_from_the_console(
             return inside[0].getAttribute('data-shelter');
         }"""
     )
-    page.locator(f'path.mk-shelter[data-shelter="{shelter_id}"]').click()
+    # Its menu opens on a click; a map still settling (a busy machine) may take the click
+    # elsewhere, so the marker is clicked again until the menu is open.
+    choice = page.locator(".leaflet-popup button", has_text="compromised")
+    for _ in range(5):
+        page.locator(f'path.mk-shelter[data-shelter="{shelter_id}"]').click()
+        try:
+            choice.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            continue
     with page.expect_response(lambda r: r.url.endswith(f"/shelters/{shelter_id}/status")) as r:
-        page.locator(".leaflet-popup button", has_text="compromised").click()
+        choice.click()
     assert r.value.status == 201
     page.wait_for_selector(f'path.st-compromised[data-shelter="{shelter_id}"]')
 
