@@ -104,6 +104,7 @@ def test_a_death_after_the_family_was_told_is_to_tell_again_and_never_said_as_ca
             "told_before": True,
             "told": "injured",
             "identify_first": True,
+            "casualty_id": casualty,
         }
     ]
     assert board["reports"][report]["outcome"] == "deceased"
@@ -129,6 +130,34 @@ def test_a_discharge_to_other_care_stays_in_care_and_the_card_says_where(kit: Ki
     assert board["will_be"][match] == "injured"
     _post(kit, Role.REGISTRAR, f"/api/v1/persons/matches/{match}/confirm")
     assert _family(kit)["outcome"] == "injured"
+
+
+def test_a_transfer_after_the_family_was_told_lists_them_with_where_then_and_now(
+    kit: Kit,
+) -> None:
+    where = {"lat": 31.2585, "lon": 34.8011}
+    body = {"hospital_id": "soroka", "name": "Soroka", "where": where}
+    ok(kit.post(Role.ADMIN, "/api/v1/hospitals", {"command_id": cid(), **body}))
+    report = _family_report(kit)
+    casualty = _casualty_in_hospital(kit, "B-19")
+    match = _proposal(kit, report, "casualty", casualty)
+    _post(kit, Role.REGISTRAR, f"/api/v1/persons/matches/{match}/confirm")
+    [waiting] = _board(kit)["to_tell"]
+    assert (waiting["place"], waiting["casualty_id"]) == ("hospital:hadassah", casualty)
+    _post(kit, Role.REGISTRAR, f"/api/v1/persons/missing/{report}/notified", match_id=match)
+    assert _board(kit)["to_tell"] == []
+
+    _post(kit, Role.HOSPITAL, f"/api/v1/casualties/{casualty}/evacuate", destination="soroka")
+    board = _board(kit)
+    [moved] = board["to_tell"]
+    assert (moved["moved_from"], moved["place"], moved["told"]) == (
+        "hospital:hadassah",
+        "hospital:soroka",
+        "injured",
+    )
+    assert {"hadassah", "soroka"} <= set(board["hospitals"])
+    # The family's page is unchanged: they are alive and in care.
+    assert (_family(kit)["outcome"], _family(kit)["message"]) == ("injured", STALE)
 
 
 def test_withdrawing_a_confirmed_match_is_the_registrar_s_alone(kit: Kit) -> None:

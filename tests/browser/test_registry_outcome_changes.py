@@ -4,7 +4,8 @@ A casualty confirmed injured dies after the family was told: the family's row sa
 changed and that the death is identified first, and "told" waits for it. A family writes
 after its report was closed; the registrar withdraws the confirmed match from that row, with
 a reason and a second press: the report searches again. A casualty discharged to other care
-is still in care: the proposal says so, and the card says where the discharge sent them.
+is still in care: the proposal says so, and the card says where the discharge sent them. A
+family told where a casualty was is listed again after a transfer, with where then and now.
 """
 
 from __future__ import annotations
@@ -259,6 +260,55 @@ def test_a_discharge_to_other_care_is_shown_and_stays_in_care(
     assert release.input_value() == "Found alive and receiving care. A registrar will call you."
     screenshot(desk, "registry-discharged-other-care-en")
     card.locator(".decide button", has_text="Cancel").click()
+
+
+def test_a_transfer_after_the_family_was_told_lists_them_with_where_then_and_now(
+    browser: Any, desk: Any, server: Server, page_errors: PageErrors, hospital: str
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    second = f"h-transfer-{tag}"
+    body = {"hospital_id": second, "name": f"Burns Centre {tag}", "where": SCENE}
+    _ok(server.post("admin", "/api/v1/hospitals", body))
+    name = f"Yael Ben-David {tag}"
+    report_id = _family_report(server, name)
+    casualty = _casualty(server, f"TR-{tag}", name)
+    ride = {"vehicle": "MDA 5", "vehicle_kind": "ambulance", "destination": hospital}
+    _ok(server.post("officer1", f"/api/v1/casualties/{casualty}/evacuate", ride))
+    path = f"/api/v1/casualties/{casualty}"
+    _ok(server.post("hospital-outcomes", f"{path}/arrival", {"hospital_id": hospital}))
+    match_id = _propose(server, report_id, "casualty", casualty)
+    _confirm(server, match_id)
+    row = desk.locator(f'[data-tell-list] li[data-id="{report_id}|{match_id}"]')
+    # Waiting to be told: the row says where they are, what the family will ask first.
+    row.filter(has_text="Where now: Outcomes Medical Centre").wait_for(timeout=WAIT_MS)
+    _told(server, report_id, match_id)
+    row.wait_for(state="detached", timeout=WAIT_MS)
+
+    transfer = {"vehicle": "MDA 6", "vehicle_kind": "ambulance", "destination": second}
+    _ok(server.post("hospital-outcomes", f"{path}/evacuate", transfer))
+    row.filter(has_text="Moved since you told them").wait_for(timeout=WAIT_MS)
+    text = row.inner_text()
+    assert (
+        f"Moved since you told them. Then: Outcomes Medical Centre. Now: Burns Centre {tag}."
+        " Tell them where." in text
+    )
+    assert f"Where now: Burns Centre {tag} · on the way to hospital" in text
+    assert row.locator(".head .outcome.injured").count() == 1
+    # The family's page still says what stands: alive and in care.
+    assert _family_sees(server, report_id)["outcome"] == "injured"
+    screenshot(desk, "registry-transfer-en")
+    he = _open_desk(browser, server, page_errors, "he")
+    try:
+        he_row = he.locator(f'[data-tell-list] li[data-id="{report_id}|{match_id}"]')
+        he_row.wait_for(timeout=WAIT_MS)
+        assert "הועבר/ה מאז שנמסר למשפחה" in he_row.inner_text()
+        screenshot(he, "registry-transfer-he")
+    finally:
+        he.context.close()
+    with desk.expect_response(lambda r: r.url.endswith(f"/missing/{report_id}/notified")) as sent:
+        row.locator(".tell-form button[type=submit]").click()
+    assert sent.value.status == 201
+    row.wait_for(state="detached", timeout=WAIT_MS)
 
 
 def test_leaving_hospital_against_advice_is_not_shown_as_safe(

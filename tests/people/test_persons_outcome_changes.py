@@ -12,6 +12,7 @@ import msgspec
 import pytest
 from pydantic import ValidationError
 
+from magen.app import registry_board
 from magen.app.registry_board import compute_board
 from magen.domain.accounts import AccountCreated, CreateAccount, account_id_for
 from magen.domain.base import (
@@ -28,6 +29,7 @@ from magen.domain.casualties import (
     Casualties,
     DischargeCasualty,
     Disposition,
+    EvacuateCasualty,
     IdentificationMethod,
     IdentificationStatus,
     IdentifyCasualty,
@@ -49,6 +51,7 @@ from magen.domain.persons import (
     MarkPersonSafe,
     MatchStatus,
     NoteStatus,
+    NotificationRecorded,
     Outcome,
     Persons,
     ProposeMatch,
@@ -650,3 +653,144 @@ def test_documents_lowered_at_death_keep_who_recorded_them(log: Log) -> None:
         IdentificationStatus.PROVISIONAL,
         MEDIC.account_id,
     )
+
+
+# --- a living casualty moved after the family was told where ------------------------------
+
+
+def _soroka(log: Log) -> None:
+    log.run(
+        ADMIN,
+        RegisterHospital(command_id=_id(), hospital_id="soroka", name="Soroka", where=HERE),
+    )
+
+
+def _waiting(log: Log, report_id: str) -> list[tuple[str | None, str | None, Outcome | None]]:
+    """The board's families to tell of this report: (moved from, where now, told)."""
+    return [
+        (t.moved_from, t.place, t.told)
+        for t in compute_board(log.state).to_tell
+        if t.report_id == report_id
+    ]
+
+
+def test_a_transfer_after_the_family_was_told_lists_them_to_be_told_where(log: Log) -> None:
+    _soroka(log)
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "M1")
+    match_id = _confirmed(log, report_id, casualty_id)
+    # Never told: waiting, with where the casualty is now.
+    assert _waiting(log, report_id) == [(None, "hospital:hadassah", None)]
+    _tell(log, report_id, match_id)
+    assert log.persons.missing[report_id].notifications[-1].place == "hospital:hadassah"
+    assert _waiting(log, report_id) == []
+
+    log.run(
+        HOSPITAL,
+        EvacuateCasualty(command_id=_id(), casualty_id=casualty_id, destination="soroka"),
+    )
+    # Still alive and in care: the outcome and the family's page are unchanged...
+    report = log.persons.missing[report_id]
+    assert (report.outcome, report.outcome_was) == (Outcome.INJURED, None)
+    assert _seen(log, family) == ("found", Outcome.INJURED, STALE)
+    # ...but the desk lists them: they were told Hadassah, and are on the way to Soroka.
+    assert _waiting(log, report_id) == [("hospital:hadassah", "hospital:soroka", Outcome.INJURED)]
+    board = compute_board(log.state)
+    [tell] = [t for t in board.to_tell if t.report_id == report_id]
+    assert tell.casualty_id == casualty_id
+    assert tell.told_before
+    assert {"hadassah", "soroka"} <= set(
+        registry_board.named(log.state, (), board.to_tell).hospitals
+    )
+
+    _tell(log, report_id, match_id)  # told where they are going
+    assert _waiting(log, report_id) == []
+    # Arriving where the family was told they were going is no news.
+    log.run(ADMIN, RecordArrival(command_id=_id(), casualty_id=casualty_id, hospital_id="soroka"))
+    assert _waiting(log, report_id) == []
+
+
+def test_a_discharge_to_other_care_lists_the_family_to_be_told_where(log: Log) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "M2")
+    match_id = _confirmed(log, report_id, casualty_id)
+    _tell(log, report_id, match_id)
+    log.run(
+        HOSPITAL,
+        DischargeCasualty(
+            command_id=_id(), casualty_id=casualty_id, disposition=Disposition.OTHER_CARE
+        ),
+    )
+    assert _waiting(log, report_id) == [("hospital:hadassah", "other_care", Outcome.INJURED)]
+
+
+def test_a_family_told_before_the_casualty_reached_a_hospital_hears_which(log: Log) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    log.run(MEDIC, RecordCasualty(command_id=_id(), tag="M3", name=SARA))
+    casualty_id = casualty_by_tag(log.state, "M3").casualty_id
+    match_id = _confirmed(log, report_id, casualty_id)
+    _tell(log, report_id, match_id)
+    assert _waiting(log, report_id) == []
+    # On the way with no destination said: still nowhere a family could go.
+    log.run(MEDIC, EvacuateCasualty(command_id=_id(), casualty_id=casualty_id))
+    assert _waiting(log, report_id) == []
+    log.run(
+        HOSPITAL,
+        RecordArrival(command_id=_id(), casualty_id=casualty_id, hospital_id="hadassah"),
+    )
+    assert _waiting(log, report_id) == [("none", "hospital:hadassah", Outcome.INJURED)]
+
+
+def test_the_place_told_is_the_one_the_desk_saw_and_older_tellings_are_not_relisted(
+    log: Log,
+) -> None:
+    _soroka(log)
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "M4")
+    match_id = _confirmed(log, report_id, casualty_id)
+    [told] = decide(
+        log.state,
+        RecordNotification(command_id=_id(), report_id=report_id, match_id=match_id),
+        DecisionContext(REGISTRAR, log.now),
+    )
+    # A transfer lands between the desk deciding and the telling reaching the log.
+    log.run(
+        HOSPITAL,
+        EvacuateCasualty(command_id=_id(), casualty_id=casualty_id, destination="soroka"),
+    )
+    log.apply(REGISTRAR, told)
+    assert _waiting(log, report_id) == [("hospital:hadassah", "hospital:soroka", Outcome.INJURED)]
+
+    # A telling from a log written before tellings said where (no place): not listed again.
+    other = _report(log, family, PersonName(full_name="Sara Levy"))
+    second = _in_hospital(log, "M5")
+    second_match = _confirmed(log, other, second)
+    assert isinstance(told, NotificationRecorded)
+    log.apply(
+        REGISTRAR,
+        told.model_copy(update={"report_id": other, "match_id": second_match, "place": None}),
+    )
+    log.run(HOSPITAL, EvacuateCasualty(command_id=_id(), casualty_id=second, destination="soroka"))
+    assert _waiting(log, other) == []
+
+
+def test_the_place_told_survives_json_and_replay(log: Log) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "M6")
+    _tell(log, report_id, _confirmed(log, report_id, casualty_id))
+    replayed = State()
+    for r in log.recorded:
+        again = event_class(r.event.type).model_validate_json(r.event.model_dump_json())
+        assert again == r.event
+        evolve(
+            replayed,
+            Recorded(r.position, r.event_id, r.recorded_at, r.actor, r.command_id, None, again),
+        )
+    assert replayed == log.state
+    [n] = replayed.slice(Persons).missing[report_id].notifications
+    assert n.place == "hospital:hadassah"

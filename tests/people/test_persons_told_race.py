@@ -82,6 +82,7 @@ def test_a_phone_call_decided_before_a_death_is_not_a_death_told(log: Log) -> No
         "told_before": True,
         "told": "injured",
         "identify_first": True,
+        "casualty_id": casualty_id,
     }
 
     # The same log replayed from its JSON gives the same state.

@@ -9,9 +9,10 @@ news first, and counts; `named` gives the records the first of them name.
 
 A family is waiting to be told (`ToTell`) when the outcome as it stands was not told them:
 never told, or told before the casualty's death or discharge changed it (`changed_from`,
-`told_before`); a death not formally identified is listed as `identify_first` (no family is
-told of it yet). A family told of a match a registrar then withdrew waits to hear that the
-news was wrong (`withdrawn`).
+`told_before`), or told where a living casualty was before a transfer moved them
+(`moved_from`: a family sent to one hospital must hear of another); a death not formally
+identified is listed as `identify_first` (no family is told of it yet). A family told of a
+match a registrar then withdrew waits to hear that the news was wrong (`withdrawn`).
 
 The board's size follows the work waiting, not the number of reports. Everything else is
 found by name (`search_reports`), a page at a time.
@@ -51,13 +52,20 @@ from pydantic import BaseModel
 from magen.app.following import follower_of
 from magen.app.service import Service
 from magen.domain.base import Recorded
-from magen.domain.casualties import Casualties, Casualty, IdentificationStatus
+from magen.domain.casualties import (
+    AT_HOSPITAL,
+    Casualties,
+    Casualty,
+    IdentificationStatus,
+    care_place,
+)
 from magen.domain.hospitals import Hospitals
 from magen.domain.people import PersonName
 from magen.domain.persons import (
     CandidateKind,
     MatchStatus,
     MissingReport,
+    Notification,
     Outcome,
     Persons,
     ReportStatus,
@@ -281,7 +289,17 @@ def tell_card(tell: ToTell) -> dict[str, Any]:
     return card
 
 
-_TELL_DETAILS = ("changed_from", "told_before", "told", "withdrawn", "reason", "identify_first")
+_TELL_DETAILS = (
+    "changed_from",
+    "moved_from",
+    "place",
+    "told_before",
+    "told",
+    "withdrawn",
+    "reason",
+    "identify_first",
+    "casualty_id",
+)
 
 
 def survivor_card(survivor: Survivor) -> dict[str, Any]:
@@ -311,6 +329,11 @@ class ToTell:
     reason: str = ""  # why the registrar withdrew it
     # A death whose casualty is not formally identified yet: no family is told until it is.
     identify_first: bool = False
+    # Where a living casualty was when the family was last told (`care_place`), if a transfer
+    # or a discharge to other care has moved them since: they must hear where they are now.
+    moved_from: str | None = None
+    casualty_id: str | None = None  # the casualty the news is of, if it is one's
+    place: str | None = None  # and where it is now (`care_place`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,11 +380,26 @@ def _waiting(state: State, closed: Iterable[MissingReport]) -> list[ToTell]:
         match_id = primary.outcome_match
         if primary.status is not ReportStatus.FOUND or match_id is None:
             continue
-        if any(n.match_id == match_id for n in report.notifications):
-            continue
-        before = [n for n in report.told_before if n.match_id == match_id]
+        told = [n for n in report.notifications if n.match_id == match_id]
         m = persons.matches.get(match_id)
         c = casualties.get(m.candidate_id) if m and m.candidate_kind is CASUALTY else None
+        if told:
+            moved_from = _moved_from(told[-1], c) if primary.outcome is INJURED else None
+            if moved_from is None or c is None:
+                continue
+            tell = ToTell(
+                report.report_id,
+                primary.report_id,
+                match_id,
+                told_before=True,
+                told=told[-1].outcome,
+                moved_from=moved_from,
+                casualty_id=c.casualty_id,
+                place=care_place(c),
+            )
+            out.append((True, _moved_at(c) or primary.closed_at or primary.reported_at, tell))
+            continue
+        before = [n for n in report.told_before if n.match_id == match_id]
         death = primary.outcome is Outcome.DECEASED
         tell = ToTell(
             report.report_id,
@@ -371,6 +409,8 @@ def _waiting(state: State, closed: Iterable[MissingReport]) -> list[ToTell]:
             told_before=bool(before),
             told=before[-1].outcome if before else None,
             identify_first=death and c is not None and c.identification is not IDENTIFIED,
+            casualty_id=c.casualty_id if c is not None else None,
+            place=care_place(c) if c is not None and primary.outcome is INJURED else None,
         )
         since = primary.outcome_changed_at or primary.closed_at or primary.reported_at
         out.append((not death, since, tell))
@@ -395,6 +435,20 @@ def _waiting(state: State, closed: Iterable[MissingReport]) -> list[ToTell]:
 
 CASUALTY = CandidateKind.CASUALTY
 IDENTIFIED = IdentificationStatus.IDENTIFIED
+INJURED = Outcome.INJURED
+
+
+def _moved_from(told: Notification, c: Casualty | None) -> str | None:
+    """Where the casualty was when this family was told, if it has moved since (a transfer,
+    a discharge to other care); None if not, or if the telling did not say (older logs)."""
+    if c is None or told.place is None:
+        return None
+    return told.place if care_place(c) != told.place else None
+
+
+def _moved_at(c: Casualty) -> datetime | None:
+    """When the casualty last moved: its latest evacuation, arrival or discharge."""
+    return max((t for t in (c.evacuated_at, c.arrived_at, c.discharged_at) if t), default=None)
 
 
 def _open_proposals(persons: Persons, proposed: Iterable[PersonMatch]) -> list[PersonMatch]:
@@ -493,6 +547,10 @@ def named(
         told_of = persons.matches.get(t.match_id)
         if told_of is not None and told_of.candidate_kind is CandidateKind.CASUALTY:
             casualty(told_of.candidate_id)  # its tag, disposition, identification
+        for place in (t.moved_from, t.place):  # where they were told, where they are
+            h = known_hospitals.get(place.removeprefix(AT_HOSPITAL)) if place else None
+            if h is not None and place and place.startswith(AT_HOSPITAL):
+                out.hospitals[h.hospital_id] = h.name
     for report_id in noted_after:
         report(report_id)
     return out

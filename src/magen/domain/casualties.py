@@ -283,6 +283,27 @@ def hospitals_at(c: Casualty, position: int) -> frozenset[str]:
     return c.custody[i - 1][1] if i else frozenset()
 
 
+# Where a family told of a living casualty would find them (`care_place`): at a hospital, in
+# other care (discharged there), or not in a hospital yet (at the scene, or on the way with no
+# destination). A hospital's place is its id after `AT_HOSPITAL`.
+AT_HOSPITAL = "hospital:"
+IN_OTHER_CARE = "other_care"
+NOT_IN_HOSPITAL = "none"
+
+
+def care_place(c: Casualty) -> str:
+    """Where a living casualty is to be found: `AT_HOSPITAL` and the hospital it is in or on
+    the way to (a transfer: the one it goes to), `IN_OTHER_CARE` once discharged to other
+    care, else `NOT_IN_HOSPITAL`."""
+    if c.status is CasualtyStatus.EVACUATED and c.destination is not None:
+        return AT_HOSPITAL + c.destination
+    if c.status in (CasualtyStatus.ARRIVED, CasualtyStatus.ADMITTED) and c.hospital_id:
+        return AT_HOSPITAL + c.hospital_id
+    if c.status is CasualtyStatus.DISCHARGED and c.disposition is Disposition.OTHER_CARE:
+        return IN_OTHER_CARE
+    return NOT_IN_HOSPITAL
+
+
 def _rebind(c: Casualty, position: int) -> None:
     now = hospitals_of(c)
     if now != (c.custody[-1][1] if c.custody else frozenset()):

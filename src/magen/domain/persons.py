@@ -71,6 +71,7 @@ from magen.domain.casualties import (
     DeathRecorded,
     Disposition,
     IdentificationStatus,
+    care_place,
 )
 from magen.domain.errors import Conflict, Forbidden, InvalidCommand, NotFound
 from magen.domain.people import (
@@ -198,6 +199,9 @@ class Notification:
     # order they were recorded (a telling that lost a race goes to `told_before` after newer
     # ones are in `notifications`), which the PFIF export's note ids follow.
     position: int = -1
+    # Where the casualty they were told of was then (`care_place`): a family told of a
+    # hospital must hear of a transfer. None if not a casualty, or not recorded (older logs).
+    place: str | None = None
 
 
 @dataclass
@@ -481,6 +485,9 @@ class NotificationRecorded(Event):
     # not count as told. None when there was no confirmed outcome to tell, and in
     # notifications recorded before this field existed (applied as they were then).
     outcome: Outcome | None = None
+    # Where the casualty of the match was when the desk decided (`care_place`), so a transfer
+    # after it is news to tell; None for other matches and in notifications from before.
+    place: str | None = None
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -1031,6 +1038,7 @@ def _notify(state: State, cmd: RecordNotification, ctx: DecisionContext) -> list
             channel=cmd.channel,
             note=cmd.note,
             outcome=_told_of(primary, cmd.match_id),
+            place=_told_place(state, persons, cmd.match_id),
         )
     ]
 
@@ -1039,6 +1047,15 @@ def _told_of(primary: MissingReport, match_id: str | None) -> Outcome | None:
     """The outcome a family told of this match hears: the report's as it stands, if the match
     is the one it rests on."""
     return primary.outcome if match_id and match_id == primary.outcome_match else None
+
+
+def _told_place(state: State, persons: Persons, match_id: str | None) -> str | None:
+    """Where the casualty of this match is now (`care_place`), if it is a casualty's."""
+    m = persons.matches.get(match_id) if match_id else None
+    if m is None or m.candidate_kind is not CandidateKind.CASUALTY:
+        return None
+    c = state.slice(Casualties).by_id.get(m.candidate_id)
+    return care_place(c) if c is not None else None
 
 
 def _tells_a_death(state: State, persons: Persons, m: Match) -> bool:
@@ -1222,6 +1239,7 @@ def _on_notified(state: State, e: NotificationRecorded, r: Recorded) -> None:
         note=e.note,
         outcome=None if unsure else told,
         position=r.position,
+        place=e.place,
     )
     if unsure or told is not stands:
         # Not told of the outcome as it stands (or not in person, for a death; an outcome

@@ -359,8 +359,8 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "غادر/ت خلافًا للمشورة الطبية",
         "Left against medical advice",
     ),
-    # A family to tell again (the board's `to_tell`: changed_from, told_before, told,
-    # withdrawn, reason, identify_first).
+    # A family to tell again (the board's `to_tell`: changed_from, moved_from, place,
+    # told_before, told, withdrawn, reason, identify_first).
     "registry_changed_since_told": (
         "המצב השתנה מאז שנמסר למשפחה: היה {was}, כעת {now}",
         "تغيّرت الحالة منذ إبلاغ العائلة: كانت {was}، والآن {now}",
@@ -370,6 +370,18 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "המצב השתנה מאז אישור ההתאמה: היה {was}, כעת {now}",
         "تغيّرت الحالة منذ تأكيد التطابق: كانت {was}، والآن {now}",
         "Outcome changed since confirmed: was {was}, now {now}",
+    ),
+    "registry_moved_since_told": (
+        "הועבר/ה מאז שנמסר למשפחה. אז: {was}. כעת: {now}. יש לומר להם איפה.",
+        "نُقل/ت منذ إبلاغ العائلة. حينها: {was}. الآن: {now}. أخبروهم أين.",
+        "Moved since you told them. Then: {was}. Now: {now}. Tell them where.",
+    ),
+    "registry_where_now": ("נמצא/ת כעת: {p}", "الموقع الآن: {p}", "Where now: {p}"),
+    "registry_place_other_care": ("מוסד רפואי אחר", "رعاية أخرى", "other care"),
+    "registry_place_none": (
+        "לא בבית חולים עדיין",
+        "ليس في مستشفى بعد",
+        "not in a hospital yet",
     ),
     "registry_identify_first": (
         "טרם זוהה/תה רשמית: יש לזהות קודם. אין למסור למשפחה על המוות עד אז.",

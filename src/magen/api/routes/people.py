@@ -594,7 +594,10 @@ async def board(
     `will_be` what confirming a casualty's would tell the family; `to_tell` the families
     waiting to be told of a confirmed outcome (`changed_from` set when it changed since it was
     confirmed, `told_before` and `told` when they were told the earlier one,
-    `identify_first` for a death not formally identified, which no family is told yet) or
+    `identify_first` for a death not formally identified, which no family is told yet; for a
+    living casualty `place`, where it is now: `hospital:<id>`, `other_care` or `none`, not in
+    a hospital yet; `moved_from`, where it was when the family was told, once a transfer or a
+    discharge to other care has moved it since; `casualty_id` for a casualty's news) or
     that a match they were told of was withdrawn (`withdrawn`, with its `reason`), deaths and
     withdrawn news first, then whoever has waited longest: the first
     `limit` of each (`counts` says how many wait); `noted_after` the found (or duplicate)

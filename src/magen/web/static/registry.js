@@ -162,6 +162,21 @@
       node("p", "", [el("b", "", say("registry_cas_" + c.status)), " · " + say("registry_ident_" + c.identification),
         c.identified_name ? [": ", bdi(c.identified_name.full_name)] : null])];
   }
+  // Where a living casualty is to be found, as the server says it (care_place): a hospital,
+  // other care, or not in a hospital yet.
+  function placeNode(place) {
+    if (place && place.indexOf("hospital:") === 0) {
+      var id = place.slice("hospital:".length);
+      return bdi(M.named({ names: (data.board.hospital_names || {})[id], name: data.board.hospitals[id] }, id));
+    }
+    return document.createTextNode(say(place === "other_care" ? "registry_place_other_care" : "registry_place_none"));
+  }
+  // Where a living casualty is now, and "on the way" while it is (a transfer, an evacuation).
+  function whereNow(t) {
+    var c = data.board.casualties[t.casualty_id];
+    var place = placeNode(t.place);
+    return c && c.status === "evacuated" && t.place !== "none" ? node("span", "", [place, " · " + say("registry_cas_evacuated")]) : place;
+  }
   function contactText(rep) {
     var parts = [];
     if (rep.contact) {
@@ -603,6 +618,11 @@
       if (t.told) out.push(el("p", "", say("registry_told_then", { o: say("registry_out_" + t.told) })));
       return out;
     }
+    if (t.moved_from) {
+      // A transfer or a discharge to other care since the family was told where they are.
+      out.push(node("p", "changed", sayParts("registry_moved_since_told",
+        { was: placeNode(t.moved_from), now: placeNode(t.place) })));
+    }
     if (t.changed_from) {
       out.push(el("p", "changed", say(t.told_before ? "registry_changed_since_told" : "registry_changed_since_confirmed",
         { was: say("registry_out_" + t.changed_from), now: say("registry_out_" + p.outcome) })));
@@ -620,6 +640,8 @@
           p.closed_at ? el("span", "alt", say("registry_confirmed_at", { t: when(p.closed_at) })) : null]),
         node("div", "news", tellNews(t, p)),
         node("div", "who-to-tell", [p !== r ? line(sayParts("registry_dup_of", { name: bdi(p.name.full_name) })) : null,
+          // Where a living casualty is to be found: what the family will ask first.
+          t.place && p.outcome === "injured" && !t.withdrawn ? line(sayParts("registry_where_now", { p: whereNow(t) })) : null,
           p.release && !t.withdrawn ? line(sayParts("registry_message", { m: p.release_key ? say(p.release_key) : bdi(p.release) })) : null, line(contactText(r)),
           // What the family added, perhaps since the match was confirmed ("I have seen them,
           // they are safe"): read before anyone goes to tell them.
