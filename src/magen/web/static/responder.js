@@ -447,14 +447,30 @@
     if (first && !framed) map.setView(ll, 17, { animate: false });
   }
 
-  if (navigator.geolocation) {
+  // A watch refused (location off, or not allowed) ends; allowed later in the browser's
+  // settings, it is started again, so the position is sent and the hospitals ranked without
+  // reloading the page. Any other failure keeps the last fix and the watch.
+  var watching = false;
+  function watch() {
+    if (watching) return;
+    watching = true;
     navigator.geolocation.watchPosition(function (pos) {
       var first = !fix;
       fix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: Math.round(pos.coords.accuracy) };
       drawMe(first);
       sendPosition();
       if (onFix && onFix()) onFix = null;
-    }, function () { /* keep the last fix */ }, { enableHighAccuracy: true, maximumAge: 5000 });
+    }, function (err) {
+      if (err && err.code === 1) watching = false;  // PERMISSION_DENIED: this watch is over
+    }, { enableHighAccuracy: true, maximumAge: 5000 });
+  }
+  if (navigator.geolocation) {
+    watch();
+    if (navigator.permissions) {
+      navigator.permissions.query({ name: "geolocation" }).then(function (status) {
+        status.addEventListener("change", function () { if (status.state === "granted") watch(); });
+      }, function () { /* no permission states here: the first watch is all there is */ });
+    }
   }
 
   /* --- one-tap sighting ------------------------------------------------------------------- */
