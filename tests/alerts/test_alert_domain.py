@@ -39,6 +39,7 @@ from magen.domain.alerts import (
     UpdateAlert,
     UpdateDangerArea,
     ZoneGuidanceSummary,
+    already_over,
 )
 from magen.domain.base import Actor
 from magen.domain.errors import Conflict, InvalidCommand, NotFound
@@ -366,6 +367,43 @@ def test_all_clear_ends_every_active_alert_in_the_zones(log: Log) -> None:
         DeclareAllClear(command_id=cid(), zone_ids=("z1",)), InvalidCommand, "nothing to clear"
     )
     log.refuse(DeclareAllClear(command_id=cid(), zone_ids=("z1", "z1")), InvalidCommand, "twice")
+
+
+def test_an_imported_all_clear_ends_only_what_its_sender_issued(log: Log) -> None:
+    """An upstream "the event has ended" after a barrage ends the barrage's alerts, never the
+    town's own lock-in against attackers, nor the sender's own infiltration alert unless it
+    names that category."""
+    upstream_rockets = issued(log, "z1", source=UPSTREAM)
+    town_rockets = issued(log, "z1")
+    infiltration = IssueAlert(
+        command_id=cid(), category=AlertCategory.TERRORIST_INFILTRATION, zone_ids=("z1",)
+    )
+    (rec,) = log.run(infiltration)
+    town_lock_in = rec.event.alert_id  # type: ignore[attr-defined]
+    theirs = CapSource(sender=UPSTREAM.sender, identifier="hfc-inf", sent=NOW)
+    (rec,) = log.run(infiltration.model_copy(update={"command_id": cid(), "source": theirs}))
+    upstream_lock_in = rec.event.alert_id  # type: ignore[attr-defined]
+
+    def clear(n: int, *categories: AlertCategory) -> DeclareAllClear:
+        source = CapSource(sender=UPSTREAM.sender, identifier=f"hfc-clear-{n}", sent=NOW)
+        return DeclareAllClear(
+            command_id=cid(), zone_ids=("z1",), categories=categories, source=source
+        )
+
+    recs = log.run(clear(1))
+    assert [r.event.alert_id for r in recs] == [upstream_rockets]  # type: ignore[attr-defined]
+    for kept in (town_rockets, town_lock_in, upstream_lock_in):
+        assert log.alerts.alerts[kept].is_active(NOW)
+    # Nothing more of theirs ends without naming it: already over, as an import says it.
+    assert already_over(log.state, clear(2), NOW) == (
+        f"no alert from {UPSTREAM.sender} is in force in z1: already over"
+    )
+    recs = log.run(clear(3, AlertCategory.TERRORIST_INFILTRATION))
+    assert [r.event.alert_id for r in recs] == [upstream_lock_in]  # type: ignore[attr-defined]
+    assert log.alerts.alerts[town_lock_in].is_active(NOW)
+    # The town's own all clear still ends its own alerts.
+    recs = log.run(DeclareAllClear(command_id=cid(), zone_ids=("z1",)))
+    assert {r.event.alert_id for r in recs} == {town_rockets, town_lock_in}  # type: ignore[attr-defined]
 
 
 # --- danger areas -------------------------------------------------------------------------

@@ -1093,14 +1093,36 @@ def _all_clear(state: State, cmd: DeclareAllClear, ctx: DecisionContext) -> list
 
 
 def _cleared_by(alerts: Alerts, cmd: DeclareAllClear, now: datetime) -> list[OfficialAlert]:
-    """The alerts (of the all clear's categories) still holding at `now` in one of its zones."""
+    """The alerts (of the all clear's categories) still holding at `now` in one of its zones.
+
+    An all clear imported from upstream ends only what that sender issued: never the town's
+    own alerts (an upstream "the event has ended" after a barrage must not lift a lock-in the
+    town declared against attackers in its streets), and an infiltration alert only when it
+    names that category (ending a lock-in is never implied)."""
     wanted = set(cmd.zone_ids)
+    sender = cmd.source.sender if isinstance(cmd.source, CapSource) else None
     return [
         a
         for a in alerts.active_alerts(now)
-        if (not cmd.categories or a.category in cmd.categories)
+        if (a.category in cmd.categories if cmd.categories else _implied(a, sender))
         and wanted.intersection(a.active_zones)
+        and (sender is None or _issued_by_sender(a, sender))
     ]
+
+
+def _implied(alert: OfficialAlert, sender: str | None) -> bool:
+    """Whether an all clear naming no category ends this alert: the operator's ends any; an
+    imported one, any but an infiltration alert."""
+    return sender is None or alert.category is not AlertCategory.TERRORIST_INFILTRATION
+
+
+def _issued_by_sender(alert: OfficialAlert, sender: str) -> bool:
+    """Whether a message of the alert came from this upstream sender."""
+    return any(
+        isinstance(source := getattr(m.event, "source", None), CapSource)
+        and source.sender == sender
+        for m in alert.messages
+    )
 
 
 def already_over(state: State, command: Command, now: datetime) -> str | None:
@@ -1116,7 +1138,9 @@ def already_over(state: State, command: Command, now: datetime) -> str | None:
     if isinstance(command, EndAlert):
         return _ended_already(state, command, now)
     if isinstance(command, DeclareAllClear) and not _cleared_by(_slice(state), command, now):
-        return f"no alert is in force in {', '.join(command.zone_ids)}: already over"
+        source = command.source
+        whose = f" from {source.sender}" if isinstance(source, CapSource) else ""
+        return f"no alert{whose} is in force in {', '.join(command.zone_ids)}: already over"
     return None
 
 
