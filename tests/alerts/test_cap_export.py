@@ -244,6 +244,29 @@ def test_alert_message_content(log: Log) -> None:
     assert params == ["baka=90"]
 
 
+def test_an_infiltration_all_clear_never_tells_people_to_go_out(log: Log) -> None:
+    """A zone's infiltration alert ends while attackers may be in the next streets: the feed's
+    all clear, read alone by a relay, never says "you may leave your homes"."""
+    (issued,) = log.run(
+        IssueAlert(
+            command_id=cid(),
+            category=AlertCategory.TERRORIST_INFILTRATION,
+            zone_ids=("z1", "z2"),
+        )
+    )
+    alert_id = issued.event.alert_id  # type: ignore[attr-defined]
+    (ended,) = log.run(EndAlert(command_id=cid(), alert_id=alert_id, zone_ids=("z1",)))
+    [xml] = export_all(log, [ended])
+    msg = decode_cap(xml)
+    said = {i.language: i.instruction or "" for i in msg.infos}
+    assert all(i.response_types == ("AllClear",) for i in msg.infos)
+    assert "leave your homes" not in said["en-US"]
+    assert "Do not go out where another alert is still in force" in said["en-US"]
+    assert "לצאת מהבתים" not in said["he-IL"]
+    assert "אל תצאו" in said["he-IL"]
+    assert "لا تخرجوا" in said["ar"]
+
+
 def test_override_cancel_references_its_alert(log: Log) -> None:
     (issued,) = log.run(
         IssueGuidanceOverride(

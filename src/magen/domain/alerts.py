@@ -390,10 +390,16 @@ _CLEAR_ROUTINE = LocalText(
 )
 ALL_CLEAR_INSTRUCTIONS: dict[AlertCategory, LocalText] = {
     **dict.fromkeys(SHELTER_CATEGORIES, _CLEAR_PROTECTED_SPACE),
+    # Never "you may leave your homes": an infiltration alert often ends a zone at a time while
+    # attackers are still reported in the next streets, and a feed reader shows this alone.
     AlertCategory.TERRORIST_INFILTRATION: LocalText(
-        he="האירוע הסתיים. ניתן לצאת מהבתים ולנוע באזור.",
-        ar="انتهى الحدث. يمكن الخروج من البيوت والتنقّل في المنطقة.",
-        en="The event has ended. You may leave your homes and move about the area.",
+        he="התרעת חדירת המחבלים הסתיימה באזורים אלה. אל תצאו במקום שבו עדיין בתוקף התרעה "
+        "אחרת או שעדיין מדווח בו על מחבלים; פעלו לפי הנחיות כוחות הביטחון.",
+        ar="انتهى إنذار تسلّل المسلّحين في هذه المناطق. لا تخرجوا حيث لا يزال إنذار آخر ساريًا "
+        "أو حيث لا يزال يُبلَّغ عن مسلّحين؛ اتّبعوا تعليمات قوات الأمن.",
+        en="The infiltration alert has ended in these areas. Do not go out where another alert "
+        "is still in force or attackers are still reported; follow the security forces' "
+        "instructions.",
     ),
     AlertCategory.EARTHQUAKE: _CLEAR_ROUTINE,
     AlertCategory.TSUNAMI: _CLEAR_ROUTINE,
