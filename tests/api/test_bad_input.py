@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from magen.domain.accounts import Accounts
+from magen.domain.reports import Reports
 from magen.domain.values import Role
 from support.apikit import BAKA, Kit, api_kit, cid
 
@@ -158,16 +159,19 @@ def test_same_id_from_another_account_is_a_conflict(kit: Kit) -> None:
     assert kit.log.head() == head
 
 
-def test_sos_with_more_injured_than_people_is_refused(kit: Kit) -> None:
+def test_sos_with_more_injured_than_people_is_raised(kit: Kit) -> None:
+    """No bad input: a call for help is never refused over its numbers; the people are
+    counted as at least the injured."""
     head = kit.log.head()
     r = kit.post(
         Role.RESIDENT,
         "/api/v1/sos",
         {"command_id": cid(), "where": BAKA, "people": 2, "injured": 3},
     )
-    assert r.status_code == 422
-    assert "injured" in r.json()["reason"]
-    assert kit.log.head() == head
+    assert r.status_code == 201, r.text
+    assert kit.log.head() == head + 1
+    call = kit.client.app.state["runtime"].service.state.slice(Reports).sos[r.json()["id"]]
+    assert (call.people, call.injured) == (3, 3)
 
 
 def test_unknown_sos_is_404(kit: Kit) -> None:

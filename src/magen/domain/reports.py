@@ -209,18 +209,22 @@ def _sighting(state: State, cmd: ReportSighting, ctx: DecisionContext) -> list[E
     ]
 
 
+def sos_people(people: int, injured: int, children: int) -> int:
+    """How many people a call is for: never fewer than its injured or its children. A call
+    for help is never refused over its numbers (the form's "people" is 1 until changed, and
+    someone typing "3 injured" in a hurry has not changed it): the people are at least the
+    injured and at least the children, as they were typed."""
+    return max(people, injured, children)
+
+
 @decider(RaiseSos)
 def _raise(state: State, cmd: RaiseSos, ctx: DecisionContext) -> list[Event]:
-    if cmd.injured > cmd.people or cmd.children > cmd.people:
-        raise InvalidCommand(
-            "injured and children cannot exceed the number of people", rule="more_hurt_than_people"
-        )
     return [
         SosRaised(
             sos_id=_report_id("sos", cmd.command_id),
             where=cmd.where,
             observed_at=_observed(cmd.observed_at, ctx),
-            people=cmd.people,
+            people=sos_people(cmd.people, cmd.injured, cmd.children),
             injured=cmd.injured,
             children=cmd.children,
             silent=cmd.silent,
@@ -245,16 +249,14 @@ def open_sos(state: State, sos_id: str) -> Sos:
 @decider(UpdateSos)
 def _update(state: State, cmd: UpdateSos, ctx: DecisionContext) -> list[Event]:
     sos = open_sos(state, cmd.sos_id)
-    people = cmd.people if cmd.people is not None else sos.people
-    injured = cmd.injured if cmd.injured is not None else sos.injured
-    children = cmd.children if cmd.children is not None else sos.children
-    if injured > people or children > people:
-        raise InvalidCommand(
-            "injured and children cannot exceed the number of people", rule="more_hurt_than_people"
-        )
     changes = cmd.model_dump(exclude={"command_id", "sos_id"}, exclude_none=True)
     if not changes:
         raise InvalidCommand("an update must change something")
+    injured = cmd.injured if cmd.injured is not None else sos.injured
+    children = cmd.children if cmd.children is not None else sos.children
+    people = sos_people(cmd.people if cmd.people is not None else sos.people, injured, children)
+    if people != sos.people or cmd.people is not None:
+        changes["people"] = people
     return [SosUpdated(sos_id=cmd.sos_id, **changes)]
 
 

@@ -352,8 +352,8 @@ def _sos(form: Mapping[str, str], where: Location) -> RaiseSos:
     people = count(form, "people", 1, MAX_PEOPLE) or 1
     injured = count(form, "injured", 0, MAX_PEOPLE) or 0
     children = count(form, "children", 0, MAX_PEOPLE) or 0
-    if injured > people or children > people:
-        raise FormError("more_than_people")
+    # More injured or children than people is no reason to refuse a call for help: the
+    # domain counts the people as at least the injured and the children.
     return RaiseSos(
         command_id=command_id(form),
         where=where.point(),

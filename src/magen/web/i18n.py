@@ -122,11 +122,6 @@ _T: dict[str, tuple[str, str, str]] = {
         "النداء أُغلق بالفعل",
         "The call is already closed",
     ),
-    "refused_more_hurt_than_people": (
-        "יותר פצועים או ילדים ממספר האנשים",
-        "عدد المصابين أو الأطفال أكبر من عدد الأشخاص",
-        "More injured or children than people",
-    ),
     "refused_tag_in_use": (
         "מספר התג כבר רשום על נפגע אחר: בדקו את התג",
         "رقم البطاقة مسجَّل لمصاب آخر: تحقّقوا من البطاقة",
@@ -351,11 +346,6 @@ _T: dict[str, tuple[str, str, str]] = {
         "כתבו מספר שלם בין {low} ל-{high}.",
         "اكتب عددًا صحيحًا بين {low} و{high}.",
         "Write a whole number from {low} to {high}.",
-    ),
-    "more_than_people": (
-        "מספר הפצועים או הילדים גדול ממספר האנשים.",
-        "عدد المصابين أو الأطفال أكبر من عدد الأشخاص.",
-        "There are more injured or children than people.",
     ),
     # --- guidance -------------------------------------------------------------------------
     "now_title": ("מה לעשות עכשיו", "ماذا تفعل الآن", "What to do now"),
