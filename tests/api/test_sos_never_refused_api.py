@@ -3,11 +3,14 @@ as-user audit of the resident side):
 
 - more injured or children than people (the page's "people" is 1 until changed): raised, the
   people counted as the most of the three; an update likewise;
+- a phone's clock more than 5 minutes fast: raised, at the server's now (a sighting so timed
+  is still refused).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -69,3 +72,25 @@ def test_the_resident_page_raises_an_sos_with_more_injured_than_people(kit: Kit)
     assert r.status_code == 201, r.text
     (call,) = kit.client.app.state["runtime"].service.state.slice(Reports).sos.values()
     assert (call.people, call.injured, call.children) == (3, 3, 0)
+
+
+@pytest.mark.parametrize("ahead", [timedelta(minutes=7), timedelta(days=3)])
+def test_an_sos_from_a_phone_with_a_fast_clock_is_raised_at_the_server_s_now(
+    kit: Kit, ahead: timedelta
+) -> None:
+    at = (kit.clock.now() + ahead).isoformat()
+    r = kit.post(
+        Role.RESIDENT, "/api/v1/sos", {"command_id": cid(), "where": BAKA, "observed_at": at}
+    )
+    assert r.status_code == 201, r.text
+    assert _call(kit, r.json()["id"]).raised_at == kit.clock.now()
+
+
+def test_a_sighting_from_a_phone_with_a_fast_clock_is_still_refused(kit: Kit) -> None:
+    at = (kit.clock.now() + timedelta(minutes=7)).isoformat()
+    head = kit.log.head()
+    body = {"command_id": cid(), "where": BAKA, "observed_at": at}
+    r = kit.post(Role.RESIDENT, "/api/v1/sightings", body)
+    assert r.status_code == 422, r.text
+    assert "future" in r.json()["reason"]
+    assert kit.log.head() == head

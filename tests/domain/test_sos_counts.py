@@ -1,16 +1,25 @@
 """A call for help is never refused over its numbers: more injured or children than people
 counts the people as the most of the three (the page's "people" is 1 until changed, and
-someone typing "3 injured" in a hurry was refused, their call not raised)."""
+someone typing "3 injured" in a hurry was refused, their call not raised). Nor over a fast
+phone clock: its time is taken as the server's now."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from magen.domain.base import Actor, DecisionContext, Recorded, decide, evolve
-from magen.domain.reports import RaiseSos, Reports, SosRaised, SosUpdated, UpdateSos
+from magen.domain.errors import InvalidCommand
+from magen.domain.reports import (
+    RaiseSos,
+    ReportSighting,
+    Reports,
+    SosRaised,
+    SosUpdated,
+    UpdateSos,
+)
 from magen.domain.state import State
 from magen.domain.values import GeoPoint, Role
 
@@ -84,3 +93,29 @@ def test_an_update_within_the_people_leaves_them_as_they_were() -> None:
     (event,) = decide(state, cmd, CTX)
     assert isinstance(event, SosUpdated)
     assert (event.people, event.injured) == (None, 2)
+
+
+@pytest.mark.parametrize(
+    "ahead", [timedelta(minutes=2), timedelta(minutes=6), timedelta(hours=3), timedelta(days=400)]
+)
+def test_a_call_timed_by_a_fast_clock_is_raised_at_the_server_s_now(ahead: timedelta) -> None:
+    """A phone's clock ahead of the server's: the call is kept, at now (it was refused
+    "observed_at is in the future; check the device clock" beyond 5 minutes)."""
+    cmd = RaiseSos(command_id=uuid.uuid4(), where=HERE, observed_at=NOW + ahead)
+    (event,) = decide(State(), cmd, CTX)
+    assert isinstance(event, SosRaised)
+    assert event.observed_at == NOW
+
+
+def test_a_call_timed_in_the_past_keeps_its_time() -> None:
+    earlier = NOW - timedelta(minutes=20)
+    cmd = RaiseSos(command_id=uuid.uuid4(), where=HERE, observed_at=earlier)
+    (event,) = decide(State(), cmd, CTX)
+    assert isinstance(event, SosRaised)
+    assert event.observed_at == earlier
+
+
+def test_a_sighting_timed_by_a_fast_clock_is_still_refused() -> None:
+    cmd = ReportSighting(command_id=uuid.uuid4(), where=HERE, observed_at=NOW + timedelta(hours=1))
+    with pytest.raises(InvalidCommand, match="in the future"):
+        decide(State(), cmd, CTX)

@@ -16,7 +16,8 @@ from magen.domain.state import State
 from magen.domain.values import FreeText, GeoPoint, SourceTier
 
 Count = Annotated[int, Field(ge=0, le=10_000)]
-# A report's own clock may be off; beyond this it is refused rather than silently trusted.
+# A report's own clock may be off; beyond this a sighting is refused rather than silently
+# trusted (a call for help is kept, at the server's now).
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 MAX_AGE = timedelta(days=2)
 
@@ -219,11 +220,14 @@ def sos_people(people: int, injured: int, children: int) -> int:
 
 @decider(RaiseSos)
 def _raise(state: State, cmd: RaiseSos, ctx: DecisionContext) -> list[Event]:
+    # A fast phone clock must not refuse a call for help, nor make it look newer than now:
+    # kept, at the server's now (as a responder's position is). A sighting keeps its rule.
+    claimed = None if cmd.observed_at is None else min(cmd.observed_at, ctx.now)
     return [
         SosRaised(
             sos_id=_report_id("sos", cmd.command_id),
             where=cmd.where,
-            observed_at=_observed(cmd.observed_at, ctx),
+            observed_at=_observed(claimed, ctx),
             people=sos_people(cmd.people, cmd.injured, cmd.children),
             injured=cmd.injured,
             children=cmd.children,
