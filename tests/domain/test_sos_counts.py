@@ -14,8 +14,8 @@ from magen.domain.base import Actor, DecisionContext, Recorded, decide, evolve
 from magen.domain.errors import InvalidCommand
 from magen.domain.reports import (
     RaiseSos,
-    ReportSighting,
     Reports,
+    ReportSighting,
     SosRaised,
     SosUpdated,
     UpdateSos,
