@@ -94,3 +94,14 @@ def test_a_sighting_from_a_phone_with_a_fast_clock_is_still_refused(kit: Kit) ->
     assert r.status_code == 422, r.text
     assert "future" in r.json()["reason"]
     assert kit.log.head() == head
+
+
+def test_the_api_still_refuses_an_sos_with_a_control_character(kit: Kit) -> None:
+    """Only the resident page's form takes the invisible characters out; a client of the API
+    is told its input is bad."""
+    head = kit.log.head()
+    body = {"command_id": cid(), "where": BAKA, "text": "seen \u0000 here"}
+    r = kit.post(Role.RESIDENT, "/api/v1/sos", body)
+    assert 400 <= r.status_code < 500, r.text
+    assert "control character" in r.text
+    assert kit.log.head() == head

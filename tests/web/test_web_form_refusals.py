@@ -258,7 +258,6 @@ def _counts(kit: Kit) -> tuple[int, int]:
 @pytest.mark.parametrize(
     ("action", "fields", "label", "rule"),
     [
-        ("/resident/sos", {"text": "a\x00b"}, "fd_field_text", ("fd_rule_control_chars", {})),
         ("/resident/sighting", {"text": "a\x07b"}, "fd_field_text", ("fd_rule_control_chars", {})),
         (
             "/resident/sos",
@@ -314,6 +313,21 @@ def test_a_resident_field_the_service_cannot_take_is_an_inline_error_in_the_page
     assert js.status_code == 422
     assert js.json()["reason"] == said
     assert _counts(kit) == before
+
+
+@pytest.mark.parametrize("accept", [{}, _JSON])
+def test_an_sos_with_a_control_character_in_its_words_is_raised_without_it(
+    kit: Kit, accept: dict[str, str]
+) -> None:
+    """Pasted words holding a NUL or a bell: the call is raised, the invisible characters
+    taken out (it was refused, "remove the invisible character", which no caller can see)."""
+    mark = cid()
+    pasted = f"\x00 two of us\x07 in the\x1b shelter {mark}"
+    data = _resident_form(kit, "he", "/resident/sos", text=pasted)
+    r = _anonymous(kit).post("/resident/sos?lang=he", data=data, headers=accept)
+    assert r.status_code == 201, r.text[:300]
+    (call,) = [s for s in _state(kit).slice(Reports).sos.values() if mark in s.text]
+    assert call.text == f"two of us in the shelter {mark}"
 
 
 @pytest.mark.parametrize("lang", ["he", "ar", "en"])
@@ -403,18 +417,31 @@ def test_the_forms_tell_the_browser_their_limits_first(kit: Kit) -> None:
     assert re.search(r'<input name="address" value="" [^>]*maxlength="200"', page)
 
 
-def test_an_open_call_updated_with_a_control_character_is_an_inline_error(kit: Kit) -> None:
+def test_an_open_call_updated_with_a_control_character_takes_the_words_without_it(
+    kit: Kit,
+) -> None:
     client = _anonymous(kit)
     data = _resident_form(kit, "he", "/resident/sos")
     assert client.post("/resident/sos?lang=he", data=data).status_code == 201
     page = client.get("/resident?lang=he").text
     sos_id = re.search(r'name="sos_id" value="(sos_[^"]+)"', page)
     assert sos_id is not None
-    update = {**_resident_form(kit, "he", "/resident/sos"), "sos_id": sos_id.group(1)}
+    update = {
+        "form": "sos",
+        "command_id": form_command_id(page, "/resident/sos"),
+        **BAKA,
+        "sos_id": sos_id.group(1),
+    }
+    before = _counts(kit)
     r = client.post("/resident/sos?lang=he", data={**update, "text": "a\x00b"})
-    assert r.status_code == 422
-    _no_english(_error(r.text))
-    assert _state(kit).slice(Reports).sos[sos_id.group(1)].text == ""
+    assert r.status_code == 200, r.text[:300]
+    assert _counts(kit) == before  # the open call changed, none raised
+    assert _state(kit).slice(Reports).sos[sos_id.group(1)].text == "ab"
+    # Nothing but invisible characters is no words: the call's are left as they were.
+    again = client.get("/resident?lang=he").text
+    blank = {**update, "command_id": form_command_id(again, "/resident/sos"), "text": "\x00"}
+    assert client.post("/resident/sos?lang=he", data=blank).status_code == 200
+    assert _state(kit).slice(Reports).sos[sos_id.group(1)].text == "ab"
 
 
 # --- a refusal of the service, in the page's words ----------------------------------------

@@ -82,6 +82,18 @@ def test_an_sos_form_becomes_a_raise_sos_command() -> None:
     assert (cmd.where.lat, cmd.where.lon) == (31.76, 35.21)
 
 
+def test_an_sos_form_s_words_lose_their_control_characters() -> None:
+    form = {"command_id": CID, "text": "\x00second\x0b floor\ufffe \x7f", "people": "2"}
+    cmd = forms.sos(form, forms.Location(31.76, 35.21, "דובנוב 13"))
+    assert cmd.text == "[דובנוב 13] second floor \x7f"
+
+
+def test_a_sighting_form_s_control_character_is_still_refused() -> None:
+    with pytest.raises(forms.FormError) as err:
+        forms.sighting({"command_id": CID, "text": "a\x00b"}, forms.Location(31.76, 35.21, ""))
+    assert err.value.key == "err_field_rule"
+
+
 @pytest.mark.parametrize(
     ("form", "key"),
     [

@@ -320,6 +320,23 @@ def _on_earth(lat: float, lon: float) -> bool:
     return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
 
 
+def _exchangeable_char(c: str) -> bool:
+    try:
+        exchangeable(c)
+    except ValueError:
+        return False
+    return True
+
+
+def sos_details(form: Mapping[str, str]) -> str:
+    """The SOS form's words as typed, without the characters no report can carry (a NUL or
+    another control character pasted in with them): a call for help is never refused for an
+    invisible character, which its caller cannot see to remove. (The API, and the sighting
+    form, refuse them, saying so.)"""
+    raw = form.get("text") or ""
+    return "".join(c for c in raw if _exchangeable_char(c)).strip()
+
+
 def _text(form: Mapping[str, str], where: Location) -> str:
     said = typed(form, "text", "fd_field_text", MAX_TYPED)
     # Responders read the address the person gave beside the point on their map.
@@ -361,7 +378,7 @@ def _sos(form: Mapping[str, str], where: Location) -> RaiseSos:
         injured=injured,
         children=children,
         silent=form.get("silent") in {"1", "on", "true", "yes"},
-        text=_text(form, where),
+        text=_text({**form, "text": sos_details(form)}, where),
     )
 
 

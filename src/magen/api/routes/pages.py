@@ -646,7 +646,7 @@ def _sos_changes(sos: Sos, sent: RaiseSos, data: Mapping[str, str]) -> dict[str,
     if distance_m(sent.where.lon, sent.where.lat, sos.where.lon, sos.where.lat) > _SAME_PLACE_M:
         changes["where"] = sent.where
     # Words typed now replace those sent before; an empty box leaves them as they were.
-    if (data.get("text") or "").strip() and sent.text != sos.text:
+    if forms.sos_details(data) and sent.text != sos.text:
         changes["text"] = sent.text
     return changes
 
