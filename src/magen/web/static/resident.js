@@ -588,10 +588,18 @@
   function checkStale() {
     var now = document.getElementById("now");
     var box = document.querySelector("[data-guidance]");
-    if (!now || !box || !here) return;
+    if (!now || !box) return;
     // Known lost (the browser is offline, or the last ask got no answer) is stale at once: a
     // siren can change the advice within seconds. Otherwise after a while without an answer.
-    var stale = !navigator.onLine || askFailed || elapsed() - confirmedAt > GUIDANCE_STALE_MS;
+    // Before a place is given the town's alerts (and attackers in the town) are what the
+    // page says, kept current by askTownAlerts: said stale by the same measure, never left
+    // to look current (nor, with none in force, as "all clear") when the network is lost.
+    var town = !here && now.hasAttribute("data-town-marks");
+    if (!here && !town) return;
+    var stale = town
+      ? !navigator.onLine || townFailed || elapsed() - townConfirmedAt > GUIDANCE_STALE_MS
+      : !navigator.onLine || askFailed || elapsed() - confirmedAt > GUIDANCE_STALE_MS;
+    var said = town ? townLabel : confirmedLabel;
     var line = box.querySelector("[data-guidance-stale]");
     now.classList.toggle("stale", stale);
     if (stale && !line) {
@@ -599,7 +607,7 @@
       line.setAttribute("role", "alert");
       box.insertBefore(line, box.firstChild);
     }
-    if (stale) line.textContent = say("guidance_stale", { t: confirmedLabel || clock(isNaN(pageAtMs) ? serverNow() : pageAtMs) });
+    if (stale) line.textContent = say("guidance_stale", { t: said || clock(isNaN(pageAtMs) ? serverNow() : pageAtMs) });
     else if (line) line.remove();
   }
 
@@ -672,6 +680,19 @@
   function threatShown() { return !!document.querySelector("[data-guidance] [data-ground-threat]"); }
   var townAskedAt = elapsed();
   var townAsking = false;
+  // As the advice's (confirmedAt, askFailed, confirmedLabel), for the town's alerts: when
+  // those shown were last confirmed by the server (only to measure how long ago), whether
+  // the last ask got no answer, and the server's time they were true at.
+  var townConfirmedAt = keptCopy ? -Infinity : elapsed();
+  var townFailed = false;
+  var townLabel = pageAt;
+  function townConfirmed(atMs) {
+    townFailed = false;
+    townConfirmedAt = elapsed();
+    townLabel = clock(isNaN(atMs) ? serverNow() : atMs);
+    checkStale();
+  }
+  function townUnanswered() { townFailed = true; checkStale(); }
 
   // The alerts in force with zones, each marked by the page's template (data-town-mark, the
   // server's own: pages.TOWN_ALERT_MARK), as the page marks those it was made with.
@@ -691,22 +712,25 @@
     fetch("/api/v1/alerts", opts)
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) {
-        if (!j) return null;
+        if (!j) { townUnanswered(); return null; }  // no answer (server trouble)
         learnClock(j.now);  // the server's "now", stated
         if (here) return null;
+        var at = Date.parse(j.now);
         // Unchanged: the same alerts, and attackers in the town said as the server has it
         // (a ground threat opened or closed changes the page's words: they are asked again).
         var sameThreat = !!j.ground_threat_in_town === threatShown();
         if (sameThreat && townMarks(j.alerts || [], mark) === now.getAttribute("data-town-marks")) {
-          var at = Date.parse(j.now);
           var line = document.querySelector("[data-town-alerts-time]");
           if (line && !isNaN(at)) line.textContent = say("as_of", { t: clock(at) });
+          townConfirmed(at);
           return null;
         }
+        // Changed: what is shown is confirmed only once the page's new words are in.
         return fetch("/resident?lang=" + LANG, opts)
           .then(function (r) { return r.ok ? r.text() : null; })
           .then(function (html) {
-            if (!html || here) return;
+            if (here) return;
+            if (!html) { townUnanswered(); return; }
             var doc = new DOMParser().parseFromString(html, "text/html");
             var fresh = doc.getElementById("now");
             var box = fresh && fresh.querySelector("[data-guidance]");
@@ -715,9 +739,10 @@
             now.setAttribute("data-town-marks", fresh.getAttribute("data-town-marks"));
             if (fresh.hasAttribute("data-town-mark")) now.setAttribute("data-town-mark", fresh.getAttribute("data-town-mark"));
             document.querySelector("[data-guidance]").innerHTML = box.innerHTML;
+            townConfirmed(at);
           });
       })
-      .then(function () { townAsking = false; }, function () { townAsking = false; });
+      .then(function () { townAsking = false; }, function () { townAsking = false; townUnanswered(); });
   }
 
   function keepGuidanceCurrent() {
@@ -731,7 +756,7 @@
       checkStale();
     }, 1000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { askGuidance(); askTownAlerts(); } });
-    window.addEventListener("online", askGuidance);
+    window.addEventListener("online", function () { askGuidance(); askTownAlerts(); });
     window.addEventListener("offline", checkStale);
   }
 
