@@ -1,4 +1,5 @@
-"""Shelter guidance for every building of Jerusalem under a missile alert with 20 danger areas.
+"""Shelter guidance for every building of Jerusalem under a missile alert with 20 danger areas
+(not attackers': under fire, nobody within reach of attackers is sent out to a shelter).
 
 Magen's engine (`magen.geo.guidance`): one multi-source `scipy.sparse.csgraph.dijkstra` from
 every open shelter over the CSR walking graph with blocked streets at +inf, one more without
@@ -403,8 +404,15 @@ def main(argv: list[str] | None = None) -> int:
 
     areas = danger_areas(town, args.danger_areas, args.seed)
     alerts = {str(z): ZoneAlert(frozenset({AlertCategory.MISSILES})) for z in town.zones.id}
-    # The danger areas are attackers': a ground threat is open in the town, as the app says.
-    inputs = GuidanceInputs(alerts=alerts, danger_areas=areas, ground_threat_in_town=True)
+    # The danger areas are not attackers' (a fire, a suspicious object, a collapse): routes go
+    # around them. Under fire with attackers within 1.5 km nobody is sent out to a shelter at
+    # all (`Policy.fire_keep_in_m`), and 20 attackers' areas would leave no route to time.
+    inputs = GuidanceInputs(
+        alerts=alerts,
+        danger_areas=areas,
+        ground_threat_in_town=False,
+        ground_threat_areas=frozenset(),
+    )
 
     started = time.perf_counter()
     peer = NetworkxPeer(town, net, policy)

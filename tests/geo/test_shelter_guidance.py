@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from magen.geo.guidance import (
+    DEFAULT_POLICY,
     GuidanceEngine,
     GuidanceInputs,
     GuidanceResult,
@@ -195,9 +196,11 @@ def test_after_all_clear_the_default_guidance_returns(baka: Town, data: st.DataO
 
 @SLOW
 @given(data=st.data())
-def test_a_ground_threat_turns_only_no_alert_into_stay_inside(
+def test_a_ground_threat_turns_no_alert_into_stay_inside_and_sends_nobody_out_under_fire(
     baka: Town, data: st.DataObject
 ) -> None:
+    """Attackers open in the town: no building is told "no alert", and under fire nobody within
+    reach of them (`Policy.fire_keep_in_m`) is sent out to a shelter. Nothing else changes."""
     inputs = dataclasses.replace(data.draw(guidance_inputs(baka)), ground_threat_in_town=False)
     quiet = compute_guidance(baka, inputs)
     threat = compute_guidance(baka, dataclasses.replace(inputs, ground_threat_in_town=True))
@@ -206,11 +209,85 @@ def test_a_ground_threat_turns_only_no_alert_into_stay_inside(
     assert (threat.reason[was_routine] == Reason.GROUND_THREAT_IN_TOWN).all()
     assert (threat.shelter[was_routine] == -1).all()  # no walk to a shelter is suggested
     assert not (threat.action == Action.NO_ALERT).any()
+    kept_in = threat.reason == Reason.FIRE_AND_GROUND_THREAT_IN_TOWN
+    assert (threat.action[kept_in] == Action.STAY_IN_PROTECTED_SPACE).all()
+    assert (threat.shelter[kept_in] == -1).all()
+    assert (threat.issued_by[kept_in] == IssuedBy.OFFICIAL_ALERT).all()
+    assert set(quiet.reason[kept_in].tolist()) <= set(map(int, _FIRE_REASONS))
+    # Every building under fire, sheltering, within reach of an attackers' area is kept in.
+    sheltering = np.isin(quiet.reason, np.array(_FIRE_REASONS, dtype=quiet.reason.dtype))
+    for area in inputs.danger_areas:
+        cx, cy = baka.to_xy(np.array([area.lon]), np.array([area.lat]))
+        away = np.hypot(baka.buildings.xy[:, 0] - cx[0], baka.buildings.xy[:, 1] - cy[0])
+        reach = DEFAULT_POLICY.fire_keep_in_m + area.radius_m
+        assert kept_in[sheltering & (away <= reach)].all()
+    rest = ~was_routine & ~kept_in
     for name in ("action", "reason", "issued_by", "shelter"):
-        assert np.array_equal(
-            getattr(threat, name)[~was_routine], getattr(quiet, name)[~was_routine]
-        ), name
+        assert np.array_equal(getattr(threat, name)[rest], getattr(quiet, name)[rest]), name
     assert threat.proposals == quiet.proposals
+
+
+def test_under_fire_attackers_within_reach_keep_people_in_and_farther_ones_change_the_words(
+    baka: Town,
+) -> None:
+    """Rocket fire with attackers at one corner of the map (reach 300 m here, to have both
+    sides on a small map): within reach, the protected room or an inner room, nobody out to a
+    shelter; farther, the shelter as before, said after the attackers, and not "10 minutes"."""
+    policy = dataclasses.replace(DEFAULT_POLICY, fire_keep_in_m=300.0)
+    lon, lat = map(float, baka.buildings.lonlat[0])
+    area = DangerArea("attackers", lon, lat, 60.0)
+    inputs = GuidanceInputs(
+        alerts=_everywhere(baka, MISSILES), danger_areas=(area,), ground_threat_in_town=True
+    )
+    result = compute_guidance(baka, inputs, policy)
+    cx, cy = baka.to_xy(np.array([lon]), np.array([lat]))
+    away = np.hypot(baka.buildings.xy[:, 0] - cx[0], baka.buildings.xy[:, 1] - cy[0])
+    kept_in = result.reason == Reason.FIRE_AND_GROUND_THREAT_IN_TOWN
+    assert kept_in[away <= 300.0 + 60.0].all()
+    assert not kept_in[away > 300.0 + 60.0 + 150.0].any()  # (a shape's edge, not its centre)
+    g = building_guidance(baka, result, int(np.flatnonzero(kept_in)[0]))
+    assert g.action is Action.STAY_IN_PROTECTED_SPACE
+    assert g.shelter is None
+    assert g.route == ()
+    assert "Do not go out to a public shelter or the stairwell" in g.texts["en"]
+    assert "until the police announce the event is over" in g.texts["en"]
+    assert "10 minutes" not in g.texts["en"]
+    assert "אל תצאו למקלט ציבורי" in g.texts["he"]
+    assert "لا تخرجوا إلى ملجأ عام" in g.texts["ar"]
+
+    far = np.flatnonzero(result.action == Action.GO_TO_SHELTER)
+    assert far.shape[0] > 0
+    assert (away[far] > 300.0).all()
+    g = building_guidance(baka, result, int(far[0]))
+    assert g.shelter is not None
+    assert "Armed attackers have been reported in the town." in g.texts["en"]
+    assert "Do not go out after 10 minutes" in g.texts["en"]
+    assert "unless told otherwise" not in g.texts["en"]
+    assert "גם אחרי 10 דקות אל תצאו" in g.texts["he"]
+
+    # Someone in the street within reach: the nearest building, not the shelter.
+    out_lon, out_lat = baka.to_lonlat(cx + np.arange(80.0, 300.0, 5.0), np.full(44, cy[0]))
+    outside = [
+        (float(x), float(y))
+        for x, y in zip(out_lon, out_lat, strict=True)
+        if baka.building_at(float(x), float(y)) is None
+    ]
+    street = point_guidance(baka, result, *outside[0])
+    assert street.outdoors
+    assert street.reason is Reason.FIRE_AND_GROUND_THREAT_IN_TOWN
+    assert street.shelter is None
+    assert "Do not head for a public shelter" in street.texts["en"]
+    # No attackers: the same fire sends people to the shelters again.
+    quiet = compute_guidance(baka, dataclasses.replace(inputs, ground_threat_in_town=False), policy)
+    assert not (quiet.reason == Reason.FIRE_AND_GROUND_THREAT_IN_TOWN).any()
+
+
+_FIRE_REASONS = (
+    Reason.SHELTER_IN_TIME,
+    Reason.PROTECTED_SPACE_AT_HOME,
+    Reason.NO_SHELTER_IN_TIME,
+    Reason.ROUTE_BLOCKED_BY_DANGER,
+)
 
 
 @pytest.fixture(scope="module")

@@ -868,7 +868,7 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
     seconds = g.seconds
     official = _official_in(snap, zone_id)
     stay = _stay_at(guidance, snap=snap, zone_id=zone_id, building=g.building, lon=lon, lat=lat)
-    if g.reason in (gp.Reason.GROUND_THREAT_IN_TOWN, gp.Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN):
+    if g.reason in _SAYS_HOW_NEAR:
         # Where the nearest threat was reported, read now (its track moves between recomputes).
         texts = gp.stay_inside_texts(
             outdoors=g.outdoors,
@@ -914,10 +914,12 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
         }
     here_alerts = alerts.alerts_in_zone(zone_id, snap.as_of) if zone_id else []
     # An alert's end is said only where nothing on the ground holds people in: with attackers
-    # near (a lock-in, a threat the engine weighs or proposes a lock-in for, an infiltration
-    # alert) or an operator's order, an expiry must never read as "you may go out then".
+    # anywhere in the town (a lock-in, a threat the engine weighs or proposes a lock-in for, an
+    # infiltration alert) or an operator's order, an expiry must never read as "you may go out
+    # then".
     held_in = (
-        action in (GuidanceAction.LOCK_IN, GuidanceAction.STAY_INSIDE)
+        snap.derived.inputs.ground_threat_in_town
+        or action in (GuidanceAction.LOCK_IN, GuidanceAction.STAY_INSIDE)
         or reason in _HELD_IN_REASONS
         or override_id is not None
         or bool(g.proposed_override_ids)
@@ -974,6 +976,14 @@ def guidance_view(guidance: GuidanceService, lon: float, lat: float, lang: Lang)
     }
 
 
+# Reasons whose message says how far the nearest open threat is (read at each view).
+_SAYS_HOW_NEAR = frozenset(
+    {
+        gp.Reason.GROUND_THREAT_IN_TOWN,
+        gp.Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN,
+        gp.Reason.FIRE_AND_GROUND_THREAT_IN_TOWN,
+    }
+)
 _HELD_IN_REASONS = frozenset(
     {
         gp.Reason.ROUTE_BLOCKED_BY_DANGER.key,
@@ -986,6 +996,7 @@ _HELD_IN_REASONS = frozenset(
         gp.Reason.GROUND_THREAT_AND_HAZARD.key,
         gp.Reason.HAZARD_NEAR_GROUND_THREAT.key,
         gp.Reason.HAZARD_AND_GROUND_THREAT_IN_TOWN.key,
+        gp.Reason.FIRE_AND_GROUND_THREAT_IN_TOWN.key,
     }  # an operator's order holds people in through its override id
 )
 _GROUND_CATEGORIES = frozenset({AlertCategory.TERRORIST_INFILTRATION})

@@ -152,6 +152,10 @@ class Policy:
     # attackers' area, an open track or a zone locked in whole nobody is sent out for an
     # earthquake, a tsunami or an early warning.
     lock_in_margin_m: float = 300.0
+    # Under rocket or aircraft fire, within this of an attackers' area, an open track or a zone
+    # locked in whole nobody goes out to a shelter outside the home (a pickup covers it in a
+    # minute or two, the time a walk to a shelter and the wait after take).
+    fire_keep_in_m: float = 1500.0
     # Without any alert, the nearest shelter is looked up this far (weighted metres).
     routine_horizon_m: float = 1500.0
     usable_statuses: frozenset[ShelterStatus] = frozenset({ShelterStatus.OPEN})
@@ -495,9 +499,17 @@ class GuidanceEngine:
             Condition.SHELTER_IN_TIME_IGNORING_DANGER: (clear_reach.site >= 0)
             & (clear_seconds <= b_budget),
             Condition.GROUND_THREAT_IN_TOWN: np.full(size, inputs.ground_threat_in_town),
-            # Only another hazard asks whether attackers are near (no cost without one).
-            Condition.NEAR_GROUND_THREAT: self._near_ground_threat(inputs, locked_zones)
+            # Only another hazard asks whether attackers are near (no cost without one)...
+            Condition.NEAR_GROUND_THREAT: self._near_ground_threat(
+                inputs, locked_zones, policy.lock_in_margin_m
+            )
             if hazard_z[Condition.HAZARD].any()
+            else np.zeros(size, dtype=bool),
+            # ... and only fire whether they are within reach.
+            Condition.GROUND_THREAT_WITHIN_REACH: self._near_ground_threat(
+                inputs, locked_zones, policy.fire_keep_in_m
+            )
+            if fire_z.any() and inputs.ground_threat_in_town
             else np.zeros(size, dtype=bool),
             **{cond: flags[zb] for cond, flags in hazard_z.items()},
         }
@@ -522,7 +534,7 @@ class GuidanceEngine:
             zone_budget=budget,
             reach=reach,
             locked_zone_shapes=tuple(self.zone_shapes()[z] for z in locked_zones)
-            if hazard_z[Condition.HAZARD].any()
+            if hazard_z[Condition.HAZARD].any() or (fire_z.any() and inputs.ground_threat_in_town)
             else (),
         )
         proposals = self._proposals(inputs, active, action)
@@ -542,20 +554,21 @@ class GuidanceEngine:
         keep = inputs.ground_threat_areas
         return [a for a in inputs.danger_areas if keep is None or a.id in keep]
 
-    def _near_ground_threat(self, inputs: GuidanceInputs, locked_zones: list[int]) -> BoolArray:
-        """Buildings in, or within the lock-in margin of, an attackers' danger area, an open
-        track, or a zone locked in whole (its edge is a line on a map, not where attackers
-        stop)."""
+    def _near_ground_threat(
+        self, inputs: GuidanceInputs, locked_zones: list[int], distance_m: float
+    ) -> BoolArray:
+        """Buildings in, or within `distance_m` of, an attackers' danger area, an open track, or
+        a zone locked in whole (its edge is a line on a map, not where attackers stop)."""
         near = np.zeros(len(self.town.buildings), dtype=bool)
         areas = self._ground_areas(inputs)
-        for hit in self.buildings_near_each(areas, self.policy.lock_in_margin_m):
+        for hit in self.buildings_near_each(areas, distance_m):
             near[hit] = True
         for z in locked_zones:
-            near[self.buildings_near_zone(z, self.policy.lock_in_margin_m)] = True
+            near[self.buildings_near_zone(z, distance_m)] = True
         if inputs.ground_threat_points:
             lon, lat = np.asarray(inputs.ground_threat_points, dtype=np.float64).T
             xy = np.column_stack(self.town.to_xy(lon, lat))
-            found = self.net.building_kdtree.query_ball_point(xy, self.policy.lock_in_margin_m)
+            found = self.net.building_kdtree.query_ball_point(xy, distance_m)
             for hit in found:
                 near[np.asarray(hit, dtype=np.int64)] = True
         return near
@@ -750,6 +763,7 @@ def _assemble(
         ground_threat=ground,
         values=values,
         values_in=addresses,
+        threat_in_town=ctx.inputs.ground_threat_in_town,
     )
     route: tuple[tuple[float, float], ...] = ()
     if route_xy.shape[0]:
@@ -811,6 +825,27 @@ def building_guidance(town: Town, result: GuidanceResult, building: int) -> Guid
     )
 
 
+def _point_near_threat(town: Town, ctx: _Context, xy: FloatArray, distance_m: float) -> bool:
+    """Whether a point (local metres) is in, or within `distance_m` of, an attackers' danger
+    area, an open track or a zone locked in whole (as `_near_ground_threat` for buildings)."""
+    inputs = ctx.inputs
+    return (
+        any(
+            float(ctx.shapes[a.id].distance(xy)[0]) <= distance_m
+            for a in inputs.danger_areas
+            if inputs.ground_threat_areas is None or a.id in inputs.ground_threat_areas
+        )
+        or any(
+            math.hypot(float(px) - float(xy[0, 0]), float(py) - float(xy[0, 1])) <= distance_m
+            for px, py in (town.to_xy(lon_, lat_) for lon_, lat_ in inputs.ground_threat_points)
+        )
+        or any(
+            bool(shapely.dwithin(shape, shapely.points(xy[0]), distance_m))
+            for shape in ctx.locked_zone_shapes
+        )
+    )
+
+
 def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -> Guidance:
     """The full guidance for someone at a WGS84 point (inside a building: that building's)."""
     b = town.building_at(lon, lat)
@@ -850,25 +885,18 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
         return np.array([value])
 
     hazards = {cond: flags[0] for cond, flags in _hazard_flags([cats]).items()}
-    margin = policy.lock_in_margin_m
-    near_threat = bool(hazards[Condition.HAZARD]) and (
-        any(
-            float(ctx.shapes[a.id].distance(xy)[0]) <= margin
-            for a in ctx.inputs.danger_areas
-            if ctx.inputs.ground_threat_areas is None or a.id in ctx.inputs.ground_threat_areas
-        )
-        or any(
-            math.hypot(float(px) - float(xy[0, 0]), float(py) - float(xy[0, 1])) <= margin
-            for px, py in (town.to_xy(lon_, lat_) for lon_, lat_ in ctx.inputs.ground_threat_points)
-        )
-        or any(
-            bool(shapely.dwithin(shape, shapely.points(xy[0]), margin))
-            for shape in ctx.locked_zone_shapes
-        )
+    fire = bool(cats & FIRE_CATEGORIES)
+    near_threat = bool(hazards[Condition.HAZARD]) and _point_near_threat(
+        town, ctx, xy, policy.lock_in_margin_m
+    )
+    within_reach = (
+        fire
+        and ctx.inputs.ground_threat_in_town
+        and _point_near_threat(town, ctx, xy, policy.fire_keep_in_m)
     )
 
     conditions = {
-        Condition.FIRE: flag(bool(cats & FIRE_CATEGORIES)),
+        Condition.FIRE: flag(fire),
         Condition.INFILTRATION: flag(AlertCategory.TERRORIST_INFILTRATION in cats),
         Condition.OPERATOR_LOCK_IN: flag(override >= 0),
         Condition.PROTECTED_SPACE_AT_HOME: flag(False),
@@ -878,6 +906,7 @@ def point_guidance(town: Town, result: GuidanceResult, lon: float, lat: float) -
         ),
         Condition.GROUND_THREAT_IN_TOWN: flag(ctx.inputs.ground_threat_in_town),
         Condition.NEAR_GROUND_THREAT: flag(near_threat),
+        Condition.GROUND_THREAT_WITHIN_REACH: flag(within_reach),
         **{cond: flag(bool(v)) for cond, v in hazards.items()},
     }
     action, reason, by = decide(conditions, 1, policy.rules)

@@ -59,6 +59,17 @@ two orders (Magen's reconciliation, in the style of infiltration with rocket fir
   once inside again;
 - rocket and aircraft fire outrank these hazards, as the Home Front Command's alert does.
 
+Rocket or aircraft fire within reach of an open ground threat (an attackers' danger area, an
+open track, a zone locked in whole: `Policy.fire_keep_in_m`, 1.5 km) is taken as the Home
+Front Command takes fire with an infiltration: the protected room (mamad) or an inner room,
+the door locked, never out to a public shelter or the stairwell, and inside until the police
+announce the end (not "10 minutes"). In Ofakim the siren sent people out of their homes into
+the gunfire, and shelters outside homes made anyone running to them a target; attackers
+reported three streets away can be in the next one by the time the walk ends. Outdoors: the
+nearest building, an inner room, the door locked. Farther away the fire's own action holds,
+said after the attackers reported in the town, and its "10 minutes" becomes "until the police
+announce the event is over".
+
 `RULES` is evaluated top-down; the first rule whose conditions all hold decides the action.
 """
 
@@ -70,6 +81,7 @@ from enum import IntEnum, StrEnum
 
 from magen.geo.texts import (
     BODIES,
+    CLOSING_THREAT_IN_TOWN,
     CLOSINGS,
     GROUND_THREAT_IN_TOWN_OPENER,
     HAZARD_INDOORS_ADVICE,
@@ -192,6 +204,9 @@ class Reason(IntEnum):
     HAZARD_NEAR_GROUND_THREAT = 13
     # ... with a ground threat elsewhere in the town: its own action, with a warning.
     HAZARD_AND_GROUND_THREAT_IN_TOWN = 14
+    # Rocket or aircraft fire with attackers open elsewhere in the town: the protected room or
+    # an inner room, door locked; nobody out to a public shelter or the stairwell.
+    FIRE_AND_GROUND_THREAT_IN_TOWN = 15
 
     @property
     def key(self) -> str:
@@ -211,6 +226,9 @@ class Condition(StrEnum):
     # In, or within the lock-in margin of, an attackers' danger area, an open track, or a zone
     # locked in whole (an official infiltration alert or an operator's zone lock-in).
     NEAR_GROUND_THREAT = "near_ground_threat"
+    # Within reach of an open ground threat under fire (`Policy.fire_keep_in_m`): too near to
+    # walk to a shelter outside the home while attackers may be moving in the streets.
+    GROUND_THREAT_WITHIN_REACH = "ground_threat_within_reach"
     HAZARD = "hazard"  # another official hazard in the zone (earthquake ... early warning)
     HAZARD_GO_OUT = "hazard_go_out"  # the deciding hazard sends people out (earthquake, tsunami)
     HAZARD_INDOORS = "hazard_indoors"  # ... keeps them in (hazardous materials, radiological)
@@ -244,6 +262,15 @@ RULES: tuple[Rule, ...] = (
     _rule({C.OPERATOR_LOCK_IN, C.FIRE}, A.LOCK_IN, R.GROUND_THREAT_AND_FIRE, OPERATOR),
     _rule({C.OPERATOR_LOCK_IN, C.HAZARD}, A.LOCK_IN, R.GROUND_THREAT_AND_HAZARD, OPERATOR),
     _rule({C.OPERATOR_LOCK_IN}, A.LOCK_IN, R.GROUND_THREAT_NEARBY, OPERATOR),
+    # Fire with attackers within reach: as the Home Front Command says for fire with an
+    # infiltration, nobody goes out to a shelter outside the home (Ofakim: the siren sent
+    # people out into the gunfire, and a public shelter made those running to it a target).
+    _rule(
+        {C.FIRE, C.GROUND_THREAT_WITHIN_REACH},
+        A.STAY_IN_PROTECTED_SPACE,
+        R.FIRE_AND_GROUND_THREAT_IN_TOWN,
+        OFFICIAL,
+    ),
     _rule(
         {C.FIRE, C.PROTECTED_SPACE_AT_HOME},
         A.STAY_IN_PROTECTED_SPACE,
@@ -378,13 +405,19 @@ def texts_for(
     ground_threat: bool,
     values: dict[str, str],
     values_in: Mapping[str, dict[str, str]] | None = None,
+    threat_in_town: bool = False,
 ) -> Texts:
     """The message in every language: opener(s), what to do, and for how long.
 
     `values` fill its placeholders in every language; `values_in` those that differ by
-    language (a shelter's street in the reader's script), by language."""
+    language (a shelter's street in the reader's script), by language. `threat_in_town`:
+    attackers are open somewhere in the town, which a shelter's message says first, and for
+    how long to stay is then until the police say it is over."""
     setting = "outdoors" if outdoors else "building"
     parts = _openers(reason, categories, ground_threat)
+    sheltering_among_attackers = threat_in_town and reason in _SHELTERING
+    if sheltering_among_attackers:
+        parts.append(GROUND_THREAT_IN_TOWN_OPENER)
     hazard = hazard_of(categories)
     if reason is Reason.HAZARD_ALERT:
         parts.append(hazard_official(hazard and hazard.value))
@@ -396,7 +429,9 @@ def texts_for(
         parts.append(HAZARD_INDOORS_ADVICE[(hazard.value, setting)])
     if reason is Reason.ROUTINE and values.get("shelter"):
         parts.append(ROUTINE_NEAREST)
-    if reason in _SHELTERING:
+    if sheltering_among_attackers:
+        parts.append(CLOSING_THREAT_IN_TOWN)
+    elif reason in _SHELTERING:
         # An aircraft may loiter: its "until the end is announced" outranks the 10 minutes.
         for cat in (AlertCategory.HOSTILE_AIRCRAFT_INTRUSION, AlertCategory.MISSILES):
             if cat in categories:

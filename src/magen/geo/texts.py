@@ -336,6 +336,48 @@ BODIES[("ground_threat_in_town", "outdoors")] = {
     ),
 }
 
+# Rocket or aircraft fire with attackers open in the town (Reason.FIRE_AND_GROUND_THREAT_IN_TOWN):
+# as the Home Front Command's fire-with-infiltration instruction, nobody out of the building.
+BODIES[("fire_and_ground_threat_in_town", "building")] = {
+    "he": (
+        "דווח על מחבלים חמושים ביישוב{near}. אל תצאו למקלט ציבורי או לחדר המדרגות. היכנסו "
+        "לממ״ד אם יש; אם אין, לחדר פנימי עם מעט ככל האפשר קירות חיצוניים וחלונות, ונעלו את "
+        "הדלת. שבו על הרצפה, מתחת לקו החלון. הישארו בפנים, הדלת נעולה, עד שהמשטרה תודיע על "
+        "סיום האירוע."
+    ),
+    "ar": (
+        "وردت بلاغات عن مسلّحين في البلدة{near}. لا تخرجوا إلى ملجأ عام أو إلى بيت الدرج. "
+        "ادخلوا الغرفة المحصّنة (الممّاد) إن وُجدت؛ وإلّا فإلى غرفة داخلية فيها أقلّ ما يمكن "
+        "من الجدران الخارجية والنوافذ، وأقفلوا الباب. اجلسوا على الأرض تحت مستوى النافذة. "
+        "ابقوا في الداخل والباب مقفل حتى تعلن الشرطة انتهاء الحدث."
+    ),
+    "en": (
+        "Armed attackers have been reported in the town{near}. Do not go out to a public "
+        "shelter or the stairwell. Go into your protected room (mamad) if you have one; if "
+        "not, an inner room with as few outer walls and windows as possible, and lock the "
+        "door. Sit on the floor, below window level. Stay inside, the door locked, until the "
+        "police announce the event is over."
+    ),
+}
+BODIES[("fire_and_ground_threat_in_town", "outdoors")] = {
+    "he": (
+        "דווח על מחבלים חמושים ביישוב{near}. אל תלכו למקלט ציבורי: היכנסו מיד למבנה הקרוב, "
+        "לחדר פנימי, ונעלו את הדלת. בשטח פתוח, אם אין מבנה קרוב, שכבו על הקרקע והגנו על "
+        "הראש בידיים."
+    ),
+    "ar": (
+        "وردت بلاغات عن مسلّحين في البلدة{near}. لا تذهبوا إلى ملجأ عام: ادخلوا فورًا أقرب "
+        "مبنى، إلى غرفة داخلية، وأقفلوا الباب. في منطقة مكشوفة لا مبنى قريبًا منها، استلقوا "
+        "على الأرض واحموا رؤوسكم بأيديكم."
+    ),
+    "en": (
+        "Armed attackers have been reported in the town{near}. Do not head for a public "
+        "shelter: enter the nearest building now, get to an inner room and lock the door. In "
+        "the open, with no building near, lie on the ground and protect your head with your "
+        "hands."
+    ),
+}
+
 ROUTINE_NEAREST: Texts = {
     "he": "המקלט הציבורי הקרוב: {shelter} ({address}), {walk} הליכה.",
     "ar": "أقرب ملجأ عام: {shelter} ({address})، {walk} مشيًا.",
@@ -387,6 +429,16 @@ CLOSINGS: dict[str, Texts] = {
             "Stay in the protected space until the Home Front Command announces the event is over."
         ),
     },
+}
+
+# Sheltering from fire while attackers are open elsewhere in the town: not out after 10 minutes.
+CLOSING_THREAT_IN_TOWN: Texts = {
+    "he": ("גם אחרי 10 דקות אל תצאו: הישארו בפנים, הדלת נעולה, עד שהמשטרה תודיע על סיום האירוע."),
+    "ar": ("لا تخرجوا حتى بعد 10 دقائق: ابقوا في الداخل والباب مقفل حتى تعلن الشرطة انتهاء الحدث."),
+    "en": (
+        "Do not go out after 10 minutes: stay inside, the door locked, until the police "
+        "announce the event is over."
+    ),
 }
 
 ISSUED_BY_LABELS: dict[str, Texts] = {
