@@ -151,12 +151,16 @@ def test_magen_report_from_until(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_a_median_of_calls_that_joined_attended_people_says_so() -> None:
     m = Metrics(sos_raised=34, sos_assigned=34, sos_joined_attended=20)
+    m.sos_to_assign_s = [0.0] * 20 + [10.0 + i for i in range(14)]
     m.sos_to_assign_median_s = 0.0
     m.incidents, m.incidents_assigned, m.incident_to_assign_median_s = 14, 14, 29.0
     rows = {what: (value, note) for what, value, note in metric_rows(m, None)}
     value, note = rows["SOS to assignment, median (p90)"]
-    assert value.startswith("0 s")
-    assert "20 of 34 assigned calls joined an incident a responder was already sent to" in note
+    assert value.startswith("16 s")  # 10..23 s: the 20 joined calls' 0 s left out
+    assert "over the 14 calls that needed a responder of their own" in note
+    value, note = rows["SOS calls already covered as they came in"]
+    assert value == "20 of 34"
+    assert "joined an incident a responder was already sent to" in note
     value, note = rows["Incident to its first assignment, median (p90)"]
     assert value.startswith("29 s")
     assert "14 of 14 incidents" in note

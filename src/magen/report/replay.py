@@ -6,7 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from magen.domain import State, evolve
+from magen.domain.accounts import Accounts
 from magen.domain.alerts import (
     AlertIssued,
     Alerts,
@@ -18,10 +21,14 @@ from magen.domain.alerts import (
     Polygon,
 )
 from magen.domain.base import Recorded
+from magen.domain.dispatch import AssignmentMade, TargetKind
 from magen.domain.picture import Picture, TrackConfirmed, TrackNeutralised
 from magen.domain.reports import Reports, SosRaised, SosResolved, ThreatSighted
-from magen.domain.responders import Responders
+from magen.domain.responders import ResponderKind, Responders
+from magen.geo.town import Town
 from magen.picture.fusion import TrackView
+from magen.picture.incidents import build_incidents
+from magen.picture.scale import TownStreets
 
 RECENT_SIGHTINGS_S = 300.0
 
@@ -100,8 +107,149 @@ def _moment(title: str, at: datetime, state: State) -> Moment:
     )
 
 
-def _entry(r: Recorded) -> Entry | None:
+_KIND_WORDS = {
+    ResponderKind.POLICE_ON_DUTY: "police",
+    ResponderKind.POLICE_OFF_DUTY: "off-duty police",
+    ResponderKind.VOLUNTEER: "volunteer",
+    ResponderKind.MEDIC: "medic",
+    ResponderKind.OTHER: "responder",
+}
+# A street is named for a point only within this distance of it; farther, its coordinates.
+STREET_REACH_M = 250.0
+_NOTE_MAX = 80
+
+
+_PLURAL = {"attacker": "attackers", "person": "people"}
+
+
+def _count(low: int, high: int, noun: str) -> str:
+    """'1 person', '4 people', '4-9 people': the least one report gives and the most all
+    reports add up to (`noun` in the singular; 'injured' stays as it is)."""
+    said = f"{low}" if high <= low else f"{low}\u2013{high}"
+    return f"{said} {noun if high == 1 else _PLURAL.get(noun, noun)}"
+
+
+class Names:
+    """What the timeline calls the people, groups and places the log knows by id.
+
+    The report is read by people: a responder is their callsign (their account's name if
+    they gave none) and kind, a group of attackers its size and street, a call for help its
+    people and street, a danger area its reason, size and street; never an id.
+    """
+
+    def __init__(self, state: State, town: Town | None = None) -> None:
+        self.state = state
+        self.town = town
+        self._streets = TownStreets(town) if town is not None else None
+        self._declared_around: dict[str, str] = {}  # danger area -> its centre when declared
+
+    def _street(self, lon: float, lat: float) -> str | None:
+        """The street a point is on, in English where OSM names it so (None: no town, or no
+        named street within STREET_REACH_M). `TownStreets`, as the console's scale names
+        the streets under attack."""
+        town = self.town
+        if self._streets is None or town is None:
+            return None
+        names = self._streets.street_names(np.array([[lon, lat]]), STREET_REACH_M)
+        if not names:
+            # The nearest path has no name (a footway, a yard): the street of the building
+            # there, or of the nearest one, as its address gives it.
+            i = town.building_at(lon, lat, STREET_REACH_M)
+            street = str(town.buildings.street[i]) if i is not None else ""
+            names = [street] if street else []
+        return " / ".join(town.street_in(n, "en") for n in names) or None
+
+    def where(self, lon: float, lat: float) -> str:
+        """'Emek Refaim', else the point's coordinates, '31.76120 N, 35.21540 E'."""
+        street = self._street(lon, lat)
+        if street is not None:
+            return street
+        ns, ew = "N" if lat >= 0 else "S", "E" if lon >= 0 else "W"
+        return f"{abs(lat):.5f} {ns}, {abs(lon):.5f} {ew}"
+
+    def place(self, lon: float, lat: float) -> str:
+        """'on Emek Refaim', else 'at 31.76120 N, 35.21540 E'."""
+        street = self._street(lon, lat)
+        return f"on {street}" if street is not None else f"at {self.where(lon, lat)}"
+
+    def responder(self, responder_id: str) -> str:
+        """'Dana (volunteer)': the callsign the dispatcher used on the radio, and their kind."""
+        r = self.state.slice(Responders).by_id.get(responder_id)
+        account = self.state.slice(Accounts).by_id.get(responder_id)
+        name = (r.callsign if r is not None else "") or (
+            account.display_name if account is not None else ""
+        )
+        kind = _KIND_WORDS[r.kind] if r is not None else "responder"
+        return f"{name} ({kind})" if name else f"a {kind} with no name on record"
+
+    def track(self, track_id: str, at: datetime) -> str:
+        """'a group of 3 attackers (2-5) on Hebron Road', as the fused picture had it."""
+        fuser = self.state.slice(Picture).fuser
+        if track_id not in fuser:
+            return "a group of attackers no longer in the picture"
+        t = fuser.track(track_id, at)
+        size = t.size
+        if size.estimate is None:
+            count = "a group of attackers, nobody gave their number,"
+        elif size.low is not None and size.high is not None and size.low != size.high:
+            count = f"a group of {_count(size.estimate, size.estimate, 'attacker')} "
+            count += f"({size.low}\u2013{size.high})"
+        else:
+            count = f"a group of {_count(size.estimate, size.estimate, 'attacker')}"
+        return f"{count} {self.place(t.lon, t.lat)}"
+
+    def incident(self, sos_id: str, at: datetime) -> str:
+        """'4 people, 1 injured, on Emek Refaim (3 calls)': the incident a call belongs to."""
+        reports = self.state.slice(Reports)
+        for inc in build_incidents(reports.sos.values(), at):
+            if sos_id in inc.sos_ids:
+                said = [_count(inc.people, inc.people_high, "person")]
+                if inc.injured or inc.injured_high:
+                    said.append(_count(inc.injured, inc.injured_high, "injured"))
+                calls = f" ({len(inc.sos_ids)} calls)" if len(inc.sos_ids) > 1 else ""
+                return f"{', '.join(said)} {self.place(inc.lon, inc.lat)}{calls}"
+        sos = reports.sos.get(sos_id)
+        if sos is None:
+            return "a call for help no longer in the log"
+        return (
+            f"{_count(sos.people, sos.people, 'person')} {self.place(sos.where.lon, sos.where.lat)}"
+        )
+
+    def wounded(self, responder_id: str) -> str:
+        """'wounded responder Rafi (police) on Derech Hevron'."""
+        r = self.state.slice(Responders).by_id.get(responder_id)
+        where = f" {self.place(r.where.lon, r.where.lat)}" if r and r.where is not None else ""
+        return f"wounded responder {self.responder(responder_id)}{where}"
+
+    def danger_area(self, area_id: str) -> str:
+        """'armed attackers, 150 m around Emek Refaim ("the school")': what and where; an area
+        moved since it was declared (it follows its track) also says where it was declared."""
+        d = self.state.slice(Alerts).danger_areas.get(area_id)
+        if d is None:
+            return "an area no longer on record"
+        what = d.reason.value.replace("_", " ")
+        if isinstance(d.area, Circle):
+            centre = self.where(d.area.lon, d.area.lat)
+            where = f"{d.area.radius_m:,.0f} m around {centre}"
+        else:
+            corners = d.area.ring[:-1] or d.area.ring
+            lon = sum(p[0] for p in corners) / len(corners)
+            lat = sum(p[1] for p in corners) / len(corners)
+            centre = self.where(lon, lat)
+            where = f"an area around {centre}"
+        first = self._declared_around.setdefault(area_id, centre)
+        if first != centre:
+            where += f", declared around {first}"
+        note = " ".join(d.note.split())
+        if len(note) > _NOTE_MAX:
+            note = note[: _NOTE_MAX - 1].rstrip() + "\u2026"
+        return f"{what}, {where}" + (f' ("{note}")' if note else "")
+
+
+def _entry(r: Recorded, names: Names) -> Entry | None:
+    """The timeline's line for an event (after it is folded into `names.state`), if any."""
     ev = r.event
+    at = r.recorded_at
     text: str | None = None
     if isinstance(ev, AlertIssued):
         secs = sorted(set(ev.seconds_to_shelter.values()))
@@ -109,23 +257,28 @@ def _entry(r: Recorded) -> Entry | None:
         what = ev.category.value.replace("_", " ")
         text = f"Official alert: {what} in {len(ev.zone_ids)} zones{extra}"
     elif isinstance(ev, TrackConfirmed):
-        text = f"Track {ev.track_id} confirmed"
+        text = f"Confirmed: {names.track(ev.track_id, at)}"
     elif isinstance(ev, TrackNeutralised):
-        text = f"Track {ev.track_id} neutralised"
+        text = f"Neutralised: {names.track(ev.track_id, at)}"
     elif isinstance(ev, DangerAreaDeclared):
-        text = f"Danger area declared ({ev.reason.value.replace('_', ' ')})"
+        text = f"Danger area declared: {names.danger_area(ev.area_id)}"
     elif isinstance(ev, DangerAreaLifted):
-        text = "Danger area lifted"
+        text = f"Danger area lifted: {names.danger_area(ev.area_id)}"
     elif isinstance(ev, GuidanceOverrideIssued):
         text = f"Operator instruction: {ev.action.value.replace('_', ' ')}"
-    elif ev.type == "AssignmentMade":
-        data = ev.model_dump(mode="json")
-        text = f"Responder sent to {data['target']} {data['target_id']}"
+    elif isinstance(ev, AssignmentMade):
+        if ev.target is TargetKind.TRACK:
+            target = names.track(ev.target_id, at)
+        elif ev.target is TargetKind.RESPONDER:
+            target = names.wounded(ev.target_id)
+        else:
+            target = names.incident(ev.target_id, at)
+        text = f"{names.responder(ev.responder_id)} sent to {target}"
     elif ev.type == "CallUpIssued":
         text = "Off-duty responders called up"
     if text is None:
         return None
-    return Entry(at=r.recorded_at, position=r.position, kind=ev.type, text=text)
+    return Entry(at=at, position=r.position, kind=ev.type, text=text)
 
 
 def replay(
@@ -133,9 +286,15 @@ def replay(
     moments: Sequence[tuple[str, datetime]],
     *,
     state: State | None = None,
+    town: Town | None = None,
 ) -> Replay:
-    """Fold the log once, keeping the picture at each moment (in time order) and the timeline."""
+    """Fold the log once, keeping the picture at each moment (in time order) and the timeline.
+
+    The timeline names what the log knows by id from the state as folded so far, with
+    streets from `town` (coordinates without one).
+    """
     state = state or State()
+    names = Names(state, town)
     out = Replay()
     wanted = sorted(moments, key=lambda m: m[1])
     i = 0
@@ -167,7 +326,7 @@ def replay(
             out.guidance.append((r.recorded_at, ev.zone_id, counts))
         if isinstance(ev, AlertIssued):
             out.alerts_at.append((r.recorded_at, ev.category.value))
-        entry = _entry(r)
+        entry = _entry(r, names)
         if entry is not None:
             out.timeline.append(entry)
     while i < len(wanted):
