@@ -2,17 +2,18 @@
 
 Everything here is a function of the folded state, the town and a time: tracks from the
 picture's fusion, incidents from the SOS reports (`build_incidents`), active danger areas
-from the alerts, responders and their assignments from the log. Available responders are
-those checked in, reported available, with a known position and no active assignment;
-assigned responders fill their task's needs before anything is recommended. A responder who
-reported being wounded, with a known position, is a task (`tasks.wounded_task`) until their
-status changes or an assignment to them completes (`Dispatch.attended`); an assignment of
-theirs no longer fills its task's needs, so someone is sent in their place. A board is
-computed when first asked for at a log position and time (times are taken to
-`BOARD_EVERY_S`, so that a console polling every second does not recompute every second)
-and reused until either moves; its recommendations likewise, except that a slow plan (a big
-town) is not remade more often than it takes to make. Recommendations are never recorded:
-accepting one records an assignment that names it.
+from the alerts (and, for routing, one around each active threat no area is declared around
+yet: `tasks.undeclared_threat_areas`), responders and their assignments from the log.
+Available responders are those checked in, reported available, with a known position and no
+active assignment; assigned responders fill their task's needs before anything is
+recommended. A responder who reported being wounded, with a known position, is a task
+(`tasks.wounded_task`) until their status changes or an assignment to them completes
+(`Dispatch.attended`); an assignment of theirs no longer fills its task's needs, so someone
+is sent in their place. A board is computed when first asked for at a log position and time
+(times are taken to `BOARD_EVERY_S`, so that a console polling every second does not
+recompute every second) and reused until either moves; its recommendations likewise, except
+that a slow plan (a big town) is not remade more often than it takes to make.
+Recommendations are never recorded: accepting one records an assignment that names it.
 
 The board of a past moment (the time slider) is the same computation over the state folded
 to that log position, judged at the time of its event (`DispatchService.replay`): tracks go
@@ -55,6 +56,7 @@ from magen.dispatch.tasks import (
     incident_task,
     staffed,
     threat_task,
+    undeclared_threat_areas,
 )
 from magen.domain.alerts import Alerts
 from magen.domain.dispatch import (
@@ -107,6 +109,8 @@ class Board:
     tasks: tuple[Task, ...]
     units: Mapping[str, Unit]  # available responders, by id
     plan: Plan | None  # None without a town map
+    # The danger areas routes go around: the declared ones, then those standing for active
+    # threats none is declared around yet (`assign.undeclared_track` names their track)
     areas: tuple[DangerArea, ...]
     # An assignment's target (an SOS of an incident, a track merged into another) -> task id
     task_of: Mapping[str, str]
@@ -352,6 +356,21 @@ class DispatchService:
             self._routes.popitem(last=False)
         return found
 
+    def _inside(
+        self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
+    ) -> set[str]:
+        """Which places (by id) lie within any of the areas: on the town's map (polygons
+        too), else in a circle by the great-circle distance."""
+        if not places or not areas:
+            return set()
+        ids = sorted(places)
+        if self.town is not None and self.dispatcher is not None:
+            lon, lat = np.array([places[k] for k in ids], dtype=np.float64).T
+            xy = np.column_stack(self.town.to_xy(lon, lat))
+            inside = np.flatnonzero(self.dispatcher.net.inside(xy, areas).any(axis=1))
+            return {ids[i] for i in inside.tolist()}
+        return _in_circles(places, areas)
+
     def _in_danger(
         self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
     ) -> set[str]:
@@ -367,14 +386,7 @@ class DispatchService:
             net, reach = self.dispatcher.net, self.dispatcher.config.max_access_m
             inside = np.flatnonzero(net.lies_in(xy, areas, reach).any(axis=1))
             return {ids[i] for i in inside.tolist()}
-        return {
-            k
-            for k in ids
-            if any(
-                a.polygon is None and distance_m(*places[k], a.lon, a.lat) <= a.radius_m
-                for a in areas
-            )
-        }
+        return _in_circles(places, areas)
 
     def compute(self, state: State, now: datetime) -> Board:
         """The board of any state (live or folded to a past position) judged at `now`."""
@@ -393,8 +405,19 @@ class DispatchService:
             if t.merged_into is not None:
                 task_of[t.track_id] = _final_track(views, t.track_id)
         dangers = sorted(state.slice(Alerts).active_danger_areas(now), key=lambda d: d.area_id)
-        areas = tuple(engine_area(d.area_id, d.area) for d in dangers)
+        declared = tuple(engine_area(d.area_id, d.area) for d in dangers)
         links = [AreaLink(d.area_id, d.threat_id) for d in dangers]
+        # Active threats no area is declared around yet are areas too, until one is: those
+        # an area names (under their id, or one merged into theirs) or that lie in one have it.
+        named = {task_of.get(k.threat_id, k.threat_id) for k in links if k.threat_id}
+        undeclared = undeclared_threat_areas(
+            live,
+            links,
+            covered=named | self._inside({t.track_id: (t.lon, t.lat) for t in live}, declared),
+            config=self.needs,
+        )
+        areas = declared + tuple(a for a, _ in undeclared)
+        links += [link for _, link in undeclared]
         around: dict[str, set[str]] = {}
         for link in links:
             if link.threat_id is not None:
@@ -492,6 +515,19 @@ class DispatchService:
                 )
             ),
         )
+
+
+def _in_circles(
+    places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
+) -> set[str]:
+    """Which places (by id) lie in a circle among the areas, by the great-circle distance."""
+    return {
+        k
+        for k in sorted(places)
+        if any(
+            a.polygon is None and distance_m(*places[k], a.lon, a.lat) <= a.radius_m for a in areas
+        )
+    }
 
 
 def target_kind(kind: TaskKind) -> TargetKind:

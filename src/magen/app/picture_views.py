@@ -167,7 +167,8 @@ def recommendation_view(r: Recommendation, board: Board) -> dict[str, Any]:
     `responder`, `task`, `need.why` and `reason` are English sentences; the facts they are
     made of are beside them for a client to say in its own language: `responder_kind`,
     `task_facts`, `need.fact`, `mode`, `travel_s`, `nearest`, `nearer_needed_elsewhere` and
-    the danger areas the route `leaves`, `avoids` and `enters` (by id)."""
+    the danger areas the route `leaves`, `avoids` and `enters` (by id; `undeclared:<track>`
+    for a threat with no area declared around it yet, also said in `facts`)."""
     task = board.task(r.task_id)
     unit = board.units.get(r.responder_id)
     need = task.needs[r.need] if task is not None else None
@@ -194,6 +195,8 @@ def recommendation_view(r: Recommendation, board: Board) -> dict[str, Any]:
         "leaves": list(r.leaves),
         "avoids": list(r.avoids),
         "enters": list(r.enters),
+        # the route's facts: it goes around threats with no danger area declared yet
+        "facts": [fact_view(f) for f in r.facts],
         "reason": r.reason,
     }
 

@@ -15,7 +15,10 @@ and is never recommended.
 Travel. Times come from Dijkstra searches out of the tasks over the reversed street graph
 (`magen.dispatch.travel`), on foot or, for responders with a vehicle, by car. Danger areas
 are closed to everyone, except that an armed responder heading to a task may enter the areas
-that contain it or are declared around it (the threat they are sent to).
+that contain it or are declared around it (the threat they are sent to). An active threat
+with no danger area declared around it yet is a danger area too, until one is
+(`undeclared_area_id`; `magen.dispatch.tasks.undeclared_threat_areas`): a recommendation
+whose route goes around one says so (`Recommendation.facts`).
 
 Exact, with bounded searches. A search to every node is what costs; most pairs are far and
 never matter. Each task's search stops at a limit; beyond it a pair's time is bounded from
@@ -60,6 +63,11 @@ from magen.geo.routing import DangerArea
 from magen.geo.town import MAX_ACCESS_M, Town
 
 _BIT = {c: 1 << i for i, c in enumerate(Capability)}
+# The id of the danger area standing for a threat track no area is declared around yet is
+# this followed by the track's id (no declared area's id has it: those are `dgr_...`).
+UNDECLARED_PREFIX = "undeclared:"
+# The fact of a recommendation whose route goes around such threats (n: how many).
+AVOIDS_UNDECLARED = "avoids_undeclared_threat"
 # Rows per Dijkstra call: each holds a distance for every node of the town.
 _BATCH = 48
 # A batch searches as far as its farthest row wants; rows wanting much less go in another
@@ -201,6 +209,9 @@ class Recommendation:
     enters: tuple[str, ...]
     reason: str
     leaves: tuple[str, ...] = ()  # danger areas the responder stands in and leaves
+    # `reason`'s facts beyond the need's: the route goes around threats no danger area is
+    # declared around yet (`AVOIDS_UNDECLARED`, counting them)
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +240,26 @@ class Plan:
     @property
     def total_travel_s(self) -> float:
         return float(sum(r.travel_s for r in self.recommendations))
+
+
+def undeclared_area_id(track_id: str) -> str:
+    """The id of the danger area standing for a threat track with no area declared around it."""
+    return UNDECLARED_PREFIX + track_id
+
+
+def undeclared_track(area_id: str) -> str | None:
+    """The track a danger area stands for when none is declared around it (else None)."""
+    return area_id.removeprefix(UNDECLARED_PREFIX) if _undeclared(area_id) else None
+
+
+def _undeclared(area_id: str) -> bool:
+    return area_id.startswith(UNDECLARED_PREFIX)
+
+
+def route_facts(avoids: Iterable[str]) -> tuple[Fact, ...]:
+    """A route's facts: the threats with no danger area declared yet it goes around."""
+    n = sum(1 for a in avoids if _undeclared(a))
+    return (Fact(AVOIDS_UNDECLARED, n),) if n else ()
 
 
 def recommendation_id(responder_id: str, task_id: str) -> str:
@@ -1216,6 +1247,7 @@ class Dispatcher:
                         avoids=avoids,
                         enters=enters,
                         leaves=leaves,
+                        facts=route_facts(avoids),
                         reason=_reason(
                             unit,
                             need,
@@ -1696,15 +1728,31 @@ def _reason(
     if need.why:
         parts.append(need.why)
     if leaves:
-        parts.append(f"leaves danger area{'s' if len(leaves) > 1 else ''} {', '.join(leaves)}")
+        parts.append(f"leaves {_areas(leaves)}")
     if avoids:
-        parts.append(f"avoids danger area{'s' if len(avoids) > 1 else ''} {', '.join(avoids)}")
+        parts.append(f"avoids {_areas(avoids)}")
     if enters:
         parts.append(
-            f"enters danger area{'s' if len(enters) > 1 else ''} {', '.join(enters)} "
+            f"enters {_areas(enters)} "
             + ("with the armed cover there" if escorted else "to reach the threat")
         )
     return "; ".join(parts)
+
+
+def _areas(ids: tuple[str, ...]) -> str:
+    """Danger areas by id in words: the declared ones, then the threats none is declared
+    around yet (by track id)."""
+    declared = [a for a in ids if not _undeclared(a)]
+    tracks = [a.removeprefix(UNDECLARED_PREFIX) for a in ids if _undeclared(a)]
+    said = []
+    if declared:
+        said.append(f"danger area{'s' if len(declared) > 1 else ''} {', '.join(declared)}")
+    if tracks:
+        said.append(
+            f"threat{'s' if len(tracks) > 1 else ''} {', '.join(tracks)} "
+            "(no danger area declared yet)"
+        )
+    return " and ".join(said)
 
 
 # --- the peer: greedy nearest-available -------------------------------------------------------

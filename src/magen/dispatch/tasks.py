@@ -32,6 +32,16 @@ call has its own assignment (an owner) all along. Danger areas declared
 around a task (`threat_id`: the track, the incident or one of its SOS) are open to armed
 responders sent there.
 
+Undeclared threats. Until a danger area is declared around it, an active threat (open, not
+stale, credible or confirmed) is one for routing (`undeclared_threat_areas`): a circle at its
+estimated position as wide as its position error plus `escort_within_m` (within that of the
+attackers a call needs an armed responder first: nobody unarmed goes that near them either),
+as if declared around it. A dispatcher declares an area seconds after a group is confirmed
+in an exercise, minutes later under stress; a medic's route to another call must not pass
+through the attackers meanwhile. A call or wounded responder lying in one lies in a danger
+area, and the armed responders sent to the track may enter it, as for a declared one. A
+track with an area declared around it (naming it), or lying in a declared one, has none.
+
 A call or wounded responder in a danger area with armed cover there (an armed responder
 assigned to it who has arrived and is on scene or engaged, or any such armed responder on
 scene elsewhere whose position reported since arriving, at most `cover_fix_max_age_s` old,
@@ -45,10 +55,18 @@ import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from magen.dispatch.assign import Fact, Need, Task, TaskKind
+from magen.dispatch.assign import (
+    AVOIDS_UNDECLARED,
+    Fact,
+    Need,
+    Task,
+    TaskKind,
+    undeclared_area_id,
+)
 from magen.domain.dispatch import distance_m
 from magen.domain.reports import Armed
 from magen.domain.responders import Capability
+from magen.geo.routing import DangerArea
 from magen.picture.fusion import TrackStatus, TrackView
 from magen.picture.incidents import Incident
 
@@ -116,6 +134,33 @@ class AreaLink:
 def active_threat(track: TrackView) -> bool:
     """Whether a track is something to send armed responders to now."""
     return track.open and track.status is not TrackStatus.STALE and track.credible
+
+
+def undeclared_threat_areas(
+    tracks: Iterable[TrackView],
+    areas: Iterable[AreaLink] = (),
+    *,
+    covered: Collection[str] = (),
+    config: NeedsConfig | None = None,
+) -> list[tuple[DangerArea, AreaLink]]:
+    """The danger areas standing for active threats no area is declared around yet, each
+    with its link to the track (so the armed sent to it may enter), by track id.
+
+    `areas`: the declared areas' links (a track one names has its area); `covered`: the
+    tracks, by id, otherwise known to have one (lying in a declared area, or named by one
+    under an id merged into theirs)."""
+    cfg = config or NeedsConfig()
+    named = {link.threat_id for link in areas if link.threat_id is not None}
+    out = []
+    for track in sorted(tracks, key=lambda t: t.track_id):
+        if not active_threat(track) or track.track_id in named or track.track_id in covered:
+            continue
+        radius = max(track.position_error_m, 0.0) + cfg.escort_within_m
+        if not (math.isfinite(radius) and radius > 0):
+            continue
+        area = DangerArea(undeclared_area_id(track.track_id), track.lon, track.lat, radius)
+        out.append((area, AreaLink(area.id, track.track_id)))
+    return out
 
 
 def threat_task(track: TrackView, config: NeedsConfig | None = None) -> Task:
@@ -243,7 +288,8 @@ def wounded_task(
     )
 
 
-# The codes of the facts behind tasks' labels and needs' whys (`Fact.code`), for words.
+# The codes of the facts behind tasks' labels, needs' whys and recommendations' routes
+# (`Fact.code`), for words.
 FACT_CODES = (
     "armed_attackers",
     "attackers",
@@ -258,6 +304,7 @@ FACT_CODES = (
     "children",
     "silent",
     "responder_wounded",
+    AVOIDS_UNDECLARED,
 )
 
 

@@ -29,9 +29,11 @@ chain's two ends, exactly as the whole graph's search would find them.
 
 Closures. A danger area closes the streets it touches (exactly which stretch, from
 `magen.geo.routing`): whole streets for through traffic, and the closed stretch for points on
-them. Closures are built (and kept) per set of areas, so an armed responder heading to a
-threat can be routed with that threat's own areas open and every other one closed; a closure
-touches only the slots of the streets it closes.
+them. The areas are those declared, and one around each active threat none is declared
+around yet (`magen.dispatch.tasks.undeclared_threat_areas`: it moves with the threat, so
+what is kept per area is bounded). Closures are built (and kept) per set of areas, so an
+armed responder heading to a threat can be routed with that threat's own areas open and every
+other one closed; a closure touches only the slots of the streets it closes.
 """
 
 from __future__ import annotations
@@ -1118,6 +1120,8 @@ class TravelNetwork:
         """A danger area in the town's metres (cached)."""
         found = self._shapes.get(area)
         if found is None:
+            if len(self._shapes) > 1024:  # areas come and go (and threats' move): keep it small
+                self._shapes.clear()
             found = self._shapes[area] = DangerShape.of(self.town, area)
         return found
 

@@ -710,6 +710,13 @@ _T: dict[str, tuple[str, str, str]] = {
     "fact_children": ("ילדים: {n}", "أطفال: {n}", "children: {n}"),
     "fact_silent": ("שקט", "صامت", "silent"),
     "fact_responder_wounded": ("כוח פצוע", "عنصر مصاب", "responder wounded"),
+    # A recommendation's route goes around threats no danger area is declared around yet
+    # (dispatch.assign.AVOIDS_UNDECLARED; n: how many).
+    "fact_avoids_undeclared_threat": (
+        "עוקף/ת איומים שטרם הוכרז סביבם אזור סכנה: {n}",
+        "يتجنّب تهديدات لم تُعلَن حولها منطقة خطر بعد: {n}",
+        "avoids threats with no danger area declared yet: {n}",
+    ),
     # Who a need asks for, and why nobody is recommended (dispatch.assign.UNMET_CODES).
     "need_armed_medic": ("חובש/ת חמוש/ה", "مسعف مسلّح", "armed medic"),
     "need_armed": ("כוח חמוש", "مستجيب مسلّح", "armed responder"),

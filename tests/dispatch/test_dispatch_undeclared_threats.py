@@ -1,0 +1,293 @@
+"""Routes around attackers no danger area is declared around yet.
+
+Routes went around declared danger areas only: a credible or confirmed group with no area
+declared around it yet (a dispatcher under stress takes minutes) closed no street, and a
+medic's recommended route to another call could pass right through it. Until an area is
+declared around it, an active threat is one for routing (`undeclared_threat_areas`), as if
+declared around it: open to the armed responders sent to it, closed to everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from magen.app.dispatch import DispatchService
+from magen.app.service import Service
+from magen.clock import ManualClock
+from magen.dispatch.assign import (
+    AVOIDS_UNDECLARED,
+    Dispatcher,
+    Fact,
+    Recommendation,
+    TaskKind,
+    undeclared_area_id,
+    undeclared_track,
+)
+from magen.dispatch.tasks import (
+    AreaLink,
+    NeedsConfig,
+    active_threat,
+    undeclared_threat_areas,
+)
+from magen.domain.alerts import Circle, DangerReason, DeclareDangerArea
+from magen.domain.base import Actor
+from magen.domain.dispatch import Dispatch
+from magen.domain.picture import ConfirmTrack, NeutraliseTrack, Picture
+from magen.domain.reports import Armed, RaiseSos, ReportSighting
+from magen.domain.responders import Capability, ResponderKind
+from magen.domain.values import GeoPoint, Role, SourceTier
+from magen.geo.routing import DangerArea
+from magen.geo.town import Town
+from magen.picture.fusion import Fuser, TrackStatus
+from magen.store.memory import MemoryEventLog
+from support import taskkit as kit
+from support.boardkit import DISPATCHER, START, accept, check_in
+from support.dispatchkit import MEDIC, VEHICLE, route_enters, task, unit
+
+OFFICER = Actor("acc_officer", Role.RESPONDER)
+MARGIN_M = NeedsConfig().escort_within_m
+
+
+# --- which tracks close streets ------------------------------------------------------------
+
+
+def test_only_open_fresh_credible_tracks_with_no_area_declared_close_streets() -> None:
+    fuser = Fuser()
+    kit.group(fuser, "a", 0, 0, ["acct:cop1", "acct:cop2"])  # verified: credible
+    kit.group(fuser, "b", 2000, 0, ["anon1", "anon2", "anon3"], tier=SourceTier.ANONYMOUS)
+    tracks = kit.tracks(fuser)
+    a = next(t for t in tracks if t.sighting_ids[0] == "a0")
+    b = next(t for t in tracks if t.sighting_ids[0] == "b0")
+    assert active_threat(a)
+    assert not b.credible
+
+    (found,) = undeclared_threat_areas(tracks)
+    area, link = found
+    assert link == AreaLink(undeclared_area_id(a.track_id), a.track_id)
+    assert undeclared_track(area.id) == a.track_id
+    assert (area.lon, area.lat) == (a.lon, a.lat)
+    assert area.polygon is None
+    assert area.radius_m == pytest.approx(a.position_error_m + MARGIN_M)
+
+    # An anonymous flood alone closes nothing; nor a stale track, nor a closed one.
+    assert undeclared_threat_areas([b]) == []
+    stale = kit.tracks(fuser, seconds=3600.0)
+    assert next(t for t in stale if t.track_id == a.track_id).status is TrackStatus.STALE
+    assert undeclared_threat_areas(stale) == []
+    for status in (TrackStatus.NEUTRALISED, TrackStatus.FALSE_ALARM, TrackStatus.MERGED):
+        assert undeclared_threat_areas([replace(a, status=status)]) == []
+
+    # A track an area is declared around (naming it), or known to lie in one, has its area.
+    assert undeclared_threat_areas(tracks, [AreaLink("dgr_1", a.track_id)]) == []
+    assert undeclared_threat_areas(tracks, covered={a.track_id}) == []
+    # An area declared around something else does not cover it.
+    assert len(undeclared_threat_areas(tracks, [AreaLink("dgr_1", "sos_x")])) == 1
+    wider = NeedsConfig(escort_within_m=400.0)
+    ((grown, _),) = undeclared_threat_areas(tracks, config=wider)
+    assert grown.radius_m == pytest.approx(a.position_error_m + 400.0)
+
+
+# --- routes on the board --------------------------------------------------------------------
+
+
+def _scene(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """An ambulance's place, a call's, the middle of its open route there (lon/lat) where
+    the attackers are, and an armed responder's place ~600 m from them: the medic and the
+    call well outside the circle the attackers will close."""
+    xy = np.column_stack(town.to_xy(spots[:, 0], spots[:, 1]))
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        i, j = rng.integers(0, len(spots), 2)
+        if not 1500.0 <= float(np.hypot(*(xy[i] - xy[j]))) <= 2000.0:
+            continue
+        medic, call = tuple(map(float, spots[i])), tuple(map(float, spots[j]))
+        ambulance = unit("m", medic, MEDIC, VEHICLE, label="medic")
+        to_call = task("c", call, frozenset({MEDIC}))
+        route = dispatcher.route(ambulance, to_call)
+        if route is None or len(route.lonlat) < 3:
+            continue
+        line = np.column_stack(town.to_xy(*np.asarray(route.lonlat).T))
+        legs = np.r_[0.0, np.cumsum(np.hypot(*np.diff(line, axis=0).T))]
+        k = int(np.searchsorted(legs, legs[-1] / 2))
+        mid = line[k]
+        if min(np.hypot(*(mid - xy[i])), np.hypot(*(mid - xy[j]))) < 2.5 * MARGIN_M:
+            continue
+        d_mid = np.hypot(*(xy - mid).T)
+        cops = np.flatnonzero((d_mid > 550.0) & (d_mid < 650.0))
+        if not cops.shape[0]:
+            continue
+        threat = tuple(map(float, town.to_lonlat(*mid)))
+        # A way around them (a sighting's fix is rounded, its error is some tens of metres).
+        wide = DangerArea("wide", threat[0], threat[1], MARGIN_M + 100.0)
+        if dispatcher.route(ambulance, to_call, [wide]) is None:
+            continue
+        return medic, call, threat, tuple(map(float, spots[cops[0]]))  # type: ignore[return-value]
+    pytest.fail("no medic, call and a route between them found on Baka")
+
+
+async def _sighted(service: Service, threat: tuple[float, float]) -> str:
+    """Two verified reports of armed attackers at `threat` (lon/lat), confirmed; the track."""
+    first = None
+    for who in (DISPATCHER, OFFICER):
+        out = await service.handle(
+            who,
+            ReportSighting(
+                command_id=uuid.uuid4(),
+                where=GeoPoint(lat=threat[1], lon=threat[0]),
+                count=2,
+                armed=Armed.YES,
+            ),
+        )
+        first = first or str(out.events[0].event.sighting_id)  # type: ignore[attr-defined]
+    track = service.state.slice(Picture).fuser.track_of(str(first))
+    assert track is not None
+    await service.handle(DISPATCHER, ConfirmTrack(command_id=uuid.uuid4(), track_id=track))
+    return track
+
+
+def _rec(recs: tuple[Recommendation, ...], responder: str) -> Recommendation:
+    return next(r for r in recs if r.responder_id == responder)
+
+
+def test_a_medics_route_goes_around_attackers_no_area_is_declared_around_yet(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    medic_at, call_at, threat_at, cop_at = _scene(town, dispatcher, spots)
+    # Within the margin of the attackers: what no route but the armed one's to them enters.
+    near = DangerArea("near", threat_at[0], threat_at[1], MARGIN_M)
+
+    async def go() -> None:
+        clock = ManualClock(START)
+        service = Service(MemoryEventLog(), clock)
+        live = DispatchService(service, town)
+        live.reuse_slow_plans = False
+        await check_in(service, "acc_medic", ResponderKind.MEDIC, {MEDIC, VEHICLE}, medic_at[::-1])
+        await check_in(
+            service, "acc_cop", ResponderKind.POLICE_ON_DUTY, {Capability.ARMED}, cop_at[::-1]
+        )
+        raised = await service.handle(
+            Actor("acc_res", Role.RESIDENT),
+            RaiseSos(
+                command_id=uuid.uuid4(), where=GeoPoint(lat=call_at[1], lon=call_at[0]), injured=1
+            ),
+        )
+        sos = str(raised.events[0].event.sos_id)  # type: ignore[attr-defined]
+        board = live.planned()
+        assert board.plan is not None
+        # Before any sighting the medic's way runs right past where the attackers will be.
+        before = live.route(board, _rec(board.plan.recommendations, "acc_medic"))
+        assert before is not None
+        assert route_enters(town, before, near)
+
+        track = await _sighted(service, threat_at)
+        board = live.planned()
+        assert board.plan is not None
+        assert [a.id for a in board.areas] == [undeclared_area_id(track)]
+        assert board.around[track] == {undeclared_area_id(track)}
+        # The medic still goes to the call, around the attackers, and is told so.
+        rec = _rec(board.plan.recommendations, "acc_medic")
+        assert rec.task_id == sos
+        assert rec.avoids == (undeclared_area_id(track),)
+        assert rec.facts == (Fact(AVOIDS_UNDECLARED, 1),)
+        assert "no danger area declared yet" in rec.reason
+        route = live.route(board, rec)
+        assert route is not None
+        assert not route_enters(town, route, near)
+        # The armed responder sent to the attackers gets there, through their circle.
+        cop = _rec(board.plan.recommendations, "acc_cop")
+        assert (cop.task_id, cop.task_kind) == (track, TaskKind.THREAT)
+        assert cop.enters == (undeclared_area_id(track),)
+        assert cop.facts == ()
+        to_threat = live.route(board, cop)
+        assert to_threat is not None
+        assert route_enters(town, to_threat, near)
+        # ... and is shown that route once sent.
+        await accept(service, cop)
+        board = live.planned()
+        (assigned,) = service.state.slice(Dispatch).assignments.values()
+        shown = live.assignment_route(board, assigned)
+        assert shown is not None
+        assert route_enters(town, shown, near)
+
+    asyncio.run(go())
+
+
+def test_attackers_an_area_is_declared_around_or_that_lie_in_one_add_nothing(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    medic_at, call_at, threat_at, _ = _scene(town, dispatcher, spots)
+
+    async def go() -> None:
+        service = Service(MemoryEventLog(), ManualClock(START))
+        live = DispatchService(service, town)
+        live.reuse_slow_plans = False
+        await check_in(service, "acc_medic", ResponderKind.MEDIC, {MEDIC, VEHICLE}, medic_at[::-1])
+        await service.handle(
+            Actor("acc_res", Role.RESIDENT),
+            RaiseSos(
+                command_id=uuid.uuid4(), where=GeoPoint(lat=call_at[1], lon=call_at[0]), injured=1
+            ),
+        )
+        track = await _sighted(service, threat_at)
+        assert [a.id for a in live.planned().areas] == [undeclared_area_id(track)]
+        # An area drawn over the attackers without naming them: theirs all the same.
+        drawn = await service.handle(
+            DISPATCHER,
+            DeclareDangerArea(
+                command_id=uuid.uuid4(),
+                area=Circle(lat=threat_at[1], lon=threat_at[0], radius_m=150),
+                reason=DangerReason.ARMED_ATTACKERS,
+            ),
+        )
+        area = str(drawn.events[0].event.area_id)  # type: ignore[attr-defined]
+        board = live.planned()
+        assert [a.id for a in board.areas] == [area]
+        assert board.plan is not None
+        rec = _rec(board.plan.recommendations, "acc_medic")
+        assert rec.facts == ()
+        assert "no danger area declared" not in rec.reason
+        # One declared around them by name, elsewhere (the group moved on): that one only.
+        await service.handle(
+            DISPATCHER,
+            DeclareDangerArea(
+                command_id=uuid.uuid4(),
+                area=Circle(lat=call_at[1], lon=call_at[0] + 0.05, radius_m=100),
+                reason=DangerReason.ARMED_ATTACKERS,
+                threat_id=track,
+            ),
+        )
+        assert undeclared_area_id(track) not in {a.id for a in live.planned().areas}
+
+    asyncio.run(go())
+
+
+def test_attackers_gone_stale_or_neutralised_close_nothing(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    _, _, threat_at, _ = _scene(town, dispatcher, spots)
+
+    async def go() -> None:
+        clock = ManualClock(START)
+        service = Service(MemoryEventLog(), clock)
+        live = DispatchService(service, town)
+        track = await _sighted(service, threat_at)
+        assert [a.id for a in live.board().areas] == [undeclared_area_id(track)]
+        # Not reported for an hour: whereabouts unknown, nothing to route around.
+        later = clock.advance(timedelta(hours=1))
+        assert live.board(later).track(track).status is TrackStatus.STALE  # type: ignore[union-attr]
+        assert live.board(later).areas == ()
+        # Seen again (a new track), then neutralised.
+        again = await _sighted(service, threat_at)
+        assert [a.id for a in live.board().areas] == [undeclared_area_id(again)]
+        await service.handle(DISPATCHER, NeutraliseTrack(command_id=uuid.uuid4(), track_id=again))
+        assert live.board().areas == ()
+
+    asyncio.run(go())
