@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         "sos_to_assign_median_s": None if sos_median is None else round(sos_median, 1),
         "sos_within_60s_share": _round(mean("sos_within_nfpa_share"), 3),
         "sos_joined_attended": _round(mean("sos_joined_attended")),
+        # Over the calls that needed an assignment of their own (the median above counts a call
+        # covered on arrival as 0 s).
+        "sos_own_to_assign_median_s": _round(mean("sos_own_to_assign_median_s")),
         "incident_to_assign_median_s": _round(incident_median),
         "incident_within_60s_share": _round(mean("incident_within_nfpa_share"), 3),
         "incident_shown_median_s": _round(mean("incident_shown_median_s")),

@@ -152,6 +152,7 @@ def test_magen_report_from_until(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_a_median_of_calls_that_joined_attended_people_says_so() -> None:
     m = Metrics(sos_raised=34, sos_assigned=34, sos_joined_attended=20)
     m.sos_to_assign_s = [0.0] * 20 + [10.0 + i for i in range(14)]
+    m.sos_own_to_assign_s = [10.0 + i for i in range(14)]
     m.sos_to_assign_median_s = 0.0
     m.incidents, m.incidents_assigned, m.incident_to_assign_median_s = 14, 14, 29.0
     rows = {what: (value, note) for what, value, note in metric_rows(m, None)}

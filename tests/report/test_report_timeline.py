@@ -192,6 +192,7 @@ def test_the_sos_headline_leaves_out_calls_already_covered() -> None:
     own = [12.0, 14.0, 15.0, 15.0, 16.0, 18.0, 19.0, 20.0, 22.0, 24.0, 26.0, 30.0, 75.0]
     m = Metrics(sos_raised=35, sos_assigned=35, sos_joined_attended=22)
     m.sos_to_assign_s = sorted([0.0] * 22 + own)
+    m.sos_own_to_assign_s = own
     m.sos_to_assign_median_s, m.sos_to_assign_p90_s = 0.0, 19.0  # over every call, as measured
     rows = {what: (value, note) for what, value, note in metric_rows(m, None)}
     value, note = rows["SOS to assignment, median (p90)"]

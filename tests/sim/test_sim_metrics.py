@@ -99,6 +99,9 @@ def test_a_call_about_people_someone_is_already_sent_to_is_covered_as_it_arrives
     m = log.measure()
     assert m.sos_to_assign_s == [0.0, 30.0]
     assert m.sos_joined_attended == 1
+    # The call covered on arrival is not among those that needed an assignment of their own.
+    assert m.sos_own_to_assign_s == [30.0]
+    assert m.sos_own_to_assign_median_s == 30.0
     assert m.incidents == 1
     assert m.incident_to_assign_s == [30.0]
 
@@ -113,6 +116,7 @@ def test_a_call_after_the_responder_left_waits_for_the_next_assignment() -> None
     m = log.measure()
     assert m.sos_to_assign_s == [30.0, 40.0]
     assert m.sos_joined_attended == 0
+    assert m.sos_own_to_assign_s == [30.0, 40.0]
     assert m.incident_to_assign_s == [30.0]  # one incident: its first call, its first unit
 
 

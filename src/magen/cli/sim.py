@@ -55,6 +55,7 @@ def _summary(m: Any, truth: Any) -> dict[str, Any]:
         "exposure_person_min": m.exposure_person_min,
         "first_track_s": m.first_track_s,
         "sos_to_assign_median_s": m.sos_to_assign_median_s,
+        "sos_own_to_assign_median_s": m.sos_own_to_assign_median_s,
         "assign_to_arrival_median_s": m.assign_to_arrival_median_s,
         "count_error_final": m.count_error_final,
         "raw_overstatement_peak": m.raw_overstatement_peak,

@@ -385,10 +385,9 @@ class OwnAssignments:
 
 
 def own_assignments(m: Metrics) -> OwnAssignments:
-    """The calls' times to assignment without those that joined attended people (each 0 s)."""
-    zeros = [t for t in m.sos_to_assign_s if t == 0.0]
-    own = zeros[m.sos_joined_attended :] + [t for t in m.sos_to_assign_s if t != 0.0]
-    return OwnAssignments(times_s=tuple(sorted(own)), joined=m.sos_joined_attended)
+    """The calls' times to assignment without those that joined attended people (each 0 s),
+    as the metrics measure them (`Metrics.sos_own_to_assign_s`)."""
+    return OwnAssignments(times_s=tuple(m.sos_own_to_assign_s), joined=m.sos_joined_attended)
 
 
 def _own_note(own: OwnAssignments) -> str:

@@ -100,6 +100,11 @@ class Metrics:
     sos_to_assign_median_s: float | None = None
     sos_to_assign_p90_s: float | None = None
     sos_within_nfpa_share: float | None = None
+    # The same over the calls that needed an assignment of their own (not covered on arrival,
+    # whose 0 s flatter the figure above).
+    sos_own_to_assign_s: list[float] = field(default_factory=list)
+    sos_own_to_assign_median_s: float | None = None
+    sos_own_to_assign_p90_s: float | None = None
     # Per incident (NFPA 1225's unit): its first SOS to its first assignment, and the parts.
     incidents: int = 0
     incidents_assigned: int = 0
@@ -225,6 +230,7 @@ class _Fold:
         self.sampler = _Sampler(start, self.m, truth)
         self.sos_raised_at: dict[str, datetime] = {}
         self.sos_assigned: dict[str, datetime] = {}
+        self.sos_covered: set[str] = set()  # covered on arrival by an assignment already made
         self.incident_raised: dict[str, datetime] = {}  # incident id -> its first SOS
         self.incident_assigned: dict[str, datetime] = {}
         self.assigned_at: dict[str, datetime] = {}
@@ -310,6 +316,7 @@ class _Fold:
             # A responder is already assigned to these people: the call is covered as it
             # arrives (the board counts that responder against the incident's needs).
             self.sos_assigned[sos_id] = at
+            self.sos_covered.add(sos_id)
             self.m.sos_joined_attended += 1
 
     def _assignment(self, data: dict[str, Any], at: datetime) -> None:
@@ -423,6 +430,13 @@ class _Fold:
         if m.sos_to_assign_s:
             within = sum(1 for x in m.sos_to_assign_s if x <= NFPA_1225_PROCESSING_S)
             m.sos_within_nfpa_share = within / len(m.sos_to_assign_s)
+        m.sos_own_to_assign_s = sorted(
+            (at - self.sos_raised_at[s]).total_seconds()
+            for s, at in self.sos_assigned.items()
+            if s not in self.sos_covered
+        )
+        m.sos_own_to_assign_median_s = _median(m.sos_own_to_assign_s)
+        m.sos_own_to_assign_p90_s = _p90(m.sos_own_to_assign_s)
         m.incidents = len(self.incident_raised)
         m.incidents_assigned = len(self.incident_assigned)
         m.incident_to_assign_s = sorted(
