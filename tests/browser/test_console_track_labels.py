@@ -25,7 +25,8 @@ APART = [(31.7580, 35.2080), (31.7660, 35.2200)]
 
 
 def _track(n: int, lat: float, lon: float, **extra: Any) -> dict[str, Any]:
-    seen = (datetime.now(UTC) - timedelta(minutes=1 + n)).isoformat()
+    # Each seen within the fuser's stale age (300 s): current groups, as their status says.
+    seen = (datetime.now(UTC) - timedelta(seconds=20 * (1 + n))).isoformat()
     return {
         "id": f"trk_{n}",
         "status": "new",

@@ -1103,6 +1103,8 @@ async def console_page(request: Request[Any, Any, Any]) -> Response[Any]:
         "console.html",
         read_only=read_only,
         stale_after_min=STATUS_STALE_AFTER_MIN,
+        # The fuser's own stale age, so the console ages groups the way the server does.
+        track_stale_s=runtime(request).settings.track_stale_s,
     )
 
 

@@ -18,7 +18,9 @@
   var DECIDES_MATCHES = ["admin", "registrar"].indexOf(ROLE) >= 0;
   var CAN_REPLAY = CFG.role !== "registrar";
   var LANG = CFG.lang || "en";
-  var STALE_TRACK_MS = 5 * 60 * 1000;  // the fuser's own threshold when a view does not say
+  // The fuser's threshold (MAGEN_TRACK_STALE_S, given by the page): a group not seen for longer
+  // is stale, whatever an older picture said of it.
+  var STALE_TRACK_MS = CFG.track_stale_s * 1000;
   var MAX_SIGHTINGS = 600;
 
   // Commands the panels send. Tracks and dispatch follow the picture's and dispatch's APIs.
@@ -163,12 +165,26 @@
     soon = setTimeout(function () { soon = null; refresh(soonCapped); }, at - t);
   }
 
+  /* A quiet feed brings no event, so nothing would ask for a picture: one older than
+     QUIET_PICTURE_MS by the server's clock is asked for again (at the age tick and at the feed's
+     heartbeats), so that groups going quiet are judged stale by the server and leave its
+     totals. One at a time, and at most once in QUIET_PICTURE_MS while nothing happens; none
+     while the feed is lost or a failed picture is being retried (those ask for their own).
+     True when one was asked for (it is drawn when it comes). */
+  var QUIET_PICTURE_MS = 30000;
+  function refreshIfOld() {
+    if (!live || lost || failed || fetching || soon) return false;
+    if (serverNow() - new Date(live.generated_at).getTime() < QUIET_PICTURE_MS) return false;
+    refresh(true);
+    return true;
+  }
+
   function startFeed(after) {
     feed = new M.LiveFeed({
       after: after,
       onEvent: function (f) { setHead(f.position); refreshSoon(!!byId(AT_ONCE, f.type)); },
       onState: function (up, fd, frame) {
-        if (frame && frame.kind === "heartbeat") setHead(frame.position);
+        if (frame && frame.kind === "heartbeat") { setHead(frame.position); refreshIfOld(); }
         if (up && lost) { lost = false; connection(); refresh(); }
         else if (!up && !lost) { lost = true; connection(); }
         else if (up) connection();
@@ -316,7 +332,7 @@
     drawShelters(p.shelters || []);
     drawSightings(p.sightings || [], p);
     drawTracks(p.tracks, p);
-    drawScale(p.scale);
+    drawScale(scaleNow(p));
     drawIncidents(p);
     drawRoutes(p.assignments || []);
     drawResponders(p.responders || []);
@@ -833,11 +849,38 @@
     if (c && typeof c === "object") return say("conf_" + c.level) + (c.score != null ? " " + Math.round(c.score * 100) + "%" : "");
     return c != null ? String(c) : "";
   }
+  // Stale as the server said when it made the picture, or gone quiet since: a picture kept on
+  // screen in a quiet feed never shows a group unseen for longer than the fuser's threshold as
+  // current (the fuser may also call a group stale sooner, when its estimate has spread).
   function trackStale(t, p) {
-    if (t.status) return t.status === "stale";
-    return nowOf(p) - new Date(t.last_seen).getTime() > STALE_TRACK_MS;
+    return t.status === "stale" || nowOf(p) - new Date(t.last_seen).getTime() > STALE_TRACK_MS;
   }
   function trackOpen(t) { return !t.status || t.status === "new" || t.status === "confirmed" || t.status === "stale"; }
+
+  /* The picture's scale as it stands now: a group that went stale since the server counted it
+     (trackStale) leaves the total and is said stale, as picture/scale.py estimate_scale counts
+     it (open, not stale, credible: its attackers, or one when nobody gave a number; open, not
+     stale, not credible: unverified). A fresh picture, asked for while the feed is quiet
+     (refreshIfOld), then says the same. */
+  function scaleNow(p) {
+    var sc = p.scale;
+    if (!sc) return sc;
+    var gone = (p.tracks || []).filter(function (t) { return trackOpen(t) && t.status !== "stale" && trackStale(t, p); });
+    if (!gone.length) return sc;
+    var a = sc.attackers || {};
+    var now = { groups: sc.groups || 0, uncounted_groups: sc.uncounted_groups || 0, unverified_groups: sc.unverified_groups || 0,
+      stale_groups: (sc.stale_groups || 0) + gone.length, attackers: { estimate: a.estimate || 0, low: a.low || 0, high: a.high || 0 } };
+    gone.forEach(function (t) {
+      if (!t.credible) { now.unverified_groups--; return; }
+      var c = t.count || {}, known = c.estimate != null && c.low != null && c.high != null;
+      now.groups--;
+      if (!known) now.uncounted_groups--;
+      now.attackers.estimate -= known ? c.estimate : 1;
+      now.attackers.low -= known ? c.low : 1;
+      now.attackers.high -= known ? c.high : 1;
+    });
+    return now;
+  }
 
   // The attack's size over every credible group, with its range and what it leaves out.
   function drawScale(sc) {
@@ -1894,8 +1937,12 @@
     }
   });
 
-  // Ages on the map and in the queues move on even when nothing new arrives.
-  setInterval(function () { if (shown && mode === "live" && !lost) show(shown); }, 30000);
+  // Ages on the map and in the queues move on even when nothing new arrives; a picture grown
+  // old in a quiet feed is asked for again instead (and drawn when it comes).
+  setInterval(function () {
+    if (refreshIfOld() && mode === "live") return;
+    if (shown && mode === "live" && !lost) show(shown);
+  }, 30000);
 
   refresh();
   window.magenConsole = {
