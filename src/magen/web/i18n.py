@@ -660,6 +660,12 @@ _T: dict[str, tuple[str, str, str]] = {
     ),
     "dx_leaves": ("יוצא/ת מ{areas}", "يغادر {areas}", "leaves {areas}"),
     "dx_avoids": ("עוקף/ת את {areas}", "يتجنّب {areas}", "avoids {areas}"),
+    # A threat dispatch routes around before any danger area is declared round it.
+    "dx_undeclared_threat": (
+        "{group} (טרם הוכרז אזור סכנה)",
+        "{group} (لم تُعلَن منطقة خطر بعد)",
+        "{group} (no danger area declared yet)",
+    ),
     "dx_enters": (
         "נכנס/ת ל{areas} כדי להגיע לאיום",
         "يدخل {areas} للوصول إلى التهديد",

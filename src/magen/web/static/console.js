@@ -1549,10 +1549,17 @@
     var armed = (requires || []).indexOf("armed") >= 0, medic = (requires || []).indexOf("medic") >= 0;
     return say(armed && medic ? "need_armed_medic" : armed ? "need_armed" : medic ? "need_medic" : "need_any");
   }
+  // Danger areas by their titles; a threat no area is declared around yet (dispatch closes
+  // streets round it as `undeclared:<track>`) by its group of attackers, never an id.
+  var UNDECLARED = "undeclared:";
   function areaTitles(ids) {
-    var danger = index(shown).danger;
+    var ix = index(shown);
     return ids.map(function (id) {
-      var d = byId(danger, id);
+      if (id.indexOf(UNDECLARED) === 0) {
+        var t = byId(ix.tracks, id.slice(UNDECLARED.length));
+        return say("dx_undeclared_threat", { group: t ? trackCount(t) : say("target_track") });
+      }
+      var d = byId(ix.danger, id);
       return d && d.title ? own(d.title[LANG] || d.title.en) : ltr(id);
     }).join(say("dx_list"));
   }
