@@ -275,6 +275,15 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
     by_hospital = ok(kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=own))
     assert (by_hospital["reported"], by_hospital["current"]) == (0, ["south"])
     assert kit.log.head() == head
+    # A correction sent with the same LastUpdateTime is not dropped as "current": refused, with
+    # what to do, and nothing appended.
+    corrected = document.replace(b"mass casualty incident", b"mass casualty incident, CT down")
+    assert corrected != document
+    refused = kit.client.post("/api/v1/hospitals/edxl-have", content=corrected, headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert "south" in refused.json()["reason"]
+    assert "later LastUpdateTime" in refused.json()["reason"]
+    assert kit.log.head() == head
     # A resident may not import hospital status; the hospital's own account may.
     resident = {**kit.auth(Role.RESIDENT), "Content-Type": "application/xml"}
     refused = kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=resident)

@@ -36,7 +36,7 @@ from magen.app.service import Outcome, Service
 from magen.domain import casualties as cas
 from magen.domain import hospitals as hos
 from magen.domain.base import Actor
-from magen.domain.errors import Forbidden
+from magen.domain.errors import Conflict, Forbidden
 from magen.domain.values import GeoPoint, Role
 from magen.geo.town import Town
 from magen.interop.edxl_have import import_have, status_commands
@@ -162,14 +162,21 @@ class StatusImported:
 async def import_status(service: Service, actor: Actor, document: bytes) -> StatusImported:
     """Report each newer hospital status in an EDXL-HAVE 1.0 document (hardened parsing).
 
-    Raises `EdxlError` for a malformed or invalid document and `Forbidden` for a caller who
-    may not import it; in both cases nothing is appended.
+    Raises `EdxlError` for a malformed or invalid document, `Forbidden` for a caller who may
+    not import it, and `Conflict` for a different status at a time already recorded; in each
+    case nothing is appended.
     """
     if actor.role not in IMPORTERS:
         raise Forbidden(f"the {actor.role.value} role may not import hospital status")
     parsed = await anyio.to_thread.run_sync(import_have, document)
     state = service.state
     plan = status_commands(parsed, state.slice(hos.Hospitals).by_id, now=service.clock.now())
+    if plan.conflicting:
+        # Refused whole, as a document the log would refuse part of: nothing is reported.
+        raise Conflict(
+            f"a different status at the same LastUpdateTime is already recorded for "
+            f"{', '.join(plan.conflicting)}: send a correction with a later LastUpdateTime"
+        )
     if actor.role is Role.HOSPITAL:
         own = hospital_of(state, actor)
         others = sorted({c.hospital_id for c in plan.commands} - {own})

@@ -13,6 +13,7 @@ decontamination, EOC, 24-hour activity, sub-category beds) are accepted and igno
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -405,6 +406,9 @@ class StatusImport:
     commands: list[ReportHospitalStatus]  # a newer status for a known hospital
     unknown: list[str]  # hospitals this server does not know (by id, else by name)
     current: list[str]  # known hospitals whose status at that time, or a later one, is recorded
+    # Known hospitals with a different status at the very time already recorded: a correction
+    # sent without a newer LastUpdateTime, which "current" would silently drop.
+    conflicting: list[str] = dataclasses.field(default_factory=list)
 
 
 def status_commands(
@@ -418,8 +422,10 @@ def status_commands(
     A hospital is recognised by its OrganisationID, else by its exact name. A status whose
     LastUpdateTime is not after the one already recorded (the same document imported again,
     by anyone, or an older one) is `current`, not a command, so a second import changes
-    nothing and is not a conflict. Command ids derive from the hospital and its
-    LastUpdateTime, so two imports racing each other still report once.
+    nothing and is not a conflict; one at the very time recorded that would change what is
+    recorded is `conflicting` (a correction needs a newer LastUpdateTime). Command ids derive
+    from the hospital and its LastUpdateTime, so two imports racing each other still report
+    once.
 
     With `now`, a document the log would refuse part of is refused whole, before anything is
     reported (else the hospitals before the refused one were recorded under an error): a
@@ -438,7 +444,11 @@ def status_commands(
             continue
         recorded = known[hospital_id].status_at
         if recorded is not None and h.last_update <= recorded:
-            out.current.append(hospital_id)
+            held = known[hospital_id].status
+            if h.last_update == recorded and held.merged(h.status) != held:
+                out.conflicting.append(hospital_id)
+            else:
+                out.current.append(hospital_id)
             continue
         if now is not None:
             _check_time(h, now)
