@@ -212,6 +212,7 @@ def test_a_ground_threat_turns_no_alert_into_stay_inside_and_sends_nobody_out_un
     kept_in = threat.reason == Reason.FIRE_AND_GROUND_THREAT_IN_TOWN
     assert (threat.action[kept_in] == Action.STAY_IN_PROTECTED_SPACE).all()
     assert (threat.shelter[kept_in] == -1).all()
+    # Official, as a route blocked by a danger area: "go" turned into "stay".
     assert (threat.issued_by[kept_in] == IssuedBy.OFFICIAL_ALERT).all()
     assert set(quiet.reason[kept_in].tolist()) <= set(map(int, _FIRE_REASONS))
     # Every building under fire, sheltering, within reach of an attackers' area is kept in.

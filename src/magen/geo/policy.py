@@ -265,6 +265,8 @@ RULES: tuple[Rule, ...] = (
     # Fire with attackers within reach: as the Home Front Command says for fire with an
     # infiltration, nobody goes out to a shelter outside the home (Ofakim: the siren sent
     # people out into the gunfire, and a public shelter made those running to it a target).
+    # Official, as a route blocked by a danger area is: the alert's own most protected space
+    # one can reach (a ground threat turns "go" into "stay", never into an order of its own).
     _rule(
         {C.FIRE, C.GROUND_THREAT_WITHIN_REACH},
         A.STAY_IN_PROTECTED_SPACE,
