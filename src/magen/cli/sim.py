@@ -19,15 +19,16 @@ DEFAULT_SCENARIO = "ofakim_baka"
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from magen.geo.errors import TownImportError
     from magen.sim.scenario import load_scenario
-    from magen.sim.town import scenario_town
 
     try:
         scenario = load_scenario(args.scenario)
-        pack, town = scenario_town(scenario, Path(args.towns))
-    except (ScenarioError, TownImportError) as exc:
+    except ScenarioError as exc:
         return fail(str(exc))
+    found = _town_of(scenario, args)
+    if isinstance(found, str):
+        return fail(found)
+    pack, town = found
     print(
         f"{scenario.scenario.name}: {scenario.scenario.duration_min:g} min from "
         f"{scenario.start.isoformat()} on {town.name} ({pack}); {len(scenario.alerts)} alerts, "
@@ -35,6 +36,21 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{sum(r.count for r in scenario.responders)} responders"
     )
     return 0
+
+
+def _town_of(scenario: Any, args: argparse.Namespace) -> tuple[Path, Any] | str:
+    """The scenario's town pack and town, or what is wrong, named in the scenario file (a
+    source it names that is missing, a point off the map, a shelter file the import refuses)."""
+    from magen.geo.errors import TownImportError
+    from magen.sim.scenario import in_file
+    from magen.sim.town import scenario_town
+
+    try:
+        return scenario_town(scenario, Path(args.towns))
+    except ScenarioError as exc:
+        return in_file(str(exc), args.scenario)
+    except TownImportError as exc:
+        return in_file(f"town: {exc}", args.scenario)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -72,7 +88,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from magen.sim.metrics import measure
     from magen.sim.runner import POLICIES, Policy, run_headless, save_run
     from magen.sim.scenario import load_scenario
-    from magen.sim.town import scenario_town
 
     if args.minutes is not None and not (0 < args.minutes < math.inf):
         return fail(f"--minutes: give a number of minutes above zero, not {args.minutes}")
@@ -80,9 +95,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario)
         if args.minutes is not None:
             scenario = scenario.shortened(args.minutes)
-        pack, town = scenario_town(scenario, Path(args.towns))
     except ScenarioError as exc:
         return fail(str(exc))
+    found = _town_of(scenario, args)
+    if isinstance(found, str):
+        return fail(found)
+    pack, town = found
     policies: list[Policy] = list(POLICIES) if args.policy == "both" else [args.policy]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,35 @@ from typing import Any
 
 from magen.cli.common import fail
 from magen.geo.errors import TownImportError
-from magen.geo.zones import DEFAULT_CELL_M, DEFAULT_SECONDS_TO_SHELTER, slug
+from magen.geo.zones import (
+    DEFAULT_CELL_M,
+    DEFAULT_SECONDS_TO_SHELTER,
+    check_seconds_to_shelter,
+    slug,
+)
+
+# Grid zones: from a few blocks to a district; smaller cells would make millions of zones.
+MIN_CELL_M = 50.0
+MAX_CELL_M = 5000.0
+
+
+def _zone_seconds(text: str) -> int:
+    try:
+        return check_seconds_to_shelter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _zone_cell(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of metres") from None
+    if not MIN_CELL_M <= value <= MAX_CELL_M:  # NaN fails it too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not from {MIN_CELL_M:g} to {MAX_CELL_M:g} metres"
+        )
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -37,12 +65,16 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--zones", help="alert zones (GeoJSON polygons); default: a grid")
     imp.add_argument(
         "--zone-seconds",
-        type=int,
+        type=_zone_seconds,
         default=DEFAULT_SECONDS_TO_SHELTER,
-        help="seconds to shelter of grid zones (and of zones that do not say)",
+        help="seconds to shelter of grid zones (and of zones that do not say), "
+        "from 1 to the most an alert gives",
     )
     imp.add_argument(
-        "--zone-cell", type=float, default=DEFAULT_CELL_M, help="grid zone size in metres"
+        "--zone-cell",
+        type=_zone_cell,
+        default=DEFAULT_CELL_M,
+        help=f"grid zone size in metres ({MIN_CELL_M:g} to {MAX_CELL_M:g})",
     )
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.set_defaults(run=_cmd_import)
@@ -57,10 +89,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from magen.geo.importer import import_town
 
     out = Path(args.out) if args.out else Path("var/towns") / f"{slug(args.name)}.town.npz"
-    if args.zone_seconds <= 0:
-        return fail("--zone-seconds must be positive")
-    if args.zone_cell <= 0:
-        return fail("--zone-cell must be positive")
     try:
         report = import_town(
             args.osm,

@@ -189,7 +189,7 @@ def import_town(
         steps.update(1)
 
         zone_specs = (
-            read_zones(zones_path, zone_seconds)
+            read_zones(zones_path, zone_seconds, bounds=data_bounds)
             if zones_path is not None
             else default_zones(
                 data_bounds,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +28,8 @@ from magen.geo.projection import LocalProjection
 
 MERGE_RADIUS_M = 25.0
 SAME_SPOT_M = 5.0
+# More people than any shelter holds (the largest protected car parks take a few thousand).
+MAX_CAPACITY = 100_000
 
 PUBLIC = "public_shelter"
 SCHOOL = "school_shelter"
@@ -118,10 +121,25 @@ def _category(props: dict[str, str]) -> str:
 
 def _int_or_none(text: str) -> int | None:
     try:
-        value = int(float(text))
+        value = float(text)
     except ValueError:
         return None
-    return value if value > 0 else None
+    whole = int(value)  # a finite value of at most MAX_CAPACITY: `_capacity_problem`
+    return whole if whole > 0 else None
+
+
+def _capacity_problem(text: str) -> str | None:
+    """Why a shelter's capacity cannot be taken, if so: not finite, or more people than any
+    shelter holds. (Empty, non-numeric or non-positive text is read as unknown.)"""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return f"capacity {text!r} is not a finite number of people"
+    if value > MAX_CAPACITY:
+        return f"capacity {text!r} is more than any shelter holds (at most {MAX_CAPACITY})"
+    return None
 
 
 def _float_or_none(text: str) -> float | None:
@@ -181,7 +199,7 @@ def read_shelters(path: str | Path) -> tuple[list[ShelterRecord], list[SkippedRo
         records, skipped = _read_geojson(p)
     if not records:
         first = f" (first: {skipped[0].where}: {skipped[0].reason})" if skipped else ""
-        raise TownImportError(p, f"no shelter with valid coordinates in the file{first}")
+        raise TownImportError(p, f"no shelter in the file could be read{first}")
     return records, skipped
 
 
@@ -203,14 +221,24 @@ def _read_geojson(p: Path) -> tuple[list[ShelterRecord], list[SkippedRow]]:
             skipped.append(SkippedRow(where, f"not a Point (geometry {kind or 'missing'})"))
             continue
         try:
+            if not isinstance(coords, list) or any(isinstance(c, bool) for c in coords[:2]):
+                raise TypeError("not a list of numbers")
             lon, lat = float(coords[0]), float(coords[1])
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             skipped.append(SkippedRow(where, f"coordinates {coords!r} are not two numbers"))
             continue
         if not _valid_lonlat(lon, lat):
             skipped.append(SkippedRow(where, f"({lon}, {lat}) is not a place on Earth"))
             continue
-        props = _clean_props(feature.get("properties") or {})
+        raw = feature.get("properties")
+        if raw is not None and not isinstance(raw, dict):
+            skipped.append(SkippedRow(where, f"properties {raw!r} are not an object"))
+            continue
+        props = _clean_props(raw or {})
+        problem = _capacity_problem(props.get("capacity", ""))
+        if problem is not None:
+            skipped.append(SkippedRow(where, problem))
+            continue
         records.append(_record(props, lon, lat, p.name, row))
     return records, skipped
 
@@ -244,6 +272,10 @@ def _read_csv(p: Path) -> tuple[list[ShelterRecord], list[SkippedRow]]:
             skipped.append(SkippedRow(where, f"({lon}, {lat}) is not a place on Earth"))
             continue
         props = _clean_props({k: v for k, v in raw.items() if k is not None})
+        problem = _capacity_problem(props.get("capacity", ""))
+        if problem is not None:
+            skipped.append(SkippedRow(where, problem))
+            continue
         records.append(_record(props, lon, lat, p.name, row))
     return records, skipped
 

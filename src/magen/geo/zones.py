@@ -9,17 +9,19 @@ alerts and guidance changes can still be addressed and published per zone.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
+from shapely.errors import ShapelyError
 from shapely.geometry.base import BaseGeometry
 
+from magen.domain.alerts import MAX_SECONDS_TO_SHELTER
 from magen.geo.errors import TownImportError, require_readable
 from magen.geo.projection import LocalProjection
 
@@ -74,8 +76,8 @@ def default_zones(
     Each is named "{town} {label}" ("Baka C3"), and in each language with the town's name in
     it (`town_names`, by language); ids are made from `town_name` alone.
     """
-    if cell_m <= 0:
-        raise ValueError("zone cell size must be positive")
+    if not (math.isfinite(cell_m) and cell_m > 0):
+        raise ValueError("zone cell size must be a positive number of metres")
     lon0, lat0, lon1, lat1 = bounds
     corners_x, corners_y = projection.to_xy([lon0, lon1, lon0, lon1], [lat0, lat0, lat1, lat1])
     x0, x1 = float(corners_x.min()), float(corners_x.max())
@@ -118,9 +120,19 @@ def default_zones(
     return zones
 
 
-def read_zones(path: str | Path, default_seconds: int) -> list[ZoneSpec]:
+def read_zones(
+    path: str | Path,
+    default_seconds: int,
+    *,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> list[ZoneSpec]:
     """Read alert zones from a GeoJSON file of (multi)polygons with id, name and seconds
-    (and the name per language as `name:he`, `name:ar`, `name:en` where the file has them)."""
+    (and the name per language as `name:he`, `name:ar`, `name:en` where the file has them).
+
+    A zone file is small and made by hand: a feature that is not a readable zone (or, given
+    the map's `bounds` as lon0, lat0, lon1, lat1, one that does not touch the map) refuses the
+    whole file, naming the feature (from 1, with its id when it has one).
+    """
     p = require_readable(path)
     try:
         doc = json.loads(p.read_text(encoding="utf-8-sig"))
@@ -129,36 +141,83 @@ def read_zones(path: str | Path, default_seconds: int) -> list[ZoneSpec]:
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list) or not features:
         raise TownImportError(p, "no zone features in the file")
+    area = shapely.box(*bounds) if bounds is not None else None
     zones: list[ZoneSpec] = []
     for i, feature in enumerate(features):
-        props: dict[str, Any] = feature.get("properties") or {}
-        try:
-            geom = shapely.geometry.shape(feature["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise TownImportError(p, f"zone {i}: unreadable geometry ({exc})") from exc
-        if geom.geom_type not in {"Polygon", "MultiPolygon"} or geom.is_empty:
-            raise TownImportError(p, f"zone {i}: geometry must be a Polygon or MultiPolygon")
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-        seconds = props.get("seconds_to_shelter", props.get("seconds", default_seconds))
-        try:
-            seconds_int = int(seconds)
-        except (TypeError, ValueError) as exc:
-            raise TownImportError(p, f"zone {i}: seconds_to_shelter is not a number") from exc
-        ident = str(props.get("id") or f"zone-{i + 1}")
-        name = str(props.get("name") or ident)
-        zones.append(
-            ZoneSpec(
-                id=ident,
-                name=name,
-                seconds_to_shelter=seconds_int,
-                geometry=geom,
-                names={lang: str(props.get(f"name:{lang}") or name) for lang in ZONE_LANGS},
+        zone = _read_zone(p, i, feature, default_seconds)
+        if area is not None and not zone.geometry.intersects(area):
+            raise TownImportError(
+                p, f"{_feature_label(i, zone.id)}: the zone does not touch the map {_box(bounds)}"
             )
-        )
+        zones.append(zone)
     if len({z.id for z in zones}) != len(zones):
         raise TownImportError(p, "zone ids are not unique")
     return zones
+
+
+def _feature_label(i: int, ident: object = None) -> str:
+    return f"feature {i + 1}" + (f" (id {str(ident)!r})" if ident else "")
+
+
+def _box(bounds: tuple[float, float, float, float] | None) -> str:
+    if bounds is None:
+        return ""
+    lon0, lat0, lon1, lat1 = bounds
+    return f"(lon {lon0:.5f}..{lon1:.5f}, lat {lat0:.5f}..{lat1:.5f})"
+
+
+def check_seconds_to_shelter(value: object) -> int:
+    """Seconds to reach shelter as a whole number from 1 to the most an alert may give
+    (`MAX_SECONDS_TO_SHELTER`); ValueError says what is wrong with `value`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{value!r} is not a number of seconds")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+    if not math.isfinite(number) or number != int(number):
+        raise ValueError(f"{value!r} is not a whole number of seconds")
+    if not 0 < number <= MAX_SECONDS_TO_SHELTER:
+        raise ValueError(
+            f"{value!r} is not from 1 to {MAX_SECONDS_TO_SHELTER} seconds (the most an alert gives)"
+        )
+    return int(number)
+
+
+def _read_zone(p: Path, i: int, feature: object, default_seconds: int) -> ZoneSpec:
+    if not isinstance(feature, dict):
+        raise TownImportError(p, f"{_feature_label(i)}: not a GeoJSON Feature object")
+    props = feature.get("properties")
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        raise TownImportError(p, f"{_feature_label(i)}: properties are not an object")
+    label = _feature_label(i, props.get("id"))
+    try:
+        geom = shapely.geometry.shape(feature["geometry"])
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ShapelyError) as exc:
+        raise TownImportError(p, f"{label}: unreadable geometry ({exc})") from exc
+    if geom.geom_type not in {"Polygon", "MultiPolygon"} or geom.is_empty:
+        raise TownImportError(p, f"{label}: geometry must be a Polygon or MultiPolygon")
+    lon0, lat0, lon1, lat1 = geom.bounds
+    if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+        raise TownImportError(p, f"{label}: coordinates are not places on Earth (lon, lat)")
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    seconds = props.get("seconds_to_shelter", props.get("seconds", default_seconds))
+    try:
+        seconds_int = check_seconds_to_shelter(seconds)
+    except ValueError as exc:
+        raise TownImportError(p, f"{label}: seconds_to_shelter {exc}") from None
+    ident = str(props.get("id") or f"zone-{i + 1}")
+    name = str(props.get("name") or ident)
+    return ZoneSpec(
+        id=ident,
+        name=name,
+        seconds_to_shelter=seconds_int,
+        geometry=geom,
+        names={lang: str(props.get(f"name:{lang}") or name) for lang in ZONE_LANGS},
+    )
 
 
 def zone_lookup(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -570,7 +571,10 @@ def scenario_from(
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """A scenario from TOML text; ScenarioError names the file and field at fault."""
+    """A scenario from TOML text; ScenarioError names the file and field at fault.
+
+    A byte-order mark at the start (as some Windows editors save UTF-8) is left out."""
+    text = text.removeprefix("\ufeff")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -606,6 +610,33 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"(line {line}, column {column}); save the scenario as UTF-8"
         ) from None
     return parse_scenario(text, path.name)
+
+
+_FIELD_FIRST = re.compile(r"^([A-Za-z_][\w-]*(?:\[\d+\]|\.[A-Za-z_][\w-]*)*): ")
+
+
+def _field_path(field: str) -> FieldPath:
+    """`attackers[0].entry` as `("attackers", 0, "entry")`."""
+    return tuple(
+        int(index) if index else key for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field)
+    )
+
+
+def in_file(problem: str, name_or_path: str | Path) -> str:
+    """A problem found after the scenario was read (`town.osm: file not found: ...`, a point
+    off the map), named as `load_scenario` names its own: the scenario file first, then the
+    field, and the line the field is written on where the problem starts with one."""
+    path = scenario_path(name_or_path)
+    found = _FIELD_FIRST.match(problem)
+    line = None
+    if found is not None:
+        try:
+            text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        line = _line_of(_field_path(found.group(1)), field_lines(text))
+    at = "" if line is None else f" (at line {line})"
+    return f"{path.name}: {problem}{at}"
 
 
 def lognormal(rng_normal: float, spec: LogNormal) -> float:
