@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -12,19 +13,90 @@ from magen.store.base import LogError
 from magen.store.factory import sqlite_path, unknown_url
 
 
-def _env_bool(name: str, default: bool) -> bool:
+class SettingError(ValueError):
+    """A MAGEN_* variable holds what Magen cannot take; its message names the variable and
+    what it may be, in one line."""
+
+
+# The words a MAGEN_* switch may be set to (any case); empty or unset is its default.
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A switch from the environment: 1/0, true/false, yes/no or on/off; else a SettingError.
+
+    A word outside these ("maybe", "enabled") is refused rather than read as false or true.
+    """
     raw = os.environ.get(name)
-    return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
+    if raw is None or not raw.strip():
+        return default
+    word = raw.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingError(f"{name} must be 1/0, true/false, yes/no or on/off, not {raw!r}")
 
 
-def _env_float(name: str, default: float) -> float:
+def env_seconds(name: str, default: float, low: float, high: float) -> float:
+    """A number of seconds from the environment, from `low` to `high`; else a SettingError."""
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+        value = math.nan
+    if not low <= value <= high:  # nan and inf too
+        raise SettingError(f"{name} must be between {low:g} and {high:g} seconds, not {raw!r}")
+    return value
+
+
+def env_count(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from the environment, from `low` to `high`; else a SettingError."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise SettingError(f"{name} must be a whole number between {low} and {high}, not {raw!r}")
+    return value
+
+
+# What the numeric MAGEN_* settings may be (the README's configuration table says the same).
+DB_WAIT_RANGE = (0.0, 86_400.0)
+TRACK_STALE_RANGE = (10.0, 86_400.0)
+SNAPSHOT_EVERY_RANGE = (1, 1_000_000_000)
+SNAPSHOT_SECONDS_RANGE = (1.0, 86_400.0)
+
+
+def db_wait_seconds() -> float:
+    """MAGEN_DB_WAIT_S: how long to wait for an unreachable database at start (default 60)."""
+    return env_seconds("MAGEN_DB_WAIT_S", 60.0, *DB_WAIT_RANGE)
+
+
+@dataclass(frozen=True)
+class SnapshotSettings:
+    """MAGEN_SNAPSHOTS (on unless false), MAGEN_SNAPSHOT_EVERY (events), _SECONDS."""
+
+    enabled: bool
+    every_events: int
+    every_seconds: float
+
+    @classmethod
+    def from_env(cls, every_events: int, every_seconds: float) -> SnapshotSettings:
+        """Read from the environment; the arguments are the defaults."""
+        return cls(
+            enabled=env_bool("MAGEN_SNAPSHOTS", True),
+            every_events=env_count("MAGEN_SNAPSHOT_EVERY", every_events, *SNAPSHOT_EVERY_RANGE),
+            every_seconds=env_seconds(
+                "MAGEN_SNAPSHOT_SECONDS", every_seconds, *SNAPSHOT_SECONDS_RANGE
+            ),
+        )
 
 
 # CAP 1.2's sender: no whitespace, commas or restricted characters (< &).
@@ -50,13 +122,13 @@ class Settings:
     cap_sender: str = ""
 
     def __post_init__(self) -> None:
-        if not 10.0 <= self.track_stale_s <= 86_400.0:
-            raise ValueError(
+        if not TRACK_STALE_RANGE[0] <= self.track_stale_s <= TRACK_STALE_RANGE[1]:
+            raise SettingError(
                 "MAGEN_TRACK_STALE_S must be between 10 and 86400 seconds, "
                 f"not {self.track_stale_s}"
             )
         if self.cap_sender and not _CAP_SENDER.fullmatch(self.cap_sender):
-            raise ValueError(
+            raise SettingError(
                 f"MAGEN_CAP_SENDER {self.cap_sender!r} is not a CAP sender: no spaces, commas, "
                 "< or & (CAP 1.2 3.2.1), e.g. magen@ofakim.muni.il"
             )
@@ -67,9 +139,11 @@ class Settings:
         values: dict[str, object] = {
             "database": os.environ.get("MAGEN_DB", cls.database),
             "town": Path(os.environ["MAGEN_TOWN"]) if os.environ.get("MAGEN_TOWN") else None,
-            "open_registration": _env_bool("MAGEN_OPEN_REGISTRATION", cls.open_registration),
-            "follow_log": _env_bool("MAGEN_FOLLOW_LOG", cls.follow_log),
-            "track_stale_s": _env_float("MAGEN_TRACK_STALE_S", cls.track_stale_s),
+            "open_registration": env_bool("MAGEN_OPEN_REGISTRATION", cls.open_registration),
+            "follow_log": env_bool("MAGEN_FOLLOW_LOG", cls.follow_log),
+            "track_stale_s": env_seconds(
+                "MAGEN_TRACK_STALE_S", cls.track_stale_s, *TRACK_STALE_RANGE
+            ),
             "cap_sender": os.environ.get("MAGEN_CAP_SENDER", cls.cap_sender).strip(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -77,6 +151,18 @@ class Settings:
         if not settings.secret:
             settings = cls(**{**settings.__dict__, "secret": load_secret(settings.database)})
         return settings
+
+
+def check_env() -> None:
+    """Read every MAGEN_* setting a server or a CLI command building its service uses, now.
+
+    A SettingError (one line naming the first bad variable and what it may be) before anything
+    is opened, made or served. The token secret (`load_secret`), the time zone
+    (`magen.town_clock.check_town_zone`) and the database URL are checked where they are used.
+    """
+    Settings.from_env(secret=b"\0" * MIN_SECRET_BYTES)  # the secret is not read here
+    db_wait_seconds()
+    SnapshotSettings.from_env(every_events=1, every_seconds=1.0)
 
 
 # An HMAC key shorter than this is refused at start: an empty one fails every sign-in (PyJWT

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -48,7 +47,7 @@ from magen.app.ratelimit import RateLimiter
 from magen.app.readiness import Readiness
 from magen.app.service import Service
 from magen.clock import Clock, SystemClock
-from magen.config import Settings
+from magen.config import Settings, db_wait_seconds
 from magen.domain.picture import Picture, configure_picture
 from magen.geo.town import Town, load_town
 from magen.picture.fusion import FusionConfig
@@ -118,7 +117,7 @@ def build_service(
 
     if town is None:
         town = load_settings_town(settings)
-    deadline = time.monotonic() + float(os.environ.get("MAGEN_DB_WAIT_S", "60"))
+    deadline = time.monotonic() + db_wait_seconds()
     pause = 0.25
     while True:
         try:

@@ -60,6 +60,7 @@ import numpy.typing as npt
 import zstandard
 from pydantic import BaseModel
 
+from magen.config import SnapshotSettings
 from magen.domain.base import event_types
 from magen.domain.picture import Picture
 from magen.domain.state import State
@@ -486,15 +487,14 @@ class SnapshotPolicy:
 
     @classmethod
     def from_env(cls) -> SnapshotPolicy:
-        """MAGEN_SNAPSHOTS=0 turns saving off; MAGEN_SNAPSHOT_EVERY / _SECONDS tune it."""
-        env = os.environ
-        enabled = env.get("MAGEN_SNAPSHOTS", "1").strip().lower() not in {"0", "false", "no"}
-        try:
-            every = int(env.get("MAGEN_SNAPSHOT_EVERY", cls.every_events))
-            seconds = float(env.get("MAGEN_SNAPSHOT_SECONDS", cls.every_seconds))
-        except ValueError as exc:
-            raise ValueError(f"MAGEN_SNAPSHOT_EVERY / MAGEN_SNAPSHOT_SECONDS: {exc}") from exc
-        return cls(enabled=enabled, every_events=max(every, 1), every_seconds=max(seconds, 1.0))
+        """MAGEN_SNAPSHOTS=0 turns saving off; MAGEN_SNAPSHOT_EVERY / _SECONDS tune it.
+
+        Read and checked by `magen.config` (a bad value: a SettingError naming it).
+        """
+        env = SnapshotSettings.from_env(cls.every_events, cls.every_seconds)
+        return cls(
+            enabled=env.enabled, every_events=env.every_events, every_seconds=env.every_seconds
+        )
 
 
 @dataclass

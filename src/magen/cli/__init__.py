@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from magen.cli import bench, cot, log, serve, sim, store, town, users
 from magen.cli.common import DEFAULT_DB, CliError, fail, open_existing
+from magen.config import SettingError
 from magen.geo.errors import TownImportError
 from magen.store.base import LogError
 from magen.town_clock import UnknownTimeZone
@@ -51,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # output is pointed at nothing so the interpreter's last flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, as a shell reports a pipe's writer cut off
-    except (CliError, LogError, TownImportError, UnknownTimeZone) as exc:  # or a log, pack or zone
+    # Or a log, pack, zone or MAGEN_* setting (each checked up front; this is the last net).
+    except (CliError, LogError, TownImportError, UnknownTimeZone, SettingError) as exc:
         return fail(str(exc))
     except OSError as exc:
         if exc.filename is None:  # not about a file the user named: a fault, with its traceback

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from magen.config import Settings
+from magen.config import SettingError, Settings, check_env
 from magen.store.base import LogError
 from magen.town_clock import NotATime, parse_town_time
 
@@ -89,10 +89,21 @@ def open_existing(db: str) -> Any:
     return open_log(db)
 
 
+def check_settings() -> None:
+    """Every MAGEN_* setting checked before anything is opened or made: a CliError naming
+    the first bad one and what it may be (a typo must not start a server or change a log)."""
+    try:
+        check_env()
+    except SettingError as exc:
+        raise CliError(str(exc)) from None
+
+
 def with_service(db: str, fn: Callable[[Any], Any]) -> Any:
     """`fn(service)` on the app's service over the log at `db`, as a starting server builds it."""
     from magen.api.app import build_service
     from magen.clock import SystemClock
+
+    check_settings()
 
     async def run() -> Any:
         # The server's own secret: snapshots are signed with it (see magen.app.snapshots).

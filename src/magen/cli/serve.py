@@ -11,6 +11,7 @@ from magen.cli.common import (
     DEFAULT_DB,
     PORT,
     CliError,
+    check_settings,
     existing_pack,
     int_in,
     missing_file,
@@ -20,7 +21,6 @@ from magen.cli.common import (
     say_created,
     shown,
 )
-from magen.config import Settings
 from magen.store.base import LogError
 from magen.town_clock import check_town_zone
 
@@ -71,10 +71,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.town:
         town = str(existing_pack(args.town))
     check_town_zone()  # a mistyped MAGEN_TIMEZONE, in one line before "serving"
-    try:  # and the other MAGEN_* settings (the secret is checked below, on its own)
-        Settings.from_env(database=db, secret=b"\0" * 32)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    check_settings()  # and the other MAGEN_* settings (the secret is checked below, on its own)
     # Opened, read and written once here, so a log that cannot serve is said in one line
     # rather than as a traceback after "serving".
     _check_serveable(db)
@@ -127,4 +124,5 @@ def _check_serveable(db: str) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from magen.demo import run_demo
 
+    check_settings()  # a bad MAGEN_* value, before the demo makes its log
     return run_demo(args)

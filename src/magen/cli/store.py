@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from magen.cli.common import DEFAULT_DB, CliError, open_existing
+from magen.cli.common import DEFAULT_DB, CliError, check_settings, open_existing
 from magen.store.base import LogError
 
 
@@ -73,6 +73,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     from magen.clock import SystemClock
     from magen.config import Settings
 
+    check_settings()  # a bad MAGEN_* value, before the log is even opened
     # A log that is not there, or damaged, is said before anything (a secret) is made for it.
     asyncio.run(open_existing(args.db).close())
 

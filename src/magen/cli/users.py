@@ -7,12 +7,14 @@ import asyncio
 import getpass
 import os
 import sys
+import unicodedata
 import uuid
 from typing import Any
 
 from magen.cli.common import (
     DEFAULT_DB,
     CliError,
+    check_settings,
     missing_file,
     open_existing,
     say_created,
@@ -61,7 +63,9 @@ def _password_from_stdin() -> str:
     """The first line of standard input, as UTF-8 text (else a CliError saying it is not).
 
     Read as bytes: a text stdin decodes by the locale, which may fail (a traceback) or keep
-    the bad bytes as surrogates that no password hash can take.
+    the bad bytes as surrogates that no password hash can take. The line's end ("\n", or a
+    Windows file's "\r\n") and a leading byte-order mark are not the password; spaces are
+    kept as typed. Any other control character is refused, named: no sign-in form can type it.
     """
     stream = sys.stdin
     if stream is None:
@@ -72,7 +76,15 @@ def _password_from_stdin() -> str:
         text.encode("utf-8")  # a text stream's undecodable bytes, kept as surrogates
     except (UnicodeDecodeError, UnicodeEncodeError):
         raise CliError("the password read from standard input is not UTF-8 text") from None
-    return text.rstrip("\n")
+    text = text.removeprefix("\ufeff")
+    text = text.removesuffix("\n").removesuffix("\r") if text.endswith("\n") else text
+    for at, char in enumerate(text, start=1):
+        if unicodedata.category(char) == "Cc":
+            raise CliError(
+                f"the password read from standard input holds a control character "
+                f"(U+{ord(char):04X}, character {at}); give it without one"
+            )
+    return text
 
 
 def _folder_is_there(db: str) -> None:
@@ -99,6 +111,7 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     from magen.domain.errors import DomainError
     from magen.domain.values import Role
 
+    check_settings()  # a bad MAGEN_* value, before a password is asked for or a log made
     roles = [r.value for r in Role if r is not Role.ANONYMOUS]  # no account has that one
     if args.role not in roles:
         raise CliError(f"unknown role {args.role!r}; one of: {', '.join(roles)}")
@@ -162,6 +175,7 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
     async def show(service: Any) -> list[Any]:
         return list(service.state.slice(Accounts).by_id.values())
 
+    check_settings()
     # "No accounts" must never be how a mistyped --db looks, and a damaged file is said as
     # one before anything (a token secret) is made beside it.
     asyncio.run(open_existing(args.db).close())
