@@ -262,3 +262,28 @@ def test_a_password_on_stdin_with_a_control_character_is_refused(
         "give it without one"
     )
     assert _files(tmp_path) == []
+
+
+@pytest.mark.parametrize(("pack", "said"), [("gone.town", "town pack not found"), ("x", "")])
+def test_serve_with_a_missing_or_bad_town_in_the_environment_names_it(
+    pack: str,
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Was: "serving ...", then each worker's start-up failed with a traceback (status 3).
+    import uvicorn
+
+    started: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    path = tmp_path / pack
+    if pack == "x":
+        path.write_text("not a town pack")
+    os.environ["MAGEN_TOWN"] = str(path)
+    assert main(["serve", "--db", str(tmp_path / "s.db"), "--port", "8793"]) == 2
+    line = _one_line(capsys)
+    assert line.startswith(f"magen: MAGEN_TOWN: {said}"), line
+    assert str(path) in line
+    assert started == []

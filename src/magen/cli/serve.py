@@ -21,6 +21,7 @@ from magen.cli.common import (
     say_created,
     shown,
 )
+from magen.geo.errors import TownImportError
 from magen.store.base import LogError
 from magen.town_clock import check_town_zone
 
@@ -70,6 +71,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     db = str(path.resolve()) if path is not None else args.db
     if args.town:
         town = str(existing_pack(args.town))
+    elif os.environ.get("MAGEN_TOWN"):  # each worker loads it: named here, not as tracebacks
+        try:
+            existing_pack(os.environ["MAGEN_TOWN"])
+        except (CliError, TownImportError) as exc:
+            raise CliError(f"MAGEN_TOWN: {exc}") from None
     check_town_zone()  # a mistyped MAGEN_TIMEZONE, in one line before "serving"
     check_settings()  # and the other MAGEN_* settings (the secret is checked below, on its own)
     # Opened, read and written once here, so a log that cannot serve is said in one line
