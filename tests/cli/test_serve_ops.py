@@ -252,6 +252,43 @@ def test_serve_refuses_a_log_it_cannot_write(db: Path) -> None:
     assert "serving" not in r.stdout
 
 
+@pytest.mark.skipif(shutil.which("setpriv") is None and os.geteuid() == 0, reason="no setpriv")
+def test_a_log_in_a_folder_that_cannot_be_written_is_read_from_a_copy_and_says_so(
+    db: Path, tmp_path: Path
+) -> None:
+    """A log on evidence media or a mounted backup: every command says to read a copy, and
+    `backup` no longer calls a sound log "not a Magen event log"."""
+    for leftover in db.parent.glob(f"{db.name}-*"):
+        if leftover.name.endswith(("-lock", "-gate")):
+            leftover.unlink()
+    folder = db.parent
+    out = tmp_path.parent / f"{tmp_path.name}-copy.bak"
+    folder.chmod(0o555)
+    try:
+        prefix: list[str] = []
+        if os.geteuid() == 0:  # root writes read-only folders: drop that power
+            caps = "-dac_override,-dac_read_search"
+            prefix = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
+        for args in (
+            ["users", "list", "--db", str(db)],
+            ["backup", "--db", str(db), "--out", str(out)],
+        ):
+            r = subprocess.run(
+                [*prefix, sys.executable, "-m", "magen", *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=_clean_env(),
+                check=False,
+            )
+            assert r.returncode == 2, (args, r.stderr)
+            assert "copy the log" in r.stderr, (args, r.stderr)
+            assert "not a Magen event log" not in r.stderr, r.stderr
+    finally:
+        folder.chmod(0o755)
+        out.unlink(missing_ok=True)
+
+
 # --- #8: a mistyped --db ----------------------------------------------------------------------
 
 

@@ -110,10 +110,28 @@ def _check_sqlite_log(path: Path) -> int:
             raise BackupError(f"{path} is damaged (PRAGMA quick_check failed)")
         head: int = conn.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()[0]
         return head
+    except sqlite3.OperationalError as exc:
+        if _sqlite_header(path):
+            # A log in WAL mode is read with its -shm file beside it: a folder that cannot be
+            # written (evidence media, a mounted backup) cannot open it, however sound it is.
+            raise BackupError(
+                f"cannot open {path} ({exc}): it is an SQLite file, but its folder cannot be "
+                "written; copy the log (with its -wal file, if any) to a folder that can"
+            ) from exc
+        raise BackupError(f"{path} is not a Magen event log ({exc})") from exc
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path} is not a Magen event log ({exc})") from exc
     finally:
         conn.close()
+
+
+def _sqlite_header(path: Path) -> bool:
+    """Whether the file starts as every SQLite database does."""
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _sqlite_restore(target: Path, source: Path, *, force: bool) -> BackupResult:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import functools
 import itertools
@@ -600,7 +601,15 @@ def _open_lock_file(path: Path) -> int:
     try:
         return os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise LogError(f"cannot create the lock file {lock}: {exc.strerror or exc}") from exc
+        hint = ""
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            # A log on evidence media or a mounted backup: every process that opens a log
+            # holds this file, so it is read from a copy.
+            hint = (
+                "; the folder cannot be written: copy the log (with its -wal file, if any) "
+                "to a folder that can, and read the copy"
+            )
+        raise LogError(f"cannot create the lock file {lock}: {exc.strerror or exc}{hint}") from exc
 
 
 def hold_open(path: Path) -> int:
