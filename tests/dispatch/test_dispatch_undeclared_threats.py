@@ -35,7 +35,7 @@ from magen.dispatch.tasks import (
     active_threat,
     undeclared_threat_areas,
 )
-from magen.domain.alerts import Circle, DangerReason, DeclareDangerArea
+from magen.domain.alerts import Circle, DangerReason, DeclareDangerArea, Polygon
 from magen.domain.base import Actor
 from magen.domain.dispatch import Dispatch
 from magen.domain.picture import ConfirmTrack, NeutraliseTrack, Picture
@@ -83,11 +83,6 @@ def test_only_open_fresh_credible_tracks_with_no_area_declared_close_streets() -
     for status in (TrackStatus.NEUTRALISED, TrackStatus.FALSE_ALARM, TrackStatus.MERGED):
         assert undeclared_threat_areas([replace(a, status=status)]) == []
 
-    # A track an area is declared around (naming it), or known to lie in one, has its area.
-    assert undeclared_threat_areas(tracks, [AreaLink("dgr_1", a.track_id)]) == []
-    assert undeclared_threat_areas(tracks, covered={a.track_id}) == []
-    # An area declared around something else does not cover it.
-    assert len(undeclared_threat_areas(tracks, [AreaLink("dgr_1", "sos_x")])) == 1
     wider = NeedsConfig(escort_within_m=400.0)
     ((grown, _),) = undeclared_threat_areas(tracks, config=wider)
     assert grown.radius_m == pytest.approx(a.position_error_m + 400.0)
@@ -220,16 +215,44 @@ def test_a_medics_route_goes_around_attackers_no_area_is_declared_around_yet(
     asyncio.run(go())
 
 
-def test_attackers_an_area_is_declared_around_or_that_lie_in_one_add_nothing(
+async def _declare(
+    service: Service,
+    area: Circle | Polygon,
+    reason: DangerReason = DangerReason.ARMED_ATTACKERS,
+    threat_id: str | None = None,
+) -> str:
+    out = await service.handle(
+        DISPATCHER,
+        DeclareDangerArea(command_id=uuid.uuid4(), area=area, reason=reason, threat_id=threat_id),
+    )
+    return str(out.events[0].event.area_id)  # type: ignore[attr-defined]
+
+
+def _circle(at: tuple[float, float], radius_m: float) -> Circle:
+    return Circle(lat=at[1], lon=at[0], radius_m=radius_m)
+
+
+def _square(town: Town, at: tuple[float, float], half_m: float) -> Polygon:
+    """A square polygon centred on a place (lon/lat), `half_m` from its centre to each side."""
+    x, y = town.to_xy(*at)
+    corners = [(x - half_m, y - half_m), (x + half_m, y - half_m), (x + half_m, y + half_m)]
+    corners.append((x - half_m, y + half_m))
+    return Polygon(ring=tuple(tuple(map(float, town.to_lonlat(cx, cy))) for cx, cy in corners))
+
+
+def test_only_a_declared_attackers_area_containing_the_whole_circle_stands_for_it(
     town: Town, dispatcher: Dispatcher, spots: np.ndarray
 ) -> None:
-    medic_at, call_at, threat_at, _ = _scene(town, dispatcher, spots)
+    medic_at, call_at, threat_at, cop_at = _scene(town, dispatcher, spots)
 
     async def go() -> None:
         service = Service(MemoryEventLog(), ManualClock(START))
         live = DispatchService(service, town)
         live.reuse_slow_plans = False
         await check_in(service, "acc_medic", ResponderKind.MEDIC, {MEDIC, VEHICLE}, medic_at[::-1])
+        await check_in(
+            service, "acc_cop", ResponderKind.POLICE_ON_DUTY, {Capability.ARMED}, cop_at[::-1]
+        )
         await service.handle(
             Actor("acc_res", Role.RESIDENT),
             RaiseSos(
@@ -237,34 +260,90 @@ def test_attackers_an_area_is_declared_around_or_that_lie_in_one_add_nothing(
             ),
         )
         track = await _sighted(service, threat_at)
-        assert [a.id for a in live.planned().areas] == [undeclared_area_id(track)]
-        # An area drawn over the attackers without naming them: theirs all the same.
-        drawn = await service.handle(
-            DISPATCHER,
-            DeclareDangerArea(
-                command_id=uuid.uuid4(),
-                area=Circle(lat=threat_at[1], lon=threat_at[0], radius_m=150),
-                reason=DangerReason.ARMED_ATTACKERS,
-            ),
+        circle = undeclared_area_id(track)
+        assert [a.id for a in live.planned().areas] == [circle]
+        view = live.board().track(track)
+        assert view is not None
+        estimate = (view.lon, view.lat)
+        wide = view.position_error_m + MARGIN_M  # the circle's radius
+
+        def ids() -> set[str]:
+            return {a.id for a in live.planned().areas}
+
+        # An attackers' area over the estimate, smaller than the circle: both close streets.
+        small = await _declare(service, _circle(estimate, 150))
+        assert ids() == {small, circle}
+        # A 30 m cordon over them, declared for them (an impact site): theirs stays too.
+        cordon = await _declare(service, _circle(estimate, 30), DangerReason.IMPACT_SITE, track)
+        assert ids() == {small, cordon, circle}
+        # One declared for them elsewhere (where the group was): it does not follow them.
+        moved = await _declare(
+            service, _circle((call_at[0] + 0.05, call_at[1]), 100), threat_id=track
         )
-        area = str(drawn.events[0].event.area_id)  # type: ignore[attr-defined]
         board = live.planned()
-        assert [a.id for a in board.areas] == [area]
+        assert {a.id for a in board.areas} == {small, cordon, moved, circle}
+        # ... and the armed sent to them may enter every area declared for them, and theirs.
+        assert board.around[track] == {cordon, moved, circle}
         assert board.plan is not None
-        rec = _rec(board.plan.recommendations, "acc_medic")
-        assert rec.facts == ()
-        assert "no danger area declared" not in rec.reason
-        # One declared around them by name, elsewhere (the group moved on): that one only.
-        await service.handle(
-            DISPATCHER,
-            DeclareDangerArea(
-                command_id=uuid.uuid4(),
-                area=Circle(lat=call_at[1], lon=call_at[0] + 0.05, radius_m=100),
-                reason=DangerReason.ARMED_ATTACKERS,
-                threat_id=track,
-            ),
+        cop = _rec(board.plan.recommendations, "acc_cop")
+        assert (cop.task_id, cop.task_kind) == (track, TaskKind.THREAT)
+        assert circle in cop.enters
+        medic = _rec(board.plan.recommendations, "acc_medic")
+        assert medic.facts == (Fact(AVOIDS_UNDECLARED, 1),)
+        # Another reason's area containing the whole circle is no attackers' area.
+        fire = await _declare(service, _circle(estimate, wide + 300), DangerReason.FIRE)
+        assert ids() == {small, cordon, moved, fire, circle}
+        # An attackers' area containing the whole circle stands for it: the circle goes.
+        big = await _declare(service, _circle(estimate, wide + 100))
+        assert ids() == {small, cordon, moved, fire, big}
+        assert circle not in live.planned().around.get(track, set())
+
+    asyncio.run(go())
+
+
+def test_a_hostage_polygon_stands_for_the_attackers_only_when_it_holds_their_circle(
+    town: Town, dispatcher: Dispatcher, spots: np.ndarray
+) -> None:
+    _, _, threat_at, _ = _scene(town, dispatcher, spots)
+
+    async def go() -> None:
+        service = Service(MemoryEventLog(), ManualClock(START))
+        live = DispatchService(service, town)
+        track = await _sighted(service, threat_at)
+        circle = undeclared_area_id(track)
+        view = live.board().track(track)
+        assert view is not None
+        estimate = (view.lon, view.lat)
+        wide = view.position_error_m + MARGIN_M
+        # A square whose sides pass just inside the circle: its corners hold the estimate
+        # and most of the circle, not all of it.
+        tight = await _declare(
+            service, _square(town, estimate, wide - 5), DangerReason.HOSTAGE_SITUATION
         )
-        assert undeclared_area_id(track) not in {a.id for a in live.planned().areas}
+        assert {a.id for a in live.board().areas} == {tight, circle}
+        roomy = await _declare(
+            service, _square(town, estimate, wide + 20), DangerReason.HOSTAGE_SITUATION
+        )
+        assert {a.id for a in live.board().areas} == {tight, roomy}
+
+    asyncio.run(go())
+
+
+def test_without_a_town_map_a_circle_holds_another_by_the_great_circle_distance() -> None:
+    async def go() -> None:
+        service = Service(MemoryEventLog(), ManualClock(START))
+        live = DispatchService(service, None)
+        track = await _sighted(service, (34.79, 31.25))
+        circle = undeclared_area_id(track)
+        view = live.board().track(track)
+        assert view is not None
+        wide = view.position_error_m + MARGIN_M
+        # ~470 m east of the estimate: a circle as wide as theirs plus 400 m misses their edge.
+        beside = (view.lon + 0.005, view.lat)
+        near = await _declare(service, _circle(beside, wide + 400))
+        assert {a.id for a in live.board().areas} == {near, circle}
+        holds = await _declare(service, _circle(beside, wide + 520))
+        assert {a.id for a in live.board().areas} == {near, holds}
 
     asyncio.run(go())
 

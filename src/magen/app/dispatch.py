@@ -2,8 +2,8 @@
 
 Everything here is a function of the folded state, the town and a time: tracks from the
 picture's fusion, incidents from the SOS reports (`build_incidents`), active danger areas
-from the alerts (and, for routing, one around each active threat no area is declared around
-yet: `tasks.undeclared_threat_areas`), responders and their assignments from the log.
+from the alerts (and, for routing, one around each active threat no declared attackers' area
+contains yet: `tasks.undeclared_threat_areas`), responders and their assignments from the log.
 Available responders are those checked in, reported available, with a known position and no
 active assignment; assigned responders fill their task's needs before anything is
 recommended. A responder who reported being wounded, with a known position, is a task
@@ -34,8 +34,9 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
+import shapely
 
-from magen.app.guidance import engine_area
+from magen.app.guidance import engine_area, ground_dangers
 from magen.app.service import Service
 from magen.dispatch.assign import (
     DispatchConfig,
@@ -356,20 +357,27 @@ class DispatchService:
             self._routes.popitem(last=False)
         return found
 
-    def _inside(
-        self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
-    ) -> set[str]:
-        """Which places (by id) lie within any of the areas: on the town's map (polygons
-        too), else in a circle by the great-circle distance."""
-        if not places or not areas:
-            return set()
-        ids = sorted(places)
-        if self.town is not None and self.dispatcher is not None:
-            lon, lat = np.array([places[k] for k in ids], dtype=np.float64).T
-            xy = np.column_stack(self.town.to_xy(lon, lat))
-            inside = np.flatnonzero(self.dispatcher.net.inside(xy, areas).any(axis=1))
-            return {ids[i] for i in inside.tolist()}
-        return _in_circles(places, areas)
+    def _contains(self, outer: DangerArea, inner: DangerArea) -> bool:
+        """Whether a danger area contains the whole of a circle (`inner`, a threat's): on the
+        town's map (polygons too, as routing shapes them), else circles only, by the
+        great-circle distance (a polygon then contains nothing: the circle stays)."""
+        if self.town is None or self.dispatcher is None:
+            if outer.polygon is not None:
+                return False
+            gap = distance_m(inner.lon, inner.lat, outer.lon, outer.lat)
+            return gap + inner.radius_m <= outer.radius_m
+        shape = self.dispatcher.net.shape(outer)
+        x, y = self.town.to_xy(inner.lon, inner.lat)
+        centre = shapely.Point(float(x), float(y))
+        if shapely.get_type_id(shape.core) == 0:  # a circle: exactly
+            return float(shapely.distance(centre, shape.core)) + inner.radius_m <= shape.radius
+        # A polygon (grown: a little inside the true one, so never too much is contained):
+        # its centre inside, and as far from every edge as the circle is wide.
+        region = shape.core.buffer(shape.radius) if shape.radius > 0 else shape.core
+        return (
+            bool(shapely.contains(region, centre))
+            and float(shapely.distance(centre, region.boundary)) >= inner.radius_m
+        )
 
     def _in_danger(
         self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
@@ -407,15 +415,18 @@ class DispatchService:
         dangers = sorted(state.slice(Alerts).active_danger_areas(now), key=lambda d: d.area_id)
         declared = tuple(engine_area(d.area_id, d.area) for d in dangers)
         links = [AreaLink(d.area_id, d.threat_id) for d in dangers]
-        # Active threats no area is declared around yet are areas too, until one is: those
-        # an area names (under their id, or one merged into theirs) or that lie in one have it.
-        named = {task_of.get(k.threat_id, k.threat_id) for k in links if k.threat_id}
-        undeclared = undeclared_threat_areas(
-            live,
-            links,
-            covered=named | self._inside({t.track_id: (t.lon, t.lat) for t in live}, declared),
-            config=self.needs,
-        )
+        # Active threats no area is declared around yet are areas too, until one is: a
+        # declared attackers' area (a ground threat, as guidance has it: armed attackers,
+        # hostages, or declared for a threat) containing the whole of a threat's circle
+        # stands for it. Naming the track is not enough (declared areas stay where they were
+        # drawn while the group moves on), nor is a small cordon over its estimate.
+        ground = {area_id for area_id, _ in ground_dangers(state.slice(Alerts), now)}
+        attackers = [a for a in declared if a.id in ground]
+        undeclared = [
+            (circle, link)
+            for circle, link in undeclared_threat_areas(live, config=self.needs)
+            if not any(self._contains(a, circle) for a in attackers)
+        ]
         areas = declared + tuple(a for a, _ in undeclared)
         links += [link for _, link in undeclared]
         around: dict[str, set[str]] = {}

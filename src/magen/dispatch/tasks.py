@@ -40,7 +40,12 @@ as if declared around it. A dispatcher declares an area seconds after a group is
 in an exercise, minutes later under stress; a medic's route to another call must not pass
 through the attackers meanwhile. A call or wounded responder lying in one lies in a danger
 area, and the armed responders sent to the track may enter it, as for a declared one. A
-track with an area declared around it (naming it), or lying in a declared one, has none.
+track has none only while a declared attackers' area (a ground threat: armed attackers,
+hostages, or one declared for a threat) contains that whole circle, as the app decides on
+the town's map: a declared area stays where it was drawn while the group moves on, and a
+small cordon over its estimate (an impact site, a suspicious object) is no circle round it.
+An area naming the track elsewhere, or too small, does not cancel its circle: both close
+streets, and the armed sent to the track may enter both.
 
 A call or wounded responder in a danger area with armed cover there (an armed responder
 assigned to it who has arrived and is on scene or engaged, or any such armed responder on
@@ -137,23 +142,15 @@ def active_threat(track: TrackView) -> bool:
 
 
 def undeclared_threat_areas(
-    tracks: Iterable[TrackView],
-    areas: Iterable[AreaLink] = (),
-    *,
-    covered: Collection[str] = (),
-    config: NeedsConfig | None = None,
+    tracks: Iterable[TrackView], *, config: NeedsConfig | None = None
 ) -> list[tuple[DangerArea, AreaLink]]:
-    """The danger areas standing for active threats no area is declared around yet, each
-    with its link to the track (so the armed sent to it may enter), by track id.
-
-    `areas`: the declared areas' links (a track one names has its area); `covered`: the
-    tracks, by id, otherwise known to have one (lying in a declared area, or named by one
-    under an id merged into theirs)."""
+    """The circles of the active threats, each with its link to the track (so the armed
+    sent to it may enter), by track id: those no declared attackers' area contains stand for
+    the threats none is declared around yet (which the app decides, on the town's map)."""
     cfg = config or NeedsConfig()
-    named = {link.threat_id for link in areas if link.threat_id is not None}
     out = []
     for track in sorted(tracks, key=lambda t: t.track_id):
-        if not active_threat(track) or track.track_id in named or track.track_id in covered:
+        if not active_threat(track):
             continue
         radius = max(track.position_error_m, 0.0) + cfg.escort_within_m
         if not (math.isfinite(radius) and radius > 0):
