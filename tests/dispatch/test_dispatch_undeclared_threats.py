@@ -240,7 +240,7 @@ def _square(town: Town, at: tuple[float, float], half_m: float) -> Polygon:
     return Polygon(ring=tuple(tuple(map(float, town.to_lonlat(cx, cy))) for cx, cy in corners))
 
 
-def test_only_a_declared_attackers_area_containing_the_whole_circle_stands_for_it(
+def test_only_an_attackers_area_over_where_the_group_is_now_stands_for_it(
     town: Town, dispatcher: Dispatcher, spots: np.ndarray
 ) -> None:
     medic_at, call_at, threat_at, cop_at = _scene(town, dispatcher, spots)
@@ -265,43 +265,36 @@ def test_only_a_declared_attackers_area_containing_the_whole_circle_stands_for_i
         view = live.board().track(track)
         assert view is not None
         estimate = (view.lon, view.lat)
-        wide = view.position_error_m + MARGIN_M  # the circle's radius
 
         def ids() -> set[str]:
             return {a.id for a in live.planned().areas}
 
-        # An attackers' area over the estimate, smaller than the circle: both close streets.
-        small = await _declare(service, _circle(estimate, 150))
-        assert ids() == {small, circle}
-        # A 30 m cordon over them, declared for them (an impact site): theirs stays too.
-        cordon = await _declare(service, _circle(estimate, 30), DangerReason.IMPACT_SITE, track)
-        assert ids() == {small, cordon, circle}
-        # One declared for them elsewhere (where the group was): it does not follow them.
+        # One declared for them where the group was (it does not follow them): theirs stays.
         moved = await _declare(
             service, _circle((call_at[0] + 0.05, call_at[1]), 100), threat_id=track
         )
         board = live.planned()
-        assert {a.id for a in board.areas} == {small, cordon, moved, circle}
-        # ... and the armed sent to them may enter every area declared for them, and theirs.
-        assert board.around[track] == {cordon, moved, circle}
+        assert {a.id for a in board.areas} == {moved, circle}
+        # ... and the armed sent to them may enter the area declared for them, and theirs.
+        assert board.around[track] == {moved, circle}
         assert board.plan is not None
         cop = _rec(board.plan.recommendations, "acc_cop")
         assert (cop.task_id, cop.task_kind) == (track, TaskKind.THREAT)
         assert circle in cop.enters
         medic = _rec(board.plan.recommendations, "acc_medic")
         assert medic.facts == (Fact(AVOIDS_UNDECLARED, 1),)
-        # Another reason's area containing the whole circle is no attackers' area.
-        fire = await _declare(service, _circle(estimate, wide + 300), DangerReason.FIRE)
-        assert ids() == {small, cordon, moved, fire, circle}
-        # An attackers' area containing the whole circle stands for it: the circle goes.
-        big = await _declare(service, _circle(estimate, wide + 100))
-        assert ids() == {small, cordon, moved, fire, big}
+        # Another reason's area over them (a fire), not declared for them: no attackers' area.
+        fire = await _declare(service, _circle(estimate, 400), DangerReason.FIRE)
+        assert ids() == {moved, fire, circle}
+        # An attackers' area over where they are now stands for them, as wide as it was drawn.
+        here = await _declare(service, _circle(estimate, 150))
+        assert ids() == {moved, fire, here}
         assert circle not in live.planned().around.get(track, set())
 
     asyncio.run(go())
 
 
-def test_a_hostage_polygon_stands_for_the_attackers_only_when_it_holds_their_circle(
+def test_a_hostage_polygon_stands_for_the_attackers_only_when_it_holds_where_they_are(
     town: Town, dispatcher: Dispatcher, spots: np.ndarray
 ) -> None:
     _, _, threat_at, _ = _scene(town, dispatcher, spots)
@@ -313,23 +306,20 @@ def test_a_hostage_polygon_stands_for_the_attackers_only_when_it_holds_their_cir
         circle = undeclared_area_id(track)
         view = live.board().track(track)
         assert view is not None
-        estimate = (view.lon, view.lat)
-        wide = view.position_error_m + MARGIN_M
-        # A square whose sides pass just inside the circle: its corners hold the estimate
-        # and most of the circle, not all of it.
-        tight = await _declare(
-            service, _square(town, estimate, wide - 5), DangerReason.HOSTAGE_SITUATION
+        x, y = town.to_xy(view.lon, view.lat)
+        # A square 200 m to the east of them: it holds most of their circle, not them.
+        beside = tuple(map(float, town.to_lonlat(x + 200.0, y)))
+        off = await _declare(service, _square(town, beside, 150), DangerReason.HOSTAGE_SITUATION)
+        assert {a.id for a in live.board().areas} == {off, circle}
+        over = await _declare(
+            service, _square(town, (view.lon, view.lat), 60), DangerReason.HOSTAGE_SITUATION
         )
-        assert {a.id for a in live.board().areas} == {tight, circle}
-        roomy = await _declare(
-            service, _square(town, estimate, wide + 20), DangerReason.HOSTAGE_SITUATION
-        )
-        assert {a.id for a in live.board().areas} == {tight, roomy}
+        assert {a.id for a in live.board().areas} == {off, over}
 
     asyncio.run(go())
 
 
-def test_without_a_town_map_a_circle_holds_another_by_the_great_circle_distance() -> None:
+def test_without_a_town_map_an_area_holds_them_by_the_great_circle_distance() -> None:
     async def go() -> None:
         service = Service(MemoryEventLog(), ManualClock(START))
         live = DispatchService(service, None)
@@ -337,12 +327,11 @@ def test_without_a_town_map_a_circle_holds_another_by_the_great_circle_distance(
         circle = undeclared_area_id(track)
         view = live.board().track(track)
         assert view is not None
-        wide = view.position_error_m + MARGIN_M
-        # ~470 m east of the estimate: a circle as wide as theirs plus 400 m misses their edge.
+        # ~470 m east of the estimate: 400 m wide misses them, 520 m holds them.
         beside = (view.lon + 0.005, view.lat)
-        near = await _declare(service, _circle(beside, wide + 400))
+        near = await _declare(service, _circle(beside, 400))
         assert {a.id for a in live.board().areas} == {near, circle}
-        holds = await _declare(service, _circle(beside, wide + 520))
+        holds = await _declare(service, _circle(beside, 520))
         assert {a.id for a in live.board().areas} == {near, holds}
 
     asyncio.run(go())

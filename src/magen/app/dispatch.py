@@ -2,8 +2,9 @@
 
 Everything here is a function of the folded state, the town and a time: tracks from the
 picture's fusion, incidents from the SOS reports (`build_incidents`), active danger areas
-from the alerts (and, for routing, one around each active threat no declared attackers' area
-contains yet: `tasks.undeclared_threat_areas`), responders and their assignments from the log.
+from the alerts (and, for routing, one around each active threat with no declared attackers'
+area over where it is now: `tasks.undeclared_threat_areas`), responders and their assignments
+from the log.
 Available responders are those checked in, reported available, with a known position and no
 active assignment; assigned responders fill their task's needs before anything is
 recommended. A responder who reported being wounded, with a known position, is a task
@@ -357,27 +358,18 @@ class DispatchService:
             self._routes.popitem(last=False)
         return found
 
-    def _contains(self, outer: DangerArea, inner: DangerArea) -> bool:
-        """Whether a danger area contains the whole of a circle (`inner`, a threat's): on the
-        town's map (polygons too, as routing shapes them), else circles only, by the
-        great-circle distance (a polygon then contains nothing: the circle stays)."""
+    def _holds(self, outer: DangerArea, lon: float, lat: float) -> bool:
+        """Whether a danger area holds a point: on the town's map (polygons too, as routing
+        shapes them), else circles only, by the great-circle distance (a polygon then holds
+        nothing)."""
         if self.town is None or self.dispatcher is None:
             if outer.polygon is not None:
                 return False
-            gap = distance_m(inner.lon, inner.lat, outer.lon, outer.lat)
-            return gap + inner.radius_m <= outer.radius_m
+            return distance_m(lon, lat, outer.lon, outer.lat) <= outer.radius_m
         shape = self.dispatcher.net.shape(outer)
-        x, y = self.town.to_xy(inner.lon, inner.lat)
-        centre = shapely.Point(float(x), float(y))
-        if shapely.get_type_id(shape.core) == 0:  # a circle: exactly
-            return float(shapely.distance(centre, shape.core)) + inner.radius_m <= shape.radius
-        # A polygon (grown: a little inside the true one, so never too much is contained):
-        # its centre inside, and as far from every edge as the circle is wide.
-        region = shape.core.buffer(shape.radius) if shape.radius > 0 else shape.core
-        return (
-            bool(shapely.contains(region, centre))
-            and float(shapely.distance(centre, region.boundary)) >= inner.radius_m
-        )
+        x, y = self.town.to_xy(lon, lat)
+        point = shapely.Point(float(x), float(y))
+        return float(shapely.distance(point, shape.core)) <= shape.radius
 
     def _in_danger(
         self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
@@ -417,15 +409,15 @@ class DispatchService:
         links = [AreaLink(d.area_id, d.threat_id) for d in dangers]
         # Active threats no area is declared around yet are areas too, until one is: a
         # declared attackers' area (a ground threat, as guidance has it: armed attackers,
-        # hostages, or declared for a threat) containing the whole of a threat's circle
-        # stands for it. Naming the track is not enough (declared areas stay where they were
-        # drawn while the group moves on), nor is a small cordon over its estimate.
+        # hostages, or declared for a threat) over where the group is now stands for it, as
+        # wide as the operator drew it. Naming the track is not enough (declared areas stay
+        # where they were drawn while the group moves on), nor is another reason's cordon.
         ground = {area_id for area_id, _ in ground_dangers(state.slice(Alerts), now)}
         attackers = [a for a in declared if a.id in ground]
         undeclared = [
             (circle, link)
             for circle, link in undeclared_threat_areas(live, config=self.needs)
-            if not any(self._contains(a, circle) for a in attackers)
+            if not any(self._holds(a, circle.lon, circle.lat) for a in attackers)
         ]
         areas = declared + tuple(a for a, _ in undeclared)
         links += [link for _, link in undeclared]

@@ -41,11 +41,11 @@ in an exercise, minutes later under stress; a medic's route to another call must
 through the attackers meanwhile. A call or wounded responder lying in one lies in a danger
 area, and the armed responders sent to the track may enter it, as for a declared one. A
 track has none only while a declared attackers' area (a ground threat: armed attackers,
-hostages, or one declared for a threat) contains that whole circle, as the app decides on
-the town's map: a declared area stays where it was drawn while the group moves on, and a
-small cordon over its estimate (an impact site, a suspicious object) is no circle round it.
-An area naming the track elsewhere, or too small, does not cancel its circle: both close
-streets, and the armed sent to the track may enter both.
+hostages, or one declared for a threat) lies over where the group is now, as the app decides
+on the town's map, as wide as the operator drew it: a declared area stays where it was drawn
+while the group moves on, so an area naming the track elsewhere does not cancel its circle
+(both close streets, and the armed sent to the track may enter both), nor does another
+reason's area over it (a fire, a suspicious object).
 
 A call or wounded responder in a danger area with armed cover there (an armed responder
 assigned to it who has arrived and is on scene or engaged, or any such armed responder on
@@ -145,8 +145,9 @@ def undeclared_threat_areas(
     tracks: Iterable[TrackView], *, config: NeedsConfig | None = None
 ) -> list[tuple[DangerArea, AreaLink]]:
     """The circles of the active threats, each with its link to the track (so the armed
-    sent to it may enter), by track id: those no declared attackers' area contains stand for
-    the threats none is declared around yet (which the app decides, on the town's map)."""
+    sent to it may enter), by track id: those with no declared attackers' area over where
+    they are stand for the threats none is declared around yet (the app decides, on the
+    town's map)."""
     cfg = config or NeedsConfig()
     out = []
     for track in sorted(tracks, key=lambda t: t.track_id):
