@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,14 +21,15 @@ from magen.domain.alerts import (
     GuidanceOverrideIssued,
     Polygon,
 )
-from magen.domain.base import Recorded
+from magen.domain.base import Event, Recorded
 from magen.domain.dispatch import AssignmentMade, TargetKind
 from magen.domain.picture import Picture, TrackConfirmed, TrackNeutralised
-from magen.domain.reports import Reports, SosRaised, SosResolved, ThreatSighted
+from magen.domain.reports import Reports, Sos, SosRaised, SosResolved, SosUpdated, ThreatSighted
 from magen.domain.responders import ResponderKind, Responders
 from magen.geo.town import Town
 from magen.picture.fusion import TrackView
-from magen.picture.incidents import build_incidents
+from magen.picture.incidents import Incident, IncidentConfig, build_incidents
+from magen.picture.metric import LocalFrame
 from magen.picture.scale import TownStreets
 
 RECENT_SIGHTINGS_S = 300.0
@@ -129,12 +131,123 @@ def _count(low: int, high: int, noun: str) -> str:
     return f"{said} {noun if high == 1 else _PLURAL.get(noun, noun)}"
 
 
+def _order(sos: Sos) -> tuple[int, str]:
+    """The order `build_incidents` merges calls in: as raised in the log."""
+    return (sos.history[0] if sos.history else 0, sos.sos_id)
+
+
+class _CallChains:
+    """Calls chained by steps shorter than the incidents' merge radius, kept as the log is
+    read: the calls that can share an incident with a call, all of them.
+
+    `build_incidents` lets a call join only an incident whose first call lies within the
+    merge radius of it, so a call's incident is decided by the calls of its chain alone, and
+    merging the chain (with the first call of the log, which fixes the projection the
+    distances are measured in) groups it exactly as merging every call does. A chain is
+    never split: a call moved away (`SosUpdated`) keeps its old links, which can only make a
+    chain longer than it needs to be, never shorter; if the first call of the log moves, or
+    a call is raised again under its id, the chains are made again from the calls.
+    """
+
+    def __init__(self, reports: Reports, radius_m: float) -> None:
+        self.reports = reports
+        self.radius_m = radius_m
+        self.stale = True
+        self.first: Sos | None = None
+        self._frame: LocalFrame | None = None
+        self._xy: dict[str, tuple[float, float]] = {}
+        self._cells: dict[tuple[int, int], set[str]] = {}
+        self._root: dict[str, str] = {}
+        self._members: dict[str, list[str]] = {}
+
+    def _rebuild(self) -> None:
+        self.stale = False
+        self._xy, self._cells, self._root, self._members = {}, {}, {}, {}
+        calls = sorted(self.reports.sos.values(), key=_order)
+        self.first = calls[0] if calls else None
+        self._frame = LocalFrame(calls[0].where.lon, calls[0].where.lat) if calls else None
+        for sos in calls:
+            self._place(sos)
+
+    def _find(self, sos_id: str) -> str:
+        root = sos_id
+        while self._root[root] != root:
+            root = self._root[root]
+        while self._root[sos_id] != root:  # shorten the path for the next look
+            self._root[sos_id], sos_id = root, self._root[sos_id]
+        return root
+
+    def _link(self, a: str, b: str) -> None:
+        ra, rb = self._find(a), self._find(b)
+        if ra == rb:
+            return
+        if len(self._members[ra]) < len(self._members[rb]):
+            ra, rb = rb, ra
+        self._root[rb] = ra
+        self._members[ra] += self._members.pop(rb)
+
+    def _place(self, sos: Sos) -> None:
+        """Put a call where it is now and link it to every call within the radius of it."""
+        assert self._frame is not None
+        sid = sos.sos_id
+        if sid in self._xy:  # moved: out of its old cell, its links kept
+            x, y = self._xy[sid]
+            self._cells[self._cell(x, y)].discard(sid)
+        else:
+            self._root[sid] = sid
+            self._members[sid] = [sid]
+        # As `build_incidents` measures: its projection, its arithmetic.
+        x, y = self._frame.to_xy(sos.where.lon, sos.where.lat)
+        self._xy[sid] = (x, y)
+        cx, cy = self._cell(x, y)
+        for gx in (cx - 1, cx, cx + 1):
+            for gy in (cy - 1, cy, cy + 1):
+                for other in self._cells.get((gx, gy), ()):
+                    ox, oy = self._xy[other]
+                    if math.hypot(x - ox, y - oy) <= self.radius_m:
+                        self._link(sid, other)
+        self._cells.setdefault((cx, cy), set()).add(sid)
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.radius_m), math.floor(y / self.radius_m)
+
+    def saw(self, event: Event) -> None:
+        """Follow a call raised or moved (after the event is folded into the reports)."""
+        if self.stale:
+            return  # made again from the calls when next asked
+        if isinstance(event, SosRaised):
+            sos = self.reports.sos.get(event.sos_id)
+            if sos is None or event.sos_id in self._xy or self.first is None:
+                self.stale = True
+            else:
+                self._place(sos)
+        elif isinstance(event, SosUpdated) and event.where is not None:
+            sos = self.reports.sos.get(event.sos_id)
+            if sos is None or sos is self.first or event.sos_id not in self._xy:
+                self.stale = True
+            else:
+                self._place(sos)
+
+    def chain(self, sos_id: str) -> tuple[list[Sos], Sos | None]:
+        """The calls chained to this one (none if there is no such call), and the log's
+        first call if it is not among them."""
+        if self.stale:
+            self._rebuild()
+        if sos_id not in self._root or self.first is None:
+            return [], None
+        calls = [self.reports.sos[s] for s in self._members[self._find(sos_id)]]
+        first = self.first if all(c is not self.first for c in calls) else None
+        return calls, first
+
+
 class Names:
     """What the timeline calls the people, groups and places the log knows by id.
 
     The report is read by people: a responder is their callsign (their account's name if
     they gave none) and kind, a group of attackers its size and street, a call for help its
     people and street, a danger area its reason, size and street; never an id.
+
+    `saw` must be given every event as it is folded into `state` (`replay` does).
     """
 
     def __init__(self, state: State, town: Town | None = None) -> None:
@@ -142,6 +255,41 @@ class Names:
         self.town = town
         self._streets = TownStreets(town) if town is not None else None
         self._declared_around: dict[str, str] = {}  # danger area -> its centre when declared
+        self._chains = _CallChains(state.slice(Reports), IncidentConfig().merge_radius_m)
+        # Incidents as merged since the calls last changed, by each of their calls.
+        self._incident_of: dict[str, Incident] = {}
+
+    def saw(self, event: Event) -> None:
+        """Note an event just folded into the state: calls raised, moved or resolved."""
+        if isinstance(event, (SosRaised, SosUpdated, SosResolved)):
+            self._incident_of = {}
+            self._chains.saw(event)
+
+    def _incident(self, sos_id: str, at: datetime) -> Incident | None:
+        """The incident the picture had the call in at `at`, merged as dispatch merges them
+        (`build_incidents` with the open tracks and fusion's metric, the town's streets if
+        loaded), from the call's chain alone (`_CallChains`): the same incident, at a cost
+        in proportion to the chain, not to every call of the log. Kept until a call
+        changes: what the timeline says of it (its calls, people, injured, place) is of the
+        calls alone, not of the time or the tracks."""
+        known = self._incident_of.get(sos_id)
+        if known is not None:
+            return known
+        chain, first = self._chains.chain(sos_id)
+        if not chain:
+            return None
+        fuser = self.state.slice(Picture).fuser
+        tracks = fuser.tracks(at) if fuser.sightings else []
+        live = [t for t in tracks if t.open]
+        calls = chain if first is None else [*chain, first]
+        found: Incident | None = None
+        for inc in build_incidents(calls, at, live, metric=fuser.metric):
+            if first is not None and inc.sos_ids == (first.sos_id,):
+                continue  # there for the projection; its own incident is of its own chain
+            self._incident_of.update(dict.fromkeys(inc.sos_ids, inc))
+            if sos_id in inc.sos_ids:
+                found = inc
+        return found
 
     def _street(self, lon: float, lat: float) -> str | None:
         """The street a point is on, in English where OSM names it so (None: no town, or no
@@ -200,15 +348,14 @@ class Names:
 
     def incident(self, sos_id: str, at: datetime) -> str:
         """'4 people, 1 injured, on Emek Refaim (3 calls)': the incident a call belongs to."""
-        reports = self.state.slice(Reports)
-        for inc in build_incidents(reports.sos.values(), at):
-            if sos_id in inc.sos_ids:
-                said = [_count(inc.people, inc.people_high, "person")]
-                if inc.injured or inc.injured_high:
-                    said.append(_count(inc.injured, inc.injured_high, "injured"))
-                calls = f" ({len(inc.sos_ids)} calls)" if len(inc.sos_ids) > 1 else ""
-                return f"{', '.join(said)} {self.place(inc.lon, inc.lat)}{calls}"
-        sos = reports.sos.get(sos_id)
+        inc = self._incident(sos_id, at)
+        if inc is not None:
+            said = [_count(inc.people, inc.people_high, "person")]
+            if inc.injured or inc.injured_high:
+                said.append(_count(inc.injured, inc.injured_high, "injured"))
+            calls = f" ({len(inc.sos_ids)} calls)" if len(inc.sos_ids) > 1 else ""
+            return f"{', '.join(said)} {self.place(inc.lon, inc.lat)}{calls}"
+        sos = self.state.slice(Reports).sos.get(sos_id)
         if sos is None:
             return "a call for help no longer in the log"
         return (
@@ -303,6 +450,7 @@ def replay(
             out.moments.append(_moment(wanted[i][0], wanted[i][1], state))
             i += 1
         evolve(state, r)
+        names.saw(r.event)
         out.events += 1
         out.first = out.first or r.recorded_at
         out.last = r.recorded_at
