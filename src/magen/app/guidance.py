@@ -148,6 +148,9 @@ _ENGINE_CATEGORY: dict[AlertCategory, gp.AlertCategory] = {
 }
 _FIRE = frozenset({gp.AlertCategory.MISSILES, gp.AlertCategory.HOSTILE_AIRCRAFT_INTRUSION})
 _HAZARD_CATEGORIES = frozenset(gp.HAZARDS)
+# Alerts whose own action could send someone out of doors near attackers (to a shelter, to
+# open ground): where they hold, where the open tracks are counts.
+_SENDS_OUT = _HAZARD_CATEGORIES | gp.FIRE_CATEGORIES
 # The other hazards, with the action their own instruction amounts to (the engine's rule for
 # each when no ground threat changes it); where several are in force, the engine's order
 # (`gp.HAZARDS`) says which decides, and that alert's words are shown.
@@ -384,10 +387,11 @@ def derive_inputs(state: State, town: Town, now: datetime, margin_m: float) -> D
         ground_threat_areas=frozenset(
             [*(area_id for area_id, _ in ground_dangers(alerts, now)), *locked]
         ),
-        # Where the open tracks are, only where another hazard could send people out near one
-        # (elsewhere their moving positions would recompute guidance for nothing).
+        # Where the open tracks are, only where fire or another hazard could send people out
+        # near one (elsewhere their moving positions would recompute guidance for nothing).
+        # Under fire an attackers' group seen but not yet drawn round is what keeps people in.
         ground_threat_points=tuple((round(lon, 6), round(lat, 6)) for lon, lat in tracks)
-        if any(_HAZARD_CATEGORIES & a.categories for a in zone_alerts.values())
+        if any(_SENDS_OUT & a.categories for a in zone_alerts.values())
         else (),
     )
     return Derived(
