@@ -284,6 +284,17 @@ def test_an_edxl_have_document_reports_each_known_hospitals_status_once(kit: Kit
     assert "south" in refused.json()["reason"]
     assert "later LastUpdateTime" in refused.json()["reason"]
     assert kit.log.head() == head
+    # Another hospital's account is refused for what is not its own before anything is said
+    # of what the registry holds for that hospital.
+    with api_kit() as other:
+        _register(other, "south", SOUTH)
+        _register(other, "north", SHAARE_ZEDEK, account_id=other.accounts[Role.HOSPITAL])
+        desk = {**other.auth(Role.DISPATCHER), "Content-Type": "application/xml"}
+        ok(other.client.post("/api/v1/hospitals/edxl-have", content=document, headers=desk))
+        north = {**other.auth(Role.HOSPITAL), "Content-Type": "application/xml"}
+        r = other.client.post("/api/v1/hospitals/edxl-have", content=corrected, headers=north)
+        assert r.status_code == 403, r.text
+        assert "conflict" not in r.text
     # A resident may not import hospital status; the hospital's own account may.
     resident = {**kit.auth(Role.RESIDENT), "Content-Type": "application/xml"}
     refused = kit.client.post("/api/v1/hospitals/edxl-have", content=document, headers=resident)

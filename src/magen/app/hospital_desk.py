@@ -171,20 +171,21 @@ async def import_status(service: Service, actor: Actor, document: bytes) -> Stat
     parsed = await anyio.to_thread.run_sync(import_have, document)
     state = service.state
     plan = status_commands(parsed, state.slice(hos.Hospitals).by_id, now=service.clock.now())
+    if actor.role is Role.HOSPITAL:
+        own = hospital_of(state, actor)
+        named = {c.hospital_id for c in plan.commands} | set(plan.conflicting)
+        others = sorted(named - {own})
+        if others:
+            raise Forbidden(
+                "a hospital account imports its own hospital's status only; "
+                f"this document also reports {', '.join(others)}"
+            )
     if plan.conflicting:
         # Refused whole, as a document the log would refuse part of: nothing is reported.
         raise Conflict(
             f"a different status at the same LastUpdateTime is already recorded for "
             f"{', '.join(plan.conflicting)}: send a correction with a later LastUpdateTime"
         )
-    if actor.role is Role.HOSPITAL:
-        own = hospital_of(state, actor)
-        others = sorted({c.hospital_id for c in plan.commands} - {own})
-        if others:
-            raise Forbidden(
-                "a hospital account imports its own hospital's status only; "
-                f"this document also reports {', '.join(others)}"
-            )
     positions: list[int] = []
     reported = 0
     for command in plan.commands:
