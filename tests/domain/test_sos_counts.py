@@ -115,6 +115,21 @@ def test_a_call_timed_in_the_past_keeps_its_time() -> None:
     assert event.observed_at == earlier
 
 
+@pytest.mark.parametrize(
+    "claimed",
+    [NOW - timedelta(days=3), datetime(1970, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC)],
+)
+def test_a_call_from_a_phone_whose_clock_was_reset_is_raised_at_the_server_s_now(
+    claimed: datetime,
+) -> None:
+    """A phone reset to 1970 or 2000 after a flat battery: the call is kept, at now (it was
+    refused "observed_at is more than two days old")."""
+    cmd = RaiseSos(command_id=uuid.uuid4(), where=HERE, observed_at=claimed)
+    (event,) = decide(State(), cmd, CTX)
+    assert isinstance(event, SosRaised)
+    assert event.observed_at == NOW
+
+
 def test_a_sighting_timed_by_a_fast_clock_is_still_refused() -> None:
     cmd = ReportSighting(command_id=uuid.uuid4(), where=HERE, observed_at=NOW + timedelta(hours=1))
     with pytest.raises(InvalidCommand, match="in the future"):

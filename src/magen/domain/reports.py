@@ -218,16 +218,23 @@ def sos_people(people: int, injured: int, children: int) -> int:
     return max(people, injured, children)
 
 
+def _sos_time(claimed: datetime | None, ctx: DecisionContext) -> datetime:
+    """When a call for help was pressed: never refused over the phone's clock. A fast clock
+    is taken as the server's now (as a responder's position is), and one more than two days
+    behind (a phone reset to 1970 or 2000 after a flat battery) as now too: a call queued
+    offline for hours keeps its real time. A sighting keeps its rule (`_observed`)."""
+    if claimed is None or claimed > ctx.now or ctx.now - claimed > MAX_AGE:
+        return ctx.now
+    return claimed
+
+
 @decider(RaiseSos)
 def _raise(state: State, cmd: RaiseSos, ctx: DecisionContext) -> list[Event]:
-    # A fast phone clock must not refuse a call for help, nor make it look newer than now:
-    # kept, at the server's now (as a responder's position is). A sighting keeps its rule.
-    claimed = None if cmd.observed_at is None else min(cmd.observed_at, ctx.now)
     return [
         SosRaised(
             sos_id=_report_id("sos", cmd.command_id),
             where=cmd.where,
-            observed_at=_observed(claimed, ctx),
+            observed_at=_sos_time(cmd.observed_at, ctx),
             people=sos_people(cmd.people, cmd.injured, cmd.children),
             injured=cmd.injured,
             children=cmd.children,
