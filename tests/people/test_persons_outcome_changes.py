@@ -711,6 +711,16 @@ def test_a_transfer_after_the_family_was_told_lists_them_to_be_told_where(log: L
     assert _waiting(log, report_id) == []
 
 
+def test_a_transfer_with_no_destination_said_is_on_the_way_not_out_of_hospital(log: Log) -> None:
+    family = _family(log)
+    report_id = _report(log, family)
+    casualty_id = _in_hospital(log, "M7")
+    match_id = _confirmed(log, report_id, casualty_id)
+    _tell(log, report_id, match_id)
+    log.run(HOSPITAL, EvacuateCasualty(command_id=_id(), casualty_id=casualty_id))
+    assert _waiting(log, report_id) == [("hospital:hadassah", "on_the_way", Outcome.INJURED)]
+
+
 def test_a_discharge_to_other_care_lists_the_family_to_be_told_where(log: Log) -> None:
     family = _family(log)
     report_id = _report(log, family)

@@ -54,6 +54,8 @@ from magen.app.service import Service
 from magen.domain.base import Recorded
 from magen.domain.casualties import (
     AT_HOSPITAL,
+    NOT_IN_HOSPITAL,
+    ON_THE_WAY,
     Casualties,
     Casualty,
     IdentificationStatus,
@@ -440,10 +442,14 @@ INJURED = Outcome.INJURED
 
 def _moved_from(told: Notification, c: Casualty | None) -> str | None:
     """Where the casualty was when this family was told, if it has moved since (a transfer,
-    a discharge to other care); None if not, or if the telling did not say (older logs)."""
+    a discharge to other care); None if not, or if the telling did not say (older logs).
+    Leaving the scene for a hospital not yet named is no news: there is nowhere new to go."""
     if c is None or told.place is None:
         return None
-    return told.place if care_place(c) != told.place else None
+    now = care_place(c)
+    if now == told.place or (told.place == NOT_IN_HOSPITAL and now == ON_THE_WAY):
+        return None
+    return told.place
 
 
 def _moved_at(c: Casualty) -> datetime | None:

@@ -284,19 +284,20 @@ def hospitals_at(c: Casualty, position: int) -> frozenset[str]:
 
 
 # Where a family told of a living casualty would find them (`care_place`): at a hospital, in
-# other care (discharged there), or not in a hospital yet (at the scene, or on the way with no
-# destination). A hospital's place is its id after `AT_HOSPITAL`.
+# other care (discharged there), on the way with no destination said, or not in a hospital yet
+# (at the scene). A hospital's place is its id after `AT_HOSPITAL`.
 AT_HOSPITAL = "hospital:"
 IN_OTHER_CARE = "other_care"
+ON_THE_WAY = "on_the_way"
 NOT_IN_HOSPITAL = "none"
 
 
 def care_place(c: Casualty) -> str:
     """Where a living casualty is to be found: `AT_HOSPITAL` and the hospital it is in or on
-    the way to (a transfer: the one it goes to), `IN_OTHER_CARE` once discharged to other
-    care, else `NOT_IN_HOSPITAL`."""
-    if c.status is CasualtyStatus.EVACUATED and c.destination is not None:
-        return AT_HOSPITAL + c.destination
+    the way to (a transfer: the one it goes to), `ON_THE_WAY` when evacuated with no
+    destination said, `IN_OTHER_CARE` once discharged to other care, else `NOT_IN_HOSPITAL`."""
+    if c.status is CasualtyStatus.EVACUATED:
+        return AT_HOSPITAL + c.destination if c.destination is not None else ON_THE_WAY
     if c.status in (CasualtyStatus.ARRIVED, CasualtyStatus.ADMITTED) and c.hospital_id:
         return AT_HOSPITAL + c.hospital_id
     if c.status is CasualtyStatus.DISCHARGED and c.disposition is Disposition.OTHER_CARE:

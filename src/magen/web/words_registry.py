@@ -378,6 +378,11 @@ WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "registry_where_now": ("נמצא/ת כעת: {p}", "الموقع الآن: {p}", "Where now: {p}"),
     "registry_place_other_care": ("מוסד רפואי אחר", "رعاية أخرى", "other care"),
+    "registry_place_on_the_way": (
+        "בדרך, היעד טרם נמסר",
+        "في الطريق، لم تُحدَّد الوجهة بعد",
+        "on the way, destination not yet known",
+    ),
     "registry_place_none": (
         "לא בבית חולים עדיין",
         "ليس في مستشفى بعد",

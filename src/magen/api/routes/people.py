@@ -595,20 +595,20 @@ async def board(
     waiting to be told of a confirmed outcome (`changed_from` set when it changed since it was
     confirmed, `told_before` and `told` when they were told the earlier one,
     `identify_first` for a death not formally identified, which no family is told yet; for a
-    living casualty `place`, where it is now: `hospital:<id>`, `other_care` or `none`, not in
-    a hospital yet; `moved_from`, where it was when the family was told, once a transfer or a
-    discharge to other care has moved it since; `casualty_id` for a casualty's news) or
-    that a match they were told of was withdrawn (`withdrawn`, with its `reason`), deaths and
-    withdrawn news first, then whoever has waited longest: the first
-    `limit` of each (`counts` says how many wait); `noted_after` the found (or duplicate)
-    reports with a note written after they were closed, newest first: a family writing "she
-    called us" of someone confirmed dead must be read at once. `reports`, `survivors` and
-    `casualties` (by id) are the records these name, as cards: what the desk shows of each,
-    the fields a record leaves empty left out, a report's notes counted (`note_count`), not
-    sent (GET /persons/missing/{id} has them); `hospitals` (id to name) where those
-    casualties are or go, and `hospital_names` (id to the names it has by language, he, ar,
-    en); `counts` also counts every report by status, the survivors and the
-    matches by status. Reports are found by name with GET /persons/search. The answer
+    living casualty `place`, where it is now: `hospital:<id>`, `other_care`, `on_the_way` (no
+    destination said) or `none`, not in a hospital yet; `moved_from`, where it was when the
+    family was told, once a transfer or a discharge to other care has moved it since;
+    `casualty_id` for a casualty's news) or that a match they were told of was withdrawn
+    (`withdrawn`, with its `reason`), deaths and withdrawn news first, then whoever has waited
+    longest: the first `limit` of each (`counts` says how many wait); `noted_after` the found
+    (or duplicate) reports with a note written after they were closed, newest first: a family
+    writing "she called us" of someone confirmed dead must be read at once. `reports`,
+    `survivors` and `casualties` (by id) are the records these name, as cards: what the desk
+    shows of each, the fields a record leaves empty left out, a report's notes counted
+    (`note_count`), not sent (GET /persons/missing/{id} has them); `hospitals` (id to name)
+    where those casualties are or go, and `hospital_names` (id to the names it has by language,
+    he, ar, en); `counts` also counts every report by status, the survivors and the matches by
+    status. Reports are found by name with GET /persons/search. The answer
     carries an ETag: a client that sends it back in If-None-Match is answered 304 with no
     body while the board is unchanged.
     """

@@ -169,13 +169,14 @@
       var id = place.slice("hospital:".length);
       return bdi(M.named({ names: (data.board.hospital_names || {})[id], name: data.board.hospitals[id] }, id));
     }
-    return document.createTextNode(say(place === "other_care" ? "registry_place_other_care" : "registry_place_none"));
+    var key = { other_care: "registry_place_other_care", on_the_way: "registry_place_on_the_way" }[place];
+    return document.createTextNode(say(key || "registry_place_none"));
   }
   // Where a living casualty is now, and "on the way" while it is (a transfer, an evacuation).
   function whereNow(t) {
     var c = data.board.casualties[t.casualty_id];
     var place = placeNode(t.place);
-    return c && c.status === "evacuated" && t.place !== "none" ? node("span", "", [place, " · " + say("registry_cas_evacuated")]) : place;
+    return c && c.status === "evacuated" && t.place.indexOf("hospital:") === 0 ? node("span", "", [place, " · " + say("registry_cas_evacuated")]) : place;
   }
   function contactText(rep) {
     var parts = [];
