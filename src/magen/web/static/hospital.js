@@ -536,6 +536,9 @@
     label.textContent = say("hospital_death_time") + " ";
     var time = document.createElement("input");
     time.type = "time";
+    // A clock's digits read left to right in every language: in Hebrew an empty box would
+    // otherwise show its placeholder mirrored ("-- --:").
+    time.dir = "ltr";
     time.setAttribute("data-death-time", "");
     label.appendChild(time);
     dying.appendChild(label);
