@@ -265,6 +265,20 @@ def test_an_infiltration_all_clear_never_tells_people_to_go_out(log: Log) -> Non
     assert "לצאת מהבתים" not in said["he-IL"]
     assert "אל תצאו" in said["he-IL"]
     assert "لا تخرجوا" in said["ar"]
+    # The words are kept with the all clear: an export of an older log, whose all clear did
+    # not keep them, says what was said then, not today's words.
+    assert ended.event.instruction is not None  # type: ignore[attr-defined]
+    old = Log()
+    old.records = [
+        dataclasses.replace(r, event=r.event.model_copy(update={"instruction": None}))
+        if r.event.type == "AlertEnded"
+        else r
+        for r in log.records
+    ]
+    old.state = old.replayed()
+    [xml] = export_all(old, [old.records[-1]])
+    then = {i.language: i.instruction or "" for i in decode_cap(xml).infos}
+    assert "You may leave your homes and move about the area." in then["en-US"]
 
 
 def test_override_cancel_references_its_alert(log: Log) -> None:

@@ -49,7 +49,6 @@ from magen.alerts.capxml import (
     validate_cap,
 )
 from magen.domain.alerts import (
-    ALL_CLEAR_INSTRUCTIONS,
     ALL_CLEAR_TITLE,
     CATEGORY_TITLES,
     DANGER_LIFTED,
@@ -86,6 +85,7 @@ from magen.domain.alerts import (
     OverrideAction,
     Polygon,
     UpdateAlert,
+    said_at_end,
 )
 from magen.domain.alerts import CapRef as DomainCapRef
 from magen.domain.base import Recorded
@@ -442,7 +442,7 @@ def _alert_body(alert: OfficialAlert, logged: Logged) -> _Body:
             severity="Minor",
             certainty="Observed",
             title=ALL_CLEAR_TITLE,
-            instruction=ALL_CLEAR_INSTRUCTIONS[alert.category],
+            instruction=said_at_end(e, alert.category),
             codes=codes,
             zone_ids=e.zone_ids,
         )

@@ -388,6 +388,13 @@ _CLEAR_ROUTINE = LocalText(
     ar="انتهى الحدث. يمكن العودة إلى الحياة الاعتيادية.",
     en="The event has ended. You may return to your routine.",
 )
+# What an infiltration all clear said before its words were kept with it (session 19): an
+# export of an old log says what was said then (`said_at_end`).
+_INFILTRATION_CLEAR_BEFORE = LocalText(
+    he="האירוע הסתיים. ניתן לצאת מהבתים ולנוע באזור.",
+    ar="انتهى الحدث. يمكن الخروج من البيوت والتنقّل في المنطقة.",
+    en="The event has ended. You may leave your homes and move about the area.",
+)
 ALL_CLEAR_INSTRUCTIONS: dict[AlertCategory, LocalText] = {
     **dict.fromkeys(SHELTER_CATEGORIES, _CLEAR_PROTECTED_SPACE),
     # Never "you may leave your homes": an infiltration alert often ends a zone at a time while
@@ -407,6 +414,17 @@ ALL_CLEAR_INSTRUCTIONS: dict[AlertCategory, LocalText] = {
     AlertCategory.RADIOLOGICAL_EVENT: _CLEAR_ROUTINE,
     AlertCategory.EARLY_WARNING: _CLEAR_ROUTINE,
 }
+
+
+def said_at_end(ended: AlertEnded, category: AlertCategory) -> LocalText:
+    """What an all clear told the public: its own words, or, in a log from before they were
+    kept with it, the words of then (an old export must not say what was never said)."""
+    if ended.instruction is not None:
+        return ended.instruction
+    if category is AlertCategory.TERRORIST_INFILTRATION:
+        return _INFILTRATION_CLEAR_BEFORE
+    return ALL_CLEAR_INSTRUCTIONS[category]
+
 
 # The action in a few words, for the top of a resident's screen (the full text follows it).
 ACTION_HEADLINES: dict[GuidanceAction, LocalText] = {
@@ -709,6 +727,9 @@ class AlertEnded(Event):
     zone_ids: tuple[str, ...]
     remaining_zone_ids: tuple[str, ...]
     source: AlertSource
+    # What the all clear told the public (`ALL_CLEAR_INSTRUCTIONS` when decided), kept so an
+    # export says what was said then; None in logs from before it was kept (`said_at_end`).
+    instruction: LocalText | None = None
 
 
 @event
@@ -1074,6 +1095,7 @@ def _end(state: State, cmd: EndAlert, ctx: DecisionContext) -> list[Event]:
             zone_ids=ending,
             remaining_zone_ids=tuple(z for z in remaining if z not in ending),
             source=cmd.source,
+            instruction=ALL_CLEAR_INSTRUCTIONS[alert.category],
         )
     ]
 
@@ -1090,6 +1112,7 @@ def _all_clear(state: State, cmd: DeclareAllClear, ctx: DecisionContext) -> list
             zone_ids=tuple(z for z in alert.active_zones if z in wanted),
             remaining_zone_ids=tuple(z for z in alert.active_zones if z not in wanted),
             source=cmd.source,
+            instruction=ALL_CLEAR_INSTRUCTIONS[alert.category],
         )
         for alert in _cleared_by(alerts, cmd, ctx.now)
     ]
