@@ -100,6 +100,20 @@ class Log:
     def persons(self) -> Persons:
         return self.state.slice(Persons)
 
+    def replayed(self) -> State:
+        """The state folded afresh from the events as the log stores them (through JSON),
+        which must be the state kept live."""
+        out = State()
+        for r in self.recorded:
+            again = event_class(r.event.type).model_validate_json(r.event.model_dump_json())
+            assert again == r.event
+            evolve(
+                out,
+                Recorded(r.position, r.event_id, r.recorded_at, r.actor, r.command_id, None, again),
+            )
+        assert out == self.state
+        return out
+
 
 def _id() -> uuid.UUID:
     return uuid.uuid4()
@@ -427,15 +441,7 @@ def test_changed_outcomes_and_withdrawals_survive_json_and_replay(log: Log) -> N
     wrong = _confirmed(log, other, _in_hospital(log, "R2"))
     _tell(log, other, wrong)
     log.run(REGISTRAR, WithdrawMatch(command_id=_id(), match_id=wrong, reason="not her"))
-    replayed = State()
-    for r in log.recorded:
-        again = event_class(r.event.type).model_validate_json(r.event.model_dump_json())
-        assert again == r.event
-        evolve(
-            replayed,
-            Recorded(r.position, r.event_id, r.recorded_at, r.actor, r.command_id, None, again),
-        )
-    assert replayed == log.state
+    replayed = log.replayed()
     assert replayed.slice(Persons).missing[report_id].outcome is Outcome.DECEASED
 
 
@@ -793,14 +799,6 @@ def test_the_place_told_survives_json_and_replay(log: Log) -> None:
     report_id = _report(log, family)
     casualty_id = _in_hospital(log, "M6")
     _tell(log, report_id, _confirmed(log, report_id, casualty_id))
-    replayed = State()
-    for r in log.recorded:
-        again = event_class(r.event.type).model_validate_json(r.event.model_dump_json())
-        assert again == r.event
-        evolve(
-            replayed,
-            Recorded(r.position, r.event_id, r.recorded_at, r.actor, r.command_id, None, again),
-        )
-    assert replayed == log.state
+    replayed = log.replayed()
     [n] = replayed.slice(Persons).missing[report_id].notifications
     assert n.place == "hospital:hadassah"
