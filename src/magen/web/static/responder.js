@@ -616,13 +616,20 @@
     var line = answerLine();
     line.setAttribute("data-record-answer", "");
     var category = j.category, isChild = child, sent = { protocol: protocol, answers: answers };
+    // One command per tag typed, sent again as it was (its id, its place) however often it
+    // is pressed until answered: a press after an answer lost is the same recording, which
+    // the server answers again, never a second casualty refused for its tag.
+    var pending = null;
     record.addEventListener("click", function () {
       var t = number.value.trim();
       if (!t) { number.focus(); return; }
-      var body = { tag: t, protocol: sent.protocol, answers: sent.answers, looks_like_child: isChild };
-      var where = fix;
-      if (where) body.where = { lat: where.lat, lon: where.lon, accuracy_m: where.accuracy };
-      send(record, line, "/api/v1/casualties", body, null, function (r, at) {
+      if (!pending || pending.tag !== t) {
+        var body = { tag: t, protocol: sent.protocol, answers: sent.answers, looks_like_child: isChild, command_id: M.uuid() };
+        if (fix) body.where = { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy };
+        pending = { tag: t, body: body, where: fix };
+      }
+      var where = pending.where;
+      send(record, line, "/api/v1/casualties", pending.body, null, function (r, at) {
         var tagNow = (r.json && r.json.tag) || t.toUpperCase();
         said(line, true, M.sayParts("fd_cc_recorded", { tag: M.node("bdi", "", tagNow), t: M.hhmmss(at) }));
         tell(say("casualty_recorded", { tag: tagNow }));
@@ -689,12 +696,26 @@
   }
   // The server's clock as the picture gave it: the times shown are the server's, not the phone's.
   function serverNowIso() { return new Date(M.serverNow()).toISOString(); }
+  // A press sent again after "not sent" (the answer lost, maybe not the command) is the same
+  // command: one id per path and content until it is answered, so the server counts it once
+  // (a tourniquet, a treatment, a description). Answered, the next press is a new one.
+  var pendingIds = {};
   function send(button, line, path, body, form, done) {
+    var key = null;
+    if (!body.command_id) {
+      key = path + " " + JSON.stringify(body);
+      body.command_id = pendingIds[key] || (pendingIds[key] = M.uuid());
+    }
     button.disabled = true;
     said(line, null, say("fd_cc_sending"));
     M.command(path, body).then(function (r) {
       button.disabled = false;
-      if (r.ok) { if (form) M.markRefused(form, null); done(r, serverNowIso()); return; }
+      if (r.ok) {
+        if (key) delete pendingIds[key];
+        if (form) M.markRefused(form, null);
+        done(r, serverNowIso());
+        return;
+      }
       if (notCheckedIn(r)) showCheckIn(true);
       said(line, false, refusal(r, form, line), line.title);
     }, function () { button.disabled = false; said(line, false, say("fd_not_sent")); });
