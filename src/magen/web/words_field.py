@@ -82,6 +82,17 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "fd_task_track": ("מחבלים", "مسلّحون", "Attackers"),
     "fd_task_incident": ("אירוע", "حادث", "Incident"),
     "fd_task_responder": ("כוח פצוע", "عنصر مصاب", "Wounded responder"),
+    # My task's call has closed (or left the map): no place to go and no route; dispatch says.
+    "fd_task_closed": (
+        "הקריאה הזאת נסגרה ואינה עוד על המפה: פנו למוקד.",
+        "هذا البلاغ أُغلق ولم يعد على الخريطة: راجع غرفة العمليات.",
+        "This call has closed and is no longer on the map: ask dispatch.",
+    ),
+    "fd_task_closed_place": (
+        "המקום האחרון הידוע שלה מסומן במפה.",
+        "آخر مكان معروف له مُعلَّم على الخريطة.",
+        "Its last known place is marked on the map.",
+    ),
     "fd_task_silent": (
         "SOS שקט: לא להתקשר, להתקרב בשקט",
         "SOS صامت: لا تتصل، اقترب بهدوء",

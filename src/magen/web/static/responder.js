@@ -297,6 +297,9 @@
     box.appendChild(b);
   }
 
+  // Where each of my tasks was last seen on the map: a call that has closed leaves the
+  // picture, and its last known place is all there is to tell me where it was.
+  var knownPlace = {};
   function drawAssignment(p) {
     lastTask = null;
     drawTask(null);
@@ -308,7 +311,8 @@
       if (!box.children.length) box.appendChild(M.node("p", "", [say("no_assignment")]));
       return;
     }
-    var target = targetOf(p, a);
+    var target = targetOf(p, a), aid = a.id || a.assignment_id;
+    if (target && target.lat != null) knownPlace[aid] = { lat: target.lat, lon: target.lon };
     var route = a.route && a.route.geometry && a.route.geometry.type === "LineString" ? a.route : null;
     var h = document.createElement("p");
     h.className = "action";
@@ -320,6 +324,15 @@
       (route ? " · " + say("travel_min", { m: Math.max(1, Math.ceil(route.properties.travel_s / 60)) }) : "") +
       (a.note ? " · " + a.note : "");
     box.appendChild(h);
+    // The call I am sent to has closed (or left the map): said, with its last known place
+    // on the map if this phone saw it; dispatch knows what is next.
+    var closed = a.target_open === false, place = null;
+    if (closed) {
+      place = target && target.lat != null ? target : knownPlace[aid] || null;
+      var gone = M.node("p", "error", say("fd_task_closed") + (place ? " " + say("fd_task_closed_place") : ""));
+      gone.setAttribute("data-task-closed", "");
+      box.appendChild(gone);
+    }
     // A silent SOS: the caller is hiding; a ring or a shout can give them away.
     if (target && target.silent) {
       var hush = document.createElement("p");
@@ -329,7 +342,7 @@
       box.appendChild(hush);
     }
     stepButton(box, a);
-    lastTask = { target: target, route: route };
+    lastTask = { target: closed ? place : target, route: route };
     drawTask(lastTask);
   }
 
