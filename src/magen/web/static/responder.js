@@ -18,6 +18,38 @@
   function tell(text) { errorLine.hidden = true; statusLine.textContent = text; statusLine.hidden = !text; }
   function fail(text) { statusLine.hidden = true; errorLine.textContent = text; errorLine.hidden = !text; }
 
+  // Presses are numbered: the top line says the answer to the latest press only. A late
+  // answer to an earlier one (a retry that resolved after the next step was pressed) would
+  // put an older step back on it. Each press is also answered beside its own control.
+  var presses = 0;
+  function press() {
+    var n = ++presses;
+    return {
+      tell: function (text) { if (n === presses) tell(text); },
+      fail: function (text) { if (n === presses) fail(text); }
+    };
+  }
+
+  // "No connection: not sent" is true only until a later send gets through or the
+  // connection comes back: then it goes, wherever it is said (the top line, beside a button).
+  var notSentLines = [];
+  function notSent(line) {
+    if (notSentLines.indexOf(line) < 0) notSentLines.push(line);
+  }
+  function clearNotSent() {
+    var text = say("fd_not_sent");
+    notSentLines.concat([errorLine]).forEach(function (line) {
+      if (!line.hidden && line.textContent.indexOf(text) >= 0) { line.hidden = true; line.textContent = ""; }
+    });
+    notSentLines = [];
+  }
+  // A control's own answer line (shown beside it: the top of the page is off-screen there).
+  function near(line, ok, text, raw) {
+    said(line, ok, text, raw);
+    if (ok) clearNotSent();
+    else if (text === say("fd_not_sent")) notSent(line);
+  }
+
   // Why a command was refused, in the page's language (the server's reason is English, for
   // logs: it is kept in the line's title, not shown in a Hebrew or Arabic sentence).
   // With the form it came from, a refused field is named by its label and the rule it broke
@@ -35,6 +67,26 @@
     return say("error", { reason: found ? found.text : ruled || say(key) });
   }
   function notCheckedIn(r) { return r.status === 404 && (r.json && r.json.rule) === "not_checked_in"; }
+
+  // A press's answer, beside its control (`line`) and on the top line if it is the latest
+  // press (`pr`): done (`okText`), or why not.
+  function answered(r, form, line, pr, okText) {
+    if (r.ok) {
+      if (form) M.markRefused(form, null);
+      near(line, true, okText);
+      pr.tell(okText);
+      return true;
+    }
+    if (notCheckedIn(r)) showCheckIn(true);
+    var text = refusal(r, form, line);
+    near(line, false, text, line.title);
+    pr.fail(text);
+    return false;
+  }
+  function lost(line, pr) {
+    near(line, false, say("fd_not_sent"));
+    pr.fail(say("fd_not_sent"));
+  }
 
   function answer(r, form) {
     if (r.ok) { if (form) M.markRefused(form, null); return true; }
@@ -288,15 +340,17 @@
     b.setAttribute("data-step", next[0]);
     b.addEventListener("click", function () {
       b.disabled = true;
-      var id = a.id || a.assignment_id;
+      var id = a.id || a.assignment_id, pr = press();
+      near(taskAnswer, null, say("fd_cc_sending"));
       M.command("/api/v1/dispatch/assignments/" + encodeURIComponent(id) + "/" + next[0], {}).then(function (r) {
         b.disabled = false;
-        if (answer(r)) { tell(say(next[1])); refresh(); }
-      }, function () { b.disabled = false; fail(say("fd_not_sent")); });
+        if (answered(r, null, taskAnswer, pr, say(next[1]))) refresh();
+      }, function () { b.disabled = false; lost(taskAnswer, pr); });
     });
     box.appendChild(b);
   }
 
+  var taskAnswer = document.querySelector("[data-task-answer]");
   // Where each of my tasks was last seen on the map: a call that has closed leaves the
   // picture, and its last known place is all there is to tell me where it was.
   var knownPlace = {};
@@ -381,9 +435,10 @@
         b.setAttribute("data-callup", pair[1]);
         b.addEventListener("click", function () {
           b.disabled = true;
+          var pr = press();
           M.command("/api/v1/callups/" + encodeURIComponent(c.id) + "/ack", { coming: pair[0] }).then(function (r) {
-            if (answer(r)) { tell(say(pair[1])); refresh(); } else b.disabled = false;
-          }, function () { b.disabled = false; fail(say("fd_not_sent")); });
+            if (answered(r, null, taskAnswer, pr, say(pair[1]))) refresh(); else b.disabled = false;
+          }, function () { b.disabled = false; lost(taskAnswer, pr); });
         });
         box.appendChild(b);
       });
@@ -405,33 +460,65 @@
   }
   checkinForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
+    var pr = press();
     checkIn().then(function (r) {
-      if (answer(r, checkinForm)) { tell(say("st_available")); showCheckIn(false); markStatus("available"); }
-    }, function () { fail(say("fd_not_sent")); });
+      if (answer(r, checkinForm)) { clearNotSent(); pr.tell(say("st_available")); showCheckIn(false); markStatus("available"); }
+    }, function () { pr.fail(say("fd_not_sent")); });
   });
 
   // A status pressed before checking in (an off-duty officer who is hit, a volunteer who
   // runs in) is not refused: the one press checks in with the form as it stands (kind, call
   // sign) and then says the status. A refused check-in is said on its form.
-  function sendStatus(st) { return M.command("/api/v1/responders/status", { status: st }); }
+  //
+  // Statuses go through one queue: one request at a time, the latest press wins. A press
+  // made while an earlier one is on its way waits for it to end (answered, or given up),
+  // and an earlier one not yet sent, or waiting to be sent again, is dropped for it: an old
+  // "en route" sent again after "engaged" would land last and stand. A status cannot say
+  // when it was pressed (the server takes none), so the order sent is the order recorded.
+  var STATUS_WAIT_MS = 8000, STATUS_TRIES = 4;
+  var statusAnswer = document.querySelector("[data-status-answer]");
+  var wanted = null, statusBusy = false;
+  function sendStatus(w) {
+    function once() {
+      return M.api("POST", "/api/v1/responders/status", { status: w.st, command_id: w.id }, STATUS_WAIT_MS);
+    }
+    return once().then(function (r) {
+      if (!notCheckedIn(r)) return { r: r };
+      return checkIn().then(function (c) {
+        if (!c.ok) return { r: c, form: checkinForm };
+        showCheckIn(false);
+        markStatus("available");
+        return once().then(function (again) { return { r: again }; });
+      });
+    });
+  }
+  function pumpStatus() {
+    if (statusBusy || !wanted) return;
+    var w = wanted;
+    statusBusy = true;
+    sendStatus(w).then(function (out) {
+      statusBusy = false;
+      if (w !== wanted) { pumpStatus(); return; }  // pressed since: that one now, this answer is old
+      wanted = null;
+      if (answered(out.r, out.form, statusAnswer, w.pr, say("st_" + w.st))) { markStatus(w.st); refresh(); }
+    }, function () {
+      statusBusy = false;
+      if (w !== wanted) { pumpStatus(); return; }
+      if (++w.tries < STATUS_TRIES) {
+        setTimeout(function () { if (w === wanted) pumpStatus(); }, 800);  // the same id again
+        return;
+      }
+      wanted = null;
+      lost(statusAnswer, w.pr);
+    });
+  }
   var statusButtons = document.querySelectorAll("[data-status]");
   for (var i = 0; i < statusButtons.length; i++) {
     (function (b) {
       b.addEventListener("click", function () {
-        var st = b.dataset.status;
-        b.disabled = true;
-        sendStatus(st).then(function (r) {
-          if (!notCheckedIn(r)) return { r: r };
-          return checkIn().then(function (c) {
-            if (!c.ok) return { r: c, form: checkinForm };
-            showCheckIn(false);
-            markStatus("available");
-            return sendStatus(st).then(function (again) { return { r: again }; });
-          });
-        }).then(function (out) {
-          b.disabled = false;
-          if (answer(out.r, out.form)) { markStatus(st); tell(say("st_" + st)); refresh(); }
-        }, function () { b.disabled = false; fail(say("fd_not_sent")); });
+        wanted = { st: b.dataset.status, id: M.uuid(), pr: press(), tries: 0 };
+        near(statusAnswer, null, say("fd_cc_sending"));
+        pumpStatus();
       });
     })(statusButtons[i]);
   }
@@ -488,18 +575,30 @@
 
   /* --- one-tap sighting ------------------------------------------------------------------- */
 
+  // A report pressed again after "not sent" (its answer may have been lost, not the report)
+  // is the same report, sent under the same id from where it was made, until one is answered.
+  var sightingAnswer = document.querySelector("[data-sighting-answer]"), sighting = null;
   document.querySelector("[data-sighting-form]").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var f = ev.target;
-    if (!fix) { fail(say("gps_failed")); return; }
-    var body = {
-      where: { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy },
-      mobility: f.elements.mobility.value
-    };
-    var n = parseInt(f.elements.count.value, 10);
-    if (n > 0) body.count = n;
-    M.command("/api/v1/sightings", body).then(function (r) { if (answer(r, f)) { tell(say("report_sent", { t: M.hhmmss() })); f.reset(); } },
-      function () { fail(say("fd_not_sent")); });
+    var f = ev.target, pr = press();
+    var n = parseInt(f.elements.count.value, 10), key = f.elements.mobility.value + " " + (n > 0 ? n : "");
+    if (!sighting || sighting.key !== key) {
+      if (!fix) { near(sightingAnswer, false, say("gps_failed")); pr.fail(say("gps_failed")); return; }
+      var body = {
+        where: { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy },
+        mobility: f.elements.mobility.value, command_id: M.uuid()
+      };
+      if (n > 0) body.count = n;
+      sighting = { key: key, body: body };
+    }
+    var mine = sighting;
+    near(sightingAnswer, null, say("fd_cc_sending"));
+    M.command("/api/v1/sightings", mine.body).then(function (r) {
+      if (answered(r, f, sightingAnswer, pr, say("report_sent", { t: M.hhmmss() }))) {
+        if (sighting === mine) sighting = null;
+        f.reset();
+      }
+    }, function () { lost(sightingAnswer, pr); });
   });
 
   /* --- triage (the questions and their order come from the server: people/triage.py) ---- */
@@ -726,12 +825,13 @@
       if (r.ok) {
         if (key) delete pendingIds[key];
         if (form) M.markRefused(form, null);
+        clearNotSent();
         done(r, serverNowIso());
         return;
       }
       if (notCheckedIn(r)) showCheckIn(true);
       said(line, false, refusal(r, form, line), line.title);
-    }, function () { button.disabled = false; said(line, false, say("fd_not_sent")); });
+    }, function () { button.disabled = false; near(line, false, say("fd_not_sent")); });
   }
   function bigButton(text, cls) {
     var b = document.createElement("button");
@@ -1259,7 +1359,7 @@
 
   /* --- live -------------------------------------------------------------------------------- */
 
-  var soon = null;
+  var soon = null, wasDown = false;
   M.api("GET", "/api/v1/accounts/me").then(function (r) {
     if (!r.ok) return;
     me = r.json.account_id;
@@ -1271,6 +1371,8 @@
         document.body.classList.toggle("lost", !up);
         var banner = document.getElementById("banner");
         banner.hidden = up;
+        if (up && wasDown) clearNotSent();  // back: what said "no connection" is past
+        wasDown = !up;
         if (!up) banner.textContent = say("connection_lost", { t: M.hhmmss(fd.lastAt) }) + " · " + say("reconnecting");
       }
     });
