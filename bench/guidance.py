@@ -43,7 +43,7 @@ from magen.geo.guidance import (
     ZoneAlert,
 )
 from magen.geo.importer import import_town
-from magen.geo.policy import RULES, Action, AlertCategory, Condition
+from magen.geo.policy import RULES, Action, AlertCategory, Condition, Reason
 from magen.geo.routing import DangerArea, DangerShape, WalkNetwork, walk_network
 from magen.geo.streets import EdgeFlag
 from magen.geo.town import FORMAT_VERSION, Town, load_town
@@ -440,6 +440,18 @@ def main(argv: list[str] | None = None) -> int:
         warm.compute(GuidanceInputs(alerts=alerts, danger_areas=fewer))
         with _timed(incremental):
             again = warm.compute(inputs)
+    # The same areas as attackers' (`--danger-areas` groups seen in the town under the siren):
+    # the search for every building within `Policy.fire_keep_in_m` of one is timed too (no
+    # peer: nobody is sent to a shelter near them, so there is no route to compare).
+    attackers = GuidanceInputs(
+        alerts=alerts, danger_areas=areas, ground_threat_in_town=True, ground_threat_areas=None
+    )
+    under_attack: list[float] = []
+    for _ in range(max(args.repeat, 1)):
+        engine = GuidanceEngine(town, policy)
+        with _timed(under_attack):
+            kept = engine.compute(attackers)
+    kept_in = int((kept.reason == Reason.FIRE_AND_GROUND_THREAT_IN_TOWN).sum())
     same = PeerResult(
         result.action, result.reason, result.issued_by, result.shelter, result.seconds, []
     )
@@ -485,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{counts['go_to_shelter']} / {counts['stay_in_protected_space']}",
         )
     )
+    print(row.format("magen, the areas as attackers', median (ms)", _ms(under_attack)))
+    print(row.format("  kept in within reach of them", kept_in))
     print(row.format("lock-in proposals", len(result.proposals)))
     print(row.format("buildings differing from networkx", mismatches))
     print(row.format("proposals identical", str(same_proposals)))
@@ -505,6 +519,8 @@ def main(argv: list[str] | None = None) -> int:
         "go_to_shelter": counts["go_to_shelter"],
         "stay_in_protected_space": counts["stay_in_protected_space"],
         "proposals": len(result.proposals),
+        "ms_attackers": _ms(under_attack),
+        "kept_in_attackers": kept_in,
     }
     print(json.dumps(doc))
     return 0 if doc["identical"] else 1

@@ -45,4 +45,7 @@ def test_guidance_bench_agrees_with_networkx_and_reports_json(tmp_path: Path) ->
     for name in ("ms", "networkx_ms", "speedup", "networkx_plain_ms", "speedup_plain"):
         assert result[name] > 0, name
     assert result["go_to_shelter"] > 0
+    # The same areas as attackers' under the siren: timed, and people near them kept in.
+    assert result["ms_attackers"] > 0
+    assert result["kept_in_attackers"] > 0
     assert "speedup (networkx / magen)" in done.stdout
