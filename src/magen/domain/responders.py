@@ -60,6 +60,10 @@ class Responder:
     # The CoT uid of the TAK device that gave the latest position, None when it came from
     # Magen (the app, a check-in): that device draws this responder on TAK maps itself.
     device_uid: str | None = None
+    # When the status held was pressed, as the phone said (None if it did not): a press made
+    # before it by the same phone, reaching the server later (a retry), does not replace it.
+    # Only pressed times are compared, never one against the server's clock.
+    status_at: datetime | None = None
 
 
 @dataclass
@@ -93,6 +97,9 @@ class ResponderStatusChanged(Event):
     responder_id: str
     status: ResponderStatus
     note: str = ""
+    # When it was pressed on the phone (None: not said, and in logs from before it was kept;
+    # the time it was recorded then counts).
+    observed_at: datetime | None = None
 
 
 @event
@@ -133,6 +140,11 @@ class CheckOut(Command):
 class ChangeStatus(Command):
     status: ResponderStatus
     note: StatusNote = ""
+    # When it was pressed: a press older than the status held (a retry that reached the
+    # server after a newer press) changes nothing.
+    observed_at: AwareDatetime | None = None
+
+    added_later: ClassVar[tuple[str, ...]] = ("observed_at",)
 
 
 class ReportPosition(Command):
@@ -187,9 +199,24 @@ def _check_out(state: State, cmd: CheckOut, ctx: DecisionContext) -> list[Event]
 @decider(ChangeStatus)
 def _status(state: State, cmd: ChangeStatus, ctx: DecisionContext) -> list[Event]:
     r = active_responder(state, _me(ctx))
+    # A fast clock is taken as now (as a position's); a wrong date as no time said.
+    pressed = cmd.observed_at
+    if pressed is not None and abs(pressed - ctx.now) > MAX_POSITION_AGE:
+        pressed = None
+    if pressed is not None:
+        pressed = min(pressed, ctx.now)
+        # Pressed before the status held: superseded, not applied late. Never "wounded": a
+        # wounded responder unheard is the worse mistake.
+        late = r.status_at is not None and pressed < r.status_at
+        if late and cmd.status is not ResponderStatus.WOUNDED:
+            return []
     if r.status is cmd.status and not cmd.note:
         return []
-    return [ResponderStatusChanged(responder_id=r.responder_id, status=cmd.status, note=cmd.note)]
+    return [
+        ResponderStatusChanged(
+            responder_id=r.responder_id, status=cmd.status, note=cmd.note, observed_at=pressed
+        )
+    ]
 
 
 @decider(ReportPosition)
@@ -247,6 +274,7 @@ def _on_status(state: State, e: ResponderStatusChanged, r: Recorded) -> None:
     resp = state.slice(Responders).by_id.get(e.responder_id)
     if resp is not None:
         resp.status = e.status
+        resp.status_at = e.observed_at
 
 
 @evolver(ResponderMoved)
