@@ -81,15 +81,50 @@ def test_presses_without_a_time_and_wrong_clocks_are_taken_as_they_come() -> Non
     # A clock a year off is no time: applied, and compared with nothing later.
     phone.press(_status(ResponderStatus.ON_SCENE, NOW - timedelta(days=365)))
     assert phone.status is ResponderStatus.ON_SCENE
-    # A fast clock is taken as now: a press after it, on the same clock, still applies.
-    [e] = phone.press(_status(ResponderStatus.ENGAGED, phone.now + timedelta(hours=2)))
+    # A fast clock: its presses are compared with each other, as the phone said them.
+    fast = phone.now + timedelta(hours=2)
+    [e] = phone.press(_status(ResponderStatus.ENGAGED, fast))
     assert isinstance(e, ResponderStatusChanged)
-    assert e.observed_at == phone.now
-    phone.press(_status(ResponderStatus.AVAILABLE, phone.now + timedelta(seconds=5)))
+    assert e.observed_at == fast
+    phone.press(_status(ResponderStatus.AVAILABLE, fast + timedelta(seconds=5)))
+    assert phone.status is ResponderStatus.AVAILABLE
+
+
+def test_a_phone_a_few_seconds_fast_still_keeps_its_presses_in_order() -> None:
+    """Engaged pressed a second after en route, on a phone 5 s fast: the en-route retry that
+    reaches the server later is still the older press (compared with the phone's own times,
+    never with the server's clock)."""
+    phone = Phone()
+    fast = phone.now + timedelta(seconds=5)
+    phone.press(_status(ResponderStatus.ENGAGED, fast + timedelta(seconds=1)))
+    assert phone.press(_status(ResponderStatus.EN_ROUTE, fast)) == []
+    assert phone.status is ResponderStatus.ENGAGED
+
+
+def test_a_late_wounded_does_not_reopen_the_presses_before_the_status_it_replaced() -> None:
+    """Engaged (pressed t-1) arrives, then wounded (pressed t-3), then a retry of on scene
+    (pressed t-2): the responder stays wounded."""
+    phone = Phone()
+    t = NOW + timedelta(seconds=30)
+    phone.press(_status(ResponderStatus.ENGAGED, t - timedelta(seconds=1)))
+    phone.press(_status(ResponderStatus.WOUNDED, t - timedelta(seconds=3)))
+    assert phone.status is ResponderStatus.WOUNDED
+    assert phone.press(_status(ResponderStatus.ON_SCENE, t - timedelta(seconds=2))) == []
+    assert phone.status is ResponderStatus.WOUNDED
+
+
+def test_a_press_long_before_the_status_held_is_a_clock_set_back_and_applies() -> None:
+    phone = Phone()
+    phone.press(_status(ResponderStatus.ENGAGED, NOW + timedelta(seconds=50)))
+    [e] = phone.press(_status(ResponderStatus.AVAILABLE, NOW - timedelta(minutes=30)))
+    assert isinstance(e, ResponderStatusChanged)
     assert phone.status is ResponderStatus.AVAILABLE
 
 
 def test_a_press_without_a_time_is_the_same_command_as_before_the_field() -> None:
-    cmd = ChangeStatus(command_id=uuid.uuid4(), status=ResponderStatus.ENGAGED)
-    assert "observed_at" not in cmd.model_dump(exclude_defaults=True)
-    assert cmd.fingerprint(COP) == cmd.model_copy().fingerprint(COP)
+    """A retry sent before `observed_at` existed is still recognised as the same command: its
+    digest is the one computed by the code before the field (ab8b914~1)."""
+    cmd = ChangeStatus(command_id=uuid.UUID(int=7), status=ResponderStatus.ENGAGED)
+    assert cmd.fingerprint(COP) == (
+        "fd16488fc396263df9fa0709650c36ebc8f21258eaeb305bdd798e4a9d292653"
+    )

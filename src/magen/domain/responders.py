@@ -17,6 +17,9 @@ from magen.domain.values import GeoPoint, exchangeable
 
 # A position older than this is a device clock gone wrong (a number read as 1970), not news.
 MAX_POSITION_AGE = timedelta(days=30)
+# How far before the status held a press may be and still be a retry that lost the race to it
+# (a phone's retries give up within seconds; an offline queue keeps presses for longer).
+LATE_RETRY = timedelta(minutes=10)
 
 
 class ResponderKind(StrEnum):
@@ -199,17 +202,19 @@ def _check_out(state: State, cmd: CheckOut, ctx: DecisionContext) -> list[Event]
 @decider(ChangeStatus)
 def _status(state: State, cmd: ChangeStatus, ctx: DecisionContext) -> list[Event]:
     r = active_responder(state, _me(ctx))
-    # A fast clock is taken as now (as a position's); a wrong date as no time said.
+    # The press time as the phone's clock said it, compared only with the phone's own earlier
+    # presses (never with the server's clock: a phone a few seconds fast would otherwise make
+    # a stale retry look newer); a wrong date is no time said.
     pressed = cmd.observed_at
     if pressed is not None and abs(pressed - ctx.now) > MAX_POSITION_AGE:
         pressed = None
-    if pressed is not None:
-        pressed = min(pressed, ctx.now)
-        # Pressed before the status held: superseded, not applied late. Never "wounded": a
-        # wounded responder unheard is the worse mistake.
-        late = r.status_at is not None and pressed < r.status_at
-        if late and cmd.status is not ResponderStatus.WOUNDED:
-            return []
+    # Pressed shortly before the status held: a retry that lost the race, superseded, not
+    # applied late. Never "wounded" (a wounded responder unheard is the worse mistake), nor
+    # a press long before it (a phone clock set back since).
+    held = r.status_at
+    late = pressed is not None and held is not None and held - LATE_RETRY <= pressed < held
+    if late and cmd.status is not ResponderStatus.WOUNDED:
+        return []
     if r.status is cmd.status and not cmd.note:
         return []
     return [
@@ -274,7 +279,9 @@ def _on_status(state: State, e: ResponderStatusChanged, r: Recorded) -> None:
     resp = state.slice(Responders).by_id.get(e.responder_id)
     if resp is not None:
         resp.status = e.status
-        resp.status_at = e.observed_at
+        # Never backwards: a late "wounded" does not reopen the presses between it and now.
+        if e.observed_at is not None and (resp.status_at is None or e.observed_at > resp.status_at):
+            resp.status_at = e.observed_at
 
 
 @evolver(ResponderMoved)
