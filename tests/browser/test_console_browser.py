@@ -638,8 +638,8 @@ def test_tracks_and_incidents_panels_and_their_shortcuts(
         assert "3 min away · Police on duty (armed), 2 min 20 s by car" in said, said
         assert "(2 nearer are needed elsewhere); threat 80 m away" in said, said
         assert (
-            "; avoids Danger area: fire, ~4 attackers (3–5) (no danger area declared yet)\nAccept"
-            in said
+            "; avoids Danger area: fire, ~4 attackers (3–5)"
+            " (no danger area over where they are now)\nAccept" in said
         ), said
         assert "undeclared:" not in said
         unmet = page.locator('[data-panel="recommendations"] li.p1', has_text="no second armed")

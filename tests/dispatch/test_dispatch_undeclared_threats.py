@@ -192,7 +192,7 @@ def test_a_medics_route_goes_around_attackers_no_area_is_declared_around_yet(
         assert rec.task_id == sos
         assert rec.avoids == (undeclared_area_id(track),)
         assert rec.facts == (Fact(AVOIDS_UNDECLARED, 1),)
-        assert "no danger area declared yet" in rec.reason
+        assert "no danger area over where they are now" in rec.reason
         route = live.route(board, rec)
         assert route is not None
         assert not route_enters(town, route, near)
@@ -286,9 +286,16 @@ def test_only_an_attackers_area_over_where_the_group_is_now_stands_for_it(
         # Another reason's area over them (a fire), not declared for them: no attackers' area.
         fire = await _declare(service, _circle(estimate, 400), DangerReason.FIRE)
         assert ids() == {moved, fire, circle}
-        # An attackers' area over where they are now stands for them, as wide as it was drawn.
+        # An attackers' area whose edge passes 5 m beyond their estimate: their position error
+        # reaches out of it, and the streets just outside would be open a few metres from them.
+        x, y = town.to_xy(*estimate)
+        edge = tuple(map(float, town.to_lonlat(x + 145.0, y)))
+        rim = await _declare(service, _circle(edge, 150))
+        assert ids() == {moved, fire, rim, circle}
+        # One over where they are now, their error inside it, stands for them, as wide as drawn.
+        assert view.position_error_m < 150
         here = await _declare(service, _circle(estimate, 150))
-        assert ids() == {moved, fire, here}
+        assert ids() == {moved, fire, rim, here}
         assert circle not in live.planned().around.get(track, set())
 
     asyncio.run(go())

@@ -358,18 +358,24 @@ class DispatchService:
             self._routes.popitem(last=False)
         return found
 
-    def _holds(self, outer: DangerArea, lon: float, lat: float) -> bool:
-        """Whether a danger area holds a point: on the town's map (polygons too, as routing
+    def _holds(self, outer: DangerArea, lon: float, lat: float, within_m: float) -> bool:
+        """Whether a danger area holds a point at least `within_m` inside its edge (a group's
+        estimate with its position error): on the town's map (polygons too, as routing
         shapes them), else circles only, by the great-circle distance (a polygon then holds
         nothing)."""
         if self.town is None or self.dispatcher is None:
             if outer.polygon is not None:
                 return False
-            return distance_m(lon, lat, outer.lon, outer.lat) <= outer.radius_m
+            return distance_m(lon, lat, outer.lon, outer.lat) + within_m <= outer.radius_m
         shape = self.dispatcher.net.shape(outer)
         x, y = self.town.to_xy(lon, lat)
         point = shapely.Point(float(x), float(y))
-        return float(shapely.distance(point, shape.core)) <= shape.radius
+        if shapely.get_type_id(shape.core) == 0:  # a circle round a point: exactly
+            return float(shapely.distance(point, shape.core)) + within_m <= shape.radius
+        region = shape.core.buffer(shape.radius) if shape.radius > 0 else shape.core
+        return bool(shapely.contains(region, point)) and (
+            float(shapely.distance(point, region.boundary)) >= within_m
+        )
 
     def _in_danger(
         self, places: Mapping[str, tuple[float, float]], areas: tuple[DangerArea, ...]
@@ -409,15 +415,19 @@ class DispatchService:
         links = [AreaLink(d.area_id, d.threat_id) for d in dangers]
         # Active threats no area is declared around yet are areas too, until one is: a
         # declared attackers' area (a ground threat, as guidance has it: armed attackers,
-        # hostages, or declared for a threat) over where the group is now stands for it, as
-        # wide as the operator drew it. Naming the track is not enough (declared areas stay
-        # where they were drawn while the group moves on), nor is another reason's cordon.
+        # hostages, or declared for a threat) over where the group is now, its estimate and
+        # position error inside, stands for it, as wide as the operator drew it beyond that.
+        # Naming the track is not enough (declared areas stay where they were drawn while the
+        # group moves on), nor is another reason's cordon.
         ground = {area_id for area_id, _ in ground_dangers(state.slice(Alerts), now)}
         attackers = [a for a in declared if a.id in ground]
         undeclared = [
             (circle, link)
             for circle, link in undeclared_threat_areas(live, config=self.needs)
-            if not any(self._holds(a, circle.lon, circle.lat) for a in attackers)
+            if not any(
+                self._holds(a, circle.lon, circle.lat, _error(views, link.threat_id))
+                for a in attackers
+            )
         ]
         areas = declared + tuple(a for a, _ in undeclared)
         links += [link for _, link in undeclared]
@@ -518,6 +528,12 @@ class DispatchService:
                 )
             ),
         )
+
+
+def _error(views: Mapping[str, TrackView], track_id: str | None) -> float:
+    """How far a group's estimate may be from where it is (metres; 0 if not known)."""
+    view = views.get(track_id) if track_id is not None else None
+    return view.position_error_m if view is not None else 0.0
 
 
 def _in_circles(

@@ -195,7 +195,7 @@ def recommendation_view(r: Recommendation, board: Board) -> dict[str, Any]:
         "leaves": list(r.leaves),
         "avoids": list(r.avoids),
         "enters": list(r.enters),
-        # the route's facts: it goes around threats with no danger area declared yet
+        # the route's facts: it goes around threats with no danger area over where they are now
         "facts": [fact_view(f) for f in r.facts],
         "reason": r.reason,
     }

@@ -257,7 +257,7 @@ def _undeclared(area_id: str) -> bool:
 
 
 def route_facts(avoids: Iterable[str]) -> tuple[Fact, ...]:
-    """A route's facts: the threats with no danger area declared yet it goes around."""
+    """A route's facts: the threats with no danger area over where they are now it goes around."""
     n = sum(1 for a in avoids if _undeclared(a))
     return (Fact(AVOIDS_UNDECLARED, n),) if n else ()
 
@@ -1750,7 +1750,7 @@ def _areas(ids: tuple[str, ...]) -> str:
     if tracks:
         said.append(
             f"threat{'s' if len(tracks) > 1 else ''} {', '.join(tracks)} "
-            "(no danger area declared yet)"
+            "(no danger area over where they are now)"
         )
     return " and ".join(said)
 

@@ -662,9 +662,9 @@ _T: dict[str, tuple[str, str, str]] = {
     "dx_avoids": ("עוקף/ת את {areas}", "يتجنّب {areas}", "avoids {areas}"),
     # A threat dispatch routes around before any danger area is declared round it.
     "dx_undeclared_threat": (
-        "{group} (טרם הוכרז אזור סכנה)",
-        "{group} (لم تُعلَن منطقة خطر بعد)",
-        "{group} (no danger area declared yet)",
+        "{group} (אין אזור סכנה במקום שבו הם עכשיו)",
+        "{group} (لا منطقة خطر حيث هم الآن)",
+        "{group} (no danger area over where they are now)",
     ),
     "dx_enters": (
         "נכנס/ת ל{areas} כדי להגיע לאיום",
@@ -719,9 +719,9 @@ _T: dict[str, tuple[str, str, str]] = {
     # A recommendation's route goes around threats no danger area is declared around yet
     # (dispatch.assign.AVOIDS_UNDECLARED; n: how many).
     "fact_avoids_undeclared_threat": (
-        "עוקף/ת איומים שטרם הוכרז סביבם אזור סכנה: {n}",
-        "يتجنّب تهديدات لم تُعلَن حولها منطقة خطر بعد: {n}",
-        "avoids threats with no danger area declared yet: {n}",
+        "עוקף/ת איומים שאין אזור סכנה במקום שבו הם עכשיו: {n}",
+        "يتجنّب تهديدات لا منطقة خطر حيث هي الآن: {n}",
+        "avoids threats with no danger area over where they are now: {n}",
     ),
     # Who a need asks for, and why nobody is recommended (dispatch.assign.UNMET_CODES).
     "need_armed_medic": ("חובש/ת חמוש/ה", "مسعف مسلّح", "armed medic"),
