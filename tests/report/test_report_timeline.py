@@ -61,7 +61,9 @@ def test_the_timeline_of_a_run_names_responders_groups_and_areas() -> None:
     streets = _street_names(town)
     timeline = _timeline(events, town)
     kinds = {e.kind for e in timeline}
-    assert {"AssignmentMade", "TrackConfirmed", "DangerAreaDeclared", "DangerAreaLifted"} <= kinds
+    # (Whether this short run lifts an area depends on how the attack goes: a lifted area's
+    # naming is checked exactly on the hand-made log below.)
+    assert {"AssignmentMade", "TrackConfirmed", "DangerAreaDeclared"} <= kinds
     for e in timeline:
         assert not re.search(r"\b(trk|acc|sos|da)_[0-9a-f]{6,}", e.text), e.text
         if e.kind == "AssignmentMade":

@@ -146,7 +146,6 @@ _ENGINE_CATEGORY: dict[AlertCategory, gp.AlertCategory] = {
     AlertCategory.HAZARDOUS_MATERIALS: gp.AlertCategory.HAZARDOUS_MATERIALS,
     AlertCategory.EARLY_WARNING: gp.AlertCategory.EARLY_WARNING,
 }
-_FIRE = frozenset({gp.AlertCategory.MISSILES, gp.AlertCategory.HOSTILE_AIRCRAFT_INTRUSION})
 _HAZARD_CATEGORIES = frozenset(gp.HAZARDS)
 # Alerts whose own action could send someone out of doors near attackers (to a shelter, to
 # open ground): where they hold, where the open tracks are counts.
@@ -252,7 +251,7 @@ def _alert_inputs(
                     official_only[z] = (action, alert.alert_id)
             categories.setdefault(z, set()).add(cat)
             s = alert.seconds_to_shelter.get(z)
-            if s is not None and cat in _FIRE:
+            if s is not None and cat in gp.FIRE_CATEGORIES:
                 seconds[z] = min(s, seconds.get(z, s))
     zone_alerts = {
         z: ZoneAlert(frozenset(cats), seconds.get(z)) for z, cats in sorted(categories.items())

@@ -147,7 +147,8 @@ class _Gathering:
         return any(abs(t - m.raised_at.timestamp()) <= window_s for m in self.members)
 
 
-def _order(sos: Sos) -> tuple[int, str]:
+def merge_order(sos: Sos) -> tuple[int, str]:
+    """The order `build_incidents` merges calls in: as raised in the log."""
     return (sos.history[0] if sos.history else 0, sos.sos_id)
 
 
@@ -161,7 +162,7 @@ def build_incidents(
 ) -> list[Incident]:
     """Merge SOS reports into incidents: open ones by priority, then resolved ones."""
     cfg = config or IncidentConfig()
-    ordered = sorted(reports, key=_order)
+    ordered = sorted(reports, key=merge_order)
     if not ordered:
         return []
     frame = LocalFrame(ordered[0].where.lon, ordered[0].where.lat)

@@ -28,7 +28,7 @@ from magen.domain.reports import Reports, Sos, SosRaised, SosResolved, SosUpdate
 from magen.domain.responders import ResponderKind, Responders
 from magen.geo.town import Town
 from magen.picture.fusion import TrackView
-from magen.picture.incidents import Incident, IncidentConfig, build_incidents
+from magen.picture.incidents import Incident, IncidentConfig, build_incidents, merge_order
 from magen.picture.metric import LocalFrame
 from magen.picture.scale import TownStreets
 
@@ -131,11 +131,6 @@ def _count(low: int, high: int, noun: str) -> str:
     return f"{said} {noun if high == 1 else _PLURAL.get(noun, noun)}"
 
 
-def _order(sos: Sos) -> tuple[int, str]:
-    """The order `build_incidents` merges calls in: as raised in the log."""
-    return (sos.history[0] if sos.history else 0, sos.sos_id)
-
-
 class _CallChains:
     """Calls chained by steps shorter than the incidents' merge radius, kept as the log is
     read: the calls that can share an incident with a call, all of them.
@@ -163,7 +158,7 @@ class _CallChains:
     def _rebuild(self) -> None:
         self.stale = False
         self._xy, self._cells, self._root, self._members = {}, {}, {}, {}
-        calls = sorted(self.reports.sos.values(), key=_order)
+        calls = sorted(self.reports.sos.values(), key=merge_order)
         self.first = calls[0] if calls else None
         self._frame = LocalFrame(calls[0].where.lon, calls[0].where.lat) if calls else None
         for sos in calls:
