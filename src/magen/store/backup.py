@@ -111,7 +111,7 @@ def _check_sqlite_log(path: Path) -> int:
         head: int = conn.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()[0]
         return head
     except sqlite3.OperationalError as exc:
-        if _sqlite_header(path):
+        if _sqlite_header(path) and not os.access(path.parent, os.W_OK):
             # A log in WAL mode is read with its -shm file beside it: a folder that cannot be
             # written (evidence media, a mounted backup) cannot open it, however sound it is.
             raise BackupError(
