@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from browser.browserkit import TZ, PageErrors, Server, sign_in
 
@@ -107,12 +108,12 @@ def test_a_silent_sos_task_says_so_and_the_threats_are_on_the_map(
         context.close()
 
 
-def test_a_status_tapped_offline_is_said_not_sent(
+def test_a_status_tapped_offline_is_said_kept_and_waiting(
     browser: Any, server: Server, page_errors: PageErrors
 ) -> None:
-    """Was: "No connection. Reports are kept on this phone and sent when the connection
-    returns" (the resident page's words): the responder page keeps nothing, the status was
-    lost while the officer believed it would arrive."""
+    """Was: "No connection. Reports are kept on this phone..." while the responder page kept
+    nothing (the status was lost). Then: "not sent" (true, and the status still lost). Now the
+    page keeps it (responder.js's outbox), says so, and counts it beside the buttons."""
     context = browser.new_context(
         timezone_id=TZ, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
     )
@@ -123,8 +124,9 @@ def test_a_status_tapped_offline_is_said_not_sent(
         page.locator("[data-status=needs_medical_kit]").tap()
         error = page.locator("[data-error]")
         error.wait_for(timeout=10_000)
-        assert "not sent" in error.inner_text()
-        assert "kept on this phone" not in error.inner_text()
+        assert "kept on this phone" in error.inner_text()
+        assert "not sent" not in error.inner_text()
+        expect(page.locator("[data-outbox=status]")).to_have_text("Waiting to send: 1")
     finally:
         context.close()
 

@@ -98,12 +98,25 @@ WORDS: dict[str, tuple[str, str, str]] = {
         "SOS صامت: لا تتصل، اقترب بهدوء",
         "Silent SOS: do not call, approach quietly",
     ),
-    # The responder's commands are not kept offline (a status an hour late would mislead):
-    # said plainly, never "kept on this phone".
+    # The responder's other commands (a task step, a call-up answer, a casualty's care) are
+    # not kept offline: said plainly, never "kept on this phone". Statuses and sightings are
+    # (fd_outbox_*): each says when it was pressed, so a late one never overrides a newer one.
     "fd_not_sent": (
         "אין חיבור: לא נשלח. נסו שוב כשיהיה חיבור.",
         "لا يوجد اتصال: لم يُرسل. حاول مجددًا عند عودة الاتصال.",
         "No connection: not sent. Try again when there is a connection.",
+    ),
+    # A status or sighting pressed with no connection: kept on the phone (responder.js's
+    # outbox), sent in the order pressed when the connection returns.
+    "fd_outbox_kept": (
+        "אין חיבור: נשמר בטלפון ויישלח כשהחיבור יחזור.",
+        "لا يوجد اتصال: محفوظ في الهاتف وسيُرسل عند عودة الاتصال.",
+        "No connection: kept on this phone, sent when the connection returns.",
+    ),
+    "fd_outbox_waiting": (
+        "ממתינים לשליחה: {n}",
+        "بانتظار الإرسال: {n}",
+        "Waiting to send: {n}",
     ),
     # A command the server refused, by its kind (the server's own reason is English).
     "fd_err_invalid": ("הבקשה לא תקינה.", "الطلب غير صالح.", "the request was not valid."),

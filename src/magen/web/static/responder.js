@@ -466,22 +466,128 @@
     }, function () { pr.fail(say("fd_not_sent")); });
   });
 
+  /* --- the outbox: statuses and sightings kept on the phone until the server has them ----- */
+
+  // As the resident page's outbox (resident.js): a status or a sighting is kept in
+  // localStorage from the moment it is pressed, with its command id and the time it was
+  // pressed (observed_at, on the server's clock), and sent from there in the order pressed,
+  // one at a time. Pressed with no connection, lost on its way or met by a busy server, it
+  // stays kept (also across a reload, or the page closed) and goes when the connection
+  // returns; "waiting to send (n)" says so beside its buttons until it has gone. The server
+  // records one command per id, so a resend (a lost answer, a second tab) counts once, and a
+  // status older than the one held changes nothing there (ChangeStatus.observed_at).
+  // Kept per account: a phone signed in as someone else never sends another's presses.
+  var OUTBOX = "magen.responder.outbox", RETRY_MIN_MS = 1000, RETRY_MAX_MS = 5000;
+  var STATUS_WAIT_MS = 8000, SIGHTING_WAIT_MS = 15000;
+  var memoryOnly = false, inMemory = [];
+  function outbox() {
+    if (memoryOnly) return inMemory.slice();
+    try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return inMemory.slice(); }
+  }
+  function saveOutbox(items) {
+    inMemory = items.slice();
+    try { localStorage.setItem(OUTBOX, JSON.stringify(items)); } catch (e) { memoryOnly = true; }  // private mode: this page only
+  }
+  function drop(id) { saveOutbox(outbox().filter(function (x) { return x.id !== id; })); }
+  // Mine to send: pressed on this account (or before it was known), once it is known.
+  function sendable(x) { return !x.who || (me !== null && x.who === me); }
+  function shownMine(x) { return !x.who || me === null || x.who === me; }
+
+  var pressOf = {};        // command id -> its press (the top line), for presses made on this page
+  var superseded = {};     // command id of a status on its way when a newer one was pressed
+  var retryTimer = null, retryMs = RETRY_MIN_MS;
+  var unheard = { tell: function () {}, fail: function () {} };
+  var waitingLines = document.querySelectorAll("[data-outbox]");
+  // One of each kind on its way at a time (a status waits for the answer to the one before
+  // it; a sighting for the sighting before it), leaving in the order pressed: a status is not
+  // held up by a sighting's slow answer, nor a sighting by a status's.
+  var flying = { status: null, sighting: null };
+  function onItsWay(id) { return flying.status === id || flying.sighting === id; }
+
+  function lineOf(item) { return item.kind === "status" ? statusAnswer : sightingAnswer; }
+  function renderOutbox() {
+    var mine = outbox().filter(shownMine);
+    Array.prototype.forEach.call(waitingLines, function (line) {
+      var n = mine.filter(function (x) { return x.kind === line.getAttribute("data-outbox"); }).length;
+      line.textContent = n ? say("fd_outbox_waiting", { n: String(n) }) : "";
+      line.hidden = !n;
+    });
+  }
+  function keptSaid(item) {
+    near(lineOf(item), null, say("fd_outbox_kept"));
+    (pressOf[item.id] || unheard).fail(say("fd_outbox_kept"));
+  }
+  // Worth another try later: the network, a busy or restarting server, a rate limit, and a
+  // sign-in that lapsed (the page goes to sign in; the outbox waits for it).
+  function transient(st) { return st >= 500 || st === 429 || st === 408 || st === 401; }
+
+  function keepPress(item) {
+    var items = outbox();
+    if (!items.some(function (x) { return x.id === item.id; })) items.push(item);
+    saveOutbox(items);
+    if (navigator.onLine === false) keptSaid(item);
+    else near(lineOf(item), null, say("fd_cc_sending"));
+    pump();
+  }
+  function retryLater(item) {
+    if (superseded[item.id] && item.st !== "wounded") { drop(item.id); pump(); return; }
+    keptSaid(item);
+    renderOutbox();
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(pump, retryMs);
+    retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+  }
+  function pump() {
+    renderOutbox();
+    if (navigator.onLine === false) return;  // offline: the "online" event sends them
+    var items = outbox().filter(sendable);
+    for (var k = 0; k < items.length; k++) {
+      if (onItsWay(items[k].id)) continue;
+      if (flying[items[k].kind]) break;  // its kind's lane is busy: it, and all after it, wait
+      sendKept(items[k]);
+    }
+  }
+  function sendKept(item) {
+    flying[item.kind] = item.id;
+    var sent = item.kind === "status" ? sendStatus(item) : sendSighting(item);
+    function over() { flying[item.kind] = null; }
+    sent.then(function (out) {
+      over();
+      if (transient(out.r.status)) { retryLater(item); return; }
+      retryMs = RETRY_MIN_MS;
+      drop(item.id);
+      // Pressed again since (another status): that one is answered, not this one.
+      if (!superseded[item.id]) settle(item, out);
+      delete superseded[item.id]; delete pressOf[item.id];
+      pump();
+    }, function () { over(); retryLater(item); });
+  }
+  function settle(item, out) {
+    var pr = pressOf[item.id] || unheard;
+    if (item.kind === "status") {
+      if (answered(out.r, out.form, statusAnswer, pr, say("st_" + item.st))) { markStatus(item.st); refresh(); }
+      return;
+    }
+    if (answered(out.r, sightingForm, sightingAnswer, pr, say("report_sent", { t: M.hhmmss() }))) {
+      if (sighting && sighting.id === item.id) { sighting = null; sightingForm.reset(); }
+    }
+  }
+  window.addEventListener("online", function () { retryMs = RETRY_MIN_MS; pump(); });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) pump(); });
+  // Another tab's presses, and a server that was busy: looked at now and then.
+  setInterval(function () { if (outbox().length) pump(); }, 10000);
+
   // A status pressed before checking in (an off-duty officer who is hit, a volunteer who
   // runs in) is not refused: the one press checks in with the form as it stands (kind, call
   // sign) and then says the status. A refused check-in is said on its form.
   //
-  // Statuses go through one queue: one request at a time, the latest press wins. A press
-  // made while an earlier one is on its way waits for it to end (answered, or given up),
-  // and an earlier one not yet sent, or waiting to be sent again, is dropped for it: an old
-  // "en route" sent again after "engaged" would land last and stand. A status cannot say
-  // when it was pressed (the server takes none), so the order sent is the order recorded.
-  var STATUS_WAIT_MS = 8000, STATUS_TRIES = 4;
+  // Statuses go through the outbox, the latest press winning: a press drops the earlier
+  // statuses still waiting (never "wounded": a wounded responder unheard is the worse
+  // mistake), and one on its way when it was pressed is not sent again if it fails. Each
+  // says when it was pressed: one that lands late anyway changes nothing on the server.
   var statusAnswer = document.querySelector("[data-status-answer]");
-  var wanted = null, statusBusy = false;
-  function sendStatus(w) {
-    function once() {
-      return M.api("POST", "/api/v1/responders/status", { status: w.st, command_id: w.id }, STATUS_WAIT_MS);
-    }
+  function sendStatus(item) {
+    function once() { return M.api("POST", item.url, item.body, STATUS_WAIT_MS); }
     return once().then(function (r) {
       if (!notCheckedIn(r)) return { r: r };
       return checkIn().then(function (c) {
@@ -492,33 +598,22 @@
       });
     });
   }
-  function pumpStatus() {
-    if (statusBusy || !wanted) return;
-    var w = wanted;
-    statusBusy = true;
-    sendStatus(w).then(function (out) {
-      statusBusy = false;
-      if (w !== wanted) { pumpStatus(); return; }  // pressed since: that one now, this answer is old
-      wanted = null;
-      if (answered(out.r, out.form, statusAnswer, w.pr, say("st_" + w.st))) { markStatus(w.st); refresh(); }
-    }, function () {
-      statusBusy = false;
-      if (w !== wanted) { pumpStatus(); return; }
-      if (++w.tries < STATUS_TRIES) {
-        setTimeout(function () { if (w === wanted) pumpStatus(); }, 800);  // the same id again
-        return;
-      }
-      wanted = null;
-      lost(statusAnswer, w.pr);
-    });
+  function supersede() {
+    saveOutbox(outbox().filter(function (x) {
+      if (x.kind !== "status" || x.st === "wounded" || !shownMine(x)) return true;
+      if (x.id === flying.status) { superseded[x.id] = true; return true; }
+      return false;
+    }));
   }
   var statusButtons = document.querySelectorAll("[data-status]");
   for (var i = 0; i < statusButtons.length; i++) {
     (function (b) {
       b.addEventListener("click", function () {
-        wanted = { st: b.dataset.status, id: M.uuid(), pr: press(), tries: 0 };
-        near(statusAnswer, null, say("fd_cc_sending"));
-        pumpStatus();
+        var st = b.dataset.status, id = M.uuid();
+        supersede();
+        pressOf[id] = press();
+        keepPress({ id: id, kind: "status", st: st, who: me, at: Date.now(), url: "/api/v1/responders/status",
+          body: { status: st, command_id: id, observed_at: serverNowIso() } });
       });
     })(statusButtons[i]);
   }
@@ -575,31 +670,36 @@
 
   /* --- one-tap sighting ------------------------------------------------------------------- */
 
-  // A report pressed again after "not sent" (its answer may have been lost, not the report)
-  // is the same report, sent under the same id from where it was made, until one is answered.
+  // Kept in the outbox (above) when pressed, with where and when it was seen. A report
+  // pressed again while it still waits (its answer may have been lost, not the report) is
+  // the same report, under the same id, from where it was made.
   var sightingAnswer = document.querySelector("[data-sighting-answer]"), sighting = null;
-  document.querySelector("[data-sighting-form]").addEventListener("submit", function (ev) {
+  var sightingForm = document.querySelector("[data-sighting-form]");
+  sightingForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var f = ev.target, pr = press();
+    var f = sightingForm, pr = press();
     var n = parseInt(f.elements.count.value, 10), key = f.elements.mobility.value + " " + (n > 0 ? n : "");
-    if (!sighting || sighting.key !== key) {
-      if (!fix) { near(sightingAnswer, false, say("gps_failed")); pr.fail(say("gps_failed")); return; }
-      var body = {
-        where: { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy },
-        mobility: f.elements.mobility.value, command_id: M.uuid()
-      };
-      if (n > 0) body.count = n;
-      sighting = { key: key, body: body };
+    var waiting = outbox().filter(function (x) { return x.kind === "sighting" && x.key === key && shownMine(x); }).pop();
+    if (waiting) {
+      pressOf[waiting.id] = pr;
+      sighting = { id: waiting.id, key: key };
+      keepPress(waiting);
+      return;
     }
-    var mine = sighting;
-    near(sightingAnswer, null, say("fd_cc_sending"));
-    M.command("/api/v1/sightings", mine.body).then(function (r) {
-      if (answered(r, f, sightingAnswer, pr, say("report_sent", { t: M.hhmmss() }))) {
-        if (sighting === mine) sighting = null;
-        f.reset();
-      }
-    }, function () { lost(sightingAnswer, pr); });
+    if (!fix) { near(sightingAnswer, false, say("gps_failed")); pr.fail(say("gps_failed")); return; }
+    var id = M.uuid();
+    var body = {
+      where: { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy },
+      mobility: f.elements.mobility.value, command_id: id, observed_at: serverNowIso()
+    };
+    if (n > 0) body.count = n;
+    sighting = { id: id, key: key };
+    pressOf[id] = pr;
+    keepPress({ id: id, kind: "sighting", key: key, who: me, at: Date.now(), url: "/api/v1/sightings", body: body });
   });
+  function sendSighting(item) {
+    return M.api("POST", item.url, item.body, SIGHTING_WAIT_MS).then(function (r) { return { r: r }; });
+  }
 
   /* --- triage (the questions and their order come from the server: people/triage.py) ---- */
 
@@ -1360,10 +1460,12 @@
   /* --- live -------------------------------------------------------------------------------- */
 
   var soon = null, wasDown = false;
+  renderOutbox();
   M.api("GET", "/api/v1/accounts/me").then(function (r) {
     if (!r.ok) return;
     me = r.json.account_id;
     loadKept();
+    pump();  // what this account kept on the phone (pressed offline, then the page reloaded)
     var feed = new M.LiveFeed({
       after: 0,
       onEvent: function () { if (!soon) soon = setTimeout(function () { soon = null; refresh(); }, 200); },
@@ -1371,7 +1473,7 @@
         document.body.classList.toggle("lost", !up);
         var banner = document.getElementById("banner");
         banner.hidden = up;
-        if (up && wasDown) clearNotSent();  // back: what said "no connection" is past
+        if (up && wasDown) { clearNotSent(); pump(); }  // back: what said "no connection" is past
         wasDown = !up;
         if (!up) banner.textContent = say("connection_lost", { t: M.hhmmss(fd.lastAt) }) + " · " + say("reconnecting");
       }
