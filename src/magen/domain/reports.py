@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 from magen.domain.base import Command, DecisionContext, Event, Recorded, decider, event, evolver
 from magen.domain.errors import InvalidCommand, NotFound
@@ -153,9 +153,17 @@ class ReportSighting(Command):
     text: FreeText = ""
 
 
+def _a_time_not_a_number(value: object) -> object:
+    """A time given as a number is refused (it is no clock's reading: pydantic would read 5
+    as 1970), before a call's time from a wrong clock is taken as now (`_sos_time`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("observed_at must be an ISO 8601 time, not a number")
+    return value
+
+
 class RaiseSos(Command):
     where: GeoPoint
-    observed_at: AwareDatetime | None = None
+    observed_at: Annotated[AwareDatetime | None, BeforeValidator(_a_time_not_a_number)] = None
     people: Annotated[int, Field(ge=1, le=1000)] = 1
     injured: Count = 0
     children: Count = 0
