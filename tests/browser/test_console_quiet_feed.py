@@ -26,7 +26,7 @@ from browser.browserkit import TZ, PageErrors, Server, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
-WHERE = {"lat": 31.7588, "lon": 35.2157}  # this test's own corner of the Baka pack
+WHERE = {"lat": 31.7670, "lon": 35.2065}  # a corner of the Baka pack no other test reports in
 ATTACKERS = 7
 STALE_S = 300  # the session server's MAGEN_TRACK_STALE_S (the default)
 FRESH_FOR_S = 12  # how long the group is still current once reported
