@@ -120,6 +120,46 @@ def sign_in(context: Any, server: Server, username: str, then: str) -> Any:
     return page
 
 
+PHONE = {"width": 390, "height": 844}  # a phone's viewport
+SCENE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}  # a Baka street, GPS
+
+
+def add_account(server: Server, username: str, role: str) -> None:
+    """An account of this role on the session server (password `PASSWORD`)."""
+    body = {"username": username, "password": PASSWORD, "role": role, "display_name": username}
+    r = server.post("admin", "/api/v1/accounts", body)
+    assert r.status_code == 201, r.text
+
+
+def phone_context(browser: Any, where: dict[str, float] = SCENE, locale: str = "en-GB") -> Any:
+    """A phone's browser context on the town's clock, its GPS giving `where`."""
+    return browser.new_context(
+        timezone_id=TZ,
+        viewport=PHONE,
+        locale=locale,
+        geolocation=where,
+        permissions=["geolocation"],
+    )
+
+
+def checked_in(page: Any) -> Any:
+    """The responder page drawn, checked in with its form as it stands if not yet."""
+    page.wait_for_selector("body[data-ready]")
+    if page.locator("[data-checkin]").is_visible():
+        page.click("[data-checkin-form] button")
+        page.locator("[data-checkin]").wait_for(state="hidden")
+    return page
+
+
+def responder_phone(
+    browser: Any, server: Server, username: str, page_errors: PageErrors
+) -> tuple[Any, Any]:
+    """`username`'s phone on /responder in English, GPS allowed, drawn and checked in."""
+    context = phone_context(browser)
+    page = page_errors.watch(sign_in(context, server, username, "/responder?lang=en"))
+    return context, checked_in(page)
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Save a screenshot under test-artifacts/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -16,12 +16,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.browserkit import PASSWORD, TZ, PageErrors, Server, sign_in
+from browser.browserkit import (
+    PageErrors,
+    Server,
+    add_account,
+    responder_phone,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
-PHONE = {"width": 390, "height": 844}
-HERE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}
 NOT_SENT = "No connection: not sent."
 READER = "medic_lost_reader"  # reads the casualties board (a responder may not)
 RECORD, TQ = "resp_lost_record", "resp_lost_tq"
@@ -30,34 +33,8 @@ RECORD, TQ = "resp_lost_record", "resp_lost_tq"
 @pytest.fixture(scope="module")
 def accounts(server: Server) -> None:
     for username in (RECORD, TQ):
-        body = {
-            "username": username,
-            "password": PASSWORD,
-            "role": "responder",
-            "display_name": username,
-        }
-        r = server.post("admin", "/api/v1/accounts", body)
-        assert r.status_code == 201, r.text
-    body = {"username": READER, "password": PASSWORD, "role": "medic", "display_name": READER}
-    r = server.post("admin", "/api/v1/accounts", body)
-    assert r.status_code == 201, r.text
-
-
-def _phone(browser: Any, server: Server, username: str, page_errors: PageErrors) -> Any:
-    """`username`'s phone on /responder in English, GPS allowed, drawn and checked in."""
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="en-GB",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
-    page = page_errors.watch(sign_in(context, server, username, "/responder?lang=en"))
-    page.wait_for_selector("body[data-ready]")
-    if page.locator("[data-checkin]").is_visible():
-        page.click("[data-checkin-form] button")
-        page.locator("[data-checkin]").wait_for(state="hidden")
-    return context, page
+        add_account(server, username, "responder")
+    add_account(server, READER, "medic")
 
 
 def _lose_answer(route: Any) -> None:
@@ -92,7 +69,7 @@ def _casualties(server: Server, tag: str) -> list[dict[str, Any]]:
 def test_a_casualty_whose_answer_was_lost_opens_its_card_when_pressed_again(
     browser: Any, server: Server, accounts: None, page_errors: PageErrors
 ) -> None:
-    context, page = _phone(browser, server, RECORD, page_errors)
+    context, page = responder_phone(browser, server, RECORD, page_errors)
     try:
         triage = _triage_red(page, "LOST-REC-1")
         page.route("**/api/v1/casualties", _lose_answer)
@@ -115,7 +92,7 @@ def test_a_casualty_whose_answer_was_lost_opens_its_card_when_pressed_again(
 def test_a_tourniquet_tapped_again_after_a_lost_answer_is_one_tourniquet(
     browser: Any, server: Server, accounts: None, page_errors: PageErrors
 ) -> None:
-    context, page = _phone(browser, server, TQ, page_errors)
+    context, page = responder_phone(browser, server, TQ, page_errors)
     try:
         triage = _triage_red(page, "LOST-TQ-1")
         with page.expect_response(lambda r: r.url.endswith("/api/v1/casualties")) as recorded:

@@ -22,12 +22,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.browserkit import PASSWORD, TZ, PageErrors, Server, sign_in
+from browser.browserkit import (
+    PageErrors,
+    Server,
+    add_account,
+    checked_in,
+    phone_context,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
-PHONE = {"width": 390, "height": 844}
-HERE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}
 USER = "resp_outbox"
 KEPT = "No connection: kept on this phone"
 COMMANDS = ("**/api/v1/responders/status", "**/api/v1/sightings")
@@ -35,9 +40,7 @@ COMMANDS = ("**/api/v1/responders/status", "**/api/v1/sightings")
 
 @pytest.fixture(scope="module")
 def account(server: Server) -> None:
-    body = {"username": USER, "password": PASSWORD, "role": "responder", "display_name": USER}
-    r = server.post("admin", "/api/v1/accounts", body)
-    assert r.status_code == 201, r.text
+    add_account(server, USER, "responder")
 
 
 def _head(server: Server) -> int:
@@ -65,19 +68,9 @@ def _at(iso: str) -> datetime:
 def test_presses_offline_survive_a_reload_and_are_sent_once_in_order_with_their_time(
     browser: Any, server: Server, account: None, page_errors: PageErrors
 ) -> None:
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="en-GB",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
+    context = phone_context(browser)
     try:
-        page = page_errors.watch(sign_in(context, server, USER, "/responder?lang=en"))
-        page.wait_for_selector("body[data-ready]")
-        if page.locator("[data-checkin]").is_visible():
-            page.click("[data-checkin-form] button")
-            page.locator("[data-checkin]").wait_for(state="hidden")
+        page = checked_in(page_errors.watch(sign_in(context, server, USER, "/responder?lang=en")))
         me = server.get(USER, "/api/v1/accounts/me").json()["account_id"]
         start = _head(server)
 

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.browserkit import PASSWORD, TZ, PageErrors, Server, sign_in
+from browser.browserkit import (
+    PageErrors,
+    Server,
+    add_account,
+    responder_phone,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
-PHONE = {"width": 390, "height": 844}
-HERE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}
 KEPT = "No connection: kept on this phone"
 ORDER, BESIDE, LATE = "resp_status_order", "resp_said_beside", "resp_late_answer"
 
@@ -27,31 +30,7 @@ ORDER, BESIDE, LATE = "resp_status_order", "resp_said_beside", "resp_late_answer
 @pytest.fixture(scope="module")
 def accounts(server: Server) -> None:
     for username in (ORDER, BESIDE, LATE):
-        body = {
-            "username": username,
-            "password": PASSWORD,
-            "role": "responder",
-            "display_name": username,
-        }
-        r = server.post("admin", "/api/v1/accounts", body)
-        assert r.status_code == 201, r.text
-
-
-def _phone(browser: Any, server: Server, username: str, page_errors: PageErrors) -> Any:
-    """`username`'s phone on /responder in English, GPS allowed, drawn and checked in."""
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="en-GB",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
-    page = page_errors.watch(sign_in(context, server, username, "/responder?lang=en"))
-    page.wait_for_selector("body[data-ready]")
-    if page.locator("[data-checkin]").is_visible():
-        page.click("[data-checkin-form] button")
-        page.locator("[data-checkin]").wait_for(state="hidden")
-    return context, page
+        add_account(server, username, "responder")
 
 
 def _my_status(server: Server, username: str) -> str:
@@ -63,7 +42,7 @@ def _my_status(server: Server, username: str) -> str:
 def test_a_status_lost_on_its_way_does_not_land_after_the_next_one(
     browser: Any, server: Server, accounts: None, page_errors: PageErrors
 ) -> None:
-    context, page = _phone(browser, server, ORDER, page_errors)
+    context, page = responder_phone(browser, server, ORDER, page_errors)
     try:
         sent: list[str] = []
         lost: list[str] = []
@@ -96,7 +75,7 @@ def test_a_status_lost_on_its_way_does_not_land_after_the_next_one(
 def test_a_press_offline_is_said_kept_in_sight_and_sent_when_the_connection_returns(
     browser: Any, server: Server, accounts: None, page_errors: PageErrors
 ) -> None:
-    context, page = _phone(browser, server, BESIDE, page_errors)
+    context, page = responder_phone(browser, server, BESIDE, page_errors)
     try:
         answer = page.locator("[data-status-answer]")
         context.set_offline(True)
@@ -122,7 +101,7 @@ def test_a_press_offline_is_said_kept_in_sight_and_sent_when_the_connection_retu
 def test_a_late_answer_to_an_earlier_press_does_not_overwrite_the_latest(
     browser: Any, server: Server, accounts: None, page_errors: PageErrors
 ) -> None:
-    context, page = _phone(browser, server, LATE, page_errors)
+    context, page = responder_phone(browser, server, LATE, page_errors)
     try:
         held: list[tuple[Any, Any]] = []
 

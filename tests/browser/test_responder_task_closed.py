@@ -14,26 +14,23 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.browserkit import PASSWORD, TZ, PageErrors, Server, sign_in
+from browser.browserkit import (
+    PageErrors,
+    Server,
+    add_account,
+    phone_context,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server and a real browser
 
-PHONE = {"width": 390, "height": 844}
-HERE = {"latitude": 31.7652, "longitude": 35.2139, "accuracy": 8}
 CLOSED = "resp_task_closed"
 
 
 @pytest.fixture(scope="module")
 def accounts(server: Server) -> None:
     for username in (CLOSED,):
-        body = {
-            "username": username,
-            "password": PASSWORD,
-            "role": "responder",
-            "display_name": username,
-        }
-        r = server.post("admin", "/api/v1/accounts", body)
-        assert r.status_code == 201, r.text
+        add_account(server, username, "responder")
 
 
 def test_a_task_whose_call_closed_says_so_and_where_it_last_was(
@@ -64,13 +61,7 @@ def test_a_task_whose_call_closed_says_so_and_where_it_last_was(
             real["incidents"] = [*real.get("incidents", []), {"id": "inc_closed_1", **place}]
         route.fulfill(status=200, content_type="application/json", body=json.dumps(real))
 
-    context = browser.new_context(
-        timezone_id=TZ,
-        viewport=PHONE,
-        locale="en-GB",
-        geolocation=HERE,
-        permissions=["geolocation"],
-    )
+    context = phone_context(browser)
     try:
         context.route(re.compile(r".*/api/v1/picture(\?.*)?$"), picture)
         page = page_errors.watch(sign_in(context, server, CLOSED, "/responder?lang=en"))
