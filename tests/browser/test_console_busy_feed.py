@@ -286,6 +286,11 @@ def test_the_override_picker_offers_who_can_be_sent_first(
         body = request.value.post_data_json
         assert body["responder_id"] == "rsp_avail_near", body
         assert body["incident_id"] == "inc_a", body
+        # The route's handler runs after the request is seen: waited for, not raced.
+        for _ in range(50):
+            if sent:
+                break
+            page.wait_for_timeout(100)
         assert sent
 
 
